@@ -1,0 +1,81 @@
+// Runs a Wheelhouse path and a baseline side by side in one process, interleaved
+// round by round (alternating which goes first) so that drift in machine load
+// hits both alike, and reports median, p99 and the ratio of medians.
+import { summarize, type Summary } from './stats.js';
+
+export interface Candidate {
+  label: string;
+  run: () => Promise<void>;
+}
+
+export interface Benchmark {
+  name: string;
+  description: string;
+  /** Measured rounds per candidate (overridable with --rounds). */
+  rounds: number;
+  warmup?: number;
+  setup?: () => Promise<void>;
+  teardown?: () => Promise<void>;
+  subject: Candidate;
+  baseline: Candidate;
+}
+
+export interface BenchmarkResult {
+  name: string;
+  subject: { label: string; summary: Summary };
+  baseline: { label: string; summary: Summary };
+  /** subject median / baseline median: below 1 means Wheelhouse is faster. */
+  ratio: number;
+  order: string[];
+}
+
+async function timeOnce(c: Candidate): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await c.run();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+export async function runBenchmark(b: Benchmark, rounds = b.rounds): Promise<BenchmarkResult> {
+  await b.setup?.();
+  try {
+    for (let i = 0; i < (b.warmup ?? 2); i++) {
+      await b.subject.run();
+      await b.baseline.run();
+    }
+    const subject: number[] = [];
+    const baseline: number[] = [];
+    const order: string[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const pair = i % 2 === 0 ? [b.subject, b.baseline] : [b.baseline, b.subject];
+      for (const c of pair) {
+        order.push(c.label);
+        const ms = await timeOnce(c);
+        (c === b.subject ? subject : baseline).push(ms);
+      }
+    }
+    const s = summarize(subject);
+    const base = summarize(baseline);
+    return {
+      name: b.name,
+      subject: { label: b.subject.label, summary: s },
+      baseline: { label: b.baseline.label, summary: base },
+      ratio: s.median / base.median,
+      order,
+    };
+  } finally {
+    await b.teardown?.();
+  }
+}
+
+const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+
+export function formatResult(r: BenchmarkResult): string {
+  const row = (label: string, s: Summary): string =>
+    `  ${label.padEnd(34)} n=${String(s.n).padEnd(4)} median ${fmt(s.median).padStart(7)} ms   p99 ${fmt(s.p99).padStart(7)} ms`;
+  return [
+    r.name,
+    row(r.subject.label, r.subject.summary),
+    row(r.baseline.label, r.baseline.summary),
+    `  ratio (median ${r.subject.label} / ${r.baseline.label}): ${r.ratio.toFixed(2)}x`,
+  ].join('\n');
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// npm run bench [-- <name>... --rounds N]: runs the named benchmarks (all by
+// default) and prints each side by side with its baseline and the ratio.
+import { parseArgs } from 'node:util';
+import { formatResult, runBenchmark, type Benchmark } from './harness.js';
+import { listPodsBenchmark } from './benchmarks/list-pods.js';
+
+const registry: Record<string, () => Promise<Benchmark>> = {
+  'list-pods': listPodsBenchmark,
+};
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { rounds: { type: 'string' }, list: { type: 'boolean' } },
+  });
+  if (values.list) {
+    for (const name of Object.keys(registry)) console.log(name);
+    return;
+  }
+  const names = positionals.length > 0 ? positionals : Object.keys(registry);
+  const unknown = names.filter((n) => !(n in registry));
+  if (unknown.length > 0) throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(registry).join(', ')}`);
+  const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
+  if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1)) throw new Error('--rounds must be a positive integer');
+  for (const name of names) {
+    const make = registry[name];
+    if (!make) continue;
+    const bench = await make();
+    console.log(`\n# ${bench.description}`);
+    console.log(formatResult(await runBenchmark(bench, rounds ?? bench.rounds)));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,1 @@
+export { loadKubeConfig, describeCluster, type ClusterIdentity } from './kube.js';

@@ -1,0 +1,1 @@
+export { buildHub, type HubOptions } from './server.js';

@@ -1,0 +1,1 @@
+export { humanAge } from './age.js';

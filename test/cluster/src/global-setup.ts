@@ -1,0 +1,17 @@
+// vitest globalSetup for the integration project: one cluster per test run,
+// started (or reused) here; tests isolate themselves by namespace.
+// Set WHEELHOUSE_KEEP_CLUSTER=1 to leave a cluster this run started running.
+import type { TestProject } from 'vitest/node';
+import { pinnedVersions } from './binaries.js';
+import { down, status, up } from './cluster.js';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const wasRunning = (await status()).running;
+  const cluster = await up();
+  project.provide('kubeconfig', cluster.kubeconfig);
+  project.provide('kubernetesVersion', pinnedVersions().kubernetes);
+  return async () => {
+    // A cluster the developer started with `npm run cluster:up` is theirs to stop.
+    if (!wasRunning && !process.env.WHEELHOUSE_KEEP_CLUSTER) await down();
+  };
+}

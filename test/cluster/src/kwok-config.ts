@@ -1,0 +1,46 @@
+// The kwok configuration the local cluster starts with: RBAC and admission on,
+// and exec/logs/attach on simulated pods served by running commands locally.
+import { stringify } from 'yaml';
+
+export interface KwokConfigInput {
+  /** Working directory for `exec` into simulated pods (commands run on this machine). */
+  execWorkDir: string;
+  /** File served as every container's log and attach stream. */
+  logsFile: string;
+}
+
+export function kwokConfigYaml(input: KwokConfigInput): string {
+  const docs: unknown[] = [
+    {
+      apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
+      kind: 'KwokctlConfiguration',
+      options: {
+        runtime: 'binary',
+        kubeAuthorization: true,
+        kubeAdmission: true,
+        // The suite creates and deletes many objects quickly; client-side
+        // throttling in the controllers would only add latency to the tests.
+        disableQPSLimits: true,
+      },
+    },
+    {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'ClusterExec',
+      metadata: { name: 'wheelhouse-local-exec' },
+      spec: { execs: [{ local: { workDir: input.execWorkDir } }] },
+    },
+    {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'ClusterLogs',
+      metadata: { name: 'wheelhouse-local-logs' },
+      spec: { logs: [{ logsFile: input.logsFile, follow: true }] },
+    },
+    {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'ClusterAttach',
+      metadata: { name: 'wheelhouse-local-attach' },
+      spec: { attaches: [{ logsFile: input.logsFile }] },
+    },
+  ];
+  return docs.map((d) => stringify(d)).join('---\n');
+}

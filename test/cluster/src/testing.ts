@@ -1,0 +1,55 @@
+// Helpers for integration tests against the local control plane. Each test
+// file works in namespaces of its own, removed when the file is done.
+import { randomBytes } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, inject } from 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kubeconfig: string;
+    kubernetesVersion: string;
+  }
+}
+
+export function kubeconfigFile(): string {
+  return inject('kubeconfig');
+}
+
+export function kubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfigFile());
+  return kc;
+}
+
+/** Creates a fresh namespace now and deletes it after the test file. */
+export async function testNamespace(prefix = 'test'): Promise<string> {
+  const name = `${prefix}-${randomBytes(4).toString('hex')}`.slice(0, 63);
+  const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name, labels: { 'wheelhouse.dev/test': 'true' } } } });
+  afterAll(async () => {
+    await core.deleteNamespace({ name }).catch(() => undefined);
+  });
+  return name;
+}
+
+/** Polls until check returns a value that is not undefined/false, or fails with what it waited for. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  { timeoutMs = 30_000, intervalMs = 200 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
