@@ -11,6 +11,7 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts', 'test/cluster/test/**/*.test.ts'],
           exclude: [...ignored, '**/*.int.test.ts'],
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -23,6 +24,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Two cores run the control plane as well as the tests.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

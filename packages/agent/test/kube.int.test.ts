@@ -7,6 +7,6 @@ describe('agent kube connection (real control plane)', () => {
     const id = await describeCluster(loadKubeConfig(kubeconfigFile()));
     expect(id.gitVersion).toBe(inject('kubernetesVersion'));
     expect(id.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    expect(id.username).toBe('kubernetes-admin');
+    expect(id.username).toBe('kwok-admin');
   });
 });

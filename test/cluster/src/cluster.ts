@@ -44,6 +44,17 @@ function kubeClient(name: string): k8s.KubeConfig {
   return kc;
 }
 
+/** kwokctl logs JSON lines; keep the message and its elapsed time for humans. */
+function summarizeLogLine(line: string): string {
+  try {
+    const entry = JSON.parse(line) as { msg?: string; elapsed?: { human?: string } };
+    if (typeof entry.msg === 'string') return entry.elapsed?.human ? `${entry.msg} (${entry.elapsed.human})` : entry.msg;
+  } catch {
+    // not JSON: print as is
+  }
+  return line;
+}
+
 async function kwokctl(bins: Binaries, args: string[], log: (l: string) => void): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const child = spawn(bins.kwokctl, args, { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -56,7 +67,7 @@ async function kwokctl(bins: Binaries, args: string[], log: (l: string) => void)
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code === 0) {
-        for (const line of output.split('\n')) if (line.trim()) log(`  kwokctl: ${line.trim()}`);
+        for (const line of output.split('\n')) if (line.trim()) log(`  kwokctl: ${summarizeLogLine(line.trim())}`);
         resolve();
       } else {
         reject(new Error(`kwokctl ${args.join(' ')} exited with ${String(code)}:\n${output}`));
