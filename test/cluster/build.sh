@@ -20,6 +20,7 @@ groups=(
   "etcd|go.etcd.io/etcd/server/v3|etcd=go.etcd.io/etcd/server/v3"
   "kubernetes|k8s.io/kubernetes|kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler kubectl=k8s.io/kubernetes/cmd/kubectl"
   "kwok|sigs.k8s.io/kwok|kwok=sigs.k8s.io/kwok/cmd/kwok kwokctl=sigs.k8s.io/kwok/cmd/kwokctl"
+  "helm|helm.sh/helm/v3|helm=helm.sh/helm/v3/cmd/helm"
 )
 
 bindir_of() { # group module -> cache dir for that group's pinned build
@@ -29,12 +30,13 @@ bindir_of() { # group module -> cache dir for that group's pinned build
   echo "$cache/bin/$group-$version-$sum"
 }
 
-# Kubernetes stamps its version at link time (hack/lib/version.sh); without it
+# Kubernetes (and helm) stamp their version at link time (hack/lib/version.sh); without it
 # the binaries report v0.0.0-master and kwokctl cannot pick their flags.
 version_ldflags() {
   local group=$1 module=$2 v
-  [[ "$group" == kubernetes ]] || return 0
   v=$(cd "$here/go/$group" && go list -m -f '{{.Version}}' "$module")
+  if [[ "$group" == helm ]]; then echo "-X helm.sh/helm/v3/internal/version.version=$v"; return 0; fi
+  [[ "$group" == kubernetes ]] || return 0
   local major=${v#v}; major=${major%%.*}
   local minor=${v#v*.}; minor=${minor%%.*}
   local x

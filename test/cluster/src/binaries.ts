@@ -16,6 +16,7 @@ export interface Binaries {
   kubectl: string;
   kwok: string;
   kwokctl: string;
+  helm: string;
 }
 
 function buildScript(): string {
@@ -53,11 +54,12 @@ export async function binaryPaths(): Promise<Binaries> {
     kubectl: join(dir('kubernetes'), 'kubectl'),
     kwok: join(dir('kwok'), 'kwok'),
     kwokctl: join(dir('kwok'), 'kwokctl'),
+    helm: join(dir('helm'), 'helm'),
   };
 }
 
 /** The versions pinned in test/cluster/go/<group>/go.mod, e.g. { kubernetes: 'v1.35.4', ... }. */
-export function pinnedVersions(): { kubernetes: string; etcd: string; kwok: string } {
+export function pinnedVersions(): { kubernetes: string; etcd: string; kwok: string; helm: string } {
   const version = (group: string, module: string): string => {
     const gomod = readFileSync(join(packageDir(), 'go', group, 'go.mod'), 'utf8');
     const m = new RegExp(`^\\s*${module.replace(/[.]/g, '\\.')} (v\\S+)`, 'm').exec(gomod);
@@ -68,5 +70,6 @@ export function pinnedVersions(): { kubernetes: string; etcd: string; kwok: stri
     kubernetes: version('kubernetes', 'k8s.io/kubernetes'),
     etcd: version('etcd', 'go.etcd.io/etcd/server/v3'),
     kwok: version('kwok', 'sigs.k8s.io/kwok'),
+    helm: version('helm', 'helm.sh/helm/v3'),
   };
 }
