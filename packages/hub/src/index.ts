@@ -1,1 +1,2 @@
-export { buildHub, type HubOptions } from './server.js';
+export { createHub, type Hub, type HubOptions } from './server.js';
+export { openDatabase, type HubDb } from './store/db.js';

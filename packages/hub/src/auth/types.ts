@@ -1,0 +1,30 @@
+// The contract between authentication/authorization (src/auth) and the routes
+// that rely on it. Permissions are granted by built-in roles on scopes
+// (cluster pattern × namespace pattern) through role bindings.
+
+export const BUILTIN_ROLES = ['account-admin', 'operator', 'viewer', 'auditor'] as const;
+export type BuiltinRole = (typeof BUILTIN_ROLES)[number];
+
+/** view | pod:exec | audit:read | admin | action:<action id> */
+export type Permission = 'view' | 'pod:exec' | 'audit:read' | 'admin' | `action:${string}`;
+
+/** What a permission is asked for. Missing fields mean "any"/"not applicable". */
+export interface Scope {
+  cluster?: string;
+  namespace?: string;
+}
+
+export interface RoleBinding {
+  id: string;
+  role: BuiltinRole;
+  clusterPattern: string;
+  namespacePattern: string;
+}
+
+export interface Principal {
+  userId: string;
+  username: string;
+  /** How this request authenticated. Cookie sessions need a CSRF token on unsafe methods. */
+  via: 'session' | 'token';
+  bindings: RoleBinding[];
+}

@@ -1,0 +1,37 @@
+// Prometheus metrics of one hub instance (own registry, so tests can run several hubs).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class HubMetrics {
+  readonly registry = new Registry();
+  readonly agentsConnected = new Gauge({ name: 'wheelhouse_agents_connected', help: 'Agents connected now', registers: [this.registry] });
+  readonly agentMessages = new Counter({
+    name: 'wheelhouse_agent_messages_total',
+    help: 'Messages received from agents, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly timelineEvents = new Counter({ name: 'wheelhouse_timeline_events_total', help: 'Timeline events stored', registers: [this.registry] });
+  readonly commands = new Counter({
+    name: 'wheelhouse_commands_total',
+    help: 'Command state transitions, by state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly liveSubscribers = new Gauge({ name: 'wheelhouse_live_subscribers', help: 'Browser live-feed sockets', registers: [this.registry] });
+  readonly liveDropped = new Counter({
+    name: 'wheelhouse_live_dropped_total',
+    help: 'Live messages dropped for slow subscribers',
+    registers: [this.registry],
+  });
+  readonly ingestSeconds = new Histogram({
+    name: 'wheelhouse_ingest_seconds',
+    help: 'Time to store one agent message',
+    labelNames: ['type'] as const,
+    buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'wheelhouse_hub_' });
+  }
+}

@@ -1,0 +1,145 @@
+// Table types for the hub's store (Kysely). SQLite is the embedded default;
+// every column type here also maps to PostgreSQL, so a pg dialect can follow
+// without touching callers. Times are epoch milliseconds; JSON is TEXT.
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface ClustersTable {
+  id: string; // the cluster's name: [a-z0-9-], unique
+  created_at: number;
+  created_by: string;
+  token_hash: string; // sha256 of the agent token; the token itself is shown once
+  token_revoked_at: number | null;
+  agent_version: string | null;
+  kubernetes_version: string | null;
+  capabilities: string; // JSON Capabilities
+  last_seen_at: number | null;
+  connected: number; // 0 | 1
+}
+
+export interface ResourcesTable {
+  cluster_id: string;
+  uid: string;
+  kind: string;
+  namespace: string; // '' for cluster-scoped kinds
+  name: string;
+  resource_version: string;
+  data: string; // JSON InventoryItem
+  updated_at: number;
+}
+
+export interface TimelineEventsTable {
+  seq: Generated<number>;
+  id: string; // cluster-scoped dedupe key: re-sent events are ignored
+  cluster_id: string;
+  time: number;
+  type: string;
+  severity: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  owner_kind: string | null;
+  owner_name: string | null;
+  summary: string;
+  data: string; // JSON
+}
+
+export interface CommandsTable {
+  id: string;
+  cluster_id: string;
+  action: string;
+  target_kind: string;
+  target_namespace: string;
+  target_name: string;
+  params: string; // JSON
+  reason: string | null;
+  dry_run: number;
+  requested_by: string;
+  state: string; // CommandState
+  message: string | null;
+  result: string | null; // JSON
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+  dispatch_count: number;
+}
+
+export interface CommandTransitionsTable {
+  seq: Generated<number>;
+  command_id: string;
+  state: string;
+  at: number;
+  message: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string; // scrypt$N$r$p$salt$hash
+  created_at: number;
+  disabled: number;
+  must_change_password: number;
+}
+
+export interface SessionsTable {
+  id_hash: string; // sha256 of the cookie value
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface RoleBindingsTable {
+  id: string;
+  user_id: string;
+  role: string; // BuiltinRole
+  cluster_pattern: string; // '*' or a glob over cluster names
+  namespace_pattern: string; // '*' or a glob over namespaces
+  created_at: number;
+  created_by: string;
+}
+
+export interface AuditLogTable {
+  seq: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  cluster_id: string | null;
+  target: string | null; // JSON {kind, namespace, name}
+  params: string | null; // JSON
+  reason: string | null;
+  outcome: string; // 'allowed' | 'denied' | 'succeeded' | 'failed' | …
+  detail: string | null; // JSON
+  prev_hash: string;
+  hash: string; // sha256(prev_hash + canonical record)
+}
+
+export interface Database {
+  clusters: ClustersTable;
+  resources: ResourcesTable;
+  timeline_events: TimelineEventsTable;
+  commands: CommandsTable;
+  command_transitions: CommandTransitionsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  role_bindings: RoleBindingsTable;
+  audit_log: AuditLogTable;
+}
+
+export type ClusterRow = Selectable<ClustersTable>;
+export type CommandRow = Selectable<CommandsTable>;
+export type NewCommand = Insertable<CommandsTable>;
+export type TimelineRow = Selectable<TimelineEventsTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type UserRow = Selectable<UsersTable>;

@@ -1,0 +1,22 @@
+// One declaration per action: hub validation, agent execution (keyed by id),
+// UI menus, CLI commands and the Helm chart's RBAC all read these.
+import type { z } from 'zod';
+import type { ActionTier } from '../tiers.js';
+
+/** A Kubernetes RBAC rule the agent needs to run the action. */
+export interface PermissionRule {
+  apiGroup: string;
+  resource: string; // may include a subresource: "deployments/scale"
+  verbs: readonly string[];
+}
+
+export interface ActionDeclaration<P extends z.ZodType = z.ZodType> {
+  id: string;
+  title: string;
+  description: string;
+  tier: ActionTier;
+  /** Kinds this action applies to (its targets). */
+  targetKinds: readonly string[];
+  params: P;
+  permissions: readonly PermissionRule[];
+}

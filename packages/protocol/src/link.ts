@@ -1,0 +1,97 @@
+// The agent link: one WebSocket the agent opens to the hub
+// (GET /api/v1/agent/connect, Authorization: Bearer <cluster token>).
+// Every frame is one JSON message, validated on arrival at both ends.
+import { z } from 'zod';
+import { CommandEnvelope } from './commands.js';
+import { InventoryItem } from './inventory.js';
+import { JsonObject } from './json.js';
+import { TimelineEventInput } from './timeline.js';
+
+export const LINK_PROTOCOL_VERSION = 1;
+export const AGENT_CONNECT_PATH = '/api/v1/agent/connect';
+/** Inventory snapshots are sent in chunks of at most this many items. */
+export const SNAPSHOT_CHUNK = 1000;
+/** The hub refuses frames larger than this. */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+export const Capabilities = z.object({
+  basic: z.boolean(),
+  advanced: z.boolean(),
+  podExec: z.boolean(),
+});
+export type Capabilities = z.infer<typeof Capabilities>;
+
+// ---- agent → hub
+export const HelloMessage = z.object({
+  type: z.literal('hello'),
+  protocol: z.literal(LINK_PROTOCOL_VERSION),
+  agentVersion: z.string(),
+  kubernetesVersion: z.string(),
+  capabilities: Capabilities,
+  /** Per action id: the RBAC rules the agent found missing at start. */
+  missingPermissions: z.record(z.string(), z.array(z.string())).default({}),
+});
+
+export const SnapshotMessage = z.object({
+  type: z.literal('inventory.snapshot'),
+  kind: z.string(),
+  /** Chunks of one snapshot share this id; the last one has last=true. */
+  snapshotId: z.string(),
+  items: z.array(InventoryItem),
+  last: z.boolean(),
+});
+
+export const ChangesMessage = z.object({
+  type: z.literal('inventory.changes'),
+  upserts: z.array(InventoryItem),
+  deletes: z.array(z.object({ kind: z.string(), uid: z.string() })),
+});
+
+export const TimelineMessage = z.object({
+  type: z.literal('timeline'),
+  events: z.array(TimelineEventInput),
+});
+
+export const CommandUpdateMessage = z.object({
+  type: z.literal('command.update'),
+  id: z.string(),
+  state: z.enum(['running', 'succeeded', 'failed', 'rejected']),
+  message: z.string().optional(),
+  result: JsonObject.optional(),
+});
+
+const PingMessage = z.object({ type: z.literal('ping'), t: z.number() });
+const PongMessage = z.object({ type: z.literal('pong'), t: z.number() });
+
+export const AgentMessage = z.discriminatedUnion('type', [
+  HelloMessage,
+  SnapshotMessage,
+  ChangesMessage,
+  TimelineMessage,
+  CommandUpdateMessage,
+  PingMessage,
+  PongMessage,
+]);
+export type AgentMessage = z.infer<typeof AgentMessage>;
+
+// ---- hub → agent
+export const WelcomeMessage = z.object({
+  type: z.literal('welcome'),
+  cluster: z.string(),
+  heartbeatMs: z.number(),
+});
+
+export const CommandMessage = z.object({ type: z.literal('command'), command: CommandEnvelope });
+
+export const HubMessage = z.discriminatedUnion('type', [WelcomeMessage, CommandMessage, PingMessage, PongMessage]);
+export type HubMessage = z.infer<typeof HubMessage>;
+
+/** WebSocket close codes the hub uses, so the agent knows whether to retry. */
+export const CLOSE_CODES = {
+  /** Token unknown or revoked: retrying will not help. */
+  revoked: 4401,
+  /** A newer connection for the same cluster replaced this one. */
+  replaced: 4409,
+  /** A message failed validation. */
+  protocolError: 4400,
+} as const;
