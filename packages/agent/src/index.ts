@@ -1,1 +1,4 @@
 export { loadKubeConfig, describeCluster, type ClusterIdentity } from './kube.js';
+export { startAgent, type Agent, type AgentOptions } from './agent.js';
+export { project, type KubeObject } from './projections.js';
+export { diff, describeChanges } from './timeline/diff.js';

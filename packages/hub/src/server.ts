@@ -15,7 +15,15 @@ import { AuditLog } from './audit/audit-log.js';
 import { registerAuth } from './auth/plugin.js';
 import { installErrorHandler } from './http/errors.js';
 import { HubMetrics } from './metrics.js';
+import { ClusterStore } from './clusters/cluster-store.js';
+import { CommandService } from './commands/command-service.js';
+import { InventoryStore } from './inventory/inventory-store.js';
+import { AgentLink } from './link/agent-link.js';
+import { LiveBus } from './live/live-bus.js';
+import { registerLiveRoute } from './live/live-route.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerClusterRoutes } from './routes/clusters.js';
+import { TimelineStore } from './timeline/timeline-store.js';
 import { registerIdentityRoutes } from './routes/identity.js';
 import { openDatabase, type HubDb } from './store/db.js';
 
@@ -25,6 +33,12 @@ export interface HubOptions {
   db?: HubDb;
   /** pino logger, or false to stay quiet (tests). */
   logger?: boolean;
+  /** How long a command waits for its agent before it expires (default 10 min). */
+  commandTtlMs?: number;
+  /** Agent link heartbeat interval (default 15 s); a link silent for two intervals is closed. */
+  heartbeatMs?: number;
+  /** How often expired commands are swept (default 5 s). */
+  sweepMs?: number;
 }
 
 export interface Hub {
@@ -32,6 +46,12 @@ export interface Hub {
   db: HubDb;
   audit: AuditLog;
   metrics: HubMetrics;
+  clusters: ClusterStore;
+  inventory: InventoryStore;
+  timeline: TimelineStore;
+  commands: CommandService;
+  link: AgentLink;
+  live: LiveBus;
   close(): Promise<void>;
 }
 
@@ -69,16 +89,40 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   app.get('/api/v1/version', () => ({ version: WHEELHOUSE_VERSION }));
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
+  const clusters = new ClusterStore(db);
+  const inventory = new InventoryStore(db);
+  const timeline = new TimelineStore(db);
+  const live = new LiveBus();
+  const commands = new CommandService({ db, audit, timeline, live, metrics, ttlMs: opts.commandTtlMs ?? 10 * 60_000 });
+  const link = new AgentLink({ clusters, inventory, timeline, commands, live, metrics, heartbeatMs: opts.heartbeatMs ?? 15_000 });
+  await clusters.resetConnections();
+
   registerAuth(app, { db, audit });
   registerIdentityRoutes(app, { db, audit });
   registerAuditRoutes(app, { audit });
+  registerClusterRoutes(app, { clusters, inventory, timeline, commands, link, audit });
+  registerLiveRoute(app, { live, metrics });
+  link.register(app);
+
+  const sweeper = setInterval(() => {
+    commands.expireDue().catch((err: unknown) => app.log.error({ err }, 'expiring commands failed'));
+  }, opts.sweepMs ?? 5_000);
+  sweeper.unref();
 
   return {
     app,
     db,
     audit,
     metrics,
+    clusters,
+    inventory,
+    timeline,
+    commands,
+    link,
+    live,
     close: async () => {
+      clearInterval(sweeper);
+      link.closeAll();
       await app.close();
       if (!opts.db) await db.destroy();
     },

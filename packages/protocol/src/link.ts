@@ -44,7 +44,7 @@ export const SnapshotMessage = z.object({
 export const ChangesMessage = z.object({
   type: z.literal('inventory.changes'),
   upserts: z.array(InventoryItem),
-  deletes: z.array(z.object({ kind: z.string(), uid: z.string() })),
+  deletes: z.array(z.object({ kind: z.string(), uid: z.string(), namespace: z.string(), name: z.string() })),
 });
 
 export const TimelineMessage = z.object({

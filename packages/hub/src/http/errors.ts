@@ -52,3 +52,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
   );
 }
+
+/** The authenticated principal, or 401. Used where a route needs a caller before it can name the scope to check. */
+export function requirePrincipal<P>(req: { principal: P | null }): P {
+  if (!req.principal) throw new HttpError(401, 'unauthenticated', 'sign in or send Authorization: Bearer <token>');
+  return req.principal;
+}

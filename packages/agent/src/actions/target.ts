@@ -1,0 +1,71 @@
+// Reading and changing an action's target with the guarantees commands need:
+// a re-delivered command is recognised on the object itself (its id is in the
+// wheelhouse.dev/commands annotation), and writes carry the resourceVersion
+// they were computed from, so a concurrent change (409) means refetch and retry.
+import type * as k8s from '@kubernetes/client-node';
+import { RESOURCE_KINDS, isResourceKind, type CommandTarget } from '@wheelhouse/protocol';
+import { KubeApiError, ensureOk, kubeRequest } from '../kube-http.js';
+import type { KubeObject } from '../projections.js';
+
+export const COMMANDS_ANNOTATION = 'wheelhouse.dev/commands';
+/** How many recent command ids an object remembers. */
+const REMEMBERED = 50;
+
+export function objectPath(target: CommandTarget): string {
+  if (!isResourceKind(target.kind)) throw new Error(`unsupported kind ${target.kind}`);
+  const k = RESOURCE_KINDS[target.kind];
+  const prefix = k.group === '' ? `/api/${k.version}` : `/apis/${k.group}/${k.version}`;
+  const ns = k.namespaced ? `/namespaces/${encodeURIComponent(target.namespace)}` : '';
+  return `${prefix}${ns}/${k.plural}/${encodeURIComponent(target.name)}`;
+}
+
+export async function getTarget(kc: k8s.KubeConfig, target: CommandTarget): Promise<KubeObject> {
+  const res = await kubeRequest<KubeObject>(kc, 'GET', objectPath(target));
+  if (res.status === 404) {
+    throw new KubeApiError(404, 'NotFound', `${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name} not found`);
+  }
+  return ensureOk(res, `get ${target.kind} ${target.name}`);
+}
+
+export function appliedCommands(o: KubeObject): string[] {
+  const raw = o.metadata?.annotations?.[COMMANDS_ANNOTATION];
+  return raw ? raw.split(',').filter(Boolean) : [];
+}
+
+export interface ApplyOnceResult {
+  alreadyApplied: boolean;
+  object: KubeObject;
+  attempts: number;
+}
+
+/**
+ * Applies `patchFor(current)` (a JSON merge patch) unless this command id is
+ * already recorded on the object; records the id in the same write.
+ */
+export async function applyOnce(
+  kc: k8s.KubeConfig,
+  target: CommandTarget,
+  commandId: string,
+  patchFor: (current: KubeObject) => Record<string, unknown>,
+  maxAttempts = 5,
+): Promise<ApplyOnceResult> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await getTarget(kc, target);
+    const ids = appliedCommands(current);
+    if (ids.includes(commandId)) return { alreadyApplied: true, object: current, attempts: attempt };
+    const patch = patchFor(current);
+    const meta = (patch.metadata ?? {}) as Record<string, unknown>;
+    const annotations = (meta.annotations ?? {}) as Record<string, string | null>;
+    const merged = {
+      ...patch,
+      metadata: {
+        ...meta,
+        resourceVersion: current.metadata?.resourceVersion,
+        annotations: { ...annotations, [COMMANDS_ANNOTATION]: [...ids, commandId].slice(-REMEMBERED).join(',') },
+      },
+    };
+    const res = await kubeRequest<KubeObject>(kc, 'PATCH', objectPath(target), merged, 'application/merge-patch+json');
+    if (res.status === 409 && attempt < maxAttempts) continue;
+    return { alreadyApplied: false, object: ensureOk(res, `patch ${target.kind} ${target.name}`), attempts: attempt };
+  }
+}

@@ -1,0 +1,186 @@
+// The in-cluster agent: watches the cluster, keeps the hub's inventory and
+// timeline current over its one outbound link, and runs the commands the hub
+// sends — within the tiers this cluster enabled.
+import { randomUUID } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
+import pino, { type Logger } from 'pino';
+import {
+  ACTIONS,
+  RESOURCE_KIND_NAMES,
+  WHEELHOUSE_VERSION,
+  isActionId,
+  type Capabilities,
+  type CommandEnvelope,
+  type JsonObject,
+  type ResourceKind,
+} from '@wheelhouse/protocol';
+import { executors } from './actions/executors.js';
+import { InventoryCache } from './inventory-cache.js';
+import { describeCluster, loadKubeConfig } from './kube.js';
+import { KubeApiError } from './kube-http.js';
+import { HubLink } from './link/hub-link.js';
+import { Outbox } from './outbox.js';
+import { eventFromKubernetesEvent } from './timeline/events.js';
+import { KindWatcher } from './watch/kind-watcher.js';
+
+export interface AgentOptions {
+  hubUrl: string;
+  token: string;
+  kubeconfig?: string;
+  context?: string;
+  /** Or a ready KubeConfig (tests, in-process embedding). */
+  kubeConfig?: k8s.KubeConfig;
+  capabilities: Capabilities;
+  log?: Logger;
+  kinds?: ResourceKind[];
+  flushMs?: number;
+  heartbeatMs?: number;
+  /** Called when the hub refuses the token: the agent has stopped. */
+  onRevoked?: (reason: string) => void;
+}
+
+export interface Agent {
+  readonly cache: InventoryCache;
+  readonly link: HubLink;
+  /** Resolves once every kind has been listed once. */
+  readonly synced: Promise<void>;
+  /** Commands carried out (not re-deliveries answered from memory): for tests and metrics. */
+  readonly executed: Map<string, number>;
+  stop(): Promise<void>;
+}
+
+/** Terminal answers for recently finished commands, so a re-delivery is answered, not re-run. */
+const REMEMBER_FINISHED = 5000;
+
+export async function startAgent(opts: AgentOptions): Promise<Agent> {
+  const log = opts.log ?? pino({ name: 'wheelhouse-agent' });
+  const kc = opts.kubeConfig ?? loadKubeConfig(opts.kubeconfig, opts.context);
+  const identity = await describeCluster(kc);
+  log.info({ server: identity.server, version: identity.gitVersion, as: identity.username }, 'connected to Kubernetes');
+
+  const link = new HubLink({ hubUrl: opts.hubUrl, token: opts.token, log, heartbeatMs: opts.heartbeatMs ?? 15_000 });
+  const outbox = new Outbox(
+    { connected: () => link.connected, bufferedAmount: () => link.bufferedAmount, send: (m) => link.send(m) },
+    { flushMs: opts.flushMs ?? 200, maxBatch: 500, maxTimelineBuffer: 10_000, highWaterBytes: 8 * 1024 * 1024 },
+  );
+  const kinds = opts.kinds ?? RESOURCE_KIND_NAMES;
+  const snapshotOnConnect = (kind: ResourceKind): void => {
+    if (link.connected) outbox.snapshot(kind, cache.items(kind), randomUUID());
+  };
+  const cache = new InventoryCache({
+    upsert: (i) => outbox.upsert(i),
+    remove: (i) => outbox.remove(i),
+    timeline: (e) => outbox.timeline(e),
+    relisted: snapshotOnConnect,
+  });
+
+  let markSynced: () => void = () => undefined;
+  const synced = new Promise<void>((r) => (markSynced = r));
+  const listed = new Set<ResourceKind>();
+  const watchers: KindWatcher[] = kinds.map(
+    (kind) =>
+      new KindWatcher(
+        kc,
+        kind,
+        {
+          onList: (objects) => {
+            cache.onList(kind, objects);
+            listed.add(kind);
+            if (listed.size === kinds.length) markSynced();
+          },
+          onChange: (type, o) => cache.onChange(kind, type, o),
+        },
+        log,
+      ),
+  );
+  // Kubernetes Events feed the timeline only.
+  watchers.push(
+    new KindWatcher(kc, 'Event', {
+      onList: () => undefined,
+      onChange: (type, e) => {
+        if (type === 'DELETED') return;
+        const ev = eventFromKubernetesEvent(e, cache.owner, cache.ownerRefsOf);
+        if (ev) outbox.timeline([ev]);
+      },
+    }, log),
+  );
+
+  // ---- commands
+  const finished = new Map<string, { state: 'succeeded' | 'failed' | 'rejected'; message: string; result?: JsonObject }>();
+  const running = new Set<string>();
+  const executed = new Map<string, number>();
+
+  const report = (id: string, state: 'running' | 'succeeded' | 'failed' | 'rejected', message: string, result?: JsonObject): void => {
+    outbox.commandUpdate({ type: 'command.update', id, state, message, ...(result ? { result } : {}) });
+  };
+
+  async function runCommand(cmd: CommandEnvelope): Promise<void> {
+    const done = finished.get(cmd.id);
+    if (done) return report(cmd.id, done.state, done.message, done.result);
+    if (running.has(cmd.id)) return;
+    running.add(cmd.id);
+    const finish = (state: 'succeeded' | 'failed' | 'rejected', message: string, result?: JsonObject): void => {
+      running.delete(cmd.id);
+      finished.set(cmd.id, { state, message, ...(result ? { result } : {}) });
+      if (finished.size > REMEMBER_FINISHED) finished.delete(finished.keys().next().value as string);
+      report(cmd.id, state, message, result);
+    };
+    if (!isActionId(cmd.action)) return finish('rejected', `this agent (${WHEELHOUSE_VERSION}) does not know action "${cmd.action}"`);
+    const decl = ACTIONS[cmd.action];
+    if (!opts.capabilities[decl.tier]) {
+      return finish('rejected', `the ${decl.tier} tier is not enabled for this cluster's agent (actions.${decl.tier}=false)`);
+    }
+    const params = decl.params.safeParse(cmd.params);
+    if (!params.success) return finish('rejected', `invalid params: ${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    report(cmd.id, 'running', cmd.dryRun ? 'previewing' : 'executing');
+    try {
+      executed.set(cmd.id, (executed.get(cmd.id) ?? 0) + 1);
+      const r = await executors[cmd.action]({ kc, command: cmd }, params.data);
+      log.info({ command: cmd.id, action: cmd.action, target: cmd.target }, r.message);
+      finish('succeeded', r.message, r.result);
+    } catch (err) {
+      const message = err instanceof KubeApiError ? err.message : err instanceof Error ? err.message : String(err);
+      log.warn({ command: cmd.id, action: cmd.action, err: message }, 'command failed');
+      finish('failed', message);
+    }
+  }
+
+  link.on('connected', () => {
+    link.send({
+      type: 'hello',
+      protocol: 1,
+      agentVersion: WHEELHOUSE_VERSION,
+      kubernetesVersion: identity.gitVersion,
+      capabilities: opts.capabilities,
+      missingPermissions: {},
+    });
+    for (const kind of cache.listedKinds()) snapshotOnConnect(kind);
+    outbox.flush();
+  });
+  link.on('message', (m) => {
+    if (m.type === 'command') void runCommand(m.command);
+    else if (m.type === 'ping') link.send({ type: 'pong', t: m.t });
+  });
+  link.on('revoked', (reason) => {
+    log.error({ reason }, 'the hub refused this agent token; stopping the link (issue a new token and restart the agent)');
+    opts.onRevoked?.(reason);
+  });
+
+  for (const w of watchers) w.start();
+  outbox.start();
+  link.start();
+
+  return {
+    cache,
+    link,
+    synced,
+    executed,
+    stop: () => {
+      for (const w of watchers) w.stop();
+      outbox.flush();
+      outbox.stop();
+      link.stop();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// The agent's compact copy of what it watches: one projection per object.
+// It turns watch traffic into inventory changes and timeline events, and can
+// replay itself as snapshots whenever the hub link comes back.
+import type { InventoryItem, ResourceKind, TimelineEventInput } from '@wheelhouse/protocol';
+import { project, type KubeObject } from './projections.js';
+import { eventsForChange, type OwnerResolver } from './timeline/events.js';
+
+export interface CacheSink {
+  upsert(item: InventoryItem): void;
+  remove(item: InventoryItem): void;
+  timeline(events: TimelineEventInput[]): void;
+  /** A (re)list replaced a kind: the hub should get a fresh snapshot of it. */
+  relisted(kind: ResourceKind): void;
+}
+
+export class InventoryCache {
+  private readonly byKind = new Map<ResourceKind, Map<string, InventoryItem>>();
+  /** (kind, namespace, name) → uid, for resolving Events' involved objects. */
+  private readonly byName = new Map<string, string>();
+
+  constructor(private readonly sink: CacheSink) {}
+
+  /** Kinds whose first list has completed. */
+  listedKinds(): ResourceKind[] {
+    return [...this.byKind.keys()];
+  }
+
+  items(kind: ResourceKind): InventoryItem[] {
+    return [...(this.byKind.get(kind)?.values() ?? [])];
+  }
+
+  count(): number {
+    let n = 0;
+    for (const m of this.byKind.values()) n += m.size;
+    return n;
+  }
+
+  private nameKey(kind: string, ns: string, name: string): string {
+    return `${kind}\u0000${ns}\u0000${name}`;
+  }
+
+  get(kind: string, ns: string, name: string): InventoryItem | undefined {
+    const uid = this.byName.get(this.nameKey(kind, ns, name));
+    return uid ? this.byKind.get(kind as ResourceKind)?.get(uid) : undefined;
+  }
+
+  /** The workload a pod/ReplicaSet/Job belongs to: Deployment, StatefulSet, DaemonSet, CronJob, Job. */
+  readonly owner: OwnerResolver = (item) => {
+    let ref = item.ownerRefs[0];
+    let ns = item.namespace;
+    for (let depth = 0; ref && depth < 3; depth++) {
+      if (ref.kind === 'ReplicaSet' || ref.kind === 'Job') {
+        const parent = this.byKind.get(ref.kind)?.get(ref.uid);
+        const up = parent?.ownerRefs[0];
+        if (!up) return { kind: ref.kind, name: ref.name };
+        ns = parent.namespace;
+        ref = up;
+        continue;
+      }
+      return { kind: ref.kind, name: ref.name };
+    }
+    void ns;
+    return undefined;
+  };
+
+  ownerRefsOf = (kind: string, ns: string, name: string): InventoryItem['ownerRefs'] => this.get(kind, ns, name)?.ownerRefs ?? [];
+
+  private put(kind: ResourceKind, item: InventoryItem): InventoryItem | undefined {
+    let m = this.byKind.get(kind);
+    if (!m) {
+      m = new Map();
+      this.byKind.set(kind, m);
+    }
+    const before = m.get(item.uid);
+    m.set(item.uid, item);
+    this.byName.set(this.nameKey(kind, item.namespace, item.name), item.uid);
+    return before;
+  }
+
+  private drop(kind: ResourceKind, uid: string): InventoryItem | undefined {
+    const m = this.byKind.get(kind);
+    const before = m?.get(uid);
+    if (before) {
+      m?.delete(uid);
+      const key = this.nameKey(kind, before.namespace, before.name);
+      if (this.byName.get(key) === uid) this.byName.delete(key);
+    }
+    return before;
+  }
+
+  /** A full list. The first one is the baseline (no events); later ones (re-lists) report what changed meanwhile. */
+  onList(kind: ResourceKind, objects: KubeObject[], now = Date.now()): void {
+    const first = !this.byKind.has(kind);
+    const previous = this.byKind.get(kind) ?? new Map<string, InventoryItem>();
+    this.byKind.set(kind, new Map());
+    const events: TimelineEventInput[] = [];
+    const seen = new Set<string>();
+    for (const o of objects) {
+      const item = project(kind, o);
+      seen.add(item.uid);
+      this.put(kind, item);
+      if (!first) events.push(...eventsForChange(previous.get(item.uid), item, now, this.owner));
+    }
+    if (!first) {
+      for (const [uid, before] of previous) {
+        if (seen.has(uid)) continue;
+        const key = this.nameKey(kind, before.namespace, before.name);
+        if (this.byName.get(key) === uid) this.byName.delete(key);
+        events.push(...eventsForChange(before, undefined, now, this.owner));
+      }
+    }
+    this.sink.relisted(kind);
+    if (events.length) this.sink.timeline(events);
+  }
+
+  onChange(kind: ResourceKind, type: 'ADDED' | 'MODIFIED' | 'DELETED', o: KubeObject, now = Date.now()): void {
+    const item = project(kind, o);
+    if (type === 'DELETED') {
+      const before = this.drop(kind, item.uid) ?? item;
+      this.sink.remove(before);
+      const events = eventsForChange(before, undefined, now, this.owner);
+      if (events.length) this.sink.timeline(events);
+      return;
+    }
+    const before = this.put(kind, item);
+    if (before?.resourceVersion === item.resourceVersion) return;
+    this.sink.upsert(item);
+    const events = eventsForChange(before, item, now, this.owner);
+    if (events.length) this.sink.timeline(events);
+  }
+}

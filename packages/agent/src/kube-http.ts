@@ -1,0 +1,76 @@
+// Plain JSON requests to the API server with the client's credentials
+// (@kubernetes/client-node applies TLS and auth). Used where the typed API is
+// awkward: paginated lists of any kind as raw JSON, and patches with an
+// explicit patch type and preconditions.
+import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import type * as k8s from '@kubernetes/client-node';
+
+export interface KubeResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export class KubeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+export async function kubeRequest<T = unknown>(
+  kc: k8s.KubeConfig,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+  extraHeaders: Record<string, string> = {},
+): Promise<KubeResponse<T>> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const url = new URL(path, cluster.server);
+  const opts: import('node:https').RequestOptions = {
+    method,
+    hostname: url.hostname,
+    port: url.port,
+    path: url.pathname + url.search,
+    headers: { accept: 'application/json', ...extraHeaders },
+  };
+  await kc.applyToHTTPSOptions(opts);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  if (payload !== undefined) opts.headers = { ...opts.headers, 'content-type': contentType, 'content-length': Buffer.byteLength(payload) };
+  const send = url.protocol === 'http:' ? httpRequest : request;
+  return new Promise((resolve, reject) => {
+    const req = send(opts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : null;
+        } catch {
+          // not JSON: keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed as T });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+/** Throws KubeApiError carrying the API server's own message unless the status is 2xx. */
+export function ensureOk<T>(res: KubeResponse<T>, what: string): T {
+  if (res.status >= 200 && res.status < 300) return res.body;
+  const b = res.body as { message?: string; reason?: string } | string | null;
+  const message = typeof b === 'object' && b?.message ? b.message : typeof b === 'string' ? b : `HTTP ${res.status}`;
+  const reason = typeof b === 'object' && b?.reason ? b.reason : '';
+  throw new KubeApiError(res.status, reason, `${what}: ${message}`);
+}

@@ -1,0 +1,170 @@
+// Turns inventory transitions and Kubernetes Events into timeline events.
+// Event ids are derived from the facts they report (uid + what changed + to
+// what), so a re-sent event is recognised by the hub and stored once.
+import type { InventoryItem, JsonObject, JsonValue, TimelineEventInput } from '@wheelhouse/protocol';
+import { describeChanges, diff } from './diff.js';
+import type { KubeObject } from '../projections.js';
+
+export type OwnerResolver = (item: Pick<InventoryItem, 'kind' | 'namespace' | 'ownerRefs'>) => { kind: string; name: string } | undefined;
+
+const SPEC_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Node']);
+const LIFECYCLE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Service', 'Ingress', 'ConfigMap', 'PersistentVolumeClaim', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Node', 'Namespace']);
+const WATCHED_NODE_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
+
+interface ContainerView {
+  name: string;
+  restartCount: number;
+  state: string;
+  reason: string | null;
+  exitCode: number | null;
+  lastTerminated: { reason: string | null; exitCode: number | null } | null;
+}
+
+const obj = (v: JsonValue | undefined): { [k: string]: JsonValue } => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
+const containersOf = (i: InventoryItem): ContainerView[] =>
+  Array.isArray(i.summary.containers) ? (i.summary.containers as unknown as ContainerView[]) : [];
+
+function base(i: InventoryItem, owner: OwnerResolver): Pick<TimelineEventInput, 'kind' | 'namespace' | 'name' | 'owner'> {
+  const o = owner(i);
+  return { kind: i.kind, namespace: i.namespace, name: i.name, ...(o ? { owner: o } : {}) };
+}
+
+/** Timeline events for one observed change of a watched object. */
+export function eventsForChange(
+  before: InventoryItem | undefined,
+  after: InventoryItem | undefined,
+  now: number,
+  owner: OwnerResolver,
+): TimelineEventInput[] {
+  const item = after ?? before;
+  if (!item) return [];
+  const out: TimelineEventInput[] = [];
+
+  if (!before && after && LIFECYCLE_KINDS.has(after.kind)) {
+    out.push({ id: `created:${after.uid}`, time: after.createdAt || now, type: 'created', severity: 'info', ...base(after, owner), summary: `${after.kind} ${after.name} created`, data: { images: after.summary.images ?? null } });
+  }
+  if (before && !after && (LIFECYCLE_KINDS.has(before.kind) || before.kind === 'Pod')) {
+    out.push({ id: `deleted:${before.uid}`, time: now, type: 'deleted', severity: 'info', ...base(before, owner), summary: `${before.kind} ${before.name} deleted`, data: {} });
+  }
+  if (!before || !after) {
+    if (after?.kind === 'Pod') out.push(...podPhaseEvents(undefined, after, now, owner));
+    return out;
+  }
+
+  if (SPEC_KINDS.has(after.kind)) {
+    const changes = diff(before.summary.spec, after.summary.spec);
+    if (changes.length > 0) {
+      out.push({
+        id: `spec:${after.uid}:${after.resourceVersion}`,
+        time: now,
+        type: 'spec-change',
+        severity: 'info',
+        ...base(after, owner),
+        summary: `${after.kind} ${after.name} changed: ${describeChanges(changes)}`,
+        data: { changes: changes as unknown as JsonValue, revision: after.summary.revision ?? null },
+      });
+    }
+  }
+  if (after.kind === 'Pod') {
+    out.push(...podPhaseEvents(before, after, now, owner));
+    out.push(...restartEvents(before, after, now, owner));
+  }
+  if (after.kind === 'Node') {
+    const a = obj(before.summary.conditions);
+    const b = obj(after.summary.conditions);
+    for (const c of WATCHED_NODE_CONDITIONS) {
+      if (a[c] === b[c] || b[c] === undefined) continue;
+      const bad = c === 'Ready' ? b[c] !== 'True' : b[c] === 'True';
+      out.push({
+        id: `node-condition:${after.uid}:${c}:${String(b[c])}:${after.resourceVersion}`,
+        time: now,
+        type: 'node-condition',
+        severity: bad ? 'warning' : 'info',
+        ...base(after, owner),
+        summary: `Node ${after.name} ${c}: ${String(a[c] ?? 'Unknown')} → ${String(b[c])}`,
+        data: { condition: c, from: a[c] ?? null, to: b[c] },
+      });
+    }
+  }
+  return out;
+}
+
+function podState(i: InventoryItem | undefined): string {
+  if (!i) return '';
+  const phase = String(i.summary.phase ?? 'Pending');
+  return phase === 'Running' ? (i.summary.ready === true ? 'Running/Ready' : 'Running/NotReady') : phase;
+}
+
+function podPhaseEvents(before: InventoryItem | undefined, after: InventoryItem, now: number, owner: OwnerResolver): TimelineEventInput[] {
+  const from = podState(before);
+  const to = podState(after);
+  if (from === to) return [];
+  const severity = to === 'Failed' || to === 'Running/NotReady' ? 'warning' : 'info';
+  return [
+    {
+      id: `pod-phase:${after.uid}:${to}:${after.resourceVersion}`,
+      time: now,
+      type: 'pod-phase',
+      severity,
+      ...base(after, owner),
+      summary: `Pod ${after.name}: ${from || 'new'} → ${to}`,
+      data: { from: from || null, to, phase: after.summary.phase ?? null, ready: after.summary.ready ?? null, nodeName: after.summary.nodeName ?? null },
+    },
+  ];
+}
+
+function restartEvents(before: InventoryItem, after: InventoryItem, now: number, owner: OwnerResolver): TimelineEventInput[] {
+  const prev = new Map(containersOf(before).map((c) => [c.name, c]));
+  const out: TimelineEventInput[] = [];
+  for (const c of containersOf(after)) {
+    const p = prev.get(c.name);
+    if (!p || c.restartCount <= p.restartCount) continue;
+    const last = c.lastTerminated;
+    // CrashLoopBackOff / ImagePullBackOff show in the waiting reason; OOMKilled / Error in the last termination.
+    const reason = (c.state === 'waiting' ? c.reason : null) ?? last?.reason ?? c.reason ?? 'Restarted';
+    const exitCode = last?.exitCode ?? c.exitCode;
+    out.push({
+      id: `restart:${after.uid}:${c.name}:${c.restartCount}`,
+      time: now,
+      type: 'container-restart',
+      severity: reason === 'OOMKilled' || reason === 'CrashLoopBackOff' ? 'error' : 'warning',
+      ...base(after, owner),
+      summary: `Container ${c.name} of ${after.name} restarted (${reason}${exitCode !== null ? `, exit code ${exitCode}` : ''}), ${c.restartCount} restarts`,
+      data: { container: c.name, restartCount: c.restartCount, reason, exitCode, terminationReason: last?.reason ?? null },
+    });
+  }
+  return out;
+}
+
+/** Emit a Kubernetes Event at its 1st, 2nd, 4th, 8th… occurrence: recurring noise stays readable. */
+export function shouldEmitEventCount(count: number): boolean {
+  return count >= 1 && (count & (count - 1)) === 0;
+}
+
+/** A core/v1 (or events.k8s.io) Event as a timeline event, or null when its count is not worth another entry. */
+export function eventFromKubernetesEvent(e: KubeObject, owner: OwnerResolver, lookupOwnerRefs: (kind: string, ns: string, name: string) => InventoryItem['ownerRefs']): TimelineEventInput | null {
+  const involved = (e.involvedObject ?? {}) as { kind?: string; namespace?: string; name?: string };
+  const count = typeof e.count === 'number' ? e.count : 1;
+  if (!shouldEmitEventCount(count)) return null;
+  const uid = e.metadata?.uid ?? '';
+  const kind = involved.kind ?? '';
+  const namespace = involved.namespace ?? e.metadata?.namespace ?? '';
+  const name = involved.name ?? '';
+  const ownerOf = owner({ kind, namespace, ownerRefs: lookupOwnerRefs(kind, namespace, name) });
+  const last = (e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp) as string | undefined;
+  const reason = typeof e.reason === 'string' ? e.reason : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  const data: JsonObject = { reason, message, count, source: (e.source as { component?: string } | undefined)?.component ?? (typeof e.reportingComponent === 'string' ? e.reportingComponent : null), eventType: typeof e.type === 'string' ? e.type : 'Normal' };
+  return {
+    id: `k8s-event:${uid}:${count}`,
+    time: last ? Date.parse(last) : Date.now(),
+    type: 'k8s-event',
+    severity: e.type === 'Warning' ? 'warning' : 'info',
+    kind,
+    namespace,
+    name,
+    ...(ownerOf ? { owner: ownerOf } : {}),
+    summary: `${reason}: ${message}${count > 1 ? ` (×${count})` : ''}`.slice(0, 4096),
+    data,
+  };
+}

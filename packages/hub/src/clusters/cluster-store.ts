@@ -1,0 +1,150 @@
+// Clusters and their agent tokens. The token is returned once at creation;
+// only its sha256 is kept, so a leaked database does not leak agent access.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Capabilities } from '@wheelhouse/protocol';
+import type { HubDb } from '../store/db.js';
+import type { ClusterRow } from '../store/schema.js';
+
+export interface ClusterView {
+  name: string;
+  createdAt: number;
+  createdBy: string;
+  connected: boolean;
+  lastSeenAt: number | null;
+  agentVersion: string | null;
+  kubernetesVersion: string | null;
+  capabilities: Capabilities;
+  tokenRevoked: boolean;
+}
+
+const NO_CAPABILITIES: Capabilities = { basic: false, advanced: false, podExec: false };
+
+export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+export function newAgentToken(cluster: string): string {
+  // The cluster name rides along so a token identifies its cluster without a lookup table scan.
+  return `wha_${cluster}_${randomBytes(24).toString('base64url')}`;
+}
+
+export function clusterOfToken(token: string): string | null {
+  const m = /^wha_([a-z0-9-]+)_[A-Za-z0-9_-]{32}$/.exec(token);
+  return m?.[1] ?? null;
+}
+
+export function toView(row: ClusterRow): ClusterView {
+  const caps = Capabilities.safeParse(JSON.parse(row.capabilities));
+  return {
+    name: row.id,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    connected: row.connected === 1,
+    lastSeenAt: row.last_seen_at,
+    agentVersion: row.agent_version,
+    kubernetesVersion: row.kubernetes_version,
+    capabilities: caps.success ? caps.data : NO_CAPABILITIES,
+    tokenRevoked: row.token_revoked_at !== null,
+  };
+}
+
+export class ClusterStore {
+  constructor(private readonly db: HubDb) {}
+
+  async create(name: string, createdBy: string): Promise<{ cluster: ClusterView; token: string } | null> {
+    const token = newAgentToken(name);
+    const row: ClusterRow = {
+      id: name,
+      created_at: Date.now(),
+      created_by: createdBy,
+      token_hash: sha256(token),
+      token_revoked_at: null,
+      agent_version: null,
+      kubernetes_version: null,
+      capabilities: JSON.stringify(NO_CAPABILITIES),
+      last_seen_at: null,
+      connected: 0,
+    };
+    const res = await this.db.insertInto('clusters').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) return null;
+    return { cluster: toView(row), token };
+  }
+
+  async get(name: string): Promise<ClusterView | null> {
+    const row = await this.db.selectFrom('clusters').selectAll().where('id', '=', name).executeTakeFirst();
+    return row ? toView(row) : null;
+  }
+
+  async list(): Promise<ClusterView[]> {
+    const rows = await this.db.selectFrom('clusters').selectAll().orderBy('id').execute();
+    return rows.map(toView);
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('clusters').where('id', '=', name).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  async revokeToken(name: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('clusters')
+      .set({ token_revoked_at: Date.now(), connected: 0 })
+      .where('id', '=', name)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Issues a new token (the old one stops working at once) and returns it once. */
+  async rotateToken(name: string): Promise<string | null> {
+    const token = newAgentToken(name);
+    const res = await this.db
+      .updateTable('clusters')
+      .set({ token_hash: sha256(token), token_revoked_at: null })
+      .where('id', '=', name)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0 ? token : null;
+  }
+
+  /** The cluster a valid, unrevoked agent token belongs to. */
+  async authenticateAgent(token: string): Promise<string | null> {
+    const name = clusterOfToken(token);
+    if (!name) return null;
+    const row = await this.db
+      .selectFrom('clusters')
+      .select(['token_hash', 'token_revoked_at'])
+      .where('id', '=', name)
+      .executeTakeFirst();
+    if (!row || row.token_revoked_at !== null) return null;
+    const a = Buffer.from(row.token_hash, 'hex');
+    const b = Buffer.from(sha256(token), 'hex');
+    return a.length === b.length && timingSafeEqual(a, b) ? name : null;
+  }
+
+  async markConnected(
+    name: string,
+    hello: { agentVersion: string; kubernetesVersion: string; capabilities: Capabilities },
+  ): Promise<void> {
+    await this.db
+      .updateTable('clusters')
+      .set({
+        connected: 1,
+        last_seen_at: Date.now(),
+        agent_version: hello.agentVersion,
+        kubernetes_version: hello.kubernetesVersion,
+        capabilities: JSON.stringify(hello.capabilities),
+      })
+      .where('id', '=', name)
+      .execute();
+  }
+
+  async markSeen(name: string): Promise<void> {
+    await this.db.updateTable('clusters').set({ last_seen_at: Date.now() }).where('id', '=', name).execute();
+  }
+
+  async markDisconnected(name: string): Promise<void> {
+    await this.db.updateTable('clusters').set({ connected: 0, last_seen_at: Date.now() }).where('id', '=', name).execute();
+  }
+
+  /** At start-up nobody is connected yet, whatever the last run recorded. */
+  async resetConnections(): Promise<void> {
+    await this.db.updateTable('clusters').set({ connected: 0 }).execute();
+  }
+}

@@ -1,0 +1,302 @@
+// Commands: validated, authorized, persisted (with their audit record) and only
+// then acknowledged; dispatched at least once to the cluster's agent; every
+// state change recorded once, timestamped, on the target's timeline and live.
+import { randomUUID } from 'node:crypto';
+import {
+  ACTIONS,
+  RESOURCE_KINDS,
+  TERMINAL_STATES,
+  isActionId,
+  isResourceKind,
+  type ActionRequest,
+  type CommandEnvelope,
+  type CommandState,
+  type JsonObject,
+  type TimelineEvent,
+  type TimelineEventInput,
+} from '@wheelhouse/protocol';
+import type { Transaction } from 'kysely';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ClusterView } from '../clusters/cluster-store.js';
+import { HttpError, badRequest } from '../http/errors.js';
+import type { LiveBus } from '../live/live-bus.js';
+import type { HubMetrics } from '../metrics.js';
+import type { HubDb } from '../store/db.js';
+import type { CommandRow, Database } from '../store/schema.js';
+import type { TimelineStore } from '../timeline/timeline-store.js';
+import { rowToEvent } from '../timeline/timeline-store.js';
+import { toCommandView, type CommandView } from './command-view.js';
+
+/** Which states a command may move to from each state. Terminal states have none. */
+const NEXT: Record<CommandState, readonly CommandState[]> = {
+  pending: ['dispatched', 'running', 'succeeded', 'failed', 'rejected', 'expired'],
+  dispatched: ['running', 'succeeded', 'failed', 'rejected', 'expired'],
+  running: ['succeeded', 'failed', 'rejected', 'expired'],
+  succeeded: [],
+  failed: [],
+  rejected: [],
+  expired: [],
+};
+const NON_TERMINAL: CommandState[] = ['pending', 'dispatched', 'running'];
+
+export interface CommandServiceDeps {
+  db: HubDb;
+  audit: AuditLog;
+  timeline: TimelineStore;
+  live: LiveBus;
+  metrics: HubMetrics;
+  /** How long a command may wait for its agent before it expires. */
+  ttlMs: number;
+}
+
+/** A validated request: the action exists, applies to the kind, its params parse, and the cluster's tier allows it. */
+export function validateActionRequest(cluster: ClusterView, req: ActionRequest): { params: JsonObject } {
+  if (!isActionId(req.action)) {
+    throw badRequest(`unknown action "${req.action}"; known actions: ${Object.keys(ACTIONS).join(', ')}`, { path: 'action' });
+  }
+  const decl = ACTIONS[req.action];
+  const kinds: readonly string[] = decl.targetKinds;
+  if (!kinds.includes(req.target.kind)) {
+    throw badRequest(`action "${decl.id}" does not apply to kind "${req.target.kind}"; it applies to ${kinds.join(', ')}`, {
+      path: 'target.kind',
+    });
+  }
+  if (isResourceKind(req.target.kind)) {
+    const namespaced = RESOURCE_KINDS[req.target.kind].namespaced;
+    if (namespaced && req.target.namespace === '') {
+      throw badRequest(`target.namespace is required for ${req.target.kind}`, { path: 'target.namespace' });
+    }
+    if (!namespaced && req.target.namespace !== '') {
+      throw badRequest(`${req.target.kind} is cluster-scoped: target.namespace must be empty`, { path: 'target.namespace' });
+    }
+  }
+  const parsed = decl.params.safeParse(req.params);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: ['params', ...i.path.map(String)].join('.'), message: i.message }));
+    const first = issues[0];
+    throw badRequest(first ? `${first.path}: ${first.message}` : 'invalid params', { issues });
+  }
+  if (!cluster.capabilities[decl.tier]) {
+    throw new HttpError(
+      409,
+      'tier_disabled',
+      `action "${decl.id}" needs the ${decl.tier} tier, which is not enabled on cluster "${cluster.name}" (agent value actions.${decl.tier}=true)`,
+      { tier: decl.tier, cluster: cluster.name },
+    );
+  }
+  return { params: parsed.data as JsonObject };
+}
+
+export function envelopeOf(r: CommandRow): CommandEnvelope {
+  return {
+    id: r.id,
+    action: r.action,
+    target: { kind: r.target_kind, namespace: r.target_namespace, name: r.target_name },
+    params: JSON.parse(r.params) as JsonObject,
+    reason: r.reason,
+    dryRun: r.dry_run === 1,
+    requestedBy: r.requested_by,
+  };
+}
+
+export class CommandService {
+  constructor(private readonly deps: CommandServiceDeps) {}
+
+  private actionEvent(r: CommandRow, state: CommandState, at: number, message: string | null): TimelineEventInput {
+    const severity = state === 'failed' || state === 'rejected' || state === 'expired' ? 'warning' : 'info';
+    const verb = r.dry_run === 1 ? `${r.action} (dry run)` : r.action;
+    return {
+      id: `command:${r.id}:${state}`,
+      time: at,
+      type: 'action',
+      severity,
+      kind: r.target_kind,
+      namespace: r.target_namespace,
+      name: r.target_name,
+      summary: `${verb} by ${r.requested_by}: ${state}${message ? ` — ${message}` : ''}`,
+      data: { commandId: r.id, action: r.action, state, requestedBy: r.requested_by, reason: r.reason, message },
+    };
+  }
+
+  /** Writes the event inside the caller's transaction; returns it for publishing after commit. */
+  private async recordEvent(trx: Transaction<Database>, cluster: string, e: TimelineEventInput): Promise<TimelineEvent[]> {
+    const inserted = await trx
+      .insertInto('timeline_events')
+      .values({
+        id: e.id,
+        cluster_id: cluster,
+        time: e.time,
+        type: e.type,
+        severity: e.severity,
+        kind: e.kind,
+        namespace: e.namespace,
+        name: e.name,
+        owner_kind: e.owner?.kind ?? null,
+        owner_name: e.owner?.name ?? null,
+        summary: e.summary,
+        data: JSON.stringify(e.data),
+      })
+      .onConflict((oc) => oc.columns(['cluster_id', 'id']).doNothing())
+      .returningAll()
+      .execute();
+    return inserted.map(rowToEvent);
+  }
+
+  private publishEvents(events: readonly TimelineEvent[]): void {
+    for (const event of events) this.deps.live.publish({ type: 'timeline', cluster: event.cluster, event });
+  }
+
+  /** Persists a validated request (command + transition + audit + timeline in one transaction). */
+  async create(actor: string, cluster: ClusterView, req: ActionRequest, params: JsonObject): Promise<CommandView> {
+    const now = Date.now();
+    const row: CommandRow = {
+      id: randomUUID(),
+      cluster_id: cluster.name,
+      action: req.action,
+      target_kind: req.target.kind,
+      target_namespace: req.target.namespace,
+      target_name: req.target.name,
+      params: JSON.stringify(params),
+      reason: req.reason ?? null,
+      dry_run: req.dryRun ? 1 : 0,
+      requested_by: actor,
+      state: 'pending',
+      message: null,
+      result: null,
+      created_at: now,
+      updated_at: now,
+      expires_at: now + this.deps.ttlMs,
+      dispatch_count: 0,
+    };
+    const events = await this.deps.db.transaction().execute(async (trx) => {
+      await trx.insertInto('commands').values(row).execute();
+      await trx.insertInto('command_transitions').values({ command_id: row.id, state: 'pending', at: now, message: null }).execute();
+      await this.deps.audit.append(
+        {
+          actor,
+          action: `action:${req.action}`,
+          clusterId: cluster.name,
+          target: req.target,
+          params,
+          reason: req.reason ?? null,
+          outcome: 'requested',
+          detail: { commandId: row.id, dryRun: req.dryRun },
+        },
+        trx,
+      );
+      return this.recordEvent(trx, cluster.name, this.actionEvent(row, 'pending', now, null));
+    });
+    this.publishEvents(events);
+    this.deps.metrics.commands.inc({ state: 'pending' });
+    const view = toCommandView(row);
+    this.deps.live.publish({ type: 'command', cluster: cluster.name, command: view });
+    return view;
+  }
+
+  /**
+   * Moves a command to a new state if that is a legal step from where it is;
+   * returns null (and changes nothing) otherwise — so duplicates and late
+   * updates after a terminal state are ignored and each state is recorded once.
+   */
+  async transition(id: string, to: CommandState, message?: string | null, result?: JsonObject | null): Promise<CommandView | null> {
+    const now = Date.now();
+    const updated = await this.deps.db.transaction().execute(async (trx) => {
+      const from = (Object.keys(NEXT) as CommandState[]).filter((s) => NEXT[s].includes(to));
+      const row = await trx
+        .updateTable('commands')
+        .set({
+          state: to,
+          updated_at: now,
+          ...(message !== undefined ? { message } : {}),
+          ...(result !== undefined ? { result: result === null ? null : JSON.stringify(result) } : {}),
+        })
+        .where('id', '=', id)
+        .where('state', 'in', from)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return null;
+      await trx.insertInto('command_transitions').values({ command_id: id, state: to, at: now, message: message ?? null }).execute();
+      const events = await this.recordEvent(trx, row.cluster_id, this.actionEvent(row, to, now, message ?? null));
+      if (TERMINAL_STATES.includes(to)) {
+        await this.deps.audit.append(
+          {
+            actor: row.requested_by,
+            action: `action:${row.action}`,
+            clusterId: row.cluster_id,
+            target: { kind: row.target_kind, namespace: row.target_namespace, name: row.target_name },
+            params: JSON.parse(row.params) as JsonObject,
+            reason: row.reason,
+            outcome: to,
+            detail: { commandId: id, message: message ?? null, dryRun: row.dry_run === 1 },
+          },
+          trx,
+        );
+      }
+      return { row, events };
+    });
+    if (!updated) return null;
+    this.publishEvents(updated.events);
+    this.deps.metrics.commands.inc({ state: to });
+    const view = toCommandView(updated.row);
+    this.deps.live.publish({ type: 'command', cluster: updated.row.cluster_id, command: view });
+    return view;
+  }
+
+  /** Commands not yet terminal for a cluster, oldest first: what a (re)connected agent must receive. */
+  async outstanding(cluster: string): Promise<CommandRow[]> {
+    return this.deps.db
+      .selectFrom('commands')
+      .selectAll()
+      .where('cluster_id', '=', cluster)
+      .where('state', 'in', NON_TERMINAL)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  async noteDispatched(id: string): Promise<void> {
+    await this.deps.db
+      .updateTable('commands')
+      .set((eb) => ({ dispatch_count: eb('dispatch_count', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
+    await this.transition(id, 'dispatched');
+  }
+
+  /** Expires commands whose agent did not take them up in time. */
+  async expireDue(now = Date.now()): Promise<number> {
+    const due = await this.deps.db
+      .selectFrom('commands')
+      .select('id')
+      .where('state', 'in', NON_TERMINAL)
+      .where('expires_at', '<', now)
+      .execute();
+    let n = 0;
+    for (const { id } of due) {
+      const v = await this.transition(id, 'expired', 'the cluster agent did not complete the command before it expired (agent offline?)');
+      if (v) n++;
+    }
+    return n;
+  }
+
+  async get(id: string): Promise<(CommandView & { transitions: { state: string; at: number; message: string | null }[] }) | null> {
+    const row = await this.deps.db.selectFrom('commands').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    const transitions = await this.deps.db
+      .selectFrom('command_transitions')
+      .select(['state', 'at', 'message'])
+      .where('command_id', '=', id)
+      .orderBy('seq')
+      .execute();
+    return { ...toCommandView(row), transitions };
+  }
+
+  async list(filter: { cluster?: string; state?: string; limit: number; cursor?: number }): Promise<CommandView[]> {
+    let sel = this.deps.db.selectFrom('commands').selectAll();
+    if (filter.cluster) sel = sel.where('cluster_id', '=', filter.cluster);
+    if (filter.state) sel = sel.where('state', '=', filter.state);
+    if (filter.cursor !== undefined) sel = sel.where('created_at', '<', filter.cursor);
+    const rows = await sel.orderBy('created_at', 'desc').limit(filter.limit).execute();
+    return rows.map(toCommandView);
+  }
+}

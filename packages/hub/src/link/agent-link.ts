@@ -1,0 +1,229 @@
+// The hub end of the agent link. Agents dial in (the hub never dials a
+// cluster), authenticate with their cluster token, and then stream inventory,
+// timeline and command progress; the hub pushes commands down the same socket.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import {
+  AGENT_CONNECT_PATH,
+  AgentMessage,
+  CLOSE_CODES,
+  type HubMessage,
+} from '@wheelhouse/protocol';
+import type { ClusterStore } from '../clusters/cluster-store.js';
+import { envelopeOf, type CommandService } from '../commands/command-service.js';
+import type { InventoryStore } from '../inventory/inventory-store.js';
+import type { LiveBus } from '../live/live-bus.js';
+import type { HubMetrics } from '../metrics.js';
+import type { TimelineStore } from '../timeline/timeline-store.js';
+
+export interface AgentLinkDeps {
+  clusters: ClusterStore;
+  inventory: InventoryStore;
+  timeline: TimelineStore;
+  commands: CommandService;
+  live: LiveBus;
+  metrics: HubMetrics;
+  heartbeatMs: number;
+}
+
+interface Connection {
+  cluster: string;
+  socket: WebSocket;
+  /** Messages are handled strictly in arrival order. */
+  queue: Promise<void>;
+  missingPermissions: Record<string, string[]>;
+}
+
+function bearer(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  return h?.startsWith('Bearer ') ? h.slice('Bearer '.length).trim() : null;
+}
+
+export class AgentLink {
+  private readonly connections = new Map<string, Connection>();
+
+  constructor(private readonly deps: AgentLinkDeps) {}
+
+  isConnected(cluster: string): boolean {
+    return this.connections.has(cluster);
+  }
+
+  missingPermissions(cluster: string): Record<string, string[]> {
+    return this.connections.get(cluster)?.missingPermissions ?? {};
+  }
+
+  /** Closes a cluster's agent connection (token revoked, cluster deleted). */
+  disconnect(cluster: string, code: number = CLOSE_CODES.revoked, reason = 'agent token revoked'): void {
+    const c = this.connections.get(cluster);
+    if (!c) return;
+    this.connections.delete(cluster);
+    c.socket.close(code, reason);
+  }
+
+  private send(c: Connection, msg: HubMessage): boolean {
+    if (c.socket.readyState !== c.socket.OPEN) return false;
+    c.socket.send(JSON.stringify(msg));
+    return true;
+  }
+
+  /** Sends every outstanding command of the cluster (at-least-once: re-sent after each reconnect). */
+  async dispatchOutstanding(cluster: string): Promise<void> {
+    const c = this.connections.get(cluster);
+    if (!c) return;
+    for (const row of await this.deps.commands.outstanding(cluster)) {
+      if (!this.send(c, { type: 'command', command: envelopeOf(row) })) return;
+      if (row.state === 'pending') await this.deps.commands.noteDispatched(row.id);
+    }
+  }
+
+  register(app: FastifyInstance): void {
+    app.get(
+      AGENT_CONNECT_PATH,
+      {
+        websocket: true,
+        schema: { hide: true },
+        preValidation: async (req, reply) => {
+          const token = bearer(req);
+          const cluster = token ? await this.deps.clusters.authenticateAgent(token) : null;
+          if (!cluster) {
+            return reply.status(401).send({ error: 'unauthenticated', message: 'unknown or revoked agent token' });
+          }
+          (req as FastifyRequest & { agentCluster?: string }).agentCluster = cluster;
+        },
+      },
+      (socket, req) => {
+        const cluster = (req as FastifyRequest & { agentCluster?: string }).agentCluster ?? '';
+        this.accept(cluster, socket, req);
+      },
+    );
+  }
+
+  private accept(cluster: string, socket: WebSocket, req: FastifyRequest): void {
+    const previous = this.connections.get(cluster);
+    if (previous) {
+      this.connections.delete(cluster);
+      previous.socket.close(CLOSE_CODES.replaced, 'replaced by a newer agent connection');
+    }
+    const conn: Connection = { cluster, socket, queue: Promise.resolve(), missingPermissions: {} };
+    this.connections.set(cluster, conn);
+    this.deps.metrics.agentsConnected.set(this.connections.size);
+    const log = req.log.child({ cluster });
+    log.info('agent connected');
+
+    let alive = true;
+    const heartbeat = setInterval(() => {
+      if (!alive) {
+        log.warn('agent missed heartbeats; closing');
+        socket.terminate();
+        return;
+      }
+      alive = false;
+      socket.ping();
+    }, this.deps.heartbeatMs);
+    socket.on('pong', () => {
+      alive = true;
+    });
+
+    socket.on('message', (data, isBinary) => {
+      alive = true;
+      if (isBinary) {
+        socket.close(CLOSE_CODES.protocolError, 'binary frames are not expected on the agent link');
+        return;
+      }
+      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
+      conn.queue = conn.queue
+        .then(() => this.handle(conn, text))
+        .catch((err: unknown) => {
+          log.error({ err }, 'agent message failed');
+          socket.close(CLOSE_CODES.protocolError, err instanceof Error ? err.message.slice(0, 120) : 'bad message');
+        });
+    });
+
+    socket.on('close', () => {
+      clearInterval(heartbeat);
+      if (this.connections.get(cluster) === conn) {
+        this.connections.delete(cluster);
+        this.deps.metrics.agentsConnected.set(this.connections.size);
+        void conn.queue
+          .then(() => this.deps.clusters.markDisconnected(cluster))
+          .then(() => this.publishCluster(cluster))
+          .catch((err: unknown) => log.error({ err }, 'marking disconnected failed'));
+      }
+      log.info('agent disconnected');
+    });
+  }
+
+  private async publishCluster(cluster: string): Promise<void> {
+    const view = await this.deps.clusters.get(cluster);
+    if (view) this.deps.live.publish({ type: 'cluster', cluster, view });
+  }
+
+  private async handle(conn: Connection, text: string): Promise<void> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error('message is not JSON');
+    }
+    const parsed = AgentMessage.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`invalid message: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown'}`);
+    }
+    const msg = parsed.data;
+    const { cluster } = conn;
+    this.deps.metrics.agentMessages.inc({ type: msg.type });
+    const end = this.deps.metrics.ingestSeconds.startTimer({ type: msg.type });
+    try {
+      switch (msg.type) {
+        case 'hello': {
+          conn.missingPermissions = msg.missingPermissions;
+          await this.deps.clusters.markConnected(cluster, msg);
+          this.send(conn, { type: 'welcome', cluster, heartbeatMs: this.deps.heartbeatMs });
+          await this.publishCluster(cluster);
+          await this.dispatchOutstanding(cluster);
+          return;
+        }
+        case 'inventory.snapshot': {
+          const gone = await this.deps.inventory.applySnapshotChunk(cluster, msg.kind, msg.snapshotId, msg.items, msg.last);
+          if (msg.items.length > 0 || gone.length > 0) {
+            this.deps.live.publish({
+              type: 'inventory',
+              cluster,
+              upserts: msg.items,
+              // Namespaces of removed objects are unknown here; the UI refetches on deletes of unknown uids.
+              deletes: gone.map((uid) => ({ kind: msg.kind, uid, namespace: '', name: '' })),
+            });
+          }
+          return;
+        }
+        case 'inventory.changes':
+          await this.deps.inventory.applyChanges(cluster, msg.upserts, msg.deletes);
+          this.deps.live.publish({ type: 'inventory', cluster, upserts: msg.upserts, deletes: msg.deletes });
+          return;
+        case 'timeline': {
+          const stored = await this.deps.timeline.insert(cluster, msg.events);
+          this.deps.metrics.timelineEvents.inc(stored.length);
+          for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
+          return;
+        }
+        case 'command.update':
+          await this.deps.commands.transition(msg.id, msg.state, msg.message ?? null, msg.result ?? null);
+          return;
+        case 'ping':
+          this.send(conn, { type: 'pong', t: msg.t });
+          await this.deps.clusters.markSeen(cluster);
+          return;
+        case 'pong':
+          return;
+      }
+    } finally {
+      end();
+    }
+  }
+
+  closeAll(): void {
+    for (const c of this.connections.values()) c.socket.close(1001, 'hub shutting down');
+    this.connections.clear();
+  }
+}

@@ -1,0 +1,73 @@
+// GET /api/v1/live?cluster=NAME (WebSocket): what changes in a cluster, as it
+// happens, filtered to what the caller may view. A slow reader gets an
+// {type:"overflow"} notice and should refetch, rather than unbounded buffering.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requirePrincipal } from '../http/errors.js';
+import type { HubMetrics } from '../metrics.js';
+import type { LiveBus, LiveMessage } from './live-bus.js';
+
+/** Above this many bytes queued on a socket, messages are dropped until it drains. */
+const MAX_BUFFERED = 4 * 1024 * 1024;
+
+export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus; metrics: HubMetrics }): void {
+  const app = appIn.withTypeProvider<ZodTypeProvider>();
+  app.get(
+    '/api/v1/live',
+    {
+      websocket: true,
+      schema: { tags: ['live'], querystring: z.object({ cluster: z.string().min(1).max(40) }).strict() },
+      preValidation: async (req) => {
+        requirePrincipal(req);
+        await app.requirePermission(req, 'view', { cluster: (req.query as { cluster: string }).cluster }).catch(async (err: unknown) => {
+          // Namespace-scoped viewers subscribe too; each message is filtered below.
+          const p = req.principal;
+          if (!p?.bindings.length) throw err;
+        });
+      },
+    },
+    (socket, req) => {
+      const principal = requirePrincipal(req);
+      const { cluster } = req.query as { cluster: string };
+      let overflowed = false;
+      const visible = (ns: string): boolean => app.can(principal, 'view', ns ? { cluster, namespace: ns } : { cluster });
+      const filter = (m: LiveMessage): LiveMessage | null => {
+        if (m.cluster !== cluster) return null;
+        switch (m.type) {
+          case 'timeline':
+            return visible(m.event.namespace) ? m : null;
+          case 'command':
+            return visible(m.command.target.namespace) ? m : null;
+          case 'inventory': {
+            const upserts = m.upserts.filter((i) => visible(i.namespace));
+            const deletes = m.deletes.filter((d) => visible(d.namespace));
+            return upserts.length || deletes.length ? { ...m, upserts, deletes } : null;
+          }
+          case 'cluster':
+            return m;
+        }
+      };
+      deps.metrics.liveSubscribers.inc();
+      const unsubscribe = deps.live.subscribe((m) => {
+        const out = filter(m);
+        if (!out || socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > MAX_BUFFERED) {
+          deps.metrics.liveDropped.inc();
+          if (!overflowed) overflowed = true;
+          return;
+        }
+        if (overflowed) {
+          overflowed = false;
+          socket.send(JSON.stringify({ type: 'overflow', message: 'live messages were dropped while you were slow; refetch' }));
+        }
+        socket.send(JSON.stringify(out));
+      });
+      socket.on('close', () => {
+        unsubscribe();
+        deps.metrics.liveSubscribers.dec();
+      });
+      socket.send(JSON.stringify({ type: 'subscribed', cluster }));
+    },
+  );
+}

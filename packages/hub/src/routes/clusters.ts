@@ -1,0 +1,251 @@
+// Clusters, their inventory, timeline and actions: the public API over what agents report.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ACTIONS, ActionRequest, TIMELINE_EVENT_TYPES, actionList, isActionId } from '@wheelhouse/protocol';
+import type { Principal } from '../auth/types.js';
+import type { ClusterStore, ClusterView } from '../clusters/cluster-store.js';
+import { validateActionRequest, type CommandService } from '../commands/command-service.js';
+import { HttpError, notFound, requirePrincipal } from '../http/errors.js';
+import type { InventoryStore } from '../inventory/inventory-store.js';
+import type { AgentLink } from '../link/agent-link.js';
+import type { TimelineStore } from '../timeline/timeline-store.js';
+import type { AuditLog } from '../audit/audit-log.js';
+
+export interface ClusterRoutesDeps {
+  clusters: ClusterStore;
+  inventory: InventoryStore;
+  timeline: TimelineStore;
+  commands: CommandService;
+  link: AgentLink;
+  audit: AuditLog;
+}
+
+const clusterName = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and "-", starting and ending with a letter or digit');
+const ClusterParams = z.object({ cluster: clusterName });
+const limit = z.coerce.number().int().min(1).max(1000).default(100);
+const epochMs = z.coerce.number().int().min(0);
+
+export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoutesDeps): void {
+  const app = appIn.withTypeProvider<ZodTypeProvider>();
+
+  async function requireCluster(name: string): Promise<ClusterView> {
+    const c = await deps.clusters.get(name);
+    if (!c) throw notFound(`cluster "${name}"`);
+    return c;
+  }
+
+  function actionsFor(c: ClusterView, principal: Principal) {
+    const missing = deps.link.missingPermissions(c.name);
+    return actionList().map((a) => ({
+      id: a.id,
+      title: a.title,
+      tier: a.tier,
+      targetKinds: a.targetKinds,
+      enabled: c.capabilities[a.tier],
+      allowed: app.can(principal, `action:${a.id}`, { cluster: c.name }),
+      missingPermissions: missing[a.id] ?? [],
+    }));
+  }
+
+  app.get('/api/v1/clusters', { schema: { tags: ['clusters'] } }, async (req) => {
+    const principal = requirePrincipal(req);
+    const all = await deps.clusters.list();
+    return { items: all.filter((c) => clusterVisible(app, principal, c.name)) };
+  });
+
+  app.post(
+    '/api/v1/clusters',
+    { schema: { tags: ['clusters'], body: z.object({ name: clusterName }).strict() } },
+    async (req, reply) => {
+      const principal = await app.requirePermission(req, 'admin', {});
+      const created = await deps.clusters.create(req.body.name, principal.username);
+      if (!created) throw new HttpError(409, 'conflict', `cluster "${req.body.name}" already exists`);
+      await deps.audit.append({ actor: principal.username, action: 'cluster.create', clusterId: req.body.name, outcome: 'succeeded' });
+      return reply.status(201).send({
+        cluster: created.cluster,
+        token: created.token,
+        hint: 'Shown once. Start the agent with: wheelhouse agent --hub <hub URL> --token <token>',
+      });
+    },
+  );
+
+  app.get('/api/v1/clusters/:cluster', { schema: { tags: ['clusters'], params: ClusterParams } }, async (req) => {
+    requirePrincipal(req);
+    const c = await requireCluster(req.params.cluster);
+    const principal = await app.requirePermission(req, 'view', { cluster: c.name });
+    return { ...c, actions: actionsFor(c, principal) };
+  });
+
+  app.delete('/api/v1/clusters/:cluster', { schema: { tags: ['clusters'], params: ClusterParams } }, async (req, reply) => {
+    const principal = await app.requirePermission(req, 'admin', {});
+    await requireCluster(req.params.cluster);
+    deps.link.disconnect(req.params.cluster, 4401, 'cluster deleted');
+    await deps.clusters.delete(req.params.cluster);
+    await deps.audit.append({ actor: principal.username, action: 'cluster.delete', clusterId: req.params.cluster, outcome: 'succeeded' });
+    return reply.status(204).send();
+  });
+
+  app.post('/api/v1/clusters/:cluster/token/revoke', { schema: { tags: ['clusters'], params: ClusterParams } }, async (req) => {
+    const principal = await app.requirePermission(req, 'admin', {});
+    await requireCluster(req.params.cluster);
+    await deps.clusters.revokeToken(req.params.cluster);
+    deps.link.disconnect(req.params.cluster);
+    await deps.audit.append({ actor: principal.username, action: 'cluster.token.revoke', clusterId: req.params.cluster, outcome: 'succeeded' });
+    return { revoked: true };
+  });
+
+  app.post('/api/v1/clusters/:cluster/token/rotate', { schema: { tags: ['clusters'], params: ClusterParams } }, async (req) => {
+    const principal = await app.requirePermission(req, 'admin', {});
+    await requireCluster(req.params.cluster);
+    const token = await deps.clusters.rotateToken(req.params.cluster);
+    deps.link.disconnect(req.params.cluster, 4401, 'agent token rotated');
+    await deps.audit.append({ actor: principal.username, action: 'cluster.token.rotate', clusterId: req.params.cluster, outcome: 'succeeded' });
+    return { token };
+  });
+
+  app.get(
+    '/api/v1/clusters/:cluster/resources',
+    {
+      schema: {
+        tags: ['inventory'],
+        params: ClusterParams,
+        querystring: z
+          .object({
+            kind: z.string().max(63).optional(),
+            namespace: z.string().max(63).optional(),
+            name: z.string().max(253).optional(),
+            cursor: z.string().max(2048).optional(),
+            limit,
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      requirePrincipal(req);
+      const c = await requireCluster(req.params.cluster);
+      const { namespace } = req.query;
+      const principal = requirePrincipal(req);
+      if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
+      else if (!clusterVisible(app, principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
+      return deps.inventory.query(c.name, req.query, (ns) => app.can(principal, 'view', ns === '' ? { cluster: c.name } : { cluster: c.name, namespace: ns }));
+    },
+  );
+
+  app.get(
+    '/api/v1/clusters/:cluster/timeline',
+    {
+      schema: {
+        tags: ['timeline'],
+        params: ClusterParams,
+        querystring: z
+          .object({
+            namespace: z.string().max(63).optional(),
+            kind: z.string().max(63).optional(),
+            name: z.string().max(253).optional(),
+            type: z
+              .string()
+              .optional()
+              .transform((s) => (s ? s.split(',').filter(Boolean) : []))
+              .pipe(z.array(z.enum(TIMELINE_EVENT_TYPES))),
+            from: epochMs.optional(),
+            to: epochMs.optional(),
+            cursor: z.coerce.number().int().min(0).optional(),
+            limit,
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      requirePrincipal(req);
+      const c = await requireCluster(req.params.cluster);
+      const { namespace } = req.query;
+      await app.requirePermission(req, 'view', namespace ? { cluster: c.name, namespace } : { cluster: c.name });
+      return deps.timeline.query(c.name, { ...req.query, types: req.query.type });
+    },
+  );
+
+  app.post(
+    '/api/v1/clusters/:cluster/actions',
+    { schema: { tags: ['actions'], params: ClusterParams, body: ActionRequest } },
+    async (req, reply) => {
+      requirePrincipal(req);
+      const c = await requireCluster(req.params.cluster);
+      const body = req.body;
+      if (!isActionId(body.action)) validateActionRequest(c, body); // throws the precise 400
+      const scope = body.target.namespace ? { cluster: c.name, namespace: body.target.namespace } : { cluster: c.name };
+      const principal = await app.requirePermission(req, `action:${body.action}`, scope);
+      const { params } = validateActionRequest(c, body);
+      const command = await deps.commands.create(principal.username, c, body, params);
+      await deps.link.dispatchOutstanding(c.name);
+      return reply.status(202).send({ id: command.id, status: command.state });
+    },
+  );
+
+  app.get('/api/v1/actions/:id', { schema: { tags: ['actions'], params: z.object({ id: z.uuid() }) } }, async (req) => {
+    requirePrincipal(req);
+    const cmd = await deps.commands.get(req.params.id);
+    if (!cmd) throw notFound(`action ${req.params.id}`);
+    const ns = cmd.target.namespace;
+    await app.requirePermission(req, 'view', ns ? { cluster: cmd.cluster, namespace: ns } : { cluster: cmd.cluster });
+    return cmd;
+  });
+
+  app.get(
+    '/api/v1/actions',
+    {
+      schema: {
+        tags: ['actions'],
+        querystring: z
+          .object({
+            cluster: clusterName.optional(),
+            status: z.enum(['pending', 'dispatched', 'running', 'succeeded', 'failed', 'rejected', 'expired']).optional(),
+            cursor: z.coerce.number().int().min(0).optional(),
+            limit,
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      const principal = requirePrincipal(req);
+      if (req.query.cluster) await app.requirePermission(req, 'view', { cluster: req.query.cluster });
+      const items = await deps.commands.list({ ...req.query, state: req.query.status });
+      return {
+        items: items.filter((c) =>
+          app.can(principal, 'view', c.target.namespace ? { cluster: c.cluster, namespace: c.target.namespace } : { cluster: c.cluster }),
+        ),
+      };
+    },
+  );
+
+  app.get('/api/v1/catalog/actions', { schema: { tags: ['actions'] } }, async (req) => {
+    requirePrincipal(req);
+    return {
+      items: Object.values(ACTIONS).map((a) => ({
+        id: a.id,
+        title: a.title,
+        description: a.description,
+        tier: a.tier,
+        targetKinds: a.targetKinds,
+        params: z.toJSONSchema(a.params),
+      })),
+    };
+  });
+}
+
+/**
+ * Whether the principal may see the cluster at all: some binding lets them view
+ * it, cluster-wide or in some namespace (a namespace-scoped viewer still lists
+ * the cluster and the objects of their namespaces).
+ */
+function clusterVisible(app: FastifyInstance, principal: Principal, cluster: string): boolean {
+  if (app.can(principal, 'view', { cluster })) return true;
+  return principal.bindings.some((b) =>
+    // A namespace that the binding's own pattern matches ('*' in a glob stands for any text).
+    app.can({ ...principal, bindings: [b] }, 'view', { cluster, namespace: b.namespacePattern.replace(/\*/g, 'x') }),
+  );
+}

@@ -1,0 +1,97 @@
+// Timeline events per cluster. Idempotent by (cluster, event id): the agent may
+// re-send after a reconnect and nothing is stored twice.
+import type { TimelineEvent, TimelineEventInput } from '@wheelhouse/protocol';
+import type { HubDb } from '../store/db.js';
+import type { TimelineRow } from '../store/schema.js';
+
+export interface TimelineQuery {
+  namespace?: string;
+  kind?: string;
+  name?: string;
+  /** Event types to include (any when empty). */
+  types?: string[];
+  from?: number;
+  to?: number;
+  /** seq of the last event of the previous page (results are newest first). */
+  cursor?: number;
+  limit: number;
+}
+
+export function rowToEvent(r: TimelineRow): TimelineEvent {
+  return {
+    cluster: r.cluster_id,
+    seq: r.seq,
+    id: r.id,
+    time: r.time,
+    type: r.type as TimelineEvent['type'],
+    severity: r.severity as TimelineEvent['severity'],
+    kind: r.kind,
+    namespace: r.namespace,
+    name: r.name,
+    ...(r.owner_kind && r.owner_name ? { owner: { kind: r.owner_kind, name: r.owner_name } } : {}),
+    summary: r.summary,
+    data: JSON.parse(r.data) as TimelineEvent['data'],
+  };
+}
+
+export class TimelineStore {
+  constructor(private readonly db: HubDb) {}
+
+  /** Stores new events and returns those that were not already stored. */
+  async insert(cluster: string, events: readonly TimelineEventInput[]): Promise<TimelineEvent[]> {
+    if (events.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const stored: TimelineEvent[] = [];
+      for (let i = 0; i < events.length; i += 50) {
+        const rows = events.slice(i, i + 50).map((e) => ({
+          id: e.id,
+          cluster_id: cluster,
+          time: e.time,
+          type: e.type,
+          severity: e.severity,
+          kind: e.kind,
+          namespace: e.namespace,
+          name: e.name,
+          owner_kind: e.owner?.kind ?? null,
+          owner_name: e.owner?.name ?? null,
+          summary: e.summary,
+          data: JSON.stringify(e.data),
+        }));
+        const inserted = await trx
+          .insertInto('timeline_events')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['cluster_id', 'id']).doNothing())
+          .returningAll()
+          .execute();
+        stored.push(...inserted.map(rowToEvent));
+      }
+      return stored;
+    });
+  }
+
+  /**
+   * Newest first. Filtering by kind+name also returns events whose owner is
+   * that object, so a Deployment's timeline includes its pods' events.
+   */
+  async query(cluster: string, q: TimelineQuery): Promise<{ items: TimelineEvent[]; nextCursor: number | null }> {
+    let sel = this.db.selectFrom('timeline_events').selectAll().where('cluster_id', '=', cluster);
+    if (q.namespace !== undefined) sel = sel.where('namespace', '=', q.namespace);
+    const { kind, name } = q;
+    if (kind && name) {
+      sel = sel.where((eb) =>
+        eb.or([eb.and([eb('kind', '=', kind), eb('name', '=', name)]), eb.and([eb('owner_kind', '=', kind), eb('owner_name', '=', name)])]),
+      );
+    } else if (kind) {
+      sel = sel.where('kind', '=', kind);
+    } else if (name) {
+      sel = sel.where('name', '=', name);
+    }
+    if (q.types && q.types.length > 0) sel = sel.where('type', 'in', q.types);
+    if (q.from !== undefined) sel = sel.where('time', '>=', q.from);
+    if (q.to !== undefined) sel = sel.where('time', '<=', q.to);
+    if (q.cursor !== undefined) sel = sel.where('seq', '<', q.cursor);
+    const rows = await sel.orderBy('seq', 'desc').limit(q.limit + 1).execute();
+    const page = rows.slice(0, q.limit).map(rowToEvent);
+    return { items: page, nextCursor: rows.length > q.limit ? (page.at(-1)?.seq ?? null) : null };
+  }
+}

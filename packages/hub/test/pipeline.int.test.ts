@@ -1,0 +1,108 @@
+// Hub + agent + the real local cluster: inventory, timeline and commands.
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RESOURCE_KINDS, type InventoryItem, type ResourceKind } from '@wheelhouse/protocol';
+import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
+
+const kc = kubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const apps = kc.makeApiClient(k8s.AppsV1Api);
+const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+
+async function hubItems(p: Pipeline, kind: string, namespace?: string): Promise<InventoryItem[]> {
+  const out: InventoryItem[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await p.hub.inventory.query(p.cluster, { kind, namespace, limit: 1000, cursor });
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+async function apiNames(kind: ResourceKind, namespace?: string): Promise<string[]> {
+  const info = RESOURCE_KINDS[kind];
+  const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
+  const list = await objects.list(apiVersion, kind, info.namespaced ? namespace : undefined);
+  return list.items.map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}@${o.metadata?.resourceVersion ?? ''}`).sort();
+}
+
+function deployment(name: string, image: string, replicas = 2): k8s.V1Deployment {
+  return {
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
+    },
+  };
+}
+
+describe('hub ↔ agent ↔ cluster', () => {
+  let p: Pipeline;
+  let ns: string;
+
+  beforeAll(async () => {
+    ns = await testNamespace('pipe');
+    await apps.createNamespacedDeployment({ namespace: ns, body: deployment('web', 'registry.local/web:1.0') });
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'settings' }, data: { secretish: 'do-not-ship' } } });
+    await core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } } });
+    p = await startPipeline();
+    await p.agent.synced;
+  });
+  afterAll(() => p.stop());
+
+  it('shows the agent connected with its Kubernetes version and tiers', async () => {
+    const view = await eventually('cluster connected', async () => {
+      const c = await p.hub.clusters.get(p.cluster);
+      return c?.connected ? c : undefined;
+    });
+    expect(view.kubernetesVersion).toMatch(/^v1\.\d+\.\d+$/);
+    expect(view.capabilities).toEqual({ basic: true, advanced: true, podExec: true });
+  });
+
+  it('mirrors every watched kind of the namespace, as the API server has it', async () => {
+    const namespaced = (Object.keys(RESOURCE_KINDS) as ResourceKind[]).filter((k) => RESOURCE_KINDS[k].namespaced);
+    await eventually('hub inventory to match the API server', async () => {
+      for (const kind of namespaced) {
+        const want = await apiNames(kind, ns);
+        const got = (await hubItems(p, kind, ns)).map((i) => `${i.namespace}/${i.name}@${i.resourceVersion}`).sort();
+        if (JSON.stringify(want) !== JSON.stringify(got)) return false;
+      }
+      return true;
+    });
+    const pods = await hubItems(p, 'Pod', ns);
+    expect(pods).toHaveLength(2);
+    const nodes = await hubItems(p, 'Node');
+    expect(nodes.map((n) => n.name)).toEqual(expect.arrayContaining(['kwok-node-0', 'kwok-node-1', 'kwok-node-2']));
+  });
+
+  it('never carries ConfigMap values, only key names', async () => {
+    const [cm] = await hubItems(p, 'ConfigMap', ns).then((l) => l.filter((i) => i.name === 'settings'));
+    expect(cm?.summary.keys).toEqual(['secretish']);
+    expect(JSON.stringify(cm)).not.toContain('do-not-ship');
+  });
+
+  it('records an image change as exactly one timeline event with the image diff', async () => {
+    await apps.patchNamespacedDeployment(
+      { namespace: ns, name: 'web', body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'registry.local/web:2.0' }] },
+    );
+    const events = await eventually('a spec-change event', async () => {
+      const r = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Deployment', name: 'web', types: ['spec-change'], limit: 50 });
+      return r.items.length > 0 ? r.items : undefined;
+    });
+    // Let the rollout finish (new ReplicaSet, pods replaced, status updates): still one spec change.
+    await eventually('rollout to finish', async () => {
+      const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'web' });
+      return d.status?.updatedReplicas === 2 && d.status.readyReplicas === 2 && d.status.replicas === 2;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Deployment', name: 'web', types: ['spec-change'], limit: 50 });
+    expect(after.items).toHaveLength(1);
+    expect(events[0]?.data.changes).toEqual([{ path: 'template.containers[app].image', from: 'registry.local/web:1.0', to: 'registry.local/web:2.0' }]);
+    // The Deployment's timeline also carries its pods' phase changes.
+    const podEvents = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Deployment', name: 'web', types: ['pod-phase'], limit: 100 });
+    expect(podEvents.items.some((e) => e.kind === 'Pod' && e.owner?.name === 'web')).toBe(true);
+  });
+});

@@ -1,0 +1,54 @@
+// A hub listening on loopback and an agent connected to it and to the real
+// local cluster: the harness for tests of the whole pipeline.
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { startAgent, type Agent } from '@wheelhouse/agent';
+import type { Capabilities } from '@wheelhouse/protocol';
+import { kubeConfig } from '@wheelhouse/test-cluster/testing';
+import { createHub, type Hub, type HubOptions } from '../../src/server.js';
+
+export interface Pipeline {
+  hub: Hub;
+  url: string;
+  cluster: string;
+  token: string;
+  agent: Agent;
+  stop(): Promise<void>;
+}
+
+export const ALL_TIERS: Capabilities = { basic: true, advanced: true, podExec: true };
+
+export async function startHub(opts: HubOptions = {}): Promise<{ hub: Hub; url: string }> {
+  const hub = await createHub({ logger: false, ...opts });
+  await hub.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = hub.app.server.address() as AddressInfo;
+  return { hub, url: `http://127.0.0.1:${port}` };
+}
+
+export async function startPipeline(
+  opts: { capabilities?: Capabilities; hub?: HubOptions; cluster?: string } = {},
+): Promise<Pipeline> {
+  const { hub, url } = await startHub(opts.hub);
+  const cluster = opts.cluster ?? `c${Math.random().toString(36).slice(2, 8)}`;
+  const created = await hub.clusters.create(cluster, 'test');
+  if (!created) throw new Error('cluster exists');
+  const agent = await startAgent({
+    hubUrl: url,
+    token: created.token,
+    kubeConfig: kubeConfig(),
+    capabilities: opts.capabilities ?? ALL_TIERS,
+    log: pino({ level: process.env.WHEELHOUSE_TEST_LOG ?? 'silent' }),
+    flushMs: 50,
+  });
+  return {
+    hub,
+    url,
+    cluster,
+    token: created.token,
+    agent,
+    stop: async () => {
+      await agent.stop();
+      await hub.close();
+    },
+  };
+}
