@@ -105,4 +105,72 @@ describe('hub ↔ agent ↔ cluster', () => {
     const podEvents = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Deployment', name: 'web', types: ['pod-phase'], limit: 100 });
     expect(podEvents.items.some((e) => e.kind === 'Pod' && e.owner?.name === 'web')).toBe(true);
   });
+
+  it('records container restarts of a crash-looping pod with reason and exit code', async () => {
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: {
+          name: 'crasher',
+          labels: { 'wheelhouse.dev/simulate': 'crashloop' },
+          annotations: { 'wheelhouse.dev/exit-code': '137', 'wheelhouse.dev/reason': 'OOMKilled' },
+        },
+        spec: { containers: [{ name: 'main', image: 'registry.local/crasher:1' }] },
+      },
+    });
+    const restarts = await eventually('two restart events', async () => {
+      const r = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Pod', name: 'crasher', types: ['container-restart'], limit: 50 });
+      return r.items.length >= 2 ? r.items : undefined;
+    });
+    const latest = restarts[0];
+    expect(latest?.data).toMatchObject({ container: 'main', reason: 'CrashLoopBackOff', exitCode: 137, terminationReason: 'OOMKilled' });
+    expect(latest?.summary).toMatch(/Container main of crasher restarted \(CrashLoopBackOff, exit code 137\), \d+ restarts/);
+    expect(latest?.severity).toBe('error');
+    // One event per restart: the restart counts are distinct.
+    const counts = restarts.map((e) => e.data.restartCount);
+    expect(new Set(counts).size).toBe(counts.length);
+  });
+});
+
+describe('agent restart', () => {
+  it('brings the hub inventory back in line with the API server after the agent was down while objects changed', async () => {
+    const ns = await testNamespace('restart');
+    await apps.createNamespacedDeployment({ namespace: ns, body: deployment('keep', 'registry.local/keep:1', 1) });
+    await apps.createNamespacedDeployment({ namespace: ns, body: deployment('doomed', 'registry.local/doomed:1', 1) });
+    const p = await startPipeline();
+    try {
+      const inSync = async (): Promise<boolean> => {
+        for (const kind of ['Deployment', 'ReplicaSet', 'Pod'] as const) {
+          const want = await apiNames(kind, ns);
+          const got = (await hubItems(p, kind, ns)).map((i) => `${i.namespace}/${i.name}@${i.resourceVersion}`).sort();
+          if (JSON.stringify(want) !== JSON.stringify(got)) return false;
+        }
+        return true;
+      };
+      await eventually('initial sync', inSync);
+      await p.agent.stop();
+
+      // While the agent is away: delete one, add one, change one.
+      await apps.deleteNamespacedDeployment({ namespace: ns, name: 'doomed', propagationPolicy: 'Foreground' });
+      await apps.createNamespacedDeployment({ namespace: ns, body: deployment('newcomer', 'registry.local/new:1', 2) });
+      await apps.patchNamespacedDeployment({ namespace: ns, name: 'keep', body: [{ op: 'replace', path: '/spec/replicas', value: 3 }] });
+      await eventually('changes to settle in the cluster', async () => {
+        const pods = (await core.listNamespacedPod({ namespace: ns })).items;
+        return pods.length === 5 && pods.every((x) => x.status?.phase === 'Running' && !x.metadata?.deletionTimestamp);
+      });
+      expect(await inSync()).toBe(false);
+
+      const { startAgent } = await import('@wheelhouse/agent');
+      const pino = (await import('pino')).default;
+      const again = await startAgent({ hubUrl: p.url, token: p.token, kubeConfig: kubeConfig(), capabilities: { basic: true, advanced: true, podExec: true }, log: pino({ level: 'silent' }), flushMs: 50 });
+      try {
+        await eventually('hub inventory to match after the restart', inSync, { timeoutMs: 30_000 });
+        expect((await hubItems(p, 'Deployment', ns)).map((d) => d.name).sort()).toEqual(['keep', 'newcomer']);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await p.stop();
+    }
+  });
 });

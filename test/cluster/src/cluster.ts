@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { binaryPaths, buildBinaries, type Binaries } from './binaries.js';
 import { kwokConfigYaml } from './kwok-config.js';
+import { stageDocuments } from './stages.js';
 import { clusterDir, kubeconfigPath, kwokWorkdir, DEFAULT_CLUSTER_NAME } from './paths.js';
 
 const run = promisify(execFile);
@@ -178,7 +179,7 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
     const logsFile = join(dataDir, 'container.log');
     await writeFile(logsFile, 'wheelhouse local cluster: simulated container log\n');
     const configFile = join(dataDir, 'kwok.yaml');
-    await writeFile(configFile, kwokConfigYaml({ execWorkDir: join(dataDir, 'exec-root'), logsFile }));
+    await writeFile(configFile, kwokConfigYaml({ execWorkDir: join(dataDir, 'exec-root'), logsFile, stages: await stageDocuments() }));
 
     log(`[cluster] creating ${name} (kwokctl --runtime binary) ...`);
     await kwokctl(

@@ -7,6 +7,8 @@ export interface KwokConfigInput {
   execWorkDir: string;
   /** File served as every container's log and attach stream. */
   logsFile: string;
+  /** Stage documents (YAML), see stages.ts. */
+  stages: string[];
 }
 
 export function kwokConfigYaml(input: KwokConfigInput): string {
@@ -42,5 +44,5 @@ export function kwokConfigYaml(input: KwokConfigInput): string {
       spec: { attaches: [{ logsFile: input.logsFile }] },
     },
   ];
-  return docs.map((d) => stringify(d)).join('---\n');
+  return [...docs.map((d) => stringify(d)), ...input.stages].join('---\n');
 }
