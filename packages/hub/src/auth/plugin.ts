@@ -1,8 +1,32 @@
-// STUB — to be implemented (sessions, API tokens, CSRF, role bindings).
+// Authentication and authorization for every route. An onRequest hook turns
+// credentials into request.principal:
+//   - `Authorization: Bearer whu_…` (API token; exempt from CSRF), else
+//   - the `wh_session` cookie (browser session; unsafe methods must carry
+//     `x-csrf-token` equal to the session's CSRF token).
+// It never rejects a request for missing credentials itself — public routes
+// (login, health) must keep working — routes call requireUser() or
+// requirePermission(), which throw 401/403 with the API's error shape.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { JsonObject } from '@wheelhouse/protocol';
+import { AuditLog } from '../audit/audit-log.js';
+import { HttpError } from '../http/errors.js';
 import type { HubDb } from '../store/db.js';
+import { DEFAULT_SESSION_TTL_MS, createBinding, createUser, loadUserWithBindings } from './identity-store.js';
+import { hashPassword } from './password.js';
+import { can, describeScope } from './rbac.js';
+import { API_TOKEN_PREFIX, generatePassword, safeEqual, sha256Hex } from './secrets.js';
 import type { Permission, Principal, Scope } from './types.js';
+
+export const SESSION_COOKIE = 'wh_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** What a denied check records besides permission and scope (routes with a domain action name it). */
+export interface DenialContext {
+  action?: string;
+  target?: { kind: string; namespace: string; name: string };
+  params?: JsonObject;
+  reason?: string;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,28 +34,178 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** Throws HttpError 401 (no/invalid credentials) or 403 naming permission and scope (and audits the denial). */
-    requirePermission(request: FastifyRequest, permission: Permission, scope: Scope): Promise<Principal>;
+    requirePermission(request: FastifyRequest, permission: Permission, scope: Scope, denial?: DenialContext): Promise<Principal>;
+    /**
+     * Any signed-in user; throws 401, or 403 password_change_required while a
+     * one-time password is in use (unless allowPasswordChange).
+     */
+    requireUser(request: FastifyRequest, opts?: { allowPasswordChange?: boolean }): Principal;
     can(principal: Principal, permission: Permission, scope: Scope): boolean;
+  }
+  interface FastifyContextConfig {
+    /** false: no CSRF check on this route (login: there is no session yet). */
+    csrf?: boolean;
   }
 }
 
 export interface AuthDeps {
   db: HubDb;
   audit: AuditLog;
+  /** Session lifetime, extended while in use (sliding). Default 12 h. */
+  sessionTtlMs?: number;
+  /**
+   * The session cookie's Secure flag. Default: set when the request came over
+   * HTTPS (as Fastify sees it — behind a TLS-terminating proxy, enable
+   * trustProxy or set this to true).
+   */
+  secureCookie?: boolean;
 }
 
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** last_used_at / expiry refreshes are written at most this often per credential. */
+const TOUCH_INTERVAL_MS = 60_000;
+const BEARER_RE = /^Bearer[ \t]+([A-Za-z0-9_-]{1,256})[ \t]*$/i;
+
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
-  void deps;
+  const { db, audit } = deps;
+  const ttl = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  // Why a request is unauthenticated, for the 401 message.
+  const failures = new WeakMap<FastifyRequest, string>();
+
+  async function fromToken(header: string, request: FastifyRequest): Promise<Principal | null> {
+    const token = BEARER_RE.exec(header)?.[1];
+    if (!token?.startsWith(API_TOKEN_PREFIX)) {
+      failures.set(request, `the Authorization header must be "Bearer ${API_TOKEN_PREFIX}…"`);
+      return null;
+    }
+    const now = Date.now();
+    const row = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+    if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) {
+      failures.set(request, 'the API token is invalid, revoked or expired');
+      return null;
+    }
+    const loaded = await loadUserWithBindings(db, row.user_id);
+    if (!loaded) {
+      failures.set(request, 'the API token is invalid, revoked or expired');
+      return null;
+    }
+    if (row.last_used_at === null || now - row.last_used_at > TOUCH_INTERVAL_MS) {
+      await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    }
+    return {
+      userId: loaded.user.id,
+      username: loaded.user.username,
+      via: 'token',
+      bindings: loaded.bindings,
+      mustChangePassword: loaded.user.must_change_password === 1,
+      tokenId: row.id,
+    };
+  }
+
+  async function fromSession(cookie: string, request: FastifyRequest): Promise<Principal | null> {
+    const now = Date.now();
+    const idHash = sha256Hex(cookie);
+    const session = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    const loaded = session && session.expires_at > now ? await loadUserWithBindings(db, session.user_id) : null;
+    if (!session || !loaded) {
+      failures.set(request, 'the session has expired or was ended; sign in again');
+      return null;
+    }
+    // Sliding expiry, written at most once a minute.
+    if (session.expires_at - now < ttl - TOUCH_INTERVAL_MS) {
+      await db.updateTable('sessions').set({ expires_at: now + ttl }).where('id_hash', '=', idHash).execute();
+    }
+    return {
+      userId: loaded.user.id,
+      username: loaded.user.username,
+      via: 'session',
+      bindings: loaded.bindings,
+      mustChangePassword: loaded.user.must_change_password === 1,
+      sessionIdHash: idHash,
+      csrfToken: session.csrf_token,
+    };
+  }
+
   app.decorateRequest('principal', null);
-  app.decorate('requirePermission', (request: FastifyRequest): Promise<Principal> => {
-    void request;
-    return Promise.reject(new Error('requirePermission not implemented'));
+
+  app.addHook('onRequest', async (request) => {
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) {
+      // An Authorization header wins over a cookie, and a bad one is not rescued by the cookie.
+      request.principal = await fromToken(authorization, request);
+      return;
+    }
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie === undefined || cookie === '') return;
+    if (cookie.length > 256) {
+      failures.set(request, 'the session cookie is malformed; sign in again');
+      return;
+    }
+    const principal = await fromSession(cookie, request);
+    request.principal = principal;
+    if (principal?.csrfToken === undefined || !UNSAFE_METHODS.has(request.method)) return;
+    if (request.routeOptions.config.csrf === false) return;
+    const sent = request.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || !safeEqual(sent, principal.csrfToken)) {
+      throw new HttpError(403, 'csrf', `missing or wrong ${CSRF_HEADER} header: cookie-authenticated ${request.method} requests must send the CSRF token from login or GET /api/v1/me`);
+    }
   });
-  app.decorate('can', (): boolean => false);
+
+  function requireUser(request: FastifyRequest, opts: { allowPasswordChange?: boolean } = {}): Principal {
+    const principal = request.principal;
+    if (!principal) {
+      throw new HttpError(401, 'unauthenticated', failures.get(request) ?? 'sign in or send "Authorization: Bearer <API token>"');
+    }
+    if (principal.mustChangePassword && opts.allowPasswordChange !== true) {
+      throw new HttpError(403, 'password_change_required', 'this account signed in with a one-time password: change it with POST /api/v1/auth/password first');
+    }
+    return principal;
+  }
+
+  app.decorate('requireUser', requireUser);
+  app.decorate('can', (principal: Principal, permission: Permission, scope: Scope): boolean => can(principal.bindings, permission, scope));
+  app.decorate(
+    'requirePermission',
+    async (request: FastifyRequest, permission: Permission, scope: Scope, denial: DenialContext = {}): Promise<Principal> => {
+      const principal = requireUser(request);
+      if (can(principal.bindings, permission, scope)) return principal;
+      const scopeBody: Record<string, string> = {};
+      if (scope.cluster !== undefined) scopeBody.cluster = scope.cluster;
+      if (scope.namespace !== undefined) scopeBody.namespace = scope.namespace;
+      await audit.append({
+        actor: principal.username,
+        action: denial.action ?? 'access',
+        clusterId: scope.cluster ?? null,
+        target: denial.target ?? null,
+        params: denial.params ?? null,
+        reason: denial.reason ?? null,
+        outcome: 'denied',
+        detail: { permission, scope: scopeBody, method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0] ?? '' },
+      });
+      throw new HttpError(403, 'forbidden', `${principal.username} lacks permission '${permission}' on ${describeScope(scope)}`, {
+        permission,
+        scope: scopeBody,
+      });
+    },
+  );
 }
 
 /** First start: creates the 'admin' user (account-admin on every cluster) and returns its one-time password; null if users exist. */
-export function ensureAdmin(db: HubDb): Promise<{ username: string; password: string } | null> {
-  void db;
-  return Promise.resolve(null);
+export async function ensureAdmin(db: HubDb): Promise<{ username: string; password: string } | null> {
+  const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  if (existing) return null;
+  const password = generatePassword();
+  const passwordHash = await hashPassword(password); // before the transaction: scrypt must not hold the connection
+  const audit = new AuditLog(db);
+  return db.transaction().execute(async (trx) => {
+    // Checked again inside the transaction: two hubs starting on one store create one admin.
+    if (await trx.selectFrom('users').select('id').limit(1).executeTakeFirst()) return null;
+    const { user } = await createUser(trx, { username: 'admin', passwordHash, mustChangePassword: true, createdBy: 'system' });
+    await createBinding(trx, { userId: user.id, role: 'account-admin', clusterPattern: '*', namespacePattern: '*', createdBy: 'system' });
+    await audit.append(
+      { actor: 'system', action: 'user.create', target: { kind: 'User', namespace: '', name: 'admin' }, outcome: 'succeeded', detail: { role: 'account-admin', cluster: '*', namespace: '*', oneTimePassword: true } },
+      trx,
+    );
+    return { username: 'admin', password };
+  });
 }

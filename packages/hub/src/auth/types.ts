@@ -27,4 +27,12 @@ export interface Principal {
   /** How this request authenticated. Cookie sessions need a CSRF token on unsafe methods. */
   via: 'session' | 'token';
   bindings: RoleBinding[];
+  /** Signed in with a one-time password: only /me, /auth/password and /auth/logout work until it is changed. */
+  mustChangePassword: boolean;
+  /** sha256 of the session id (via 'session'). */
+  sessionIdHash?: string;
+  /** The session's CSRF token (via 'session'). */
+  csrfToken?: string;
+  /** The API token's id (via 'token'). */
+  tokenId?: string;
 }

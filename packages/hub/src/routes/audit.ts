@@ -1,8 +1,120 @@
-// STUB — to be implemented: /api/v1/audit, /api/v1/audit/verify, /api/v1/audit/export.
+// The audit log's API: query (newest first, cursor by seq), chain
+// verification, and streamed export with hashes for offline verification.
+// All of it needs audit:read on the global scope.
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { JsonValue } from '@wheelhouse/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
+import { exportLines } from '../audit/export.js';
 
-export function registerAuditRoutes(app: FastifyInstance, deps: { audit: AuditLog }): void {
-  void app;
-  void deps;
+/** Epoch milliseconds or an ISO 8601 date/time. */
+const TimeParam = z
+  .string()
+  .max(64)
+  .transform((s, ctx) => {
+    const ms = /^\d{1,15}$/.test(s) ? Number(s) : Date.parse(s);
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 date/time' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const Filter = z.string().min(1).max(256);
+
+const AuditQuery = z.strictObject({
+  actor: Filter.optional(),
+  action: Filter.optional().describe("exact action, or a prefix ending in '*' (auth.*)"),
+  cluster: Filter.optional(),
+  outcome: Filter.optional(),
+  from: TimeParam.optional().describe('epoch ms or ISO 8601, inclusive'),
+  to: TimeParam.optional().describe('epoch ms or ISO 8601, inclusive'),
+  cursor: z.string().regex(/^\d{1,15}$/, 'must be a nextCursor value from a previous page').optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const AuditEntryOut = z.object({
+  seq: z.number(),
+  at: z.number().describe('epoch ms'),
+  actor: z.string(),
+  action: z.string(),
+  cluster: z.string().nullable(),
+  target: JsonValue,
+  params: JsonValue,
+  reason: z.string().nullable(),
+  outcome: z.string(),
+  detail: JsonValue,
+  prevHash: z.string(),
+  hash: z.string(),
+});
+
+const VerifyOut = z.object({
+  ok: z.boolean(),
+  records: z.number(),
+  firstBadRecord: z.object({ seq: z.number(), reason: z.string() }).optional(),
+  head: z.object({ seq: z.number(), hash: z.string() }).optional().describe('the last record: keep it elsewhere to detect truncation'),
+});
+
+export function registerAuditRoutes(fastify: FastifyInstance, deps: { audit: AuditLog }): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { audit } = deps;
+
+  app.get(
+    '/api/v1/audit',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Query the audit log, newest first (needs audit:read)',
+        querystring: AuditQuery,
+        response: { 200: z.object({ items: z.array(AuditEntryOut), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      await app.requirePermission(request, 'audit:read', {});
+      const q = request.query;
+      return audit.query({
+        ...(q.actor !== undefined ? { actor: q.actor } : {}),
+        ...(q.action !== undefined ? { action: q.action } : {}),
+        ...(q.cluster !== undefined ? { cluster: q.cluster } : {}),
+        ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
+        ...(q.from !== undefined ? { from: q.from } : {}),
+        ...(q.to !== undefined ? { to: q.to } : {}),
+        ...(q.cursor !== undefined ? { before: Number(q.cursor) } : {}),
+        limit: q.limit,
+      });
+    },
+  );
+
+  app.get(
+    '/api/v1/audit/verify',
+    { schema: { tags: ['audit'], summary: 'Recompute the hash chain; names the first bad record (needs audit:read)', response: { 200: VerifyOut } } },
+    async (request) => {
+      await app.requirePermission(request, 'audit:read', {});
+      return audit.verify();
+    },
+  );
+
+  app.get(
+    '/api/v1/audit/export',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Download the whole log, oldest first, as JSON lines or CSV with prev_hash and hash (needs audit:read)',
+        querystring: z.strictObject({ format: z.enum(['jsonl', 'csv']).default('jsonl') }),
+      },
+    },
+    async (request, reply) => {
+      await app.requirePermission(request, 'audit:read', {});
+      const { format } = request.query;
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      void reply
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="wheelhouse-audit-${stamp}.${format}"`)
+        .header('cache-control', 'no-store');
+      // Streamed in batches: the export never holds the whole log in memory.
+      return reply.send(Readable.from(exportLines(audit, format)));
+    },
+  );
 }

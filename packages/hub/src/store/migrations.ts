@@ -151,6 +151,17 @@ const migrations: Record<string, Migration> = {
       await sql`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
     },
   },
+  '002_identity_audit_indexes': {
+    // Disabling a user ends their sessions and tokens; audit queries filter by
+    // actor, action and cluster and page by seq (newest first).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.createIndex('sessions_by_user').on('sessions').column('user_id').execute();
+      await db.schema.createIndex('api_tokens_by_user').on('api_tokens').column('user_id').execute();
+      await db.schema.createIndex('audit_by_actor').on('audit_log').columns(['actor', 'seq']).execute();
+      await db.schema.createIndex('audit_by_action').on('audit_log').columns(['action', 'seq']).execute();
+      await db.schema.createIndex('audit_by_cluster').on('audit_log').columns(['cluster_id', 'seq']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,193 @@
+// Export of the audit log as JSON lines or CSV, carrying prev_hash and hash so
+// a file can be verified offline with verifyExport() (or any tool that follows
+// the rule in ./canonical.ts).
+import type { JsonValue } from '@wheelhouse/protocol';
+import type { AuditLog } from './audit-log.js';
+import { toAuditEntry } from './audit-log.js';
+import { ChainVerifier, canonicalJson, type ChainCheck } from './canonical.js';
+
+export type ExportFormat = 'jsonl' | 'csv';
+
+/** Column order of both formats (the stored column names). */
+export const EXPORT_COLUMNS = ['seq', 'at', 'actor', 'action', 'cluster_id', 'target', 'params', 'reason', 'outcome', 'detail', 'prev_hash', 'hash'] as const;
+
+// Spreadsheets execute cells starting with these; such cells (and cells that
+// start with the quote itself, so the rule is reversible) get a leading "'".
+const FORMULA_START = /^[=+\-@\t\r']/;
+
+function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const jsonCell = (value: JsonValue): string | null => (value === null ? null : canonicalJson(value));
+
+/** Lines of the export, oldest record first, read from the store in batches. */
+export async function* exportLines(audit: AuditLog, format: ExportFormat): AsyncGenerator<string> {
+  if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\r\n`;
+  for await (const row of audit.rows()) {
+    const e = toAuditEntry(row);
+    if (format === 'jsonl') {
+      const obj: Record<string, JsonValue> = {
+        seq: e.seq,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        cluster_id: e.cluster,
+        target: e.target,
+        params: e.params,
+        reason: e.reason,
+        outcome: e.outcome,
+        detail: e.detail,
+        prev_hash: e.prevHash,
+        hash: e.hash,
+      };
+      yield `${JSON.stringify(obj)}\n`;
+    } else {
+      const cells = [e.seq, e.at, e.actor, e.action, e.cluster, jsonCell(e.target), jsonCell(e.params), e.reason, e.outcome, jsonCell(e.detail), e.prevHash, e.hash];
+      yield `${cells.map(csvCell).join(',')}\r\n`;
+    }
+  }
+}
+
+/** RFC 4180 parser (quoted cells may hold commas, quotes and newlines). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let i = 0;
+  while (i < text.length) {
+    const ch = text.charAt(i);
+    if (quoted) {
+      if (ch === '"') {
+        if (text.charAt(i + 1) === '"') {
+          cell += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+      } else cell += ch;
+      i++;
+      continue;
+    }
+    if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text.charAt(i + 1) === '\n') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+    i++;
+  }
+  if (cell !== '' || row.length > 0) {
+    row.push(cell);
+    rows.push(row);
+  }
+  return rows;
+}
+
+interface ExportRecord {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  cluster_id: string | null;
+  target: JsonValue;
+  params: JsonValue;
+  reason: string | null;
+  outcome: string;
+  detail: JsonValue;
+  prev_hash: string;
+  hash: string;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+function fromJsonLine(line: string): ExportRecord | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!isObj(v) || typeof v.seq !== 'number' || typeof v.at !== 'number') return null;
+  const actor = str(v.actor);
+  const action = str(v.action);
+  const outcome = str(v.outcome);
+  const prev = str(v.prev_hash);
+  const hash = str(v.hash);
+  if (actor === null || action === null || outcome === null || prev === null || hash === null) return null;
+  return {
+    seq: v.seq,
+    at: v.at,
+    actor,
+    action,
+    cluster_id: str(v.cluster_id),
+    target: (v.target ?? null) as JsonValue,
+    params: (v.params ?? null) as JsonValue,
+    reason: str(v.reason),
+    outcome,
+    detail: (v.detail ?? null) as JsonValue,
+    prev_hash: prev,
+    hash,
+  };
+}
+
+function fromCsvRow(cells: string[]): ExportRecord | null {
+  if (cells.length !== EXPORT_COLUMNS.length) return null;
+  const un = (c: string): string => (c.startsWith("'") ? c.slice(1) : c);
+  const [seq, at, actor, action, cluster, target, params, reason, outcome, detail, prev, hash] = cells.map(un) as [
+    string, string, string, string, string, string, string, string, string, string, string, string,
+  ];
+  const json = (c: string): JsonValue => (c === '' ? null : (JSON.parse(c) as JsonValue));
+  try {
+    return {
+      seq: Number(seq),
+      at: Number(at),
+      actor,
+      action,
+      // CSV cannot tell null from '': the hub never stores '' in these columns.
+      cluster_id: cluster === '' ? null : cluster,
+      target: json(target),
+      params: json(params),
+      reason: reason === '' ? null : reason,
+      outcome,
+      detail: json(detail),
+      prev_hash: prev,
+      hash,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Verifies an exported file offline (the whole chain from its first record). */
+export function verifyExport(text: string, format: ExportFormat): ChainCheck {
+  const verifier = new ChainVerifier();
+  if (format === 'jsonl') {
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    lines.forEach((line, i) => {
+      const rec = fromJsonLine(line);
+      if (rec) verifier.push(rec);
+      else verifier.reject(i + 1, `line ${i + 1} is not an audit record`);
+    });
+  } else {
+    const rows = parseCsv(text);
+    const header = rows.shift();
+    if (header?.join(',') !== EXPORT_COLUMNS.join(',')) return { ok: false, records: 0, firstBadRecord: { seq: 0, reason: 'CSV header does not match the export columns' } };
+    rows.forEach((cells, i) => {
+      const rec = fromCsvRow(cells);
+      if (rec) verifier.push(rec);
+      else verifier.reject(Number(cells[0]) || i + 1, `CSV row ${i + 2} is not an audit record`);
+    });
+  }
+  return verifier.result();
+}

@@ -1,0 +1,189 @@
+// Users, sessions, API tokens and role bindings in the hub's store. Routes,
+// the auth plugin, the CLI and tests go through these functions; every write
+// that changes who can do what takes an executor so the caller can put it in
+// the same transaction as its audit record.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../store/schema.js';
+import { isBuiltinRole } from './rbac.js';
+import { newApiToken, randomSecret, sha256Hex } from './secrets.js';
+import type { BuiltinRole, RoleBinding } from './types.js';
+
+/** A Kysely executor: the store itself or a transaction on it. */
+export type Exec = Kysely<Database>;
+
+export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+export interface UserView {
+  id: string;
+  username: string;
+  createdAt: number;
+  disabled: boolean;
+  mustChangePassword: boolean;
+}
+
+export const toUserView = (u: UserRow): UserView => ({
+  id: u.id,
+  username: u.username,
+  createdAt: u.created_at,
+  disabled: u.disabled === 1,
+  mustChangePassword: u.must_change_password === 1,
+});
+
+export interface BindingView extends RoleBinding {
+  userId: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+type BindingRow = Database['role_bindings'];
+
+function toBinding(row: BindingRow): BindingView | null {
+  // A role name the hub no longer knows grants nothing rather than failing the request.
+  if (!isBuiltinRole(row.role)) return null;
+  return {
+    id: row.id,
+    userId: row.user_id,
+    role: row.role,
+    clusterPattern: row.cluster_pattern,
+    namespacePattern: row.namespace_pattern,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+  };
+}
+
+export const findUserByName = (db: Exec, username: string): Promise<UserRow | undefined> =>
+  db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+
+export const findUserById = (db: Exec, id: string): Promise<UserRow | undefined> =>
+  db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+
+export async function listBindings(db: Exec, userId?: string): Promise<BindingView[]> {
+  // Deterministic and broadest first ('*' sorts before names).
+  let q = db.selectFrom('role_bindings').selectAll().orderBy('cluster_pattern').orderBy('namespace_pattern').orderBy('role').orderBy('id');
+  if (userId !== undefined) q = q.where('user_id', '=', userId);
+  return (await q.execute()).map(toBinding).filter((b): b is BindingView => b !== null);
+}
+
+export interface NewUser {
+  username: string;
+  /** From hashPassword(), computed before any transaction: scrypt must not hold the store's one connection. */
+  passwordHash: string;
+  mustChangePassword?: boolean;
+  /** Optional first binding. */
+  binding?: { role: BuiltinRole; clusterPattern: string; namespacePattern: string };
+  createdBy: string;
+}
+
+export async function createUser(db: Exec, input: NewUser): Promise<{ user: UserRow; binding: BindingView | null }> {
+  const user: UserRow = {
+    id: randomUUID(),
+    username: input.username,
+    password_hash: input.passwordHash,
+    created_at: Date.now(),
+    disabled: 0,
+    must_change_password: input.mustChangePassword ? 1 : 0,
+  };
+  await db.insertInto('users').values(user).execute();
+  const binding = input.binding ? await createBinding(db, { userId: user.id, ...input.binding, createdBy: input.createdBy }) : null;
+  return { user, binding };
+}
+
+export async function createBinding(
+  db: Exec,
+  input: { userId: string; role: BuiltinRole; clusterPattern: string; namespacePattern: string; createdBy: string },
+): Promise<BindingView> {
+  const row: BindingRow = {
+    id: randomUUID(),
+    user_id: input.userId,
+    role: input.role,
+    cluster_pattern: input.clusterPattern,
+    namespace_pattern: input.namespacePattern,
+    created_at: Date.now(),
+    created_by: input.createdBy,
+  };
+  await db.insertInto('role_bindings').values(row).execute();
+  return { id: row.id, userId: row.user_id, role: input.role, clusterPattern: row.cluster_pattern, namespacePattern: row.namespace_pattern, createdAt: row.created_at, createdBy: row.created_by };
+}
+
+/** Ends every session and revokes every API token of a user (disable). */
+export async function killCredentials(db: Exec, userId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await db.updateTable('api_tokens').set({ revoked_at: Date.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+}
+
+/**
+ * Users that hold 'admin' on every cluster and namespace and are enabled —
+ * the hub refuses changes that would leave none.
+ */
+export async function globalAdminIds(db: Exec): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('role_bindings')
+    .innerJoin('users', 'users.id', 'role_bindings.user_id')
+    .select(['role_bindings.user_id', 'role_bindings.id'])
+    .where('users.disabled', '=', 0)
+    .where('role_bindings.role', '=', 'account-admin')
+    .where('role_bindings.cluster_pattern', '=', '*')
+    .where('role_bindings.namespace_pattern', '=', '*')
+    .execute();
+  return new Set(rows.map((r) => r.user_id));
+}
+
+export interface CreatedSession {
+  /** The cookie value (never stored). */
+  sessionId: string;
+  idHash: string;
+  csrfToken: string;
+  expiresAt: number;
+}
+
+export async function createSession(db: Exec, userId: string, ttlMs: number): Promise<CreatedSession> {
+  const sessionId = randomSecret(32);
+  const now = Date.now();
+  const created: CreatedSession = { sessionId, idHash: sha256Hex(sessionId), csrfToken: randomSecret(32), expiresAt: now + ttlMs };
+  // Housekeeping on the way: expired sessions are useless and only grow the table.
+  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+  await db.insertInto('sessions').values({ id_hash: created.idHash, user_id: userId, csrf_token: created.csrfToken, created_at: now, expires_at: created.expiresAt }).execute();
+  return created;
+}
+
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export async function createApiToken(
+  db: Exec,
+  input: { userId: string; name: string; expiresInDays?: number | undefined },
+): Promise<{ id: string; name: string; token: string; expiresAt: number | null }> {
+  const token = newApiToken();
+  const now = Date.now();
+  const row = {
+    id: randomUUID(),
+    user_id: input.userId,
+    name: input.name,
+    token_hash: sha256Hex(token),
+    created_at: now,
+    last_used_at: null,
+    expires_at: input.expiresInDays === undefined ? null : now + input.expiresInDays * 24 * 60 * 60 * 1000,
+    revoked_at: null,
+  };
+  await db.insertInto('api_tokens').values(row).execute();
+  return { id: row.id, name: row.name, token, expiresAt: row.expires_at };
+}
+
+export async function listApiTokens(db: Exec, userId: string): Promise<ApiTokenView[]> {
+  const rows = await db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, expiresAt: r.expires_at, revokedAt: r.revoked_at }));
+}
+
+/** Resolves a user's principal data (enabled users only). */
+export async function loadUserWithBindings(db: Exec, userId: string): Promise<{ user: UserRow; bindings: BindingView[] } | null> {
+  const user = await findUserById(db, userId);
+  if (!user || user.disabled === 1) return null;
+  return { user, bindings: await listBindings(db, userId) };
+}
