@@ -18,6 +18,10 @@ export interface Benchmark {
   teardown?: () => Promise<void>;
   subject: Candidate;
   baseline: Candidate;
+  /** When one run processes many units (events, pods…), print throughput too. */
+  throughput?: { units: number; unit: string };
+  /** Extra figures measured during the runs (peak memory…), printed under the result. */
+  notes?: () => string[];
 }
 
 export interface BenchmarkResult {
@@ -27,6 +31,8 @@ export interface BenchmarkResult {
   /** subject median / baseline median: below 1 means Wheelhouse is faster. */
   ratio: number;
   order: string[];
+  throughput?: { units: number; unit: string };
+  notes: string[];
 }
 
 async function timeOnce(c: Candidate): Promise<number> {
@@ -61,6 +67,8 @@ export async function runBenchmark(b: Benchmark, rounds = b.rounds): Promise<Ben
       baseline: { label: b.baseline.label, summary: base },
       ratio: s.median / base.median,
       order,
+      ...(b.throughput ? { throughput: b.throughput } : {}),
+      notes: b.notes?.() ?? [],
     };
   } finally {
     await b.teardown?.();
@@ -70,12 +78,15 @@ export async function runBenchmark(b: Benchmark, rounds = b.rounds): Promise<Ben
 const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
 export function formatResult(r: BenchmarkResult): string {
+  const tp = r.throughput;
+  const rate = (s: Summary): string => (tp ? `   ${Math.round((tp.units / s.median) * 1000).toLocaleString('en-US')} ${tp.unit}/s` : '');
   const row = (label: string, s: Summary): string =>
-    `  ${label.padEnd(34)} n=${String(s.n).padEnd(4)} median ${fmt(s.median).padStart(7)} ms   p99 ${fmt(s.p99).padStart(7)} ms`;
+    `  ${label.padEnd(34)} n=${String(s.n).padEnd(4)} median ${fmt(s.median).padStart(7)} ms   p99 ${fmt(s.p99).padStart(7)} ms${rate(s)}`;
   return [
     r.name,
     row(r.subject.label, r.subject.summary),
     row(r.baseline.label, r.baseline.summary),
     `  ratio (median ${r.subject.label} / ${r.baseline.label}): ${r.ratio.toFixed(2)}x`,
+    ...r.notes.map((n) => `  ${n}`),
   ].join('\n');
 }

@@ -3,10 +3,14 @@
 // default) and prints each side by side with its baseline and the ratio.
 import { parseArgs } from 'node:util';
 import { formatResult, runBenchmark, type Benchmark } from './harness.js';
+import { agentSyncBenchmark } from './benchmarks/agent-sync.js';
 import { listPodsBenchmark } from './benchmarks/list-pods.js';
+import { timelineIngestBenchmark } from './benchmarks/timeline-ingest.js';
 
 const registry: Record<string, () => Promise<Benchmark>> = {
   'list-pods': listPodsBenchmark,
+  'timeline-ingest': timelineIngestBenchmark,
+  'agent-sync': agentSyncBenchmark,
 };
 
 async function main(): Promise<void> {

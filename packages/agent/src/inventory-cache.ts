@@ -47,19 +47,16 @@ export class InventoryCache {
   /** The workload a pod/ReplicaSet/Job belongs to: Deployment, StatefulSet, DaemonSet, CronJob, Job. */
   readonly owner: OwnerResolver = (item) => {
     let ref = item.ownerRefs[0];
-    let ns = item.namespace;
     for (let depth = 0; ref && depth < 3; depth++) {
       if (ref.kind === 'ReplicaSet' || ref.kind === 'Job') {
         const parent = this.byKind.get(ref.kind)?.get(ref.uid);
         const up = parent?.ownerRefs[0];
         if (!up) return { kind: ref.kind, name: ref.name };
-        ns = parent.namespace;
         ref = up;
         continue;
       }
       return { kind: ref.kind, name: ref.name };
     }
-    void ns;
     return undefined;
   };
 

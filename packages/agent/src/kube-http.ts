@@ -33,16 +33,21 @@ export async function kubeRequest<T = unknown>(
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(path, cluster.server);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string | number> = { accept: 'application/json', ...extraHeaders };
+  if (payload !== undefined) {
+    headers['content-type'] = contentType;
+    headers['content-length'] = Buffer.byteLength(payload);
+  }
   const opts: import('node:https').RequestOptions = {
     method,
     hostname: url.hostname,
     port: url.port,
     path: url.pathname + url.search,
-    headers: { accept: 'application/json', ...extraHeaders },
+    headers,
   };
+  // Adds TLS material and the Authorization header from the kubeconfig.
   await kc.applyToHTTPSOptions(opts);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  if (payload !== undefined) opts.headers = { ...opts.headers, 'content-type': contentType, 'content-length': Buffer.byteLength(payload) };
   const send = url.protocol === 'http:' ? httpRequest : request;
   return new Promise((resolve, reject) => {
     const req = send(opts, (res) => {

@@ -266,7 +266,7 @@ function summaryOf(kind: ResourceKind, o: KubeObject): Obj {
       return {
         className: spec.ingressClassName,
         hosts: asArr(spec.rules).map((r) => r.host).filter((h) => typeof h === 'string'),
-        tlsHosts: asArr(spec.tls).flatMap((t) => (Array.isArray(t.hosts) ? t.hosts : [])),
+        tlsHosts: asArr(spec.tls).flatMap((t) => (Array.isArray(t.hosts) ? (t.hosts as unknown[]).filter((h) => typeof h === 'string') : [])),
       };
     case 'ConfigMap':
       return { keys: [...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {})].sort() };

@@ -1,7 +1,9 @@
-// The `wheelhouse` command line. Subcommands arrive with their issues
-// (hub, agent, exec-guard, demo, admin); this is the shared entry point.
+// The `wheelhouse` command line: one entry point for every component.
 import { Command } from 'commander';
 import { WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
+import { clusterCommand, loginCommand, tokenCommand, userCommand } from './commands/admin.js';
+import { agentCommand } from './commands/agent.js';
+import { hubCommand } from './commands/hub.js';
 
 export function buildProgram(): Command {
   const program = new Command('wheelhouse')
@@ -9,5 +11,11 @@ export function buildProgram(): Command {
     .version(WHEELHOUSE_VERSION, '-v, --version', 'print the Wheelhouse version')
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
+  program.addCommand(hubCommand());
+  program.addCommand(agentCommand());
+  program.addCommand(loginCommand());
+  program.addCommand(clusterCommand());
+  program.addCommand(userCommand());
+  program.addCommand(tokenCommand());
   return program;
 }

@@ -90,7 +90,8 @@ describe('commands', () => {
     const { hub } = await startHub({ commandTtlMs: 300, sweepMs: 100 });
     try {
       const created = await hub.clusters.create('offline', 'test');
-      const cluster = { ...(created?.cluster ?? (await hub.clusters.get('offline'))!), capabilities: { basic: true, advanced: true, podExec: true } };
+      if (!created) throw new Error('cluster "offline" exists');
+      const cluster = { ...created.cluster, capabilities: { basic: true, advanced: true, podExec: true } };
       const cmd = await hub.commands.create('tester', cluster, { action: 'annotate', target: { kind: 'ConfigMap', namespace: ns, name: 'target' }, params: { key: 'example.com/a', value: 'b' }, dryRun: false }, { key: 'example.com/a', value: 'b' });
       const done = await eventually('expiry', async () => {
         const c = await hub.commands.get(cmd.id);

@@ -207,7 +207,7 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
 
   const count = nodeCount(opts);
   await ensureNodes(name, count);
-  await waitFor(`${count} kwok nodes Ready`, 60_000, async () => ((await status({ name })).readyNodes ?? 0) >= count);
+  await waitFor(`${count} kwok nodes Ready`, 60_000 + count * 100, async () => ((await status({ name })).readyNodes ?? 0) >= count);
   current = await status({ name });
   log(`[cluster] ${name} ready: ${current.serverVersion ?? '?'}, ${current.readyNodes ?? 0} nodes, in ${elapsed()}`);
   return current;

@@ -114,7 +114,8 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
       alive = true;
       let parsed: unknown;
       try {
-        parsed = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : String(data));
+        const raw = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        parsed = JSON.parse(raw.toString('utf8'));
       } catch {
         this.opts.log.warn('hub sent a frame that is not JSON; ignored');
         return;

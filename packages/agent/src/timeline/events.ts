@@ -20,7 +20,12 @@ interface ContainerView {
   lastTerminated: { reason: string | null; exitCode: number | null } | null;
 }
 
-const obj = (v: JsonValue | undefined): { [k: string]: JsonValue } => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
+/** A JSON object of strings (node conditions: type → status). */
+function stringMap(v: JsonValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
+}
 const containersOf = (i: InventoryItem): ContainerView[] =>
   Array.isArray(i.summary.containers) ? (i.summary.containers as unknown as ContainerView[]) : [];
 
@@ -70,18 +75,18 @@ export function eventsForChange(
     out.push(...restartEvents(before, after, now, owner));
   }
   if (after.kind === 'Node') {
-    const a = obj(before.summary.conditions);
-    const b = obj(after.summary.conditions);
+    const a = stringMap(before.summary.conditions);
+    const b = stringMap(after.summary.conditions);
     for (const c of WATCHED_NODE_CONDITIONS) {
       if (a[c] === b[c] || b[c] === undefined) continue;
       const bad = c === 'Ready' ? b[c] !== 'True' : b[c] === 'True';
       out.push({
-        id: `node-condition:${after.uid}:${c}:${String(b[c])}:${after.resourceVersion}`,
+        id: `node-condition:${after.uid}:${c}:${b[c]}:${after.resourceVersion}`,
         time: now,
         type: 'node-condition',
         severity: bad ? 'warning' : 'info',
         ...base(after, owner),
-        summary: `Node ${after.name} ${c}: ${String(a[c] ?? 'Unknown')} → ${String(b[c])}`,
+        summary: `Node ${after.name} ${c}: ${a[c] ?? 'Unknown'} → ${b[c]}`,
         data: { condition: c, from: a[c] ?? null, to: b[c] },
       });
     }
@@ -91,7 +96,7 @@ export function eventsForChange(
 
 function podState(i: InventoryItem | undefined): string {
   if (!i) return '';
-  const phase = String(i.summary.phase ?? 'Pending');
+  const phase = typeof i.summary.phase === 'string' ? i.summary.phase : 'Pending';
   return phase === 'Running' ? (i.summary.ready === true ? 'Running/Ready' : 'Running/NotReady') : phase;
 }
 

@@ -146,7 +146,6 @@ export class KindWatcher {
         // A watch that ended quickly was probably an error: back off before resuming.
         if (Date.now() - started < 1000) await this.backoff();
       } catch (err) {
-        if (this.stopped) return;
         this.log.warn({ kind: this.kind, err: err instanceof Error ? err.message : String(err) }, 'list/watch failed; retrying');
         await this.backoff();
       }

@@ -84,7 +84,7 @@ export function validateActionRequest(cluster: ClusterView, req: ActionRequest):
       { tier: decl.tier, cluster: cluster.name },
     );
   }
-  return { params: parsed.data as JsonObject };
+  return { params: parsed.data };
 }
 
 export function envelopeOf(r: CommandRow): CommandEnvelope {

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { canSomewhere } from '../auth/rbac.js';
 import { requirePrincipal } from '../http/errors.js';
 import type { HubMetrics } from '../metrics.js';
 import type { LiveBus, LiveMessage } from './live-bus.js';
@@ -19,17 +20,16 @@ export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus;
       websocket: true,
       schema: { tags: ['live'], querystring: z.object({ cluster: z.string().min(1).max(40) }).strict() },
       preValidation: async (req) => {
-        requirePrincipal(req);
-        await app.requirePermission(req, 'view', { cluster: (req.query as { cluster: string }).cluster }).catch(async (err: unknown) => {
-          // Namespace-scoped viewers subscribe too; each message is filtered below.
-          const p = req.principal;
-          if (!p?.bindings.length) throw err;
-        });
+        const principal = requirePrincipal(req);
+        // Namespace-scoped viewers subscribe too (each message is filtered below); others need view on the cluster.
+        if (!canSomewhere(principal.bindings, 'view', { cluster: req.query.cluster })) {
+          await app.requirePermission(req, 'view', { cluster: req.query.cluster });
+        }
       },
     },
     (socket, req) => {
       const principal = requirePrincipal(req);
-      const { cluster } = req.query as { cluster: string };
+      const { cluster } = req.query;
       let overflowed = false;
       const visible = (ns: string): boolean => app.can(principal, 'view', ns ? { cluster, namespace: ns } : { cluster });
       const filter = (m: LiveMessage): LiveMessage | null => {

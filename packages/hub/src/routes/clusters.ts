@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACTIONS, ActionRequest, TIMELINE_EVENT_TYPES, actionList, isActionId } from '@wheelhouse/protocol';
+import { canSomewhere } from '../auth/rbac.js';
 import type { Principal } from '../auth/types.js';
 import type { ClusterStore, ClusterView } from '../clusters/cluster-store.js';
 import { validateActionRequest, type CommandService } from '../commands/command-service.js';
@@ -55,7 +56,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
   app.get('/api/v1/clusters', { schema: { tags: ['clusters'] } }, async (req) => {
     const principal = requirePrincipal(req);
     const all = await deps.clusters.list();
-    return { items: all.filter((c) => clusterVisible(app, principal, c.name)) };
+    return { items: all.filter((c) => clusterVisible(principal, c.name)) };
   });
 
   app.post(
@@ -131,7 +132,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       const { namespace } = req.query;
       const principal = requirePrincipal(req);
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
-      else if (!clusterVisible(app, principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
+      else if (!clusterVisible(principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
       return deps.inventory.query(c.name, req.query, (ns) => app.can(principal, 'view', ns === '' ? { cluster: c.name } : { cluster: c.name, namespace: ns }));
     },
   );
@@ -222,7 +223,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
     },
   );
 
-  app.get('/api/v1/catalog/actions', { schema: { tags: ['actions'] } }, async (req) => {
+  app.get('/api/v1/catalog/actions', { schema: { tags: ['actions'] } }, (req) => {
     requirePrincipal(req);
     return {
       items: Object.values(ACTIONS).map((a) => ({
@@ -242,10 +243,6 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
  * it, cluster-wide or in some namespace (a namespace-scoped viewer still lists
  * the cluster and the objects of their namespaces).
  */
-function clusterVisible(app: FastifyInstance, principal: Principal, cluster: string): boolean {
-  if (app.can(principal, 'view', { cluster })) return true;
-  return principal.bindings.some((b) =>
-    // A namespace that the binding's own pattern matches ('*' in a glob stands for any text).
-    app.can({ ...principal, bindings: [b] }, 'view', { cluster, namespace: b.namespacePattern.replace(/\*/g, 'x') }),
-  );
+function clusterVisible(principal: Principal, cluster: string): boolean {
+  return canSomewhere(principal.bindings, 'view', { cluster });
 }

@@ -42,8 +42,8 @@ export class TimelineStore {
     if (events.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
       const stored: TimelineEvent[] = [];
-      for (let i = 0; i < events.length; i += 50) {
-        const rows = events.slice(i, i + 50).map((e) => ({
+      for (let i = 0; i < events.length; i += 250) {
+        const rows = events.slice(i, i + 250).map((e) => ({
           id: e.id,
           cluster_id: cluster,
           time: e.time,

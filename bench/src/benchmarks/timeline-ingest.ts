@@ -1,0 +1,84 @@
+// Timeline ingest into the hub's SQLite store: the hub's TimelineStore (dedupe
+// by event id, JSON data, indexes) beside a bare prepared INSERT of the same
+// rows into the same schema — the floor any SQLite-backed path stands on.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { openDatabase, TimelineStore, type HubDb } from '@wheelhouse/hub';
+import type { TimelineEventInput } from '@wheelhouse/protocol';
+import type { Benchmark } from '../harness.js';
+
+const PER_RUN = 10_000;
+const BATCH = 500; // the agent's batch size
+
+function events(run: number): TimelineEventInput[] {
+  return Array.from({ length: PER_RUN }, (_, i) => ({
+    id: `bench:${run}:${i}`,
+    time: Date.now(),
+    type: 'pod-phase' as const,
+    severity: 'info' as const,
+    kind: 'Pod',
+    namespace: `ns-${i % 50}`,
+    name: `pod-${run}-${i}`,
+    owner: { kind: 'Deployment', name: `app-${i % 200}` },
+    summary: `Pod pod-${run}-${i}: Pending → Running/Ready`,
+    data: { from: 'Pending', to: 'Running/Ready', nodeName: `node-${i % 100}` },
+  }));
+}
+
+export function timelineIngestBenchmark(): Promise<Benchmark> {
+  const dir = mkdtempSync(join(tmpdir(), 'wh-bench-ingest-'));
+  let db: HubDb | undefined;
+  let raw: BetterSqlite3.Database | undefined;
+  let store: TimelineStore | undefined;
+  let insertRaw: BetterSqlite3.Statement | undefined;
+  let n = 0;
+  return Promise.resolve({
+    name: 'timeline-ingest',
+    description: `timeline ingest into SQLite, ${PER_RUN.toLocaleString('en-US')} events per run in batches of ${BATCH}: hub TimelineStore vs bare prepared INSERT`,
+    rounds: 10,
+    warmup: 1,
+    throughput: { units: PER_RUN, unit: 'events' },
+    setup: async () => {
+      db = await openDatabase({ dataDir: join(dir, 'hub') });
+      await db.insertInto('clusters').values({ id: 'bench', created_at: 0, created_by: 'bench', token_hash: '', token_revoked_at: null, agent_version: null, kubernetes_version: null, capabilities: '{}', last_seen_at: null, connected: 0 }).execute();
+      store = new TimelineStore(db);
+      // The baseline writes the same schema, in its own copy, with the same durability settings.
+      const base = await openDatabase({ dataDir: join(dir, 'raw') });
+      await base.insertInto('clusters').values({ id: 'bench', created_at: 0, created_by: 'bench', token_hash: '', token_revoked_at: null, agent_version: null, kubernetes_version: null, capabilities: '{}', last_seen_at: null, connected: 0 }).execute();
+      await base.destroy();
+      raw = new BetterSqlite3(join(dir, 'raw', 'hub.db'));
+      raw.pragma('journal_mode = WAL');
+      raw.pragma('synchronous = FULL');
+      insertRaw = raw.prepare(
+        'INSERT OR IGNORE INTO timeline_events (id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
+      );
+    },
+    teardown: async () => {
+      await db?.destroy();
+      raw?.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    subject: {
+      label: 'hub TimelineStore.insert',
+      run: async () => {
+        const evs = events(n++);
+        for (let i = 0; i < evs.length; i += BATCH) await store?.insert('bench', evs.slice(i, i + BATCH));
+      },
+    },
+    baseline: {
+      label: 'bare better-sqlite3 INSERT',
+      run: () => {
+        const evs = events(n++);
+        const tx = raw?.transaction((rows: TimelineEventInput[]) => {
+          for (const e of rows) {
+            insertRaw?.run(e.id, 'bench', e.time, e.type, e.severity, e.kind, e.namespace, e.name, e.owner?.kind ?? null, e.owner?.name ?? null, e.summary, JSON.stringify(e.data));
+          }
+        });
+        for (let i = 0; i < evs.length; i += BATCH) tx?.(evs.slice(i, i + BATCH));
+        return Promise.resolve();
+      },
+    },
+  });
+}

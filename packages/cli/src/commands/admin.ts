@@ -1,0 +1,160 @@
+// Commands that talk to a running hub through its API: login, token create,
+// cluster add/list/revoke, user add.
+import { hostname } from 'node:os';
+import { Command, Option } from 'commander';
+import { callApi, readSecret, resolveCredentials, saveCredentials, type HubCredentials } from '../api-client.js';
+
+const hubOption = (): Option => new Option('--hub <url>', 'hub URL').env('WHEELHOUSE_HUB_URL');
+const tokenOption = (): Option => new Option('--api-token <token>', 'API token').env('WHEELHOUSE_API_TOKEN');
+
+interface Common {
+  hub?: string;
+  apiToken?: string;
+}
+
+async function loginToken(hub: string, username: string, password: string, name: string, expiresInDays?: number): Promise<string> {
+  const login = await fetch(new URL('/api/v1/auth/login', hub), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const body = (await login.json()) as { csrfToken?: string; message?: string; user?: { mustChangePassword?: boolean } };
+  if (!login.ok) throw new Error(`login failed: ${body.message ?? `HTTP ${login.status}`}`);
+  const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+  if (body.user?.mustChangePassword) {
+    // A one-time password (first admin, or reset by an admin) must be replaced first.
+    const next = await readSecret('This password must be changed. New password (at least 10 characters): ');
+    const res = await fetch(new URL('/api/v1/auth/password', hub), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': body.csrfToken ?? '' },
+      body: JSON.stringify({ current: password, next }),
+    });
+    if (!res.ok) throw new Error(`changing the password failed: ${((await res.json()) as { message?: string }).message ?? `HTTP ${res.status}`}`);
+  }
+  const res = await fetch(new URL('/api/v1/tokens', hub), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': body.csrfToken ?? '' },
+    body: JSON.stringify({ name, ...(expiresInDays ? { expiresInDays } : {}) }),
+  });
+  const tok = (await res.json()) as { token?: string; message?: string };
+  if (!res.ok || !tok.token) throw new Error(`creating a token failed: ${tok.message ?? `HTTP ${res.status}`}`);
+  return tok.token;
+}
+
+export function loginCommand(): Command {
+  return new Command('login')
+    .description('sign in to a hub and save an API token for later commands (~/.config/wheelhouse/config.json)')
+    .addOption(hubOption().makeOptionMandatory())
+    .requiredOption('-u, --username <name>', 'user name')
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (o: { hub: string; username: string }) => {
+      const password = await readSecret(`Password for ${o.username}: `);
+      const token = await loginToken(o.hub, o.username, password, `wheelhouse-cli@${hostname()}`);
+      saveCredentials({ hub: o.hub, token });
+      process.stdout.write(`Signed in to ${o.hub} as ${o.username}.\n`);
+    });
+}
+
+export function tokenCommand(): Command {
+  const token = new Command('token').description('API tokens');
+  token
+    .command('create')
+    .description('create an API token (prints it once)')
+    .addOption(hubOption())
+    .addOption(tokenOption())
+    .option('--name <name>', 'a name to recognise it by', `token@${hostname()}`)
+    .option('--expires-in-days <n>', 'expiry in days', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error('--expires-in-days must be a positive whole number');
+      return n;
+    })
+    .option('-u, --username <name>', 'sign in as this user instead of using a saved token (password from stdin or prompt)')
+    .action(async (o: Common & { name: string; expiresInDays?: number; username?: string }) => {
+      if (o.username) {
+        const hub = o.hub ?? process.env.WHEELHOUSE_HUB_URL;
+        if (!hub) throw new Error('--hub is required with --username');
+        const password = await readSecret(`Password for ${o.username}: `);
+        process.stdout.write(`${await loginToken(hub, o.username, password, o.name, o.expiresInDays)}\n`);
+        return;
+      }
+      const creds = resolveCredentials(o);
+      const r = await callApi<{ token: string }>(creds, 'POST', '/api/v1/tokens', { name: o.name, ...(o.expiresInDays ? { expiresInDays: o.expiresInDays } : {}) });
+      process.stdout.write(`${r.token}\n`);
+    });
+  return token;
+}
+
+export function clusterCommand(): Command {
+  const cluster = new Command('cluster').description('clusters and their agents');
+  cluster
+    .command('add <name>')
+    .description('register a cluster and print its agent token (shown once)')
+    .addOption(hubOption())
+    .addOption(tokenOption())
+    .action(async (name: string, o: Common) => {
+      const creds = resolveCredentials(o);
+      const r = await callApi<{ token: string }>(creds, 'POST', '/api/v1/clusters', { name });
+      process.stdout.write(
+        `Cluster "${name}" registered. Agent token (shown once):\n${r.token}\n\n` +
+          `Run the agent in that cluster:\n  wheelhouse agent --hub ${creds.hub} --token ${r.token} --tiers basic\n` +
+          `or install deploy/helm/wheelhouse-agent with hub.url=${creds.hub} and the token in a Secret.\n`,
+      );
+    });
+  cluster
+    .command('list')
+    .description('list clusters with their connection state')
+    .addOption(hubOption())
+    .addOption(tokenOption())
+    .action(async (o: Common) => {
+      const r = await callApi<{ items: { name: string; connected: boolean; kubernetesVersion: string | null; agentVersion: string | null; capabilities: Record<string, boolean> }[] }>(
+        resolveCredentials(o),
+        'GET',
+        '/api/v1/clusters',
+      );
+      const rows = [['NAME', 'CONNECTED', 'KUBERNETES', 'AGENT', 'TIERS']];
+      for (const c of r.items) {
+        const tiers = Object.entries(c.capabilities).filter(([, on]) => on).map(([t]) => t).join(',') || 'none';
+        rows.push([c.name, c.connected ? 'yes' : 'no', c.kubernetesVersion ?? '-', c.agentVersion ?? '-', tiers]);
+      }
+      process.stdout.write(table(rows));
+    });
+  cluster
+    .command('revoke <name>')
+    .description("revoke the cluster's agent token (the agent is disconnected at once)")
+    .addOption(hubOption())
+    .addOption(tokenOption())
+    .action(async (name: string, o: Common) => {
+      await callApi(resolveCredentials(o), 'POST', `/api/v1/clusters/${encodeURIComponent(name)}/token/revoke`);
+      process.stdout.write(`Agent token of "${name}" revoked.\n`);
+    });
+  return cluster;
+}
+
+export function userCommand(): Command {
+  const user = new Command('user').description('hub users');
+  user
+    .command('add <username>')
+    .description('create a user, bound to a role on a scope; prints a generated password once')
+    .addOption(hubOption())
+    .addOption(tokenOption())
+    .addOption(new Option('--role <role>', 'built-in role').choices(['account-admin', 'operator', 'viewer', 'auditor']).default('viewer'))
+    .option('--cluster <pattern>', 'clusters the role applies to', '*')
+    .option('--namespace <pattern>', 'namespaces the role applies to', '*')
+    .action(async (username: string, o: Common & { role: string; cluster: string; namespace: string }) => {
+      const creds: HubCredentials = resolveCredentials(o);
+      const r = await callApi<{ user: { username: string }; password?: string }>(creds, 'POST', '/api/v1/users', {
+        username,
+        role: o.role,
+        cluster: o.cluster,
+        namespace: o.namespace,
+      });
+      process.stdout.write(`User "${r.user.username}" created as ${o.role} on clusters ${o.cluster}, namespaces ${o.namespace}.\n`);
+      if (r.password) process.stdout.write(`Password (shown once): ${r.password}\n`);
+    });
+  return user;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd((widths[i] ?? 0) + 2)).join('').trimEnd()).join('\n') + '\n';
+}

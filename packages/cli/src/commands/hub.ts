@@ -1,0 +1,40 @@
+// `wheelhouse hub`: the hub server with its embedded store.
+import { Command, Option } from 'commander';
+import { parseDuration } from '@wheelhouse/protocol';
+import { createHub } from '@wheelhouse/hub';
+import { ensureAdmin } from '@wheelhouse/hub/auth';
+import { parseListen, stopOnSignals } from './util.js';
+
+export function hubCommand(): Command {
+  return new Command('hub')
+    .description('run the hub: API, agent link and UI, with its store in a data directory')
+    .addOption(new Option('--listen <host:port>', 'address to listen on').env('WHEELHOUSE_LISTEN').default('127.0.0.1:8080'))
+    .addOption(new Option('--data-dir <dir>', 'where hub.db lives').env('WHEELHOUSE_DATA_DIR').default('.wheelhouse/hub'))
+    .addOption(new Option('--command-ttl <duration>', 'how long a command waits for its agent before it expires').env('WHEELHOUSE_COMMAND_TTL').default('10m'))
+    .addOption(new Option('--heartbeat <duration>', 'agent link heartbeat interval').default('15s'))
+    .addOption(
+      new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).env('WHEELHOUSE_LOG_LEVEL').default('info'),
+    )
+    .action(async (o: { listen: string; dataDir: string; commandTtl: string; heartbeat: string; logLevel: string }) => {
+      const { host, port } = parseListen(o.listen);
+      const hub = await createHub({
+        dataDir: o.dataDir,
+        logger: true,
+        commandTtlMs: parseDuration(o.commandTtl),
+        heartbeatMs: parseDuration(o.heartbeat),
+      });
+      hub.app.log.level = o.logLevel;
+      const admin = await ensureAdmin(hub.db);
+      await hub.app.listen({ host, port });
+      const address = hub.app.server.address();
+      const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : o.listen;
+      if (admin) {
+        process.stdout.write(
+          `\nFirst start: created user "${admin.username}" with one-time password: ${admin.password}\n` +
+            'Sign in and change it (POST /api/v1/auth/password). It is not shown again.\n\n',
+        );
+      }
+      process.stdout.write(`wheelhouse hub listening on ${url} (data: ${o.dataDir})\n`);
+      stopOnSignals(() => hub.close());
+    });
+}
