@@ -13,6 +13,7 @@ import {
   type CommandEnvelope,
   type JsonObject,
   type ResourceKind,
+  type TimelineEventInput,
 } from '@wheelhouse/protocol';
 import { executors } from './actions/executors.js';
 import { InventoryCache } from './inventory-cache.js';
@@ -135,7 +136,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     report(cmd.id, 'running', cmd.dryRun ? 'previewing' : 'executing');
     try {
       executed.set(cmd.id, (executed.get(cmd.id) ?? 0) + 1);
-      const r = await executors[cmd.action]({ kc, command: cmd }, params.data);
+      const ctx = {
+        kc,
+        command: cmd,
+        progress: (message: string) => report(cmd.id, 'running', message),
+        timeline: (events: TimelineEventInput[]) => outbox.timeline(events),
+      };
+      const r = await executors[cmd.action](ctx, params.data);
       log.info({ command: cmd.id, action: cmd.action, target: cmd.target }, r.message);
       finish('succeeded', r.message, r.result);
     } catch (err) {

@@ -242,6 +242,42 @@ export class CommandService {
     return view;
   }
 
+  /** Resolves with the command once terminal, or null after timeoutMs. */
+  async waitForTerminal(id: string, timeoutMs: number): Promise<CommandView | null> {
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (v: CommandView | null): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(v);
+      };
+      const unsubscribe = this.deps.live.subscribe((m) => {
+        if (m.type === 'command' && m.command.id === id && TERMINAL_STATES.includes(m.command.state)) finish(m.command);
+      });
+      const timer = setTimeout(() => finish(null), timeoutMs);
+      void this.get(id).then((c) => {
+        if (c && TERMINAL_STATES.includes(c.state)) finish(c);
+      });
+    });
+  }
+
+  /** A progress message for a running command (drain: "evicted 3/10 pods"): shown live, no new state. */
+  async progress(id: string, message: string): Promise<CommandView | null> {
+    const row = await this.deps.db
+      .updateTable('commands')
+      .set({ message, updated_at: Date.now() })
+      .where('id', '=', id)
+      .where('state', '=', 'running')
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return null;
+    const view = toCommandView(row);
+    this.deps.live.publish({ type: 'command', cluster: row.cluster_id, command: view });
+    return view;
+  }
+
   /** Commands not yet terminal for a cluster, oldest first: what a (re)connected agent must receive. */
   async outstanding(cluster: string): Promise<CommandRow[]> {
     return this.deps.db

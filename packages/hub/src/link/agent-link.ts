@@ -207,9 +207,11 @@ export class AgentLink {
           for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
           return;
         }
-        case 'command.update':
-          await this.deps.commands.transition(msg.id, msg.state, msg.message ?? null, msg.result ?? null);
+        case 'command.update': {
+          const moved = await this.deps.commands.transition(msg.id, msg.state, msg.message ?? null, msg.result ?? null);
+          if (!moved && msg.state === 'running' && msg.message) await this.deps.commands.progress(msg.id, msg.message);
           return;
+        }
         case 'ping':
           this.send(conn, { type: 'pong', t: msg.t });
           await this.deps.clusters.markSeen(cluster);

@@ -20,6 +20,8 @@ export interface ClusterRoutesDeps {
   commands: CommandService;
   link: AgentLink;
   audit: AuditLog;
+  /** How long POST …/actions with dryRun waits for the agent's preview before answering 202. */
+  previewTimeoutMs?: number;
 }
 
 const clusterName = z
@@ -183,6 +185,13 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       const { params } = validateActionRequest(c, body);
       const command = await deps.commands.create(principal.username, c, body, params);
       await deps.link.dispatchOutstanding(c.name);
+      if (body.dryRun) {
+        // A preview is only useful now: wait for the agent's answer (bounded), else hand back the id.
+        const done = await deps.commands.waitForTerminal(command.id, deps.previewTimeoutMs ?? 30_000);
+        if (done) {
+          return reply.status(200).send({ id: done.id, status: done.state, message: done.message, preview: done.result?.preview ?? null });
+        }
+      }
       return reply.status(202).send({ id: command.id, status: command.state });
     },
   );
