@@ -78,9 +78,10 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
   );
 
   app.get('/api/v1/clusters/:cluster', { schema: { tags: ['clusters'], params: ClusterParams } }, async (req) => {
-    requirePrincipal(req);
+    const principal = requirePrincipal(req);
     const c = await requireCluster(req.params.cluster);
-    const principal = await app.requirePermission(req, 'view', { cluster: c.name });
+    // Anyone who may view some namespace of the cluster sees its state and what they may do there.
+    if (!clusterVisible(principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
     return { ...c, actions: actionsFor(c, principal) };
   });
 
@@ -185,7 +186,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       const { params } = validateActionRequest(c, body);
       const command = await deps.commands.create(principal.username, c, body, params);
       await deps.link.dispatchOutstanding(c.name);
-      if (body.dryRun) {
+      if (body.dryRun && deps.link.isConnected(c.name)) {
         // A preview is only useful now: wait for the agent's answer (bounded), else hand back the id.
         const done = await deps.commands.waitForTerminal(command.id, deps.previewTimeoutMs ?? 30_000);
         if (done) {
