@@ -142,7 +142,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         progress: (message: string) => report(cmd.id, 'running', message),
         timeline: (events: TimelineEventInput[]) => outbox.timeline(events),
       };
-      const r = await executors[cmd.action](ctx, params.data);
+      // The params were just validated against this action's own schema; the
+      // registry is typed per id, which TypeScript cannot correlate through a union.
+      const executor = executors[cmd.action] as (c: typeof ctx, p: unknown) => Promise<{ message: string; result?: JsonObject }>;
+      const r = await executor(ctx, params.data);
       log.info({ command: cmd.id, action: cmd.action, target: cmd.target }, r.message);
       finish('succeeded', r.message, r.result);
     } catch (err) {
