@@ -5,10 +5,12 @@ import { parseArgs } from 'node:util';
 import { formatResult, runBenchmark, type Benchmark } from './harness.js';
 import { agentSyncBenchmark } from './benchmarks/agent-sync.js';
 import { listPodsBenchmark } from './benchmarks/list-pods.js';
+import { execGuardWebhookBenchmark } from './benchmarks/exec-guard-webhook.js';
 import { timelineIngestBenchmark } from './benchmarks/timeline-ingest.js';
 
 const registry: Record<string, () => Promise<Benchmark>> = {
   'list-pods': listPodsBenchmark,
+  'exec-guard-webhook': execGuardWebhookBenchmark,
   'timeline-ingest': timelineIngestBenchmark,
   'agent-sync': agentSyncBenchmark,
 };

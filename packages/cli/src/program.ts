@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
 import { clusterCommand, loginCommand, tokenCommand, userCommand } from './commands/admin.js';
 import { agentCommand } from './commands/agent.js';
+import { execGuardCommand } from './commands/exec-guard.js';
 import { hubCommand } from './commands/hub.js';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
   program.addCommand(hubCommand());
   program.addCommand(agentCommand());
+  program.addCommand(execGuardCommand());
   program.addCommand(loginCommand());
   program.addCommand(clusterCommand());
   program.addCommand(userCommand());

@@ -1,8 +1,8 @@
-export {
-  LABEL_PREFIX,
-  INTERACTION_TIMESTAMP_LABEL,
-  INTERACTOR_LABEL,
-  TTL_LABEL,
-  isValidLabelValue,
-  labelSafeUsername,
-} from './labels.js';
+export * from './labels.js';
+export { startExecGuard, loadKube, DEFAULTS, type ExecGuardOptions, type ExecGuardHandle, type LogLevel } from './exec-guard.js';
+export type { ExecGuardEvents, InteractionEvent, ExtensionEvent, EvictionEvent, EvictionBlockedEvent } from './events.js';
+export type { InteractionEntry, ExtensionEntry, JournalEntry } from './journal.js';
+export { interactionState, rfc3339, type InteractionState } from './pod-state.js';
+export { webhookConfiguration, type WebhookConfigurationOptions } from './webhook-config.js';
+export { CONNECT_PATH, PODS_PATH } from './server.js';
+export { execGuardCommand } from './cli.js';

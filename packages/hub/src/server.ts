@@ -82,7 +82,15 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const audit = new AuditLog(db);
 
   app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }));
-  app.get('/readyz', { schema: { hide: true } }, () => ({ ok: true }));
+  // Ready = the store answers; a hub whose database is gone must leave the load balancer.
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await db.selectFrom('clusters').select('id').limit(1).execute();
+      return { ok: true };
+    } catch (err) {
+      return reply.status(503).send({ ok: false, error: 'store_unavailable', message: err instanceof Error ? err.message : 'store unavailable' });
+    }
+  });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );

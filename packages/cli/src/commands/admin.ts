@@ -142,13 +142,13 @@ export function userCommand(): Command {
     .option('--namespace <pattern>', 'namespaces the role applies to', '*')
     .action(async (username: string, o: Common & { role: string; cluster: string; namespace: string }) => {
       const creds: HubCredentials = resolveCredentials(o);
-      const r = await callApi<{ user: { username: string }; password?: string }>(creds, 'POST', '/api/v1/users', {
+      const r = await callApi<{ username: string; password?: string }>(creds, 'POST', '/api/v1/users', {
         username,
         role: o.role,
         cluster: o.cluster,
         namespace: o.namespace,
       });
-      process.stdout.write(`User "${r.user.username}" created as ${o.role} on clusters ${o.cluster}, namespaces ${o.namespace}.\n`);
+      process.stdout.write(`User "${r.username}" created as ${o.role} on clusters ${o.cluster}, namespaces ${o.namespace}.\n`);
       if (r.password) process.stdout.write(`Password (shown once): ${r.password}\n`);
     });
   return user;

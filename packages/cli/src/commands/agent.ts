@@ -1,7 +1,5 @@
 // `wheelhouse agent`: the in-cluster agent, dialling out to its hub.
 import { Command, Option } from 'commander';
-import pino from 'pino';
-import { startAgent } from '@wheelhouse/agent';
 import type { Capabilities } from '@wheelhouse/protocol';
 import { stopOnSignals } from './util.js';
 
@@ -23,6 +21,9 @@ export function agentCommand(): Command {
     .addOption(new Option('--tiers <list>', 'action tiers this cluster allows: basic,advanced,podExec or none').env('WHEELHOUSE_TIERS').default('none'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).env('WHEELHOUSE_LOG_LEVEL').default('info'))
     .action(async (o: { hub: string; token: string; kubeconfig?: string; context?: string; tiers: string; logLevel: string }) => {
+      // Loaded on use: every other subcommand starts faster without the agent's dependencies.
+      const { default: pino } = await import('pino');
+      const { startAgent } = await import('@wheelhouse/agent');
       const log = pino({ name: 'wheelhouse-agent', level: o.logLevel });
       const capabilities = parseTiers(o.tiers);
       const agent = await startAgent({

@@ -1,8 +1,6 @@
 // `wheelhouse hub`: the hub server with its embedded store.
 import { Command, Option } from 'commander';
 import { parseDuration } from '@wheelhouse/protocol';
-import { createHub } from '@wheelhouse/hub';
-import { ensureAdmin } from '@wheelhouse/hub/auth';
 import { parseListen, stopOnSignals } from './util.js';
 
 export function hubCommand(): Command {
@@ -17,6 +15,9 @@ export function hubCommand(): Command {
     )
     .action(async (o: { listen: string; dataDir: string; commandTtl: string; heartbeat: string; logLevel: string }) => {
       const { host, port } = parseListen(o.listen);
+      // Loaded on use: every other subcommand starts faster without the hub's dependencies.
+      const { createHub } = await import('@wheelhouse/hub');
+      const { ensureAdmin } = await import('@wheelhouse/hub/auth');
       const hub = await createHub({
         dataDir: o.dataDir,
         logger: true,

@@ -1,0 +1,64 @@
+// `wheelhouse cluster add/list/revoke`, `user add`, `token create` against a real hub on loopback.
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHub, type Hub } from '@wheelhouse/hub';
+import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+
+describe('admin commands', { timeout: 30_000 }, () => {
+  let hub: Hub;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    hub = await createHub({ logger: false });
+    await hub.app.listen({ host: '127.0.0.1', port: 0 });
+    const { user } = await createUser(hub.db, { username: 'root', passwordHash: 'x', mustChangePassword: false, createdBy: 'test' });
+    await createBinding(hub.db, { userId: user.id, role: 'account-admin', clusterPattern: '*', namespacePattern: '*', createdBy: 'test' });
+    const token = await createApiToken(hub.db, { userId: user.id, name: 'cli' });
+    env = {
+      ...process.env,
+      WHEELHOUSE_HUB_URL: `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`,
+      WHEELHOUSE_API_TOKEN: token.token,
+      XDG_CONFIG_HOME: '/nonexistent-wheelhouse-test',
+    };
+  });
+  afterAll(() => hub.close());
+
+  const wh = (...args: string[]) => run(process.execPath, [CLI, ...args], { env });
+
+  it('registers a cluster, prints its agent token once, and lists it', async () => {
+    const { stdout } = await wh('cluster', 'add', 'edge-1');
+    const token = /^(wha_edge-1_\S+)$/m.exec(stdout)?.[1];
+    expect(token).toBeTruthy();
+    expect(stdout).toContain(`wheelhouse agent --hub ${env.WHEELHOUSE_HUB_URL ?? ''} --token ${token ?? ''}`);
+    expect(await hub.clusters.authenticateAgent(token ?? '')).toBe('edge-1');
+    const list = await wh('cluster', 'list');
+    expect(list.stdout).toMatch(/^NAME\s+CONNECTED\s+KUBERNETES\s+AGENT\s+TIERS\nedge-1\s+no\s+-\s+-\s+none$/m);
+    await wh('cluster', 'revoke', 'edge-1');
+    expect(await hub.clusters.authenticateAgent(token ?? '')).toBeNull();
+  });
+
+  it('adds a user with a role and scope and shows the generated password once', async () => {
+    const { stdout } = await wh('user', 'add', 'dana', '--role', 'operator', '--cluster', 'prod-*', '--namespace', 'payments');
+    expect(stdout).toContain('User "dana" created as operator on clusters prod-*, namespaces payments.');
+    expect(stdout).toMatch(/Password \(shown once\): \S{10,}/);
+  });
+
+  it('creates an API token', async () => {
+    const { stdout } = await wh('token', 'create', '--name', 'ci');
+    expect(stdout.trim()).toMatch(/^whu_\S+$/);
+  });
+
+  it('explains a refused request and exits non-zero', async () => {
+    const err: unknown = await wh('cluster', 'add', 'Bad_Name').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 1 });
+    expect((err as { stderr: string }).stderr).toContain('wheelhouse: body.name');
+    const noHub: unknown = await run(process.execPath, [CLI, 'cluster', 'list'], { env: { ...env, WHEELHOUSE_HUB_URL: '', WHEELHOUSE_API_TOKEN: '' } }).catch((e: unknown) => e);
+    expect((noHub as { stderr: string }).stderr).toContain('no hub URL: pass --hub, set WHEELHOUSE_HUB_URL, or run `wheelhouse login`');
+  });
+});

@@ -1,0 +1,247 @@
+// The durable record of interactions and extension requests. The admission
+// hooks append an entry and wait for it to reach the disk (fdatasync) before
+// they answer the API server, so a crash right after admission loses nothing;
+// a worker then applies entries to the cluster and appends a "done" marker.
+//
+// Appends are group-committed: every entry that arrives while a write+sync is
+// in flight goes into the next single write+sync, so throughput scales with
+// load while each caller still waits for its own durability. The file is
+// JSON lines; a torn last line (crash mid-write) is ignored and truncated on
+// open. When most entries are done the file is compacted (rewrite + rename).
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface InteractionEntry {
+  kind: 'interaction';
+  id: string;
+  /** ms since the epoch when the API server asked us. */
+  at: number;
+  namespace: string;
+  pod: string;
+  operation: 'exec' | 'attach' | 'portforward';
+  container?: string;
+  command?: string[];
+  /** true when the recorded command was cut to keep the record bounded. */
+  commandTruncated?: boolean;
+  tty?: boolean;
+  stdin?: boolean;
+  user: string;
+  uid?: string;
+  groups: string[];
+}
+
+export interface ExtensionEntry {
+  kind: 'extension';
+  id: string;
+  at: number;
+  namespace: string;
+  pod: string;
+  podUid?: string;
+  /** The requested Go duration, exactly as written in the annotation. */
+  duration: string;
+  requester: string;
+  groups: string[];
+}
+
+export type JournalEntry = InteractionEntry | ExtensionEntry;
+type Line = JournalEntry | { kind: 'done'; id: string };
+
+export function newEntryId(now = Date.now()): string {
+  return `${now.toString(36)}-${randomBytes(6).toString('hex')}`;
+}
+
+export interface JournalOptions {
+  dir: string;
+  /** Compact when at least this many done markers were written since the last compaction. */
+  compactAfter?: number;
+  /** Skip fdatasync (benchmarks comparing its cost only; never in production). */
+  noSync?: boolean;
+}
+
+interface Waiter {
+  line: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class Journal {
+  readonly path: string;
+  private fh: FileHandle | undefined;
+  private queue: Waiter[] = [];
+  private flushing: Promise<void> | undefined;
+  private doneSinceCompaction = 0;
+  private appendedCount = 0;
+  private closed = false;
+  private readonly compactAfter: number;
+
+  private constructor(
+    readonly dir: string,
+    private readonly opts: JournalOptions,
+  ) {
+    this.path = join(dir, 'journal.jsonl');
+    this.compactAfter = opts.compactAfter ?? 5000;
+  }
+
+  /** Opens (creating) the journal and returns it with every entry not yet marked done, oldest first. */
+  static async open(opts: JournalOptions): Promise<{ journal: Journal; pending: JournalEntry[] }> {
+    await mkdir(opts.dir, { recursive: true });
+    const j = new Journal(opts.dir, opts);
+    const { pending, validBytes, totalBytes } = await j.scan();
+    j.fh = await open(j.path, 'a+');
+    if (validBytes < totalBytes) {
+      // A torn tail from a crash mid-append: drop it so the next append starts on a fresh line.
+      await j.fh.truncate(validBytes);
+      await j.fh.datasync();
+    }
+    return { journal: j, pending };
+  }
+
+  /** Reads the file and returns the entries without a done marker. */
+  async scan(): Promise<{ pending: JournalEntry[]; validBytes: number; totalBytes: number }> {
+    let buf: Buffer;
+    try {
+      buf = await readFile(this.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { pending: [], validBytes: 0, totalBytes: 0 };
+      throw err;
+    }
+    const entries = new Map<string, JournalEntry>();
+    let pos = 0;
+    let validBytes = 0;
+    while (pos < buf.length) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break; // torn tail: no newline yet
+      const text = buf.subarray(pos, nl).toString('utf8');
+      pos = nl + 1;
+      let line: Line;
+      try {
+        line = JSON.parse(text) as Line;
+      } catch {
+        break; // a torn line can only be the last one; stop here
+      }
+      validBytes = pos;
+      if (line.kind === 'done') entries.delete(line.id);
+      else entries.set(line.id, line);
+    }
+    return { pending: [...entries.values()], validBytes, totalBytes: buf.length };
+  }
+
+  /** Appends an entry and resolves once it is on disk. */
+  append(entry: JournalEntry): Promise<void> {
+    return this.write(JSON.stringify(entry));
+  }
+
+  /** Marks an entry applied. */
+  markDone(id: string): Promise<void> {
+    this.doneSinceCompaction++;
+    return this.write(JSON.stringify({ kind: 'done', id }));
+  }
+
+  get appended(): number {
+    return this.appendedCount;
+  }
+
+  private write(line: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('exec guard journal is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ line: `${line}\n`, resolve, reject });
+      this.flushing ??= this.flushLoop();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          const fh = this.fh;
+          if (!fh) throw new Error('exec guard journal is not open');
+          await fh.write(batch.map((w) => w.line).join(''));
+          if (this.opts.noSync !== true) await fh.datasync();
+          this.appendedCount += batch.length;
+          for (const w of batch) w.resolve();
+        } catch (err) {
+          for (const w of batch) w.reject(err);
+        }
+        if (this.doneSinceCompaction >= this.compactAfter && this.queue.length === 0) await this.compact();
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** Rewrites the file with only the pending entries (write to a temp file, sync, rename, sync the directory). */
+  private async compact(): Promise<void> {
+    const { pending } = await this.scan();
+    const tmp = `${this.path}.compact`;
+    await writeFile(tmp, pending.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const t = await open(tmp, 'r');
+    await t.datasync();
+    await t.close();
+    await this.fh?.close();
+    await rename(tmp, this.path);
+    await syncDir(this.dir);
+    this.fh = await open(this.path, 'a+');
+    this.doneSinceCompaction = 0;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flushing;
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+const lockedHere = new Set<string>();
+
+/**
+ * An exclusive lock on a data directory (a pid file); a stale lock of a dead
+ * process is taken over. A lock naming our own pid is stale too unless this
+ * process holds it (a restarted container is often pid 1 again).
+ */
+export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true });
+  const lock = join(dir, 'lock');
+  if (lockedHere.has(lock)) throw new Error(`exec guard data directory ${dir} is in use by this process; give each instance its own --data-dir`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(lock, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      lockedHere.add(lock);
+      return async () => {
+        lockedHere.delete(lock);
+        await rm(lock, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new Error(`exec guard data directory ${dir} is in use by process ${pid}; give each instance its own --data-dir`);
+      }
+      await rm(lock, { force: true });
+    }
+  }
+  throw new Error(`could not lock exec guard data directory ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

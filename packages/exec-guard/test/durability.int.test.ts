@@ -1,0 +1,184 @@
+// Durable before answering: exec guard records each interaction on disk before
+// it lets the exec through, so kill -9 right after 20 execs loses none of them.
+// The first process is pointed at an unreachable API server, so none of the 20
+// can have been applied before the kill; the restarted process (same data dir)
+// labels all 20 with their original interaction times and evicts each on time.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile, rm } from 'node:fs/promises';
+import { request } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { eventually, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selfSignedCert } from '../src/certs.js';
+import { INTERACTION_TIMESTAMP_LABEL, TERMINATION_TIME_ANNOTATION } from '../src/labels.js';
+import { core, createPods, execIn, registerWebhooks, tempDir, uniqueName } from './cluster-helpers.js';
+
+// The built entry (tests run after `tsc -b`).
+const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+// Long enough that the 20 execs (slow on a loaded 2-core machine), the kill and the restart all fit before the first is due.
+const TTL_SECONDS = 45;
+const N = 20;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function scrape(url: string, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request(url, { ca }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('kill -9 right after admission', () => {
+  let ns: string;
+  let dir: string;
+  let port: number;
+  let cert: { cert: string; key: string; caBundle?: string };
+  let certPath: string;
+  let keyPath: string;
+  let child: ChildProcess | undefined;
+  let removeWebhooks: () => Promise<void>;
+  let logs = '';
+  const lease = uniqueName('lease');
+
+  const startGuard = (extra: string[]): ChildProcess => {
+    const p = spawn(
+      process.execPath,
+      [
+        MAIN,
+        '--kubeconfig', kubeconfigFile(),
+        '--cert-path', certPath,
+        '--key-path', keyPath,
+        '--host', '127.0.0.1',
+        '--port', String(port),
+        '--ttl-seconds', String(TTL_SECONDS),
+        '--namespaces', ns,
+        '--data-dir', join(dir, 'data'),
+        '--lease-namespace', ns,
+        '--lease-name', lease,
+        '--lease-duration', '3s',
+        '--renew-deadline', '2s',
+        '--retry-period', '500ms',
+        ...extra,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    logs += `--- exec guard started ${extra.join(' ')}\n`;
+    p.on('exit', (code, signal) => (logs += `--- exec guard exited: ${code ?? signal ?? ''}\n`));
+    p.stdout.on('data', (c: Buffer) => (logs += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (logs += c.toString()));
+    return p;
+  };
+
+  const recorded = async (): Promise<number> => {
+    const body = await scrape(`https://127.0.0.1:${port}/metrics`, cert.cert);
+    const m = /exec_guard_interactions_total\{operation="exec",outcome="recorded"\} (\d+)/.exec(body);
+    return Number(m?.[1] ?? 0);
+  };
+
+  beforeAll(async () => {
+    ns = await testNamespace('eg-crash');
+    dir = await tempDir();
+    port = await freePort();
+    cert = await selfSignedCert([]);
+    certPath = join(dir, 'tls.crt');
+    keyPath = join(dir, 'tls.key');
+    await writeFile(certPath, cert.cert);
+    await writeFile(keyPath, cert.key);
+    ({ remove: removeWebhooks } = await registerWebhooks(`https://127.0.0.1:${port}`, cert.caBundle ?? '', [ns]));
+    await createPods(ns, ['probe', ...Array.from({ length: N }, (_, i) => `p${i}`)]);
+  });
+
+  afterAll(async () => {
+    await removeWebhooks();
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child?.once('exit', r));
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('labels all 20 pods after a restart and evicts each at its original termination time', async () => {
+    // 1. An exec guard that can record but cannot reach the cluster.
+    child = startGuard(['--api-server', 'https://127.0.0.1:1', '--log-level', 'error']);
+    await eventually('exec guard to serve', async () => (await scrape(`https://127.0.0.1:${port}/health/readiness`, cert.cert)).includes('ready'), { timeoutMs: 30_000 });
+    await eventually('the API server to call exec guard on exec', async () => {
+      await execIn(ns, 'probe', ['true']);
+      return (await recorded()) > 0;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+
+    const execAt = new Map<string, number>();
+    const execDone = new Map<string, number>();
+    const names = Array.from({ length: N }, (_, i) => `p${i}`);
+    for (let i = 0; i < N; i += 4) {
+      await Promise.all(
+        names.slice(i, i + 4).map(async (name) => {
+          const start = Date.now();
+          await execIn(ns, name, ['true']);
+          execAt.set(name, start);
+          execDone.set(name, Date.now());
+        }),
+      );
+    }
+    expect(await recorded()).toBeGreaterThanOrEqual(N + 1);
+    child.kill('SIGKILL');
+    await new Promise((r) => child?.once('exit', r));
+
+    // Nothing was applied before the kill.
+    const before = (await core.listNamespacedPod({ namespace: ns })).items;
+    expect(before.filter((p) => p.metadata?.labels?.[INTERACTION_TIMESTAMP_LABEL] !== undefined)).toEqual([]);
+
+    // 2. Restart on the same data directory, now reaching the cluster.
+    child = startGuard(['--log-level', 'info']);
+    const labelled = await eventually('all 20 pods to be labelled after the restart', async () => {
+      const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: INTERACTION_TIMESTAMP_LABEL })).items.filter((p) => p.metadata?.name !== 'probe');
+      return pods.length === N ? pods : undefined;
+    }, { timeoutMs: 30_000 }).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\nexec guard output:\n${logs.slice(logs.lastIndexOf('--- exec guard started')).slice(0, 6000)}`);
+    });
+    // All labelled before the first is due, so the evictions below are observed from the start.
+    expect(Date.now()).toBeLessThan(Math.min(...execAt.values()) + TTL_SECONDS * 1000 - 2000);
+
+    const due = new Map<string, { uid: string; at: number }>();
+    for (const p of labelled) {
+      const name = p.metadata?.name ?? '';
+      const ts = Number(p.metadata?.labels?.[INTERACTION_TIMESTAMP_LABEL]) * 1000;
+      // The label carries the time of the exec, not of the (late) application.
+      expect(ts).toBeGreaterThanOrEqual(Math.floor((execAt.get(name) ?? 0) / 1000) * 1000);
+      expect(ts).toBeLessThanOrEqual(execDone.get(name) ?? 0);
+      const at = Date.parse(p.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? '');
+      expect(at).toBe(ts + TTL_SECONDS * 1000);
+      due.set(name, { uid: p.metadata?.uid ?? '', at });
+    }
+
+    // 3. Each pod goes at its time, not before.
+    const goneAt = new Map<string, number>();
+    await eventually('all 20 pods to be evicted', async () => {
+      const pods = (await core.listNamespacedPod({ namespace: ns })).items;
+      const now = Date.now();
+      for (const [name, d] of due) {
+        if (goneAt.has(name)) continue;
+        const p = pods.find((x) => x.metadata?.uid === d.uid);
+        if (!p || p.metadata?.deletionTimestamp) goneAt.set(name, now);
+      }
+      return goneAt.size === N;
+    }, { timeoutMs: (TTL_SECONDS + 30) * 1000, intervalMs: 250 });
+    for (const [name, d] of due) {
+      const at = goneAt.get(name) ?? 0;
+      expect(at, `${name} evicted too early`).toBeGreaterThanOrEqual(d.at);
+      expect(at, `${name} evicted too late`).toBeLessThan(d.at + 6000);
+    }
+  }, 180_000);
+});
