@@ -15,7 +15,9 @@ import {
   type ResourceKind,
   type TimelineEventInput,
 } from '@wheelhouse/protocol';
+import type { ExecGuardHandle, ExecGuardOptions } from '@wheelhouse/exec-guard';
 import { executors } from './actions/executors.js';
+import { forwardExecGuardEvents } from './exec-guard-bridge.js';
 import { InventoryCache } from './inventory-cache.js';
 import { describeCluster, loadKubeConfig } from './kube.js';
 import { KubeApiError } from './kube-http.js';
@@ -38,6 +40,8 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** Called when the hub refuses the token: the agent has stopped. */
   onRevoked?: (reason: string) => void;
+  /** Run exec guard in this process and put what it sees on the hub's timeline. */
+  execGuard?: Omit<ExecGuardOptions, 'kubeConfig'>;
 }
 
 export interface Agent {
@@ -47,6 +51,8 @@ export interface Agent {
   readonly synced: Promise<void>;
   /** Commands carried out (not re-deliveries answered from memory): for tests and metrics. */
   readonly executed: Map<string, number>;
+  /** The embedded exec guard, when enabled. */
+  readonly execGuard: ExecGuardHandle | null;
   stop(): Promise<void>;
 }
 
@@ -176,6 +182,18 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     opts.onRevoked?.(reason);
   });
 
+  let execGuard: ExecGuardHandle | null = null;
+  let unforward = (): void => undefined;
+  if (opts.execGuard) {
+    const { startExecGuard } = await import('@wheelhouse/exec-guard');
+    execGuard = await startExecGuard({ logger: log.child({ component: 'exec-guard' }), ...opts.execGuard, kubeConfig: kc });
+    unforward = forwardExecGuardEvents(execGuard, (e) => outbox.timeline(e), (ns, pod) => {
+      const item = cache.get('Pod', ns, pod);
+      return item ? cache.owner(item) : undefined;
+    });
+    log.info({ url: execGuard.url }, 'exec guard running in the agent');
+  }
+
   for (const w of watchers) w.start();
   outbox.start();
   link.start();
@@ -185,12 +203,14 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     link,
     synced,
     executed,
-    stop: () => {
+    execGuard,
+    stop: async () => {
+      unforward();
+      await execGuard?.stop();
       for (const w of watchers) w.stop();
       outbox.flush();
       outbox.stop();
       link.stop();
-      return Promise.resolve();
     },
   };
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
 import { clusterCommand, loginCommand, tokenCommand, userCommand } from './commands/admin.js';
 import { agentCommand } from './commands/agent.js';
+import { demoCommand } from './commands/demo.js';
 import { execGuardCommand } from './commands/exec-guard.js';
 import { hubCommand } from './commands/hub.js';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   program.addCommand(hubCommand());
   program.addCommand(agentCommand());
   program.addCommand(execGuardCommand());
+  program.addCommand(demoCommand());
   program.addCommand(loginCommand());
   program.addCommand(clusterCommand());
   program.addCommand(userCommand());

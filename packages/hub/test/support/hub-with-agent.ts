@@ -2,7 +2,7 @@
 // local cluster: the harness for tests of the whole pipeline.
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { startAgent, type Agent } from '@wheelhouse/agent';
+import { startAgent, type Agent, type AgentOptions } from '@wheelhouse/agent';
 import type { Capabilities } from '@wheelhouse/protocol';
 import { kubeConfig } from '@wheelhouse/test-cluster/testing';
 import { createHub, type Hub, type HubOptions } from '../../src/server.js';
@@ -26,7 +26,7 @@ export async function startHub(opts: HubOptions = {}): Promise<{ hub: Hub; url: 
 }
 
 export async function startPipeline(
-  opts: { capabilities?: Capabilities; hub?: HubOptions; cluster?: string } = {},
+  opts: { capabilities?: Capabilities; hub?: HubOptions; cluster?: string; agent?: Partial<AgentOptions> } = {},
 ): Promise<Pipeline> {
   const { hub, url } = await startHub(opts.hub);
   const cluster = opts.cluster ?? `c${Math.random().toString(36).slice(2, 8)}`;
@@ -39,6 +39,7 @@ export async function startPipeline(
     capabilities: opts.capabilities ?? ALL_TIERS,
     log: pino({ level: process.env.WHEELHOUSE_TEST_LOG ?? 'silent' }),
     flushMs: 50,
+    ...opts.agent,
   });
   return {
     hub,

@@ -1,0 +1,145 @@
+// `wheelhouse demo`: the whole product on one machine — the local control
+// plane (unless a kubeconfig is given), the hub, and an agent with every tier
+// and exec guard registered as the cluster's webhook. Ctrl-C stops it all.
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { parseListen, stopOnSignals } from './util.js';
+
+const CLUSTER = 'local';
+const WEBHOOK_PREFIX = 'wheelhouse-demo-exec-guard';
+
+interface DemoOptions {
+  listen: string;
+  dataDir: string;
+  kubeconfig?: string;
+  context?: string;
+  execGuardTtl: string;
+  execGuardNamespaces?: string;
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('run hub + agent (all tiers) + exec guard against the local control plane, or the cluster of --kubeconfig/--context')
+    .addOption(new Option('--listen <host:port>', 'hub address').default('127.0.0.1:8080'))
+    .addOption(new Option('--data-dir <dir>', 'hub data, agent token and exec guard journal').default('.wheelhouse/demo'))
+    .addOption(new Option('--kubeconfig <file>', 'use this cluster instead of starting the local one'))
+    .addOption(new Option('--context <name>', 'kubeconfig context to use'))
+    .addOption(new Option('--exec-guard-ttl <duration>', 'how long an exec-ed pod lives').default('10m'))
+    .addOption(new Option('--exec-guard-namespaces <list>', 'namespaces exec guard watches, comma separated (default: all but kube-*)'))
+    .action(async (o: DemoOptions) => {
+      const log = (s: string): void => void process.stderr.write(`[demo] ${s}\n`);
+      const started = Date.now();
+      const dataDir = resolve(o.dataDir);
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const [{ createHub }, { ensureAdmin }, { startAgent }, { parseDuration }, { webhookConfiguration }, k8s, { default: pino }] = await Promise.all([
+        import('@wheelhouse/hub'),
+        import('@wheelhouse/hub/auth'),
+        import('@wheelhouse/agent'),
+        import('@wheelhouse/protocol'),
+        import('@wheelhouse/exec-guard'),
+        import('@kubernetes/client-node'),
+        import('pino'),
+      ]);
+
+      // Which cluster: explicit kubeconfig/context/KUBECONFIG, or the local control plane.
+      const external = o.kubeconfig ?? (o.context || process.env.KUBECONFIG ? process.env.KUBECONFIG ?? '' : undefined);
+      let kubeconfig: string | undefined = external || undefined;
+      let stopCluster: (() => Promise<void>) | null = null;
+      if (external === undefined) {
+        const { up, down, status } = await import('@wheelhouse/test-cluster');
+        const wasRunning = (await status()).running;
+        log('starting the local control plane (the first run builds it from source: about 20 minutes on 2 cores)');
+        const cluster = await up({ log });
+        kubeconfig = cluster.kubeconfig;
+        // A cluster someone else started (npm run cluster:up, a test run) is theirs to stop.
+        if (!wasRunning) stopCluster = () => down({ log });
+      } else {
+        log(`using ${o.context ? `context ${o.context} of ` : ''}${kubeconfig ?? '~/.kube/config'}`);
+      }
+      const kc = new k8s.KubeConfig();
+      if (kubeconfig) kc.loadFromFile(kubeconfig.split(':')[0] ?? kubeconfig);
+      else kc.loadFromDefault();
+      if (o.context) kc.setCurrentContext(o.context);
+
+      const hub = await createHub({ dataDir: join(dataDir, 'hub'), logger: false });
+      const { host, port } = parseListen(o.listen);
+      await hub.app.listen({ host, port });
+      const addr = hub.app.server.address();
+      const url = `http://${host}:${typeof addr === 'object' && addr ? addr.port : port}`;
+
+      const passwordFile = join(dataDir, 'initial-admin-password');
+      const admin = await ensureAdmin(hub.db);
+      if (admin) writeFileSync(passwordFile, `${admin.password}\n`, { mode: 0o600 });
+
+      // The agent's token is shown once by the hub: keep it beside the hub's data.
+      const tokenFile = join(dataDir, `${CLUSTER}.agent-token`);
+      let token = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '';
+      if (!(await hub.clusters.get(CLUSTER))) token = (await hub.clusters.create(CLUSTER, 'demo'))?.token ?? '';
+      else if (!token || !(await hub.clusters.authenticateAgent(token))) token = (await hub.clusters.rotateToken(CLUSTER)) ?? '';
+      writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+      chmodSync(tokenFile, 0o600);
+
+      const namespaces = o.execGuardNamespaces?.split(',').map((n) => n.trim()).filter(Boolean);
+      const agent = await startAgent({
+        hubUrl: url,
+        token,
+        kubeConfig: kc,
+        capabilities: { basic: true, advanced: true, podExec: true },
+        log: pino({ name: 'wheelhouse-agent', level: 'warn' }),
+        execGuard: {
+          dataDir: join(dataDir, 'exec-guard'),
+          selfSigned: true,
+          host: '127.0.0.1',
+          port: 0,
+          ttlSeconds: parseDuration(o.execGuardTtl) / 1000,
+          ...(namespaces ? { namespaces } : {}),
+          leaderElection: { enabled: false },
+          logLevel: 'warn',
+        },
+      });
+      const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+      // One webhook configuration per data directory, so two demos on one cluster do not fight.
+      const WEBHOOK = `${WEBHOOK_PREFIX}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`;
+      const eg = agent.execGuard;
+      if (eg) {
+        const body = webhookConfiguration({
+          name: WEBHOOK,
+          url: eg.url,
+          ...(eg.caBundle ? { caBundle: eg.caBundle } : {}),
+          // A demo that dies without cleaning up must not block execs and pod updates in the cluster.
+          failurePolicy: { connect: 'Ignore', update: 'Ignore' },
+          namespaceSelector: {
+            matchExpressions: namespaces
+              ? [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }]
+              : [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease'] }],
+          },
+        });
+        await admission.deleteValidatingWebhookConfiguration({ name: WEBHOOK }).catch(() => undefined);
+        await admission.createValidatingWebhookConfiguration({ body });
+      }
+      await agent.synced;
+
+      process.stdout.write(
+        `\nWheelhouse is running (${((Date.now() - started) / 1000).toFixed(1)}s)\n` +
+          `  hub:      ${url}\n` +
+          `  cluster:  ${CLUSTER} (agent connected, tiers basic+advanced+podExec, exec guard registered)\n` +
+          (admin
+            ? `  sign in:  admin / ${admin.password}   (one-time password; you will be asked to change it)\n`
+            : `  sign in:  admin — the first start's one-time password is in ${passwordFile}\n`) +
+          (kubeconfig ? `  kubectl:  export KUBECONFIG=${kubeconfig}\n` : '') +
+          'Press Ctrl-C to stop.\n',
+      );
+
+      stopOnSignals(async () => {
+        log('stopping');
+        // With exec guard gone, its webhook must go too, or every exec would wait on it.
+        await admission.deleteValidatingWebhookConfiguration({ name: WEBHOOK }).catch(() => undefined);
+        await agent.stop();
+        await hub.close();
+        if (stopCluster) await stopCluster();
+        log('stopped');
+      });
+    });
+}

@@ -1,0 +1,82 @@
+// `wheelhouse demo` from the outside: it starts, prints the URL and a one-time
+// password, shows the cluster connected with its workloads, runs an action,
+// and stops cleanly on Ctrl-C (SIGINT), removing its webhook.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+
+const CLI = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+const kc = kubeConfig();
+
+describe('wheelhouse demo', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wh-demo-'));
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the product end to end and stops cleanly', async () => {
+    const ns = await testNamespace('demo');
+    await kc.makeApiClient(k8s.CoreV1Api).createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'app-config' } } });
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    // KUBECONFIG unset: the demo finds the running local cluster itself (and must not stop it).
+    const env = { ...process.env };
+    delete env.KUBECONFIG;
+    child = spawn(process.execPath, [CLI, 'demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--exec-guard-namespaces', ns], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+    await eventually('the demo to be running', () => Promise.resolve(out.includes('Press Ctrl-C to stop.') || undefined), { timeoutMs: 90_000, intervalMs: 250 });
+    const url = /hub:\s+(http:\/\/\S+)/.exec(out)?.[1] ?? '';
+    const password = /admin \/ (\S+)/.exec(out)?.[1] ?? '';
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+    expect(password.length).toBeGreaterThanOrEqual(10);
+    expect(out).toContain(`kubectl:  export KUBECONFIG=${kubeconfigFile()}`);
+
+    // Sign in with the printed password, replace it, get a token.
+    const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const session = { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken };
+    expect((await fetch(`${url}/api/v1/auth/password`, { method: 'POST', headers: session, body: JSON.stringify({ current: password, next: 'demo-password-123' }) })).status).toBe(204);
+    const { token } = (await (await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: session, body: JSON.stringify({ name: 'demo-test' }) })).json()) as { token: string };
+    const api = async (path: string, init: RequestInit = {}): Promise<Record<string, unknown>> =>
+      (await (await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } })).json()) as Record<string, unknown>;
+
+    const cluster = await api('/api/v1/clusters/local');
+    expect(cluster).toMatchObject({ name: 'local', connected: true, capabilities: { basic: true, advanced: true, podExec: true } });
+    const nodes = (await api('/api/v1/clusters/local/resources?kind=Node')) as { items: { name: string }[] };
+    expect(nodes.items.map((n) => n.name)).toEqual(expect.arrayContaining(['kwok-node-0']));
+
+    const accepted = await api('/api/v1/clusters/local/actions', {
+      method: 'POST',
+      body: JSON.stringify({ action: 'annotate', target: { kind: 'ConfigMap', namespace: ns, name: 'app-config' }, params: { key: 'example.com/checked-by', value: 'demo-test' }, reason: 'demo test' }),
+    });
+    const done = await eventually('the action to finish', async () => {
+      const c = await api(`/api/v1/actions/${String(accepted.id)}`);
+      return ['succeeded', 'failed', 'rejected', 'expired'].includes(c.state as string) ? c : undefined;
+    });
+    expect(done.state).toBe('succeeded');
+
+    const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+    const name = `wheelhouse-demo-exec-guard-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`;
+    const mine = async () => (await admission.listValidatingWebhookConfiguration()).items.filter((w) => w.metadata?.name === name);
+    expect(await mine()).toHaveLength(1);
+
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child?.once('exit', r));
+    expect(code).toBe(0);
+    expect(out).toContain('[demo] stopped');
+    expect(await mine()).toEqual([]);
+    // The cluster it found running is still running.
+    expect((await kc.makeApiClient(k8s.VersionApi).getCode()).gitVersion).toMatch(/^v1\./);
+  });
+});
