@@ -3,10 +3,33 @@
 // catalog without an executor here does not compile.
 import type { ActionId } from '@wheelhouse/protocol';
 import { annotate } from './annotate.js';
+import { apply } from './apply.js';
 import type { Executor } from './context.js';
+import { deleteObject } from './delete.js';
+import { deletePodWith } from './delete-pod.js';
+import { resumeCronjob, suspendCronjob, triggerJob } from './jobs.js';
+import { cordon, drain, uncordon } from './nodes.js';
+import { restart } from './restart.js';
+import { rollback } from './rollback.js';
+import { scale } from './scale.js';
+import { extendEviction } from './extend-eviction.js';
 
 export type { ExecutionContext, ExecutionResult, Executor } from './context.js';
 
 export const executors: { [A in ActionId]: Executor<A> } = {
   annotate,
+  scale,
+  restart,
+  rollback,
+  'delete-pod': (ctx, p) => deletePodWith(ctx, p.gracePeriodSeconds, p.timeoutSeconds),
+  'force-delete-pod': (ctx) => deletePodWith(ctx, 0, 60),
+  'trigger-job': triggerJob,
+  'suspend-cronjob': suspendCronjob,
+  'resume-cronjob': resumeCronjob,
+  cordon,
+  uncordon,
+  drain,
+  apply,
+  delete: deleteObject,
+  'extend-eviction': extendEviction,
 };

@@ -48,6 +48,8 @@ export async function applyOnce(
   commandId: string,
   patchFor: (current: KubeObject) => Record<string, unknown>,
   maxAttempts = 5,
+  /** Merge patch by default; a ControllerRevision's data is a strategic merge patch. */
+  contentType: 'application/merge-patch+json' | 'application/strategic-merge-patch+json' = 'application/merge-patch+json',
 ): Promise<ApplyOnceResult> {
   for (let attempt = 1; ; attempt++) {
     const current = await getTarget(kc, target);
@@ -64,7 +66,7 @@ export async function applyOnce(
         annotations: { ...annotations, [COMMANDS_ANNOTATION]: [...ids, commandId].slice(-REMEMBERED).join(',') },
       },
     };
-    const res = await kubeRequest<KubeObject>(kc, 'PATCH', objectPath(target), merged, 'application/merge-patch+json');
+    const res = await kubeRequest<KubeObject>(kc, 'PATCH', objectPath(target), merged, contentType);
     if (res.status === 409 && attempt < maxAttempts) continue;
     return { alreadyApplied: false, object: ensureOk(res, `patch ${target.kind} ${target.name}`), attempts: attempt };
   }

@@ -8,6 +8,7 @@ import {
   TERMINAL_STATES,
   isActionId,
   isResourceKind,
+  type ActionDeclaration,
   type ActionRequest,
   type CommandEnvelope,
   type CommandState,
@@ -75,6 +76,13 @@ export function validateActionRequest(cluster: ClusterView, req: ActionRequest):
     const issues = parsed.error.issues.map((i) => ({ path: ['params', ...i.path.map(String)].join('.'), message: i.message }));
     const first = issues[0];
     throw badRequest(first ? `${first.path}: ${first.message}` : 'invalid params', { issues });
+  }
+  // Checks that need the target too (an apply whose manifest would rename or re-kind its target).
+  const generic: ActionDeclaration = decl;
+  const targetIssues = generic.checkTarget ? generic.checkTarget(req.target, parsed.data) : [];
+  if (targetIssues.length > 0) {
+    const first = targetIssues[0];
+    throw badRequest(first ? `${first.path}: ${first.message}` : 'invalid request', { issues: targetIssues });
   }
   if (!cluster.capabilities[decl.tier]) {
     throw new HttpError(

@@ -3,8 +3,32 @@
 import type { z } from 'zod';
 import { annotate } from './annotate.js';
 import type { ActionDeclaration } from './declaration.js';
+import { apply, deleteObject } from './edit.js';
+import { extendEviction } from './exec-guard.js';
+import { resumeCronjob, suspendCronjob, triggerJob } from './jobs.js';
+import { cordon, drain, uncordon } from './nodes.js';
+import { deletePod, forceDeletePod } from './pods.js';
+import { restart } from './restart.js';
+import { rollback } from './rollback.js';
+import { scale } from './scale.js';
 
-export const ACTIONS = { annotate } as const;
+export const ACTIONS = {
+  annotate,
+  scale,
+  restart,
+  rollback,
+  'delete-pod': deletePod,
+  'force-delete-pod': forceDeletePod,
+  'trigger-job': triggerJob,
+  'suspend-cronjob': suspendCronjob,
+  'resume-cronjob': resumeCronjob,
+  cordon,
+  uncordon,
+  drain,
+  apply,
+  delete: deleteObject,
+  'extend-eviction': extendEviction,
+} as const;
 
 export type ActionId = keyof typeof ACTIONS;
 export type ActionParams<A extends ActionId> = z.infer<(typeof ACTIONS)[A]['params']>;
@@ -16,3 +40,4 @@ export function isActionId(id: string): id is ActionId {
 export function actionList(): ActionDeclaration[] {
   return Object.values(ACTIONS);
 }
+

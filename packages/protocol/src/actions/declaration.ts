@@ -19,4 +19,21 @@ export interface ActionDeclaration<P extends z.ZodType = z.ZodType> {
   targetKinds: readonly string[];
   params: P;
   permissions: readonly PermissionRule[];
+  /**
+   * Checks that need the target as well as the params (the params schema sees
+   * only the params), e.g. an apply whose manifest would rename its target.
+   * Empty = fine. Paths are like the params schema's ("params.manifest").
+   */
+  checkTarget?(target: ActionTarget, params: z.infer<P>): TargetIssue[];
+}
+
+export interface ActionTarget {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface TargetIssue {
+  path: string;
+  message: string;
 }

@@ -1,0 +1,83 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { ActionPreview, AffectedObject, CommandTarget } from '@wheelhouse/protocol';
+import { ensureOk, kubeRequest } from '../kube-http.js';
+import type { KubeObject } from '../projections.js';
+import { previewResult, type ExecutionResult, type Executor } from './context.js';
+import { appliedCommands, applyOnce, getTarget, objectPath } from './target.js';
+import { CHANGE_CAUSE, changeCause, isRecord, listObjects, num, waitFor } from './util.js';
+
+/** Warnings a scale should show: an HPA will undo it; a StatefulSet scale-down keeps its PVCs. */
+export function scaleWarnings(target: CommandTarget, current: KubeObject, to: number, hpas: readonly KubeObject[]): string[] {
+  const warnings: string[] = [];
+  for (const h of hpas) {
+    const ref = h.spec?.scaleTargetRef;
+    if (isRecord(ref) && ref.kind === target.kind && ref.name === target.name) {
+      warnings.push(
+        `HorizontalPodAutoscaler ${h.metadata?.name ?? ''} targets this ${target.kind} (min ${num(h.spec?.minReplicas) ?? 1}, max ${num(h.spec?.maxReplicas) ?? '?'}): it will re-scale it to its own target`,
+      );
+    }
+  }
+  const from = num(current.spec?.replicas) ?? 1;
+  if (target.kind === 'StatefulSet' && to < from) {
+    const claims = Array.isArray(current.spec?.volumeClaimTemplates) ? (current.spec.volumeClaimTemplates as KubeObject[]) : [];
+    const names: string[] = [];
+    for (const c of claims) for (let i = to; i < from; i++) names.push(`${c.metadata?.name ?? ''}-${target.name}-${i}`);
+    warnings.push(
+      names.length > 0
+        ? `scaling a StatefulSet down keeps the PersistentVolumeClaims of the removed pods: ${names.join(', ')}`
+        : 'scaling a StatefulSet down removes the highest ordinals first; any PersistentVolumeClaims they used remain',
+    );
+  }
+  return warnings;
+}
+
+function affectedPods(target: CommandTarget, from: number, to: number): AffectedObject[] {
+  if (target.kind !== 'StatefulSet') return [];
+  const out: AffectedObject[] = [];
+  for (let i = Math.min(from, to); i < Math.max(from, to); i++) {
+    out.push({ kind: 'Pod', namespace: target.namespace, name: `${target.name}-${i}`, effect: to < from ? 'deleted' : 'created' });
+  }
+  return out;
+}
+
+async function patchScale(kc: k8s.KubeConfig, target: CommandTarget, replicas: number, dryRun: boolean): Promise<void> {
+  const path = `${objectPath(target)}/scale${dryRun ? '?dryRun=All' : ''}`;
+  ensureOk(await kubeRequest(kc, 'PATCH', path, { spec: { replicas } }, 'application/merge-patch+json'), `scale ${target.kind} ${target.name}`);
+}
+
+export const scale: Executor<'scale'> = async ({ kc, command }, params): Promise<ExecutionResult> => {
+  const t = command.target;
+  const current = await getTarget(kc, t);
+  const from = num(current.spec?.replicas) ?? 1;
+  if (command.dryRun) {
+    const hpas = await listObjects(kc, 'HorizontalPodAutoscaler', t.namespace);
+    await patchScale(kc, t, params.replicas, true);
+    const preview: ActionPreview = {
+      summary: `scale ${t.kind} ${t.name} from ${from} to ${params.replicas} replicas`,
+      diff: from === params.replicas ? [] : [{ path: 'spec.replicas', from, to: params.replicas }],
+      warnings: scaleWarnings(t, current, params.replicas, hpas),
+      affected: affectedPods(t, from, params.replicas),
+    };
+    return previewResult(preview);
+  }
+  // Scale first, then record: a crash in between re-runs an absolute (idempotent) scale.
+  if (appliedCommands(current).includes(command.id)) {
+    // Re-delivered: the scale happened; a later change (another scale, an HPA) is not undone.
+    return { message: `already applied: ${t.kind} ${t.name} was scaled to ${params.replicas} by this command; it now has spec.replicas=${from}`, result: { from, to: params.replicas, alreadyApplied: true } };
+  }
+  await patchScale(kc, t, params.replicas, false);
+  await applyOnce(kc, t, command.id, () => ({ metadata: { annotations: { [CHANGE_CAUSE]: changeCause(command, `scale to ${params.replicas}`) } } }));
+  // Succeeded = the controller reports that many replicas.
+  await waitFor(`${t.kind} ${t.name} to report ${params.replicas} replicas`, params.timeoutSeconds * 1000, async () => {
+    const o = await getTarget(kc, t);
+    const spec = num(o.spec?.replicas) ?? 1;
+    const status = num(o.status?.replicas) ?? 0;
+    const observed = num(o.status?.observedGeneration) ?? 0;
+    if (spec === params.replicas && status === params.replicas && observed >= (o.metadata?.generation ?? 0)) return { done: true };
+    return { seen: `spec.replicas=${spec}, status.replicas=${status}` };
+  });
+  return {
+    message: `scaled ${t.kind} ${t.name} from ${from} to ${params.replicas}; status shows ${params.replicas} replicas`,
+    result: { from, to: params.replicas, alreadyApplied: false },
+  };
+};
