@@ -1,0 +1,212 @@
+// The agent Helm chart: lint and template for every tier combination, the
+// rendered ClusterRole equal to the catalog's rules, and the rendered RBAC
+// applied to the real cluster, where the API server's authorizer and the
+// agent's own self-check agree with it.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionList } from '@wheelhouse/protocol';
+import { agentPermissions, agentRbacRules, describePermission, impersonationRbacRules, type TierSwitches } from '@wheelhouse/protocol/rbac';
+import { binaryPaths, kubectl } from '@wheelhouse/test-cluster';
+import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { checkActionPermissions } from '../src/permissions.js';
+
+const run = promisify(execFile);
+const CHART = fileURLToPath(new URL('../../../deploy/helm/wheelhouse-agent', import.meta.url));
+const COMBOS: TierSwitches[] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ({ basic: (i & 1) !== 0, advanced: (i & 2) !== 0, podExec: (i & 4) !== 0 }));
+const label = (t: TierSwitches): string => `basic=${t.basic} advanced=${t.advanced} podExec=${t.podExec}`;
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  rules?: k8s.V1PolicyRule[];
+  subjects?: k8s.RbacV1Subject[];
+  roleRef?: k8s.V1RoleRef;
+  spec?: { template: { spec: k8s.V1PodSpec } };
+  stringData?: Record<string, string>;
+}
+
+let helm = '';
+const setArgs = (values: Record<string, string | boolean>): string[] => Object.entries(values).flatMap(([k, v]) => ['--set', `${k}=${String(v)}`]);
+async function template(release: string, namespace: string, set: Record<string, string | boolean>): Promise<Manifest[]> {
+  const args = ['template', release, CHART, '--namespace', namespace, ...setArgs(set)];
+  const { stdout } = await run(helm, args, { maxBuffer: 16 * 1024 * 1024 });
+  return parseAllDocuments(stdout)
+    .map((d) => d.toJS() as Manifest | null)
+    .filter((d): d is Manifest => d !== null);
+}
+const tierValues = (t: TierSwitches): Record<string, boolean> => ({ 'actions.basic': t.basic, 'actions.advanced': t.advanced, 'actions.podExec': t.podExec });
+const required = { 'hub.url': 'https://wheelhouse.example.com', 'hub.tokenSecret.name': 'agent-token' };
+
+beforeAll(async () => {
+  helm = (await binaryPaths()).helm;
+});
+
+describe('helm lint and template, every tier combination', () => {
+  it.each(COMBOS.map((t) => [label(t), t] as const))('%s', async (_name, t) => {
+    const values = { ...required, ...tierValues(t) };
+    const lint = await run(helm, ['lint', CHART, '--strict', ...setArgs(values)]);
+    expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+
+    const docs = await template('wh', 'wheelhouse', values);
+    expect(docs.map((d) => d.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'ServiceAccount']);
+    const role = docs.find((d) => d.kind === 'ClusterRole');
+    // Exactly the catalog's rules: nothing more, nothing less.
+    expect(role?.rules).toEqual(agentRbacRules(t));
+    for (const r of role?.rules ?? []) expect(r.resources?.some((res) => res === '*' || res.startsWith('secrets'))).toBe(false);
+    const binding = docs.find((d) => d.kind === 'ClusterRoleBinding');
+    expect(binding?.roleRef?.name).toBe(role?.metadata.name);
+    expect(binding?.subjects).toEqual([{ kind: 'ServiceAccount', name: 'wh-wheelhouse-agent', namespace: 'wheelhouse' }]);
+
+    const pod = docs.find((d) => d.kind === 'Deployment')?.spec?.template.spec;
+    const c = pod?.containers[0];
+    expect(pod?.serviceAccountName).toBe('wh-wheelhouse-agent');
+    expect(pod?.securityContext?.runAsNonRoot).toBe(true);
+    expect(c?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(c?.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(c?.readinessProbe?.httpGet?.path).toBe('/readyz');
+    const env = Object.fromEntries((c?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.secretKeyRef?.name]));
+    const tiers = (['basic', 'advanced', 'podExec'] as const).filter((k) => t[k]);
+    expect(env.WHEELHOUSE_TIERS).toBe(tiers.length ? tiers.join(',') : 'none');
+    expect(env.WHEELHOUSE_AGENT_TOKEN).toBe('agent-token');
+    expect(env.WHEELHOUSE_HUB_URL).toBe('https://wheelhouse.example.com');
+    expect(env.WHEELHOUSE_IMPERSONATE).toBeUndefined();
+  });
+});
+
+describe('helm template values', () => {
+  it('renders the impersonation role only when impersonation.enabled', async () => {
+    const on = await template('wh', 'wheelhouse', { ...required, 'impersonation.enabled': true, 'impersonation.userPrefix': 'oidc:' });
+    const roles = on.filter((d) => d.kind === 'ClusterRole');
+    expect(roles.map((r) => r.metadata.name)).toEqual(['wh-wheelhouse-agent', 'wh-wheelhouse-agent-impersonate']);
+    expect(roles[1]?.rules).toEqual(impersonationRbacRules());
+    expect(on.filter((d) => d.kind === 'ClusterRoleBinding').map((b) => b.roleRef?.name)).toEqual(['wh-wheelhouse-agent', 'wh-wheelhouse-agent-impersonate']);
+    const env = on.find((d) => d.kind === 'Deployment')?.spec?.template.spec.containers[0]?.env ?? [];
+    expect(env).toEqual(
+      expect.arrayContaining([
+        { name: 'WHEELHOUSE_IMPERSONATE', value: 'true' },
+        { name: 'WHEELHOUSE_IMPERSONATE_USER_PREFIX', value: 'oidc:' },
+        { name: 'WHEELHOUSE_IMPERSONATE_GROUPS', value: 'wheelhouse:users' },
+      ]),
+    );
+    // Off (the default): no impersonate verb anywhere.
+    const off = await template('wh', 'wheelhouse', { ...required, 'actions.basic': true, 'actions.advanced': true, 'actions.podExec': true });
+    expect(JSON.stringify(off)).not.toContain('impersonate');
+  });
+
+  it('creates the token Secret from hub.token, and refuses to render without a token or a hub URL', async () => {
+    const docs = await template('wh', 'wheelhouse', { 'hub.url': 'https://h', 'hub.token': 's3cret' });
+    const secret = docs.find((d) => d.kind === 'Secret');
+    expect(secret?.metadata.name).toBe('wh-wheelhouse-agent-token');
+    expect(secret?.stringData).toEqual({ token: 's3cret' });
+    await expect(template('wh', 'wheelhouse', { 'hub.url': 'https://h' })).rejects.toThrow(/hub.tokenSecret.name/);
+    await expect(template('wh', 'wheelhouse', { 'hub.token': 'x' })).rejects.toThrow(/hub.url is required/);
+  });
+
+  it('accepts tier switches given as strings (--set-string) like booleans', async () => {
+    const { stdout } = await run(helm, ['template', 'wh', CHART, '--set', 'hub.url=https://h,hub.token=x', '--set-string', 'actions.basic=true']);
+    const role = parseAllDocuments(stdout)
+      .map((d) => d.toJS() as Manifest)
+      .find((d) => d.kind === 'ClusterRole');
+    expect(role?.rules).toEqual(agentRbacRules({ basic: true, advanced: false, podExec: false }));
+  });
+});
+
+describe('the rendered RBAC on the real cluster', () => {
+  const release = `wh-${randomBytes(4).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'wh-helm-'));
+  let ns = '';
+  const admin = kubeConfig();
+  const authz = admin.makeApiClient(k8s.AuthorizationV1Api);
+  const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+  const core = admin.makeApiClient(k8s.CoreV1Api);
+  const sa = `${release}-wheelhouse-agent`;
+
+  const applyRbac = async (t: TierSwitches): Promise<void> => {
+    const docs = await template(release, ns, { ...required, ...tierValues(t) });
+    const file = join(dir, 'rbac.json');
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs.filter((d) => d.kind !== 'Deployment') }));
+    await kubectl(['apply', '-f', file]);
+  };
+  const can = async (verb: string, group: string, resourcePath: string): Promise<boolean> => {
+    const [resource = '', subresource = ''] = resourcePath.split('/');
+    const r = await authz.createSubjectAccessReview({
+      body: {
+        spec: {
+          user: `system:serviceaccount:${ns}:${sa}`,
+          groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
+          resourceAttributes: { verb, group, resource, ...(subresource ? { subresource } : {}), namespace: 'default' },
+        },
+      },
+    });
+    return r.status?.allowed === true;
+  };
+
+  beforeAll(async () => {
+    ns = await testNamespace('helm-rbac');
+  });
+  afterAll(async () => {
+    await rbac.deleteClusterRoleBinding({ name: sa }).catch(() => undefined);
+    await rbac.deleteClusterRole({ name: sa }).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('basic allows scaling but not node or secret access; enabling advanced allows patching nodes; revoking takes it away', async () => {
+    await applyRbac({ basic: true, advanced: false, podExec: false });
+    await eventually('basic RBAC in effect', async () => (await can('patch', 'apps', 'deployments/scale')) || undefined);
+    expect(await can('patch', '', 'nodes')).toBe(false);
+    expect(await can('get', '', 'secrets')).toBe(false);
+    expect(await can('create', '', 'pods/exec')).toBe(false);
+    expect(await can('watch', 'apps', 'deployments')).toBe(true);
+
+    await applyRbac({ basic: true, advanced: true, podExec: false });
+    await eventually('advanced RBAC in effect', async () => (await can('patch', '', 'nodes')) || undefined);
+    expect(await can('create', '', 'pods/eviction')).toBe(true);
+    expect(await can('get', '', 'secrets')).toBe(false);
+
+    // Revoke advanced (helm upgrade --set actions.advanced=false --reuse-values renders this).
+    await applyRbac({ basic: true, advanced: false, podExec: false });
+    await eventually('advanced RBAC revoked', async () => !(await can('patch', '', 'nodes')) || undefined);
+    expect(await can('patch', 'apps', 'deployments/scale')).toBe(true);
+  });
+
+  it("the agent's self-check, run as the chart's ServiceAccount, finds the tiers it was not given", async () => {
+    await applyRbac({ basic: true, advanced: false, podExec: false });
+    const tr = await core.createNamespacedServiceAccountToken({ namespace: ns, name: sa, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ ...admin.getCurrentCluster(), name: 'local' } as k8s.Cluster],
+      users: [{ name: sa, token: tr.status?.token ?? '' }],
+      contexts: [{ name: sa, cluster: 'local', user: sa }],
+      currentContext: sa,
+    });
+    const granted = new Set(agentPermissions({ basic: true, advanced: false, podExec: false }).map(describePermission));
+    const expected: Record<string, string[]> = {};
+    for (const a of actionList()) {
+      const lacking = [...new Set(a.permissions.flatMap((p) => p.verbs.map((verb) => describePermission({ apiGroup: p.apiGroup, resource: p.resource, verb }))))]
+        .filter((p) => !granted.has(p))
+        .sort();
+      if (lacking.length) expected[a.id] = lacking;
+    }
+    // No basic action lacks anything; node actions (advanced only) do. An advanced
+    // action whose rules basic already grants (force-delete-pod: delete pods) is
+    // gated by the agent's tier check, not by RBAC.
+    for (const a of actionList().filter((x) => x.tier === 'basic')) expect(expected[a.id], a.id).toBeUndefined();
+    expect(expected.drain).toEqual(['create pods/eviction', 'patch nodes']);
+    const all = { basic: true, advanced: true, podExec: true };
+    const missing = await eventually('the self-check to match the rendered RBAC', async () => {
+      const m = await checkActionPermissions(kc, all);
+      return JSON.stringify(m) === JSON.stringify(expected) ? m : undefined;
+    });
+    expect(missing).toEqual(expected);
+    expect(await checkActionPermissions(kc, { basic: true, advanced: false, podExec: false })).toEqual({});
+  });
+});
