@@ -23,6 +23,9 @@ import { LiveBus } from './live/live-bus.js';
 import { registerLiveRoute } from './live/live-route.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerClusterRoutes } from './routes/clusters.js';
+import { ShellRelay, type ShellOptions } from './shell/shell-relay.js';
+import { registerShellRoutes } from './shell/shell-routes.js';
+import { ShellStore } from './shell/shell-store.js';
 import { TimelineStore } from './timeline/timeline-store.js';
 import { registerIdentityRoutes } from './routes/identity.js';
 import { openDatabase, type HubDb } from './store/db.js';
@@ -39,6 +42,8 @@ export interface HubOptions {
   heartbeatMs?: number;
   /** How often expired commands are swept (default 5 s). */
   sweepMs?: number;
+  /** Pod shell: idle timeout, per-user limit, recording (per hub and per cluster). */
+  shell?: ShellOptions;
 }
 
 export interface Hub {
@@ -52,6 +57,7 @@ export interface Hub {
   commands: CommandService;
   link: AgentLink;
   live: LiveBus;
+  shell: ShellRelay;
   close(): Promise<void>;
 }
 
@@ -104,12 +110,18 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const commands = new CommandService({ db, audit, timeline, live, metrics, ttlMs: opts.commandTtlMs ?? 10 * 60_000 });
   const link = new AgentLink({ clusters, inventory, timeline, commands, live, metrics, heartbeatMs: opts.heartbeatMs ?? 15_000 });
   await clusters.resetConnections();
+  const shellStore = new ShellStore(db);
+  await shellStore.closeOrphans(Date.now());
+  const shell = new ShellRelay({ db, store: shellStore, audit, timeline, live, metrics, log: app.log, options: opts.shell ?? {} });
+  shell.attach(link);
+  link.setShellHandler(shell);
 
   registerAuth(app, { db, audit });
   registerIdentityRoutes(app, { db, audit });
   registerAuditRoutes(app, { audit });
   registerClusterRoutes(app, { clusters, inventory, timeline, commands, link, audit });
   registerLiveRoute(app, { live, metrics });
+  registerShellRoutes(app, { clusters, inventory, audit, relay: shell, store: shellStore, link });
   link.register(app);
 
   const sweeper = setInterval(() => {
@@ -128,8 +140,10 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     commands,
     link,
     live,
+    shell,
     close: async () => {
       clearInterval(sweeper);
+      await shell.closeAll();
       link.closeAll();
       await app.close();
       if (!opts.db) await db.destroy();

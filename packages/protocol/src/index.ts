@@ -6,6 +6,7 @@ export * from './inventory.js';
 export * from './timeline.js';
 export * from './commands.js';
 export * from './link.js';
+export * from './shell.js';
 export * from './preview.js';
 export type { ActionDeclaration, PermissionRule } from './actions/declaration.js';
 export { ACTIONS, actionList, isActionId, type ActionId, type ActionParams } from './actions/catalog.js';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CommandEnvelope } from './commands.js';
 import { InventoryItem } from './inventory.js';
 import { JsonObject } from './json.js';
+import { ShellAgentMessage, ShellHubMessage } from './shell.js';
 import { TimelineEventInput } from './timeline.js';
 
 export const LINK_PROTOCOL_VERSION = 1;
@@ -71,6 +72,7 @@ export const AgentMessage = z.discriminatedUnion('type', [
   CommandUpdateMessage,
   PingMessage,
   PongMessage,
+  ...ShellAgentMessage.options,
 ]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
 
@@ -83,7 +85,7 @@ export const WelcomeMessage = z.object({
 
 export const CommandMessage = z.object({ type: z.literal('command'), command: CommandEnvelope });
 
-export const HubMessage = z.discriminatedUnion('type', [WelcomeMessage, CommandMessage, PingMessage, PongMessage]);
+export const HubMessage = z.discriminatedUnion('type', [WelcomeMessage, CommandMessage, PingMessage, PongMessage, ...ShellHubMessage.options]);
 export type HubMessage = z.infer<typeof HubMessage>;
 
 /** WebSocket close codes the hub uses, so the agent knows whether to retry. */

@@ -21,6 +21,8 @@ export interface HubLinkEvents {
   connected: [];
   disconnected: [reason: string];
   message: [msg: HubMessage];
+  /** A binary frame: pod shell bytes (packages/agent/src/shell). */
+  frame: [data: Buffer];
   revoked: [reason: string];
 }
 
@@ -69,6 +71,13 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     return true;
   }
 
+  /** Sends a binary frame (pod shell bytes). */
+  sendFrame(data: Buffer): boolean {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(data, { binary: true });
+    return true;
+  }
+
   private scheduleReconnect(): void {
     if (this.stopped) return;
     const min = this.opts.minBackoffMs ?? 500;
@@ -110,11 +119,15 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     ws.on('pong', () => {
       alive = true;
     });
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
       alive = true;
       let parsed: unknown;
       try {
         const raw = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        if (isBinary) {
+          this.emit('frame', raw);
+          return;
+        }
         parsed = JSON.parse(raw.toString('utf8'));
       } catch {
         this.opts.log.warn('hub sent a frame that is not JSON; ignored');

@@ -7,12 +7,16 @@ import {
   AGENT_CONNECT_PATH,
   AgentMessage,
   CLOSE_CODES,
+  ShellAgentMessage,
+  isShellControlText,
   type HubMessage,
+  type ShellHubMessage,
 } from '@wheelhouse/protocol';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { envelopeOf, type CommandService } from '../commands/command-service.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { LiveBus } from '../live/live-bus.js';
+import type { ShellLinkHandler } from '../shell/shell-relay.js';
 import type { HubMetrics } from '../metrics.js';
 import type { TimelineStore } from '../timeline/timeline-store.js';
 
@@ -41,6 +45,7 @@ function bearer(req: FastifyRequest): string | null {
 
 export class AgentLink {
   private readonly connections = new Map<string, Connection>();
+  private shell: ShellLinkHandler | null = null;
 
   constructor(private readonly deps: AgentLinkDeps) {}
 
@@ -58,6 +63,20 @@ export class AgentLink {
     if (!c) return;
     this.connections.delete(cluster);
     c.socket.close(code, reason);
+  }
+
+  /** Routes binary frames and shell control messages to the pod shell relay. */
+  setShellHandler(handler: ShellLinkHandler): void {
+    this.shell = handler;
+  }
+
+  /** Sends a shell control message or binary frame to a cluster's agent. */
+  sendShell(cluster: string, msg: ShellHubMessage | Buffer): boolean {
+    const c = this.connections.get(cluster);
+    if (!c || c.socket.readyState !== c.socket.OPEN) return false;
+    if (Buffer.isBuffer(msg)) c.socket.send(msg, { binary: true });
+    else c.socket.send(JSON.stringify(msg));
+    return true;
   }
 
   private send(c: Connection, msg: HubMessage): boolean {
@@ -126,11 +145,25 @@ export class AgentLink {
 
     socket.on('message', (data, isBinary) => {
       alive = true;
+      const raw = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
       if (isBinary) {
-        socket.close(CLOSE_CODES.protocolError, 'binary frames are not expected on the agent link');
+        if (this.shell) this.shell.onFrame(cluster, raw);
+        else socket.close(CLOSE_CODES.protocolError, 'binary frames are not expected on the agent link');
         return;
       }
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
+      const text = raw.toString('utf8');
+      // Shell control skips the queue, so it stays in order with the binary frames (which do too).
+      if (this.shell && isShellControlText(text)) {
+        let parsed: ReturnType<typeof ShellAgentMessage.safeParse> | null = null;
+        try {
+          parsed = ShellAgentMessage.safeParse(JSON.parse(text));
+        } catch {
+          // not JSON: reported below
+        }
+        if (parsed?.success) this.shell.onControl(cluster, parsed.data);
+        else socket.close(CLOSE_CODES.protocolError, 'invalid shell message');
+        return;
+      }
       conn.queue = conn.queue
         .then(() => this.handle(conn, text))
         .catch((err: unknown) => {
@@ -139,8 +172,9 @@ export class AgentLink {
         });
     });
 
-    socket.on('close', () => {
+    socket.on('close', (code, reasonBuf) => {
       clearInterval(heartbeat);
+      this.shell?.onAgentGone(cluster, reasonBuf.toString() || `link closed with code ${code}`);
       if (this.connections.get(cluster) === conn) {
         this.connections.delete(cluster);
         this.deps.metrics.agentsConnected.set(this.connections.size);
@@ -217,6 +251,14 @@ export class AgentLink {
           await this.deps.clusters.markSeen(cluster);
           return;
         case 'pong':
+          return;
+        case 'shell.opened':
+        case 'shell.exit':
+        case 'shell.error':
+        case 'shell.closed':
+        case 'shell.credit':
+        case 'shell.pong':
+          this.shell?.onControl(cluster, msg);
           return;
       }
     } finally {

@@ -162,6 +162,41 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_by_cluster').on('audit_log').columns(['cluster_id', 'seq']).execute();
     },
   },
+  '003_shell_sessions': {
+    // Pod shell sessions and their asciicast recordings (chunked, so a long
+    // session is written as it runs rather than held in memory).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('shell_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('cluster_id', 'text', (c) => c.notNull())
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('pod', 'text', (c) => c.notNull())
+        .addColumn('container', 'text', (c) => c.notNull())
+        .addColumn('command', 'text', (c) => c.notNull())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('kube_user', 'text')
+        .addColumn('client_address', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('ended_at', 'bigint')
+        .addColumn('end_reason', 'text')
+        .addColumn('exit_code', 'integer')
+        .addColumn('recorded', 'integer', (c) => c.notNull())
+        .addColumn('input_captured', 'integer', (c) => c.notNull())
+        .addColumn('recording_bytes', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('recording_truncated', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('shell_sessions_by_time').on('shell_sessions').column('started_at').execute();
+      await db.schema.createIndex('shell_sessions_by_user').on('shell_sessions').columns(['username', 'started_at']).execute();
+      await db.schema
+        .createTable('shell_recordings')
+        .addColumn('session_id', 'text', (c) => c.notNull().references('shell_sessions.id').onDelete('cascade'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('shell_recordings_pk', ['session_id', 'seq'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

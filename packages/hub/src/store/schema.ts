@@ -124,6 +124,34 @@ export interface AuditLogTable {
   hash: string; // sha256(prev_hash + canonical record)
 }
 
+/** Pod shell sessions (packages/hub/src/shell). */
+export interface ShellSessionsTable {
+  id: string; // UUID, also the id on the agent link
+  cluster_id: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  command: string; // JSON string[]; the default shell resolved once the agent opened it
+  username: string;
+  kube_user: string | null; // the Kubernetes identity of the exec when impersonated
+  client_address: string;
+  started_at: number;
+  ended_at: number | null;
+  end_reason: string | null; // closed | idle | agent-lost | error
+  exit_code: number | null;
+  recorded: number; // 0 | 1
+  input_captured: number; // 0 | 1
+  recording_bytes: number;
+  recording_truncated: number; // 0 | 1
+}
+
+/** asciicast v2 text of a session, in chunks appended as the session runs. */
+export interface ShellRecordingsTable {
+  session_id: string;
+  seq: number;
+  data: string;
+}
+
 export interface Database {
   clusters: ClustersTable;
   resources: ResourcesTable;
@@ -135,6 +163,8 @@ export interface Database {
   api_tokens: ApiTokensTable;
   role_bindings: RoleBindingsTable;
   audit_log: AuditLogTable;
+  shell_sessions: ShellSessionsTable;
+  shell_recordings: ShellRecordingsTable;
 }
 
 export type ClusterRow = Selectable<ClustersTable>;
@@ -143,3 +173,4 @@ export type NewCommand = Insertable<CommandsTable>;
 export type TimelineRow = Selectable<TimelineEventsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type UserRow = Selectable<UsersTable>;
+export type ShellSessionRow = Selectable<ShellSessionsTable>;

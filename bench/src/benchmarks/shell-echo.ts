@@ -1,0 +1,183 @@
+// Pod shell: keystroke echo round trip through hub + agent (client WebSocket →
+// hub → agent link → agent → kube-apiserver exec → kwok) beside a direct exec
+// WebSocket to the API server from the same machine. Both run `stty raw -echo;
+// cat` in a pod, so each byte sent comes straight back. The notes add bulk
+// throughput (20 MB of output) relay vs direct.
+import type { AddressInfo } from 'node:net';
+import * as k8s from '@kubernetes/client-node';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { loadKubeConfig, startAgent, type Agent } from '@wheelhouse/agent';
+import { createHub, type Hub } from '@wheelhouse/hub';
+import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
+import { shellPath } from '@wheelhouse/protocol';
+import { up } from '@wheelhouse/test-cluster';
+import type { Benchmark } from '../harness.js';
+
+const NS = 'bench-shell';
+const POD = 'echo';
+const ECHO = ['sh', '-c', 'stty raw -echo; exec cat'];
+const BULK_BYTES = 20_000_000;
+const BULK = ['sh', '-c', `head -c ${BULK_BYTES} /dev/zero`];
+
+/** A byte stream that answers "wait until N more bytes have arrived". */
+class Stream {
+  private received = 0;
+  private waiter: { until: number; resolve: () => void } | null = null;
+  constructor(
+    readonly send: (b: Buffer) => void,
+    readonly close: () => void,
+  ) {}
+  onBytes(n: number): void {
+    this.received += n;
+    if (this.waiter && this.received >= this.waiter.until) {
+      const w = this.waiter;
+      this.waiter = null;
+      w.resolve();
+    }
+  }
+  wait(more: number): Promise<void> {
+    const until = this.received + more;
+    if (this.received >= until) return Promise.resolve();
+    return new Promise((resolve) => (this.waiter = { until, resolve }));
+  }
+  get total(): number {
+    return this.received;
+  }
+}
+
+async function relayStream(url: string, token: string, cluster: string, command: string[], done?: () => void): Promise<Stream> {
+  const u = new URL(shellPath(cluster, NS, POD), url.replace('http', 'ws'));
+  for (const c of command) u.searchParams.append('command', c);
+  const ws = new WebSocket(u, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
+  const s = new Stream((b) => ws.send(b, { binary: true }), () => ws.close());
+  await new Promise<void>((resolve, reject) => {
+    ws.on('message', (data, isBinary) => {
+      const buf = data as Buffer;
+      if (isBinary) s.onBytes(buf.length);
+      else if (buf.toString().includes('"opened"')) resolve();
+    });
+    ws.once('error', reject);
+    ws.once('close', () => done?.());
+  });
+  return s;
+}
+
+async function directStream(kc: k8s.KubeConfig, command: string[], done?: () => void): Promise<Stream> {
+  const server = kc.getCurrentCluster()?.server ?? '';
+  const u = new URL(`/api/v1/namespaces/${NS}/pods/${POD}/exec`, server);
+  u.protocol = 'wss:';
+  for (const c of command) u.searchParams.append('command', c);
+  for (const [k, v] of Object.entries({ container: 'app', stdin: 'true', stdout: 'true', stderr: 'false', tty: 'true' })) u.searchParams.set(k, v);
+  const opts: WebSocket.ClientOptions = { perMessageDeflate: false };
+  await kc.applyToHTTPSOptions(opts);
+  const ws = new WebSocket(u, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], opts);
+  const s = new Stream((b) => ws.send(Buffer.concat([Buffer.from([0]), b])), () => ws.close());
+  ws.on('message', (data) => {
+    const buf = data as Buffer;
+    if (buf[0] === 1 || buf[0] === 2) s.onBytes(buf.length - 1);
+  });
+  ws.once('close', () => done?.());
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return s;
+}
+
+/**
+ * One bulk run: seconds and bytes received. kwok's TTY exec drops the tail of
+ * the output still in the pty when the process exits (direct exec too), so
+ * throughput is bytes received over time, not a fixed size.
+ */
+async function bulkRun(open: (done: () => void) => Promise<Stream>): Promise<{ secs: number; bytes: number }> {
+  const t0 = process.hrtime.bigint();
+  let s: Stream | null = null;
+  await new Promise<void>((resolve) => {
+    void open(resolve).then((x) => (s = x));
+  });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const bytes = (s as Stream | null)?.total ?? 0;
+  if (bytes < BULK_BYTES / 2) throw new Error(`bulk run received only ${bytes} of ${BULK_BYTES} bytes`);
+  return { secs, bytes };
+}
+
+export async function shellEchoBenchmark(): Promise<Benchmark> {
+  const cluster = await up();
+  const kc = loadKubeConfig(cluster.kubeconfig);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  let hub: Hub | null = null;
+  let agent: Agent | null = null;
+  let relay: Stream | null = null;
+  let direct: Stream | null = null;
+  const notes: string[] = [];
+
+  return {
+    name: 'shell-echo',
+    description: 'pod shell keystroke echo round trip: client → hub → agent → exec vs a direct exec WebSocket to kube-apiserver',
+    rounds: 300,
+    warmup: 20,
+    setup: async () => {
+      await core.createNamespace({ body: { metadata: { name: NS } } }).catch(() => undefined);
+      await core.createNamespacedPod({ namespace: NS, body: { metadata: { name: POD }, spec: { containers: [{ name: 'app', image: 'busybox' }] } } }).catch(() => undefined);
+      hub = await createHub({ logger: false, shell: { record: false } });
+      await hub.app.listen({ host: '127.0.0.1', port: 0 });
+      const url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
+      const created = await hub.clusters.create('bench', 'bench');
+      if (!created) throw new Error('cluster exists');
+      const { user } = await createUser(hub.db, { username: 'bench', passwordHash: 'unused', mustChangePassword: false, createdBy: 'bench' });
+      await createBinding(hub.db, { userId: user.id, role: 'operator', clusterPattern: '*', namespacePattern: '*', createdBy: 'bench' });
+      const { token } = await createApiToken(hub.db, { userId: user.id, name: 'bench' });
+      agent = await startAgent({ hubUrl: url, token: created.token, kubeConfig: kc, capabilities: { basic: false, advanced: false, podExec: true }, log: pino({ level: 'silent' }), flushMs: 50 });
+      const h = hub;
+      for (let i = 0; ; i++) {
+        const pod = await h.inventory.get('bench', 'Pod', NS, POD);
+        if (pod?.summary.phase === 'Running') break;
+        if (i > 300) throw new Error('the bench pod never ran');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // Bulk throughput, each way twice, interleaved.
+      const runs = { relay: [] as { secs: number; bytes: number }[], direct: [] as { secs: number; bytes: number }[] };
+      for (let i = 0; i < 2; i++) {
+        runs.relay.push(await bulkRun((done) => relayStream(url, token, 'bench', BULK, done)));
+        runs.direct.push(await bulkRun((done) => directStream(kc, BULK, done)));
+      }
+      const mbps = (r: { secs: number; bytes: number }[]): number => Math.max(...r.map((x) => x.bytes / 1e6 / x.secs));
+      notes.push(
+        `bulk ~${BULK_BYTES / 1e6} MB output: relay ${mbps(runs.relay).toFixed(1)} MB/s, direct ${mbps(runs.direct).toFixed(1)} MB/s, ratio relay/direct ${(mbps(runs.relay) / mbps(runs.direct)).toFixed(2)} (best of 2)`,
+      );
+      relay = await relayStream(url, token, 'bench', ECHO);
+      direct = await directStream(kc, ECHO);
+      // Let `stty raw -echo` take effect before measuring.
+      await new Promise((r) => setTimeout(r, 500));
+    },
+    teardown: async () => {
+      relay?.close();
+      direct?.close();
+      await agent?.stop();
+      await hub?.close();
+      await core.deleteNamespace({ name: NS }).catch(() => undefined);
+    },
+    subject: {
+      label: 'hub + agent relay',
+      run: async () => {
+        const s = relay;
+        if (!s) throw new Error('not set up');
+        const got = s.wait(1);
+        s.send(Buffer.from('x'));
+        await got;
+      },
+    },
+    baseline: {
+      label: 'direct exec WebSocket',
+      run: async () => {
+        const s = direct;
+        if (!s) throw new Error('not set up');
+        const got = s.wait(1);
+        s.send(Buffer.from('x'));
+        await got;
+      },
+    },
+    notes: () => notes,
+  };
+}

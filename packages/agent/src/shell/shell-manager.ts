@@ -1,0 +1,312 @@
+// The agent's pod shell sessions: the hub asks (shell.open) over the link, the
+// agent opens an exec (TTY + stdin) through the Kubernetes API and relays bytes
+// both ways as binary link frames. Per session and direction the sender holds
+// a credit window (see protocol/shell.ts): out of output credit, the exec
+// socket is paused, so a slow browser costs at most one window here.
+import type * as k8s from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import {
+  SHELL_CHANNELS,
+  SHELL_DEFAULT_WINDOW,
+  SHELL_MAX_CHUNK,
+  decodeShellFrame,
+  encodeShellFrame,
+  type ShellAgentMessage,
+  type ShellEndReason,
+  type ShellHubMessage,
+  type ShellOpenMessage,
+} from '@wheelhouse/protocol';
+import { KubeExec, isMissingExecutable, type ExecStatus } from './kube-exec.js';
+
+/** The default command: bash, then sh. */
+export const DEFAULT_SHELLS: readonly string[][] = [['bash'], ['sh']];
+
+export interface ShellIdentity {
+  /** The KubeConfig to exec with. */
+  kc: k8s.KubeConfig;
+  /** The Kubernetes user the exec runs as, when it is not the agent's own (impersonation). */
+  kubeUser?: string;
+}
+
+export interface AgentShellOptions {
+  kc: k8s.KubeConfig;
+  log: Logger;
+  /** Whether the podExec tier is enabled on this agent. */
+  enabled: boolean;
+  send: (msg: ShellAgentMessage) => boolean;
+  sendFrame: (frame: Buffer) => boolean;
+  /**
+   * Attribution hook: how to exec on behalf of a Wheelhouse user. Impersonation
+   * (packages/agent/src/impersonation.ts) plugs in here; without it the exec
+   * runs as the agent's ServiceAccount and the hub's session record names the user.
+   */
+  identityFor?: (user: string) => ShellIdentity;
+  /** Input credit granted to the hub per session (default SHELL_DEFAULT_WINDOW). */
+  window?: number;
+}
+
+export interface AgentShellStats {
+  sessions: number;
+  /** Output bytes sent to the hub and not yet credited back, over all sessions. */
+  inFlightBytes: number;
+  /** The largest inFlightBytes seen (the flow-control bound under test). */
+  maxInFlightBytes: number;
+  /** Stdin bytes handed to exec sockets and not yet flushed. */
+  stdinPendingBytes: number;
+}
+
+interface Session {
+  id: string;
+  open: ShellOpenMessage;
+  exec: KubeExec | null;
+  outCredit: number;
+  inFlight: number;
+  stdinPending: number;
+  stdinAck: number;
+  idle: NodeJS.Timeout | null;
+  ended: boolean;
+}
+
+export class AgentShellManager {
+  private readonly sessions = new Map<string, Session>();
+  private maxInFlight = 0;
+  private readonly window: number;
+
+  constructor(private readonly opts: AgentShellOptions) {
+    this.window = opts.window ?? SHELL_DEFAULT_WINDOW;
+  }
+
+  stats(): AgentShellStats {
+    let inFlightBytes = 0;
+    let stdinPendingBytes = 0;
+    for (const s of this.sessions.values()) {
+      inFlightBytes += s.inFlight;
+      stdinPendingBytes += s.stdinPending;
+    }
+    return { sessions: this.sessions.size, inFlightBytes, maxInFlightBytes: this.maxInFlight, stdinPendingBytes };
+  }
+
+  onControl(msg: ShellHubMessage): void {
+    switch (msg.type) {
+      case 'shell.open':
+        void this.open(msg);
+        return;
+      case 'shell.resize':
+        this.sessions.get(msg.sessionId)?.exec?.resize(msg.cols, msg.rows);
+        this.touch(msg.sessionId);
+        return;
+      case 'shell.credit': {
+        const s = this.sessions.get(msg.sessionId);
+        if (!s) return;
+        s.outCredit += msg.bytes;
+        s.inFlight = Math.max(0, s.inFlight - msg.bytes);
+        if (s.outCredit > 0) s.exec?.resume();
+        return;
+      }
+      case 'shell.close': {
+        const s = this.sessions.get(msg.sessionId);
+        if (s) this.end(s, null);
+        return;
+      }
+      case 'shell.ping':
+        this.opts.send({ type: 'shell.pong', t: msg.t });
+        return;
+    }
+  }
+
+  /** Stdin from the hub. */
+  onFrame(frame: Buffer): void {
+    let decoded;
+    try {
+      decoded = decodeShellFrame(frame);
+    } catch (err) {
+      this.opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'bad shell frame from the hub; ignored');
+      return;
+    }
+    const s = this.sessions.get(decoded.sessionId);
+    if (!s?.exec || decoded.channel !== SHELL_CHANNELS.stdin) return;
+    const n = decoded.payload.length;
+    s.stdinPending += n;
+    this.touch(s.id);
+    // Copy: the payload is a view into the link's receive buffer.
+    s.exec.write(Buffer.from(decoded.payload), () => {
+      s.stdinPending -= n;
+      s.stdinAck += n;
+      // Credit in batches of a quarter window: the sender still has three quarters, so typing never stalls.
+      if (!s.ended && s.stdinAck >= this.window / 4) {
+        this.opts.send({ type: 'shell.credit', sessionId: s.id, bytes: s.stdinAck });
+        s.stdinAck = 0;
+      }
+    });
+  }
+
+  /** The hub link dropped: every exec goes (the hub has already told its clients). */
+  closeAll(): void {
+    for (const s of [...this.sessions.values()]) this.end(s, null);
+  }
+
+  private async open(msg: ShellOpenMessage): Promise<void> {
+    const fail = (message: string): void => {
+      this.opts.send({ type: 'shell.error', sessionId: msg.sessionId, message });
+      this.opts.send({ type: 'shell.closed', sessionId: msg.sessionId, reason: 'error' });
+    };
+    if (!this.opts.enabled) return fail('the podExec tier is not enabled for this cluster\'s agent (shell=false)');
+    if (this.sessions.has(msg.sessionId)) return;
+    const s: Session = {
+      id: msg.sessionId,
+      open: msg,
+      exec: null,
+      outCredit: msg.window,
+      inFlight: 0,
+      stdinPending: 0,
+      stdinAck: 0,
+      idle: null,
+      ended: false,
+    };
+    this.sessions.set(s.id, s);
+    let identity: ShellIdentity;
+    try {
+      identity = this.opts.identityFor ? this.opts.identityFor(msg.user) : { kc: this.opts.kc };
+    } catch (err) {
+      this.sessions.delete(s.id);
+      return fail(`cannot exec as ${msg.user}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const candidates = msg.command ? [msg.command] : DEFAULT_SHELLS;
+    const tried: string[] = [];
+    for (const command of candidates) {
+      if (s.ended) return;
+      const r = await this.attempt(s, identity, command, candidates.length > 1);
+      if (r === 'running') return;
+      tried.push(`${command.join(' ')}: ${r.message}`);
+      if (!r.missing) break;
+    }
+    if (s.ended) return;
+    this.sessions.delete(s.id);
+    s.ended = true;
+    const message = msg.command
+      ? tried[0] ?? 'exec failed'
+      : tried.length === DEFAULT_SHELLS.length
+        ? `neither bash nor sh exists in container "${msg.container}" (${tried.join('; ')}); pass a command`
+        : tried.join('; ');
+    fail(message);
+  }
+
+  /**
+   * Opens one exec. With a fallback left, a missing executable reported before
+   * any output means "try the next shell" rather than the end of the session.
+   */
+  private async attempt(s: Session, identity: ShellIdentity, command: string[], canFallBack: boolean): Promise<'running' | { message: string; missing: boolean }> {
+    const o = s.open;
+    let exec: KubeExec;
+    try {
+      exec = await KubeExec.open(identity.kc, { namespace: o.namespace, pod: o.pod, container: o.container, command, tty: o.tty });
+    } catch (err) {
+      return { message: err instanceof Error ? err.message : String(err), missing: false };
+    }
+    if (s.ended) {
+      exec.close();
+      return 'running';
+    }
+    const early: [1 | 2, Buffer][] = [];
+    if (canFallBack) {
+      // A missing executable is reported within milliseconds of the upgrade; wait briefly for it,
+      // keeping any output that arrives meanwhile.
+      const collect = (channel: 1 | 2, payload: Buffer): void => {
+        early.push([channel, payload]);
+      };
+      exec.on('data', collect);
+      const status = await new Promise<ExecStatus | null>((resolve) => {
+        const t = setTimeout(() => resolve(null), 250);
+        exec.once('status', (st) => {
+          clearTimeout(t);
+          resolve(st);
+        });
+        exec.once('data', () => {
+          clearTimeout(t);
+          resolve(null);
+        });
+        exec.once('close', () => {
+          clearTimeout(t);
+          resolve({ exitCode: null, message: 'the exec stream closed at once' });
+        });
+      });
+      exec.off('data', collect);
+      if (status && early.length === 0 && isMissingExecutable(status)) {
+        exec.close();
+        return { message: status.message ?? `exit code ${status.exitCode ?? '?'}`, missing: true };
+      }
+      if (status) {
+        // It ran and ended at once (e.g. exit 0): report like any session.
+        this.attach(s, exec, command, identity, early);
+        this.onStatus(s, status);
+        return 'running';
+      }
+    }
+    this.attach(s, exec, command, identity, early);
+    return 'running';
+  }
+
+  private attach(s: Session, exec: KubeExec, command: string[], identity: ShellIdentity, early: [1 | 2, Buffer][]): void {
+    s.exec = exec;
+    this.opts.send({
+      type: 'shell.opened',
+      sessionId: s.id,
+      command,
+      window: this.window,
+      ...(identity.kubeUser ? { kubeUser: identity.kubeUser } : {}),
+    });
+    this.opts.log.info({ session: s.id, user: s.open.user, namespace: s.open.namespace, pod: s.open.pod, container: s.open.container, command }, 'shell opened');
+    exec.resize(s.open.cols, s.open.rows);
+    this.touch(s.id);
+    for (const [channel, payload] of early) this.relay(s, channel, payload);
+    exec.on('data', (channel, payload) => this.relay(s, channel, payload));
+    exec.on('status', (st) => this.onStatus(s, st));
+    exec.on('close', () => {
+      if (!s.ended) this.end(s, 'closed');
+    });
+  }
+
+  private relay(s: Session, channel: 1 | 2, payload: Buffer): void {
+    if (s.ended || !s.exec) return;
+    this.touch(s.id);
+    for (let i = 0; i < payload.length; i += SHELL_MAX_CHUNK) {
+      const chunk = payload.subarray(i, i + SHELL_MAX_CHUNK);
+      this.opts.sendFrame(encodeShellFrame(s.id, channel === 1 ? SHELL_CHANNELS.stdout : SHELL_CHANNELS.stderr, chunk));
+      s.outCredit -= chunk.length;
+      s.inFlight += chunk.length;
+    }
+    this.maxInFlight = Math.max(this.maxInFlight, this.stats().inFlightBytes);
+    if (s.outCredit <= 0) s.exec.pause();
+  }
+
+  private onStatus(s: Session, st: ExecStatus): void {
+    if (s.ended) return;
+    if (st.exitCode !== null) this.opts.send({ type: 'shell.exit', sessionId: s.id, code: st.exitCode });
+    else this.opts.send({ type: 'shell.error', sessionId: s.id, message: st.message ?? 'exec failed' });
+    this.end(s, st.exitCode !== null ? 'closed' : 'error');
+  }
+
+  private touch(id: string): void {
+    const s = this.sessions.get(id);
+    if (!s || s.ended || s.open.idleTimeoutMs <= 0) return;
+    if (s.idle) s.idle.refresh();
+    else {
+      s.idle = setTimeout(() => {
+        this.opts.send({ type: 'shell.error', sessionId: s.id, message: `closed after ${Math.round(s.open.idleTimeoutMs / 1000)} s without input or output` });
+        this.end(s, 'idle');
+      }, s.open.idleTimeoutMs);
+      s.idle.unref();
+    }
+  }
+
+  /** Ends a session; reason null means the hub ended it (nothing to report back). */
+  private end(s: Session, reason: ShellEndReason | null): void {
+    if (s.ended) return;
+    s.ended = true;
+    if (s.idle) clearTimeout(s.idle);
+    this.sessions.delete(s.id);
+    s.exec?.close();
+    if (reason) this.opts.send({ type: 'shell.closed', sessionId: s.id, reason });
+    this.opts.log.info({ session: s.id, reason: reason ?? 'closed by hub' }, 'shell ended');
+  }
+}

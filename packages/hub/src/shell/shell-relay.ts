@@ -1,0 +1,541 @@
+// The hub's pod shell relay: one client WebSocket per session on one side,
+// the cluster's agent link (shared by every session of the cluster) on the
+// other. Bytes are forwarded both ways with credit-based flow control:
+//   output: the agent may have `window` bytes unacknowledged; the hub credits
+//           them back only once the client socket has flushed them, so a slow
+//           reader stalls the exec stream instead of filling the hub's memory;
+//   input:  the hub may send `window` stdin bytes ahead of the agent's credit;
+//           out of credit it stops reading the client socket.
+// Sessions end on client close, exit, idle timeout, agent loss or error; each
+// start and end is a store row, an audit record and a timeline event.
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { Counter, Gauge } from 'prom-client';
+import type { WebSocket } from 'ws';
+import {
+  SHELL_CHANNELS,
+  SHELL_DEFAULT_WINDOW,
+  SHELL_MAX_CHUNK,
+  ShellClientControl,
+  decodeShellFrame,
+  encodeShellFrame,
+  type ShellAgentMessage,
+  type ShellEndReason,
+  type ShellHubMessage,
+  type ShellServerControl,
+  type TimelineEventInput,
+} from '@wheelhouse/protocol';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { LiveBus } from '../live/live-bus.js';
+import type { HubMetrics } from '../metrics.js';
+import type { HubDb } from '../store/db.js';
+import type { TimelineStore } from '../timeline/timeline-store.js';
+import { Recorder, type ShellStore } from './shell-store.js';
+
+export interface ShellPolicy {
+  /** Without input or output for this long, the session closes (0: never). */
+  idleTimeoutMs: number;
+  /** Record the session (asciicast v2 in the hub's store). */
+  record: boolean;
+  /** Record keystrokes too (off by default: they may contain secrets). */
+  captureInput: boolean;
+}
+
+export interface ShellClusterPolicy extends Partial<ShellPolicy> {
+  /** Per-namespace overrides. */
+  namespaces?: Record<string, Partial<ShellPolicy>>;
+}
+
+export interface ShellOptions extends Partial<ShellPolicy> {
+  /** Open sessions per user at once (default 10). */
+  maxSessionsPerUser?: number;
+  /** Recording size cap per session in bytes (default 5 MiB). */
+  recordingMaxBytes?: number;
+  /** Flow-control window per session and direction (default 256 KiB). */
+  window?: number;
+  /** A cluster with sessions whose agent has not answered a shell ping for this long loses them (default 4 s). */
+  agentLostAfterMs?: number;
+  /** Per-cluster overrides (idle timeout, recording). */
+  clusters?: Record<string, ShellClusterPolicy>;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+
+/** What the relay needs from the agent link. */
+export interface ShellLinkPort {
+  sendShell(cluster: string, msg: ShellHubMessage | Buffer): boolean;
+  isConnected(cluster: string): boolean;
+}
+
+/** What the agent link hands to the relay. */
+export interface ShellLinkHandler {
+  onFrame(cluster: string, frame: Buffer): void;
+  onControl(cluster: string, msg: ShellAgentMessage): void;
+  onAgentGone(cluster: string, reason: string): void;
+}
+
+export interface ShellStartRequest {
+  user: string;
+  cluster: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  /** null: the default shell (bash, then sh). */
+  command: string[] | null;
+  clientAddress: string;
+  cols: number;
+  rows: number;
+  owner?: { kind: string; name: string };
+}
+
+interface Session {
+  id: string;
+  req: ShellStartRequest;
+  policy: ShellPolicy;
+  client: WebSocket;
+  startedAt: number;
+  state: 'opening' | 'open' | 'ended';
+  command: string[];
+  /** Stdin bytes the hub may still send. */
+  inCredit: number;
+  /** Output bytes handed to the client socket and not yet flushed. */
+  outPending: number;
+  /** Flushed output bytes not yet credited back to the agent. */
+  outAck: number;
+  clientPaused: boolean;
+  idle: NodeJS.Timeout | null;
+  exitCode: number | null;
+  recorder: Recorder | null;
+}
+
+export interface ShellRelayDeps {
+  db: HubDb;
+  store: ShellStore;
+  audit: AuditLog;
+  timeline: TimelineStore;
+  live: LiveBus;
+  metrics: HubMetrics;
+  log: FastifyBaseLogger;
+  options: ShellOptions;
+}
+
+export class ShellRelay implements ShellLinkHandler {
+  private readonly sessions = new Map<string, Session>();
+  private link: ShellLinkPort | null = null;
+  private readonly window: number;
+  private buffered = 0;
+  private maxBuffered = 0;
+  private readonly lastPong = new Map<string, number>();
+  /** Session ends still being written (hub shutdown waits for them). */
+  private readonly writing = new Set<Promise<void>>();
+  private readonly pinger: NodeJS.Timeout;
+  private readonly gauges: { sessions: Gauge; buffered: Gauge; bufferedPeak: Gauge; ended: Counter<'reason'> };
+
+  constructor(private readonly deps: ShellRelayDeps) {
+    this.window = deps.options.window ?? SHELL_DEFAULT_WINDOW;
+    const registers = [deps.metrics.registry];
+    this.gauges = {
+      sessions: new Gauge({ name: 'wheelhouse_shell_sessions', help: 'Pod shell sessions open now', registers }),
+      buffered: new Gauge({ name: 'wheelhouse_shell_buffered_bytes', help: 'Shell output bytes the hub holds for clients now (bounded by the window per session)', registers }),
+      bufferedPeak: new Gauge({ name: 'wheelhouse_shell_buffered_bytes_peak', help: 'The most shell output bytes the hub held at once', registers }),
+      ended: new Counter({ name: 'wheelhouse_shell_sessions_ended_total', help: 'Pod shell sessions ended, by reason', labelNames: ['reason'] as const, registers }),
+    };
+    // A link can go silent without closing; while sessions are open, probe it every second.
+    this.pinger = setInterval(() => this.probe(), 1000);
+    this.pinger.unref();
+  }
+
+  attach(link: ShellLinkPort): void {
+    this.link = link;
+  }
+
+  policy(cluster: string, namespace: string): ShellPolicy {
+    const o = this.deps.options;
+    const c = o.clusters?.[cluster];
+    const ns = c?.namespaces?.[namespace];
+    return {
+      idleTimeoutMs: ns?.idleTimeoutMs ?? c?.idleTimeoutMs ?? o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      record: ns?.record ?? c?.record ?? o.record ?? true,
+      captureInput: ns?.captureInput ?? c?.captureInput ?? o.captureInput ?? false,
+    };
+  }
+
+  get maxSessionsPerUser(): number {
+    return this.deps.options.maxSessionsPerUser ?? 10;
+  }
+
+  activeFor(user: string): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.req.user === user) n++;
+    return n;
+  }
+
+  stats(): { sessions: number; bufferedBytes: number; maxBufferedBytes: number } {
+    return { sessions: this.sessions.size, bufferedBytes: this.buffered, maxBufferedBytes: this.maxBuffered };
+  }
+
+  /**
+   * Starts a session on an upgraded client socket. Listeners are attached
+   * before anything async, and the socket is paused until the exec is open,
+   * so early keystrokes wait rather than vanish.
+   */
+  start(client: WebSocket, req: ShellStartRequest): void {
+    const s: Session = {
+      id: randomUUID(),
+      req,
+      policy: this.policy(req.cluster, req.namespace),
+      client,
+      startedAt: Date.now(),
+      state: 'opening',
+      command: req.command ?? ['bash|sh'],
+      inCredit: 0,
+      outPending: 0,
+      outAck: 0,
+      clientPaused: true,
+      idle: null,
+      exitCode: null,
+      recorder: null,
+    };
+    client.pause();
+    this.sessions.set(s.id, s);
+    this.gauges.sessions.set(this.sessions.size);
+    if (!this.lastPong.has(req.cluster)) this.lastPong.set(req.cluster, Date.now());
+    client.on('message', (data, isBinary) => this.fromClient(s, data, isBinary));
+    client.on('close', () => this.end(s, 'closed', { notifyAgent: true }));
+    client.on('error', () => undefined);
+    void this.begin(s);
+  }
+
+  private async begin(s: Session): Promise<void> {
+    const { req } = s;
+    try {
+      await this.deps.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('shell_sessions')
+          .values({
+            id: s.id,
+            cluster_id: req.cluster,
+            namespace: req.namespace,
+            pod: req.pod,
+            container: req.container,
+            command: JSON.stringify(req.command ?? ['bash', 'sh']),
+            username: req.user,
+            kube_user: null,
+            client_address: req.clientAddress,
+            started_at: s.startedAt,
+            ended_at: null,
+            end_reason: null,
+            exit_code: null,
+            recorded: s.policy.record ? 1 : 0,
+            input_captured: s.policy.record && s.policy.captureInput ? 1 : 0,
+            recording_bytes: 0,
+            recording_truncated: 0,
+          })
+          .execute();
+        await this.deps.audit.append(
+          {
+            actor: req.user,
+            action: 'shell.start',
+            clusterId: req.cluster,
+            target: { kind: 'Pod', namespace: req.namespace, name: req.pod },
+            params: { sessionId: s.id, container: req.container, command: req.command ?? ['bash', 'sh'], clientAddress: req.clientAddress },
+            outcome: 'allowed',
+          },
+          trx,
+        );
+      });
+      await this.publishEvent(req.cluster, {
+        id: `shell:${s.id}:start`,
+        time: s.startedAt,
+        type: 'shell',
+        severity: 'info',
+        kind: 'Pod',
+        namespace: req.namespace,
+        name: req.pod,
+        ...(req.owner ? { owner: req.owner } : {}),
+        summary: `shell opened by ${req.user} in ${req.container}${req.command ? `: ${req.command.join(' ')}` : ''}`,
+        data: { sessionId: s.id, phase: 'start', user: req.user, container: req.container, command: req.command ?? ['bash', 'sh'], clientAddress: req.clientAddress },
+      });
+    } catch (err) {
+      this.deps.log.error({ err }, 'recording the shell start failed');
+      this.toClient(s, { type: 'error', message: 'the hub could not record the session start; try again' });
+      this.end(s, 'error', { notifyAgent: false, persisted: false });
+      return;
+    }
+    if (s.state === 'ended') return; // the client went away meanwhile (its end is recorded)
+    if (s.policy.record) {
+      s.recorder = new Recorder(
+        this.deps.store,
+        s.id,
+        s.startedAt,
+        { width: req.cols, height: req.rows, timestamp: Math.floor(s.startedAt / 1000), command: (req.command ?? ['bash']).join(' '), title: `${req.cluster}/${req.namespace}/${req.pod}/${req.container}`, env: { TERM: 'xterm-256color' } },
+        this.deps.options.recordingMaxBytes ?? 5 * 1024 * 1024,
+        s.policy.captureInput,
+        (err) => this.deps.log.error({ err, session: s.id }, 'writing the shell recording failed'),
+      );
+    }
+    const sent = this.link?.sendShell(req.cluster, {
+      type: 'shell.open',
+      sessionId: s.id,
+      cluster: req.cluster,
+      namespace: req.namespace,
+      pod: req.pod,
+      container: req.container,
+      command: req.command,
+      tty: true,
+      cols: req.cols,
+      rows: req.rows,
+      user: req.user,
+      idleTimeoutMs: s.policy.idleTimeoutMs,
+      window: this.window,
+    });
+    if (!sent) {
+      this.toClient(s, { type: 'error', message: `the agent of cluster "${req.cluster}" is not connected` });
+      this.end(s, 'agent-lost', { notifyAgent: false });
+      return;
+    }
+    this.touch(s);
+  }
+
+  // ---- client side
+
+  private fromClient(s: Session, data: WebSocket.RawData, isBinary: boolean): void {
+    if (s.state !== 'open') return;
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (!isBinary) {
+      let parsed: ShellClientControl;
+      try {
+        parsed = ShellClientControl.parse(JSON.parse(buf.toString('utf8')));
+      } catch {
+        this.toClient(s, { type: 'error', message: 'text frames must be JSON control messages: {"type":"resize","cols":N,"rows":N}' });
+        return;
+      }
+      this.touch(s);
+      this.link?.sendShell(s.req.cluster, { type: 'shell.resize', sessionId: s.id, cols: parsed.cols, rows: parsed.rows });
+      s.recorder?.resize(Date.now(), parsed.cols, parsed.rows);
+      return;
+    }
+    this.touch(s);
+    s.recorder?.input(Date.now(), buf);
+    for (let i = 0; i < buf.length; i += SHELL_MAX_CHUNK) {
+      const chunk = buf.subarray(i, i + SHELL_MAX_CHUNK);
+      this.link?.sendShell(s.req.cluster, encodeShellFrame(s.id, SHELL_CHANNELS.stdin, chunk));
+      s.inCredit -= chunk.length;
+    }
+    if (s.inCredit <= 0 && !s.clientPaused) {
+      s.clientPaused = true;
+      s.client.pause();
+    }
+  }
+
+  private toClient(s: Session, msg: ShellServerControl): void {
+    if (s.client.readyState === s.client.OPEN) s.client.send(JSON.stringify(msg));
+  }
+
+  // ---- agent side
+
+  onFrame(cluster: string, frame: Buffer): void {
+    let f;
+    try {
+      f = decodeShellFrame(frame);
+    } catch (err) {
+      this.deps.log.warn({ cluster, err: err instanceof Error ? err.message : String(err) }, 'bad shell frame from agent; dropped');
+      return;
+    }
+    const s = this.sessions.get(f.sessionId);
+    // An agent only ever speaks for its own cluster's sessions.
+    if (!s || s.req.cluster !== cluster || s.state !== 'open' || f.channel === SHELL_CHANNELS.stdin) return;
+    const n = f.payload.length;
+    if (s.outPending + s.outAck > 2 * this.window + SHELL_MAX_CHUNK) {
+      this.toClient(s, { type: 'error', message: 'the agent ignored flow control; session closed' });
+      this.end(s, 'error', { notifyAgent: true });
+      return;
+    }
+    this.touch(s);
+    s.recorder?.output(Date.now(), f.payload);
+    if (s.client.readyState !== s.client.OPEN) return;
+    s.outPending += n;
+    this.buffered += n;
+    if (this.buffered > this.maxBuffered) {
+      this.maxBuffered = this.buffered;
+      this.gauges.bufferedPeak.set(this.maxBuffered);
+    }
+    this.gauges.buffered.set(this.buffered);
+    // Copy: the payload is a view into the link's receive buffer, which ws may reuse.
+    s.client.send(Buffer.from(f.payload), { binary: true }, () => {
+      s.outPending -= n;
+      this.buffered -= n;
+      this.gauges.buffered.set(this.buffered);
+      if (s.state !== 'open') return;
+      s.outAck += n;
+      if (s.outAck >= this.window / 4) {
+        this.link?.sendShell(s.req.cluster, { type: 'shell.credit', sessionId: s.id, bytes: s.outAck });
+        s.outAck = 0;
+      }
+    });
+  }
+
+  onControl(cluster: string, msg: ShellAgentMessage): void {
+    if (msg.type === 'shell.pong') {
+      this.lastPong.set(cluster, Date.now());
+      return;
+    }
+    const s = this.sessions.get(msg.sessionId);
+    if (!s || s.req.cluster !== cluster) return;
+    switch (msg.type) {
+      case 'shell.opened':
+        if (s.state !== 'opening') return;
+        s.state = 'open';
+        s.command = msg.command;
+        s.inCredit = msg.window;
+        s.clientPaused = false;
+        s.client.resume();
+        this.toClient(s, { type: 'opened', sessionId: s.id, container: s.req.container, command: msg.command });
+        this.deps.store.setOpened(s.id, msg.command, msg.kubeUser ?? null).catch((err: unknown) => this.deps.log.error({ err }, 'storing the shell command failed'));
+        return;
+      case 'shell.credit':
+        s.inCredit += msg.bytes;
+        if (s.inCredit > 0 && s.clientPaused && s.state === 'open') {
+          s.clientPaused = false;
+          s.client.resume();
+        }
+        return;
+      case 'shell.exit':
+        s.exitCode = msg.code;
+        this.toClient(s, { type: 'exit', code: msg.code });
+        return;
+      case 'shell.error':
+        this.toClient(s, { type: 'error', message: msg.message });
+        return;
+      case 'shell.closed':
+        this.end(s, msg.reason, { notifyAgent: false });
+        return;
+    }
+  }
+
+  onAgentGone(cluster: string, reason: string): void {
+    this.lastPong.delete(cluster);
+    for (const s of [...this.sessions.values()]) {
+      if (s.req.cluster !== cluster) continue;
+      this.toClient(s, { type: 'error', message: `lost the agent of cluster "${cluster}" (${reason}); the session is gone` });
+      this.end(s, 'agent-lost', { notifyAgent: false });
+    }
+  }
+
+  private probe(): void {
+    const clusters = new Set([...this.sessions.values()].map((s) => s.req.cluster));
+    const now = Date.now();
+    const limit = this.deps.options.agentLostAfterMs ?? 4000;
+    for (const cluster of clusters) {
+      const last = this.lastPong.get(cluster) ?? now;
+      if (now - last > limit) {
+        this.onAgentGone(cluster, `no answer for ${Math.round((now - last) / 1000)} s`);
+        continue;
+      }
+      this.link?.sendShell(cluster, { type: 'shell.ping', t: now });
+    }
+    for (const c of this.lastPong.keys()) if (!clusters.has(c)) this.lastPong.delete(c);
+  }
+
+  private touch(s: Session): void {
+    if (s.state === 'ended' || s.policy.idleTimeoutMs <= 0) return;
+    if (s.idle) {
+      s.idle.refresh();
+      return;
+    }
+    s.idle = setTimeout(() => {
+      this.end(s, 'idle', { notifyAgent: true });
+    }, s.policy.idleTimeoutMs);
+    s.idle.unref();
+  }
+
+  /** Ends a session: tells the client (and the agent), then records the end. */
+  private end(s: Session, reason: ShellEndReason, o: { notifyAgent: boolean; persisted?: boolean }): void {
+    if (s.state === 'ended') return;
+    s.state = 'ended';
+    if (s.idle) clearTimeout(s.idle);
+    this.sessions.delete(s.id);
+    this.gauges.sessions.set(this.sessions.size);
+    this.gauges.ended.inc({ reason });
+    if (o.notifyAgent) this.link?.sendShell(s.req.cluster, { type: 'shell.close', sessionId: s.id, reason });
+    const endedAt = Date.now();
+    const message =
+      reason === 'idle'
+        ? `closed after ${Math.round(s.policy.idleTimeoutMs / 1000)} s without input or output (idle timeout)`
+        : reason === 'agent-lost'
+          ? 'the agent connection was lost'
+          : reason === 'error'
+            ? 'the session ended with an error'
+            : s.exitCode !== null
+              ? `the command exited with code ${s.exitCode}`
+              : 'the session was closed';
+    this.toClient(s, { type: 'closed', reason, message });
+    if (s.client.readyState === s.client.OPEN) s.client.close(1000, reason);
+    if (s.clientPaused) s.client.resume(); // let the close handshake be read
+    if (o.persisted === false) return;
+    const p = this.recordEnd(s, reason, endedAt).catch((err: unknown) => this.deps.log.error({ err, session: s.id }, 'recording the shell end failed'));
+    this.writing.add(p);
+    void p.finally(() => this.writing.delete(p));
+  }
+
+  private async recordEnd(s: Session, reason: ShellEndReason, endedAt: number): Promise<void> {
+    const { req } = s;
+    await s.recorder?.finish(endedAt);
+    await this.deps.store.setEnded(s.id, endedAt, reason, s.exitCode);
+    const durationMs = endedAt - s.startedAt;
+    await this.deps.audit.append({
+      actor: req.user,
+      action: 'shell.end',
+      clusterId: req.cluster,
+      target: { kind: 'Pod', namespace: req.namespace, name: req.pod },
+      params: { sessionId: s.id, container: req.container, command: s.command },
+      outcome: reason === 'closed' ? 'succeeded' : reason === 'denied' ? 'denied' : 'failed',
+      reason,
+      detail: { durationMs, exitCode: s.exitCode, reason },
+    });
+    await this.publishEvent(req.cluster, {
+      id: `shell:${s.id}:end`,
+      time: endedAt,
+      type: 'shell',
+      severity: reason === 'closed' || reason === 'idle' ? 'info' : 'warning',
+      kind: 'Pod',
+      namespace: req.namespace,
+      name: req.pod,
+      ...(req.owner ? { owner: req.owner } : {}),
+      summary: `shell of ${req.user} in ${req.container} ended (${reason}${s.exitCode !== null ? `, exit code ${s.exitCode}` : ''}) after ${Math.round(durationMs / 1000)} s`,
+      data: { sessionId: s.id, phase: 'end', user: req.user, container: req.container, reason, durationMs, exitCode: s.exitCode },
+    });
+  }
+
+  /** A refused shell on the timeline (the audit record is written by the permission check). */
+  async recordDenied(cluster: string, namespace: string, pod: string, user: string, why: string, owner?: { kind: string; name: string }): Promise<void> {
+    const now = Date.now();
+    await this.publishEvent(cluster, {
+      id: `shell:denied:${randomUUID()}`,
+      time: now,
+      type: 'shell',
+      severity: 'warning',
+      kind: 'Pod',
+      namespace,
+      name: pod,
+      ...(owner ? { owner } : {}),
+      summary: `shell refused for ${user}: ${why}`,
+      data: { phase: 'denied', user, reason: 'denied', message: why },
+    });
+  }
+
+  private async publishEvent(cluster: string, e: TimelineEventInput): Promise<void> {
+    const stored = await this.deps.timeline.insert(cluster, [e]);
+    for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
+  }
+
+  /** Hub shutdown: every client is told, every agent session closed. */
+  async closeAll(): Promise<void> {
+    clearInterval(this.pinger);
+    for (const s of [...this.sessions.values()]) {
+      this.toClient(s, { type: 'error', message: 'the hub is shutting down' });
+      this.end(s, 'error', { notifyAgent: true });
+    }
+    await Promise.allSettled([...this.writing]);
+  }
+}

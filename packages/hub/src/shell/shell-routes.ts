@@ -1,0 +1,245 @@
+// Pod shell API:
+//   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/shell      WebSocket (every check before the upgrade)
+//   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/containers containers with their state
+//   GET /api/v1/sessions                                             shell sessions (audit:read, or one's own)
+//   GET /api/v1/sessions/{id}/recording                              asciicast v2 (audit:read, or the session's user)
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { InventoryItem } from '@wheelhouse/protocol';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Principal } from '../auth/types.js';
+import type { ClusterStore } from '../clusters/cluster-store.js';
+import { HttpError, notFound, requirePrincipal } from '../http/errors.js';
+import type { InventoryStore } from '../inventory/inventory-store.js';
+import type { ShellLinkPort, ShellRelay, ShellStartRequest } from './shell-relay.js';
+import type { ShellStore } from './shell-store.js';
+
+export interface ShellRouteDeps {
+  clusters: ClusterStore;
+  inventory: InventoryStore;
+  audit: AuditLog;
+  relay: ShellRelay;
+  store: ShellStore;
+  link: ShellLinkPort;
+}
+
+const name = z.string().min(1).max(253);
+const PodParams = z.object({
+  cluster: z.string().min(1).max(40),
+  namespace: z.string().min(1).max(63),
+  pod: name,
+});
+const ShellQuery = z
+  .object({
+    container: z.string().min(1).max(63).optional(),
+    /** Repeat for arguments: ?command=ls&command=-la */
+    command: z.union([z.string().min(1).max(4096), z.array(z.string().max(4096)).min(1).max(64)]).optional(),
+    cols: z.coerce.number().int().min(1).max(1000).default(80),
+    rows: z.coerce.number().int().min(1).max(1000).default(24),
+  })
+  .strict();
+
+interface ContainerInfo {
+  name: string;
+  image: string | null;
+  ready: boolean;
+  state: string;
+  reason: string | null;
+  restartCount: number;
+}
+
+function containersOf(pod: InventoryItem): ContainerInfo[] {
+  const raw = (pod.summary as { containers?: unknown }).containers;
+  if (!Array.isArray(raw)) return [];
+  return raw.map((c: Record<string, unknown>) => ({
+    name: String(c.name),
+    image: typeof c.image === 'string' ? c.image : null,
+    ready: c.ready === true,
+    state: typeof c.state === 'string' ? c.state : 'unknown',
+    reason: typeof c.reason === 'string' ? c.reason : null,
+    restartCount: typeof c.restartCount === 'number' ? c.restartCount : 0,
+  }));
+}
+
+const phaseOf = (pod: InventoryItem): string => {
+  const p = (pod.summary as { phase?: unknown }).phase;
+  return typeof p === 'string' ? p : 'Unknown';
+};
+
+export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps): void {
+  const app = appIn.withTypeProvider<ZodTypeProvider>();
+  const prepared = new WeakMap<FastifyRequest, ShellStartRequest>();
+
+  /** The workload a pod belongs to, for service timelines (ReplicaSet → Deployment). */
+  async function ownerOf(cluster: string, pod: InventoryItem): Promise<{ kind: string; name: string } | undefined> {
+    const ref = pod.ownerRefs[0];
+    if (!ref) return undefined;
+    if (ref.kind === 'ReplicaSet') {
+      const rs = await deps.inventory.get(cluster, 'ReplicaSet', pod.namespace, ref.name);
+      const up = rs?.ownerRefs[0];
+      if (up) return { kind: up.kind, name: up.name };
+    }
+    return { kind: ref.kind, name: ref.name };
+  }
+
+  const route = '/api/v1/clusters/:cluster/pods/:namespace/:pod/shell';
+  app.route({
+    method: 'GET',
+    url: route,
+    schema: {
+      tags: ['shell'],
+      summary: 'Open a pod shell (WebSocket)',
+      description: 'Binary frames carry terminal bytes both ways; text frames carry JSON control. A plain GET answers 426 after the same checks.',
+      params: PodParams,
+      querystring: ShellQuery,
+    },
+    preHandler: async (req) => {
+      const { cluster, namespace, pod } = req.params;
+      const target = { kind: 'Pod', namespace, name: pod };
+      const principal = requirePrincipal<Principal>(req);
+      const reject = async (err: HttpError): Promise<never> => {
+        await deps.audit.append({ actor: principal.username, action: 'shell.start', clusterId: cluster, target, outcome: 'rejected', reason: err.message, detail: { error: err.code } });
+        throw err;
+      };
+      try {
+        await app.requirePermission(req, 'pod:exec', { cluster, namespace }, { action: 'shell.start', target, params: { container: req.query.container ?? null } });
+      } catch (err) {
+        if (err instanceof HttpError && err.statusCode === 403) {
+          await deps.relay.recordDenied(cluster, namespace, pod, principal.username, err.message).catch(() => undefined);
+        }
+        throw err;
+      }
+      const c = await deps.clusters.get(cluster);
+      if (!c) throw notFound(`cluster "${cluster}"`);
+      if (!c.capabilities.podExec) {
+        await reject(new HttpError(409, 'tier_disabled', `pod shells (the podExec tier) are not enabled on cluster "${cluster}"`, { tier: 'podExec', cluster }));
+      }
+      if (!deps.link.isConnected(cluster)) {
+        await reject(new HttpError(503, 'agent_unavailable', `the agent of cluster "${cluster}" is not connected`));
+      }
+      const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
+      if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
+      const phase = phaseOf(item);
+      if (phase !== 'Running') {
+        await reject(new HttpError(409, 'pod_not_running', `pod ${namespace}/${pod} is ${phase}: a shell needs a Running pod`, { phase }));
+      }
+      const containers = containersOf(item);
+      const names = containers.map((x) => x.name);
+      let container = req.query.container;
+      if (container === undefined) {
+        if (containers.length !== 1) {
+          await reject(
+            new HttpError(400, 'container_required', `pod ${namespace}/${pod} has ${containers.length} containers (${names.join(', ')}): choose one with ?container=`, {
+              containers: names,
+            }),
+          );
+        }
+        container = names[0] ?? '';
+      } else if (!names.includes(container)) {
+        await reject(new HttpError(404, 'not_found', `pod ${namespace}/${pod} has no container "${container}"; its containers: ${names.join(', ')}`, { containers: names }));
+      }
+      const state = containers.find((x) => x.name === container)?.state;
+      if (state !== undefined && state !== 'running') {
+        await reject(new HttpError(409, 'container_not_running', `container "${container}" of pod ${namespace}/${pod} is ${state}`, { state }));
+      }
+      if (deps.relay.activeFor(principal.username) >= deps.relay.maxSessionsPerUser) {
+        await reject(new HttpError(429, 'too_many_sessions', `${principal.username} already has ${deps.relay.maxSessionsPerUser} open shells (the per-user limit); close one first`));
+      }
+      const cmd = req.query.command;
+      const owner = await ownerOf(cluster, item);
+      prepared.set(req, {
+        user: principal.username,
+        cluster,
+        namespace,
+        pod,
+        container,
+        command: cmd === undefined ? null : Array.isArray(cmd) ? cmd : [cmd],
+        clientAddress: req.ip,
+        cols: req.query.cols,
+        rows: req.query.rows,
+        ...(owner ? { owner } : {}),
+      });
+    },
+    handler: async (_req, reply) =>
+      reply.status(426).send({ error: 'upgrade_required', message: 'open this URL as a WebSocket (Connection: Upgrade)' }),
+    wsHandler: (socket, req) => {
+      const start = prepared.get(req);
+      if (!start) {
+        socket.close(1011, 'not prepared');
+        return;
+      }
+      deps.relay.start(socket, start);
+    },
+  });
+
+  app.get(
+    '/api/v1/clusters/:cluster/pods/:namespace/:pod/containers',
+    { schema: { tags: ['shell'], summary: 'Containers of a pod with their state', params: PodParams } },
+    async (req) => {
+      requirePrincipal(req);
+      const { cluster, namespace, pod } = req.params;
+      await app.requirePermission(req, 'view', { cluster, namespace });
+      if (!(await deps.clusters.get(cluster))) throw notFound(`cluster "${cluster}"`);
+      const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
+      if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
+      return { cluster, namespace, pod, phase: phaseOf(item), containers: containersOf(item) };
+    },
+  );
+
+  const epochMs = z.coerce.number().int().min(0);
+  app.get(
+    '/api/v1/sessions',
+    {
+      schema: {
+        tags: ['shell'],
+        summary: 'Pod shell sessions, newest first (audit:read sees all; others their own)',
+        querystring: z
+          .object({
+            cluster: z.string().max(40).optional(),
+            user: z.string().max(128).optional(),
+            from: epochMs.optional(),
+            to: epochMs.optional(),
+            cursor: z.string().regex(/^\d+:[0-9a-f-]{36}$/, 'must be a nextCursor value').optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      const principal = requirePrincipal<Principal>(req);
+      const { user, cursor, ...rest } = req.query;
+      let only = user;
+      if (!app.can(principal, 'audit:read', {})) {
+        // Everyone may list their own sessions; someone else's need audit:read.
+        if (user !== undefined && user !== principal.username) await app.requirePermission(req, 'audit:read', {});
+        only = principal.username;
+      }
+      const [at, id] = cursor ? cursor.split(/:(.*)/s) : [];
+      const items = await deps.store.list({
+        ...rest,
+        ...(only !== undefined ? { user: only } : {}),
+        ...(at !== undefined && id !== undefined ? { before: { startedAt: Number(at), id } } : {}),
+      });
+      const last = items.at(-1);
+      return { items, nextCursor: items.length === rest.limit && last ? `${last.startedAt}:${last.id}` : null };
+    },
+  );
+
+  app.get(
+    '/api/v1/sessions/:id/recording',
+    { schema: { tags: ['shell'], summary: 'A session recording (asciicast v2)', params: z.object({ id: z.uuid() }) } },
+    async (req, reply) => {
+      const principal = requirePrincipal<Principal>(req);
+      const session = await deps.store.get(req.params.id);
+      if (!session || session.user !== principal.username) await app.requirePermission(req, 'audit:read', {});
+      if (!session) throw notFound(`session ${req.params.id}`);
+      if (!session.recording.available) throw notFound(`a recording of session ${req.params.id} (recording was off)`);
+      const text = await deps.store.recording(session.id);
+      return reply
+        .type('application/x-asciicast')
+        .header('content-disposition', `attachment; filename="wheelhouse-shell-${session.id}.cast"`)
+        .send(text);
+    },
+  );
+}

@@ -1,0 +1,200 @@
+// Shell sessions and their recordings in the hub's store. A recording is
+// asciicast v2 text appended in chunks while the session runs (bounded memory
+// for long sessions), up to a size cap per session.
+import { sql } from 'kysely';
+import type { HubDb } from '../store/db.js';
+import type { ShellSessionRow } from '../store/schema.js';
+import { AsciicastWriter, type AsciicastHeader } from './asciicast.js';
+
+export interface ShellSessionView {
+  id: string;
+  cluster: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  command: string[];
+  user: string;
+  kubeUser: string | null;
+  clientAddress: string;
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number | null;
+  reason: string | null;
+  exitCode: number | null;
+  recording: { available: boolean; bytes: number; truncated: boolean; input: boolean };
+}
+
+export function toSessionView(r: ShellSessionRow): ShellSessionView {
+  return {
+    id: r.id,
+    cluster: r.cluster_id,
+    namespace: r.namespace,
+    pod: r.pod,
+    container: r.container,
+    command: JSON.parse(r.command) as string[],
+    user: r.username,
+    kubeUser: r.kube_user,
+    clientAddress: r.client_address,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    durationMs: r.ended_at === null ? null : r.ended_at - r.started_at,
+    reason: r.end_reason,
+    exitCode: r.exit_code,
+    recording: { available: r.recorded === 1, bytes: r.recording_bytes, truncated: r.recording_truncated === 1, input: r.input_captured === 1 },
+  };
+}
+
+export interface SessionQuery {
+  cluster?: string;
+  user?: string;
+  from?: number;
+  to?: number;
+  /** started_at of the last item of the previous page, with its id. */
+  before?: { startedAt: number; id: string };
+  limit: number;
+}
+
+export class ShellStore {
+  constructor(private readonly db: HubDb) {}
+
+  async list(q: SessionQuery): Promise<ShellSessionView[]> {
+    let sel = this.db.selectFrom('shell_sessions').selectAll();
+    if (q.cluster) sel = sel.where('cluster_id', '=', q.cluster);
+    if (q.user) sel = sel.where('username', '=', q.user);
+    if (q.from !== undefined) sel = sel.where('started_at', '>=', q.from);
+    if (q.to !== undefined) sel = sel.where('started_at', '<=', q.to);
+    const before = q.before;
+    if (before) {
+      sel = sel.where((eb) =>
+        eb.or([eb('started_at', '<', before.startedAt), eb.and([eb('started_at', '=', before.startedAt), eb('id', '<', before.id)])]),
+      );
+    }
+    const rows = await sel.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
+    return rows.map(toSessionView);
+  }
+
+  async get(id: string): Promise<ShellSessionView | null> {
+    const row = await this.db.selectFrom('shell_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toSessionView(row) : null;
+  }
+
+  /** The whole asciicast text, chunks in order. */
+  async recording(id: string): Promise<string> {
+    const rows = await this.db.selectFrom('shell_recordings').select('data').where('session_id', '=', id).orderBy('seq').execute();
+    return rows.map((r) => r.data).join('');
+  }
+
+  async setOpened(id: string, command: string[], kubeUser: string | null): Promise<void> {
+    await this.db.updateTable('shell_sessions').set({ command: JSON.stringify(command), kube_user: kubeUser }).where('id', '=', id).execute();
+  }
+
+  async setEnded(id: string, endedAt: number, reason: string, exitCode: number | null): Promise<void> {
+    await this.db.updateTable('shell_sessions').set({ ended_at: endedAt, end_reason: reason, exit_code: exitCode }).where('id', '=', id).execute();
+  }
+
+  async appendRecording(id: string, seq: number, data: string, totalBytes: number, truncated: boolean): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('shell_recordings').values({ session_id: id, seq, data }).execute();
+      await trx
+        .updateTable('shell_sessions')
+        .set({ recording_bytes: totalBytes, recording_truncated: truncated ? 1 : 0 })
+        .where('id', '=', id)
+        .execute();
+    });
+  }
+
+  /** Sessions a hub restart left open can never end normally: close them as agent-lost. */
+  async closeOrphans(now: number): Promise<number> {
+    const r = await this.db
+      .updateTable('shell_sessions')
+      .set({ ended_at: now, end_reason: sql<string>`'agent-lost'` })
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+}
+
+/** Flush the buffered recording at this size, or FLUSH_MS after the first unflushed event. */
+const FLUSH_BYTES = 32 * 1024;
+const FLUSH_MS = 1000;
+
+/**
+ * Records one session: events are encoded as they happen, buffered briefly
+ * and appended to the store in order (one write at a time). Past the cap the
+ * recording says so in a last output event and stops.
+ */
+export class Recorder {
+  private readonly writer: AsciicastWriter;
+  private buffer = '';
+  private bytes = 0;
+  private seq = 0;
+  private truncated = false;
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: ShellStore,
+    private readonly sessionId: string,
+    private readonly startedAtMs: number,
+    header: AsciicastHeader,
+    private readonly maxBytes: number,
+    readonly captureInput: boolean,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.writer = new AsciicastWriter(startedAtMs, header);
+    this.add(this.writer.headerLine(), startedAtMs);
+  }
+
+  output(at: number, bytes: Uint8Array): void {
+    if (!this.truncated) this.add(this.writer.output(at, bytes), at);
+  }
+
+  input(at: number, bytes: Uint8Array): void {
+    if (this.captureInput && !this.truncated) this.add(this.writer.input(at, bytes), at);
+  }
+
+  resize(at: number, cols: number, rows: number): void {
+    if (!this.truncated) this.add(this.writer.resize(at, cols, rows), at);
+  }
+
+  /** Writes what is left; resolves when everything is stored. */
+  async finish(at: number): Promise<void> {
+    if (!this.truncated) this.add(this.writer.finish(at), at);
+    this.flush();
+    await this.chain;
+  }
+
+  private add(line: string, at: number): void {
+    if (!line) return;
+    const size = Buffer.byteLength(line);
+    if (this.bytes + size > this.maxBytes) {
+      this.truncated = true;
+      const note = `${JSON.stringify([Math.max(0, at - this.startedAtMs) / 1000, 'o', `\r\n[wheelhouse: recording stopped at its ${this.maxBytes}-byte cap]\r\n`])}\n`;
+      this.buffer += note;
+      this.bytes += Buffer.byteLength(note);
+      this.flush();
+      return;
+    }
+    this.buffer += line;
+    this.bytes += size;
+    if (this.buffer.length >= FLUSH_BYTES) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (!this.buffer) return;
+    const data = this.buffer;
+    const seq = this.seq++;
+    const total = this.bytes;
+    const truncated = this.truncated;
+    this.buffer = '';
+    this.chain = this.chain.then(() => this.store.appendRecording(this.sessionId, seq, data, total, truncated)).catch(this.onError);
+  }
+}

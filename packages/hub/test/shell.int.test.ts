@@ -1,0 +1,265 @@
+// Pod shell relay end to end: a WebSocket client → hub → agent link → agent →
+// Kubernetes exec (kwok runs the command on this machine) and back.
+import * as k8s from '@kubernetes/client-node';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shellPath } from '@wheelhouse/protocol';
+import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { parseAsciicast } from '../src/shell/asciicast.js';
+import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
+import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
+
+useFastPasswordHashing();
+
+interface Control {
+  type: string;
+  [k: string]: unknown;
+}
+
+/** A test shell client: collects output and control messages. */
+class ShellClient {
+  output = Buffer.alloc(0);
+  readonly controls: Control[] = [];
+  readonly closed: Promise<number>;
+  bytesRead = 0;
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data, isBinary) => {
+      const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      if (isBinary) {
+        this.bytesRead += buf.length;
+        if (this.output.length < 1_000_000) this.output = Buffer.concat([this.output, buf]);
+      } else this.controls.push(JSON.parse(buf.toString('utf8')) as Control);
+    });
+    this.closed = new Promise((r) => ws.on('close', (code) => r(code)));
+  }
+
+  get text(): string {
+    return this.output.toString('utf8');
+  }
+
+  send(s: string): void {
+    this.ws.send(Buffer.from(s), { binary: true });
+  }
+
+  control(type: string): Control | undefined {
+    return this.controls.find((c) => c.type === type);
+  }
+
+  async waitFor(what: string, timeoutMs = 15_000): Promise<void> {
+    await eventually(`"${what}" in the output (have ${JSON.stringify(this.text.slice(-200))})`, () => Promise.resolve(this.text.includes(what)), { timeoutMs, intervalMs: 25 });
+  }
+
+  async waitControl(type: string, timeoutMs = 15_000): Promise<Control> {
+    return eventually(`a ${type} message (have ${JSON.stringify(this.controls)})`, () => Promise.resolve(this.control(type)), { timeoutMs, intervalMs: 25 });
+  }
+}
+
+type OpenResult = { client: ShellClient } | { status: number; body: Record<string, unknown> };
+
+function open(p: Pipeline, token: string, ns: string, pod: string, query: Record<string, string | string[]> = {}): Promise<OpenResult> {
+  const u = new URL(shellPath(p.cluster, ns, pod), p.url.replace('http', 'ws'));
+  for (const [k, v] of Object.entries(query)) for (const x of Array.isArray(v) ? v : [v]) u.searchParams.append(k, x);
+  const ws = new WebSocket(u, { headers: bearer(token) });
+  return new Promise((resolve, reject) => {
+    const client = new ShellClient(ws);
+    ws.once('open', () => resolve({ client }));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) as Record<string, unknown> }));
+    });
+    ws.once('error', reject);
+  });
+}
+
+async function openOk(p: Pipeline, token: string, ns: string, pod: string, query: Record<string, string | string[]> = {}): Promise<ShellClient> {
+  const r = await open(p, token, ns, pod, query);
+  if (!('client' in r)) throw new Error(`shell refused: ${r.status} ${JSON.stringify(r.body)}`);
+  await r.client.waitControl('opened');
+  return r.client;
+}
+
+describe('pod shell relay', () => {
+  let p: Pipeline;
+  let ns: string;
+  let idleNs: string;
+  let operator: TestUser;
+  let viewer: TestUser;
+  const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+
+  beforeAll(async () => {
+    ns = await testNamespace('shell');
+    idleNs = await testNamespace('shell-idle');
+    const cluster = `shell-${Math.random().toString(36).slice(2, 8)}`;
+    p = await startPipeline({
+      cluster,
+      // Per-namespace idle timeout: seconds there, so the idle test is quick.
+      hub: { shell: { idleTimeoutMs: 60_000, maxSessionsPerUser: 40, clusters: { [cluster]: { namespaces: { [idleNs]: { idleTimeoutMs: 1500 } } } } } },
+    });
+    operator = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
+    viewer = await addUser(p.hub, { bindings: [{ role: 'viewer' }] });
+    const pod = (name: string, containers: string[], extra: Partial<k8s.V1PodSpec> = {}, namespace = ns) =>
+      core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { containers: containers.map((c) => ({ name: c, image: 'busybox' })), ...extra } } });
+    await pod('one', ['app']);
+    await pod('two', ['app', 'sidecar']);
+    await pod('stuck', ['app'], { nodeSelector: { 'wheelhouse.dev/nowhere': 'true' } });
+    await pod('idle', ['app'], {}, idleNs);
+    await eventually('pods in the hub inventory', async () => {
+      const phases = await Promise.all(
+        (
+          [
+            [ns, 'one'],
+            [ns, 'two'],
+            [ns, 'stuck'],
+            [idleNs, 'idle'],
+          ] as const
+        ).map(async ([n, name]) => {
+          const phase = (await p.hub.inventory.get(p.cluster, 'Pod', n, name))?.summary.phase;
+          return typeof phase === 'string' ? phase : '?';
+        }),
+      );
+      return phases.join(',') === 'Running,Running,Pending,Running';
+    }, { timeoutMs: 60_000 });
+  }, 120_000);
+  afterAll(() => p.stop());
+
+  // kwok's TTY exec drops what is still in the pty when the process exits, so
+  // commands here linger a moment after their last output (a kubelet drains it).
+  it('relays an echo round trip, resizes, exit code, and records it in order', async () => {
+    const c = await openOk(p, operator.token, ns, 'one', { command: 'sh' });
+    c.ws.send(JSON.stringify({ type: 'resize', cols: 123, rows: 45 }));
+    c.send('echo "round-$((40 + 2))"\r');
+    await c.waitFor('round-42');
+    c.send('stty size\r');
+    await c.waitFor('45 123');
+    c.send('exit 7\r');
+    expect(await c.waitControl('exit')).toEqual({ type: 'exit', code: 7 });
+    expect(await c.waitControl('closed')).toMatchObject({ type: 'closed', reason: 'closed' });
+    await c.closed;
+    const sessionId = c.control('opened')?.sessionId as string;
+
+    // The recording is complete once the session row says how it ended.
+    await eventually('the session end to be stored', async () => (await p.hub.db.selectFrom('shell_sessions').select('end_reason').where('id', '=', sessionId).executeTakeFirst())?.end_reason);
+    const res = await p.hub.app.inject({ url: `/api/v1/sessions/${sessionId}/recording`, headers: bearer(operator.token) });
+    expect(res.statusCode).toBe(200);
+    const rec = res.body;
+    const { header, events } = parseAsciicast(rec);
+    expect(header).toMatchObject({ version: 2, width: 80, height: 24 });
+    const times = events.map((e) => e[0]);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    const out = events.filter((e) => e[1] === 'o').map((e) => e[2]).join('');
+    expect(out).toContain('round-42');
+    expect(out.indexOf('round-42')).toBeLessThan(out.indexOf('45 123'));
+    expect(events.some((e) => e[1] === 'r' && e[2] === '123x45')).toBe(true);
+    expect(events.some((e) => e[1] === 'i')).toBe(false); // input capture is off by default
+
+    // The session list, audit and timeline say who, where, how it ended.
+    const list = await p.hub.app.inject({ url: `/api/v1/sessions?cluster=${p.cluster}`, headers: bearer(operator.token) });
+    const mine = list.json<{ items: { id: string; user: string; reason: string; exitCode: number; command: string[] }[] }>().items.find((s) => s.id === sessionId);
+    expect(mine).toMatchObject({ user: operator.username, reason: 'closed', exitCode: 7, command: ['sh'] });
+    const audit = await p.hub.audit.query({ action: 'shell.*', limit: 50 });
+    const actions = audit.items.filter((a) => (a.params as { sessionId?: string } | null)?.sessionId === sessionId).map((a) => `${a.action}:${a.outcome}`);
+    expect(actions.sort()).toEqual(['shell.end:succeeded', 'shell.start:allowed']);
+    const timeline = await p.hub.timeline.query(p.cluster, { namespace: ns, types: ['shell'], limit: 50 });
+    expect(timeline.items.filter((e) => (e.data as { sessionId?: string }).sessionId === sessionId)).toHaveLength(2);
+    // Another user without audit:read can neither list nor read it.
+    const other = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
+    const denied = await p.hub.app.inject({ url: `/api/v1/sessions/${sessionId}/recording`, headers: bearer(other.token) });
+    expect(denied.statusCode).toBe(403);
+    const theirs = await p.hub.app.inject({ url: `/api/v1/sessions`, headers: bearer(other.token) });
+    expect(theirs.json<{ items: unknown[] }>().items).toEqual([]);
+  }, 60_000);
+
+  it('starts the default shell (bash, then sh) when no command is given', async () => {
+    const c = await openOk(p, operator.token, ns, 'one');
+    expect(c.control('opened')).toMatchObject({ command: ['bash'], container: 'app' });
+    c.send('echo "default-$((1 + 1))"\r');
+    await c.waitFor('default-2');
+    c.ws.close();
+    await c.closed;
+  }, 30_000);
+
+  it('refuses a pod that is not Running, naming its phase', async () => {
+    const r = await open(p, operator.token, ns, 'stuck', { command: 'sh' });
+    expect(r).toMatchObject({ status: 409, body: { error: 'pod_not_running', phase: 'Pending' } });
+    expect('body' in r ? String(r.body.message) : '').toContain('Pending');
+  });
+
+  it('refuses a multi-container pod without a container name, listing them; works with one', async () => {
+    const r = await open(p, operator.token, ns, 'two');
+    expect(r).toMatchObject({ status: 400, body: { error: 'container_required', containers: ['app', 'sidecar'] } });
+    const list = await p.hub.app.inject({ url: `/api/v1/clusters/${p.cluster}/pods/${ns}/two/containers`, headers: bearer(viewer.token) });
+    expect(list.json()).toMatchObject({ phase: 'Running', containers: [{ name: 'app', state: 'running' }, { name: 'sidecar', state: 'running' }] });
+    const c = await openOk(p, operator.token, ns, 'two', { container: 'sidecar', command: ['sh', '-c', 'echo side-ok; sleep 1'] });
+    await c.waitFor('side-ok');
+    expect(await c.waitControl('exit')).toEqual({ type: 'exit', code: 0 });
+  }, 30_000);
+
+  it('answers 403 and audits the denial for a user without pod:exec', async () => {
+    const r = await open(p, viewer.token, ns, 'one');
+    expect(r).toMatchObject({ status: 403, body: { error: 'forbidden', permission: 'pod:exec', scope: { cluster: p.cluster, namespace: ns } } });
+    const audit = await p.hub.audit.query({ actor: viewer.username, limit: 10 });
+    expect(audit.items[0]).toMatchObject({ action: 'shell.start', outcome: 'denied', target: { kind: 'Pod', namespace: ns, name: 'one' } });
+  });
+
+  it('closes an idle session and says why', async () => {
+    const c = await openOk(p, operator.token, idleNs, 'idle', { command: 'sh' });
+    const t0 = Date.now();
+    expect(await c.waitControl('closed', 10_000)).toMatchObject({ type: 'closed', reason: 'idle', message: expect.stringContaining('idle') as unknown });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    await c.closed;
+  }, 30_000);
+
+  it('runs 20 concurrent sessions, each echoing its own text', async () => {
+    const clients = await Promise.all(Array.from({ length: 20 }, () => openOk(p, operator.token, ns, 'one', { command: 'cat' })));
+    clients.forEach((c, i) => c.send(`hello-from-${i}-end\r`));
+    await Promise.all(clients.map((c, i) => c.waitFor(`hello-from-${i}-end`, 30_000)));
+    clients.forEach((c, i) => {
+      expect(c.text).not.toMatch(new RegExp(`hello-from-(?!${i}-)\\d+-end`));
+    });
+    for (const c of clients) c.ws.close();
+    await Promise.all(clients.map((c) => c.closed));
+    await eventually('agent sessions to end', () => Promise.resolve(p.agent.shell.stats().sessions === 0));
+  }, 90_000);
+
+  it('keeps hub and agent buffers bounded with a slow reader on a large output', async () => {
+    const c = await openOk(p, operator.token, ns, 'one', { command: ['sh', '-c', 'head -c 20000000 /dev/zero | od -v | head -c 20000000; echo; echo BULK-DONE'] });
+    // A slow reader: read ~2 MB/s in bursts.
+    c.ws.pause();
+    const reader = setInterval(() => {
+      c.ws.resume();
+      setTimeout(() => c.ws.pause(), 20);
+    }, 100);
+    try {
+      await eventually('a few MB read', () => Promise.resolve(c.bytesRead > 3_000_000), { timeoutMs: 60_000 });
+      const hub = p.hub.shell.stats();
+      const agent = p.agent.shell.stats();
+      // Bound: one window (256 KiB) plus one frame (64 KiB) per session, on each side.
+      const bound = 256 * 1024 + 64 * 1024;
+      if (process.env.WHEELHOUSE_TEST_LOG) console.log({ hub, agent, read: c.bytesRead });
+      expect(hub.maxBufferedBytes).toBeLessThanOrEqual(bound);
+      expect(agent.maxInFlightBytes).toBeLessThanOrEqual(bound);
+      const metrics = await p.hub.app.inject({ url: '/metrics' });
+      const peak = /wheelhouse_shell_buffered_bytes_peak (\d+)/.exec(metrics.body)?.[1];
+      expect(Number(peak)).toBeLessThanOrEqual(bound);
+    } finally {
+      clearInterval(reader);
+      c.ws.resume();
+    }
+    c.ws.close();
+    await c.closed;
+  }, 120_000);
+
+  it('tells the client within 5 s when the agent goes away mid-session', async () => {
+    const c = await openOk(p, operator.token, ns, 'one', { command: 'sh' });
+    c.send('echo before-stop\r');
+    await c.waitFor('before-stop');
+    const t0 = Date.now();
+    await p.agent.stop();
+    const err = await c.waitControl('error', 5000);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(String(err.message)).toContain('agent');
+    expect(await c.waitControl('closed', 5000)).toMatchObject({ reason: 'agent-lost' });
+  }, 30_000);
+});
