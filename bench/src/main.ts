@@ -7,12 +7,16 @@ import { agentSyncBenchmark } from './benchmarks/agent-sync.js';
 import { listPodsBenchmark } from './benchmarks/list-pods.js';
 import { execGuardWebhookBenchmark } from './benchmarks/exec-guard-webhook.js';
 import { timelineIngestBenchmark } from './benchmarks/timeline-ingest.js';
+import { shellEchoBenchmark } from './benchmarks/shell-echo.js';
+import { scaleLatencyBenchmark } from './benchmarks/scale-latency.js';
 
 const registry: Record<string, () => Promise<Benchmark>> = {
   'list-pods': listPodsBenchmark,
   'exec-guard-webhook': execGuardWebhookBenchmark,
   'timeline-ingest': timelineIngestBenchmark,
   'agent-sync': agentSyncBenchmark,
+  'shell-echo': shellEchoBenchmark,
+  'scale-latency': scaleLatencyBenchmark,
 };
 
 async function main(): Promise<void> {

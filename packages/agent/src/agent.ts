@@ -18,11 +18,14 @@ import {
 import type { ExecGuardHandle, ExecGuardOptions } from '@wheelhouse/exec-guard';
 import { executors } from './actions/executors.js';
 import { forwardExecGuardEvents } from './exec-guard-bridge.js';
+import { impersonatingKubeConfig, kubeIdentityFor, type ImpersonationMapping } from './impersonation.js';
+import { checkActionPermissions } from './permissions.js';
 import { InventoryCache } from './inventory-cache.js';
 import { describeCluster, loadKubeConfig } from './kube.js';
 import { KubeApiError } from './kube-http.js';
 import { HubLink } from './link/hub-link.js';
 import { Outbox } from './outbox.js';
+import { AgentShellManager, type ShellIdentity } from './shell/shell-manager.js';
 import { eventFromKubernetesEvent } from './timeline/events.js';
 import { KindWatcher } from './watch/kind-watcher.js';
 
@@ -42,6 +45,16 @@ export interface AgentOptions {
   onRevoked?: (reason: string) => void;
   /** Run exec guard in this process and put what it sees on the hub's timeline. */
   execGuard?: Omit<ExecGuardOptions, 'kubeConfig'>;
+  /** Pod shell attribution hook (impersonation): how to exec on behalf of a Wheelhouse user. */
+  shellIdentity?: (user: string) => ShellIdentity;
+  /**
+   * Act as the requesting Wheelhouse user's mapped Kubernetes identity
+   * (Impersonate-User/-Group), so Kubernetes RBAC applies per person and the
+   * API server's audit log names them. Off by default.
+   */
+  impersonation?: ImpersonationMapping;
+  /** PEM CA bundle that signs the hub's TLS certificate, when it is not a public CA. */
+  hubCa?: string | Buffer;
 }
 
 export interface Agent {
@@ -53,6 +66,8 @@ export interface Agent {
   readonly executed: Map<string, number>;
   /** The embedded exec guard, when enabled. */
   readonly execGuard: ExecGuardHandle | null;
+  /** Pod shell sessions relayed through this agent. */
+  readonly shell: AgentShellManager;
   stop(): Promise<void>;
 }
 
@@ -65,7 +80,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const identity = await describeCluster(kc);
   log.info({ server: identity.server, version: identity.gitVersion, as: identity.username }, 'connected to Kubernetes');
 
-  const link = new HubLink({ hubUrl: opts.hubUrl, token: opts.token, log, heartbeatMs: opts.heartbeatMs ?? 15_000 });
+  // Say now, not at the first command, what this agent's RBAC lacks for the tiers it was given.
+  const missingPermissions = await checkActionPermissions(kc, opts.capabilities);
+  if (Object.keys(missingPermissions).length > 0) {
+    log.warn({ missingPermissions }, 'the agent lacks Kubernetes permissions for some enabled actions');
+  }
+
+  const link = new HubLink({ hubUrl: opts.hubUrl, token: opts.token, log, heartbeatMs: opts.heartbeatMs ?? 15_000, ...(opts.hubCa ? { ca: opts.hubCa } : {}) });
   const outbox = new Outbox(
     { connected: () => link.connected, bufferedAmount: () => link.bufferedAmount, send: (m) => link.send(m) },
     { flushMs: opts.flushMs ?? 200, maxBatch: 500, maxTimelineBuffer: 10_000, highWaterBytes: 8 * 1024 * 1024 },
@@ -90,8 +111,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         kc,
         kind,
         {
-          onList: (objects) => {
-            cache.onList(kind, objects);
+          onListStart: () => cache.beginList(kind),
+          onListPage: (objects) => cache.addListPage(kind, objects),
+          onListEnd: () => {
+            cache.endList(kind);
             listed.add(kind);
             if (listed.size === kinds.length) markSynced();
           },
@@ -103,7 +126,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   // Kubernetes Events feed the timeline only.
   watchers.push(
     new KindWatcher(kc, 'Event', {
-      onList: () => undefined,
+      onListStart: () => undefined,
+      onListPage: () => undefined,
+      onListEnd: () => undefined,
       onChange: (type, e) => {
         if (type === 'DELETED') return;
         const ev = eventFromKubernetesEvent(e, cache.owner, cache.ownerRefsOf);
@@ -139,11 +164,19 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
     const params = decl.params.safeParse(cmd.params);
     if (!params.success) return finish('rejected', `invalid params: ${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    let actingKc: k8s.KubeConfig = kc;
+    if (opts.impersonation) {
+      try {
+        actingKc = impersonatingKubeConfig(kc, kubeIdentityFor(cmd.requestedBy, opts.impersonation));
+      } catch (err) {
+        return finish('rejected', `cannot act as ${cmd.requestedBy}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     report(cmd.id, 'running', cmd.dryRun ? 'previewing' : 'executing');
     try {
       executed.set(cmd.id, (executed.get(cmd.id) ?? 0) + 1);
       const ctx = {
-        kc,
+        kc: actingKc,
         command: cmd,
         progress: (message: string) => report(cmd.id, 'running', message),
         timeline: (events: TimelineEventInput[]) => outbox.timeline(events),
@@ -161,6 +194,27 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
   }
 
+  const shell = new AgentShellManager({
+    kc,
+    log: log.child({ component: 'shell' }),
+    enabled: opts.capabilities.podExec,
+    send: (m) => link.send(m),
+    sendFrame: (f) => link.sendFrame(f),
+    ...(opts.shellIdentity
+      ? { identityFor: opts.shellIdentity }
+      : opts.impersonation
+        ? {
+            // Shells run as the Wheelhouse user's mapped Kubernetes identity too.
+            identityFor: (user: string) => {
+              const id = kubeIdentityFor(user, opts.impersonation);
+              return { kc: impersonatingKubeConfig(kc, id), kubeUser: id.user };
+            },
+          }
+        : {}),
+  });
+  link.on('frame', (f) => shell.onFrame(f));
+  link.on('disconnected', () => shell.closeAll());
+
   link.on('connected', () => {
     link.send({
       type: 'hello',
@@ -168,13 +222,14 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       agentVersion: WHEELHOUSE_VERSION,
       kubernetesVersion: identity.gitVersion,
       capabilities: opts.capabilities,
-      missingPermissions: {},
+      missingPermissions,
     });
     for (const kind of cache.listedKinds()) snapshotOnConnect(kind);
     outbox.flush();
   });
   link.on('message', (m) => {
     if (m.type === 'command') void runCommand(m.command);
+    else if (m.type === 'shell.open' || m.type === 'shell.resize' || m.type === 'shell.close' || m.type === 'shell.credit' || m.type === 'shell.ping') shell.onControl(m);
     else if (m.type === 'ping') link.send({ type: 'pong', t: m.t });
   });
   link.on('revoked', (reason) => {
@@ -204,7 +259,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     synced,
     executed,
     execGuard,
+    shell,
     stop: async () => {
+      shell.closeAll();
       unforward();
       await execGuard?.stop();
       for (const w of watchers) w.stop();

@@ -85,15 +85,43 @@ export class InventoryCache {
     return before;
   }
 
-  /** A full list. The first one is the baseline (no events); later ones (re-lists) report what changed meanwhile. */
+  /** Lists in progress: the projections gathered so far, per kind. */
+  private readonly listing = new Map<ResourceKind, InventoryItem[]>();
+
+  beginList(kind: ResourceKind): void {
+    this.listing.set(kind, []);
+  }
+
+  /** Projects a page of a list at once, so only compact items are kept while the list goes on. */
+  addListPage(kind: ResourceKind, objects: KubeObject[]): void {
+    const items = this.listing.get(kind);
+    if (!items) throw new Error(`addListPage(${kind}) without beginList`);
+    for (const o of objects) items.push(project(kind, o));
+  }
+
+  endList(kind: ResourceKind, now = Date.now()): void {
+    const items = this.listing.get(kind) ?? [];
+    this.listing.delete(kind);
+    this.replaceKind(kind, items, now);
+  }
+
+  /** A full list at once (tests, small kinds). */
   onList(kind: ResourceKind, objects: KubeObject[], now = Date.now()): void {
+    this.replaceKind(
+      kind,
+      objects.map((o) => project(kind, o)),
+      now,
+    );
+  }
+
+  /** A full list. The first one is the baseline (no events); later ones (re-lists) report what changed meanwhile. */
+  private replaceKind(kind: ResourceKind, items: InventoryItem[], now: number): void {
     const first = !this.byKind.has(kind);
     const previous = this.byKind.get(kind) ?? new Map<string, InventoryItem>();
     this.byKind.set(kind, new Map());
     const events: TimelineEventInput[] = [];
     const seen = new Set<string>();
-    for (const o of objects) {
-      const item = project(kind, o);
+    for (const item of items) {
       seen.add(item.uid);
       this.put(kind, item);
       if (!first) events.push(...eventsForChange(previous.get(item.uid), item, now, this.owner));

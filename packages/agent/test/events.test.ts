@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
-import { project, type KubeObject } from '../src/projections.js';
+import { project } from '../src/projections.js';
 import { eventFromKubernetesEvent, eventsForChange, shouldEmitEventCount } from '../src/timeline/events.js';
 
 const noOwner = () => undefined;
@@ -10,7 +10,7 @@ function pod(rv: string, status: Record<string, unknown>): InventoryItem {
     metadata: { name: 'web-1', namespace: 'prod', uid: 'u1', resourceVersion: rv, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-abc', uid: 'rs1' }] },
     spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'web:1' }] },
     status,
-  } as KubeObject);
+  });
 }
 
 function node(rv: string, ready: string, unschedulable = false): InventoryItem {
@@ -18,7 +18,7 @@ function node(rv: string, ready: string, unschedulable = false): InventoryItem {
     metadata: { name: 'n1', uid: 'n1', resourceVersion: rv },
     spec: { unschedulable },
     status: { conditions: [{ type: 'Ready', status: ready }, { type: 'MemoryPressure', status: 'False' }] },
-  } as KubeObject);
+  });
 }
 
 describe('timeline events from changes', () => {
@@ -57,7 +57,7 @@ describe('timeline events from changes', () => {
         metadata: { name: 'web', namespace: 'prod', uid: 'd1', resourceVersion: rv, annotations: { 'deployment.kubernetes.io/revision': rv } },
         spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'app', image: 'web:1' }] } } },
         status: { readyReplicas: ready },
-      } as KubeObject);
+      });
     expect(eventsForChange(dep('1', 2, 0), dep('2', 2, 2), 1000, noOwner)).toEqual([]);
     expect(eventsForChange(dep('2', 2, 2), dep('3', 5, 2), 1000, noOwner)[0]?.data.changes).toEqual([{ path: 'replicas', from: 2, to: 5 }]);
   });
@@ -78,11 +78,11 @@ describe('Kubernetes Events', () => {
         type: 'Warning',
         count: 4,
         lastTimestamp: '2026-01-01T00:00:00Z',
-      } as KubeObject,
+      },
       () => ({ kind: 'Deployment', name: 'web' }),
       () => [],
     );
     expect(e).toMatchObject({ id: 'k8s-event:e1:4', type: 'k8s-event', severity: 'warning', kind: 'Pod', name: 'web-1', owner: { kind: 'Deployment', name: 'web' }, summary: 'BackOff: Back-off restarting failed container (×4)' });
-    expect(eventFromKubernetesEvent({ metadata: { uid: 'e1' }, count: 3 } as KubeObject, noOwner, () => [])).toBeNull();
+    expect(eventFromKubernetesEvent({ metadata: { uid: 'e1' }, count: 3 }, noOwner, () => [])).toBeNull();
   });
 });

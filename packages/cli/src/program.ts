@@ -2,10 +2,13 @@
 import { Command } from 'commander';
 import { WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
 import { clusterCommand, loginCommand, tokenCommand, userCommand } from './commands/admin.js';
+import { actionCommand } from './commands/action.js';
 import { agentCommand } from './commands/agent.js';
+import { backupCommand } from './commands/backup.js';
 import { demoCommand } from './commands/demo.js';
 import { execGuardCommand } from './commands/exec-guard.js';
 import { hubCommand } from './commands/hub.js';
+import { shellCommand } from './commands/shell.js';
 
 export function buildProgram(): Command {
   const program = new Command('wheelhouse')
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
   program.addCommand(agentCommand());
   program.addCommand(execGuardCommand());
   program.addCommand(demoCommand());
+  program.addCommand(actionCommand());
+  program.addCommand(backupCommand());
+  program.addCommand(shellCommand());
   program.addCommand(loginCommand());
   program.addCommand(clusterCommand());
   program.addCommand(userCommand());

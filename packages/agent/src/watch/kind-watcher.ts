@@ -11,7 +11,10 @@ import type { KubeObject } from '../projections.js';
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface KindWatcherHandlers {
-  onList(objects: KubeObject[]): void;
+  /** A (re)list starts; pages follow, then onListEnd. Pages are handed over as they arrive so raw objects never pile up. */
+  onListStart(): void;
+  onListPage(objects: KubeObject[]): void;
+  onListEnd(): void;
   onChange(type: WatchEventType, object: KubeObject): void;
 }
 
@@ -56,27 +59,27 @@ export class KindWatcher {
 
   private async list(): Promise<void> {
     const path = collectionPath(this.kind);
-    const items: KubeObject[] = [];
     let cont = '';
     let rv = '';
+    this.handlers.onListStart();
     do {
       const q = new URLSearchParams({ limit: String(PAGE) });
       if (cont) q.set('continue', cont);
       const res = await kubeRequest<{ items: KubeObject[]; metadata: { resourceVersion?: string; continue?: string } }>(this.kc, 'GET', `${path}?${q.toString()}`);
       if (res.status === 410 && cont) {
         // The continue token expired mid-list: start over.
-        items.length = 0;
+        this.handlers.onListStart();
         cont = '';
         continue;
       }
       const body = ensureOk(res, `list ${this.kind}`);
-      for (const it of body.items) items.push(it);
+      this.handlers.onListPage(body.items);
       cont = body.metadata.continue ?? '';
       rv = body.metadata.resourceVersion ?? rv;
     } while (cont);
     this.resourceVersion = rv;
     this.lists++;
-    this.handlers.onList(items);
+    this.handlers.onListEnd();
   }
 
   /** Resolves when the watch ends: 'gone' means the resourceVersion is too old. */

@@ -1,7 +1,9 @@
 // `wheelhouse agent`: the in-cluster agent, dialling out to its hub.
 import { Command, Option } from 'commander';
 import type { Capabilities } from '@wheelhouse/protocol';
-import { stopOnSignals } from './util.js';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { parseListen, stopOnSignals } from './util.js';
 
 export function parseTiers(list: string): Capabilities {
   const tiers = list.split(',').map((s) => s.trim()).filter(Boolean);
@@ -9,6 +11,21 @@ export function parseTiers(list: string): Capabilities {
   const unknown = tiers.filter((t) => !known.includes(t) && t !== 'none');
   if (unknown.length) throw new Error(`unknown tier(s) ${unknown.join(', ')}; use basic, advanced, podExec or none`);
   return { basic: tiers.includes('basic'), advanced: tiers.includes('advanced'), podExec: tiers.includes('podExec') };
+}
+
+let synced = false;
+
+/** /healthz: the process runs; /readyz: linked to the hub and the first sync is done (the chart's probes). */
+async function serveHealth(listen: string, linked: () => boolean): Promise<Server> {
+  const { host, port } = parseListen(listen);
+  const server = createServer((req, res) => {
+    const ready = synced && linked();
+    const ok = req.url === '/healthz' || (req.url === '/readyz' && ready);
+    res.writeHead(req.url === '/healthz' || req.url === '/readyz' ? (ok ? 200 : 503) : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok, ...(req.url === '/readyz' ? { synced, linked: linked() } : {}) }));
+  });
+  await new Promise<void>((r) => server.listen(port, host, r));
+  return server;
 }
 
 export function agentCommand(): Command {
@@ -20,13 +37,24 @@ export function agentCommand(): Command {
     .addOption(new Option('--context <name>', 'kubeconfig context'))
     .addOption(new Option('--tiers <list>', 'action tiers this cluster allows: basic,advanced,podExec or none').env('WHEELHOUSE_TIERS').default('none'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).env('WHEELHOUSE_LOG_LEVEL').default('info'))
-    .action(async (o: { hub: string; token: string; kubeconfig?: string; context?: string; tiers: string; logLevel: string }) => {
+    .addOption(new Option('--impersonate', "act as each requesting user's mapped Kubernetes identity (Impersonate-User/-Group)").env('WHEELHOUSE_IMPERSONATE'))
+    .addOption(new Option('--impersonate-user-prefix <prefix>', 'Kubernetes user = prefix + Wheelhouse username').env('WHEELHOUSE_IMPERSONATE_USER_PREFIX').default('wheelhouse:'))
+    .addOption(new Option('--impersonate-groups <list>', 'Kubernetes groups of impersonated users, comma separated').env('WHEELHOUSE_IMPERSONATE_GROUPS').default('wheelhouse:users'))
+    .addOption(new Option('--hub-ca <file>', "PEM CA bundle for the hub's TLS certificate (https hubs with a private CA)").env('WHEELHOUSE_HUB_CA'))
+    .addOption(new Option('--health-listen <host:port>', 'serve /healthz and /readyz here (empty: off)').env('WHEELHOUSE_HEALTH_LISTEN').default(''))
+    .action(async (o: { hub: string; token: string; kubeconfig?: string; context?: string; tiers: string; logLevel: string; impersonate?: boolean | string; impersonateUserPrefix: string; impersonateGroups: string; healthListen: string; hubCa?: string }) => {
       // Loaded on use: every other subcommand starts faster without the agent's dependencies.
       const { default: pino } = await import('pino');
       const { startAgent } = await import('@wheelhouse/agent');
       const log = pino({ name: 'wheelhouse-agent', level: o.logLevel });
       const capabilities = parseTiers(o.tiers);
+      const impersonate = o.impersonate === true || o.impersonate === 'true' || o.impersonate === '1';
+      const impersonation = impersonate
+        ? { userPrefix: o.impersonateUserPrefix, groups: o.impersonateGroups.split(',').map((g) => g.trim()).filter(Boolean) }
+        : undefined;
       const agent = await startAgent({
+        ...(impersonation ? { impersonation } : {}),
+        ...(o.hubCa ? { hubCa: readFileSync(o.hubCa) } : {}),
         hubUrl: o.hub,
         token: o.token,
         ...(o.kubeconfig ? { kubeconfig: o.kubeconfig.split(':')[0] } : {}),
@@ -38,6 +66,12 @@ export function agentCommand(): Command {
           void agent.stop();
         },
       });
-      stopOnSignals(() => agent.stop());
+      const health = o.healthListen ? await serveHealth(o.healthListen, () => agent.link.connected) : null;
+      await agent.synced;
+      synced = true;
+      stopOnSignals(async () => {
+        health?.close();
+        await agent.stop();
+      });
     });
 }
