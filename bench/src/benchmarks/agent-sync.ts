@@ -53,9 +53,10 @@ async function ensurePods(kc: k8s.KubeConfig, total: number, nodes: number, log:
   await Promise.all(
     Array.from({ length: 32 }, async () => {
       while (next < jobs.length) {
-        const job = jobs[next++];
+        const i = next++;
+        const job = jobs[i];
         if (job) await job();
-        if (next % 5000 === 0) log(`[bench]   ${next}/${jobs.length} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
+        if ((i + 1) % 5000 === 0) log(`[bench]   ${i + 1}/${jobs.length} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
       }
     }),
   );

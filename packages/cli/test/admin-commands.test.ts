@@ -1,5 +1,8 @@
 // `wheelhouse cluster add/list/revoke`, `user add`, `token create` against a real hub on loopback.
 import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -60,5 +63,30 @@ describe('admin commands', { timeout: 30_000 }, () => {
     expect((err as { stderr: string }).stderr).toContain('wheelhouse: body.name');
     const noHub: unknown = await run(process.execPath, [CLI, 'cluster', 'list'], { env: { ...env, WHEELHOUSE_HUB_URL: '', WHEELHOUSE_API_TOKEN: '' } }).catch((e: unknown) => e);
     expect((noHub as { stderr: string }).stderr).toContain('no hub URL: pass --hub, set WHEELHOUSE_HUB_URL, or run `wheelhouse login`');
+  });
+});
+
+describe('backup', { timeout: 30_000 }, () => {
+  it('copies a running hub store consistently', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wh-backup-'));
+    const hub = await createHub({ dataDir: join(dir, 'hub'), logger: false });
+    try {
+      await hub.clusters.create('kept', 'test');
+      await hub.audit.append({ actor: 'test', action: 'backup.test', outcome: 'succeeded' });
+      const { stdout } = await run(process.execPath, [CLI, 'backup', '--data-dir', join(dir, 'hub'), '--out', join(dir, 'copy.db')]);
+      expect(stdout).toMatch(/integrity ok, 1 audit records/);
+      const restored = await createHub({ dataDir: join(dir, 'restored'), logger: false });
+      await restored.close();
+      copyFileSync(join(dir, 'copy.db'), join(dir, 'restored', 'hub.db'));
+      const again = await createHub({ dataDir: join(dir, 'restored'), logger: false });
+      expect((await again.clusters.get('kept'))?.name).toBe('kept');
+      expect((await again.audit.verify()).ok).toBe(true);
+      await again.close();
+      const refused: unknown = await run(process.execPath, [CLI, 'backup', '--data-dir', join(dir, 'hub'), '--out', join(dir, 'copy.db')]).catch((e: unknown) => e);
+      expect((refused as { stderr: string }).stderr).toContain('exists; choose a new file');
+    } finally {
+      await hub.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

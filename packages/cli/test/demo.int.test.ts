@@ -17,9 +17,10 @@ const kc = kubeConfig();
 describe('wheelhouse demo', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wh-demo-'));
   let child: ChildProcess | undefined;
-  afterAll(() => {
+  afterAll(async () => {
     child?.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
+    await kc.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name: 'demo' }).catch(() => undefined);
   });
 
   it('runs the product end to end and stops cleanly', async () => {
@@ -55,6 +56,21 @@ describe('wheelhouse demo', () => {
     expect(cluster).toMatchObject({ name: 'local', connected: true, capabilities: { basic: true, advanced: true, podExec: true } });
     const nodes = (await api('/api/v1/clusters/local/resources?kind=Node')) as { items: { name: string }[] };
     expect(nodes.items.map((n) => n.name)).toEqual(expect.arrayContaining(['kwok-node-0']));
+    // The seeded demo workloads are in the hub's inventory, with their history.
+    const workloads = await eventually('the demo workloads at the hub', async () => {
+      const d = (await api('/api/v1/clusters/local/resources?namespace=demo&kind=Deployment')) as { items: { name: string; summary: { revision?: string } }[] };
+      return d.items.length === 3 ? d.items : undefined;
+    });
+    expect(workloads.map((w) => w.name)).toEqual(['checkout', 'payments-worker', 'storefront']);
+    expect(workloads.find((w) => w.name === 'storefront')?.summary.revision).toBe('3');
+    const kinds = async (kind: string) => ((await api(`/api/v1/clusters/local/resources?namespace=demo&kind=${kind}`)) as { items: { name: string }[] }).items.map((i) => i.name);
+    expect(await kinds('StatefulSet')).toEqual(['ledger-db']);
+    expect(await kinds('CronJob')).toEqual(['nightly-report']);
+    expect(await kinds('PodDisruptionBudget')).toEqual(['checkout']);
+    await eventually('the crash loop on the timeline', async () => {
+      const t = (await api('/api/v1/clusters/local/timeline?namespace=demo&kind=Deployment&name=payments-worker&type=container-restart')) as { items: unknown[] };
+      return t.items.length > 0 || undefined;
+    });
 
     const accepted = await api('/api/v1/clusters/local/actions', {
       method: 'POST',

@@ -17,6 +17,7 @@ interface DemoOptions {
   context?: string;
   execGuardTtl: string;
   execGuardNamespaces?: string;
+  seed: boolean;
 }
 
 export function demoCommand(): Command {
@@ -27,6 +28,7 @@ export function demoCommand(): Command {
     .addOption(new Option('--kubeconfig <file>', 'use this cluster instead of starting the local one'))
     .addOption(new Option('--context <name>', 'kubeconfig context to use'))
     .addOption(new Option('--exec-guard-ttl <duration>', 'how long an exec-ed pod lives').default('10m'))
+    .addOption(new Option('--no-seed', 'do not create the demo workloads on the local cluster'))
     .addOption(new Option('--exec-guard-namespaces <list>', 'namespaces exec guard watches, comma separated (default: all but kube-*)'))
     .action(async (o: DemoOptions) => {
       const log = (s: string): void => void process.stderr.write(`[demo] ${s}\n`);
@@ -62,6 +64,11 @@ export function demoCommand(): Command {
       if (kubeconfig) kc.loadFromFile(kubeconfig.split(':')[0] ?? kubeconfig);
       else kc.loadFromDefault();
       if (o.context) kc.setCurrentContext(o.context);
+
+      if (external === undefined && o.seed) {
+        const { seedDemo } = await import('../demo-seed.js');
+        await seedDemo(kc, log);
+      }
 
       const hub = await createHub({ dataDir: join(dataDir, 'hub'), logger: false });
       const { host, port } = parseListen(o.listen);

@@ -25,11 +25,13 @@ export function hubCommand(): Command {
         heartbeatMs: parseDuration(o.heartbeat),
       });
       hub.app.log.level = o.logLevel;
-      const admin = await ensureAdmin(hub.db);
+      const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD);
       await hub.app.listen({ host, port });
       const address = hub.app.server.address();
       const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : o.listen;
-      if (admin) {
+      if (admin && process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD) {
+        process.stdout.write(`\nFirst start: created user "${admin.username}" with the password from WHEELHOUSE_INITIAL_ADMIN_PASSWORD (one-time: change it at first sign-in).\n\n`);
+      } else if (admin) {
         process.stdout.write(
           `\nFirst start: created user "${admin.username}" with one-time password: ${admin.password}\n` +
             'Sign in and change it (POST /api/v1/auth/password). It is not shown again.\n\n',

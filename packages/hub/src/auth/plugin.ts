@@ -191,10 +191,11 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
 }
 
 /** First start: creates the 'admin' user (account-admin on every cluster) and returns its one-time password; null if users exist. */
-export async function ensureAdmin(db: HubDb): Promise<{ username: string; password: string } | null> {
+export async function ensureAdmin(db: HubDb, initialPassword?: string): Promise<{ username: string; password: string } | null> {
   const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (existing) return null;
-  const password = generatePassword();
+  // A bootstrap password from the environment (the Helm chart's Secret) is still one-time: it must be changed.
+  const password = initialPassword && initialPassword.length >= 10 ? initialPassword : generatePassword();
   const passwordHash = await hashPassword(password); // before the transaction: scrypt must not hold the connection
   const audit = new AuditLog(db);
   return db.transaction().execute(async (trx) => {

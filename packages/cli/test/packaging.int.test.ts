@@ -1,0 +1,124 @@
+// What can be tested of the packaging without a container engine: the hub
+// chart renders what it should for its documented values, and the image's
+// runtime stage holds every workspace package the entrypoint needs and runs
+// it as an unprivileged user.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { binaryPaths } from '@wheelhouse/test-cluster';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CHART = join(ROOT, 'deploy/helm/wheelhouse');
+
+interface Manifest {
+  kind: string;
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+async function render(values: Record<string, unknown> = {}): Promise<Manifest[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'wh-chart-'));
+  try {
+    const file = join(dir, 'values.json');
+    writeFileSync(file, JSON.stringify(values));
+    const { helm } = await binaryPaths();
+    const { stdout } = await run(helm, ['template', 'wh', CHART, '-n', 'ops', '-f', file]);
+    return parseAllDocuments(stdout).map((d) => d.toJS() as Manifest).filter(Boolean);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Container = { args: string[]; env?: { name: string }[]; securityContext: Record<string, unknown>; livenessProbe: unknown; readinessProbe: unknown };
+const deploymentOf = (docs: Manifest[]) => {
+  const d = docs.find((m) => m.kind === 'Deployment');
+  const pod = (d?.spec?.template as { spec: { containers: Container[]; securityContext: Record<string, unknown>; volumes: { name: string; persistentVolumeClaim?: unknown; emptyDir?: unknown }[] } }).spec;
+  return { d, pod, container: pod.containers[0] as Container };
+};
+
+describe('hub Helm chart', () => {
+  it('lints', async () => {
+    const { helm } = await binaryPaths();
+    const { stdout } = await run(helm, ['lint', CHART, '--strict']);
+    expect(stdout).toContain('0 chart(s) failed');
+  });
+
+  it('renders a single-replica, non-root hub with probes and a kept volume by default', async () => {
+    const docs = await render();
+    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'PersistentVolumeClaim', 'Service']);
+    const { d, pod, container } = deploymentOf(docs);
+    expect(d?.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+    expect(container.args).toEqual(['hub', '--listen=0.0.0.0:8080', '--data-dir=/var/lib/wheelhouse', '--command-ttl=10m', '--log-level=info']);
+    expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });
+    expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/readyz' } });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.volumes.find((v) => v.name === 'data')?.persistentVolumeClaim).toBeDefined();
+    expect(docs.find((m) => m.kind === 'PersistentVolumeClaim')?.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+  });
+
+  it('adds an ingress, an admin bootstrap secret, and can run without persistence', async () => {
+    const docs = await render({ ingress: { enabled: true, host: 'wh.example.org', tls: { enabled: true } }, admin: { existingSecret: 'wh-admin' }, persistence: { enabled: false } });
+    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'Ingress', 'Service']);
+    const ingress = docs.find((m) => m.kind === 'Ingress');
+    expect(ingress?.spec).toMatchObject({ rules: [{ host: 'wh.example.org' }], tls: [{ hosts: ['wh.example.org'], secretName: 'wheelhouse-tls' }] });
+    const { pod, container } = deploymentOf(docs);
+    expect(container.env?.map((e) => e.name)).toEqual(['WHEELHOUSE_INITIAL_ADMIN_PASSWORD']);
+    expect(pod.volumes.find((v) => v.name === 'data')?.emptyDir).toBeDefined();
+  });
+});
+
+describe('container image', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+
+  it('runs as an unprivileged user from a separate runtime stage', () => {
+    const stages = [...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]);
+    expect(stages).toEqual(['build', 'runtime']);
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    expect(runtime).toMatch(/^USER 10001:10001$/m);
+    expect(runtime).not.toMatch(/apt-get install/);
+  });
+
+  it('copies every workspace package the entrypoint needs into the runtime stage', () => {
+    const pkgDir: Record<string, string> = {};
+    const deps = (dir: string): string[] => {
+      const pkg = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as { name: string; dependencies?: Record<string, string> };
+      pkgDir[pkg.name] = dir;
+      return Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith('@wheelhouse/'));
+    };
+    const dirOf: Record<string, string> = {
+      '@wheelhouse/protocol': 'packages/protocol',
+      '@wheelhouse/hub': 'packages/hub',
+      '@wheelhouse/agent': 'packages/agent',
+      '@wheelhouse/exec-guard': 'packages/exec-guard',
+      '@wheelhouse/cli': 'packages/cli',
+      '@wheelhouse/test-cluster': 'test/cluster',
+    };
+    const needed = new Set<string>();
+    const visit = (name: string): void => {
+      if (needed.has(name)) return;
+      needed.add(name);
+      const dir = dirOf[name];
+      if (!dir) throw new Error(`unknown workspace package ${name}: add it to the Dockerfile and this map`);
+      for (const d of deps(dir)) visit(d);
+    };
+    visit('@wheelhouse/cli');
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    for (const name of needed) expect(runtime, `${name} is copied`).toContain(`COPY --from=build /src/${dirOf[name] ?? ''}/dist`);
+    expect(runtime).toContain('ENTRYPOINT ["node", "/app/packages/cli/dist/src/main.js"]');
+  });
+
+  it('has an entrypoint that starts each component (run directly here)', async () => {
+    const cli = join(ROOT, 'packages/cli/dist/src/main.js');
+    for (const sub of ['hub', 'agent', 'exec-guard']) {
+      const { stdout } = await run(process.execPath, [cli, sub, '--help']);
+      expect(stdout).toContain(`Usage: wheelhouse ${sub}`);
+    }
+  });
+});
