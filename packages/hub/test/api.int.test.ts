@@ -18,6 +18,7 @@ describe('public API on a live cluster', () => {
   let auth: Record<string, string>;
   let token = '';
 
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the body shape it expects
   const get = async <T>(url: string): Promise<{ status: number; body: T }> => {
     const res = await p.hub.app.inject({ url, headers: auth });
     return { status: res.statusCode, body: res.json<T>() };

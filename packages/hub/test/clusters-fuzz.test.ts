@@ -35,7 +35,7 @@ describe('fuzzing cluster routes', () => {
   afterAll(() => hub.close());
 
   const commandCount = async (): Promise<number> =>
-    Number((await hub.db.selectFrom('commands').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
+    (await hub.db.selectFrom('commands').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0;
 
   it('action requests: precise 4xx, never 5xx, nothing persisted when refused', async () => {
     const valid = { action: 'annotate', target: { kind: 'ConfigMap', namespace: 'default', name: 'cm' }, params: { key: 'example.com/a', value: 'b' } };

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INTERACTOR_LABEL, webhookConfiguration } from '@wheelhouse/exec-guard';
+import { INTERACTOR_LABEL, TERMINATION_TIME_ANNOTATION, webhookConfiguration } from '@wheelhouse/exec-guard';
+import { addUser, bearer, useFastPasswordHashing } from './support/identity.js';
 import { kubectl } from '@wheelhouse/test-cluster';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
@@ -15,6 +16,7 @@ const kc = kubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const apps = kc.makeApiClient(k8s.AppsV1Api);
 const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+useFastPasswordHashing();
 
 describe('exec guard embedded in the agent', () => {
   let p: Pipeline;
@@ -70,4 +72,39 @@ describe('exec guard embedded in the agent', () => {
     });
     expect(events.at(-1)?.summary).toContain('kwok-admin ran kubectl exec');
   });
+
+  it('extends the eviction time from the hub (podExec tier) and shows it on the timeline', async () => {
+    const pod = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=api' })).items.find((x) => x.metadata?.labels?.[INTERACTOR_LABEL])?.metadata?.name ?? '';
+    expect(pod).not.toBe('');
+    const before = (await core.readNamespacedPod({ namespace: ns, name: pod })).metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? '';
+    const operator = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
+    const res = await p.hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/clusters/${p.cluster}/actions`,
+      headers: bearer(operator.token),
+      payload: { action: 'extend-eviction', target: { kind: 'Pod', namespace: ns, name: pod }, params: { duration: '1h' }, reason: 'debugging' },
+    });
+    expect(res.statusCode).toBe(202);
+    const id = res.json<{ id: string }>().id;
+    const done = await eventually('the extension to finish', async () => {
+      const c = await p.hub.commands.get(id);
+      return c && ['succeeded', 'failed', 'rejected', 'expired'].includes(c.state) ? c : undefined;
+    });
+    expect(done.state, done.message ?? '').toBe('succeeded');
+    const after = (await core.readNamespacedPod({ namespace: ns, name: pod })).metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? '';
+    expect(Date.parse(after) - Date.parse(before)).toBe(3_600_000);
+    await eventually('the extension on the timeline', async () => {
+      const r = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Pod', name: pod, types: ['exec-interaction'], limit: 20 });
+      return r.items.some((e) => e.data.event === 'extension' && e.data.duration === '1h') || undefined;
+    });
+    const bad = await p.hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/clusters/${p.cluster}/actions`,
+      headers: bearer(operator.token),
+      payload: { action: 'extend-eviction', target: { kind: 'Pod', namespace: ns, name: pod }, params: { duration: '1 day' } },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ message: string }>().message).toMatch(/^params\.duration: invalid duration "1 day"/);
+  });
 });
+
