@@ -107,7 +107,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const inventory = new InventoryStore(db);
   const timeline = new TimelineStore(db);
   const live = new LiveBus();
-  const commands = new CommandService({ db, audit, timeline, live, metrics, ttlMs: opts.commandTtlMs ?? 10 * 60_000 });
+  const commands = new CommandService({ db, audit, live, metrics, ttlMs: opts.commandTtlMs ?? 10 * 60_000 });
   const link = new AgentLink({ clusters, inventory, timeline, commands, live, metrics, heartbeatMs: opts.heartbeatMs ?? 15_000 });
   await clusters.resetConnections();
   const shellStore = new ShellStore(db);

@@ -24,8 +24,7 @@ import type { LiveBus } from '../live/live-bus.js';
 import type { HubMetrics } from '../metrics.js';
 import type { HubDb } from '../store/db.js';
 import type { CommandRow, Database } from '../store/schema.js';
-import type { TimelineStore } from '../timeline/timeline-store.js';
-import { rowToEvent } from '../timeline/timeline-store.js';
+import { insertTimelineEvents } from '../timeline/timeline-store.js';
 import { toCommandView, type CommandView } from './command-view.js';
 
 /** Which states a command may move to from each state. Terminal states have none. */
@@ -43,7 +42,6 @@ const NON_TERMINAL: CommandState[] = ['pending', 'dispatched', 'running'];
 export interface CommandServiceDeps {
   db: HubDb;
   audit: AuditLog;
-  timeline: TimelineStore;
   live: LiveBus;
   metrics: HubMetrics;
   /** How long a command may wait for its agent before it expires. */
@@ -127,27 +125,8 @@ export class CommandService {
   }
 
   /** Writes the event inside the caller's transaction; returns it for publishing after commit. */
-  private async recordEvent(trx: Transaction<Database>, cluster: string, e: TimelineEventInput): Promise<TimelineEvent[]> {
-    const inserted = await trx
-      .insertInto('timeline_events')
-      .values({
-        id: e.id,
-        cluster_id: cluster,
-        time: e.time,
-        type: e.type,
-        severity: e.severity,
-        kind: e.kind,
-        namespace: e.namespace,
-        name: e.name,
-        owner_kind: e.owner?.kind ?? null,
-        owner_name: e.owner?.name ?? null,
-        summary: e.summary,
-        data: JSON.stringify(e.data),
-      })
-      .onConflict((oc) => oc.columns(['cluster_id', 'id']).doNothing())
-      .returningAll()
-      .execute();
-    return inserted.map(rowToEvent);
+  private recordEvent(trx: Transaction<Database>, cluster: string, e: TimelineEventInput): Promise<TimelineEvent[]> {
+    return insertTimelineEvents(trx, cluster, [e]);
   }
 
   private publishEvents(events: readonly TimelineEvent[]): void {

@@ -2,7 +2,8 @@
 // re-send after a reconnect and nothing is stored twice.
 import type { TimelineEvent, TimelineEventInput } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
-import type { TimelineRow } from '../store/schema.js';
+import type { Transaction } from 'kysely';
+import type { Database, TimelineRow } from '../store/schema.js';
 
 export interface TimelineQuery {
   namespace?: string;
@@ -34,39 +35,43 @@ export function rowToEvent(r: TimelineRow): TimelineEvent {
   };
 }
 
+/** Inserts events within the caller's transaction (ignoring ids already stored); returns the new ones. */
+export async function insertTimelineEvents(trx: Transaction<Database>, cluster: string, events: readonly TimelineEventInput[]): Promise<TimelineEvent[]> {
+  const stored: TimelineEvent[] = [];
+  // 12 columns × 250 rows stays well inside SQLite's bound-parameter limit.
+  for (let i = 0; i < events.length; i += 250) {
+    const rows = events.slice(i, i + 250).map((e) => ({
+      id: e.id,
+      cluster_id: cluster,
+      time: e.time,
+      type: e.type,
+      severity: e.severity,
+      kind: e.kind,
+      namespace: e.namespace,
+      name: e.name,
+      owner_kind: e.owner?.kind ?? null,
+      owner_name: e.owner?.name ?? null,
+      summary: e.summary,
+      data: JSON.stringify(e.data),
+    }));
+    const inserted = await trx
+      .insertInto('timeline_events')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['cluster_id', 'id']).doNothing())
+      .returningAll()
+      .execute();
+    stored.push(...inserted.map(rowToEvent));
+  }
+  return stored;
+}
+
 export class TimelineStore {
   constructor(private readonly db: HubDb) {}
 
   /** Stores new events and returns those that were not already stored. */
   async insert(cluster: string, events: readonly TimelineEventInput[]): Promise<TimelineEvent[]> {
     if (events.length === 0) return [];
-    return this.db.transaction().execute(async (trx) => {
-      const stored: TimelineEvent[] = [];
-      for (let i = 0; i < events.length; i += 250) {
-        const rows = events.slice(i, i + 250).map((e) => ({
-          id: e.id,
-          cluster_id: cluster,
-          time: e.time,
-          type: e.type,
-          severity: e.severity,
-          kind: e.kind,
-          namespace: e.namespace,
-          name: e.name,
-          owner_kind: e.owner?.kind ?? null,
-          owner_name: e.owner?.name ?? null,
-          summary: e.summary,
-          data: JSON.stringify(e.data),
-        }));
-        const inserted = await trx
-          .insertInto('timeline_events')
-          .values(rows)
-          .onConflict((oc) => oc.columns(['cluster_id', 'id']).doNothing())
-          .returningAll()
-          .execute();
-        stored.push(...inserted.map(rowToEvent));
-      }
-      return stored;
-    });
+    return this.db.transaction().execute((trx) => insertTimelineEvents(trx, cluster, events));
   }
 
   /**
