@@ -39,5 +39,7 @@ export const CommandEnvelope = z.object({
   reason: z.string().nullable(),
   dryRun: z.boolean(),
   requestedBy: z.string(),
+  /** When the hub accepted the command (epoch ms): objects created later are not its target. */
+  requestedAt: z.number().optional(),
 });
 export type CommandEnvelope = z.infer<typeof CommandEnvelope>;

@@ -4,7 +4,7 @@ import type { ActionPreview, CommandTarget } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest, KubeApiError } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { previewResult, type ExecutionResult, type ExecutionContext } from './context.js';
-import { getTarget, objectPath } from './target.js';
+import { createdAfterRequest, getTarget, objectPath } from './target.js';
 import { getOrNull, num, waitFor } from './util.js';
 
 /**
@@ -41,6 +41,10 @@ export async function deletePodWith(ctx: ExecutionContext, grace: number | undef
   const { kc, command } = ctx;
   const t = command.target;
   const pod = await getTarget(kc, t);
+  if (!command.dryRun && createdAfterRequest(pod, command.requestedAt)) {
+    // A re-delivery after the agent restarted: the object this command deleted is gone, and this one is its successor.
+    return { message: `already done: ${t.kind} ${t.name} now is a newer object (created after the command was requested); left alone`, result: { alreadyApplied: true } };
+  }
   const podGrace = num(pod.spec?.terminationGracePeriodSeconds) ?? 30;
   const used = grace ?? podGrace;
   const source = grace === undefined ? "the pod's terminationGracePeriodSeconds" : grace === 0 ? 'force delete' : 'requested';

@@ -4,7 +4,7 @@ import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { previewResult, type ExecutionResult, type Executor } from './context.js';
 import { deleteAndWait } from './delete-pod.js';
-import { getTarget, objectPath } from './target.js';
+import { createdAfterRequest, getTarget, objectPath } from './target.js';
 import { listObjects, ownedBy } from './util.js';
 
 /** Kinds that hang off others through ownerReferences (Deployment → ReplicaSet → Pod, CronJob → Job → Pod…). */
@@ -34,6 +34,10 @@ async function dependentsOf(kc: k8s.KubeConfig, root: KubeObject, namespace: str
 export const deleteObject: Executor<'delete'> = async ({ kc, command }, params): Promise<ExecutionResult> => {
   const t = command.target;
   const current = await getTarget(kc, t);
+  if (!command.dryRun && createdAfterRequest(current, command.requestedAt)) {
+    // A re-delivery after the agent restarted: the object this command deleted is gone, and this one is its successor.
+    return { message: `already done: ${t.kind} ${t.name} now is a newer object (created after the command was requested); left alone`, result: { alreadyApplied: true } };
+  }
   const policy = params.propagationPolicy;
   const dependents = await dependentsOf(kc, current, t.namespace);
   const direct = dependents.filter((d) => ownedBy(d.o, current.metadata?.uid));

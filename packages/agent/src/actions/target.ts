@@ -71,3 +71,14 @@ export async function applyOnce(
     return { alreadyApplied: false, object: ensureOk(res, `patch ${target.kind} ${target.name}`), attempts: attempt };
   }
 }
+
+/**
+ * Whether an object was created after the command was requested: then it is a
+ * successor with the same name (a StatefulSet pod, a re-created object), not
+ * the command's target, and a re-delivered delete must leave it alone.
+ */
+export function createdAfterRequest(o: KubeObject, requestedAt: number | undefined): boolean {
+  const created = o.metadata?.creationTimestamp ? Date.parse(o.metadata.creationTimestamp) : NaN;
+  // creationTimestamp has whole seconds: only a later second proves "after".
+  return requestedAt !== undefined && Number.isFinite(created) && created > requestedAt;
+}

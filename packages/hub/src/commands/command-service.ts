@@ -102,6 +102,7 @@ export function envelopeOf(r: CommandRow): CommandEnvelope {
     reason: r.reason,
     dryRun: r.dry_run === 1,
     requestedBy: r.requested_by,
+    requestedAt: r.created_at,
   };
 }
 
