@@ -95,7 +95,7 @@ describe('pod shell relay', () => {
     p = await startPipeline({
       cluster,
       // Per-namespace idle timeout: seconds there, so the idle test is quick.
-      hub: { shell: { idleTimeoutMs: 60_000, maxSessionsPerUser: 40, clusters: { [cluster]: { namespaces: { [idleNs]: { idleTimeoutMs: 1500 } } } } } },
+      hub: { shell: { idleTimeoutMs: 60_000, maxSessionsPerUser: 60, clusters: { [cluster]: { namespaces: { [idleNs]: { idleTimeoutMs: 1500 } } } } } },
     });
     operator = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
     viewer = await addUser(p.hub, { bindings: [{ role: 'viewer' }] });
@@ -211,8 +211,8 @@ describe('pod shell relay', () => {
     await c.closed;
   }, 30_000);
 
-  it('runs 20 concurrent sessions, each echoing its own text', async () => {
-    const clients = await Promise.all(Array.from({ length: 20 }, () => openOk(p, operator.token, ns, 'one', { command: 'cat' })));
+  it('runs 50 concurrent sessions, each echoing its own text', async () => {
+    const clients = await Promise.all(Array.from({ length: 50 }, () => openOk(p, operator.token, ns, 'one', { command: 'cat' })));
     clients.forEach((c, i) => c.send(`hello-from-${i}-end\r`));
     await Promise.all(clients.map((c, i) => c.waitFor(`hello-from-${i}-end`, 30_000)));
     clients.forEach((c, i) => {
@@ -224,7 +224,7 @@ describe('pod shell relay', () => {
   }, 90_000);
 
   it('keeps hub and agent buffers bounded with a slow reader on a large output', async () => {
-    const c = await openOk(p, operator.token, ns, 'one', { command: ['sh', '-c', 'head -c 20000000 /dev/zero | od -v | head -c 20000000; echo; echo BULK-DONE'] });
+    const c = await openOk(p, operator.token, ns, 'one', { command: ['sh', '-c', 'head -c 50000000 /dev/zero | od -v | head -c 50000000; echo; echo BULK-DONE'] });
     // A slow reader: read ~2 MB/s in bursts.
     c.ws.pause();
     const reader = setInterval(() => {
