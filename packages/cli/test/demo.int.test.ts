@@ -23,6 +23,42 @@ describe('wheelhouse demo', () => {
     await kc.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name: 'demo' }).catch(() => undefined);
   });
 
+  /** Starts the demo and resolves with its output once it says it is running. */
+  const startDemo = async (args: string[], env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; output: () => string }> => {
+    const proc = spawn(process.execPath, [CLI, 'demo', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+    await eventually('the demo to be running', () => Promise.resolve(out.includes('Press Ctrl-C to stop.') || undefined), { timeoutMs: 90_000, intervalMs: 250 });
+    return { proc, output: () => out };
+  };
+  const stop = async (proc: ChildProcess): Promise<number | null> => {
+    proc.kill('SIGINT');
+    return new Promise((r) => proc.once('exit', r));
+  };
+
+  it('connects to the cluster of --kubeconfig without seeding it, and restarts from its data directory in seconds', async () => {
+    const ns = await testNamespace('demo-ext');
+    const dir = mkdtempSync(join(tmpdir(), 'wh-demo-ext-'));
+    try {
+      const args = ['--listen', `127.0.0.1:${20000 + Math.floor(Math.random() * 20000)}`, '--data-dir', dir, '--kubeconfig', kubeconfigFile(), '--exec-guard-namespaces', ns];
+      const first = await startDemo(args, process.env);
+      expect(first.output()).toContain(`[demo] using ${kubeconfigFile()}`);
+      expect(first.output()).toMatch(/sign in:\s+admin \/ \S+/);
+      expect(await stop(first.proc)).toBe(0);
+      // Nothing was seeded in a cluster that is not the local demo cluster.
+      const seeded = await kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'demo' }).then(() => true, () => false);
+      expect(seeded).toBe(false);
+      const second = await startDemo(args, process.env);
+      const seconds = Number(/Wheelhouse is running \(([\d.]+)s\)/.exec(second.output())?.[1]);
+      expect(seconds).toBeLessThan(15);
+      expect(second.output()).toContain(`the first start's one-time password is in ${join(dir, 'initial-admin-password')}`);
+      expect(await stop(second.proc)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs the product end to end and stops cleanly', async () => {
     const ns = await testNamespace('demo');
     await kc.makeApiClient(k8s.CoreV1Api).createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'app-config' } } });
