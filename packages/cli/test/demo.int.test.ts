@@ -27,8 +27,8 @@ describe('wheelhouse demo', () => {
   const startDemo = async (args: string[], env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; output: () => string }> => {
     const proc = spawn(process.execPath, [CLI, 'demo', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-    proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
     await eventually('the demo to be running', () => Promise.resolve(out.includes('Press Ctrl-C to stop.') || undefined), { timeoutMs: 90_000, intervalMs: 250 });
     return { proc, output: () => out };
   };
