@@ -15,6 +15,7 @@ import { DEFAULT_SESSION_TTL_MS, createBinding, createUser, loadUserWithBindings
 import { hashPassword } from './password.js';
 import { can, describeScope } from './rbac.js';
 import { API_TOKEN_PREFIX, generatePassword, safeEqual, sha256Hex } from './secrets.js';
+import type { LoginThrottle } from './login-throttle.js';
 import type { Permission, Principal, Scope } from './types.js';
 
 export const SESSION_COOKIE = 'wh_session';
@@ -59,6 +60,8 @@ export interface AuthDeps {
    * trustProxy or set this to true).
    */
   secureCookie?: boolean;
+  /** Failed sign-in throttling (default: 5 failures per username and address in 15 min lock it for 1 min, doubling). */
+  loginThrottle?: LoginThrottle;
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

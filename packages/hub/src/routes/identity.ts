@@ -23,6 +23,7 @@ import {
 } from '../auth/identity-store.js';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../auth/password.js';
 import { PATTERN_RE, ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, effectivePermissions } from '../auth/rbac.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
 import { generatePassword, sha256Hex } from '../auth/secrets.js';
 import { BUILTIN_ROLES, type Principal } from '../auth/types.js';
 import { HttpError, conflict, notFound } from '../http/errors.js';
@@ -90,6 +91,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { db, audit } = deps;
   const ttl = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const throttle = deps.loginThrottle ?? new LoginThrottle();
   const requireAdmin = (request: FastifyRequest): Promise<Principal> => app.requirePermission(request, 'admin', {});
 
   function setSessionCookie(request: FastifyRequest, reply: FastifyReply, value: string): void {
@@ -130,14 +132,22 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
     },
     async (request, reply) => {
       const username = request.body.username.toLowerCase();
+      const wait = throttle.retryAfterMs(username, request.ip);
+      if (wait > 0) {
+        const seconds = Math.ceil(wait / 1000);
+        void reply.header('retry-after', String(seconds));
+        throw new HttpError(429, 'too_many_attempts', `too many failed sign-ins for "${username}" from this address; try again in ${seconds}s`);
+      }
       const user = await findUserByName(db, username);
       // Same work and the same answer whether the user is unknown, disabled or the password is wrong.
       const passwordOk = user ? await verifyPassword(request.body.password, user.password_hash) : await verifyAgainstDummy(request.body.password);
       const failure = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : user.disabled === 1 ? 'disabled' : null;
       if (failure !== null || !user) {
+        throttle.failed(username, request.ip);
         await audit.append({ actor: username, action: 'auth.login', outcome: 'failed', detail: { reason: failure ?? 'unknown_user', ip: request.ip } });
         throw new HttpError(401, 'invalid_credentials', INVALID_CREDENTIALS);
       }
+      throttle.succeeded(username, request.ip);
       const rehash = needsRehash(user.password_hash) ? await hashPassword(request.body.password) : null;
       const previous = request.cookies[SESSION_COOKIE];
       const session = await db.transaction().execute(async (trx) => {

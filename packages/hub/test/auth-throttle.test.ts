@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoginThrottle } from '../src/auth/login-throttle.js';
+import { createHub, type Hub } from '../src/server.js';
+import { addUser, useFastPasswordHashing } from './support/identity.js';
+
+useFastPasswordHashing();
+
+describe('login throttle', () => {
+  it('locks a username/address after repeated failures, doubling, and forgets on success', () => {
+    let now = 0;
+    const t = new LoginThrottle({ maxFailures: 3, windowMs: 60_000, lockMs: 1000, maxLockMs: 5000, now: () => now });
+    for (let i = 0; i < 2; i++) t.failed('bob', '1.2.3.4');
+    expect(t.retryAfterMs('bob', '1.2.3.4')).toBe(0);
+    t.failed('bob', '1.2.3.4');
+    expect(t.retryAfterMs('bob', '1.2.3.4')).toBe(1000);
+    expect(t.retryAfterMs('bob', '5.6.7.8')).toBe(0);
+    expect(t.retryAfterMs('alice', '1.2.3.4')).toBe(0);
+    now = 1000;
+    for (let i = 0; i < 3; i++) t.failed('bob', '1.2.3.4');
+    expect(t.retryAfterMs('bob', '1.2.3.4')).toBe(2000);
+    now = 3000;
+    for (let i = 0; i < 3 * 4; i++) t.failed('bob', '1.2.3.4');
+    expect(t.retryAfterMs('bob', '1.2.3.4')).toBeLessThanOrEqual(5000);
+    t.succeeded('bob', '1.2.3.4');
+    expect(t.retryAfterMs('bob', '1.2.3.4')).toBe(0);
+  });
+
+  it('keeps its memory bounded', () => {
+    const t = new LoginThrottle({ maxEntries: 100 });
+    for (let i = 0; i < 1000; i++) t.failed(`user-${i}`, 'ip');
+    // The oldest entries are gone, the newest kept.
+    expect(t.retryAfterMs('user-0', 'ip')).toBe(0);
+  });
+});
+
+describe('sign-in throttling through the API', () => {
+  let hub: Hub;
+  beforeAll(async () => {
+    hub = await createHub({ logger: false });
+  });
+  afterAll(() => hub.close());
+
+  it('answers 429 with Retry-After after five wrong passwords, without checking the password', async () => {
+    const u = await addUser(hub, { username: 'guessme' });
+    for (let i = 0; i < 5; i++) {
+      const r = await hub.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'guessme', password: `wrong-${i}` } });
+      expect(r.statusCode).toBe(401);
+    }
+    const locked = await hub.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'guessme', password: u.password } });
+    expect(locked.statusCode).toBe(429);
+    expect(locked.headers['retry-after']).toBe('60');
+    expect(locked.json()).toMatchObject({ error: 'too_many_attempts', message: 'too many failed sign-ins for "guessme" from this address; try again in 60s' });
+  });
+});
