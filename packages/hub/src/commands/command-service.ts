@@ -93,17 +93,10 @@ export function validateActionRequest(cluster: ClusterView, req: ActionRequest):
   return { params: parsed.data };
 }
 
+/** What the agent receives: the command's view, without the hub's bookkeeping. */
 export function envelopeOf(r: CommandRow): CommandEnvelope {
-  return {
-    id: r.id,
-    action: r.action,
-    target: { kind: r.target_kind, namespace: r.target_namespace, name: r.target_name },
-    params: JSON.parse(r.params) as JsonObject,
-    reason: r.reason,
-    dryRun: r.dry_run === 1,
-    requestedBy: r.requested_by,
-    requestedAt: r.created_at,
-  };
+  const v = toCommandView(r);
+  return { id: v.id, action: v.action, target: v.target, params: v.params, reason: v.reason, dryRun: v.dryRun, requestedBy: v.requestedBy, requestedAt: v.createdAt };
 }
 
 export class CommandService {

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACTIONS, ActionRequest, TIMELINE_EVENT_TYPES, actionList, isActionId } from '@wheelhouse/protocol';
 import { canSomewhere } from '../auth/rbac.js';
-import type { Principal } from '../auth/types.js';
+import type { Principal, Scope } from '../auth/types.js';
 import type { ClusterStore, ClusterView } from '../clusters/cluster-store.js';
 import { validateActionRequest, type CommandService } from '../commands/command-service.js';
 import { HttpError, notFound, requirePrincipal } from '../http/errors.js';
@@ -130,13 +130,12 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       },
     },
     async (req) => {
-      requirePrincipal(req);
+      const principal = requirePrincipal(req);
       const c = await requireCluster(req.params.cluster);
       const { namespace } = req.query;
-      const principal = requirePrincipal(req);
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
       else if (!clusterVisible(principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
-      return deps.inventory.query(c.name, req.query, (ns) => app.can(principal, 'view', ns === '' ? { cluster: c.name } : { cluster: c.name, namespace: ns }));
+      return deps.inventory.query(c.name, req.query, (ns) => app.can(principal, 'view', scopeOf(c.name, ns)));
     },
   );
 
@@ -168,7 +167,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       requirePrincipal(req);
       const c = await requireCluster(req.params.cluster);
       const { namespace } = req.query;
-      await app.requirePermission(req, 'view', namespace ? { cluster: c.name, namespace } : { cluster: c.name });
+      await app.requirePermission(req, 'view', scopeOf(c.name, namespace));
       return deps.timeline.query(c.name, { ...req.query, types: req.query.type });
     },
   );
@@ -181,7 +180,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       const c = await requireCluster(req.params.cluster);
       const body = req.body;
       if (!isActionId(body.action)) validateActionRequest(c, body); // throws the precise 400
-      const scope = body.target.namespace ? { cluster: c.name, namespace: body.target.namespace } : { cluster: c.name };
+      const scope = scopeOf(c.name, body.target.namespace);
       const principal = await app.requirePermission(req, `action:${body.action}`, scope);
       const { params } = validateActionRequest(c, body);
       const command = await deps.commands.create(principal.username, c, body, params);
@@ -202,7 +201,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
     const cmd = await deps.commands.get(req.params.id);
     if (!cmd) throw notFound(`action ${req.params.id}`);
     const ns = cmd.target.namespace;
-    await app.requirePermission(req, 'view', ns ? { cluster: cmd.cluster, namespace: ns } : { cluster: cmd.cluster });
+    await app.requirePermission(req, 'view', scopeOf(cmd.cluster, ns));
     return cmd;
   });
 
@@ -227,7 +226,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       const items = await deps.commands.list({ ...req.query, state: req.query.status });
       return {
         items: items.filter((c) =>
-          app.can(principal, 'view', c.target.namespace ? { cluster: c.cluster, namespace: c.target.namespace } : { cluster: c.cluster }),
+          app.can(principal, 'view', scopeOf(c.cluster, c.target.namespace)),
         ),
       };
     },
@@ -246,6 +245,11 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       })),
     };
   });
+}
+
+/** The scope of an object: cluster-wide for cluster-scoped kinds (namespace ''). */
+function scopeOf(cluster: string, namespace: string | undefined): Scope {
+  return namespace ? { cluster, namespace } : { cluster };
 }
 
 /**
