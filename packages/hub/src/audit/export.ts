@@ -4,7 +4,7 @@
 import type { JsonValue } from '@wheelhouse/protocol';
 import type { AuditLog } from './audit-log.js';
 import { toAuditEntry } from './audit-log.js';
-import { ChainVerifier, canonicalJson, type ChainCheck } from './canonical.js';
+import { ChainVerifier, canonicalJson, type ChainCheck, type ChainRecord } from './canonical.js';
 
 export type ExportFormat = 'jsonl' | 'csv';
 
@@ -93,17 +93,8 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-interface ExportRecord {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  cluster_id: string | null;
-  target: JsonValue;
-  params: JsonValue;
-  reason: string | null;
-  outcome: string;
-  detail: JsonValue;
+/** A chain record as exported: the hashed fields plus its links. */
+interface ExportRecord extends ChainRecord {
   prev_hash: string;
   hash: string;
 }
