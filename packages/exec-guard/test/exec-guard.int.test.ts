@@ -161,7 +161,11 @@ describe('exec guard on the real control plane', () => {
     expect(evicted?.podUid).toBe(uid);
     expect(evicted?.at).toBeGreaterThanOrEqual(due);
     expect(evicted?.at).toBeLessThan(due + 5000);
-    const messages = (await podEvents(ns, 'timed')).map((e) => e.message ?? '');
+    // The Event is written right after the eviction: it may land a moment after the pod is gone.
+    const messages = await eventually('the eviction Event', async () => {
+      const m = (await podEvents(ns, 'timed')).map((e) => e.message ?? '');
+      return m.some((x) => x.includes('Pod was evicted at time')) ? m : undefined;
+    });
     expect(messages).toContainEqual(expect.stringContaining(`Pod was evicted at time`));
     expect(await counterValue(guard.metrics, 'evictions', { outcome: 'evicted' })).toBeGreaterThanOrEqual(1);
   });
