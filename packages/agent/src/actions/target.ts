@@ -47,7 +47,7 @@ export async function applyOnce(
   target: CommandTarget,
   commandId: string,
   patchFor: (current: KubeObject) => Record<string, unknown>,
-  maxAttempts = 5,
+  maxAttempts = 10,
   /** Merge patch by default; a ControllerRevision's data is a strategic merge patch. */
   contentType: 'application/merge-patch+json' | 'application/strategic-merge-patch+json' = 'application/merge-patch+json',
 ): Promise<ApplyOnceResult> {
@@ -67,7 +67,12 @@ export async function applyOnce(
       },
     };
     const res = await kubeRequest<KubeObject>(kc, 'PATCH', objectPath(target), merged, contentType);
-    if (res.status === 409 && attempt < maxAttempts) continue;
+    if (res.status === 409 && attempt < maxAttempts) {
+      // A controller writing status (a rollout in progress) moves the
+      // resourceVersion under us: back off a little, with jitter, then refetch.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(25 * 2 ** attempt, 1000)));
+      continue;
+    }
     return { alreadyApplied: false, object: ensureOk(res, `patch ${target.kind} ${target.name}`), attempts: attempt };
   }
 }
