@@ -25,6 +25,8 @@ import { describeCluster, loadKubeConfig } from './kube.js';
 import { KubeApiError } from './kube-http.js';
 import { HubLink } from './link/hub-link.js';
 import { Outbox } from './outbox.js';
+import { AgentLogStreams } from './reads/log-streams.js';
+import { getObject } from './reads/object-get.js';
 import { AgentShellManager, type ShellIdentity } from './shell/shell-manager.js';
 import { eventFromKubernetesEvent } from './timeline/events.js';
 import { KindWatcher } from './watch/kind-watcher.js';
@@ -68,6 +70,8 @@ export interface Agent {
   readonly execGuard: ExecGuardHandle | null;
   /** Pod shell sessions relayed through this agent. */
   readonly shell: AgentShellManager;
+  /** Pod log streams relayed through this agent. */
+  readonly logs: AgentLogStreams;
   stop(): Promise<void>;
 }
 
@@ -215,6 +219,17 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   link.on('frame', (f) => shell.onFrame(f));
   link.on('disconnected', () => shell.closeAll());
 
+  // ---- reads for the hub's object view and log viewer: as the user when impersonating, else as the agent.
+  const readAs = (user: string): k8s.KubeConfig => (opts.impersonation ? impersonatingKubeConfig(kc, kubeIdentityFor(user, opts.impersonation)) : kc);
+  const logs = new AgentLogStreams({
+    kc,
+    log: log.child({ component: 'logs' }),
+    send: (m) => link.send(m),
+    linkBuffered: () => link.bufferedAmount,
+    kcFor: readAs,
+  });
+  link.on('disconnected', () => logs.closeAll());
+
   link.on('connected', () => {
     link.send({
       type: 'hello',
@@ -230,7 +245,17 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   link.on('message', (m) => {
     if (m.type === 'command') void runCommand(m.command);
     else if (m.type === 'shell.open' || m.type === 'shell.resize' || m.type === 'shell.close' || m.type === 'shell.credit' || m.type === 'shell.ping') shell.onControl(m);
-    else if (m.type === 'ping') link.send({ type: 'pong', t: m.t });
+    else if (m.type === 'logs.open' || m.type === 'logs.close') logs.onControl(m);
+    else if (m.type === 'object.get') {
+      let as: k8s.KubeConfig;
+      try {
+        as = readAs(m.user);
+      } catch (err) {
+        link.send({ type: 'object.result', requestId: m.requestId, error: { status: 403, reason: 'Forbidden', message: err instanceof Error ? err.message : String(err) } });
+        return;
+      }
+      void getObject(as, m).then((r) => link.send(r));
+    } else if (m.type === 'ping') link.send({ type: 'pong', t: m.t });
   });
   link.on('revoked', (reason) => {
     log.error({ reason }, 'the hub refused this agent token; stopping the link (issue a new token and restart the agent)');
@@ -260,8 +285,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     executed,
     execGuard,
     shell,
+    logs,
     stop: async () => {
       shell.closeAll();
+      logs.closeAll();
       unforward();
       await execGuard?.stop();
       for (const w of watchers) w.stop();

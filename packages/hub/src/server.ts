@@ -11,9 +11,11 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { MAX_FRAME_BYTES, WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
+import { webAppBuilt, webAppDir } from '@wheelhouse/web';
 import { AuditLog } from './audit/audit-log.js';
 import { registerAuth } from './auth/plugin.js';
 import { installErrorHandler } from './http/errors.js';
+import { registerWebUi } from './http/web-ui.js';
 import { HubMetrics } from './metrics.js';
 import { ClusterStore } from './clusters/cluster-store.js';
 import { CommandService } from './commands/command-service.js';
@@ -21,6 +23,9 @@ import { InventoryStore } from './inventory/inventory-store.js';
 import { AgentLink } from './link/agent-link.js';
 import { LiveBus } from './live/live-bus.js';
 import { registerLiveRoute } from './live/live-route.js';
+import { LogRelay, type LogRelayOptions } from './logs/log-relay.js';
+import { registerLogRoutes } from './logs/log-routes.js';
+import { ObjectReader } from './objects/object-reader.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerClusterRoutes } from './routes/clusters.js';
 import { ShellRelay, type ShellOptions } from './shell/shell-relay.js';
@@ -42,8 +47,17 @@ export interface HubOptions {
   heartbeatMs?: number;
   /** How often expired commands are swept (default 5 s). */
   sweepMs?: number;
+  /**
+   * Directory of the built web console (default: packages/web's build when it
+   * exists); false serves no console.
+   */
+  webRoot?: string | false;
   /** Pod shell: idle timeout, per-user limit, recording (per hub and per cluster). */
   shell?: ShellOptions;
+  /** Pod logs: how much the hub queues per browser socket before dropping text. */
+  logs?: LogRelayOptions;
+  /** How long GET …/objects waits for the agent (default 10 s, then 504 agent_timeout). */
+  objectTimeoutMs?: number;
 }
 
 export interface Hub {
@@ -58,6 +72,8 @@ export interface Hub {
   link: AgentLink;
   live: LiveBus;
   shell: ShellRelay;
+  logs: LogRelay;
+  objects: ObjectReader;
   close(): Promise<void>;
 }
 
@@ -115,14 +131,22 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const shell = new ShellRelay({ db, store: shellStore, audit, timeline, live, metrics, log: app.log, options: opts.shell ?? {} });
   shell.attach(link);
   link.setShellHandler(shell);
+  const objects = new ObjectReader(opts.objectTimeoutMs);
+  objects.attach(link);
+  link.setObjectHandler(objects);
+  const logs = new LogRelay({ metrics, options: opts.logs ?? {} });
+  logs.attach(link);
+  link.setLogsHandler(logs);
 
   registerAuth(app, { db, audit });
   registerIdentityRoutes(app, { db, audit });
   registerAuditRoutes(app, { audit });
-  registerClusterRoutes(app, { clusters, inventory, timeline, commands, link, audit });
+  registerClusterRoutes(app, { clusters, inventory, timeline, commands, link, audit, objects });
   registerLiveRoute(app, { live, metrics });
   registerShellRoutes(app, { clusters, inventory, audit, relay: shell, store: shellStore, link });
+  registerLogRoutes(app, { clusters, inventory, relay: logs, link });
   link.register(app);
+  await registerWebUi(app, opts.webRoot === false ? undefined : (opts.webRoot ?? (webAppBuilt() ? webAppDir() : undefined)));
 
   const sweeper = setInterval(() => {
     commands.expireDue().catch((err: unknown) => app.log.error({ err }, 'expiring commands failed'));
@@ -141,9 +165,12 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     link,
     live,
     shell,
+    logs,
+    objects,
     close: async () => {
       clearInterval(sweeper);
       await shell.closeAll();
+      logs.closeAll();
       link.closeAll();
       await app.close();
       if (!opts.db) await db.destroy();

@@ -72,6 +72,8 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
     { route: 'POST /api/v1/clusters/{cluster}/token/rotate', allow: ADMIN_ONLY, request: () => ({ url: '/api/v1/clusters/staging/token/rotate' }) },
     { route: 'GET /api/v1/clusters/{cluster}/resources', allow: SEES_PROD, request: () => ({ url: '/api/v1/clusters/prod-east/resources' }) },
     { route: 'GET /api/v1/clusters/{cluster}/timeline', allow: VIEWS_PROD_CLUSTER_WIDE, request: () => ({ url: '/api/v1/clusters/prod-east/timeline' }) },
+    // No agent here: an allowed caller gets past authorization to 503 agent_unavailable; everyone else 403.
+    { route: 'GET /api/v1/clusters/{cluster}/objects', allow: SEES_PROD, request: () => ({ url: '/api/v1/clusters/prod-east/objects?kind=ConfigMap&namespace=team-a&name=settings' }), success: [503] },
     { route: 'POST /api/v1/clusters/{cluster}/actions', allow: ACTS_ON_PROD, request: () => ({ url: '/api/v1/clusters/prod-east/actions', payload: annotate() }), success: [202] },
     { route: 'GET /api/v1/actions/{id}', allow: SEES_PROD, request: () => ({ url: `/api/v1/actions/${commandId}` }) },
     { route: 'GET /api/v1/actions', allow: ALL },

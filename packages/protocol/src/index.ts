@@ -7,6 +7,8 @@ export * from './timeline.js';
 export * from './commands.js';
 export * from './link.js';
 export * from './shell.js';
+export * from './objects.js';
+export * from './logs.js';
 export * from './preview.js';
 export type { ActionDeclaration, PermissionRule } from './actions/declaration.js';
 export { ACTIONS, actionList, isActionId, type ActionId, type ActionParams } from './actions/catalog.js';

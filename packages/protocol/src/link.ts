@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { CommandEnvelope } from './commands.js';
 import { InventoryItem } from './inventory.js';
 import { JsonObject } from './json.js';
+import { LogsAgentMessage, LogsHubMessage } from './logs.js';
+import { ObjectGetMessage, ObjectResultMessage } from './objects.js';
 import { ShellAgentMessage, ShellHubMessage } from './shell.js';
 import { TimelineEventInput } from './timeline.js';
 
@@ -73,6 +75,8 @@ export const AgentMessage = z.discriminatedUnion('type', [
   PingMessage,
   PongMessage,
   ...ShellAgentMessage.options,
+  ObjectResultMessage,
+  ...LogsAgentMessage.options,
 ]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
 
@@ -85,7 +89,15 @@ export const WelcomeMessage = z.object({
 
 export const CommandMessage = z.object({ type: z.literal('command'), command: CommandEnvelope });
 
-export const HubMessage = z.discriminatedUnion('type', [WelcomeMessage, CommandMessage, PingMessage, PongMessage, ...ShellHubMessage.options]);
+export const HubMessage = z.discriminatedUnion('type', [
+  WelcomeMessage,
+  CommandMessage,
+  PingMessage,
+  PongMessage,
+  ...ShellHubMessage.options,
+  ObjectGetMessage,
+  ...LogsHubMessage.options,
+]);
 export type HubMessage = z.infer<typeof HubMessage>;
 
 /** WebSocket close codes the hub uses, so the agent knows whether to retry. */

@@ -25,11 +25,16 @@ export interface Permission {
 
 const READ_VERBS = ['get', 'list', 'watch'] as const;
 
-/** What the agent always needs: list/watch of the inventory kinds and core Events, and its self-checks. */
+/**
+ * What the agent always needs: get/list/watch of the inventory kinds and core
+ * Events (get also serves the live object view), pod logs, and its self-checks.
+ */
 export function readOnlyPermissions(): Permission[] {
   const out: Permission[] = [];
   const kinds = [...Object.values(RESOURCE_KINDS), { group: '', plural: 'events' }];
   for (const k of kinds) for (const verb of READ_VERBS) out.push({ apiGroup: k.group, resource: k.plural, verb });
+  // Pod logs (GET /api/v1/clusters/{c}/pods/{ns}/{pod}/logs): read-only, so always on.
+  out.push({ apiGroup: '', resource: 'pods/log', verb: 'get' });
   // Self-checks at start: who am I (SelfSubjectReview) and what may I do (access/rules reviews).
   out.push({ apiGroup: 'authentication.k8s.io', resource: 'selfsubjectreviews', verb: 'create' });
   out.push({ apiGroup: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews', verb: 'create' });

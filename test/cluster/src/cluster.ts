@@ -3,14 +3,15 @@
 // `kwokctl --runtime binary`, with kwok simulating nodes and pods.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { binaryPaths, buildBinaries, type Binaries } from './binaries.js';
+import { ensureContainerLogs } from './container-logs.js';
 import { kwokConfigYaml } from './kwok-config.js';
 import { stageDocuments } from './stages.js';
-import { clusterDir, kubeconfigPath, kwokWorkdir, DEFAULT_CLUSTER_NAME } from './paths.js';
+import { clusterDataDir, clusterDir, containerLogFile, kubeconfigPath, kwokWorkdir, previousContainerLogFile, DEFAULT_CLUSTER_NAME } from './paths.js';
 
 const run = promisify(execFile);
 
@@ -165,21 +166,28 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
   await buildBinaries();
   const bins = await binaryPaths();
 
+  const dataDir = clusterDataDir(name);
+  const configFile = join(dataDir, 'kwok.yaml');
+  const kwokConfig = async (): Promise<string> =>
+    kwokConfigYaml({ execWorkDir: join(dataDir, 'exec-root'), logsFile: containerLogFile(name), previousLogsFile: previousContainerLogFile(name), stages: await stageDocuments() });
+
   let current = await status({ name });
   if (current.running) {
     log(`[cluster] ${name} is already running (${current.serverVersion ?? '?'})`);
+    // kwok reads the log files at each request: make sure they are there and in the CRI format.
+    await ensureContainerLogs(name);
+    if ((await readFile(configFile, 'utf8').catch(() => '')) !== (await kwokConfig())) {
+      log(`[cluster] note: ${name} runs an older kwok configuration; stop it (npm run cluster:down) and start again to apply the current one`);
+    }
   } else {
     if (existsSync(clusterDir(name))) {
       // Left over from a stopped or crashed run: start from scratch so every run sees the same cluster.
       log(`[cluster] removing stale cluster ${name}`);
       await kwokctl(bins, ['--name', name, 'delete', 'cluster'], log).catch(() => undefined);
     }
-    const dataDir = join(kwokWorkdir(), 'data', name);
     await mkdir(join(dataDir, 'exec-root'), { recursive: true });
-    const logsFile = join(dataDir, 'container.log');
-    await writeFile(logsFile, 'wheelhouse local cluster: simulated container log\n');
-    const configFile = join(dataDir, 'kwok.yaml');
-    await writeFile(configFile, kwokConfigYaml({ execWorkDir: join(dataDir, 'exec-root'), logsFile, stages: await stageDocuments() }));
+    await ensureContainerLogs(name, { fresh: true });
+    await writeFile(configFile, await kwokConfig());
 
     log(`[cluster] creating ${name} (kwokctl --runtime binary) ...`);
     await kwokctl(

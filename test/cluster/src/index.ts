@@ -1,3 +1,4 @@
 export { up, down, status, kubectl, type ClusterOptions, type ClusterStatus } from './cluster.js';
 export { binaryPaths, buildBinaries, pinnedVersions, type Binaries } from './binaries.js';
-export { kubeconfigPath, cacheDir, DEFAULT_CLUSTER_NAME } from './paths.js';
+export { kubeconfigPath, cacheDir, containerLogFile, previousContainerLogFile, DEFAULT_CLUSTER_NAME } from './paths.js';
+export { appendContainerLog, criLogLine, INITIAL_LOG_LINES } from './container-logs.js';

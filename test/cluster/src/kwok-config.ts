@@ -5,8 +5,10 @@ import { stringify } from 'yaml';
 export interface KwokConfigInput {
   /** Working directory for `exec` into simulated pods (commands run on this machine). */
   execWorkDir: string;
-  /** File served as every container's log and attach stream. */
+  /** File served as every container's log and attach stream (CRI log format, see container-logs.ts). */
   logsFile: string;
+  /** File served for `logs --previous` (CRI log format). */
+  previousLogsFile: string;
   /** Stage documents (YAML), see stages.ts. */
   stages: string[];
 }
@@ -35,7 +37,8 @@ export function kwokConfigYaml(input: KwokConfigInput): string {
       apiVersion: 'kwok.x-k8s.io/v1alpha1',
       kind: 'ClusterLogs',
       metadata: { name: 'wheelhouse-local-logs' },
-      spec: { logs: [{ logsFile: input.logsFile, follow: true }] },
+      // Every pod, every container: kwok reads the file at each request (follow streams what is appended).
+      spec: { logs: [{ logsFile: input.logsFile, previousLogsFile: input.previousLogsFile, follow: true }] },
     },
     {
       apiVersion: 'kwok.x-k8s.io/v1alpha1',

@@ -23,6 +23,21 @@ export function kubeconfigPath(name: string): string {
   return join(clusterDir(name), 'kubeconfig.yaml');
 }
 
+/** Our own files for one cluster (kwok configuration, exec scratch directory, container logs). */
+export function clusterDataDir(name: string): string {
+  return join(kwokWorkdir(), 'data', name);
+}
+
+/** The CRI-format log file kwok serves as every container's current log (and attach stream). */
+export function containerLogFile(name: string): string {
+  return join(clusterDataDir(name), 'container.log');
+}
+
+/** The CRI-format log file kwok serves for `logs --previous`. */
+export function previousContainerLogFile(name: string): string {
+  return join(clusterDataDir(name), 'container-previous.log');
+}
+
 /** test/cluster, found from this file whether it runs from src (vitest) or dist. */
 export function packageDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));

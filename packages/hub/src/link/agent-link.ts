@@ -3,11 +3,15 @@
 // timeline and command progress; the hub pushes commands down the same socket.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import { z } from 'zod';
 import {
   AGENT_CONNECT_PATH,
   AgentMessage,
   CLOSE_CODES,
+  LogsAgentMessage,
+  ObjectResultMessage,
   ShellAgentMessage,
+  isFastAgentText,
   isShellControlText,
   type HubMessage,
   type ShellHubMessage,
@@ -16,6 +20,8 @@ import type { ClusterStore } from '../clusters/cluster-store.js';
 import { envelopeOf, type CommandService } from '../commands/command-service.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { LiveBus } from '../live/live-bus.js';
+import type { LogsLinkHandler } from '../logs/log-relay.js';
+import type { ObjectLinkHandler } from '../objects/object-reader.js';
 import type { ShellLinkHandler } from '../shell/shell-relay.js';
 import type { HubMetrics } from '../metrics.js';
 import type { TimelineStore } from '../timeline/timeline-store.js';
@@ -38,6 +44,10 @@ interface Connection {
   missingPermissions: Record<string, string[]>;
 }
 
+/** Agent messages routed at once (object answers, log text), not behind the store writes. */
+const FastAgentMessage = z.discriminatedUnion('type', [ObjectResultMessage, ...LogsAgentMessage.options]);
+type FastAgentMessage = z.infer<typeof FastAgentMessage>;
+
 function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
   return h?.startsWith('Bearer ') ? h.slice('Bearer '.length).trim() : null;
@@ -46,6 +56,8 @@ function bearer(req: FastifyRequest): string | null {
 export class AgentLink {
   private readonly connections = new Map<string, Connection>();
   private shell: ShellLinkHandler | null = null;
+  private objects: ObjectLinkHandler | null = null;
+  private logs: LogsLinkHandler | null = null;
 
   constructor(private readonly deps: AgentLinkDeps) {}
 
@@ -77,6 +89,27 @@ export class AgentLink {
     if (Buffer.isBuffer(msg)) c.socket.send(msg, { binary: true });
     else c.socket.send(JSON.stringify(msg));
     return true;
+  }
+
+  /** Routes object.result answers to the object reader. */
+  setObjectHandler(handler: ObjectLinkHandler): void {
+    this.objects = handler;
+  }
+
+  /** Routes logs.data / logs.end to the log relay. */
+  setLogsHandler(handler: LogsLinkHandler): void {
+    this.logs = handler;
+  }
+
+  /** Sends a message to a cluster's agent; false when it is not connected. */
+  sendTo(cluster: string, msg: HubMessage): boolean {
+    const c = this.connections.get(cluster);
+    return c ? this.send(c, msg) : false;
+  }
+
+  private routeFast(cluster: string, msg: FastAgentMessage): void {
+    if (msg.type === 'object.result') this.objects?.onObjectResult(cluster, msg);
+    else this.logs?.onLogs(cluster, msg);
   }
 
   private send(c: Connection, msg: HubMessage): boolean {
@@ -164,6 +197,18 @@ export class AgentLink {
         else socket.close(CLOSE_CODES.protocolError, 'invalid shell message');
         return;
       }
+      // So do object answers and log text (in order among themselves; a log's text must not wait for inventory writes).
+      if (isFastAgentText(text)) {
+        let parsed: ReturnType<typeof FastAgentMessage.safeParse> | null = null;
+        try {
+          parsed = FastAgentMessage.safeParse(JSON.parse(text));
+        } catch {
+          // not JSON: reported below
+        }
+        if (parsed?.success) this.routeFast(cluster, parsed.data);
+        else socket.close(CLOSE_CODES.protocolError, 'invalid object or logs message');
+        return;
+      }
       conn.queue = conn.queue
         .then(() => this.handle(conn, text))
         .catch((err: unknown) => {
@@ -174,7 +219,10 @@ export class AgentLink {
 
     socket.on('close', (code, reasonBuf) => {
       clearInterval(heartbeat);
-      this.shell?.onAgentGone(cluster, reasonBuf.toString() || `link closed with code ${code}`);
+      const why = reasonBuf.toString() || `link closed with code ${code}`;
+      this.shell?.onAgentGone(cluster, why);
+      this.objects?.onAgentGone(cluster, why);
+      this.logs?.onAgentGone(cluster, why);
       if (this.connections.get(cluster) === conn) {
         this.connections.delete(cluster);
         this.deps.metrics.agentsConnected.set(this.connections.size);
@@ -259,6 +307,11 @@ export class AgentLink {
         case 'shell.credit':
         case 'shell.pong':
           this.shell?.onControl(cluster, msg);
+          return;
+        case 'object.result':
+        case 'logs.data':
+        case 'logs.end':
+          this.routeFast(cluster, msg);
           return;
       }
     } finally {

@@ -2,14 +2,26 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ACTIONS, ActionRequest, TIMELINE_EVENT_TYPES, actionList, isActionId } from '@wheelhouse/protocol';
+import {
+  ACTIONS,
+  ActionRequest,
+  KubeName,
+  KubeNamespace,
+  RESOURCE_KINDS,
+  RESOURCE_KIND_NAMES,
+  TIMELINE_EVENT_TYPES,
+  actionList,
+  isActionId,
+  isResourceKind,
+} from '@wheelhouse/protocol';
 import { canSomewhere } from '../auth/rbac.js';
 import type { Principal, Scope } from '../auth/types.js';
 import type { ClusterStore, ClusterView } from '../clusters/cluster-store.js';
 import { validateActionRequest, type CommandService } from '../commands/command-service.js';
-import { HttpError, notFound, requirePrincipal } from '../http/errors.js';
+import { HttpError, badRequest, notFound, requirePrincipal } from '../http/errors.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { AgentLink } from '../link/agent-link.js';
+import type { ObjectReader } from '../objects/object-reader.js';
 import type { TimelineStore } from '../timeline/timeline-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 
@@ -20,6 +32,8 @@ export interface ClusterRoutesDeps {
   commands: CommandService;
   link: AgentLink;
   audit: AuditLog;
+  /** Reads live objects through the agent (GET …/objects). */
+  objects: ObjectReader;
   /** How long POST …/actions with dryRun waits for the agent's preview before answering 202. */
   previewTimeoutMs?: number;
 }
@@ -136,6 +150,45 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
       else if (!clusterVisible(principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
       return deps.inventory.query(c.name, req.query, (ns) => app.can(principal, 'view', scopeOf(c.name, ns)));
+    },
+  );
+
+  app.get(
+    '/api/v1/clusters/:cluster/objects',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'One live object, read through the agent (never Secrets)',
+        params: ClusterParams,
+        querystring: z
+          .object({
+            kind: z.string().min(1).max(63),
+            namespace: KubeNamespace.optional(),
+            name: KubeName,
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      const principal = requirePrincipal<Principal>(req);
+      const { kind, name } = req.query;
+      const namespace = req.query.namespace ?? '';
+      if (!isResourceKind(kind)) {
+        const message = `querystring.kind: "${kind}" is not a kind Wheelhouse reads (Secrets never are); kinds: ${RESOURCE_KIND_NAMES.join(', ')}`;
+        throw badRequest(message, { issues: [{ path: 'querystring.kind', message }] });
+      }
+      const namespaced = RESOURCE_KINDS[kind].namespaced;
+      if (namespaced && namespace === '') {
+        const message = `querystring.namespace: required for ${kind}`;
+        throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
+      }
+      if (!namespaced && namespace !== '') {
+        const message = `querystring.namespace: ${kind} is cluster-scoped, leave namespace out`;
+        throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
+      }
+      const c = await requireCluster(req.params.cluster);
+      await app.requirePermission(req, 'view', scopeOf(c.name, namespace));
+      return deps.objects.get({ cluster: c.name, kind, namespace, name, user: principal.username });
     },
   );
 

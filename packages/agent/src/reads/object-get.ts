@@ -1,0 +1,49 @@
+// object.get: read one live object for the hub's object view. Only the kinds of
+// the inventory table (never Secrets, the link schema refuses any other kind),
+// with metadata.managedFields stripped, as JSON and as YAML.
+import type * as k8s from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { RESOURCE_KINDS, type JsonObject, type ObjectGetMessage, type ObjectResultMessage } from '@wheelhouse/protocol';
+import { kubeRequest } from '../kube-http.js';
+
+/** The API path of one object of a known kind. */
+export function objectApiPath(kind: ObjectGetMessage['kind'], namespace: string, name: string): string {
+  const k = RESOURCE_KINDS[kind];
+  const base = k.group === '' ? `/api/${k.version}` : `/apis/${k.group}/${k.version}`;
+  const ns = k.namespaced ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${base}${ns}/${k.plural}/${encodeURIComponent(name)}`;
+}
+
+/** Reads the object and answers with it, or with the API server's error. Never throws. */
+export async function getObject(kc: k8s.KubeConfig, msg: ObjectGetMessage): Promise<ObjectResultMessage> {
+  const { requestId } = msg;
+  const k = RESOURCE_KINDS[msg.kind];
+  if (k.namespaced !== (msg.namespace !== '')) {
+    return {
+      type: 'object.result',
+      requestId,
+      error: { status: 400, reason: 'BadRequest', message: k.namespaced ? `${msg.kind} is namespaced: a namespace is required` : `${msg.kind} is cluster-scoped: no namespace` },
+    };
+  }
+  try {
+    const res = await kubeRequest<unknown>(kc, 'GET', objectApiPath(msg.kind, msg.namespace, msg.name));
+    const body = res.body;
+    if (res.status < 200 || res.status >= 300 || typeof body !== 'object' || body === null || Array.isArray(body)) {
+      const b = (typeof body === 'object' && body !== null ? body : {}) as { message?: unknown; reason?: unknown };
+      return {
+        type: 'object.result',
+        requestId,
+        error: {
+          status: res.status,
+          reason: typeof b.reason === 'string' ? b.reason.slice(0, 200) : '',
+          message: (typeof b.message === 'string' ? b.message : typeof body === 'string' && body ? body : `HTTP ${res.status}`).slice(0, 4096),
+        },
+      };
+    }
+    const object = body as JsonObject & { metadata?: Record<string, unknown> };
+    if (object.metadata && typeof object.metadata === 'object') delete object.metadata.managedFields;
+    return { type: 'object.result', requestId, object, yaml: stringify(object) };
+  } catch (err) {
+    return { type: 'object.result', requestId, error: { status: 0, reason: '', message: (err instanceof Error ? err.message : String(err)).slice(0, 4096) } };
+  }
+}

@@ -1,0 +1,107 @@
+// Pod logs API:
+//   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs   WebSocket (every check before the upgrade)
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { KubeName, KubeNamespace, LOGS_MAX_TAIL_LINES, type InventoryItem } from '@wheelhouse/protocol';
+import type { Principal } from '../auth/types.js';
+import type { ClusterStore } from '../clusters/cluster-store.js';
+import { HttpError, notFound, requirePrincipal } from '../http/errors.js';
+import type { InventoryStore } from '../inventory/inventory-store.js';
+import type { LogRelay, LogStreamRequest, LogsLinkPort } from './log-relay.js';
+
+export interface LogRouteDeps {
+  clusters: ClusterStore;
+  inventory: InventoryStore;
+  relay: LogRelay;
+  link: LogsLinkPort;
+}
+
+const PodParams = z.object({
+  cluster: z.string().min(1).max(40),
+  namespace: KubeNamespace,
+  pod: KubeName,
+});
+const flag = z.enum(['true', 'false']).default('false').transform((v) => v === 'true');
+const LogsQuery = z
+  .object({
+    container: z.string().min(1).max(63).optional(),
+    follow: flag,
+    previous: flag,
+    timestamps: flag,
+    tailLines: z.coerce.number().int().min(0).max(LOGS_MAX_TAIL_LINES).optional(),
+    sinceSeconds: z.coerce.number().int().min(1).max(10 * 365 * 24 * 3600).optional(),
+  })
+  .strict();
+
+function namesOf(pod: InventoryItem, field: 'containers' | 'initContainers'): string[] {
+  const raw = (pod.summary as Record<string, unknown>)[field];
+  return Array.isArray(raw) ? raw.map((c: { name?: unknown }) => String(c.name)) : [];
+}
+
+export function registerLogRoutes(appIn: FastifyInstance, deps: LogRouteDeps): void {
+  const app = appIn.withTypeProvider<ZodTypeProvider>();
+  const prepared = new WeakMap<FastifyRequest, LogStreamRequest>();
+
+  app.route({
+    method: 'GET',
+    url: '/api/v1/clusters/:cluster/pods/:namespace/:pod/logs',
+    schema: {
+      tags: ['logs'],
+      summary: 'Stream a container log (WebSocket)',
+      description:
+        'JSON text frames from the hub: {type:"data",text}, {type:"dropped",bytes}, {type:"end",reason,message?}; then the socket closes. tailLines defaults to 500. A plain GET answers 426 after the same checks.',
+      params: PodParams,
+      querystring: LogsQuery,
+    },
+    preHandler: async (req) => {
+      const { cluster, namespace, pod } = req.params;
+      const principal = requirePrincipal<Principal>(req);
+      await app.requirePermission(req, 'view', { cluster, namespace });
+      if (!(await deps.clusters.get(cluster))) throw notFound(`cluster "${cluster}"`);
+      if (!deps.link.isConnected(cluster)) throw new HttpError(503, 'agent_unavailable', `the agent of cluster "${cluster}" is not connected`);
+      const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
+      if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
+      const containers = namesOf(item, 'containers');
+      const initContainers = namesOf(item, 'initContainers');
+      let container = req.query.container;
+      if (container === undefined) {
+        if (containers.length !== 1) {
+          throw new HttpError(400, 'container_required', `pod ${namespace}/${pod} has ${containers.length} containers (${containers.join(', ')}): choose one with ?container=`, {
+            containers,
+            initContainers,
+          });
+        }
+        container = containers[0] ?? '';
+      } else if (!containers.includes(container) && !initContainers.includes(container)) {
+        throw new HttpError(404, 'not_found', `pod ${namespace}/${pod} has no container "${container}"; its containers: ${[...containers, ...initContainers].join(', ')}`, {
+          containers,
+          initContainers,
+        });
+      }
+      const q = req.query;
+      prepared.set(req, {
+        user: principal.username,
+        cluster,
+        namespace,
+        pod,
+        container,
+        follow: q.follow,
+        previous: q.previous,
+        timestamps: q.timestamps,
+        ...(q.tailLines !== undefined ? { tailLines: q.tailLines } : {}),
+        ...(q.sinceSeconds !== undefined ? { sinceSeconds: q.sinceSeconds } : {}),
+      });
+    },
+    handler: async (_req, reply) =>
+      reply.status(426).send({ error: 'upgrade_required', message: 'open this URL as a WebSocket (Connection: Upgrade)' }),
+    wsHandler: (socket, req) => {
+      const start = prepared.get(req);
+      if (!start) {
+        socket.close(1011, 'not prepared');
+        return;
+      }
+      deps.relay.start(socket, start);
+    },
+  });
+}

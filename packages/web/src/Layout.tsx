@@ -1,0 +1,135 @@
+// The frame around every page: top bar (cluster, search, live state, theme,
+// user), navigation, and the shell tray at the bottom.
+import { useEffect, useState, type ReactNode } from 'react';
+import { Link, useLocation } from 'wouter';
+import { api } from './api/client.js';
+import type { ClusterView } from './api/types.js';
+import { useAsync, useLiveState } from './data/hooks.js';
+import { can } from './data/permissions.js';
+import { useSession } from './data/session.js';
+import { ShellTray } from './shell/ShellProvider.js';
+import { GlobalSearch } from './ui/GlobalSearch.js';
+
+export function currentCluster(location: string): string | undefined {
+  const m = /^\/c\/([^/]+)/.exec(location);
+  return m?.[1] ? decodeURIComponent(m[1]) : undefined;
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const [location, navigate] = useLocation();
+  const { me, logout } = useSession();
+  const fromPath = currentCluster(location);
+  const [lastCluster, setLastCluster] = useState(() => localStorage.getItem('wh-cluster') ?? undefined);
+  useEffect(() => {
+    if (fromPath) {
+      localStorage.setItem('wh-cluster', fromPath);
+      setLastCluster(fromPath);
+    }
+  }, [fromPath]);
+  const clusters = useAsync((signal) => api<{ items: ClusterView[] }>('/api/v1/clusters', { signal }), []);
+  const known = clusters.data?.items.map((c) => c.name) ?? [];
+  const cluster = fromPath ?? (lastCluster && known.includes(lastCluster) ? lastCluster : known[0]);
+  const auditor = can(me, 'audit:read', {});
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Link href="/" className="brand" aria-label="Wheelhouse home">
+          <svg width="20" height="20" viewBox="0 0 16 16" aria-hidden="true">
+            <circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" strokeWidth="2" />
+            <path d="M8 1v14M1 8h14M3 3l10 10M13 3 3 13" stroke="currentColor" />
+          </svg>
+          Wheelhouse
+        </Link>
+        <label>
+          <span className="visually-hidden">Cluster</span>
+          <select
+            aria-label="Cluster"
+            value={cluster ?? ''}
+            onChange={(e) => navigate(`/c/${encodeURIComponent(e.target.value)}/workloads`)}
+            disabled={known.length === 0}
+          >
+            {known.length === 0 && <option value="">no clusters</option>}
+            {known.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        {cluster && <LiveIndicator cluster={cluster} />}
+        {cluster && <GlobalSearch cluster={cluster} />}
+        <span className="spacer" />
+        <ThemeToggle />
+        <span className="hint" aria-label="Signed in as">
+          {me?.user.username}
+        </span>
+        <button type="button" onClick={() => void logout()}>
+          Sign out
+        </button>
+      </header>
+      <aside className="sidebar">
+        <nav aria-label="Main">
+          <NavLink href="/">Clusters</NavLink>
+          {cluster && (
+            <>
+              <div className="section">{cluster}</div>
+              <NavLink href={`/c/${cluster}/workloads`}>Workloads</NavLink>
+              <NavLink href={`/c/${cluster}/pods`}>Pods &amp; logs</NavLink>
+              <NavLink href={`/c/${cluster}/nodes`}>Nodes</NavLink>
+              <NavLink href={`/c/${cluster}/timeline`}>Timeline</NavLink>
+              <NavLink href={`/c/${cluster}/actions`}>Actions</NavLink>
+              <NavLink href={`/c/${cluster}/edit`}>Resource editor</NavLink>
+            </>
+          )}
+          <div className="section">Hub</div>
+          <NavLink href="/sessions">Shell sessions</NavLink>
+          {auditor && <NavLink href="/audit">Audit log</NavLink>}
+        </nav>
+      </aside>
+      <main id="main">{children}</main>
+      <ShellTray />
+    </div>
+  );
+}
+
+function NavLink({ href, children }: { href: string; children: ReactNode }) {
+  const [location] = useLocation();
+  const active = href === '/' ? location === '/' : location === href || location.startsWith(`${href}/`);
+  return (
+    <Link href={href} aria-current={active ? 'page' : undefined}>
+      {children}
+    </Link>
+  );
+}
+
+function LiveIndicator({ cluster }: { cluster: string }) {
+  const state = useLiveState(cluster);
+  const cls = state === 'live' ? 'ok' : state === 'connecting' ? 'warn' : 'err';
+  const text = state === 'live' ? 'live' : state === 'connecting' ? 'connecting' : 'reconnecting…';
+  return (
+    <span className="hint" role="status" aria-label={`Live updates: ${text}`}>
+      <span className={`dot ${cls}`} />
+      {text}
+    </span>
+  );
+}
+
+function ThemeToggle() {
+  const [theme, setTheme] = useState(() => document.documentElement.dataset.theme ?? 'system');
+  const next = theme === 'dark' ? 'light' : 'dark';
+  return (
+    <button
+      type="button"
+      aria-label={`Switch to ${next} theme`}
+      title={`Switch to ${next} theme`}
+      onClick={() => {
+        document.documentElement.dataset.theme = next;
+        localStorage.setItem('wh-theme', next);
+        setTheme(next);
+      }}
+    >
+      {theme === 'dark' ? '☀' : '☾'}
+    </button>
+  );
+}

@@ -1,0 +1,101 @@
+// The hub's public API, as the console calls it: cookie session + CSRF header
+// on unsafe methods, one error type that keeps the hub's code, message and
+// per-field issues so dialogs can point at the field that was wrong.
+
+export interface ApiIssue {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+
+  get issues(): ApiIssue[] {
+    const v = this.body.issues;
+    return Array.isArray(v) ? (v as ApiIssue[]) : [];
+  }
+
+  /** One line for people: the message, the missing permission and scope, the fields. */
+  describe(): string {
+    const parts = [this.message];
+    if (typeof this.body.permission === 'string') {
+      const scope = this.body.scope as Record<string, string> | undefined;
+      const where = scope && Object.keys(scope).length ? Object.entries(scope).map(([k, v]) => `${k} ${v}`).join(', ') : 'the hub';
+      parts.push(`(needs ${this.body.permission} on ${where})`);
+    }
+    for (const i of this.issues) parts.push(`${i.path}: ${i.message}`);
+    return parts.join(' — ');
+  }
+}
+
+let csrfToken: string | undefined;
+const unauthenticatedListeners = new Set<() => void>();
+
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
+
+/** Called when the hub answers 401 to a signed-in call (session expired or revoked). */
+export function onUnauthenticated(fn: () => void): () => void {
+  unauthenticatedListeners.add(fn);
+  return () => unauthenticatedListeners.delete(fn);
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+export function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+export async function api<T>(path: string, opts: { method?: string; body?: unknown; query?: Query; signal?: AbortSignal } = {}): Promise<T> {
+  const method = opts.method ?? 'GET';
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const res = await fetch(withQuery(path, opts.query), {
+    method,
+    headers,
+    body: opts.body === undefined ? null : JSON.stringify(opts.body),
+    credentials: 'same-origin',
+    signal: opts.signal ?? null,
+  });
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = { message: text };
+  }
+  if (!res.ok) {
+    const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const err = new ApiError(res.status, typeof b.error === 'string' ? b.error : `http_${res.status}`, typeof b.message === 'string' ? b.message : res.statusText, b);
+    if (res.status === 401 && path !== '/api/v1/auth/login') for (const fn of unauthenticatedListeners) fn();
+    throw err;
+  }
+  return body as T;
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return err.describe();
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** ws:// or wss:// URL for a path on this origin. */
+export function wsUrl(path: string): string {
+  const u = new URL(path, window.location.href);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.toString();
+}

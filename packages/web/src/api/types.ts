@@ -1,0 +1,149 @@
+// Shapes of the hub's answers. Protocol types are imported as types only, so
+// the console's bundle carries none of the server-side schema code.
+import type { ActionPreview, CommandState, CommandTarget, InventoryItem, JsonObject, TimelineEvent } from '@wheelhouse/protocol';
+
+export type { ActionPreview, CommandState, CommandTarget, InventoryItem, JsonObject, TimelineEvent };
+
+export interface Me {
+  user: { id: string; username: string; mustChangePassword: boolean };
+  via: 'session' | 'token';
+  bindings: { id: string; role: string; cluster: string; namespace: string }[];
+  permissions: { global: string[]; scopes: { cluster: string; namespace: string; permissions: string[] }[] };
+  csrfToken?: string;
+}
+
+export interface Capabilities {
+  basic: boolean;
+  advanced: boolean;
+  podExec: boolean;
+}
+
+export interface ClusterView {
+  name: string;
+  connected: boolean;
+  lastSeenAt: number | null;
+  agentVersion: string | null;
+  kubernetesVersion: string | null;
+  capabilities: Capabilities;
+  tokenRevoked: boolean;
+}
+
+export interface ClusterAction {
+  id: string;
+  title: string;
+  tier: string;
+  targetKinds: string[];
+  enabled: boolean;
+  allowed: boolean;
+  missingPermissions: string[];
+}
+
+export interface ClusterDetail extends ClusterView {
+  actions: ClusterAction[];
+}
+
+/** JSON Schema as zod renders an action's params. */
+export interface ParamSchema {
+  type?: string;
+  properties?: Record<string, ParamSchema>;
+  required?: string[];
+  description?: string;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  enum?: unknown[];
+  anyOf?: ParamSchema[];
+  pattern?: string;
+  maxLength?: number;
+}
+
+export interface CatalogAction {
+  id: string;
+  title: string;
+  description: string;
+  tier: string;
+  targetKinds: string[];
+  params: ParamSchema;
+}
+
+export const TERMINAL_STATES: readonly CommandState[] = ['succeeded', 'failed', 'rejected', 'expired'];
+export const isTerminal = (s: CommandState): boolean => TERMINAL_STATES.includes(s);
+
+export interface CommandView {
+  id: string;
+  cluster: string;
+  action: string;
+  target: CommandTarget;
+  params: JsonObject;
+  reason: string | null;
+  dryRun: boolean;
+  requestedBy: string;
+  state: CommandState;
+  message: string | null;
+  result: JsonObject | null;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  transitions?: { state: CommandState; at: number; message: string | null }[];
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  cluster: string | null;
+  target: { kind: string; namespace: string; name: string } | null;
+  params: unknown;
+  reason: string | null;
+  outcome: string;
+  detail: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditVerify {
+  ok: boolean;
+  records: number;
+  firstBadRecord?: { seq: number; reason: string };
+  head?: { seq: number; hash: string };
+}
+
+export interface ShellSession {
+  id: string;
+  cluster: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  command: string[];
+  user: string;
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number | null;
+  reason: string | null;
+  exitCode: number | null;
+  recording: { available: boolean; bytes: number; truncated: boolean; input: boolean };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | number | null;
+}
+
+/** The kinds a workload list shows, in menu order. */
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export const TIMELINE_TYPES = [
+  'created',
+  'deleted',
+  'spec-change',
+  'pod-phase',
+  'container-restart',
+  'k8s-event',
+  'node-condition',
+  'action',
+  'exec-interaction',
+  'shell',
+] as const;

@@ -1,0 +1,237 @@
+// The console's copy of one cluster: inventory per kind (loaded when a page
+// first needs it, then kept current by the live feed), the cluster's state and
+// command updates. Pages read it through hooks (data/hooks.ts); nothing reloads.
+import { api, wsUrl } from '../api/client.js';
+import type { ClusterDetail, ClusterView, CommandView, InventoryItem, Page, TimelineEvent } from '../api/types.js';
+
+type LiveMessage =
+  | { type: 'subscribed' }
+  | { type: 'overflow' }
+  | { type: 'inventory'; upserts: InventoryItem[]; deletes: { kind: string; uid: string }[] }
+  | { type: 'timeline'; event: TimelineEvent }
+  | { type: 'command'; command: CommandView }
+  | { type: 'cluster'; view: ClusterView };
+
+export type LiveState = 'connecting' | 'live' | 'reconnecting';
+
+interface KindState {
+  items: Map<string, InventoryItem>;
+  loaded: boolean;
+  loading?: Promise<void>;
+  /** uids changed or deleted by the live feed while a list was in flight. */
+  touched?: Set<string>;
+  snapshot?: InventoryItem[];
+  error?: string;
+}
+
+export class ClusterData {
+  private kinds = new Map<string, KindState>();
+  private listeners = new Set<() => void>();
+  private timelineListeners = new Set<(e: TimelineEvent) => void>();
+  private commandListeners = new Set<(c: CommandView) => void>();
+  private socket: WebSocket | undefined;
+  private retry = 0;
+  private closed = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  liveState: LiveState = 'connecting';
+  /** Bumped on every change; a cheap snapshot for views over several kinds. */
+  version = 0;
+  /** The cluster with what it enables and what the signed-in user may do there. */
+  view: ClusterDetail | undefined;
+
+  constructor(readonly cluster: string) {
+    this.connect();
+  }
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  onTimeline(fn: (e: TimelineEvent) => void): () => void {
+    this.timelineListeners.add(fn);
+    return () => this.timelineListeners.delete(fn);
+  }
+
+  onCommand(fn: (c: CommandView) => void): () => void {
+    this.commandListeners.add(fn);
+    return () => this.commandListeners.delete(fn);
+  }
+
+  /** The items of a kind (stable array between changes), or undefined while loading. */
+  items(kind: string): InventoryItem[] | undefined {
+    const s = this.kinds.get(kind);
+    if (!s?.loaded) return undefined;
+    s.snapshot ??= [...s.items.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    return s.snapshot;
+  }
+
+  error(kind: string): string | undefined {
+    return this.kinds.get(kind)?.error;
+  }
+
+  ensure(kind: string): void {
+    const s = this.state(kind);
+    if (s.loaded || s.loading) return;
+    s.touched = new Set();
+    s.loading = this.load(kind, s).finally(() => {
+      s.loading = undefined;
+      s.touched = undefined;
+      this.emit();
+    });
+  }
+
+  refreshView(): void {
+    api<ClusterDetail>(`/api/v1/clusters/${encodeURIComponent(this.cluster)}`).then(
+      (v) => {
+        this.view = v;
+        this.emit();
+      },
+      () => undefined,
+    );
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.socket?.close();
+  }
+
+  private state(kind: string): KindState {
+    let s = this.kinds.get(kind);
+    if (!s) {
+      s = { items: new Map(), loaded: false };
+      this.kinds.set(kind, s);
+    }
+    return s;
+  }
+
+  private async load(kind: string, s: KindState): Promise<void> {
+    const fetched: InventoryItem[] = [];
+    let cursor: string | number | null = null;
+    try {
+      do {
+        const page: Page<InventoryItem> = await api(`/api/v1/clusters/${encodeURIComponent(this.cluster)}/resources`, {
+          query: { kind, limit: 1000, cursor },
+        });
+        fetched.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+    } catch (err) {
+      s.error = err instanceof Error ? err.message : String(err);
+      s.loaded = true;
+      return;
+    }
+    // What the live feed changed while we listed is newer than the list.
+    const touched = s.touched ?? new Set<string>();
+    const live = s.items;
+    s.items = new Map();
+    for (const it of fetched) if (!touched.has(it.uid)) s.items.set(it.uid, it);
+    for (const [uid, it] of live) if (touched.has(uid)) s.items.set(uid, it);
+    s.error = undefined;
+    s.loaded = true;
+    s.snapshot = undefined;
+  }
+
+  private async refetchLoaded(): Promise<void> {
+    for (const [kind, s] of this.kinds) {
+      if (!s.loaded) continue;
+      s.touched = new Set();
+      await this.load(kind, s);
+      s.touched = undefined;
+    }
+    this.emit();
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const ws = new WebSocket(wsUrl(`/api/v1/live?cluster=${encodeURIComponent(this.cluster)}`));
+    this.socket = ws;
+    ws.onmessage = (ev) => {
+      if (typeof ev.data !== 'string') return;
+      this.handle(JSON.parse(ev.data) as LiveMessage);
+    };
+    ws.onclose = () => {
+      if (this.closed) return;
+      this.liveState = 'reconnecting';
+      this.emit();
+      const delay = Math.min(15_000, 500 * 2 ** this.retry++) * (0.5 + Math.random() / 2);
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  private handle(msg: LiveMessage): void {
+    switch (msg.type) {
+      case 'subscribed': {
+        const wasReconnect = this.retry > 0;
+        this.retry = 0;
+        this.liveState = 'live';
+        // Whatever happened while we were away: list again.
+        if (wasReconnect) void this.refetchLoaded();
+        this.refreshView();
+        this.emit();
+        return;
+      }
+      case 'overflow':
+        void this.refetchLoaded();
+        return;
+      case 'inventory': {
+        for (const it of msg.upserts) {
+          const s = this.state(it.kind);
+          s.items.set(it.uid, it);
+          s.touched?.add(it.uid);
+          s.snapshot = undefined;
+        }
+        for (const d of msg.deletes) {
+          const s = this.state(d.kind);
+          s.items.delete(d.uid);
+          s.touched?.add(d.uid);
+          s.snapshot = undefined;
+        }
+        this.emit();
+        return;
+      }
+      case 'timeline':
+        for (const fn of this.timelineListeners) fn(msg.event);
+        return;
+      case 'command':
+        for (const fn of this.commandListeners) fn(msg.command);
+        return;
+      case 'cluster':
+        // Tiers or the agent's permissions may have changed: the action list with them.
+        if (this.view) this.view = { ...this.view, ...msg.view };
+        this.refreshView();
+        this.emit();
+        return;
+    }
+  }
+
+  private emitScheduled = false;
+  /** Coalesces bursts of live messages into one render per frame. */
+  private emit(): void {
+    if (this.emitScheduled) return;
+    this.emitScheduled = true;
+    queueMicrotask(() => {
+      this.emitScheduled = false;
+      this.version++;
+      for (const fn of this.listeners) fn();
+    });
+  }
+}
+
+const open = new Map<string, ClusterData>();
+
+/** One ClusterData per cluster for the life of the page. */
+export function clusterData(cluster: string): ClusterData {
+  let d = open.get(cluster);
+  if (!d) {
+    d = new ClusterData(cluster);
+    open.set(cluster, d);
+  }
+  return d;
+}
+
+export function closeAllClusterData(): void {
+  for (const d of open.values()) d.close();
+  open.clear();
+}

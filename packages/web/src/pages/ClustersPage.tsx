@@ -1,0 +1,3 @@
+export function ClustersPage() {
+  return <h1>ClustersPage</h1>;
+}

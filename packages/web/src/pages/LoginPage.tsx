@@ -1,0 +1,88 @@
+// Sign-in, and the forced password change after a one-time password.
+import { useState, type FormEvent } from 'react';
+import { useLocation } from 'wouter';
+import { ApiError, api, errorText, setCsrfToken } from '../api/client.js';
+import { useSession } from '../data/session.js';
+
+export function LoginPage({ next }: { next: string }) {
+  const { me, refresh } = useSession();
+  const [, navigate] = useLocation();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [newPassword, setNewPassword] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const mustChange = me?.user.mustChangePassword === true;
+
+  async function signIn(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const res = await api<{ csrfToken: string }>('/api/v1/auth/login', { method: 'POST', body: { username, password } });
+      setCsrfToken(res.csrfToken);
+      const m = await refresh();
+      if (m && !m.user.mustChangePassword) navigate(next);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'too_many_attempts') setError(`${err.message} Try again later.`);
+      else if (err instanceof ApiError && err.status === 401) setError('Wrong username or password.');
+      else setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function change(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api('/api/v1/auth/password', { method: 'POST', body: { current: password, next: newPassword } });
+      await refresh();
+      navigate(next);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="login">
+      {mustChange ? (
+        <form onSubmit={(e) => void change(e)} aria-label="Change password">
+          <h1>Choose a new password</h1>
+          <p className="hint">You signed in with a one-time password. Choose your own (at least 10 characters).</p>
+          <label className="field">
+            <span>Current password</span>
+            <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          </label>
+          <label className="field">
+            <span>New password</span>
+            <input type="password" autoComplete="new-password" minLength={10} value={newPassword} onChange={(e) => setNewPassword(e.target.value)} required />
+          </label>
+          {error && <div className="error-box" role="alert">{error}</div>}
+          <button className="primary" type="submit" disabled={busy}>
+            Change password
+          </button>
+        </form>
+      ) : (
+        <form onSubmit={(e) => void signIn(e)} aria-label="Sign in">
+          <h1>Sign in to Wheelhouse</h1>
+          <label className="field">
+            <span>Username</span>
+            <input autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
+          </label>
+          <label className="field">
+            <span>Password</span>
+            <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          </label>
+          {error && <div className="error-box" role="alert">{error}</div>}
+          <button className="primary" type="submit" disabled={busy}>
+            Sign in
+          </button>
+        </form>
+      )}
+    </div>
+  );
+}

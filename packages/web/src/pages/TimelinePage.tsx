@@ -1,0 +1,3 @@
+export function TimelinePage({ cluster }: { cluster: string }) {
+  return <h1>TimelinePage {cluster}</h1>;
+}

@@ -1,0 +1,18 @@
+// Builds the console into dist/app, which the hub serves. `npm run dev -w
+// packages/web` proxies the API (and its WebSockets) to a hub on :8080.
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [react()],
+  build: {
+    outDir: 'dist/app',
+    emptyOutDir: true,
+    sourcemap: true,
+    chunkSizeWarningLimit: 1200,
+  },
+  server: {
+    proxy: { '/api': { target: process.env.WHEELHOUSE_HUB ?? 'http://127.0.0.1:8080', ws: true } },
+  },
+});

@@ -1,0 +1,80 @@
+// The end-to-end harness: a hub serving the built console, an agent on the
+// real local cluster, a signed-in user, and Debian's Chromium driven by
+// playwright-core. Each test file gets its own hub, cluster name and browser.
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Capabilities } from '@wheelhouse/protocol';
+import type { HubOptions } from '@wheelhouse/hub';
+import { ALL_TIERS, startPipeline, type Pipeline } from '../../../packages/hub/test/support/hub-with-agent.js';
+import { addUser, useFastPasswordHashing, type BindingSpec, type TestUser } from '../../../packages/hub/test/support/identity.js';
+
+export const CHROMIUM = process.env.WHEELHOUSE_CHROMIUM ?? '/usr/bin/chromium';
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const SCREENSHOTS = join(repoRoot, 'docs', 'screenshots');
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // No sandbox: tests run as root on CI machines. The rest keeps Chromium
+    // from phoning home or reaching for a GPU the machine does not have.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface Console {
+  pipeline: Pipeline;
+  url: string;
+  cluster: string;
+  user: TestUser;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Saves docs/screenshots/<name>.png (the README shows them). */
+  screenshot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openConsole(
+  opts: { capabilities?: Capabilities; bindings?: BindingSpec[]; hub?: HubOptions; signIn?: boolean; theme?: 'light' | 'dark' } = {},
+): Promise<Console> {
+  useFastPasswordHashing();
+  const pipeline = await startPipeline({ capabilities: opts.capabilities ?? ALL_TIERS, hub: opts.hub });
+  const user = await addUser(pipeline.hub, { bindings: opts.bindings ?? [{ role: 'account-admin' }] });
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: opts.theme ?? 'light' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const c: Console = {
+    pipeline,
+    url: pipeline.url,
+    cluster: pipeline.cluster,
+    user,
+    browser,
+    context,
+    page,
+    async screenshot(name) {
+      await mkdir(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      await pipeline.stop();
+      if (errors.length) throw new Error(`uncaught errors in the page: ${errors.join('; ')}`);
+    },
+  };
+  if (opts.signIn !== false) await signIn(page, pipeline.url, user);
+  return c;
+}
+
+export async function signIn(page: Page, url: string, user: { username: string; password: string }): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
