@@ -26,7 +26,7 @@ export async function getObject(kc: k8s.KubeConfig, msg: ObjectGetMessage): Prom
     };
   }
   try {
-    const res = await kubeRequest<unknown>(kc, 'GET', objectApiPath(msg.kind, msg.namespace, msg.name));
+    const res = await kubeRequest(kc, 'GET', objectApiPath(msg.kind, msg.namespace, msg.name));
     const body = res.body;
     if (res.status < 200 || res.status >= 300 || typeof body !== 'object' || body === null || Array.isArray(body)) {
       const b = (typeof body === 'object' && body !== null ? body : {}) as { message?: unknown; reason?: unknown };
