@@ -2,6 +2,7 @@
 // timeline and the actions need — never whole objects, never Secret data,
 // ConfigMaps as key names only. `summary.spec` of a workload holds the fields
 // whose change is worth a timeline entry; everything else there is status.
+import { EXTENSION_ANNOTATION, EXTENSION_REQUESTER_ANNOTATION, INTERACTOR_ANNOTATION, TERMINATION_TIME_ANNOTATION } from '@wheelhouse/exec-guard';
 import type { InventoryItem, JsonObject, JsonValue, ResourceKind } from '@wheelhouse/protocol';
 
 /** The loosely-typed shape every watched object shares (parsed JSON from the API). */
@@ -143,8 +144,19 @@ function podSummary(o: KubeObject): Obj {
     };
   });
   const conditions = conditionMap(status.conditions);
+  const ann = o.metadata?.annotations ?? {};
+  const terminationTime = ann[TERMINATION_TIME_ANNOTATION];
   return {
     phase: str(status.phase) ?? 'Pending',
+    // Exec guard's verdict on a pod someone entered: when it will be evicted, by whom, last extension.
+    execGuard: terminationTime
+      ? {
+          terminationTime: time(terminationTime),
+          interactor: ann[INTERACTOR_ANNOTATION] ?? null,
+          extension: ann[EXTENSION_ANNOTATION] ?? null,
+          extensionRequester: ann[EXTENSION_REQUESTER_ANNOTATION] ?? null,
+        }
+      : undefined,
     ready: conditions.Ready === 'True',
     nodeName: str(spec.nodeName),
     podIP: str(status.podIP),
