@@ -1,4 +1,304 @@
-// Placeholder until the timeline chart lands.
-export function TimelineView(props: { cluster: string; namespace?: string; kind?: string; name?: string }) {
-  return <p className="empty">Timeline for {props.name ?? props.cluster}</p>;
+// The timeline of a cluster, a namespace or one workload (with its pods): a
+// hand-written SVG chart (pod phase bands, event markers, drag to zoom) over
+// a table of the events, both kept current by the live feed.
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type FocusEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import { TIMELINE_TYPES, type TimelineEvent } from '../api/types.js';
+import { useNow } from '../data/hooks.js';
+import { BAND_LABELS, podLanes, type BandState } from './bands.js';
+import { objectLabel, SEVERITY_CLASS } from './details.js';
+import { EventDrawer } from './EventDrawer.js';
+import { mergeEvents, type TimelineScope } from './filter.js';
+import { DAY, HOUR, MINUTE } from './scale.js';
+import { TimelineChart } from './TimelineChart.js';
+import { MAX_EVENTS, useTimelineEvents } from './useTimelineEvents.js';
+import './timeline.css';
+
+export const RANGES = [
+  { key: '15m', label: 'Last 15 minutes', ms: 15 * MINUTE },
+  { key: '1h', label: 'Last hour', ms: HOUR },
+  { key: '6h', label: 'Last 6 hours', ms: 6 * HOUR },
+  { key: '24h', label: 'Last 24 hours', ms: DAY },
+  { key: '7d', label: 'Last 7 days', ms: 7 * DAY },
+] as const;
+type RangeKey = (typeof RANGES)[number]['key'];
+
+const ROWS_STEP = 300;
+const ALL_TYPES: ReadonlySet<string> = new Set(TIMELINE_TYPES);
+
+const dayFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: '2-digit' });
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const timeLabel = (t: number): string => `${dayFmt.format(t)} ${timeFmt.format(t)}`;
+
+/** The same array as last time when the contents did not change (keeps memos below stable). */
+function useStableArray<T>(next: readonly T[]): readonly T[] {
+  const prev = useRef(next);
+  const p = prev.current;
+  if (p !== next && (p.length !== next.length || p.some((x, i) => x !== next[i]))) prev.current = next;
+  return prev.current;
 }
+
+export function TimelineView(props: { cluster: string; namespace?: string; kind?: string; name?: string }) {
+  const { cluster, namespace, kind, name } = props;
+  const scope: TimelineScope = useMemo(() => ({ namespace, kind, name }), [namespace, kind, name]);
+  const [rangeKey, setRangeKey] = useState<RangeKey>('1h');
+  const [zoom, setZoom] = useState<{ from: number; to: number } | null>(null);
+  const [types, setTypes] = useState<ReadonlySet<string>>(ALL_TYPES);
+  const [hover, setHover] = useState<{ seqs: number[]; source: 'chart' | 'table' } | null>(null);
+  const [selected, setSelected] = useState<number | null>(null);
+  const [rows, setRows] = useState(ROWS_STEP);
+  const tableWrap = useRef<HTMLDivElement>(null);
+  const returnFocus = useRef<Element | null>(null);
+
+  const span = (RANGES.find((r) => r.key === rangeKey) ?? RANGES[1]).ms;
+  // The range follows now unless zoomed: refresh often enough to move by about a pixel or two.
+  const now = useNow(zoom ? 60_000 : Math.min(60_000, Math.max(2000, span / 400)));
+  const data = useTimelineEvents(cluster, scope, span, zoom);
+
+  const from = zoom ? zoom.from : now - span;
+  const to = zoom?.to;
+  const { fetched, live } = data;
+  const windowed = useStableArray(
+    useMemo(() => mergeEvents(fetched, live, from, to), [fetched, live, from, to]),
+  );
+  // Following now, the axis ends at now (or at the newest event if a clock runs ahead).
+  const axisTo = zoom ? zoom.to : Math.max(now, windowed[0]?.time ?? now);
+
+  const counts = useMemo(() => {
+    const c = new Map<string, number>();
+    for (const e of windowed) c.set(e.type, (c.get(e.type) ?? 0) + 1);
+    return c;
+  }, [windowed]);
+  const filtered = useMemo(() => (types.size === ALL_TYPES.size ? windowed : windowed.filter((e) => types.has(e.type))), [windowed, types]);
+  const lanes = useMemo(() => (types.has('pod-phase') ? podLanes(windowed, from, axisTo) : []), [windowed, from, axisTo, types]);
+  const bySeq = useMemo(() => new Map(windowed.map((e) => [e.seq, e])), [windowed]);
+  const selectedEvent = selected === null ? undefined : bySeq.get(selected);
+
+  const onHoverChart = useCallback((seqs: number[] | null) => setHover(seqs && seqs.length > 0 ? { seqs, source: 'chart' } : null), []);
+  const onHoverTable = useCallback((seq: number | null) => setHover(seq === null ? null : { seqs: [seq], source: 'table' }), []);
+  const open = useCallback((seq: number) => {
+    returnFocus.current = document.activeElement;
+    setSelected(seq);
+  }, []);
+  const close = useCallback(() => {
+    const seq = selected;
+    setSelected(null);
+    const back = returnFocus.current;
+    requestAnimationFrame(() => {
+      if (back instanceof HTMLElement && back.isConnected && back !== document.body) back.focus();
+      else if (seq !== null) tableWrap.current?.querySelector<HTMLElement>(`tr[data-seq="${seq}"] button`)?.focus();
+    });
+  }, [selected]);
+  const onZoom = useCallback((a: number, b: number) => {
+    setZoom({ from: a, to: b });
+    setHover(null);
+  }, []);
+
+  // A hovered marker brings its row into view (scrolling the table only).
+  useEffect(() => {
+    if (hover?.source !== 'chart') return;
+    const wrap = tableWrap.current;
+    const seq = hover.seqs[0];
+    if (!wrap || seq === undefined) return;
+    const row = wrap.querySelector<HTMLElement>(`tr[data-seq="${seq}"]`);
+    if (!row) return;
+    const top = row.offsetTop;
+    const head = wrap.querySelector('thead')?.offsetHeight ?? 0;
+    if (top < wrap.scrollTop + head || top + row.offsetHeight > wrap.scrollTop + wrap.clientHeight) {
+      wrap.scrollTop = Math.max(0, top - head - wrap.clientHeight / 3);
+    }
+  }, [hover]);
+
+  const toggleType = (t: string) =>
+    setTypes((prev) => {
+      const next = new Set(prev);
+      if (next.has(t)) next.delete(t);
+      else next.add(t);
+      return next;
+    });
+
+  const highlight = hover?.seqs ?? [];
+  const highlightCss =
+    highlight.length > 0
+      ? `${highlight
+          .slice(0, 200)
+          .map((s) => `.tl-table tr[data-seq="${s}"] > td`)
+          .join(', ')} { background: var(--tl-hl-bg); }`
+      : '';
+
+  return (
+    <section className="tl" role="region" aria-label="Timeline">
+      <div className="toolbar tl-toolbar">
+        <label className="tl-range">
+          <span>Time range</span>
+          <select
+            value={rangeKey}
+            onChange={(e) => {
+              setRangeKey(e.target.value as RangeKey);
+              setZoom(null);
+            }}
+          >
+            {RANGES.map((r) => (
+              <option key={r.key} value={r.key}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {zoom ? (
+          <>
+            <span className="hint">
+              Zoomed: {timeLabel(zoom.from)} – {timeLabel(zoom.to)}
+            </span>
+            <button type="button" onClick={() => setZoom(null)}>
+              Reset zoom
+            </button>
+          </>
+        ) : (
+          <span className="badge ok tl-live" title="New events appear as they happen">
+            Following now
+          </span>
+        )}
+        <span className="grow" />
+        <span className="hint" aria-live="polite">
+          {data.loading ? 'Loading…' : `${filtered.length} of ${windowed.length} events`}
+        </span>
+        <button type="button" onClick={data.reload} disabled={data.loading}>
+          Refresh
+        </button>
+      </div>
+
+      <fieldset className="tl-types">
+        <legend>Event types</legend>
+        {TIMELINE_TYPES.map((t) => (
+          <label key={t} className={types.has(t) ? 'tl-chip on' : 'tl-chip'}>
+            <input type="checkbox" checked={types.has(t)} onChange={() => toggleType(t)} />
+            {t}
+            <span className="tl-count" aria-label={`${counts.get(t) ?? 0} events`}>
+              {counts.get(t) ?? 0}
+            </span>
+          </label>
+        ))}
+        <button type="button" className="link" onClick={() => setTypes(ALL_TYPES)} disabled={types.size === ALL_TYPES.size}>
+          All types
+        </button>
+        <button type="button" className="link" onClick={() => setTypes(new Set())} disabled={types.size === 0}>
+          None
+        </button>
+      </fieldset>
+
+      {data.error && (
+        <div className="error-box" role="alert">
+          Could not load the timeline: {data.error}{' '}
+          <button type="button" onClick={data.reload}>
+            Retry
+          </button>
+        </div>
+      )}
+      {data.truncated && (
+        <p className="hint">
+          Showing the newest {MAX_EVENTS.toLocaleString()} events of this range; choose a shorter range or drag on the chart to zoom for the rest.
+        </p>
+      )}
+
+      <TimelineChart
+        events={filtered}
+        lanes={lanes}
+        from={from}
+        to={axisTo}
+        highlight={highlight}
+        showNamespace={!namespace}
+        onHover={onHoverChart}
+        onSelect={open}
+        onZoom={onZoom}
+        timeLabel={timeLabel}
+      />
+      <Legend show={lanes.length > 0} />
+
+      <style>{highlightCss}</style>
+      {filtered.length === 0 ? (
+        <p className="empty">{data.loading ? 'Loading events…' : 'No events in this range.'}</p>
+      ) : (
+        <div className="tl-table tl-table-wrap" ref={tableWrap}>
+          <EventTable events={filtered} rows={rows} hideNamespace={Boolean(namespace)} onOpen={open} onHover={onHoverTable} />
+        </div>
+      )}
+      {filtered.length > rows && (
+        <button type="button" className="tl-more" onClick={() => setRows((r) => r + ROWS_STEP * 2)}>
+          Show more ({filtered.length - rows} not shown)
+        </button>
+      )}
+
+      {selectedEvent && <EventDrawer event={selectedEvent} cluster={cluster} onClose={close} />}
+    </section>
+  );
+}
+
+function Legend({ show }: { show: boolean }) {
+  if (!show) return null;
+  return (
+    <ul className="tl-legend" aria-label="Pod phase colours">
+      {(Object.keys(BAND_LABELS) as BandState[]).map((s) => (
+        <li key={s}>
+          <span className={`tl-swatch ${s}`} aria-hidden="true" />
+          {BAND_LABELS[s]}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const rowSeq = (target: EventTarget | null): number | null => {
+  const tr = target instanceof Element ? target.closest('tr[data-seq]') : null;
+  const v = tr?.getAttribute('data-seq');
+  return v ? Number(v) : null;
+};
+
+const EventTable = memo(function EventTable(props: {
+  events: readonly TimelineEvent[];
+  rows: number;
+  hideNamespace: boolean;
+  onOpen: (seq: number) => void;
+  onHover: (seq: number | null) => void;
+}) {
+  const { events, rows, hideNamespace, onOpen, onHover } = props;
+  const body = useMemo(
+    () =>
+      events.slice(0, rows).map((e) => (
+        <tr key={e.seq} data-seq={e.seq} data-type={e.type}>
+          <td className="tl-time">{timeLabel(e.time)}</td>
+          <td>{e.type}</td>
+          <td>
+            <span className={`badge ${SEVERITY_CLASS[e.severity] ?? 'muted'}`}>{e.severity}</span>
+          </td>
+          <td className="tl-object">{objectLabel(e, hideNamespace)}</td>
+          <td>
+            <button type="button" className="link tl-open">
+              {e.summary}
+            </button>
+          </td>
+        </tr>
+      )),
+    [events, rows, hideNamespace],
+  );
+  const onClick = (ev: ReactMouseEvent) => {
+    const seq = rowSeq(ev.target);
+    if (seq !== null) onOpen(seq);
+  };
+  const onOver = (ev: ReactMouseEvent | FocusEvent) => onHover(rowSeq(ev.target));
+  return (
+    <table className="data" aria-label="Timeline events">
+      <thead>
+        <tr>
+          <th scope="col">Time</th>
+          <th scope="col">Type</th>
+          <th scope="col">Severity</th>
+          <th scope="col">Object</th>
+          <th scope="col">Summary</th>
+        </tr>
+      </thead>
+      <tbody onClick={onClick} onMouseOver={onOver} onMouseLeave={() => onHover(null)} onFocus={onOver} onBlur={() => onHover(null)}>
+        {body}
+      </tbody>
+    </table>
+  );
+});

@@ -1,0 +1,108 @@
+// The events of a timeline view: fetched page by page for the range, then
+// kept current by the live feed (events matching the view are appended).
+import { useEffect, useRef, useState } from 'react';
+import { api, errorText } from '../api/client.js';
+import type { Page, TimelineEvent } from '../api/types.js';
+import { useTimelineFeed } from '../data/hooks.js';
+import { matchesScope, type TimelineScope } from './filter.js';
+
+/** At most this many events are fetched for a range (newest first). */
+export const MAX_EVENTS = 5000;
+const PAGE_SIZE = 1000;
+const MAX_LIVE = 20_000;
+
+export interface TimelineData {
+  fetched: readonly TimelineEvent[];
+  /** Live events of the view received since it opened (a new array on each change). */
+  live: readonly TimelineEvent[];
+  loading: boolean;
+  error: string | undefined;
+  /** More events exist in the range than were fetched. */
+  truncated: boolean;
+  reload: () => void;
+}
+
+export function useTimelineEvents(cluster: string, scope: TimelineScope, span: number, zoom: { from: number; to: number } | null): TimelineData {
+  const { namespace, kind, name } = scope;
+  const [fetched, setFetched] = useState<{ events: readonly TimelineEvent[]; truncated: boolean }>({ events: [], truncated: false });
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string>();
+  const [tick, setTick] = useState(0);
+  const live = useRef(new Map<number, TimelineEvent>());
+  const [liveList, setLiveList] = useState<readonly TimelineEvent[]>([]);
+  const flush = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const zoomFrom = zoom?.from;
+  const zoomTo = zoom?.to;
+  useEffect(() => {
+    const ctrl = new AbortController();
+    const from = zoomFrom ?? Date.now() - span;
+    setLoading(true);
+    setError(undefined);
+    void (async () => {
+      const items: TimelineEvent[] = [];
+      let cursor: number | undefined;
+      let truncated = false;
+      try {
+        for (;;) {
+          const page = await api<Page<TimelineEvent>>(`/api/v1/clusters/${encodeURIComponent(cluster)}/timeline`, {
+            query: { namespace, kind, name, from, to: zoomTo, cursor, limit: Math.min(PAGE_SIZE, MAX_EVENTS - items.length) },
+            signal: ctrl.signal,
+          });
+          items.push(...page.items);
+          if (page.nextCursor === null || page.items.length === 0) break;
+          if (items.length >= MAX_EVENTS) {
+            truncated = true;
+            break;
+          }
+          cursor = Number(page.nextCursor);
+        }
+        if (ctrl.signal.aborted) return;
+        setFetched({ events: items, truncated });
+        setLoading(false);
+      } catch (err) {
+        if (ctrl.signal.aborted) return;
+        setError(errorText(err));
+        setLoading(false);
+      }
+    })();
+    return () => ctrl.abort();
+  }, [cluster, namespace, kind, name, span, zoomFrom, zoomTo, tick]);
+
+  // A new view starts without the previous view's live events.
+  useEffect(() => {
+    live.current = new Map();
+    setLiveList([]);
+  }, [cluster, namespace, kind, name]);
+
+  useEffect(
+    () => () => {
+      if (flush.current !== null) clearTimeout(flush.current);
+    },
+    [],
+  );
+
+  // Bursts of live events re-render once (every 200 ms at most).
+  useTimelineFeed(cluster, (e) => {
+    if (!matchesScope(e, { namespace, kind, name })) return;
+    const map = live.current;
+    map.set(e.seq, e);
+    if (map.size > MAX_LIVE) {
+      const oldest = map.keys().next();
+      if (!oldest.done) map.delete(oldest.value);
+    }
+    flush.current ??= setTimeout(() => {
+      flush.current = null;
+      setLiveList([...live.current.values()]);
+    }, 200);
+  });
+
+  return {
+    fetched: fetched.events,
+    live: liveList,
+    loading,
+    error,
+    truncated: fetched.truncated,
+    reload: () => setTick((t) => t + 1),
+  };
+}
