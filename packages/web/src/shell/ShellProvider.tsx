@@ -1,21 +1,333 @@
-// Placeholder until the shell tray lands (see shell/README in the issue).
-import type { ReactNode } from 'react';
+// Pod shells in the console: several can be open; one at a time is the large
+// panel docked above the tray, the others are minimized to tabs in the tray
+// while the user keeps browsing. Sessions live in this provider (around the
+// whole signed-in app), so navigation keeps them and their scrollback.
+import '@xterm/xterm/css/xterm.css';
+import './shell.css';
+import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
+import { api, errorText } from '../api/client.js';
+import { Dialog } from '../ui/Dialog.js';
+import { chooseContainer, containersPath, containerStateText, type ContainerInfo, type ShellTarget } from './protocol.js';
+import { initialShells, sessionLabel, sessionTitle, shellsReducer, statusDot, statusText, type SessionTarget, type SessionView } from './sessions.js';
+import { TerminalSession } from './terminal-session.js';
 
-export interface ShellTarget {
-  cluster: string;
-  namespace: string;
-  pod: string;
-  container?: string;
+export type { ShellTarget } from './protocol.js';
+export type { SessionView } from './sessions.js';
+
+interface ShellsApi {
+  /** Opens a shell; without a container, asks which one when the pod has several. */
+  open(target: ShellTarget): void;
+  sessions: SessionView[];
+  visible: string | null;
+  show(key: string): void;
+  minimize(key: string): void;
+  close(key: string): void;
+  reconnect(key: string): void;
+  /** The terminal of a session (for the panel). */
+  runtime(key: string): TerminalSession | undefined;
 }
+
+const ShellsContext = createContext<ShellsApi | null>(null);
+
+type Pending = { kind: 'pick'; target: ShellTarget; containers: ContainerInfo[]; preselect: string | undefined } | { kind: 'failed'; target: ShellTarget; message: string };
 
 export function ShellProvider({ children }: { children: ReactNode }) {
-  return <>{children}</>;
+  const [state, dispatch] = useReducer(shellsReducer, initialShells);
+  const [pending, setPending] = useState<Pending | null>(null);
+  const runtimes = useRef(new Map<string, TerminalSession>());
+  const counter = useRef(0);
+
+  const start = useCallback((target: SessionTarget) => {
+    counter.current += 1;
+    const key = `s${counter.current}`;
+    const rt = new TerminalSession(key, target, {
+      opened: (sessionId, container) => dispatch({ type: 'opened', key, sessionId, container }),
+      exit: (code) => dispatch({ type: 'exit', key, code }),
+      error: (message) => dispatch({ type: 'error', key, message }),
+      ended: (kind, notice) => dispatch({ type: 'ended', key, kind, notice }),
+    });
+    runtimes.current.set(key, rt);
+    dispatch({ type: 'add', key, target });
+  }, []);
+
+  const open = useCallback(
+    (target: ShellTarget) => {
+      if (target.container) {
+        start({ cluster: target.cluster, namespace: target.namespace, pod: target.pod, container: target.container });
+        return;
+      }
+      void (async () => {
+        try {
+          const pod = await api<{ cluster: string; namespace: string; pod: string; phase: string; containers: ContainerInfo[] }>(containersPath(target));
+          const choice = chooseContainer(pod);
+          if (choice.kind === 'connect') start({ ...target, container: choice.container });
+          else if (choice.kind === 'pick') setPending({ kind: 'pick', target, containers: choice.containers, preselect: choice.preselect });
+          else setPending({ kind: 'failed', target, message: choice.message });
+        } catch (err) {
+          setPending({ kind: 'failed', target, message: errorText(err) });
+        }
+      })();
+    },
+    [start],
+  );
+
+  const close = useCallback((key: string) => {
+    runtimes.current.get(key)?.dispose();
+    runtimes.current.delete(key);
+    dispatch({ type: 'remove', key });
+  }, []);
+
+  const sessions = state.sessions;
+  const reconnect = useCallback(
+    (key: string) => {
+      const rt = runtimes.current.get(key);
+      const s = sessions.find((x) => x.key === key);
+      if (!rt || s?.status !== 'ended') return;
+      dispatch({ type: 'reconnect', key });
+      rt.reconnect(s.target);
+      rt.focus(); // the Reconnect button goes away; the keyboard belongs to the terminal
+    },
+    [sessions],
+  );
+
+  // Signing out unmounts the provider: end every session.
+  useEffect(() => {
+    const map = runtimes.current;
+    return () => {
+      for (const rt of map.values()) rt.dispose();
+      map.clear();
+    };
+  }, []);
+
+  const value = useMemo<ShellsApi>(
+    () => ({
+      open,
+      sessions,
+      visible: state.visible,
+      show: (key) => dispatch({ type: 'show', key }),
+      minimize: (key) => dispatch({ type: 'minimize', key }),
+      close,
+      reconnect,
+      runtime: (key) => runtimes.current.get(key),
+    }),
+    [open, sessions, state.visible, close, reconnect],
+  );
+
+  return (
+    <ShellsContext.Provider value={value}>
+      {children}
+      {pending?.kind === 'pick' && (
+        <ContainerPicker
+          target={pending.target}
+          containers={pending.containers}
+          preselect={pending.preselect}
+          onCancel={() => setPending(null)}
+          onPick={(container) => {
+            setPending(null);
+            start({ ...pending.target, container });
+          }}
+        />
+      )}
+      {pending?.kind === 'failed' && (
+        <Dialog title={`Cannot open a shell in ${pending.target.pod}`} onClose={() => setPending(null)} footer={<button type="button" onClick={() => setPending(null)}>OK</button>}>
+          <div className="error-box" role="alert">
+            {pending.message}
+          </div>
+        </Dialog>
+      )}
+    </ShellsContext.Provider>
+  );
 }
 
-export function useShells(): { open: (target: ShellTarget) => void } {
-  return { open: () => undefined };
+const outside: ShellsApi = {
+  open: () => console.error('useShells().open() outside <ShellProvider>: no shell opened'),
+  sessions: [],
+  visible: null,
+  show: () => undefined,
+  minimize: () => undefined,
+  close: () => undefined,
+  reconnect: () => undefined,
+  runtime: () => undefined,
+};
+
+export function useShells(): ShellsApi {
+  return useContext(ShellsContext) ?? outside;
+}
+
+function ContainerPicker({
+  target,
+  containers,
+  preselect,
+  onCancel,
+  onPick,
+}: {
+  target: ShellTarget;
+  containers: ContainerInfo[];
+  preselect: string | undefined;
+  onCancel: () => void;
+  onPick: (container: string) => void;
+}) {
+  const [choice, setChoice] = useState(preselect ?? '');
+  const runnable = containers.some((c) => c.state === 'running');
+  return (
+    <Dialog
+      title={`Open a shell in ${target.pod}`}
+      onClose={onCancel}
+      footer={
+        <>
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="submit" form="shell-container-form" className="primary" disabled={!choice}>
+            Open shell
+          </button>
+        </>
+      }
+    >
+      <form
+        id="shell-container-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (choice) onPick(choice);
+        }}
+      >
+        <label className="field">
+          <span>Container</span>
+          <select value={choice} onChange={(e) => setChoice(e.target.value)} autoFocus>
+            {!runnable && <option value="">no running container</option>}
+            {containers.map((c) => (
+              <option key={c.name} value={c.name} disabled={c.state !== 'running'}>
+                {c.state === 'running' ? c.name : `${c.name} (${containerStateText(c)})`}
+              </option>
+            ))}
+          </select>
+        </label>
+        {!runnable && (
+          <p className="error-box" role="alert">
+            No container of {target.namespace}/{target.pod} is running.
+          </p>
+        )}
+      </form>
+    </Dialog>
+  );
 }
 
 export function ShellTray() {
-  return null;
+  const shells = useShells();
+  const { sessions, visible } = shells;
+  if (sessions.length === 0) return null;
+  const focusTab = (key: string) => requestAnimationFrame(() => document.getElementById(`shell-tab-${key}`)?.focus());
+  return (
+    <div className="tray" role="region" aria-label="Shells">
+      {sessions.map((s) => (
+        <ShellPanel
+          key={s.key}
+          session={s}
+          label={sessionLabel(sessions, s.key)}
+          visible={visible === s.key}
+          onMinimize={() => {
+            shells.minimize(s.key);
+            focusTab(s.key);
+          }}
+        />
+      ))}
+      <div className="shell-bar">
+        <select
+          aria-label="Open shells"
+          value={visible ?? ''}
+          onChange={(e) => {
+            const key = e.target.value;
+            if (key) shells.show(key);
+            else if (visible) shells.minimize(visible);
+          }}
+        >
+          <option value="">{visible ? 'Minimize all' : `${sessions.length} minimized`}</option>
+          {sessions.map((s) => (
+            <option key={s.key} value={s.key}>
+              {sessionLabel(sessions, s.key)} @ {s.target.cluster}/{s.target.namespace} — {statusText(s)}
+            </option>
+          ))}
+        </select>
+        <div className="shell-tabs">
+          {sessions.map((s) => {
+            const label = sessionLabel(sessions, s.key);
+            return (
+              <button
+                key={s.key}
+                id={`shell-tab-${s.key}`}
+                type="button"
+                className="shell-tab"
+                aria-current={visible === s.key ? 'true' : undefined}
+                aria-label={`${label} (${statusText(s)})`}
+                title={`${sessionTitle(s.target)} — ${statusText(s)}`}
+                onClick={() => shells.show(s.key)}
+              >
+                <span className={`dot ${statusDot(s)}`} aria-hidden="true" />
+                {label}
+              </button>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function ShellPanel({ session, label, visible, onMinimize }: { session: SessionView; label: string; visible: boolean; onMinimize: () => void }) {
+  const shells = useShells();
+  const host = useRef<HTMLDivElement>(null);
+  const rt = shells.runtime(session.key);
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el || !rt) return;
+    rt.attach(el);
+    return () => rt.detach(el);
+  }, [rt]);
+
+  useEffect(() => {
+    if (!visible || !rt) return;
+    // Shown again: fit to the panel (it measured 0 while hidden) and take the keyboard.
+    const id = requestAnimationFrame(() => {
+      rt.fit();
+      rt.focus();
+    });
+    return () => cancelAnimationFrame(id);
+  }, [visible, rt]);
+
+  const ended = session.status === 'ended';
+  const t = session.target;
+  const closeShell = () => {
+    shells.close(session.key);
+    requestAnimationFrame(() => document.querySelector<HTMLElement>('.shell-bar select')?.focus());
+  };
+  return (
+    <section className="shell-panel" aria-label={`Shell ${label}`} hidden={!visible}>
+      <header className="shell-head">
+        <span className={`dot ${statusDot(session)}`} aria-hidden="true" />
+        <span className="shell-title" title={sessionTitle(t)}>
+          {sessionTitle(t)}
+        </span>
+        <span className="hint">
+          {statusText(session)}
+          {session.sessionId && !ended ? ` · session ${session.sessionId.slice(0, 8)}` : ''}
+        </span>
+        <span className="shell-notice" role="status">
+          {ended ? session.ended?.notice : session.error ? `Error: ${session.error}` : ''}
+        </span>
+        {ended && (
+          <button type="button" aria-label={`Reconnect shell ${label}`} onClick={() => shells.reconnect(session.key)}>
+            Reconnect
+          </button>
+        )}
+        <button type="button" aria-label={`Minimize shell ${label}`} onClick={onMinimize}>
+          Minimize
+        </button>
+        <button type="button" aria-label={`Close shell ${label}`} onClick={closeShell}>
+          {ended ? 'Close' : 'Close shell'}
+        </button>
+      </header>
+      <div className="shell-term-host" ref={host} />
+    </section>
+  );
 }

@@ -1,0 +1,155 @@
+// The pod shell's browser protocol (docs/api.md "Pod shell"): the URLs, the
+// JSON control messages on text frames, and the words people read when a
+// session ends or is refused. No DOM here, so it is unit-tested.
+
+export interface ShellTarget {
+  cluster: string;
+  namespace: string;
+  pod: string;
+  container?: string;
+}
+
+const seg = encodeURIComponent;
+
+export function podPath(t: ShellTarget): string {
+  return `/api/v1/clusters/${seg(t.cluster)}/pods/${seg(t.namespace)}/${seg(t.pod)}`;
+}
+
+export function containersPath(t: ShellTarget): string {
+  return `${podPath(t)}/containers`;
+}
+
+/** Path and query of the shell WebSocket; `command` repeats for each argument. */
+export function shellPath(t: ShellTarget, opts: { cols?: number; rows?: number; command?: readonly string[] } = {}): string {
+  const q = new URLSearchParams();
+  if (t.container) q.set('container', t.container);
+  for (const arg of opts.command ?? []) q.append('command', arg);
+  const size = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? Math.min(1000, Math.max(1, Math.round(n))) : undefined);
+  const cols = size(opts.cols);
+  const rows = size(opts.rows);
+  if (cols !== undefined) q.set('cols', String(cols));
+  if (rows !== undefined) q.set('rows', String(rows));
+  const s = q.toString();
+  return s ? `${podPath(t)}/shell?${s}` : `${podPath(t)}/shell`;
+}
+
+export type EndReason = 'closed' | 'idle' | 'agent-lost' | 'error';
+
+export type ServerControl =
+  | { type: 'opened'; sessionId: string; container: string; command: string[] | null }
+  | { type: 'exit'; code: number }
+  | { type: 'error'; message: string }
+  | { type: 'closed'; reason: EndReason; message: string };
+
+const REASONS: readonly string[] = ['closed', 'idle', 'agent-lost', 'error'];
+
+/** A text frame from the hub, or undefined when it is not a control message we know. */
+export function parseControl(text: string): ServerControl | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== 'object') return undefined;
+  const m = v as Record<string, unknown>;
+  const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+  switch (m.type) {
+    case 'opened':
+      return {
+        type: 'opened',
+        sessionId: str(m.sessionId) ?? '',
+        container: str(m.container) ?? '',
+        command: Array.isArray(m.command) ? m.command.map(String) : null,
+      };
+    case 'exit':
+      return typeof m.code === 'number' ? { type: 'exit', code: m.code } : undefined;
+    case 'error':
+      return { type: 'error', message: str(m.message) ?? 'the session reported an error' };
+    case 'closed': {
+      const reason = str(m.reason);
+      if (reason === undefined || !REASONS.includes(reason)) return undefined;
+      return { type: 'closed', reason: reason as EndReason, message: str(m.message) ?? defaultEndMessage(reason as EndReason) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function resizeMessage(cols: number, rows: number): string {
+  return JSON.stringify({ type: 'resize', cols, rows });
+}
+
+export function defaultEndMessage(reason: EndReason): string {
+  switch (reason) {
+    case 'idle':
+      return 'closed after the idle timeout without input or output';
+    case 'agent-lost':
+      return "the agent's connection was lost";
+    case 'error':
+      return 'the session ended with an error';
+    case 'closed':
+      return 'the session was closed';
+  }
+}
+
+/** The one line shown in the panel header and the terminal when a session ends. */
+export function endNotice(reason: EndReason, message: string): string {
+  const what = message.trim() || defaultEndMessage(reason);
+  switch (reason) {
+    case 'idle':
+      return `Session ended (idle): ${what}`;
+    case 'agent-lost':
+      return `Session ended (agent lost): ${what}`;
+    case 'error':
+      return `Session ended with an error: ${what}`;
+    case 'closed':
+      return `Session ended: ${what}`;
+  }
+}
+
+export interface ContainerInfo {
+  name: string;
+  image: string | null;
+  ready: boolean;
+  state: string;
+  reason: string | null;
+  restartCount: number;
+}
+
+export interface PodContainers {
+  cluster: string;
+  namespace: string;
+  pod: string;
+  phase: string;
+  containers: ContainerInfo[];
+}
+
+export type ContainerChoice =
+  | { kind: 'connect'; container: string }
+  | { kind: 'pick'; containers: ContainerInfo[]; preselect: string | undefined }
+  | { kind: 'refuse'; message: string };
+
+/** What open() does once it knows the pod's containers. */
+export function chooseContainer(p: PodContainers): ContainerChoice {
+  if (p.phase !== 'Running') return { kind: 'refuse', message: `pod ${p.namespace}/${p.pod} is ${p.phase}: a shell needs a Running pod` };
+  if (p.containers.length === 0) return { kind: 'refuse', message: `pod ${p.namespace}/${p.pod} has no containers the hub knows of` };
+  const running = p.containers.filter((c) => c.state === 'running');
+  if (p.containers.length === 1) {
+    const only = p.containers[0];
+    if (only && only.state !== 'running') return { kind: 'refuse', message: `container "${only.name}" of pod ${p.namespace}/${p.pod} is ${containerStateText(only)}` };
+    return { kind: 'connect', container: only?.name ?? '' };
+  }
+  return { kind: 'pick', containers: p.containers, preselect: running[0]?.name };
+}
+
+export function containerStateText(c: ContainerInfo): string {
+  return c.reason ? `${c.state}: ${c.reason}` : c.state;
+}
+
+/** Binary `onBinary` data from xterm (one char per byte) as bytes. */
+export function binaryStringBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
