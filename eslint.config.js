@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -15,6 +16,16 @@ export default tseslint.config(
       '@typescript-eslint/no-confusing-void-expression': 'off',
       // @kubernetes/client-node models are plain data classes; object literals are its documented usage.
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
+    },
+  },
+  {
+    // The console: hooks rules, and protocol imports as types only (its runtime is server-side zod).
+    files: ['packages/web/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: '@wheelhouse/protocol', allowTypeImports: true, message: 'import types only: the protocol runtime (zod) does not belong in the bundle' }] }],
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },

@@ -15,6 +15,7 @@ import { TimelinePage } from './pages/TimelinePage.js';
 import { WorkloadPage } from './pages/WorkloadPage.js';
 import { WorkloadsPage } from './pages/WorkloadsPage.js';
 import { ShellProvider } from './shell/ShellProvider.js';
+import { ActionDialogHost } from './ui/ActionDialogHost.js';
 
 export function App() {
   return (
@@ -33,6 +34,7 @@ function Gate() {
   }
   return (
     <ShellProvider>
+      <ActionDialogHost>
       <Layout>
         <Switch>
           <Route path="/login">
@@ -56,6 +58,7 @@ function Gate() {
           </Route>
         </Switch>
       </Layout>
+      </ActionDialogHost>
     </ShellProvider>
   );
 }

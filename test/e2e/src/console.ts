@@ -5,7 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterEach } from 'vitest';
 import type { Capabilities } from '@wheelhouse/protocol';
+import type { AgentOptions } from '@wheelhouse/agent';
 import type { HubOptions } from '@wheelhouse/hub';
 import { ALL_TIERS, startPipeline, type Pipeline } from '../../../packages/hub/test/support/hub-with-agent.js';
 import { addUser, useFastPasswordHashing, type BindingSpec, type TestUser } from '../../../packages/hub/test/support/identity.js';
@@ -38,10 +40,10 @@ export interface Console {
 }
 
 export async function openConsole(
-  opts: { capabilities?: Capabilities; bindings?: BindingSpec[]; hub?: HubOptions; signIn?: boolean; theme?: 'light' | 'dark' } = {},
+  opts: { capabilities?: Capabilities; bindings?: BindingSpec[]; hub?: HubOptions; agent?: Partial<AgentOptions>; signIn?: boolean; theme?: 'light' | 'dark' } = {},
 ): Promise<Console> {
   useFastPasswordHashing();
-  const pipeline = await startPipeline({ capabilities: opts.capabilities ?? ALL_TIERS, hub: opts.hub });
+  const pipeline = await startPipeline({ capabilities: opts.capabilities ?? ALL_TIERS, hub: opts.hub, agent: opts.agent });
   const user = await addUser(pipeline.hub, { bindings: opts.bindings ?? [{ role: 'account-admin' }] });
   const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: opts.theme ?? 'light' });
@@ -77,4 +79,30 @@ export async function signIn(page: Page, url: string, user: { username: string; 
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+/** Waits for a command dialog's status to reach a terminal state and returns it. */
+export async function terminalState(page: Page): Promise<string> {
+  const status = page.getByRole('status', { name: 'Command status' });
+  try {
+    await status.and(page.locator('[data-state="succeeded"], [data-state="failed"], [data-state="rejected"], [data-state="expired"]')).waitFor({ timeout: 60_000 });
+  } catch (err) {
+    const dialog = await page.getByRole('dialog').allTextContents().catch(() => []);
+    const shown = await status.allTextContents().catch(() => []);
+    throw new Error(`no terminal command state; status shows ${JSON.stringify(shown)}; dialog: ${JSON.stringify(dialog).slice(0, 2000)}`, { cause: err });
+  }
+  return (await status.getAttribute('data-state')) ?? '';
+}
+
+/** Call at describe level: a failed test leaves a screenshot in test/e2e/failures/ (git-ignored) for whoever reads the log. */
+export function screenshotOnFailure(get: () => Console | undefined): void {
+  afterEach(async (ctx) => {
+    const c = get();
+    if (!c || ctx.task.result?.state !== 'fail') return;
+    const dir = join(repoRoot, 'test', 'e2e', 'failures');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}.png`);
+    await c.page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+    console.error(`[e2e] failure screenshot: ${file}`);
+  });
 }

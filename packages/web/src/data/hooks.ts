@@ -94,7 +94,8 @@ export function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unkno
     );
     return () => ctrl.abort();
   }, [run, tick]);
-  return { data: state.data, error: state.error, loading: state.loading, reload: () => setTick((t) => t + 1) };
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
 /** Re-renders every `ms` (ages, countdowns). */

@@ -1,3 +1,166 @@
+// Resource editor: YAML with highlighting and validation; edit a live object
+// or create new ones. Every change is previewed by a server dry run (the
+// field diff) before it is applied with the apply action; delete goes through
+// the delete action. ?kind=&namespace=&name= opens an object.
+import { useEffect, useState } from 'react';
+import { useSearch } from 'wouter';
+import { errorText } from '../api/client.js';
+import type { ActionPreview } from '../api/types.js';
+import { checkManifest, editableYaml } from '../data/manifest.js';
+import { ActionButton } from '../ui/ActionMenu.js';
+import { PreviewView, actionRequests, fieldErrors } from '../ui/ActionDialog.js';
+import { CommandStatus } from '../ui/CommandStatus.js';
+import { LazyYamlEditor } from '../ui/LazyYamlEditor.js';
+import { fetchObject } from '../ui/ObjectYaml.js';
+
+const NEW_TEMPLATE = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: example
+  namespace: default
+data:
+  key: value
+`;
+
 export function EditorPage({ cluster }: { cluster: string }) {
-  return <h1>EditorPage {cluster}</h1>;
+  const q = new URLSearchParams(useSearch());
+  const kind = q.get('kind') ?? '';
+  const name = q.get('name') ?? '';
+  const namespace = q.get('namespace') ?? '';
+  const editing = kind !== '' && name !== '';
+  const [original, setOriginal] = useState<string>();
+  const [text, setText] = useState(editing ? '' : NEW_TEMPLATE);
+  const [loadError, setLoadError] = useState<string>();
+  const [reason, setReason] = useState('');
+  // An edit is an explicit intent to set these values (as kubectl edit does): take over fields
+  // other managers own. Creating leaves them alone by default.
+  const [force, setForce] = useState(editing);
+  const [preview, setPreview] = useState<ActionPreview | string>();
+  const [previewedText, setPreviewedText] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const [commandId, setCommandId] = useState<string>();
+
+  async function load() {
+    if (!editing) return;
+    setLoadError(undefined);
+    try {
+      const o = await fetchObject(cluster, kind, namespace, name);
+      const y = editableYaml(o.object);
+      setOriginal(y);
+      setText(y);
+      setPreview(undefined);
+      setCommandId(undefined);
+    } catch (err) {
+      setLoadError(errorText(err));
+    }
+  }
+  useEffect(() => {
+    void load();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- reload when the object changes
+  }, [cluster, kind, namespace, name]);
+
+  const check = checkManifest(text, namespace);
+  const target = check.ok ? check.target : undefined;
+  const dirty = editing ? original !== undefined && text !== original : true;
+
+  async function doPreview() {
+    if (!target) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      setPreview(await actionRequests(cluster, 'apply', target).preview({ manifest: text, force }));
+      setPreviewedText(text);
+    } catch (err) {
+      setPreview(undefined);
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function doApply() {
+    if (!target) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      setCommandId(await actionRequests(cluster, 'apply', target).run({ manifest: text, force }, reason));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const errs = fieldErrors(error);
+  return (
+    <>
+      <div className="toolbar">
+        <h1 className="grow" style={{ margin: 0 }}>
+          {editing ? `Edit ${kind} ${namespace ? `${namespace}/` : ''}${name}` : 'Create resources'}
+        </h1>
+        {editing && (
+          <button type="button" onClick={() => void load()}>
+            Reload from cluster
+          </button>
+        )}
+        {editing && <ActionButton cluster={cluster} target={{ kind, namespace, name }} actionId="delete" className="danger" />}
+      </div>
+      {loadError && <div className="error-box" role="alert">{loadError}</div>}
+      <p className="hint">
+        {editing
+          ? 'Change the YAML, preview the change (a server-side dry run shows exactly which fields change), then apply. Status and server-set metadata are left out.'
+          : 'Paste or write one or more YAML documents. The first document is the target; all must be in its namespace.'}
+      </p>
+      {(!editing || original !== undefined) && (
+        <LazyYamlEditor
+          value={text}
+          onChange={(v) => {
+            setText(v);
+            setCommandId(undefined);
+          }}
+          label="Manifest"
+          height="48vh"
+        />
+      )}
+      {!check.ok && (
+        <ul className="field-error" aria-label="Manifest problems">
+          {check.errors.map((e) => (
+            <li key={e}>{e}</li>
+          ))}
+        </ul>
+      )}
+      {errs['params.manifest'] && <div className="error-box">{errs['params.manifest']}</div>}
+      <div className="toolbar" style={{ marginTop: 10 }}>
+        <input aria-label="Reason" placeholder="Reason (recorded in the audit log)" value={reason} onChange={(e) => setReason(e.target.value)} style={{ flex: 1 }} />
+        <label title="server-side apply force: fields you change that another field manager owns become Wheelhouse's">
+          <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Take over fields other managers own
+        </label>
+        <button type="button" disabled={!target || busy || !dirty} onClick={() => void doPreview()}>
+          Preview changes
+        </button>
+        <button
+          type="button"
+          className="primary"
+          disabled={!target || busy || !dirty || previewedText !== text}
+          title={previewedText !== text ? 'Preview the change first' : undefined}
+          onClick={() => void doApply()}
+        >
+          Apply
+        </button>
+      </div>
+      {error !== undefined && !errs['params.manifest'] && (
+        <div className="error-box" role="alert">
+          {errorText(error)}
+        </div>
+      )}
+      {typeof preview === 'string' && <p className="hint">{preview}</p>}
+      {preview && typeof preview !== 'string' && previewedText === text && <PreviewView preview={preview} />}
+      {commandId && target && (
+        <div className="panel">
+          <CommandStatus cluster={cluster} id={commandId} />
+        </div>
+      )}
+    </>
+  );
 }

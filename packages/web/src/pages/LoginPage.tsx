@@ -1,5 +1,5 @@
 // Sign-in, and the forced password change after a one-time password.
-import { useState, type FormEvent } from 'react';
+import { useState, type SyntheticEvent } from 'react';
 import { useLocation } from 'wouter';
 import { ApiError, api, errorText, setCsrfToken } from '../api/client.js';
 import { useSession } from '../data/session.js';
@@ -14,7 +14,7 @@ export function LoginPage({ next }: { next: string }) {
   const [busy, setBusy] = useState(false);
   const mustChange = me?.user.mustChangePassword === true;
 
-  async function signIn(e: FormEvent) {
+  async function signIn(e: SyntheticEvent) {
     e.preventDefault();
     setBusy(true);
     setError(undefined);
@@ -32,7 +32,7 @@ export function LoginPage({ next }: { next: string }) {
     }
   }
 
-  async function change(e: FormEvent) {
+  async function change(e: SyntheticEvent) {
     e.preventDefault();
     setBusy(true);
     setError(undefined);

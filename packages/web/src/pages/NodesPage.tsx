@@ -1,6 +1,157 @@
-export function NodesPage({ cluster }: { cluster: string }) {
-  return <h1>NodesPage {cluster}</h1>;
+// Nodes: conditions, capacity, schedulability and their pods; cordon,
+// uncordon and drain (with the drain's progress, live).
+import { useMemo } from 'react';
+import { Link } from 'wouter';
+import { humanAge } from '../age.js';
+import type { InventoryItem } from '../api/types.js';
+import { useKind, useNow } from '../data/hooks.js';
+import { objectHref } from '../links.js';
+import { TimelineView } from '../timeline/TimelineView.js';
+import { ActionButton } from '../ui/ActionMenu.js';
+import { formatValue } from '../ui/format.js';
+import { Badge } from '../ui/Health.js';
+import { ObjectYaml } from '../ui/ObjectYaml.js';
+import { PodTable } from '../ui/PodTable.js';
+import { Tabs } from '../ui/Tabs.js';
+
+function nodeStatus(n: InventoryItem): { level: string; text: string } {
+  const conds = (n.summary.conditions ?? {}) as Record<string, string>;
+  const ready = conds.Ready === 'True';
+  const pressure = Object.entries(conds).filter(([k, v]) => k !== 'Ready' && v === 'True').map(([k]) => k);
+  const text = [ready ? 'Ready' : 'NotReady', ...(n.summary.unschedulable === true ? ['SchedulingDisabled'] : []), ...pressure].join(', ');
+  return { level: !ready ? 'err' : n.summary.unschedulable === true || pressure.length ? 'warn' : 'ok', text };
 }
+
+function NodeButtons({ cluster, node }: { cluster: string; node: InventoryItem }) {
+  const target = { kind: 'Node', namespace: '', name: node.name };
+  return (
+    <span style={{ display: 'inline-flex', gap: 6 }}>
+      {node.summary.unschedulable === true ? <ActionButton cluster={cluster} target={target} actionId="uncordon" /> : <ActionButton cluster={cluster} target={target} actionId="cordon" />}
+      <ActionButton cluster={cluster} target={target} actionId="drain" className="danger" />
+    </span>
+  );
+}
+
+export function NodesPage({ cluster }: { cluster: string }) {
+  const { items } = useKind(cluster, 'Node');
+  const pods = useKind(cluster, 'Pod').items;
+  const now = useNow(10_000);
+  const podCount = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const p of pods ?? []) if (typeof p.summary.nodeName === 'string') m.set(p.summary.nodeName, (m.get(p.summary.nodeName) ?? 0) + 1);
+    return m;
+  }, [pods]);
+  return (
+    <>
+      <h1>Nodes</h1>
+      <table className="data" aria-label="Nodes">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Status</th>
+            <th className="num">Pods</th>
+            <th className="num">CPU</th>
+            <th className="num">Memory</th>
+            <th>Kubelet</th>
+            <th className="num">Age</th>
+            <th>
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {(items ?? []).map((n) => {
+            const st = nodeStatus(n);
+            const cap = (n.summary.capacity ?? {}) as Record<string, string>;
+            return (
+              <tr key={n.uid} data-name={n.name}>
+                <td>
+                  <Link href={objectHref(cluster, 'Node', '', n.name)}>{n.name}</Link>
+                </td>
+                <td>
+                  <Badge level={st.level}>{st.text}</Badge>
+                </td>
+                <td className="num">
+                  {podCount.get(n.name) ?? 0}
+                  {cap.pods ? ` / ${cap.pods}` : ''}
+                </td>
+                <td className="num">{cap.cpu ?? '—'}</td>
+                <td className="num">{cap.memory ?? '—'}</td>
+                <td>{formatValue(n.summary.kubeletVersion ?? '—')}</td>
+                <td className="num">{humanAge(now - n.createdAt)}</td>
+                <td>
+                  <NodeButtons cluster={cluster} node={n} />
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {!items && <p className="hint">Loading…</p>}
+    </>
+  );
+}
+
 export function NodePage({ cluster, name }: { cluster: string; name: string }) {
-  return <h1>{cluster} {name}</h1>;
+  const { items } = useKind(cluster, 'Node');
+  const pods = useKind(cluster, 'Pod').items;
+  const node = items?.find((n) => n.name === name);
+  const onNode = useMemo(() => (pods ?? []).filter((p) => p.summary.nodeName === name), [pods, name]);
+  if (!items) return <p className="hint">Loading…</p>;
+  if (!node) return <p className="empty">Node {name} does not exist (any more).</p>;
+  const st = nodeStatus(node);
+  const conds = (node.summary.conditions ?? {}) as Record<string, string>;
+  const cap = (node.summary.capacity ?? {}) as Record<string, string>;
+  const alloc = (node.summary.allocatable ?? {}) as Record<string, string>;
+  const taints = (Array.isArray(node.summary.taints) ? node.summary.taints : []) as { key: string; value?: string; effect: string }[];
+  return (
+    <>
+      <div className="toolbar">
+        <h1 className="grow" style={{ margin: 0 }}>
+          <span className="hint">Node</span> {name}
+        </h1>
+        <Badge level={st.level}>{st.text}</Badge>
+        <NodeButtons cluster={cluster} node={node} />
+      </div>
+      <div className="grid2">
+        <div className="panel">
+          <h3 style={{ marginTop: 0 }}>Conditions</h3>
+          <dl className="kv">
+            {Object.entries(conds).map(([k, v]) => (
+              <div key={k} style={{ display: 'contents' }}>
+                <dt>{k}</dt>
+                <dd>
+                  <Badge level={(k === 'Ready') === (v === 'True') ? 'ok' : 'err'}>{v}</Badge>
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </div>
+        <div className="panel">
+          <h3 style={{ marginTop: 0 }}>Capacity (allocatable)</h3>
+          <dl className="kv">
+            {Object.entries(cap).map(([k, v]) => (
+              <div key={k} style={{ display: 'contents' }}>
+                <dt>{k}</dt>
+                <dd>
+                  {v}
+                  {alloc[k] && alloc[k] !== v ? ` (${alloc[k]})` : ''}
+                </dd>
+              </div>
+            ))}
+            <dt>Taints</dt>
+            <dd>{taints.length ? taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(', ') : 'none'}</dd>
+          </dl>
+        </div>
+      </div>
+      <Tabs
+        label="Node"
+        tabs={[
+          { id: 'pods', title: `Pods (${onNode.length})`, render: () => <PodTable cluster={cluster} pods={onNode} label={`Pods on ${name}`} /> },
+          { id: 'timeline', title: 'Timeline', render: () => <TimelineView cluster={cluster} kind="Node" name={name} /> },
+          { id: 'yaml', title: 'YAML', render: () => <ObjectYaml cluster={cluster} kind="Node" namespace="" name={name} /> },
+        ]}
+      />
+    </>
+  );
 }

@@ -1,3 +1,27 @@
+// The cluster's timeline, or one namespace's.
+import { useMemo } from 'react';
+import { useKind } from '../data/hooks.js';
+import { TimelineView } from '../timeline/TimelineView.js';
+import { useQueryState } from '../ui/query-state.js';
+
 export function TimelinePage({ cluster }: { cluster: string }) {
-  return <h1>TimelinePage {cluster}</h1>;
+  const [namespace, setNamespace] = useQueryState('namespace', '');
+  const { items } = useKind(cluster, 'Namespace');
+  const names = useMemo(() => (items ?? []).map((n) => n.name).sort(), [items]);
+  return (
+    <>
+      <div className="toolbar">
+        <h1 className="grow" style={{ margin: 0 }}>
+          Timeline
+        </h1>
+        <select aria-label="Namespace" value={namespace} onChange={(e) => setNamespace(e.target.value)}>
+          <option value="">Whole cluster</option>
+          {names.map((n) => (
+            <option key={n}>{n}</option>
+          ))}
+        </select>
+      </div>
+      <TimelineView key={namespace} cluster={cluster} namespace={namespace || undefined} />
+    </>
+  );
 }

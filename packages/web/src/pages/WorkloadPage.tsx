@@ -1,3 +1,111 @@
+// One workload: health, its pods, events, YAML and its service timeline, with
+// the actions that apply to it.
+import { useMemo } from 'react';
+import { humanAge } from '../age.js';
+import type { InventoryItem } from '../api/types.js';
+import { useKind, useKinds, useNow } from '../data/hooks.js';
+import { podsOf, restartsOf } from '../data/ownership.js';
+import { TimelineView } from '../timeline/TimelineView.js';
+import { ActionMenu } from '../ui/ActionMenu.js';
+import { EventsList } from '../ui/EventsList.js';
+import { formatTime, formatValue } from '../ui/format.js';
+import { Badge, workloadHealth } from '../ui/Health.js';
+import { ObjectYaml } from '../ui/ObjectYaml.js';
+import { PodTable } from '../ui/PodTable.js';
+import { Tabs } from '../ui/Tabs.js';
+
 export function WorkloadPage({ cluster, kind, namespace, name }: { cluster: string; kind: string; namespace: string; name: string }) {
-  return <h1>{cluster} {kind} {namespace} {name}</h1>;
+  const { items } = useKind(cluster, kind);
+  const support = useKinds(cluster, ['Pod', 'ReplicaSet', 'Job']);
+  const now = useNow(5000);
+  const w = items?.find((i) => i.namespace === namespace && i.name === name);
+  const pods = useMemo(() => {
+    const all = support ?? [];
+    return podsOf({ kind, namespace, name }, all.filter((i) => i.kind === 'Pod'), all.filter((i) => i.kind === 'ReplicaSet'), all.filter((i) => i.kind === 'Job'));
+  }, [support, kind, namespace, name]);
+
+  if (!items) return <p className="hint">Loading…</p>;
+  if (!w)
+    return (
+      <>
+        <h1>
+          {kind} {namespace}/{name}
+        </h1>
+        <p className="empty">This {kind} does not exist (any more) in {cluster}.</p>
+      </>
+    );
+  const health = workloadHealth(w);
+  const target = { kind, namespace, name };
+  return (
+    <>
+      <div className="toolbar">
+        <h1 className="grow" style={{ margin: 0 }}>
+          <span className="hint">{kind}</span> {namespace}/{name}
+        </h1>
+        <Badge level={health.level}>{health.text}</Badge>
+        <span aria-label="Ready replicas">{kind === 'CronJob' ? `${health.ready} active` : `${health.ready}/${health.desired} ready`}</span>
+        <ActionMenu cluster={cluster} target={target} defaults={(id) => (id === 'scale' ? { replicas: health.desired } : undefined)} />
+      </div>
+      <Tabs
+        label="Workload"
+        tabs={[
+          { id: 'overview', title: 'Overview', render: () => <Overview cluster={cluster} w={w} pods={pods} now={now} /> },
+          { id: 'timeline', title: 'Timeline', render: () => <TimelineView cluster={cluster} namespace={namespace} kind={kind} name={name} /> },
+          { id: 'events', title: 'Events', render: () => <EventsList cluster={cluster} namespace={namespace} kind={kind} name={name} /> },
+          { id: 'yaml', title: 'YAML', render: () => <ObjectYaml cluster={cluster} kind={kind} namespace={namespace} name={name} /> },
+        ]}
+      />
+    </>
+  );
+}
+
+function Overview({ cluster, w, pods, now }: { cluster: string; w: InventoryItem; pods: InventoryItem[]; now: number }) {
+  const s = w.summary;
+  const conditions = (s.conditions && typeof s.conditions === 'object' ? s.conditions : {}) as Record<string, string>;
+  const images = Array.isArray(s.images) ? (s.images as string[]) : [];
+  const facts: [string, string][] = [
+    ['Age', humanAge(now - w.createdAt)],
+    ['Created', formatTime(w.createdAt)],
+    ['Images', images.join(', ') || '—'],
+  ];
+  if (s.revision !== undefined) facts.push(['Revision', formatValue(s.revision)]);
+  if (s.schedule !== undefined) facts.push(['Schedule', formatValue(s.schedule)]);
+  if (s.lastScheduleTime) facts.push(['Last schedule', formatTime(s.lastScheduleTime as number)]);
+  if (s.paused === true) facts.push(['Paused', 'yes']);
+  facts.push(['Restarts (pods)', String(restartsOf(pods))]);
+  return (
+    <>
+      <div className="grid2">
+        <div className="panel">
+          <dl className="kv">
+            {facts.map(([k, v]) => (
+              <div key={k} style={{ display: 'contents' }}>
+                <dt>{k}</dt>
+                <dd className={k === 'Images' ? 'mono' : undefined}>{v}</dd>
+              </div>
+            ))}
+          </dl>
+        </div>
+        <div className="panel">
+          <h3 style={{ marginTop: 0 }}>Conditions</h3>
+          {Object.keys(conditions).length === 0 ? (
+            <p className="hint">None reported.</p>
+          ) : (
+            <dl className="kv">
+              {Object.entries(conditions).map(([k, v]) => (
+                <div key={k} style={{ display: 'contents' }}>
+                  <dt>{k}</dt>
+                  <dd>
+                    <Badge level={v === 'True' ? (k === 'Failed' || k === 'ReplicaFailure' ? 'err' : 'ok') : 'warn'}>{v}</Badge>
+                  </dd>
+                </div>
+              ))}
+            </dl>
+          )}
+        </div>
+      </div>
+      <h2>Pods</h2>
+      <PodTable cluster={cluster} pods={pods} showNamespace={false} />
+    </>
+  );
 }

@@ -23,7 +23,10 @@ export function actionRequests(cluster: string, action: string, target: CommandT
         method: 'POST',
         body: { action, target, params: cleanParams(params), dryRun: true },
       });
-      return res.preview ?? res.message ?? 'The agent is not connected; no preview is available now.';
+      if (res.preview) return res.preview;
+      // A dry run that failed (a conflict, a missing object…) is an error, not a preview.
+      if (res.status === 'failed' || res.status === 'rejected') throw new Error(res.message ?? `the dry run ${res.status}`);
+      return res.message ?? 'The agent is not connected; no preview is available now.';
     },
     async run(params, reason) {
       const res = await api<{ id: string }>(path, {

@@ -8,7 +8,7 @@ import { useAsync, useClusterView } from '../data/hooks.js';
 import { loadCatalog } from '../data/catalog.js';
 import { can, describeScope } from '../data/permissions.js';
 import { useMe } from '../data/session.js';
-import { ActionDialog } from './ActionDialog.js';
+import { useActionDialog } from './ActionDialogHost.js';
 import type { ParamValues } from './ParamsForm.js';
 
 export function whyDisabled(id: string, view: ClusterDetail | undefined, me: Me | undefined, target: CommandTarget, cluster: string): string | undefined {
@@ -40,7 +40,7 @@ export function ActionMenu({
   const view = useClusterView(cluster);
   const me = useMe();
   const [open, setOpen] = useState(false);
-  const [chosen, setChosen] = useState<CatalogAction>();
+  const showDialog = useActionDialog();
   const ref = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -92,7 +92,7 @@ export function ActionMenu({
                 title={why}
                 onClick={() => {
                   setOpen(false);
-                  setChosen(a);
+                  showDialog({ cluster, action: a, target, defaults: defaults?.(a.id) });
                 }}
               >
                 {a.title}
@@ -102,7 +102,6 @@ export function ActionMenu({
           })}
         </div>
       )}
-      {chosen && <ActionDialog cluster={cluster} action={chosen} target={target} defaults={defaults?.(chosen.id)} onClose={() => setChosen(undefined)} />}
     </div>
   );
 }
@@ -112,15 +111,14 @@ export function ActionButton({ cluster, target, actionId, defaults, className }:
   const catalog = useAsync(() => loadCatalog(), []);
   const view = useClusterView(cluster);
   const me = useMe();
-  const [open, setOpen] = useState(false);
+  const showDialog = useActionDialog();
   const action = catalog.data?.find((a) => a.id === actionId);
   const why = whyDisabled(actionId, view, me, target, cluster);
   return (
     <>
-      <button type="button" className={className} disabled={!action || why !== undefined} title={why} onClick={() => setOpen(true)}>
+      <button type="button" className={className} disabled={!action || why !== undefined} title={why} onClick={() => action && showDialog({ cluster, action, target, defaults })}>
         {action?.title ?? actionId}
       </button>
-      {open && action && <ActionDialog cluster={cluster} action={action} target={target} defaults={defaults} onClose={() => setOpen(false)} />}
     </>
   );
 }

@@ -2,6 +2,7 @@
 // the hub's per-field errors ("params.replicas: must be 0 or more") shown next
 // to the field they name.
 import type { ParamSchema } from '../api/types.js';
+import { formatValue } from './format.js';
 
 export type ParamValues = Record<string, unknown>;
 
@@ -75,7 +76,7 @@ export function ParamsForm({
           <label key={key} className="field">
             <span>{label}</span>
             {s.enum ? (
-              <select name={key} value={String(v ?? '')} onChange={(e) => set(e.target.value)}>
+              <select name={key} value={formatValue(v ?? '')} onChange={(e) => set(e.target.value)}>
                 {s.enum.map((o) => (
                   <option key={String(o)} value={String(o)}>
                     {String(o)}
@@ -91,8 +92,8 @@ export function ParamsForm({
                 step={type === 'integer' ? 1 : undefined}
                 min={s.minimum}
                 max={s.maximum}
-                value={v === undefined || v === null ? '' : String(v as string | number)}
-                placeholder={s.default === undefined ? (required.has(key) ? 'required' : 'optional') : String(s.default as string | number)}
+                value={v === undefined || v === null ? '' : formatValue(v)}
+                placeholder={s.default === undefined ? (required.has(key) ? 'required' : 'optional') : formatValue(s.default)}
                 onChange={(e) => {
                   const raw = e.target.value;
                   if (type === 'integer' || type === 'number') set(raw === '' ? undefined : Number(raw));

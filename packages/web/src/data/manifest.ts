@@ -1,0 +1,53 @@
+// Client-side view of a manifest for the editor: parse errors with line
+// numbers, the target (first document), and the live object stripped of what
+// the server owns, so an edit applies only what the user meant to change.
+import { parseAllDocuments, stringify } from 'yaml';
+
+export interface ManifestTarget {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export type ManifestCheck = { ok: true; target: ManifestTarget; documents: number } | { ok: false; errors: string[] };
+
+export function checkManifest(text: string, defaultNamespace = ''): ManifestCheck {
+  const docs = parseAllDocuments(text);
+  const errors: string[] = [];
+  const objects: Record<string, unknown>[] = [];
+  for (const [i, d] of docs.entries()) {
+    for (const e of d.errors) errors.push(`document ${i + 1}, line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0] ?? e.message}`);
+    if (d.errors.length) continue;
+    const v: unknown = d.toJS();
+    if (v === null || v === undefined) continue;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      errors.push(`document ${i + 1}: must be a mapping (an object), not ${Array.isArray(v) ? 'a list' : typeof v}`);
+      continue;
+    }
+    objects.push(v as Record<string, unknown>);
+  }
+  if (errors.length) return { ok: false, errors };
+  const first = objects[0];
+  if (!first) return { ok: false, errors: ['the manifest is empty'] };
+  const meta = (first.metadata ?? {}) as Record<string, unknown>;
+  if (typeof first.apiVersion !== 'string') errors.push('document 1: apiVersion is missing');
+  if (typeof first.kind !== 'string') errors.push('document 1: kind is missing');
+  if (typeof meta.name !== 'string' || meta.name === '') errors.push('document 1: metadata.name is missing');
+  if (errors.length) return { ok: false, errors };
+  return {
+    ok: true,
+    target: { kind: first.kind as string, name: meta.name as string, namespace: typeof meta.namespace === 'string' ? meta.namespace : defaultNamespace },
+    documents: objects.length,
+  };
+}
+
+const SERVER_METADATA = ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+
+/** The object as something to edit: no status, no server-set metadata. */
+export function editableYaml(object: Record<string, unknown>): string {
+  const copy = structuredClone(object);
+  delete copy.status;
+  const meta = copy.metadata as Record<string, unknown> | undefined;
+  if (meta) for (const k of SERVER_METADATA) Reflect.deleteProperty(meta, k);
+  return stringify(copy, { lineWidth: 0 });
+}

@@ -1,0 +1,158 @@
+// Live log tail of a container: follow, previous container, timestamps, tail
+// size, search (highlight or only matching lines). Streams over the hub's logs
+// WebSocket; keeps at most MAX_LINES in the page.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { wsUrl, withQuery } from '../api/client.js';
+
+export const MAX_LINES = 5000;
+
+type LogFrame = { type: 'data'; text: string } | { type: 'end'; reason: string; message?: string } | { type: 'dropped'; bytes: number };
+
+/** Appends a chunk to the lines, carrying a partial last line; bounded. */
+export function appendChunk(lines: string[], partial: string, text: string, max = MAX_LINES): { lines: string[]; partial: string } {
+  const parts = (partial + text).split('\n');
+  const rest = parts.pop() ?? '';
+  const next = lines.concat(parts);
+  return { lines: next.length > max ? next.slice(next.length - max) : next, partial: rest };
+}
+
+export function LogViewer({ cluster, namespace, pod, containers }: { cluster: string; namespace: string; pod: string; containers: string[] }) {
+  const [container, setContainer] = useState(containers[0] ?? '');
+  const [follow, setFollow] = useState(true);
+  const [previous, setPrevious] = useState(false);
+  const [timestamps, setTimestamps] = useState(false);
+  const [tailLines, setTailLines] = useState(500);
+  const [search, setSearch] = useState('');
+  const [onlyMatches, setOnlyMatches] = useState(false);
+  const [lines, setLines] = useState<string[]>([]);
+  const [status, setStatus] = useState('connecting…');
+  const box = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+
+  useEffect(() => {
+    if (!containers.includes(container) && containers[0]) setContainer(containers[0]);
+  }, [containers, container]);
+
+  useEffect(() => {
+    if (!container) return;
+    setLines([]);
+    setStatus('connecting…');
+    let partial = '';
+    let acc: string[] = [];
+    const url = wsUrl(
+      withQuery(`/api/v1/clusters/${encodeURIComponent(cluster)}/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(pod)}/logs`, {
+        container,
+        follow,
+        previous,
+        timestamps,
+        tailLines,
+      }),
+    );
+    const ws = new WebSocket(url);
+    let raf = 0;
+    const flush = () => {
+      raf = 0;
+      setLines(acc);
+    };
+    ws.onopen = () => setStatus(follow ? 'following' : 'loading');
+    ws.onmessage = (ev) => {
+      if (typeof ev.data !== 'string') return;
+      const f = JSON.parse(ev.data) as LogFrame;
+      if (f.type === 'data') {
+        ({ lines: acc, partial } = appendChunk(acc, partial, f.text));
+        raf ||= requestAnimationFrame(flush);
+      } else if (f.type === 'dropped') {
+        acc = acc.concat(`… ${f.bytes} bytes dropped (the page could not keep up) …`);
+        raf ||= requestAnimationFrame(flush);
+      } else {
+        if (partial) acc = acc.concat(partial);
+        partial = '';
+        setLines(acc);
+        setStatus(f.reason === 'eof' || f.reason === 'closed' ? 'end of log' : `ended: ${f.message ?? f.reason}`);
+      }
+    };
+    ws.onerror = () => setStatus('could not open the log stream');
+    ws.onclose = (ev) => setStatus((s) => (s === 'following' || s === 'loading' || s.startsWith('connecting') ? (ev.code === 1000 ? 'end of log' : 'disconnected') : s));
+    return () => {
+      cancelAnimationFrame(raf);
+      ws.close();
+    };
+  }, [cluster, namespace, pod, container, follow, previous, timestamps, tailLines]);
+
+  useEffect(() => {
+    const el = box.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [lines]);
+
+  const shown = useMemo(() => (onlyMatches && search ? lines.filter((l) => l.toLowerCase().includes(search.toLowerCase())) : lines), [lines, onlyMatches, search]);
+
+  return (
+    <section aria-label="Logs">
+      <div className="toolbar" role="group" aria-label="Log options">
+        {containers.length > 1 && (
+          <select aria-label="Container" value={container} onChange={(e) => setContainer(e.target.value)}>
+            {containers.map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        )}
+        <label>
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
+        </label>
+        <label>
+          <input type="checkbox" checked={previous} onChange={(e) => setPrevious(e.target.checked)} /> Previous container
+        </label>
+        <label>
+          <input type="checkbox" checked={timestamps} onChange={(e) => setTimestamps(e.target.checked)} /> Timestamps
+        </label>
+        <label>
+          Last{' '}
+          <select aria-label="Lines" value={tailLines} onChange={(e) => setTailLines(Number(e.target.value))}>
+            {[100, 500, 1000, 5000].map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>{' '}
+          lines
+        </label>
+        <input type="search" aria-label="Search logs" placeholder="Search" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <label>
+          <input type="checkbox" checked={onlyMatches} onChange={(e) => setOnlyMatches(e.target.checked)} /> Only matching
+        </label>
+        <span className="grow" />
+        <span className="hint" role="status">
+          {status} · {lines.length} lines
+        </span>
+      </div>
+      <div
+        className="logs"
+        ref={box}
+        role="log"
+        aria-label={`Logs of ${pod}/${container}`}
+        tabIndex={0}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+        }}
+      >
+        {shown.map((l, i) => (
+          <div key={i}>{search ? <Highlight text={l} term={search} /> : l || ' '}</div>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function Highlight({ text, term }: { text: string; term: string }) {
+  const lower = text.toLowerCase();
+  const t = term.toLowerCase();
+  const out: React.ReactNode[] = [];
+  let at = 0;
+  for (let i = lower.indexOf(t); i >= 0 && t; i = lower.indexOf(t, at)) {
+    out.push(text.slice(at, i), <mark key={i}>{text.slice(i, i + t.length)}</mark>);
+    at = i + t.length;
+  }
+  out.push(text.slice(at));
+  return <>{out}</>;
+}

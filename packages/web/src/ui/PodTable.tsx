@@ -1,0 +1,116 @@
+// Pods with what matters on call: status as kubectl shows it, readiness,
+// restarts (with the last reason), node, age, exec guard countdown, and the
+// pod actions (shell, delete, more).
+import { Link } from 'wouter';
+import { humanAge } from '../age.js';
+import type { InventoryItem } from '../api/types.js';
+import { useClusterView, useNow } from '../data/hooks.js';
+import { can } from '../data/permissions.js';
+import { useMe } from '../data/session.js';
+import { objectHref } from '../links.js';
+import { useShells } from '../shell/ShellProvider.js';
+import { ActionButton, ActionMenu } from './ActionMenu.js';
+import { ExecGuardBadge } from './ExecGuardBadge.js';
+import { formatValue } from './format.js';
+import { Badge, podState } from './Health.js';
+
+interface ContainerView {
+  name: string;
+  ready?: boolean;
+  state?: string;
+  restartCount?: number;
+  reason?: string;
+  lastTerminated?: { reason?: string; exitCode?: number } | null;
+}
+
+export function containersOf(pod: InventoryItem): ContainerView[] {
+  return Array.isArray(pod.summary.containers) ? (pod.summary.containers as unknown as ContainerView[]) : [];
+}
+
+export function PodTable({ cluster, pods, showNamespace = true, label = 'Pods' }: { cluster: string; pods: readonly InventoryItem[]; showNamespace?: boolean; label?: string }) {
+  const now = useNow(5000);
+  return (
+    <table className="data" aria-label={label}>
+      <thead>
+        <tr>
+          {showNamespace && <th>Namespace</th>}
+          <th>Name</th>
+          <th>Status</th>
+          <th className="num">Ready</th>
+          <th className="num">Restarts</th>
+          <th>Node</th>
+          <th className="num">Age</th>
+          <th>
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {pods.map((p) => {
+          const st = podState(p);
+          const cs = containersOf(p);
+          const last = cs.map((c) => c.lastTerminated).find((t) => t?.reason);
+          const restarts = typeof p.summary.restarts === 'number' ? p.summary.restarts : 0;
+          return (
+            <tr key={p.uid} data-name={p.name}>
+              {showNamespace && <td>{p.namespace}</td>}
+              <td>
+                <Link href={objectHref(cluster, 'Pod', p.namespace, p.name)}>{p.name}</Link>{' '}
+                <ExecGuardBadge cluster={cluster} pod={p} withExtend={false} />
+              </td>
+              <td>
+                <Badge level={st.level}>{st.text}</Badge>
+              </td>
+              <td className="num">
+                {cs.filter((c) => c.ready).length}/{cs.length}
+              </td>
+              <td className="num" title={last ? `last: ${last.reason ?? ''} (exit ${last.exitCode ?? '?'})` : undefined}>
+                {restarts}
+                {last?.reason && restarts > 0 && <span className="hint"> ({last.reason})</span>}
+              </td>
+              <td>{typeof p.summary.nodeName === 'string' ? <Link href={objectHref(cluster, 'Node', '', p.summary.nodeName)}>{p.summary.nodeName}</Link> : '—'}</td>
+              <td className="num">{humanAge(now - p.createdAt)}</td>
+              <td style={{ whiteSpace: 'nowrap' }}>
+                <PodButtons cluster={cluster} pod={p} />
+              </td>
+            </tr>
+          );
+        })}
+        {pods.length === 0 && (
+          <tr>
+            <td colSpan={8} className="empty">
+              No pods.
+            </td>
+          </tr>
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+export function ShellButton({ cluster, pod }: { cluster: string; pod: InventoryItem }) {
+  const shells = useShells();
+  const view = useClusterView(cluster);
+  const me = useMe();
+  let why: string | undefined;
+  if (!view?.capabilities.podExec) why = `pod shells (podExec tier) are not enabled on ${cluster}`;
+  else if (!view.connected) why = 'the agent is not connected';
+  else if (!can(me, 'pod:exec', { cluster, namespace: pod.namespace })) why = `you lack pod:exec on ${cluster}/${pod.namespace}`;
+  else if (pod.summary.phase !== 'Running') why = `the pod is ${formatValue(pod.summary.phase)}, not Running`;
+  return (
+    <button type="button" disabled={why !== undefined} title={why ?? 'Open a shell in this pod'} aria-label={`Shell into ${pod.name}`} onClick={() => shells.open({ cluster, namespace: pod.namespace, pod: pod.name })}>
+      Shell
+    </button>
+  );
+}
+
+export function PodButtons({ cluster, pod }: { cluster: string; pod: InventoryItem }) {
+  const target = { kind: 'Pod', namespace: pod.namespace, name: pod.name };
+  return (
+    <span style={{ display: 'inline-flex', gap: 6 }}>
+      <ShellButton cluster={cluster} pod={pod} />
+      <ActionButton cluster={cluster} target={target} actionId="delete-pod" className="danger" />
+      <ActionMenu cluster={cluster} target={target} label="More" />
+    </span>
+  );
+}
