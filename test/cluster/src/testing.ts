@@ -21,14 +21,25 @@ export function kubeConfig(): k8s.KubeConfig {
   return kc;
 }
 
+const created = new Set<string>();
+
+// Registered when a test file imports this module (each file gets its own copy
+// of the module): a hook registered from inside beforeAll — where most tests
+// create their namespaces — would never run, and the namespaces (with their
+// crash-looping pods) would load the cluster for the rest of the run.
+afterAll(async () => {
+  if (created.size === 0) return;
+  const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+  await Promise.all([...created].map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+  created.clear();
+});
+
 /** Creates a fresh namespace now and deletes it after the test file. */
 export async function testNamespace(prefix = 'test'): Promise<string> {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`.slice(0, 63);
   const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
   await core.createNamespace({ body: { metadata: { name, labels: { 'wheelhouse.dev/test': 'true' } } } });
-  afterAll(async () => {
-    await core.deleteNamespace({ name }).catch(() => undefined);
-  });
+  created.add(name);
   return name;
 }
 
