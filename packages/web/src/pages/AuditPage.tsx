@@ -82,7 +82,7 @@ export function AuditPage() {
         }}
       >
         <input aria-label="Actor" placeholder="Actor" value={draft.actor} onChange={(e) => setDraft({ ...draft, actor: e.target.value })} />
-        <input aria-label="Action" placeholder="Action (e.g. action.*, shell.*)" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })} />
+        <input aria-label="Action" placeholder="Action (e.g. action:*, shell.*, auth.login)" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })} />
         <select aria-label="Outcome" value={draft.outcome} onChange={(e) => setDraft({ ...draft, outcome: e.target.value })}>
           <option value="">Any outcome</option>
           {['succeeded', 'failed', 'denied', 'allowed', 'requested', 'rejected', 'expired'].map((o) => (

@@ -159,7 +159,8 @@ export function ActionDialog({
       </fieldset>
       {error !== undefined && (
         <div className="error-box" role="alert">
-          {errorText(error)}
+          {/* Field problems are shown at their fields; the box says what happened. */}
+          {error instanceof ApiError && error.issues.length > 0 ? error.message : errorText(error)}
         </div>
       )}
       {!commandId && typeof preview === 'string' && <p className="hint">{preview}</p>}
