@@ -14,13 +14,15 @@ COPY packages/exec-guard/package.json packages/exec-guard/
 COPY packages/cli/package.json packages/cli/
 COPY packages/web/package.json packages/web/
 COPY test/cluster/package.json test/cluster/
+COPY test/e2e/package.json test/e2e/
 COPY bench/package.json bench/
 RUN npm ci --ignore-scripts=false
 COPY tsconfig.base.json tsconfig.json ./
 COPY packages packages
 COPY test/cluster test/cluster
 COPY bench bench
-RUN npx tsc -b packages/cli && npm prune --omit=dev
+# The hub serves the web console that Vite builds into packages/web/dist/app.
+RUN npx tsc -b packages/cli && npm run build -w packages/web && npm prune --omit=dev
 
 # ---- runtime: Node and the built packages only, as an unprivileged user
 FROM node:20-bookworm-slim AS runtime
@@ -36,6 +38,8 @@ COPY --from=build /src/packages/agent/package.json packages/agent/
 COPY --from=build /src/packages/agent/dist packages/agent/dist
 COPY --from=build /src/packages/exec-guard/package.json packages/exec-guard/
 COPY --from=build /src/packages/exec-guard/dist packages/exec-guard/dist
+COPY --from=build /src/packages/web/package.json packages/web/
+COPY --from=build /src/packages/web/dist packages/web/dist
 COPY --from=build /src/packages/cli/package.json packages/cli/
 COPY --from=build /src/packages/cli/dist packages/cli/dist
 COPY --from=build /src/test/cluster/package.json test/cluster/

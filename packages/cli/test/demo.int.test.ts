@@ -71,11 +71,15 @@ describe('wheelhouse demo', () => {
     child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
     await eventually('the demo to be running', () => Promise.resolve(out.includes('Press Ctrl-C to stop.') || undefined), { timeoutMs: 90_000, intervalMs: 250 });
-    const url = /hub:\s+(http:\/\/\S+)/.exec(out)?.[1] ?? '';
+    const url = /console:\s+(http:\/\/\S+?)\/\s/.exec(out)?.[1] ?? '';
     const password = /admin \/ (\S+)/.exec(out)?.[1] ?? '';
     expect(url).toBe(`http://127.0.0.1:${port}`);
     expect(password.length).toBeGreaterThanOrEqual(10);
     expect(out).toContain(`kubectl:  export KUBECONFIG=${kubeconfigFile()}`);
+    // The printed URL opens the web console (the hub serves the Vite build; any app path gets the app).
+    const page = await fetch(`${url}/c/local/workloads`);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('<div id="root"></div>');
 
     // Sign in with the printed password, replace it, get a token.
     const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });

@@ -98,6 +98,7 @@ describe('container image', () => {
       '@wheelhouse/agent': 'packages/agent',
       '@wheelhouse/exec-guard': 'packages/exec-guard',
       '@wheelhouse/cli': 'packages/cli',
+      '@wheelhouse/web': 'packages/web',
       '@wheelhouse/test-cluster': 'test/cluster',
     };
     const needed = new Set<string>();
@@ -112,6 +113,8 @@ describe('container image', () => {
     const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
     for (const name of needed) expect(runtime, `${name} is copied`).toContain(`COPY --from=build /src/${dirOf[name] ?? ''}/dist`);
     expect(runtime).toContain('ENTRYPOINT ["node", "/app/packages/cli/dist/src/main.js"]');
+    // The hub serves the console from the Vite build, which the build stage must produce.
+    expect(dockerfile.slice(0, dockerfile.indexOf('AS runtime'))).toMatch(/npm run build -w packages\/web/);
   });
 
   it('has an entrypoint that starts each component (run directly here)', async () => {

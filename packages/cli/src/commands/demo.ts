@@ -130,7 +130,7 @@ export function demoCommand(): Command {
 
       process.stdout.write(
         `\nWheelhouse is running (${((Date.now() - started) / 1000).toFixed(1)}s)\n` +
-          `  hub:      ${url}\n` +
+          `  console:  ${url}/  (open it in a browser; the API is under ${url}/api/v1)\n` +
           `  cluster:  ${CLUSTER} (agent connected, tiers basic+advanced+podExec, exec guard registered)\n` +
           (admin
             ? `  sign in:  admin / ${admin.password}   (one-time password; you will be asked to change it)\n`

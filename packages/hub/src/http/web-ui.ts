@@ -36,6 +36,8 @@ export async function registerWebUi(app: FastifyInstance, root: string | undefin
     prefix: '/',
     wildcard: false,
     index: false,
+    // Our own cache-control below (the plugin's default would say max-age=0 for everything).
+    cacheControl: false,
     // Vite names assets by content hash: they never change under a name.
     setHeaders: (res, path) => {
       res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
