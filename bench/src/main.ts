@@ -9,6 +9,7 @@ import { execGuardWebhookBenchmark } from './benchmarks/exec-guard-webhook.js';
 import { timelineIngestBenchmark } from './benchmarks/timeline-ingest.js';
 import { shellEchoBenchmark } from './benchmarks/shell-echo.js';
 import { scaleLatencyBenchmark } from './benchmarks/scale-latency.js';
+import { consoleRenderBenchmark } from './benchmarks/console-render.js';
 
 const registry: Record<string, () => Promise<Benchmark>> = {
   'list-pods': listPodsBenchmark,
@@ -17,6 +18,7 @@ const registry: Record<string, () => Promise<Benchmark>> = {
   'agent-sync': agentSyncBenchmark,
   'shell-echo': shellEchoBenchmark,
   'scale-latency': scaleLatencyBenchmark,
+  'console-render': consoleRenderBenchmark,
 };
 
 async function main(): Promise<void> {

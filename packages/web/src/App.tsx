@@ -3,19 +3,23 @@
 import { Redirect, Route, Switch, useLocation } from 'wouter';
 import { Layout } from './Layout.js';
 import { SessionProvider, useSession } from './data/session.js';
-import { AuditPage } from './pages/AuditPage.js';
+import { lazy, Suspense } from 'react';
 import { ClustersPage } from './pages/ClustersPage.js';
 import { CommandsPage } from './pages/CommandsPage.js';
-import { EditorPage } from './pages/EditorPage.js';
 import { LoginPage } from './pages/LoginPage.js';
 import { NodePage, NodesPage } from './pages/NodesPage.js';
 import { PodPage, PodsPage } from './pages/PodsPage.js';
-import { SessionsPage } from './pages/SessionsPage.js';
 import { TimelinePage } from './pages/TimelinePage.js';
 import { WorkloadPage } from './pages/WorkloadPage.js';
 import { WorkloadsPage } from './pages/WorkloadsPage.js';
 import { ShellProvider } from './shell/ShellProvider.js';
 import { ActionDialogHost } from './ui/ActionDialogHost.js';
+
+// Pages that carry heavy libraries (CodeMirror and the YAML parser, xterm.js for
+// playback) or that few people open load on demand.
+const AuditPage = lazy(() => import('./pages/AuditPage.js').then((m) => ({ default: m.AuditPage })));
+const EditorPage = lazy(() => import('./pages/EditorPage.js').then((m) => ({ default: m.EditorPage })));
+const SessionsPage = lazy(() => import('./pages/SessionsPage.js').then((m) => ({ default: m.SessionsPage })));
 
 export function App() {
   return (
@@ -36,6 +40,7 @@ function Gate() {
     <ShellProvider>
       <ActionDialogHost>
       <Layout>
+        <Suspense fallback={<p className="hint">Loading…</p>}>
         <Switch>
           <Route path="/login">
             <Redirect to="/" />
@@ -57,6 +62,7 @@ function Gate() {
             <p className="empty">No such page. <a href="/">Clusters</a></p>
           </Route>
         </Switch>
+        </Suspense>
       </Layout>
       </ActionDialogHost>
     </ShellProvider>

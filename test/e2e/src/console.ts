@@ -4,27 +4,17 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterEach } from 'vitest';
+import { launchChromium } from './chromium.js';
 import type { Capabilities } from '@wheelhouse/protocol';
 import type { AgentOptions } from '@wheelhouse/agent';
 import type { HubOptions } from '@wheelhouse/hub';
 import { ALL_TIERS, startPipeline, type Pipeline } from '../../../packages/hub/test/support/hub-with-agent.js';
 import { addUser, useFastPasswordHashing, type BindingSpec, type TestUser } from '../../../packages/hub/test/support/identity.js';
 
-export const CHROMIUM = process.env.WHEELHOUSE_CHROMIUM ?? '/usr/bin/chromium';
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const SCREENSHOTS = join(repoRoot, 'docs', 'screenshots');
-
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // No sandbox: tests run as root on CI machines. The rest keeps Chromium
-    // from phoning home or reaching for a GPU the machine does not have.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 export interface Console {
   pipeline: Pipeline;

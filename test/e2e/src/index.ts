@@ -1,1 +1,2 @@
 export * from './console.js';
+export * from './chromium.js';

@@ -72,6 +72,14 @@ describe('console: workloads and actions', () => {
     // The crash loop shows as restarts on its workload, live.
     await expect.poll(async () => Number((await row('payments-worker').locator('td').nth(5).textContent()) ?? '0'), { timeout: 60_000 }).toBeGreaterThan(0);
     await c.screenshot('workloads');
+    // The theme switch: dark until switched back, kept across reloads.
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.reload();
+    await row('storefront').waitFor();
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(16, 20, 27)');
+    await c.screenshot('workloads-dark');
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
   });
 
   it('scales with a preview and live status until Kubernetes shows the new count', async () => {
@@ -175,6 +183,31 @@ describe('console: workloads and actions', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     expect(await terminalState(page)).toBe('succeeded');
     expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' })).spec?.template.spec?.containers[0]?.image).toBe('shop/storefront:2.0');
+  });
+
+  it('creates an object from YAML, then deletes it from the editor', async () => {
+    const { page } = c;
+    await page.getByRole('link', { name: 'Resource editor' }).click();
+    await page.getByRole('heading', { name: 'Create resources' }).waitFor();
+    const editor = page.getByRole('textbox', { name: 'Manifest' });
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n  namespace: ${ns}\ndata:\n  checkout_v2: "on"\n`);
+    await page.getByRole('button', { name: 'Preview changes' }).click();
+    await expect.poll(() => page.locator('section[aria-label="Preview"]').textContent()).toMatch(/ConfigMap feature-flags created/);
+    expect(await page.getByLabel('Reason').inputValue()).toBe('');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    expect(await terminalState(page)).toBe('succeeded');
+    expect((await core.readNamespacedConfigMap({ namespace: ns, name: 'feature-flags' })).data).toEqual({ checkout_v2: 'on' });
+
+    await page.goto(`${c.url}/c/${c.cluster}/edit?kind=ConfigMap&namespace=${ns}&name=feature-flags`);
+    await page.getByRole('heading', { name: `Edit ConfigMap ${ns}/feature-flags` }).waitFor();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete: ConfigMap ${ns}/feature-flags` });
+    await dialog.getByRole('button', { name: 'Run delete' }).click();
+    expect(await terminalState(page)).toBe('succeeded');
+    await expect(core.readNamespacedConfigMap({ namespace: ns, name: 'feature-flags' })).rejects.toThrow();
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
   });
 
   it('cordons a node and shows it unschedulable', async () => {

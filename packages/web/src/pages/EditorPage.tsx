@@ -23,7 +23,13 @@ data:
 `;
 
 export function EditorPage({ cluster }: { cluster: string }) {
-  const q = new URLSearchParams(useSearch());
+  // A different object (or "create") starts from a clean editor: no leftover reason, force or preview.
+  const search = useSearch();
+  return <Editor key={`${cluster}?${search}`} cluster={cluster} search={search} />;
+}
+
+function Editor({ cluster, search }: { cluster: string; search: string }) {
+  const q = new URLSearchParams(search);
   const kind = q.get('kind') ?? '';
   const name = q.get('name') ?? '';
   const namespace = q.get('namespace') ?? '';

@@ -9,7 +9,7 @@ import { api, errorText } from '../api/client.js';
 import { Dialog } from '../ui/Dialog.js';
 import { chooseContainer, containersPath, containerStateText, type ContainerInfo, type ShellTarget } from './protocol.js';
 import { initialShells, sessionLabel, sessionTitle, shellsReducer, statusDot, statusText, type SessionTarget, type SessionView } from './sessions.js';
-import { TerminalSession } from './terminal-session.js';
+import type { TerminalSession } from './terminal-session.js';
 
 export type { ShellTarget } from './protocol.js';
 export type { SessionView } from './sessions.js';
@@ -37,7 +37,9 @@ export function ShellProvider({ children }: { children: ReactNode }) {
   const runtimes = useRef(new Map<string, TerminalSession>());
   const counter = useRef(0);
 
-  const start = useCallback((target: SessionTarget) => {
+  const start = useCallback(async (target: SessionTarget) => {
+    // xterm.js is loaded with the first shell: pages that never open one do not pay for it.
+    const { TerminalSession } = await import('./terminal-session.js');
     counter.current += 1;
     const key = `s${counter.current}`;
     const rt = new TerminalSession(key, target, {
@@ -53,14 +55,14 @@ export function ShellProvider({ children }: { children: ReactNode }) {
   const open = useCallback(
     (target: ShellTarget) => {
       if (target.container) {
-        start({ cluster: target.cluster, namespace: target.namespace, pod: target.pod, container: target.container });
+        void start({ cluster: target.cluster, namespace: target.namespace, pod: target.pod, container: target.container });
         return;
       }
       void (async () => {
         try {
           const pod = await api<{ cluster: string; namespace: string; pod: string; phase: string; containers: ContainerInfo[] }>(containersPath(target));
           const choice = chooseContainer(pod);
-          if (choice.kind === 'connect') start({ ...target, container: choice.container });
+          if (choice.kind === 'connect') await start({ ...target, container: choice.container });
           else if (choice.kind === 'pick') setPending({ kind: 'pick', target, containers: choice.containers, preselect: choice.preselect });
           else setPending({ kind: 'failed', target, message: choice.message });
         } catch (err) {
@@ -124,7 +126,7 @@ export function ShellProvider({ children }: { children: ReactNode }) {
           onCancel={() => setPending(null)}
           onPick={(container) => {
             setPending(null);
-            start({ ...pending.target, container });
+            void start({ ...pending.target, container });
           }}
         />
       )}
