@@ -26,6 +26,7 @@ import { summarize } from '../stats.js';
 const run = promisify(execFile);
 const NS = 'bench-console';
 const WORKLOADS = 200;
+const LAST = `svc-${String(WORKLOADS - 1).padStart(3, '0')}`;
 
 /** gzip size of the JS and CSS index.html loads up front. */
 export function entryBundleBytes(dir = webAppDir()): { js: number; css: number; lazy: number } {
@@ -107,10 +108,20 @@ export async function consoleRenderBenchmark(): Promise<Benchmark> {
         const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
         await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
         const page = await context.newPage();
+        // The page's own clock: when the last row first exists in the DOM (Playwright's polling adds its own delay).
+        await page.addInitScript((last: string) => {
+          const w = window as unknown as { whRendered?: number };
+          new MutationObserver((_m, obs) => {
+            if (document.querySelector(`tr[data-name="${last}"]`)) {
+              w.whRendered = performance.now();
+              obs.disconnect();
+            }
+          }).observe(document, { subtree: true, childList: true });
+        }, LAST);
         await page.goto(`${url}/c/bench/workloads?namespace=${NS}`);
-        await page.locator(`table[aria-label="Workloads"] tbody tr[data-name="svc-${String(WORKLOADS - 1).padStart(3, '0')}"]`).waitFor({ timeout: 60_000 });
+        await page.locator(`table[aria-label="Workloads"] tbody tr[data-name="${LAST}"]`).waitFor({ timeout: 60_000 });
         const m = await page.evaluate(() => ({
-          rendered: performance.now(),
+          rendered: (window as unknown as { whRendered?: number }).whRendered ?? performance.now(),
           heap: (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0,
         }));
         rows.push(m.rendered);
@@ -128,7 +139,7 @@ export async function consoleRenderBenchmark(): Promise<Benchmark> {
       const b = entryBundleBytes();
       const r = summarize(rows);
       return [
-        `page clock (navigation start → ${WORKLOADS} rows): median ${r.median.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms`,
+        `first render in the page's clock (navigation start → all ${WORKLOADS} rows in the DOM): median ${r.median.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms`,
         `entry bundle: ${(b.js / 1024).toFixed(1)} KiB JS + ${(b.css / 1024).toFixed(1)} KiB CSS gzip; loaded on demand: ${(b.lazy / 1024).toFixed(1)} KiB gzip`,
         `JS heap after render: median ${(summarize(heaps).median / 1048576).toFixed(1)} MiB`,
       ];

@@ -1,5 +1,6 @@
 // Composes the hub: store, auth, audit, the public API, the agent link and the
 // live feed for browsers, on one Fastify instance.
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
@@ -84,6 +85,9 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
 
+  // gzip for the console's bundle and large JSON lists (inventory pages are 100s of KB);
+  // brotli's default quality is too slow to run per response. WebSockets are not affected.
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip'] });
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   await app.register(swagger, {

@@ -4,8 +4,8 @@
 // disabled with the reason.
 import { useEffect, useRef, useState } from 'react';
 import type { CatalogAction, ClusterDetail, CommandTarget, Me } from '../api/types.js';
-import { useAsync, useClusterView } from '../data/hooks.js';
-import { loadCatalog } from '../data/catalog.js';
+import { useClusterView } from '../data/hooks.js';
+import { useCatalog } from '../data/catalog.js';
 import { can, describeScope } from '../data/permissions.js';
 import { useMe } from '../data/session.js';
 import { useActionDialog } from './ActionDialogHost.js';
@@ -36,7 +36,7 @@ export function ActionMenu({
   only?: readonly string[];
   label?: string;
 }) {
-  const catalog = useAsync(() => loadCatalog(), []);
+  const catalog = useCatalog();
   const view = useClusterView(cluster);
   const me = useMe();
   const [open, setOpen] = useState(false);
@@ -53,7 +53,7 @@ export function ActionMenu({
     return () => document.removeEventListener('mousedown', close);
   }, [open]);
 
-  let actions = (catalog.data ?? []).filter((a) => a.targetKinds.includes(target.kind) && a.id !== 'apply');
+  let actions = (catalog ?? []).filter((a) => a.targetKinds.includes(target.kind) && a.id !== 'apply');
   if (only) actions = only.map((id) => actions.find((a) => a.id === id)).filter((a): a is CatalogAction => a !== undefined);
 
   return (
@@ -108,11 +108,11 @@ export function ActionMenu({
 
 /** A single action as a button (Delete pod, Cordon…), same checks as the menu. */
 export function ActionButton({ cluster, target, actionId, defaults, className }: { cluster: string; target: CommandTarget; actionId: string; defaults?: ParamValues; className?: string }) {
-  const catalog = useAsync(() => loadCatalog(), []);
+  const catalog = useCatalog();
   const view = useClusterView(cluster);
   const me = useMe();
   const showDialog = useActionDialog();
-  const action = catalog.data?.find((a) => a.id === actionId);
+  const action = catalog?.find((a) => a.id === actionId);
   const why = whyDisabled(actionId, view, me, target, cluster);
   return (
     <>
