@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineEvent } from '../src/api/types.js';
 import { aggregate, breakdown } from '../src/timeline/aggregate.js';
-import { bandStateOf, podLanes } from '../src/timeline/bands.js';
+import { bandStateOf, podLanes, withLivePods } from '../src/timeline/bands.js';
 import { changesOf, objectLabel } from '../src/timeline/details.js';
 import { acceptsLive, matchesScope, mergeEvents } from '../src/timeline/filter.js';
 import { markerLane, markerStyle } from '../src/timeline/markers.js';
@@ -279,5 +279,44 @@ describe('markers and details', () => {
     expect(objectLabel({ kind: 'Pod', namespace: 'shop', name: 'web-1' })).toBe('Pod shop/web-1');
     expect(objectLabel({ kind: 'Pod', namespace: 'shop', name: 'web-1' }, true)).toBe('Pod web-1');
     expect(objectLabel({ kind: 'Node', namespace: '', name: 'n1' })).toBe('Node n1');
+  });
+});
+
+describe('pod lanes start when the pod did', () => {
+  const phase = (seq: number, time: number, from: string, to: string) => ({ seq, time, type: 'pod-phase' as const, kind: 'Pod', namespace: 'ns', name: 'p', data: { from, to } });
+  it('uses the created event, then the inventory creation time, else the range start', () => {
+    const events = [phase(2, 5_000, 'Running/Ready', 'Running/NotReady')];
+    // No creation known: the earlier state is drawn from the start of the range.
+    expect(podLanes(events, 0, 10_000)[0]?.bands[0]).toMatchObject({ start: 0, end: 5_000, state: 'ready' });
+    // Created 1 s before the change (inventory): the lane starts there.
+    expect(podLanes(events, 0, 10_000, () => 4_000)[0]?.bands[0]).toMatchObject({ start: 4_000, end: 5_000, state: 'ready' });
+    // A created event wins over the inventory.
+    const created = { seq: 1, time: 3_000, type: 'created' as const, kind: 'Pod', namespace: 'ns', name: 'p', data: {} };
+    expect(podLanes([created, ...events], 0, 10_000, () => 4_000)[0]?.bands[0]).toMatchObject({ start: 3_000, end: 5_000 });
+  });
+});
+
+describe('pods without phase changes in the range', () => {
+  it('get one band in their current state from their creation (or the range start)', () => {
+    const lanes = withLivePods(
+      [],
+      [
+        { namespace: 'ns', name: 'old', createdAt: -50_000, phase: 'Running', ready: false },
+        { namespace: 'ns', name: 'young', createdAt: 6_000, phase: 'Pending', ready: false },
+        { namespace: 'ns', name: 'future', createdAt: 20_000, phase: 'Running', ready: true },
+      ],
+      0,
+      10_000,
+    );
+    expect(lanes.map((l) => [l.name, l.bands[0]?.start, l.bands[0]?.end, l.bands[0]?.state])).toEqual([
+      ['old', 0, 10_000, 'notready'],
+      ['young', 6_000, 10_000, 'pending'],
+    ]);
+  });
+  it('leave pods that already have a lane alone', () => {
+    const events = [{ seq: 1, time: 5_000, type: 'pod-phase' as const, kind: 'Pod', namespace: 'ns', name: 'p', data: { from: 'Pending', to: 'Running/Ready' } }];
+    const lanes = withLivePods(podLanes(events, 0, 10_000), [{ namespace: 'ns', name: 'p', createdAt: 0, phase: 'Running', ready: true }], 0, 10_000);
+    expect(lanes).toHaveLength(1);
+    expect(lanes[0]?.bands.map((b) => b.state)).toEqual(['pending', 'ready']);
   });
 });

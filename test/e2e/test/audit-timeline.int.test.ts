@@ -58,7 +58,6 @@ describe('console: timeline, logs, recordings and audit', () => {
     await expect.poll(() => table.locator('tr[data-type="action"]').allTextContents(), { timeout: 30_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/annotate/i)]));
     await page.getByLabel('Time range').selectOption({ label: 'Last 15 minutes' });
     await expect.poll(() => deploy.count()).toBeGreaterThan(0);
-    await c.screenshot('timeline');
     // The deploy's drawer shows what changed.
     await deploy.filter({ hasText: '7.1' }).first().getByRole('button').first().click();
     const drawer = page.getByRole('dialog', { name: 'Event details' });

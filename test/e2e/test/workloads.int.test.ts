@@ -71,14 +71,12 @@ describe('console: workloads and actions', () => {
     await expect.poll(() => row('storefront').textContent()).toContain('shop/storefront:1.1');
     // The crash loop shows as restarts on its workload, live.
     await expect.poll(async () => Number((await row('payments-worker').locator('td').nth(5).textContent()) ?? '0'), { timeout: 60_000 }).toBeGreaterThan(0);
-    await c.screenshot('workloads');
     // The theme switch: dark until switched back, kept across reloads.
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await page.reload();
     await row('storefront').waitFor();
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(16, 20, 27)');
-    await c.screenshot('workloads-dark');
     await page.getByRole('button', { name: 'Switch to light theme' }).click();
   });
 
@@ -138,7 +136,6 @@ describe('console: workloads and actions', () => {
     await page.getByRole('heading', { name: `Deployment ${ns}/storefront` }).waitFor();
     const pods = page.locator('table[aria-label="Pods"] tbody tr[data-name]');
     await expect.poll(() => pods.count()).toBe(3);
-    await c.screenshot('workload');
     const victim = (await pods.first().getAttribute('data-name')) ?? '';
     await pods.first().getByRole('button', { name: 'Delete pod' }).click();
     const dialog = page.getByRole('dialog', { name: `Delete pod: Pod ${ns}/${victim}` });

@@ -3,8 +3,10 @@
 // a table of the events, both kept current by the live feed.
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type FocusEvent, type MouseEvent as ReactMouseEvent } from 'react';
 import { TIMELINE_TYPES, type TimelineEvent } from '../api/types.js';
-import { useNow } from '../data/hooks.js';
-import { BAND_LABELS, podLanes, type BandState } from './bands.js';
+import type { InventoryItem } from '../api/types.js';
+import { useKinds, useNow } from '../data/hooks.js';
+import { podsOf } from '../data/ownership.js';
+import { BAND_LABELS, podKey, podLanes, withLivePods, type BandState, type LivePod } from './bands.js';
 import { objectLabel, SEVERITY_CLASS } from './details.js';
 import { EventDrawer } from './EventDrawer.js';
 import { mergeEvents, type TimelineScope } from './filter.js';
@@ -69,7 +71,18 @@ export function TimelineView(props: { cluster: string; namespace?: string; kind?
     return c;
   }, [windowed]);
   const filtered = useMemo(() => (types.size === ALL_TYPES.size ? windowed : windowed.filter((e) => types.has(e.type))), [windowed, types]);
-  const lanes = useMemo(() => (types.has('pod-phase') ? podLanes(windowed, from, axisTo) : []), [windowed, from, axisTo, types]);
+  // The live inventory: a lane starts when its pod did, and pods in scope
+  // that did not change phase in the range still get their lane.
+  const inventory = useKinds(cluster, ['Pod', 'ReplicaSet', 'Job']);
+  const livePods = useMemo(() => podsInScope(inventory ?? [], scope), [inventory, scope]);
+  const podCreated = useMemo(() => {
+    const m = new Map(livePods.map((p) => [podKey(p.namespace, p.name), p.createdAt]));
+    return (namespace: string, name: string) => m.get(podKey(namespace, name));
+  }, [livePods]);
+  const lanes = useMemo(
+    () => (types.has('pod-phase') ? withLivePods(podLanes(windowed, from, axisTo, podCreated), livePods, from, axisTo) : []),
+    [windowed, from, axisTo, types, podCreated, livePods],
+  );
   const bySeq = useMemo(() => new Map(windowed.map((e) => [e.seq, e])), [windowed]);
   const selectedEvent = selected === null ? undefined : bySeq.get(selected);
 
@@ -302,3 +315,15 @@ const EventTable = memo(function EventTable(props: {
     </table>
   );
 });
+
+/** The pods that exist now within the timeline's scope (a workload's pods, a namespace's, one pod). */
+function podsInScope(items: readonly InventoryItem[], scope: TimelineScope): LivePod[] {
+  const pods = items.filter((i) => i.kind === 'Pod');
+  let inScope: InventoryItem[];
+  if (scope.kind === 'Pod') inScope = pods.filter((p) => p.namespace === scope.namespace && p.name === scope.name);
+  else if (scope.kind && scope.name && scope.namespace) {
+    inScope = podsOf({ kind: scope.kind, namespace: scope.namespace, name: scope.name }, pods, items.filter((i) => i.kind === 'ReplicaSet'), items.filter((i) => i.kind === 'Job'));
+  } else if (scope.kind) inScope = []; // a Node's timeline: its pods are not its own
+  else inScope = scope.namespace ? pods.filter((p) => p.namespace === scope.namespace) : pods;
+  return inScope.map((p) => ({ namespace: p.namespace, name: p.name, createdAt: p.createdAt, phase: typeof p.summary.phase === 'string' ? p.summary.phase : undefined, ready: p.summary.ready === true }));
+}

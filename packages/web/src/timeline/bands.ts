@@ -70,10 +70,15 @@ export const podKey = (namespace: string, name: string): string => `${namespace}
 /**
  * One lane per pod seen in pod-phase events, with its bands clipped to
  * [from, to]; lanes sorted by namespace and name. Events may come in any order.
+ * A lane starts when its pod was created (its `created` event, or `createdAt`
+ * from the inventory), never earlier: a pod seconds old must not look as if
+ * it had been running for the whole range.
  */
-export function podLanes(events: readonly LaneEvent[], from: number, to: number): PodLane[] {
+export function podLanes(events: readonly LaneEvent[], from: number, to: number, createdAt?: (namespace: string, name: string) => number | undefined): PodLane[] {
   const byPod = new Map<string, LaneEvent[]>();
+  const born = new Map<string, number>();
   for (const e of events) {
+    if (e.kind === 'Pod' && e.type === 'created') born.set(podKey(e.namespace, e.name), e.time);
     if (e.kind !== 'Pod' || (e.type !== 'pod-phase' && e.type !== 'deleted')) continue;
     const k = podKey(e.namespace, e.name);
     let list = byPod.get(k);
@@ -99,7 +104,9 @@ export function podLanes(events: readonly LaneEvent[], from: number, to: number)
     // The state before the first event, as that event reports it.
     if (first.type === 'pod-phase') {
       const before = stateOf(first.data.from);
-      if (before) open = { start: Math.min(from, first.time), end: first.time, state: before };
+      const bornAt = born.get(key) ?? createdAt?.(first.namespace, first.name);
+      const start = bornAt === undefined ? Math.min(from, first.time) : Math.min(bornAt, first.time);
+      if (before) open = { start, end: first.time, state: before };
     }
     let owner = first.owner;
     for (const e of list) {
@@ -125,4 +132,37 @@ export function podLanes(events: readonly LaneEvent[], from: number, to: number)
     lanes.push(lane);
   }
   return lanes.sort((a, b) => byName.compare(a.namespace, b.namespace) || byName.compare(a.name, b.name));
+}
+
+/** A pod as the inventory holds it, enough to draw its current state. */
+export interface LivePod {
+  namespace: string;
+  name: string;
+  createdAt: number;
+  phase: string | undefined;
+  ready: boolean;
+}
+
+export function livePodState(p: LivePod): BandState {
+  if (p.phase === 'Running') return p.ready ? 'ready' : 'notready';
+  return stateOf(p.phase) ?? 'unknown';
+}
+
+/**
+ * Lanes for the pods that exist now but had no phase change in the range (a
+ * pod running steadily, or crash-looping while staying Running): one band in
+ * their current state from their creation (or the range start) to the end.
+ */
+export function withLivePods(lanes: readonly PodLane[], pods: readonly LivePod[], from: number, to: number): PodLane[] {
+  const have = new Set(lanes.map((l) => l.key));
+  const added: PodLane[] = [];
+  for (const p of pods) {
+    const key = podKey(p.namespace, p.name);
+    if (have.has(key)) continue;
+    const start = Math.max(from, p.createdAt);
+    if (start >= to) continue;
+    added.push({ key, namespace: p.namespace, name: p.name, bands: [{ start, end: to, state: livePodState(p) }] });
+  }
+  if (added.length === 0) return [...lanes];
+  return [...lanes, ...added].sort((a, b) => byName.compare(a.namespace, b.namespace) || byName.compare(a.name, b.name));
 }

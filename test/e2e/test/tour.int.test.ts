@@ -1,0 +1,61 @@
+// The demo's workloads as a person sees them first (these are the README's
+// screenshots): the workloads list with a crash loop standing out, a workload
+// with its pods, the crash-looping service's timeline, the dark theme.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_NAMESPACE, seedDemo } from '@wheelhouse/cli';
+import { eventually, kubeConfig } from '@wheelhouse/test-cluster/testing';
+import * as k8s from '@kubernetes/client-node';
+import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+
+const kc = kubeConfig();
+const apps = kc.makeApiClient(k8s.AppsV1Api);
+
+describe('console: a tour of the demo workloads', () => {
+  let c: Console;
+  screenshotOnFailure(() => c);
+
+  beforeAll(async () => {
+    await seedDemo(kc, () => undefined);
+    await eventually('the demo storefront ready', async () => {
+      const d = await apps.readNamespacedDeployment({ namespace: DEMO_NAMESPACE, name: 'storefront' });
+      return (d.status?.readyReplicas ?? 0) >= 1;
+    }, { timeoutMs: 60_000 });
+    c = await openConsole();
+  });
+  afterAll(async () => c.close());
+
+  const row = (name: string) => c.page.locator(`table[aria-label="Workloads"] tr[data-name="${name}"]`);
+
+  it('lists the demo workloads, the crash loop marked unhealthy with its restarts', async () => {
+    const { page } = c;
+    await page.goto(`${c.url}/c/${c.cluster}/workloads?namespace=${DEMO_NAMESPACE}`);
+    for (const name of ['storefront', 'checkout', 'payments-worker', 'ledger-db', 'nightly-report']) await row(name).waitFor();
+    await expect.poll(() => row('payments-worker').locator('.badge').first().textContent(), { timeout: 60_000 }).toMatch(/down|degraded/);
+    await expect.poll(async () => Number(await row('payments-worker').locator('td').nth(5).textContent()), { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect.poll(() => row('storefront').locator('.badge').first().textContent(), { timeout: 60_000 }).toBe('healthy');
+    await c.screenshot('workloads');
+    // "Only unhealthy" leaves the crash loop.
+    await page.getByLabel('Only unhealthy').check();
+    await expect.poll(() => page.locator('table[aria-label="Workloads"] tbody tr[data-name]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')))).toContain('payments-worker');
+    expect(await row('storefront').count()).toBe(0);
+    await page.getByLabel('Only unhealthy').uncheck();
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    await c.screenshot('workloads-dark');
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+  });
+
+  it('shows a workload with its pods, and the crash loop on its timeline', async () => {
+    const { page } = c;
+    await row('storefront').getByRole('link', { name: 'storefront' }).click();
+    await page.getByRole('heading', { name: `Deployment ${DEMO_NAMESPACE}/storefront` }).waitFor();
+    await expect.poll(() => page.locator('table[aria-label="Pods"] tbody tr[data-name]').count()).toBeGreaterThan(0);
+    await c.screenshot('workload');
+
+    await page.goto(`${c.url}/c/${c.cluster}/w/Deployment/${DEMO_NAMESPACE}/payments-worker?tab=timeline`);
+    const restarts = page.getByRole('table', { name: 'Timeline events' }).locator('tr[data-type="container-restart"]');
+    await expect.poll(() => restarts.count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await page.getByLabel('Time range').selectOption({ label: 'Last 15 minutes' });
+    await expect.poll(() => restarts.count()).toBeGreaterThan(0);
+    await c.screenshot('timeline');
+  });
+});
