@@ -22,6 +22,8 @@ export default defineConfig({
           globalSetup: ['./test/cluster/src/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // Polls wait for a real cluster and a real browser on a busy 2-core machine.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
           // Two cores run the control plane as well as the tests.
           maxWorkers: 2,
           sequence: { groupOrder: 1 },

@@ -141,3 +141,29 @@ function minutesLeft(label: string): number {
   const s = /(\d+)s/.exec(label);
   return s ? Number(s[1]) / 60 : NaN;
 }
+
+describe('console: a shell that ends on its own says why', () => {
+  let c: Console;
+  let ns: string;
+  screenshotOnFailure(() => c);
+  beforeAll(async () => {
+    ns = await testNamespace('e2e-quiet');
+    await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'quiet' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'shop/app:1' }] } } });
+    await eventually('quiet running', async () => (await core.readNamespacedPod({ namespace: ns, name: 'quiet' })).status?.phase === 'Running');
+    c = await openConsole({ hub: { shell: { idleTimeoutMs: 3000 } } });
+  });
+  afterAll(async () => c.close());
+
+  it('shows the idle timeout in the terminal and the panel, and offers to reconnect', async () => {
+    const { page } = c;
+    await page.goto(`${c.url}/c/${c.cluster}/pods/${ns}/quiet`);
+    await page.getByRole('button', { name: 'Shell into quiet', exact: true }).click();
+    const panel = page.getByRole('region', { name: 'Shell quiet/app' });
+    await expect.poll(() => panel.textContent(), { timeout: 20_000 }).toContain('connected');
+    // Nothing typed: the hub closes it after the idle timeout, and the page says so.
+    await expect.poll(() => panel.textContent(), { timeout: 20_000 }).toMatch(/idle timeout/i);
+    await expect.poll(() => page.getByTestId('terminal-s1').locator('.xterm-rows').textContent(), { timeout: 5_000 }).toMatch(/idle timeout/i);
+    await panel.getByRole('button', { name: 'Reconnect shell quiet/app' }).click();
+    await expect.poll(() => panel.textContent(), { timeout: 20_000 }).toContain('connected');
+  });
+});

@@ -222,4 +222,31 @@ describe('console: workloads and actions', () => {
     await expect.poll(() => nodeRow.getByRole('button', { name: 'Uncordon node' }).isVisible()).toBe(true);
     await c.screenshot('nodes');
   });
+
+  it('drains the node: its pods are evicted and the dialog says what happened', async () => {
+    const { page } = c;
+    const toleration = { key: 'wheelhouse.dev/e2e', operator: 'Equal', value: node, effect: 'NoSchedule' };
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'pinned' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'pinned' } },
+          template: { metadata: { labels: { app: 'pinned' } }, spec: { nodeName: node, tolerations: [toleration], terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'shop/pinned:1' }] } },
+        },
+      },
+    });
+    await eventually('2 pods on the node', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=pinned' })).items.filter((p) => p.status?.phase === 'Running').length === 2);
+    const nodeRow = page.locator(`table[aria-label="Nodes"] tr[data-name="${node}"]`);
+    await nodeRow.getByRole('button', { name: 'Drain node' }).click();
+    const dialog = page.getByRole('dialog', { name: `Drain node: Node ${node}` });
+    // The preview names the pods that would be evicted.
+    await expect.poll(() => dialog.locator('section[aria-label="Preview"]').textContent()).toMatch(/pinned-.*evicted/s);
+    await dialog.getByLabel('Timeout seconds').fill('60');
+    await dialog.getByRole('button', { name: 'Run drain node' }).click();
+    expect(await terminalState(page)).toBe('succeeded');
+    expect(await dialog.getByRole('status', { name: 'Command status' }).textContent()).toMatch(/drained: cordoned, evicted 2 pods/);
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+  });
 });
