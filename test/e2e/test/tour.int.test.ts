@@ -44,6 +44,29 @@ describe('console: a tour of the demo workloads', () => {
     await page.getByRole('button', { name: 'Switch to light theme' }).click();
   });
 
+  it('works from the keyboard: actions menu, dialog, search', async () => {
+    const { page } = c;
+    await row('storefront').getByRole('button', { name: /Actions for Deployment storefront/ }).focus();
+    await page.keyboard.press('Enter');
+    const focused = () => page.evaluate(() => ({ role: document.activeElement?.getAttribute('role'), text: document.activeElement?.textContent ?? '' }));
+    await expect.poll(async () => (await focused()).role).toBe('menuitem');
+    for (let i = 0; i < 12 && !(await focused()).text.startsWith('Scale'); i++) await page.keyboard.press('ArrowDown');
+    expect((await focused()).text).toMatch(/^Scale/);
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: `Scale: Deployment ${DEMO_NAMESPACE}/storefront` });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+
+    await page.getByRole('combobox', { name: 'Search objects' }).focus();
+    await page.keyboard.type('payments-worker');
+    await page.getByRole('option', { name: /Deployment.*payments-worker/ }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `Deployment ${DEMO_NAMESPACE}/payments-worker` }).waitFor();
+    await page.goBack();
+    await row('storefront').waitFor();
+  });
+
   it('shows a workload with its pods, and the crash loop on its timeline', async () => {
     const { page } = c;
     await row('storefront').getByRole('link', { name: 'storefront' }).click();
