@@ -15,3 +15,4 @@ export { ACTIONS, actionList, isActionId, type ActionId, type ActionParams } fro
 
 /** Wheelhouse's own version, reported by every component. */
 export const WHEELHOUSE_VERSION = '0.1.0';
+export type { ClusterView, CommandView, CommandDetail, ShellSessionView } from './views.js';

@@ -1,21 +1,11 @@
 // Clusters and their agent tokens. The token is returned once at creation;
 // only its sha256 is kept, so a leaked database does not leak agent access.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Capabilities } from '@wheelhouse/protocol';
+import { Capabilities, type ClusterView } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
 import type { ClusterRow } from '../store/schema.js';
 
-export interface ClusterView {
-  name: string;
-  createdAt: number;
-  createdBy: string;
-  connected: boolean;
-  lastSeenAt: number | null;
-  agentVersion: string | null;
-  kubernetesVersion: string | null;
-  capabilities: Capabilities;
-  tokenRevoked: boolean;
-}
+export type { ClusterView } from '@wheelhouse/protocol';
 
 const NO_CAPABILITIES: Capabilities = { basic: false, advanced: false, podExec: false };
 

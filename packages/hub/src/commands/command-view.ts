@@ -1,22 +1,7 @@
-import type { CommandState, CommandTarget, JsonObject } from '@wheelhouse/protocol';
+import type { CommandState, CommandView, JsonObject } from '@wheelhouse/protocol';
 import type { CommandRow } from '../store/schema.js';
 
-export interface CommandView {
-  id: string;
-  cluster: string;
-  action: string;
-  target: CommandTarget;
-  params: JsonObject;
-  reason: string | null;
-  dryRun: boolean;
-  requestedBy: string;
-  state: CommandState;
-  message: string | null;
-  result: JsonObject | null;
-  createdAt: number;
-  updatedAt: number;
-  expiresAt: number;
-}
+export type { CommandView } from '@wheelhouse/protocol';
 
 export function toCommandView(r: CommandRow): CommandView {
   return {

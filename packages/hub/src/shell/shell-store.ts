@@ -2,27 +2,12 @@
 // asciicast v2 text appended in chunks while the session runs (bounded memory
 // for long sessions), up to a size cap per session.
 import { sql } from 'kysely';
+import type { ShellSessionView } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
 import type { ShellSessionRow } from '../store/schema.js';
 import { AsciicastWriter, type AsciicastHeader } from './asciicast.js';
 
-export interface ShellSessionView {
-  id: string;
-  cluster: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  command: string[];
-  user: string;
-  kubeUser: string | null;
-  clientAddress: string;
-  startedAt: number;
-  endedAt: number | null;
-  durationMs: number | null;
-  reason: string | null;
-  exitCode: number | null;
-  recording: { available: boolean; bytes: number; truncated: boolean; input: boolean };
-}
+export type { ShellSessionView } from '@wheelhouse/protocol';
 
 export function toSessionView(r: ShellSessionRow): ShellSessionView {
   return {

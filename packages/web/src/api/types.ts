@@ -1,8 +1,10 @@
 // Shapes of the hub's answers. Protocol types are imported as types only, so
 // the console's bundle carries none of the server-side schema code.
-import type { ActionPreview, CommandState, CommandTarget, InventoryItem, JsonObject, TimelineEvent } from '@wheelhouse/protocol';
+import type { ActionPreview, ClusterView, CommandDetail, CommandState, CommandTarget, CommandView, InventoryItem, JsonObject, ShellSessionView, TimelineEvent } from '@wheelhouse/protocol';
 
-export type { ActionPreview, CommandState, CommandTarget, InventoryItem, JsonObject, TimelineEvent };
+export type { ActionPreview, ClusterView, CommandDetail, CommandState, CommandTarget, CommandView, InventoryItem, JsonObject, TimelineEvent };
+/** A pod shell session as GET /sessions lists it. */
+export type ShellSession = ShellSessionView;
 
 export interface Me {
   user: { id: string; username: string; mustChangePassword: boolean };
@@ -12,21 +14,6 @@ export interface Me {
   csrfToken?: string;
 }
 
-export interface Capabilities {
-  basic: boolean;
-  advanced: boolean;
-  podExec: boolean;
-}
-
-export interface ClusterView {
-  name: string;
-  connected: boolean;
-  lastSeenAt: number | null;
-  agentVersion: string | null;
-  kubernetesVersion: string | null;
-  capabilities: Capabilities;
-  tokenRevoked: boolean;
-}
 
 export interface ClusterAction {
   id: string;
@@ -70,23 +57,6 @@ export interface CatalogAction {
 export const TERMINAL_STATES: readonly CommandState[] = ['succeeded', 'failed', 'rejected', 'expired'];
 export const isTerminal = (s: CommandState): boolean => TERMINAL_STATES.includes(s);
 
-export interface CommandView {
-  id: string;
-  cluster: string;
-  action: string;
-  target: CommandTarget;
-  params: JsonObject;
-  reason: string | null;
-  dryRun: boolean;
-  requestedBy: string;
-  state: CommandState;
-  message: string | null;
-  result: JsonObject | null;
-  createdAt: number;
-  updatedAt: number;
-  expiresAt: number;
-  transitions?: { state: CommandState; at: number; message: string | null }[];
-}
 
 export interface AuditRecord {
   seq: number;
@@ -110,21 +80,6 @@ export interface AuditVerify {
   head?: { seq: number; hash: string };
 }
 
-export interface ShellSession {
-  id: string;
-  cluster: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  command: string[];
-  user: string;
-  startedAt: number;
-  endedAt: number | null;
-  durationMs: number | null;
-  reason: string | null;
-  exitCode: number | null;
-  recording: { available: boolean; bytes: number; truncated: boolean; input: boolean };
-}
 
 export interface Page<T> {
   items: T[];

@@ -1,7 +1,7 @@
 // React access to the live cluster copies and to one-off API reads.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { api, errorText } from '../api/client.js';
-import type { ClusterDetail, CommandView, InventoryItem, TimelineEvent } from '../api/types.js';
+import type { ClusterDetail, CommandDetail, CommandView, InventoryItem, TimelineEvent } from '../api/types.js';
 import { clusterData, type LiveState } from './cluster-data.js';
 
 /** Every object of a kind in a cluster, live; undefined while the first list loads. */
@@ -44,9 +44,12 @@ export function useTimelineFeed(cluster: string, fn: (e: TimelineEvent) => void)
   useEffect(() => clusterData(cluster).onTimeline((e) => ref.current(e)), [cluster]);
 }
 
+/** A command as the live feed sends it, with its transitions once GET /actions/{id} has answered. */
+export type LiveCommand = CommandView & { transitions?: CommandDetail['transitions'] };
+
 /** A command, kept current by the live feed until it is terminal. */
-export function useCommand(cluster: string, id: string | undefined): CommandView | undefined {
-  const [cmd, setCmd] = useState<CommandView>();
+export function useCommand(cluster: string, id: string | undefined): LiveCommand | undefined {
+  const [cmd, setCmd] = useState<LiveCommand>();
   useEffect(() => {
     if (!id) return;
     let stop = false;
@@ -55,7 +58,7 @@ export function useCommand(cluster: string, id: string | undefined): CommandView
     });
     // The full view (with transitions) once, and again whenever the live state moves.
     const refresh = () =>
-      api<CommandView>(`/api/v1/actions/${id}`).then(
+      api<CommandDetail>(`/api/v1/actions/${id}`).then(
         (c) => !stop && setCmd(c),
         () => undefined,
       );
