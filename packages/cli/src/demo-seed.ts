@@ -27,12 +27,11 @@ const ignoreExists = (err: unknown): void => {
   if ((err as { code?: number }).code !== 409) throw err;
 };
 
-export async function seedDemo(kc: k8s.KubeConfig, log: (s: string) => void): Promise<void> {
+export async function seedDemo(kc: k8s.KubeConfig, log: (s: string) => void, ns: string = DEMO_NAMESPACE): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const batch = kc.makeApiClient(k8s.BatchV1Api);
   const policy = kc.makeApiClient(k8s.PolicyV1Api);
-  const ns = DEMO_NAMESPACE;
   await core.createNamespace({ body: { metadata: { name: ns, labels: { 'app.kubernetes.io/part-of': 'wheelhouse-demo' } } } }).catch(ignoreExists);
 
   // A healthy service with three revisions to roll back through.

@@ -157,10 +157,11 @@ describe('exec guard on the real control plane', () => {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     expect(await podGoneOrTerminating(ns, 'timed', uid)).toBe(false);
     await eventually('timed to be evicted', () => podGoneOrTerminating(ns, 'timed', uid), { timeoutMs: 30_000 });
-    const evicted = evictions.find((e) => e.pod === 'timed');
-    expect(evicted?.podUid).toBe(uid);
-    expect(evicted?.at).toBeGreaterThanOrEqual(due);
-    expect(evicted?.at).toBeLessThan(due + 5000);
+    // The pod can be seen terminating a moment before exec guard has processed the Eviction API's answer.
+    const evicted = await eventually('exec guard to record the eviction', () => Promise.resolve(evictions.find((e) => e.pod === 'timed')));
+    expect(evicted.podUid).toBe(uid);
+    expect(evicted.at).toBeGreaterThanOrEqual(due);
+    expect(evicted.at).toBeLessThan(due + 5000);
     // The Event is written right after the eviction: it may land a moment after the pod is gone.
     const messages = await eventually('the eviction Event', async () => {
       const m = (await podEvents(ns, 'timed')).map((e) => e.message ?? '');

@@ -2,8 +2,8 @@
 // screenshots): the workloads list with a crash loop standing out, a workload
 // with its pods, the crash-looping service's timeline, the dark theme.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_NAMESPACE, seedDemo } from '@wheelhouse/cli';
-import { eventually, kubeConfig } from '@wheelhouse/test-cluster/testing';
+import { seedDemo } from '@wheelhouse/cli';
+import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import * as k8s from '@kubernetes/client-node';
 import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
 
@@ -12,12 +12,15 @@ const apps = kc.makeApiClient(k8s.AppsV1Api);
 
 describe('console: a tour of the demo workloads', () => {
   let c: Console;
+  // The demo's workloads in a namespace of this test's own (the demo command's tests own "demo").
+  let demoNs: string;
   screenshotOnFailure(() => c);
 
   beforeAll(async () => {
-    await seedDemo(kc, () => undefined);
+    demoNs = await testNamespace('demo');
+    await seedDemo(kc, () => undefined, demoNs);
     await eventually('the demo storefront ready', async () => {
-      const d = await apps.readNamespacedDeployment({ namespace: DEMO_NAMESPACE, name: 'storefront' });
+      const d = await apps.readNamespacedDeployment({ namespace: demoNs, name: 'storefront' });
       return (d.status?.readyReplicas ?? 0) >= 1;
     }, { timeoutMs: 60_000 });
     c = await openConsole();
@@ -28,7 +31,7 @@ describe('console: a tour of the demo workloads', () => {
 
   it('lists the demo workloads, the crash loop marked unhealthy with its restarts', async () => {
     const { page } = c;
-    await page.goto(`${c.url}/c/${c.cluster}/workloads?namespace=${DEMO_NAMESPACE}`);
+    await page.goto(`${c.url}/c/${c.cluster}/workloads?namespace=${demoNs}`);
     for (const name of ['storefront', 'checkout', 'payments-worker', 'ledger-db', 'nightly-report']) await row(name).waitFor();
     await expect.poll(() => row('payments-worker').locator('.badge').first().textContent(), { timeout: 60_000 }).toMatch(/down|degraded/);
     await expect.poll(async () => Number(await row('payments-worker').locator('td').nth(5).textContent()), { timeout: 60_000 }).toBeGreaterThan(0);
@@ -53,7 +56,7 @@ describe('console: a tour of the demo workloads', () => {
     for (let i = 0; i < 12 && !(await focused()).text.startsWith('Scale'); i++) await page.keyboard.press('ArrowDown');
     expect((await focused()).text).toMatch(/^Scale/);
     await page.keyboard.press('Enter');
-    const dialog = page.getByRole('dialog', { name: `Scale: Deployment ${DEMO_NAMESPACE}/storefront` });
+    const dialog = page.getByRole('dialog', { name: `Scale: Deployment ${demoNs}/storefront` });
     await dialog.waitFor();
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
@@ -62,7 +65,7 @@ describe('console: a tour of the demo workloads', () => {
     await page.keyboard.type('payments-worker');
     await page.getByRole('option', { name: /Deployment.*payments-worker/ }).first().waitFor();
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: `Deployment ${DEMO_NAMESPACE}/payments-worker` }).waitFor();
+    await page.getByRole('heading', { name: `Deployment ${demoNs}/payments-worker` }).waitFor();
     await page.goBack();
     await row('storefront').waitFor();
   });
@@ -70,11 +73,11 @@ describe('console: a tour of the demo workloads', () => {
   it('shows a workload with its pods, and the crash loop on its timeline', async () => {
     const { page } = c;
     await row('storefront').getByRole('link', { name: 'storefront' }).click();
-    await page.getByRole('heading', { name: `Deployment ${DEMO_NAMESPACE}/storefront` }).waitFor();
+    await page.getByRole('heading', { name: `Deployment ${demoNs}/storefront` }).waitFor();
     await expect.poll(() => page.locator('table[aria-label="Pods"] tbody tr[data-name]').count()).toBeGreaterThan(0);
     await c.screenshot('workload');
 
-    await page.goto(`${c.url}/c/${c.cluster}/w/Deployment/${DEMO_NAMESPACE}/payments-worker?tab=timeline`);
+    await page.goto(`${c.url}/c/${c.cluster}/w/Deployment/${demoNs}/payments-worker?tab=timeline`);
     const restarts = page.getByRole('table', { name: 'Timeline events' }).locator('tr[data-type="container-restart"]');
     await expect.poll(() => restarts.count(), { timeout: 60_000 }).toBeGreaterThan(0);
     await page.getByLabel('Time range').selectOption({ label: 'Last 15 minutes' });
