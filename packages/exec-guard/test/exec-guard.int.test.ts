@@ -63,7 +63,7 @@ describe('exec guard on the real control plane', () => {
     guard.events.on('interaction', (e) => interactions.push(e));
     guard.events.on('eviction', (e) => evictions.push(e));
     ({ remove: removeWebhooks } = await registerWebhooks(guard.url, guard.caBundle ?? '', [ns, allowed]));
-    pods = await createPods(ns, ['probe', 'web', 'timed', 'guarded']);
+    pods = await createPods(ns, ['probe', 'web', 'timed', 'guarded', 'locked']);
     await createPods(allowed, ['free']);
     await waitForWebhook(ns, 'probe', () => counterValue(guard.metrics, 'interactions', { outcome: 'recorded' }));
   });
@@ -135,13 +135,16 @@ describe('exec guard on the real control plane', () => {
   });
 
   it('denies changing or removing the interaction labels, naming them', async () => {
-    const change = await kubectl(['label', '-n', ns, 'pod/web', `${TTL_LABEL}=1h`, '--overwrite']).catch((e: unknown) => e as { stderr: string });
+    // A pod entered just now: with an 8 s TTL, one entered by the first test may already be evicted on a busy machine.
+    await execIn(ns, 'locked', ['true']);
+    await eventually('locked to be labelled', async () => (await readPod(ns, 'locked'))?.metadata?.labels?.[TTL_LABEL] !== undefined);
+    const change = await kubectl(['label', '-n', ns, 'pod/locked', `${TTL_LABEL}=1h`, '--overwrite']).catch((e: unknown) => e as { stderr: string });
     expect((change as { stderr?: string }).stderr).toContain(`${TTL_LABEL} cannot be changed or removed once set`);
-    const remove = await kubectl(['label', '-n', ns, 'pod/web', `${INTERACTION_TIMESTAMP_LABEL}-`]).catch((e: unknown) => e as { stderr: string });
+    const remove = await kubectl(['label', '-n', ns, 'pod/locked', `${INTERACTION_TIMESTAMP_LABEL}-`]).catch((e: unknown) => e as { stderr: string });
     expect((remove as { stderr?: string }).stderr).toContain(`${INTERACTION_TIMESTAMP_LABEL} cannot be changed or removed once set`);
     // Other labels stay editable.
-    await kubectl(['label', '-n', ns, 'pod/web', 'team=payments']);
-    expect((await readPod(ns, 'web'))?.metadata?.labels?.team).toBe('payments');
+    await kubectl(['label', '-n', ns, 'pod/locked', 'team=payments']);
+    expect((await readPod(ns, 'locked'))?.metadata?.labels?.team).toBe('payments');
   });
 
   it('evicts the pod at its termination time and not before', async () => {
