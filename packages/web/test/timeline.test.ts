@@ -3,7 +3,7 @@ import type { TimelineEvent } from '../src/api/types.js';
 import { aggregate, breakdown } from '../src/timeline/aggregate.js';
 import { bandStateOf, podLanes, withLivePods } from '../src/timeline/bands.js';
 import { changesOf, objectLabel } from '../src/timeline/details.js';
-import { acceptsLive, matchesScope, mergeEvents } from '../src/timeline/filter.js';
+import { acceptsLive, latestPerCommand, matchesScope, mergeEvents } from '../src/timeline/filter.js';
 import { markerLane, markerStyle } from '../src/timeline/markers.js';
 import { DAY, HOUR, MINUTE, SECOND, tickStep, timeScale, timeTicks } from '../src/timeline/scale.js';
 
@@ -318,5 +318,20 @@ describe('pods without phase changes in the range', () => {
     const lanes = withLivePods(podLanes(events, 0, 10_000), [{ namespace: 'ns', name: 'p', createdAt: 0, phase: 'Running', ready: true }], 0, 10_000);
     expect(lanes).toHaveLength(1);
     expect(lanes[0]?.bands.map((b) => b.state)).toEqual(['pending', 'ready']);
+  });
+});
+
+describe('commands on the timeline', () => {
+  it('show once, in their newest state', () => {
+    const ev = (seq: number, type: string, data: Record<string, unknown>) => ({ seq, type, data });
+    const events = [
+      ev(9, 'action', { commandId: 'a', state: 'succeeded' }),
+      ev(8, 'spec-change', {}),
+      ev(7, 'action', { commandId: 'a', state: 'running' }),
+      ev(6, 'action', { commandId: 'b', state: 'failed' }),
+      ev(5, 'action', { commandId: 'a', state: 'pending' }),
+      ev(4, 'action', { state: 'odd: no command id' }),
+    ];
+    expect(latestPerCommand(events).map((e) => e.seq)).toEqual([9, 8, 6, 4]);
   });
 });

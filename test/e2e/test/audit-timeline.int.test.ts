@@ -55,7 +55,9 @@ describe('console: timeline, logs, recordings and audit', () => {
     await dialog.getByRole('button', { name: 'Run annotate' }).click();
     expect(await terminalState(page)).toBe('succeeded');
     await dialog.getByRole('button', { name: 'Close' }).first().click();
-    await expect.poll(() => table.locator('tr[data-type="action"]').allTextContents(), { timeout: 30_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/annotate/i)]));
+    await expect.poll(() => table.locator('tr[data-type="action"]').allTextContents(), { timeout: 30_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/annotate.*succeeded/i)]));
+    // One row per command, in its newest state: the pending/dispatched/running steps are not repeated.
+    expect((await table.locator('tr[data-type="action"]').allTextContents()).filter((t) => /: (pending|dispatched|running)/.test(t))).toEqual([]);
     await page.getByLabel('Time range').selectOption({ label: 'Last 15 minutes' });
     await expect.poll(() => deploy.count()).toBeGreaterThan(0);
     // The deploy's drawer shows what changed.

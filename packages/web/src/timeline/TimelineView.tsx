@@ -9,7 +9,7 @@ import { podsOf } from '../data/ownership.js';
 import { BAND_LABELS, podKey, podLanes, withLivePods, type BandState, type LivePod } from './bands.js';
 import { objectLabel, SEVERITY_CLASS } from './details.js';
 import { EventDrawer } from './EventDrawer.js';
-import { mergeEvents, type TimelineScope } from './filter.js';
+import { latestPerCommand, mergeEvents, type TimelineScope } from './filter.js';
 import { DAY, HOUR, MINUTE } from './scale.js';
 import { TimelineChart } from './TimelineChart.js';
 import { MAX_EVENTS, useTimelineEvents } from './useTimelineEvents.js';
@@ -59,8 +59,9 @@ export function TimelineView(props: { cluster: string; namespace?: string; kind?
   const from = zoom ? zoom.from : now - span;
   const to = zoom?.to;
   const { fetched, live } = data;
+  // A command's states (pending … succeeded) are one entry: its newest.
   const windowed = useStableArray(
-    useMemo(() => mergeEvents(fetched, live, from, to), [fetched, live, from, to]),
+    useMemo(() => latestPerCommand(mergeEvents(fetched, live, from, to)), [fetched, live, from, to]),
   );
   // Following now, the axis ends at now (or at the newest event if a clock runs ahead).
   const axisTo = zoom ? zoom.to : Math.max(now, windowed[0]?.time ?? now);

@@ -48,3 +48,22 @@ export function mergeEvents(fetched: readonly TimelineEvent[], live: Iterable<Ti
   for (const e of live) if (inRange(e, from, to)) bySeq.set(e.seq, e);
   return [...bySeq.values()].sort(newestFirst);
 }
+
+/**
+ * One entry per command: the hub records an `action` event for each state a
+ * command goes through (pending, dispatched, running, succeeded…); the view
+ * shows the newest of them. Events are newest first; others pass unchanged.
+ */
+export function latestPerCommand<E extends { type: string; data: Record<string, unknown> }>(events: readonly E[]): E[] {
+  const seen = new Set<string>();
+  const out: E[] = [];
+  for (const e of events) {
+    const id = e.type === 'action' && typeof e.data.commandId === 'string' ? e.data.commandId : undefined;
+    if (id !== undefined) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+    }
+    out.push(e);
+  }
+  return out;
+}
