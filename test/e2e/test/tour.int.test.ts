@@ -42,6 +42,10 @@ describe('console: a tour of the demo workloads', () => {
     await expect.poll(() => page.locator('table[aria-label="Workloads"] tbody tr[data-name]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')))).toContain('payments-worker');
     expect(await row('storefront').count()).toBe(0);
     await page.getByLabel('Only unhealthy').uncheck();
+    // A 1366×768 laptop: the list fits without scrolling sideways.
+    await page.setViewportSize({ width: 1366, height: 768 });
+    expect(await page.locator('main').evaluate((m) => m.scrollWidth - m.clientWidth)).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();
     await c.screenshot('workloads-dark');
     await page.getByRole('button', { name: 'Switch to light theme' }).click();
@@ -76,6 +80,9 @@ describe('console: a tour of the demo workloads', () => {
     await page.getByRole('heading', { name: `Deployment ${demoNs}/storefront` }).waitFor();
     await expect.poll(() => page.locator('table[aria-label="Pods"] tbody tr[data-name]').count()).toBeGreaterThan(0);
     await c.screenshot('workload');
+    await page.setViewportSize({ width: 1366, height: 768 });
+    expect(await page.locator('main').evaluate((m) => m.scrollWidth - m.clientWidth)).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1440, height: 900 });
 
     await page.goto(`${c.url}/c/${c.cluster}/w/Deployment/${demoNs}/payments-worker?tab=timeline`);
     const restarts = page.getByRole('table', { name: 'Timeline events' }).locator('tr[data-type="container-restart"]');
