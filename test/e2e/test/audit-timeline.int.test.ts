@@ -64,6 +64,8 @@ describe('console: timeline, logs, recordings and audit', () => {
     await deploy.filter({ hasText: '7.1' }).first().getByRole('button').first().click();
     const drawer = page.getByRole('dialog', { name: 'Event details' });
     await expect.poll(() => drawer.textContent()).toMatch(/shop\/checkout:7\.0.*shop\/checkout:7\.1/s);
+    // The drawer offers the object's actions right there.
+    expect(await drawer.getByRole('button', { name: 'Actions for Deployment checkout' }).isEnabled()).toBe(true);
     await c.screenshot('timeline-drawer');
     await drawer.getByRole('button', { name: 'Close' }).click();
   });

@@ -3,6 +3,7 @@ import { useEffect, useId, useRef } from 'react';
 import { Link } from 'wouter';
 import type { TimelineEvent } from '../api/types.js';
 import { objectHref } from '../links.js';
+import { ActionMenu } from '../ui/ActionMenu.js';
 import { DiffView } from '../ui/DiffView.js';
 import { formatTime, formatValue } from '../ui/format.js';
 import { changesOf, objectLabel, SEVERITY_CLASS } from './details.js';
@@ -92,6 +93,11 @@ export function EventDrawer({ event, cluster, onClose }: { event: TimelineEvent;
             </>
           )}
         </dl>
+        {/* Act on what the event is about without leaving the timeline. */}
+        <div className="toolbar" style={{ marginTop: 10 }}>
+          {event.name && <ActionMenu cluster={cluster} target={{ kind: event.kind, namespace: event.namespace, name: event.name }} />}
+          {event.owner && <ActionMenu cluster={cluster} target={{ kind: event.owner.kind, namespace: event.namespace, name: event.owner.name }} label="Owner actions" />}
+        </div>
 
         {event.type === 'spec-change' ? (
           <>
