@@ -166,4 +166,14 @@ describe('console: a shell that ends on its own says why', () => {
     await panel.getByRole('button', { name: 'Reconnect shell quiet/app' }).click();
     await expect.poll(() => panel.textContent(), { timeout: 20_000 }).toContain('connected');
   });
+
+  it('says so when the agent goes away, and disables what needs it', async () => {
+    const { page } = c;
+    const panel = page.getByRole('region', { name: 'Shell quiet/app' });
+    await c.pipeline.agent.stop();
+    await expect.poll(() => panel.textContent(), { timeout: 20_000 }).toMatch(/agent lost/i);
+    // The pod's actions now say why they cannot run.
+    await page.getByRole('button', { name: 'Actions for Pod quiet' }).click();
+    await expect.poll(() => page.getByRole('menuitem', { name: /^Delete pod/ }).textContent()).toContain('the agent is not connected');
+  });
 });
