@@ -7,6 +7,7 @@ import { KubeName, KubeNamespace, LOGS_MAX_TAIL_LINES, type InventoryItem } from
 import type { Principal } from '../auth/types.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { HttpError, notFound, requirePrincipal } from '../http/errors.js';
+import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { LogRelay, LogStreamRequest, LogsLinkPort } from './log-relay.js';
 
@@ -64,21 +65,9 @@ export function registerLogRoutes(appIn: FastifyInstance, deps: LogRouteDeps): v
       if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
       const containers = namesOf(item, 'containers');
       const initContainers = namesOf(item, 'initContainers');
-      let container = req.query.container;
-      if (container === undefined) {
-        if (containers.length !== 1) {
-          throw new HttpError(400, 'container_required', `pod ${namespace}/${pod} has ${containers.length} containers (${containers.join(', ')}): choose one with ?container=`, {
-            containers,
-            initContainers,
-          });
-        }
-        container = containers[0] ?? '';
-      } else if (!containers.includes(container) && !initContainers.includes(container)) {
-        throw new HttpError(404, 'not_found', `pod ${namespace}/${pod} has no container "${container}"; its containers: ${[...containers, ...initContainers].join(', ')}`, {
-          containers,
-          initContainers,
-        });
-      }
+      const picked = pickContainer({ namespace, pod, requested: req.query.container, containers, initContainers });
+      if ('error' in picked) throw picked.error;
+      const { container } = picked;
       const q = req.query;
       prepared.set(req, {
         user: principal.username,
@@ -93,15 +82,6 @@ export function registerLogRoutes(appIn: FastifyInstance, deps: LogRouteDeps): v
         ...(q.sinceSeconds !== undefined ? { sinceSeconds: q.sinceSeconds } : {}),
       });
     },
-    handler: async (_req, reply) =>
-      reply.status(426).send({ error: 'upgrade_required', message: 'open this URL as a WebSocket (Connection: Upgrade)' }),
-    wsHandler: (socket, req) => {
-      const start = prepared.get(req);
-      if (!start) {
-        socket.close(1011, 'not prepared');
-        return;
-      }
-      deps.relay.start(socket, start);
-    },
+    ...upgradeAfterChecks(prepared, (socket, start) => deps.relay.start(socket, start)),
   });
 }

@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/types.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { HttpError, notFound, requirePrincipal } from '../http/errors.js';
+import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { ShellLinkPort, ShellRelay, ShellStartRequest } from './shell-relay.js';
 import type { ShellStore } from './shell-store.js';
@@ -126,19 +127,9 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
       }
       const containers = containersOf(item);
       const names = containers.map((x) => x.name);
-      let container = req.query.container;
-      if (container === undefined) {
-        if (containers.length !== 1) {
-          await reject(
-            new HttpError(400, 'container_required', `pod ${namespace}/${pod} has ${containers.length} containers (${names.join(', ')}): choose one with ?container=`, {
-              containers: names,
-            }),
-          );
-        }
-        container = names[0] ?? '';
-      } else if (!names.includes(container)) {
-        await reject(new HttpError(404, 'not_found', `pod ${namespace}/${pod} has no container "${container}"; its containers: ${names.join(', ')}`, { containers: names }));
-      }
+      const picked = pickContainer({ namespace, pod, requested: req.query.container, containers: names });
+      if ('error' in picked) await reject(picked.error);
+      const container = 'container' in picked ? picked.container : '';
       const state = containers.find((x) => x.name === container)?.state;
       if (state !== undefined && state !== 'running') {
         await reject(new HttpError(409, 'container_not_running', `container "${container}" of pod ${namespace}/${pod} is ${state}`, { state }));
@@ -161,16 +152,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
         ...(owner ? { owner } : {}),
       });
     },
-    handler: async (_req, reply) =>
-      reply.status(426).send({ error: 'upgrade_required', message: 'open this URL as a WebSocket (Connection: Upgrade)' }),
-    wsHandler: (socket, req) => {
-      const start = prepared.get(req);
-      if (!start) {
-        socket.close(1011, 'not prepared');
-        return;
-      }
-      deps.relay.start(socket, start);
-    },
+    ...upgradeAfterChecks(prepared, (socket, start) => deps.relay.start(socket, start)),
   });
 
   app.get(
