@@ -1,8 +1,9 @@
 // React access to the live cluster copies and to one-off API reads.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { api, errorText } from '../api/client.js';
-import type { ClusterDetail, CommandDetail, CommandView, InventoryItem, TimelineEvent } from '../api/types.js';
+import type { ClusterDetail, CommandDetail, InventoryItem, TimelineEvent } from '../api/types.js';
 import { clusterData, type LiveState } from './cluster-data.js';
+import { mergeCommand, type LiveCommand } from './commands.js';
 
 /** Every object of a kind in a cluster, live; undefined while the first list loads. */
 export function useKind(cluster: string, kind: string): { items: InventoryItem[] | undefined; error: string | undefined } {
@@ -44,32 +45,23 @@ export function useTimelineFeed(cluster: string, fn: (e: TimelineEvent) => void)
   useEffect(() => clusterData(cluster).onTimeline((e) => ref.current(e)), [cluster]);
 }
 
-/** A command as the live feed sends it, with its transitions once GET /actions/{id} has answered. */
-export type LiveCommand = CommandView & { transitions?: CommandDetail['transitions'] };
-
 /** A command, kept current by the live feed until it is terminal. */
 export function useCommand(cluster: string, id: string | undefined): LiveCommand | undefined {
   const [cmd, setCmd] = useState<LiveCommand>();
   useEffect(() => {
     if (!id) return;
     let stop = false;
+    // Live updates and the full view (with transitions) merge, whichever arrives first.
     const off = clusterData(cluster).onCommand((c) => {
-      if (c.id === id) setCmd((prev) => ({ ...prev, ...c, transitions: prev?.transitions }));
+      if (c.id === id) setCmd((prev) => mergeCommand(prev, c));
     });
-    // The full view (with transitions) once, and again whenever the live state moves.
-    const refresh = () =>
-      api<CommandDetail>(`/api/v1/actions/${id}`).then(
-        (c) => !stop && setCmd(c),
-        () => undefined,
-      );
-    void refresh();
-    const offRefresh = clusterData(cluster).onCommand((c) => {
-      if (c.id === id) void refresh();
-    });
+    api<CommandDetail>(`/api/v1/actions/${id}`).then(
+      (c) => !stop && setCmd((prev) => mergeCommand(prev, c)),
+      () => undefined,
+    );
     return () => {
       stop = true;
       off();
-      offRefresh();
     };
   }, [cluster, id]);
   return cmd;

@@ -16,6 +16,7 @@ import { LogViewer } from '../ui/LogViewer.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { PodTable, ShellButton, containersOf } from '../ui/PodTable.js';
 import { useQueryState } from '../ui/query-state.js';
+import { NamespaceFilter, namespacesOf } from '../ui/NamespaceFilter.js';
 import { Tabs } from '../ui/Tabs.js';
 
 export function PodsPage({ cluster }: { cluster: string }) {
@@ -23,7 +24,7 @@ export function PodsPage({ cluster }: { cluster: string }) {
   const [namespace, setNamespace] = useQueryState('namespace', '');
   const [text, setText] = useState('');
   const [problem, setProblem] = useState(false);
-  const namespaces = useMemo(() => [...new Set((items ?? []).map((p) => p.namespace))].sort(), [items]);
+  const namespaces = useMemo(() => namespacesOf(items), [items]);
   const pods = useMemo(
     () =>
       (items ?? [])
@@ -36,12 +37,7 @@ export function PodsPage({ cluster }: { cluster: string }) {
     <>
       <h1>Pods</h1>
       <div className="toolbar" role="group" aria-label="Filters">
-        <select aria-label="Namespace" value={namespace} onChange={(e) => setNamespace(e.target.value)}>
-          <option value="">All namespaces</option>
-          {namespaces.map((n) => (
-            <option key={n}>{n}</option>
-          ))}
-        </select>
+        <NamespaceFilter names={namespaces} value={namespace} onChange={setNamespace} />
         <input type="search" aria-label="Filter by name or node" placeholder="Filter by name or node" value={text} onChange={(e) => setText(e.target.value)} />
         <label>
           <input type="checkbox" checked={problem} onChange={(e) => setProblem(e.target.checked)} /> Only with problems

@@ -2,6 +2,7 @@
 import { useMemo } from 'react';
 import { useKind } from '../data/hooks.js';
 import { TimelineView } from '../timeline/TimelineView.js';
+import { NamespaceFilter } from '../ui/NamespaceFilter.js';
 import { useQueryState } from '../ui/query-state.js';
 
 export function TimelinePage({ cluster }: { cluster: string }) {
@@ -14,12 +15,7 @@ export function TimelinePage({ cluster }: { cluster: string }) {
         <h1 className="grow" style={{ margin: 0 }}>
           Timeline
         </h1>
-        <select aria-label="Namespace" value={namespace} onChange={(e) => setNamespace(e.target.value)}>
-          <option value="">Whole cluster</option>
-          {names.map((n) => (
-            <option key={n}>{n}</option>
-          ))}
-        </select>
+        <NamespaceFilter names={names} value={namespace} onChange={setNamespace} allLabel="Whole cluster" />
       </div>
       <TimelineView key={namespace} cluster={cluster} namespace={namespace || undefined} />
     </>

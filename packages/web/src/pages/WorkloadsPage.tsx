@@ -9,6 +9,7 @@ import { podsOf, restartsOf } from '../data/ownership.js';
 import { ActionMenu } from '../ui/ActionMenu.js';
 import { Badge, workloadHealth } from '../ui/Health.js';
 import { objectHref } from '../links.js';
+import { NamespaceFilter, namespacesOf } from '../ui/NamespaceFilter.js';
 import { useQueryState } from '../ui/query-state.js';
 
 export function WorkloadsPage({ cluster }: { cluster: string }) {
@@ -33,7 +34,7 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
       .sort((a, b) => a.w.namespace.localeCompare(b.w.namespace) || a.w.name.localeCompare(b.w.name) || a.w.kind.localeCompare(b.w.kind));
   }, [workloads, support, kind, namespace, text, unhealthy]);
 
-  const namespaces = useMemo(() => [...new Set((workloads ?? []).map((w) => w.namespace))].sort(), [workloads]);
+  const namespaces = useMemo(() => namespacesOf(workloads), [workloads]);
 
   return (
     <>
@@ -45,12 +46,7 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
             <option key={k}>{k}</option>
           ))}
         </select>
-        <select aria-label="Namespace" value={namespace} onChange={(e) => setNamespace(e.target.value)}>
-          <option value="">All namespaces</option>
-          {namespaces.map((n) => (
-            <option key={n}>{n}</option>
-          ))}
-        </select>
+        <NamespaceFilter names={namespaces} value={namespace} onChange={setNamespace} />
         <input type="search" aria-label="Filter by name" placeholder="Filter by name" value={text} onChange={(e) => setText(e.target.value)} />
         <label>
           <input type="checkbox" checked={unhealthy} onChange={(e) => setUnhealthy(e.target.checked)} /> Only unhealthy
