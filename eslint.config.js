@@ -9,7 +9,13 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'vitest.config.ts', 'test/support/*.ts'], defaultProject: 'tsconfig.tools.json' }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['eslint.config.js', 'vitest.config.ts', 'test/support/*.ts'],
+          defaultProject: 'tsconfig.tools.json',
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
@@ -25,7 +31,18 @@ export default tseslint.config(
     rules: {
       'react-hooks/rules-of-hooks': 'error',
       'react-hooks/exhaustive-deps': 'error',
-      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: '@wheelhouse/protocol', allowTypeImports: true, message: 'import types only: the protocol runtime (zod) does not belong in the bundle' }] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@wheelhouse/protocol',
+              allowTypeImports: true,
+              message: 'import types only: the protocol runtime (zod) does not belong in the bundle',
+            },
+          ],
+        },
+      ],
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },

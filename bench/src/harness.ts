@@ -79,7 +79,8 @@ const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.t
 
 export function formatResult(r: BenchmarkResult): string {
   const tp = r.throughput;
-  const rate = (s: Summary): string => (tp ? `   ${Math.round((tp.units / s.median) * 1000).toLocaleString('en-US')} ${tp.unit}/s` : '');
+  const rate = (s: Summary): string =>
+    tp ? `   ${Math.round((tp.units / s.median) * 1000).toLocaleString('en-US')} ${tp.unit}/s` : '';
   const row = (label: string, s: Summary): string =>
     `  ${label.padEnd(34)} n=${String(s.n).padEnd(4)} median ${fmt(s.median).padStart(7)} ms   p99 ${fmt(s.p99).padStart(7)} ms${rate(s)}`;
   return [

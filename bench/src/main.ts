@@ -32,9 +32,11 @@ async function main(): Promise<void> {
   }
   const names = positionals.length > 0 ? positionals : Object.keys(registry);
   const unknown = names.filter((n) => !(n in registry));
-  if (unknown.length > 0) throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(registry).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(registry).join(', ')}`);
   const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
-  if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1)) throw new Error('--rounds must be a positive integer');
+  if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1))
+    throw new Error('--rounds must be a positive integer');
   for (const name of names) {
     const make = registry[name];
     if (!make) continue;

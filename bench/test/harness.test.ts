@@ -29,7 +29,20 @@ describe('benchmark harness', () => {
       },
       6,
     );
-    expect(r.order).toEqual(['fast', 'slow', 'slow', 'fast', 'fast', 'slow', 'slow', 'fast', 'fast', 'slow', 'slow', 'fast']);
+    expect(r.order).toEqual([
+      'fast',
+      'slow',
+      'slow',
+      'fast',
+      'fast',
+      'slow',
+      'slow',
+      'fast',
+      'fast',
+      'slow',
+      'slow',
+      'fast',
+    ]);
     expect(r.subject.summary.n).toBe(6);
     expect(r.ratio).toBeLessThan(0.5);
     expect(formatResult(r)).toMatch(/ratio \(median fast \/ slow\): 0\.\d\dx/);

@@ -42,7 +42,12 @@ async function ensurePods(kc: k8s.KubeConfig, total: number, nodes: number, log:
             namespace: ns,
             body: {
               metadata: { name, labels: { app: `app-${i % 100}` } },
-              spec: { nodeName: `kwok-node-${(n * perNs + i) % nodes}`, containers: [{ name: 'app', image: 'registry.local/app:1', resources: { requests: { cpu: '1m', memory: '1Mi' } } }] },
+              spec: {
+                nodeName: `kwok-node-${(n * perNs + i) % nodes}`,
+                containers: [
+                  { name: 'app', image: 'registry.local/app:1', resources: { requests: { cpu: '1m', memory: '1Mi' } } },
+                ],
+              },
             },
           })
           .catch((e: unknown) => ((e as { code?: number }).code === 409 ? undefined : Promise.reject(e as Error))),
@@ -56,7 +61,8 @@ async function ensurePods(kc: k8s.KubeConfig, total: number, nodes: number, log:
         const i = next++;
         const job = jobs[i];
         if (job) await job();
-        if ((i + 1) % 5000 === 0) log(`[bench]   ${i + 1}/${jobs.length} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
+        if ((i + 1) % 5000 === 0)
+          log(`[bench]   ${i + 1}/${jobs.length} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
       }
     }),
   );
@@ -106,10 +112,30 @@ export async function agentSyncBenchmark(): Promise<Benchmark> {
         const name = `bench${seq++}`;
         const created = await h.clusters.create(name, 'bench');
         if (!created) throw new Error('cluster exists');
-        const child = spawn(process.execPath, [CLI, 'agent', '--hub', url, '--token', created.token, '--kubeconfig', cluster.kubeconfig, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+        const child = spawn(
+          process.execPath,
+          [
+            CLI,
+            'agent',
+            '--hub',
+            url,
+            '--token',
+            created.token,
+            '--kubeconfig',
+            cluster.kubeconfig,
+            '--log-level',
+            'warn',
+          ],
+          { stdio: ['ignore', 'ignore', 'inherit'] },
+        );
         try {
           for (;;) {
-            const row = await h.db.selectFrom('resources').select((eb) => eb.fn.countAll<number>().as('n')).where('cluster_id', '=', name).where('kind', '=', 'Pod').executeTakeFirst();
+            const row = await h.db
+              .selectFrom('resources')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('cluster_id', '=', name)
+              .where('kind', '=', 'Pod')
+              .executeTakeFirst();
             if ((row?.n ?? 0) >= pods) break;
             if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}`);
             await new Promise((r) => setTimeout(r, 50));
@@ -124,7 +150,9 @@ export async function agentSyncBenchmark(): Promise<Benchmark> {
     baseline: {
       label: 'kubectl get pods -A -o json',
       run: async () => {
-        await run(bins.kubectl, ['--kubeconfig', cluster.kubeconfig, 'get', 'pods', '-A', '-o', 'json'], { maxBuffer: 1024 * 1024 * 1024 });
+        await run(bins.kubectl, ['--kubeconfig', cluster.kubeconfig, 'get', 'pods', '-A', '-o', 'json'], {
+          maxBuffer: 1024 * 1024 * 1024,
+        });
       },
     },
   };

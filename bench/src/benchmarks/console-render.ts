@@ -33,7 +33,9 @@ export function entryBundleBytes(dir = webAppDir()): { js: number; css: number; 
   const html = readFileSync(join(dir, 'index.html'), 'utf8');
   const entry = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1] ?? '');
   const gz = (f: string): number => gzipSync(readFileSync(join(dir, f))).length;
-  const all = readdirSync(join(dir, 'assets')).filter((f) => f.endsWith('.js') || f.endsWith('.css')).map((f) => `assets/${f}`);
+  const all = readdirSync(join(dir, 'assets'))
+    .filter((f) => f.endsWith('.js') || f.endsWith('.css'))
+    .map((f) => `assets/${f}`);
   return {
     js: entry.filter((f) => f.endsWith('.js')).reduce((n, f) => n + gz(f), 0),
     css: entry.filter((f) => f.endsWith('.css')).reduce((n, f) => n + gz(f), 0),
@@ -64,7 +66,9 @@ export async function consoleRenderBenchmark(): Promise<Benchmark> {
     warmup: 1,
     setup: async () => {
       await core.createNamespace({ body: { metadata: { name: NS } } }).catch(() => undefined);
-      const existing = new Set((await apps.listNamespacedDeployment({ namespace: NS })).items.map((d) => d.metadata?.name));
+      const existing = new Set(
+        (await apps.listNamespacedDeployment({ namespace: NS })).items.map((d) => d.metadata?.name),
+      );
       for (let i = 0; i < WORKLOADS; i++) {
         const name = `svc-${String(i).padStart(3, '0')}`;
         if (existing.has(name)) continue;
@@ -76,7 +80,13 @@ export async function consoleRenderBenchmark(): Promise<Benchmark> {
               replicas: 1,
               selector: { matchLabels: { app: name } },
               // Never scheduled: the pods exist (and are listed) without loading the kwok nodes.
-              template: { metadata: { labels: { app: name } }, spec: { nodeSelector: { 'kubernetes.io/hostname': 'no-such-node' }, containers: [{ name: 'app', image: `shop/${name}:1` }] } },
+              template: {
+                metadata: { labels: { app: name } },
+                spec: {
+                  nodeSelector: { 'kubernetes.io/hostname': 'no-such-node' },
+                  containers: [{ name: 'app', image: `shop/${name}:1` }],
+                },
+              },
             },
           },
         });
@@ -87,11 +97,32 @@ export async function consoleRenderBenchmark(): Promise<Benchmark> {
       url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
       const created = await hub.clusters.create('bench', 'bench');
       if (!created) throw new Error('cluster exists');
-      agent = await startAgent({ hubUrl: url, token: created.token, kubeConfig: kc, capabilities: { basic: true, advanced: true, podExec: true }, log: pino({ level: 'silent' }) });
+      agent = await startAgent({
+        hubUrl: url,
+        token: created.token,
+        kubeConfig: kc,
+        capabilities: { basic: true, advanced: true, podExec: true },
+        log: pino({ level: 'silent' }),
+      });
       await agent.synced;
-      const { user } = await createUser(hub.db, { username: 'bench', passwordHash: await hashPassword('bench-password-1'), mustChangePassword: false, createdBy: 'bench' });
-      await createBinding(hub.db, { userId: user.id, role: 'viewer', clusterPattern: '*', namespacePattern: '*', createdBy: 'bench' });
-      const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }) });
+      const { user } = await createUser(hub.db, {
+        username: 'bench',
+        passwordHash: await hashPassword('bench-password-1'),
+        mustChangePassword: false,
+        createdBy: 'bench',
+      });
+      await createBinding(hub.db, {
+        userId: user.id,
+        role: 'viewer',
+        clusterPattern: '*',
+        namespacePattern: '*',
+        createdBy: 'bench',
+      });
+      const login = await fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }),
+      });
       cookie = /wh_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1] ?? '';
       if (!cookie) throw new Error(`bench sign-in failed: ${login.status}`);
       browser = await launchChromium();
@@ -132,7 +163,9 @@ export async function consoleRenderBenchmark(): Promise<Benchmark> {
     baseline: {
       label: 'kubectl get deployments',
       run: async () => {
-        await run(bins.kubectl, ['--kubeconfig', cluster.kubeconfig, 'get', 'deployments', '-n', NS], { maxBuffer: 64 * 1024 * 1024 });
+        await run(bins.kubectl, ['--kubeconfig', cluster.kubeconfig, 'get', 'deployments', '-n', NS], {
+          maxBuffer: 64 * 1024 * 1024,
+        });
       },
     },
     notes: () => {

@@ -103,7 +103,14 @@ async function load(url: string, body: string, rate: number): Promise<RateResult
     overallRate: rate,
     duration: DURATION_S,
   });
-  return { p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.average, rps: r.requests.average, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+  return {
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    mean: r.latency.average,
+    rps: r.requests.average,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
 }
 
 function review(ns: string, pod: string, i: number): string {
@@ -119,7 +126,14 @@ function review(ns: string, pod: string, i: number): string {
       namespace: ns,
       operation: 'CONNECT',
       userInfo: { username: 'bench-user', groups: ['system:authenticated'] },
-      object: { kind: 'PodExecOptions', apiVersion: 'v1', container: 'app', command: ['sh', '-c', 'echo hi'], stdout: true, stderr: true },
+      object: {
+        kind: 'PodExecOptions',
+        apiVersion: 'v1',
+        container: 'app',
+        command: ['sh', '-c', 'echo hi'],
+        stdout: true,
+        stderr: true,
+      },
     },
   });
 }
@@ -156,17 +170,53 @@ export async function execGuardWebhookBenchmark(): Promise<Benchmark> {
     warmup: 20,
     setup: async () => {
       await core.createNamespace({ body: { metadata: { name: ns } } });
-      await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'target' }, spec: { containers: [{ name: 'app', image: 'registry.local/demo:1.0' }] } } });
-      await waitFor('the target pod to run', async () => (await core.readNamespacedPod({ namespace: ns, name: 'target' })).status?.phase === 'Running');
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: {
+          metadata: { name: 'target' },
+          spec: { containers: [{ name: 'app', image: 'registry.local/demo:1.0' }] },
+        },
+      });
+      await waitFor(
+        'the target pod to run',
+        async () => (await core.readNamespacedPod({ namespace: ns, name: 'target' })).status?.phase === 'Running',
+      );
       const guard = spawn(
         process.execPath,
-        [main, '--self-signed', '--host', '127.0.0.1', '--port', String(guardPort), '--kubeconfig', cluster.kubeconfig, '--namespaces', ns, '--ttl-seconds', '3600', '--data-dir', join(dir, 'data'), '--no-leader-elect', '--log-level', 'error', '--ca-bundle-out', join(dir, 'ca.b64')],
+        [
+          main,
+          '--self-signed',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(guardPort),
+          '--kubeconfig',
+          cluster.kubeconfig,
+          '--namespaces',
+          ns,
+          '--ttl-seconds',
+          '3600',
+          '--data-dir',
+          join(dir, 'data'),
+          '--no-leader-elect',
+          '--log-level',
+          'error',
+          '--ca-bundle-out',
+          join(dir, 'ca.b64'),
+        ],
         { stdio: ['ignore', 'ignore', 'inherit'] },
       );
-      const baseline = spawn(process.execPath, ['--input-type=module', '-e', BASELINE], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORT: String(basePort) }, cwd: join(import.meta.dirname, '..', '..', '..') });
+      const baseline = spawn(process.execPath, ['--input-type=module', '-e', BASELINE], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, PORT: String(basePort) },
+        cwd: join(import.meta.dirname, '..', '..', '..'),
+      });
       children.push(guard, baseline);
       try {
-        await waitFor('exec guard to be ready', async () => (await get(`https://127.0.0.1:${guardPort}/health/readiness`)).status === 200);
+        await waitFor(
+          'exec guard to be ready',
+          async () => (await get(`https://127.0.0.1:${guardPort}/health/readiness`)).status === 200,
+        );
         await waitFor('the baseline to answer', async () => (await post(baseUrl, body)).status === 200);
         // The first interaction labels the pod; the rest are repeated execs into it (the common case).
         await post(guardUrl, body);
@@ -184,14 +234,24 @@ export async function execGuardWebhookBenchmark(): Promise<Benchmark> {
           const g = res.guard;
           const b = res.baseline;
           if (!g || !b) continue;
-          for (const [label, r] of [['exec guard', g], ['baseline parse-and-allow', b]] as const) {
-            rows.push(`  ${String(rate).padStart(5)} req/s  ${label.padEnd(26)} p50 ${fmt(r.p50)} ms   p99 ${fmt(r.p99)} ms   mean ${fmt(r.mean)} ms   achieved ${r.rps.toFixed(0).padStart(5)} req/s   non-2xx ${r.non2xx}  errors ${r.errors}`);
+          for (const [label, r] of [
+            ['exec guard', g],
+            ['baseline parse-and-allow', b],
+          ] as const) {
+            rows.push(
+              `  ${String(rate).padStart(5)} req/s  ${label.padEnd(26)} p50 ${fmt(r.p50)} ms   p99 ${fmt(r.p99)} ms   mean ${fmt(r.mean)} ms   achieved ${r.rps.toFixed(0).padStart(5)} req/s   non-2xx ${r.non2xx}  errors ${r.errors}`,
+            );
           }
-          rows.push(`  ${String(rate).padStart(5)} req/s  ratio exec guard / baseline: p50 ${(g.p50 / b.p50).toFixed(2)}x   p99 ${(g.p99 / b.p99).toFixed(2)}x`);
+          rows.push(
+            `  ${String(rate).padStart(5)} req/s  ratio exec guard / baseline: p50 ${(g.p50 / b.p50).toFixed(2)}x   p99 ${(g.p99 / b.p99).toFixed(2)}x`,
+          );
         }
         const metrics = (await get(`https://127.0.0.1:${guardPort}/metrics`)).body;
-        const recorded = /exec_guard_interactions_total\{operation="exec",outcome="recorded"\} (\d+)/.exec(metrics)?.[1] ?? '0';
-        console.log(`\n# exec-guard-webhook at fixed rates (autocannon, ${CONNECTIONS} keep-alive connections, loopback)`);
+        const recorded =
+          /exec_guard_interactions_total\{operation="exec",outcome="recorded"\} (\d+)/.exec(metrics)?.[1] ?? '0';
+        console.log(
+          `\n# exec-guard-webhook at fixed rates (autocannon, ${CONNECTIONS} keep-alive connections, loopback)`,
+        );
         console.log(rows.join('\n'));
         console.log(`  exec guard journaled ${recorded} interactions durably during the runs`);
       } catch (err) {

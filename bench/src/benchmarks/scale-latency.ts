@@ -51,7 +51,8 @@ export async function scaleLatencyBenchmark(): Promise<Benchmark> {
 
   return {
     name: 'scale-latency',
-    description: 'scale a Deployment: Wheelhouse POST → agent → status shows the count (HTTP poll) vs kubectl scale wall time',
+    description:
+      'scale a Deployment: Wheelhouse POST → agent → status shows the count (HTTP poll) vs kubectl scale wall time',
     rounds: 200,
     warmup: 3,
     setup: async () => {
@@ -65,7 +66,13 @@ export async function scaleLatencyBenchmark(): Promise<Benchmark> {
           spec: {
             replicas: 0,
             selector: { matchLabels: { app: NAME } },
-            template: { metadata: { labels: { app: NAME } }, spec: { nodeSelector: { 'kubernetes.io/hostname': 'no-such-node' }, containers: [{ name: 'app', image: 'bench:v1' }] } },
+            template: {
+              metadata: { labels: { app: NAME } },
+              spec: {
+                nodeSelector: { 'kubernetes.io/hostname': 'no-such-node' },
+                containers: [{ name: 'app', image: 'bench:v1' }],
+              },
+            },
           },
         },
       });
@@ -90,8 +97,19 @@ export async function scaleLatencyBenchmark(): Promise<Benchmark> {
       url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
       const created = await hub.clusters.create('bench', 'bench');
       if (!created) throw new Error('cluster exists');
-      const { user } = await createUser(hub.db, { username: 'bench', passwordHash: '!', mustChangePassword: false, createdBy: 'bench' });
-      await createBinding(hub.db, { userId: user.id, role: 'operator', clusterPattern: '*', namespacePattern: '*', createdBy: 'bench' });
+      const { user } = await createUser(hub.db, {
+        username: 'bench',
+        passwordHash: '!',
+        mustChangePassword: false,
+        createdBy: 'bench',
+      });
+      await createBinding(hub.db, {
+        userId: user.id,
+        role: 'operator',
+        clusterPattern: '*',
+        namespacePattern: '*',
+        createdBy: 'bench',
+      });
       token = (await createApiToken(hub.db, { userId: user.id, name: 'bench' })).token;
       agent = await startAgent({
         hubUrl: url,
@@ -102,7 +120,8 @@ export async function scaleLatencyBenchmark(): Promise<Benchmark> {
         log: pino({ level: 'warn' }),
         flushMs: 20,
       });
-      for (let i = 0; i < 100 && !(await hub.clusters.get('bench'))?.connected; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && !(await hub.clusters.get('bench'))?.connected; i++)
+        await new Promise((r) => setTimeout(r, 50));
     },
     teardown: async () => {
       abortWatch?.();
@@ -113,7 +132,9 @@ export async function scaleLatencyBenchmark(): Promise<Benchmark> {
     },
     notes: () => {
       const s = summarize(specVisible);
-      return [`Wheelhouse POST → new spec.replicas seen by a watch: median ${s.median.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`];
+      return [
+        `Wheelhouse POST → new spec.replicas seen by a watch: median ${s.median.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`,
+      ];
     },
     subject: {
       label: 'wheelhouse scale (POST → succeeded)',
@@ -124,12 +145,18 @@ export async function scaleLatencyBenchmark(): Promise<Benchmark> {
         const res = await fetch(`${url}/api/v1/clusters/bench/actions`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ action: 'scale', target: { kind: 'Deployment', namespace: NS, name: NAME }, params: { replicas: n } }),
+          body: JSON.stringify({
+            action: 'scale',
+            target: { kind: 'Deployment', namespace: NS, name: NAME },
+            params: { replicas: n },
+          }),
         });
         const { id } = (await res.json()) as { id: string };
         if (res.status !== 202) throw new Error(`POST scale: ${res.status}`);
         for (;;) {
-          const c = (await (await fetch(`${url}/api/v1/actions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { state: string; message: string };
+          const c = (await (
+            await fetch(`${url}/api/v1/actions/${id}`, { headers: { authorization: `Bearer ${token}` } })
+          ).json()) as { state: string; message: string };
           if (c.state === 'succeeded') break;
           if (['failed', 'rejected', 'expired'].includes(c.state)) throw new Error(`scale ${c.state}: ${c.message}`);
           await new Promise((r) => setTimeout(r, 5));
@@ -141,7 +168,15 @@ export async function scaleLatencyBenchmark(): Promise<Benchmark> {
       label: 'kubectl scale',
       run: async () => {
         const n = next();
-        await run(bins.kubectl, ['--kubeconfig', cluster.kubeconfig, '-n', NS, 'scale', `deployment/${NAME}`, `--replicas=${n}`]);
+        await run(bins.kubectl, [
+          '--kubeconfig',
+          cluster.kubeconfig,
+          '-n',
+          NS,
+          'scale',
+          `deployment/${NAME}`,
+          `--replicas=${n}`,
+        ]);
         await visible(n); // already true when kubectl returns, in practice; keeps rounds from overlapping
       },
     },

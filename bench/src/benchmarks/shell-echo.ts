@@ -46,11 +46,20 @@ class Stream {
   }
 }
 
-async function relayStream(url: string, token: string, cluster: string, command: string[], done?: () => void): Promise<Stream> {
+async function relayStream(
+  url: string,
+  token: string,
+  cluster: string,
+  command: string[],
+  done?: () => void,
+): Promise<Stream> {
   const u = new URL(shellPath(cluster, NS, POD), url.replace('http', 'ws'));
   for (const c of command) u.searchParams.append('command', c);
   const ws = new WebSocket(u, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
-  const s = new Stream((b) => ws.send(b, { binary: true }), () => ws.close());
+  const s = new Stream(
+    (b) => ws.send(b, { binary: true }),
+    () => ws.close(),
+  );
   await new Promise<void>((resolve, reject) => {
     ws.on('message', (data, isBinary) => {
       const buf = data as Buffer;
@@ -68,11 +77,21 @@ async function directStream(kc: k8s.KubeConfig, command: string[], done?: () => 
   const u = new URL(`/api/v1/namespaces/${NS}/pods/${POD}/exec`, server);
   u.protocol = 'wss:';
   for (const c of command) u.searchParams.append('command', c);
-  for (const [k, v] of Object.entries({ container: 'app', stdin: 'true', stdout: 'true', stderr: 'false', tty: 'true' })) u.searchParams.set(k, v);
+  for (const [k, v] of Object.entries({
+    container: 'app',
+    stdin: 'true',
+    stdout: 'true',
+    stderr: 'false',
+    tty: 'true',
+  }))
+    u.searchParams.set(k, v);
   const opts: WebSocket.ClientOptions = { perMessageDeflate: false };
   await kc.applyToHTTPSOptions(opts);
   const ws = new WebSocket(u, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], opts);
-  const s = new Stream((b) => ws.send(Buffer.concat([Buffer.from([0]), b])), () => ws.close());
+  const s = new Stream(
+    (b) => ws.send(Buffer.concat([Buffer.from([0]), b])),
+    () => ws.close(),
+  );
   ws.on('message', (data) => {
     const buf = data as Buffer;
     if (buf[0] === 1 || buf[0] === 2) s.onBytes(buf.length - 1);
@@ -114,21 +133,45 @@ export async function shellEchoBenchmark(): Promise<Benchmark> {
 
   return {
     name: 'shell-echo',
-    description: 'pod shell keystroke echo round trip: client → hub → agent → exec vs a direct exec WebSocket to kube-apiserver',
+    description:
+      'pod shell keystroke echo round trip: client → hub → agent → exec vs a direct exec WebSocket to kube-apiserver',
     rounds: 300,
     warmup: 20,
     setup: async () => {
       await core.createNamespace({ body: { metadata: { name: NS } } }).catch(() => undefined);
-      await core.createNamespacedPod({ namespace: NS, body: { metadata: { name: POD }, spec: { containers: [{ name: 'app', image: 'busybox' }] } } }).catch(() => undefined);
+      await core
+        .createNamespacedPod({
+          namespace: NS,
+          body: { metadata: { name: POD }, spec: { containers: [{ name: 'app', image: 'busybox' }] } },
+        })
+        .catch(() => undefined);
       hub = await createHub({ logger: false, shell: { record: false } });
       await hub.app.listen({ host: '127.0.0.1', port: 0 });
       const url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
       const created = await hub.clusters.create('bench', 'bench');
       if (!created) throw new Error('cluster exists');
-      const { user } = await createUser(hub.db, { username: 'bench', passwordHash: 'unused', mustChangePassword: false, createdBy: 'bench' });
-      await createBinding(hub.db, { userId: user.id, role: 'operator', clusterPattern: '*', namespacePattern: '*', createdBy: 'bench' });
+      const { user } = await createUser(hub.db, {
+        username: 'bench',
+        passwordHash: 'unused',
+        mustChangePassword: false,
+        createdBy: 'bench',
+      });
+      await createBinding(hub.db, {
+        userId: user.id,
+        role: 'operator',
+        clusterPattern: '*',
+        namespacePattern: '*',
+        createdBy: 'bench',
+      });
       const { token } = await createApiToken(hub.db, { userId: user.id, name: 'bench' });
-      agent = await startAgent({ hubUrl: url, token: created.token, kubeConfig: kc, capabilities: { basic: false, advanced: false, podExec: true }, log: pino({ level: 'silent' }), flushMs: 50 });
+      agent = await startAgent({
+        hubUrl: url,
+        token: created.token,
+        kubeConfig: kc,
+        capabilities: { basic: false, advanced: false, podExec: true },
+        log: pino({ level: 'silent' }),
+        flushMs: 50,
+      });
       const h = hub;
       for (let i = 0; ; i++) {
         const pod = await h.inventory.get('bench', 'Pod', NS, POD);

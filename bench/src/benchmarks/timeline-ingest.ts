@@ -42,11 +42,39 @@ export function timelineIngestBenchmark(): Promise<Benchmark> {
     throughput: { units: PER_RUN, unit: 'events' },
     setup: async () => {
       db = await openDatabase({ dataDir: join(dir, 'hub') });
-      await db.insertInto('clusters').values({ id: 'bench', created_at: 0, created_by: 'bench', token_hash: '', token_revoked_at: null, agent_version: null, kubernetes_version: null, capabilities: '{}', last_seen_at: null, connected: 0 }).execute();
+      await db
+        .insertInto('clusters')
+        .values({
+          id: 'bench',
+          created_at: 0,
+          created_by: 'bench',
+          token_hash: '',
+          token_revoked_at: null,
+          agent_version: null,
+          kubernetes_version: null,
+          capabilities: '{}',
+          last_seen_at: null,
+          connected: 0,
+        })
+        .execute();
       store = new TimelineStore(db);
       // The baseline writes the same schema, in its own copy, with the same durability settings.
       const base = await openDatabase({ dataDir: join(dir, 'raw') });
-      await base.insertInto('clusters').values({ id: 'bench', created_at: 0, created_by: 'bench', token_hash: '', token_revoked_at: null, agent_version: null, kubernetes_version: null, capabilities: '{}', last_seen_at: null, connected: 0 }).execute();
+      await base
+        .insertInto('clusters')
+        .values({
+          id: 'bench',
+          created_at: 0,
+          created_by: 'bench',
+          token_hash: '',
+          token_revoked_at: null,
+          agent_version: null,
+          kubernetes_version: null,
+          capabilities: '{}',
+          last_seen_at: null,
+          connected: 0,
+        })
+        .execute();
       await base.destroy();
       raw = new BetterSqlite3(join(dir, 'raw', 'hub.db'));
       raw.pragma('journal_mode = WAL');
@@ -73,7 +101,20 @@ export function timelineIngestBenchmark(): Promise<Benchmark> {
         const evs = events(n++);
         const tx = raw?.transaction((rows: TimelineEventInput[]) => {
           for (const e of rows) {
-            insertRaw?.run(e.id, 'bench', e.time, e.type, e.severity, e.kind, e.namespace, e.name, e.owner?.kind ?? null, e.owner?.name ?? null, e.summary, JSON.stringify(e.data));
+            insertRaw?.run(
+              e.id,
+              'bench',
+              e.time,
+              e.type,
+              e.severity,
+              e.kind,
+              e.namespace,
+              e.name,
+              e.owner?.kind ?? null,
+              e.owner?.name ?? null,
+              e.summary,
+              JSON.stringify(e.data),
+            );
           }
         });
         for (let i = 0; i < evs.length; i += BATCH) tx?.(evs.slice(i, i + BATCH));

@@ -90,7 +90,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     log.warn({ missingPermissions }, 'the agent lacks Kubernetes permissions for some enabled actions');
   }
 
-  const link = new HubLink({ hubUrl: opts.hubUrl, token: opts.token, log, heartbeatMs: opts.heartbeatMs ?? 15_000, ...(opts.hubCa ? { ca: opts.hubCa } : {}) });
+  const link = new HubLink({
+    hubUrl: opts.hubUrl,
+    token: opts.token,
+    log,
+    heartbeatMs: opts.heartbeatMs ?? 15_000,
+    ...(opts.hubCa ? { ca: opts.hubCa } : {}),
+  });
   const outbox = new Outbox(
     { connected: () => link.connected, bufferedAmount: () => link.bufferedAmount, send: (m) => link.send(m) },
     { flushMs: opts.flushMs ?? 200, maxBatch: 500, maxTimelineBuffer: 10_000, highWaterBytes: 8 * 1024 * 1024 },
@@ -129,24 +135,37 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   );
   // Kubernetes Events feed the timeline only.
   watchers.push(
-    new KindWatcher(kc, 'Event', {
-      onListStart: () => undefined,
-      onListPage: () => undefined,
-      onListEnd: () => undefined,
-      onChange: (type, e) => {
-        if (type === 'DELETED') return;
-        const ev = eventFromKubernetesEvent(e, cache.owner, cache.ownerRefsOf);
-        if (ev) outbox.timeline([ev]);
+    new KindWatcher(
+      kc,
+      'Event',
+      {
+        onListStart: () => undefined,
+        onListPage: () => undefined,
+        onListEnd: () => undefined,
+        onChange: (type, e) => {
+          if (type === 'DELETED') return;
+          const ev = eventFromKubernetesEvent(e, cache.owner, cache.ownerRefsOf);
+          if (ev) outbox.timeline([ev]);
+        },
       },
-    }, log),
+      log,
+    ),
   );
 
   // ---- commands
-  const finished = new Map<string, { state: 'succeeded' | 'failed' | 'rejected'; message: string; result?: JsonObject }>();
+  const finished = new Map<
+    string,
+    { state: 'succeeded' | 'failed' | 'rejected'; message: string; result?: JsonObject }
+  >();
   const running = new Set<string>();
   const executed = new Map<string, number>();
 
-  const report = (id: string, state: 'running' | 'succeeded' | 'failed' | 'rejected', message: string, result?: JsonObject): void => {
+  const report = (
+    id: string,
+    state: 'running' | 'succeeded' | 'failed' | 'rejected',
+    message: string,
+    result?: JsonObject,
+  ): void => {
     outbox.commandUpdate({ type: 'command.update', id, state, message, ...(result ? { result } : {}) });
   };
 
@@ -161,19 +180,30 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       if (finished.size > REMEMBER_FINISHED) finished.delete(finished.keys().next().value as string);
       report(cmd.id, state, message, result);
     };
-    if (!isActionId(cmd.action)) return finish('rejected', `this agent (${WHEELHOUSE_VERSION}) does not know action "${cmd.action}"`);
+    if (!isActionId(cmd.action))
+      return finish('rejected', `this agent (${WHEELHOUSE_VERSION}) does not know action "${cmd.action}"`);
     const decl = ACTIONS[cmd.action];
     if (!opts.capabilities[decl.tier]) {
-      return finish('rejected', `the ${decl.tier} tier is not enabled for this cluster's agent (actions.${decl.tier}=false)`);
+      return finish(
+        'rejected',
+        `the ${decl.tier} tier is not enabled for this cluster's agent (actions.${decl.tier}=false)`,
+      );
     }
     const params = decl.params.safeParse(cmd.params);
-    if (!params.success) return finish('rejected', `invalid params: ${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!params.success)
+      return finish(
+        'rejected',
+        `invalid params: ${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     let actingKc: k8s.KubeConfig = kc;
     if (opts.impersonation) {
       try {
         actingKc = impersonatingKubeConfig(kc, kubeIdentityFor(cmd.requestedBy, opts.impersonation));
       } catch (err) {
-        return finish('rejected', `cannot act as ${cmd.requestedBy}: ${err instanceof Error ? err.message : String(err)}`);
+        return finish(
+          'rejected',
+          `cannot act as ${cmd.requestedBy}: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }
     report(cmd.id, 'running', cmd.dryRun ? 'previewing' : 'executing');
@@ -187,7 +217,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       };
       // The params were just validated against this action's own schema; the
       // registry is typed per id, which TypeScript cannot correlate through a union.
-      const executor = executors[cmd.action] as (c: typeof ctx, p: unknown) => Promise<{ message: string; result?: JsonObject }>;
+      const executor = executors[cmd.action] as (
+        c: typeof ctx,
+        p: unknown,
+      ) => Promise<{ message: string; result?: JsonObject }>;
       const r = await executor(ctx, params.data);
       log.info({ command: cmd.id, action: cmd.action, target: cmd.target }, r.message);
       finish('succeeded', r.message, r.result);
@@ -220,7 +253,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   link.on('disconnected', () => shell.closeAll());
 
   // ---- reads for the hub's object view and log viewer: as the user when impersonating, else as the agent.
-  const readAs = (user: string): k8s.KubeConfig => (opts.impersonation ? impersonatingKubeConfig(kc, kubeIdentityFor(user, opts.impersonation)) : kc);
+  const readAs = (user: string): k8s.KubeConfig =>
+    opts.impersonation ? impersonatingKubeConfig(kc, kubeIdentityFor(user, opts.impersonation)) : kc;
   const logs = new AgentLogStreams({
     kc,
     log: log.child({ component: 'logs' }),
@@ -244,21 +278,35 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   });
   link.on('message', (m) => {
     if (m.type === 'command') void runCommand(m.command);
-    else if (m.type === 'shell.open' || m.type === 'shell.resize' || m.type === 'shell.close' || m.type === 'shell.credit' || m.type === 'shell.ping') shell.onControl(m);
+    else if (
+      m.type === 'shell.open' ||
+      m.type === 'shell.resize' ||
+      m.type === 'shell.close' ||
+      m.type === 'shell.credit' ||
+      m.type === 'shell.ping'
+    )
+      shell.onControl(m);
     else if (m.type === 'logs.open' || m.type === 'logs.close') logs.onControl(m);
     else if (m.type === 'object.get') {
       let as: k8s.KubeConfig;
       try {
         as = readAs(m.user);
       } catch (err) {
-        link.send({ type: 'object.result', requestId: m.requestId, error: { status: 403, reason: 'Forbidden', message: err instanceof Error ? err.message : String(err) } });
+        link.send({
+          type: 'object.result',
+          requestId: m.requestId,
+          error: { status: 403, reason: 'Forbidden', message: err instanceof Error ? err.message : String(err) },
+        });
         return;
       }
       void getObject(as, m).then((r) => link.send(r));
     } else if (m.type === 'ping') link.send({ type: 'pong', t: m.t });
   });
   link.on('revoked', (reason) => {
-    log.error({ reason }, 'the hub refused this agent token; stopping the link (issue a new token and restart the agent)');
+    log.error(
+      { reason },
+      'the hub refused this agent token; stopping the link (issue a new token and restart the agent)',
+    );
     opts.onRevoked?.(reason);
   });
 
@@ -266,11 +314,19 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   let unforward = (): void => undefined;
   if (opts.execGuard) {
     const { startExecGuard } = await import('@wheelhouse/exec-guard');
-    execGuard = await startExecGuard({ logger: log.child({ component: 'exec-guard' }), ...opts.execGuard, kubeConfig: kc });
-    unforward = forwardExecGuardEvents(execGuard, (e) => outbox.timeline(e), (ns, pod) => {
-      const item = cache.get('Pod', ns, pod);
-      return item ? cache.owner(item) : undefined;
+    execGuard = await startExecGuard({
+      logger: log.child({ component: 'exec-guard' }),
+      ...opts.execGuard,
+      kubeConfig: kc,
     });
+    unforward = forwardExecGuardEvents(
+      execGuard,
+      (e) => outbox.timeline(e),
+      (ns, pod) => {
+        const item = cache.get('Pod', ns, pod);
+        return item ? cache.owner(item) : undefined;
+      },
+    );
     log.info({ url: execGuard.url }, 'exec guard running in the agent');
   }
 

@@ -23,7 +23,11 @@ export function forwardExecGuardEvents(handle: ExecGuardHandle, sink: Sink, owne
         type: 'exec-interaction',
         severity: 'warning',
         ...base(x.namespace, x.pod),
-        summary: `${x.user} ran kubectl ${x.operation}${x.container ? ` in ${x.container}` : ''}${what}${e.first && e.terminationTime ? ` — the pod will be evicted at ${e.terminationTime}` : ''}`.slice(0, 4096),
+        summary:
+          `${x.user} ran kubectl ${x.operation}${x.container ? ` in ${x.container}` : ''}${what}${e.first && e.terminationTime ? ` — the pod will be evicted at ${e.terminationTime}` : ''}`.slice(
+            0,
+            4096,
+          ),
         data: {
           event: 'interaction',
           user: x.user,
@@ -45,7 +49,13 @@ export function forwardExecGuardEvents(handle: ExecGuardHandle, sink: Sink, owne
         severity: 'info',
         ...base(e.namespace, e.pod),
         summary: `${e.requester} extended the eviction time by ${e.duration}: now ${e.terminationTime}`,
-        data: { event: 'extension', requester: e.requester, duration: e.duration, previousTerminationTime: e.previousTerminationTime, terminationTime: e.terminationTime },
+        data: {
+          event: 'extension',
+          requester: e.requester,
+          duration: e.duration,
+          previousTerminationTime: e.previousTerminationTime,
+          terminationTime: e.terminationTime,
+        },
       },
     ]);
   };
@@ -58,7 +68,12 @@ export function forwardExecGuardEvents(handle: ExecGuardHandle, sink: Sink, owne
         severity: 'warning',
         ...base(e.namespace, e.pod),
         summary: `Exec guard evicted the pod (interacted with by ${e.interactor} at ${e.interactedAt})`,
-        data: { event: 'eviction', interactor: e.interactor, interactedAt: e.interactedAt, terminationTime: e.terminationTime },
+        data: {
+          event: 'eviction',
+          interactor: e.interactor,
+          interactedAt: e.interactedAt,
+          terminationTime: e.terminationTime,
+        },
       },
     ]);
   };

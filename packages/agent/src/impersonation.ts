@@ -63,7 +63,12 @@ export class ImpersonatingKubeConfig extends k8s.KubeConfig {
   ) {
     super();
     // Share the base's objects (in-cluster token files, exec plugins keep working).
-    this.loadFromOptions({ clusters: base.clusters, users: base.users, contexts: base.contexts, currentContext: base.currentContext });
+    this.loadFromOptions({
+      clusters: base.clusters,
+      users: base.users,
+      contexts: base.contexts,
+      currentContext: base.currentContext,
+    });
   }
 
   override async applyToHTTPSOptions(opts: RequestOptions): Promise<void> {

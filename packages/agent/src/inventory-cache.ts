@@ -60,7 +60,8 @@ export class InventoryCache {
     return undefined;
   };
 
-  ownerRefsOf = (kind: string, ns: string, name: string): InventoryItem['ownerRefs'] => this.get(kind, ns, name)?.ownerRefs ?? [];
+  ownerRefsOf = (kind: string, ns: string, name: string): InventoryItem['ownerRefs'] =>
+    this.get(kind, ns, name)?.ownerRefs ?? [];
 
   private put(kind: ResourceKind, item: InventoryItem): InventoryItem | undefined {
     let m = this.byKind.get(kind);

@@ -2,7 +2,12 @@
 // timeline and the actions need — never whole objects, never Secret data,
 // ConfigMaps as key names only. `summary.spec` of a workload holds the fields
 // whose change is worth a timeline entry; everything else there is status.
-import { EXTENSION_ANNOTATION, EXTENSION_REQUESTER_ANNOTATION, INTERACTOR_ANNOTATION, TERMINATION_TIME_ANNOTATION } from '@wheelhouse/exec-guard';
+import {
+  EXTENSION_ANNOTATION,
+  EXTENSION_REQUESTER_ANNOTATION,
+  INTERACTOR_ANNOTATION,
+  TERMINATION_TIME_ANNOTATION,
+} from '@wheelhouse/exec-guard';
 import type { InventoryItem, JsonObject, JsonValue, ResourceKind } from '@wheelhouse/protocol';
 
 /** The loosely-typed shape every watched object shares (parsed JSON from the API). */
@@ -186,7 +191,10 @@ function summaryOf(kind: ResourceKind, o: KubeObject): Obj {
         taints: asArr(spec.taints).map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
         kubeletVersion: info.kubeletVersion,
         addresses: asArr(status.addresses).map((a) => ({ type: a.type, address: a.address })),
-        spec: { unschedulable: spec.unschedulable === true, taints: asArr(spec.taints).map((t) => ({ key: t.key, value: t.value, effect: t.effect })) },
+        spec: {
+          unschedulable: spec.unschedulable === true,
+          taints: asArr(spec.taints).map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
+        },
       };
     }
     case 'Pod':
@@ -223,7 +231,11 @@ function summaryOf(kind: ResourceKind, o: KubeObject): Obj {
         updateRevision: status.updateRevision,
         serviceName: spec.serviceName,
         images: imagesOf(spec.template),
-        spec: workloadSpec(o, { replicas: num(spec.replicas) ?? 1, updateStrategy: spec.updateStrategy, volumeClaimTemplates: asArr(spec.volumeClaimTemplates).map((v) => asObj(v.metadata).name) }),
+        spec: workloadSpec(o, {
+          replicas: num(spec.replicas) ?? 1,
+          updateStrategy: spec.updateStrategy,
+          volumeClaimTemplates: asArr(spec.volumeClaimTemplates).map((v) => asObj(v.metadata).name),
+        }),
       };
     case 'DaemonSet':
       return {
@@ -246,7 +258,12 @@ function summaryOf(kind: ResourceKind, o: KubeObject): Obj {
         completionTime: time(status.completionTime),
         conditions: conditionMap(status.conditions),
         images: imagesOf(spec.template),
-        spec: workloadSpec(o, { completions: spec.completions, parallelism: spec.parallelism, backoffLimit: spec.backoffLimit, suspend: spec.suspend }),
+        spec: workloadSpec(o, {
+          completions: spec.completions,
+          parallelism: spec.parallelism,
+          backoffLimit: spec.backoffLimit,
+          suspend: spec.suspend,
+        }),
       };
     case 'CronJob': {
       const jobTemplate = asObj(asObj(spec.jobTemplate).spec);
@@ -272,13 +289,23 @@ function summaryOf(kind: ResourceKind, o: KubeObject): Obj {
         type: spec.type,
         clusterIP: spec.clusterIP,
         selector: spec.selector,
-        ports: asArr(spec.ports).map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: p.protocol, nodePort: p.nodePort })),
+        ports: asArr(spec.ports).map((p) => ({
+          name: p.name,
+          port: p.port,
+          targetPort: p.targetPort,
+          protocol: p.protocol,
+          nodePort: p.nodePort,
+        })),
       };
     case 'Ingress':
       return {
         className: spec.ingressClassName,
-        hosts: asArr(spec.rules).map((r) => r.host).filter((h) => typeof h === 'string'),
-        tlsHosts: asArr(spec.tls).flatMap((t) => (Array.isArray(t.hosts) ? (t.hosts as unknown[]).filter((h) => typeof h === 'string') : [])),
+        hosts: asArr(spec.rules)
+          .map((r) => r.host)
+          .filter((h) => typeof h === 'string'),
+        tlsHosts: asArr(spec.tls).flatMap((t) =>
+          Array.isArray(t.hosts) ? (t.hosts as unknown[]).filter((h) => typeof h === 'string') : [],
+        ),
       };
     case 'ConfigMap':
       return { keys: [...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {})].sort() };

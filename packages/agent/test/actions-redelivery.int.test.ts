@@ -11,8 +11,20 @@ const kc = kubeConfig();
 const apps = kc.makeApiClient(k8s.AppsV1Api);
 const batch = kc.makeApiClient(k8s.BatchV1Api);
 
-const ctxFor = (command: CommandEnvelope): ExecutionContext => ({ kc, command, progress: () => undefined, timeline: () => undefined });
-const envelope = (id: string, action: string, kind: string, namespace: string, name: string, params: JsonObject = {}): CommandEnvelope => ({
+const ctxFor = (command: CommandEnvelope): ExecutionContext => ({
+  kc,
+  command,
+  progress: () => undefined,
+  timeline: () => undefined,
+});
+const envelope = (
+  id: string,
+  action: string,
+  kind: string,
+  namespace: string,
+  name: string,
+  params: JsonObject = {},
+): CommandEnvelope => ({
   id,
   action,
   target: { kind, namespace, name },
@@ -29,11 +41,26 @@ describe('re-delivered commands', () => {
     ns = await testNamespace('act-redeliver');
     await apps.createNamespacedDeployment({
       namespace: ns,
-      body: { metadata: { name: 'web' }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'web:v1' }] } } } },
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'web:v1' }] } },
+        },
+      },
     });
     await batch.createNamespacedCronJob({
       namespace: ns,
-      body: { metadata: { name: 'nightly' }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 't', image: 't:v1' }] } } } } } },
+      body: {
+        metadata: { name: 'nightly' },
+        spec: {
+          schedule: '0 3 * * *',
+          jobTemplate: {
+            spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 't', image: 't:v1' }] } } },
+          },
+        },
+      },
     });
   });
 
@@ -41,8 +68,14 @@ describe('re-delivered commands', () => {
     const cmd = envelope('11111111-aaaa-4000-8000-000000000001', 'scale', 'Deployment', ns, 'web', { replicas: 2 });
     const first = await executors.scale(ctxFor(cmd), { replicas: 2, timeoutSeconds: 60 });
     expect(first.result?.alreadyApplied).toBe(false);
-    await apps.patchNamespacedDeploymentScale({ namespace: ns, name: 'web', body: { spec: { replicas: 3 } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-    await eventually('3 replicas', async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).status?.replicas === 3);
+    await apps.patchNamespacedDeploymentScale(
+      { namespace: ns, name: 'web', body: { spec: { replicas: 3 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually(
+      '3 replicas',
+      async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).status?.replicas === 3,
+    );
     // Someone else scaled to 3 meanwhile; the re-delivered "scale to 2" must not apply again.
     const second = await executors.scale(ctxFor(cmd), { replicas: 2, timeoutSeconds: 30 });
     expect(second.result?.alreadyApplied).toBe(true);
@@ -58,13 +91,21 @@ describe('re-delivered commands', () => {
     expect(again.message).toMatch(/^already applied/);
     expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).metadata?.generation).toBe(gen);
 
-    const rollback = envelope('11111111-aaaa-4000-8000-000000000003', 'rollback', 'Deployment', ns, 'web', { toRevision: 1 });
+    const rollback = envelope('11111111-aaaa-4000-8000-000000000003', 'rollback', 'Deployment', ns, 'web', {
+      toRevision: 1,
+    });
     await executors.rollback(ctxFor(rollback), { toRevision: 1, timeoutSeconds: 60 });
-    const rev = (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).metadata?.annotations?.['deployment.kubernetes.io/revision'];
+    const rev = (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).metadata?.annotations?.[
+      'deployment.kubernetes.io/revision'
+    ];
     // Revision 1 has been renumbered by the rollback: a naive re-run would fail or roll again.
     const second = await executors.rollback(ctxFor(rollback), { toRevision: 1, timeoutSeconds: 60 });
     expect(second.message).toMatch(/^already applied/);
-    expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).metadata?.annotations?.['deployment.kubernetes.io/revision']).toBe(rev);
+    expect(
+      (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).metadata?.annotations?.[
+        'deployment.kubernetes.io/revision'
+      ],
+    ).toBe(rev);
   });
 
   it('trigger-job: the second delivery finds its Job instead of creating another', async () => {

@@ -4,8 +4,24 @@ import { describeChanges, diff } from '../src/timeline/diff.js';
 
 describe('diff', () => {
   it('names an image change by container name', () => {
-    const a = { replicas: 2, template: { containers: [{ name: 'app', image: 'nginx:1.25' }, { name: 'side', image: 'envoy:1' }] } };
-    const b = { replicas: 2, template: { containers: [{ name: 'side', image: 'envoy:1' }, { name: 'app', image: 'nginx:1.26' }] } };
+    const a = {
+      replicas: 2,
+      template: {
+        containers: [
+          { name: 'app', image: 'nginx:1.25' },
+          { name: 'side', image: 'envoy:1' },
+        ],
+      },
+    };
+    const b = {
+      replicas: 2,
+      template: {
+        containers: [
+          { name: 'side', image: 'envoy:1' },
+          { name: 'app', image: 'nginx:1.26' },
+        ],
+      },
+    };
     expect(diff(a, b)).toEqual([{ path: 'template.containers[app].image', from: 'nginx:1.25', to: 'nginx:1.26' }]);
   });
 

@@ -7,7 +7,13 @@ const noOwner = () => undefined;
 
 function pod(rv: string, status: Record<string, unknown>): InventoryItem {
   return project('Pod', {
-    metadata: { name: 'web-1', namespace: 'prod', uid: 'u1', resourceVersion: rv, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-abc', uid: 'rs1' }] },
+    metadata: {
+      name: 'web-1',
+      namespace: 'prod',
+      uid: 'u1',
+      resourceVersion: rv,
+      ownerReferences: [{ kind: 'ReplicaSet', name: 'web-abc', uid: 'rs1' }],
+    },
     spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'web:1' }] },
     status,
   });
@@ -17,7 +23,12 @@ function node(rv: string, ready: string, unschedulable = false): InventoryItem {
   return project('Node', {
     metadata: { name: 'n1', uid: 'n1', resourceVersion: rv },
     spec: { unschedulable },
-    status: { conditions: [{ type: 'Ready', status: ready }, { type: 'MemoryPressure', status: 'False' }] },
+    status: {
+      conditions: [
+        { type: 'Ready', status: ready },
+        { type: 'MemoryPressure', status: 'False' },
+      ],
+    },
   });
 }
 
@@ -26,46 +37,101 @@ describe('timeline events from changes', () => {
     const pending = pod('1', { phase: 'Pending' });
     const ready = pod('2', { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] });
     const [e] = eventsForChange(pending, ready, 1000, noOwner);
-    expect(e).toMatchObject({ type: 'pod-phase', summary: 'Pod web-1: Pending → Running/Ready', severity: 'info', data: { from: 'Pending', to: 'Running/Ready' } });
+    expect(e).toMatchObject({
+      type: 'pod-phase',
+      summary: 'Pod web-1: Pending → Running/Ready',
+      severity: 'info',
+      data: { from: 'Pending', to: 'Running/Ready' },
+    });
     const notReady = pod('3', { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] });
-    expect(eventsForChange(ready, notReady, 1000, noOwner)[0]).toMatchObject({ severity: 'warning', data: { to: 'Running/NotReady' } });
+    expect(eventsForChange(ready, notReady, 1000, noOwner)[0]).toMatchObject({
+      severity: 'warning',
+      data: { to: 'Running/NotReady' },
+    });
     // Nothing changed that matters: no event.
-    expect(eventsForChange(ready, pod('4', { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }), 1000, noOwner)).toEqual([]);
+    expect(
+      eventsForChange(
+        ready,
+        pod('4', { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }),
+        1000,
+        noOwner,
+      ),
+    ).toEqual([]);
   });
 
   it('reports a restart once per restart count, with reason and exit code', () => {
-    const before = pod('1', { phase: 'Running', containerStatuses: [{ name: 'app', restartCount: 2, state: { running: {} } }] });
+    const before = pod('1', {
+      phase: 'Running',
+      containerStatuses: [{ name: 'app', restartCount: 2, state: { running: {} } }],
+    });
     const after = pod('2', {
       phase: 'Running',
-      containerStatuses: [{ name: 'app', restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } } }],
+      containerStatuses: [
+        {
+          name: 'app',
+          restartCount: 3,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } },
+        },
+      ],
     });
     const events = eventsForChange(before, after, 1000, noOwner).filter((e) => e.type === 'container-restart');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ id: 'restart:u1:app:3', severity: 'error', data: { reason: 'CrashLoopBackOff', exitCode: 137, terminationReason: 'OOMKilled', restartCount: 3 } });
+    expect(events[0]).toMatchObject({
+      id: 'restart:u1:app:3',
+      severity: 'error',
+      data: { reason: 'CrashLoopBackOff', exitCode: 137, terminationReason: 'OOMKilled', restartCount: 3 },
+    });
   });
 
   it('reports node condition changes and cordoning', () => {
     const events = eventsForChange(node('1', 'True'), node('2', 'False', true), 1000, noOwner);
     expect(events.map((e) => e.type).sort()).toEqual(['node-condition', 'spec-change']);
-    expect(events.find((e) => e.type === 'node-condition')).toMatchObject({ severity: 'warning', summary: 'Node n1 Ready: True → False' });
-    expect(events.find((e) => e.type === 'spec-change')?.data.changes).toEqual([{ path: 'unschedulable', from: false, to: true }]);
+    expect(events.find((e) => e.type === 'node-condition')).toMatchObject({
+      severity: 'warning',
+      summary: 'Node n1 Ready: True → False',
+    });
+    expect(events.find((e) => e.type === 'spec-change')?.data.changes).toEqual([
+      { path: 'unschedulable', from: false, to: true },
+    ]);
   });
 
   it('ignores status-only churn of a Deployment but reports a replica change', () => {
     const dep = (rv: string, replicas: number, ready: number): InventoryItem =>
       project('Deployment', {
-        metadata: { name: 'web', namespace: 'prod', uid: 'd1', resourceVersion: rv, annotations: { 'deployment.kubernetes.io/revision': rv } },
-        spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'app', image: 'web:1' }] } } },
+        metadata: {
+          name: 'web',
+          namespace: 'prod',
+          uid: 'd1',
+          resourceVersion: rv,
+          annotations: { 'deployment.kubernetes.io/revision': rv },
+        },
+        spec: {
+          replicas,
+          selector: { matchLabels: { app: 'web' } },
+          template: { spec: { containers: [{ name: 'app', image: 'web:1' }] } },
+        },
         status: { readyReplicas: ready },
       });
     expect(eventsForChange(dep('1', 2, 0), dep('2', 2, 2), 1000, noOwner)).toEqual([]);
-    expect(eventsForChange(dep('2', 2, 2), dep('3', 5, 2), 1000, noOwner)[0]?.data.changes).toEqual([{ path: 'replicas', from: 2, to: 5 }]);
+    expect(eventsForChange(dep('2', 2, 2), dep('3', 5, 2), 1000, noOwner)[0]?.data.changes).toEqual([
+      { path: 'replicas', from: 2, to: 5 },
+    ]);
   });
 });
 
 describe('Kubernetes Events', () => {
   it('emits at counts 1, 2, 4, 8… so repeats stay readable', () => {
-    expect([1, 2, 3, 4, 5, 8, 9, 16].map(shouldEmitEventCount)).toEqual([true, true, false, true, false, true, false, true]);
+    expect([1, 2, 3, 4, 5, 8, 9, 16].map(shouldEmitEventCount)).toEqual([
+      true,
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+      true,
+    ]);
   });
 
   it('becomes a timeline event on the involved object with its owner', () => {
@@ -82,7 +148,15 @@ describe('Kubernetes Events', () => {
       () => ({ kind: 'Deployment', name: 'web' }),
       () => [],
     );
-    expect(e).toMatchObject({ id: 'k8s-event:e1:4', type: 'k8s-event', severity: 'warning', kind: 'Pod', name: 'web-1', owner: { kind: 'Deployment', name: 'web' }, summary: 'BackOff: Back-off restarting failed container (×4)' });
+    expect(e).toMatchObject({
+      id: 'k8s-event:e1:4',
+      type: 'k8s-event',
+      severity: 'warning',
+      kind: 'Pod',
+      name: 'web-1',
+      owner: { kind: 'Deployment', name: 'web' },
+      summary: 'BackOff: Back-off restarting failed container (×4)',
+    });
     expect(eventFromKubernetesEvent({ metadata: { uid: 'e1' }, count: 3 }, noOwner, () => [])).toBeNull();
   });
 });

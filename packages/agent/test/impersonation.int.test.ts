@@ -14,7 +14,10 @@ const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
 describe('kubeIdentityFor', () => {
   it('maps a Wheelhouse user to wheelhouse:<name> in wheelhouse:users, or with a configured prefix and groups', () => {
     expect(kubeIdentityFor('alice')).toEqual({ user: 'wheelhouse:alice', groups: ['wheelhouse:users'] });
-    expect(kubeIdentityFor('bob', { userPrefix: 'oidc:', groups: ['oncall', 'sre'] })).toEqual({ user: 'oidc:bob', groups: ['oncall', 'sre'] });
+    expect(kubeIdentityFor('bob', { userPrefix: 'oidc:', groups: ['oncall', 'sre'] })).toEqual({
+      user: 'oidc:bob',
+      groups: ['oncall', 'sre'],
+    });
     expect(DEFAULT_IMPERSONATION.userPrefix).toBe('wheelhouse:');
   });
 
@@ -27,16 +30,23 @@ describe('kubeIdentityFor', () => {
 describe('impersonatingKubeConfig on the local cluster', () => {
   let allowed = '';
   let other = '';
-  const alice = impersonatingKubeConfig(admin, kubeIdentityFor('alice', { userPrefix: 'wheelhouse:', groups: ['wheelhouse:users', 'wheelhouse:oncall'] }));
+  const alice = impersonatingKubeConfig(
+    admin,
+    kubeIdentityFor('alice', { userPrefix: 'wheelhouse:', groups: ['wheelhouse:users', 'wheelhouse:oncall'] }),
+  );
 
   beforeAll(async () => {
     allowed = await testNamespace('imp-ok');
     other = await testNamespace('imp-no');
-    for (const namespace of [allowed, other]) await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'cm' }, data: { a: '1' } } });
+    for (const namespace of [allowed, other])
+      await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'cm' }, data: { a: '1' } } });
     // Namespaced Role and RoleBinding: removed with the namespace.
     await rbac.createNamespacedRole({
       namespace: allowed,
-      body: { metadata: { name: 'cm-editor' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'] }] },
+      body: {
+        metadata: { name: 'cm-editor' },
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'] }],
+      },
     });
     await rbac.createNamespacedRoleBinding({
       namespace: allowed,
@@ -51,23 +61,40 @@ describe('impersonatingKubeConfig on the local cluster', () => {
   it('typed clients: the mapped user may patch where RBAC allows it and gets 403 elsewhere', async () => {
     const api = alice.makeApiClient(k8s.CoreV1Api);
     const patch = (namespace: string) =>
-      api.patchNamespacedConfigMap({ namespace, name: 'cm', body: { data: { by: 'alice' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+      api.patchNamespacedConfigMap(
+        { namespace, name: 'cm', body: { data: { by: 'alice' } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
     const cm = await eventually('the RoleBinding to take effect', () => patch(allowed));
     expect(cm.data?.by).toBe('alice');
     const err: unknown = await patch(other).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(k8s.ApiException);
     expect((err as k8s.ApiException<string>).code).toBe(403);
-    expect((err as k8s.ApiException<string>).body).toContain('User \\"wheelhouse:alice\\" cannot patch resource \\"configmaps\\"');
+    expect((err as k8s.ApiException<string>).body).toContain(
+      'User \\"wheelhouse:alice\\" cannot patch resource \\"configmaps\\"',
+    );
   });
 
   it('kubeRequest: the same allow and deny', async () => {
     const path = (ns: string) => `/api/v1/namespaces/${ns}/configmaps/cm`;
     const ok = await eventually('the RoleBinding to take effect', async () => {
-      const r = await kubeRequest<{ data?: Record<string, string> }>(alice, 'PATCH', path(allowed), { data: { via: 'kubeRequest' } }, 'application/merge-patch+json');
+      const r = await kubeRequest<{ data?: Record<string, string> }>(
+        alice,
+        'PATCH',
+        path(allowed),
+        { data: { via: 'kubeRequest' } },
+        'application/merge-patch+json',
+      );
       return r.status === 200 ? r : undefined;
     });
     expect(ok.body.data?.via).toBe('kubeRequest');
-    const denied = await kubeRequest<{ message: string }>(alice, 'PATCH', path(other), { data: { via: 'kubeRequest' } }, 'application/merge-patch+json');
+    const denied = await kubeRequest<{ message: string }>(
+      alice,
+      'PATCH',
+      path(other),
+      { data: { via: 'kubeRequest' } },
+      'application/merge-patch+json',
+    );
     expect(denied.status).toBe(403);
     expect(denied.body.message).toContain('User "wheelhouse:alice"');
   });
@@ -77,11 +104,18 @@ describe('impersonatingKubeConfig on the local cluster', () => {
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
     });
     expect(typed.status?.userInfo?.username).toBe('wheelhouse:alice');
-    expect(typed.status?.userInfo?.groups).toEqual(expect.arrayContaining(['wheelhouse:users', 'wheelhouse:oncall', 'system:authenticated']));
-    const raw = await kubeRequest<{ status: { userInfo: { username: string; groups: string[] } } }>(alice, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'SelfSubjectReview',
-    });
+    expect(typed.status?.userInfo?.groups).toEqual(
+      expect.arrayContaining(['wheelhouse:users', 'wheelhouse:oncall', 'system:authenticated']),
+    );
+    const raw = await kubeRequest<{ status: { userInfo: { username: string; groups: string[] } } }>(
+      alice,
+      'POST',
+      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'SelfSubjectReview',
+      },
+    );
     expect(raw.status).toBe(201);
     expect(raw.body.status.userInfo.username).toBe('wheelhouse:alice');
     expect(raw.body.status.userInfo.groups).toEqual(expect.arrayContaining(['wheelhouse:users', 'wheelhouse:oncall']));
@@ -102,7 +136,12 @@ describe('impersonatingKubeConfig on the local cluster', () => {
     const watch = new k8s.Watch(alice);
     const denied = await new Promise<unknown>((resolve) => {
       void watch
-        .watch(`/api/v1/namespaces/${other}/configmaps`, {}, () => undefined, (err: unknown) => resolve(err))
+        .watch(
+          `/api/v1/namespaces/${other}/configmaps`,
+          {},
+          () => undefined,
+          (err: unknown) => resolve(err),
+        )
         .catch((err: unknown) => resolve(err));
     });
     expect(String(denied)).toMatch(/403|Forbidden/);

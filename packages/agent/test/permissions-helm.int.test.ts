@@ -13,14 +13,24 @@ import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionList } from '@wheelhouse/protocol';
-import { agentPermissions, agentRbacRules, describePermission, impersonationRbacRules, type TierSwitches } from '@wheelhouse/protocol/rbac';
+import {
+  agentPermissions,
+  agentRbacRules,
+  describePermission,
+  impersonationRbacRules,
+  type TierSwitches,
+} from '@wheelhouse/protocol/rbac';
 import { binaryPaths, kubectl } from '@wheelhouse/test-cluster';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { checkActionPermissions } from '../src/permissions.js';
 
 const run = promisify(execFile);
 const CHART = fileURLToPath(new URL('../../../deploy/helm/wheelhouse-agent', import.meta.url));
-const COMBOS: TierSwitches[] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ({ basic: (i & 1) !== 0, advanced: (i & 2) !== 0, podExec: (i & 4) !== 0 }));
+const COMBOS: TierSwitches[] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ({
+  basic: (i & 1) !== 0,
+  advanced: (i & 2) !== 0,
+  podExec: (i & 4) !== 0,
+}));
 const label = (t: TierSwitches): string => `basic=${t.basic} advanced=${t.advanced} podExec=${t.podExec}`;
 
 interface Manifest {
@@ -35,15 +45,24 @@ interface Manifest {
 }
 
 let helm = '';
-const setArgs = (values: Record<string, string | boolean>): string[] => Object.entries(values).flatMap(([k, v]) => ['--set', `${k}=${String(v)}`]);
-async function template(release: string, namespace: string, set: Record<string, string | boolean>): Promise<Manifest[]> {
+const setArgs = (values: Record<string, string | boolean>): string[] =>
+  Object.entries(values).flatMap(([k, v]) => ['--set', `${k}=${String(v)}`]);
+async function template(
+  release: string,
+  namespace: string,
+  set: Record<string, string | boolean>,
+): Promise<Manifest[]> {
   const args = ['template', release, CHART, '--namespace', namespace, ...setArgs(set)];
   const { stdout } = await run(helm, args, { maxBuffer: 16 * 1024 * 1024 });
   return parseAllDocuments(stdout)
     .map((d) => d.toJS() as Manifest | null)
     .filter((d): d is Manifest => d !== null);
 }
-const tierValues = (t: TierSwitches): Record<string, boolean> => ({ 'actions.basic': t.basic, 'actions.advanced': t.advanced, 'actions.podExec': t.podExec });
+const tierValues = (t: TierSwitches): Record<string, boolean> => ({
+  'actions.basic': t.basic,
+  'actions.advanced': t.advanced,
+  'actions.podExec': t.podExec,
+});
 const required = { 'hub.url': 'https://wheelhouse.example.com', 'hub.tokenSecret.name': 'agent-token' };
 
 beforeAll(async () => {
@@ -57,20 +76,33 @@ describe('helm lint and template, every tier combination', () => {
     expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
 
     const docs = await template('wh', 'wheelhouse', values);
-    expect(docs.map((d) => d.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'ServiceAccount']);
+    expect(docs.map((d) => d.kind).sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Deployment',
+      'ServiceAccount',
+    ]);
     const role = docs.find((d) => d.kind === 'ClusterRole');
     // Exactly the catalog's rules: nothing more, nothing less.
     expect(role?.rules).toEqual(agentRbacRules(t));
-    for (const r of role?.rules ?? []) expect(r.resources?.some((res) => res === '*' || res.startsWith('secrets'))).toBe(false);
+    for (const r of role?.rules ?? [])
+      expect(r.resources?.some((res) => res === '*' || res.startsWith('secrets'))).toBe(false);
     const binding = docs.find((d) => d.kind === 'ClusterRoleBinding');
     expect(binding?.roleRef?.name).toBe(role?.metadata.name);
-    expect(binding?.subjects).toEqual([{ kind: 'ServiceAccount', name: 'wh-wheelhouse-agent', namespace: 'wheelhouse' }]);
+    expect(binding?.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'wh-wheelhouse-agent', namespace: 'wheelhouse' },
+    ]);
 
     const pod = docs.find((d) => d.kind === 'Deployment')?.spec?.template.spec;
     const c = pod?.containers[0];
     expect(pod?.serviceAccountName).toBe('wh-wheelhouse-agent');
     expect(pod?.securityContext?.runAsNonRoot).toBe(true);
-    expect(c?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(c?.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c?.livenessProbe?.httpGet?.path).toBe('/healthz');
     expect(c?.readinessProbe?.httpGet?.path).toBe('/readyz');
     const env = Object.fromEntries((c?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.secretKeyRef?.name]));
@@ -84,11 +116,18 @@ describe('helm lint and template, every tier combination', () => {
 
 describe('helm template values', () => {
   it('renders the impersonation role only when impersonation.enabled', async () => {
-    const on = await template('wh', 'wheelhouse', { ...required, 'impersonation.enabled': true, 'impersonation.userPrefix': 'oidc:' });
+    const on = await template('wh', 'wheelhouse', {
+      ...required,
+      'impersonation.enabled': true,
+      'impersonation.userPrefix': 'oidc:',
+    });
     const roles = on.filter((d) => d.kind === 'ClusterRole');
     expect(roles.map((r) => r.metadata.name)).toEqual(['wh-wheelhouse-agent', 'wh-wheelhouse-agent-impersonate']);
     expect(roles[1]?.rules).toEqual(impersonationRbacRules());
-    expect(on.filter((d) => d.kind === 'ClusterRoleBinding').map((b) => b.roleRef?.name)).toEqual(['wh-wheelhouse-agent', 'wh-wheelhouse-agent-impersonate']);
+    expect(on.filter((d) => d.kind === 'ClusterRoleBinding').map((b) => b.roleRef?.name)).toEqual([
+      'wh-wheelhouse-agent',
+      'wh-wheelhouse-agent-impersonate',
+    ]);
     const env = on.find((d) => d.kind === 'Deployment')?.spec?.template.spec.containers[0]?.env ?? [];
     expect(env).toEqual(
       expect.arrayContaining([
@@ -98,7 +137,12 @@ describe('helm template values', () => {
       ]),
     );
     // Off (the default): no impersonate verb anywhere.
-    const off = await template('wh', 'wheelhouse', { ...required, 'actions.basic': true, 'actions.advanced': true, 'actions.podExec': true });
+    const off = await template('wh', 'wheelhouse', {
+      ...required,
+      'actions.basic': true,
+      'actions.advanced': true,
+      'actions.podExec': true,
+    });
     expect(JSON.stringify(off)).not.toContain('impersonate');
   });
 
@@ -112,7 +156,15 @@ describe('helm template values', () => {
   });
 
   it('accepts tier switches given as strings (--set-string) like booleans', async () => {
-    const { stdout } = await run(helm, ['template', 'wh', CHART, '--set', 'hub.url=https://h,hub.token=x', '--set-string', 'actions.basic=true']);
+    const { stdout } = await run(helm, [
+      'template',
+      'wh',
+      CHART,
+      '--set',
+      'hub.url=https://h,hub.token=x',
+      '--set-string',
+      'actions.basic=true',
+    ]);
     const role = parseAllDocuments(stdout)
       .map((d) => d.toJS() as Manifest)
       .find((d) => d.kind === 'ClusterRole');
@@ -133,7 +185,10 @@ describe('the rendered RBAC on the real cluster', () => {
   const applyRbac = async (t: TierSwitches): Promise<void> => {
     const docs = await template(release, ns, { ...required, ...tierValues(t) });
     const file = join(dir, 'rbac.json');
-    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs.filter((d) => d.kind !== 'Deployment') }));
+    writeFileSync(
+      file,
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs.filter((d) => d.kind !== 'Deployment') }),
+    );
     await kubectl(['apply', '-f', file]);
   };
   const can = async (verb: string, group: string, resourcePath: string): Promise<boolean> => {
@@ -161,7 +216,10 @@ describe('the rendered RBAC on the real cluster', () => {
 
   it('basic allows scaling but not node or secret access; enabling advanced allows patching nodes; revoking takes it away', async () => {
     await applyRbac({ basic: true, advanced: false, podExec: false });
-    await eventually('basic RBAC in effect', async () => (await can('patch', 'apps', 'deployments/scale')) || undefined);
+    await eventually(
+      'basic RBAC in effect',
+      async () => (await can('patch', 'apps', 'deployments/scale')) || undefined,
+    );
     expect(await can('patch', '', 'nodes')).toBe(false);
     expect(await can('get', '', 'secrets')).toBe(false);
     expect(await can('create', '', 'pods/exec')).toBe(false);
@@ -180,7 +238,11 @@ describe('the rendered RBAC on the real cluster', () => {
 
   it("the agent's self-check, run as the chart's ServiceAccount, finds the tiers it was not given", async () => {
     await applyRbac({ basic: true, advanced: false, podExec: false });
-    const tr = await core.createNamespacedServiceAccountToken({ namespace: ns, name: sa, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+    const tr = await core.createNamespacedServiceAccountToken({
+      namespace: ns,
+      name: sa,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
     const kc = new k8s.KubeConfig();
     kc.loadFromOptions({
       clusters: [{ ...admin.getCurrentCluster(), name: 'local' } as k8s.Cluster],
@@ -191,7 +253,13 @@ describe('the rendered RBAC on the real cluster', () => {
     const granted = new Set(agentPermissions({ basic: true, advanced: false, podExec: false }).map(describePermission));
     const expected: Record<string, string[]> = {};
     for (const a of actionList()) {
-      const lacking = [...new Set(a.permissions.flatMap((p) => p.verbs.map((verb) => describePermission({ apiGroup: p.apiGroup, resource: p.resource, verb }))))]
+      const lacking = [
+        ...new Set(
+          a.permissions.flatMap((p) =>
+            p.verbs.map((verb) => describePermission({ apiGroup: p.apiGroup, resource: p.resource, verb })),
+          ),
+        ),
+      ]
         .filter((p) => !granted.has(p))
         .sort();
       if (lacking.length) expected[a.id] = lacking;

@@ -15,7 +15,11 @@ const core = admin.makeApiClient(k8s.CoreV1Api);
 
 async function serviceAccountKubeConfig(namespace: string, name: string): Promise<k8s.KubeConfig> {
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
-  const tr = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const tr = await core.createNamespacedServiceAccountToken({
+    namespace,
+    name,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
     clusters: [{ ...admin.getCurrentCluster(), name: 'local' } as k8s.Cluster],
@@ -71,7 +75,13 @@ describe('checkActionPermissions', () => {
     await grant(all.filter((p) => !removed.has(describePermission(p))));
     const expected: Record<string, string[]> = {};
     for (const a of actionList()) {
-      const lacking = [...new Set(a.permissions.flatMap((p) => p.verbs.map((verb) => describePermission({ apiGroup: p.apiGroup, resource: p.resource, verb }))))]
+      const lacking = [
+        ...new Set(
+          a.permissions.flatMap((p) =>
+            p.verbs.map((verb) => describePermission({ apiGroup: p.apiGroup, resource: p.resource, verb })),
+          ),
+        ),
+      ]
         .filter((p) => removed.has(p))
         .sort();
       if (lacking.length) expected[a.id] = lacking;
@@ -89,7 +99,11 @@ describe('checkActionPermissions', () => {
   });
 
   it('reads subresources and groups from the declaration, for actions outside the catalog too', async () => {
-    const probe = (id: string, tier: ActionDeclaration['tier'], permissions: ActionDeclaration['permissions']): ActionDeclaration => ({
+    const probe = (
+      id: string,
+      tier: ActionDeclaration['tier'],
+      permissions: ActionDeclaration['permissions'],
+    ): ActionDeclaration => ({
       id,
       title: id,
       description: '',

@@ -44,16 +44,26 @@ export class ApiError extends Error {
   }
 }
 
-export async function callApi<T = Record<string, unknown>>(creds: HubCredentials, method: string, path: string, body?: unknown): Promise<T> {
+export async function callApi<T = Record<string, unknown>>(
+  creds: HubCredentials,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(new URL(path, creds.hub), {
       method,
-      headers: { authorization: `Bearer ${creds.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${creds.token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   } catch (err) {
-    throw new Error(`cannot reach the hub at ${creds.hub}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+    throw new Error(
+      `cannot reach the hub at ${creds.hub}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`,
+    );
   }
   const text = await res.text();
   let json: Record<string, unknown> = {};

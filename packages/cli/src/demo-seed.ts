@@ -8,7 +8,12 @@ export const DEMO_NAMESPACE = 'demo';
 
 const labels = (app: string): Record<string, string> => ({ app, 'app.kubernetes.io/part-of': 'wheelhouse-demo' });
 
-function deployment(name: string, image: string, replicas: number, extra: Partial<k8s.V1PodTemplateSpec['metadata']> = {}): k8s.V1Deployment {
+function deployment(
+  name: string,
+  image: string,
+  replicas: number,
+  extra: Partial<k8s.V1PodTemplateSpec['metadata']> = {},
+): k8s.V1Deployment {
   return {
     metadata: { name, labels: labels(name) },
     spec: {
@@ -16,7 +21,10 @@ function deployment(name: string, image: string, replicas: number, extra: Partia
       revisionHistoryLimit: 10,
       selector: { matchLabels: { app: name } },
       template: {
-        metadata: { labels: { ...labels(name), ...(extra.labels ?? {}) }, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
+        metadata: {
+          labels: { ...labels(name), ...(extra.labels ?? {}) },
+          ...(extra.annotations ? { annotations: extra.annotations } : {}),
+        },
         spec: { containers: [{ name: 'app', image, resources: { requests: { cpu: '50m', memory: '64Mi' } } }] },
       },
     },
@@ -27,18 +35,26 @@ const ignoreExists = (err: unknown): void => {
   if ((err as { code?: number }).code !== 409) throw err;
 };
 
-export async function seedDemo(kc: k8s.KubeConfig, log: (s: string) => void, ns: string = DEMO_NAMESPACE): Promise<void> {
+export async function seedDemo(
+  kc: k8s.KubeConfig,
+  log: (s: string) => void,
+  ns: string = DEMO_NAMESPACE,
+): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const batch = kc.makeApiClient(k8s.BatchV1Api);
   const policy = kc.makeApiClient(k8s.PolicyV1Api);
-  await core.createNamespace({ body: { metadata: { name: ns, labels: { 'app.kubernetes.io/part-of': 'wheelhouse-demo' } } } }).catch(ignoreExists);
+  await core
+    .createNamespace({ body: { metadata: { name: ns, labels: { 'app.kubernetes.io/part-of': 'wheelhouse-demo' } } } })
+    .catch(ignoreExists);
 
   // A healthy service with three revisions to roll back through.
-  const created = await apps.createNamespacedDeployment({ namespace: ns, body: deployment('storefront', 'registry.local/storefront:1.0', 3) }).then(
-    () => true,
-    (e: unknown) => (ignoreExists(e), false),
-  );
+  const created = await apps
+    .createNamespacedDeployment({ namespace: ns, body: deployment('storefront', 'registry.local/storefront:1.0', 3) })
+    .then(
+      () => true,
+      (e: unknown) => (ignoreExists(e), false),
+    );
   if (created) {
     for (const version of ['1.1', '1.2']) {
       await new Promise((r) => setTimeout(r, 1500));
@@ -46,7 +62,11 @@ export async function seedDemo(kc: k8s.KubeConfig, log: (s: string) => void, ns:
         namespace: ns,
         name: 'storefront',
         body: [
-          { op: 'replace', path: '/spec/template/spec/containers/0/image', value: `registry.local/storefront:${version}` },
+          {
+            op: 'replace',
+            path: '/spec/template/spec/containers/0/image',
+            value: `registry.local/storefront:${version}`,
+          },
           { op: 'add', path: '/metadata/annotations', value: { 'kubernetes.io/change-cause': `release ${version}` } },
         ],
       });
@@ -63,9 +83,17 @@ export async function seedDemo(kc: k8s.KubeConfig, log: (s: string) => void, ns:
     })
     .catch(ignoreExists);
   // A service protected by a PodDisruptionBudget (drains must respect it).
-  await apps.createNamespacedDeployment({ namespace: ns, body: deployment('checkout', 'registry.local/checkout:4.2', 2) }).catch(ignoreExists);
+  await apps
+    .createNamespacedDeployment({ namespace: ns, body: deployment('checkout', 'registry.local/checkout:4.2', 2) })
+    .catch(ignoreExists);
   await policy
-    .createNamespacedPodDisruptionBudget({ namespace: ns, body: { metadata: { name: 'checkout' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'checkout' } } } } })
+    .createNamespacedPodDisruptionBudget({
+      namespace: ns,
+      body: {
+        metadata: { name: 'checkout' },
+        spec: { minAvailable: 2, selector: { matchLabels: { app: 'checkout' } } },
+      },
+    })
     .catch(ignoreExists);
   // A StatefulSet with volume claims.
   await apps
@@ -77,14 +105,36 @@ export async function seedDemo(kc: k8s.KubeConfig, log: (s: string) => void, ns:
           serviceName: 'ledger-db',
           replicas: 2,
           selector: { matchLabels: { app: 'ledger-db' } },
-          template: { metadata: { labels: labels('ledger-db') }, spec: { containers: [{ name: 'db', image: 'registry.local/postgres:16', volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql' }] }] } },
-          volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+          template: {
+            metadata: { labels: labels('ledger-db') },
+            spec: {
+              containers: [
+                {
+                  name: 'db',
+                  image: 'registry.local/postgres:16',
+                  volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql' }],
+                },
+              ],
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: 'data' },
+              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+            },
+          ],
         },
       },
     })
     .catch(ignoreExists);
   await core
-    .createNamespacedService({ namespace: ns, body: { metadata: { name: 'storefront', labels: labels('storefront') }, spec: { selector: { app: 'storefront' }, ports: [{ port: 80, targetPort: 8080 }] } } })
+    .createNamespacedService({
+      namespace: ns,
+      body: {
+        metadata: { name: 'storefront', labels: labels('storefront') },
+        spec: { selector: { app: 'storefront' }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+    })
     .catch(ignoreExists);
   // A nightly job.
   await batch
@@ -94,10 +144,22 @@ export async function seedDemo(kc: k8s.KubeConfig, log: (s: string) => void, ns:
         metadata: { name: 'nightly-report', labels: labels('nightly-report') },
         spec: {
           schedule: '0 3 * * *',
-          jobTemplate: { spec: { template: { metadata: { labels: labels('nightly-report') }, spec: { restartPolicy: 'OnFailure', containers: [{ name: 'report', image: 'registry.local/report:1.0' }] } } } },
+          jobTemplate: {
+            spec: {
+              template: {
+                metadata: { labels: labels('nightly-report') },
+                spec: {
+                  restartPolicy: 'OnFailure',
+                  containers: [{ name: 'report', image: 'registry.local/report:1.0' }],
+                },
+              },
+            },
+          },
         },
       },
     })
     .catch(ignoreExists);
-  log(`demo workloads ready in namespace "${ns}" (storefront, payments-worker, checkout + PDB, ledger-db, nightly-report)`);
+  log(
+    `demo workloads ready in namespace "${ns}" (storefront, payments-worker, checkout + PDB, ledger-db, nightly-report)`,
+  );
 }

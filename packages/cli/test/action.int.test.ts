@@ -38,12 +38,23 @@ describe('wheelhouse action', () => {
     url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
     const admin = await ensureAdmin(hub.db);
     if (!admin) throw new Error('a fresh hub has no admin');
-    const login = await hub.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: admin.username, password: admin.password } });
+    const login = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: admin.username, password: admin.password },
+    });
     const cookie = String(login.headers['set-cookie']).split(';')[0] ?? '';
     const headers = { cookie, 'x-csrf-token': login.json<{ csrfToken: string }>().csrfToken };
-    const changed = await hub.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers, payload: { current: admin.password, next: 'action-test-password' } });
+    const changed = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      headers,
+      payload: { current: admin.password, next: 'action-test-password' },
+    });
     expect(changed.statusCode).toBe(204);
-    apiToken = (await hub.app.inject({ method: 'POST', url: '/api/v1/tokens', headers, payload: { name: 'cli-test' } })).json<{ token: string }>().token;
+    apiToken = (
+      await hub.app.inject({ method: 'POST', url: '/api/v1/tokens', headers, payload: { name: 'cli-test' } })
+    ).json<{ token: string }>().token;
     cluster = `c${Math.random().toString(36).slice(2, 8)}`;
     const created = await hub.clusters.create(cluster, 'test');
     if (!created) throw new Error('cluster exists');
@@ -64,7 +75,18 @@ describe('wheelhouse action', () => {
   });
 
   it('runs the action, shows progress lines and ends with the result', async () => {
-    const { out, err } = await run(['annotate', 'configmap/settings', '-n', ns, '--param', 'key=example.com/owner', '--param', 'value=team-a', '--reason', 'cli test']);
+    const { out, err } = await run([
+      'annotate',
+      'configmap/settings',
+      '-n',
+      ns,
+      '--param',
+      'key=example.com/owner',
+      '--param',
+      'value=team-a',
+      '--reason',
+      'cli test',
+    ]);
     expect(out).toMatch(/^annotate ConfigMap\/settings succeeded: annotation example.com\/owner set\n$/);
     expect(err).toMatch(/^action [0-9a-f-]{36}\n/);
     expect(err).toContain('succeeded: annotation example.com/owner set\n');
@@ -92,27 +114,72 @@ describe('wheelhouse action', () => {
         },
       },
     });
-    const { out } = await run(['scale', 'deploy/web', '-n', ns, '--param', 'replicas=2', '--param', 'timeoutSeconds=90', '--reason', 'load']);
+    const { out } = await run([
+      'scale',
+      'deploy/web',
+      '-n',
+      ns,
+      '--param',
+      'replicas=2',
+      '--param',
+      'timeoutSeconds=90',
+      '--reason',
+      'load',
+    ]);
     expect(out).toMatch(/^scale Deployment\/web succeeded/);
     const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'web' });
     expect(d.spec?.replicas).toBe(2);
   });
 
   it('updates the progress line in place on a terminal', async () => {
-    const { err } = await run(['annotate', 'cm/settings', '-n', ns, '--param', 'key=example.com/tty', '--param', 'value=1', '--reason', 'tty'], true);
+    const { err } = await run(
+      ['annotate', 'cm/settings', '-n', ns, '--param', 'key=example.com/tty', '--param', 'value=1', '--reason', 'tty'],
+      true,
+    );
     expect(err).toContain('\r\x1b[Ksucceeded');
     expect(err.endsWith('\n')).toBe(true);
   });
 
   it('--dry-run prints the preview and changes nothing', async () => {
-    const { out } = await run(['annotate', 'configmap/settings', '-n', ns, '--param', 'key=example.com/owner', '--param', 'value=team-b', '--reason', 'preview', '--dry-run']);
-    expect(out).toBe(['Preview: set annotation example.com/owner', 'Changes:', '  metadata.annotations.example.com/owner: team-a -> team-b', ''].join('\n'));
+    const { out } = await run([
+      'annotate',
+      'configmap/settings',
+      '-n',
+      ns,
+      '--param',
+      'key=example.com/owner',
+      '--param',
+      'value=team-b',
+      '--reason',
+      'preview',
+      '--dry-run',
+    ]);
+    expect(out).toBe(
+      [
+        'Preview: set annotation example.com/owner',
+        'Changes:',
+        '  metadata.annotations.example.com/owner: team-a -> team-b',
+        '',
+      ].join('\n'),
+    );
     const cm = await core.readNamespacedConfigMap({ namespace: ns, name: 'settings' });
     expect(cm.metadata?.annotations?.['example.com/owner']).toBe('team-a');
   });
 
   it('--no-wait prints only the id', async () => {
-    const { out, err } = await run(['annotate', 'configmap/settings', '-n', ns, '--param', 'key=example.com/later', '--param', 'value=x', '--reason', 'async', '--no-wait']);
+    const { out, err } = await run([
+      'annotate',
+      'configmap/settings',
+      '-n',
+      ns,
+      '--param',
+      'key=example.com/later',
+      '--param',
+      'value=x',
+      '--reason',
+      'async',
+      '--no-wait',
+    ]);
     expect(out).toMatch(/^[0-9a-f-]{36}\n$/);
     expect(err).toBe('');
     const id = out.trim();
@@ -123,16 +190,31 @@ describe('wheelhouse action', () => {
   });
 
   it('fails (non-zero exit) when the action fails, with the reason', async () => {
-    await expect(run(['annotate', 'configmap/missing', '-n', ns, '--param', 'key=example.com/a', '--param', 'value=b', '--reason', 'gone'])).rejects.toThrow(
-      /action [0-9a-f-]{36} failed: .*not found/,
-    );
+    await expect(
+      run([
+        'annotate',
+        'configmap/missing',
+        '-n',
+        ns,
+        '--param',
+        'key=example.com/a',
+        '--param',
+        'value=b',
+        '--reason',
+        'gone',
+      ]),
+    ).rejects.toThrow(/action [0-9a-f-]{36} failed: .*not found/);
   });
 
   it('fails before the request on invalid params, and with the hub message on a refused request', async () => {
-    await expect(run(['scale', 'deployment/web', '-n', ns, '--param', 'replicas=-2'])).rejects.toThrow('params.replicas: must be 0 or more');
-    await expect(run(['annotate', 'node/kwok-node-0', '-n', ns, '--param', 'key=example.com/a', '--param', 'value=b'])).rejects.toThrow(/cluster-scoped/);
-    await expect(run(['annotate', 'namespace/default', '--param', 'key=example.com/a', '--param', 'value=b'])).rejects.toThrow(
-      /does not apply to kind "Namespace".*\(HTTP 400\)/,
+    await expect(run(['scale', 'deployment/web', '-n', ns, '--param', 'replicas=-2'])).rejects.toThrow(
+      'params.replicas: must be 0 or more',
     );
+    await expect(
+      run(['annotate', 'node/kwok-node-0', '-n', ns, '--param', 'key=example.com/a', '--param', 'value=b']),
+    ).rejects.toThrow(/cluster-scoped/);
+    await expect(
+      run(['annotate', 'namespace/default', '--param', 'key=example.com/a', '--param', 'value=b']),
+    ).rejects.toThrow(/does not apply to kind "Namespace".*\(HTTP 400\)/);
   });
 });

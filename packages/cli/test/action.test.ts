@@ -16,8 +16,14 @@ describe('wheelhouse action: argument parsing', () => {
     expect(coerceParams('scale', ['replicas=3'])).toEqual({ replicas: 3 });
     expect(coerceParams('scale', ['replicas=0', 'timeoutSeconds=30'])).toEqual({ replicas: 0, timeoutSeconds: 30 });
     expect(coerceParams('annotate', ['key=example.com/a', 'value=42'])).toEqual({ key: 'example.com/a', value: '42' });
-    expect(coerceParams('annotate', ['key=example.com/a', 'value=null'])).toEqual({ key: 'example.com/a', value: null });
-    expect(coerceParams('annotate', ['key=example.com/a', 'value=a=b'])).toEqual({ key: 'example.com/a', value: 'a=b' });
+    expect(coerceParams('annotate', ['key=example.com/a', 'value=null'])).toEqual({
+      key: 'example.com/a',
+      value: null,
+    });
+    expect(coerceParams('annotate', ['key=example.com/a', 'value=a=b'])).toEqual({
+      key: 'example.com/a',
+      value: 'a=b',
+    });
     expect(coerceParams('scale', [], '{"replicas": 2}')).toEqual({ replicas: 2 });
     expect(coerceParams('scale', ['replicas=4'], '{"replicas": 2}')).toEqual({ replicas: 4 });
   });

@@ -20,8 +20,19 @@ describe('admin commands', { timeout: 30_000 }, () => {
   beforeAll(async () => {
     hub = await createHub({ logger: false });
     await hub.app.listen({ host: '127.0.0.1', port: 0 });
-    const { user } = await createUser(hub.db, { username: 'root', passwordHash: 'x', mustChangePassword: false, createdBy: 'test' });
-    await createBinding(hub.db, { userId: user.id, role: 'account-admin', clusterPattern: '*', namespacePattern: '*', createdBy: 'test' });
+    const { user } = await createUser(hub.db, {
+      username: 'root',
+      passwordHash: 'x',
+      mustChangePassword: false,
+      createdBy: 'test',
+    });
+    await createBinding(hub.db, {
+      userId: user.id,
+      role: 'account-admin',
+      clusterPattern: '*',
+      namespacePattern: '*',
+      createdBy: 'test',
+    });
     const token = await createApiToken(hub.db, { userId: user.id, name: 'cli' });
     env = {
       ...process.env,
@@ -47,7 +58,17 @@ describe('admin commands', { timeout: 30_000 }, () => {
   });
 
   it('adds a user with a role and scope and shows the generated password once', async () => {
-    const { stdout } = await wh('user', 'add', 'dana', '--role', 'operator', '--cluster', 'prod-*', '--namespace', 'payments');
+    const { stdout } = await wh(
+      'user',
+      'add',
+      'dana',
+      '--role',
+      'operator',
+      '--cluster',
+      'prod-*',
+      '--namespace',
+      'payments',
+    );
     expect(stdout).toContain('User "dana" created as operator on clusters prod-*, namespaces payments.');
     expect(stdout).toMatch(/Password \(shown once\): \S{10,}/);
   });
@@ -61,8 +82,12 @@ describe('admin commands', { timeout: 30_000 }, () => {
     const err: unknown = await wh('cluster', 'add', 'Bad_Name').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 1 });
     expect((err as { stderr: string }).stderr).toContain('wheelhouse: body.name');
-    const noHub: unknown = await run(process.execPath, [CLI, 'cluster', 'list'], { env: { ...env, WHEELHOUSE_HUB_URL: '', WHEELHOUSE_API_TOKEN: '' } }).catch((e: unknown) => e);
-    expect((noHub as { stderr: string }).stderr).toContain('no hub URL: pass --hub, set WHEELHOUSE_HUB_URL, or run `wheelhouse login`');
+    const noHub: unknown = await run(process.execPath, [CLI, 'cluster', 'list'], {
+      env: { ...env, WHEELHOUSE_HUB_URL: '', WHEELHOUSE_API_TOKEN: '' },
+    }).catch((e: unknown) => e);
+    expect((noHub as { stderr: string }).stderr).toContain(
+      'no hub URL: pass --hub, set WHEELHOUSE_HUB_URL, or run `wheelhouse login`',
+    );
   });
 });
 
@@ -73,7 +98,14 @@ describe('backup', { timeout: 30_000 }, () => {
     try {
       await hub.clusters.create('kept', 'test');
       await hub.audit.append({ actor: 'test', action: 'backup.test', outcome: 'succeeded' });
-      const { stdout } = await run(process.execPath, [CLI, 'backup', '--data-dir', join(dir, 'hub'), '--out', join(dir, 'copy.db')]);
+      const { stdout } = await run(process.execPath, [
+        CLI,
+        'backup',
+        '--data-dir',
+        join(dir, 'hub'),
+        '--out',
+        join(dir, 'copy.db'),
+      ]);
       expect(stdout).toMatch(/integrity ok, 1 audit records/);
       const restored = await createHub({ dataDir: join(dir, 'restored'), logger: false });
       await restored.close();
@@ -82,7 +114,14 @@ describe('backup', { timeout: 30_000 }, () => {
       expect((await again.clusters.get('kept'))?.name).toBe('kept');
       expect((await again.audit.verify()).ok).toBe(true);
       await again.close();
-      const refused: unknown = await run(process.execPath, [CLI, 'backup', '--data-dir', join(dir, 'hub'), '--out', join(dir, 'copy.db')]).catch((e: unknown) => e);
+      const refused: unknown = await run(process.execPath, [
+        CLI,
+        'backup',
+        '--data-dir',
+        join(dir, 'hub'),
+        '--out',
+        join(dir, 'copy.db'),
+      ]).catch((e: unknown) => e);
       expect((refused as { stderr: string }).stderr).toContain('exists; choose a new file');
     } finally {
       await hub.close();

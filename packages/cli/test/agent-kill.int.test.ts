@@ -15,7 +15,14 @@ const core = kc.makeApiClient(k8s.CoreV1Api);
 
 const deployment = (name: string, replicas: number): k8s.V1Deployment => ({
   metadata: { name },
-  spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: `registry.local/${name}:1` }] } } },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: 'app', image: `registry.local/${name}:1` }] },
+    },
+  },
 });
 
 describe('agent killed and restarted', () => {
@@ -26,7 +33,11 @@ describe('agent killed and restarted', () => {
   let agent: ChildProcess | undefined;
 
   const startAgentProcess = (): ChildProcess =>
-    spawn(process.execPath, [CLI, 'agent', '--hub', url, '--token', token, '--kubeconfig', kubeconfigFile(), '--log-level', 'warn'], { stdio: 'ignore' });
+    spawn(
+      process.execPath,
+      [CLI, 'agent', '--hub', url, '--token', token, '--kubeconfig', kubeconfigFile(), '--log-level', 'warn'],
+      { stdio: 'ignore' },
+    );
 
   const inSync = async (): Promise<boolean> => {
     for (const kind of ['Deployment', 'ReplicaSet', 'Pod'] as const) {
@@ -37,7 +48,9 @@ describe('agent killed and restarted', () => {
             ? (await apps.listNamespacedDeployment({ namespace: ns })).items
             : (await apps.listNamespacedReplicaSet({ namespace: ns })).items;
       const want = list.map((o) => `${o.metadata?.name ?? ''}@${o.metadata?.resourceVersion ?? ''}`).sort();
-      const got = (await hub.inventory.query('killed', { kind, namespace: ns, limit: 1000 })).items.map((i) => `${i.name}@${i.resourceVersion}`).sort();
+      const got = (await hub.inventory.query('killed', { kind, namespace: ns, limit: 1000 })).items
+        .map((i) => `${i.name}@${i.resourceVersion}`)
+        .sort();
       if (JSON.stringify(want) !== JSON.stringify(got)) return false;
     }
     return true;
@@ -61,19 +74,34 @@ describe('agent killed and restarted', () => {
     agent = startAgentProcess();
     await eventually('initial sync', inSync, { timeoutMs: 60_000 });
     agent.kill('SIGKILL');
-    await eventually('the hub to notice the agent is gone', async () => (await hub.clusters.get('killed'))?.connected === false || undefined, { timeoutMs: 40_000 });
+    await eventually(
+      'the hub to notice the agent is gone',
+      async () => (await hub.clusters.get('killed'))?.connected === false || undefined,
+      { timeoutMs: 40_000 },
+    );
 
     await apps.deleteNamespacedDeployment({ namespace: ns, name: 'doomed', propagationPolicy: 'Foreground' });
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment('newcomer', 2) });
-    await apps.patchNamespacedDeployment({ namespace: ns, name: 'keep', body: [{ op: 'replace', path: '/spec/replicas', value: 3 }] });
+    await apps.patchNamespacedDeployment({
+      namespace: ns,
+      name: 'keep',
+      body: [{ op: 'replace', path: '/spec/replicas', value: 3 }],
+    });
     await eventually('the cluster to settle', async () => {
       const pods = (await core.listNamespacedPod({ namespace: ns })).items;
-      return (pods.length === 5 && pods.every((x) => x.status?.phase === 'Running' && !x.metadata?.deletionTimestamp)) || undefined;
+      return (
+        (pods.length === 5 && pods.every((x) => x.status?.phase === 'Running' && !x.metadata?.deletionTimestamp)) ||
+        undefined
+      );
     });
     expect(await inSync()).toBe(false);
 
     agent = startAgentProcess();
     await eventually('the hub inventory to match after the restart', inSync, { timeoutMs: 60_000 });
-    expect((await hub.inventory.query('killed', { kind: 'Deployment', namespace: ns, limit: 10 })).items.map((d) => d.name).sort()).toEqual(['keep', 'newcomer']);
+    expect(
+      (await hub.inventory.query('killed', { kind: 'Deployment', namespace: ns, limit: 10 })).items
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(['keep', 'newcomer']);
   });
 });

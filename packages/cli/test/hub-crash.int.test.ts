@@ -28,9 +28,13 @@ async function freePort(): Promise<number> {
 /** Starts `wheelhouse hub` and resolves with its output once it listens. */
 function startHubProcess(dataDir: string, port: number): Promise<{ child: ChildProcess; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'hub', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn', '--heartbeat', '2s'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'hub', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn', '--heartbeat', '2s'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     const onData = (c: Buffer): void => {
       output += c.toString();
@@ -51,7 +55,11 @@ describe('hub crash with queued commands', () => {
   let token = '';
   let ns = '';
 
-  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+  const api = async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }> => {
     const res = await fetch(`${url}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -63,7 +71,8 @@ describe('hub crash with queued commands', () => {
 
   beforeAll(async () => {
     ns = await testNamespace('crash');
-    for (let i = 0; i < 10; i++) await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}` } } });
+    for (let i = 0; i < 10; i++)
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}` } } });
     port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const first = await startHubProcess(dataDir, port);
@@ -102,7 +111,9 @@ describe('hub crash with queued commands', () => {
       flushMs: 50,
       heartbeatMs: 2000,
     });
-    await eventually('agent connected', async () => ((await api('GET', '/api/v1/clusters/crashy')).json.connected === true ? true : undefined));
+    await eventually('agent connected', async () =>
+      (await api('GET', '/api/v1/clusters/crashy')).json.connected === true ? true : undefined,
+    );
   });
 
   afterAll(async () => {
@@ -130,7 +141,11 @@ describe('hub crash with queued commands', () => {
     await new Promise((r) => hub?.once('exit', r));
     // What the dead hub had durably recorded: all 200, most of them not finished yet.
     const db = new BetterSqlite3(join(dataDir, 'hub.db'), { readonly: true });
-    const counts = db.prepare("SELECT count(*) AS n, sum(state NOT IN ('succeeded','failed','rejected','expired')) AS open FROM commands").get() as { n: number; open: number };
+    const counts = db
+      .prepare(
+        "SELECT count(*) AS n, sum(state NOT IN ('succeeded','failed','rejected','expired')) AS open FROM commands",
+      )
+      .get() as { n: number; open: number };
     db.close();
     expect(counts.n).toBe(200);
     expect(counts.open).toBeGreaterThan(0);
@@ -140,14 +155,18 @@ describe('hub crash with queued commands', () => {
       'all 200 commands terminal',
       async () => {
         const states = await Promise.all(ids.map(async ({ id }) => (await api('GET', `/api/v1/actions/${id}`)).json));
-        return states.every((s) => ['succeeded', 'failed', 'rejected', 'expired'].includes(s.state as string)) ? states : undefined;
+        return states.every((s) => ['succeeded', 'failed', 'rejected', 'expired'].includes(s.state as string))
+          ? states
+          : undefined;
       },
       { timeoutMs: 90_000, intervalMs: 500 },
     );
     for (const s of final) {
       expect(s.state).toBe('succeeded');
       const transitions = s.transitions as { state: string }[];
-      expect(transitions.filter((t) => ['succeeded', 'failed', 'rejected', 'expired'].includes(t.state))).toHaveLength(1);
+      expect(transitions.filter((t) => ['succeeded', 'failed', 'rejected', 'expired'].includes(t.state))).toHaveLength(
+        1,
+      );
     }
     // Never applied twice: the agent ran each at most once, and each object records each id once.
     for (const { id } of ids) expect(agent?.executed.get(id) ?? 0).toBeLessThanOrEqual(1);

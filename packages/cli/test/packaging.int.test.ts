@@ -29,16 +29,32 @@ async function render(values: Record<string, unknown> = {}): Promise<Manifest[]>
     writeFileSync(file, JSON.stringify(values));
     const { helm } = await binaryPaths();
     const { stdout } = await run(helm, ['template', 'wh', CHART, '-n', 'ops', '-f', file]);
-    return parseAllDocuments(stdout).map((d) => d.toJS() as Manifest).filter(Boolean);
+    return parseAllDocuments(stdout)
+      .map((d) => d.toJS() as Manifest)
+      .filter(Boolean);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-type Container = { args: string[]; env?: { name: string }[]; securityContext: Record<string, unknown>; livenessProbe: unknown; readinessProbe: unknown };
+type Container = {
+  args: string[];
+  env?: { name: string }[];
+  securityContext: Record<string, unknown>;
+  livenessProbe: unknown;
+  readinessProbe: unknown;
+};
 const deploymentOf = (docs: Manifest[]) => {
   const d = docs.find((m) => m.kind === 'Deployment');
-  const pod = (d?.spec?.template as { spec: { containers: Container[]; securityContext: Record<string, unknown>; volumes: { name: string; persistentVolumeClaim?: unknown; emptyDir?: unknown }[] } }).spec;
+  const pod = (
+    d?.spec?.template as {
+      spec: {
+        containers: Container[];
+        securityContext: Record<string, unknown>;
+        volumes: { name: string; persistentVolumeClaim?: unknown; emptyDir?: unknown }[];
+      };
+    }
+  ).spec;
   return { d, pod, container: pod.containers[0] as Container };
 };
 
@@ -54,20 +70,39 @@ describe('hub Helm chart', () => {
     expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'PersistentVolumeClaim', 'Service']);
     const { d, pod, container } = deploymentOf(docs);
     expect(d?.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
-    expect(container.args).toEqual(['hub', '--listen=0.0.0.0:8080', '--data-dir=/var/lib/wheelhouse', '--command-ttl=10m', '--log-level=info']);
+    expect(container.args).toEqual([
+      'hub',
+      '--listen=0.0.0.0:8080',
+      '--data-dir=/var/lib/wheelhouse',
+      '--command-ttl=10m',
+      '--log-level=info',
+    ]);
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });
     expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/readyz' } });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
-    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(pod.volumes.find((v) => v.name === 'data')?.persistentVolumeClaim).toBeDefined();
-    expect(docs.find((m) => m.kind === 'PersistentVolumeClaim')?.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    expect(
+      docs.find((m) => m.kind === 'PersistentVolumeClaim')?.metadata.annotations?.['helm.sh/resource-policy'],
+    ).toBe('keep');
   });
 
   it('adds an ingress, an admin bootstrap secret, and can run without persistence', async () => {
-    const docs = await render({ ingress: { enabled: true, host: 'wh.example.org', tls: { enabled: true } }, admin: { existingSecret: 'wh-admin' }, persistence: { enabled: false } });
+    const docs = await render({
+      ingress: { enabled: true, host: 'wh.example.org', tls: { enabled: true } },
+      admin: { existingSecret: 'wh-admin' },
+      persistence: { enabled: false },
+    });
     expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'Ingress', 'Service']);
     const ingress = docs.find((m) => m.kind === 'Ingress');
-    expect(ingress?.spec).toMatchObject({ rules: [{ host: 'wh.example.org' }], tls: [{ hosts: ['wh.example.org'], secretName: 'wheelhouse-tls' }] });
+    expect(ingress?.spec).toMatchObject({
+      rules: [{ host: 'wh.example.org' }],
+      tls: [{ hosts: ['wh.example.org'], secretName: 'wheelhouse-tls' }],
+    });
     const { pod, container } = deploymentOf(docs);
     expect(container.env?.map((e) => e.name)).toEqual(['WHEELHOUSE_INITIAL_ADMIN_PASSWORD']);
     expect(pod.volumes.find((v) => v.name === 'data')?.emptyDir).toBeDefined();
@@ -88,7 +123,10 @@ describe('container image', () => {
   it('copies every workspace package the entrypoint needs into the runtime stage', () => {
     const pkgDir: Record<string, string> = {};
     const deps = (dir: string): string[] => {
-      const pkg = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as { name: string; dependencies?: Record<string, string> };
+      const pkg = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as {
+        name: string;
+        dependencies?: Record<string, string>;
+      };
       pkgDir[pkg.name] = dir;
       return Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith('@wheelhouse/'));
     };
@@ -111,7 +149,8 @@ describe('container image', () => {
     };
     visit('@wheelhouse/cli');
     const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
-    for (const name of needed) expect(runtime, `${name} is copied`).toContain(`COPY --from=build /src/${dirOf[name] ?? ''}/dist`);
+    for (const name of needed)
+      expect(runtime, `${name} is copied`).toContain(`COPY --from=build /src/${dirOf[name] ?? ''}/dist`);
     expect(runtime).toContain('ENTRYPOINT ["node", "/app/packages/cli/dist/src/main.js"]');
     // The hub serves the console from the Vite build, which the build stage must produce.
     expect(dockerfile.slice(0, dockerfile.indexOf('AS runtime'))).toMatch(/npm run build -w packages\/web/);

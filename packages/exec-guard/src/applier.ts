@@ -118,7 +118,13 @@ export class Applier {
   }
 
   private isIdle(): boolean {
-    return this.queues.interact.length === 0 && this.queues.extend.length === 0 && this.inFlight === 0 && !this.spilled.interact && !this.spilled.extend;
+    return (
+      this.queues.interact.length === 0 &&
+      this.queues.extend.length === 0 &&
+      this.inFlight === 0 &&
+      !this.spilled.interact &&
+      !this.spilled.extend
+    );
   }
 
   private bound(q: QueueName): number {
@@ -170,7 +176,11 @@ export class Applier {
         active.add(p);
         continue;
       }
-      if (this.inFlight === 0 && (this.spilled.interact || this.spilled.extend) && this.queues.interact.length + this.queues.extend.length === 0) {
+      if (
+        this.inFlight === 0 &&
+        (this.spilled.interact || this.spilled.extend) &&
+        this.queues.interact.length + this.queues.extend.length === 0
+      ) {
         await this.reloadSpilled();
         continue;
       }
@@ -217,7 +227,10 @@ export class Applier {
       const delay = Math.min(this.o.maxBackoffMs ?? 30_000, base * 2 ** Math.min(slot.attempts - 1, 16));
       slot.notBefore = Date.now() + delay;
       this.o.metrics.applyErrors.inc({ kind: e.kind });
-      this.o.log.warn({ id: e.id, kind: e.kind, pod: podKey(e), attempt: slot.attempts, retryInMs: delay, err: errorMessage(err) }, 'could not apply journal entry; will retry');
+      this.o.log.warn(
+        { id: e.id, kind: e.kind, pod: podKey(e), attempt: slot.attempts, retryInMs: delay, err: errorMessage(err) },
+        'could not apply journal entry; will retry',
+      );
       const q = queueOf(e);
       // A retried entry keeps its place even if the queue filled meanwhile (it was admitted already).
       this.queues[q].push(slot);
@@ -264,10 +277,20 @@ export class Applier {
         if (state.interactionId === e.id) {
           // Labelled by this very entry before a crash: make sure its Events exist too.
           await this.interactionEvents(ref, e, state);
-          this.o.events.emit('interaction', { entry: e, first: true, podUid: ref.uid, terminationTime: rfc3339(state.terminationAt) });
+          this.o.events.emit('interaction', {
+            entry: e,
+            first: true,
+            podUid: ref.uid,
+            terminationTime: rfc3339(state.terminationAt),
+          });
           return 'applied';
         }
-        this.o.events.emit('interaction', { entry: e, first: false, podUid: ref.uid, terminationTime: rfc3339(state.terminationAt) });
+        this.o.events.emit('interaction', {
+          entry: e,
+          first: false,
+          podUid: ref.uid,
+          terminationTime: rfc3339(state.terminationAt),
+        });
         return 'later';
       }
       if (pod.metadata?.deletionTimestamp) {
@@ -307,9 +330,20 @@ export class Applier {
         throw err;
       }
       this.rememberLabelled(key);
-      const applied: InteractionState = { interactedAt: ts * 1000, interactor: e.user, ttlMs: this.o.ttlMs, ttl: formatDuration(this.o.ttlMs), terminationAt };
+      const applied: InteractionState = {
+        interactedAt: ts * 1000,
+        interactor: e.user,
+        ttlMs: this.o.ttlMs,
+        ttl: formatDuration(this.o.ttlMs),
+        terminationAt,
+      };
       await this.interactionEvents(ref, e, applied);
-      this.o.events.emit('interaction', { entry: e, first: true, podUid: ref.uid, terminationTime: rfc3339(terminationAt) });
+      this.o.events.emit('interaction', {
+        entry: e,
+        first: true,
+        podUid: ref.uid,
+        terminationTime: rfc3339(terminationAt),
+      });
       return 'applied';
     }
   }

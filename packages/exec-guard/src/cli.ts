@@ -11,7 +11,8 @@ const int =
   (min: number) =>
   (v: string): number => {
     const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${v}"`);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got "${v}"`);
     return n;
   };
 const list = (v: string): string[] =>
@@ -102,32 +103,134 @@ export function execGuardCommand(deps: ExecGuardCommandDeps = {}): Command {
   const start = deps.start ?? startExecGuard;
   const opt = (flags: string, description: string, env: string): Option => new Option(flags, description).env(env);
   return new Command('exec-guard')
-    .description('Run exec guard: the admission webhook that records kubectl exec/attach, labels and announces it, and evicts the pod after a TTL')
-    .addOption(opt('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config or in-cluster)', 'KUBECONFIG'))
+    .description(
+      'Run exec guard: the admission webhook that records kubectl exec/attach, labels and announces it, and evicts the pod after a TTL',
+    )
+    .addOption(
+      opt('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config or in-cluster)', 'KUBECONFIG'),
+    )
     .addOption(opt('--api-server <url>', 'override the API server URL of the kubeconfig', 'EXEC_GUARD_API_SERVER'))
     .addOption(opt('--cert-path <path>', 'serving certificate (PEM)', 'EXEC_GUARD_CERT_PATH'))
     .addOption(opt('--key-path <path>', 'serving key (PEM)', 'EXEC_GUARD_KEY_PATH'))
-    .addOption(opt('--self-signed', 'dev mode: generate a self-signed certificate and print its caBundle', 'EXEC_GUARD_SELF_SIGNED'))
-    .addOption(opt('--self-signed-hosts <list>', 'extra IPs/DNS names for the self-signed certificate (comma separated)', 'EXEC_GUARD_SELF_SIGNED_HOSTS').argParser(list))
-    .addOption(opt('--ca-bundle-out <path>', 'dev mode: write the caBundle (base64 PEM) to this file', 'EXEC_GUARD_CA_BUNDLE_OUT'))
+    .addOption(
+      opt(
+        '--self-signed',
+        'dev mode: generate a self-signed certificate and print its caBundle',
+        'EXEC_GUARD_SELF_SIGNED',
+      ),
+    )
+    .addOption(
+      opt(
+        '--self-signed-hosts <list>',
+        'extra IPs/DNS names for the self-signed certificate (comma separated)',
+        'EXEC_GUARD_SELF_SIGNED_HOSTS',
+      ).argParser(list),
+    )
+    .addOption(
+      opt(
+        '--ca-bundle-out <path>',
+        'dev mode: write the caBundle (base64 PEM) to this file',
+        'EXEC_GUARD_CA_BUNDLE_OUT',
+      ),
+    )
     .addOption(opt('--host <address>', 'address to listen on', 'EXEC_GUARD_HOST').default('0.0.0.0'))
-    .addOption(opt('--port <port>', 'HTTPS port of the webhook, probes and metrics', 'EXEC_GUARD_PORT').argParser(int(0)).default(DEFAULTS.port))
-    .addOption(opt('--ttl-seconds <seconds>', 'how long a pod lives after its first exec/attach', 'EXEC_GUARD_TTL_SECONDS').argParser(int(1)).default(DEFAULTS.ttlSeconds))
-    .addOption(opt('--namespace-allowlist <list>', 'namespaces whose interactions are ignored (comma separated)', 'EXEC_GUARD_NAMESPACE_ALLOWLIST').argParser(list))
-    .addOption(opt('--namespaces <list>', 'manage only pods in these namespaces (comma separated; default: all)', 'EXEC_GUARD_NAMESPACES').argParser(list))
+    .addOption(
+      opt('--port <port>', 'HTTPS port of the webhook, probes and metrics', 'EXEC_GUARD_PORT')
+        .argParser(int(0))
+        .default(DEFAULTS.port),
+    )
+    .addOption(
+      opt('--ttl-seconds <seconds>', 'how long a pod lives after its first exec/attach', 'EXEC_GUARD_TTL_SECONDS')
+        .argParser(int(1))
+        .default(DEFAULTS.ttlSeconds),
+    )
+    .addOption(
+      opt(
+        '--namespace-allowlist <list>',
+        'namespaces whose interactions are ignored (comma separated)',
+        'EXEC_GUARD_NAMESPACE_ALLOWLIST',
+      ).argParser(list),
+    )
+    .addOption(
+      opt(
+        '--namespaces <list>',
+        'manage only pods in these namespaces (comma separated; default: all)',
+        'EXEC_GUARD_NAMESPACES',
+      ).argParser(list),
+    )
     .addOption(opt('--port-forward', 'also record kubectl port-forward', 'EXEC_GUARD_PORT_FORWARD'))
-    .addOption(opt('--interact-queue-size <n>', 'bound of the in-memory interaction queue (the journal holds the overflow)', 'EXEC_GUARD_INTERACT_QUEUE_SIZE').argParser(int(1)).default(DEFAULTS.interactQueueSize))
-    .addOption(opt('--extend-queue-size <n>', 'bound of the in-memory extension queue', 'EXEC_GUARD_EXTEND_QUEUE_SIZE').argParser(int(1)).default(DEFAULTS.extendQueueSize))
-    .addOption(opt('--data-dir <path>', 'directory of the durable interaction journal', 'EXEC_GUARD_DATA_DIR').default(defaultDataDir()))
-    .addOption(opt('--log-level <level>', 'log level', 'EXEC_GUARD_LOG_LEVEL').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(
+      opt(
+        '--interact-queue-size <n>',
+        'bound of the in-memory interaction queue (the journal holds the overflow)',
+        'EXEC_GUARD_INTERACT_QUEUE_SIZE',
+      )
+        .argParser(int(1))
+        .default(DEFAULTS.interactQueueSize),
+    )
+    .addOption(
+      opt('--extend-queue-size <n>', 'bound of the in-memory extension queue', 'EXEC_GUARD_EXTEND_QUEUE_SIZE')
+        .argParser(int(1))
+        .default(DEFAULTS.extendQueueSize),
+    )
+    .addOption(
+      opt('--data-dir <path>', 'directory of the durable interaction journal', 'EXEC_GUARD_DATA_DIR').default(
+        defaultDataDir(),
+      ),
+    )
+    .addOption(
+      opt('--log-level <level>', 'log level', 'EXEC_GUARD_LOG_LEVEL')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .default('info'),
+    )
     .addOption(opt('--no-leader-elect', 'evict without a Lease (a single replica only)', 'EXEC_GUARD_NO_LEADER_ELECT'))
-    .addOption(opt('--lease-namespace <ns>', 'namespace of the leader Lease (default: POD_NAMESPACE or the kubeconfig namespace)', 'EXEC_GUARD_LEASE_NAMESPACE'))
-    .addOption(opt('--lease-name <name>', 'name of the leader Lease', 'EXEC_GUARD_LEASE_NAME').default(DEFAULTS.leaseName))
-    .addOption(opt('--lease-duration <duration>', 'leader Lease duration', 'EXEC_GUARD_LEASE_DURATION').argParser(duration).default(DEFAULTS.leaseDurationMs, '15s'))
-    .addOption(opt('--renew-deadline <duration>', 'how long a leader retries renewing before it stops leading', 'EXEC_GUARD_RENEW_DEADLINE').argParser(duration).default(DEFAULTS.renewDeadlineMs, '10s'))
-    .addOption(opt('--retry-period <duration>', 'interval of leader election attempts', 'EXEC_GUARD_RETRY_PERIOD').argParser(duration).default(DEFAULTS.retryPeriodMs, '2s'))
-    .addOption(opt('--eviction-backoff <duration>', 'first retry delay when a PodDisruptionBudget blocks an eviction', 'EXEC_GUARD_EVICTION_BACKOFF').argParser(duration).default(DEFAULTS.evictionBackoffMs, '1s'))
-    .addOption(opt('--eviction-max-backoff <duration>', 'longest retry delay for a blocked eviction', 'EXEC_GUARD_EVICTION_MAX_BACKOFF').argParser(duration).default(DEFAULTS.evictionMaxBackoffMs, '1m0s'))
+    .addOption(
+      opt(
+        '--lease-namespace <ns>',
+        'namespace of the leader Lease (default: POD_NAMESPACE or the kubeconfig namespace)',
+        'EXEC_GUARD_LEASE_NAMESPACE',
+      ),
+    )
+    .addOption(
+      opt('--lease-name <name>', 'name of the leader Lease', 'EXEC_GUARD_LEASE_NAME').default(DEFAULTS.leaseName),
+    )
+    .addOption(
+      opt('--lease-duration <duration>', 'leader Lease duration', 'EXEC_GUARD_LEASE_DURATION')
+        .argParser(duration)
+        .default(DEFAULTS.leaseDurationMs, '15s'),
+    )
+    .addOption(
+      opt(
+        '--renew-deadline <duration>',
+        'how long a leader retries renewing before it stops leading',
+        'EXEC_GUARD_RENEW_DEADLINE',
+      )
+        .argParser(duration)
+        .default(DEFAULTS.renewDeadlineMs, '10s'),
+    )
+    .addOption(
+      opt('--retry-period <duration>', 'interval of leader election attempts', 'EXEC_GUARD_RETRY_PERIOD')
+        .argParser(duration)
+        .default(DEFAULTS.retryPeriodMs, '2s'),
+    )
+    .addOption(
+      opt(
+        '--eviction-backoff <duration>',
+        'first retry delay when a PodDisruptionBudget blocks an eviction',
+        'EXEC_GUARD_EVICTION_BACKOFF',
+      )
+        .argParser(duration)
+        .default(DEFAULTS.evictionBackoffMs, '1s'),
+    )
+    .addOption(
+      opt(
+        '--eviction-max-backoff <duration>',
+        'longest retry delay for a blocked eviction',
+        'EXEC_GUARD_EVICTION_MAX_BACKOFF',
+      )
+        .argParser(duration)
+        .default(DEFAULTS.evictionMaxBackoffMs, '1m0s'),
+    )
     .action(async (flags: Flags) => {
       const handle = await start(optionsFromFlags(flags));
       if (handle.caBundle !== undefined) {

@@ -115,7 +115,14 @@ export class Evictor {
     this.arm(uid, ns, name, state.terminationAt, state.terminationAt - Date.now(), current?.blocked ?? 0);
   }
 
-  private arm(uid: string, namespace: string, name: string, terminationAt: number, delayMs: number, blocked: number): void {
+  private arm(
+    uid: string,
+    namespace: string,
+    name: string,
+    terminationAt: number,
+    delayMs: number,
+    blocked: number,
+  ): void {
     const delay = Math.min(MAX_TIMEOUT, Math.max(0, delayMs));
     const timer = setTimeout(() => {
       const a = this.armed.get(uid);
@@ -168,7 +175,12 @@ export class Evictor {
       await this.o.core.createNamespacedPodEviction({
         namespace,
         name,
-        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions: { preconditions: { uid } } },
+        body: {
+          apiVersion: 'policy/v1',
+          kind: 'Eviction',
+          metadata: { name, namespace },
+          deleteOptions: { preconditions: { uid } },
+        },
       });
     } catch (err) {
       const code = statusCode(err);
@@ -184,8 +196,14 @@ export class Evictor {
     this.markEvicted(uid);
     this.forget(uid);
     this.o.metrics.evictions.inc({ outcome: 'evicted' });
-    const ext = state.extension !== undefined ? ` (extended by '${state.extension}' at the request of '${state.extensionRequester ?? 'unknown'}')` : '';
-    this.o.log.info({ pod: `${namespace}/${name}`, uid, interactor: state.interactor }, 'evicted pod after its exec guard TTL');
+    const ext =
+      state.extension !== undefined
+        ? ` (extended by '${state.extension}' at the request of '${state.extensionRequester ?? 'unknown'}')`
+        : '';
+    this.o.log.info(
+      { pod: `${namespace}/${name}`, uid, interactor: state.interactor },
+      'evicted pod after its exec guard TTL',
+    );
     this.o.events.emit('eviction', {
       namespace,
       pod: name,
@@ -221,10 +239,19 @@ export class Evictor {
     const attempt = a.blocked + 1;
     const delay = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** Math.min(attempt - 1, 20));
     this.o.metrics.evictions.inc({ outcome: blockedByBudget ? 'blocked' : 'error' });
-    this.o.log.warn({ pod: `${a.namespace}/${a.name}`, attempt, retryInMs: delay, err: message }, 'eviction did not go through; retrying');
+    this.o.log.warn(
+      { pod: `${a.namespace}/${a.name}`, attempt, retryInMs: delay, err: message },
+      'eviction did not go through; retrying',
+    );
     this.arm(uid, a.namespace, a.name, a.terminationAt, delay, attempt);
     if (!blockedByBudget) return;
-    this.o.events.emit('evictionBlocked', { namespace: a.namespace, pod: a.name, podUid: uid, message, retryInMs: delay });
+    this.o.events.emit('evictionBlocked', {
+      namespace: a.namespace,
+      pod: a.name,
+      podUid: uid,
+      message,
+      retryInMs: delay,
+    });
     void this.o.recorder
       .record(
         { namespace: a.namespace, name: a.name, uid },
@@ -236,6 +263,8 @@ export class Evictor {
         },
         true,
       )
-      .catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'could not record the eviction-blocked Event'));
+      .catch((err: unknown) =>
+        this.o.log.warn({ err: errorMessage(err) }, 'could not record the eviction-blocked Event'),
+      );
   }
 }

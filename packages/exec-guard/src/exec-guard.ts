@@ -119,7 +119,8 @@ export function loadKube(o: Pick<ExecGuardOptions, 'kubeConfig' | 'kubeconfigPat
 
 function validate(o: ExecGuardOptions): void {
   const positiveInt = (name: string, v: number | undefined, min = 1): void => {
-    if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new Error(`${name} must be an integer >= ${min}, got ${v}`);
+    if (v !== undefined && (!Number.isInteger(v) || v < min))
+      throw new Error(`${name} must be an integer >= ${min}, got ${v}`);
   };
   positiveInt('ttl-seconds', o.ttlSeconds);
   positiveInt('port', o.port, 0);
@@ -157,7 +158,8 @@ export async function startExecGuard(options: ExecGuardOptions): Promise<ExecGua
     await unlock();
     throw err;
   }
-  if (pending.length > 0) log.info({ pending: pending.length }, 'recovered journal entries not yet applied; applying them');
+  if (pending.length > 0)
+    log.info({ pending: pending.length }, 'recovered journal entries not yet applied; applying them');
 
   const applier = new Applier({
     core,
@@ -182,11 +184,13 @@ export async function startExecGuard(options: ExecGuardOptions): Promise<ExecGua
     const auth = kc.makeApiClient(k8s.AuthenticationV1Api);
     for (let delay = 500; !stopped && selfUsernames === undefined; delay = Math.min(delay * 2, 30_000)) {
       try {
-        const r = await auth.createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+        const r = await auth.createSelfSubjectReview({
+          body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+        });
         const name = r.status?.userInfo?.username;
         if (name !== undefined) selfUsernames = new Set([name]);
       } catch (err) {
-        log.warn({ err: errorMessage(err) }, 'could not learn exec guard\'s own identity (SelfSubjectReview); retrying');
+        log.warn({ err: errorMessage(err) }, "could not learn exec guard's own identity (SelfSubjectReview); retrying");
         await new Promise((r) => setTimeout(r, delay).unref());
       }
     }
@@ -244,7 +248,9 @@ export async function startExecGuard(options: ExecGuardOptions): Promise<ExecGua
     metrics.leader.set(v ? 1 : 0);
     events.emit('leader', v);
     evictorChange = evictorChange.then(() =>
-      (v ? evictor.start() : evictor.stop()).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'eviction controller failed to (re)start')),
+      (v ? evictor.start() : evictor.stop()).catch((err: unknown) =>
+        log.error({ err: errorMessage(err) }, 'eviction controller failed to (re)start'),
+      ),
     );
   };
   const le = options.leaderElection ?? {};
@@ -254,7 +260,8 @@ export async function startExecGuard(options: ExecGuardOptions): Promise<ExecGua
   } else {
     elector = new LeaderElector({
       coordination: kc.makeApiClient(k8s.CoordinationV1Api),
-      namespace: le.namespace ?? process.env.POD_NAMESPACE ?? kc.getContextObject(kc.currentContext)?.namespace ?? 'default',
+      namespace:
+        le.namespace ?? process.env.POD_NAMESPACE ?? kc.getContextObject(kc.currentContext)?.namespace ?? 'default',
       name: le.name ?? DEFAULTS.leaseName,
       identity,
       leaseDurationMs: le.leaseDurationMs ?? DEFAULTS.leaseDurationMs,
@@ -266,7 +273,10 @@ export async function startExecGuard(options: ExecGuardOptions): Promise<ExecGua
     elector.start();
   }
   ready = true;
-  log.info({ port, ttl: ttlMs / 1000, allowlist: [...allowlist], identity, dataDir: options.dataDir }, 'exec guard is serving');
+  log.info(
+    { port, ttl: ttlMs / 1000, allowlist: [...allowlist], identity, dataDir: options.dataDir },
+    'exec guard is serving',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -1,6 +1,19 @@
 export * from './labels.js';
-export { startExecGuard, loadKube, DEFAULTS, type ExecGuardOptions, type ExecGuardHandle, type LogLevel } from './exec-guard.js';
-export type { ExecGuardEvents, InteractionEvent, ExtensionEvent, EvictionEvent, EvictionBlockedEvent } from './events.js';
+export {
+  startExecGuard,
+  loadKube,
+  DEFAULTS,
+  type ExecGuardOptions,
+  type ExecGuardHandle,
+  type LogLevel,
+} from './exec-guard.js';
+export type {
+  ExecGuardEvents,
+  InteractionEvent,
+  ExtensionEvent,
+  EvictionEvent,
+  EvictionBlockedEvent,
+} from './events.js';
 export type { InteractionEntry, ExtensionEntry, JournalEntry } from './journal.js';
 export { interactionState, rfc3339, type InteractionState } from './pod-state.js';
 export { webhookConfiguration, type WebhookConfigurationOptions } from './webhook-config.js';

@@ -214,7 +214,10 @@ const lockedHere = new Set<string>();
 export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   await mkdir(dir, { recursive: true });
   const lock = join(dir, 'lock');
-  if (lockedHere.has(lock)) throw new Error(`exec guard data directory ${dir} is in use by this process; give each instance its own --data-dir`);
+  if (lockedHere.has(lock))
+    throw new Error(
+      `exec guard data directory ${dir} is in use by this process; give each instance its own --data-dir`,
+    );
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fh = await open(lock, 'wx');
@@ -229,7 +232,9 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new Error(`exec guard data directory ${dir} is in use by process ${pid}; give each instance its own --data-dir`);
+        throw new Error(
+          `exec guard data directory ${dir} is in use by process ${pid}; give each instance its own --data-dir`,
+        );
       }
       await rm(lock, { force: true });
     }

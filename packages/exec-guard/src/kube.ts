@@ -52,7 +52,10 @@ export class EventRecorder {
   ) {}
 
   static eventName(pod: PodRef, key: string): string {
-    const h = createHash('sha256').update(`${pod.namespace}/${pod.name}/${pod.uid ?? ''}/${key}`).digest('hex').slice(0, 16);
+    const h = createHash('sha256')
+      .update(`${pod.namespace}/${pod.name}/${pod.uid ?? ''}/${key}`)
+      .digest('hex')
+      .slice(0, 16);
     return `${pod.name.slice(0, 200)}.${h}`;
   }
 
@@ -80,7 +83,11 @@ export class EventRecorder {
       if (!aggregate) return;
       const existing = await this.core.readNamespacedEvent({ namespace: pod.namespace, name });
       await this.core.patchNamespacedEvent(
-        { namespace: pod.namespace, name, body: { count: (existing.count ?? 1) + 1, lastTimestamp: now.toISOString(), message: spec.message } },
+        {
+          namespace: pod.namespace,
+          name,
+          body: { count: (existing.count ?? 1) + 1, lastTimestamp: now.toISOString(), message: spec.message },
+        },
         mergePatch,
       );
     }

@@ -25,12 +25,14 @@ export function loadClient(g: Globals): { kc: k8s.KubeConfig; namespace: string 
   if (g.kubeconfig !== undefined) kc.loadFromFile(g.kubeconfig);
   else kc.loadFromDefault();
   if (g.context !== undefined) {
-    if (!kc.contexts.some((c) => c.name === g.context)) throw new PiError(`context "${g.context}" does not exist in the kubeconfig`);
+    if (!kc.contexts.some((c) => c.name === g.context))
+      throw new PiError(`context "${g.context}" does not exist in the kubeconfig`);
     kc.setCurrentContext(g.context);
   }
   const ctx = kc.getContextObject(kc.currentContext);
   if (g.cluster !== undefined) {
-    if (!kc.clusters.some((c) => c.name === g.cluster)) throw new PiError(`cluster "${g.cluster}" does not exist in the kubeconfig`);
+    if (!kc.clusters.some((c) => c.name === g.cluster))
+      throw new PiError(`cluster "${g.cluster}" does not exist in the kubeconfig`);
     const name = `${kc.currentContext}@${g.cluster}`;
     const override = new k8s.KubeConfig();
     override.loadFromOptions({
@@ -52,10 +54,23 @@ interface Out {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3)))
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
-async function targetPods(core: k8s.CoreV1Api, namespace: string, names: string[], all: boolean, io: Out): Promise<{ pods: k8s.V1Pod[]; failed: boolean }> {
+async function targetPods(
+  core: k8s.CoreV1Api,
+  namespace: string,
+  names: string[],
+  all: boolean,
+  io: Out,
+): Promise<{ pods: k8s.V1Pod[]; failed: boolean }> {
   if (all && names.length > 0) throw new PiError('pass pod names or --all, not both');
   if (!all && names.length === 0) throw new PiError('pass one or more pod names, or --all');
   if (all) {
@@ -68,14 +83,20 @@ async function targetPods(core: k8s.CoreV1Api, namespace: string, names: string[
     try {
       const pod = await core.readNamespacedPod({ namespace, name });
       if (!interactionState(pod)) {
-        io.err(`error: pod/${name} in namespace "${namespace}" has not been interacted with (no kubectl exec/attach recorded by exec guard)`);
+        io.err(
+          `error: pod/${name} in namespace "${namespace}" has not been interacted with (no kubectl exec/attach recorded by exec guard)`,
+        );
         failed = true;
         continue;
       }
       pods.push(pod);
     } catch (err) {
       failed = true;
-      io.err(statusCode(err) === 404 ? `error: pod "${name}" not found in namespace "${namespace}"` : `error: pod/${name}: ${errorMessage(err)}`);
+      io.err(
+        statusCode(err) === 404
+          ? `error: pod "${name}" not found in namespace "${namespace}"`
+          : `error: pod/${name}: ${errorMessage(err)}`,
+      );
     }
   }
   return { pods, failed };
@@ -93,13 +114,27 @@ async function get(g: Globals, names: string[], all: boolean, io: Out): Promise<
   for (const pod of pods) {
     const s = interactionState(pod);
     if (!s) continue;
-    rows.push([pod.metadata?.name ?? '', s.interactor, s.ttl, s.extension ?? '<none>', s.extensionRequester ?? '<none>', rfc3339(s.terminationAt)]);
+    rows.push([
+      pod.metadata?.name ?? '',
+      s.interactor,
+      s.ttl,
+      s.extension ?? '<none>',
+      s.extensionRequester ?? '<none>',
+      rfc3339(s.terminationAt),
+    ]);
   }
   io.out(table(rows));
   return failed ? 1 : 0;
 }
 
-async function extend(g: Globals, names: string[], all: boolean, duration: string, timeoutMs: number, io: Out): Promise<number> {
+async function extend(
+  g: Globals,
+  names: string[],
+  all: boolean,
+  duration: string,
+  timeoutMs: number,
+  io: Out,
+): Promise<number> {
   let ms: number;
   try {
     ms = parseDuration(duration);
@@ -117,7 +152,12 @@ async function extend(g: Globals, names: string[], all: boolean, duration: strin
     const before = pod.metadata?.annotations?.[EXTENSION_ID_ANNOTATION];
     try {
       await core.patchNamespacedPod(
-        { namespace, name, fieldManager: 'kubectl-pi', body: { metadata: { annotations: { [EXTENSION_REQUEST_ANNOTATION]: duration } } } },
+        {
+          namespace,
+          name,
+          fieldManager: 'kubectl-pi',
+          body: { metadata: { annotations: { [EXTENSION_REQUEST_ANNOTATION]: duration } } },
+        },
         mergePatch,
       );
     } catch (err) {
@@ -138,7 +178,9 @@ async function extend(g: Globals, names: string[], all: boolean, duration: strin
       await new Promise((r) => setTimeout(r, 200));
     }
     if (!applied) {
-      io.err(`error: pod/${name}: the extension was requested but exec guard did not apply it within ${timeoutMs / 1000}s (is exec guard running?)`);
+      io.err(
+        `error: pod/${name}: the extension was requested but exec guard did not apply it within ${timeoutMs / 1000}s (is exec guard running?)`,
+      );
       failed = true;
       continue;
     }
@@ -147,7 +189,10 @@ async function extend(g: Globals, names: string[], all: boolean, duration: strin
   return failed ? 1 : 0;
 }
 
-export function piProgram(io: Out = { out: (s) => console.log(s), err: (s) => console.error(s) }, setExit: (code: number) => void = (c) => (process.exitCode = c)): Command {
+export function piProgram(
+  io: Out = { out: (s) => console.log(s), err: (s) => console.error(s) },
+  setExit: (code: number) => void = (c) => (process.exitCode = c),
+): Command {
   const program = new Command('kubectl-pi')
     .description('Pod interactions recorded by Wheelhouse exec guard: list them and extend eviction times')
     .option('--kubeconfig <path>', 'path to the kubeconfig file')
@@ -169,14 +214,18 @@ export function piProgram(io: Out = { out: (s) => console.log(s), err: (s) => co
     .description('print interacted pods: POD-NAME, INTERACTOR, POD-TTL, EXTENSION, EXTENSION-REQUESTER, EVICTION-TIME')
     .argument('[pods...]', 'pod names')
     .option('-a, --all', 'every interacted pod in the namespace')
-    .action((pods: string[], opts: { all?: boolean }, cmd: Command) => run(() => get(cmd.optsWithGlobals<Globals>(), pods, opts.all === true, io)));
+    .action((pods: string[], opts: { all?: boolean }, cmd: Command) =>
+      run(() => get(cmd.optsWithGlobals<Globals>(), pods, opts.all === true, io)),
+    );
   program
     .command('extend')
     .description('extend the eviction time of interacted pods')
     .argument('[pods...]', 'pod names')
     .addOption(new Option('-d, --duration <duration>', 'how much to extend by (e.g. 45s, 5m, 1h30m)').default('30m'))
     .option('-a, --all', 'every interacted pod in the namespace')
-    .addOption(new Option('--timeout <duration>', 'how long to wait for exec guard to apply the extension').default('30s'))
+    .addOption(
+      new Option('--timeout <duration>', 'how long to wait for exec guard to apply the extension').default('30s'),
+    )
     .action((pods: string[], opts: { all?: boolean; duration: string; timeout: string }, cmd: Command) =>
       run(async () => {
         let timeoutMs: number;

@@ -59,7 +59,10 @@ export class LeaderElector {
   private setLeading(v: boolean): void {
     if (this.leading === v) return;
     this.leading = v;
-    this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity }, v ? 'became leader' : 'stopped leading');
+    this.o.log.info(
+      { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity },
+      v ? 'became leader' : 'stopped leading',
+    );
     this.o.onChange(v);
   }
 
@@ -93,7 +96,10 @@ export class LeaderElector {
     } catch (err) {
       if (statusCode(err) !== 404) throw err;
       try {
-        await coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: spec(0, undefined) } });
+        await coordination.createNamespacedLease({
+          namespace,
+          body: { metadata: { name, namespace }, spec: spec(0, undefined) },
+        });
         return true;
       } catch (e) {
         if (statusCode(e) === 409) return false;
@@ -114,7 +120,10 @@ export class LeaderElector {
       await coordination.replaceNamespacedLease({
         namespace,
         name,
-        body: { metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion }, spec: spec(transitions, acquire ? new k8s.V1MicroTime(acquire) : undefined) },
+        body: {
+          metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion },
+          spec: spec(transitions, acquire ? new k8s.V1MicroTime(acquire) : undefined),
+        },
       });
       return true;
     } catch (err) {
@@ -138,7 +147,11 @@ export class LeaderElector {
         namespace: this.o.namespace,
         name: this.o.name,
         body: {
-          metadata: { name: this.o.name, namespace: this.o.namespace, resourceVersion: lease.metadata?.resourceVersion },
+          metadata: {
+            name: this.o.name,
+            namespace: this.o.namespace,
+            resourceVersion: lease.metadata?.resourceVersion,
+          },
           spec: {
             leaseDurationSeconds: 1,
             renewTime: new k8s.V1MicroTime(),
@@ -148,7 +161,10 @@ export class LeaderElector {
         },
       });
     } catch (err) {
-      this.o.log.warn({ err: errorMessage(err) }, 'could not release the leader lease; another replica takes over when it expires');
+      this.o.log.warn(
+        { err: errorMessage(err) },
+        'could not release the leader lease; another replica takes over when it expires',
+      );
     }
   }
 }

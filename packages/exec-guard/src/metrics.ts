@@ -71,7 +71,15 @@ export function createMetrics(defaults = false): Metrics {
       labelNames: ['kind'],
       registers,
     }),
-    timers: new Gauge({ name: 'exec_guard_eviction_timers', help: 'Pods with an armed eviction timer (leader only)', registers }),
-    leader: new Gauge({ name: 'exec_guard_leader', help: '1 while this instance holds the leader Lease and evicts', registers }),
+    timers: new Gauge({
+      name: 'exec_guard_eviction_timers',
+      help: 'Pods with an armed eviction timer (leader only)',
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'exec_guard_leader',
+      help: '1 while this instance holds the leader Lease and evicts',
+      registers,
+    }),
   };
 }

@@ -133,7 +133,10 @@ export type UpdateDecision =
  * cannot change once set (annotations: except by exec guard itself), and a new
  * extension request must be a positive Go duration on an interacted pod.
  */
-export function decidePodUpdate(review: PodUpdateReview, selfUsernames: ReadonlySet<string> | undefined): UpdateDecision {
+export function decidePodUpdate(
+  review: PodUpdateReview,
+  selfUsernames: ReadonlySet<string> | undefined,
+): UpdateDecision {
   const req = review.request;
   const oldLabels = req.oldObject.metadata.labels ?? {};
   const newLabels = req.object.metadata.labels ?? {};
@@ -176,10 +179,18 @@ export function decidePodUpdate(review: PodUpdateReview, selfUsernames: Readonly
   try {
     ms = parseDuration(requested);
   } catch (err) {
-    return { kind: 'deny', reason: 'invalid-extension', message: `exec guard: annotation ${EXTENSION_REQUEST_ANNOTATION}: ${(err as Error).message}` };
+    return {
+      kind: 'deny',
+      reason: 'invalid-extension',
+      message: `exec guard: annotation ${EXTENSION_REQUEST_ANNOTATION}: ${(err as Error).message}`,
+    };
   }
   if (ms <= 0) {
-    return { kind: 'deny', reason: 'invalid-extension', message: `exec guard: annotation ${EXTENSION_REQUEST_ANNOTATION}: the extension must be longer than 0s, got "${requested}"` };
+    return {
+      kind: 'deny',
+      reason: 'invalid-extension',
+      message: `exec guard: annotation ${EXTENSION_REQUEST_ANNOTATION}: the extension must be longer than 0s, got "${requested}"`,
+    };
   }
   return { kind: 'extension', duration: requested };
 }

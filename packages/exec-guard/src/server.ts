@@ -132,7 +132,10 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
       throw new HttpError(500, `exec guard could not record the interaction durably: ${(err as Error).message}`);
     }
     d.metrics.interactions.inc({ operation, outcome: 'recorded' });
-    d.log.info({ id: entry.id, pod: `${entry.namespace}/${entry.pod}`, user: entry.user, operation, container: entry.container }, 'recorded interaction');
+    d.log.info(
+      { id: entry.id, pod: `${entry.namespace}/${entry.pod}`, user: entry.user, operation, container: entry.container },
+      'recorded interaction',
+    );
     return allow(r.uid);
   });
 
@@ -150,7 +153,10 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
     if (decision.kind === 'deny') {
       d.metrics.denials.inc({ reason: decision.reason });
       if (decision.reason === 'invalid-extension') d.metrics.extensions.inc({ outcome: 'denied' });
-      d.log.info({ pod: `${r.namespace}/${r.name}`, user: r.userInfo.username, reason: decision.message }, 'denied pod update');
+      d.log.info(
+        { pod: `${r.namespace}/${r.name}`, user: r.userInfo.username, reason: decision.message },
+        'denied pod update',
+      );
       return deny(r.uid, decision.message);
     }
     if (r.dryRun === true) return allow(r.uid);
@@ -172,7 +178,10 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
       throw new HttpError(500, `exec guard could not record the extension request durably: ${(err as Error).message}`);
     }
     d.metrics.extensions.inc({ outcome: 'requested' });
-    d.log.info({ id: entry.id, pod: `${r.namespace}/${r.name}`, requester: entry.requester, duration: entry.duration }, 'recorded extension request');
+    d.log.info(
+      { id: entry.id, pod: `${r.namespace}/${r.name}`, requester: entry.requester, duration: entry.duration },
+      'recorded extension request',
+    );
     return allow(r.uid);
   });
 

@@ -37,7 +37,10 @@ export function webhookConfiguration(o: WebhookConfigurationOptions): k8s.V1Vali
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
-    metadata: { name: o.name, labels: { 'app.kubernetes.io/name': 'exec-guard', 'app.kubernetes.io/part-of': 'wheelhouse' } },
+    metadata: {
+      name: o.name,
+      labels: { 'app.kubernetes.io/name': 'exec-guard', 'app.kubernetes.io/part-of': 'wheelhouse' },
+    },
     webhooks: [
       {
         ...common,
@@ -59,7 +62,9 @@ export function webhookConfiguration(o: WebhookConfigurationOptions): k8s.V1Vali
         name: 'pods.exec-guard.wheelhouse.dev',
         clientConfig: client(PODS_PATH),
         failurePolicy: o.failurePolicy?.update ?? 'Fail',
-        rules: [{ operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
+        rules: [
+          { operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
+        ],
         objectSelector: { matchExpressions: [{ key: INTERACTION_TIMESTAMP_LABEL, operator: 'Exists' }] },
       },
     ],

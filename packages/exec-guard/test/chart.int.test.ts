@@ -32,7 +32,14 @@ interface Webhook {
 let helm: string;
 
 async function template(set: string[] = []): Promise<Manifest[]> {
-  const { stdout } = await run(helm, ['template', 'eg', CHART, '--namespace', 'wheelhouse', ...set.flatMap((s) => ['--set', s])]);
+  const { stdout } = await run(helm, [
+    'template',
+    'eg',
+    CHART,
+    '--namespace',
+    'wheelhouse',
+    ...set.flatMap((s) => ['--set', s]),
+  ]);
   return parseAllDocuments(stdout)
     .map((d) => d.toJS() as Manifest | null)
     .filter((m): m is Manifest => m !== null);
@@ -45,13 +52,18 @@ const one = (ms: Manifest[], kind: string, name?: string): Manifest => {
 };
 
 const container = (ms: Manifest[]): Record<string, unknown> & { env: { name: string; value?: string }[] } => {
-  const d = one(ms, 'Deployment') as unknown as { spec: { template: { spec: { containers: (Record<string, unknown> & { env: { name: string; value?: string }[] })[] } } } };
+  const d = one(ms, 'Deployment') as unknown as {
+    spec: {
+      template: { spec: { containers: (Record<string, unknown> & { env: { name: string; value?: string }[] })[] } };
+    };
+  };
   const c = d.spec.template.spec.containers[0];
   if (!c) throw new Error('no container');
   return c;
 };
 const env = (ms: Manifest[], name: string): string | undefined => container(ms).env.find((e) => e.name === name)?.value;
-const webhooks = (ms: Manifest[]): Webhook[] => (one(ms, 'ValidatingWebhookConfiguration') as unknown as { webhooks: Webhook[] }).webhooks;
+const webhooks = (ms: Manifest[]): Webhook[] =>
+  (one(ms, 'ValidatingWebhookConfiguration') as unknown as { webhooks: Webhook[] }).webhooks;
 
 describe('helm chart deploy/helm/exec-guard', () => {
   beforeAll(async () => {
@@ -59,7 +71,15 @@ describe('helm chart deploy/helm/exec-guard', () => {
   });
 
   it('lints cleanly for each certificate mode', async () => {
-    for (const set of [[], ['certificate.mode=certManager'], ['certificate.mode=existingSecret', 'certificate.existingSecret.name=tls', 'certificate.existingSecret.caBundle=Y2E=']]) {
+    for (const set of [
+      [],
+      ['certificate.mode=certManager'],
+      [
+        'certificate.mode=existingSecret',
+        'certificate.existingSecret.name=tls',
+        'certificate.existingSecret.caBundle=Y2E=',
+      ],
+    ]) {
       const { stdout } = await run(helm, ['lint', CHART, ...set.flatMap((s) => ['--set', s])]);
       expect(stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
     }
@@ -68,16 +88,44 @@ describe('helm chart deploy/helm/exec-guard', () => {
   it('renders a 2-replica Deployment with probes, a locked-down securityContext and the journal on an emptyDir', async () => {
     const ms = await template();
     expect(new Set(ms.map((m) => m.kind))).toEqual(
-      new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'Deployment', 'PodDisruptionBudget', 'Secret', 'ValidatingWebhookConfiguration']),
+      new Set([
+        'ServiceAccount',
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'Role',
+        'RoleBinding',
+        'Service',
+        'Deployment',
+        'PodDisruptionBudget',
+        'Secret',
+        'ValidatingWebhookConfiguration',
+      ]),
     );
-    const d = one(ms, 'Deployment') as unknown as { spec: { replicas: number; template: { spec: Record<string, unknown> & { volumes: { name: string; emptyDir?: unknown; secret?: { secretName: string } }[] } } } };
+    const d = one(ms, 'Deployment') as unknown as {
+      spec: {
+        replicas: number;
+        template: {
+          spec: Record<string, unknown> & {
+            volumes: { name: string; emptyDir?: unknown; secret?: { secretName: string } }[];
+          };
+        };
+      };
+    };
     expect(d.spec.replicas).toBe(2);
     const c = container(ms);
     expect(c.args).toEqual(['exec-guard']);
     expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/health/liveness', port: 'https', scheme: 'HTTPS' } });
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/health/readiness', port: 'https', scheme: 'HTTPS' } });
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ['ALL'] } });
-    expect(d.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(d.spec.template.spec.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(d.spec.template.spec.volumes.find((v) => v.name === 'data')?.emptyDir).toBeDefined();
     expect(d.spec.template.spec.volumes.find((v) => v.name === 'tls')?.secret?.secretName).toBe('eg-exec-guard-tls');
     expect(env(ms, 'EXEC_GUARD_TTL_SECONDS')).toBe('600');
@@ -88,7 +136,9 @@ describe('helm chart deploy/helm/exec-guard', () => {
 
   it('grants exactly what exec guard uses: pods, evictions (no delete), events, its Lease', async () => {
     const ms = await template();
-    const rules = (one(ms, 'ClusterRole') as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
+    const rules = (
+      one(ms, 'ClusterRole') as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }
+    ).rules;
     expect(rules).toEqual([
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
@@ -98,22 +148,43 @@ describe('helm chart deploy/helm/exec-guard', () => {
     expect(rules.flatMap((r) => r.verbs)).not.toContain('delete');
     const role = one(ms, 'Role') as unknown as { metadata: { namespace: string }; rules: unknown[] };
     expect(role.metadata.namespace).toBe('wheelhouse');
-    expect(role.rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
-    expect(one(ms, 'ClusterRoleBinding')).toMatchObject({ subjects: [{ kind: 'ServiceAccount', name: 'eg-exec-guard', namespace: 'wheelhouse' }] });
+    expect(role.rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+    ]);
+    expect(one(ms, 'ClusterRoleBinding')).toMatchObject({
+      subjects: [{ kind: 'ServiceAccount', name: 'eg-exec-guard', namespace: 'wheelhouse' }],
+    });
   });
 
   it('registers both hooks (CONNECT exec/attach, UPDATE of interacted pods) with failurePolicy Fail and the generated CA', async () => {
     const ms = await template();
     const [connect, update] = webhooks(ms);
-    expect(connect?.rules).toEqual([{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec', 'pods/attach'], scope: 'Namespaced' }]);
-    expect(connect?.clientConfig.service).toEqual({ name: 'eg-exec-guard', namespace: 'wheelhouse', port: 443, path: '/validate/connect' });
+    expect(connect?.rules).toEqual([
+      {
+        operations: ['CONNECT'],
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        resources: ['pods/exec', 'pods/attach'],
+        scope: 'Namespaced',
+      },
+    ]);
+    expect(connect?.clientConfig.service).toEqual({
+      name: 'eg-exec-guard',
+      namespace: 'wheelhouse',
+      port: 443,
+      path: '/validate/connect',
+    });
     expect(update?.rules[0]).toMatchObject({ operations: ['UPDATE'], resources: ['pods'] });
     expect(update?.clientConfig.service.path).toBe('/validate/pods');
-    expect(update?.objectSelector).toEqual({ matchExpressions: [{ key: 'exec-guard.wheelhouse.dev/interaction-timestamp', operator: 'Exists' }] });
+    expect(update?.objectSelector).toEqual({
+      matchExpressions: [{ key: 'exec-guard.wheelhouse.dev/interaction-timestamp', operator: 'Exists' }],
+    });
     for (const w of [connect, update]) {
       expect(w?.failurePolicy).toBe('Fail');
       expect(w?.sideEffects).toBe('NoneOnDryRun');
-      expect(w?.namespaceSelector.matchExpressions).toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['wheelhouse', 'kube-system'] }]);
+      expect(w?.namespaceSelector.matchExpressions).toEqual([
+        { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['wheelhouse', 'kube-system'] },
+      ]);
       const secret = one(ms, 'Secret') as unknown as { data: Record<string, string> };
       expect(w?.clientConfig.caBundle).toBe(secret.data['ca.crt']);
       expect(Buffer.from(secret.data['tls.crt'] ?? '', 'base64').toString()).toContain('BEGIN CERTIFICATE');
@@ -121,7 +192,14 @@ describe('helm chart deploy/helm/exec-guard', () => {
   });
 
   it('maps TTL, allowlist, port-forward and failurePolicy Ignore', async () => {
-    const ms = await template(['ttlSeconds=120', 'namespaceAllowlist={kube-system,ops}', 'portForward=true', 'webhook.failurePolicy.connect=Ignore', 'webhook.failurePolicy.update=Ignore', 'watchNamespaces={shop}']);
+    const ms = await template([
+      'ttlSeconds=120',
+      'namespaceAllowlist={kube-system,ops}',
+      'portForward=true',
+      'webhook.failurePolicy.connect=Ignore',
+      'webhook.failurePolicy.update=Ignore',
+      'watchNamespaces={shop}',
+    ]);
     expect(env(ms, 'EXEC_GUARD_TTL_SECONDS')).toBe('120');
     expect(env(ms, 'EXEC_GUARD_NAMESPACE_ALLOWLIST')).toBe('kube-system,ops');
     expect(env(ms, 'EXEC_GUARD_PORT_FORWARD')).toBe('true');
@@ -139,25 +217,49 @@ describe('helm chart deploy/helm/exec-guard', () => {
   it('uses cert-manager when asked: a Certificate, CA injection, no generated Secret', async () => {
     const ms = await template(['certificate.mode=certManager']);
     expect(ms.some((m) => m.kind === 'Secret')).toBe(false);
-    expect(one(ms, 'Certificate')).toMatchObject({ spec: { secretName: 'eg-exec-guard-tls', dnsNames: ['eg-exec-guard.wheelhouse.svc', 'eg-exec-guard.wheelhouse.svc.cluster.local'], issuerRef: { name: 'eg-exec-guard-selfsigned', kind: 'Issuer' } } });
+    expect(one(ms, 'Certificate')).toMatchObject({
+      spec: {
+        secretName: 'eg-exec-guard-tls',
+        dnsNames: ['eg-exec-guard.wheelhouse.svc', 'eg-exec-guard.wheelhouse.svc.cluster.local'],
+        issuerRef: { name: 'eg-exec-guard-selfsigned', kind: 'Issuer' },
+      },
+    });
     expect(one(ms, 'Issuer')).toMatchObject({ spec: { selfSigned: {} } });
     const vwc = one(ms, 'ValidatingWebhookConfiguration');
     expect(vwc.metadata.annotations?.['cert-manager.io/inject-ca-from']).toBe('wheelhouse/eg-exec-guard');
     expect(webhooks(ms).every((w) => w.clientConfig.caBundle === undefined)).toBe(true);
-    const withIssuer = await template(['certificate.mode=certManager', 'certificate.certManager.issuerRef.name=corp-ca', 'certificate.certManager.issuerRef.kind=ClusterIssuer']);
+    const withIssuer = await template([
+      'certificate.mode=certManager',
+      'certificate.certManager.issuerRef.name=corp-ca',
+      'certificate.certManager.issuerRef.kind=ClusterIssuer',
+    ]);
     expect(withIssuer.some((m) => m.kind === 'Issuer')).toBe(false);
-    expect(one(withIssuer, 'Certificate')).toMatchObject({ spec: { issuerRef: { name: 'corp-ca', kind: 'ClusterIssuer' } } });
+    expect(one(withIssuer, 'Certificate')).toMatchObject({
+      spec: { issuerRef: { name: 'corp-ca', kind: 'ClusterIssuer' } },
+    });
   });
 
   it('uses an existing Secret with its CA, and refuses incomplete or invalid values with a clear message', async () => {
-    const ms = await template(['certificate.mode=existingSecret', 'certificate.existingSecret.name=my-tls', 'certificate.existingSecret.caBundle=Y2E=']);
+    const ms = await template([
+      'certificate.mode=existingSecret',
+      'certificate.existingSecret.name=my-tls',
+      'certificate.existingSecret.caBundle=Y2E=',
+    ]);
     expect(ms.some((m) => m.kind === 'Secret')).toBe(false);
     expect(webhooks(ms).map((w) => w.clientConfig.caBundle)).toEqual(['Y2E=', 'Y2E=']);
-    const d = one(ms, 'Deployment') as unknown as { spec: { template: { spec: { volumes: { name: string; secret?: { secretName: string } }[] } } } };
+    const d = one(ms, 'Deployment') as unknown as {
+      spec: { template: { spec: { volumes: { name: string; secret?: { secretName: string } }[] } } };
+    };
     expect(d.spec.template.spec.volumes.find((v) => v.name === 'tls')?.secret?.secretName).toBe('my-tls');
-    await expect(template(['certificate.mode=existingSecret', 'certificate.existingSecret.caBundle=Y2E='])).rejects.toThrow(/certificate.existingSecret.name is required/);
-    await expect(template(['certificate.mode=existingSecret', 'certificate.existingSecret.name=my-tls'])).rejects.toThrow(/certificate.existingSecret.caBundle is required/);
-    await expect(template(['webhook.failurePolicy.connect=Maybe'])).rejects.toThrow(/webhook.failurePolicy.connect must be Fail or Ignore/);
+    await expect(
+      template(['certificate.mode=existingSecret', 'certificate.existingSecret.caBundle=Y2E=']),
+    ).rejects.toThrow(/certificate.existingSecret.name is required/);
+    await expect(
+      template(['certificate.mode=existingSecret', 'certificate.existingSecret.name=my-tls']),
+    ).rejects.toThrow(/certificate.existingSecret.caBundle is required/);
+    await expect(template(['webhook.failurePolicy.connect=Maybe'])).rejects.toThrow(
+      /webhook.failurePolicy.connect must be Fail or Ignore/,
+    );
     await expect(template(['certificate.mode=vault'])).rejects.toThrow(/certificate.mode must be/);
   });
 });

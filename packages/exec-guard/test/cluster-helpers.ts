@@ -24,7 +24,11 @@ export async function tempDir(prefix = 'exec-guard-'): Promise<string> {
 }
 
 /** Creates bare pods (no controller) and waits until all are Running. */
-export async function createPods(ns: string, names: string[], labels: Record<string, string> = {}): Promise<Map<string, k8s.V1Pod>> {
+export async function createPods(
+  ns: string,
+  names: string[],
+  labels: Record<string, string> = {},
+): Promise<Map<string, k8s.V1Pod>> {
   await Promise.all(
     names.map((name) =>
       core.createNamespacedPod({
@@ -36,11 +40,17 @@ export async function createPods(ns: string, names: string[], labels: Record<str
       }),
     ),
   );
-  return eventually(`pods ${names.join(', ')} Running`, async () => {
-    const pods = (await core.listNamespacedPod({ namespace: ns })).items.filter((p) => names.includes(p.metadata?.name ?? ''));
-    const running = pods.filter((p) => p.status?.phase === 'Running');
-    return running.length === names.length ? new Map(running.map((p) => [p.metadata?.name ?? '', p])) : undefined;
-  }, { timeoutMs: 60_000 });
+  return eventually(
+    `pods ${names.join(', ')} Running`,
+    async () => {
+      const pods = (await core.listNamespacedPod({ namespace: ns })).items.filter((p) =>
+        names.includes(p.metadata?.name ?? ''),
+      );
+      const running = pods.filter((p) => p.status?.phase === 'Running');
+      return running.length === names.length ? new Map(running.map((p) => [p.metadata?.name ?? '', p])) : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
 }
 
 /** Registers exec guard's webhooks for these namespaces only; returns a cleanup. */
@@ -57,7 +67,9 @@ export async function registerWebhooks(
       url,
       caBundle,
       failurePolicy: { connect: failurePolicy, update: failurePolicy },
-      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }] },
+      namespaceSelector: {
+        matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }],
+      },
     }),
   });
   return {
@@ -68,23 +80,38 @@ export async function registerWebhooks(
   };
 }
 
-export async function execIn(ns: string, pod: string, command: string[] = ['true'], kubeconfig?: string): Promise<string> {
+export async function execIn(
+  ns: string,
+  pod: string,
+  command: string[] = ['true'],
+  kubeconfig?: string,
+): Promise<string> {
   const args = ['exec', '-n', ns, pod, '--', ...command];
   const { stdout } = await kubectl(kubeconfig === undefined ? args : ['--kubeconfig', kubeconfig, ...args]);
   return stdout;
 }
 
-export async function counterValue(metrics: Metrics, name: 'interactions' | 'evictions' | 'extensions', labels: Record<string, string>): Promise<number> {
+export async function counterValue(
+  metrics: Metrics,
+  name: 'interactions' | 'evictions' | 'extensions',
+  labels: Record<string, string>,
+): Promise<number> {
   const v = await metrics[name].get();
-  return v.values.filter((x) => Object.entries(labels).every(([k, val]) => (x.labels as Record<string, unknown>)[k] === val)).reduce((a, x) => a + x.value, 0);
+  return v.values
+    .filter((x) => Object.entries(labels).every(([k, val]) => (x.labels as Record<string, unknown>)[k] === val))
+    .reduce((a, x) => a + x.value, 0);
 }
 
 /** The API server picks up new webhook configurations asynchronously: exec into a probe pod until a recorded interaction shows up. */
 export async function waitForWebhook(ns: string, probePod: string, recorded: () => Promise<number>): Promise<void> {
-  await eventually('the API server to call exec guard on exec', async () => {
-    await execIn(ns, probePod, ['true']);
-    return (await recorded()) > 0;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  await eventually(
+    'the API server to call exec guard on exec',
+    async () => {
+      await execIn(ns, probePod, ['true']);
+      return (await recorded()) > 0;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
 }
 
 export async function podEvents(ns: string, pod: string): Promise<k8s.CoreV1Event[]> {

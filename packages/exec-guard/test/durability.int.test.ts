@@ -58,19 +58,32 @@ describe('kill -9 right after admission', () => {
       process.execPath,
       [
         MAIN,
-        '--kubeconfig', kubeconfigFile(),
-        '--cert-path', certPath,
-        '--key-path', keyPath,
-        '--host', '127.0.0.1',
-        '--port', String(port),
-        '--ttl-seconds', String(TTL_SECONDS),
-        '--namespaces', ns,
-        '--data-dir', join(dir, 'data'),
-        '--lease-namespace', ns,
-        '--lease-name', lease,
-        '--lease-duration', '3s',
-        '--renew-deadline', '2s',
-        '--retry-period', '500ms',
+        '--kubeconfig',
+        kubeconfigFile(),
+        '--cert-path',
+        certPath,
+        '--key-path',
+        keyPath,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--ttl-seconds',
+        String(TTL_SECONDS),
+        '--namespaces',
+        ns,
+        '--data-dir',
+        join(dir, 'data'),
+        '--lease-namespace',
+        ns,
+        '--lease-name',
+        lease,
+        '--lease-duration',
+        '3s',
+        '--renew-deadline',
+        '2s',
+        '--retry-period',
+        '500ms',
         ...extra,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -113,11 +126,19 @@ describe('kill -9 right after admission', () => {
   it('labels all 20 pods after a restart and evicts each at its original termination time', async () => {
     // 1. An exec guard that can record but cannot reach the cluster.
     child = startGuard(['--api-server', 'https://127.0.0.1:1', '--log-level', 'error']);
-    await eventually('exec guard to serve', async () => (await scrape(`https://127.0.0.1:${port}/health/readiness`, cert.cert)).includes('ready'), { timeoutMs: 30_000 });
-    await eventually('the API server to call exec guard on exec', async () => {
-      await execIn(ns, 'probe', ['true']);
-      return (await recorded()) > 0;
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+    await eventually(
+      'exec guard to serve',
+      async () => (await scrape(`https://127.0.0.1:${port}/health/readiness`, cert.cert)).includes('ready'),
+      { timeoutMs: 30_000 },
+    );
+    await eventually(
+      'the API server to call exec guard on exec',
+      async () => {
+        await execIn(ns, 'probe', ['true']);
+        return (await recorded()) > 0;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
 
     const execAt = new Map<string, number>();
     const execDone = new Map<string, number>();
@@ -142,11 +163,19 @@ describe('kill -9 right after admission', () => {
 
     // 2. Restart on the same data directory, now reaching the cluster.
     child = startGuard(['--log-level', 'info']);
-    const labelled = await eventually('all 20 pods to be labelled after the restart', async () => {
-      const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: INTERACTION_TIMESTAMP_LABEL })).items.filter((p) => p.metadata?.name !== 'probe');
-      return pods.length === N ? pods : undefined;
-    }, { timeoutMs: 30_000 }).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}\nexec guard output:\n${logs.slice(logs.lastIndexOf('--- exec guard started')).slice(0, 6000)}`);
+    const labelled = await eventually(
+      'all 20 pods to be labelled after the restart',
+      async () => {
+        const pods = (
+          await core.listNamespacedPod({ namespace: ns, labelSelector: INTERACTION_TIMESTAMP_LABEL })
+        ).items.filter((p) => p.metadata?.name !== 'probe');
+        return pods.length === N ? pods : undefined;
+      },
+      { timeoutMs: 30_000 },
+    ).catch((err: unknown) => {
+      throw new Error(
+        `${(err as Error).message}\nexec guard output:\n${logs.slice(logs.lastIndexOf('--- exec guard started')).slice(0, 6000)}`,
+      );
     });
     // All labelled before the first is due, so the evictions below are observed from the start.
     expect(Date.now()).toBeLessThan(Math.min(...execAt.values()) + TTL_SECONDS * 1000 - 2000);
@@ -165,16 +194,20 @@ describe('kill -9 right after admission', () => {
 
     // 3. Each pod goes at its time, not before.
     const goneAt = new Map<string, number>();
-    await eventually('all 20 pods to be evicted', async () => {
-      const pods = (await core.listNamespacedPod({ namespace: ns })).items;
-      const now = Date.now();
-      for (const [name, d] of due) {
-        if (goneAt.has(name)) continue;
-        const p = pods.find((x) => x.metadata?.uid === d.uid);
-        if (!p || p.metadata?.deletionTimestamp) goneAt.set(name, now);
-      }
-      return goneAt.size === N;
-    }, { timeoutMs: (TTL_SECONDS + 30) * 1000, intervalMs: 250 });
+    await eventually(
+      'all 20 pods to be evicted',
+      async () => {
+        const pods = (await core.listNamespacedPod({ namespace: ns })).items;
+        const now = Date.now();
+        for (const [name, d] of due) {
+          if (goneAt.has(name)) continue;
+          const p = pods.find((x) => x.metadata?.uid === d.uid);
+          if (!p || p.metadata?.deletionTimestamp) goneAt.set(name, now);
+        }
+        return goneAt.size === N;
+      },
+      { timeoutMs: (TTL_SECONDS + 30) * 1000, intervalMs: 250 },
+    );
     for (const [name, d] of due) {
       const at = goneAt.get(name) ?? 0;
       expect(at, `${name} evicted too early`).toBeGreaterThanOrEqual(d.at);

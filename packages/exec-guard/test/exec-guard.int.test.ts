@@ -58,7 +58,13 @@ describe('exec guard on the real control plane', () => {
       logLevel: 'silent',
       evictionBackoffMs: 500,
       evictionMaxBackoffMs: 2000,
-      leaderElection: { namespace: ns, name: uniqueName('lease'), leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 },
+      leaderElection: {
+        namespace: ns,
+        name: uniqueName('lease'),
+        leaseDurationMs: 3000,
+        renewDeadlineMs: 2000,
+        retryPeriodMs: 500,
+      },
     });
     guard.events.on('interaction', (e) => interactions.push(e));
     guard.events.on('eviction', (e) => evictions.push(e));
@@ -90,7 +96,9 @@ describe('exec guard on the real control plane', () => {
     expect(labels[TTL_LABEL]).toBe('8s');
     const ann = pod.metadata?.annotations ?? {};
     expect(ann[INTERACTOR_ANNOTATION]).toBe('kwok-admin');
-    expect(ann[TERMINATION_TIME_ANNOTATION]).toBe(new Date((ts + TTL_SECONDS) * 1000).toISOString().replace('.000Z', 'Z'));
+    expect(ann[TERMINATION_TIME_ANNOTATION]).toBe(
+      new Date((ts + TTL_SECONDS) * 1000).toISOString().replace('.000Z', 'Z'),
+    );
 
     const events = await eventually('two PodInteraction events', async () => {
       const ev = await podEvents(ns, 'web');
@@ -98,12 +106,22 @@ describe('exec guard on the real control plane', () => {
     });
     expect(events.every((e) => e.type === 'Warning' && e.involvedObject.uid === pod.metadata?.uid)).toBe(true);
     const messages = events.map((e) => e.message ?? '');
-    expect(messages).toContainEqual(expect.stringMatching(/^Pod was interacted with 'kubectl exec\/attach' command by a user 'kwok-admin' initially at time \d{4}-\d\d-\d\dT/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /^Pod was interacted with 'kubectl exec\/attach' command by a user 'kwok-admin' initially at time \d{4}-\d\d-\d\dT/,
+      ),
+    );
     expect(messages).toContainEqual(expect.stringMatching(/^Pod will be evicted at time \S+ \(in about \d+s\)$/));
 
     // The embedding API reports the interaction with who, what and where.
     const reported = interactions.find((e) => e.entry.pod === 'web' && e.first);
-    expect(reported?.entry).toMatchObject({ namespace: ns, operation: 'exec', container: 'app', command: ['echo', 'inside'], user: 'kwok-admin' });
+    expect(reported?.entry).toMatchObject({
+      namespace: ns,
+      operation: 'exec',
+      container: 'app',
+      command: ['echo', 'inside'],
+      user: 'kwok-admin',
+    });
     expect(reported?.entry.groups).toContain('system:masters');
   });
 
@@ -111,7 +129,9 @@ describe('exec guard on the real control plane', () => {
     const first = (await readPod(ns, 'web'))?.metadata;
     await new Promise((r) => setTimeout(r, 1100));
     await execIn(ns, 'web', ['true']);
-    await eventually('the second interaction to be processed', () => Promise.resolve(interactions.filter((e) => e.entry.pod === 'web').length >= 2));
+    await eventually('the second interaction to be processed', () =>
+      Promise.resolve(interactions.filter((e) => e.entry.pod === 'web').length >= 2),
+    );
     await guard.drained();
     const again = (await readPod(ns, 'web'))?.metadata;
     expect(again?.labels?.[INTERACTION_TIMESTAMP_LABEL]).toBe(first?.labels?.[INTERACTION_TIMESTAMP_LABEL]);
@@ -124,7 +144,10 @@ describe('exec guard on the real control plane', () => {
     const ignoredBefore = await counterValue(guard.metrics, 'interactions', { outcome: 'ignored' });
     expect(await execIn(allowed, 'free', ['echo', 'hi'])).toBe('hi\n');
     // The webhook was called (and chose to ignore it) ...
-    await eventually('the allowlisted exec to reach exec guard', async () => (await counterValue(guard.metrics, 'interactions', { outcome: 'ignored' })) > ignoredBefore);
+    await eventually(
+      'the allowlisted exec to reach exec guard',
+      async () => (await counterValue(guard.metrics, 'interactions', { outcome: 'ignored' })) > ignoredBefore,
+    );
     await guard.drained();
     // ... and nothing about the pod changed.
     const pod = await readPod(allowed, 'free');
@@ -137,11 +160,20 @@ describe('exec guard on the real control plane', () => {
   it('denies changing or removing the interaction labels, naming them', async () => {
     // A pod entered just now: with an 8 s TTL, one entered by the first test may already be evicted on a busy machine.
     await execIn(ns, 'locked', ['true']);
-    await eventually('locked to be labelled', async () => (await readPod(ns, 'locked'))?.metadata?.labels?.[TTL_LABEL] !== undefined);
-    const change = await kubectl(['label', '-n', ns, 'pod/locked', `${TTL_LABEL}=1h`, '--overwrite']).catch((e: unknown) => e as { stderr: string });
+    await eventually(
+      'locked to be labelled',
+      async () => (await readPod(ns, 'locked'))?.metadata?.labels?.[TTL_LABEL] !== undefined,
+    );
+    const change = await kubectl(['label', '-n', ns, 'pod/locked', `${TTL_LABEL}=1h`, '--overwrite']).catch(
+      (e: unknown) => e as { stderr: string },
+    );
     expect((change as { stderr?: string }).stderr).toContain(`${TTL_LABEL} cannot be changed or removed once set`);
-    const remove = await kubectl(['label', '-n', ns, 'pod/locked', `${INTERACTION_TIMESTAMP_LABEL}-`]).catch((e: unknown) => e as { stderr: string });
-    expect((remove as { stderr?: string }).stderr).toContain(`${INTERACTION_TIMESTAMP_LABEL} cannot be changed or removed once set`);
+    const remove = await kubectl(['label', '-n', ns, 'pod/locked', `${INTERACTION_TIMESTAMP_LABEL}-`]).catch(
+      (e: unknown) => e as { stderr: string },
+    );
+    expect((remove as { stderr?: string }).stderr).toContain(
+      `${INTERACTION_TIMESTAMP_LABEL} cannot be changed or removed once set`,
+    );
     // Other labels stay editable.
     await kubectl(['label', '-n', ns, 'pod/locked', 'team=payments']);
     expect((await readPod(ns, 'locked'))?.metadata?.labels?.team).toBe('payments');
@@ -161,7 +193,9 @@ describe('exec guard on the real control plane', () => {
     expect(await podGoneOrTerminating(ns, 'timed', uid)).toBe(false);
     await eventually('timed to be evicted', () => podGoneOrTerminating(ns, 'timed', uid), { timeoutMs: 30_000 });
     // The pod can be seen terminating a moment before exec guard has processed the Eviction API's answer.
-    const evicted = await eventually('exec guard to record the eviction', () => Promise.resolve(evictions.find((e) => e.pod === 'timed')));
+    const evicted = await eventually('exec guard to record the eviction', () =>
+      Promise.resolve(evictions.find((e) => e.pod === 'timed')),
+    );
     expect(evicted.podUid).toBe(uid);
     expect(evicted.at).toBeGreaterThanOrEqual(due);
     expect(evicted.at).toBeLessThan(due + 5000);
@@ -202,7 +236,9 @@ describe('exec guard on the real control plane', () => {
     expect(aggregated?.count).toBeGreaterThanOrEqual(2);
 
     await policy.deleteNamespacedPodDisruptionBudget({ namespace: ns, name: 'guarded' });
-    await eventually('guarded to be evicted once the PDB is gone', () => podGoneOrTerminating(ns, 'guarded', uid), { timeoutMs: 30_000 });
+    await eventually('guarded to be evicted once the PDB is gone', () => podGoneOrTerminating(ns, 'guarded', uid), {
+      timeoutMs: 30_000,
+    });
     expect(evictions.filter((e) => e.pod === 'guarded')).toHaveLength(1);
   });
 
@@ -235,5 +271,4 @@ describe('exec guard on the real control plane', () => {
     }
     expect(metrics.body).toMatch(/exec_guard_interactions_total\{operation="exec",outcome="recorded"\} [1-9]/);
   });
-
 });

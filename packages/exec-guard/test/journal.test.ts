@@ -82,7 +82,7 @@ describe('journal', () => {
     await expect(journal.append(entry('late'))).rejects.toThrow('closed');
   });
 
-  it('locks the data directory against a second live instance, and takes over a dead one\'s lock', async () => {
+  it("locks the data directory against a second live instance, and takes over a dead one's lock", async () => {
     const unlock = await lockDataDir(dir);
     await expect(lockDataDir(dir)).rejects.toThrow(/is in use by this process/);
     await unlock();

@@ -18,7 +18,19 @@ import {
   EXTENSION_REQUEST_ANNOTATION,
   TERMINATION_TIME_ANNOTATION,
 } from '../src/labels.js';
-import { counterValue, createPods, execIn, kc, podEvents, readPod, registerWebhooks, tempDir, uniqueName, waitForWebhook, core } from './cluster-helpers.js';
+import {
+  counterValue,
+  createPods,
+  execIn,
+  kc,
+  podEvents,
+  readPod,
+  registerWebhooks,
+  tempDir,
+  uniqueName,
+  waitForWebhook,
+  core,
+} from './cluster-helpers.js';
 
 const run = promisify(execFile);
 const PI = fileURLToPath(new URL('../dist/src/kubectl-pi.js', import.meta.url));
@@ -65,7 +77,13 @@ describe('kubectl pi', () => {
       namespaces: [ns],
       dataDir: join(dir, 'data'),
       logLevel: 'silent',
-      leaderElection: { namespace: ns, name: uniqueName('lease'), leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 },
+      leaderElection: {
+        namespace: ns,
+        name: uniqueName('lease'),
+        leaseDurationMs: 3000,
+        renewDeadlineMs: 2000,
+        retryPeriodMs: 500,
+      },
     });
     ({ remove: removeWebhooks } = await registerWebhooks(guard.url, guard.caBundle ?? '', [ns]));
     await createPods(ns, ['probe', 'api', 'worker', 'untouched']);
@@ -88,9 +106,23 @@ describe('kubectl pi', () => {
     const r = await pi(['--kubeconfig', kcfg, 'get', 'api', 'worker', '-n', ns]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]?.split(/\s+/)).toEqual(['POD-NAME', 'INTERACTOR', 'POD-TTL', 'EXTENSION', 'EXTENSION-REQUESTER', 'EVICTION-TIME']);
+    expect(lines[0]?.split(/\s+/)).toEqual([
+      'POD-NAME',
+      'INTERACTOR',
+      'POD-TTL',
+      'EXTENSION',
+      'EXTENSION-REQUESTER',
+      'EVICTION-TIME',
+    ]);
     const api = await readPod(ns, 'api');
-    expect(lines[1]?.split(/\s+/)).toEqual(['api', 'kwok-admin', '5m0s', '<none>', '<none>', api?.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION]]);
+    expect(lines[1]?.split(/\s+/)).toEqual([
+      'api',
+      'kwok-admin',
+      '5m0s',
+      '<none>',
+      '<none>',
+      api?.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION],
+    ]);
     expect(lines[2]?.split(/\s+/)[0]).toBe('worker');
     // Columns line up like kubectl's.
     expect(lines[1]?.indexOf('kwok-admin')).toBe(lines[0]?.indexOf('INTERACTOR'));
@@ -99,7 +131,12 @@ describe('kubectl pi', () => {
   it('get --all lists every interacted pod in the namespace and only those', async () => {
     const r = await pi(['--kubeconfig', kcfg, 'get', '--all', '-n', ns]);
     expect(r.code).toBe(0);
-    expect(rowsOf(r.stdout).slice(1).map((row) => row[0]).sort()).toEqual(['api', 'probe', 'worker']);
+    expect(
+      rowsOf(r.stdout)
+        .slice(1)
+        .map((row) => row[0])
+        .sort(),
+    ).toEqual(['api', 'probe', 'worker']);
   });
 
   it('get fails clearly for a pod never interacted with and for a missing pod', async () => {
@@ -128,22 +165,33 @@ describe('kubectl pi', () => {
     const event = await eventually('the extension Event', async () =>
       (await podEvents(ns, 'api')).find((e) => e.message?.startsWith("Pod eviction time has been extended by '1m'")),
     );
-    expect(event.message).toBe(`Pod eviction time has been extended by '1m', as requested from user 'kwok-admin'. New eviction time: ${ann[TERMINATION_TIME_ANNOTATION]}`);
+    expect(event.message).toBe(
+      `Pod eviction time has been extended by '1m', as requested from user 'kwok-admin'. New eviction time: ${ann[TERMINATION_TIME_ANNOTATION]}`,
+    );
     const table = await pi(['--kubeconfig', kcfg, 'get', 'api', '-n', ns]);
-    expect(table.stdout.trim().split('\n')[1]?.split(/\s+/).slice(3)).toEqual(['1m', 'kwok-admin', ann[TERMINATION_TIME_ANNOTATION]]);
+    expect(table.stdout.trim().split('\n')[1]?.split(/\s+/).slice(3)).toEqual([
+      '1m',
+      'kwok-admin',
+      ann[TERMINATION_TIME_ANNOTATION],
+    ]);
   });
 
   it('extend --all extends every interacted pod (default duration 30m)', async () => {
     const before = new Map<string, number>();
-    for (const n of ['probe', 'worker']) before.set(n, Date.parse((await readPod(ns, n))?.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? ''));
+    for (const n of ['probe', 'worker'])
+      before.set(n, Date.parse((await readPod(ns, n))?.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? ''));
     const r = await pi(['--kubeconfig', kcfg, 'extend', '--all', '-n', ns]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').sort();
     expect(lines).toEqual(
-      ['api', 'probe', 'worker'].map((n) => `Successfully extended the termination time of pod/${n} with a duration=30m`),
+      ['api', 'probe', 'worker'].map(
+        (n) => `Successfully extended the termination time of pod/${n} with a duration=30m`,
+      ),
     );
     for (const [n, t] of before) {
-      expect(Date.parse((await readPod(ns, n))?.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? '')).toBe(t + 30 * 60_000);
+      expect(Date.parse((await readPod(ns, n))?.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? '')).toBe(
+        t + 30 * 60_000,
+      );
     }
   });
 
@@ -161,28 +209,73 @@ describe('kubectl pi', () => {
     expect(missing.stderr).toContain('pod "ghost" not found');
   });
 
-  it('the UPDATE hook denies an invalid extension written directly, and protects exec guard\'s annotations from other users', async () => {
-    const direct = await kubectl(['annotate', '-n', ns, 'pod/worker', `${EXTENSION_REQUEST_ANNOTATION}=tomorrow`]).catch((e: unknown) => e as { stderr: string });
-    expect((direct as { stderr?: string }).stderr).toContain(`annotation ${EXTENSION_REQUEST_ANNOTATION}: invalid duration "tomorrow"`);
+  it("the UPDATE hook denies an invalid extension written directly, and protects exec guard's annotations from other users", async () => {
+    const direct = await kubectl([
+      'annotate',
+      '-n',
+      ns,
+      'pod/worker',
+      `${EXTENSION_REQUEST_ANNOTATION}=tomorrow`,
+    ]).catch((e: unknown) => e as { stderr: string });
+    expect((direct as { stderr?: string }).stderr).toContain(
+      `annotation ${EXTENSION_REQUEST_ANNOTATION}: invalid duration "tomorrow"`,
+    );
 
     // Another identity with permission to patch pods still cannot move the eviction time by hand.
     await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'dev' } } });
     const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-    await rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name: 'pod-editor' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch', 'update'] }] } });
+    await rbac.createNamespacedRole({
+      namespace: ns,
+      body: {
+        metadata: { name: 'pod-editor' },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch', 'update'] }],
+      },
+    });
     await rbac.createNamespacedRoleBinding({
       namespace: ns,
-      body: { metadata: { name: 'dev' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-editor' }, subjects: [{ kind: 'ServiceAccount', name: 'dev', namespace: ns }] },
+      body: {
+        metadata: { name: 'dev' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-editor' },
+        subjects: [{ kind: 'ServiceAccount', name: 'dev', namespace: ns }],
+      },
     });
-    const token = await core.createNamespacedServiceAccountToken({ namespace: ns, name: 'dev', body: { spec: { audiences: [], expirationSeconds: 600 } } });
-    const cfg = parse(await readFile(kcfg, 'utf8')) as { clusters: { name: string }[]; contexts: unknown[]; users: unknown[] };
+    const token = await core.createNamespacedServiceAccountToken({
+      namespace: ns,
+      name: 'dev',
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
+    const cfg = parse(await readFile(kcfg, 'utf8')) as {
+      clusters: { name: string }[];
+      contexts: unknown[];
+      users: unknown[];
+    };
     const devCfg = join(dir, 'dev.kubeconfig');
-    await writeFile(devCfg, stringify({ ...cfg, users: [{ name: 'dev', user: { token: token.status?.token } }], contexts: [{ name: 'dev', context: { cluster: cfg.clusters[0]?.name, user: 'dev', namespace: ns } }], 'current-context': 'dev' }));
-    const tamper = await kubectl(['--kubeconfig', devCfg, 'annotate', '--overwrite', 'pod/worker', `${TERMINATION_TIME_ANNOTATION}=2099-01-01T00:00:00Z`]).catch((e: unknown) => e as { stderr: string });
-    expect((tamper as { stderr?: string }).stderr).toContain(`${TERMINATION_TIME_ANNOTATION} can only be changed by exec guard`);
+    await writeFile(
+      devCfg,
+      stringify({
+        ...cfg,
+        users: [{ name: 'dev', user: { token: token.status?.token } }],
+        contexts: [{ name: 'dev', context: { cluster: cfg.clusters[0]?.name, user: 'dev', namespace: ns } }],
+        'current-context': 'dev',
+      }),
+    );
+    const tamper = await kubectl([
+      '--kubeconfig',
+      devCfg,
+      'annotate',
+      '--overwrite',
+      'pod/worker',
+      `${TERMINATION_TIME_ANNOTATION}=2099-01-01T00:00:00Z`,
+    ]).catch((e: unknown) => e as { stderr: string });
+    expect((tamper as { stderr?: string }).stderr).toContain(
+      `${TERMINATION_TIME_ANNOTATION} can only be changed by exec guard`,
+    );
     // The same identity may request an extension; the requester is recorded as itself.
     const ext = await pi(['--kubeconfig', devCfg, 'extend', '-d', '45s', 'worker']);
     expect(ext.stdout.trim()).toBe('Successfully extended the termination time of pod/worker with a duration=45s');
-    expect((await readPod(ns, 'worker'))?.metadata?.annotations?.[EXTENSION_REQUESTER_ANNOTATION]).toBe(`system:serviceaccount:${ns}:dev`);
+    expect((await readPod(ns, 'worker'))?.metadata?.annotations?.[EXTENSION_REQUESTER_ANNOTATION]).toBe(
+      `system:serviceaccount:${ns}:dev`,
+    );
   });
 
   it('honours --kubeconfig, --context and --cluster, and the context namespace', async () => {
@@ -195,7 +288,10 @@ describe('kubectl pi', () => {
     const realCluster = real?.context.cluster ?? '';
     const multi = {
       ...cfg,
-      clusters: [...cfg.clusters, { name: 'broken', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
+      clusters: [
+        ...cfg.clusters,
+        { name: 'broken', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } },
+      ],
       contexts: [
         { name: 'broken-ctx', context: { cluster: 'broken', user: real?.context.user ?? '' } },
         { name: 'good', context: { cluster: realCluster, user: real?.context.user ?? '', namespace: ns } },
@@ -227,7 +323,9 @@ describe('kubectl pi', () => {
     await writeFile(plugin, `#!/bin/sh\nexec "${process.execPath}" "${PI}" "$@"\n`);
     await chmod(plugin, 0o755);
     const { kubectl: kubectlBin } = await binaryPaths();
-    const { stdout } = await run(kubectlBin, ['pi', '--kubeconfig', kcfg, 'get', 'api', '-n', ns], { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    const { stdout } = await run(kubectlBin, ['pi', '--kubeconfig', kcfg, 'get', 'api', '-n', ns], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+    });
     expect(stdout.split('\n')[0]).toMatch(/^POD-NAME\s+INTERACTOR/);
     expect(stdout).toContain('kwok-admin');
   });

@@ -6,7 +6,17 @@ import { eventually, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExecGuard, type ExecGuardHandle } from '../src/exec-guard.js';
 import type { EvictionEvent } from '../src/events.js';
-import { createPods, execIn, kc, podGoneOrTerminating, registerWebhooks, tempDir, uniqueName, waitForWebhook, counterValue } from './cluster-helpers.js';
+import {
+  createPods,
+  execIn,
+  kc,
+  podGoneOrTerminating,
+  registerWebhooks,
+  tempDir,
+  uniqueName,
+  waitForWebhook,
+  counterValue,
+} from './cluster-helpers.js';
 
 const TTL_SECONDS = 4;
 
@@ -34,7 +44,13 @@ describe('two exec guard replicas', () => {
         namespaces: [ns],
         dataDir,
         logLevel: 'silent',
-        leaderElection: { namespace: ns, name: lease, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 400 },
+        leaderElection: {
+          namespace: ns,
+          name: lease,
+          leaseDurationMs: 3000,
+          renewDeadlineMs: 2000,
+          retryPeriodMs: 400,
+        },
       });
     a = await start(dirs[0] ?? '');
     await eventually('the first replica to lead', () => Promise.resolve(a.isLeader()));
@@ -62,13 +78,19 @@ describe('two exec guard replicas', () => {
     expect(b.isLeader()).toBe(false);
     const uids = new Map<string, string>();
     const { core } = await import('./cluster-helpers.js');
-    for (const p of (await core.listNamespacedPod({ namespace: ns })).items) uids.set(p.metadata?.name ?? '', p.metadata?.uid ?? '');
+    for (const p of (await core.listNamespacedPod({ namespace: ns })).items)
+      uids.set(p.metadata?.name ?? '', p.metadata?.uid ?? '');
 
     for (const name of ['one-0', 'one-1', 'one-2']) await execIn(ns, name);
-    await eventually('the first batch to be evicted', async () => {
-      for (const name of ['one-0', 'one-1', 'one-2']) if (!(await podGoneOrTerminating(ns, name, uids.get(name)))) return false;
-      return true;
-    }, { timeoutMs: 40_000 });
+    await eventually(
+      'the first batch to be evicted',
+      async () => {
+        for (const name of ['one-0', 'one-1', 'one-2'])
+          if (!(await podGoneOrTerminating(ns, name, uids.get(name)))) return false;
+        return true;
+      },
+      { timeoutMs: 40_000 },
+    );
     await new Promise((r) => setTimeout(r, 1000));
     expect(evictions.filter((x) => x.e.pod.startsWith('one-')).map((x) => x.by)).toEqual(['a', 'a', 'a']);
 
@@ -77,13 +99,21 @@ describe('two exec guard replicas', () => {
     await b.drained();
     await a.stop();
     await eventually('the second replica to take over', () => Promise.resolve(b.isLeader()), { timeoutMs: 15_000 });
-    await eventually('the second batch to be evicted by the new leader', async () => {
-      for (const name of ['two-0', 'two-1', 'two-2']) if (!(await podGoneOrTerminating(ns, name, uids.get(name)))) return false;
-      return true;
-    }, { timeoutMs: 40_000 });
+    await eventually(
+      'the second batch to be evicted by the new leader',
+      async () => {
+        for (const name of ['two-0', 'two-1', 'two-2'])
+          if (!(await podGoneOrTerminating(ns, name, uids.get(name)))) return false;
+        return true;
+      },
+      { timeoutMs: 40_000 },
+    );
     await new Promise((r) => setTimeout(r, 1000));
 
-    const evictedPods = evictions.map((x) => x.e.pod).filter((p) => p !== 'probe').sort();
+    const evictedPods = evictions
+      .map((x) => x.e.pod)
+      .filter((p) => p !== 'probe')
+      .sort();
     expect(evictedPods).toEqual(['one-0', 'one-1', 'one-2', 'two-0', 'two-1', 'two-2']);
     expect(evictions.filter((x) => x.e.pod.startsWith('two-')).every((x) => x.by === 'b')).toBe(true);
     expect(new Set(evictions.map((x) => x.e.podUid)).size).toBe(evictions.length);

@@ -10,11 +10,19 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCert } from '../src/certs.js';
 import { Journal, type JournalEntry } from '../src/journal.js';
-import { EXTENSION_REQUEST_ANNOTATION, INTERACTION_TIMESTAMP_LABEL, TERMINATION_TIME_ANNOTATION, TTL_LABEL } from '../src/labels.js';
+import {
+  EXTENSION_REQUEST_ANNOTATION,
+  INTERACTION_TIMESTAMP_LABEL,
+  TERMINATION_TIME_ANNOTATION,
+  TTL_LABEL,
+} from '../src/labels.js';
 import { createMetrics, type Metrics } from '../src/metrics.js';
 import { CONNECT_BODY_LIMIT, CONNECT_PATH, PODS_PATH, buildServer } from '../src/server.js';
 
-export function connectReview(over: Record<string, unknown> = {}, object: unknown = { kind: 'PodExecOptions', container: 'app', command: ['sh'], stdin: true, tty: true }): unknown {
+export function connectReview(
+  over: Record<string, unknown> = {},
+  object: unknown = { kind: 'PodExecOptions', container: 'app', command: ['sh'], stdin: true, tty: true },
+): unknown {
   return {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
@@ -34,7 +42,12 @@ export function connectReview(over: Record<string, unknown> = {}, object: unknow
 }
 
 function pod(labels: Record<string, string>, annotations: Record<string, string> = {}): unknown {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', labels, annotations }, spec: { containers: [] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', labels, annotations },
+    spec: { containers: [] },
+  };
 }
 
 export function updateReview(oldObject: unknown, object: unknown, username = 'bob'): unknown {
@@ -93,8 +106,22 @@ describe('webhook endpoints', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const post = async (url: string, payload: unknown): Promise<{ status: number; body: { response?: { uid: string; allowed: boolean; status?: { code: number; message: string } }; message?: string } }> => {
-    const r = await app.inject({ method: 'POST', url, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
+  const post = async (
+    url: string,
+    payload: unknown,
+  ): Promise<{
+    status: number;
+    body: {
+      response?: { uid: string; allowed: boolean; status?: { code: number; message: string } };
+      message?: string;
+    };
+  }> => {
+    const r = await app.inject({
+      method: 'POST',
+      url,
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      headers: { 'content-type': 'application/json' },
+    });
     return { status: r.statusCode, body: r.json() };
   };
 
@@ -104,17 +131,42 @@ describe('webhook endpoints', () => {
     expect(r.status).toBe(200);
     expect(r.body.response).toEqual({ uid: 'c0ffee', allowed: true });
     expect(recorded.length).toBe(before + 1);
-    expect(recorded.at(-1)).toMatchObject({ kind: 'interaction', namespace: 'shop', pod: 'web-1', operation: 'exec', container: 'app', command: ['sh'], tty: true, stdin: true, user: 'alice@example.com', groups: ['devs', 'system:authenticated'] });
+    expect(recorded.at(-1)).toMatchObject({
+      kind: 'interaction',
+      namespace: 'shop',
+      pod: 'web-1',
+      operation: 'exec',
+      container: 'app',
+      command: ['sh'],
+      tty: true,
+      stdin: true,
+      user: 'alice@example.com',
+      groups: ['devs', 'system:authenticated'],
+    });
     const { pending } = await journal.scan();
     expect(pending.map((e) => e.id)).toContain(recorded.at(-1)?.id);
   });
 
   it('records attach; ignores allowlisted namespaces and port-forward unless enabled', async () => {
     const before = recorded.length;
-    expect((await post(CONNECT_PATH, connectReview({ subResource: 'attach' }, { kind: 'PodAttachOptions', container: 'app' }))).body.response?.allowed).toBe(true);
+    expect(
+      (
+        await post(
+          CONNECT_PATH,
+          connectReview({ subResource: 'attach' }, { kind: 'PodAttachOptions', container: 'app' }),
+        )
+      ).body.response?.allowed,
+    ).toBe(true);
     expect(recorded.at(-1)?.kind === 'interaction' && recorded.at(-1)).toMatchObject({ operation: 'attach' });
     expect((await post(CONNECT_PATH, connectReview({ namespace: 'kube-system' }))).body.response?.allowed).toBe(true);
-    expect((await post(CONNECT_PATH, connectReview({ subResource: 'portforward' }, { kind: 'PodPortForwardOptions', ports: [80] }))).body.response?.allowed).toBe(true);
+    expect(
+      (
+        await post(
+          CONNECT_PATH,
+          connectReview({ subResource: 'portforward' }, { kind: 'PodPortForwardOptions', ports: [80] }),
+        )
+      ).body.response?.allowed,
+    ).toBe(true);
     expect(recorded.length).toBe(before + 1);
   });
 
@@ -142,7 +194,9 @@ describe('webhook endpoints', () => {
     expect(r.body.response?.status?.code).toBe(403);
     expect(r.body.response?.status?.message).toContain(`the label ${TTL_LABEL} cannot be changed or removed once set`);
     const both = await post(PODS_PATH, updateReview(pod(interacted), pod({})));
-    expect(both.body.response?.status?.message).toContain(`the labels ${INTERACTION_TIMESTAMP_LABEL}, ${TTL_LABEL} cannot`);
+    expect(both.body.response?.status?.message).toContain(
+      `the labels ${INTERACTION_TIMESTAMP_LABEL}, ${TTL_LABEL} cannot`,
+    );
   });
 
   it('lets only exec guard itself change its annotations', async () => {
@@ -150,31 +204,55 @@ describe('webhook endpoints', () => {
     const moved = pod(interacted, { [TERMINATION_TIME_ANNOTATION]: '2099-01-01T00:00:00Z' });
     const r = await post(PODS_PATH, updateReview(old, moved, 'mallory'));
     expect(r.body.response?.allowed).toBe(false);
-    expect(r.body.response?.status?.message).toContain(`${TERMINATION_TIME_ANNOTATION} can only be changed by exec guard`);
-    expect((await post(PODS_PATH, updateReview(old, moved, 'system:serviceaccount:wheelhouse:exec-guard'))).body.response?.allowed).toBe(true);
+    expect(r.body.response?.status?.message).toContain(
+      `${TERMINATION_TIME_ANNOTATION} can only be changed by exec guard`,
+    );
+    expect(
+      (await post(PODS_PATH, updateReview(old, moved, 'system:serviceaccount:wheelhouse:exec-guard'))).body.response
+        ?.allowed,
+    ).toBe(true);
   });
 
   it('records a valid extension request with its requester; denies an invalid duration clearly', async () => {
     const before = recorded.length;
-    const ok = await post(PODS_PATH, updateReview(pod(interacted), pod(interacted, { [EXTENSION_REQUEST_ANNOTATION]: '1h30m' }), 'carol'));
+    const ok = await post(
+      PODS_PATH,
+      updateReview(pod(interacted), pod(interacted, { [EXTENSION_REQUEST_ANNOTATION]: '1h30m' }), 'carol'),
+    );
     expect(ok.body.response?.allowed).toBe(true);
-    expect(recorded.at(-1)).toMatchObject({ kind: 'extension', duration: '1h30m', requester: 'carol', podUid: 'u-1', pod: 'web-1' });
+    expect(recorded.at(-1)).toMatchObject({
+      kind: 'extension',
+      duration: '1h30m',
+      requester: 'carol',
+      podUid: 'u-1',
+      pod: 'web-1',
+    });
     for (const bad of ['soon', '5 minutes', '-5m', '0s', '1d']) {
-      const r = await post(PODS_PATH, updateReview(pod(interacted), pod(interacted, { [EXTENSION_REQUEST_ANNOTATION]: bad })));
+      const r = await post(
+        PODS_PATH,
+        updateReview(pod(interacted), pod(interacted, { [EXTENSION_REQUEST_ANNOTATION]: bad })),
+      );
       expect(r.body.response?.allowed, bad).toBe(false);
       expect(r.body.response?.status?.message).toContain(`annotation ${EXTENSION_REQUEST_ANNOTATION}:`);
     }
-    const notInteracted = await post(PODS_PATH, updateReview(pod({}), pod({}, { [EXTENSION_REQUEST_ANNOTATION]: '5m' })));
+    const notInteracted = await post(
+      PODS_PATH,
+      updateReview(pod({}), pod({}, { [EXTENSION_REQUEST_ANNOTATION]: '5m' })),
+    );
     expect(notInteracted.body.response?.status?.message).toContain('has not been interacted with');
     expect(recorded.length).toBe(before + 1);
     // Unrelated updates pass.
-    expect((await post(PODS_PATH, updateReview(pod(interacted), pod({ ...interacted, team: 'x' })))).body.response?.allowed).toBe(true);
+    expect(
+      (await post(PODS_PATH, updateReview(pod(interacted), pod({ ...interacted, team: 'x' })))).body.response?.allowed,
+    ).toBe(true);
   });
 
   it('observes webhook latency per hook', async () => {
     await post(CONNECT_PATH, connectReview());
     const h = await metrics.webhookLatency.get();
-    expect(h.values.some((v) => v.labels.hook === 'connect' && v.metricName?.endsWith('_count') && v.value > 0)).toBe(true);
+    expect(h.values.some((v) => v.labels.hook === 'connect' && v.metricName?.endsWith('_count') && v.value > 0)).toBe(
+      true,
+    );
   });
 
   describe('malformed input → 400, nothing recorded, server keeps serving', () => {
@@ -189,15 +267,26 @@ describe('webhook endpoints', () => {
     it('names the offending field', async () => {
       const r = await post(CONNECT_PATH, connectReview({ userInfo: {} }));
       expect(r.status).toBe(400);
-      expect(r.body.message).toBe('invalid AdmissionReview: request.userInfo.username: Invalid input: expected string, received undefined');
+      expect(r.body.message).toBe(
+        'invalid AdmissionReview: request.userInfo.username: Invalid input: expected string, received undefined',
+      );
       expect((await post(CONNECT_PATH, '{"apiVersion":')).body.message).toMatch(/^malformed JSON/);
-      expect((await post(CONNECT_PATH, connectReview({ operation: 'UPDATE' }))).body.message).toContain('request.operation');
+      expect((await post(CONNECT_PATH, connectReview({ operation: 'UPDATE' }))).body.message).toContain(
+        'request.operation',
+      );
       expect((await post(PODS_PATH, connectReview())).status).toBe(400);
     });
 
     it('rejects payloads over the limit', async () => {
-      const huge = JSON.stringify(connectReview({}, { kind: 'PodExecOptions', command: ['x'.repeat(CONNECT_BODY_LIMIT)] }));
-      const r = await app.inject({ method: 'POST', url: CONNECT_PATH, payload: huge, headers: { 'content-type': 'application/json' } });
+      const huge = JSON.stringify(
+        connectReview({}, { kind: 'PodExecOptions', command: ['x'.repeat(CONNECT_BODY_LIMIT)] }),
+      );
+      const r = await app.inject({
+        method: 'POST',
+        url: CONNECT_PATH,
+        payload: huge,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(r.statusCode).toBe(400);
       expect(r.json<{ message: string }>().message).toBe(`AdmissionReview body exceeds ${CONNECT_BODY_LIMIT} bytes`);
     });
@@ -236,7 +325,15 @@ describe('webhook endpoints', () => {
       ];
       const breakReview = fc.record({
         path: fc.constantFrom(...paths),
-        value: fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }), fc.constant(''), fc.constant({})),
+        value: fc.oneof(
+          fc.constant(undefined),
+          fc.constant(null),
+          fc.integer(),
+          fc.boolean(),
+          fc.array(fc.integer(), { maxLength: 3 }),
+          fc.constant(''),
+          fc.constant({}),
+        ),
       });
       await fc.assert(
         fc.asyncProperty(breakReview, async ({ path, value }) => {
@@ -273,7 +370,14 @@ describe('webhook endpoints', () => {
           fc.constantFrom('CREATE', 'UPDATE', 'DELETE', 'CONNECT', 'PATCH'),
           fc.constantFrom('exec', 'attach', 'log', 'status', ''),
           async (kind, apiVersion, operation, subResource) => {
-            fc.pre(!(kind === 'AdmissionReview' && apiVersion === 'admission.k8s.io/v1' && operation === 'CONNECT' && ['exec', 'attach'].includes(subResource)));
+            fc.pre(
+              !(
+                kind === 'AdmissionReview' &&
+                apiVersion === 'admission.k8s.io/v1' &&
+                operation === 'CONNECT' &&
+                ['exec', 'attach'].includes(subResource)
+              ),
+            );
             const review = connectReview({ operation, subResource }) as Record<string, unknown>;
             review.kind = kind;
             review.apiVersion = apiVersion;

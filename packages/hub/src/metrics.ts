@@ -3,21 +3,33 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export class HubMetrics {
   readonly registry = new Registry();
-  readonly agentsConnected = new Gauge({ name: 'wheelhouse_agents_connected', help: 'Agents connected now', registers: [this.registry] });
+  readonly agentsConnected = new Gauge({
+    name: 'wheelhouse_agents_connected',
+    help: 'Agents connected now',
+    registers: [this.registry],
+  });
   readonly agentMessages = new Counter({
     name: 'wheelhouse_agent_messages_total',
     help: 'Messages received from agents, by type',
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
-  readonly timelineEvents = new Counter({ name: 'wheelhouse_timeline_events_total', help: 'Timeline events stored', registers: [this.registry] });
+  readonly timelineEvents = new Counter({
+    name: 'wheelhouse_timeline_events_total',
+    help: 'Timeline events stored',
+    registers: [this.registry],
+  });
   readonly commands = new Counter({
     name: 'wheelhouse_commands_total',
     help: 'Command state transitions, by state',
     labelNames: ['state'] as const,
     registers: [this.registry],
   });
-  readonly liveSubscribers = new Gauge({ name: 'wheelhouse_live_subscribers', help: 'Browser live-feed sockets', registers: [this.registry] });
+  readonly liveSubscribers = new Gauge({
+    name: 'wheelhouse_live_subscribers',
+    help: 'Browser live-feed sockets',
+    registers: [this.registry],
+  });
   readonly liveDropped = new Counter({
     name: 'wheelhouse_live_dropped_total',
     help: 'Live messages dropped for slow subscribers',

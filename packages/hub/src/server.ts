@@ -114,7 +114,13 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       await db.selectFrom('clusters').select('id').limit(1).execute();
       return { ok: true };
     } catch (err) {
-      return reply.status(503).send({ ok: false, error: 'store_unavailable', message: err instanceof Error ? err.message : 'store unavailable' });
+      return reply
+        .status(503)
+        .send({
+          ok: false,
+          error: 'store_unavailable',
+          message: err instanceof Error ? err.message : 'store unavailable',
+        });
     }
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
@@ -128,11 +134,28 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const timeline = new TimelineStore(db);
   const live = new LiveBus();
   const commands = new CommandService({ db, audit, live, metrics, ttlMs: opts.commandTtlMs ?? 10 * 60_000 });
-  const link = new AgentLink({ clusters, inventory, timeline, commands, live, metrics, heartbeatMs: opts.heartbeatMs ?? 15_000 });
+  const link = new AgentLink({
+    clusters,
+    inventory,
+    timeline,
+    commands,
+    live,
+    metrics,
+    heartbeatMs: opts.heartbeatMs ?? 15_000,
+  });
   await clusters.resetConnections();
   const shellStore = new ShellStore(db);
   await shellStore.closeOrphans(Date.now());
-  const shell = new ShellRelay({ db, store: shellStore, audit, timeline, live, metrics, log: app.log, options: opts.shell ?? {} });
+  const shell = new ShellRelay({
+    db,
+    store: shellStore,
+    audit,
+    timeline,
+    live,
+    metrics,
+    log: app.log,
+    options: opts.shell ?? {},
+  });
   shell.attach(link);
   link.setShellHandler(shell);
   const objects = new ObjectReader(opts.objectTimeoutMs);
@@ -150,7 +173,10 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   registerShellRoutes(app, { clusters, inventory, audit, relay: shell, store: shellStore, link });
   registerLogRoutes(app, { clusters, inventory, relay: logs, link });
   link.register(app);
-  await registerWebUi(app, opts.webRoot === false ? undefined : (opts.webRoot ?? (webAppBuilt() ? webAppDir() : undefined)));
+  await registerWebUi(
+    app,
+    opts.webRoot === false ? undefined : (opts.webRoot ?? (webAppBuilt() ? webAppDir() : undefined)),
+  );
 
   const sweeper = setInterval(() => {
     commands.expireDue().catch((err: unknown) => app.log.error({ err }, 'expiring commands failed'));

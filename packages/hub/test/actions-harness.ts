@@ -43,7 +43,11 @@ export function useHarness(): Harness {
     const user = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
     token = user.token;
     await eventually('agent connected', async () => (await p.hub.clusters.get(p.cluster))?.connected);
-    const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const call = async (
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<{ status: number; body: Record<string, unknown> }> => {
       const res = await fetch(`${p.url}${path}`, {
         method,
         headers: { ...bearer(token), ...(body ? { 'content-type': 'application/json' } : {}) },

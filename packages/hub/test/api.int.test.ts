@@ -26,7 +26,11 @@ describe('public API on a live cluster', () => {
 
   beforeAll(async () => {
     ns = await testNamespace('api');
-    for (let i = 0; i < 7; i++) await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}`, labels: { n: String(i) } } } });
+    for (let i = 0; i < 7; i++)
+      await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: `cm-${i}`, labels: { n: String(i) } } },
+      });
     p = await startPipeline();
     const admin = await addUser(p.hub, { bindings: [{ role: 'account-admin' }] });
     token = admin.token;
@@ -39,7 +43,15 @@ describe('public API on a live cluster', () => {
     const names: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
-    await eventually('7 ConfigMaps at the hub', async () => (await get<{ items: unknown[] }>(`/api/v1/clusters/${p.cluster}/resources?kind=ConfigMap&namespace=${ns}&limit=100`)).body.items.length >= 8);
+    await eventually(
+      '7 ConfigMaps at the hub',
+      async () =>
+        (
+          await get<{ items: unknown[] }>(
+            `/api/v1/clusters/${p.cluster}/resources?kind=ConfigMap&namespace=${ns}&limit=100`,
+          )
+        ).body.items.length >= 8,
+    );
     do {
       const q: string = `/api/v1/clusters/${p.cluster}/resources?kind=ConfigMap&namespace=${ns}&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
       const { body } = await get<{ items: { name: string; kind: string }[]; nextCursor: string | null }>(q);
@@ -50,7 +62,9 @@ describe('public API on a live cluster', () => {
     // kube-root-ca.crt is created in every namespace by the controller manager.
     expect(names).toEqual(['cm-0', 'cm-1', 'cm-2', 'cm-3', 'cm-4', 'cm-5', 'cm-6', 'kube-root-ca.crt']);
     expect(pages).toBe(3);
-    const one = await get<{ items: { name: string; labels: Record<string, string> }[] }>(`/api/v1/clusters/${p.cluster}/resources?kind=ConfigMap&namespace=${ns}&name=cm-4`);
+    const one = await get<{ items: { name: string; labels: Record<string, string> }[] }>(
+      `/api/v1/clusters/${p.cluster}/resources?kind=ConfigMap&namespace=${ns}&name=cm-4`,
+    );
     expect(one.body.items).toMatchObject([{ name: 'cm-4', labels: { n: '4' } }]);
   });
 
@@ -58,13 +72,19 @@ describe('public API on a live cluster', () => {
     const since = Date.now() - 60_000;
     await core.deleteNamespacedConfigMap({ namespace: ns, name: 'cm-6' });
     const deleted = await eventually('a deleted event', async () => {
-      const r = await get<{ items: { type: string; name: string; time: number }[] }>(`/api/v1/clusters/${p.cluster}/timeline?namespace=${ns}&type=deleted&from=${since}`);
+      const r = await get<{ items: { type: string; name: string; time: number }[] }>(
+        `/api/v1/clusters/${p.cluster}/timeline?namespace=${ns}&type=deleted&from=${since}`,
+      );
       return r.body.items.find((e) => e.name === 'cm-6');
     });
     expect(deleted.type).toBe('deleted');
-    const none = await get<{ items: unknown[] }>(`/api/v1/clusters/${p.cluster}/timeline?namespace=${ns}&type=deleted&to=${since}`);
+    const none = await get<{ items: unknown[] }>(
+      `/api/v1/clusters/${p.cluster}/timeline?namespace=${ns}&type=deleted&to=${since}`,
+    );
     expect(none.body.items).toEqual([]);
-    const bad = await get<{ error: string; issues: { path: string }[] }>(`/api/v1/clusters/${p.cluster}/timeline?type=nonsense`);
+    const bad = await get<{ error: string; issues: { path: string }[] }>(
+      `/api/v1/clusters/${p.cluster}/timeline?type=nonsense`,
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.issues[0]?.path).toMatch(/^querystring\.type/);
   });
@@ -76,17 +96,30 @@ describe('public API on a live cluster', () => {
     ws.on('message', (d: Buffer) => messages.push(JSON.parse(d.toString()) as (typeof messages)[number]));
     await eventually('subscribed', () => Promise.resolve(messages.some((m) => m.type === 'subscribed')));
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'live-one' } } });
-    await eventually('the new ConfigMap live', () => Promise.resolve(messages.some((m) => m.type === 'inventory' && m.upserts?.some((u) => u.name === 'live-one'))));
-    await eventually('its created event live', () => Promise.resolve(messages.some((m) => m.type === 'timeline' && m.event?.name === 'live-one' && m.event.type === 'created')));
+    await eventually('the new ConfigMap live', () =>
+      Promise.resolve(messages.some((m) => m.type === 'inventory' && m.upserts?.some((u) => u.name === 'live-one'))),
+    );
+    await eventually('its created event live', () =>
+      Promise.resolve(
+        messages.some((m) => m.type === 'timeline' && m.event?.name === 'live-one' && m.event.type === 'created'),
+      ),
+    );
     ws.close();
     // Without credentials the upgrade is refused.
     const anon = new WebSocket(url);
-    const status = await new Promise<number>((resolve) => anon.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    const status = await new Promise<number>((resolve) =>
+      anon.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
     expect(status).toBe(401);
   });
 
   it('disconnects an agent at once when its token is revoked, and refuses it afterwards', async () => {
-    const created = await p.hub.app.inject({ method: 'POST', url: '/api/v1/clusters', payload: { name: `rev-${Date.now().toString(36)}` }, headers: auth });
+    const created = await p.hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/clusters',
+      payload: { name: `rev-${Date.now().toString(36)}` },
+      headers: auth,
+    });
     expect(created.statusCode).toBe(201);
     const { cluster, token: agentToken } = created.json<{ cluster: { name: string }; token: string }>();
     let revokedReason = '';
@@ -100,16 +133,29 @@ describe('public API on a live cluster', () => {
       onRevoked: (r) => (revokedReason = r),
     });
     try {
-      await eventually('agent connected', async () => (await get<{ connected: boolean }>(`/api/v1/clusters/${cluster.name}`)).body.connected);
+      await eventually(
+        'agent connected',
+        async () => (await get<{ connected: boolean }>(`/api/v1/clusters/${cluster.name}`)).body.connected,
+      );
       const t0 = Date.now();
-      const revoke = await p.hub.app.inject({ method: 'POST', url: `/api/v1/clusters/${cluster.name}/token/revoke`, headers: auth });
+      const revoke = await p.hub.app.inject({
+        method: 'POST',
+        url: `/api/v1/clusters/${cluster.name}/token/revoke`,
+        headers: auth,
+      });
       expect(revoke.statusCode).toBe(200);
-      await eventually('agent told it is revoked', () => Promise.resolve(revokedReason !== '' ? true : undefined), { timeoutMs: 5000 });
+      await eventually('agent told it is revoked', () => Promise.resolve(revokedReason !== '' ? true : undefined), {
+        timeoutMs: 5000,
+      });
       expect(Date.now() - t0).toBeLessThan(2000);
       expect((await get<{ connected: boolean }>(`/api/v1/clusters/${cluster.name}`)).body.connected).toBe(false);
       // A reconnect with the old token is refused before the upgrade.
-      const again = new WebSocket(`${p.url.replace('http', 'ws')}/api/v1/agent/connect`, { headers: { authorization: `Bearer ${agentToken}` } });
-      const status = await new Promise<number>((resolve) => again.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+      const again = new WebSocket(`${p.url.replace('http', 'ws')}/api/v1/agent/connect`, {
+        headers: { authorization: `Bearer ${agentToken}` },
+      });
+      const status = await new Promise<number>((resolve) =>
+        again.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+      );
       expect(status).toBe(401);
     } finally {
       await agent.stop();

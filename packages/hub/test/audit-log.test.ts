@@ -38,11 +38,21 @@ describe('hash chain', () => {
   afterAll(() => db.destroy());
 
   it('follows the documented rule: sha256(prev_hash + canonical JSON of the fields)', async () => {
-    const first = await audit.append({ actor: 'alice', action: 'user.create', target: { kind: 'User', namespace: '', name: 'bob' }, outcome: 'succeeded', detail: { b: 2, a: 1 } });
+    const first = await audit.append({
+      actor: 'alice',
+      action: 'user.create',
+      target: { kind: 'User', namespace: '', name: 'bob' },
+      outcome: 'succeeded',
+      detail: { b: 2, a: 1 },
+    });
     expect(first.seq).toBe(1);
     expect(first.prev_hash).toBe(GENESIS_HASH);
     const canonical = `{"action":"user.create","actor":"alice","at":${first.at},"cluster_id":null,"detail":{"a":1,"b":2},"outcome":"succeeded","params":null,"reason":null,"seq":1,"target":{"kind":"User","name":"bob","namespace":""}}`;
-    expect(first.hash).toBe(createHash('sha256').update(GENESIS_HASH + canonical).digest('hex'));
+    expect(first.hash).toBe(
+      createHash('sha256')
+        .update(GENESIS_HASH + canonical)
+        .digest('hex'),
+    );
     expect(first.detail).toBe('{"a":1,"b":2}'); // stored canonical
     const second = await audit.append(rec(2));
     expect(second.prev_hash).toBe(first.hash);
@@ -79,7 +89,9 @@ describe('hash chain', () => {
   });
 
   it('refuses UPDATE and DELETE through the store', async () => {
-    await expect(db.updateTable('audit_log').set({ outcome: 'x' }).where('seq', '=', 1).execute()).rejects.toThrow(/append-only/);
+    await expect(db.updateTable('audit_log').set({ outcome: 'x' }).where('seq', '=', 1).execute()).rejects.toThrow(
+      /append-only/,
+    );
     await expect(db.deleteFrom('audit_log').where('seq', '=', 1).execute()).rejects.toThrow(/append-only/);
   });
 });
@@ -96,13 +108,28 @@ describe('tamper detection (attacker with write access to hub.db)', () => {
     ['outcome changed', "UPDATE audit_log SET outcome = 'failed' WHERE seq = 4", 4, /content does not match its hash/],
     ['actor changed', "UPDATE audit_log SET actor = 'someone-else' WHERE seq = 7", 7, /content does not match/],
     ['time moved', 'UPDATE audit_log SET at = at + 1 WHERE seq = 2', 2, /content does not match/],
-    ['params edited', `UPDATE audit_log SET params = '{"key":"note","value":"x"}' WHERE seq = 5`, 5, /content does not match/],
+    [
+      'params edited',
+      `UPDATE audit_log SET params = '{"key":"note","value":"x"}' WHERE seq = 5`,
+      5,
+      /content does not match/,
+    ],
     ['JSON column broken', "UPDATE audit_log SET detail = '{not json' WHERE seq = 6", 6, /not valid JSON/],
     ['hash replaced', `UPDATE audit_log SET hash = '${'a'.repeat(64)}' WHERE seq = 3`, 3, /content does not match/],
-    ['prev_hash replaced', `UPDATE audit_log SET prev_hash = '${'b'.repeat(64)}' WHERE seq = 8`, 8, /prev_hash does not match the hash of record 7/],
+    [
+      'prev_hash replaced',
+      `UPDATE audit_log SET prev_hash = '${'b'.repeat(64)}' WHERE seq = 8`,
+      8,
+      /prev_hash does not match the hash of record 7/,
+    ],
     ['first record unlinked', `UPDATE audit_log SET prev_hash = '${'c'.repeat(64)}' WHERE seq = 1`, 1, /genesis/],
     ['row deleted', 'DELETE FROM audit_log WHERE seq = 5', 6, /records 5\.\.5 are missing/],
-    ['rows swapped', 'UPDATE audit_log SET seq = CASE seq WHEN 3 THEN 103 WHEN 4 THEN 3 END WHERE seq IN (3, 4); UPDATE audit_log SET seq = 4 WHERE seq = 103', 3, /prev_hash|content/],
+    [
+      'rows swapped',
+      'UPDATE audit_log SET seq = CASE seq WHEN 3 THEN 103 WHEN 4 THEN 3 END WHERE seq IN (3, 4); UPDATE audit_log SET seq = 4 WHERE seq = 103',
+      3,
+      /prev_hash|content/,
+    ],
   ];
 
   it.each(CASES)('%s → names record', async (_label, tamper, seq, reason) => {
@@ -149,13 +176,33 @@ describe('audit API: query, verify, export', () => {
     hub = await createHub({ logger: false });
     auditor = await addUser(hub, { bindings: [{ role: 'auditor' }] });
     for (let i = 0; i < 30; i++) await hub.audit.append(rec(i, { outcome: i % 5 === 0 ? 'denied' : 'succeeded' }));
-    await hub.audit.append({ actor: '=HYPERLINK("http://evil")', action: 'auth.login', outcome: 'failed', reason: 'has "quotes", commas\nand a newline' });
+    await hub.audit.append({
+      actor: '=HYPERLINK("http://evil")',
+      action: 'auth.login',
+      outcome: 'failed',
+      reason: 'has "quotes", commas\nand a newline',
+    });
     await hub.audit.append({ actor: "'quoted", action: '-minus', outcome: '+plus', reason: '@at' });
   });
   afterAll(() => hub.close());
 
-  const get = (url: string): Promise<LightMyRequestResponse> => hub.app.inject({ method: 'GET', url, headers: bearer(auditor.token) });
-  type Page = { items: { seq: number; actor: string; action: string; cluster: string | null; outcome: string; at: number; target: unknown; params: unknown; hash: string; prevHash: string }[]; nextCursor: string | null };
+  const get = (url: string): Promise<LightMyRequestResponse> =>
+    hub.app.inject({ method: 'GET', url, headers: bearer(auditor.token) });
+  type Page = {
+    items: {
+      seq: number;
+      actor: string;
+      action: string;
+      cluster: string | null;
+      outcome: string;
+      at: number;
+      target: unknown;
+      params: unknown;
+      hash: string;
+      prevHash: string;
+    }[];
+    nextCursor: string | null;
+  };
 
   it('pages newest first with a seq cursor', async () => {
     const seen: number[] = [];
@@ -171,7 +218,8 @@ describe('audit API: query, verify, export', () => {
   });
 
   it('filters by actor, action (exact or prefix*), cluster, outcome and time', async () => {
-    const page = async (q: string, limit = 500): Promise<Page['items']> => (await get(`/api/v1/audit?limit=${limit}&${q}`)).json<Page>().items;
+    const page = async (q: string, limit = 500): Promise<Page['items']> =>
+      (await get(`/api/v1/audit?limit=${limit}&${q}`)).json<Page>().items;
     expect((await page('actor=user-1')).every((i) => i.actor === 'user-1')).toBe(true);
     expect(await page('actor=user-1')).toHaveLength(10);
     expect(await page('action=action.annotate')).toHaveLength(15);
@@ -184,7 +232,11 @@ describe('audit API: query, verify, export', () => {
     const first = (await page('', 1))[0];
     expect(first?.target).toBeNull();
     const annotated = (await page('action=action.annotate', 1))[0];
-    expect(annotated).toMatchObject({ cluster: 'prod', target: { kind: 'Deployment', namespace: 'web' }, params: { key: 'note' } });
+    expect(annotated).toMatchObject({
+      cluster: 'prod',
+      target: { kind: 'Deployment', namespace: 'web' },
+      params: { key: 'note' },
+    });
     expect(await page(`from=${t0 - 1000}&to=${Date.now() + 1000}`)).toHaveLength(32);
     expect(await page(`from=${new Date(Date.now() + 60_000).toISOString()}`)).toHaveLength(0);
     expect(await page(`to=${new Date(t0 - 60_000).toISOString()}`)).toHaveLength(0);
@@ -218,7 +270,11 @@ describe('audit API: query, verify, export', () => {
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="wheelhouse-audit-.*\.jsonl"$/);
     const lines = res.body.trim().split('\n');
     expect(lines).toHaveLength(32);
-    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ seq: 1, prev_hash: GENESIS_HASH, hash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      seq: 1,
+      prev_hash: GENESIS_HASH,
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
+    });
     expect(verifyExport(res.body, 'jsonl')).toMatchObject({ ok: true, records: 32 });
     // Editing an exported line is caught offline too.
     const tampered = res.body.replace('"user-2"', '"user-9"');

@@ -25,7 +25,11 @@ const ROUTES: { method: Method; path: string; keys: string[] }[] = [
   { method: 'GET', path: '/api/v1/bindings', keys: ['userId'] },
   { method: 'POST', path: '/api/v1/bindings', keys: ['userId', 'role', 'cluster', 'namespace'] },
   { method: 'DELETE', path: '/api/v1/bindings/{id}', keys: [] },
-  { method: 'GET', path: '/api/v1/audit', keys: ['actor', 'action', 'cluster', 'outcome', 'from', 'to', 'cursor', 'limit'] },
+  {
+    method: 'GET',
+    path: '/api/v1/audit',
+    keys: ['actor', 'action', 'cluster', 'outcome', 'from', 'to', 'cursor', 'limit'],
+  },
   { method: 'GET', path: '/api/v1/audit/verify', keys: [] },
   { method: 'GET', path: '/api/v1/audit/export', keys: ['format'] },
 ];
@@ -34,7 +38,23 @@ const ROUTES: { method: Method; path: string; keys: string[] }[] = [
 const value = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary' }),
-  fc.constantFrom('', '*', 'prod-*', 'admin', 'viewer', 'account-admin', 'jsonl', 'csv', '0', '-1', '1e309', 'NaN', '__proto__', 'constructor', '2024-01-01T00:00:00Z'),
+  fc.constantFrom(
+    '',
+    '*',
+    'prod-*',
+    'admin',
+    'viewer',
+    'account-admin',
+    'jsonl',
+    'csv',
+    '0',
+    '-1',
+    '1e309',
+    'NaN',
+    '__proto__',
+    'constructor',
+    '2024-01-01T00:00:00Z',
+  ),
   fc.integer(),
   fc.double(),
   fc.boolean(),
@@ -62,17 +82,29 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
 const bodyFor = (keys: string[]): fc.Arbitrary<unknown> =>
   fc.oneof(
     fc.jsonValue(),
-    keys.length ? fc.record(Object.fromEntries(keys.map((k) => [k, PLAUSIBLE[k] ?? value])), { requiredKeys: [] }) : fc.constant({}),
+    keys.length
+      ? fc.record(Object.fromEntries(keys.map((k) => [k, PLAUSIBLE[k] ?? value])), { requiredKeys: [] })
+      : fc.constant({}),
     keys.length ? fc.record(Object.fromEntries(keys.map((k) => [k, value])), { requiredKeys: [] }) : fc.constant({}),
     fc.dictionary(fc.oneof(fc.constantFrom(...(keys.length ? keys : ['x'])), fc.string()), value, { maxKeys: 6 }),
   );
 
 const queryFor = (keys: string[]): fc.Arbitrary<string> =>
   fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom(...(keys.length ? keys : ['q'])), fc.string({ maxLength: 8 })), fc.oneof(fc.string(), fc.constantFrom('0', '-5', '99999999999999999999', 'abc', '%', '%%', '2024-13-45'))), { maxLength: 5 })
+    .array(
+      fc.tuple(
+        fc.oneof(fc.constantFrom(...(keys.length ? keys : ['q'])), fc.string({ maxLength: 8 })),
+        fc.oneof(fc.string(), fc.constantFrom('0', '-5', '99999999999999999999', 'abc', '%', '%%', '2024-13-45')),
+      ),
+      { maxLength: 5 },
+    )
     .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
 
-const idArb = fc.oneof(fc.string({ minLength: 1 }), fc.uuid(), fc.nat({ max: 5000 }).map((n) => 'i'.repeat(n + 1)));
+const idArb = fc.oneof(
+  fc.string({ minLength: 1 }),
+  fc.uuid(),
+  fc.nat({ max: 5000 }).map((n) => 'i'.repeat(n + 1)),
+);
 
 function expectErrorShape(res: { statusCode: number; body: string }, label: string): void {
   expect(res.statusCode, `${label} → ${res.statusCode} ${res.body.slice(0, 300)}`).toBeLessThan(500);
@@ -97,26 +129,60 @@ describe('fuzzing identity and audit routes', () => {
   // Bearer, cookie with CSRF token, cookie without, and nobody.
   const authArb = fc.constantFrom('bearer', 'session', 'session-no-csrf', 'none');
   const headersFor = (auth: string): Record<string, string> =>
-    auth === 'bearer' ? bearer(admin.token) : auth === 'session' ? { cookie: session.cookie, 'x-csrf-token': session.csrfToken } : auth === 'session-no-csrf' ? { cookie: session.cookie } : {};
+    auth === 'bearer'
+      ? bearer(admin.token)
+      : auth === 'session'
+        ? { cookie: session.cookie, 'x-csrf-token': session.csrfToken }
+        : auth === 'session-no-csrf'
+          ? { cookie: session.cookie }
+          : {};
 
-  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: random bodies, queries and ids never 5xx', async (_label, route) => {
-    await fc.assert(
-      fc.asyncProperty(bodyFor(route.keys), queryFor(route.keys), idArb, authArb, async (body, query, id, auth) => {
-        const url = `${route.path.replace('{id}', encodeURIComponent(id))}${query ? `?${query}` : ''}`;
-        const hasBody = route.method !== 'GET' && route.method !== 'DELETE';
-        const res = await hub.app.inject({ method: route.method, url, headers: headersFor(auth), ...(hasBody ? { payload: JSON.stringify(body), headers: { ...headersFor(auth), 'content-type': 'application/json' } } : {}) });
-        expectErrorShape(res, `${route.method} ${url.slice(0, 200)} ${JSON.stringify(body).slice(0, 200)}`);
-      }),
-      { numRuns: 40 },
-    );
-  });
+  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s: random bodies, queries and ids never 5xx',
+    async (_label, route) => {
+      await fc.assert(
+        fc.asyncProperty(bodyFor(route.keys), queryFor(route.keys), idArb, authArb, async (body, query, id, auth) => {
+          const url = `${route.path.replace('{id}', encodeURIComponent(id))}${query ? `?${query}` : ''}`;
+          const hasBody = route.method !== 'GET' && route.method !== 'DELETE';
+          const res = await hub.app.inject({
+            method: route.method,
+            url,
+            headers: headersFor(auth),
+            ...(hasBody
+              ? { payload: JSON.stringify(body), headers: { ...headersFor(auth), 'content-type': 'application/json' } }
+              : {}),
+          });
+          expectErrorShape(res, `${route.method} ${url.slice(0, 200)} ${JSON.stringify(body).slice(0, 200)}`);
+        }),
+        { numRuns: 40 },
+      );
+    },
+  );
 
   it('raw payloads: broken JSON, wrong content types, empty bodies', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...ROUTES.filter((r) => r.method === 'POST' || r.method === 'PATCH')),
-        fc.oneof(fc.string(), fc.constantFrom('{', '{"username":', '[]', 'null', '""', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}')),
-        fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', ''),
+        fc.oneof(
+          fc.string(),
+          fc.constantFrom(
+            '{',
+            '{"username":',
+            '[]',
+            'null',
+            '""',
+            '{"__proto__":{"x":1}}',
+            '{"constructor":{"prototype":{}}}',
+          ),
+        ),
+        fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/json; charset=latin1',
+          '',
+        ),
         async (route, payload, contentType) => {
           const res = await hub.app.inject({
             method: route.method,
@@ -132,7 +198,12 @@ describe('fuzzing identity and audit routes', () => {
   });
 
   it('a 5 MiB body is refused with 413, not a crash', async () => {
-    const res = await hub.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ username: 'a', password: 'p'.repeat(5 * 1024 * 1024) }) });
+    const res = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ username: 'a', password: 'p'.repeat(5 * 1024 * 1024) }),
+    });
     expect(res.statusCode).toBe(413);
     expectErrorShape(res, 'huge body');
   });

@@ -35,10 +35,20 @@ const CASES: AuthzCase[] = [
   {
     route: 'POST /api/v1/auth/password',
     allow: SIGNED_IN,
-    request: ({ identity }) => ({ url: '/api/v1/auth/password', payload: { current: identity?.password ?? 'whatever-password', next: `${identity?.password ?? 'whatever-password'}-changed` } }),
+    request: ({ identity }) => ({
+      url: '/api/v1/auth/password',
+      payload: {
+        current: identity?.password ?? 'whatever-password',
+        next: `${identity?.password ?? 'whatever-password'}-changed`,
+      },
+    }),
   },
   { route: 'GET /api/v1/me', allow: SIGNED_IN },
-  { route: 'POST /api/v1/tokens', allow: SIGNED_IN, request: () => ({ url: '/api/v1/tokens', payload: { name: 'matrix' } }) },
+  {
+    route: 'POST /api/v1/tokens',
+    allow: SIGNED_IN,
+    request: () => ({ url: '/api/v1/tokens', payload: { name: 'matrix' } }),
+  },
   { route: 'GET /api/v1/tokens', allow: SIGNED_IN },
   {
     route: 'DELETE /api/v1/tokens/{id}',
@@ -50,11 +60,19 @@ const CASES: AuthzCase[] = [
     },
   },
   { route: 'GET /api/v1/users', allow: ADMIN_ONLY },
-  { route: 'POST /api/v1/users', allow: ADMIN_ONLY, request: () => ({ url: '/api/v1/users', payload: { username: fresh(), role: 'viewer' } }), success: [201] },
+  {
+    route: 'POST /api/v1/users',
+    allow: ADMIN_ONLY,
+    request: () => ({ url: '/api/v1/users', payload: { username: fresh(), role: 'viewer' } }),
+    success: [201],
+  },
   {
     route: 'PATCH /api/v1/users/{id}',
     allow: ADMIN_ONLY,
-    request: async ({ hub }) => ({ url: `/api/v1/users/${(await addUser(hub, { username: fresh() })).userId}`, payload: { disabled: true } }),
+    request: async ({ hub }) => ({
+      url: `/api/v1/users/${(await addUser(hub, { username: fresh() })).userId}`,
+      payload: { disabled: true },
+    }),
   },
   {
     route: 'DELETE /api/v1/users/{id}',
@@ -69,7 +87,12 @@ const CASES: AuthzCase[] = [
     allow: ADMIN_ONLY,
     request: async ({ hub }) => ({
       url: '/api/v1/bindings',
-      payload: { userId: (await addUser(hub, { username: fresh() })).userId, role: 'operator', cluster: 'prod-*', namespace: '*' },
+      payload: {
+        userId: (await addUser(hub, { username: fresh() })).userId,
+        role: 'operator',
+        cluster: 'prod-*',
+        namespace: '*',
+      },
     }),
     success: [201],
   },
@@ -78,7 +101,13 @@ const CASES: AuthzCase[] = [
     allow: ADMIN_ONLY,
     request: async ({ hub }) => {
       const u = await addUser(hub, { username: fresh() });
-      const b = await createBinding(hub.db, { userId: u.userId, role: 'viewer', clusterPattern: '*', namespacePattern: '*', createdBy: 'test' });
+      const b = await createBinding(hub.db, {
+        userId: u.userId,
+        role: 'viewer',
+        clusterPattern: '*',
+        namespacePattern: '*',
+        createdBy: 'test',
+      });
       return { url: `/api/v1/bindings/${b.id}` };
     },
     success: [204],
@@ -98,7 +127,9 @@ describe('authorization matrix: identity, users and audit routes', () => {
   afterAll(() => hub.close());
 
   it('covers every route tagged auth, users or audit (login is the one public route)', async () => {
-    expect(await uncoveredRoutes(hub, CASES, { tags: ['auth', 'users', 'audit'], ignore: ['POST /api/v1/auth/login'] })).toEqual([]);
+    expect(
+      await uncoveredRoutes(hub, CASES, { tags: ['auth', 'users', 'audit'], ignore: ['POST /api/v1/auth/login'] }),
+    ).toEqual([]);
   });
 
   it.each(CASES.map((c) => [c.route, c] as const))('%s', async (_route, c) => {
@@ -107,7 +138,11 @@ describe('authorization matrix: identity, users and audit routes', () => {
 
   it('audited every denial and the chain still verifies', async () => {
     const admin = identities.get('account-admin') as Identity;
-    const res = await hub.app.inject({ method: 'GET', url: '/api/v1/audit?outcome=denied&limit=500', headers: { authorization: `Bearer ${admin.token}` } });
+    const res = await hub.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?outcome=denied&limit=500',
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
     const items = res.json<{ items: { actor: string; detail: { permission: string } }[] }>().items;
     // admin-only routes: 11 × 6 non-admin identities… at least one per denied (route, identity) pair
     expect(items.length).toBeGreaterThanOrEqual(11 * 5);

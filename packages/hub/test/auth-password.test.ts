@@ -1,6 +1,12 @@
 // scrypt password hashes: parameters travel in the stored string.
 import { describe, expect, it } from 'vitest';
-import { configurePasswordHashing, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../src/auth/password.js';
+import {
+  configurePasswordHashing,
+  hashPassword,
+  needsRehash,
+  verifyAgainstDummy,
+  verifyPassword,
+} from '../src/auth/password.js';
 import { newApiToken, safeEqual } from '../src/auth/secrets.js';
 
 describe('password hashing', () => {
@@ -30,7 +36,14 @@ describe('password hashing', () => {
     expect(DEFAULT_SCRYPT).toEqual({ logN: 15, r: 8, p: 1 });
   });
 
-  it.each(['', 'plain', 'scrypt$10$8$1$$', 'scrypt$99$8$1$c2FsdA$aGFzaA', 'bcrypt$10$x$y$z$w', 'scrypt$10$8$1$c2FsdA$short'])('rejects malformed stored hash %j', async (stored) => {
+  it.each([
+    '',
+    'plain',
+    'scrypt$10$8$1$$',
+    'scrypt$99$8$1$c2FsdA$aGFzaA',
+    'bcrypt$10$x$y$z$w',
+    'scrypt$10$8$1$c2FsdA$short',
+  ])('rejects malformed stored hash %j', async (stored) => {
     expect(await verifyPassword('anything', stored)).toBe(false);
   });
 

@@ -1,10 +1,23 @@
 // Role × permission × scope evaluation, glob patterns, and the effective
 // permission summary — pure functions, table-driven.
 import { describe, expect, it } from 'vitest';
-import { bindingCovers, can, canSomewhere, describeScope, effectivePermissions, matchesPattern, roleGrants } from '../src/auth/rbac.js';
+import {
+  bindingCovers,
+  can,
+  canSomewhere,
+  describeScope,
+  effectivePermissions,
+  matchesPattern,
+  roleGrants,
+} from '../src/auth/rbac.js';
 import type { BuiltinRole, Permission, RoleBinding, Scope } from '../src/auth/types.js';
 
-const bind = (role: BuiltinRole, clusterPattern = '*', namespacePattern = '*'): RoleBinding => ({ id: `${role}:${clusterPattern}/${namespacePattern}`, role, clusterPattern, namespacePattern });
+const bind = (role: BuiltinRole, clusterPattern = '*', namespacePattern = '*'): RoleBinding => ({
+  id: `${role}:${clusterPattern}/${namespacePattern}`,
+  role,
+  clusterPattern,
+  namespacePattern,
+});
 
 describe('roles grant permissions', () => {
   const PERMS: Permission[] = ['admin', 'audit:read', 'pod:exec', 'view', 'action:annotate', 'action:scale'];
@@ -55,25 +68,103 @@ describe('can(): role × permission × scope', () => {
     ['viewer */* → audit:read on {}', [bind('viewer')], 'audit:read', {}, false],
     ['operator */* → admin on {}', [bind('operator')], 'admin', {}, false],
     // namespaced scope
-    ['operator */* → action on prod/web', [bind('operator')], 'action:annotate', { cluster: 'prod', namespace: 'web' }, true],
-    ['operator prod-*/* → action on prod-eu/web', [bind('operator', 'prod-*')], 'action:scale', { cluster: 'prod-eu', namespace: 'web' }, true],
-    ['operator prod-*/* → action on staging/web', [bind('operator', 'prod-*')], 'action:scale', { cluster: 'staging', namespace: 'web' }, false],
-    ['operator prod/team-* → pod:exec on prod/team-a', [bind('operator', 'prod', 'team-*')], 'pod:exec', { cluster: 'prod', namespace: 'team-a' }, true],
-    ['operator prod/team-* → pod:exec on prod/kube-system', [bind('operator', 'prod', 'team-*')], 'pod:exec', { cluster: 'prod', namespace: 'kube-system' }, false],
-    ['viewer */* → action on prod/web', [bind('viewer')], 'action:annotate', { cluster: 'prod', namespace: 'web' }, false],
+    [
+      'operator */* → action on prod/web',
+      [bind('operator')],
+      'action:annotate',
+      { cluster: 'prod', namespace: 'web' },
+      true,
+    ],
+    [
+      'operator prod-*/* → action on prod-eu/web',
+      [bind('operator', 'prod-*')],
+      'action:scale',
+      { cluster: 'prod-eu', namespace: 'web' },
+      true,
+    ],
+    [
+      'operator prod-*/* → action on staging/web',
+      [bind('operator', 'prod-*')],
+      'action:scale',
+      { cluster: 'staging', namespace: 'web' },
+      false,
+    ],
+    [
+      'operator prod/team-* → pod:exec on prod/team-a',
+      [bind('operator', 'prod', 'team-*')],
+      'pod:exec',
+      { cluster: 'prod', namespace: 'team-a' },
+      true,
+    ],
+    [
+      'operator prod/team-* → pod:exec on prod/kube-system',
+      [bind('operator', 'prod', 'team-*')],
+      'pod:exec',
+      { cluster: 'prod', namespace: 'kube-system' },
+      false,
+    ],
+    [
+      'viewer */* → action on prod/web',
+      [bind('viewer')],
+      'action:annotate',
+      { cluster: 'prod', namespace: 'web' },
+      false,
+    ],
     ['viewer */* → view on prod/web', [bind('viewer')], 'view', { cluster: 'prod', namespace: 'web' }, true],
     ['auditor */* → pod:exec on prod/web', [bind('auditor')], 'pod:exec', { cluster: 'prod', namespace: 'web' }, false],
     // cluster-wide scope (no namespace) needs namespace pattern '*'
-    ['operator prod/* → cordon (cluster-wide) on prod', [bind('operator', 'prod')], 'action:cordon', { cluster: 'prod' }, true],
-    ['operator prod/team-a → cluster-wide on prod', [bind('operator', 'prod', 'team-a')], 'action:cordon', { cluster: 'prod' }, false],
-    ['operator prod/team-* → cluster-wide on prod', [bind('operator', 'prod', 'team-*')], 'view', { cluster: 'prod' }, false],
+    [
+      'operator prod/* → cordon (cluster-wide) on prod',
+      [bind('operator', 'prod')],
+      'action:cordon',
+      { cluster: 'prod' },
+      true,
+    ],
+    [
+      'operator prod/team-a → cluster-wide on prod',
+      [bind('operator', 'prod', 'team-a')],
+      'action:cordon',
+      { cluster: 'prod' },
+      false,
+    ],
+    [
+      'operator prod/team-* → cluster-wide on prod',
+      [bind('operator', 'prod', 'team-*')],
+      'view',
+      { cluster: 'prod' },
+      false,
+    ],
     // namespace without cluster = that namespace on every cluster
     ['viewer */team-a → view on */team-a', [bind('viewer', '*', 'team-a')], 'view', { namespace: 'team-a' }, true],
-    ['viewer prod/team-a → view on */team-a', [bind('viewer', 'prod', 'team-a')], 'view', { namespace: 'team-a' }, false],
+    [
+      'viewer prod/team-a → view on */team-a',
+      [bind('viewer', 'prod', 'team-a')],
+      'view',
+      { namespace: 'team-a' },
+      false,
+    ],
     // several bindings: any one suffices, and they do not combine across scopes
-    ['viewer */* + operator prod/* → action on prod/x', [bind('viewer'), bind('operator', 'prod')], 'action:annotate', { cluster: 'prod', namespace: 'x' }, true],
-    ['viewer */* + operator prod/* → action on dev/x', [bind('viewer'), bind('operator', 'prod')], 'action:annotate', { cluster: 'dev', namespace: 'x' }, false],
-    ['operator prod/a + auditor */* → audit:read on {}', [bind('operator', 'prod', 'a'), bind('auditor')], 'audit:read', {}, true],
+    [
+      'viewer */* + operator prod/* → action on prod/x',
+      [bind('viewer'), bind('operator', 'prod')],
+      'action:annotate',
+      { cluster: 'prod', namespace: 'x' },
+      true,
+    ],
+    [
+      'viewer */* + operator prod/* → action on dev/x',
+      [bind('viewer'), bind('operator', 'prod')],
+      'action:annotate',
+      { cluster: 'dev', namespace: 'x' },
+      false,
+    ],
+    [
+      'operator prod/a + auditor */* → audit:read on {}',
+      [bind('operator', 'prod', 'a'), bind('auditor')],
+      'audit:read',
+      {},
+      true,
+    ],
     ['no bindings → view', [], 'view', { cluster: 'prod', namespace: 'web' }, false],
   ];
   it.each(ROWS)('%s: %s', (_label, bindings, permission, scope, expected) => {

@@ -43,12 +43,23 @@ describe('sign-in throttling through the API', () => {
   it('answers 429 with Retry-After after five wrong passwords, without checking the password', async () => {
     const u = await addUser(hub, { username: 'guessme' });
     for (let i = 0; i < 5; i++) {
-      const r = await hub.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'guessme', password: `wrong-${i}` } });
+      const r = await hub.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: 'guessme', password: `wrong-${i}` },
+      });
       expect(r.statusCode).toBe(401);
     }
-    const locked = await hub.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'guessme', password: u.password } });
+    const locked = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'guessme', password: u.password },
+    });
     expect(locked.statusCode).toBe(429);
     expect(locked.headers['retry-after']).toBe('60');
-    expect(locked.json()).toMatchObject({ error: 'too_many_attempts', message: 'too many failed sign-ins for "guessme" from this address; try again in 60s' });
+    expect(locked.json()).toMatchObject({
+      error: 'too_many_attempts',
+      message: 'too many failed sign-ins for "guessme" from this address; try again in 60s',
+    });
   });
 });

@@ -9,7 +9,25 @@ useFastPasswordHashing();
 
 const hostile = fc.oneof(
   fc.string({ maxLength: 300 }),
-  fc.constantFrom('', ' ', '../..', '%00', 'Deployment', 'ConfigMap', 'Node', 'annotate', '-1', '1e309', 'NaN', '{}', '[]', 'a'.repeat(5000), '\u0000', 'ñ', '🙂'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '../..',
+    '%00',
+    'Deployment',
+    'ConfigMap',
+    'Node',
+    'annotate',
+    '-1',
+    '1e309',
+    'NaN',
+    '{}',
+    '[]',
+    'a'.repeat(5000),
+    '\u0000',
+    'ñ',
+    '🙂',
+  ),
   fc.integer(),
   fc.double(),
   fc.boolean(),
@@ -18,7 +36,12 @@ const hostile = fc.oneof(
 );
 
 function isErrorShape(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string' && typeof (body as { message?: unknown }).message === 'string';
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { error?: unknown }).error === 'string' &&
+    typeof (body as { message?: unknown }).message === 'string'
+  );
 }
 
 describe('fuzzing cluster routes', () => {
@@ -30,17 +53,42 @@ describe('fuzzing cluster routes', () => {
     const admin = await addUser(hub, { bindings: [{ role: 'account-admin' }] });
     auth = bearer(admin.token);
     await hub.clusters.create('prod', 'test');
-    await hub.clusters.markConnected('prod', { agentVersion: 't', kubernetesVersion: 'v1.35.4', capabilities: { basic: true, advanced: true, podExec: true } });
+    await hub.clusters.markConnected('prod', {
+      agentVersion: 't',
+      kubernetesVersion: 'v1.35.4',
+      capabilities: { basic: true, advanced: true, podExec: true },
+    });
   });
   afterAll(() => hub.close());
 
   const commandCount = async (): Promise<number> =>
-    (await hub.db.selectFrom('commands').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0;
+    (
+      await hub.db
+        .selectFrom('commands')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst()
+    )?.n ?? 0;
 
   it('action requests: precise 4xx, never 5xx, nothing persisted when refused', async () => {
-    const valid = { action: 'annotate', target: { kind: 'ConfigMap', namespace: 'default', name: 'cm' }, params: { key: 'example.com/a', value: 'b' } };
+    const valid = {
+      action: 'annotate',
+      target: { kind: 'ConfigMap', namespace: 'default', name: 'cm' },
+      params: { key: 'example.com/a', value: 'b' },
+    };
     const mutated = fc.record({
-      field: fc.constantFrom('action', 'target', 'target.kind', 'target.namespace', 'target.name', 'params', 'params.key', 'params.value', 'reason', 'dryRun', 'extra'),
+      field: fc.constantFrom(
+        'action',
+        'target',
+        'target.kind',
+        'target.namespace',
+        'target.name',
+        'params',
+        'params.key',
+        'params.value',
+        'reason',
+        'dryRun',
+        'extra',
+      ),
       value: hostile,
     });
     await fc.assert(
@@ -50,7 +98,12 @@ describe('fuzzing cluster routes', () => {
         if (a && b) (body[a] as Record<string, unknown>)[b] = value;
         else if (a) body[a] = value;
         const before = await commandCount();
-        const res = await hub.app.inject({ method: 'POST', url: '/api/v1/clusters/prod/actions', payload: body, headers: auth });
+        const res = await hub.app.inject({
+          method: 'POST',
+          url: '/api/v1/clusters/prod/actions',
+          payload: body,
+          headers: auth,
+        });
         expect(res.statusCode).toBeLessThan(500);
         if (res.statusCode >= 400) {
           expect(isErrorShape(res.json())).toBe(true);
@@ -63,20 +116,48 @@ describe('fuzzing cluster routes', () => {
 
   it('arbitrary JSON bodies and raw payloads', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.string({ maxLength: 2000 })), fc.constantFrom('/api/v1/clusters', '/api/v1/clusters/prod/actions'), async (payload, url) => {
-        const res = await hub.app.inject({ method: 'POST', url, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { ...auth, 'content-type': 'application/json' } });
-        expect(res.statusCode).toBeLessThan(500);
-        if (res.statusCode >= 400) expect(isErrorShape(res.json())).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.string({ maxLength: 2000 })),
+        fc.constantFrom('/api/v1/clusters', '/api/v1/clusters/prod/actions'),
+        async (payload, url) => {
+          const res = await hub.app.inject({
+            method: 'POST',
+            url,
+            payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+            headers: { ...auth, 'content-type': 'application/json' },
+          });
+          expect(res.statusCode).toBeLessThan(500);
+          if (res.statusCode >= 400) expect(isErrorShape(res.json())).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('query strings and path parameters', async () => {
-    const key = fc.constantFrom('kind', 'namespace', 'name', 'type', 'from', 'to', 'cursor', 'limit', 'cluster', 'status', 'zzz');
+    const key = fc.constantFrom(
+      'kind',
+      'namespace',
+      'name',
+      'type',
+      'from',
+      'to',
+      'cursor',
+      'limit',
+      'cluster',
+      'status',
+      'zzz',
+    );
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('/api/v1/clusters/prod/resources', '/api/v1/clusters/prod/timeline', '/api/v1/actions', '/api/v1/clusters/%s', '/api/v1/actions/%s', '/api/v1/clusters/%s/resources'),
+        fc.constantFrom(
+          '/api/v1/clusters/prod/resources',
+          '/api/v1/clusters/prod/timeline',
+          '/api/v1/actions',
+          '/api/v1/clusters/%s',
+          '/api/v1/actions/%s',
+          '/api/v1/clusters/%s/resources',
+        ),
         fc.array(fc.tuple(key, fc.string({ maxLength: 200 })), { maxLength: 5 }),
         fc.string({ maxLength: 100 }),
         async (path, query, id) => {
@@ -95,14 +176,31 @@ describe('fuzzing cluster routes', () => {
     const res = await hub.app.inject({
       method: 'POST',
       url: '/api/v1/clusters/prod/actions',
-      payload: { action: 'annotate', target: { kind: 'ConfigMap', namespace: 'default', name: 'cm' }, params: { key: 'not a key!', value: 'b' } },
+      payload: {
+        action: 'annotate',
+        target: { kind: 'ConfigMap', namespace: 'default', name: 'cm' },
+        params: { key: 'not a key!', value: 'b' },
+      },
       headers: auth,
     });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'invalid_request', issues: [{ path: 'params.key' }] });
-    const kind = await hub.app.inject({ method: 'POST', url: '/api/v1/clusters/prod/actions', payload: { action: 'annotate', target: { kind: 'Secret', namespace: 'default', name: 'cm' }, params: {} }, headers: auth });
-    expect(kind.json()).toMatchObject({ path: 'target.kind', message: expect.stringContaining('does not apply to kind "Secret"') as unknown });
-    const unknown = await hub.app.inject({ method: 'POST', url: '/api/v1/clusters/nope/actions', payload: { action: 'annotate', target: { kind: 'ConfigMap', namespace: 'default', name: 'cm' } }, headers: auth });
+    const kind = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/clusters/prod/actions',
+      payload: { action: 'annotate', target: { kind: 'Secret', namespace: 'default', name: 'cm' }, params: {} },
+      headers: auth,
+    });
+    expect(kind.json()).toMatchObject({
+      path: 'target.kind',
+      message: expect.stringContaining('does not apply to kind "Secret"') as unknown,
+    });
+    const unknown = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/clusters/nope/actions',
+      payload: { action: 'annotate', target: { kind: 'ConfigMap', namespace: 'default', name: 'cm' } },
+      headers: auth,
+    });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toEqual({ error: 'not_found', message: 'cluster "nope" not found' });
   });

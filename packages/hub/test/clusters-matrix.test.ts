@@ -46,7 +46,11 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
     for (const name of ['prod-east', 'staging']) {
       const created = await hub.clusters.create(name, 'test');
       if (!created) throw new Error('exists');
-      await hub.clusters.markConnected(name, { agentVersion: 'test', kubernetesVersion: 'v1.35.4', capabilities: { basic: true, advanced: true, podExec: true } });
+      await hub.clusters.markConnected(name, {
+        agentVersion: 'test',
+        kubernetesVersion: 'v1.35.4',
+        capabilities: { basic: true, advanced: true, podExec: true },
+      });
     }
     const prod = await hub.clusters.get('prod-east');
     if (!prod) throw new Error('no cluster');
@@ -56,8 +60,17 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
 
   const CASES: AuthzCase[] = [
     { route: 'GET /api/v1/clusters', allow: ALL },
-    { route: 'POST /api/v1/clusters', allow: ADMIN_ONLY, request: () => ({ url: '/api/v1/clusters', payload: { name: `new-${++counter}` } }), success: [201] },
-    { route: 'GET /api/v1/clusters/{cluster}', allow: SEES_PROD, request: () => ({ url: '/api/v1/clusters/prod-east' }) },
+    {
+      route: 'POST /api/v1/clusters',
+      allow: ADMIN_ONLY,
+      request: () => ({ url: '/api/v1/clusters', payload: { name: `new-${++counter}` } }),
+      success: [201],
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}',
+      allow: SEES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east' }),
+    },
     {
       route: 'DELETE /api/v1/clusters/{cluster}',
       allow: ADMIN_ONLY,
@@ -68,13 +81,39 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
       },
       success: [204],
     },
-    { route: 'POST /api/v1/clusters/{cluster}/token/revoke', allow: ADMIN_ONLY, request: () => ({ url: '/api/v1/clusters/staging/token/revoke' }) },
-    { route: 'POST /api/v1/clusters/{cluster}/token/rotate', allow: ADMIN_ONLY, request: () => ({ url: '/api/v1/clusters/staging/token/rotate' }) },
-    { route: 'GET /api/v1/clusters/{cluster}/resources', allow: SEES_PROD, request: () => ({ url: '/api/v1/clusters/prod-east/resources' }) },
-    { route: 'GET /api/v1/clusters/{cluster}/timeline', allow: VIEWS_PROD_CLUSTER_WIDE, request: () => ({ url: '/api/v1/clusters/prod-east/timeline' }) },
+    {
+      route: 'POST /api/v1/clusters/{cluster}/token/revoke',
+      allow: ADMIN_ONLY,
+      request: () => ({ url: '/api/v1/clusters/staging/token/revoke' }),
+    },
+    {
+      route: 'POST /api/v1/clusters/{cluster}/token/rotate',
+      allow: ADMIN_ONLY,
+      request: () => ({ url: '/api/v1/clusters/staging/token/rotate' }),
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/resources',
+      allow: SEES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/resources' }),
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/timeline',
+      allow: VIEWS_PROD_CLUSTER_WIDE,
+      request: () => ({ url: '/api/v1/clusters/prod-east/timeline' }),
+    },
     // No agent here: an allowed caller gets past authorization to 503 agent_unavailable; everyone else 403.
-    { route: 'GET /api/v1/clusters/{cluster}/objects', allow: SEES_PROD, request: () => ({ url: '/api/v1/clusters/prod-east/objects?kind=ConfigMap&namespace=team-a&name=settings' }), success: [503] },
-    { route: 'POST /api/v1/clusters/{cluster}/actions', allow: ACTS_ON_PROD, request: () => ({ url: '/api/v1/clusters/prod-east/actions', payload: annotate() }), success: [202] },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/objects',
+      allow: SEES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/objects?kind=ConfigMap&namespace=team-a&name=settings' }),
+      success: [503],
+    },
+    {
+      route: 'POST /api/v1/clusters/{cluster}/actions',
+      allow: ACTS_ON_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/actions', payload: annotate() }),
+      success: [202],
+    },
     { route: 'GET /api/v1/actions/{id}', allow: SEES_PROD, request: () => ({ url: `/api/v1/actions/${commandId}` }) },
     { route: 'GET /api/v1/actions', allow: ALL },
     { route: 'GET /api/v1/catalog/actions', allow: ALL },
@@ -94,16 +133,44 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
     const viewer = identities.get('viewer@*/team-a');
     if (!viewer) throw new Error('no identity');
     const now = Date.now();
-    const item = (ns: string, name: string) => ({ kind: 'ConfigMap' as const, namespace: ns, name, uid: `${ns}-${name}`, resourceVersion: '1', createdAt: now, labels: {}, ownerRefs: [], summary: {} });
+    const item = (ns: string, name: string) => ({
+      kind: 'ConfigMap' as const,
+      namespace: ns,
+      name,
+      uid: `${ns}-${name}`,
+      resourceVersion: '1',
+      createdAt: now,
+      labels: {},
+      ownerRefs: [],
+      summary: {},
+    });
     await hub.inventory.applyChanges('prod-east', [item('team-a', 'mine'), item('team-b', 'theirs')], []);
-    const res = await hub.app.inject({ url: '/api/v1/clusters/prod-east/resources?kind=ConfigMap', headers: { authorization: `Bearer ${viewer.token}` } });
+    const res = await hub.app.inject({
+      url: '/api/v1/clusters/prod-east/resources?kind=ConfigMap',
+      headers: { authorization: `Bearer ${viewer.token}` },
+    });
     expect(res.json<{ items: { name: string }[] }>().items.map((i) => i.name)).toEqual(['mine']);
-    const other = await hub.app.inject({ url: '/api/v1/clusters/prod-east/resources?namespace=team-b', headers: { authorization: `Bearer ${viewer.token}` } });
+    const other = await hub.app.inject({
+      url: '/api/v1/clusters/prod-east/resources?namespace=team-b',
+      headers: { authorization: `Bearer ${viewer.token}` },
+    });
     expect(other.statusCode).toBe(403);
-    expect(other.json()).toMatchObject({ error: 'forbidden', permission: 'view', scope: { cluster: 'prod-east', namespace: 'team-b' } });
+    expect(other.json()).toMatchObject({
+      error: 'forbidden',
+      permission: 'view',
+      scope: { cluster: 'prod-east', namespace: 'team-b' },
+    });
     const operator = identities.get('operator@staging');
-    const act = await hub.app.inject({ method: 'POST', url: '/api/v1/clusters/prod-east/actions', payload: annotate(), headers: { authorization: `Bearer ${operator?.token ?? ''}` } });
+    const act = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/clusters/prod-east/actions',
+      payload: annotate(),
+      headers: { authorization: `Bearer ${operator?.token ?? ''}` },
+    });
     expect(act.statusCode).toBe(403);
-    expect(act.json()).toMatchObject({ permission: 'action:annotate', scope: { cluster: 'prod-east', namespace: 'team-a' } });
+    expect(act.json()).toMatchObject({
+      permission: 'action:annotate',
+      scope: { cluster: 'prod-east', namespace: 'team-a' },
+    });
   });
 });

@@ -9,7 +9,10 @@ import { startHub, startPipeline, type Pipeline } from './support/hub-with-agent
 
 const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
 
-async function request(p: Pipeline, req: Omit<ActionRequest, 'dryRun' | 'params'> & Partial<ActionRequest>): Promise<string> {
+async function request(
+  p: Pipeline,
+  req: Omit<ActionRequest, 'dryRun' | 'params'> & Partial<ActionRequest>,
+): Promise<string> {
   const cluster = await p.hub.clusters.get(p.cluster);
   if (!cluster) throw new Error('no cluster');
   const full: ActionRequest = { params: {}, dryRun: false, ...req };
@@ -39,7 +42,12 @@ describe('commands', () => {
   afterAll(() => p.stop());
 
   it('runs an action and succeeds only once the effect is visible in Kubernetes', async () => {
-    const id = await request(p, { action: 'annotate', target: { kind: 'ConfigMap', namespace: ns, name: 'target' }, params: { key: 'example.com/owner', value: 'team-a' }, reason: 'testing' });
+    const id = await request(p, {
+      action: 'annotate',
+      target: { kind: 'ConfigMap', namespace: ns, name: 'target' },
+      params: { key: 'example.com/owner', value: 'team-a' },
+      reason: 'testing',
+    });
     const done = await terminal(p, id);
     expect(done.state).toBe('succeeded');
     expect(done.transitions.map((t) => t.state)).toEqual(['pending', 'dispatched', 'running', 'succeeded']);
@@ -47,19 +55,34 @@ describe('commands', () => {
     expect(cm.metadata?.annotations?.['example.com/owner']).toBe('team-a');
     expect(cm.metadata?.annotations?.['wheelhouse.dev/commands']).toContain(id);
     // Each state change is on the target's timeline, and the request and outcome are audited.
-    const tl = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'ConfigMap', name: 'target', types: ['action'], limit: 10 });
+    const tl = await p.hub.timeline.query(p.cluster, {
+      namespace: ns,
+      kind: 'ConfigMap',
+      name: 'target',
+      types: ['action'],
+      limit: 10,
+    });
     expect(tl.items.map((e) => e.data.state)).toEqual(['succeeded', 'running', 'dispatched', 'pending']);
   });
 
   it('previews a dry run without changing anything', async () => {
-    const id = await request(p, { action: 'annotate', target: { kind: 'ConfigMap', namespace: ns, name: 'target' }, params: { key: 'example.com/dry', value: 'x' }, dryRun: true });
+    const id = await request(p, {
+      action: 'annotate',
+      target: { kind: 'ConfigMap', namespace: ns, name: 'target' },
+      params: { key: 'example.com/dry', value: 'x' },
+      dryRun: true,
+    });
     expect((await terminal(p, id)).state).toBe('succeeded');
     const cm = await core.readNamespacedConfigMap({ namespace: ns, name: 'target' });
     expect(cm.metadata?.annotations?.['example.com/dry']).toBeUndefined();
   });
 
   it('fails clearly, without retrying forever, when the target is gone', async () => {
-    const id = await request(p, { action: 'annotate', target: { kind: 'ConfigMap', namespace: ns, name: 'no-such-thing' }, params: { key: 'example.com/a', value: 'b' } });
+    const id = await request(p, {
+      action: 'annotate',
+      target: { kind: 'ConfigMap', namespace: ns, name: 'no-such-thing' },
+      params: { key: 'example.com/a', value: 'b' },
+    });
     const done = await terminal(p, id);
     expect(done.state).toBe('failed');
     expect(done.message).toContain('not found');
@@ -73,10 +96,25 @@ describe('commands', () => {
         return c?.connected ? c : undefined;
       });
       expect(() =>
-        validateActionRequest(cluster, { action: 'annotate', target: { kind: 'ConfigMap', namespace: ns, name: 'target' }, params: { key: 'example.com/a', value: 'b' }, dryRun: false }),
+        validateActionRequest(cluster, {
+          action: 'annotate',
+          target: { kind: 'ConfigMap', namespace: ns, name: 'target' },
+          params: { key: 'example.com/a', value: 'b' },
+          dryRun: false,
+        }),
       ).toThrow(/needs the advanced tier, which is not enabled on cluster/);
       // An agent must refuse on its own too (a hub that believes otherwise, e.g. an old record).
-      const forced = await limited.hub.commands.create('tester', { ...cluster, capabilities: { basic: true, advanced: true, podExec: true } }, { action: 'annotate', target: { kind: 'ConfigMap', namespace: ns, name: 'target' }, params: { key: 'example.com/a', value: 'b' }, dryRun: false }, { key: 'example.com/a', value: 'b' });
+      const forced = await limited.hub.commands.create(
+        'tester',
+        { ...cluster, capabilities: { basic: true, advanced: true, podExec: true } },
+        {
+          action: 'annotate',
+          target: { kind: 'ConfigMap', namespace: ns, name: 'target' },
+          params: { key: 'example.com/a', value: 'b' },
+          dryRun: false,
+        },
+        { key: 'example.com/a', value: 'b' },
+      );
       await limited.hub.link.dispatchOutstanding(limited.cluster);
       const done = await terminal(limited, forced.id);
       expect(done.state).toBe('rejected');
@@ -92,7 +130,17 @@ describe('commands', () => {
       const created = await hub.clusters.create('offline', 'test');
       if (!created) throw new Error('cluster "offline" exists');
       const cluster = { ...created.cluster, capabilities: { basic: true, advanced: true, podExec: true } };
-      const cmd = await hub.commands.create('tester', cluster, { action: 'annotate', target: { kind: 'ConfigMap', namespace: ns, name: 'target' }, params: { key: 'example.com/a', value: 'b' }, dryRun: false }, { key: 'example.com/a', value: 'b' });
+      const cmd = await hub.commands.create(
+        'tester',
+        cluster,
+        {
+          action: 'annotate',
+          target: { kind: 'ConfigMap', namespace: ns, name: 'target' },
+          params: { key: 'example.com/a', value: 'b' },
+          dryRun: false,
+        },
+        { key: 'example.com/a', value: 'b' },
+      );
       const done = await eventually('expiry', async () => {
         const c = await hub.commands.get(cmd.id);
         return c?.state === 'expired' ? c : undefined;

@@ -30,16 +30,39 @@ describe('exec guard embedded in the agent', () => {
       namespace: ns,
       body: {
         metadata: { name: 'api' },
-        spec: { replicas: 1, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'app', image: 'registry.local/api:1' }] } } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'api' } },
+          template: {
+            metadata: { labels: { app: 'api' } },
+            spec: { containers: [{ name: 'app', image: 'registry.local/api:1' }] },
+          },
+        },
       },
     });
     p = await startPipeline({
-      agent: { execGuard: { dataDir, selfSigned: true, port: 0, host: '127.0.0.1', ttlSeconds: 600, namespaces: [ns], leaderElection: { enabled: false }, logLevel: 'silent' } },
+      agent: {
+        execGuard: {
+          dataDir,
+          selfSigned: true,
+          port: 0,
+          host: '127.0.0.1',
+          ttlSeconds: 600,
+          namespaces: [ns],
+          leaderElection: { enabled: false },
+          logLevel: 'silent',
+        },
+      },
     });
     const eg = p.agent.execGuard;
     if (!eg) throw new Error('exec guard did not start');
     await admission.createValidatingWebhookConfiguration({
-      body: webhookConfiguration({ name: webhookName, url: eg.url, ...(eg.caBundle ? { caBundle: eg.caBundle } : {}), namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }),
+      body: webhookConfiguration({
+        name: webhookName,
+        url: eg.url,
+        ...(eg.caBundle ? { caBundle: eg.caBundle } : {}),
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+      }),
     });
   });
   afterAll(async () => {
@@ -54,13 +77,23 @@ describe('exec guard embedded in the agent', () => {
       return pods.find((x) => x.status?.phase === 'Running')?.metadata?.name;
     });
     // The API server loads new webhook configurations asynchronously: exec until exec guard has seen one.
-    await eventually('the pod to be labelled by exec guard', async () => {
-      await kubectl(['exec', '-n', ns, pod, '--', 'echo', 'hi']);
-      const labels = (await core.readNamespacedPod({ namespace: ns, name: pod })).metadata?.labels ?? {};
-      return labels[INTERACTOR_LABEL] === 'kwok-admin';
-    }, { timeoutMs: 30_000, intervalMs: 1000 });
+    await eventually(
+      'the pod to be labelled by exec guard',
+      async () => {
+        await kubectl(['exec', '-n', ns, pod, '--', 'echo', 'hi']);
+        const labels = (await core.readNamespacedPod({ namespace: ns, name: pod })).metadata?.labels ?? {};
+        return labels[INTERACTOR_LABEL] === 'kwok-admin';
+      },
+      { timeoutMs: 30_000, intervalMs: 1000 },
+    );
     const events = await eventually('the interaction on the Deployment timeline', async () => {
-      const r = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Deployment', name: 'api', types: ['exec-interaction'], limit: 20 });
+      const r = await p.hub.timeline.query(p.cluster, {
+        namespace: ns,
+        kind: 'Deployment',
+        name: 'api',
+        types: ['exec-interaction'],
+        limit: 20,
+      });
       return r.items.length > 0 ? r.items : undefined;
     });
     expect(events.at(-1)).toMatchObject({
@@ -74,15 +107,26 @@ describe('exec guard embedded in the agent', () => {
   });
 
   it('extends the eviction time from the hub (podExec tier) and shows it on the timeline', async () => {
-    const pod = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=api' })).items.find((x) => x.metadata?.labels?.[INTERACTOR_LABEL])?.metadata?.name ?? '';
+    const pod =
+      (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=api' })).items.find(
+        (x) => x.metadata?.labels?.[INTERACTOR_LABEL],
+      )?.metadata?.name ?? '';
     expect(pod).not.toBe('');
-    const before = (await core.readNamespacedPod({ namespace: ns, name: pod })).metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? '';
+    const before =
+      (await core.readNamespacedPod({ namespace: ns, name: pod })).metadata?.annotations?.[
+        TERMINATION_TIME_ANNOTATION
+      ] ?? '';
     const operator = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
     const res = await p.hub.app.inject({
       method: 'POST',
       url: `/api/v1/clusters/${p.cluster}/actions`,
       headers: bearer(operator.token),
-      payload: { action: 'extend-eviction', target: { kind: 'Pod', namespace: ns, name: pod }, params: { duration: '1h' }, reason: 'debugging' },
+      payload: {
+        action: 'extend-eviction',
+        target: { kind: 'Pod', namespace: ns, name: pod },
+        params: { duration: '1h' },
+        reason: 'debugging',
+      },
     });
     expect(res.statusCode).toBe(202);
     const id = res.json<{ id: string }>().id;
@@ -91,20 +135,32 @@ describe('exec guard embedded in the agent', () => {
       return c && ['succeeded', 'failed', 'rejected', 'expired'].includes(c.state) ? c : undefined;
     });
     expect(done.state, done.message ?? '').toBe('succeeded');
-    const after = (await core.readNamespacedPod({ namespace: ns, name: pod })).metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? '';
+    const after =
+      (await core.readNamespacedPod({ namespace: ns, name: pod })).metadata?.annotations?.[
+        TERMINATION_TIME_ANNOTATION
+      ] ?? '';
     expect(Date.parse(after) - Date.parse(before)).toBe(3_600_000);
     await eventually('the extension on the timeline', async () => {
-      const r = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Pod', name: pod, types: ['exec-interaction'], limit: 20 });
+      const r = await p.hub.timeline.query(p.cluster, {
+        namespace: ns,
+        kind: 'Pod',
+        name: pod,
+        types: ['exec-interaction'],
+        limit: 20,
+      });
       return r.items.some((e) => e.data.event === 'extension' && e.data.duration === '1h') || undefined;
     });
     const bad = await p.hub.app.inject({
       method: 'POST',
       url: `/api/v1/clusters/${p.cluster}/actions`,
       headers: bearer(operator.token),
-      payload: { action: 'extend-eviction', target: { kind: 'Pod', namespace: ns, name: pod }, params: { duration: '1 day' } },
+      payload: {
+        action: 'extend-eviction',
+        target: { kind: 'Pod', namespace: ns, name: pod },
+        params: { duration: '1 day' },
+      },
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ message: string }>().message).toMatch(/^params\.duration: invalid duration "1 day"/);
   });
 });
-

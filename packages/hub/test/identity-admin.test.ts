@@ -15,7 +15,12 @@ beforeAll(async () => {
 afterAll(() => hub.close());
 
 type Body = Record<string, unknown>;
-async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Body, token = admin.token): Promise<{ status: number; body: Body }> {
+async function call(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  url: string,
+  payload?: Body,
+  token = admin.token,
+): Promise<{ status: number; body: Body }> {
   const res = await hub.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
   return { status: res.statusCode, body: res.body === '' ? {} : res.json<Body>() };
 }
@@ -28,13 +33,27 @@ describe('users', () => {
   it('creates a user with a generated one-time password and a first binding', async () => {
     const res = await call('POST', '/api/v1/users', { username: 'alice', role: 'operator', cluster: 'prod-*' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ username: 'alice', disabled: false, mustChangePassword: true, bindings: [{ role: 'operator', cluster: 'prod-*', namespace: '*', createdBy: 'root' }] });
+    expect(res.body).toMatchObject({
+      username: 'alice',
+      disabled: false,
+      mustChangePassword: true,
+      bindings: [{ role: 'operator', cluster: 'prod-*', namespace: '*', createdBy: 'root' }],
+    });
     const password = res.body.password as string;
     expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
-    const loginRes = await hub.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password } });
+    const loginRes = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'alice', password },
+    });
     expect(loginRes.json()).toMatchObject({ user: { username: 'alice', mustChangePassword: true } });
     const audit = await lastAudit('user.create');
-    expect(audit).toMatchObject({ actor: 'root', outcome: 'succeeded', target: { kind: 'User', namespace: '', name: 'alice' }, detail: { role: 'operator', cluster: 'prod-*', namespace: '*', oneTimePassword: true } });
+    expect(audit).toMatchObject({
+      actor: 'root',
+      outcome: 'succeeded',
+      target: { kind: 'User', namespace: '', name: 'alice' },
+      detail: { role: 'operator', cluster: 'prod-*', namespace: '*', oneTimePassword: true },
+    });
     expect(JSON.stringify(audit)).not.toContain(password);
   });
 
@@ -73,7 +92,9 @@ describe('users', () => {
     const res = await call('PATCH', `/api/v1/users/${u.userId}`, { password: 'reset-by-admin-1' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ mustChangePassword: true });
-    expect((await hub.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: s.cookie } })).statusCode).toBe(401);
+    expect((await hub.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: s.cookie } })).statusCode).toBe(
+      401,
+    );
     expect((await hub.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(u.token) })).statusCode).toBe(200);
     expect(await lastAudit('user.update')).toMatchObject({ detail: { passwordReset: true } });
     expect(JSON.stringify(await lastAudit('user.update'))).not.toContain('reset-by-admin-1');
@@ -91,19 +112,25 @@ describe('users', () => {
     const s = await login(hub, u.username, u.password);
     expect((await call('DELETE', `/api/v1/users/${u.userId}`)).status).toBe(204);
     expect((await hub.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(u.token) })).statusCode).toBe(401);
-    expect((await hub.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: s.cookie } })).statusCode).toBe(401);
+    expect((await hub.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: s.cookie } })).statusCode).toBe(
+      401,
+    );
     expect(await hub.db.selectFrom('role_bindings').select('id').where('user_id', '=', u.userId).execute()).toEqual([]);
     expect(await hub.db.selectFrom('api_tokens').select('id').where('user_id', '=', u.userId).execute()).toEqual([]);
     expect(await lastAudit('user.delete')).toMatchObject({ actor: 'root', target: { name: u.username } });
   });
 
   it('refuses to disable or delete yourself, or the last administrator', async () => {
-    expect((await call('PATCH', `/api/v1/users/${admin.userId}`, { disabled: true })).body).toMatchObject({ error: 'conflict' });
+    expect((await call('PATCH', `/api/v1/users/${admin.userId}`, { disabled: true })).body).toMatchObject({
+      error: 'conflict',
+    });
     expect((await call('DELETE', `/api/v1/users/${admin.userId}`)).status).toBe(409);
     // A second admin may not remove the only other one's last admin binding… but may once another admin exists.
     const second = await addUser(hub, { bindings: [{ role: 'account-admin' }] });
-    const rootBinding = ((await call('GET', `/api/v1/bindings?userId=${admin.userId}`)).body.items as { id: string }[])[0]?.id ?? '';
-    const secondBinding = ((await call('GET', `/api/v1/bindings?userId=${second.userId}`)).body.items as { id: string }[])[0]?.id ?? '';
+    const rootBinding =
+      ((await call('GET', `/api/v1/bindings?userId=${admin.userId}`)).body.items as { id: string }[])[0]?.id ?? '';
+    const secondBinding =
+      ((await call('GET', `/api/v1/bindings?userId=${second.userId}`)).body.items as { id: string }[])[0]?.id ?? '';
     expect((await call('DELETE', `/api/v1/bindings/${secondBinding}`, undefined, second.token)).status).toBe(204);
     // now root is the only global admin: its binding cannot go
     const last = await call('DELETE', `/api/v1/bindings/${rootBinding}`);
@@ -116,7 +143,11 @@ describe('roles and bindings', () => {
   it('lists the built-in roles with their permissions', async () => {
     const res = await call('GET', '/api/v1/roles');
     expect(res.body.items).toEqual([
-      { name: 'account-admin', description: expect.any(String) as unknown, permissions: ['admin', 'audit:read', 'pod:exec', 'view', 'action:*'] },
+      {
+        name: 'account-admin',
+        description: expect.any(String) as unknown,
+        permissions: ['admin', 'audit:read', 'pod:exec', 'view', 'action:*'],
+      },
       { name: 'operator', description: expect.any(String) as unknown, permissions: ['view', 'action:*', 'pod:exec'] },
       { name: 'viewer', description: expect.any(String) as unknown, permissions: ['view'] },
       { name: 'auditor', description: expect.any(String) as unknown, permissions: ['view', 'audit:read'] },
@@ -125,14 +156,33 @@ describe('roles and bindings', () => {
 
   it('grants and removes a role; the grant takes effect on the next request', async () => {
     const u = await addUser(hub);
-    const audit = (): Promise<number> => hub.app.inject({ method: 'GET', url: '/api/v1/audit', headers: bearer(u.token) }).then((r) => r.statusCode);
+    const audit = (): Promise<number> =>
+      hub.app.inject({ method: 'GET', url: '/api/v1/audit', headers: bearer(u.token) }).then((r) => r.statusCode);
     expect(await audit()).toBe(403);
-    const created = await call('POST', '/api/v1/bindings', { userId: u.userId, role: 'auditor', cluster: '*', namespace: '*' });
+    const created = await call('POST', '/api/v1/bindings', {
+      userId: u.userId,
+      role: 'auditor',
+      cluster: '*',
+      namespace: '*',
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ userId: u.userId, role: 'auditor', cluster: '*', namespace: '*', createdBy: 'root' });
+    expect(created.body).toMatchObject({
+      userId: u.userId,
+      role: 'auditor',
+      cluster: '*',
+      namespace: '*',
+      createdBy: 'root',
+    });
     expect(await audit()).toBe(200);
-    expect(await lastAudit('binding.create')).toMatchObject({ detail: { role: 'auditor', cluster: '*', namespace: '*' } });
-    const dup = await call('POST', '/api/v1/bindings', { userId: u.userId, role: 'auditor', cluster: '*', namespace: '*' });
+    expect(await lastAudit('binding.create')).toMatchObject({
+      detail: { role: 'auditor', cluster: '*', namespace: '*' },
+    });
+    const dup = await call('POST', '/api/v1/bindings', {
+      userId: u.userId,
+      role: 'auditor',
+      cluster: '*',
+      namespace: '*',
+    });
     expect(dup.status).toBe(409);
     expect((await call('DELETE', `/api/v1/bindings/${String(created.body.id)}`)).status).toBe(204);
     expect(await audit()).toBe(403);
@@ -156,7 +206,16 @@ describe('roles and bindings', () => {
     const viewer = await addUser(hub, { bindings: [{ role: 'viewer' }] });
     const res = await call('GET', '/api/v1/users', undefined, viewer.token);
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: 'forbidden', message: `${viewer.username} lacks permission 'admin' on every cluster (global scope)`, permission: 'admin', scope: {} });
-    expect(await lastAudit('access')).toMatchObject({ actor: viewer.username, outcome: 'denied', detail: { permission: 'admin', scope: {}, method: 'GET', route: '/api/v1/users' } });
+    expect(res.body).toEqual({
+      error: 'forbidden',
+      message: `${viewer.username} lacks permission 'admin' on every cluster (global scope)`,
+      permission: 'admin',
+      scope: {},
+    });
+    expect(await lastAudit('access')).toMatchObject({
+      actor: viewer.username,
+      outcome: 'denied',
+      detail: { permission: 'admin', scope: {}, method: 'GET', route: '/api/v1/users' },
+    });
   });
 });

@@ -7,7 +7,15 @@ import type { HubMessage, LogsServerMessage } from '@wheelhouse/protocol';
 import { LogRelay, type LogStreamRequest } from '../src/logs/log-relay.js';
 import { HubMetrics } from '../src/metrics.js';
 import { createHub, type Hub } from '../src/server.js';
-import { DEFAULT_IDENTITIES, checkAuthzCase, setupIdentities, uncoveredRoutes, type AuthzCase, type Identity, type IdentitySpec } from './support/authz-matrix.js';
+import {
+  DEFAULT_IDENTITIES,
+  checkAuthzCase,
+  setupIdentities,
+  uncoveredRoutes,
+  type AuthzCase,
+  type Identity,
+  type IdentitySpec,
+} from './support/authz-matrix.js';
 import { useFastPasswordHashing } from './support/identity.js';
 
 useFastPasswordHashing();
@@ -42,7 +50,16 @@ function setup(maxBuffered = 1000) {
     },
     isConnected: () => connected,
   });
-  const req: LogStreamRequest = { user: 'alice', cluster: 'c1', namespace: 'ns', pod: 'web-0', container: 'app', follow: true, previous: false, timestamps: false };
+  const req: LogStreamRequest = {
+    user: 'alice',
+    cluster: 'c1',
+    namespace: 'ns',
+    pod: 'web-0',
+    container: 'app',
+    follow: true,
+    previous: false,
+    timestamps: false,
+  };
   const open = (r: Partial<LogStreamRequest> = {}) => {
     const socket = new FakeSocket();
     const id = relay.start(socket as unknown as WebSocket, { ...req, ...r });
@@ -56,7 +73,21 @@ describe('log relay', () => {
     const { relay, toAgent, open } = setup();
     const { socket, id } = open({ tailLines: 20 });
     expect(toAgent).toEqual([
-      { cluster: 'c1', msg: { type: 'logs.open', streamId: id, namespace: 'ns', pod: 'web-0', container: 'app', follow: true, previous: false, timestamps: false, tailLines: 20, user: 'alice' } },
+      {
+        cluster: 'c1',
+        msg: {
+          type: 'logs.open',
+          streamId: id,
+          namespace: 'ns',
+          pod: 'web-0',
+          container: 'app',
+          follow: true,
+          previous: false,
+          timestamps: false,
+          tailLines: 20,
+          user: 'alice',
+        },
+      },
     ]);
     relay.onLogs('c1', { type: 'logs.data', streamId: id, text: 'hello\n' });
     // Another cluster's agent cannot write into this stream.
@@ -85,7 +116,9 @@ describe('log relay', () => {
       { type: 'dropped', bytes: 500 },
       { type: 'data', text: 'after\n' },
     ]);
-    expect(await metrics.registry.getSingleMetricAsString('wheelhouse_log_dropped_bytes_total')).toContain('wheelhouse_log_dropped_bytes_total 500');
+    expect(await metrics.registry.getSingleMetricAsString('wheelhouse_log_dropped_bytes_total')).toContain(
+      'wheelhouse_log_dropped_bytes_total 500',
+    );
 
     // With no more text, the notice still comes once the socket drains.
     socket.bufferedAmount = 5000;
@@ -105,7 +138,9 @@ describe('log relay', () => {
     const b = open();
     const other = open({ cluster: 'c2' });
     relay.onAgentGone('c1', 'link closed');
-    expect(b.socket.sent).toEqual([{ type: 'end', reason: 'agent-lost', message: expect.stringContaining('lost the agent') as unknown }]);
+    expect(b.socket.sent).toEqual([
+      { type: 'end', reason: 'agent-lost', message: expect.stringContaining('lost the agent') as unknown },
+    ]);
     expect(other.socket.sent).toEqual([]);
     expect(relay.stats().streams).toBe(1);
   });
@@ -114,7 +149,9 @@ describe('log relay', () => {
     const { open, disconnect } = setup();
     disconnect();
     const { socket } = open();
-    expect(socket.sent).toEqual([{ type: 'end', reason: 'agent-lost', message: expect.stringContaining('not connected') as unknown }]);
+    expect(socket.sent).toEqual([
+      { type: 'end', reason: 'agent-lost', message: expect.stringContaining('not connected') as unknown },
+    ]);
   });
 });
 
@@ -138,15 +175,31 @@ describe('authorization matrix: pod logs', () => {
     hub.link.isConnected = () => true;
     const now = Date.now();
     const pod = (name: string, containers: string[]) => ({
-      kind: 'Pod' as const, namespace: 'team-a', name, uid: name, resourceVersion: '1', createdAt: now, labels: {}, ownerRefs: [],
-      summary: { phase: 'Running', containers: containers.map((c) => ({ name: c, state: 'running', ready: true, restartCount: 0 })), initContainers: [{ name: 'init', image: 'busybox' }] },
+      kind: 'Pod' as const,
+      namespace: 'team-a',
+      name,
+      uid: name,
+      resourceVersion: '1',
+      createdAt: now,
+      labels: {},
+      ownerRefs: [],
+      summary: {
+        phase: 'Running',
+        containers: containers.map((c) => ({ name: c, state: 'running', ready: true, restartCount: 0 })),
+        initContainers: [{ name: 'init', image: 'busybox' }],
+      },
     });
     await hub.inventory.applyChanges('prod-east', [pod('web-0', ['app']), pod('web-1', ['app', 'sidecar'])], []);
   });
   afterAll(() => hub.close());
 
   const CASES: AuthzCase[] = [
-    { route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs', allow: VIEW_TEAM_A, request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/logs?follow=true' }), success: [426] },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs',
+      allow: VIEW_TEAM_A,
+      request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/logs?follow=true' }),
+      success: [426],
+    },
   ];
 
   for (const c of CASES) {
@@ -161,14 +214,30 @@ describe('authorization matrix: pod logs', () => {
 
   it('checks the container and the query before the upgrade', async () => {
     const viewer = identities.get('viewer');
-    const get = (q: string) => hub.app.inject({ url: `/api/v1/clusters/prod-east/pods/team-a/${q}`, headers: { authorization: `Bearer ${viewer?.token ?? ''}` } });
-    expect((await get('web-1/logs')).json()).toMatchObject({ error: 'container_required', containers: ['app', 'sidecar'], initContainers: ['init'] });
+    const get = (q: string) =>
+      hub.app.inject({
+        url: `/api/v1/clusters/prod-east/pods/team-a/${q}`,
+        headers: { authorization: `Bearer ${viewer?.token ?? ''}` },
+      });
+    expect((await get('web-1/logs')).json()).toMatchObject({
+      error: 'container_required',
+      containers: ['app', 'sidecar'],
+      initContainers: ['init'],
+    });
     expect((await get('web-1/logs?container=sidecar')).statusCode).toBe(426);
     expect((await get('web-1/logs?container=init')).statusCode).toBe(426);
-    expect((await get('web-1/logs?container=nope')).json()).toMatchObject({ error: 'not_found', containers: ['app', 'sidecar'] });
+    expect((await get('web-1/logs?container=nope')).json()).toMatchObject({
+      error: 'not_found',
+      containers: ['app', 'sidecar'],
+    });
     expect((await get('ghost/logs')).statusCode).toBe(404);
-    expect((await get('web-0/logs?follow=yes')).json()).toMatchObject({ error: 'invalid_request', issues: [{ path: 'querystring.follow' }] });
-    expect((await get('web-0/logs?tailLines=-1')).json()).toMatchObject({ issues: [{ path: 'querystring.tailLines' }] });
+    expect((await get('web-0/logs?follow=yes')).json()).toMatchObject({
+      error: 'invalid_request',
+      issues: [{ path: 'querystring.follow' }],
+    });
+    expect((await get('web-0/logs?tailLines=-1')).json()).toMatchObject({
+      issues: [{ path: 'querystring.tailLines' }],
+    });
     expect((await get('web-0/logs?bogus=1')).statusCode).toBe(400);
   });
 });

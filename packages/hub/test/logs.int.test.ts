@@ -35,11 +35,19 @@ class LogClient {
   }
 
   async waitFor(what: string, timeoutMs = 15_000): Promise<void> {
-    await eventually(`"${what}" in the log (have ${JSON.stringify(this.text.slice(-300))})`, () => Promise.resolve(this.text.includes(what)), { timeoutMs, intervalMs: 25 });
+    await eventually(
+      `"${what}" in the log (have ${JSON.stringify(this.text.slice(-300))})`,
+      () => Promise.resolve(this.text.includes(what)),
+      { timeoutMs, intervalMs: 25 },
+    );
   }
 
   async waitEnd(timeoutMs = 15_000): Promise<Extract<LogsServerMessage, { type: 'end' }>> {
-    return eventually(`the end of the log (have ${JSON.stringify(this.messages.slice(-3))})`, () => Promise.resolve(this.end), { timeoutMs, intervalMs: 25 });
+    return eventually(
+      `the end of the log (have ${JSON.stringify(this.messages.slice(-3))})`,
+      () => Promise.resolve(this.end),
+      { timeoutMs, intervalMs: 25 },
+    );
   }
 }
 
@@ -51,7 +59,12 @@ describe('pod logs relay', () => {
   let viewer: TestUser;
   let otherViewer: TestUser;
 
-  function open(auth: Record<string, string>, pod: string, query: Record<string, string> = {}, cluster = p.cluster): Promise<OpenResult> {
+  function open(
+    auth: Record<string, string>,
+    pod: string,
+    query: Record<string, string> = {},
+    cluster = p.cluster,
+  ): Promise<OpenResult> {
     const u = new URL(logsPath(cluster, ns, pod), p.url.replace('http', 'ws'));
     for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
     const ws = new WebSocket(u, { headers: auth });
@@ -61,20 +74,29 @@ describe('pod logs relay', () => {
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) as Record<string, unknown> }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) as Record<string, unknown> }),
+        );
       });
       ws.once('error', reject);
     });
   }
 
-  async function openOk(pod: string, query: Record<string, string> = {}, auth = bearer(viewer.token)): Promise<LogClient> {
+  async function openOk(
+    pod: string,
+    query: Record<string, string> = {},
+    auth = bearer(viewer.token),
+  ): Promise<LogClient> {
     const r = await open(auth, pod, query);
     if (!('client' in r)) throw new Error(`logs refused: ${r.status} ${JSON.stringify(r.body)}`);
     return r.client;
   }
 
   /** The whole log of a non-follow stream. */
-  async function readAll(pod: string, query: Record<string, string>): Promise<{ text: string; end: Extract<LogsServerMessage, { type: 'end' }> }> {
+  async function readAll(
+    pod: string,
+    query: Record<string, string>,
+  ): Promise<{ text: string; end: Extract<LogsServerMessage, { type: 'end' }> }> {
     const c = await openOk(pod, query);
     const end = await c.waitEnd();
     await c.closed;
@@ -87,21 +109,28 @@ describe('pod logs relay', () => {
     ns = await testNamespace('logs');
     const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
     const pod = (name: string, containers: string[]) =>
-      core.createNamespacedPod({ namespace: ns, body: { metadata: { name }, spec: { containers: containers.map((c) => ({ name: c, image: 'busybox' })) } } });
+      core.createNamespacedPod({
+        namespace: ns,
+        body: { metadata: { name }, spec: { containers: containers.map((c) => ({ name: c, image: 'busybox' })) } },
+      });
     await pod('one', ['app']);
     await pod('two', ['app', 'sidecar']);
     p = await startPipeline();
     viewer = await addUser(p.hub, { bindings: [{ role: 'viewer', namespace: ns }] });
     otherViewer = await addUser(p.hub, { bindings: [{ role: 'viewer', namespace: 'somewhere-else' }] });
-    await eventually('pods in the hub inventory', async () => {
-      const phases = await Promise.all(
-        ['one', 'two'].map(async (name) => {
-          const phase = (await p.hub.inventory.get(p.cluster, 'Pod', ns, name))?.summary.phase;
-          return typeof phase === 'string' ? phase : '?';
-        }),
-      );
-      return phases.join(',') === 'Running,Running';
-    }, { timeoutMs: 60_000 });
+    await eventually(
+      'pods in the hub inventory',
+      async () => {
+        const phases = await Promise.all(
+          ['one', 'two'].map(async (name) => {
+            const phase = (await p.hub.inventory.get(p.cluster, 'Pod', ns, name))?.summary.phase;
+            return typeof phase === 'string' ? phase : '?';
+          }),
+        );
+        return phases.join(',') === 'Running,Running';
+      },
+      { timeoutMs: 60_000 },
+    );
   }, 120_000);
   afterAll(() => p.stop());
 
@@ -126,7 +155,8 @@ describe('pod logs relay', () => {
 
     const stamped = await readAll('one', { timestamps: 'true', tailLines: '2' });
     expect(stamped.text).toBe((await kubectl(['-n', ns, 'logs', 'one', '--timestamps', '--tail', '2'])).stdout);
-    for (const line of stamped.text.trimEnd().split('\n')) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z /);
+    for (const line of stamped.text.trimEnd().split('\n'))
+      expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z /);
 
     // The local log starts with lines an hour old; a line appended now is the only recent one of ours.
     const marker = `since-${randomUUID()}`;
@@ -151,7 +181,9 @@ describe('pod logs relay', () => {
 
     c.ws.close();
     await c.closed;
-    await eventually('the agent to abort its Kubernetes request', () => Promise.resolve(agentStreams() === 0), { timeoutMs: 5000 });
+    await eventually('the agent to abort its Kubernetes request', () => Promise.resolve(agentStreams() === 0), {
+      timeoutMs: 5000,
+    });
     expect(p.hub.logs.stats().streams).toBe(0);
     expect((await p.hub.app.inject({ url: '/metrics' })).body).toMatch(/^wheelhouse_log_streams 0$/m);
   }, 30_000);
@@ -166,7 +198,10 @@ describe('pod logs relay', () => {
   it('refuses a multi-container pod without a container (listing them), a missing container or pod; reads the named container', async () => {
     const r = await open(bearer(viewer.token), 'two');
     expect(r).toMatchObject({ status: 400, body: { error: 'container_required', containers: ['app', 'sidecar'] } });
-    expect(await open(bearer(viewer.token), 'two', { container: 'nope' })).toMatchObject({ status: 404, body: { error: 'not_found', containers: ['app', 'sidecar'] } });
+    expect(await open(bearer(viewer.token), 'two', { container: 'nope' })).toMatchObject({
+      status: 404,
+      body: { error: 'not_found', containers: ['app', 'sidecar'] },
+    });
     expect(await open(bearer(viewer.token), 'ghost')).toMatchObject({ status: 404, body: { error: 'not_found' } });
     const side = await readAll('two', { container: 'sidecar', tailLines: '3' });
     expect(side.text).toBe((await kubectl(['-n', ns, 'logs', 'two', '-c', 'sidecar', '--tail', '3'])).stdout);
@@ -175,7 +210,10 @@ describe('pod logs relay', () => {
   it('answers 403 (naming permission and scope) to a viewer of another namespace, before any stream opens', async () => {
     const opened = p.agent.logs.stats().opened;
     const r = await open(bearer(otherViewer.token), 'one');
-    expect(r).toMatchObject({ status: 403, body: { error: 'forbidden', permission: 'view', scope: { cluster: p.cluster, namespace: ns } } });
+    expect(r).toMatchObject({
+      status: 403,
+      body: { error: 'forbidden', permission: 'view', scope: { cluster: p.cluster, namespace: ns } },
+    });
     expect(await open({}, 'one')).toMatchObject({ status: 401 });
     expect(p.agent.logs.stats().opened).toBe(opened);
   });
@@ -192,16 +230,32 @@ describe('pod logs relay', () => {
         this.readyState = 3;
       },
     });
-    p.hub.logs.start(fake as unknown as WebSocket, { user: viewer.username, cluster: p.cluster, namespace: ns, pod: 'gone', container: 'app', follow: true, previous: false, timestamps: false });
+    p.hub.logs.start(fake as unknown as WebSocket, {
+      user: viewer.username,
+      cluster: p.cluster,
+      namespace: ns,
+      pod: 'gone',
+      container: 'app',
+      follow: true,
+      previous: false,
+      timestamps: false,
+    });
     const end = await eventually('the end', () => Promise.resolve(sent.find((m) => m.type === 'end')));
-    expect(end).toEqual({ type: 'end', reason: 'error', message: expect.stringContaining('"gone" not found') as unknown });
+    expect(end).toEqual({
+      type: 'end',
+      reason: 'error',
+      message: expect.stringContaining('"gone" not found') as unknown,
+    });
     expect(fake.readyState).toBe(3);
     expect(agentStreams()).toBe(0);
   });
 
   it('answers 503 agent_unavailable when the cluster has no agent', async () => {
     await p.hub.clusters.create('logs-no-agent', 'test');
-    expect(await open(bearer(viewer.token), 'one', {}, 'logs-no-agent')).toMatchObject({ status: 503, body: { error: 'agent_unavailable' } });
+    expect(await open(bearer(viewer.token), 'one', {}, 'logs-no-agent')).toMatchObject({
+      status: 503,
+      body: { error: 'agent_unavailable' },
+    });
   });
 
   it('ends with agent-lost and closes when the agent link drops', async () => {

@@ -12,7 +12,12 @@ import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
 useFastPasswordHashing();
 
 interface ObjectAnswer {
-  object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; resourceVersion: string; managedFields?: unknown }; spec?: unknown };
+  object: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; resourceVersion: string; managedFields?: unknown };
+    spec?: unknown;
+  };
   yaml: string;
 }
 
@@ -26,7 +31,10 @@ describe('live object reads through the agent', () => {
   const sent: HubMessage[] = [];
 
   const get = (token: string, query: Record<string, string>, cluster = p.cluster) =>
-    p.hub.app.inject({ url: `/api/v1/clusters/${cluster}/objects?${new URLSearchParams(query).toString()}`, headers: bearer(token) });
+    p.hub.app.inject({
+      url: `/api/v1/clusters/${cluster}/objects?${new URLSearchParams(query).toString()}`,
+      headers: bearer(token),
+    });
 
   beforeAll(async () => {
     ns = await testNamespace('objects');
@@ -45,7 +53,10 @@ describe('live object reads through the agent', () => {
         },
       },
     });
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'creds' }, stringData: { password: 'hunter2-never-read' } } });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'creds' }, stringData: { password: 'hunter2-never-read' } },
+    });
     p = await startPipeline({ hub: { objectTimeoutMs: 3000 } });
     // Every message the hub sends to agents, so a refusal can be shown to have asked nothing.
     const sendTo = p.hub.link.sendTo.bind(p.hub.link);
@@ -63,7 +74,10 @@ describe('live object reads through the agent', () => {
   it('returns the live Deployment as Kubernetes has it (same resourceVersion as kubectl), without managedFields, with YAML', async () => {
     // Controllers update the Deployment's status at first: compare once it is the same on both sides of our read.
     const answer = await eventually('a read between two equal kubectl reads', async () => {
-      const rv = async () => (await kubectl(['-n', ns, 'get', 'deployment', 'web', '-o', 'jsonpath={.metadata.resourceVersion}'])).stdout.trim();
+      const rv = async () =>
+        (
+          await kubectl(['-n', ns, 'get', 'deployment', 'web', '-o', 'jsonpath={.metadata.resourceVersion}'])
+        ).stdout.trim();
       const before = await rv();
       const res = await get(viewer.token, { kind: 'Deployment', namespace: ns, name: 'web' });
       expect(res.statusCode).toBe(200);
@@ -71,9 +85,16 @@ describe('live object reads through the agent', () => {
       const body = res.json<ObjectAnswer>();
       return before === after && body.object.metadata.resourceVersion === before ? body : undefined;
     });
-    expect(answer.object).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { replicas: 1 } });
+    expect(answer.object).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: ns },
+      spec: { replicas: 1 },
+    });
     expect(answer.object.metadata.managedFields).toBeUndefined();
-    const full = JSON.parse((await kubectl(['-n', ns, 'get', 'deployment', 'web', '-o', 'json', '--show-managed-fields'])).stdout) as { metadata: { managedFields?: unknown; uid: string } };
+    const full = JSON.parse(
+      (await kubectl(['-n', ns, 'get', 'deployment', 'web', '-o', 'json', '--show-managed-fields'])).stdout,
+    ) as { metadata: { managedFields?: unknown; uid: string } };
     expect(full.metadata.managedFields).toBeDefined(); // Kubernetes has them; the hub's answer does not
     expect(answer.object.metadata).toMatchObject({ uid: full.metadata.uid });
     expect(answer.yaml).toContain('kind: Deployment');
@@ -83,7 +104,10 @@ describe('live object reads through the agent', () => {
     // A namespace-scoped viewer of that namespace reads it too, with a session cookie as well as a token.
     expect((await get(nsViewer.token, { kind: 'Deployment', namespace: ns, name: 'web' })).statusCode).toBe(200);
     const session = await login(p.hub, nsViewer.username, nsViewer.password);
-    const byCookie = await p.hub.app.inject({ url: `/api/v1/clusters/${p.cluster}/objects?kind=Deployment&namespace=${ns}&name=web`, headers: { cookie: session.cookie } });
+    const byCookie = await p.hub.app.inject({
+      url: `/api/v1/clusters/${p.cluster}/objects?kind=Deployment&namespace=${ns}&name=web`,
+      headers: { cookie: session.cookie },
+    });
     expect(byCookie.statusCode).toBe(200);
   });
 
@@ -101,7 +125,10 @@ describe('live object reads through the agent', () => {
   it('answers 404 not_found when Kubernetes has no such object', async () => {
     const res = await get(viewer.token, { kind: 'Deployment', namespace: ns, name: 'nope' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toMatchObject({ error: 'not_found', message: expect.stringContaining(`Deployment ${ns}/nope`) as unknown });
+    expect(res.json()).toMatchObject({
+      error: 'not_found',
+      message: expect.stringContaining(`Deployment ${ns}/nope`) as unknown,
+    });
   });
 
   it('never reads Secrets (or any kind outside the table): 400 naming querystring.kind, nothing asked of the agent', async () => {
@@ -114,17 +141,27 @@ describe('live object reads through the agent', () => {
     }
     expect(sent.slice(before)).toEqual([]);
     // Namespaced kinds need a namespace; cluster-scoped ones refuse one.
-    expect((await get(viewer.token, { kind: 'Deployment', name: 'web' })).json()).toMatchObject({ issues: [{ path: 'querystring.namespace' }] });
-    expect((await get(viewer.token, { kind: 'Node', namespace: ns, name: 'kwok-node-0' })).json()).toMatchObject({ issues: [{ path: 'querystring.namespace' }] });
+    expect((await get(viewer.token, { kind: 'Deployment', name: 'web' })).json()).toMatchObject({
+      issues: [{ path: 'querystring.namespace' }],
+    });
+    expect((await get(viewer.token, { kind: 'Node', namespace: ns, name: 'kwok-node-0' })).json()).toMatchObject({
+      issues: [{ path: 'querystring.namespace' }],
+    });
     // Names cannot smuggle a path.
-    expect((await get(viewer.token, { kind: 'Deployment', namespace: ns, name: '../../secrets/creds' })).json()).toMatchObject({ issues: [{ path: 'querystring.name' }] });
+    expect(
+      (await get(viewer.token, { kind: 'Deployment', namespace: ns, name: '../../secrets/creds' })).json(),
+    ).toMatchObject({ issues: [{ path: 'querystring.name' }] });
   });
 
   it('answers 403 to a viewer of another namespace, audits it, and asks the agent nothing', async () => {
     const before = sent.length;
     const res = await get(otherViewer.token, { kind: 'Deployment', namespace: ns, name: 'web' });
     expect(res.statusCode).toBe(403);
-    expect(res.json()).toMatchObject({ error: 'forbidden', permission: 'view', scope: { cluster: p.cluster, namespace: ns } });
+    expect(res.json()).toMatchObject({
+      error: 'forbidden',
+      permission: 'view',
+      scope: { cluster: p.cluster, namespace: ns },
+    });
     expect(res.body).not.toContain('web:1.0');
     expect(res.body).not.toContain('resourceVersion');
     expect(sent.slice(before)).toEqual([]);
@@ -137,25 +174,46 @@ describe('live object reads through the agent', () => {
     const res = await get(viewer.token, { kind: 'Deployment', namespace: ns, name: 'web' }, 'objects-no-agent');
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ error: 'agent_unavailable' });
-    expect((await get(viewer.token, { kind: 'Deployment', namespace: ns, name: 'web' }, 'no-such-cluster')).statusCode).toBe(404);
+    expect(
+      (await get(viewer.token, { kind: 'Deployment', namespace: ns, name: 'web' }, 'no-such-cluster')).statusCode,
+    ).toBe(404);
   });
 
   it('answers 504 agent_timeout when the agent does not answer, and 503 when it goes away while asked', async () => {
     // A mute "agent": connects with the cluster token, says hello, never answers.
     const created = await p.hub.clusters.create('objects-mute', 'test');
     if (!created) throw new Error('cluster exists');
-    const ws = new WebSocket(new URL(AGENT_CONNECT_PATH, p.url.replace('http', 'ws')), { headers: bearer(created.token) });
+    const ws = new WebSocket(new URL(AGENT_CONNECT_PATH, p.url.replace('http', 'ws')), {
+      headers: bearer(created.token),
+    });
     const asked: unknown[] = [];
     ws.on('message', (d: Buffer) => asked.push(JSON.parse(d.toString('utf8'))));
     await new Promise((r) => ws.once('open', r));
-    ws.send(JSON.stringify({ type: 'hello', protocol: 1, agentVersion: 'mute', kubernetesVersion: 'v1.35.4', capabilities: { basic: false, advanced: false, podExec: false }, missingPermissions: {} }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: 1,
+        agentVersion: 'mute',
+        kubernetesVersion: 'v1.35.4',
+        capabilities: { basic: false, advanced: false, podExec: false },
+        missingPermissions: {},
+      }),
+    );
     await eventually('the mute agent to be connected', () => Promise.resolve(p.hub.link.isConnected('objects-mute')));
     const t0 = Date.now();
     const res = await get(viewer.token, { kind: 'Deployment', namespace: ns, name: 'web' }, 'objects-mute');
     expect(res.statusCode).toBe(504);
     expect(res.json()).toMatchObject({ error: 'agent_timeout' });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2900);
-    expect(asked).toContainEqual(expect.objectContaining({ type: 'object.get', kind: 'Deployment', namespace: ns, name: 'web', user: viewer.username }));
+    expect(asked).toContainEqual(
+      expect.objectContaining({
+        type: 'object.get',
+        kind: 'Deployment',
+        namespace: ns,
+        name: 'web',
+        user: viewer.username,
+      }),
+    );
 
     const pending = get(viewer.token, { kind: 'Deployment', namespace: ns, name: 'web' }, 'objects-mute');
     await eventually('the second question to reach the mute agent', () => Promise.resolve(asked.length >= 3)); // welcome + 2 questions
@@ -175,15 +233,28 @@ describe('reads with impersonation on: Kubernetes RBAC decides per user', () => 
   beforeAll(async () => {
     ns = await testNamespace('objects-imp');
     const kc = kubeConfig();
-    await kc.makeApiClient(k8s.CoreV1Api).createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'settings' }, data: { mode: 'fast' } } });
-    await kc.makeApiClient(k8s.CoreV1Api).createNamespacedPod({ namespace: ns, body: { metadata: { name: 'one' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } } });
+    await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'settings' }, data: { mode: 'fast' } } });
+    await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .createNamespacedPod({
+        namespace: ns,
+        body: { metadata: { name: 'one' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } },
+      });
     p = await startPipeline({ agent: { impersonation: { userPrefix: 'wheelhouse:', groups: ['wheelhouse:users'] } } });
     alice = await addUser(p.hub, { bindings: [{ role: 'viewer', namespace: ns }] });
-    await eventually('the pod in the hub inventory', async () => (await p.hub.inventory.get(p.cluster, 'Pod', ns, 'one'))?.summary.phase === 'Running', { timeoutMs: 60_000 });
+    await eventually(
+      'the pod in the hub inventory',
+      async () => (await p.hub.inventory.get(p.cluster, 'Pod', ns, 'one'))?.summary.phase === 'Running',
+      { timeoutMs: 60_000 },
+    );
   }, 120_000);
   afterAll(() => p.stop());
 
-  const readLog = async (token: string): Promise<{ type: string; reason?: string; message?: string; text?: string }[]> => {
+  const readLog = async (
+    token: string,
+  ): Promise<{ type: string; reason?: string; message?: string; text?: string }[]> => {
     const u = new URL(`/api/v1/clusters/${p.cluster}/pods/${ns}/one/logs?tailLines=1`, p.url.replace('http', 'ws'));
     const ws = new WebSocket(u, { headers: bearer(token) });
     const got: { type: string }[] = [];
@@ -196,12 +267,31 @@ describe('reads with impersonation on: Kubernetes RBAC decides per user', () => 
     const url = `/api/v1/clusters/${p.cluster}/objects?kind=ConfigMap&namespace=${ns}&name=settings`;
     const refused = await p.hub.app.inject({ url, headers: bearer(alice.token) });
     expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toMatchObject({ error: 'kubernetes_forbidden', status: 403, message: expect.stringContaining(`wheelhouse:${alice.username}`) as unknown });
+    expect(refused.json()).toMatchObject({
+      error: 'kubernetes_forbidden',
+      status: 403,
+      message: expect.stringContaining(`wheelhouse:${alice.username}`) as unknown,
+    });
     const log = await readLog(alice.token);
-    expect(log.at(-1)).toMatchObject({ type: 'end', reason: 'error', message: expect.stringContaining(`wheelhouse:${alice.username}`) as unknown });
+    expect(log.at(-1)).toMatchObject({
+      type: 'end',
+      reason: 'error',
+      message: expect.stringContaining(`wheelhouse:${alice.username}`) as unknown,
+    });
 
-    await kubectl(['-n', ns, 'create', 'rolebinding', 'alice-view', '--clusterrole=view', `--user=wheelhouse:${alice.username}`]);
-    await eventually('the read to be allowed', async () => (await p.hub.app.inject({ url, headers: bearer(alice.token) })).statusCode === 200);
+    await kubectl([
+      '-n',
+      ns,
+      'create',
+      'rolebinding',
+      'alice-view',
+      '--clusterrole=view',
+      `--user=wheelhouse:${alice.username}`,
+    ]);
+    await eventually(
+      'the read to be allowed',
+      async () => (await p.hub.app.inject({ url, headers: bearer(alice.token) })).statusCode === 200,
+    );
     const ok = await p.hub.app.inject({ url, headers: bearer(alice.token) });
     expect(ok.json<{ object: { data: Record<string, string> } }>().object.data).toEqual({ mode: 'fast' });
     const allowed = await readLog(alice.token);

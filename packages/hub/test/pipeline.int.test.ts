@@ -25,7 +25,9 @@ async function apiNames(kind: ResourceKind, namespace?: string): Promise<string[
   const info = RESOURCE_KINDS[kind];
   const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
   const list = await objects.list(apiVersion, kind, info.namespaced ? namespace : undefined);
-  return list.items.map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}@${o.metadata?.resourceVersion ?? ''}`).sort();
+  return list.items
+    .map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}@${o.metadata?.resourceVersion ?? ''}`)
+    .sort();
 }
 
 function deployment(name: string, image: string, replicas = 2): k8s.V1Deployment {
@@ -46,8 +48,14 @@ describe('hub ↔ agent ↔ cluster', () => {
   beforeAll(async () => {
     ns = await testNamespace('pipe');
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment('web', 'registry.local/web:1.0') });
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'settings' }, data: { secretish: 'do-not-ship' } } });
-    await core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } } });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'settings' }, data: { secretish: 'do-not-ship' } },
+    });
+    await core.createNamespacedService({
+      namespace: ns,
+      body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+    });
     p = await startPipeline();
     await p.agent.synced;
   });
@@ -85,11 +93,19 @@ describe('hub ↔ agent ↔ cluster', () => {
   });
 
   it('records an image change as exactly one timeline event with the image diff', async () => {
-    await apps.patchNamespacedDeployment(
-      { namespace: ns, name: 'web', body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'registry.local/web:2.0' }] },
-    );
+    await apps.patchNamespacedDeployment({
+      namespace: ns,
+      name: 'web',
+      body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'registry.local/web:2.0' }],
+    });
     const events = await eventually('a spec-change event', async () => {
-      const r = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Deployment', name: 'web', types: ['spec-change'], limit: 50 });
+      const r = await p.hub.timeline.query(p.cluster, {
+        namespace: ns,
+        kind: 'Deployment',
+        name: 'web',
+        types: ['spec-change'],
+        limit: 50,
+      });
       return r.items.length > 0 ? r.items : undefined;
     });
     // Let the rollout finish (new ReplicaSet, pods replaced, status updates): still one spec change.
@@ -98,11 +114,25 @@ describe('hub ↔ agent ↔ cluster', () => {
       return d.status?.updatedReplicas === 2 && d.status.readyReplicas === 2 && d.status.replicas === 2;
     });
     await new Promise((r) => setTimeout(r, 500));
-    const after = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Deployment', name: 'web', types: ['spec-change'], limit: 50 });
+    const after = await p.hub.timeline.query(p.cluster, {
+      namespace: ns,
+      kind: 'Deployment',
+      name: 'web',
+      types: ['spec-change'],
+      limit: 50,
+    });
     expect(after.items).toHaveLength(1);
-    expect(events[0]?.data.changes).toEqual([{ path: 'template.containers[app].image', from: 'registry.local/web:1.0', to: 'registry.local/web:2.0' }]);
+    expect(events[0]?.data.changes).toEqual([
+      { path: 'template.containers[app].image', from: 'registry.local/web:1.0', to: 'registry.local/web:2.0' },
+    ]);
     // The Deployment's timeline also carries its pods' phase changes.
-    const podEvents = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Deployment', name: 'web', types: ['pod-phase'], limit: 100 });
+    const podEvents = await p.hub.timeline.query(p.cluster, {
+      namespace: ns,
+      kind: 'Deployment',
+      name: 'web',
+      types: ['pod-phase'],
+      limit: 100,
+    });
     expect(podEvents.items.some((e) => e.kind === 'Pod' && e.owner?.name === 'web')).toBe(true);
   });
 
@@ -119,12 +149,25 @@ describe('hub ↔ agent ↔ cluster', () => {
       },
     });
     const restarts = await eventually('two restart events', async () => {
-      const r = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'Pod', name: 'crasher', types: ['container-restart'], limit: 50 });
+      const r = await p.hub.timeline.query(p.cluster, {
+        namespace: ns,
+        kind: 'Pod',
+        name: 'crasher',
+        types: ['container-restart'],
+        limit: 50,
+      });
       return r.items.length >= 2 ? r.items : undefined;
     });
     const latest = restarts[0];
-    expect(latest?.data).toMatchObject({ container: 'main', reason: 'CrashLoopBackOff', exitCode: 137, terminationReason: 'OOMKilled' });
-    expect(latest?.summary).toMatch(/Container main of crasher restarted \(CrashLoopBackOff, exit code 137\), \d+ restarts/);
+    expect(latest?.data).toMatchObject({
+      container: 'main',
+      reason: 'CrashLoopBackOff',
+      exitCode: 137,
+      terminationReason: 'OOMKilled',
+    });
+    expect(latest?.summary).toMatch(
+      /Container main of crasher restarted \(CrashLoopBackOff, exit code 137\), \d+ restarts/,
+    );
     expect(latest?.severity).toBe('error');
     // One event per restart: the restart counts are distinct.
     const counts = restarts.map((e) => e.data.restartCount);
@@ -153,7 +196,11 @@ describe('agent restart', () => {
       // While the agent is away: delete one, add one, change one.
       await apps.deleteNamespacedDeployment({ namespace: ns, name: 'doomed', propagationPolicy: 'Foreground' });
       await apps.createNamespacedDeployment({ namespace: ns, body: deployment('newcomer', 'registry.local/new:1', 2) });
-      await apps.patchNamespacedDeployment({ namespace: ns, name: 'keep', body: [{ op: 'replace', path: '/spec/replicas', value: 3 }] });
+      await apps.patchNamespacedDeployment({
+        namespace: ns,
+        name: 'keep',
+        body: [{ op: 'replace', path: '/spec/replicas', value: 3 }],
+      });
       await eventually('changes to settle in the cluster', async () => {
         const pods = (await core.listNamespacedPod({ namespace: ns })).items;
         return pods.length === 5 && pods.every((x) => x.status?.phase === 'Running' && !x.metadata?.deletionTimestamp);
@@ -162,7 +209,14 @@ describe('agent restart', () => {
 
       const { startAgent } = await import('@wheelhouse/agent');
       const pino = (await import('pino')).default;
-      const again = await startAgent({ hubUrl: p.url, token: p.token, kubeConfig: kubeConfig(), capabilities: { basic: true, advanced: true, podExec: true }, log: pino({ level: 'silent' }), flushMs: 50 });
+      const again = await startAgent({
+        hubUrl: p.url,
+        token: p.token,
+        kubeConfig: kubeConfig(),
+        capabilities: { basic: true, advanced: true, podExec: true },
+        log: pino({ level: 'silent' }),
+        flushMs: 50,
+      });
       try {
         await eventually('hub inventory to match after the restart', inSync, { timeoutMs: 30_000 });
         expect((await hubItems(p, 'Deployment', ns)).map((d) => d.name).sort()).toEqual(['keep', 'newcomer']);

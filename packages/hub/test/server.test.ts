@@ -32,6 +32,9 @@ describe('hub server', () => {
     const metrics = await hub.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('wheelhouse_agents_connected');
     const openapi = await hub.app.inject({ method: 'GET', url: '/api/openapi.json' });
-    expect(openapi.json()).toMatchObject({ openapi: expect.stringMatching(/^3\./) as unknown, info: { title: 'Wheelhouse hub API' } });
+    expect(openapi.json()).toMatchObject({
+      openapi: expect.stringMatching(/^3\./) as unknown,
+      info: { title: 'Wheelhouse hub API' },
+    });
   });
 });

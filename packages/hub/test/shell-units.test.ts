@@ -1,6 +1,13 @@
 // Pure parts of the pod shell: the binary frame codec and the asciicast writer.
 import { describe, expect, it } from 'vitest';
-import { SHELL_FRAME_HEADER_BYTES, ShellAgentMessage, ShellFrameError, decodeShellFrame, encodeShellFrame, isShellControlText } from '@wheelhouse/protocol';
+import {
+  SHELL_FRAME_HEADER_BYTES,
+  ShellAgentMessage,
+  ShellFrameError,
+  decodeShellFrame,
+  encodeShellFrame,
+  isShellControlText,
+} from '@wheelhouse/protocol';
 import { AsciicastWriter, parseAsciicast } from '../src/shell/asciicast.js';
 
 const ID = '0f8e2a4c-1b3d-4e5f-8a9b-0c1d2e3f4a5b';

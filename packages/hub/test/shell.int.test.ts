@@ -47,17 +47,31 @@ class ShellClient {
   }
 
   async waitFor(what: string, timeoutMs = 15_000): Promise<void> {
-    await eventually(`"${what}" in the output (have ${JSON.stringify(this.text.slice(-200))})`, () => Promise.resolve(this.text.includes(what)), { timeoutMs, intervalMs: 25 });
+    await eventually(
+      `"${what}" in the output (have ${JSON.stringify(this.text.slice(-200))})`,
+      () => Promise.resolve(this.text.includes(what)),
+      { timeoutMs, intervalMs: 25 },
+    );
   }
 
   async waitControl(type: string, timeoutMs = 15_000): Promise<Control> {
-    return eventually(`a ${type} message (have ${JSON.stringify(this.controls)})`, () => Promise.resolve(this.control(type)), { timeoutMs, intervalMs: 25 });
+    return eventually(
+      `a ${type} message (have ${JSON.stringify(this.controls)})`,
+      () => Promise.resolve(this.control(type)),
+      { timeoutMs, intervalMs: 25 },
+    );
   }
 }
 
 type OpenResult = { client: ShellClient } | { status: number; body: Record<string, unknown> };
 
-function open(p: Pipeline, token: string, ns: string, pod: string, query: Record<string, string | string[]> = {}): Promise<OpenResult> {
+function open(
+  p: Pipeline,
+  token: string,
+  ns: string,
+  pod: string,
+  query: Record<string, string | string[]> = {},
+): Promise<OpenResult> {
   const u = new URL(shellPath(p.cluster, ns, pod), p.url.replace('http', 'ws'));
   for (const [k, v] of Object.entries(query)) for (const x of Array.isArray(v) ? v : [v]) u.searchParams.append(k, x);
   const ws = new WebSocket(u, { headers: bearer(token) });
@@ -73,7 +87,13 @@ function open(p: Pipeline, token: string, ns: string, pod: string, query: Record
   });
 }
 
-async function openOk(p: Pipeline, token: string, ns: string, pod: string, query: Record<string, string | string[]> = {}): Promise<ShellClient> {
+async function openOk(
+  p: Pipeline,
+  token: string,
+  ns: string,
+  pod: string,
+  query: Record<string, string | string[]> = {},
+): Promise<ShellClient> {
   const r = await open(p, token, ns, pod, query);
   if (!('client' in r)) throw new Error(`shell refused: ${r.status} ${JSON.stringify(r.body)}`);
   await r.client.waitControl('opened');
@@ -95,32 +115,48 @@ describe('pod shell relay', () => {
     p = await startPipeline({
       cluster,
       // Per-namespace idle timeout: seconds there, so the idle test is quick.
-      hub: { shell: { idleTimeoutMs: 60_000, maxSessionsPerUser: 60, clusters: { [cluster]: { namespaces: { [idleNs]: { idleTimeoutMs: 1500 } } } } } },
+      hub: {
+        shell: {
+          idleTimeoutMs: 60_000,
+          maxSessionsPerUser: 60,
+          clusters: { [cluster]: { namespaces: { [idleNs]: { idleTimeoutMs: 1500 } } } },
+        },
+      },
     });
     operator = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
     viewer = await addUser(p.hub, { bindings: [{ role: 'viewer' }] });
     const pod = (name: string, containers: string[], extra: Partial<k8s.V1PodSpec> = {}, namespace = ns) =>
-      core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { containers: containers.map((c) => ({ name: c, image: 'busybox' })), ...extra } } });
+      core.createNamespacedPod({
+        namespace,
+        body: {
+          metadata: { name },
+          spec: { containers: containers.map((c) => ({ name: c, image: 'busybox' })), ...extra },
+        },
+      });
     await pod('one', ['app']);
     await pod('two', ['app', 'sidecar']);
     await pod('stuck', ['app'], { nodeSelector: { 'wheelhouse.dev/nowhere': 'true' } });
     await pod('idle', ['app'], {}, idleNs);
-    await eventually('pods in the hub inventory', async () => {
-      const phases = await Promise.all(
-        (
-          [
-            [ns, 'one'],
-            [ns, 'two'],
-            [ns, 'stuck'],
-            [idleNs, 'idle'],
-          ] as const
-        ).map(async ([n, name]) => {
-          const phase = (await p.hub.inventory.get(p.cluster, 'Pod', n, name))?.summary.phase;
-          return typeof phase === 'string' ? phase : '?';
-        }),
-      );
-      return phases.join(',') === 'Running,Running,Pending,Running';
-    }, { timeoutMs: 60_000 });
+    await eventually(
+      'pods in the hub inventory',
+      async () => {
+        const phases = await Promise.all(
+          (
+            [
+              [ns, 'one'],
+              [ns, 'two'],
+              [ns, 'stuck'],
+              [idleNs, 'idle'],
+            ] as const
+          ).map(async ([n, name]) => {
+            const phase = (await p.hub.inventory.get(p.cluster, 'Pod', n, name))?.summary.phase;
+            return typeof phase === 'string' ? phase : '?';
+          }),
+        );
+        return phases.join(',') === 'Running,Running,Pending,Running';
+      },
+      { timeoutMs: 60_000 },
+    );
   }, 120_000);
   afterAll(() => p.stop());
 
@@ -140,32 +176,58 @@ describe('pod shell relay', () => {
     const sessionId = c.control('opened')?.sessionId as string;
 
     // The recording is complete once the session row says how it ended.
-    await eventually('the session end to be stored', async () => (await p.hub.db.selectFrom('shell_sessions').select('end_reason').where('id', '=', sessionId).executeTakeFirst())?.end_reason);
-    const res = await p.hub.app.inject({ url: `/api/v1/sessions/${sessionId}/recording`, headers: bearer(operator.token) });
+    await eventually(
+      'the session end to be stored',
+      async () =>
+        (
+          await p.hub.db
+            .selectFrom('shell_sessions')
+            .select('end_reason')
+            .where('id', '=', sessionId)
+            .executeTakeFirst()
+        )?.end_reason,
+    );
+    const res = await p.hub.app.inject({
+      url: `/api/v1/sessions/${sessionId}/recording`,
+      headers: bearer(operator.token),
+    });
     expect(res.statusCode).toBe(200);
     const rec = res.body;
     const { header, events } = parseAsciicast(rec);
     expect(header).toMatchObject({ version: 2, width: 80, height: 24 });
     const times = events.map((e) => e[0]);
     expect(times).toEqual([...times].sort((a, b) => a - b));
-    const out = events.filter((e) => e[1] === 'o').map((e) => e[2]).join('');
+    const out = events
+      .filter((e) => e[1] === 'o')
+      .map((e) => e[2])
+      .join('');
     expect(out).toContain('round-42');
     expect(out.indexOf('round-42')).toBeLessThan(out.indexOf('45 123'));
     expect(events.some((e) => e[1] === 'r' && e[2] === '123x45')).toBe(true);
     expect(events.some((e) => e[1] === 'i')).toBe(false); // input capture is off by default
 
     // The session list, audit and timeline say who, where, how it ended.
-    const list = await p.hub.app.inject({ url: `/api/v1/sessions?cluster=${p.cluster}`, headers: bearer(operator.token) });
-    const mine = list.json<{ items: { id: string; user: string; reason: string; exitCode: number; command: string[] }[] }>().items.find((s) => s.id === sessionId);
+    const list = await p.hub.app.inject({
+      url: `/api/v1/sessions?cluster=${p.cluster}`,
+      headers: bearer(operator.token),
+    });
+    const mine = list
+      .json<{ items: { id: string; user: string; reason: string; exitCode: number; command: string[] }[] }>()
+      .items.find((s) => s.id === sessionId);
     expect(mine).toMatchObject({ user: operator.username, reason: 'closed', exitCode: 7, command: ['sh'] });
     const audit = await p.hub.audit.query({ action: 'shell.*', limit: 50 });
-    const actions = audit.items.filter((a) => (a.params as { sessionId?: string } | null)?.sessionId === sessionId).map((a) => `${a.action}:${a.outcome}`);
+    const actions = audit.items
+      .filter((a) => (a.params as { sessionId?: string } | null)?.sessionId === sessionId)
+      .map((a) => `${a.action}:${a.outcome}`);
     expect(actions.sort()).toEqual(['shell.end:succeeded', 'shell.start:allowed']);
     const timeline = await p.hub.timeline.query(p.cluster, { namespace: ns, types: ['shell'], limit: 50 });
     expect(timeline.items.filter((e) => (e.data as { sessionId?: string }).sessionId === sessionId)).toHaveLength(2);
     // Another user without audit:read can neither list nor read it.
     const other = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
-    const denied = await p.hub.app.inject({ url: `/api/v1/sessions/${sessionId}/recording`, headers: bearer(other.token) });
+    const denied = await p.hub.app.inject({
+      url: `/api/v1/sessions/${sessionId}/recording`,
+      headers: bearer(other.token),
+    });
     expect(denied.statusCode).toBe(403);
     const theirs = await p.hub.app.inject({ url: `/api/v1/sessions`, headers: bearer(other.token) });
     expect(theirs.json<{ items: unknown[] }>().items).toEqual([]);
@@ -189,30 +251,55 @@ describe('pod shell relay', () => {
   it('refuses a multi-container pod without a container name, listing them; works with one', async () => {
     const r = await open(p, operator.token, ns, 'two');
     expect(r).toMatchObject({ status: 400, body: { error: 'container_required', containers: ['app', 'sidecar'] } });
-    const list = await p.hub.app.inject({ url: `/api/v1/clusters/${p.cluster}/pods/${ns}/two/containers`, headers: bearer(viewer.token) });
-    expect(list.json()).toMatchObject({ phase: 'Running', containers: [{ name: 'app', state: 'running' }, { name: 'sidecar', state: 'running' }] });
-    const c = await openOk(p, operator.token, ns, 'two', { container: 'sidecar', command: ['sh', '-c', 'echo side-ok; sleep 1'] });
+    const list = await p.hub.app.inject({
+      url: `/api/v1/clusters/${p.cluster}/pods/${ns}/two/containers`,
+      headers: bearer(viewer.token),
+    });
+    expect(list.json()).toMatchObject({
+      phase: 'Running',
+      containers: [
+        { name: 'app', state: 'running' },
+        { name: 'sidecar', state: 'running' },
+      ],
+    });
+    const c = await openOk(p, operator.token, ns, 'two', {
+      container: 'sidecar',
+      command: ['sh', '-c', 'echo side-ok; sleep 1'],
+    });
     await c.waitFor('side-ok');
     expect(await c.waitControl('exit')).toEqual({ type: 'exit', code: 0 });
   }, 30_000);
 
   it('answers 403 and audits the denial for a user without pod:exec', async () => {
     const r = await open(p, viewer.token, ns, 'one');
-    expect(r).toMatchObject({ status: 403, body: { error: 'forbidden', permission: 'pod:exec', scope: { cluster: p.cluster, namespace: ns } } });
+    expect(r).toMatchObject({
+      status: 403,
+      body: { error: 'forbidden', permission: 'pod:exec', scope: { cluster: p.cluster, namespace: ns } },
+    });
     const audit = await p.hub.audit.query({ actor: viewer.username, limit: 10 });
-    expect(audit.items[0]).toMatchObject({ action: 'shell.start', outcome: 'denied', target: { kind: 'Pod', namespace: ns, name: 'one' } });
+    expect(audit.items[0]).toMatchObject({
+      action: 'shell.start',
+      outcome: 'denied',
+      target: { kind: 'Pod', namespace: ns, name: 'one' },
+    });
   });
 
   it('closes an idle session and says why', async () => {
     const c = await openOk(p, operator.token, idleNs, 'idle', { command: 'sh' });
     const t0 = Date.now();
-    expect(await c.waitControl('closed', 10_000)).toMatchObject({ type: 'closed', reason: 'idle', message: expect.stringContaining('idle') as unknown });
+    expect(await c.waitControl('closed', 10_000)).toMatchObject({
+      type: 'closed',
+      reason: 'idle',
+      message: expect.stringContaining('idle') as unknown,
+    });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
     await c.closed;
   }, 30_000);
 
   it('runs 50 concurrent sessions, each echoing its own text', async () => {
-    const clients = await Promise.all(Array.from({ length: 50 }, () => openOk(p, operator.token, ns, 'one', { command: 'cat' })));
+    const clients = await Promise.all(
+      Array.from({ length: 50 }, () => openOk(p, operator.token, ns, 'one', { command: 'cat' })),
+    );
     clients.forEach((c, i) => c.send(`hello-from-${i}-end\r`));
     await Promise.all(clients.map((c, i) => c.waitFor(`hello-from-${i}-end`, 30_000)));
     clients.forEach((c, i) => {
@@ -224,7 +311,9 @@ describe('pod shell relay', () => {
   }, 90_000);
 
   it('keeps hub and agent buffers bounded with a slow reader on a large output', async () => {
-    const c = await openOk(p, operator.token, ns, 'one', { command: ['sh', '-c', 'head -c 50000000 /dev/zero | od -v | head -c 50000000; echo; echo BULK-DONE'] });
+    const c = await openOk(p, operator.token, ns, 'one', {
+      command: ['sh', '-c', 'head -c 50000000 /dev/zero | od -v | head -c 50000000; echo; echo BULK-DONE'],
+    });
     // A slow reader: read ~2 MB/s in bursts.
     c.ws.pause();
     const reader = setInterval(() => {

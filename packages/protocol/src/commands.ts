@@ -3,7 +3,15 @@
 import { z } from 'zod';
 import { JsonObject } from './json.js';
 
-export const COMMAND_STATES = ['pending', 'dispatched', 'running', 'succeeded', 'failed', 'rejected', 'expired'] as const;
+export const COMMAND_STATES = [
+  'pending',
+  'dispatched',
+  'running',
+  'succeeded',
+  'failed',
+  'rejected',
+  'expired',
+] as const;
 export type CommandState = (typeof COMMAND_STATES)[number];
 export const TERMINAL_STATES: readonly CommandState[] = ['succeeded', 'failed', 'rejected', 'expired'];
 export const isTerminal = (s: CommandState): boolean => TERMINAL_STATES.includes(s);
@@ -12,7 +20,10 @@ const dnsName = z
   .string()
   .min(1)
   .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")');
+  .regex(
+    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+    'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")',
+  );
 
 export const CommandTarget = z.object({
   kind: z.string().min(1),

@@ -6,7 +6,13 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ACTION_TIERS } from './tiers.js';
-import { agentPermissions, agentRbacRules, describePermission, impersonationRbacRules, type TierSwitches } from './rbac.js';
+import {
+  agentPermissions,
+  agentRbacRules,
+  describePermission,
+  impersonationRbacRules,
+  type TierSwitches,
+} from './rbac.js';
 import { actionList } from './actions/catalog.js';
 
 /** The chart file's key for a tier combination; templates/_helpers.tpl builds the same string. */
@@ -16,7 +22,8 @@ export function tierKey(t: TierSwitches): string {
 
 export function allTierCombinations(): TierSwitches[] {
   const out: TierSwitches[] = [];
-  for (let i = 0; i < 2 ** ACTION_TIERS.length; i++) out.push({ basic: (i & 1) !== 0, advanced: (i & 2) !== 0, podExec: (i & 4) !== 0 });
+  for (let i = 0; i < 2 ** ACTION_TIERS.length; i++)
+    out.push({ basic: (i & 1) !== 0, advanced: (i & 2) !== 0, podExec: (i & 4) !== 0 });
   return out;
 }
 
@@ -29,7 +36,13 @@ export function renderHelmRbac(): string {
   const base = new Set(agentPermissions(none).map(describePermission));
   for (const tier of ACTION_TIERS) {
     const perms = agentPermissions({ ...none, [tier]: true }).map(describePermission);
-    byTier[tier] = { actions: actionList().filter((a) => a.tier === tier).map((a) => a.id).sort(), adds: perms.filter((p) => !base.has(p)) };
+    byTier[tier] = {
+      actions: actionList()
+        .filter((a) => a.tier === tier)
+        .map((a) => a.id)
+        .sort(),
+      adds: perms.filter((p) => !base.has(p)),
+    };
   }
   const doc = {
     generated: 'by `npm run gen:helm` from packages/protocol (the action catalog); do not edit',

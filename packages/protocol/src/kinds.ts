@@ -22,7 +22,12 @@ export const RESOURCE_KINDS = {
   Job: { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true },
   CronJob: { group: 'batch', version: 'v1', plural: 'cronjobs', namespaced: true },
   Ingress: { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', namespaced: true },
-  HorizontalPodAutoscaler: { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', namespaced: true },
+  HorizontalPodAutoscaler: {
+    group: 'autoscaling',
+    version: 'v2',
+    plural: 'horizontalpodautoscalers',
+    namespaced: true,
+  },
   PodDisruptionBudget: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true },
 } as const satisfies Record<string, KindInfo>;
 
@@ -40,4 +45,11 @@ export function apiVersionOf(kind: ResourceKind): string {
 }
 
 /** Workload kinds that own pods (directly or through ReplicaSets/Jobs). */
-export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'] as const satisfies readonly ResourceKind[];
+export const WORKLOAD_KINDS = [
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+] as const satisfies readonly ResourceKind[];

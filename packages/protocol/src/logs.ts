@@ -31,9 +31,15 @@ export const LOGS_LINK_HIGH_WATER = 1024 * 1024;
 export const LOGS_END_REASONS = ['eof', 'closed', 'error', 'agent-lost'] as const;
 export type LogsEndReason = (typeof LOGS_END_REASONS)[number];
 
-const StreamId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID');
+const StreamId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID');
 /** Container names are DNS-1123 labels. */
-const ContainerName = z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a container name');
+const ContainerName = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a container name');
 
 // ---- hub → agent
 export const LogsOpenMessage = z.object({
@@ -60,7 +66,11 @@ export type LogsHubMessage = z.infer<typeof LogsHubMessage>;
 
 // ---- agent → hub
 /** UTF-8 text, at most LOGS_MAX_CHUNK bytes (so at most that many UTF-16 units), never splitting a character. */
-export const LogsDataMessage = z.object({ type: z.literal('logs.data'), streamId: StreamId, text: z.string().min(1).max(LOGS_MAX_CHUNK) });
+export const LogsDataMessage = z.object({
+  type: z.literal('logs.data'),
+  streamId: StreamId,
+  text: z.string().min(1).max(LOGS_MAX_CHUNK),
+});
 export const LogsEndMessage = z.object({
   type: z.literal('logs.end'),
   streamId: StreamId,
@@ -99,7 +109,7 @@ export function splitUtf8(text: string, maxBytes: number = LOGS_MAX_CHUNK): stri
   const out: string[] = [];
   let start = 0;
   let bytes = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i) ?? 0;
     // Lone surrogates are written as U+FFFD: 3 bytes.
     const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;

@@ -10,20 +10,28 @@ import { RESOURCE_KIND_NAMES, type ResourceKind } from './kinds.js';
 /** How long the hub waits for the agent's answer before 504 agent_timeout. */
 export const OBJECT_GET_TIMEOUT_MS = 10_000;
 
-const RequestId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID');
+const RequestId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID');
 
 /** A Kubernetes object name (DNS-1123 subdomain): no "/" can reach an API path. */
 export const KubeName = z
   .string()
   .min(1)
   .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit');
+  .regex(
+    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+    'must be a Kubernetes name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+  );
 /** A namespace name (DNS-1123 label). */
 export const KubeNamespace = z
   .string()
   .min(1)
   .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name: lowercase letters, digits and "-", starting and ending with a letter or digit');
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    'must be a namespace name: lowercase letters, digits and "-", starting and ending with a letter or digit',
+  );
 
 const ReadableKind = z.enum(RESOURCE_KIND_NAMES as [ResourceKind, ...ResourceKind[]]);
 

@@ -56,7 +56,10 @@ export function actionPermissions(decl: Pick<ActionDeclaration, 'permissions'>):
 }
 
 /** Every permission the tiers need, deduplicated and sorted. */
-export function agentPermissions(tiers: TierSwitches, actions: readonly ActionDeclaration[] = actionList()): Permission[] {
+export function agentPermissions(
+  tiers: TierSwitches,
+  actions: readonly ActionDeclaration[] = actionList(),
+): Permission[] {
   const all = [...readOnlyPermissions()];
   for (const a of actions) if (tiers[a.tier]) all.push(...actionPermissions(a));
   if (tiers.podExec) all.push(...podExecPermissions());
@@ -75,7 +78,10 @@ export function describePermission(p: Permission): string {
  * resource) into verb sets, then resources with the same group and verbs merged
  * into one rule. Sorted, so the output is byte-for-byte stable.
  */
-export function agentRbacRules(tiers: TierSwitches, actions: readonly ActionDeclaration[] = actionList()): PolicyRule[] {
+export function agentRbacRules(
+  tiers: TierSwitches,
+  actions: readonly ActionDeclaration[] = actionList(),
+): PolicyRule[] {
   return rulesOf(agentPermissions(tiers, actions));
 }
 
@@ -104,14 +110,18 @@ export function rulesOf(perms: readonly Permission[]): PolicyRule[] {
   for (const r of rules) r.resources.sort();
   return rules.sort(
     (a, b) =>
-      cmp(a.apiGroups[0] ?? '', b.apiGroups[0] ?? '') || cmp(a.verbs.join(','), b.verbs.join(',')) || cmp(a.resources.join(','), b.resources.join(',')),
+      cmp(a.apiGroups[0] ?? '', b.apiGroups[0] ?? '') ||
+      cmp(a.verbs.join(','), b.verbs.join(',')) ||
+      cmp(a.resources.join(','), b.resources.join(',')),
   );
 }
 
 /** Flattens rules back into single permissions (for comparisons in tests and checks). */
 export function permissionsOf(rules: readonly PolicyRule[]): Permission[] {
   const out: Permission[] = [];
-  for (const r of rules) for (const apiGroup of r.apiGroups) for (const resource of r.resources) for (const verb of r.verbs) out.push({ apiGroup, resource, verb });
+  for (const r of rules)
+    for (const apiGroup of r.apiGroups)
+      for (const resource of r.resources) for (const verb of r.verbs) out.push({ apiGroup, resource, verb });
   return out.sort(comparePermissions);
 }
 

@@ -83,10 +83,23 @@ export const ShellOpenMessage = z.object({
   /** Output credit the agent starts with. */
   window: z.number().int().min(1024),
 });
-export const ShellResizeMessage = z.object({ type: z.literal('shell.resize'), sessionId: SessionId, cols: Dimension, rows: Dimension });
-export const ShellCloseMessage = z.object({ type: z.literal('shell.close'), sessionId: SessionId, reason: z.enum(SHELL_END_REASONS) });
+export const ShellResizeMessage = z.object({
+  type: z.literal('shell.resize'),
+  sessionId: SessionId,
+  cols: Dimension,
+  rows: Dimension,
+});
+export const ShellCloseMessage = z.object({
+  type: z.literal('shell.close'),
+  sessionId: SessionId,
+  reason: z.enum(SHELL_END_REASONS),
+});
 /** Either direction: the receiver consumed `bytes`, the sender may send that many more. */
-export const ShellCreditMessage = z.object({ type: z.literal('shell.credit'), sessionId: SessionId, bytes: z.number().int().min(1) });
+export const ShellCreditMessage = z.object({
+  type: z.literal('shell.credit'),
+  sessionId: SessionId,
+  bytes: z.number().int().min(1),
+});
 /** Hub → agent liveness probe while sessions are open (a silent link must fail sessions within seconds). */
 export const ShellPingMessage = z.object({ type: z.literal('shell.ping'), t: z.number() });
 
@@ -111,10 +124,22 @@ export const ShellOpenedMessage = z.object({
   /** The Kubernetes identity the exec was made as (impersonated user, or the agent's own). */
   kubeUser: z.string().optional(),
 });
-export const ShellExitMessage = z.object({ type: z.literal('shell.exit'), sessionId: SessionId, code: z.number().int() });
-export const ShellErrorMessage = z.object({ type: z.literal('shell.error'), sessionId: SessionId, message: z.string().max(4096) });
+export const ShellExitMessage = z.object({
+  type: z.literal('shell.exit'),
+  sessionId: SessionId,
+  code: z.number().int(),
+});
+export const ShellErrorMessage = z.object({
+  type: z.literal('shell.error'),
+  sessionId: SessionId,
+  message: z.string().max(4096),
+});
 /** The agent ended the session (idle, exec stream gone); follows exit/error when there was one. */
-export const ShellClosedMessage = z.object({ type: z.literal('shell.closed'), sessionId: SessionId, reason: z.enum(SHELL_END_REASONS) });
+export const ShellClosedMessage = z.object({
+  type: z.literal('shell.closed'),
+  sessionId: SessionId,
+  reason: z.enum(SHELL_END_REASONS),
+});
 export const ShellPongMessage = z.object({ type: z.literal('shell.pong'), t: z.number() });
 
 export const ShellAgentMessage = z.discriminatedUnion('type', [

@@ -9,9 +9,16 @@ import { RESOURCE_KINDS, isResourceKind } from '../src/kinds.js';
 /** One rule per resource, verbs merged and sorted (the shape a ClusterRole renders). */
 function permissionsFor(actions: readonly ActionDeclaration[]): PermissionRule[] {
   const merged = new Map<string, Set<string>>();
-  for (const a of actions) for (const r of a.permissions) for (const v of r.verbs) merged.set(`${r.apiGroup} ${r.resource}`, (merged.get(`${r.apiGroup} ${r.resource}`) ?? new Set()).add(v));
+  for (const a of actions)
+    for (const r of a.permissions)
+      for (const v of r.verbs)
+        merged.set(`${r.apiGroup} ${r.resource}`, (merged.get(`${r.apiGroup} ${r.resource}`) ?? new Set()).add(v));
   return [...merged]
-    .map(([key, verbs]) => ({ apiGroup: key.split(' ')[0] ?? '', resource: key.split(' ')[1] ?? '', verbs: [...verbs].sort() }))
+    .map(([key, verbs]) => ({
+      apiGroup: key.split(' ')[0] ?? '',
+      resource: key.split(' ')[1] ?? '',
+      verbs: [...verbs].sort(),
+    }))
     .sort((a, b) => a.apiGroup.localeCompare(b.apiGroup) || a.resource.localeCompare(b.resource));
 }
 
@@ -38,7 +45,11 @@ describe('action catalog', () => {
       for (const k of a.targetKinds) expect(isResourceKind(k), `${a.id}: ${k}`).toBe(true);
       // Writes only — reads are the read-only role's — except ControllerRevisions, which it does not watch.
       for (const r of a.permissions) {
-        for (const v of r.verbs) expect(r.resource === 'controllerrevisions' ? ['list'] : ['create', 'patch', 'update', 'delete'], `${a.id} ${r.resource}`).toContain(v);
+        for (const v of r.verbs)
+          expect(
+            r.resource === 'controllerrevisions' ? ['list'] : ['create', 'patch', 'update', 'delete'],
+            `${a.id} ${r.resource}`,
+          ).toContain(v);
       }
     }
   });
@@ -61,19 +72,30 @@ describe('action catalog', () => {
     const advanced = permissionsFor(actionList().filter((a) => a.tier === 'advanced'));
     expect(advanced).toContainEqual({ apiGroup: '', resource: 'pods/eviction', verbs: ['create'] });
     expect(advanced).toContainEqual({ apiGroup: '', resource: 'nodes', verbs: ['patch'] });
-    expect(advanced).toContainEqual({ apiGroup: 'apps', resource: 'deployments', verbs: ['create', 'delete', 'patch'] });
+    expect(advanced).toContainEqual({
+      apiGroup: 'apps',
+      resource: 'deployments',
+      verbs: ['create', 'delete', 'patch'],
+    });
   });
 
   it('renders every params schema as JSON Schema (the hub catalog endpoint, UI forms, CLI flags)', () => {
     for (const a of actionList()) expect(() => z.toJSONSchema(a.params), a.id).not.toThrow();
-    expect(z.toJSONSchema(ACTIONS.scale.params)).toMatchObject({ properties: { replicas: { type: 'integer', minimum: 0 } } });
+    expect(z.toJSONSchema(ACTIONS.scale.params)).toMatchObject({
+      properties: { replicas: { type: 'integer', minimum: 0 } },
+    });
   });
 
   it('validates params precisely', () => {
-    expect(ACTIONS.scale.params.safeParse({ replicas: -1 }).error?.issues[0]).toMatchObject({ path: ['replicas'], message: 'must be 0 or more' });
+    expect(ACTIONS.scale.params.safeParse({ replicas: -1 }).error?.issues[0]).toMatchObject({
+      path: ['replicas'],
+      message: 'must be 0 or more',
+    });
     expect(ACTIONS.scale.params.safeParse({ replicas: 0 }).data).toEqual({ replicas: 0, timeoutSeconds: 120 });
     expect(ACTIONS.drain.params.safeParse({ timeoutSeconds: 0 }).error?.issues[0]?.path).toEqual(['timeoutSeconds']);
-    expect(ACTIONS['delete-pod'].params.safeParse({ gracePeriodSeconds: 0 }).error?.issues[0]?.message).toContain('force-delete-pod');
+    expect(ACTIONS['delete-pod'].params.safeParse({ gracePeriodSeconds: 0 }).error?.issues[0]?.message).toContain(
+      'force-delete-pod',
+    );
     expect(ACTIONS.rollback.params.safeParse({ toRevision: 0 }).success).toBe(false);
     expect(ACTIONS.delete.params.safeParse({}).data).toEqual({ propagationPolicy: 'Background', timeoutSeconds: 120 });
   });
@@ -83,12 +105,16 @@ describe('manifest parsing', () => {
   const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  a: "1"\n`;
 
   it('reads several YAML documents and JSON, ignoring empty ones', () => {
-    const r = parseManifest(`---\n${cm('a')}---\n---\n${JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'n' } })}\n`);
+    const r = parseManifest(
+      `---\n${cm('a')}---\n---\n${JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'n' } })}\n`,
+    );
     expect(r.ok && r.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ConfigMap/a', 'Deployment/d']);
   });
 
   it('names every invalid document by position', () => {
-    const r = parseManifest(`${cm('a')}---\nkind: [\n---\n${cm('B')}---\napiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n`);
+    const r = parseManifest(
+      `${cm('a')}---\nkind: [\n---\n${cm('B')}---\napiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n`,
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors[0]).toMatch(/^document 2: invalid YAML/);
@@ -97,8 +123,13 @@ describe('manifest parsing', () => {
   });
 
   it('refuses duplicates, generateName, a wrong apiVersion and an empty manifest', () => {
-    expect(parseManifest(`${cm('a')}---\n${cm('a')}`)).toEqual({ ok: false, errors: ['document 2: ConfigMap a appears twice'] });
-    expect(parseManifest('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: x-\n')).toMatchObject({ ok: false });
+    expect(parseManifest(`${cm('a')}---\n${cm('a')}`)).toEqual({
+      ok: false,
+      errors: ['document 2: ConfigMap a appears twice'],
+    });
+    expect(parseManifest('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: x-\n')).toMatchObject({
+      ok: false,
+    });
     expect(parseManifest('apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata:\n  name: d\n')).toEqual({
       ok: false,
       errors: ['document 1: apiVersion of a Deployment must be apps/v1, got "extensions/v1beta1"'],
@@ -111,11 +142,19 @@ describe('manifest parsing', () => {
   });
 
   it('apply refuses a manifest that would change its target’s kind, name or namespace', () => {
-    const check = (target: { kind: string; namespace: string; name: string }, manifest: string) => ACTIONS.apply.checkTarget(target, { manifest });
+    const check = (target: { kind: string; namespace: string; name: string }, manifest: string) =>
+      ACTIONS.apply.checkTarget(target, { manifest });
     expect(check({ kind: 'ConfigMap', namespace: 'n', name: 'a' }, cm('a'))).toEqual([]);
-    expect(check({ kind: 'ConfigMap', namespace: 'n', name: 'b' }, cm('a'))[0]?.message).toContain("apply cannot change an object's kind or name");
+    expect(check({ kind: 'ConfigMap', namespace: 'n', name: 'b' }, cm('a'))[0]?.message).toContain(
+      "apply cannot change an object's kind or name",
+    );
     expect(check({ kind: 'Deployment', namespace: 'n', name: 'a' }, cm('a'))[0]?.path).toBe('params.manifest');
-    expect(check({ kind: 'ConfigMap', namespace: 'n', name: 'a' }, cm('a').replace('name: a', 'name: a\n  namespace: other'))[0]?.message).toContain('not the target\'s namespace "n"');
+    expect(
+      check(
+        { kind: 'ConfigMap', namespace: 'n', name: 'a' },
+        cm('a').replace('name: a', 'name: a\n  namespace: other'),
+      )[0]?.message,
+    ).toContain('not the target\'s namespace "n"');
     expect(Object.keys(RESOURCE_KINDS)).toContain('ConfigMap');
   });
 });

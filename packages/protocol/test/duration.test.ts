@@ -22,10 +22,13 @@ describe('Go-style durations', () => {
     expect(formatDuration(0)).toBe('0s');
   });
 
-  it.each(['', '10', 'abc', '5 m', '-5m', '1d', '5m-', 'm5', '1.2.3s', '0.5ms'])('rejects %j with a message naming it', (bad) => {
-    expect(() => parseDuration(bad)).toThrow(DurationError);
-    expect(() => parseDuration(bad)).toThrow(`"${bad}"`);
-  });
+  it.each(['', '10', 'abc', '5 m', '-5m', '1d', '5m-', 'm5', '1.2.3s', '0.5ms'])(
+    'rejects %j with a message naming it',
+    (bad) => {
+      expect(() => parseDuration(bad)).toThrow(DurationError);
+      expect(() => parseDuration(bad)).toThrow(`"${bad}"`);
+    },
+  );
 
   it('round-trips every whole-millisecond duration', () => {
     fc.assert(

@@ -9,7 +9,10 @@ describe('deploy/helm/wheelhouse-agent/files/rbac.json', () => {
   const committed = readFileSync(helmRbacFile(), 'utf8');
 
   it('is up to date with the action catalog (run `npm run gen:helm` if not)', () => {
-    expect(committed === renderHelmRbac(), 'files/rbac.json is stale: run `npm run gen:helm` and commit the result').toBe(true);
+    expect(
+      committed === renderHelmRbac(),
+      'files/rbac.json is stale: run `npm run gen:helm` and commit the result',
+    ).toBe(true);
   });
 
   it('holds the rules of all 8 tier combinations and the impersonation rules', () => {

@@ -26,9 +26,17 @@ const REFERENCE_RULES: Permission[] = [
   ...perms('apps', ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], ['patch']),
   ...perms('', ['pods'], ['delete']),
   ...perms('batch', ['jobs'], ['delete', 'create']),
-  ...perms('', ['pods', 'persistentvolumeclaims', 'configmaps', 'services', 'persistentvolumes'], ['delete', 'patch', 'update', 'create']),
+  ...perms(
+    '',
+    ['pods', 'persistentvolumeclaims', 'configmaps', 'services', 'persistentvolumes'],
+    ['delete', 'patch', 'update', 'create'],
+  ),
   ...perms('storage.k8s.io', ['storageclasses'], ['delete', 'patch', 'update', 'create']),
-  ...perms('apps', ['replicasets', 'deployments', 'statefulsets', 'daemonsets'], ['delete', 'patch', 'update', 'create']),
+  ...perms(
+    'apps',
+    ['replicasets', 'deployments', 'statefulsets', 'daemonsets'],
+    ['delete', 'patch', 'update', 'create'],
+  ),
   ...perms('batch', ['cronjobs', 'jobs'], ['delete', 'patch', 'update', 'create']),
   ...perms('networking.k8s.io', ['ingresses', 'networkpolicies'], ['delete', 'patch', 'update', 'create']),
   ...perms('', ['nodes'], ['patch']),
@@ -41,7 +49,10 @@ const REFERENCE_RULES: Permission[] = [
  * catalog later means deleting the entry here too.
  */
 const DELIBERATELY_NARROWER: { matches: (p: Permission) => boolean; why: string }[] = [
-  { matches: (p) => p.verb === 'update', why: 'edits are server-side apply and merge patches (verb patch); no executor issues PUT' },
+  {
+    matches: (p) => p.verb === 'update',
+    why: 'edits are server-side apply and merge patches (verb patch); no executor issues PUT',
+  },
   {
     matches: (p) => ['persistentvolumes', 'networkpolicies'].includes(p.resource) || p.apiGroup === 'storage.k8s.io',
     why: 'not an inventory kind: the hub cannot target it, so no action acts on it',
@@ -90,9 +101,14 @@ describe('agentRbacRules', () => {
   it('is read-only when no tier is on: get/list/watch of every watched kind and events, plus the self-checks', () => {
     const granted = permissionsOf(agentRbacRules(NONE));
     const writes = granted.filter((p) => !['get', 'list', 'watch'].includes(p.verb));
-    expect(writes.map(key)).toEqual(['create authentication.k8s.io/selfsubjectreviews', 'create authorization.k8s.io/selfsubjectaccessreviews', 'create authorization.k8s.io/selfsubjectrulesreviews']);
+    expect(writes.map(key)).toEqual([
+      'create authentication.k8s.io/selfsubjectreviews',
+      'create authorization.k8s.io/selfsubjectaccessreviews',
+      'create authorization.k8s.io/selfsubjectrulesreviews',
+    ]);
     for (const k of [...Object.values(RESOURCE_KINDS), { group: '', plural: 'events' }]) {
-      for (const verb of ['get', 'list', 'watch']) expect(granted.map(key)).toContain(key({ apiGroup: k.group, resource: k.plural, verb }));
+      for (const verb of ['get', 'list', 'watch'])
+        expect(granted.map(key)).toContain(key({ apiGroup: k.group, resource: k.plural, verb }));
     }
   });
 
@@ -108,9 +124,18 @@ describe('agentRbacRules', () => {
 
   it('adds exactly the declared writes of the enabled tiers', () => {
     for (const t of allTierCombinations()) {
-      const expected = new Set([...readOnlyPermissions(), ...actionList().filter((a) => t[a.tier]).flatMap(actionPermissions)].map(key));
+      const expected = new Set(
+        [
+          ...readOnlyPermissions(),
+          ...actionList()
+            .filter((a) => t[a.tier])
+            .flatMap(actionPermissions),
+        ].map(key),
+      );
       if (t.podExec) expected.add('create pods/exec');
-      expect(permissionsOf(agentRbacRules(t)).map(key)).toEqual([...expected].sort((a, b) => a.localeCompare(b)).sort(byPermissionOrder(agentPermissions(t))));
+      expect(permissionsOf(agentRbacRules(t)).map(key)).toEqual(
+        [...expected].sort((a, b) => a.localeCompare(b)).sort(byPermissionOrder(agentPermissions(t))),
+      );
     }
   });
 
@@ -151,7 +176,10 @@ describe('agentRbacRules', () => {
   it('podExec adds pods/exec create (and pods get) only', () => {
     const without = new Set(agentPermissions({ basic: true, advanced: true, podExec: false }).map(key));
     const withExec = agentPermissions({ basic: true, advanced: true, podExec: true }).map(key);
-    const podExecActions = actionList().filter((a) => a.tier === 'podExec').flatMap(actionPermissions).map(key);
+    const podExecActions = actionList()
+      .filter((a) => a.tier === 'podExec')
+      .flatMap(actionPermissions)
+      .map(key);
     expect(withExec.filter((p) => !without.has(p) && !podExecActions.includes(p))).toEqual(['create pods/exec']);
     expect(withExec).toContain('get pods');
   });
@@ -166,8 +194,12 @@ describe('agentRbacRules', () => {
       params: ACTIONS.annotate.params,
       permissions: [{ apiGroup: 'example.com', resource: 'widgets/status', verbs: ['update', 'patch'] }],
     };
-    expect(permissionsOf(agentRbacRules({ ...NONE, basic: true }, [probe])).map(key)).toContain('update example.com/widgets/status');
-    expect(permissionsOf(agentRbacRules({ ...NONE, advanced: true }, [probe])).map(key)).not.toContain('update example.com/widgets/status');
+    expect(permissionsOf(agentRbacRules({ ...NONE, basic: true }, [probe])).map(key)).toContain(
+      'update example.com/widgets/status',
+    );
+    expect(permissionsOf(agentRbacRules({ ...NONE, advanced: true }, [probe])).map(key)).not.toContain(
+      'update example.com/widgets/status',
+    );
   });
 });
 
@@ -192,16 +224,22 @@ describe('the catalog against REFERENCE.md', () => {
 
   it('basic+advanced cover every rule REFERENCE.md lists, except the documented narrowings', () => {
     const granted = new Set(agentPermissions({ basic: true, advanced: true, podExec: false }).map(key));
-    const uncovered = REFERENCE_RULES.filter((p) => !granted.has(key(p)) && !DELIBERATELY_NARROWER.some((n) => n.matches(p)));
+    const uncovered = REFERENCE_RULES.filter(
+      (p) => !granted.has(key(p)) && !DELIBERATELY_NARROWER.some((n) => n.matches(p)),
+    );
     expect(uncovered.map(key), 'REFERENCE rules no tier grants').toEqual([]);
     // A narrowing that no longer holds must be removed from the list above.
-    const widened = REFERENCE_RULES.filter((p) => granted.has(key(p)) && DELIBERATELY_NARROWER.some((n) => n.matches(p)));
+    const widened = REFERENCE_RULES.filter(
+      (p) => granted.has(key(p)) && DELIBERATELY_NARROWER.some((n) => n.matches(p)),
+    );
     expect(widened.map(key)).toEqual([]);
   });
 
   it('the shell rule comes with podExec', () => {
     expect(agentPermissions({ ...NONE, podExec: true }).map(key)).toContain('create pods/exec');
-    expect(agentPermissions({ basic: true, advanced: true, podExec: false }).map(key)).not.toContain('create pods/exec');
+    expect(agentPermissions({ basic: true, advanced: true, podExec: false }).map(key)).not.toContain(
+      'create pods/exec',
+    );
   });
 
   it('basic alone grants no node writes and no creates outside jobs', () => {

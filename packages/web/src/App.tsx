@@ -39,31 +39,37 @@ function Gate() {
   return (
     <ShellProvider>
       <ActionDialogHost>
-      <Layout>
-        <Suspense fallback={<p className="hint">Loading…</p>}>
-        <Switch>
-          <Route path="/login">
-            <Redirect to="/" />
-          </Route>
-          <Route path="/" component={ClustersPage} />
-          <Route path="/audit" component={AuditPage} />
-          <Route path="/sessions" component={SessionsPage} />
-          <Route path="/c/:cluster">{(p) => <Redirect to={`/c/${p.cluster}/workloads`} />}</Route>
-          <Route path="/c/:cluster/workloads">{(p) => <WorkloadsPage cluster={p.cluster} />}</Route>
-          <Route path="/c/:cluster/w/:kind/:namespace/:name">{(p) => <WorkloadPage cluster={p.cluster} kind={p.kind} namespace={p.namespace} name={p.name} />}</Route>
-          <Route path="/c/:cluster/pods">{(p) => <PodsPage cluster={p.cluster} />}</Route>
-          <Route path="/c/:cluster/pods/:namespace/:name">{(p) => <PodPage cluster={p.cluster} namespace={p.namespace} name={p.name} />}</Route>
-          <Route path="/c/:cluster/nodes">{(p) => <NodesPage cluster={p.cluster} />}</Route>
-          <Route path="/c/:cluster/nodes/:name">{(p) => <NodePage cluster={p.cluster} name={p.name} />}</Route>
-          <Route path="/c/:cluster/timeline">{(p) => <TimelinePage cluster={p.cluster} />}</Route>
-          <Route path="/c/:cluster/edit">{(p) => <EditorPage cluster={p.cluster} />}</Route>
-          <Route path="/c/:cluster/actions">{(p) => <CommandsPage cluster={p.cluster} />}</Route>
-          <Route>
-            <p className="empty">No such page. <a href="/">Clusters</a></p>
-          </Route>
-        </Switch>
-        </Suspense>
-      </Layout>
+        <Layout>
+          <Suspense fallback={<p className="hint">Loading…</p>}>
+            <Switch>
+              <Route path="/login">
+                <Redirect to="/" />
+              </Route>
+              <Route path="/" component={ClustersPage} />
+              <Route path="/audit" component={AuditPage} />
+              <Route path="/sessions" component={SessionsPage} />
+              <Route path="/c/:cluster">{(p) => <Redirect to={`/c/${p.cluster}/workloads`} />}</Route>
+              <Route path="/c/:cluster/workloads">{(p) => <WorkloadsPage cluster={p.cluster} />}</Route>
+              <Route path="/c/:cluster/w/:kind/:namespace/:name">
+                {(p) => <WorkloadPage cluster={p.cluster} kind={p.kind} namespace={p.namespace} name={p.name} />}
+              </Route>
+              <Route path="/c/:cluster/pods">{(p) => <PodsPage cluster={p.cluster} />}</Route>
+              <Route path="/c/:cluster/pods/:namespace/:name">
+                {(p) => <PodPage cluster={p.cluster} namespace={p.namespace} name={p.name} />}
+              </Route>
+              <Route path="/c/:cluster/nodes">{(p) => <NodesPage cluster={p.cluster} />}</Route>
+              <Route path="/c/:cluster/nodes/:name">{(p) => <NodePage cluster={p.cluster} name={p.name} />}</Route>
+              <Route path="/c/:cluster/timeline">{(p) => <TimelinePage cluster={p.cluster} />}</Route>
+              <Route path="/c/:cluster/edit">{(p) => <EditorPage cluster={p.cluster} />}</Route>
+              <Route path="/c/:cluster/actions">{(p) => <CommandsPage cluster={p.cluster} />}</Route>
+              <Route>
+                <p className="empty">
+                  No such page. <a href="/">Clusters</a>
+                </p>
+              </Route>
+            </Switch>
+          </Suspense>
+        </Layout>
       </ActionDialogHost>
     </ShellProvider>
   );

@@ -1,6 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { binaryStringBytes, chooseContainer, containersPath, endNotice, parseControl, resizeMessage, shellPath, type ContainerInfo } from '../src/shell/protocol.js';
-import { initialShells, sessionLabel, sessionTitle, shellsReducer, statusDot, statusText, visibleAfterRemove, type ShellsAction, type ShellsState } from '../src/shell/sessions.js';
+import {
+  binaryStringBytes,
+  chooseContainer,
+  containersPath,
+  endNotice,
+  parseControl,
+  resizeMessage,
+  shellPath,
+  type ContainerInfo,
+} from '../src/shell/protocol.js';
+import {
+  initialShells,
+  sessionLabel,
+  sessionTitle,
+  shellsReducer,
+  statusDot,
+  statusText,
+  visibleAfterRemove,
+  type ShellsAction,
+  type ShellsState,
+} from '../src/shell/sessions.js';
 
 const target = { cluster: 'prod', namespace: 'shop', pod: 'web-1', container: 'app' };
 
@@ -23,7 +42,9 @@ describe('shell URLs', () => {
   });
 
   it('encodes path segments', () => {
-    expect(containersPath({ cluster: 'a b', namespace: 'n/s', pod: 'p?x' })).toBe('/api/v1/clusters/a%20b/pods/n%2Fs/p%3Fx/containers');
+    expect(containersPath({ cluster: 'a b', namespace: 'n/s', pod: 'p?x' })).toBe(
+      '/api/v1/clusters/a%20b/pods/n%2Fs/p%3Fx/containers',
+    );
   });
 
   it('resize control is the documented JSON', () => {
@@ -37,10 +58,19 @@ describe('shell URLs', () => {
 
 describe('control messages from the hub', () => {
   it('parses opened, exit, error and closed', () => {
-    expect(parseControl('{"type":"opened","sessionId":"abc","container":"app","command":["bash"]}')).toEqual({ type: 'opened', sessionId: 'abc', container: 'app', command: ['bash'] });
+    expect(parseControl('{"type":"opened","sessionId":"abc","container":"app","command":["bash"]}')).toEqual({
+      type: 'opened',
+      sessionId: 'abc',
+      container: 'app',
+      command: ['bash'],
+    });
     expect(parseControl('{"type":"exit","code":3}')).toEqual({ type: 'exit', code: 3 });
     expect(parseControl('{"type":"error","message":"boom"}')).toEqual({ type: 'error', message: 'boom' });
-    expect(parseControl('{"type":"closed","reason":"idle","message":"closed after 300 s without input or output (idle timeout)"}')).toEqual({
+    expect(
+      parseControl(
+        '{"type":"closed","reason":"idle","message":"closed after 300 s without input or output (idle timeout)"}',
+      ),
+    ).toEqual({
       type: 'closed',
       reason: 'idle',
       message: 'closed after 300 s without input or output (idle timeout)',
@@ -48,23 +78,50 @@ describe('control messages from the hub', () => {
   });
 
   it('fills a missing closed message from the reason', () => {
-    expect(parseControl('{"type":"closed","reason":"agent-lost"}')).toEqual({ type: 'closed', reason: 'agent-lost', message: "the agent's connection was lost" });
+    expect(parseControl('{"type":"closed","reason":"agent-lost"}')).toEqual({
+      type: 'closed',
+      reason: 'agent-lost',
+      message: "the agent's connection was lost",
+    });
   });
 
   it('ignores what is not a known control message', () => {
-    for (const t of ['not json', '42', 'null', '{"type":"nope"}', '{"type":"exit"}', '{"type":"closed","reason":"weird"}']) expect(parseControl(t)).toBeUndefined();
+    for (const t of [
+      'not json',
+      '42',
+      'null',
+      '{"type":"nope"}',
+      '{"type":"exit"}',
+      '{"type":"closed","reason":"weird"}',
+    ])
+      expect(parseControl(t)).toBeUndefined();
   });
 
   it('end notices name the reason and keep the hub message', () => {
-    expect(endNotice('idle', 'closed after 300 s without input or output (idle timeout)')).toBe('Session ended (idle): closed after 300 s without input or output (idle timeout)');
+    expect(endNotice('idle', 'closed after 300 s without input or output (idle timeout)')).toBe(
+      'Session ended (idle): closed after 300 s without input or output (idle timeout)',
+    );
     expect(endNotice('agent-lost', '')).toBe("Session ended (agent lost): the agent's connection was lost");
     expect(endNotice('error', 'exec refused')).toBe('Session ended with an error: exec refused');
     expect(endNotice('closed', 'the command exited with code 0')).toBe('Session ended: the command exited with code 0');
   });
 });
 
-const c = (name: string, state = 'running', reason: string | null = null): ContainerInfo => ({ name, image: null, ready: state === 'running', state, reason, restartCount: 0 });
-const pod = (phase: string, containers: ContainerInfo[]) => ({ cluster: 'prod', namespace: 'shop', pod: 'web-1', phase, containers });
+const c = (name: string, state = 'running', reason: string | null = null): ContainerInfo => ({
+  name,
+  image: null,
+  ready: state === 'running',
+  state,
+  reason,
+  restartCount: 0,
+});
+const pod = (phase: string, containers: ContainerInfo[]) => ({
+  cluster: 'prod',
+  namespace: 'shop',
+  pod: 'web-1',
+  phase,
+  containers,
+});
 
 describe('choosing the container', () => {
   it('connects directly to the only running container', () => {
@@ -82,8 +139,14 @@ describe('choosing the container', () => {
   });
 
   it('refuses a pod that is not Running, and a single container that is not running', () => {
-    expect(chooseContainer(pod('Pending', [c('app', 'waiting')]))).toEqual({ kind: 'refuse', message: 'pod shop/web-1 is Pending: a shell needs a Running pod' });
-    expect(chooseContainer(pod('Running', [c('app', 'waiting', 'ImagePullBackOff')]))).toEqual({ kind: 'refuse', message: 'container "app" of pod shop/web-1 is waiting: ImagePullBackOff' });
+    expect(chooseContainer(pod('Pending', [c('app', 'waiting')]))).toEqual({
+      kind: 'refuse',
+      message: 'pod shop/web-1 is Pending: a shell needs a Running pod',
+    });
+    expect(chooseContainer(pod('Running', [c('app', 'waiting', 'ImagePullBackOff')]))).toEqual({
+      kind: 'refuse',
+      message: 'container "app" of pod shop/web-1 is waiting: ImagePullBackOff',
+    });
     expect(chooseContainer(pod('Running', []))).toMatchObject({ kind: 'refuse' });
   });
 });
@@ -133,7 +196,12 @@ describe('shell sessions', () => {
   });
 
   it('opened marks the session open with the hub id and container', () => {
-    const s = run(add('s1', { ...target, container: 'app' }), { type: 'opened', key: 's1', sessionId: 'uuid-1', container: 'app' });
+    const s = run(add('s1', { ...target, container: 'app' }), {
+      type: 'opened',
+      key: 's1',
+      sessionId: 'uuid-1',
+      container: 'app',
+    });
     expect(s.sessions[0]).toMatchObject({ status: 'open', sessionId: 'uuid-1' });
     expect(statusText(first(s))).toBe('connected');
     expect(statusDot(first(s))).toBe('ok');
@@ -144,30 +212,53 @@ describe('shell sessions', () => {
       add('s1'),
       { type: 'opened', key: 's1', sessionId: 'u', container: 'app' },
       { type: 'error', key: 's1', message: 'lost the agent' },
-      { type: 'ended', key: 's1', kind: 'agent-lost', notice: 'Session ended (agent lost): the agent connection was lost' },
+      {
+        type: 'ended',
+        key: 's1',
+        kind: 'agent-lost',
+        notice: 'Session ended (agent lost): the agent connection was lost',
+      },
       { type: 'ended', key: 's1', kind: 'disconnected', notice: 'later' },
     );
     expect(s.sessions).toHaveLength(1);
-    expect(s.sessions[0]).toMatchObject({ status: 'ended', error: 'lost the agent', ended: { kind: 'agent-lost', notice: 'Session ended (agent lost): the agent connection was lost' } });
+    expect(s.sessions[0]).toMatchObject({
+      status: 'ended',
+      error: 'lost the agent',
+      ended: { kind: 'agent-lost', notice: 'Session ended (agent lost): the agent connection was lost' },
+    });
     expect(statusDot(first(s))).toBe('err');
     expect(statusText(first(s))).toBe('ended');
   });
 
   it('an exit shows its code; a normal close is not an error', () => {
-    const s = run(add('s1'), { type: 'opened', key: 's1', sessionId: 'u', container: 'app' }, { type: 'exit', key: 's1', code: 7 }, { type: 'ended', key: 's1', kind: 'closed', notice: 'x' });
+    const s = run(
+      add('s1'),
+      { type: 'opened', key: 's1', sessionId: 'u', container: 'app' },
+      { type: 'exit', key: 's1', code: 7 },
+      { type: 'ended', key: 's1', kind: 'closed', notice: 'x' },
+    );
     expect(statusText(first(s))).toBe('exited with code 7');
     expect(statusDot(first(s))).toBe('muted');
   });
 
   it('opened after the end is ignored (late frame)', () => {
-    const s = run(add('s1'), { type: 'ended', key: 's1', kind: 'refused', notice: 'forbidden' }, { type: 'opened', key: 's1', sessionId: 'u', container: 'app' });
+    const s = run(
+      add('s1'),
+      { type: 'ended', key: 's1', kind: 'refused', notice: 'forbidden' },
+      { type: 'opened', key: 's1', sessionId: 'u', container: 'app' },
+    );
     expect(s.sessions[0]?.status).toBe('ended');
   });
 
   it('reconnect only applies to ended sessions and starts a new attempt', () => {
     let s = run(add('s1'));
     expect(shellsReducer(s, { type: 'reconnect', key: 's1' })).toBe(s);
-    s = run(add('s1'), { type: 'exit', key: 's1', code: 1 }, { type: 'ended', key: 's1', kind: 'idle', notice: 'idle' }, { type: 'reconnect', key: 's1' });
+    s = run(
+      add('s1'),
+      { type: 'exit', key: 's1', code: 1 },
+      { type: 'ended', key: 's1', kind: 'idle', notice: 'idle' },
+      { type: 'reconnect', key: 's1' },
+    );
     expect(s.sessions[0]).toMatchObject({ status: 'connecting', attempt: 2, ended: null, exitCode: null, error: null });
     expect(statusText(first(s))).toBe('reconnecting');
   });
@@ -180,7 +271,11 @@ describe('shell sessions', () => {
 
   it('labels number further shells into the same container', () => {
     const s = run(add('s1'), add('s2', { ...target, container: 'sidecar' }), add('s3'));
-    expect(s.sessions.map((x) => sessionLabel(s.sessions, x.key))).toEqual(['web-1/app', 'web-1/sidecar', 'web-1/app (2)']);
+    expect(s.sessions.map((x) => sessionLabel(s.sessions, x.key))).toEqual([
+      'web-1/app',
+      'web-1/sidecar',
+      'web-1/app (2)',
+    ]);
     expect(sessionTitle(target)).toBe('web-1/app @ prod/shop');
   });
 });

@@ -12,10 +12,28 @@ const T0 = Date.UTC(2025, 2, 10, 12, 0, 0); // 2025-03-10 12:00 UTC
 let seq = 0;
 function ev(p: Partial<TimelineEvent> & Pick<TimelineEvent, 'type'>): TimelineEvent {
   seq++;
-  return { cluster: 'c1', seq, id: `e${seq}`, time: T0, severity: 'info', kind: 'Pod', namespace: 'shop', name: 'web-1', summary: '', data: {}, ...p };
+  return {
+    cluster: 'c1',
+    seq,
+    id: `e${seq}`,
+    time: T0,
+    severity: 'info',
+    kind: 'Pod',
+    namespace: 'shop',
+    name: 'web-1',
+    summary: '',
+    data: {},
+    ...p,
+  };
 }
 const phase = (time: number, from: string | null, to: string, name = 'web-1') =>
-  ev({ type: 'pod-phase', time, name, owner: { kind: 'Deployment', name: 'web' }, data: { from, to, phase: to.split('/')[0] ?? null, ready: to === 'Running/Ready' } });
+  ev({
+    type: 'pod-phase',
+    time,
+    name,
+    owner: { kind: 'Deployment', name: 'web' },
+    data: { from, to, phase: to.split('/')[0] ?? null, ready: to === 'Running/Ready' },
+  });
 
 describe('time scale', () => {
   it('maps times to pixels and back', () => {
@@ -56,7 +74,15 @@ describe('time scale', () => {
   });
 
   it('labels ticks by resolution and marks midnight with the date', () => {
-    expect(timeTicks(T0, T0 + HOUR, 10, 0).map((t) => t.label)).toEqual(['12:00', '12:10', '12:20', '12:30', '12:40', '12:50', '13:00']);
+    expect(timeTicks(T0, T0 + HOUR, 10, 0).map((t) => t.label)).toEqual([
+      '12:00',
+      '12:10',
+      '12:20',
+      '12:30',
+      '12:40',
+      '12:50',
+      '13:00',
+    ]);
     expect(timeTicks(T0, T0 + 30 * SECOND, 10, 0)[1]?.label).toBe('12:00:05');
     const day = timeTicks(T0, T0 + DAY, 10, 0);
     const midnight = day.find((t) => t.major);
@@ -108,7 +134,9 @@ describe('dense markers aggregate', () => {
     const near = aggregate(pts([0, 1, 2, 3, 15, 60]), { radius: 5, threshold: 3, minGap: 20 });
     expect(near.map((m) => (m.kind === 'cluster' ? m.items.length : 'single'))).toEqual([5, 'single']);
     // Singles close to each other stay single.
-    expect(aggregate(pts([0, 6, 12]), { radius: 5, threshold: 3, minGap: 20 }).every((m) => m.kind === 'single')).toBe(true);
+    expect(aggregate(pts([0, 6, 12]), { radius: 5, threshold: 3, minGap: 20 }).every((m) => m.kind === 'single')).toBe(
+      true,
+    );
   });
 
   it('bounds the number of marks for 5,000 events', () => {
@@ -190,15 +218,31 @@ describe('pod phase bands', () => {
       to,
     );
     expect(lanes.map((l) => l.name)).toEqual(['web-a', 'web-b']);
-    const numbered = podLanes(['web-10', 'web-2', 'web-1'].map((n) => phase(T0 + MINUTE, null, 'Pending', n)), from, to);
+    const numbered = podLanes(
+      ['web-10', 'web-2', 'web-1'].map((n) => phase(T0 + MINUTE, null, 'Pending', n)),
+      from,
+      to,
+    );
     expect(numbered.map((l) => l.name)).toEqual(['web-1', 'web-2', 'web-10']);
   });
 });
 
 describe('live event filter', () => {
-  const podOfWeb = ev({ type: 'pod-phase', kind: 'Pod', namespace: 'shop', name: 'web-1', owner: { kind: 'Deployment', name: 'web' } });
+  const podOfWeb = ev({
+    type: 'pod-phase',
+    kind: 'Pod',
+    namespace: 'shop',
+    name: 'web-1',
+    owner: { kind: 'Deployment', name: 'web' },
+  });
   const webDeploy = ev({ type: 'spec-change', kind: 'Deployment', namespace: 'shop', name: 'web' });
-  const otherPod = ev({ type: 'pod-phase', kind: 'Pod', namespace: 'shop', name: 'api-1', owner: { kind: 'Deployment', name: 'api' } });
+  const otherPod = ev({
+    type: 'pod-phase',
+    kind: 'Pod',
+    namespace: 'shop',
+    name: 'api-1',
+    owner: { kind: 'Deployment', name: 'api' },
+  });
   const sameNameOtherNs = ev({ type: 'spec-change', kind: 'Deployment', namespace: 'dev', name: 'web' });
   const statefulWeb = ev({ type: 'spec-change', kind: 'StatefulSet', namespace: 'shop', name: 'web' });
   const node = ev({ type: 'node-condition', kind: 'Node', namespace: '', name: 'n1' });
@@ -267,7 +311,14 @@ describe('markers and details', () => {
   });
 
   it('reads spec-change diffs, skipping malformed entries', () => {
-    const data: TimelineEvent['data'] = { changes: [{ path: 'template.containers[app].image', from: 'web:1.0', to: 'web:2.0' }, { nope: 1 }, 'x', { path: 'replicas', to: 3 }] };
+    const data: TimelineEvent['data'] = {
+      changes: [
+        { path: 'template.containers[app].image', from: 'web:1.0', to: 'web:2.0' },
+        { nope: 1 },
+        'x',
+        { path: 'replicas', to: 3 },
+      ],
+    };
     expect(changesOf(data)).toEqual([
       { path: 'template.containers[app].image', from: 'web:1.0', to: 'web:2.0' },
       { path: 'replicas', to: 3 },
@@ -283,16 +334,39 @@ describe('markers and details', () => {
 });
 
 describe('pod lanes start when the pod did', () => {
-  const phase = (seq: number, time: number, from: string, to: string) => ({ seq, time, type: 'pod-phase' as const, kind: 'Pod', namespace: 'ns', name: 'p', data: { from, to } });
+  const phase = (seq: number, time: number, from: string, to: string) => ({
+    seq,
+    time,
+    type: 'pod-phase' as const,
+    kind: 'Pod',
+    namespace: 'ns',
+    name: 'p',
+    data: { from, to },
+  });
   it('uses the created event, then the inventory creation time, else the range start', () => {
     const events = [phase(2, 5_000, 'Running/Ready', 'Running/NotReady')];
     // No creation known: the earlier state is drawn from the start of the range.
     expect(podLanes(events, 0, 10_000)[0]?.bands[0]).toMatchObject({ start: 0, end: 5_000, state: 'ready' });
     // Created 1 s before the change (inventory): the lane starts there.
-    expect(podLanes(events, 0, 10_000, () => 4_000)[0]?.bands[0]).toMatchObject({ start: 4_000, end: 5_000, state: 'ready' });
+    expect(podLanes(events, 0, 10_000, () => 4_000)[0]?.bands[0]).toMatchObject({
+      start: 4_000,
+      end: 5_000,
+      state: 'ready',
+    });
     // A created event wins over the inventory.
-    const created = { seq: 1, time: 3_000, type: 'created' as const, kind: 'Pod', namespace: 'ns', name: 'p', data: {} };
-    expect(podLanes([created, ...events], 0, 10_000, () => 4_000)[0]?.bands[0]).toMatchObject({ start: 3_000, end: 5_000 });
+    const created = {
+      seq: 1,
+      time: 3_000,
+      type: 'created' as const,
+      kind: 'Pod',
+      namespace: 'ns',
+      name: 'p',
+      data: {},
+    };
+    expect(podLanes([created, ...events], 0, 10_000, () => 4_000)[0]?.bands[0]).toMatchObject({
+      start: 3_000,
+      end: 5_000,
+    });
   });
 });
 
@@ -314,8 +388,23 @@ describe('pods without phase changes in the range', () => {
     ]);
   });
   it('leave pods that already have a lane alone', () => {
-    const events = [{ seq: 1, time: 5_000, type: 'pod-phase' as const, kind: 'Pod', namespace: 'ns', name: 'p', data: { from: 'Pending', to: 'Running/Ready' } }];
-    const lanes = withLivePods(podLanes(events, 0, 10_000), [{ namespace: 'ns', name: 'p', createdAt: 0, phase: 'Running', ready: true }], 0, 10_000);
+    const events = [
+      {
+        seq: 1,
+        time: 5_000,
+        type: 'pod-phase' as const,
+        kind: 'Pod',
+        namespace: 'ns',
+        name: 'p',
+        data: { from: 'Pending', to: 'Running/Ready' },
+      },
+    ];
+    const lanes = withLivePods(
+      podLanes(events, 0, 10_000),
+      [{ namespace: 'ns', name: 'p', createdAt: 0, phase: 'Running', ready: true }],
+      0,
+      10_000,
+    );
     expect(lanes).toHaveLength(1);
     expect(lanes[0]?.bands.map((b) => b.state)).toEqual(['pending', 'ready']);
   });

@@ -15,7 +15,9 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     case 'status': {
       const s = await status();
-      console.log(`cluster ${s.name}: ${s.running ? `running, ${s.serverVersion ?? '?'}, ${s.readyNodes ?? 0} nodes ready` : 'not running'}`);
+      console.log(
+        `cluster ${s.name}: ${s.running ? `running, ${s.serverVersion ?? '?'}, ${s.readyNodes ?? 0} nodes ready` : 'not running'}`,
+      );
       console.log(s.kubeconfig);
       return s.running ? 0 : 1;
     }

@@ -11,7 +11,15 @@ import { binaryPaths, buildBinaries, type Binaries } from './binaries.js';
 import { ensureContainerLogs } from './container-logs.js';
 import { kwokConfigYaml } from './kwok-config.js';
 import { stageDocuments } from './stages.js';
-import { clusterDataDir, clusterDir, containerLogFile, kubeconfigPath, kwokWorkdir, previousContainerLogFile, DEFAULT_CLUSTER_NAME } from './paths.js';
+import {
+  clusterDataDir,
+  clusterDir,
+  containerLogFile,
+  kubeconfigPath,
+  kwokWorkdir,
+  previousContainerLogFile,
+  DEFAULT_CLUSTER_NAME,
+} from './paths.js';
 
 const run = promisify(execFile);
 
@@ -50,7 +58,8 @@ function kubeClient(name: string): k8s.KubeConfig {
 function summarizeLogLine(line: string): string {
   try {
     const entry = JSON.parse(line) as { msg?: string; elapsed?: { human?: string } };
-    if (typeof entry.msg === 'string') return entry.elapsed?.human ? `${entry.msg} (${entry.elapsed.human})` : entry.msg;
+    if (typeof entry.msg === 'string')
+      return entry.elapsed?.human ? `${entry.msg} (${entry.elapsed.human})` : entry.msg;
   } catch {
     // not JSON: print as is
   }
@@ -153,7 +162,9 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
+  );
 }
 
 /** Builds the binaries if needed, then creates, restarts or reuses the cluster. */
@@ -169,7 +180,12 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
   const dataDir = clusterDataDir(name);
   const configFile = join(dataDir, 'kwok.yaml');
   const kwokConfig = async (): Promise<string> =>
-    kwokConfigYaml({ execWorkDir: join(dataDir, 'exec-root'), logsFile: containerLogFile(name), previousLogsFile: previousContainerLogFile(name), stages: await stageDocuments() });
+    kwokConfigYaml({
+      execWorkDir: join(dataDir, 'exec-root'),
+      logsFile: containerLogFile(name),
+      previousLogsFile: previousContainerLogFile(name),
+      stages: await stageDocuments(),
+    });
 
   let current = await status({ name });
   if (current.running) {
@@ -177,7 +193,9 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
     // kwok reads the log files at each request: make sure they are there and in the CRI format.
     await ensureContainerLogs(name);
     if ((await readFile(configFile, 'utf8').catch(() => '')) !== (await kwokConfig())) {
-      log(`[cluster] note: ${name} runs an older kwok configuration; stop it (npm run cluster:down) and start again to apply the current one`);
+      log(
+        `[cluster] note: ${name} runs an older kwok configuration; stop it (npm run cluster:down) and start again to apply the current one`,
+      );
     }
   } else {
     if (existsSync(clusterDir(name))) {
@@ -193,20 +211,32 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
     await kwokctl(
       bins,
       [
-        '--name', name,
-        '--config', configFile,
-        'create', 'cluster',
-        '--runtime', 'binary',
-        '--kubeconfig', '',
-        '--etcd-binary', bins.etcd,
-        '--kube-apiserver-binary', bins.kubeApiserver,
-        '--kube-controller-manager-binary', bins.kubeControllerManager,
-        '--kube-scheduler-binary', bins.kubeScheduler,
-        '--kwok-controller-binary', bins.kwok,
+        '--name',
+        name,
+        '--config',
+        configFile,
+        'create',
+        'cluster',
+        '--runtime',
+        'binary',
+        '--kubeconfig',
+        '',
+        '--etcd-binary',
+        bins.etcd,
+        '--kube-apiserver-binary',
+        bins.kubeApiserver,
+        '--kube-controller-manager-binary',
+        bins.kubeControllerManager,
+        '--kube-scheduler-binary',
+        bins.kubeScheduler,
+        '--kwok-controller-binary',
+        bins.kwok,
         '--kube-authorization=true',
         '--kube-admission=true',
-        '--wait', '120s',
-        '--timeout', '180s',
+        '--wait',
+        '120s',
+        '--timeout',
+        '180s',
       ],
       log,
     );
@@ -215,7 +245,11 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
 
   const count = nodeCount(opts);
   await ensureNodes(name, count);
-  await waitFor(`${count} kwok nodes Ready`, 60_000 + count * 100, async () => ((await status({ name })).readyNodes ?? 0) >= count);
+  await waitFor(
+    `${count} kwok nodes Ready`,
+    60_000 + count * 100,
+    async () => ((await status({ name })).readyNodes ?? 0) >= count,
+  );
   current = await status({ name });
   log(`[cluster] ${name} ready: ${current.serverVersion ?? '?'}, ${current.readyNodes ?? 0} nodes, in ${elapsed()}`);
   return current;

@@ -23,14 +23,22 @@ const CRI_LINE = /^\d{4}-\d\d-\d\dT\S+ (stdout|stderr) [FP] /;
  * else unless they already hold CRI lines (a cluster created before the files
  * were CRI-formatted gets them rewritten).
  */
-export async function ensureContainerLogs(name: string = DEFAULT_CLUSTER_NAME, opts: { fresh?: boolean } = {}): Promise<void> {
+export async function ensureContainerLogs(
+  name: string = DEFAULT_CLUSTER_NAME,
+  opts: { fresh?: boolean } = {},
+): Promise<void> {
   const now = Date.now();
-  const isCri = async (file: string): Promise<boolean> => !opts.fresh && CRI_LINE.test(await readFile(file, 'utf8').catch(() => ''));
+  const isCri = async (file: string): Promise<boolean> =>
+    !opts.fresh && CRI_LINE.test(await readFile(file, 'utf8').catch(() => ''));
   const current = containerLogFile(name);
   if (!(await isCri(current))) {
     const start = now - 3600_000;
     const lines = Array.from({ length: INITIAL_LOG_LINES }, (_, i) =>
-      criLogLine(`wheelhouse local cluster: simulated container log, line ${i + 1} of ${INITIAL_LOG_LINES}`, new Date(start + i * 1000), i % 5 === 4 ? 'stderr' : 'stdout'),
+      criLogLine(
+        `wheelhouse local cluster: simulated container log, line ${i + 1} of ${INITIAL_LOG_LINES}`,
+        new Date(start + i * 1000),
+        i % 5 === 4 ? 'stderr' : 'stdout',
+      ),
     );
     await writeFile(current, lines.join(''));
   }
@@ -39,13 +47,26 @@ export async function ensureContainerLogs(name: string = DEFAULT_CLUSTER_NAME, o
     const start = now - 7200_000;
     await writeFile(
       previous,
-      [1, 2, 3].map((i) => criLogLine(`wheelhouse local cluster: the previous container instance, line ${i}`, new Date(start + i * 1000))).join(''),
+      [1, 2, 3]
+        .map((i) =>
+          criLogLine(
+            `wheelhouse local cluster: the previous container instance, line ${i}`,
+            new Date(start + i * 1000),
+          ),
+        )
+        .join(''),
     );
   }
 }
 
 /** Appends whole lines to every simulated container's current log (followers see them within about a second). */
-export async function appendContainerLog(lines: readonly string[], opts: { name?: string; stream?: 'stdout' | 'stderr' } = {}): Promise<void> {
+export async function appendContainerLog(
+  lines: readonly string[],
+  opts: { name?: string; stream?: 'stdout' | 'stderr' } = {},
+): Promise<void> {
   const now = new Date();
-  await appendFile(containerLogFile(opts.name ?? DEFAULT_CLUSTER_NAME), lines.map((l) => criLogLine(l, now, opts.stream)).join(''));
+  await appendFile(
+    containerLogFile(opts.name ?? DEFAULT_CLUSTER_NAME),
+    lines.map((l) => criLogLine(l, now, opts.stream)).join(''),
+  );
 }

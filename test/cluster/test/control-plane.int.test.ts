@@ -14,14 +14,16 @@ const core = kc.makeApiClient(k8s.CoreV1Api);
 const apps = kc.makeApiClient(k8s.AppsV1Api);
 
 /** Runs a command in a pod through the API server's exec subresource and returns its stdout. */
-async function execInPod(ns: string, pod: string, command: string[]): Promise<{ stdout: string; status: k8s.V1Status }> {
+async function execInPod(
+  ns: string,
+  pod: string,
+  command: string[],
+): Promise<{ stdout: string; status: k8s.V1Status }> {
   const stdout = new PassThrough();
   let out = '';
   stdout.on('data', (c: Buffer) => (out += c.toString()));
   const status = await new Promise<k8s.V1Status>((resolve, reject) => {
-    new k8s.Exec(kc)
-      .exec(ns, pod, 'app', command, stdout, null, null, false, (s) => resolve(s))
-      .catch(reject);
+    new k8s.Exec(kc).exec(ns, pod, 'app', command, stdout, null, null, false, (s) => resolve(s)).catch(reject);
   });
   return { stdout: out, status };
 }
@@ -132,7 +134,8 @@ describe('admission webhooks on CONNECT pods/exec', () => {
   let ns: string;
   let pod: string;
   let server: Server;
-  const reviews: { operation?: string; subResource?: string; name?: string; username?: string; command?: string[] }[] = [];
+  const reviews: { operation?: string; subResource?: string; name?: string; username?: string; command?: string[] }[] =
+    [];
   const webhookName = `exec-probe-${Math.random().toString(36).slice(2, 8)}.wheelhouse.dev`;
   const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
 
@@ -161,7 +164,13 @@ describe('admission webhooks on CONNECT pods/exec', () => {
         };
         const r = review.request;
         const command = r.object?.command ?? [];
-        reviews.push({ operation: r.operation, subResource: r.subResource, name: r.name, username: r.userInfo.username, command });
+        reviews.push({
+          operation: r.operation,
+          subResource: r.subResource,
+          name: r.name,
+          username: r.userInfo.username,
+          command,
+        });
         const denied = command.includes('forbidden');
         res.setHeader('content-type', 'application/json');
         res.end(
@@ -188,7 +197,10 @@ describe('admission webhooks on CONNECT pods/exec', () => {
             sideEffects: 'None',
             failurePolicy: 'Fail',
             timeoutSeconds: 5,
-            clientConfig: { url: `https://127.0.0.1:${port}/validate`, caBundle: Buffer.from(pems.cert).toString('base64') },
+            clientConfig: {
+              url: `https://127.0.0.1:${port}/validate`,
+              caBundle: Buffer.from(pems.cert).toString('base64'),
+            },
             rules: [{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec'] }],
             namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
           },
@@ -209,7 +221,12 @@ describe('admission webhooks on CONNECT pods/exec', () => {
       return reviews.length > 0 ? stdout : undefined;
     });
     expect(out).toBe('allowed\n');
-    expect(reviews.at(-1)).toMatchObject({ operation: 'CONNECT', subResource: 'exec', name: pod, username: 'kwok-admin' });
+    expect(reviews.at(-1)).toMatchObject({
+      operation: 'CONNECT',
+      subResource: 'exec',
+      name: pod,
+      username: 'kwok-admin',
+    });
     expect(reviews.at(-1)?.command).toEqual(['echo', 'allowed']);
 
     const denied: unknown = await kubectl(['exec', '-n', ns, pod, '--', 'echo', 'forbidden']).catch((e: unknown) => e);

@@ -10,6 +10,15 @@ export async function launchChromium(): Promise<Browser> {
     headless: true,
     // No sandbox: tests run as root on CI machines. The rest keeps Chromium
     // from phoning home or reaching for a GPU the machine does not have.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

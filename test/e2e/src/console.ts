@@ -11,7 +11,12 @@ import type { Capabilities } from '@wheelhouse/protocol';
 import type { AgentOptions } from '@wheelhouse/agent';
 import type { HubOptions } from '@wheelhouse/hub';
 import { ALL_TIERS, startPipeline, type Pipeline } from '../../../packages/hub/test/support/hub-with-agent.js';
-import { addUser, useFastPasswordHashing, type BindingSpec, type TestUser } from '../../../packages/hub/test/support/identity.js';
+import {
+  addUser,
+  useFastPasswordHashing,
+  type BindingSpec,
+  type TestUser,
+} from '../../../packages/hub/test/support/identity.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const SCREENSHOTS = join(repoRoot, 'docs', 'screenshots');
@@ -30,13 +35,27 @@ export interface Console {
 }
 
 export async function openConsole(
-  opts: { capabilities?: Capabilities; bindings?: BindingSpec[]; hub?: HubOptions; agent?: Partial<AgentOptions>; signIn?: boolean; theme?: 'light' | 'dark' } = {},
+  opts: {
+    capabilities?: Capabilities;
+    bindings?: BindingSpec[];
+    hub?: HubOptions;
+    agent?: Partial<AgentOptions>;
+    signIn?: boolean;
+    theme?: 'light' | 'dark';
+  } = {},
 ): Promise<Console> {
   useFastPasswordHashing();
-  const pipeline = await startPipeline({ capabilities: opts.capabilities ?? ALL_TIERS, hub: opts.hub, agent: opts.agent });
+  const pipeline = await startPipeline({
+    capabilities: opts.capabilities ?? ALL_TIERS,
+    hub: opts.hub,
+    agent: opts.agent,
+  });
   const user = await addUser(pipeline.hub, { bindings: opts.bindings ?? [{ role: 'account-admin' }] });
   const browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: opts.theme ?? 'light' });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    colorScheme: opts.theme ?? 'light',
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const errors: string[] = [];
@@ -75,11 +94,23 @@ export async function signIn(page: Page, url: string, user: { username: string; 
 export async function terminalState(page: Page): Promise<string> {
   const status = page.getByRole('status', { name: 'Command status' });
   try {
-    await status.and(page.locator('[data-state="succeeded"], [data-state="failed"], [data-state="rejected"], [data-state="expired"]')).waitFor({ timeout: 60_000 });
+    await status
+      .and(
+        page.locator(
+          '[data-state="succeeded"], [data-state="failed"], [data-state="rejected"], [data-state="expired"]',
+        ),
+      )
+      .waitFor({ timeout: 60_000 });
   } catch (err) {
-    const dialog = await page.getByRole('dialog').allTextContents().catch(() => []);
+    const dialog = await page
+      .getByRole('dialog')
+      .allTextContents()
+      .catch(() => []);
     const shown = await status.allTextContents().catch(() => []);
-    throw new Error(`no terminal command state; status shows ${JSON.stringify(shown)}; dialog: ${JSON.stringify(dialog).slice(0, 2000)}`, { cause: err });
+    throw new Error(
+      `no terminal command state; status shows ${JSON.stringify(shown)}; dialog: ${JSON.stringify(dialog).slice(0, 2000)}`,
+      { cause: err },
+    );
   }
   return (await status.getAttribute('data-state')) ?? '';
 }

@@ -25,10 +25,27 @@ describe('console: timeline, logs, recordings and audit', () => {
   beforeAll(async () => {
     ns = await testNamespace('e2e-ev');
     c = await openConsole({ hub: { dataDir } });
-    const tpl = (image: string) => ({ metadata: { labels: { app: 'checkout' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image }] } });
-    await apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'checkout' }, spec: { replicas: 1, selector: { matchLabels: { app: 'checkout' } }, template: tpl('shop/checkout:7.0') } } });
-    await eventually('checkout ready', async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'checkout' })).status?.readyReplicas === 1);
-    await apps.patchNamespacedDeployment({ namespace: ns, name: 'checkout', body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'shop/checkout:7.1' }] });
+    const tpl = (image: string) => ({
+      metadata: { labels: { app: 'checkout' } },
+      spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image }] },
+    });
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'checkout' },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'checkout' } }, template: tpl('shop/checkout:7.0') },
+      },
+    });
+    await eventually(
+      'checkout ready',
+      async () =>
+        (await apps.readNamespacedDeployment({ namespace: ns, name: 'checkout' })).status?.readyReplicas === 1,
+    );
+    await apps.patchNamespacedDeployment({
+      namespace: ns,
+      name: 'checkout',
+      body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'shop/checkout:7.1' }],
+    });
     await eventually('checkout 7.1 rolled out', async () => {
       const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'checkout' });
       return d.status?.updatedReplicas === 1 && d.status.readyReplicas === 1 && d.status.replicas === 1;
@@ -55,9 +72,15 @@ describe('console: timeline, logs, recordings and audit', () => {
     await dialog.getByRole('button', { name: 'Run annotate' }).click();
     expect(await terminalState(page)).toBe('succeeded');
     await dialog.getByRole('button', { name: 'Close' }).first().click();
-    await expect.poll(() => table.locator('tr[data-type="action"]').allTextContents(), { timeout: 30_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/annotate.*succeeded/i)]));
+    await expect
+      .poll(() => table.locator('tr[data-type="action"]').allTextContents(), { timeout: 30_000 })
+      .toEqual(expect.arrayContaining([expect.stringMatching(/annotate.*succeeded/i)]));
     // One row per command, in its newest state: the pending/dispatched/running steps are not repeated.
-    expect((await table.locator('tr[data-type="action"]').allTextContents()).filter((t) => /: (pending|dispatched|running)/.test(t))).toEqual([]);
+    expect(
+      (await table.locator('tr[data-type="action"]').allTextContents()).filter((t) =>
+        /: (pending|dispatched|running)/.test(t),
+      ),
+    ).toEqual([]);
     await page.getByLabel('Time range').selectOption({ label: 'Last 15 minutes' });
     await expect.poll(() => deploy.count()).toBeGreaterThan(0);
     // The deploy's drawer shows what changed.
@@ -72,10 +95,15 @@ describe('console: timeline, logs, recordings and audit', () => {
 
   it('tails the logs of a pod live', async () => {
     const { page } = c;
-    const pod = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=checkout' })).items.find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp)?.metadata?.name ?? '';
+    const pod =
+      (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=checkout' })).items.find(
+        (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp,
+      )?.metadata?.name ?? '';
     await page.goto(`${c.url}/c/${c.cluster}/pods/${ns}/${pod}?tab=logs`);
     const log = page.getByRole('log', { name: `Logs of ${pod}/app` });
-    await expect.poll(() => page.getByRole('group', { name: 'Log options' }).getByRole('status').textContent()).toMatch(/following/);
+    await expect
+      .poll(() => page.getByRole('group', { name: 'Log options' }).getByRole('status').textContent())
+      .toMatch(/following/);
     const marker = `e2e-log-line-${Date.now()}`;
     await appendContainerLog([marker]);
     await expect.poll(() => log.textContent(), { timeout: 20_000 }).toContain(marker);
@@ -86,12 +114,17 @@ describe('console: timeline, logs, recordings and audit', () => {
 
   it('plays back a shell recording in the page', async () => {
     const { page } = c;
-    const pod = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=checkout' })).items.find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp)?.metadata?.name ?? '';
+    const pod =
+      (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=checkout' })).items.find(
+        (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp,
+      )?.metadata?.name ?? '';
     await page.goto(`${c.url}/c/${c.cluster}/pods/${ns}/${pod}`);
     await page.getByRole('button', { name: `Shell into ${pod}`, exact: true }).click();
     await page.getByTestId('terminal-s1').click();
     await page.keyboard.type('echo "recorded-$((6 * 7))"\n');
-    await expect.poll(() => page.getByTestId('terminal-s1').locator('.xterm-rows').textContent(), { timeout: 20_000 }).toContain('recorded-42');
+    await expect
+      .poll(() => page.getByTestId('terminal-s1').locator('.xterm-rows').textContent(), { timeout: 20_000 })
+      .toContain('recorded-42');
     await page.getByRole('button', { name: `Close shell ${pod}/app` }).click();
     await page.getByRole('link', { name: 'Shell sessions' }).click();
     const play = page.getByRole('button', { name: new RegExp(`Play recording of ${pod}`) });
@@ -110,7 +143,9 @@ describe('console: timeline, logs, recordings and audit', () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     const rows = page.getByRole('table', { name: 'Audit records' }).locator('tbody tr');
     await expect.poll(async () => (await rows.allTextContents()).every((t) => t.includes('action:'))).toBe(true);
-    await expect.poll(() => rows.allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('action:annotate')]));
+    await expect
+      .poll(() => rows.allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('action:annotate')]));
     await c.screenshot('audit');
 
     // Someone with write access to hub.db edits a record: verification names it.

@@ -18,10 +18,26 @@ describe('console: permissions and tiers', () => {
     ns = await testNamespace('e2e-perm');
     await apps.createNamespacedDeployment({
       namespace: ns,
-      body: { metadata: { name: 'ledger' }, spec: { replicas: 1, selector: { matchLabels: { app: 'ledger' } }, template: { metadata: { labels: { app: 'ledger' } }, spec: { containers: [{ name: 'db', image: 'shop/ledger:9' }] } } } },
+      body: {
+        metadata: { name: 'ledger' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'ledger' } },
+          template: {
+            metadata: { labels: { app: 'ledger' } },
+            spec: { containers: [{ name: 'db', image: 'shop/ledger:9' }] },
+          },
+        },
+      },
     });
-    await eventually('ledger ready', async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'ledger' })).status?.readyReplicas === 1);
-    c = await openConsole({ capabilities: { basic: true, advanced: false, podExec: false }, bindings: [{ role: 'viewer' }] });
+    await eventually(
+      'ledger ready',
+      async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'ledger' })).status?.readyReplicas === 1,
+    );
+    c = await openConsole({
+      capabilities: { basic: true, advanced: false, podExec: false },
+      bindings: [{ role: 'viewer' }],
+    });
   });
   afterAll(async () => c.close());
 
@@ -29,7 +45,10 @@ describe('console: permissions and tiers', () => {
     const { page } = c;
     // Search jumps to the object.
     await page.getByRole('combobox', { name: 'Search objects' }).fill('ledger');
-    await page.getByRole('option', { name: /Deployment.*ledger/ }).first().waitFor();
+    await page
+      .getByRole('option', { name: /Deployment.*ledger/ })
+      .first()
+      .waitFor();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: `Deployment ${ns}/ledger` }).waitFor();
 
@@ -41,7 +60,10 @@ describe('console: permissions and tiers', () => {
     expect(await del.textContent()).toContain(`the advanced tier is not enabled on ${c.cluster}`);
     await page.keyboard.press('Escape');
 
-    const shell = page.locator('table[aria-label="Pods"] tbody tr[data-name]').first().getByRole('button', { name: /Shell into/ });
+    const shell = page
+      .locator('table[aria-label="Pods"] tbody tr[data-name]')
+      .first()
+      .getByRole('button', { name: /Shell into/ });
     expect(await shell.isDisabled()).toBe(true);
     expect(await shell.getAttribute('title')).toContain('podExec tier');
     expect(await page.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
@@ -53,9 +75,16 @@ describe('console: permissions and tiers', () => {
         const r = await fetch(`/api/v1/clusters/${cluster}/actions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
-          body: JSON.stringify({ action: 'scale', target: { kind: 'Deployment', namespace: ns, name: 'ledger' }, params: { replicas: 3 } }),
+          body: JSON.stringify({
+            action: 'scale',
+            target: { kind: 'Deployment', namespace: ns, name: 'ledger' },
+            params: { replicas: 3 },
+          }),
         });
-        return { status: r.status, body: (await r.json()) as { permission: string; scope: { cluster: string; namespace: string } } };
+        return {
+          status: r.status,
+          body: (await r.json()) as { permission: string; scope: { cluster: string; namespace: string } },
+        };
       },
       { cluster: c.cluster, ns },
     );

@@ -30,26 +30,61 @@ describe('console: pod shells and exec guard', () => {
       namespace: ns,
       body: {
         metadata: { name: 'api' },
-        spec: { replicas: 1, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'shop/api:4.1' }] } } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'api' } },
+          template: {
+            metadata: { labels: { app: 'api' } },
+            spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'shop/api:4.1' }] },
+          },
+        },
       },
     });
     await core.createNamespacedPod({
       namespace: ns,
-      body: { metadata: { name: 'multi' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'shop/app:1' }, { name: 'sidecar', image: 'shop/proxy:2' }] } },
+      body: {
+        metadata: { name: 'multi' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            { name: 'app', image: 'shop/app:1' },
+            { name: 'sidecar', image: 'shop/proxy:2' },
+          ],
+        },
+      },
     });
     c = await openConsole({
-      agent: { execGuard: { dataDir, selfSigned: true, port: 0, host: '127.0.0.1', ttlSeconds: 600, namespaces: [ns], leaderElection: { enabled: false }, logLevel: 'silent' } },
+      agent: {
+        execGuard: {
+          dataDir,
+          selfSigned: true,
+          port: 0,
+          host: '127.0.0.1',
+          ttlSeconds: 600,
+          namespaces: [ns],
+          leaderElection: { enabled: false },
+          logLevel: 'silent',
+        },
+      },
     });
     const eg = c.pipeline.agent.execGuard;
     if (!eg) throw new Error('exec guard did not start');
     await admission.createValidatingWebhookConfiguration({
-      body: webhookConfiguration({ name: webhookName, url: eg.url, ...(eg.caBundle ? { caBundle: eg.caBundle } : {}), namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }),
+      body: webhookConfiguration({
+        name: webhookName,
+        url: eg.url,
+        ...(eg.caBundle ? { caBundle: eg.caBundle } : {}),
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+      }),
     });
     apiPod = await eventually('the api pod running', async () => {
       const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=api' })).items;
       return pods.find((p) => p.status?.phase === 'Running')?.metadata?.name;
     });
-    await eventually('multi running', async () => (await core.readNamespacedPod({ namespace: ns, name: 'multi' })).status?.phase === 'Running');
+    await eventually(
+      'multi running',
+      async () => (await core.readNamespacedPod({ namespace: ns, name: 'multi' })).status?.phase === 'Running',
+    );
   });
   afterAll(async () => {
     await admission.deleteValidatingWebhookConfiguration({ name: webhookName }).catch(() => undefined);
@@ -98,7 +133,11 @@ describe('console: pod shells and exec guard', () => {
     await c.screenshot('shell-tray');
 
     // Both sessions are recorded on the hub as this user's.
-    const sessions = await c.pipeline.hub.app.inject({ method: 'GET', url: '/api/v1/sessions', headers: { authorization: `Bearer ${c.user.token}` } });
+    const sessions = await c.pipeline.hub.app.inject({
+      method: 'GET',
+      url: '/api/v1/sessions',
+      headers: { authorization: `Bearer ${c.user.token}` },
+    });
     const items = sessions.json<{ items: { pod: string; container: string; user: string }[] }>().items;
     expect(items.map((s) => `${s.pod}/${s.container}`).sort()).toEqual([`${apiPod}/app`, 'multi/sidecar'].sort());
     expect(new Set(items.map((s) => s.user))).toEqual(new Set([c.user.username]));
@@ -107,7 +146,13 @@ describe('console: pod shells and exec guard', () => {
   it('shows the exec guard countdown on an entered pod and extends it', async () => {
     const { page } = c;
     // The shell above went through the API server's exec: exec guard labelled the pod.
-    const before = await eventually('exec guard to set the eviction time', async () => (await core.readNamespacedPod({ namespace: ns, name: apiPod })).metadata?.annotations?.[TERMINATION_TIME_ANNOTATION]);
+    const before = await eventually(
+      'exec guard to set the eviction time',
+      async () =>
+        (await core.readNamespacedPod({ namespace: ns, name: apiPod })).metadata?.annotations?.[
+          TERMINATION_TIME_ANNOTATION
+        ],
+    );
     await page.getByRole('link', { name: apiPod }).first().click();
     await page.getByRole('heading', { name: `Pod ${ns}/${apiPod}` }).waitFor();
     const timer = page.getByRole('timer');
@@ -124,10 +169,15 @@ describe('console: pod shells and exec guard', () => {
     await dialog.getByLabel('Reason').fill('e2e: still debugging');
     await dialog.getByRole('button', { name: 'Run extend eviction time' }).click();
     expect(await terminalState(page)).toBe('succeeded');
-    const after = (await core.readNamespacedPod({ namespace: ns, name: apiPod })).metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? '';
+    const after =
+      (await core.readNamespacedPod({ namespace: ns, name: apiPod })).metadata?.annotations?.[
+        TERMINATION_TIME_ANNOTATION
+      ] ?? '';
     expect(Date.parse(after) - Date.parse(before)).toBe(45 * 60_000);
     await dialog.getByRole('button', { name: 'Close' }).first().click();
-    await expect.poll(async () => minutesLeft((await timer.getAttribute('aria-label')) ?? '')).toBeGreaterThan(leftBefore + 40);
+    await expect
+      .poll(async () => minutesLeft((await timer.getAttribute('aria-label')) ?? ''))
+      .toBeGreaterThan(leftBefore + 40);
     await c.screenshot('exec-guard');
   });
 });
@@ -148,8 +198,17 @@ describe('console: a shell that ends on its own says why', () => {
   screenshotOnFailure(() => c);
   beforeAll(async () => {
     ns = await testNamespace('e2e-quiet');
-    await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'quiet' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'shop/app:1' }] } } });
-    await eventually('quiet running', async () => (await core.readNamespacedPod({ namespace: ns, name: 'quiet' })).status?.phase === 'Running');
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: 'quiet' },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'shop/app:1' }] },
+      },
+    });
+    await eventually(
+      'quiet running',
+      async () => (await core.readNamespacedPod({ namespace: ns, name: 'quiet' })).status?.phase === 'Running',
+    );
     c = await openConsole({ hub: { shell: { idleTimeoutMs: 3000 } } });
   });
   afterAll(async () => c.close());
@@ -162,7 +221,9 @@ describe('console: a shell that ends on its own says why', () => {
     await expect.poll(() => panel.textContent(), { timeout: 20_000 }).toContain('connected');
     // Nothing typed: the hub closes it after the idle timeout, and the page says so.
     await expect.poll(() => panel.textContent(), { timeout: 20_000 }).toMatch(/idle timeout/i);
-    await expect.poll(() => page.getByTestId('terminal-s1').locator('.xterm-rows').textContent(), { timeout: 5_000 }).toMatch(/idle timeout/i);
+    await expect
+      .poll(() => page.getByTestId('terminal-s1').locator('.xterm-rows').textContent(), { timeout: 5_000 })
+      .toMatch(/idle timeout/i);
     await panel.getByRole('button', { name: 'Reconnect shell quiet/app' }).click();
     await expect.poll(() => panel.textContent(), { timeout: 20_000 }).toContain('connected');
   });
@@ -174,6 +235,8 @@ describe('console: a shell that ends on its own says why', () => {
     await expect.poll(() => panel.textContent(), { timeout: 20_000 }).toMatch(/agent lost/i);
     // The pod's actions now say why they cannot run.
     await page.getByRole('button', { name: 'Actions for Pod quiet' }).click();
-    await expect.poll(() => page.getByRole('menuitem', { name: /^Delete pod/ }).textContent()).toContain('the agent is not connected');
+    await expect
+      .poll(() => page.getByRole('menuitem', { name: /^Delete pod/ }).textContent())
+      .toContain('the agent is not connected');
   });
 });

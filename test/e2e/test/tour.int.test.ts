@@ -19,10 +19,14 @@ describe('console: a tour of the demo workloads', () => {
   beforeAll(async () => {
     demoNs = await testNamespace('demo');
     await seedDemo(kc, () => undefined, demoNs);
-    await eventually('the demo storefront ready', async () => {
-      const d = await apps.readNamespacedDeployment({ namespace: demoNs, name: 'storefront' });
-      return (d.status?.readyReplicas ?? 0) >= 1;
-    }, { timeoutMs: 60_000 });
+    await eventually(
+      'the demo storefront ready',
+      async () => {
+        const d = await apps.readNamespacedDeployment({ namespace: demoNs, name: 'storefront' });
+        return (d.status?.readyReplicas ?? 0) >= 1;
+      },
+      { timeoutMs: 60_000 },
+    );
     c = await openConsole();
   });
   afterAll(async () => c.close());
@@ -32,14 +36,27 @@ describe('console: a tour of the demo workloads', () => {
   it('lists the demo workloads, the crash loop marked unhealthy with its restarts', async () => {
     const { page } = c;
     await page.goto(`${c.url}/c/${c.cluster}/workloads?namespace=${demoNs}`);
-    for (const name of ['storefront', 'checkout', 'payments-worker', 'ledger-db', 'nightly-report']) await row(name).waitFor();
-    await expect.poll(() => row('payments-worker').locator('.badge').first().textContent(), { timeout: 60_000 }).toMatch(/down|degraded/);
-    await expect.poll(async () => Number(await row('payments-worker').locator('td').nth(5).textContent()), { timeout: 60_000 }).toBeGreaterThan(0);
-    await expect.poll(() => row('storefront').locator('.badge').first().textContent(), { timeout: 60_000 }).toBe('healthy');
+    for (const name of ['storefront', 'checkout', 'payments-worker', 'ledger-db', 'nightly-report'])
+      await row(name).waitFor();
+    await expect
+      .poll(() => row('payments-worker').locator('.badge').first().textContent(), { timeout: 60_000 })
+      .toMatch(/down|degraded/);
+    await expect
+      .poll(async () => Number(await row('payments-worker').locator('td').nth(5).textContent()), { timeout: 60_000 })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(() => row('storefront').locator('.badge').first().textContent(), { timeout: 60_000 })
+      .toBe('healthy');
     await c.screenshot('workloads');
     // "Only unhealthy" leaves the crash loop.
     await page.getByLabel('Only unhealthy').check();
-    await expect.poll(() => page.locator('table[aria-label="Workloads"] tbody tr[data-name]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')))).toContain('payments-worker');
+    await expect
+      .poll(() =>
+        page
+          .locator('table[aria-label="Workloads"] tbody tr[data-name]')
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name'))),
+      )
+      .toContain('payments-worker');
     expect(await row('storefront').count()).toBe(0);
     await page.getByLabel('Only unhealthy').uncheck();
     // A 1366×768 laptop: the list fits without scrolling sideways.
@@ -53,9 +70,15 @@ describe('console: a tour of the demo workloads', () => {
 
   it('works from the keyboard: actions menu, dialog, search', async () => {
     const { page } = c;
-    await row('storefront').getByRole('button', { name: /Actions for Deployment storefront/ }).focus();
+    await row('storefront')
+      .getByRole('button', { name: /Actions for Deployment storefront/ })
+      .focus();
     await page.keyboard.press('Enter');
-    const focused = () => page.evaluate(() => ({ role: document.activeElement?.getAttribute('role'), text: document.activeElement?.textContent ?? '' }));
+    const focused = () =>
+      page.evaluate(() => ({
+        role: document.activeElement?.getAttribute('role'),
+        text: document.activeElement?.textContent ?? '',
+      }));
     await expect.poll(async () => (await focused()).role).toBe('menuitem');
     for (let i = 0; i < 12 && !(await focused()).text.startsWith('Scale'); i++) await page.keyboard.press('ArrowDown');
     expect((await focused()).text).toMatch(/^Scale/);
@@ -67,7 +90,10 @@ describe('console: a tour of the demo workloads', () => {
 
     await page.getByRole('combobox', { name: 'Search objects' }).focus();
     await page.keyboard.type('payments-worker');
-    await page.getByRole('option', { name: /Deployment.*payments-worker/ }).first().waitFor();
+    await page
+      .getByRole('option', { name: /Deployment.*payments-worker/ })
+      .first()
+      .waitFor();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: `Deployment ${demoNs}/payments-worker` }).waitFor();
     await page.goBack();

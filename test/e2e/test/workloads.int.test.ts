@@ -20,8 +20,17 @@ describe('console: workloads and actions', () => {
 
   beforeAll(async () => {
     ns = await testNamespace('e2e-wl');
-    const tpl = (image: string) => ({ metadata: { labels: { app: 'storefront' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image }] } });
-    await apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'storefront' }, spec: { replicas: 2, selector: { matchLabels: { app: 'storefront' } }, template: tpl('shop/storefront:1.0') } } });
+    const tpl = (image: string) => ({
+      metadata: { labels: { app: 'storefront' } },
+      spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image }] },
+    });
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'storefront' },
+        spec: { replicas: 2, selector: { matchLabels: { app: 'storefront' } }, template: tpl('shop/storefront:1.0') },
+      },
+    });
     await apps.createNamespacedDeployment({
       namespace: ns,
       body: {
@@ -29,22 +38,43 @@ describe('console: workloads and actions', () => {
         spec: {
           replicas: 1,
           selector: { matchLabels: { app: 'payments-worker' } },
-          template: { metadata: { labels: { app: 'payments-worker', 'wheelhouse.dev/simulate': 'crashloop' }, annotations: { 'wheelhouse.dev/exit-code': '1', 'wheelhouse.dev/reason': 'Error' } }, spec: { containers: [{ name: 'worker', image: 'shop/payments:3.2' }] } },
+          template: {
+            metadata: {
+              labels: { app: 'payments-worker', 'wheelhouse.dev/simulate': 'crashloop' },
+              annotations: { 'wheelhouse.dev/exit-code': '1', 'wheelhouse.dev/reason': 'Error' },
+            },
+            spec: { containers: [{ name: 'worker', image: 'shop/payments:3.2' }] },
+          },
         },
       },
     });
-    await eventually('storefront revision 1 ready', async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' })).status?.readyReplicas === 2);
+    await eventually(
+      'storefront revision 1 ready',
+      async () =>
+        (await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' })).status?.readyReplicas === 2,
+    );
     // A second revision, so there is something to roll back to.
-    await apps.patchNamespacedDeployment({ namespace: ns, name: 'storefront', body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'shop/storefront:1.1' }] });
+    await apps.patchNamespacedDeployment({
+      namespace: ns,
+      name: 'storefront',
+      body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'shop/storefront:1.1' }],
+    });
     await eventually('storefront revision 2 rolled out', async () => {
       const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' });
       return d.status?.updatedReplicas === 2 && d.status.readyReplicas === 2 && d.status.replicas === 2;
     });
     await core.createNode({
       body: {
-        metadata: { name: node, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { 'kubernetes.io/hostname': node, type: 'kwok' } },
+        metadata: {
+          name: node,
+          annotations: { 'kwok.x-k8s.io/node': 'fake' },
+          labels: { 'kubernetes.io/hostname': node, type: 'kwok' },
+        },
         spec: { taints: [{ key: 'wheelhouse.dev/e2e', value: node, effect: 'NoSchedule' }] },
-        status: { allocatable: { cpu: '8', memory: '32Gi', pods: '110' }, capacity: { cpu: '8', memory: '32Gi', pods: '110' } },
+        status: {
+          allocatable: { cpu: '8', memory: '32Gi', pods: '110' },
+          capacity: { cpu: '8', memory: '32Gi', pods: '110' },
+        },
       },
     });
     c = await openConsole();
@@ -66,11 +96,17 @@ describe('console: workloads and actions', () => {
       const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
       return { domContentLoaded: n?.domContentLoadedEventEnd ?? 0, rendered: performance.now() };
     });
-    console.log(`[e2e] workloads page: first row after ${firstRender} ms from navigation (page clock: DOMContentLoaded ${nav.domContentLoaded.toFixed(0)} ms, row at ${nav.rendered.toFixed(0)} ms)`);
+    console.log(
+      `[e2e] workloads page: first row after ${firstRender} ms from navigation (page clock: DOMContentLoaded ${nav.domContentLoaded.toFixed(0)} ms, row at ${nav.rendered.toFixed(0)} ms)`,
+    );
     await expect.poll(() => row('storefront').textContent()).toMatch(/healthy.*2\/2/);
     await expect.poll(() => row('storefront').textContent()).toContain('shop/storefront:1.1');
     // The crash loop shows as restarts on its workload, live.
-    await expect.poll(async () => Number((await row('payments-worker').locator('td').nth(5).textContent()) ?? '0'), { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number((await row('payments-worker').locator('td').nth(5).textContent()) ?? '0'), {
+        timeout: 60_000,
+      })
+      .toBeGreaterThan(0);
     // The theme switch: dark until switched back, kept across reloads.
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
@@ -82,7 +118,9 @@ describe('console: workloads and actions', () => {
 
   it('scales with a preview and live status until Kubernetes shows the new count', async () => {
     const { page } = c;
-    await row('storefront').getByRole('button', { name: /Actions for Deployment storefront/ }).click();
+    await row('storefront')
+      .getByRole('button', { name: /Actions for Deployment storefront/ })
+      .click();
     await page.getByRole('menuitem', { name: /^Scale/ }).click();
     const dialog = page.getByRole('dialog', { name: `Scale: Deployment ${ns}/storefront` });
     await dialog.getByLabel('Replicas').fill('3');
@@ -102,7 +140,9 @@ describe('console: workloads and actions', () => {
 
   it('rolls back to the previous revision', async () => {
     const { page } = c;
-    await row('storefront').getByRole('button', { name: /Actions for Deployment storefront/ }).click();
+    await row('storefront')
+      .getByRole('button', { name: /Actions for Deployment storefront/ })
+      .click();
     await page.getByRole('menuitem', { name: /^Roll back/ }).click();
     const dialog = page.getByRole('dialog', { name: `Roll back: Deployment ${ns}/storefront` });
     const preview = dialog.locator('section[aria-label="Preview"]');
@@ -117,15 +157,23 @@ describe('console: workloads and actions', () => {
 
   it('restarts the deployment (a new rollout of every pod)', async () => {
     const { page } = c;
-    const before = new Set((await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=storefront' })).items.map((p) => p.metadata?.name));
-    await row('storefront').getByRole('button', { name: /Actions for Deployment storefront/ }).click();
+    const before = new Set(
+      (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=storefront' })).items.map(
+        (p) => p.metadata?.name,
+      ),
+    );
+    await row('storefront')
+      .getByRole('button', { name: /Actions for Deployment storefront/ })
+      .click();
     await page.getByRole('menuitem', { name: /^Restart/ }).click();
     const dialog = page.getByRole('dialog', { name: `Restart: Deployment ${ns}/storefront` });
     await dialog.getByRole('button', { name: 'Run restart' }).click();
     expect(await terminalState(page)).toBe('succeeded');
     const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' });
     expect(d.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeTruthy();
-    const after = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=storefront' })).items.filter((p) => !p.metadata?.deletionTimestamp);
+    const after = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=storefront' })).items.filter(
+      (p) => !p.metadata?.deletionTimestamp,
+    );
     expect(after.some((p) => before.has(p.metadata?.name))).toBe(false);
     await dialog.getByRole('button', { name: 'Close' }).first().click();
   });
@@ -142,7 +190,9 @@ describe('console: workloads and actions', () => {
     await dialog.getByRole('button', { name: 'Run delete pod' }).click();
     expect(await terminalState(page)).toBe('succeeded');
     await eventually('the pod to be gone and replaced', async () => {
-      const live = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=storefront' })).items.filter((p) => !p.metadata?.deletionTimestamp);
+      const live = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=storefront' })).items.filter(
+        (p) => !p.metadata?.deletionTimestamp,
+      );
       return !live.some((p) => p.metadata?.name === victim) && live.length === 3;
     });
     await dialog.getByRole('button', { name: 'Close' }).first().click();
@@ -175,11 +225,17 @@ describe('console: workloads and actions', () => {
     const preview = page.locator('section[aria-label="Preview"]');
     await expect.poll(() => preview.textContent()).toMatch(/shop\/storefront:1\.0.*shop\/storefront:2\.0/s);
     await c.screenshot('editor-diff');
-    expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' })).spec?.template.spec?.containers[0]?.image).toBe('shop/storefront:1.0');
+    expect(
+      (await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' })).spec?.template.spec?.containers[0]
+        ?.image,
+    ).toBe('shop/storefront:1.0');
     await page.getByLabel('Reason').fill('e2e: new release');
     await page.getByRole('button', { name: 'Apply' }).click();
     expect(await terminalState(page)).toBe('succeeded');
-    expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' })).spec?.template.spec?.containers[0]?.image).toBe('shop/storefront:2.0');
+    expect(
+      (await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' })).spec?.template.spec?.containers[0]
+        ?.image,
+    ).toBe('shop/storefront:2.0');
   });
 
   it('creates an object from YAML, then deletes it from the editor', async () => {
@@ -189,13 +245,19 @@ describe('console: workloads and actions', () => {
     const editor = page.getByRole('textbox', { name: 'Manifest' });
     await editor.click();
     await page.keyboard.press('Control+A');
-    await page.keyboard.insertText(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n  namespace: ${ns}\ndata:\n  checkout_v2: "on"\n`);
+    await page.keyboard.insertText(
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n  namespace: ${ns}\ndata:\n  checkout_v2: "on"\n`,
+    );
     await page.getByRole('button', { name: 'Preview changes' }).click();
-    await expect.poll(() => page.locator('section[aria-label="Preview"]').textContent()).toMatch(/ConfigMap feature-flags created/);
+    await expect
+      .poll(() => page.locator('section[aria-label="Preview"]').textContent())
+      .toMatch(/ConfigMap feature-flags created/);
     expect(await page.getByLabel('Reason').inputValue()).toBe('');
     await page.getByRole('button', { name: 'Apply' }).click();
     expect(await terminalState(page)).toBe('succeeded');
-    expect((await core.readNamespacedConfigMap({ namespace: ns, name: 'feature-flags' })).data).toEqual({ checkout_v2: 'on' });
+    expect((await core.readNamespacedConfigMap({ namespace: ns, name: 'feature-flags' })).data).toEqual({
+      checkout_v2: 'on',
+    });
 
     await page.goto(`${c.url}/c/${c.cluster}/edit?kind=ConfigMap&namespace=${ns}&name=feature-flags`);
     await page.getByRole('heading', { name: `Edit ConfigMap ${ns}/feature-flags` }).waitFor();
@@ -233,11 +295,25 @@ describe('console: workloads and actions', () => {
         spec: {
           replicas: 2,
           selector: { matchLabels: { app: 'pinned' } },
-          template: { metadata: { labels: { app: 'pinned' } }, spec: { nodeName: node, tolerations: [toleration], terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'shop/pinned:1' }] } },
+          template: {
+            metadata: { labels: { app: 'pinned' } },
+            spec: {
+              nodeName: node,
+              tolerations: [toleration],
+              terminationGracePeriodSeconds: 1,
+              containers: [{ name: 'app', image: 'shop/pinned:1' }],
+            },
+          },
         },
       },
     });
-    await eventually('2 pods on the node', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=pinned' })).items.filter((p) => p.status?.phase === 'Running').length === 2);
+    await eventually(
+      '2 pods on the node',
+      async () =>
+        (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=pinned' })).items.filter(
+          (p) => p.status?.phase === 'Running',
+        ).length === 2,
+    );
     const nodeRow = page.locator(`table[aria-label="Nodes"] tr[data-name="${node}"]`);
     await nodeRow.getByRole('button', { name: 'Drain node' }).click();
     const dialog = page.getByRole('dialog', { name: `Drain node: Node ${node}` });
@@ -246,7 +322,9 @@ describe('console: workloads and actions', () => {
     await dialog.getByLabel('Timeout seconds').fill('60');
     await dialog.getByRole('button', { name: 'Run drain node' }).click();
     expect(await terminalState(page)).toBe('succeeded');
-    expect(await dialog.getByRole('status', { name: 'Command status' }).textContent()).toMatch(/drained: cordoned, evicted 2 pods/);
+    expect(await dialog.getByRole('status', { name: 'Command status' }).textContent()).toMatch(
+      /drained: cordoned, evicted 2 pods/,
+    );
     await dialog.getByRole('button', { name: 'Close' }).first().click();
   });
 });

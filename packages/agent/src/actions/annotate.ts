@@ -7,11 +7,20 @@ export const annotate: Executor<'annotate'> = async ({ kc, command }, params): P
   const patch = { metadata: { annotations: { [params.key]: params.value } } };
   if (command.dryRun) {
     const current = await getTarget(kc, command.target);
-    ensureOk(await kubeRequest(kc, 'PATCH', `${objectPath(command.target)}?dryRun=All`, patch, 'application/merge-patch+json'), 'dry run');
+    ensureOk(
+      await kubeRequest(kc, 'PATCH', `${objectPath(command.target)}?dryRun=All`, patch, 'application/merge-patch+json'),
+      'dry run',
+    );
     const from = current.metadata?.annotations?.[params.key];
     const preview: ActionPreview = {
       summary: params.value === null ? `remove annotation ${params.key}` : `set annotation ${params.key}`,
-      diff: [{ path: `metadata.annotations.${params.key}`, ...(from !== undefined ? { from } : {}), ...(params.value !== null ? { to: params.value } : {}) }],
+      diff: [
+        {
+          path: `metadata.annotations.${params.key}`,
+          ...(from !== undefined ? { from } : {}),
+          ...(params.value !== null ? { to: params.value } : {}),
+        },
+      ],
       warnings: [],
       affected: [],
     };
@@ -20,7 +29,10 @@ export const annotate: Executor<'annotate'> = async ({ kc, command }, params): P
   const r = await applyOnce(kc, command.target, command.id, () => patch);
   const now = r.object.metadata?.annotations?.[params.key] ?? null;
   // "Succeeded" means Kubernetes shows the effect, not that the call returned.
-  if (now !== params.value) throw new Error(`annotation ${params.key} is ${JSON.stringify(now)} after the patch, expected ${JSON.stringify(params.value)}`);
+  if (now !== params.value)
+    throw new Error(
+      `annotation ${params.key} is ${JSON.stringify(now)} after the patch, expected ${JSON.stringify(params.value)}`,
+    );
   return {
     message: r.alreadyApplied ? `already applied (annotation ${params.key} present)` : `annotation ${params.key} set`,
     result: { alreadyApplied: r.alreadyApplied, resourceVersion: r.object.metadata?.resourceVersion ?? null },

@@ -3,7 +3,14 @@
 // apply before anything changed.
 import type * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { ACTIONS, isResourceKind, type ActionPreview, type FieldChange, type JsonValue, type ResourceKind } from '@wheelhouse/protocol';
+import {
+  ACTIONS,
+  isResourceKind,
+  type ActionPreview,
+  type FieldChange,
+  type JsonValue,
+  type ResourceKind,
+} from '@wheelhouse/protocol';
 import { kubeRequest, ensureOk } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { diff } from '../timeline/diff.js';
@@ -34,7 +41,13 @@ export function manifestDocuments(text: string, namespace: string): Doc[] {
       const meta = isRecord(o.metadata) ? o.metadata : {};
       const ns = typeof meta.namespace === 'string' ? meta.namespace : namespace;
       const name = String(meta.name);
-      return { kind, name, namespace: ns, body: { ...o, metadata: { ...meta, namespace: ns } }, path: `${collectionPath(kind, ns)}/${encodeURIComponent(name)}` };
+      return {
+        kind,
+        name,
+        namespace: ns,
+        body: { ...o, metadata: { ...meta, namespace: ns } },
+        path: `${collectionPath(kind, ns)}/${encodeURIComponent(name)}`,
+      };
     });
 }
 
@@ -52,7 +65,9 @@ async function ssa(kc: k8s.KubeConfig, doc: Doc, force: boolean, dryRun: boolean
   const res = await kubeRequest<KubeObject>(kc, 'PATCH', `${doc.path}?${q}`, doc.body, 'application/apply-patch+yaml');
   if (res.status === 409) {
     const msg = (res.body as { message?: string } | null)?.message ?? 'conflict';
-    throw new Error(`${doc.kind} ${doc.name}: ${msg} — another field manager owns these fields; apply again with force: true to take them over`);
+    throw new Error(
+      `${doc.kind} ${doc.name}: ${msg} — another field manager owns these fields; apply again with force: true to take them over`,
+    );
   }
   return ensureOk(res, `apply ${doc.kind} ${doc.name}`);
 }
@@ -80,13 +95,20 @@ export const apply: Executor<'apply'> = async ({ kc, command }, params): Promise
   });
   if (command.dryRun) {
     const allChanges: FieldChange[] = effects.flatMap(({ doc, changes, effect }) =>
-      effect === 'created' ? [{ path: `${doc.kind} ${doc.name}`, to: 'created' }] : changes.map((c) => ({ ...c, path: `${doc.kind} ${doc.name}: ${c.path}` })),
+      effect === 'created'
+        ? [{ path: `${doc.kind} ${doc.name}`, to: 'created' }]
+        : changes.map((c) => ({ ...c, path: `${doc.kind} ${doc.name}: ${c.path}` })),
     );
     const preview: ActionPreview = {
       summary: `apply ${docs.length} object(s): ${effects.map((e) => `${e.doc.kind} ${e.doc.name} ${e.effect}`).join(', ')}`,
       diff: allChanges,
       warnings: params.force ? ['force: fields owned by other managers are taken over by "wheelhouse"'] : [],
-      affected: effects.map((e) => ({ kind: e.doc.kind, namespace: e.doc.namespace, name: e.doc.name, effect: e.effect })),
+      affected: effects.map((e) => ({
+        kind: e.doc.kind,
+        namespace: e.doc.namespace,
+        name: e.doc.name,
+        effect: e.effect,
+      })),
     };
     return previewResult(preview);
   }

@@ -21,12 +21,19 @@ export async function deleteAndWait(
   const started = Date.now();
   const body = { apiVersion: 'v1', kind: 'DeleteOptions', ...options, ...(uid ? { preconditions: { uid } } : {}) };
   const res = await kubeRequest(kc, 'DELETE', objectPath(target), body);
-  if (res.status === 404) throw new KubeApiError(404, 'NotFound', `${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name} not found`);
+  if (res.status === 404)
+    throw new KubeApiError(
+      404,
+      'NotFound',
+      `${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name} not found`,
+    );
   if (res.status !== 409) ensureOk(res, `delete ${target.kind} ${target.name}`); // 409: uid precondition — the object we saw is already gone
   await waitFor(`${target.kind} ${target.name} to be gone`, timeoutMs, async () => {
     const o = await getOrNull(kc, objectPath(target), `get ${target.kind} ${target.name}`);
     if (!o || o.metadata?.uid !== uid) return { done: true };
-    return { seen: o.metadata?.deletionTimestamp ? `terminating since ${o.metadata.deletionTimestamp}` : 'still present' };
+    return {
+      seen: o.metadata?.deletionTimestamp ? `terminating since ${o.metadata.deletionTimestamp}` : 'still present',
+    };
   });
   return Math.round((Date.now() - started) / 100) / 10;
 }
@@ -37,24 +44,46 @@ const controllerOf = (o: KubeObject): string | undefined => {
 };
 
 /** delete-pod (grace from params or the pod) and force-delete-pod (grace 0). */
-export async function deletePodWith(ctx: ExecutionContext, grace: number | undefined, timeoutSeconds: number): Promise<ExecutionResult> {
+export async function deletePodWith(
+  ctx: ExecutionContext,
+  grace: number | undefined,
+  timeoutSeconds: number,
+): Promise<ExecutionResult> {
   const { kc, command } = ctx;
   const t = command.target;
   const pod = await getTarget(kc, t);
   if (!command.dryRun && createdAfterRequest(pod, command.requestedAt)) {
     // A re-delivery after the agent restarted: the object this command deleted is gone, and this one is its successor.
-    return { message: `already done: ${t.kind} ${t.name} now is a newer object (created after the command was requested); left alone`, result: { alreadyApplied: true } };
+    return {
+      message: `already done: ${t.kind} ${t.name} now is a newer object (created after the command was requested); left alone`,
+      result: { alreadyApplied: true },
+    };
   }
   const podGrace = num(pod.spec?.terminationGracePeriodSeconds) ?? 30;
   const used = grace ?? podGrace;
-  const source = grace === undefined ? "the pod's terminationGracePeriodSeconds" : grace === 0 ? 'force delete' : 'requested';
+  const source =
+    grace === undefined ? "the pod's terminationGracePeriodSeconds" : grace === 0 ? 'force delete' : 'requested';
   const owner = controllerOf(pod);
   if (command.dryRun) {
-    ensureOk(await kubeRequest(kc, 'DELETE', objectPath(t), { apiVersion: 'v1', kind: 'DeleteOptions', dryRun: ['All'], gracePeriodSeconds: used }), 'dry run');
+    ensureOk(
+      await kubeRequest(kc, 'DELETE', objectPath(t), {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        dryRun: ['All'],
+        gracePeriodSeconds: used,
+      }),
+      'dry run',
+    );
     const warnings = [
       owner ? `${owner} will create a replacement pod` : 'no controller manages this pod: it will not be recreated',
-      ...(used === 0 ? ['grace period 0: the API forgets the pod at once; its process may keep running on the node until the kubelet stops it'] : []),
-      ...(pod.metadata?.deletionTimestamp ? [`the pod is already terminating (since ${pod.metadata.deletionTimestamp})`] : []),
+      ...(used === 0
+        ? [
+            'grace period 0: the API forgets the pod at once; its process may keep running on the node until the kubelet stops it',
+          ]
+        : []),
+      ...(pod.metadata?.deletionTimestamp
+        ? [`the pod is already terminating (since ${pod.metadata.deletionTimestamp})`]
+        : []),
     ];
     const preview: ActionPreview = {
       summary: `delete pod ${t.name} with a grace period of ${used}s (${source})`,
@@ -64,7 +93,13 @@ export async function deletePodWith(ctx: ExecutionContext, grace: number | undef
     };
     return previewResult(preview);
   }
-  const took = await deleteAndWait(kc, t, pod.metadata?.uid, { gracePeriodSeconds: used }, (used + timeoutSeconds) * 1000);
+  const took = await deleteAndWait(
+    kc,
+    t,
+    pod.metadata?.uid,
+    { gracePeriodSeconds: used },
+    (used + timeoutSeconds) * 1000,
+  );
   return {
     message: `deleted pod ${t.name} with a grace period of ${used}s (${source}); gone after ${took}s${owner ? `; ${owner} replaces it` : ''}`,
     result: { gracePeriodSeconds: used, seconds: took },

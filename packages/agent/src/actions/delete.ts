@@ -11,9 +11,17 @@ import { listObjects, ownedBy } from './util.js';
 const DEPENDENT_KINDS = ['ReplicaSet', 'Pod', 'Job', 'ControllerRevision'] as const;
 
 /** Everything the garbage collector would remove after `root`, by ownerReferences, transitively. */
-async function dependentsOf(kc: k8s.KubeConfig, root: KubeObject, namespace: string): Promise<{ kind: string; o: KubeObject }[]> {
+async function dependentsOf(
+  kc: k8s.KubeConfig,
+  root: KubeObject,
+  namespace: string,
+): Promise<{ kind: string; o: KubeObject }[]> {
   if (!namespace) return [];
-  const all = (await Promise.all(DEPENDENT_KINDS.map(async (kind) => (await listObjects(kc, kind, namespace)).map((o) => ({ kind, o }))))).flat();
+  const all = (
+    await Promise.all(
+      DEPENDENT_KINDS.map(async (kind) => (await listObjects(kc, kind, namespace)).map((o) => ({ kind, o }))),
+    )
+  ).flat();
   const out: { kind: string; o: KubeObject }[] = [];
   const queue = [root.metadata?.uid];
   const seen = new Set<string>();
@@ -36,7 +44,10 @@ export const deleteObject: Executor<'delete'> = async ({ kc, command }, params):
   const current = await getTarget(kc, t);
   if (!command.dryRun && createdAfterRequest(current, command.requestedAt)) {
     // A re-delivery after the agent restarted: the object this command deleted is gone, and this one is its successor.
-    return { message: `already done: ${t.kind} ${t.name} now is a newer object (created after the command was requested); left alone`, result: { alreadyApplied: true } };
+    return {
+      message: `already done: ${t.kind} ${t.name} now is a newer object (created after the command was requested); left alone`,
+      result: { alreadyApplied: true },
+    };
   }
   const policy = params.propagationPolicy;
   const dependents = await dependentsOf(kc, current, t.namespace);
@@ -48,7 +59,15 @@ export const deleteObject: Executor<'delete'> = async ({ kc, command }, params):
     return [...by].map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ');
   };
   if (command.dryRun) {
-    ensureOk(await kubeRequest(kc, 'DELETE', objectPath(t), { apiVersion: 'v1', kind: 'DeleteOptions', dryRun: ['All'], propagationPolicy: policy }), 'dry run');
+    ensureOk(
+      await kubeRequest(kc, 'DELETE', objectPath(t), {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        dryRun: ['All'],
+        propagationPolicy: policy,
+      }),
+      'dry run',
+    );
     const affected: AffectedObject[] = [
       { kind: t.kind, namespace: t.namespace, name: t.name, effect: 'deleted' },
       ...(policy === 'Orphan' ? direct : dependents).map((d) => ({
@@ -59,9 +78,13 @@ export const deleteObject: Executor<'delete'> = async ({ kc, command }, params):
       })),
     ];
     const warnings = [
-      ...(policy === 'Orphan' && direct.length > 0 ? [`Orphan: ${count(direct)} stay, no longer owned by ${t.kind} ${t.name}`] : []),
+      ...(policy === 'Orphan' && direct.length > 0
+        ? [`Orphan: ${count(direct)} stay, no longer owned by ${t.kind} ${t.name}`]
+        : []),
       ...(t.kind === 'StatefulSet' ? ["the PersistentVolumeClaims of the StatefulSet's pods remain"] : []),
-      ...(t.kind === 'Pod' && !current.metadata?.ownerReferences?.some((r) => r.controller) ? ['no controller manages this pod: it will not be recreated'] : []),
+      ...(t.kind === 'Pod' && !current.metadata?.ownerReferences?.some((r) => r.controller)
+        ? ['no controller manages this pod: it will not be recreated']
+        : []),
     ];
     const preview: ActionPreview = {
       summary: `delete ${t.kind} ${t.name} (propagation ${policy})${going.length > 0 ? ` and ${count(going)}` : ''}`,
@@ -71,7 +94,13 @@ export const deleteObject: Executor<'delete'> = async ({ kc, command }, params):
     };
     return previewResult(preview);
   }
-  const took = await deleteAndWait(kc, t, current.metadata?.uid, { propagationPolicy: policy }, params.timeoutSeconds * 1000);
+  const took = await deleteAndWait(
+    kc,
+    t,
+    current.metadata?.uid,
+    { propagationPolicy: policy },
+    params.timeoutSeconds * 1000,
+  );
   return {
     message: `deleted ${t.kind} ${t.name} (propagation ${policy}) after ${took}s${going.length > 0 ? `; ${count(going)} removed with it` : policy === 'Orphan' && direct.length > 0 ? `; ${count(direct)} orphaned` : ''}`,
     result: { propagationPolicy: policy, dependents: going.length },

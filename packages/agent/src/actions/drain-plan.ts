@@ -30,17 +30,28 @@ export function planDrain(pods: readonly KubeObject[], opts: DrainOptions): Drai
       continue;
     }
     if (controller?.kind === 'DaemonSet' && !finished) {
-      plan.skipped.push({ pod, reason: `DaemonSet pod (${controller.name}): it tolerates the cordon and would be recreated` });
+      plan.skipped.push({
+        pod,
+        reason: `DaemonSet pod (${controller.name}): it tolerates the cordon and would be recreated`,
+      });
       continue;
     }
     if (!controller && !finished && !opts.force) {
-      plan.blockers.push({ pod, reason: 'no controller manages it, so it would not be recreated (set force to evict it anyway)' });
+      plan.blockers.push({
+        pod,
+        reason: 'no controller manages it, so it would not be recreated (set force to evict it anyway)',
+      });
       continue;
     }
     const volumes = Array.isArray(pod.spec?.volumes) ? (pod.spec.volumes as unknown[]) : [];
-    const emptyDirs = volumes.filter((v) => isRecord(v) && v.emptyDir !== undefined).map((v) => (isRecord(v) ? String(v.name) : ''));
+    const emptyDirs = volumes
+      .filter((v) => isRecord(v) && v.emptyDir !== undefined)
+      .map((v) => (isRecord(v) ? String(v.name) : ''));
     if (emptyDirs.length > 0 && !finished && !opts.deleteEmptyDirData) {
-      plan.blockers.push({ pod, reason: `uses emptyDir volume(s) ${emptyDirs.join(', ')}, whose data is lost on eviction (set deleteEmptyDirData)` });
+      plan.blockers.push({
+        pod,
+        reason: `uses emptyDir volume(s) ${emptyDirs.join(', ')}, whose data is lost on eviction (set deleteEmptyDirData)`,
+      });
       continue;
     }
     plan.evict.push(pod);

@@ -8,12 +8,23 @@ import { CHANGE_CAUSE, changeCause, isRecord } from './util.js';
 export const SOURCE_LABEL = 'wheelhouse.dev/triggered-from';
 export const SOURCE_ANNOTATION = 'wheelhouse.dev/source';
 /** Labels the Job controller puts on a Job and its pods: a copy must get fresh ones. */
-const CONTROLLER_LABELS = ['controller-uid', 'batch.kubernetes.io/controller-uid', 'job-name', 'batch.kubernetes.io/job-name'];
+const CONTROLLER_LABELS = [
+  'controller-uid',
+  'batch.kubernetes.io/controller-uid',
+  'job-name',
+  'batch.kubernetes.io/job-name',
+];
 
 export interface JobManifest {
   apiVersion: 'batch/v1';
   kind: 'Job';
-  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string>; ownerReferences?: Record<string, unknown>[] };
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    ownerReferences?: Record<string, unknown>[];
+  };
   spec: Record<string, unknown>;
 }
 
@@ -26,11 +37,18 @@ export function triggeredJobName(source: string, commandId: string): string {
 
 const withoutControllerLabels = (labels: unknown): Record<string, string> => {
   const out: Record<string, string> = {};
-  if (isRecord(labels)) for (const [k, v] of Object.entries(labels)) if (!CONTROLLER_LABELS.includes(k) && typeof v === 'string') out[k] = v;
+  if (isRecord(labels))
+    for (const [k, v] of Object.entries(labels))
+      if (!CONTROLLER_LABELS.includes(k) && typeof v === 'string') out[k] = v;
   return out;
 };
 
-function annotationsFor(command: CommandEnvelope, sourceKind: string, source: string, extra: unknown): Record<string, string> {
+function annotationsFor(
+  command: CommandEnvelope,
+  sourceKind: string,
+  source: string,
+  extra: unknown,
+): Record<string, string> {
   const base: Record<string, string> = {};
   if (isRecord(extra)) for (const [k, v] of Object.entries(extra)) if (typeof v === 'string') base[k] = v;
   return {
@@ -77,8 +95,13 @@ export function jobFromCronJob(cronJob: KubeObject, name: string, command: Comma
       name,
       namespace: cronJob.metadata?.namespace ?? '',
       labels: { ...withoutControllerLabels(jtMeta.labels), [SOURCE_LABEL]: source },
-      annotations: { ...annotationsFor(command, 'CronJob', source, jtMeta.annotations), 'cronjob.kubernetes.io/instantiate': 'manual' },
-      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: source, uid: cronJob.metadata?.uid ?? '', controller: true }],
+      annotations: {
+        ...annotationsFor(command, 'CronJob', source, jtMeta.annotations),
+        'cronjob.kubernetes.io/instantiate': 'manual',
+      },
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'CronJob', name: source, uid: cronJob.metadata?.uid ?? '', controller: true },
+      ],
     },
     spec: structuredClone(isRecord(jt.spec) ? jt.spec : {}),
   };

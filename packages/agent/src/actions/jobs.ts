@@ -18,7 +18,10 @@ export const triggerJob: Executor<'trigger-job'> = async ({ kc, command }, param
     if (t.kind === 'CronJob') {
       if (source.spec?.suspend === true) warnings.push('the CronJob is suspended; a manual run starts anyway');
       const active = Array.isArray(source.status?.active) ? source.status.active.length : 0;
-      if (active > 0) warnings.push(`the CronJob has ${active} active Job(s); a manual run does not honour concurrencyPolicy ${typeof source.spec?.concurrencyPolicy === 'string' ? source.spec.concurrencyPolicy : 'Allow'}`);
+      if (active > 0)
+        warnings.push(
+          `the CronJob has ${active} active Job(s); a manual run does not honour concurrencyPolicy ${typeof source.spec?.concurrencyPolicy === 'string' ? source.spec.concurrencyPolicy : 'Allow'}`,
+        );
     }
     const preview: ActionPreview = {
       summary: `create Job ${name} from ${t.kind} ${t.name}`,
@@ -41,13 +44,18 @@ export const triggerJob: Executor<'trigger-job'> = async ({ kc, command }, param
     ensureOk(res, `create Job ${name}`);
   }
   // Succeeded = the Job controller has started it.
-  const started = await waitFor<{ active: number; succeeded: number }>(`Job ${name} to start`, params.timeoutSeconds * 1000, async () => {
-    const o = await getOrNull(kc, `${jobs}/${name}`, `get Job ${name}`);
-    if (!o) return { seen: 'the Job is gone' };
-    const st = o.status ?? {};
-    if (typeof st.startTime === 'string') return { done: { active: num(st.active) ?? 0, succeeded: num(st.succeeded) ?? 0 } };
-    return { seen: 'no startTime yet' };
-  });
+  const started = await waitFor<{ active: number; succeeded: number }>(
+    `Job ${name} to start`,
+    params.timeoutSeconds * 1000,
+    async () => {
+      const o = await getOrNull(kc, `${jobs}/${name}`, `get Job ${name}`);
+      if (!o) return { seen: 'the Job is gone' };
+      const st = o.status ?? {};
+      if (typeof st.startTime === 'string')
+        return { done: { active: num(st.active) ?? 0, succeeded: num(st.succeeded) ?? 0 } };
+      return { seen: 'no startTime yet' };
+    },
+  );
   return {
     message: `${alreadyApplied ? 'already applied: ' : ''}created Job ${name} from ${t.kind} ${t.name}; started (${started.active} active, ${started.succeeded} succeeded)`,
     result: { job: name, alreadyApplied },
@@ -62,17 +70,28 @@ function setSuspend(suspend: boolean): Executor<'suspend-cronjob' | 'resume-cron
     const was = current.spec?.suspend === true;
     if (command.dryRun) {
       const preview: ActionPreview = {
-        summary: was === suspend ? `CronJob ${t.name} is already ${suspend ? 'suspended' : 'active'}` : `${verb} CronJob ${t.name}`,
+        summary:
+          was === suspend
+            ? `CronJob ${t.name} is already ${suspend ? 'suspended' : 'active'}`
+            : `${verb} CronJob ${t.name}`,
         diff: was === suspend ? [] : [{ path: 'spec.suspend', from: was, to: suspend }],
-        warnings: suspend ? ['Jobs already running continue; missed schedules may start when it is resumed (startingDeadlineSeconds)'] : [],
+        warnings: suspend
+          ? ['Jobs already running continue; missed schedules may start when it is resumed (startingDeadlineSeconds)']
+          : [],
         affected: [],
       };
       return previewResult(preview);
     }
-    const r = await applyOnce(kc, t, command.id, () => ({ metadata: { annotations: { [CHANGE_CAUSE]: changeCause(command, verb) } }, spec: { suspend } }));
+    const r = await applyOnce(kc, t, command.id, () => ({
+      metadata: { annotations: { [CHANGE_CAUSE]: changeCause(command, verb) } },
+      spec: { suspend },
+    }));
     const now = (await getTarget(kc, t)).spec?.suspend === true;
     if (now !== suspend) throw new Error(`CronJob ${t.name} has spec.suspend=${now} after the patch`);
-    return { message: `${r.alreadyApplied ? 'already applied: ' : ''}CronJob ${t.name} ${suspend ? 'suspended' : 'resumed'}`, result: { alreadyApplied: r.alreadyApplied } };
+    return {
+      message: `${r.alreadyApplied ? 'already applied: ' : ''}CronJob ${t.name} ${suspend ? 'suspended' : 'resumed'}`,
+      result: { alreadyApplied: r.alreadyApplied },
+    };
   };
 }
 

@@ -7,14 +7,19 @@ import { planDrain, podRef, type DrainPlan } from './drain-plan.js';
 import { applyOnce, getTarget } from './target.js';
 import { CHANGE_CAUSE, changeCause, getOrNull, isRecord, listObjects, num, sleep } from './util.js';
 
-async function setUnschedulable(ctx: ExecutionContext, unschedulable: boolean, verb: string): Promise<{ alreadyApplied: boolean }> {
+async function setUnschedulable(
+  ctx: ExecutionContext,
+  unschedulable: boolean,
+  verb: string,
+): Promise<{ alreadyApplied: boolean }> {
   const { kc, command } = ctx;
   const r = await applyOnce(kc, command.target, command.id, () => ({
     metadata: { annotations: { [CHANGE_CAUSE]: changeCause(command, verb) } },
     spec: { unschedulable },
   }));
   const now = (await getTarget(kc, command.target)).spec?.unschedulable === true;
-  if (now !== unschedulable) throw new Error(`node ${command.target.name} has spec.unschedulable=${now} after the patch`);
+  if (now !== unschedulable)
+    throw new Error(`node ${command.target.name} has spec.unschedulable=${now} after the patch`);
   return { alreadyApplied: r.alreadyApplied };
 }
 
@@ -27,7 +32,10 @@ function nodeToggle(unschedulable: boolean): Executor<'cordon' | 'uncordon'> {
     if (ctx.command.dryRun) {
       const pods = await podsOnNode(ctx.kc, t.name);
       const preview: ActionPreview = {
-        summary: was === unschedulable ? `node ${t.name} is already ${unschedulable ? 'cordoned' : 'schedulable'}` : `${verb} node ${t.name}`,
+        summary:
+          was === unschedulable
+            ? `node ${t.name} is already ${unschedulable ? 'cordoned' : 'schedulable'}`
+            : `${verb} node ${t.name}`,
         diff: was === unschedulable ? [] : [{ path: 'spec.unschedulable', from: was, to: unschedulable }],
         warnings: unschedulable ? [`the ${pods.length} pods on the node keep running; use drain to move them`] : [],
         affected: [],
@@ -60,16 +68,27 @@ async function blockingBudgets(kc: k8s.KubeConfig, pods: readonly KubeObject[]):
   for (const ns of new Set(pods.map((p) => p.metadata?.namespace ?? ''))) {
     for (const pdb of await listObjects(kc, 'PodDisruptionBudget', ns)) {
       if ((num(pdb.status?.disruptionsAllowed) ?? 0) > 0) continue;
-      const covered = pods.filter((p) => p.metadata?.namespace === ns && labelsMatch(pdb.spec?.selector, p.metadata.labels));
-      if (covered.length > 0) out.push(`PodDisruptionBudget ${ns}/${pdb.metadata?.name ?? ''} allows no disruption now: eviction of ${covered.map(podRef).join(', ')} waits until it does`);
+      const covered = pods.filter(
+        (p) => p.metadata?.namespace === ns && labelsMatch(pdb.spec?.selector, p.metadata.labels),
+      );
+      if (covered.length > 0)
+        out.push(
+          `PodDisruptionBudget ${ns}/${pdb.metadata?.name ?? ''} allows no disruption now: eviction of ${covered.map(podRef).join(', ')} waits until it does`,
+        );
     }
   }
   return out;
 }
 
-const describeSkipped = (plan: DrainPlan): string[] => plan.skipped.map((s) => `skipping ${podRef(s.pod)}: ${s.reason}`);
+const describeSkipped = (plan: DrainPlan): string[] =>
+  plan.skipped.map((s) => `skipping ${podRef(s.pod)}: ${s.reason}`);
 
-function drainEvent(command: CommandEnvelope, pod: KubeObject, what: 'blocked' | 'evicted', summary: string): TimelineEventInput {
+function drainEvent(
+  command: CommandEnvelope,
+  pod: KubeObject,
+  what: 'blocked' | 'evicted',
+  summary: string,
+): TimelineEventInput {
   const ref = pod.metadata?.ownerReferences?.find((r) => r.controller);
   return {
     id: `drain:${command.id}:${podRef(pod)}:${what}`,
@@ -100,13 +119,20 @@ export const drain: Executor<'drain'> = async (ctx, params): Promise<ExecutionRe
         ...(await blockingBudgets(kc, plan.evict)),
         ...describeSkipped(plan),
       ],
-      affected: plan.evict.map((p) => ({ kind: 'Pod', namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '', effect: 'evicted' })),
+      affected: plan.evict.map((p) => ({
+        kind: 'Pod',
+        namespace: p.metadata?.namespace ?? '',
+        name: p.metadata?.name ?? '',
+        effect: 'evicted',
+      })),
     };
     return previewResult(preview);
   }
   // Refuse before cordoning, so a drain that cannot proceed leaves the node as it was.
   if (plan.blockers.length > 0) {
-    throw new Error(`cannot drain node ${node}: ${plan.blockers.map((b) => `${podRef(b.pod)} ${b.reason}`).join('; ')}`);
+    throw new Error(
+      `cannot drain node ${node}: ${plan.blockers.map((b) => `${podRef(b.pod)} ${b.reason}`).join('; ')}`,
+    );
   }
   await setUnschedulable(ctx, true, 'drain');
   // Listed again after the cordon: nothing new lands here now.
@@ -118,9 +144,13 @@ export const drain: Executor<'drain'> = async (ctx, params): Promise<ExecutionRe
   const blockedNow = new Map<string, string>();
   const progress = (last: string): void => {
     const blocked = [...blockedNow].map(([ref, why]) => `${ref} blocked: ${why}`).join('; ');
-    ctx.progress(`${last} — evicted ${evicted}/${total}${blocked ? `; waiting (until ${new Date(deadline).toISOString()}): ${blocked}` : ''}`);
+    ctx.progress(
+      `${last} — evicted ${evicted}/${total}${blocked ? `; waiting (until ${new Date(deadline).toISOString()}): ${blocked}` : ''}`,
+    );
   };
-  ctx.progress(`node ${node} cordoned; evicting ${total} pods${final.skipped.length ? `, skipping ${final.skipped.length}` : ''}`);
+  ctx.progress(
+    `node ${node} cordoned; evicting ${total} pods${final.skipped.length ? `, skipping ${final.skipped.length}` : ''}`,
+  );
 
   const evictOne = async (pod: KubeObject): Promise<void> => {
     const ns = pod.metadata?.namespace ?? '';
@@ -133,7 +163,10 @@ export const drain: Executor<'drain'> = async (ctx, params): Promise<ExecutionRe
         apiVersion: 'policy/v1',
         kind: 'Eviction',
         metadata: { name, namespace: ns },
-        deleteOptions: { ...(params.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: params.gracePeriodSeconds } : {}), ...(uid ? { preconditions: { uid } } : {}) },
+        deleteOptions: {
+          ...(params.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: params.gracePeriodSeconds } : {}),
+          ...(uid ? { preconditions: { uid } } : {}),
+        },
       });
       if (res.status === 404 || res.status === 409) {
         evicted++; // already gone (409: the uid precondition failed, a successor has the name)
@@ -142,12 +175,15 @@ export const drain: Executor<'drain'> = async (ctx, params): Promise<ExecutionRe
       }
       if (res.status === 429) {
         const why = res.body.message ?? 'eviction refused (429)';
-        if (Date.now() >= deadline) throw new Error(`${podRef(pod)} not evicted before the ${params.timeoutSeconds}s timeout: ${why}`);
+        if (Date.now() >= deadline)
+          throw new Error(`${podRef(pod)} not evicted before the ${params.timeoutSeconds}s timeout: ${why}`);
         if (!blocked) {
           blocked = true;
           blockedNow.set(podRef(pod), why);
           progress(`eviction of ${podRef(pod)} refused`);
-          ctx.timeline([drainEvent(command, pod, 'blocked', `drain of node ${node}: eviction of ${podRef(pod)} blocked — ${why}`)]);
+          ctx.timeline([
+            drainEvent(command, pod, 'blocked', `drain of node ${node}: eviction of ${podRef(pod)} blocked — ${why}`),
+          ]);
         }
         await sleep(1000);
         continue;
@@ -159,19 +195,31 @@ export const drain: Executor<'drain'> = async (ctx, params): Promise<ExecutionRe
     for (;;) {
       const o = await getOrNull(kc, podPath, `get pod ${podRef(pod)}`);
       if (!o || o.metadata?.uid !== uid) break;
-      if (Date.now() >= deadline) throw new Error(`${podRef(pod)} was evicted but is still terminating at the ${params.timeoutSeconds}s timeout`);
+      if (Date.now() >= deadline)
+        throw new Error(`${podRef(pod)} was evicted but is still terminating at the ${params.timeoutSeconds}s timeout`);
       await sleep(250);
     }
     evicted++;
     progress(`evicted ${podRef(pod)}`);
-    ctx.timeline([drainEvent(command, pod, 'evicted', `drain of node ${node}: evicted ${podRef(pod)} (${evicted}/${total})`)]);
+    ctx.timeline([
+      drainEvent(command, pod, 'evicted', `drain of node ${node}: evicted ${podRef(pod)} (${evicted}/${total})`),
+    ]);
   };
 
   const results = await Promise.allSettled(final.evict.map(evictOne));
-  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
+  const failures = results.flatMap((r) =>
+    r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [],
+  );
   if (failures.length > 0) {
-    throw new Error(`drain of node ${node} incomplete (node stays cordoned): ${failures.length} of ${total} pods not evicted: ${failures.join('; ')}`);
+    throw new Error(
+      `drain of node ${node} incomplete (node stays cordoned): ${failures.length} of ${total} pods not evicted: ${failures.join('; ')}`,
+    );
   }
-  const skipped = final.skipped.length ? `; skipped ${final.skipped.map((s) => podRef(s.pod)).join(', ')} (DaemonSet/mirror)` : '';
-  return { message: `node ${node} drained: cordoned, evicted ${total} pods${skipped}`, result: { evicted: total, skipped: final.skipped.length } };
+  const skipped = final.skipped.length
+    ? `; skipped ${final.skipped.map((s) => podRef(s.pod)).join(', ')} (DaemonSet/mirror)`
+    : '';
+  return {
+    message: `node ${node} drained: cordoned, evicted ${total} pods${skipped}`,
+    result: { evicted: total, skipped: final.skipped.length },
+  };
 };

@@ -42,21 +42,37 @@ export function templateOfControllerRevision(cr: KubeObject): Record<string, unk
 }
 
 /** The revision to roll back to, or an error message naming what exists. */
-export function chooseRevision(revisions: readonly Revision[], current: number, toRevision: number | undefined, what: string): Revision | string {
+export function chooseRevision(
+  revisions: readonly Revision[],
+  current: number,
+  toRevision: number | undefined,
+  what: string,
+): Revision | string {
   const available = revisions.map((r) => r.revision).sort((a, b) => a - b);
   if (toRevision !== undefined) {
-    return revisions.find((r) => r.revision === toRevision) ?? `revision ${toRevision} of ${what} not found; available revisions: ${available.join(', ') || 'none'} (current ${current})`;
+    return (
+      revisions.find((r) => r.revision === toRevision) ??
+      `revision ${toRevision} of ${what} not found; available revisions: ${available.join(', ') || 'none'} (current ${current})`
+    );
   }
   const previous = revisions.filter((r) => r.revision < current).sort((a, b) => b.revision - a.revision)[0];
   return previous ?? `${what} has no previous revision to roll back to (current revision ${current})`;
 }
 
-async function revisionsOf(kc: k8s.KubeConfig, kind: string, o: KubeObject, namespace: string): Promise<{ revisions: Revision[]; current: number }> {
+async function revisionsOf(
+  kc: k8s.KubeConfig,
+  kind: string,
+  o: KubeObject,
+  namespace: string,
+): Promise<{ revisions: Revision[]; current: number }> {
   const uid = o.metadata?.uid;
   if (kind === 'Deployment') {
     const rses = (await listObjects(kc, 'ReplicaSet', namespace)).filter((rs) => ownedBy(rs, uid));
     const revisions = rses
-      .map((rs) => ({ revision: Number(rs.metadata?.annotations?.[REVISION] ?? NaN), template: templateOfReplicaSet(rs) }))
+      .map((rs) => ({
+        revision: Number(rs.metadata?.annotations?.[REVISION] ?? NaN),
+        template: templateOfReplicaSet(rs),
+      }))
       .filter((r) => Number.isInteger(r.revision));
     return { revisions, current: Number(o.metadata?.annotations?.[REVISION] ?? 0) };
   }
@@ -68,7 +84,8 @@ async function revisionsOf(kc: k8s.KubeConfig, kind: string, o: KubeObject, name
   }));
   const updateRevision = o.status?.updateRevision;
   const named = crs.find((cr) => cr.metadata?.name === updateRevision);
-  const current = typeof named?.revision === 'number' ? named.revision : Math.max(0, ...revisions.map((r) => r.revision));
+  const current =
+    typeof named?.revision === 'number' ? named.revision : Math.max(0, ...revisions.map((r) => r.revision));
   return { revisions, current };
 }
 
@@ -78,9 +95,15 @@ const images = (template: unknown): string => {
   return cs.map((c) => (isRecord(c) ? `${String(c.name)}=${String(c.image)}` : '')).join(', ');
 };
 
-function patchFor(kind: string, command: CommandEnvelope, target: Revision, current: KubeObject): Record<string, unknown> {
+function patchFor(
+  kind: string,
+  command: CommandEnvelope,
+  target: Revision,
+  current: KubeObject,
+): Record<string, unknown> {
   const metadata = { annotations: { [CHANGE_CAUSE]: changeCause(command, `rollback to revision ${target.revision}`) } };
-  if (kind === 'Deployment') return { metadata, spec: { template: mergePatchBetween(current.spec?.template, target.template) } };
+  if (kind === 'Deployment')
+    return { metadata, spec: { template: mergePatchBetween(current.spec?.template, target.template) } };
   return { ...(target.data ?? {}), metadata };
 }
 
@@ -88,7 +111,8 @@ export const rollback: Executor<'rollback'> = async ({ kc, command }, params): P
   const t = command.target;
   const what = `${t.kind} ${t.name}`;
   const current = await getTarget(kc, t);
-  const contentType = t.kind === 'Deployment' ? 'application/merge-patch+json' : 'application/strategic-merge-patch+json';
+  const contentType =
+    t.kind === 'Deployment' ? 'application/merge-patch+json' : 'application/strategic-merge-patch+json';
   let message: string;
   let alreadyApplied = false;
   if (appliedCommands(current).includes(command.id)) {
@@ -101,7 +125,16 @@ export const rollback: Executor<'rollback'> = async ({ kc, command }, params): P
     if (typeof chosen === 'string') throw new Error(chosen);
     const changes = diff(current.spec?.template as JsonValue, chosen.template as JsonValue, 'spec.template');
     if (command.dryRun) {
-      ensureOk(await kubeRequest(kc, 'PATCH', `${objectPath(t)}?dryRun=All`, patchFor(t.kind, command, chosen, current), contentType), 'dry run');
+      ensureOk(
+        await kubeRequest(
+          kc,
+          'PATCH',
+          `${objectPath(t)}?dryRun=All`,
+          patchFor(t.kind, command, chosen, current),
+          contentType,
+        ),
+        'dry run',
+      );
       const pods = changes.length > 0 ? await podsOf(kc, current, t.namespace) : [];
       const preview: ActionPreview = {
         summary:
@@ -109,13 +142,26 @@ export const rollback: Executor<'rollback'> = async ({ kc, command }, params): P
             ? `roll ${what} back from revision ${currentRevision} to revision ${chosen.revision} (${images(chosen.template)})`
             : `${what} already runs the template of revision ${chosen.revision}: nothing to roll back`,
         diff: changes,
-        warnings: [...rolloutWarnings(t.kind, current), ...(changes.length > 0 ? [`pods are replaced, each stopped with a grace period of ${gracePeriodOf(current.spec?.template)}s`] : [])],
-        affected: pods.map((p) => ({ kind: 'Pod', namespace: t.namespace, name: p.metadata?.name ?? '', effect: 'recreated' })),
+        warnings: [
+          ...rolloutWarnings(t.kind, current),
+          ...(changes.length > 0
+            ? [`pods are replaced, each stopped with a grace period of ${gracePeriodOf(current.spec?.template)}s`]
+            : []),
+        ],
+        affected: pods.map((p) => ({
+          kind: 'Pod',
+          namespace: t.namespace,
+          name: p.metadata?.name ?? '',
+          effect: 'recreated',
+        })),
       };
       return previewResult(preview);
     }
     if (changes.length === 0) {
-      return { message: `skipped rollback: ${what} already runs the template of revision ${chosen.revision}`, result: { revision: chosen.revision, changed: false } };
+      return {
+        message: `skipped rollback: ${what} already runs the template of revision ${chosen.revision}`,
+        result: { revision: chosen.revision, changed: false },
+      };
     }
     await applyOnce(kc, t, command.id, (now) => patchFor(t.kind, command, chosen, now), 5, contentType);
     message = `rolled back ${what} from revision ${currentRevision} to revision ${chosen.revision} (${images(chosen.template)})`;

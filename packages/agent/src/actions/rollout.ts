@@ -10,7 +10,8 @@ export function rolloutState(kind: string, o: KubeObject): RolloutState {
   const st = o.status ?? {};
   const generation = o.metadata?.generation ?? 0;
   const observed = num(st.observedGeneration) ?? 0;
-  if (observed < generation) return { seen: `controller has not observed generation ${generation} yet (observed ${observed})` };
+  if (observed < generation)
+    return { seen: `controller has not observed generation ${generation} yet (observed ${observed})` };
   if (kind === 'Deployment') {
     const want = num(spec.replicas) ?? 1;
     const updated = num(st.updatedReplicas) ?? 0;
@@ -26,7 +27,8 @@ export function rolloutState(kind: string, o: KubeObject): RolloutState {
     const updated = num(st.updatedReplicas) ?? 0;
     const ready = num(st.readyReplicas) ?? 0;
     if (ready < want) return { seen: `${ready} of ${want} pods ready` };
-    if (st.updateRevision !== st.currentRevision || updated < want) return { seen: `${updated} of ${want} pods updated to revision ${String(st.updateRevision)}` };
+    if (st.updateRevision !== st.currentRevision || updated < want)
+      return { seen: `${updated} of ${want} pods updated to revision ${String(st.updateRevision)}` };
     return { done: true };
   }
   if (kind === 'DaemonSet') {

@@ -7,7 +7,12 @@ import { appliedCommands, applyOnce, getTarget, objectPath } from './target.js';
 import { CHANGE_CAUSE, changeCause, isRecord, listObjects, num, waitFor } from './util.js';
 
 /** Warnings a scale should show: an HPA will undo it; a StatefulSet scale-down keeps its PVCs. */
-export function scaleWarnings(target: CommandTarget, current: KubeObject, to: number, hpas: readonly KubeObject[]): string[] {
+export function scaleWarnings(
+  target: CommandTarget,
+  current: KubeObject,
+  to: number,
+  hpas: readonly KubeObject[],
+): string[] {
   const warnings: string[] = [];
   for (const h of hpas) {
     const ref = h.spec?.scaleTargetRef;
@@ -19,7 +24,9 @@ export function scaleWarnings(target: CommandTarget, current: KubeObject, to: nu
   }
   const from = num(current.spec?.replicas) ?? 1;
   if (target.kind === 'StatefulSet' && to < from) {
-    const claims = Array.isArray(current.spec?.volumeClaimTemplates) ? (current.spec.volumeClaimTemplates as KubeObject[]) : [];
+    const claims = Array.isArray(current.spec?.volumeClaimTemplates)
+      ? (current.spec.volumeClaimTemplates as KubeObject[])
+      : [];
     const names: string[] = [];
     for (const c of claims) for (let i = to; i < from; i++) names.push(`${c.metadata?.name ?? ''}-${target.name}-${i}`);
     warnings.push(
@@ -35,14 +42,22 @@ function affectedPods(target: CommandTarget, from: number, to: number): Affected
   if (target.kind !== 'StatefulSet') return [];
   const out: AffectedObject[] = [];
   for (let i = Math.min(from, to); i < Math.max(from, to); i++) {
-    out.push({ kind: 'Pod', namespace: target.namespace, name: `${target.name}-${i}`, effect: to < from ? 'deleted' : 'created' });
+    out.push({
+      kind: 'Pod',
+      namespace: target.namespace,
+      name: `${target.name}-${i}`,
+      effect: to < from ? 'deleted' : 'created',
+    });
   }
   return out;
 }
 
 async function patchScale(kc: k8s.KubeConfig, target: CommandTarget, replicas: number, dryRun: boolean): Promise<void> {
   const path = `${objectPath(target)}/scale${dryRun ? '?dryRun=All' : ''}`;
-  ensureOk(await kubeRequest(kc, 'PATCH', path, { spec: { replicas } }, 'application/merge-patch+json'), `scale ${target.kind} ${target.name}`);
+  ensureOk(
+    await kubeRequest(kc, 'PATCH', path, { spec: { replicas } }, 'application/merge-patch+json'),
+    `scale ${target.kind} ${target.name}`,
+  );
 }
 
 export const scale: Executor<'scale'> = async ({ kc, command }, params): Promise<ExecutionResult> => {
@@ -63,17 +78,23 @@ export const scale: Executor<'scale'> = async ({ kc, command }, params): Promise
   // Scale first, then record: a crash in between re-runs an absolute (idempotent) scale.
   if (appliedCommands(current).includes(command.id)) {
     // Re-delivered: the scale happened; a later change (another scale, an HPA) is not undone.
-    return { message: `already applied: ${t.kind} ${t.name} was scaled to ${params.replicas} by this command; it now has spec.replicas=${from}`, result: { from, to: params.replicas, alreadyApplied: true } };
+    return {
+      message: `already applied: ${t.kind} ${t.name} was scaled to ${params.replicas} by this command; it now has spec.replicas=${from}`,
+      result: { from, to: params.replicas, alreadyApplied: true },
+    };
   }
   await patchScale(kc, t, params.replicas, false);
-  await applyOnce(kc, t, command.id, () => ({ metadata: { annotations: { [CHANGE_CAUSE]: changeCause(command, `scale to ${params.replicas}`) } } }));
+  await applyOnce(kc, t, command.id, () => ({
+    metadata: { annotations: { [CHANGE_CAUSE]: changeCause(command, `scale to ${params.replicas}`) } },
+  }));
   // Succeeded = the controller reports that many replicas.
   await waitFor(`${t.kind} ${t.name} to report ${params.replicas} replicas`, params.timeoutSeconds * 1000, async () => {
     const o = await getTarget(kc, t);
     const spec = num(o.spec?.replicas) ?? 1;
     const status = num(o.status?.replicas) ?? 0;
     const observed = num(o.status?.observedGeneration) ?? 0;
-    if (spec === params.replicas && status === params.replicas && observed >= (o.metadata?.generation ?? 0)) return { done: true };
+    if (spec === params.replicas && status === params.replicas && observed >= (o.metadata?.generation ?? 0))
+      return { done: true };
     return { seen: `spec.replicas=${spec}, status.replicas=${status}` };
   });
   return {

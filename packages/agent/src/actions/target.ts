@@ -22,7 +22,11 @@ export function objectPath(target: CommandTarget): string {
 export async function getTarget(kc: k8s.KubeConfig, target: CommandTarget): Promise<KubeObject> {
   const res = await kubeRequest<KubeObject>(kc, 'GET', objectPath(target));
   if (res.status === 404) {
-    throw new KubeApiError(404, 'NotFound', `${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name} not found`);
+    throw new KubeApiError(
+      404,
+      'NotFound',
+      `${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name} not found`,
+    );
   }
   return ensureOk(res, `get ${target.kind} ${target.name}`);
 }
@@ -49,7 +53,8 @@ export async function applyOnce(
   patchFor: (current: KubeObject) => Record<string, unknown>,
   maxAttempts = 10,
   /** Merge patch by default; a ControllerRevision's data is a strategic merge patch. */
-  contentType: 'application/merge-patch+json' | 'application/strategic-merge-patch+json' = 'application/merge-patch+json',
+  contentType:
+    'application/merge-patch+json' | 'application/strategic-merge-patch+json' = 'application/merge-patch+json',
 ): Promise<ApplyOnceResult> {
   for (let attempt = 1; ; attempt++) {
     const current = await getTarget(kc, target);

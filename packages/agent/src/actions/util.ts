@@ -9,7 +9,10 @@ export const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 
 /** kubernetes.io/change-cause: what, who, why (`kubectl rollout history` shows it). */
 export function changeCause(command: CommandEnvelope, what: string): string {
-  return `${what} by ${command.requestedBy} via Wheelhouse${command.reason ? `: ${command.reason}` : ''}`.slice(0, 1024);
+  return `${what} by ${command.requestedBy} via Wheelhouse${command.reason ? `: ${command.reason}` : ''}`.slice(
+    0,
+    1024,
+  );
 }
 
 export function collectionPath(kind: ResourceKind, namespace: string): string {
@@ -35,7 +38,8 @@ export async function waitFor<T>(
   for (let wait = 25; ; wait = Math.min(wait * 2, intervalMs)) {
     const r = await check();
     if ('done' in r) return r.done;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}; last seen: ${r.seen}`);
+    if (Date.now() >= deadline)
+      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}; last seen: ${r.seen}`);
     await sleep(wait);
   }
 }
@@ -47,9 +51,20 @@ export async function getOrNull(kc: k8s.KubeConfig, path: string, what: string):
   return ensureOk(res, what);
 }
 
-export async function listObjects(kc: k8s.KubeConfig, kind: ResourceKind | 'ControllerRevision', namespace: string, query = ''): Promise<KubeObject[]> {
-  const path = kind === 'ControllerRevision' ? `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/controllerrevisions` : collectionPath(kind, namespace);
-  const body = ensureOk(await kubeRequest<{ items: KubeObject[] }>(kc, 'GET', `${path}${query ? `?${query}` : ''}`), `list ${kind}`);
+export async function listObjects(
+  kc: k8s.KubeConfig,
+  kind: ResourceKind | 'ControllerRevision',
+  namespace: string,
+  query = '',
+): Promise<KubeObject[]> {
+  const path =
+    kind === 'ControllerRevision'
+      ? `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/controllerrevisions`
+      : collectionPath(kind, namespace);
+  const body = ensureOk(
+    await kubeRequest<{ items: KubeObject[] }>(kc, 'GET', `${path}${query ? `?${query}` : ''}`),
+    `list ${kind}`,
+  );
   return body.items;
 }
 
@@ -58,7 +73,8 @@ export const ownedBy = (o: KubeObject, uid: string | undefined): boolean =>
 
 export const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The JSON merge patch (RFC 7386) that turns `from` into `to`: removed keys

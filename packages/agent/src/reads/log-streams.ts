@@ -45,7 +45,9 @@ interface Stream {
 }
 
 /** The Log API query for a logs.open (tailLines defaults to LOGS_DEFAULT_TAIL_LINES). */
-export function logQuery(m: Pick<LogsOpenMessage, 'container' | 'follow' | 'previous' | 'timestamps' | 'tailLines' | 'sinceSeconds'>): URLSearchParams {
+export function logQuery(
+  m: Pick<LogsOpenMessage, 'container' | 'follow' | 'previous' | 'timestamps' | 'tailLines' | 'sinceSeconds'>,
+): URLSearchParams {
   const q = new URLSearchParams({ container: m.container });
   if (m.follow) q.set('follow', 'true');
   if (m.previous) q.set('previous', 'true');
@@ -93,8 +95,17 @@ export class AgentLogStreams {
       kc = this.opts.kcFor ? this.opts.kcFor(m.user) : this.opts.kc;
       const cluster = kc.getCurrentCluster();
       if (!cluster) throw new Error('kubeconfig has no current cluster');
-      url = new URL(`/api/v1/namespaces/${encodeURIComponent(m.namespace)}/pods/${encodeURIComponent(m.pod)}/log?${logQuery(m).toString()}`, cluster.server);
-      opts = { method: 'GET', hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers: { accept: '*/*' } };
+      url = new URL(
+        `/api/v1/namespaces/${encodeURIComponent(m.namespace)}/pods/${encodeURIComponent(m.pod)}/log?${logQuery(m).toString()}`,
+        cluster.server,
+      );
+      opts = {
+        method: 'GET',
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        headers: { accept: '*/*' },
+      };
       await kc.applyToHTTPSOptions(opts);
     } catch (err) {
       this.finish(s, 'error', err instanceof Error ? err.message : String(err));
@@ -128,7 +139,8 @@ export class AgentLogStreams {
     }
     const decoder = new StringDecoder('utf8');
     const forward = (text: string): void => {
-      for (const piece of splitUtf8(text, LOGS_MAX_CHUNK)) this.opts.send({ type: 'logs.data', streamId: s.id, text: piece });
+      for (const piece of splitUtf8(text, LOGS_MAX_CHUNK))
+        this.opts.send({ type: 'logs.data', streamId: s.id, text: piece });
     };
     res.on('data', (chunk: Buffer) => {
       if (s.ended) return;
@@ -165,7 +177,12 @@ export class AgentLogStreams {
     this.drainTimer = null;
   }
 
-  private finish(s: Stream, reason: LogsEndReason, message?: string, o: { tellHub: boolean } = { tellHub: true }): void {
+  private finish(
+    s: Stream,
+    reason: LogsEndReason,
+    message?: string,
+    o: { tellHub: boolean } = { tellHub: true },
+  ): void {
     if (s.ended) return;
     s.ended = true;
     this.streams.delete(s.id);
@@ -177,7 +194,13 @@ export class AgentLogStreams {
       this.drainTimer = null;
     }
     if (reason === 'error') this.opts.log.debug({ stream: s.id, message }, 'log stream failed');
-    if (o.tellHub) this.opts.send({ type: 'logs.end', streamId: s.id, reason, ...(message ? { message: message.slice(0, 4096) } : {}) });
+    if (o.tellHub)
+      this.opts.send({
+        type: 'logs.end',
+        streamId: s.id,
+        reason,
+        ...(message ? { message: message.slice(0, 4096) } : {}),
+      });
   }
 }
 

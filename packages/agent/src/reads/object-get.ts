@@ -22,7 +22,13 @@ export async function getObject(kc: k8s.KubeConfig, msg: ObjectGetMessage): Prom
     return {
       type: 'object.result',
       requestId,
-      error: { status: 400, reason: 'BadRequest', message: k.namespaced ? `${msg.kind} is namespaced: a namespace is required` : `${msg.kind} is cluster-scoped: no namespace` },
+      error: {
+        status: 400,
+        reason: 'BadRequest',
+        message: k.namespaced
+          ? `${msg.kind} is namespaced: a namespace is required`
+          : `${msg.kind} is cluster-scoped: no namespace`,
+      },
     };
   }
   try {
@@ -36,7 +42,12 @@ export async function getObject(kc: k8s.KubeConfig, msg: ObjectGetMessage): Prom
         error: {
           status: res.status,
           reason: typeof b.reason === 'string' ? b.reason.slice(0, 200) : '',
-          message: (typeof b.message === 'string' ? b.message : typeof body === 'string' && body ? body : `HTTP ${res.status}`).slice(0, 4096),
+          message: (typeof b.message === 'string'
+            ? b.message
+            : typeof body === 'string' && body
+              ? body
+              : `HTTP ${res.status}`
+          ).slice(0, 4096),
         },
       };
     }
@@ -44,6 +55,10 @@ export async function getObject(kc: k8s.KubeConfig, msg: ObjectGetMessage): Prom
     if (object.metadata && typeof object.metadata === 'object') delete object.metadata.managedFields;
     return { type: 'object.result', requestId, object, yaml: stringify(object) };
   } catch (err) {
-    return { type: 'object.result', requestId, error: { status: 0, reason: '', message: (err instanceof Error ? err.message : String(err)).slice(0, 4096) } };
+    return {
+      type: 'object.result',
+      requestId,
+      error: { status: 0, reason: '', message: (err instanceof Error ? err.message : String(err)).slice(0, 4096) },
+    };
   }
 }

@@ -44,7 +44,8 @@ export function parseExecStatus(raw: string): ExecStatus {
   }
   if (s.status === 'Success') return { exitCode: 0, message: null };
   const cause = s.details?.causes?.find((c) => c.reason === 'ExitCode');
-  if (cause?.message !== undefined && /^\d+$/.test(cause.message)) return { exitCode: Number(cause.message), message: null };
+  if (cause?.message !== undefined && /^\d+$/.test(cause.message))
+    return { exitCode: Number(cause.message), message: null };
   const m = /exit (?:status|code) (\d+)/.exec(s.message ?? '');
   if (m?.[1]) return { exitCode: Number(m[1]), message: null };
   return { exitCode: null, message: s.message ?? s.reason ?? 'exec failed' };
@@ -53,7 +54,9 @@ export function parseExecStatus(raw: string): ExecStatus {
 /** Whether a failure means the executable is missing (so the default shell tries the next one). */
 export function isMissingExecutable(status: ExecStatus): boolean {
   if (status.exitCode === 126 || status.exitCode === 127) return true;
-  return status.message !== null && /executable file not found|no such file or directory|not found/i.test(status.message);
+  return (
+    status.message !== null && /executable file not found|no such file or directory|not found/i.test(status.message)
+  );
 }
 
 export interface KubeExecEvents {
@@ -86,7 +89,10 @@ export class KubeExec extends EventEmitter<KubeExecEvents> {
   static async open(kc: k8s.KubeConfig, o: KubeExecOptions): Promise<KubeExec> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(`/api/v1/namespaces/${encodeURIComponent(o.namespace)}/pods/${encodeURIComponent(o.pod)}/exec`, cluster.server);
+    const url = new URL(
+      `/api/v1/namespaces/${encodeURIComponent(o.namespace)}/pods/${encodeURIComponent(o.pod)}/exec`,
+      cluster.server,
+    );
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     for (const c of o.command) url.searchParams.append('command', c);
     url.searchParams.set('container', o.container);

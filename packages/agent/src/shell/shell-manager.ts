@@ -120,7 +120,10 @@ export class AgentShellManager {
     try {
       decoded = decodeShellFrame(frame);
     } catch (err) {
-      this.opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'bad shell frame from the hub; ignored');
+      this.opts.log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'bad shell frame from the hub; ignored',
+      );
       return;
     }
     const s = this.sessions.get(decoded.sessionId);
@@ -150,7 +153,7 @@ export class AgentShellManager {
       this.opts.send({ type: 'shell.error', sessionId: msg.sessionId, message });
       this.opts.send({ type: 'shell.closed', sessionId: msg.sessionId, reason: 'error' });
     };
-    if (!this.opts.enabled) return fail('the podExec tier is not enabled for this cluster\'s agent (shell=false)');
+    if (!this.opts.enabled) return fail("the podExec tier is not enabled for this cluster's agent (shell=false)");
     if (this.sessions.has(msg.sessionId)) return;
     const s: Session = {
       id: msg.sessionId,
@@ -184,7 +187,7 @@ export class AgentShellManager {
     this.sessions.delete(s.id);
     s.ended = true;
     const message = msg.command
-      ? tried[0] ?? 'exec failed'
+      ? (tried[0] ?? 'exec failed')
       : tried.length === DEFAULT_SHELLS.length
         ? `neither bash nor sh exists in container "${msg.container}" (${tried.join('; ')}); pass a command`
         : tried.join('; ');
@@ -195,11 +198,22 @@ export class AgentShellManager {
    * Opens one exec. With a fallback left, a missing executable reported before
    * any output means "try the next shell" rather than the end of the session.
    */
-  private async attempt(s: Session, identity: ShellIdentity, command: string[], canFallBack: boolean): Promise<'running' | { message: string; missing: boolean }> {
+  private async attempt(
+    s: Session,
+    identity: ShellIdentity,
+    command: string[],
+    canFallBack: boolean,
+  ): Promise<'running' | { message: string; missing: boolean }> {
     const o = s.open;
     let exec: KubeExec;
     try {
-      exec = await KubeExec.open(identity.kc, { namespace: o.namespace, pod: o.pod, container: o.container, command, tty: o.tty });
+      exec = await KubeExec.open(identity.kc, {
+        namespace: o.namespace,
+        pod: o.pod,
+        container: o.container,
+        command,
+        tty: o.tty,
+      });
     } catch (err) {
       return { message: err instanceof Error ? err.message : String(err), missing: false };
     }
@@ -246,7 +260,13 @@ export class AgentShellManager {
     return 'running';
   }
 
-  private attach(s: Session, exec: KubeExec, command: string[], identity: ShellIdentity, early: [1 | 2, Buffer][]): void {
+  private attach(
+    s: Session,
+    exec: KubeExec,
+    command: string[],
+    identity: ShellIdentity,
+    early: [1 | 2, Buffer][],
+  ): void {
     s.exec = exec;
     this.opts.send({
       type: 'shell.opened',
@@ -255,7 +275,17 @@ export class AgentShellManager {
       window: this.window,
       ...(identity.kubeUser ? { kubeUser: identity.kubeUser } : {}),
     });
-    this.opts.log.info({ session: s.id, user: s.open.user, namespace: s.open.namespace, pod: s.open.pod, container: s.open.container, command }, 'shell opened');
+    this.opts.log.info(
+      {
+        session: s.id,
+        user: s.open.user,
+        namespace: s.open.namespace,
+        pod: s.open.pod,
+        container: s.open.container,
+        command,
+      },
+      'shell opened',
+    );
     exec.resize(s.open.cols, s.open.rows);
     this.touch(s.id);
     for (const [channel, payload] of early) this.relay(s, channel, payload);
@@ -292,7 +322,11 @@ export class AgentShellManager {
     if (s.idle) s.idle.refresh();
     else {
       s.idle = setTimeout(() => {
-        this.opts.send({ type: 'shell.error', sessionId: s.id, message: `closed after ${Math.round(s.open.idleTimeoutMs / 1000)} s without input or output` });
+        this.opts.send({
+          type: 'shell.error',
+          sessionId: s.id,
+          message: `closed after ${Math.round(s.open.idleTimeoutMs / 1000)} s without input or output`,
+        });
         this.end(s, 'idle');
       }, s.open.idleTimeoutMs);
       s.idle.unref();

@@ -5,10 +5,26 @@ import type { InventoryItem, JsonObject, JsonValue, TimelineEventInput } from '@
 import { describeChanges, diff } from './diff.js';
 import type { KubeObject } from '../projections.js';
 
-export type OwnerResolver = (item: Pick<InventoryItem, 'kind' | 'namespace' | 'ownerRefs'>) => { kind: string; name: string } | undefined;
+export type OwnerResolver = (
+  item: Pick<InventoryItem, 'kind' | 'namespace' | 'ownerRefs'>,
+) => { kind: string; name: string } | undefined;
 
 const SPEC_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Node']);
-const LIFECYCLE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Service', 'Ingress', 'ConfigMap', 'PersistentVolumeClaim', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Node', 'Namespace']);
+const LIFECYCLE_KINDS = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'Service',
+  'Ingress',
+  'ConfigMap',
+  'PersistentVolumeClaim',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'Node',
+  'Namespace',
+]);
 const WATCHED_NODE_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
 
 interface ContainerView {
@@ -23,13 +39,17 @@ interface ContainerView {
 /** A JSON object of strings (node conditions: type → status). */
 function stringMap(v: JsonValue | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  if (v && typeof v === 'object' && !Array.isArray(v))
+    for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
   return out;
 }
 const containersOf = (i: InventoryItem): ContainerView[] =>
   Array.isArray(i.summary.containers) ? (i.summary.containers as unknown as ContainerView[]) : [];
 
-function base(i: InventoryItem, owner: OwnerResolver): Pick<TimelineEventInput, 'kind' | 'namespace' | 'name' | 'owner'> {
+function base(
+  i: InventoryItem,
+  owner: OwnerResolver,
+): Pick<TimelineEventInput, 'kind' | 'namespace' | 'name' | 'owner'> {
   const o = owner(i);
   return { kind: i.kind, namespace: i.namespace, name: i.name, ...(o ? { owner: o } : {}) };
 }
@@ -46,10 +66,26 @@ export function eventsForChange(
   const out: TimelineEventInput[] = [];
 
   if (!before && after && LIFECYCLE_KINDS.has(after.kind)) {
-    out.push({ id: `created:${after.uid}`, time: after.createdAt || now, type: 'created', severity: 'info', ...base(after, owner), summary: `${after.kind} ${after.name} created`, data: { images: after.summary.images ?? null } });
+    out.push({
+      id: `created:${after.uid}`,
+      time: after.createdAt || now,
+      type: 'created',
+      severity: 'info',
+      ...base(after, owner),
+      summary: `${after.kind} ${after.name} created`,
+      data: { images: after.summary.images ?? null },
+    });
   }
   if (before && !after && (LIFECYCLE_KINDS.has(before.kind) || before.kind === 'Pod')) {
-    out.push({ id: `deleted:${before.uid}`, time: now, type: 'deleted', severity: 'info', ...base(before, owner), summary: `${before.kind} ${before.name} deleted`, data: {} });
+    out.push({
+      id: `deleted:${before.uid}`,
+      time: now,
+      type: 'deleted',
+      severity: 'info',
+      ...base(before, owner),
+      summary: `${before.kind} ${before.name} deleted`,
+      data: {},
+    });
   }
   if (!before || !after) {
     if (after?.kind === 'Pod') out.push(...podPhaseEvents(undefined, after, now, owner));
@@ -100,7 +136,12 @@ function podState(i: InventoryItem | undefined): string {
   return phase === 'Running' ? (i.summary.ready === true ? 'Running/Ready' : 'Running/NotReady') : phase;
 }
 
-function podPhaseEvents(before: InventoryItem | undefined, after: InventoryItem, now: number, owner: OwnerResolver): TimelineEventInput[] {
+function podPhaseEvents(
+  before: InventoryItem | undefined,
+  after: InventoryItem,
+  now: number,
+  owner: OwnerResolver,
+): TimelineEventInput[] {
   const from = podState(before);
   const to = podState(after);
   if (from === to) return [];
@@ -113,12 +154,23 @@ function podPhaseEvents(before: InventoryItem | undefined, after: InventoryItem,
       severity,
       ...base(after, owner),
       summary: `Pod ${after.name}: ${from || 'new'} → ${to}`,
-      data: { from: from || null, to, phase: after.summary.phase ?? null, ready: after.summary.ready ?? null, nodeName: after.summary.nodeName ?? null },
+      data: {
+        from: from || null,
+        to,
+        phase: after.summary.phase ?? null,
+        ready: after.summary.ready ?? null,
+        nodeName: after.summary.nodeName ?? null,
+      },
     },
   ];
 }
 
-function restartEvents(before: InventoryItem, after: InventoryItem, now: number, owner: OwnerResolver): TimelineEventInput[] {
+function restartEvents(
+  before: InventoryItem,
+  after: InventoryItem,
+  now: number,
+  owner: OwnerResolver,
+): TimelineEventInput[] {
   const prev = new Map(containersOf(before).map((c) => [c.name, c]));
   const out: TimelineEventInput[] = [];
   for (const c of containersOf(after)) {
@@ -135,7 +187,13 @@ function restartEvents(before: InventoryItem, after: InventoryItem, now: number,
       severity: reason === 'OOMKilled' || reason === 'CrashLoopBackOff' ? 'error' : 'warning',
       ...base(after, owner),
       summary: `Container ${c.name} of ${after.name} restarted (${reason}${exitCode !== null ? `, exit code ${exitCode}` : ''}), ${c.restartCount} restarts`,
-      data: { container: c.name, restartCount: c.restartCount, reason, exitCode, terminationReason: last?.reason ?? null },
+      data: {
+        container: c.name,
+        restartCount: c.restartCount,
+        reason,
+        exitCode,
+        terminationReason: last?.reason ?? null,
+      },
     });
   }
   return out;
@@ -147,7 +205,11 @@ export function shouldEmitEventCount(count: number): boolean {
 }
 
 /** A core/v1 (or events.k8s.io) Event as a timeline event, or null when its count is not worth another entry. */
-export function eventFromKubernetesEvent(e: KubeObject, owner: OwnerResolver, lookupOwnerRefs: (kind: string, ns: string, name: string) => InventoryItem['ownerRefs']): TimelineEventInput | null {
+export function eventFromKubernetesEvent(
+  e: KubeObject,
+  owner: OwnerResolver,
+  lookupOwnerRefs: (kind: string, ns: string, name: string) => InventoryItem['ownerRefs'],
+): TimelineEventInput | null {
   const involved = (e.involvedObject ?? {}) as { kind?: string; namespace?: string; name?: string };
   const count = typeof e.count === 'number' ? e.count : 1;
   if (!shouldEmitEventCount(count)) return null;
@@ -159,7 +221,15 @@ export function eventFromKubernetesEvent(e: KubeObject, owner: OwnerResolver, lo
   const last = (e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp) as string | undefined;
   const reason = typeof e.reason === 'string' ? e.reason : '';
   const message = typeof e.message === 'string' ? e.message : '';
-  const data: JsonObject = { reason, message, count, source: (e.source as { component?: string } | undefined)?.component ?? (typeof e.reportingComponent === 'string' ? e.reportingComponent : null), eventType: typeof e.type === 'string' ? e.type : 'Normal' };
+  const data: JsonObject = {
+    reason,
+    message,
+    count,
+    source:
+      (e.source as { component?: string } | undefined)?.component ??
+      (typeof e.reportingComponent === 'string' ? e.reportingComponent : null),
+    eventType: typeof e.type === 'string' ? e.type : 'Normal',
+  };
   return {
     id: `k8s-event:${uid}:${count}`,
     time: last ? Date.parse(last) : Date.now(),

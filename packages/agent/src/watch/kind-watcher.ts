@@ -65,7 +65,11 @@ export class KindWatcher {
     do {
       const q = new URLSearchParams({ limit: String(PAGE) });
       if (cont) q.set('continue', cont);
-      const res = await kubeRequest<{ items: KubeObject[]; metadata: { resourceVersion?: string; continue?: string } }>(this.kc, 'GET', `${path}?${q.toString()}`);
+      const res = await kubeRequest<{ items: KubeObject[]; metadata: { resourceVersion?: string; continue?: string } }>(
+        this.kc,
+        'GET',
+        `${path}?${q.toString()}`,
+      );
       if (res.status === 410 && cont) {
         // The continue token expired mid-list: start over.
         this.handlers.onListStart();
@@ -113,7 +117,8 @@ export class KindWatcher {
             const code = (err as { statusCode?: number; code?: number } | null)?.statusCode;
             if (code === 410) finish('gone');
             else {
-              if (err && !this.stopped && (err as { name?: string }).name !== 'AbortError') this.log.debug({ kind: this.kind, err }, 'watch ended');
+              if (err && !this.stopped && (err as { name?: string }).name !== 'AbortError')
+                this.log.debug({ kind: this.kind, err }, 'watch ended');
               finish('ended');
             }
           },
@@ -149,7 +154,10 @@ export class KindWatcher {
         // A watch that ended quickly was probably an error: back off before resuming.
         if (Date.now() - started < 1000) await this.backoff();
       } catch (err) {
-        this.log.warn({ kind: this.kind, err: err instanceof Error ? err.message : String(err) }, 'list/watch failed; retrying');
+        this.log.warn(
+          { kind: this.kind, err: err instanceof Error ? err.message : String(err) },
+          'list/watch failed; retrying',
+        );
         await this.backoff();
       }
     }

@@ -63,7 +63,8 @@ export function parseTarget(spec: string): { kind: ResourceKind; name: string } 
 function baseType(schema: z.ZodType): string {
   let s: z.ZodType = schema;
   for (;;) {
-    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault) s = s.unwrap() as z.ZodType;
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault)
+      s = s.unwrap() as z.ZodType;
     else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
     else return s.def.type;
   }
@@ -71,7 +72,8 @@ function baseType(schema: z.ZodType): string {
 
 /** --param key=value, typed by the action's params schema (numbers, booleans, null; strings as given). */
 export function coerceParams(actionId: string, pairs: readonly string[], json?: string): Record<string, unknown> {
-  if (!isActionId(actionId)) throw new Error(`unknown action "${actionId}"; known actions: ${Object.keys(ACTIONS).join(', ')}`);
+  if (!isActionId(actionId))
+    throw new Error(`unknown action "${actionId}"; known actions: ${Object.keys(ACTIONS).join(', ')}`);
   const schema: z.ZodType = ACTIONS[actionId].params;
   const shape = schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>) : {};
   let params: Record<string, unknown> = {};
@@ -82,7 +84,8 @@ export function coerceParams(actionId: string, pairs: readonly string[], json?: 
     } catch (err) {
       throw new Error(`--params-json is not JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('--params-json must be a JSON object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('--params-json must be a JSON object');
     params = { ...(parsed as Record<string, unknown>) };
   }
   for (const pair of pairs) {
@@ -93,7 +96,9 @@ export function coerceParams(actionId: string, pairs: readonly string[], json?: 
     const field = shape[key];
     if (!field) {
       const known = Object.keys(shape);
-      throw new Error(`action "${actionId}" has no param "${key}"${known.length ? `; its params: ${known.join(', ')}` : ' (it takes none)'}`);
+      throw new Error(
+        `action "${actionId}" has no param "${key}"${known.length ? `; its params: ${known.join(', ')}` : ' (it takes none)'}`,
+      );
     }
     const type = baseType(field);
     if (raw === 'null' && field.safeParse(null).success) params[key] = null;
@@ -147,7 +152,9 @@ async function pickCluster(creds: HubCredentials, flag?: string): Promise<string
   const { items } = await callApi<{ items: { name: string }[] }>(creds, 'GET', '/api/v1/clusters');
   if (items.length === 1 && items[0]) return items[0].name;
   throw new Error(
-    items.length === 0 ? 'the hub has no clusters you can see' : `several clusters (${items.map((c) => c.name).join(', ')}): pick one with --cluster`,
+    items.length === 0
+      ? 'the hub has no clusters you can see'
+      : `several clusters (${items.map((c) => c.name).join(', ')}): pick one with --cluster`,
   );
 }
 
@@ -169,7 +176,9 @@ async function follow(creds: HubCredentials, id: string, io: ActionIo, timeoutMs
     }
     if (Date.now() > deadline) {
       if (io.tty) io.err('\n');
-      throw new Error(`action ${id} is still ${cmd.state} after ${Math.round(timeoutMs / 1000)}s; follow it with GET /api/v1/actions/${id}`);
+      throw new Error(
+        `action ${id} is still ${cmd.state} after ${Math.round(timeoutMs / 1000)}s; follow it with GET /api/v1/actions/${id}`,
+      );
     }
     await new Promise((r) => setTimeout(r, io.pollMs ?? 500));
   }
@@ -196,7 +205,12 @@ export function actionCommand(io: ActionIo = processIo()): Command {
     .argument('<id>', 'action id, e.g. scale')
     .argument('<target>', '<kind>/<name>, e.g. deployment/web or node/worker-1')
     .option('-n, --namespace <ns>', 'namespace of the target (namespaced kinds; default "default")')
-    .option('--param <key=value>', 'an action parameter; repeatable (numbers and booleans are typed by the action)', (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      '--param <key=value>',
+      'an action parameter; repeatable (numbers and booleans are typed by the action)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .option('--params-json <json>', 'parameters as a JSON object (--param values override)')
     .option('-f, --filename <file>', 'manifest for apply (YAML or JSON, several documents allowed; - for stdin)')
     .option('--reason <text>', 'why (recorded in the audit log and on the object)')
@@ -226,24 +240,30 @@ export function actionCommand(io: ActionIo = processIo()): Command {
         ...(o.reason ? { reason: o.reason } : {}),
         dryRun: o.dryRun === true,
       };
-      const created = await callApi<{ id: string; status: CommandState; message?: string | null; preview?: ActionPreview | null }>(
-        creds,
-        'POST',
-        `/api/v1/clusters/${encodeURIComponent(cluster)}/actions`,
-        body,
-      );
+      const created = await callApi<{
+        id: string;
+        status: CommandState;
+        message?: string | null;
+        preview?: ActionPreview | null;
+      }>(creds, 'POST', `/api/v1/clusters/${encodeURIComponent(cluster)}/actions`, body);
       if (!o.wait) {
         io.out(`${created.id}\n`);
         return;
       }
       let done: CommandView;
       if (o.dryRun && isTerminal(created.status)) {
-        done = { id: created.id, state: created.status, message: created.message ?? null, result: created.preview ? { preview: created.preview } : null };
+        done = {
+          id: created.id,
+          state: created.status,
+          message: created.message ?? null,
+          result: created.preview ? { preview: created.preview } : null,
+        };
       } else {
         io.err(`action ${created.id}\n`);
         done = await follow(creds, created.id, io, timeoutMs);
       }
-      if (done.state !== 'succeeded') throw new Error(`action ${done.id} ${done.state}${done.message ? `: ${done.message}` : ''}`);
+      if (done.state !== 'succeeded')
+        throw new Error(`action ${done.id} ${done.state}${done.message ? `: ${done.message}` : ''}`);
       if (o.dryRun) {
         const preview = done.result?.preview;
         io.out(preview ? formatPreview(preview) : `${done.message ?? 'no preview'}\n`);

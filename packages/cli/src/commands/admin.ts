@@ -12,13 +12,23 @@ interface Common {
   apiToken?: string;
 }
 
-async function loginToken(hub: string, username: string, password: string, name: string, expiresInDays?: number): Promise<string> {
+async function loginToken(
+  hub: string,
+  username: string,
+  password: string,
+  name: string,
+  expiresInDays?: number,
+): Promise<string> {
   const login = await fetch(new URL('/api/v1/auth/login', hub), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
   });
-  const body = (await login.json()) as { csrfToken?: string; message?: string; user?: { mustChangePassword?: boolean } };
+  const body = (await login.json()) as {
+    csrfToken?: string;
+    message?: string;
+    user?: { mustChangePassword?: boolean };
+  };
   if (!login.ok) throw new Error(`login failed: ${body.message ?? `HTTP ${login.status}`}`);
   const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
   if (body.user?.mustChangePassword) {
@@ -29,7 +39,10 @@ async function loginToken(hub: string, username: string, password: string, name:
       headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': body.csrfToken ?? '' },
       body: JSON.stringify({ current: password, next }),
     });
-    if (!res.ok) throw new Error(`changing the password failed: ${((await res.json()) as { message?: string }).message ?? `HTTP ${res.status}`}`);
+    if (!res.ok)
+      throw new Error(
+        `changing the password failed: ${((await res.json()) as { message?: string }).message ?? `HTTP ${res.status}`}`,
+      );
   }
   const res = await fetch(new URL('/api/v1/tokens', hub), {
     method: 'POST',
@@ -68,7 +81,10 @@ export function tokenCommand(): Command {
       if (!Number.isInteger(n) || n < 1) throw new Error('--expires-in-days must be a positive whole number');
       return n;
     })
-    .option('-u, --username <name>', 'sign in as this user instead of using a saved token (password from stdin or prompt)')
+    .option(
+      '-u, --username <name>',
+      'sign in as this user instead of using a saved token (password from stdin or prompt)',
+    )
     .action(async (o: Common & { name: string; expiresInDays?: number; username?: string }) => {
       if (o.username) {
         const hub = o.hub ?? process.env.WHEELHOUSE_HUB_URL;
@@ -78,7 +94,10 @@ export function tokenCommand(): Command {
         return;
       }
       const creds = resolveCredentials(o);
-      const r = await callApi<{ token: string }>(creds, 'POST', '/api/v1/tokens', { name: o.name, ...(o.expiresInDays ? { expiresInDays: o.expiresInDays } : {}) });
+      const r = await callApi<{ token: string }>(creds, 'POST', '/api/v1/tokens', {
+        name: o.name,
+        ...(o.expiresInDays ? { expiresInDays: o.expiresInDays } : {}),
+      });
       process.stdout.write(`${r.token}\n`);
     });
   return token;
@@ -106,14 +125,22 @@ export function clusterCommand(): Command {
     .addOption(hubOption())
     .addOption(tokenOption())
     .action(async (o: Common) => {
-      const r = await callApi<{ items: { name: string; connected: boolean; kubernetesVersion: string | null; agentVersion: string | null; capabilities: Record<string, boolean> }[] }>(
-        resolveCredentials(o),
-        'GET',
-        '/api/v1/clusters',
-      );
+      const r = await callApi<{
+        items: {
+          name: string;
+          connected: boolean;
+          kubernetesVersion: string | null;
+          agentVersion: string | null;
+          capabilities: Record<string, boolean>;
+        }[];
+      }>(resolveCredentials(o), 'GET', '/api/v1/clusters');
       const rows = [['NAME', 'CONNECTED', 'KUBERNETES', 'AGENT', 'TIERS']];
       for (const c of r.items) {
-        const tiers = Object.entries(c.capabilities).filter(([, on]) => on).map(([t]) => t).join(',') || 'none';
+        const tiers =
+          Object.entries(c.capabilities)
+            .filter(([, on]) => on)
+            .map(([t]) => t)
+            .join(',') || 'none';
         rows.push([c.name, c.connected ? 'yes' : 'no', c.kubernetesVersion ?? '-', c.agentVersion ?? '-', tiers]);
       }
       process.stdout.write(table(rows));
@@ -137,7 +164,11 @@ export function userCommand(): Command {
     .description('create a user, bound to a role on a scope; prints a generated password once')
     .addOption(hubOption())
     .addOption(tokenOption())
-    .addOption(new Option('--role <role>', 'built-in role').choices(['account-admin', 'operator', 'viewer', 'auditor']).default('viewer'))
+    .addOption(
+      new Option('--role <role>', 'built-in role')
+        .choices(['account-admin', 'operator', 'viewer', 'auditor'])
+        .default('viewer'),
+    )
     .option('--cluster <pattern>', 'clusters the role applies to', '*')
     .option('--namespace <pattern>', 'namespaces the role applies to', '*')
     .action(async (username: string, o: Common & { role: string; cluster: string; namespace: string }) => {
@@ -148,7 +179,9 @@ export function userCommand(): Command {
         cluster: o.cluster,
         namespace: o.namespace,
       });
-      process.stdout.write(`User "${r.username}" created as ${o.role} on clusters ${o.cluster}, namespaces ${o.namespace}.\n`);
+      process.stdout.write(
+        `User "${r.username}" created as ${o.role} on clusters ${o.cluster}, namespaces ${o.namespace}.\n`,
+      );
       if (r.password) process.stdout.write(`Password (shown once): ${r.password}\n`);
     });
   return user;
@@ -156,5 +189,14 @@ export function userCommand(): Command {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => c.padEnd((widths[i] ?? 0) + 2)).join('').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd((widths[i] ?? 0) + 2))
+          .join('')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

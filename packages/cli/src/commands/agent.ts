@@ -6,7 +6,10 @@ import { createServer, type Server } from 'node:http';
 import { parseListen, stopOnSignals } from './util.js';
 
 export function parseTiers(list: string): Capabilities {
-  const tiers = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const tiers = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = ['basic', 'advanced', 'podExec'];
   const unknown = tiers.filter((t) => !known.includes(t) && t !== 'none');
   if (unknown.length) throw new Error(`unknown tier(s) ${unknown.join(', ')}; use basic, advanced, podExec or none`);
@@ -21,7 +24,9 @@ async function serveHealth(listen: string, linked: () => boolean): Promise<Serve
   const server = createServer((req, res) => {
     const ready = synced && linked();
     const ok = req.url === '/healthz' || (req.url === '/readyz' && ready);
-    res.writeHead(req.url === '/healthz' || req.url === '/readyz' ? (ok ? 200 : 503) : 404, { 'content-type': 'application/json' });
+    res.writeHead(req.url === '/healthz' || req.url === '/readyz' ? (ok ? 200 : 503) : 404, {
+      'content-type': 'application/json',
+    });
     res.end(JSON.stringify({ ok, ...(req.url === '/readyz' ? { synced, linked: linked() } : {}) }));
   });
   await new Promise<void>((r) => server.listen(port, host, r));
@@ -31,47 +36,109 @@ async function serveHealth(listen: string, linked: () => boolean): Promise<Serve
 export function agentCommand(): Command {
   return new Command('agent')
     .description('run the cluster agent: watch the cluster, report to the hub, run permitted actions')
-    .addOption(new Option('--hub <url>', 'hub URL, e.g. https://wheelhouse.example.com').env('WHEELHOUSE_HUB_URL').makeOptionMandatory())
-    .addOption(new Option('--token <token>', 'the cluster agent token from `wheelhouse cluster add`').env('WHEELHOUSE_AGENT_TOKEN').makeOptionMandatory())
-    .addOption(new Option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)').env('KUBECONFIG'))
+    .addOption(
+      new Option('--hub <url>', 'hub URL, e.g. https://wheelhouse.example.com')
+        .env('WHEELHOUSE_HUB_URL')
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--token <token>', 'the cluster agent token from `wheelhouse cluster add`')
+        .env('WHEELHOUSE_AGENT_TOKEN')
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)').env(
+        'KUBECONFIG',
+      ),
+    )
     .addOption(new Option('--context <name>', 'kubeconfig context'))
-    .addOption(new Option('--tiers <list>', 'action tiers this cluster allows: basic,advanced,podExec or none').env('WHEELHOUSE_TIERS').default('none'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).env('WHEELHOUSE_LOG_LEVEL').default('info'))
-    .addOption(new Option('--impersonate', "act as each requesting user's mapped Kubernetes identity (Impersonate-User/-Group)").env('WHEELHOUSE_IMPERSONATE'))
-    .addOption(new Option('--impersonate-user-prefix <prefix>', 'Kubernetes user = prefix + Wheelhouse username').env('WHEELHOUSE_IMPERSONATE_USER_PREFIX').default('wheelhouse:'))
-    .addOption(new Option('--impersonate-groups <list>', 'Kubernetes groups of impersonated users, comma separated').env('WHEELHOUSE_IMPERSONATE_GROUPS').default('wheelhouse:users'))
-    .addOption(new Option('--hub-ca <file>', "PEM CA bundle for the hub's TLS certificate (https hubs with a private CA)").env('WHEELHOUSE_HUB_CA'))
-    .addOption(new Option('--health-listen <host:port>', 'serve /healthz and /readyz here (empty: off)').env('WHEELHOUSE_HEALTH_LISTEN').default(''))
-    .action(async (o: { hub: string; token: string; kubeconfig?: string; context?: string; tiers: string; logLevel: string; impersonate?: boolean | string; impersonateUserPrefix: string; impersonateGroups: string; healthListen: string; hubCa?: string }) => {
-      // Loaded on use: every other subcommand starts faster without the agent's dependencies.
-      const { default: pino } = await import('pino');
-      const { startAgent } = await import('@wheelhouse/agent');
-      const log = pino({ name: 'wheelhouse-agent', level: o.logLevel });
-      const capabilities = parseTiers(o.tiers);
-      const impersonate = o.impersonate === true || o.impersonate === 'true' || o.impersonate === '1';
-      const impersonation = impersonate
-        ? { userPrefix: o.impersonateUserPrefix, groups: o.impersonateGroups.split(',').map((g) => g.trim()).filter(Boolean) }
-        : undefined;
-      const agent = await startAgent({
-        ...(impersonation ? { impersonation } : {}),
-        ...(o.hubCa ? { hubCa: readFileSync(o.hubCa) } : {}),
-        hubUrl: o.hub,
-        token: o.token,
-        ...(o.kubeconfig ? { kubeconfig: o.kubeconfig.split(':')[0] } : {}),
-        ...(o.context ? { context: o.context } : {}),
-        capabilities,
-        log,
-        onRevoked: () => {
-          process.exitCode = 3;
-          void agent.stop();
-        },
-      });
-      const health = o.healthListen ? await serveHealth(o.healthListen, () => agent.link.connected) : null;
-      await agent.synced;
-      synced = true;
-      stopOnSignals(async () => {
-        health?.close();
-        await agent.stop();
-      });
-    });
+    .addOption(
+      new Option('--tiers <list>', 'action tiers this cluster allows: basic,advanced,podExec or none')
+        .env('WHEELHOUSE_TIERS')
+        .default('none'),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .env('WHEELHOUSE_LOG_LEVEL')
+        .default('info'),
+    )
+    .addOption(
+      new Option(
+        '--impersonate',
+        "act as each requesting user's mapped Kubernetes identity (Impersonate-User/-Group)",
+      ).env('WHEELHOUSE_IMPERSONATE'),
+    )
+    .addOption(
+      new Option('--impersonate-user-prefix <prefix>', 'Kubernetes user = prefix + Wheelhouse username')
+        .env('WHEELHOUSE_IMPERSONATE_USER_PREFIX')
+        .default('wheelhouse:'),
+    )
+    .addOption(
+      new Option('--impersonate-groups <list>', 'Kubernetes groups of impersonated users, comma separated')
+        .env('WHEELHOUSE_IMPERSONATE_GROUPS')
+        .default('wheelhouse:users'),
+    )
+    .addOption(
+      new Option('--hub-ca <file>', "PEM CA bundle for the hub's TLS certificate (https hubs with a private CA)").env(
+        'WHEELHOUSE_HUB_CA',
+      ),
+    )
+    .addOption(
+      new Option('--health-listen <host:port>', 'serve /healthz and /readyz here (empty: off)')
+        .env('WHEELHOUSE_HEALTH_LISTEN')
+        .default(''),
+    )
+    .action(
+      async (o: {
+        hub: string;
+        token: string;
+        kubeconfig?: string;
+        context?: string;
+        tiers: string;
+        logLevel: string;
+        impersonate?: boolean | string;
+        impersonateUserPrefix: string;
+        impersonateGroups: string;
+        healthListen: string;
+        hubCa?: string;
+      }) => {
+        // Loaded on use: every other subcommand starts faster without the agent's dependencies.
+        const { default: pino } = await import('pino');
+        const { startAgent } = await import('@wheelhouse/agent');
+        const log = pino({ name: 'wheelhouse-agent', level: o.logLevel });
+        const capabilities = parseTiers(o.tiers);
+        const impersonate = o.impersonate === true || o.impersonate === 'true' || o.impersonate === '1';
+        const impersonation = impersonate
+          ? {
+              userPrefix: o.impersonateUserPrefix,
+              groups: o.impersonateGroups
+                .split(',')
+                .map((g) => g.trim())
+                .filter(Boolean),
+            }
+          : undefined;
+        const agent = await startAgent({
+          ...(impersonation ? { impersonation } : {}),
+          ...(o.hubCa ? { hubCa: readFileSync(o.hubCa) } : {}),
+          hubUrl: o.hub,
+          token: o.token,
+          ...(o.kubeconfig ? { kubeconfig: o.kubeconfig.split(':')[0] } : {}),
+          ...(o.context ? { context: o.context } : {}),
+          capabilities,
+          log,
+          onRevoked: () => {
+            process.exitCode = 3;
+            void agent.stop();
+          },
+        });
+        const health = o.healthListen ? await serveHealth(o.healthListen, () => agent.link.connected) : null;
+        await agent.synced;
+        synced = true;
+        stopOnSignals(async () => {
+          health?.close();
+          await agent.stop();
+        });
+      },
+    );
 }

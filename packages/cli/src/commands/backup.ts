@@ -7,7 +7,9 @@ import { Command, Option } from 'commander';
 export function backupCommand(): Command {
   return new Command('backup')
     .description("copy the hub's store (hub.db) consistently, even while the hub runs")
-    .addOption(new Option('--data-dir <dir>', "the hub's data directory").env('WHEELHOUSE_DATA_DIR').default('.wheelhouse/hub'))
+    .addOption(
+      new Option('--data-dir <dir>', "the hub's data directory").env('WHEELHOUSE_DATA_DIR').default('.wheelhouse/hub'),
+    )
     .requiredOption('--out <file>', 'where to write the copy (must not exist)')
     .action(async (o: { dataDir: string; out: string }) => {
       const source = join(resolve(o.dataDir), 'hub.db');
@@ -23,7 +25,9 @@ export function backupCommand(): Command {
         const audit = copy.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number };
         copy.close();
         if (check !== 'ok') throw new Error(`the copy failed its integrity check: ${String(check)}`);
-        process.stdout.write(`Backed up ${source} to ${o.out} in ${Date.now() - started} ms (integrity ok, ${audit.n} audit records).\n`);
+        process.stdout.write(
+          `Backed up ${source} to ${o.out} in ${Date.now() - started} ms (integrity ok, ${audit.n} audit records).\n`,
+        );
       } finally {
         db.close();
       }

@@ -22,20 +22,37 @@ interface DemoOptions {
 
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('run hub + agent (all tiers) + exec guard against the local control plane, or the cluster of --kubeconfig/--context')
+    .description(
+      'run hub + agent (all tiers) + exec guard against the local control plane, or the cluster of --kubeconfig/--context',
+    )
     .addOption(new Option('--listen <host:port>', 'hub address').default('127.0.0.1:8080'))
-    .addOption(new Option('--data-dir <dir>', 'hub data, agent token and exec guard journal').default('.wheelhouse/demo'))
+    .addOption(
+      new Option('--data-dir <dir>', 'hub data, agent token and exec guard journal').default('.wheelhouse/demo'),
+    )
     .addOption(new Option('--kubeconfig <file>', 'use this cluster instead of starting the local one'))
     .addOption(new Option('--context <name>', 'kubeconfig context to use'))
     .addOption(new Option('--exec-guard-ttl <duration>', 'how long an exec-ed pod lives').default('10m'))
     .addOption(new Option('--no-seed', 'do not create the demo workloads on the local cluster'))
-    .addOption(new Option('--exec-guard-namespaces <list>', 'namespaces exec guard watches, comma separated (default: all but kube-*)'))
+    .addOption(
+      new Option(
+        '--exec-guard-namespaces <list>',
+        'namespaces exec guard watches, comma separated (default: all but kube-*)',
+      ),
+    )
     .action(async (o: DemoOptions) => {
       const log = (s: string): void => void process.stderr.write(`[demo] ${s}\n`);
       const started = Date.now();
       const dataDir = resolve(o.dataDir);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      const [{ createHub }, { ensureAdmin }, { startAgent }, { parseDuration }, { webhookConfiguration }, k8s, { default: pino }] = await Promise.all([
+      const [
+        { createHub },
+        { ensureAdmin },
+        { startAgent },
+        { parseDuration },
+        { webhookConfiguration },
+        k8s,
+        { default: pino },
+      ] = await Promise.all([
         import('@wheelhouse/hub'),
         import('@wheelhouse/hub/auth'),
         import('@wheelhouse/agent'),
@@ -46,7 +63,8 @@ export function demoCommand(): Command {
       ]);
 
       // Which cluster: explicit kubeconfig/context/KUBECONFIG, or the local control plane.
-      const external = o.kubeconfig ?? (o.context || process.env.KUBECONFIG ? process.env.KUBECONFIG ?? '' : undefined);
+      const external =
+        o.kubeconfig ?? (o.context || process.env.KUBECONFIG ? (process.env.KUBECONFIG ?? '') : undefined);
       let kubeconfig: string | undefined = external || undefined;
       let stopCluster: (() => Promise<void>) | null = null;
       if (external === undefined) {
@@ -84,11 +102,15 @@ export function demoCommand(): Command {
       const tokenFile = join(dataDir, `${CLUSTER}.agent-token`);
       let token = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '';
       if (!(await hub.clusters.get(CLUSTER))) token = (await hub.clusters.create(CLUSTER, 'demo'))?.token ?? '';
-      else if (!token || !(await hub.clusters.authenticateAgent(token))) token = (await hub.clusters.rotateToken(CLUSTER)) ?? '';
+      else if (!token || !(await hub.clusters.authenticateAgent(token)))
+        token = (await hub.clusters.rotateToken(CLUSTER)) ?? '';
       writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
       chmodSync(tokenFile, 0o600);
 
-      const namespaces = o.execGuardNamespaces?.split(',').map((n) => n.trim()).filter(Boolean);
+      const namespaces = o.execGuardNamespaces
+        ?.split(',')
+        .map((n) => n.trim())
+        .filter(Boolean);
       const agent = await startAgent({
         hubUrl: url,
         token,
@@ -120,7 +142,13 @@ export function demoCommand(): Command {
           namespaceSelector: {
             matchExpressions: namespaces
               ? [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }]
-              : [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease'] }],
+              : [
+                  {
+                    key: 'kubernetes.io/metadata.name',
+                    operator: 'NotIn',
+                    values: ['kube-system', 'kube-public', 'kube-node-lease'],
+                  },
+                ],
           },
         });
         await admission.deleteValidatingWebhookConfiguration({ name: WEBHOOK }).catch(() => undefined);

@@ -6,12 +6,23 @@ import { parseListen, stopOnSignals } from './util.js';
 export function hubCommand(): Command {
   return new Command('hub')
     .description('run the hub: API, agent link and UI, with its store in a data directory')
-    .addOption(new Option('--listen <host:port>', 'address to listen on').env('WHEELHOUSE_LISTEN').default('127.0.0.1:8080'))
-    .addOption(new Option('--data-dir <dir>', 'where hub.db lives').env('WHEELHOUSE_DATA_DIR').default('.wheelhouse/hub'))
-    .addOption(new Option('--command-ttl <duration>', 'how long a command waits for its agent before it expires').env('WHEELHOUSE_COMMAND_TTL').default('10m'))
+    .addOption(
+      new Option('--listen <host:port>', 'address to listen on').env('WHEELHOUSE_LISTEN').default('127.0.0.1:8080'),
+    )
+    .addOption(
+      new Option('--data-dir <dir>', 'where hub.db lives').env('WHEELHOUSE_DATA_DIR').default('.wheelhouse/hub'),
+    )
+    .addOption(
+      new Option('--command-ttl <duration>', 'how long a command waits for its agent before it expires')
+        .env('WHEELHOUSE_COMMAND_TTL')
+        .default('10m'),
+    )
     .addOption(new Option('--heartbeat <duration>', 'agent link heartbeat interval').default('15s'))
     .addOption(
-      new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).env('WHEELHOUSE_LOG_LEVEL').default('info'),
+      new Option('--log-level <level>', 'log level')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .env('WHEELHOUSE_LOG_LEVEL')
+        .default('info'),
     )
     .action(async (o: { listen: string; dataDir: string; commandTtl: string; heartbeat: string; logLevel: string }) => {
       const { host, port } = parseListen(o.listen);
@@ -30,7 +41,9 @@ export function hubCommand(): Command {
       const address = hub.app.server.address();
       const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : o.listen;
       if (admin && process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD) {
-        process.stdout.write(`\nFirst start: created user "${admin.username}" with the password from WHEELHOUSE_INITIAL_ADMIN_PASSWORD (one-time: change it at first sign-in).\n\n`);
+        process.stdout.write(
+          `\nFirst start: created user "${admin.username}" with the password from WHEELHOUSE_INITIAL_ADMIN_PASSWORD (one-time: change it at first sign-in).\n\n`,
+        );
       } else if (admin) {
         process.stdout.write(
           `\nFirst start: created user "${admin.username}" with one-time password: ${admin.password}\n` +

@@ -27,7 +27,11 @@ async function pickCluster(creds: HubCredentials, flag?: string): Promise<string
   if (named) return named;
   const { items } = await callApi<{ items: { name: string }[] }>(creds, 'GET', '/api/v1/clusters');
   if (items.length === 1 && items[0]) return items[0].name;
-  throw new Error(items.length === 0 ? 'the hub has no clusters you can see' : `several clusters (${items.map((c) => c.name).join(', ')}): pick one with --cluster`);
+  throw new Error(
+    items.length === 0
+      ? 'the hub has no clusters you can see'
+      : `several clusters (${items.map((c) => c.name).join(', ')}): pick one with --cluster`,
+  );
 }
 
 /** Opens the session and relays the terminal; resolves with the exit code to use. */
@@ -62,7 +66,8 @@ export function runShell(req: ShellRequest, io: ShellIo): Promise<number> {
       }
     };
     const onResize = (): void => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'resize', cols: io.stdout.columns || 80, rows: io.stdout.rows || 24 }));
+      if (ws.readyState === WebSocket.OPEN)
+        ws.send(JSON.stringify({ type: 'resize', cols: io.stdout.columns || 80, rows: io.stdout.rows || 24 }));
     };
     const restore = (): void => {
       io.stdin.off('data', onInput);
@@ -128,7 +133,9 @@ export function runShell(req: ShellRequest, io: ShellIo): Promise<number> {
         failed = true;
         io.stderr.write(`\r\nwheelhouse shell: ${msg.message ?? 'error'}\r\n`);
       } else if (msg.type === 'closed' && msg.reason !== 'closed') {
-        io.stderr.write(`\r\nwheelhouse shell: session closed (${msg.reason ?? '?'})${msg.message ? `: ${msg.message}` : ''}\r\n`);
+        io.stderr.write(
+          `\r\nwheelhouse shell: session closed (${msg.reason ?? '?'})${msg.message ? `: ${msg.message}` : ''}\r\n`,
+        );
         if (msg.reason === 'idle') failed = true;
       }
     });
@@ -142,7 +149,9 @@ export function runShell(req: ShellRequest, io: ShellIo): Promise<number> {
 
 export function shellCommand(): Command {
   return new Command('shell')
-    .description('open a shell in a pod through the hub (authorized, audited and recorded there), like kubectl exec -it')
+    .description(
+      'open a shell in a pod through the hub (authorized, audited and recorded there), like kubectl exec -it',
+    )
     .argument('<pod>', 'pod name')
     .argument('[command...]', 'command to run (after --); default: bash, else sh')
     .option('-n, --namespace <ns>', 'namespace of the pod', 'default')
@@ -150,13 +159,19 @@ export function shellCommand(): Command {
     .option('--cluster <name>', 'cluster (default: $WHEELHOUSE_CLUSTER, or the only one you can see)')
     .option('--hub <url>', 'hub URL (default: $WHEELHOUSE_HUB_URL or `wheelhouse login`)')
     .option('--api-token <token>', 'API token (default: $WHEELHOUSE_API_TOKEN or `wheelhouse login`)')
-    .action(async (pod: string, command: string[], o: { namespace: string; container?: string; cluster?: string; hub?: string; apiToken?: string }) => {
-      const creds = resolveCredentials(o);
-      const cluster = await pickCluster(creds, o.cluster);
-      const code = await runShell(
-        { creds, cluster, namespace: o.namespace, pod, command, ...(o.container ? { container: o.container } : {}) },
-        { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
-      );
-      process.exitCode = code;
-    });
+    .action(
+      async (
+        pod: string,
+        command: string[],
+        o: { namespace: string; container?: string; cluster?: string; hub?: string; apiToken?: string },
+      ) => {
+        const creds = resolveCredentials(o);
+        const cluster = await pickCluster(creds, o.cluster);
+        const code = await runShell(
+          { creds, cluster, namespace: o.namespace, pod, command, ...(o.container ? { container: o.container } : {}) },
+          { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+        );
+        process.exitCode = code;
+      },
+    );
 }

@@ -5,7 +5,14 @@ import type { Kysely, Transaction } from 'kysely';
 import type { JsonObject, JsonValue } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
 import type { AuditRow, Database } from '../store/schema.js';
-import { ChainVerifier, GENESIS_HASH, canonicalJson, recordHash, type ChainCheck, type ChainRecord } from './canonical.js';
+import {
+  ChainVerifier,
+  GENESIS_HASH,
+  canonicalJson,
+  recordHash,
+  type ChainCheck,
+  type ChainRecord,
+} from './canonical.js';
 
 export interface AuditRecordInput {
   actor: string;
@@ -103,7 +110,8 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
   };
 }
 
-const jsonText = (value: JsonValue | undefined): string | null => (value === undefined || value === null ? null : canonicalJson(value));
+const jsonText = (value: JsonValue | undefined): string | null =>
+  value === undefined || value === null ? null : canonicalJson(value);
 
 export class AuditLog {
   constructor(private readonly db: HubDb) {}
@@ -123,8 +131,15 @@ export class AuditLog {
   // appends: the store has one writer connection, so no two appends can read
   // the same predecessor.
   private async appendIn(db: Kysely<Database>, input: AuditRecordInput): Promise<AuditRow> {
-    const last = await db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    const target: JsonValue = input.target ? { kind: input.target.kind, namespace: input.target.namespace, name: input.target.name } : null;
+    const last = await db
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const target: JsonValue = input.target
+      ? { kind: input.target.kind, namespace: input.target.namespace, name: input.target.name }
+      : null;
     const record: ChainRecord = {
       seq: (last?.seq ?? 0) + 1,
       at: Date.now(),

@@ -14,7 +14,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 export function canonicalJson(value: JsonValue): string {
   if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('canonical JSON cannot hold a non-finite number');
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new TypeError('canonical JSON cannot hold a non-finite number');
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -51,7 +52,9 @@ export function recordHash(prevHash: string, record: ChainRecord): string {
     outcome: record.outcome,
     detail: record.detail,
   };
-  return createHash('sha256').update(prevHash + canonicalJson(body), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(prevHash + canonicalJson(body), 'utf8')
+    .digest('hex');
 }
 
 export interface ChainCheck {

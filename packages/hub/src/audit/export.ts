@@ -9,7 +9,20 @@ import { ChainVerifier, canonicalJson, type ChainCheck, type ChainRecord } from 
 export type ExportFormat = 'jsonl' | 'csv';
 
 /** Column order of both formats (the stored column names). */
-export const EXPORT_COLUMNS = ['seq', 'at', 'actor', 'action', 'cluster_id', 'target', 'params', 'reason', 'outcome', 'detail', 'prev_hash', 'hash'] as const;
+export const EXPORT_COLUMNS = [
+  'seq',
+  'at',
+  'actor',
+  'action',
+  'cluster_id',
+  'target',
+  'params',
+  'reason',
+  'outcome',
+  'detail',
+  'prev_hash',
+  'hash',
+] as const;
 
 // Spreadsheets execute cells starting with these; such cells (and cells that
 // start with the quote itself, so the rule is reversible) get a leading "'".
@@ -46,7 +59,20 @@ export async function* exportLines(audit: AuditLog, format: ExportFormat): Async
       };
       yield `${JSON.stringify(obj)}\n`;
     } else {
-      const cells = [e.seq, e.at, e.actor, e.action, e.cluster, jsonCell(e.target), jsonCell(e.params), e.reason, e.outcome, jsonCell(e.detail), e.prevHash, e.hash];
+      const cells = [
+        e.seq,
+        e.at,
+        e.actor,
+        e.action,
+        e.cluster,
+        jsonCell(e.target),
+        jsonCell(e.params),
+        e.reason,
+        e.outcome,
+        jsonCell(e.detail),
+        e.prevHash,
+        e.hash,
+      ];
       yield `${cells.map(csvCell).join(',')}\r\n`;
     }
   }
@@ -136,7 +162,18 @@ function fromCsvRow(cells: string[]): ExportRecord | null {
   if (cells.length !== EXPORT_COLUMNS.length) return null;
   const un = (c: string): string => (c.startsWith("'") ? c.slice(1) : c);
   const [seq, at, actor, action, cluster, target, params, reason, outcome, detail, prev, hash] = cells.map(un) as [
-    string, string, string, string, string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   const json = (c: string): JsonValue => (c === '' ? null : (JSON.parse(c) as JsonValue));
   try {
@@ -173,7 +210,12 @@ export function verifyExport(text: string, format: ExportFormat): ChainCheck {
   } else {
     const rows = parseCsv(text);
     const header = rows.shift();
-    if (header?.join(',') !== EXPORT_COLUMNS.join(',')) return { ok: false, records: 0, firstBadRecord: { seq: 0, reason: 'CSV header does not match the export columns' } };
+    if (header?.join(',') !== EXPORT_COLUMNS.join(','))
+      return {
+        ok: false,
+        records: 0,
+        firstBadRecord: { seq: 0, reason: 'CSV header does not match the export columns' },
+      };
     rows.forEach((cells, i) => {
       const rec = fromCsvRow(cells);
       if (rec) verifier.push(rec);

@@ -60,7 +60,13 @@ export const findUserById = (db: Exec, id: string): Promise<UserRow | undefined>
 
 export async function listBindings(db: Exec, userId?: string): Promise<BindingView[]> {
   // Deterministic and broadest first ('*' sorts before names).
-  let q = db.selectFrom('role_bindings').selectAll().orderBy('cluster_pattern').orderBy('namespace_pattern').orderBy('role').orderBy('id');
+  let q = db
+    .selectFrom('role_bindings')
+    .selectAll()
+    .orderBy('cluster_pattern')
+    .orderBy('namespace_pattern')
+    .orderBy('role')
+    .orderBy('id');
   if (userId !== undefined) q = q.where('user_id', '=', userId);
   return (await q.execute()).map(toBinding).filter((b): b is BindingView => b !== null);
 }
@@ -85,7 +91,9 @@ export async function createUser(db: Exec, input: NewUser): Promise<{ user: User
     must_change_password: input.mustChangePassword ? 1 : 0,
   };
   await db.insertInto('users').values(user).execute();
-  const binding = input.binding ? await createBinding(db, { userId: user.id, ...input.binding, createdBy: input.createdBy }) : null;
+  const binding = input.binding
+    ? await createBinding(db, { userId: user.id, ...input.binding, createdBy: input.createdBy })
+    : null;
   return { user, binding };
 }
 
@@ -103,13 +111,26 @@ export async function createBinding(
     created_by: input.createdBy,
   };
   await db.insertInto('role_bindings').values(row).execute();
-  return { id: row.id, userId: row.user_id, role: input.role, clusterPattern: row.cluster_pattern, namespacePattern: row.namespace_pattern, createdAt: row.created_at, createdBy: row.created_by };
+  return {
+    id: row.id,
+    userId: row.user_id,
+    role: input.role,
+    clusterPattern: row.cluster_pattern,
+    namespacePattern: row.namespace_pattern,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+  };
 }
 
 /** Ends every session and revokes every API token of a user (disable). */
 export async function killCredentials(db: Exec, userId: string): Promise<void> {
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
-  await db.updateTable('api_tokens').set({ revoked_at: Date.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: Date.now() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 /**
@@ -140,10 +161,24 @@ export interface CreatedSession {
 export async function createSession(db: Exec, userId: string, ttlMs: number): Promise<CreatedSession> {
   const sessionId = randomSecret(32);
   const now = Date.now();
-  const created: CreatedSession = { sessionId, idHash: sha256Hex(sessionId), csrfToken: randomSecret(32), expiresAt: now + ttlMs };
+  const created: CreatedSession = {
+    sessionId,
+    idHash: sha256Hex(sessionId),
+    csrfToken: randomSecret(32),
+    expiresAt: now + ttlMs,
+  };
   // Housekeeping on the way: expired sessions are useless and only grow the table.
   await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
-  await db.insertInto('sessions').values({ id_hash: created.idHash, user_id: userId, csrf_token: created.csrfToken, created_at: now, expires_at: created.expiresAt }).execute();
+  await db
+    .insertInto('sessions')
+    .values({
+      id_hash: created.idHash,
+      user_id: userId,
+      csrf_token: created.csrfToken,
+      created_at: now,
+      expires_at: created.expiresAt,
+    })
+    .execute();
   return created;
 }
 
@@ -177,12 +212,28 @@ export async function createApiToken(
 }
 
 export async function listApiTokens(db: Exec, userId: string): Promise<ApiTokenView[]> {
-  const rows = await db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, expiresAt: r.expires_at, revokedAt: r.revoked_at }));
+  const rows = await db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+  }));
 }
 
 /** Resolves a user's principal data (enabled users only). */
-export async function loadUserWithBindings(db: Exec, userId: string): Promise<{ user: UserRow; bindings: BindingView[] } | null> {
+export async function loadUserWithBindings(
+  db: Exec,
+  userId: string,
+): Promise<{ user: UserRow; bindings: BindingView[] } | null> {
   const user = await findUserById(db, userId);
   if (!user || user.disabled === 1) return null;
   return { user, bindings: await listBindings(db, userId) };

@@ -27,7 +27,9 @@ export function configurePasswordHashing(params: Partial<ScryptParams>): void {
 export function passwordHashParams(): ScryptParams {
   if (current) return current;
   const fromEnv = Number(process.env.WHEELHOUSE_SCRYPT_LOG_N);
-  return Number.isInteger(fromEnv) && fromEnv >= 1 && fromEnv <= 20 ? { ...DEFAULT_SCRYPT, logN: fromEnv } : DEFAULT_SCRYPT;
+  return Number.isInteger(fromEnv) && fromEnv >= 1 && fromEnv <= 20
+    ? { ...DEFAULT_SCRYPT, logN: fromEnv }
+    : DEFAULT_SCRYPT;
 }
 
 function scrypt(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {

@@ -35,7 +35,12 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** Throws HttpError 401 (no/invalid credentials) or 403 naming permission and scope (and audits the denial). */
-    requirePermission(request: FastifyRequest, permission: Permission, scope: Scope, denial?: DenialContext): Promise<Principal>;
+    requirePermission(
+      request: FastifyRequest,
+      permission: Permission,
+      scope: Scope,
+      denial?: DenialContext,
+    ): Promise<Principal>;
     /**
      * Any signed-in user; throws 401, or 403 password_change_required while a
      * one-time password is in use (unless allowPasswordChange).
@@ -82,7 +87,11 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       return null;
     }
     const now = Date.now();
-    const row = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+    const row = await db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('token_hash', '=', sha256Hex(token))
+      .executeTakeFirst();
     if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) {
       failures.set(request, 'the API token is invalid, revoked or expired');
       return null;
@@ -116,7 +125,11 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     }
     // Sliding expiry, written at most once a minute.
     if (session.expires_at - now < ttl - TOUCH_INTERVAL_MS) {
-      await db.updateTable('sessions').set({ expires_at: now + ttl }).where('id_hash', '=', idHash).execute();
+      await db
+        .updateTable('sessions')
+        .set({ expires_at: now + ttl })
+        .where('id_hash', '=', idHash)
+        .execute();
     }
     return {
       userId: loaded.user.id,
@@ -150,26 +163,45 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     if (request.routeOptions.config.csrf === false) return;
     const sent = request.headers[CSRF_HEADER];
     if (typeof sent !== 'string' || !safeEqual(sent, principal.csrfToken)) {
-      throw new HttpError(403, 'csrf', `missing or wrong ${CSRF_HEADER} header: cookie-authenticated ${request.method} requests must send the CSRF token from login or GET /api/v1/me`);
+      throw new HttpError(
+        403,
+        'csrf',
+        `missing or wrong ${CSRF_HEADER} header: cookie-authenticated ${request.method} requests must send the CSRF token from login or GET /api/v1/me`,
+      );
     }
   });
 
   function requireUser(request: FastifyRequest, opts: { allowPasswordChange?: boolean } = {}): Principal {
     const principal = request.principal;
     if (!principal) {
-      throw new HttpError(401, 'unauthenticated', failures.get(request) ?? 'sign in or send "Authorization: Bearer <API token>"');
+      throw new HttpError(
+        401,
+        'unauthenticated',
+        failures.get(request) ?? 'sign in or send "Authorization: Bearer <API token>"',
+      );
     }
     if (principal.mustChangePassword && opts.allowPasswordChange !== true) {
-      throw new HttpError(403, 'password_change_required', 'this account signed in with a one-time password: change it with POST /api/v1/auth/password first');
+      throw new HttpError(
+        403,
+        'password_change_required',
+        'this account signed in with a one-time password: change it with POST /api/v1/auth/password first',
+      );
     }
     return principal;
   }
 
   app.decorate('requireUser', requireUser);
-  app.decorate('can', (principal: Principal, permission: Permission, scope: Scope): boolean => can(principal.bindings, permission, scope));
+  app.decorate('can', (principal: Principal, permission: Permission, scope: Scope): boolean =>
+    can(principal.bindings, permission, scope),
+  );
   app.decorate(
     'requirePermission',
-    async (request: FastifyRequest, permission: Permission, scope: Scope, denial: DenialContext = {}): Promise<Principal> => {
+    async (
+      request: FastifyRequest,
+      permission: Permission,
+      scope: Scope,
+      denial: DenialContext = {},
+    ): Promise<Principal> => {
       const principal = requireUser(request);
       if (can(principal.bindings, permission, scope)) return principal;
       const scopeBody: Record<string, string> = {};
@@ -183,18 +215,31 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
         params: denial.params ?? null,
         reason: denial.reason ?? null,
         outcome: 'denied',
-        detail: { permission, scope: scopeBody, method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0] ?? '' },
+        detail: {
+          permission,
+          scope: scopeBody,
+          method: request.method,
+          route: request.routeOptions.url ?? request.url.split('?')[0] ?? '',
+        },
       });
-      throw new HttpError(403, 'forbidden', `${principal.username} lacks permission '${permission}' on ${describeScope(scope)}`, {
-        permission,
-        scope: scopeBody,
-      });
+      throw new HttpError(
+        403,
+        'forbidden',
+        `${principal.username} lacks permission '${permission}' on ${describeScope(scope)}`,
+        {
+          permission,
+          scope: scopeBody,
+        },
+      );
     },
   );
 }
 
 /** First start: creates the 'admin' user (account-admin on every cluster) and returns its one-time password; null if users exist. */
-export async function ensureAdmin(db: HubDb, initialPassword?: string): Promise<{ username: string; password: string } | null> {
+export async function ensureAdmin(
+  db: HubDb,
+  initialPassword?: string,
+): Promise<{ username: string; password: string } | null> {
   const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (existing) return null;
   // A bootstrap password from the environment (the Helm chart's Secret) is still one-time: it must be changed.
@@ -204,10 +249,27 @@ export async function ensureAdmin(db: HubDb, initialPassword?: string): Promise<
   return db.transaction().execute(async (trx) => {
     // Checked again inside the transaction: two hubs starting on one store create one admin.
     if (await trx.selectFrom('users').select('id').limit(1).executeTakeFirst()) return null;
-    const { user } = await createUser(trx, { username: 'admin', passwordHash, mustChangePassword: true, createdBy: 'system' });
-    await createBinding(trx, { userId: user.id, role: 'account-admin', clusterPattern: '*', namespacePattern: '*', createdBy: 'system' });
+    const { user } = await createUser(trx, {
+      username: 'admin',
+      passwordHash,
+      mustChangePassword: true,
+      createdBy: 'system',
+    });
+    await createBinding(trx, {
+      userId: user.id,
+      role: 'account-admin',
+      clusterPattern: '*',
+      namespacePattern: '*',
+      createdBy: 'system',
+    });
     await audit.append(
-      { actor: 'system', action: 'user.create', target: { kind: 'User', namespace: '', name: 'admin' }, outcome: 'succeeded', detail: { role: 'account-admin', cluster: '*', namespace: '*', oneTimePassword: true } },
+      {
+        actor: 'system',
+        action: 'user.create',
+        target: { kind: 'User', namespace: '', name: 'admin' },
+        outcome: 'succeeded',
+        detail: { role: 'account-admin', cluster: '*', namespace: '*', oneTimePassword: true },
+      },
       trx,
     );
     return { username: 'admin', password };

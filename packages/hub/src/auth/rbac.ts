@@ -50,10 +50,18 @@ export function matchesPattern(pattern: string, value: string): boolean {
  * "all of them": scope {} (global) needs '*' × '*'; a cluster-wide scope
  * {cluster} needs namespace pattern '*'.
  */
-export function bindingCovers(binding: Pick<RoleBinding, 'clusterPattern' | 'namespacePattern'>, scope: Scope): boolean {
-  const clusterOk = scope.cluster === undefined ? binding.clusterPattern === '*' : matchesPattern(binding.clusterPattern, scope.cluster);
+export function bindingCovers(
+  binding: Pick<RoleBinding, 'clusterPattern' | 'namespacePattern'>,
+  scope: Scope,
+): boolean {
+  const clusterOk =
+    scope.cluster === undefined
+      ? binding.clusterPattern === '*'
+      : matchesPattern(binding.clusterPattern, scope.cluster);
   if (!clusterOk) return false;
-  return scope.namespace === undefined ? binding.namespacePattern === '*' : matchesPattern(binding.namespacePattern, scope.namespace);
+  return scope.namespace === undefined
+    ? binding.namespacePattern === '*'
+    : matchesPattern(binding.namespacePattern, scope.namespace);
 }
 
 export function can(bindings: readonly RoleBinding[], permission: Permission, scope: Scope): boolean {
@@ -66,8 +74,16 @@ export function can(bindings: readonly RoleBinding[], permission: Permission, sc
  * ("show this cluster if the user may view anything in it"), never for
  * authorizing an operation on a specific scope.
  */
-export function canSomewhere(bindings: readonly RoleBinding[], permission: Permission, scope: Pick<Scope, 'cluster'> = {}): boolean {
-  return bindings.some((b) => roleGrants(b.role, permission) && (scope.cluster === undefined || matchesPattern(b.clusterPattern, scope.cluster)));
+export function canSomewhere(
+  bindings: readonly RoleBinding[],
+  permission: Permission,
+  scope: Pick<Scope, 'cluster'> = {},
+): boolean {
+  return bindings.some(
+    (b) =>
+      roleGrants(b.role, permission) &&
+      (scope.cluster === undefined || matchesPattern(b.clusterPattern, scope.cluster)),
+  );
 }
 
 export interface EffectivePermissions {
@@ -95,7 +111,11 @@ export function effectivePermissions(bindings: readonly RoleBinding[]): Effectiv
   const global = byScope.get('*\u0000*')?.permissions ?? new Set<Permission>();
   return {
     global: sortPermissions(global),
-    scopes: [...byScope.values()].map((s) => ({ cluster: s.cluster, namespace: s.namespace, permissions: sortPermissions(s.permissions) })),
+    scopes: [...byScope.values()].map((s) => ({
+      cluster: s.cluster,
+      namespace: s.namespace,
+      permissions: sortPermissions(s.permissions),
+    })),
   };
 }
 

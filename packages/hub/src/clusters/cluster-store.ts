@@ -53,7 +53,11 @@ export class ClusterStore {
       last_seen_at: null,
       connected: 0,
     };
-    const res = await this.db.insertInto('clusters').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    const res = await this.db
+      .insertInto('clusters')
+      .values(row)
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
     if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) return null;
     return { cluster: toView(row), token };
   }
@@ -130,7 +134,11 @@ export class ClusterStore {
   }
 
   async markDisconnected(name: string): Promise<void> {
-    await this.db.updateTable('clusters').set({ connected: 0, last_seen_at: Date.now() }).where('id', '=', name).execute();
+    await this.db
+      .updateTable('clusters')
+      .set({ connected: 0, last_seen_at: Date.now() })
+      .where('id', '=', name)
+      .execute();
   }
 
   /** At start-up nobody is connected yet, whatever the last run recorded. */

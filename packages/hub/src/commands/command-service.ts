@@ -51,14 +51,19 @@ export interface CommandServiceDeps {
 /** A validated request: the action exists, applies to the kind, its params parse, and the cluster's tier allows it. */
 export function validateActionRequest(cluster: ClusterView, req: ActionRequest): { params: JsonObject } {
   if (!isActionId(req.action)) {
-    throw badRequest(`unknown action "${req.action}"; known actions: ${Object.keys(ACTIONS).join(', ')}`, { path: 'action' });
+    throw badRequest(`unknown action "${req.action}"; known actions: ${Object.keys(ACTIONS).join(', ')}`, {
+      path: 'action',
+    });
   }
   const decl = ACTIONS[req.action];
   const kinds: readonly string[] = decl.targetKinds;
   if (!kinds.includes(req.target.kind)) {
-    throw badRequest(`action "${decl.id}" does not apply to kind "${req.target.kind}"; it applies to ${kinds.join(', ')}`, {
-      path: 'target.kind',
-    });
+    throw badRequest(
+      `action "${decl.id}" does not apply to kind "${req.target.kind}"; it applies to ${kinds.join(', ')}`,
+      {
+        path: 'target.kind',
+      },
+    );
   }
   if (isResourceKind(req.target.kind)) {
     const namespaced = RESOURCE_KINDS[req.target.kind].namespaced;
@@ -66,12 +71,17 @@ export function validateActionRequest(cluster: ClusterView, req: ActionRequest):
       throw badRequest(`target.namespace is required for ${req.target.kind}`, { path: 'target.namespace' });
     }
     if (!namespaced && req.target.namespace !== '') {
-      throw badRequest(`${req.target.kind} is cluster-scoped: target.namespace must be empty`, { path: 'target.namespace' });
+      throw badRequest(`${req.target.kind} is cluster-scoped: target.namespace must be empty`, {
+        path: 'target.namespace',
+      });
     }
   }
   const parsed = decl.params.safeParse(req.params);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ path: ['params', ...i.path.map(String)].join('.'), message: i.message }));
+    const issues = parsed.error.issues.map((i) => ({
+      path: ['params', ...i.path.map(String)].join('.'),
+      message: i.message,
+    }));
     const first = issues[0];
     throw badRequest(first ? `${first.path}: ${first.message}` : 'invalid params', { issues });
   }
@@ -96,7 +106,16 @@ export function validateActionRequest(cluster: ClusterView, req: ActionRequest):
 /** What the agent receives: the command's view, without the hub's bookkeeping. */
 export function envelopeOf(r: CommandRow): CommandEnvelope {
   const v = toCommandView(r);
-  return { id: v.id, action: v.action, target: v.target, params: v.params, reason: v.reason, dryRun: v.dryRun, requestedBy: v.requestedBy, requestedAt: v.createdAt };
+  return {
+    id: v.id,
+    action: v.action,
+    target: v.target,
+    params: v.params,
+    reason: v.reason,
+    dryRun: v.dryRun,
+    requestedBy: v.requestedBy,
+    requestedAt: v.createdAt,
+  };
 }
 
 export class CommandService {
@@ -151,7 +170,10 @@ export class CommandService {
     };
     const events = await this.deps.db.transaction().execute(async (trx) => {
       await trx.insertInto('commands').values(row).execute();
-      await trx.insertInto('command_transitions').values({ command_id: row.id, state: 'pending', at: now, message: null }).execute();
+      await trx
+        .insertInto('command_transitions')
+        .values({ command_id: row.id, state: 'pending', at: now, message: null })
+        .execute();
       await this.deps.audit.append(
         {
           actor,
@@ -179,7 +201,12 @@ export class CommandService {
    * returns null (and changes nothing) otherwise — so duplicates and late
    * updates after a terminal state are ignored and each state is recorded once.
    */
-  async transition(id: string, to: CommandState, message?: string | null, result?: JsonObject | null): Promise<CommandView | null> {
+  async transition(
+    id: string,
+    to: CommandState,
+    message?: string | null,
+    result?: JsonObject | null,
+  ): Promise<CommandView | null> {
     const now = Date.now();
     const updated = await this.deps.db.transaction().execute(async (trx) => {
       const from = (Object.keys(NEXT) as CommandState[]).filter((s) => NEXT[s].includes(to));
@@ -196,7 +223,10 @@ export class CommandService {
         .returningAll()
         .executeTakeFirst();
       if (!row) return null;
-      await trx.insertInto('command_transitions').values({ command_id: id, state: to, at: now, message: message ?? null }).execute();
+      await trx
+        .insertInto('command_transitions')
+        .values({ command_id: id, state: to, at: now, message: message ?? null })
+        .execute();
       const events = await this.recordEvent(trx, row.cluster_id, this.actionEvent(row, to, now, message ?? null));
       if (TERMINAL_STATES.includes(to)) {
         await this.deps.audit.append(
@@ -290,13 +320,19 @@ export class CommandService {
       .execute();
     let n = 0;
     for (const { id } of due) {
-      const v = await this.transition(id, 'expired', 'the cluster agent did not complete the command before it expired (agent offline?)');
+      const v = await this.transition(
+        id,
+        'expired',
+        'the cluster agent did not complete the command before it expired (agent offline?)',
+      );
       if (v) n++;
     }
     return n;
   }
 
-  async get(id: string): Promise<(CommandView & { transitions: { state: string; at: number; message: string | null }[] }) | null> {
+  async get(
+    id: string,
+  ): Promise<(CommandView & { transitions: { state: string; at: number; message: string | null }[] }) | null> {
     const row = await this.deps.db.selectFrom('commands').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return null;
     const transitions = await this.deps.db

@@ -40,7 +40,8 @@ export function installErrorHandler(app: FastifyInstance): void {
         issues,
       });
     }
-    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const status =
+      typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) {
       request.log.error({ err }, 'unhandled error');
       return reply.status(500).send({ error: 'internal', message: 'internal error; see the hub log' });
@@ -49,7 +50,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.status(status).send({ error: err.code || 'invalid_request', message: err.message });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
+    reply
+      .status(404)
+      .send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
   );
 }
 

@@ -9,25 +9,48 @@ import { HttpError } from './errors.js';
  * The container a request names, or the pod's only one; otherwise the error to
  * answer. `initContainers`, when given, may be named too and are listed in errors.
  */
-export function pickContainer(o: { namespace: string; pod: string; requested: string | undefined; containers: string[]; initContainers?: string[] }): { container: string } | { error: HttpError } {
+export function pickContainer(o: {
+  namespace: string;
+  pod: string;
+  requested: string | undefined;
+  containers: string[];
+  initContainers?: string[];
+}): { container: string } | { error: HttpError } {
   const { namespace, pod, requested, containers, initContainers } = o;
   const detail = { containers, ...(initContainers ? { initContainers } : {}) };
   if (requested === undefined) {
     if (containers.length === 1) return { container: containers[0] ?? '' };
     return {
-      error: new HttpError(400, 'container_required', `pod ${namespace}/${pod} has ${containers.length} containers (${containers.join(', ')}): choose one with ?container=`, detail),
+      error: new HttpError(
+        400,
+        'container_required',
+        `pod ${namespace}/${pod} has ${containers.length} containers (${containers.join(', ')}): choose one with ?container=`,
+        detail,
+      ),
     };
   }
   if (containers.includes(requested) || (initContainers ?? []).includes(requested)) return { container: requested };
   const all = [...containers, ...(initContainers ?? [])];
-  return { error: new HttpError(404, 'not_found', `pod ${namespace}/${pod} has no container "${requested}"; its containers: ${all.join(', ')}`, detail) };
+  return {
+    error: new HttpError(
+      404,
+      'not_found',
+      `pod ${namespace}/${pod} has no container "${requested}"; its containers: ${all.join(', ')}`,
+      detail,
+    ),
+  };
 }
 
 /** The route's handler (a plain GET: 426) and wsHandler (start what the preHandler prepared). */
-export function upgradeAfterChecks<T>(prepared: WeakMap<FastifyRequest, T>, start: (socket: WebSocket, prepared: T) => void) {
+export function upgradeAfterChecks<T>(
+  prepared: WeakMap<FastifyRequest, T>,
+  start: (socket: WebSocket, prepared: T) => void,
+) {
   return {
     handler: async (_req: FastifyRequest, reply: FastifyReply) =>
-      reply.status(426).send({ error: 'upgrade_required', message: 'open this URL as a WebSocket (Connection: Upgrade)' }),
+      reply
+        .status(426)
+        .send({ error: 'upgrade_required', message: 'open this URL as a WebSocket (Connection: Upgrade)' }),
     wsHandler: (socket: WebSocket, req: FastifyRequest) => {
       const p = prepared.get(req);
       if (!p) {

@@ -26,7 +26,11 @@ export const CONSOLE_CSP = [
 export async function registerWebUi(app: FastifyInstance, root: string | undefined): Promise<void> {
   if (!root) {
     app.get('/', { schema: { hide: true } }, (_req, reply) =>
-      reply.type('text/plain').send('Wheelhouse hub. The web console is not built: run `npm run build` (it builds packages/web), then restart the hub.\n'),
+      reply
+        .type('text/plain')
+        .send(
+          'Wheelhouse hub. The web console is not built: run `npm run build` (it builds packages/web), then restart the hub.\n',
+        ),
     );
     return;
   }
@@ -55,7 +59,8 @@ export async function registerWebUi(app: FastifyInstance, root: string | undefin
   // Static routes (files, the API) win over this wildcard in Fastify's router.
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (path.startsWith('/api/') || path.startsWith('/assets/')) return reply.status(404).send({ error: 'not_found', message: `no route GET ${path}` });
+    if (path.startsWith('/api/') || path.startsWith('/assets/'))
+      return reply.status(404).send({ error: 'not_found', message: `no route GET ${path}` });
     return sendIndex(reply);
   });
 }

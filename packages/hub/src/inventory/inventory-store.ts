@@ -18,11 +18,14 @@ export interface InventoryPage {
   nextCursor: string | null;
 }
 
-const encodeCursor = (k: [string, string, string, string]): string => Buffer.from(JSON.stringify(k)).toString('base64url');
+const encodeCursor = (k: [string, string, string, string]): string =>
+  Buffer.from(JSON.stringify(k)).toString('base64url');
 function decodeCursor(c: string): [string, string, string, string] | null {
   try {
     const v: unknown = JSON.parse(Buffer.from(c, 'base64url').toString());
-    return Array.isArray(v) && v.length === 4 && v.every((x) => typeof x === 'string') ? (v as [string, string, string, string]) : null;
+    return Array.isArray(v) && v.length === 4 && v.every((x) => typeof x === 'string')
+      ? (v as [string, string, string, string])
+      : null;
   } catch {
     return null;
   }
@@ -69,7 +72,13 @@ export class InventoryStore {
   }
 
   /** Applies one chunk of a snapshot; on the last chunk removes what the snapshot did not contain. Returns the uids removed. */
-  async applySnapshotChunk(cluster: string, kind: string, snapshotId: string, items: readonly InventoryItem[], last: boolean): Promise<string[]> {
+  async applySnapshotChunk(
+    cluster: string,
+    kind: string,
+    snapshotId: string,
+    items: readonly InventoryItem[],
+    last: boolean,
+  ): Promise<string[]> {
     const key = `${cluster}\u0000${kind}`;
     let state = this.pending.get(key);
     if (state?.snapshotId !== snapshotId) {
@@ -80,19 +89,36 @@ export class InventoryStore {
     await this.upsert(cluster, items);
     if (!last) return [];
     this.pending.delete(key);
-    const existing = await this.db.selectFrom('resources').select('uid').where('cluster_id', '=', cluster).where('kind', '=', kind).execute();
+    const existing = await this.db
+      .selectFrom('resources')
+      .select('uid')
+      .where('cluster_id', '=', cluster)
+      .where('kind', '=', kind)
+      .execute();
     const gone = existing.map((r) => r.uid).filter((uid) => !state.uids.has(uid));
     for (let i = 0; i < gone.length; i += 500) {
-      await this.db.deleteFrom('resources').where('cluster_id', '=', cluster).where('uid', 'in', gone.slice(i, i + 500)).execute();
+      await this.db
+        .deleteFrom('resources')
+        .where('cluster_id', '=', cluster)
+        .where('uid', 'in', gone.slice(i, i + 500))
+        .execute();
     }
     return gone;
   }
 
-  async applyChanges(cluster: string, upserts: readonly InventoryItem[], deletes: readonly { uid: string }[]): Promise<void> {
+  async applyChanges(
+    cluster: string,
+    upserts: readonly InventoryItem[],
+    deletes: readonly { uid: string }[],
+  ): Promise<void> {
     await this.upsert(cluster, upserts);
     const uids = deletes.map((d) => d.uid);
     for (let i = 0; i < uids.length; i += 500) {
-      await this.db.deleteFrom('resources').where('cluster_id', '=', cluster).where('uid', 'in', uids.slice(i, i + 500)).execute();
+      await this.db
+        .deleteFrom('resources')
+        .where('cluster_id', '=', cluster)
+        .where('uid', 'in', uids.slice(i, i + 500))
+        .execute();
     }
   }
 
@@ -109,8 +135,15 @@ export class InventoryStore {
   }
 
   /** Ordered by kind, namespace, name, uid; keyset pagination. */
-  async query(cluster: string, q: InventoryQuery, namespaceAllowed: (ns: string) => boolean = () => true): Promise<InventoryPage> {
-    let sel = this.db.selectFrom('resources').select(['kind', 'namespace', 'name', 'uid', 'data']).where('cluster_id', '=', cluster);
+  async query(
+    cluster: string,
+    q: InventoryQuery,
+    namespaceAllowed: (ns: string) => boolean = () => true,
+  ): Promise<InventoryPage> {
+    let sel = this.db
+      .selectFrom('resources')
+      .select(['kind', 'namespace', 'name', 'uid', 'data'])
+      .where('cluster_id', '=', cluster);
     if (q.kind) sel = sel.where('kind', '=', q.kind);
     if (q.namespace !== undefined) sel = sel.where('namespace', '=', q.namespace);
     if (q.name) sel = sel.where('name', '=', q.name);
@@ -123,7 +156,13 @@ export class InventoryStore {
     // Over-fetch so that rows hidden by namespace permissions do not leave pages short.
     let batchCursor = sel;
     for (;;) {
-      const rows = await batchCursor.orderBy('kind').orderBy('namespace').orderBy('name').orderBy('uid').limit(q.limit + 1).execute();
+      const rows = await batchCursor
+        .orderBy('kind')
+        .orderBy('namespace')
+        .orderBy('name')
+        .orderBy('uid')
+        .limit(q.limit + 1)
+        .execute();
       for (const r of rows) {
         if (items.length === q.limit) return { items, nextCursor: last ? encodeCursor(last) : null };
         last = [r.kind, r.namespace, r.name, r.uid];

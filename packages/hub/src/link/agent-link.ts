@@ -267,7 +267,13 @@ export class AgentLink {
           return;
         }
         case 'inventory.snapshot': {
-          const gone = await this.deps.inventory.applySnapshotChunk(cluster, msg.kind, msg.snapshotId, msg.items, msg.last);
+          const gone = await this.deps.inventory.applySnapshotChunk(
+            cluster,
+            msg.kind,
+            msg.snapshotId,
+            msg.items,
+            msg.last,
+          );
           if (msg.items.length > 0 || gone.length > 0) {
             this.deps.live.publish({
               type: 'inventory',

@@ -7,7 +7,12 @@ import type { CommandView } from '../commands/command-view.js';
 
 export type LiveMessage =
   | { type: 'timeline'; cluster: string; event: TimelineEvent }
-  | { type: 'inventory'; cluster: string; upserts: InventoryItem[]; deletes: { kind: string; uid: string; namespace: string; name: string }[] }
+  | {
+      type: 'inventory';
+      cluster: string;
+      upserts: InventoryItem[];
+      deletes: { kind: string; uid: string; namespace: string; name: string }[];
+    }
   | { type: 'command'; cluster: string; command: CommandView }
   | { type: 'cluster'; cluster: string; view: ClusterView };
 

@@ -31,7 +31,8 @@ export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus;
       const principal = requirePrincipal(req);
       const { cluster } = req.query;
       let overflowed = false;
-      const visible = (ns: string): boolean => app.can(principal, 'view', ns ? { cluster, namespace: ns } : { cluster });
+      const visible = (ns: string): boolean =>
+        app.can(principal, 'view', ns ? { cluster, namespace: ns } : { cluster });
       const filter = (m: LiveMessage): LiveMessage | null => {
         if (m.cluster !== cluster) return null;
         switch (m.type) {
@@ -59,7 +60,9 @@ export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus;
         }
         if (overflowed) {
           overflowed = false;
-          socket.send(JSON.stringify({ type: 'overflow', message: 'live messages were dropped while you were slow; refetch' }));
+          socket.send(
+            JSON.stringify({ type: 'overflow', message: 'live messages were dropped while you were slow; refetch' }),
+          );
         }
         socket.send(JSON.stringify(out));
       });

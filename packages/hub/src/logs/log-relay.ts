@@ -69,8 +69,17 @@ export class LogRelay implements LogsLinkHandler {
     const registers = [deps.metrics.registry];
     this.metrics = {
       streams: new Gauge({ name: 'wheelhouse_log_streams', help: 'Pod log streams open now', registers }),
-      dropped: new Counter({ name: 'wheelhouse_log_dropped_bytes_total', help: 'Log bytes dropped for browsers that read too slowly', registers }),
-      ended: new Counter({ name: 'wheelhouse_log_streams_ended_total', help: 'Pod log streams ended, by reason', labelNames: ['reason'] as const, registers }),
+      dropped: new Counter({
+        name: 'wheelhouse_log_dropped_bytes_total',
+        help: 'Log bytes dropped for browsers that read too slowly',
+        registers,
+      }),
+      ended: new Counter({
+        name: 'wheelhouse_log_streams_ended_total',
+        help: 'Pod log streams ended, by reason',
+        labelNames: ['reason'] as const,
+        registers,
+      }),
     };
   }
 
@@ -103,7 +112,8 @@ export class LogRelay implements LogsLinkHandler {
       ...(req.sinceSeconds !== undefined ? { sinceSeconds: req.sinceSeconds } : {}),
       user: req.user,
     });
-    if (!sent) this.end(s, 'agent-lost', `the agent of cluster "${req.cluster}" is not connected`, { notifyAgent: false });
+    if (!sent)
+      this.end(s, 'agent-lost', `the agent of cluster "${req.cluster}" is not connected`, { notifyAgent: false });
     return s.id;
   }
 
@@ -130,13 +140,15 @@ export class LogRelay implements LogsLinkHandler {
 
   onAgentGone(cluster: string, reason: string): void {
     for (const s of [...this.streams.values()]) {
-      if (s.req.cluster === cluster) this.end(s, 'agent-lost', `lost the agent of cluster "${cluster}" (${reason})`, { notifyAgent: false });
+      if (s.req.cluster === cluster)
+        this.end(s, 'agent-lost', `lost the agent of cluster "${cluster}" (${reason})`, { notifyAgent: false });
     }
   }
 
   /** Hub shutdown: every browser is told, every agent stream closed. */
   closeAll(): void {
-    for (const s of [...this.streams.values()]) this.end(s, 'closed', 'the hub is shutting down', { notifyAgent: true });
+    for (const s of [...this.streams.values()])
+      this.end(s, 'closed', 'the hub is shutting down', { notifyAgent: true });
   }
 
   private reportDropped(s: Stream): void {

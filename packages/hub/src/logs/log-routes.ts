@@ -23,7 +23,10 @@ const PodParams = z.object({
   namespace: KubeNamespace,
   pod: KubeName,
 });
-const flag = z.enum(['true', 'false']).default('false').transform((v) => v === 'true');
+const flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((v) => v === 'true');
 const LogsQuery = z
   .object({
     container: z.string().min(1).max(63).optional(),
@@ -31,7 +34,12 @@ const LogsQuery = z
     previous: flag,
     timestamps: flag,
     tailLines: z.coerce.number().int().min(0).max(LOGS_MAX_TAIL_LINES).optional(),
-    sinceSeconds: z.coerce.number().int().min(1).max(10 * 365 * 24 * 3600).optional(),
+    sinceSeconds: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(10 * 365 * 24 * 3600)
+      .optional(),
   })
   .strict();
 
@@ -60,7 +68,8 @@ export function registerLogRoutes(appIn: FastifyInstance, deps: LogRouteDeps): v
       const principal = requirePrincipal<Principal>(req);
       await app.requirePermission(req, 'view', { cluster, namespace });
       if (!(await deps.clusters.get(cluster))) throw notFound(`cluster "${cluster}"`);
-      if (!deps.link.isConnected(cluster)) throw new HttpError(503, 'agent_unavailable', `the agent of cluster "${cluster}" is not connected`);
+      if (!deps.link.isConnected(cluster))
+        throw new HttpError(503, 'agent_unavailable', `the agent of cluster "${cluster}" is not connected`);
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
       if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
       const containers = namesOf(item, 'containers');

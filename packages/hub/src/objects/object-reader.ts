@@ -2,7 +2,13 @@
 // link and waits (bounded) for the matching object.result. Every way it can go
 // wrong is an HttpError with the API's usual shape.
 import { randomUUID } from 'node:crypto';
-import { OBJECT_GET_TIMEOUT_MS, type HubMessage, type JsonObject, type ObjectResultMessage, type ResourceKind } from '@wheelhouse/protocol';
+import {
+  OBJECT_GET_TIMEOUT_MS,
+  type HubMessage,
+  type JsonObject,
+  type ObjectResultMessage,
+  type ResourceKind,
+} from '@wheelhouse/protocol';
 import { HttpError } from '../http/errors.js';
 
 /** What the reader needs from the agent link. */
@@ -65,10 +71,23 @@ export class ObjectReader implements ObjectLinkHandler {
     return new Promise<LiveObject>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
-        reject(new HttpError(504, 'agent_timeout', `the agent of cluster "${cluster}" did not answer within ${Math.round(this.timeoutMs / 1000)} s`));
+        reject(
+          new HttpError(
+            504,
+            'agent_timeout',
+            `the agent of cluster "${cluster}" did not answer within ${Math.round(this.timeoutMs / 1000)} s`,
+          ),
+        );
       }, this.timeoutMs);
       this.pending.set(requestId, { cluster, req, resolve, reject, timer });
-      const sent = this.link?.sendTo(cluster, { type: 'object.get', requestId, kind: req.kind, namespace: req.namespace, name: req.name, user: req.user });
+      const sent = this.link?.sendTo(cluster, {
+        type: 'object.get',
+        requestId,
+        kind: req.kind,
+        namespace: req.namespace,
+        name: req.name,
+        user: req.user,
+      });
       if (!sent) this.settle(requestId, (p) => p.reject(unavailable(cluster)));
     });
   }
@@ -82,7 +101,9 @@ export class ObjectReader implements ObjectLinkHandler {
         p.resolve({ object: msg.object, yaml: msg.yaml });
         return;
       }
-      p.reject(errorOf(p.req, msg.error ?? { status: 0, reason: '', message: 'the agent answered without the object' }));
+      p.reject(
+        errorOf(p.req, msg.error ?? { status: 0, reason: '', message: 'the agent answered without the object' }),
+      );
     });
   }
 
@@ -106,7 +127,13 @@ function errorOf(req: ObjectGetRequest, e: NonNullable<ObjectResultMessage['erro
   if (e.status === 404) return new HttpError(404, 'not_found', `${what} not found in cluster "${req.cluster}"`);
   if (e.status === 403) {
     // Kubernetes refused the agent (its RBAC, or the impersonated user's): not a Wheelhouse permission.
-    return new HttpError(403, 'kubernetes_forbidden', `Kubernetes refused to read ${what}: ${e.message}`, { status: e.status, reason: e.reason });
+    return new HttpError(403, 'kubernetes_forbidden', `Kubernetes refused to read ${what}: ${e.message}`, {
+      status: e.status,
+      reason: e.reason,
+    });
   }
-  return new HttpError(502, 'kubernetes_error', `reading ${what} failed: ${e.message}`, { status: e.status, reason: e.reason });
+  return new HttpError(502, 'kubernetes_error', `reading ${what} failed: ${e.message}`, {
+    status: e.status,
+    reason: e.reason,
+  });
 }

@@ -31,7 +31,10 @@ const AuditQuery = z.strictObject({
   outcome: Filter.optional(),
   from: TimeParam.optional().describe('epoch ms or ISO 8601, inclusive'),
   to: TimeParam.optional().describe('epoch ms or ISO 8601, inclusive'),
-  cursor: z.string().regex(/^\d{1,15}$/, 'must be a nextCursor value from a previous page').optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a nextCursor value from a previous page')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -54,7 +57,10 @@ const VerifyOut = z.object({
   ok: z.boolean(),
   records: z.number(),
   firstBadRecord: z.object({ seq: z.number(), reason: z.string() }).optional(),
-  head: z.object({ seq: z.number(), hash: z.string() }).optional().describe('the last record: keep it elsewhere to detect truncation'),
+  head: z
+    .object({ seq: z.number(), hash: z.string() })
+    .optional()
+    .describe('the last record: keep it elsewhere to detect truncation'),
 });
 
 export function registerAuditRoutes(fastify: FastifyInstance, deps: { audit: AuditLog }): void {
@@ -89,7 +95,13 @@ export function registerAuditRoutes(fastify: FastifyInstance, deps: { audit: Aud
 
   app.get(
     '/api/v1/audit/verify',
-    { schema: { tags: ['audit'], summary: 'Recompute the hash chain; names the first bad record (needs audit:read)', response: { 200: VerifyOut } } },
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Recompute the hash chain; names the first bad record (needs audit:read)',
+        response: { 200: VerifyOut },
+      },
+    },
     async (request) => {
       await app.requirePermission(request, 'audit:read', {});
       return audit.verify();
@@ -101,7 +113,8 @@ export function registerAuditRoutes(fastify: FastifyInstance, deps: { audit: Aud
     {
       schema: {
         tags: ['audit'],
-        summary: 'Download the whole log, oldest first, as JSON lines or CSV with prev_hash and hash (needs audit:read)',
+        summary:
+          'Download the whole log, oldest first, as JSON lines or CSV with prev_hash and hash (needs audit:read)',
         querystring: z.strictObject({ format: z.enum(['jsonl', 'csv']).default('jsonl') }),
       },
     },

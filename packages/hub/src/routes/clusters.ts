@@ -42,7 +42,10 @@ const clusterName = z
   .string()
   .min(1)
   .max(40)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and "-", starting and ending with a letter or digit');
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    'must be lowercase letters, digits and "-", starting and ending with a letter or digit',
+  );
 const ClusterParams = z.object({ cluster: clusterName });
 const limit = z.coerce.number().int().min(1).max(1000).default(100);
 const epochMs = z.coerce.number().int().min(0);
@@ -82,7 +85,12 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       const principal = await app.requirePermission(req, 'admin', {});
       const created = await deps.clusters.create(req.body.name, principal.username);
       if (!created) throw new HttpError(409, 'conflict', `cluster "${req.body.name}" already exists`);
-      await deps.audit.append({ actor: principal.username, action: 'cluster.create', clusterId: req.body.name, outcome: 'succeeded' });
+      await deps.audit.append({
+        actor: principal.username,
+        action: 'cluster.create',
+        clusterId: req.body.name,
+        outcome: 'succeeded',
+      });
       return reply.status(201).send({
         cluster: created.cluster,
         token: created.token,
@@ -99,32 +107,59 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
     return { ...c, actions: actionsFor(c, principal) };
   });
 
-  app.delete('/api/v1/clusters/:cluster', { schema: { tags: ['clusters'], params: ClusterParams } }, async (req, reply) => {
-    const principal = await app.requirePermission(req, 'admin', {});
-    await requireCluster(req.params.cluster);
-    deps.link.disconnect(req.params.cluster, 4401, 'cluster deleted');
-    await deps.clusters.delete(req.params.cluster);
-    await deps.audit.append({ actor: principal.username, action: 'cluster.delete', clusterId: req.params.cluster, outcome: 'succeeded' });
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v1/clusters/:cluster',
+    { schema: { tags: ['clusters'], params: ClusterParams } },
+    async (req, reply) => {
+      const principal = await app.requirePermission(req, 'admin', {});
+      await requireCluster(req.params.cluster);
+      deps.link.disconnect(req.params.cluster, 4401, 'cluster deleted');
+      await deps.clusters.delete(req.params.cluster);
+      await deps.audit.append({
+        actor: principal.username,
+        action: 'cluster.delete',
+        clusterId: req.params.cluster,
+        outcome: 'succeeded',
+      });
+      return reply.status(204).send();
+    },
+  );
 
-  app.post('/api/v1/clusters/:cluster/token/revoke', { schema: { tags: ['clusters'], params: ClusterParams } }, async (req) => {
-    const principal = await app.requirePermission(req, 'admin', {});
-    await requireCluster(req.params.cluster);
-    await deps.clusters.revokeToken(req.params.cluster);
-    deps.link.disconnect(req.params.cluster);
-    await deps.audit.append({ actor: principal.username, action: 'cluster.token.revoke', clusterId: req.params.cluster, outcome: 'succeeded' });
-    return { revoked: true };
-  });
+  app.post(
+    '/api/v1/clusters/:cluster/token/revoke',
+    { schema: { tags: ['clusters'], params: ClusterParams } },
+    async (req) => {
+      const principal = await app.requirePermission(req, 'admin', {});
+      await requireCluster(req.params.cluster);
+      await deps.clusters.revokeToken(req.params.cluster);
+      deps.link.disconnect(req.params.cluster);
+      await deps.audit.append({
+        actor: principal.username,
+        action: 'cluster.token.revoke',
+        clusterId: req.params.cluster,
+        outcome: 'succeeded',
+      });
+      return { revoked: true };
+    },
+  );
 
-  app.post('/api/v1/clusters/:cluster/token/rotate', { schema: { tags: ['clusters'], params: ClusterParams } }, async (req) => {
-    const principal = await app.requirePermission(req, 'admin', {});
-    await requireCluster(req.params.cluster);
-    const token = await deps.clusters.rotateToken(req.params.cluster);
-    deps.link.disconnect(req.params.cluster, 4401, 'agent token rotated');
-    await deps.audit.append({ actor: principal.username, action: 'cluster.token.rotate', clusterId: req.params.cluster, outcome: 'succeeded' });
-    return { token };
-  });
+  app.post(
+    '/api/v1/clusters/:cluster/token/rotate',
+    { schema: { tags: ['clusters'], params: ClusterParams } },
+    async (req) => {
+      const principal = await app.requirePermission(req, 'admin', {});
+      await requireCluster(req.params.cluster);
+      const token = await deps.clusters.rotateToken(req.params.cluster);
+      deps.link.disconnect(req.params.cluster, 4401, 'agent token rotated');
+      await deps.audit.append({
+        actor: principal.username,
+        action: 'cluster.token.rotate',
+        clusterId: req.params.cluster,
+        outcome: 'succeeded',
+      });
+      return { token };
+    },
+  );
 
   app.get(
     '/api/v1/clusters/:cluster/resources',
@@ -242,7 +277,9 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
         // A preview is only useful now: wait for the agent's answer (bounded), else hand back the id.
         const done = await deps.commands.waitForTerminal(command.id, deps.previewTimeoutMs ?? 30_000);
         if (done) {
-          return reply.status(200).send({ id: done.id, status: done.state, message: done.message, preview: done.result?.preview ?? null });
+          return reply
+            .status(200)
+            .send({ id: done.id, status: done.state, message: done.message, preview: done.result?.preview ?? null });
         }
       }
       return reply.status(202).send({ id: command.id, status: command.state });
@@ -266,7 +303,9 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
         querystring: z
           .object({
             cluster: clusterName.optional(),
-            status: z.enum(['pending', 'dispatched', 'running', 'succeeded', 'failed', 'rejected', 'expired']).optional(),
+            status: z
+              .enum(['pending', 'dispatched', 'running', 'succeeded', 'failed', 'rejected', 'expired'])
+              .optional(),
             cursor: z.coerce.number().int().min(0).optional(),
             limit,
           })
@@ -278,9 +317,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       if (req.query.cluster) await app.requirePermission(req, 'view', { cluster: req.query.cluster });
       const items = await deps.commands.list({ ...req.query, state: req.query.status });
       return {
-        items: items.filter((c) =>
-          app.can(principal, 'view', scopeOf(c.cluster, c.target.namespace)),
-        ),
+        items: items.filter((c) => app.can(principal, 'view', scopeOf(c.cluster, c.target.namespace))),
       };
     },
   );

@@ -58,14 +58,23 @@ export class AsciicastWriter {
 }
 
 /** Parses an asciicast v2 document (header + events); throws on malformed lines. */
-export function parseAsciicast(text: string): { header: AsciicastHeader & { version: number }; events: AsciicastEvent[] } {
+export function parseAsciicast(text: string): {
+  header: AsciicastHeader & { version: number };
+  events: AsciicastEvent[];
+} {
   const lines = text.split('\n').filter((l) => l.length > 0);
   const first = lines.shift();
   if (first === undefined) throw new Error('empty recording');
   const header = JSON.parse(first) as AsciicastHeader & { version: number };
   const events = lines.map((l) => {
     const e = JSON.parse(l) as unknown;
-    if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'number' || typeof e[2] !== 'string' || !['o', 'i', 'r'].includes(e[1] as string)) {
+    if (
+      !Array.isArray(e) ||
+      e.length !== 3 ||
+      typeof e[0] !== 'number' ||
+      typeof e[2] !== 'string' ||
+      !['o', 'i', 'r'].includes(e[1] as string)
+    ) {
       throw new Error(`malformed event: ${l.slice(0, 80)}`);
     }
     return e as AsciicastEvent;

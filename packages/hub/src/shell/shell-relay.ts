@@ -136,9 +136,22 @@ export class ShellRelay implements ShellLinkHandler {
     const registers = [deps.metrics.registry];
     this.gauges = {
       sessions: new Gauge({ name: 'wheelhouse_shell_sessions', help: 'Pod shell sessions open now', registers }),
-      buffered: new Gauge({ name: 'wheelhouse_shell_buffered_bytes', help: 'Shell output bytes the hub holds for clients now (bounded by the window per session)', registers }),
-      bufferedPeak: new Gauge({ name: 'wheelhouse_shell_buffered_bytes_peak', help: 'The most shell output bytes the hub held at once', registers }),
-      ended: new Counter({ name: 'wheelhouse_shell_sessions_ended_total', help: 'Pod shell sessions ended, by reason', labelNames: ['reason'] as const, registers }),
+      buffered: new Gauge({
+        name: 'wheelhouse_shell_buffered_bytes',
+        help: 'Shell output bytes the hub holds for clients now (bounded by the window per session)',
+        registers,
+      }),
+      bufferedPeak: new Gauge({
+        name: 'wheelhouse_shell_buffered_bytes_peak',
+        help: 'The most shell output bytes the hub held at once',
+        registers,
+      }),
+      ended: new Counter({
+        name: 'wheelhouse_shell_sessions_ended_total',
+        help: 'Pod shell sessions ended, by reason',
+        labelNames: ['reason'] as const,
+        registers,
+      }),
     };
     // A link can go silent without closing; while sessions are open, probe it every second.
     this.pinger = setInterval(() => this.probe(), 1000);
@@ -238,7 +251,12 @@ export class ShellRelay implements ShellLinkHandler {
             action: 'shell.start',
             clusterId: req.cluster,
             target: { kind: 'Pod', namespace: req.namespace, name: req.pod },
-            params: { sessionId: s.id, container: req.container, command: req.command ?? ['bash', 'sh'], clientAddress: req.clientAddress },
+            params: {
+              sessionId: s.id,
+              container: req.container,
+              command: req.command ?? ['bash', 'sh'],
+              clientAddress: req.clientAddress,
+            },
             outcome: 'allowed',
           },
           trx,
@@ -254,7 +272,14 @@ export class ShellRelay implements ShellLinkHandler {
         name: req.pod,
         ...(req.owner ? { owner: req.owner } : {}),
         summary: `shell opened by ${req.user} in ${req.container}${req.command ? `: ${req.command.join(' ')}` : ''}`,
-        data: { sessionId: s.id, phase: 'start', user: req.user, container: req.container, command: req.command ?? ['bash', 'sh'], clientAddress: req.clientAddress },
+        data: {
+          sessionId: s.id,
+          phase: 'start',
+          user: req.user,
+          container: req.container,
+          command: req.command ?? ['bash', 'sh'],
+          clientAddress: req.clientAddress,
+        },
       });
     } catch (err) {
       this.deps.log.error({ err }, 'recording the shell start failed');
@@ -268,7 +293,14 @@ export class ShellRelay implements ShellLinkHandler {
         this.deps.store,
         s.id,
         s.startedAt,
-        { width: req.cols, height: req.rows, timestamp: Math.floor(s.startedAt / 1000), command: (req.command ?? ['bash']).join(' '), title: `${req.cluster}/${req.namespace}/${req.pod}/${req.container}`, env: { TERM: 'xterm-256color' } },
+        {
+          width: req.cols,
+          height: req.rows,
+          timestamp: Math.floor(s.startedAt / 1000),
+          command: (req.command ?? ['bash']).join(' '),
+          title: `${req.cluster}/${req.namespace}/${req.pod}/${req.container}`,
+          env: { TERM: 'xterm-256color' },
+        },
         this.deps.options.recordingMaxBytes ?? 5 * 1024 * 1024,
         s.policy.captureInput,
         (err) => this.deps.log.error({ err, session: s.id }, 'writing the shell recording failed'),
@@ -307,11 +339,19 @@ export class ShellRelay implements ShellLinkHandler {
       try {
         parsed = ShellClientControl.parse(JSON.parse(buf.toString('utf8')));
       } catch {
-        this.toClient(s, { type: 'error', message: 'text frames must be JSON control messages: {"type":"resize","cols":N,"rows":N}' });
+        this.toClient(s, {
+          type: 'error',
+          message: 'text frames must be JSON control messages: {"type":"resize","cols":N,"rows":N}',
+        });
         return;
       }
       this.touch(s);
-      this.link?.sendShell(s.req.cluster, { type: 'shell.resize', sessionId: s.id, cols: parsed.cols, rows: parsed.rows });
+      this.link?.sendShell(s.req.cluster, {
+        type: 'shell.resize',
+        sessionId: s.id,
+        cols: parsed.cols,
+        rows: parsed.rows,
+      });
       s.recorder?.resize(Date.now(), parsed.cols, parsed.rows);
       return;
     }
@@ -339,7 +379,10 @@ export class ShellRelay implements ShellLinkHandler {
     try {
       f = decodeShellFrame(frame);
     } catch (err) {
-      this.deps.log.warn({ cluster, err: err instanceof Error ? err.message : String(err) }, 'bad shell frame from agent; dropped');
+      this.deps.log.warn(
+        { cluster, err: err instanceof Error ? err.message : String(err) },
+        'bad shell frame from agent; dropped',
+      );
       return;
     }
     const s = this.sessions.get(f.sessionId);
@@ -391,7 +434,9 @@ export class ShellRelay implements ShellLinkHandler {
         s.clientPaused = false;
         s.client.resume();
         this.toClient(s, { type: 'opened', sessionId: s.id, container: s.req.container, command: msg.command });
-        this.deps.store.setOpened(s.id, msg.command, msg.kubeUser ?? null).catch((err: unknown) => this.deps.log.error({ err }, 'storing the shell command failed'));
+        this.deps.store
+          .setOpened(s.id, msg.command, msg.kubeUser ?? null)
+          .catch((err: unknown) => this.deps.log.error({ err }, 'storing the shell command failed'));
         return;
       case 'shell.credit':
         s.inCredit += msg.bytes;
@@ -417,7 +462,10 @@ export class ShellRelay implements ShellLinkHandler {
     this.lastPong.delete(cluster);
     for (const s of [...this.sessions.values()]) {
       if (s.req.cluster !== cluster) continue;
-      this.toClient(s, { type: 'error', message: `lost the agent of cluster "${cluster}" (${reason}); the session is gone` });
+      this.toClient(s, {
+        type: 'error',
+        message: `lost the agent of cluster "${cluster}" (${reason}); the session is gone`,
+      });
       this.end(s, 'agent-lost', { notifyAgent: false });
     }
   }
@@ -473,7 +521,9 @@ export class ShellRelay implements ShellLinkHandler {
     if (s.client.readyState === s.client.OPEN) s.client.close(1000, reason);
     if (s.clientPaused) s.client.resume(); // let the close handshake be read
     if (o.persisted === false) return;
-    const p = this.recordEnd(s, reason, endedAt).catch((err: unknown) => this.deps.log.error({ err, session: s.id }, 'recording the shell end failed'));
+    const p = this.recordEnd(s, reason, endedAt).catch((err: unknown) =>
+      this.deps.log.error({ err, session: s.id }, 'recording the shell end failed'),
+    );
     this.writing.add(p);
     void p.finally(() => this.writing.delete(p));
   }
@@ -503,12 +553,27 @@ export class ShellRelay implements ShellLinkHandler {
       name: req.pod,
       ...(req.owner ? { owner: req.owner } : {}),
       summary: `shell of ${req.user} in ${req.container} ended (${reason}${s.exitCode !== null ? `, exit code ${s.exitCode}` : ''}) after ${Math.round(durationMs / 1000)} s`,
-      data: { sessionId: s.id, phase: 'end', user: req.user, container: req.container, reason, durationMs, exitCode: s.exitCode },
+      data: {
+        sessionId: s.id,
+        phase: 'end',
+        user: req.user,
+        container: req.container,
+        reason,
+        durationMs,
+        exitCode: s.exitCode,
+      },
     });
   }
 
   /** A refused shell on the timeline (the audit record is written by the permission check). */
-  async recordDenied(cluster: string, namespace: string, pod: string, user: string, why: string, owner?: { kind: string; name: string }): Promise<void> {
+  async recordDenied(
+    cluster: string,
+    namespace: string,
+    pod: string,
+    user: string,
+    why: string,
+    owner?: { kind: string; name: string },
+  ): Promise<void> {
     const now = Date.now();
     await this.publishEvent(cluster, {
       id: `shell:denied:${randomUUID()}`,

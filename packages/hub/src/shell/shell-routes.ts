@@ -91,7 +91,8 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
     schema: {
       tags: ['shell'],
       summary: 'Open a pod shell (WebSocket)',
-      description: 'Binary frames carry terminal bytes both ways; text frames carry JSON control. A plain GET answers 426 after the same checks.',
+      description:
+        'Binary frames carry terminal bytes both ways; text frames carry JSON control. A plain GET answers 426 after the same checks.',
       params: PodParams,
       querystring: ShellQuery,
     },
@@ -100,21 +101,41 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
       const target = { kind: 'Pod', namespace, name: pod };
       const principal = requirePrincipal<Principal>(req);
       const reject = async (err: HttpError): Promise<never> => {
-        await deps.audit.append({ actor: principal.username, action: 'shell.start', clusterId: cluster, target, outcome: 'rejected', reason: err.message, detail: { error: err.code } });
+        await deps.audit.append({
+          actor: principal.username,
+          action: 'shell.start',
+          clusterId: cluster,
+          target,
+          outcome: 'rejected',
+          reason: err.message,
+          detail: { error: err.code },
+        });
         throw err;
       };
       try {
-        await app.requirePermission(req, 'pod:exec', { cluster, namespace }, { action: 'shell.start', target, params: { container: req.query.container ?? null } });
+        await app.requirePermission(
+          req,
+          'pod:exec',
+          { cluster, namespace },
+          { action: 'shell.start', target, params: { container: req.query.container ?? null } },
+        );
       } catch (err) {
         if (err instanceof HttpError && err.statusCode === 403) {
-          await deps.relay.recordDenied(cluster, namespace, pod, principal.username, err.message).catch(() => undefined);
+          await deps.relay
+            .recordDenied(cluster, namespace, pod, principal.username, err.message)
+            .catch(() => undefined);
         }
         throw err;
       }
       const c = await deps.clusters.get(cluster);
       if (!c) throw notFound(`cluster "${cluster}"`);
       if (!c.capabilities.podExec) {
-        await reject(new HttpError(409, 'tier_disabled', `pod shells (the podExec tier) are not enabled on cluster "${cluster}"`, { tier: 'podExec', cluster }));
+        await reject(
+          new HttpError(409, 'tier_disabled', `pod shells (the podExec tier) are not enabled on cluster "${cluster}"`, {
+            tier: 'podExec',
+            cluster,
+          }),
+        );
       }
       if (!deps.link.isConnected(cluster)) {
         await reject(new HttpError(503, 'agent_unavailable', `the agent of cluster "${cluster}" is not connected`));
@@ -123,7 +144,11 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
       if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
       const phase = phaseOf(item);
       if (phase !== 'Running') {
-        await reject(new HttpError(409, 'pod_not_running', `pod ${namespace}/${pod} is ${phase}: a shell needs a Running pod`, { phase }));
+        await reject(
+          new HttpError(409, 'pod_not_running', `pod ${namespace}/${pod} is ${phase}: a shell needs a Running pod`, {
+            phase,
+          }),
+        );
       }
       const containers = containersOf(item);
       const names = containers.map((x) => x.name);
@@ -132,10 +157,23 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
       const container = 'container' in picked ? picked.container : '';
       const state = containers.find((x) => x.name === container)?.state;
       if (state !== undefined && state !== 'running') {
-        await reject(new HttpError(409, 'container_not_running', `container "${container}" of pod ${namespace}/${pod} is ${state}`, { state }));
+        await reject(
+          new HttpError(
+            409,
+            'container_not_running',
+            `container "${container}" of pod ${namespace}/${pod} is ${state}`,
+            { state },
+          ),
+        );
       }
       if (deps.relay.activeFor(principal.username) >= deps.relay.maxSessionsPerUser) {
-        await reject(new HttpError(429, 'too_many_sessions', `${principal.username} already has ${deps.relay.maxSessionsPerUser} open shells (the per-user limit); close one first`));
+        await reject(
+          new HttpError(
+            429,
+            'too_many_sessions',
+            `${principal.username} already has ${deps.relay.maxSessionsPerUser} open shells (the per-user limit); close one first`,
+          ),
+        );
       }
       const cmd = req.query.command;
       const owner = await ownerOf(cluster, item);
@@ -182,7 +220,10 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
             user: z.string().max(128).optional(),
             from: epochMs.optional(),
             to: epochMs.optional(),
-            cursor: z.string().regex(/^\d+:[0-9a-f-]{36}$/, 'must be a nextCursor value').optional(),
+            cursor: z
+              .string()
+              .regex(/^\d+:[0-9a-f-]{36}$/, 'must be a nextCursor value')
+              .optional(),
             limit: z.coerce.number().int().min(1).max(500).default(100),
           })
           .strict(),

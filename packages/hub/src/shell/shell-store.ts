@@ -25,7 +25,12 @@ export function toSessionView(r: ShellSessionRow): ShellSessionView {
     durationMs: r.ended_at === null ? null : r.ended_at - r.started_at,
     reason: r.end_reason,
     exitCode: r.exit_code,
-    recording: { available: r.recorded === 1, bytes: r.recording_bytes, truncated: r.recording_truncated === 1, input: r.input_captured === 1 },
+    recording: {
+      available: r.recorded === 1,
+      bytes: r.recording_bytes,
+      truncated: r.recording_truncated === 1,
+      input: r.input_captured === 1,
+    },
   };
 }
 
@@ -51,7 +56,10 @@ export class ShellStore {
     const before = q.before;
     if (before) {
       sel = sel.where((eb) =>
-        eb.or([eb('started_at', '<', before.startedAt), eb.and([eb('started_at', '=', before.startedAt), eb('id', '<', before.id)])]),
+        eb.or([
+          eb('started_at', '<', before.startedAt),
+          eb.and([eb('started_at', '=', before.startedAt), eb('id', '<', before.id)]),
+        ]),
       );
     }
     const rows = await sel.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
@@ -65,16 +73,29 @@ export class ShellStore {
 
   /** The whole asciicast text, chunks in order. */
   async recording(id: string): Promise<string> {
-    const rows = await this.db.selectFrom('shell_recordings').select('data').where('session_id', '=', id).orderBy('seq').execute();
+    const rows = await this.db
+      .selectFrom('shell_recordings')
+      .select('data')
+      .where('session_id', '=', id)
+      .orderBy('seq')
+      .execute();
     return rows.map((r) => r.data).join('');
   }
 
   async setOpened(id: string, command: string[], kubeUser: string | null): Promise<void> {
-    await this.db.updateTable('shell_sessions').set({ command: JSON.stringify(command), kube_user: kubeUser }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('shell_sessions')
+      .set({ command: JSON.stringify(command), kube_user: kubeUser })
+      .where('id', '=', id)
+      .execute();
   }
 
   async setEnded(id: string, endedAt: number, reason: string, exitCode: number | null): Promise<void> {
-    await this.db.updateTable('shell_sessions').set({ ended_at: endedAt, end_reason: reason, exit_code: exitCode }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('shell_sessions')
+      .set({ ended_at: endedAt, end_reason: reason, exit_code: exitCode })
+      .where('id', '=', id)
+      .execute();
   }
 
   async appendRecording(id: string, seq: number, data: string, totalBytes: number, truncated: boolean): Promise<void> {
@@ -180,6 +201,8 @@ export class Recorder {
     const total = this.bytes;
     const truncated = this.truncated;
     this.buffer = '';
-    this.chain = this.chain.then(() => this.store.appendRecording(this.sessionId, seq, data, total, truncated)).catch(this.onError);
+    this.chain = this.chain
+      .then(() => this.store.appendRecording(this.sessionId, seq, data, total, truncated))
+      .catch(this.onError);
   }
 }

@@ -30,7 +30,9 @@ export async function openDatabase(opts: OpenStoreOptions): Promise<HubDb> {
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     await db.destroy();
-    throw new Error(`store migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
+    throw new Error(
+      `store migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
+    );
   }
   return db;
 }

@@ -31,7 +31,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('resources_pk', ['cluster_id', 'uid'])
         .execute();
-      await db.schema.createIndex('resources_by_name').on('resources').columns(['cluster_id', 'kind', 'namespace', 'name']).execute();
+      await db.schema
+        .createIndex('resources_by_name')
+        .on('resources')
+        .columns(['cluster_id', 'kind', 'namespace', 'name'])
+        .execute();
 
       await db.schema
         .createTable('timeline_events')
@@ -49,9 +53,22 @@ const migrations: Record<string, Migration> = {
         .addColumn('summary', 'text', (c) => c.notNull())
         .addColumn('data', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('timeline_dedupe').unique().on('timeline_events').columns(['cluster_id', 'id']).execute();
-      await db.schema.createIndex('timeline_by_target').on('timeline_events').columns(['cluster_id', 'namespace', 'kind', 'name', 'time']).execute();
-      await db.schema.createIndex('timeline_by_owner').on('timeline_events').columns(['cluster_id', 'namespace', 'owner_kind', 'owner_name', 'time']).execute();
+      await db.schema
+        .createIndex('timeline_dedupe')
+        .unique()
+        .on('timeline_events')
+        .columns(['cluster_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('timeline_by_target')
+        .on('timeline_events')
+        .columns(['cluster_id', 'namespace', 'kind', 'name', 'time'])
+        .execute();
+      await db.schema
+        .createIndex('timeline_by_owner')
+        .on('timeline_events')
+        .columns(['cluster_id', 'namespace', 'owner_kind', 'owner_name', 'time'])
+        .execute();
       await db.schema.createIndex('timeline_by_time').on('timeline_events').columns(['cluster_id', 'time']).execute();
 
       await db.schema
@@ -74,7 +91,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .addColumn('dispatch_count', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
-      await db.schema.createIndex('commands_by_cluster_state').on('commands').columns(['cluster_id', 'state', 'created_at']).execute();
+      await db.schema
+        .createIndex('commands_by_cluster_state')
+        .on('commands')
+        .columns(['cluster_id', 'state', 'created_at'])
+        .execute();
 
       await db.schema
         .createTable('command_transitions')
@@ -84,7 +105,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('message', 'text')
         .execute();
-      await db.schema.createIndex('transitions_by_command').on('command_transitions').columns(['command_id', 'seq']).execute();
+      await db.schema
+        .createIndex('transitions_by_command')
+        .on('command_transitions')
+        .columns(['command_id', 'seq'])
+        .execute();
 
       await db.schema
         .createTable('users')
@@ -147,8 +172,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_by_time').on('audit_log').column('at').execute();
       // Append-only: the store never updates or deletes audit rows; these
       // triggers make an accidental UPDATE/DELETE through the hub fail loudly.
-      await sql`CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
-      await sql`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
+      await sql`CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
+        db,
+      );
+      await sql`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
+        db,
+      );
     },
   },
   '002_identity_audit_indexes': {
@@ -187,7 +216,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('recording_truncated', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
       await db.schema.createIndex('shell_sessions_by_time').on('shell_sessions').column('started_at').execute();
-      await db.schema.createIndex('shell_sessions_by_user').on('shell_sessions').columns(['username', 'started_at']).execute();
+      await db.schema
+        .createIndex('shell_sessions_by_user')
+        .on('shell_sessions')
+        .columns(['username', 'started_at'])
+        .execute();
       await db.schema
         .createTable('shell_recordings')
         .addColumn('session_id', 'text', (c) => c.notNull().references('shell_sessions.id').onDelete('cascade'))

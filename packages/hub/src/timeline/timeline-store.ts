@@ -36,7 +36,11 @@ export function rowToEvent(r: TimelineRow): TimelineEvent {
 }
 
 /** Inserts events within the caller's transaction (ignoring ids already stored); returns the new ones. */
-export async function insertTimelineEvents(trx: Transaction<Database>, cluster: string, events: readonly TimelineEventInput[]): Promise<TimelineEvent[]> {
+export async function insertTimelineEvents(
+  trx: Transaction<Database>,
+  cluster: string,
+  events: readonly TimelineEventInput[],
+): Promise<TimelineEvent[]> {
   const stored: TimelineEvent[] = [];
   // 12 columns × 250 rows stays well inside SQLite's bound-parameter limit.
   for (let i = 0; i < events.length; i += 250) {
@@ -84,7 +88,10 @@ export class TimelineStore {
     const { kind, name } = q;
     if (kind && name) {
       sel = sel.where((eb) =>
-        eb.or([eb.and([eb('kind', '=', kind), eb('name', '=', name)]), eb.and([eb('owner_kind', '=', kind), eb('owner_name', '=', name)])]),
+        eb.or([
+          eb.and([eb('kind', '=', kind), eb('name', '=', name)]),
+          eb.and([eb('owner_kind', '=', kind), eb('owner_name', '=', name)]),
+        ]),
       );
     } else if (kind) {
       sel = sel.where('kind', '=', kind);
@@ -95,7 +102,10 @@ export class TimelineStore {
     if (q.from !== undefined) sel = sel.where('time', '>=', q.from);
     if (q.to !== undefined) sel = sel.where('time', '<=', q.to);
     if (q.cursor !== undefined) sel = sel.where('seq', '<', q.cursor);
-    const rows = await sel.orderBy('seq', 'desc').limit(q.limit + 1).execute();
+    const rows = await sel
+      .orderBy('seq', 'desc')
+      .limit(q.limit + 1)
+      .execute();
     const page = rows.slice(0, q.limit).map(rowToEvent);
     return { items: page, nextCursor: rows.length > q.limit ? (page.at(-1)?.seq ?? null) : null };
   }

@@ -56,10 +56,16 @@ export interface AuthzCase {
   success?: readonly number[];
 }
 
-export async function setupIdentities(hub: Hub, specs: readonly IdentitySpec[] = DEFAULT_IDENTITIES): Promise<Map<string, Identity>> {
+export async function setupIdentities(
+  hub: Hub,
+  specs: readonly IdentitySpec[] = DEFAULT_IDENTITIES,
+): Promise<Map<string, Identity>> {
   const out = new Map<string, Identity>();
   for (const spec of specs) {
-    const user = await addUser(hub, { username: `matrix-${spec.name.replace(/[^a-z0-9.-]/g, '-')}`, bindings: spec.bindings });
+    const user = await addUser(hub, {
+      username: `matrix-${spec.name.replace(/[^a-z0-9.-]/g, '-')}`,
+      bindings: spec.bindings,
+    });
     out.set(spec.name, { ...user, name: spec.name, bindings: spec.bindings });
   }
   return out;
@@ -72,7 +78,10 @@ function splitRoute(route: string): { method: NonNullable<InjectOptions['method'
 }
 
 const errorShapeOk = (body: unknown, code: string): boolean =>
-  typeof body === 'object' && body !== null && (body as { error?: unknown }).error === code && typeof (body as { message?: unknown }).message === 'string';
+  typeof body === 'object' &&
+  body !== null &&
+  (body as { error?: unknown }).error === code &&
+  typeof (body as { message?: unknown }).message === 'string';
 
 function parse(body: string): unknown {
   try {
@@ -83,14 +92,27 @@ function parse(body: string): unknown {
 }
 
 /** Runs one case for anonymous, a bogus token and every identity; returns the violations (empty = pass). */
-export async function checkAuthzCase(hub: Hub, identities: ReadonlyMap<string, Identity>, c: AuthzCase): Promise<string[]> {
+export async function checkAuthzCase(
+  hub: Hub,
+  identities: ReadonlyMap<string, Identity>,
+  c: AuthzCase,
+): Promise<string[]> {
   const { method, path } = splitRoute(c.route);
   const violations: string[] = [];
-  for (const name of c.allow) if (!identities.has(name)) violations.push(`${c.route}: allow names unknown identity '${name}'`);
+  for (const name of c.allow)
+    if (!identities.has(name)) violations.push(`${c.route}: allow names unknown identity '${name}'`);
 
-  const call = async (identity: Identity | null, auth: Record<string, string>): Promise<{ status: number; body: unknown }> => {
+  const call = async (
+    identity: Identity | null,
+    auth: Record<string, string>,
+  ): Promise<{ status: number; body: unknown }> => {
     const req = c.request ? await c.request({ hub, identity, identities }) : { url: path };
-    const res = await hub.app.inject({ method, url: req.url, headers: { ...req.headers, ...auth }, ...(req.payload !== undefined ? { payload: req.payload } : {}) });
+    const res = await hub.app.inject({
+      method,
+      url: req.url,
+      headers: { ...req.headers, ...auth },
+      ...(req.payload !== undefined ? { payload: req.payload } : {}),
+    });
     return { status: res.statusCode, body: parse(res.body) };
   };
 
@@ -100,7 +122,9 @@ export async function checkAuthzCase(hub: Hub, identities: ReadonlyMap<string, I
   ] as const) {
     const res = await call(null, auth);
     if (res.status !== 401 || !errorShapeOk(res.body, 'unauthenticated')) {
-      violations.push(`${c.route} as ${label}: expected 401 unauthenticated, got ${res.status} ${JSON.stringify(res.body)}`);
+      violations.push(
+        `${c.route} as ${label}: expected 401 unauthenticated, got ${res.status} ${JSON.stringify(res.body)}`,
+      );
     }
   }
 
@@ -109,9 +133,14 @@ export async function checkAuthzCase(hub: Hub, identities: ReadonlyMap<string, I
     const allowed = c.allow.includes(identity.name);
     if (allowed) {
       const ok = c.success ? c.success.includes(res.status) : res.status >= 200 && res.status < 300;
-      if (!ok) violations.push(`${c.route} as ${identity.name}: allowed, expected success, got ${res.status} ${JSON.stringify(res.body)}`);
+      if (!ok)
+        violations.push(
+          `${c.route} as ${identity.name}: allowed, expected success, got ${res.status} ${JSON.stringify(res.body)}`,
+        );
     } else if (res.status !== 403 || !errorShapeOk(res.body, 'forbidden')) {
-      violations.push(`${c.route} as ${identity.name}: not allowed, expected 403 forbidden, got ${res.status} ${JSON.stringify(res.body)}`);
+      violations.push(
+        `${c.route} as ${identity.name}: not allowed, expected 403 forbidden, got ${res.status} ${JSON.stringify(res.body)}`,
+      );
     }
   }
   return violations;
@@ -121,8 +150,14 @@ export async function checkAuthzCase(hub: Hub, identities: ReadonlyMap<string, I
  * Routes in the OpenAPI document (optionally only those with one of `tags`)
  * that no case covers — so a new route cannot skip the matrix.
  */
-export async function uncoveredRoutes(hub: Hub, cases: readonly AuthzCase[], opts: { tags?: readonly string[]; ignore?: readonly string[] } = {}): Promise<string[]> {
-  const doc = (await hub.app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{ paths: Record<string, Record<string, { tags?: string[] }>> }>();
+export async function uncoveredRoutes(
+  hub: Hub,
+  cases: readonly AuthzCase[],
+  opts: { tags?: readonly string[]; ignore?: readonly string[] } = {},
+): Promise<string[]> {
+  const doc = (await hub.app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{
+    paths: Record<string, Record<string, { tags?: string[] }>>;
+  }>();
   const covered = new Set(cases.map((c) => c.route));
   const missing: string[] = [];
   for (const [path, ops] of Object.entries(doc.paths)) {

@@ -36,9 +36,20 @@ export async function addUser(
   const username = opts.username ?? `user-${process.pid}-${++counter}`;
   const password = opts.password ?? `pw-${username}-secret`;
   const passwordHash = await hashPassword(password);
-  const { user } = await createUser(hub.db, { username, passwordHash, mustChangePassword: opts.mustChangePassword ?? false, createdBy: 'test' });
+  const { user } = await createUser(hub.db, {
+    username,
+    passwordHash,
+    mustChangePassword: opts.mustChangePassword ?? false,
+    createdBy: 'test',
+  });
   for (const b of opts.bindings ?? []) {
-    await createBinding(hub.db, { userId: user.id, role: b.role, clusterPattern: b.cluster ?? '*', namespacePattern: b.namespace ?? '*', createdBy: 'test' });
+    await createBinding(hub.db, {
+      userId: user.id,
+      role: b.role,
+      clusterPattern: b.cluster ?? '*',
+      namespacePattern: b.namespace ?? '*',
+      createdBy: 'test',
+    });
   }
   const token = await createApiToken(hub.db, { userId: user.id, name: 'test' });
   return { userId: user.id, username, password, token: token.token, tokenId: token.id };
@@ -65,4 +76,7 @@ export async function login(hub: Hub, username: string, password: string): Promi
 }
 
 /** Headers for a cookie-authenticated request, with the CSRF token. */
-export const sessionHeaders = (s: TestSession): Record<string, string> => ({ cookie: s.cookie, 'x-csrf-token': s.csrfToken });
+export const sessionHeaders = (s: TestSession): Record<string, string> => ({
+  cookie: s.cookie,
+  'x-csrf-token': s.csrfToken,
+});

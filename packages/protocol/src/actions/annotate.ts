@@ -1,7 +1,18 @@
 import { z } from 'zod';
 import type { ActionDeclaration } from './declaration.js';
 
-const ANNOTATABLE = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'Service', 'ConfigMap', 'Node'] as const;
+const ANNOTATABLE = [
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'Pod',
+  'Service',
+  'ConfigMap',
+  'Node',
+] as const;
 
 // Kubernetes annotation keys: optional DNS-subdomain prefix, then a name of at most 63 characters.
 const annotationKey = z
@@ -19,7 +30,15 @@ export const annotate = {
   description: 'Set (or, with value null, remove) one annotation on an object.',
   tier: 'advanced',
   targetKinds: ANNOTATABLE,
-  params: z.object({ key: annotationKey, value: z.string().max(64 * 1024).nullable() }).strict(),
+  params: z
+    .object({
+      key: annotationKey,
+      value: z
+        .string()
+        .max(64 * 1024)
+        .nullable(),
+    })
+    .strict(),
   permissions: [
     { apiGroup: '', resource: 'pods', verbs: ['patch'] },
     { apiGroup: '', resource: 'services', verbs: ['patch'] },

@@ -40,4 +40,3 @@ export function isActionId(id: string): id is ActionId {
 export function actionList(): ActionDeclaration[] {
   return Object.values(ACTIONS);
 }
-

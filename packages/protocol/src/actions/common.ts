@@ -39,4 +39,10 @@ export function rulesFor(kinds: readonly EditableKind[], verbs: readonly string[
 
 /** How long the agent waits for Kubernetes to show the effect before the command fails. */
 export const timeoutSeconds = (dflt: number) =>
-  z.number().int().positive('must be greater than 0').max(3600).default(dflt).describe('seconds to wait for the effect');
+  z
+    .number()
+    .int()
+    .positive('must be greater than 0')
+    .max(3600)
+    .default(dflt)
+    .describe('seconds to wait for the effect');

@@ -21,7 +21,10 @@ export const apply = {
   params: z
     .object({
       manifest,
-      force: z.boolean().default(false).describe('take ownership of fields other managers own (server-side apply force)'),
+      force: z
+        .boolean()
+        .default(false)
+        .describe('take ownership of fields other managers own (server-side apply force)'),
     })
     .strict(),
   permissions: rulesFor(EDITABLE_KINDS, ['create', 'patch']),
@@ -38,7 +41,10 @@ export const apply = {
     }
     for (const [i, o] of r.objects.entries()) {
       if (o.metadata.namespace !== undefined && o.metadata.namespace !== target.namespace) {
-        issues.push({ path: 'params.manifest', message: `document ${i + 1} is in namespace "${o.metadata.namespace}", not the target's namespace "${target.namespace}"` });
+        issues.push({
+          path: 'params.manifest',
+          message: `document ${i + 1} is in namespace "${o.metadata.namespace}", not the target's namespace "${target.namespace}"`,
+        });
       }
     }
     return issues;

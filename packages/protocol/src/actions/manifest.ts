@@ -27,10 +27,12 @@ function checkObject(doc: unknown, n: number): ManifestObject | string {
   const { apiVersion, kind, metadata } = doc;
   if (typeof kind !== 'string' || kind === '') return `${at}: kind is missing`;
   if (!isEditable(kind)) return `${at}: kind ${kind} cannot be applied; supported kinds: ${EDITABLE_KINDS.join(', ')}`;
-  if (apiVersion !== apiVersionOf(kind)) return `${at}: apiVersion of a ${kind} must be ${apiVersionOf(kind)}, got ${JSON.stringify(apiVersion)}`;
+  if (apiVersion !== apiVersionOf(kind))
+    return `${at}: apiVersion of a ${kind} must be ${apiVersionOf(kind)}, got ${JSON.stringify(apiVersion)}`;
   if (!isRecord(metadata)) return `${at}: metadata is missing`;
   const { name, namespace, generateName } = metadata;
-  if (generateName !== undefined) return `${at}: metadata.generateName is not supported by server-side apply; set metadata.name`;
+  if (generateName !== undefined)
+    return `${at}: metadata.generateName is not supported by server-side apply; set metadata.name`;
   if (typeof name !== 'string' || name.length > 253 || !NAME.test(name)) {
     return `${at}: metadata.name must be a Kubernetes object name (lowercase letters, digits, "-" and "."), got ${JSON.stringify(name)}`;
   }
@@ -42,7 +44,8 @@ function checkObject(doc: unknown, n: number): ManifestObject | string {
 
 /** Every document of a manifest, or every problem found (all documents are checked). */
 export function parseManifest(text: string): ManifestParse {
-  if (Buffer.byteLength(text, 'utf8') > MAX_MANIFEST_BYTES) return { ok: false, errors: [`larger than ${MAX_MANIFEST_BYTES} bytes`] };
+  if (Buffer.byteLength(text, 'utf8') > MAX_MANIFEST_BYTES)
+    return { ok: false, errors: [`larger than ${MAX_MANIFEST_BYTES} bytes`] };
   const errors: string[] = [];
   const objects: ManifestObject[] = [];
   const docs = parseAllDocuments(text, { prettyErrors: false });
@@ -72,7 +75,8 @@ export function parseManifest(text: string): ManifestParse {
   }
   if (errors.length > 0) return { ok: false, errors };
   if (objects.length === 0) return { ok: false, errors: ['contains no document'] };
-  if (objects.length > MAX_DOCUMENTS) return { ok: false, errors: [`has ${objects.length} documents; at most ${MAX_DOCUMENTS}`] };
+  if (objects.length > MAX_DOCUMENTS)
+    return { ok: false, errors: [`has ${objects.length} documents; at most ${MAX_DOCUMENTS}`] };
   const seen = new Set<string>();
   for (const [i, o] of objects.entries()) {
     const key = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;

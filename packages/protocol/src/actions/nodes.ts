@@ -6,7 +6,8 @@ const nodePatch = [{ apiGroup: '', resource: 'nodes', verbs: ['patch'] }] as con
 export const cordon = {
   id: 'cordon',
   title: 'Cordon node',
-  description: 'Mark a node unschedulable (spec.unschedulable=true): no new pods are scheduled there; running pods stay.',
+  description:
+    'Mark a node unschedulable (spec.unschedulable=true): no new pods are scheduled there; running pods stay.',
   tier: 'advanced',
   targetKinds: ['Node'],
   params: z.object({}).strict(),
@@ -33,7 +34,12 @@ export const drain = {
   params: z
     .object({
       gracePeriodSeconds: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(86_400).optional(),
-      timeoutSeconds: z.number().int('must be a whole number').positive('must be greater than 0').max(86_400).default(300),
+      timeoutSeconds: z
+        .number()
+        .int('must be a whole number')
+        .positive('must be greater than 0')
+        .max(86_400)
+        .default(300),
       deleteEmptyDirData: z.boolean().default(false),
       force: z.boolean().default(false).describe('also evict pods no controller manages (they are not recreated)'),
     })

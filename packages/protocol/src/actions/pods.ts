@@ -17,7 +17,10 @@ export const deletePod = {
       gracePeriodSeconds: z
         .number()
         .int('must be a whole number')
-        .min(1, 'must be 1 or more; a grace period of 0 is a force delete: use the force-delete-pod action (advanced tier)')
+        .min(
+          1,
+          'must be 1 or more; a grace period of 0 is a force delete: use the force-delete-pod action (advanced tier)',
+        )
         .max(86_400)
         .optional(),
       timeoutSeconds: timeoutSeconds(120),

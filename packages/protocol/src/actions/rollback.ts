@@ -11,7 +11,11 @@ export const rollback = {
   targetKinds: ['Deployment', 'StatefulSet', 'DaemonSet'],
   params: z
     .object({
-      toRevision: z.number().int('must be a whole number').positive('must be a revision number (1 or more); omit it for the previous revision').optional(),
+      toRevision: z
+        .number()
+        .int('must be a whole number')
+        .positive('must be a revision number (1 or more); omit it for the previous revision')
+        .optional(),
       timeoutSeconds: timeoutSeconds(300),
     })
     .strict(),

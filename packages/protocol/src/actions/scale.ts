@@ -5,7 +5,8 @@ import { timeoutSeconds } from './common.js';
 export const scale = {
   id: 'scale',
   title: 'Scale',
-  description: 'Set the number of replicas through the scale subresource; succeeds once the status shows that many replicas.',
+  description:
+    'Set the number of replicas through the scale subresource; succeeds once the status shows that many replicas.',
   tier: 'basic',
   targetKinds: ['Deployment', 'StatefulSet', 'ReplicaSet'],
   params: z

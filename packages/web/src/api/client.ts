@@ -27,7 +27,12 @@ export class ApiError extends Error {
     const parts = [this.message];
     if (typeof this.body.permission === 'string') {
       const scope = this.body.scope as Record<string, string> | undefined;
-      const where = scope && Object.keys(scope).length ? Object.entries(scope).map(([k, v]) => `${k} ${v}`).join(', ') : 'the hub';
+      const where =
+        scope && Object.keys(scope).length
+          ? Object.entries(scope)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')
+          : 'the hub';
       parts.push(`(needs ${this.body.permission} on ${where})`);
     }
     for (const i of this.issues) parts.push(`${i.path}: ${i.message}`);
@@ -58,7 +63,10 @@ export function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-export async function api<T>(path: string, opts: { method?: string; body?: unknown; query?: Query; signal?: AbortSignal } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  opts: { method?: string; body?: unknown; query?: Query; signal?: AbortSignal } = {},
+): Promise<T> {
   const method = opts.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -80,7 +88,12 @@ export async function api<T>(path: string, opts: { method?: string; body?: unkno
   }
   if (!res.ok) {
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-    const err = new ApiError(res.status, typeof b.error === 'string' ? b.error : `http_${res.status}`, typeof b.message === 'string' ? b.message : res.statusText, b);
+    const err = new ApiError(
+      res.status,
+      typeof b.error === 'string' ? b.error : `http_${res.status}`,
+      typeof b.message === 'string' ? b.message : res.statusText,
+      b,
+    );
     if (res.status === 401 && path !== '/api/v1/auth/login') for (const fn of unauthenticatedListeners) fn();
     throw err;
   }

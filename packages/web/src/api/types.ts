@@ -1,8 +1,29 @@
 // Shapes of the hub's answers. Protocol types are imported as types only, so
 // the console's bundle carries none of the server-side schema code.
-import type { ActionPreview, ClusterView, CommandDetail, CommandState, CommandTarget, CommandView, InventoryItem, JsonObject, ShellSessionView, TimelineEvent } from '@wheelhouse/protocol';
+import type {
+  ActionPreview,
+  ClusterView,
+  CommandDetail,
+  CommandState,
+  CommandTarget,
+  CommandView,
+  InventoryItem,
+  JsonObject,
+  ShellSessionView,
+  TimelineEvent,
+} from '@wheelhouse/protocol';
 
-export type { ActionPreview, ClusterView, CommandDetail, CommandState, CommandTarget, CommandView, InventoryItem, JsonObject, TimelineEvent };
+export type {
+  ActionPreview,
+  ClusterView,
+  CommandDetail,
+  CommandState,
+  CommandTarget,
+  CommandView,
+  InventoryItem,
+  JsonObject,
+  TimelineEvent,
+};
 /** A pod shell session as GET /sessions lists it. */
 export type ShellSession = ShellSessionView;
 
@@ -13,7 +34,6 @@ export interface Me {
   permissions: { global: string[]; scopes: { cluster: string; namespace: string; permissions: string[] }[] };
   csrfToken?: string;
 }
-
 
 export interface ClusterAction {
   id: string;
@@ -57,7 +77,6 @@ export interface CatalogAction {
 export const TERMINAL_STATES: readonly CommandState[] = ['succeeded', 'failed', 'rejected', 'expired'];
 export const isTerminal = (s: CommandState): boolean => TERMINAL_STATES.includes(s);
 
-
 export interface AuditRecord {
   seq: number;
   at: number;
@@ -79,7 +98,6 @@ export interface AuditVerify {
   firstBadRecord?: { seq: number; reason: string };
   head?: { seq: number; hash: string };
 }
-
 
 export interface Page<T> {
   items: T[];

@@ -14,7 +14,8 @@ export function parseCast(text: string): Cast {
   const events: Cast['events'] = [];
   for (const l of lines.slice(1)) {
     const e = JSON.parse(l) as unknown;
-    if (Array.isArray(e) && typeof e[0] === 'number' && typeof e[1] === 'string' && typeof e[2] === 'string') events.push({ t: e[0], type: e[1], data: e[2] });
+    if (Array.isArray(e) && typeof e[0] === 'number' && typeof e[1] === 'string' && typeof e[2] === 'string')
+      events.push({ t: e[0], type: e[1], data: e[2] });
   }
   return { width: header.width ?? 80, height: header.height ?? 24, events, duration: events.at(-1)?.t ?? 0 };
 }

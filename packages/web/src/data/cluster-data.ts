@@ -62,7 +62,9 @@ export class ClusterData {
   items(kind: string): InventoryItem[] | undefined {
     const s = this.kinds.get(kind);
     if (!s?.loaded) return undefined;
-    s.snapshot ??= [...s.items.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    s.snapshot ??= [...s.items.values()].sort(
+      (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
+    );
     return s.snapshot;
   }
 

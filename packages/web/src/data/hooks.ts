@@ -6,7 +6,10 @@ import { clusterData, type LiveState } from './cluster-data.js';
 import { mergeCommand, type LiveCommand } from './commands.js';
 
 /** Every object of a kind in a cluster, live; undefined while the first list loads. */
-export function useKind(cluster: string, kind: string): { items: InventoryItem[] | undefined; error: string | undefined } {
+export function useKind(
+  cluster: string,
+  kind: string,
+): { items: InventoryItem[] | undefined; error: string | undefined } {
   const data = clusterData(cluster);
   useEffect(() => data.ensure(kind), [data, kind]);
   const items = useSyncExternalStore(data.subscribe, () => data.items(kind));

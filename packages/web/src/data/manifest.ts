@@ -16,7 +16,8 @@ export function checkManifest(text: string, defaultNamespace = ''): ManifestChec
   const errors: string[] = [];
   const objects: Record<string, unknown>[] = [];
   for (const [i, d] of docs.entries()) {
-    for (const e of d.errors) errors.push(`document ${i + 1}, line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0] ?? e.message}`);
+    for (const e of d.errors)
+      errors.push(`document ${i + 1}, line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0] ?? e.message}`);
     if (d.errors.length) continue;
     const v: unknown = d.toJS();
     if (v === null || v === undefined) continue;
@@ -36,12 +37,25 @@ export function checkManifest(text: string, defaultNamespace = ''): ManifestChec
   if (errors.length) return { ok: false, errors };
   return {
     ok: true,
-    target: { kind: first.kind as string, name: meta.name as string, namespace: typeof meta.namespace === 'string' ? meta.namespace : defaultNamespace },
+    target: {
+      kind: first.kind as string,
+      name: meta.name as string,
+      namespace: typeof meta.namespace === 'string' ? meta.namespace : defaultNamespace,
+    },
     documents: objects.length,
   };
 }
 
-const SERVER_METADATA = ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'creationTimestamp',
+  'generation',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
 
 /** The object as something to edit: no status, no server-set metadata. */
 export function editableYaml(object: Record<string, unknown>): string {

@@ -6,21 +6,36 @@ export function ownedBy(item: InventoryItem, kind: string, name: string): boolea
   return item.ownerRefs.some((r) => r.kind === kind && r.name === name);
 }
 
-export function podsOf(workload: { kind: string; namespace: string; name: string }, pods: readonly InventoryItem[], replicaSets: readonly InventoryItem[], jobs: readonly InventoryItem[]): InventoryItem[] {
+export function podsOf(
+  workload: { kind: string; namespace: string; name: string },
+  pods: readonly InventoryItem[],
+  replicaSets: readonly InventoryItem[],
+  jobs: readonly InventoryItem[],
+): InventoryItem[] {
   const inNs = pods.filter((p) => p.namespace === workload.namespace);
   if (workload.kind === 'Deployment') {
-    const rs = new Set(replicaSets.filter((r) => r.namespace === workload.namespace && ownedBy(r, 'Deployment', workload.name)).map((r) => r.name));
+    const rs = new Set(
+      replicaSets
+        .filter((r) => r.namespace === workload.namespace && ownedBy(r, 'Deployment', workload.name))
+        .map((r) => r.name),
+    );
     return inNs.filter((p) => p.ownerRefs.some((o) => o.kind === 'ReplicaSet' && rs.has(o.name)));
   }
   if (workload.kind === 'CronJob') {
-    const js = new Set(jobs.filter((j) => j.namespace === workload.namespace && ownedBy(j, 'CronJob', workload.name)).map((j) => j.name));
+    const js = new Set(
+      jobs.filter((j) => j.namespace === workload.namespace && ownedBy(j, 'CronJob', workload.name)).map((j) => j.name),
+    );
     return inNs.filter((p) => p.ownerRefs.some((o) => o.kind === 'Job' && js.has(o.name)));
   }
   return inNs.filter((p) => ownedBy(p, workload.kind, workload.name));
 }
 
 /** The workload a pod belongs to, following ReplicaSet → Deployment and Job → CronJob. */
-export function workloadOf(pod: InventoryItem, replicaSets: readonly InventoryItem[], jobs: readonly InventoryItem[]): { kind: string; name: string } | undefined {
+export function workloadOf(
+  pod: InventoryItem,
+  replicaSets: readonly InventoryItem[],
+  jobs: readonly InventoryItem[],
+): { kind: string; name: string } | undefined {
   const o = pod.ownerRefs[0];
   if (!o) return undefined;
   if (o.kind === 'ReplicaSet') {

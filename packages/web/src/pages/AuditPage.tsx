@@ -38,7 +38,7 @@ export function AuditPage() {
     [filters, cursor],
   );
   useEffect(() => {
-    if (page.data) setRows((r) => (cursor === null ? page.data?.items ?? [] : [...r, ...(page.data?.items ?? [])]));
+    if (page.data) setRows((r) => (cursor === null ? (page.data?.items ?? []) : [...r, ...(page.data?.items ?? [])]));
   }, [page.data, cursor]);
 
   const v = verify.data;
@@ -60,7 +60,15 @@ export function AuditPage() {
           <strong className="grow">
             {verify.loading && 'Verifying the hash chain…'}
             {verify.error && <span style={{ color: 'var(--err)' }}>Verification failed to run: {verify.error}</span>}
-            {v && !verify.loading && (v.ok ? <span style={{ color: 'var(--ok)' }}>✔ Chain verified: {v.records} records intact</span> : <span style={{ color: 'var(--err)' }}>✘ Chain broken at record {v.firstBadRecord?.seq}: {v.firstBadRecord?.reason}</span>)}
+            {v &&
+              !verify.loading &&
+              (v.ok ? (
+                <span style={{ color: 'var(--ok)' }}>✔ Chain verified: {v.records} records intact</span>
+              ) : (
+                <span style={{ color: 'var(--err)' }}>
+                  ✘ Chain broken at record {v.firstBadRecord?.seq}: {v.firstBadRecord?.reason}
+                </span>
+              ))}
           </strong>
           <button type="button" onClick={verify.reload}>
             Verify again
@@ -68,7 +76,8 @@ export function AuditPage() {
         </div>
         {v?.head && (
           <p className="hint" style={{ marginBottom: 0 }}>
-            Head: record {v.head.seq}, hash <code>{v.head.hash}</code> — keep it somewhere else to detect deletion of the newest records.
+            Head: record {v.head.seq}, hash <code>{v.head.hash}</code> — keep it somewhere else to detect deletion of
+            the newest records.
           </p>
         )}
       </section>
@@ -81,20 +90,51 @@ export function AuditPage() {
           setFilters(draft);
         }}
       >
-        <input aria-label="Actor" placeholder="Actor" value={draft.actor} onChange={(e) => setDraft({ ...draft, actor: e.target.value })} />
-        <input aria-label="Action" placeholder="Action (e.g. action:*, shell.*, auth.login)" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })} />
-        <select aria-label="Outcome" value={draft.outcome} onChange={(e) => setDraft({ ...draft, outcome: e.target.value })}>
+        <input
+          aria-label="Actor"
+          placeholder="Actor"
+          value={draft.actor}
+          onChange={(e) => setDraft({ ...draft, actor: e.target.value })}
+        />
+        <input
+          aria-label="Action"
+          placeholder="Action (e.g. action:*, shell.*, auth.login)"
+          value={draft.action}
+          onChange={(e) => setDraft({ ...draft, action: e.target.value })}
+        />
+        <select
+          aria-label="Outcome"
+          value={draft.outcome}
+          onChange={(e) => setDraft({ ...draft, outcome: e.target.value })}
+        >
           <option value="">Any outcome</option>
           {['succeeded', 'failed', 'denied', 'allowed', 'requested', 'rejected', 'expired'].map((o) => (
             <option key={o}>{o}</option>
           ))}
         </select>
-        <input aria-label="Cluster" placeholder="Cluster" value={draft.cluster} onChange={(e) => setDraft({ ...draft, cluster: e.target.value })} />
+        <input
+          aria-label="Cluster"
+          placeholder="Cluster"
+          value={draft.cluster}
+          onChange={(e) => setDraft({ ...draft, cluster: e.target.value })}
+        />
         <label>
-          From <input type="datetime-local" aria-label="From" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
+          From{' '}
+          <input
+            type="datetime-local"
+            aria-label="From"
+            value={draft.from}
+            onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+          />
         </label>
         <label>
-          To <input type="datetime-local" aria-label="To" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
+          To{' '}
+          <input
+            type="datetime-local"
+            aria-label="To"
+            value={draft.to}
+            onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+          />
         </label>
         <button type="submit" className="primary">
           Filter
@@ -110,7 +150,11 @@ export function AuditPage() {
           Clear
         </button>
       </form>
-      {page.error && <div className="error-box" role="alert">{page.error}</div>}
+      {page.error && (
+        <div className="error-box" role="alert">
+          {page.error}
+        </div>
+      )}
       <table className="data" aria-label="Audit records">
         <thead>
           <tr>
@@ -132,9 +176,17 @@ export function AuditPage() {
               <td>{r.actor}</td>
               <td>{r.action}</td>
               <td>{r.cluster ?? ''}</td>
-              <td>{r.target ? `${r.target.kind} ${r.target.namespace ? `${r.target.namespace}/` : ''}${r.target.name}` : ''}</td>
               <td>
-                <span className={`badge ${r.outcome === 'succeeded' || r.outcome === 'allowed' ? 'ok' : r.outcome === 'denied' || r.outcome === 'failed' ? 'err' : 'info'}`}>{r.outcome}</span>
+                {r.target
+                  ? `${r.target.kind} ${r.target.namespace ? `${r.target.namespace}/` : ''}${r.target.name}`
+                  : ''}
+              </td>
+              <td>
+                <span
+                  className={`badge ${r.outcome === 'succeeded' || r.outcome === 'allowed' ? 'ok' : r.outcome === 'denied' || r.outcome === 'failed' ? 'err' : 'info'}`}
+                >
+                  {r.outcome}
+                </span>
               </td>
               <td className="mono" style={{ maxWidth: 380, overflowWrap: 'anywhere' }}>
                 {r.reason ?? ''}

@@ -24,7 +24,11 @@ export function ClustersPage() {
           Refresh
         </button>
       </div>
-      {clusters.error && <div className="error-box" role="alert">{clusters.error}</div>}
+      {clusters.error && (
+        <div className="error-box" role="alert">
+          {clusters.error}
+        </div>
+      )}
       <table className="data" aria-label="Clusters">
         <thead>
           <tr>
@@ -55,7 +59,12 @@ export function ClustersPage() {
               <td>{c.kubernetesVersion ?? '—'}</td>
               <td>
                 {(['basic', 'advanced', 'podExec'] as const).map((t) => (
-                  <span key={t} className={`badge ${c.capabilities[t] ? 'info' : 'muted'}`} style={{ marginRight: 4 }} title={c.capabilities[t] ? `${t} actions enabled` : `${t} actions disabled`}>
+                  <span
+                    key={t}
+                    className={`badge ${c.capabilities[t] ? 'info' : 'muted'}`}
+                    style={{ marginRight: 4 }}
+                    title={c.capabilities[t] ? `${t} actions enabled` : `${t} actions disabled`}
+                  >
                     {c.capabilities[t] ? t : <s>{t}</s>}
                   </span>
                 ))}
@@ -66,7 +75,8 @@ export function ClustersPage() {
           {clusters.data?.items.length === 0 && (
             <tr>
               <td colSpan={6} className="empty">
-                No clusters yet. An administrator adds one with <code>wheelhouse cluster add</code> and starts its agent.
+                No clusters yet. An administrator adds one with <code>wheelhouse cluster add</code> and starts its
+                agent.
               </td>
             </tr>
           )}

@@ -11,10 +11,13 @@ import { formatTime } from '../ui/format.js';
 
 export function CommandsPage({ cluster }: { cluster: string }) {
   const [cursor, setCursor] = useState<string | number | null>(null);
-  const page = useAsync((signal) => api<Page<CommandView>>('/api/v1/actions', { query: { cluster, limit: 100, cursor }, signal }), [cluster, cursor]);
+  const page = useAsync(
+    (signal) => api<Page<CommandView>>('/api/v1/actions', { query: { cluster, limit: 100, cursor }, signal }),
+    [cluster, cursor],
+  );
   const [rows, setRows] = useState<CommandView[]>([]);
   useEffect(() => {
-    if (page.data) setRows((r) => (cursor === null ? page.data?.items ?? [] : [...r, ...(page.data?.items ?? [])]));
+    if (page.data) setRows((r) => (cursor === null ? (page.data?.items ?? []) : [...r, ...(page.data?.items ?? [])]));
   }, [page.data, cursor]);
   useEffect(
     () =>
@@ -32,7 +35,11 @@ export function CommandsPage({ cluster }: { cluster: string }) {
   return (
     <>
       <h1>Actions</h1>
-      {page.error && <div className="error-box" role="alert">{page.error}</div>}
+      {page.error && (
+        <div className="error-box" role="alert">
+          {page.error}
+        </div>
+      )}
       <table className="data" aria-label="Actions">
         <thead>
           <tr>

@@ -110,9 +110,15 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
             Reload from cluster
           </button>
         )}
-        {editing && <ActionButton cluster={cluster} target={{ kind, namespace, name }} actionId="delete" className="danger" />}
+        {editing && (
+          <ActionButton cluster={cluster} target={{ kind, namespace, name }} actionId="delete" className="danger" />
+        )}
       </div>
-      {loadError && <div className="error-box" role="alert">{loadError}</div>}
+      {loadError && (
+        <div className="error-box" role="alert">
+          {loadError}
+        </div>
+      )}
       <p className="hint">
         {editing
           ? 'Change the YAML, preview the change (a server-side dry run shows exactly which fields change), then apply. Status and server-set metadata are left out.'
@@ -138,9 +144,16 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
       )}
       {errs['params.manifest'] && <div className="error-box">{errs['params.manifest']}</div>}
       <div className="toolbar" style={{ marginTop: 10 }}>
-        <input aria-label="Reason" placeholder="Reason (recorded in the audit log)" value={reason} onChange={(e) => setReason(e.target.value)} style={{ flex: 1 }} />
+        <input
+          aria-label="Reason"
+          placeholder="Reason (recorded in the audit log)"
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          style={{ flex: 1 }}
+        />
         <label title="server-side apply force: fields you change that another field manager owns become Wheelhouse's">
-          <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Take over fields other managers own
+          <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Take over fields other
+          managers own
         </label>
         <button type="button" disabled={!target || busy || !dirty} onClick={() => void doPreview()}>
           Preview changes

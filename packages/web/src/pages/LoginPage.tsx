@@ -19,7 +19,10 @@ export function LoginPage({ next }: { next: string }) {
     setBusy(true);
     setError(undefined);
     try {
-      const res = await api<{ csrfToken: string }>('/api/v1/auth/login', { method: 'POST', body: { username, password } });
+      const res = await api<{ csrfToken: string }>('/api/v1/auth/login', {
+        method: 'POST',
+        body: { username, password },
+      });
       setCsrfToken(res.csrfToken);
       const m = await refresh();
       if (m && !m.user.mustChangePassword) navigate(next);
@@ -55,13 +58,30 @@ export function LoginPage({ next }: { next: string }) {
           <p className="hint">You signed in with a one-time password. Choose your own (at least 10 characters).</p>
           <label className="field">
             <span>Current password</span>
-            <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+            <input
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
           </label>
           <label className="field">
             <span>New password</span>
-            <input type="password" autoComplete="new-password" minLength={10} value={newPassword} onChange={(e) => setNewPassword(e.target.value)} required />
+            <input
+              type="password"
+              autoComplete="new-password"
+              minLength={10}
+              value={newPassword}
+              onChange={(e) => setNewPassword(e.target.value)}
+              required
+            />
           </label>
-          {error && <div className="error-box" role="alert">{error}</div>}
+          {error && (
+            <div className="error-box" role="alert">
+              {error}
+            </div>
+          )}
           <button className="primary" type="submit" disabled={busy}>
             Change password
           </button>
@@ -71,13 +91,29 @@ export function LoginPage({ next }: { next: string }) {
           <h1>Sign in to Wheelhouse</h1>
           <label className="field">
             <span>Username</span>
-            <input autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
+            <input
+              autoComplete="username"
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              required
+              autoFocus
+            />
           </label>
           <label className="field">
             <span>Password</span>
-            <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+            <input
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
           </label>
-          {error && <div className="error-box" role="alert">{error}</div>}
+          {error && (
+            <div className="error-box" role="alert">
+              {error}
+            </div>
+          )}
           <button className="primary" type="submit" disabled={busy}>
             Sign in
           </button>

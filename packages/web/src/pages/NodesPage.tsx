@@ -17,8 +17,14 @@ import { Tabs } from '../ui/Tabs.js';
 function nodeStatus(n: InventoryItem): { level: string; text: string } {
   const conds = (n.summary.conditions ?? {}) as Record<string, string>;
   const ready = conds.Ready === 'True';
-  const pressure = Object.entries(conds).filter(([k, v]) => k !== 'Ready' && v === 'True').map(([k]) => k);
-  const text = [ready ? 'Ready' : 'NotReady', ...(n.summary.unschedulable === true ? ['SchedulingDisabled'] : []), ...pressure].join(', ');
+  const pressure = Object.entries(conds)
+    .filter(([k, v]) => k !== 'Ready' && v === 'True')
+    .map(([k]) => k);
+  const text = [
+    ready ? 'Ready' : 'NotReady',
+    ...(n.summary.unschedulable === true ? ['SchedulingDisabled'] : []),
+    ...pressure,
+  ].join(', ');
   return { level: !ready ? 'err' : n.summary.unschedulable === true || pressure.length ? 'warn' : 'ok', text };
 }
 
@@ -26,7 +32,11 @@ function NodeButtons({ cluster, node }: { cluster: string; node: InventoryItem }
   const target = { kind: 'Node', namespace: '', name: node.name };
   return (
     <span style={{ display: 'inline-flex', gap: 6 }}>
-      {node.summary.unschedulable === true ? <ActionButton cluster={cluster} target={target} actionId="uncordon" /> : <ActionButton cluster={cluster} target={target} actionId="cordon" />}
+      {node.summary.unschedulable === true ? (
+        <ActionButton cluster={cluster} target={target} actionId="uncordon" />
+      ) : (
+        <ActionButton cluster={cluster} target={target} actionId="cordon" />
+      )}
       <ActionButton cluster={cluster} target={target} actionId="drain" className="danger" />
     </span>
   );
@@ -38,7 +48,8 @@ export function NodesPage({ cluster }: { cluster: string }) {
   const now = useNow(10_000);
   const podCount = useMemo(() => {
     const m = new Map<string, number>();
-    for (const p of pods ?? []) if (typeof p.summary.nodeName === 'string') m.set(p.summary.nodeName, (m.get(p.summary.nodeName) ?? 0) + 1);
+    for (const p of pods ?? [])
+      if (typeof p.summary.nodeName === 'string') m.set(p.summary.nodeName, (m.get(p.summary.nodeName) ?? 0) + 1);
     return m;
   }, [pods]);
   return (
@@ -103,7 +114,11 @@ export function NodePage({ cluster, name }: { cluster: string; name: string }) {
   const conds = (node.summary.conditions ?? {}) as Record<string, string>;
   const cap = (node.summary.capacity ?? {}) as Record<string, string>;
   const alloc = (node.summary.allocatable ?? {}) as Record<string, string>;
-  const taints = (Array.isArray(node.summary.taints) ? node.summary.taints : []) as { key: string; value?: string; effect: string }[];
+  const taints = (Array.isArray(node.summary.taints) ? node.summary.taints : []) as {
+    key: string;
+    value?: string;
+    effect: string;
+  }[];
   return (
     <>
       <div className="toolbar">
@@ -140,16 +155,32 @@ export function NodePage({ cluster, name }: { cluster: string; name: string }) {
               </div>
             ))}
             <dt>Taints</dt>
-            <dd>{taints.length ? taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(', ') : 'none'}</dd>
+            <dd>
+              {taints.length
+                ? taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(', ')
+                : 'none'}
+            </dd>
           </dl>
         </div>
       </div>
       <Tabs
         label="Node"
         tabs={[
-          { id: 'pods', title: `Pods (${onNode.length})`, render: () => <PodTable cluster={cluster} pods={onNode} label={`Pods on ${name}`} /> },
-          { id: 'timeline', title: 'Timeline', render: () => <TimelineView cluster={cluster} kind="Node" name={name} /> },
-          { id: 'yaml', title: 'YAML', render: () => <ObjectYaml cluster={cluster} kind="Node" namespace="" name={name} /> },
+          {
+            id: 'pods',
+            title: `Pods (${onNode.length})`,
+            render: () => <PodTable cluster={cluster} pods={onNode} label={`Pods on ${name}`} />,
+          },
+          {
+            id: 'timeline',
+            title: 'Timeline',
+            render: () => <TimelineView cluster={cluster} kind="Node" name={name} />,
+          },
+          {
+            id: 'yaml',
+            title: 'YAML',
+            render: () => <ObjectYaml cluster={cluster} kind="Node" namespace="" name={name} />,
+          },
         ]}
       />
     </>

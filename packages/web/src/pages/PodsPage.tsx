@@ -29,7 +29,12 @@ export function PodsPage({ cluster }: { cluster: string }) {
     () =>
       (items ?? [])
         .filter((p) => !namespace || p.namespace === namespace)
-        .filter((p) => !text || p.name.includes(text.toLowerCase()) || (typeof p.summary.nodeName === 'string' && p.summary.nodeName.includes(text)))
+        .filter(
+          (p) =>
+            !text ||
+            p.name.includes(text.toLowerCase()) ||
+            (typeof p.summary.nodeName === 'string' && p.summary.nodeName.includes(text)),
+        )
         .filter((p) => !problem || podState(p).level !== 'ok'),
     [items, namespace, text, problem],
   );
@@ -38,7 +43,13 @@ export function PodsPage({ cluster }: { cluster: string }) {
       <h1>Pods</h1>
       <div className="toolbar" role="group" aria-label="Filters">
         <NamespaceFilter names={namespaces} value={namespace} onChange={setNamespace} />
-        <input type="search" aria-label="Filter by name or node" placeholder="Filter by name or node" value={text} onChange={(e) => setText(e.target.value)} />
+        <input
+          type="search"
+          aria-label="Filter by name or node"
+          placeholder="Filter by name or node"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
         <label>
           <input type="checkbox" checked={problem} onChange={(e) => setProblem(e.target.checked)} /> Only with problems
         </label>
@@ -59,13 +70,21 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
   if (!pod)
     return (
       <>
-        <h1>Pod {namespace}/{name}</h1>
-        <p className="empty">This pod does not exist (any more). Pods are replaced by their controllers; see the workload's pods.</p>
+        <h1>
+          Pod {namespace}/{name}
+        </h1>
+        <p className="empty">
+          This pod does not exist (any more). Pods are replaced by their controllers; see the workload's pods.
+        </p>
       </>
     );
   const st = podState(pod);
   const containers = containersOf(pod);
-  const owner = workloadOf(pod, (support ?? []).filter((i) => i.kind === 'ReplicaSet'), (support ?? []).filter((i) => i.kind === 'Job'));
+  const owner = workloadOf(
+    pod,
+    (support ?? []).filter((i) => i.kind === 'ReplicaSet'),
+    (support ?? []).filter((i) => i.kind === 'Job'),
+  );
   const target = { kind: 'Pod', namespace, name };
   return (
     <>
@@ -82,9 +101,21 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
       <div className="panel">
         <dl className="kv">
           <dt>Owner</dt>
-          <dd>{owner ? <Link href={objectHref(cluster, owner.kind, namespace, owner.name)}>{`${owner.kind} ${owner.name}`}</Link> : 'none'}</dd>
+          <dd>
+            {owner ? (
+              <Link href={objectHref(cluster, owner.kind, namespace, owner.name)}>{`${owner.kind} ${owner.name}`}</Link>
+            ) : (
+              'none'
+            )}
+          </dd>
           <dt>Node</dt>
-          <dd>{typeof pod.summary.nodeName === 'string' ? <Link href={objectHref(cluster, 'Node', '', pod.summary.nodeName)}>{pod.summary.nodeName}</Link> : 'not scheduled'}</dd>
+          <dd>
+            {typeof pod.summary.nodeName === 'string' ? (
+              <Link href={objectHref(cluster, 'Node', '', pod.summary.nodeName)}>{pod.summary.nodeName}</Link>
+            ) : (
+              'not scheduled'
+            )}
+          </dd>
           <dt>IP</dt>
           <dd>{typeof pod.summary.podIP === 'string' ? pod.summary.podIP : '—'}</dd>
           <dt>Age</dt>
@@ -96,7 +127,18 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
       <Tabs
         label="Pod"
         tabs={[
-          { id: 'logs', title: 'Logs', render: () => <LogViewer cluster={cluster} namespace={namespace} pod={name} containers={containers.map((c) => c.name)} /> },
+          {
+            id: 'logs',
+            title: 'Logs',
+            render: () => (
+              <LogViewer
+                cluster={cluster}
+                namespace={namespace}
+                pod={name}
+                containers={containers.map((c) => c.name)}
+              />
+            ),
+          },
           {
             id: 'containers',
             title: 'Containers',
@@ -121,16 +163,32 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
                       </td>
                       <td>{c.ready ? 'yes' : 'no'}</td>
                       <td className="num">{c.restartCount ?? 0}</td>
-                      <td>{c.lastTerminated ? `${c.lastTerminated.reason ?? ''} (exit ${c.lastTerminated.exitCode ?? '?'})` : '—'}</td>
+                      <td>
+                        {c.lastTerminated
+                          ? `${c.lastTerminated.reason ?? ''} (exit ${c.lastTerminated.exitCode ?? '?'})`
+                          : '—'}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             ),
           },
-          { id: 'events', title: 'Events', render: () => <EventsList cluster={cluster} namespace={namespace} kind="Pod" name={name} /> },
-          { id: 'timeline', title: 'Timeline', render: () => <TimelineView cluster={cluster} namespace={namespace} kind="Pod" name={name} /> },
-          { id: 'yaml', title: 'YAML', render: () => <ObjectYaml cluster={cluster} kind="Pod" namespace={namespace} name={name} /> },
+          {
+            id: 'events',
+            title: 'Events',
+            render: () => <EventsList cluster={cluster} namespace={namespace} kind="Pod" name={name} />,
+          },
+          {
+            id: 'timeline',
+            title: 'Timeline',
+            render: () => <TimelineView cluster={cluster} namespace={namespace} kind="Pod" name={name} />,
+          },
+          {
+            id: 'yaml',
+            title: 'YAML',
+            render: () => <ObjectYaml cluster={cluster} kind="Pod" namespace={namespace} name={name} />,
+          },
         ]}
       />
     </>

@@ -9,7 +9,10 @@ import { formatTime } from '../ui/format.js';
 import { RecordingPlayer } from '../ui/RecordingPlayer.js';
 
 export function SessionsPage() {
-  const sessions = useAsync((signal) => api<Page<ShellSession>>('/api/v1/sessions', { query: { limit: 200 }, signal }), []);
+  const sessions = useAsync(
+    (signal) => api<Page<ShellSession>>('/api/v1/sessions', { query: { limit: 200 }, signal }),
+    [],
+  );
   const [playing, setPlaying] = useState<ShellSession>();
   return (
     <>
@@ -21,7 +24,11 @@ export function SessionsPage() {
           Refresh
         </button>
       </div>
-      {sessions.error && <div className="error-box" role="alert">{sessions.error}</div>}
+      {sessions.error && (
+        <div className="error-box" role="alert">
+          {sessions.error}
+        </div>
+      )}
       <table className="data" aria-label="Shell sessions">
         <thead>
           <tr>
@@ -50,7 +57,11 @@ export function SessionsPage() {
               </td>
               <td>
                 {s.recording.available ? (
-                  <button type="button" onClick={() => setPlaying(s)} aria-label={`Play recording of ${s.pod} at ${formatTime(s.startedAt)}`}>
+                  <button
+                    type="button"
+                    onClick={() => setPlaying(s)}
+                    aria-label={`Play recording of ${s.pod} at ${formatTime(s.startedAt)}`}
+                  >
                     ▶ Play ({Math.ceil(s.recording.bytes / 1024)} KiB{s.recording.truncated ? ', truncated' : ''})
                   </button>
                 ) : (
@@ -69,7 +80,11 @@ export function SessionsPage() {
         </tbody>
       </table>
       {playing && (
-        <Dialog title={`Recording: ${playing.pod}/${playing.container} by ${playing.user}`} onClose={() => setPlaying(undefined)} wide>
+        <Dialog
+          title={`Recording: ${playing.pod}/${playing.container} by ${playing.user}`}
+          onClose={() => setPlaying(undefined)}
+          wide
+        >
           <RecordingPlayer sessionId={playing.id} />
         </Dialog>
       )}

@@ -14,14 +14,29 @@ import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { PodTable } from '../ui/PodTable.js';
 import { Tabs } from '../ui/Tabs.js';
 
-export function WorkloadPage({ cluster, kind, namespace, name }: { cluster: string; kind: string; namespace: string; name: string }) {
+export function WorkloadPage({
+  cluster,
+  kind,
+  namespace,
+  name,
+}: {
+  cluster: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}) {
   const { items } = useKind(cluster, kind);
   const support = useKinds(cluster, ['Pod', 'ReplicaSet', 'Job']);
   const now = useNow(5000);
   const w = items?.find((i) => i.namespace === namespace && i.name === name);
   const pods = useMemo(() => {
     const all = support ?? [];
-    return podsOf({ kind, namespace, name }, all.filter((i) => i.kind === 'Pod'), all.filter((i) => i.kind === 'ReplicaSet'), all.filter((i) => i.kind === 'Job'));
+    return podsOf(
+      { kind, namespace, name },
+      all.filter((i) => i.kind === 'Pod'),
+      all.filter((i) => i.kind === 'ReplicaSet'),
+      all.filter((i) => i.kind === 'Job'),
+    );
   }, [support, kind, namespace, name]);
 
   if (!items) return <p className="hint">Loading…</p>;
@@ -31,7 +46,9 @@ export function WorkloadPage({ cluster, kind, namespace, name }: { cluster: stri
         <h1>
           {kind} {namespace}/{name}
         </h1>
-        <p className="empty">This {kind} does not exist (any more) in {cluster}.</p>
+        <p className="empty">
+          This {kind} does not exist (any more) in {cluster}.
+        </p>
       </>
     );
   const health = workloadHealth(w);
@@ -43,23 +60,55 @@ export function WorkloadPage({ cluster, kind, namespace, name }: { cluster: stri
           <span className="hint">{kind}</span> {namespace}/{name}
         </h1>
         <Badge level={health.level}>{health.text}</Badge>
-        <span aria-label="Ready replicas">{kind === 'CronJob' ? `${health.ready} active` : `${health.ready}/${health.desired} ready`}</span>
-        <ActionMenu cluster={cluster} target={target} defaults={(id) => (id === 'scale' ? { replicas: health.desired } : undefined)} />
+        <span aria-label="Ready replicas">
+          {kind === 'CronJob' ? `${health.ready} active` : `${health.ready}/${health.desired} ready`}
+        </span>
+        <ActionMenu
+          cluster={cluster}
+          target={target}
+          defaults={(id) => (id === 'scale' ? { replicas: health.desired } : undefined)}
+        />
       </div>
       <Tabs
         label="Workload"
         tabs={[
-          { id: 'overview', title: 'Overview', render: () => <Overview cluster={cluster} w={w} pods={pods} now={now} /> },
-          { id: 'timeline', title: 'Timeline', render: () => <TimelineView cluster={cluster} namespace={namespace} kind={kind} name={name} /> },
-          { id: 'events', title: 'Events', render: () => <EventsList cluster={cluster} namespace={namespace} kind={kind} name={name} /> },
-          { id: 'yaml', title: 'YAML', render: () => <ObjectYaml cluster={cluster} kind={kind} namespace={namespace} name={name} /> },
+          {
+            id: 'overview',
+            title: 'Overview',
+            render: () => <Overview cluster={cluster} w={w} pods={pods} now={now} />,
+          },
+          {
+            id: 'timeline',
+            title: 'Timeline',
+            render: () => <TimelineView cluster={cluster} namespace={namespace} kind={kind} name={name} />,
+          },
+          {
+            id: 'events',
+            title: 'Events',
+            render: () => <EventsList cluster={cluster} namespace={namespace} kind={kind} name={name} />,
+          },
+          {
+            id: 'yaml',
+            title: 'YAML',
+            render: () => <ObjectYaml cluster={cluster} kind={kind} namespace={namespace} name={name} />,
+          },
         ]}
       />
     </>
   );
 }
 
-function Overview({ cluster, w, pods, now }: { cluster: string; w: InventoryItem; pods: InventoryItem[]; now: number }) {
+function Overview({
+  cluster,
+  w,
+  pods,
+  now,
+}: {
+  cluster: string;
+  w: InventoryItem;
+  pods: InventoryItem[];
+  now: number;
+}) {
   const s = w.summary;
   const conditions = (s.conditions && typeof s.conditions === 'object' ? s.conditions : {}) as Record<string, string>;
   const images = Array.isArray(s.images) ? (s.images as string[]) : [];
@@ -96,7 +145,9 @@ function Overview({ cluster, w, pods, now }: { cluster: string; w: InventoryItem
                 <div key={k} style={{ display: 'contents' }}>
                   <dt>{k}</dt>
                   <dd>
-                    <Badge level={v === 'True' ? (k === 'Failed' || k === 'ReplicaFailure' ? 'err' : 'ok') : 'warn'}>{v}</Badge>
+                    <Badge level={v === 'True' ? (k === 'Failed' || k === 'ReplicaFailure' ? 'err' : 'ok') : 'warn'}>
+                      {v}
+                    </Badge>
                   </dd>
                 </div>
               ))}

@@ -31,7 +31,12 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
       .filter((w) => !text || w.name.includes(text.toLowerCase()) || w.namespace.includes(text.toLowerCase()))
       .map((w) => ({ w, health: workloadHealth(w), restarts: restartsOf(podsOf(w, pods, rss, jobs)) }))
       .filter((r) => !unhealthy || r.health.level === 'err' || r.health.level === 'warn')
-      .sort((a, b) => a.w.namespace.localeCompare(b.w.namespace) || a.w.name.localeCompare(b.w.name) || a.w.kind.localeCompare(b.w.kind));
+      .sort(
+        (a, b) =>
+          a.w.namespace.localeCompare(b.w.namespace) ||
+          a.w.name.localeCompare(b.w.name) ||
+          a.w.kind.localeCompare(b.w.kind),
+      );
   }, [workloads, support, kind, namespace, text, unhealthy]);
 
   const namespaces = useMemo(() => namespacesOf(workloads), [workloads]);
@@ -47,7 +52,13 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
           ))}
         </select>
         <NamespaceFilter names={namespaces} value={namespace} onChange={setNamespace} />
-        <input type="search" aria-label="Filter by name" placeholder="Filter by name" value={text} onChange={(e) => setText(e.target.value)} />
+        <input
+          type="search"
+          aria-label="Filter by name"
+          placeholder="Filter by name"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
         <label>
           <input type="checkbox" checked={unhealthy} onChange={(e) => setUnhealthy(e.target.checked)} /> Only unhealthy
         </label>
@@ -87,7 +98,19 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
   );
 }
 
-function WorkloadRow({ cluster, w, health, restarts, now }: { cluster: string; w: InventoryItem; health: ReturnType<typeof workloadHealth>; restarts: number; now: number }) {
+function WorkloadRow({
+  cluster,
+  w,
+  health,
+  restarts,
+  now,
+}: {
+  cluster: string;
+  w: InventoryItem;
+  health: ReturnType<typeof workloadHealth>;
+  restarts: number;
+  now: number;
+}) {
   const images = Array.isArray(w.summary.images) ? (w.summary.images as string[]) : [];
   return (
     <tr data-name={w.name}>

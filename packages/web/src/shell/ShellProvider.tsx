@@ -4,11 +4,36 @@
 // whole signed-in app), so navigation keeps them and their scrollback.
 import '@xterm/xterm/css/xterm.css';
 import './shell.css';
-import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useReducer,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 import { api, errorText } from '../api/client.js';
 import { Dialog } from '../ui/Dialog.js';
-import { chooseContainer, containersPath, containerStateText, type ContainerInfo, type ShellTarget } from './protocol.js';
-import { initialShells, sessionLabel, sessionTitle, shellsReducer, statusDot, statusText, type SessionTarget, type SessionView } from './sessions.js';
+import {
+  chooseContainer,
+  containersPath,
+  containerStateText,
+  type ContainerInfo,
+  type ShellTarget,
+} from './protocol.js';
+import {
+  initialShells,
+  sessionLabel,
+  sessionTitle,
+  shellsReducer,
+  statusDot,
+  statusText,
+  type SessionTarget,
+  type SessionView,
+} from './sessions.js';
 import type { TerminalSession } from './terminal-session.js';
 
 export type { ShellTarget } from './protocol.js';
@@ -29,7 +54,9 @@ interface ShellsApi {
 
 const ShellsContext = createContext<ShellsApi | null>(null);
 
-type Pending = { kind: 'pick'; target: ShellTarget; containers: ContainerInfo[]; preselect: string | undefined } | { kind: 'failed'; target: ShellTarget; message: string };
+type Pending =
+  | { kind: 'pick'; target: ShellTarget; containers: ContainerInfo[]; preselect: string | undefined }
+  | { kind: 'failed'; target: ShellTarget; message: string };
 
 export function ShellProvider({ children }: { children: ReactNode }) {
   const [state, dispatch] = useReducer(shellsReducer, initialShells);
@@ -55,15 +82,27 @@ export function ShellProvider({ children }: { children: ReactNode }) {
   const open = useCallback(
     (target: ShellTarget) => {
       if (target.container) {
-        void start({ cluster: target.cluster, namespace: target.namespace, pod: target.pod, container: target.container });
+        void start({
+          cluster: target.cluster,
+          namespace: target.namespace,
+          pod: target.pod,
+          container: target.container,
+        });
         return;
       }
       void (async () => {
         try {
-          const pod = await api<{ cluster: string; namespace: string; pod: string; phase: string; containers: ContainerInfo[] }>(containersPath(target));
+          const pod = await api<{
+            cluster: string;
+            namespace: string;
+            pod: string;
+            phase: string;
+            containers: ContainerInfo[];
+          }>(containersPath(target));
           const choice = chooseContainer(pod);
           if (choice.kind === 'connect') await start({ ...target, container: choice.container });
-          else if (choice.kind === 'pick') setPending({ kind: 'pick', target, containers: choice.containers, preselect: choice.preselect });
+          else if (choice.kind === 'pick')
+            setPending({ kind: 'pick', target, containers: choice.containers, preselect: choice.preselect });
           else setPending({ kind: 'failed', target, message: choice.message });
         } catch (err) {
           setPending({ kind: 'failed', target, message: errorText(err) });
@@ -131,7 +170,15 @@ export function ShellProvider({ children }: { children: ReactNode }) {
         />
       )}
       {pending?.kind === 'failed' && (
-        <Dialog title={`Cannot open a shell in ${pending.target.pod}`} onClose={() => setPending(null)} footer={<button type="button" onClick={() => setPending(null)}>OK</button>}>
+        <Dialog
+          title={`Cannot open a shell in ${pending.target.pod}`}
+          onClose={() => setPending(null)}
+          footer={
+            <button type="button" onClick={() => setPending(null)}>
+              OK
+            </button>
+          }
+        >
           <div className="error-box" role="alert">
             {pending.message}
           </div>
@@ -275,7 +322,17 @@ export function ShellTray() {
   );
 }
 
-function ShellPanel({ session, label, visible, onMinimize }: { session: SessionView; label: string; visible: boolean; onMinimize: () => void }) {
+function ShellPanel({
+  session,
+  label,
+  visible,
+  onMinimize,
+}: {
+  session: SessionView;
+  label: string;
+  visible: boolean;
+  onMinimize: () => void;
+}) {
   const shells = useShells();
   const host = useRef<HTMLDivElement>(null);
   const rt = shells.runtime(session.key);

@@ -20,11 +20,15 @@ export function containersPath(t: ShellTarget): string {
 }
 
 /** Path and query of the shell WebSocket; `command` repeats for each argument. */
-export function shellPath(t: ShellTarget, opts: { cols?: number; rows?: number; command?: readonly string[] } = {}): string {
+export function shellPath(
+  t: ShellTarget,
+  opts: { cols?: number; rows?: number; command?: readonly string[] } = {},
+): string {
   const q = new URLSearchParams();
   if (t.container) q.set('container', t.container);
   for (const arg of opts.command ?? []) q.append('command', arg);
-  const size = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? Math.min(1000, Math.max(1, Math.round(n))) : undefined);
+  const size = (n: number | undefined) =>
+    n !== undefined && Number.isFinite(n) ? Math.min(1000, Math.max(1, Math.round(n))) : undefined;
   const cols = size(opts.cols);
   const rows = size(opts.rows);
   if (cols !== undefined) q.set('cols', String(cols));
@@ -69,7 +73,11 @@ export function parseControl(text: string): ServerControl | undefined {
     case 'closed': {
       const reason = str(m.reason);
       if (reason === undefined || !REASONS.includes(reason)) return undefined;
-      return { type: 'closed', reason: reason as EndReason, message: str(m.message) ?? defaultEndMessage(reason as EndReason) };
+      return {
+        type: 'closed',
+        reason: reason as EndReason,
+        message: str(m.message) ?? defaultEndMessage(reason as EndReason),
+      };
     }
     default:
       return undefined;
@@ -132,12 +140,18 @@ export type ContainerChoice =
 
 /** What open() does once it knows the pod's containers. */
 export function chooseContainer(p: PodContainers): ContainerChoice {
-  if (p.phase !== 'Running') return { kind: 'refuse', message: `pod ${p.namespace}/${p.pod} is ${p.phase}: a shell needs a Running pod` };
-  if (p.containers.length === 0) return { kind: 'refuse', message: `pod ${p.namespace}/${p.pod} has no containers the hub knows of` };
+  if (p.phase !== 'Running')
+    return { kind: 'refuse', message: `pod ${p.namespace}/${p.pod} is ${p.phase}: a shell needs a Running pod` };
+  if (p.containers.length === 0)
+    return { kind: 'refuse', message: `pod ${p.namespace}/${p.pod} has no containers the hub knows of` };
   const running = p.containers.filter((c) => c.state === 'running');
   if (p.containers.length === 1) {
     const only = p.containers[0];
-    if (only && only.state !== 'running') return { kind: 'refuse', message: `container "${only.name}" of pod ${p.namespace}/${p.pod} is ${containerStateText(only)}` };
+    if (only && only.state !== 'running')
+      return {
+        kind: 'refuse',
+        message: `container "${only.name}" of pod ${p.namespace}/${p.pod} is ${containerStateText(only)}`,
+      };
     return { kind: 'connect', container: only?.name ?? '' };
   }
   return { kind: 'pick', containers: p.containers, preselect: running[0]?.name };

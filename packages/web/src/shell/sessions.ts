@@ -69,19 +69,43 @@ export function shellsReducer(state: ShellsState, action: ShellsAction): ShellsS
     case 'add':
       if (state.sessions.some((s) => s.key === action.key)) return state;
       return {
-        sessions: [...state.sessions, { key: action.key, target: action.target, status: 'connecting', sessionId: null, exitCode: null, error: null, ended: null, attempt: 1 }],
+        sessions: [
+          ...state.sessions,
+          {
+            key: action.key,
+            target: action.target,
+            status: 'connecting',
+            sessionId: null,
+            exitCode: null,
+            error: null,
+            ended: null,
+            attempt: 1,
+          },
+        ],
         visible: action.key,
       };
     case 'show':
-      return state.sessions.some((s) => s.key === action.key) && state.visible !== action.key ? { ...state, visible: action.key } : state;
+      return state.sessions.some((s) => s.key === action.key) && state.visible !== action.key
+        ? { ...state, visible: action.key }
+        : state;
     case 'minimize':
       return state.visible === action.key ? { ...state, visible: null } : state;
     case 'remove':
       if (!state.sessions.some((s) => s.key === action.key)) return state;
-      return { sessions: state.sessions.filter((s) => s.key !== action.key), visible: visibleAfterRemove(state, action.key) };
+      return {
+        sessions: state.sessions.filter((s) => s.key !== action.key),
+        visible: visibleAfterRemove(state, action.key),
+      };
     case 'opened':
       return patch(state, action.key, (s) =>
-        s.status === 'ended' ? s : { ...s, status: 'open', sessionId: action.sessionId, target: action.container ? { ...s.target, container: action.container } : s.target },
+        s.status === 'ended'
+          ? s
+          : {
+              ...s,
+              status: 'open',
+              sessionId: action.sessionId,
+              target: action.container ? { ...s.target, container: action.container } : s.target,
+            },
       );
     case 'exit':
       return patch(state, action.key, (s) => ({ ...s, exitCode: action.code }));
@@ -89,10 +113,22 @@ export function shellsReducer(state: ShellsState, action: ShellsAction): ShellsS
       return patch(state, action.key, (s) => ({ ...s, error: action.message }));
     case 'ended':
       // The first ending wins: `closed` from the hub, then the socket's close event.
-      return patch(state, action.key, (s) => (s.status === 'ended' ? s : { ...s, status: 'ended', ended: { kind: action.kind, notice: action.notice } }));
+      return patch(state, action.key, (s) =>
+        s.status === 'ended' ? s : { ...s, status: 'ended', ended: { kind: action.kind, notice: action.notice } },
+      );
     case 'reconnect':
       return patch(state, action.key, (s) =>
-        s.status === 'ended' ? { ...s, status: 'connecting', sessionId: null, exitCode: null, error: null, ended: null, attempt: s.attempt + 1 } : s,
+        s.status === 'ended'
+          ? {
+              ...s,
+              status: 'connecting',
+              sessionId: null,
+              exitCode: null,
+              error: null,
+              ended: null,
+              attempt: s.attempt + 1,
+            }
+          : s,
       );
   }
 }
@@ -102,7 +138,13 @@ export function sessionLabel(sessions: readonly SessionView[], key: string): str
   const s = sessions.find((x) => x.key === key);
   if (!s) return key;
   const base = `${s.target.pod}/${s.target.container}`;
-  const same = sessions.filter((x) => x.target.cluster === s.target.cluster && x.target.namespace === s.target.namespace && x.target.pod === s.target.pod && x.target.container === s.target.container);
+  const same = sessions.filter(
+    (x) =>
+      x.target.cluster === s.target.cluster &&
+      x.target.namespace === s.target.namespace &&
+      x.target.pod === s.target.pod &&
+      x.target.container === s.target.container,
+  );
   const n = same.findIndex((x) => x.key === key) + 1;
   return n > 1 ? `${base} (${n})` : base;
 }

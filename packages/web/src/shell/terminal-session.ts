@@ -147,7 +147,8 @@ export class TerminalSession {
   private closeSocket(): void {
     const ws = this.ws;
     this.ws = null; // its events are ignored from now on
-    if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) ws.close(1000, 'closed by the user');
+    if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING))
+      ws.close(1000, 'closed by the user');
   }
 
   private notice(text: string, colour: 'yellow' | 'red' | 'dim'): void {
@@ -214,7 +215,10 @@ export class TerminalSession {
       this.ws = null;
       if (endedByHub) return;
       if (upgraded) {
-        this.end('disconnected', `Session ended: the connection to the hub closed (code ${e.code}${e.reason ? `: ${e.reason}` : ''})`);
+        this.end(
+          'disconnected',
+          `Session ended: the connection to the hub closed (code ${e.code}${e.reason ? `: ${e.reason}` : ''})`,
+        );
         return;
       }
       // Refused before the upgrade: browsers hide the HTTP answer, so ask again without upgrading.
@@ -232,7 +236,8 @@ export class TerminalSession {
     } catch (err) {
       if (err instanceof ApiError && err.code === 'upgrade_required') {
         kind = 'disconnected';
-        why = 'the hub accepts this shell but the WebSocket connection failed (a proxy or the network may block WebSockets); try Reconnect';
+        why =
+          'the hub accepts this shell but the WebSocket connection failed (a proxy or the network may block WebSockets); try Reconnect';
       } else {
         why = errorText(err);
       }

@@ -19,7 +19,8 @@ const ACTION_FIELDS: [string, string][] = [
 
 function Value({ v }: { v: unknown }) {
   if (v === undefined || v === null || v === '') return <span className="hint">—</span>;
-  if (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object')) return <>{v.map((x) => formatValue(x)).join(', ')}</>;
+  if (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object'))
+    return <>{v.map((x) => formatValue(x)).join(', ')}</>;
   if (typeof v === 'object') return <pre className="tl-json">{JSON.stringify(v, null, 2)}</pre>;
   return <>{formatValue(v)}</>;
 }
@@ -41,7 +42,15 @@ function DataList({ data, fields }: { data: Record<string, unknown>; fields?: [s
   );
 }
 
-export function EventDrawer({ event, cluster, onClose }: { event: TimelineEvent; cluster: string; onClose: () => void }) {
+export function EventDrawer({
+  event,
+  cluster,
+  onClose,
+}: {
+  event: TimelineEvent;
+  cluster: string;
+  onClose: () => void;
+}) {
   const ref = useRef<HTMLElement>(null);
   const titleId = useId();
 
@@ -83,20 +92,36 @@ export function EventDrawer({ event, cluster, onClose }: { event: TimelineEvent;
             <span className={`badge ${SEVERITY_CLASS[event.severity] ?? 'muted'}`}>{event.severity}</span>
           </dd>
           <dt>Object</dt>
-          <dd>{event.name ? <Link href={objectHref(cluster, event.kind, event.namespace, event.name)}>{objectLabel(event)}</Link> : objectLabel(event)}</dd>
+          <dd>
+            {event.name ? (
+              <Link href={objectHref(cluster, event.kind, event.namespace, event.name)}>{objectLabel(event)}</Link>
+            ) : (
+              objectLabel(event)
+            )}
+          </dd>
           {event.owner && (
             <>
               <dt>Owner</dt>
               <dd>
-                <Link href={objectHref(cluster, event.owner.kind, event.namespace, event.owner.name)}>{objectLabel({ ...event.owner, namespace: event.namespace })}</Link>
+                <Link href={objectHref(cluster, event.owner.kind, event.namespace, event.owner.name)}>
+                  {objectLabel({ ...event.owner, namespace: event.namespace })}
+                </Link>
               </dd>
             </>
           )}
         </dl>
         {/* Act on what the event is about without leaving the timeline. */}
         <div className="toolbar" style={{ marginTop: 10 }}>
-          {event.name && <ActionMenu cluster={cluster} target={{ kind: event.kind, namespace: event.namespace, name: event.name }} />}
-          {event.owner && <ActionMenu cluster={cluster} target={{ kind: event.owner.kind, namespace: event.namespace, name: event.owner.name }} label="Owner actions" />}
+          {event.name && (
+            <ActionMenu cluster={cluster} target={{ kind: event.kind, namespace: event.namespace, name: event.name }} />
+          )}
+          {event.owner && (
+            <ActionMenu
+              cluster={cluster}
+              target={{ kind: event.owner.kind, namespace: event.namespace, name: event.owner.name }}
+              label="Owner actions"
+            />
+          )}
         </div>
 
         {event.type === 'spec-change' ? (

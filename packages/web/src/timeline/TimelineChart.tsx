@@ -1,6 +1,14 @@
 // The timeline chart: hand-written SVG. Static content (axis, bands, markers)
 // is memoized; hover, tooltip and the drag selection are drawn on top of it.
-import { memo, useLayoutEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode } from 'react';
+import {
+  memo,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type MouseEvent as ReactMouseEvent,
+  type ReactNode,
+} from 'react';
 import type { TimelineEvent } from '../api/types.js';
 import { aggregate, breakdown, type Mark } from './aggregate.js';
 import { BAND_LABELS, type PodLane } from './bands.js';
@@ -42,7 +50,11 @@ type Target =
   | { kind: 'cluster'; x: number; y: number; x0: number; x1: number; events: TimelineEvent[] }
   | { kind: 'band'; x: number; y: number; lane: PodLane; index: number };
 
-function shape(s: MarkerShape, x: number, y: number): { el: 'circle' | 'path' | 'rect'; attrs: Record<string, number | string> } {
+function shape(
+  s: MarkerShape,
+  x: number,
+  y: number,
+): { el: 'circle' | 'path' | 'rect'; attrs: Record<string, number | string> } {
   switch (s) {
     case 'diamond':
       return { el: 'path', attrs: { d: `M${x},${y - 7}L${x + 7},${y}L${x},${y + 7}L${x - 7},${y}Z` } };
@@ -124,7 +136,11 @@ export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
           </text>
         </g>,
       );
-      const marks: Mark<TimelineEvent>[] = aggregate(byLane.get(lane.id) ?? [], { radius: RADIUS, threshold: THRESHOLD, minGap: MIN_GAP });
+      const marks: Mark<TimelineEvent>[] = aggregate(byLane.get(lane.id) ?? [], {
+        radius: RADIUS,
+        threshold: THRESHOLD,
+        minGap: MIN_GAP,
+      });
       marks.forEach((m, mi) => {
         if (m.kind === 'single') {
           const key = `e${m.item.seq}`;
@@ -136,7 +152,11 @@ export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
           seqPos.set(m.item.seq, { key, x: m.x, y });
         } else {
           const key = `c${li}-${mi}`;
-          const worst = m.items.some((e) => e.severity === 'error') ? 'sev-error' : m.items.some((e) => e.severity === 'warning') ? 'sev-warning' : 'sev-info';
+          const worst = m.items.some((e) => e.severity === 'error')
+            ? 'sev-error'
+            : m.items.some((e) => e.severity === 'warning')
+              ? 'sev-warning'
+              : 'sev-info';
           const r = m.items.length > 99 ? 10 : 9;
           nodes.push(
             <g key={key} data-k={key} className={`tl-cluster ${worst}`}>
@@ -154,7 +174,16 @@ export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
 
     // Pod lanes.
     if (shownLanes.length > 0) {
-      nodes.push(<line key="pods-sep" className="tl-sep" x1={0} x2={width} y1={podTop - POD_GAP / 2} y2={podTop - POD_GAP / 2} />);
+      nodes.push(
+        <line
+          key="pods-sep"
+          className="tl-sep"
+          x1={0}
+          x2={width}
+          y1={podTop - POD_GAP / 2}
+          y2={podTop - POD_GAP / 2}
+        />,
+      );
     }
     shownLanes.forEach((lane, li) => {
       const y = podTop + li * POD_H;
@@ -169,7 +198,17 @@ export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
         const x0 = clampX(scale.x(b.start));
         const x1 = clampX(scale.x(b.end));
         const key = `b${li}-${bi}`;
-        nodes.push(<rect key={key} data-k={key} className={`tl-band ${b.state}`} x={x0} y={y + (POD_H - BAND_H) / 2} width={Math.max(1, x1 - x0)} height={BAND_H} />);
+        nodes.push(
+          <rect
+            key={key}
+            data-k={key}
+            className={`tl-band ${b.state}`}
+            x={x0}
+            y={y + (POD_H - BAND_H) / 2}
+            width={Math.max(1, x1 - x0)}
+            height={BAND_H}
+          />,
+        );
         targets.set(key, { kind: 'band', x: x0, y: y + POD_H / 2, lane, index: bi });
         if (b.seq !== undefined) seqPos.set(b.seq, { key, x: x0, y: y + POD_H / 2, line: true });
       });
@@ -299,7 +338,15 @@ export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
         <rect className="tl-plot" x={scale.x0} y={0} width={Math.max(0, scale.x1 - scale.x0)} height={height} />
         {layer.nodes}
         <g className="tl-overlay">{rings}</g>
-        {brush && <rect className="tl-brush" x={Math.min(brush.x0, brush.x1)} y={0} width={Math.abs(brush.x1 - brush.x0)} height={height} />}
+        {brush && (
+          <rect
+            className="tl-brush"
+            x={Math.min(brush.x0, brush.x1)}
+            y={0}
+            width={Math.abs(brush.x1 - brush.x0)}
+            height={height}
+          />
+        )}
       </svg>
       {tip && tipTarget && !brush && (
         <div className="tl-tip" style={{ left: Math.min(Math.max(0, tip.x + 14), width - 320), top: tip.y + 14 }}>
@@ -307,7 +354,12 @@ export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
         </div>
       )}
       {lanes.length > PODS_COLLAPSED && (
-        <button type="button" className="link tl-more-pods" aria-expanded={podsExpanded} onClick={() => setPodsExpanded((v) => !v)}>
+        <button
+          type="button"
+          className="link tl-more-pods"
+          aria-expanded={podsExpanded}
+          onClick={() => setPodsExpanded((v) => !v)}
+        >
           {podsExpanded ? 'Show fewer pods' : `Show all ${lanes.length} pods`}
         </button>
       )}

@@ -1,7 +1,16 @@
 // The timeline of a cluster, a namespace or one workload (with its pods): a
 // hand-written SVG chart (pod phase bands, event markers, drag to zoom) over
 // a table of the events, both kept current by the live feed.
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type FocusEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type FocusEvent,
+  type MouseEvent as ReactMouseEvent,
+} from 'react';
 import { TIMELINE_TYPES, type TimelineEvent } from '../api/types.js';
 import type { InventoryItem } from '../api/types.js';
 import { useKinds, useNow } from '../data/hooks.js';
@@ -71,7 +80,10 @@ export function TimelineView(props: { cluster: string; namespace?: string; kind?
     for (const e of windowed) c.set(e.type, (c.get(e.type) ?? 0) + 1);
     return c;
   }, [windowed]);
-  const filtered = useMemo(() => (types.size === ALL_TYPES.size ? windowed : windowed.filter((e) => types.has(e.type))), [windowed, types]);
+  const filtered = useMemo(
+    () => (types.size === ALL_TYPES.size ? windowed : windowed.filter((e) => types.has(e.type))),
+    [windowed, types],
+  );
   // The live inventory: a lane starts when its pod did, and pods in scope
   // that did not change phase in the range still get their lane.
   const inventory = useKinds(cluster, ['Pod', 'ReplicaSet', 'Job']);
@@ -81,14 +93,21 @@ export function TimelineView(props: { cluster: string; namespace?: string; kind?
     return (namespace: string, name: string) => m.get(podKey(namespace, name));
   }, [livePods]);
   const lanes = useMemo(
-    () => (types.has('pod-phase') ? withLivePods(podLanes(windowed, from, axisTo, podCreated), livePods, from, axisTo) : []),
+    () =>
+      types.has('pod-phase') ? withLivePods(podLanes(windowed, from, axisTo, podCreated), livePods, from, axisTo) : [],
     [windowed, from, axisTo, types, podCreated, livePods],
   );
   const bySeq = useMemo(() => new Map(windowed.map((e) => [e.seq, e])), [windowed]);
   const selectedEvent = selected === null ? undefined : bySeq.get(selected);
 
-  const onHoverChart = useCallback((seqs: number[] | null) => setHover(seqs && seqs.length > 0 ? { seqs, source: 'chart' } : null), []);
-  const onHoverTable = useCallback((seq: number | null) => setHover(seq === null ? null : { seqs: [seq], source: 'table' }), []);
+  const onHoverChart = useCallback(
+    (seqs: number[] | null) => setHover(seqs && seqs.length > 0 ? { seqs, source: 'chart' } : null),
+    [],
+  );
+  const onHoverTable = useCallback(
+    (seq: number | null) => setHover(seq === null ? null : { seqs: [seq], source: 'table' }),
+    [],
+  );
   const open = useCallback((seq: number) => {
     returnFocus.current = document.activeElement;
     setSelected(seq);
@@ -192,7 +211,12 @@ export function TimelineView(props: { cluster: string; namespace?: string; kind?
             </span>
           </label>
         ))}
-        <button type="button" className="link" onClick={() => setTypes(ALL_TYPES)} disabled={types.size === ALL_TYPES.size}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => setTypes(ALL_TYPES)}
+          disabled={types.size === ALL_TYPES.size}
+        >
           All types
         </button>
         <button type="button" className="link" onClick={() => setTypes(new Set())} disabled={types.size === 0}>
@@ -210,7 +234,8 @@ export function TimelineView(props: { cluster: string; namespace?: string; kind?
       )}
       {data.truncated && (
         <p className="hint">
-          Showing the newest {MAX_EVENTS.toLocaleString()} events of this range; choose a shorter range or drag on the chart to zoom for the rest.
+          Showing the newest {MAX_EVENTS.toLocaleString()} events of this range; choose a shorter range or drag on the
+          chart to zoom for the rest.
         </p>
       )}
 
@@ -233,7 +258,13 @@ export function TimelineView(props: { cluster: string; namespace?: string; kind?
         <p className="empty">{data.loading ? 'Loading events…' : 'No events in this range.'}</p>
       ) : (
         <div className="tl-table tl-table-wrap" ref={tableWrap}>
-          <EventTable events={filtered} rows={rows} hideNamespace={Boolean(namespace)} onOpen={open} onHover={onHoverTable} />
+          <EventTable
+            events={filtered}
+            rows={rows}
+            hideNamespace={Boolean(namespace)}
+            onOpen={open}
+            onHover={onHoverTable}
+          />
         </div>
       )}
       {filtered.length > rows && (
@@ -310,7 +341,13 @@ const EventTable = memo(function EventTable(props: {
           <th scope="col">Summary</th>
         </tr>
       </thead>
-      <tbody onClick={onClick} onMouseOver={onOver} onMouseLeave={() => onHover(null)} onFocus={onOver} onBlur={() => onHover(null)}>
+      <tbody
+        onClick={onClick}
+        onMouseOver={onOver}
+        onMouseLeave={() => onHover(null)}
+        onFocus={onOver}
+        onBlur={() => onHover(null)}
+      >
         {body}
       </tbody>
     </table>
@@ -323,8 +360,20 @@ function podsInScope(items: readonly InventoryItem[], scope: TimelineScope): Liv
   let inScope: InventoryItem[];
   if (scope.kind === 'Pod') inScope = pods.filter((p) => p.namespace === scope.namespace && p.name === scope.name);
   else if (scope.kind && scope.name && scope.namespace) {
-    inScope = podsOf({ kind: scope.kind, namespace: scope.namespace, name: scope.name }, pods, items.filter((i) => i.kind === 'ReplicaSet'), items.filter((i) => i.kind === 'Job'));
-  } else if (scope.kind) inScope = []; // a Node's timeline: its pods are not its own
+    inScope = podsOf(
+      { kind: scope.kind, namespace: scope.namespace, name: scope.name },
+      pods,
+      items.filter((i) => i.kind === 'ReplicaSet'),
+      items.filter((i) => i.kind === 'Job'),
+    );
+  } else if (scope.kind)
+    inScope = []; // a Node's timeline: its pods are not its own
   else inScope = scope.namespace ? pods.filter((p) => p.namespace === scope.namespace) : pods;
-  return inScope.map((p) => ({ namespace: p.namespace, name: p.name, createdAt: p.createdAt, phase: typeof p.summary.phase === 'string' ? p.summary.phase : undefined, ready: p.summary.ready === true }));
+  return inScope.map((p) => ({
+    namespace: p.namespace,
+    name: p.name,
+    createdAt: p.createdAt,
+    phase: typeof p.summary.phase === 'string' ? p.summary.phase : undefined,
+    ready: p.summary.ready === true,
+  }));
 }

@@ -6,7 +6,8 @@ export interface Point<T> {
   item: T;
 }
 
-export type Mark<T> = { kind: 'single'; x: number; item: T } | { kind: 'cluster'; x: number; x0: number; x1: number; items: T[] };
+export type Mark<T> =
+  { kind: 'single'; x: number; item: T } | { kind: 'cluster'; x: number; x0: number; x1: number; items: T[] };
 
 export interface AggregateOptions {
   /** Markers closer than this (pixels) to the first of a run count as one place. */
@@ -50,7 +51,10 @@ export function aggregate<T>(points: readonly Point<T>[], opts: AggregateOptions
   for (const m of runs) {
     const prev = out[out.length - 1];
     if (prev && (prev.kind === 'cluster' || m.kind === 'cluster') && m.x - prev.x < minGap) {
-      const items = [...(prev.kind === 'cluster' ? prev.items : [prev.item]), ...(m.kind === 'cluster' ? m.items : [m.item])];
+      const items = [
+        ...(prev.kind === 'cluster' ? prev.items : [prev.item]),
+        ...(m.kind === 'cluster' ? m.items : [m.item]),
+      ];
       const x0 = prev.kind === 'cluster' ? prev.x0 : prev.x;
       const x1 = m.kind === 'cluster' ? m.x1 : m.x;
       out[out.length - 1] = { kind: 'cluster', x: (x0 + x1) / 2, x0, x1, items };
@@ -68,5 +72,7 @@ export function breakdown<T>(items: readonly T[], keyOf: (t: T) => string): { ke
     const k = keyOf(it);
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
-  return [...counts].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  return [...counts]
+    .map(([key, count]) => ({ key, count }))
+    .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
 }

@@ -74,7 +74,12 @@ export const podKey = (namespace: string, name: string): string => `${namespace}
  * from the inventory), never earlier: a pod seconds old must not look as if
  * it had been running for the whole range.
  */
-export function podLanes(events: readonly LaneEvent[], from: number, to: number, createdAt?: (namespace: string, name: string) => number | undefined): PodLane[] {
+export function podLanes(
+  events: readonly LaneEvent[],
+  from: number,
+  to: number,
+  createdAt?: (namespace: string, name: string) => number | undefined,
+): PodLane[] {
   const byPod = new Map<string, LaneEvent[]>();
   const born = new Map<string, number>();
   for (const e of events) {
@@ -164,5 +169,7 @@ export function withLivePods(lanes: readonly PodLane[], pods: readonly LivePod[]
     added.push({ key, namespace: p.namespace, name: p.name, bands: [{ start, end: to, state: livePodState(p) }] });
   }
   if (added.length === 0) return [...lanes];
-  return [...lanes, ...added].sort((a, b) => byName.compare(a.namespace, b.namespace) || byName.compare(a.name, b.name));
+  return [...lanes, ...added].sort(
+    (a, b) => byName.compare(a.namespace, b.namespace) || byName.compare(a.name, b.name),
+  );
 }

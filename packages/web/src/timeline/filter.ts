@@ -42,7 +42,12 @@ export function newestFirst(a: Pick<TimelineEvent, 'time' | 'seq'>, b: Pick<Time
  * Fetched pages and live events as one list, newest first, each event once
  * (by seq), limited to the time range.
  */
-export function mergeEvents(fetched: readonly TimelineEvent[], live: Iterable<TimelineEvent>, from: number, to?: number): TimelineEvent[] {
+export function mergeEvents(
+  fetched: readonly TimelineEvent[],
+  live: Iterable<TimelineEvent>,
+  from: number,
+  to?: number,
+): TimelineEvent[] {
   const bySeq = new Map<number, TimelineEvent>();
   for (const e of fetched) if (inRange(e, from, to)) bySeq.set(e.seq, e);
   for (const e of live) if (inRange(e, from, to)) bySeq.set(e.seq, e);

@@ -38,7 +38,10 @@ export function markerLane(e: Pick<TimelineEvent, 'type'>): MarkerLane | undefin
 export type MarkerShape = 'diamond' | 'square' | 'circle' | 'triangle';
 
 /** Shape and CSS classes (colour) of a single marker. */
-export function markerStyle(e: Pick<TimelineEvent, 'type' | 'kind' | 'severity' | 'data'>): { shape: MarkerShape; cls: string } {
+export function markerStyle(e: Pick<TimelineEvent, 'type' | 'kind' | 'severity' | 'data'>): {
+  shape: MarkerShape;
+  cls: string;
+} {
   const sev = `sev-${e.severity}`;
   switch (e.type) {
     case 'spec-change':
@@ -48,7 +51,12 @@ export function markerStyle(e: Pick<TimelineEvent, 'type' | 'kind' | 'severity' 
       return { shape: 'square', cls: CONFIG_KINDS.has(e.kind) ? 'config' : 'lifecycle' };
     case 'action': {
       const state = e.data.state;
-      const cls = state === 'succeeded' ? 'ok' : state === 'failed' || state === 'rejected' || state === 'expired' ? 'sev-error' : 'sev-info';
+      const cls =
+        state === 'succeeded'
+          ? 'ok'
+          : state === 'failed' || state === 'rejected' || state === 'expired'
+            ? 'sev-error'
+            : 'sev-info';
       return { shape: 'square', cls };
     }
     case 'exec-interaction':

@@ -22,9 +22,17 @@ export interface TimelineData {
   reload: () => void;
 }
 
-export function useTimelineEvents(cluster: string, scope: TimelineScope, span: number, zoom: { from: number; to: number } | null): TimelineData {
+export function useTimelineEvents(
+  cluster: string,
+  scope: TimelineScope,
+  span: number,
+  zoom: { from: number; to: number } | null,
+): TimelineData {
   const { namespace, kind, name } = scope;
-  const [fetched, setFetched] = useState<{ events: readonly TimelineEvent[]; truncated: boolean }>({ events: [], truncated: false });
+  const [fetched, setFetched] = useState<{ events: readonly TimelineEvent[]; truncated: boolean }>({
+    events: [],
+    truncated: false,
+  });
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string>();
   const [tick, setTick] = useState(0);
@@ -46,7 +54,15 @@ export function useTimelineEvents(cluster: string, scope: TimelineScope, span: n
       try {
         for (;;) {
           const page = await api<Page<TimelineEvent>>(`/api/v1/clusters/${encodeURIComponent(cluster)}/timeline`, {
-            query: { namespace, kind, name, from, to: zoomTo, cursor, limit: Math.min(PAGE_SIZE, MAX_EVENTS - items.length) },
+            query: {
+              namespace,
+              kind,
+              name,
+              from,
+              to: zoomTo,
+              cursor,
+              limit: Math.min(PAGE_SIZE, MAX_EVENTS - items.length),
+            },
             signal: ctrl.signal,
           });
           items.push(...page.items);

@@ -25,7 +25,8 @@ export function actionRequests(cluster: string, action: string, target: CommandT
       });
       if (res.preview) return res.preview;
       // A dry run that failed (a conflict, a missing object…) is an error, not a preview.
-      if (res.status === 'failed' || res.status === 'rejected') throw new Error(res.message ?? `the dry run ${res.status}`);
+      if (res.status === 'failed' || res.status === 'rejected')
+        throw new Error(res.message ?? `the dry run ${res.status}`);
       return res.message ?? 'The agent is not connected; no preview is available now.';
     },
     async run(params, reason) {
@@ -154,7 +155,13 @@ export function ActionDialog({
         <ParamsForm schema={action.params} values={values} onChange={setValues} errors={errors} />
         <label className="field">
           <span>Reason</span>
-          <input name="reason" value={reason} maxLength={1024} placeholder="Why? (recorded in the audit log)" onChange={(e) => setReason(e.target.value)} />
+          <input
+            name="reason"
+            value={reason}
+            maxLength={1024}
+            placeholder="Why? (recorded in the audit log)"
+            onChange={(e) => setReason(e.target.value)}
+          />
         </label>
       </fieldset>
       {error !== undefined && (

@@ -21,7 +21,16 @@ export function ActionDialogHost({ children }: { children: ReactNode }) {
   return (
     <Ctx.Provider value={show}>
       {children}
-      {open && <ActionDialog key={open.key} cluster={open.cluster} action={open.action} target={open.target} defaults={open.defaults} onClose={() => setOpen(undefined)} />}
+      {open && (
+        <ActionDialog
+          key={open.key}
+          cluster={open.cluster}
+          action={open.action}
+          target={open.target}
+          defaults={open.defaults}
+          onClose={() => setOpen(undefined)}
+        />
+      )}
     </Ctx.Provider>
   );
 }

@@ -11,7 +11,13 @@ import { useMe } from '../data/session.js';
 import { useActionDialog } from './ActionDialogHost.js';
 import type { ParamValues } from './ParamsForm.js';
 
-export function whyDisabled(id: string, view: ClusterDetail | undefined, me: Me | undefined, target: CommandTarget, cluster: string): string | undefined {
+export function whyDisabled(
+  id: string,
+  view: ClusterDetail | undefined,
+  me: Me | undefined,
+  target: CommandTarget,
+  cluster: string,
+): string | undefined {
   const a = view?.actions.find((x) => x.id === id);
   if (!view || !a) return 'loading';
   if (!view.connected) return 'the agent is not connected';
@@ -54,7 +60,8 @@ export function ActionMenu({
   }, [open]);
 
   let actions = (catalog ?? []).filter((a) => a.targetKinds.includes(target.kind) && a.id !== 'apply');
-  if (only) actions = only.map((id) => actions.find((a) => a.id === id)).filter((a): a is CatalogAction => a !== undefined);
+  if (only)
+    actions = only.map((id) => actions.find((a) => a.id === id)).filter((a): a is CatalogAction => a !== undefined);
 
   return (
     <div className="menu" ref={ref}>
@@ -107,7 +114,19 @@ export function ActionMenu({
 }
 
 /** A single action as a button (Delete pod, Cordon…), same checks as the menu. */
-export function ActionButton({ cluster, target, actionId, defaults, className }: { cluster: string; target: CommandTarget; actionId: string; defaults?: ParamValues; className?: string }) {
+export function ActionButton({
+  cluster,
+  target,
+  actionId,
+  defaults,
+  className,
+}: {
+  cluster: string;
+  target: CommandTarget;
+  actionId: string;
+  defaults?: ParamValues;
+  className?: string;
+}) {
   const catalog = useCatalog();
   const view = useClusterView(cluster);
   const me = useMe();
@@ -116,7 +135,13 @@ export function ActionButton({ cluster, target, actionId, defaults, className }:
   const why = whyDisabled(actionId, view, me, target, cluster);
   return (
     <>
-      <button type="button" className={className} disabled={!action || why !== undefined} title={why} onClick={() => action && showDialog({ cluster, action, target, defaults })}>
+      <button
+        type="button"
+        className={className}
+        disabled={!action || why !== undefined}
+        title={why}
+        onClick={() => action && showDialog({ cluster, action, target, defaults })}
+      >
         {action?.title ?? actionId}
       </button>
     </>

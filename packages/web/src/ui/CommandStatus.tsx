@@ -14,7 +14,12 @@ export function stateClass(s: CommandState): string {
 
 export function CommandStatus({ cluster, id }: { cluster: string; id: string }) {
   const cmd = useCommand(cluster, id);
-  if (!cmd) return <p className="hint" role="status">Submitted…</p>;
+  if (!cmd)
+    return (
+      <p className="hint" role="status">
+        Submitted…
+      </p>
+    );
   const seen = new Set(cmd.transitions?.map((t) => t.state) ?? [cmd.state]);
   return (
     <div role="status" aria-live="polite" aria-label="Command status" data-state={cmd.state}>
@@ -26,7 +31,9 @@ export function CommandStatus({ cluster, id }: { cluster: string; id: string }) 
         ))}
         <span className={`badge ${stateClass(cmd.state)}`}>{cmd.state}</span>
       </div>
-      {cmd.message && <p className={isTerminal(cmd.state) && cmd.state !== 'succeeded' ? 'error-box' : 'hint'}>{cmd.message}</p>}
+      {cmd.message && (
+        <p className={isTerminal(cmd.state) && cmd.state !== 'succeeded' ? 'error-box' : 'hint'}>{cmd.message}</p>
+      )}
     </div>
   );
 }

@@ -5,9 +5,23 @@ import type { Page, TimelineEvent } from '../api/types.js';
 import { useAsync, useTimelineFeed } from '../data/hooks.js';
 import { formatTime } from './format.js';
 
-export function EventsList({ cluster, kind, namespace, name }: { cluster: string; kind?: string; namespace?: string; name?: string }) {
+export function EventsList({
+  cluster,
+  kind,
+  namespace,
+  name,
+}: {
+  cluster: string;
+  kind?: string;
+  namespace?: string;
+  name?: string;
+}) {
   const events = useAsync(
-    (signal) => api<Page<TimelineEvent>>(`/api/v1/clusters/${encodeURIComponent(cluster)}/timeline`, { query: { kind, namespace, name, type: 'k8s-event', limit: 200 }, signal }),
+    (signal) =>
+      api<Page<TimelineEvent>>(`/api/v1/clusters/${encodeURIComponent(cluster)}/timeline`, {
+        query: { kind, namespace, name, type: 'k8s-event', limit: 200 },
+        signal,
+      }),
     [cluster, kind, namespace, name],
   );
   const [live, setLive] = useState<TimelineEvent[]>([]);
@@ -17,7 +31,9 @@ export function EventsList({ cluster, kind, namespace, name }: { cluster: string
     setLive((l) => [e, ...l].slice(0, 200));
   });
   const seen = new Set<number>();
-  const items = [...live, ...(events.data?.items ?? [])].filter((e) => (seen.has(e.seq) ? false : (seen.add(e.seq), true)));
+  const items = [...live, ...(events.data?.items ?? [])].filter((e) =>
+    seen.has(e.seq) ? false : (seen.add(e.seq), true),
+  );
   return (
     <table className="data" aria-label="Events">
       <thead>
@@ -33,7 +49,9 @@ export function EventsList({ cluster, kind, namespace, name }: { cluster: string
           <tr key={e.seq}>
             <td style={{ whiteSpace: 'nowrap' }}>{formatTime(e.time)}</td>
             <td>
-              <span className={`badge ${e.severity === 'error' ? 'err' : e.severity === 'warning' ? 'warn' : 'info'}`}>{typeof e.data.reason === 'string' ? e.data.reason : e.severity}</span>
+              <span className={`badge ${e.severity === 'error' ? 'err' : e.severity === 'warning' ? 'warn' : 'info'}`}>
+                {typeof e.data.reason === 'string' ? e.data.reason : e.severity}
+              </span>
             </td>
             <td>
               {e.kind}/{e.name}

@@ -5,14 +5,26 @@ import { useNow } from '../data/hooks.js';
 import { ActionButton } from './ActionMenu.js';
 import { formatRemaining, num, str } from './format.js';
 
-export function execGuardOf(pod: InventoryItem): { terminationTime: number; interactor: string | undefined; extension: string | undefined } | undefined {
+export function execGuardOf(
+  pod: InventoryItem,
+): { terminationTime: number; interactor: string | undefined; extension: string | undefined } | undefined {
   const g = pod.summary.execGuard;
   if (!g || typeof g !== 'object' || Array.isArray(g)) return undefined;
   const t = num(g.terminationTime);
-  return t === undefined ? undefined : { terminationTime: t, interactor: str(g.interactor), extension: str(g.extension) };
+  return t === undefined
+    ? undefined
+    : { terminationTime: t, interactor: str(g.interactor), extension: str(g.extension) };
 }
 
-export function ExecGuardBadge({ cluster, pod, withExtend = true }: { cluster: string; pod: InventoryItem; withExtend?: boolean }) {
+export function ExecGuardBadge({
+  cluster,
+  pod,
+  withExtend = true,
+}: {
+  cluster: string;
+  pod: InventoryItem;
+  withExtend?: boolean;
+}) {
   const now = useNow(1000);
   const g = execGuardOf(pod);
   if (!g) return null;
@@ -28,7 +40,14 @@ export function ExecGuardBadge({ cluster, pod, withExtend = true }: { cluster: s
       >
         exec · evicted in {formatRemaining(left)}
       </span>
-      {withExtend && <ActionButton cluster={cluster} target={{ kind: 'Pod', namespace: pod.namespace, name: pod.name }} actionId="extend-eviction" className="small" />}
+      {withExtend && (
+        <ActionButton
+          cluster={cluster}
+          target={{ kind: 'Pod', namespace: pod.namespace, name: pod.name }}
+          actionId="extend-eviction"
+          className="small"
+        />
+      )}
     </span>
   );
 }

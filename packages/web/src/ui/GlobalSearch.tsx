@@ -6,11 +6,27 @@ import type { InventoryItem } from '../api/types.js';
 import { useKinds } from '../data/hooks.js';
 import { objectHref } from '../links.js';
 
-const SEARCHED = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod', 'Node', 'Service', 'ConfigMap', 'Ingress', 'PersistentVolumeClaim', 'Namespace'] as const;
+const SEARCHED = [
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'Pod',
+  'Node',
+  'Service',
+  'ConfigMap',
+  'Ingress',
+  'PersistentVolumeClaim',
+  'Namespace',
+] as const;
 
 /** "deploy/web", "web prod", "pod checkout": every word must match kind, namespace or name. */
 export function searchInventory(items: readonly InventoryItem[], query: string, limit = 20): InventoryItem[] {
-  const words = query.toLowerCase().split(/[\s/]+/).filter(Boolean);
+  const words = query
+    .toLowerCase()
+    .split(/[\s/]+/)
+    .filter(Boolean);
   if (words.length === 0) return [];
   const scored: { it: InventoryItem; score: number }[] = [];
   for (const it of items) {
@@ -83,7 +99,17 @@ export function GlobalSearch({ cluster }: { cluster: string }) {
   );
 }
 
-function Results({ cluster, query, active, onPick }: { cluster: string; query: string; active: number; onPick: (href: string) => void }) {
+function Results({
+  cluster,
+  query,
+  active,
+  onPick,
+}: {
+  cluster: string;
+  query: string;
+  active: number;
+  onPick: (href: string) => void;
+}) {
   const all = useKinds(cluster, SEARCHED);
   const found = useMemo(() => searchInventory(all ?? [], query), [all, query]);
   const loading = all === undefined;

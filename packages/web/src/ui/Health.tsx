@@ -25,7 +25,12 @@ export function workloadHealth(it: InventoryItem): Health {
     case 'DaemonSet': {
       const desired = num(s.desired) ?? 0;
       const ready = num(s.ready) ?? 0;
-      return { level: ready >= desired ? 'ok' : ready === 0 ? 'err' : 'warn', text: ready >= desired ? 'healthy' : 'degraded', ready, desired };
+      return {
+        level: ready >= desired ? 'ok' : ready === 0 ? 'err' : 'warn',
+        text: ready >= desired ? 'healthy' : 'degraded',
+        ready,
+        desired,
+      };
     }
     case 'Job': {
       const failed = num(s.failed) ?? 0;
@@ -39,7 +44,12 @@ export function workloadHealth(it: InventoryItem): Health {
       return { level: failed > 0 ? 'warn' : 'ok', text: active > 0 ? 'running' : 'pending', ready: succeeded, desired };
     }
     case 'CronJob':
-      return { level: s.suspend === true ? 'muted' : 'ok', text: s.suspend === true ? 'suspended' : str(s.schedule) ?? '', ready: num(s.active) ?? 0, desired: 0 };
+      return {
+        level: s.suspend === true ? 'muted' : 'ok',
+        text: s.suspend === true ? 'suspended' : (str(s.schedule) ?? ''),
+        ready: num(s.active) ?? 0,
+        desired: 0,
+      };
     default:
       return { level: 'muted', text: '', ready: 0, desired: 0 };
   }
@@ -54,11 +64,16 @@ export interface PodState {
 export function podState(it: InventoryItem): PodState {
   const s = it.summary;
   if (it.deletingSince) return { level: 'warn', text: 'Terminating' };
-  const containers = (Array.isArray(s.containers) ? s.containers : []) as { state?: string; reason?: string; ready?: boolean }[];
+  const containers = (Array.isArray(s.containers) ? s.containers : []) as {
+    state?: string;
+    reason?: string;
+    ready?: boolean;
+  }[];
   const bad = containers.find((c) => c.reason && c.state !== 'running' && c.reason !== 'Completed');
   const phase = str(s.phase) ?? 'Unknown';
   if (bad?.reason) return { level: 'err', text: bad.reason };
-  if (phase === 'Running') return s.ready === true ? { level: 'ok', text: 'Running' } : { level: 'warn', text: 'Running (not ready)' };
+  if (phase === 'Running')
+    return s.ready === true ? { level: 'ok', text: 'Running' } : { level: 'warn', text: 'Running (not ready)' };
   if (phase === 'Succeeded') return { level: 'muted', text: 'Completed' };
   if (phase === 'Failed') return { level: 'err', text: str(s.reason) ?? 'Failed' };
   return { level: 'warn', text: phase };

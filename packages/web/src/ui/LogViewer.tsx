@@ -6,17 +6,35 @@ import { wsUrl, withQuery } from '../api/client.js';
 
 export const MAX_LINES = 5000;
 
-type LogFrame = { type: 'data'; text: string } | { type: 'end'; reason: string; message?: string } | { type: 'dropped'; bytes: number };
+type LogFrame =
+  | { type: 'data'; text: string }
+  | { type: 'end'; reason: string; message?: string }
+  | { type: 'dropped'; bytes: number };
 
 /** Appends a chunk to the lines, carrying a partial last line; bounded. */
-export function appendChunk(lines: string[], partial: string, text: string, max = MAX_LINES): { lines: string[]; partial: string } {
+export function appendChunk(
+  lines: string[],
+  partial: string,
+  text: string,
+  max = MAX_LINES,
+): { lines: string[]; partial: string } {
   const parts = (partial + text).split('\n');
   const rest = parts.pop() ?? '';
   const next = lines.concat(parts);
   return { lines: next.length > max ? next.slice(next.length - max) : next, partial: rest };
 }
 
-export function LogViewer({ cluster, namespace, pod, containers }: { cluster: string; namespace: string; pod: string; containers: string[] }) {
+export function LogViewer({
+  cluster,
+  namespace,
+  pod,
+  containers,
+}: {
+  cluster: string;
+  namespace: string;
+  pod: string;
+  containers: string[];
+}) {
   const [container, setContainer] = useState(containers[0] ?? '');
   const [follow, setFollow] = useState(true);
   const [previous, setPrevious] = useState(false);
@@ -40,13 +58,16 @@ export function LogViewer({ cluster, namespace, pod, containers }: { cluster: st
     let partial = '';
     let acc: string[] = [];
     const url = wsUrl(
-      withQuery(`/api/v1/clusters/${encodeURIComponent(cluster)}/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(pod)}/logs`, {
-        container,
-        follow,
-        previous,
-        timestamps,
-        tailLines,
-      }),
+      withQuery(
+        `/api/v1/clusters/${encodeURIComponent(cluster)}/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(pod)}/logs`,
+        {
+          container,
+          follow,
+          previous,
+          timestamps,
+          tailLines,
+        },
+      ),
     );
     const ws = new WebSocket(url);
     let raf = 0;
@@ -72,7 +93,14 @@ export function LogViewer({ cluster, namespace, pod, containers }: { cluster: st
       }
     };
     ws.onerror = () => setStatus('could not open the log stream');
-    ws.onclose = (ev) => setStatus((s) => (s === 'following' || s === 'loading' || s.startsWith('connecting') ? (ev.code === 1000 ? 'end of log' : 'disconnected') : s));
+    ws.onclose = (ev) =>
+      setStatus((s) =>
+        s === 'following' || s === 'loading' || s.startsWith('connecting')
+          ? ev.code === 1000
+            ? 'end of log'
+            : 'disconnected'
+          : s,
+      );
     return () => {
       cancelAnimationFrame(raf);
       ws.close();
@@ -84,7 +112,10 @@ export function LogViewer({ cluster, namespace, pod, containers }: { cluster: st
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   }, [lines]);
 
-  const shown = useMemo(() => (onlyMatches && search ? lines.filter((l) => l.toLowerCase().includes(search.toLowerCase())) : lines), [lines, onlyMatches, search]);
+  const shown = useMemo(
+    () => (onlyMatches && search ? lines.filter((l) => l.toLowerCase().includes(search.toLowerCase())) : lines),
+    [lines, onlyMatches, search],
+  );
 
   return (
     <section aria-label="Logs">
@@ -100,7 +131,8 @@ export function LogViewer({ cluster, namespace, pod, containers }: { cluster: st
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
         </label>
         <label>
-          <input type="checkbox" checked={previous} onChange={(e) => setPrevious(e.target.checked)} /> Previous container
+          <input type="checkbox" checked={previous} onChange={(e) => setPrevious(e.target.checked)} /> Previous
+          container
         </label>
         <label>
           <input type="checkbox" checked={timestamps} onChange={(e) => setTimestamps(e.target.checked)} /> Timestamps
@@ -116,9 +148,16 @@ export function LogViewer({ cluster, namespace, pod, containers }: { cluster: st
           </select>{' '}
           lines
         </label>
-        <input type="search" aria-label="Search logs" placeholder="Search" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input
+          type="search"
+          aria-label="Search logs"
+          placeholder="Search"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
         <label>
-          <input type="checkbox" checked={onlyMatches} onChange={(e) => setOnlyMatches(e.target.checked)} /> Only matching
+          <input type="checkbox" checked={onlyMatches} onChange={(e) => setOnlyMatches(e.target.checked)} /> Only
+          matching
         </label>
         <span className="grow" />
         <span className="hint" role="status">

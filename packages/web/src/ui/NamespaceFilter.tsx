@@ -6,7 +6,17 @@ export function namespacesOf(items: readonly InventoryItem[] | undefined): strin
   return [...new Set((items ?? []).map((i) => i.namespace))].sort();
 }
 
-export function NamespaceFilter({ names, value, onChange, allLabel = 'All namespaces' }: { names: readonly string[]; value: string; onChange: (ns: string) => void; allLabel?: string }) {
+export function NamespaceFilter({
+  names,
+  value,
+  onChange,
+  allLabel = 'All namespaces',
+}: {
+  names: readonly string[];
+  value: string;
+  onChange: (ns: string) => void;
+  allLabel?: string;
+}) {
   return (
     <select aria-label="Namespace" value={value} onChange={(e) => onChange(e.target.value)}>
       <option value="">{allLabel}</option>

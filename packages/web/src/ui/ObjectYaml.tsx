@@ -10,8 +10,17 @@ export interface ObjectAnswer {
   yaml: string;
 }
 
-export function fetchObject(cluster: string, kind: string, namespace: string, name: string, signal?: AbortSignal): Promise<ObjectAnswer> {
-  return api<ObjectAnswer>(`/api/v1/clusters/${encodeURIComponent(cluster)}/objects`, { query: { kind, namespace: namespace || undefined, name }, signal });
+export function fetchObject(
+  cluster: string,
+  kind: string,
+  namespace: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<ObjectAnswer> {
+  return api<ObjectAnswer>(`/api/v1/clusters/${encodeURIComponent(cluster)}/objects`, {
+    query: { kind, namespace: namespace || undefined, name },
+    signal,
+  });
 }
 
 export function editHref(cluster: string, kind: string, namespace: string, name: string): string {
@@ -20,8 +29,21 @@ export function editHref(cluster: string, kind: string, namespace: string, name:
   return `/c/${encodeURIComponent(cluster)}/edit?${q.toString()}`;
 }
 
-export function ObjectYaml({ cluster, kind, namespace, name }: { cluster: string; kind: string; namespace: string; name: string }) {
-  const obj = useAsync((signal) => fetchObject(cluster, kind, namespace, name, signal), [cluster, kind, namespace, name]);
+export function ObjectYaml({
+  cluster,
+  kind,
+  namespace,
+  name,
+}: {
+  cluster: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}) {
+  const obj = useAsync(
+    (signal) => fetchObject(cluster, kind, namespace, name, signal),
+    [cluster, kind, namespace, name],
+  );
   return (
     <section aria-label="YAML">
       <div className="toolbar">
@@ -33,7 +55,11 @@ export function ObjectYaml({ cluster, kind, namespace, name }: { cluster: string
           Edit YAML
         </Link>
       </div>
-      {obj.error && <div className="error-box" role="alert">{obj.error}</div>}
+      {obj.error && (
+        <div className="error-box" role="alert">
+          {obj.error}
+        </div>
+      )}
       {obj.data && <LazyYamlEditor value={obj.data.yaml} readOnly label={`YAML of ${kind} ${name}`} />}
       {obj.loading && !obj.data && <p className="hint">Loading…</p>}
     </section>

@@ -62,12 +62,22 @@ export function ParamsForm({
         if (type === 'boolean') {
           return (
             <label key={key} className="field" style={{ gridTemplateColumns: 'auto 1fr', alignItems: 'center' }}>
-              <input type="checkbox" name={key} checked={v === true} onChange={(e) => set(e.target.checked)} aria-describedby={describedBy} />
+              <input
+                type="checkbox"
+                name={key}
+                checked={v === true}
+                onChange={(e) => set(e.target.checked)}
+                aria-describedby={describedBy}
+              />
               <span>
                 {humanize(key)}
                 {s.description && <span className="hint"> — {s.description}</span>}
               </span>
-              {err && <span id={describedBy} className="field-error">{err}</span>}
+              {err && (
+                <span id={describedBy} className="field-error">
+                  {err}
+                </span>
+              )}
             </label>
           );
         }
@@ -84,7 +94,15 @@ export function ParamsForm({
                 ))}
               </select>
             ) : multiline ? (
-              <textarea name={key} rows={14} className="mono" value={typeof v === 'string' ? v : ''} onChange={(e) => set(e.target.value)} aria-invalid={!!err} aria-describedby={describedBy} />
+              <textarea
+                name={key}
+                rows={14}
+                className="mono"
+                value={typeof v === 'string' ? v : ''}
+                onChange={(e) => set(e.target.value)}
+                aria-invalid={!!err}
+                aria-describedby={describedBy}
+              />
             ) : (
               <input
                 name={key}
@@ -93,7 +111,9 @@ export function ParamsForm({
                 min={s.minimum}
                 max={s.maximum}
                 value={v === undefined || v === null ? '' : formatValue(v)}
-                placeholder={s.default === undefined ? (required.has(key) ? 'required' : 'optional') : formatValue(s.default)}
+                placeholder={
+                  s.default === undefined ? (required.has(key) ? 'required' : 'optional') : formatValue(s.default)
+                }
                 onChange={(e) => {
                   const raw = e.target.value;
                   if (type === 'integer' || type === 'number') set(raw === '' ? undefined : Number(raw));
@@ -104,7 +124,11 @@ export function ParamsForm({
               />
             )}
             {s.description && !multiline && <span className="hint">{s.description}</span>}
-            {err && <span id={describedBy} className="field-error">{err}</span>}
+            {err && (
+              <span id={describedBy} className="field-error">
+                {err}
+              </span>
+            )}
           </label>
         );
       })}

@@ -27,7 +27,17 @@ export function containersOf(pod: InventoryItem): ContainerView[] {
   return Array.isArray(pod.summary.containers) ? (pod.summary.containers as unknown as ContainerView[]) : [];
 }
 
-export function PodTable({ cluster, pods, showNamespace = true, label = 'Pods' }: { cluster: string; pods: readonly InventoryItem[]; showNamespace?: boolean; label?: string }) {
+export function PodTable({
+  cluster,
+  pods,
+  showNamespace = true,
+  label = 'Pods',
+}: {
+  cluster: string;
+  pods: readonly InventoryItem[];
+  showNamespace?: boolean;
+  label?: string;
+}) {
   const now = useNow(5000);
   return (
     <table className="data" aria-label={label}>
@@ -64,11 +74,20 @@ export function PodTable({ cluster, pods, showNamespace = true, label = 'Pods' }
               <td className="num">
                 {cs.filter((c) => c.ready).length}/{cs.length}
               </td>
-              <td className="num" title={last ? `last: ${last.reason ?? ''} (exit ${last.exitCode ?? '?'})` : undefined}>
+              <td
+                className="num"
+                title={last ? `last: ${last.reason ?? ''} (exit ${last.exitCode ?? '?'})` : undefined}
+              >
                 {restarts}
                 {last?.reason && restarts > 0 && <span className="hint"> ({last.reason})</span>}
               </td>
-              <td>{typeof p.summary.nodeName === 'string' ? <Link href={objectHref(cluster, 'Node', '', p.summary.nodeName)}>{p.summary.nodeName}</Link> : '—'}</td>
+              <td>
+                {typeof p.summary.nodeName === 'string' ? (
+                  <Link href={objectHref(cluster, 'Node', '', p.summary.nodeName)}>{p.summary.nodeName}</Link>
+                ) : (
+                  '—'
+                )}
+              </td>
               <td className="num">{humanAge(now - p.createdAt)}</td>
               <td style={{ whiteSpace: 'nowrap' }}>
                 <PodButtons cluster={cluster} pod={p} />
@@ -95,10 +114,17 @@ export function ShellButton({ cluster, pod }: { cluster: string; pod: InventoryI
   let why: string | undefined;
   if (!view?.capabilities.podExec) why = `pod shells (podExec tier) are not enabled on ${cluster}`;
   else if (!view.connected) why = 'the agent is not connected';
-  else if (!can(me, 'pod:exec', { cluster, namespace: pod.namespace })) why = `you lack pod:exec on ${cluster}/${pod.namespace}`;
+  else if (!can(me, 'pod:exec', { cluster, namespace: pod.namespace }))
+    why = `you lack pod:exec on ${cluster}/${pod.namespace}`;
   else if (pod.summary.phase !== 'Running') why = `the pod is ${formatValue(pod.summary.phase)}, not Running`;
   return (
-    <button type="button" disabled={why !== undefined} title={why ?? 'Open a shell in this pod'} aria-label={`Shell into ${pod.name}`} onClick={() => shells.open({ cluster, namespace: pod.namespace, pod: pod.name })}>
+    <button
+      type="button"
+      disabled={why !== undefined}
+      title={why ?? 'Open a shell in this pod'}
+      aria-label={`Shell into ${pod.name}`}
+      onClick={() => shells.open({ cluster, namespace: pod.namespace, pod: pod.name })}
+    >
       Shell
     </button>
   );

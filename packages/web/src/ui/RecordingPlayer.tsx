@@ -10,7 +10,12 @@ export function RecordingPlayer({ sessionId }: { sessionId: string }) {
   const [playing, setPlaying] = useState(true);
   const [speed, setSpeed] = useState(1);
   const [pos, setPos] = useState(0);
-  const term = useRef<{ write: (s: string) => void; reset: () => void; dispose: () => void; resize: (c: number, r: number) => void }>(null);
+  const term = useRef<{
+    write: (s: string) => void;
+    reset: () => void;
+    dispose: () => void;
+    resize: (c: number, r: number) => void;
+  }>(null);
   const index = useRef(0);
 
   useEffect(() => {
@@ -64,16 +69,24 @@ export function RecordingPlayer({ sessionId }: { sessionId: string }) {
 
   return (
     <section aria-label="Recording">
-      {error && <div className="error-box" role="alert">{error}</div>}
+      {error && (
+        <div className="error-box" role="alert">
+          {error}
+        </div>
+      )}
       <div className="toolbar">
-        <button type="button" disabled={!cast} onClick={() => {
-          if (!playing && cast && index.current >= cast.events.length) {
-            term.current?.reset();
-            index.current = 0;
-            setPos(0);
-          }
-          setPlaying((p) => !p);
-        }}>
+        <button
+          type="button"
+          disabled={!cast}
+          onClick={() => {
+            if (!playing && cast && index.current >= cast.events.length) {
+              term.current?.reset();
+              index.current = 0;
+              setPos(0);
+            }
+            setPlaying((p) => !p);
+          }}
+        >
           {playing ? 'Pause' : 'Play'}
         </button>
         <label>

@@ -2,7 +2,13 @@
 import type { ReactNode } from 'react';
 import { useQueryState } from './query-state.js';
 
-export function Tabs({ tabs, label }: { tabs: { id: string; title: string; render: () => ReactNode }[]; label: string }) {
+export function Tabs({
+  tabs,
+  label,
+}: {
+  tabs: { id: string; title: string; render: () => ReactNode }[];
+  label: string;
+}) {
   const [current, setCurrent] = useQueryState('tab', tabs[0]?.id ?? '');
   const active = tabs.find((t) => t.id === current) ?? tabs[0];
   return (

@@ -14,7 +14,12 @@ export function yamlDiagnostics(text: string): Diagnostic[] {
   for (const doc of parseAllDocuments(text)) {
     for (const e of [...doc.errors, ...doc.warnings]) {
       const [from, to] = e.pos;
-      out.push({ from, to: Math.max(to, from + 1), severity: doc.errors.includes(e) ? 'error' : 'warning', message: e.message.split('\n')[0] ?? e.message });
+      out.push({
+        from,
+        to: Math.max(to, from + 1),
+        severity: doc.errors.includes(e) ? 'error' : 'warning',
+        message: e.message.split('\n')[0] ?? e.message,
+      });
     }
   }
   return out.map((d) => ({ ...d, from: Math.min(d.from, text.length), to: Math.min(d.to, text.length) }));
@@ -27,7 +32,19 @@ const darkish = EditorView.theme({
   '.cm-cursor': { borderLeftColor: 'var(--text)' },
 });
 
-export default function YamlEditor({ value, onChange, readOnly = false, label, height = '60vh' }: { value: string; onChange?: (v: string) => void; readOnly?: boolean; label: string; height?: string }) {
+export default function YamlEditor({
+  value,
+  onChange,
+  readOnly = false,
+  label,
+  height = '60vh',
+}: {
+  value: string;
+  onChange?: (v: string) => void;
+  readOnly?: boolean;
+  label: string;
+  height?: string;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView>(null);
   const changeRef = useRef(onChange);
@@ -62,7 +79,8 @@ export default function YamlEditor({ value, onChange, readOnly = false, label, h
   // A new value from outside (reload, reset) replaces the document.
   useEffect(() => {
     const v = view.current;
-    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+    if (v && v.state.doc.toString() !== value)
+      v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
   }, [value]);
 
   return <div ref={host} data-testid="yaml-editor" />;

@@ -15,7 +15,14 @@ export function formatValue(v: unknown): string {
 export function formatTime(ms: number | null | undefined): string {
   if (!ms) return '—';
   const d = new Date(ms);
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return d.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 /** "3m12s" for a countdown; negative → "0s". */
