@@ -114,13 +114,11 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       await db.selectFrom('clusters').select('id').limit(1).execute();
       return { ok: true };
     } catch (err) {
-      return reply
-        .status(503)
-        .send({
-          ok: false,
-          error: 'store_unavailable',
-          message: err instanceof Error ? err.message : 'store unavailable',
-        });
+      return reply.status(503).send({
+        ok: false,
+        error: 'store_unavailable',
+        message: err instanceof Error ? err.message : 'store unavailable',
+      });
     }
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>

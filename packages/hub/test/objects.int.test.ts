@@ -236,12 +236,10 @@ describe('reads with impersonation on: Kubernetes RBAC decides per user', () => 
     await kc
       .makeApiClient(k8s.CoreV1Api)
       .createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'settings' }, data: { mode: 'fast' } } });
-    await kc
-      .makeApiClient(k8s.CoreV1Api)
-      .createNamespacedPod({
-        namespace: ns,
-        body: { metadata: { name: 'one' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } },
-      });
+    await kc.makeApiClient(k8s.CoreV1Api).createNamespacedPod({
+      namespace: ns,
+      body: { metadata: { name: 'one' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } },
+    });
     p = await startPipeline({ agent: { impersonation: { userPrefix: 'wheelhouse:', groups: ['wheelhouse:users'] } } });
     alice = await addUser(p.hub, { bindings: [{ role: 'viewer', namespace: ns }] });
     await eventually(
