@@ -14,20 +14,23 @@ const MAX_BUFFERED = 4 * 1024 * 1024;
 
 export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus; metrics: HubMetrics }): void {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
-  app.get(
-    '/api/v1/live',
-    {
-      websocket: true,
-      schema: { tags: ['live'], querystring: z.object({ cluster: z.string().min(1).max(40) }).strict() },
-      preValidation: async (req) => {
-        const principal = requirePrincipal(req);
-        // Namespace-scoped viewers subscribe too (each message is filtered below); others need view on the cluster.
-        if (!canSomewhere(principal.bindings, 'view', { cluster: req.query.cluster })) {
-          await app.requirePermission(req, 'view', { cluster: req.query.cluster });
-        }
-      },
+  app.route({
+    method: 'GET',
+    url: '/api/v1/live',
+    schema: { tags: ['live'], querystring: z.object({ cluster: z.string().min(1).max(40) }).strict() },
+    preValidation: async (req) => {
+      const principal = requirePrincipal(req);
+      // Namespace-scoped viewers subscribe too (each message is filtered below); others need view on the cluster.
+      if (!canSomewhere(principal.bindings, 'view', { cluster: req.query.cluster })) {
+        await app.requirePermission(req, 'view', { cluster: req.query.cluster });
+      }
     },
-    (socket, req) => {
+    // A plain GET that passed the checks gets the API's error shape (as shell and logs do), not an empty 404.
+    handler: async (_req, reply) =>
+      reply
+        .status(426)
+        .send({ error: 'upgrade_required', message: 'open this URL as a WebSocket (Connection: Upgrade)' }),
+    wsHandler: (socket, req) => {
       const principal = requirePrincipal(req);
       const { cluster } = req.query;
       let overflowed = false;
@@ -72,5 +75,5 @@ export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus;
       });
       socket.send(JSON.stringify({ type: 'subscribed', cluster }));
     },
-  );
+  });
 }
