@@ -1,137 +1,24 @@
 // Every cluster, inventory, timeline and action route × every built-in role
-// (and scoped users): no unauthorized success.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHub, type Hub } from '../src/server.js';
-import {
-  ADMIN_ONLY,
-  DEFAULT_IDENTITIES,
-  checkAuthzCase,
-  setupIdentities,
-  uncoveredRoutes,
-  type AuthzCase,
-  type Identity,
-  type IdentitySpec,
-} from './support/authz-matrix.js';
-import { useFastPasswordHashing } from './support/identity.js';
-
-useFastPasswordHashing();
-
-const IDENTITIES: IdentitySpec[] = [
-  ...DEFAULT_IDENTITIES,
-  { name: 'admin@prod-*', bindings: [{ role: 'account-admin', cluster: 'prod-*' }] },
-  { name: 'operator@staging', bindings: [{ role: 'operator', cluster: 'staging' }] },
-  { name: 'viewer@*/team-a', bindings: [{ role: 'viewer', namespace: 'team-a' }] },
-];
-const ALL = IDENTITIES.map((i) => i.name);
-/** Who may view cluster prod-east somewhere: every role (all grant view) bound on it. */
-const SEES_PROD = ['account-admin', 'operator', 'viewer', 'auditor', 'admin@prod-*', 'viewer@*/team-a'];
-const VIEWS_PROD_CLUSTER_WIDE = ['account-admin', 'operator', 'viewer', 'auditor', 'admin@prod-*'];
-const ACTS_ON_PROD = ['account-admin', 'operator', 'admin@prod-*'];
-
-let counter = 0;
-const annotate = (ns = 'team-a') => ({
-  action: 'annotate',
-  target: { kind: 'ConfigMap', namespace: ns, name: 'settings' },
-  params: { key: 'example.com/matrix', value: String(++counter) },
-});
+// (and scoped users): no unauthorized success, and no refused call changes
+// the store. Then the scoped identities up close: a team-a viewer's reads, and
+// a team-a operator acting outside its namespace and on a Node.
+import { describe, expect, it } from 'vitest';
+import { CLUSTER_MATRIX, annotateRequest, useMatrix } from './support/authz-cases.js';
+import { refusalSideEffects } from './support/authz-matrix.js';
+import { changesDuring } from './support/db-snapshot.js';
+import { bearer } from './support/identity.js';
 
 describe('authorization matrix: clusters, inventory, timeline, actions', () => {
-  let hub: Hub;
-  let identities: Map<string, Identity>;
-  let commandId = '';
+  const m = useMatrix(CLUSTER_MATRIX);
 
-  beforeAll(async () => {
-    hub = await createHub({ logger: false });
-    identities = await setupIdentities(hub, IDENTITIES);
-    for (const name of ['prod-east', 'staging']) {
-      const created = await hub.clusters.create(name, 'test');
-      if (!created) throw new Error('exists');
-      await hub.clusters.markConnected(name, {
-        agentVersion: 'test',
-        kubernetesVersion: 'v1.35.4',
-        capabilities: { basic: true, advanced: true, podExec: true },
-      });
-    }
-    const prod = await hub.clusters.get('prod-east');
-    if (!prod) throw new Error('no cluster');
-    commandId = (await hub.commands.create('test', prod, { ...annotate(), dryRun: false }, annotate().params)).id;
-  });
-  afterAll(() => hub.close());
-
-  const CASES: AuthzCase[] = [
-    { route: 'GET /api/v1/clusters', allow: ALL },
-    {
-      route: 'POST /api/v1/clusters',
-      allow: ADMIN_ONLY,
-      request: () => ({ url: '/api/v1/clusters', payload: { name: `new-${++counter}` } }),
-      success: [201],
-    },
-    {
-      route: 'GET /api/v1/clusters/{cluster}',
-      allow: SEES_PROD,
-      request: () => ({ url: '/api/v1/clusters/prod-east' }),
-    },
-    {
-      route: 'DELETE /api/v1/clusters/{cluster}',
-      allow: ADMIN_ONLY,
-      request: async ({ hub: h }) => {
-        const name = `doomed-${++counter}`;
-        await h.clusters.create(name, 'test');
-        return { url: `/api/v1/clusters/${name}` };
-      },
-      success: [204],
-    },
-    {
-      route: 'POST /api/v1/clusters/{cluster}/token/revoke',
-      allow: ADMIN_ONLY,
-      request: () => ({ url: '/api/v1/clusters/staging/token/revoke' }),
-    },
-    {
-      route: 'POST /api/v1/clusters/{cluster}/token/rotate',
-      allow: ADMIN_ONLY,
-      request: () => ({ url: '/api/v1/clusters/staging/token/rotate' }),
-    },
-    {
-      route: 'GET /api/v1/clusters/{cluster}/resources',
-      allow: SEES_PROD,
-      request: () => ({ url: '/api/v1/clusters/prod-east/resources' }),
-    },
-    {
-      route: 'GET /api/v1/clusters/{cluster}/timeline',
-      allow: VIEWS_PROD_CLUSTER_WIDE,
-      request: () => ({ url: '/api/v1/clusters/prod-east/timeline' }),
-    },
-    // No agent here: an allowed caller gets past authorization to 503 agent_unavailable; everyone else 403.
-    {
-      route: 'GET /api/v1/clusters/{cluster}/objects',
-      allow: SEES_PROD,
-      request: () => ({ url: '/api/v1/clusters/prod-east/objects?kind=ConfigMap&namespace=team-a&name=settings' }),
-      success: [503],
-    },
-    {
-      route: 'POST /api/v1/clusters/{cluster}/actions',
-      allow: ACTS_ON_PROD,
-      request: () => ({ url: '/api/v1/clusters/prod-east/actions', payload: annotate() }),
-      success: [202],
-    },
-    { route: 'GET /api/v1/actions/{id}', allow: SEES_PROD, request: () => ({ url: `/api/v1/actions/${commandId}` }) },
-    { route: 'GET /api/v1/actions', allow: ALL },
-    { route: 'GET /api/v1/catalog/actions', allow: ALL },
-  ];
-
-  for (const c of CASES) {
-    it(c.route, async () => {
-      expect(await checkAuthzCase(hub, identities, c)).toEqual([]);
-    });
-  }
-
-  it('covers every route tagged clusters, inventory, timeline or actions', async () => {
-    expect(await uncoveredRoutes(hub, CASES, { tags: ['clusters', 'inventory', 'timeline', 'actions'] })).toEqual([]);
-  });
+  const who = (name: string) => {
+    const i = m.identities.get(name);
+    if (!i) throw new Error(`no identity ${name}`);
+    return i;
+  };
 
   it('scopes by namespace: a team-a viewer sees team-a objects only and is refused elsewhere', async () => {
-    const viewer = identities.get('viewer@*/team-a');
-    if (!viewer) throw new Error('no identity');
+    const viewer = who('viewer@*/team-a');
     const now = Date.now();
     const item = (ns: string, name: string) => ({
       kind: 'ConfigMap' as const,
@@ -144,15 +31,15 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
       ownerRefs: [],
       summary: {},
     });
-    await hub.inventory.applyChanges('prod-east', [item('team-a', 'mine'), item('team-b', 'theirs')], []);
-    const res = await hub.app.inject({
+    await m.hub.inventory.applyChanges('prod-east', [item('team-a', 'mine'), item('team-b', 'theirs')], []);
+    const res = await m.hub.app.inject({
       url: '/api/v1/clusters/prod-east/resources?kind=ConfigMap',
-      headers: { authorization: `Bearer ${viewer.token}` },
+      headers: bearer(viewer.token),
     });
     expect(res.json<{ items: { name: string }[] }>().items.map((i) => i.name)).toEqual(['mine']);
-    const other = await hub.app.inject({
+    const other = await m.hub.app.inject({
       url: '/api/v1/clusters/prod-east/resources?namespace=team-b',
-      headers: { authorization: `Bearer ${viewer.token}` },
+      headers: bearer(viewer.token),
     });
     expect(other.statusCode).toBe(403);
     expect(other.json()).toMatchObject({
@@ -160,17 +47,84 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
       permission: 'view',
       scope: { cluster: 'prod-east', namespace: 'team-b' },
     });
-    const operator = identities.get('operator@staging');
-    const act = await hub.app.inject({
+    const act = await m.hub.app.inject({
       method: 'POST',
       url: '/api/v1/clusters/prod-east/actions',
-      payload: annotate(),
-      headers: { authorization: `Bearer ${operator?.token ?? ''}` },
+      payload: annotateRequest(),
+      headers: bearer(who('operator@staging').token),
     });
     expect(act.statusCode).toBe(403);
     expect(act.json()).toMatchObject({
       permission: 'action:annotate',
       scope: { cluster: 'prod-east', namespace: 'team-a' },
     });
+  });
+
+  // Each refused request: 403 naming the permission and the scope it lacked, one denied audit
+  // record, and nothing else written — no command, no transition, no timeline entry.
+  const outside: [string, Record<string, unknown>, { namespace?: string }][] = [
+    ['annotate a ConfigMap in team-b', annotateRequest('team-b'), { namespace: 'team-b' }],
+    [
+      'delete a Deployment in team-b',
+      { action: 'delete', target: { kind: 'Deployment', namespace: 'team-b', name: 'api' } },
+      { namespace: 'team-b' },
+    ],
+    [
+      'apply a manifest into team-b',
+      {
+        action: 'apply',
+        target: { kind: 'ConfigMap', namespace: 'team-b', name: 'settings' },
+        params: { manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: "1"\n' },
+      },
+      { namespace: 'team-b' },
+    ],
+    ['cordon a Node', { action: 'cordon', target: { kind: 'Node', namespace: '', name: 'kwok-node-0' } }, {}],
+    ['uncordon a Node', { action: 'uncordon', target: { kind: 'Node', namespace: '', name: 'kwok-node-0' } }, {}],
+    ['drain a Node', { action: 'drain', target: { kind: 'Node', namespace: '', name: 'kwok-node-0' } }, {}],
+  ];
+  it.each(outside)('a team-a operator may not %s', async (_what, body, scope) => {
+    const op = who('operator@*/team-a');
+    const { result: res, changes } = await changesDuring(m.hub.db, () =>
+      m.hub.app.inject({
+        method: 'POST',
+        url: '/api/v1/clusters/prod-east/actions',
+        payload: body,
+        headers: bearer(op.token),
+      }),
+    );
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json()).toMatchObject({
+      error: 'forbidden',
+      permission: `action:${String(body.action)}`,
+      scope: { cluster: 'prod-east', ...scope },
+    });
+    // Exactly one change: the denial's audit record.
+    expect(changes).toHaveLength(1);
+    expect(refusalSideEffects(changes, { status: 403, actor: op.username })).toEqual([]);
+  });
+
+  it('a team-a operator acts in team-a, and reads a Node only with cluster-wide view', async () => {
+    const op = who('operator@*/team-a');
+    const ok = await m.hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/clusters/prod-east/actions',
+      payload: annotateRequest('team-a'),
+      headers: bearer(op.token),
+    });
+    expect(ok.statusCode, ok.body).toBe(202);
+    const { result: node, changes } = await changesDuring(m.hub.db, () =>
+      m.hub.app.inject({
+        url: '/api/v1/clusters/prod-east/objects?kind=Node&name=kwok-node-0',
+        headers: bearer(op.token),
+      }),
+    );
+    expect(node.statusCode).toBe(403);
+    expect(node.json()).toMatchObject({ permission: 'view', scope: { cluster: 'prod-east' } });
+    expect(refusalSideEffects(changes, { status: 403, actor: op.username })).toEqual([]);
+    const timeline = await m.hub.app.inject({
+      url: '/api/v1/clusters/prod-east/timeline?namespace=team-b',
+      headers: bearer(op.token),
+    });
+    expect(timeline.statusCode).toBe(403);
   });
 });

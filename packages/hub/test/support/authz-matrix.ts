@@ -1,15 +1,23 @@
 // The authorization matrix: every route × every identity, no unauthorized
-// success. A case names a route, the identities allowed to succeed and (for
-// routes with ids or bodies) how to build the request for one identity —
-// destructive routes build a fresh target per identity.
+// success, and no refused call changes anything. A case names a route, the
+// identities allowed to succeed and (for routes with ids or bodies) how to
+// build the request for one identity — destructive routes build a fresh
+// target per identity.
 //
-// Add routes by appending cases; add identities (e.g. an operator bound to
-// one cluster only) by extending DEFAULT_IDENTITIES. Each identity calls with
-// its bearer token; an anonymous call and a bogus token must get 401, a
-// non-allowed identity exactly 403 {error:'forbidden'}, an allowed one its
-// success status.
-import type { InjectOptions } from 'fastify';
+// Each identity calls with its bearer token; an anonymous call and a bogus
+// token must get 401, a non-allowed identity exactly 403 {error:'forbidden'},
+// an allowed one its success status. Around every refused call the whole
+// store is snapshotted (every table): a 401 may change nothing, a 403 only
+// appends its one 'denied' audit record (plus, for the pod shell, the refusal
+// on the pod's timeline). GET routes are also called with HEAD, which Fastify
+// answers with the same handler and hooks.
+//
+// Coverage is checked against the routes Fastify has registered at run time
+// (registeredRoutes), not against a tag or a file: a new route anywhere is
+// uncovered until a matrix case or PUBLIC_ROUTES names it.
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Hub } from '../../src/server.js';
+import { auditRow, changesDuring, describeChange, isShellDenialEvent, type RowChange } from './db-snapshot.js';
 import { addUser, bearer, type BindingSpec, type TestUser } from './identity.js';
 
 export interface IdentitySpec {
@@ -54,7 +62,26 @@ export interface AuthzCase {
   request?: (ctx: AuthzContext) => AuthzRequest | Promise<AuthzRequest>;
   /** Statuses that count as success for an allowed identity (default: any 2xx). */
   success?: readonly number[];
+  /** How a signed-in identity outside `allow` is refused (default 403 forbidden). */
+  refused?: { status: number; error: string };
+  /** The pod shell records a refusal on the pod's timeline too. */
+  refusalOnTimeline?: boolean;
 }
+
+/**
+ * Routes anyone may call without signing in, each with why. Anything else a
+ * hub registers must be in a matrix case.
+ */
+export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
+  'GET /healthz': 'liveness probe',
+  'GET /readyz': 'readiness probe (store reachable)',
+  'GET /metrics': 'Prometheus scrape: counters and gauges without names of users, clusters or objects',
+  'GET /api/v1/version': 'the hub version, for clients checking compatibility before signing in',
+  'GET /api/openapi.json': 'the API description',
+  'POST /api/v1/auth/login': 'signing in',
+  'GET /': 'the console page (the console signs in through the API)',
+  'GET /*': 'the console page for app paths; unknown /api/ paths answer 404',
+};
 
 export async function setupIdentities(
   hub: Hub,
@@ -91,6 +118,29 @@ function parse(body: string): unknown {
   }
 }
 
+/**
+ * What a refused call may leave behind: for 403, exactly one 'denied' audit
+ * record by the caller (and the shell's timeline note when the case says so);
+ * for 401, nothing. Returns the other changes.
+ */
+export function refusalSideEffects(
+  changes: readonly RowChange[],
+  o: { status: number; actor: string | null; refusalOnTimeline?: boolean },
+): string[] {
+  const rest: string[] = [];
+  let denials = 0;
+  for (const c of changes) {
+    const audit = auditRow(c);
+    if (o.status === 403 && audit && audit.outcome === 'denied' && audit.actor === o.actor && denials === 0) {
+      denials++;
+      continue;
+    }
+    if (o.status === 403 && o.refusalOnTimeline && isShellDenialEvent(c)) continue;
+    rest.push(describeChange(c));
+  }
+  return rest;
+}
+
 /** Runs one case for anonymous, a bogus token and every identity; returns the violations (empty = pass). */
 export async function checkAuthzCase(
   hub: Hub,
@@ -105,68 +155,112 @@ export async function checkAuthzCase(
   const call = async (
     identity: Identity | null,
     auth: Record<string, string>,
+    m: NonNullable<InjectOptions['method']>,
+    label: string,
+    expected: { status: number; error: string } | null,
   ): Promise<{ status: number; body: unknown }> => {
+    // Built before the snapshot: builders may create the call's fresh target.
     const req = c.request ? await c.request({ hub, identity, identities }) : { url: path };
-    const res = await hub.app.inject({
-      method,
-      url: req.url,
-      headers: { ...req.headers, ...auth },
-      ...(req.payload !== undefined ? { payload: req.payload } : {}),
-    });
-    return { status: res.statusCode, body: parse(res.body) };
+    const { result: res, changes } = await changesDuring(hub.db, () =>
+      hub.app.inject({
+        method: m,
+        url: req.url,
+        headers: { ...req.headers, ...auth },
+        ...(req.payload !== undefined ? { payload: req.payload } : {}),
+      }),
+    );
+    const out = { status: res.statusCode, body: parse(res.body) };
+    if (expected) {
+      // HEAD answers carry no body: only the status is compared.
+      const shapeOk = m === 'HEAD' || errorShapeOk(out.body, expected.error);
+      if (out.status !== expected.status || !shapeOk) {
+        violations.push(
+          `${m} ${c.route.split(' ')[1] ?? ''} as ${label}: expected ${expected.status} ${expected.error}, got ${out.status} ${JSON.stringify(out.body).slice(0, 300)}`,
+        );
+      }
+      const left = refusalSideEffects(changes, {
+        status: out.status,
+        actor: identity?.username ?? null,
+        refusalOnTimeline: c.refusalOnTimeline,
+      });
+      for (const l of left) violations.push(`${m} ${c.route} as ${label}: the refused call changed the store: ${l}`);
+    }
+    return out;
   };
+  const methods: NonNullable<InjectOptions['method']>[] = method === 'GET' ? ['GET', 'HEAD'] : [method];
+  const unauthenticated = { status: 401, error: 'unauthenticated' };
 
   for (const [label, auth] of [
     ['anonymous', {}],
     ['bogus token', bearer('whu_not-a-real-token')],
   ] as const) {
-    const res = await call(null, auth);
-    if (res.status !== 401 || !errorShapeOk(res.body, 'unauthenticated')) {
-      violations.push(
-        `${c.route} as ${label}: expected 401 unauthenticated, got ${res.status} ${JSON.stringify(res.body)}`,
-      );
-    }
+    for (const m of methods) await call(null, auth, m, label, unauthenticated);
   }
 
   for (const identity of identities.values()) {
-    const res = await call(identity, bearer(identity.token));
     const allowed = c.allow.includes(identity.name);
     if (allowed) {
+      const res = await call(identity, bearer(identity.token), method, identity.name, null);
       const ok = c.success ? c.success.includes(res.status) : res.status >= 200 && res.status < 300;
       if (!ok)
         violations.push(
-          `${c.route} as ${identity.name}: allowed, expected success, got ${res.status} ${JSON.stringify(res.body)}`,
+          `${c.route} as ${identity.name}: allowed, expected success, got ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`,
         );
-    } else if (res.status !== 403 || !errorShapeOk(res.body, 'forbidden')) {
-      violations.push(
-        `${c.route} as ${identity.name}: not allowed, expected 403 forbidden, got ${res.status} ${JSON.stringify(res.body)}`,
-      );
+    } else {
+      const refused = c.refused ?? { status: 403, error: 'forbidden' };
+      for (const m of methods) await call(identity, bearer(identity.token), m, identity.name, refused);
     }
   }
   return violations;
 }
 
 /**
- * Routes in the OpenAPI document (optionally only those with one of `tags`)
- * that no case covers — so a new route cannot skip the matrix.
+ * Every route the app has registered, as 'METHOD /path/{param}', read from
+ * Fastify at run time (printRoutes), so it does not matter which file or
+ * plugin registered it. HEAD routes Fastify adds for GETs are included.
  */
-export async function uncoveredRoutes(
-  hub: Hub,
-  cases: readonly AuthzCase[],
-  opts: { tags?: readonly string[]; ignore?: readonly string[] } = {},
-): Promise<string[]> {
-  const doc = (await hub.app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{
-    paths: Record<string, Record<string, { tags?: string[] }>>;
-  }>();
-  const covered = new Set(cases.map((c) => c.route));
-  const missing: string[] = [];
-  for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(ops)) {
-      const route = `${method.toUpperCase()} ${path}`;
-      if (method === 'head' || opts.ignore?.includes(route)) continue;
-      if (opts.tags && !(op.tags ?? []).some((t) => opts.tags?.includes(t))) continue;
-      if (!covered.has(route)) missing.push(route);
+export function registeredRoutes(app: FastifyInstance): string[] {
+  const tree = app.printRoutes({ commonPrefix: false });
+  const stack: string[] = [];
+  const out: string[] = [];
+  for (const line of tree.split('\n')) {
+    if (line.trim() === '') continue;
+    const m = /^((?:[│ ] {3})*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) throw new Error(`cannot read printRoutes line: ${JSON.stringify(line)}`);
+    const depth = (m[1] ?? '').length / 4;
+    const path = (depth > 0 ? (stack[depth - 1] ?? '') : '') + (m[2] ?? '');
+    stack[depth] = path;
+    stack.length = depth + 1;
+    for (const method of (m[3] ?? '').split(', ').filter(Boolean)) {
+      // Checked against the router, so a misread tree cannot silently drop or invent a route.
+      if (!app.hasRoute({ method, url: path }))
+        throw new Error(`printRoutes showed ${method} ${path}, but the router does not know it`);
+      out.push(`${method} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
     }
   }
-  return missing;
+  return out;
+}
+
+/**
+ * Registered routes that neither a case nor `publicRoutes` covers (HEAD counts
+ * as covered by its GET, which the matrix calls with HEAD too), and names in
+ * cases or `publicRoutes` that match no route (a renamed route must not leave
+ * a stale, passing case behind).
+ */
+export function coverageGaps(
+  app: FastifyInstance,
+  covered: readonly string[],
+  publicRoutes: readonly string[],
+): { uncovered: string[]; stale: string[]; duplicated: string[] } {
+  const routes = registeredRoutes(app);
+  const known = new Set(routes);
+  const claimed = [...covered, ...publicRoutes];
+  const claimedSet = new Set(claimed);
+  const uncovered = routes.filter((r) => {
+    const asGet = r.startsWith('HEAD ') ? `GET ${r.slice(5)}` : r;
+    return !claimedSet.has(r) && !claimedSet.has(asGet);
+  });
+  const stale = [...claimedSet].filter((r) => !known.has(r));
+  const duplicated = claimed.filter((r, i) => claimed.indexOf(r) !== i);
+  return { uncovered, stale, duplicated };
 }

@@ -1,0 +1,400 @@
+// The authorization matrix's tables, one per area of the API: who may call
+// each route, and the fixtures the calls need. The *-matrix tests run them;
+// routes-matrix.test.ts checks that together with PUBLIC_ROUTES they cover
+// every route the hub registers.
+import { randomUUID } from 'node:crypto';
+import { AGENT_CONNECT_PATH } from '@wheelhouse/protocol';
+import { createApiToken, createBinding } from '../../src/auth/identity-store.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createHub, type Hub } from '../../src/server.js';
+import {
+  ADMIN_ONLY,
+  DEFAULT_IDENTITIES,
+  checkAuthzCase,
+  setupIdentities,
+  type AuthzCase,
+  type Identity,
+  type IdentitySpec,
+} from './authz-matrix.js';
+import { addUser, useFastPasswordHashing } from './identity.js';
+
+export interface MatrixTable {
+  identities: IdentitySpec[];
+  /** Clusters, inventory and records the cases' requests refer to. */
+  setup(hub: Hub): Promise<void>;
+  cases: AuthzCase[];
+}
+
+const names = (specs: readonly IdentitySpec[]): string[] => specs.map((i) => i.name);
+const fresh = (): string => `victim-${randomUUID().slice(0, 8)}`;
+const ALL_TIERS = { basic: true, advanced: true, podExec: true };
+
+async function connectedCluster(hub: Hub, name: string): Promise<void> {
+  const created = await hub.clusters.create(name, 'test');
+  if (!created) throw new Error(`cluster ${name} exists`);
+  await hub.clusters.markConnected(name, {
+    agentVersion: 'test',
+    kubernetesVersion: 'v1.35.4',
+    capabilities: ALL_TIERS,
+  });
+}
+
+function pod(namespace: string, name: string, uid: string) {
+  return {
+    kind: 'Pod' as const,
+    namespace,
+    name,
+    uid,
+    resourceVersion: '1',
+    createdAt: Date.now(),
+    labels: {},
+    ownerRefs: [],
+    summary: { phase: 'Running', containers: [{ name: 'app', state: 'running', ready: true, restartCount: 0 }] },
+  };
+}
+
+// ---- identity, users and audit -------------------------------------------
+
+// Scoped grants never reach global-scope routes (users, bindings, audit).
+const AUTH_IDENTITIES: IdentitySpec[] = [
+  ...DEFAULT_IDENTITIES,
+  { name: 'admin@prod-*', bindings: [{ role: 'account-admin', cluster: 'prod-*' }] },
+  { name: 'auditor@*/team-a', bindings: [{ role: 'auditor', namespace: 'team-a' }] },
+];
+const AUTH_SIGNED_IN = names(AUTH_IDENTITIES);
+const AUDITORS = ['account-admin', 'auditor'];
+
+export const AUTH_MATRIX: MatrixTable = {
+  identities: AUTH_IDENTITIES,
+  setup: () => Promise.resolve(),
+  cases: [
+    { route: 'POST /api/v1/auth/logout', allow: AUTH_SIGNED_IN },
+    {
+      route: 'POST /api/v1/auth/password',
+      allow: AUTH_SIGNED_IN,
+      request: ({ identity }) => ({
+        url: '/api/v1/auth/password',
+        payload: {
+          current: identity?.password ?? 'whatever-password',
+          next: `${identity?.password ?? 'whatever-password'}-changed`,
+        },
+      }),
+    },
+    { route: 'GET /api/v1/me', allow: AUTH_SIGNED_IN },
+    {
+      route: 'POST /api/v1/tokens',
+      allow: AUTH_SIGNED_IN,
+      request: () => ({ url: '/api/v1/tokens', payload: { name: 'matrix' } }),
+    },
+    { route: 'GET /api/v1/tokens', allow: AUTH_SIGNED_IN },
+    {
+      route: 'DELETE /api/v1/tokens/{id}',
+      allow: AUTH_SIGNED_IN,
+      request: async ({ hub, identity, identities }) => {
+        const owner = identity ?? (identities.get('account-admin') as Identity);
+        const t = await createApiToken(hub.db, { userId: owner.userId, name: 'to-revoke' });
+        return { url: `/api/v1/tokens/${t.id}` };
+      },
+    },
+    { route: 'GET /api/v1/users', allow: ADMIN_ONLY },
+    {
+      route: 'POST /api/v1/users',
+      allow: ADMIN_ONLY,
+      request: () => ({ url: '/api/v1/users', payload: { username: fresh(), role: 'viewer' } }),
+      success: [201],
+    },
+    {
+      route: 'PATCH /api/v1/users/{id}',
+      allow: ADMIN_ONLY,
+      request: async ({ hub }) => ({
+        url: `/api/v1/users/${(await addUser(hub, { username: fresh() })).userId}`,
+        payload: { disabled: true },
+      }),
+    },
+    {
+      route: 'DELETE /api/v1/users/{id}',
+      allow: ADMIN_ONLY,
+      request: async ({ hub }) => ({ url: `/api/v1/users/${(await addUser(hub, { username: fresh() })).userId}` }),
+      success: [204],
+    },
+    { route: 'GET /api/v1/roles', allow: ADMIN_ONLY },
+    { route: 'GET /api/v1/bindings', allow: ADMIN_ONLY },
+    {
+      route: 'POST /api/v1/bindings',
+      allow: ADMIN_ONLY,
+      request: async ({ hub }) => ({
+        url: '/api/v1/bindings',
+        payload: {
+          userId: (await addUser(hub, { username: fresh() })).userId,
+          role: 'operator',
+          cluster: 'prod-*',
+          namespace: '*',
+        },
+      }),
+      success: [201],
+    },
+    {
+      route: 'DELETE /api/v1/bindings/{id}',
+      allow: ADMIN_ONLY,
+      request: async ({ hub }) => {
+        const u = await addUser(hub, { username: fresh() });
+        const b = await createBinding(hub.db, {
+          userId: u.userId,
+          role: 'viewer',
+          clusterPattern: '*',
+          namespacePattern: '*',
+          createdBy: 'test',
+        });
+        return { url: `/api/v1/bindings/${b.id}` };
+      },
+      success: [204],
+    },
+    { route: 'GET /api/v1/audit', allow: AUDITORS },
+    { route: 'GET /api/v1/audit/verify', allow: AUDITORS },
+    { route: 'GET /api/v1/audit/export', allow: AUDITORS },
+  ],
+};
+
+// ---- clusters, inventory, timeline, actions -------------------------------
+
+export const CLUSTER_IDENTITIES: IdentitySpec[] = [
+  ...DEFAULT_IDENTITIES,
+  { name: 'admin@prod-*', bindings: [{ role: 'account-admin', cluster: 'prod-*' }] },
+  { name: 'operator@staging', bindings: [{ role: 'operator', cluster: 'staging' }] },
+  { name: 'operator@*/team-a', bindings: [{ role: 'operator', namespace: 'team-a' }] },
+  { name: 'viewer@*/team-a', bindings: [{ role: 'viewer', namespace: 'team-a' }] },
+];
+/** Who may view cluster prod-east somewhere: every role (all grant view) bound on it. */
+const SEES_PROD = [
+  'account-admin',
+  'operator',
+  'viewer',
+  'auditor',
+  'admin@prod-*',
+  'operator@*/team-a',
+  'viewer@*/team-a',
+];
+const VIEWS_PROD_CLUSTER_WIDE = ['account-admin', 'operator', 'viewer', 'auditor', 'admin@prod-*'];
+/** Who may act in prod-east, namespace team-a. */
+const ACTS_ON_PROD_TEAM_A = ['account-admin', 'operator', 'admin@prod-*', 'operator@*/team-a'];
+
+let counter = 0;
+export const annotateRequest = (ns = 'team-a') => ({
+  action: 'annotate',
+  target: { kind: 'ConfigMap', namespace: ns, name: 'settings' },
+  params: { key: 'example.com/matrix', value: String(++counter) },
+});
+
+export const CLUSTER_MATRIX: MatrixTable = {
+  identities: CLUSTER_IDENTITIES,
+  setup: async (hub) => {
+    await connectedCluster(hub, 'prod-east');
+    await connectedCluster(hub, 'staging');
+  },
+  cases: [
+    { route: 'GET /api/v1/clusters', allow: names(CLUSTER_IDENTITIES) },
+    {
+      route: 'POST /api/v1/clusters',
+      allow: ADMIN_ONLY,
+      request: () => ({ url: '/api/v1/clusters', payload: { name: `new-${++counter}` } }),
+      success: [201],
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}',
+      allow: SEES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east' }),
+    },
+    {
+      route: 'DELETE /api/v1/clusters/{cluster}',
+      allow: ADMIN_ONLY,
+      request: async ({ hub }) => {
+        const name = `doomed-${++counter}`;
+        await hub.clusters.create(name, 'test');
+        return { url: `/api/v1/clusters/${name}` };
+      },
+      success: [204],
+    },
+    {
+      route: 'POST /api/v1/clusters/{cluster}/token/revoke',
+      allow: ADMIN_ONLY,
+      request: () => ({ url: '/api/v1/clusters/staging/token/revoke' }),
+    },
+    {
+      route: 'POST /api/v1/clusters/{cluster}/token/rotate',
+      allow: ADMIN_ONLY,
+      request: () => ({ url: '/api/v1/clusters/staging/token/rotate' }),
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/resources',
+      allow: SEES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/resources' }),
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/timeline',
+      allow: VIEWS_PROD_CLUSTER_WIDE,
+      request: () => ({ url: '/api/v1/clusters/prod-east/timeline' }),
+    },
+    // No agent here: an allowed caller gets past authorization to 503 agent_unavailable; everyone else 403.
+    {
+      route: 'GET /api/v1/clusters/{cluster}/objects',
+      allow: SEES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/objects?kind=ConfigMap&namespace=team-a&name=settings' }),
+      success: [503],
+    },
+    {
+      route: 'POST /api/v1/clusters/{cluster}/actions',
+      allow: ACTS_ON_PROD_TEAM_A,
+      request: () => ({ url: '/api/v1/clusters/prod-east/actions', payload: annotateRequest() }),
+      success: [202],
+    },
+    {
+      route: 'GET /api/v1/actions/{id}',
+      allow: SEES_PROD,
+      request: async ({ hub }) => {
+        const prod = await hub.clusters.get('prod-east');
+        if (!prod) throw new Error('no cluster');
+        const req = annotateRequest();
+        const cmd = await hub.commands.create('test', prod, { ...req, dryRun: false }, req.params);
+        return { url: `/api/v1/actions/${cmd.id}` };
+      },
+    },
+    { route: 'GET /api/v1/actions', allow: names(CLUSTER_IDENTITIES) },
+    { route: 'GET /api/v1/catalog/actions', allow: names(CLUSTER_IDENTITIES) },
+  ],
+};
+
+// ---- pod shell -------------------------------------------------------------
+
+const SHELL_IDENTITIES: IdentitySpec[] = [
+  ...DEFAULT_IDENTITIES,
+  { name: 'operator@staging', bindings: [{ role: 'operator', cluster: 'staging' }] },
+  { name: 'operator@*/team-a', bindings: [{ role: 'operator', namespace: 'team-a' }] },
+  { name: 'viewer@*/team-a', bindings: [{ role: 'viewer', namespace: 'team-a' }] },
+  { name: 'auditor@*/team-a', bindings: [{ role: 'auditor', namespace: 'team-a' }] },
+];
+const EXEC_TEAM_A = ['account-admin', 'operator', 'operator@*/team-a'];
+const VIEW_TEAM_A = [
+  'account-admin',
+  'operator',
+  'viewer',
+  'auditor',
+  'operator@*/team-a',
+  'viewer@*/team-a',
+  'auditor@*/team-a',
+];
+const AUDIT_READ = ['account-admin', 'auditor'];
+export const SHELL_SESSION = '6a1c6b0e-8f0e-4a57-9f6e-2f3c1d2b4a10';
+
+export const SHELL_MATRIX: MatrixTable = {
+  identities: SHELL_IDENTITIES,
+  setup: async (hub) => {
+    await connectedCluster(hub, 'prod-east');
+    // The shell and logs routes check the agent link too; the matrix has no agent, so pretend it is there.
+    hub.link.isConnected = () => true;
+    await hub.inventory.applyChanges('prod-east', [pod('team-a', 'web-0', 'u1')], []);
+    const now = Date.now();
+    await hub.db
+      .insertInto('shell_sessions')
+      .values({
+        id: SHELL_SESSION,
+        cluster_id: 'prod-east',
+        namespace: 'team-a',
+        pod: 'web-0',
+        container: 'app',
+        command: '["sh"]',
+        username: 'someone-else',
+        kube_user: null,
+        client_address: '127.0.0.1',
+        started_at: now,
+        ended_at: now + 1,
+        end_reason: 'closed',
+        exit_code: 0,
+        recorded: 1,
+        input_captured: 0,
+        recording_bytes: 10,
+        recording_truncated: 0,
+      })
+      .execute();
+    await hub.db
+      .insertInto('shell_recordings')
+      .values({ session_id: SHELL_SESSION, seq: 0, data: '{"version":2,"width":80,"height":24,"timestamp":0}\n' })
+      .execute();
+  },
+  cases: [
+    {
+      route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/shell',
+      allow: EXEC_TEAM_A,
+      request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/shell' }),
+      success: [426],
+      refusalOnTimeline: true,
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/containers',
+      allow: VIEW_TEAM_A,
+      request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/containers' }),
+    },
+    // Everyone signed in may list (their own) sessions; naming another user needs audit:read.
+    { route: 'GET /api/v1/sessions', allow: names(SHELL_IDENTITIES) },
+    {
+      route: 'GET /api/v1/sessions/{id}/recording',
+      allow: AUDIT_READ,
+      request: () => ({ url: `/api/v1/sessions/${SHELL_SESSION}/recording` }),
+    },
+  ],
+};
+
+// ---- live feed, pod logs, agent link ---------------------------------------
+
+export const STREAM_IDENTITIES: IdentitySpec[] = [
+  ...DEFAULT_IDENTITIES,
+  { name: 'operator@staging', bindings: [{ role: 'operator', cluster: 'staging' }] },
+  { name: 'viewer@*/team-a', bindings: [{ role: 'viewer', namespace: 'team-a' }] },
+  { name: 'operator@*/team-b', bindings: [{ role: 'operator', namespace: 'team-b' }] },
+];
+
+export const STREAM_MATRIX: MatrixTable = {
+  identities: STREAM_IDENTITIES,
+  setup: async (hub) => {
+    await connectedCluster(hub, 'prod-east');
+    hub.link.isConnected = () => true;
+    await hub.inventory.applyChanges('prod-east', [pod('team-a', 'web-0', 'u1')], []);
+  },
+  cases: [
+    // A plain GET that passes the checks answers 426; routes-matrix.test.ts subscribes for real.
+    {
+      route: 'GET /api/v1/live',
+      allow: ['account-admin', 'operator', 'viewer', 'auditor', 'viewer@*/team-a', 'operator@*/team-b'],
+      request: () => ({ url: '/api/v1/live?cluster=prod-east' }),
+      success: [426],
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs',
+      allow: ['account-admin', 'operator', 'viewer', 'auditor', 'viewer@*/team-a'],
+      request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/logs' }),
+      success: [426],
+    },
+    // Only a cluster's agent token opens the agent link; no user credential does.
+    { route: `GET ${AGENT_CONNECT_PATH}`, allow: [], refused: { status: 401, error: 'unauthenticated' } },
+  ],
+};
+
+export const ALL_MATRICES: readonly MatrixTable[] = [AUTH_MATRIX, CLUSTER_MATRIX, SHELL_MATRIX, STREAM_MATRIX];
+
+/**
+ * Call inside a describe: a hub with the table's identities and fixtures, and
+ * one test per case. The returned object is filled in beforeAll.
+ */
+export function useMatrix(table: MatrixTable): { hub: Hub; identities: Map<string, Identity> } {
+  const ctx = {} as { hub: Hub; identities: Map<string, Identity> };
+  beforeAll(async () => {
+    useFastPasswordHashing();
+    ctx.hub = await createHub({ logger: false, webRoot: false });
+    ctx.identities = await setupIdentities(ctx.hub, table.identities);
+    await table.setup(ctx.hub);
+  });
+  afterAll(() => ctx.hub.close());
+  it.each(table.cases.map((c) => [c.route, c] as const))('%s', async (_route, c) => {
+    expect(await checkAuthzCase(ctx.hub, ctx.identities, c)).toEqual([]);
+  });
+  return ctx;
+}

@@ -1,0 +1,103 @@
+// Every row of every table of the hub's store, to prove that a refused call
+// changed nothing. Tables are read from sqlite_master, so a table added later
+// is compared too without anyone listing it here.
+import { sql } from 'kysely';
+import type { HubDb } from '../../src/store/db.js';
+
+export type Row = Record<string, unknown>;
+/** table → rowid → the row as JSON. */
+export type DbSnapshot = Map<string, Map<number, string>>;
+
+export interface RowChange {
+  table: string;
+  kind: 'added' | 'removed' | 'changed';
+  before?: Row;
+  after?: Row;
+}
+
+/**
+ * Columns written on every authenticated request before authorization runs
+ * (a token's last use, a session's sliding expiry; at most once a minute):
+ * bookkeeping of the credential, not an effect of the call.
+ */
+const CREDENTIAL_BOOKKEEPING: Readonly<Record<string, readonly string[]>> = {
+  api_tokens: ['last_used_at'],
+  sessions: ['expires_at'],
+};
+
+export async function snapshotDb(db: HubDb): Promise<DbSnapshot> {
+  const tables = await sql<{
+    name: string;
+  }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db);
+  const out: DbSnapshot = new Map();
+  for (const { name } of tables.rows) {
+    const rows = await sql<Row & { __rowid: number }>`SELECT rowid AS __rowid, * FROM ${sql.table(name)}`.execute(db);
+    const byId = new Map<number, string>();
+    for (const { __rowid, ...row } of rows.rows) byId.set(__rowid, JSON.stringify(row));
+    out.set(name, byId);
+  }
+  return out;
+}
+
+function withoutBookkeeping(table: string, json: string): string {
+  const cols = CREDENTIAL_BOOKKEEPING[table];
+  if (!cols) return json;
+  const row = JSON.parse(json) as Row;
+  return JSON.stringify(Object.fromEntries(Object.entries(row).filter(([k]) => !cols.includes(k))));
+}
+
+/** What differs between two snapshots, ignoring credential bookkeeping. */
+export function diffSnapshots(before: DbSnapshot, after: DbSnapshot): RowChange[] {
+  const changes: RowChange[] = [];
+  for (const table of new Set([...before.keys(), ...after.keys()])) {
+    const a = before.get(table) ?? new Map<number, string>();
+    const b = after.get(table) ?? new Map<number, string>();
+    for (const [id, row] of a) {
+      const now = b.get(id);
+      if (now === undefined) changes.push({ table, kind: 'removed', before: JSON.parse(row) as Row });
+      else if (now !== row && withoutBookkeeping(table, now) !== withoutBookkeeping(table, row))
+        changes.push({ table, kind: 'changed', before: JSON.parse(row) as Row, after: JSON.parse(now) as Row });
+    }
+    for (const [id, row] of b) if (!a.has(id)) changes.push({ table, kind: 'added', after: JSON.parse(row) as Row });
+  }
+  return changes;
+}
+
+/** Runs `call` between two snapshots and returns its answer and what it changed in the store. */
+export async function changesDuring<T>(
+  db: HubDb,
+  call: () => Promise<T>,
+): Promise<{ result: T; changes: RowChange[] }> {
+  const before = await snapshotDb(db);
+  const result = await call();
+  return { result, changes: diffSnapshots(before, await snapshotDb(db)) };
+}
+
+export const describeChange = (c: RowChange): string =>
+  `${c.kind} ${c.table} ${JSON.stringify(c.after ?? c.before).slice(0, 300)}`;
+
+/** An audit record appended by the call, parsed. */
+export interface AuditAdded {
+  actor: string;
+  action: string;
+  outcome: string;
+  detail: Record<string, unknown> | null;
+}
+
+export function auditRow(c: RowChange): AuditAdded | null {
+  if (c.table !== 'audit_log' || c.kind !== 'added' || !c.after) return null;
+  const r = c.after;
+  return {
+    actor: String(r.actor),
+    action: String(r.action),
+    outcome: String(r.outcome),
+    detail: typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
+  };
+}
+
+/** A pod shell refusal's timeline event (the shell route records refusals on the pod's timeline by design). */
+export function isShellDenialEvent(c: RowChange): boolean {
+  if (c.table !== 'timeline_events' || c.kind !== 'added' || !c.after) return false;
+  const data = typeof c.after.data === 'string' ? (JSON.parse(c.after.data) as { phase?: unknown }) : {};
+  return c.after.type === 'shell' && data.phase === 'denied';
+}
