@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '../src/server.js';
+import { changesDuring, refusalLeftovers } from './support/db-snapshot.js';
 import { addUser, bearer, login, useFastPasswordHashing, type TestSession, type TestUser } from './support/identity.js';
 
 useFastPasswordHashing();
@@ -144,15 +145,23 @@ describe('fuzzing identity and audit routes', () => {
         fc.asyncProperty(bodyFor(route.keys), queryFor(route.keys), idArb, authArb, async (body, query, id, auth) => {
           const url = `${route.path.replace('{id}', encodeURIComponent(id))}${query ? `?${query}` : ''}`;
           const hasBody = route.method !== 'GET' && route.method !== 'DELETE';
-          const res = await hub.app.inject({
-            method: route.method,
-            url,
-            headers: headersFor(auth),
-            ...(hasBody
-              ? { payload: JSON.stringify(body), headers: { ...headersFor(auth), 'content-type': 'application/json' } }
-              : {}),
-          });
-          expectErrorShape(res, `${route.method} ${url.slice(0, 200)} ${JSON.stringify(body).slice(0, 200)}`);
+          const { result: res, changes } = await changesDuring(hub.db, () =>
+            hub.app.inject({
+              method: route.method,
+              url,
+              headers: headersFor(auth),
+              ...(hasBody
+                ? {
+                    payload: JSON.stringify(body),
+                    headers: { ...headersFor(auth), 'content-type': 'application/json' },
+                  }
+                : {}),
+            }),
+          );
+          const label = `${route.method} ${url.slice(0, 200)} ${JSON.stringify(body).slice(0, 200)}`;
+          expectErrorShape(res, label);
+          // Every table: a refused request leaves nothing but its audit evidence.
+          if (res.statusCode >= 400) expect(refusalLeftovers(changes), label).toEqual([]);
         }),
         { numRuns: 40 },
       );

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '../src/server.js';
+import { changesDuring, refusalLeftovers } from './support/db-snapshot.js';
 import { addUser, bearer, useFastPasswordHashing } from './support/identity.js';
 
 useFastPasswordHashing();
@@ -61,14 +62,6 @@ describe('fuzzing cluster routes', () => {
   });
   afterAll(() => hub.close());
 
-  const commandCount = async (): Promise<number> =>
-    (
-      await hub.db
-        .selectFrom('commands')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirst()
-    )?.n ?? 0;
-
   it('action requests: precise 4xx, never 5xx, nothing persisted when refused', async () => {
     const valid = {
       action: 'annotate',
@@ -97,17 +90,19 @@ describe('fuzzing cluster routes', () => {
         const [a, b] = field.split('.');
         if (a && b) (body[a] as Record<string, unknown>)[b] = value;
         else if (a) body[a] = value;
-        const before = await commandCount();
-        const res = await hub.app.inject({
-          method: 'POST',
-          url: '/api/v1/clusters/prod/actions',
-          payload: body,
-          headers: auth,
-        });
+        // Every table, not only commands: a refused request leaves nothing but its audit evidence.
+        const { result: res, changes } = await changesDuring(hub.db, () =>
+          hub.app.inject({
+            method: 'POST',
+            url: '/api/v1/clusters/prod/actions',
+            payload: body,
+            headers: auth,
+          }),
+        );
         expect(res.statusCode).toBeLessThan(500);
         if (res.statusCode >= 400) {
           expect(isErrorShape(res.json())).toBe(true);
-          expect(await commandCount()).toBe(before);
+          expect(refusalLeftovers(changes), res.body).toEqual([]);
         }
       }),
       { numRuns: 300 },
@@ -120,14 +115,19 @@ describe('fuzzing cluster routes', () => {
         fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.string({ maxLength: 2000 })),
         fc.constantFrom('/api/v1/clusters', '/api/v1/clusters/prod/actions'),
         async (payload, url) => {
-          const res = await hub.app.inject({
-            method: 'POST',
-            url,
-            payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-            headers: { ...auth, 'content-type': 'application/json' },
-          });
+          const { result: res, changes } = await changesDuring(hub.db, () =>
+            hub.app.inject({
+              method: 'POST',
+              url,
+              payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+              headers: { ...auth, 'content-type': 'application/json' },
+            }),
+          );
           expect(res.statusCode).toBeLessThan(500);
-          if (res.statusCode >= 400) expect(isErrorShape(res.json())).toBe(true);
+          if (res.statusCode >= 400) {
+            expect(isErrorShape(res.json())).toBe(true);
+            expect(refusalLeftovers(changes), res.body).toEqual([]);
+          }
         },
       ),
       { numRuns: 200 },

@@ -101,3 +101,18 @@ export function isShellDenialEvent(c: RowChange): boolean {
   const data = typeof c.after.data === 'string' ? (JSON.parse(c.after.data) as { phase?: unknown }) : {};
   return c.after.type === 'shell' && data.phase === 'denied';
 }
+
+/**
+ * What a refused request (any 4xx) left in the store besides its evidence —
+ * audit records with outcome denied, failed or rejected, and the pod shell's
+ * refusal note on the pod's timeline. Non-empty means the refusal changed something.
+ */
+export function refusalLeftovers(changes: readonly RowChange[]): string[] {
+  return changes
+    .filter((c) => {
+      const audit = auditRow(c);
+      if (audit && ['denied', 'failed', 'rejected'].includes(audit.outcome)) return false;
+      return !isShellDenialEvent(c);
+    })
+    .map(describeChange);
+}
