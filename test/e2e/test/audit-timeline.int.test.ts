@@ -71,6 +71,9 @@ describe('console: timeline, logs, recordings and audit', () => {
     await dialog.getByLabel('Value').fill('incident 4711');
     await dialog.getByRole('button', { name: 'Run annotate' }).click();
     expect(await terminalState(page)).toBe('succeeded');
+    // The annotation is on the object, as the API server has it.
+    const annotated = await apps.readNamespacedDeployment({ namespace: ns, name: 'checkout' });
+    expect(annotated.metadata?.annotations?.['example.com/incident']).toBe('incident 4711');
     await dialog.getByRole('button', { name: 'Close' }).first().click();
     await expect
       .poll(() => table.locator('tr[data-type="action"]').allTextContents(), { timeout: 30_000 })

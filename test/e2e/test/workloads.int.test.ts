@@ -1,6 +1,6 @@
 // The on-call path through the console against the real cluster: workloads
 // with health, then scale (preview + live status), roll back, restart, delete
-// a pod, edit YAML with the server's dry-run diff, cordon a node. Each step
+// a pod, edit YAML with the server's dry-run diff, cordon and drain a node. Each step
 // is checked in Kubernetes itself, not only on the page.
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
@@ -285,40 +285,55 @@ describe('console: workloads and actions', () => {
     await c.screenshot('nodes');
   });
 
-  it('drains the node: its pods are evicted and the dialog says what happened', async () => {
+  it('drains the node: the pods the scheduler placed there are evicted, and Kubernetes shows it', async () => {
     const { page } = c;
+    const nodeRow = page.locator(`table[aria-label="Nodes"] tr[data-name="${node}"]`);
+    // The node is cordoned by the test before: uncordon it in the console so the scheduler may place pods there.
+    await nodeRow.getByRole('button', { name: 'Uncordon node' }).click();
+    const uncordon = page.getByRole('dialog', { name: `Uncordon node: Node ${node}` });
+    await uncordon.getByRole('button', { name: 'Run uncordon node' }).click();
+    expect(await terminalState(page)).toBe('succeeded');
+    expect((await core.readNode({ name: node })).spec?.unschedulable).toBeFalsy();
+    await uncordon.getByRole('button', { name: 'Close' }).first().click();
+
+    // Placed by the scheduler (nodeSelector + toleration), not pinned with nodeName: a drained node
+    // must keep the replacements away, which a pinned nodeName would bypass.
     const toleration = { key: 'wheelhouse.dev/e2e', operator: 'Equal', value: node, effect: 'NoSchedule' };
     await apps.createNamespacedDeployment({
       namespace: ns,
       body: {
-        metadata: { name: 'pinned' },
+        metadata: { name: 'placed' },
         spec: {
           replicas: 2,
-          selector: { matchLabels: { app: 'pinned' } },
+          selector: { matchLabels: { app: 'placed' } },
           template: {
-            metadata: { labels: { app: 'pinned' } },
+            metadata: { labels: { app: 'placed' } },
             spec: {
-              nodeName: node,
+              nodeSelector: { 'kubernetes.io/hostname': node },
               tolerations: [toleration],
               terminationGracePeriodSeconds: 1,
-              containers: [{ name: 'app', image: 'shop/pinned:1' }],
+              containers: [{ name: 'app', image: 'shop/placed:1' }],
             },
           },
         },
       },
     });
-    await eventually(
-      '2 pods on the node',
-      async () =>
-        (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=pinned' })).items.filter(
-          (p) => p.status?.phase === 'Running',
-        ).length === 2,
-    );
-    const nodeRow = page.locator(`table[aria-label="Nodes"] tr[data-name="${node}"]`);
+    const placed = async () =>
+      (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=placed' })).items.filter(
+        (p) => !p.metadata?.deletionTimestamp,
+      );
+    const before = await eventually('2 pods scheduled onto the node and running', async () => {
+      const pods = await placed();
+      return pods.length === 2 && pods.every((p) => p.spec?.nodeName === node && p.status?.phase === 'Running')
+        ? pods
+        : undefined;
+    });
+    const uidsBefore = before.map((p) => p.metadata?.uid ?? '');
+
     await nodeRow.getByRole('button', { name: 'Drain node' }).click();
     const dialog = page.getByRole('dialog', { name: `Drain node: Node ${node}` });
     // The preview names the pods that would be evicted.
-    await expect.poll(() => dialog.locator('section[aria-label="Preview"]').textContent()).toMatch(/pinned-.*evicted/s);
+    await expect.poll(() => dialog.locator('section[aria-label="Preview"]').textContent()).toMatch(/placed-.*evicted/s);
     await dialog.getByLabel('Timeout seconds').fill('60');
     await dialog.getByRole('button', { name: 'Run drain node' }).click();
     expect(await terminalState(page)).toBe('succeeded');
@@ -326,5 +341,20 @@ describe('console: workloads and actions', () => {
       /drained: cordoned, evicted 2 pods/,
     );
     await dialog.getByRole('button', { name: 'Close' }).first().click();
+
+    // In Kubernetes: the node is cordoned, the two pods (by UID) are gone, and their replacements
+    // exist but are not on the node — its only matching node is unschedulable, so they wait.
+    expect((await core.readNode({ name: node })).spec?.unschedulable).toBe(true);
+    const all = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=placed' })).items;
+    expect(all.filter((p) => uidsBefore.includes(p.metadata?.uid ?? ''))).toEqual([]);
+    const replacements = await eventually('the ReplicaSet to create 2 replacements', async () => {
+      const pods = await placed();
+      return pods.length === 2 ? pods : undefined;
+    });
+    for (const p of replacements) {
+      expect(uidsBefore).not.toContain(p.metadata?.uid);
+      expect(p.spec?.nodeName ?? '').not.toBe(node);
+      expect(p.status?.phase).toBe('Pending');
+    }
   });
 });
