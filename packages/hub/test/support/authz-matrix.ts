@@ -161,6 +161,15 @@ export async function checkAuthzCase(
   ): Promise<{ status: number; body: unknown }> => {
     // Built before the snapshot: builders may create the call's fresh target.
     const req = c.request ? await c.request({ hub, identity, identities }) : { url: path };
+    // Besides the store, what else a user would notice: live messages to browsers, agents disconnected.
+    const published: string[] = [];
+    const unsubscribe = hub.live.subscribe((msg) => published.push(msg.type));
+    const disconnect = hub.link.disconnect.bind(hub.link);
+    const disconnected: string[] = [];
+    hub.link.disconnect = (cluster, ...rest) => {
+      disconnected.push(cluster);
+      disconnect(cluster, ...rest);
+    };
     const { result: res, changes } = await changesDuring(hub.db, () =>
       hub.app.inject({
         method: m,
@@ -168,14 +177,17 @@ export async function checkAuthzCase(
         headers: { ...req.headers, ...auth },
         ...(req.payload !== undefined ? { payload: req.payload } : {}),
       }),
-    );
+    ).finally(() => {
+      unsubscribe();
+      hub.link.disconnect = disconnect;
+    });
     const out = { status: res.statusCode, body: parse(res.body) };
     if (expected) {
       // HEAD answers carry no body: only the status is compared.
       const shapeOk = m === 'HEAD' || errorShapeOk(out.body, expected.error);
       if (out.status !== expected.status || !shapeOk) {
         violations.push(
-          `${m} ${c.route.split(' ')[1] ?? ''} as ${label}: expected ${expected.status} ${expected.error}, got ${out.status} ${JSON.stringify(out.body).slice(0, 300)}`,
+          `${m} ${path} as ${label}: expected ${expected.status} ${expected.error}, got ${out.status} ${JSON.stringify(out.body).slice(0, 300)}`,
         );
       }
       const left = refusalSideEffects(changes, {
@@ -183,7 +195,13 @@ export async function checkAuthzCase(
         actor: identity?.username ?? null,
         refusalOnTimeline: c.refusalOnTimeline,
       });
-      for (const l of left) violations.push(`${m} ${c.route} as ${label}: the refused call changed the store: ${l}`);
+      const where = `${m} ${path} as ${label}`;
+      for (const l of left) violations.push(`${where}: the refused call changed the store: ${l}`);
+      // The shell's refusal note goes to the pod's timeline, live too; nothing else may be published.
+      const extra = published.filter((t) => !(c.refusalOnTimeline && out.status === 403 && t === 'timeline'));
+      if (extra.length) violations.push(`${where}: the refused call published live messages: ${extra.join(', ')}`);
+      if (disconnected.length)
+        violations.push(`${where}: the refused call disconnected the agent of ${disconnected.join(', ')}`);
     }
     return out;
   };
