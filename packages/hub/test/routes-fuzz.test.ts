@@ -17,7 +17,7 @@ import { ACTIONS } from '@wheelhouse/protocol';
 import { createApiToken, createBinding, createSession } from '../src/auth/identity-store.js';
 import { createHub, type Hub } from '../src/server.js';
 import { registeredRoutes } from './support/authz-matrix.js';
-import { changesDuring, refusalLeftovers } from './support/db-snapshot.js';
+import { changesDuring, isShellDenialEvent, refusalLeftovers } from './support/db-snapshot.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
 
 useFastPasswordHashing();
@@ -370,6 +370,8 @@ describe('fuzzing every route as anonymous, viewer and admin', () => {
             const headers = headersFor(identity, auth);
             // undefined (a property fast-check dropped) stringifies to undefined, whatever the types say.
             const json = (JSON.stringify(body) as string | undefined) ?? '';
+            const published: string[] = [];
+            const unsubscribe = hub.live.subscribe((msg) => published.push(msg.type));
             const { result: res, changes } = await changesDuring(hub.db, () =>
               hub.app.inject({
                 method: route.method,
@@ -381,7 +383,7 @@ describe('fuzzing every route as anonymous, viewer and admin', () => {
                     }
                   : {}),
               }),
-            );
+            ).finally(unsubscribe);
             const label = `${route.method} ${url.slice(0, 200)} as ${identity}/${auth} body ${json.slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
             const key = `${route.method} ${route.path} ${res.statusCode}`;
             statusCounts.set(key, (statusCounts.get(key) ?? 0) + 1);
@@ -398,6 +400,16 @@ describe('fuzzing every route as anonymous, viewer and admin', () => {
               expect(typeof parsed.error, label).toBe('string');
               expect(typeof parsed.message, label).toBe('string');
               expect(refusalLeftovers(changes), label).toEqual([]);
+              // Nothing reached browsers either, but the shell's refusal note on the pod's timeline.
+              const notes = changes.filter(isShellDenialEvent).length;
+              const timeline = published.filter((t) => t === 'timeline').length;
+              expect(
+                {
+                  other: published.filter((t) => t !== 'timeline'),
+                  timelineBeyondNotes: Math.max(0, timeline - notes),
+                },
+                label,
+              ).toEqual({ other: [], timelineBeyondNotes: 0 });
             }
           },
         ),
