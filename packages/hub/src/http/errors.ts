@@ -56,8 +56,19 @@ export function installErrorHandler(app: FastifyInstance): void {
   );
 }
 
-/** The authenticated principal, or 401. Used where a route needs a caller before it can name the scope to check. */
-export function requirePrincipal<P>(req: { principal: P | null }): P {
+/**
+ * The authenticated principal, or 401; 403 password_change_required while it
+ * signed in with a one-time password (as requireUser). Used where a route
+ * needs a caller before it can name the scope to check.
+ */
+export function requirePrincipal<P extends { mustChangePassword: boolean }>(req: { principal: P | null }): P {
   if (!req.principal) throw new HttpError(401, 'unauthenticated', 'sign in or send Authorization: Bearer <token>');
+  if (req.principal.mustChangePassword) {
+    throw new HttpError(
+      403,
+      'password_change_required',
+      'this account signed in with a one-time password: change it with POST /api/v1/auth/password first',
+    );
+  }
   return req.principal;
 }
