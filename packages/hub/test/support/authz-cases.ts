@@ -10,6 +10,7 @@ import { createHub, type Hub } from '../../src/server.js';
 import {
   ADMIN_ONLY,
   DEFAULT_IDENTITIES,
+  ONE_TIME_PASSWORD,
   checkAuthzCase,
   setupIdentities,
   type AuthzCase,
@@ -25,7 +26,9 @@ export interface MatrixTable {
   cases: AuthzCase[];
 }
 
-const names = (specs: readonly IdentitySpec[]): string[] => specs.map((i) => i.name);
+/** Every identity that may use the API at all (a one-time password must be changed first). */
+const names = (specs: readonly IdentitySpec[]): string[] =>
+  specs.filter((i) => i.mustChangePassword !== true).map((i) => i.name);
 const fresh = (): string => `victim-${randomUUID().slice(0, 8)}`;
 const ALL_TIERS = { basic: true, advanced: true, podExec: true };
 
@@ -61,7 +64,9 @@ const AUTH_IDENTITIES: IdentitySpec[] = [
   { name: 'admin@prod-*', bindings: [{ role: 'account-admin', cluster: 'prod-*' }] },
   { name: 'auditor@*/team-a', bindings: [{ role: 'auditor', namespace: 'team-a' }] },
 ];
-const AUTH_SIGNED_IN = names(AUTH_IDENTITIES);
+const AUTH_SIGNED_IN = AUTH_IDENTITIES.map((i) => i.name);
+/** Signed in and not held to a one-time password. */
+const AUTH_ACTIVE = AUTH_SIGNED_IN.filter((n) => n !== ONE_TIME_PASSWORD);
 const AUDITORS = ['account-admin', 'auditor'];
 
 export const AUTH_MATRIX: MatrixTable = {
@@ -69,27 +74,16 @@ export const AUTH_MATRIX: MatrixTable = {
   setup: () => Promise.resolve(),
   cases: [
     { route: 'POST /api/v1/auth/logout', allow: AUTH_SIGNED_IN },
-    {
-      route: 'POST /api/v1/auth/password',
-      allow: AUTH_SIGNED_IN,
-      request: ({ identity }) => ({
-        url: '/api/v1/auth/password',
-        payload: {
-          current: identity?.password ?? 'whatever-password',
-          next: `${identity?.password ?? 'whatever-password'}-changed`,
-        },
-      }),
-    },
     { route: 'GET /api/v1/me', allow: AUTH_SIGNED_IN },
     {
       route: 'POST /api/v1/tokens',
-      allow: AUTH_SIGNED_IN,
+      allow: AUTH_ACTIVE,
       request: () => ({ url: '/api/v1/tokens', payload: { name: 'matrix' } }),
     },
-    { route: 'GET /api/v1/tokens', allow: AUTH_SIGNED_IN },
+    { route: 'GET /api/v1/tokens', allow: AUTH_ACTIVE },
     {
       route: 'DELETE /api/v1/tokens/{id}',
-      allow: AUTH_SIGNED_IN,
+      allow: AUTH_ACTIVE,
       request: async ({ hub, identity, identities }) => {
         const owner = identity ?? (identities.get('account-admin') as Identity);
         const t = await createApiToken(hub.db, { userId: owner.userId, name: 'to-revoke' });
@@ -152,6 +146,18 @@ export const AUTH_MATRIX: MatrixTable = {
     { route: 'GET /api/v1/audit', allow: AUDITORS },
     { route: 'GET /api/v1/audit/verify', allow: AUDITORS },
     { route: 'GET /api/v1/audit/export', allow: AUDITORS },
+    // Last: it ends the one-time password of that identity.
+    {
+      route: 'POST /api/v1/auth/password',
+      allow: AUTH_SIGNED_IN,
+      request: ({ identity }) => ({
+        url: '/api/v1/auth/password',
+        payload: {
+          current: identity?.password ?? 'whatever-password',
+          next: `${identity?.password ?? 'whatever-password'}-changed`,
+        },
+      }),
+    },
   ],
 };
 

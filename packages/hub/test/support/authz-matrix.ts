@@ -23,18 +23,27 @@ import { addUser, bearer, type BindingSpec, type TestUser } from './identity.js'
 export interface IdentitySpec {
   name: string;
   bindings: BindingSpec[];
+  /** Signed in with a one-time password (an admin reset it): refused everywhere until it is changed. */
+  mustChangePassword?: boolean;
 }
 
 export interface Identity extends TestUser {
   name: string;
   bindings: BindingSpec[];
+  mustChangePassword: boolean;
 }
 
 export const ROLE_IDENTITIES = ['account-admin', 'operator', 'viewer', 'auditor'] as const;
-/** The four built-in roles on every cluster and namespace, and a user with no binding at all. */
+/** Allowed to sign out, see itself and change its password, and nothing else. */
+export const ONE_TIME_PASSWORD = 'admin-one-time-password';
+/**
+ * The four built-in roles on every cluster and namespace, a user with no
+ * binding at all, and an account-admin whose password is one-time.
+ */
 export const DEFAULT_IDENTITIES: IdentitySpec[] = [
   ...ROLE_IDENTITIES.map((role) => ({ name: role, bindings: [{ role }] })),
   { name: 'no-role', bindings: [] },
+  { name: ONE_TIME_PASSWORD, bindings: [{ role: 'account-admin' }], mustChangePassword: true },
 ];
 /** Every signed-in identity of DEFAULT_IDENTITIES. */
 export const SIGNED_IN: readonly string[] = DEFAULT_IDENTITIES.map((i) => i.name);
@@ -92,8 +101,14 @@ export async function setupIdentities(
     const user = await addUser(hub, {
       username: `matrix-${spec.name.replace(/[^a-z0-9.-]/g, '-')}`,
       bindings: spec.bindings,
+      mustChangePassword: spec.mustChangePassword ?? false,
     });
-    out.set(spec.name, { ...user, name: spec.name, bindings: spec.bindings });
+    out.set(spec.name, {
+      ...user,
+      name: spec.name,
+      bindings: spec.bindings,
+      mustChangePassword: spec.mustChangePassword ?? false,
+    });
   }
   return out;
 }
@@ -190,6 +205,11 @@ export async function checkAuthzCase(
           `${m} ${path} as ${label}: expected ${expected.status} ${expected.error}, got ${out.status} ${JSON.stringify(out.body).slice(0, 300)}`,
         );
       }
+      const denials = changes.filter((ch) => auditRow(ch)?.outcome === 'denied').length;
+      if (out.status === 403 && expected.error === 'forbidden' && denials !== 1)
+        violations.push(
+          `${m} ${path} as ${label}: a 403 forbidden must leave one 'denied' audit record, found ${denials}`,
+        );
       const left = refusalSideEffects(changes, {
         status: out.status,
         actor: identity?.username ?? null,
@@ -225,7 +245,11 @@ export async function checkAuthzCase(
           `${c.route} as ${identity.name}: allowed, expected success, got ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`,
         );
     } else {
-      const refused = c.refused ?? { status: 403, error: 'forbidden' };
+      const refused =
+        c.refused ??
+        (identity.mustChangePassword
+          ? { status: 403, error: 'password_change_required' }
+          : { status: 403, error: 'forbidden' });
       for (const m of methods) await call(identity, bearer(identity.token), m, identity.name, refused);
     }
   }
