@@ -1,6 +1,7 @@
 // Every route the hub registers — read from Fastify at run time, so a new
 // route is fuzzed without anyone listing it — called with random path
-// parameters, query strings and bodies, as anonymous, a viewer and an admin,
+// parameters, query strings and bodies, as anonymous, a viewer, an admin and
+// an admin still on a one-time password,
 // by bearer token or cookie session (with and without the CSRF header).
 // After every call: no 5xx (except 503 agent_unavailable: this hub has no
 // agent), every error in the API's shape, and after every refusal the whole
@@ -16,13 +17,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '@wheelhouse/protocol';
 import { createApiToken, createBinding, createSession } from '../src/auth/identity-store.js';
 import { createHub, type Hub } from '../src/server.js';
-import { registeredRoutes } from './support/authz-matrix.js';
+import { PUBLIC_ROUTES, registeredRoutes } from './support/authz-matrix.js';
 import { changesDuring, isShellDenialEvent, refusalLeftovers } from './support/db-snapshot.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
 
 useFastPasswordHashing();
 
 const FUZZ_RUNS = Number(process.env.WHEELHOUSE_FUZZ_RUNS ?? 30);
+const ONE_TIME_MAY = new Set([
+  ...Object.keys(PUBLIC_ROUTES),
+  'GET /api/v1/me',
+  'POST /api/v1/auth/logout',
+  'POST /api/v1/auth/password',
+]);
 const SESSION_ID = '0b5f8a52-3c1e-4d7a-9a43-6f0e2d9c1b77';
 
 type Method = NonNullable<InjectOptions['method']>;
@@ -195,11 +202,13 @@ describe('fuzzing every route as anonymous, viewer and admin', () => {
 
   beforeAll(async () => {
     hub = await createHub({ logger: false, webRoot: false });
-    for (const [name, role] of [
-      ['admin', 'account-admin'],
-      ['viewer', 'viewer'],
+    for (const [name, role, mustChangePassword] of [
+      ['admin', 'account-admin', false],
+      ['viewer', 'viewer', false],
+      // An admin still on a one-time password: refused nearly everywhere, and must change nothing.
+      ['one-time', 'account-admin', true],
     ] as const) {
-      const u = await addUser(hub, { username: `fuzz-${name}`, bindings: [{ role }] });
+      const u = await addUser(hub, { username: `fuzz-${name}`, bindings: [{ role }], mustChangePassword });
       users.set(name, { ...u, session: { cookie: '', csrfToken: '', idHash: '' } });
     }
     await ensureFixtures();
@@ -255,7 +264,7 @@ describe('fuzzing every route as anonymous, viewer and admin', () => {
     await hub.close();
   });
 
-  const identityArb = fc.constantFrom('admin', 'admin', 'viewer', 'anonymous');
+  const identityArb = fc.constantFrom('admin', 'admin', 'viewer', 'anonymous', 'one-time');
   const authArb = fc.constantFrom('bearer', 'bearer', 'session', 'session-no-csrf', 'bad-token', 'bad-cookie');
   const idRef = fc.oneof(
     { arbitrary: fc.constantFrom('victimUser', 'victimBinding', 'victimToken', 'command', 'session'), weight: 3 },
@@ -306,7 +315,7 @@ describe('fuzzing every route as anonymous, viewer and admin', () => {
       expect(names).toContain(r);
   });
 
-  it('every route: random input as anonymous, viewer and admin never 5xx, and a refusal changes nothing', async () => {
+  it('every route: random input from anyone never 5xx, a refusal changes nothing, a one-time password opens nothing', async () => {
     for (const route of routes) {
       const params = [...route.path.matchAll(/\{([^}]+)\}|\*/g)].map((m) => m[1] ?? '*');
       const queryKeys = Object.keys(route.query);
@@ -395,6 +404,9 @@ describe('fuzzing every route as anonymous, viewer and admin', () => {
               }
             })();
             const agentAway = res.statusCode === 503 && parsed.error === 'agent_unavailable';
+            // A one-time password opens only the public routes and the ones that let it be changed.
+            if (identity === 'one-time' && res.statusCode < 300)
+              expect(ONE_TIME_MAY.has(`${route.method} ${route.path}`), label).toBe(true);
             expect(res.statusCode < 500 || agentAway, label).toBe(true);
             if (res.statusCode >= 400) {
               expect(typeof parsed.error, label).toBe('string');
