@@ -4,25 +4,16 @@
 import { randomUUID } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
-import {
-  ACTIONS,
-  RESOURCE_KIND_NAMES,
-  WHEELHOUSE_VERSION,
-  isActionId,
-  type Capabilities,
-  type CommandEnvelope,
-  type JsonObject,
-  type ResourceKind,
-  type TimelineEventInput,
-} from '@wheelhouse/protocol';
+import { RESOURCE_KIND_NAMES, WHEELHOUSE_VERSION, type Capabilities, type ResourceKind } from '@wheelhouse/protocol';
 import type { ExecGuardHandle, ExecGuardOptions } from '@wheelhouse/exec-guard';
+import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 import { executors } from './actions/executors.js';
+import { CommandRunner } from './commands/command-runner.js';
 import { forwardExecGuardEvents } from './exec-guard-bridge.js';
 import { impersonatingKubeConfig, kubeIdentityFor, type ImpersonationMapping } from './impersonation.js';
 import { checkActionPermissions } from './permissions.js';
 import { InventoryCache } from './inventory-cache.js';
 import { describeCluster, loadKubeConfig } from './kube.js';
-import { KubeApiError } from './kube-http.js';
 import { HubLink } from './link/hub-link.js';
 import { Outbox } from './outbox.js';
 import { AgentLogStreams } from './reads/log-streams.js';
@@ -74,9 +65,6 @@ export interface Agent {
   readonly logs: AgentLogStreams;
   stop(): Promise<void>;
 }
-
-/** Terminal answers for recently finished commands, so a re-delivery is answered, not re-run. */
-const REMEMBER_FINISHED = 5000;
 
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const log = opts.log ?? pino({ name: 'wheelhouse-agent' });
@@ -153,83 +141,15 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   );
 
   // ---- commands
-  const finished = new Map<
-    string,
-    { state: 'succeeded' | 'failed' | 'rejected'; message: string; result?: JsonObject }
-  >();
-  const running = new Set<string>();
-  const executed = new Map<string, number>();
-
-  const report = (
-    id: string,
-    state: 'running' | 'succeeded' | 'failed' | 'rejected',
-    message: string,
-    result?: JsonObject,
-  ): void => {
-    outbox.commandUpdate({ type: 'command.update', id, state, message, ...(result ? { result } : {}) });
-  };
-
-  async function runCommand(cmd: CommandEnvelope): Promise<void> {
-    const done = finished.get(cmd.id);
-    if (done) return report(cmd.id, done.state, done.message, done.result);
-    if (running.has(cmd.id)) return;
-    running.add(cmd.id);
-    const finish = (state: 'succeeded' | 'failed' | 'rejected', message: string, result?: JsonObject): void => {
-      running.delete(cmd.id);
-      finished.set(cmd.id, { state, message, ...(result ? { result } : {}) });
-      if (finished.size > REMEMBER_FINISHED) finished.delete(finished.keys().next().value as string);
-      report(cmd.id, state, message, result);
-    };
-    if (!isActionId(cmd.action))
-      return finish('rejected', `this agent (${WHEELHOUSE_VERSION}) does not know action "${cmd.action}"`);
-    const decl = ACTIONS[cmd.action];
-    if (!opts.capabilities[decl.tier]) {
-      return finish(
-        'rejected',
-        `the ${decl.tier} tier is not enabled for this cluster's agent (actions.${decl.tier}=false)`,
-      );
-    }
-    const params = decl.params.safeParse(cmd.params);
-    if (!params.success)
-      return finish(
-        'rejected',
-        `invalid params: ${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-    let actingKc: k8s.KubeConfig = kc;
-    if (opts.impersonation) {
-      try {
-        actingKc = impersonatingKubeConfig(kc, kubeIdentityFor(cmd.requestedBy, opts.impersonation));
-      } catch (err) {
-        return finish(
-          'rejected',
-          `cannot act as ${cmd.requestedBy}: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
-    }
-    report(cmd.id, 'running', cmd.dryRun ? 'previewing' : 'executing');
-    try {
-      executed.set(cmd.id, (executed.get(cmd.id) ?? 0) + 1);
-      const ctx = {
-        kc: actingKc,
-        command: cmd,
-        progress: (message: string) => report(cmd.id, 'running', message),
-        timeline: (events: TimelineEventInput[]) => outbox.timeline(events),
-      };
-      // The params were just validated against this action's own schema; the
-      // registry is typed per id, which TypeScript cannot correlate through a union.
-      const executor = executors[cmd.action] as (
-        c: typeof ctx,
-        p: unknown,
-      ) => Promise<{ message: string; result?: JsonObject }>;
-      const r = await executor(ctx, params.data);
-      log.info({ command: cmd.id, action: cmd.action, target: cmd.target }, r.message);
-      finish('succeeded', r.message, r.result);
-    } catch (err) {
-      const message = err instanceof KubeApiError ? err.message : err instanceof Error ? err.message : String(err);
-      log.warn({ command: cmd.id, action: cmd.action, err: message }, 'command failed');
-      finish('failed', message);
-    }
-  }
+  const commands = new CommandRunner({
+    kc,
+    capabilities: opts.capabilities,
+    executors,
+    ...(opts.impersonation ? { impersonation: opts.impersonation } : {}),
+    report: (u) => outbox.commandUpdate(u),
+    timeline: (events) => outbox.timeline(events),
+    log,
+  });
 
   const shell = new AgentShellManager({
     kc,
@@ -277,7 +197,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     outbox.flush();
   });
   link.on('message', (m) => {
-    if (m.type === 'command') void runCommand(m.command);
+    if (m.type === 'command') void commands.run(m.command);
     else if (
       m.type === 'shell.open' ||
       m.type === 'shell.resize' ||
@@ -295,7 +215,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         link.send({
           type: 'object.result',
           requestId: m.requestId,
-          error: { status: 403, reason: 'Forbidden', message: err instanceof Error ? err.message : String(err) },
+          error: { status: 403, reason: 'Forbidden', message: errorText(err) },
         });
         return;
       }
@@ -338,7 +258,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     cache,
     link,
     synced,
-    executed,
+    executed: commands.executed,
     execGuard,
     shell,
     logs,

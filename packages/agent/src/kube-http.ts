@@ -5,21 +5,11 @@
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type * as k8s from '@kubernetes/client-node';
+import { KubeApiError, statusFields } from '@wheelhouse/exec-guard/kube-errors';
 
 export interface KubeResponse<T = unknown> {
   status: number;
   body: T;
-}
-
-export class KubeApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'KubeApiError';
-  }
 }
 
 export async function kubeRequest<T = unknown>(
@@ -74,8 +64,6 @@ export async function kubeRequest<T = unknown>(
 /** Throws KubeApiError carrying the API server's own message unless the status is 2xx. */
 export function ensureOk<T>(res: KubeResponse<T>, what: string): T {
   if (res.status >= 200 && res.status < 300) return res.body;
-  const b = res.body as { message?: string; reason?: string } | string | null;
-  const message = typeof b === 'object' && b?.message ? b.message : typeof b === 'string' ? b : `HTTP ${res.status}`;
-  const reason = typeof b === 'object' && b?.reason ? b.reason : '';
-  throw new KubeApiError(res.status, reason, `${what}: ${message}`);
+  const { reason, message } = statusFields(res.body);
+  throw new KubeApiError(res.status, reason, `${what}: ${message ?? `HTTP ${res.status}`}`);
 }

@@ -10,7 +10,8 @@ import { formatDuration, parseDuration } from '@wheelhouse/protocol';
 import type { Logger } from 'pino';
 import type { ExecGuardEvents } from './events.js';
 import type { ExtensionEntry, InteractionEntry, Journal, JournalEntry } from './journal.js';
-import { EventRecorder, errorMessage, mergePatch, statusCode, type PodRef } from './kube.js';
+import { EventRecorder, mergePatch, type PodRef } from './kube.js';
+import { errorText, kubeStatus } from './kube-errors.js';
 import {
   EVENT_REASON,
   EXTENSION_ANNOTATION,
@@ -208,7 +209,7 @@ export class Applier {
       const { pending } = await this.o.journal.scan();
       this.load(pending);
     } catch (err) {
-      this.o.log.error({ err: errorMessage(err) }, 'could not reload spilled entries from the journal; retrying');
+      this.o.log.error({ err: errorText(err) }, 'could not reload spilled entries from the journal; retrying');
       this.spilled.interact = true;
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -228,7 +229,7 @@ export class Applier {
       slot.notBefore = Date.now() + delay;
       this.o.metrics.applyErrors.inc({ kind: e.kind });
       this.o.log.warn(
-        { id: e.id, kind: e.kind, pod: podKey(e), attempt: slot.attempts, retryInMs: delay, err: errorMessage(err) },
+        { id: e.id, kind: e.kind, pod: podKey(e), attempt: slot.attempts, retryInMs: delay, err: errorText(err) },
         'could not apply journal entry; will retry',
       );
       const q = queueOf(e);
@@ -242,7 +243,7 @@ export class Applier {
     try {
       return await this.o.core.readNamespacedPod({ namespace: ns, name });
     } catch (err) {
-      if (statusCode(err) === 404) return undefined;
+      if (kubeStatus(err) === 404) return undefined;
       throw err;
     }
   }
@@ -324,7 +325,7 @@ export class Applier {
           mergePatch,
         );
       } catch (err) {
-        const code = statusCode(err);
+        const code = kubeStatus(err);
         if (code === 409 && attempt < 10) continue; // changed meanwhile (maybe labelled by another replica): look again
         if (code === 404) return 'gone';
         throw err;
@@ -406,7 +407,7 @@ export class Applier {
           mergePatch,
         );
       } catch (err) {
-        const code = statusCode(err);
+        const code = kubeStatus(err);
         if (code === 409 && attempt < 10) continue;
         if (code === 404) return 'gone';
         throw err;

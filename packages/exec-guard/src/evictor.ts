@@ -9,7 +9,8 @@ import type { EventEmitter } from 'node:events';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ExecGuardEvents } from './events.js';
-import { EventRecorder, errorMessage, statusCode } from './kube.js';
+import { EventRecorder } from './kube.js';
+import { errorText, kubeStatus } from './kube-errors.js';
 import { EVENT_REASON, INTERACTION_TIMESTAMP_LABEL } from './labels.js';
 import type { Metrics } from './metrics.js';
 import { interactionState, rfc3339 } from './pod-state.js';
@@ -73,7 +74,7 @@ export class Evictor {
       informer.on('delete', (p) => this.forget(p.metadata?.uid));
       informer.on('error', (err: unknown) => {
         if (!this.running) return;
-        this.o.log.warn({ err: errorMessage(err), namespace: ns ?? '*' }, 'pod watch failed; restarting it');
+        this.o.log.warn({ err: errorText(err), namespace: ns ?? '*' }, 'pod watch failed; restarting it');
         const t = setTimeout(() => {
           this.restarts.delete(t);
           if (this.running) informer.start().catch(() => undefined);
@@ -153,12 +154,12 @@ export class Evictor {
     try {
       pod = await this.o.core.readNamespacedPod({ namespace, name });
     } catch (err) {
-      if (statusCode(err) === 404) {
+      if (kubeStatus(err) === 404) {
         this.o.metrics.evictions.inc({ outcome: 'gone' });
         this.forget(uid);
         return;
       }
-      this.retry(uid, a, `could not read the pod: ${errorMessage(err)}`, false);
+      this.retry(uid, a, `could not read the pod: ${errorText(err)}`, false);
       return;
     }
     const state = interactionState(pod, this.o.ttlMs);
@@ -183,14 +184,14 @@ export class Evictor {
         },
       });
     } catch (err) {
-      const code = statusCode(err);
+      const code = kubeStatus(err);
       if (code === 404 || code === 409) {
         // Gone, or a different pod now has this name (uid precondition).
         this.o.metrics.evictions.inc({ outcome: 'gone' });
         this.forget(uid);
         return;
       }
-      this.retry(uid, a, errorMessage(err), code === 429);
+      this.retry(uid, a, errorText(err), code === 429);
       return;
     }
     this.markEvicted(uid);
@@ -223,7 +224,7 @@ export class Evictor {
           message: `Pod was evicted at time ${rfc3339(Date.now())}: it was interacted with by a user '${state.interactor}' at time ${rfc3339(state.interactedAt)} and its TTL of ${state.ttl}${ext} has elapsed`,
         },
       )
-      .catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'could not record the eviction Event'));
+      .catch((err: unknown) => this.o.log.warn({ err: errorText(err) }, 'could not record the eviction Event'));
   }
 
   private markEvicted(uid: string): void {
@@ -263,8 +264,6 @@ export class Evictor {
         },
         true,
       )
-      .catch((err: unknown) =>
-        this.o.log.warn({ err: errorMessage(err) }, 'could not record the eviction-blocked Event'),
-      );
+      .catch((err: unknown) => this.o.log.warn({ err: errorText(err) }, 'could not record the eviction-blocked Event'));
   }
 }

@@ -13,7 +13,8 @@ import { loadCert, selfSignedCert, type ServingCert } from './certs.js';
 import type { ExecGuardEvents } from './events.js';
 import { Evictor } from './evictor.js';
 import { Journal, lockDataDir, type JournalEntry } from './journal.js';
-import { EventRecorder, errorMessage } from './kube.js';
+import { EventRecorder } from './kube.js';
+import { errorText } from './kube-errors.js';
 import { COMPONENT } from './labels.js';
 import { LeaderElector } from './lease.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -190,7 +191,7 @@ export async function startExecGuard(options: ExecGuardOptions): Promise<ExecGua
         const name = r.status?.userInfo?.username;
         if (name !== undefined) selfUsernames = new Set([name]);
       } catch (err) {
-        log.warn({ err: errorMessage(err) }, "could not learn exec guard's own identity (SelfSubjectReview); retrying");
+        log.warn({ err: errorText(err) }, "could not learn exec guard's own identity (SelfSubjectReview); retrying");
         await new Promise((r) => setTimeout(r, delay).unref());
       }
     }
@@ -224,7 +225,7 @@ export async function startExecGuard(options: ExecGuardOptions): Promise<ExecGua
         (app.server as import('node:https').Server).setSecureContext({ key: c.key, cert: c.cert });
         log.info('reloaded the serving certificate');
       })
-      .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'could not reload the serving certificate'));
+      .catch((err: unknown) => log.warn({ err: errorText(err) }, 'could not reload the serving certificate'));
   };
   for (const f of certFiles) watchFile(f, { interval: reloadSeconds * 1000, persistent: false }, reloadCert);
 
@@ -249,7 +250,7 @@ export async function startExecGuard(options: ExecGuardOptions): Promise<ExecGua
     events.emit('leader', v);
     evictorChange = evictorChange.then(() =>
       (v ? evictor.start() : evictor.stop()).catch((err: unknown) =>
-        log.error({ err: errorMessage(err) }, 'eviction controller failed to (re)start'),
+        log.error({ err: errorText(err) }, 'eviction controller failed to (re)start'),
       ),
     );
   };

@@ -1,33 +1,9 @@
-// Small helpers over @kubernetes/client-node: error codes, merge patches and
-// Events with deterministic names (so re-applying after a crash never
-// duplicates an Event: the second create answers 409 and is treated as done).
+// Small helpers over @kubernetes/client-node: merge patches and Events with
+// deterministic names (so re-applying after a crash never duplicates an Event: the second create answers 409 and is treated as done).
 import { createHash } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
+import { kubeStatus } from './kube-errors.js';
 import { COMPONENT } from './labels.js';
-
-export function statusCode(err: unknown): number | undefined {
-  if (err instanceof k8s.ApiException) return (err as k8s.ApiException<unknown>).code;
-  return undefined;
-}
-
-/** The API server's message from an error body, or the error's own message. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof k8s.ApiException) {
-    const body = (err as k8s.ApiException<unknown>).body;
-    if (typeof body === 'string') {
-      try {
-        const parsed = JSON.parse(body) as { message?: unknown };
-        if (typeof parsed.message === 'string') return parsed.message;
-      } catch {
-        return body.slice(0, 500);
-      }
-    }
-    if (typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string') {
-      return (body as { message: string }).message;
-    }
-  }
-  return err instanceof Error ? err.message : String(err);
-}
 
 export const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
@@ -79,7 +55,7 @@ export class EventRecorder {
     try {
       await this.core.createNamespacedEvent({ namespace: pod.namespace, body });
     } catch (err) {
-      if (statusCode(err) !== 409) throw err;
+      if (kubeStatus(err) !== 409) throw err;
       if (!aggregate) return;
       const existing = await this.core.readNamespacedEvent({ namespace: pod.namespace, name });
       await this.core.patchNamespacedEvent(

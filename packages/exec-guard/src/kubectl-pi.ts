@@ -7,7 +7,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { Command, Option } from 'commander';
 import { parseDuration } from '@wheelhouse/protocol';
-import { errorMessage, mergePatch, statusCode } from './kube.js';
+import { mergePatch } from './kube.js';
+import { errorText, kubeStatus } from './kube-errors.js';
 import { EXTENSION_ID_ANNOTATION, EXTENSION_REQUEST_ANNOTATION, INTERACTION_TIMESTAMP_LABEL } from './labels.js';
 import { interactionState, rfc3339 } from './pod-state.js';
 
@@ -93,9 +94,9 @@ async function targetPods(
     } catch (err) {
       failed = true;
       io.err(
-        statusCode(err) === 404
+        kubeStatus(err) === 404
           ? `error: pod "${name}" not found in namespace "${namespace}"`
-          : `error: pod/${name}: ${errorMessage(err)}`,
+          : `error: pod/${name}: ${errorText(err)}`,
       );
     }
   }
@@ -161,7 +162,7 @@ async function extend(
         mergePatch,
       );
     } catch (err) {
-      io.err(`error: pod/${name}: ${errorMessage(err)}`);
+      io.err(`error: pod/${name}: ${errorText(err)}`);
       failed = true;
       continue;
     }
@@ -205,7 +206,7 @@ export function piProgram(
     try {
       setExit(await fn());
     } catch (err) {
-      io.err(`error: ${err instanceof PiError ? err.message : errorMessage(err)}`);
+      io.err(`error: ${err instanceof PiError ? err.message : errorText(err)}`);
       setExit(1);
     }
   };
@@ -246,7 +247,7 @@ if (/kubectl-pi(\.js)?$/.test(invoked)) {
   piProgram()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
-      console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(`error: ${errorText(err)}`);
       process.exitCode = 1;
     });
 }

@@ -6,7 +6,7 @@
 // evicts, so two replicas never evict the same pod twice.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { errorMessage, statusCode } from './kube.js';
+import { errorText, kubeStatus } from './kube-errors.js';
 
 export interface LeaderElectionOptions {
   coordination: k8s.CoordinationV1Api;
@@ -74,7 +74,7 @@ export class LeaderElector {
       if (ok) this.setLeading(true);
       else if (this.leading && Date.now() - this.lastRenew > this.o.renewDeadlineMs) this.setLeading(false);
     } catch (err) {
-      this.o.log.warn({ err: errorMessage(err) }, 'leader election: could not read or update the lease');
+      this.o.log.warn({ err: errorText(err) }, 'leader election: could not read or update the lease');
       if (this.leading && Date.now() - this.lastRenew > this.o.renewDeadlineMs) this.setLeading(false);
     }
     this.schedule();
@@ -94,7 +94,7 @@ export class LeaderElector {
     try {
       lease = await coordination.readNamespacedLease({ namespace, name });
     } catch (err) {
-      if (statusCode(err) !== 404) throw err;
+      if (kubeStatus(err) !== 404) throw err;
       try {
         await coordination.createNamespacedLease({
           namespace,
@@ -102,7 +102,7 @@ export class LeaderElector {
         });
         return true;
       } catch (e) {
-        if (statusCode(e) === 409) return false;
+        if (kubeStatus(e) === 409) return false;
         throw e;
       }
     }
@@ -127,7 +127,7 @@ export class LeaderElector {
       });
       return true;
     } catch (err) {
-      if (statusCode(err) === 409) return false;
+      if (kubeStatus(err) === 409) return false;
       throw err;
     }
   }
@@ -162,7 +162,7 @@ export class LeaderElector {
       });
     } catch (err) {
       this.o.log.warn(
-        { err: errorMessage(err) },
+        { err: errorText(err) },
         'could not release the leader lease; another replica takes over when it expires',
       );
     }

@@ -17,6 +17,7 @@ import { diff } from '../timeline/diff.js';
 import { previewResult, type ExecutionResult, type Executor } from './context.js';
 import { applyOnce } from './target.js';
 import { CHANGE_CAUSE, changeCause, collectionPath, getOrNull, isRecord } from './util.js';
+import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 
 export const FIELD_MANAGER = 'wheelhouse';
 
@@ -85,7 +86,7 @@ export const apply: Executor<'apply'> = async ({ kc, command }, params): Promise
       const live = await getOrNull(kc, doc.path, `get ${doc.kind} ${doc.name}`);
       planned.push({ doc, live, after: await ssa(kc, doc, params.force, true) });
     } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
+      errors.push(errorText(err));
     }
   }
   if (errors.length > 0) throw new Error(`nothing applied: ${errors.join('; ')}`);

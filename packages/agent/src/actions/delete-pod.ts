@@ -1,7 +1,8 @@
 // A DELETE with a DeleteOptions body takes its options from the body only: a dry run says so there, not in the query.
 import type * as k8s from '@kubernetes/client-node';
 import type { ActionPreview, CommandTarget } from '@wheelhouse/protocol';
-import { ensureOk, kubeRequest, KubeApiError } from '../kube-http.js';
+import { KubeApiError } from '@wheelhouse/exec-guard/kube-errors';
+import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { previewResult, type ExecutionResult, type ExecutionContext } from './context.js';
 import { createdAfterRequest, getTarget, objectPath } from './target.js';

@@ -16,7 +16,10 @@ import { extendEviction } from './extend-eviction.js';
 
 export type { ExecutionContext, ExecutionResult, Executor } from './context.js';
 
-export const executors: { [A in ActionId]: Executor<A> } = {
+/** One executor per action id. */
+export type ExecutorRegistry = { [A in ActionId]: Executor<A> };
+
+export const executors: ExecutorRegistry = {
   annotate,
   scale,
   restart,

@@ -6,6 +6,7 @@ import { previewResult, type ExecutionContext, type ExecutionResult, type Execut
 import { planDrain, podRef, type DrainPlan } from './drain-plan.js';
 import { applyOnce, getTarget } from './target.js';
 import { CHANGE_CAUSE, changeCause, getOrNull, isRecord, listObjects, num, sleep } from './util.js';
+import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 
 async function setUnschedulable(
   ctx: ExecutionContext,
@@ -207,9 +208,7 @@ export const drain: Executor<'drain'> = async (ctx, params): Promise<ExecutionRe
   };
 
   const results = await Promise.allSettled(final.evict.map(evictOne));
-  const failures = results.flatMap((r) =>
-    r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [],
-  );
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [errorText(r.reason)] : []));
   if (failures.length > 0) {
     throw new Error(
       `drain of node ${node} incomplete (node stays cordoned): ${failures.length} of ${total} pods not evicted: ${failures.join('; ')}`,

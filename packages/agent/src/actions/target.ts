@@ -4,7 +4,8 @@
 // they were computed from, so a concurrent change (409) means refetch and retry.
 import type * as k8s from '@kubernetes/client-node';
 import { RESOURCE_KINDS, isResourceKind, type CommandTarget } from '@wheelhouse/protocol';
-import { KubeApiError, ensureOk, kubeRequest } from '../kube-http.js';
+import { KubeApiError } from '@wheelhouse/exec-guard/kube-errors';
+import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 
 export const COMMANDS_ANNOTATION = 'wheelhouse.dev/commands';

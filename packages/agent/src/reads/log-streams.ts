@@ -23,6 +23,7 @@ import {
   type LogsHubMessage,
   type LogsOpenMessage,
 } from '@wheelhouse/protocol';
+import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 
 export interface LogStreamsOptions {
   kc: k8s.KubeConfig;
@@ -108,7 +109,7 @@ export class AgentLogStreams {
       };
       await kc.applyToHTTPSOptions(opts);
     } catch (err) {
-      this.finish(s, 'error', err instanceof Error ? err.message : String(err));
+      this.finish(s, 'error', errorText(err));
       return;
     }
     if (s.ended) return; // closed while the credentials were being prepared

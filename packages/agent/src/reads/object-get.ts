@@ -4,6 +4,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { RESOURCE_KINDS, type JsonObject, type ObjectGetMessage, type ObjectResultMessage } from '@wheelhouse/protocol';
+import { errorText, statusFields } from '@wheelhouse/exec-guard/kube-errors';
 import { kubeRequest } from '../kube-http.js';
 
 /** The API path of one object of a known kind. */
@@ -35,19 +36,14 @@ export async function getObject(kc: k8s.KubeConfig, msg: ObjectGetMessage): Prom
     const res = await kubeRequest(kc, 'GET', objectApiPath(msg.kind, msg.namespace, msg.name));
     const body = res.body;
     if (res.status < 200 || res.status >= 300 || typeof body !== 'object' || body === null || Array.isArray(body)) {
-      const b = (typeof body === 'object' && body !== null ? body : {}) as { message?: unknown; reason?: unknown };
+      const { reason, message } = statusFields(body);
       return {
         type: 'object.result',
         requestId,
         error: {
           status: res.status,
-          reason: typeof b.reason === 'string' ? b.reason.slice(0, 200) : '',
-          message: (typeof b.message === 'string'
-            ? b.message
-            : typeof body === 'string' && body
-              ? body
-              : `HTTP ${res.status}`
-          ).slice(0, 4096),
+          reason: reason.slice(0, 200),
+          message: (message ?? `HTTP ${res.status}`).slice(0, 4096),
         },
       };
     }
@@ -58,7 +54,7 @@ export async function getObject(kc: k8s.KubeConfig, msg: ObjectGetMessage): Prom
     return {
       type: 'object.result',
       requestId,
-      error: { status: 0, reason: '', message: (err instanceof Error ? err.message : String(err)).slice(0, 4096) },
+      error: { status: 0, reason: '', message: errorText(err).slice(0, 4096) },
     };
   }
 }

@@ -17,6 +17,7 @@ import {
   type ShellOpenMessage,
 } from '@wheelhouse/protocol';
 import { KubeExec, isMissingExecutable, type ExecStatus } from './kube-exec.js';
+import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 
 /** The default command: bash, then sh. */
 export const DEFAULT_SHELLS: readonly string[][] = [['bash'], ['sh']];
@@ -120,10 +121,7 @@ export class AgentShellManager {
     try {
       decoded = decodeShellFrame(frame);
     } catch (err) {
-      this.opts.log.warn(
-        { err: err instanceof Error ? err.message : String(err) },
-        'bad shell frame from the hub; ignored',
-      );
+      this.opts.log.warn({ err: errorText(err) }, 'bad shell frame from the hub; ignored');
       return;
     }
     const s = this.sessions.get(decoded.sessionId);
@@ -172,7 +170,7 @@ export class AgentShellManager {
       identity = this.opts.identityFor ? this.opts.identityFor(msg.user) : { kc: this.opts.kc };
     } catch (err) {
       this.sessions.delete(s.id);
-      return fail(`cannot exec as ${msg.user}: ${err instanceof Error ? err.message : String(err)}`);
+      return fail(`cannot exec as ${msg.user}: ${errorText(err)}`);
     }
     const candidates = msg.command ? [msg.command] : DEFAULT_SHELLS;
     const tried: string[] = [];
@@ -215,7 +213,7 @@ export class AgentShellManager {
         tty: o.tty,
       });
     } catch (err) {
-      return { message: err instanceof Error ? err.message : String(err), missing: false };
+      return { message: errorText(err), missing: false };
     }
     if (s.ended) {
       exec.close();

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { RESOURCE_KINDS, type ResourceKind } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
+import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -154,10 +155,7 @@ export class KindWatcher {
         // A watch that ended quickly was probably an error: back off before resuming.
         if (Date.now() - started < 1000) await this.backoff();
       } catch (err) {
-        this.log.warn(
-          { kind: this.kind, err: err instanceof Error ? err.message : String(err) },
-          'list/watch failed; retrying',
-        );
+        this.log.warn({ kind: this.kind, err: errorText(err) }, 'list/watch failed; retrying');
         await this.backoff();
       }
     }
