@@ -17,6 +17,32 @@ export interface ExecutionResult {
   result?: JsonObject;
 }
 
+/**
+ * Carries out one action on `ctx.command.target` with params already validated
+ * against the action's schema. The contract every executor keeps (the command
+ * runner, commands/command-runner.ts, relies on it):
+ *
+ * - **Resolving means succeeded**, and succeeded means Kubernetes shows the
+ *   intended effect (the replicas are reported, the rollout finished, the pod
+ *   is gone) — not that a write returned 200. Wait for the effect, bounded by
+ *   the action's timeout; `progress()` says what is being waited for.
+ * - **Re-delivery is harmless.** The same command may arrive again (agent
+ *   restart before reporting, hub re-send after a reconnect). Record the command
+ *   id on the target (`applyOnce` in target.ts, annotation
+ *   `wheelhouse.dev/commands`) in the same write as the change, with the
+ *   resourceVersion the change was computed from, so a second delivery finds its
+ *   id and answers "already applied" instead of applying twice, and a concurrent
+ *   change (409) is re-read, not overwritten. An absolute change (scale to N)
+ *   may be written first and recorded after, since repeating it is harmless.
+ *   Deletes use a uid precondition and leave alone a successor created after
+ *   the request (`createdAfterRequest`).
+ * - **Throwing means failed**: the error's text (errorText: the API server's
+ *   own message for a KubeApiError) becomes the command's message, so say what
+ *   was tried and what is left (e.g. "node stays cordoned"). Whatever was done
+ *   before the throw stays done; the command is not retried by the agent.
+ * - **A dry run changes nothing**: with `command.dryRun` use server-side dry
+ *   run and return `previewResult(preview)`.
+ */
 export type Executor<A extends ActionId> = (ctx: ExecutionContext, params: ActionParams<A>) => Promise<ExecutionResult>;
 
 /** A dry run's answer: the preview travels as JSON in result.preview. */
