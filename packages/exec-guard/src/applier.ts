@@ -3,15 +3,17 @@
 // termination time. Entries wait in two bounded in-memory queues (interact,
 // extend); an entry that finds its queue full stays only in the journal (it is
 // already durable) and is reloaded from there once the queue drains, so a burst
-// never stalls the webhook and never loses an entry.
+// never stalls the webhook and never loses an entry. The scheduling itself
+// (lanes, one write per pod at a time, backoff) is the pure WorkQueue; a write
+// the API server refuses for good (403, 422…) is not retried.
 import type { EventEmitter } from 'node:events';
 import type * as k8s from '@kubernetes/client-node';
 import { formatDuration, parseDuration } from '@wheelhouse/protocol';
 import type { Logger } from 'pino';
 import type { ExecGuardEvents } from './events.js';
 import type { ExtensionEntry, InteractionEntry, Journal, JournalEntry } from './journal.js';
-import { EventRecorder, mergePatch, type PodRef } from './kube.js';
-import { errorText, kubeStatus } from './kube-errors.js';
+import { EventRecorder, patchPodWithRetry, type PodRef } from './kube.js';
+import { errorText, isTerminalKubeError } from './kube-errors.js';
 import {
   EVENT_REASON,
   EXTENSION_ANNOTATION,
@@ -28,10 +30,12 @@ import {
 } from './labels.js';
 import type { Metrics } from './metrics.js';
 import { aboutUntil, interactionState, rfc3339, type InteractionState } from './pod-state.js';
+import { WorkQueue, type Job } from './work-queue.js';
 
 type QueueName = 'interact' | 'extend';
 
 const LABELLED_CACHE_MS = 10_000;
+const FIELD_MANAGER = 'wheelhouse-exec-guard';
 
 export interface ApplierOptions {
   core: k8s.CoreV1Api;
@@ -49,23 +53,13 @@ export interface ApplierOptions {
   recorder: EventRecorder;
 }
 
-interface Slot {
-  entry: JournalEntry;
-  attempts: number;
-  notBefore: number;
-}
+/** What applying an entry found; 'refused': the API server refused the write for good (403, 422…). */
+type Outcome = 'applied' | 'later' | 'gone' | 'replaced' | 'stale' | 'refused';
 
-type Outcome = 'applied' | 'later' | 'gone' | 'replaced' | 'stale';
-
-const queueOf = (e: JournalEntry): QueueName => (e.kind === 'interaction' ? 'interact' : 'extend');
 const podKey = (e: { namespace: string; pod: string }): string => `${e.namespace}/${e.pod}`;
 
 export class Applier {
-  private readonly queues: Record<QueueName, Slot[]> = { interact: [], extend: [] };
-  private readonly spilled: Record<QueueName, boolean> = { interact: false, extend: false };
-  private readonly known = new Set<string>();
-  private readonly inFlightPods = new Set<string>();
-  private inFlight = 0;
+  private readonly queue: WorkQueue<QueueName, JournalEntry>;
   private running = false;
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
@@ -73,21 +67,34 @@ export class Applier {
   /** Pods known to be labelled already (bounded), so repeated execs cost no API call. */
   private readonly labelled = new Map<string, number>();
 
-  constructor(private readonly o: ApplierOptions) {}
+  constructor(private readonly o: ApplierOptions) {
+    this.queue = new WorkQueue(
+      {
+        // Extensions first: they are few and a user waits for them.
+        lanes: [
+          { name: 'extend', bound: o.extendQueueSize },
+          { name: 'interact', bound: o.interactQueueSize },
+        ],
+        concurrency: o.concurrency ?? 4,
+        backoffMs: o.backoffMs ?? 500,
+        maxBackoffMs: o.maxBackoffMs ?? 30_000,
+      },
+      (e) => ({ id: e.id, key: podKey(e), lane: e.kind === 'interaction' ? 'interact' : 'extend' }),
+    );
+  }
 
   /** Hands a durable entry to the worker; false when its queue was full (the entry stays in the journal). */
   enqueue(entry: JournalEntry): boolean {
-    const q = queueOf(entry);
-    if (this.known.has(entry.id)) return true;
-    if (this.queues[q].length >= this.bound(q)) {
-      this.spilled[q] = true;
+    const r = this.queue.offer(entry);
+    const q: QueueName = entry.kind === 'interaction' ? 'interact' : 'extend';
+    if (r === 'full') {
       this.o.metrics.queueSpilled.inc({ queue: q });
       return false;
     }
-    this.known.add(entry.id);
-    this.queues[q].push({ entry, attempts: 0, notBefore: 0 });
-    this.o.metrics.queueDepth.set({ queue: q }, this.queues[q].length);
-    this.wake();
+    if (r === 'queued') {
+      this.gauge(q);
+      this.wake();
+    }
     return true;
   }
 
@@ -97,7 +104,7 @@ export class Applier {
   }
 
   depth(q: QueueName): number {
-    return this.queues[q].length;
+    return this.queue.depth(q);
   }
 
   start(): void {
@@ -114,22 +121,12 @@ export class Applier {
 
   /** Resolves when every queued entry has been applied (or the worker stopped). */
   drained(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
+    if (this.queue.idle()) return Promise.resolve();
     return new Promise((resolve) => this.idle.add(resolve));
   }
 
-  private isIdle(): boolean {
-    return (
-      this.queues.interact.length === 0 &&
-      this.queues.extend.length === 0 &&
-      this.inFlight === 0 &&
-      !this.spilled.interact &&
-      !this.spilled.extend
-    );
-  }
-
-  private bound(q: QueueName): number {
-    return q === 'interact' ? this.o.interactQueueSize : this.o.extendQueueSize;
+  private gauge(q: QueueName): void {
+    this.o.metrics.queueDepth.set({ queue: q }, this.queue.depth(q));
   }
 
   private wake(): void {
@@ -139,62 +136,30 @@ export class Applier {
   }
 
   private async run(): Promise<void> {
-    const concurrency = this.o.concurrency ?? 4;
     const active = new Set<Promise<void>>();
     while (this.running) {
-      const now = Date.now();
-      let next: Slot | undefined;
-      let soonest = Infinity;
-      if (this.inFlight < concurrency) {
-        // Extensions first: they are few and a user waits for them.
-        for (const q of ['extend', 'interact'] as const) {
-          const queue = this.queues[q];
-          const i = queue.findIndex((s) => {
-            if (this.inFlightPods.has(podKey(s.entry))) return false;
-            if (s.notBefore > now) {
-              soonest = Math.min(soonest, s.notBefore);
-              return false;
-            }
-            return true;
-          });
-          if (i >= 0) {
-            next = queue.splice(i, 1)[0];
-            this.o.metrics.queueDepth.set({ queue: q }, queue.length);
-            break;
-          }
-        }
-      }
-      if (next) {
-        const slot = next;
-        this.inFlight++;
-        this.inFlightPods.add(podKey(slot.entry));
-        const p = this.process(slot).finally(() => {
-          this.inFlight--;
-          this.inFlightPods.delete(podKey(slot.entry));
+      const job = this.queue.take(Date.now());
+      if (job) {
+        this.gauge(job.lane);
+        const p = this.process(job).finally(() => {
           active.delete(p);
           this.wake();
         });
         active.add(p);
         continue;
       }
-      if (
-        this.inFlight === 0 &&
-        (this.spilled.interact || this.spilled.extend) &&
-        this.queues.interact.length + this.queues.extend.length === 0
-      ) {
+      if (this.queue.needsReload()) {
         await this.reloadSpilled();
         continue;
       }
-      if (this.isIdle()) {
+      if (this.queue.idle()) {
         for (const r of this.idle) r();
         this.idle.clear();
       }
+      const readyAt = this.queue.nextReadyAt(Date.now());
       await new Promise<void>((resolve) => {
         this.wakeUp = resolve;
-        if (Number.isFinite(soonest)) {
-          const t = setTimeout(resolve, Math.max(1, soonest - Date.now()));
-          t.unref();
-        }
+        if (readyAt !== undefined) setTimeout(resolve, Math.max(1, readyAt - Date.now())).unref();
       });
     }
     await Promise.allSettled([...active]);
@@ -203,49 +168,52 @@ export class Applier {
   }
 
   private async reloadSpilled(): Promise<void> {
-    this.spilled.interact = false;
-    this.spilled.extend = false;
+    const lanes = this.queue.beginReload();
     try {
       const { pending } = await this.o.journal.scan();
       this.load(pending);
     } catch (err) {
       this.o.log.error({ err: errorText(err) }, 'could not reload spilled entries from the journal; retrying');
-      this.spilled.interact = true;
+      for (const l of lanes) this.queue.markSpilled(l);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
 
-  private async process(slot: Slot): Promise<void> {
-    const e = slot.entry;
+  private async process(job: Job<QueueName, JournalEntry>): Promise<void> {
+    const e = job.item;
+    let outcome: Outcome;
     try {
-      const outcome = e.kind === 'interaction' ? await this.applyInteraction(e) : await this.applyExtension(e);
-      this.o.log.debug({ id: e.id, kind: e.kind, pod: podKey(e), outcome }, 'applied journal entry');
-      await this.o.journal.markDone(e.id);
-      this.known.delete(e.id);
+      outcome = e.kind === 'interaction' ? await this.applyInteraction(e) : await this.applyExtension(e);
     } catch (err) {
-      slot.attempts++;
-      const base = this.o.backoffMs ?? 500;
-      const delay = Math.min(this.o.maxBackoffMs ?? 30_000, base * 2 ** Math.min(slot.attempts - 1, 16));
-      slot.notBefore = Date.now() + delay;
+      if (!isTerminalKubeError(err)) return this.retry(job, err);
+      // Asking again gets the same answer (no RBAC for it, an invalid write): say so loudly, drop the entry.
+      outcome = 'refused';
       this.o.metrics.applyErrors.inc({ kind: e.kind });
-      this.o.log.warn(
-        { id: e.id, kind: e.kind, pod: podKey(e), attempt: slot.attempts, retryInMs: delay, err: errorText(err) },
-        'could not apply journal entry; will retry',
+      this.o.metrics.applyRefused.inc({ kind: e.kind });
+      this.o.log.error(
+        { id: e.id, kind: e.kind, pod: podKey(e), attempt: job.attempts + 1, err: errorText(err) },
+        'the API server refused to apply journal entry; not retrying',
       );
-      const q = queueOf(e);
-      // A retried entry keeps its place even if the queue filled meanwhile (it was admitted already).
-      this.queues[q].push(slot);
-      this.o.metrics.queueDepth.set({ queue: q }, this.queues[q].length);
     }
+    try {
+      await this.o.journal.markDone(e.id);
+    } catch (err) {
+      return this.retry(job, err);
+    }
+    this.o.log.debug({ id: e.id, kind: e.kind, pod: podKey(e), outcome }, 'applied journal entry');
+    this.queue.finish(job);
+    this.gauge(job.lane);
   }
 
-  private async readPod(ns: string, name: string): Promise<k8s.V1Pod | undefined> {
-    try {
-      return await this.o.core.readNamespacedPod({ namespace: ns, name });
-    } catch (err) {
-      if (kubeStatus(err) === 404) return undefined;
-      throw err;
-    }
+  private retry(job: Job<QueueName, JournalEntry>, err: unknown): void {
+    const e = job.item;
+    const delay = this.queue.retry(job, Date.now());
+    this.o.metrics.applyErrors.inc({ kind: e.kind });
+    this.gauge(job.lane);
+    this.o.log.warn(
+      { id: e.id, kind: e.kind, pod: podKey(e), attempt: job.attempts, retryInMs: delay, err: errorText(err) },
+      'could not apply journal entry; will retry',
+    );
   }
 
   private rememberLabelled(key: string): void {
@@ -265,88 +233,70 @@ export class Applier {
       this.o.events.emit('interaction', { entry: e, first: false });
       return 'later';
     }
-    for (let attempt = 0; ; attempt++) {
-      const pod = await this.readPod(e.namespace, e.pod);
-      if (!pod) return 'gone';
-      const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : 0;
-      // A pod with this name created after the interaction is a different pod (e.g. a StatefulSet replacement).
-      if (created > e.at + 1000) return 'replaced';
-      const ref: PodRef = { namespace: e.namespace, name: e.pod, uid: pod.metadata?.uid };
-      const state = interactionState(pod, this.o.ttlMs);
-      if (state) {
-        this.rememberLabelled(key);
-        if (state.interactionId === e.id) {
+    const r = await patchPodWithRetry<Outcome, { ref: PodRef; applied: InteractionState }>(
+      this.o.core,
+      { namespace: e.namespace, name: e.pod },
+      FIELD_MANAGER,
+      async (pod) => {
+        const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : 0;
+        // A pod with this name created after the interaction is a different pod (e.g. a StatefulSet replacement).
+        if (created > e.at + 1000) return { skip: 'replaced' };
+        const ref: PodRef = { namespace: e.namespace, name: e.pod, uid: pod.metadata?.uid };
+        const state = interactionState(pod, this.o.ttlMs);
+        if (state) {
+          this.rememberLabelled(key);
+          const first = state.interactionId === e.id;
           // Labelled by this very entry before a crash: make sure its Events exist too.
-          await this.interactionEvents(ref, e, state);
+          if (first) await this.interactionEvents(ref, e, state);
           this.o.events.emit('interaction', {
             entry: e,
-            first: true,
+            first,
             podUid: ref.uid,
             terminationTime: rfc3339(state.terminationAt),
           });
-          return 'applied';
+          return { skip: first ? 'applied' : 'later' };
         }
-        this.o.events.emit('interaction', {
-          entry: e,
-          first: false,
-          podUid: ref.uid,
-          terminationTime: rfc3339(state.terminationAt),
-        });
-        return 'later';
-      }
-      if (pod.metadata?.deletionTimestamp) {
-        this.o.events.emit('interaction', { entry: e, first: false, podUid: ref.uid });
-        return 'gone';
-      }
-      const ts = Math.floor(e.at / 1000);
-      const terminationAt = ts * 1000 + this.o.ttlMs;
-      try {
-        await this.o.core.patchNamespacedPod(
-          {
-            namespace: e.namespace,
-            name: e.pod,
-            fieldManager: 'wheelhouse-exec-guard',
-            body: {
-              metadata: {
-                resourceVersion: pod.metadata?.resourceVersion,
-                labels: {
-                  [INTERACTION_TIMESTAMP_LABEL]: String(ts),
-                  [INTERACTOR_LABEL]: labelSafeUsername(e.user),
-                  [TTL_LABEL]: formatDuration(this.o.ttlMs),
-                },
-                annotations: {
-                  [INTERACTOR_ANNOTATION]: e.user,
-                  [TERMINATION_TIME_ANNOTATION]: rfc3339(terminationAt),
-                  [INTERACTION_ID_ANNOTATION]: e.id,
-                },
-              },
+        if (pod.metadata?.deletionTimestamp) {
+          this.o.events.emit('interaction', { entry: e, first: false, podUid: ref.uid });
+          return { skip: 'gone' };
+        }
+        const ts = Math.floor(e.at / 1000);
+        const applied: InteractionState = {
+          interactedAt: ts * 1000,
+          interactor: e.user,
+          ttlMs: this.o.ttlMs,
+          ttl: formatDuration(this.o.ttlMs),
+          terminationAt: ts * 1000 + this.o.ttlMs,
+        };
+        return {
+          metadata: {
+            labels: {
+              [INTERACTION_TIMESTAMP_LABEL]: String(ts),
+              [INTERACTOR_LABEL]: labelSafeUsername(e.user),
+              [TTL_LABEL]: applied.ttl,
+            },
+            annotations: {
+              [INTERACTOR_ANNOTATION]: e.user,
+              [TERMINATION_TIME_ANNOTATION]: rfc3339(applied.terminationAt),
+              [INTERACTION_ID_ANNOTATION]: e.id,
             },
           },
-          mergePatch,
-        );
-      } catch (err) {
-        const code = kubeStatus(err);
-        if (code === 409 && attempt < 10) continue; // changed meanwhile (maybe labelled by another replica): look again
-        if (code === 404) return 'gone';
-        throw err;
-      }
-      this.rememberLabelled(key);
-      const applied: InteractionState = {
-        interactedAt: ts * 1000,
-        interactor: e.user,
-        ttlMs: this.o.ttlMs,
-        ttl: formatDuration(this.o.ttlMs),
-        terminationAt,
-      };
-      await this.interactionEvents(ref, e, applied);
-      this.o.events.emit('interaction', {
-        entry: e,
-        first: true,
-        podUid: ref.uid,
-        terminationTime: rfc3339(terminationAt),
-      });
-      return 'applied';
-    }
+          patched: { ref, applied },
+        };
+      },
+    );
+    if (r.outcome === 'gone') return 'gone';
+    if (r.outcome === 'skipped') return r.value;
+    const { ref, applied } = r.value;
+    this.rememberLabelled(key);
+    await this.interactionEvents(ref, e, applied);
+    this.o.events.emit('interaction', {
+      entry: e,
+      first: true,
+      podUid: ref.uid,
+      terminationTime: rfc3339(applied.terminationAt),
+    });
+    return 'applied';
   }
 
   private async interactionEvents(ref: PodRef, e: InteractionEntry, s: InteractionState): Promise<void> {
@@ -366,66 +316,57 @@ export class Applier {
   }
 
   private async applyExtension(e: ExtensionEntry): Promise<Outcome> {
-    for (let attempt = 0; ; attempt++) {
-      const pod = await this.readPod(e.namespace, e.pod);
-      if (!pod) return 'gone';
-      if (e.podUid !== undefined && pod.metadata?.uid !== e.podUid) return 'replaced';
-      const state = interactionState(pod, this.o.ttlMs);
-      if (!state) return 'stale';
-      const ref: PodRef = { namespace: e.namespace, name: e.pod, uid: pod.metadata?.uid };
-      const annotations = pod.metadata?.annotations ?? {};
-      if (annotations[EXTENSION_ID_ANNOTATION] === e.id) {
-        // Applied by this entry before a crash: make sure its Event exists.
-        await this.extensionEvent(ref, e, state.terminationAt);
-        return 'applied';
-      }
-      if (annotations[EXTENSION_REQUEST_ANNOTATION] !== e.duration) {
-        this.o.metrics.extensions.inc({ outcome: 'stale' });
-        return 'stale';
-      }
-      const previous = state.terminationAt;
-      const next = previous + parseDuration(e.duration);
-      try {
-        await this.o.core.patchNamespacedPod(
-          {
-            namespace: e.namespace,
-            name: e.pod,
-            fieldManager: 'wheelhouse-exec-guard',
-            body: {
-              metadata: {
-                resourceVersion: pod.metadata?.resourceVersion,
-                annotations: {
-                  [TERMINATION_TIME_ANNOTATION]: rfc3339(next),
-                  [EXTENSION_ANNOTATION]: e.duration,
-                  [EXTENSION_REQUESTER_ANNOTATION]: e.requester,
-                  [EXTENSION_ID_ANNOTATION]: e.id,
-                  [EXTENSION_REQUEST_ANNOTATION]: null,
-                },
-              },
+    const r = await patchPodWithRetry<Outcome, { ref: PodRef; previous: number; next: number }>(
+      this.o.core,
+      { namespace: e.namespace, name: e.pod },
+      FIELD_MANAGER,
+      async (pod) => {
+        if (e.podUid !== undefined && pod.metadata?.uid !== e.podUid) return { skip: 'replaced' };
+        const state = interactionState(pod, this.o.ttlMs);
+        if (!state) return { skip: 'stale' };
+        const ref: PodRef = { namespace: e.namespace, name: e.pod, uid: pod.metadata?.uid };
+        const annotations = pod.metadata?.annotations ?? {};
+        if (annotations[EXTENSION_ID_ANNOTATION] === e.id) {
+          // Applied by this entry before a crash: make sure its Event exists.
+          await this.extensionEvent(ref, e, state.terminationAt);
+          return { skip: 'applied' };
+        }
+        if (annotations[EXTENSION_REQUEST_ANNOTATION] !== e.duration) {
+          this.o.metrics.extensions.inc({ outcome: 'stale' });
+          return { skip: 'stale' };
+        }
+        const previous = state.terminationAt;
+        const next = previous + parseDuration(e.duration);
+        return {
+          metadata: {
+            annotations: {
+              [TERMINATION_TIME_ANNOTATION]: rfc3339(next),
+              [EXTENSION_ANNOTATION]: e.duration,
+              [EXTENSION_REQUESTER_ANNOTATION]: e.requester,
+              [EXTENSION_ID_ANNOTATION]: e.id,
+              [EXTENSION_REQUEST_ANNOTATION]: null,
             },
           },
-          mergePatch,
-        );
-      } catch (err) {
-        const code = kubeStatus(err);
-        if (code === 409 && attempt < 10) continue;
-        if (code === 404) return 'gone';
-        throw err;
-      }
-      this.o.metrics.extensions.inc({ outcome: 'applied' });
-      await this.extensionEvent(ref, e, next);
-      this.o.events.emit('extension', {
-        namespace: e.namespace,
-        pod: e.pod,
-        podUid: ref.uid,
-        duration: e.duration,
-        requester: e.requester,
-        at: e.at,
-        previousTerminationTime: rfc3339(previous),
-        terminationTime: rfc3339(next),
-      });
-      return 'applied';
-    }
+          patched: { ref, previous, next },
+        };
+      },
+    );
+    if (r.outcome === 'gone') return 'gone';
+    if (r.outcome === 'skipped') return r.value;
+    const { ref, previous, next } = r.value;
+    this.o.metrics.extensions.inc({ outcome: 'applied' });
+    await this.extensionEvent(ref, e, next);
+    this.o.events.emit('extension', {
+      namespace: e.namespace,
+      pod: e.pod,
+      podUid: ref.uid,
+      duration: e.duration,
+      requester: e.requester,
+      at: e.at,
+      previousTerminationTime: rfc3339(previous),
+      terminationTime: rfc3339(next),
+    });
+    return 'applied';
   }
 
   private async extensionEvent(ref: PodRef, e: ExtensionEntry, next: number): Promise<void> {

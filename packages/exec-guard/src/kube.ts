@@ -7,6 +7,62 @@ import { COMPONENT } from './labels.js';
 
 export const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
+/** Labels and annotations to merge into a pod's metadata (null removes a key). */
+export interface PodMetadataPatch {
+  labels?: Record<string, string | null>;
+  annotations?: Record<string, string | null>;
+}
+
+/** What to do with the pod as read: leave it (with a result), or patch its metadata (and what to return once patched). */
+export type PodPatchPlan<S, P> = { skip: S } | { metadata: PodMetadataPatch; patched: P };
+
+export type PodPatchResult<S, P> =
+  { outcome: 'gone' } | { outcome: 'skipped'; value: S } | { outcome: 'patched'; value: P; pod: k8s.V1Pod };
+
+/**
+ * Read-decide-write with optimistic concurrency: reads the pod, asks `plan`
+ * what to write, and merge-patches with the resourceVersion it read, so a pod
+ * changed meanwhile (409, maybe by another replica) is read and decided again
+ * instead of overwritten. 'gone' when the pod does not exist. Other errors, and
+ * a conflict that persists past `maxAttempts`, are thrown.
+ */
+export async function patchPodWithRetry<S, P>(
+  core: k8s.CoreV1Api,
+  pod: { namespace: string; name: string },
+  fieldManager: string,
+  plan: (current: k8s.V1Pod) => PodPatchPlan<S, P> | Promise<PodPatchPlan<S, P>>,
+  maxAttempts = 10,
+): Promise<PodPatchResult<S, P>> {
+  for (let attempt = 1; ; attempt++) {
+    let current: k8s.V1Pod;
+    try {
+      current = await core.readNamespacedPod({ namespace: pod.namespace, name: pod.name });
+    } catch (err) {
+      if (kubeStatus(err) === 404) return { outcome: 'gone' };
+      throw err;
+    }
+    const p = await plan(current);
+    if ('skip' in p) return { outcome: 'skipped', value: p.skip };
+    try {
+      const patched = await core.patchNamespacedPod(
+        {
+          namespace: pod.namespace,
+          name: pod.name,
+          fieldManager,
+          body: { metadata: { ...p.metadata, resourceVersion: current.metadata?.resourceVersion } },
+        },
+        mergePatch,
+      );
+      return { outcome: 'patched', value: p.patched, pod: patched };
+    } catch (err) {
+      const code = kubeStatus(err);
+      if (code === 409 && attempt < maxAttempts) continue;
+      if (code === 404) return { outcome: 'gone' };
+      throw err;
+    }
+  }
+}
+
 export interface PodRef {
   namespace: string;
   name: string;

@@ -12,6 +12,7 @@ export interface Metrics {
   queueSpilled: Counter<'queue'>;
   webhookLatency: Histogram<'hook' | 'code'>;
   applyErrors: Counter<'kind'>;
+  applyRefused: Counter<'kind'>;
   timers: Gauge;
   leader: Gauge;
 }
@@ -67,7 +68,13 @@ export function createMetrics(defaults = false): Metrics {
     }),
     applyErrors: new Counter({
       name: 'exec_guard_apply_errors_total',
-      help: 'Failed attempts to apply a journal entry to the cluster (retried with backoff)',
+      help: 'Failed attempts to apply a journal entry to the cluster (retried with backoff unless refused for good)',
+      labelNames: ['kind'],
+      registers,
+    }),
+    applyRefused: new Counter({
+      name: 'exec_guard_apply_refused_total',
+      help: 'Journal entries dropped because the API server refused the write for good (4xx such as 403 Forbidden or 422 Invalid): retrying cannot help; the pod stays unlabelled',
       labelNames: ['kind'],
       registers,
     }),
