@@ -5,7 +5,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { RESOURCE_KINDS, type ResourceKind } from '@wheelhouse/protocol';
-import { ensureOk, kubeRequest } from '../kube-http.js';
+import { ensureOk, kubeRequest, type KubeResponse } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 
@@ -33,6 +33,35 @@ export function collectionPath(kind: ResourceKind | 'Event'): string {
 
 const PAGE = 500;
 
+export interface ListBody {
+  items: KubeObject[];
+  metadata: { resourceVersion?: string; continue?: string };
+}
+
+export type WatchParams = { resourceVersion: string; allowWatchBookmarks: boolean; timeoutSeconds: number };
+
+/**
+ * Where a KindWatcher lists and watches: the API server (apiServerSource), or
+ * in unit tests a scripted source that can answer 410 Gone on demand.
+ */
+export interface ListWatchSource {
+  list(path: string, query: URLSearchParams): Promise<KubeResponse<ListBody>>;
+  /** Like @kubernetes/client-node's Watch.watch: events until `done`; resolves with the abort handle. */
+  watch(
+    path: string,
+    params: WatchParams,
+    onEvent: (phase: string, obj: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController>;
+}
+
+export function apiServerSource(kc: k8s.KubeConfig): ListWatchSource {
+  return {
+    list: (path, query) => kubeRequest<ListBody>(kc, 'GET', `${path}?${query.toString()}`),
+    watch: (path, params, onEvent, done) => new k8s.Watch(kc).watch(path, params, onEvent, done),
+  };
+}
+
 export class KindWatcher {
   private stopped = false;
   private abort: AbortController | null = null;
@@ -42,11 +71,12 @@ export class KindWatcher {
   lists = 0;
 
   constructor(
-    private readonly kc: k8s.KubeConfig,
+    kc: k8s.KubeConfig,
     readonly kind: ResourceKind | 'Event',
     private readonly handlers: KindWatcherHandlers,
     private readonly log: Logger,
     private readonly timeoutSeconds = 300,
+    private readonly source: ListWatchSource = apiServerSource(kc),
   ) {}
 
   start(): void {
@@ -63,16 +93,13 @@ export class KindWatcher {
     let cont = '';
     let rv = '';
     this.handlers.onListStart();
-    do {
+    for (;;) {
       const q = new URLSearchParams({ limit: String(PAGE) });
       if (cont) q.set('continue', cont);
-      const res = await kubeRequest<{ items: KubeObject[]; metadata: { resourceVersion?: string; continue?: string } }>(
-        this.kc,
-        'GET',
-        `${path}?${q.toString()}`,
-      );
+      const res = await this.source.list(path, q);
       if (res.status === 410 && cont) {
-        // The continue token expired mid-list: start over.
+        // The continue token expired mid-list: start over (not a do…while: its
+        // `continue` would test the emptied token and end the list page-less).
         this.handlers.onListStart();
         cont = '';
         continue;
@@ -81,7 +108,8 @@ export class KindWatcher {
       this.handlers.onListPage(body.items);
       cont = body.metadata.continue ?? '';
       rv = body.metadata.resourceVersion ?? rv;
-    } while (cont);
+      if (!cont) break;
+    }
     this.resourceVersion = rv;
     this.lists++;
     this.handlers.onListEnd();
@@ -96,7 +124,7 @@ export class KindWatcher {
         settled = true;
         resolve(r);
       };
-      new k8s.Watch(this.kc)
+      this.source
         .watch(
           collectionPath(this.kind),
           { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: this.timeoutSeconds },
