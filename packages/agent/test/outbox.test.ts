@@ -1,0 +1,170 @@
+// The agent's outbox: what reaches the hub, in what shape, and what is kept or
+// dropped while the link is down or slow.
+import { describe, expect, it } from 'vitest';
+import { SNAPSHOT_CHUNK, type AgentMessage, type InventoryItem, type TimelineEventInput } from '@wheelhouse/protocol';
+import { Outbox, type OutboxOptions } from '../src/outbox.js';
+import { project } from '../src/projections.js';
+import { eventsForChange } from '../src/timeline/events.js';
+
+const cm = (name: string, rv = '1', ns = 'shop'): InventoryItem =>
+  project('ConfigMap', { metadata: { name, namespace: ns, uid: `uid-${ns}-${name}`, resourceVersion: rv } });
+const node = (name: string): InventoryItem =>
+  project('Node', { metadata: { name, uid: `uid-${name}`, resourceVersion: '1' } });
+/** One timeline event per name ("created"), built the way the agent builds them. */
+const events = (...names: string[]): TimelineEventInput[] =>
+  names.flatMap((n) => eventsForChange(undefined, cm(n), 1000, () => undefined));
+
+class Link {
+  connected = true;
+  buffered = 0;
+  accept = true;
+  readonly sent: AgentMessage[] = [];
+  readonly sender = {
+    connected: () => this.connected,
+    bufferedAmount: () => this.buffered,
+    send: (m: AgentMessage) => {
+      if (!this.accept) return false;
+      this.sent.push(m);
+      return true;
+    },
+  };
+  take(): AgentMessage[] {
+    return this.sent.splice(0);
+  }
+}
+
+const OPTS: OutboxOptions = { flushMs: 1000, maxBatch: 3, maxTimelineBuffer: 4, highWaterBytes: 1000 };
+
+function setup(opts: Partial<OutboxOptions> = {}) {
+  const link = new Link();
+  return { link, outbox: new Outbox(link.sender, { ...OPTS, ...opts }) };
+}
+
+const names = (items: { name: string }[]): string[] => items.map((i) => i.name);
+
+describe('outbox', () => {
+  it('coalesces changes per object: the latest state wins, a delete cancels a pending upsert and vice versa', () => {
+    const { link, outbox } = setup();
+    outbox.upsert(cm('a', '1'));
+    outbox.upsert(cm('a', '2'));
+    outbox.upsert(cm('b'));
+    outbox.remove(cm('b'));
+    outbox.remove(cm('c'));
+    outbox.upsert(cm('c', '3'));
+    outbox.flush();
+    const [m, ...rest] = link.take();
+    expect(rest).toEqual([]);
+    if (m?.type !== 'inventory.changes') throw new Error(`expected inventory.changes, got ${m?.type}`);
+    expect(m.upserts.map((i) => `${i.name}@${i.resourceVersion}`)).toEqual(['a@2', 'c@3']);
+    expect(m.deletes).toEqual([{ kind: 'ConfigMap', uid: 'uid-shop-b', namespace: 'shop', name: 'b' }]);
+  });
+
+  it('splits changes into batches of maxBatch and flushes early when a batch is full', () => {
+    const { link, outbox } = setup();
+    outbox.upsert(cm('a'));
+    outbox.upsert(cm('b'));
+    expect(link.sent).toHaveLength(0);
+    outbox.upsert(cm('c')); // the third fills a batch
+    expect(link.take().map((m) => (m.type === 'inventory.changes' ? names(m.upserts) : m.type))).toEqual([
+      ['a', 'b', 'c'],
+    ]);
+    for (const n of ['d', 'e']) outbox.remove(cm(n));
+    for (const n of ['f', 'g']) outbox.upsert(cm(n));
+    for (const n of ['h', 'i']) outbox.remove(cm(n));
+    outbox.flush();
+    const batches = link
+      .take()
+      .map((m) => (m.type === 'inventory.changes' ? [names(m.upserts), names(m.deletes)] : []));
+    expect(batches).toEqual([
+      [
+        ['f', 'g'],
+        ['d', 'e', 'h'],
+      ],
+      [[], ['i']],
+    ]);
+  });
+
+  it('drops inventory changes while disconnected (the snapshots on reconnect carry them) but keeps timeline events and command updates', () => {
+    const { link, outbox } = setup();
+    link.connected = false;
+    outbox.upsert(cm('a'));
+    outbox.remove(cm('b'));
+    outbox.timeline(events('x', 'y'));
+    outbox.commandUpdate({ type: 'command.update', id: 'c1', state: 'succeeded', message: 'done' });
+    outbox.flush();
+    expect(link.sent).toHaveLength(0);
+    link.connected = true;
+    outbox.flush();
+    const sent = link.take();
+    expect(sent.map((m) => m.type)).toEqual(['command.update', 'timeline']);
+    expect(sent[1]?.type === 'timeline' ? sent[1].events.map((e) => e.id) : []).toEqual(
+      events('x', 'y').map((e) => e.id),
+    );
+  });
+
+  it('keeps at most maxTimelineBuffer events, dropping the oldest and counting them', () => {
+    const { link, outbox } = setup();
+    link.connected = false;
+    outbox.timeline(events('e1', 'e2', 'e3'));
+    outbox.timeline(events('e4', 'e5', 'e6'));
+    expect(outbox.pendingTimeline).toBe(4);
+    expect(outbox.droppedTimeline).toBe(2);
+    link.connected = true;
+    outbox.flush();
+    const ids = link.take().flatMap((m) => (m.type === 'timeline' ? m.events.map((e) => e.id) : []));
+    expect(ids).toEqual(events('e3', 'e4', 'e5', 'e6').map((e) => e.id));
+    expect(outbox.pendingTimeline).toBe(0);
+  });
+
+  it('holds everything back while the socket has more than highWaterBytes queued', () => {
+    const { link, outbox } = setup();
+    link.buffered = 5000;
+    outbox.upsert(cm('a'));
+    outbox.timeline(events('x'));
+    outbox.commandUpdate({ type: 'command.update', id: 'c1', state: 'running', message: 'executing' });
+    expect(link.sent).toHaveLength(0);
+    link.buffered = 0;
+    outbox.flush();
+    expect(link.take().map((m) => m.type)).toEqual(['command.update', 'inventory.changes', 'timeline']);
+  });
+
+  it('keeps a command update the link refused and sends updates in order once it accepts', () => {
+    const { link, outbox } = setup();
+    link.accept = false;
+    outbox.commandUpdate({ type: 'command.update', id: 'c1', state: 'running', message: 'executing' });
+    outbox.commandUpdate({ type: 'command.update', id: 'c1', state: 'succeeded', message: 'scaled' });
+    link.accept = true;
+    outbox.flush();
+    expect(link.take().map((m) => (m.type === 'command.update' ? m.state : m.type))).toEqual(['running', 'succeeded']);
+  });
+
+  it('sends a snapshot in chunks, the last one marked, and drops what was queued for that kind only', () => {
+    const { link, outbox } = setup({ maxBatch: 5000 });
+    outbox.upsert(cm('cm-0', '7')); // an older change of an object the snapshot carries
+    outbox.remove(cm('gone'));
+    outbox.upsert(node('n1'));
+    const items = Array.from({ length: SNAPSHOT_CHUNK + 1 }, (_, i) => cm(`cm-${i}`));
+    expect(outbox.snapshot('ConfigMap', items, 'snap-1')).toBe(true);
+    const chunks = link.take();
+    expect(
+      chunks.map((m) => (m.type === 'inventory.snapshot' ? [m.snapshotId, m.items.length, m.last] : m.type)),
+    ).toEqual([
+      ['snap-1', SNAPSHOT_CHUNK, false],
+      ['snap-1', 1, true],
+    ]);
+    outbox.flush();
+    const [changes] = link.take();
+    if (changes?.type !== 'inventory.changes') throw new Error('expected inventory.changes');
+    // The snapshot supersedes the ConfigMap changes queued before it; the Node's still goes.
+    expect(names(changes.upserts)).toEqual(['n1']);
+    expect(changes.deletes).toEqual([]);
+  });
+
+  it('sends an empty kind as one empty last chunk, so the hub clears it', () => {
+    const { link, outbox } = setup();
+    outbox.snapshot('ConfigMap', [], 'snap-2');
+    expect(link.take()).toEqual([
+      { type: 'inventory.snapshot', kind: 'ConfigMap', snapshotId: 'snap-2', items: [], last: true },
+    ]);
+  });
+});
