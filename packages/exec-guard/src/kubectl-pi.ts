@@ -140,7 +140,7 @@ async function extend(
   try {
     ms = parseDuration(duration);
   } catch (err) {
-    throw new PiError((err as Error).message);
+    throw new PiError(errorText(err));
   }
   if (ms <= 0) throw new PiError(`the duration must be longer than 0s, got "${duration}"`);
   const { kc, namespace } = loadClient(g);
@@ -233,7 +233,7 @@ export function piProgram(
         try {
           timeoutMs = parseDuration(opts.timeout);
         } catch (err) {
-          throw new PiError(`--timeout: ${(err as Error).message}`);
+          throw new PiError(`--timeout: ${errorText(err)}`);
         }
         return extend(cmd.optsWithGlobals<Globals>(), pods, opts.all === true, opts.duration, timeoutMs, io);
       }),
