@@ -2,7 +2,7 @@
 // evictions become timeline events on the pod (and, through the pod's owner,
 // on its workload's timeline at the hub).
 import type { TimelineEventInput } from '@wheelhouse/protocol';
-import type { ExecGuardHandle } from '@wheelhouse/exec-guard';
+import { interactionSummary, type ExecGuardHandle } from '@wheelhouse/exec-guard';
 import type { OwnerResolver } from './timeline/events.js';
 
 type Sink = (events: TimelineEventInput[]) => void;
@@ -15,7 +15,6 @@ export function forwardExecGuardEvents(handle: ExecGuardHandle, sink: Sink, owne
   };
   const onInteraction: Parameters<typeof handle.events.on<'interaction'>>[1] = (e) => {
     const x = e.entry;
-    const what = x.command?.length ? `: ${x.command.join(' ')}` : '';
     sink([
       {
         id: `exec-interaction:${x.id}`,
@@ -23,17 +22,14 @@ export function forwardExecGuardEvents(handle: ExecGuardHandle, sink: Sink, owne
         type: 'exec-interaction',
         severity: 'warning',
         ...base(x.namespace, x.pod),
-        summary:
-          `${x.user} ran kubectl ${x.operation}${x.container ? ` in ${x.container}` : ''}${what}${e.first && e.terminationTime ? ` — the pod will be evicted at ${e.terminationTime}` : ''}`.slice(
-            0,
-            4096,
-          ),
+        summary: interactionSummary(x, e.first, e.terminationTime),
         data: {
           event: 'interaction',
           user: x.user,
           operation: x.operation,
           container: x.container ?? null,
           command: x.command ?? null,
+          ...(x.operation === 'debug' ? { image: x.image ?? null, targetContainer: x.targetContainer ?? null } : {}),
           first: e.first,
           terminationTime: e.terminationTime ?? null,
         },

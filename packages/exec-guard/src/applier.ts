@@ -28,6 +28,7 @@ import {
   TTL_LABEL,
   labelSafeUsername,
 } from './labels.js';
+import { interactionEventMessage } from './messages.js';
 import type { Metrics } from './metrics.js';
 import { aboutUntil, interactionState, rfc3339, type InteractionState } from './pod-state.js';
 import { WorkQueue, type Job } from './work-queue.js';
@@ -300,12 +301,11 @@ export class Applier {
   }
 
   private async interactionEvents(ref: PodRef, e: InteractionEntry, s: InteractionState): Promise<void> {
-    const what = e.operation === 'portforward' ? 'kubectl port-forward' : 'kubectl exec/attach';
     await this.o.recorder.record(ref, {
       key: `interaction/${e.id}`,
       type: 'Warning',
       reason: EVENT_REASON,
-      message: `Pod was interacted with '${what}' command by a user '${e.user}' initially at time ${rfc3339(s.interactedAt)}`,
+      message: interactionEventMessage(e, rfc3339(s.interactedAt)),
     });
     await this.o.recorder.record(ref, {
       key: `eviction-time/${e.id}`,

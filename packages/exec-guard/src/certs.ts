@@ -17,6 +17,14 @@ export async function loadCert(certPath: string, keyPath: string): Promise<Servi
   return { cert, key };
 }
 
+/** The CA bundle (PEM) that client certificates are verified against; refuses a file without a certificate. */
+export async function loadClientCa(path: string): Promise<string> {
+  const pem = await readFile(path, 'utf8');
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new Error(`client CA ${path} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
+  return pem;
+}
+
 /** A self-signed certificate valid for the given hosts (IP addresses and DNS names) for one year. */
 export async function selfSignedCert(hosts: string[]): Promise<ServingCert> {
   const all = [...new Set(['127.0.0.1', 'localhost', ...hosts])];

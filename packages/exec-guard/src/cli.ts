@@ -58,6 +58,15 @@ interface Flags {
   retryPeriod: number;
   evictionBackoff: number;
   evictionMaxBackoff: number;
+  clientCa?: string;
+  clientNames?: string[];
+  allowUnauthenticatedCallers?: boolean;
+  debugContainers: boolean;
+  maxExtension: number;
+  maxTotalExtension: number;
+  ratePerUser: number;
+  rateBurst: number;
+  journalMaxBytes: number;
 }
 
 /** Maps parsed flags to startExecGuard options. */
@@ -84,7 +93,16 @@ export function optionsFromFlags(f: Flags): ExecGuardOptions {
     },
     evictionBackoffMs: f.evictionBackoff,
     evictionMaxBackoffMs: f.evictionMaxBackoff,
+    debugContainers: f.debugContainers,
+    maxExtensionMs: f.maxExtension,
+    maxTotalExtensionMs: f.maxTotalExtension,
+    ratePerSecond: f.ratePerUser,
+    rateBurst: f.rateBurst,
+    journalMaxBytes: f.journalMaxBytes,
+    allowUnauthenticatedCallers: f.allowUnauthenticatedCallers === true,
   };
+  if (f.clientCa !== undefined) o.clientCaPath = f.clientCa;
+  if (f.clientNames !== undefined) o.clientNames = f.clientNames;
   if (f.leaseNamespace !== undefined && o.leaderElection) o.leaderElection.namespace = f.leaseNamespace;
   if (f.kubeconfig !== undefined) o.kubeconfigPath = f.kubeconfig;
   if (f.apiServer !== undefined) o.apiServer = f.apiServer;
@@ -133,6 +151,27 @@ export function execGuardCommand(deps: ExecGuardCommandDeps = {}): Command {
         'EXEC_GUARD_CA_BUNDLE_OUT',
       ),
     )
+    .addOption(
+      opt(
+        '--client-ca <path>',
+        "CA (PEM) of the API server's admission client certificate: only callers presenting a certificate it signed may use the hooks",
+        'EXEC_GUARD_CLIENT_CA',
+      ),
+    )
+    .addOption(
+      opt(
+        '--client-names <list>',
+        'accept only client certificates with one of these common names (comma separated; default: any the CA signed)',
+        'EXEC_GUARD_CLIENT_NAMES',
+      ).argParser(list),
+    )
+    .addOption(
+      opt(
+        '--allow-unauthenticated-callers',
+        'serve the hooks to any caller (only where the API server cannot present a client certificate; rely on the NetworkPolicy)',
+        'EXEC_GUARD_ALLOW_UNAUTHENTICATED_CALLERS',
+      ),
+    )
     .addOption(opt('--host <address>', 'address to listen on', 'EXEC_GUARD_HOST').default('0.0.0.0'))
     .addOption(
       opt('--port <port>', 'HTTPS port of the webhook, probes and metrics', 'EXEC_GUARD_PORT')
@@ -159,6 +198,50 @@ export function execGuardCommand(deps: ExecGuardCommandDeps = {}): Command {
       ).argParser(list),
     )
     .addOption(opt('--port-forward', 'also record kubectl port-forward', 'EXEC_GUARD_PORT_FORWARD'))
+    .addOption(
+      opt(
+        '--no-debug-containers',
+        'do not record ephemeral containers added with kubectl debug',
+        'EXEC_GUARD_NO_DEBUG_CONTAINERS',
+      ),
+    )
+    .addOption(
+      opt('--max-extension <duration>', 'longest single extension request', 'EXEC_GUARD_MAX_EXTENSION')
+        .argParser(duration)
+        .default(DEFAULTS.maxExtensionMs, '2h'),
+    )
+    .addOption(
+      opt(
+        '--max-total-extension <duration>',
+        "most all extensions together may add to a pod's TTL",
+        'EXEC_GUARD_MAX_TOTAL_EXTENSION',
+      )
+        .argParser(duration)
+        .default(DEFAULTS.maxTotalExtensionMs, '24h'),
+    )
+    .addOption(
+      opt(
+        '--rate-per-user <n>',
+        'exec/attach/debug and extension requests recorded per user and second (beyond the burst)',
+        'EXEC_GUARD_RATE_PER_USER',
+      )
+        .argParser(int(1))
+        .default(DEFAULTS.ratePerSecond),
+    )
+    .addOption(
+      opt('--rate-burst <n>', 'requests a user may make at once before the rate applies', 'EXEC_GUARD_RATE_BURST')
+        .argParser(int(1))
+        .default(DEFAULTS.rateBurst),
+    )
+    .addOption(
+      opt(
+        '--journal-max-bytes <n>',
+        'most bytes of recorded requests waiting to be applied; beyond it the hooks answer 503 (failurePolicy decides)',
+        'EXEC_GUARD_JOURNAL_MAX_BYTES',
+      )
+        .argParser(int(4096))
+        .default(DEFAULTS.journalMaxBytes),
+    )
     .addOption(
       opt(
         '--interact-queue-size <n>',

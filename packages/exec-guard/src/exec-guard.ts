@@ -9,16 +9,16 @@ import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { Applier } from './applier.js';
-import { loadCert, selfSignedCert, type ServingCert } from './certs.js';
+import { loadCert, loadClientCa, selfSignedCert, type ServingCert } from './certs.js';
 import type { ExecGuardEvents } from './events.js';
 import { Evictor } from './evictor.js';
-import { Journal, lockDataDir, type JournalEntry } from './journal.js';
+import { DEFAULT_MAX_PENDING_BYTES, Journal, lockDataDir, type JournalEntry } from './journal.js';
 import { EventRecorder } from './kube.js';
 import { errorText } from './kube-errors.js';
 import { COMPONENT } from './labels.js';
 import { LeaderElector } from './lease.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { buildServer } from './server.js';
+import { POLICY_DEFAULTS, buildServer } from './server.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -67,6 +67,27 @@ export interface ExecGuardOptions {
   drainTimeoutMs?: number;
   /** Seconds between checks of the certificate files for rotation (0: never). */
   certReloadSeconds?: number;
+  /**
+   * PEM file of the CA that signed the API server's admission client certificate
+   * (kube-apiserver --admission-control-config-file). Hooks then answer only callers
+   * presenting a certificate it signed. Required with certPath/keyPath unless
+   * allowUnauthenticatedCallers is set.
+   */
+  clientCaPath?: string;
+  /** Accept only client certificates with one of these common names (default: any the CA signed). */
+  clientNames?: string[];
+  /** Serve the hooks to any caller (managed control planes that cannot present a client certificate). */
+  allowUnauthenticatedCallers?: boolean;
+  /** Record ephemeral containers added by kubectl debug (default true). */
+  debugContainers?: boolean;
+  /** Longest single extension (ms, default 2h) and most all extensions may add to a pod's TTL (ms, default 24h). */
+  maxExtensionMs?: number;
+  maxTotalExtensionMs?: number;
+  /** Journaled requests per user and second, and the burst allowed (defaults 5 and 50). */
+  ratePerSecond?: number;
+  rateBurst?: number;
+  /** Most bytes of journal entries waiting to be applied (default 16 MiB); beyond it hooks answer 503. */
+  journalMaxBytes?: number;
 }
 
 export interface ExecGuardHandle {
@@ -95,6 +116,11 @@ export const DEFAULTS = {
   retryPeriodMs: 2_000,
   evictionBackoffMs: 1_000,
   evictionMaxBackoffMs: 60_000,
+  maxExtensionMs: POLICY_DEFAULTS.maxExtensionMs,
+  maxTotalExtensionMs: POLICY_DEFAULTS.maxTotalExtensionMs,
+  ratePerSecond: POLICY_DEFAULTS.ratePerSecond,
+  rateBurst: POLICY_DEFAULTS.rateBurst,
+  journalMaxBytes: DEFAULT_MAX_PENDING_BYTES,
 } as const;
 
 export function loadKube(o: Pick<ExecGuardOptions, 'kubeConfig' | 'kubeconfigPath' | 'apiServer'>): k8s.KubeConfig {
@@ -131,6 +157,26 @@ function validate(o: ExecGuardOptions): void {
   if (!o.selfSigned && (o.certPath === undefined || o.keyPath === undefined)) {
     throw new Error('exec guard needs --cert-path and --key-path (or --self-signed for development)');
   }
+  if (!o.selfSigned && (o.clientCaPath ?? '') === '' && o.allowUnauthenticatedCallers !== true) {
+    throw new Error(
+      "exec guard needs --client-ca: the CA of the API server's admission client certificate, so that only the API server " +
+        'can call its hooks (see docs/exec-guard.md); --allow-unauthenticated-callers accepts any caller instead',
+    );
+  }
+  if (o.clientCaPath !== undefined && o.clientCaPath !== '' && o.allowUnauthenticatedCallers === true) {
+    throw new Error('--client-ca and --allow-unauthenticated-callers contradict each other; give one');
+  }
+  const positiveMs = (name: string, v: number | undefined): void => {
+    if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new Error(`${name} must be longer than 0s`);
+  };
+  positiveMs('max-extension', o.maxExtensionMs);
+  positiveMs('max-total-extension', o.maxTotalExtensionMs);
+  if (o.maxExtensionMs !== undefined && o.maxTotalExtensionMs !== undefined && o.maxExtensionMs > o.maxTotalExtensionMs)
+    throw new Error('max-extension must not be longer than max-total-extension');
+  if (o.ratePerSecond !== undefined && !(o.ratePerSecond > 0))
+    throw new Error(`rate-per-user must be above 0, got ${o.ratePerSecond}`);
+  positiveInt('rate-burst', o.rateBurst);
+  positiveInt('journal-max-bytes', o.journalMaxBytes, 4096);
   if (o.dataDir === '') throw new Error('exec guard needs a --data-dir for its journal');
 }
 
@@ -149,12 +195,22 @@ export async function startExecGuard(options: ExecGuardOptions): Promise<ExecGua
   const serving: ServingCert = options.selfSigned
     ? await selfSignedCert(options.selfSignedHosts ?? [])
     : await loadCert(options.certPath ?? '', options.keyPath ?? '');
+  const clientCaPath =
+    options.clientCaPath !== undefined && options.clientCaPath !== '' ? options.clientCaPath : undefined;
+  const clientCa = clientCaPath !== undefined ? await loadClientCa(clientCaPath) : undefined;
+  if (clientCa === undefined)
+    log.warn(
+      'exec guard does not authenticate its callers (no client CA): anyone who reaches its port can send AdmissionReviews',
+    );
 
   const unlock = await lockDataDir(options.dataDir);
   let journal: Journal;
   let pending: JournalEntry[];
   try {
-    ({ journal, pending } = await Journal.open({ dir: options.dataDir }));
+    ({ journal, pending } = await Journal.open({
+      dir: options.dataDir,
+      maxPendingBytes: options.journalMaxBytes ?? DEFAULTS.journalMaxBytes,
+    }));
   } catch (err) {
     await unlock();
     throw err;
@@ -208,6 +264,18 @@ export async function startExecGuard(options: ExecGuardOptions): Promise<ExecGua
     log,
     selfUsernames: () => selfUsernames,
     ready: () => ready,
+    ...(clientCa !== undefined ? { clientCa } : {}),
+    ...(options.clientNames && options.clientNames.length > 0 ? { clientNames: new Set(options.clientNames) } : {}),
+    debugContainers: options.debugContainers ?? true,
+    policy: {
+      ttlMs,
+      maxExtensionMs: options.maxExtensionMs ?? DEFAULTS.maxExtensionMs,
+      maxTotalExtensionMs: options.maxTotalExtensionMs ?? DEFAULTS.maxTotalExtensionMs,
+    },
+    rateLimit: {
+      perSecond: options.ratePerSecond ?? DEFAULTS.ratePerSecond,
+      burst: options.rateBurst ?? DEFAULTS.rateBurst,
+    },
     record: async (entry) => {
       await journal.append(entry);
       applier.enqueue(entry);
@@ -218,12 +286,22 @@ export async function startExecGuard(options: ExecGuardOptions): Promise<ExecGua
 
   // Certificate rotation (cert-manager renews the Secret; the kubelet updates the mounted files).
   const reloadSeconds = options.certReloadSeconds ?? 60;
-  const certFiles = !options.selfSigned && reloadSeconds > 0 ? [options.certPath ?? '', options.keyPath ?? ''] : [];
+  const certFiles = [
+    ...(!options.selfSigned && reloadSeconds > 0 ? [options.certPath ?? '', options.keyPath ?? ''] : []),
+    ...(clientCaPath !== undefined && reloadSeconds > 0 ? [clientCaPath] : []),
+  ];
   const reloadCert = (): void => {
-    loadCert(options.certPath ?? '', options.keyPath ?? '')
-      .then((c) => {
-        (app.server as import('node:https').Server).setSecureContext({ key: c.key, cert: c.cert });
-        log.info('reloaded the serving certificate');
+    Promise.all([
+      options.selfSigned ? Promise.resolve(serving) : loadCert(options.certPath ?? '', options.keyPath ?? ''),
+      clientCaPath !== undefined ? loadClientCa(clientCaPath) : Promise.resolve(undefined),
+    ])
+      .then(([c, ca]) => {
+        (app.server as import('node:https').Server).setSecureContext({
+          key: c.key,
+          cert: c.cert,
+          ...(ca !== undefined ? { ca } : {}),
+        });
+        log.info('reloaded the serving certificate and client CA');
       })
       .catch((err: unknown) => log.warn({ err: errorText(err) }, 'could not reload the serving certificate'));
   };

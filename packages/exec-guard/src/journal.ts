@@ -19,8 +19,12 @@ export interface InteractionEntry {
   at: number;
   namespace: string;
   pod: string;
-  operation: 'exec' | 'attach' | 'portforward';
+  /** debug: an ephemeral container added with kubectl debug (UPDATE pods/ephemeralcontainers). */
+  operation: 'exec' | 'attach' | 'portforward' | 'debug';
   container?: string;
+  /** debug only: the ephemeral container's image and the container it targets. */
+  image?: string;
+  targetContainer?: string;
   command?: string[];
   /** true when the recorded command was cut to keep the record bounded. */
   commandTruncated?: boolean;
@@ -57,6 +61,23 @@ export interface JournalOptions {
   compactAfter?: number;
   /** Skip fdatasync (benchmarks comparing its cost only; never in production). */
   noSync?: boolean;
+  /**
+   * Most bytes of entries not yet applied (default 16 MiB). An append beyond it is
+   * refused with JournalFullError: the hook answers 503 and the failurePolicy decides.
+   */
+  maxPendingBytes?: number;
+}
+
+export const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
+
+/** The journal holds maxPendingBytes of entries not yet applied; nothing more is accepted until some are. */
+export class JournalFullError extends Error {
+  constructor(readonly limit: number) {
+    super(
+      `the journal holds ${limit} bytes of interactions not yet applied to the cluster (its limit); ` +
+        'exec guard accepts new ones once those are applied',
+    );
+  }
 }
 
 interface Waiter {
@@ -74,6 +95,10 @@ export class Journal {
   private appendedCount = 0;
   private closed = false;
   private readonly compactAfter: number;
+  private readonly maxPendingBytes: number;
+  /** Sizes of the entries not yet marked done, so the bound counts only what still waits. */
+  private readonly pendingSizes = new Map<string, number>();
+  private pendingBytesTotal = 0;
 
   private constructor(
     readonly dir: string,
@@ -81,6 +106,7 @@ export class Journal {
   ) {
     this.path = join(dir, 'journal.jsonl');
     this.compactAfter = opts.compactAfter ?? 5000;
+    this.maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
   }
 
   /** Opens (creating) the journal and returns it with every entry not yet marked done, oldest first. */
@@ -88,6 +114,7 @@ export class Journal {
     await mkdir(opts.dir, { recursive: true });
     const j = new Journal(opts.dir, opts);
     const { pending, validBytes, totalBytes } = await j.scan();
+    for (const e of pending) j.trackPending(e.id, Buffer.byteLength(JSON.stringify(e)) + 1);
     j.fh = await open(j.path, 'a+');
     if (validBytes < totalBytes) {
       // A torn tail from a crash mid-append: drop it so the next append starts on a fresh line.
@@ -127,19 +154,47 @@ export class Journal {
     return { pending: [...entries.values()], validBytes, totalBytes: buf.length };
   }
 
-  /** Appends an entry and resolves once it is on disk. */
+  /** Appends an entry and resolves once it is on disk; rejects with JournalFullError when the bound is reached. */
   append(entry: JournalEntry): Promise<void> {
-    return this.write(JSON.stringify(entry));
+    const line = JSON.stringify(entry);
+    const size = Buffer.byteLength(line) + 1;
+    if (this.closed) return Promise.reject(new Error('exec guard journal is closed'));
+    if (this.pendingBytesTotal + size > this.maxPendingBytes)
+      return Promise.reject(new JournalFullError(this.maxPendingBytes));
+    // Counted before the write completes, so concurrent appends cannot overshoot the bound together.
+    this.trackPending(entry.id, size);
+    return this.write(line).catch((err: unknown) => {
+      this.untrackPending(entry.id);
+      throw err;
+    });
   }
 
   /** Marks an entry applied. */
   markDone(id: string): Promise<void> {
     this.doneSinceCompaction++;
-    return this.write(JSON.stringify({ kind: 'done', id }));
+    return this.write(JSON.stringify({ kind: 'done', id })).then(() => this.untrackPending(id));
   }
 
   get appended(): number {
     return this.appendedCount;
+  }
+
+  /** Bytes of entries appended and not yet marked done. */
+  get pendingBytes(): number {
+    return this.pendingBytesTotal;
+  }
+
+  private trackPending(id: string, size: number): void {
+    if (this.pendingSizes.has(id)) return;
+    this.pendingSizes.set(id, size);
+    this.pendingBytesTotal += size;
+  }
+
+  private untrackPending(id: string): void {
+    const size = this.pendingSizes.get(id);
+    if (size === undefined) return;
+    this.pendingSizes.delete(id);
+    this.pendingBytesTotal -= size;
   }
 
   private write(line: string): Promise<void> {

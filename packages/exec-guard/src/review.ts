@@ -2,13 +2,9 @@
 // (only the fields it uses; pods inside UPDATE reviews pass through loosely),
 // and the pure decisions of both hooks.
 import { z } from 'zod';
-import { parseDuration } from '@wheelhouse/protocol';
-import {
-  EXTENSION_REQUEST_ANNOTATION,
-  INTERACTION_TIMESTAMP_LABEL,
-  PROTECTED_ANNOTATIONS,
-  PROTECTED_LABELS,
-} from './labels.js';
+import { formatDuration, parseDuration } from '@wheelhouse/protocol';
+import { EXTENSION_REQUEST_ANNOTATION, INTERACTION_TIMESTAMP_LABEL, LABEL_PREFIX, PROTECTED_LABELS } from './labels.js';
+import { interactionState } from './pod-state.js';
 
 const nonEmpty = z.string().min(1).max(253);
 const stringMap = z.record(z.string(), z.string());
@@ -42,10 +38,25 @@ const connectOptions = z.looseObject({
 const podMeta = z.looseObject({
   metadata: z.looseObject({
     name: z.string().optional(),
+    generateName: z.string().optional(),
     uid: z.string().optional(),
     labels: stringMap.optional(),
     annotations: stringMap.optional(),
   }),
+});
+
+const ephemeralContainer = z.looseObject({
+  name: z.string().min(1).max(253),
+  image: z.string().max(4096).optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  targetContainerName: z.string().max(253).optional(),
+  stdin: z.boolean().optional(),
+  tty: z.boolean().optional(),
+});
+
+const podWithEphemeral = podMeta.extend({
+  spec: z.looseObject({ ephemeralContainers: z.array(ephemeralContainer).max(1000).nullish() }).optional(),
 });
 
 const envelope = z.object({
@@ -62,18 +73,44 @@ export const connectReviewSchema = envelope.extend({
   }),
 });
 
-export const podUpdateReviewSchema = envelope.extend({
+const podsResource = z.object({ group: z.literal(''), version: z.string(), resource: z.literal('pods') });
+
+/** CREATE and UPDATE of pods (the main resource). A CREATE has no oldObject, and no name yet with generateName. */
+export const podReviewSchema = envelope.extend({
+  request: z.discriminatedUnion('operation', [
+    requestBase.extend({
+      operation: z.literal('CREATE'),
+      name: z.string().max(253).optional(),
+      resource: podsResource,
+      subResource: z.literal('').optional(),
+      object: podMeta,
+      oldObject: z.null().optional(),
+    }),
+    requestBase.extend({
+      operation: z.literal('UPDATE'),
+      resource: podsResource,
+      subResource: z.literal('').optional(),
+      object: podMeta,
+      oldObject: podMeta,
+    }),
+  ]),
+});
+
+/** UPDATE of pods/ephemeralcontainers: what `kubectl debug` sends. */
+export const debugReviewSchema = envelope.extend({
   request: requestBase.extend({
     operation: z.literal('UPDATE'),
-    resource: z.object({ group: z.literal(''), version: z.string(), resource: z.literal('pods') }),
-    subResource: z.literal('').optional(),
-    object: podMeta,
-    oldObject: podMeta,
+    resource: podsResource,
+    subResource: z.literal('ephemeralcontainers'),
+    object: podWithEphemeral,
+    oldObject: podWithEphemeral,
   }),
 });
 
 export type ConnectReview = z.infer<typeof connectReviewSchema>;
-export type PodUpdateReview = z.infer<typeof podUpdateReviewSchema>;
+export type PodReview = z.infer<typeof podReviewSchema>;
+export type DebugReview = z.infer<typeof debugReviewSchema>;
+export type EphemeralContainer = z.infer<typeof ephemeralContainer>;
 
 export class BadReview extends Error {}
 
@@ -96,11 +133,15 @@ export function allow(uid: string): AdmissionResponse {
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } };
 }
 
-export function deny(uid: string, message: string): AdmissionResponse {
+export function deny(uid: string, message: string, code: 403 | 429 = 403): AdmissionResponse {
   return {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
-    response: { uid, allowed: false, status: { code: 403, reason: 'Forbidden', message } },
+    response: {
+      uid,
+      allowed: false,
+      status: { code, reason: code === 429 ? 'TooManyRequests' : 'Forbidden', message },
+    },
   };
 }
 
@@ -123,52 +164,107 @@ export function boundedCommand(command: string[] | undefined): { command?: strin
   return { command: out };
 }
 
+export type DenyReason =
+  | 'labels'
+  | 'annotations'
+  | 'reserved-keys'
+  | 'not-interacted'
+  | 'invalid-extension'
+  | 'extension-too-long'
+  | 'extension-total';
+
 export type UpdateDecision =
-  | { kind: 'allow' }
-  | { kind: 'deny'; reason: 'labels' | 'annotations' | 'not-interacted' | 'invalid-extension'; message: string }
-  | { kind: 'extension'; duration: string };
+  { kind: 'allow' } | { kind: 'deny'; reason: DenyReason; message: string } | { kind: 'extension'; duration: string };
+
+export interface PodPolicy {
+  /** Usernames exec guard acts as; undefined until it has learned its own (then only it is trusted with nothing). */
+  selfUsernames: ReadonlySet<string> | undefined;
+  /** Longest single extension request (ms). */
+  maxExtensionMs: number;
+  /** Most time all extensions together may add to a pod's TTL (ms). */
+  maxTotalExtensionMs: number;
+  /** TTL used when a pod's ttl label is unreadable. */
+  ttlMs: number;
+}
+
+const PREFIX = `${LABEL_PREFIX}/`;
+const ownKeys = (m: Record<string, string> | undefined): string[] =>
+  Object.keys(m ?? {}).filter((k) => k.startsWith(PREFIX));
+const plural = (n: number, word: string): string => (n > 1 ? `${word}s` : word);
+
+/** Keys under exec guard's prefix whose value differs between two maps (added, changed or removed). */
+function changedOwnKeys(
+  before: Record<string, string> | undefined,
+  after: Record<string, string> | undefined,
+  except: readonly string[] = [],
+): string[] {
+  const keys = new Set([...ownKeys(before), ...ownKeys(after)]);
+  return [...keys].filter((k) => !except.includes(k) && before?.[k] !== after?.[k]).sort();
+}
 
 /**
- * The UPDATE hook's decision for a pod change: protected labels and annotations
- * cannot change once set (annotations: except by exec guard itself), and a new
- * extension request must be a positive Go duration on an interacted pod.
+ * The pod hook's decision. Only exec guard sets its labels and annotations:
+ * a pod cannot be created with any of them, other identities cannot add,
+ * change or remove them, and the interaction labels never change once set
+ * (not even by exec guard). Anyone who may update the pod can request an
+ * extension, within the per-request and total caps.
  */
-export function decidePodUpdate(
-  review: PodUpdateReview,
-  selfUsernames: ReadonlySet<string> | undefined,
-): UpdateDecision {
+export function decidePodChange(review: PodReview, policy: PodPolicy): UpdateDecision {
   const req = review.request;
-  const oldLabels = req.oldObject.metadata.labels ?? {};
-  const newLabels = req.object.metadata.labels ?? {};
+  const meta = req.object.metadata;
+  if (req.operation === 'CREATE') {
+    const keys = [...ownKeys(meta.labels), ...ownKeys(meta.annotations)].sort();
+    if (keys.length === 0) return { kind: 'allow' };
+    const name = req.name || meta.name || (meta.generateName ? `${meta.generateName}*` : '(unnamed)');
+    return {
+      kind: 'deny',
+      reason: 'reserved-keys',
+      message:
+        `exec guard: pod/${name} cannot be created with ${keys.join(', ')}: only exec guard sets its labels and annotations, ` +
+        `on the pod's first kubectl exec/attach/debug; remove them from the pod (or its workload's pod template)`,
+    };
+  }
+  const oldMeta = req.oldObject.metadata;
+  const oldLabels = oldMeta.labels ?? {};
+  const newLabels = meta.labels ?? {};
   const changedLabels = PROTECTED_LABELS.filter((k) => oldLabels[k] !== undefined && newLabels[k] !== oldLabels[k]);
   if (changedLabels.length > 0) {
     return {
       kind: 'deny',
       reason: 'labels',
       message:
-        `exec guard: the label${changedLabels.length > 1 ? 's' : ''} ${changedLabels.join(', ')} cannot be changed or removed once set ` +
+        `exec guard: the ${plural(changedLabels.length, 'label')} ${changedLabels.join(', ')} cannot be changed or removed once set ` +
         `(pod/${req.name} was entered with kubectl exec/attach and will be evicted); use 'kubectl pi extend' to extend its eviction time`,
     };
   }
-  // Until exec guard knows its own identity it cannot tell its updates from others': annotations are then not protected.
-  if (selfUsernames !== undefined && !selfUsernames.has(req.userInfo.username)) {
-    const oldAnn = req.oldObject.metadata.annotations ?? {};
-    const newAnn = req.object.metadata.annotations ?? {};
-    const changed = PROTECTED_ANNOTATIONS.filter((k) => oldAnn[k] !== undefined && newAnn[k] !== oldAnn[k]);
-    if (changed.length > 0) {
+  const isSelf = policy.selfUsernames?.has(req.userInfo.username) === true;
+  if (!isSelf) {
+    const why =
+      policy.selfUsernames === undefined ? ' (exec guard has not learned its own identity yet; nobody else may)' : '';
+    const labels = changedOwnKeys(oldMeta.labels, meta.labels);
+    if (labels.length > 0) {
+      return {
+        kind: 'deny',
+        reason: 'labels',
+        message: `exec guard: the ${plural(labels.length, 'label')} ${labels.join(', ')} can only be set by exec guard${why}`,
+      };
+    }
+    const annotations = changedOwnKeys(oldMeta.annotations, meta.annotations, [EXTENSION_REQUEST_ANNOTATION]);
+    if (annotations.length > 0) {
       return {
         kind: 'deny',
         reason: 'annotations',
         message:
-          `exec guard: the annotation${changed.length > 1 ? 's' : ''} ${changed.join(', ')} can only be changed by exec guard; ` +
+          `exec guard: the ${plural(annotations.length, 'annotation')} ${annotations.join(', ')} can only be changed by exec guard${why}; ` +
           `use 'kubectl pi extend' (annotation ${EXTENSION_REQUEST_ANNOTATION}) to extend the eviction time of pod/${req.name}`,
       };
     }
   }
-  const requested = req.object.metadata.annotations?.[EXTENSION_REQUEST_ANNOTATION];
-  const before = req.oldObject.metadata.annotations?.[EXTENSION_REQUEST_ANNOTATION];
+  const requested = meta.annotations?.[EXTENSION_REQUEST_ANNOTATION];
+  const before = oldMeta.annotations?.[EXTENSION_REQUEST_ANNOTATION];
   if (requested === undefined || requested === before) return { kind: 'allow' };
-  if (newLabels[INTERACTION_TIMESTAMP_LABEL] === undefined) {
+  const state = interactionState(req.oldObject, policy.ttlMs);
+  if (newLabels[INTERACTION_TIMESTAMP_LABEL] === undefined || state === undefined) {
     return {
       kind: 'deny',
       reason: 'not-interacted',
@@ -192,5 +288,33 @@ export function decidePodUpdate(
       message: `exec guard: annotation ${EXTENSION_REQUEST_ANNOTATION}: the extension must be longer than 0s, got "${requested}"`,
     };
   }
+  if (ms > policy.maxExtensionMs) {
+    return {
+      kind: 'deny',
+      reason: 'extension-too-long',
+      message:
+        `exec guard: annotation ${EXTENSION_REQUEST_ANNOTATION}: "${requested}" is longer than the longest extension ` +
+        `exec guard grants at once (${formatDuration(policy.maxExtensionMs)})`,
+    };
+  }
+  // What extensions have added so far: the termination time beyond the first interaction plus the TTL.
+  const extendedMs = Math.max(0, state.terminationAt - (state.interactedAt + state.ttlMs));
+  const leftMs = Math.max(0, policy.maxTotalExtensionMs - extendedMs);
+  if (ms > leftMs) {
+    return {
+      kind: 'deny',
+      reason: 'extension-total',
+      message:
+        `exec guard: annotation ${EXTENSION_REQUEST_ANNOTATION}: pod/${req.name} was already extended by ${formatDuration(extendedMs)}; ` +
+        `all extensions together may add at most ${formatDuration(policy.maxTotalExtensionMs)} ` +
+        (leftMs >= 1000 ? `(at most ${formatDuration(Math.floor(leftMs / 1000) * 1000)} more)` : '(none left)'),
+    };
+  }
   return { kind: 'extension', duration: requested };
+}
+
+/** The ephemeral containers an UPDATE of pods/ephemeralcontainers adds (by name). */
+export function addedEphemeralContainers(review: DebugReview): EphemeralContainer[] {
+  const before = new Set((review.request.oldObject.spec?.ephemeralContainers ?? []).map((c) => c.name));
+  return (review.request.object.spec?.ephemeralContainers ?? []).filter((c) => !before.has(c.name));
 }

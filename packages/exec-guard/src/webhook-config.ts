@@ -1,11 +1,22 @@
 // The ValidatingWebhookConfiguration exec guard needs: CONNECT on pods/exec and
-// pods/attach (and pods/portforward when enabled), and UPDATE on pods limited by
-// an objectSelector to pods that carry the interaction timestamp label (the
-// API server matches the selector against the old and the new object, so
-// removing the label is caught too). The Helm chart renders the same shape.
+// pods/attach (and pods/portforward when enabled); UPDATE on
+// pods/ephemeralcontainers (kubectl debug); and CREATE/UPDATE on pods that
+// carry (before or after the change) any exec guard label or annotation. That
+// last filter is a CEL matchCondition evaluated inside the API server, so pods
+// without exec guard's keys never wait for the webhook — while a pod created
+// with a forged timestamp label, or an annotation added by hand, is still seen
+// (an objectSelector could only match labels). The Helm chart renders the same shape.
 import type * as k8s from '@kubernetes/client-node';
-import { INTERACTION_TIMESTAMP_LABEL } from './labels.js';
-import { CONNECT_PATH, PODS_PATH } from './server.js';
+import { LABEL_PREFIX } from './labels.js';
+import { CONNECT_PATH, DEBUG_PATH, PODS_PATH } from './server.js';
+
+const hasOwnKey = (obj: string, field: 'labels' | 'annotations'): string =>
+  `(has(${obj}.metadata.${field}) && ${obj}.metadata.${field}.exists(k, k.startsWith('${LABEL_PREFIX}/')))`;
+
+/** CEL: the pod carries an exec guard label or annotation before or after the change. */
+export const OWN_KEYS_MATCH_CONDITION =
+  `${hasOwnKey('object', 'labels')} || ${hasOwnKey('object', 'annotations')} || ` +
+  `(oldObject != null && (${hasOwnKey('oldObject', 'labels')} || ${hasOwnKey('oldObject', 'annotations')}))`;
 
 export interface WebhookConfigurationOptions {
   name: string;
@@ -16,6 +27,8 @@ export interface WebhookConfigurationOptions {
   failurePolicy?: { connect?: 'Fail' | 'Ignore'; update?: 'Fail' | 'Ignore' };
   namespaceSelector?: k8s.V1LabelSelector;
   portForward?: boolean;
+  /** Record kubectl debug (UPDATE pods/ephemeralcontainers); default true. */
+  debugContainers?: boolean;
   timeoutSeconds?: number;
 }
 
@@ -63,10 +76,35 @@ export function webhookConfiguration(o: WebhookConfigurationOptions): k8s.V1Vali
         clientConfig: client(PODS_PATH),
         failurePolicy: o.failurePolicy?.update ?? 'Fail',
         rules: [
-          { operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
+          {
+            operations: ['CREATE', 'UPDATE'],
+            apiGroups: [''],
+            apiVersions: ['v1'],
+            resources: ['pods'],
+            scope: 'Namespaced',
+          },
         ],
-        objectSelector: { matchExpressions: [{ key: INTERACTION_TIMESTAMP_LABEL, operator: 'Exists' }] },
+        matchConditions: [{ name: 'carries-exec-guard-keys', expression: OWN_KEYS_MATCH_CONDITION }],
       },
+      ...(o.debugContainers === false
+        ? []
+        : [
+            {
+              ...common,
+              name: 'debug.exec-guard.wheelhouse.dev',
+              clientConfig: client(DEBUG_PATH),
+              failurePolicy: o.failurePolicy?.connect ?? 'Fail',
+              rules: [
+                {
+                  operations: ['UPDATE'],
+                  apiGroups: [''],
+                  apiVersions: ['v1'],
+                  resources: ['pods/ephemeralcontainers'],
+                  scope: 'Namespaced',
+                },
+              ],
+            },
+          ]),
     ],
   };
 }

@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
+import { ensureAdmissionClient } from './admission.js';
 import { binaryPaths, buildBinaries, type Binaries } from './binaries.js';
 import { ensureContainerLogs } from './container-logs.js';
 import { kwokConfigYaml } from './kwok-config.js';
@@ -185,6 +186,7 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
       logsFile: containerLogFile(name),
       previousLogsFile: previousContainerLogFile(name),
       stages: await stageDocuments(),
+      admissionConfigFile: (await ensureAdmissionClient(name)).admissionConfig,
     });
 
   let current = await status({ name });

@@ -11,6 +11,8 @@ export interface KwokConfigInput {
   previousLogsFile: string;
   /** Stage documents (YAML), see stages.ts. */
   stages: string[];
+  /** kube-apiserver's --admission-control-config-file (its client certificate for webhooks, see admission.ts). */
+  admissionConfigFile: string;
 }
 
 export function kwokConfigYaml(input: KwokConfigInput): string {
@@ -26,6 +28,12 @@ export function kwokConfigYaml(input: KwokConfigInput): string {
         // throttling in the controllers would only add latency to the tests.
         disableQPSLimits: true,
       },
+      componentsPatches: [
+        {
+          name: 'kube-apiserver',
+          extraArgs: [{ key: 'admission-control-config-file', value: input.admissionConfigFile }],
+        },
+      ],
     },
     {
       apiVersion: 'kwok.x-k8s.io/v1alpha1',

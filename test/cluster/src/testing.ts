@@ -8,11 +8,17 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfig: string;
     kubernetesVersion: string;
+    admissionClientCa: string;
   }
 }
 
 export function kubeconfigFile(): string {
   return inject('kubeconfig');
+}
+
+/** PEM file of the CA that signed the API server's admission client certificate (see admission.ts). */
+export function admissionClientCaFile(): string {
+  return inject('admissionClientCa');
 }
 
 export function kubeConfig(): k8s.KubeConfig {
