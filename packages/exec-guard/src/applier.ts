@@ -331,6 +331,9 @@ export class Applier {
           await this.extensionEvent(ref, e, state.terminationAt);
           return { skip: 'applied' };
         }
+        // The hook journals the request before the API server stores the update: a request not visible yet is retried.
+        if (annotations[EXTENSION_REQUEST_ANNOTATION] === undefined && Date.now() - e.at < 10_000)
+          throw new Error('the extension request is not on the pod yet (the API server has not stored it)');
         if (annotations[EXTENSION_REQUEST_ANNOTATION] !== e.duration) {
           this.o.metrics.extensions.inc({ outcome: 'stale' });
           return { skip: 'stale' };
