@@ -22,7 +22,12 @@ const annotationKey = z
     /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
     'must be a Kubernetes annotation key such as example.com/note',
   )
-  .refine((k) => !k.startsWith('wheelhouse.dev/'), 'the wheelhouse.dev/ prefix is reserved for Wheelhouse');
+  // Any key containing wheelhouse.dev/ (wheelhouse.dev/commands, exec-guard.wheelhouse.dev/termination-time, …):
+  // an action must not move an eviction time or forge Wheelhouse's own records.
+  .refine(
+    (k) => !k.includes('wheelhouse.dev/'),
+    'keys containing wheelhouse.dev/ are reserved for Wheelhouse and exec guard',
+  );
 
 export const annotate = {
   id: 'annotate',
