@@ -46,3 +46,17 @@ matchExpressions:
       {{- end }}
   {{- end }}
 {{- end -}}
+
+{{- define "exec-guard.apiServerClientSecret" -}}
+{{- if eq .Values.apiServerAuth.mode "existingSecret" -}}
+{{- required "apiServerAuth.existingSecret.name is required when apiServerAuth.mode=existingSecret" .Values.apiServerAuth.existingSecret.name -}}
+{{- else -}}
+{{- printf "%s-apiserver-client" (include "exec-guard.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* CEL: the pod carries an exec guard label or annotation before or after the change (same as src/webhook-config.ts). */}}
+{{- define "exec-guard.ownKeysCondition" -}}
+{{- $has := "(has(%s.metadata.%s) && %s.metadata.%s.exists(k, k.startsWith('exec-guard.wheelhouse.dev/')))" -}}
+{{- printf "%s || %s || (oldObject != null && (%s || %s))" (printf $has "object" "labels" "object" "labels") (printf $has "object" "annotations" "object" "annotations") (printf $has "oldObject" "labels" "oldObject" "labels") (printf $has "oldObject" "annotations" "oldObject" "annotations") -}}
+{{- end -}}
