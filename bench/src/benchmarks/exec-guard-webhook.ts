@@ -199,6 +199,11 @@ export async function execGuardWebhookBenchmark(): Promise<Benchmark> {
           '--data-dir',
           join(dir, 'data'),
           '--no-leader-elect',
+          // One synthetic user sends every request: lift the per-user rate so each one is journaled (what is measured).
+          '--rate-per-user',
+          '1000000',
+          '--rate-burst',
+          '1000000',
           '--log-level',
           'error',
           '--ca-bundle-out',
