@@ -67,12 +67,16 @@ export function demoCommand(): Command {
         o.kubeconfig ?? (o.context || process.env.KUBECONFIG ? (process.env.KUBECONFIG ?? '') : undefined);
       let kubeconfig: string | undefined = external || undefined;
       let stopCluster: (() => Promise<void>) | null = null;
+      let clientCaPath: string | undefined;
       if (external === undefined) {
-        const { up, down, status } = await import('@wheelhouse/test-cluster');
+        const { up, down, status, admissionFiles } = await import('@wheelhouse/test-cluster');
         const wasRunning = (await status()).running;
         log('starting the local control plane (the first run builds it from source: about 20 minutes on 2 cores)');
         const cluster = await up({ log });
         kubeconfig = cluster.kubeconfig;
+        // The local API server presents an admission client certificate: exec guard answers only it.
+        const ca = admissionFiles(cluster.name).caCert;
+        if (existsSync(ca)) clientCaPath = ca;
         // A cluster someone else started (npm run cluster:up, a test run) is theirs to stop.
         if (!wasRunning) stopCluster = () => down({ log });
       } else {
@@ -126,6 +130,7 @@ export function demoCommand(): Command {
           ...(namespaces ? { namespaces } : {}),
           leaderElection: { enabled: false },
           logLevel: 'warn',
+          ...(clientCaPath ? { clientCaPath } : {}),
         },
       });
       const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
