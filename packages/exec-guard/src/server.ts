@@ -71,17 +71,22 @@ export interface ServerDeps {
   rateLimit?: { perSecond: number; burst: number };
 }
 
+/** The parts of a TLS socket the check reads (a light-my-request socket in tests has none of them). */
+export type PeerSocket = Partial<Pick<TLSSocket, 'authorized' | 'authorizationError' | 'getPeerCertificate'>>;
+
 /** Why a caller is not the API server, or undefined when it is. */
-export function callerProblem(socket: TLSSocket, names: ReadonlySet<string> | undefined): string | undefined {
-  if (socket.authorized !== true) {
+export function callerProblem(socket: PeerSocket, names: ReadonlySet<string> | undefined): string | undefined {
+  const peer = socket.getPeerCertificate?.call(socket);
+  if (socket.authorized !== true || peer === undefined) {
     const why = socket.authorizationError ? `: ${String(socket.authorizationError)}` : '';
-    return socket.getPeerCertificate?.() && Object.keys(socket.getPeerCertificate()).length > 0
+    return peer !== undefined && Object.keys(peer).length > 0
       ? `the client certificate was not issued by exec guard's client CA${why}`
       : 'no client certificate was presented';
   }
   if (names && names.size > 0) {
-    const cn = socket.getPeerCertificate().subject?.CN;
-    const cnList = Array.isArray(cn) ? cn : cn === undefined ? [] : [cn];
+    // Typed as a string, but a certificate with several CNs yields an array.
+    const cn: unknown = (peer.subject as { CN?: unknown } | undefined)?.CN;
+    const cnList = (Array.isArray(cn) ? cn : [cn]).filter((x): x is string => typeof x === 'string');
     if (!cnList.some((n) => names.has(n)))
       return `the client certificate names ${cnList.join(', ') || 'no common name'}, not one of ${[...names].join(', ')}`;
   }
@@ -136,7 +141,7 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
   // Before the body is read: a forged review costs no parsing and reaches no journal.
   app.addHook('onRequest', (req, reply, done) => {
     if (!clientAuth || !req.url.startsWith('/validate/')) return done();
-    const problem = callerProblem(req.raw.socket as TLSSocket, d.clientNames);
+    const problem = callerProblem(req.raw.socket as PeerSocket, d.clientNames);
     if (problem === undefined) return done();
     d.metrics.denials.inc({ reason: 'unauthenticated' });
     d.log.warn(

@@ -257,3 +257,32 @@ describe('start-up settings', () => {
     });
   });
 });
+
+describe('who may call', () => {
+  it('names why a caller is not the API server: no certificate, another CA, another name', async () => {
+    const { callerProblem } = await import('../src/server.js');
+    const peer = (CN: string) => () => ({ subject: { CN } }) as never;
+    const names = new Set(['kube-apiserver-admission']);
+    expect(callerProblem({}, names)).toBe('no client certificate was presented');
+    expect(callerProblem({ authorized: false, getPeerCertificate: () => ({}) as never }, names)).toBe(
+      'no client certificate was presented',
+    );
+    expect(
+      callerProblem(
+        {
+          authorized: false,
+          authorizationError: new Error('UNABLE_TO_VERIFY_LEAF_SIGNATURE'),
+          getPeerCertificate: peer('x'),
+        },
+        names,
+      ),
+    ).toBe("the client certificate was not issued by exec guard's client CA: Error: UNABLE_TO_VERIFY_LEAF_SIGNATURE");
+    expect(callerProblem({ authorized: true, getPeerCertificate: peer('kubelet') }, names)).toBe(
+      'the client certificate names kubelet, not one of kube-apiserver-admission',
+    );
+    expect(callerProblem({ authorized: true, getPeerCertificate: peer('kube-apiserver-admission') }, names)).toBe(
+      undefined,
+    );
+    expect(callerProblem({ authorized: true, getPeerCertificate: peer('anyone') }, undefined)).toBe(undefined);
+  });
+});
