@@ -1,0 +1,108 @@
+// The local API server authenticates itself to admission webhooks with a
+// client certificate (src/admission.ts): a webhook that asks for one gets the
+// certificate of `kube-apiserver-admission`, signed by the cluster's admission
+// client CA; a webhook that does not ask is called as before (see
+// control-plane.int.test.ts).
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import type { TLSSocket } from 'node:tls';
+import * as k8s from '@kubernetes/client-node';
+import { generate } from 'selfsigned';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectl } from '../src/cluster.js';
+import { admissionClientCaFile, eventually, kubeConfig, testNamespace } from '../src/testing.js';
+
+const kc = kubeConfig();
+
+describe("the API server's admission client certificate", () => {
+  let ns: string;
+  let server: Server;
+  const peers: { authorized: boolean; cn: unknown; issuer: unknown }[] = [];
+  const webhookName = `client-cert-${Math.random().toString(36).slice(2, 8)}.wheelhouse.dev`;
+  const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+
+  beforeAll(async () => {
+    ns = await testNamespace('adm-client');
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'app', image: 'registry.local/demo:1.0' }] } },
+    });
+    await eventually(
+      'the pod to run',
+      async () => (await core.readNamespacedPod({ namespace: ns, name: 'p' })).status?.phase === 'Running',
+      { timeoutMs: 60_000 },
+    );
+    const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+      keySize: 2048,
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    });
+    server = createServer(
+      {
+        key: pems.private,
+        cert: pems.cert,
+        ca: await readFile(admissionClientCaFile(), 'utf8'),
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      (req, res) => {
+        const socket = req.socket as TLSSocket;
+        const cert = socket.getPeerCertificate();
+        peers.push({ authorized: socket.authorized, cn: cert.subject?.CN, issuer: cert.issuer?.CN });
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          const uid = (JSON.parse(body) as { request: { uid: string } }).request.uid;
+          res.setHeader('content-type', 'application/json');
+          res.end(
+            JSON.stringify({
+              apiVersion: 'admission.k8s.io/v1',
+              kind: 'AdmissionReview',
+              response: { uid, allowed: true },
+            }),
+          );
+        });
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    await admission.createValidatingWebhookConfiguration({
+      body: {
+        metadata: { name: webhookName },
+        webhooks: [
+          {
+            name: webhookName,
+            admissionReviewVersions: ['v1'],
+            sideEffects: 'None',
+            failurePolicy: 'Ignore',
+            timeoutSeconds: 5,
+            clientConfig: {
+              url: `https://127.0.0.1:${port}/validate`,
+              caBundle: Buffer.from(pems.cert).toString('base64'),
+            },
+            rules: [{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec'] }],
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+          },
+        ],
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await admission.deleteValidatingWebhookConfiguration({ name: webhookName }).catch(() => undefined);
+    await new Promise((r) => server.close(r));
+  });
+
+  it('is presented to a webhook that asks for it, signed by the admission client CA', async () => {
+    await eventually('the webhook to be called on exec', async () => {
+      await kubectl(['exec', '-n', ns, 'p', '--', 'true']);
+      return peers.length > 0;
+    });
+    expect(peers.at(-1)).toEqual({
+      authorized: true,
+      cn: 'kube-apiserver-admission',
+      issuer: 'wheelhouse-local-admission-client-ca',
+    });
+  });
+});
