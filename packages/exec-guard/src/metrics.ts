@@ -25,7 +25,7 @@ export function createMetrics(defaults = false): Metrics {
     registry,
     interactions: new Counter({
       name: 'exec_guard_interactions_total',
-      help: 'kubectl exec/attach/port-forward admissions seen, by outcome (recorded | ignored: allowlisted namespace or disabled operation | error: could not record)',
+      help: 'kubectl exec/attach/port-forward/debug admissions seen, by outcome (recorded | ignored: allowlisted namespace or disabled operation | rate-limited: the user is over the rate | error: could not record)',
       labelNames: ['operation', 'outcome'],
       registers,
     }),
@@ -43,7 +43,7 @@ export function createMetrics(defaults = false): Metrics {
     }),
     denials: new Counter({
       name: 'exec_guard_denials_total',
-      help: 'Pod updates denied by the UPDATE hook, by reason',
+      help: 'Requests denied or refused, by reason (labels, annotations, reserved-keys, extension caps, rate-limited, journal-full, unauthenticated, …)',
       labelNames: ['reason'],
       registers,
     }),
@@ -61,7 +61,7 @@ export function createMetrics(defaults = false): Metrics {
     }),
     webhookLatency: new Histogram({
       name: 'exec_guard_webhook_duration_seconds',
-      help: 'Time from receiving an AdmissionReview to answering it, by hook (connect | update) and HTTP status',
+      help: 'Time from receiving an AdmissionReview to answering it, by hook (connect | update | debug) and HTTP status',
       labelNames: ['hook', 'code'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
