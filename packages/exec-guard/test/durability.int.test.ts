@@ -9,7 +9,7 @@ import { request } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventually, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { admissionClientCaFile, eventually, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCert } from '../src/certs.js';
 import { INTERACTION_TIMESTAMP_LABEL, TERMINATION_TIME_ANNOTATION } from '../src/labels.js';
@@ -64,6 +64,9 @@ describe('kill -9 right after admission', () => {
         certPath,
         '--key-path',
         keyPath,
+        // As in production: only the API server (its admission client certificate) may call the hooks.
+        '--client-ca',
+        admissionClientCaFile(),
         '--host',
         '127.0.0.1',
         '--port',
