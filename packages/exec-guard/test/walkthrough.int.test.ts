@@ -124,10 +124,14 @@ describe('the reference exec-drift walk-through', () => {
     const [header, row] = table(labelled);
     expect(header).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'LABELS']);
     expect(row?.[0]).toBe('test');
-    const labels = Object.fromEntries((row?.[5] ?? '').split(',').map((kv) => kv.split('=')));
-    expect(labels[INTERACTOR_LABEL]).toBe('kwok-admin');
-    expect(labels[TTL_LABEL]).toBe('2m0s');
-    const interactedAt = Number(labels[INTERACTION_TIMESTAMP_LABEL]) * 1000;
+    const labels = new Map(
+      (row?.[5] ?? '')
+        .split(',')
+        .map((kv): [string, string] => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+    expect(labels.get(INTERACTOR_LABEL)).toBe('kwok-admin');
+    expect(labels.get(TTL_LABEL)).toBe('2m0s');
+    const interactedAt = Number(labels.get(INTERACTION_TIMESTAMP_LABEL)) * 1000;
     expect(Math.abs(interactedAt - Date.now())).toBeLessThan(30_000);
     const evictAt = rfc3339(interactedAt + TTL_SECONDS * 1000);
 
