@@ -313,7 +313,11 @@ describe('kubectl pi', () => {
     );
     // The same identity may request an extension; the requester is recorded as itself.
     const ext = await pi(['--kubeconfig', devCfg, 'extend', '-d', '45s', 'worker']);
-    expect(ext.stdout.trim()).toBe('Successfully extended the termination time of pod/worker with a duration=45s');
+    // stderr in the comparison, so that a failure says why.
+    expect({ stdout: ext.stdout.trim(), stderr: ext.stderr }).toEqual({
+      stdout: 'Successfully extended the termination time of pod/worker with a duration=45s',
+      stderr: '',
+    });
     expect((await readPod(ns, 'worker'))?.metadata?.annotations?.[EXTENSION_REQUESTER_ANNOTATION]).toBe(
       `system:serviceaccount:${ns}:dev`,
     );
