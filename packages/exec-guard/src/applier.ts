@@ -379,5 +379,12 @@ export class Applier {
       reason: EVENT_REASON,
       message: `Pod eviction time has been extended by '${e.duration}', as requested from user '${e.requester}'. New eviction time: ${rfc3339(next)}`,
     });
+    // As the reference controller does: `kubectl describe pod` then reads the new countdown too.
+    await this.o.recorder.record(ref, {
+      key: `extension-eviction-time/${e.id}`,
+      type: 'Warning',
+      reason: EVENT_REASON,
+      message: `Pod will be evicted at time ${rfc3339(next)} (in about ${aboutUntil(next)})`,
+    });
   }
 }

@@ -4,6 +4,9 @@
 //
 //   kubectl pi get [pod...] [-n NS] [-a|--all]
 //   kubectl pi extend [-d|--duration 30m] [pod...] [-n NS] [-a|--all]
+//
+// As in the reference plugin (kube-exec-controller), no pod name means every
+// interacted pod of the namespace, and --all ignores any names given.
 import * as k8s from '@kubernetes/client-node';
 import { Command, Option } from 'commander';
 import { parseDuration } from '@wheelhouse/protocol';
@@ -65,18 +68,20 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** The pods a command acts on: every interacted pod of the namespace without names or with --all, else the named ones. */
 async function targetPods(
   core: k8s.CoreV1Api,
   namespace: string,
   names: string[],
-  all: boolean,
+  forceAll: boolean,
   io: Out,
 ): Promise<{ pods: k8s.V1Pod[]; failed: boolean }> {
-  if (all && names.length > 0) throw new PiError('pass pod names or --all, not both');
-  if (!all && names.length === 0) throw new PiError('pass one or more pod names, or --all');
-  if (all) {
+  if (forceAll || names.length === 0) {
+    if (forceAll && names.length > 0) io.err(`warning: --all given, ignoring the pod names (${names.join(', ')})`);
     const list = await core.listNamespacedPod({ namespace, labelSelector: INTERACTION_TIMESTAMP_LABEL });
-    return { pods: list.items.filter((p) => interactionState(p) !== undefined), failed: false };
+    const pods = list.items.filter((p) => interactionState(p) !== undefined);
+    if (pods.length === 0) io.err(`No interacted pods found in namespace ${namespace}.`);
+    return { pods, failed: false };
   }
   const pods: k8s.V1Pod[] = [];
   let failed = false;
@@ -107,10 +112,7 @@ async function get(g: Globals, names: string[], all: boolean, io: Out): Promise<
   const { kc, namespace } = loadClient(g);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const { pods, failed } = await targetPods(core, namespace, names, all, io);
-  if (pods.length === 0) {
-    if (all) io.err(`No interacted pods found in namespace ${namespace}.`);
-    return failed ? 1 : 0;
-  }
+  if (pods.length === 0) return failed ? 1 : 0;
   const rows = [['POD-NAME', 'INTERACTOR', 'POD-TTL', 'EXTENSION', 'EXTENSION-REQUESTER', 'EVICTION-TIME']];
   for (const pod of pods) {
     const s = interactionState(pod);
@@ -147,7 +149,6 @@ async function extend(
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const { pods, failed: anyFailed } = await targetPods(core, namespace, names, all, io);
   let failed = anyFailed;
-  if (all && pods.length === 0) io.err(`No interacted pods found in namespace ${namespace}.`);
   for (const pod of pods) {
     const name = pod.metadata?.name ?? '';
     const before = pod.metadata?.annotations?.[EXTENSION_ID_ANNOTATION];
@@ -213,17 +214,17 @@ export function piProgram(
   program
     .command('get')
     .description('print interacted pods: POD-NAME, INTERACTOR, POD-TTL, EXTENSION, EXTENSION-REQUESTER, EVICTION-TIME')
-    .argument('[pods...]', 'pod names')
-    .option('-a, --all', 'every interacted pod in the namespace')
+    .argument('[pods...]', 'pod names (none: every interacted pod in the namespace)')
+    .option('-a, --all', 'every interacted pod in the namespace, ignoring any pod names')
     .action((pods: string[], opts: { all?: boolean }, cmd: Command) =>
       run(() => get(cmd.optsWithGlobals<Globals>(), pods, opts.all === true, io)),
     );
   program
     .command('extend')
     .description('extend the eviction time of interacted pods')
-    .argument('[pods...]', 'pod names')
+    .argument('[pods...]', 'pod names (none: every interacted pod in the namespace)')
     .addOption(new Option('-d, --duration <duration>', 'how much to extend by (e.g. 45s, 5m, 1h30m)').default('30m'))
-    .option('-a, --all', 'every interacted pod in the namespace')
+    .option('-a, --all', 'every interacted pod in the namespace, ignoring any pod names')
     .addOption(
       new Option('--timeout <duration>', 'how long to wait for exec guard to apply the extension').default('30s'),
     )

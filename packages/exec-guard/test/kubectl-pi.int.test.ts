@@ -2,8 +2,8 @@
 // process and as a real kubectl plugin on PATH, against the local cluster with
 // exec guard applying the extensions it requests.
 import { execFile } from 'node:child_process';
-import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
@@ -34,6 +34,7 @@ import {
 
 const run = promisify(execFile);
 const PI = fileURLToPath(new URL('../dist/src/kubectl-pi.js', import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 interface Result {
   code: number;
@@ -128,15 +129,37 @@ describe('kubectl pi', () => {
     expect(lines[1]?.indexOf('kwok-admin')).toBe(lines[0]?.indexOf('INTERACTOR'));
   });
 
-  it('get --all lists every interacted pod in the namespace and only those', async () => {
-    const r = await pi(['--kubeconfig', kcfg, 'get', '--all', '-n', ns]);
-    expect(r.code).toBe(0);
-    expect(
-      rowsOf(r.stdout)
+  it('get without pod names, like get --all, lists every interacted pod in the namespace and only those', async () => {
+    const podsIn = (stdout: string): (string | undefined)[] =>
+      rowsOf(stdout)
         .slice(1)
         .map((row) => row[0])
-        .sort(),
-    ).toEqual(['api', 'probe', 'worker']);
+        .sort();
+    const bare = await pi(['--kubeconfig', kcfg, 'get', '-n', ns]);
+    expect(bare.stderr).toBe('');
+    expect(bare.code).toBe(0);
+    expect(podsIn(bare.stdout)).toEqual(['api', 'probe', 'worker']);
+    const all = await pi(['--kubeconfig', kcfg, 'get', '--all', '-n', ns]);
+    expect(all.code).toBe(0);
+    expect(podsIn(all.stdout)).toEqual(['api', 'probe', 'worker']);
+    // -a forces all: the names are ignored (and said so), as in the reference plugin.
+    const forced = await pi(['--kubeconfig', kcfg, 'get', '-a', 'api', '-n', ns]);
+    expect(forced.code).toBe(0);
+    expect(podsIn(forced.stdout)).toEqual(['api', 'probe', 'worker']);
+    expect(forced.stderr.trim()).toBe('warning: --all given, ignoring the pod names (api)');
+  });
+
+  it('get and extend without pod names in a namespace with no interacted pod say so, naming the namespace', async () => {
+    const empty = await testNamespace('eg-pi-empty');
+    await createPods(empty, ['idle']);
+    for (const args of [['get'], ['extend', '-d', '1m']]) {
+      const r = await pi(['--kubeconfig', kcfg, ...args, '-n', empty]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim()).toBe(`No interacted pods found in namespace ${empty}.`);
+    }
+    // Nothing was requested of the idle pod.
+    expect((await readPod(empty, 'idle'))?.metadata?.annotations?.[EXTENSION_REQUEST_ANNOTATION]).toBeUndefined();
   });
 
   it('get fails clearly for a pod never interacted with and for a missing pod', async () => {
@@ -145,9 +168,7 @@ describe('kubectl pi', () => {
     expect(r.stderr).toContain(`error: pod/untouched in namespace "${ns}" has not been interacted with`);
     expect(r.stderr).toContain(`error: pod "nope" not found in namespace "${ns}"`);
     expect(r.stdout).toContain('api'); // the good one is still printed
-    const none = await pi(['--kubeconfig', kcfg, 'get', '-n', ns]);
-    expect(none.code).toBe(1);
-    expect(none.stderr).toContain('pass one or more pod names, or --all');
+    expect(r.stdout).not.toContain('worker'); // names given: only those
   });
 
   it('extend moves the eviction time, records the requester and announces it', async () => {
@@ -176,11 +197,12 @@ describe('kubectl pi', () => {
     ]);
   });
 
-  it('extend --all extends every interacted pod (default duration 30m)', async () => {
+  it('extend without pod names extends every interacted pod of the namespace (default duration 30m)', async () => {
     const before = new Map<string, number>();
-    for (const n of ['probe', 'worker'])
+    for (const n of ['api', 'probe', 'worker'])
       before.set(n, Date.parse((await readPod(ns, n))?.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? ''));
-    const r = await pi(['--kubeconfig', kcfg, 'extend', '--all', '-n', ns]);
+    const r = await pi(['--kubeconfig', kcfg, 'extend', '-n', ns]);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').sort();
     expect(lines).toEqual(
@@ -193,6 +215,25 @@ describe('kubectl pi', () => {
         t + 30 * 60_000,
       );
     }
+    expect((await readPod(ns, 'untouched'))?.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION]).toBeUndefined();
+  });
+
+  it('extend --all extends every interacted pod; with names, only those', async () => {
+    const termination = async (n: string): Promise<number> =>
+      Date.parse((await readPod(ns, n))?.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] ?? '');
+    const [api, probe, worker] = await Promise.all(['api', 'probe', 'worker'].map(termination));
+    const named = await pi(['--kubeconfig', kcfg, 'extend', '-d', '10s', 'probe', '-n', ns]);
+    expect(named.code).toBe(0);
+    expect(await termination('probe')).toBe((probe ?? 0) + 10_000);
+    expect(await termination('api')).toBe(api);
+    const all = await pi(['--kubeconfig', kcfg, 'extend', '--all', '-d', '5s', '-n', ns]);
+    expect(all.code).toBe(0);
+    expect(all.stdout.trim().split('\n')).toHaveLength(3);
+    expect(await Promise.all(['api', 'probe', 'worker'].map(termination))).toEqual([
+      (api ?? 0) + 5_000,
+      (probe ?? 0) + 15_000,
+      (worker ?? 0) + 5_000,
+    ]);
   });
 
   it('extend rejects a bad duration, a pod never interacted with and a missing pod, with a non-zero exit', async () => {
@@ -272,7 +313,11 @@ describe('kubectl pi', () => {
     );
     // The same identity may request an extension; the requester is recorded as itself.
     const ext = await pi(['--kubeconfig', devCfg, 'extend', '-d', '45s', 'worker']);
-    expect(ext.stdout.trim()).toBe('Successfully extended the termination time of pod/worker with a duration=45s');
+    // stderr in the comparison, so that a failure says why.
+    expect({ stdout: ext.stdout.trim(), stderr: ext.stderr }).toEqual({
+      stdout: 'Successfully extended the termination time of pod/worker with a duration=45s',
+      stderr: '',
+    });
     expect((await readPod(ns, 'worker'))?.metadata?.annotations?.[EXTENSION_REQUESTER_ANNOTATION]).toBe(
       `system:serviceaccount:${ns}:dev`,
     );
@@ -303,7 +348,8 @@ describe('kubectl pi', () => {
     const broken = await pi(['--kubeconfig', path, 'get', '--all', '-n', ns]);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/ECONNREFUSED|connect/);
-    const byContext = await pi(['--kubeconfig', path, '--context', 'good', 'get', '--all']);
+    // No -n: the namespace comes from the context.
+    const byContext = await pi(['--kubeconfig', path, '--context', 'good', 'get']);
     expect(byContext.code).toBe(0);
     expect(byContext.stdout).toContain('api');
     const byCluster = await pi(['--kubeconfig', path, '--cluster', realCluster, '-n', ns, 'get', 'api']);
@@ -311,22 +357,29 @@ describe('kubectl pi', () => {
     expect(byCluster.stdout).toContain('api');
     const viaEnv = await pi(['--context', 'good', 'get', 'api'], { KUBECONFIG: path });
     expect(viaEnv.code).toBe(0);
-    const noCtx = await pi(['--kubeconfig', path, '--context', 'missing', 'get', '--all']);
+    const noCtx = await pi(['--kubeconfig', path, '--context', 'missing', 'get']);
     expect(noCtx.code).toBe(1);
     expect(noCtx.stderr).toContain('context "missing" does not exist');
   });
 
-  it('works as a kubectl plugin on PATH: `kubectl pi get`', async () => {
-    const bin = join(dir, 'bin');
-    await run('mkdir', ['-p', bin]);
-    const plugin = join(bin, 'kubectl-pi');
-    await writeFile(plugin, `#!/bin/sh\nexec "${process.execPath}" "${PI}" "$@"\n`);
-    await chmod(plugin, 0o755);
-    const { kubectl: kubectlBin } = await binaryPaths();
-    const { stdout } = await run(kubectlBin, ['pi', '--kubeconfig', kcfg, 'get', 'api', '-n', ns], {
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+  it('installs onto PATH with the documented `npm install -g`, and kubectl finds it as the plugin `pi`', async () => {
+    // The documented command, with --prefix so the test installs into its own directory.
+    const prefix = join(dir, 'global');
+    await run('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', PACKAGE_DIR], {
+      cwd: PACKAGE_DIR,
     });
+    const bin = join(prefix, 'bin');
+    // Only the install directory and node's own: kubectl must find the plugin there.
+    const env = { ...process.env, PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin` };
+    const { kubectl: kubectlBin } = await binaryPaths();
+    const list = await run(kubectlBin, ['plugin', 'list'], { env });
+    expect(list.stdout).toContain(join(bin, 'kubectl-pi'));
+    const { stdout } = await run(kubectlBin, ['pi', '--kubeconfig', kcfg, 'get', '-n', ns], { env });
     expect(stdout.split('\n')[0]).toMatch(/^POD-NAME\s+INTERACTOR/);
-    expect(stdout).toContain('kwok-admin');
+    expect(
+      rowsOf(stdout)
+        .slice(1)
+        .map((row) => row[0]),
+    ).toEqual(['api', 'probe', 'worker']);
   });
 });
