@@ -44,3 +44,49 @@ export type TimelineEventInput = z.infer<typeof TimelineEventInput>;
 
 export const TimelineEvent = TimelineEventInput.extend({ cluster: z.string(), seq: z.number() });
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
+
+/** Kinds whose creation and deletion are timeline events (Pods have phase events, and deletion too). */
+export const LIFECYCLE_EVENT_KINDS: ReadonlySet<string> = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'Service',
+  'Ingress',
+  'ConfigMap',
+  'PersistentVolumeClaim',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'Node',
+  'Namespace',
+]);
+
+export function hasDeletionEvent(kind: string): boolean {
+  return LIFECYCLE_EVENT_KINDS.has(kind) || kind === 'Pod';
+}
+
+/**
+ * The one shape of a deletion on the timeline. The id is derived from the uid,
+ * so the agent (which saw the watch event) and the hub (which found the object
+ * missing from a snapshot after the agent was away) store it once between them.
+ */
+export function deletedEvent(
+  item: { kind: string; namespace: string; name: string; uid: string },
+  time: number,
+  owner: { kind: string; name: string } | undefined,
+  data: JsonObject = {},
+): TimelineEventInput {
+  return {
+    id: `deleted:${item.uid}`,
+    time,
+    type: 'deleted',
+    severity: 'info',
+    kind: item.kind,
+    namespace: item.namespace,
+    name: item.name,
+    ...(owner ? { owner } : {}),
+    summary: `${item.kind} ${item.name} deleted`,
+    data,
+  };
+}

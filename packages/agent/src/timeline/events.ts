@@ -1,7 +1,15 @@
 // Turns inventory transitions and Kubernetes Events into timeline events.
 // Event ids are derived from the facts they report (uid + what changed + to
 // what), so a re-sent event is recognised by the hub and stored once.
-import type { InventoryItem, JsonObject, JsonValue, TimelineEventInput } from '@wheelhouse/protocol';
+import {
+  LIFECYCLE_EVENT_KINDS,
+  deletedEvent,
+  hasDeletionEvent,
+  type InventoryItem,
+  type JsonObject,
+  type JsonValue,
+  type TimelineEventInput,
+} from '@wheelhouse/protocol';
 import { describeChanges, diff } from './diff.js';
 import type { KubeObject } from '../projections.js';
 
@@ -10,21 +18,6 @@ export type OwnerResolver = (
 ) => { kind: string; name: string } | undefined;
 
 const SPEC_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Node']);
-const LIFECYCLE_KINDS = new Set([
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'Job',
-  'CronJob',
-  'Service',
-  'Ingress',
-  'ConfigMap',
-  'PersistentVolumeClaim',
-  'HorizontalPodAutoscaler',
-  'PodDisruptionBudget',
-  'Node',
-  'Namespace',
-]);
 const WATCHED_NODE_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
 
 interface ContainerView {
@@ -65,7 +58,7 @@ export function eventsForChange(
   if (!item) return [];
   const out: TimelineEventInput[] = [];
 
-  if (!before && after && LIFECYCLE_KINDS.has(after.kind)) {
+  if (!before && after && LIFECYCLE_EVENT_KINDS.has(after.kind)) {
     out.push({
       id: `created:${after.uid}`,
       time: after.createdAt || now,
@@ -76,17 +69,7 @@ export function eventsForChange(
       data: { images: after.summary.images ?? null },
     });
   }
-  if (before && !after && (LIFECYCLE_KINDS.has(before.kind) || before.kind === 'Pod')) {
-    out.push({
-      id: `deleted:${before.uid}`,
-      time: now,
-      type: 'deleted',
-      severity: 'info',
-      ...base(before, owner),
-      summary: `${before.kind} ${before.name} deleted`,
-      data: {},
-    });
-  }
+  if (before && !after && hasDeletionEvent(before.kind)) out.push(deletedEvent(before, now, owner(before)));
   if (!before || !after) {
     if (after?.kind === 'Pod') out.push(...podPhaseEvents(undefined, after, now, owner));
     return out;

@@ -71,14 +71,14 @@ export class InventoryStore {
     });
   }
 
-  /** Applies one chunk of a snapshot; on the last chunk removes what the snapshot did not contain. Returns the uids removed. */
+  /** Applies one chunk of a snapshot; on the last chunk removes what the snapshot did not contain. Returns the items removed. */
   async applySnapshotChunk(
     cluster: string,
     kind: string,
     snapshotId: string,
     items: readonly InventoryItem[],
     last: boolean,
-  ): Promise<string[]> {
+  ): Promise<InventoryItem[]> {
     const key = `${cluster}\u0000${kind}`;
     let state = this.pending.get(key);
     if (state?.snapshotId !== snapshotId) {
@@ -91,19 +91,33 @@ export class InventoryStore {
     this.pending.delete(key);
     const existing = await this.db
       .selectFrom('resources')
-      .select('uid')
+      .select(['uid', 'data'])
       .where('cluster_id', '=', cluster)
       .where('kind', '=', kind)
       .execute();
-    const gone = existing.map((r) => r.uid).filter((uid) => !state.uids.has(uid));
+    const gone = existing.filter((r) => !state.uids.has(r.uid));
     for (let i = 0; i < gone.length; i += 500) {
       await this.db
         .deleteFrom('resources')
         .where('cluster_id', '=', cluster)
-        .where('uid', 'in', gone.slice(i, i + 500))
+        .where(
+          'uid',
+          'in',
+          gone.slice(i, i + 500).map((r) => r.uid),
+        )
         .execute();
     }
-    return gone;
+    return gone.map((r) => JSON.parse(r.data) as InventoryItem);
+  }
+
+  async getByUid(cluster: string, uid: string): Promise<InventoryItem | null> {
+    const row = await this.db
+      .selectFrom('resources')
+      .select('data')
+      .where('cluster_id', '=', cluster)
+      .where('uid', '=', uid)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.data) as InventoryItem) : null;
   }
 
   async applyChanges(

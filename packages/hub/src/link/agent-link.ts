@@ -24,6 +24,7 @@ import type { LogsLinkHandler } from '../logs/log-relay.js';
 import type { ObjectLinkHandler } from '../objects/object-reader.js';
 import type { ShellLinkHandler } from '../shell/shell-relay.js';
 import type { HubMetrics } from '../metrics.js';
+import { snapshotDeletions } from '../timeline/snapshot-deletions.js';
 import type { TimelineStore } from '../timeline/timeline-store.js';
 
 export interface AgentLinkDeps {
@@ -279,10 +280,16 @@ export class AgentLink {
               type: 'inventory',
               cluster,
               upserts: msg.items,
-              // Namespaces of removed objects are unknown here; the UI refetches on deletes of unknown uids.
-              deletes: gone.map((uid) => ({ kind: msg.kind, uid, namespace: '', name: '' })),
+              deletes: gone.map((i) => ({ kind: msg.kind, uid: i.uid, namespace: i.namespace, name: i.name })),
             });
           }
+          // What disappeared while the agent was away never came as a watch event: record its deletion here.
+          const deletions = await snapshotDeletions(gone, Date.now(), (uid) =>
+            this.deps.inventory.getByUid(cluster, uid),
+          );
+          const stored = await this.deps.timeline.insert(cluster, deletions);
+          this.deps.metrics.timelineEvents.inc(stored.length);
+          for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
           return;
         }
         case 'inventory.changes':
