@@ -1,59 +1,84 @@
-// kill -9 of the hub with 200 commands queued: after a restart every command
-// reaches a terminal state exactly once, and none is applied twice.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+// kill -9 of the hub AND its agent (both real processes) while 200 acknowledged
+// commands are in flight — some of them caught dispatched or running — then a
+// restart of both: every command reaches a terminal state exactly once, and
+// Kubernetes shows each applied exactly once. Counted from Kubernetes' side
+// (one Job per trigger-job command, each annotation's value) and from the
+// hub's database (one requested and one terminal audit record per command),
+// never from the agent's memory (which the kill wipes).
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import BetterSqlite3 from 'better-sqlite3';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '@wheelhouse/agent';
-import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { WHEELHOUSE_CLI, freePort, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
+import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 
-const CLI = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
-const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+const kc = kubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const batch = kc.makeApiClient(k8s.BatchV1Api);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
+const TERMINAL = ['succeeded', 'failed', 'rejected', 'expired'];
+const N = 200;
+/** Every fifth command re-runs a Job: a second apply would leave a second Job behind. */
+const isTrigger = (i: number): boolean => i % 5 === 0;
+const SOURCES = ['src-0', 'src-1', 'src-2', 'src-3'];
+
+interface Sent {
+  id: string;
+  i: number;
+  kind: 'annotate' | 'trigger';
+  cm: string;
+  key: string;
 }
 
-/** Starts `wheelhouse hub` and resolves with its output once it listens. */
-function startHubProcess(dataDir: string, port: number): Promise<{ child: ChildProcess; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [CLI, 'hub', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn', '--heartbeat', '2s'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    const onData = (c: Buffer): void => {
-      output += c.toString();
-      if (output.includes('wheelhouse hub listening on')) resolve({ child, output });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`hub exited with ${String(code)}:\n${output}`)));
-  });
-}
-
-describe('hub crash with queued commands', () => {
+describe('hub and agent killed with commands in flight', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wh-hub-crash-'));
-  let hub: ChildProcess | undefined;
-  let agent: Agent | undefined;
+  let hub: TestProcess | undefined;
+  let agent: TestProcess | undefined;
   let url = '';
   let port = 0;
   let token = '';
+  let agentToken = '';
   let ns = '';
+
+  const startHub = async (): Promise<TestProcess> => {
+    const p = startProcess(
+      [
+        WHEELHOUSE_CLI,
+        'hub',
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--data-dir',
+        dataDir,
+        '--log-level',
+        'warn',
+        '--heartbeat',
+        '2s',
+      ],
+      { label: 'hub' },
+    );
+    await p.waitForOutput(/wheelhouse hub listening on/);
+    return p;
+  };
+  const startAgentProcess = (): TestProcess =>
+    startProcess(
+      [
+        WHEELHOUSE_CLI,
+        'agent',
+        '--hub',
+        url,
+        '--token',
+        agentToken,
+        '--kubeconfig',
+        kubeconfigFile(),
+        '--tiers',
+        'basic,advanced',
+        '--log-level',
+        'warn',
+      ],
+      { label: 'agent' },
+    );
 
   const api = async (
     method: string,
@@ -68,16 +93,30 @@ describe('hub crash with queued commands', () => {
     const text = await res.text();
     return { status: res.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
   };
+  const openDb = (): BetterSqlite3.Database => new BetterSqlite3(join(dataDir, 'hub.db'), { readonly: true });
 
   beforeAll(async () => {
     ns = await testNamespace('crash');
     for (let i = 0; i < 10; i++)
       await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}` } } });
+    // Suspended sources: only the triggered copies (suspend dropped) run.
+    for (const name of SOURCES)
+      await batch.createNamespacedJob({
+        namespace: ns,
+        body: {
+          metadata: { name },
+          spec: {
+            suspend: true,
+            template: {
+              spec: { restartPolicy: 'Never', containers: [{ name: 'run', image: 'registry.local/job:1' }] },
+            },
+          },
+        },
+      });
     port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const first = await startHubProcess(dataDir, port);
-    hub = first.child;
-    const password = /one-time password: (\S+)/.exec(first.output)?.[1];
+    hub = await startHub();
+    const password = /one-time password: (\S+)/.exec(hub.output())?.[1];
     expect(password, 'the first start prints a one-time admin password').toBeTruthy();
     const login = await fetch(`${url}/api/v1/auth/login`, {
       method: 'POST',
@@ -102,84 +141,144 @@ describe('hub crash with queued commands', () => {
     token = ((await tok.json()) as { token: string }).token;
     const created = await api('POST', '/api/v1/clusters', { name: 'crashy' });
     expect(created.status).toBe(201);
-    agent = await startAgent({
-      hubUrl: url,
-      token: created.json.token as string,
-      kubeConfig: kubeConfig(),
-      capabilities: { basic: true, advanced: true, podExec: true },
-      log: pino({ level: 'silent' }),
-      flushMs: 50,
-      heartbeatMs: 2000,
-    });
-    await eventually('agent connected', async () =>
-      (await api('GET', '/api/v1/clusters/crashy')).json.connected === true ? true : undefined,
+    agentToken = created.json.token as string;
+    agent = startAgentProcess();
+    await eventually(
+      'agent connected',
+      async () => ((await api('GET', '/api/v1/clusters/crashy')).json.connected === true ? true : undefined),
+      { timeoutMs: 60_000 },
     );
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    hub?.kill('SIGKILL');
+    await agent?.kill9();
+    await hub?.kill9();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('finishes all 200 commands exactly once after kill -9 and restart', async () => {
-    const ids: { id: string; cm: string; key: string }[] = [];
-    for (let i = 0; i < 200; i++) {
-      const cm = `cm-${i % 10}`;
-      const key = `example.com/k${i}`;
-      const r = await api('POST', '/api/v1/clusters/crashy/actions', {
-        action: 'annotate',
-        target: { kind: 'ConfigMap', namespace: ns, name: cm },
-        params: { key, value: String(i) },
-        reason: 'crash test',
-      });
-      expect(r.status).toBe(202);
-      ids.push({ id: r.json.id as string, cm, key });
+  it('applies each of 200 commands exactly once after kill -9 of hub and agent mid-work', async () => {
+    const sent: Sent[] = [];
+    // Ten at a time, so the agent is busy while the rest arrive.
+    for (let i = 0; i < N; i += 10) {
+      const batchOf = await Promise.all(
+        Array.from({ length: 10 }, async (_, j): Promise<Sent> => {
+          const n = i + j;
+          const cm = `cm-${n % 10}`;
+          const key = `example.com/k${n}`;
+          const trigger = isTrigger(n);
+          const r = await api('POST', '/api/v1/clusters/crashy/actions', {
+            ...(trigger
+              ? {
+                  action: 'trigger-job',
+                  target: { kind: 'Job', namespace: ns, name: SOURCES[n % SOURCES.length] },
+                  params: {},
+                }
+              : {
+                  action: 'annotate',
+                  target: { kind: 'ConfigMap', namespace: ns, name: cm },
+                  params: { key, value: `v${n}` },
+                }),
+            reason: 'crash test',
+          });
+          expect(r.status).toBe(202);
+          return { id: r.json.id as string, i: n, kind: trigger ? 'trigger' : 'annotate', cm, key };
+        }),
+      );
+      sent.push(...batchOf);
     }
-    // Acknowledged means durable: kill the hub without warning while commands are in flight.
-    hub?.kill('SIGKILL');
-    await new Promise((r) => hub?.once('exit', r));
-    // What the dead hub had durably recorded: all 200, most of them not finished yet.
-    const db = new BetterSqlite3(join(dataDir, 'hub.db'), { readonly: true });
-    const counts = db
-      .prepare(
-        "SELECT count(*) AS n, sum(state NOT IN ('succeeded','failed','rejected','expired')) AS open FROM commands",
-      )
-      .get() as { n: number; open: number };
+
+    // Kill in the middle of the work: once the hub has handed commands to the agent that are not finished.
+    const db = openDb();
+    await eventually(
+      'commands dispatched or running at the hub',
+      () =>
+        Promise.resolve(
+          (
+            db.prepare("SELECT count(*) AS n FROM commands WHERE state IN ('dispatched','running')").get() as {
+              n: number;
+            }
+          ).n > 0,
+        ),
+      { timeoutMs: 30_000, intervalMs: 10 },
+    );
     db.close();
-    expect(counts.n).toBe(200);
-    expect(counts.open).toBeGreaterThan(0);
-    hub = (await startHubProcess(dataDir, port)).child;
+    await Promise.all([hub?.kill9(), agent?.kill9()]);
+
+    // What the dead hub had durably recorded: all 200, some caught mid-way, some not started.
+    const dead = openDb();
+    const counts = dead
+      .prepare(
+        `SELECT count(*) AS n,
+                coalesce(sum(state IN ('dispatched','running')), 0) AS inFlight,
+                coalesce(sum(state = 'pending'), 0) AS pending,
+                coalesce(sum(state NOT IN ('pending','dispatched','running')), 0) AS done
+         FROM commands`,
+      )
+      .get() as { n: number; inFlight: number; pending: number; done: number };
+    dead.close();
+    if (process.env.WHEELHOUSE_TEST_LOG) console.log('at the kill', counts);
+    expect(counts.n).toBe(N);
+    expect(counts.inFlight, 'commands caught dispatched/running at the kill').toBeGreaterThan(0);
+
+    hub = await startHub();
+    agent = startAgentProcess();
 
     const final = await eventually(
       'all 200 commands terminal',
       async () => {
-        const states = await Promise.all(ids.map(async ({ id }) => (await api('GET', `/api/v1/actions/${id}`)).json));
-        return states.every((s) => ['succeeded', 'failed', 'rejected', 'expired'].includes(s.state as string))
-          ? states
-          : undefined;
+        const states = await Promise.all(sent.map(async ({ id }) => (await api('GET', `/api/v1/actions/${id}`)).json));
+        return states.every((s) => TERMINAL.includes(s.state as string)) ? states : undefined;
       },
-      { timeoutMs: 90_000, intervalMs: 500 },
-    );
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    ).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\nagent output:\n${agent?.output().slice(-4000) ?? ''}`);
+    });
     for (const s of final) {
-      expect(s.state).toBe('succeeded');
+      expect(s.state, `${String(s.id)}: ${String(s.message)}`).toBe('succeeded');
       const transitions = s.transitions as { state: string }[];
-      expect(transitions.filter((t) => ['succeeded', 'failed', 'rejected', 'expired'].includes(t.state))).toHaveLength(
-        1,
-      );
+      expect(transitions.filter((t) => TERMINAL.includes(t.state))).toHaveLength(1);
     }
-    // Never applied twice: the agent ran each at most once, and each object records each id once.
-    for (const { id } of ids) expect(agent?.executed.get(id) ?? 0).toBeLessThanOrEqual(1);
-    for (let i = 0; i < 10; i++) {
-      const cm = await core.readNamespacedConfigMap({ namespace: ns, name: `cm-${i}` });
-      const recorded = (cm.metadata?.annotations?.['wheelhouse.dev/commands'] ?? '').split(',');
-      const mine = ids.filter((x) => x.cm === `cm-${i}`);
-      for (const { id, key } of mine) {
-        expect(recorded.filter((r) => r === id)).toHaveLength(1);
-        expect(cm.metadata?.annotations?.[key]).toBeDefined();
+
+    // Kubernetes' side. Annotations: each key has its own command's value, each id is recorded once.
+    for (let c = 0; c < 10; c++) {
+      const cm = await core.readNamespacedConfigMap({ namespace: ns, name: `cm-${c}` });
+      const annotations = cm.metadata?.annotations ?? {};
+      const recorded = (annotations['wheelhouse.dev/commands'] ?? '').split(',');
+      for (const x of sent.filter((s) => s.kind === 'annotate' && s.cm === `cm-${c}`)) {
+        expect(recorded.filter((r) => r === x.id)).toHaveLength(1);
+        expect(annotations[x.key], x.key).toBe(`v${x.i}`);
       }
+    }
+    // Jobs: exactly one per trigger-job command, none extra.
+    const triggers = sent.filter((s) => s.kind === 'trigger');
+    const jobs = (await batch.listNamespacedJob({ namespace: ns, labelSelector: 'wheelhouse.dev/triggered-from' }))
+      .items;
+    const byCommand = new Map<string, number>();
+    for (const j of jobs) {
+      const id = j.metadata?.annotations?.['wheelhouse.dev/commands'] ?? '';
+      byCommand.set(id, (byCommand.get(id) ?? 0) + 1);
+    }
+    expect(jobs).toHaveLength(triggers.length);
+    for (const t of triggers) expect(byCommand.get(t.id) ?? 0, `Jobs of command ${t.id}`).toBe(1);
+
+    // The database's side: one requested and one terminal audit record per command, chain intact.
+    const after = openDb();
+    const audit = after
+      .prepare("SELECT outcome, json_extract(detail, '$.commandId') AS id FROM audit_log WHERE action LIKE 'action:%'")
+      .all() as { outcome: string; id: string }[];
+    after.close();
+    for (const { id } of sent) {
+      const mine = audit.filter((a) => a.id === id);
+      expect(
+        mine.filter((a) => a.outcome === 'requested'),
+        `requested records of ${id}`,
+      ).toHaveLength(1);
+      expect(
+        mine.filter((a) => TERMINAL.includes(a.outcome)),
+        `terminal records of ${id}`,
+      ).toHaveLength(1);
     }
     const verify = await api('GET', '/api/v1/audit/verify');
     expect(verify.json.ok).toBe(true);
-  });
+  }, 300_000);
 });
