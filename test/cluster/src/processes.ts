@@ -8,6 +8,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** The built `wheelhouse` CLI (tests run after `npx tsc -b`). */
 export const WHEELHOUSE_CLI = fileURLToPath(new URL('../../../../packages/cli/dist/src/main.js', import.meta.url));
@@ -20,6 +22,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Memory of a process after a full GC. */
 export interface MemorySample {
   rss: number;
   heapUsed: number;
@@ -32,16 +35,22 @@ interface SampleMessage extends MemorySample {
 }
 
 let preload: string | undefined;
-/** A CommonJS preload that reports process.memoryUsage() every 100 ms without keeping the process alive. */
+/**
+ * A CommonJS preload that reports process.memoryUsage() every 500 ms, after a
+ * full GC (the process runs with --expose-gc): the samples are what the process
+ * retains, not garbage that happens not to be collected yet. It does not keep
+ * the process alive.
+ */
 function memoryPreload(): string {
   if (preload) return preload;
   preload = join(mkdtempSync(join(tmpdir(), 'wh-mem-')), 'sample-memory.cjs');
   writeFileSync(
     preload,
     `const t = setInterval(() => {
+  global.gc();
   const m = process.memoryUsage();
   if (process.connected) process.send({ type: 'wheelhouse-test-memory', rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers });
-}, 100);
+}, 500);
 t.unref();
 if (process.channel) process.channel.unref();
 `,
@@ -71,7 +80,7 @@ export function startProcess(
   args: string[],
   opts: { sampleMemory?: boolean; env?: NodeJS.ProcessEnv; label?: string } = {},
 ): TestProcess {
-  const nodeArgs = opts.sampleMemory ? ['--require', memoryPreload()] : [];
+  const nodeArgs = opts.sampleMemory ? ['--expose-gc', '--require', memoryPreload()] : [];
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
     stdio: opts.sampleMemory ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
     env: opts.env ?? process.env,
@@ -113,15 +122,7 @@ export function startProcess(
     pid: child.pid,
     output: () => out,
     samples,
-    peak: () =>
-      samples.reduce(
-        (a, s) => ({
-          rss: Math.max(a.rss, s.rss),
-          heapUsed: Math.max(a.heapUsed, s.heapUsed),
-          arrayBuffers: Math.max(a.arrayBuffers, s.arrayBuffers),
-        }),
-        { rss: 0, heapUsed: 0, arrayBuffers: 0 },
-      ),
+    peak: () => peakOf(samples),
     kill9: () => kill('SIGKILL'),
     stop: () => kill('SIGTERM'),
     exited,
@@ -153,4 +154,32 @@ export function startProcess(
         check();
       }),
   };
+}
+
+/**
+ * Samples this process's own memory after a full GC, like the preload does for children. A test
+ * process's heap is large (vitest, the modules under test): a GC costs tens of ms, so not too often.
+ */
+export function sampleOwnMemory(everyMs = 1000): { samples: MemorySample[]; stop(): void; now(): MemorySample } {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const now = (): MemorySample => {
+    gc();
+    const m = process.memoryUsage();
+    return { rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers };
+  };
+  const samples: MemorySample[] = [];
+  const t = setInterval(() => samples.push(now()), everyMs);
+  return { samples, now, stop: () => clearInterval(t) };
+}
+
+export function peakOf(samples: readonly MemorySample[]): MemorySample {
+  return samples.reduce(
+    (a, s) => ({
+      rss: Math.max(a.rss, s.rss),
+      heapUsed: Math.max(a.heapUsed, s.heapUsed),
+      arrayBuffers: Math.max(a.arrayBuffers, s.arrayBuffers),
+    }),
+    { rss: 0, heapUsed: 0, arrayBuffers: 0 },
+  );
 }
