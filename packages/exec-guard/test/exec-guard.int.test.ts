@@ -1,7 +1,8 @@
 // The whole path on the real control plane: kubectl exec → API server →
 // admission (CONNECT) → exec guard → labels, annotations, Events → eviction at
 // the TTL through the Eviction API, delayed (not bypassed) by a PDB.
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { kubectl } from '@wheelhouse/test-cluster';
 import { eventually, testNamespace } from '@wheelhouse/test-cluster/testing';
@@ -127,6 +128,7 @@ describe('exec guard on the real control plane', () => {
 
   it('does not reset the clock on later interactions', async () => {
     const first = (await readPod(ns, 'web'))?.metadata;
+    // The timestamp label has whole seconds: a later second is needed, or a reset clock would look unchanged.
     await new Promise((r) => setTimeout(r, 1100));
     await execIn(ns, 'web', ['true']);
     await eventually('the second interaction to be processed', () =>
@@ -157,26 +159,80 @@ describe('exec guard on the real control plane', () => {
     expect(interactions.some((e) => e.entry.namespace === allowed)).toBe(false);
   });
 
-  it('denies changing or removing the interaction labels, naming them', async () => {
-    // A pod entered just now: with an 8 s TTL, one entered by the first test may already be evicted on a busy machine.
+  it('denies changing or removing the interaction labels, by label or by a whole replace, and they keep their values', async () => {
+    // Out of the 8 s TTL's way on a busy machine: a PodDisruptionBudget holds the eviction back (exec guard
+    // keeps retrying, the pod and its labels stay), so the values below cannot move under the test.
+    const policy = kc.makeApiClient(k8s.PolicyV1Api);
+    await policy.createNamespacedPodDisruptionBudget({
+      namespace: ns,
+      body: { metadata: { name: 'locked' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'locked' } } } },
+    });
+    await eventually('the PDB to be observed', async () => {
+      const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'locked' });
+      return pdb.status?.observedGeneration === pdb.metadata?.generation && pdb.status?.currentHealthy === 1;
+    });
     await execIn(ns, 'locked', ['true']);
-    await eventually(
-      'locked to be labelled',
-      async () => (await readPod(ns, 'locked'))?.metadata?.labels?.[TTL_LABEL] !== undefined,
+    const protectedValues = await eventually('locked to be labelled', async () => {
+      const p = await readPod(ns, 'locked');
+      return p?.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION] !== undefined ? p : undefined;
+    });
+    const labels = (p: k8s.V1Pod | undefined): Record<string, string | undefined> => ({
+      timestamp: p?.metadata?.labels?.[INTERACTION_TIMESTAMP_LABEL],
+      interactor: p?.metadata?.labels?.[INTERACTOR_LABEL],
+      ttl: p?.metadata?.labels?.[TTL_LABEL],
+      interactorAnnotation: p?.metadata?.annotations?.[INTERACTOR_ANNOTATION],
+      terminationTime: p?.metadata?.annotations?.[TERMINATION_TIME_ANNOTATION],
+    });
+    const want = labels(protectedValues);
+    expect(Object.values(want).every((v) => v !== undefined && v !== '')).toBe(true);
+    const refused = async (args: string[]): Promise<string> => {
+      const r = await kubectl(args).then(
+        () => null,
+        (e: unknown) => (e as { stderr?: string }).stderr ?? String(e),
+      );
+      expect(r, `kubectl ${args.join(' ')} was allowed`).not.toBeNull();
+      return r ?? '';
+    };
+
+    // Label by label: change the TTL, remove the timestamp, change the interactor.
+    expect(await refused(['label', '-n', ns, 'pod/locked', `${TTL_LABEL}=1h`, '--overwrite'])).toContain(
+      `${TTL_LABEL} cannot be changed or removed once set`,
     );
-    const change = await kubectl(['label', '-n', ns, 'pod/locked', `${TTL_LABEL}=1h`, '--overwrite']).catch(
-      (e: unknown) => e as { stderr: string },
-    );
-    expect((change as { stderr?: string }).stderr).toContain(`${TTL_LABEL} cannot be changed or removed once set`);
-    const remove = await kubectl(['label', '-n', ns, 'pod/locked', `${INTERACTION_TIMESTAMP_LABEL}-`]).catch(
-      (e: unknown) => e as { stderr: string },
-    );
-    expect((remove as { stderr?: string }).stderr).toContain(
+    expect(await refused(['label', '-n', ns, 'pod/locked', `${INTERACTION_TIMESTAMP_LABEL}-`])).toContain(
       `${INTERACTION_TIMESTAMP_LABEL} cannot be changed or removed once set`,
     );
+    expect(
+      await refused(['label', '-n', ns, 'pod/locked', `${INTERACTOR_LABEL}=someone-else`, '--overwrite']),
+    ).toContain(`${INTERACTOR_LABEL} cannot be changed or removed once set`);
+    expect(labels(await readPod(ns, 'locked'))).toEqual(want);
+
+    // A full `kubectl replace` of the pod as a user would do it (get -o json, edit, replace): protected labels
+    // dropped or rewritten, a protected annotation moved, along with an innocent label.
+    const pod = JSON.parse((await kubectl(['get', '-n', ns, 'pod/locked', '-o', 'json'])).stdout) as {
+      metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+    };
+    pod.metadata.labels = Object.fromEntries(
+      Object.entries({ ...pod.metadata.labels, team: 'replaced', [INTERACTOR_LABEL]: 'someone-else' }).filter(
+        ([k]) => k !== TTL_LABEL,
+      ),
+    );
+    pod.metadata.annotations = { ...pod.metadata.annotations, [TERMINATION_TIME_ANNOTATION]: '2099-01-01T00:00:00Z' };
+    const file = join(dataDir, 'locked.json');
+    await writeFile(file, JSON.stringify(pod));
+    const replaced = await refused(['replace', '-f', file]);
+    expect(replaced).toContain(INTERACTOR_LABEL);
+    expect(replaced).toContain(TTL_LABEL);
+    const after = await readPod(ns, 'locked');
+    expect(labels(after)).toEqual(want);
+    // The whole request was refused, the innocent part with it.
+    expect(after?.metadata?.labels?.team).toBeUndefined();
+
     // Other labels stay editable.
     await kubectl(['label', '-n', ns, 'pod/locked', 'team=payments']);
-    expect((await readPod(ns, 'locked'))?.metadata?.labels?.team).toBe('payments');
+    const edited2 = await readPod(ns, 'locked');
+    expect(edited2?.metadata?.labels?.team).toBe('payments');
+    expect(labels(edited2)).toEqual(want);
+    await policy.deleteNamespacedPodDisruptionBudget({ namespace: ns, name: 'locked' });
   });
 
   it('evicts the pod at its termination time and not before', async () => {
@@ -228,7 +284,8 @@ describe('exec guard on the real control plane', () => {
     expect(blocked.type).toBe('Warning');
     expect(blocked.message).toMatch(/disruption budget/i);
     expect(blocked.message).toMatch(/retries in \d/);
-    // Blocked: still running well after its termination time.
+    // Blocked: still running well after its termination time. 3 s outlasts the retry backoff's cap
+    // (evictionMaxBackoffMs, 2 s), so at least one more attempt is made, and refused, in this window.
     await new Promise((r) => setTimeout(r, 3000));
     expect(await podGoneOrTerminating(ns, 'guarded', uid)).toBe(false);
     expect(await counterValue(guard.metrics, 'evictions', { outcome: 'blocked' })).toBeGreaterThanOrEqual(2);
@@ -265,10 +322,11 @@ describe('exec guard on the real control plane', () => {
       'exec_guard_extensions_total',
       'exec_guard_queue_depth',
       'exec_guard_webhook_duration_seconds_bucket',
-      'exec_guard_leader 1',
     ]) {
       expect(metrics.body).toContain(name);
     }
+    // The value line, not the HELP text (which reads "1 while this instance holds the leader Lease").
+    expect(metrics.body).toMatch(/^exec_guard_leader 1$/m);
     expect(metrics.body).toMatch(/exec_guard_interactions_total\{operation="exec",outcome="recorded"\} [1-9]/);
   });
 });

@@ -113,7 +113,25 @@ describe('hub ↔ agent ↔ cluster', () => {
       const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'web' });
       return d.status?.updatedReplicas === 2 && d.status.readyReplicas === 2 && d.status.replicas === 2;
     });
-    await new Promise((r) => setTimeout(r, 500));
+    // No fixed quiet window: wait out the pipeline itself. The agent sends a flush's inventory changes before
+    // its timeline events, and the hub handles one agent's messages in order. So once the hub holds the
+    // Deployment at its final resourceVersion, and a ConfigMap created afterwards has its "created" event
+    // stored, every event the agent derived from the rollout has been stored too.
+    const finalVersion = (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).metadata
+      ?.resourceVersion;
+    await eventually(
+      'the hub to hold the final Deployment',
+      async () => (await p.hub.inventory.get(p.cluster, 'Deployment', ns, 'web'))?.resourceVersion === finalVersion,
+    );
+    const barrier = await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'barrier-after-rollout' } },
+    });
+    await eventually('the barrier on the timeline', async () =>
+      (await p.hub.timeline.query(p.cluster, { namespace: ns, types: ['created'], limit: 200 })).items.some(
+        (e) => e.id === `created:${barrier.metadata?.uid ?? ''}`,
+      ),
+    );
     const after = await p.hub.timeline.query(p.cluster, {
       namespace: ns,
       kind: 'Deployment',
