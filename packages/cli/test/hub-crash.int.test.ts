@@ -170,7 +170,7 @@ describe('hub and agent killed with commands in flight', () => {
             ...(trigger
               ? {
                   action: 'trigger-job',
-                  target: { kind: 'Job', namespace: ns, name: SOURCES[n % SOURCES.length] },
+                  target: { kind: 'Job', namespace: ns, name: SOURCES[(n / 10) % SOURCES.length] },
                   params: {},
                 }
               : {
