@@ -43,20 +43,29 @@ export interface ApplyOnceResult {
   attempts: number;
 }
 
+/** How long conflicts (409) are refetched and retried by default. */
+const CONFLICT_BUDGET_MS = 60_000;
+
 /**
  * Applies `patchFor(current)` (a JSON merge patch) unless this command id is
  * already recorded on the object; records the id in the same write.
+ *
+ * Conflicts are retried for a time budget rather than a fixed count: twenty
+ * commands on one object (a burst re-delivered after a restart) each lose 409
+ * rounds to the others, and a count that suits one controller writing status
+ * fails the last of them for no fault of its own.
  */
 export async function applyOnce(
   kc: k8s.KubeConfig,
   target: CommandTarget,
   commandId: string,
   patchFor: (current: KubeObject) => Record<string, unknown>,
-  maxAttempts = 10,
+  maxAttempts = Number.POSITIVE_INFINITY,
   /** Merge patch by default; a ControllerRevision's data is a strategic merge patch. */
   contentType:
     'application/merge-patch+json' | 'application/strategic-merge-patch+json' = 'application/merge-patch+json',
 ): Promise<ApplyOnceResult> {
+  const deadline = Date.now() + CONFLICT_BUDGET_MS;
   for (let attempt = 1; ; attempt++) {
     const current = await getTarget(kc, target);
     const ids = appliedCommands(current);
@@ -73,7 +82,7 @@ export async function applyOnce(
       },
     };
     const res = await kubeRequest<KubeObject>(kc, 'PATCH', objectPath(target), merged, contentType);
-    if (res.status === 409 && attempt < maxAttempts) {
+    if (res.status === 409 && attempt < maxAttempts && Date.now() < deadline) {
       // A controller writing status (a rollout in progress) moves the
       // resourceVersion under us: back off a little, with jitter, then refetch.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(25 * 2 ** attempt, 1000)));
