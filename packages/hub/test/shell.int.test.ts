@@ -376,9 +376,11 @@ describe('pod shell relay', () => {
 
       const SIZE = 50_000_000;
       const TAIL = 'BULK-DONE';
-      // No newline in the bulk (the pty would turn each into CRLF); the sleep lets kwok drain the pty.
+      // No newline in the bulk (the pty would turn each into CRLF). kwok drops what is still in the pty when
+      // the process exits, and a slow reader keeps it full: the command waits for a line (echo off, so the
+      // line adds no output) that is sent only once everything has been read.
       const c = await openOk({ ...p, cluster }, operator.token, ns, 'one', {
-        command: ['sh', '-c', `head -c ${SIZE} /dev/zero | tr '\\0' x; printf ${TAIL}; sleep 1`],
+        command: ['sh', '-c', `stty -echo; head -c ${SIZE} /dev/zero | tr '\\0' x; printf ${TAIL}; read line`],
       });
       // A slow reader: the socket is read in short bursts, so the relay must hold the exec stream back.
       c.ws.pause();
@@ -408,6 +410,7 @@ describe('pod shell relay', () => {
         c.ws.resume();
       }
       const seconds = (Date.now() - t0) / 1000;
+      c.send('\r');
       expect(await c.waitControl('exit', 15_000)).toEqual({ type: 'exit', code: 0 });
       await c.closed;
       // Exactly what the command wrote: nothing lost, nothing duplicated.

@@ -43,6 +43,25 @@ export interface ApplyOnceResult {
   attempts: number;
 }
 
+/** Writes in progress per object: this agent's own commands on one object take turns. */
+const lanes = new Map<string, Promise<void>>();
+
+/** Runs fn after every earlier fn of the same key has finished. */
+async function inLane<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const before = lanes.get(key) ?? Promise.resolve();
+  let release: () => void = () => undefined;
+  const mine = new Promise<void>((r) => (release = r));
+  const tail = before.then(() => mine);
+  lanes.set(key, tail);
+  try {
+    await before;
+    return await fn();
+  } finally {
+    release();
+    if (lanes.get(key) === tail) lanes.delete(key);
+  }
+}
+
 /** How long conflicts (409) are refetched and retried by default. */
 const CONFLICT_BUDGET_MS = 60_000;
 
@@ -50,12 +69,12 @@ const CONFLICT_BUDGET_MS = 60_000;
  * Applies `patchFor(current)` (a JSON merge patch) unless this command id is
  * already recorded on the object; records the id in the same write.
  *
- * Conflicts are retried for a time budget rather than a fixed count: twenty
- * commands on one object (a burst re-delivered after a restart) each lose 409
- * rounds to the others, and a count that suits one controller writing status
- * fails the last of them for no fault of its own.
+ * This agent's commands on one object take turns (twenty commands re-delivered
+ * onto one ConfigMap after a restart would otherwise each lose 409 rounds to
+ * the others, and the last ones fail for no fault of their own); conflicts with
+ * other writers (controllers writing status) are retried for a time budget.
  */
-export async function applyOnce(
+export function applyOnce(
   kc: k8s.KubeConfig,
   target: CommandTarget,
   commandId: string,
@@ -64,6 +83,17 @@ export async function applyOnce(
   /** Merge patch by default; a ControllerRevision's data is a strategic merge patch. */
   contentType:
     'application/merge-patch+json' | 'application/strategic-merge-patch+json' = 'application/merge-patch+json',
+): Promise<ApplyOnceResult> {
+  return inLane(objectPath(target), () => applyOnceNow(kc, target, commandId, patchFor, maxAttempts, contentType));
+}
+
+async function applyOnceNow(
+  kc: k8s.KubeConfig,
+  target: CommandTarget,
+  commandId: string,
+  patchFor: (current: KubeObject) => Record<string, unknown>,
+  maxAttempts: number,
+  contentType: 'application/merge-patch+json' | 'application/strategic-merge-patch+json',
 ): Promise<ApplyOnceResult> {
   const deadline = Date.now() + CONFLICT_BUDGET_MS;
   for (let attempt = 1; ; attempt++) {
