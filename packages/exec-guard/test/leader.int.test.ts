@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
-import { eventually, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { admissionClientCaFile, eventually, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { freePort } from '@wheelhouse/test-cluster/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCert } from '../src/certs.js';
@@ -149,6 +149,9 @@ describe('two exec guard replicas, the leader killed', () => {
         join(dir, 'tls.crt'),
         '--key-path',
         join(dir, 'tls.key'),
+        // As in production: only the API server (its admission client certificate) may call the hooks.
+        '--client-ca',
+        admissionClientCaFile(),
         '--host',
         '127.0.0.1',
         '--port',
