@@ -15,7 +15,7 @@ import { MAX_FRAME_BYTES, WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
 import { webAppBuilt, webAppDir } from '@wheelhouse/web';
 import { AuditLog } from './audit/audit-log.js';
 import { registerAuth } from './auth/plugin.js';
-import { installErrorHandler } from './http/errors.js';
+import { apiError, installErrorHandler } from './http/errors.js';
 import { registerWebUi } from './http/web-ui.js';
 import { HubMetrics } from './metrics.js';
 import { ClusterStore } from './clusters/cluster-store.js';
@@ -114,11 +114,8 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       await db.selectFrom('clusters').select('id').limit(1).execute();
       return { ok: true };
     } catch (err) {
-      return reply.status(503).send({
-        ok: false,
-        error: 'store_unavailable',
-        message: err instanceof Error ? err.message : 'store unavailable',
-      });
+      const e = apiError('store_unavailable', { message: err instanceof Error ? err.message : 'store unavailable' });
+      return reply.status(e.statusCode).send({ ok: false, ...e.body });
     }
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSomewhere } from '../auth/rbac.js';
-import { requirePrincipal } from '../http/errors.js';
+import { apiError, requirePrincipal, sendError } from '../http/errors.js';
 import type { HubMetrics } from '../metrics.js';
 import type { LiveBus, LiveMessage } from './live-bus.js';
 
@@ -26,10 +26,7 @@ export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus;
       }
     },
     // A plain GET that passed the checks gets the API's error shape (as shell and logs do), not an empty 404.
-    handler: async (_req, reply) =>
-      reply
-        .status(426)
-        .send({ error: 'upgrade_required', message: 'open this URL as a WebSocket (Connection: Upgrade)' }),
+    handler: async (_req, reply) => sendError(reply, apiError('upgrade_required')),
     wsHandler: (socket, req) => {
       const principal = requirePrincipal(req);
       const { cluster } = req.query;

@@ -17,8 +17,8 @@ import {
 import { canSomewhere } from '../auth/rbac.js';
 import type { Principal, Scope } from '../auth/types.js';
 import type { ClusterStore, ClusterView } from '../clusters/cluster-store.js';
-import { validateActionRequest, type CommandService } from '../commands/command-service.js';
-import { HttpError, badRequest, notFound, requirePrincipal } from '../http/errors.js';
+import { checkActionRequest, type CommandService } from '../commands/command-service.js';
+import { HttpError, badRequest, conflict, notFound, requirePrincipal } from '../http/errors.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { AgentLink } from '../link/agent-link.js';
 import type { ObjectReader } from '../objects/object-reader.js';
@@ -84,8 +84,8 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
     async (req, reply) => {
       const principal = await app.requirePermission(req, 'admin', {});
       const created = await deps.clusters.create(req.body.name, principal.username);
-      if (!created) throw new HttpError(409, 'conflict', `cluster "${req.body.name}" already exists`);
-      await deps.audit.append({
+      if (!created) throw conflict(`cluster "${req.body.name}" already exists`);
+      await deps.audit.record({
         actor: principal.username,
         action: 'cluster.create',
         clusterId: req.body.name,
@@ -115,7 +115,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       await requireCluster(req.params.cluster);
       deps.link.disconnect(req.params.cluster, 4401, 'cluster deleted');
       await deps.clusters.delete(req.params.cluster);
-      await deps.audit.append({
+      await deps.audit.record({
         actor: principal.username,
         action: 'cluster.delete',
         clusterId: req.params.cluster,
@@ -133,7 +133,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       await requireCluster(req.params.cluster);
       await deps.clusters.revokeToken(req.params.cluster);
       deps.link.disconnect(req.params.cluster);
-      await deps.audit.append({
+      await deps.audit.record({
         actor: principal.username,
         action: 'cluster.token.revoke',
         clusterId: req.params.cluster,
@@ -151,7 +151,7 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       await requireCluster(req.params.cluster);
       const token = await deps.clusters.rotateToken(req.params.cluster);
       deps.link.disconnect(req.params.cluster, 4401, 'agent token rotated');
-      await deps.audit.append({
+      await deps.audit.record({
         actor: principal.username,
         action: 'cluster.token.rotate',
         clusterId: req.params.cluster,
@@ -223,7 +223,9 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       }
       const c = await requireCluster(req.params.cluster);
       await app.requirePermission(req, 'view', scopeOf(c.name, namespace));
-      return deps.objects.get({ cluster: c.name, kind, namespace, name, user: principal.username });
+      const read = await deps.objects.get({ cluster: c.name, kind, namespace, name, user: principal.username });
+      if (!read.ok) throw new HttpError(read.problem);
+      return read.value;
     },
   );
 
@@ -267,10 +269,16 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       requirePrincipal(req);
       const c = await requireCluster(req.params.cluster);
       const body = req.body;
-      if (!isActionId(body.action)) validateActionRequest(c, body); // throws the precise 400
+      // An unknown action is a 400 before the permission check (there is no permission to name).
+      if (!isActionId(body.action)) {
+        const unknown = checkActionRequest(c, body);
+        if (!unknown.ok) throw new HttpError(unknown.problem);
+      }
       const scope = scopeOf(c.name, body.target.namespace);
       const principal = await app.requirePermission(req, `action:${body.action}`, scope);
-      const { params } = validateActionRequest(c, body);
+      const checked = checkActionRequest(c, body);
+      if (!checked.ok) throw new HttpError(checked.problem);
+      const { params } = checked;
       const command = await deps.commands.create(principal.username, c, body, params);
       await deps.link.dispatchOutstanding(c.name);
       if (body.dryRun && deps.link.isConnected(c.name)) {

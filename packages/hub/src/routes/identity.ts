@@ -26,7 +26,7 @@ import { PATTERN_RE, ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, effectivePermissions }
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { generatePassword, sha256Hex } from '../auth/secrets.js';
 import { BUILTIN_ROLES, type Principal } from '../auth/types.js';
-import { HttpError, conflict, notFound } from '../http/errors.js';
+import { apiError, badRequest, conflict, notFound } from '../http/errors.js';
 
 // ---- schemas -------------------------------------------------------------
 
@@ -91,8 +91,6 @@ const userTarget = (username: string): { kind: string; namespace: string; name: 
   namespace: '',
   name: username,
 });
-
-const INVALID_CREDENTIALS = 'unknown username or wrong password';
 
 // ---- routes --------------------------------------------------------------
 
@@ -160,11 +158,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
       if (wait > 0) {
         const seconds = Math.ceil(wait / 1000);
         void reply.header('retry-after', String(seconds));
-        throw new HttpError(
-          429,
-          'too_many_attempts',
-          `too many failed sign-ins for "${username}" from this address; try again in ${seconds}s`,
-        );
+        throw apiError('too_many_attempts', { username, seconds });
       }
       const user = await findUserByName(db, username);
       // Same work and the same answer whether the user is unknown, disabled or the password is wrong.
@@ -174,13 +168,13 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
       const failure = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : user.disabled === 1 ? 'disabled' : null;
       if (failure !== null || !user) {
         throttle.failed(username, request.ip);
-        await audit.append({
+        await audit.record({
           actor: username,
           action: 'auth.login',
           outcome: 'failed',
           detail: { reason: failure ?? 'unknown_user', ip: request.ip },
         });
-        throw new HttpError(401, 'invalid_credentials', INVALID_CREDENTIALS);
+        throw apiError('invalid_credentials');
       }
       throttle.succeeded(username, request.ip);
       const rehash = needsRehash(user.password_hash) ? await hashPassword(request.body.password) : null;
@@ -191,7 +185,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
         // A fresh session id on every sign-in (no fixation); the old one ends.
         if (previous) await trx.deleteFrom('sessions').where('id_hash', '=', sha256Hex(previous)).execute();
         const created = await createSession(trx, user.id, ttl);
-        await audit.append(
+        await audit.record(
           { actor: user.username, action: 'auth.login', outcome: 'succeeded', detail: { ip: request.ip } },
           trx,
         );
@@ -213,7 +207,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
       await db.transaction().execute(async (trx) => {
         if (principal.sessionIdHash !== undefined)
           await trx.deleteFrom('sessions').where('id_hash', '=', principal.sessionIdHash).execute();
-        await audit.append(
+        await audit.record(
           { actor: principal.username, action: 'auth.logout', outcome: 'succeeded', detail: { via: principal.via } },
           trx,
         );
@@ -236,19 +230,19 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
     async (request, reply) => {
       const principal = app.requireUser(request, { allowPasswordChange: true });
       const user = await findUserById(db, principal.userId);
-      if (!user) throw new HttpError(401, 'unauthenticated', 'the account no longer exists');
+      if (!user) throw apiError('unauthenticated', { message: 'the account no longer exists' });
       if (!(await verifyPassword(request.body.current, user.password_hash))) {
-        await audit.append({
+        await audit.record({
           actor: principal.username,
           action: 'auth.password_change',
           target: userTarget(user.username),
           outcome: 'failed',
           detail: { reason: 'wrong_password' },
         });
-        throw new HttpError(403, 'invalid_credentials', 'the current password is wrong');
+        throw apiError('wrong_current_password');
       }
       if (request.body.next === request.body.current) {
-        throw new HttpError(400, 'invalid_request', 'body.next: must differ from the current password', {
+        throw badRequest('body.next: must differ from the current password', {
           issues: [{ path: 'body.next', message: 'must differ from the current password' }],
         });
       }
@@ -265,7 +259,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
           .where('user_id', '=', user.id)
           .where('id_hash', '!=', principal.sessionIdHash ?? '')
           .execute();
-        await audit.append(
+        await audit.record(
           {
             actor: principal.username,
             action: 'auth.password_change',
@@ -338,7 +332,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
           name: request.body.name,
           expiresInDays: request.body.expiresInDays,
         });
-        await audit.append(
+        await audit.record(
           {
             actor: p.username,
             action: 'token.create',
@@ -393,7 +387,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
       if (row.revoked_at === null) {
         await db.transaction().execute(async (trx) => {
           await trx.updateTable('api_tokens').set({ revoked_at: Date.now() }).where('id', '=', row.id).execute();
-          await audit.append(
+          await audit.record(
             {
               actor: p.username,
               action: 'token.revoke',
@@ -478,7 +472,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
           ...(binding ? { binding } : {}),
           createdBy: admin.username,
         });
-        await audit.append(
+        await audit.record(
           {
             actor: admin.username,
             action: 'user.create',
@@ -541,7 +535,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
           .execute();
         if (disabled === true) await killCredentials(trx, user.id);
         else if (hash !== undefined) await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
-        await audit.append(
+        await audit.record(
           {
             actor: admin.username,
             action: 'user.update',
@@ -581,7 +575,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
         await keepAnAdmin(trx, { disableUser: user.id });
         // Sessions, tokens and bindings go with the user (foreign keys cascade).
         await trx.deleteFrom('users').where('id', '=', user.id).execute();
-        await audit.append(
+        await audit.record(
           {
             actor: admin.username,
             action: 'user.delete',
@@ -667,7 +661,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
           namespacePattern: namespace,
           createdBy: admin.username,
         });
-        await audit.append(
+        await audit.record(
           {
             actor: admin.username,
             action: 'binding.create',
@@ -711,7 +705,7 @@ export function registerIdentityRoutes(fastify: FastifyInstance, deps: AuthDeps)
         if (!b) throw notFound(`binding ${request.params.id}`);
         await keepAnAdmin(trx, { deleteBinding: b.id });
         await trx.deleteFrom('role_bindings').where('id', '=', b.id).execute();
-        await audit.append(
+        await audit.record(
           {
             actor: admin.username,
             action: 'binding.delete',

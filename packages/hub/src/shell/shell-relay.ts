@@ -245,7 +245,7 @@ export class ShellRelay implements ShellLinkHandler {
             recording_truncated: 0,
           })
           .execute();
-        await this.deps.audit.append(
+        await this.deps.audit.record(
           {
             actor: req.user,
             action: 'shell.start',
@@ -533,7 +533,7 @@ export class ShellRelay implements ShellLinkHandler {
     await s.recorder?.finish(endedAt);
     await this.deps.store.setEnded(s.id, endedAt, reason, s.exitCode);
     const durationMs = endedAt - s.startedAt;
-    await this.deps.audit.append({
+    await this.deps.audit.record({
       actor: req.user,
       action: 'shell.end',
       clusterId: req.cluster,

@@ -10,7 +10,7 @@ import type { InventoryItem } from '@wheelhouse/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/types.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
-import { HttpError, notFound, requirePrincipal } from '../http/errors.js';
+import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.js';
 import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { ShellLinkPort, ShellRelay, ShellStartRequest } from './shell-relay.js';
@@ -101,7 +101,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
       const target = { kind: 'Pod', namespace, name: pod };
       const principal = requirePrincipal<Principal>(req);
       const reject = async (err: HttpError): Promise<never> => {
-        await deps.audit.append({
+        await deps.audit.record({
           actor: principal.username,
           action: 'shell.start',
           clusterId: cluster,
@@ -131,49 +131,33 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
       if (!c) throw notFound(`cluster "${cluster}"`);
       if (!c.capabilities.podExec) {
         await reject(
-          new HttpError(409, 'tier_disabled', `pod shells (the podExec tier) are not enabled on cluster "${cluster}"`, {
-            tier: 'podExec',
-            cluster,
-          }),
+          apiError(
+            'tier_disabled',
+            { message: `pod shells (the podExec tier) are not enabled on cluster "${cluster}"` },
+            { tier: 'podExec', cluster },
+          ),
         );
       }
       if (!deps.link.isConnected(cluster)) {
-        await reject(new HttpError(503, 'agent_unavailable', `the agent of cluster "${cluster}" is not connected`));
+        await reject(apiError('agent_unavailable', { cluster }));
       }
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
       if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
       const phase = phaseOf(item);
       if (phase !== 'Running') {
-        await reject(
-          new HttpError(409, 'pod_not_running', `pod ${namespace}/${pod} is ${phase}: a shell needs a Running pod`, {
-            phase,
-          }),
-        );
+        await reject(apiError('pod_not_running', { namespace, pod, phase }, { phase }));
       }
       const containers = containersOf(item);
       const names = containers.map((x) => x.name);
       const picked = pickContainer({ namespace, pod, requested: req.query.container, containers: names });
-      if ('error' in picked) await reject(picked.error);
+      if ('problem' in picked) await reject(new HttpError(picked.problem));
       const container = 'container' in picked ? picked.container : '';
       const state = containers.find((x) => x.name === container)?.state;
       if (state !== undefined && state !== 'running') {
-        await reject(
-          new HttpError(
-            409,
-            'container_not_running',
-            `container "${container}" of pod ${namespace}/${pod} is ${state}`,
-            { state },
-          ),
-        );
+        await reject(apiError('container_not_running', { namespace, pod, container, state }, { state }));
       }
       if (deps.relay.activeFor(principal.username) >= deps.relay.maxSessionsPerUser) {
-        await reject(
-          new HttpError(
-            429,
-            'too_many_sessions',
-            `${principal.username} already has ${deps.relay.maxSessionsPerUser} open shells (the per-user limit); close one first`,
-          ),
-        );
+        await reject(apiError('too_many_sessions', { user: principal.username, limit: deps.relay.maxSessionsPerUser }));
       }
       const cmd = req.query.command;
       const owner = await ownerOf(cluster, item);
