@@ -31,6 +31,7 @@ import { registerAuditRoutes } from './routes/audit.js';
 import { registerClusterRoutes } from './routes/clusters.js';
 import { ShellRelay, type ShellOptions } from './shell/shell-relay.js';
 import { registerShellRoutes } from './shell/shell-routes.js';
+import { ShellRecords } from './shell/shell-records.js';
 import { ShellStore } from './shell/shell-store.js';
 import { TimelineStore } from './timeline/timeline-store.js';
 import { registerIdentityRoutes } from './routes/identity.js';
@@ -141,12 +142,10 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await clusters.resetConnections();
   const shellStore = new ShellStore(db);
   await shellStore.closeOrphans(Date.now());
+  const shellRecords = new ShellRecords({ db, store: shellStore, audit, timeline, live });
   const shell = new ShellRelay({
-    db,
     store: shellStore,
-    audit,
-    timeline,
-    live,
+    records: shellRecords,
     metrics,
     log: app.log,
     options: opts.shell ?? {},
@@ -165,7 +164,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   registerAuditRoutes(app, { audit });
   registerClusterRoutes(app, { clusters, inventory, timeline, commands, link, audit, objects });
   registerLiveRoute(app, { live, metrics });
-  registerShellRoutes(app, { clusters, inventory, audit, relay: shell, store: shellStore, link });
+  registerShellRoutes(app, { clusters, inventory, records: shellRecords, relay: shell, store: shellStore, link });
   registerLogRoutes(app, { clusters, inventory, relay: logs, link });
   link.register(app);
   await registerWebUi(

@@ -7,19 +7,19 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { InventoryItem } from '@wheelhouse/protocol';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/types.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.js';
 import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
+import type { ShellRecords } from './shell-records.js';
 import type { ShellLinkPort, ShellRelay, ShellStartRequest } from './shell-relay.js';
 import type { ShellStore } from './shell-store.js';
 
 export interface ShellRouteDeps {
   clusters: ClusterStore;
   inventory: InventoryStore;
-  audit: AuditLog;
+  records: ShellRecords;
   relay: ShellRelay;
   store: ShellStore;
   link: ShellLinkPort;
@@ -101,15 +101,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
       const target = { kind: 'Pod', namespace, name: pod };
       const principal = requirePrincipal<Principal>(req);
       const reject = async (err: HttpError): Promise<never> => {
-        await deps.audit.record({
-          actor: principal.username,
-          action: 'shell.start',
-          clusterId: cluster,
-          target,
-          outcome: 'rejected',
-          reason: err.message,
-          detail: { error: err.code },
-        });
+        await deps.records.rejected(principal.username, { cluster, namespace, pod }, err);
         throw err;
       };
       try {
@@ -121,8 +113,8 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
         );
       } catch (err) {
         if (err instanceof HttpError && err.statusCode === 403) {
-          await deps.relay
-            .recordDenied(cluster, namespace, pod, principal.username, err.message)
+          await deps.records
+            .denied({ cluster, namespace, pod }, principal.username, err.message)
             .catch(() => undefined);
         }
         throw err;
