@@ -15,7 +15,6 @@ import { DEFAULT_SESSION_TTL_MS, createBinding, createUser, loadUserWithBindings
 import { hashPassword } from './password.js';
 import { can, describeScope } from './rbac.js';
 import { API_TOKEN_PREFIX, generatePassword, safeEqual, sha256Hex } from './secrets.js';
-import type { LoginThrottle } from './login-throttle.js';
 import type { Permission, Principal, Scope } from './types.js';
 
 export const SESSION_COOKIE = 'wh_session';
@@ -59,14 +58,6 @@ export interface AuthDeps {
   audit: AuditLog;
   /** Session lifetime, extended while in use (sliding). Default 12 h. */
   sessionTtlMs?: number;
-  /**
-   * The session cookie's Secure flag. Default: set when the request came over
-   * HTTPS (as Fastify sees it — behind a TLS-terminating proxy, enable
-   * trustProxy or set this to true).
-   */
-  secureCookie?: boolean;
-  /** Failed sign-in throttling (default: 5 failures per username and address in 15 min lock it for 1 min, doubling). */
-  loginThrottle?: LoginThrottle;
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

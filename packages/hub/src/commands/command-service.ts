@@ -11,7 +11,6 @@ import {
   isResourceKind,
   problem,
   type ActionDeclaration,
-  type ApiProblem,
   type ActionRequest,
   type CommandEnvelope,
   type CommandState,
@@ -22,9 +21,10 @@ import {
 import type { Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ClusterView } from '../clusters/cluster-store.js';
-import { HttpError } from '../http/errors.js';
+import { unwrap } from '../http/errors.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { HubMetrics } from '../metrics.js';
+import { fail, ok, type Result } from '../service-result.js';
 import type { HubDb } from '../store/db.js';
 import type { CommandRow, Database } from '../store/schema.js';
 import { insertTimelineEvents } from '../timeline/timeline-store.js';
@@ -53,16 +53,14 @@ export interface CommandServiceDeps {
   ttlMs: number;
 }
 
-/** A request checked against its action's declaration and the cluster: the parsed params, or the problem. */
-export type ActionRequestCheck = { ok: true; params: JsonObject } | { ok: false; problem: ApiProblem };
+const invalid = (message: string, details: Record<string, unknown>): Result<JsonObject> =>
+  fail(problem('invalid_request', { message }, details));
 
-const invalid = (message: string, details: Record<string, unknown>): ActionRequestCheck => ({
-  ok: false,
-  problem: problem('invalid_request', { message }, details),
-});
-
-/** Checks that the action exists, applies to the kind, its params parse, and the cluster's tier allows it. */
-export function checkActionRequest(cluster: ClusterView, req: ActionRequest): ActionRequestCheck {
+/**
+ * Checks that the action exists, applies to the kind, its params parse, and
+ * the cluster's tier allows it: the parsed params, or the problem.
+ */
+export function checkActionRequest(cluster: ClusterView, req: ActionRequest): Result<JsonObject> {
   if (!isActionId(req.action)) {
     return invalid(`unknown action "${req.action}"; known actions: ${Object.keys(ACTIONS).join(', ')}`, {
       path: 'action',
@@ -104,25 +102,22 @@ export function checkActionRequest(cluster: ClusterView, req: ActionRequest): Ac
     return invalid(first ? `${first.path}: ${first.message}` : 'invalid request', { issues: targetIssues });
   }
   if (!cluster.capabilities[decl.tier]) {
-    return {
-      ok: false,
-      problem: problem(
+    return fail(
+      problem(
         'tier_disabled',
         {
           message: `action "${decl.id}" needs the ${decl.tier} tier, which is not enabled on cluster "${cluster.name}" (agent value actions.${decl.tier}=true)`,
         },
         { tier: decl.tier, cluster: cluster.name },
       ),
-    };
+    );
   }
-  return { ok: true, params: parsed.data };
+  return ok(parsed.data);
 }
 
 /** checkActionRequest for callers outside a route (tests, tools): throws the problem. */
 export function validateActionRequest(cluster: ClusterView, req: ActionRequest): { params: JsonObject } {
-  const checked = checkActionRequest(cluster, req);
-  if (!checked.ok) throw new HttpError(checked.problem);
-  return { params: checked.params };
+  return { params: unwrap(checkActionRequest(cluster, req)) };
 }
 
 /** What the agent receives: the command's view, without the hub's bookkeeping. */

@@ -13,6 +13,7 @@ import {
   type ApiProblem,
   type ProblemRest,
 } from '@wheelhouse/protocol';
+import type { Result } from '../service-result.js';
 
 /** A catalog problem thrown by a route; the error handler answers it with the code's status. */
 export class HttpError extends Error {
@@ -88,4 +89,10 @@ export function requirePrincipal<P extends { mustChangePassword: boolean }>(req:
   if (!req.principal) throw apiError('unauthenticated', { message: 'sign in or send Authorization: Bearer <token>' });
   if (req.principal.mustChangePassword) throw apiError('password_change_required');
   return req.principal;
+}
+
+/** A service's value, or its problem thrown as the catalog's HTTP error. */
+export function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw new HttpError(result.problem);
+  return result.value;
 }

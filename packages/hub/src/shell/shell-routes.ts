@@ -1,9 +1,9 @@
-// Pod shell API:
+// Pod shell API (a plugin under /api/v1):
 //   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/shell      WebSocket (every check before the upgrade)
 //   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/containers containers with their state
 //   GET /api/v1/sessions                                             shell sessions (audit:read, or one's own)
 //   GET /api/v1/sessions/{id}/recording                              asciicast v2 (audit:read, or the session's user)
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { InventoryItem } from '@wheelhouse/protocol';
@@ -16,7 +16,7 @@ import type { ShellRecords } from './shell-records.js';
 import type { ShellLinkPort, ShellRelay, ShellStartRequest } from './shell-relay.js';
 import type { ShellStore } from './shell-store.js';
 
-export interface ShellRouteDeps {
+export interface ShellRoutesOptions {
   clusters: ClusterStore;
   inventory: InventoryStore;
   records: ShellRecords;
@@ -68,7 +68,7 @@ const phaseOf = (pod: InventoryItem): string => {
   return typeof p === 'string' ? p : 'Unknown';
 };
 
-export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps): void {
+export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
   const prepared = new WeakMap<FastifyRequest, ShellStartRequest>();
 
@@ -84,7 +84,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
     return { kind: ref.kind, name: ref.name };
   }
 
-  const route = '/api/v1/clusters/:cluster/pods/:namespace/:pod/shell';
+  const route = '/clusters/:cluster/pods/:namespace/:pod/shell';
   app.route({
     method: 'GET',
     url: route,
@@ -170,7 +170,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
   });
 
   app.get(
-    '/api/v1/clusters/:cluster/pods/:namespace/:pod/containers',
+    '/clusters/:cluster/pods/:namespace/:pod/containers',
     { schema: { tags: ['shell'], summary: 'Containers of a pod with their state', params: PodParams } },
     async (req) => {
       requirePrincipal(req);
@@ -185,7 +185,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
 
   const epochMs = z.coerce.number().int().min(0);
   app.get(
-    '/api/v1/sessions',
+    '/sessions',
     {
       schema: {
         tags: ['shell'],
@@ -226,7 +226,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
   );
 
   app.get(
-    '/api/v1/sessions/:id/recording',
+    '/sessions/:id/recording',
     { schema: { tags: ['shell'], summary: 'A session recording (asciicast v2)', params: z.object({ id: z.uuid() }) } },
     async (req, reply) => {
       const principal = requirePrincipal<Principal>(req);
@@ -241,4 +241,5 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
         .send(text);
     },
   );
-}
+  done();
+};

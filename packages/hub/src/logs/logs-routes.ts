@@ -1,6 +1,6 @@
-// Pod logs API:
+// Pod logs API (a plugin under /api/v1):
 //   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs   WebSocket (every check before the upgrade)
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KubeName, KubeNamespace, LOGS_MAX_TAIL_LINES, type InventoryItem } from '@wheelhouse/protocol';
@@ -11,7 +11,7 @@ import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { LogRelay, LogStreamRequest, LogsLinkPort } from './log-relay.js';
 
-export interface LogRouteDeps {
+export interface LogsRoutesOptions {
   clusters: ClusterStore;
   inventory: InventoryStore;
   relay: LogRelay;
@@ -48,13 +48,13 @@ function namesOf(pod: InventoryItem, field: 'containers' | 'initContainers'): st
   return Array.isArray(raw) ? raw.map((c: { name?: unknown }) => String(c.name)) : [];
 }
 
-export function registerLogRoutes(appIn: FastifyInstance, deps: LogRouteDeps): void {
+export const logsRoutes: FastifyPluginCallback<LogsRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
   const prepared = new WeakMap<FastifyRequest, LogStreamRequest>();
 
   app.route({
     method: 'GET',
-    url: '/api/v1/clusters/:cluster/pods/:namespace/:pod/logs',
+    url: '/clusters/:cluster/pods/:namespace/:pod/logs',
     schema: {
       tags: ['logs'],
       summary: 'Stream a container log (WebSocket)',
@@ -92,4 +92,5 @@ export function registerLogRoutes(appIn: FastifyInstance, deps: LogRouteDeps): v
     },
     ...upgradeAfterChecks(prepared, (socket, start) => deps.relay.start(socket, start)),
   });
-}
+  done();
+};

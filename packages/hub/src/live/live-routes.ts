@@ -1,7 +1,7 @@
 // GET /api/v1/live?cluster=NAME (WebSocket): what changes in a cluster, as it
 // happens, filtered to what the caller may view. A slow reader gets an
 // {type:"overflow"} notice and should refetch, rather than unbounded buffering.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSomewhere } from '../auth/rbac.js';
@@ -12,11 +12,11 @@ import type { LiveBus, LiveMessage } from './live-bus.js';
 /** Above this many bytes queued on a socket, messages are dropped until it drains. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 
-export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus; metrics: HubMetrics }): void {
+export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetrics }> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
   app.route({
     method: 'GET',
-    url: '/api/v1/live',
+    url: '/live',
     schema: { tags: ['live'], querystring: z.object({ cluster: z.string().min(1).max(40) }).strict() },
     preValidation: async (req) => {
       const principal = requirePrincipal(req);
@@ -73,4 +73,5 @@ export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus;
       socket.send(JSON.stringify({ type: 'subscribed', cluster }));
     },
   });
-}
+  done();
+};
