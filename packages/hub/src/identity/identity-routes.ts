@@ -5,10 +5,22 @@ import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastif
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SESSION_COOKIE } from '../auth/plugin.js';
-import type { BindingView } from '../auth/identity-store.js';
-import { PATTERN_RE, ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, effectivePermissions } from '../auth/rbac.js';
+import { ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, effectivePermissions } from '../auth/rbac.js';
 import { BUILTIN_ROLES, type Principal } from '../auth/types.js';
 import { HttpError, unwrap } from '../http/errors.js';
+import {
+  BindingOut,
+  Id,
+  IdParams,
+  NewPassword,
+  Pattern,
+  PermissionsOut,
+  Role,
+  TokenOut,
+  UserOut,
+  Username,
+  bindingOut,
+} from './identity-schemas.js';
 import type { IdentityService } from './identity-service.js';
 
 export interface IdentityRoutesOptions {
@@ -20,64 +32,6 @@ export interface IdentityRoutesOptions {
    */
   secureCookie?: boolean;
 }
-
-// ---- schemas -------------------------------------------------------------
-
-const Username = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(
-    /^[a-z0-9][a-z0-9._@-]*$/,
-    'must be lowercase letters, digits, ".", "_", "@" or "-", starting with a letter or digit',
-  );
-/** New passwords; login accepts any non-empty string up to the same bound. */
-const NewPassword = z.string().min(10, 'must be at least 10 characters').max(1024);
-const Pattern = z
-  .string()
-  .regex(PATTERN_RE, "must be '*' or a name with '*' wildcards (lowercase letters, digits, '.', '-'; at most 253)");
-const Role = z.enum(BUILTIN_ROLES);
-const Id = z.string().min(1).max(64);
-const IdParams = z.strictObject({ id: Id });
-
-const UserOut = z.object({
-  id: z.string(),
-  username: z.string(),
-  createdAt: z.number().describe('epoch ms'),
-  disabled: z.boolean(),
-  mustChangePassword: z.boolean(),
-});
-const BindingOut = z.object({
-  id: z.string(),
-  userId: z.string(),
-  role: Role,
-  cluster: z.string().describe('cluster pattern'),
-  namespace: z.string().describe('namespace pattern'),
-  createdAt: z.number(),
-  createdBy: z.string(),
-});
-const PermissionsOut = z.object({
-  global: z.array(z.string()).describe('permissions held on every cluster and namespace'),
-  scopes: z.array(z.object({ cluster: z.string(), namespace: z.string(), permissions: z.array(z.string()) })),
-});
-const TokenOut = z.object({
-  id: z.string(),
-  name: z.string(),
-  createdAt: z.number(),
-  lastUsedAt: z.number().nullable(),
-  expiresAt: z.number().nullable(),
-  revokedAt: z.number().nullable(),
-});
-
-const bindingOut = (b: BindingView): z.infer<typeof BindingOut> => ({
-  id: b.id,
-  userId: b.userId,
-  role: b.role,
-  cluster: b.clusterPattern,
-  namespace: b.namespacePattern,
-  createdAt: b.createdAt,
-  createdBy: b.createdBy,
-});
 
 // ---- routes --------------------------------------------------------------
 

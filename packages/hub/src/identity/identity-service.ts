@@ -2,7 +2,7 @@
 // API tokens, users and role bindings. Every change that affects who can do
 // what is written in one transaction with its audit record; refusals come back
 // as catalog problems (the routes in ./identity-routes.ts answer them).
-import { problem, type ApiProblem } from '@wheelhouse/protocol';
+import { problem } from '@wheelhouse/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import {
   DEFAULT_SESSION_TTL_MS,
@@ -12,7 +12,6 @@ import {
   createUser,
   findUserById,
   findUserByName,
-  globalAdminIds,
   killCredentials,
   listApiTokens,
   listBindings,
@@ -20,7 +19,6 @@ import {
   type ApiTokenView,
   type BindingView,
   type CreatedSession,
-  type Exec,
   type UserView,
 } from '../auth/identity-store.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
@@ -29,6 +27,7 @@ import { generatePassword, sha256Hex } from '../auth/secrets.js';
 import type { BuiltinRole, Principal } from '../auth/types.js';
 import { fail, inTransaction, ok, type Result } from '../service-result.js';
 import type { HubDb } from '../store/db.js';
+import { keepAnAdmin } from './keep-an-admin.js';
 import type { UserRow } from '../store/schema.js';
 
 export interface IdentityServiceDeps {
@@ -77,35 +76,6 @@ export class IdentityService {
     this.audit = deps.audit;
     this.ttl = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
     this.throttle = deps.loginThrottle ?? new LoginThrottle();
-  }
-
-  /**
-   * The keep-an-admin rule: a change after which no enabled user holds
-   * account-admin on every cluster and namespace (nobody could administer the
-   * hub) is refused.
-   */
-  async keepAnAdmin(trx: Exec, change: { disableUser?: string; deleteBinding?: string }): Promise<ApiProblem | null> {
-    const before = await globalAdminIds(trx);
-    if (before.size === 0) return null; // nothing to protect (the store was set up some other way)
-    const after = new Set(before);
-    if (change.disableUser !== undefined) after.delete(change.disableUser);
-    if (change.deleteBinding !== undefined) {
-      const b = await trx
-        .selectFrom('role_bindings')
-        .selectAll()
-        .where('id', '=', change.deleteBinding)
-        .executeTakeFirst();
-      if (b) {
-        const others = (await listBindings(trx, b.user_id)).filter(
-          (o) => o.id !== b.id && o.role === 'account-admin' && o.clusterPattern === '*' && o.namespacePattern === '*',
-        );
-        if (others.length === 0) after.delete(b.user_id);
-      }
-    }
-    if (after.size > 0) return null;
-    return problem('conflict', {
-      message: 'refused: no enabled user would hold account-admin on every cluster and namespace',
-    });
   }
 
   // ---- authentication
@@ -341,7 +311,7 @@ export class IdentityService {
       const user = (await findUserById(trx, id)) ?? abort(problem('not_found', { what: `user ${id}` }));
       if (disabled === true && user.disabled === 0) {
         if (user.id === admin.userId) abort(problem('conflict', { message: 'refused: you cannot disable yourself' }));
-        const refused = await this.keepAnAdmin(trx, { disableUser: user.id });
+        const refused = await keepAnAdmin(trx, { disableUser: user.id });
         if (refused) abort(refused);
       }
       await trx
@@ -379,7 +349,7 @@ export class IdentityService {
     return inTransaction(this.db, async (trx, abort) => {
       const user = (await findUserById(trx, id)) ?? abort(problem('not_found', { what: `user ${id}` }));
       if (user.id === admin.userId) abort(problem('conflict', { message: 'refused: you cannot delete yourself' }));
-      const refused = await this.keepAnAdmin(trx, { disableUser: user.id });
+      const refused = await keepAnAdmin(trx, { disableUser: user.id });
       if (refused) abort(refused);
       await trx.deleteFrom('users').where('id', '=', user.id).execute();
       await this.audit.record(
@@ -454,7 +424,7 @@ export class IdentityService {
           ])
           .where('role_bindings.id', '=', id)
           .executeTakeFirst()) ?? abort(problem('not_found', { what: `binding ${id}` }));
-      const refused = await this.keepAnAdmin(trx, { deleteBinding: b.id });
+      const refused = await keepAnAdmin(trx, { deleteBinding: b.id });
       if (refused) abort(refused);
       await trx.deleteFrom('role_bindings').where('id', '=', b.id).execute();
       await this.audit.record(
