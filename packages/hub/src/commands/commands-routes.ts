@@ -8,7 +8,8 @@ import { ClusterParams, clusterName, limit, requireCluster, scopeOf } from '../c
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { notFound, requirePrincipal, unwrap } from '../http/errors.js';
 import type { AgentLink } from '../link/agent-link.js';
-import { checkActionRequest, type CommandService } from './command-service.js';
+import { checkActionRequest } from './action-request-check.js';
+import type { CommandService } from './command-service.js';
 
 export interface CommandsRoutesOptions {
   clusters: ClusterStore;
