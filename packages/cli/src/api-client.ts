@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { ApiErrorBody } from '@wheelhouse/protocol';
 
 export interface HubCredentials {
   hub: string;
@@ -34,14 +35,24 @@ export function resolveCredentials(flags: { hub?: string; apiToken?: string }): 
   return { hub, token };
 }
 
+/** A refusal from the hub: its status and the API's one error body. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly body: Record<string, unknown>,
+    readonly body: ApiErrorBody,
   ) {
-    super(typeof body.message === 'string' ? `${body.message} (HTTP ${status})` : `HTTP ${status}`);
+    super(body.message ? `${body.message} (HTTP ${status})` : `HTTP ${status}`);
     this.name = 'ApiError';
   }
+}
+
+/** The error body of a failed answer; a proxy's non-JSON page becomes its message. */
+function errorBody(status: number, json: Record<string, unknown>): ApiErrorBody {
+  return {
+    ...json,
+    error: typeof json.error === 'string' ? json.error : `http_${status}`,
+    message: typeof json.message === 'string' ? json.message : '',
+  };
 }
 
 export async function callApi<T = Record<string, unknown>>(
@@ -72,7 +83,7 @@ export async function callApi<T = Record<string, unknown>>(
   } catch {
     json = { message: text };
   }
-  if (!res.ok) throw new ApiError(res.status, json);
+  if (!res.ok) throw new ApiError(res.status, errorBody(res.status, json));
   return json as T;
 }
 

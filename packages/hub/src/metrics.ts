@@ -43,6 +43,28 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  readonly shellSessions = new Gauge({
+    name: 'wheelhouse_shell_sessions',
+    help: 'Pod shell sessions open now',
+    registers: [this.registry],
+  });
+  readonly shellBufferedBytes = new Gauge({
+    name: 'wheelhouse_shell_buffered_bytes',
+    help: 'Shell output bytes the hub holds for clients now (bounded by the window per session)',
+    registers: [this.registry],
+  });
+  readonly shellBufferedBytesPeak = new Gauge({
+    name: 'wheelhouse_shell_buffered_bytes_peak',
+    help: 'The most shell output bytes the hub held at once',
+    registers: [this.registry],
+  });
+  readonly shellSessionsEnded = new Counter({
+    name: 'wheelhouse_shell_sessions_ended_total',
+    help: 'Pod shell sessions ended, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'wheelhouse_hub_' });
   }

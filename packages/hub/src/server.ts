@@ -14,27 +14,35 @@ import {
 import { MAX_FRAME_BYTES, WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
 import { webAppBuilt, webAppDir } from '@wheelhouse/web';
 import { AuditLog } from './audit/audit-log.js';
+import { auditRoutes } from './audit/audit-routes.js';
 import { registerAuth } from './auth/plugin.js';
-import { installErrorHandler } from './http/errors.js';
+import { apiError, installErrorHandler } from './http/errors.js';
 import { registerWebUi } from './http/web-ui.js';
 import { HubMetrics } from './metrics.js';
 import { ClusterStore } from './clusters/cluster-store.js';
+import { clustersRoutes } from './clusters/clusters-routes.js';
 import { CommandService } from './commands/command-service.js';
+import { commandsRoutes } from './commands/commands-routes.js';
+import { IdentityService } from './identity/identity-service.js';
+import { identityRoutes } from './identity/identity-routes.js';
 import { InventoryStore } from './inventory/inventory-store.js';
+import { inventoryRoutes } from './inventory/inventory-routes.js';
 import { AgentLink } from './link/agent-link.js';
 import { LiveBus } from './live/live-bus.js';
-import { registerLiveRoute } from './live/live-route.js';
+import { liveRoutes } from './live/live-routes.js';
 import { LogRelay, type LogRelayOptions } from './logs/log-relay.js';
-import { registerLogRoutes } from './logs/log-routes.js';
+import { logsRoutes } from './logs/logs-routes.js';
 import { ObjectReader } from './objects/object-reader.js';
-import { registerAuditRoutes } from './routes/audit.js';
-import { registerClusterRoutes } from './routes/clusters.js';
 import { ShellRelay, type ShellOptions } from './shell/shell-relay.js';
-import { registerShellRoutes } from './shell/shell-routes.js';
+import { shellRoutes } from './shell/shell-routes.js';
+import { ShellRecords } from './shell/shell-records.js';
 import { ShellStore } from './shell/shell-store.js';
 import { TimelineStore } from './timeline/timeline-store.js';
-import { registerIdentityRoutes } from './routes/identity.js';
+import { timelineRoutes } from './timeline/timeline-routes.js';
 import { openDatabase, type HubDb } from './store/db.js';
+
+/** Every public API route is under this prefix. */
+export const API_PREFIX = '/api/v1';
 
 export interface HubOptions {
   /** Data directory for hub.db, or ':memory:'. Ignored when db is given. */
@@ -114,11 +122,8 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       await db.selectFrom('clusters').select('id').limit(1).execute();
       return { ok: true };
     } catch (err) {
-      return reply.status(503).send({
-        ok: false,
-        error: 'store_unavailable',
-        message: err instanceof Error ? err.message : 'store unavailable',
-      });
+      const e = apiError('store_unavailable', { message: err instanceof Error ? err.message : 'store unavailable' });
+      return reply.status(e.statusCode).send({ ok: false, ...e.body });
     }
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
@@ -144,12 +149,10 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await clusters.resetConnections();
   const shellStore = new ShellStore(db);
   await shellStore.closeOrphans(Date.now());
+  const shellRecords = new ShellRecords({ db, store: shellStore, audit, timeline, live });
   const shell = new ShellRelay({
-    db,
     store: shellStore,
-    audit,
-    timeline,
-    live,
+    records: shellRecords,
     metrics,
     log: app.log,
     options: opts.shell ?? {},
@@ -164,12 +167,26 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   link.setLogsHandler(logs);
 
   registerAuth(app, { db, audit });
-  registerIdentityRoutes(app, { db, audit });
-  registerAuditRoutes(app, { audit });
-  registerClusterRoutes(app, { clusters, inventory, timeline, commands, link, audit, objects });
-  registerLiveRoute(app, { live, metrics });
-  registerShellRoutes(app, { clusters, inventory, audit, relay: shell, store: shellStore, link });
-  registerLogRoutes(app, { clusters, inventory, relay: logs, link });
+  // One rule for where a route lives: src/<feature>/<feature>-routes.ts, a
+  // Fastify plugin whose paths are relative to the API prefix.
+  const prefix = API_PREFIX;
+  await app.register(identityRoutes, { prefix, identity: new IdentityService({ db, audit }) });
+  await app.register(auditRoutes, { prefix, audit });
+  await app.register(clustersRoutes, { prefix, clusters, link, audit });
+  await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
+  await app.register(timelineRoutes, { prefix, clusters, timeline });
+  await app.register(commandsRoutes, { prefix, clusters, commands, link });
+  await app.register(liveRoutes, { prefix, live, metrics });
+  await app.register(shellRoutes, {
+    prefix,
+    clusters,
+    inventory,
+    records: shellRecords,
+    relay: shell,
+    store: shellStore,
+    link,
+  });
+  await app.register(logsRoutes, { prefix, clusters, inventory, relay: logs, link });
   link.register(app);
   await registerWebUi(
     app,

@@ -364,7 +364,7 @@ describe('password change', () => {
       payload: { current: 'not-it-at-all', next: 'brand-new-password' },
     });
     expect(wrong.statusCode).toBe(403);
-    expect(wrong.json()).toMatchObject({ error: 'invalid_credentials' });
+    expect(wrong.json()).toMatchObject({ error: 'wrong_current_password' });
     const same = await inject({
       method: 'POST',
       url: '/api/v1/auth/password',

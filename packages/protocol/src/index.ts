@@ -16,3 +16,5 @@ export { ACTIONS, actionList, isActionId, type ActionId, type ActionParams } fro
 /** Wheelhouse's own version, reported by every component. */
 export const WHEELHOUSE_VERSION = '0.1.0';
 export type { ClusterView, CommandView, CommandDetail, ShellSessionView } from './views.js';
+export * from './api-errors.js';
+export * from './audit-actions.js';

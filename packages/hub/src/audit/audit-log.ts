@@ -2,7 +2,14 @@
 // one by hash (rule in ./canonical.ts); verify() recomputes the chain and names
 // the first record whose content or link is wrong.
 import type { Kysely, Transaction } from 'kysely';
-import type { JsonObject, JsonValue } from '@wheelhouse/protocol';
+import type {
+  AuditActionKey,
+  AuditActionName,
+  AuditDetails,
+  AuditOutcomeOf,
+  JsonObject,
+  JsonValue,
+} from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
 import type { AuditRow, Database } from '../store/schema.js';
 import {
@@ -14,6 +21,7 @@ import {
   type ChainRecord,
 } from './canonical.js';
 
+/** A record as stored: any action and outcome (imports and tests); the hub itself appends through record(). */
 export interface AuditRecordInput {
   actor: string;
   action: string;
@@ -21,10 +29,26 @@ export interface AuditRecordInput {
   target?: { kind: string; namespace: string; name: string } | null;
   params?: JsonObject | null;
   reason?: string | null;
-  /** allowed | denied | requested | succeeded | failed | rejected | expired | … */
   outcome: string;
   detail?: JsonObject | null;
 }
+
+/**
+ * One record to append, typed by the catalog (@wheelhouse/protocol
+ * audit-actions.ts): the action names its outcomes and its detail's shape.
+ */
+export type CatalogAuditRecord = {
+  [K in AuditActionKey]: {
+    actor: string;
+    action: AuditActionName<K>;
+    clusterId?: string | null;
+    target?: { kind: string; namespace: string; name: string } | null;
+    params?: JsonObject | null;
+    reason?: string | null;
+    outcome: AuditOutcomeOf<K>;
+    detail?: AuditDetails[K];
+  };
+}[AuditActionKey];
 
 export type VerifyResult = ChainCheck;
 
@@ -116,8 +140,13 @@ const jsonText = (value: JsonValue | undefined): string | null =>
 export class AuditLog {
   constructor(private readonly db: HubDb) {}
 
+  /** Appends a catalog action (what the hub records; see append for the transaction rule). */
+  record(record: CatalogAuditRecord, trx?: Transaction<Database>): Promise<AuditRow> {
+    return this.append(record, trx);
+  }
+
   /**
-   * Appends one record. Pass the caller's transaction to make the record part
+   * Appends one record, unchecked against the catalog. Pass the caller's transaction to make the record part
    * of a larger atomic write (a command and its audit record commit together);
    * never call it without `trx` from inside another transaction on the same
    * store — SQLite has one connection and that would wait on itself.

@@ -9,13 +9,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JsonObject } from '@wheelhouse/protocol';
 import { AuditLog } from '../audit/audit-log.js';
-import { HttpError } from '../http/errors.js';
+import { apiError } from '../http/errors.js';
 import type { HubDb } from '../store/db.js';
 import { DEFAULT_SESSION_TTL_MS, createBinding, createUser, loadUserWithBindings } from './identity-store.js';
 import { hashPassword } from './password.js';
 import { can, describeScope } from './rbac.js';
 import { API_TOKEN_PREFIX, generatePassword, safeEqual, sha256Hex } from './secrets.js';
-import type { LoginThrottle } from './login-throttle.js';
 import type { Permission, Principal, Scope } from './types.js';
 
 export const SESSION_COOKIE = 'wh_session';
@@ -23,7 +22,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 /** What a denied check records besides permission and scope (routes with a domain action name it). */
 export interface DenialContext {
-  action?: string;
+  action?: 'shell.start';
   target?: { kind: string; namespace: string; name: string };
   params?: JsonObject;
   reason?: string;
@@ -59,14 +58,6 @@ export interface AuthDeps {
   audit: AuditLog;
   /** Session lifetime, extended while in use (sliding). Default 12 h. */
   sessionTtlMs?: number;
-  /**
-   * The session cookie's Secure flag. Default: set when the request came over
-   * HTTPS (as Fastify sees it — behind a TLS-terminating proxy, enable
-   * trustProxy or set this to true).
-   */
-  secureCookie?: boolean;
-  /** Failed sign-in throttling (default: 5 failures per username and address in 15 min lock it for 1 min, doubling). */
-  loginThrottle?: LoginThrottle;
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -163,29 +154,19 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     if (request.routeOptions.config.csrf === false) return;
     const sent = request.headers[CSRF_HEADER];
     if (typeof sent !== 'string' || !safeEqual(sent, principal.csrfToken)) {
-      throw new HttpError(
-        403,
-        'csrf',
-        `missing or wrong ${CSRF_HEADER} header: cookie-authenticated ${request.method} requests must send the CSRF token from login or GET /api/v1/me`,
-      );
+      throw apiError('csrf', { header: CSRF_HEADER, method: request.method });
     }
   });
 
   function requireUser(request: FastifyRequest, opts: { allowPasswordChange?: boolean } = {}): Principal {
     const principal = request.principal;
     if (!principal) {
-      throw new HttpError(
-        401,
-        'unauthenticated',
-        failures.get(request) ?? 'sign in or send "Authorization: Bearer <API token>"',
-      );
+      throw apiError('unauthenticated', {
+        message: failures.get(request) ?? 'sign in or send "Authorization: Bearer <API token>"',
+      });
     }
     if (principal.mustChangePassword && opts.allowPasswordChange !== true) {
-      throw new HttpError(
-        403,
-        'password_change_required',
-        'this account signed in with a one-time password: change it with POST /api/v1/auth/password first',
-      );
+      throw apiError('password_change_required');
     }
     return principal;
   }
@@ -207,7 +188,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       const scopeBody: Record<string, string> = {};
       if (scope.cluster !== undefined) scopeBody.cluster = scope.cluster;
       if (scope.namespace !== undefined) scopeBody.namespace = scope.namespace;
-      await audit.append({
+      await audit.record({
         actor: principal.username,
         action: denial.action ?? 'access',
         clusterId: scope.cluster ?? null,
@@ -222,14 +203,10 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
           route: request.routeOptions.url ?? request.url.split('?')[0] ?? '',
         },
       });
-      throw new HttpError(
-        403,
+      throw apiError(
         'forbidden',
-        `${principal.username} lacks permission '${permission}' on ${describeScope(scope)}`,
-        {
-          permission,
-          scope: scopeBody,
-        },
+        { user: principal.username, permission, scope: describeScope(scope) },
+        { permission, scope: scopeBody },
       );
     },
   );
@@ -262,7 +239,7 @@ export async function ensureAdmin(
       namespacePattern: '*',
       createdBy: 'system',
     });
-    await audit.append(
+    await audit.record(
       {
         actor: 'system',
         action: 'user.create',

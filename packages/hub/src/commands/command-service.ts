@@ -3,12 +3,8 @@
 // state change recorded once, timestamped, on the target's timeline and live.
 import { randomUUID } from 'node:crypto';
 import {
-  ACTIONS,
-  RESOURCE_KINDS,
   TERMINAL_STATES,
-  isActionId,
-  isResourceKind,
-  type ActionDeclaration,
+  commandAuditAction,
   type ActionRequest,
   type CommandEnvelope,
   type CommandState,
@@ -19,7 +15,6 @@ import {
 import type { Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ClusterView } from '../clusters/cluster-store.js';
-import { HttpError, badRequest } from '../http/errors.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { HubMetrics } from '../metrics.js';
 import type { HubDb } from '../store/db.js';
@@ -38,6 +33,8 @@ const NEXT: Record<CommandState, readonly CommandState[]> = {
   expired: [],
 };
 const NON_TERMINAL: CommandState[] = ['pending', 'dispatched', 'running'];
+type TerminalState = Exclude<CommandState, 'pending' | 'dispatched' | 'running'>;
+const endsCommand = (s: CommandState): s is TerminalState => TERMINAL_STATES.includes(s);
 
 export interface CommandServiceDeps {
   db: HubDb;
@@ -48,60 +45,8 @@ export interface CommandServiceDeps {
   ttlMs: number;
 }
 
-/** A validated request: the action exists, applies to the kind, its params parse, and the cluster's tier allows it. */
-export function validateActionRequest(cluster: ClusterView, req: ActionRequest): { params: JsonObject } {
-  if (!isActionId(req.action)) {
-    throw badRequest(`unknown action "${req.action}"; known actions: ${Object.keys(ACTIONS).join(', ')}`, {
-      path: 'action',
-    });
-  }
-  const decl = ACTIONS[req.action];
-  const kinds: readonly string[] = decl.targetKinds;
-  if (!kinds.includes(req.target.kind)) {
-    throw badRequest(
-      `action "${decl.id}" does not apply to kind "${req.target.kind}"; it applies to ${kinds.join(', ')}`,
-      {
-        path: 'target.kind',
-      },
-    );
-  }
-  if (isResourceKind(req.target.kind)) {
-    const namespaced = RESOURCE_KINDS[req.target.kind].namespaced;
-    if (namespaced && req.target.namespace === '') {
-      throw badRequest(`target.namespace is required for ${req.target.kind}`, { path: 'target.namespace' });
-    }
-    if (!namespaced && req.target.namespace !== '') {
-      throw badRequest(`${req.target.kind} is cluster-scoped: target.namespace must be empty`, {
-        path: 'target.namespace',
-      });
-    }
-  }
-  const parsed = decl.params.safeParse(req.params);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({
-      path: ['params', ...i.path.map(String)].join('.'),
-      message: i.message,
-    }));
-    const first = issues[0];
-    throw badRequest(first ? `${first.path}: ${first.message}` : 'invalid params', { issues });
-  }
-  // Checks that need the target too (an apply whose manifest would rename or re-kind its target).
-  const generic: ActionDeclaration = decl;
-  const targetIssues = generic.checkTarget ? generic.checkTarget(req.target, parsed.data) : [];
-  if (targetIssues.length > 0) {
-    const first = targetIssues[0];
-    throw badRequest(first ? `${first.path}: ${first.message}` : 'invalid request', { issues: targetIssues });
-  }
-  if (!cluster.capabilities[decl.tier]) {
-    throw new HttpError(
-      409,
-      'tier_disabled',
-      `action "${decl.id}" needs the ${decl.tier} tier, which is not enabled on cluster "${cluster.name}" (agent value actions.${decl.tier}=true)`,
-      { tier: decl.tier, cluster: cluster.name },
-    );
-  }
-  return { params: parsed.data };
-}
+// The request check lives in its own module; re-exported for the callers that knew it here.
+export { checkActionRequest, validateActionRequest } from './action-request-check.js';
 
 /** What the agent receives: the command's view, without the hub's bookkeeping. */
 export function envelopeOf(r: CommandRow): CommandEnvelope {
@@ -174,10 +119,10 @@ export class CommandService {
         .insertInto('command_transitions')
         .values({ command_id: row.id, state: 'pending', at: now, message: null })
         .execute();
-      await this.deps.audit.append(
+      await this.deps.audit.record(
         {
           actor,
-          action: `action:${req.action}`,
+          action: commandAuditAction(req.action),
           clusterId: cluster.name,
           target: req.target,
           params,
@@ -228,11 +173,11 @@ export class CommandService {
         .values({ command_id: id, state: to, at: now, message: message ?? null })
         .execute();
       const events = await this.recordEvent(trx, row.cluster_id, this.actionEvent(row, to, now, message ?? null));
-      if (TERMINAL_STATES.includes(to)) {
-        await this.deps.audit.append(
+      if (endsCommand(to)) {
+        await this.deps.audit.record(
           {
             actor: row.requested_by,
-            action: `action:${row.action}`,
+            action: commandAuditAction(row.action),
             clusterId: row.cluster_id,
             target: { kind: row.target_kind, namespace: row.target_namespace, name: row.target_name },
             params: JSON.parse(row.params) as JsonObject,

@@ -1,32 +1,58 @@
 // One error shape for the whole API:
 //   { error: <machine code>, message: <for humans>, ...details }
-// Validation failures name every offending field path; nothing a client sends
-// can turn into a 5xx.
-import type { FastifyError, FastifyInstance } from 'fastify';
+// Codes, their statuses and messages come from the catalog in
+// @wheelhouse/protocol (api-errors.ts). Validation failures name every
+// offending field path; nothing a client sends can turn into a 5xx.
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import {
+  problem,
+  problemBody,
+  type ApiErrorBody,
+  type ApiErrorCode,
+  type ApiProblem,
+  type ProblemRest,
+} from '@wheelhouse/protocol';
+import type { Result } from '../service-result.js';
 
+/** A catalog problem thrown by a route; the error handler answers it with the code's status. */
 export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
+  readonly statusCode: number;
+  readonly code: ApiErrorCode;
+  readonly body: ApiErrorBody;
+
+  constructor(readonly problem: ApiProblem) {
+    const { status, body } = problemBody(problem);
+    super(body.message);
     this.name = 'HttpError';
+    this.statusCode = status;
+    this.code = problem.code;
+    this.body = body;
   }
 }
 
+/** Throwable error of a catalog code: `throw apiError('not_found', { what: 'cluster "x"' })`. */
+export const apiError = <C extends ApiErrorCode>(code: C, ...rest: ProblemRest<C>): HttpError =>
+  new HttpError(problem(code, ...rest));
+
 export const badRequest = (message: string, details: Record<string, unknown> = {}): HttpError =>
-  new HttpError(400, 'invalid_request', message, details);
-export const notFound = (what: string): HttpError => new HttpError(404, 'not_found', `${what} not found`);
-export const conflict = (message: string): HttpError => new HttpError(409, 'conflict', message);
+  apiError('invalid_request', { message }, details);
+export const notFound = (what: string): HttpError => apiError('not_found', { what });
+export const conflict = (message: string): HttpError => apiError('conflict', { message });
+
+/** Answers an error directly (hooks and handlers that reply instead of throwing). */
+export const sendError = (reply: FastifyReply, err: HttpError): FastifyReply =>
+  reply.status(err.statusCode).send(err.body);
+
+/** Fastify's own client errors (bad JSON, body too large, unsupported media type…) by status. */
+const FASTIFY_CLIENT_ERRORS: Record<number, 'payload_too_large' | 'unsupported_media_type'> = {
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
-    if (err instanceof HttpError) {
-      return reply.status(err.statusCode).send({ error: err.code, message: err.message, ...err.details });
-    }
+    if (err instanceof HttpError) return reply.status(err.statusCode).send(err.body);
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'body';
       const issues = err.validation.map((v) => {
@@ -34,26 +60,24 @@ export function installErrorHandler(app: FastifyInstance): void {
         return { path, message: v.message ?? 'invalid' };
       });
       const first = issues[0];
-      return reply.status(400).send({
-        error: 'invalid_request',
-        message: first ? `${first.path}: ${first.message}` : 'invalid request',
-        issues,
-      });
+      const e = badRequest(first ? `${first.path}: ${first.message}` : 'invalid request', { issues });
+      return reply.status(e.statusCode).send(e.body);
     }
     const status =
       typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) {
       request.log.error({ err }, 'unhandled error');
-      return reply.status(500).send({ error: 'internal', message: 'internal error; see the hub log' });
+      const e = apiError('internal');
+      return reply.status(e.statusCode).send(e.body);
     }
-    // Fastify's own client errors (bad JSON, body too large, unsupported media type…).
-    return reply.status(status).send({ error: err.code || 'invalid_request', message: err.message });
+    const code = FASTIFY_CLIENT_ERRORS[status] ?? 'invalid_request';
+    const e = apiError(code, { message: err.message });
+    return reply.status(e.statusCode).send(e.body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const e = apiError('not_found', { message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` });
+    return reply.status(e.statusCode).send(e.body);
+  });
 }
 
 /**
@@ -62,13 +86,13 @@ export function installErrorHandler(app: FastifyInstance): void {
  * needs a caller before it can name the scope to check.
  */
 export function requirePrincipal<P extends { mustChangePassword: boolean }>(req: { principal: P | null }): P {
-  if (!req.principal) throw new HttpError(401, 'unauthenticated', 'sign in or send Authorization: Bearer <token>');
-  if (req.principal.mustChangePassword) {
-    throw new HttpError(
-      403,
-      'password_change_required',
-      'this account signed in with a one-time password: change it with POST /api/v1/auth/password first',
-    );
-  }
+  if (!req.principal) throw apiError('unauthenticated', { message: 'sign in or send Authorization: Bearer <token>' });
+  if (req.principal.mustChangePassword) throw apiError('password_change_required');
   return req.principal;
+}
+
+/** A service's value, or its problem thrown as the catalog's HTTP error. */
+export function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw new HttpError(result.problem);
+  return result.value;
 }

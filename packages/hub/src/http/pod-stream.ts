@@ -3,7 +3,8 @@
 // stream, a plain GET that passed gets 426, the socket is handed to the relay.
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from './errors.js';
+import { problem, type ApiProblem } from '@wheelhouse/protocol';
+import { apiError, sendError } from './errors.js';
 
 /**
  * The container a request names, or the pod's only one; otherwise the error to
@@ -15,27 +16,19 @@ export function pickContainer(o: {
   requested: string | undefined;
   containers: string[];
   initContainers?: string[];
-}): { container: string } | { error: HttpError } {
+}): { container: string } | { problem: ApiProblem } {
   const { namespace, pod, requested, containers, initContainers } = o;
   const detail = { containers, ...(initContainers ? { initContainers } : {}) };
   if (requested === undefined) {
     if (containers.length === 1) return { container: containers[0] ?? '' };
-    return {
-      error: new HttpError(
-        400,
-        'container_required',
-        `pod ${namespace}/${pod} has ${containers.length} containers (${containers.join(', ')}): choose one with ?container=`,
-        detail,
-      ),
-    };
+    return { problem: problem('container_required', { namespace, pod, containers }, detail) };
   }
   if (containers.includes(requested) || (initContainers ?? []).includes(requested)) return { container: requested };
   const all = [...containers, ...(initContainers ?? [])];
   return {
-    error: new HttpError(
-      404,
+    problem: problem(
       'not_found',
-      `pod ${namespace}/${pod} has no container "${requested}"; its containers: ${all.join(', ')}`,
+      { message: `pod ${namespace}/${pod} has no container "${requested}"; its containers: ${all.join(', ')}` },
       detail,
     ),
   };
@@ -47,10 +40,7 @@ export function upgradeAfterChecks<T>(
   start: (socket: WebSocket, prepared: T) => void,
 ) {
   return {
-    handler: async (_req: FastifyRequest, reply: FastifyReply) =>
-      reply
-        .status(426)
-        .send({ error: 'upgrade_required', message: 'open this URL as a WebSocket (Connection: Upgrade)' }),
+    handler: async (_req: FastifyRequest, reply: FastifyReply) => sendError(reply, apiError('upgrade_required')),
     wsHandler: (socket: WebSocket, req: FastifyRequest) => {
       const p = prepared.get(req);
       if (!p) {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { apiError, sendError } from './errors.js';
 
 /**
  * The console talks only to this origin; styles stay inline-capable because
@@ -60,7 +61,7 @@ export async function registerWebUi(app: FastifyInstance, root: string | undefin
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
     if (path.startsWith('/api/') || path.startsWith('/assets/'))
-      return reply.status(404).send({ error: 'not_found', message: `no route GET ${path}` });
+      return sendError(reply, apiError('not_found', { message: `no route GET ${path}` }));
     return sendIndex(reply);
   });
 }

@@ -17,6 +17,7 @@ import {
   type ShellHubMessage,
 } from '@wheelhouse/protocol';
 import type { ClusterStore } from '../clusters/cluster-store.js';
+import { apiError, sendError } from '../http/errors.js';
 import { envelopeOf, type CommandService } from '../commands/command-service.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { LiveBus } from '../live/live-bus.js';
@@ -139,7 +140,7 @@ export class AgentLink {
           const token = bearer(req);
           const cluster = token ? await this.deps.clusters.authenticateAgent(token) : null;
           if (!cluster) {
-            return reply.status(401).send({ error: 'unauthenticated', message: 'unknown or revoked agent token' });
+            return sendError(reply, apiError('unauthenticated', { message: 'unknown or revoked agent token' }));
           }
           (req as FastifyRequest & { agentCluster?: string }).agentCluster = cluster;
         },

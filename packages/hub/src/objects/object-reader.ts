@@ -1,15 +1,17 @@
 // Reads one live object through a cluster's agent: sends object.get over the
 // link and waits (bounded) for the matching object.result. Every way it can go
-// wrong is an HttpError with the API's usual shape.
+// wrong is a catalog problem (agent_unavailable, agent_timeout, not_found,
+// kubernetes_forbidden, kubernetes_error) that the route answers.
 import { randomUUID } from 'node:crypto';
 import {
   OBJECT_GET_TIMEOUT_MS,
+  problem,
+  type ApiProblem,
   type HubMessage,
   type JsonObject,
   type ObjectResultMessage,
   type ResourceKind,
 } from '@wheelhouse/protocol';
-import { HttpError } from '../http/errors.js';
 
 /** What the reader needs from the agent link. */
 export interface ObjectLinkPort {
@@ -38,16 +40,19 @@ export interface LiveObject {
   yaml: string;
 }
 
+export type ObjectReadResult = { ok: true; value: LiveObject } | { ok: false; problem: ApiProblem };
+
 interface Pending {
   cluster: string;
   req: ObjectGetRequest;
-  resolve: (v: LiveObject) => void;
-  reject: (err: HttpError) => void;
+  resolve: (r: ObjectReadResult) => void;
   timer: NodeJS.Timeout;
 }
 
-const unavailable = (cluster: string, why = 'is not connected'): HttpError =>
-  new HttpError(503, 'agent_unavailable', `the agent of cluster "${cluster}" ${why}`);
+const unavailable = (cluster: string, why?: string): ObjectReadResult => ({
+  ok: false,
+  problem: problem('agent_unavailable', { cluster, ...(why !== undefined ? { why } : {}) }),
+});
 
 export class ObjectReader implements ObjectLinkHandler {
   private readonly pending = new Map<string, Pending>();
@@ -64,22 +69,19 @@ export class ObjectReader implements ObjectLinkHandler {
     return this.pending.size;
   }
 
-  get(req: ObjectGetRequest): Promise<LiveObject> {
+  get(req: ObjectGetRequest): Promise<ObjectReadResult> {
     const { cluster } = req;
-    if (!this.link?.isConnected(cluster)) return Promise.reject(unavailable(cluster));
+    if (!this.link?.isConnected(cluster)) return Promise.resolve(unavailable(cluster));
     const requestId = randomUUID();
-    return new Promise<LiveObject>((resolve, reject) => {
+    return new Promise<ObjectReadResult>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
-        reject(
-          new HttpError(
-            504,
-            'agent_timeout',
-            `the agent of cluster "${cluster}" did not answer within ${Math.round(this.timeoutMs / 1000)} s`,
-          ),
-        );
+        resolve({
+          ok: false,
+          problem: problem('agent_timeout', { cluster, seconds: Math.round(this.timeoutMs / 1000) }),
+        });
       }, this.timeoutMs);
-      this.pending.set(requestId, { cluster, req, resolve, reject, timer });
+      this.pending.set(requestId, { cluster, req, resolve, timer });
       const sent = this.link?.sendTo(cluster, {
         type: 'object.get',
         requestId,
@@ -88,7 +90,7 @@ export class ObjectReader implements ObjectLinkHandler {
         name: req.name,
         user: req.user,
       });
-      if (!sent) this.settle(requestId, (p) => p.reject(unavailable(cluster)));
+      if (!sent) this.settle(requestId, (p) => p.resolve(unavailable(cluster)));
     });
   }
 
@@ -98,18 +100,23 @@ export class ObjectReader implements ObjectLinkHandler {
     if (!p || p.cluster !== cluster) return;
     this.settle(msg.requestId, () => {
       if (msg.object && msg.yaml !== undefined) {
-        p.resolve({ object: msg.object, yaml: msg.yaml });
+        p.resolve({ ok: true, value: { object: msg.object, yaml: msg.yaml } });
         return;
       }
-      p.reject(
-        errorOf(p.req, msg.error ?? { status: 0, reason: '', message: 'the agent answered without the object' }),
-      );
+      p.resolve({
+        ok: false,
+        problem: problemOf(
+          p.req,
+          msg.error ?? { status: 0, reason: '', message: 'the agent answered without the object' },
+        ),
+      });
     });
   }
 
   onAgentGone(cluster: string): void {
     for (const [id, p] of [...this.pending]) {
-      if (p.cluster === cluster) this.settle(id, () => p.reject(unavailable(cluster, 'disconnected before answering')));
+      if (p.cluster === cluster)
+        this.settle(id, () => p.resolve(unavailable(cluster, 'disconnected before answering')));
     }
   }
 
@@ -122,18 +129,11 @@ export class ObjectReader implements ObjectLinkHandler {
   }
 }
 
-function errorOf(req: ObjectGetRequest, e: NonNullable<ObjectResultMessage['error']>): HttpError {
+function problemOf(req: ObjectGetRequest, e: NonNullable<ObjectResultMessage['error']>): ApiProblem {
   const what = `${req.kind} ${req.namespace ? `${req.namespace}/` : ''}${req.name}`;
-  if (e.status === 404) return new HttpError(404, 'not_found', `${what} not found in cluster "${req.cluster}"`);
-  if (e.status === 403) {
-    // Kubernetes refused the agent (its RBAC, or the impersonated user's): not a Wheelhouse permission.
-    return new HttpError(403, 'kubernetes_forbidden', `Kubernetes refused to read ${what}: ${e.message}`, {
-      status: e.status,
-      reason: e.reason,
-    });
-  }
-  return new HttpError(502, 'kubernetes_error', `reading ${what} failed: ${e.message}`, {
-    status: e.status,
-    reason: e.reason,
-  });
+  if (e.status === 404) return problem('not_found', { message: `${what} not found in cluster "${req.cluster}"` });
+  const details = { status: e.status, reason: e.reason };
+  // Kubernetes refused the agent (its RBAC, or the impersonated user's): not a Wheelhouse permission.
+  if (e.status === 403) return problem('kubernetes_forbidden', { what, message: e.message }, details);
+  return problem('kubernetes_error', { what, message: e.message }, details);
 }

@@ -7,10 +7,9 @@
 //   input:  the hub may send `window` stdin bytes ahead of the agent's credit;
 //           out of credit it stops reading the client socket.
 // Sessions end on client close, exit, idle timeout, agent loss or error; each
-// start and end is a store row, an audit record and a timeline event.
+// start and end is recorded (row, audit, timeline) by ./shell-records.ts.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { Counter, Gauge } from 'prom-client';
 import type { WebSocket } from 'ws';
 import {
   SHELL_CHANNELS,
@@ -23,13 +22,9 @@ import {
   type ShellEndReason,
   type ShellHubMessage,
   type ShellServerControl,
-  type TimelineEventInput,
 } from '@wheelhouse/protocol';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { LiveBus } from '../live/live-bus.js';
 import type { HubMetrics } from '../metrics.js';
-import type { HubDb } from '../store/db.js';
-import type { TimelineStore } from '../timeline/timeline-store.js';
+import { DEFAULT_SHELL_COMMAND, commandLine, type ShellRecords, type ShellSessionFacts } from './shell-records.js';
 import { Recorder, type ShellStore } from './shell-store.js';
 
 export interface ShellPolicy {
@@ -95,7 +90,8 @@ interface Session {
   client: WebSocket;
   startedAt: number;
   state: 'opening' | 'open' | 'ended';
-  command: string[];
+  /** The command asked for, then the one the agent ran. */
+  command: readonly string[];
   /** Stdin bytes the hub may still send. */
   inCredit: number;
   /** Output bytes handed to the client socket and not yet flushed. */
@@ -109,11 +105,8 @@ interface Session {
 }
 
 export interface ShellRelayDeps {
-  db: HubDb;
   store: ShellStore;
-  audit: AuditLog;
-  timeline: TimelineStore;
-  live: LiveBus;
+  records: ShellRecords;
   metrics: HubMetrics;
   log: FastifyBaseLogger;
   options: ShellOptions;
@@ -129,30 +122,9 @@ export class ShellRelay implements ShellLinkHandler {
   /** Session ends still being written (hub shutdown waits for them). */
   private readonly writing = new Set<Promise<void>>();
   private readonly pinger: NodeJS.Timeout;
-  private readonly gauges: { sessions: Gauge; buffered: Gauge; bufferedPeak: Gauge; ended: Counter<'reason'> };
 
   constructor(private readonly deps: ShellRelayDeps) {
     this.window = deps.options.window ?? SHELL_DEFAULT_WINDOW;
-    const registers = [deps.metrics.registry];
-    this.gauges = {
-      sessions: new Gauge({ name: 'wheelhouse_shell_sessions', help: 'Pod shell sessions open now', registers }),
-      buffered: new Gauge({
-        name: 'wheelhouse_shell_buffered_bytes',
-        help: 'Shell output bytes the hub holds for clients now (bounded by the window per session)',
-        registers,
-      }),
-      bufferedPeak: new Gauge({
-        name: 'wheelhouse_shell_buffered_bytes_peak',
-        help: 'The most shell output bytes the hub held at once',
-        registers,
-      }),
-      ended: new Counter({
-        name: 'wheelhouse_shell_sessions_ended_total',
-        help: 'Pod shell sessions ended, by reason',
-        labelNames: ['reason'] as const,
-        registers,
-      }),
-    };
     // A link can go silent without closing; while sessions are open, probe it every second.
     this.pinger = setInterval(() => this.probe(), 1000);
     this.pinger.unref();
@@ -200,7 +172,7 @@ export class ShellRelay implements ShellLinkHandler {
       client,
       startedAt: Date.now(),
       state: 'opening',
-      command: req.command ?? ['bash|sh'],
+      command: req.command ?? DEFAULT_SHELL_COMMAND,
       inCredit: 0,
       outPending: 0,
       outAck: 0,
@@ -211,7 +183,7 @@ export class ShellRelay implements ShellLinkHandler {
     };
     client.pause();
     this.sessions.set(s.id, s);
-    this.gauges.sessions.set(this.sessions.size);
+    this.deps.metrics.shellSessions.set(this.sessions.size);
     if (!this.lastPong.has(req.cluster)) this.lastPong.set(req.cluster, Date.now());
     client.on('message', (data, isBinary) => this.fromClient(s, data, isBinary));
     client.on('close', () => this.end(s, 'closed', { notifyAgent: true }));
@@ -219,68 +191,28 @@ export class ShellRelay implements ShellLinkHandler {
     void this.begin(s);
   }
 
+  private facts(s: Session): ShellSessionFacts {
+    const { req } = s;
+    return {
+      id: s.id,
+      user: req.user,
+      cluster: req.cluster,
+      namespace: req.namespace,
+      pod: req.pod,
+      container: req.container,
+      command: req.command,
+      clientAddress: req.clientAddress,
+      startedAt: s.startedAt,
+      ...(req.owner ? { owner: req.owner } : {}),
+      recorded: s.policy.record,
+      inputCaptured: s.policy.record && s.policy.captureInput,
+    };
+  }
+
   private async begin(s: Session): Promise<void> {
     const { req } = s;
     try {
-      await this.deps.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('shell_sessions')
-          .values({
-            id: s.id,
-            cluster_id: req.cluster,
-            namespace: req.namespace,
-            pod: req.pod,
-            container: req.container,
-            command: JSON.stringify(req.command ?? ['bash', 'sh']),
-            username: req.user,
-            kube_user: null,
-            client_address: req.clientAddress,
-            started_at: s.startedAt,
-            ended_at: null,
-            end_reason: null,
-            exit_code: null,
-            recorded: s.policy.record ? 1 : 0,
-            input_captured: s.policy.record && s.policy.captureInput ? 1 : 0,
-            recording_bytes: 0,
-            recording_truncated: 0,
-          })
-          .execute();
-        await this.deps.audit.append(
-          {
-            actor: req.user,
-            action: 'shell.start',
-            clusterId: req.cluster,
-            target: { kind: 'Pod', namespace: req.namespace, name: req.pod },
-            params: {
-              sessionId: s.id,
-              container: req.container,
-              command: req.command ?? ['bash', 'sh'],
-              clientAddress: req.clientAddress,
-            },
-            outcome: 'allowed',
-          },
-          trx,
-        );
-      });
-      await this.publishEvent(req.cluster, {
-        id: `shell:${s.id}:start`,
-        time: s.startedAt,
-        type: 'shell',
-        severity: 'info',
-        kind: 'Pod',
-        namespace: req.namespace,
-        name: req.pod,
-        ...(req.owner ? { owner: req.owner } : {}),
-        summary: `shell opened by ${req.user} in ${req.container}${req.command ? `: ${req.command.join(' ')}` : ''}`,
-        data: {
-          sessionId: s.id,
-          phase: 'start',
-          user: req.user,
-          container: req.container,
-          command: req.command ?? ['bash', 'sh'],
-          clientAddress: req.clientAddress,
-        },
-      });
+      await this.deps.records.started(this.facts(s));
     } catch (err) {
       this.deps.log.error({ err }, 'recording the shell start failed');
       this.toClient(s, { type: 'error', message: 'the hub could not record the session start; try again' });
@@ -297,7 +229,7 @@ export class ShellRelay implements ShellLinkHandler {
           width: req.cols,
           height: req.rows,
           timestamp: Math.floor(s.startedAt / 1000),
-          command: (req.command ?? ['bash']).join(' '),
+          command: commandLine(req.command),
           title: `${req.cluster}/${req.namespace}/${req.pod}/${req.container}`,
           env: { TERM: 'xterm-256color' },
         },
@@ -401,14 +333,14 @@ export class ShellRelay implements ShellLinkHandler {
     this.buffered += n;
     if (this.buffered > this.maxBuffered) {
       this.maxBuffered = this.buffered;
-      this.gauges.bufferedPeak.set(this.maxBuffered);
+      this.deps.metrics.shellBufferedBytesPeak.set(this.maxBuffered);
     }
-    this.gauges.buffered.set(this.buffered);
+    this.deps.metrics.shellBufferedBytes.set(this.buffered);
     // Copy: the payload is a view into the link's receive buffer, which ws may reuse.
     s.client.send(Buffer.from(f.payload), { binary: true }, () => {
       s.outPending -= n;
       this.buffered -= n;
-      this.gauges.buffered.set(this.buffered);
+      this.deps.metrics.shellBufferedBytes.set(this.buffered);
       if (s.state !== 'open') return;
       s.outAck += n;
       if (s.outAck >= this.window / 4) {
@@ -503,8 +435,8 @@ export class ShellRelay implements ShellLinkHandler {
     s.state = 'ended';
     if (s.idle) clearTimeout(s.idle);
     this.sessions.delete(s.id);
-    this.gauges.sessions.set(this.sessions.size);
-    this.gauges.ended.inc({ reason });
+    this.deps.metrics.shellSessions.set(this.sessions.size);
+    this.deps.metrics.shellSessionsEnded.inc({ reason });
     if (o.notifyAgent) this.link?.sendShell(s.req.cluster, { type: 'shell.close', sessionId: s.id, reason });
     const endedAt = Date.now();
     const message =
@@ -529,69 +461,8 @@ export class ShellRelay implements ShellLinkHandler {
   }
 
   private async recordEnd(s: Session, reason: ShellEndReason, endedAt: number): Promise<void> {
-    const { req } = s;
     await s.recorder?.finish(endedAt);
-    await this.deps.store.setEnded(s.id, endedAt, reason, s.exitCode);
-    const durationMs = endedAt - s.startedAt;
-    await this.deps.audit.append({
-      actor: req.user,
-      action: 'shell.end',
-      clusterId: req.cluster,
-      target: { kind: 'Pod', namespace: req.namespace, name: req.pod },
-      params: { sessionId: s.id, container: req.container, command: s.command },
-      outcome: reason === 'closed' ? 'succeeded' : reason === 'denied' ? 'denied' : 'failed',
-      reason,
-      detail: { durationMs, exitCode: s.exitCode, reason },
-    });
-    await this.publishEvent(req.cluster, {
-      id: `shell:${s.id}:end`,
-      time: endedAt,
-      type: 'shell',
-      severity: reason === 'closed' || reason === 'idle' ? 'info' : 'warning',
-      kind: 'Pod',
-      namespace: req.namespace,
-      name: req.pod,
-      ...(req.owner ? { owner: req.owner } : {}),
-      summary: `shell of ${req.user} in ${req.container} ended (${reason}${s.exitCode !== null ? `, exit code ${s.exitCode}` : ''}) after ${Math.round(durationMs / 1000)} s`,
-      data: {
-        sessionId: s.id,
-        phase: 'end',
-        user: req.user,
-        container: req.container,
-        reason,
-        durationMs,
-        exitCode: s.exitCode,
-      },
-    });
-  }
-
-  /** A refused shell on the timeline (the audit record is written by the permission check). */
-  async recordDenied(
-    cluster: string,
-    namespace: string,
-    pod: string,
-    user: string,
-    why: string,
-    owner?: { kind: string; name: string },
-  ): Promise<void> {
-    const now = Date.now();
-    await this.publishEvent(cluster, {
-      id: `shell:denied:${randomUUID()}`,
-      time: now,
-      type: 'shell',
-      severity: 'warning',
-      kind: 'Pod',
-      namespace,
-      name: pod,
-      ...(owner ? { owner } : {}),
-      summary: `shell refused for ${user}: ${why}`,
-      data: { phase: 'denied', user, reason: 'denied', message: why },
-    });
-  }
-
-  private async publishEvent(cluster: string, e: TimelineEventInput): Promise<void> {
-    const stored = await this.deps.timeline.insert(cluster, [e]);
-    for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
+    await this.deps.records.ended(this.facts(s), { reason, endedAt, exitCode: s.exitCode, command: s.command });
   }
 
   /** Hub shutdown: every client is told, every agent session closed. */

@@ -1,25 +1,25 @@
-// Pod shell API:
+// Pod shell API (a plugin under /api/v1):
 //   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/shell      WebSocket (every check before the upgrade)
 //   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/containers containers with their state
 //   GET /api/v1/sessions                                             shell sessions (audit:read, or one's own)
 //   GET /api/v1/sessions/{id}/recording                              asciicast v2 (audit:read, or the session's user)
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { InventoryItem } from '@wheelhouse/protocol';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/types.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
-import { HttpError, notFound, requirePrincipal } from '../http/errors.js';
+import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.js';
 import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
+import type { ShellRecords } from './shell-records.js';
 import type { ShellLinkPort, ShellRelay, ShellStartRequest } from './shell-relay.js';
 import type { ShellStore } from './shell-store.js';
 
-export interface ShellRouteDeps {
+export interface ShellRoutesOptions {
   clusters: ClusterStore;
   inventory: InventoryStore;
-  audit: AuditLog;
+  records: ShellRecords;
   relay: ShellRelay;
   store: ShellStore;
   link: ShellLinkPort;
@@ -68,7 +68,7 @@ const phaseOf = (pod: InventoryItem): string => {
   return typeof p === 'string' ? p : 'Unknown';
 };
 
-export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps): void {
+export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
   const prepared = new WeakMap<FastifyRequest, ShellStartRequest>();
 
@@ -84,7 +84,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
     return { kind: ref.kind, name: ref.name };
   }
 
-  const route = '/api/v1/clusters/:cluster/pods/:namespace/:pod/shell';
+  const route = '/clusters/:cluster/pods/:namespace/:pod/shell';
   app.route({
     method: 'GET',
     url: route,
@@ -101,15 +101,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
       const target = { kind: 'Pod', namespace, name: pod };
       const principal = requirePrincipal<Principal>(req);
       const reject = async (err: HttpError): Promise<never> => {
-        await deps.audit.append({
-          actor: principal.username,
-          action: 'shell.start',
-          clusterId: cluster,
-          target,
-          outcome: 'rejected',
-          reason: err.message,
-          detail: { error: err.code },
-        });
+        await deps.records.rejected(principal.username, { cluster, namespace, pod }, err);
         throw err;
       };
       try {
@@ -121,8 +113,8 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
         );
       } catch (err) {
         if (err instanceof HttpError && err.statusCode === 403) {
-          await deps.relay
-            .recordDenied(cluster, namespace, pod, principal.username, err.message)
+          await deps.records
+            .denied({ cluster, namespace, pod }, principal.username, err.message)
             .catch(() => undefined);
         }
         throw err;
@@ -131,49 +123,33 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
       if (!c) throw notFound(`cluster "${cluster}"`);
       if (!c.capabilities.podExec) {
         await reject(
-          new HttpError(409, 'tier_disabled', `pod shells (the podExec tier) are not enabled on cluster "${cluster}"`, {
-            tier: 'podExec',
-            cluster,
-          }),
+          apiError(
+            'tier_disabled',
+            { message: `pod shells (the podExec tier) are not enabled on cluster "${cluster}"` },
+            { tier: 'podExec', cluster },
+          ),
         );
       }
       if (!deps.link.isConnected(cluster)) {
-        await reject(new HttpError(503, 'agent_unavailable', `the agent of cluster "${cluster}" is not connected`));
+        await reject(apiError('agent_unavailable', { cluster }));
       }
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
       if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
       const phase = phaseOf(item);
       if (phase !== 'Running') {
-        await reject(
-          new HttpError(409, 'pod_not_running', `pod ${namespace}/${pod} is ${phase}: a shell needs a Running pod`, {
-            phase,
-          }),
-        );
+        await reject(apiError('pod_not_running', { namespace, pod, phase }, { phase }));
       }
       const containers = containersOf(item);
       const names = containers.map((x) => x.name);
       const picked = pickContainer({ namespace, pod, requested: req.query.container, containers: names });
-      if ('error' in picked) await reject(picked.error);
+      if ('problem' in picked) await reject(new HttpError(picked.problem));
       const container = 'container' in picked ? picked.container : '';
       const state = containers.find((x) => x.name === container)?.state;
       if (state !== undefined && state !== 'running') {
-        await reject(
-          new HttpError(
-            409,
-            'container_not_running',
-            `container "${container}" of pod ${namespace}/${pod} is ${state}`,
-            { state },
-          ),
-        );
+        await reject(apiError('container_not_running', { namespace, pod, container, state }, { state }));
       }
       if (deps.relay.activeFor(principal.username) >= deps.relay.maxSessionsPerUser) {
-        await reject(
-          new HttpError(
-            429,
-            'too_many_sessions',
-            `${principal.username} already has ${deps.relay.maxSessionsPerUser} open shells (the per-user limit); close one first`,
-          ),
-        );
+        await reject(apiError('too_many_sessions', { user: principal.username, limit: deps.relay.maxSessionsPerUser }));
       }
       const cmd = req.query.command;
       const owner = await ownerOf(cluster, item);
@@ -194,7 +170,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
   });
 
   app.get(
-    '/api/v1/clusters/:cluster/pods/:namespace/:pod/containers',
+    '/clusters/:cluster/pods/:namespace/:pod/containers',
     { schema: { tags: ['shell'], summary: 'Containers of a pod with their state', params: PodParams } },
     async (req) => {
       requirePrincipal(req);
@@ -209,7 +185,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
 
   const epochMs = z.coerce.number().int().min(0);
   app.get(
-    '/api/v1/sessions',
+    '/sessions',
     {
       schema: {
         tags: ['shell'],
@@ -250,7 +226,7 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
   );
 
   app.get(
-    '/api/v1/sessions/:id/recording',
+    '/sessions/:id/recording',
     { schema: { tags: ['shell'], summary: 'A session recording (asciicast v2)', params: z.object({ id: z.uuid() }) } },
     async (req, reply) => {
       const principal = requirePrincipal<Principal>(req);
@@ -265,4 +241,5 @@ export function registerShellRoutes(appIn: FastifyInstance, deps: ShellRouteDeps
         .send(text);
     },
   );
-}
+  done();
+};

@@ -1,10 +1,10 @@
 // Shell sessions and their recordings in the hub's store. A recording is
 // asciicast v2 text appended in chunks while the session runs (bounded memory
 // for long sessions), up to a size cap per session.
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ShellSessionView } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
-import type { ShellSessionRow } from '../store/schema.js';
+import type { Database, ShellSessionRow } from '../store/schema.js';
 import { AsciicastWriter, type AsciicastHeader } from './asciicast.js';
 
 export type { ShellSessionView } from '@wheelhouse/protocol';
@@ -44,8 +44,49 @@ export interface SessionQuery {
   limit: number;
 }
 
+/** A session as it starts (before the agent has opened the exec). */
+export interface ShellSessionStart {
+  id: string;
+  cluster: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  command: readonly string[];
+  user: string;
+  clientAddress: string;
+  startedAt: number;
+  recorded: boolean;
+  inputCaptured: boolean;
+}
+
 export class ShellStore {
   constructor(private readonly db: HubDb) {}
+
+  /** The session's row; inside the caller's transaction so its start and its audit record commit together. */
+  async insertStarted(trx: Kysely<Database>, s: ShellSessionStart): Promise<void> {
+    await trx
+      .insertInto('shell_sessions')
+      .values({
+        id: s.id,
+        cluster_id: s.cluster,
+        namespace: s.namespace,
+        pod: s.pod,
+        container: s.container,
+        command: JSON.stringify(s.command),
+        username: s.user,
+        kube_user: null,
+        client_address: s.clientAddress,
+        started_at: s.startedAt,
+        ended_at: null,
+        end_reason: null,
+        exit_code: null,
+        recorded: s.recorded ? 1 : 0,
+        input_captured: s.inputCaptured ? 1 : 0,
+        recording_bytes: 0,
+        recording_truncated: 0,
+      })
+      .execute();
+  }
 
   async list(q: SessionQuery): Promise<ShellSessionView[]> {
     let sel = this.db.selectFrom('shell_sessions').selectAll();

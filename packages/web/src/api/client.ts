@@ -2,31 +2,30 @@
 // on unsafe methods, one error type that keeps the hub's code, message and
 // per-field issues so dialogs can point at the field that was wrong.
 
-export interface ApiIssue {
-  path: string;
-  message: string;
-}
+import type { ApiErrorBody, ApiIssue } from '@wheelhouse/protocol';
+
+export type { ApiIssue } from '@wheelhouse/protocol';
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly body: Record<string, unknown>,
+    readonly body: ApiErrorBody,
   ) {
     super(message);
   }
 
   get issues(): ApiIssue[] {
     const v = this.body.issues;
-    return Array.isArray(v) ? (v as ApiIssue[]) : [];
+    return Array.isArray(v) ? v : [];
   }
 
   /** One line for people: the message, the missing permission and scope, the fields. */
   describe(): string {
     const parts = [this.message];
     if (typeof this.body.permission === 'string') {
-      const scope = this.body.scope as Record<string, string> | undefined;
+      const scope = this.body.scope;
       const where =
         scope && Object.keys(scope).length
           ? Object.entries(scope)
@@ -88,12 +87,9 @@ export async function api<T>(
   }
   if (!res.ok) {
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-    const err = new ApiError(
-      res.status,
-      typeof b.error === 'string' ? b.error : `http_${res.status}`,
-      typeof b.message === 'string' ? b.message : res.statusText,
-      b,
-    );
+    const code = typeof b.error === 'string' ? b.error : `http_${res.status}`;
+    const message = typeof b.message === 'string' ? b.message : res.statusText;
+    const err = new ApiError(res.status, code, message, { ...b, error: code, message });
     if (res.status === 401 && path !== '/api/v1/auth/login') for (const fn of unauthenticatedListeners) fn();
     throw err;
   }

@@ -1,13 +1,13 @@
 // The audit log's API: query (newest first, cursor by seq), chain
 // verification, and streamed export with hashes for offline verification.
-// All of it needs audit:read on the global scope.
+// All of it needs audit:read on the global scope. Under /api/v1/audit.
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { JsonValue } from '@wheelhouse/protocol';
-import type { AuditLog } from '../audit/audit-log.js';
-import { exportLines } from '../audit/export.js';
+import type { AuditLog } from './audit-log.js';
+import { exportLines } from './export.js';
 
 /** Epoch milliseconds or an ISO 8601 date/time. */
 const TimeParam = z
@@ -63,12 +63,12 @@ const VerifyOut = z.object({
     .describe('the last record: keep it elsewhere to detect truncation'),
 });
 
-export function registerAuditRoutes(fastify: FastifyInstance, deps: { audit: AuditLog }): void {
+export const auditRoutes: FastifyPluginCallback<{ audit: AuditLog }> = (fastify, deps, done) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { audit } = deps;
 
   app.get(
-    '/api/v1/audit',
+    '/audit',
     {
       schema: {
         tags: ['audit'],
@@ -94,7 +94,7 @@ export function registerAuditRoutes(fastify: FastifyInstance, deps: { audit: Aud
   );
 
   app.get(
-    '/api/v1/audit/verify',
+    '/audit/verify',
     {
       schema: {
         tags: ['audit'],
@@ -109,7 +109,7 @@ export function registerAuditRoutes(fastify: FastifyInstance, deps: { audit: Aud
   );
 
   app.get(
-    '/api/v1/audit/export',
+    '/audit/export',
     {
       schema: {
         tags: ['audit'],
@@ -130,4 +130,5 @@ export function registerAuditRoutes(fastify: FastifyInstance, deps: { audit: Aud
       return reply.send(Readable.from(exportLines(audit, format)));
     },
   );
-}
+  done();
+};

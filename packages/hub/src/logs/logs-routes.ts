@@ -1,17 +1,17 @@
-// Pod logs API:
+// Pod logs API (a plugin under /api/v1):
 //   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs   WebSocket (every check before the upgrade)
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KubeName, KubeNamespace, LOGS_MAX_TAIL_LINES, type InventoryItem } from '@wheelhouse/protocol';
 import type { Principal } from '../auth/types.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
-import { HttpError, notFound, requirePrincipal } from '../http/errors.js';
+import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.js';
 import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { LogRelay, LogStreamRequest, LogsLinkPort } from './log-relay.js';
 
-export interface LogRouteDeps {
+export interface LogsRoutesOptions {
   clusters: ClusterStore;
   inventory: InventoryStore;
   relay: LogRelay;
@@ -48,13 +48,13 @@ function namesOf(pod: InventoryItem, field: 'containers' | 'initContainers'): st
   return Array.isArray(raw) ? raw.map((c: { name?: unknown }) => String(c.name)) : [];
 }
 
-export function registerLogRoutes(appIn: FastifyInstance, deps: LogRouteDeps): void {
+export const logsRoutes: FastifyPluginCallback<LogsRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
   const prepared = new WeakMap<FastifyRequest, LogStreamRequest>();
 
   app.route({
     method: 'GET',
-    url: '/api/v1/clusters/:cluster/pods/:namespace/:pod/logs',
+    url: '/clusters/:cluster/pods/:namespace/:pod/logs',
     schema: {
       tags: ['logs'],
       summary: 'Stream a container log (WebSocket)',
@@ -68,14 +68,13 @@ export function registerLogRoutes(appIn: FastifyInstance, deps: LogRouteDeps): v
       const principal = requirePrincipal<Principal>(req);
       await app.requirePermission(req, 'view', { cluster, namespace });
       if (!(await deps.clusters.get(cluster))) throw notFound(`cluster "${cluster}"`);
-      if (!deps.link.isConnected(cluster))
-        throw new HttpError(503, 'agent_unavailable', `the agent of cluster "${cluster}" is not connected`);
+      if (!deps.link.isConnected(cluster)) throw apiError('agent_unavailable', { cluster });
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
       if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
       const containers = namesOf(item, 'containers');
       const initContainers = namesOf(item, 'initContainers');
       const picked = pickContainer({ namespace, pod, requested: req.query.container, containers, initContainers });
-      if ('error' in picked) throw picked.error;
+      if ('problem' in picked) throw new HttpError(picked.problem);
       const { container } = picked;
       const q = req.query;
       prepared.set(req, {
@@ -93,4 +92,5 @@ export function registerLogRoutes(appIn: FastifyInstance, deps: LogRouteDeps): v
     },
     ...upgradeAfterChecks(prepared, (socket, start) => deps.relay.start(socket, start)),
   });
-}
+  done();
+};

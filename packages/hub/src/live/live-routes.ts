@@ -1,22 +1,22 @@
 // GET /api/v1/live?cluster=NAME (WebSocket): what changes in a cluster, as it
 // happens, filtered to what the caller may view. A slow reader gets an
 // {type:"overflow"} notice and should refetch, rather than unbounded buffering.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSomewhere } from '../auth/rbac.js';
-import { requirePrincipal } from '../http/errors.js';
+import { apiError, requirePrincipal, sendError } from '../http/errors.js';
 import type { HubMetrics } from '../metrics.js';
 import type { LiveBus, LiveMessage } from './live-bus.js';
 
 /** Above this many bytes queued on a socket, messages are dropped until it drains. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 
-export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus; metrics: HubMetrics }): void {
+export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetrics }> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
   app.route({
     method: 'GET',
-    url: '/api/v1/live',
+    url: '/live',
     schema: { tags: ['live'], querystring: z.object({ cluster: z.string().min(1).max(40) }).strict() },
     preValidation: async (req) => {
       const principal = requirePrincipal(req);
@@ -26,10 +26,7 @@ export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus;
       }
     },
     // A plain GET that passed the checks gets the API's error shape (as shell and logs do), not an empty 404.
-    handler: async (_req, reply) =>
-      reply
-        .status(426)
-        .send({ error: 'upgrade_required', message: 'open this URL as a WebSocket (Connection: Upgrade)' }),
+    handler: async (_req, reply) => sendError(reply, apiError('upgrade_required')),
     wsHandler: (socket, req) => {
       const principal = requirePrincipal(req);
       const { cluster } = req.query;
@@ -76,4 +73,5 @@ export function registerLiveRoute(appIn: FastifyInstance, deps: { live: LiveBus;
       socket.send(JSON.stringify({ type: 'subscribed', cluster }));
     },
   });
-}
+  done();
+};

@@ -1,0 +1,102 @@
+// Actions (commands): request one, follow it, list them, and the catalog
+// (under /api/v1).
+import type { FastifyPluginCallback } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ACTIONS, ActionRequest, isActionId } from '@wheelhouse/protocol';
+import { ClusterParams, clusterName, limit, requireCluster, scopeOf } from '../clusters/cluster-access.js';
+import type { ClusterStore } from '../clusters/cluster-store.js';
+import { notFound, requirePrincipal, unwrap } from '../http/errors.js';
+import type { AgentLink } from '../link/agent-link.js';
+import { checkActionRequest } from './action-request-check.js';
+import type { CommandService } from './command-service.js';
+
+export interface CommandsRoutesOptions {
+  clusters: ClusterStore;
+  commands: CommandService;
+  link: AgentLink;
+  /** How long POST …/actions with dryRun waits for the agent's preview before answering 202. */
+  previewTimeoutMs?: number;
+}
+
+export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (appIn, deps, done) => {
+  const app = appIn.withTypeProvider<ZodTypeProvider>();
+
+  app.post(
+    '/clusters/:cluster/actions',
+    { schema: { tags: ['actions'], params: ClusterParams, body: ActionRequest } },
+    async (req, reply) => {
+      requirePrincipal(req);
+      const c = await requireCluster(deps.clusters, req.params.cluster);
+      const body = req.body;
+      // An unknown action is a 400 before the permission check (there is no permission to name).
+      if (!isActionId(body.action)) unwrap(checkActionRequest(c, body));
+      const scope = scopeOf(c.name, body.target.namespace);
+      const principal = await app.requirePermission(req, `action:${body.action}`, scope);
+      const params = unwrap(checkActionRequest(c, body));
+      const command = await deps.commands.create(principal.username, c, body, params);
+      await deps.link.dispatchOutstanding(c.name);
+      if (body.dryRun && deps.link.isConnected(c.name)) {
+        // A preview is only useful now: wait for the agent's answer (bounded), else hand back the id.
+        const done = await deps.commands.waitForTerminal(command.id, deps.previewTimeoutMs ?? 30_000);
+        if (done) {
+          return reply
+            .status(200)
+            .send({ id: done.id, status: done.state, message: done.message, preview: done.result?.preview ?? null });
+        }
+      }
+      return reply.status(202).send({ id: command.id, status: command.state });
+    },
+  );
+
+  app.get('/actions/:id', { schema: { tags: ['actions'], params: z.object({ id: z.uuid() }) } }, async (req) => {
+    requirePrincipal(req);
+    const cmd = await deps.commands.get(req.params.id);
+    if (!cmd) throw notFound(`action ${req.params.id}`);
+    const ns = cmd.target.namespace;
+    await app.requirePermission(req, 'view', scopeOf(cmd.cluster, ns));
+    return cmd;
+  });
+
+  app.get(
+    '/actions',
+    {
+      schema: {
+        tags: ['actions'],
+        querystring: z
+          .object({
+            cluster: clusterName.optional(),
+            status: z
+              .enum(['pending', 'dispatched', 'running', 'succeeded', 'failed', 'rejected', 'expired'])
+              .optional(),
+            cursor: z.coerce.number().int().min(0).optional(),
+            limit,
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      const principal = requirePrincipal(req);
+      if (req.query.cluster) await app.requirePermission(req, 'view', { cluster: req.query.cluster });
+      const items = await deps.commands.list({ ...req.query, state: req.query.status });
+      return {
+        items: items.filter((c) => app.can(principal, 'view', scopeOf(c.cluster, c.target.namespace))),
+      };
+    },
+  );
+
+  app.get('/catalog/actions', { schema: { tags: ['actions'] } }, (req) => {
+    requirePrincipal(req);
+    return {
+      items: Object.values(ACTIONS).map((a) => ({
+        id: a.id,
+        title: a.title,
+        description: a.description,
+        tier: a.tier,
+        targetKinds: a.targetKinds,
+        params: z.toJSONSchema(a.params),
+      })),
+    };
+  });
+  done();
+};

@@ -1,0 +1,442 @@
+// Who may sign in and who may do what: sign-in and sign-out, password changes,
+// API tokens, users and role bindings. Every change that affects who can do
+// what is written in one transaction with its audit record; refusals come back
+// as catalog problems (the routes in ./identity-routes.ts answer them).
+import { problem } from '@wheelhouse/protocol';
+import type { AuditLog } from '../audit/audit-log.js';
+import {
+  DEFAULT_SESSION_TTL_MS,
+  createApiToken,
+  createBinding,
+  createSession,
+  createUser,
+  findUserById,
+  findUserByName,
+  killCredentials,
+  listApiTokens,
+  listBindings,
+  toUserView,
+  type ApiTokenView,
+  type BindingView,
+  type CreatedSession,
+  type UserView,
+} from '../auth/identity-store.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../auth/password.js';
+import { generatePassword, sha256Hex } from '../auth/secrets.js';
+import type { BuiltinRole, Principal } from '../auth/types.js';
+import { fail, inTransaction, ok, type Result } from '../service-result.js';
+import type { HubDb } from '../store/db.js';
+import { keepAnAdmin } from './keep-an-admin.js';
+import type { UserRow } from '../store/schema.js';
+
+export interface IdentityServiceDeps {
+  db: HubDb;
+  audit: AuditLog;
+  /** Session lifetime, extended while in use (sliding). Default 12 h. */
+  sessionTtlMs?: number;
+  /** Failed sign-in throttling (default: 5 failures per username and address in 15 min lock it for 1 min, doubling). */
+  loginThrottle?: LoginThrottle;
+}
+
+const userTarget = (username: string): { kind: string; namespace: string; name: string } => ({
+  kind: 'User',
+  namespace: '',
+  name: username,
+});
+
+export interface SignedIn {
+  user: UserRow;
+  session: CreatedSession;
+}
+
+export interface NewUserRequest {
+  username: string;
+  password?: string;
+  role?: BuiltinRole;
+  cluster?: string;
+  namespace?: string;
+}
+
+export interface CreatedUser {
+  user: UserView;
+  bindings: BindingView[];
+  /** The generated one-time password (when none was given), shown once. */
+  password?: string;
+}
+
+export class IdentityService {
+  private readonly db: HubDb;
+  private readonly audit: AuditLog;
+  private readonly ttl: number;
+  private readonly throttle: LoginThrottle;
+
+  constructor(deps: IdentityServiceDeps) {
+    this.db = deps.db;
+    this.audit = deps.audit;
+    this.ttl = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+    this.throttle = deps.loginThrottle ?? new LoginThrottle();
+  }
+
+  // ---- authentication
+
+  /**
+   * Checks a password sign-in and opens a session (the previous one, if the
+   * browser sent it, ends). Unknown user, wrong password and disabled user get
+   * the same answer after the same work.
+   */
+  async login(input: {
+    username: string;
+    password: string;
+    ip: string;
+    previousSession?: string;
+  }): Promise<Result<SignedIn>> {
+    const username = input.username.toLowerCase();
+    const { ip } = input;
+    const wait = this.throttle.retryAfterMs(username, ip);
+    if (wait > 0) return fail(problem('too_many_attempts', { username, seconds: Math.ceil(wait / 1000) }));
+    const user = await findUserByName(this.db, username);
+    const passwordOk = user
+      ? await verifyPassword(input.password, user.password_hash)
+      : await verifyAgainstDummy(input.password);
+    const failure = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : user.disabled === 1 ? 'disabled' : null;
+    if (failure !== null || !user) {
+      this.throttle.failed(username, ip);
+      await this.audit.record({
+        actor: username,
+        action: 'auth.login',
+        outcome: 'failed',
+        detail: { reason: failure ?? 'unknown_user', ip },
+      });
+      return fail(problem('invalid_credentials'));
+    }
+    this.throttle.succeeded(username, ip);
+    const rehash = needsRehash(user.password_hash) ? await hashPassword(input.password) : null;
+    const session = await this.db.transaction().execute(async (trx) => {
+      if (rehash !== null)
+        await trx.updateTable('users').set({ password_hash: rehash }).where('id', '=', user.id).execute();
+      // A fresh session id on every sign-in (no fixation); the old one ends.
+      if (input.previousSession)
+        await trx.deleteFrom('sessions').where('id_hash', '=', sha256Hex(input.previousSession)).execute();
+      const created = await createSession(trx, user.id, this.ttl);
+      await this.audit.record(
+        { actor: user.username, action: 'auth.login', outcome: 'succeeded', detail: { ip } },
+        trx,
+      );
+      return created;
+    });
+    return ok({ user, session });
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      if (principal.sessionIdHash !== undefined)
+        await trx.deleteFrom('sessions').where('id_hash', '=', principal.sessionIdHash).execute();
+      await this.audit.record(
+        { actor: principal.username, action: 'auth.logout', outcome: 'succeeded', detail: { via: principal.via } },
+        trx,
+      );
+    });
+  }
+
+  /** Changes the caller's password and ends their other sessions (API tokens stay). */
+  async changePassword(principal: Principal, current: string, next: string): Promise<Result<void>> {
+    const user = await findUserById(this.db, principal.userId);
+    if (!user) return fail(problem('unauthenticated', { message: 'the account no longer exists' }));
+    if (!(await verifyPassword(current, user.password_hash))) {
+      await this.audit.record({
+        actor: principal.username,
+        action: 'auth.password_change',
+        target: userTarget(user.username),
+        outcome: 'failed',
+        detail: { reason: 'wrong_password' },
+      });
+      return fail(problem('wrong_current_password'));
+    }
+    if (next === current) {
+      return fail(
+        problem(
+          'invalid_request',
+          { message: 'body.next: must differ from the current password' },
+          { issues: [{ path: 'body.next', message: 'must differ from the current password' }] },
+        ),
+      );
+    }
+    const hash = await hashPassword(next);
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({ password_hash: hash, must_change_password: 0 })
+        .where('id', '=', user.id)
+        .execute();
+      // Other browsers signed in with the old password are signed out; API tokens stay.
+      await trx
+        .deleteFrom('sessions')
+        .where('user_id', '=', user.id)
+        .where('id_hash', '!=', principal.sessionIdHash ?? '')
+        .execute();
+      await this.audit.record(
+        {
+          actor: principal.username,
+          action: 'auth.password_change',
+          target: userTarget(user.username),
+          outcome: 'succeeded',
+        },
+        trx,
+      );
+    });
+    return ok(undefined);
+  }
+
+  // ---- API tokens
+
+  createToken(
+    p: Principal,
+    name: string,
+    expiresInDays: number | undefined,
+  ): Promise<{ id: string; name: string; token: string; expiresAt: number | null }> {
+    return this.db.transaction().execute(async (trx) => {
+      const t = await createApiToken(trx, { userId: p.userId, name, expiresInDays });
+      await this.audit.record(
+        {
+          actor: p.username,
+          action: 'token.create',
+          target: userTarget(p.username),
+          outcome: 'succeeded',
+          detail: { tokenId: t.id, name: t.name, expiresAt: t.expiresAt },
+        },
+        trx,
+      );
+      return t;
+    });
+  }
+
+  listTokens(userId: string): Promise<ApiTokenView[]> {
+    return listApiTokens(this.db, userId);
+  }
+
+  /** Revokes a token (idempotent). Someone else's token is "not found" unless the caller administers the hub. */
+  async revokeToken(p: Principal, id: string, callerIsAdmin: boolean): Promise<Result<void>> {
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .select(['api_tokens.id', 'api_tokens.user_id', 'api_tokens.name', 'api_tokens.revoked_at', 'users.username'])
+      .where('api_tokens.id', '=', id)
+      .executeTakeFirst();
+    if (!row || (row.user_id !== p.userId && !callerIsAdmin))
+      return fail(problem('not_found', { what: `API token ${id}` }));
+    if (row.revoked_at !== null) return ok(undefined);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('api_tokens').set({ revoked_at: Date.now() }).where('id', '=', row.id).execute();
+      await this.audit.record(
+        {
+          actor: p.username,
+          action: 'token.revoke',
+          target: userTarget(row.username),
+          outcome: 'succeeded',
+          detail: { tokenId: row.id, name: row.name },
+        },
+        trx,
+      );
+    });
+    return ok(undefined);
+  }
+
+  // ---- users
+
+  async listUsers(): Promise<{ user: UserView; bindings: BindingView[] }[]> {
+    const users = await this.db.selectFrom('users').selectAll().orderBy('username').execute();
+    const bindings = await listBindings(this.db);
+    return users.map((u) => ({ user: toUserView(u), bindings: bindings.filter((b) => b.userId === u.id) }));
+  }
+
+  /** Creates a local user, optionally with a first binding; without a password a one-time one is generated. */
+  async createUser(admin: Principal, req: NewUserRequest): Promise<Result<CreatedUser>> {
+    const { username, role } = req;
+    const generated = req.password === undefined ? generatePassword() : undefined;
+    // Before the transaction: scrypt must not hold the store's one connection.
+    const passwordHash = await hashPassword(req.password ?? generated ?? '');
+    const binding = role
+      ? { role, clusterPattern: req.cluster ?? '*', namespacePattern: req.namespace ?? '*' }
+      : undefined;
+    const created = await inTransaction(this.db, async (trx, abort) => {
+      if (await findUserByName(trx, username))
+        abort(problem('conflict', { message: `user '${username}' already exists` }));
+      const out = await createUser(trx, {
+        username,
+        passwordHash,
+        mustChangePassword: generated !== undefined,
+        ...(binding ? { binding } : {}),
+        createdBy: admin.username,
+      });
+      await this.audit.record(
+        {
+          actor: admin.username,
+          action: 'user.create',
+          target: userTarget(username),
+          outcome: 'succeeded',
+          detail: {
+            userId: out.user.id,
+            oneTimePassword: generated !== undefined,
+            ...(binding
+              ? { role: binding.role, cluster: binding.clusterPattern, namespace: binding.namespacePattern }
+              : {}),
+          },
+        },
+        trx,
+      );
+      return out;
+    });
+    if (!created.ok) return created;
+    return ok({
+      user: toUserView(created.value.user),
+      bindings: created.value.binding ? [created.value.binding] : [],
+      ...(generated !== undefined ? { password: generated } : {}),
+    });
+  }
+
+  /**
+   * Disables/enables a user or resets their password. Disabling ends their
+   * sessions and revokes their API tokens; a reset ends their sessions and
+   * makes the new password one-time.
+   */
+  async updateUser(
+    admin: Principal,
+    id: string,
+    change: { disabled?: boolean; password?: string },
+  ): Promise<Result<UserView>> {
+    const { disabled, password } = change;
+    const hash = password === undefined ? undefined : await hashPassword(password);
+    const updated = await inTransaction(this.db, async (trx, abort) => {
+      const user = (await findUserById(trx, id)) ?? abort(problem('not_found', { what: `user ${id}` }));
+      if (disabled === true && user.disabled === 0) {
+        if (user.id === admin.userId) abort(problem('conflict', { message: 'refused: you cannot disable yourself' }));
+        const refused = await keepAnAdmin(trx, { disableUser: user.id });
+        if (refused) abort(refused);
+      }
+      await trx
+        .updateTable('users')
+        .set({
+          ...(disabled !== undefined ? { disabled: disabled ? 1 : 0 } : {}),
+          ...(hash !== undefined ? { password_hash: hash, must_change_password: 1 } : {}),
+        })
+        .where('id', '=', user.id)
+        .execute();
+      if (disabled === true) await killCredentials(trx, user.id);
+      else if (hash !== undefined) await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+      await this.audit.record(
+        {
+          actor: admin.username,
+          action: 'user.update',
+          target: userTarget(user.username),
+          outcome: 'succeeded',
+          detail: {
+            userId: user.id,
+            ...(disabled !== undefined ? { disabled } : {}),
+            ...(hash !== undefined ? { passwordReset: true } : {}),
+          },
+        },
+        trx,
+      );
+      return (await findUserById(trx, user.id)) ?? abort(problem('not_found', { what: `user ${id}` }));
+    });
+    if (!updated.ok) return updated;
+    return ok(toUserView(updated.value));
+  }
+
+  /** Deletes a user; sessions, tokens and bindings go with it (foreign keys cascade). */
+  deleteUser(admin: Principal, id: string): Promise<Result<void>> {
+    return inTransaction(this.db, async (trx, abort) => {
+      const user = (await findUserById(trx, id)) ?? abort(problem('not_found', { what: `user ${id}` }));
+      if (user.id === admin.userId) abort(problem('conflict', { message: 'refused: you cannot delete yourself' }));
+      const refused = await keepAnAdmin(trx, { disableUser: user.id });
+      if (refused) abort(refused);
+      await trx.deleteFrom('users').where('id', '=', user.id).execute();
+      await this.audit.record(
+        {
+          actor: admin.username,
+          action: 'user.delete',
+          target: userTarget(user.username),
+          outcome: 'succeeded',
+          detail: { userId: user.id },
+        },
+        trx,
+      );
+    });
+  }
+
+  // ---- role bindings
+
+  listBindings(userId?: string): Promise<BindingView[]> {
+    return listBindings(this.db, userId);
+  }
+
+  grant(
+    admin: Principal,
+    b: { userId: string; role: BuiltinRole; cluster: string; namespace: string },
+  ): Promise<Result<BindingView>> {
+    const { userId, role, cluster, namespace } = b;
+    return inTransaction(this.db, async (trx, abort) => {
+      const user = (await findUserById(trx, userId)) ?? abort(problem('not_found', { what: `user ${userId}` }));
+      const same = (await listBindings(trx, userId)).find(
+        (x) => x.role === role && x.clusterPattern === cluster && x.namespacePattern === namespace,
+      );
+      if (same) {
+        abort(
+          problem('conflict', {
+            message: `user '${user.username}' already has ${role} on ${cluster}/${namespace} (binding ${same.id})`,
+          }),
+        );
+      }
+      const created = await createBinding(trx, {
+        userId,
+        role,
+        clusterPattern: cluster,
+        namespacePattern: namespace,
+        createdBy: admin.username,
+      });
+      await this.audit.record(
+        {
+          actor: admin.username,
+          action: 'binding.create',
+          target: userTarget(user.username),
+          outcome: 'succeeded',
+          detail: { bindingId: created.id, role, cluster, namespace },
+        },
+        trx,
+      );
+      return created;
+    });
+  }
+
+  revoke(admin: Principal, id: string): Promise<Result<void>> {
+    return inTransaction(this.db, async (trx, abort) => {
+      const b =
+        (await trx
+          .selectFrom('role_bindings')
+          .innerJoin('users', 'users.id', 'role_bindings.user_id')
+          .select([
+            'role_bindings.id',
+            'role_bindings.role',
+            'role_bindings.cluster_pattern',
+            'role_bindings.namespace_pattern',
+            'users.username',
+          ])
+          .where('role_bindings.id', '=', id)
+          .executeTakeFirst()) ?? abort(problem('not_found', { what: `binding ${id}` }));
+      const refused = await keepAnAdmin(trx, { deleteBinding: b.id });
+      if (refused) abort(refused);
+      await trx.deleteFrom('role_bindings').where('id', '=', b.id).execute();
+      await this.audit.record(
+        {
+          actor: admin.username,
+          action: 'binding.delete',
+          target: userTarget(b.username),
+          outcome: 'succeeded',
+          detail: { bindingId: b.id, role: b.role, cluster: b.cluster_pattern, namespace: b.namespace_pattern },
+        },
+        trx,
+      );
+    });
+  }
+}

@@ -1,0 +1,90 @@
+// A cluster's inventory as the agent reports it, and one live object read
+// through the agent (under /api/v1).
+import type { FastifyPluginCallback } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { KubeName, KubeNamespace, RESOURCE_KINDS, RESOURCE_KIND_NAMES, isResourceKind } from '@wheelhouse/protocol';
+import type { Principal } from '../auth/types.js';
+import { ClusterParams, clusterVisible, limit, requireCluster, scopeOf } from '../clusters/cluster-access.js';
+import type { ClusterStore } from '../clusters/cluster-store.js';
+import { badRequest, requirePrincipal, unwrap } from '../http/errors.js';
+import type { ObjectReader } from '../objects/object-reader.js';
+import type { InventoryStore } from './inventory-store.js';
+
+export interface InventoryRoutesOptions {
+  clusters: ClusterStore;
+  inventory: InventoryStore;
+  /** Reads live objects through the agent (GET …/objects). */
+  objects: ObjectReader;
+}
+
+export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (appIn, deps, done) => {
+  const app = appIn.withTypeProvider<ZodTypeProvider>();
+
+  app.get(
+    '/clusters/:cluster/resources',
+    {
+      schema: {
+        tags: ['inventory'],
+        params: ClusterParams,
+        querystring: z
+          .object({
+            kind: z.string().max(63).optional(),
+            namespace: z.string().max(63).optional(),
+            name: z.string().max(253).optional(),
+            cursor: z.string().max(2048).optional(),
+            limit,
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      const principal = requirePrincipal(req);
+      const c = await requireCluster(deps.clusters, req.params.cluster);
+      const { namespace } = req.query;
+      if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
+      else if (!clusterVisible(principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
+      return deps.inventory.query(c.name, req.query, (ns) => app.can(principal, 'view', scopeOf(c.name, ns)));
+    },
+  );
+
+  app.get(
+    '/clusters/:cluster/objects',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'One live object, read through the agent (never Secrets)',
+        params: ClusterParams,
+        querystring: z
+          .object({
+            kind: z.string().min(1).max(63),
+            namespace: KubeNamespace.optional(),
+            name: KubeName,
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      const principal = requirePrincipal<Principal>(req);
+      const { kind, name } = req.query;
+      const namespace = req.query.namespace ?? '';
+      if (!isResourceKind(kind)) {
+        const message = `querystring.kind: "${kind}" is not a kind Wheelhouse reads (Secrets never are); kinds: ${RESOURCE_KIND_NAMES.join(', ')}`;
+        throw badRequest(message, { issues: [{ path: 'querystring.kind', message }] });
+      }
+      const namespaced = RESOURCE_KINDS[kind].namespaced;
+      if (namespaced && namespace === '') {
+        const message = `querystring.namespace: required for ${kind}`;
+        throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
+      }
+      if (!namespaced && namespace !== '') {
+        const message = `querystring.namespace: ${kind} is cluster-scoped, leave namespace out`;
+        throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
+      }
+      const c = await requireCluster(deps.clusters, req.params.cluster);
+      await app.requirePermission(req, 'view', scopeOf(c.name, namespace));
+      return unwrap(await deps.objects.get({ cluster: c.name, kind, namespace, name, user: principal.username }));
+    },
+  );
+  done();
+};

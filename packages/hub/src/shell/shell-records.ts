@@ -1,0 +1,161 @@
+// What a pod shell leaves behind besides its bytes: the session row, the audit
+// records (shell.start allowed/rejected, shell.end) and the `shell` timeline
+// events (start, end, denied). The relay moves bytes; this module writes history.
+import { randomUUID } from 'node:crypto';
+import type { ShellEndReason, TimelineEventInput } from '@wheelhouse/protocol';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { HttpError } from '../http/errors.js';
+import type { LiveBus } from '../live/live-bus.js';
+import type { HubDb } from '../store/db.js';
+import type { TimelineStore } from '../timeline/timeline-store.js';
+import type { ShellStore } from './shell-store.js';
+
+/** The shell the agent starts when none is asked for: the first of these the container has (agent: DEFAULT_SHELLS). */
+export const DEFAULT_SHELL_COMMAND: readonly string[] = ['bash', 'sh'];
+
+/** A command as one line for people and recordings; the default shows its candidates ("bash|sh"). */
+export const commandLine = (command: readonly string[] | null): string =>
+  command ? command.join(' ') : DEFAULT_SHELL_COMMAND.join('|');
+
+export type PodRef = { cluster: string; namespace: string; pod: string };
+export type Owner = { kind: string; name: string };
+
+/** A session's facts as they are recorded. */
+export interface ShellSessionFacts extends PodRef {
+  id: string;
+  user: string;
+  container: string;
+  /** null: the default shell. */
+  command: readonly string[] | null;
+  clientAddress: string;
+  startedAt: number;
+  owner?: Owner;
+  recorded: boolean;
+  inputCaptured: boolean;
+}
+
+export interface ShellEnd {
+  reason: ShellEndReason;
+  endedAt: number;
+  exitCode: number | null;
+  /** The command the agent ran (known once opened). */
+  command: readonly string[];
+}
+
+export interface ShellRecordsDeps {
+  db: HubDb;
+  store: ShellStore;
+  audit: AuditLog;
+  timeline: TimelineStore;
+  live: LiveBus;
+}
+
+const podTarget = (p: PodRef): { kind: string; namespace: string; name: string } => ({
+  kind: 'Pod',
+  namespace: p.namespace,
+  name: p.pod,
+});
+
+export class ShellRecords {
+  constructor(private readonly deps: ShellRecordsDeps) {}
+
+  /** Row and audit record in one transaction (durable before the exec opens), then the timeline event. */
+  async started(s: ShellSessionFacts): Promise<void> {
+    const command = s.command ?? DEFAULT_SHELL_COMMAND;
+    await this.deps.db.transaction().execute(async (trx) => {
+      await this.deps.store.insertStarted(trx, { ...s, command });
+      await this.deps.audit.record(
+        {
+          actor: s.user,
+          action: 'shell.start',
+          clusterId: s.cluster,
+          target: podTarget(s),
+          params: { sessionId: s.id, container: s.container, command: [...command], clientAddress: s.clientAddress },
+          outcome: 'allowed',
+        },
+        trx,
+      );
+    });
+    await this.publish(s.cluster, {
+      id: `shell:${s.id}:start`,
+      time: s.startedAt,
+      type: 'shell',
+      severity: 'info',
+      kind: 'Pod',
+      namespace: s.namespace,
+      name: s.pod,
+      ...(s.owner ? { owner: s.owner } : {}),
+      summary: `shell opened by ${s.user} in ${s.container}${s.command ? `: ${s.command.join(' ')}` : ''}`,
+      data: {
+        sessionId: s.id,
+        phase: 'start',
+        user: s.user,
+        container: s.container,
+        command: [...command],
+        clientAddress: s.clientAddress,
+      },
+    });
+  }
+
+  async ended(s: ShellSessionFacts, end: ShellEnd): Promise<void> {
+    const { reason, exitCode, endedAt } = end;
+    await this.deps.store.setEnded(s.id, endedAt, reason, exitCode);
+    const durationMs = endedAt - s.startedAt;
+    await this.deps.audit.record({
+      actor: s.user,
+      action: 'shell.end',
+      clusterId: s.cluster,
+      target: podTarget(s),
+      params: { sessionId: s.id, container: s.container, command: [...end.command] },
+      outcome: reason === 'closed' ? 'succeeded' : reason === 'denied' ? 'denied' : 'failed',
+      reason,
+      detail: { durationMs, exitCode, reason },
+    });
+    await this.publish(s.cluster, {
+      id: `shell:${s.id}:end`,
+      time: endedAt,
+      type: 'shell',
+      severity: reason === 'closed' || reason === 'idle' ? 'info' : 'warning',
+      kind: 'Pod',
+      namespace: s.namespace,
+      name: s.pod,
+      ...(s.owner ? { owner: s.owner } : {}),
+      summary: `shell of ${s.user} in ${s.container} ended (${reason}${exitCode !== null ? `, exit code ${exitCode}` : ''}) after ${Math.round(durationMs / 1000)} s`,
+      data: { sessionId: s.id, phase: 'end', user: s.user, container: s.container, reason, durationMs, exitCode },
+    });
+  }
+
+  /** A start refused after the permission check (tier, agent, pod, container, limit): audited with the API error. */
+  async rejected(user: string, p: PodRef, err: HttpError): Promise<void> {
+    await this.deps.audit.record({
+      actor: user,
+      action: 'shell.start',
+      clusterId: p.cluster,
+      target: podTarget(p),
+      outcome: 'rejected',
+      reason: err.message,
+      detail: { error: err.code },
+    });
+  }
+
+  /** A refused shell on the timeline (the audit record is written by the permission check). */
+  async denied(p: PodRef, user: string, why: string, owner?: Owner): Promise<void> {
+    await this.publish(p.cluster, {
+      id: `shell:denied:${randomUUID()}`,
+      time: Date.now(),
+      type: 'shell',
+      severity: 'warning',
+      kind: 'Pod',
+      namespace: p.namespace,
+      name: p.pod,
+      ...(owner ? { owner } : {}),
+      summary: `shell refused for ${user}: ${why}`,
+      data: { phase: 'denied', user, reason: 'denied', message: why },
+    });
+  }
+
+  private async publish(cluster: string, e: TimelineEventInput): Promise<void> {
+    const stored = await this.deps.timeline.insert(cluster, [e]);
+    for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
+  }
+}

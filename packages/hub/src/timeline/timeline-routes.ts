@@ -1,0 +1,52 @@
+// A cluster's timeline, newest first (under /api/v1).
+import type { FastifyPluginCallback } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { TIMELINE_EVENT_TYPES } from '@wheelhouse/protocol';
+import { ClusterParams, epochMs, limit, requireCluster, scopeOf } from '../clusters/cluster-access.js';
+import type { ClusterStore } from '../clusters/cluster-store.js';
+import { requirePrincipal } from '../http/errors.js';
+import type { TimelineStore } from './timeline-store.js';
+
+export interface TimelineRoutesOptions {
+  clusters: ClusterStore;
+  timeline: TimelineStore;
+}
+
+export const timelineRoutes: FastifyPluginCallback<TimelineRoutesOptions> = (appIn, deps, done) => {
+  const app = appIn.withTypeProvider<ZodTypeProvider>();
+
+  app.get(
+    '/clusters/:cluster/timeline',
+    {
+      schema: {
+        tags: ['timeline'],
+        params: ClusterParams,
+        querystring: z
+          .object({
+            namespace: z.string().max(63).optional(),
+            kind: z.string().max(63).optional(),
+            name: z.string().max(253).optional(),
+            type: z
+              .string()
+              .optional()
+              .transform((s) => (s ? s.split(',').filter(Boolean) : []))
+              .pipe(z.array(z.enum(TIMELINE_EVENT_TYPES))),
+            from: epochMs.optional(),
+            to: epochMs.optional(),
+            cursor: z.coerce.number().int().min(0).optional(),
+            limit,
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      requirePrincipal(req);
+      const c = await requireCluster(deps.clusters, req.params.cluster);
+      const { namespace } = req.query;
+      await app.requirePermission(req, 'view', scopeOf(c.name, namespace));
+      return deps.timeline.query(c.name, { ...req.query, types: req.query.type });
+    },
+  );
+  done();
+};

@@ -1,0 +1,88 @@
+// Every action the audit log records: its id, the outcomes it can have and the
+// shape of its `detail` (like Teleport's event codes). The hub appends only
+// these (its AuditLog's input type is derived from this catalog); docs/api.md
+// lists the same actions (a test keeps them equal). Zod-free.
+
+export const AUDIT_OUTCOMES = ['allowed', 'denied', 'requested', 'succeeded', 'failed', 'rejected', 'expired'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** Detail of a refused permission check. */
+export type AccessDeniedDetail = {
+  permission: string;
+  scope: { cluster?: string; namespace?: string };
+  method: string;
+  route: string;
+};
+
+/** The `detail` each action carries (null: none). */
+export interface AuditDetails {
+  access: AccessDeniedDetail;
+  'auth.login': { ip: string; reason?: 'unknown_user' | 'wrong_password' | 'disabled' };
+  'auth.logout': { via: 'session' | 'token' };
+  'auth.password_change': { reason: 'wrong_password' } | null;
+  'token.create': { tokenId: string; name: string; expiresAt: number | null };
+  'token.revoke': { tokenId: string; name: string };
+  'user.create': {
+    userId?: string;
+    oneTimePassword: boolean;
+    role?: string;
+    cluster?: string;
+    namespace?: string;
+  };
+  'user.update': { userId: string; disabled?: boolean; passwordReset?: boolean };
+  'user.delete': { userId: string };
+  'binding.create': { bindingId: string; role: string; cluster: string; namespace: string };
+  'binding.delete': { bindingId: string; role: string; cluster: string; namespace: string };
+  'cluster.create': null;
+  'cluster.delete': null;
+  'cluster.token.revoke': null;
+  'cluster.token.rotate': null;
+  /** allowed: no detail; rejected: the API error code; denied: the permission check's detail. */
+  'shell.start': { error: string } | AccessDeniedDetail | null;
+  'shell.end': { durationMs: number; exitCode: number | null; reason: string };
+  /** `action:<id>`, one per catalog action (a command's request and its end). */
+  'action:*': { commandId: string; dryRun: boolean; message?: string | null };
+}
+
+interface AuditActionSpec {
+  outcomes: readonly AuditOutcome[];
+  /** One line for docs/api.md. */
+  meaning: string;
+}
+
+export const AUDIT_ACTIONS = {
+  access: { outcomes: ['denied'], meaning: 'a refused permission check on a route without its own action' },
+  'auth.login': { outcomes: ['succeeded', 'failed'], meaning: 'sign-in (failed: with the reason, never the password)' },
+  'auth.logout': { outcomes: ['succeeded'], meaning: 'sign-out' },
+  'auth.password_change': { outcomes: ['succeeded', 'failed'], meaning: 'a user changed their own password' },
+  'token.create': { outcomes: ['succeeded'], meaning: 'an API token was created' },
+  'token.revoke': { outcomes: ['succeeded'], meaning: 'an API token was revoked' },
+  'user.create': { outcomes: ['succeeded'], meaning: 'a user was created (with its first binding, if any)' },
+  'user.update': { outcomes: ['succeeded'], meaning: 'a user was disabled, enabled or had the password reset' },
+  'user.delete': { outcomes: ['succeeded'], meaning: 'a user was deleted' },
+  'binding.create': { outcomes: ['succeeded'], meaning: 'a role was granted' },
+  'binding.delete': { outcomes: ['succeeded'], meaning: 'a role binding was removed' },
+  'cluster.create': { outcomes: ['succeeded'], meaning: 'a cluster was registered' },
+  'cluster.delete': { outcomes: ['succeeded'], meaning: 'a cluster was removed' },
+  'cluster.token.revoke': { outcomes: ['succeeded'], meaning: "a cluster's agent token was revoked" },
+  'cluster.token.rotate': { outcomes: ['succeeded'], meaning: "a cluster's agent token was replaced" },
+  'shell.start': {
+    outcomes: ['allowed', 'denied', 'rejected'],
+    meaning: 'a pod shell was opened, refused (permission) or rejected (tier, agent, pod, limit)',
+  },
+  'shell.end': { outcomes: ['succeeded', 'failed', 'denied'], meaning: 'a pod shell ended' },
+  'action:*': {
+    outcomes: ['requested', 'succeeded', 'failed', 'rejected', 'expired'],
+    meaning: 'a command (`action:scale`, …): its request, then its terminal state',
+  },
+} as const satisfies Record<keyof AuditDetails, AuditActionSpec>;
+
+export type AuditActionKey = keyof typeof AUDIT_ACTIONS;
+export const AUDIT_ACTION_KEYS = Object.keys(AUDIT_ACTIONS) as AuditActionKey[];
+
+/** The stored action name: the key itself, or `action:<id>` for commands. */
+export type AuditActionName<K extends AuditActionKey> = K extends 'action:*' ? `action:${string}` : K;
+export type AuditOutcomeOf<K extends AuditActionKey> = (typeof AUDIT_ACTIONS)[K]['outcomes'][number];
+
+/** The audit action of a command of catalog action `id`. */
+export const commandAuditAction = (id: string): `action:${string}` => `action:${id}`;
