@@ -10,7 +10,7 @@ export * from './shell.js';
 export * from './objects.js';
 export * from './logs.js';
 export * from './preview.js';
-export type { ActionDeclaration, PermissionRule } from './actions/declaration.js';
+export type { ActionDeclaration, PermissionRule, TargetIssue } from './actions/declaration.js';
 export {
   POD_SECURITY_LEVELS,
   PodSecurityLevel,

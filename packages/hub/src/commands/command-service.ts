@@ -15,6 +15,10 @@ import {
   type JsonObject,
   type TimelineEvent,
   type TimelineEventInput,
+  type TargetIssue,
+  WorkloadPolicy,
+  checkWorkloadPolicy,
+  parseManifest,
 } from '@wheelhouse/protocol';
 import type { Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -48,8 +52,17 @@ export interface CommandServiceDeps {
   ttlMs: number;
 }
 
-/** A validated request: the action exists, applies to the kind, its params parse, and the cluster's tier allows it. */
-export function validateActionRequest(cluster: ClusterView, req: ActionRequest): { params: JsonObject } {
+/**
+ * A validated request: the action exists, applies to the kind, its params
+ * parse, the cluster's tier allows it, and what it would create meets the
+ * cluster's Pod Security Standards level (Secret references only with
+ * `secretReferences`, i.e. the action:apply:secrets permission).
+ */
+export function validateActionRequest(
+  cluster: ClusterView,
+  req: ActionRequest,
+  access: { secretReferences: boolean } = { secretReferences: false },
+): { params: JsonObject; policy: WorkloadPolicy } {
   if (!isActionId(req.action)) {
     throw badRequest(`unknown action "${req.action}"; known actions: ${Object.keys(ACTIONS).join(', ')}`, {
       path: 'action',
@@ -92,6 +105,15 @@ export function validateActionRequest(cluster: ClusterView, req: ActionRequest):
     const first = targetIssues[0];
     throw badRequest(first ? `${first.path}: ${first.message}` : 'invalid request', { issues: targetIssues });
   }
+  const policy: WorkloadPolicy = { podSecurity: cluster.podSecurity, secretReferences: access.secretReferences };
+  const policyIssues = workloadPolicyIssues(req.action, parsed.data, policy);
+  if (policyIssues.length > 0) {
+    const first = policyIssues[0];
+    throw badRequest(first ? `${first.path}: ${first.message}` : 'invalid request', {
+      issues: policyIssues,
+      podSecurity: policy.podSecurity,
+    });
+  }
   if (!cluster.capabilities[decl.tier]) {
     throw new HttpError(
       409,
@@ -100,12 +122,24 @@ export function validateActionRequest(cluster: ClusterView, req: ActionRequest):
       { tier: decl.tier, cluster: cluster.name },
     );
   }
-  return { params: parsed.data };
+  return { params: parsed.data, policy };
+}
+
+/** Pod Security Standards and Secret-reference issues of an action that creates or changes pod templates (apply). */
+export function workloadPolicyIssues(action: string, params: unknown, policy: WorkloadPolicy): TargetIssue[] {
+  if (action !== 'apply' || typeof params !== 'object' || params === null || !('manifest' in params)) return [];
+  const manifest = params.manifest;
+  if (typeof manifest !== 'string') return [];
+  const r = parseManifest(manifest);
+  return r.ok ? checkWorkloadPolicy(r.objects, policy) : [];
 }
 
 /** What the agent receives: the command's view, without the hub's bookkeeping. */
 export function envelopeOf(r: CommandRow): CommandEnvelope {
   const v = toCommandView(r);
+  const stored = r.policy === null ? null : WorkloadPolicy.safeParse(JSON.parse(r.policy));
+  // A row from before policies existed carries none: the agent applies its strict default.
+  const policy = stored?.success ? stored.data : undefined;
   return {
     id: v.id,
     action: v.action,
@@ -115,6 +149,7 @@ export function envelopeOf(r: CommandRow): CommandEnvelope {
     dryRun: v.dryRun,
     requestedBy: v.requestedBy,
     requestedAt: v.createdAt,
+    ...(policy ? { policy } : {}),
   };
 }
 
@@ -147,7 +182,13 @@ export class CommandService {
   }
 
   /** Persists a validated request (command + transition + audit + timeline in one transaction). */
-  async create(actor: string, cluster: ClusterView, req: ActionRequest, params: JsonObject): Promise<CommandView> {
+  async create(
+    actor: string,
+    cluster: ClusterView,
+    req: ActionRequest,
+    params: JsonObject,
+    policy: WorkloadPolicy = { podSecurity: cluster.podSecurity, secretReferences: false },
+  ): Promise<CommandView> {
     const now = Date.now();
     const row: CommandRow = {
       id: randomUUID(),
@@ -167,6 +208,7 @@ export class CommandService {
       updated_at: now,
       expires_at: now + this.deps.ttlMs,
       dispatch_count: 0,
+      policy: JSON.stringify(policy),
     };
     const events = await this.deps.db.transaction().execute(async (trx) => {
       await trx.insertInto('commands').values(row).execute();
@@ -183,7 +225,7 @@ export class CommandService {
           params,
           reason: req.reason ?? null,
           outcome: 'requested',
-          detail: { commandId: row.id, dryRun: req.dryRun },
+          detail: { commandId: row.id, dryRun: req.dryRun, policy },
         },
         trx,
       );

@@ -11,6 +11,8 @@ import {
   RESOURCE_KIND_NAMES,
   TIMELINE_EVENT_TYPES,
   actionList,
+  PodSecurityLevel,
+  SECRET_REFERENCE_PERMISSION,
   isActionId,
   isResourceKind,
 } from '@wheelhouse/protocol';
@@ -106,6 +108,31 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
     if (!clusterVisible(principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
     return { ...c, actions: actionsFor(c, principal) };
   });
+
+  // The Pod Security Standards level every pod template an action creates or changes must meet (docs/actions.md).
+  app.put(
+    '/api/v1/clusters/:cluster/pod-security',
+    {
+      schema: {
+        tags: ['clusters'],
+        params: ClusterParams,
+        body: z.object({ level: PodSecurityLevel }).strict(),
+      },
+    },
+    async (req) => {
+      const principal = await app.requirePermission(req, 'admin', {});
+      const before = await deps.clusters.setPodSecurity(req.params.cluster, req.body.level);
+      if (before === null) throw notFound(`cluster "${req.params.cluster}"`);
+      await deps.audit.append({
+        actor: principal.username,
+        action: 'cluster.pod-security',
+        clusterId: req.params.cluster,
+        outcome: 'succeeded',
+        detail: { from: before, to: req.body.level },
+      });
+      return { cluster: req.params.cluster, podSecurity: req.body.level, previous: before };
+    },
+  );
 
   app.delete(
     '/api/v1/clusters/:cluster',
@@ -270,8 +297,9 @@ export function registerClusterRoutes(appIn: FastifyInstance, deps: ClusterRoute
       if (!isActionId(body.action)) validateActionRequest(c, body); // throws the precise 400
       const scope = scopeOf(c.name, body.target.namespace);
       const principal = await app.requirePermission(req, `action:${body.action}`, scope);
-      const { params } = validateActionRequest(c, body);
-      const command = await deps.commands.create(principal.username, c, body, params);
+      const secretReferences = app.can(principal, SECRET_REFERENCE_PERMISSION, scope);
+      const { params, policy } = validateActionRequest(c, body, { secretReferences });
+      const command = await deps.commands.create(principal.username, c, body, params, policy);
       await deps.link.dispatchOutstanding(c.name);
       if (body.dryRun && deps.link.isConnected(c.name)) {
         // A preview is only useful now: wait for the agent's answer (bounded), else hand back the id.

@@ -39,6 +39,12 @@ type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 const recs = (v: unknown): Rec[] => (Array.isArray(v) ? v.map((x) => (isRec(x) ? x : {})) : []);
 const rec = (v: unknown): Rec => (isRec(v) ? v : {});
+/** A manifest value for a message: strings as they are, anything else as JSON. */
+function show(v: unknown): string {
+  if (typeof v === 'string') return v;
+  // Manifest values are plain data; undefined is the one that JSON.stringify does not turn into text.
+  return v === undefined ? '(unset)' : JSON.stringify(v);
+}
 
 export interface PodTemplate {
   /** Path of the pod spec in the object ("spec", "spec.template.spec", …). */
@@ -156,27 +162,27 @@ function baseline(t: PodTemplate): PodSecurityViolation[] {
       forbid(`${path}.seccompProfile.type`, 'seccomp profile Unconfined');
     const aa = rec(ctx.appArmorProfile).type;
     if (aa !== undefined && aa !== 'RuntimeDefault' && aa !== 'Localhost')
-      forbid(`${path}.appArmorProfile.type`, `AppArmor profile ${String(aa)}`);
+      forbid(`${path}.appArmorProfile.type`, `AppArmor profile ${show(aa)}`);
   };
   sc(`${p}.securityContext`, podSc);
   recs(podSc.sysctls).forEach((x, i) => {
-    if (!SAFE_SYSCTLS.has(String(x.name)))
-      forbid(`${p}.securityContext.sysctls[${i}].name`, `unsafe sysctl "${String(x.name)}"`);
+    if (!SAFE_SYSCTLS.has(show(x.name)))
+      forbid(`${p}.securityContext.sysctls[${i}].name`, `unsafe sysctl "${show(x.name)}"`);
   });
   for (const [k, v] of Object.entries(rec(t.metadata.annotations))) {
-    if (k.startsWith(APPARMOR_ANNOTATION) && v !== 'runtime/default' && !String(v).startsWith('localhost/'))
-      forbid(`${t.metadataPath}.annotations["${k}"]`, `AppArmor profile "${String(v)}"`);
+    if (k.startsWith(APPARMOR_ANNOTATION) && v !== 'runtime/default' && !show(v).startsWith('localhost/'))
+      forbid(`${t.metadataPath}.annotations["${k}"]`, `AppArmor profile "${show(v)}"`);
   }
   for (const { path, c } of containersOf(t)) {
     const csc = rec(c.securityContext);
     if (csc.privileged === true) forbid(`${path}.securityContext.privileged`, 'privileged containers');
     const added = Array.isArray(rec(csc.capabilities).add) ? (rec(csc.capabilities).add as unknown[]) : [];
     added.forEach((cap, i) => {
-      if (!BASELINE_CAPABILITIES.has(String(cap)))
-        forbid(`${path}.securityContext.capabilities.add[${i}]`, `adding capability ${String(cap)}`);
+      if (!BASELINE_CAPABILITIES.has(show(cap)))
+        forbid(`${path}.securityContext.capabilities.add[${i}]`, `adding capability ${show(cap)}`);
     });
     if (csc.procMount !== undefined && csc.procMount !== 'Default')
-      forbid(`${path}.securityContext.procMount`, `procMount ${String(csc.procMount)}`);
+      forbid(`${path}.securityContext.procMount`, `procMount ${show(csc.procMount)}`);
     sc(`${path}.securityContext`, csc);
     recs(c.ports).forEach((port, i) => {
       if (port.hostPort !== undefined && port.hostPort !== 0) forbid(`${path}.ports[${i}].hostPort`, 'host ports');
@@ -243,19 +249,19 @@ export function secretReferences(object: Rec): PodSecurityViolation[] {
   for (const field of ['serviceAccountName', 'serviceAccount'] as const) {
     const sa = t.spec[field];
     if (sa !== undefined && sa !== 'default' && sa !== '')
-      out.push({ path: `${p}.${field}`, rule: `running as ServiceAccount "${String(sa)}" ${needs}` });
+      out.push({ path: `${p}.${field}`, rule: `running as ServiceAccount "${show(sa)}" ${needs}` });
   }
   recs(t.spec.volumes).forEach((v, i) => {
     if (v.secret !== undefined)
       out.push({
         path: `${p}.volumes[${i}].secret`,
-        rule: `mounting Secret "${String(rec(v.secret).secretName)}" ${needs}`,
+        rule: `mounting Secret "${show(rec(v.secret).secretName)}" ${needs}`,
       });
     recs(rec(v.projected).sources).forEach((src, j) => {
       if (src.secret !== undefined)
         out.push({
           path: `${p}.volumes[${i}].projected.sources[${j}].secret`,
-          rule: `mounting Secret "${String(rec(src.secret).name)}" ${needs}`,
+          rule: `mounting Secret "${show(rec(src.secret).name)}" ${needs}`,
         });
     });
   });
@@ -265,14 +271,14 @@ export function secretReferences(object: Rec): PodSecurityViolation[] {
       if (ref !== undefined)
         out.push({
           path: `${path}.env[${i}].valueFrom.secretKeyRef`,
-          rule: `reading Secret "${String(rec(ref).name)}" ${needs}`,
+          rule: `reading Secret "${show(rec(ref).name)}" ${needs}`,
         });
     });
     recs(c.envFrom).forEach((e, i) => {
       if (e.secretRef !== undefined)
         out.push({
           path: `${path}.envFrom[${i}].secretRef`,
-          rule: `reading Secret "${String(rec(e.secretRef).name)}" ${needs}`,
+          rule: `reading Secret "${show(rec(e.secretRef).name)}" ${needs}`,
         });
     });
   }
