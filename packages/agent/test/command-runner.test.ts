@@ -173,3 +173,46 @@ describe('command runner', () => {
     expect(bad.calls).toHaveLength(0);
   });
 });
+
+describe('command runner: the workload policy of apply (defence in depth)', () => {
+  const privilegedPod = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: {
+      containers: [{ name: 'app', image: 'nginx', securityContext: { privileged: true } }],
+      volumes: [{ name: 's', secret: { secretName: 'db' } }],
+    },
+  });
+  const apply = (policy?: CommandEnvelope['policy']) =>
+    command({
+      action: 'apply',
+      target: { kind: 'Pod', namespace: 'shop', name: 'p' },
+      params: { manifest: privilegedPod },
+      ...(policy ? { policy } : {}),
+    });
+
+  it('rejects what the policy forbids before the executor runs, in the hub words', async () => {
+    let ran = false;
+    const { r, states } = runner({ apply: () => ((ran = true), Promise.resolve({ message: 'applied' })) });
+    await r.run(apply({ podSecurity: 'baseline', secretReferences: true }));
+    expect(states()).toEqual([
+      'rejected: spec.containers[0].securityContext.privileged: baseline forbids privileged containers',
+    ]);
+    expect(ran).toBe(false);
+  });
+
+  it('without a policy (an older hub) assumes baseline and no Secret references', async () => {
+    const { r, states } = runner({ apply: () => Promise.resolve({ message: 'applied' }) });
+    await r.run(apply());
+    expect(states()).toEqual([
+      'rejected: spec.containers[0].securityContext.privileged: baseline forbids privileged containers; spec.volumes[0].secret: mounting Secret "db" needs the action:apply:secrets permission',
+    ]);
+  });
+
+  it('runs the executor when the policy allows it', async () => {
+    const { r, states } = runner({ apply: () => Promise.resolve({ message: 'applied' }) });
+    await r.run(apply({ podSecurity: 'privileged', secretReferences: true }));
+    expect(states()).toEqual(['running: executing', 'succeeded: applied']);
+  });
+});

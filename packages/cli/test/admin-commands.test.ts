@@ -1,6 +1,6 @@
 // `wheelhouse cluster add/list/revoke`, `user add`, `token create` against a real hub on loopback.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -107,6 +107,8 @@ describe('backup', { timeout: 30_000 }, () => {
         join(dir, 'copy.db'),
       ]);
       expect(stdout).toMatch(/integrity ok, 1 audit records/);
+      // The copy holds password hashes and the audit log: owner-only, like hub.db.
+      expect((statSync(join(dir, 'copy.db')).mode & 0o777).toString(8)).toBe('600');
       const restored = await createHub({ dataDir: join(dir, 'restored'), logger: false });
       await restored.close();
       copyFileSync(join(dir, 'copy.db'), join(dir, 'restored', 'hub.db'));

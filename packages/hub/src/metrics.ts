@@ -1,5 +1,14 @@
 // Prometheus metrics of one hub instance (own registry, so tests can run several hubs).
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Whether an Authorization header carries the metrics token (constant time over sha256 digests). */
+export function metricsTokenMatches(token: string, authorization: string | undefined): boolean {
+  const m = /^Bearer (.+)$/.exec(authorization ?? '');
+  if (!m?.[1]) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(m[1]), digest(token));
+}
 
 export class HubMetrics {
   readonly registry = new Registry();

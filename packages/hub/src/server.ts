@@ -40,6 +40,8 @@ import { ShellStore } from './shell/shell-store.js';
 import { TimelineStore } from './timeline/timeline-store.js';
 import { timelineRoutes } from './timeline/timeline-routes.js';
 import { openDatabase, type HubDb } from './store/db.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
+import { metricsTokenMatches } from './metrics.js';
 
 /** Every public API route is under this prefix. */
 export const API_PREFIX = '/api/v1';
@@ -67,6 +69,11 @@ export interface HubOptions {
   logs?: LogRelayOptions;
   /** How long GET …/objects waits for the agent (default 10 s, then 504 agent_timeout). */
   objectTimeoutMs?: number;
+  /**
+   * When set, GET /metrics needs `Authorization: Bearer <this token>`. Unset
+   * (the default) it stays open, for Prometheus scraping on the pod network.
+   */
+  metricsToken?: string;
 }
 
 export interface Hub {
@@ -92,6 +99,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  registerSecurityHeaders(app);
 
   // gzip for the console's bundle and large JSON lists (inventory pages are 100s of KB);
   // brotli's default quality is too slow to run per response. WebSockets are not affected.
@@ -126,9 +134,15 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       return reply.status(e.statusCode).send({ ok: false, ...e.body });
     }
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    if (opts.metricsToken !== undefined && !metricsTokenMatches(opts.metricsToken, req.headers.authorization)) {
+      return reply
+        .status(401)
+        .header('www-authenticate', 'Bearer realm="metrics"')
+        .send({ error: 'unauthenticated', message: '/metrics needs the metrics token: Authorization: Bearer <token>' });
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.get('/api/v1/version', () => ({ version: WHEELHOUSE_VERSION }));
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 

@@ -146,7 +146,7 @@ describe('roles and bindings', () => {
       {
         name: 'account-admin',
         description: expect.any(String) as unknown,
-        permissions: ['admin', 'audit:read', 'pod:exec', 'view', 'action:*'],
+        permissions: ['admin', 'audit:read', 'pod:exec', 'view', 'action:*', 'action:apply:secrets'],
       },
       { name: 'operator', description: expect.any(String) as unknown, permissions: ['view', 'action:*', 'pod:exec'] },
       { name: 'viewer', description: expect.any(String) as unknown, permissions: ['view'] },

@@ -37,11 +37,18 @@ export interface AuditDetails {
   'cluster.delete': null;
   'cluster.token.revoke': null;
   'cluster.token.rotate': null;
+  'cluster.pod-security': { from: string; to: string };
   /** allowed: no detail; rejected: the API error code; denied: the permission check's detail. */
   'shell.start': { error: string } | AccessDeniedDetail | null;
   'shell.end': { durationMs: number; exitCode: number | null; reason: string };
   /** `action:<id>`, one per catalog action (a command's request and its end). */
-  'action:*': { commandId: string; dryRun: boolean; message?: string | null };
+  'action:*': {
+    commandId: string;
+    dryRun: boolean;
+    message?: string | null;
+    /** On `requested`: the Pod Security Standards level and Secret-reference access the request was checked under. */
+    policy?: { podSecurity: string; secretReferences: boolean };
+  };
 }
 
 interface AuditActionSpec {
@@ -66,6 +73,10 @@ export const AUDIT_ACTIONS = {
   'cluster.delete': { outcomes: ['succeeded'], meaning: 'a cluster was removed' },
   'cluster.token.revoke': { outcomes: ['succeeded'], meaning: "a cluster's agent token was revoked" },
   'cluster.token.rotate': { outcomes: ['succeeded'], meaning: "a cluster's agent token was replaced" },
+  'cluster.pod-security': {
+    outcomes: ['succeeded'],
+    meaning: "a cluster's Pod Security Standards level for actions was changed (from, to)",
+  },
   'shell.start': {
     outcomes: ['allowed', 'denied', 'rejected'],
     meaning: 'a pod shell was opened, refused (permission) or rejected (tier, agent, pod, limit)',

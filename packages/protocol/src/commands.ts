@@ -2,6 +2,7 @@
 //   pending → dispatched → running → succeeded | failed | rejected | expired
 import { z } from 'zod';
 import { JsonObject } from './json.js';
+import { WorkloadPolicy } from './actions/pod-security.js';
 
 export const COMMAND_STATES = [
   'pending',
@@ -25,9 +26,18 @@ const dnsName = z
     'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")',
   );
 
+/** A namespace name (an RFC 1123 DNS label), or '' for cluster-scoped targets. */
+const namespaceOrEmpty = z
+  .string()
+  .max(63, 'must be a namespace name of at most 63 characters')
+  .regex(
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/,
+    'must be a namespace name (a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit), or empty for a cluster-scoped kind',
+  );
+
 export const CommandTarget = z.object({
   kind: z.string().min(1),
-  namespace: z.string().max(63).default(''),
+  namespace: namespaceOrEmpty.default(''),
   name: dnsName,
 });
 export type CommandTarget = z.infer<typeof CommandTarget>;
@@ -52,5 +62,7 @@ export const CommandEnvelope = z.object({
   requestedBy: z.string(),
   /** When the hub accepted the command (epoch ms): objects created later are not its target. */
   requestedAt: z.number().optional(),
+  /** The pod security level and Secret-reference permission the hub authorized it under (absent: the strict default). */
+  policy: WorkloadPolicy.optional(),
 });
 export type CommandEnvelope = z.infer<typeof CommandEnvelope>;

@@ -10,7 +10,21 @@ export * from './shell.js';
 export * from './objects.js';
 export * from './logs.js';
 export * from './preview.js';
-export type { ActionDeclaration, PermissionRule } from './actions/declaration.js';
+export type { ActionDeclaration, PermissionRule, TargetIssue } from './actions/declaration.js';
+export {
+  POD_SECURITY_LEVELS,
+  PodSecurityLevel,
+  DEFAULT_POD_SECURITY_LEVEL,
+  SECRET_REFERENCE_PERMISSION,
+  WorkloadPolicy,
+  DEFAULT_WORKLOAD_POLICY,
+  checkPodSecurity,
+  secretReferences,
+  checkWorkloadPolicy,
+  podTemplateOf,
+  type PodSecurityViolation,
+} from './actions/pod-security.js';
+export { parseManifest, type ManifestObject } from './actions/manifest.js';
 export { ACTIONS, actionList, isActionId, type ActionId, type ActionParams } from './actions/catalog.js';
 
 /** Wheelhouse's own version, reported by every component. */

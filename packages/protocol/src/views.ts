@@ -3,6 +3,7 @@
 import type { CommandState, CommandTarget } from './commands.js';
 import type { JsonObject } from './json.js';
 import type { Capabilities } from './link.js';
+import type { PodSecurityLevel } from './actions/pod-security.js';
 
 export interface ClusterView {
   name: string;
@@ -14,6 +15,8 @@ export interface ClusterView {
   kubernetesVersion: string | null;
   capabilities: Capabilities;
   tokenRevoked: boolean;
+  /** The Pod Security Standards level every pod template an action creates or changes must meet. */
+  podSecurity: PodSecurityLevel;
 }
 
 export interface CommandView {

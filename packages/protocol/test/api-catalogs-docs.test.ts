@@ -36,7 +36,7 @@ function documentedErrors(): Map<string, number> {
 function documentedActions(): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const row of tableRows('| action | outcomes | what happened |')) {
-    const m = /^\| `([a-z.:_*]+)` \| ((?:`[a-z]+`(?:, )?)+) \|/.exec(row);
+    const m = /^\| `([a-z.:_*-]+)` \| ((?:`[a-z]+`(?:, )?)+) \|/.exec(row);
     expect(m, `not an audit action row: ${row}`).not.toBeNull();
     if (m?.[1] && m[2])
       out.set(

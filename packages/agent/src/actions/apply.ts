@@ -5,8 +5,12 @@ import type * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import {
   ACTIONS,
+  DEFAULT_WORKLOAD_POLICY,
+  checkWorkloadPolicy,
   isResourceKind,
+  parseManifest,
   type ActionPreview,
+  type CommandEnvelope,
   type FieldChange,
   type JsonValue,
   type ResourceKind,
@@ -73,10 +77,24 @@ async function ssa(kc: k8s.KubeConfig, doc: Doc, force: boolean, dryRun: boolean
   return ensureOk(res, `apply ${doc.kind} ${doc.name}`);
 }
 
+/**
+ * Why the command's policy (Pod Security Standards level, Secret references)
+ * refuses the manifest, in the hub's words, or null. Defence in depth: the hub
+ * checked this too, but the agent's ServiceAccount is what creates the pods.
+ */
+export function workloadPolicyRefusal(command: CommandEnvelope, manifest: string): string | null {
+  const parsed = parseManifest(manifest);
+  if (!parsed.ok) return `params.manifest: ${parsed.errors.join('; ')}`;
+  const refused = checkWorkloadPolicy(parsed.objects, command.policy ?? DEFAULT_WORKLOAD_POLICY);
+  return refused.length > 0 ? refused.map((i) => `${i.path}: ${i.message}`).join('; ') : null;
+}
+
 export const apply: Executor<'apply'> = async ({ kc, command }, params): Promise<ExecutionResult> => {
   const t = command.target;
   const issues = ACTIONS.apply.checkTarget(t, params);
   if (issues.length > 0) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  const refused = workloadPolicyRefusal(command, params.manifest);
+  if (refused) throw new Error(refused);
   const docs = manifestDocuments(params.manifest, t.namespace);
   // Dry-run everything first: one refused document means nothing is applied.
   const planned: { doc: Doc; live: KubeObject | null; after: KubeObject }[] = [];

@@ -18,6 +18,7 @@ import {
   type TimelineEventInput,
 } from '@wheelhouse/protocol';
 import { errorText } from '@wheelhouse/exec-guard/kube-errors';
+import { workloadPolicyRefusal } from '../actions/apply.js';
 import type { ExecutionContext, ExecutionResult, ExecutorRegistry } from '../actions/executors.js';
 import { impersonatingKubeConfig, kubeIdentityFor, type ImpersonationMapping } from '../impersonation.js';
 
@@ -72,6 +73,11 @@ export class CommandRunner {
         'rejected',
         `invalid params: ${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       );
+    if (cmd.action === 'apply') {
+      // The hub checked the command's policy too; this agent refuses on its own before touching the cluster.
+      const refused = workloadPolicyRefusal(cmd, (params.data as { manifest: string }).manifest);
+      if (refused) return finish('rejected', refused);
+    }
     let actingKc: k8s.KubeConfig = this.o.kc;
     if (this.o.impersonation) {
       try {

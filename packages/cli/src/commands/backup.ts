@@ -1,6 +1,6 @@
 // `wheelhouse backup`: a consistent copy of the hub's store while the hub runs
 // (SQLite's online backup API: readers and the hub's writes carry on).
-import { existsSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 
@@ -19,7 +19,10 @@ export function backupCommand(): Command {
       const db = new Database(source, { readonly: true, fileMustExist: true });
       try {
         const started = Date.now();
+        // The copy holds what hub.db holds: created owner-only before SQLite writes into it ('wx': never an existing file).
+        closeSync(openSync(resolve(o.out), 'wx', 0o600));
         await db.backup(resolve(o.out));
+        chmodSync(resolve(o.out), 0o600);
         const copy = new Database(resolve(o.out), { readonly: true });
         const check = copy.pragma('integrity_check', { simple: true });
         const audit = copy.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number };

@@ -19,38 +19,54 @@ export function hubCommand(): Command {
     )
     .addOption(new Option('--heartbeat <duration>', 'agent link heartbeat interval').default('15s'))
     .addOption(
+      new Option(
+        '--metrics-token <token>',
+        'require "Authorization: Bearer <token>" on /metrics (default: open, for Prometheus on the pod network)',
+      ).env('WHEELHOUSE_METRICS_TOKEN'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
         .default('info'),
     )
-    .action(async (o: { listen: string; dataDir: string; commandTtl: string; heartbeat: string; logLevel: string }) => {
-      const { host, port } = parseListen(o.listen);
-      // Loaded on use: every other subcommand starts faster without the hub's dependencies.
-      const { createHub } = await import('@wheelhouse/hub');
-      const { ensureAdmin } = await import('@wheelhouse/hub/auth');
-      const hub = await createHub({
-        dataDir: o.dataDir,
-        logger: true,
-        commandTtlMs: parseDuration(o.commandTtl),
-        heartbeatMs: parseDuration(o.heartbeat),
-      });
-      hub.app.log.level = o.logLevel;
-      const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD);
-      await hub.app.listen({ host, port });
-      const address = hub.app.server.address();
-      const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : o.listen;
-      if (admin && process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD) {
-        process.stdout.write(
-          `\nFirst start: created user "${admin.username}" with the password from WHEELHOUSE_INITIAL_ADMIN_PASSWORD (one-time: change it at first sign-in).\n\n`,
-        );
-      } else if (admin) {
-        process.stdout.write(
-          `\nFirst start: created user "${admin.username}" with one-time password: ${admin.password}\n` +
-            'Sign in and change it (POST /api/v1/auth/password). It is not shown again.\n\n',
-        );
-      }
-      process.stdout.write(`wheelhouse hub listening on ${url} (data: ${o.dataDir})\n`);
-      stopOnSignals(() => hub.close());
-    });
+    .action(
+      async (o: {
+        listen: string;
+        dataDir: string;
+        commandTtl: string;
+        heartbeat: string;
+        logLevel: string;
+        metricsToken?: string;
+      }) => {
+        const { host, port } = parseListen(o.listen);
+        // Loaded on use: every other subcommand starts faster without the hub's dependencies.
+        const { createHub } = await import('@wheelhouse/hub');
+        const { ensureAdmin } = await import('@wheelhouse/hub/auth');
+        const hub = await createHub({
+          dataDir: o.dataDir,
+          logger: true,
+          commandTtlMs: parseDuration(o.commandTtl),
+          heartbeatMs: parseDuration(o.heartbeat),
+          ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}),
+        });
+        hub.app.log.level = o.logLevel;
+        const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD);
+        await hub.app.listen({ host, port });
+        const address = hub.app.server.address();
+        const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : o.listen;
+        if (admin && process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD) {
+          process.stdout.write(
+            `\nFirst start: created user "${admin.username}" with the password from WHEELHOUSE_INITIAL_ADMIN_PASSWORD (one-time: change it at first sign-in).\n\n`,
+          );
+        } else if (admin) {
+          process.stdout.write(
+            `\nFirst start: created user "${admin.username}" with one-time password: ${admin.password}\n` +
+              'Sign in and change it (POST /api/v1/auth/password). It is not shown again.\n\n',
+          );
+        }
+        process.stdout.write(`wheelhouse hub listening on ${url} (data: ${o.dataDir})\n`);
+        stopOnSignals(() => hub.close());
+      },
+    );
 }

@@ -3,17 +3,23 @@
 // the rules are testable without a server.
 import { BUILTIN_ROLES, type BuiltinRole, type Permission, type RoleBinding, type Scope } from './types.js';
 
-/** 'action:*' stands for every action id. */
+/**
+ * 'action:*' stands for every action id ('action:scale'), not for the
+ * finer permissions below an action ('action:apply:secrets': an apply that
+ * references Secrets or a non-default ServiceAccount), which roles name.
+ */
 export const ROLE_PERMISSIONS: Readonly<Record<BuiltinRole, readonly Permission[]>> = {
-  'account-admin': ['admin', 'audit:read', 'pod:exec', 'view', 'action:*'],
+  'account-admin': ['admin', 'audit:read', 'pod:exec', 'view', 'action:*', 'action:apply:secrets'],
   operator: ['view', 'action:*', 'pod:exec'],
   viewer: ['view'],
   auditor: ['view', 'audit:read'],
 };
 
 export const ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = {
-  'account-admin': 'Everything: users, roles and bindings, audit, every action and pod shells.',
-  operator: 'View, run every action and open pod shells.',
+  'account-admin':
+    'Everything: users, roles and bindings, audit, every action (applies that reference Secrets too) and pod shells.',
+  operator:
+    'View, run every action and open pod shells; an apply may not reference Secrets or a non-default ServiceAccount.',
   viewer: 'Read-only: inventory and timelines.',
   auditor: 'View and read, verify and export the audit log.',
 };
@@ -21,7 +27,9 @@ export const ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = {
 export const isBuiltinRole = (role: string): role is BuiltinRole => (BUILTIN_ROLES as readonly string[]).includes(role);
 
 export function roleGrants(role: BuiltinRole, permission: Permission): boolean {
-  return ROLE_PERMISSIONS[role].some((p) => p === permission || (p === 'action:*' && permission.startsWith('action:')));
+  return ROLE_PERMISSIONS[role].some(
+    (p) => p === permission || (p === 'action:*' && /^action:[^:]+$/.test(permission)),
+  );
 }
 
 /** Patterns: '*' for everything, or names with '*' wildcards ('prod-*', '*-staging'). */
@@ -93,7 +101,14 @@ export interface EffectivePermissions {
   scopes: { cluster: string; namespace: string; permissions: Permission[] }[];
 }
 
-const PERMISSION_ORDER: readonly Permission[] = ['admin', 'audit:read', 'view', 'pod:exec', 'action:*'];
+const PERMISSION_ORDER: readonly Permission[] = [
+  'admin',
+  'audit:read',
+  'view',
+  'pod:exec',
+  'action:*',
+  'action:apply:secrets',
+];
 const sortPermissions = (perms: Iterable<Permission>): Permission[] =>
   [...new Set(perms)].sort((a, b) => PERMISSION_ORDER.indexOf(a) - PERMISSION_ORDER.indexOf(b));
 

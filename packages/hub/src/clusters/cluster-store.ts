@@ -1,7 +1,7 @@
 // Clusters and their agent tokens. The token is returned once at creation;
 // only its sha256 is kept, so a leaked database does not leak agent access.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Capabilities, type ClusterView } from '@wheelhouse/protocol';
+import { Capabilities, DEFAULT_POD_SECURITY_LEVEL, PodSecurityLevel, type ClusterView } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
 import type { ClusterRow } from '../store/schema.js';
 
@@ -23,6 +23,7 @@ export function clusterOfToken(token: string): string | null {
 
 export function toView(row: ClusterRow): ClusterView {
   const caps = Capabilities.safeParse(JSON.parse(row.capabilities));
+  const level = PodSecurityLevel.safeParse(row.pod_security_level);
   return {
     name: row.id,
     createdAt: row.created_at,
@@ -33,6 +34,8 @@ export function toView(row: ClusterRow): ClusterView {
     kubernetesVersion: row.kubernetes_version,
     capabilities: caps.success ? caps.data : NO_CAPABILITIES,
     tokenRevoked: row.token_revoked_at !== null,
+    // An unreadable value falls back to the default rather than to no policy.
+    podSecurity: level.success ? level.data : DEFAULT_POD_SECURITY_LEVEL,
   };
 }
 
@@ -52,6 +55,7 @@ export class ClusterStore {
       capabilities: JSON.stringify(NO_CAPABILITIES),
       last_seen_at: null,
       connected: 0,
+      pod_security_level: DEFAULT_POD_SECURITY_LEVEL,
     };
     const res = await this.db
       .insertInto('clusters')
@@ -75,6 +79,21 @@ export class ClusterStore {
   async delete(name: string): Promise<boolean> {
     const res = await this.db.deleteFrom('clusters').where('id', '=', name).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
+  }
+
+  /** Sets the cluster's Pod Security Standards level; the previous one, or null if there is no such cluster. */
+  async setPodSecurity(name: string, level: PodSecurityLevel): Promise<PodSecurityLevel | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('clusters')
+        .select('pod_security_level')
+        .where('id', '=', name)
+        .executeTakeFirst();
+      if (!row) return null;
+      await trx.updateTable('clusters').set({ pod_security_level: level }).where('id', '=', name).execute();
+      const before = PodSecurityLevel.safeParse(row.pod_security_level);
+      return before.success ? before.data : DEFAULT_POD_SECURITY_LEVEL;
+    });
   }
 
   async revokeToken(name: string): Promise<boolean> {

@@ -3,10 +3,10 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actionList } from '@wheelhouse/protocol';
+import { PodSecurityLevel, actionList } from '@wheelhouse/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/types.js';
-import { conflict, requirePrincipal } from '../http/errors.js';
+import { apiError, conflict, requirePrincipal } from '../http/errors.js';
 import type { AgentLink } from '../link/agent-link.js';
 import { ClusterParams, clusterName, clusterVisible, requireCluster } from './cluster-access.js';
 import type { ClusterStore, ClusterView } from './cluster-store.js';
@@ -67,6 +67,27 @@ export const clustersRoutes: FastifyPluginCallback<ClustersRoutesOptions> = (app
     if (!clusterVisible(principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
     return { ...c, actions: actionsFor(c, principal) };
   });
+
+  // The Pod Security Standards level every pod template an action creates or changes must meet (docs/actions.md).
+  app.put(
+    '/clusters/:cluster/pod-security',
+    {
+      schema: { tags: ['clusters'], params: ClusterParams, body: z.object({ level: PodSecurityLevel }).strict() },
+    },
+    async (req) => {
+      const principal = await app.requirePermission(req, 'admin', {});
+      const before = await deps.clusters.setPodSecurity(req.params.cluster, req.body.level);
+      if (before === null) throw apiError('not_found', { what: `cluster "${req.params.cluster}"` });
+      await deps.audit.record({
+        actor: principal.username,
+        action: 'cluster.pod-security',
+        clusterId: req.params.cluster,
+        outcome: 'succeeded',
+        detail: { from: before, to: req.body.level },
+      });
+      return { cluster: req.params.cluster, podSecurity: req.body.level, previous: before };
+    },
+  );
 
   app.delete('/clusters/:cluster', { schema: { tags: ['clusters'], params: ClusterParams } }, async (req, reply) => {
     const principal = await app.requirePermission(req, 'admin', {});

@@ -11,6 +11,7 @@ import {
   type JsonObject,
   type TimelineEvent,
   type TimelineEventInput,
+  WorkloadPolicy,
 } from '@wheelhouse/protocol';
 import type { Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -51,6 +52,9 @@ export { checkActionRequest, validateActionRequest } from './action-request-chec
 /** What the agent receives: the command's view, without the hub's bookkeeping. */
 export function envelopeOf(r: CommandRow): CommandEnvelope {
   const v = toCommandView(r);
+  const stored = r.policy === null ? null : WorkloadPolicy.safeParse(JSON.parse(r.policy));
+  // A row from before policies existed carries none: the agent applies its strict default.
+  const policy = stored?.success ? stored.data : undefined;
   return {
     id: v.id,
     action: v.action,
@@ -60,6 +64,7 @@ export function envelopeOf(r: CommandRow): CommandEnvelope {
     dryRun: v.dryRun,
     requestedBy: v.requestedBy,
     requestedAt: v.createdAt,
+    ...(policy ? { policy } : {}),
   };
 }
 
@@ -92,7 +97,13 @@ export class CommandService {
   }
 
   /** Persists a validated request (command + transition + audit + timeline in one transaction). */
-  async create(actor: string, cluster: ClusterView, req: ActionRequest, params: JsonObject): Promise<CommandView> {
+  async create(
+    actor: string,
+    cluster: ClusterView,
+    req: ActionRequest,
+    params: JsonObject,
+    policy: WorkloadPolicy = { podSecurity: cluster.podSecurity, secretReferences: false },
+  ): Promise<CommandView> {
     const now = Date.now();
     const row: CommandRow = {
       id: randomUUID(),
@@ -112,6 +123,7 @@ export class CommandService {
       updated_at: now,
       expires_at: now + this.deps.ttlMs,
       dispatch_count: 0,
+      policy: JSON.stringify(policy),
     };
     const events = await this.deps.db.transaction().execute(async (trx) => {
       await trx.insertInto('commands').values(row).execute();
@@ -128,7 +140,7 @@ export class CommandService {
           params,
           reason: req.reason ?? null,
           outcome: 'requested',
-          detail: { commandId: row.id, dryRun: req.dryRun },
+          detail: { commandId: row.id, dryRun: req.dryRun, policy },
         },
         trx,
       );

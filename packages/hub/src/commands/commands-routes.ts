@@ -3,7 +3,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ACTIONS, ActionRequest, isActionId } from '@wheelhouse/protocol';
+import { ACTIONS, ActionRequest, SECRET_REFERENCE_PERMISSION, isActionId } from '@wheelhouse/protocol';
 import { ClusterParams, clusterName, limit, requireCluster, scopeOf } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { notFound, requirePrincipal, unwrap } from '../http/errors.js';
@@ -33,8 +33,9 @@ export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (app
       if (!isActionId(body.action)) unwrap(checkActionRequest(c, body));
       const scope = scopeOf(c.name, body.target.namespace);
       const principal = await app.requirePermission(req, `action:${body.action}`, scope);
-      const params = unwrap(checkActionRequest(c, body));
-      const command = await deps.commands.create(principal.username, c, body, params);
+      const secretReferences = app.can(principal, SECRET_REFERENCE_PERMISSION, scope);
+      const { params, policy } = unwrap(checkActionRequest(c, body, { secretReferences }));
+      const command = await deps.commands.create(principal.username, c, body, params, policy);
       await deps.link.dispatchOutstanding(c.name);
       if (body.dryRun && deps.link.isConnected(c.name)) {
         // A preview is only useful now: wait for the agent's answer (bounded), else hand back the id.

@@ -230,6 +230,18 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '004_pod_security': {
+    // The Pod Security Standards level an admin chose per cluster (baseline by
+    // default), and the policy each command was authorized under, which the
+    // agent enforces again.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('clusters')
+        .addColumn('pod_security_level', 'text', (c) => c.notNull().defaultTo('baseline'))
+        .execute();
+      await db.schema.alterTable('commands').addColumn('policy', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

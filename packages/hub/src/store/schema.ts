@@ -14,6 +14,7 @@ export interface ClustersTable {
   capabilities: string; // JSON Capabilities
   last_seen_at: number | null;
   connected: number; // 0 | 1
+  pod_security_level: Generated<string>; // PodSecurityLevel set by an admin; 'baseline' by default
 }
 
 export interface ResourcesTable {
@@ -61,6 +62,7 @@ export interface CommandsTable {
   updated_at: number;
   expires_at: number;
   dispatch_count: number;
+  policy: string | null; // JSON WorkloadPolicy the command was authorized under
 }
 
 export interface CommandTransitionsTable {

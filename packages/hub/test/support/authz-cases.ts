@@ -231,6 +231,15 @@ export const CLUSTER_MATRIX: MatrixTable = {
       request: () => ({ url: '/api/v1/clusters/staging/token/rotate' }),
     },
     {
+      route: 'PUT /api/v1/clusters/{cluster}/pod-security',
+      allow: ADMIN_ONLY,
+      request: () => ({
+        method: 'PUT',
+        url: '/api/v1/clusters/staging/pod-security',
+        payload: { level: 'restricted' },
+      }),
+    },
+    {
       route: 'GET /api/v1/clusters/{cluster}/resources',
       allow: SEES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/resources' }),

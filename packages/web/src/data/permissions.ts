@@ -19,7 +19,8 @@ function matches(pattern: string, value: string): boolean {
 }
 
 function grants(perms: readonly string[], permission: string): boolean {
-  return perms.some((p) => p === permission || (p === 'action:*' && permission.startsWith('action:')));
+  // 'action:*' covers every action id, not finer permissions such as 'action:apply:secrets'.
+  return perms.some((p) => p === permission || (p === 'action:*' && /^action:[^:]+$/.test(permission)));
 }
 
 /** A namespaced object needs both patterns to match; a cluster-wide scope needs namespace '*'; {} needs '*' × '*'. */
