@@ -25,7 +25,8 @@ export default tseslint.config(
     },
   },
   {
-    // The console: hooks rules, and protocol imports as types only (its runtime is server-side zod).
+    // The console: hooks rules, and protocol imports as types only (its runtime is server-side zod);
+    // '@wheelhouse/protocol/core' is the zod-free runtime it may import.
     files: ['packages/web/src/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     rules: {
@@ -38,7 +39,8 @@ export default tseslint.config(
             {
               name: '@wheelhouse/protocol',
               allowTypeImports: true,
-              message: 'import types only: the protocol runtime (zod) does not belong in the bundle',
+              message:
+                "import types only: the protocol runtime (zod) does not belong in the bundle; constants and pure functions come from '@wheelhouse/protocol/core'",
             },
           ],
         },

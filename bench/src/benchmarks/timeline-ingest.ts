@@ -23,7 +23,7 @@ function events(run: number): TimelineEventInput[] {
     name: `pod-${run}-${i}`,
     owner: { kind: 'Deployment', name: `app-${i % 200}` },
     summary: `Pod pod-${run}-${i}: Pending → Running/Ready`,
-    data: { from: 'Pending', to: 'Running/Ready', nodeName: `node-${i % 100}` },
+    data: { from: 'Pending', to: 'Running/Ready', phase: 'Running', ready: true, nodeName: `node-${i % 100}` },
   }));
 }
 

@@ -1,7 +1,14 @@
 // The agent's compact copy of what it watches: one projection per object.
 // It turns watch traffic into inventory changes and timeline events, and can
 // replay itself as snapshots whenever the hub link comes back.
-import type { InventoryItem, ResourceKind, TimelineEventInput } from '@wheelhouse/protocol';
+import {
+  isResourceKind,
+  ownerStep,
+  resolveWorkload,
+  type InventoryItem,
+  type ResourceKind,
+  type TimelineEventInput,
+} from '@wheelhouse/protocol';
 import { project, type KubeObject } from './projections.js';
 import { eventsForChange, type OwnerResolver } from './timeline/events.js';
 
@@ -41,23 +48,13 @@ export class InventoryCache {
 
   get(kind: string, ns: string, name: string): InventoryItem | undefined {
     const uid = this.byName.get(this.nameKey(kind, ns, name));
-    return uid ? this.byKind.get(kind as ResourceKind)?.get(uid) : undefined;
+    return uid && isResourceKind(kind) ? this.byKind.get(kind)?.get(uid) : undefined;
   }
 
-  /** The workload a pod/ReplicaSet/Job belongs to: Deployment, StatefulSet, DaemonSet, CronJob, Job. */
+  /** The workload a pod/ReplicaSet/Job belongs to (the protocol's one rule), its step looked up by uid. */
   readonly owner: OwnerResolver = (item) => {
-    let ref = item.ownerRefs[0];
-    for (let depth = 0; ref && depth < 3; depth++) {
-      if (ref.kind === 'ReplicaSet' || ref.kind === 'Job') {
-        const parent = this.byKind.get(ref.kind)?.get(ref.uid);
-        const up = parent?.ownerRefs[0];
-        if (!up) return { kind: ref.kind, name: ref.name };
-        ref = up;
-        continue;
-      }
-      return { kind: ref.kind, name: ref.name };
-    }
-    return undefined;
+    const step = ownerStep(item);
+    return resolveWorkload(item, step ? this.byKind.get(step.kind)?.get(step.uid) : undefined);
   };
 
   ownerRefsOf = (kind: string, ns: string, name: string): InventoryItem['ownerRefs'] =>

@@ -8,7 +8,24 @@ import {
   INTERACTOR_ANNOTATION,
   TERMINATION_TIME_ANNOTATION,
 } from '@wheelhouse/exec-guard';
-import type { InventoryItem, JsonObject, JsonValue, ResourceKind } from '@wheelhouse/protocol';
+import {
+  isRecord,
+  numberOrNull,
+  optionalNumber,
+  optionalString,
+  recordOf,
+  recordsOf,
+  stringOrNull,
+  stringRecordOf,
+  stringsOf,
+  type ContainerSummary,
+  type InventoryItem,
+  type JsonObject,
+  type JsonValue,
+  type PodSummary,
+  type ResourceKind,
+  type UnknownRecord,
+} from '@wheelhouse/protocol';
 
 /** The loosely-typed shape every watched object shares (parsed JSON from the API). */
 export interface KubeObject {
@@ -42,25 +59,23 @@ const NOISY_ANNOTATIONS = [
   /^control-plane\.alpha\.kubernetes\.io\//,
 ];
 
-type Obj = Record<string, unknown>;
-const asObj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
-const asArr = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(asObj) : []);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
-const time = (v: unknown): number | null => (typeof v === 'string' ? Date.parse(v) : null);
-
-/** Drops undefined values so the result is JSON (and stable to compare). */
+/** A JSON value of anything parsed from the API; undefined values are dropped so the result is stable to compare. */
 export function toJson(v: unknown): JsonValue {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (Array.isArray(v)) return v.map(toJson);
-  if (typeof v === 'object') {
-    const out: JsonObject = {};
-    for (const [k, val] of Object.entries(v as Obj)) if (val !== undefined) out[k] = toJson(val);
-    return out;
-  }
+  if (isRecord(v)) return toJsonObject(v);
   return null;
 }
+
+function toJsonObject(v: UnknownRecord): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, val] of Object.entries(v)) if (val !== undefined) out[k] = toJson(val);
+  return out;
+}
+
+/** An RFC 3339 time as epoch ms, or null. */
+const time = (v: unknown): number | null => (typeof v === 'string' ? numberOrNull(Date.parse(v)) : null);
 
 export function meaningfulAnnotations(a: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -68,83 +83,93 @@ export function meaningfulAnnotations(a: Record<string, string> | undefined): Re
   return out;
 }
 
-function containerSpec(c: Obj): JsonObject {
-  const env = asArr(c.env).map((e) => ({ name: str(e.name), value: e.value ?? null, valueFrom: e.valueFrom ?? null }));
-  return toJson({
+function containerSpec(c: UnknownRecord): JsonObject {
+  const env = recordsOf(c.env).map((e) => ({
+    name: stringOrNull(e.name),
+    value: e.value ?? null,
+    valueFrom: e.valueFrom ?? null,
+  }));
+  return toJsonObject({
     name: c.name,
     image: c.image,
     command: c.command,
     args: c.args,
     env: env.length ? env : undefined,
     envFrom: c.envFrom,
-    resources: c.resources && Object.keys(asObj(c.resources)).length ? c.resources : undefined,
+    resources: Object.keys(recordOf(c.resources)).length ? c.resources : undefined,
     ports: c.ports,
     livenessProbe: c.livenessProbe,
     readinessProbe: c.readinessProbe,
     startupProbe: c.startupProbe,
-  }) as JsonObject;
+  });
 }
 
 /** The pod-template fields that matter for "what changed". */
 export function templateSpec(template: unknown): JsonObject {
-  const t = asObj(template);
-  const meta = asObj(t.metadata);
-  const spec = asObj(t.spec);
-  return toJson({
+  const t = recordOf(template);
+  const meta = recordOf(t.metadata);
+  const spec = recordOf(t.spec);
+  const initContainers = recordsOf(spec.initContainers);
+  const volumes = recordsOf(spec.volumes);
+  return toJsonObject({
     labels: meta.labels,
-    annotations: meaningfulAnnotations(meta.annotations as Record<string, string> | undefined),
-    containers: asArr(spec.containers).map(containerSpec),
-    initContainers: asArr(spec.initContainers).length ? asArr(spec.initContainers).map(containerSpec) : undefined,
+    annotations: meaningfulAnnotations(stringRecordOf(meta.annotations)),
+    containers: recordsOf(spec.containers).map(containerSpec),
+    initContainers: initContainers.length ? initContainers.map(containerSpec) : undefined,
     serviceAccountName: spec.serviceAccountName,
     nodeSelector: spec.nodeSelector,
     tolerations: spec.tolerations,
-    volumes: asArr(spec.volumes).length ? asArr(spec.volumes).map((v) => ({ ...v })) : undefined,
-  }) as JsonObject;
+    volumes: volumes.length ? volumes : undefined,
+  });
 }
 
 export const imagesOf = (template: unknown): string[] =>
-  asArr(asObj(asObj(template).spec).containers)
-    .map((c) => str(c.image))
+  recordsOf(recordOf(recordOf(template).spec).containers)
+    .map((c) => stringOrNull(c.image))
     .filter((x): x is string => x !== null);
 
-function workloadSpec(o: KubeObject, extra: Obj): JsonObject {
-  return toJson({
+function workloadSpec(o: KubeObject, extra: UnknownRecord): JsonObject {
+  return toJsonObject({
     labels: o.metadata?.labels,
     annotations: meaningfulAnnotations(o.metadata?.annotations),
     ...extra,
     template: templateSpec(o.spec?.template),
-  }) as JsonObject;
+  });
 }
 
 function conditionMap(conds: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const c of asArr(conds)) {
-    const t = str(c.type);
-    if (t) out[t] = str(c.status) ?? 'Unknown';
+  for (const c of recordsOf(conds)) {
+    const t = stringOrNull(c.type);
+    if (t) out[t] = stringOrNull(c.status) ?? 'Unknown';
   }
   return out;
 }
 
-function podSummary(o: KubeObject): Obj {
-  const status = asObj(o.status);
-  const spec = asObj(o.spec);
-  const statuses = new Map(asArr(status.containerStatuses).map((s) => [str(s.name), s]));
-  const containers = asArr(spec.containers).map((c) => {
-    const s = statuses.get(str(c.name)) ?? {};
-    const state = asObj(s.state);
+function podSummary(o: KubeObject): PodSummary {
+  const status = recordOf(o.status);
+  const spec = recordOf(o.spec);
+  const statuses = new Map(recordsOf(status.containerStatuses).map((s) => [stringOrNull(s.name), s]));
+  const containers = recordsOf(spec.containers).map((c): ContainerSummary => {
+    const s = statuses.get(stringOrNull(c.name)) ?? {};
+    const state = recordOf(s.state);
     const stateName = Object.keys(state)[0] ?? 'waiting';
-    const detail = asObj(state[stateName]);
-    const last = asObj(asObj(s.lastState).terminated);
+    const detail = recordOf(state[stateName]);
+    const last = recordOf(recordOf(s.lastState).terminated);
     return {
-      name: c.name,
-      image: c.image,
+      name: stringOrNull(c.name) ?? '',
+      image: optionalString(c.image),
       ready: s.ready === true,
-      restartCount: num(s.restartCount) ?? 0,
+      restartCount: numberOrNull(s.restartCount) ?? 0,
       state: stateName,
-      reason: str(detail.reason),
-      exitCode: num(detail.exitCode),
+      reason: stringOrNull(detail.reason),
+      exitCode: numberOrNull(detail.exitCode),
       lastTerminated: Object.keys(last).length
-        ? { reason: str(last.reason), exitCode: num(last.exitCode), finishedAt: time(last.finishedAt) }
+        ? {
+            reason: stringOrNull(last.reason),
+            exitCode: numberOrNull(last.exitCode),
+            finishedAt: time(last.finishedAt),
+          }
         : null,
     };
   });
@@ -152,7 +177,7 @@ function podSummary(o: KubeObject): Obj {
   const ann = o.metadata?.annotations ?? {};
   const terminationTime = ann[TERMINATION_TIME_ANNOTATION];
   return {
-    phase: str(status.phase) ?? 'Pending',
+    phase: stringOrNull(status.phase) ?? 'Pending',
     // Exec guard's verdict on a pod someone entered: when it will be evicted, by whom, last extension.
     execGuard: terminationTime
       ? {
@@ -163,186 +188,255 @@ function podSummary(o: KubeObject): Obj {
         }
       : undefined,
     ready: conditions.Ready === 'True',
-    nodeName: str(spec.nodeName),
-    podIP: str(status.podIP),
-    qosClass: str(status.qosClass),
+    nodeName: stringOrNull(spec.nodeName),
+    podIP: stringOrNull(status.podIP),
+    qosClass: stringOrNull(status.qosClass),
     startTime: time(status.startTime),
-    reason: str(status.reason),
+    reason: stringOrNull(status.reason),
     restarts: containers.reduce((n, c) => n + c.restartCount, 0),
     containers,
-    initContainers: asArr(spec.initContainers).map((c) => ({ name: c.name, image: c.image })),
+    initContainers: recordsOf(spec.initContainers).map((c) => ({
+      name: stringOrNull(c.name) ?? '',
+      image: optionalString(c.image),
+    })),
   };
 }
 
-function summaryOf(kind: ResourceKind, o: KubeObject): Obj {
-  const spec = asObj(o.spec);
-  const status = asObj(o.status);
+const taintsOf = (spec: UnknownRecord) =>
+  recordsOf(spec.taints).map((t) => ({
+    key: optionalString(t.key),
+    value: optionalString(t.value),
+    effect: optionalString(t.effect),
+  }));
+
+/** The item of `kind` with its summary; the switch makes each summary match its kind's schema. */
+function itemOf(kind: ResourceKind, base: ItemBase, o: KubeObject): InventoryItem {
+  const spec = recordOf(o.spec);
+  const status = recordOf(o.status);
   const ann = o.metadata?.annotations ?? {};
   switch (kind) {
     case 'Namespace':
-      return { phase: status.phase };
+      return { ...base, kind, summary: { phase: optionalString(status.phase) } };
     case 'Node': {
-      const info = asObj(status.nodeInfo);
+      const info = recordOf(status.nodeInfo);
       return {
-        unschedulable: spec.unschedulable === true,
-        conditions: conditionMap(status.conditions),
-        capacity: status.capacity,
-        allocatable: status.allocatable,
-        taints: asArr(spec.taints).map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
-        kubeletVersion: info.kubeletVersion,
-        addresses: asArr(status.addresses).map((a) => ({ type: a.type, address: a.address })),
-        spec: {
+        ...base,
+        kind,
+        summary: {
           unschedulable: spec.unschedulable === true,
-          taints: asArr(spec.taints).map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
+          conditions: conditionMap(status.conditions),
+          capacity: stringRecordOf(status.capacity),
+          allocatable: stringRecordOf(status.allocatable),
+          taints: taintsOf(spec),
+          kubeletVersion: optionalString(info.kubeletVersion),
+          addresses: recordsOf(status.addresses).map((a) => ({
+            type: optionalString(a.type),
+            address: optionalString(a.address),
+          })),
+          spec: toJsonObject({ unschedulable: spec.unschedulable === true, taints: taintsOf(spec) }),
         },
       };
     }
     case 'Pod':
-      return podSummary(o);
+      return { ...base, kind, summary: podSummary(o) };
     case 'Deployment':
       return {
-        replicas: num(spec.replicas) ?? 1,
-        readyReplicas: num(status.readyReplicas) ?? 0,
-        availableReplicas: num(status.availableReplicas) ?? 0,
-        updatedReplicas: num(status.updatedReplicas) ?? 0,
-        generation: o.metadata?.generation,
-        observedGeneration: status.observedGeneration,
-        revision: ann['deployment.kubernetes.io/revision'],
-        paused: spec.paused === true,
-        selector: asObj(spec.selector).matchLabels,
-        images: imagesOf(spec.template),
-        conditions: conditionMap(status.conditions),
-        spec: workloadSpec(o, { replicas: num(spec.replicas) ?? 1, strategy: spec.strategy, paused: spec.paused }),
+        ...base,
+        kind,
+        summary: {
+          replicas: numberOrNull(spec.replicas) ?? 1,
+          readyReplicas: numberOrNull(status.readyReplicas) ?? 0,
+          availableReplicas: numberOrNull(status.availableReplicas) ?? 0,
+          updatedReplicas: numberOrNull(status.updatedReplicas) ?? 0,
+          generation: optionalNumber(o.metadata?.generation),
+          observedGeneration: optionalNumber(status.observedGeneration),
+          revision: ann['deployment.kubernetes.io/revision'],
+          paused: spec.paused === true,
+          selector: stringRecordOf(recordOf(spec.selector).matchLabels),
+          images: imagesOf(spec.template),
+          conditions: conditionMap(status.conditions),
+          spec: workloadSpec(o, {
+            replicas: numberOrNull(spec.replicas) ?? 1,
+            strategy: spec.strategy,
+            paused: spec.paused,
+          }),
+        },
       };
     case 'ReplicaSet':
       return {
-        replicas: num(spec.replicas) ?? 1,
-        readyReplicas: num(status.readyReplicas) ?? 0,
-        availableReplicas: num(status.availableReplicas) ?? 0,
-        revision: ann['deployment.kubernetes.io/revision'],
-        podTemplateHash: o.metadata?.labels?.['pod-template-hash'],
-        images: imagesOf(spec.template),
+        ...base,
+        kind,
+        summary: {
+          replicas: numberOrNull(spec.replicas) ?? 1,
+          readyReplicas: numberOrNull(status.readyReplicas) ?? 0,
+          availableReplicas: numberOrNull(status.availableReplicas) ?? 0,
+          revision: ann['deployment.kubernetes.io/revision'],
+          podTemplateHash: o.metadata?.labels?.['pod-template-hash'],
+          images: imagesOf(spec.template),
+        },
       };
     case 'StatefulSet':
       return {
-        replicas: num(spec.replicas) ?? 1,
-        readyReplicas: num(status.readyReplicas) ?? 0,
-        currentRevision: status.currentRevision,
-        updateRevision: status.updateRevision,
-        serviceName: spec.serviceName,
-        images: imagesOf(spec.template),
-        spec: workloadSpec(o, {
-          replicas: num(spec.replicas) ?? 1,
-          updateStrategy: spec.updateStrategy,
-          volumeClaimTemplates: asArr(spec.volumeClaimTemplates).map((v) => asObj(v.metadata).name),
-        }),
+        ...base,
+        kind,
+        summary: {
+          replicas: numberOrNull(spec.replicas) ?? 1,
+          readyReplicas: numberOrNull(status.readyReplicas) ?? 0,
+          currentRevision: optionalString(status.currentRevision),
+          updateRevision: optionalString(status.updateRevision),
+          serviceName: optionalString(spec.serviceName),
+          images: imagesOf(spec.template),
+          spec: workloadSpec(o, {
+            replicas: numberOrNull(spec.replicas) ?? 1,
+            updateStrategy: spec.updateStrategy,
+            volumeClaimTemplates: recordsOf(spec.volumeClaimTemplates).map((v) => recordOf(v.metadata).name),
+          }),
+        },
       };
     case 'DaemonSet':
       return {
-        desired: num(status.desiredNumberScheduled) ?? 0,
-        ready: num(status.numberReady) ?? 0,
-        updated: num(status.updatedNumberScheduled) ?? 0,
-        available: num(status.numberAvailable) ?? 0,
-        images: imagesOf(spec.template),
-        spec: workloadSpec(o, { updateStrategy: spec.updateStrategy }),
+        ...base,
+        kind,
+        summary: {
+          desired: numberOrNull(status.desiredNumberScheduled) ?? 0,
+          ready: numberOrNull(status.numberReady) ?? 0,
+          updated: numberOrNull(status.updatedNumberScheduled) ?? 0,
+          available: numberOrNull(status.numberAvailable) ?? 0,
+          images: imagesOf(spec.template),
+          spec: workloadSpec(o, { updateStrategy: spec.updateStrategy }),
+        },
       };
     case 'Job':
       return {
-        active: num(status.active) ?? 0,
-        succeeded: num(status.succeeded) ?? 0,
-        failed: num(status.failed) ?? 0,
-        completions: spec.completions,
-        parallelism: spec.parallelism,
-        suspend: spec.suspend === true,
-        startTime: time(status.startTime),
-        completionTime: time(status.completionTime),
-        conditions: conditionMap(status.conditions),
-        images: imagesOf(spec.template),
-        spec: workloadSpec(o, {
-          completions: spec.completions,
-          parallelism: spec.parallelism,
-          backoffLimit: spec.backoffLimit,
-          suspend: spec.suspend,
-        }),
+        ...base,
+        kind,
+        summary: {
+          active: numberOrNull(status.active) ?? 0,
+          succeeded: numberOrNull(status.succeeded) ?? 0,
+          failed: numberOrNull(status.failed) ?? 0,
+          completions: optionalNumber(spec.completions),
+          parallelism: optionalNumber(spec.parallelism),
+          suspend: spec.suspend === true,
+          startTime: time(status.startTime),
+          completionTime: time(status.completionTime),
+          conditions: conditionMap(status.conditions),
+          images: imagesOf(spec.template),
+          spec: workloadSpec(o, {
+            completions: spec.completions,
+            parallelism: spec.parallelism,
+            backoffLimit: spec.backoffLimit,
+            suspend: spec.suspend,
+          }),
+        },
       };
     case 'CronJob': {
-      const jobTemplate = asObj(asObj(spec.jobTemplate).spec);
+      const jobTemplate = recordOf(recordOf(spec.jobTemplate).spec);
       return {
-        schedule: spec.schedule,
-        suspend: spec.suspend === true,
-        lastScheduleTime: time(status.lastScheduleTime),
-        lastSuccessfulTime: time(status.lastSuccessfulTime),
-        active: asArr(status.active).length,
-        images: imagesOf(jobTemplate.template),
-        spec: toJson({
-          labels: o.metadata?.labels,
-          annotations: meaningfulAnnotations(o.metadata?.annotations),
-          schedule: spec.schedule,
-          suspend: spec.suspend,
-          concurrencyPolicy: spec.concurrencyPolicy,
-          template: templateSpec(jobTemplate.template),
-        }),
+        ...base,
+        kind,
+        summary: {
+          schedule: optionalString(spec.schedule),
+          suspend: spec.suspend === true,
+          lastScheduleTime: time(status.lastScheduleTime),
+          lastSuccessfulTime: time(status.lastSuccessfulTime),
+          active: recordsOf(status.active).length,
+          images: imagesOf(jobTemplate.template),
+          spec: toJsonObject({
+            labels: o.metadata?.labels,
+            annotations: meaningfulAnnotations(o.metadata?.annotations),
+            schedule: spec.schedule,
+            suspend: spec.suspend,
+            concurrencyPolicy: spec.concurrencyPolicy,
+            template: templateSpec(jobTemplate.template),
+          }),
+        },
       };
     }
     case 'Service':
       return {
-        type: spec.type,
-        clusterIP: spec.clusterIP,
-        selector: spec.selector,
-        ports: asArr(spec.ports).map((p) => ({
-          name: p.name,
-          port: p.port,
-          targetPort: p.targetPort,
-          protocol: p.protocol,
-          nodePort: p.nodePort,
-        })),
+        ...base,
+        kind,
+        summary: {
+          type: optionalString(spec.type),
+          clusterIP: optionalString(spec.clusterIP),
+          selector: stringRecordOf(spec.selector),
+          ports: recordsOf(spec.ports).map((p) => ({
+            name: optionalString(p.name),
+            port: optionalNumber(p.port),
+            targetPort: optionalNumber(p.targetPort) ?? optionalString(p.targetPort),
+            protocol: optionalString(p.protocol),
+            nodePort: optionalNumber(p.nodePort),
+          })),
+        },
       };
     case 'Ingress':
       return {
-        className: spec.ingressClassName,
-        hosts: asArr(spec.rules)
-          .map((r) => r.host)
-          .filter((h) => typeof h === 'string'),
-        tlsHosts: asArr(spec.tls).flatMap((t) =>
-          Array.isArray(t.hosts) ? (t.hosts as unknown[]).filter((h) => typeof h === 'string') : [],
-        ),
+        ...base,
+        kind,
+        summary: {
+          className: optionalString(spec.ingressClassName),
+          hosts: recordsOf(spec.rules)
+            .map((r) => r.host)
+            .filter((h) => typeof h === 'string'),
+          tlsHosts: recordsOf(spec.tls).flatMap((t) => stringsOf(t.hosts) ?? []),
+        },
       };
     case 'ConfigMap':
-      return { keys: [...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {})].sort() };
+      return {
+        ...base,
+        kind,
+        summary: { keys: [...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {})].sort() },
+      };
     case 'PersistentVolumeClaim':
       return {
-        phase: status.phase,
-        storageClass: spec.storageClassName,
-        volumeName: spec.volumeName,
-        accessModes: spec.accessModes,
-        requested: asObj(asObj(spec.resources).requests).storage,
-        capacity: asObj(status.capacity).storage,
+        ...base,
+        kind,
+        summary: {
+          phase: optionalString(status.phase),
+          storageClass: optionalString(spec.storageClassName),
+          volumeName: optionalString(spec.volumeName),
+          accessModes: stringsOf(spec.accessModes),
+          requested: optionalString(recordOf(recordOf(spec.resources).requests).storage),
+          capacity: optionalString(recordOf(status.capacity).storage),
+        },
       };
-    case 'HorizontalPodAutoscaler':
+    case 'HorizontalPodAutoscaler': {
+      const ref = recordOf(spec.scaleTargetRef);
       return {
-        target: { kind: asObj(spec.scaleTargetRef).kind, name: asObj(spec.scaleTargetRef).name },
-        minReplicas: spec.minReplicas ?? 1,
-        maxReplicas: spec.maxReplicas,
-        currentReplicas: status.currentReplicas,
-        desiredReplicas: status.desiredReplicas,
+        ...base,
+        kind,
+        summary: {
+          target: { kind: optionalString(ref.kind), name: optionalString(ref.name) },
+          minReplicas: numberOrNull(spec.minReplicas) ?? 1,
+          maxReplicas: optionalNumber(spec.maxReplicas),
+          currentReplicas: optionalNumber(status.currentReplicas),
+          desiredReplicas: optionalNumber(status.desiredReplicas),
+        },
       };
+    }
     case 'PodDisruptionBudget':
       return {
-        minAvailable: spec.minAvailable,
-        maxUnavailable: spec.maxUnavailable,
-        selector: asObj(spec.selector).matchLabels,
-        currentHealthy: status.currentHealthy,
-        desiredHealthy: status.desiredHealthy,
-        disruptionsAllowed: status.disruptionsAllowed,
-        expectedPods: status.expectedPods,
+        ...base,
+        kind,
+        summary: {
+          minAvailable: optionalNumber(spec.minAvailable) ?? optionalString(spec.minAvailable),
+          maxUnavailable: optionalNumber(spec.maxUnavailable) ?? optionalString(spec.maxUnavailable),
+          selector: stringRecordOf(recordOf(spec.selector).matchLabels),
+          currentHealthy: optionalNumber(status.currentHealthy),
+          desiredHealthy: optionalNumber(status.desiredHealthy),
+          disruptionsAllowed: optionalNumber(status.disruptionsAllowed),
+          expectedPods: optionalNumber(status.expectedPods),
+        },
       };
   }
 }
 
+/** What every item carries whatever its kind. */
+type ItemBase = Omit<InventoryItem, 'kind' | 'summary'>;
+
 export function project(kind: ResourceKind, o: KubeObject): InventoryItem {
   const m = o.metadata ?? {};
-  return {
-    kind,
+  const base: ItemBase = {
     namespace: m.namespace ?? '',
     name: m.name ?? '',
     uid: m.uid ?? '',
@@ -351,6 +445,6 @@ export function project(kind: ResourceKind, o: KubeObject): InventoryItem {
     labels: m.labels ?? {},
     ownerRefs: (m.ownerReferences ?? []).map((r) => ({ kind: r.kind, name: r.name, uid: r.uid })),
     ...(m.deletionTimestamp ? { deletingSince: Date.parse(m.deletionTimestamp) } : {}),
-    summary: toJson(summaryOf(kind, o)) as JsonObject,
   };
+  return itemOf(kind, base, o);
 }

@@ -29,7 +29,7 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
       createdAt: now,
       labels: {},
       ownerRefs: [],
-      summary: {},
+      summary: { keys: [] },
     });
     await m.hub.inventory.applyChanges('prod-east', [item('team-a', 'mine'), item('team-b', 'theirs')], []);
     const res = await m.hub.app.inject({

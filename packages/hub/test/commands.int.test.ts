@@ -62,7 +62,12 @@ describe('commands', () => {
       types: ['action'],
       limit: 10,
     });
-    expect(tl.items.map((e) => e.data.state)).toEqual(['succeeded', 'running', 'dispatched', 'pending']);
+    expect(tl.items.map((e) => ('state' in e.data ? e.data.state : undefined))).toEqual([
+      'succeeded',
+      'running',
+      'dispatched',
+      'pending',
+    ]);
   });
 
   it('previews a dry run without changing anything', async () => {

@@ -148,7 +148,11 @@ describe('exec guard embedded in the agent', () => {
         types: ['exec-interaction'],
         limit: 20,
       });
-      return r.items.some((e) => e.data.event === 'extension' && e.data.duration === '1h') || undefined;
+      return (
+        r.items.some(
+          (e) => e.type === 'exec-interaction' && e.data.event === 'extension' && e.data.duration === '1h',
+        ) || undefined
+      );
     });
     const bad = await p.hub.app.inject({
       method: 'POST',

@@ -184,7 +184,22 @@ describe('authorization matrix: pod logs', () => {
       ownerRefs: [],
       summary: {
         phase: 'Running',
-        containers: containers.map((c) => ({ name: c, state: 'running', ready: true, restartCount: 0 })),
+        ready: true,
+        nodeName: null,
+        podIP: null,
+        qosClass: null,
+        startTime: null,
+        reason: null,
+        restarts: 0,
+        containers: containers.map((c) => ({
+          name: c,
+          state: 'running',
+          ready: true,
+          restartCount: 0,
+          reason: null,
+          exitCode: null,
+          lastTerminated: null,
+        })),
         initContainers: [{ name: 'init', image: 'busybox' }],
       },
     });

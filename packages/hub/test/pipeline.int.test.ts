@@ -88,7 +88,7 @@ describe('hub ↔ agent ↔ cluster', () => {
 
   it('never carries ConfigMap values, only key names', async () => {
     const [cm] = await hubItems(p, 'ConfigMap', ns).then((l) => l.filter((i) => i.name === 'settings'));
-    expect(cm?.summary.keys).toEqual(['secretish']);
+    expect(cm?.kind === 'ConfigMap' && cm.summary.keys).toEqual(['secretish']);
     expect(JSON.stringify(cm)).not.toContain('do-not-ship');
   });
 
@@ -140,7 +140,8 @@ describe('hub ↔ agent ↔ cluster', () => {
       limit: 50,
     });
     expect(after.items).toHaveLength(1);
-    expect(events[0]?.data.changes).toEqual([
+    const first = events[0];
+    expect(first?.type === 'spec-change' && first.data.changes).toEqual([
       { path: 'template.containers[app].image', from: 'registry.local/web:1.0', to: 'registry.local/web:2.0' },
     ]);
     // The Deployment's timeline also carries its pods' phase changes.
@@ -188,7 +189,7 @@ describe('hub ↔ agent ↔ cluster', () => {
     );
     expect(latest?.severity).toBe('error');
     // One event per restart: the restart counts are distinct.
-    const counts = restarts.map((e) => e.data.restartCount);
+    const counts = restarts.map((e) => (e.type === 'container-restart' ? e.data.restartCount : undefined));
     expect(new Set(counts).size).toBe(counts.length);
   });
 });

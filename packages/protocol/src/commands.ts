@@ -4,18 +4,7 @@ import { z } from 'zod';
 import { JsonObject } from './json.js';
 import { WorkloadPolicy } from './actions/pod-security.js';
 
-export const COMMAND_STATES = [
-  'pending',
-  'dispatched',
-  'running',
-  'succeeded',
-  'failed',
-  'rejected',
-  'expired',
-] as const;
-export type CommandState = (typeof COMMAND_STATES)[number];
-export const TERMINAL_STATES: readonly CommandState[] = ['succeeded', 'failed', 'rejected', 'expired'];
-export const isTerminal = (s: CommandState): boolean => TERMINAL_STATES.includes(s);
+export { COMMAND_STATES, TERMINAL_STATES, isTerminal, type CommandState } from './command-states.js';
 
 const dnsName = z
   .string()

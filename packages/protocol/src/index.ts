@@ -1,8 +1,7 @@
-export { parseDuration, formatDuration, DurationError } from './duration.js';
-export { ACTION_TIERS, isActionTier, type ActionTier } from './tiers.js';
+export * from './core.js';
 export { JsonValue, JsonObject } from './json.js';
-export * from './kinds.js';
 export * from './inventory.js';
+export * from './summaries.js';
 export * from './timeline.js';
 export * from './commands.js';
 export * from './link.js';
@@ -29,6 +28,5 @@ export { ACTIONS, actionList, isActionId, type ActionId, type ActionParams } fro
 
 /** Wheelhouse's own version, reported by every component. */
 export const WHEELHOUSE_VERSION = '0.1.0';
-export type { ClusterView, CommandView, CommandDetail, ShellSessionView } from './views.js';
 export * from './api-errors.js';
 export * from './audit-actions.js';

@@ -32,7 +32,7 @@ export const RESOURCE_KINDS = {
 } as const satisfies Record<string, KindInfo>;
 
 export type ResourceKind = keyof typeof RESOURCE_KINDS;
-export const RESOURCE_KIND_NAMES = Object.keys(RESOURCE_KINDS) as ResourceKind[];
+export const RESOURCE_KIND_NAMES: readonly ResourceKind[] = Object.keys(RESOURCE_KINDS).filter(isResourceKind);
 
 export function isResourceKind(value: string): value is ResourceKind {
   return Object.hasOwn(RESOURCE_KINDS, value);

@@ -1,36 +1,16 @@
-// Timeline events: what changed, when, with the diff that matters.
+// Timeline events: what changed, when, with the diff that matters. An event is
+// a union keyed by `type`; each type has its typed `data` (timeline-data.ts).
 import { z } from 'zod';
-import { JsonObject } from './json.js';
+import { SEVERITIES, type TimelineEventType } from './timeline-types.js';
+import { TIMELINE_DATA, type TimelineDataOf } from './timeline-data.js';
 
-export const TIMELINE_EVENT_TYPES = [
-  'created', // a watched object appeared
-  'deleted',
-  'spec-change', // a workload's meaningful fields changed (diff attached)
-  'pod-phase', // a pod moved between phases / readiness
-  'container-restart', // restarts with reason and exit code
-  'k8s-event', // a Kubernetes Event (deduplicated by count)
-  'node-condition', // a node condition changed
-  'action', // a Wheelhouse action and its status changes
-  'exec-interaction', // exec guard
-  'shell', // a Wheelhouse pod shell session
-] as const;
-export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
+export { TIMELINE_EVENT_TYPES, SEVERITIES, type TimelineEventType, type Severity } from './timeline-types.js';
+export * from './timeline-data.js';
 
-export const SEVERITIES = ['info', 'warning', 'error'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export const FieldChange = z.object({
-  path: z.string(),
-  from: z.unknown().optional(),
-  to: z.unknown().optional(),
-});
-export type FieldChange = z.infer<typeof FieldChange>;
-
-export const TimelineEventInput = z.object({
+const EventBase = z.object({
   /** Dedupe key, unique per cluster: a re-sent event is stored once. */
   id: z.string().min(1).max(512),
   time: z.number(),
-  type: z.enum(TIMELINE_EVENT_TYPES),
   severity: z.enum(SEVERITIES),
   kind: z.string(),
   namespace: z.string(),
@@ -38,12 +18,31 @@ export const TimelineEventInput = z.object({
   /** The workload this event belongs to (a pod's Deployment…), for service timelines. */
   owner: z.object({ kind: z.string(), name: z.string() }).optional(),
   summary: z.string().max(4096),
-  data: JsonObject,
 });
+
+const eventOf = <T extends TimelineEventType>(type: T) =>
+  EventBase.extend({ type: z.literal(type), data: TIMELINE_DATA[type] });
+
+export const TimelineEventInput = z.discriminatedUnion('type', [
+  eventOf('created'),
+  eventOf('deleted'),
+  eventOf('spec-change'),
+  eventOf('pod-phase'),
+  eventOf('container-restart'),
+  eventOf('k8s-event'),
+  eventOf('node-condition'),
+  eventOf('action'),
+  eventOf('exec-interaction'),
+  eventOf('shell'),
+]);
 export type TimelineEventInput = z.infer<typeof TimelineEventInput>;
 
-export const TimelineEvent = TimelineEventInput.extend({ cluster: z.string(), seq: z.number() });
-export type TimelineEvent = z.infer<typeof TimelineEvent>;
+/** A stored event: the cluster it came from and its place in the hub's order. */
+export type TimelineEvent = TimelineEventInput & { cluster: string; seq: number };
+
+/** An event of one type, with that type's data. */
+export type TimelineEventOf<T extends TimelineEventType> = Extract<TimelineEvent, { type: T }>;
+export type TimelineEventInputOf<T extends TimelineEventType> = Extract<TimelineEventInput, { type: T }>;
 
 /** Kinds whose creation and deletion are timeline events (Pods have phase events, and deletion too). */
 export const LIFECYCLE_EVENT_KINDS: ReadonlySet<string> = new Set([
@@ -75,7 +74,7 @@ export function deletedEvent(
   item: { kind: string; namespace: string; name: string; uid: string },
   time: number,
   owner: { kind: string; name: string } | undefined,
-  data: JsonObject = {},
+  data: TimelineDataOf<'deleted'> = {},
 ): TimelineEventInput {
   return {
     id: `deleted:${item.uid}`,

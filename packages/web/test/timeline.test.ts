@@ -10,7 +10,12 @@ import { DAY, HOUR, MINUTE, SECOND, tickStep, timeScale, timeTicks } from '../sr
 const T0 = Date.UTC(2025, 2, 10, 12, 0, 0); // 2025-03-10 12:00 UTC
 
 let seq = 0;
-function ev(p: Partial<TimelineEvent> & Pick<TimelineEvent, 'type'>): TimelineEvent {
+/** An event with only the fields a case is about; the console reads `data` defensively, so partial data is fine here. */
+type EventFixture = Partial<Pick<TimelineEvent, 'time' | 'severity' | 'kind' | 'namespace' | 'name' | 'owner'>> & {
+  type: TimelineEvent['type'];
+  data?: Record<string, unknown>;
+};
+function ev(p: EventFixture): TimelineEvent {
   seq++;
   return {
     cluster: 'c1',
@@ -24,7 +29,7 @@ function ev(p: Partial<TimelineEvent> & Pick<TimelineEvent, 'type'>): TimelineEv
     summary: '',
     data: {},
     ...p,
-  };
+  } as TimelineEvent;
 }
 const phase = (time: number, from: string | null, to: string, name = 'web-1') =>
   ev({
@@ -32,7 +37,7 @@ const phase = (time: number, from: string | null, to: string, name = 'web-1') =>
     time,
     name,
     owner: { kind: 'Deployment', name: 'web' },
-    data: { from, to, phase: to.split('/')[0] ?? null, ready: to === 'Running/Ready' },
+    data: { from, to, phase: to.split('/')[0] ?? null, ready: to === 'Running/Ready', nodeName: null },
   });
 
 describe('time scale', () => {
@@ -311,7 +316,7 @@ describe('markers and details', () => {
   });
 
   it('reads spec-change diffs, skipping malformed entries', () => {
-    const data: TimelineEvent['data'] = {
+    const data = {
       changes: [
         { path: 'template.containers[app].image', from: 'web:1.0', to: 'web:2.0' },
         { nope: 1 },
@@ -341,7 +346,7 @@ describe('pod lanes start when the pod did', () => {
     kind: 'Pod',
     namespace: 'ns',
     name: 'p',
-    data: { from, to },
+    data: { from, to, phase: null, ready: null, nodeName: null },
   });
   it('uses the created event, then the inventory creation time, else the range start', () => {
     const events = [phase(2, 5_000, 'Running/Ready', 'Running/NotReady')];
@@ -361,7 +366,7 @@ describe('pod lanes start when the pod did', () => {
       kind: 'Pod',
       namespace: 'ns',
       name: 'p',
-      data: {},
+      data: { images: null },
     };
     expect(podLanes([created, ...events], 0, 10_000, () => 4_000)[0]?.bands[0]).toMatchObject({
       start: 3_000,
@@ -396,7 +401,7 @@ describe('pods without phase changes in the range', () => {
         kind: 'Pod',
         namespace: 'ns',
         name: 'p',
-        data: { from: 'Pending', to: 'Running/Ready' },
+        data: { from: 'Pending', to: 'Running/Ready', phase: null, ready: null, nodeName: null },
       },
     ];
     const lanes = withLivePods(

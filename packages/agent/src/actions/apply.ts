@@ -1,3 +1,4 @@
+import { isRecord } from '@wheelhouse/protocol';
 // Server-side apply (field manager "wheelhouse") of one or several documents:
 // every document is dry-run first, so one the API server refuses stops the
 // apply before anything changed.
@@ -20,7 +21,7 @@ import type { KubeObject } from '../projections.js';
 import { diff } from '../timeline/diff.js';
 import { previewResult, type ExecutionResult, type Executor } from './context.js';
 import { applyOnce } from './target.js';
-import { CHANGE_CAUSE, changeCause, collectionPath, getOrNull, isRecord } from './util.js';
+import { CHANGE_CAUSE, changeCause, collectionPath, getOrNull } from './util.js';
 import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 
 export const FIELD_MANAGER = 'wheelhouse';

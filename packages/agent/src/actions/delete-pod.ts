@@ -1,3 +1,4 @@
+import { optionalNumber } from '@wheelhouse/protocol';
 // A DELETE with a DeleteOptions body takes its options from the body only: a dry run says so there, not in the query.
 import type * as k8s from '@kubernetes/client-node';
 import type { ActionPreview, CommandTarget } from '@wheelhouse/protocol';
@@ -6,7 +7,7 @@ import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { previewResult, type ExecutionResult, type ExecutionContext } from './context.js';
 import { createdAfterRequest, getTarget, objectPath } from './target.js';
-import { getOrNull, num, waitFor } from './util.js';
+import { getOrNull, waitFor } from './util.js';
 
 /**
  * Deletes an object with a uid precondition (never a same-named successor) and
@@ -60,7 +61,7 @@ export async function deletePodWith(
       result: { alreadyApplied: true },
     };
   }
-  const podGrace = num(pod.spec?.terminationGracePeriodSeconds) ?? 30;
+  const podGrace = optionalNumber(pod.spec?.terminationGracePeriodSeconds) ?? 30;
   const used = grace ?? podGrace;
   const source =
     grace === undefined ? "the pod's terminationGracePeriodSeconds" : grace === 0 ? 'force delete' : 'requested';

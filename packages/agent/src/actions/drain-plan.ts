@@ -1,7 +1,7 @@
+import { isRecord } from '@wheelhouse/protocol';
 // Which pods a drain evicts, skips or cannot touch — kubectl drain's filters.
 // Pure, so each rule is unit-tested.
 import type { KubeObject } from '../projections.js';
-import { isRecord } from './util.js';
 
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 

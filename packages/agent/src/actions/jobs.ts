@@ -1,10 +1,11 @@
+import { optionalNumber } from '@wheelhouse/protocol';
 import type { ActionPreview } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { previewResult, type ExecutionResult, type Executor } from './context.js';
 import { jobFromCronJob, jobFromJob, triggeredJobName } from './job-build.js';
 import { appliedCommands, applyOnce, getTarget } from './target.js';
-import { CHANGE_CAUSE, changeCause, collectionPath, getOrNull, num, waitFor } from './util.js';
+import { CHANGE_CAUSE, changeCause, collectionPath, getOrNull, waitFor } from './util.js';
 
 export const triggerJob: Executor<'trigger-job'> = async ({ kc, command }, params): Promise<ExecutionResult> => {
   const t = command.target;
@@ -52,7 +53,7 @@ export const triggerJob: Executor<'trigger-job'> = async ({ kc, command }, param
       if (!o) return { seen: 'the Job is gone' };
       const st = o.status ?? {};
       if (typeof st.startTime === 'string')
-        return { done: { active: num(st.active) ?? 0, succeeded: num(st.succeeded) ?? 0 } };
+        return { done: { active: optionalNumber(st.active) ?? 0, succeeded: optionalNumber(st.succeeded) ?? 0 } };
       return { seen: 'no startTime yet' };
     },
   );

@@ -1,3 +1,4 @@
+import { isRecord, optionalNumber } from '@wheelhouse/protocol';
 import type * as k8s from '@kubernetes/client-node';
 import type { ActionPreview, CommandEnvelope, TimelineEventInput } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
@@ -5,7 +6,7 @@ import type { KubeObject } from '../projections.js';
 import { previewResult, type ExecutionContext, type ExecutionResult, type Executor } from './context.js';
 import { planDrain, podRef, type DrainPlan } from './drain-plan.js';
 import { applyOnce, getTarget } from './target.js';
-import { CHANGE_CAUSE, changeCause, getOrNull, isRecord, listObjects, num, sleep } from './util.js';
+import { CHANGE_CAUSE, changeCause, getOrNull, listObjects, sleep } from './util.js';
 import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 
 async function setUnschedulable(
@@ -68,7 +69,7 @@ async function blockingBudgets(kc: k8s.KubeConfig, pods: readonly KubeObject[]):
   const out: string[] = [];
   for (const ns of new Set(pods.map((p) => p.metadata?.namespace ?? ''))) {
     for (const pdb of await listObjects(kc, 'PodDisruptionBudget', ns)) {
-      if ((num(pdb.status?.disruptionsAllowed) ?? 0) > 0) continue;
+      if ((optionalNumber(pdb.status?.disruptionsAllowed) ?? 0) > 0) continue;
       const covered = pods.filter(
         (p) => p.metadata?.namespace === ns && labelsMatch(pdb.spec?.selector, p.metadata.labels),
       );

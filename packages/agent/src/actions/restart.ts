@@ -1,10 +1,11 @@
+import { isRecord, optionalNumber, optionalString, recordOf } from '@wheelhouse/protocol';
 import type { ActionPreview } from '@wheelhouse/protocol';
 import type { KubeObject } from '../projections.js';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import { previewResult, type ExecutionResult, type Executor } from './context.js';
 import { rolloutState } from './rollout.js';
 import { applyOnce, getTarget, objectPath } from './target.js';
-import { CHANGE_CAUSE, changeCause, isRecord, listObjects, num, waitFor } from './util.js';
+import { CHANGE_CAUSE, changeCause, listObjects, waitFor } from './util.js';
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
@@ -24,7 +25,7 @@ export async function podsOf(
 
 export function gracePeriodOf(template: unknown): number {
   const spec = isRecord(template) && isRecord(template.spec) ? template.spec : {};
-  return num(spec.terminationGracePeriodSeconds) ?? 30;
+  return optionalNumber(spec.terminationGracePeriodSeconds) ?? 30;
 }
 
 export function rolloutWarnings(kind: string, o: KubeObject): string[] {
@@ -43,10 +44,7 @@ export const restart: Executor<'restart'> = async ({ kc, command }, params): Pro
   const template = current.spec?.template;
   const grace = gracePeriodOf(template);
   const now = new Date().toISOString();
-  const prev =
-    isRecord(template) && isRecord(template.metadata) && isRecord(template.metadata.annotations)
-      ? template.metadata.annotations[RESTARTED_AT]
-      : undefined;
+  const prev = optionalString(recordOf(recordOf(recordOf(template).metadata).annotations)[RESTARTED_AT]);
   const patch = {
     metadata: { annotations: { [CHANGE_CAUSE]: changeCause(command, 'rolling restart') } },
     spec: { template: { metadata: { annotations: { [RESTARTED_AT]: now } } } },

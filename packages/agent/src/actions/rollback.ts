@@ -1,3 +1,4 @@
+import { isRecord } from '@wheelhouse/protocol';
 // `kubectl rollout undo [--to-revision]`: a Deployment takes back the pod
 // template of the ReplicaSet with the wanted deployment.kubernetes.io/revision;
 // a StatefulSet or DaemonSet re-applies a ControllerRevision's data (a
@@ -11,7 +12,7 @@ import { previewResult, type ExecutionResult, type Executor } from './context.js
 import { gracePeriodOf, podsOf, rolloutWarnings } from './restart.js';
 import { rolloutState } from './rollout.js';
 import { appliedCommands, applyOnce, getTarget, objectPath } from './target.js';
-import { CHANGE_CAUSE, changeCause, isRecord, listObjects, mergePatchBetween, ownedBy, waitFor } from './util.js';
+import { CHANGE_CAUSE, changeCause, listObjects, mergePatchBetween, ownedBy, waitFor } from './util.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
 

@@ -1,10 +1,11 @@
+import { isRecord, optionalNumber } from '@wheelhouse/protocol';
 import type * as k8s from '@kubernetes/client-node';
 import type { ActionPreview, AffectedObject, CommandTarget } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { previewResult, type ExecutionResult, type Executor } from './context.js';
 import { appliedCommands, applyOnce, getTarget, objectPath } from './target.js';
-import { CHANGE_CAUSE, changeCause, isRecord, listObjects, num, waitFor } from './util.js';
+import { CHANGE_CAUSE, changeCause, listObjects, waitFor } from './util.js';
 
 /** Warnings a scale should show: an HPA will undo it; a StatefulSet scale-down keeps its PVCs. */
 export function scaleWarnings(
@@ -18,11 +19,11 @@ export function scaleWarnings(
     const ref = h.spec?.scaleTargetRef;
     if (isRecord(ref) && ref.kind === target.kind && ref.name === target.name) {
       warnings.push(
-        `HorizontalPodAutoscaler ${h.metadata?.name ?? ''} targets this ${target.kind} (min ${num(h.spec?.minReplicas) ?? 1}, max ${num(h.spec?.maxReplicas) ?? '?'}): it will re-scale it to its own target`,
+        `HorizontalPodAutoscaler ${h.metadata?.name ?? ''} targets this ${target.kind} (min ${optionalNumber(h.spec?.minReplicas) ?? 1}, max ${optionalNumber(h.spec?.maxReplicas) ?? '?'}): it will re-scale it to its own target`,
       );
     }
   }
-  const from = num(current.spec?.replicas) ?? 1;
+  const from = optionalNumber(current.spec?.replicas) ?? 1;
   if (target.kind === 'StatefulSet' && to < from) {
     const claims = Array.isArray(current.spec?.volumeClaimTemplates)
       ? (current.spec.volumeClaimTemplates as KubeObject[])
@@ -63,7 +64,7 @@ async function patchScale(kc: k8s.KubeConfig, target: CommandTarget, replicas: n
 export const scale: Executor<'scale'> = async ({ kc, command }, params): Promise<ExecutionResult> => {
   const t = command.target;
   const current = await getTarget(kc, t);
-  const from = num(current.spec?.replicas) ?? 1;
+  const from = optionalNumber(current.spec?.replicas) ?? 1;
   if (command.dryRun) {
     const hpas = await listObjects(kc, 'HorizontalPodAutoscaler', t.namespace);
     await patchScale(kc, t, params.replicas, true);
@@ -90,9 +91,9 @@ export const scale: Executor<'scale'> = async ({ kc, command }, params): Promise
   // Succeeded = the controller reports that many replicas.
   await waitFor(`${t.kind} ${t.name} to report ${params.replicas} replicas`, params.timeoutSeconds * 1000, async () => {
     const o = await getTarget(kc, t);
-    const spec = num(o.spec?.replicas) ?? 1;
-    const status = num(o.status?.replicas) ?? 0;
-    const observed = num(o.status?.observedGeneration) ?? 0;
+    const spec = optionalNumber(o.spec?.replicas) ?? 1;
+    const status = optionalNumber(o.status?.replicas) ?? 0;
+    const observed = optionalNumber(o.status?.observedGeneration) ?? 0;
     if (spec === params.replicas && status === params.replicas && observed >= (o.metadata?.generation ?? 0))
       return { done: true };
     return { seen: `spec.replicas=${spec}, status.replicas=${status}` };

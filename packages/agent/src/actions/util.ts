@@ -1,7 +1,7 @@
 // Helpers the executors share: change-cause text, waiting for Kubernetes to
 // show an effect, reading related objects.
 import type * as k8s from '@kubernetes/client-node';
-import { RESOURCE_KINDS, type CommandEnvelope, type ResourceKind } from '@wheelhouse/protocol';
+import { RESOURCE_KINDS, isRecord, type CommandEnvelope, type ResourceKind } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 
@@ -70,11 +70,6 @@ export async function listObjects(
 
 export const ownedBy = (o: KubeObject, uid: string | undefined): boolean =>
   uid !== undefined && (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
-
-export const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-
-export const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The JSON merge patch (RFC 7386) that turns `from` into `to`: removed keys

@@ -5,39 +5,32 @@ import {
   LIFECYCLE_EVENT_KINDS,
   deletedEvent,
   hasDeletionEvent,
-  type InventoryItem,
-  type JsonObject,
-  type JsonValue,
-  type TimelineEventInput,
+  optionalString,
+  recordOf,
+  stringOrNull,
+} from '@wheelhouse/protocol';
+import type {
+  ContainerSummary,
+  InventoryItem,
+  InventoryItemOf,
+  JsonObject,
+  Owned,
+  TimelineDataOf,
+  TimelineEventInput,
+  WorkloadRef,
 } from '@wheelhouse/protocol';
 import { describeChanges, diff } from './diff.js';
 import type { KubeObject } from '../projections.js';
 
-export type OwnerResolver = (
-  item: Pick<InventoryItem, 'kind' | 'namespace' | 'ownerRefs'>,
-) => { kind: string; name: string } | undefined;
+/** The workload an object belongs to (see resolveWorkload in protocol), given the object's namespace and owners. */
+export type OwnerResolver = (item: Owned & { namespace: string }) => WorkloadRef | undefined;
 
 const SPEC_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Node']);
 const WATCHED_NODE_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
 
-interface ContainerView {
-  name: string;
-  restartCount: number;
-  state: string;
-  reason: string | null;
-  exitCode: number | null;
-  lastTerminated: { reason: string | null; exitCode: number | null } | null;
-}
-
-/** A JSON object of strings (node conditions: type → status). */
-function stringMap(v: JsonValue | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (v && typeof v === 'object' && !Array.isArray(v))
-    for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
-  return out;
-}
-const containersOf = (i: InventoryItem): ContainerView[] =>
-  Array.isArray(i.summary.containers) ? (i.summary.containers as unknown as ContainerView[]) : [];
+const containersOf = (i: InventoryItem): ContainerSummary[] => (i.kind === 'Pod' ? i.summary.containers : []);
+const specOf = (i: InventoryItem): JsonObject | undefined => ('spec' in i.summary ? i.summary.spec : undefined);
+const conditionsOf = (i: InventoryItem): Record<string, string> => (i.kind === 'Node' ? i.summary.conditions : {});
 
 function base(
   i: InventoryItem,
@@ -66,7 +59,7 @@ export function eventsForChange(
       severity: 'info',
       ...base(after, owner),
       summary: `${after.kind} ${after.name} created`,
-      data: { images: after.summary.images ?? null },
+      data: { images: 'images' in after.summary ? after.summary.images : null },
     });
   }
   if (before && !after && hasDeletionEvent(before.kind)) out.push(deletedEvent(before, now, owner(before)));
@@ -76,7 +69,7 @@ export function eventsForChange(
   }
 
   if (SPEC_KINDS.has(after.kind)) {
-    const changes = diff(before.summary.spec, after.summary.spec);
+    const changes = diff(specOf(before), specOf(after));
     if (changes.length > 0) {
       out.push({
         id: `spec:${after.uid}:${after.resourceVersion}`,
@@ -85,7 +78,7 @@ export function eventsForChange(
         severity: 'info',
         ...base(after, owner),
         summary: `${after.kind} ${after.name} changed: ${describeChanges(changes)}`,
-        data: { changes: changes as unknown as JsonValue, revision: after.summary.revision ?? null },
+        data: { changes, revision: ('revision' in after.summary ? after.summary.revision : undefined) ?? null },
       });
     }
   }
@@ -94,8 +87,8 @@ export function eventsForChange(
     out.push(...restartEvents(before, after, now, owner));
   }
   if (after.kind === 'Node') {
-    const a = stringMap(before.summary.conditions);
-    const b = stringMap(after.summary.conditions);
+    const a = conditionsOf(before);
+    const b = conditionsOf(after);
     for (const c of WATCHED_NODE_CONDITIONS) {
       if (a[c] === b[c] || b[c] === undefined) continue;
       const bad = c === 'Ready' ? b[c] !== 'True' : b[c] === 'True';
@@ -114,14 +107,14 @@ export function eventsForChange(
 }
 
 function podState(i: InventoryItem | undefined): string {
-  if (!i) return '';
-  const phase = typeof i.summary.phase === 'string' ? i.summary.phase : 'Pending';
-  return phase === 'Running' ? (i.summary.ready === true ? 'Running/Ready' : 'Running/NotReady') : phase;
+  if (i?.kind !== 'Pod') return '';
+  const { phase, ready } = i.summary;
+  return phase === 'Running' ? (ready ? 'Running/Ready' : 'Running/NotReady') : phase;
 }
 
 function podPhaseEvents(
   before: InventoryItem | undefined,
-  after: InventoryItem,
+  after: InventoryItemOf<'Pod'>,
   now: number,
   owner: OwnerResolver,
 ): TimelineEventInput[] {
@@ -140,9 +133,9 @@ function podPhaseEvents(
       data: {
         from: from || null,
         to,
-        phase: after.summary.phase ?? null,
-        ready: after.summary.ready ?? null,
-        nodeName: after.summary.nodeName ?? null,
+        phase: after.summary.phase,
+        ready: after.summary.ready,
+        nodeName: after.summary.nodeName,
       },
     },
   ];
@@ -193,24 +186,22 @@ export function eventFromKubernetesEvent(
   owner: OwnerResolver,
   lookupOwnerRefs: (kind: string, ns: string, name: string) => InventoryItem['ownerRefs'],
 ): TimelineEventInput | null {
-  const involved = (e.involvedObject ?? {}) as { kind?: string; namespace?: string; name?: string };
+  const involved = recordOf(e.involvedObject);
   const count = typeof e.count === 'number' ? e.count : 1;
   if (!shouldEmitEventCount(count)) return null;
   const uid = e.metadata?.uid ?? '';
-  const kind = involved.kind ?? '';
-  const namespace = involved.namespace ?? e.metadata?.namespace ?? '';
-  const name = involved.name ?? '';
-  const ownerOf = owner({ kind, namespace, ownerRefs: lookupOwnerRefs(kind, namespace, name) });
-  const last = (e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp) as string | undefined;
+  const kind = optionalString(involved.kind) ?? '';
+  const namespace = optionalString(involved.namespace) ?? e.metadata?.namespace ?? '';
+  const name = optionalString(involved.name) ?? '';
+  const ownerOf = owner({ namespace, ownerRefs: lookupOwnerRefs(kind, namespace, name) });
+  const last = optionalString(e.lastTimestamp) ?? optionalString(e.eventTime) ?? e.metadata?.creationTimestamp;
   const reason = typeof e.reason === 'string' ? e.reason : '';
   const message = typeof e.message === 'string' ? e.message : '';
-  const data: JsonObject = {
+  const data: TimelineDataOf<'k8s-event'> = {
     reason,
     message,
     count,
-    source:
-      (e.source as { component?: string } | undefined)?.component ??
-      (typeof e.reportingComponent === 'string' ? e.reportingComponent : null),
+    source: optionalString(recordOf(e.source).component) ?? stringOrNull(e.reportingComponent),
     eventType: typeof e.type === 'string' ? e.type : 'Normal',
   };
   return {

@@ -1,7 +1,7 @@
 // The hub's copy of each cluster's inventory, kept by snapshot + changes from
 // the agent. A snapshot (sent after every list, in chunks) replaces the kind
 // wholesale, so objects deleted while the agent was away disappear too.
-import type { InventoryItem } from '@wheelhouse/protocol';
+import { ofKind, type InventoryItem, type InventoryItemOf, type ResourceKind } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
 
 export interface InventoryQuery {
@@ -136,7 +136,13 @@ export class InventoryStore {
     }
   }
 
-  async get(cluster: string, kind: string, namespace: string, name: string): Promise<InventoryItem | null> {
+  /** One item, typed by its kind (the row's kind column and the item's own kind agree). */
+  async get<K extends ResourceKind>(
+    cluster: string,
+    kind: K,
+    namespace: string,
+    name: string,
+  ): Promise<InventoryItemOf<K> | null> {
     const row = await this.db
       .selectFrom('resources')
       .select('data')
@@ -145,7 +151,8 @@ export class InventoryStore {
       .where('namespace', '=', namespace)
       .where('name', '=', name)
       .executeTakeFirst();
-    return row ? (JSON.parse(row.data) as InventoryItem) : null;
+    const item = row ? (JSON.parse(row.data) as InventoryItem) : null;
+    return item && ofKind(kind)(item) ? item : null;
   }
 
   /** Ordered by kind, namespace, name, uid; keyset pagination. */

@@ -3,7 +3,7 @@
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { KubeName, KubeNamespace, LOGS_MAX_TAIL_LINES, type InventoryItem } from '@wheelhouse/protocol';
+import { KubeName, KubeNamespace, LOGS_MAX_TAIL_LINES, type InventoryItemOf } from '@wheelhouse/protocol';
 import type { Principal } from '../auth/types.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.js';
@@ -43,9 +43,8 @@ const LogsQuery = z
   })
   .strict();
 
-function namesOf(pod: InventoryItem, field: 'containers' | 'initContainers'): string[] {
-  const raw = (pod.summary as Record<string, unknown>)[field];
-  return Array.isArray(raw) ? raw.map((c: { name?: unknown }) => String(c.name)) : [];
+function namesOf(pod: InventoryItemOf<'Pod'>, field: 'containers' | 'initContainers'): string[] {
+  return pod.summary[field].map((c) => c.name);
 }
 
 export const logsRoutes: FastifyPluginCallback<LogsRoutesOptions> = (appIn, deps, done) => {

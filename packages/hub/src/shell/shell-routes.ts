@@ -6,7 +6,7 @@
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { InventoryItem } from '@wheelhouse/protocol';
+import { ownerStep, resolveWorkload, type InventoryItemOf, type WorkloadRef } from '@wheelhouse/protocol';
 import type { Principal } from '../auth/types.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.js';
@@ -41,47 +41,28 @@ const ShellQuery = z
   })
   .strict();
 
-interface ContainerInfo {
-  name: string;
-  image: string | null;
-  ready: boolean;
-  state: string;
-  reason: string | null;
-  restartCount: number;
-}
+type Pod = InventoryItemOf<'Pod'>;
 
-function containersOf(pod: InventoryItem): ContainerInfo[] {
-  const raw = (pod.summary as { containers?: unknown }).containers;
-  if (!Array.isArray(raw)) return [];
-  return raw.map((c: Record<string, unknown>) => ({
-    name: String(c.name),
-    image: typeof c.image === 'string' ? c.image : null,
-    ready: c.ready === true,
-    state: typeof c.state === 'string' ? c.state : 'unknown',
-    reason: typeof c.reason === 'string' ? c.reason : null,
-    restartCount: typeof c.restartCount === 'number' ? c.restartCount : 0,
+function containersOf(pod: Pod) {
+  return pod.summary.containers.map((c) => ({
+    name: c.name,
+    image: c.image ?? null,
+    ready: c.ready,
+    state: c.state,
+    reason: c.reason,
+    restartCount: c.restartCount,
   }));
 }
-
-const phaseOf = (pod: InventoryItem): string => {
-  const p = (pod.summary as { phase?: unknown }).phase;
-  return typeof p === 'string' ? p : 'Unknown';
-};
 
 export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
   const prepared = new WeakMap<FastifyRequest, ShellStartRequest>();
 
-  /** The workload a pod belongs to, for service timelines (ReplicaSet → Deployment). */
-  async function ownerOf(cluster: string, pod: InventoryItem): Promise<{ kind: string; name: string } | undefined> {
-    const ref = pod.ownerRefs[0];
-    if (!ref) return undefined;
-    if (ref.kind === 'ReplicaSet') {
-      const rs = await deps.inventory.get(cluster, 'ReplicaSet', pod.namespace, ref.name);
-      const up = rs?.ownerRefs[0];
-      if (up) return { kind: up.kind, name: up.name };
-    }
-    return { kind: ref.kind, name: ref.name };
+  /** The workload a pod belongs to, for service timelines (the protocol's one rule). */
+  async function ownerOf(cluster: string, pod: Pod): Promise<WorkloadRef | undefined> {
+    const step = ownerStep(pod);
+    const parent = step ? await deps.inventory.get(cluster, step.kind, pod.namespace, step.name) : null;
+    return resolveWorkload(pod, parent ?? undefined);
   }
 
   const route = '/clusters/:cluster/pods/:namespace/:pod/shell';
@@ -135,7 +116,7 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
       }
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
       if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
-      const phase = phaseOf(item);
+      const phase = item.summary.phase;
       if (phase !== 'Running') {
         await reject(apiError('pod_not_running', { namespace, pod, phase }, { phase }));
       }
@@ -179,7 +160,7 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
       if (!(await deps.clusters.get(cluster))) throw notFound(`cluster "${cluster}"`);
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
       if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
-      return { cluster, namespace, pod, phase: phaseOf(item), containers: containersOf(item) };
+      return { cluster, namespace, pod, phase: item.summary.phase, containers: containersOf(item) };
     },
   );
 

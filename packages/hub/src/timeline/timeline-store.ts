@@ -18,21 +18,32 @@ export interface TimelineQuery {
   limit: number;
 }
 
+/**
+ * A stored row as an event. Events were validated (TimelineEventInput) before
+ * they were written, so the row's type, severity and data belong together; the
+ * one assertion here is that trust in our own table.
+ */
+/**
+ * A stored row as an event. Events are validated (TimelineEventInput) before
+ * they are written, so type, severity and data belong together: the one
+ * assertion is that trust in our own table.
+ */
 export function rowToEvent(r: TimelineRow): TimelineEvent {
+  const data: unknown = JSON.parse(r.data);
   return {
     cluster: r.cluster_id,
     seq: r.seq,
     id: r.id,
     time: r.time,
-    type: r.type as TimelineEvent['type'],
-    severity: r.severity as TimelineEvent['severity'],
+    type: r.type,
+    severity: r.severity,
     kind: r.kind,
     namespace: r.namespace,
     name: r.name,
     ...(r.owner_kind && r.owner_name ? { owner: { kind: r.owner_kind, name: r.owner_name } } : {}),
     summary: r.summary,
-    data: JSON.parse(r.data) as TimelineEvent['data'],
-  };
+    data,
+  } as TimelineEvent;
 }
 
 /** Inserts events within the caller's transaction (ignoring ids already stored); returns the new ones. */

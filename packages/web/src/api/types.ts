@@ -8,9 +8,11 @@ import type {
   CommandTarget,
   CommandView,
   InventoryItem,
+  InventoryItemOf,
   JsonObject,
   ShellSessionView,
   TimelineEvent,
+  TimelineEventOf,
 } from '@wheelhouse/protocol';
 
 export type {
@@ -21,9 +23,18 @@ export type {
   CommandTarget,
   CommandView,
   InventoryItem,
+  InventoryItemOf,
   JsonObject,
   TimelineEvent,
+  TimelineEventOf,
 };
+/** Some fields of an event, still a union keyed by `type` (Pick of a union would lose the link of type and data). */
+export type TimelineEventPick<K extends keyof TimelineEvent> = TimelineEvent extends infer E
+  ? E extends TimelineEvent
+    ? Pick<E, K>
+    : never
+  : never;
+
 /** A pod shell session as GET /sessions lists it. */
 export type ShellSession = ShellSessionView;
 
@@ -74,9 +85,6 @@ export interface CatalogAction {
   params: ParamSchema;
 }
 
-export const TERMINAL_STATES: readonly CommandState[] = ['succeeded', 'failed', 'rejected', 'expired'];
-export const isTerminal = (s: CommandState): boolean => TERMINAL_STATES.includes(s);
-
 export interface AuditRecord {
   seq: number;
   at: number;
@@ -107,16 +115,3 @@ export interface Page<T> {
 /** The kinds a workload list shows, in menu order. */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
-
-export const TIMELINE_TYPES = [
-  'created',
-  'deleted',
-  'spec-change',
-  'pod-phase',
-  'container-restart',
-  'k8s-event',
-  'node-condition',
-  'action',
-  'exec-interaction',
-  'shell',
-] as const;

@@ -1,18 +1,20 @@
 // React access to the live cluster copies and to one-off API reads.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { api, errorText } from '../api/client.js';
-import type { ClusterDetail, CommandDetail, InventoryItem, TimelineEvent } from '../api/types.js';
+import { ofKind, type ResourceKind } from '@wheelhouse/protocol/core';
+import type { ClusterDetail, CommandDetail, InventoryItem, InventoryItemOf, TimelineEvent } from '../api/types.js';
 import { clusterData, type LiveState } from './cluster-data.js';
 import { mergeCommand, type LiveCommand } from './commands.js';
 
-/** Every object of a kind in a cluster, live; undefined while the first list loads. */
-export function useKind(
+/** Every object of a kind in a cluster, live, typed with the kind's summary; undefined while the first list loads. */
+export function useKind<K extends ResourceKind>(
   cluster: string,
-  kind: string,
-): { items: InventoryItem[] | undefined; error: string | undefined } {
+  kind: K,
+): { items: InventoryItemOf<K>[] | undefined; error: string | undefined } {
   const data = clusterData(cluster);
   useEffect(() => data.ensure(kind), [data, kind]);
-  const items = useSyncExternalStore(data.subscribe, () => data.items(kind));
+  const all = useSyncExternalStore(data.subscribe, () => data.items(kind));
+  const items = useMemo(() => all?.filter(ofKind(kind)), [all, kind]);
   return { items, error: data.error(kind) };
 }
 

@@ -1,6 +1,10 @@
 // Which pods belong to a workload: Deployment → ReplicaSet → Pod, CronJob →
-// Job → Pod, StatefulSet/DaemonSet/Job → Pod, by owner references.
-import type { InventoryItem } from '../api/types.js';
+// Job → Pod, StatefulSet/DaemonSet/Job → Pod, by owner references. The rule is
+// the protocol's resolveWorkload, the one the agent and the hub use too.
+import { ownerStep, resolveWorkload, type WorkloadRef } from '@wheelhouse/protocol/core';
+import type { InventoryItem, InventoryItemOf } from '../api/types.js';
+
+type Pod = InventoryItemOf<'Pod'>;
 
 export function ownedBy(item: InventoryItem, kind: string, name: string): boolean {
   return item.ownerRefs.some((r) => r.kind === kind && r.name === name);
@@ -8,26 +12,17 @@ export function ownedBy(item: InventoryItem, kind: string, name: string): boolea
 
 export function podsOf(
   workload: { kind: string; namespace: string; name: string },
-  pods: readonly InventoryItem[],
+  pods: readonly Pod[],
   replicaSets: readonly InventoryItem[],
   jobs: readonly InventoryItem[],
-): InventoryItem[] {
-  const inNs = pods.filter((p) => p.namespace === workload.namespace);
-  if (workload.kind === 'Deployment') {
-    const rs = new Set(
-      replicaSets
-        .filter((r) => r.namespace === workload.namespace && ownedBy(r, 'Deployment', workload.name))
-        .map((r) => r.name),
-    );
-    return inNs.filter((p) => p.ownerRefs.some((o) => o.kind === 'ReplicaSet' && rs.has(o.name)));
-  }
-  if (workload.kind === 'CronJob') {
-    const js = new Set(
-      jobs.filter((j) => j.namespace === workload.namespace && ownedBy(j, 'CronJob', workload.name)).map((j) => j.name),
-    );
-    return inNs.filter((p) => p.ownerRefs.some((o) => o.kind === 'Job' && js.has(o.name)));
-  }
-  return inNs.filter((p) => ownedBy(p, workload.kind, workload.name));
+): Pod[] {
+  return pods.filter((p) => {
+    if (p.namespace !== workload.namespace) return false;
+    // A pod listed under its ReplicaSet or Job directly, or under the workload that owns those.
+    if (ownedBy(p, workload.kind, workload.name)) return true;
+    const w = workloadOf(p, replicaSets, jobs);
+    return w?.kind === workload.kind && w.name === workload.name;
+  });
 }
 
 /** The workload a pod belongs to, following ReplicaSet → Deployment and Job → CronJob. */
@@ -35,22 +30,13 @@ export function workloadOf(
   pod: InventoryItem,
   replicaSets: readonly InventoryItem[],
   jobs: readonly InventoryItem[],
-): { kind: string; name: string } | undefined {
-  const o = pod.ownerRefs[0];
-  if (!o) return undefined;
-  if (o.kind === 'ReplicaSet') {
-    const rs = replicaSets.find((r) => r.namespace === pod.namespace && r.name === o.name);
-    const d = rs?.ownerRefs.find((r) => r.kind === 'Deployment');
-    return d ? { kind: 'Deployment', name: d.name } : { kind: 'ReplicaSet', name: o.name };
-  }
-  if (o.kind === 'Job') {
-    const j = jobs.find((x) => x.namespace === pod.namespace && x.name === o.name);
-    const cj = j?.ownerRefs.find((r) => r.kind === 'CronJob');
-    return cj ? { kind: 'CronJob', name: cj.name } : { kind: 'Job', name: o.name };
-  }
-  return { kind: o.kind, name: o.name };
+): WorkloadRef | undefined {
+  const step = ownerStep(pod);
+  const candidates = step?.kind === 'ReplicaSet' ? replicaSets : jobs;
+  const parent = step && candidates.find((x) => x.namespace === pod.namespace && x.name === step.name);
+  return resolveWorkload(pod, parent);
 }
 
-export function restartsOf(pods: readonly InventoryItem[]): number {
-  return pods.reduce((n, p) => n + (typeof p.summary.restarts === 'number' ? p.summary.restarts : 0), 0);
+export function restartsOf(pods: readonly Pod[]): number {
+  return pods.reduce((n, p) => n + p.summary.restarts, 0);
 }

@@ -3,36 +3,37 @@
 import { useMemo } from 'react';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
-import type { InventoryItem } from '../api/types.js';
+import type { InventoryItemOf } from '../api/types.js';
 import { useKind, useNow } from '../data/hooks.js';
 import { objectHref } from '../links.js';
 import { TimelineView } from '../timeline/TimelineView.js';
 import { ActionButton } from '../ui/ActionMenu.js';
-import { formatValue } from '../ui/format.js';
 import { Badge } from '../ui/Health.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { PodTable } from '../ui/PodTable.js';
 import { Tabs } from '../ui/Tabs.js';
 
-function nodeStatus(n: InventoryItem): { level: string; text: string } {
-  const conds = (n.summary.conditions ?? {}) as Record<string, string>;
+type Node = InventoryItemOf<'Node'>;
+
+function nodeStatus(n: Node): { level: string; text: string } {
+  const conds = n.summary.conditions;
   const ready = conds.Ready === 'True';
   const pressure = Object.entries(conds)
     .filter(([k, v]) => k !== 'Ready' && v === 'True')
     .map(([k]) => k);
   const text = [
     ready ? 'Ready' : 'NotReady',
-    ...(n.summary.unschedulable === true ? ['SchedulingDisabled'] : []),
+    ...(n.summary.unschedulable ? ['SchedulingDisabled'] : []),
     ...pressure,
   ].join(', ');
-  return { level: !ready ? 'err' : n.summary.unschedulable === true || pressure.length ? 'warn' : 'ok', text };
+  return { level: !ready ? 'err' : n.summary.unschedulable || pressure.length ? 'warn' : 'ok', text };
 }
 
-function NodeButtons({ cluster, node }: { cluster: string; node: InventoryItem }) {
+function NodeButtons({ cluster, node }: { cluster: string; node: Node }) {
   const target = { kind: 'Node', namespace: '', name: node.name };
   return (
     <span style={{ display: 'inline-flex', gap: 6 }}>
-      {node.summary.unschedulable === true ? (
+      {node.summary.unschedulable ? (
         <ActionButton cluster={cluster} target={target} actionId="uncordon" />
       ) : (
         <ActionButton cluster={cluster} target={target} actionId="cordon" />
@@ -49,7 +50,7 @@ export function NodesPage({ cluster }: { cluster: string }) {
   const podCount = useMemo(() => {
     const m = new Map<string, number>();
     for (const p of pods ?? [])
-      if (typeof p.summary.nodeName === 'string') m.set(p.summary.nodeName, (m.get(p.summary.nodeName) ?? 0) + 1);
+      if (p.summary.nodeName !== null) m.set(p.summary.nodeName, (m.get(p.summary.nodeName) ?? 0) + 1);
     return m;
   }, [pods]);
   return (
@@ -73,7 +74,7 @@ export function NodesPage({ cluster }: { cluster: string }) {
         <tbody>
           {(items ?? []).map((n) => {
             const st = nodeStatus(n);
-            const cap = (n.summary.capacity ?? {}) as Record<string, string>;
+            const cap = n.summary.capacity ?? {};
             return (
               <tr key={n.uid} data-name={n.name}>
                 <td>
@@ -88,7 +89,7 @@ export function NodesPage({ cluster }: { cluster: string }) {
                 </td>
                 <td className="num">{cap.cpu ?? '—'}</td>
                 <td className="num">{cap.memory ?? '—'}</td>
-                <td>{formatValue(n.summary.kubeletVersion ?? '—')}</td>
+                <td>{n.summary.kubeletVersion ?? '—'}</td>
                 <td className="num">{humanAge(now - n.createdAt)}</td>
                 <td>
                   <NodeButtons cluster={cluster} node={n} />
@@ -111,14 +112,10 @@ export function NodePage({ cluster, name }: { cluster: string; name: string }) {
   if (!items) return <p className="hint">Loading…</p>;
   if (!node) return <p className="empty">Node {name} does not exist (any more).</p>;
   const st = nodeStatus(node);
-  const conds = (node.summary.conditions ?? {}) as Record<string, string>;
-  const cap = (node.summary.capacity ?? {}) as Record<string, string>;
-  const alloc = (node.summary.allocatable ?? {}) as Record<string, string>;
-  const taints = (Array.isArray(node.summary.taints) ? node.summary.taints : []) as {
-    key: string;
-    value?: string;
-    effect: string;
-  }[];
+  const conds = node.summary.conditions;
+  const cap = node.summary.capacity ?? {};
+  const alloc = node.summary.allocatable ?? {};
+  const taints = node.summary.taints;
   return (
     <>
       <div className="toolbar">
@@ -157,7 +154,7 @@ export function NodePage({ cluster, name }: { cluster: string; name: string }) {
             <dt>Taints</dt>
             <dd>
               {taints.length
-                ? taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(', ')
+                ? taints.map((t) => `${t.key ?? ''}${t.value ? `=${t.value}` : ''}:${t.effect ?? ''}`).join(', ')
                 : 'none'}
             </dd>
           </dl>

@@ -14,7 +14,7 @@ import { formatTime } from '../ui/format.js';
 import { Badge, podState } from '../ui/Health.js';
 import { LogViewer } from '../ui/LogViewer.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
-import { PodTable, ShellButton, containersOf } from '../ui/PodTable.js';
+import { PodTable, ShellButton } from '../ui/PodTable.js';
 import { useQueryState } from '../ui/query-state.js';
 import { NamespaceFilter, namespacesOf } from '../ui/NamespaceFilter.js';
 import { Tabs } from '../ui/Tabs.js';
@@ -29,12 +29,7 @@ export function PodsPage({ cluster }: { cluster: string }) {
     () =>
       (items ?? [])
         .filter((p) => !namespace || p.namespace === namespace)
-        .filter(
-          (p) =>
-            !text ||
-            p.name.includes(text.toLowerCase()) ||
-            (typeof p.summary.nodeName === 'string' && p.summary.nodeName.includes(text)),
-        )
+        .filter((p) => !text || p.name.includes(text.toLowerCase()) || (p.summary.nodeName?.includes(text) ?? false))
         .filter((p) => !problem || podState(p).level !== 'ok'),
     [items, namespace, text, problem],
   );
@@ -79,7 +74,7 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
       </>
     );
   const st = podState(pod);
-  const containers = containersOf(pod);
+  const containers = pod.summary.containers;
   const owner = workloadOf(
     pod,
     (support ?? []).filter((i) => i.kind === 'ReplicaSet'),
@@ -158,11 +153,11 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
                     <tr key={c.name}>
                       <td>{c.name}</td>
                       <td>
-                        {c.state ?? '—'}
+                        {c.state}
                         {c.reason ? ` (${c.reason})` : ''}
                       </td>
                       <td>{c.ready ? 'yes' : 'no'}</td>
-                      <td className="num">{c.restartCount ?? 0}</td>
+                      <td className="num">{c.restartCount}</td>
                       <td>
                         {c.lastTerminated
                           ? `${c.lastTerminated.reason ?? ''} (exit ${c.lastTerminated.exitCode ?? '?'})`

@@ -2,13 +2,14 @@
 // the actions that apply to it.
 import { useMemo } from 'react';
 import { humanAge } from '../age.js';
-import type { InventoryItem } from '../api/types.js';
-import { useKind, useKinds, useNow } from '../data/hooks.js';
+import { ofKind } from '@wheelhouse/protocol/core';
+import type { InventoryItem, InventoryItemOf } from '../api/types.js';
+import { useKinds, useNow } from '../data/hooks.js';
 import { podsOf, restartsOf } from '../data/ownership.js';
 import { TimelineView } from '../timeline/TimelineView.js';
 import { ActionMenu } from '../ui/ActionMenu.js';
 import { EventsList } from '../ui/EventsList.js';
-import { formatTime, formatValue } from '../ui/format.js';
+import { formatTime } from '../ui/format.js';
 import { Badge, workloadHealth } from '../ui/Health.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { PodTable } from '../ui/PodTable.js';
@@ -25,7 +26,8 @@ export function WorkloadPage({
   namespace: string;
   name: string;
 }) {
-  const { items } = useKind(cluster, kind);
+  // The route's kind is any string: the items of it, whatever kind they are, come typed by their own kind.
+  const items = useKinds(cluster, [kind]);
   const support = useKinds(cluster, ['Pod', 'ReplicaSet', 'Job']);
   const now = useNow(5000);
   const w = items?.find((i) => i.namespace === namespace && i.name === name);
@@ -33,7 +35,7 @@ export function WorkloadPage({
     const all = support ?? [];
     return podsOf(
       { kind, namespace, name },
-      all.filter((i) => i.kind === 'Pod'),
+      all.filter(ofKind('Pod')),
       all.filter((i) => i.kind === 'ReplicaSet'),
       all.filter((i) => i.kind === 'Job'),
     );
@@ -106,21 +108,21 @@ function Overview({
 }: {
   cluster: string;
   w: InventoryItem;
-  pods: InventoryItem[];
+  pods: InventoryItemOf<'Pod'>[];
   now: number;
 }) {
   const s = w.summary;
-  const conditions = (s.conditions && typeof s.conditions === 'object' ? s.conditions : {}) as Record<string, string>;
-  const images = Array.isArray(s.images) ? (s.images as string[]) : [];
+  const conditions = 'conditions' in s ? s.conditions : {};
+  const images = 'images' in s ? s.images : [];
   const facts: [string, string][] = [
     ['Age', humanAge(now - w.createdAt)],
     ['Created', formatTime(w.createdAt)],
     ['Images', images.join(', ') || '—'],
   ];
-  if (s.revision !== undefined) facts.push(['Revision', formatValue(s.revision)]);
-  if (s.schedule !== undefined) facts.push(['Schedule', formatValue(s.schedule)]);
-  if (s.lastScheduleTime) facts.push(['Last schedule', formatTime(s.lastScheduleTime as number)]);
-  if (s.paused === true) facts.push(['Paused', 'yes']);
+  if ('revision' in s && s.revision !== undefined) facts.push(['Revision', s.revision]);
+  if ('schedule' in s && s.schedule !== undefined) facts.push(['Schedule', s.schedule]);
+  if ('lastScheduleTime' in s && s.lastScheduleTime) facts.push(['Last schedule', formatTime(s.lastScheduleTime)]);
+  if ('paused' in s && s.paused) facts.push(['Paused', 'yes']);
   facts.push(['Restarts (pods)', String(restartsOf(pods))]);
   return (
     <>

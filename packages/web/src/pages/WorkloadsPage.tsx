@@ -3,6 +3,7 @@
 import { useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
+import { ofKind } from '@wheelhouse/protocol/core';
 import { WORKLOAD_KINDS, type InventoryItem } from '../api/types.js';
 import { useKinds, useNow } from '../data/hooks.js';
 import { podsOf, restartsOf } from '../data/ownership.js';
@@ -22,7 +23,7 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
   const [unhealthy, setUnhealthy] = useState(false);
 
   const rows = useMemo(() => {
-    const pods = (support ?? []).filter((i) => i.kind === 'Pod');
+    const pods = (support ?? []).filter(ofKind('Pod'));
     const rss = (support ?? []).filter((i) => i.kind === 'ReplicaSet');
     const jobs = (support ?? []).filter((i) => i.kind === 'Job');
     return (workloads ?? [])
@@ -111,7 +112,7 @@ function WorkloadRow({
   restarts: number;
   now: number;
 }) {
-  const images = Array.isArray(w.summary.images) ? (w.summary.images as string[]) : [];
+  const images = 'images' in w.summary ? w.summary.images : [];
   return (
     <tr data-name={w.name}>
       <td>{w.kind}</td>

@@ -70,7 +70,7 @@ export function EventDrawer({
   }, [onClose]);
 
   const changes = event.type === 'spec-change' ? changesOf(event.data) : [];
-  const revision = event.data.revision;
+  const revision = 'revision' in event.data ? event.data.revision : undefined;
 
   return (
     <aside className="tl-drawer" role="dialog" aria-modal="false" aria-labelledby={titleId} tabIndex={-1} ref={ref}>

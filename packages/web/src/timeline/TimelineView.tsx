@@ -11,8 +11,9 @@ import {
   type FocusEvent,
   type MouseEvent as ReactMouseEvent,
 } from 'react';
-import { TIMELINE_TYPES, type TimelineEvent } from '../api/types.js';
-import type { InventoryItem } from '../api/types.js';
+import { TIMELINE_EVENT_TYPES, ofKind } from '@wheelhouse/protocol/core';
+import type { TimelineEvent } from '../api/types.js';
+import type { InventoryItem, InventoryItemOf } from '../api/types.js';
 import { useKinds, useNow } from '../data/hooks.js';
 import { podsOf } from '../data/ownership.js';
 import { BAND_LABELS, podKey, podLanes, withLivePods, type BandState, type LivePod } from './bands.js';
@@ -34,7 +35,7 @@ export const RANGES = [
 type RangeKey = (typeof RANGES)[number]['key'];
 
 const ROWS_STEP = 300;
-const ALL_TYPES: ReadonlySet<string> = new Set(TIMELINE_TYPES);
+const ALL_TYPES: ReadonlySet<string> = new Set(TIMELINE_EVENT_TYPES);
 
 const dayFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: '2-digit' });
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -202,7 +203,7 @@ export function TimelineView(props: { cluster: string; namespace?: string; kind?
 
       <fieldset className="tl-types">
         <legend>Event types</legend>
-        {TIMELINE_TYPES.map((t) => (
+        {TIMELINE_EVENT_TYPES.map((t) => (
           <label key={t} className={types.has(t) ? 'tl-chip on' : 'tl-chip'}>
             <input type="checkbox" checked={types.has(t)} onChange={() => toggleType(t)} />
             {t}
@@ -356,8 +357,8 @@ const EventTable = memo(function EventTable(props: {
 
 /** The pods that exist now within the timeline's scope (a workload's pods, a namespace's, one pod). */
 function podsInScope(items: readonly InventoryItem[], scope: TimelineScope): LivePod[] {
-  const pods = items.filter((i) => i.kind === 'Pod');
-  let inScope: InventoryItem[];
+  const pods = items.filter(ofKind('Pod'));
+  let inScope: InventoryItemOf<'Pod'>[];
   if (scope.kind === 'Pod') inScope = pods.filter((p) => p.namespace === scope.namespace && p.name === scope.name);
   else if (scope.kind && scope.name && scope.namespace) {
     inScope = podsOf(
@@ -373,7 +374,7 @@ function podsInScope(items: readonly InventoryItem[], scope: TimelineScope): Liv
     namespace: p.namespace,
     name: p.name,
     createdAt: p.createdAt,
-    phase: typeof p.summary.phase === 'string' ? p.summary.phase : undefined,
-    ready: p.summary.ready === true,
+    phase: p.summary.phase,
+    ready: p.summary.ready,
   }));
 }

@@ -2,7 +2,7 @@
 // next one, the pod's deletion or the end of the range. The agent's pod-phase
 // event carries data {from, to, phase, ready, nodeName} where from/to are
 // 'Pending' | 'Running/Ready' | 'Running/NotReady' | 'Succeeded' | 'Failed' | 'Unknown'.
-import type { TimelineEvent } from '../api/types.js';
+import type { TimelineEventPick } from '../api/types.js';
 
 export type BandState = 'pending' | 'ready' | 'notready' | 'failed' | 'succeeded' | 'unknown';
 
@@ -61,7 +61,7 @@ export interface PodLane {
   deletedAt?: number;
 }
 
-type LaneEvent = Pick<TimelineEvent, 'seq' | 'time' | 'type' | 'kind' | 'namespace' | 'name' | 'owner' | 'data'>;
+type LaneEvent = TimelineEventPick<'seq' | 'time' | 'type' | 'kind' | 'namespace' | 'name' | 'owner' | 'data'>;
 
 const byName = new Intl.Collator('en', { numeric: true });
 

@@ -1,14 +1,15 @@
 // Reading an event's data for the details drawer.
+import { isRecord } from '@wheelhouse/protocol/core';
 import type { TimelineEvent } from '../api/types.js';
 import type { FieldChangeView } from '../ui/format.js';
 
-/** data.changes of a spec-change, keeping only well-formed entries. */
-export function changesOf(data: TimelineEvent['data']): FieldChangeView[] {
+/** data.changes of a spec-change, keeping only well-formed entries (events of older hubs may hold anything). */
+export function changesOf(data: { changes?: unknown }): FieldChangeView[] {
   const v = data.changes;
   if (!Array.isArray(v)) return [];
   const out: FieldChangeView[] = [];
   for (const c of v) {
-    if (c && typeof c === 'object' && !Array.isArray(c) && typeof c.path === 'string') {
+    if (isRecord(c) && typeof c.path === 'string') {
       const change: FieldChangeView = { path: c.path };
       if ('from' in c) change.from = c.from;
       if ('to' in c) change.to = c.to;

@@ -1,5 +1,5 @@
 // How each event type shows on the chart: which marker lane, which shape and colour.
-import type { TimelineEvent } from '../api/types.js';
+import type { TimelineEvent, TimelineEventPick } from '../api/types.js';
 
 export type MarkerLane = 'changes' | 'restarts' | 'actions' | 'exec' | 'events';
 
@@ -38,7 +38,7 @@ export function markerLane(e: Pick<TimelineEvent, 'type'>): MarkerLane | undefin
 export type MarkerShape = 'diamond' | 'square' | 'circle' | 'triangle';
 
 /** Shape and CSS classes (colour) of a single marker. */
-export function markerStyle(e: Pick<TimelineEvent, 'type' | 'kind' | 'severity' | 'data'>): {
+export function markerStyle(e: TimelineEventPick<'type' | 'kind' | 'severity' | 'data'>): {
   shape: MarkerShape;
   cls: string;
 } {
@@ -50,7 +50,7 @@ export function markerStyle(e: Pick<TimelineEvent, 'type' | 'kind' | 'severity' 
     case 'deleted':
       return { shape: 'square', cls: CONFIG_KINDS.has(e.kind) ? 'config' : 'lifecycle' };
     case 'action': {
-      const state = e.data.state;
+      const state = 'state' in e.data ? e.data.state : undefined;
       const cls =
         state === 'succeeded'
           ? 'ok'

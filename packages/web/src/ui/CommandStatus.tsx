@@ -1,7 +1,7 @@
 // Live progress of a command until it is terminal: the states it went through,
 // the agent's message, and the outcome.
 import type { CommandState } from '../api/types.js';
-import { isTerminal } from '../api/types.js';
+import { isTerminal } from '@wheelhouse/protocol/core';
 import { useCommand } from '../data/hooks.js';
 
 const FLOW: CommandState[] = ['pending', 'dispatched', 'running'];

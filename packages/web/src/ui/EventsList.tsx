@@ -50,7 +50,7 @@ export function EventsList({
             <td style={{ whiteSpace: 'nowrap' }}>{formatTime(e.time)}</td>
             <td>
               <span className={`badge ${e.severity === 'error' ? 'err' : e.severity === 'warning' ? 'warn' : 'info'}`}>
-                {typeof e.data.reason === 'string' ? e.data.reason : e.severity}
+                {'reason' in e.data && typeof e.data.reason === 'string' ? e.data.reason : e.severity}
               </span>
             </td>
             <td>

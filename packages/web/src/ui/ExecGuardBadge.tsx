@@ -1,19 +1,18 @@
 // A pod someone entered with kubectl exec/attach: time left before exec guard
 // evicts it, with an Extend button (the extend-eviction action).
-import type { InventoryItem } from '../api/types.js';
+import type { InventoryItemOf } from '../api/types.js';
 import { useNow } from '../data/hooks.js';
 import { ActionButton } from './ActionMenu.js';
-import { formatRemaining, num, str } from './format.js';
+import { formatRemaining } from './format.js';
 
 export function execGuardOf(
-  pod: InventoryItem,
+  pod: InventoryItemOf<'Pod'>,
 ): { terminationTime: number; interactor: string | undefined; extension: string | undefined } | undefined {
   const g = pod.summary.execGuard;
-  if (!g || typeof g !== 'object' || Array.isArray(g)) return undefined;
-  const t = num(g.terminationTime);
-  return t === undefined
-    ? undefined
-    : { terminationTime: t, interactor: str(g.interactor), extension: str(g.extension) };
+  const t = g?.terminationTime;
+  return g && t != null
+    ? { terminationTime: t, interactor: g.interactor ?? undefined, extension: g.extension ?? undefined }
+    : undefined;
 }
 
 export function ExecGuardBadge({
@@ -22,7 +21,7 @@ export function ExecGuardBadge({
   withExtend = true,
 }: {
   cluster: string;
-  pod: InventoryItem;
+  pod: InventoryItemOf<'Pod'>;
   withExtend?: boolean;
 }) {
   const now = useNow(1000);

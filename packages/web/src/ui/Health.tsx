@@ -1,7 +1,6 @@
 // Health of a workload or pod in one badge: what an on-call engineer scans a
 // list for.
-import type { InventoryItem } from '../api/types.js';
-import { num, str } from './format.js';
+import type { InventoryItem, InventoryItemOf } from '../api/types.js';
 
 export interface Health {
   level: 'ok' | 'warn' | 'err' | 'muted';
@@ -11,20 +10,17 @@ export interface Health {
 }
 
 export function workloadHealth(it: InventoryItem): Health {
-  const s = it.summary;
   switch (it.kind) {
     case 'Deployment':
     case 'StatefulSet':
     case 'ReplicaSet': {
-      const desired = num(s.replicas) ?? 0;
-      const ready = num(s.readyReplicas) ?? 0;
+      const { replicas: desired, readyReplicas: ready } = it.summary;
       if (desired === 0) return { level: 'muted', text: 'scaled to 0', ready, desired };
       if (ready >= desired) return { level: 'ok', text: 'healthy', ready, desired };
       return { level: ready === 0 ? 'err' : 'warn', text: ready === 0 ? 'down' : 'degraded', ready, desired };
     }
     case 'DaemonSet': {
-      const desired = num(s.desired) ?? 0;
-      const ready = num(s.ready) ?? 0;
+      const { desired, ready } = it.summary;
       return {
         level: ready >= desired ? 'ok' : ready === 0 ? 'err' : 'warn',
         text: ready >= desired ? 'healthy' : 'degraded',
@@ -33,21 +29,18 @@ export function workloadHealth(it: InventoryItem): Health {
       };
     }
     case 'Job': {
-      const failed = num(s.failed) ?? 0;
-      const succeeded = num(s.succeeded) ?? 0;
-      const active = num(s.active) ?? 0;
-      const desired = num(s.completions) ?? 1;
-      const conds = (s.conditions ?? {}) as Record<string, string>;
+      const { failed, succeeded, active, conditions: conds } = it.summary;
+      const desired = it.summary.completions ?? 1;
       if (conds.Failed === 'True') return { level: 'err', text: 'failed', ready: succeeded, desired };
       if (conds.Complete === 'True') return { level: 'ok', text: 'complete', ready: succeeded, desired };
-      if (s.suspend === true) return { level: 'muted', text: 'suspended', ready: succeeded, desired };
+      if (it.summary.suspend) return { level: 'muted', text: 'suspended', ready: succeeded, desired };
       return { level: failed > 0 ? 'warn' : 'ok', text: active > 0 ? 'running' : 'pending', ready: succeeded, desired };
     }
     case 'CronJob':
       return {
-        level: s.suspend === true ? 'muted' : 'ok',
-        text: s.suspend === true ? 'suspended' : (str(s.schedule) ?? ''),
-        ready: num(s.active) ?? 0,
+        level: it.summary.suspend ? 'muted' : 'ok',
+        text: it.summary.suspend ? 'suspended' : (it.summary.schedule ?? ''),
+        ready: it.summary.active,
         desired: 0,
       };
     default:
@@ -61,21 +54,16 @@ export interface PodState {
 }
 
 /** What `kubectl get pods` shows in STATUS: a waiting/terminated reason wins over the phase. */
-export function podState(it: InventoryItem): PodState {
+export function podState(it: InventoryItemOf<'Pod'>): PodState {
   const s = it.summary;
   if (it.deletingSince) return { level: 'warn', text: 'Terminating' };
-  const containers = (Array.isArray(s.containers) ? s.containers : []) as {
-    state?: string;
-    reason?: string;
-    ready?: boolean;
-  }[];
-  const bad = containers.find((c) => c.reason && c.state !== 'running' && c.reason !== 'Completed');
-  const phase = str(s.phase) ?? 'Unknown';
+  const bad = s.containers.find((c) => c.reason && c.state !== 'running' && c.reason !== 'Completed');
+  const phase = s.phase;
   if (bad?.reason) return { level: 'err', text: bad.reason };
   if (phase === 'Running')
-    return s.ready === true ? { level: 'ok', text: 'Running' } : { level: 'warn', text: 'Running (not ready)' };
+    return s.ready ? { level: 'ok', text: 'Running' } : { level: 'warn', text: 'Running (not ready)' };
   if (phase === 'Succeeded') return { level: 'muted', text: 'Completed' };
-  if (phase === 'Failed') return { level: 'err', text: str(s.reason) ?? 'Failed' };
+  if (phase === 'Failed') return { level: 'err', text: s.reason ?? 'Failed' };
   return { level: 'warn', text: phase };
 }
 

@@ -3,7 +3,7 @@
 // pod actions (shell, delete, more).
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
-import type { InventoryItem } from '../api/types.js';
+import type { InventoryItemOf } from '../api/types.js';
 import { useClusterView, useNow } from '../data/hooks.js';
 import { can } from '../data/permissions.js';
 import { useMe } from '../data/session.js';
@@ -11,21 +11,9 @@ import { objectHref } from '../links.js';
 import { useShells } from '../shell/ShellProvider.js';
 import { ActionButton, ActionMenu } from './ActionMenu.js';
 import { ExecGuardBadge } from './ExecGuardBadge.js';
-import { formatValue } from './format.js';
 import { Badge, podState } from './Health.js';
 
-interface ContainerView {
-  name: string;
-  ready?: boolean;
-  state?: string;
-  restartCount?: number;
-  reason?: string;
-  lastTerminated?: { reason?: string; exitCode?: number } | null;
-}
-
-export function containersOf(pod: InventoryItem): ContainerView[] {
-  return Array.isArray(pod.summary.containers) ? (pod.summary.containers as unknown as ContainerView[]) : [];
-}
+type Pod = InventoryItemOf<'Pod'>;
 
 export function PodTable({
   cluster,
@@ -34,7 +22,7 @@ export function PodTable({
   label = 'Pods',
 }: {
   cluster: string;
-  pods: readonly InventoryItem[];
+  pods: readonly Pod[];
   showNamespace?: boolean;
   label?: string;
 }) {
@@ -58,9 +46,9 @@ export function PodTable({
       <tbody>
         {pods.map((p) => {
           const st = podState(p);
-          const cs = containersOf(p);
+          const cs = p.summary.containers;
           const last = cs.map((c) => c.lastTerminated).find((t) => t?.reason);
-          const restarts = typeof p.summary.restarts === 'number' ? p.summary.restarts : 0;
+          const restarts = p.summary.restarts;
           return (
             <tr key={p.uid} data-name={p.name}>
               {showNamespace && <td>{p.namespace}</td>}
@@ -82,7 +70,7 @@ export function PodTable({
                 {last?.reason && restarts > 0 && <span className="hint"> ({last.reason})</span>}
               </td>
               <td>
-                {typeof p.summary.nodeName === 'string' ? (
+                {p.summary.nodeName !== null ? (
                   <Link href={objectHref(cluster, 'Node', '', p.summary.nodeName)}>{p.summary.nodeName}</Link>
                 ) : (
                   '—'
@@ -107,7 +95,7 @@ export function PodTable({
   );
 }
 
-export function ShellButton({ cluster, pod }: { cluster: string; pod: InventoryItem }) {
+export function ShellButton({ cluster, pod }: { cluster: string; pod: Pod }) {
   const shells = useShells();
   const view = useClusterView(cluster);
   const me = useMe();
@@ -116,7 +104,7 @@ export function ShellButton({ cluster, pod }: { cluster: string; pod: InventoryI
   else if (!view.connected) why = 'the agent is not connected';
   else if (!can(me, 'pod:exec', { cluster, namespace: pod.namespace }))
     why = `you lack pod:exec on ${cluster}/${pod.namespace}`;
-  else if (pod.summary.phase !== 'Running') why = `the pod is ${formatValue(pod.summary.phase)}, not Running`;
+  else if (pod.summary.phase !== 'Running') why = `the pod is ${pod.summary.phase}, not Running`;
   return (
     <button
       type="button"
@@ -130,7 +118,7 @@ export function ShellButton({ cluster, pod }: { cluster: string; pod: InventoryI
   );
 }
 
-export function PodButtons({ cluster, pod }: { cluster: string; pod: InventoryItem }) {
+export function PodButtons({ cluster, pod }: { cluster: string; pod: Pod }) {
   const target = { kind: 'Pod', namespace: pod.namespace, name: pod.name };
   return (
     <span style={{ display: 'inline-flex', gap: 6 }}>

@@ -1,0 +1,14 @@
+// Command states, zod-free so the console can import them at runtime.
+//   pending → dispatched → running → succeeded | failed | rejected | expired
+export const COMMAND_STATES = [
+  'pending',
+  'dispatched',
+  'running',
+  'succeeded',
+  'failed',
+  'rejected',
+  'expired',
+] as const;
+export type CommandState = (typeof COMMAND_STATES)[number];
+export const TERMINAL_STATES: readonly CommandState[] = ['succeeded', 'failed', 'rejected', 'expired'];
+export const isTerminal = (s: CommandState): boolean => TERMINAL_STATES.includes(s);

@@ -1,0 +1,12 @@
+// @wheelhouse/protocol/core: the protocol's runtime without zod — constants and
+// pure functions the console imports (its bundle must not carry the schemas).
+// Types of the schema-backed shapes come from '@wheelhouse/protocol' as types.
+export { COMMAND_STATES, TERMINAL_STATES, isTerminal, type CommandState } from './command-states.js';
+export { TIMELINE_EVENT_TYPES, SEVERITIES, type TimelineEventType, type Severity } from './timeline-types.js';
+export * from './kinds.js';
+export { ACTION_TIERS, isActionTier, type ActionTier } from './tiers.js';
+export { parseDuration, formatDuration, DurationError } from './duration.js';
+export * from './owner.js';
+export * from './values.js';
+export { ofKind } from './inventory-guards.js';
+export type { ClusterView, CommandView, CommandDetail, ShellSessionView } from './views.js';
