@@ -2,7 +2,7 @@
 // snapshots and timeline events out; the owner and name lookups the timeline
 // and exec guard bridge rely on.
 import { describe, expect, it } from 'vitest';
-import type { InventoryItem, ResourceKind, TimelineEventInput } from '@wheelhouse/protocol';
+import { TimelineEventInput, type InventoryItem, type ResourceKind } from '@wheelhouse/protocol';
 import { InventoryCache } from '../src/inventory-cache.js';
 import type { KubeObject } from '../src/projections.js';
 
@@ -149,5 +149,20 @@ describe('inventory cache', () => {
     expect(ownerOf('bare')).toBeUndefined();
     expect(cache.ownerRefsOf('Pod', 'shop', 'web-abc-1')).toMatchObject([{ kind: 'ReplicaSet', name: 'web-abc' }]);
     expect(cache.ownerRefsOf('Pod', 'shop', 'nobody')).toEqual([]);
+  });
+
+  it("puts a CronJob pod's events on the CronJob, in the shape the hub accepts", () => {
+    const { cache, sink } = cacheWithSink();
+    cache.onList('Job', [
+      { metadata: meta('nightly-1', 'uid-job', '1', { ownerReferences: [ref('CronJob', 'nightly', 'uid-cj')] }) },
+    ]);
+    cache.onList('Pod', []);
+    cache.onChange('Pod', 'ADDED', pod('nightly-1-x', 'uid-p', ref('Job', 'nightly-1', 'uid-job')));
+    cache.onChange('Pod', 'DELETED', pod('nightly-1-x', 'uid-p', ref('Job', 'nightly-1', 'uid-job')));
+    expect(sink.timeline.map((e) => [e.type, e.owner])).toEqual([
+      ['pod-phase', { kind: 'CronJob', name: 'nightly' }],
+      ['deleted', { kind: 'CronJob', name: 'nightly' }],
+    ]);
+    for (const e of sink.timeline) expect(TimelineEventInput.parse(JSON.parse(JSON.stringify(e)))).toEqual(e);
   });
 });
