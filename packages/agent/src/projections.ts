@@ -9,7 +9,6 @@ import {
   TERMINATION_TIME_ANNOTATION,
 } from '@wheelhouse/exec-guard';
 import {
-  isRecord,
   numberOrNull,
   optionalNumber,
   optionalString,
@@ -18,10 +17,10 @@ import {
   stringOrNull,
   stringRecordOf,
   stringsOf,
+  toJsonObject,
   type ContainerSummary,
   type InventoryItem,
   type JsonObject,
-  type JsonValue,
   type PodSummary,
   type ResourceKind,
   type UnknownRecord,
@@ -58,21 +57,6 @@ const NOISY_ANNOTATIONS = [
   /^autoscaling\.alpha\.kubernetes\.io\//,
   /^control-plane\.alpha\.kubernetes\.io\//,
 ];
-
-/** A JSON value of anything parsed from the API; undefined values are dropped so the result is stable to compare. */
-export function toJson(v: unknown): JsonValue {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (Array.isArray(v)) return v.map(toJson);
-  if (isRecord(v)) return toJsonObject(v);
-  return null;
-}
-
-function toJsonObject(v: UnknownRecord): JsonObject {
-  const out: JsonObject = {};
-  for (const [k, val] of Object.entries(v)) if (val !== undefined) out[k] = toJson(val);
-  return out;
-}
 
 /** An RFC 3339 time as epoch ms, or null. */
 const time = (v: unknown): number | null => (typeof v === 'string' ? numberOrNull(Date.parse(v)) : null);

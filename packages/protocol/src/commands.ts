@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { JsonObject } from './json.js';
 import { WorkloadPolicy } from './actions/pod-security.js';
 
-export { COMMAND_STATES, TERMINAL_STATES, isTerminal, type CommandState } from './command-states.js';
+export { COMMAND_STATES, TERMINAL_STATES, commandStateOf, isTerminal, type CommandState } from './command-states.js';
 
 const dnsName = z
   .string()

@@ -1,7 +1,7 @@
 // @wheelhouse/protocol/core: the protocol's runtime without zod — constants and
 // pure functions the console imports (its bundle must not carry the schemas).
 // Types of the schema-backed shapes come from '@wheelhouse/protocol' as types.
-export { COMMAND_STATES, TERMINAL_STATES, isTerminal, type CommandState } from './command-states.js';
+export { COMMAND_STATES, TERMINAL_STATES, commandStateOf, isTerminal, type CommandState } from './command-states.js';
 export { TIMELINE_EVENT_TYPES, SEVERITIES, type TimelineEventType, type Severity } from './timeline-types.js';
 export * from './kinds.js';
 export { ACTION_TIERS, isActionTier, type ActionTier } from './tiers.js';

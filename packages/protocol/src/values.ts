@@ -1,5 +1,6 @@
 // Reading parsed JSON of unknown shape (Kubernetes objects, stored rows): one
 // set of narrowing helpers for every package, each with one null convention.
+import type { JsonObject, JsonValue } from './json.js';
 
 export type UnknownRecord = Record<string, unknown>;
 
@@ -35,3 +36,27 @@ export function stringRecordOf(v: unknown): Record<string, string> | undefined {
 /** The string elements of an array; undefined when it is not an array. */
 export const stringsOf = (v: unknown): string[] | undefined =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
+
+/** The `message` of an error body (Kubernetes Status, the hub's error body), if it has one. */
+export const messageOf = (body: unknown): string | undefined => optionalString(recordOf(body).message);
+
+/** Any parsed value as JSON: undefined members dropped, non-finite numbers and non-JSON values as null. */
+export function toJson(v: unknown): JsonValue {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (Array.isArray(v)) return v.map(toJson);
+  if (isRecord(v)) return toJsonObject(v);
+  return null;
+}
+
+/** An object as a JSON object (see toJson). fromEntries defines keys, so even "__proto__" stays a plain key. */
+export function toJsonObject(v: UnknownRecord): JsonObject {
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([, val]) => val !== undefined)
+      .map(([k, val]) => [k, toJson(val)]),
+  );
+}
+
+/** A stored JSON object column (written by us from a JsonObject) read back. */
+export const parseJsonObject = (text: string): JsonObject => toJsonObject(recordOf(JSON.parse(text)));

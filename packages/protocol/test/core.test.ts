@@ -34,3 +34,15 @@ describe('@wheelhouse/protocol/core', () => {
     expect(typeof core.resolveWorkload).toBe('function');
   });
 });
+
+describe('reading parsed JSON', () => {
+  it('keeps what JSON has, drops undefined, and keeps "__proto__" a plain key', () => {
+    const parsed: unknown = JSON.parse('{"a":[1,"x",null,{"b":true}],"__proto__":{"polluted":1}}');
+    const json = core.toJson(parsed);
+    expect(JSON.stringify(json)).toBe('{"a":[1,"x",null,{"b":true}],"__proto__":{"polluted":1}}');
+    expect(core.toJson({ a: undefined, b: Number.NaN, c: [undefined] })).toEqual({ b: null, c: [null] });
+    expect(core.parseJsonObject('[1]')).toEqual({});
+    expect(core.messageOf({ message: 'no' })).toBe('no');
+    expect(core.messageOf('text')).toBeUndefined();
+  });
+});

@@ -1,10 +1,12 @@
-import { isRecord } from '@wheelhouse/protocol';
 // Server-side apply (field manager "wheelhouse") of one or several documents:
 // every document is dry-run first, so one the API server refuses stops the
 // apply before anything changed.
 import type * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import {
+  messageOf,
+  toJson,
+  isRecord,
   ACTIONS,
   DEFAULT_WORKLOAD_POLICY,
   checkWorkloadPolicy,
@@ -39,7 +41,7 @@ export function manifestDocuments(text: string, namespace: string): Doc[] {
   const docs = parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [];
   return list
-    .map((d) => d.toJS({ maxAliasCount: 100 }) as unknown)
+    .map((d): unknown => d.toJS({ maxAliasCount: 100 }))
     .filter(isRecord)
     .map((o) => {
       const kind = String(o.kind);
@@ -63,14 +65,14 @@ function comparable(o: KubeObject | null): JsonValue | undefined {
   const ignored = new Set(['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp']);
   const meta = Object.fromEntries(Object.entries(o.metadata ?? {}).filter(([k]) => !ignored.has(k)));
   const rest = Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'status'));
-  return JSON.parse(JSON.stringify({ ...rest, metadata: meta })) as JsonValue;
+  return toJson({ ...rest, metadata: meta });
 }
 
 async function ssa(kc: k8s.KubeConfig, doc: Doc, force: boolean, dryRun: boolean): Promise<KubeObject> {
   const q = `fieldManager=${FIELD_MANAGER}${force ? '&force=true' : ''}${dryRun ? '&dryRun=All' : ''}`;
   const res = await kubeRequest<KubeObject>(kc, 'PATCH', `${doc.path}?${q}`, doc.body, 'application/apply-patch+yaml');
   if (res.status === 409) {
-    const msg = (res.body as { message?: string } | null)?.message ?? 'conflict';
+    const msg = messageOf(res.body) ?? 'conflict';
     throw new Error(
       `${doc.kind} ${doc.name}: ${msg} — another field manager owns these fields; apply again with force: true to take them over`,
     );

@@ -1,6 +1,13 @@
 // What an executor gets to carry out one command.
 import type * as k8s from '@kubernetes/client-node';
-import type { ActionId, ActionParams, CommandEnvelope, JsonObject, TimelineEventInput } from '@wheelhouse/protocol';
+import {
+  toJsonObject,
+  type ActionId,
+  type ActionParams,
+  type CommandEnvelope,
+  type JsonObject,
+  type TimelineEventInput,
+} from '@wheelhouse/protocol';
 
 export interface ExecutionContext {
   kc: k8s.KubeConfig;
@@ -47,5 +54,5 @@ export type Executor<A extends ActionId> = (ctx: ExecutionContext, params: Actio
 
 /** A dry run's answer: the preview travels as JSON in result.preview. */
 export function previewResult(preview: import('@wheelhouse/protocol').ActionPreview): ExecutionResult {
-  return { message: preview.summary, result: { preview: JSON.parse(JSON.stringify(preview)) as JsonObject } };
+  return { message: preview.summary, result: { preview: toJsonObject(preview) } };
 }

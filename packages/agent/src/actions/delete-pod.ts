@@ -1,7 +1,6 @@
-import { optionalNumber } from '@wheelhouse/protocol';
 // A DELETE with a DeleteOptions body takes its options from the body only: a dry run says so there, not in the query.
 import type * as k8s from '@kubernetes/client-node';
-import type { ActionPreview, CommandTarget } from '@wheelhouse/protocol';
+import { optionalNumber, type ActionPreview, type CommandTarget } from '@wheelhouse/protocol';
 import { KubeApiError } from '@wheelhouse/exec-guard/kube-errors';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';

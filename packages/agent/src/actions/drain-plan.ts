@@ -1,6 +1,6 @@
-import { isRecord } from '@wheelhouse/protocol';
 // Which pods a drain evicts, skips or cannot touch — kubectl drain's filters.
 // Pure, so each rule is unit-tested.
+import { recordsOf, isRecord } from '@wheelhouse/protocol';
 import type { KubeObject } from '../projections.js';
 
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -43,10 +43,9 @@ export function planDrain(pods: readonly KubeObject[], opts: DrainOptions): Drai
       });
       continue;
     }
-    const volumes = Array.isArray(pod.spec?.volumes) ? (pod.spec.volumes as unknown[]) : [];
-    const emptyDirs = volumes
-      .filter((v) => isRecord(v) && v.emptyDir !== undefined)
-      .map((v) => (isRecord(v) ? String(v.name) : ''));
+    const emptyDirs = recordsOf(pod.spec?.volumes)
+      .filter((v) => v.emptyDir !== undefined)
+      .map((v) => String(v.name));
     if (emptyDirs.length > 0 && !finished && !opts.deleteEmptyDirData) {
       plan.blockers.push({
         pod,

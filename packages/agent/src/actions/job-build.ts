@@ -1,7 +1,6 @@
-import { isRecord } from '@wheelhouse/protocol';
 // Building the Job a trigger-job command creates. Pure, so the exact shape is
 // unit-tested: a re-run of a Job, or `kubectl create job --from=cronjob/x`.
-import type { CommandEnvelope } from '@wheelhouse/protocol';
+import { isRecord, type CommandEnvelope } from '@wheelhouse/protocol';
 import type { KubeObject } from '../projections.js';
 import { COMMANDS_ANNOTATION } from './target.js';
 import { CHANGE_CAUSE, changeCause } from './util.js';

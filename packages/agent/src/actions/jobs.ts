@@ -1,5 +1,4 @@
-import { optionalNumber } from '@wheelhouse/protocol';
-import type { ActionPreview } from '@wheelhouse/protocol';
+import { optionalNumber, type ActionPreview } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { previewResult, type ExecutionResult, type Executor } from './context.js';

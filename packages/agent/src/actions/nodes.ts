@@ -1,6 +1,11 @@
-import { isRecord, optionalNumber } from '@wheelhouse/protocol';
 import type * as k8s from '@kubernetes/client-node';
-import type { ActionPreview, CommandEnvelope, TimelineEventInput } from '@wheelhouse/protocol';
+import {
+  isRecord,
+  optionalNumber,
+  type ActionPreview,
+  type CommandEnvelope,
+  type TimelineEventInput,
+} from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { previewResult, type ExecutionContext, type ExecutionResult, type Executor } from './context.js';

@@ -1,5 +1,11 @@
-import { isRecord, optionalNumber, optionalString, recordOf } from '@wheelhouse/protocol';
-import type { ActionPreview } from '@wheelhouse/protocol';
+import {
+  stringRecordOf,
+  isRecord,
+  optionalNumber,
+  optionalString,
+  recordOf,
+  type ActionPreview,
+} from '@wheelhouse/protocol';
 import type { KubeObject } from '../projections.js';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import { previewResult, type ExecutionResult, type Executor } from './context.js';
@@ -16,7 +22,7 @@ export async function podsOf(
   namespace: string,
 ): Promise<KubeObject[]> {
   const sel = o.spec?.selector;
-  const labels = isRecord(sel) && isRecord(sel.matchLabels) ? (sel.matchLabels as Record<string, string>) : {};
+  const labels = stringRecordOf(recordOf(sel).matchLabels) ?? {};
   const q = Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');

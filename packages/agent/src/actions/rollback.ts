@@ -1,10 +1,17 @@
-import { isRecord } from '@wheelhouse/protocol';
 // `kubectl rollout undo [--to-revision]`: a Deployment takes back the pod
 // template of the ReplicaSet with the wanted deployment.kubernetes.io/revision;
 // a StatefulSet or DaemonSet re-applies a ControllerRevision's data (a
 // strategic merge patch of its template). Either creates a new revision.
 import type * as k8s from '@kubernetes/client-node';
-import type { ActionPreview, CommandEnvelope, JsonValue } from '@wheelhouse/protocol';
+import {
+  recordOf,
+  recordsOf,
+  toJson,
+  isRecord,
+  type ActionPreview,
+  type CommandEnvelope,
+  type JsonValue,
+} from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { diff } from '../timeline/diff.js';
@@ -91,9 +98,8 @@ async function revisionsOf(
 }
 
 const images = (template: unknown): string => {
-  const spec = isRecord(template) && isRecord(template.spec) ? template.spec : {};
-  const cs = Array.isArray(spec.containers) ? (spec.containers as unknown[]) : [];
-  return cs.map((c) => (isRecord(c) ? `${String(c.name)}=${String(c.image)}` : '')).join(', ');
+  const cs = recordsOf(recordOf(recordOf(template).spec).containers);
+  return cs.map((c) => `${String(c.name)}=${String(c.image)}`).join(', ');
 };
 
 function patchFor(
@@ -124,7 +130,7 @@ export const rollback: Executor<'rollback'> = async ({ kc, command }, params): P
     const { revisions, current: currentRevision } = await revisionsOf(kc, t.kind, current, t.namespace);
     const chosen = chooseRevision(revisions, currentRevision, params.toRevision, what);
     if (typeof chosen === 'string') throw new Error(chosen);
-    const changes = diff(current.spec?.template as JsonValue, chosen.template as JsonValue, 'spec.template');
+    const changes = diff(toJson(current.spec?.template), toJson(chosen.template), 'spec.template');
     if (command.dryRun) {
       ensureOk(
         await kubeRequest(

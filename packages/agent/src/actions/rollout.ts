@@ -1,6 +1,6 @@
-import { optionalNumber } from '@wheelhouse/protocol';
 // Whether a workload's rollout is complete, with the same checks as
 // `kubectl rollout status`; otherwise a line saying what is still pending.
+import { optionalNumber } from '@wheelhouse/protocol';
 import type { KubeObject } from '../projections.js';
 
 export type RolloutState = { done: true } | { seen: string };

@@ -1,6 +1,14 @@
-import { isRecord, optionalNumber } from '@wheelhouse/protocol';
 import type * as k8s from '@kubernetes/client-node';
-import type { ActionPreview, AffectedObject, CommandTarget } from '@wheelhouse/protocol';
+import {
+  optionalString,
+  recordOf,
+  recordsOf,
+  isRecord,
+  optionalNumber,
+  type ActionPreview,
+  type AffectedObject,
+  type CommandTarget,
+} from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { previewResult, type ExecutionResult, type Executor } from './context.js';
@@ -25,11 +33,9 @@ export function scaleWarnings(
   }
   const from = optionalNumber(current.spec?.replicas) ?? 1;
   if (target.kind === 'StatefulSet' && to < from) {
-    const claims = Array.isArray(current.spec?.volumeClaimTemplates)
-      ? (current.spec.volumeClaimTemplates as KubeObject[])
-      : [];
+    const claims = recordsOf(current.spec?.volumeClaimTemplates).map((c) => optionalString(recordOf(c.metadata).name));
     const names: string[] = [];
-    for (const c of claims) for (let i = to; i < from; i++) names.push(`${c.metadata?.name ?? ''}-${target.name}-${i}`);
+    for (const c of claims) for (let i = to; i < from; i++) names.push(`${c ?? ''}-${target.name}-${i}`);
     warnings.push(
       names.length > 0
         ? `scaling a StatefulSet down keeps the PersistentVolumeClaims of the removed pods: ${names.join(', ')}`

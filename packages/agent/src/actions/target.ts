@@ -3,7 +3,7 @@
 // wheelhouse.dev/commands annotation), and writes carry the resourceVersion
 // they were computed from, so a concurrent change (409) means refetch and retry.
 import type * as k8s from '@kubernetes/client-node';
-import { RESOURCE_KINDS, isResourceKind, type CommandTarget } from '@wheelhouse/protocol';
+import { recordOf, RESOURCE_KINDS, isResourceKind, type CommandTarget } from '@wheelhouse/protocol';
 import { KubeApiError } from '@wheelhouse/exec-guard/kube-errors';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
@@ -101,8 +101,8 @@ async function applyOnceNow(
     const ids = appliedCommands(current);
     if (ids.includes(commandId)) return { alreadyApplied: true, object: current, attempts: attempt };
     const patch = patchFor(current);
-    const meta = (patch.metadata ?? {}) as Record<string, unknown>;
-    const annotations = (meta.annotations ?? {}) as Record<string, string | null>;
+    const meta = recordOf(patch.metadata);
+    const annotations = recordOf(meta.annotations);
     const merged = {
       ...patch,
       metadata: {

@@ -14,6 +14,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
+  messageOf,
   LOGS_DEFAULT_TAIL_LINES,
   LOGS_LINK_HIGH_WATER,
   LOGS_MAX_CHUNK,
@@ -208,8 +209,8 @@ export class AgentLogStreams {
 /** The message of a Kubernetes Status body ("previous terminated container … not found"). */
 function statusMessage(status: number, body: string): string {
   try {
-    const s = JSON.parse(body) as { message?: unknown };
-    if (typeof s.message === 'string' && s.message) return s.message;
+    const message = messageOf(JSON.parse(body));
+    if (message) return message;
   } catch {
     // not JSON
   }

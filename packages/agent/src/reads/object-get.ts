@@ -3,7 +3,7 @@
 // with metadata.managedFields stripped, as JSON and as YAML.
 import type * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { RESOURCE_KINDS, type JsonObject, type ObjectGetMessage, type ObjectResultMessage } from '@wheelhouse/protocol';
+import { isRecord, toJsonObject, RESOURCE_KINDS, type ObjectGetMessage, type ObjectResultMessage } from '@wheelhouse/protocol';
 import { errorText, statusFields } from '@wheelhouse/exec-guard/kube-errors';
 import { kubeRequest } from '../kube-http.js';
 
@@ -35,7 +35,7 @@ export async function getObject(kc: k8s.KubeConfig, msg: ObjectGetMessage): Prom
   try {
     const res = await kubeRequest(kc, 'GET', objectApiPath(msg.kind, msg.namespace, msg.name));
     const body = res.body;
-    if (res.status < 200 || res.status >= 300 || typeof body !== 'object' || body === null || Array.isArray(body)) {
+    if (res.status < 200 || res.status >= 300 || !isRecord(body)) {
       const { reason, message } = statusFields(body);
       return {
         type: 'object.result',
@@ -47,8 +47,8 @@ export async function getObject(kc: k8s.KubeConfig, msg: ObjectGetMessage): Prom
         },
       };
     }
-    const object = body as JsonObject & { metadata?: Record<string, unknown> };
-    if (object.metadata && typeof object.metadata === 'object') delete object.metadata.managedFields;
+    const object = toJsonObject(body);
+    if (isRecord(object.metadata)) delete object.metadata.managedFields;
     return { type: 'object.result', requestId, object, yaml: stringify(object) };
   } catch (err) {
     return {

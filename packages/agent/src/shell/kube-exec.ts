@@ -3,6 +3,7 @@
 // client-node's Exec: the relay needs pause()/resume() on the socket (flow
 // control) and the send callback (stdin credit), which Exec hides.
 // Channels: 0 stdin, 1 stdout, 2 stderr, 3 status (a V1Status as JSON), 4 resize; 255 close (v5).
+import { messageOf } from '@wheelhouse/protocol';
 import { EventEmitter } from 'node:events';
 import type * as k8s from '@kubernetes/client-node';
 import WebSocket from 'ws';
@@ -113,7 +114,7 @@ export class KubeExec extends EventEmitter<KubeExecEvents> {
           const body = Buffer.concat(chunks).toString('utf8');
           let message = body.slice(0, 500);
           try {
-            message = (JSON.parse(body) as StatusLike).message ?? message;
+            message = messageOf(JSON.parse(body)) ?? message;
           } catch {
             // not a Status: keep the text
           }

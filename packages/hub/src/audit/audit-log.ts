@@ -2,13 +2,14 @@
 // one by hash (rule in ./canonical.ts); verify() recomputes the chain and names
 // the first record whose content or link is wrong.
 import type { Kysely, Transaction } from 'kysely';
-import type {
-  AuditActionKey,
-  AuditActionName,
-  AuditDetails,
-  AuditOutcomeOf,
-  JsonObject,
-  JsonValue,
+import {
+  toJson,
+  type AuditActionKey,
+  type AuditActionName,
+  type AuditDetails,
+  type AuditOutcomeOf,
+  type JsonObject,
+  type JsonValue,
 } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
 import type { AuditRow, Database } from '../store/schema.js';
@@ -89,7 +90,7 @@ const BATCH = 500;
 function parseColumn(text: string | null): { ok: boolean; value: JsonValue } {
   if (text === null) return { ok: true, value: null };
   try {
-    return { ok: true, value: JSON.parse(text) as JsonValue };
+    return { ok: true, value: toJson(JSON.parse(text)) };
   } catch {
     return { ok: false, value: text };
   }

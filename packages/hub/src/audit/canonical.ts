@@ -22,7 +22,7 @@ export function canonicalJson(value: JsonValue): string {
   const keys = Object.keys(value)
     .filter((k) => value[k] !== undefined)
     .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] as JsonValue)}`).join(',')}}`;
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] ?? null)}`).join(',')}}`;
 }
 
 /** The hashed fields of one audit record, with JSON columns as values. */

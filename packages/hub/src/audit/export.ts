@@ -1,7 +1,7 @@
 // Export of the audit log as JSON lines or CSV, carrying prev_hash and hash so
 // a file can be verified offline with verifyExport() (or any tool that follows
 // the rule in ./canonical.ts).
-import type { JsonValue } from '@wheelhouse/protocol';
+import { isRecord, stringOrNull, toJson, type JsonValue } from '@wheelhouse/protocol';
 import type { AuditLog } from './audit-log.js';
 import { toAuditEntry } from './audit-log.js';
 import { ChainVerifier, canonicalJson, type ChainCheck, type ChainRecord } from './canonical.js';
@@ -125,9 +125,6 @@ interface ExportRecord extends ChainRecord {
   hash: string;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-
 function fromJsonLine(line: string): ExportRecord | null {
   let v: unknown;
   try {
@@ -135,24 +132,24 @@ function fromJsonLine(line: string): ExportRecord | null {
   } catch {
     return null;
   }
-  if (!isObj(v) || typeof v.seq !== 'number' || typeof v.at !== 'number') return null;
-  const actor = str(v.actor);
-  const action = str(v.action);
-  const outcome = str(v.outcome);
-  const prev = str(v.prev_hash);
-  const hash = str(v.hash);
+  if (!isRecord(v) || typeof v.seq !== 'number' || typeof v.at !== 'number') return null;
+  const actor = stringOrNull(v.actor);
+  const action = stringOrNull(v.action);
+  const outcome = stringOrNull(v.outcome);
+  const prev = stringOrNull(v.prev_hash);
+  const hash = stringOrNull(v.hash);
   if (actor === null || action === null || outcome === null || prev === null || hash === null) return null;
   return {
     seq: v.seq,
     at: v.at,
     actor,
     action,
-    cluster_id: str(v.cluster_id),
-    target: (v.target ?? null) as JsonValue,
-    params: (v.params ?? null) as JsonValue,
-    reason: str(v.reason),
+    cluster_id: stringOrNull(v.cluster_id),
+    target: toJson(v.target ?? null),
+    params: toJson(v.params ?? null),
+    reason: stringOrNull(v.reason),
     outcome,
-    detail: (v.detail ?? null) as JsonValue,
+    detail: toJson(v.detail ?? null),
     prev_hash: prev,
     hash,
   };
@@ -161,21 +158,22 @@ function fromJsonLine(line: string): ExportRecord | null {
 function fromCsvRow(cells: string[]): ExportRecord | null {
   if (cells.length !== EXPORT_COLUMNS.length) return null;
   const un = (c: string): string => (c.startsWith("'") ? c.slice(1) : c);
-  const [seq, at, actor, action, cluster, target, params, reason, outcome, detail, prev, hash] = cells.map(un) as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  const json = (c: string): JsonValue => (c === '' ? null : (JSON.parse(c) as JsonValue));
+  // The length is checked above: every cell is there.
+  const [
+    seq = '',
+    at = '',
+    actor = '',
+    action = '',
+    cluster = '',
+    target = '',
+    params = '',
+    reason = '',
+    outcome = '',
+    detail = '',
+    prev = '',
+    hash = '',
+  ] = cells.map(un);
+  const json = (c: string): JsonValue => (c === '' ? null : toJson(JSON.parse(c)));
   try {
     return {
       seq: Number(seq),

@@ -3,8 +3,10 @@
 // state change recorded once, timestamped, on the target's timeline and live.
 import { randomUUID } from 'node:crypto';
 import {
+  COMMAND_STATES,
   TERMINAL_STATES,
   commandAuditAction,
+  parseJsonObject,
   type ActionRequest,
   type CommandEnvelope,
   type CommandState,
@@ -166,7 +168,7 @@ export class CommandService {
   ): Promise<CommandView | null> {
     const now = Date.now();
     const updated = await this.deps.db.transaction().execute(async (trx) => {
-      const from = (Object.keys(NEXT) as CommandState[]).filter((s) => NEXT[s].includes(to));
+      const from = COMMAND_STATES.filter((s) => NEXT[s].includes(to));
       const row = await trx
         .updateTable('commands')
         .set({
@@ -192,7 +194,7 @@ export class CommandService {
             action: commandAuditAction(row.action),
             clusterId: row.cluster_id,
             target: { kind: row.target_kind, namespace: row.target_namespace, name: row.target_name },
-            params: JSON.parse(row.params) as JsonObject,
+            params: parseJsonObject(row.params),
             reason: row.reason,
             outcome: to,
             detail: { commandId: id, message: message ?? null, dryRun: row.dry_run === 1 },

@@ -1,4 +1,4 @@
-import type { CommandState, CommandView, JsonObject } from '@wheelhouse/protocol';
+import { commandStateOf, parseJsonObject, type CommandView } from '@wheelhouse/protocol';
 import type { CommandRow } from '../store/schema.js';
 
 export type { CommandView } from '@wheelhouse/protocol';
@@ -9,13 +9,13 @@ export function toCommandView(r: CommandRow): CommandView {
     cluster: r.cluster_id,
     action: r.action,
     target: { kind: r.target_kind, namespace: r.target_namespace, name: r.target_name },
-    params: JSON.parse(r.params) as JsonObject,
+    params: parseJsonObject(r.params),
     reason: r.reason,
     dryRun: r.dry_run === 1,
     requestedBy: r.requested_by,
-    state: r.state as CommandState,
+    state: commandStateOf(r.state),
     message: r.message,
-    result: r.result === null ? null : (JSON.parse(r.result) as JsonObject),
+    result: r.result === null ? null : parseJsonObject(r.result),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     expiresAt: r.expires_at,
