@@ -1,6 +1,7 @@
 // The CLI's view of a hub: URL and API token from flags, the environment
 // (WHEELHOUSE_HUB_URL, WHEELHOUSE_API_TOKEN) or ~/.config/wheelhouse/config.json
 // (written by `wheelhouse login`).
+import { recordOf } from '@wheelhouse/protocol';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -79,7 +80,7 @@ export async function callApi<T = Record<string, unknown>>(
   const text = await res.text();
   let json: Record<string, unknown> = {};
   try {
-    json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    json = text ? recordOf(JSON.parse(text)) : {};
   } catch {
     json = { message: text };
   }
@@ -92,7 +93,7 @@ export async function readSecret(prompt: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) {
     const chunks: Buffer[] = [];
-    for await (const c of stdin) chunks.push(c as Buffer);
+    for await (const c of stdin) if (Buffer.isBuffer(c)) chunks.push(c);
     return Buffer.concat(chunks).toString('utf8').split('\n')[0] ?? '';
   }
   process.stderr.write(prompt);

@@ -2,6 +2,7 @@
 // cluster: a Deployment with a few revisions, a crash-looping one, a CronJob,
 // a StatefulSet with PVCs, a Deployment protected by a PDB. Idempotent: what
 // exists is left alone.
+import { recordOf } from '@wheelhouse/protocol';
 import * as k8s from '@kubernetes/client-node';
 
 export const DEMO_NAMESPACE = 'demo';
@@ -32,7 +33,7 @@ function deployment(
 }
 
 const ignoreExists = (err: unknown): void => {
-  if ((err as { code?: number }).code !== 409) throw err;
+  if (recordOf(err).code !== 409) throw err;
 };
 
 export async function seedDemo(

@@ -5,7 +5,7 @@
 // and renders the YAML (it owns the `yaml` dependency).
 import { z } from 'zod';
 import { JsonObject } from './json.js';
-import { RESOURCE_KIND_NAMES, type ResourceKind } from './kinds.js';
+import { RESOURCE_KIND_NAMES } from './kinds.js';
 
 /** How long the hub waits for the agent's answer before 504 agent_timeout. */
 export const OBJECT_GET_TIMEOUT_MS = 10_000;
@@ -33,7 +33,7 @@ export const KubeNamespace = z
     'must be a namespace name: lowercase letters, digits and "-", starting and ending with a letter or digit',
   );
 
-const ReadableKind = z.enum(RESOURCE_KIND_NAMES as [ResourceKind, ...ResourceKind[]]);
+const ReadableKind = z.enum(RESOURCE_KIND_NAMES);
 
 // ---- hub → agent
 export const ObjectGetMessage = z.object({

@@ -41,7 +41,10 @@ export function manifestDocuments(text: string, namespace: string): Doc[] {
   const docs = parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [];
   return list
-    .map((d): unknown => d.toJS({ maxAliasCount: 100 }))
+    .map((d) => {
+      const js: unknown = d.toJS({ maxAliasCount: 100 });
+      return js;
+    })
     .filter(isRecord)
     .map((o) => {
       const kind = String(o.kind);

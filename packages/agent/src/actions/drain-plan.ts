@@ -1,6 +1,6 @@
 // Which pods a drain evicts, skips or cannot touch — kubectl drain's filters.
 // Pure, so each rule is unit-tested.
-import { recordsOf, isRecord } from '@wheelhouse/protocol';
+import { recordsOf } from '@wheelhouse/protocol';
 import type { KubeObject } from '../projections.js';
 
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';

@@ -3,15 +3,7 @@
 // a StatefulSet or DaemonSet re-applies a ControllerRevision's data (a
 // strategic merge patch of its template). Either creates a new revision.
 import type * as k8s from '@kubernetes/client-node';
-import {
-  recordOf,
-  recordsOf,
-  toJson,
-  isRecord,
-  type ActionPreview,
-  type CommandEnvelope,
-  type JsonValue,
-} from '@wheelhouse/protocol';
+import { recordOf, recordsOf, toJson, isRecord, type ActionPreview, type CommandEnvelope } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { diff } from '../timeline/diff.js';

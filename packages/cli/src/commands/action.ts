@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import {
+  isRecord,
   ACTIONS,
   RESOURCE_KINDS,
   RESOURCE_KIND_NAMES,
@@ -84,9 +85,8 @@ export function coerceParams(actionId: string, pairs: readonly string[], json?: 
     } catch (err) {
       throw new Error(`--params-json is not JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      throw new Error('--params-json must be a JSON object');
-    params = { ...(parsed as Record<string, unknown>) };
+    if (!isRecord(parsed)) throw new Error('--params-json must be a JSON object');
+    params = { ...parsed };
   }
   for (const pair of pairs) {
     const eq = pair.indexOf('=');

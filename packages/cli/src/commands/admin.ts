@@ -1,5 +1,6 @@
 // Commands that talk to a running hub through its API: login, token create,
 // cluster add/list/revoke, user add.
+import { messageOf, optionalString, recordOf } from '@wheelhouse/protocol';
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { callApi, readSecret, resolveCredentials, saveCredentials, type HubCredentials } from '../api-client.js';
@@ -24,34 +25,30 @@ async function loginToken(
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
   });
-  const body = (await login.json()) as {
-    csrfToken?: string;
-    message?: string;
-    user?: { mustChangePassword?: boolean };
-  };
-  if (!login.ok) throw new Error(`login failed: ${body.message ?? `HTTP ${login.status}`}`);
+  const body = recordOf(await login.json());
+  const csrfToken = optionalString(body.csrfToken) ?? '';
+  if (!login.ok) throw new Error(`login failed: ${messageOf(body) ?? `HTTP ${login.status}`}`);
   const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
-  if (body.user?.mustChangePassword) {
+  if (recordOf(body.user).mustChangePassword === true) {
     // A one-time password (first admin, or reset by an admin) must be replaced first.
     const next = await readSecret('This password must be changed. New password (at least 10 characters): ');
     const res = await fetch(new URL('/api/v1/auth/password', hub), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': body.csrfToken ?? '' },
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
       body: JSON.stringify({ current: password, next }),
     });
     if (!res.ok)
-      throw new Error(
-        `changing the password failed: ${((await res.json()) as { message?: string }).message ?? `HTTP ${res.status}`}`,
-      );
+      throw new Error(`changing the password failed: ${messageOf(await res.json()) ?? `HTTP ${res.status}`}`);
   }
   const res = await fetch(new URL('/api/v1/tokens', hub), {
     method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': body.csrfToken ?? '' },
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
     body: JSON.stringify({ name, ...(expiresInDays ? { expiresInDays } : {}) }),
   });
-  const tok = (await res.json()) as { token?: string; message?: string };
-  if (!res.ok || !tok.token) throw new Error(`creating a token failed: ${tok.message ?? `HTTP ${res.status}`}`);
-  return tok.token;
+  const tok: unknown = await res.json();
+  const token = optionalString(recordOf(tok).token);
+  if (!res.ok || !token) throw new Error(`creating a token failed: ${messageOf(tok) ?? `HTTP ${res.status}`}`);
+  return token;
 }
 
 export function loginCommand(): Command {

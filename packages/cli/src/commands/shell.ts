@@ -4,7 +4,7 @@
 // on every way out, and the remote command's exit code as ours.
 import { Command } from 'commander';
 import WebSocket from 'ws';
-import { shellPath } from '@wheelhouse/protocol';
+import { messageOf, shellPath } from '@wheelhouse/protocol';
 import { callApi, resolveCredentials, type HubCredentials } from '../api-client.js';
 
 export interface ShellIo {
@@ -90,8 +90,7 @@ export function runShell(req: ShellRequest, io: ShellIo): Promise<number> {
       res.on('end', () => {
         let message = body;
         try {
-          const j = JSON.parse(body) as { message?: string; containers?: string[] };
-          message = j.message ?? body;
+          message = messageOf(JSON.parse(body)) ?? body;
         } catch {
           // not JSON: print as is
         }

@@ -23,8 +23,10 @@ const encodeCursor = (k: [string, string, string, string]): string =>
 function decodeCursor(c: string): [string, string, string, string] | null {
   try {
     const v: unknown = JSON.parse(Buffer.from(c, 'base64url').toString());
-    return Array.isArray(v) && v.length === 4 && v.every((x) => typeof x === 'string')
-      ? (v as [string, string, string, string])
+    const parts: readonly unknown[] = Array.isArray(v) && v.length === 4 ? v : [];
+    const [a, b, d, e] = parts;
+    return typeof a === 'string' && typeof b === 'string' && typeof d === 'string' && typeof e === 'string'
+      ? [a, b, d, e]
       : null;
   } catch {
     return null;

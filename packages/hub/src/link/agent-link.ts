@@ -131,6 +131,8 @@ export class AgentLink {
   }
 
   register(app: FastifyInstance): void {
+    /** The cluster each upgrading request authenticated as, from the check to the socket handler. */
+    const authenticated = new WeakMap<FastifyRequest, string>();
     app.get(
       AGENT_CONNECT_PATH,
       {
@@ -142,11 +144,11 @@ export class AgentLink {
           if (!cluster) {
             return sendError(reply, apiError('unauthenticated', { message: 'unknown or revoked agent token' }));
           }
-          (req as FastifyRequest & { agentCluster?: string }).agentCluster = cluster;
+          authenticated.set(req, cluster);
         },
       },
       (socket, req) => {
-        const cluster = (req as FastifyRequest & { agentCluster?: string }).agentCluster ?? '';
+        const cluster = authenticated.get(req) ?? '';
         this.accept(cluster, socket, req);
       },
     );

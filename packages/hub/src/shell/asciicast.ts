@@ -66,18 +66,14 @@ export function parseAsciicast(text: string): {
   const first = lines.shift();
   if (first === undefined) throw new Error('empty recording');
   const header = JSON.parse(first) as AsciicastHeader & { version: number };
-  const events = lines.map((l) => {
-    const e = JSON.parse(l) as unknown;
-    if (
-      !Array.isArray(e) ||
-      e.length !== 3 ||
-      typeof e[0] !== 'number' ||
-      typeof e[2] !== 'string' ||
-      !['o', 'i', 'r'].includes(e[1] as string)
-    ) {
+  const events = lines.map((l): AsciicastEvent => {
+    const e: unknown = JSON.parse(l);
+    const parts: readonly unknown[] = Array.isArray(e) && e.length === 3 ? e : [];
+    const [t, code, data] = parts;
+    if (typeof t !== 'number' || typeof data !== 'string' || (code !== 'o' && code !== 'i' && code !== 'r')) {
       throw new Error(`malformed event: ${l.slice(0, 80)}`);
     }
-    return e as AsciicastEvent;
+    return [t, code, data];
   });
   return { header, events };
 }

@@ -3,6 +3,7 @@
 // and the agent applies exactly what was validated.
 import { parseAllDocuments } from 'yaml';
 import { apiVersionOf } from '../kinds.js';
+import { isRecord } from '../values.js';
 import { EDITABLE_KINDS, type EditableKind } from './common.js';
 
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -18,17 +19,18 @@ export interface ManifestObject {
 export type ManifestParse = { ok: true; objects: ManifestObject[] } | { ok: false; errors: string[] };
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isEditable = (k: string): k is EditableKind => (EDITABLE_KINDS as readonly string[]).includes(k);
+const editableKind = (k: string): EditableKind | undefined => EDITABLE_KINDS.find((e) => e === k);
 
 function checkObject(doc: unknown, n: number): ManifestObject | string {
   const at = `document ${n}`;
   if (!isRecord(doc)) return `${at}: must be a mapping with apiVersion, kind and metadata`;
   const { apiVersion, kind, metadata } = doc;
   if (typeof kind !== 'string' || kind === '') return `${at}: kind is missing`;
-  if (!isEditable(kind)) return `${at}: kind ${kind} cannot be applied; supported kinds: ${EDITABLE_KINDS.join(', ')}`;
-  if (apiVersion !== apiVersionOf(kind))
-    return `${at}: apiVersion of a ${kind} must be ${apiVersionOf(kind)}, got ${JSON.stringify(apiVersion)}`;
+  const editable = editableKind(kind);
+  if (editable === undefined)
+    return `${at}: kind ${kind} cannot be applied; supported kinds: ${EDITABLE_KINDS.join(', ')}`;
+  if (apiVersion !== apiVersionOf(editable))
+    return `${at}: apiVersion of a ${kind} must be ${apiVersionOf(editable)}, got ${JSON.stringify(apiVersion)}`;
   if (!isRecord(metadata)) return `${at}: metadata is missing`;
   const { name, namespace, generateName } = metadata;
   if (generateName !== undefined)
@@ -39,7 +41,12 @@ function checkObject(doc: unknown, n: number): ManifestObject | string {
   if (namespace !== undefined && (typeof namespace !== 'string' || !NAME.test(namespace) || namespace.length > 63)) {
     return `${at}: metadata.namespace must be a namespace name, got ${JSON.stringify(namespace)}`;
   }
-  return doc as ManifestObject;
+  return {
+    ...doc,
+    apiVersion,
+    kind: editable,
+    metadata: { ...metadata, name, ...(namespace !== undefined ? { namespace } : {}) },
+  };
 }
 
 /** Every document of a manifest, or every problem found (all documents are checked). */

@@ -1,8 +1,8 @@
 // The hub's public API, as the console calls it: cookie session + CSRF header
 // on unsafe methods, one error type that keeps the hub's code, message and
 // per-field issues so dialogs can point at the field that was wrong.
-
 import type { ApiErrorBody, ApiIssue } from '@wheelhouse/protocol';
+import { recordOf } from '@wheelhouse/protocol/core';
 
 export type { ApiIssue } from '@wheelhouse/protocol';
 
@@ -86,7 +86,7 @@ export async function api<T>(
     body = { message: text };
   }
   if (!res.ok) {
-    const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const b = recordOf(body);
     const code = typeof b.error === 'string' ? b.error : `http_${res.status}`;
     const message = typeof b.message === 'string' ? b.message : res.statusText;
     const err = new ApiError(res.status, code, message, { ...b, error: code, message });

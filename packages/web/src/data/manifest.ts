@@ -1,6 +1,7 @@
 // Client-side view of a manifest for the editor: parse errors with line
 // numbers, the target (first document), and the live object stripped of what
 // the server owns, so an edit applies only what the user meant to change.
+import { isRecord, optionalString, recordOf } from '@wheelhouse/protocol/core';
 import { parseAllDocuments, stringify } from 'yaml';
 
 export interface ManifestTarget {
@@ -21,25 +22,27 @@ export function checkManifest(text: string, defaultNamespace = ''): ManifestChec
     if (d.errors.length) continue;
     const v: unknown = d.toJS();
     if (v === null || v === undefined) continue;
-    if (typeof v !== 'object' || Array.isArray(v)) {
+    if (!isRecord(v)) {
       errors.push(`document ${i + 1}: must be a mapping (an object), not ${Array.isArray(v) ? 'a list' : typeof v}`);
       continue;
     }
-    objects.push(v as Record<string, unknown>);
+    objects.push(v);
   }
   if (errors.length) return { ok: false, errors };
   const first = objects[0];
   if (!first) return { ok: false, errors: ['the manifest is empty'] };
-  const meta = (first.metadata ?? {}) as Record<string, unknown>;
+  const meta = recordOf(first.metadata);
+  const kind = optionalString(first.kind);
+  const name = optionalString(meta.name);
   if (typeof first.apiVersion !== 'string') errors.push('document 1: apiVersion is missing');
-  if (typeof first.kind !== 'string') errors.push('document 1: kind is missing');
-  if (typeof meta.name !== 'string' || meta.name === '') errors.push('document 1: metadata.name is missing');
-  if (errors.length) return { ok: false, errors };
+  if (kind === undefined) errors.push('document 1: kind is missing');
+  if (!name) errors.push('document 1: metadata.name is missing');
+  if (errors.length || kind === undefined || !name) return { ok: false, errors };
   return {
     ok: true,
     target: {
-      kind: first.kind as string,
-      name: meta.name as string,
+      kind,
+      name,
       namespace: typeof meta.namespace === 'string' ? meta.namespace : defaultNamespace,
     },
     documents: objects.length,
@@ -61,7 +64,7 @@ const SERVER_METADATA = [
 export function editableYaml(object: Record<string, unknown>): string {
   const copy = structuredClone(object);
   delete copy.status;
-  const meta = copy.metadata as Record<string, unknown> | undefined;
-  if (meta) for (const k of SERVER_METADATA) Reflect.deleteProperty(meta, k);
+  const meta = copy.metadata;
+  if (isRecord(meta)) for (const k of SERVER_METADATA) Reflect.deleteProperty(meta, k);
   return stringify(copy, { lineWidth: 0 });
 }

@@ -1,6 +1,7 @@
 // The pod shell's browser protocol (docs/api.md "Pod shell"): the URLs, the
 // JSON control messages on text frames, and the words people read when a
 // session ends or is refused. No DOM here, so it is unit-tested.
+import { isRecord, optionalString } from '@wheelhouse/protocol/core';
 
 export interface ShellTarget {
   cluster: string;
@@ -45,7 +46,7 @@ export type ServerControl =
   | { type: 'error'; message: string }
   | { type: 'closed'; reason: EndReason; message: string };
 
-const REASONS: readonly string[] = ['closed', 'idle', 'agent-lost', 'error'];
+const REASONS: readonly EndReason[] = ['closed', 'idle', 'agent-lost', 'error'];
 
 /** A text frame from the hub, or undefined when it is not a control message we know. */
 export function parseControl(text: string): ServerControl | undefined {
@@ -55,9 +56,9 @@ export function parseControl(text: string): ServerControl | undefined {
   } catch {
     return undefined;
   }
-  if (!v || typeof v !== 'object') return undefined;
-  const m = v as Record<string, unknown>;
-  const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+  if (!isRecord(v)) return undefined;
+  const m = v;
+  const str = optionalString;
   switch (m.type) {
     case 'opened':
       return {
@@ -71,13 +72,9 @@ export function parseControl(text: string): ServerControl | undefined {
     case 'error':
       return { type: 'error', message: str(m.message) ?? 'the session reported an error' };
     case 'closed': {
-      const reason = str(m.reason);
-      if (reason === undefined || !REASONS.includes(reason)) return undefined;
-      return {
-        type: 'closed',
-        reason: reason as EndReason,
-        message: str(m.message) ?? defaultEndMessage(reason as EndReason),
-      };
+      const reason = REASONS.find((r) => r === m.reason);
+      if (reason === undefined) return undefined;
+      return { type: 'closed', reason, message: str(m.message) ?? defaultEndMessage(reason) };
     }
     default:
       return undefined;

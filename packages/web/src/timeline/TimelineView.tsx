@@ -16,7 +16,7 @@ import type { TimelineEvent } from '../api/types.js';
 import type { InventoryItem, InventoryItemOf } from '../api/types.js';
 import { useKinds, useNow } from '../data/hooks.js';
 import { podsOf } from '../data/ownership.js';
-import { BAND_LABELS, podKey, podLanes, withLivePods, type BandState, type LivePod } from './bands.js';
+import { BAND_LABELS, podKey, podLanes, withLivePods, type LivePod } from './bands.js';
 import { objectLabel, SEVERITY_CLASS } from './details.js';
 import { EventDrawer } from './EventDrawer.js';
 import { latestPerCommand, mergeEvents, type TimelineScope } from './filter.js';
@@ -167,7 +167,8 @@ export function TimelineView(props: { cluster: string; namespace?: string; kind?
           <select
             value={rangeKey}
             onChange={(e) => {
-              setRangeKey(e.target.value as RangeKey);
+              const range = RANGES.find((r) => r.key === e.target.value);
+              if (range) setRangeKey(range.key);
               setZoom(null);
             }}
           >
@@ -283,10 +284,10 @@ function Legend({ show }: { show: boolean }) {
   if (!show) return null;
   return (
     <ul className="tl-legend" aria-label="Pod phase colours">
-      {(Object.keys(BAND_LABELS) as BandState[]).map((s) => (
+      {Object.entries(BAND_LABELS).map(([s, label]) => (
         <li key={s}>
           <span className={`tl-swatch ${s}`} aria-hidden="true" />
-          {BAND_LABELS[s]}
+          {label}
         </li>
       ))}
     </ul>

@@ -52,7 +52,7 @@ export function ActionMenu({
   useEffect(() => {
     if (!open) return;
     const close = (e: MouseEvent) => {
-      if (!ref.current?.contains(e.target as Node)) setOpen(false);
+      if (!(e.target instanceof Node && ref.current?.contains(e.target))) setOpen(false);
     };
     document.addEventListener('mousedown', close);
     ref.current?.querySelector<HTMLElement>('[role="menuitem"]:not(:disabled)')?.focus();
@@ -84,7 +84,7 @@ export function ActionMenu({
             if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
             e.preventDefault();
             const items = [...(ref.current?.querySelectorAll<HTMLElement>('[role="menuitem"]:not(:disabled)') ?? [])];
-            const i = items.indexOf(document.activeElement as HTMLElement);
+            const i = items.findIndex((el) => el === document.activeElement);
             items[(i + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length]?.focus();
           }}
         >

@@ -1,5 +1,6 @@
 // Plays a shell recording in a real terminal emulator (xterm.js, loaded on
 // demand): play/pause, speed, and "jump to end".
+import { messageOf } from '@wheelhouse/protocol/core';
 import { useEffect, useRef, useState } from 'react';
 import { parseCast, type Cast } from '../data/asciicast.js';
 
@@ -23,8 +24,8 @@ export function RecordingPlayer({ sessionId }: { sessionId: string }) {
     (async () => {
       const res = await fetch(`/api/v1/sessions/${sessionId}/recording`, { credentials: 'same-origin' });
       if (!res.ok) {
-        const b = (await res.json().catch(() => ({}))) as { message?: string };
-        throw new Error(b.message ?? `HTTP ${res.status}`);
+        const b: unknown = await res.json().catch(() => ({}));
+        throw new Error(messageOf(b) ?? `HTTP ${res.status}`);
       }
       const c = parseCast(await res.text());
       const [{ Terminal }] = await Promise.all([import('@xterm/xterm'), import('@xterm/xterm/css/xterm.css')]);
