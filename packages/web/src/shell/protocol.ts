@@ -58,23 +58,22 @@ export function parseControl(text: string): ServerControl | undefined {
   }
   if (!isRecord(v)) return undefined;
   const m = v;
-  const str = optionalString;
   switch (m.type) {
     case 'opened':
       return {
         type: 'opened',
-        sessionId: str(m.sessionId) ?? '',
-        container: str(m.container) ?? '',
+        sessionId: optionalString(m.sessionId) ?? '',
+        container: optionalString(m.container) ?? '',
         command: Array.isArray(m.command) ? m.command.map(String) : null,
       };
     case 'exit':
       return typeof m.code === 'number' ? { type: 'exit', code: m.code } : undefined;
     case 'error':
-      return { type: 'error', message: str(m.message) ?? 'the session reported an error' };
+      return { type: 'error', message: optionalString(m.message) ?? 'the session reported an error' };
     case 'closed': {
       const reason = REASONS.find((r) => r === m.reason);
       if (reason === undefined) return undefined;
-      return { type: 'closed', reason, message: str(m.message) ?? defaultEndMessage(reason) };
+      return { type: 'closed', reason, message: optionalString(m.message) ?? defaultEndMessage(reason) };
     }
     default:
       return undefined;

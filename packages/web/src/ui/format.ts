@@ -35,11 +35,3 @@ export function formatRemaining(ms: number): string {
   if (m > 0) return `${m}m${String(r).padStart(2, '0')}s`;
   return `${r}s`;
 }
-
-export function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-export function num(v: unknown): number | undefined {
-  return typeof v === 'number' ? v : undefined;
-}
