@@ -20,6 +20,7 @@ import { createHub, type Hub } from '../src/server.js';
 import { PUBLIC_ROUTES, registeredRoutes } from './support/authz-matrix.js';
 import { changesDuring, isShellDenialEvent, refusalLeftovers } from './support/db-snapshot.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
+import { runningPodSummary } from './support/inventory-items.js';
 
 useFastPasswordHashing();
 
@@ -148,10 +149,7 @@ describe('fuzzing every route as anonymous, viewer and admin', () => {
             createdAt: Date.now(),
             labels: {},
             ownerRefs: [],
-            summary: {
-              phase: 'Running',
-              containers: [{ name: 'app', state: 'running', ready: true, restartCount: 0 }],
-            },
+            summary: runningPodSummary(),
           },
         ],
         [],

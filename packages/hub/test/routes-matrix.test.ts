@@ -181,7 +181,11 @@ describe('authorization matrix: live feed, pod logs, agent link', () => {
       createdAt: Date.now(),
       labels: {},
       ownerRefs: [],
-      summary: {},
+      // What the agent's projections send for these kinds (the link validates each kind's summary).
+      summary:
+        kind === 'Node'
+          ? { unschedulable: false, conditions: {}, taints: [], addresses: [], spec: {} }
+          : { keys: [] },
     });
     const event = (namespace: string, name: string) => ({
       id: `ev-${namespace}-${name}`,
@@ -192,7 +196,7 @@ describe('authorization matrix: live feed, pod logs, agent link', () => {
       namespace,
       name,
       summary: `ConfigMap ${name} created`,
-      data: {},
+      data: { images: null },
     });
     // Inventory (one batch mixing namespaces, and a cluster-scoped Node), timeline, commands.
     send({

@@ -7,6 +7,7 @@ import { SHELL_MATRIX, SHELL_SESSION, useMatrix } from './support/authz-cases.js
 import { refusalSideEffects } from './support/authz-matrix.js';
 import { changesDuring } from './support/db-snapshot.js';
 import { bearer } from './support/identity.js';
+import { runningPodSummary } from './support/inventory-items.js';
 
 describe('authorization matrix: pod shell', () => {
   const m = useMatrix(SHELL_MATRIX);
@@ -44,7 +45,7 @@ describe('authorization matrix: pod shell', () => {
           createdAt: Date.now(),
           labels: {},
           ownerRefs: [],
-          summary: { phase: 'Running', containers: [{ name: 'db', state: 'running', ready: true, restartCount: 0 }] },
+          summary: runningPodSummary(['db']),
         },
       ],
       [],

@@ -3,7 +3,13 @@
 // with metadata.managedFields stripped, as JSON and as YAML.
 import type * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { isRecord, toJsonObject, RESOURCE_KINDS, type ObjectGetMessage, type ObjectResultMessage } from '@wheelhouse/protocol';
+import {
+  isRecord,
+  toJsonObject,
+  RESOURCE_KINDS,
+  type ObjectGetMessage,
+  type ObjectResultMessage,
+} from '@wheelhouse/protocol';
 import { errorText, statusFields } from '@wheelhouse/exec-guard/kube-errors';
 import { kubeRequest } from '../kube-http.js';
 

@@ -18,6 +18,7 @@ import {
   type IdentitySpec,
 } from './authz-matrix.js';
 import { addUser, useFastPasswordHashing } from './identity.js';
+import { runningPodSummary } from './inventory-items.js';
 
 export interface MatrixTable {
   identities: IdentitySpec[];
@@ -52,7 +53,7 @@ function pod(namespace: string, name: string, uid: string) {
     createdAt: Date.now(),
     labels: {},
     ownerRefs: [],
-    summary: { phase: 'Running', containers: [{ name: 'app', state: 'running', ready: true, restartCount: 0 }] },
+    summary: runningPodSummary(),
   };
 }
 

@@ -1,0 +1,27 @@
+// Inventory summaries for tests that put items in the hub's store directly:
+// complete, as the agent's projections produce them.
+import type { PodSummary } from '@wheelhouse/protocol';
+
+/** A Running, ready pod whose containers all run. */
+export function runningPodSummary(containers: readonly string[] = ['app']): PodSummary {
+  return {
+    phase: 'Running',
+    ready: true,
+    nodeName: null,
+    podIP: null,
+    qosClass: null,
+    startTime: null,
+    reason: null,
+    restarts: 0,
+    containers: containers.map((name) => ({
+      name,
+      state: 'running',
+      ready: true,
+      restartCount: 0,
+      reason: null,
+      exitCode: null,
+      lastTerminated: null,
+    })),
+    initContainers: [],
+  };
+}
