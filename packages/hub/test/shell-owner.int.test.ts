@@ -33,13 +33,13 @@ describe('a shell in a CronJob pod', () => {
     ns = await testNamespace('shell-cron');
     p = await startPipeline();
     operator = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
-    const jobSpec: k8s.V1JobSpec = {
+    const jobSpec = {
       backoffLimit: 0,
       template: {
         metadata: KEEP_RUNNING,
         spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] },
       },
-    };
+    } satisfies k8s.V1JobSpec;
     const cronJob = await batch.createNamespacedCronJob({
       namespace: ns,
       body: {
@@ -64,9 +64,19 @@ describe('a shell in a CronJob pod', () => {
             },
           ],
         },
-        spec: jobSpec,
+        // Suspended until the agent knows the Job: the agent names a pod's workload when it sees
+        // the pod, once: a pod seen before its Job would stay on the Job.
+        spec: { ...jobSpec, suspend: true },
       },
     });
+    await eventually(
+      'the Job in the hub inventory',
+      async () => (await p.hub.inventory.get(p.cluster, 'Job', ns, 'nightly-manual')) ?? undefined,
+    );
+    await batch.patchNamespacedJob(
+      { namespace: ns, name: 'nightly-manual', body: { spec: { suspend: false } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     podName = await eventually(
       "the Job's pod running in the hub inventory, and the Job there",
       async () => {
@@ -114,8 +124,10 @@ describe('a shell in a CronJob pod', () => {
     ]);
     expect(shells.map((e) => (e.type === 'shell' ? e.data.phase : undefined)).sort()).toEqual(['end', 'start']);
     // The pod's phase changes (recorded by the agent) are there too: one rule for both.
-    const phases = (await timeline('pod-phase')).filter((e) => e.name === podName);
-    expect(phases.length).toBeGreaterThan(0);
+    const phases = await eventually("the pod's phase changes on the CronJob timeline", async () => {
+      const items = (await timeline('pod-phase')).filter((e) => e.name === podName);
+      return items.length > 0 ? items : undefined;
+    });
     expect(phases.every((e) => e.owner?.kind === 'CronJob' && e.owner.name === 'nightly')).toBe(true);
   }, 60_000);
 });
