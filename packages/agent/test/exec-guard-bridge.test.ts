@@ -2,7 +2,7 @@
 // added debug container (with image and target), exec as a command run.
 import { EventEmitter } from 'node:events';
 import type { ExecGuardEvents, ExecGuardHandle } from '@wheelhouse/exec-guard';
-import type { TimelineEventInput } from '@wheelhouse/protocol';
+import { TimelineEventInput } from '@wheelhouse/protocol';
 import { describe, expect, it } from 'vitest';
 import { forwardExecGuardEvents } from '../src/exec-guard-bridge.js';
 
@@ -40,5 +40,7 @@ describe('exec guard events on the timeline', () => {
       'bob ran kubectl exec in app: ls /',
     ]);
     expect(out[0]?.data).toMatchObject({ operation: 'debug', image: 'busybox:1.36', targetContainer: 'app' });
+    // The hub validates each event type's data on the link: nothing the bridge sends may be dropped there.
+    for (const e of out) expect(TimelineEventInput.parse(JSON.parse(JSON.stringify(e)))).toEqual(e);
   });
 });

@@ -67,6 +67,9 @@ export const ExecInteractionData = z.discriminatedUnion('event', [
     operation: z.string(),
     container: z.string().nullable(),
     command: z.array(z.string()).nullable(),
+    /** kubectl debug: the debug container's image and the container it targets. */
+    image: z.string().nullable().optional(),
+    targetContainer: z.string().nullable().optional(),
     first: z.boolean(),
     terminationTime: z.string().nullable(),
   }),
