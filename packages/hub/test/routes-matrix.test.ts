@@ -183,9 +183,7 @@ describe('authorization matrix: live feed, pod logs, agent link', () => {
       ownerRefs: [],
       // What the agent's projections send for these kinds (the link validates each kind's summary).
       summary:
-        kind === 'Node'
-          ? { unschedulable: false, conditions: {}, taints: [], addresses: [], spec: {} }
-          : { keys: [] },
+        kind === 'Node' ? { unschedulable: false, conditions: {}, taints: [], addresses: [], spec: {} } : { keys: [] },
     });
     const event = (namespace: string, name: string) => ({
       id: `ev-${namespace}-${name}`,
