@@ -12,8 +12,7 @@ const item = (kind: InventoryItem['kind'], name: string, uid: string, ownerRefs:
     createdAt: 0,
     labels: {},
     ownerRefs,
-    summary: {},
-  }) satisfies InventoryItem;
+  }) satisfies Omit<InventoryItem, 'summary'>;
 
 describe('deletions found missing from a snapshot', () => {
   it('records them with the agent’s ids, owned by the workload, skipping kinds without deletion events', async () => {

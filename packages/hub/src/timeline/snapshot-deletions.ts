@@ -2,22 +2,31 @@
 // away (killed, partitioned) are found missing from its next snapshot. The hub
 // puts them on the timeline itself, with the same id the agent would have used,
 // so an object whose deletion the agent did report is still stored once.
-import { deletedEvent, hasDeletionEvent, type InventoryItem, type TimelineEventInput } from '@wheelhouse/protocol';
+import {
+  deletedEvent,
+  hasDeletionEvent,
+  ownerStep,
+  resolveWorkload,
+  type InventoryItem,
+  type Owned,
+  type TimelineEventInput,
+  type WorkloadRef,
+} from '@wheelhouse/protocol';
 
 /** Finds an object the hub still knows (or knew until this snapshot) by uid: a pod's ReplicaSet. */
-export type ParentLookup = (uid: string) => Promise<InventoryItem | null>;
+export type ParentLookup = (uid: string) => Promise<Owned | null>;
 
-/** The workload an item belongs to, as the agent names it: through a ReplicaSet or Job to its own owner. */
-async function ownerOf(item: InventoryItem, parent: ParentLookup): Promise<{ kind: string; name: string } | undefined> {
-  const ref = item.ownerRefs[0];
-  if (!ref) return undefined;
-  if (ref.kind !== 'ReplicaSet' && ref.kind !== 'Job') return { kind: ref.kind, name: ref.name };
-  const up = (await parent(ref.uid))?.ownerRefs[0];
-  return up ? { kind: up.kind, name: up.name } : { kind: ref.kind, name: ref.name };
+/** What a deletion event needs of an item. */
+export type GoneItem = Pick<InventoryItem, 'kind' | 'namespace' | 'name' | 'uid' | 'ownerRefs'>;
+
+/** The workload an item belongs to, by the rule the agent uses (protocol's resolveWorkload). */
+async function ownerOf(item: GoneItem, parent: ParentLookup): Promise<WorkloadRef | undefined> {
+  const step = ownerStep(item);
+  return resolveWorkload(item, (step && (await parent(step.uid))) ?? undefined);
 }
 
 export async function snapshotDeletions(
-  gone: readonly InventoryItem[],
+  gone: readonly GoneItem[],
   now: number,
   parent: ParentLookup,
 ): Promise<TimelineEventInput[]> {
