@@ -10,3 +10,5 @@ export * from './owner.js';
 export * from './values.js';
 export { ofKind } from './inventory-guards.js';
 export type { ClusterView, CommandView, CommandDetail, ShellSessionView } from './views.js';
+export * from './api-errors.js';
+export * from './audit-actions.js';
