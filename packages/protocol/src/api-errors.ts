@@ -133,9 +133,8 @@ export type ApiErrorCode = keyof typeof API_ERRORS;
 /** What the message of a code is built from (undefined: a fixed message). */
 export type ApiErrorArgs<C extends ApiErrorCode> = Parameters<(typeof API_ERRORS)[C]['message']>[0];
 
-export const API_ERROR_CODES = Object.keys(API_ERRORS) as ApiErrorCode[];
-
 export const isApiErrorCode = (code: string): code is ApiErrorCode => Object.hasOwn(API_ERRORS, code);
+export const API_ERROR_CODES: ApiErrorCode[] = Object.keys(API_ERRORS).filter(isApiErrorCode);
 
 export const apiErrorStatus = (code: ApiErrorCode): number => API_ERRORS[code].status;
 

@@ -89,7 +89,8 @@ export const AUDIT_ACTIONS = {
 } as const satisfies Record<keyof AuditDetails, AuditActionSpec>;
 
 export type AuditActionKey = keyof typeof AUDIT_ACTIONS;
-export const AUDIT_ACTION_KEYS = Object.keys(AUDIT_ACTIONS) as AuditActionKey[];
+const isAuditActionKey = (k: string): k is AuditActionKey => Object.hasOwn(AUDIT_ACTIONS, k);
+export const AUDIT_ACTION_KEYS: AuditActionKey[] = Object.keys(AUDIT_ACTIONS).filter(isAuditActionKey);
 
 /** The stored action name: the key itself, or `action:<id>` for commands. */
 export type AuditActionName<K extends AuditActionKey> = K extends 'action:*' ? `action:${string}` : K;

@@ -176,7 +176,8 @@ function baseline(t: PodTemplate): PodSecurityViolation[] {
   for (const { path, c } of containersOf(t)) {
     const csc = rec(c.securityContext);
     if (csc.privileged === true) forbid(`${path}.securityContext.privileged`, 'privileged containers');
-    const added = Array.isArray(rec(csc.capabilities).add) ? (rec(csc.capabilities).add as unknown[]) : [];
+    const add = rec(csc.capabilities).add;
+    const added: readonly unknown[] = Array.isArray(add) ? add : [];
     added.forEach((cap, i) => {
       if (!BASELINE_CAPABILITIES.has(show(cap)))
         forbid(`${path}.securityContext.capabilities.add[${i}]`, `adding capability ${show(cap)}`);
