@@ -5,25 +5,24 @@
 // one from another CA — is refused and changes nothing, while kubectl exec
 // through the real API server still works and is recorded.
 import { request } from 'node:https';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
 import { generate } from 'selfsigned';
-import { admissionClientCaFile, eventually, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { eventually, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExecGuard, type ExecGuardHandle } from '../src/exec-guard.js';
+import type { ExecGuardHandle } from '../src/exec-guard.js';
 import { INTERACTION_TIMESTAMP_LABEL, INTERACTOR_ANNOTATION, TERMINATION_TIME_ANNOTATION } from '../src/labels.js';
 import { CONNECT_PATH, PODS_PATH } from '../src/server.js';
 import {
   counterValue,
-  createPods,
   execIn,
   kc,
   podEvents,
   readPod,
-  registerWebhooks,
+  routeExecsTo,
+  startTestGuard,
+  stopTestGuard,
   tempDir,
-  uniqueName,
-  waitForWebhook,
 } from './cluster-helpers.js';
 
 interface Answer {
@@ -87,30 +86,13 @@ describe('exec guard authenticates the API server', () => {
   beforeAll(async () => {
     ns = await testNamespace('eg-auth');
     dataDir = await tempDir();
-    guard = await startExecGuard({
-      kubeConfig: kc,
-      selfSigned: true,
-      host: '127.0.0.1',
-      port: 0,
-      ttlSeconds: 600,
-      namespaces: [ns],
-      clientCaPath: admissionClientCaFile(),
-      dataDir,
-      logLevel: 'silent',
-      leaderElection: { namespace: ns, name: uniqueName('lease') },
-    });
+    guard = await startTestGuard(ns, dataDir);
     serverCa = Buffer.from(guard.caBundle ?? '', 'base64').toString();
-    ({ remove: removeWebhooks } = await registerWebhooks(guard.url, guard.caBundle ?? '', [ns]));
-    await createPods(ns, ['probe', 'victim', 'worker']);
     // kubectl exec → API server (with its client certificate) → exec guard: recorded.
-    await waitForWebhook(ns, 'probe', () => counterValue(guard.metrics, 'interactions', { outcome: 'recorded' }));
+    ({ removeWebhooks } = await routeExecsTo(guard, [ns], ns, ['probe', 'victim', 'worker']));
   });
 
-  afterAll(async () => {
-    await removeWebhooks();
-    await guard.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTestGuard(removeWebhooks, guard, dataDir));
 
   it('refuses a forged review without the client certificate, and changes nothing', async () => {
     const recordedBefore = await counterValue(guard.metrics, 'interactions', { outcome: 'recorded' });

@@ -2,12 +2,15 @@
 // webhook configuration scoped to the test's namespaces, exec through the
 // pinned kubectl (so it travels kubectl → API server → admission → exec guard).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { request } from 'node:https';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { kubectl } from '@wheelhouse/test-cluster';
-import { eventually, kubeConfig } from '@wheelhouse/test-cluster/testing';
+import { admissionClientCaFile, eventually, kubeConfig, kubeconfigFile } from '@wheelhouse/test-cluster/testing';
+import { parse, stringify } from 'yaml';
+import { startExecGuard, type ExecGuardHandle, type ExecGuardOptions } from '../src/exec-guard.js';
 import { webhookConfiguration } from '../src/webhook-config.js';
 import type { Metrics } from '../src/metrics.js';
 
@@ -132,4 +135,117 @@ export async function readPod(ns: string, name: string): Promise<k8s.V1Pod | und
 export async function podGoneOrTerminating(ns: string, name: string, uid: string | undefined): Promise<boolean> {
   const p = await readPod(ns, name);
   return p === undefined || p.metadata?.uid !== uid || p.metadata?.deletionTimestamp !== undefined;
+}
+
+/**
+ * exec guard in this process, as most tests run it: self-signed on a free loopback port, accepting
+ * reviews only from the API server (the admission client CA), a lease of the test's own in `ns`.
+ * `over` replaces any of these.
+ */
+export function startTestGuard(
+  ns: string,
+  dataDir: string,
+  over: Partial<ExecGuardOptions> = {},
+): Promise<ExecGuardHandle> {
+  return startExecGuard({
+    kubeConfig: kc,
+    selfSigned: true,
+    host: '127.0.0.1',
+    port: 0,
+    ttlSeconds: 600,
+    namespaces: [ns],
+    clientCaPath: admissionClientCaFile(),
+    dataDir,
+    logLevel: 'silent',
+    leaderElection: { namespace: ns, name: uniqueName('lease') },
+    ...over,
+  });
+}
+
+/**
+ * Registers the guard's webhooks for `namespaces`, creates `pods` (among them `probe`) in `podNamespace`
+ * and waits until an exec into the probe reaches the guard through the API server.
+ */
+export async function routeExecsTo(
+  guard: ExecGuardHandle,
+  namespaces: string[],
+  podNamespace: string,
+  pods: string[],
+): Promise<{ removeWebhooks: () => Promise<void>; pods: Map<string, k8s.V1Pod> }> {
+  const { remove } = await registerWebhooks(guard.url, guard.caBundle ?? '', namespaces);
+  const created = await createPods(podNamespace, pods);
+  await waitForWebhook(podNamespace, 'probe', () =>
+    counterValue(guard.metrics, 'interactions', { outcome: 'recorded' }),
+  );
+  return { removeWebhooks: remove, pods: created };
+}
+
+/** The afterAll of a test that started a guard: webhooks first (so the API server stops calling it), then the guard, then its files. */
+export async function stopTestGuard(
+  removeWebhooks: () => Promise<void>,
+  guard: ExecGuardHandle,
+  dir: string,
+): Promise<void> {
+  await removeWebhooks();
+  await guard.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * A ServiceAccount `dev` in `ns` that may use `verbs` on pods and nothing of exec guard's, and a
+ * kubeconfig (dir/dev.kubeconfig, from the test cluster's) that acts as it; returns its path.
+ */
+export async function devKubeconfig(
+  ns: string,
+  dir: string,
+  verbs: string[],
+  expirationSeconds: number,
+): Promise<string> {
+  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'dev' } } });
+  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({
+    namespace: ns,
+    body: {
+      metadata: { name: 'pod-editor' },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs }],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: ns,
+    body: {
+      metadata: { name: 'dev' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-editor' },
+      subjects: [{ kind: 'ServiceAccount', name: 'dev', namespace: ns }],
+    },
+  });
+  const token = await core.createNamespacedServiceAccountToken({
+    namespace: ns,
+    name: 'dev',
+    body: { spec: { audiences: [], expirationSeconds } },
+  });
+  const cfg = parse(await readFile(kubeconfigFile(), 'utf8')) as { clusters: { name: string }[] };
+  const devCfg = join(dir, 'dev.kubeconfig');
+  await writeFile(
+    devCfg,
+    stringify({
+      ...cfg,
+      users: [{ name: 'dev', user: { token: token.status?.token } }],
+      contexts: [{ name: 'dev', context: { cluster: cfg.clusters[0]?.name, user: 'dev', namespace: ns } }],
+      'current-context': 'dev',
+    }),
+  );
+  return devCfg;
+}
+
+/** GETs an exec guard endpoint over HTTPS, trusting `ca`; resolves with the body. */
+export function scrape(url: string, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request(url, { ca }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .end();
+  });
 }

@@ -3,23 +3,20 @@
 // On the real control plane (kwok does not run the container, but the API
 // server accepts the subresource update and admission sees it), exec guard
 // records it as an interaction — on by default — with its own wording.
-import { rm } from 'node:fs/promises';
 import { kubectl } from '@wheelhouse/test-cluster';
-import { admissionClientCaFile, eventually, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { eventually, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExecGuard, type ExecGuardHandle } from '../src/exec-guard.js';
+import type { ExecGuardHandle } from '../src/exec-guard.js';
 import type { InteractionEvent } from '../src/events.js';
 import { INTERACTION_TIMESTAMP_LABEL, INTERACTOR_ANNOTATION, TERMINATION_TIME_ANNOTATION } from '../src/labels.js';
 import {
   counterValue,
-  createPods,
-  kc,
   podEvents,
   readPod,
-  registerWebhooks,
+  routeExecsTo,
+  startTestGuard,
+  stopTestGuard,
   tempDir,
-  uniqueName,
-  waitForWebhook,
 } from './cluster-helpers.js';
 
 describe('exec guard records kubectl debug', () => {
@@ -32,29 +29,12 @@ describe('exec guard records kubectl debug', () => {
   beforeAll(async () => {
     ns = await testNamespace('eg-debug');
     dataDir = await tempDir();
-    guard = await startExecGuard({
-      kubeConfig: kc,
-      selfSigned: true,
-      host: '127.0.0.1',
-      port: 0,
-      ttlSeconds: 600,
-      namespaces: [ns],
-      clientCaPath: admissionClientCaFile(),
-      dataDir,
-      logLevel: 'silent',
-      leaderElection: { namespace: ns, name: uniqueName('lease') },
-    });
+    guard = await startTestGuard(ns, dataDir);
     guard.events.on('interaction', (e) => interactions.push(e));
-    ({ remove: removeWebhooks } = await registerWebhooks(guard.url, guard.caBundle ?? '', [ns]));
-    await createPods(ns, ['probe', 'api']);
-    await waitForWebhook(ns, 'probe', () => counterValue(guard.metrics, 'interactions', { outcome: 'recorded' }));
+    ({ removeWebhooks } = await routeExecsTo(guard, [ns], ns, ['probe', 'api']));
   });
 
-  afterAll(async () => {
-    await removeWebhooks();
-    await guard.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTestGuard(removeWebhooks, guard, dataDir));
 
   it('labels the pod, announces "kubectl debug" with the container, image and target, and reports it for the timeline', async () => {
     const { stdout } = await kubectl([

@@ -8,15 +8,14 @@
 // labelled before the kill: all of it comes from the journal.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile, rm } from 'node:fs/promises';
-import { request } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@wheelhouse/test-cluster/processes';
 import { admissionClientCaFile, eventually, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCert } from '../src/certs.js';
 import { INTERACTION_TIMESTAMP_LABEL, TERMINATION_TIME_ANNOTATION } from '../src/labels.js';
-import { core, createPods, execIn, registerWebhooks, tempDir, uniqueName } from './cluster-helpers.js';
+import { core, createPods, execIn, registerWebhooks, scrape, tempDir, uniqueName } from './cluster-helpers.js';
 
 // The built entry (tests run after `tsc -b`).
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
@@ -25,26 +24,6 @@ const TTL_SECONDS = 30;
 const N = 24;
 /** Kill once this many interactions are recorded: about half of the execs. */
 const KILL_AFTER = 10;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function scrape(url: string, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request(url, { ca }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
 
 describe('kill -9 while execs are in flight', () => {
   let ns: string;

@@ -1,13 +1,13 @@
 // The whole path on the real control plane: kubectl exec → API server →
 // admission (CONNECT) → exec guard → labels, annotations, Events → eviction at
 // the TTL through the Eviction API, delayed (not bypassed) by a PDB.
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { kubectl } from '@wheelhouse/test-cluster';
 import { eventually, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExecGuard, type ExecGuardHandle } from '../src/exec-guard.js';
+import type { ExecGuardHandle } from '../src/exec-guard.js';
 import type { EvictionEvent, InteractionEvent } from '../src/events.js';
 import {
   INTERACTION_ID_ANNOTATION,
@@ -25,10 +25,11 @@ import {
   podEvents,
   podGoneOrTerminating,
   readPod,
-  registerWebhooks,
+  routeExecsTo,
+  startTestGuard,
+  stopTestGuard,
   tempDir,
   uniqueName,
-  waitForWebhook,
 } from './cluster-helpers.js';
 
 const TTL_SECONDS = 8;
@@ -47,16 +48,12 @@ describe('exec guard on the real control plane', () => {
     ns = await testNamespace('eg');
     allowed = await testNamespace('eg-allow');
     dataDir = await tempDir();
-    guard = await startExecGuard({
-      kubeConfig: kc,
-      selfSigned: true,
-      host: '127.0.0.1',
-      port: 0,
+    // Without the admission client CA: this file exercises the path, not who may call it.
+    guard = await startTestGuard(ns, dataDir, {
+      clientCaPath: undefined,
       ttlSeconds: TTL_SECONDS,
       namespaces: [ns, allowed],
       namespaceAllowlist: [allowed],
-      dataDir,
-      logLevel: 'silent',
       evictionBackoffMs: 500,
       evictionMaxBackoffMs: 2000,
       leaderElection: {
@@ -69,17 +66,17 @@ describe('exec guard on the real control plane', () => {
     });
     guard.events.on('interaction', (e) => interactions.push(e));
     guard.events.on('eviction', (e) => evictions.push(e));
-    ({ remove: removeWebhooks } = await registerWebhooks(guard.url, guard.caBundle ?? '', [ns, allowed]));
-    pods = await createPods(ns, ['probe', 'web', 'timed', 'guarded', 'locked']);
+    ({ removeWebhooks, pods } = await routeExecsTo(guard, [ns, allowed], ns, [
+      'probe',
+      'web',
+      'timed',
+      'guarded',
+      'locked',
+    ]));
     await createPods(allowed, ['free']);
-    await waitForWebhook(ns, 'probe', () => counterValue(guard.metrics, 'interactions', { outcome: 'recorded' }));
   });
 
-  afterAll(async () => {
-    await removeWebhooks();
-    await guard.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTestGuard(removeWebhooks, guard, dataDir));
 
   it('labels and annotates a pod on its first exec and announces it with two Warning Events', async () => {
     const before = Math.floor(Date.now() / 1000);

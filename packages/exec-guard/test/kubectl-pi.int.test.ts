@@ -2,16 +2,15 @@
 // process and as a real kubectl plugin on PATH, against the local cluster with
 // exec guard applying the extensions it requests.
 import { execFile } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import * as k8s from '@kubernetes/client-node';
 import { binaryPaths, kubectl } from '@wheelhouse/test-cluster';
 import { eventually, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExecGuard, type ExecGuardHandle } from '../src/exec-guard.js';
+import type { ExecGuardHandle } from '../src/exec-guard.js';
 import {
   EXTENSION_ANNOTATION,
   EXTENSION_REQUESTER_ANNOTATION,
@@ -19,17 +18,16 @@ import {
   TERMINATION_TIME_ANNOTATION,
 } from '../src/labels.js';
 import {
-  counterValue,
   createPods,
+  devKubeconfig,
   execIn,
-  kc,
   podEvents,
   readPod,
-  registerWebhooks,
+  routeExecsTo,
+  startTestGuard,
+  stopTestGuard,
   tempDir,
   uniqueName,
-  waitForWebhook,
-  core,
 } from './cluster-helpers.js';
 
 const run = promisify(execFile);
@@ -69,15 +67,9 @@ describe('kubectl pi', () => {
     ns = await testNamespace('eg-pi');
     dir = await tempDir();
     kcfg = kubeconfigFile();
-    guard = await startExecGuard({
-      kubeConfig: kc,
-      selfSigned: true,
-      host: '127.0.0.1',
-      port: 0,
+    guard = await startTestGuard(ns, join(dir, 'data'), {
+      clientCaPath: undefined,
       ttlSeconds: 300,
-      namespaces: [ns],
-      dataDir: join(dir, 'data'),
-      logLevel: 'silent',
       leaderElection: {
         namespace: ns,
         name: uniqueName('lease'),
@@ -86,9 +78,7 @@ describe('kubectl pi', () => {
         retryPeriodMs: 500,
       },
     });
-    ({ remove: removeWebhooks } = await registerWebhooks(guard.url, guard.caBundle ?? '', [ns]));
-    await createPods(ns, ['probe', 'api', 'worker', 'untouched']);
-    await waitForWebhook(ns, 'probe', () => counterValue(guard.metrics, 'interactions', { outcome: 'recorded' }));
+    ({ removeWebhooks } = await routeExecsTo(guard, [ns], ns, ['probe', 'api', 'worker', 'untouched']));
     await execIn(ns, 'api');
     await execIn(ns, 'worker');
     await eventually('api and worker to be labelled', async () => {
@@ -97,11 +87,7 @@ describe('kubectl pi', () => {
     });
   });
 
-  afterAll(async () => {
-    await removeWebhooks();
-    await guard.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTestGuard(removeWebhooks, guard, dir));
 
   it('get prints the interaction table for named pods', async () => {
     const r = await pi(['--kubeconfig', kcfg, 'get', 'api', 'worker', '-n', ns]);
@@ -263,43 +249,7 @@ describe('kubectl pi', () => {
     );
 
     // Another identity with permission to patch pods still cannot move the eviction time by hand.
-    await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'dev' } } });
-    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-    await rbac.createNamespacedRole({
-      namespace: ns,
-      body: {
-        metadata: { name: 'pod-editor' },
-        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch', 'update'] }],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: ns,
-      body: {
-        metadata: { name: 'dev' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-editor' },
-        subjects: [{ kind: 'ServiceAccount', name: 'dev', namespace: ns }],
-      },
-    });
-    const token = await core.createNamespacedServiceAccountToken({
-      namespace: ns,
-      name: 'dev',
-      body: { spec: { audiences: [], expirationSeconds: 600 } },
-    });
-    const cfg = parse(await readFile(kcfg, 'utf8')) as {
-      clusters: { name: string }[];
-      contexts: unknown[];
-      users: unknown[];
-    };
-    const devCfg = join(dir, 'dev.kubeconfig');
-    await writeFile(
-      devCfg,
-      stringify({
-        ...cfg,
-        users: [{ name: 'dev', user: { token: token.status?.token } }],
-        contexts: [{ name: 'dev', context: { cluster: cfg.clusters[0]?.name, user: 'dev', namespace: ns } }],
-        'current-context': 'dev',
-      }),
-    );
+    const devCfg = await devKubeconfig(ns, dir, ['get', 'list', 'patch', 'update'], 600);
     const tamper = await kubectl([
       '--kubeconfig',
       devCfg,

@@ -6,7 +6,7 @@
 // so a replica cannot hide a duplicate, and the Lease says who led when.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile, rm } from 'node:fs/promises';
-import { createServer as createHttpsServer, request, type Server } from 'node:https';
+import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import {
   podGoneOrTerminating,
   readPod,
   registerWebhooks,
+  scrape,
   tempDir,
   uniqueName,
 } from './cluster-helpers.js';
@@ -114,18 +115,6 @@ async function evictionCounter(
       await new Promise((r) => server.close(r));
     },
   };
-}
-
-function scrape(url: string, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request(url, { ca }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
 }
 
 describe('two exec guard replicas, the leader killed', () => {

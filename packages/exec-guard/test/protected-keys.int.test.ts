@@ -4,14 +4,13 @@
 // a termination time in 2099 at CREATE, add them later with UPDATE, or ask for
 // an extension of 100 years. Each is refused with a message naming the keys or
 // the cap, and nothing changes.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
 import { kubectl } from '@wheelhouse/test-cluster';
-import { admissionClientCaFile, eventually, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { eventually, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { startExecGuard, type ExecGuardHandle } from '../src/exec-guard.js';
+import { stringify } from 'yaml';
+import type { ExecGuardHandle } from '../src/exec-guard.js';
 import {
   EXTENSION_REQUEST_ANNOTATION,
   INTERACTION_TIMESTAMP_LABEL,
@@ -19,16 +18,14 @@ import {
   TTL_LABEL,
 } from '../src/labels.js';
 import {
-  core,
-  counterValue,
-  createPods,
+  devKubeconfig,
   execIn,
-  kc,
   readPod,
-  registerWebhooks,
+  routeExecsTo,
+  startTestGuard,
+  stopTestGuard,
   tempDir,
   uniqueName,
-  waitForWebhook,
 } from './cluster-helpers.js';
 
 const TTL_SECONDS = 600;
@@ -67,65 +64,18 @@ describe("exec guard's labels and annotations belong to exec guard", () => {
   beforeAll(async () => {
     ns = await testNamespace('eg-keys');
     dir = await tempDir();
-    guard = await startExecGuard({
-      kubeConfig: kc,
-      selfSigned: true,
-      host: '127.0.0.1',
-      port: 0,
+    guard = await startTestGuard(ns, join(dir, 'data'), {
       ttlSeconds: TTL_SECONDS,
-      namespaces: [ns],
-      clientCaPath: admissionClientCaFile(),
       maxExtensionMs: 3600_000,
       maxTotalExtensionMs: 90 * 60_000,
-      dataDir: join(dir, 'data'),
-      logLevel: 'silent',
-      leaderElection: { namespace: ns, name: uniqueName('lease') },
     });
-    ({ remove: removeWebhooks } = await registerWebhooks(guard.url, guard.caBundle ?? '', [ns]));
+    ({ removeWebhooks } = await routeExecsTo(guard, [ns], ns, ['probe', 'plain', 'entered']));
 
     // `dev` may create, update and patch pods in the namespace — and nothing of exec guard's.
-    await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'dev' } } });
-    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-    await rbac.createNamespacedRole({
-      namespace: ns,
-      body: {
-        metadata: { name: 'pod-editor' },
-        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'create', 'patch', 'update'] }],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: ns,
-      body: {
-        metadata: { name: 'dev' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-editor' },
-        subjects: [{ kind: 'ServiceAccount', name: 'dev', namespace: ns }],
-      },
-    });
-    const token = await core.createNamespacedServiceAccountToken({
-      namespace: ns,
-      name: 'dev',
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    const cfg = parse(await readFile(kubeconfigFile(), 'utf8')) as { clusters: { name: string }[] };
-    devCfg = join(dir, 'dev.kubeconfig');
-    await writeFile(
-      devCfg,
-      stringify({
-        ...cfg,
-        users: [{ name: 'dev', user: { token: token.status?.token } }],
-        contexts: [{ name: 'dev', context: { cluster: cfg.clusters[0]?.name, user: 'dev', namespace: ns } }],
-        'current-context': 'dev',
-      }),
-    );
-    await createPods(ns, ['probe', 'plain', 'entered']);
-    await waitForWebhook(ns, 'probe', () => counterValue(guard.metrics, 'interactions', { outcome: 'recorded' }));
+    devCfg = await devKubeconfig(ns, dir, ['get', 'list', 'create', 'patch', 'update'], 3600);
   });
 
-  afterAll(async () => {
-    await removeWebhooks();
-    await guard.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTestGuard(removeWebhooks, guard, dir));
 
   it('refuses a pod created with a pre-set interaction timestamp and a termination time in 2099; nothing is created', async () => {
     const r = await createAsDev(

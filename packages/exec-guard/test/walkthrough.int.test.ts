@@ -2,7 +2,7 @@
 // user types it: the real kubectl binary with `kubectl pi` installed onto PATH by the documented
 // `npm install -g`, a kubeconfig whose context namespace is the test's, and exec guard as the webhook.
 import { execFile } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,18 +10,10 @@ import { binaryPaths } from '@wheelhouse/test-cluster';
 import { eventually, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExecGuard, type ExecGuardHandle } from '../src/exec-guard.js';
+import type { ExecGuardHandle } from '../src/exec-guard.js';
 import { INTERACTION_TIMESTAMP_LABEL, INTERACTOR_LABEL, TTL_LABEL } from '../src/labels.js';
 import { rfc3339 } from '../src/pod-state.js';
-import {
-  counterValue,
-  createPods,
-  kc,
-  registerWebhooks,
-  tempDir,
-  uniqueName,
-  waitForWebhook,
-} from './cluster-helpers.js';
+import { routeExecsTo, startTestGuard, stopTestGuard, tempDir, uniqueName } from './cluster-helpers.js';
 
 const run = promisify(execFile);
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -54,15 +46,10 @@ describe('the reference exec-drift walk-through', () => {
     // the walk-through's namespace holds only the pod the walk-through creates.
     const probeNs = await testNamespace('eg-walk-probe');
     dir = await tempDir();
-    guard = await startExecGuard({
-      kubeConfig: kc,
-      selfSigned: true,
-      host: '127.0.0.1',
-      port: 0,
+    guard = await startTestGuard(ns, join(dir, 'data'), {
+      clientCaPath: undefined,
       ttlSeconds: TTL_SECONDS,
       namespaces: [ns, probeNs],
-      dataDir: join(dir, 'data'),
-      logLevel: 'silent',
       leaderElection: {
         namespace: probeNs,
         name: uniqueName('lease'),
@@ -71,7 +58,6 @@ describe('the reference exec-drift walk-through', () => {
         retryPeriodMs: 500,
       },
     });
-    ({ remove: removeWebhooks } = await registerWebhooks(guard.url, guard.caBundle ?? '', [ns, probeNs]));
 
     // `kubectl pi` onto PATH with the documented command (into a prefix of the test's own).
     const prefix = join(dir, 'global');
@@ -100,15 +86,10 @@ describe('the reference exec-drift walk-through', () => {
       PATH: `${join(prefix, 'bin')}:${dirname(kubectlBin)}:${dirname(process.execPath)}:/usr/bin:/bin`,
     };
 
-    await createPods(probeNs, ['probe']);
-    await waitForWebhook(probeNs, 'probe', () => counterValue(guard.metrics, 'interactions', { outcome: 'recorded' }));
+    ({ removeWebhooks } = await routeExecsTo(guard, [ns, probeNs], probeNs, ['probe']));
   });
 
-  afterAll(async () => {
-    await removeWebhooks();
-    await guard.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTestGuard(removeWebhooks, guard, dir));
 
   it('runs end to end: exec labels the pod, kubectl pi lists it and extends its eviction by 1m', async () => {
     expect(await kubectl('run', 'test', '--image=nginx')).toBe('pod/test created\n');
