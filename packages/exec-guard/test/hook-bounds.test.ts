@@ -14,33 +14,7 @@ import { INTERACTION_TIMESTAMP_LABEL, TERMINATION_TIME_ANNOTATION } from '../src
 import { createMetrics } from '../src/metrics.js';
 import { RateLimiter } from '../src/rate-limit.js';
 import { CONNECT_PATH, PODS_PATH, buildServer } from '../src/server.js';
-
-function connectReview(over: Record<string, unknown>): unknown {
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: 'c0ffee',
-      kind: { group: '', version: 'v1', kind: 'PodExecOptions' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      subResource: 'exec',
-      name: 'web-1',
-      namespace: 'shop',
-      operation: 'CONNECT',
-      userInfo: { username: 'alice' },
-      object: { kind: 'PodExecOptions', container: 'app', command: ['sh'] },
-      ...over,
-    },
-  };
-}
-
-interface Answer {
-  status: number;
-  body: {
-    message?: string;
-    response?: { allowed: boolean; status?: { code: number; message: string } };
-  };
-}
+import { connectReview, postReview, type Answer } from './reviews.js';
 
 describe('rate per user', () => {
   it('allows a burst, then the rate, per source; forgets the least recently used source when full', () => {
@@ -88,17 +62,12 @@ describe('hooks under load', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const post = async (url: string, payload: unknown): Promise<Answer> => {
-    const r = await app.inject({
-      method: 'POST',
-      url,
-      payload: JSON.stringify(payload),
-      headers: { 'content-type': 'application/json' },
-    });
-    return { status: r.statusCode, body: r.json() };
-  };
+  const post = (url: string, payload: unknown): Promise<Answer> => postReview(app, url, payload);
   const asUser = (username: string): unknown =>
-    connectReview({ userInfo: { username, groups: ['system:authenticated'] } });
+    connectReview(
+      { userInfo: { username, groups: ['system:authenticated'] } },
+      { kind: 'PodExecOptions', container: 'app', command: ['sh'] },
+    );
 
   it('denies a user past the rate with 429 naming the user and the rate; other users still pass', async () => {
     expect((await post(CONNECT_PATH, asUser('flood'))).body.response?.allowed).toBe(true);

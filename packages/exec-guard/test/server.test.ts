@@ -18,28 +18,7 @@ import {
 } from '../src/labels.js';
 import { createMetrics, type Metrics } from '../src/metrics.js';
 import { CONNECT_BODY_LIMIT, CONNECT_PATH, PODS_PATH, buildServer } from '../src/server.js';
-
-export function connectReview(
-  over: Record<string, unknown> = {},
-  object: unknown = { kind: 'PodExecOptions', container: 'app', command: ['sh'], stdin: true, tty: true },
-): unknown {
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: 'c0ffee',
-      kind: { group: '', version: 'v1', kind: 'PodExecOptions' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      subResource: 'exec',
-      name: 'web-1',
-      namespace: 'shop',
-      operation: 'CONNECT',
-      userInfo: { username: 'alice@example.com', groups: ['devs', 'system:authenticated'] },
-      object,
-      ...over,
-    },
-  };
-}
+import { connectReview, postReview, type Answer } from './reviews.js';
 
 function pod(labels: Record<string, string>, annotations: Record<string, string> = {}): unknown {
   return {
@@ -106,24 +85,7 @@ describe('webhook endpoints', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const post = async (
-    url: string,
-    payload: unknown,
-  ): Promise<{
-    status: number;
-    body: {
-      response?: { uid: string; allowed: boolean; status?: { code: number; message: string } };
-      message?: string;
-    };
-  }> => {
-    const r = await app.inject({
-      method: 'POST',
-      url,
-      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-      headers: { 'content-type': 'application/json' },
-    });
-    return { status: r.statusCode, body: r.json() };
-  };
+  const post = (url: string, payload: unknown): Promise<Answer> => postReview(app, url, payload);
 
   it('allows an exec after recording it durably, with user, groups, container and command', async () => {
     const before = recorded.length;
