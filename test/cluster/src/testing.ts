@@ -72,3 +72,40 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Sends CONNECT pods/exec in `namespace` to a webhook on https://127.0.0.1:`port`/validate, trusting
+ * `certPem` (the webhook's self-signed certificate); returns what removes the configuration.
+ */
+export async function registerLoopbackExecWebhook(o: {
+  name: string;
+  port: number;
+  certPem: string;
+  namespace: string;
+  failurePolicy: 'Fail' | 'Ignore';
+}): Promise<() => Promise<void>> {
+  const admission = kubeConfig().makeApiClient(k8s.AdmissionregistrationV1Api);
+  await admission.createValidatingWebhookConfiguration({
+    body: {
+      metadata: { name: o.name },
+      webhooks: [
+        {
+          name: o.name,
+          admissionReviewVersions: ['v1'],
+          sideEffects: 'None',
+          failurePolicy: o.failurePolicy,
+          timeoutSeconds: 5,
+          clientConfig: {
+            url: `https://127.0.0.1:${o.port}/validate`,
+            caBundle: Buffer.from(o.certPem).toString('base64'),
+          },
+          rules: [{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec'] }],
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': o.namespace } },
+        },
+      ],
+    },
+  });
+  return async () => {
+    await admission.deleteValidatingWebhookConfiguration({ name: o.name }).catch(() => undefined);
+  };
+}

@@ -11,7 +11,13 @@ import * as k8s from '@kubernetes/client-node';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl } from '../src/cluster.js';
-import { admissionClientCaFile, eventually, kubeConfig, testNamespace } from '../src/testing.js';
+import {
+  admissionClientCaFile,
+  eventually,
+  kubeConfig,
+  registerLoopbackExecWebhook,
+  testNamespace,
+} from '../src/testing.js';
 
 const kc = kubeConfig();
 
@@ -20,7 +26,7 @@ describe("the API server's admission client certificate", () => {
   let server: Server;
   const peers: { authorized: boolean; cn: unknown; issuer: unknown }[] = [];
   const webhookName = `client-cert-${Math.random().toString(36).slice(2, 8)}.wheelhouse.dev`;
-  const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+  let removeWebhook: () => Promise<void> = () => Promise.resolve();
   const core = kc.makeApiClient(k8s.CoreV1Api);
 
   beforeAll(async () => {
@@ -68,30 +74,17 @@ describe("the API server's admission client certificate", () => {
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    await admission.createValidatingWebhookConfiguration({
-      body: {
-        metadata: { name: webhookName },
-        webhooks: [
-          {
-            name: webhookName,
-            admissionReviewVersions: ['v1'],
-            sideEffects: 'None',
-            failurePolicy: 'Ignore',
-            timeoutSeconds: 5,
-            clientConfig: {
-              url: `https://127.0.0.1:${port}/validate`,
-              caBundle: Buffer.from(pems.cert).toString('base64'),
-            },
-            rules: [{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec'] }],
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
-          },
-        ],
-      },
+    removeWebhook = await registerLoopbackExecWebhook({
+      name: webhookName,
+      port,
+      certPem: pems.cert,
+      namespace: ns,
+      failurePolicy: 'Ignore',
     });
   });
 
   afterAll(async () => {
-    await admission.deleteValidatingWebhookConfiguration({ name: webhookName }).catch(() => undefined);
+    await removeWebhook();
     await new Promise((r) => server.close(r));
   });
 

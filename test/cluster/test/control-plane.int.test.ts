@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '../src/testing.js';
+import { eventually, kubeConfig, kubeconfigFile, registerLoopbackExecWebhook, testNamespace } from '../src/testing.js';
 import { kubectl } from '../src/cluster.js';
 
 const kc = kubeConfig();
@@ -137,7 +137,7 @@ describe('admission webhooks on CONNECT pods/exec', () => {
   const reviews: { operation?: string; subResource?: string; name?: string; username?: string; command?: string[] }[] =
     [];
   const webhookName = `exec-probe-${Math.random().toString(36).slice(2, 8)}.wheelhouse.dev`;
-  const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+  let removeWebhook: () => Promise<void> = () => Promise.resolve();
 
   beforeAll(async () => {
     ns = await testNamespace('wh');
@@ -187,30 +187,17 @@ describe('admission webhooks on CONNECT pods/exec', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
 
-    await admission.createValidatingWebhookConfiguration({
-      body: {
-        metadata: { name: webhookName },
-        webhooks: [
-          {
-            name: webhookName,
-            admissionReviewVersions: ['v1'],
-            sideEffects: 'None',
-            failurePolicy: 'Fail',
-            timeoutSeconds: 5,
-            clientConfig: {
-              url: `https://127.0.0.1:${port}/validate`,
-              caBundle: Buffer.from(pems.cert).toString('base64'),
-            },
-            rules: [{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec'] }],
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
-          },
-        ],
-      },
+    removeWebhook = await registerLoopbackExecWebhook({
+      name: webhookName,
+      port,
+      certPem: pems.cert,
+      namespace: ns,
+      failurePolicy: 'Fail',
     });
   });
 
   afterAll(async () => {
-    await admission.deleteValidatingWebhookConfiguration({ name: webhookName }).catch(() => undefined);
+    await removeWebhook();
     await new Promise((r) => server.close(r));
   });
 
