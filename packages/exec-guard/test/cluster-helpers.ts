@@ -249,3 +249,43 @@ export function scrape(url: string, ca: string): Promise<string> {
       .end();
   });
 }
+
+/**
+ * The command line of an exec guard process (dist/src/main.js) for the test cluster, as in production:
+ * serving certificate files, only the API server (its admission client certificate) may call the hooks,
+ * a lease in `ns`. Lease timings and further flags are the caller's.
+ */
+export function guardProcessArgs(o: {
+  certPath: string;
+  keyPath: string;
+  port: number;
+  ttlSeconds: number;
+  ns: string;
+  dataDir: string;
+  lease: string;
+}): string[] {
+  return [
+    '--kubeconfig',
+    kubeconfigFile(),
+    '--cert-path',
+    o.certPath,
+    '--key-path',
+    o.keyPath,
+    '--client-ca',
+    admissionClientCaFile(),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(o.port),
+    '--ttl-seconds',
+    String(o.ttlSeconds),
+    '--namespaces',
+    o.ns,
+    '--data-dir',
+    o.dataDir,
+    '--lease-namespace',
+    o.ns,
+    '--lease-name',
+    o.lease,
+  ];
+}

@@ -11,11 +11,20 @@ import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@wheelhouse/test-cluster/processes';
-import { admissionClientCaFile, eventually, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { eventually, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCert } from '../src/certs.js';
 import { INTERACTION_TIMESTAMP_LABEL, TERMINATION_TIME_ANNOTATION } from '../src/labels.js';
-import { core, createPods, execIn, registerWebhooks, scrape, tempDir, uniqueName } from './cluster-helpers.js';
+import {
+  core,
+  createPods,
+  execIn,
+  guardProcessArgs,
+  registerWebhooks,
+  scrape,
+  tempDir,
+  uniqueName,
+} from './cluster-helpers.js';
 
 // The built entry (tests run after `tsc -b`).
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
@@ -42,29 +51,15 @@ describe('kill -9 while execs are in flight', () => {
       process.execPath,
       [
         MAIN,
-        '--kubeconfig',
-        kubeconfigFile(),
-        '--cert-path',
-        certPath,
-        '--key-path',
-        keyPath,
-        // As in production: only the API server (its admission client certificate) may call the hooks.
-        '--client-ca',
-        admissionClientCaFile(),
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--ttl-seconds',
-        String(TTL_SECONDS),
-        '--namespaces',
-        ns,
-        '--data-dir',
-        join(dir, 'data'),
-        '--lease-namespace',
-        ns,
-        '--lease-name',
-        lease,
+        ...guardProcessArgs({
+          certPath,
+          keyPath,
+          port,
+          ttlSeconds: TTL_SECONDS,
+          ns,
+          dataDir: join(dir, 'data'),
+          lease,
+        }),
         '--lease-duration',
         '3s',
         '--renew-deadline',

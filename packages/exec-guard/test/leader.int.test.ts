@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
-import { admissionClientCaFile, eventually, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { eventually, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { freePort } from '@wheelhouse/test-cluster/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCert } from '../src/certs.js';
@@ -21,6 +21,7 @@ import {
   core,
   createPods,
   execIn,
+  guardProcessArgs,
   kc,
   podGoneOrTerminating,
   readPod,
@@ -132,29 +133,15 @@ describe('two exec guard replicas, the leader killed', () => {
       process.execPath,
       [
         MAIN,
-        '--kubeconfig',
-        kubeconfigFile(),
-        '--cert-path',
-        join(dir, 'tls.crt'),
-        '--key-path',
-        join(dir, 'tls.key'),
-        // As in production: only the API server (its admission client certificate) may call the hooks.
-        '--client-ca',
-        admissionClientCaFile(),
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--ttl-seconds',
-        String(TTL_SECONDS),
-        '--namespaces',
-        ns,
-        '--data-dir',
-        join(dir, name),
-        '--lease-namespace',
-        ns,
-        '--lease-name',
-        lease,
+        ...guardProcessArgs({
+          certPath: join(dir, 'tls.crt'),
+          keyPath: join(dir, 'tls.key'),
+          port,
+          ttlSeconds: TTL_SECONDS,
+          ns,
+          dataDir: join(dir, name),
+          lease,
+        }),
         '--lease-duration',
         `${LEASE_MS / 1000}s`,
         '--renew-deadline',

@@ -1,6 +1,8 @@
 // Helpers for integration tests against the local control plane. Each test
 // file works in namespaces of its own, removed when the file is done.
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, inject } from 'vitest';
 
@@ -74,16 +76,15 @@ export async function eventually<T>(
 }
 
 /**
- * Sends CONNECT pods/exec in `namespace` to a webhook on https://127.0.0.1:`port`/validate, trusting
- * `certPem` (the webhook's self-signed certificate); returns what removes the configuration.
+ * Serves `server` (HTTPS, its certificate `certPem`) on a free loopback port and sends CONNECT
+ * pods/exec in `namespace` to it at /validate; returns what removes the configuration and closes the server.
  */
-export async function registerLoopbackExecWebhook(o: {
-  name: string;
-  port: number;
-  certPem: string;
-  namespace: string;
-  failurePolicy: 'Fail' | 'Ignore';
-}): Promise<() => Promise<void>> {
+export async function serveExecWebhook(
+  server: Server,
+  o: { name: string; certPem: string; namespace: string; failurePolicy: 'Fail' | 'Ignore' },
+): Promise<() => Promise<void>> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
   const admission = kubeConfig().makeApiClient(k8s.AdmissionregistrationV1Api);
   await admission.createValidatingWebhookConfiguration({
     body: {
@@ -96,7 +97,7 @@ export async function registerLoopbackExecWebhook(o: {
           failurePolicy: o.failurePolicy,
           timeoutSeconds: 5,
           clientConfig: {
-            url: `https://127.0.0.1:${o.port}/validate`,
+            url: `https://127.0.0.1:${port}/validate`,
             caBundle: Buffer.from(o.certPem).toString('base64'),
           },
           rules: [{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec'] }],
@@ -107,5 +108,6 @@ export async function registerLoopbackExecWebhook(o: {
   });
   return async () => {
     await admission.deleteValidatingWebhookConfiguration({ name: o.name }).catch(() => undefined);
+    await new Promise((r) => server.close(r));
   };
 }

@@ -3,30 +3,22 @@
 // certificate of `kube-apiserver-admission`, signed by the cluster's admission
 // client CA; a webhook that does not ask is called as before (see
 // control-plane.int.test.ts).
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import * as k8s from '@kubernetes/client-node';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl } from '../src/cluster.js';
-import {
-  admissionClientCaFile,
-  eventually,
-  kubeConfig,
-  registerLoopbackExecWebhook,
-  testNamespace,
-} from '../src/testing.js';
+import { admissionClientCaFile, eventually, kubeConfig, serveExecWebhook, testNamespace } from '../src/testing.js';
 
 const kc = kubeConfig();
 
 describe("the API server's admission client certificate", () => {
   let ns: string;
-  let server: Server;
   const peers: { authorized: boolean; cn: unknown; issuer: unknown }[] = [];
   const webhookName = `client-cert-${Math.random().toString(36).slice(2, 8)}.wheelhouse.dev`;
-  let removeWebhook: () => Promise<void> = () => Promise.resolve();
+  let stopWebhook: () => Promise<void> = () => Promise.resolve();
   const core = kc.makeApiClient(k8s.CoreV1Api);
 
   beforeAll(async () => {
@@ -44,7 +36,7 @@ describe("the API server's admission client certificate", () => {
       keySize: 2048,
       extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
     });
-    server = createServer(
+    const server = createServer(
       {
         key: pems.private,
         cert: pems.cert,
@@ -72,21 +64,15 @@ describe("the API server's admission client certificate", () => {
         });
       },
     );
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
-    removeWebhook = await registerLoopbackExecWebhook({
+    stopWebhook = await serveExecWebhook(server, {
       name: webhookName,
-      port,
       certPem: pems.cert,
       namespace: ns,
       failurePolicy: 'Ignore',
     });
   });
 
-  afterAll(async () => {
-    await removeWebhook();
-    await new Promise((r) => server.close(r));
-  });
+  afterAll(() => stopWebhook());
 
   it('is presented to a webhook that asks for it, signed by the admission client CA', async () => {
     await eventually('the webhook to be called on exec', async () => {

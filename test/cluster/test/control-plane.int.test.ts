@@ -1,12 +1,11 @@
 // The local control plane is real: upstream API server, controllers and
 // scheduler, kwok nodes, exec through the API, admission webhooks and RBAC.
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:https';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, kubeConfig, kubeconfigFile, registerLoopbackExecWebhook, testNamespace } from '../src/testing.js';
+import { eventually, kubeConfig, kubeconfigFile, serveExecWebhook, testNamespace } from '../src/testing.js';
 import { kubectl } from '../src/cluster.js';
 
 const kc = kubeConfig();
@@ -133,11 +132,10 @@ describe('local control plane', () => {
 describe('admission webhooks on CONNECT pods/exec', () => {
   let ns: string;
   let pod: string;
-  let server: Server;
   const reviews: { operation?: string; subResource?: string; name?: string; username?: string; command?: string[] }[] =
     [];
   const webhookName = `exec-probe-${Math.random().toString(36).slice(2, 8)}.wheelhouse.dev`;
-  let removeWebhook: () => Promise<void> = () => Promise.resolve();
+  let stopWebhook: () => Promise<void> = () => Promise.resolve();
 
   beforeAll(async () => {
     ns = await testNamespace('wh');
@@ -148,7 +146,7 @@ describe('admission webhooks on CONNECT pods/exec', () => {
       keySize: 2048,
       extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
     });
-    server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
+    const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
@@ -184,22 +182,15 @@ describe('admission webhooks on CONNECT pods/exec', () => {
         );
       });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
-
-    removeWebhook = await registerLoopbackExecWebhook({
+    stopWebhook = await serveExecWebhook(server, {
       name: webhookName,
-      port,
       certPem: pems.cert,
       namespace: ns,
       failurePolicy: 'Fail',
     });
   });
 
-  afterAll(async () => {
-    await removeWebhook();
-    await new Promise((r) => server.close(r));
-  });
+  afterAll(() => stopWebhook());
 
   it('calls a loopback HTTPS webhook on exec and honours its answer', async () => {
     // The API server picks up new webhook configurations asynchronously: retry until it calls us.
