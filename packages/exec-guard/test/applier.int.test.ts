@@ -13,39 +13,22 @@ import { Journal, newEntryId, type InteractionEntry } from '../src/journal.js';
 import { EventRecorder } from '../src/kube.js';
 import { INTERACTION_TIMESTAMP_LABEL } from '../src/labels.js';
 import { createMetrics } from '../src/metrics.js';
-import { core, createPods, kc, tempDir } from './cluster-helpers.js';
-
-const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+import { core, createPods, kc, serviceAccountToken, tempDir } from './cluster-helpers.js';
 
 /** A KubeConfig for a ServiceAccount that may get and list pods, and nothing else. */
 async function readOnlyKubeConfig(ns: string): Promise<k8s.KubeConfig> {
-  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'pod-reader' } } });
-  await rbac.createNamespacedRole({
-    namespace: ns,
-    body: {
-      metadata: { name: 'pod-reader' },
-      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: ns,
-    body: {
-      metadata: { name: 'pod-reader' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
-      subjects: [{ kind: 'ServiceAccount', name: 'pod-reader', namespace: ns }],
-    },
-  });
-  const tr = await core.createNamespacedServiceAccountToken({
-    namespace: ns,
-    name: 'pod-reader',
-    body: { spec: { audiences: [], expirationSeconds: 600 } },
+  const token = await serviceAccountToken(ns, {
+    account: 'pod-reader',
+    role: 'pod-reader',
+    verbs: ['get', 'list'],
+    expirationSeconds: 600,
   });
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster');
   const out = new k8s.KubeConfig();
   out.loadFromOptions({
     clusters: [cluster],
-    users: [{ name: 'pod-reader', token: tr.status?.token ?? '' }],
+    users: [{ name: 'pod-reader', token: token ?? '' }],
     contexts: [{ name: 'pod-reader', cluster: cluster.name, user: 'pod-reader' }],
     currentContext: 'pod-reader',
   });

@@ -192,6 +192,39 @@ export async function stopTestGuard(
 }
 
 /**
+ * A ServiceAccount in `ns` bound to a Role that allows `verbs` on pods and nothing else; returns a
+ * token for it (undefined only if the API server sent none).
+ */
+export async function serviceAccountToken(
+  ns: string,
+  o: { account: string; role: string; verbs: string[]; expirationSeconds: number },
+): Promise<string | undefined> {
+  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: o.account } } });
+  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({
+    namespace: ns,
+    body: {
+      metadata: { name: o.role },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: o.verbs }],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: ns,
+    body: {
+      metadata: { name: o.account },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: o.role },
+      subjects: [{ kind: 'ServiceAccount', name: o.account, namespace: ns }],
+    },
+  });
+  const tr = await core.createNamespacedServiceAccountToken({
+    namespace: ns,
+    name: o.account,
+    body: { spec: { audiences: [], expirationSeconds: o.expirationSeconds } },
+  });
+  return tr.status?.token;
+}
+
+/**
  * A ServiceAccount `dev` in `ns` that may use `verbs` on pods and nothing of exec guard's, and a
  * kubeconfig (dir/dev.kubeconfig, from the test cluster's) that acts as it; returns its path.
  */
@@ -201,35 +234,14 @@ export async function devKubeconfig(
   verbs: string[],
   expirationSeconds: number,
 ): Promise<string> {
-  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'dev' } } });
-  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace: ns,
-    body: {
-      metadata: { name: 'pod-editor' },
-      rules: [{ apiGroups: [''], resources: ['pods'], verbs }],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: ns,
-    body: {
-      metadata: { name: 'dev' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-editor' },
-      subjects: [{ kind: 'ServiceAccount', name: 'dev', namespace: ns }],
-    },
-  });
-  const token = await core.createNamespacedServiceAccountToken({
-    namespace: ns,
-    name: 'dev',
-    body: { spec: { audiences: [], expirationSeconds } },
-  });
+  const token = await serviceAccountToken(ns, { account: 'dev', role: 'pod-editor', verbs, expirationSeconds });
   const cfg = parse(await readFile(kubeconfigFile(), 'utf8')) as { clusters: { name: string }[] };
   const devCfg = join(dir, 'dev.kubeconfig');
   await writeFile(
     devCfg,
     stringify({
       ...cfg,
-      users: [{ name: 'dev', user: { token: token.status?.token } }],
+      users: [{ name: 'dev', user: { token } }],
       contexts: [{ name: 'dev', context: { cluster: cfg.clusters[0]?.name, user: 'dev', namespace: ns } }],
       'current-context': 'dev',
     }),
