@@ -23,6 +23,12 @@ export class HubMetrics {
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
+  readonly agentRefused = new Counter({
+    name: 'wheelhouse_agent_messages_refused_total',
+    help: 'Agent messages ignored because they reach beyond the agent (another cluster, a hub-owned event type), by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly timelineEvents = new Counter({
     name: 'wheelhouse_timeline_events_total',
     help: 'Timeline events stored',

@@ -248,6 +248,17 @@ export class CommandService {
     return view;
   }
 
+  /** Whether the command exists and belongs to the cluster: an agent may only report on its own cluster's commands. */
+  async belongsTo(id: string, cluster: string): Promise<boolean> {
+    const row = await this.deps.db
+      .selectFrom('commands')
+      .select('id')
+      .where('id', '=', id)
+      .where('cluster_id', '=', cluster)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Commands not yet terminal for a cluster, oldest first: what a (re)connected agent must receive. */
   async outstanding(cluster: string): Promise<CommandRow[]> {
     return this.deps.db

@@ -1,7 +1,7 @@
 // The hub end of the agent link. Agents dial in (the hub never dials a
 // cluster), authenticate with their cluster token, and then stream inventory,
 // timeline and command progress; the hub pushes commands down the same socket.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import {
@@ -15,6 +15,7 @@ import {
   isShellControlText,
   type HubMessage,
   type ShellHubMessage,
+  type TimelineEventInput,
 } from '@wheelhouse/protocol';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { apiError, sendError } from '../http/errors.js';
@@ -214,7 +215,7 @@ export class AgentLink {
         return;
       }
       conn.queue = conn.queue
-        .then(() => this.handle(conn, text))
+        .then(() => this.handle(conn, text, log))
         .catch((err: unknown) => {
           log.error({ err }, 'agent message failed');
           socket.close(CLOSE_CODES.protocolError, err instanceof Error ? err.message.slice(0, 120) : 'bad message');
@@ -244,7 +245,33 @@ export class AgentLink {
     if (view) this.deps.live.publish({ type: 'cluster', cluster, view });
   }
 
-  private async handle(conn: Connection, text: string): Promise<void> {
+  /**
+   * The events an agent may write. `shell` events and an action's state changes are the hub's (they name users), so an
+   * agent's are dropped; the agent's own `action` events (drain steps) must name a command of its cluster.
+   */
+  private async agentOwnedEvents(
+    cluster: string,
+    events: readonly TimelineEventInput[],
+    log: FastifyBaseLogger,
+  ): Promise<TimelineEventInput[]> {
+    const kept: TimelineEventInput[] = [];
+    for (const e of events) {
+      const allowed =
+        e.type === 'shell'
+          ? false
+          : e.type === 'action'
+            ? 'step' in e.data && (await this.deps.commands.belongsTo(e.data.commandId, cluster))
+            : true;
+      if (allowed) kept.push(e);
+      else {
+        this.deps.metrics.agentRefused.inc({ reason: 'hub_owned_event' });
+        log.warn({ event: e.id, eventType: e.type }, 'ignored a timeline event only the hub may write');
+      }
+    }
+    return kept;
+  }
+
+  private async handle(conn: Connection, text: string, log: FastifyBaseLogger): Promise<void> {
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -300,12 +327,19 @@ export class AgentLink {
           this.deps.live.publish({ type: 'inventory', cluster, upserts: msg.upserts, deletes: msg.deletes });
           return;
         case 'timeline': {
-          const stored = await this.deps.timeline.insert(cluster, msg.events);
+          const events = await this.agentOwnedEvents(cluster, msg.events, log);
+          const stored = await this.deps.timeline.insert(cluster, events);
           this.deps.metrics.timelineEvents.inc(stored.length);
           for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
           return;
         }
         case 'command.update': {
+          if (!(await this.deps.commands.belongsTo(msg.id, cluster))) {
+            // Another cluster's command (or none): ids alone must not let one agent finish another cluster's work.
+            this.deps.metrics.agentRefused.inc({ reason: 'foreign_command' });
+            log.warn({ command: msg.id }, 'ignored command.update for a command not of this cluster');
+            return;
+          }
           const moved = await this.deps.commands.transition(msg.id, msg.state, msg.message ?? null, msg.result ?? null);
           if (!moved && msg.state === 'running' && msg.message) await this.deps.commands.progress(msg.id, msg.message);
           return;
