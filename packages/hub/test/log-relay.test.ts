@@ -38,6 +38,7 @@ class FakeSocket extends EventEmitter {
 
 function setup(maxBuffered = 1000) {
   const toAgent: { cluster: string; msg: HubMessage }[] = [];
+  const foreign: { cluster: string; what: string; id: string }[] = [];
   let connected = true;
   const metrics = new HubMetrics();
   const relay = new LogRelay({ metrics, options: { maxBuffered } });
@@ -48,6 +49,7 @@ function setup(maxBuffered = 1000) {
       return true;
     },
     isConnected: () => connected,
+    refuseForeign: (cluster, what, id) => foreign.push({ cluster, what, id }),
   });
   const req: LogStreamRequest = {
     user: 'alice',
@@ -64,12 +66,12 @@ function setup(maxBuffered = 1000) {
     const id = relay.start(socket as unknown as WebSocket, { ...req, ...r });
     return { socket, id };
   };
-  return { relay, toAgent, open, metrics, disconnect: () => (connected = false) };
+  return { relay, toAgent, foreign, open, metrics, disconnect: () => (connected = false) };
 }
 
 describe('log relay', () => {
   it('asks the agent with the request (no tailLines when not given), forwards text, ends on the agent’s end', () => {
-    const { relay, toAgent, open } = setup();
+    const { relay, toAgent, foreign, open } = setup();
     const { socket, id } = open({ tailLines: 20 });
     expect(toAgent).toEqual([
       {
@@ -91,6 +93,7 @@ describe('log relay', () => {
     relay.onLogs('c1', { type: 'logs.data', streamId: id, text: 'hello\n' });
     // Another cluster's agent cannot write into this stream.
     relay.onLogs('c2', { type: 'logs.data', streamId: id, text: 'intruder\n' });
+    expect(foreign).toEqual([{ cluster: 'c2', what: 'log_stream', id }]);
     relay.onLogs('c1', { type: 'logs.end', streamId: id, reason: 'eof' });
     expect(socket.sent).toEqual([
       { type: 'data', text: 'hello\n' },

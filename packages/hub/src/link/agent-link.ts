@@ -39,8 +39,12 @@ export interface AgentLinkDeps {
   heartbeatMs: number;
 }
 
+/** What a message of one cluster's agent may name only within its own cluster. */
+export type ForeignTarget = 'shell_session' | 'log_stream' | 'object_request';
+
 interface Connection {
   cluster: string;
+  log: FastifyBaseLogger;
   socket: WebSocket;
   /** Messages are handled strictly in arrival order. */
   queue: Promise<void>;
@@ -78,6 +82,12 @@ export class AgentLink {
     if (!c) return;
     this.connections.delete(cluster);
     c.socket.close(code, reason);
+  }
+
+  /** An agent named another cluster's session, stream or request: the relay ignored it; log and count it. */
+  refuseForeign(cluster: string, what: ForeignTarget, id: string): void {
+    this.deps.metrics.agentRefused.inc({ reason: `foreign_${what}` });
+    this.connections.get(cluster)?.log.warn({ [what]: id }, `ignored a message for another cluster's ${what}`);
   }
 
   /** Routes binary frames and shell control messages to the pod shell relay. */
@@ -161,10 +171,10 @@ export class AgentLink {
       this.connections.delete(cluster);
       previous.socket.close(CLOSE_CODES.replaced, 'replaced by a newer agent connection');
     }
-    const conn: Connection = { cluster, socket, queue: Promise.resolve(), missingPermissions: {} };
+    const log = req.log.child({ cluster });
+    const conn: Connection = { cluster, log, socket, queue: Promise.resolve(), missingPermissions: {} };
     this.connections.set(cluster, conn);
     this.deps.metrics.agentsConnected.set(this.connections.size);
-    const log = req.log.child({ cluster });
     log.info('agent connected');
 
     let alive = true;

@@ -16,12 +16,15 @@ import {
   type LogsEndReason,
   type LogsServerMessage,
 } from '@wheelhouse/protocol';
+import type { ForeignTarget } from '../link/agent-link.js';
 import type { HubMetrics } from '../metrics.js';
 
 /** What the relay needs from the agent link. */
 export interface LogsLinkPort {
   sendTo(cluster: string, msg: HubMessage): boolean;
   isConnected(cluster: string): boolean;
+  /** Reports a message that named another cluster's stream (logged and counted by the link). */
+  refuseForeign?(cluster: string, what: ForeignTarget, id: string): void;
 }
 
 /** What the agent link hands to the relay. */
@@ -120,7 +123,11 @@ export class LogRelay implements LogsLinkHandler {
   onLogs(cluster: string, msg: LogsAgentMessage): void {
     const s = this.streams.get(msg.streamId);
     // An agent only speaks for its own cluster's streams.
-    if (!s || s.req.cluster !== cluster) return;
+    if (!s) return;
+    if (s.req.cluster !== cluster) {
+      this.link?.refuseForeign?.(cluster, 'log_stream', msg.streamId);
+      return;
+    }
     if (msg.type === 'logs.end') {
       this.end(s, msg.reason, msg.message, { notifyAgent: false });
       return;

@@ -13,10 +13,13 @@ import {
   type ResourceKind,
 } from '@wheelhouse/protocol';
 
+import type { ForeignTarget } from '../link/agent-link.js';
 /** What the reader needs from the agent link. */
 export interface ObjectLinkPort {
   sendTo(cluster: string, msg: HubMessage): boolean;
   isConnected(cluster: string): boolean;
+  /** Reports a message that named another cluster's request (logged and counted by the link). */
+  refuseForeign?(cluster: string, what: ForeignTarget, id: string): void;
 }
 
 /** What the agent link hands to the reader. */
@@ -97,7 +100,11 @@ export class ObjectReader implements ObjectLinkHandler {
   onObjectResult(cluster: string, msg: ObjectResultMessage): void {
     const p = this.pending.get(msg.requestId);
     // An agent only answers for its own cluster's requests.
-    if (!p || p.cluster !== cluster) return;
+    if (!p) return;
+    if (p.cluster !== cluster) {
+      this.link?.refuseForeign?.(cluster, 'object_request', msg.requestId);
+      return;
+    }
     this.settle(msg.requestId, () => {
       if (msg.object && msg.yaml !== undefined) {
         p.resolve({ ok: true, value: { object: msg.object, yaml: msg.yaml } });

@@ -23,6 +23,7 @@ import {
   type ShellHubMessage,
   type ShellServerControl,
 } from '@wheelhouse/protocol';
+import type { ForeignTarget } from '../link/agent-link.js';
 import type { HubMetrics } from '../metrics.js';
 import { DEFAULT_SHELL_COMMAND, commandLine, type ShellRecords, type ShellSessionFacts } from './shell-records.js';
 import { Recorder, type ShellStore } from './shell-store.js';
@@ -60,6 +61,8 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 export interface ShellLinkPort {
   sendShell(cluster: string, msg: ShellHubMessage | Buffer): boolean;
   isConnected(cluster: string): boolean;
+  /** Reports a message that named another cluster's session (logged and counted by the link). */
+  refuseForeign?(cluster: string, what: ForeignTarget, id: string): void;
 }
 
 /** What the agent link hands to the relay. */
@@ -319,7 +322,11 @@ export class ShellRelay implements ShellLinkHandler {
     }
     const s = this.sessions.get(f.sessionId);
     // An agent only ever speaks for its own cluster's sessions.
-    if (!s || s.req.cluster !== cluster || s.state !== 'open' || f.channel === SHELL_CHANNELS.stdin) return;
+    if (s && s.req.cluster !== cluster) {
+      this.link?.refuseForeign?.(cluster, 'shell_session', f.sessionId);
+      return;
+    }
+    if (!s || s.state !== 'open' || f.channel === SHELL_CHANNELS.stdin) return;
     const n = f.payload.length;
     if (s.outPending + s.outAck > 2 * this.window + SHELL_MAX_CHUNK) {
       this.toClient(s, { type: 'error', message: 'the agent ignored flow control; session closed' });
@@ -356,7 +363,11 @@ export class ShellRelay implements ShellLinkHandler {
       return;
     }
     const s = this.sessions.get(msg.sessionId);
-    if (!s || s.req.cluster !== cluster) return;
+    if (!s) return;
+    if (s.req.cluster !== cluster) {
+      this.link?.refuseForeign?.(cluster, 'shell_session', msg.sessionId);
+      return;
+    }
     switch (msg.type) {
       case 'shell.opened':
         if (s.state !== 'opening') return;
