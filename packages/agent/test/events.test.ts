@@ -158,4 +158,23 @@ describe('Kubernetes Events', () => {
     });
     expect(eventFromKubernetesEvent({ metadata: { uid: 'e1' }, count: 3 }, noOwner, () => [])).toBeNull();
   });
+
+  it("keeps the involved object's namespace: a Node's events (stored in default) carry '', not default", () => {
+    const ev = (involvedObject: Record<string, string>) =>
+      eventFromKubernetesEvent(
+        { metadata: { uid: 'n1', namespace: 'default' }, involvedObject, reason: 'NodeNotReady', count: 1 },
+        noOwner,
+        () => [],
+      );
+    expect(ev({ kind: 'Node', name: 'kwok-node-0' })).toMatchObject({
+      kind: 'Node',
+      namespace: '',
+      name: 'kwok-node-0',
+    });
+    // A cluster-scoped kind stays cluster-wide even if a client filled in a namespace.
+    expect(ev({ kind: 'Namespace', namespace: 'default', name: 'default' })?.namespace).toBe('');
+    expect(ev({ kind: 'Pod', namespace: 'prod', name: 'web-1' })?.namespace).toBe('prod');
+    // A namespaced object whose Event left the namespace out: cluster-wide only, not the Event's namespace.
+    expect(ev({ kind: 'Pod', name: 'web-1' })?.namespace).toBe('');
+  });
 });

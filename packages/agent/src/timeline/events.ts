@@ -5,6 +5,8 @@ import {
   LIFECYCLE_EVENT_KINDS,
   deletedEvent,
   hasDeletionEvent,
+  isResourceKind,
+  RESOURCE_KINDS,
   optionalString,
   recordOf,
   stringOrNull,
@@ -175,6 +177,11 @@ function restartEvents(
   return out;
 }
 
+/** A kind the hub knows to be cluster-scoped (Node, Namespace): its events carry namespace '', as the inventory does. */
+function isClusterScopedKind(kind: string): boolean {
+  return isResourceKind(kind) && !RESOURCE_KINDS[kind].namespaced;
+}
+
 /** Emit a Kubernetes Event at its 1st, 2nd, 4th, 8th… occurrence: recurring noise stays readable. */
 export function shouldEmitEventCount(count: number): boolean {
   return count >= 1 && (count & (count - 1)) === 0;
@@ -191,7 +198,10 @@ export function eventFromKubernetesEvent(
   if (!shouldEmitEventCount(count)) return null;
   const uid = e.metadata?.uid ?? '';
   const kind = optionalString(involved.kind) ?? '';
-  const namespace = optionalString(involved.namespace) ?? e.metadata?.namespace ?? '';
+  // The involved object's own namespace, never the Event's: Events about Nodes and other cluster-scoped objects
+  // live in `default`, and falling back to it would show them to viewers of `default`. '' (cluster-wide view
+  // only) is also the fail-closed answer when a client left the namespace out.
+  const namespace = isClusterScopedKind(kind) ? '' : (optionalString(involved.namespace) ?? '');
   const name = optionalString(involved.name) ?? '';
   const ownerOf = owner({ namespace, ownerRefs: lookupOwnerRefs(kind, namespace, name) });
   const last = optionalString(e.lastTimestamp) ?? optionalString(e.eventTime) ?? e.metadata?.creationTimestamp;
