@@ -6,6 +6,7 @@ import type { ActionRequest } from '@wheelhouse/protocol';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { validateActionRequest } from '../src/commands/command-service.js';
 import { startHub, startPipeline, type Pipeline } from './support/hub-with-agent.js';
+import { addUser, bearer } from './support/identity.js';
 
 const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
 
@@ -70,16 +71,50 @@ describe('commands', () => {
     ]);
   });
 
-  it('previews a dry run without changing anything', async () => {
-    const id = await request(p, {
-      action: 'annotate',
-      target: { kind: 'ConfigMap', namespace: ns, name: 'target' },
-      params: { key: 'example.com/dry', value: 'x' },
-      dryRun: true,
+  it('previews a dry run without changing anything, and keeps it out of history (timeline, Actions list)', async () => {
+    const operator = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
+    const res = await p.hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/clusters/${p.cluster}/actions`,
+      headers: bearer(operator.token),
+      payload: {
+        action: 'annotate',
+        target: { kind: 'ConfigMap', namespace: ns, name: 'target' },
+        params: { key: 'example.com/dry', value: 'x' },
+        dryRun: true,
+      },
     });
-    expect((await terminal(p, id)).state).toBe('succeeded');
+    expect(res.statusCode).toBe(200);
+    const { id, status } = res.json<{ id: string; status: string }>();
+    expect(status).toBe('succeeded');
     const cm = await core.readNamespacedConfigMap({ namespace: ns, name: 'target' });
     expect(cm.metadata?.annotations?.['example.com/dry']).toBeUndefined();
+    // Not on the target's timeline: its newest rows stay what really happened.
+    const tl = await p.hub.timeline.query(p.cluster, { namespace: ns, kind: 'ConfigMap', name: 'target', limit: 50 });
+    expect(tl.items.filter((e) => 'commandId' in e.data && e.data.commandId === id)).toEqual([]);
+    // The Actions list leaves it out unless asked; the audit keeps it as a preview, filterable.
+    const list = async (q: string) => {
+      const r = await p.hub.app.inject({
+        url: `/api/v1/actions?cluster=${p.cluster}${q}`,
+        headers: bearer(operator.token),
+      });
+      expect(r.statusCode).toBe(200);
+      return r.json<{ items: { id: string; dryRun: boolean }[] }>().items.map((c) => c.id);
+    };
+    expect(await list('')).not.toContain(id);
+    expect(await list('&previews=include')).toContain(id);
+    expect(await list('&previews=only')).toEqual(expect.arrayContaining([id]));
+    expect(
+      (await p.hub.app.inject({ url: '/api/v1/actions?previews=all', headers: bearer(operator.token) })).statusCode,
+    ).toBe(400);
+    const audit = await p.hub.audit.query({ action: 'preview:*', limit: 50 });
+    const mine = audit.items.filter((a) => (a.detail as { commandId?: string } | null)?.commandId === id);
+    expect(mine.map((a) => [a.action, a.outcome])).toEqual([
+      ['preview:annotate', 'succeeded'],
+      ['preview:annotate', 'requested'],
+    ]);
+    const actions = await p.hub.audit.query({ action: 'action:*', limit: 100 });
+    expect(actions.items.filter((a) => (a.detail as { commandId?: string } | null)?.commandId === id)).toEqual([]);
   });
 
   it('fails clearly, without retrying forever, when the target is gone', async () => {

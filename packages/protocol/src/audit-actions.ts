@@ -42,14 +42,19 @@ export interface AuditDetails {
   'shell.start': { error: string } | AccessDeniedDetail | null;
   'shell.end': { durationMs: number; exitCode: number | null; reason: string };
   /** `action:<id>`, one per catalog action (a command's request and its end). */
-  'action:*': {
-    commandId: string;
-    dryRun: boolean;
-    message?: string | null;
-    /** On `requested`: the Pod Security Standards level and Secret-reference access the request was checked under. */
-    policy?: { podSecurity: string; secretReferences: boolean };
-  };
+  'action:*': CommandAuditDetail;
+  /** `preview:<id>`: a dry run of a catalog action; nothing was applied. */
+  'preview:*': CommandAuditDetail;
 }
+
+/** Detail of a command's audit records (`action:<id>` and `preview:<id>`). */
+export type CommandAuditDetail = {
+  commandId: string;
+  dryRun: boolean;
+  message?: string | null;
+  /** On `requested`: the Pod Security Standards level and Secret-reference access the request was checked under. */
+  policy?: { podSecurity: string; secretReferences: boolean };
+};
 
 interface AuditActionSpec {
   outcomes: readonly AuditOutcome[];
@@ -86,15 +91,29 @@ export const AUDIT_ACTIONS = {
     outcomes: ['requested', 'succeeded', 'failed', 'rejected', 'expired'],
     meaning: 'a command (`action:scale`, …): its request, then its terminal state',
   },
+  'preview:*': {
+    outcomes: ['requested', 'succeeded', 'failed', 'rejected', 'expired'],
+    meaning:
+      'a dry run (`preview:scale`, …) that an action dialog or `--dry-run` asked for: nothing applied; kept out of the timeline and, by default, the Actions list',
+  },
 } as const satisfies Record<keyof AuditDetails, AuditActionSpec>;
 
 export type AuditActionKey = keyof typeof AUDIT_ACTIONS;
 const isAuditActionKey = (k: string): k is AuditActionKey => Object.hasOwn(AUDIT_ACTIONS, k);
 export const AUDIT_ACTION_KEYS: AuditActionKey[] = Object.keys(AUDIT_ACTIONS).filter(isAuditActionKey);
 
-/** The stored action name: the key itself, or `action:<id>` for commands. */
-export type AuditActionName<K extends AuditActionKey> = K extends 'action:*' ? `action:${string}` : K;
+/** The stored action name: the key itself, or `action:<id>` / `preview:<id>` for commands. */
+export type AuditActionName<K extends AuditActionKey> = K extends 'action:*'
+  ? `action:${string}`
+  : K extends 'preview:*'
+    ? `preview:${string}`
+    : K;
 export type AuditOutcomeOf<K extends AuditActionKey> = (typeof AUDIT_ACTIONS)[K]['outcomes'][number];
 
-/** The audit action of a command of catalog action `id`. */
-export const commandAuditAction = (id: string): `action:${string}` => `action:${id}`;
+/** The audit action of a command of catalog action `id`: a dry run is a `preview:`, not an action taken. */
+export function commandAuditAction(id: string, dryRun: true): `preview:${string}`;
+export function commandAuditAction(id: string, dryRun?: false): `action:${string}`;
+export function commandAuditAction(id: string, dryRun?: boolean): `action:${string}` | `preview:${string}`;
+export function commandAuditAction(id: string, dryRun = false): `action:${string}` | `preview:${string}` {
+  return dryRun ? `preview:${id}` : `action:${id}`;
+}

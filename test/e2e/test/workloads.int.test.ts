@@ -138,6 +138,33 @@ describe('console: workloads and actions', () => {
     await expect.poll(() => row('storefront').textContent()).toMatch(/3\/3/);
   });
 
+  it('keeps the previews that dialogs ran out of history: not on the timeline nor the Actions list, audited as previews', async () => {
+    const { page } = c;
+    // The scale above ran a preview before the real scale: the workload's timeline shows only the scale.
+    await page.goto(`${c.url}/c/${c.cluster}/w/Deployment/${ns}/storefront?tab=timeline`);
+    const events = page.locator('table[aria-label="Timeline events"]');
+    await expect.poll(() => events.textContent(), { timeout: 30_000 }).toMatch(/scale by .*succeeded/);
+    expect(await events.textContent()).not.toMatch(/dry run/);
+    // The Actions page leaves previews out until asked, and the choice is in the URL.
+    await page.goto(`${c.url}/c/${c.cluster}/actions`);
+    const actions = page.locator('table[aria-label="Actions"]');
+    const storefront = actions.locator('tr', { hasText: `${ns}/storefront` });
+    await expect.poll(() => storefront.count()).toBeGreaterThan(0);
+    expect(await storefront.allTextContents()).not.toContainEqual(expect.stringMatching(/dry run/));
+    await page.getByLabel('Show dry runs (previews)').check();
+    await expect.poll(() => storefront.allTextContents()).toContainEqual(expect.stringMatching(/scale \(dry run\)/));
+    expect(new URL(page.url()).searchParams.get('previews')).toBe('include');
+    // The audit keeps the preview, under its own name.
+    await page.goto(`${c.url}/audit`);
+    await page.getByLabel('Action', { exact: true }).fill('preview:*');
+    await page.getByLabel('Action', { exact: true }).press('Enter');
+    await expect
+      .poll(() => page.locator('main table').first().textContent(), { timeout: 30_000 })
+      .toContain('preview:scale');
+    await page.goto(`${c.url}/c/${c.cluster}/workloads?namespace=${ns}`);
+    await row('storefront').waitFor();
+  });
+
   it('rolls back to the previous revision', async () => {
     const { page } = c;
     await row('storefront')

@@ -70,6 +70,9 @@ export function envelopeOf(r: CommandRow): CommandEnvelope {
   };
 }
 
+export const PREVIEW_FILTERS = ['exclude', 'include', 'only'] as const;
+export type PreviewFilter = (typeof PREVIEW_FILTERS)[number];
+
 export class CommandService {
   constructor(private readonly deps: CommandServiceDeps) {}
 
@@ -89,8 +92,17 @@ export class CommandService {
     };
   }
 
-  /** Writes the event inside the caller's transaction; returns it for publishing after commit. */
-  private recordEvent(trx: Transaction<Database>, cluster: string, e: TimelineEventInput): Promise<TimelineEvent[]> {
+  /**
+   * Writes the event inside the caller's transaction; returns it for publishing after commit.
+   * A dry run changes nothing, so it is not history: no timeline event (its audit records remain).
+   */
+  private async recordEvent(
+    trx: Transaction<Database>,
+    cluster: string,
+    row: CommandRow,
+    e: TimelineEventInput,
+  ): Promise<TimelineEvent[]> {
+    if (row.dry_run === 1) return [];
     return insertTimelineEvents(trx, cluster, [e]);
   }
 
@@ -136,7 +148,7 @@ export class CommandService {
       await this.deps.audit.record(
         {
           actor,
-          action: commandAuditAction(req.action),
+          action: commandAuditAction(req.action, req.dryRun),
           clusterId: cluster.name,
           target: req.target,
           params,
@@ -146,7 +158,7 @@ export class CommandService {
         },
         trx,
       );
-      return this.recordEvent(trx, cluster.name, this.actionEvent(row, 'pending', now, null));
+      return this.recordEvent(trx, cluster.name, row, this.actionEvent(row, 'pending', now, null));
     });
     this.publishEvents(events);
     this.deps.metrics.commands.inc({ state: 'pending' });
@@ -186,12 +198,12 @@ export class CommandService {
         .insertInto('command_transitions')
         .values({ command_id: id, state: to, at: now, message: message ?? null })
         .execute();
-      const events = await this.recordEvent(trx, row.cluster_id, this.actionEvent(row, to, now, message ?? null));
+      const events = await this.recordEvent(trx, row.cluster_id, row, this.actionEvent(row, to, now, message ?? null));
       if (endsCommand(to)) {
         await this.deps.audit.record(
           {
             actor: row.requested_by,
-            action: commandAuditAction(row.action),
+            action: commandAuditAction(row.action, row.dry_run === 1),
             clusterId: row.cluster_id,
             target: { kind: row.target_kind, namespace: row.target_namespace, name: row.target_name },
             params: parseJsonObject(row.params),
@@ -314,9 +326,18 @@ export class CommandService {
     return { ...toCommandView(row), transitions };
   }
 
-  async list(filter: { cluster?: string; state?: string; limit: number; cursor?: number }): Promise<CommandView[]> {
+  async list(filter: {
+    cluster?: string;
+    state?: string;
+    /** Dry runs: left out (default), included, or alone. */
+    previews?: PreviewFilter;
+    limit: number;
+    cursor?: number;
+  }): Promise<CommandView[]> {
     let sel = this.deps.db.selectFrom('commands').selectAll();
     if (filter.cluster) sel = sel.where('cluster_id', '=', filter.cluster);
+    const previews = filter.previews ?? 'exclude';
+    if (previews !== 'include') sel = sel.where('dry_run', '=', previews === 'only' ? 1 : 0);
     if (filter.state) sel = sel.where('state', '=', filter.state);
     if (filter.cursor !== undefined) sel = sel.where('created_at', '<', filter.cursor);
     const rows = await sel.orderBy('created_at', 'desc').limit(filter.limit).execute();

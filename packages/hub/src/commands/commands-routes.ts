@@ -9,7 +9,7 @@ import type { ClusterStore } from '../clusters/cluster-store.js';
 import { notFound, requirePrincipal, unwrap } from '../http/errors.js';
 import type { AgentLink } from '../link/agent-link.js';
 import { checkActionRequest } from './action-request-check.js';
-import type { CommandService } from './command-service.js';
+import { PREVIEW_FILTERS, type CommandService } from './command-service.js';
 
 export interface CommandsRoutesOptions {
   clusters: ClusterStore;
@@ -70,6 +70,10 @@ export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (app
             status: z
               .enum(['pending', 'dispatched', 'running', 'succeeded', 'failed', 'rejected', 'expired'])
               .optional(),
+            previews: z
+              .enum(PREVIEW_FILTERS)
+              .default('exclude')
+              .describe('dry runs (previews): left out by default, `include`d, or `only`'),
             cursor: z.coerce.number().int().min(0).optional(),
             limit,
           })

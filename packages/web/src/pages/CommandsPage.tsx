@@ -8,12 +8,20 @@ import { useAsync } from '../data/hooks.js';
 import { objectHref } from '../links.js';
 import { stateClass } from '../ui/CommandStatus.js';
 import { formatTime } from '../ui/format.js';
+import { useQueryState } from '../ui/query-state.js';
 
 export function CommandsPage({ cluster }: { cluster: string }) {
   const [cursor, setCursor] = useState<string | number | null>(null);
+  // Dry runs (the previews action dialogs run) are not history: shown only on request.
+  const [previewParam, setPreviewParam] = useQueryState('previews', '');
+  const previews = previewParam === 'include';
   const page = useAsync(
-    (signal) => api<Page<CommandView>>('/api/v1/actions', { query: { cluster, limit: 100, cursor }, signal }),
-    [cluster, cursor],
+    (signal) =>
+      api<Page<CommandView>>('/api/v1/actions', {
+        query: { cluster, limit: 100, cursor, previews: previews ? 'include' : 'exclude' },
+        signal,
+      }),
+    [cluster, cursor, previews],
   );
   const [rows, setRows] = useState<CommandView[]>([]);
   useEffect(() => {
@@ -23,6 +31,7 @@ export function CommandsPage({ cluster }: { cluster: string }) {
     () =>
       clusterData(cluster).onCommand((c) =>
         setRows((r) => {
+          if (c.dryRun && !previews) return r;
           const i = r.findIndex((x) => x.id === c.id);
           if (i < 0) return [c, ...r];
           const next = [...r];
@@ -30,11 +39,24 @@ export function CommandsPage({ cluster }: { cluster: string }) {
           return next;
         }),
       ),
-    [cluster],
+    [cluster, previews],
   );
   return (
     <>
       <h1>Actions</h1>
+      <div className="toolbar">
+        <label>
+          <input
+            type="checkbox"
+            checked={previews}
+            onChange={(e) => {
+              setCursor(null);
+              setPreviewParam(e.target.checked ? 'include' : '');
+            }}
+          />{' '}
+          Show dry runs (previews)
+        </label>
+      </div>
       {page.error && (
         <div className="error-box" role="alert">
           {page.error}
@@ -77,7 +99,7 @@ export function CommandsPage({ cluster }: { cluster: string }) {
           {page.data && rows.length === 0 && (
             <tr>
               <td colSpan={7} className="empty">
-                No actions yet.
+                {previews ? 'No actions yet.' : 'No actions yet (dry runs hidden).'}
               </td>
             </tr>
           )}
