@@ -18,6 +18,8 @@ import {
   stringRecordOf,
   stringsOf,
   toJsonObject,
+  type ConditionDetail,
+  type ContainerResources,
   type ContainerSummary,
   type InventoryItem,
   type JsonObject,
@@ -130,6 +132,36 @@ function conditionMap(conds: unknown): Record<string, string> {
   return out;
 }
 
+/** Conditions with Kubernetes' reason and message, the way `kubectl describe` shows them. */
+function conditionDetails(conds: unknown): ConditionDetail[] {
+  return recordsOf(conds).flatMap((c) => {
+    const type = stringOrNull(c.type);
+    if (!type) return [];
+    return [
+      {
+        type,
+        status: stringOrNull(c.status) ?? 'Unknown',
+        reason: stringOrNull(c.reason),
+        // Long scheduler messages list every node: the first 1 KiB says why.
+        message: clip(stringOrNull(c.message)),
+        lastTransitionTime: time(c.lastTransitionTime),
+      },
+    ];
+  });
+}
+
+const clip = (s: string | null, max = 1024): string | null =>
+  s !== null && s.length > max ? `${s.slice(0, max)}…` : s;
+
+function resourcesOf(c: UnknownRecord): ContainerResources | undefined {
+  const r = recordOf(c.resources);
+  const nonEmpty = (m: Record<string, string> | undefined) => (m && Object.keys(m).length ? m : undefined);
+  const requests = nonEmpty(stringRecordOf(r.requests));
+  const limits = nonEmpty(stringRecordOf(r.limits));
+  if (!requests && !limits) return undefined;
+  return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
+}
+
 function podSummary(o: KubeObject): PodSummary {
   const status = recordOf(o.status);
   const spec = recordOf(o.spec);
@@ -147,7 +179,9 @@ function podSummary(o: KubeObject): PodSummary {
       restartCount: numberOrNull(s.restartCount) ?? 0,
       state: stateName,
       reason: stringOrNull(detail.reason),
+      message: clip(stringOrNull(detail.message)),
       exitCode: numberOrNull(detail.exitCode),
+      resources: resourcesOf(c),
       lastTerminated: Object.keys(last).length
         ? {
             reason: stringOrNull(last.reason),
@@ -183,6 +217,7 @@ function podSummary(o: KubeObject): PodSummary {
       name: stringOrNull(c.name) ?? '',
       image: optionalString(c.image),
     })),
+    conditionDetails: conditionDetails(status.conditions),
   };
 }
 
@@ -239,6 +274,7 @@ function itemOf(kind: ResourceKind, base: ItemBase, o: KubeObject): InventoryIte
           selector: stringRecordOf(recordOf(spec.selector).matchLabels),
           images: imagesOf(spec.template),
           conditions: conditionMap(status.conditions),
+          conditionDetails: conditionDetails(status.conditions),
           spec: workloadSpec(o, {
             replicas: numberOrNull(spec.replicas) ?? 1,
             strategy: spec.strategy,
@@ -304,6 +340,7 @@ function itemOf(kind: ResourceKind, base: ItemBase, o: KubeObject): InventoryIte
           startTime: time(status.startTime),
           completionTime: time(status.completionTime),
           conditions: conditionMap(status.conditions),
+          conditionDetails: conditionDetails(status.conditions),
           images: imagesOf(spec.template),
           spec: workloadSpec(o, {
             completions: spec.completions,

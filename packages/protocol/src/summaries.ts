@@ -9,6 +9,26 @@ import { JsonObject } from './json.js';
 const StringMap = z.record(z.string(), z.string());
 const IntOrString = z.union([z.number(), z.string()]);
 
+/**
+ * A status condition with Kubernetes' own explanation ("0/3 nodes are available: …").
+ * Optional where it was added after the first release, so items stored by an older agent still parse.
+ */
+export const ConditionDetail = z.object({
+  type: z.string(),
+  status: z.string(),
+  reason: z.string().nullable(),
+  message: z.string().nullable(),
+  lastTransitionTime: z.number().nullable(),
+});
+export type ConditionDetail = z.infer<typeof ConditionDetail>;
+
+/** Requests and limits as Kubernetes quantities ("256Mi", "500m"), by resource name. */
+export const ContainerResources = z.object({
+  requests: StringMap.optional(),
+  limits: StringMap.optional(),
+});
+export type ContainerResources = z.infer<typeof ContainerResources>;
+
 export const ContainerSummary = z.object({
   name: z.string(),
   image: z.string().optional(),
@@ -17,7 +37,10 @@ export const ContainerSummary = z.object({
   /** running | waiting | terminated */
   state: z.string(),
   reason: z.string().nullable(),
+  /** The kubelet's message for the current state ("back-off 40s restarting failed container=…"). */
+  message: z.string().nullable().optional(),
   exitCode: z.number().nullable(),
+  resources: ContainerResources.optional(),
   lastTerminated: z
     .object({ reason: z.string().nullable(), exitCode: z.number().nullable(), finishedAt: z.number().nullable() })
     .nullable(),
@@ -45,6 +68,8 @@ export const PodSummary = z.object({
   restarts: z.number(),
   containers: z.array(ContainerSummary),
   initContainers: z.array(z.object({ name: z.string(), image: z.string().optional() })),
+  /** PodScheduled, Initialized, ContainersReady, Ready, … with their reason and message. */
+  conditionDetails: z.array(ConditionDetail).optional(),
 });
 export type PodSummary = z.infer<typeof PodSummary>;
 
@@ -78,6 +103,8 @@ export const DeploymentSummary = z.object({
   selector: StringMap.optional(),
   images: z.array(z.string()),
   conditions: StringMap,
+  /** The same conditions with reason and message (ProgressDeadlineExceeded, MinimumReplicasUnavailable). */
+  conditionDetails: z.array(ConditionDetail).optional(),
   spec: JsonObject,
 });
 export type DeploymentSummary = z.infer<typeof DeploymentSummary>;
@@ -123,6 +150,8 @@ export const JobSummary = z.object({
   startTime: z.number().nullable(),
   completionTime: z.number().nullable(),
   conditions: StringMap,
+  /** The same conditions with reason and message (BackoffLimitExceeded, DeadlineExceeded). */
+  conditionDetails: z.array(ConditionDetail).optional(),
   images: z.array(z.string()),
   spec: JsonObject,
 });

@@ -2,7 +2,7 @@
 // numbers, the target (first document), and the live object stripped of what
 // the server owns, so an edit applies only what the user meant to change.
 import { isRecord, optionalString, recordOf } from '@wheelhouse/protocol/core';
-import { parseAllDocuments, stringify } from 'yaml';
+import { isMap, isSeq, parseAllDocuments, parseDocument, stringify } from 'yaml';
 
 export interface ManifestTarget {
   kind: string;
@@ -67,4 +67,59 @@ export function editableYaml(object: Record<string, unknown>): string {
   const meta = copy.metadata;
   if (isRecord(meta)) for (const k of SERVER_METADATA) Reflect.deleteProperty(meta, k);
   return stringify(copy, { lineWidth: 0 });
+}
+
+/** Where a kind keeps its pod spec's containers. */
+function containersPath(kind: string): (string | number)[] | null {
+  switch (kind) {
+    case 'Pod':
+      return ['spec', 'containers'];
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
+      return ['spec', 'template', 'spec', 'containers'];
+    case 'CronJob':
+      return ['spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers'];
+    default:
+      return null;
+  }
+}
+
+export interface MemoryRaise {
+  text: string;
+  container: string;
+  from: string | null;
+  to: string;
+}
+
+/**
+ * The manifest with `container`'s memory limit doubled (or set to twice its request when it has
+ * none), for the "Edit resources" suggestion after an OOM kill; null when the container or a
+ * quantity to start from is missing. Comments and layout elsewhere are kept.
+ */
+export function raiseMemoryLimit(
+  text: string,
+  container: string,
+  double: (q: string) => string | null,
+): MemoryRaise | null {
+  const doc = parseDocument(text);
+  if (doc.errors.length) return null;
+  const kind = optionalString(recordOf(doc.toJS()).kind);
+  const path = kind ? containersPath(kind) : null;
+  if (!path) return null;
+  const list: unknown = doc.getIn(path, false);
+  const items = isSeq(list) ? list.items : [];
+  const i = items.findIndex((c) => isMap(c) && c.get('name') === container);
+  if (i < 0) return null;
+  const at = [...path, i, 'resources'];
+  const limit = doc.getIn([...at, 'limits', 'memory']);
+  const request = doc.getIn([...at, 'requests', 'memory']);
+  const from = typeof limit === 'string' || typeof limit === 'number' ? String(limit) : null;
+  const base = from ?? (typeof request === 'string' || typeof request === 'number' ? String(request) : null);
+  const to = base === null ? null : double(base);
+  if (to === null) return null;
+  doc.setIn([...at, 'limits', 'memory'], to);
+  return { text: doc.toString({ lineWidth: 0 }), container, from, to };
 }

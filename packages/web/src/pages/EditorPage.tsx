@@ -1,12 +1,15 @@
 // Resource editor: YAML with highlighting and validation; edit a live object
 // or create new ones. Every change is previewed by a server dry run (the
 // field diff) before it is applied with the apply action; delete goes through
-// the delete action. ?kind=&namespace=&name= opens an object.
+// the delete action. ?kind=&namespace=&name= opens an object; with
+// &raise=memory&container=<name> the container's memory limit is doubled and
+// previewed at once (the "Edit resources" suggestion after an OOM kill).
 import { useEffect, useState } from 'react';
 import { useSearch } from 'wouter';
 import { errorText } from '../api/client.js';
 import type { ActionPreview } from '../api/types.js';
-import { checkManifest, editableYaml } from '../data/manifest.js';
+import { checkManifest, editableYaml, raiseMemoryLimit, type MemoryRaise } from '../data/manifest.js';
+import { doubleQuantity } from '../data/why.js';
 import { ActionButton } from '../ui/ActionMenu.js';
 import { PreviewView, actionRequests, fieldErrors } from '../ui/ActionDialog.js';
 import { CommandStatus } from '../ui/CommandStatus.js';
@@ -34,6 +37,8 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
   const name = q.get('name') ?? '';
   const namespace = q.get('namespace') ?? '';
   const editing = kind !== '' && name !== '';
+  const raiseFor = q.get('raise') === 'memory' ? q.get('container') : null;
+  const [suggestion, setSuggestion] = useState<MemoryRaise | 'unavailable'>();
   const [original, setOriginal] = useState<string>();
   const [text, setText] = useState(editing ? '' : NEW_TEMPLATE);
   const [loadError, setLoadError] = useState<string>();
@@ -57,6 +62,14 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
       setText(y);
       setPreview(undefined);
       setCommandId(undefined);
+      if (raiseFor) {
+        const raised = raiseMemoryLimit(y, raiseFor, doubleQuantity);
+        setSuggestion(raised ?? 'unavailable');
+        if (raised) {
+          setText(raised.text);
+          await previewOf(raised.text);
+        }
+      }
     } catch (err) {
       setLoadError(errorText(err));
     }
@@ -71,12 +84,17 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
   const dirty = editing ? original !== undefined && text !== original : true;
 
   async function doPreview() {
-    if (!target) return;
+    await previewOf(text);
+  }
+
+  async function previewOf(manifest: string) {
+    const checked = checkManifest(manifest, namespace);
+    if (!checked.ok) return;
     setBusy(true);
     setError(undefined);
     try {
-      setPreview(await actionRequests(cluster, 'apply', target).preview({ manifest: text, force }));
-      setPreviewedText(text);
+      setPreview(await actionRequests(cluster, 'apply', checked.target).preview({ manifest, force }));
+      setPreviewedText(manifest);
     } catch (err) {
       setPreview(undefined);
       setError(err);
@@ -117,6 +135,15 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
       {loadError && (
         <div className="error-box" role="alert">
           {loadError}
+        </div>
+      )}
+      {suggestion && (
+        <div className="panel" role="note" aria-label="Suggested change">
+          {suggestion === 'unavailable'
+            ? `Container ${raiseFor ?? ''} has no memory limit or request to raise from: set resources.limits.memory below.`
+            : `Suggested after an out-of-memory kill: ${suggestion.container}'s memory limit ${
+                suggestion.from ? `from ${suggestion.from} ` : ''
+              }to ${suggestion.to}. Review the preview below, then Apply (or change the value first).`}
         </div>
       )}
       <p className="hint">

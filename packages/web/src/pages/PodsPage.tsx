@@ -18,6 +18,8 @@ import { PodTable, ShellButton } from '../ui/PodTable.js';
 import { useQueryState } from '../ui/query-state.js';
 import { NamespaceFilter, namespacesOf } from '../ui/NamespaceFilter.js';
 import { Tabs } from '../ui/Tabs.js';
+import { ConditionsTable, WhyPanel } from '../ui/WhyPanel.js';
+import { podReasons } from '../data/why.js';
 
 export function PodsPage({ cluster }: { cluster: string }) {
   const { items } = useKind(cluster, 'Pod');
@@ -81,6 +83,8 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
     (support ?? []).filter((i) => i.kind === 'Job'),
   );
   const target = { kind: 'Pod', namespace, name };
+  // A pod's resources are set by its workload's template (a bare pod's cannot change).
+  const editTarget = owner ? { kind: owner.kind, namespace, name: owner.name } : null;
   return (
     <>
       <div className="toolbar">
@@ -119,6 +123,8 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
           </dd>
         </dl>
       </div>
+      <WhyPanel cluster={cluster} object={target} reasons={podReasons(pod, now)} editTarget={editTarget} now={now} />
+      <ConditionsTable conditions={pod.summary.conditionDetails ?? []} now={now} />
       <Tabs
         label="Pod"
         tabs={[
@@ -146,6 +152,7 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
                     <th>Ready</th>
                     <th className="num">Restarts</th>
                     <th>Last termination</th>
+                    <th>Memory (request / limit)</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -162,6 +169,9 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
                         {c.lastTerminated
                           ? `${c.lastTerminated.reason ?? ''} (exit ${c.lastTerminated.exitCode ?? '?'})`
                           : '—'}
+                      </td>
+                      <td>
+                        {c.resources?.requests?.memory ?? '—'} / {c.resources?.limits?.memory ?? '—'}
                       </td>
                     </tr>
                   ))}

@@ -14,6 +14,8 @@ import { Badge, workloadHealth } from '../ui/Health.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { PodTable } from '../ui/PodTable.js';
 import { Tabs } from '../ui/Tabs.js';
+import { ConditionsTable, WhyPanel } from '../ui/WhyPanel.js';
+import { workloadReasons } from '../data/why.js';
 
 export function WorkloadPage({
   cluster,
@@ -71,6 +73,13 @@ export function WorkloadPage({
           defaults={(id) => (id === 'scale' ? { replicas: health.desired } : undefined)}
         />
       </div>
+      <WhyPanel
+        cluster={cluster}
+        object={target}
+        reasons={workloadReasons(w, pods, now)}
+        editTarget={target}
+        now={now}
+      />
       <Tabs
         label="Workload"
         tabs={[
@@ -113,6 +122,7 @@ function Overview({
 }) {
   const s = w.summary;
   const conditions = 'conditions' in s ? s.conditions : {};
+  const details = 'conditionDetails' in s ? (s.conditionDetails ?? []) : [];
   const images = 'images' in s ? s.images : [];
   const facts: [string, string][] = [
     ['Age', humanAge(now - w.createdAt)],
@@ -139,7 +149,9 @@ function Overview({
         </div>
         <div className="panel">
           <h3 style={{ marginTop: 0 }}>Conditions</h3>
-          {Object.keys(conditions).length === 0 ? (
+          {details.length > 0 ? (
+            <ConditionsTable conditions={details} now={now} />
+          ) : Object.keys(conditions).length === 0 ? (
             <p className="hint">None reported.</p>
           ) : (
             <dl className="kv">

@@ -1,0 +1,118 @@
+// Headers say why (issue 20, item 1): a Pending pod's scheduler message, a
+// crash loop's last termination, an OOM kill next to the container's memory
+// request and limit with "Edit resources" (a prefilled dry run that, applied,
+// changes the limit in Kubernetes), and conditions with reason and message.
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { openConsole, screenshotOnFailure, terminalState, type Console } from '../src/console.js';
+
+const kc = kubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const apps = kc.makeApiClient(k8s.AppsV1Api);
+
+describe('console: headers say why', () => {
+  let c: Console;
+  let ns: string;
+  screenshotOnFailure(() => c);
+
+  beforeAll(async () => {
+    ns = await testNamespace('e2e-why');
+    // ledger-db: its claim is never bound (no StorageClass, no volume), so the scheduler refuses it.
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: ns,
+      body: {
+        metadata: { name: 'ledger-data' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: '' },
+      },
+    });
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'ledger-db' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'ledger-db' } },
+          template: {
+            metadata: { labels: { app: 'ledger-db' } },
+            spec: {
+              containers: [{ name: 'db', image: 'postgres:15', volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+              volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'ledger-data' } }],
+            },
+          },
+        },
+      },
+    });
+    // payments-worker: killed for memory over and over (the local cluster's crash-loop simulation).
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'payments-worker' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'payments-worker' } },
+          template: {
+            metadata: {
+              labels: { app: 'payments-worker', 'wheelhouse.dev/simulate': 'crashloop' },
+              annotations: { 'wheelhouse.dev/exit-code': '137', 'wheelhouse.dev/reason': 'OOMKilled' },
+            },
+            spec: {
+              terminationGracePeriodSeconds: 1,
+              containers: [
+                {
+                  name: 'worker',
+                  image: 'shop/payments:3.2',
+                  resources: { requests: { memory: '128Mi' }, limits: { memory: '256Mi' } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    c = await openConsole();
+  });
+  afterAll(() => c.close());
+
+  it("shows a Pending workload's cause, the scheduler's message, in the header and on the pod", async () => {
+    const { page } = c;
+    await page.goto(`${c.url}/c/${c.cluster}/w/Deployment/${ns}/ledger-db`);
+    const why = page.getByRole('region', { name: 'Why' });
+    await expect.poll(() => why.textContent(), { timeout: 30_000 }).toContain('Not scheduled: Unschedulable');
+    expect(await why.textContent()).toMatch(/unbound immediate PersistentVolumeClaims/);
+    // The pod named there opens the pod, whose conditions carry reason and message.
+    await why.getByRole('link').first().click();
+    await page.waitForURL(/\/pods\//);
+    const conditions = page.getByRole('table', { name: 'Conditions' });
+    const scheduled = conditions.locator('tr', { hasText: 'PodScheduled' });
+    await expect.poll(() => scheduled.textContent()).toMatch(/False.*Unschedulable.*unbound immediate/s);
+    await c.screenshot('why-pending');
+  });
+
+  it('shows an OOM kill next to the memory request and limit; "Edit resources" previews the raise and applies it', async () => {
+    const { page } = c;
+    await page.goto(`${c.url}/c/${c.cluster}/w/Deployment/${ns}/payments-worker`);
+    const why = page.getByRole('region', { name: 'Why' });
+    await expect
+      .poll(() => why.textContent(), { timeout: 60_000 })
+      .toMatch(/worker: last terminated OOMKilled \(exit 137\)/);
+    expect(await why.textContent()).toContain('Memory request 128Mi, limit 256Mi');
+    await c.screenshot('why-oomkilled');
+    await why.getByRole('link', { name: 'Edit resources' }).first().click();
+    await page.waitForURL(/\/edit\?/);
+    const note = page.getByRole('note', { name: 'Suggested change' });
+    await expect.poll(() => note.textContent()).toContain("worker's memory limit from 256Mi to 512Mi");
+    // The dry run ran by itself: the field diff is on the page before anything is applied.
+    const preview = page.locator('section[aria-label="Preview"]');
+    await expect.poll(() => preview.textContent(), { timeout: 30_000 }).toMatch(/256Mi.*512Mi/s);
+    const before = await apps.readNamespacedDeployment({ namespace: ns, name: 'payments-worker' });
+    expect(before.spec?.template.spec?.containers[0]?.resources?.limits?.memory).toBe('256Mi');
+    await page.getByLabel('Reason').fill('e2e: OOMKilled at 256Mi');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    expect(await terminalState(page)).toBe('succeeded');
+    await eventually('the limit raised in Kubernetes', async () => {
+      const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'payments-worker' });
+      return d.spec?.template.spec?.containers[0]?.resources?.limits?.memory === '512Mi';
+    });
+  });
+});
