@@ -291,6 +291,7 @@ function itemOf(kind: ResourceKind, base: ItemBase, o: KubeObject): InventoryIte
           readyReplicas: numberOrNull(status.readyReplicas) ?? 0,
           availableReplicas: numberOrNull(status.availableReplicas) ?? 0,
           revision: ann['deployment.kubernetes.io/revision'],
+          changeCause: ann['kubernetes.io/change-cause'],
           podTemplateHash: o.metadata?.labels?.['pod-template-hash'],
           images: imagesOf(spec.template),
         },

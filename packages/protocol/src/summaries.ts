@@ -114,6 +114,8 @@ export const ReplicaSetSummary = z.object({
   readyReplicas: z.number(),
   availableReplicas: z.number(),
   revision: z.string().optional(),
+  /** `kubernetes.io/change-cause`: what the person (or Wheelhouse) said when making this revision. */
+  changeCause: z.string().optional(),
   podTemplateHash: z.string().optional(),
   images: z.array(z.string()),
 });

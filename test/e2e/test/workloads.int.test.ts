@@ -172,8 +172,20 @@ describe('console: workloads and actions', () => {
       .click();
     await page.getByRole('menuitem', { name: /^Roll back/ }).click();
     const dialog = page.getByRole('dialog', { name: `Roll back: Deployment ${ns}/storefront` });
+    // The revisions to choose from, not a blank number: the current one marked and not choosable,
+    // the previous one chosen (what `kubectl rollout undo` picks), images and what differs shown.
+    const revisions = dialog.getByRole('table', { name: 'Revisions' });
+    await expect.poll(() => revisions.locator('tbody tr').count()).toBe(2);
+    const current = revisions.locator('tr[data-revision="2"]');
+    expect(await current.textContent()).toMatch(/2 \(current\).*shop\/storefront:1\.1.*scale to 3 by/s);
+    expect(await current.getByRole('radio').isDisabled()).toBe(true);
+    const previous = revisions.locator('tr[data-revision="1"]');
+    expect(await previous.textContent()).toContain('shop/storefront:1.0 (current: shop/storefront:1.1)');
+    expect(await previous.getByRole('radio').isChecked()).toBe(true);
+    await previous.getByRole('radio').check();
     const preview = dialog.locator('section[aria-label="Preview"]');
     await expect.poll(() => preview.textContent()).toMatch(/shop\/storefront:1\.1.*shop\/storefront:1\.0/s);
+    await c.screenshot('rollback-revisions');
     await dialog.getByRole('button', { name: 'Run roll back' }).click();
     expect(await terminalState(page)).toBe('succeeded');
     const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' });

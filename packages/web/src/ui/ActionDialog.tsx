@@ -8,6 +8,7 @@ import { CommandStatus } from './CommandStatus.js';
 import { Dialog } from './Dialog.js';
 import { DiffView } from './DiffView.js';
 import { ParamsForm, cleanParams, initialParams, type ParamValues } from './ParamsForm.js';
+import { RevisionPicker } from './RevisionPicker.js';
 
 export interface ActionRun {
   preview: (params: ParamValues) => Promise<ActionPreview | string>;
@@ -125,6 +126,8 @@ export function ActionDialog({
   }
 
   const errors = fieldErrors(error);
+  // A Deployment's revisions are its ReplicaSets, which the inventory has: pick from a list.
+  const pickRevision = action.id === 'rollback' && target.kind === 'Deployment';
   const where = `${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`;
   return (
     <Dialog
@@ -152,7 +155,30 @@ export function ActionDialog({
     >
       <p className="hint">{action.description}</p>
       <fieldset disabled={!!commandId} style={{ border: 'none', padding: 0, margin: 0 }}>
-        <ParamsForm schema={action.params} values={values} onChange={setValues} errors={errors} />
+        {pickRevision && (
+          <RevisionPicker
+            cluster={cluster}
+            namespace={target.namespace}
+            name={target.name}
+            value={typeof values.toRevision === 'number' ? values.toRevision : undefined}
+            onPick={(toRevision) => {
+              const next = { ...values, toRevision };
+              setValues(next);
+              // The diff to the current revision is what the choice is made on: preview it at once.
+              void doPreview(next);
+            }}
+          />
+        )}
+        {errors['params.toRevision'] && pickRevision && (
+          <span className="field-error">{errors['params.toRevision']}</span>
+        )}
+        <ParamsForm
+          schema={action.params}
+          values={values}
+          onChange={setValues}
+          errors={errors}
+          hidden={pickRevision ? ['toRevision'] : []}
+        />
         <label className="field">
           <span>Reason</span>
           <input
