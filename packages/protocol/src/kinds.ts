@@ -53,3 +53,33 @@ export const WORKLOAD_KINDS = [
   'Job',
   'CronJob',
 ] as const satisfies readonly ResourceKind[];
+
+/** kubectl's short names of the watched kinds (`kubectl api-resources`). */
+export const KIND_SHORT_NAMES: Readonly<Record<ResourceKind, readonly string[]>> = {
+  Namespace: ['ns'],
+  Node: ['no'],
+  Pod: ['po'],
+  Service: ['svc'],
+  ConfigMap: ['cm'],
+  PersistentVolumeClaim: ['pvc'],
+  Deployment: ['deploy'],
+  ReplicaSet: ['rs'],
+  StatefulSet: ['sts'],
+  DaemonSet: ['ds'],
+  Job: [],
+  CronJob: ['cj'],
+  Ingress: ['ing'],
+  HorizontalPodAutoscaler: ['hpa'],
+  PodDisruptionBudget: ['pdb'],
+};
+
+/**
+ * The kind a person means, as kubectl reads it: the kind ("Deployment", any case), its plural
+ * ("deployments"), its singular ("deployment") or a short name ("deploy"); undefined otherwise.
+ */
+export function kindFromAlias(alias: string): ResourceKind | undefined {
+  const a = alias.toLowerCase();
+  return RESOURCE_KIND_NAMES.find(
+    (k) => k.toLowerCase() === a || RESOURCE_KINDS[k].plural === a || KIND_SHORT_NAMES[k].includes(a),
+  );
+}
