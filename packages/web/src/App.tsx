@@ -8,6 +8,7 @@ import { ClustersPage } from './pages/ClustersPage.js';
 import { CommandsPage } from './pages/CommandsPage.js';
 import { LoginPage } from './pages/LoginPage.js';
 import { NodePage, NodesPage } from './pages/NodesPage.js';
+import { ObjectPage } from './pages/ObjectPage.js';
 import { PodPage, PodsPage } from './pages/PodsPage.js';
 import { TimelinePage } from './pages/TimelinePage.js';
 import { WorkloadPage } from './pages/WorkloadPage.js';
@@ -59,6 +60,9 @@ function Gate() {
               </Route>
               <Route path="/c/:cluster/nodes">{(p) => <NodesPage cluster={p.cluster} />}</Route>
               <Route path="/c/:cluster/nodes/:name">{(p) => <NodePage cluster={p.cluster} name={p.name} />}</Route>
+              <Route path="/c/:cluster/o/:kind/:namespace/:name">
+                {(p) => <ObjectPage cluster={p.cluster} kind={p.kind} namespace={p.namespace} name={p.name} />}
+              </Route>
               <Route path="/c/:cluster/timeline">{(p) => <TimelinePage cluster={p.cluster} />}</Route>
               <Route path="/c/:cluster/edit">{(p) => <EditorPage cluster={p.cluster} />}</Route>
               <Route path="/c/:cluster/actions">{(p) => <CommandsPage cluster={p.cluster} />}</Route>

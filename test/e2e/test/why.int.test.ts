@@ -63,10 +63,48 @@ describe('console: headers say why', () => {
                   name: 'worker',
                   image: 'shop/payments:3.2',
                   resources: { requests: { memory: '128Mi' }, limits: { memory: '256Mi' } },
+                  envFrom: [{ configMapRef: { name: 'payments-config' } }],
                 },
               ],
             },
           },
+        },
+      },
+    });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'payments-config' }, data: { MODE: 'card-network-7', RETRIES: '3' } },
+    });
+    await core.createNamespacedService({
+      namespace: ns,
+      body: {
+        metadata: { name: 'payments' },
+        spec: { selector: { app: 'payments-worker' }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+    });
+    // ledger: a StatefulSet whose volumeClaimTemplate makes one claim per replica.
+    await apps.createNamespacedStatefulSet({
+      namespace: ns,
+      body: {
+        metadata: { name: 'ledger' },
+        spec: {
+          replicas: 1,
+          serviceName: 'ledger',
+          selector: { matchLabels: { app: 'ledger' } },
+          template: {
+            metadata: { labels: { app: 'ledger' } },
+            spec: { containers: [{ name: 'db', image: 'postgres:15' }] },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: 'data' },
+              spec: {
+                accessModes: ['ReadWriteOnce'],
+                storageClassName: '',
+                resources: { requests: { storage: '2Gi' } },
+              },
+            },
+          ],
         },
       },
     });
@@ -114,5 +152,44 @@ describe('console: headers say why', () => {
       const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'payments-worker' });
       return d.spec?.template.spec?.containers[0]?.resources?.limits?.memory === '512Mi';
     });
+  });
+
+  it('has pages for claims, services and config maps, found by kubectl short names, with what uses them', async () => {
+    const { page } = c;
+    await page.goto(`${c.url}/c/${c.cluster}/workloads`);
+    const search = page.getByRole('combobox', { name: 'Search objects' });
+    // "pvc" finds claims; the claim's page says why it is Pending and who needs it.
+    await search.fill('pvc ledger-data');
+    const results = page.getByRole('listbox', { name: 'Search results' });
+    await expect.poll(() => results.textContent()).toContain('ledger-data');
+    await search.press('Enter');
+    await page.waitForURL(/\/o\/PersistentVolumeClaim\//);
+    await expect.poll(() => page.getByRole('region', { name: 'Why' }).textContent()).toContain('Not bound: Pending');
+    const usedBy = page.getByRole('region', { name: 'Used by' });
+    await expect.poll(() => usedBy.textContent()).toContain('Deployment ledger-db (volume data)');
+    await c.screenshot('pvc-page');
+    // A StatefulSet lists the claims it made; each opens its page, which names the StatefulSet.
+    await page.goto(`${c.url}/c/${c.cluster}/w/StatefulSet/${ns}/ledger`);
+    const claims = page.getByRole('table', { name: 'Claims' });
+    await expect.poll(() => claims.textContent(), { timeout: 30_000 }).toMatch(/data-ledger-0.*Pending/s);
+    await claims.getByRole('link', { name: 'data-ledger-0' }).click();
+    await expect.poll(() => usedBy.textContent()).toContain('StatefulSet ledger (volumeClaimTemplate data)');
+    // "svc": a Service's page shows the pods it sends traffic to and the workload that makes them.
+    await search.fill('svc payments');
+    await expect.poll(() => results.textContent()).toContain('payments');
+    await search.press('Enter');
+    await page.waitForURL(/\/o\/Service\//);
+    await expect
+      .poll(() => usedBy.textContent())
+      .toMatch(/Deployment payments-worker \(selector app=payments-worker\).*1 pod/s);
+    // "cm": a ConfigMap's page lists its keys (never values) and who reads it.
+    await search.fill('cm payments-config');
+    await expect.poll(() => results.textContent()).toContain('payments-config');
+    await search.press('Enter');
+    await page.waitForURL(/\/o\/ConfigMap\//);
+    await expect.poll(() => usedBy.textContent()).toContain('Deployment payments-worker (envFrom in worker)');
+    const facts = await page.getByRole('definition').allTextContents();
+    expect(facts).toContain('MODE, RETRIES');
+    expect(facts.join(' ')).not.toContain('card-network-7');
   });
 });

@@ -16,6 +16,9 @@ import { PodTable } from '../ui/PodTable.js';
 import { Tabs } from '../ui/Tabs.js';
 import { ConditionsTable, WhyPanel } from '../ui/WhyPanel.js';
 import { workloadReasons } from '../data/why.js';
+import { Link } from 'wouter';
+import { claimsOf } from '../data/used-by.js';
+import { objectHref } from '../links.js';
 
 export function WorkloadPage({
   cluster,
@@ -171,6 +174,51 @@ function Overview({
       </div>
       <h2>Pods</h2>
       <PodTable cluster={cluster} pods={pods} showNamespace={false} />
+      {w.kind === 'StatefulSet' && <StatefulSetClaims cluster={cluster} sts={w} />}
+    </>
+  );
+}
+
+/** The PersistentVolumeClaims a StatefulSet's volumeClaimTemplates made, one per ordinal. */
+function StatefulSetClaims({ cluster, sts }: { cluster: string; sts: InventoryItemOf<'StatefulSet'> }) {
+  const pvcs = useKinds(cluster, ['PersistentVolumeClaim']);
+  const claims = claimsOf(sts, (pvcs ?? []).filter(ofKind('PersistentVolumeClaim')));
+  return (
+    <>
+      <h2>Claims</h2>
+      <table className="data" aria-label="Claims">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Status</th>
+            <th>Capacity</th>
+            <th>Storage class</th>
+            <th>Volume</th>
+          </tr>
+        </thead>
+        <tbody>
+          {claims.map((c) => (
+            <tr key={c.name} data-name={c.name}>
+              <td>
+                <Link href={objectHref(cluster, 'PersistentVolumeClaim', c.namespace, c.name)}>{c.name}</Link>
+              </td>
+              <td>
+                <Badge level={c.summary.phase === 'Bound' ? 'ok' : 'warn'}>{c.summary.phase ?? 'Unknown'}</Badge>
+              </td>
+              <td>{c.summary.capacity ?? c.summary.requested ?? '—'}</td>
+              <td>{c.summary.storageClass ?? '—'}</td>
+              <td>{c.summary.volumeName ?? 'not bound'}</td>
+            </tr>
+          ))}
+          {claims.length === 0 && (
+            <tr>
+              <td colSpan={5} className="empty">
+                {pvcs ? 'No claims (no volumeClaimTemplates, or none made yet).' : 'Loading…'}
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
     </>
   );
 }

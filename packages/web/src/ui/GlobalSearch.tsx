@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import { useLocation } from 'wouter';
 import type { InventoryItem } from '../api/types.js';
 import { useKinds } from '../data/hooks.js';
+import { kindFromAlias } from '@wheelhouse/protocol/core';
 import { objectHref } from '../links.js';
 
 const SEARCHED = [
@@ -18,16 +19,22 @@ const SEARCHED = [
   'ConfigMap',
   'Ingress',
   'PersistentVolumeClaim',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
   'Namespace',
 ] as const;
 
-/** "deploy/web", "web prod", "pod checkout": every word must match kind, namespace or name. */
+/**
+ * "deploy/web", "web prod", "pod checkout", "pvc", "svc api": every word must match the kind (its
+ * name or a kubectl short name: pvc, svc, cm, deploy, sts…), the namespace or the name.
+ */
 export function searchInventory(items: readonly InventoryItem[], query: string, limit = 20): InventoryItem[] {
   const words = query
     .toLowerCase()
     .split(/[\s/]+/)
     .filter(Boolean);
   if (words.length === 0) return [];
+  const aliases = new Map(words.map((w) => [w, kindFromAlias(w)]));
   const scored: { it: InventoryItem; score: number }[] = [];
   for (const it of items) {
     const kind = it.kind.toLowerCase();
@@ -36,7 +43,8 @@ export function searchInventory(items: readonly InventoryItem[], query: string, 
     let score = 0;
     let all = true;
     for (const w of words) {
-      if (name === w) score += 4;
+      if (aliases.get(w) === it.kind) score += 1;
+      else if (name === w) score += 4;
       else if (name.startsWith(w)) score += 3;
       else if (name.includes(w)) score += 2;
       else if (kind.startsWith(w) || ns === w) score += 1;
