@@ -10,6 +10,7 @@ import { timelineIngestBenchmark } from './benchmarks/timeline-ingest.js';
 import { shellEchoBenchmark } from './benchmarks/shell-echo.js';
 import { scaleLatencyBenchmark } from './benchmarks/scale-latency.js';
 import { consoleRenderBenchmark } from './benchmarks/console-render.js';
+import { scopedInventoryBenchmark } from './benchmarks/scoped-inventory.js';
 
 const registry: Record<string, () => Promise<Benchmark>> = {
   'list-pods': listPodsBenchmark,
@@ -19,6 +20,7 @@ const registry: Record<string, () => Promise<Benchmark>> = {
   'shell-echo': shellEchoBenchmark,
   'scale-latency': scaleLatencyBenchmark,
   'console-render': consoleRenderBenchmark,
+  'scoped-inventory': scopedInventoryBenchmark,
 };
 
 async function main(): Promise<void> {

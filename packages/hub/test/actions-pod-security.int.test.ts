@@ -184,7 +184,7 @@ describe('Pod Security Standards on apply', () => {
       }
     }
     // No command was recorded and the API server holds none of these objects.
-    expect((await h.p.hub.commands.list({ cluster: h.p.cluster, limit: 1000 })).length).toBe(0);
+    expect((await h.p.hub.commands.list({ cluster: h.p.cluster, limit: 1000 })).items.length).toBe(0);
     expect(await objectsIn(ns)).toEqual({
       Pod: [],
       Deployment: [],

@@ -94,6 +94,26 @@ export function canSomewhere(
   );
 }
 
+/**
+ * Which namespaces of one cluster the permission reaches, for filtering lists
+ * in the store: 'all' (some binding's namespace pattern is '*', which also
+ * covers cluster-scoped objects), or the namespace patterns of the bindings
+ * that grant it there (possibly none). Read with `matchesPattern`.
+ */
+export function namespacePatterns(
+  bindings: readonly RoleBinding[],
+  permission: Permission,
+  cluster: string,
+): 'all' | string[] {
+  const patterns = new Set<string>();
+  for (const b of bindings) {
+    if (!roleGrants(b.role, permission) || !matchesPattern(b.clusterPattern, cluster)) continue;
+    if (b.namespacePattern === '*') return 'all';
+    patterns.add(b.namespacePattern);
+  }
+  return [...patterns];
+}
+
 export interface EffectivePermissions {
   /** Permissions held on every cluster and namespace (scope {}). */
   global: Permission[];

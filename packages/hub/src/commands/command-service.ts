@@ -20,6 +20,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ClusterView } from '../clusters/cluster-store.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { HubMetrics } from '../metrics.js';
+import { matchesPattern } from '../auth/rbac.js';
+import { mergeNewestFirst, perStreamLimit } from '../store/bounded-merge.js';
 import type { HubDb } from '../store/db.js';
 import type { CommandRow, Database } from '../store/schema.js';
 import { insertTimelineEvents } from '../timeline/timeline-store.js';
@@ -326,21 +328,90 @@ export class CommandService {
     return { ...toCommandView(row), transitions };
   }
 
-  async list(filter: {
-    cluster?: string;
-    state?: string;
-    /** Dry runs: left out (default), included, or alone. */
-    previews?: PreviewFilter;
-    limit: number;
-    cursor?: number;
-  }): Promise<CommandView[]> {
-    let sel = this.deps.db.selectFrom('commands').selectAll();
-    if (filter.cluster) sel = sel.where('cluster_id', '=', filter.cluster);
-    const previews = filter.previews ?? 'exclude';
-    if (previews !== 'include') sel = sel.where('dry_run', '=', previews === 'only' ? 1 : 0);
-    if (filter.state) sel = sel.where('state', '=', filter.state);
-    if (filter.cursor !== undefined) sel = sel.where('created_at', '<', filter.cursor);
-    const rows = await sel.orderBy('created_at', 'desc').limit(filter.limit).execute();
-    return rows.map(toCommandView);
+  /**
+   * Newest first, only what `visible` lets the caller see: per cluster 'all',
+   * or namespace patterns (read with `matchesPattern`). Filtered in SQL, one
+   * index seek per visible cluster or (cluster, namespace), merged here and
+   * bounded by READ_BUDGET (issue 13 item 8); `nextCursor` is "createdAt:id".
+   */
+  async list(
+    filter: {
+      cluster?: string;
+      state?: string;
+      /** Dry runs: left out (default), included, or alone. */
+      previews?: PreviewFilter;
+      limit: number;
+      cursor?: { createdAt: number; id: string };
+    },
+    visible: (cluster: string) => 'all' | readonly string[] = () => 'all',
+  ): Promise<{ items: CommandView[]; nextCursor: string | null }> {
+    const db = this.deps.db;
+    const clusters = filter.cluster
+      ? [filter.cluster]
+      : (await db.selectFrom('clusters').select('id').orderBy('id').execute()).map((c) => c.id);
+    const scopes: { cluster: string; namespace?: string }[] = [];
+    for (const cluster of clusters) {
+      const v = visible(cluster);
+      if (v === 'all') scopes.push({ cluster });
+      else if (v.length > 0)
+        for (const namespace of await this.namespacesOf(cluster))
+          if (namespace !== '' && v.some((p) => matchesPattern(p, namespace))) scopes.push({ cluster, namespace });
+    }
+    const perStream = perStreamLimit(filter.limit, scopes.length);
+    const streams = await Promise.all(
+      scopes.map((scope) => {
+        let sel = db.selectFrom('commands').selectAll().where('cluster_id', '=', scope.cluster);
+        if (scope.namespace !== undefined) sel = sel.where('target_namespace', '=', scope.namespace);
+        if (filter.state) sel = sel.where('state', '=', filter.state);
+        const previews = filter.previews ?? 'exclude';
+        if (previews !== 'include') sel = sel.where('dry_run', '=', previews === 'only' ? 1 : 0);
+        const c = filter.cursor;
+        if (c) sel = sel.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(c.createdAt, c.id)));
+        return sel.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(perStream).execute();
+      }),
+    );
+    const newestFirst = (a: CommandRow, b: CommandRow): number =>
+      b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+    const { items, more } = mergeNewestFirst(streams, perStream, filter.limit, newestFirst);
+    const last = items.at(-1);
+    return { items: items.map(toCommandView), nextCursor: more && last ? `${last.created_at}:${last.id}` : null };
+  }
+
+  /** The namespaces commands of the cluster targeted, by a loose index scan (one seek each). */
+  private async namespacesOf(cluster: string): Promise<string[]> {
+    const rows = await this.deps.db
+      .withRecursive('ns(n)', (db) =>
+        db
+          .selectFrom((inner) =>
+            inner
+              .selectFrom('commands')
+              .select('target_namespace as n')
+              .where('cluster_id', '=', cluster)
+              .orderBy('target_namespace')
+              .limit(1)
+              .as('first'),
+          )
+          .select((eb) => eb.ref('first.n').$castTo<string | null>().as('n'))
+          .unionAll((u) =>
+            u
+              .selectFrom('ns')
+              .select((eb) =>
+                eb
+                  .selectFrom('commands')
+                  .select('commands.target_namespace')
+                  .where('commands.cluster_id', '=', cluster)
+                  .whereRef('commands.target_namespace', '>', 'ns.n')
+                  .orderBy('commands.target_namespace')
+                  .limit(1)
+                  .as('n'),
+              )
+              .where('ns.n', 'is not', null),
+          ),
+      )
+      .selectFrom('ns')
+      .select('ns.n')
+      .where('ns.n', 'is not', null)
+      .execute();
+    return rows.flatMap((r) => (r.n === null ? [] : [r.n]));
   }
 }

@@ -4,7 +4,15 @@ import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACTIONS, ActionRequest, SECRET_REFERENCE_PERMISSION, isActionId } from '@wheelhouse/protocol';
-import { ClusterParams, clusterName, limit, requireCluster, scopeOf } from '../clusters/cluster-access.js';
+import { namespacePatterns } from '../auth/rbac.js';
+import {
+  ClusterParams,
+  clusterName,
+  clusterVisible,
+  limit,
+  requireCluster,
+  scopeOf,
+} from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { notFound, requirePrincipal, unwrap } from '../http/errors.js';
 import type { AgentLink } from '../link/agent-link.js';
@@ -74,7 +82,10 @@ export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (app
               .enum(PREVIEW_FILTERS)
               .default('exclude')
               .describe('dry runs (previews): left out by default, `include`d, or `only`'),
-            cursor: z.coerce.number().int().min(0).optional(),
+            cursor: z
+              .string()
+              .regex(/^\d{1,16}:[0-9a-f-]{36}$/, 'must be a nextCursor value')
+              .optional(),
             limit,
           })
           .strict(),
@@ -82,11 +93,20 @@ export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (app
     },
     async (req) => {
       const principal = requirePrincipal(req);
-      if (req.query.cluster) await app.requirePermission(req, 'view', { cluster: req.query.cluster });
-      const items = await deps.commands.list({ ...req.query, state: req.query.status });
-      return {
-        items: items.filter((c) => app.can(principal, 'view', scopeOf(c.cluster, c.target.namespace))),
-      };
+      const { cluster, cursor, status, limit, previews } = req.query;
+      // A namespace-scoped viewer lists the cluster's actions in their namespaces.
+      if (cluster && !clusterVisible(principal, cluster)) await app.requirePermission(req, 'view', { cluster });
+      const [at, id] = cursor ? cursor.split(':') : [];
+      return deps.commands.list(
+        {
+          limit,
+          previews,
+          ...(cluster ? { cluster } : {}),
+          ...(status ? { state: status } : {}),
+          ...(at !== undefined && id !== undefined ? { cursor: { createdAt: Number(at), id } } : {}),
+        },
+        (c) => namespacePatterns(principal.bindings, 'view', c),
+      );
     },
   );
 

@@ -4,6 +4,7 @@ import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KubeName, KubeNamespace, RESOURCE_KINDS, RESOURCE_KIND_NAMES, isResourceKind } from '@wheelhouse/protocol';
+import { namespacePatterns } from '../auth/rbac.js';
 import type { Principal } from '../auth/types.js';
 import { ClusterParams, clusterVisible, limit, requireCluster, scopeOf } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
@@ -44,7 +45,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
       const { namespace } = req.query;
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
       else if (!clusterVisible(principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
-      return deps.inventory.query(c.name, req.query, (ns) => app.can(principal, 'view', scopeOf(c.name, ns)));
+      return deps.inventory.query(c.name, req.query, namespacePatterns(principal.bindings, 'view', c.name));
     },
   );
 

@@ -242,6 +242,39 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('commands').addColumn('policy', 'text').execute();
     },
   },
+  '005_scoped_read_indexes': {
+    // Lists a namespace-scoped caller reads are index seeks (issue 13 item 8):
+    // inventory by (kind, namespace ∈ permitted) and the cluster's distinct
+    // namespaces; commands per (cluster, namespace) newest first; timelines
+    // newest first per cluster and per namespace. uid/id/seq end each index
+    // so keyset pages need no sort. Plain B-tree indexes: portable.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createIndex('resources_by_kind')
+        .on('resources')
+        .columns(['cluster_id', 'kind', 'namespace', 'name', 'uid'])
+        .execute();
+      await db.schema
+        .createIndex('resources_by_namespace')
+        .on('resources')
+        .columns(['cluster_id', 'namespace', 'kind', 'name', 'uid'])
+        .execute();
+      // resources_by_kind starts with the same columns.
+      await db.schema.dropIndex('resources_by_name').execute();
+      await db.schema
+        .createIndex('commands_by_namespace')
+        .on('commands')
+        .columns(['cluster_id', 'target_namespace', 'created_at', 'id'])
+        .execute();
+      await db.schema.createIndex('commands_by_time').on('commands').columns(['created_at', 'id']).execute();
+      await db.schema.createIndex('timeline_by_seq').on('timeline_events').columns(['cluster_id', 'seq']).execute();
+      await db.schema
+        .createIndex('timeline_by_namespace_seq')
+        .on('timeline_events')
+        .columns(['cluster_id', 'namespace', 'seq'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {
