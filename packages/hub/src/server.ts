@@ -23,6 +23,8 @@ import { ClusterStore } from './clusters/cluster-store.js';
 import { clustersRoutes } from './clusters/clusters-routes.js';
 import { CommandService } from './commands/command-service.js';
 import { commandsRoutes } from './commands/commands-routes.js';
+import { OverviewService } from './overview/overview-service.js';
+import { overviewRoutes } from './overview/overview-routes.js';
 import { IdentityService } from './identity/identity-service.js';
 import { identityRoutes } from './identity/identity-routes.js';
 import { InventoryStore } from './inventory/inventory-store.js';
@@ -190,6 +192,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
   await app.register(timelineRoutes, { prefix, clusters, timeline });
   await app.register(commandsRoutes, { prefix, clusters, commands, link });
+  await app.register(overviewRoutes, { prefix, clusters, overview: new OverviewService({ inventory, commands }) });
   await app.register(liveRoutes, { prefix, live, metrics });
   await app.register(shellRoutes, {
     prefix,

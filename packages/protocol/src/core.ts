@@ -12,3 +12,4 @@ export { ofKind } from './inventory-guards.js';
 export type { ClusterView, CommandView, CommandDetail, ShellSessionView } from './views.js';
 export * from './api-errors.js';
 export * from './audit-actions.js';
+export * from './health.js';

@@ -30,3 +30,4 @@ export { ACTIONS, actionList, isActionId, type ActionId, type ActionParams } fro
 export const WHEELHOUSE_VERSION = '0.1.0';
 export * from './api-errors.js';
 export * from './audit-actions.js';
+export * from './health.js';

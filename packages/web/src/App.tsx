@@ -9,6 +9,7 @@ import { CommandsPage } from './pages/CommandsPage.js';
 import { LoginPage } from './pages/LoginPage.js';
 import { NodePage, NodesPage } from './pages/NodesPage.js';
 import { ObjectPage } from './pages/ObjectPage.js';
+import { OverviewPage } from './pages/OverviewPage.js';
 import { PodPage, PodsPage } from './pages/PodsPage.js';
 import { TimelinePage } from './pages/TimelinePage.js';
 import { WorkloadPage } from './pages/WorkloadPage.js';
@@ -46,7 +47,8 @@ function Gate() {
               <Route path="/login">
                 <Redirect to="/" />
               </Route>
-              <Route path="/" component={ClustersPage} />
+              <Route path="/" component={OverviewPage} />
+              <Route path="/clusters" component={ClustersPage} />
               <Route path="/audit" component={AuditPage} />
               <Route path="/sessions" component={SessionsPage} />
               <Route path="/c/:cluster">{(p) => <Redirect to={`/c/${p.cluster}/workloads`} />}</Route>
@@ -68,7 +70,7 @@ function Gate() {
               <Route path="/c/:cluster/actions">{(p) => <CommandsPage cluster={p.cluster} />}</Route>
               <Route>
                 <p className="empty">
-                  No such page. <a href="/">Clusters</a>
+                  No such page. <a href="/">What is broken now</a>
                 </p>
               </Route>
             </Switch>

@@ -30,6 +30,8 @@ export function Layout({ children }: { children: ReactNode }) {
   const known = clusters.data?.items.map((c) => c.name) ?? [];
   const cluster = fromPath ?? (lastCluster && known.includes(lastCluster) ? lastCluster : known[0]);
   const auditor = can(me, 'audit:read', {});
+  // A cluster in the URL that the hub does not list (none by that name, or not one this user may see).
+  const missing = fromPath !== undefined && clusters.data !== undefined && !known.includes(fromPath);
 
   return (
     <div className="app">
@@ -70,7 +72,8 @@ export function Layout({ children }: { children: ReactNode }) {
       </header>
       <aside className="sidebar">
         <nav aria-label="Main">
-          <NavLink href="/">Clusters</NavLink>
+          <NavLink href="/">Broken now</NavLink>
+          <NavLink href="/clusters">Clusters</NavLink>
           {cluster && (
             <>
               <div className="section">{cluster}</div>
@@ -87,7 +90,25 @@ export function Layout({ children }: { children: ReactNode }) {
           {auditor && <NavLink href="/audit">Audit log</NavLink>}
         </nav>
       </aside>
-      <main id="main">{children}</main>
+      <main id="main">
+        {missing ? (
+          <>
+            <h1>No cluster named {fromPath}</h1>
+            <p className="empty" role="alert">
+              The hub has no cluster named <code>{fromPath}</code>, or you may not see it.{' '}
+              {known.length > 0 ? (
+                <>
+                  Your clusters: <Link href="/clusters">{known.join(', ')}</Link>.
+                </>
+              ) : (
+                'You may not see any cluster yet.'
+              )}
+            </p>
+          </>
+        ) : (
+          children
+        )}
+      </main>
       <ShellTray />
     </div>
   );

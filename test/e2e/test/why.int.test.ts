@@ -192,4 +192,62 @@ describe('console: headers say why', () => {
     expect(facts).toContain('MODE, RETRIES');
     expect(facts.join(' ')).not.toContain('card-network-7');
   });
+
+  it('lands on what is broken now; Workloads sort and filter in the URL with a reason column; an unknown cluster says so', async () => {
+    const { page } = c;
+    // A failed action to show: annotating a ConfigMap that does not exist.
+    const failed = await c.pipeline.hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/clusters/${c.cluster}/actions`,
+      headers: { authorization: `Bearer ${c.user.token}` },
+      payload: {
+        action: 'annotate',
+        target: { kind: 'ConfigMap', namespace: ns, name: 'no-such-config' },
+        params: { key: 'example.com/a', value: 'b' },
+      },
+    });
+    expect(failed.statusCode).toBe(202);
+    await page.goto(`${c.url}/`);
+    await page.getByRole('heading', { name: 'What is broken now' }).waitFor();
+    const broken = page.getByRole('table', { name: 'Unhealthy workloads' });
+    await expect.poll(() => broken.textContent(), { timeout: 30_000 }).toContain(`${ns}/ledger-db`);
+    const worker = broken.locator('tr[data-name="payments-worker"]');
+    expect(await worker.textContent()).toMatch(/down.*0\/1.*MinimumReplicasUnavailable/s);
+    const failedActions = page.getByRole('table', { name: 'Failed actions' });
+    await expect
+      .poll(() => failedActions.textContent(), { timeout: 30_000 })
+      .toMatch(/annotate.*ConfigMap .*no-such-config.*failed/s);
+    await c.screenshot('broken-now');
+    // The row opens the workload.
+    await worker.getByRole('link').click();
+    await page.waitForURL(new RegExp(`/w/Deployment/${ns}/payments-worker`));
+
+    // Workloads: sort by restarts (largest first), only unhealthy, all in the URL; the reason column says why.
+    await page.goto(`${c.url}/c/${c.cluster}/workloads?namespace=${ns}`);
+    const table = page.getByRole('table', { name: 'Workloads' });
+    await table.locator('tr[data-name="payments-worker"]').waitFor();
+    await table.getByRole('button', { name: 'Restarts' }).click();
+    await page.getByLabel('Only unhealthy').check();
+    const url = new URL(page.url());
+    expect([url.searchParams.get('sort'), url.searchParams.get('dir'), url.searchParams.get('unhealthy')]).toEqual([
+      'restarts',
+      'desc',
+      '1',
+    ]);
+    await page.reload();
+    await expect.poll(() => table.locator('tbody tr').first().getAttribute('data-name')).toBe('payments-worker');
+    expect(await table.getByRole('columnheader', { name: /Restarts/ }).getAttribute('aria-sort')).toBe('descending');
+    await expect
+      .poll(() => table.locator('tr[data-name="payments-worker"] td[data-col="reason"]').textContent())
+      .toMatch(/worker: (CrashLoopBackOff|last terminated OOMKilled)/);
+    expect(await table.locator('tr[data-name="ledger-db"] td[data-col="reason"]').textContent()).toBe(
+      'Not scheduled: Unschedulable',
+    );
+
+    // A cluster that does not exist says so.
+    await page.goto(`${c.url}/c/no-such-cluster/workloads`);
+    await expect
+      .poll(() => page.getByRole('heading', { level: 1 }).textContent())
+      .toBe('No cluster named no-such-cluster');
+  });
 });

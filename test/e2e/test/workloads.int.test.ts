@@ -103,7 +103,7 @@ describe('console: workloads and actions', () => {
     await expect.poll(() => row('storefront').textContent()).toContain('shop/storefront:1.1');
     // The crash loop shows as restarts on its workload, live.
     await expect
-      .poll(async () => Number((await row('payments-worker').locator('td').nth(5).textContent()) ?? '0'), {
+      .poll(async () => Number((await row('payments-worker').locator('td[data-col="restarts"]').textContent()) ?? '0'), {
         timeout: 60_000,
       })
       .toBeGreaterThan(0);

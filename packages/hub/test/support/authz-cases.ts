@@ -275,6 +275,7 @@ export const CLUSTER_MATRIX: MatrixTable = {
       },
     },
     { route: 'GET /api/v1/actions', allow: names(CLUSTER_IDENTITIES) },
+    { route: 'GET /api/v1/overview', allow: names(CLUSTER_IDENTITIES) },
     { route: 'GET /api/v1/catalog/actions', allow: names(CLUSTER_IDENTITIES) },
   ],
 };

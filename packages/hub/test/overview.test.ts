@@ -1,0 +1,116 @@
+// GET /api/v1/overview: what is broken now, across the clusters and
+// namespaces the caller may see, with the reason the workload's conditions
+// give and the recent failed actions (real SQLite store, the real API).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InventoryItem } from '@wheelhouse/protocol';
+import { createHub, type Hub } from '../src/server.js';
+import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
+
+useFastPasswordHashing();
+
+function deployment(namespace: string, name: string, ready: number, replicas: number, stuck = false): InventoryItem {
+  return {
+    kind: 'Deployment',
+    namespace,
+    name,
+    uid: `uid-${namespace}-${name}`,
+    resourceVersion: '1',
+    createdAt: 1,
+    labels: {},
+    ownerRefs: [],
+    summary: {
+      replicas,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      updatedReplicas: replicas,
+      paused: false,
+      images: [],
+      conditions: stuck ? { Progressing: 'False' } : {},
+      conditionDetails: stuck
+        ? [
+            {
+              type: 'Progressing',
+              status: 'False',
+              reason: 'ProgressDeadlineExceeded',
+              message: 'ReplicaSet "api-1" has timed out progressing.',
+              lastTransitionTime: 1,
+            },
+          ]
+        : [],
+      spec: {},
+    },
+  };
+}
+
+interface OverviewBody {
+  clusters: { name: string; connected: boolean }[];
+  unhealthy: {
+    cluster: string;
+    namespace: string;
+    name: string;
+    health: { level: string; text: string };
+    reason: string | null;
+  }[];
+  failedActions: { id: string; state: string }[];
+  truncated: boolean;
+}
+
+describe('overview: what is broken now', () => {
+  let hub: Hub;
+  let admin: TestUser;
+  let teamA: TestUser;
+  let failedId: string;
+
+  beforeAll(async () => {
+    hub = await createHub({ logger: false });
+    for (const name of ['prod', 'staging']) await hub.clusters.create(name, 'test');
+    await hub.inventory.applyChanges(
+      'prod',
+      [
+        deployment('team-a', 'api', 0, 2, true),
+        deployment('team-a', 'web', 2, 2),
+        deployment('team-b', 'billing', 1, 3),
+      ],
+      [],
+    );
+    await hub.inventory.applyChanges('staging', [deployment('team-a', 'api', 1, 2)], []);
+    const prod = await hub.clusters.get('prod');
+    if (!prod) throw new Error('no cluster');
+    const req = {
+      action: 'annotate',
+      target: { kind: 'Deployment', namespace: 'team-b', name: 'billing' },
+      params: { key: 'example.com/a', value: 'b' },
+      dryRun: false,
+    };
+    failedId = (await hub.commands.create('someone', prod, req, req.params)).id;
+    await hub.commands.transition(failedId, 'failed', 'conflict');
+    admin = await addUser(hub, { bindings: [{ role: 'account-admin' }] });
+    teamA = await addUser(hub, { bindings: [{ role: 'viewer', cluster: 'prod', namespace: 'team-a' }] });
+  });
+  afterAll(() => hub.close());
+
+  const get = async (u: TestUser): Promise<OverviewBody> => {
+    const res = await hub.app.inject({ url: '/api/v1/overview', headers: bearer(u.token) });
+    expect(res.statusCode).toBe(200);
+    return res.json<OverviewBody>();
+  };
+
+  it('lists unhealthy workloads of every cluster, down before degraded, with the reason, and failed actions', async () => {
+    const o = await get(admin);
+    expect(o.clusters.map((c) => c.name)).toEqual(['prod', 'staging']);
+    expect(o.unhealthy.map((u) => [u.cluster, u.namespace, u.name, u.health.text, u.reason])).toEqual([
+      ['prod', 'team-a', 'api', 'down', 'ProgressDeadlineExceeded: ReplicaSet "api-1" has timed out progressing.'],
+      ['prod', 'team-b', 'billing', 'degraded', null],
+      ['staging', 'team-a', 'api', 'degraded', null],
+    ]);
+    expect(o.failedActions.map((a) => [a.id, a.state])).toEqual([[failedId, 'failed']]);
+    expect(o.truncated).toBe(false);
+  });
+
+  it("shows a namespace-scoped viewer only their namespace's workloads and actions", async () => {
+    const o = await get(teamA);
+    expect(o.clusters.map((c) => c.name)).toEqual(['prod']);
+    expect(o.unhealthy.map((u) => `${u.cluster}/${u.namespace}/${u.name}`)).toEqual(['prod/team-a/api']);
+    expect(o.failedActions).toEqual([]);
+  });
+});
