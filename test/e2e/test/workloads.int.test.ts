@@ -103,9 +103,12 @@ describe('console: workloads and actions', () => {
     await expect.poll(() => row('storefront').textContent()).toContain('shop/storefront:1.1');
     // The crash loop shows as restarts on its workload, live.
     await expect
-      .poll(async () => Number((await row('payments-worker').locator('td[data-col="restarts"]').textContent()) ?? '0'), {
-        timeout: 60_000,
-      })
+      .poll(
+        async () => Number((await row('payments-worker').locator('td[data-col="restarts"]').textContent()) ?? '0'),
+        {
+          timeout: 60_000,
+        },
+      )
       .toBeGreaterThan(0);
     // The theme switch: dark until switched back, kept across reloads.
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();
