@@ -41,6 +41,7 @@ import { TimelineStore } from './timeline/timeline-store.js';
 import { timelineRoutes } from './timeline/timeline-routes.js';
 import { openDatabase, type HubDb } from './store/db.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { trustProxyOption } from './http/transport-security.js';
 import { metricsTokenMatches } from './metrics.js';
 
 /** Every public API route is under this prefix. */
@@ -74,6 +75,17 @@ export interface HubOptions {
    * (the default) it stays open, for Prometheus scraping on the pod network.
    */
   metricsToken?: string;
+  /**
+   * Proxies whose X-Forwarded-For/-Proto/-Host the hub believes: addresses,
+   * CIDRs or proxy-addr names (loopback, linklocal, uniquelocal). Empty (the
+   * default): forwarded headers are ignored and the socket's peer is the client.
+   */
+  trustedProxies?: string[];
+  /**
+   * The session cookie's Secure flag (and HSTS): true/false, or unset = when
+   * the request came over https (directly or per a trusted proxy).
+   */
+  secureCookie?: boolean;
 }
 
 export interface Hub {
@@ -95,11 +107,15 @@ export interface Hub {
 
 export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const db = opts.db ?? (await openDatabase({ dataDir: opts.dataDir ?? ':memory:' }));
-  const app = Fastify({ logger: opts.logger ?? true, bodyLimit: 4 * 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: opts.logger ?? true,
+    bodyLimit: 4 * 1024 * 1024,
+    trustProxy: trustProxyOption(opts.trustedProxies),
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
-  registerSecurityHeaders(app);
+  registerSecurityHeaders(app, { secureCookie: opts.secureCookie });
 
   // gzip for the console's bundle and large JSON lists (inventory pages are 100s of KB);
   // brotli's default quality is too slow to run per response. WebSockets are not affected.
@@ -184,7 +200,11 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   // One rule for where a route lives: src/<feature>/<feature>-routes.ts, a
   // Fastify plugin whose paths are relative to the API prefix.
   const prefix = API_PREFIX;
-  await app.register(identityRoutes, { prefix, identity: new IdentityService({ db, audit }) });
+  await app.register(identityRoutes, {
+    prefix,
+    identity: new IdentityService({ db, audit }),
+    secureCookie: opts.secureCookie,
+  });
   await app.register(auditRoutes, { prefix, audit });
   await app.register(clustersRoutes, { prefix, clusters, link, audit });
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });

@@ -3,6 +3,12 @@ import { Command, Option } from 'commander';
 import { parseDuration } from '@wheelhouse/protocol';
 import { parseListen, stopOnSignals } from './util.js';
 
+const splitList = (v: string): string[] =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
 export function hubCommand(): Command {
   return new Command('hub')
     .description('run the hub: API, agent link and UI, with its store in a data directory')
@@ -25,6 +31,21 @@ export function hubCommand(): Command {
       ).env('WHEELHOUSE_METRICS_TOKEN'),
     )
     .addOption(
+      new Option(
+        '--trusted-proxies <list>',
+        'comma-separated addresses/CIDRs (or loopback, linklocal, uniquelocal) of the proxies whose X-Forwarded-For/-Proto/-Host the hub believes (default: none)',
+      ).env('WHEELHOUSE_TRUSTED_PROXIES'),
+    )
+    .addOption(
+      new Option(
+        '--secure-cookie <mode>',
+        "the session cookie's Secure flag and HSTS: true, false, or auto (when the request came over https, directly or per a trusted proxy)",
+      )
+        .choices(['auto', 'true', 'false'])
+        .env('WHEELHOUSE_SECURE_COOKIE')
+        .default('auto'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -38,6 +59,8 @@ export function hubCommand(): Command {
         heartbeat: string;
         logLevel: string;
         metricsToken?: string;
+        trustedProxies?: string;
+        secureCookie: string;
       }) => {
         const { host, port } = parseListen(o.listen);
         // Loaded on use: every other subcommand starts faster without the hub's dependencies.
@@ -49,6 +72,8 @@ export function hubCommand(): Command {
           commandTtlMs: parseDuration(o.commandTtl),
           heartbeatMs: parseDuration(o.heartbeat),
           ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}),
+          ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
+          ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
         });
         hub.app.log.level = o.logLevel;
         const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD);

@@ -8,6 +8,7 @@ import { SESSION_COOKIE } from '../auth/plugin.js';
 import { ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, effectivePermissions } from '../auth/rbac.js';
 import { BUILTIN_ROLES, type Principal } from '../auth/types.js';
 import { HttpError, unwrap } from '../http/errors.js';
+import { isSecureRequest } from '../http/transport-security.js';
 import {
   BindingOut,
   Id,
@@ -27,10 +28,10 @@ export interface IdentityRoutesOptions {
   identity: IdentityService;
   /**
    * The session cookie's Secure flag. Default: set when the request came over
-   * HTTPS (as Fastify sees it — behind a TLS-terminating proxy, enable
-   * trustProxy or set this to true).
+   * HTTPS (as Fastify sees it — behind a TLS-terminating proxy, name it in
+   * trustedProxies or set this to true).
    */
-  secureCookie?: boolean;
+  secureCookie?: boolean | undefined;
 }
 
 // ---- routes --------------------------------------------------------------
@@ -45,7 +46,7 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
       httpOnly: true,
       sameSite: 'strict',
       path: '/',
-      secure: opts.secureCookie ?? request.protocol === 'https',
+      secure: isSecureRequest(request, opts.secureCookie),
     });
   }
 
