@@ -116,6 +116,8 @@ describe('hub Helm chart', () => {
     );
     expect(custom.container.args).toContain('--trusted-proxies=10.42.0.0/16,10.43.0.1');
     expect(custom.container.args).toContain('--secure-cookie=auto');
+    const origins = deploymentOf(await render({ hub: { allowedOrigins: ['https://a.example', 'https://b.example'] } }));
+    expect(origins.container.args).toContain('--allowed-origins=https://a.example,https://b.example');
     const none = deploymentOf(await render({ hub: { trustedProxies: [] } }));
     expect(none.container.args.filter((a) => a.startsWith('--trusted-proxies'))).toEqual([]);
   });

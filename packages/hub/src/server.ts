@@ -42,6 +42,7 @@ import { timelineRoutes } from './timeline/timeline-routes.js';
 import { openDatabase, type HubDb } from './store/db.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { trustProxyOption } from './http/transport-security.js';
+import { registerWebSocketOriginCheck } from './http/websocket-origin.js';
 import { metricsTokenMatches } from './metrics.js';
 
 /** Every public API route is under this prefix. */
@@ -86,6 +87,8 @@ export interface HubOptions {
    * the request came over https (directly or per a trusted proxy).
    */
   secureCookie?: boolean;
+  /** Origins besides the hub's own whose pages may open WebSockets (`https://console.example.org`). */
+  allowedOrigins?: string[];
 }
 
 export interface Hub {
@@ -197,6 +200,11 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   link.setLogsHandler(logs);
 
   registerAuth(app, { db, audit });
+  const originDenials = registerWebSocketOriginCheck(app, {
+    audit,
+    allowedOrigins: opts.allowedOrigins ?? [],
+    secureCookie: opts.secureCookie,
+  });
   // One rule for where a route lives: src/<feature>/<feature>-routes.ts, a
   // Fastify plugin whose paths are relative to the API prefix.
   const prefix = API_PREFIX;
@@ -251,6 +259,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       await shell.closeAll();
       logs.closeAll();
       link.closeAll();
+      await originDenials.close();
       await app.close();
       if (!opts.db) await db.destroy();
     },

@@ -68,6 +68,11 @@ export const API_ERRORS = {
     'signed in with a one-time password; change it first',
     () => 'this account signed in with a one-time password: change it with POST /api/v1/auth/password first',
   ),
+  origin_not_allowed: spec<Text>(
+    403,
+    "a WebSocket upgrade from a page that is not the hub's own (or an allowed origin), or with a session cookie and no Origin",
+    asIs,
+  ),
   wrong_current_password: spec(
     403,
     'a password change named the wrong current password',

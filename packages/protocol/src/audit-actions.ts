@@ -41,6 +41,8 @@ export interface AuditDetails {
   /** allowed: no detail; rejected: the API error code; denied: the permission check's detail. */
   'shell.start': { error: string } | AccessDeniedDetail | null;
   'shell.end': { durationMs: number; exitCode: number | null; reason: string };
+  /** A refused WebSocket upgrade; `repeated`: further refusals of the same user and origin in that minute (summary row). */
+  'websocket.open': { reason: 'origin'; origin: string | null; route: string; ip: string; repeated?: number };
   /** `action:<id>`, one per catalog action (a command's request and its end). */
   'action:*': {
     commandId: string;
@@ -82,6 +84,11 @@ export const AUDIT_ACTIONS = {
     meaning: 'a pod shell was opened, refused (permission) or rejected (tier, agent, pod, limit)',
   },
   'shell.end': { outcomes: ['succeeded', 'failed', 'denied'], meaning: 'a pod shell ended' },
+  'websocket.open': {
+    outcomes: ['denied'],
+    meaning:
+      'a WebSocket upgrade refused for its Origin (foreign, or missing on a cookie session); repeats within a minute are counted in one summary row (`repeated`)',
+  },
   'action:*': {
     outcomes: ['requested', 'succeeded', 'failed', 'rejected', 'expired'],
     meaning: 'a command (`action:scale`, …): its request, then its terminal state',

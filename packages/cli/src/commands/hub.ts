@@ -46,6 +46,12 @@ export function hubCommand(): Command {
         .default('auto'),
     )
     .addOption(
+      new Option(
+        '--allowed-origins <list>',
+        "comma-separated origins (https://console.example.org) besides the hub's own whose pages may open WebSockets",
+      ).env('WHEELHOUSE_ALLOWED_ORIGINS'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -61,6 +67,7 @@ export function hubCommand(): Command {
         metricsToken?: string;
         trustedProxies?: string;
         secureCookie: string;
+        allowedOrigins?: string;
       }) => {
         const { host, port } = parseListen(o.listen);
         // Loaded on use: every other subcommand starts faster without the hub's dependencies.
@@ -74,6 +81,7 @@ export function hubCommand(): Command {
           ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}),
           ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
           ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
+          ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
         });
         hub.app.log.level = o.logLevel;
         const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD);
