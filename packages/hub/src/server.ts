@@ -43,6 +43,7 @@ import { openDatabase, type HubDb } from './store/db.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { trustProxyOption } from './http/transport-security.js';
 import { registerWebSocketOriginCheck } from './http/websocket-origin.js';
+import { SocketRegistry, registerSocketRegistry } from './http/socket-registry.js';
 import { metricsTokenMatches } from './metrics.js';
 
 /** Every public API route is under this prefix. */
@@ -105,6 +106,8 @@ export interface Hub {
   shell: ShellRelay;
   logs: LogRelay;
   objects: ObjectReader;
+  /** Every user's open WebSocket with the credential that opened it (closed on revocation). */
+  sockets: SocketRegistry;
   close(): Promise<void>;
 }
 
@@ -205,12 +208,14 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     allowedOrigins: opts.allowedOrigins ?? [],
     secureCookie: opts.secureCookie,
   });
+  const sockets = new SocketRegistry();
+  registerSocketRegistry(app, sockets);
   // One rule for where a route lives: src/<feature>/<feature>-routes.ts, a
   // Fastify plugin whose paths are relative to the API prefix.
   const prefix = API_PREFIX;
   await app.register(identityRoutes, {
     prefix,
-    identity: new IdentityService({ db, audit }),
+    identity: new IdentityService({ db, audit, sockets }),
     secureCookie: opts.secureCookie,
   });
   await app.register(auditRoutes, { prefix, audit });
@@ -254,6 +259,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     shell,
     logs,
     objects,
+    sockets,
     close: async () => {
       clearInterval(sweeper);
       await shell.closeAll();

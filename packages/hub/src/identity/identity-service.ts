@@ -28,6 +28,7 @@ import type { BuiltinRole, Principal } from '../auth/types.js';
 import { fail, inTransaction, ok, type Result } from '../service-result.js';
 import type { HubDb } from '../store/db.js';
 import { keepAnAdmin } from './keep-an-admin.js';
+import { SocketRegistry } from '../http/socket-registry.js';
 import type { UserRow } from '../store/schema.js';
 
 export interface IdentityServiceDeps {
@@ -37,6 +38,8 @@ export interface IdentityServiceDeps {
   sessionTtlMs?: number;
   /** Failed sign-in throttling (default: 5 failures per username and address in 15 min lock it for 1 min, doubling). */
   loginThrottle?: LoginThrottle;
+  /** Open WebSockets by credential: revoking a credential closes what it opened. */
+  sockets?: SocketRegistry;
 }
 
 const userTarget = (username: string): { kind: string; namespace: string; name: string } => ({
@@ -70,8 +73,10 @@ export class IdentityService {
   private readonly audit: AuditLog;
   private readonly ttl: number;
   private readonly throttle: LoginThrottle;
+  private readonly sockets: SocketRegistry;
 
   constructor(deps: IdentityServiceDeps) {
+    this.sockets = deps.sockets ?? new SocketRegistry();
     this.db = deps.db;
     this.audit = deps.audit;
     this.ttl = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
@@ -137,6 +142,7 @@ export class IdentityService {
         trx,
       );
     });
+    if (principal.sessionIdHash !== undefined) this.sockets.closeSession(principal.sessionIdHash, 'signed out');
   }
 
   /** Changes the caller's password and ends their other sessions (API tokens stay). */
@@ -185,6 +191,7 @@ export class IdentityService {
         trx,
       );
     });
+    this.sockets.closeUser(user.id, 'the password was changed', { sessionIdHash: principal.sessionIdHash });
     return ok(undefined);
   }
 
@@ -239,6 +246,7 @@ export class IdentityService {
         trx,
       );
     });
+    this.sockets.closeToken(row.id, 'the API token was revoked');
     return ok(undefined);
   }
 
@@ -341,12 +349,14 @@ export class IdentityService {
       return (await findUserById(trx, user.id)) ?? abort(problem('not_found', { what: `user ${id}` }));
     });
     if (!updated.ok) return updated;
+    if (disabled === true) this.sockets.closeUser(id, 'the user was disabled');
+    else if (hash !== undefined) this.sockets.closeUser(id, 'the password was reset by an administrator');
     return ok(toUserView(updated.value));
   }
 
   /** Deletes a user; sessions, tokens and bindings go with it (foreign keys cascade). */
-  deleteUser(admin: Principal, id: string): Promise<Result<void>> {
-    return inTransaction(this.db, async (trx, abort) => {
+  async deleteUser(admin: Principal, id: string): Promise<Result<void>> {
+    const deleted = await inTransaction(this.db, async (trx, abort) => {
       const user = (await findUserById(trx, id)) ?? abort(problem('not_found', { what: `user ${id}` }));
       if (user.id === admin.userId) abort(problem('conflict', { message: 'refused: you cannot delete yourself' }));
       const refused = await keepAnAdmin(trx, { disableUser: user.id });
@@ -363,6 +373,8 @@ export class IdentityService {
         trx,
       );
     });
+    if (deleted.ok) this.sockets.closeUser(id, 'the user was deleted');
+    return deleted;
   }
 
   // ---- role bindings
@@ -409,8 +421,8 @@ export class IdentityService {
     });
   }
 
-  revoke(admin: Principal, id: string): Promise<Result<void>> {
-    return inTransaction(this.db, async (trx, abort) => {
+  async revoke(admin: Principal, id: string): Promise<Result<void>> {
+    const removed = await inTransaction(this.db, async (trx, abort) => {
       const b =
         (await trx
           .selectFrom('role_bindings')
@@ -420,6 +432,7 @@ export class IdentityService {
             'role_bindings.role',
             'role_bindings.cluster_pattern',
             'role_bindings.namespace_pattern',
+            'role_bindings.user_id',
             'users.username',
           ])
           .where('role_bindings.id', '=', id)
@@ -437,6 +450,11 @@ export class IdentityService {
         },
         trx,
       );
+      return b.user_id;
     });
+    if (!removed.ok) return removed;
+    // Sockets were authorized under the old bindings: close them, the client reconnects under the new ones.
+    this.sockets.closeUser(removed.value, 'a role binding was removed');
+    return ok(undefined);
   }
 }
