@@ -77,6 +77,10 @@ describe('hub Helm chart', () => {
       '--command-ttl=10m',
       '--log-level=info',
       '--secure-cookie=true',
+      '--session-idle=8h',
+      '--session-max-age=12h',
+      '--token-default-days=90',
+      '--token-max-days=365',
       '--trusted-proxies=uniquelocal',
     ]);
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });

@@ -16,6 +16,7 @@ import { webAppBuilt, webAppDir } from '@wheelhouse/web';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { registerAuth } from './auth/plugin.js';
+import { resolveLifetimes, type CredentialLifetimes } from './auth/credential-lifetimes.js';
 import { apiError, installErrorHandler } from './http/errors.js';
 import { registerWebUi } from './http/web-ui.js';
 import { HubMetrics } from './metrics.js';
@@ -90,6 +91,8 @@ export interface HubOptions {
   secureCookie?: boolean;
   /** Origins besides the hub's own whose pages may open WebSockets (`https://console.example.org`). */
   allowedOrigins?: string[];
+  /** Session idle/absolute lifetimes, API token default/maximum, one-time password expiry. */
+  lifetimes?: Partial<CredentialLifetimes>;
 }
 
 export interface Hub {
@@ -202,7 +205,8 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   logs.attach(link);
   link.setLogsHandler(logs);
 
-  registerAuth(app, { db, audit });
+  const lifetimes = resolveLifetimes(opts.lifetimes);
+  registerAuth(app, { db, audit, lifetimes });
   const originDenials = registerWebSocketOriginCheck(app, {
     audit,
     allowedOrigins: opts.allowedOrigins ?? [],
@@ -215,7 +219,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const prefix = API_PREFIX;
   await app.register(identityRoutes, {
     prefix,
-    identity: new IdentityService({ db, audit, sockets }),
+    identity: new IdentityService({ db, audit, sockets, lifetimes }),
     secureCookie: opts.secureCookie,
   });
   await app.register(auditRoutes, { prefix, audit });

@@ -68,6 +68,11 @@ export const API_ERRORS = {
     'signed in with a one-time password; change it first',
     () => 'this account signed in with a one-time password: change it with POST /api/v1/auth/password first',
   ),
+  reauthentication_failed: spec(
+    403,
+    "creating an API token needs the caller's current password (`password`); it was wrong",
+    () => 'the password is wrong: creating an API token needs your current password',
+  ),
   origin_not_allowed: spec<Text>(
     403,
     "a WebSocket upgrade from a page that is not the hub's own (or an allowed origin), or with a session cookie and no Origin",

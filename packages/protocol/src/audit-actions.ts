@@ -20,7 +20,8 @@ export interface AuditDetails {
   'auth.login': { ip: string; reason?: 'unknown_user' | 'wrong_password' | 'disabled' };
   'auth.logout': { via: 'session' | 'token' };
   'auth.password_change': { reason: 'wrong_password' } | null;
-  'token.create': { tokenId: string; name: string; expiresAt: number | null };
+  'token.create':
+    { tokenId: string; name: string; expiresAt: number | null } | { reason: 'wrong_password'; ip: string };
   'token.revoke': { tokenId: string; name: string };
   'user.create': {
     userId?: string;
@@ -64,7 +65,10 @@ export const AUDIT_ACTIONS = {
   'auth.login': { outcomes: ['succeeded', 'failed'], meaning: 'sign-in (failed: with the reason, never the password)' },
   'auth.logout': { outcomes: ['succeeded'], meaning: 'sign-out' },
   'auth.password_change': { outcomes: ['succeeded', 'failed'], meaning: 'a user changed their own password' },
-  'token.create': { outcomes: ['succeeded'], meaning: 'an API token was created' },
+  'token.create': {
+    outcomes: ['succeeded', 'failed'],
+    meaning: 'an API token was created (failed: the re-entered password was wrong)',
+  },
   'token.revoke': { outcomes: ['succeeded'], meaning: 'an API token was revoked' },
   'user.create': { outcomes: ['succeeded'], meaning: 'a user was created (with its first binding, if any)' },
   'user.update': { outcomes: ['succeeded'], meaning: 'a user was disabled, enabled or had the password reset' },

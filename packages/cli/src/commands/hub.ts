@@ -3,6 +3,12 @@ import { Command, Option } from 'commander';
 import { parseDuration } from '@wheelhouse/protocol';
 import { parseListen, stopOnSignals } from './util.js';
 
+function wholeDays(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number of days (got "${v}")`);
+  return n;
+}
+
 const splitList = (v: string): string[] =>
   v
     .split(',')
@@ -52,6 +58,29 @@ export function hubCommand(): Command {
       ).env('WHEELHOUSE_ALLOWED_ORIGINS'),
     )
     .addOption(
+      new Option('--session-idle <duration>', 'a browser session unused this long ends (sliding)')
+        .env('WHEELHOUSE_SESSION_IDLE')
+        .default('8h'),
+    )
+    .addOption(
+      new Option(
+        '--session-max-age <duration>',
+        'a browser session ends this long after sign-in, however much it is used',
+      )
+        .env('WHEELHOUSE_SESSION_MAX_AGE')
+        .default('12h'),
+    )
+    .addOption(
+      new Option('--token-default-days <n>', 'API tokens expire after this many days unless their creator chooses')
+        .env('WHEELHOUSE_TOKEN_DEFAULT_DAYS')
+        .default('90'),
+    )
+    .addOption(
+      new Option('--token-max-days <n>', 'the longest lifetime an API token may be given, in days')
+        .env('WHEELHOUSE_TOKEN_MAX_DAYS')
+        .default('365'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -68,6 +97,10 @@ export function hubCommand(): Command {
         trustedProxies?: string;
         secureCookie: string;
         allowedOrigins?: string;
+        sessionIdle: string;
+        sessionMaxAge: string;
+        tokenDefaultDays: string;
+        tokenMaxDays: string;
       }) => {
         const { host, port } = parseListen(o.listen);
         // Loaded on use: every other subcommand starts faster without the hub's dependencies.
@@ -82,6 +115,12 @@ export function hubCommand(): Command {
           ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
           ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
           ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
+          lifetimes: {
+            sessionIdleMs: parseDuration(o.sessionIdle),
+            sessionMaxAgeMs: parseDuration(o.sessionMaxAge),
+            tokenDefaultDays: wholeDays('--token-default-days', o.tokenDefaultDays),
+            tokenMaxDays: wholeDays('--token-max-days', o.tokenMaxDays),
+          },
         });
         hub.app.log.level = o.logLevel;
         const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD);

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../store/schema.js';
+import { DEFAULT_LIFETIMES } from './credential-lifetimes.js';
 import { isBuiltinRole } from './rbac.js';
 import { newApiToken, randomSecret, sha256Hex } from './secrets.js';
 import type { BuiltinRole, RoleBinding } from './types.js';
@@ -12,7 +13,8 @@ import type { BuiltinRole, RoleBinding } from './types.js';
 /** A Kysely executor: the store itself or a transaction on it. */
 export type Exec = Kysely<Database>;
 
-export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** A session's idle lifetime by default (see ./credential-lifetimes.ts; the absolute one is checked on use). */
+export const DEFAULT_SESSION_TTL_MS = DEFAULT_LIFETIMES.sessionIdleMs;
 
 export interface UserView {
   id: string;
@@ -122,15 +124,20 @@ export async function createBinding(
   };
 }
 
-/** Ends every session and revokes every API token of a user (disable). */
-export async function killCredentials(db: Exec, userId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+/** Revokes every API token of a user that is not revoked yet. */
+export async function revokeTokensOf(db: Exec, userId: string): Promise<void> {
   await db
     .updateTable('api_tokens')
     .set({ revoked_at: Date.now() })
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
     .execute();
+}
+
+/** Ends every session and revokes every API token of a user (disable, password reset). */
+export async function killCredentials(db: Exec, userId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await revokeTokensOf(db, userId);
 }
 
 /**

@@ -11,7 +11,8 @@ import type { JsonObject } from '@wheelhouse/protocol';
 import { AuditLog } from '../audit/audit-log.js';
 import { apiError } from '../http/errors.js';
 import type { HubDb } from '../store/db.js';
-import { DEFAULT_SESSION_TTL_MS, createBinding, createUser, loadUserWithBindings } from './identity-store.js';
+import { resolveLifetimes, sessionExpiry, type CredentialLifetimes } from './credential-lifetimes.js';
+import { createBinding, createUser, loadUserWithBindings } from './identity-store.js';
 import { hashPassword } from './password.js';
 import { can, describeScope } from './rbac.js';
 import { API_TOKEN_PREFIX, generatePassword, safeEqual, sha256Hex } from './secrets.js';
@@ -56,8 +57,8 @@ declare module 'fastify' {
 export interface AuthDeps {
   db: HubDb;
   audit: AuditLog;
-  /** Session lifetime, extended while in use (sliding). Default 12 h. */
-  sessionTtlMs?: number;
+  /** Session idle and absolute lifetimes (./credential-lifetimes.ts). */
+  lifetimes?: CredentialLifetimes;
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -67,7 +68,7 @@ const BEARER_RE = /^Bearer[ \t]+([A-Za-z0-9_-]{1,256})[ \t]*$/i;
 
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   const { db, audit } = deps;
-  const ttl = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const lifetimes = deps.lifetimes ?? resolveLifetimes();
   // Why a request is unauthenticated, for the 401 message.
   const failures = new WeakMap<FastifyRequest, string>();
 
@@ -109,18 +110,18 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     const now = Date.now();
     const idHash = sha256Hex(cookie);
     const session = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
-    const loaded = session && session.expires_at > now ? await loadUserWithBindings(db, session.user_id) : null;
+    // Idle expiry (expires_at) and the absolute lifetime since sign-in, whatever expires_at says.
+    const live =
+      session !== undefined && session.expires_at > now && now - session.created_at < lifetimes.sessionMaxAgeMs;
+    const loaded = live ? await loadUserWithBindings(db, session.user_id) : null;
     if (!session || !loaded) {
       failures.set(request, 'the session has expired or was ended; sign in again');
       return null;
     }
-    // Sliding expiry, written at most once a minute.
-    if (session.expires_at - now < ttl - TOUCH_INTERVAL_MS) {
-      await db
-        .updateTable('sessions')
-        .set({ expires_at: now + ttl })
-        .where('id_hash', '=', idHash)
-        .execute();
+    // Sliding expiry, written at most once a minute, capped at the absolute lifetime.
+    const next = sessionExpiry(session.created_at, now, lifetimes);
+    if (next > session.expires_at + TOUCH_INTERVAL_MS) {
+      await db.updateTable('sessions').set({ expires_at: next }).where('id_hash', '=', idHash).execute();
     }
     return {
       userId: loaded.user.id,

@@ -107,7 +107,7 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
     {
       schema: {
         tags: ['auth'],
-        summary: "Change the caller's password (ends the caller's other sessions)",
+        summary: "Change the caller's password (ends the caller's other sessions and revokes all their API tokens)",
         body: z.strictObject({ current: z.string().min(1).max(1024), next: NewPassword }),
         response: { 204: z.null() },
       },
@@ -160,10 +160,12 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
     {
       schema: {
         tags: ['auth'],
-        summary: 'Create an API token for the caller (the token is shown only in this response)',
+        summary:
+          "Create an API token for the caller after re-entering the caller's password (the token is shown only in this response); it expires after expiresInDays (default and maximum: the hub's settings)",
         body: z.strictObject({
           name: z.string().trim().min(1).max(100),
           expiresInDays: z.number().int().min(1).max(3650).optional(),
+          password: z.string().min(1).max(1024).describe("the caller's current password (re-authentication)"),
         }),
         response: {
           201: z.object({ id: z.string(), name: z.string(), token: z.string(), expiresAt: z.number().nullable() }),
@@ -172,7 +174,10 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
     },
     async (request, reply) => {
       const p = app.requireUser(request);
-      return reply.status(201).send(await identity.createToken(p, request.body.name, request.body.expiresInDays));
+      const { name, expiresInDays, password } = request.body;
+      return reply
+        .status(201)
+        .send(unwrap(await identity.createToken(p, { name, expiresInDays, password, ip: request.ip })));
     },
   );
 
@@ -271,7 +276,7 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
       schema: {
         tags: ['users'],
         summary:
-          "Disable/enable a user or reset their password (admin). Disabling ends the user's sessions and revokes their API tokens; a reset ends their sessions and makes the new password one-time",
+          "Disable/enable a user or reset their password (admin). Disabling and a reset end the user's sessions, revoke their API tokens and close their sockets; a reset makes the new password one-time",
         params: IdParams,
         body: z
           .strictObject({ disabled: z.boolean().optional(), password: NewPassword.optional() })

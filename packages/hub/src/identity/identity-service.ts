@@ -5,7 +5,6 @@
 import { problem } from '@wheelhouse/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import {
-  DEFAULT_SESSION_TTL_MS,
   createApiToken,
   createBinding,
   createSession,
@@ -14,6 +13,7 @@ import {
   findUserByName,
   killCredentials,
   listApiTokens,
+  revokeTokensOf,
   listBindings,
   toUserView,
   type ApiTokenView,
@@ -21,6 +21,7 @@ import {
   type CreatedSession,
   type UserView,
 } from '../auth/identity-store.js';
+import { resolveLifetimes, type CredentialLifetimes } from '../auth/credential-lifetimes.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../auth/password.js';
 import { generatePassword, sha256Hex } from '../auth/secrets.js';
@@ -34,8 +35,8 @@ import type { UserRow } from '../store/schema.js';
 export interface IdentityServiceDeps {
   db: HubDb;
   audit: AuditLog;
-  /** Session lifetime, extended while in use (sliding). Default 12 h. */
-  sessionTtlMs?: number;
+  /** Session, API token and one-time password lifetimes (../auth/credential-lifetimes.ts). */
+  lifetimes?: CredentialLifetimes;
   /** Failed sign-in throttling (default: 5 failures per username and address in 15 min lock it for 1 min, doubling). */
   loginThrottle?: LoginThrottle;
   /** Open WebSockets by credential: revoking a credential closes what it opened. */
@@ -71,7 +72,7 @@ export interface CreatedUser {
 export class IdentityService {
   private readonly db: HubDb;
   private readonly audit: AuditLog;
-  private readonly ttl: number;
+  private readonly lifetimes: CredentialLifetimes;
   private readonly throttle: LoginThrottle;
   private readonly sockets: SocketRegistry;
 
@@ -79,7 +80,7 @@ export class IdentityService {
     this.sockets = deps.sockets ?? new SocketRegistry();
     this.db = deps.db;
     this.audit = deps.audit;
-    this.ttl = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+    this.lifetimes = deps.lifetimes ?? resolveLifetimes();
     this.throttle = deps.loginThrottle ?? new LoginThrottle();
   }
 
@@ -123,7 +124,7 @@ export class IdentityService {
       // A fresh session id on every sign-in (no fixation); the old one ends.
       if (input.previousSession)
         await trx.deleteFrom('sessions').where('id_hash', '=', sha256Hex(input.previousSession)).execute();
-      const created = await createSession(trx, user.id, this.ttl);
+      const created = await createSession(trx, user.id, this.lifetimes.sessionIdleMs);
       await this.audit.record(
         { actor: user.username, action: 'auth.login', outcome: 'succeeded', detail: { ip } },
         trx,
@@ -145,7 +146,11 @@ export class IdentityService {
     if (principal.sessionIdHash !== undefined) this.sockets.closeSession(principal.sessionIdHash, 'signed out');
   }
 
-  /** Changes the caller's password and ends their other sessions (API tokens stay). */
+  /**
+   * Changes the caller's password, ends their other sessions and revokes all
+   * their API tokens (whoever knew the old password may have made one), and
+   * closes those credentials' sockets.
+   */
   async changePassword(principal: Principal, current: string, next: string): Promise<Result<void>> {
     const user = await findUserById(this.db, principal.userId);
     if (!user) return fail(problem('unauthenticated', { message: 'the account no longer exists' }));
@@ -175,12 +180,13 @@ export class IdentityService {
         .set({ password_hash: hash, must_change_password: 0 })
         .where('id', '=', user.id)
         .execute();
-      // Other browsers signed in with the old password are signed out; API tokens stay.
+      // Other browsers signed in with the old password are signed out, and every API token goes.
       await trx
         .deleteFrom('sessions')
         .where('user_id', '=', user.id)
         .where('id_hash', '!=', principal.sessionIdHash ?? '')
         .execute();
+      await revokeTokensOf(trx, user.id);
       await this.audit.record(
         {
           actor: principal.username,
@@ -197,13 +203,41 @@ export class IdentityService {
 
   // ---- API tokens
 
-  createToken(
+  /**
+   * Creates an API token for the caller after re-checking their password (a
+   * stolen session must not turn into a long-lived token). It expires after
+   * expiresInDays, by default the hub's default, at most its maximum.
+   */
+  async createToken(
     p: Principal,
-    name: string,
-    expiresInDays: number | undefined,
-  ): Promise<{ id: string; name: string; token: string; expiresAt: number | null }> {
-    return this.db.transaction().execute(async (trx) => {
-      const t = await createApiToken(trx, { userId: p.userId, name, expiresInDays });
+    input: { name: string; expiresInDays?: number | undefined; password: string; ip: string },
+  ): Promise<Result<{ id: string; name: string; token: string; expiresAt: number | null }>> {
+    const { tokenDefaultDays, tokenMaxDays } = this.lifetimes;
+    const days = input.expiresInDays ?? tokenDefaultDays;
+    if (days > tokenMaxDays) {
+      const message = `must be at most ${tokenMaxDays} (the hub's maximum token lifetime in days)`;
+      return fail(
+        problem(
+          'invalid_request',
+          { message: `body.expiresInDays: ${message}` },
+          { issues: [{ path: 'body.expiresInDays', message }] },
+        ),
+      );
+    }
+    const user = await findUserById(this.db, p.userId);
+    if (!user) return fail(problem('unauthenticated', { message: 'the account no longer exists' }));
+    if (!(await verifyPassword(input.password, user.password_hash))) {
+      await this.audit.record({
+        actor: p.username,
+        action: 'token.create',
+        target: userTarget(p.username),
+        outcome: 'failed',
+        detail: { reason: 'wrong_password', ip: input.ip },
+      });
+      return fail(problem('reauthentication_failed'));
+    }
+    const created = await this.db.transaction().execute(async (trx) => {
+      const t = await createApiToken(trx, { userId: p.userId, name: input.name, expiresInDays: days });
       await this.audit.record(
         {
           actor: p.username,
@@ -216,6 +250,7 @@ export class IdentityService {
       );
       return t;
     });
+    return ok(created);
   }
 
   listTokens(userId: string): Promise<ApiTokenView[]> {
@@ -330,8 +365,8 @@ export class IdentityService {
         })
         .where('id', '=', user.id)
         .execute();
-      if (disabled === true) await killCredentials(trx, user.id);
-      else if (hash !== undefined) await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+      // Disabling and a password reset both end every session and revoke every API token.
+      if (disabled === true || hash !== undefined) await killCredentials(trx, user.id);
       await this.audit.record(
         {
           actor: admin.username,
