@@ -81,6 +81,7 @@ describe('hub Helm chart', () => {
       '--session-max-age=12h',
       '--token-default-days=90',
       '--token-max-days=365',
+      '--one-time-password-ttl=24h',
       '--trusted-proxies=uniquelocal',
     ]);
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });

@@ -52,6 +52,11 @@ export const API_ERRORS = {
     'sign-in failed (same answer for unknown user, wrong password, disabled user)',
     () => 'unknown username or wrong password',
   ),
+  one_time_password_expired: spec<{ username: string; expiredAt: string }>(
+    401,
+    'the right one-time password, but after its expiry (24 h by default); an administrator must reset it',
+    (a) => `the one-time password of "${a.username}" expired at ${a.expiredAt}; ask an administrator to reset it`,
+  ),
   forbidden: spec<{ user: string; permission: string; scope: string }>(
     403,
     'authenticated but lacking a permission; the body names `permission` and `scope`',

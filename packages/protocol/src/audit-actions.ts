@@ -17,9 +17,9 @@ export type AccessDeniedDetail = {
 /** The `detail` each action carries (null: none). */
 export interface AuditDetails {
   access: AccessDeniedDetail;
-  'auth.login': { ip: string; reason?: 'unknown_user' | 'wrong_password' | 'disabled' };
+  'auth.login': { ip: string; reason?: 'unknown_user' | 'wrong_password' | 'disabled' | 'one_time_password_expired' };
   'auth.logout': { via: 'session' | 'token' };
-  'auth.password_change': { reason: 'wrong_password' } | null;
+  'auth.password_change': { reason: 'wrong_password' | 'one_time_password_expired' } | null;
   'token.create':
     { tokenId: string; name: string; expiresAt: number | null } | { reason: 'wrong_password'; ip: string };
   'token.revoke': { tokenId: string; name: string };

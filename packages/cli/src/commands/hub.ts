@@ -81,6 +81,14 @@ export function hubCommand(): Command {
         .default('365'),
     )
     .addOption(
+      new Option(
+        '--one-time-password-ttl <duration>',
+        'a generated or admin-set one-time password stops working this long after it was issued',
+      )
+        .env('WHEELHOUSE_ONE_TIME_PASSWORD_TTL')
+        .default('24h'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -101,6 +109,7 @@ export function hubCommand(): Command {
         sessionMaxAge: string;
         tokenDefaultDays: string;
         tokenMaxDays: string;
+        oneTimePasswordTtl: string;
       }) => {
         const { host, port } = parseListen(o.listen);
         // Loaded on use: every other subcommand starts faster without the hub's dependencies.
@@ -120,21 +129,28 @@ export function hubCommand(): Command {
             sessionMaxAgeMs: parseDuration(o.sessionMaxAge),
             tokenDefaultDays: wholeDays('--token-default-days', o.tokenDefaultDays),
             tokenMaxDays: wholeDays('--token-max-days', o.tokenMaxDays),
+            oneTimePasswordMs: parseDuration(o.oneTimePasswordTtl),
           },
         });
         hub.app.log.level = o.logLevel;
-        const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD);
+        const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD, {
+          oneTimePasswordMs: parseDuration(o.oneTimePasswordTtl),
+        });
         await hub.app.listen({ host, port });
         const address = hub.app.server.address();
         const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : o.listen;
+        // First start, or every hub-wide admin's one-time password expired unused: a (new) way in.
+        const what = admin?.renewed
+          ? `Every administrator's one-time password expired unused: gave user "${admin.username}" a new one`
+          : `First start: created user "${admin?.username ?? ''}"`;
         if (admin && process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD) {
           process.stdout.write(
-            `\nFirst start: created user "${admin.username}" with the password from WHEELHOUSE_INITIAL_ADMIN_PASSWORD (one-time: change it at first sign-in).\n\n`,
+            `\n${what} with the password from WHEELHOUSE_INITIAL_ADMIN_PASSWORD (one-time: change it at first sign-in, within ${o.oneTimePasswordTtl}).\n\n`,
           );
         } else if (admin) {
           process.stdout.write(
-            `\nFirst start: created user "${admin.username}" with one-time password: ${admin.password}\n` +
-              'Sign in and change it (POST /api/v1/auth/password). It is not shown again.\n\n',
+            `\n${what} with one-time password: ${admin.password}\n` +
+              `Sign in and change it within ${o.oneTimePasswordTtl} (POST /api/v1/auth/password). It is not shown again.\n\n`,
           );
         }
         process.stdout.write(`wheelhouse hub listening on ${url} (data: ${o.dataDir})\n`);

@@ -24,6 +24,10 @@ export interface UserView {
   mustChangePassword: boolean;
 }
 
+/** True when the user still has a one-time password and its time is up. */
+export const oneTimePasswordExpired = (u: UserRow, now = Date.now()): boolean =>
+  u.must_change_password === 1 && u.password_expires_at !== null && u.password_expires_at <= now;
+
 export const toUserView = (u: UserRow): UserView => ({
   id: u.id,
   username: u.username,
@@ -78,6 +82,8 @@ export interface NewUser {
   /** From hashPassword(), computed before any transaction: scrypt must not hold the store's one connection. */
   passwordHash: string;
   mustChangePassword?: boolean;
+  /** With mustChangePassword: when the one-time password stops working. */
+  passwordExpiresAt?: number | null;
   /** Optional first binding. */
   binding?: { role: BuiltinRole; clusterPattern: string; namespacePattern: string };
   createdBy: string;
@@ -91,6 +97,7 @@ export async function createUser(db: Exec, input: NewUser): Promise<{ user: User
     created_at: Date.now(),
     disabled: 0,
     must_change_password: input.mustChangePassword ? 1 : 0,
+    password_expires_at: input.mustChangePassword ? (input.passwordExpiresAt ?? null) : null,
   };
   await db.insertInto('users').values(user).execute();
   const binding = input.binding

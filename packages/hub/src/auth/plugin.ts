@@ -11,8 +11,20 @@ import type { JsonObject } from '@wheelhouse/protocol';
 import { AuditLog } from '../audit/audit-log.js';
 import { apiError } from '../http/errors.js';
 import type { HubDb } from '../store/db.js';
-import { resolveLifetimes, sessionExpiry, type CredentialLifetimes } from './credential-lifetimes.js';
-import { createBinding, createUser, loadUserWithBindings } from './identity-store.js';
+import {
+  DEFAULT_LIFETIMES,
+  resolveLifetimes,
+  sessionExpiry,
+  type CredentialLifetimes,
+} from './credential-lifetimes.js';
+import {
+  createBinding,
+  createUser,
+  globalAdminIds,
+  killCredentials,
+  loadUserWithBindings,
+  oneTimePasswordExpired,
+} from './identity-store.js';
 import { hashPassword } from './password.js';
 import { can, describeScope } from './rbac.js';
 import { API_TOKEN_PREFIX, generatePassword, safeEqual, sha256Hex } from './secrets.js';
@@ -213,13 +225,21 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   );
 }
 
-/** First start: creates the 'admin' user (account-admin on every cluster) and returns its one-time password; null if users exist. */
+/**
+ * First start: creates the 'admin' user (account-admin on every cluster) and
+ * returns its one-time password; null if users exist. Later starts: when every
+ * hub-wide admin is locked out by an expired one-time password (nobody signed
+ * in within its lifetime), issues 'admin' a new one (renewed: true) rather than
+ * leaving the hub without a way in.
+ */
 export async function ensureAdmin(
   db: HubDb,
   initialPassword?: string,
-): Promise<{ username: string; password: string } | null> {
+  opts: { oneTimePasswordMs?: number } = {},
+): Promise<{ username: string; password: string; renewed?: boolean } | null> {
+  const ttl = opts.oneTimePasswordMs ?? DEFAULT_LIFETIMES.oneTimePasswordMs;
   const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
-  if (existing) return null;
+  if (existing) return renewLockedOutAdmin(db, initialPassword, ttl);
   // A bootstrap password from the environment (the Helm chart's Secret) is still one-time: it must be changed.
   const password = initialPassword && initialPassword.length >= 10 ? initialPassword : generatePassword();
   const passwordHash = await hashPassword(password); // before the transaction: scrypt must not hold the connection
@@ -231,6 +251,7 @@ export async function ensureAdmin(
       username: 'admin',
       passwordHash,
       mustChangePassword: true,
+      passwordExpiresAt: Date.now() + ttl,
       createdBy: 'system',
     });
     await createBinding(trx, {
@@ -252,4 +273,39 @@ export async function ensureAdmin(
     );
     return { username: 'admin', password };
   });
+}
+
+async function renewLockedOutAdmin(
+  db: HubDb,
+  initialPassword: string | undefined,
+  ttl: number,
+): Promise<{ username: string; password: string; renewed: true } | null> {
+  const ids = [...(await globalAdminIds(db))];
+  if (ids.length === 0) return null;
+  const admins = await db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('username').execute();
+  if (admins.some((u) => !oneTimePasswordExpired(u))) return null;
+  const user = admins.find((u) => u.username === 'admin') ?? admins[0];
+  if (!user) return null;
+  const password = initialPassword && initialPassword.length >= 10 ? initialPassword : generatePassword();
+  const passwordHash = await hashPassword(password);
+  const audit = new AuditLog(db);
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, must_change_password: 1, password_expires_at: Date.now() + ttl })
+      .where('id', '=', user.id)
+      .execute();
+    await killCredentials(trx, user.id);
+    await audit.record(
+      {
+        actor: 'system',
+        action: 'user.update',
+        target: { kind: 'User', namespace: '', name: user.username },
+        outcome: 'succeeded',
+        detail: { userId: user.id, passwordReset: true },
+      },
+      trx,
+    );
+  });
+  return { username: user.username, password, renewed: true };
 }

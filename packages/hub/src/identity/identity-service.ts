@@ -2,7 +2,7 @@
 // API tokens, users and role bindings. Every change that affects who can do
 // what is written in one transaction with its audit record; refusals come back
 // as catalog problems (the routes in ./identity-routes.ts answer them).
-import { problem } from '@wheelhouse/protocol';
+import { problem, type ApiProblem } from '@wheelhouse/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import {
   createApiToken,
@@ -13,6 +13,7 @@ import {
   findUserByName,
   killCredentials,
   listApiTokens,
+  oneTimePasswordExpired,
   revokeTokensOf,
   listBindings,
   toUserView,
@@ -117,6 +118,8 @@ export class IdentityService {
       return fail(problem('invalid_credentials'));
     }
     this.throttle.succeeded(username, ip);
+    // The right one-time password, but too late: say so precisely (the caller proved they know it).
+    if (oneTimePasswordExpired(user)) return fail(await this.oneTimePasswordExpired(user, user.username, ip));
     const rehash = needsRehash(user.password_hash) ? await hashPassword(input.password) : null;
     const session = await this.db.transaction().execute(async (trx) => {
       if (rehash !== null)
@@ -154,6 +157,7 @@ export class IdentityService {
   async changePassword(principal: Principal, current: string, next: string): Promise<Result<void>> {
     const user = await findUserById(this.db, principal.userId);
     if (!user) return fail(problem('unauthenticated', { message: 'the account no longer exists' }));
+    if (oneTimePasswordExpired(user)) return fail(await this.oneTimePasswordExpired(user, principal.username, null));
     if (!(await verifyPassword(current, user.password_hash))) {
       await this.audit.record({
         actor: principal.username,
@@ -177,7 +181,7 @@ export class IdentityService {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('users')
-        .set({ password_hash: hash, must_change_password: 0 })
+        .set({ password_hash: hash, must_change_password: 0, password_expires_at: null })
         .where('id', '=', user.id)
         .execute();
       // Other browsers signed in with the old password are signed out, and every API token goes.
@@ -199,6 +203,19 @@ export class IdentityService {
     });
     this.sockets.closeUser(user.id, 'the password was changed', { sessionIdHash: principal.sessionIdHash });
     return ok(undefined);
+  }
+
+  /** Audits and describes a refused expired one-time password (at sign-in with the address, or a password change). */
+  private async oneTimePasswordExpired(user: UserRow, actor: string, ip: string | null): Promise<ApiProblem> {
+    const reason = 'one_time_password_expired';
+    const target = userTarget(user.username);
+    if (ip === null)
+      await this.audit.record({ actor, action: 'auth.password_change', target, outcome: 'failed', detail: { reason } });
+    else await this.audit.record({ actor, action: 'auth.login', target, outcome: 'failed', detail: { reason, ip } });
+    return problem('one_time_password_expired', {
+      username: user.username,
+      expiredAt: new Date(user.password_expires_at ?? 0).toISOString(),
+    });
   }
 
   // ---- API tokens
@@ -309,6 +326,7 @@ export class IdentityService {
         username,
         passwordHash,
         mustChangePassword: generated !== undefined,
+        passwordExpiresAt: Date.now() + this.lifetimes.oneTimePasswordMs,
         ...(binding ? { binding } : {}),
         createdBy: admin.username,
       });
@@ -361,7 +379,13 @@ export class IdentityService {
         .updateTable('users')
         .set({
           ...(disabled !== undefined ? { disabled: disabled ? 1 : 0 } : {}),
-          ...(hash !== undefined ? { password_hash: hash, must_change_password: 1 } : {}),
+          ...(hash !== undefined
+            ? {
+                password_hash: hash,
+                must_change_password: 1,
+                password_expires_at: Date.now() + this.lifetimes.oneTimePasswordMs,
+              }
+            : {}),
         })
         .where('id', '=', user.id)
         .execute();
