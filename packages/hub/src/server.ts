@@ -17,6 +17,8 @@ import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { registerAuth } from './auth/plugin.js';
 import { resolveLifetimes, type CredentialLifetimes } from './auth/credential-lifetimes.js';
+import { LoginThrottle, type ThrottleOptions } from './auth/login-throttle.js';
+import { PasswordCheckGate, type PasswordCheckGateOptions } from './auth/password-check-gate.js';
 import { apiError, installErrorHandler } from './http/errors.js';
 import { registerWebUi } from './http/web-ui.js';
 import { HubMetrics } from './metrics.js';
@@ -91,6 +93,8 @@ export interface HubOptions {
   secureCookie?: boolean;
   /** Origins besides the hub's own whose pages may open WebSockets (`https://console.example.org`). */
   allowedOrigins?: string[];
+  /** Sign-in throttling (per username × address, per address) and the cap on concurrent password checks. */
+  login?: { throttle?: ThrottleOptions; passwordChecks?: PasswordCheckGateOptions | PasswordCheckGate };
   /** Session idle/absolute lifetimes, API token default/maximum, one-time password expiry. */
   lifetimes?: Partial<CredentialLifetimes>;
 }
@@ -214,12 +218,24 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   });
   const sockets = new SocketRegistry();
   registerSocketRegistry(app, sockets);
+  const identity = new IdentityService({
+    db,
+    audit,
+    sockets,
+    lifetimes,
+    ...(opts.login?.throttle ? { loginThrottle: new LoginThrottle(opts.login.throttle) } : {}),
+    passwordChecks:
+      opts.login?.passwordChecks instanceof PasswordCheckGate
+        ? opts.login.passwordChecks
+        : new PasswordCheckGate(opts.login?.passwordChecks),
+    onError: (err, msg) => app.log.error({ err }, msg),
+  });
   // One rule for where a route lives: src/<feature>/<feature>-routes.ts, a
   // Fastify plugin whose paths are relative to the API prefix.
   const prefix = API_PREFIX;
   await app.register(identityRoutes, {
     prefix,
-    identity: new IdentityService({ db, audit, sockets, lifetimes }),
+    identity,
     secureCookie: opts.secureCookie,
   });
   await app.register(auditRoutes, { prefix, audit });
@@ -270,6 +286,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       logs.closeAll();
       link.closeAll();
       await originDenials.close();
+      await identity.close();
       await app.close();
       if (!opts.db) await db.destroy();
     },

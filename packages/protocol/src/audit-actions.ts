@@ -17,7 +17,12 @@ export type AccessDeniedDetail = {
 /** The `detail` each action carries (null: none). */
 export interface AuditDetails {
   access: AccessDeniedDetail;
-  'auth.login': { ip: string; reason?: 'unknown_user' | 'wrong_password' | 'disabled' | 'one_time_password_expired' };
+  /** throttled/busy: refusals before any password check, one row per address (busy: per hub) and minute; `repeated` counts the rest. */
+  'auth.login': {
+    ip: string;
+    reason?: 'unknown_user' | 'wrong_password' | 'disabled' | 'one_time_password_expired' | 'throttled' | 'busy';
+    repeated?: number;
+  };
   'auth.logout': { via: 'session' | 'token' };
   'auth.password_change': { reason: 'wrong_password' | 'one_time_password_expired' } | null;
   'token.create':
@@ -62,7 +67,11 @@ interface AuditActionSpec {
 
 export const AUDIT_ACTIONS = {
   access: { outcomes: ['denied'], meaning: 'a refused permission check on a route without its own action' },
-  'auth.login': { outcomes: ['succeeded', 'failed'], meaning: 'sign-in (failed: with the reason, never the password)' },
+  'auth.login': {
+    outcomes: ['succeeded', 'failed'],
+    meaning:
+      'sign-in (failed: with the reason, never the password; throttled/busy refusals aggregated per address and minute with a `repeated` count)',
+  },
   'auth.logout': { outcomes: ['succeeded'], meaning: 'sign-out' },
   'auth.password_change': { outcomes: ['succeeded', 'failed'], meaning: 'a user changed their own password' },
   'token.create': {

@@ -77,11 +77,8 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
         ip: request.ip,
         ...(previous ? { previousSession: previous } : {}),
       });
-      if (!signedIn.ok) {
-        const p = signedIn.problem;
-        if (p.code === 'too_many_attempts') void reply.header('retry-after', String(p.args.seconds));
-        throw new HttpError(p);
-      }
+      // Throttled and busy refusals carry `retryAfter`; the error handler turns it into Retry-After.
+      if (!signedIn.ok) throw new HttpError(signedIn.problem);
       const { user, session } = signedIn.value;
       setSessionCookie(request, reply, session.sessionId);
       return {
@@ -114,7 +111,7 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
     },
     async (request, reply) => {
       const principal = app.requireUser(request, { allowPasswordChange: true });
-      unwrap(await identity.changePassword(principal, request.body.current, request.body.next));
+      unwrap(await identity.changePassword(principal, request.body.current, request.body.next, request.ip));
       return reply.status(204).send(null);
     },
   );

@@ -23,7 +23,9 @@ import {
   type UserView,
 } from '../auth/identity-store.js';
 import { resolveLifetimes, type CredentialLifetimes } from '../auth/credential-lifetimes.js';
-import { LoginThrottle } from '../auth/login-throttle.js';
+import { LoginThrottle, addressKey } from '../auth/login-throttle.js';
+import { GATE_BUSY, PasswordCheckGate } from '../auth/password-check-gate.js';
+import { DenialDigest } from '../audit/denial-digest.js';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../auth/password.js';
 import { generatePassword, sha256Hex } from '../auth/secrets.js';
 import type { BuiltinRole, Principal } from '../auth/types.js';
@@ -42,6 +44,15 @@ export interface IdentityServiceDeps {
   loginThrottle?: LoginThrottle;
   /** Open WebSockets by credential: revoking a credential closes what it opened. */
   sockets?: SocketRegistry;
+  /** The global cap on concurrent password checks (default 4 running, 16 waiting). */
+  passwordChecks?: PasswordCheckGate;
+  onError?: (err: unknown, msg: string) => void;
+}
+
+interface Refusal {
+  username: string;
+  ip: string;
+  reason: 'throttled' | 'busy';
 }
 
 const userTarget = (username: string): { kind: string; namespace: string; name: string } => ({
@@ -76,9 +87,19 @@ export class IdentityService {
   private readonly lifetimes: CredentialLifetimes;
   private readonly throttle: LoginThrottle;
   private readonly sockets: SocketRegistry;
+  private readonly passwordChecks: PasswordCheckGate;
+  /** Throttled and busy sign-ins: one audit row per address (busy: per hub) and minute, with a count. */
+  private readonly refusals: DenialDigest<Refusal>;
+  private readonly onError: (err: unknown, msg: string) => void;
 
   constructor(deps: IdentityServiceDeps) {
     this.sockets = deps.sockets ?? new SocketRegistry();
+    this.passwordChecks = deps.passwordChecks ?? new PasswordCheckGate();
+    this.onError = deps.onError ?? (() => undefined);
+    this.refusals = new DenialDigest<Refusal>({
+      flush: (r, repeated) => this.writeRefusal(r, repeated),
+      onError: (err) => this.onError(err, 'auditing refused sign-ins failed'),
+    });
     this.db = deps.db;
     this.audit = deps.audit;
     this.lifetimes = deps.lifetimes ?? resolveLifetimes();
@@ -100,12 +121,14 @@ export class IdentityService {
   }): Promise<Result<SignedIn>> {
     const username = input.username.toLowerCase();
     const { ip } = input;
-    const wait = this.throttle.retryAfterMs(username, ip);
-    if (wait > 0) return fail(problem('too_many_attempts', { username, seconds: Math.ceil(wait / 1000) }));
+    const refused = this.throttled(username, ip);
+    if (refused) return fail(refused);
     const user = await findUserByName(this.db, username);
-    const passwordOk = user
-      ? await verifyPassword(input.password, user.password_hash)
-      : await verifyAgainstDummy(input.password);
+    // Unknown users cost the same work (and the same slot) as known ones.
+    const passwordOk = await this.passwordChecks.run(() =>
+      user ? verifyPassword(input.password, user.password_hash) : verifyAgainstDummy(input.password),
+    );
+    if (passwordOk === GATE_BUSY) return fail(this.busy(username, ip));
     const failure = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : user.disabled === 1 ? 'disabled' : null;
     if (failure !== null || !user) {
       this.throttle.failed(username, ip);
@@ -137,6 +160,61 @@ export class IdentityService {
     return ok({ user, session });
   }
 
+  /**
+   * The throttle's verdict before any password work: the address's budget
+   * over all usernames, then this username from this address. A refusal is
+   * audited once per address and minute (repeats are counted in a summary).
+   */
+  private throttled(username: string, ip: string): ApiProblem | null {
+    const byAddress = this.throttle.addressRetryAfterMs(ip);
+    const byUser = byAddress > 0 ? 0 : this.throttle.retryAfterMs(username, ip);
+    if (byAddress === 0 && byUser === 0) return null;
+    const seconds = Math.ceil(Math.max(byAddress, byUser) / 1000);
+    this.noteRefusal({ username, ip, reason: 'throttled' }, `throttled\u0000${addressKey(ip)}`);
+    return byAddress > 0
+      ? problem('too_many_failures_from_address', { seconds }, { retryAfter: seconds })
+      : problem('too_many_attempts', { username, seconds }, { retryAfter: seconds });
+  }
+
+  /**
+   * Re-checks a signed-in user's password (password change, token creation)
+   * under the same throttle and cap as sign-in: a stolen session must not
+   * become a password-guessing oracle. A wrong password counts as a failure.
+   */
+  private async checkPassword(user: UserRow, password: string, ip: string): Promise<boolean | ApiProblem> {
+    const refused = this.throttled(user.username, ip);
+    if (refused) return refused;
+    const ok = await this.passwordChecks.run(() => verifyPassword(password, user.password_hash));
+    if (ok === GATE_BUSY) return this.busy(user.username, ip);
+    if (!ok) this.throttle.failed(user.username, ip);
+    return ok;
+  }
+
+  /** Every password-check slot is taken: refuse now (503, retry in a second) rather than queue without bound. */
+  private busy(username: string, ip: string): ApiProblem {
+    this.noteRefusal({ username, ip, reason: 'busy' }, 'busy');
+    return problem('sign_in_busy', undefined, { retryAfter: 1 });
+  }
+
+  private noteRefusal(r: Refusal, key: string): void {
+    if (this.refusals.admit(key, r))
+      this.writeRefusal(r, 0).catch((err: unknown) => this.onError(err, 'auditing a refused sign-in failed'));
+  }
+
+  private async writeRefusal(r: Refusal, repeated: number): Promise<void> {
+    await this.audit.record({
+      actor: r.username,
+      action: 'auth.login',
+      outcome: 'failed',
+      detail: { reason: r.reason, ip: r.ip, ...(repeated > 0 ? { repeated } : {}) },
+    });
+  }
+
+  /** Writes the pending summaries of refused sign-ins (hub shutdown). */
+  close(): Promise<void> {
+    return this.refusals.close();
+  }
+
   async logout(principal: Principal): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       if (principal.sessionIdHash !== undefined)
@@ -154,11 +232,13 @@ export class IdentityService {
    * their API tokens (whoever knew the old password may have made one), and
    * closes those credentials' sockets.
    */
-  async changePassword(principal: Principal, current: string, next: string): Promise<Result<void>> {
+  async changePassword(principal: Principal, current: string, next: string, ip: string): Promise<Result<void>> {
     const user = await findUserById(this.db, principal.userId);
     if (!user) return fail(problem('unauthenticated', { message: 'the account no longer exists' }));
     if (oneTimePasswordExpired(user)) return fail(await this.oneTimePasswordExpired(user, principal.username, null));
-    if (!(await verifyPassword(current, user.password_hash))) {
+    const verdict = await this.checkPassword(user, current, ip);
+    if (typeof verdict !== 'boolean') return fail(verdict);
+    if (!verdict) {
       await this.audit.record({
         actor: principal.username,
         action: 'auth.password_change',
@@ -243,7 +323,9 @@ export class IdentityService {
     }
     const user = await findUserById(this.db, p.userId);
     if (!user) return fail(problem('unauthenticated', { message: 'the account no longer exists' }));
-    if (!(await verifyPassword(input.password, user.password_hash))) {
+    const verdict = await this.checkPassword(user, input.password, input.ip);
+    if (typeof verdict !== 'boolean') return fail(verdict);
+    if (!verdict) {
       await this.audit.record({
         actor: p.username,
         action: 'token.create',
