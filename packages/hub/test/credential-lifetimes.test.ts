@@ -2,10 +2,13 @@
 // are used; API tokens always expire (default, capped by a maximum); minting a
 // token needs the password again; a password change or reset revokes the
 // user's tokens (and other sessions).
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveLifetimes } from '../src/auth/credential-lifetimes.js';
 import { sha256Hex } from '../src/auth/secrets.js';
+import { SOCKET_CLOSE_REVOKED } from '../src/http/socket-registry.js';
 import { createHub, type Hub } from '../src/server.js';
+import { startHub } from './support/hub-with-agent.js';
 import { addUser, bearer, login, sessionHeaders, useFastPasswordHashing, type TestUser } from './support/identity.js';
 
 useFastPasswordHashing();
@@ -162,4 +165,34 @@ describe('a password change or reset revokes API tokens', () => {
     expect(res.statusCode).toBe(200);
     expect([(await me(bearer(u.token))).statusCode, (await me({ cookie: s.cookie })).statusCode]).toEqual([401, 401]);
   });
+});
+
+describe('open sockets end with their credential', () => {
+  it("a live socket of a session closes when the session reaches its absolute lifetime (4401, 'the session expired')", async () => {
+    const { hub: h, url } = await startHub({ lifetimes: { sessionMaxAgeMs: HOUR } });
+    try {
+      await h.clusters.create('c1', 'test');
+      const u = await addUser(h, { bindings: [{ role: 'viewer' }] });
+      const s = await login(h, u.username, u.password);
+      // Signed in almost an hour ago: the session has 300 ms left.
+      await h.db
+        .updateTable('sessions')
+        .set({ created_at: Date.now() - HOUR + 300 })
+        .where('id_hash', '=', idHashOf(s.cookie))
+        .execute();
+      const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/live?cluster=c1`, {
+        headers: { cookie: s.cookie, origin: url },
+      });
+      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+        ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+      );
+      await new Promise<void>((resolve, reject) => {
+        ws.on('open', () => resolve());
+        ws.on('error', reject);
+      });
+      expect(await closed).toEqual({ code: SOCKET_CLOSE_REVOKED, reason: 'the session expired' });
+    } finally {
+      await h.close();
+    }
+  }, 20_000);
 });

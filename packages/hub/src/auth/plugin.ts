@@ -115,6 +115,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       bindings: loaded.bindings,
       mustChangePassword: loaded.user.must_change_password === 1,
       tokenId: row.id,
+      ...(row.expires_at !== null ? { credentialEndsAt: row.expires_at } : {}),
     };
   }
 
@@ -143,6 +144,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       mustChangePassword: loaded.user.must_change_password === 1,
       sessionIdHash: idHash,
       csrfToken: session.csrf_token,
+      credentialEndsAt: session.created_at + lifetimes.sessionMaxAgeMs,
     };
   }
 

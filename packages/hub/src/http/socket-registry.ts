@@ -14,6 +14,8 @@ import type { Principal } from '../auth/types.js';
 export const SOCKET_CLOSE_REVOKED = 4401;
 /** A socket that has not finished its close handshake by then is cut. */
 const TERMINATE_AFTER_MS = 500;
+/** How often sockets are checked against their credential's end. */
+const EXPIRY_SWEEP_MS = 5_000;
 
 interface Entry {
   socket: WebSocket;
@@ -21,6 +23,7 @@ interface Entry {
   username: string;
   sessionIdHash: string | undefined;
   tokenId: string | undefined;
+  endsAt: number | undefined;
   route: string;
 }
 
@@ -34,6 +37,7 @@ export class SocketRegistry {
       username: principal.username,
       sessionIdHash: principal.sessionIdHash,
       tokenId: principal.tokenId,
+      endsAt: principal.credentialEndsAt,
       route,
     };
     this.entries.add(e);
@@ -60,6 +64,16 @@ export class SocketRegistry {
   /** Closes the sockets an API token opened (token revoked). */
   closeToken(tokenId: string, reason: string): number {
     return this.closeWhere((e) => e.tokenId === tokenId, reason);
+  }
+
+  /** Closes sockets whose credential has reached its end (a session's absolute lifetime, a token's expiry). */
+  closeExpired(now = Date.now()): number {
+    return (
+      this.closeWhere(
+        (e) => e.endsAt !== undefined && e.endsAt <= now && e.tokenId === undefined,
+        'the session expired',
+      ) + this.closeWhere((e) => e.endsAt !== undefined && e.endsAt <= now, 'the API token expired')
+    );
   }
 
   private closeWhere(match: (e: Entry) => boolean, reason: string): number {
@@ -90,6 +104,13 @@ export function registerSocketRegistry(app: FastifyInstance, registry: SocketReg
   app.addHook('onRequest', (request, _reply, done) => {
     if (request.principal && request.headers.upgrade?.toLowerCase() === 'websocket')
       opened.set(request.raw, { principal: request.principal, route: request.routeOptions.url ?? request.url });
+    done();
+  });
+  // Credentials that end by themselves (absolute session lifetime, token expiry) close their sockets too.
+  const sweeper = setInterval(() => registry.closeExpired(), EXPIRY_SWEEP_MS);
+  sweeper.unref();
+  app.addHook('onClose', (_app, done) => {
+    clearInterval(sweeper);
     done();
   });
   // Emitted by @fastify/websocket right after the upgrade, before the route's wsHandler runs.
