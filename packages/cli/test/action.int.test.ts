@@ -53,7 +53,12 @@ describe('wheelhouse action', () => {
     });
     expect(changed.statusCode).toBe(204);
     apiToken = (
-      await hub.app.inject({ method: 'POST', url: '/api/v1/tokens', headers, payload: { name: 'cli-test' } })
+      await hub.app.inject({
+        method: 'POST',
+        url: '/api/v1/tokens',
+        headers,
+        payload: { name: 'cli-test', password: 'action-test-password' },
+      })
     ).json<{ token: string }>().token;
     cluster = `c${Math.random().toString(36).slice(2, 8)}`;
     const created = await hub.clusters.create(cluster, 'test');

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '@wheelhouse/hub';
 import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
+import { configurePasswordHashing, hashPassword } from '@wheelhouse/hub/password';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
@@ -18,11 +19,12 @@ describe('admin commands', { timeout: 30_000 }, () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
+    configurePasswordHashing({ logN: 10 });
     hub = await createHub({ logger: false });
     await hub.app.listen({ host: '127.0.0.1', port: 0 });
     const { user } = await createUser(hub.db, {
       username: 'root',
-      passwordHash: 'x',
+      passwordHash: await hashPassword('root-password-1'),
       mustChangePassword: false,
       createdBy: 'test',
     });
@@ -44,6 +46,12 @@ describe('admin commands', { timeout: 30_000 }, () => {
   afterAll(() => hub.close());
 
   const wh = (...args: string[]) => run(process.execPath, [CLI, ...args], { env });
+  /** Runs the CLI with `input` on its standard input (what a prompt would read). */
+  const whIn = (input: string, ...args: string[]) => {
+    const p = run(process.execPath, [CLI, ...args], { env });
+    p.child.stdin?.end(input);
+    return p;
+  };
 
   it('registers a cluster, prints its agent token once, and lists it', async () => {
     const { stdout } = await wh('cluster', 'add', 'edge-1');
@@ -73,9 +81,14 @@ describe('admin commands', { timeout: 30_000 }, () => {
     expect(stdout).toMatch(/Password \(shown once\): \S{10,}/);
   });
 
-  it('creates an API token', async () => {
-    const { stdout } = await wh('token', 'create', '--name', 'ci');
+  it('creates an API token after asking for the password again, expiring by default after 90 days', async () => {
+    const { stdout } = await whIn('root-password-1\n', 'token', 'create', '--name', 'ci');
     expect(stdout.trim()).toMatch(/^whu_\S+$/);
+    const row = await hub.db.selectFrom('api_tokens').selectAll().where('name', '=', 'ci').executeTakeFirstOrThrow();
+    expect(row.expires_at).toBe(row.created_at + 90 * 24 * 60 * 60 * 1000);
+    const wrong: unknown = await whIn('not-my-password\n', 'token', 'create', '--name', 'ci2').catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ code: 1 });
+    expect((wrong as { stderr: string }).stderr).toContain('creating an API token needs your current password');
   });
 
   it('explains a refused request and exits non-zero', async () => {

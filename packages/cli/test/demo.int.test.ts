@@ -141,7 +141,7 @@ describe('wheelhouse demo', () => {
       await fetch(`${url}/api/v1/tokens`, {
         method: 'POST',
         headers: session,
-        body: JSON.stringify({ name: 'demo-test' }),
+        body: JSON.stringify({ name: 'demo-test', password: 'demo-password-123' }),
       })
     ).json()) as { token: string };
     const api = async (path: string, init: RequestInit = {}): Promise<Record<string, unknown>> =>

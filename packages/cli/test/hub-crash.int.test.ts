@@ -136,7 +136,7 @@ describe('hub and agent killed with commands in flight', () => {
     const tok = await fetch(`${url}/api/v1/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-      body: JSON.stringify({ name: 'crash-test' }),
+      body: JSON.stringify({ name: 'crash-test', password: 'crash-test-password-1' }),
     });
     token = ((await tok.json()) as { token: string }).token;
     const created = await api('POST', '/api/v1/clusters', { name: 'crashy' });

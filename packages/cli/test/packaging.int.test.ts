@@ -76,6 +76,13 @@ describe('hub Helm chart', () => {
       '--data-dir=/var/lib/wheelhouse',
       '--command-ttl=10m',
       '--log-level=info',
+      '--secure-cookie=true',
+      '--session-idle=8h',
+      '--session-max-age=12h',
+      '--token-default-days=90',
+      '--token-max-days=365',
+      '--one-time-password-ttl=24h',
+      '--trusted-proxies=uniquelocal',
     ]);
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });
     expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/readyz' } });
@@ -106,6 +113,18 @@ describe('hub Helm chart', () => {
     const { pod, container } = deploymentOf(docs);
     expect(container.env?.map((e) => e.name)).toEqual(['WHEELHOUSE_INITIAL_ADMIN_PASSWORD']);
     expect(pod.volumes.find((v) => v.name === 'data')?.emptyDir).toBeDefined();
+  });
+
+  it('passes the proxy and cookie settings, and drops --trusted-proxies when the list is empty', async () => {
+    const custom = deploymentOf(
+      await render({ hub: { trustedProxies: ['10.42.0.0/16', '10.43.0.1'], secureCookie: 'auto' } }),
+    );
+    expect(custom.container.args).toContain('--trusted-proxies=10.42.0.0/16,10.43.0.1');
+    expect(custom.container.args).toContain('--secure-cookie=auto');
+    const origins = deploymentOf(await render({ hub: { allowedOrigins: ['https://a.example', 'https://b.example'] } }));
+    expect(origins.container.args).toContain('--allowed-origins=https://a.example,https://b.example');
+    const none = deploymentOf(await render({ hub: { trustedProxies: [] } }));
+    expect(none.container.args.filter((a) => a.startsWith('--trusted-proxies'))).toEqual([]);
   });
 });
 

@@ -16,6 +16,9 @@ import { webAppBuilt, webAppDir } from '@wheelhouse/web';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { registerAuth } from './auth/plugin.js';
+import { resolveLifetimes, type CredentialLifetimes } from './auth/credential-lifetimes.js';
+import { LoginThrottle, type ThrottleOptions } from './auth/login-throttle.js';
+import { PasswordCheckGate, type PasswordCheckGateOptions } from './auth/password-check-gate.js';
 import { apiError, installErrorHandler } from './http/errors.js';
 import { registerWebUi } from './http/web-ui.js';
 import { HubMetrics } from './metrics.js';
@@ -43,6 +46,9 @@ import { TimelineStore } from './timeline/timeline-store.js';
 import { timelineRoutes } from './timeline/timeline-routes.js';
 import { openDatabase, type HubDb } from './store/db.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { trustProxyOption } from './http/transport-security.js';
+import { registerWebSocketOriginCheck } from './http/websocket-origin.js';
+import { SocketRegistry, registerSocketRegistry } from './http/socket-registry.js';
 import { metricsTokenMatches } from './metrics.js';
 
 /** Every public API route is under this prefix. */
@@ -76,6 +82,23 @@ export interface HubOptions {
    * (the default) it stays open, for Prometheus scraping on the pod network.
    */
   metricsToken?: string;
+  /**
+   * Proxies whose X-Forwarded-For/-Proto/-Host the hub believes: addresses,
+   * CIDRs or proxy-addr names (loopback, linklocal, uniquelocal). Empty (the
+   * default): forwarded headers are ignored and the socket's peer is the client.
+   */
+  trustedProxies?: string[];
+  /**
+   * The session cookie's Secure flag (and HSTS): true/false, or unset = when
+   * the request came over https (directly or per a trusted proxy).
+   */
+  secureCookie?: boolean;
+  /** Origins besides the hub's own whose pages may open WebSockets (`https://console.example.org`). */
+  allowedOrigins?: string[];
+  /** Sign-in throttling (per username × address, per address) and the cap on concurrent password checks. */
+  login?: { throttle?: ThrottleOptions; passwordChecks?: PasswordCheckGateOptions | PasswordCheckGate };
+  /** Session idle/absolute lifetimes, API token default/maximum, one-time password expiry. */
+  lifetimes?: Partial<CredentialLifetimes>;
 }
 
 export interface Hub {
@@ -92,16 +115,22 @@ export interface Hub {
   shell: ShellRelay;
   logs: LogRelay;
   objects: ObjectReader;
+  /** Every user's open WebSocket with the credential that opened it (closed on revocation). */
+  sockets: SocketRegistry;
   close(): Promise<void>;
 }
 
 export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const db = opts.db ?? (await openDatabase({ dataDir: opts.dataDir ?? ':memory:' }));
-  const app = Fastify({ logger: opts.logger ?? true, bodyLimit: 4 * 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: opts.logger ?? true,
+    bodyLimit: 4 * 1024 * 1024,
+    trustProxy: trustProxyOption(opts.trustedProxies),
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
-  registerSecurityHeaders(app);
+  registerSecurityHeaders(app, { secureCookie: opts.secureCookie });
 
   // gzip for the console's bundle and large JSON lists (inventory pages are 100s of KB);
   // brotli's default quality is too slow to run per response. WebSockets are not affected.
@@ -182,11 +211,35 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   logs.attach(link);
   link.setLogsHandler(logs);
 
-  registerAuth(app, { db, audit });
+  const lifetimes = resolveLifetimes(opts.lifetimes);
+  registerAuth(app, { db, audit, lifetimes });
+  const originDenials = registerWebSocketOriginCheck(app, {
+    audit,
+    allowedOrigins: opts.allowedOrigins ?? [],
+    secureCookie: opts.secureCookie,
+  });
+  const sockets = new SocketRegistry();
+  registerSocketRegistry(app, sockets);
+  const identity = new IdentityService({
+    db,
+    audit,
+    sockets,
+    lifetimes,
+    ...(opts.login?.throttle ? { loginThrottle: new LoginThrottle(opts.login.throttle) } : {}),
+    passwordChecks:
+      opts.login?.passwordChecks instanceof PasswordCheckGate
+        ? opts.login.passwordChecks
+        : new PasswordCheckGate(opts.login?.passwordChecks),
+    onError: (err, msg) => app.log.error({ err }, msg),
+  });
   // One rule for where a route lives: src/<feature>/<feature>-routes.ts, a
   // Fastify plugin whose paths are relative to the API prefix.
   const prefix = API_PREFIX;
-  await app.register(identityRoutes, { prefix, identity: new IdentityService({ db, audit }) });
+  await app.register(identityRoutes, {
+    prefix,
+    identity,
+    secureCookie: opts.secureCookie,
+  });
   await app.register(auditRoutes, { prefix, audit });
   await app.register(clustersRoutes, { prefix, clusters, link, audit });
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
@@ -229,11 +282,14 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     shell,
     logs,
     objects,
+    sockets,
     close: async () => {
       clearInterval(sweeper);
       await shell.closeAll();
       logs.closeAll();
       link.closeAll();
+      await originDenials.close();
+      await identity.close();
       await app.close();
       if (!opts.db) await db.destroy();
     },

@@ -15,7 +15,7 @@ const ROUTES: { method: Method; path: string; keys: string[] }[] = [
   { method: 'POST', path: '/api/v1/auth/login', keys: ['username', 'password'] },
   { method: 'POST', path: '/api/v1/auth/password', keys: ['current', 'next'] },
   { method: 'GET', path: '/api/v1/me', keys: [] },
-  { method: 'POST', path: '/api/v1/tokens', keys: ['name', 'expiresInDays'] },
+  { method: 'POST', path: '/api/v1/tokens', keys: ['name', 'expiresInDays', 'password'] },
   { method: 'GET', path: '/api/v1/tokens', keys: [] },
   { method: 'DELETE', path: '/api/v1/tokens/{id}', keys: [] },
   { method: 'GET', path: '/api/v1/users', keys: [] },

@@ -154,7 +154,8 @@ describe('login and logout', () => {
       .select('expires_at')
       .where('id_hash', '=', idHash)
       .executeTakeFirstOrThrow();
-    expect(slid.expires_at).toBeGreaterThan(Date.now() + 11 * 60 * 60 * 1000);
+    // 8 h idle by default (the absolute 12 h since sign-in is further away).
+    expect(slid.expires_at).toBeGreaterThan(Date.now() + 7.9 * 60 * 60 * 1000);
     await hub.db
       .updateTable('sessions')
       .set({ expires_at: Date.now() - 1 })
@@ -185,7 +186,7 @@ describe('CSRF', () => {
       method: 'POST',
       url: '/api/v1/tokens',
       headers: { cookie: s.cookie },
-      payload: { name: 'x' },
+      payload: { name: 'x', password: viewer.password },
     });
     expect(noHeader.statusCode).toBe(403);
     expect(noHeader.json()).toMatchObject({ error: 'csrf' });
@@ -193,7 +194,7 @@ describe('CSRF', () => {
       method: 'POST',
       url: '/api/v1/tokens',
       headers: { cookie: s.cookie, 'x-csrf-token': 'a'.repeat(43) },
-      payload: { name: 'x' },
+      payload: { name: 'x', password: viewer.password },
     });
     expect(wrong.statusCode).toBe(403);
     expect(wrong.json()).toMatchObject({ error: 'csrf' });
@@ -205,7 +206,7 @@ describe('CSRF', () => {
       method: 'POST',
       url: '/api/v1/tokens',
       headers: sessionHeaders(s),
-      payload: { name: 'x' },
+      payload: { name: 'x', password: viewer.password },
     });
     expect(ok.statusCode).toBe(201);
     expect((await inject({ method: 'GET', url: '/api/v1/tokens', headers: { cookie: s.cookie } })).statusCode).toBe(
@@ -215,7 +216,7 @@ describe('CSRF', () => {
       method: 'POST',
       url: '/api/v1/tokens',
       headers: bearer(viewer.token),
-      payload: { name: 'y' },
+      payload: { name: 'y', password: viewer.password },
     });
     expect(viaToken.statusCode).toBe(201);
   });
@@ -227,7 +228,7 @@ describe('CSRF', () => {
       method: 'POST',
       url: '/api/v1/tokens',
       headers: { cookie: a.cookie, 'x-csrf-token': b.csrfToken },
-      payload: { name: 'x' },
+      payload: { name: 'x', password: viewer.password },
     });
     expect(res.statusCode).toBe(403);
   });
@@ -239,7 +240,7 @@ describe('API tokens', () => {
       method: 'POST',
       url: '/api/v1/tokens',
       headers: bearer(admin.token),
-      payload: { name: 'ci', expiresInDays: 30 },
+      payload: { name: 'ci', expiresInDays: 30, password: admin.password },
     });
     expect(created.statusCode).toBe(201);
     const t = created.json<{ id: string; name: string; token: string; expiresAt: number }>();
@@ -354,7 +355,7 @@ describe('password change', () => {
     u = await addUser(hub, { bindings: [{ role: 'viewer' }] });
   });
 
-  it('needs the current password, ends the other sessions, keeps the current one', async () => {
+  it('needs the current password, ends the other sessions and revokes every API token, keeps the current session', async () => {
     const here = await login(hub, u.username, u.password);
     const elsewhere = await login(hub, u.username, u.password);
     const wrong = await inject({
@@ -391,7 +392,8 @@ describe('password change', () => {
     expect((await inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: elsewhere.cookie } })).statusCode).toBe(
       401,
     );
-    expect((await inject({ method: 'GET', url: '/api/v1/me', headers: bearer(u.token) })).statusCode).toBe(200);
+    // Whoever knew the old password may have made a token: all of them go.
+    expect((await inject({ method: 'GET', url: '/api/v1/me', headers: bearer(u.token) })).statusCode).toBe(401);
     expect(
       (
         await inject({
@@ -455,7 +457,7 @@ describe('first start', () => {
         method: 'POST',
         url: '/api/v1/tokens',
         headers: sessionHeaders(s),
-        payload: { name: 'x' },
+        payload: { name: 'x', password },
       });
       expect(blockedToken.json()).toMatchObject({ error: 'password_change_required' });
       const changed = await h.app.inject({

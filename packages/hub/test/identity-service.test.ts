@@ -72,7 +72,7 @@ describe('IdentityService', () => {
   });
 
   it('answers a wrong current password with wrong_current_password and an audited failure', async () => {
-    const changed = await identity.changePassword(admin, 'not-the-password', 'a-brand-new-password');
+    const changed = await identity.changePassword(admin, 'not-the-password', 'a-brand-new-password', '127.0.0.1');
     expect(changed).toEqual({ ok: false, problem: { code: 'wrong_current_password', args: undefined } });
     expect(await auditActions()).toContain('auth.password_change:failed');
   });

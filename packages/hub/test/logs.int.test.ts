@@ -188,9 +188,9 @@ describe('pod logs relay', () => {
     expect((await p.hub.app.inject({ url: '/metrics' })).body).toMatch(/^wheelhouse_log_streams 0$/m);
   }, 30_000);
 
-  it('works with a session cookie as well as a bearer token', async () => {
+  it("works with a session cookie (from the hub's own page) as well as a bearer token", async () => {
     const session = await login(p.hub, viewer.username, viewer.password);
-    const c = await openOk('one', { tailLines: '1' }, { cookie: session.cookie });
+    const c = await openOk('one', { tailLines: '1' }, { cookie: session.cookie, origin: p.url });
     expect(await c.waitEnd()).toMatchObject({ reason: 'eof' });
     expect(c.text.trimEnd().split('\n')).toHaveLength(1);
   });

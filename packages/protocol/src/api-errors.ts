@@ -52,6 +52,11 @@ export const API_ERRORS = {
     'sign-in failed (same answer for unknown user, wrong password, disabled user)',
     () => 'unknown username or wrong password',
   ),
+  one_time_password_expired: spec<{ username: string; expiredAt: string }>(
+    401,
+    'the right one-time password, but after its expiry (24 h by default); an administrator must reset it',
+    (a) => `the one-time password of "${a.username}" expired at ${a.expiredAt}; ask an administrator to reset it`,
+  ),
   forbidden: spec<{ user: string; permission: string; scope: string }>(
     403,
     'authenticated but lacking a permission; the body names `permission` and `scope`',
@@ -67,6 +72,16 @@ export const API_ERRORS = {
     403,
     'signed in with a one-time password; change it first',
     () => 'this account signed in with a one-time password: change it with POST /api/v1/auth/password first',
+  ),
+  reauthentication_failed: spec(
+    403,
+    "creating an API token needs the caller's current password (`password`); it was wrong",
+    () => 'the password is wrong: creating an API token needs your current password',
+  ),
+  origin_not_allowed: spec<Text>(
+    403,
+    "a WebSocket upgrade from a page that is not the hub's own (or an allowed origin), or with a session cookie and no Origin",
+    asIs,
   ),
   wrong_current_password: spec(
     403,
@@ -105,6 +120,11 @@ export const API_ERRORS = {
     'five failed sign-ins for one username from one address within 15 min lock it for 1 min (doubling, at most 30 min); `Retry-After` says how long',
     (a) => `too many failed sign-ins for "${a.username}" from this address; try again in ${a.seconds}s`,
   ),
+  too_many_failures_from_address: spec<{ seconds: number }>(
+    429,
+    'twenty failed sign-ins from one address (any usernames, unknown ones too; IPv6 per /64) within 15 min lock the address for 1 min (doubling, at most 30 min); `Retry-After`',
+    (a) => `too many failed sign-ins from this address; try again in ${a.seconds}s`,
+  ),
   too_many_sessions: spec<{ user: string; limit: number }>(
     429,
     'the per-user limit of open shells is reached',
@@ -120,6 +140,11 @@ export const API_ERRORS = {
     503,
     "the request needs the cluster's agent, which is not connected (or went away before answering)",
     (a) => `the agent of cluster "${a.cluster}" ${a.why ?? 'is not connected'}`,
+  ),
+  sign_in_busy: spec(
+    503,
+    'every password-check slot is taken (4 running, 16 waiting by default); `Retry-After: 1`',
+    () => 'the hub is busy checking other passwords; try again in a second',
   ),
   store_unavailable: spec<Text>(503, "/readyz: the hub's store does not answer", asIs),
   agent_timeout: spec<{ cluster: string; seconds: number }>(

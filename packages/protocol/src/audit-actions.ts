@@ -17,10 +17,16 @@ export type AccessDeniedDetail = {
 /** The `detail` each action carries (null: none). */
 export interface AuditDetails {
   access: AccessDeniedDetail;
-  'auth.login': { ip: string; reason?: 'unknown_user' | 'wrong_password' | 'disabled' };
+  /** throttled/busy: refusals before any password check, one row per address (busy: per hub) and minute; `repeated` counts the rest. */
+  'auth.login': {
+    ip: string;
+    reason?: 'unknown_user' | 'wrong_password' | 'disabled' | 'one_time_password_expired' | 'throttled' | 'busy';
+    repeated?: number;
+  };
   'auth.logout': { via: 'session' | 'token' };
-  'auth.password_change': { reason: 'wrong_password' } | null;
-  'token.create': { tokenId: string; name: string; expiresAt: number | null };
+  'auth.password_change': { reason: 'wrong_password' | 'one_time_password_expired' } | null;
+  'token.create':
+    { tokenId: string; name: string; expiresAt: number | null } | { reason: 'wrong_password'; ip: string };
   'token.revoke': { tokenId: string; name: string };
   'user.create': {
     userId?: string;
@@ -41,6 +47,8 @@ export interface AuditDetails {
   /** allowed: no detail; rejected: the API error code; denied: the permission check's detail. */
   'shell.start': { error: string } | AccessDeniedDetail | null;
   'shell.end': { durationMs: number; exitCode: number | null; reason: string };
+  /** A refused WebSocket upgrade; `repeated`: further refusals of the same user and origin in that minute (summary row). */
+  'websocket.open': { reason: 'origin'; origin: string | null; route: string; ip: string; repeated?: number };
   /** `action:<id>`, one per catalog action (a command's request and its end). */
   'action:*': CommandAuditDetail;
   /** `preview:<id>`: a dry run of a catalog action; nothing was applied. */
@@ -64,10 +72,17 @@ interface AuditActionSpec {
 
 export const AUDIT_ACTIONS = {
   access: { outcomes: ['denied'], meaning: 'a refused permission check on a route without its own action' },
-  'auth.login': { outcomes: ['succeeded', 'failed'], meaning: 'sign-in (failed: with the reason, never the password)' },
+  'auth.login': {
+    outcomes: ['succeeded', 'failed'],
+    meaning:
+      'sign-in (failed: with the reason, never the password; throttled/busy refusals aggregated per address and minute with a `repeated` count)',
+  },
   'auth.logout': { outcomes: ['succeeded'], meaning: 'sign-out' },
   'auth.password_change': { outcomes: ['succeeded', 'failed'], meaning: 'a user changed their own password' },
-  'token.create': { outcomes: ['succeeded'], meaning: 'an API token was created' },
+  'token.create': {
+    outcomes: ['succeeded', 'failed'],
+    meaning: 'an API token was created (failed: the re-entered password was wrong)',
+  },
   'token.revoke': { outcomes: ['succeeded'], meaning: 'an API token was revoked' },
   'user.create': { outcomes: ['succeeded'], meaning: 'a user was created (with its first binding, if any)' },
   'user.update': { outcomes: ['succeeded'], meaning: 'a user was disabled, enabled or had the password reset' },
@@ -87,6 +102,11 @@ export const AUDIT_ACTIONS = {
     meaning: 'a pod shell was opened, refused (permission) or rejected (tier, agent, pod, limit)',
   },
   'shell.end': { outcomes: ['succeeded', 'failed', 'denied'], meaning: 'a pod shell ended' },
+  'websocket.open': {
+    outcomes: ['denied'],
+    meaning:
+      'a WebSocket upgrade refused for its Origin (foreign, or missing on a cookie session); repeats within a minute are counted in one summary row (`repeated`)',
+  },
   'action:*': {
     outcomes: ['requested', 'succeeded', 'failed', 'rejected', 'expired'],
     meaning: 'a command (`action:scale`, …): its request, then its terminal state',

@@ -29,9 +29,11 @@ async function loginToken(
   const csrfToken = optionalString(body.csrfToken) ?? '';
   if (!login.ok) throw new Error(`login failed: ${messageOf(body) ?? `HTTP ${login.status}`}`);
   const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+  let current = password;
   if (recordOf(body.user).mustChangePassword === true) {
     // A one-time password (first admin, or reset by an admin) must be replaced first.
     const next = await readSecret('This password must be changed. New password (at least 10 characters): ');
+    current = next;
     const res = await fetch(new URL('/api/v1/auth/password', hub), {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
@@ -43,7 +45,8 @@ async function loginToken(
   const res = await fetch(new URL('/api/v1/tokens', hub), {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ name, ...(expiresInDays ? { expiresInDays } : {}) }),
+    // Creating a token re-checks the password (the hub's re-authentication rule).
+    body: JSON.stringify({ name, password: current, ...(expiresInDays ? { expiresInDays } : {}) }),
   });
   const tok: unknown = await res.json();
   const token = optionalString(recordOf(tok).token);
@@ -73,7 +76,7 @@ export function tokenCommand(): Command {
     .addOption(hubOption())
     .addOption(tokenOption())
     .option('--name <name>', 'a name to recognise it by', `token@${hostname()}`)
-    .option('--expires-in-days <n>', 'expiry in days', (v) => {
+    .option('--expires-in-days <n>', "expiry in days (default: the hub's default, 90)", (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new Error('--expires-in-days must be a positive whole number');
       return n;
@@ -91,8 +94,11 @@ export function tokenCommand(): Command {
         return;
       }
       const creds = resolveCredentials(o);
+      // The hub asks for the password again before it mints a token.
+      const password = await readSecret('Your password (to create an API token): ');
       const r = await callApi<{ token: string }>(creds, 'POST', '/api/v1/tokens', {
         name: o.name,
+        password,
         ...(o.expiresInDays ? { expiresInDays: o.expiresInDays } : {}),
       });
       process.stdout.write(`${r.token}\n`);

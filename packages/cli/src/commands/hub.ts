@@ -3,6 +3,18 @@ import { Command, Option } from 'commander';
 import { parseDuration } from '@wheelhouse/protocol';
 import { parseListen, stopOnSignals } from './util.js';
 
+function wholeDays(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number of days (got "${v}")`);
+  return n;
+}
+
+const splitList = (v: string): string[] =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
 export function hubCommand(): Command {
   return new Command('hub')
     .description('run the hub: API, agent link and UI, with its store in a data directory')
@@ -25,6 +37,58 @@ export function hubCommand(): Command {
       ).env('WHEELHOUSE_METRICS_TOKEN'),
     )
     .addOption(
+      new Option(
+        '--trusted-proxies <list>',
+        'comma-separated addresses/CIDRs (or loopback, linklocal, uniquelocal) of the proxies whose X-Forwarded-For/-Proto/-Host the hub believes (default: none)',
+      ).env('WHEELHOUSE_TRUSTED_PROXIES'),
+    )
+    .addOption(
+      new Option(
+        '--secure-cookie <mode>',
+        "the session cookie's Secure flag and HSTS: true, false, or auto (when the request came over https, directly or per a trusted proxy)",
+      )
+        .choices(['auto', 'true', 'false'])
+        .env('WHEELHOUSE_SECURE_COOKIE')
+        .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--allowed-origins <list>',
+        "comma-separated origins (https://console.example.org) besides the hub's own whose pages may open WebSockets",
+      ).env('WHEELHOUSE_ALLOWED_ORIGINS'),
+    )
+    .addOption(
+      new Option('--session-idle <duration>', 'a browser session unused this long ends (sliding)')
+        .env('WHEELHOUSE_SESSION_IDLE')
+        .default('8h'),
+    )
+    .addOption(
+      new Option(
+        '--session-max-age <duration>',
+        'a browser session ends this long after sign-in, however much it is used',
+      )
+        .env('WHEELHOUSE_SESSION_MAX_AGE')
+        .default('12h'),
+    )
+    .addOption(
+      new Option('--token-default-days <n>', 'API tokens expire after this many days unless their creator chooses')
+        .env('WHEELHOUSE_TOKEN_DEFAULT_DAYS')
+        .default('90'),
+    )
+    .addOption(
+      new Option('--token-max-days <n>', 'the longest lifetime an API token may be given, in days')
+        .env('WHEELHOUSE_TOKEN_MAX_DAYS')
+        .default('365'),
+    )
+    .addOption(
+      new Option(
+        '--one-time-password-ttl <duration>',
+        'a generated or admin-set one-time password stops working this long after it was issued',
+      )
+        .env('WHEELHOUSE_ONE_TIME_PASSWORD_TTL')
+        .default('24h'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -38,6 +102,14 @@ export function hubCommand(): Command {
         heartbeat: string;
         logLevel: string;
         metricsToken?: string;
+        trustedProxies?: string;
+        secureCookie: string;
+        allowedOrigins?: string;
+        sessionIdle: string;
+        sessionMaxAge: string;
+        tokenDefaultDays: string;
+        tokenMaxDays: string;
+        oneTimePasswordTtl: string;
       }) => {
         const { host, port } = parseListen(o.listen);
         // Loaded on use: every other subcommand starts faster without the hub's dependencies.
@@ -49,20 +121,36 @@ export function hubCommand(): Command {
           commandTtlMs: parseDuration(o.commandTtl),
           heartbeatMs: parseDuration(o.heartbeat),
           ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}),
+          ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
+          ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
+          ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
+          lifetimes: {
+            sessionIdleMs: parseDuration(o.sessionIdle),
+            sessionMaxAgeMs: parseDuration(o.sessionMaxAge),
+            tokenDefaultDays: wholeDays('--token-default-days', o.tokenDefaultDays),
+            tokenMaxDays: wholeDays('--token-max-days', o.tokenMaxDays),
+            oneTimePasswordMs: parseDuration(o.oneTimePasswordTtl),
+          },
         });
         hub.app.log.level = o.logLevel;
-        const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD);
+        const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD, {
+          oneTimePasswordMs: parseDuration(o.oneTimePasswordTtl),
+        });
         await hub.app.listen({ host, port });
         const address = hub.app.server.address();
         const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : o.listen;
+        // First start, or every hub-wide admin's one-time password expired unused: a (new) way in.
+        const what = admin?.renewed
+          ? `Every administrator's one-time password expired unused: gave user "${admin.username}" a new one`
+          : `First start: created user "${admin?.username ?? ''}"`;
         if (admin && process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD) {
           process.stdout.write(
-            `\nFirst start: created user "${admin.username}" with the password from WHEELHOUSE_INITIAL_ADMIN_PASSWORD (one-time: change it at first sign-in).\n\n`,
+            `\n${what} with the password from WHEELHOUSE_INITIAL_ADMIN_PASSWORD (one-time: change it at first sign-in, within ${o.oneTimePasswordTtl}).\n\n`,
           );
         } else if (admin) {
           process.stdout.write(
-            `\nFirst start: created user "${admin.username}" with one-time password: ${admin.password}\n` +
-              'Sign in and change it (POST /api/v1/auth/password). It is not shown again.\n\n',
+            `\n${what} with one-time password: ${admin.password}\n` +
+              `Sign in and change it within ${o.oneTimePasswordTtl} (POST /api/v1/auth/password). It is not shown again.\n\n`,
           );
         }
         process.stdout.write(`wheelhouse hub listening on ${url} (data: ${o.dataDir})\n`);

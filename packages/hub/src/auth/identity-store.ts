@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../store/schema.js';
+import { DEFAULT_LIFETIMES } from './credential-lifetimes.js';
 import { isBuiltinRole } from './rbac.js';
 import { newApiToken, randomSecret, sha256Hex } from './secrets.js';
 import type { BuiltinRole, RoleBinding } from './types.js';
@@ -12,7 +13,8 @@ import type { BuiltinRole, RoleBinding } from './types.js';
 /** A Kysely executor: the store itself or a transaction on it. */
 export type Exec = Kysely<Database>;
 
-export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** A session's idle lifetime by default (see ./credential-lifetimes.ts; the absolute one is checked on use). */
+export const DEFAULT_SESSION_TTL_MS = DEFAULT_LIFETIMES.sessionIdleMs;
 
 export interface UserView {
   id: string;
@@ -21,6 +23,10 @@ export interface UserView {
   disabled: boolean;
   mustChangePassword: boolean;
 }
+
+/** True when the user still has a one-time password and its time is up. */
+export const oneTimePasswordExpired = (u: UserRow, now = Date.now()): boolean =>
+  u.must_change_password === 1 && u.password_expires_at !== null && u.password_expires_at <= now;
 
 export const toUserView = (u: UserRow): UserView => ({
   id: u.id,
@@ -76,6 +82,8 @@ export interface NewUser {
   /** From hashPassword(), computed before any transaction: scrypt must not hold the store's one connection. */
   passwordHash: string;
   mustChangePassword?: boolean;
+  /** With mustChangePassword: when the one-time password stops working. */
+  passwordExpiresAt?: number | null;
   /** Optional first binding. */
   binding?: { role: BuiltinRole; clusterPattern: string; namespacePattern: string };
   createdBy: string;
@@ -89,6 +97,7 @@ export async function createUser(db: Exec, input: NewUser): Promise<{ user: User
     created_at: Date.now(),
     disabled: 0,
     must_change_password: input.mustChangePassword ? 1 : 0,
+    password_expires_at: input.mustChangePassword ? (input.passwordExpiresAt ?? null) : null,
   };
   await db.insertInto('users').values(user).execute();
   const binding = input.binding
@@ -122,15 +131,20 @@ export async function createBinding(
   };
 }
 
-/** Ends every session and revokes every API token of a user (disable). */
-export async function killCredentials(db: Exec, userId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+/** Revokes every API token of a user that is not revoked yet. */
+export async function revokeTokensOf(db: Exec, userId: string): Promise<void> {
   await db
     .updateTable('api_tokens')
     .set({ revoked_at: Date.now() })
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
     .execute();
+}
+
+/** Ends every session and revokes every API token of a user (disable, password reset). */
+export async function killCredentials(db: Exec, userId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await revokeTokensOf(db, userId);
 }
 
 /**

@@ -11,7 +11,20 @@ import type { JsonObject } from '@wheelhouse/protocol';
 import { AuditLog } from '../audit/audit-log.js';
 import { apiError } from '../http/errors.js';
 import type { HubDb } from '../store/db.js';
-import { DEFAULT_SESSION_TTL_MS, createBinding, createUser, loadUserWithBindings } from './identity-store.js';
+import {
+  DEFAULT_LIFETIMES,
+  resolveLifetimes,
+  sessionExpiry,
+  type CredentialLifetimes,
+} from './credential-lifetimes.js';
+import {
+  createBinding,
+  createUser,
+  globalAdminIds,
+  killCredentials,
+  loadUserWithBindings,
+  oneTimePasswordExpired,
+} from './identity-store.js';
 import { hashPassword } from './password.js';
 import { can, describeScope } from './rbac.js';
 import { API_TOKEN_PREFIX, generatePassword, safeEqual, sha256Hex } from './secrets.js';
@@ -56,8 +69,8 @@ declare module 'fastify' {
 export interface AuthDeps {
   db: HubDb;
   audit: AuditLog;
-  /** Session lifetime, extended while in use (sliding). Default 12 h. */
-  sessionTtlMs?: number;
+  /** Session idle and absolute lifetimes (./credential-lifetimes.ts). */
+  lifetimes?: CredentialLifetimes;
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -67,7 +80,7 @@ const BEARER_RE = /^Bearer[ \t]+([A-Za-z0-9_-]{1,256})[ \t]*$/i;
 
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   const { db, audit } = deps;
-  const ttl = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const lifetimes = deps.lifetimes ?? resolveLifetimes();
   // Why a request is unauthenticated, for the 401 message.
   const failures = new WeakMap<FastifyRequest, string>();
 
@@ -102,6 +115,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       bindings: loaded.bindings,
       mustChangePassword: loaded.user.must_change_password === 1,
       tokenId: row.id,
+      ...(row.expires_at !== null ? { credentialEndsAt: row.expires_at } : {}),
     };
   }
 
@@ -109,18 +123,18 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     const now = Date.now();
     const idHash = sha256Hex(cookie);
     const session = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
-    const loaded = session && session.expires_at > now ? await loadUserWithBindings(db, session.user_id) : null;
+    // Idle expiry (expires_at) and the absolute lifetime since sign-in, whatever expires_at says.
+    const live =
+      session !== undefined && session.expires_at > now && now - session.created_at < lifetimes.sessionMaxAgeMs;
+    const loaded = live ? await loadUserWithBindings(db, session.user_id) : null;
     if (!session || !loaded) {
       failures.set(request, 'the session has expired or was ended; sign in again');
       return null;
     }
-    // Sliding expiry, written at most once a minute.
-    if (session.expires_at - now < ttl - TOUCH_INTERVAL_MS) {
-      await db
-        .updateTable('sessions')
-        .set({ expires_at: now + ttl })
-        .where('id_hash', '=', idHash)
-        .execute();
+    // Sliding expiry, written at most once a minute, capped at the absolute lifetime.
+    const next = sessionExpiry(session.created_at, now, lifetimes);
+    if (next > session.expires_at + TOUCH_INTERVAL_MS) {
+      await db.updateTable('sessions').set({ expires_at: next }).where('id_hash', '=', idHash).execute();
     }
     return {
       userId: loaded.user.id,
@@ -130,6 +144,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       mustChangePassword: loaded.user.must_change_password === 1,
       sessionIdHash: idHash,
       csrfToken: session.csrf_token,
+      credentialEndsAt: session.created_at + lifetimes.sessionMaxAgeMs,
     };
   }
 
@@ -212,13 +227,21 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   );
 }
 
-/** First start: creates the 'admin' user (account-admin on every cluster) and returns its one-time password; null if users exist. */
+/**
+ * First start: creates the 'admin' user (account-admin on every cluster) and
+ * returns its one-time password; null if users exist. Later starts: when every
+ * hub-wide admin is locked out by an expired one-time password (nobody signed
+ * in within its lifetime), issues 'admin' a new one (renewed: true) rather than
+ * leaving the hub without a way in.
+ */
 export async function ensureAdmin(
   db: HubDb,
   initialPassword?: string,
-): Promise<{ username: string; password: string } | null> {
+  opts: { oneTimePasswordMs?: number } = {},
+): Promise<{ username: string; password: string; renewed?: boolean } | null> {
+  const ttl = opts.oneTimePasswordMs ?? DEFAULT_LIFETIMES.oneTimePasswordMs;
   const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
-  if (existing) return null;
+  if (existing) return renewLockedOutAdmin(db, initialPassword, ttl);
   // A bootstrap password from the environment (the Helm chart's Secret) is still one-time: it must be changed.
   const password = initialPassword && initialPassword.length >= 10 ? initialPassword : generatePassword();
   const passwordHash = await hashPassword(password); // before the transaction: scrypt must not hold the connection
@@ -230,6 +253,7 @@ export async function ensureAdmin(
       username: 'admin',
       passwordHash,
       mustChangePassword: true,
+      passwordExpiresAt: Date.now() + ttl,
       createdBy: 'system',
     });
     await createBinding(trx, {
@@ -251,4 +275,39 @@ export async function ensureAdmin(
     );
     return { username: 'admin', password };
   });
+}
+
+async function renewLockedOutAdmin(
+  db: HubDb,
+  initialPassword: string | undefined,
+  ttl: number,
+): Promise<{ username: string; password: string; renewed: true } | null> {
+  const ids = [...(await globalAdminIds(db))];
+  if (ids.length === 0) return null;
+  const admins = await db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('username').execute();
+  if (admins.some((u) => !oneTimePasswordExpired(u))) return null;
+  const user = admins.find((u) => u.username === 'admin') ?? admins[0];
+  if (!user) return null;
+  const password = initialPassword && initialPassword.length >= 10 ? initialPassword : generatePassword();
+  const passwordHash = await hashPassword(password);
+  const audit = new AuditLog(db);
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, must_change_password: 1, password_expires_at: Date.now() + ttl })
+      .where('id', '=', user.id)
+      .execute();
+    await killCredentials(trx, user.id);
+    await audit.record(
+      {
+        actor: 'system',
+        action: 'user.update',
+        target: { kind: 'User', namespace: '', name: user.username },
+        outcome: 'succeeded',
+        detail: { userId: user.id, passwordReset: true },
+      },
+      trx,
+    );
+  });
+  return { username: user.username, password, renewed: true };
 }

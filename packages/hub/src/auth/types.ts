@@ -35,4 +35,6 @@ export interface Principal {
   csrfToken?: string;
   /** The API token's id (via 'token'). */
   tokenId?: string;
+  /** When the credential ends whatever happens (a session's absolute lifetime, a token's expiry); open sockets close then. */
+  credentialEndsAt?: number;
 }

@@ -52,7 +52,11 @@ const FASTIFY_CLIENT_ERRORS: Record<number, 'payload_too_large' | 'unsupported_m
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
-    if (err instanceof HttpError) return reply.status(err.statusCode).send(err.body);
+    if (err instanceof HttpError) {
+      // 429/503 answers say when to come back (the body's retryAfter, in seconds).
+      if (typeof err.body.retryAfter === 'number') void reply.header('retry-after', String(err.body.retryAfter));
+      return reply.status(err.statusCode).send(err.body);
+    }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'body';
       const issues = err.validation.map((v) => {

@@ -8,6 +8,7 @@ import { SESSION_COOKIE } from '../auth/plugin.js';
 import { ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, effectivePermissions } from '../auth/rbac.js';
 import { BUILTIN_ROLES, type Principal } from '../auth/types.js';
 import { HttpError, unwrap } from '../http/errors.js';
+import { isSecureRequest } from '../http/transport-security.js';
 import {
   BindingOut,
   Id,
@@ -27,10 +28,10 @@ export interface IdentityRoutesOptions {
   identity: IdentityService;
   /**
    * The session cookie's Secure flag. Default: set when the request came over
-   * HTTPS (as Fastify sees it — behind a TLS-terminating proxy, enable
-   * trustProxy or set this to true).
+   * HTTPS (as Fastify sees it — behind a TLS-terminating proxy, name it in
+   * trustedProxies or set this to true).
    */
-  secureCookie?: boolean;
+  secureCookie?: boolean | undefined;
 }
 
 // ---- routes --------------------------------------------------------------
@@ -45,7 +46,7 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
       httpOnly: true,
       sameSite: 'strict',
       path: '/',
-      secure: opts.secureCookie ?? request.protocol === 'https',
+      secure: isSecureRequest(request, opts.secureCookie),
     });
   }
 
@@ -76,11 +77,8 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
         ip: request.ip,
         ...(previous ? { previousSession: previous } : {}),
       });
-      if (!signedIn.ok) {
-        const p = signedIn.problem;
-        if (p.code === 'too_many_attempts') void reply.header('retry-after', String(p.args.seconds));
-        throw new HttpError(p);
-      }
+      // Throttled and busy refusals carry `retryAfter`; the error handler turns it into Retry-After.
+      if (!signedIn.ok) throw new HttpError(signedIn.problem);
       const { user, session } = signedIn.value;
       setSessionCookie(request, reply, session.sessionId);
       return {
@@ -106,14 +104,14 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
     {
       schema: {
         tags: ['auth'],
-        summary: "Change the caller's password (ends the caller's other sessions)",
+        summary: "Change the caller's password (ends the caller's other sessions and revokes all their API tokens)",
         body: z.strictObject({ current: z.string().min(1).max(1024), next: NewPassword }),
         response: { 204: z.null() },
       },
     },
     async (request, reply) => {
       const principal = app.requireUser(request, { allowPasswordChange: true });
-      unwrap(await identity.changePassword(principal, request.body.current, request.body.next));
+      unwrap(await identity.changePassword(principal, request.body.current, request.body.next, request.ip));
       return reply.status(204).send(null);
     },
   );
@@ -159,10 +157,12 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
     {
       schema: {
         tags: ['auth'],
-        summary: 'Create an API token for the caller (the token is shown only in this response)',
+        summary:
+          "Create an API token for the caller after re-entering the caller's password (the token is shown only in this response); it expires after expiresInDays (default and maximum: the hub's settings)",
         body: z.strictObject({
           name: z.string().trim().min(1).max(100),
           expiresInDays: z.number().int().min(1).max(3650).optional(),
+          password: z.string().min(1).max(1024).describe("the caller's current password (re-authentication)"),
         }),
         response: {
           201: z.object({ id: z.string(), name: z.string(), token: z.string(), expiresAt: z.number().nullable() }),
@@ -171,7 +171,10 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
     },
     async (request, reply) => {
       const p = app.requireUser(request);
-      return reply.status(201).send(await identity.createToken(p, request.body.name, request.body.expiresInDays));
+      const { name, expiresInDays, password } = request.body;
+      return reply
+        .status(201)
+        .send(unwrap(await identity.createToken(p, { name, expiresInDays, password, ip: request.ip })));
     },
   );
 
@@ -270,7 +273,7 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
       schema: {
         tags: ['users'],
         summary:
-          "Disable/enable a user or reset their password (admin). Disabling ends the user's sessions and revokes their API tokens; a reset ends their sessions and makes the new password one-time",
+          "Disable/enable a user or reset their password (admin). Disabling and a reset end the user's sessions, revoke their API tokens and close their sockets; a reset makes the new password one-time",
         params: IdParams,
         body: z
           .strictObject({ disabled: z.boolean().optional(), password: NewPassword.optional() })

@@ -2,10 +2,9 @@
 // API tokens, users and role bindings. Every change that affects who can do
 // what is written in one transaction with its audit record; refusals come back
 // as catalog problems (the routes in ./identity-routes.ts answer them).
-import { problem } from '@wheelhouse/protocol';
+import { problem, type ApiProblem } from '@wheelhouse/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import {
-  DEFAULT_SESSION_TTL_MS,
   createApiToken,
   createBinding,
   createSession,
@@ -14,6 +13,8 @@ import {
   findUserByName,
   killCredentials,
   listApiTokens,
+  oneTimePasswordExpired,
+  revokeTokensOf,
   listBindings,
   toUserView,
   type ApiTokenView,
@@ -21,22 +22,37 @@ import {
   type CreatedSession,
   type UserView,
 } from '../auth/identity-store.js';
-import { LoginThrottle } from '../auth/login-throttle.js';
+import { resolveLifetimes, type CredentialLifetimes } from '../auth/credential-lifetimes.js';
+import { LoginThrottle, addressKey } from '../auth/login-throttle.js';
+import { GATE_BUSY, PasswordCheckGate } from '../auth/password-check-gate.js';
+import { DenialDigest } from '../audit/denial-digest.js';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../auth/password.js';
 import { generatePassword, sha256Hex } from '../auth/secrets.js';
 import type { BuiltinRole, Principal } from '../auth/types.js';
 import { fail, inTransaction, ok, type Result } from '../service-result.js';
 import type { HubDb } from '../store/db.js';
 import { keepAnAdmin } from './keep-an-admin.js';
+import { SocketRegistry } from '../http/socket-registry.js';
 import type { UserRow } from '../store/schema.js';
 
 export interface IdentityServiceDeps {
   db: HubDb;
   audit: AuditLog;
-  /** Session lifetime, extended while in use (sliding). Default 12 h. */
-  sessionTtlMs?: number;
+  /** Session, API token and one-time password lifetimes (../auth/credential-lifetimes.ts). */
+  lifetimes?: CredentialLifetimes;
   /** Failed sign-in throttling (default: 5 failures per username and address in 15 min lock it for 1 min, doubling). */
   loginThrottle?: LoginThrottle;
+  /** Open WebSockets by credential: revoking a credential closes what it opened. */
+  sockets?: SocketRegistry;
+  /** The global cap on concurrent password checks (default 4 running, 16 waiting). */
+  passwordChecks?: PasswordCheckGate;
+  onError?: (err: unknown, msg: string) => void;
+}
+
+interface Refusal {
+  username: string;
+  ip: string;
+  reason: 'throttled' | 'busy';
 }
 
 const userTarget = (username: string): { kind: string; namespace: string; name: string } => ({
@@ -68,13 +84,25 @@ export interface CreatedUser {
 export class IdentityService {
   private readonly db: HubDb;
   private readonly audit: AuditLog;
-  private readonly ttl: number;
+  private readonly lifetimes: CredentialLifetimes;
   private readonly throttle: LoginThrottle;
+  private readonly sockets: SocketRegistry;
+  private readonly passwordChecks: PasswordCheckGate;
+  /** Throttled and busy sign-ins: one audit row per address (busy: per hub) and minute, with a count. */
+  private readonly refusals: DenialDigest<Refusal>;
+  private readonly onError: (err: unknown, msg: string) => void;
 
   constructor(deps: IdentityServiceDeps) {
+    this.sockets = deps.sockets ?? new SocketRegistry();
+    this.passwordChecks = deps.passwordChecks ?? new PasswordCheckGate();
+    this.onError = deps.onError ?? (() => undefined);
+    this.refusals = new DenialDigest<Refusal>({
+      flush: (r, repeated) => this.writeRefusal(r, repeated),
+      onError: (err) => this.onError(err, 'auditing refused sign-ins failed'),
+    });
     this.db = deps.db;
     this.audit = deps.audit;
-    this.ttl = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+    this.lifetimes = deps.lifetimes ?? resolveLifetimes();
     this.throttle = deps.loginThrottle ?? new LoginThrottle();
   }
 
@@ -93,12 +121,14 @@ export class IdentityService {
   }): Promise<Result<SignedIn>> {
     const username = input.username.toLowerCase();
     const { ip } = input;
-    const wait = this.throttle.retryAfterMs(username, ip);
-    if (wait > 0) return fail(problem('too_many_attempts', { username, seconds: Math.ceil(wait / 1000) }));
+    const refused = this.throttled(username, ip);
+    if (refused) return fail(refused);
     const user = await findUserByName(this.db, username);
-    const passwordOk = user
-      ? await verifyPassword(input.password, user.password_hash)
-      : await verifyAgainstDummy(input.password);
+    // Unknown users cost the same work (and the same slot) as known ones.
+    const passwordOk = await this.passwordChecks.run(() =>
+      user ? verifyPassword(input.password, user.password_hash) : verifyAgainstDummy(input.password),
+    );
+    if (passwordOk === GATE_BUSY) return fail(this.busy(username, ip));
     const failure = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : user.disabled === 1 ? 'disabled' : null;
     if (failure !== null || !user) {
       this.throttle.failed(username, ip);
@@ -111,6 +141,8 @@ export class IdentityService {
       return fail(problem('invalid_credentials'));
     }
     this.throttle.succeeded(username, ip);
+    // The right one-time password, but too late: say so precisely (the caller proved they know it).
+    if (oneTimePasswordExpired(user)) return fail(await this.oneTimePasswordExpired(user, user.username, ip));
     const rehash = needsRehash(user.password_hash) ? await hashPassword(input.password) : null;
     const session = await this.db.transaction().execute(async (trx) => {
       if (rehash !== null)
@@ -118,7 +150,7 @@ export class IdentityService {
       // A fresh session id on every sign-in (no fixation); the old one ends.
       if (input.previousSession)
         await trx.deleteFrom('sessions').where('id_hash', '=', sha256Hex(input.previousSession)).execute();
-      const created = await createSession(trx, user.id, this.ttl);
+      const created = await createSession(trx, user.id, this.lifetimes.sessionIdleMs);
       await this.audit.record(
         { actor: user.username, action: 'auth.login', outcome: 'succeeded', detail: { ip } },
         trx,
@@ -126,6 +158,61 @@ export class IdentityService {
       return created;
     });
     return ok({ user, session });
+  }
+
+  /**
+   * The throttle's verdict before any password work: the address's budget
+   * over all usernames, then this username from this address. A refusal is
+   * audited once per address and minute (repeats are counted in a summary).
+   */
+  private throttled(username: string, ip: string): ApiProblem | null {
+    const byAddress = this.throttle.addressRetryAfterMs(ip);
+    const byUser = byAddress > 0 ? 0 : this.throttle.retryAfterMs(username, ip);
+    if (byAddress === 0 && byUser === 0) return null;
+    const seconds = Math.ceil(Math.max(byAddress, byUser) / 1000);
+    this.noteRefusal({ username, ip, reason: 'throttled' }, `throttled\u0000${addressKey(ip)}`);
+    return byAddress > 0
+      ? problem('too_many_failures_from_address', { seconds }, { retryAfter: seconds })
+      : problem('too_many_attempts', { username, seconds }, { retryAfter: seconds });
+  }
+
+  /**
+   * Re-checks a signed-in user's password (password change, token creation)
+   * under the same throttle and cap as sign-in: a stolen session must not
+   * become a password-guessing oracle. A wrong password counts as a failure.
+   */
+  private async checkPassword(user: UserRow, password: string, ip: string): Promise<boolean | ApiProblem> {
+    const refused = this.throttled(user.username, ip);
+    if (refused) return refused;
+    const ok = await this.passwordChecks.run(() => verifyPassword(password, user.password_hash));
+    if (ok === GATE_BUSY) return this.busy(user.username, ip);
+    if (!ok) this.throttle.failed(user.username, ip);
+    return ok;
+  }
+
+  /** Every password-check slot is taken: refuse now (503, retry in a second) rather than queue without bound. */
+  private busy(username: string, ip: string): ApiProblem {
+    this.noteRefusal({ username, ip, reason: 'busy' }, 'busy');
+    return problem('sign_in_busy', undefined, { retryAfter: 1 });
+  }
+
+  private noteRefusal(r: Refusal, key: string): void {
+    if (this.refusals.admit(key, r))
+      this.writeRefusal(r, 0).catch((err: unknown) => this.onError(err, 'auditing a refused sign-in failed'));
+  }
+
+  private async writeRefusal(r: Refusal, repeated: number): Promise<void> {
+    await this.audit.record({
+      actor: r.username,
+      action: 'auth.login',
+      outcome: 'failed',
+      detail: { reason: r.reason, ip: r.ip, ...(repeated > 0 ? { repeated } : {}) },
+    });
+  }
+
+  /** Writes the pending summaries of refused sign-ins (hub shutdown). */
+  close(): Promise<void> {
+    return this.refusals.close();
   }
 
   async logout(principal: Principal): Promise<void> {
@@ -137,13 +224,21 @@ export class IdentityService {
         trx,
       );
     });
+    if (principal.sessionIdHash !== undefined) this.sockets.closeSession(principal.sessionIdHash, 'signed out');
   }
 
-  /** Changes the caller's password and ends their other sessions (API tokens stay). */
-  async changePassword(principal: Principal, current: string, next: string): Promise<Result<void>> {
+  /**
+   * Changes the caller's password, ends their other sessions and revokes all
+   * their API tokens (whoever knew the old password may have made one), and
+   * closes those credentials' sockets.
+   */
+  async changePassword(principal: Principal, current: string, next: string, ip: string): Promise<Result<void>> {
     const user = await findUserById(this.db, principal.userId);
     if (!user) return fail(problem('unauthenticated', { message: 'the account no longer exists' }));
-    if (!(await verifyPassword(current, user.password_hash))) {
+    if (oneTimePasswordExpired(user)) return fail(await this.oneTimePasswordExpired(user, principal.username, null));
+    const verdict = await this.checkPassword(user, current, ip);
+    if (typeof verdict !== 'boolean') return fail(verdict);
+    if (!verdict) {
       await this.audit.record({
         actor: principal.username,
         action: 'auth.password_change',
@@ -166,15 +261,16 @@ export class IdentityService {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('users')
-        .set({ password_hash: hash, must_change_password: 0 })
+        .set({ password_hash: hash, must_change_password: 0, password_expires_at: null })
         .where('id', '=', user.id)
         .execute();
-      // Other browsers signed in with the old password are signed out; API tokens stay.
+      // Other browsers signed in with the old password are signed out, and every API token goes.
       await trx
         .deleteFrom('sessions')
         .where('user_id', '=', user.id)
         .where('id_hash', '!=', principal.sessionIdHash ?? '')
         .execute();
+      await revokeTokensOf(trx, user.id);
       await this.audit.record(
         {
           actor: principal.username,
@@ -185,18 +281,62 @@ export class IdentityService {
         trx,
       );
     });
+    this.sockets.closeUser(user.id, 'the password was changed', { sessionIdHash: principal.sessionIdHash });
     return ok(undefined);
+  }
+
+  /** Audits and describes a refused expired one-time password (at sign-in with the address, or a password change). */
+  private async oneTimePasswordExpired(user: UserRow, actor: string, ip: string | null): Promise<ApiProblem> {
+    const reason = 'one_time_password_expired';
+    const target = userTarget(user.username);
+    if (ip === null)
+      await this.audit.record({ actor, action: 'auth.password_change', target, outcome: 'failed', detail: { reason } });
+    else await this.audit.record({ actor, action: 'auth.login', target, outcome: 'failed', detail: { reason, ip } });
+    return problem('one_time_password_expired', {
+      username: user.username,
+      expiredAt: new Date(user.password_expires_at ?? 0).toISOString(),
+    });
   }
 
   // ---- API tokens
 
-  createToken(
+  /**
+   * Creates an API token for the caller after re-checking their password (a
+   * stolen session must not turn into a long-lived token). It expires after
+   * expiresInDays, by default the hub's default, at most its maximum.
+   */
+  async createToken(
     p: Principal,
-    name: string,
-    expiresInDays: number | undefined,
-  ): Promise<{ id: string; name: string; token: string; expiresAt: number | null }> {
-    return this.db.transaction().execute(async (trx) => {
-      const t = await createApiToken(trx, { userId: p.userId, name, expiresInDays });
+    input: { name: string; expiresInDays?: number | undefined; password: string; ip: string },
+  ): Promise<Result<{ id: string; name: string; token: string; expiresAt: number | null }>> {
+    const { tokenDefaultDays, tokenMaxDays } = this.lifetimes;
+    const days = input.expiresInDays ?? tokenDefaultDays;
+    if (days > tokenMaxDays) {
+      const message = `must be at most ${tokenMaxDays} (the hub's maximum token lifetime in days)`;
+      return fail(
+        problem(
+          'invalid_request',
+          { message: `body.expiresInDays: ${message}` },
+          { issues: [{ path: 'body.expiresInDays', message }] },
+        ),
+      );
+    }
+    const user = await findUserById(this.db, p.userId);
+    if (!user) return fail(problem('unauthenticated', { message: 'the account no longer exists' }));
+    const verdict = await this.checkPassword(user, input.password, input.ip);
+    if (typeof verdict !== 'boolean') return fail(verdict);
+    if (!verdict) {
+      await this.audit.record({
+        actor: p.username,
+        action: 'token.create',
+        target: userTarget(p.username),
+        outcome: 'failed',
+        detail: { reason: 'wrong_password', ip: input.ip },
+      });
+      return fail(problem('reauthentication_failed'));
+    }
+    const created = await this.db.transaction().execute(async (trx) => {
+      const t = await createApiToken(trx, { userId: p.userId, name: input.name, expiresInDays: days });
       await this.audit.record(
         {
           actor: p.username,
@@ -209,6 +349,7 @@ export class IdentityService {
       );
       return t;
     });
+    return ok(created);
   }
 
   listTokens(userId: string): Promise<ApiTokenView[]> {
@@ -239,6 +380,7 @@ export class IdentityService {
         trx,
       );
     });
+    this.sockets.closeToken(row.id, 'the API token was revoked');
     return ok(undefined);
   }
 
@@ -266,6 +408,7 @@ export class IdentityService {
         username,
         passwordHash,
         mustChangePassword: generated !== undefined,
+        passwordExpiresAt: Date.now() + this.lifetimes.oneTimePasswordMs,
         ...(binding ? { binding } : {}),
         createdBy: admin.username,
       });
@@ -318,12 +461,18 @@ export class IdentityService {
         .updateTable('users')
         .set({
           ...(disabled !== undefined ? { disabled: disabled ? 1 : 0 } : {}),
-          ...(hash !== undefined ? { password_hash: hash, must_change_password: 1 } : {}),
+          ...(hash !== undefined
+            ? {
+                password_hash: hash,
+                must_change_password: 1,
+                password_expires_at: Date.now() + this.lifetimes.oneTimePasswordMs,
+              }
+            : {}),
         })
         .where('id', '=', user.id)
         .execute();
-      if (disabled === true) await killCredentials(trx, user.id);
-      else if (hash !== undefined) await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+      // Disabling and a password reset both end every session and revoke every API token.
+      if (disabled === true || hash !== undefined) await killCredentials(trx, user.id);
       await this.audit.record(
         {
           actor: admin.username,
@@ -341,12 +490,14 @@ export class IdentityService {
       return (await findUserById(trx, user.id)) ?? abort(problem('not_found', { what: `user ${id}` }));
     });
     if (!updated.ok) return updated;
+    if (disabled === true) this.sockets.closeUser(id, 'the user was disabled');
+    else if (hash !== undefined) this.sockets.closeUser(id, 'the password was reset by an administrator');
     return ok(toUserView(updated.value));
   }
 
   /** Deletes a user; sessions, tokens and bindings go with it (foreign keys cascade). */
-  deleteUser(admin: Principal, id: string): Promise<Result<void>> {
-    return inTransaction(this.db, async (trx, abort) => {
+  async deleteUser(admin: Principal, id: string): Promise<Result<void>> {
+    const deleted = await inTransaction(this.db, async (trx, abort) => {
       const user = (await findUserById(trx, id)) ?? abort(problem('not_found', { what: `user ${id}` }));
       if (user.id === admin.userId) abort(problem('conflict', { message: 'refused: you cannot delete yourself' }));
       const refused = await keepAnAdmin(trx, { disableUser: user.id });
@@ -363,6 +514,8 @@ export class IdentityService {
         trx,
       );
     });
+    if (deleted.ok) this.sockets.closeUser(id, 'the user was deleted');
+    return deleted;
   }
 
   // ---- role bindings
@@ -409,8 +562,8 @@ export class IdentityService {
     });
   }
 
-  revoke(admin: Principal, id: string): Promise<Result<void>> {
-    return inTransaction(this.db, async (trx, abort) => {
+  async revoke(admin: Principal, id: string): Promise<Result<void>> {
+    const removed = await inTransaction(this.db, async (trx, abort) => {
       const b =
         (await trx
           .selectFrom('role_bindings')
@@ -420,6 +573,7 @@ export class IdentityService {
             'role_bindings.role',
             'role_bindings.cluster_pattern',
             'role_bindings.namespace_pattern',
+            'role_bindings.user_id',
             'users.username',
           ])
           .where('role_bindings.id', '=', id)
@@ -437,6 +591,11 @@ export class IdentityService {
         },
         trx,
       );
+      return b.user_id;
     });
+    if (!removed.ok) return removed;
+    // Sockets were authorized under the old bindings: close them, the client reconnects under the new ones.
+    this.sockets.closeUser(removed.value, 'a role binding was removed');
+    return ok(undefined);
   }
 }

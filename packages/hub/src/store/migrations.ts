@@ -275,6 +275,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '006_one_time_password_expiry': {
+    // A one-time password (generated, or set by an admin) must be used and
+    // replaced before this time; null for a password the user chose.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('users').addColumn('password_expires_at', 'bigint').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

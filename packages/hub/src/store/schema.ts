@@ -80,6 +80,8 @@ export interface UsersTable {
   created_at: number;
   disabled: number;
   must_change_password: number;
+  /** When a one-time password stops working (epoch ms); null for a chosen password. */
+  password_expires_at: number | null;
 }
 
 export interface SessionsTable {

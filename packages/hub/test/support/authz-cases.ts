@@ -79,7 +79,10 @@ export const AUTH_MATRIX: MatrixTable = {
     {
       route: 'POST /api/v1/tokens',
       allow: AUTH_ACTIVE,
-      request: () => ({ url: '/api/v1/tokens', payload: { name: 'matrix' } }),
+      request: ({ identity }) => ({
+        url: '/api/v1/tokens',
+        payload: { name: 'matrix', password: identity?.password ?? 'x' },
+      }),
     },
     { route: 'GET /api/v1/tokens', allow: AUTH_ACTIVE },
     {

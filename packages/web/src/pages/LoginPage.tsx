@@ -4,6 +4,14 @@ import { useLocation } from 'wouter';
 import { ApiError, api, errorText, setCsrfToken } from '../api/client.js';
 import { useSession } from '../data/session.js';
 
+/** Sign-in refusals whose message the user should read as is (not "wrong password"). */
+const SIGN_IN_REFUSALS = new Set([
+  'too_many_attempts',
+  'too_many_failures_from_address',
+  'sign_in_busy',
+  'one_time_password_expired',
+]);
+
 export function LoginPage({ next }: { next: string }) {
   const { me, refresh } = useSession();
   const [, navigate] = useLocation();
@@ -27,7 +35,8 @@ export function LoginPage({ next }: { next: string }) {
       const m = await refresh();
       if (m && !m.user.mustChangePassword) navigate(next);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'too_many_attempts') setError(`${err.message} Try again later.`);
+      // Throttled, busy or an expired one-time password: the hub's message says what to do.
+      if (err instanceof ApiError && SIGN_IN_REFUSALS.has(err.code)) setError(err.message);
       else if (err instanceof ApiError && err.status === 401) setError('Wrong username or password.');
       else setError(errorText(err));
     } finally {

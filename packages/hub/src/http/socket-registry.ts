@@ -1,0 +1,121 @@
+// Every browser/CLI WebSocket (live feed, shell, logs, and any socket route
+// added later) with the credential that opened it, so that revoking the
+// credential closes the socket too: a socket is authorized once, at the
+// upgrade, and would otherwise outlive a disabled user, a removed binding, a
+// sign-out, a password reset or a revoked token. Registration is central (the
+// WebSocket server's 'connection' event, with the principal the auth hook
+// found), so no route can forget it; the identity service calls close*().
+import type { WebSocket } from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Principal } from '../auth/types.js';
+
+/** Close code of a socket whose credential was revoked (like the agent link's 4401); the reason says why. */
+export const SOCKET_CLOSE_REVOKED = 4401;
+/** A socket that has not finished its close handshake by then is cut. */
+const TERMINATE_AFTER_MS = 500;
+/** How often sockets are checked against their credential's end. */
+const EXPIRY_SWEEP_MS = 5_000;
+
+interface Entry {
+  socket: WebSocket;
+  userId: string;
+  username: string;
+  sessionIdHash: string | undefined;
+  tokenId: string | undefined;
+  endsAt: number | undefined;
+  route: string;
+}
+
+export class SocketRegistry {
+  private readonly entries = new Set<Entry>();
+
+  add(socket: WebSocket, principal: Principal, route: string): void {
+    const e: Entry = {
+      socket,
+      userId: principal.userId,
+      username: principal.username,
+      sessionIdHash: principal.sessionIdHash,
+      tokenId: principal.tokenId,
+      endsAt: principal.credentialEndsAt,
+      route,
+    };
+    this.entries.add(e);
+    socket.once('close', () => this.entries.delete(e));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Closes every socket of a user (disabled, deleted, binding removed, password reset), except one session's. */
+  closeUser(userId: string, reason: string, except?: { sessionIdHash?: string | undefined }): number {
+    return this.closeWhere(
+      (e) => e.userId === userId && (except?.sessionIdHash === undefined || e.sessionIdHash !== except.sessionIdHash),
+      reason,
+    );
+  }
+
+  /** Closes the sockets a session opened (sign-out, session ended). */
+  closeSession(sessionIdHash: string, reason: string): number {
+    return this.closeWhere((e) => e.sessionIdHash === sessionIdHash, reason);
+  }
+
+  /** Closes the sockets an API token opened (token revoked). */
+  closeToken(tokenId: string, reason: string): number {
+    return this.closeWhere((e) => e.tokenId === tokenId, reason);
+  }
+
+  /** Closes sockets whose credential has reached its end (a session's absolute lifetime, a token's expiry). */
+  closeExpired(now = Date.now()): number {
+    return (
+      this.closeWhere(
+        (e) => e.endsAt !== undefined && e.endsAt <= now && e.tokenId === undefined,
+        'the session expired',
+      ) + this.closeWhere((e) => e.endsAt !== undefined && e.endsAt <= now, 'the API token expired')
+    );
+  }
+
+  private closeWhere(match: (e: Entry) => boolean, reason: string): number {
+    let n = 0;
+    for (const e of [...this.entries]) {
+      if (!match(e)) continue;
+      this.entries.delete(e);
+      n++;
+      const { socket } = e;
+      // A close frame carries at most 123 bytes of reason.
+      socket.close(SOCKET_CLOSE_REVOKED, Buffer.from(reason).subarray(0, 123).toString());
+      // The shell keeps its client paused until the exec is open: let the close handshake be read.
+      if (socket.isPaused) socket.resume();
+      setTimeout(() => {
+        if (socket.readyState !== socket.CLOSED) socket.terminate();
+      }, TERMINATE_AFTER_MS).unref();
+    }
+    return n;
+  }
+}
+
+/**
+ * Registers every upgraded socket that a user's credential opened. Call after
+ * the auth plugin (its onRequest hook sets request.principal).
+ */
+export function registerSocketRegistry(app: FastifyInstance, registry: SocketRegistry): void {
+  const opened = new WeakMap<IncomingMessage, { principal: Principal; route: string }>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.principal && request.headers.upgrade?.toLowerCase() === 'websocket')
+      opened.set(request.raw, { principal: request.principal, route: request.routeOptions.url ?? request.url });
+    done();
+  });
+  // Credentials that end by themselves (absolute session lifetime, token expiry) close their sockets too.
+  const sweeper = setInterval(() => registry.closeExpired(), EXPIRY_SWEEP_MS);
+  sweeper.unref();
+  app.addHook('onClose', (_app, done) => {
+    clearInterval(sweeper);
+    done();
+  });
+  // Emitted by @fastify/websocket right after the upgrade, before the route's wsHandler runs.
+  app.websocketServer.on('connection', (socket: WebSocket, raw: IncomingMessage) => {
+    const o = opened.get(raw);
+    if (o) registry.add(socket, o.principal, o.route);
+  });
+}
