@@ -298,6 +298,26 @@ describe('audit API: query, verify, export', () => {
     expect(bad).toMatchObject({ ok: false, firstBadRecord: { seq: 6 } });
   });
 
+  it('exports only what the filters select, as the page shows it', async () => {
+    const res = await get('/api/v1/audit/export?format=jsonl&outcome=denied');
+    expect(res.statusCode).toBe(200);
+    const lines = res.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; outcome: string });
+    expect(lines.map((l) => l.outcome)).toEqual(Array(6).fill('denied'));
+    const page = (await get('/api/v1/audit?outcome=denied&limit=100')).json<Page>();
+    expect(lines.map((l) => l.seq)).toEqual(page.items.map((i) => i.seq).reverse());
+    const byAction = (await get('/api/v1/audit/export?format=jsonl&action=auth.*')).body
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { action: string }).action);
+    const shown = (await get('/api/v1/audit?action=auth.*&limit=500')).json<Page>().items;
+    expect(byAction.length).toBe(shown.length);
+    expect(byAction.every((a) => a.startsWith('auth.'))).toBe(true);
+    expect((await get('/api/v1/audit/export?format=csv&from=yesterday')).statusCode).toBe(400);
+  });
+
   it('rejects an unknown export format', async () => {
     const res = await get('/api/v1/audit/export?format=xml');
     expect(res.statusCode).toBe(400);

@@ -149,6 +149,30 @@ describe('console: timeline, logs, recordings and audit', () => {
     await expect
       .poll(() => rows.allTextContents())
       .toEqual(expect.arrayContaining([expect.stringContaining('action:annotate')]));
+    // The filter is in the URL (a shareable view that survives a reload); times are ISO 8601 (UTC);
+    // the target opens the object; the detail reads as fields, not JSON.
+    expect(new URL(page.url()).searchParams.get('action')).toBe('action:*');
+    await page.reload();
+    await expect.poll(async () => (await rows.allTextContents()).every((t) => t.includes('action:'))).toBe(true);
+    const annotate = rows.filter({ hasText: 'action:annotate' }).first();
+    expect(await annotate.locator('time').textContent()).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(await annotate.getByRole('term').allTextContents()).toContain('command id');
+    expect(await annotate.textContent()).not.toContain('{"commandId"');
+    expect(await annotate.getByRole('link').getAttribute('href')).toMatch(new RegExp(`/c/${c.cluster}/`));
+    // Export takes the same filters: the file holds exactly the records the page selects.
+    const href = await page.getByRole('link', { name: 'Export JSON lines' }).getAttribute('href');
+    expect(href).toContain('action=action%3A*');
+    const exported = await page.evaluate(async (u) => (await fetch(u)).text(), href ?? '');
+    const actions = exported
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { action: string }).action);
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.every((a) => a.startsWith('action:'))).toBe(true);
+    // "My actions": what the signed-in person did.
+    await page.getByRole('button', { name: 'My actions' }).click();
+    expect(new URL(page.url()).searchParams.get('actor')).toBe(c.user.username);
+    await expect.poll(async () => (await rows.allTextContents()).every((t) => t.includes(c.user.username))).toBe(true);
     await c.screenshot('audit');
 
     // Someone with write access to hub.db edits a record: verification names it.

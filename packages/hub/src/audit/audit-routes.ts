@@ -114,20 +114,22 @@ export const auditRoutes: FastifyPluginCallback<{ audit: AuditLog }> = (fastify,
       schema: {
         tags: ['audit'],
         summary:
-          'Download the whole log, oldest first, as JSON lines or CSV with prev_hash and hash (needs audit:read)',
-        querystring: z.strictObject({ format: z.enum(['jsonl', 'csv']).default('jsonl') }),
+          'Download the log (or the records the filters select), oldest first, as JSON lines or CSV with prev_hash and hash (needs audit:read)',
+        querystring: AuditQuery.omit({ cursor: true, limit: true }).extend({
+          format: z.enum(['jsonl', 'csv']).default('jsonl'),
+        }),
       },
     },
     async (request, reply) => {
       await app.requirePermission(request, 'audit:read', {});
-      const { format } = request.query;
+      const { format, ...filter } = request.query;
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       void reply
         .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
         .header('content-disposition', `attachment; filename="wheelhouse-audit-${stamp}.${format}"`)
         .header('cache-control', 'no-store');
       // Streamed in batches: the export never holds the whole log in memory.
-      return reply.send(Readable.from(exportLines(audit, format)));
+      return reply.send(Readable.from(exportLines(audit, format, filter)));
     },
   );
   done();

@@ -37,11 +37,43 @@ function csvCell(value: string | number | null): string {
 
 const jsonCell = (value: JsonValue): string | null => (value === null ? null : canonicalJson(value));
 
-/** Lines of the export, oldest record first, read from the store in batches. */
-export async function* exportLines(audit: AuditLog, format: ExportFormat): AsyncGenerator<string> {
+/** What an export selects: the audit page's filters (an action ending in '*' is a prefix). */
+export interface ExportFilter {
+  actor?: string | undefined;
+  action?: string | undefined;
+  cluster?: string | undefined;
+  outcome?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+}
+
+function selected(e: ReturnType<typeof toAuditEntry>, f: ExportFilter): boolean {
+  if (f.actor !== undefined && e.actor !== f.actor) return false;
+  if (f.action !== undefined) {
+    const ok = f.action.endsWith('*') ? e.action.startsWith(f.action.slice(0, -1)) : e.action === f.action;
+    if (!ok) return false;
+  }
+  if (f.cluster !== undefined && e.cluster !== f.cluster) return false;
+  if (f.outcome !== undefined && e.outcome !== f.outcome) return false;
+  if (f.from !== undefined && e.at < f.from) return false;
+  if (f.to !== undefined && e.at > f.to) return false;
+  return true;
+}
+
+/**
+ * Lines of the export, oldest record first, read from the store in batches. With a filter, only
+ * the records it selects (each still carries prev_hash and hash; only a whole export verifies as
+ * a chain).
+ */
+export async function* exportLines(
+  audit: AuditLog,
+  format: ExportFormat,
+  filter: ExportFilter = {},
+): AsyncGenerator<string> {
   if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\r\n`;
   for await (const row of audit.rows()) {
     const e = toAuditEntry(row);
+    if (!selected(e, filter)) continue;
     if (format === 'jsonl') {
       const obj: Record<string, JsonValue> = {
         seq: e.seq,

@@ -1,9 +1,14 @@
 // The audit log (audit:read on the hub): the chain's verification status, a
-// filterable table, export as JSON lines or CSV.
+// filterable table (filters in the URL, "my actions"), ISO 8601 times,
+// targets as links, detail as readable fields, and export as JSON lines or
+// CSV of exactly what the filters select.
 import { useEffect, useState } from 'react';
+import { Link, useLocation, useSearch } from 'wouter';
 import { api } from '../api/client.js';
 import type { AuditRecord, AuditVerify, Page } from '../api/types.js';
 import { useAsync } from '../data/hooks.js';
+import { useSession } from '../data/session.js';
+import { objectHref } from '../links.js';
 import { formatTime, formatValue } from '../ui/format.js';
 
 interface Filters {
@@ -16,26 +21,59 @@ interface Filters {
 }
 
 const EMPTY: Filters = { actor: '', action: '', outcome: '', cluster: '', from: '', to: '' };
+const FILTER_KEYS = Object.keys(EMPTY) as (keyof Filters)[];
+
+function filtersOf(search: string): Filters {
+  const q = new URLSearchParams(search);
+  const f = { ...EMPTY };
+  for (const k of FILTER_KEYS) f[k] = q.get(k) ?? '';
+  return f;
+}
+
+/** The hub's query for the filters: the times (a datetime-local, the browser's zone) as epoch ms. */
+function apiQuery(f: Filters): Record<string, string | number | undefined> {
+  return {
+    actor: f.actor || undefined,
+    action: f.action || undefined,
+    outcome: f.outcome || undefined,
+    cluster: f.cluster || undefined,
+    from: f.from ? new Date(f.from).getTime() : undefined,
+    to: f.to ? new Date(f.to).getTime() : undefined,
+  };
+}
+
+function exportHref(format: 'jsonl' | 'csv', f: Filters): string {
+  const q = new URLSearchParams({ format });
+  for (const [k, v] of Object.entries(apiQuery(f))) if (v !== undefined) q.set(k, String(v));
+  return `/api/v1/audit/export?${q.toString()}`;
+}
+
+/** ISO 8601 in UTC: unambiguous across teams and time zones, and sortable as text. */
+const isoTime = (ms: number): string => new Date(ms).toISOString();
 
 export function AuditPage() {
   const verify = useAsync((signal) => api<AuditVerify>('/api/v1/audit/verify', { signal }), []);
-  const [draft, setDraft] = useState<Filters>(EMPTY);
-  const [filters, setFilters] = useState<Filters>(EMPTY);
+  const { me } = useSession();
+  const search = useSearch();
+  const [location, navigate] = useLocation();
+  // The applied filters live in the URL: a filtered view can be shared, and survives a reload.
+  const filters = filtersOf(search);
+  const setFilters = (f: Filters) => {
+    const q = new URLSearchParams();
+    for (const k of FILTER_KEYS) if (f[k]) q.set(k, f[k]);
+    const qs = q.toString();
+    navigate(qs ? `${location}?${qs}` : location, { replace: true });
+  };
+  const [draft, setDraft] = useState<Filters>(filters);
   const [cursor, setCursor] = useState<string | number | null>(null);
   const [rows, setRows] = useState<AuditRecord[]>([]);
   const page = useAsync(
     (signal) =>
       api<Page<AuditRecord>>('/api/v1/audit', {
-        query: {
-          ...filters,
-          from: filters.from ? new Date(filters.from).getTime() : undefined,
-          to: filters.to ? new Date(filters.to).getTime() : undefined,
-          cursor,
-          limit: 100,
-        },
+        query: { ...apiQuery(filters), cursor, limit: 100 },
         signal,
       }),
-    [filters, cursor],
+    [search, cursor],
   );
   useEffect(() => {
     if (page.data) setRows((r) => (cursor === null ? (page.data?.items ?? []) : [...r, ...(page.data?.items ?? [])]));
@@ -48,10 +86,10 @@ export function AuditPage() {
         <h1 className="grow" style={{ margin: 0 }}>
           Audit log
         </h1>
-        <a className="button" href="/api/v1/audit/export?format=jsonl" download>
+        <a className="button" href={exportHref('jsonl', filters)} download>
           Export JSON lines
         </a>
-        <a className="button" href="/api/v1/audit/export?format=csv" download>
+        <a className="button" href={exportHref('csv', filters)} download>
           Export CSV
         </a>
       </div>
@@ -149,6 +187,19 @@ export function AuditPage() {
         >
           Clear
         </button>
+        {me && (
+          <button
+            type="button"
+            onClick={() => {
+              const mine = { ...EMPTY, actor: me.user.username };
+              setDraft(mine);
+              setCursor(null);
+              setFilters(mine);
+            }}
+          >
+            My actions
+          </button>
+        )}
       </form>
       {page.error && (
         <div className="error-box" role="alert">
@@ -159,27 +210,36 @@ export function AuditPage() {
         <thead>
           <tr>
             <th className="num">#</th>
-            <th>Time</th>
+            <th>Time (UTC)</th>
             <th>Actor</th>
             <th>Action</th>
             <th>Cluster</th>
             <th>Target</th>
             <th>Outcome</th>
-            <th>Reason / detail</th>
+            <th>Reason and detail</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
             <tr key={r.seq}>
               <td className="num">{r.seq}</td>
-              <td style={{ whiteSpace: 'nowrap' }}>{formatTime(r.at)}</td>
+              <td style={{ whiteSpace: 'nowrap' }} className="mono">
+                <time dateTime={isoTime(r.at)} title={formatTime(r.at)}>
+                  {isoTime(r.at)}
+                </time>
+              </td>
               <td>{r.actor}</td>
               <td>{r.action}</td>
               <td>{r.cluster ?? ''}</td>
               <td>
-                {r.target
-                  ? `${r.target.kind} ${r.target.namespace ? `${r.target.namespace}/` : ''}${r.target.name}`
-                  : ''}
+                {r.target &&
+                  (r.cluster ? (
+                    <Link href={objectHref(r.cluster, r.target.kind, r.target.namespace, r.target.name)}>
+                      {targetText(r.target)}
+                    </Link>
+                  ) : (
+                    targetText(r.target)
+                  ))}
               </td>
               <td>
                 <span
@@ -188,9 +248,9 @@ export function AuditPage() {
                   {r.outcome}
                 </span>
               </td>
-              <td className="mono" style={{ maxWidth: 380, overflowWrap: 'anywhere' }}>
-                {r.reason ?? ''}
-                {r.detail ? ` ${formatValue(r.detail)}` : ''}
+              <td style={{ maxWidth: 420, overflowWrap: 'anywhere' }}>
+                {r.reason && <div>{r.reason}</div>}
+                <Fields value={r.detail} />
               </td>
             </tr>
           ))}
@@ -209,5 +269,29 @@ export function AuditPage() {
         </button>
       )}
     </>
+  );
+}
+
+const targetText = (t: { kind: string; namespace: string; name: string }): string =>
+  `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
+
+/** Humanized field names of a detail object ("commandId" → "command id"). */
+const label = (k: string): string => k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+
+/** A record's detail as readable fields, one level deep (deeper values as compact JSON). */
+function Fields({ value }: { value: unknown }) {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) return <div className="mono">{formatValue(value)}</div>;
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined);
+  if (!entries.length) return null;
+  return (
+    <dl className="kv fields">
+      {entries.map(([k, v]) => (
+        <div key={k} style={{ display: 'contents' }}>
+          <dt>{label(k)}</dt>
+          <dd className={typeof v === 'object' ? 'mono' : undefined}>{formatValue(v)}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
