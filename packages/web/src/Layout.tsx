@@ -35,6 +35,16 @@ export function Layout({ children }: { children: ReactNode }) {
 
   return (
     <div className="app">
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        Skip to main content
+      </a>
       <header className="topbar">
         <Link href="/" className="brand" aria-label="Wheelhouse home">
           <svg width="20" height="20" viewBox="0 0 16 16" aria-hidden="true">
@@ -90,7 +100,7 @@ export function Layout({ children }: { children: ReactNode }) {
           {auditor && <NavLink href="/audit">Audit log</NavLink>}
         </nav>
       </aside>
-      <main id="main">
+      <main id="main" tabIndex={-1}>
         {missing ? (
           <>
             <h1>No cluster named {fromPath}</h1>

@@ -80,7 +80,10 @@ export function ActionMenu({
           role="menu"
           aria-label={`${label} for ${target.name}`}
           onKeyDown={(e) => {
-            if (e.key === 'Escape') setOpen(false);
+            if (e.key === 'Escape') {
+              setOpen(false);
+              ref.current?.querySelector<HTMLElement>('button[aria-haspopup="menu"]')?.focus();
+            }
             if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
             e.preventDefault();
             const items = [...(ref.current?.querySelectorAll<HTMLElement>('[role="menuitem"]:not(:disabled)') ?? [])];
@@ -99,6 +102,8 @@ export function ActionMenu({
                 title={why}
                 onClick={() => {
                   setOpen(false);
+                  // The menu's button is the trigger the dialog gives focus back to when it closes.
+                  ref.current?.querySelector<HTMLElement>('button[aria-haspopup="menu"]')?.focus();
                   showDialog({ cluster, action: a, target, defaults: defaults?.(a.id) });
                 }}
               >

@@ -1,5 +1,6 @@
 // A modal on the native <dialog>: focus is trapped and Escape closes it, as
-// browsers do for showModal().
+// browsers do for showModal(); when it closes, focus goes back to what had it
+// before (the button that opened it).
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 export function Dialog({
@@ -18,8 +19,15 @@ export function Dialog({
   const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
   useEffect(() => {
+    const trigger = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const d = ref.current;
     if (d && !d.open) d.showModal();
+    return () => {
+      // After React removes the dialog; a trigger that left the page (a deleted row) keeps nothing.
+      setTimeout(() => {
+        if (trigger?.isConnected) trigger.focus();
+      }, 0);
+    };
   }, []);
   return (
     <dialog

@@ -3,7 +3,9 @@
 // (see LazyYamlEditor) so pages that never show YAML do not pay for it.
 import { yaml as yamlLanguage } from '@codemirror/lang-yaml';
 import { linter, lintGutter, type Diagnostic } from '@codemirror/lint';
-import { EditorState } from '@codemirror/state';
+import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { EditorState, Prec } from '@codemirror/state';
+import { tags as t } from '@lezer/highlight';
 import { EditorView } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
@@ -24,6 +26,22 @@ export function yamlDiagnostics(text: string): Diagnostic[] {
   }
   return out.map((d) => ({ ...d, from: Math.min(d.from, text.length), to: Math.min(d.to, text.length) }));
 }
+
+/**
+ * Token colours from the page's theme variables (--hl-*), so both themes keep WCAG AA contrast;
+ * basicSetup's default style is for light backgrounds only.
+ */
+const themedHighlight = HighlightStyle.define([
+  { tag: [t.propertyName, t.definition(t.propertyName), t.attributeName, t.labelName], color: 'var(--hl-key)' },
+  { tag: [t.string, t.special(t.string), t.content, t.inserted], color: 'var(--hl-string)' },
+  { tag: [t.number, t.bool, t.null, t.atom, t.literal, t.unit], color: 'var(--hl-literal)' },
+  { tag: [t.keyword, t.operator, t.meta, t.processingInstruction, t.typeName, t.tagName], color: 'var(--hl-keyword)' },
+  { tag: [t.comment, t.lineComment, t.blockComment], color: 'var(--muted)', fontStyle: 'italic' },
+  { tag: [t.punctuation, t.separator, t.bracket, t.variableName, t.name], color: 'var(--text)' },
+  { tag: [t.invalid, t.deleted], color: 'var(--err)' },
+  { tag: [t.link, t.url], color: 'var(--accent)', textDecoration: 'underline' },
+  { tag: t.heading, fontWeight: 'bold' },
+]);
 
 const darkish = EditorView.theme({
   '&': { backgroundColor: 'var(--panel)', color: 'var(--text)' },
@@ -58,12 +76,14 @@ export default function YamlEditor({
         doc: value,
         extensions: [
           basicSetup,
+          Prec.highest(syntaxHighlighting(themedHighlight)),
           yamlLanguage(),
           darkish,
           EditorView.theme({ '&': { height }, '.cm-scroller': { overflow: 'auto' } }),
+          // Read-only stays focusable (not editable=false): the text can be reached, selected and
+          // scrolled with the keyboard and read by screen readers.
           EditorState.readOnly.of(readOnly),
-          EditorView.editable.of(!readOnly),
-          EditorView.contentAttributes.of({ 'aria-label': label }),
+          EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
           ...(readOnly ? [] : [lintGutter(), linter((ev) => yamlDiagnostics(ev.state.doc.toString()), { delay: 250 })]),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) changeRef.current?.(u.state.doc.toString());
