@@ -17,6 +17,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { registerAuth } from './auth/plugin.js';
 import { resolveLifetimes, type CredentialLifetimes } from './auth/credential-lifetimes.js';
+import { validCredentials } from './auth/identity-store.js';
 import { LoginThrottle, type ThrottleOptions } from './auth/login-throttle.js';
 import { PasswordCheckGate, type PasswordCheckGateOptions } from './auth/password-check-gate.js';
 import { apiError, installErrorHandler } from './http/errors.js';
@@ -219,7 +220,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     secureCookie: opts.secureCookie,
   });
   const sockets = new SocketRegistry();
-  registerSocketRegistry(app, sockets);
+  registerSocketRegistry(app, sockets, { alive: (s, t) => validCredentials(db, s, t) });
   const identity = new IdentityService({
     db,
     audit,

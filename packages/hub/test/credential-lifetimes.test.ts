@@ -195,4 +195,37 @@ describe('open sockets end with their credential', () => {
       await h.close();
     }
   }, 20_000);
+
+  it('a socket closes when its session passes its idle expiry, or its token stops being valid by any other path', async () => {
+    const { hub: h, url } = await startHub();
+    try {
+      await h.clusters.create('c1', 'test');
+      const u = await addUser(h, { bindings: [{ role: 'viewer' }] });
+      const s = await login(h, u.username, u.password);
+      const open = async (headers: Record<string, string>) => {
+        const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/live?cluster=c1`, { headers });
+        const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+          ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+        );
+        await new Promise<void>((resolve, reject) => {
+          ws.on('open', () => resolve());
+          ws.on('error', reject);
+        });
+        return { closed };
+      };
+      const bySession = await open({ cookie: s.cookie, origin: url });
+      const byToken = await open(bearer(u.token));
+      // Unused for its idle lifetime (nothing slid it), and a token revoked straight in the store.
+      await h.db
+        .updateTable('sessions')
+        .set({ expires_at: Date.now() - 1 })
+        .where('id_hash', '=', idHashOf(s.cookie))
+        .execute();
+      await h.db.updateTable('api_tokens').set({ revoked_at: Date.now() }).where('id', '=', u.tokenId).execute();
+      expect(await bySession.closed).toEqual({ code: SOCKET_CLOSE_REVOKED, reason: 'the session ended or expired' });
+      expect(await byToken.closed).toEqual({ code: SOCKET_CLOSE_REVOKED, reason: 'the API token is no longer valid' });
+    } finally {
+      await h.close();
+    }
+  }, 20_000);
 });

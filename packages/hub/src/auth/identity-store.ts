@@ -252,3 +252,39 @@ export async function loadUserWithBindings(
   if (!user || user.disabled === 1) return null;
   return { user, bindings: await listBindings(db, userId) };
 }
+
+/** Which of these sessions (by id hash) and API tokens are valid now: for closing the sockets of the others. */
+export async function validCredentials(
+  db: Exec,
+  sessionIdHashes: string[],
+  tokenIds: string[],
+  now = Date.now(),
+): Promise<{ sessions: Set<string>; tokens: Set<string> }> {
+  const sessions = new Set<string>();
+  const tokens = new Set<string>();
+  const CHUNK = 500;
+  for (let i = 0; i < sessionIdHashes.length; i += CHUNK) {
+    const rows = await db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select('sessions.id_hash')
+      .where('sessions.id_hash', 'in', sessionIdHashes.slice(i, i + CHUNK))
+      .where('sessions.expires_at', '>', now)
+      .where('users.disabled', '=', 0)
+      .execute();
+    for (const r of rows) sessions.add(r.id_hash);
+  }
+  for (let i = 0; i < tokenIds.length; i += CHUNK) {
+    const rows = await db
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .select('api_tokens.id')
+      .where('api_tokens.id', 'in', tokenIds.slice(i, i + CHUNK))
+      .where('api_tokens.revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)]))
+      .where('users.disabled', '=', 0)
+      .execute();
+    for (const r of rows) tokens.add(r.id);
+  }
+  return { sessions, tokens };
+}

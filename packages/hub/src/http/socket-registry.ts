@@ -27,6 +27,12 @@ interface Entry {
   route: string;
 }
 
+/** Which of these session hashes and token ids are still valid now. */
+export type CredentialCheck = (
+  sessionIdHashes: string[],
+  tokenIds: string[],
+) => Promise<{ sessions: Set<string>; tokens: Set<string> }>;
+
 export class SocketRegistry {
   private readonly entries = new Set<Entry>();
 
@@ -76,6 +82,30 @@ export class SocketRegistry {
     );
   }
 
+  /**
+   * Closes sockets whose session or API token the store no longer honours —
+   * a session past its idle expiry, or a credential ended by any path that did
+   * not call close*() itself.
+   */
+  async closeUnhonoured(alive: CredentialCheck): Promise<number> {
+    const snapshot = [...this.entries];
+    const sessions = [...new Set(snapshot.flatMap((e) => (e.sessionIdHash !== undefined ? [e.sessionIdHash] : [])))];
+    const tokens = [...new Set(snapshot.flatMap((e) => (e.tokenId !== undefined ? [e.tokenId] : [])))];
+    if (sessions.length === 0 && tokens.length === 0) return 0;
+    const live = await alive(sessions, tokens);
+    const dead = new Set(
+      snapshot.filter((e) =>
+        e.sessionIdHash !== undefined
+          ? !live.sessions.has(e.sessionIdHash)
+          : e.tokenId !== undefined && !live.tokens.has(e.tokenId),
+      ),
+    );
+    return (
+      this.closeWhere((e) => dead.has(e) && e.sessionIdHash !== undefined, 'the session ended or expired') +
+      this.closeWhere((e) => dead.has(e), 'the API token is no longer valid')
+    );
+  }
+
   private closeWhere(match: (e: Entry) => boolean, reason: string): number {
     let n = 0;
     for (const e of [...this.entries]) {
@@ -99,15 +129,27 @@ export class SocketRegistry {
  * Registers every upgraded socket that a user's credential opened. Call after
  * the auth plugin (its onRequest hook sets request.principal).
  */
-export function registerSocketRegistry(app: FastifyInstance, registry: SocketRegistry): void {
+export function registerSocketRegistry(
+  app: FastifyInstance,
+  registry: SocketRegistry,
+  opts: { alive?: CredentialCheck } = {},
+): void {
   const opened = new WeakMap<IncomingMessage, { principal: Principal; route: string }>();
   app.addHook('onRequest', (request, _reply, done) => {
     if (request.principal && request.headers.upgrade?.toLowerCase() === 'websocket')
       opened.set(request.raw, { principal: request.principal, route: request.routeOptions.url ?? request.url });
     done();
   });
-  // Credentials that end by themselves (absolute session lifetime, token expiry) close their sockets too.
-  const sweeper = setInterval(() => registry.closeExpired(), EXPIRY_SWEEP_MS);
+  // Credentials that end by themselves (absolute session lifetime, token expiry; with `alive`, idle expiry
+  // and anything else the store no longer honours) close their sockets too.
+  const { alive } = opts;
+  const sweeper = setInterval(() => {
+    registry.closeExpired();
+    if (alive)
+      registry
+        .closeUnhonoured(alive)
+        .catch((err: unknown) => app.log.warn({ err }, "checking sockets' credentials failed"));
+  }, EXPIRY_SWEEP_MS);
   sweeper.unref();
   app.addHook('onClose', (_app, done) => {
     clearInterval(sweeper);
