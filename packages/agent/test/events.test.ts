@@ -59,7 +59,7 @@ describe('timeline events from changes', () => {
     ).toEqual([]);
   });
 
-  it('reports a restart once per restart count, with reason and exit code', () => {
+  it('reports a restart once per restart count, with the real reason (the termination, not the back-off) and exit code', () => {
     const before = pod('1', {
       phase: 'Running',
       containerStatuses: [{ name: 'app', restartCount: 2, state: { running: {} } }],
@@ -80,7 +80,8 @@ describe('timeline events from changes', () => {
     expect(events[0]).toMatchObject({
       id: 'restart:u1:app:3',
       severity: 'error',
-      data: { reason: 'CrashLoopBackOff', exitCode: 137, terminationReason: 'OOMKilled', restartCount: 3 },
+      data: { reason: 'OOMKilled', exitCode: 137, terminationReason: 'OOMKilled', restartCount: 3 },
+      summary: 'Container app of web-1 restarted (OOMKilled, exit code 137; CrashLoopBackOff), 3 restarts',
     });
   });
 

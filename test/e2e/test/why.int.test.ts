@@ -250,4 +250,26 @@ describe('console: headers say why', () => {
       .poll(() => page.getByRole('heading', { level: 1 }).textContent())
       .toBe('No cluster named no-such-cluster');
   });
+
+  it("folds a crash loop's restarts into one timeline row with the real reason; range and filters are in the URL", async () => {
+    const { page } = c;
+    await page.goto(`${c.url}/c/${c.cluster}/w/Deployment/${ns}/payments-worker?tab=timeline`);
+    // A workload minutes old opens on the shortest range that covers its life.
+    const range = page.getByLabel('Time range');
+    expect(await range.inputValue()).toBe('15m');
+    const burst = page.locator('table[aria-label="Timeline events"] tr[data-burst]').first();
+    await expect
+      .poll(() => burst.textContent(), { timeout: 90_000 })
+      .toMatch(/Container worker of payments-worker-\S+ restarted \d+×, OOMKilled \(exit 137\)/);
+    expect(Number(await burst.getAttribute('data-burst'))).toBeGreaterThan(1);
+    // Range and type filter go into the URL and come back with it.
+    await range.selectOption('6h');
+    await page.getByRole('group', { name: 'Event types' }).getByLabel('pod-phase').uncheck();
+    const url = new URL(page.url());
+    expect(url.searchParams.get('range')).toBe('6h');
+    expect(url.searchParams.get('types')?.split(',')).not.toContain('pod-phase');
+    await page.reload();
+    expect(await page.getByLabel('Time range').inputValue()).toBe('6h');
+    expect(await page.getByRole('group', { name: 'Event types' }).getByLabel('pod-phase').isChecked()).toBe(false);
+  });
 });

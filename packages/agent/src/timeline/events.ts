@@ -155,16 +155,20 @@ function restartEvents(
     const p = prev.get(c.name);
     if (!p || c.restartCount <= p.restartCount) continue;
     const last = c.lastTerminated;
-    // CrashLoopBackOff / ImagePullBackOff show in the waiting reason; OOMKilled / Error in the last termination.
-    const reason = (c.state === 'waiting' ? c.reason : null) ?? last?.reason ?? c.reason ?? 'Restarted';
+    // The real reason is why it stopped (OOMKilled, Error: the last termination); CrashLoopBackOff /
+    // ImagePullBackOff (the waiting reason) only say what the kubelet does about it.
+    const waiting = c.state === 'waiting' ? c.reason : null;
+    const reason = last?.reason ?? waiting ?? c.reason ?? 'Restarted';
     const exitCode = last?.exitCode ?? c.exitCode;
     out.push({
       id: `restart:${after.uid}:${c.name}:${c.restartCount}`,
       time: now,
       type: 'container-restart',
-      severity: reason === 'OOMKilled' || reason === 'CrashLoopBackOff' ? 'error' : 'warning',
+      severity: reason === 'OOMKilled' || waiting === 'CrashLoopBackOff' ? 'error' : 'warning',
       ...base(after, owner),
-      summary: `Container ${c.name} of ${after.name} restarted (${reason}${exitCode !== null ? `, exit code ${exitCode}` : ''}), ${c.restartCount} restarts`,
+      summary: `Container ${c.name} of ${after.name} restarted (${reason}${exitCode !== null ? `, exit code ${exitCode}` : ''}${
+        waiting && waiting !== reason ? `; ${waiting}` : ''
+      }), ${c.restartCount} restarts`,
       data: {
         container: c.name,
         restartCount: c.restartCount,

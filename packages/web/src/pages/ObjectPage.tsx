@@ -271,7 +271,9 @@ export function ObjectPage({
           {
             id: 'timeline',
             title: 'Timeline',
-            render: () => <TimelineView cluster={cluster} namespace={namespace} kind={kind} name={name} />,
+            render: () => (
+              <TimelineView cluster={cluster} namespace={namespace} kind={kind} name={name} createdAt={it.createdAt} />
+            ),
           },
           {
             id: 'yaml',

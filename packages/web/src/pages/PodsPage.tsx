@@ -187,7 +187,9 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
           {
             id: 'timeline',
             title: 'Timeline',
-            render: () => <TimelineView cluster={cluster} namespace={namespace} kind="Pod" name={name} />,
+            render: () => (
+              <TimelineView cluster={cluster} namespace={namespace} kind="Pod" name={name} createdAt={pod.createdAt} />
+            ),
           },
           {
             id: 'yaml',

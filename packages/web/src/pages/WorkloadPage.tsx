@@ -94,7 +94,9 @@ export function WorkloadPage({
           {
             id: 'timeline',
             title: 'Timeline',
-            render: () => <TimelineView cluster={cluster} namespace={namespace} kind={kind} name={name} />,
+            render: () => (
+              <TimelineView cluster={cluster} namespace={namespace} kind={kind} name={name} createdAt={w.createdAt} />
+            ),
           },
           {
             id: 'events',

@@ -23,6 +23,8 @@ import { latestPerCommand, mergeEvents, type TimelineScope } from './filter.js';
 import { DAY, HOUR, MINUTE } from './scale.js';
 import { TimelineChart } from './TimelineChart.js';
 import { MAX_EVENTS, useTimelineEvents } from './useTimelineEvents.js';
+import { burstSummary, tableRows } from './bursts.js';
+import { useQueryState } from '../ui/query-state.js';
 import './timeline.css';
 
 export const RANGES = [
@@ -49,12 +51,48 @@ function useStableArray<T>(next: readonly T[]): readonly T[] {
   return prev.current;
 }
 
-export function TimelineView(props: { cluster: string; namespace?: string; kind?: string; name?: string }) {
-  const { cluster, namespace, kind, name } = props;
+/** The shortest range that covers an object's whole life (its age plus a little), else the longest. */
+export function rangeForAge(createdAt: number | undefined, now: number): RangeKey {
+  if (createdAt === undefined) return '1h';
+  const age = (now - createdAt) * 1.1;
+  return RANGES.find((r) => r.ms >= age)?.key ?? '7d';
+}
+
+const isRangeKey = (s: string): s is RangeKey => RANGES.some((r) => r.key === s);
+
+export function TimelineView(props: {
+  cluster: string;
+  namespace?: string;
+  kind?: string;
+  name?: string;
+  /** When the object was created: the default range fits its age. */
+  createdAt?: number;
+}) {
+  const { cluster, namespace, kind, name, createdAt } = props;
   const scope: TimelineScope = useMemo(() => ({ namespace, kind, name }), [namespace, kind, name]);
-  const [rangeKey, setRangeKey] = useState<RangeKey>('1h');
-  const [zoom, setZoom] = useState<{ from: number; to: number } | null>(null);
-  const [types, setTypes] = useState<ReadonlySet<string>>(ALL_TYPES);
+  // Range, zoom and type filter live in the URL: a view can be shared and survives a reload.
+  const [defaultRange] = useState(() => rangeForAge(createdAt, Date.now()));
+  const [rangeParam, setRangeParam] = useQueryState('range', defaultRange);
+  const rangeKey: RangeKey = isRangeKey(rangeParam) ? rangeParam : defaultRange;
+  const setRangeKey = (k: RangeKey) => setRangeParam(k);
+  const [zoomParam, setZoomParam] = useQueryState('zoom', '');
+  const zoom = useMemo(() => {
+    const m = /^(\d+)-(\d+)$/.exec(zoomParam);
+    return m ? { from: Number(m[1]), to: Number(m[2]) } : null;
+  }, [zoomParam]);
+  const setZoom = useCallback(
+    (z: { from: number; to: number } | null) => setZoomParam(z ? `${Math.round(z.from)}-${Math.round(z.to)}` : ''),
+    [setZoomParam],
+  );
+  const [typesParam, setTypesParam] = useQueryState('types', '');
+  const types: ReadonlySet<string> = useMemo(
+    () => (typesParam === '' ? ALL_TYPES : new Set(typesParam === '-' ? [] : typesParam.split(','))),
+    [typesParam],
+  );
+  const setTypes = (next: ReadonlySet<string> | ((prev: ReadonlySet<string>) => ReadonlySet<string>)) => {
+    const v = typeof next === 'function' ? next(types) : next;
+    setTypesParam(v.size === ALL_TYPES.size ? '' : v.size === 0 ? '-' : [...v].join(','));
+  };
   const [hover, setHover] = useState<{ seqs: number[]; source: 'chart' | 'table' } | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [rows, setRows] = useState(ROWS_STEP);
@@ -122,10 +160,13 @@ export function TimelineView(props: { cluster: string; namespace?: string; kind?
       else if (seq !== null) tableWrap.current?.querySelector<HTMLElement>(`tr[data-seq="${seq}"] button`)?.focus();
     });
   }, [selected]);
-  const onZoom = useCallback((a: number, b: number) => {
-    setZoom({ from: a, to: b });
-    setHover(null);
-  }, []);
+  const onZoom = useCallback(
+    (a: number, b: number) => {
+      setZoom({ from: a, to: b });
+      setHover(null);
+    },
+    [setZoom],
+  );
 
   // A hovered marker brings its row into view (scrolling the table only).
   useEffect(() => {
@@ -310,21 +351,55 @@ const EventTable = memo(function EventTable(props: {
   const { events, rows, hideNamespace, onOpen, onHover } = props;
   const body = useMemo(
     () =>
-      events.slice(0, rows).map((e) => (
-        <tr key={e.seq} data-seq={e.seq} data-type={e.type}>
-          <td className="tl-time">{timeLabel(e.time)}</td>
-          <td>{e.type}</td>
-          <td>
-            <span className={`badge ${SEVERITY_CLASS[e.severity] ?? 'muted'}`}>{e.severity}</span>
-          </td>
-          <td className="tl-object">{objectLabel(e, hideNamespace)}</td>
-          <td>
-            <button type="button" className="link tl-open">
-              {e.summary}
-            </button>
-          </td>
-        </tr>
-      )),
+      tableRows(events)
+        .slice(0, rows)
+        .map((r) => {
+          if (r.kind === 'event') {
+            const e = r.event;
+            return (
+              <tr key={e.seq} data-seq={e.seq} data-type={e.type}>
+                <td className="tl-time">{timeLabel(e.time)}</td>
+                <td>{e.type}</td>
+                <td>
+                  <span className={`badge ${SEVERITY_CLASS[e.severity] ?? 'muted'}`}>{e.severity}</span>
+                </td>
+                <td className="tl-object">{objectLabel(e, hideNamespace)}</td>
+                <td>
+                  <button type="button" className="link tl-open">
+                    {e.summary}
+                  </button>
+                </td>
+              </tr>
+            );
+          }
+          const newest = r.events[0];
+          const oldest = r.events[r.events.length - 1];
+          if (!newest || !oldest) return null;
+          // The burst opens its newest restart; its rows' seqs let the chart highlight it.
+          return (
+            <tr
+              key={`burst-${newest.seq}`}
+              data-seq={newest.seq}
+              data-type="container-restart"
+              data-burst={r.events.length}
+            >
+              <td className="tl-time">
+                {timeLabel(newest.time)}
+                <div className="hint">from {timeLabel(oldest.time)}</div>
+              </td>
+              <td>container-restart</td>
+              <td>
+                <span className={`badge ${SEVERITY_CLASS[newest.severity] ?? 'muted'}`}>{newest.severity}</span>
+              </td>
+              <td className="tl-object">{objectLabel(newest, hideNamespace)}</td>
+              <td>
+                <button type="button" className="link tl-open">
+                  {burstSummary(r.events)}
+                </button>
+              </td>
+            </tr>
+          );
+        }),
     [events, rows, hideNamespace],
   );
   const onClick = (ev: ReactMouseEvent) => {
