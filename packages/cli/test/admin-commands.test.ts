@@ -87,7 +87,8 @@ describe('admin commands', { timeout: 30_000 }, () => {
     const row = await hub.db.selectFrom('api_tokens').selectAll().where('name', '=', 'ci').executeTakeFirstOrThrow();
     expect(row.expires_at).toBe(row.created_at + 90 * 24 * 60 * 60 * 1000);
     const wrong: unknown = await whIn('not-my-password\n', 'token', 'create', '--name', 'ci2').catch((e: unknown) => e);
-    expect(wrong).toMatchObject({ code: 1 });
+    // reauthentication_failed (403) is "permission denied" in docs/cli.md
+    expect(wrong).toMatchObject({ code: 4 });
     expect((wrong as { stderr: string }).stderr).toContain('creating an API token needs your current password');
   });
 
