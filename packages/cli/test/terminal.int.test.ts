@@ -370,6 +370,16 @@ describe('wheelhouse in a terminal', () => {
       expect(audit.stdout).toMatch(new RegExp(`oncall +preview:annotate +requested +${cluster} +Deployment/${ns}/web`));
       expect(audit.stdout).not.toContain('action:annotate');
 
+      const since = Date.now() - 60 * 60 * 1000;
+      const recent = JSON.parse(
+        (await wh(['audit', '--since', '1h', '--action', 'action:*', '-o', 'json'])).stdout,
+      ) as {
+        items: { at: number; action: string }[];
+      };
+      expect(recent.items.map((r) => r.action)).toContain('action:annotate');
+      for (const r of recent.items) expect(r.at).toBeGreaterThanOrEqual(since - 60_000);
+      expect((await wh(['audit', '--since', '1x'])).code).toBe(2);
+
       const verify = await wh(['audit', '--verify']);
       expect(verify.code).toBe(0);
       const records = Number(/^Audit log intact: (\d+) records/.exec(verify.stdout)?.[1]);
