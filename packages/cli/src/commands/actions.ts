@@ -2,8 +2,7 @@
 // dry runs only with --previews, as in the console's Actions page.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandView } from '@wheelhouse/protocol';
-import { resolveCredentials } from '../api-client.js';
-import { callApi } from '../api-client.js';
+import { callApi, resolveCredentials } from '../api-client.js';
 import { query, withHubOptions } from '../hub-context.js';
 import { ageOf, formatOf, isoTime, outputOption, printList, type Column } from '../output.js';
 
