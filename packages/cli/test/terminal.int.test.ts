@@ -384,7 +384,8 @@ describe('wheelhouse in a terminal', () => {
       expect(verify.code).toBe(0);
       const records = Number(/^Audit log intact: (\d+) records/.exec(verify.stdout)?.[1]);
       expect(records).toBeGreaterThan(0);
-      const file = join(mkdtempSync(join(tmpdir(), 'wh-audit-')), 'audit.jsonl');
+      const dir = mkdtempSync(join(tmpdir(), 'wh-audit-'));
+      const file = join(dir, 'audit.jsonl');
       const exported = await wh(['audit', '--export', file]);
       expect(exported.code).toBe(0);
       const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
@@ -392,7 +393,18 @@ describe('wheelhouse in a terminal', () => {
       expect(exported.stderr).toBe(`Exported the audit log to ${file} (jsonl, ${lines.length} records).\n`);
       // An export never overwrites evidence.
       expect((await wh(['audit', '--export', file])).code).toBe(1);
-      expect((await wh(['audit', '--export', file, '--actor', 'x'])).code).toBe(2);
+      // The export takes the same filters as the listing.
+      const onlyPreviews = join(dir, 'previews.csv');
+      const filtered = await wh(['audit', '--export', onlyPreviews, '--actor', 'oncall', '--action', 'preview:*']);
+      expect(filtered.code).toBe(0);
+      const csv = readFileSync(onlyPreviews, 'utf8').trimEnd().split('\r\n');
+      expect(csv[0]).toBe('seq,at,actor,action,cluster_id,target,params,reason,outcome,detail,prev_hash,hash');
+      expect(csv.length).toBeGreaterThan(1);
+      for (const row of csv.slice(1)) expect(row).toMatch(/^\d+,\d+,oncall,preview:annotate,/);
+      expect(filtered.stderr).toBe(
+        `Exported the selected audit records to ${onlyPreviews} (csv, ${csv.length - 1} records).\n`,
+      );
+      expect((await wh(['audit', '--verify', '--actor', 'x'])).code).toBe(2);
 
       const denied = await wh(['audit'], viewerToken);
       expect(denied.code).toBe(4);

@@ -77,11 +77,17 @@ async function verify(creds: HubCredentials, format: ReturnType<typeof formatOf>
     );
 }
 
-/** The hub's whole export (JSON lines or CSV), streamed to a file or stdout. */
-async function exportLog(creds: HubCredentials, file: string, format: 'jsonl' | 'csv'): Promise<void> {
+/** The hub's export (JSON lines or CSV) of the records the filters select, streamed to a file or stdout. */
+async function exportLog(
+  creds: HubCredentials,
+  file: string,
+  format: 'jsonl' | 'csv',
+  filter: Record<string, string | number | undefined>,
+): Promise<void> {
+  const filters = Object.values(filter).some((v) => v !== undefined);
   let res: Response;
   try {
-    res = await fetch(new URL(`/api/v1/audit/export${query({ format })}`, creds.hub), {
+    res = await fetch(new URL(`/api/v1/audit/export${query({ ...filter, format })}`, creds.hub), {
       headers: { authorization: `Bearer ${creds.token}` },
     });
   } catch (err) {
@@ -107,7 +113,7 @@ async function exportLog(creds: HubCredentials, file: string, format: 'jsonl' | 
   await pipeline(source, file === '-' ? process.stdout : createWriteStream(file, { flags: 'wx', mode: 0o600 }));
   if (file !== '-')
     process.stderr.write(
-      `Exported the audit log to ${file} (${format}, ${format === 'csv' ? Math.max(0, lines - 1) : lines} records).\n`,
+      `Exported ${filters ? 'the selected audit records' : 'the audit log'} to ${file} (${format}, ${format === 'csv' ? Math.max(0, lines - 1) : lines} records).\n`,
     );
 }
 
@@ -120,7 +126,9 @@ const parseLimit = (value: string): number => {
 export function auditCommand(): Command {
   return withHubOptions(
     new Command('audit')
-      .description('the audit log, oldest first (needs audit:read): filter it, verify its hash chain, or export it')
+      .description(
+        'the audit log, oldest first (needs audit:read): filter it, verify its hash chain, or export it (filtered too)',
+      )
       .option('--actor <user>', 'only what this user did')
       .option('--action <action>', "an action, or a prefix ending in '*': shell.start, action:*, auth.*")
       .option('--outcome <outcome>', 'succeeded, failed, denied, …')
@@ -128,7 +136,10 @@ export function auditCommand(): Command {
       .option('--since <duration>', 'how far back (e.g. 1h, 7d is 168h)')
       .option('--limit <n>', 'at most this many records, the newest', parseLimit, 100)
       .option('--verify', 'check the hash chain of the whole log (exit 1 if broken)')
-      .option('--export <file>', 'write the whole log to a file (- for stdout); never overwrites')
+      .option(
+        '--export <file>',
+        'write the log (or what the filters select) to a file (- for stdout); never overwrites',
+      )
       .addOption(
         new Option('--format <format>', 'export format (default: from the file name, else jsonl)').choices([
           'jsonl',
@@ -146,22 +157,21 @@ export function auditCommand(): Command {
       o.since && '--since',
     ].filter(Boolean);
     if (o.verify && o.export) throw new CliError('usage', 'use --verify or --export, not both');
-    if ((o.verify || o.export) && filters.length)
+    if (o.verify && filters.length)
       throw new CliError(
         'usage',
-        `${o.verify ? '--verify checks' : '--export writes'} the whole log (the hub's ${o.verify ? 'verification' : 'export'} takes no filters): drop ${filters.join(', ')}`,
+        `--verify checks the whole chain (the hub's verification takes no filters): drop ${filters.join(', ')}`,
       );
     if (o.format && !o.export) throw new CliError('usage', '--format goes with --export');
     const from = sinceToFrom(o.since, parseDuration);
     const creds = resolveCredentials(o);
     if (o.verify) return verify(creds, format);
-    if (o.export) return exportLog(creds, o.export, o.format ?? (o.export.endsWith('.csv') ? 'csv' : 'jsonl'));
-    const records = await readPages<AuditRecord>(
-      creds,
-      '/api/v1/audit',
-      { actor: o.actor, action: o.action, outcome: o.outcome, cluster: o.cluster, from },
-      { pageSize: Math.min(o.limit, 500), max: o.limit },
-    );
+    const filter = { actor: o.actor, action: o.action, outcome: o.outcome, cluster: o.cluster, from };
+    if (o.export) return exportLog(creds, o.export, o.format ?? (o.export.endsWith('.csv') ? 'csv' : 'jsonl'), filter);
+    const records = await readPages<AuditRecord>(creds, '/api/v1/audit', filter, {
+      pageSize: Math.min(o.limit, 500),
+      max: o.limit,
+    });
     printList({
       items: format === 'json' || format === 'yaml' ? records : [...records].reverse(),
       columns: auditColumns,
