@@ -364,7 +364,7 @@ describe('wheelhouse in a terminal', () => {
       };
       expect(json.items.find((c) => c.id === preview.id)?.dryRun).toBe(true);
 
-      const audit = await wh(['audit', '--actor', 'oncall', '--action', 'preview:*']);
+      const audit = await wh(['audit', '--mine', '--action', 'preview:*']);
       expect(audit.code).toBe(0);
       expect(audit.stdout.split('\n')[0]).toMatch(/^TIME +ACTOR +ACTION +OUTCOME +CLUSTER +TARGET$/);
       expect(audit.stdout).toMatch(new RegExp(`oncall +preview:annotate +requested +${cluster} +Deployment/${ns}/web`));
@@ -405,6 +405,7 @@ describe('wheelhouse in a terminal', () => {
         `Exported the selected audit records to ${onlyPreviews} (csv, ${csv.length - 1} records).\n`,
       );
       expect((await wh(['audit', '--verify', '--actor', 'x'])).code).toBe(2);
+      expect((await wh(['audit', '--mine', '--actor', 'x'])).code).toBe(2);
 
       const denied = await wh(['audit'], viewerToken);
       expect(denied.code).toBe(4);

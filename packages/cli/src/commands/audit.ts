@@ -30,6 +30,7 @@ interface AuditFlags {
   hub?: string;
   apiToken?: string;
   actor?: string;
+  mine?: boolean;
   action?: string;
   outcome?: string;
   cluster?: string;
@@ -130,6 +131,7 @@ export function auditCommand(): Command {
         'the audit log, oldest first (needs audit:read): filter it, verify its hash chain, or export it (filtered too)',
       )
       .option('--actor <user>', 'only what this user did')
+      .option('--mine', 'only what you did (the signed-in user)')
       .option('--action <action>', "an action, or a prefix ending in '*': shell.start, action:*, auth.*")
       .option('--outcome <outcome>', 'succeeded, failed, denied, …')
       .option('--cluster <name>', 'only records about this cluster')
@@ -151,6 +153,7 @@ export function auditCommand(): Command {
     const format = formatOf(o);
     const filters = [
       o.actor && '--actor',
+      o.mine && '--mine',
       o.action && '--action',
       o.outcome && '--outcome',
       o.cluster && '--cluster',
@@ -163,8 +166,10 @@ export function auditCommand(): Command {
         `--verify checks the whole chain (the hub's verification takes no filters): drop ${filters.join(', ')}`,
       );
     if (o.format && !o.export) throw new CliError('usage', '--format goes with --export');
+    if (o.mine && o.actor) throw new CliError('usage', 'use --mine or --actor, not both');
     const from = sinceToFrom(o.since, parseDuration);
     const creds = resolveCredentials(o);
+    if (o.mine) o.actor = (await callApi<{ user: { username: string } }>(creds, 'GET', '/api/v1/me')).user.username;
     if (o.verify) return verify(creds, format);
     const filter = { actor: o.actor, action: o.action, outcome: o.outcome, cluster: o.cluster, from };
     if (o.export) return exportLog(creds, o.export, o.format ?? (o.export.endsWith('.csv') ? 'csv' : 'jsonl'), filter);
