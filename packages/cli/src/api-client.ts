@@ -6,6 +6,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ApiErrorBody } from '@wheelhouse/protocol';
+import { ApiError, CliError } from './exit-codes.js';
+
+export { ApiError } from './exit-codes.js';
 
 export interface HubCredentials {
   hub: string;
@@ -31,20 +34,14 @@ export function resolveCredentials(flags: { hub?: string; apiToken?: string }): 
   }
   const hub = flags.hub ?? process.env.WHEELHOUSE_HUB_URL ?? saved.hub;
   const token = flags.apiToken ?? process.env.WHEELHOUSE_API_TOKEN ?? saved.token;
-  if (!hub) throw new Error('no hub URL: pass --hub, set WHEELHOUSE_HUB_URL, or run `wheelhouse login`');
-  if (!token) throw new Error('no API token: pass --api-token, set WHEELHOUSE_API_TOKEN, or run `wheelhouse login`');
+  if (!hub)
+    throw new CliError('unauthenticated', 'no hub URL: pass --hub, set WHEELHOUSE_HUB_URL, or run `wheelhouse login`');
+  if (!token)
+    throw new CliError(
+      'unauthenticated',
+      'no API token: pass --api-token, set WHEELHOUSE_API_TOKEN, or run `wheelhouse login`',
+    );
   return { hub, token };
-}
-
-/** A refusal from the hub: its status and the API's one error body. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: ApiErrorBody,
-  ) {
-    super(body.message ? `${body.message} (HTTP ${status})` : `HTTP ${status}`);
-    this.name = 'ApiError';
-  }
 }
 
 /** The error body of a failed answer; a proxy's non-JSON page becomes its message. */
@@ -73,7 +70,8 @@ export async function callApi<T = Record<string, unknown>>(
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   } catch (err) {
-    throw new Error(
+    throw new CliError(
+      'unreachable',
       `cannot reach the hub at ${creds.hub}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`,
     );
   }

@@ -87,17 +87,19 @@ describe('admin commands', { timeout: 30_000 }, () => {
     const row = await hub.db.selectFrom('api_tokens').selectAll().where('name', '=', 'ci').executeTakeFirstOrThrow();
     expect(row.expires_at).toBe(row.created_at + 90 * 24 * 60 * 60 * 1000);
     const wrong: unknown = await whIn('not-my-password\n', 'token', 'create', '--name', 'ci2').catch((e: unknown) => e);
-    expect(wrong).toMatchObject({ code: 1 });
+    // reauthentication_failed (403) is "permission denied" in docs/cli.md
+    expect(wrong).toMatchObject({ code: 4 });
     expect((wrong as { stderr: string }).stderr).toContain('creating an API token needs your current password');
   });
 
-  it('explains a refused request and exits non-zero', async () => {
+  it('explains a refused request and exits with its code (invalid: 2, not signed in: 5)', async () => {
     const err: unknown = await wh('cluster', 'add', 'Bad_Name').catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 1 });
-    expect((err as { stderr: string }).stderr).toContain('wheelhouse: body.name');
+    expect(err).toMatchObject({ code: 2 });
+    expect((err as { stderr: string }).stderr).toMatch(/^error: body\.name/);
     const noHub: unknown = await run(process.execPath, [CLI, 'cluster', 'list'], {
       env: { ...env, WHEELHOUSE_HUB_URL: '', WHEELHOUSE_API_TOKEN: '' },
     }).catch((e: unknown) => e);
+    expect(noHub).toMatchObject({ code: 5 });
     expect((noHub as { stderr: string }).stderr).toContain(
       'no hub URL: pass --hub, set WHEELHOUSE_HUB_URL, or run `wheelhouse login`',
     );

@@ -20,9 +20,11 @@ describe('wheelhouse CLI', () => {
     expect(stdout).toContain('--version');
   });
 
-  it('rejects an unknown option with exit code 1 and a message', async () => {
+  it('rejects an unknown option with exit code 2 (usage) and an error line naming the help', async () => {
     const failure: unknown = await run(process.execPath, [main, '--bogus']).catch((err: unknown) => err);
-    expect(failure).toMatchObject({ code: 1 });
-    expect((failure as { stderr: string }).stderr).toContain("unknown option '--bogus'");
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toBe(
+      "error: unknown option '--bogus'\nRun 'wheelhouse --help' for usage.\n",
+    );
   });
 });

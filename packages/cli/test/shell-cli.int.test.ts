@@ -91,15 +91,16 @@ describe('wheelhouse shell', () => {
     expect(tl.items.some((e) => e.summary.includes('oncall'))).toBe(true);
   });
 
-  it('explains a refusal', async () => {
+  it('explains a refusal with the exit code of not found (3)', async () => {
     const err: unknown = await new Promise((resolve) => {
       execFile(
         process.execPath,
         [CLI, 'shell', 'no-such-pod', '-n', ns, '--', 'true'],
         { env, timeout: 30_000 },
-        (e, _out, stderr) => resolve({ e, stderr }),
+        (e, _out, stderr) => resolve({ code: (e as { code?: number } | null)?.code ?? 0, stderr }),
       );
     });
-    expect((err as { stderr: string }).stderr).toMatch(/not found/i);
+    expect(err).toMatchObject({ code: 3 });
+    expect((err as { stderr: string }).stderr).toMatch(/^error: .*not found/i);
   });
 });

@@ -7,15 +7,16 @@ import {
   isRecord,
   ACTIONS,
   RESOURCE_KINDS,
-  RESOURCE_KIND_NAMES,
   isActionId,
   isTerminal,
   parseDuration,
   type ActionPreview,
   type CommandState,
-  type ResourceKind,
 } from '@wheelhouse/protocol';
 import { callApi, resolveCredentials, type HubCredentials } from '../api-client.js';
+import { parseKindName } from '../kinds.js';
+import { pickCluster } from '../hub-context.js';
+import { CliError, usageError } from '../exit-codes.js';
 
 /** Where the command writes: the process by default, a buffer in tests. */
 export interface ActionIo {
@@ -33,32 +34,8 @@ const processIo = (): ActionIo => ({
   tty: process.stderr.isTTY,
 });
 
-// kubectl's short names and plurals, so `deploy/web` and `deployments/web` work.
-const SHORT: Record<string, ResourceKind> = {
-  deploy: 'Deployment',
-  sts: 'StatefulSet',
-  ds: 'DaemonSet',
-  rs: 'ReplicaSet',
-  cj: 'CronJob',
-  po: 'Pod',
-  svc: 'Service',
-  cm: 'ConfigMap',
-  pvc: 'PersistentVolumeClaim',
-  no: 'Node',
-  ns: 'Namespace',
-  ing: 'Ingress',
-  hpa: 'HorizontalPodAutoscaler',
-  pdb: 'PodDisruptionBudget',
-};
-
-export function parseTarget(spec: string): { kind: ResourceKind; name: string } {
-  const i = spec.indexOf('/');
-  if (i <= 0 || i === spec.length - 1) throw new Error(`target "${spec}" must be <kind>/<name>, e.g. deployment/web`);
-  const k = spec.slice(0, i).toLowerCase();
-  const kind = SHORT[k] ?? RESOURCE_KIND_NAMES.find((n) => n.toLowerCase() === k || RESOURCE_KINDS[n].plural === k);
-  if (!kind) throw new Error(`unknown kind "${spec.slice(0, i)}"; known kinds: ${RESOURCE_KIND_NAMES.join(', ')}`);
-  return { kind, name: spec.slice(i + 1) };
-}
+/** `kind/name` with kubectl's short names and plurals: `deploy/web`, `deployments/web`. */
+export const parseTarget = parseKindName;
 
 /** The param's schema with optional/default/nullable wrappers removed: its base type decides the coercion. */
 function baseType(schema: z.ZodType): string {
@@ -74,7 +51,7 @@ function baseType(schema: z.ZodType): string {
 /** --param key=value, typed by the action's params schema (numbers, booleans, null; strings as given). */
 export function coerceParams(actionId: string, pairs: readonly string[], json?: string): Record<string, unknown> {
   if (!isActionId(actionId))
-    throw new Error(`unknown action "${actionId}"; known actions: ${Object.keys(ACTIONS).join(', ')}`);
+    throw usageError(`unknown action "${actionId}"; known actions: ${Object.keys(ACTIONS).join(', ')}`);
   const schema: z.ZodType = ACTIONS[actionId].params;
   const shape = schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>) : {};
   let params: Record<string, unknown> = {};
@@ -83,20 +60,20 @@ export function coerceParams(actionId: string, pairs: readonly string[], json?: 
     try {
       parsed = JSON.parse(json);
     } catch (err) {
-      throw new Error(`--params-json is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+      throw usageError(`--params-json is not JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (!isRecord(parsed)) throw new Error('--params-json must be a JSON object');
+    if (!isRecord(parsed)) throw usageError('--params-json must be a JSON object');
     params = { ...parsed };
   }
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`--param "${pair}" must be key=value`);
+    if (eq <= 0) throw usageError(`--param "${pair}" must be key=value`);
     const key = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
     const field = shape[key];
     if (!field) {
       const known = Object.keys(shape);
-      throw new Error(
+      throw usageError(
         `action "${actionId}" has no param "${key}"${known.length ? `; its params: ${known.join(', ')}` : ' (it takes none)'}`,
       );
     }
@@ -104,10 +81,10 @@ export function coerceParams(actionId: string, pairs: readonly string[], json?: 
     if (raw === 'null' && field.safeParse(null).success) params[key] = null;
     else if (type === 'number' || type === 'int') {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`--param ${key}: "${raw}" is not a number`);
+      if (raw.trim() === '' || !Number.isFinite(n)) throw usageError(`--param ${key}: "${raw}" is not a number`);
       params[key] = n;
     } else if (type === 'boolean') {
-      if (raw !== 'true' && raw !== 'false') throw new Error(`--param ${key}: "${raw}" must be true or false`);
+      if (raw !== 'true' && raw !== 'false') throw usageError(`--param ${key}: "${raw}" must be true or false`);
       params[key] = raw === 'true';
     } else params[key] = raw;
   }
@@ -115,7 +92,7 @@ export function coerceParams(actionId: string, pairs: readonly string[], json?: 
   const check = schema.safeParse(params);
   if (!check.success) {
     const first = check.error.issues[0];
-    throw new Error(first ? `params.${first.path.map(String).join('.')}: ${first.message}` : 'invalid params');
+    throw usageError(first ? `params.${first.path.map(String).join('.')}: ${first.message}` : 'invalid params');
   }
   return params;
 }
@@ -144,18 +121,6 @@ export function formatPreview(p: ActionPreview): string {
     for (const a of p.affected) lines.push(`  ${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name}: ${a.effect}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-async function pickCluster(creds: HubCredentials, flag?: string): Promise<string> {
-  const named = flag ?? process.env.WHEELHOUSE_CLUSTER;
-  if (named) return named;
-  const { items } = await callApi<{ items: { name: string }[] }>(creds, 'GET', '/api/v1/clusters');
-  if (items.length === 1 && items[0]) return items[0].name;
-  throw new Error(
-    items.length === 0
-      ? 'the hub has no clusters you can see'
-      : `several clusters (${items.map((c) => c.name).join(', ')}): pick one with --cluster`,
-  );
 }
 
 /** Polls the command until it is terminal, showing state and message as they change. */
@@ -230,9 +195,10 @@ export function actionCommand(io: ActionIo = processIo()): Command {
       const params = coerceParams(id, pairs, o.paramsJson);
       const timeoutMs = parseDuration(o.timeout);
       const namespaced = RESOURCE_KINDS[target.kind].namespaced;
-      if (!namespaced && o.namespace) throw new Error(`${target.kind} is cluster-scoped: drop -n/--namespace`);
+      if (!namespaced && o.namespace)
+        throw new CliError('usage', `${target.kind} is cluster-scoped: drop -n/--namespace`);
       const creds = resolveCredentials(o);
-      const cluster = await pickCluster(creds, o.cluster);
+      const cluster = await pickCluster(creds, o.cluster ?? process.env.WHEELHOUSE_CLUSTER);
       const body = {
         action: id,
         target: { kind: target.kind, namespace: namespaced ? (o.namespace ?? 'default') : '', name: target.name },
@@ -263,7 +229,7 @@ export function actionCommand(io: ActionIo = processIo()): Command {
         done = await follow(creds, created.id, io, timeoutMs);
       }
       if (done.state !== 'succeeded')
-        throw new Error(`action ${done.id} ${done.state}${done.message ? `: ${done.message}` : ''}`);
+        throw new CliError('failed', `action ${done.id} ${done.state}${done.message ? `: ${done.message}` : ''}`);
       if (o.dryRun) {
         const preview = done.result?.preview;
         io.out(preview ? formatPreview(preview) : `${done.message ?? 'no preview'}\n`);

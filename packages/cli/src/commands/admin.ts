@@ -123,32 +123,6 @@ export function clusterCommand(): Command {
       );
     });
   cluster
-    .command('list')
-    .description('list clusters with their connection state')
-    .addOption(hubOption())
-    .addOption(tokenOption())
-    .action(async (o: Common) => {
-      const r = await callApi<{
-        items: {
-          name: string;
-          connected: boolean;
-          kubernetesVersion: string | null;
-          agentVersion: string | null;
-          capabilities: Record<string, boolean>;
-        }[];
-      }>(resolveCredentials(o), 'GET', '/api/v1/clusters');
-      const rows = [['NAME', 'CONNECTED', 'KUBERNETES', 'AGENT', 'TIERS']];
-      for (const c of r.items) {
-        const tiers =
-          Object.entries(c.capabilities)
-            .filter(([, on]) => on)
-            .map(([t]) => t)
-            .join(',') || 'none';
-        rows.push([c.name, c.connected ? 'yes' : 'no', c.kubernetesVersion ?? '-', c.agentVersion ?? '-', tiers]);
-      }
-      process.stdout.write(table(rows));
-    });
-  cluster
     .command('revoke <name>')
     .description("revoke the cluster's agent token (the agent is disconnected at once)")
     .addOption(hubOption())
@@ -188,18 +162,4 @@ export function userCommand(): Command {
       if (r.password) process.stdout.write(`Password (shown once): ${r.password}\n`);
     });
   return user;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((c, i) => c.padEnd((widths[i] ?? 0) + 2))
-          .join('')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
 }

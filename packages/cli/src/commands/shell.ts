@@ -4,7 +4,8 @@
 // on every way out, and the remote command's exit code as ours.
 import { Command } from 'commander';
 import WebSocket from 'ws';
-import { messageOf, shellPath } from '@wheelhouse/protocol';
+import { messageOf, recordOf, shellPath } from '@wheelhouse/protocol';
+import { EXIT, exitCodeOfApiError } from '../exit-codes.js';
 import { callApi, resolveCredentials, type HubCredentials } from '../api-client.js';
 
 export interface ShellIo {
@@ -50,6 +51,7 @@ export function runShell(req: ShellRequest, io: ShellIo): Promise<number> {
   return new Promise((resolve) => {
     let exitCode: number | null = null;
     let failed = false;
+    let unreachable = false;
     let rawSet = false;
     const onInput = (buf: Buffer): void => {
       if (ws.readyState !== WebSocket.OPEN) return;
@@ -89,18 +91,22 @@ export function runShell(req: ShellRequest, io: ShellIo): Promise<number> {
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => {
         let message = body;
+        let code = '';
         try {
-          message = messageOf(JSON.parse(body)) ?? body;
+          const json = recordOf(JSON.parse(body));
+          message = messageOf(json) ?? body;
+          code = typeof json.error === 'string' ? json.error : '';
         } catch {
           // not JSON: print as is
         }
-        io.stderr.write(`wheelhouse shell: ${message} (HTTP ${res.statusCode ?? '?'})\n`);
-        finish(1);
+        io.stderr.write(`error: ${message || `HTTP ${res.statusCode ?? '?'}`}\n`);
+        // Refused before connecting: the exit code says why, as for every command (docs/cli.md).
+        finish(exitCodeOfApiError(res.statusCode ?? 0, code));
       });
     });
     ws.on('error', (err) => {
-      io.stderr.write(`wheelhouse shell: ${err.message}\n`);
-      failed = true;
+      io.stderr.write(`error: cannot reach the hub at ${req.creds.hub}: ${err.message}\n`);
+      unreachable = true;
     });
     ws.on('open', () => {
       if (tty) {
@@ -138,7 +144,7 @@ export function runShell(req: ShellRequest, io: ShellIo): Promise<number> {
         if (msg.reason === 'idle') failed = true;
       }
     });
-    ws.on('close', () => finish(exitCode ?? (failed ? 1 : 0)));
+    ws.on('close', () => finish(exitCode ?? (unreachable ? EXIT.unavailable : failed ? 1 : 0)));
     io.stdin.on('end', () => {
       // Piped input ended: the remote side is a TTY, where end of input is Ctrl-D.
       if (!tty && ws.readyState === WebSocket.OPEN) ws.send(Buffer.from([4]), { binary: true });
