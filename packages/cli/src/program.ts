@@ -4,6 +4,7 @@ import { WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
 import { clusterCommand, loginCommand, tokenCommand, userCommand } from './commands/admin.js';
 import { actionCommand } from './commands/action.js';
 import { agentCommand } from './commands/agent.js';
+import { auditCommand } from './commands/audit.js';
 import { backupCommand } from './commands/backup.js';
 import { demoCommand } from './commands/demo.js';
 import { execGuardCommand } from './commands/exec-guard.js';
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
   program.addCommand(clusterCommand());
   program.addCommand(userCommand());
   program.addCommand(tokenCommand());
+  program.addCommand(auditCommand());
   return program;
 }
