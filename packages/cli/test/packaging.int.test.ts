@@ -83,6 +83,7 @@ describe('hub Helm chart', () => {
       '--token-max-days=365',
       '--one-time-password-ttl=24h',
       '--trusted-proxies=uniquelocal',
+      '--default-pod-security=baseline',
       '--audit-key-file=/etc/wheelhouse/audit/audit.key',
       '--audit-anchor-file=/var/lib/wheelhouse/anchors/audit-anchor.json',
       '--audit-anchor-interval=1m',

@@ -11,7 +11,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { MAX_FRAME_BYTES, WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
+import { MAX_FRAME_BYTES, WHEELHOUSE_VERSION, type PodSecurityLevel } from '@wheelhouse/protocol';
 import { webAppBuilt, webAppDir } from '@wheelhouse/web';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
@@ -105,6 +105,8 @@ export interface HubOptions {
   lifetimes?: Partial<CredentialLifetimes>;
   /** The audit chain's HMAC keys and anchors (docs/operations.md). */
   audit?: AuditOptions;
+  /** Pod Security Standards level of newly registered clusters (default baseline); admins change it per cluster. */
+  defaultPodSecurity?: PodSecurityLevel;
 }
 
 export interface AuditOptions {
@@ -220,7 +222,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   app.get('/api/v1/version', () => ({ version: WHEELHOUSE_VERSION }));
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  const clusters = new ClusterStore(db);
+  const clusters = new ClusterStore(db, opts.defaultPodSecurity);
   const inventory = new InventoryStore(db);
   const timeline = new TimelineStore(db);
   const live = new LiveBus();
@@ -287,7 +289,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(clustersRoutes, { prefix, clusters, link, audit });
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
   await app.register(timelineRoutes, { prefix, clusters, timeline });
-  await app.register(commandsRoutes, { prefix, clusters, commands, link });
+  await app.register(commandsRoutes, { prefix, clusters, commands, link, objects, inventory });
   await app.register(overviewRoutes, { prefix, clusters, overview: new OverviewService({ inventory, commands }) });
   await app.register(liveRoutes, { prefix, live, metrics });
   await app.register(shellRoutes, {

@@ -90,6 +90,15 @@ export function hubCommand(): Command {
     )
     .addOption(
       new Option(
+        '--default-pod-security <level>',
+        'Pod Security Standards level of newly registered clusters for what actions create (admins change it per cluster)',
+      )
+        .choices(['privileged', 'baseline', 'restricted'])
+        .env('WHEELHOUSE_DEFAULT_POD_SECURITY')
+        .default('baseline'),
+    )
+    .addOption(
+      new Option(
         '--audit-key-file <path>',
         'HMAC key file of the audit chain, created 0600 when absent (default: <data-dir>.audit.key, beside the data directory)',
       ).env('WHEELHOUSE_AUDIT_KEY_FILE'),
@@ -136,6 +145,7 @@ export function hubCommand(): Command {
         auditAnchorFile?: string;
         auditAnchorWebhook?: string;
         auditAnchorInterval: string;
+        defaultPodSecurity: 'privileged' | 'baseline' | 'restricted';
       }) => {
         const { host, port } = parseListen(o.listen);
         // Loaded on use: every other subcommand starts faster without the hub's dependencies.
@@ -146,6 +156,7 @@ export function hubCommand(): Command {
           logger: true,
           commandTtlMs: parseDuration(o.commandTtl),
           heartbeatMs: parseDuration(o.heartbeat),
+          defaultPodSecurity: o.defaultPodSecurity,
           ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}),
           ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
           ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
