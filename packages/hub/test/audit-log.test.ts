@@ -136,12 +136,13 @@ describe('tamper detection (attacker with write access to hub.db)', () => {
   it.each(CASES)('%s → names record', async (_label, tamper, seq, reason) => {
     const dir = mkdtempSync(join(tmpdir(), 'wh-audit-'));
     dirs.push(dir);
-    const hub = await createHub({ logger: false, dataDir: dir });
+    // The data dir inside the temporary one: the audit key file is created beside it.
+    const hub = await createHub({ logger: false, dataDir: join(dir, 'hub') });
     try {
       for (let i = 0; i < 10; i++) await hub.audit.append(rec(i));
       expect(await hub.audit.verify()).toMatchObject({ ok: true, records: 10 });
 
-      const raw = new BetterSqlite3(join(dir, 'hub.db'));
+      const raw = new BetterSqlite3(join(dir, 'hub', 'hub.db'));
       raw.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
       raw.exec(tamper);
       raw.close();
