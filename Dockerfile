@@ -2,9 +2,18 @@
 # `wheelhouse exec-guard` (the charts pick the subcommand). One image keeps the
 # versions of hub, agent and exec guard in lockstep and is built and scanned once.
 
+# Node.js 26 is the Active LTS line since 2026-10-28 (Node 20 reached end of
+# life on 2026-04-30; 24 is in maintenance). Every package's `engines` admits
+# it, and better-sqlite3 12.11.1 builds for it. The official 26 images are
+# Debian 13 (trixie). Rebuild regularly: the major tag follows security releases.
+
 # ---- build: compiles TypeScript and the native SQLite addon from source
-FROM node:20-bookworm AS build
+FROM node:26-trixie AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# .npmrc points node-gyp at the development machine's Node headers (/usr); the
+# image's Node and its headers live under /usr/local. The environment wins over
+# the project .npmrc.
+ENV npm_config_nodedir=/usr/local
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 COPY packages/protocol/package.json packages/protocol/
@@ -25,7 +34,7 @@ COPY bench bench
 RUN npx tsc -b packages/cli && npm run build -w packages/web && npm prune --omit=dev
 
 # ---- runtime: Node and the built packages only, as an unprivileged user
-FROM node:20-bookworm-slim AS runtime
+FROM node:26-trixie-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /src/package.json ./

@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApiToken, createBinding, createHub, createUser, type Hub } from '@wheelhouse/hub';
+import { createHub, type Hub } from '@wheelhouse/hub';
+import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import type { Benchmark } from '../harness.js';
 

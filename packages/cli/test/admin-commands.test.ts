@@ -109,7 +109,9 @@ describe('admin commands', { timeout: 30_000 }, () => {
 describe('backup', { timeout: 30_000 }, () => {
   it('copies a running hub store consistently', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wh-backup-'));
-    const hub = await createHub({ dataDir: join(dir, 'hub'), logger: false });
+    // The audit chain's key lives beside the data, not in it: a restore needs the same key file.
+    const audit = { keyFile: join(dir, 'audit.key') };
+    const hub = await createHub({ dataDir: join(dir, 'hub'), logger: false, audit });
     try {
       await hub.clusters.create('kept', 'test');
       await hub.audit.append({ actor: 'test', action: 'backup.test', outcome: 'succeeded' });
@@ -124,10 +126,10 @@ describe('backup', { timeout: 30_000 }, () => {
       expect(stdout).toMatch(/integrity ok, 1 audit records/);
       // The copy holds password hashes and the audit log: owner-only, like hub.db.
       expect((statSync(join(dir, 'copy.db')).mode & 0o777).toString(8)).toBe('600');
-      const restored = await createHub({ dataDir: join(dir, 'restored'), logger: false });
+      const restored = await createHub({ dataDir: join(dir, 'restored'), logger: false, audit });
       await restored.close();
       copyFileSync(join(dir, 'copy.db'), join(dir, 'restored', 'hub.db'));
-      const again = await createHub({ dataDir: join(dir, 'restored'), logger: false });
+      const again = await createHub({ dataDir: join(dir, 'restored'), logger: false, audit });
       expect((await again.clusters.get('kept'))?.name).toBe('kept');
       expect((await again.audit.verify()).ok).toBe(true);
       await again.close();

@@ -33,7 +33,9 @@ interface Sent {
 }
 
 describe('hub and agent killed with commands in flight', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wh-hub-crash-'));
+  // The data dir inside a temporary one: the hub keeps its audit key and anchor beside it.
+  const tmp = mkdtempSync(join(tmpdir(), 'wh-hub-crash-'));
+  const dataDir = join(tmp, 'hub');
   let hub: TestProcess | undefined;
   let agent: TestProcess | undefined;
   let url = '';
@@ -153,7 +155,7 @@ describe('hub and agent killed with commands in flight', () => {
   afterAll(async () => {
     await agent?.kill9();
     await hub?.kill9();
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('applies each of 200 commands exactly once after kill -9 of hub and agent mid-work', async () => {

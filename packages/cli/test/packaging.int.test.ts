@@ -67,7 +67,7 @@ describe('hub Helm chart', () => {
 
   it('renders a single-replica, non-root hub with probes and a kept volume by default', async () => {
     const docs = await render();
-    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'PersistentVolumeClaim', 'Service']);
+    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'PersistentVolumeClaim', 'Secret', 'Service']);
     const { d, pod, container } = deploymentOf(docs);
     expect(d?.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
     expect(container.args).toEqual([
@@ -83,7 +83,21 @@ describe('hub Helm chart', () => {
       '--token-max-days=365',
       '--one-time-password-ttl=24h',
       '--trusted-proxies=uniquelocal',
+      '--default-pod-security=baseline',
+      '--audit-key-file=/etc/wheelhouse/audit/audit.key',
+      '--audit-anchor-file=/var/lib/wheelhouse/anchors/audit-anchor.json',
+      '--audit-anchor-interval=1m',
     ]);
+    // The audit chain's HMAC key: a Secret created once and kept, mounted read-only.
+    const key = docs.find((m) => m.kind === 'Secret') as (Manifest & { data: Record<string, string> }) | undefined;
+    expect(key?.metadata).toMatchObject({
+      name: 'wh-wheelhouse-audit-key',
+      annotations: { 'helm.sh/resource-policy': 'keep' },
+    });
+    expect(Buffer.from(key?.data['audit.key'] ?? '', 'base64').toString()).toMatch(/^chart-\d{8} [A-Za-z0-9]{48}\n$/);
+    expect(pod.volumes.find((v) => v.name === 'audit-key')).toMatchObject({
+      secret: { secretName: 'wh-wheelhouse-audit-key', defaultMode: 0o400 },
+    });
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });
     expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/readyz' } });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
@@ -103,6 +117,7 @@ describe('hub Helm chart', () => {
       ingress: { enabled: true, host: 'wh.example.org', tls: { enabled: true } },
       admin: { existingSecret: 'wh-admin' },
       persistence: { enabled: false },
+      audit: { keySecret: 'my-audit-key', anchor: { webhook: 'https://anchors.example.org/wh' } },
     });
     expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'Ingress', 'Service']);
     const ingress = docs.find((m) => m.kind === 'Ingress');
@@ -112,6 +127,8 @@ describe('hub Helm chart', () => {
     });
     const { pod, container } = deploymentOf(docs);
     expect(container.env?.map((e) => e.name)).toEqual(['WHEELHOUSE_INITIAL_ADMIN_PASSWORD']);
+    expect(container.args).toContain('--audit-anchor-webhook=https://anchors.example.org/wh');
+    expect(pod.volumes.find((v) => v.name === 'audit-key')).toMatchObject({ secret: { secretName: 'my-audit-key' } });
     expect(pod.volumes.find((v) => v.name === 'data')?.emptyDir).toBeDefined();
   });
 

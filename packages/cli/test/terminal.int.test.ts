@@ -382,7 +382,7 @@ describe('wheelhouse in a terminal', () => {
 
       const verify = await wh(['audit', '--verify']);
       expect(verify.code).toBe(0);
-      const records = Number(/^Audit log intact: (\d+) records/.exec(verify.stdout)?.[1]);
+      const records = Number(/^audit chain OK: (\d+) records/.exec(verify.stdout)?.[1]);
       expect(records).toBeGreaterThan(0);
       const dir = mkdtempSync(join(tmpdir(), 'wh-audit-'));
       const file = join(dir, 'audit.jsonl');

@@ -2,4 +2,3 @@ export { createHub, type Hub, type HubOptions } from './server.js';
 export { TimelineStore } from './timeline/timeline-store.js';
 export { InventoryStore } from './inventory/inventory-store.js';
 export { openDatabase, type HubDb } from './store/db.js';
-export { createApiToken, createBinding, createUser } from './auth/identity-store.js';

@@ -11,10 +11,13 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { MAX_FRAME_BYTES, WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
+import { MAX_FRAME_BYTES, WHEELHOUSE_VERSION, type PodSecurityLevel } from '@wheelhouse/protocol';
 import { webAppBuilt, webAppDir } from '@wheelhouse/web';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
+import { FileAnchor } from './audit/anchor.js';
+import { AuditAnchoring } from './audit/anchoring.js';
+import { ephemeralKeyring, loadOrCreateKeyFile } from './audit/audit-keys.js';
 import { registerAuth } from './auth/plugin.js';
 import { resolveLifetimes, type CredentialLifetimes } from './auth/credential-lifetimes.js';
 import { validCredentials } from './auth/identity-store.js';
@@ -100,12 +103,34 @@ export interface HubOptions {
   login?: { throttle?: ThrottleOptions; passwordChecks?: PasswordCheckGateOptions | PasswordCheckGate };
   /** Session idle/absolute lifetimes, API token default/maximum, one-time password expiry. */
   lifetimes?: Partial<CredentialLifetimes>;
+  /** The audit chain's HMAC keys and anchors (docs/operations.md). */
+  audit?: AuditOptions;
+  /** Pod Security Standards level of newly registered clusters (default baseline); admins change it per cluster. */
+  defaultPodSecurity?: PodSecurityLevel;
+}
+
+export interface AuditOptions {
+  /**
+   * Key file ("<id> <secret>" lines, the last is active), created 0600 with a
+   * new key when absent. Default: "<dataDir>.audit.key", beside the data
+   * directory (outside it and its backups); an in-memory hub gets a key that
+   * lives as long as the process.
+   */
+  keyFile?: string;
+  /** Where the latest anchor of the chain's head is kept. Default: "<dataDir>.audit-anchor.json"; none in memory. */
+  anchorFile?: string;
+  /** Also POST each anchor here. */
+  anchorWebhook?: string;
+  /** How often the head is anchored when it moved (default 60 s). */
+  anchorIntervalMs?: number;
 }
 
 export interface Hub {
   app: FastifyInstance;
   db: HubDb;
   audit: AuditLog;
+  /** Anchors the audit chain's head now (tests, shutdown); also runs on its interval. */
+  anchoring: AuditAnchoring;
   metrics: HubMetrics;
   clusters: ClusterStore;
   inventory: InventoryStore;
@@ -153,7 +178,26 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   });
 
   const metrics = new HubMetrics();
-  const audit = new AuditLog(db);
+  const onDisk = opts.dataDir !== undefined && opts.dataDir !== ':memory:' ? opts.dataDir : undefined;
+  const keyFile = opts.audit?.keyFile ?? (onDisk ? `${onDisk}.audit.key` : undefined);
+  const keys = keyFile ? loadOrCreateKeyFile(keyFile) : undefined;
+  if (keys?.created)
+    app.log.warn(
+      { keyFile },
+      'created the audit chain HMAC key file: keep it, and outside backups of the data directory',
+    );
+  const anchorFile = opts.audit?.anchorFile ?? (onDisk ? `${onDisk}.audit-anchor.json` : undefined);
+  const audit = new AuditLog(db, {
+    keys: keys?.keyring ?? ephemeralKeyring(),
+    ...(anchorFile ? { anchorFile: new FileAnchor(anchorFile) } : {}),
+  });
+  const anchoring = new AuditAnchoring({
+    audit,
+    log: app.log,
+    ...(opts.audit?.anchorIntervalMs !== undefined ? { intervalMs: opts.audit.anchorIntervalMs } : {}),
+    ...(opts.audit?.anchorWebhook ? { webhookUrl: opts.audit.anchorWebhook } : {}),
+  });
+  anchoring.start();
 
   app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }));
   // Ready = the store answers; a hub whose database is gone must leave the load balancer.
@@ -178,7 +222,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   app.get('/api/v1/version', () => ({ version: WHEELHOUSE_VERSION }));
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  const clusters = new ClusterStore(db);
+  const clusters = new ClusterStore(db, opts.defaultPodSecurity);
   const inventory = new InventoryStore(db);
   const timeline = new TimelineStore(db);
   const live = new LiveBus();
@@ -245,7 +289,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(clustersRoutes, { prefix, clusters, link, audit });
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
   await app.register(timelineRoutes, { prefix, clusters, timeline });
-  await app.register(commandsRoutes, { prefix, clusters, commands, link });
+  await app.register(commandsRoutes, { prefix, clusters, commands, link, objects, inventory });
   await app.register(overviewRoutes, { prefix, clusters, overview: new OverviewService({ inventory, commands }) });
   await app.register(liveRoutes, { prefix, live, metrics });
   await app.register(shellRoutes, {
@@ -273,6 +317,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     app,
     db,
     audit,
+    anchoring,
     metrics,
     clusters,
     inventory,
@@ -292,6 +337,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       await originDenials.close();
       await identity.close();
       await app.close();
+      await anchoring.stop();
       if (!opts.db) await db.destroy();
     },
   };

@@ -1,13 +1,14 @@
 // The hash-chained audit log: chain rule, serialized appends, transactions,
 // tamper detection by an attacker with file access, queries and exports.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, type AuditRecordInput } from '../src/audit/audit-log.js';
+import { parseKeyFile, type AuditKeyring } from '../src/audit/audit-keys.js';
 import { GENESIS_HASH, canonicalJson } from '../src/audit/canonical.js';
 import { verifyExport } from '../src/audit/export.js';
 import { openDatabase, type HubDb } from '../src/store/db.js';
@@ -135,12 +136,13 @@ describe('tamper detection (attacker with write access to hub.db)', () => {
   it.each(CASES)('%s → names record', async (_label, tamper, seq, reason) => {
     const dir = mkdtempSync(join(tmpdir(), 'wh-audit-'));
     dirs.push(dir);
-    const hub = await createHub({ logger: false, dataDir: dir });
+    // The data dir inside the temporary one: the audit key file is created beside it.
+    const hub = await createHub({ logger: false, dataDir: join(dir, 'hub') });
     try {
       for (let i = 0; i < 10; i++) await hub.audit.append(rec(i));
       expect(await hub.audit.verify()).toMatchObject({ ok: true, records: 10 });
 
-      const raw = new BetterSqlite3(join(dir, 'hub.db'));
+      const raw = new BetterSqlite3(join(dir, 'hub', 'hub.db'));
       raw.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
       raw.exec(tamper);
       raw.close();
@@ -163,7 +165,7 @@ describe('tamper detection (attacker with write access to hub.db)', () => {
 
   it('an empty log verifies', async () => {
     const db = await openDatabase({ dataDir: ':memory:' });
-    expect(await new AuditLog(db).verify()).toEqual({ ok: true, records: 0 });
+    expect(await new AuditLog(db).verify()).toEqual({ ok: true, records: 0, keyed: { fromSeq: null, keyIds: [] } });
     await db.destroy();
   });
 });
@@ -171,9 +173,14 @@ describe('tamper detection (attacker with write access to hub.db)', () => {
 describe('audit API: query, verify, export', () => {
   let hub: Hub;
   let auditor: TestUser;
+  let keys: AuditKeyring;
   const t0 = Date.now();
+  const keyDir = mkdtempSync(join(tmpdir(), 'wh-audit-keys-'));
+  afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
   beforeAll(async () => {
-    hub = await createHub({ logger: false });
+    const keyFile = join(keyDir, 'audit.key');
+    hub = await createHub({ logger: false, audit: { keyFile } });
+    keys = parseKeyFile(readFileSync(keyFile, 'utf8'));
     auditor = await addUser(hub, { bindings: [{ role: 'auditor' }] });
     for (let i = 0; i < 30; i++) await hub.audit.append(rec(i, { outcome: i % 5 === 0 ? 'denied' : 'succeeded' }));
     await hub.audit.append({
@@ -275,10 +282,15 @@ describe('audit API: query, verify, export', () => {
       prev_hash: GENESIS_HASH,
       hash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
     });
-    expect(verifyExport(res.body, 'jsonl')).toMatchObject({ ok: true, records: 32 });
+    expect(verifyExport(res.body, 'jsonl', keys)).toMatchObject({ ok: true, records: 32 });
+    // Keyed records need the key file offline too.
+    expect(verifyExport(res.body, 'jsonl').firstBadRecord).toEqual({
+      seq: 1,
+      reason: expect.stringMatching(/needs the key file/) as unknown,
+    });
     // Editing an exported line is caught offline too.
     const tampered = res.body.replace('"user-2"', '"user-9"');
-    const bad = verifyExport(tampered, 'jsonl');
+    const bad = verifyExport(tampered, 'jsonl', keys);
     expect(bad.ok).toBe(false);
     expect(bad.firstBadRecord?.seq).toBe(3);
   });
@@ -289,12 +301,12 @@ describe('audit API: query, verify, export', () => {
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toMatch(/\.csv"$/);
     const [header] = res.body.split('\r\n');
-    expect(header).toBe('seq,at,actor,action,cluster_id,target,params,reason,outcome,detail,prev_hash,hash');
+    expect(header).toBe('seq,at,actor,action,cluster_id,target,params,reason,outcome,detail,key_id,prev_hash,hash');
     expect(res.body).toContain(`"'=HYPERLINK(""http://evil"")"`);
     expect(res.body).toContain('"has ""quotes"", commas\nand a newline"');
     expect(res.body).toContain("''quoted,'-minus,,,,'@at,'+plus");
-    expect(verifyExport(res.body, 'csv')).toMatchObject({ ok: true, records: 32 });
-    const bad = verifyExport(res.body.replace('because 5', 'because 6'), 'csv');
+    expect(verifyExport(res.body, 'csv', keys)).toMatchObject({ ok: true, records: 32 });
+    const bad = verifyExport(res.body.replace('because 5', 'because 6'), 'csv', keys);
     expect(bad).toMatchObject({ ok: false, firstBadRecord: { seq: 6 } });
   });
 
@@ -331,7 +343,7 @@ describe('audit API: query, verify, export', () => {
       const u = await addUser(h, { bindings: [{ role: 'auditor' }] });
       const res = await h.app.inject({ method: 'GET', url: '/api/v1/audit/export', headers: bearer(u.token) });
       expect(res.body.trim().split('\n')).toHaveLength(1234);
-      expect(verifyExport(res.body, 'jsonl')).toMatchObject({ ok: true, records: 1234 });
+      expect(verifyExport(res.body, 'jsonl', h.audit.keys)).toMatchObject({ ok: true, records: 1234 });
       expect(await h.audit.verify()).toMatchObject({ ok: true, records: 1234 });
     } finally {
       await h.close();

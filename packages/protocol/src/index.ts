@@ -20,6 +20,9 @@ export {
   checkPodSecurity,
   secretReferences,
   checkWorkloadPolicy,
+  checkTemplatePolicy,
+  templateRefusal,
+  TEMPLATE_ACTIONS,
   podTemplateOf,
   type PodSecurityViolation,
 } from './actions/pod-security.js';

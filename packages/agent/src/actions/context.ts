@@ -1,6 +1,9 @@
 // What an executor gets to carry out one command.
 import type * as k8s from '@kubernetes/client-node';
 import {
+  DEFAULT_WORKLOAD_POLICY,
+  checkTemplatePolicy,
+  templateRefusal,
   toJsonObject,
   type ActionId,
   type ActionParams,
@@ -16,6 +19,29 @@ export interface ExecutionContext {
   progress(message: string): void;
   /** Extra timeline events (per-pod progress of a drain…); ids must be unique per fact. */
   timeline(events: TimelineEventInput[]): void;
+}
+
+/**
+ * Thrown by an executor that refuses before changing anything (the command
+ * ends `rejected`, not `failed`): a template it would re-create breaks the
+ * command's Pod Security Standards level.
+ */
+export class PolicyRefusal extends Error {}
+
+/**
+ * Refuses (PolicyRefusal) when a pod template that restart, rollback or
+ * trigger-job takes from the cluster breaks the level the hub authorized the
+ * command under (issue 13, item 2): `source` names it ("revision 2 of
+ * Deployment web"), `object` is {kind, spec} with the template.
+ */
+export function refuseTemplateBreakingPolicy(
+  command: CommandEnvelope,
+  source: string,
+  object: Record<string, unknown>,
+): void {
+  const policy = command.policy ?? DEFAULT_WORKLOAD_POLICY;
+  const issues = checkTemplatePolicy(object, policy);
+  if (issues.length > 0) throw new PolicyRefusal(templateRefusal(source, policy.podSecurity, issues));
 }
 
 export interface ExecutionResult {

@@ -1,7 +1,7 @@
 import { optionalNumber, type ActionPreview } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
-import { previewResult, type ExecutionResult, type Executor } from './context.js';
+import { previewResult, refuseTemplateBreakingPolicy, type ExecutionResult, type Executor } from './context.js';
 import { jobFromCronJob, jobFromJob, triggeredJobName } from './job-build.js';
 import { appliedCommands, applyOnce, getTarget } from './target.js';
 import { CHANGE_CAUSE, changeCause, collectionPath, getOrNull, waitFor } from './util.js';
@@ -11,6 +11,8 @@ export const triggerJob: Executor<'trigger-job'> = async ({ kc, command }, param
   const source = await getTarget(kc, t);
   const name = triggeredJobName(t.name, command.id);
   const job = t.kind === 'CronJob' ? jobFromCronJob(source, name, command) : jobFromJob(source, name, command);
+  // The Job's pods come from the source's template: they must meet the cluster's level.
+  refuseTemplateBreakingPolicy(command, `the pod template of ${t.kind} ${t.name}`, { kind: t.kind, spec: source.spec });
   const jobs = collectionPath('Job', t.namespace);
   if (command.dryRun) {
     ensureOk(await kubeRequest(kc, 'POST', `${jobs}?dryRun=All`, job), 'dry run');

@@ -8,7 +8,7 @@ import {
 } from '@wheelhouse/protocol';
 import type { KubeObject } from '../projections.js';
 import { ensureOk, kubeRequest } from '../kube-http.js';
-import { previewResult, type ExecutionResult, type Executor } from './context.js';
+import { previewResult, refuseTemplateBreakingPolicy, type ExecutionResult, type Executor } from './context.js';
 import { rolloutState } from './rollout.js';
 import { applyOnce, getTarget, objectPath } from './target.js';
 import { CHANGE_CAUSE, changeCause, listObjects, waitFor } from './util.js';
@@ -48,6 +48,11 @@ export const restart: Executor<'restart'> = async ({ kc, command }, params): Pro
   const t = command.target;
   const current = await getTarget(kc, t);
   const template = current.spec?.template;
+  // A restart re-creates every pod from this template: it must meet today's level.
+  refuseTemplateBreakingPolicy(command, `the pod template of ${t.kind} ${t.name}`, {
+    kind: t.kind,
+    spec: { template },
+  });
   const grace = gracePeriodOf(template);
   const now = new Date().toISOString();
   const prev = optionalString(recordOf(recordOf(recordOf(template).metadata).annotations)[RESTARTED_AT]);

@@ -7,7 +7,7 @@ import { recordOf, recordsOf, toJson, isRecord, type ActionPreview, type Command
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { diff } from '../timeline/diff.js';
-import { previewResult, type ExecutionResult, type Executor } from './context.js';
+import { previewResult, refuseTemplateBreakingPolicy, type ExecutionResult, type Executor } from './context.js';
 import { gracePeriodOf, podsOf, rolloutWarnings } from './restart.js';
 import { rolloutState } from './rollout.js';
 import { appliedCommands, applyOnce, getTarget, objectPath } from './target.js';
@@ -122,6 +122,11 @@ export const rollback: Executor<'rollback'> = async ({ kc, command }, params): P
     const { revisions, current: currentRevision } = await revisionsOf(kc, t.kind, current, t.namespace);
     const chosen = chooseRevision(revisions, currentRevision, params.toRevision, what);
     if (typeof chosen === 'string') throw new Error(chosen);
+    // An old revision may predate the cluster's level (a privileged template): never bring it back.
+    refuseTemplateBreakingPolicy(command, `revision ${chosen.revision} of ${what}`, {
+      kind: t.kind,
+      spec: { template: chosen.template },
+    });
     const changes = diff(toJson(current.spec?.template), toJson(chosen.template), 'spec.template');
     if (command.dryRun) {
       ensureOk(

@@ -19,6 +19,7 @@ import {
 } from '@wheelhouse/protocol';
 import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 import { workloadPolicyRefusal } from '../actions/apply.js';
+import { PolicyRefusal } from '../actions/context.js';
 import type { ExecutionContext, ExecutionResult, ExecutorRegistry } from '../actions/executors.js';
 import { impersonatingKubeConfig, kubeIdentityFor, type ImpersonationMapping } from '../impersonation.js';
 
@@ -103,6 +104,10 @@ export class CommandRunner {
       finish('succeeded', r.message, r.result);
     } catch (err) {
       const message = errorText(err);
+      if (err instanceof PolicyRefusal) {
+        this.o.log.warn({ command: cmd.id, action: cmd.action, err: message }, 'command refused by policy');
+        return finish('rejected', message);
+      }
       this.o.log.warn({ command: cmd.id, action: cmd.action, err: message }, 'command failed');
       finish('failed', message);
     }

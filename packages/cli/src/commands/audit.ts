@@ -1,6 +1,6 @@
 // `wheelhouse audit [--actor A] [--action X] [--since 1h]`: the audit log;
 // `--verify` checks its hash chain, `--export FILE` saves it.
-import { createWriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -57,23 +57,49 @@ export const auditColumns: Column<AuditRecord>[] = [
   { header: 'DETAIL', cell: (r) => (r.detail === null ? '' : JSON.stringify(r.detail)), wide: true },
 ];
 
-async function verify(creds: HubCredentials, format: ReturnType<typeof formatOf>): Promise<void> {
-  const v = await callApi<{
-    ok: boolean;
-    records: number;
-    firstBadRecord?: { seq: number; reason: string };
-    head?: { seq: number; hash: string };
-  }>(creds, 'GET', '/api/v1/audit/verify');
-  if (format === 'json' || format === 'yaml') process.stdout.write(renderData(v, format));
-  else if (v.ok)
-    process.stdout.write(
-      `Audit log intact: ${v.records} records, hash chain verified.\n` +
-        (v.head ? `Head: seq ${v.head.seq} hash ${v.head.hash} (keep it elsewhere to detect truncation)\n` : ''),
+interface VerifyAnswer {
+  ok: boolean;
+  records: number;
+  firstBadRecord?: { seq: number; reason: string };
+  head?: { seq: number; hash: string };
+  keyed?: { fromSeq: number | null; keyIds: string[] };
+  anchor?: { source: string; status: string; message: string };
+  truncation?: { anchoredSeq: number; lastSeq: number; missingRecords: number };
+}
+
+/** What `audit verify` prints: one line per finding, the verdict first. */
+export function describeVerify(v: VerifyAnswer): string {
+  const lines = [v.ok ? `audit chain OK: ${v.records} records` : `audit chain NOT OK: ${v.records} records`];
+  if (v.firstBadRecord) lines.push(`  first bad record: seq ${v.firstBadRecord.seq}: ${v.firstBadRecord.reason}`);
+  if (v.truncation)
+    lines.push(
+      `  truncated: the newest ${v.truncation.missingRecords} record(s) were deleted (anchored up to seq ${v.truncation.anchoredSeq}, the store ends at ${v.truncation.lastSeq})`,
     );
+  if (v.anchor)
+    lines.push(`  anchor (${v.anchor.source}): ${v.anchor.status}${v.anchor.message ? `: ${v.anchor.message}` : ''}`);
+  else lines.push('  anchor: none configured');
+  if (v.keyed)
+    lines.push(
+      v.keyed.fromSeq === null
+        ? '  HMAC keys: no keyed record yet'
+        : `  HMAC keyed since seq ${v.keyed.fromSeq} (keys: ${v.keyed.keyIds.join(', ')}); older records keep their sha256`,
+    );
+  if (v.head) lines.push(`  head: seq ${v.head.seq} ${v.head.hash}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The hub's verification (hashes, HMACs, the latest anchor); exit 1 when not OK. */
+async function verify(creds: HubCredentials, format: ReturnType<typeof formatOf>): Promise<void> {
+  const v = await callApi<VerifyAnswer>(creds, 'GET', '/api/v1/audit/verify');
+  process.stdout.write(format === 'json' || format === 'yaml' ? renderData(v, format) : describeVerify(v));
   if (!v.ok)
     throw new CliError(
       'failed',
-      `audit log chain broken at record ${v.firstBadRecord?.seq ?? '?'}: ${v.firstBadRecord?.reason ?? 'unknown reason'}`,
+      v.firstBadRecord
+        ? `audit log chain broken at record ${v.firstBadRecord.seq}: ${v.firstBadRecord.reason}`
+        : v.truncation
+          ? `audit log truncated: the newest ${v.truncation.missingRecords} record(s) were deleted`
+          : 'audit log verification failed',
       { records: v.records, ...(v.firstBadRecord ? { firstBadRecord: v.firstBadRecord } : {}) },
     );
 }
@@ -125,7 +151,7 @@ const parseLimit = (value: string): number => {
 };
 
 export function auditCommand(): Command {
-  return withHubOptions(
+  const audit = withHubOptions(
     new Command('audit')
       .description(
         'the audit log, oldest first (needs audit:read): filter it, verify its hash chain, or export it (filtered too)',
@@ -184,4 +210,33 @@ export function auditCommand(): Command {
       empty: 'No audit records match.',
     });
   });
+  audit
+    .command('verify')
+    .description('recompute the chain (hashes, HMACs) and compare it with the latest anchor; exits 1 when not OK')
+    .addOption(new Option('--hub <url>', 'hub URL').env('WHEELHOUSE_HUB_URL'))
+    .addOption(new Option('--api-token <token>', 'API token').env('WHEELHOUSE_API_TOKEN'))
+    .addOption(outputOption())
+    .action(async (o: { hub?: string; apiToken?: string; output?: string }) =>
+      verify(resolveCredentials(o), formatOf(o)),
+    );
+  audit
+    .command('rotate-key')
+    .description(
+      "append a new HMAC key to the hub's key file (it becomes active at the next hub start; keep the old lines)",
+    )
+    .addOption(
+      new Option('--key-file <path>', "the hub's audit key file")
+        .env('WHEELHOUSE_AUDIT_KEY_FILE')
+        .makeOptionMandatory(),
+    )
+    .action(async (o: { keyFile: string }) => {
+      const { newKeyLine, parseKeyFile } = await import('@wheelhouse/hub/audit-keys');
+      if (!existsSync(o.keyFile))
+        throw new CliError('not_found', `${o.keyFile} does not exist (the hub creates it at first start)`);
+      parseKeyFile(readFileSync(o.keyFile, 'utf8'), o.keyFile); // refuse to append to a broken file
+      const line = newKeyLine();
+      appendFileSync(o.keyFile, line, { mode: 0o600 });
+      process.stdout.write(`added key ${line.split(' ')[0]} to ${o.keyFile}; restart the hub to use it\n`);
+    });
+  return audit;
 }

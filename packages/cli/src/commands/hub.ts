@@ -89,6 +89,37 @@ export function hubCommand(): Command {
         .default('24h'),
     )
     .addOption(
+      new Option(
+        '--default-pod-security <level>',
+        'Pod Security Standards level of newly registered clusters for what actions create (admins change it per cluster)',
+      )
+        .choices(['privileged', 'baseline', 'restricted'])
+        .env('WHEELHOUSE_DEFAULT_POD_SECURITY')
+        .default('baseline'),
+    )
+    .addOption(
+      new Option(
+        '--audit-key-file <path>',
+        'HMAC key file of the audit chain, created 0600 when absent (default: <data-dir>.audit.key, beside the data directory)',
+      ).env('WHEELHOUSE_AUDIT_KEY_FILE'),
+    )
+    .addOption(
+      new Option(
+        '--audit-anchor-file <path>',
+        'where the latest anchor of the audit chain is kept (default: <data-dir>.audit-anchor.json)',
+      ).env('WHEELHOUSE_AUDIT_ANCHOR_FILE'),
+    )
+    .addOption(
+      new Option('--audit-anchor-webhook <url>', 'also POST every anchor to this URL').env(
+        'WHEELHOUSE_AUDIT_ANCHOR_WEBHOOK',
+      ),
+    )
+    .addOption(
+      new Option('--audit-anchor-interval <duration>', 'how often the chain head is anchored when it moved')
+        .env('WHEELHOUSE_AUDIT_ANCHOR_INTERVAL')
+        .default('1m'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -110,6 +141,11 @@ export function hubCommand(): Command {
         tokenDefaultDays: string;
         tokenMaxDays: string;
         oneTimePasswordTtl: string;
+        auditKeyFile?: string;
+        auditAnchorFile?: string;
+        auditAnchorWebhook?: string;
+        auditAnchorInterval: string;
+        defaultPodSecurity: 'privileged' | 'baseline' | 'restricted';
       }) => {
         const { host, port } = parseListen(o.listen);
         // Loaded on use: every other subcommand starts faster without the hub's dependencies.
@@ -120,6 +156,7 @@ export function hubCommand(): Command {
           logger: true,
           commandTtlMs: parseDuration(o.commandTtl),
           heartbeatMs: parseDuration(o.heartbeat),
+          defaultPodSecurity: o.defaultPodSecurity,
           ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}),
           ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
           ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
@@ -130,6 +167,12 @@ export function hubCommand(): Command {
             tokenDefaultDays: wholeDays('--token-default-days', o.tokenDefaultDays),
             tokenMaxDays: wholeDays('--token-max-days', o.tokenMaxDays),
             oneTimePasswordMs: parseDuration(o.oneTimePasswordTtl),
+          },
+          audit: {
+            anchorIntervalMs: parseDuration(o.auditAnchorInterval),
+            ...(o.auditKeyFile ? { keyFile: o.auditKeyFile } : {}),
+            ...(o.auditAnchorFile ? { anchorFile: o.auditAnchorFile } : {}),
+            ...(o.auditAnchorWebhook ? { anchorWebhook: o.auditAnchorWebhook } : {}),
           },
         });
         hub.app.log.level = o.logLevel;

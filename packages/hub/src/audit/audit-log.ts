@@ -13,6 +13,8 @@ import {
 } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
 import type { AuditRow, Database } from '../store/schema.js';
+import { checkAnchorMac, signAnchor, type AuditAnchor, type FileAnchor } from './anchor.js';
+import type { AuditKeyring } from './audit-keys.js';
 import {
   ChainVerifier,
   GENESIS_HASH,
@@ -51,7 +53,43 @@ export type CatalogAuditRecord = {
   };
 }[AuditActionKey];
 
-export type VerifyResult = ChainCheck;
+/** How the chain compares with the latest anchor kept outside the store. */
+export interface AnchorCheck {
+  /** Where the anchor was read (the anchor file's path). */
+  source: string;
+  /** matches | truncated (newest records deleted) | rewritten | invalid (anchor unreadable or forged) | missing (none yet). */
+  status: 'matches' | 'truncated' | 'rewritten' | 'invalid' | 'missing';
+  message: string;
+  seq?: number;
+  hash?: string;
+  at?: number;
+}
+
+export type VerifyResult = ChainCheck & {
+  /** Absent when the hub keeps no anchor file. */
+  anchor?: AnchorCheck;
+  /** Set when the newest records are gone: the anchor saw `anchoredSeq`, the store ends at `lastSeq`. */
+  truncation?: { anchoredSeq: number; lastSeq: number; missingRecords: number };
+};
+
+export interface AuditLogOptions {
+  /** HMAC keys; without them records are chained unkeyed (sha256), as before keys existed. */
+  keys?: AuditKeyring;
+  /** Where anchors of the head are written and read back by verify(). */
+  anchorFile?: FileAnchor;
+}
+
+/**
+ * Serializes appends at the chain's head. SQLite: the store has one
+ * connection and every append runs in a transaction, so there is nothing to
+ * do. PostgreSQL with several hub replicas: take a transaction-scoped
+ * advisory lock here (pg_advisory_xact_lock) so that two appends never read
+ * the same predecessor. Every append passes through this one function.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the PostgreSQL lock runs on this transaction
+async function lockChainHead(_db: Kysely<Database>): Promise<void> {
+  // SQLite: serialized by its single connection and the surrounding transaction.
+}
 
 export interface AuditQuery {
   actor?: string;
@@ -82,6 +120,8 @@ export interface AuditEntry {
   detail: JsonValue;
   prevHash: string;
   hash: string;
+  /** The HMAC key that chained the record; null before keys. */
+  keyId: string | null;
 }
 
 const BATCH = 500;
@@ -113,6 +153,7 @@ function toChainRecord(row: AuditRow): { record: ChainRecord; ok: boolean } {
       reason: row.reason,
       outcome: row.outcome,
       detail: detail.value,
+      key_id: row.key_id,
     },
   };
 }
@@ -132,6 +173,7 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
     detail: record.detail,
     prevHash: row.prev_hash,
     hash: row.hash,
+    keyId: row.key_id,
   };
 }
 
@@ -139,7 +181,18 @@ const jsonText = (value: JsonValue | undefined): string | null =>
   value === undefined || value === null ? null : canonicalJson(value);
 
 export class AuditLog {
-  constructor(private readonly db: HubDb) {}
+  /** The last anchor this process wrote: verify notices an anchor file removed behind its back. */
+  private lastAnchor: AuditAnchor | null = null;
+
+  constructor(
+    private readonly db: HubDb,
+    private readonly opts: AuditLogOptions = {},
+  ) {}
+
+  /** The HMAC keys (in-process only: offline verification of an export needs them). */
+  get keys(): AuditKeyring | undefined {
+    return this.opts.keys;
+  }
 
   /** Appends a catalog action (what the hub records; see append for the transaction rule). */
   record(record: CatalogAuditRecord, trx?: Transaction<Database>): Promise<AuditRow> {
@@ -161,6 +214,7 @@ export class AuditLog {
   // appends: the store has one writer connection, so no two appends can read
   // the same predecessor.
   private async appendIn(db: Kysely<Database>, input: AuditRecordInput): Promise<AuditRow> {
+    await lockChainHead(db);
     const last = await db
       .selectFrom('audit_log')
       .select(['seq', 'hash'])
@@ -182,6 +236,7 @@ export class AuditLog {
       reason: input.reason || null,
       outcome: input.outcome,
       detail: input.detail ?? null,
+      key_id: this.opts.keys?.active.id ?? null,
     };
     const prevHash = last?.hash ?? GENESIS_HASH;
     const row: AuditRow = {
@@ -195,22 +250,124 @@ export class AuditLog {
       reason: record.reason,
       outcome: record.outcome,
       detail: jsonText(record.detail),
+      key_id: record.key_id ?? null,
       prev_hash: prevHash,
-      hash: recordHash(prevHash, record),
+      hash: recordHash(prevHash, record, this.opts.keys?.active),
     };
     await db.insertInto('audit_log').values(row).execute();
     return row;
   }
 
-  /** Recomputes the whole chain in seq order, in batches (bounded memory). */
+  /**
+   * Recomputes the whole chain in seq order, in batches (bounded memory):
+   * every link and hash (HMACs with the key file's keys), then the chain's
+   * end against the latest anchor.
+   */
   async verify(): Promise<VerifyResult> {
-    const verifier = new ChainVerifier();
+    const verifier = new ChainVerifier(this.opts.keys);
+    const anchored = this.anchorToCheck();
+    let lastSeq = 0;
+    let atAnchor: string | undefined;
     for await (const row of this.rows()) {
+      lastSeq = row.seq;
+      if (anchored.anchor && row.seq === anchored.anchor.seq) atAnchor = row.hash;
       const { record, ok } = toChainRecord(row);
       if (!ok) verifier.reject(row.seq, 'a JSON column (target, params or detail) is not valid JSON (altered)');
       else verifier.push({ ...record, prev_hash: row.prev_hash, hash: row.hash });
     }
-    return verifier.result();
+    const result: VerifyResult = verifier.result();
+    if (anchored.check) {
+      result.anchor = anchored.check;
+      if (anchored.check.status === 'invalid') result.ok = false;
+    }
+    const a = anchored.anchor;
+    if (!a || !result.anchor) return result;
+    const when = new Date(a.at).toISOString();
+    const found = { seq: a.seq, hash: a.hash, at: a.at };
+    if (lastSeq < a.seq) {
+      const missing = a.seq - lastSeq;
+      result.ok = false;
+      result.truncation = { anchoredSeq: a.seq, lastSeq, missingRecords: missing };
+      result.anchor = {
+        ...result.anchor,
+        ...found,
+        status: 'truncated',
+        message: `the newest ${missing} record(s), seq ${lastSeq + 1}..${a.seq}, were deleted: the anchor of ${when} saw the chain up to seq ${a.seq}, the store ends at ${lastSeq}`,
+      };
+    } else if (atAnchor !== a.hash || (a.keyedFrom !== null && result.keyed?.fromSeq !== a.keyedFrom)) {
+      result.ok = false;
+      const reason =
+        atAnchor !== a.hash
+          ? `record ${a.seq} differs from the head anchored at ${when} (rewritten, or the newest records were deleted and the log went on)`
+          : `records are keyed since seq ${result.keyed?.fromSeq ?? 'nowhere'} but were keyed since seq ${a.keyedFrom} when anchored at ${when} (rewritten without the key)`;
+      result.firstBadRecord ??= { seq: atAnchor !== a.hash ? a.seq : (a.keyedFrom ?? a.seq), reason };
+      delete result.head;
+      result.anchor = { ...result.anchor, ...found, status: 'rewritten', message: reason };
+    } else {
+      result.anchor = {
+        ...result.anchor,
+        ...found,
+        status: 'matches',
+        message: `the chain contains the head anchored at ${when} (seq ${a.seq})`,
+      };
+    }
+    return result;
+  }
+
+  /** The anchor verify compares with: the file's, or what this process wrote if the file went missing. */
+  private anchorToCheck(): { anchor: AuditAnchor | null; check: AnchorCheck | null } {
+    const file = this.opts.anchorFile;
+    if (!file) return { anchor: null, check: null };
+    const source = file.path;
+    const { anchor, unreadable } = file.read();
+    if (unreadable) return { anchor: null, check: { source, status: 'invalid', message: unreadable } };
+    if (!anchor) {
+      if (this.lastAnchor) {
+        const message = `the anchor file is gone, but this hub wrote one at ${new Date(this.lastAnchor.at).toISOString()} (seq ${this.lastAnchor.seq})`;
+        return { anchor: null, check: { source, status: 'invalid', message } };
+      }
+      return { anchor: null, check: { source, status: 'missing', message: 'no anchor written yet' } };
+    }
+    const keys = this.opts.keys;
+    const bad = keys ? checkAnchorMac(keys, anchor) : 'verifying it needs the key file';
+    if (bad) return { anchor: null, check: { source, status: 'invalid', message: `the anchor is not valid: ${bad}` } };
+    if (this.lastAnchor && anchor.seq < this.lastAnchor.seq) {
+      const message = `the anchor file was replaced by an older anchor (seq ${anchor.seq}; this hub wrote seq ${this.lastAnchor.seq})`;
+      return { anchor: null, check: { source, status: 'invalid', message } };
+    }
+    return { anchor, check: { source, status: 'missing', message: '' } };
+  }
+
+  /**
+   * Signs the current head and hands it to the sinks; null when there is
+   * nothing new to anchor (empty log, no keys, or the head already anchored).
+   */
+  async anchorHead(): Promise<AuditAnchor | null> {
+    const keys = this.opts.keys;
+    if (!keys) return null;
+    const head = await this.db
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!head || (this.lastAnchor?.seq === head.seq && this.lastAnchor.hash === head.hash)) return null;
+    const firstKeyed = await this.db
+      .selectFrom('audit_log')
+      .select('seq')
+      .where('key_id', 'is not', null)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    const anchor = signAnchor(keys, {
+      seq: head.seq,
+      hash: head.hash,
+      keyedFrom: firstKeyed?.seq ?? null,
+      at: Date.now(),
+    });
+    this.opts.anchorFile?.write(anchor);
+    this.lastAnchor = anchor;
+    return anchor;
   }
 
   /** Every stored row in seq order, read in batches (for verify and export). */

@@ -51,16 +51,39 @@ const AuditEntryOut = z.object({
   detail: JsonValue,
   prevHash: z.string(),
   hash: z.string(),
+  keyId: z.string().nullable().describe('the HMAC key that chained the record; null before keys'),
 });
 
 const VerifyOut = z.object({
   ok: z.boolean(),
   records: z.number(),
-  firstBadRecord: z.object({ seq: z.number(), reason: z.string() }).optional(),
+  firstBadRecord: z
+    .object({ seq: z.number(), reason: z.string() })
+    .optional()
+    .describe('the first record whose link, content or HMAC is wrong (rewritten)'),
   head: z
     .object({ seq: z.number(), hash: z.string() })
     .optional()
     .describe('the last record: keep it elsewhere to detect truncation'),
+  keyed: z
+    .object({ fromSeq: z.number().nullable(), keyIds: z.array(z.string()) })
+    .optional()
+    .describe('the first record chained with an HMAC key (older ones keep their sha256) and the keys named'),
+  anchor: z
+    .object({
+      source: z.string(),
+      status: z.enum(['matches', 'truncated', 'rewritten', 'invalid', 'missing']),
+      message: z.string(),
+      seq: z.number().optional(),
+      hash: z.string().optional(),
+      at: z.number().optional(),
+    })
+    .optional()
+    .describe('the chain compared with the latest anchor of its head kept outside the store'),
+  truncation: z
+    .object({ anchoredSeq: z.number(), lastSeq: z.number(), missingRecords: z.number() })
+    .optional()
+    .describe('the newest records were deleted: the anchor saw anchoredSeq, the store ends at lastSeq'),
 });
 
 export const auditRoutes: FastifyPluginCallback<{ audit: AuditLog }> = (fastify, deps, done) => {
@@ -98,7 +121,8 @@ export const auditRoutes: FastifyPluginCallback<{ audit: AuditLog }> = (fastify,
     {
       schema: {
         tags: ['audit'],
-        summary: 'Recompute the hash chain; names the first bad record (needs audit:read)',
+        summary:
+          'Recompute the chain (hashes and HMACs) and compare it with the latest anchor; names the first bad record and any truncation (needs audit:read)',
         response: { 200: VerifyOut },
       },
     },

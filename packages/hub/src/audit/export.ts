@@ -4,6 +4,7 @@
 import { isRecord, stringOrNull, toJson, type JsonValue } from '@wheelhouse/protocol';
 import type { AuditLog } from './audit-log.js';
 import { toAuditEntry } from './audit-log.js';
+import type { AuditKeyring } from './audit-keys.js';
 import { ChainVerifier, canonicalJson, type ChainCheck, type ChainRecord } from './canonical.js';
 
 export type ExportFormat = 'jsonl' | 'csv';
@@ -20,9 +21,13 @@ export const EXPORT_COLUMNS = [
   'reason',
   'outcome',
   'detail',
+  'key_id',
   'prev_hash',
   'hash',
 ] as const;
+
+/** Columns of exports from before HMAC keys (no key_id): still verified. */
+const LEGACY_COLUMNS = EXPORT_COLUMNS.filter((c) => c !== 'key_id');
 
 // Spreadsheets execute cells starting with these; such cells (and cells that
 // start with the quote itself, so the rule is reversible) get a leading "'".
@@ -86,6 +91,7 @@ export async function* exportLines(
         reason: e.reason,
         outcome: e.outcome,
         detail: e.detail,
+        key_id: e.keyId,
         prev_hash: e.prevHash,
         hash: e.hash,
       };
@@ -102,6 +108,7 @@ export async function* exportLines(
         e.reason,
         e.outcome,
         jsonCell(e.detail),
+        e.keyId,
         e.prevHash,
         e.hash,
       ];
@@ -182,14 +189,17 @@ function fromJsonLine(line: string): ExportRecord | null {
     reason: stringOrNull(v.reason),
     outcome,
     detail: toJson(v.detail ?? null),
+    key_id: stringOrNull(v.key_id),
     prev_hash: prev,
     hash,
   };
 }
 
-function fromCsvRow(cells: string[]): ExportRecord | null {
-  if (cells.length !== EXPORT_COLUMNS.length) return null;
+function fromCsvRow(input: string[], legacy: boolean): ExportRecord | null {
+  if (input.length !== (legacy ? LEGACY_COLUMNS.length : EXPORT_COLUMNS.length)) return null;
   const un = (c: string): string => (c.startsWith("'") ? c.slice(1) : c);
+  // An export from before keys has no key_id column: read it as empty.
+  const cells = legacy ? [...input.slice(0, 10), '', ...input.slice(10)] : input;
   // The length is checked above: every cell is there.
   const [
     seq = '',
@@ -202,6 +212,7 @@ function fromCsvRow(cells: string[]): ExportRecord | null {
     reason = '',
     outcome = '',
     detail = '',
+    keyId = '',
     prev = '',
     hash = '',
   ] = cells.map(un);
@@ -219,6 +230,7 @@ function fromCsvRow(cells: string[]): ExportRecord | null {
       reason: reason === '' ? null : reason,
       outcome,
       detail: json(detail),
+      key_id: keyId === '' ? null : keyId,
       prev_hash: prev,
       hash,
     };
@@ -227,9 +239,12 @@ function fromCsvRow(cells: string[]): ExportRecord | null {
   }
 }
 
-/** Verifies an exported file offline (the whole chain from its first record). */
-export function verifyExport(text: string, format: ExportFormat): ChainCheck {
-  const verifier = new ChainVerifier();
+/**
+ * Verifies an exported file offline (the whole chain from its first record);
+ * keyed records need the hub's key file (`keys`).
+ */
+export function verifyExport(text: string, format: ExportFormat, keys?: AuditKeyring): ChainCheck {
+  const verifier = new ChainVerifier(keys);
   if (format === 'jsonl') {
     const lines = text.split('\n').filter((l) => l.trim() !== '');
     lines.forEach((line, i) => {
@@ -240,14 +255,15 @@ export function verifyExport(text: string, format: ExportFormat): ChainCheck {
   } else {
     const rows = parseCsv(text);
     const header = rows.shift();
-    if (header?.join(',') !== EXPORT_COLUMNS.join(','))
+    const legacy = header?.join(',') === LEGACY_COLUMNS.join(',');
+    if (!legacy && header?.join(',') !== EXPORT_COLUMNS.join(','))
       return {
         ok: false,
         records: 0,
         firstBadRecord: { seq: 0, reason: 'CSV header does not match the export columns' },
       };
     rows.forEach((cells, i) => {
-      const rec = fromCsvRow(cells);
+      const rec = fromCsvRow(cells, legacy);
       if (rec) verifier.push(rec);
       else verifier.reject(Number(cells[0]) || i + 1, `CSV row ${i + 2} is not an audit record`);
     });

@@ -40,7 +40,11 @@ export function toView(row: ClusterRow): ClusterView {
 }
 
 export class ClusterStore {
-  constructor(private readonly db: HubDb) {}
+  constructor(
+    private readonly db: HubDb,
+    /** The Pod Security Standards level a newly registered cluster starts with (an admin may change it per cluster). */
+    private readonly defaultPodSecurity: PodSecurityLevel = DEFAULT_POD_SECURITY_LEVEL,
+  ) {}
 
   async create(name: string, createdBy: string): Promise<{ cluster: ClusterView; token: string } | null> {
     const token = newAgentToken(name);
@@ -55,7 +59,7 @@ export class ClusterStore {
       capabilities: JSON.stringify(NO_CAPABILITIES),
       last_seen_at: null,
       connected: 0,
-      pod_security_level: DEFAULT_POD_SECURITY_LEVEL,
+      pod_security_level: this.defaultPodSecurity,
     };
     const res = await this.db
       .insertInto('clusters')

@@ -3,7 +3,13 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ACTIONS, ActionRequest, SECRET_REFERENCE_PERMISSION, isActionId } from '@wheelhouse/protocol';
+import {
+  ACTIONS,
+  ActionRequest,
+  SECRET_REFERENCE_PERMISSION,
+  TEMPLATE_ACTIONS,
+  isActionId,
+} from '@wheelhouse/protocol';
 import { namespacePatterns } from '../auth/rbac.js';
 import {
   ClusterParams,
@@ -16,13 +22,19 @@ import {
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { notFound, requirePrincipal, unwrap } from '../http/errors.js';
 import type { AgentLink } from '../link/agent-link.js';
+import type { InventoryStore } from '../inventory/inventory-store.js';
+import type { ObjectReader } from '../objects/object-reader.js';
 import { checkActionRequest } from './action-request-check.js';
 import { PREVIEW_FILTERS, type CommandService } from './command-service.js';
+import { checkTemplateAtHub } from './template-check.js';
 
 export interface CommandsRoutesOptions {
   clusters: ClusterStore;
   commands: CommandService;
   link: AgentLink;
+  /** Live reads of the templates restart, rollback and trigger-job re-create (Pod Security Standards). */
+  objects: ObjectReader;
+  inventory: InventoryStore;
   /** How long POST …/actions with dryRun waits for the agent's preview before answering 202. */
   previewTimeoutMs?: number;
 }
@@ -43,6 +55,8 @@ export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (app
       const principal = await app.requirePermission(req, `action:${body.action}`, scope);
       const secretReferences = app.can(principal, SECRET_REFERENCE_PERMISSION, scope);
       const { params, policy } = unwrap(checkActionRequest(c, body, { secretReferences }));
+      if ((TEMPLATE_ACTIONS as readonly string[]).includes(body.action))
+        unwrap(await checkTemplateAtHub(deps, c.name, body, params, policy, principal.username));
       const command = await deps.commands.create(principal.username, c, body, params, policy);
       await deps.link.dispatchOutstanding(c.name);
       if (body.dryRun && deps.link.isConnected(c.name)) {

@@ -211,10 +211,7 @@ export class InventoryStore {
     after: Cursor | null,
     patterns: readonly string[],
   ): Promise<Row[]> {
-    const permitted = (await this.namespacesOf(cluster)).filter(
-      (ns) =>
-        ns !== '' && (q.namespace === undefined || ns === q.namespace) && patterns.some((p) => matchesPattern(p, ns)),
-    );
+    const permitted = await this.permittedNamespaces(cluster, patterns, q.namespace);
     if (permitted.length === 0) return [];
     const rows: Row[] = [];
     const need = (): number => q.limit + 1 - rows.length;
@@ -241,6 +238,33 @@ export class InventoryStore {
       kind = await this.nextKind(cluster, kind, false);
     }
     return rows;
+  }
+
+  /**
+   * The namespaces of the cluster the patterns let the caller read, in the
+   * store's order: exact names are looked up (a seek each), so a viewer bound
+   * to a few namespaces costs a few rows however many namespaces the cluster
+   * has; a wildcard pattern expands over the cluster's namespaces.
+   */
+  private async permittedNamespaces(
+    cluster: string,
+    patterns: readonly string[],
+    only: string | undefined,
+  ): Promise<string[]> {
+    const allowed = (ns: string): boolean => ns !== '' && patterns.some((p) => matchesPattern(p, ns));
+    if (only !== undefined) return allowed(only) ? [only] : [];
+    if (patterns.some((p) => p.includes('*'))) return (await this.namespacesOf(cluster)).filter(allowed);
+    const exact = patterns.filter((p) => p !== '');
+    if (exact.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('resources')
+      .select('namespace')
+      .distinct()
+      .where('cluster_id', '=', cluster)
+      .where('namespace', 'in', exact)
+      .orderBy('namespace')
+      .execute();
+    return rows.map((r) => r.namespace);
   }
 
   /**

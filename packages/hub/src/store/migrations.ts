@@ -282,6 +282,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('users').addColumn('password_expires_at', 'bigint').execute();
     },
   },
+  '007_audit_hmac_keys': {
+    // The audit chain is keyed (issue 13 item 14): each new record names the
+    // HMAC key that chained it. Records before this stay unkeyed (key_id
+    // NULL) and keep verifying with their sha256.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('audit_log').addColumn('key_id', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

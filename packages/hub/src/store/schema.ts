@@ -124,8 +124,9 @@ export interface AuditLogTable {
   reason: string | null;
   outcome: string; // 'allowed' | 'denied' | 'succeeded' | 'failed' | …
   detail: string | null; // JSON
+  key_id: string | null; // HMAC key of the record; null for records from before keys (audit/canonical.ts)
   prev_hash: string;
-  hash: string; // sha256(prev_hash + canonical record)
+  hash: string; // hmac_sha256(key, prev_hash + canonical record), or sha256 before keys
 }
 
 /** Pod shell sessions (packages/hub/src/shell). */

@@ -297,3 +297,25 @@ export function checkWorkloadPolicy(objects: readonly ManifestObject[], policy: 
     return found.map((v) => ({ path: `${prefix}${v.path}`, message: v.rule }));
   });
 }
+
+/** Actions that re-create pods from a template already in the cluster rather than from params. */
+export const TEMPLATE_ACTIONS = ['restart', 'rollback', 'trigger-job'] as const;
+
+/**
+ * Pod Security Standards issues of a pod template an action takes from the
+ * cluster: `restart` re-creates the current template's pods, `rollback` brings
+ * back an old revision's template, `trigger-job` creates a Job from a CronJob's
+ * or Job's. `object` is the source ({kind, spec} is enough). Secret references
+ * are not checked again here: these templates were admitted when someone with
+ * that right created them, and refusing them would stop restarts of most real
+ * workloads; the privilege of the pods is what a rollback or a trigger can
+ * raise behind the level's back.
+ */
+export function checkTemplatePolicy(object: Rec, policy: WorkloadPolicy): TargetIssue[] {
+  return checkPodSecurity(object, policy.podSecurity).map((v) => ({ path: v.path, message: v.rule }));
+}
+
+/** The sentence a refusal starts with, the same at the hub and the agent. */
+export function templateRefusal(source: string, level: PodSecurityLevel, issues: readonly TargetIssue[]): string {
+  return `${source} breaks the cluster's Pod Security Standards level "${level}": ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+}
