@@ -195,7 +195,16 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await clusters.resetConnections();
   const shellStore = new ShellStore(db);
   await shellStore.closeOrphans(Date.now());
-  const shellRecords = new ShellRecords({ db, store: shellStore, audit, timeline, live });
+  const shellRecords = new ShellRecords({
+    db,
+    store: shellStore,
+    audit,
+    timeline,
+    live,
+    ...(opts.shell?.refusalEventsPerMinute !== undefined
+      ? { refusalEventsPerMinute: opts.shell.refusalEventsPerMinute }
+      : {}),
+  });
   const shell = new ShellRelay({
     store: shellStore,
     records: shellRecords,

@@ -53,11 +53,9 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
       payload: annotateRequest(),
       headers: bearer(who('operator@staging').token),
     });
-    expect(act.statusCode).toBe(403);
-    expect(act.json()).toMatchObject({
-      permission: 'action:annotate',
-      scope: { cluster: 'prod-east', namespace: 'team-a' },
-    });
+    // operator@staging cannot see prod-east at all: 404, as if it did not exist (never a 403 confirming the name).
+    expect(act.statusCode).toBe(404);
+    expect(act.json()).toEqual({ error: 'not_found', message: 'cluster "prod-east" not found' });
   });
 
   // Each refused request: 403 naming the permission and the scope it lacked, one denied audit

@@ -214,6 +214,7 @@ describe('authorization matrix: pod logs', () => {
     {
       route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs',
       allow: VIEW_TEAM_A,
+      hidden: ['no-role', 'operator@staging'],
       request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/logs?follow=true' }),
       success: [426],
     },

@@ -5,6 +5,7 @@ import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSomewhere } from '../auth/rbac.js';
+import { clusterName } from '../clusters/cluster-access.js';
 import { apiError, requirePrincipal, sendError } from '../http/errors.js';
 import type { HubMetrics } from '../metrics.js';
 import type { LiveBus, LiveMessage } from './live-bus.js';
@@ -17,7 +18,7 @@ export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetr
   app.route({
     method: 'GET',
     url: '/live',
-    schema: { tags: ['live'], querystring: z.object({ cluster: z.string().min(1).max(40) }).strict() },
+    schema: { tags: ['live'], querystring: z.object({ cluster: clusterName }).strict() },
     preValidation: async (req) => {
       const principal = requirePrincipal(req);
       // Namespace-scoped viewers subscribe too (each message is filtered below); others need view on the cluster.

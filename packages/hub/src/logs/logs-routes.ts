@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KubeName, KubeNamespace, LOGS_MAX_TAIL_LINES, type InventoryItemOf } from '@wheelhouse/protocol';
 import type { Principal } from '../auth/types.js';
+import { clusterName, requireVisibleCluster } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.js';
 import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
@@ -19,7 +20,7 @@ export interface LogsRoutesOptions {
 }
 
 const PodParams = z.object({
-  cluster: z.string().min(1).max(40),
+  cluster: clusterName,
   namespace: KubeNamespace,
   pod: KubeName,
 });
@@ -65,8 +66,8 @@ export const logsRoutes: FastifyPluginCallback<LogsRoutesOptions> = (appIn, deps
     preHandler: async (req) => {
       const { cluster, namespace, pod } = req.params;
       const principal = requirePrincipal<Principal>(req);
+      await requireVisibleCluster(app, req, deps.clusters, cluster);
       await app.requirePermission(req, 'view', { cluster, namespace });
-      if (!(await deps.clusters.get(cluster))) throw notFound(`cluster "${cluster}"`);
       if (!deps.link.isConnected(cluster)) throw apiError('agent_unavailable', { cluster });
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
       if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);

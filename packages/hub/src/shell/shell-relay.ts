@@ -51,6 +51,8 @@ export interface ShellOptions extends Partial<ShellPolicy> {
   window?: number;
   /** A cluster with sessions whose agent has not answered a shell ping for this long loses them (default 4 s). */
   agentLostAfterMs?: number;
+  /** Refused shells one user may put on pod timelines per minute (default 5; every refusal is audited). */
+  refusalEventsPerMinute?: number;
   /** Per-cluster overrides (idle timeout, recording). */
   clusters?: Record<string, ShellClusterPolicy>;
 }

@@ -184,6 +184,8 @@ const SEES_PROD = [
   'operator@*/team-a',
   'viewer@*/team-a',
 ];
+/** Who cannot view anything in prod-east: its routes answer them 404, as for a cluster that does not exist. */
+export const HIDES_PROD = ['no-role', 'operator@staging'];
 const VIEWS_PROD_CLUSTER_WIDE = ['account-admin', 'operator', 'viewer', 'auditor', 'admin@prod-*'];
 /** Who may act in prod-east, namespace team-a. */
 const ACTS_ON_PROD_TEAM_A = ['account-admin', 'operator', 'admin@prod-*', 'operator@*/team-a'];
@@ -212,6 +214,7 @@ export const CLUSTER_MATRIX: MatrixTable = {
     {
       route: 'GET /api/v1/clusters/{cluster}',
       allow: SEES_PROD,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east' }),
     },
     {
@@ -246,29 +249,34 @@ export const CLUSTER_MATRIX: MatrixTable = {
     {
       route: 'GET /api/v1/clusters/{cluster}/resources',
       allow: SEES_PROD,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/resources' }),
     },
     {
       route: 'GET /api/v1/clusters/{cluster}/timeline',
       allow: VIEWS_PROD_CLUSTER_WIDE,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/timeline' }),
     },
     // No agent here: an allowed caller gets past authorization to 503 agent_unavailable; everyone else 403.
     {
       route: 'GET /api/v1/clusters/{cluster}/objects',
       allow: SEES_PROD,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/objects?kind=ConfigMap&namespace=team-a&name=settings' }),
       success: [503],
     },
     {
       route: 'POST /api/v1/clusters/{cluster}/actions',
       allow: ACTS_ON_PROD_TEAM_A,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/actions', payload: annotateRequest() }),
       success: [202],
     },
     {
       route: 'GET /api/v1/actions/{id}',
       allow: SEES_PROD,
+      hidden: HIDES_PROD,
       request: async ({ hub }) => {
         const prod = await hub.clusters.get('prod-east');
         if (!prod) throw new Error('no cluster');
@@ -344,6 +352,7 @@ export const SHELL_MATRIX: MatrixTable = {
     {
       route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/shell',
       allow: EXEC_TEAM_A,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/shell' }),
       success: [426],
       refusalOnTimeline: true,
@@ -351,6 +360,7 @@ export const SHELL_MATRIX: MatrixTable = {
     {
       route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/containers',
       allow: VIEW_TEAM_A,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/containers' }),
     },
     // Everyone signed in may list (their own) sessions; naming another user needs audit:read.
@@ -384,12 +394,14 @@ export const STREAM_MATRIX: MatrixTable = {
     {
       route: 'GET /api/v1/live',
       allow: ['account-admin', 'operator', 'viewer', 'auditor', 'viewer@*/team-a', 'operator@*/team-b'],
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/live?cluster=prod-east' }),
       success: [426],
     },
     {
       route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs',
       allow: ['account-admin', 'operator', 'viewer', 'auditor', 'viewer@*/team-a'],
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/logs' }),
       success: [426],
     },
