@@ -40,6 +40,8 @@ export interface ShellEnd {
   exitCode: number | null;
   /** The command the agent ran (known once opened). */
   command: readonly string[];
+  /** A recorded session: its size, the cap, and whether the cap was reached (then reason is recording-limit). */
+  recording?: { bytes: number; capBytes: number; full: boolean };
 }
 
 export interface ShellRecordsDeps {
@@ -116,7 +118,7 @@ export class ShellRecords {
       params: { sessionId: s.id, container: s.container, command: [...end.command] },
       outcome: reason === 'closed' ? 'succeeded' : reason === 'denied' ? 'denied' : 'failed',
       reason,
-      detail: { durationMs, exitCode, reason },
+      detail: { durationMs, exitCode, reason, ...(end.recording ? { recording: end.recording } : {}) },
     });
     await this.publish(s.cluster, {
       id: `shell:${s.id}:end`,
