@@ -74,7 +74,7 @@ export interface HubOptions {
   webRoot?: string | false;
   /** Pod shell: idle timeout, per-user limit, recording (per hub and per cluster). */
   shell?: ShellOptions;
-  /** Pod logs: how much the hub queues per browser socket before dropping text. */
+  /** Pod logs: how much the hub queues per browser socket before dropping text; open streams per user. */
   logs?: LogRelayOptions;
   /** How long GET …/objects waits for the agent (default 10 s, then 504 agent_timeout). */
   objectTimeoutMs?: number;
@@ -217,7 +217,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const objects = new ObjectReader(opts.objectTimeoutMs);
   objects.attach(link);
   link.setObjectHandler(objects);
-  const logs = new LogRelay({ metrics, options: opts.logs ?? {} });
+  const logs = new LogRelay({ metrics, audit, log: app.log, options: opts.logs ?? {} });
   logs.attach(link);
   link.setLogsHandler(logs);
 
@@ -266,7 +266,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     store: shellStore,
     link,
   });
-  await app.register(logsRoutes, { prefix, clusters, inventory, relay: logs, link });
+  await app.register(logsRoutes, { prefix, audit, clusters, inventory, relay: logs, link });
   link.register(app);
   await registerWebUi(
     app,

@@ -82,7 +82,8 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
         const message = `querystring.namespace: ${kind} is cluster-scoped, leave namespace out`;
         throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
       }
-      await app.requirePermission(req, 'view', scopeOf(c.name, namespace));
+      // A live object's full contents (a ConfigMap's data) are their own permission, not the inventory's view.
+      await app.requirePermission(req, 'object:read', scopeOf(c.name, namespace));
       return unwrap(await deps.objects.get({ cluster: c.name, kind, namespace, name, user: principal.username }));
     },
   );

@@ -33,7 +33,7 @@ export interface Identity extends TestUser {
   mustChangePassword: boolean;
 }
 
-export const ROLE_IDENTITIES = ['account-admin', 'operator', 'viewer', 'auditor'] as const;
+export const ROLE_IDENTITIES = ['account-admin', 'operator', 'viewer', 'auditor', 'inventory-viewer'] as const;
 /** Allowed to sign out, see itself and change its password, and nothing else. */
 export const ONE_TIME_PASSWORD = 'admin-one-time-password';
 /**
