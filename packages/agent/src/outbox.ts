@@ -4,7 +4,13 @@
 // snapshots sent on reconnect carry them. Timeline events and command updates
 // are kept (bounded; the oldest timeline events go first) and sent when the
 // link is back.
-import { SNAPSHOT_CHUNK, type AgentMessage, type InventoryItem, type TimelineEventInput } from '@wheelhouse/protocol';
+import {
+  SNAPSHOT_CHUNK,
+  type AgentMessage,
+  type InventoryItem,
+  type ResourceKind,
+  type TimelineEventInput,
+} from '@wheelhouse/protocol';
 
 export interface OutboxSender {
   connected(): boolean;
@@ -24,7 +30,7 @@ type CommandUpdate = Extract<AgentMessage, { type: 'command.update' }>;
 
 export class Outbox {
   private upserts = new Map<string, InventoryItem>();
-  private deletes = new Map<string, { kind: string; uid: string; namespace: string; name: string }>();
+  private deletes = new Map<string, { kind: ResourceKind; uid: string; namespace: string; name: string }>();
   private timelineQueue: TimelineEventInput[] = [];
   private updates: CommandUpdate[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -74,7 +80,7 @@ export class Outbox {
   }
 
   /** Sends a full snapshot of a kind (in chunks) ahead of anything queued for it. */
-  snapshot(kind: string, items: InventoryItem[], snapshotId: string): boolean {
+  snapshot(kind: ResourceKind, items: InventoryItem[], snapshotId: string): boolean {
     for (const it of items) this.upserts.delete(it.uid);
     for (const [uid, d] of this.deletes) if (d.kind === kind) this.deletes.delete(uid);
     for (let i = 0; i < items.length || i === 0; i += SNAPSHOT_CHUNK) {

@@ -33,7 +33,7 @@ import { IdentityService } from './identity/identity-service.js';
 import { identityRoutes } from './identity/identity-routes.js';
 import { InventoryStore } from './inventory/inventory-store.js';
 import { inventoryRoutes } from './inventory/inventory-routes.js';
-import { AgentLink } from './link/agent-link.js';
+import { AgentLink, type AgentLinkLimits } from './link/agent-link.js';
 import { LiveBus } from './live/live-bus.js';
 import { liveRoutes } from './live/live-routes.js';
 import { LogRelay, type LogRelayOptions } from './logs/log-relay.js';
@@ -65,6 +65,8 @@ export interface HubOptions {
   commandTtlMs?: number;
   /** Agent link heartbeat interval (default 15 s); a link silent for two intervals is closed. */
   heartbeatMs?: number;
+  /** Per agent link: stop reading above pauseAboveBytes queued (default 8 MiB), close above maxQueuedBytes (64 MiB). */
+  agentLink?: Partial<AgentLinkLimits>;
   /** How often expired commands are swept (default 5 s). */
   sweepMs?: number;
   /**
@@ -191,6 +193,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     live,
     metrics,
     heartbeatMs: opts.heartbeatMs ?? 15_000,
+    ...(opts.agentLink ? { limits: opts.agentLink } : {}),
   });
   await clusters.resetConnections();
   const shellStore = new ShellStore(db);

@@ -5,7 +5,13 @@
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { KubeName, KubeNamespace, LOGS_MAX_TAIL_LINES, type InventoryItemOf } from '@wheelhouse/protocol';
+import {
+  CLIENT_MAX_FRAME_BYTES,
+  KubeName,
+  KubeNamespace,
+  LOGS_MAX_TAIL_LINES,
+  type InventoryItemOf,
+} from '@wheelhouse/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/types.js';
 import { clusterName, requireVisibleCluster } from '../clusters/cluster-access.js';
@@ -119,7 +125,7 @@ export const logsRoutes: FastifyPluginCallback<LogsRoutesOptions> = (appIn, deps
         ...(q.sinceSeconds !== undefined ? { sinceSeconds: q.sinceSeconds } : {}),
       });
     },
-    ...upgradeAfterChecks(prepared, (socket, start) => deps.relay.start(socket, start)),
+    ...upgradeAfterChecks(prepared, CLIENT_MAX_FRAME_BYTES.logs, (socket, start) => deps.relay.start(socket, start)),
   });
   done();
 };

@@ -7,6 +7,7 @@ import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  CLIENT_MAX_FRAME_BYTES,
   KubeName,
   KubeNamespace,
   ownerStep,
@@ -158,7 +159,7 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
         ...(owner ? { owner } : {}),
       });
     },
-    ...upgradeAfterChecks(prepared, (socket, start) => deps.relay.start(socket, start)),
+    ...upgradeAfterChecks(prepared, CLIENT_MAX_FRAME_BYTES.shell, (socket, start) => deps.relay.start(socket, start)),
   });
 
   app.get(
