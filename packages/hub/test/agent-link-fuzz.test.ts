@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLOSE_CODES,
+  MAX_FRAME_BYTES,
   RESOURCE_KIND_NAMES,
   SHELL_CHANNELS,
   TIMELINE_EVENT_TYPES,
@@ -310,9 +311,9 @@ describe('agent link fuzz', () => {
     expect((await hub.commands.get(victimCommand))?.state).toBe('pending');
   }, 120_000);
 
-  it('an oversized frame closes the link (1009) before the hub buffers it; the hub goes on', async () => {
+  it('a frame over MAX_FRAME_BYTES (8 MiB) closes the link (1009) before the hub buffers it; the hub goes on', async () => {
     const agent = await rawAgent(hub, rogueToken);
-    agent.sendRaw(Buffer.alloc(16 * 1024 * 1024 + 1, 0x20));
+    agent.sendRaw(Buffer.alloc(MAX_FRAME_BYTES + 1, 0x20));
     expect((await agent.closed).code).toBe(1009);
     expect((await hub.app.inject({ url: '/healthz' })).statusCode).toBe(200);
   });

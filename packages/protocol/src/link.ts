@@ -15,8 +15,16 @@ export const LINK_PROTOCOL_VERSION = 1;
 export const AGENT_CONNECT_PATH = '/api/v1/agent/connect';
 /** Inventory snapshots are sent in chunks of at most this many items. */
 export const SNAPSHOT_CHUNK = 1000;
-/** The hub refuses frames larger than this. */
-export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/**
+ * The largest agent link frame either end accepts (larger: closed with 1009
+ * before it is buffered). Sized to what the messages need: an object.result
+ * carries one object — Kubernetes stores at most ~1.5 MiB — as JSON and as
+ * YAML; every batch (snapshot chunk, changes, timeline) is split at
+ * LINK_BATCH_BYTES; shell and log chunks are 64 KiB.
+ */
+export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/** The agent splits snapshot chunks and change and timeline batches at this many bytes of JSON (and by count). */
+export const LINK_BATCH_BYTES = 2 * 1024 * 1024;
 
 export const Capabilities = z.object({
   basic: z.boolean(),
