@@ -4,7 +4,14 @@
 // snapshots sent on reconnect carry them. Timeline events and command updates
 // are kept (bounded; the oldest timeline events go first) and sent when the
 // link is back.
-import { SNAPSHOT_CHUNK, type AgentMessage, type InventoryItem, type TimelineEventInput } from '@wheelhouse/protocol';
+import {
+  LINK_BATCH_BYTES,
+  SNAPSHOT_CHUNK,
+  type AgentMessage,
+  type InventoryItem,
+  type ResourceKind,
+  type TimelineEventInput,
+} from '@wheelhouse/protocol';
 
 export interface OutboxSender {
   connected(): boolean;
@@ -22,9 +29,32 @@ export interface OutboxOptions {
 
 type CommandUpdate = Extract<AgentMessage, { type: 'command.update' }>;
 
+/**
+ * Splits a list into batches of at most maxCount elements and about maxBytes
+ * of JSON each (an element larger than maxBytes is a batch of its own), so no
+ * message comes near the link's frame limit (MAX_FRAME_BYTES).
+ */
+export function batchesOf<T>(list: readonly T[], maxCount: number, maxBytes: number = LINK_BATCH_BYTES): T[][] {
+  const out: T[][] = [];
+  let batch: T[] = [];
+  let bytes = 0;
+  for (const x of list) {
+    const size = JSON.stringify(x).length + 1;
+    if (batch.length > 0 && (batch.length >= maxCount || bytes + size > maxBytes)) {
+      out.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(x);
+    bytes += size;
+  }
+  if (batch.length > 0) out.push(batch);
+  return out;
+}
+
 export class Outbox {
   private upserts = new Map<string, InventoryItem>();
-  private deletes = new Map<string, { kind: string; uid: string; namespace: string; name: string }>();
+  private deletes = new Map<string, { kind: ResourceKind; uid: string; namespace: string; name: string }>();
   private timelineQueue: TimelineEventInput[] = [];
   private updates: CommandUpdate[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -74,12 +104,13 @@ export class Outbox {
   }
 
   /** Sends a full snapshot of a kind (in chunks) ahead of anything queued for it. */
-  snapshot(kind: string, items: InventoryItem[], snapshotId: string): boolean {
+  snapshot(kind: ResourceKind, items: InventoryItem[], snapshotId: string): boolean {
     for (const it of items) this.upserts.delete(it.uid);
     for (const [uid, d] of this.deletes) if (d.kind === kind) this.deletes.delete(uid);
-    for (let i = 0; i < items.length || i === 0; i += SNAPSHOT_CHUNK) {
-      const chunk = items.slice(i, i + SNAPSHOT_CHUNK);
-      const last = i + SNAPSHOT_CHUNK >= items.length;
+    const chunks = batchesOf(items, SNAPSHOT_CHUNK);
+    if (chunks.length === 0) chunks.push([]); // an empty kind is one empty last chunk, so the hub clears it
+    for (const [i, chunk] of chunks.entries()) {
+      const last = i === chunks.length - 1;
       if (!this.sender.send({ type: 'inventory.snapshot', kind, snapshotId, items: chunk, last })) return false;
     }
     return true;
@@ -103,16 +134,14 @@ export class Outbox {
       const deletes = [...this.deletes.values()];
       this.upserts.clear();
       this.deletes.clear();
-      for (let i = 0; i < Math.max(upserts.length, deletes.length); i += this.opts.maxBatch) {
-        this.sender.send({
-          type: 'inventory.changes',
-          upserts: upserts.slice(i, i + this.opts.maxBatch),
-          deletes: deletes.slice(i, i + this.opts.maxBatch),
-        });
+      const up = batchesOf(upserts, this.opts.maxBatch);
+      const down = batchesOf(deletes, this.opts.maxBatch);
+      for (let i = 0; i < Math.max(up.length, down.length); i++) {
+        this.sender.send({ type: 'inventory.changes', upserts: up[i] ?? [], deletes: down[i] ?? [] });
       }
     }
     while (this.timelineQueue.length) {
-      const batch = this.timelineQueue.slice(0, this.opts.maxBatch);
+      const [batch = []] = batchesOf(this.timelineQueue.slice(0, this.opts.maxBatch), this.opts.maxBatch);
       if (!this.sender.send({ type: 'timeline', events: batch })) return;
       this.timelineQueue.splice(0, batch.length);
     }

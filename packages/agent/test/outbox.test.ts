@@ -1,7 +1,14 @@
 // The agent's outbox: what reaches the hub, in what shape, and what is kept or
 // dropped while the link is down or slow.
 import { describe, expect, it } from 'vitest';
-import { SNAPSHOT_CHUNK, type AgentMessage, type InventoryItem, type TimelineEventInput } from '@wheelhouse/protocol';
+import {
+  LINK_BATCH_BYTES,
+  MAX_FRAME_BYTES,
+  SNAPSHOT_CHUNK,
+  type AgentMessage,
+  type InventoryItem,
+  type TimelineEventInput,
+} from '@wheelhouse/protocol';
 import { Outbox, type OutboxOptions } from '../src/outbox.js';
 import { project } from '../src/projections.js';
 import { eventsForChange } from '../src/timeline/events.js';
@@ -158,6 +165,27 @@ describe('outbox', () => {
     // The snapshot supersedes the ConfigMap changes queued before it; the Node's still goes.
     expect(names(changes.upserts)).toEqual(['n1']);
     expect(changes.deletes).toEqual([]);
+  });
+
+  it('splits snapshots and change batches by bytes too: no message near the frame limit, every item once, in order', () => {
+    const { link, outbox } = setup({ maxBatch: 5000 });
+    // 40 ConfigMaps with ~300 KB of labels each: 12 MB, far over one frame if sent by count alone.
+    const big = (name: string): InventoryItem => ({ ...cm(name), labels: { note: 'x'.repeat(300_000) } });
+    const items = Array.from({ length: 40 }, (_, i) => big(`big-${i}`));
+    outbox.snapshot('ConfigMap', items, 'snap-big');
+    const chunks = link.take();
+    expect(chunks.length).toBeGreaterThan(4);
+    for (const m of chunks) expect(JSON.stringify(m).length).toBeLessThan(LINK_BATCH_BYTES + 400_000);
+    expect(chunks.flatMap((m) => (m.type === 'inventory.snapshot' ? names(m.items) : []))).toEqual(names(items));
+    expect(chunks.map((m) => m.type === 'inventory.snapshot' && m.last)).toEqual([
+      ...Array.from({ length: chunks.length - 1 }, () => false),
+      true,
+    ]);
+    for (const it of items) outbox.upsert({ ...it, resourceVersion: '2' });
+    outbox.flush();
+    const changes = link.take();
+    expect(changes.length).toBeGreaterThan(4);
+    for (const m of changes) expect(JSON.stringify(m).length).toBeLessThan(MAX_FRAME_BYTES / 2);
   });
 
   it('sends an empty kind as one empty last chunk, so the hub clears it', () => {

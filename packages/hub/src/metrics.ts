@@ -23,6 +23,11 @@ export class HubMetrics {
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
+  readonly agentLinkQueuedBytes = new Gauge({
+    name: 'wheelhouse_agent_link_queued_bytes',
+    help: 'Bytes of agent messages received and not yet handled, over every link',
+    registers: [this.registry],
+  });
   readonly agentRefused = new Counter({
     name: 'wheelhouse_agent_messages_refused_total',
     help: 'Agent messages ignored because they reach beyond the agent (another cluster, a hub-owned event type), by reason',

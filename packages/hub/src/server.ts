@@ -36,7 +36,7 @@ import { IdentityService } from './identity/identity-service.js';
 import { identityRoutes } from './identity/identity-routes.js';
 import { InventoryStore } from './inventory/inventory-store.js';
 import { inventoryRoutes } from './inventory/inventory-routes.js';
-import { AgentLink } from './link/agent-link.js';
+import { AgentLink, type AgentLinkLimits } from './link/agent-link.js';
 import { LiveBus } from './live/live-bus.js';
 import { liveRoutes } from './live/live-routes.js';
 import { LogRelay, type LogRelayOptions } from './logs/log-relay.js';
@@ -68,6 +68,8 @@ export interface HubOptions {
   commandTtlMs?: number;
   /** Agent link heartbeat interval (default 15 s); a link silent for two intervals is closed. */
   heartbeatMs?: number;
+  /** Per agent link: stop reading above pauseAboveBytes queued (default 8 MiB), close above maxQueuedBytes (64 MiB). */
+  agentLink?: Partial<AgentLinkLimits>;
   /** How often expired commands are swept (default 5 s). */
   sweepMs?: number;
   /**
@@ -77,7 +79,7 @@ export interface HubOptions {
   webRoot?: string | false;
   /** Pod shell: idle timeout, per-user limit, recording (per hub and per cluster). */
   shell?: ShellOptions;
-  /** Pod logs: how much the hub queues per browser socket before dropping text. */
+  /** Pod logs: how much the hub queues per browser socket before dropping text; open streams per user. */
   logs?: LogRelayOptions;
   /** How long GET …/objects waits for the agent (default 10 s, then 504 agent_timeout). */
   objectTimeoutMs?: number;
@@ -235,11 +237,21 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     live,
     metrics,
     heartbeatMs: opts.heartbeatMs ?? 15_000,
+    ...(opts.agentLink ? { limits: opts.agentLink } : {}),
   });
   await clusters.resetConnections();
   const shellStore = new ShellStore(db);
   await shellStore.closeOrphans(Date.now());
-  const shellRecords = new ShellRecords({ db, store: shellStore, audit, timeline, live });
+  const shellRecords = new ShellRecords({
+    db,
+    store: shellStore,
+    audit,
+    timeline,
+    live,
+    ...(opts.shell?.refusalEventsPerMinute !== undefined
+      ? { refusalEventsPerMinute: opts.shell.refusalEventsPerMinute }
+      : {}),
+  });
   const shell = new ShellRelay({
     store: shellStore,
     records: shellRecords,
@@ -252,7 +264,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const objects = new ObjectReader(opts.objectTimeoutMs);
   objects.attach(link);
   link.setObjectHandler(objects);
-  const logs = new LogRelay({ metrics, options: opts.logs ?? {} });
+  const logs = new LogRelay({ metrics, audit, log: app.log, options: opts.logs ?? {} });
   logs.attach(link);
   link.setLogsHandler(logs);
 
@@ -301,7 +313,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     store: shellStore,
     link,
   });
-  await app.register(logsRoutes, { prefix, clusters, inventory, relay: logs, link });
+  await app.register(logsRoutes, { prefix, audit, clusters, inventory, relay: logs, link });
   link.register(app);
   await registerWebUi(
     app,

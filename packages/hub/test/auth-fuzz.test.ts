@@ -71,7 +71,7 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
   password: fc.string({ minLength: 10, maxLength: 40 }),
   current: fc.string({ minLength: 1, maxLength: 40 }),
   next: fc.string({ minLength: 10, maxLength: 40 }),
-  role: fc.constantFrom('account-admin', 'operator', 'viewer', 'auditor'),
+  role: fc.constantFrom('account-admin', 'operator', 'viewer', 'auditor', 'inventory-viewer'),
   cluster: fc.oneof(fc.constantFrom('*', 'prod-*'), fc.stringMatching(/^[a-z0-9.*-]{1,20}$/)),
   namespace: fc.oneof(fc.constantFrom('*', 'team-*'), fc.stringMatching(/^[a-z0-9.*-]{1,20}$/)),
   name: fc.string({ minLength: 1, maxLength: 100 }),

@@ -53,11 +53,9 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
       payload: annotateRequest(),
       headers: bearer(who('operator@staging').token),
     });
-    expect(act.statusCode).toBe(403);
-    expect(act.json()).toMatchObject({
-      permission: 'action:annotate',
-      scope: { cluster: 'prod-east', namespace: 'team-a' },
-    });
+    // operator@staging cannot see prod-east at all: 404, as if it did not exist (never a 403 confirming the name).
+    expect(act.statusCode).toBe(404);
+    expect(act.json()).toEqual({ error: 'not_found', message: 'cluster "prod-east" not found' });
   });
 
   // Each refused request: 403 naming the permission and the scope it lacked, one denied audit
@@ -103,7 +101,7 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
     expect(refusalSideEffects(changes, { status: 403, actor: op.username })).toEqual([]);
   });
 
-  it('a team-a operator acts in team-a, and reads a Node only with cluster-wide view', async () => {
+  it('a team-a operator acts in team-a, and reads a Node only with cluster-wide object:read', async () => {
     const op = who('operator@*/team-a');
     const ok = await m.hub.app.inject({
       method: 'POST',
@@ -119,7 +117,7 @@ describe('authorization matrix: clusters, inventory, timeline, actions', () => {
       }),
     );
     expect(node.statusCode).toBe(403);
-    expect(node.json()).toMatchObject({ permission: 'view', scope: { cluster: 'prod-east' } });
+    expect(node.json()).toMatchObject({ permission: 'object:read', scope: { cluster: 'prod-east' } });
     expect(refusalSideEffects(changes, { status: 403, actor: op.username })).toEqual([]);
     const timeline = await m.hub.app.inject({
       url: '/api/v1/clusters/prod-east/timeline?namespace=team-b',

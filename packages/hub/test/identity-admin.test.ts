@@ -146,11 +146,29 @@ describe('roles and bindings', () => {
       {
         name: 'account-admin',
         description: expect.any(String) as unknown,
-        permissions: ['admin', 'audit:read', 'pod:exec', 'view', 'action:*', 'action:apply:secrets'],
+        permissions: [
+          'admin',
+          'audit:read',
+          'pod:exec',
+          'view',
+          'logs:read',
+          'object:read',
+          'action:*',
+          'action:apply:secrets',
+        ],
       },
-      { name: 'operator', description: expect.any(String) as unknown, permissions: ['view', 'action:*', 'pod:exec'] },
-      { name: 'viewer', description: expect.any(String) as unknown, permissions: ['view'] },
-      { name: 'auditor', description: expect.any(String) as unknown, permissions: ['view', 'audit:read'] },
+      {
+        name: 'operator',
+        description: expect.any(String) as unknown,
+        permissions: ['view', 'logs:read', 'object:read', 'action:*', 'pod:exec'],
+      },
+      { name: 'viewer', description: expect.any(String) as unknown, permissions: ['view', 'logs:read', 'object:read'] },
+      {
+        name: 'auditor',
+        description: expect.any(String) as unknown,
+        permissions: ['view', 'logs:read', 'object:read', 'audit:read'],
+      },
+      { name: 'inventory-viewer', description: expect.any(String) as unknown, permissions: ['view'] },
     ]);
   });
 

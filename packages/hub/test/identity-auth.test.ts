@@ -423,10 +423,14 @@ describe('GET /api/v1/me', () => {
         { role: 'operator', cluster: 'prod-*', namespace: 'team-a' },
       ],
       permissions: {
-        global: ['view'],
+        global: ['view', 'logs:read', 'object:read'],
         scopes: [
-          { cluster: '*', namespace: '*', permissions: ['view'] },
-          { cluster: 'prod-*', namespace: 'team-a', permissions: ['view', 'pod:exec', 'action:*'] },
+          { cluster: '*', namespace: '*', permissions: ['view', 'logs:read', 'object:read'] },
+          {
+            cluster: 'prod-*',
+            namespace: 'team-a',
+            permissions: ['view', 'logs:read', 'object:read', 'pod:exec', 'action:*'],
+          },
         ],
       },
     });

@@ -41,7 +41,14 @@ function setup(maxBuffered = 1000) {
   const foreign: { cluster: string; what: string; id: string }[] = [];
   let connected = true;
   const metrics = new HubMetrics();
-  const relay = new LogRelay({ metrics, options: { maxBuffered } });
+  const audited: unknown[] = [];
+  const audit = {
+    record: (r: unknown) => {
+      audited.push(r);
+      return Promise.resolve({} as never);
+    },
+  };
+  const relay = new LogRelay({ metrics, audit, options: { maxBuffered } });
   relay.attach({
     sendTo: (cluster, msg) => {
       if (!connected) return false;
@@ -61,18 +68,31 @@ function setup(maxBuffered = 1000) {
     previous: false,
     timestamps: false,
   };
-  const open = (r: Partial<LogStreamRequest> = {}) => {
+  // The agent is asked once the open is audited (a microtask later).
+  const open = async (r: Partial<LogStreamRequest> = {}) => {
     const socket = new FakeSocket();
     const id = relay.start(socket as unknown as WebSocket, { ...req, ...r });
+    await new Promise((resolve) => setImmediate(resolve));
     return { socket, id };
   };
-  return { relay, toAgent, foreign, open, metrics, disconnect: () => (connected = false) };
+  return { relay, toAgent, foreign, open, metrics, audited, disconnect: () => (connected = false) };
 }
 
 describe('log relay', () => {
-  it('asks the agent with the request (no tailLines when not given), forwards text, ends on the agent’s end', () => {
-    const { relay, toAgent, foreign, open } = setup();
-    const { socket, id } = open({ tailLines: 20 });
+  it('audits the open, asks the agent with the request (no tailLines when not given), forwards text, ends on the agent’s end', async () => {
+    const { relay, toAgent, foreign, open, audited } = setup();
+    const { socket, id } = await open({ tailLines: 20 });
+    expect(audited).toEqual([
+      {
+        actor: 'alice',
+        action: 'logs.open',
+        clusterId: 'c1',
+        target: { kind: 'Pod', namespace: 'ns', name: 'web-0' },
+        params: { container: 'app' },
+        outcome: 'allowed',
+        detail: { streamId: id, follow: true, previous: false, tailLines: 20, sinceSeconds: null },
+      },
+    ]);
     expect(toAgent).toEqual([
       {
         cluster: 'c1',
@@ -107,7 +127,7 @@ describe('log relay', () => {
 
   it('drops text while the browser socket is over the bound, then says how much before the next text', async () => {
     const { relay, open, metrics } = setup(1000);
-    const { socket, id } = open();
+    const { socket, id } = await open();
     socket.bufferedAmount = 5000;
     relay.onLogs('c1', { type: 'logs.data', streamId: id, text: 'x'.repeat(300) });
     relay.onLogs('c1', { type: 'logs.data', streamId: id, text: 'ü'.repeat(100) }); // 200 bytes
@@ -131,14 +151,14 @@ describe('log relay', () => {
     relay.closeAll();
   });
 
-  it('a browser that closes makes the hub close the agent stream; a lost agent ends its streams', () => {
+  it('a browser that closes makes the hub close the agent stream; a lost agent ends its streams', async () => {
     const { relay, toAgent, open } = setup();
-    const a = open();
+    const a = await open();
     a.socket.readyState = 3;
     a.socket.emit('close');
     expect(toAgent.at(-1)).toEqual({ cluster: 'c1', msg: { type: 'logs.close', streamId: a.id } });
-    const b = open();
-    const other = open({ cluster: 'c2' });
+    const b = await open();
+    const other = await open({ cluster: 'c2' });
     relay.onAgentGone('c1', 'link closed');
     expect(b.socket.sent).toEqual([
       { type: 'end', reason: 'agent-lost', message: expect.stringContaining('lost the agent') as unknown },
@@ -147,10 +167,10 @@ describe('log relay', () => {
     expect(relay.stats().streams).toBe(1);
   });
 
-  it('ends at once with agent-lost when the agent is not there to ask', () => {
+  it('ends at once with agent-lost when the agent is not there to ask', async () => {
     const { open, disconnect } = setup();
     disconnect();
-    const { socket } = open();
+    const { socket } = await open();
     expect(socket.sent).toEqual([
       { type: 'end', reason: 'agent-lost', message: expect.stringContaining('not connected') as unknown },
     ]);
@@ -214,6 +234,7 @@ describe('authorization matrix: pod logs', () => {
     {
       route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs',
       allow: VIEW_TEAM_A,
+      hidden: ['no-role', 'operator@staging'],
       request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/logs?follow=true' }),
       success: [426],
     },

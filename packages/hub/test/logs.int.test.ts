@@ -53,6 +53,8 @@ class LogClient {
 
 type OpenResult = { client: LogClient } | { status: number; body: Record<string, unknown> };
 
+const STREAMS_PER_USER = 3;
+
 describe('pod logs relay', () => {
   let p: Pipeline;
   let ns: string;
@@ -115,7 +117,7 @@ describe('pod logs relay', () => {
       });
     await pod('one', ['app']);
     await pod('two', ['app', 'sidecar']);
-    p = await startPipeline();
+    p = await startPipeline({ hub: { logs: { maxStreamsPerUser: STREAMS_PER_USER } } });
     viewer = await addUser(p.hub, { bindings: [{ role: 'viewer', namespace: ns }] });
     otherViewer = await addUser(p.hub, { bindings: [{ role: 'viewer', namespace: 'somewhere-else' }] });
     await eventually(
@@ -212,10 +214,76 @@ describe('pod logs relay', () => {
     const r = await open(bearer(otherViewer.token), 'one');
     expect(r).toMatchObject({
       status: 403,
-      body: { error: 'forbidden', permission: 'view', scope: { cluster: p.cluster, namespace: ns } },
+      body: { error: 'forbidden', permission: 'logs:read', scope: { cluster: p.cluster, namespace: ns } },
     });
     expect(await open({}, 'one')).toMatchObject({ status: 401 });
     expect(p.agent.logs.stats().opened).toBe(opened);
+  });
+
+  it('an inventory-viewer sees the pod but not its logs: 403 naming logs:read, audited as logs.open denied', async () => {
+    const inv = await addUser(p.hub, { bindings: [{ role: 'inventory-viewer', namespace: ns }] });
+    const opened = p.agent.logs.stats().opened;
+    const containers = await p.hub.app.inject({
+      url: `/api/v1/clusters/${p.cluster}/pods/${ns}/one/containers`,
+      headers: bearer(inv.token),
+    });
+    expect(containers.statusCode).toBe(200);
+    expect(await open(bearer(inv.token), 'one')).toMatchObject({
+      status: 403,
+      body: { error: 'forbidden', permission: 'logs:read', scope: { cluster: p.cluster, namespace: ns } },
+    });
+    const audit = await p.hub.audit.query({ action: 'logs.open', actor: inv.username, limit: 10 });
+    expect(audit.items).toMatchObject([{ outcome: 'denied', target: { kind: 'Pod', namespace: ns, name: 'one' } }]);
+    expect(p.agent.logs.stats().opened).toBe(opened);
+  });
+
+  it('audits every stream that opens: who, which pod, which container', async () => {
+    const before = await p.hub.audit.query({ action: 'logs.open', actor: viewer.username, limit: 500 });
+    await readAll('two', { container: 'sidecar', tailLines: '2' });
+    const after = await p.hub.audit.query({ action: 'logs.open', actor: viewer.username, limit: 500 });
+    expect(after.items.length - before.items.length).toBe(1);
+    expect(after.items[0]).toMatchObject({
+      actor: viewer.username,
+      action: 'logs.open',
+      outcome: 'allowed',
+      cluster: p.cluster,
+      target: { kind: 'Pod', namespace: ns, name: 'two' },
+      params: { container: 'sidecar' },
+      detail: { follow: false, previous: false, tailLines: 2 },
+    });
+  });
+
+  it('limits open streams per user: 429 too_many_log_streams naming user and limit, audited; a closed stream frees its slot', async () => {
+    const streams: LogClient[] = [];
+    for (let i = 0; i < STREAMS_PER_USER; i++) streams.push(await openOk('one', { follow: 'true', tailLines: '1' }));
+    await eventually('the agent to open them', () => Promise.resolve(agentStreams() === STREAMS_PER_USER));
+    const opened = p.agent.logs.stats().opened;
+    const over = await open(bearer(viewer.token), 'one', { follow: 'true' });
+    expect(over).toMatchObject({
+      status: 429,
+      body: {
+        error: 'too_many_log_streams',
+        message: `${viewer.username} already has ${STREAMS_PER_USER} open log streams (the per-user limit); close one first`,
+      },
+    });
+    expect(p.agent.logs.stats().opened).toBe(opened);
+    const audit = await p.hub.audit.query({ action: 'logs.open', actor: viewer.username, limit: 1 });
+    expect(audit.items[0]).toMatchObject({ outcome: 'rejected', detail: { error: 'too_many_log_streams' } });
+    // Someone else is not held to this user's streams.
+    const other = await addUser(p.hub, { bindings: [{ role: 'viewer' }] });
+    const theirs = await open(bearer(other.token), 'one', { follow: 'true', tailLines: '1' });
+    expect('client' in theirs).toBe(true);
+    if ('client' in theirs) theirs.client.ws.close();
+    // Closing one frees a slot.
+    const first = streams.shift();
+    first?.ws.close();
+    await first?.closed;
+    await eventually('the hub to drop the closed stream', () =>
+      Promise.resolve(p.hub.logs.activeFor(viewer.username) < STREAMS_PER_USER),
+    );
+    streams.push(await openOk('one', { follow: 'true', tailLines: '1' }));
+    for (const s of streams) s.ws.close();
+    await Promise.all(streams.map((s) => s.closed));
   });
 
   it('ends with the Kubernetes error when the API server refuses (the pod went away after the checks)', async () => {

@@ -119,7 +119,41 @@ describe('live object reads through the agent', () => {
     expect(namespace.json<ObjectAnswer>().object).toMatchObject({ kind: 'Namespace', metadata: { name: ns } });
     const refused = await get(nsViewer.token, { kind: 'Node', name: 'kwok-node-0' });
     expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toMatchObject({ error: 'forbidden', permission: 'view', scope: { cluster: p.cluster } });
+    expect(refused.json()).toMatchObject({
+      error: 'forbidden',
+      permission: 'object:read',
+      scope: { cluster: p.cluster },
+    });
+  });
+
+  it('an inventory-viewer lists the ConfigMap but reads none of its data: 403 naming object:read, nothing asked of the agent', async () => {
+    await kubeConfig()
+      .makeApiClient(k8s.CoreV1Api)
+      .createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'settings' }, data: { 'db-password-hint': 'in-the-data-only' } },
+      });
+    const inv = await addUser(p.hub, { bindings: [{ role: 'inventory-viewer' }] });
+    await eventually('the ConfigMap listed to the inventory-viewer', async () => {
+      const listed = await p.hub.app.inject({
+        url: `/api/v1/clusters/${p.cluster}/resources?kind=ConfigMap&namespace=${ns}`,
+        headers: bearer(inv.token),
+      });
+      return listed.json<{ items: { name: string }[] }>().items.some((i) => i.name === 'settings');
+    });
+    const before = sent.length;
+    const res = await get(inv.token, { kind: 'ConfigMap', namespace: ns, name: 'settings' });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({
+      error: 'forbidden',
+      permission: 'object:read',
+      scope: { cluster: p.cluster, namespace: ns },
+    });
+    expect(res.body).not.toContain('in-the-data-only');
+    expect(sent.slice(before)).toEqual([]);
+    // A viewer reads it: the role is what an admin changes.
+    const read = await get(viewer.token, { kind: 'ConfigMap', namespace: ns, name: 'settings' });
+    expect(read.body).toContain('in-the-data-only');
   });
 
   it('answers 404 not_found when Kubernetes has no such object', async () => {
@@ -159,7 +193,7 @@ describe('live object reads through the agent', () => {
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({
       error: 'forbidden',
-      permission: 'view',
+      permission: 'object:read',
       scope: { cluster: p.cluster, namespace: ns },
     });
     expect(res.body).not.toContain('web:1.0');

@@ -20,12 +20,23 @@ const bind = (role: BuiltinRole, clusterPattern = '*', namespacePattern = '*'): 
 });
 
 describe('roles grant permissions', () => {
-  const PERMS: Permission[] = ['admin', 'audit:read', 'pod:exec', 'view', 'action:annotate', 'action:scale'];
+  const PERMS: Permission[] = [
+    'admin',
+    'audit:read',
+    'pod:exec',
+    'view',
+    'logs:read',
+    'object:read',
+    'action:annotate',
+    'action:scale',
+  ];
   const TABLE: Record<BuiltinRole, Permission[]> = {
     'account-admin': PERMS,
-    operator: ['pod:exec', 'view', 'action:annotate', 'action:scale'],
-    viewer: ['view'],
-    auditor: ['audit:read', 'view'],
+    operator: ['pod:exec', 'view', 'logs:read', 'object:read', 'action:annotate', 'action:scale'],
+    viewer: ['view', 'logs:read', 'object:read'],
+    auditor: ['audit:read', 'view', 'logs:read', 'object:read'],
+    // A viewer without container logs or object contents: how an admin takes those away.
+    'inventory-viewer': ['view'],
   };
   for (const [role, granted] of Object.entries(TABLE) as [BuiltinRole, Permission[]][]) {
     it.each(PERMS)(`${role} → %s`, (perm) => {
@@ -189,10 +200,14 @@ describe('can(): role × permission × scope', () => {
 describe('effective permission summary', () => {
   it('merges roles per scope and lists global permissions', () => {
     const summary = effectivePermissions([bind('viewer'), bind('auditor'), bind('operator', 'prod-*', 'team-a')]);
-    expect(summary.global).toEqual(['audit:read', 'view']);
+    expect(summary.global).toEqual(['audit:read', 'view', 'logs:read', 'object:read']);
     expect(summary.scopes).toEqual([
-      { cluster: '*', namespace: '*', permissions: ['audit:read', 'view'] },
-      { cluster: 'prod-*', namespace: 'team-a', permissions: ['view', 'pod:exec', 'action:*'] },
+      { cluster: '*', namespace: '*', permissions: ['audit:read', 'view', 'logs:read', 'object:read'] },
+      {
+        cluster: 'prod-*',
+        namespace: 'team-a',
+        permissions: ['view', 'logs:read', 'object:read', 'pod:exec', 'action:*'],
+      },
     ]);
   });
 

@@ -80,7 +80,7 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
   namespace: fc.constantFrom('team-a', 'team-a', 'team-b', '', '*'),
   name: fc.constantFrom('settings', 'web-0', 'kwok-node-0'),
   cluster: fc.constantFrom('prod', 'staging', '*', 'prod-*'),
-  role: fc.constantFrom('account-admin', 'operator', 'viewer', 'auditor'),
+  role: fc.constantFrom('account-admin', 'operator', 'viewer', 'auditor', 'inventory-viewer'),
   username: fc.stringMatching(/^[a-z0-9][a-z0-9._@-]{0,12}$/),
   password: fc.string({ minLength: 10, maxLength: 30 }),
   current: fc.string({ minLength: 1, maxLength: 30 }),

@@ -125,6 +125,11 @@ export const API_ERRORS = {
     'twenty failed sign-ins from one address (any usernames, unknown ones too; IPv6 per /64) within 15 min lock the address for 1 min (doubling, at most 30 min); `Retry-After`',
     (a) => `too many failed sign-ins from this address; try again in ${a.seconds}s`,
   ),
+  too_many_log_streams: spec<{ user: string; limit: number }>(
+    429,
+    'the per-user limit of open log streams is reached',
+    (a) => `${a.user} already has ${a.limit} open log streams (the per-user limit); close one first`,
+  ),
   too_many_sessions: spec<{ user: string; limit: number }>(
     429,
     'the per-user limit of open shells is reached',

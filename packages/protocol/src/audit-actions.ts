@@ -46,7 +46,18 @@ export interface AuditDetails {
   'cluster.pod-security': { from: string; to: string };
   /** allowed: no detail; rejected: the API error code; denied: the permission check's detail. */
   'shell.start': { error: string } | AccessDeniedDetail | null;
-  'shell.end': { durationMs: number; exitCode: number | null; reason: string };
+  'shell.end': {
+    durationMs: number;
+    exitCode: number | null;
+    reason: string;
+    /** A recorded session: the recording's size, its cap, and whether the cap ended the session. */
+    recording?: { bytes: number; capBytes: number; full: boolean };
+  };
+  /** allowed: the stream's options; rejected: the API error code; denied: the permission check's detail. */
+  'logs.open':
+    | { streamId: string; follow: boolean; previous: boolean; tailLines: number | null; sinceSeconds: number | null }
+    | { error: string }
+    | AccessDeniedDetail;
   /** A refused WebSocket upgrade; `repeated`: further refusals of the same user and origin in that minute (summary row). */
   'websocket.open': { reason: 'origin'; origin: string | null; route: string; ip: string; repeated?: number };
   /** `action:<id>`, one per catalog action (a command's request and its end). */
@@ -106,6 +117,11 @@ export const AUDIT_ACTIONS = {
     outcomes: ['denied'],
     meaning:
       'a WebSocket upgrade refused for its Origin (foreign, or missing on a cookie session); repeats within a minute are counted in one summary row (`repeated`)',
+  },
+  'logs.open': {
+    outcomes: ['allowed', 'denied', 'rejected'],
+    meaning:
+      'a container log stream was opened (who, pod, container), refused (permission) or rejected (agent, pod, container, limit)',
   },
   'action:*': {
     outcomes: ['requested', 'succeeded', 'failed', 'rejected', 'expired'],

@@ -13,3 +13,4 @@ export type { ClusterView, CommandView, CommandDetail, ShellSessionView } from '
 export * from './api-errors.js';
 export * from './audit-actions.js';
 export * from './health.js';
+export * from './frame-limits.js';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CommandEnvelope } from './commands.js';
 import { InventoryItem } from './inventory.js';
 import { JsonObject } from './json.js';
+import { RESOURCE_KINDS, type ResourceKind } from './kinds.js';
 import { LogsAgentMessage, LogsHubMessage } from './logs.js';
 import { ObjectGetMessage, ObjectResultMessage } from './objects.js';
 import { ShellAgentMessage, ShellHubMessage } from './shell.js';
@@ -14,8 +15,16 @@ export const LINK_PROTOCOL_VERSION = 1;
 export const AGENT_CONNECT_PATH = '/api/v1/agent/connect';
 /** Inventory snapshots are sent in chunks of at most this many items. */
 export const SNAPSHOT_CHUNK = 1000;
-/** The hub refuses frames larger than this. */
-export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/**
+ * The largest agent link frame either end accepts (larger: closed with 1009
+ * before it is buffered). Sized to what the messages need: an object.result
+ * carries one object — Kubernetes stores at most ~1.5 MiB — as JSON and as
+ * YAML; every batch (snapshot chunk, changes, timeline) is split at
+ * LINK_BATCH_BYTES; shell and log chunks are 64 KiB.
+ */
+export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/** The agent splits snapshot chunks and change and timeline batches at this many bytes of JSON (and by count). */
+export const LINK_BATCH_BYTES = 2 * 1024 * 1024;
 
 export const Capabilities = z.object({
   basic: z.boolean(),
@@ -35,19 +44,27 @@ export const HelloMessage = z.object({
   missingPermissions: z.record(z.string(), z.array(z.string())).default({}),
 });
 
-export const SnapshotMessage = z.object({
-  type: z.literal('inventory.snapshot'),
-  kind: z.string(),
-  /** Chunks of one snapshot share this id; the last one has last=true. */
-  snapshotId: z.string(),
-  items: z.array(InventoryItem),
-  last: z.boolean(),
-});
+/** A kind the inventory holds: anything else (an invented kind, Secret) is refused at the link. */
+export const InventoryKind = z.enum(Object.keys(RESOURCE_KINDS) as [ResourceKind, ...ResourceKind[]]);
+
+export const SnapshotMessage = z
+  .object({
+    type: z.literal('inventory.snapshot'),
+    kind: InventoryKind,
+    /** Chunks of one snapshot share this id; the last one has last=true. */
+    snapshotId: z.string().min(1).max(128),
+    items: z.array(InventoryItem),
+    last: z.boolean(),
+  })
+  .refine((m) => m.items.every((i) => i.kind === m.kind), {
+    message: "every item of a snapshot is of the snapshot's kind",
+    path: ['items'],
+  });
 
 export const ChangesMessage = z.object({
   type: z.literal('inventory.changes'),
   upserts: z.array(InventoryItem),
-  deletes: z.array(z.object({ kind: z.string(), uid: z.string(), namespace: z.string(), name: z.string() })),
+  deletes: z.array(z.object({ kind: InventoryKind, uid: z.string(), namespace: z.string(), name: z.string() })),
 });
 
 export const TimelineMessage = z.object({
@@ -108,4 +125,6 @@ export const CLOSE_CODES = {
   replaced: 4409,
   /** A message failed validation. */
   protocolError: 4400,
+  /** The agent kept sending while the hub could not keep up (more than the link's queue bound unhandled). */
+  overloaded: 4429,
 } as const;

@@ -143,7 +143,7 @@ export function userCommand(): Command {
     .addOption(tokenOption())
     .addOption(
       new Option('--role <role>', 'built-in role')
-        .choices(['account-admin', 'operator', 'viewer', 'auditor'])
+        .choices(['account-admin', 'operator', 'viewer', 'auditor', 'inventory-viewer'])
         .default('viewer'),
     )
     .option('--cluster <pattern>', 'clusters the role applies to', '*')

@@ -9,6 +9,12 @@ function wholeDays(flag: string, v: string): number {
   return n;
 }
 
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number (got "${v}")`);
+  return n;
+}
+
 const splitList = (v: string): string[] =>
   v
     .split(',')
@@ -120,6 +126,11 @@ export function hubCommand(): Command {
         .default('1m'),
     )
     .addOption(
+      new Option('--log-streams-per-user <n>', 'open pod log streams one user may have at once (429 above)')
+        .env('WHEELHOUSE_LOG_STREAMS_PER_USER')
+        .default('10'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -146,6 +157,7 @@ export function hubCommand(): Command {
         auditAnchorWebhook?: string;
         auditAnchorInterval: string;
         defaultPodSecurity: 'privileged' | 'baseline' | 'restricted';
+        logStreamsPerUser: string;
       }) => {
         const { host, port } = parseListen(o.listen);
         // Loaded on use: every other subcommand starts faster without the hub's dependencies.
@@ -161,6 +173,7 @@ export function hubCommand(): Command {
           ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
           ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
           ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
+          logs: { maxStreamsPerUser: positiveInt('--log-streams-per-user', o.logStreamsPerUser) },
           lifetimes: {
             sessionIdleMs: parseDuration(o.sessionIdle),
             sessionMaxAgeMs: parseDuration(o.sessionMaxAge),

@@ -4,7 +4,7 @@
 // on every way out, and the remote command's exit code as ours.
 import { Command } from 'commander';
 import WebSocket from 'ws';
-import { messageOf, recordOf, shellPath } from '@wheelhouse/protocol';
+import { CLIENT_MAX_FRAME_BYTES, messageOf, recordOf, shellPath } from '@wheelhouse/protocol';
 import { EXIT, exitCodeOfApiError } from '../exit-codes.js';
 import { callApi, resolveCredentials, type HubCredentials } from '../api-client.js';
 
@@ -55,7 +55,9 @@ export function runShell(req: ShellRequest, io: ShellIo): Promise<number> {
     let rawSet = false;
     const onInput = (buf: Buffer): void => {
       if (ws.readyState !== WebSocket.OPEN) return;
-      ws.send(buf, { binary: true });
+      // The hub takes input frames of at most CLIENT_MAX_FRAME_BYTES.shell.
+      const max = CLIENT_MAX_FRAME_BYTES.shell;
+      for (let i = 0; i < buf.length; i += max) ws.send(buf.subarray(i, i + max), { binary: true });
       // Local backpressure: stop reading the keyboard/pipe while the socket is backed up.
       if (ws.bufferedAmount > 1024 * 1024) {
         io.stdin.pause();

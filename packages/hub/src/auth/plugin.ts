@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JsonObject } from '@wheelhouse/protocol';
 import { AuditLog } from '../audit/audit-log.js';
-import { apiError } from '../http/errors.js';
+import { apiError, notFound } from '../http/errors.js';
 import type { HubDb } from '../store/db.js';
 import {
   DEFAULT_LIFETIMES,
@@ -26,7 +26,7 @@ import {
   oneTimePasswordExpired,
 } from './identity-store.js';
 import { hashPassword } from './password.js';
-import { can, describeScope } from './rbac.js';
+import { can, canSomewhere, describeScope } from './rbac.js';
 import { API_TOKEN_PREFIX, generatePassword, safeEqual, sha256Hex } from './secrets.js';
 import type { Permission, Principal, Scope } from './types.js';
 
@@ -35,10 +35,16 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 /** What a denied check records besides permission and scope (routes with a domain action name it). */
 export interface DenialContext {
-  action?: 'shell.start';
+  action?: 'shell.start' | 'logs.open';
   target?: { kind: string; namespace: string; name: string };
   params?: JsonObject;
   reason?: string;
+  /**
+   * What a 404 names when the caller cannot see the scope's cluster at all
+   * (default: the cluster): routes reached by id (an action) say "action <id>",
+   * so the answer is the same as for an id that does not exist.
+   */
+  hiddenAs?: string;
 }
 
 declare module 'fastify' {
@@ -46,7 +52,11 @@ declare module 'fastify' {
     principal: Principal | null;
   }
   interface FastifyInstance {
-    /** Throws HttpError 401 (no/invalid credentials) or 403 naming permission and scope (and audits the denial). */
+    /**
+     * Throws HttpError 401 (no/invalid credentials) or 403 naming permission and scope (and audits the denial).
+     * A caller who cannot view anything in the scope's cluster gets 404, exactly as for a cluster that does not
+     * exist: a 403 would confirm the name.
+     */
     requirePermission(
       request: FastifyRequest,
       permission: Permission,
@@ -218,6 +228,9 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
           route: request.routeOptions.url ?? request.url.split('?')[0] ?? '',
         },
       });
+      if (scope.cluster !== undefined && !canSomewhere(principal.bindings, 'view', { cluster: scope.cluster })) {
+        throw notFound(denial.hiddenAs ?? `cluster "${scope.cluster}"`);
+      }
       throw apiError(
         'forbidden',
         { user: principal.username, permission, scope: describeScope(scope) },

@@ -9,10 +9,20 @@ import { BUILTIN_ROLES, type BuiltinRole, type Permission, type RoleBinding, typ
  * references Secrets or a non-default ServiceAccount), which roles name.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<BuiltinRole, readonly Permission[]>> = {
-  'account-admin': ['admin', 'audit:read', 'pod:exec', 'view', 'action:*', 'action:apply:secrets'],
-  operator: ['view', 'action:*', 'pod:exec'],
-  viewer: ['view'],
-  auditor: ['view', 'audit:read'],
+  'account-admin': [
+    'admin',
+    'audit:read',
+    'pod:exec',
+    'view',
+    'logs:read',
+    'object:read',
+    'action:*',
+    'action:apply:secrets',
+  ],
+  operator: ['view', 'logs:read', 'object:read', 'action:*', 'pod:exec'],
+  viewer: ['view', 'logs:read', 'object:read'],
+  auditor: ['view', 'logs:read', 'object:read', 'audit:read'],
+  'inventory-viewer': ['view'],
 };
 
 export const ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = {
@@ -20,8 +30,10 @@ export const ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = {
     'Everything: users, roles and bindings, audit, every action (applies that reference Secrets too) and pod shells.',
   operator:
     'View, run every action and open pod shells; an apply may not reference Secrets or a non-default ServiceAccount.',
-  viewer: 'Read-only: inventory and timelines.',
-  auditor: 'View and read, verify and export the audit log.',
+  viewer: 'Read-only: inventory, timelines, container logs and live objects (YAML).',
+  auditor: 'View (logs and objects too) and read, verify and export the audit log.',
+  'inventory-viewer':
+    'Read-only inventory and timelines, without container logs or live object contents (a viewer minus logs:read and object:read).',
 };
 
 export const isBuiltinRole = (role: string): role is BuiltinRole => (BUILTIN_ROLES as readonly string[]).includes(role);
@@ -125,6 +137,8 @@ const PERMISSION_ORDER: readonly Permission[] = [
   'admin',
   'audit:read',
   'view',
+  'logs:read',
+  'object:read',
   'pod:exec',
   'action:*',
   'action:apply:secrets',

@@ -8,7 +8,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/types.js';
 import { apiError, conflict, requirePrincipal } from '../http/errors.js';
 import type { AgentLink } from '../link/agent-link.js';
-import { ClusterParams, clusterName, clusterVisible, requireCluster } from './cluster-access.js';
+import { ClusterParams, clusterName, clusterVisible, requireCluster, requireVisibleCluster } from './cluster-access.js';
 import type { ClusterStore, ClusterView } from './cluster-store.js';
 
 export interface ClustersRoutesOptions {
@@ -62,9 +62,8 @@ export const clustersRoutes: FastifyPluginCallback<ClustersRoutesOptions> = (app
 
   app.get('/clusters/:cluster', { schema: { tags: ['clusters'], params: ClusterParams } }, async (req) => {
     const principal = requirePrincipal(req);
-    const c = await requireCluster(deps.clusters, req.params.cluster);
     // Anyone who may view some namespace of the cluster sees its state and what they may do there.
-    if (!clusterVisible(principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
+    const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
     return { ...c, actions: actionsFor(c, principal) };
   });
 

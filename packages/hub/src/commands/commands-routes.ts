@@ -16,7 +16,7 @@ import {
   clusterName,
   clusterVisible,
   limit,
-  requireCluster,
+  requireVisibleCluster,
   scopeOf,
 } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
@@ -47,7 +47,7 @@ export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (app
     { schema: { tags: ['actions'], params: ClusterParams, body: ActionRequest } },
     async (req, reply) => {
       requirePrincipal(req);
-      const c = await requireCluster(deps.clusters, req.params.cluster);
+      const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
       const body = req.body;
       // An unknown action is a 400 before the permission check (there is no permission to name).
       if (!isActionId(body.action)) unwrap(checkActionRequest(c, body));
@@ -77,7 +77,7 @@ export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (app
     const cmd = await deps.commands.get(req.params.id);
     if (!cmd) throw notFound(`action ${req.params.id}`);
     const ns = cmd.target.namespace;
-    await app.requirePermission(req, 'view', scopeOf(cmd.cluster, ns));
+    await app.requirePermission(req, 'view', scopeOf(cmd.cluster, ns), { hiddenAs: `action ${req.params.id}` });
     return cmd;
   });
 

@@ -5,6 +5,7 @@ import type { WebSocket } from '@fastify/websocket';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problem, type ApiProblem } from '@wheelhouse/protocol';
 import { apiError, sendError } from './errors.js';
+import { limitIncomingFrames } from './ws-frame-limit.js';
 
 /**
  * The container a request names, or the pod's only one; otherwise the error to
@@ -34,14 +35,19 @@ export function pickContainer(o: {
   };
 }
 
-/** The route's handler (a plain GET: 426) and wsHandler (start what the preHandler prepared). */
+/**
+ * The route's handler (a plain GET: 426) and wsHandler (start what the preHandler prepared), with the socket's
+ * incoming frames bounded to maxFrameBytes (CLIENT_MAX_FRAME_BYTES).
+ */
 export function upgradeAfterChecks<T>(
   prepared: WeakMap<FastifyRequest, T>,
+  maxFrameBytes: number,
   start: (socket: WebSocket, prepared: T) => void,
 ) {
   return {
     handler: async (_req: FastifyRequest, reply: FastifyReply) => sendError(reply, apiError('upgrade_required')),
     wsHandler: (socket: WebSocket, req: FastifyRequest) => {
+      limitIncomingFrames(socket, maxFrameBytes);
       const p = prepared.get(req);
       if (!p) {
         socket.close(1011, 'not prepared');

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { KubeName, KubeNamespace, RESOURCE_KINDS, RESOURCE_KIND_NAMES, isResourceKind } from '@wheelhouse/protocol';
 import { namespacePatterns } from '../auth/rbac.js';
 import type { Principal } from '../auth/types.js';
-import { ClusterParams, clusterVisible, limit, requireCluster, scopeOf } from '../clusters/cluster-access.js';
+import { ClusterParams, limit, requireVisibleCluster, scopeOf } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { badRequest, requirePrincipal, unwrap } from '../http/errors.js';
 import type { ObjectReader } from '../objects/object-reader.js';
@@ -41,10 +41,9 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
     },
     async (req) => {
       const principal = requirePrincipal(req);
-      const c = await requireCluster(deps.clusters, req.params.cluster);
+      const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
       const { namespace } = req.query;
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
-      else if (!clusterVisible(principal, c.name)) await app.requirePermission(req, 'view', { cluster: c.name });
       return deps.inventory.query(c.name, req.query, namespacePatterns(principal.bindings, 'view', c.name));
     },
   );
@@ -69,6 +68,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
       const principal = requirePrincipal<Principal>(req);
       const { kind, name } = req.query;
       const namespace = req.query.namespace ?? '';
+      const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
       if (!isResourceKind(kind)) {
         const message = `querystring.kind: "${kind}" is not a kind Wheelhouse reads (Secrets never are); kinds: ${RESOURCE_KIND_NAMES.join(', ')}`;
         throw badRequest(message, { issues: [{ path: 'querystring.kind', message }] });
@@ -82,8 +82,8 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
         const message = `querystring.namespace: ${kind} is cluster-scoped, leave namespace out`;
         throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
       }
-      const c = await requireCluster(deps.clusters, req.params.cluster);
-      await app.requirePermission(req, 'view', scopeOf(c.name, namespace));
+      // A live object's full contents (a ConfigMap's data) are their own permission, not the inventory's view.
+      await app.requirePermission(req, 'object:read', scopeOf(c.name, namespace));
       return unwrap(await deps.objects.get({ cluster: c.name, kind, namespace, name, user: principal.username }));
     },
   );

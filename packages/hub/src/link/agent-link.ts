@@ -37,7 +37,26 @@ export interface AgentLinkDeps {
   live: LiveBus;
   metrics: HubMetrics;
   heartbeatMs: number;
+  limits?: Partial<AgentLinkLimits>;
 }
+
+/**
+ * How much one agent may have the hub hold. Messages that write the store are
+ * handled one at a time; what arrives meanwhile waits in the link's queue.
+ * Above pauseAboveBytes the hub stops reading the socket, so TCP pushes back
+ * on the agent (whose outbox then holds back); whatever still arrives past
+ * maxQueuedBytes closes the link (CLOSE_CODES.overloaded) — memory per link
+ * stays bounded whatever an agent sends.
+ */
+export interface AgentLinkLimits {
+  pauseAboveBytes: number;
+  maxQueuedBytes: number;
+}
+
+export const DEFAULT_AGENT_LINK_LIMITS: AgentLinkLimits = {
+  pauseAboveBytes: 8 * 1024 * 1024,
+  maxQueuedBytes: 64 * 1024 * 1024,
+};
 
 /** What a message of one cluster's agent may name only within its own cluster. */
 export type ForeignTarget = 'shell_session' | 'log_stream' | 'object_request';
@@ -48,6 +67,12 @@ interface Connection {
   socket: WebSocket;
   /** Messages are handled strictly in arrival order. */
   queue: Promise<void>;
+  /** Bytes of messages received and waiting in `queue`. */
+  queuedBytes: number;
+  /** The socket is paused because queuedBytes passed pauseAboveBytes. */
+  paused: boolean;
+  /** Closed for overload: nothing more is queued. */
+  overloaded: boolean;
   missingPermissions: Record<string, string[]>;
 }
 
@@ -65,8 +90,25 @@ export class AgentLink {
   private shell: ShellLinkHandler | null = null;
   private objects: ObjectLinkHandler | null = null;
   private logs: LogsLinkHandler | null = null;
+  private readonly limits: AgentLinkLimits;
+  private queuedBytes = 0;
+  private peakQueuedBytes = 0;
 
-  constructor(private readonly deps: AgentLinkDeps) {}
+  constructor(private readonly deps: AgentLinkDeps) {
+    this.limits = { ...DEFAULT_AGENT_LINK_LIMITS, ...deps.limits };
+  }
+
+  /** Bytes queued now over every link, and the most ever queued at once (tests, benchmarks). */
+  stats(): { queuedBytes: number; peakQueuedBytes: number } {
+    return { queuedBytes: this.queuedBytes, peakQueuedBytes: this.peakQueuedBytes };
+  }
+
+  private queued(conn: Connection, delta: number): void {
+    conn.queuedBytes += delta;
+    this.queuedBytes += delta;
+    this.peakQueuedBytes = Math.max(this.peakQueuedBytes, this.queuedBytes);
+    this.deps.metrics.agentLinkQueuedBytes.set(this.queuedBytes);
+  }
 
   isConnected(cluster: string): boolean {
     return this.connections.has(cluster);
@@ -172,7 +214,16 @@ export class AgentLink {
       previous.socket.close(CLOSE_CODES.replaced, 'replaced by a newer agent connection');
     }
     const log = req.log.child({ cluster });
-    const conn: Connection = { cluster, log, socket, queue: Promise.resolve(), missingPermissions: {} };
+    const conn: Connection = {
+      cluster,
+      log,
+      socket,
+      queue: Promise.resolve(),
+      queuedBytes: 0,
+      paused: false,
+      overloaded: false,
+      missingPermissions: {},
+    };
     this.connections.set(cluster, conn);
     this.deps.metrics.agentsConnected.set(this.connections.size);
     log.info('agent connected');
@@ -224,16 +275,45 @@ export class AgentLink {
         else socket.close(CLOSE_CODES.protocolError, 'invalid object or logs message');
         return;
       }
+      if (conn.overloaded) return;
+      const size = raw.length;
+      if (conn.queuedBytes + size > this.limits.maxQueuedBytes) {
+        conn.overloaded = true;
+        this.deps.metrics.agentRefused.inc({ reason: 'overloaded' });
+        log.warn(
+          { queuedBytes: conn.queuedBytes, limit: this.limits.maxQueuedBytes },
+          'agent link overloaded; closing',
+        );
+        socket.close(
+          CLOSE_CODES.overloaded,
+          `agent link overloaded: more than ${this.limits.maxQueuedBytes} bytes waiting to be handled`,
+        );
+        return;
+      }
+      this.queued(conn, size);
+      if (!conn.paused && conn.queuedBytes > this.limits.pauseAboveBytes) {
+        conn.paused = true;
+        socket.pause(); // TCP backpressure: the agent's socket fills and its outbox holds back
+      }
       conn.queue = conn.queue
         .then(() => this.handle(conn, text, log))
         .catch((err: unknown) => {
           log.error({ err }, 'agent message failed');
           socket.close(CLOSE_CODES.protocolError, err instanceof Error ? err.message.slice(0, 120) : 'bad message');
+        })
+        .finally(() => {
+          this.queued(conn, -size);
+          alive = true; // a link the hub is busy draining is not dead
+          if (conn.paused && conn.queuedBytes <= this.limits.pauseAboveBytes / 2) {
+            conn.paused = false;
+            socket.resume();
+          }
         });
     });
 
     socket.on('close', (code, reasonBuf) => {
       clearInterval(heartbeat);
+      if (conn.paused) socket.resume(); // let queued handling finish; nothing more arrives
       const why = reasonBuf.toString() || `link closed with code ${code}`;
       this.shell?.onAgentGone(cluster, why);
       this.objects?.onAgentGone(cluster, why);

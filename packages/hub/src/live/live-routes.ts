@@ -5,7 +5,10 @@ import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSomewhere } from '../auth/rbac.js';
+import { clusterName } from '../clusters/cluster-access.js';
+import { CLIENT_MAX_FRAME_BYTES } from '@wheelhouse/protocol';
 import { apiError, requirePrincipal, sendError } from '../http/errors.js';
+import { limitIncomingFrames } from '../http/ws-frame-limit.js';
 import type { HubMetrics } from '../metrics.js';
 import type { LiveBus, LiveMessage } from './live-bus.js';
 
@@ -17,7 +20,7 @@ export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetr
   app.route({
     method: 'GET',
     url: '/live',
-    schema: { tags: ['live'], querystring: z.object({ cluster: z.string().min(1).max(40) }).strict() },
+    schema: { tags: ['live'], querystring: z.object({ cluster: clusterName }).strict() },
     preValidation: async (req) => {
       const principal = requirePrincipal(req);
       // Namespace-scoped viewers subscribe too (each message is filtered below); others need view on the cluster.
@@ -28,6 +31,7 @@ export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetr
     // A plain GET that passed the checks gets the API's error shape (as shell and logs do), not an empty 404.
     handler: async (_req, reply) => sendError(reply, apiError('upgrade_required')),
     wsHandler: (socket, req) => {
+      limitIncomingFrames(socket, CLIENT_MAX_FRAME_BYTES.live);
       const principal = requirePrincipal(req);
       const { cluster } = req.query;
       let overflowed = false;

@@ -16,6 +16,8 @@ import {
   type LogsEndReason,
   type LogsServerMessage,
 } from '@wheelhouse/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { ForeignTarget } from '../link/agent-link.js';
 import type { HubMetrics } from '../metrics.js';
 
@@ -49,7 +51,11 @@ export interface LogStreamRequest {
 export interface LogRelayOptions {
   /** Drop text for a browser socket with more than this many bytes queued (default LOGS_CLIENT_MAX_BUFFERED, 1 MiB). */
   maxBuffered?: number;
+  /** Open log streams per user at once (default 10; 429 too_many_log_streams above it). */
+  maxStreamsPerUser?: number;
 }
+
+export const DEFAULT_LOG_STREAMS_PER_USER = 10;
 
 interface Stream {
   id: string;
@@ -65,10 +71,21 @@ export class LogRelay implements LogsLinkHandler {
   private readonly streams = new Map<string, Stream>();
   private link: LogsLinkPort | null = null;
   private readonly maxBuffered: number;
+  readonly maxStreamsPerUser: number;
   private readonly metrics: { streams: Gauge; dropped: Counter; ended: Counter<'reason'> };
+  private readonly audit: Pick<AuditLog, 'record'>;
+  private readonly log: FastifyBaseLogger | null;
 
-  constructor(deps: { metrics: HubMetrics; options?: LogRelayOptions }) {
+  constructor(deps: {
+    metrics: HubMetrics;
+    audit: Pick<AuditLog, 'record'>;
+    log?: FastifyBaseLogger;
+    options?: LogRelayOptions;
+  }) {
     this.maxBuffered = deps.options?.maxBuffered ?? LOGS_CLIENT_MAX_BUFFERED;
+    this.maxStreamsPerUser = deps.options?.maxStreamsPerUser ?? DEFAULT_LOG_STREAMS_PER_USER;
+    this.audit = deps.audit;
+    this.log = deps.log ?? null;
     const registers = [deps.metrics.registry];
     this.metrics = {
       streams: new Gauge({ name: 'wheelhouse_log_streams', help: 'Pod log streams open now', registers }),
@@ -94,13 +111,52 @@ export class LogRelay implements LogsLinkHandler {
     return { streams: this.streams.size };
   }
 
-  /** Starts a stream on an upgraded browser socket (every check has passed). */
+  /** Streams the user has open now. */
+  activeFor(user: string): number {
+    let n = 0;
+    for (const s of this.streams.values()) if (s.req.user === user) n++;
+    return n;
+  }
+
+  /**
+   * Starts a stream on an upgraded browser socket (every check has passed).
+   * The stream counts against the user's limit at once; the agent is asked
+   * only once the open is in the audit log (who, pod, container).
+   */
   start(client: WebSocket, req: LogStreamRequest): string {
     const s: Stream = { id: randomUUID(), req, client, dropped: 0, drainTimer: null, ended: false };
     this.streams.set(s.id, s);
     this.metrics.streams.set(this.streams.size);
     client.on('close', () => this.end(s, 'closed', undefined, { notifyAgent: true }));
     client.on('error', () => undefined);
+    void this.begin(s);
+    return s.id;
+  }
+
+  private async begin(s: Stream): Promise<void> {
+    const { req } = s;
+    try {
+      await this.audit.record({
+        actor: req.user,
+        action: 'logs.open',
+        clusterId: req.cluster,
+        target: { kind: 'Pod', namespace: req.namespace, name: req.pod },
+        params: { container: req.container },
+        outcome: 'allowed',
+        detail: {
+          streamId: s.id,
+          follow: req.follow,
+          previous: req.previous,
+          tailLines: req.tailLines ?? null,
+          sinceSeconds: req.sinceSeconds ?? null,
+        },
+      });
+    } catch (err) {
+      this.log?.error({ err }, 'auditing the log stream failed');
+      this.end(s, 'error', 'the hub could not record the log stream; try again', { notifyAgent: false });
+      return;
+    }
+    if (s.ended) return; // the browser went away meanwhile
     // The browser has nothing to say on this socket; whatever it sends is ignored.
     const sent = this.link?.sendTo(req.cluster, {
       type: 'logs.open',
@@ -117,7 +173,6 @@ export class LogRelay implements LogsLinkHandler {
     });
     if (!sent)
       this.end(s, 'agent-lost', `the agent of cluster "${req.cluster}" is not connected`, { notifyAgent: false });
-    return s.id;
   }
 
   onLogs(cluster: string, msg: LogsAgentMessage): void {

@@ -1,10 +1,20 @@
 // Pod logs API (a plugin under /api/v1):
 //   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs   WebSocket (every check before the upgrade)
+// Needs logs:read on (cluster, namespace); each stream that opens is audited (logs.open: who, pod, container),
+// and each user may have maxStreamsPerUser open at once (429 too_many_log_streams).
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { KubeName, KubeNamespace, LOGS_MAX_TAIL_LINES, type InventoryItemOf } from '@wheelhouse/protocol';
+import {
+  CLIENT_MAX_FRAME_BYTES,
+  KubeName,
+  KubeNamespace,
+  LOGS_MAX_TAIL_LINES,
+  type InventoryItemOf,
+} from '@wheelhouse/protocol';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/types.js';
+import { clusterName, requireVisibleCluster } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.js';
 import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
@@ -12,6 +22,7 @@ import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { LogRelay, LogStreamRequest, LogsLinkPort } from './log-relay.js';
 
 export interface LogsRoutesOptions {
+  audit: AuditLog;
   clusters: ClusterStore;
   inventory: InventoryStore;
   relay: LogRelay;
@@ -19,7 +30,7 @@ export interface LogsRoutesOptions {
 }
 
 const PodParams = z.object({
-  cluster: z.string().min(1).max(40),
+  cluster: clusterName,
   namespace: KubeNamespace,
   pod: KubeName,
 });
@@ -65,16 +76,41 @@ export const logsRoutes: FastifyPluginCallback<LogsRoutesOptions> = (appIn, deps
     preHandler: async (req) => {
       const { cluster, namespace, pod } = req.params;
       const principal = requirePrincipal<Principal>(req);
-      await app.requirePermission(req, 'view', { cluster, namespace });
-      if (!(await deps.clusters.get(cluster))) throw notFound(`cluster "${cluster}"`);
-      if (!deps.link.isConnected(cluster)) throw apiError('agent_unavailable', { cluster });
+      const target = { kind: 'Pod', namespace, name: pod };
+      await requireVisibleCluster(app, req, deps.clusters, cluster);
+      // Container logs are their own permission (a viewer has it; an inventory-viewer does not).
+      await app.requirePermission(
+        req,
+        'logs:read',
+        { cluster, namespace },
+        { action: 'logs.open', target, params: { container: req.query.container ?? null } },
+      );
+      // What is refused after the permission check is audited too (outcome rejected, with the error).
+      const reject = async (err: HttpError): Promise<never> => {
+        await deps.audit.record({
+          actor: principal.username,
+          action: 'logs.open',
+          clusterId: cluster,
+          target,
+          params: { container: req.query.container ?? null },
+          outcome: 'rejected',
+          reason: err.message,
+          detail: { error: err.code },
+        });
+        throw err;
+      };
+      if (!deps.link.isConnected(cluster)) await reject(apiError('agent_unavailable', { cluster }));
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
-      if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
+      if (!item) return reject(notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`));
       const containers = namesOf(item, 'containers');
       const initContainers = namesOf(item, 'initContainers');
       const picked = pickContainer({ namespace, pod, requested: req.query.container, containers, initContainers });
-      if ('problem' in picked) throw new HttpError(picked.problem);
+      if ('problem' in picked) return reject(new HttpError(picked.problem));
       const { container } = picked;
+      const limit = deps.relay.maxStreamsPerUser;
+      if (deps.relay.activeFor(principal.username) >= limit) {
+        await reject(apiError('too_many_log_streams', { user: principal.username, limit }));
+      }
       const q = req.query;
       prepared.set(req, {
         user: principal.username,
@@ -89,7 +125,7 @@ export const logsRoutes: FastifyPluginCallback<LogsRoutesOptions> = (appIn, deps
         ...(q.sinceSeconds !== undefined ? { sinceSeconds: q.sinceSeconds } : {}),
       });
     },
-    ...upgradeAfterChecks(prepared, (socket, start) => deps.relay.start(socket, start)),
+    ...upgradeAfterChecks(prepared, CLIENT_MAX_FRAME_BYTES.logs, (socket, start) => deps.relay.start(socket, start)),
   });
   done();
 };

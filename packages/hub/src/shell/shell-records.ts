@@ -40,6 +40,8 @@ export interface ShellEnd {
   exitCode: number | null;
   /** The command the agent ran (known once opened). */
   command: readonly string[];
+  /** A recorded session: its size, the cap, and whether the cap was reached (then reason is recording-limit). */
+  recording?: { bytes: number; capBytes: number; full: boolean };
 }
 
 export interface ShellRecordsDeps {
@@ -48,7 +50,11 @@ export interface ShellRecordsDeps {
   audit: AuditLog;
   timeline: TimelineStore;
   live: LiveBus;
+  /** Refused shells one user may put on timelines per minute (default 5); the audit log keeps every refusal. */
+  refusalEventsPerMinute?: number;
 }
+
+export const DEFAULT_REFUSAL_EVENTS_PER_MINUTE = 5;
 
 const podTarget = (p: PodRef): { kind: string; namespace: string; name: string } => ({
   kind: 'Pod',
@@ -57,6 +63,9 @@ const podTarget = (p: PodRef): { kind: string; namespace: string; name: string }
 });
 
 export class ShellRecords {
+  /** Per user: the start of the current minute and the refusals written in it. */
+  private readonly refusals = new Map<string, { since: number; count: number }>();
+
   constructor(private readonly deps: ShellRecordsDeps) {}
 
   /** Row and audit record in one transaction (durable before the exec opens), then the timeline event. */
@@ -109,7 +118,7 @@ export class ShellRecords {
       params: { sessionId: s.id, container: s.container, command: [...end.command] },
       outcome: reason === 'closed' ? 'succeeded' : reason === 'denied' ? 'denied' : 'failed',
       reason,
-      detail: { durationMs, exitCode, reason },
+      detail: { durationMs, exitCode, reason, ...(end.recording ? { recording: end.recording } : {}) },
     });
     await this.publish(s.cluster, {
       id: `shell:${s.id}:end`,
@@ -138,8 +147,12 @@ export class ShellRecords {
     });
   }
 
-  /** A refused shell on the timeline (the audit record is written by the permission check). */
-  async denied(p: PodRef, user: string, why: string, owner?: Owner): Promise<void> {
+  /**
+   * A refused shell on the timeline (the audit record is written by the permission check), at most
+   * refusalEventsPerMinute per user; returns whether it was written. The caller has checked the pod exists.
+   */
+  async denied(p: PodRef, user: string, why: string, owner?: Owner): Promise<boolean> {
+    if (!this.takeRefusal(user, Date.now())) return false;
     await this.publish(p.cluster, {
       id: `shell:denied:${randomUUID()}`,
       time: Date.now(),
@@ -152,6 +165,20 @@ export class ShellRecords {
       summary: `shell refused for ${user}: ${why}`,
       data: { phase: 'denied', user, reason: 'denied', message: why },
     });
+    return true;
+  }
+
+  private takeRefusal(user: string, now: number): boolean {
+    const limit = this.deps.refusalEventsPerMinute ?? DEFAULT_REFUSAL_EVENTS_PER_MINUTE;
+    const w = this.refusals.get(user);
+    if (!w || now - w.since >= 60_000) {
+      if (this.refusals.size > 10_000) this.refusals.clear(); // bounded: one small entry per recent user
+      this.refusals.set(user, { since: now, count: 1 });
+      return limit > 0;
+    }
+    if (w.count >= limit) return false;
+    w.count++;
+    return true;
   }
 
   private async publish(cluster: string, e: TimelineEventInput): Promise<void> {

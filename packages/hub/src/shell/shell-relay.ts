@@ -45,17 +45,20 @@ export interface ShellClusterPolicy extends Partial<ShellPolicy> {
 export interface ShellOptions extends Partial<ShellPolicy> {
   /** Open sessions per user at once (default 10). */
   maxSessionsPerUser?: number;
-  /** Recording size cap per session in bytes (default 5 MiB). */
+  /** Recording size cap per session in bytes (default 5 MiB); a recorded session is ended when it is reached. */
   recordingMaxBytes?: number;
   /** Flow-control window per session and direction (default 256 KiB). */
   window?: number;
   /** A cluster with sessions whose agent has not answered a shell ping for this long loses them (default 4 s). */
   agentLostAfterMs?: number;
+  /** Refused shells one user may put on pod timelines per minute (default 5; every refusal is audited). */
+  refusalEventsPerMinute?: number;
   /** Per-cluster overrides (idle timeout, recording). */
   clusters?: Record<string, ShellClusterPolicy>;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+export const DEFAULT_RECORDING_MAX_BYTES = 5 * 1024 * 1024;
 
 /** What the relay needs from the agent link. */
 export interface ShellLinkPort {
@@ -115,6 +118,9 @@ export interface ShellRelayDeps {
   options: ShellOptions;
 }
 
+/** Whether a call on an open session (recording, which may hit the cap) has ended it; a function, so TS re-reads state. */
+const endedMeanwhile = (s: Session): boolean => s.state === 'ended';
+
 export class ShellRelay implements ShellLinkHandler {
   private readonly sessions = new Map<string, Session>();
   private link: ShellLinkPort | null = null;
@@ -146,6 +152,10 @@ export class ShellRelay implements ShellLinkHandler {
       record: ns?.record ?? c?.record ?? o.record ?? true,
       captureInput: ns?.captureInput ?? c?.captureInput ?? o.captureInput ?? false,
     };
+  }
+
+  get recordingMaxBytes(): number {
+    return this.deps.options.recordingMaxBytes ?? DEFAULT_RECORDING_MAX_BYTES;
   }
 
   get maxSessionsPerUser(): number {
@@ -236,9 +246,11 @@ export class ShellRelay implements ShellLinkHandler {
           title: `${req.cluster}/${req.namespace}/${req.pod}/${req.container}`,
           env: { TERM: 'xterm-256color' },
         },
-        this.deps.options.recordingMaxBytes ?? 5 * 1024 * 1024,
+        this.recordingMaxBytes,
         s.policy.captureInput,
         (err) => this.deps.log.error({ err, session: s.id }, 'writing the shell recording failed'),
+        // Ending (not recording on past the cap) keeps the promise of a recorded session: nothing ran unrecorded.
+        () => this.end(s, 'recording-limit', { notifyAgent: true }),
       );
     }
     const sent = this.link?.sendShell(req.cluster, {
@@ -292,6 +304,7 @@ export class ShellRelay implements ShellLinkHandler {
     }
     this.touch(s);
     s.recorder?.input(Date.now(), buf);
+    if (endedMeanwhile(s)) return; // the recording's cap ended the session: this input is not sent
     for (let i = 0; i < buf.length; i += SHELL_MAX_CHUNK) {
       const chunk = buf.subarray(i, i + SHELL_MAX_CHUNK);
       this.link?.sendShell(s.req.cluster, encodeShellFrame(s.id, SHELL_CHANNELS.stdin, chunk));
@@ -335,7 +348,8 @@ export class ShellRelay implements ShellLinkHandler {
     }
     this.touch(s);
     s.recorder?.output(Date.now(), f.payload);
-    if (s.client.readyState !== s.client.OPEN) return;
+    // Output the recording could not hold ended the session: the client is not shown what was not recorded.
+    if (endedMeanwhile(s) || s.client.readyState !== s.client.OPEN) return;
     s.outPending += n;
     this.buffered += n;
     if (this.buffered > this.maxBuffered) {
@@ -455,11 +469,13 @@ export class ShellRelay implements ShellLinkHandler {
         ? `closed after ${Math.round(s.policy.idleTimeoutMs / 1000)} s without input or output (idle timeout)`
         : reason === 'agent-lost'
           ? 'the agent connection was lost'
-          : reason === 'error'
-            ? 'the session ended with an error'
-            : s.exitCode !== null
-              ? `the command exited with code ${s.exitCode}`
-              : 'the session was closed';
+          : reason === 'recording-limit'
+            ? `the session's recording reached its ${this.recordingMaxBytes}-byte cap (shell.recordingMaxBytes); the session was ended so that nothing runs unrecorded`
+            : reason === 'error'
+              ? 'the session ended with an error'
+              : s.exitCode !== null
+                ? `the command exited with code ${s.exitCode}`
+                : 'the session was closed';
     this.toClient(s, { type: 'closed', reason, message });
     if (s.client.readyState === s.client.OPEN) s.client.close(1000, reason);
     if (s.clientPaused) s.client.resume(); // let the close handshake be read
@@ -473,7 +489,15 @@ export class ShellRelay implements ShellLinkHandler {
 
   private async recordEnd(s: Session, reason: ShellEndReason, endedAt: number): Promise<void> {
     await s.recorder?.finish(endedAt);
-    await this.deps.records.ended(this.facts(s), { reason, endedAt, exitCode: s.exitCode, command: s.command });
+    await this.deps.records.ended(this.facts(s), {
+      reason,
+      endedAt,
+      exitCode: s.exitCode,
+      command: s.command,
+      ...(s.recorder
+        ? { recording: { bytes: s.recorder.size, capBytes: this.recordingMaxBytes, full: s.recorder.full } }
+        : {}),
+    });
   }
 
   /** Hub shutdown: every client is told, every agent session closed. */

@@ -6,8 +6,17 @@
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ownerStep, resolveWorkload, type InventoryItemOf, type WorkloadRef } from '@wheelhouse/protocol';
+import {
+  CLIENT_MAX_FRAME_BYTES,
+  KubeName,
+  KubeNamespace,
+  ownerStep,
+  resolveWorkload,
+  type InventoryItemOf,
+  type WorkloadRef,
+} from '@wheelhouse/protocol';
 import type { Principal } from '../auth/types.js';
+import { clusterName, requireCluster, requireVisibleCluster } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.js';
 import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
@@ -25,12 +34,8 @@ export interface ShellRoutesOptions {
   link: ShellLinkPort;
 }
 
-const name = z.string().min(1).max(253);
-const PodParams = z.object({
-  cluster: z.string().min(1).max(40),
-  namespace: z.string().min(1).max(63),
-  pod: name,
-});
+// Names are validated before anything is looked up or recorded under them.
+const PodParams = z.object({ cluster: clusterName, namespace: KubeNamespace, pod: KubeName });
 const ShellQuery = z
   .object({
     container: z.string().min(1).max(63).optional(),
@@ -93,15 +98,22 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
           { action: 'shell.start', target, params: { container: req.query.container ?? null } },
         );
       } catch (err) {
+        // A 404 (cluster not visible) leaves only the audit record. A 403 goes on the pod's timeline too, but only for
+        // a pod that exists in a cluster that exists (the caller can see it), and rate-limited per user: a URL must
+        // not let anyone write events under invented names into someone's timeline.
         if (err instanceof HttpError && err.statusCode === 403) {
-          await deps.records
-            .denied({ cluster, namespace, pod }, principal.username, err.message)
-            .catch(() => undefined);
+          const item = (await deps.clusters.get(cluster))
+            ? await deps.inventory.get(cluster, 'Pod', namespace, pod)
+            : null;
+          if (item) {
+            await deps.records
+              .denied({ cluster, namespace, pod }, principal.username, err.message, await ownerOf(cluster, item))
+              .catch(() => undefined);
+          }
         }
         throw err;
       }
-      const c = await deps.clusters.get(cluster);
-      if (!c) throw notFound(`cluster "${cluster}"`);
+      const c = await requireCluster(deps.clusters, cluster);
       if (!c.capabilities.podExec) {
         await reject(
           apiError(
@@ -147,7 +159,7 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
         ...(owner ? { owner } : {}),
       });
     },
-    ...upgradeAfterChecks(prepared, (socket, start) => deps.relay.start(socket, start)),
+    ...upgradeAfterChecks(prepared, CLIENT_MAX_FRAME_BYTES.shell, (socket, start) => deps.relay.start(socket, start)),
   });
 
   app.get(
@@ -156,8 +168,8 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
     async (req) => {
       requirePrincipal(req);
       const { cluster, namespace, pod } = req.params;
+      await requireVisibleCluster(app, req, deps.clusters, cluster);
       await app.requirePermission(req, 'view', { cluster, namespace });
-      if (!(await deps.clusters.get(cluster))) throw notFound(`cluster "${cluster}"`);
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
       if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
       return { cluster, namespace, pod, phase: item.summary.phase, containers: containersOf(item) };

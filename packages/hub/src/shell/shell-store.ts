@@ -167,8 +167,10 @@ const FLUSH_MS = 1000;
 
 /**
  * Records one session: events are encoded as they happen, buffered briefly
- * and appended to the store in order (one write at a time). Past the cap the
- * recording says so in a last output event and stops.
+ * and appended to the store in order (one write at a time). An event that
+ * would pass the cap is not recorded: the recording says so in a last output
+ * event and stops, and onCap tells the relay, which ends the session — a
+ * recorded session never goes on unrecorded (docs/pod-shell.md).
  */
 export class Recorder {
   private readonly writer: AsciicastWriter;
@@ -187,9 +189,20 @@ export class Recorder {
     private readonly maxBytes: number,
     readonly captureInput: boolean,
     private readonly onError: (err: unknown) => void,
+    private readonly onCap: () => void = () => undefined,
   ) {
     this.writer = new AsciicastWriter(startedAtMs, header);
     this.add(this.writer.headerLine(), startedAtMs);
+  }
+
+  /** Whether the cap was reached (nothing more is recorded). */
+  get full(): boolean {
+    return this.truncated;
+  }
+
+  /** Bytes of asciicast text recorded so far. */
+  get size(): number {
+    return this.bytes;
   }
 
   output(at: number, bytes: Uint8Array): void {
@@ -216,10 +229,11 @@ export class Recorder {
     const size = Buffer.byteLength(line);
     if (this.bytes + size > this.maxBytes) {
       this.truncated = true;
-      const note = `${JSON.stringify([Math.max(0, at - this.startedAtMs) / 1000, 'o', `\r\n[wheelhouse: recording stopped at its ${this.maxBytes}-byte cap]\r\n`])}\n`;
+      const note = `${JSON.stringify([Math.max(0, at - this.startedAtMs) / 1000, 'o', `\r\n[wheelhouse: the recording reached its ${this.maxBytes}-byte cap; the session was ended]\r\n`])}\n`;
       this.buffer += note;
       this.bytes += Buffer.byteLength(note);
       this.flush();
+      this.onCap();
       return;
     }
     this.buffer += line;

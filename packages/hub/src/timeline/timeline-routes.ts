@@ -3,7 +3,7 @@ import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TIMELINE_EVENT_TYPES } from '@wheelhouse/protocol';
-import { ClusterParams, epochMs, limit, requireCluster, scopeOf } from '../clusters/cluster-access.js';
+import { ClusterParams, epochMs, limit, requireVisibleCluster, scopeOf } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { requirePrincipal } from '../http/errors.js';
 import type { TimelineStore } from './timeline-store.js';
@@ -42,7 +42,7 @@ export const timelineRoutes: FastifyPluginCallback<TimelineRoutesOptions> = (app
     },
     async (req) => {
       requirePrincipal(req);
-      const c = await requireCluster(deps.clusters, req.params.cluster);
+      const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
       const { namespace } = req.query;
       await app.requirePermission(req, 'view', scopeOf(c.name, namespace));
       return deps.timeline.query(c.name, { ...req.query, types: req.query.type });

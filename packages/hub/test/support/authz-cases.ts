@@ -180,11 +180,16 @@ const SEES_PROD = [
   'operator',
   'viewer',
   'auditor',
+  'inventory-viewer',
   'admin@prod-*',
   'operator@*/team-a',
   'viewer@*/team-a',
 ];
-const VIEWS_PROD_CLUSTER_WIDE = ['account-admin', 'operator', 'viewer', 'auditor', 'admin@prod-*'];
+/** Who cannot view anything in prod-east: its routes answer them 404, as for a cluster that does not exist. */
+export const HIDES_PROD = ['no-role', 'operator@staging'];
+const VIEWS_PROD_CLUSTER_WIDE = ['account-admin', 'operator', 'viewer', 'auditor', 'inventory-viewer', 'admin@prod-*'];
+/** Who may read live objects (object:read) in prod-east, namespace team-a: not an inventory-viewer. */
+const READS_PROD_OBJECTS = SEES_PROD.filter((n) => n !== 'inventory-viewer');
 /** Who may act in prod-east, namespace team-a. */
 const ACTS_ON_PROD_TEAM_A = ['account-admin', 'operator', 'admin@prod-*', 'operator@*/team-a'];
 
@@ -212,6 +217,7 @@ export const CLUSTER_MATRIX: MatrixTable = {
     {
       route: 'GET /api/v1/clusters/{cluster}',
       allow: SEES_PROD,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east' }),
     },
     {
@@ -246,29 +252,34 @@ export const CLUSTER_MATRIX: MatrixTable = {
     {
       route: 'GET /api/v1/clusters/{cluster}/resources',
       allow: SEES_PROD,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/resources' }),
     },
     {
       route: 'GET /api/v1/clusters/{cluster}/timeline',
       allow: VIEWS_PROD_CLUSTER_WIDE,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/timeline' }),
     },
     // No agent here: an allowed caller gets past authorization to 503 agent_unavailable; everyone else 403.
     {
       route: 'GET /api/v1/clusters/{cluster}/objects',
-      allow: SEES_PROD,
+      allow: READS_PROD_OBJECTS,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/objects?kind=ConfigMap&namespace=team-a&name=settings' }),
       success: [503],
     },
     {
       route: 'POST /api/v1/clusters/{cluster}/actions',
       allow: ACTS_ON_PROD_TEAM_A,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/actions', payload: annotateRequest() }),
       success: [202],
     },
     {
       route: 'GET /api/v1/actions/{id}',
       allow: SEES_PROD,
+      hidden: HIDES_PROD,
       request: async ({ hub }) => {
         const prod = await hub.clusters.get('prod-east');
         if (!prod) throw new Error('no cluster');
@@ -298,6 +309,7 @@ const VIEW_TEAM_A = [
   'operator',
   'viewer',
   'auditor',
+  'inventory-viewer',
   'operator@*/team-a',
   'viewer@*/team-a',
   'auditor@*/team-a',
@@ -344,6 +356,7 @@ export const SHELL_MATRIX: MatrixTable = {
     {
       route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/shell',
       allow: EXEC_TEAM_A,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/shell' }),
       success: [426],
       refusalOnTimeline: true,
@@ -351,6 +364,7 @@ export const SHELL_MATRIX: MatrixTable = {
     {
       route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/containers',
       allow: VIEW_TEAM_A,
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/containers' }),
     },
     // Everyone signed in may list (their own) sessions; naming another user needs audit:read.
@@ -383,13 +397,24 @@ export const STREAM_MATRIX: MatrixTable = {
     // A plain GET that passes the checks answers 426; routes-matrix.test.ts subscribes for real.
     {
       route: 'GET /api/v1/live',
-      allow: ['account-admin', 'operator', 'viewer', 'auditor', 'viewer@*/team-a', 'operator@*/team-b'],
+      allow: [
+        'account-admin',
+        'operator',
+        'viewer',
+        'auditor',
+        'inventory-viewer',
+        'viewer@*/team-a',
+        'operator@*/team-b',
+      ],
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/live?cluster=prod-east' }),
       success: [426],
     },
     {
       route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs',
+      // logs:read: an inventory-viewer sees the pod but not what its containers print.
       allow: ['account-admin', 'operator', 'viewer', 'auditor', 'viewer@*/team-a'],
+      hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/logs' }),
       success: [426],
     },

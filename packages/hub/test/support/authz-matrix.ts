@@ -33,7 +33,7 @@ export interface Identity extends TestUser {
   mustChangePassword: boolean;
 }
 
-export const ROLE_IDENTITIES = ['account-admin', 'operator', 'viewer', 'auditor'] as const;
+export const ROLE_IDENTITIES = ['account-admin', 'operator', 'viewer', 'auditor', 'inventory-viewer'] as const;
 /** Allowed to sign out, see itself and change its password, and nothing else. */
 export const ONE_TIME_PASSWORD = 'admin-one-time-password';
 /**
@@ -73,6 +73,11 @@ export interface AuthzCase {
   success?: readonly number[];
   /** How a signed-in identity outside `allow` is refused (default 403 forbidden). */
   refused?: { status: number; error: string };
+  /**
+   * Identities that cannot view anything in the cluster the route names: refused with 404 not_found, as if it did
+   * not exist (cluster-visibility.test.ts compares the answers), and the denial audited.
+   */
+  hidden?: readonly string[];
   /** The pod shell records a refusal on the pod's timeline too. */
   refusalOnTimeline?: boolean;
 }
@@ -164,8 +169,10 @@ export async function checkAuthzCase(
 ): Promise<string[]> {
   const { method, path } = splitRoute(c.route);
   const violations: string[] = [];
-  for (const name of c.allow)
-    if (!identities.has(name)) violations.push(`${c.route}: allow names unknown identity '${name}'`);
+  for (const name of [...c.allow, ...(c.hidden ?? [])])
+    if (!identities.has(name)) violations.push(`${c.route}: allow or hidden names unknown identity '${name}'`);
+  for (const name of c.hidden ?? [])
+    if (c.allow.includes(name)) violations.push(`${c.route}: '${name}' is both allowed and hidden`);
 
   const call = async (
     identity: Identity | null,
@@ -206,12 +213,13 @@ export async function checkAuthzCase(
         );
       }
       const denials = changes.filter((ch) => auditRow(ch)?.outcome === 'denied').length;
-      if (out.status === 403 && expected.error === 'forbidden' && denials !== 1)
+      const audited = expected.error === 'forbidden' || (identity !== null && c.hidden?.includes(identity.name));
+      if (audited && denials !== 1)
         violations.push(
-          `${m} ${path} as ${label}: a 403 forbidden must leave one 'denied' audit record, found ${denials}`,
+          `${m} ${path} as ${label}: a refusal (${out.status}) must leave one 'denied' audit record, found ${denials}`,
         );
       const left = refusalSideEffects(changes, {
-        status: out.status,
+        status: audited ? 403 : out.status,
         actor: identity?.username ?? null,
         refusalOnTimeline: c.refusalOnTimeline,
       });
@@ -249,7 +257,9 @@ export async function checkAuthzCase(
         c.refused ??
         (identity.mustChangePassword
           ? { status: 403, error: 'password_change_required' }
-          : { status: 403, error: 'forbidden' });
+          : c.hidden?.includes(identity.name)
+            ? { status: 404, error: 'not_found' }
+            : { status: 403, error: 'forbidden' });
       for (const m of methods) await call(identity, bearer(identity.token), m, identity.name, refused);
     }
   }

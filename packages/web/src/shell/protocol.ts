@@ -38,7 +38,7 @@ export function shellPath(
   return s ? `${podPath(t)}/shell?${s}` : `${podPath(t)}/shell`;
 }
 
-export type EndReason = 'closed' | 'idle' | 'agent-lost' | 'error';
+export type EndReason = 'closed' | 'idle' | 'agent-lost' | 'error' | 'recording-limit';
 
 export type ServerControl =
   | { type: 'opened'; sessionId: string; container: string; command: string[] | null }
@@ -46,7 +46,7 @@ export type ServerControl =
   | { type: 'error'; message: string }
   | { type: 'closed'; reason: EndReason; message: string };
 
-const REASONS: readonly EndReason[] = ['closed', 'idle', 'agent-lost', 'error'];
+const REASONS: readonly EndReason[] = ['closed', 'idle', 'agent-lost', 'error', 'recording-limit'];
 
 /** A text frame from the hub, or undefined when it is not a control message we know. */
 export function parseControl(text: string): ServerControl | undefined {
@@ -92,6 +92,8 @@ export function defaultEndMessage(reason: EndReason): string {
       return "the agent's connection was lost";
     case 'error':
       return 'the session ended with an error';
+    case 'recording-limit':
+      return "the session's recording reached its size cap, so the session was ended";
     case 'closed':
       return 'the session was closed';
   }
@@ -107,6 +109,8 @@ export function endNotice(reason: EndReason, message: string): string {
       return `Session ended (agent lost): ${what}`;
     case 'error':
       return `Session ended with an error: ${what}`;
+    case 'recording-limit':
+      return `Session ended (recording limit): ${what}`;
     case 'closed':
       return `Session ended: ${what}`;
   }

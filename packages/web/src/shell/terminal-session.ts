@@ -4,6 +4,7 @@
 // the panel.
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal, type ITheme } from '@xterm/xterm';
+import { CLIENT_MAX_FRAME_BYTES } from '@wheelhouse/protocol/core';
 import { api, ApiError, errorText, wsUrl } from '../api/client.js';
 import { binaryStringBytes, endNotice, parseControl, resizeMessage, shellPath } from './protocol.js';
 import type { EndKind, SessionTarget } from './sessions.js';
@@ -140,8 +141,12 @@ export class TerminalSession {
     });
   }
 
+  /** Input in frames the hub accepts (a large paste is several frames). */
   private send(bytes: Uint8Array): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(bytes);
+    const ws = this.ws;
+    if (ws?.readyState !== WebSocket.OPEN) return;
+    const max = CLIENT_MAX_FRAME_BYTES.shell;
+    for (let i = 0; i < bytes.length; i += max) ws.send(bytes.subarray(i, i + max));
   }
 
   private closeSocket(): void {

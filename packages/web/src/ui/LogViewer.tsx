@@ -2,7 +2,10 @@
 // size, search (highlight or only matching lines). Streams over the hub's logs
 // WebSocket; keeps at most MAX_LINES in the page.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { wsUrl, withQuery } from '../api/client.js';
+import { ApiError, api, wsUrl, withQuery } from '../api/client.js';
+import { can } from '../data/permissions.js';
+import { useMe } from '../data/session.js';
+import { MissingPermission } from './MissingPermission.js';
 
 export const MAX_LINES = 5000;
 
@@ -24,17 +27,23 @@ export function appendChunk(
   return { lines: next.length > max ? next.slice(next.length - max) : next, partial: rest };
 }
 
-export function LogViewer({
-  cluster,
-  namespace,
-  pod,
-  containers,
-}: {
+interface LogViewerProps {
   cluster: string;
   namespace: string;
   pod: string;
   containers: string[];
-}) {
+}
+
+/** The log tail, or why it is not offered (container logs are their own permission, logs:read). */
+export function LogViewer(props: LogViewerProps) {
+  const me = useMe();
+  const scope = { cluster: props.cluster, namespace: props.namespace };
+  if (me && !can(me, 'logs:read', scope))
+    return <MissingPermission what="Container logs" permission="logs:read" scope={scope} />;
+  return <LogStream {...props} />;
+}
+
+function LogStream({ cluster, namespace, pod, containers }: LogViewerProps) {
   const [container, setContainer] = useState(containers[0] ?? '');
   const [follow, setFollow] = useState(true);
   const [previous, setPrevious] = useState(false);
@@ -92,7 +101,14 @@ export function LogViewer({
         setStatus(f.reason === 'eof' || f.reason === 'closed' ? 'end of log' : `ended: ${f.message ?? f.reason}`);
       }
     };
-    ws.onerror = () => setStatus('could not open the log stream');
+    // A refused upgrade says nothing to the page; the same URL as a plain GET answers with the hub's reason.
+    ws.onerror = () => {
+      setStatus('could not open the log stream');
+      api(url.replace(/^ws/, 'http')).catch((err: unknown) => {
+        if (err instanceof ApiError && err.status !== 426)
+          setStatus(`could not open the log stream: ${err.describe()}`);
+      });
+    };
     ws.onclose = (ev) =>
       setStatus((s) =>
         s === 'following' || s === 'loading' || s.startsWith('connecting')

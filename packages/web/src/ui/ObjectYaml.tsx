@@ -3,6 +3,9 @@
 import { Link } from 'wouter';
 import { api } from '../api/client.js';
 import { useAsync } from '../data/hooks.js';
+import { can } from '../data/permissions.js';
+import { useMe } from '../data/session.js';
+import { MissingPermission } from './MissingPermission.js';
 import { LazyYamlEditor } from './LazyYamlEditor.js';
 
 export interface ObjectAnswer {
@@ -29,17 +32,23 @@ export function editHref(cluster: string, kind: string, namespace: string, name:
   return `/c/${encodeURIComponent(cluster)}/edit?${q.toString()}`;
 }
 
-export function ObjectYaml({
-  cluster,
-  kind,
-  namespace,
-  name,
-}: {
+interface ObjectYamlProps {
   cluster: string;
   kind: string;
   namespace: string;
   name: string;
-}) {
+}
+
+/** The live object, or why it is not offered (an object's whole contents are their own permission, object:read). */
+export function ObjectYaml(props: ObjectYamlProps) {
+  const me = useMe();
+  const scope = props.namespace ? { cluster: props.cluster, namespace: props.namespace } : { cluster: props.cluster };
+  if (me && !can(me, 'object:read', scope))
+    return <MissingPermission what={`YAML of ${props.kind} ${props.name}`} permission="object:read" scope={scope} />;
+  return <LiveObjectYaml {...props} />;
+}
+
+function LiveObjectYaml({ cluster, kind, namespace, name }: ObjectYamlProps) {
   const obj = useAsync(
     (signal) => fetchObject(cluster, kind, namespace, name, signal),
     [cluster, kind, namespace, name],
