@@ -126,6 +126,21 @@ describe('hub Helm chart', () => {
     const none = deploymentOf(await render({ hub: { trustedProxies: [] } }));
     expect(none.container.args.filter((a) => a.startsWith('--trusted-proxies'))).toEqual([]);
   });
+
+  it('stores in PostgreSQL with the password from a Secret, and needs no volume', async () => {
+    const docs = await render({
+      store: { url: 'postgres://wheelhouse@pg.db:5432/wheelhouse?sslmode=require', passwordSecret: 'wh-pg' },
+    });
+    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'Service']);
+    const { pod, container } = deploymentOf(docs);
+    expect(container.args).toContain('--store=postgres://wheelhouse@pg.db:5432/wheelhouse?sslmode=require');
+    expect(container.args).toContain('--store-password-file=/etc/wheelhouse/store/password');
+    expect(container.args.some((a) => a.startsWith('--data-dir'))).toBe(false);
+    expect(pod.volumes.find((v) => v.name === 'store-password')).toMatchObject({
+      secret: { secretName: 'wh-pg', items: [{ key: 'password', path: 'password' }], defaultMode: 0o400 },
+    });
+    expect(pod.volumes.find((v) => v.name === 'data')).toBeUndefined();
+  });
 });
 
 describe('container image', () => {

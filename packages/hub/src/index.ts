@@ -3,3 +3,4 @@ export { TimelineStore } from './timeline/timeline-store.js';
 export { InventoryStore } from './inventory/inventory-store.js';
 export { openDatabase, type HubDb } from './store/db.js';
 export { createApiToken, createBinding, createUser } from './auth/identity-store.js';
+export { readPasswordFile, redactUrl, isPostgresUrl } from './store/postgres.js';

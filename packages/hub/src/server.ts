@@ -56,8 +56,12 @@ import { metricsTokenMatches } from './metrics.js';
 export const API_PREFIX = '/api/v1';
 
 export interface HubOptions {
-  /** Data directory for hub.db, or ':memory:'. Ignored when db is given. */
+  /** Data directory for hub.db, or ':memory:'. Ignored when db or store is given. */
   dataDir?: string;
+  /** A postgres:// URL: store in PostgreSQL instead of hub.db. Ignored when db is given. */
+  store?: string;
+  /** The PostgreSQL password (overrides one in the URL). */
+  storePassword?: string;
   db?: HubDb;
   /** pino logger, or false to stay quiet (tests). */
   logger?: boolean;
@@ -122,7 +126,13 @@ export interface Hub {
 }
 
 export async function createHub(opts: HubOptions = {}): Promise<Hub> {
-  const db = opts.db ?? (await openDatabase({ dataDir: opts.dataDir ?? ':memory:' }));
+  const db =
+    opts.db ??
+    (await openDatabase({
+      dataDir: opts.dataDir ?? ':memory:',
+      ...(opts.store !== undefined ? { store: opts.store } : {}),
+      ...(opts.storePassword !== undefined ? { storePassword: opts.storePassword } : {}),
+    }));
   const app = Fastify({
     logger: opts.logger ?? true,
     bodyLimit: 4 * 1024 * 1024,

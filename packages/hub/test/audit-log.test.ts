@@ -5,14 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { queryAs } from '@wheelhouse/test-postgres';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AuditLog, type AuditRecordInput } from '../src/audit/audit-log.js';
 import { GENESIS_HASH, canonicalJson } from '../src/audit/canonical.js';
 import { verifyExport } from '../src/audit/export.js';
-import { openDatabase, type HubDb } from '../src/store/db.js';
+import type { HubDb } from '../src/store/db.js';
 import { createHub, type Hub } from '../src/server.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
+import { storeFactories, type StoreFactory } from './support/store-factories.js';
 
 useFastPasswordHashing();
 
@@ -28,11 +30,11 @@ const rec = (i: number, extra: Partial<AuditRecordInput> = {}): AuditRecordInput
   ...extra,
 });
 
-describe('hash chain', () => {
+describe.each(storeFactories)('hash chain ($name)', (store) => {
   let db: HubDb;
   let audit: AuditLog;
   beforeAll(async () => {
-    db = await openDatabase({ dataDir: ':memory:' });
+    db = await store.open();
     audit = new AuditLog(db);
   });
   afterAll(() => db.destroy());
@@ -96,7 +98,42 @@ describe('hash chain', () => {
   });
 });
 
-describe('tamper detection (attacker with write access to hub.db)', () => {
+/**
+ * Opens a hub on a new store of the dialect and returns how to run raw SQL on
+ * it with the append-only triggers off — what someone with write access to
+ * hub.db, or a PostgreSQL superuser, can do.
+ */
+async function hubWithRawAccess(
+  store: StoreFactory,
+  dirs: string[],
+): Promise<{ hub: Hub; tamper: (sql: string) => Promise<void> }> {
+  if (store.name === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'wh-audit-'));
+    dirs.push(dir);
+    const hub = await createHub({ logger: false, dataDir: dir });
+    return {
+      hub,
+      tamper: (sql) => {
+        const raw = new BetterSqlite3(join(dir, 'hub.db'));
+        raw.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
+        raw.exec(sql);
+        raw.close();
+        return Promise.resolve();
+      },
+    };
+  }
+  const opts = await store.options();
+  const hub = await createHub({ logger: false, ...opts });
+  const database = new URL(opts.store ?? '').pathname.slice(1);
+  return {
+    hub,
+    tamper: async (sql) => {
+      await queryAs(inject('postgres'), database, `ALTER TABLE audit_log DISABLE TRIGGER USER; ${sql}`);
+    },
+  };
+}
+
+describe.each(storeFactories)('tamper detection (attacker with write access to the store, $name)', (store) => {
   const dirs: string[] = [];
   afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -133,17 +170,12 @@ describe('tamper detection (attacker with write access to hub.db)', () => {
   ];
 
   it.each(CASES)('%s → names record', async (_label, tamper, seq, reason) => {
-    const dir = mkdtempSync(join(tmpdir(), 'wh-audit-'));
-    dirs.push(dir);
-    const hub = await createHub({ logger: false, dataDir: dir });
+    const { hub, tamper: tamperWith } = await hubWithRawAccess(store, dirs);
     try {
       for (let i = 0; i < 10; i++) await hub.audit.append(rec(i));
       expect(await hub.audit.verify()).toMatchObject({ ok: true, records: 10 });
 
-      const raw = new BetterSqlite3(join(dir, 'hub.db'));
-      raw.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
-      raw.exec(tamper);
-      raw.close();
+      await tamperWith(tamper);
 
       const result = await hub.audit.verify();
       expect(result.ok).toBe(false);
@@ -162,18 +194,18 @@ describe('tamper detection (attacker with write access to hub.db)', () => {
   });
 
   it('an empty log verifies', async () => {
-    const db = await openDatabase({ dataDir: ':memory:' });
+    const db = await store.open();
     expect(await new AuditLog(db).verify()).toEqual({ ok: true, records: 0 });
     await db.destroy();
   });
 });
 
-describe('audit API: query, verify, export', () => {
+describe.each(storeFactories)('audit API: query, verify, export ($name)', (store) => {
   let hub: Hub;
   let auditor: TestUser;
   const t0 = Date.now();
   beforeAll(async () => {
-    hub = await createHub({ logger: false });
+    hub = await createHub({ logger: false, ...(await store.options()) });
     auditor = await addUser(hub, { bindings: [{ role: 'auditor' }] });
     for (let i = 0; i < 30; i++) await hub.audit.append(rec(i, { outcome: i % 5 === 0 ? 'denied' : 'succeeded' }));
     await hub.audit.append({
@@ -325,7 +357,7 @@ describe('audit API: query, verify, export', () => {
   });
 
   it('streams exports larger than one read batch', async () => {
-    const h = await createHub({ logger: false });
+    const h = await createHub({ logger: false, ...(await store.options()) });
     try {
       for (let i = 0; i < 1234; i++) await h.audit.append(rec(i));
       const u = await addUser(h, { bindings: [{ role: 'auditor' }] });

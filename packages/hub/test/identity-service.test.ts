@@ -1,14 +1,15 @@
 // The identity service without HTTP: refusals come back as catalog problems
 // and leave the store exactly as it was (no row, no binding change, no audit
 // record) — the transaction that found the problem is rolled back.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/audit/audit-log.js';
 import { loadUserWithBindings } from '../src/auth/identity-store.js';
 import { ensureAdmin } from '../src/auth/plugin.js';
 import type { Principal } from '../src/auth/types.js';
 import { IdentityService } from '../src/identity/identity-service.js';
-import { openDatabase, type HubDb } from '../src/store/db.js';
+import type { HubDb } from '../src/store/db.js';
 import { useFastPasswordHashing } from './support/identity.js';
+import { storeFactories } from './support/store-factories.js';
 
 useFastPasswordHashing();
 
@@ -33,15 +34,16 @@ async function principalOf(username: string): Promise<Principal> {
 const auditActions = async (): Promise<string[]> =>
   (await audit.query({ limit: 100 })).items.map((r) => `${r.action}:${r.outcome}`).reverse();
 
-beforeEach(async () => {
-  db = await openDatabase({ dataDir: ':memory:' });
-  audit = new AuditLog(db);
-  identity = new IdentityService({ db, audit });
-  await ensureAdmin(db, 'first-admin-password');
-  admin = await principalOf('admin');
-});
+describe.each(storeFactories)('IdentityService ($name)', (store) => {
+  beforeEach(async () => {
+    db = await store.open();
+    audit = new AuditLog(db);
+    identity = new IdentityService({ db, audit });
+    await ensureAdmin(db, 'first-admin-password');
+    admin = await principalOf('admin');
+  });
+  afterEach(() => db.destroy());
 
-describe('IdentityService', () => {
   it('refuses a duplicate user with a conflict and records nothing for it', async () => {
     const first = await identity.createUser(admin, { username: 'alice', role: 'viewer' });
     expect(first).toMatchObject({ ok: true, value: { user: { username: 'alice' }, bindings: [{ role: 'viewer' }] } });

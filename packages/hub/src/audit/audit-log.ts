@@ -11,6 +11,7 @@ import {
   type JsonObject,
   type JsonValue,
 } from '@wheelhouse/protocol';
+import { lockAuditChain } from '../store/advisory-locks.js';
 import type { HubDb } from '../store/db.js';
 import type { AuditRow, Database } from '../store/schema.js';
 import {
@@ -158,9 +159,11 @@ export class AuditLog {
   }
 
   // Reading the last hash and inserting inside one transaction serializes
-  // appends: the store has one writer connection, so no two appends can read
-  // the same predecessor.
+  // appends: SQLite has one writer connection; on PostgreSQL the transaction
+  // first takes the chain's advisory lock (held to commit), so no two
+  // appends — from this process or another replica — read the same predecessor.
   private async appendIn(db: Kysely<Database>, input: AuditRecordInput): Promise<AuditRow> {
+    await lockAuditChain(db);
     const last = await db
       .selectFrom('audit_log')
       .select(['seq', 'hash'])
