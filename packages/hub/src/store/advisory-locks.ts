@@ -6,6 +6,7 @@ import { isPostgres } from './dialect.js';
 /** Fixed 64-bit keys, one per thing serialized (arbitrary, but never reused). */
 export const LOCK_KEYS = {
   auditChain: 0x5768_0001n, // "Wh" 1
+  checkedWrites: 0x5768_0002n,
 } as const;
 
 /**
@@ -16,4 +17,16 @@ export const LOCK_KEYS = {
 export async function lockAuditChain(trx: Kysely<any>): Promise<void> {
   if (!isPostgres(trx)) return;
   await sql`SELECT pg_advisory_xact_lock(${LOCK_KEYS.auditChain.toString()}::bigint)`.execute(trx);
+}
+
+/**
+ * Transactions that check an invariant across rows before writing (the last
+ * global admin, a user's bindings) run one at a time, as they do on SQLite's
+ * single connection: under PostgreSQL's READ COMMITTED two of them could each
+ * see the other's rows still there. Only admin-rate writes take it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema: only the connection matters
+export async function lockCheckedWrites(trx: Kysely<any>): Promise<void> {
+  if (!isPostgres(trx)) return;
+  await sql`SELECT pg_advisory_xact_lock(${LOCK_KEYS.checkedWrites.toString()}::bigint)`.execute(trx);
 }
