@@ -8,7 +8,7 @@ import { WHEELHOUSE_CLI, freePort, startProcess, type TestProcess } from '@wheel
 import { createDatabase, postgresUrl, queryAs } from '@wheelhouse/test-postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
-describe('hub on PostgreSQL', () => {
+describe('hub on PostgreSQL', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'wh-hub-pg-'));
   const procs: TestProcess[] = [];
   afterAll(async () => {

@@ -4,3 +4,4 @@ export { InventoryStore } from './inventory/inventory-store.js';
 export { openDatabase, type HubDb } from './store/db.js';
 export { createApiToken, createBinding, createUser } from './auth/identity-store.js';
 export { readPasswordFile, redactUrl, isPostgresUrl } from './store/postgres.js';
+export { copyStore, StoreCopyError, type StoreCopyOptions, type StoreCopyResult } from './store/store-copy.js';

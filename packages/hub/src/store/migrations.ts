@@ -318,6 +318,9 @@ const migrations: Record<string, Migration> = {
   },
 };
 
+/** Every migration's name, in the order applied. */
+export const migrationNames = (): string[] => Object.keys(migrations).sort();
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };
