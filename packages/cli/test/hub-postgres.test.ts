@@ -16,7 +16,7 @@ describe('hub on PostgreSQL', { timeout: 60_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const hub = (store: string, passwordFile: string, port: number): TestProcess => {
+  const hub = (store: string, passwordFile: string, port: number, extra: string[] = []): TestProcess => {
     const p = startProcess(
       [
         WHEELHOUSE_CLI,
@@ -27,6 +27,7 @@ describe('hub on PostgreSQL', { timeout: 60_000 }, () => {
         'warn',
         '--data-dir',
         join(dir, 'unused'),
+        ...extra,
       ],
       {
         label: 'hub',
@@ -67,6 +68,42 @@ describe('hub on PostgreSQL', { timeout: 60_000 }, () => {
     expect(audit.map((a) => a.action)).toContain('auth.login');
     // …and no hub.db was created beside it.
     expect(existsSync(join(dir, 'unused'))).toBe(false);
+  });
+
+  it('applies --timeline-max-age: old events leave the database, recent ones stay', async () => {
+    const pg = inject('postgres');
+    const database = await createDatabase(pg);
+    const passwordFile = join(dir, 'password');
+    writeFileSync(passwordFile, `${pg.password}\n`, { mode: 0o600 });
+    const p = hub(postgresUrl(pg, database), passwordFile, await freePort(), [
+      '--timeline-max-age',
+      '1h',
+      '--retention-interval',
+      '200ms',
+    ]);
+    await p.waitForOutput(/wheelhouse hub listening on/);
+    await queryAs(
+      pg,
+      database,
+      "INSERT INTO clusters (id, created_at, created_by, token_hash) VALUES ('prod', 0, 'x', 'h')",
+    );
+    const insert = (id: string, time: number) =>
+      queryAs(
+        pg,
+        database,
+        "INSERT INTO timeline_events (id, cluster_id, time, type, severity, kind, namespace, name, summary, data) VALUES ($1, 'prod', $2, 'k8s.event', 'info', 'Pod', 'ns', 'p', 's', '{}')",
+        [id, time],
+      );
+    await insert('old', Date.now() - 2 * 3_600_000);
+    await insert('recent', Date.now());
+    await expect
+      .poll(
+        async () => (await queryAs<{ id: string }>(pg, database, 'SELECT id FROM timeline_events')).map((r) => r.id),
+        {
+          timeout: 15_000,
+        },
+      )
+      .toEqual(['recent']);
   });
 
   it('stops with a clear error when the password is wrong', async () => {

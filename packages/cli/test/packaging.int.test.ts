@@ -83,6 +83,10 @@ describe('hub Helm chart', () => {
       '--token-max-days=365',
       '--one-time-password-ttl=24h',
       '--trusted-proxies=uniquelocal',
+      '--timeline-max-age=0',
+      '--timeline-max-bytes=0',
+      '--recordings-max-age=0',
+      '--recordings-max-bytes=0',
     ]);
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });
     expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/readyz' } });

@@ -46,6 +46,7 @@ import { ShellStore } from './shell/shell-store.js';
 import { TimelineStore } from './timeline/timeline-store.js';
 import { timelineRoutes } from './timeline/timeline-routes.js';
 import { openDatabase, type HubDb } from './store/db.js';
+import { Retention, retentionEnabled, type RetentionPolicy } from './retention/retention.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { trustProxyOption } from './http/transport-security.js';
 import { registerWebSocketOriginCheck } from './http/websocket-origin.js';
@@ -71,6 +72,8 @@ export interface HubOptions {
   heartbeatMs?: number;
   /** How often expired commands are swept (default 5 s). */
   sweepMs?: number;
+  /** Retention of timeline events and recordings (off unless a limit is set); runs every intervalMs (default 60 s). */
+  retention?: RetentionPolicy & { intervalMs?: number; batchSize?: number };
   /**
    * Directory of the built web console (default: packages/web's build when it
    * exists); false serves no console.
@@ -122,6 +125,7 @@ export interface Hub {
   objects: ObjectReader;
   /** Every user's open WebSocket with the credential that opened it (closed on revocation). */
   sockets: SocketRegistry;
+  retention: Retention;
   close(): Promise<void>;
 }
 
@@ -279,6 +283,23 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   }, opts.sweepMs ?? 5_000);
   sweeper.unref();
 
+  const retention = new Retention(db, opts.retention ?? {});
+  const retentionTimer =
+    opts.retention && retentionEnabled(opts.retention)
+      ? setInterval(() => {
+          retention
+            .run()
+            .then((r) => {
+              metrics.retentionDeleted.inc({ kind: 'timeline' }, r.timelineDeleted);
+              metrics.retentionDeleted.inc({ kind: 'recording' }, r.recordingsDeleted);
+              metrics.retentionLongestBatch.set(r.longestBatchMs / 1000);
+              if (r.timelineDeleted || r.recordingsDeleted) app.log.info({ retention: r }, 'retention pass');
+            })
+            .catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
+        }, opts.retention.intervalMs ?? 60_000)
+      : undefined;
+  retentionTimer?.unref();
+
   return {
     app,
     db,
@@ -294,8 +315,11 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     logs,
     objects,
     sockets,
+    retention,
     close: async () => {
       clearInterval(sweeper);
+      clearInterval(retentionTimer);
+      await retention.idle(); // a pass under way finishes before the store closes
       await shell.closeAll();
       logs.closeAll();
       link.closeAll();

@@ -44,6 +44,34 @@ export function hubCommand(): Command {
     )
     .addOption(new Option('--heartbeat <duration>', 'agent link heartbeat interval').default('15s'))
     .addOption(
+      new Option('--retention-interval <duration>', 'how often retention runs when a limit is set')
+        .env('WHEELHOUSE_RETENTION_INTERVAL')
+        .default('1m'),
+    )
+    .addOption(
+      new Option('--timeline-max-age <duration>', 'delete timeline events older than this, e.g. 720h (0: keep)')
+        .env('WHEELHOUSE_TIMELINE_MAX_AGE')
+        .default('0'),
+    )
+    .addOption(
+      new Option(
+        '--timeline-max-bytes <size>',
+        'keep the newest timeline events within this size, e.g. 5GiB (0: no cap)',
+      )
+        .env('WHEELHOUSE_TIMELINE_MAX_BYTES')
+        .default('0'),
+    )
+    .addOption(
+      new Option('--recordings-max-age <duration>', 'delete shell recordings of sessions ended longer ago (0: keep)')
+        .env('WHEELHOUSE_RECORDINGS_MAX_AGE')
+        .default('0'),
+    )
+    .addOption(
+      new Option('--recordings-max-bytes <size>', 'keep the newest shell recordings within this size (0: no cap)')
+        .env('WHEELHOUSE_RECORDINGS_MAX_BYTES')
+        .default('0'),
+    )
+    .addOption(
       new Option(
         '--metrics-token <token>',
         'require "Authorization: Bearer <token>" on /metrics (default: open, for Prometheus on the pod network)',
@@ -115,6 +143,11 @@ export function hubCommand(): Command {
         storePasswordFile?: string;
         commandTtl: string;
         heartbeat: string;
+        retentionInterval: string;
+        timelineMaxAge: string;
+        timelineMaxBytes: string;
+        recordingsMaxAge: string;
+        recordingsMaxBytes: string;
         logLevel: string;
         metricsToken?: string;
         trustedProxies?: string;
@@ -128,7 +161,7 @@ export function hubCommand(): Command {
       }) => {
         const { host, port } = parseListen(o.listen);
         // Loaded on use: every other subcommand starts faster without the hub's dependencies.
-        const { createHub, readPasswordFile, redactUrl } = await import('@wheelhouse/hub');
+        const { createHub, readPasswordFile, redactUrl, parseByteSize } = await import('@wheelhouse/hub');
         const { ensureAdmin } = await import('@wheelhouse/hub/auth');
         if (o.storePasswordFile && !o.store) throw new Error('--store-password-file needs --store postgres://…');
         const hub = await createHub({
@@ -138,6 +171,13 @@ export function hubCommand(): Command {
           logger: true,
           commandTtlMs: parseDuration(o.commandTtl),
           heartbeatMs: parseDuration(o.heartbeat),
+          retention: {
+            intervalMs: parseDuration(o.retentionInterval),
+            timelineMaxAgeMs: parseDuration(o.timelineMaxAge),
+            timelineMaxBytes: parseByteSize(o.timelineMaxBytes),
+            recordingsMaxAgeMs: parseDuration(o.recordingsMaxAge),
+            recordingsMaxBytes: parseByteSize(o.recordingsMaxBytes),
+          },
           ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}),
           ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
           ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),

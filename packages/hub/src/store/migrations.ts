@@ -316,6 +316,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('users').addColumn('password_expires_at', 'bigint').execute();
     },
   },
+  '007_retention': {
+    // Retention deletes timeline events by age (an index on time alone) and
+    // removes old recordings while keeping the session's record.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.createIndex('timeline_by_event_time').on('timeline_events').column('time').execute();
+      await db.schema.alterTable('shell_sessions').addColumn('recording_expired_at', 'bigint').execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */
