@@ -29,6 +29,11 @@ export class HubMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly leader = new Gauge({
+    name: 'wheelhouse_leader',
+    help: 'Whether this hub process runs the background work (1) or another one sharing the store does (0)',
+    registers: [this.registry],
+  });
   readonly retentionDeleted = new Counter({
     name: 'wheelhouse_retention_deleted_total',
     help: 'Timeline events and shell recordings removed by retention, by kind',

@@ -47,6 +47,7 @@ import { TimelineStore } from './timeline/timeline-store.js';
 import { timelineRoutes } from './timeline/timeline-routes.js';
 import { openDatabase, type HubDb } from './store/db.js';
 import { Retention, retentionEnabled, type RetentionPolicy } from './retention/retention.js';
+import { LeaderElection } from './store/leader-election.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { trustProxyOption } from './http/transport-security.js';
 import { registerWebSocketOriginCheck } from './http/websocket-origin.js';
@@ -74,6 +75,8 @@ export interface HubOptions {
   sweepMs?: number;
   /** Retention of timeline events and recordings (off unless a limit is set); runs every intervalMs (default 60 s). */
   retention?: RetentionPolicy & { intervalMs?: number; batchSize?: number };
+  /** Hubs sharing a PostgreSQL store: how often leadership of background work is checked (default 2 s). */
+  leaderCheckMs?: number;
   /**
    * Directory of the built web console (default: packages/web's build when it
    * exists); false serves no console.
@@ -126,6 +129,7 @@ export interface Hub {
   /** Every user's open WebSocket with the credential that opened it (closed on revocation). */
   sockets: SocketRegistry;
   retention: Retention;
+  leader: LeaderElection;
   close(): Promise<void>;
 }
 
@@ -278,7 +282,18 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     opts.webRoot === false ? undefined : (opts.webRoot ?? (webAppBuilt() ? webAppDir() : undefined)),
   );
 
+  // Background work runs in one process of those sharing the store (always this one on SQLite).
+  const leader = new LeaderElection(db, {
+    ...(opts.leaderCheckMs !== undefined ? { checkMs: opts.leaderCheckMs } : {}),
+    onChange: (isLeader) => {
+      metrics.leader.set(isLeader ? 1 : 0);
+      app.log.info({ leader: isLeader }, isLeader ? 'runs background work (leader)' : 'background work runs elsewhere');
+    },
+    onError: (err) => app.log.warn({ err }, 'leader election connection failed'),
+  });
+  leader.start();
   const sweeper = setInterval(() => {
+    if (!leader.isLeader()) return;
     commands.expireDue().catch((err: unknown) => app.log.error({ err }, 'expiring commands failed'));
   }, opts.sweepMs ?? 5_000);
   sweeper.unref();
@@ -287,6 +302,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const retentionTimer =
     opts.retention && retentionEnabled(opts.retention)
       ? setInterval(() => {
+          if (!leader.isLeader()) return;
           retention
             .run()
             .then((r) => {
@@ -316,9 +332,11 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     objects,
     sockets,
     retention,
+    leader,
     close: async () => {
       clearInterval(sweeper);
       clearInterval(retentionTimer);
+      await leader.stop();
       await retention.idle(); // a pass under way finishes before the store closes
       await shell.closeAll();
       logs.closeAll();

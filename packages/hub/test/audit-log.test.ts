@@ -356,6 +356,7 @@ describe.each(storeFactories)('audit API: query, verify, export ($name)', (store
     expect(res.json()).toMatchObject({ error: 'invalid_request', issues: [{ path: 'querystring.format' }] });
   });
 
+  // 1234 appends, each its own durable commit (fsync on PostgreSQL): a longer timeout.
   it('streams exports larger than one read batch', async () => {
     const h = await createHub({ logger: false, ...(await store.options()) });
     try {
@@ -368,5 +369,5 @@ describe.each(storeFactories)('audit API: query, verify, export ($name)', (store
     } finally {
       await h.close();
     }
-  });
+  }, 60_000);
 });

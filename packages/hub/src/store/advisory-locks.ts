@@ -7,6 +7,7 @@ import { isPostgres } from './dialect.js';
 export const LOCK_KEYS = {
   auditChain: 0x5768_0001n, // "Wh" 1
   checkedWrites: 0x5768_0002n,
+  leader: 0x5768_0003n, // session-level: held by the process running background work
 } as const;
 
 /**

@@ -62,6 +62,9 @@ export function postgresPool(opts: PostgresStoreOptions): pg.Pool {
   // An idle client losing its server (restart, failover) emits 'error' on the pool;
   // unhandled, that would end the process. The next query reconnects.
   pool.on('error', () => undefined);
+  // Likewise a client in use whose session the server ends (restart, pg_terminate_backend):
+  // its query rejects, which is where the error is handled; the 'error' event must not end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
