@@ -23,12 +23,15 @@ COPY packages/exec-guard/package.json packages/exec-guard/
 COPY packages/cli/package.json packages/cli/
 COPY packages/web/package.json packages/web/
 COPY test/cluster/package.json test/cluster/
+COPY test/postgres/package.json test/postgres/
 COPY test/e2e/package.json test/e2e/
 COPY bench/package.json bench/
 RUN npm ci --ignore-scripts=false
 COPY tsconfig.base.json tsconfig.json ./
 COPY packages packages
 COPY test/cluster test/cluster
+# Typechecked with the packages' tests (throw-away PostgreSQL for store tests); not in the runtime image.
+COPY test/postgres test/postgres
 COPY bench bench
 # The hub serves the web console that Vite builds into packages/web/dist/app.
 RUN npx tsc -b packages/cli && npm run build -w packages/web && npm prune --omit=dev

@@ -9,8 +9,15 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts', 'test/cluster/test/**/*.test.ts'],
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'bench/test/**/*.test.ts',
+            'test/cluster/test/**/*.test.ts',
+            'test/postgres/test/**/*.test.ts',
+          ],
           exclude: [...ignored, '**/*.int.test.ts'],
+          // A throw-away PostgreSQL server: store tests run against both dialects.
+          globalSetup: ['./test/postgres/src/global-setup.ts'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -19,7 +26,7 @@ export default defineConfig({
           name: 'integration',
           include: ['**/*.int.test.ts'],
           exclude: ignored,
-          globalSetup: ['./test/cluster/src/global-setup.ts'],
+          globalSetup: ['./test/cluster/src/global-setup.ts', './test/postgres/src/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // Polls wait for a real cluster and a real browser on a busy 2-core machine.

@@ -1,21 +1,26 @@
 #!/usr/bin/env node
-// npm run bench [-- <name>... --rounds N]: runs the named benchmarks (all by
-// default) and prints each side by side with its baseline and the ratio.
+// npm run bench [-- <name>... --rounds N --events N --batch N]: runs the named
+// benchmarks (all by default) and prints each side by side with its baseline
+// and the ratio. --events/--batch size the PostgreSQL ingest benchmark.
 import { parseArgs } from 'node:util';
 import { formatResult, runBenchmark, type Benchmark } from './harness.js';
 import { agentSyncBenchmark } from './benchmarks/agent-sync.js';
 import { listPodsBenchmark } from './benchmarks/list-pods.js';
 import { execGuardWebhookBenchmark } from './benchmarks/exec-guard-webhook.js';
 import { timelineIngestBenchmark } from './benchmarks/timeline-ingest.js';
+import { timelineIngestPostgresBenchmark, type IngestSizes } from './benchmarks/timeline-ingest-postgres.js';
 import { shellEchoBenchmark } from './benchmarks/shell-echo.js';
 import { scaleLatencyBenchmark } from './benchmarks/scale-latency.js';
 import { consoleRenderBenchmark } from './benchmarks/console-render.js';
 import { scopedInventoryBenchmark } from './benchmarks/scoped-inventory.js';
 
+const sizes: IngestSizes = {};
+
 const registry: Record<string, () => Promise<Benchmark>> = {
   'list-pods': listPodsBenchmark,
   'exec-guard-webhook': execGuardWebhookBenchmark,
   'timeline-ingest': timelineIngestBenchmark,
+  'timeline-ingest-postgres': () => timelineIngestPostgresBenchmark(sizes),
   'agent-sync': agentSyncBenchmark,
   'shell-echo': shellEchoBenchmark,
   'scale-latency': scaleLatencyBenchmark,
@@ -26,8 +31,20 @@ const registry: Record<string, () => Promise<Benchmark>> = {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { rounds: { type: 'string' }, list: { type: 'boolean' } },
+    options: {
+      rounds: { type: 'string' },
+      list: { type: 'boolean' },
+      events: { type: 'string' },
+      batch: { type: 'string' },
+    },
   });
+  for (const key of ['events', 'batch'] as const) {
+    const v = values[key];
+    if (v === undefined) continue;
+    const num = Number(v);
+    if (!Number.isInteger(num) || num < 1) throw new Error(`--${key} must be a positive integer`);
+    sizes[key] = num;
+  }
   if (values.list) {
     for (const name of Object.keys(registry)) console.log(name);
     return;

@@ -15,6 +15,7 @@ import { hubCommand } from './commands/hub.js';
 import { clusterListCommand, tokenListCommand, userListCommand } from './commands/lists.js';
 import { logsCommand } from './commands/logs.js';
 import { shellCommand } from './commands/shell.js';
+import { storeCommand } from './commands/store.js';
 import { timelineCommand } from './commands/timeline.js';
 
 /** The command whose line was wrong, for the hint after a usage error ("wheelhouse get"). */
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   program.addCommand(actionsCommand());
   program.addCommand(auditCommand());
   program.addCommand(backupCommand());
+  program.addCommand(storeCommand());
   program.addCommand(shellCommand());
   program.addCommand(loginCommand());
   program.addCommand(clusterCommand().addCommand(clusterListCommand()));

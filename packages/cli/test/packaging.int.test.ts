@@ -87,6 +87,10 @@ describe('hub Helm chart', () => {
       '--audit-key-file=/etc/wheelhouse/audit/audit.key',
       '--audit-anchor-file=/var/lib/wheelhouse/anchors/audit-anchor.json',
       '--audit-anchor-interval=1m',
+      '--timeline-max-age=0',
+      '--timeline-max-bytes=0',
+      '--recordings-max-age=0',
+      '--recordings-max-bytes=0',
     ]);
     // The audit chain's HMAC key: a Secret created once and kept, mounted read-only.
     const key = docs.find((m) => m.kind === 'Secret') as (Manifest & { data: Record<string, string> }) | undefined;
@@ -142,6 +146,21 @@ describe('hub Helm chart', () => {
     expect(origins.container.args).toContain('--allowed-origins=https://a.example,https://b.example');
     const none = deploymentOf(await render({ hub: { trustedProxies: [] } }));
     expect(none.container.args.filter((a) => a.startsWith('--trusted-proxies'))).toEqual([]);
+  });
+
+  it('stores in PostgreSQL with the password from a Secret, and needs no volume', async () => {
+    const docs = await render({
+      store: { url: 'postgres://wheelhouse@pg.db:5432/wheelhouse?sslmode=require', passwordSecret: 'wh-pg' },
+    });
+    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'Service']);
+    const { pod, container } = deploymentOf(docs);
+    expect(container.args).toContain('--store=postgres://wheelhouse@pg.db:5432/wheelhouse?sslmode=require');
+    expect(container.args).toContain('--store-password-file=/etc/wheelhouse/store/password');
+    expect(container.args.some((a) => a.startsWith('--data-dir'))).toBe(false);
+    expect(pod.volumes.find((v) => v.name === 'store-password')).toMatchObject({
+      secret: { secretName: 'wh-pg', items: [{ key: 'password', path: 'password' }], defaultMode: 0o400 },
+    });
+    expect(pod.volumes.find((v) => v.name === 'data')).toBeUndefined();
   });
 });
 

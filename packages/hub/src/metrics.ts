@@ -34,6 +34,22 @@ export class HubMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly leader = new Gauge({
+    name: 'wheelhouse_leader',
+    help: 'Whether this hub process runs the background work (1) or another one sharing the store does (0)',
+    registers: [this.registry],
+  });
+  readonly retentionDeleted = new Counter({
+    name: 'wheelhouse_retention_deleted_total',
+    help: 'Timeline events and shell recordings removed by retention, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly retentionLongestBatch = new Gauge({
+    name: 'wheelhouse_retention_longest_batch_seconds',
+    help: 'The longest single retention batch (query or delete) of the last pass',
+    registers: [this.registry],
+  });
   readonly timelineEvents = new Counter({
     name: 'wheelhouse_timeline_events_total',
     help: 'Timeline events stored',

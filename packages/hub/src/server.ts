@@ -49,6 +49,8 @@ import { ShellStore } from './shell/shell-store.js';
 import { TimelineStore } from './timeline/timeline-store.js';
 import { timelineRoutes } from './timeline/timeline-routes.js';
 import { openDatabase, type HubDb } from './store/db.js';
+import { Retention, retentionEnabled, type RetentionPolicy } from './retention/retention.js';
+import { LeaderElection } from './store/leader-election.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { trustProxyOption } from './http/transport-security.js';
 import { registerWebSocketOriginCheck } from './http/websocket-origin.js';
@@ -59,8 +61,12 @@ import { metricsTokenMatches } from './metrics.js';
 export const API_PREFIX = '/api/v1';
 
 export interface HubOptions {
-  /** Data directory for hub.db, or ':memory:'. Ignored when db is given. */
+  /** Data directory for hub.db, or ':memory:'. Ignored when db or store is given. */
   dataDir?: string;
+  /** A postgres:// URL: store in PostgreSQL instead of hub.db. Ignored when db is given. */
+  store?: string;
+  /** The PostgreSQL password (overrides one in the URL). */
+  storePassword?: string;
   db?: HubDb;
   /** pino logger, or false to stay quiet (tests). */
   logger?: boolean;
@@ -72,6 +78,10 @@ export interface HubOptions {
   agentLink?: Partial<AgentLinkLimits>;
   /** How often expired commands are swept (default 5 s). */
   sweepMs?: number;
+  /** Retention of timeline events and recordings (off unless a limit is set); runs every intervalMs (default 60 s). */
+  retention?: RetentionPolicy & { intervalMs?: number; batchSize?: number };
+  /** Hubs sharing a PostgreSQL store: how often leadership of background work is checked (default 2 s). */
+  leaderCheckMs?: number;
   /**
    * Directory of the built web console (default: packages/web's build when it
    * exists); false serves no console.
@@ -145,11 +155,19 @@ export interface Hub {
   objects: ObjectReader;
   /** Every user's open WebSocket with the credential that opened it (closed on revocation). */
   sockets: SocketRegistry;
+  retention: Retention;
+  leader: LeaderElection;
   close(): Promise<void>;
 }
 
 export async function createHub(opts: HubOptions = {}): Promise<Hub> {
-  const db = opts.db ?? (await openDatabase({ dataDir: opts.dataDir ?? ':memory:' }));
+  const db =
+    opts.db ??
+    (await openDatabase({
+      dataDir: opts.dataDir ?? ':memory:',
+      ...(opts.store !== undefined ? { store: opts.store } : {}),
+      ...(opts.storePassword !== undefined ? { storePassword: opts.storePassword } : {}),
+    }));
   const app = Fastify({
     logger: opts.logger ?? true,
     bodyLimit: 4 * 1024 * 1024,
@@ -320,10 +338,39 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     opts.webRoot === false ? undefined : (opts.webRoot ?? (webAppBuilt() ? webAppDir() : undefined)),
   );
 
+  // Background work runs in one process of those sharing the store (always this one on SQLite).
+  const leader = new LeaderElection(db, {
+    ...(opts.leaderCheckMs !== undefined ? { checkMs: opts.leaderCheckMs } : {}),
+    onChange: (isLeader) => {
+      metrics.leader.set(isLeader ? 1 : 0);
+      app.log.info({ leader: isLeader }, isLeader ? 'runs background work (leader)' : 'background work runs elsewhere');
+    },
+    onError: (err) => app.log.warn({ err }, 'leader election connection failed'),
+  });
+  leader.start();
   const sweeper = setInterval(() => {
+    if (!leader.isLeader()) return;
     commands.expireDue().catch((err: unknown) => app.log.error({ err }, 'expiring commands failed'));
   }, opts.sweepMs ?? 5_000);
   sweeper.unref();
+
+  const retention = new Retention(db, opts.retention ?? {});
+  const retentionTimer =
+    opts.retention && retentionEnabled(opts.retention)
+      ? setInterval(() => {
+          if (!leader.isLeader()) return;
+          retention
+            .run()
+            .then((r) => {
+              metrics.retentionDeleted.inc({ kind: 'timeline' }, r.timelineDeleted);
+              metrics.retentionDeleted.inc({ kind: 'recording' }, r.recordingsDeleted);
+              metrics.retentionLongestBatch.set(r.longestBatchMs / 1000);
+              if (r.timelineDeleted || r.recordingsDeleted) app.log.info({ retention: r }, 'retention pass');
+            })
+            .catch((err: unknown) => app.log.error({ err }, 'retention pass failed'));
+        }, opts.retention.intervalMs ?? 60_000)
+      : undefined;
+  retentionTimer?.unref();
 
   return {
     app,
@@ -341,8 +388,13 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     logs,
     objects,
     sockets,
+    retention,
+    leader,
     close: async () => {
       clearInterval(sweeper);
+      clearInterval(retentionTimer);
+      await leader.stop();
+      await retention.idle(); // a pass under way finishes before the store closes
       await shell.closeAll();
       logs.closeAll();
       link.closeAll();

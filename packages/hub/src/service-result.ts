@@ -2,6 +2,7 @@
 // into an HTTP error. Services never pick a status code.
 import type { ApiProblem } from '@wheelhouse/protocol';
 import type { Transaction } from 'kysely';
+import { lockCheckedWrites } from './store/advisory-locks.js';
 import type { HubDb } from './store/db.js';
 import type { Database } from './store/schema.js';
 
@@ -18,7 +19,8 @@ class Abort extends Error {
 }
 
 /**
- * Runs fn in one transaction; `abort(problem)` inside rolls everything back and
+ * Runs fn in one transaction, one such transaction at a time (see
+ * lockCheckedWrites: its checks hold on PostgreSQL as on SQLite); `abort(problem)` inside rolls everything back and
  * becomes the failed result (other errors propagate as they are).
  */
 export async function inTransaction<T>(
@@ -29,7 +31,12 @@ export async function inTransaction<T>(
     throw new Abort(problem);
   };
   try {
-    return ok(await db.transaction().execute((trx) => fn(trx, abort)));
+    return ok(
+      await db.transaction().execute(async (trx) => {
+        await lockCheckedWrites(trx);
+        return fn(trx, abort);
+      }),
+    );
   } catch (err) {
     if (err instanceof Abort) return fail(err.problem);
     throw err;

@@ -7,6 +7,7 @@ import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/
 import { validateActionRequest } from '../src/commands/command-service.js';
 import { startHub, startPipeline, type Pipeline } from './support/hub-with-agent.js';
 import { addUser, bearer } from './support/identity.js';
+import { storeFactories } from './support/store-factories.js';
 
 const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
 
@@ -30,14 +31,14 @@ async function terminal(p: Pipeline, id: string) {
   });
 }
 
-describe('commands', () => {
+describe.each(storeFactories)('commands ($name store)', (store) => {
   let p: Pipeline;
   let ns: string;
 
   beforeAll(async () => {
     ns = await testNamespace('cmd');
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'target' }, data: {} } });
-    p = await startPipeline();
+    p = await startPipeline({ hub: await store.options() });
     await eventually('agent connected', async () => (await p.hub.clusters.get(p.cluster))?.connected);
   });
   afterAll(() => p.stop());
@@ -129,7 +130,10 @@ describe('commands', () => {
   });
 
   it('refuses an action whose tier is off, at the hub and at the agent', async () => {
-    const limited = await startPipeline({ capabilities: { basic: true, advanced: false, podExec: false } });
+    const limited = await startPipeline({
+      capabilities: { basic: true, advanced: false, podExec: false },
+      hub: await store.options(),
+    });
     try {
       const cluster = await eventually('limited agent connected', async () => {
         const c = await limited.hub.clusters.get(limited.cluster);
@@ -165,7 +169,8 @@ describe('commands', () => {
   });
 
   it('expires a command whose agent stays offline past the TTL', async () => {
-    const { hub } = await startHub({ commandTtlMs: 300, sweepMs: 100 });
+    // On PostgreSQL the sweep runs under leadership (this hub is the only candidate).
+    const { hub } = await startHub({ commandTtlMs: 300, sweepMs: 100, ...(await store.options()) });
     try {
       const created = await hub.clusters.create('offline', 'test');
       if (!created) throw new Error('cluster "offline" exists');

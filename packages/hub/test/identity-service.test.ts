@@ -1,14 +1,16 @@
 // The identity service without HTTP: refusals come back as catalog problems
 // and leave the store exactly as it was (no row, no binding change, no audit
 // record) — the transaction that found the problem is rolled back.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/audit/audit-log.js';
 import { loadUserWithBindings } from '../src/auth/identity-store.js';
 import { ensureAdmin } from '../src/auth/plugin.js';
 import type { Principal } from '../src/auth/types.js';
 import { IdentityService } from '../src/identity/identity-service.js';
-import { openDatabase, type HubDb } from '../src/store/db.js';
+import type { HubDb } from '../src/store/db.js';
 import { useFastPasswordHashing } from './support/identity.js';
+import { storeFactories } from './support/store-factories.js';
 
 useFastPasswordHashing();
 
@@ -33,15 +35,16 @@ async function principalOf(username: string): Promise<Principal> {
 const auditActions = async (): Promise<string[]> =>
   (await audit.query({ limit: 100 })).items.map((r) => `${r.action}:${r.outcome}`).reverse();
 
-beforeEach(async () => {
-  db = await openDatabase({ dataDir: ':memory:' });
-  audit = new AuditLog(db);
-  identity = new IdentityService({ db, audit });
-  await ensureAdmin(db, 'first-admin-password');
-  admin = await principalOf('admin');
-});
+describe.each(storeFactories)('IdentityService ($name)', (store) => {
+  beforeEach(async () => {
+    db = await store.open();
+    audit = new AuditLog(db);
+    identity = new IdentityService({ db, audit });
+    await ensureAdmin(db, 'first-admin-password');
+    admin = await principalOf('admin');
+  });
+  afterEach(() => db.destroy());
 
-describe('IdentityService', () => {
   it('refuses a duplicate user with a conflict and records nothing for it', async () => {
     const first = await identity.createUser(admin, { username: 'alice', role: 'viewer' });
     expect(first).toMatchObject({ ok: true, value: { user: { username: 'alice' }, bindings: [{ role: 'viewer' }] } });
@@ -69,6 +72,20 @@ describe('IdentityService', () => {
     await identity.createUser(admin, { username: 'root2', role: 'account-admin' });
     expect(await identity.revoke(admin, binding.id)).toEqual({ ok: true, value: undefined });
     expect(await identity.listBindings(admin.userId)).toEqual([]);
+  });
+
+  it('keeps an admin under concurrency: of two global admins revoked at once, one stays', async () => {
+    await identity.createUser(admin, { username: 'root2', role: 'account-admin' });
+    const root2 = await principalOf('root2');
+    const [mine] = await identity.listBindings(admin.userId);
+    const [theirs] = await identity.listBindings(root2.userId);
+    if (!mine || !theirs) throw new Error('admins have no bindings');
+    // Both on open connections at once (PostgreSQL: a warm pool), so neither waits to connect.
+    await Promise.all([1, 2, 3].map(() => sql`SELECT 1`.execute(db)));
+    const results = await Promise.all([identity.revoke(root2, mine.id), identity.revoke(admin, theirs.id)]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    const left = [...(await identity.listBindings(admin.userId)), ...(await identity.listBindings(root2.userId))];
+    expect(left.map((b) => b.role)).toEqual(['account-admin']);
   });
 
   it('answers a wrong current password with wrong_current_password and an audited failure', async () => {

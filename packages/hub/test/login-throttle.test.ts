@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginThrottle } from '../src/auth/login-throttle.js';
+import { storeFactories } from './support/store-factories.js';
 import { createHub, type Hub } from '../src/server.js';
 import { addUser, useFastPasswordHashing } from './support/identity.js';
 
@@ -33,10 +34,10 @@ describe('login throttle', () => {
   });
 });
 
-describe('sign-in throttling through the API', () => {
+describe.each(storeFactories)('sign-in throttling through the API ($name store)', (store) => {
   let hub: Hub;
   beforeAll(async () => {
-    hub = await createHub({ logger: false });
+    hub = await createHub({ logger: false, ...(await store.options()) });
   });
   afterAll(() => hub.close());
 

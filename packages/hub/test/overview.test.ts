@@ -3,6 +3,7 @@
 // give and the recent failed actions (real SQLite store, the real API).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
+import { storeFactories } from './support/store-factories.js';
 import { createHub, type Hub } from '../src/server.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
 
@@ -55,14 +56,14 @@ interface OverviewBody {
   truncated: boolean;
 }
 
-describe('overview: what is broken now', () => {
+describe.each(storeFactories)('overview: what is broken now ($name store)', (store) => {
   let hub: Hub;
   let admin: TestUser;
   let teamA: TestUser;
   let failedId: string;
 
   beforeAll(async () => {
-    hub = await createHub({ logger: false });
+    hub = await createHub({ logger: false, ...(await store.options()) });
     for (const name of ['prod', 'staging']) await hub.clusters.create(name, 'test');
     await hub.inventory.applyChanges(
       'prod',

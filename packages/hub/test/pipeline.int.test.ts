@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE_KINDS, type InventoryItem, type ResourceKind } from '@wheelhouse/protocol';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
+import { storeFactories } from './support/store-factories.js';
 
 const kc = kubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -41,7 +42,7 @@ function deployment(name: string, image: string, replicas = 2): k8s.V1Deployment
   };
 }
 
-describe('hub ↔ agent ↔ cluster', () => {
+describe.each(storeFactories)('hub ↔ agent ↔ cluster ($name store)', (store) => {
   let p: Pipeline;
   let ns: string;
 
@@ -56,7 +57,7 @@ describe('hub ↔ agent ↔ cluster', () => {
       namespace: ns,
       body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
     });
-    p = await startPipeline();
+    p = await startPipeline({ hub: await store.options() });
     await p.agent.synced;
   });
   afterAll(() => p.stop());

@@ -23,12 +23,25 @@ const splitList = (v: string): string[] =>
 
 export function hubCommand(): Command {
   return new Command('hub')
-    .description('run the hub: API, agent link and UI, with its store in a data directory')
+    .description('run the hub: API, agent link and UI, with its store in a data directory or PostgreSQL')
     .addOption(
       new Option('--listen <host:port>', 'address to listen on').env('WHEELHOUSE_LISTEN').default('127.0.0.1:8080'),
     )
     .addOption(
-      new Option('--data-dir <dir>', 'where hub.db lives').env('WHEELHOUSE_DATA_DIR').default('.wheelhouse/hub'),
+      new Option('--data-dir <dir>', 'where hub.db lives (the embedded SQLite store, the default)')
+        .env('WHEELHOUSE_DATA_DIR')
+        .default('.wheelhouse/hub'),
+    )
+    .addOption(
+      new Option(
+        '--store <url>',
+        'store in PostgreSQL instead of hub.db: postgres://user@host:5432/db (password: --store-password-file)',
+      ).env('WHEELHOUSE_STORE'),
+    )
+    .addOption(
+      new Option('--store-password-file <file>', "file holding the PostgreSQL user's password (a mounted Secret)").env(
+        'WHEELHOUSE_STORE_PASSWORD_FILE',
+      ),
     )
     .addOption(
       new Option('--command-ttl <duration>', 'how long a command waits for its agent before it expires')
@@ -36,6 +49,34 @@ export function hubCommand(): Command {
         .default('10m'),
     )
     .addOption(new Option('--heartbeat <duration>', 'agent link heartbeat interval').default('15s'))
+    .addOption(
+      new Option('--retention-interval <duration>', 'how often retention runs when a limit is set')
+        .env('WHEELHOUSE_RETENTION_INTERVAL')
+        .default('1m'),
+    )
+    .addOption(
+      new Option('--timeline-max-age <duration>', 'delete timeline events older than this, e.g. 720h (0: keep)')
+        .env('WHEELHOUSE_TIMELINE_MAX_AGE')
+        .default('0'),
+    )
+    .addOption(
+      new Option(
+        '--timeline-max-bytes <size>',
+        'keep the newest timeline events within this size, e.g. 5GiB (0: no cap)',
+      )
+        .env('WHEELHOUSE_TIMELINE_MAX_BYTES')
+        .default('0'),
+    )
+    .addOption(
+      new Option('--recordings-max-age <duration>', 'delete shell recordings of sessions ended longer ago (0: keep)')
+        .env('WHEELHOUSE_RECORDINGS_MAX_AGE')
+        .default('0'),
+    )
+    .addOption(
+      new Option('--recordings-max-bytes <size>', 'keep the newest shell recordings within this size (0: no cap)')
+        .env('WHEELHOUSE_RECORDINGS_MAX_BYTES')
+        .default('0'),
+    )
     .addOption(
       new Option(
         '--metrics-token <token>',
@@ -140,8 +181,15 @@ export function hubCommand(): Command {
       async (o: {
         listen: string;
         dataDir: string;
+        store?: string;
+        storePasswordFile?: string;
         commandTtl: string;
         heartbeat: string;
+        retentionInterval: string;
+        timelineMaxAge: string;
+        timelineMaxBytes: string;
+        recordingsMaxAge: string;
+        recordingsMaxBytes: string;
         logLevel: string;
         metricsToken?: string;
         trustedProxies?: string;
@@ -161,14 +209,24 @@ export function hubCommand(): Command {
       }) => {
         const { host, port } = parseListen(o.listen);
         // Loaded on use: every other subcommand starts faster without the hub's dependencies.
-        const { createHub } = await import('@wheelhouse/hub');
+        const { createHub, readPasswordFile, redactUrl, parseByteSize } = await import('@wheelhouse/hub');
         const { ensureAdmin } = await import('@wheelhouse/hub/auth');
+        if (o.storePasswordFile && !o.store) throw new Error('--store-password-file needs --store postgres://…');
         const hub = await createHub({
           dataDir: o.dataDir,
+          ...(o.store ? { store: o.store } : {}),
+          ...(o.storePasswordFile ? { storePassword: readPasswordFile(o.storePasswordFile) } : {}),
           logger: true,
           commandTtlMs: parseDuration(o.commandTtl),
           heartbeatMs: parseDuration(o.heartbeat),
           defaultPodSecurity: o.defaultPodSecurity,
+          retention: {
+            intervalMs: parseDuration(o.retentionInterval),
+            timelineMaxAgeMs: parseDuration(o.timelineMaxAge),
+            timelineMaxBytes: parseByteSize(o.timelineMaxBytes),
+            recordingsMaxAgeMs: parseDuration(o.recordingsMaxAge),
+            recordingsMaxBytes: parseByteSize(o.recordingsMaxBytes),
+          },
           ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}),
           ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
           ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
@@ -209,7 +267,8 @@ export function hubCommand(): Command {
               `Sign in and change it within ${o.oneTimePasswordTtl} (POST /api/v1/auth/password). It is not shown again.\n\n`,
           );
         }
-        process.stdout.write(`wheelhouse hub listening on ${url} (data: ${o.dataDir})\n`);
+        const where = o.store ? `store: ${redactUrl(o.store)}` : `data: ${o.dataDir}`;
+        process.stdout.write(`wheelhouse hub listening on ${url} (${where})\n`);
         stopOnSignals(() => hub.close());
       },
     );

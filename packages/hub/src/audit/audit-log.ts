@@ -11,6 +11,7 @@ import {
   type JsonObject,
   type JsonValue,
 } from '@wheelhouse/protocol';
+import { lockAuditChain } from '../store/advisory-locks.js';
 import type { HubDb } from '../store/db.js';
 import type { AuditRow, Database } from '../store/schema.js';
 import { checkAnchorMac, signAnchor, type AuditAnchor, type FileAnchor } from './anchor.js';
@@ -86,9 +87,10 @@ export interface AuditLogOptions {
  * advisory lock here (pg_advisory_xact_lock) so that two appends never read
  * the same predecessor. Every append passes through this one function.
  */
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the PostgreSQL lock runs on this transaction
-async function lockChainHead(_db: Kysely<Database>): Promise<void> {
-  // SQLite: serialized by its single connection and the surrounding transaction.
+async function lockChainHead(db: Kysely<Database>): Promise<void> {
+  // SQLite: serialized by its single connection and the surrounding transaction; PostgreSQL: the
+  // chain's advisory lock, held to commit, across every hub process sharing the database.
+  await lockAuditChain(db);
 }
 
 export interface AuditQuery {
@@ -211,8 +213,9 @@ export class AuditLog {
   }
 
   // Reading the last hash and inserting inside one transaction serializes
-  // appends: the store has one writer connection, so no two appends can read
-  // the same predecessor.
+  // appends: SQLite has one writer connection; on PostgreSQL the transaction
+  // first takes the chain's advisory lock (held to commit), so no two
+  // appends — from this process or another replica — read the same predecessor.
   private async appendIn(db: Kysely<Database>, input: AuditRecordInput): Promise<AuditRow> {
     await lockChainHead(db);
     const last = await db

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JsonObject } from '@wheelhouse/protocol';
 import { AuditLog } from '../audit/audit-log.js';
 import { apiError, notFound } from '../http/errors.js';
+import { lockCheckedWrites } from '../store/advisory-locks.js';
 import type { HubDb } from '../store/db.js';
 import {
   DEFAULT_LIFETIMES,
@@ -260,7 +261,9 @@ export async function ensureAdmin(
   const passwordHash = await hashPassword(password); // before the transaction: scrypt must not hold the connection
   const audit = new AuditLog(db);
   return db.transaction().execute(async (trx) => {
-    // Checked again inside the transaction: two hubs starting on one store create one admin.
+    // Checked again inside the transaction: two hubs starting on one store create one admin
+    // (on PostgreSQL the lock makes the second wait for the first to commit).
+    await lockCheckedWrites(trx);
     if (await trx.selectFrom('users').select('id').limit(1).executeTakeFirst()) return null;
     const { user } = await createUser(trx, {
       username: 'admin',

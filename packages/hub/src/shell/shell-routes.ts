@@ -226,7 +226,8 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
       const session = await deps.store.get(req.params.id);
       if (!session || session.user !== principal.username) await app.requirePermission(req, 'audit:read', {});
       if (!session) throw notFound(`session ${req.params.id}`);
-      if (!session.recording.available) throw notFound(`a recording of session ${req.params.id} (recording was off)`);
+      if (!session.recording.available)
+        throw notFound(`a recording of session ${req.params.id} (recording was off, or retention removed it)`);
       const text = await deps.store.recording(session.id);
       return reply
         .type('application/x-asciicast')

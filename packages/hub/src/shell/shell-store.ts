@@ -26,7 +26,8 @@ export function toSessionView(r: ShellSessionRow): ShellSessionView {
     reason: r.end_reason,
     exitCode: r.exit_code,
     recording: {
-      available: r.recorded === 1,
+      // Recorded, and not yet removed by retention.
+      available: r.recorded === 1 && r.recording_expired_at === null,
       bytes: r.recording_bytes,
       truncated: r.recording_truncated === 1,
       input: r.input_captured === 1,

@@ -1,6 +1,46 @@
 // Versioned schema migrations, applied in order at start-up (Kysely Migrator).
 // Never edit a migration that has shipped: add the next one.
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+//
+// One set for both dialects: write DDL with Kysely's schema builder and the
+// portable types below (text, bigint for epoch-ms times and sizes, integer
+// 0/1 for booleans, text for JSON). Where SQL differs (auto-increment ids,
+// triggers), ask dialectOf(db) — the only branches in this file.
+import { sql, type ColumnDataType, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { dialectOf } from './dialect.js';
+
+/**
+ * An auto-assigned id column's type: SQLite's INTEGER PRIMARY KEY AUTOINCREMENT
+ * (64-bit rowid) or PostgreSQL's BIGSERIAL. Use with seqId().
+ */
+const seqType = (db: Kysely<unknown>): ColumnDataType => (dialectOf(db) === 'postgres' ? 'bigserial' : 'integer');
+const seqId =
+  (db: Kysely<unknown>) =>
+  <C extends { primaryKey(): C; autoIncrement(): C }>(c: C): C =>
+    dialectOf(db) === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement();
+
+/** Makes audit_log append-only: UPDATE/DELETE (and on PostgreSQL TRUNCATE) through the hub fail loudly. */
+async function auditAppendOnly(db: Kysely<unknown>): Promise<void> {
+  if (dialectOf(db) === 'postgres') {
+    await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`.execute(db);
+    await sql`CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(
+      db,
+    );
+    await sql`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(
+      db,
+    );
+    await sql`CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`.execute(
+      db,
+    );
+    return;
+  }
+  await sql`CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
+    db,
+  );
+  await sql`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
+    db,
+  );
+}
 
 const migrations: Record<string, Migration> = {
   '001_initial': {
@@ -39,7 +79,7 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('timeline_events')
-        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('seq', seqType(db), seqId(db))
         .addColumn('id', 'text', (c) => c.notNull())
         .addColumn('cluster_id', 'text', (c) => c.notNull().references('clusters.id').onDelete('cascade'))
         .addColumn('time', 'bigint', (c) => c.notNull())
@@ -99,7 +139,7 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('command_transitions')
-        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('seq', seqType(db), seqId(db))
         .addColumn('command_id', 'text', (c) => c.notNull().references('commands.id').onDelete('cascade'))
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('at', 'bigint', (c) => c.notNull())
@@ -156,7 +196,7 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('audit_log')
-        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('seq', seqType(db), seqId(db))
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('actor', 'text', (c) => c.notNull())
         .addColumn('action', 'text', (c) => c.notNull())
@@ -170,14 +210,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('hash', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('audit_by_time').on('audit_log').column('at').execute();
-      // Append-only: the store never updates or deletes audit rows; these
-      // triggers make an accidental UPDATE/DELETE through the hub fail loudly.
-      await sql`CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
-        db,
-      );
-      await sql`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
-        db,
-      );
+      // Append-only: the store never updates or deletes audit rows.
+      await auditAppendOnly(db);
     },
   },
   '002_identity_audit_indexes': {
@@ -290,7 +324,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('audit_log').addColumn('key_id', 'text').execute();
     },
   },
+  '008_retention': {
+    // Retention deletes timeline events by age (an index on time alone) and
+    // removes old recordings while keeping the session's record.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.createIndex('timeline_by_event_time').on('timeline_events').column('time').execute();
+      await db.schema.alterTable('shell_sessions').addColumn('recording_expired_at', 'bigint').execute();
+    },
+  },
 };
+
+/** Every migration's name, in the order applied. */
+export const migrationNames = (): string[] => Object.keys(migrations).sort();
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),

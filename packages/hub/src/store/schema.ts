@@ -148,6 +148,7 @@ export interface ShellSessionsTable {
   input_captured: number; // 0 | 1
   recording_bytes: number;
   recording_truncated: number; // 0 | 1
+  recording_expired_at: Generated<number | null>; // when retention removed the recording (the record stays)
 }
 
 /** asciicast v2 text of a session, in chunks appended as the session runs. */

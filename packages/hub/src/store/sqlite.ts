@@ -1,0 +1,27 @@
+// The embedded SQLite store: one file, hub.db, in the data directory (the default).
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { SqliteDialect } from 'kysely';
+
+/** dataDir ':memory:' opens an in-memory store (tests). */
+export function sqliteDialect(dataDir: string): SqliteDialect {
+  let file = ':memory:';
+  if (dataDir !== ':memory:') {
+    // The store holds password hashes, session hashes, recordings and the audit log: owner only.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(dataDir, 0o700);
+    file = join(dataDir, 'hub.db');
+    // Created 0600 before SQLite opens it; SQLite gives -wal and -shm the database file's mode.
+    closeSync(openSync(file, 'a', 0o600));
+  }
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  // Files an older hub created world-readable are tightened too.
+  if (file !== ':memory:') for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+  // Durable before acknowledged: a commit is on disk before the API answers.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return new SqliteDialect({ database: sqlite });
+}

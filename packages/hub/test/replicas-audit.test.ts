@@ -1,0 +1,101 @@
+// Two hub processes on one PostgreSQL database: 2 × 200 concurrent audited
+// requests (denials, each audited) leave one chain that verifies — no fork,
+// no gap, none lost — and exactly one process leads the background work,
+// until it is killed with SIGKILL and the other takes over.
+import { createDatabase, postgresUrl, queryAs } from '@wheelhouse/test-postgres';
+import { WHEELHOUSE_CLI, freePort, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApiToken, createBinding, createUser } from '../src/auth/identity-store.js';
+import { openDatabase } from '../src/store/db.js';
+
+const leaderGauge = async (port: number): Promise<number> => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^wheelhouse_leader (\d)/m.exec(text)?.[1] ?? NaN);
+};
+
+describe('two hub processes on one PostgreSQL store', { timeout: 120_000 }, () => {
+  const pg = inject('postgres');
+  let database = '';
+  const hubs: { proc: TestProcess; port: number }[] = [];
+  let viewer = '';
+  let auditor = '';
+
+  beforeAll(async () => {
+    database = await createDatabase(pg);
+    const url = postgresUrl(pg, database, true);
+    // Users made directly in the store (the hubs migrate it first).
+    const db = await openDatabase({ store: url });
+    const user = async (username: string, role: 'viewer' | 'auditor') => {
+      const { user: u } = await createUser(db, {
+        username,
+        passwordHash: 'x',
+        mustChangePassword: false,
+        createdBy: 'test',
+      });
+      await createBinding(db, { userId: u.id, role, clusterPattern: '*', namespacePattern: '*', createdBy: 'test' });
+      return (await createApiToken(db, { userId: u.id, name: 't' })).token;
+    };
+    viewer = await user('viewer', 'viewer');
+    auditor = await user('auditor', 'auditor');
+    await db.destroy();
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      const proc = startProcess([WHEELHOUSE_CLI, 'hub', '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], {
+        label: `hub-${i}`,
+        env: { ...process.env, WHEELHOUSE_STORE: url },
+      });
+      hubs.push({ proc, port });
+    }
+    for (const h of hubs) await h.proc.waitForOutput(/wheelhouse hub listening on/);
+  }, 60_000);
+  afterAll(async () => {
+    for (const h of hubs) await h.proc.stop();
+  });
+
+  it('appends 2 × 200 concurrent audit records into one chain that verifies', async () => {
+    const before = await queryAs<{ n: string }>(pg, database, 'SELECT count(*) AS n FROM audit_log');
+    const statuses = await Promise.all(
+      hubs.flatMap(({ port }) =>
+        Array.from({ length: 200 }, async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/api/v1/audit?limit=1`, {
+            headers: { authorization: `Bearer ${viewer}` },
+          });
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      ),
+    );
+    expect(statuses.filter((s) => s === 403)).toHaveLength(400);
+
+    // From the database's side: 400 denial records, seq without gaps, no two records on one predecessor.
+    const rows = await queryAs<{ seq: string; prev_hash: string; actor: string; outcome: string }>(
+      pg,
+      database,
+      'SELECT seq, prev_hash, actor, outcome FROM audit_log ORDER BY seq',
+    );
+    expect(rows.length - Number(before[0]?.n)).toBe(400);
+    expect(rows.filter((r) => r.actor === 'viewer' && r.outcome === 'denied')).toHaveLength(400);
+    expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i + 1));
+    expect(new Set(rows.map((r) => r.prev_hash)).size).toBe(rows.length);
+
+    // Each hub recomputes the whole chain.
+    for (const { port } of hubs) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/audit/verify`, {
+        headers: { authorization: `Bearer ${auditor}` },
+      });
+      const body = (await res.json()) as { ok: boolean; records: number };
+      expect(body.ok).toBe(true);
+      expect(body.records).toBeGreaterThanOrEqual(rows.length);
+    }
+  });
+
+  it('one process leads background work; when it is killed the other takes over', async () => {
+    await expect.poll(async () => (await Promise.all(hubs.map((h) => leaderGauge(h.port)))).sort()).toEqual([0, 1]);
+    const gauges = await Promise.all(hubs.map((h) => leaderGauge(h.port)));
+    const leader = hubs[gauges.indexOf(1)];
+    const follower = hubs[gauges.indexOf(0)];
+    if (!leader || !follower) throw new Error('no leader');
+    await leader.proc.kill9();
+    await expect.poll(() => leaderGauge(follower.port), { timeout: 30_000 }).toBe(1);
+  });
+});
