@@ -99,8 +99,8 @@ describe('revocation closes sockets', () => {
         .select(['ended_at', 'end_reason'])
         .where('id', '=', sessionId ?? '')
         .executeTakeFirst();
-      return row?.ended_at !== null && row?.ended_at !== undefined;
-    });
+      return row?.ended_at !== null && row?.ended_at !== undefined ? row : undefined;
+    }).then((row) => expect(row.end_reason).toBe('revoked'));
     expect(p.hub.shell.activeFor(op.username)).toBe(0);
     expect(p.hub.logs.stats().streams).toBe(0);
   }, 60_000);

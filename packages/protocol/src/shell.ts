@@ -22,7 +22,16 @@ export const SHELL_CHANNELS = { stdin: 0, stdout: 1, stderr: 2 } as const;
 export type ShellChannel = (typeof SHELL_CHANNELS)[keyof typeof SHELL_CHANNELS];
 
 /** recording-limit: the recording reached its size cap and the hub ended the session (nothing runs unrecorded). */
-export const SHELL_END_REASONS = ['closed', 'idle', 'agent-lost', 'error', 'denied', 'recording-limit'] as const;
+/** `revoked`: the person's access was taken away (disabled, role removed, signed out, token revoked). */
+export const SHELL_END_REASONS = [
+  'closed',
+  'idle',
+  'agent-lost',
+  'error',
+  'denied',
+  'recording-limit',
+  'revoked',
+] as const;
 export type ShellEndReason = (typeof SHELL_END_REASONS)[number];
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

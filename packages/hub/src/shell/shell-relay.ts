@@ -23,6 +23,7 @@ import {
   type ShellHubMessage,
   type ShellServerControl,
 } from '@wheelhouse/protocol';
+import { SOCKET_CLOSE_REVOKED } from '../http/socket-registry.js';
 import type { ForeignTarget } from '../link/agent-link.js';
 import type { HubMetrics } from '../metrics.js';
 import { DEFAULT_SHELL_COMMAND, commandLine, type ShellRecords, type ShellSessionFacts } from './shell-records.js';
@@ -199,7 +200,10 @@ export class ShellRelay implements ShellLinkHandler {
     this.deps.metrics.shellSessions.set(this.sessions.size);
     if (!this.lastPong.has(req.cluster)) this.lastPong.set(req.cluster, Date.now());
     client.on('message', (data, isBinary) => this.fromClient(s, data, isBinary));
-    client.on('close', () => this.end(s, 'closed', { notifyAgent: true }));
+    // A close by the socket registry (4401) means the person's access was revoked: say so in the record.
+    client.on('close', (code) =>
+      this.end(s, code === SOCKET_CLOSE_REVOKED ? 'revoked' : 'closed', { notifyAgent: true }),
+    );
     client.on('error', () => undefined);
     void this.begin(s);
   }

@@ -142,7 +142,7 @@ export interface ShellSessionsTable {
   client_address: string;
   started_at: number;
   ended_at: number | null;
-  end_reason: string | null; // closed | idle | agent-lost | error
+  end_reason: string | null; // a ShellEndReason: closed | idle | agent-lost | error | recording-limit | revoked
   exit_code: number | null;
   recorded: number; // 0 | 1
   input_captured: number; // 0 | 1

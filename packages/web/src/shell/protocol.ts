@@ -38,7 +38,7 @@ export function shellPath(
   return s ? `${podPath(t)}/shell?${s}` : `${podPath(t)}/shell`;
 }
 
-export type EndReason = 'closed' | 'idle' | 'agent-lost' | 'error' | 'recording-limit';
+export type EndReason = 'closed' | 'idle' | 'agent-lost' | 'error' | 'recording-limit' | 'revoked';
 
 export type ServerControl =
   | { type: 'opened'; sessionId: string; container: string; command: string[] | null }
@@ -46,7 +46,7 @@ export type ServerControl =
   | { type: 'error'; message: string }
   | { type: 'closed'; reason: EndReason; message: string };
 
-const REASONS: readonly EndReason[] = ['closed', 'idle', 'agent-lost', 'error', 'recording-limit'];
+const REASONS: readonly EndReason[] = ['closed', 'idle', 'agent-lost', 'error', 'recording-limit', 'revoked'];
 
 /** A text frame from the hub, or undefined when it is not a control message we know. */
 export function parseControl(text: string): ServerControl | undefined {
@@ -94,6 +94,8 @@ export function defaultEndMessage(reason: EndReason): string {
       return 'the session ended with an error';
     case 'recording-limit':
       return "the session's recording reached its size cap, so the session was ended";
+    case 'revoked':
+      return 'your access was revoked (disabled, role removed, signed out or token revoked), so the session was ended';
     case 'closed':
       return 'the session was closed';
   }
@@ -111,6 +113,8 @@ export function endNotice(reason: EndReason, message: string): string {
       return `Session ended with an error: ${what}`;
     case 'recording-limit':
       return `Session ended (recording limit): ${what}`;
+    case 'revoked':
+      return `Session ended (access revoked): ${what}`;
     case 'closed':
       return `Session ended: ${what}`;
   }
