@@ -32,14 +32,17 @@ export const API_ERROR_EXIT: Record<ApiErrorCode, ExitCode> = {
   unauthenticated: EXIT.unauthenticated,
   invalid_credentials: EXIT.unauthenticated,
   one_time_password_expired: EXIT.unauthenticated,
+  sso_failed: EXIT.unauthenticated,
   forbidden: EXIT.forbidden,
   csrf: EXIT.forbidden,
   password_change_required: EXIT.forbidden,
   reauthentication_failed: EXIT.forbidden,
   origin_not_allowed: EXIT.forbidden,
+  local_accounts_disabled: EXIT.forbidden,
   wrong_current_password: EXIT.forbidden,
   kubernetes_forbidden: EXIT.forbidden,
   not_found: EXIT.notFound,
+  sso_not_configured: EXIT.notFound,
   conflict: EXIT.conflict,
   tier_disabled: EXIT.conflict,
   pod_not_running: EXIT.conflict,
@@ -55,6 +58,7 @@ export const API_ERROR_EXIT: Record<ApiErrorCode, ExitCode> = {
   agent_unavailable: EXIT.unavailable,
   store_unavailable: EXIT.unavailable,
   agent_timeout: EXIT.unavailable,
+  sso_unavailable: EXIT.unavailable,
 };
 
 /** Codes the CLI itself reports (with -o json, as `error`), next to the hub's. */

@@ -33,6 +33,10 @@ import { commandsRoutes } from './commands/commands-routes.js';
 import { OverviewService } from './overview/overview-service.js';
 import { overviewRoutes } from './overview/overview-routes.js';
 import { IdentityService } from './identity/identity-service.js';
+import { OidcProvider } from './oidc/oidc-provider.js';
+import { oidcRoutes } from './oidc/oidc-routes.js';
+import { OidcService } from './oidc/oidc-service.js';
+import type { LocalAccountsPolicy, OidcSettings } from './oidc/oidc-settings.js';
 import { identityRoutes } from './identity/identity-routes.js';
 import { InventoryStore } from './inventory/inventory-store.js';
 import { inventoryRoutes } from './inventory/inventory-routes.js';
@@ -109,6 +113,10 @@ export interface HubOptions {
   audit?: AuditOptions;
   /** Pod Security Standards level of newly registered clusters (default baseline); admins change it per cluster. */
   defaultPodSecurity?: PodSecurityLevel;
+  /** Single sign-on with an OpenID Connect provider (docs/sso.md); unset: password accounts only. */
+  oidc?: OidcSettings;
+  /** Whether local password accounts sign in (default: all of them). */
+  localAccounts?: LocalAccountsPolicy;
 }
 
 export interface AuditOptions {
@@ -288,14 +296,26 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
         ? opts.login.passwordChecks
         : new PasswordCheckGate(opts.login?.passwordChecks),
     onError: (err, msg) => app.log.error({ err }, msg),
+    ...(opts.localAccounts ? { localAccounts: opts.localAccounts } : {}),
   });
   // One rule for where a route lives: src/<feature>/<feature>-routes.ts, a
   // Fastify plugin whose paths are relative to the API prefix.
   const prefix = API_PREFIX;
+  const oidc = opts.oidc
+    ? new OidcService({ db, audit, provider: new OidcProvider(opts.oidc), sessionTtlMs: lifetimes.sessionIdleMs })
+    : undefined;
   await app.register(identityRoutes, {
     prefix,
     identity,
     secureCookie: opts.secureCookie,
+    ...(oidc ? { ssoView: (userId: string) => oidc.ssoView(userId) } : {}),
+  });
+  await app.register(oidcRoutes, {
+    prefix,
+    oidc,
+    identity,
+    localAccounts: opts.localAccounts,
+    ...(opts.secureCookie !== undefined ? { secureCookie: opts.secureCookie } : {}),
   });
   await app.register(auditRoutes, { prefix, audit });
   await app.register(clustersRoutes, { prefix, clusters, link, audit });

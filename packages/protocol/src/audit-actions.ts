@@ -20,8 +20,27 @@ export interface AuditDetails {
   /** throttled/busy: refusals before any password check, one row per address (busy: per hub) and minute; `repeated` counts the rest. */
   'auth.login': {
     ip: string;
-    reason?: 'unknown_user' | 'wrong_password' | 'disabled' | 'one_time_password_expired' | 'throttled' | 'busy';
+    reason?:
+      | 'unknown_user'
+      | 'wrong_password'
+      | 'disabled'
+      | 'one_time_password_expired'
+      | 'throttled'
+      | 'busy'
+      | 'local_accounts_disabled';
     repeated?: number;
+  };
+  /** succeeded: the groups and the bindings they mapped to; failed: the sso_failed reason. */
+  'auth.sso': {
+    ip: string;
+    issuer: string;
+    reason?: string;
+    message?: string;
+    subject?: string;
+    groups?: string[];
+    bindings?: { role: string; cluster: string; namespace: string }[];
+    created?: boolean;
+    via?: 'browser' | 'cli';
   };
   'auth.logout': { via: 'session' | 'token' };
   'auth.password_change': { reason: 'wrong_password' | 'one_time_password_expired' } | null;
@@ -89,6 +108,11 @@ export const AUDIT_ACTIONS = {
       'sign-in (failed: with the reason, never the password; throttled/busy refusals aggregated per address and minute with a `repeated` count)',
   },
   'auth.logout': { outcomes: ['succeeded'], meaning: 'sign-out' },
+  'auth.sso': {
+    outcomes: ['succeeded', 'failed'],
+    meaning:
+      'single sign-on: succeeded with the IdP groups and the role bindings they mapped to (replacing the earlier SSO bindings); failed with the reason (bad state, replayed code, wrong audience, expired token, …)',
+  },
   'auth.password_change': { outcomes: ['succeeded', 'failed'], meaning: 'a user changed their own password' },
   'token.create': {
     outcomes: ['succeeded', 'failed'],

@@ -75,6 +75,7 @@ export const AUTH_MATRIX: MatrixTable = {
   setup: () => Promise.resolve(),
   cases: [
     { route: 'POST /api/v1/auth/logout', allow: AUTH_SIGNED_IN },
+    { route: 'POST /api/v1/auth/oidc/logout', allow: AUTH_SIGNED_IN },
     { route: 'GET /api/v1/me', allow: AUTH_SIGNED_IN },
     {
       route: 'POST /api/v1/tokens',
