@@ -302,7 +302,13 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   // Fastify plugin whose paths are relative to the API prefix.
   const prefix = API_PREFIX;
   const oidc = opts.oidc
-    ? new OidcService({ db, audit, provider: new OidcProvider(opts.oidc), sessionTtlMs: lifetimes.sessionIdleMs })
+    ? new OidcService({
+        db,
+        audit,
+        provider: new OidcProvider(opts.oidc),
+        sessionTtlMs: lifetimes.sessionIdleMs,
+        cliTokenDays: lifetimes.tokenDefaultDays,
+      })
     : undefined;
   await app.register(identityRoutes, {
     prefix,

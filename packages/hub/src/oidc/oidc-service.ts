@@ -69,6 +69,8 @@ export interface OidcServiceDeps {
   audit: AuditLog;
   provider: OidcProvider;
   sessionTtlMs?: number;
+  /** Lifetime of the API token `wheelhouse login --sso` gets (the hub's default token lifetime). */
+  cliTokenDays?: number;
 }
 
 const s256 = (verifier: string): string => createHash('sha256').update(verifier).digest('base64url');
@@ -78,8 +80,10 @@ export class OidcService {
   private readonly audit: AuditLog;
   readonly provider: OidcProvider;
   private readonly ttl: number;
+  private readonly cliTokenDays: number;
 
   constructor(deps: OidcServiceDeps) {
+    this.cliTokenDays = deps.cliTokenDays ?? 90;
     this.db = deps.db;
     this.audit = deps.audit;
     this.provider = deps.provider;
@@ -346,7 +350,11 @@ export class OidcService {
     if (!user || user.disabled === 1) return this.refuse('disabled', 'the user is disabled', input.ip, { via: 'cli' });
     return ok(
       await this.db.transaction().execute(async (trx) => {
-        const created = await createApiToken(trx, { userId: user.id, name: input.name });
+        const created = await createApiToken(trx, {
+          userId: user.id,
+          name: input.name,
+          expiresInDays: this.cliTokenDays,
+        });
         await this.audit.record(
           {
             actor: user.username,
