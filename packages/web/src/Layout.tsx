@@ -73,9 +73,9 @@ export function Layout({ children }: { children: ReactNode }) {
         {cluster && <GlobalSearch cluster={cluster} />}
         <span className="spacer" />
         <ThemeToggle />
-        <span className="hint" aria-label="Signed in as">
+        <Link href="/account" className="hint" aria-label="Signed in as">
           {me?.user.username}
-        </span>
+        </Link>
         <button type="button" onClick={() => void logout()}>
           Sign out
         </button>
