@@ -145,6 +145,51 @@ describe('hub Helm chart', () => {
   });
 });
 
+describe('hub Helm chart: single sign-on', () => {
+  const SSO = {
+    oidc: {
+      issuer: 'https://dex.example.com',
+      clientId: 'wheelhouse',
+      clientSecret: { existingSecret: 'wh-oidc' },
+      groupMappings: [{ group: 'sre', role: 'operator', cluster: '*', namespace: '*' }],
+    },
+    ingress: { enabled: true, host: 'wh.example.org', tls: { enabled: true } },
+    localAccounts: { mode: 'break-glass', breakGlassUser: 'root' },
+  };
+
+  it('passes the provider, the client secret file, the mapping rules and break-glass to the hub', async () => {
+    const docs = await render(SSO);
+    const { pod, container } = deploymentOf(docs);
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        '--oidc-issuer=https://dex.example.com',
+        '--oidc-client-id=wheelhouse',
+        '--oidc-client-secret-file=/etc/wheelhouse/oidc/client-secret',
+        '--oidc-group-mappings=/etc/wheelhouse/oidc/group-mappings.json',
+        '--public-url=https://wh.example.org',
+        '--local-accounts=break-glass',
+        '--break-glass-user=root',
+      ]),
+    );
+    const cm = docs.find((m) => m.kind === 'ConfigMap') as (Manifest & { data: Record<string, string> }) | undefined;
+    expect(JSON.parse(cm?.data['group-mappings.json'] ?? '[]')).toEqual(SSO.oidc.groupMappings);
+    const oidc = pod.volumes.find((v) => v.name === 'oidc') as { projected?: { sources: unknown[] } } | undefined;
+    expect(oidc?.projected?.sources).toEqual([
+      { secret: { name: 'wh-oidc', items: [{ key: 'client-secret', path: 'client-secret' }] } },
+      {
+        configMap: { name: 'wh-wheelhouse-oidc', items: [{ key: 'group-mappings.json', path: 'group-mappings.json' }] },
+      },
+    ]);
+  });
+
+  it('refuses break-glass without SSO, and SSO without a client secret', async () => {
+    await expect(render({ localAccounts: { mode: 'break-glass' } })).rejects.toThrow(/break-glass needs oidc.issuer/);
+    await expect(render({ ...SSO, oidc: { ...SSO.oidc, clientSecret: { existingSecret: '' } } })).rejects.toThrow(
+      /oidc.clientSecret.existingSecret is required/,
+    );
+  });
+});
+
 describe('container image', () => {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
