@@ -13,6 +13,8 @@ import {
 } from 'fastify-type-provider-zod';
 import { MAX_FRAME_BYTES, WHEELHOUSE_VERSION, type PodSecurityLevel } from '@wheelhouse/protocol';
 import { webAppBuilt, webAppDir } from '@wheelhouse/web';
+import { AccessService, type AccessOptions } from './access/access-service.js';
+import { accessRoutes } from './access/access-routes.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { FileAnchor } from './audit/anchor.js';
@@ -117,6 +119,8 @@ export interface HubOptions {
   oidc?: OidcSettings;
   /** Whether local password accounts sign in (default: all of them). */
   localAccounts?: LocalAccountsPolicy;
+  /** Just-in-time access requests: the longest grant, the notification webhook. */
+  access?: AccessOptions;
 }
 
 export interface AuditOptions {
@@ -153,6 +157,7 @@ export interface Hub {
   objects: ObjectReader;
   /** Every user's open WebSocket with the credential that opened it (closed on revocation). */
   sockets: SocketRegistry;
+  access: AccessService;
   close(): Promise<void>;
 }
 
@@ -323,6 +328,14 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     localAccounts: opts.localAccounts,
     ...(opts.secureCookie !== undefined ? { secureCookie: opts.secureCookie } : {}),
   });
+  const access = new AccessService({
+    db,
+    audit,
+    shell,
+    log: app.log,
+    ...(opts.access ? { options: opts.access } : {}),
+  });
+  await app.register(accessRoutes, { prefix, access });
   await app.register(auditRoutes, { prefix, audit });
   await app.register(clustersRoutes, { prefix, clusters, link, audit });
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
@@ -348,6 +361,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
 
   const sweeper = setInterval(() => {
     commands.expireDue().catch((err: unknown) => app.log.error({ err }, 'expiring commands failed'));
+    access.expireDue().catch((err: unknown) => app.log.error({ err }, 'ending just-in-time grants failed'));
   }, opts.sweepMs ?? 5_000);
   sweeper.unref();
 
@@ -367,6 +381,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     logs,
     objects,
     sockets,
+    access,
     close: async () => {
       clearInterval(sweeper);
       await shell.closeAll();

@@ -93,6 +93,11 @@ export const API_ERRORS = {
     'password sign-in is turned off on this hub except for the break-glass administrator; sign in with SSO',
     (a) => `password sign-in is turned off for "${a.username}": sign in with single sign-on`,
   ),
+  self_approval: spec<{ user: string }>(
+    403,
+    'an access request was approved or denied by the person who made it; a peer must decide',
+    (a) => `${a.user} cannot decide their own access request: another person holding access:approve on its scope must`,
+  ),
   wrong_current_password: spec(
     403,
     'a password change named the wrong current password',
@@ -112,6 +117,11 @@ export const API_ERRORS = {
     'what' in a ? `${a.what} not found` : a.message,
   ),
   conflict: spec<Text>(409, 'duplicate, or a change that would leave no administrator', asIs),
+  request_not_pending: spec<{ id: string; state: string }>(
+    409,
+    'the access request was already decided (or its grant ended); `state`',
+    (a) => `access request ${a.id} is ${a.state}, no longer pending`,
+  ),
   tier_disabled: spec<Text>(409, 'the tier is not enabled on that cluster (`tier`, `cluster`)', asIs),
   pod_not_running: spec<{ namespace: string; pod: string; phase: string }>(
     409,

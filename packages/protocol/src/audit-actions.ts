@@ -14,6 +14,20 @@ export type AccessDeniedDetail = {
   route: string;
 };
 
+/** Detail of every just-in-time access record. */
+export type AccessRequestDetail = {
+  requestId: string;
+  requester: string;
+  role: string;
+  cluster: string;
+  namespace: string;
+  durationMs: number;
+  reason?: string;
+  comment?: string;
+  /** denied: why the hub refused the step (self_approval, not_pending, forbidden). */
+  error?: string;
+};
+
 /** The `detail` each action carries (null: none). */
 export interface AuditDetails {
   access: AccessDeniedDetail;
@@ -44,6 +58,11 @@ export interface AuditDetails {
   };
   'auth.logout': { via: 'session' | 'token' };
   'auth.password_change': { reason: 'wrong_password' | 'one_time_password_expired' } | null;
+  /** Just-in-time access: a request, its decision and the end of the grant it made. */
+  'access.request': AccessRequestDetail;
+  'access.approve': AccessRequestDetail & { bindingId?: string; expiresAt?: number };
+  'access.deny': AccessRequestDetail;
+  'access.expire': AccessRequestDetail & { bindingId: string; shellsEnded: number };
   'token.create':
     { tokenId: string; name: string; expiresAt: number | null } | { reason: 'wrong_password'; ip: string };
   'token.revoke': { tokenId: string; name: string };
@@ -114,6 +133,19 @@ export const AUDIT_ACTIONS = {
       'single sign-on: succeeded with the IdP groups and the role bindings they mapped to (replacing the earlier SSO bindings); failed with the reason (bad state, replayed code, wrong audience, expired token, …)',
   },
   'auth.password_change': { outcomes: ['succeeded', 'failed'], meaning: 'a user changed their own password' },
+  'access.request': {
+    outcomes: ['requested'],
+    meaning: 'someone asked for a role on a scope for a time, with a reason (just-in-time access)',
+  },
+  'access.approve': {
+    outcomes: ['succeeded', 'denied'],
+    meaning: 'a peer approved an access request (a binding that ends by itself), or was refused approving it',
+  },
+  'access.deny': { outcomes: ['succeeded', 'denied'], meaning: 'a peer denied an access request, with a comment' },
+  'access.expire': {
+    outcomes: ['expired'],
+    meaning: 'a just-in-time grant ended: its binding is gone and shells opened under it were closed',
+  },
   'token.create': {
     outcomes: ['succeeded', 'failed'],
     meaning: 'an API token was created (failed: the re-entered password was wrong)',

@@ -343,6 +343,31 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '009_access_requests': {
+    // Just-in-time access: requests and the time-bound bindings approvals make.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('role_bindings').addColumn('expires_at', 'bigint').execute();
+      await db.schema
+        .createTable('access_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('requester_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('requester', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('cluster_pattern', 'text', (c) => c.notNull())
+        .addColumn('namespace_pattern', 'text', (c) => c.notNull())
+        .addColumn('duration_ms', 'bigint', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('decided_by', 'text')
+        .addColumn('decided_at', 'bigint')
+        .addColumn('comment', 'text')
+        .addColumn('binding_id', 'text')
+        .addColumn('expires_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('access_requests_by_state').on('access_requests').columns(['state', 'expires_at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

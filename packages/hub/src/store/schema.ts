@@ -111,6 +111,26 @@ export interface RoleBindingsTable {
   namespace_pattern: string; // '*' or a glob over namespaces
   created_at: number;
   created_by: string;
+  expires_at: number | null; // just-in-time grants end by themselves; null: until removed
+}
+
+/** Just-in-time access requests (src/access): a role on a scope for a time, decided by a peer. */
+export interface AccessRequestsTable {
+  id: string;
+  requester_id: string;
+  requester: string;
+  role: string;
+  cluster_pattern: string;
+  namespace_pattern: string;
+  duration_ms: number;
+  reason: string;
+  state: string; // pending | approved | denied | expired
+  created_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  comment: string | null;
+  binding_id: string | null;
+  expires_at: number | null; // approved: when the grant ends
 }
 
 export interface AuditLogTable {
@@ -223,6 +243,7 @@ export interface Database {
   oidc_login_attempts: OidcLoginAttemptsTable;
   oidc_sessions: OidcSessionsTable;
   oidc_cli_codes: OidcCliCodesTable;
+  access_requests: AccessRequestsTable;
 }
 
 export type ClusterRow = Selectable<ClustersTable>;
