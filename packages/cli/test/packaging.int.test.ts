@@ -87,6 +87,7 @@ describe('hub Helm chart', () => {
       '--audit-key-file=/etc/wheelhouse/audit/audit.key',
       '--audit-anchor-file=/var/lib/wheelhouse/anchors/audit-anchor.json',
       '--audit-anchor-interval=1m',
+      '--access-max-duration=8h',
     ]);
     // The audit chain's HMAC key: a Secret created once and kept, mounted read-only.
     const key = docs.find((m) => m.kind === 'Secret') as (Manifest & { data: Record<string, string> }) | undefined;
@@ -179,6 +180,16 @@ describe('hub Helm chart: single sign-on', () => {
       {
         configMap: { name: 'wh-wheelhouse-oidc', items: [{ key: 'group-mappings.json', path: 'group-mappings.json' }] },
       },
+    ]);
+  });
+
+  it('passes the access grant maximum and the webhook URL from a Secret', async () => {
+    const { container } = deploymentOf(
+      await render({ access: { maxDuration: '2h', webhook: { existingSecret: 'wh-slack' } } }),
+    );
+    expect(container.args).toContain('--access-max-duration=2h');
+    expect(container.env).toEqual([
+      { name: 'WHEELHOUSE_ACCESS_WEBHOOK_URL', valueFrom: { secretKeyRef: { name: 'wh-slack', key: 'url' } } },
     ]);
   });
 

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { parseDuration } from '@wheelhouse/protocol';
 import { parseListen, stopOnSignals } from './util.js';
-import { addSsoOptions, ssoSettings, type SsoFlags } from './hub-sso-options.js';
+import { addIdentityOptions, ssoSettings, type SsoFlags } from './hub-identity-options.js';
 
 function wholeDays(flag: string, v: string): number {
   const n = Number(v);
@@ -137,7 +137,7 @@ export function hubCommand(): Command {
         .env('WHEELHOUSE_LOG_LEVEL')
         .default('info'),
     );
-  return addSsoOptions(cmd).action(
+  return addIdentityOptions(cmd).action(
     async (
       o: SsoFlags & {
         listen: string;
@@ -191,6 +191,10 @@ export function hubCommand(): Command {
           ...(o.auditKeyFile ? { keyFile: o.auditKeyFile } : {}),
           ...(o.auditAnchorFile ? { anchorFile: o.auditAnchorFile } : {}),
           ...(o.auditAnchorWebhook ? { anchorWebhook: o.auditAnchorWebhook } : {}),
+        },
+        access: {
+          maxDurationMs: parseDuration(o.accessMaxDuration),
+          ...(o.accessWebhookUrl ? { webhookUrl: o.accessWebhookUrl } : {}),
         },
       });
       hub.app.log.level = o.logLevel;

@@ -1,4 +1,4 @@
-// `wheelhouse hub` flags for single sign-on (docs/sso.md): each also reads an
+// `wheelhouse hub` flags for single sign-on (docs/sso.md) and just-in-time access (docs/access.md): each also reads an
 // environment variable, which is how the hub chart sets them.
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
@@ -16,9 +16,11 @@ export interface SsoFlags {
   publicUrl?: string;
   localAccounts: 'all' | 'break-glass';
   breakGlassUser: string;
+  accessMaxDuration: string;
+  accessWebhookUrl?: string;
 }
 
-export function addSsoOptions(cmd: Command): Command {
+export function addIdentityOptions(cmd: Command): Command {
   return cmd
     .addOption(
       new Option('--oidc-issuer <url>', 'OpenID Connect issuer URL: turns on single sign-on').env(
@@ -74,6 +76,17 @@ export function addSsoOptions(cmd: Command): Command {
       new Option('--break-glass-user <name>', 'the one local account that signs in with --local-accounts break-glass')
         .env('WHEELHOUSE_BREAK_GLASS_USER')
         .default('admin'),
+    )
+    .addOption(
+      new Option('--access-max-duration <duration>', 'the longest just-in-time grant anyone may ask for')
+        .env('WHEELHOUSE_ACCESS_MAX_DURATION')
+        .default('8h'),
+    )
+    .addOption(
+      new Option(
+        '--access-webhook-url <url>',
+        'Slack-compatible incoming webhook notified of access requests, decisions and ends',
+      ).env('WHEELHOUSE_ACCESS_WEBHOOK_URL'),
     );
 }
 
