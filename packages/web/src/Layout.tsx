@@ -97,6 +97,7 @@ export function Layout({ children }: { children: ReactNode }) {
           )}
           <div className="section">Hub</div>
           <NavLink href="/sessions">Shell sessions</NavLink>
+          <NavLink href="/access">Access</NavLink>
           {auditor && <NavLink href="/audit">Audit log</NavLink>}
         </nav>
       </aside>

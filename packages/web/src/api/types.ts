@@ -58,6 +58,23 @@ export interface Me {
   };
 }
 
+/** A just-in-time access request (GET /access-requests). */
+export interface AccessRequest {
+  id: string;
+  requester: string;
+  role: string;
+  cluster: string;
+  namespace: string;
+  durationMs: number;
+  reason: string;
+  state: 'pending' | 'approved' | 'denied' | 'expired';
+  createdAt: number;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  comment: string | null;
+  expiresAt: number | null;
+}
+
 /** GET /auth/methods: what the sign-in page offers. */
 export interface AuthMethods {
   password: 'all' | 'break-glass';
