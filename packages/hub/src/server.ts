@@ -332,6 +332,8 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     db,
     audit,
     shell,
+    timeline,
+    live,
     log: app.log,
     ...(opts.access ? { options: opts.access } : {}),
   });

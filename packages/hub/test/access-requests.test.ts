@@ -36,6 +36,7 @@ beforeAll(async () => {
     webRoot: false,
     access: { maxDurationMs: 2 * 3_600_000, webhookUrl: `http://127.0.0.1:${port}/hook` },
   });
+  await hub.clusters.create('prod', 'test');
   dev = await addUser(hub, { username: 'dev', bindings: [{ role: 'viewer', cluster: 'prod', namespace: 'payments' }] });
   peer = await addUser(hub, { username: 'peer', bindings: [{ role: 'operator', cluster: 'prod', namespace: '*' }] });
   outsider = await addUser(hub, { username: 'outsider', bindings: [{ role: 'operator', cluster: 'staging' }] });
@@ -161,6 +162,25 @@ describe('just-in-time access', () => {
     expect(audit.detail).toMatchObject({ requestId, shellsEnded: 0 });
     await webhookSaid(/dev's operator on prod\/payments ended/);
     expect(await list(dev, 'active')).toEqual([]);
+  });
+
+  it("every step is on the cluster's timeline, where the namespace's viewers see it", async () => {
+    const res = await hub.app.inject({
+      method: 'GET',
+      url: '/api/v1/clusters/prod/timeline?type=access&namespace=payments',
+      headers: bearer(dev.token),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const items = res
+      .json<{ items: { kind: string; name: string; summary: string; data: { phase: string; requestId: string } }[] }>()
+      .items.filter((e) => e.data.requestId === requestId);
+    expect(items.map((e) => e.data.phase)).toEqual(['expired', 'approved', 'requested']);
+    expect(items.map((e) => e.summary)).toEqual([
+      "dev's operator on prod/payments ended",
+      "peer approved dev's operator on prod/payments: go ahead",
+      'dev asks for operator on prod/payments for 1 h: INC-42 payments down',
+    ]);
+    expect(items[0]).toMatchObject({ kind: 'Namespace', name: 'payments' });
   });
 
   it('a binding past its end grants nothing even before the sweeper runs', async () => {

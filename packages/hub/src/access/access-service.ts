@@ -14,7 +14,9 @@ import type { BuiltinRole, Permission, Principal, Scope } from '../auth/types.js
 import { fail, inTransaction, ok, type Result } from '../service-result.js';
 import type { HubDb } from '../store/db.js';
 import type { Database } from '../store/schema.js';
+import type { LiveBus } from '../live/live-bus.js';
 import type { ShellRelay } from '../shell/shell-relay.js';
+import type { TimelineStore } from '../timeline/timeline-store.js';
 import { notifyWebhook } from './access-webhook.js';
 
 export interface AccessOptions {
@@ -85,6 +87,8 @@ export interface AccessServiceDeps {
   db: HubDb;
   audit: AuditLog;
   shell: ShellRelay;
+  timeline: TimelineStore;
+  live: LiveBus;
   log: FastifyBaseLogger;
   options?: AccessOptions;
 }
@@ -94,6 +98,47 @@ export class AccessService {
 
   constructor(private readonly deps: AccessServiceDeps) {
     this.maxDurationMs = deps.options?.maxDurationMs ?? DEFAULT_MAX_ACCESS_MS;
+  }
+
+  /**
+   * Puts a step on the cluster's timeline (kind Namespace; a request for every
+   * namespace goes to '' — cluster-wide viewers). A request over a cluster
+   * pattern has no one timeline: the audit log has it.
+   */
+  private async onTimeline(
+    r: AccessRequestView,
+    phase: 'requested' | 'approved' | 'denied' | 'expired',
+    summary: string,
+    extra: { by?: string; comment?: string; expiresAt?: number; shellsEnded?: number } = {},
+  ): Promise<void> {
+    if (r.cluster.includes('*')) return;
+    try {
+      const stored = await this.deps.timeline.insert(r.cluster, [
+        {
+          id: `access:${r.id}:${phase}`,
+          time: Date.now(),
+          type: 'access',
+          severity: phase === 'approved' ? 'warning' : 'info',
+          kind: 'Namespace',
+          namespace: r.namespace.includes('*') ? '' : r.namespace,
+          name: r.namespace,
+          summary,
+          data: {
+            phase,
+            requestId: r.id,
+            requester: r.requester,
+            role: r.role,
+            durationMs: r.durationMs,
+            reason: r.reason,
+            ...extra,
+          },
+        },
+      ]);
+      for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster: r.cluster, event });
+    } catch (err) {
+      // A cluster that is not registered (yet) has no timeline; the audit log still has the step.
+      this.deps.log.warn({ err, cluster: r.cluster }, 'access step not put on the timeline');
+    }
   }
 
   private notify(text: string): void {
@@ -136,6 +181,11 @@ export class AccessService {
         trx,
       );
     });
+    await this.onTimeline(
+      view(row),
+      'requested',
+      `${p.username} asks for ${input.role} on ${input.cluster}/${input.namespace} for ${minutes(input.durationMs)}: ${input.reason}`,
+    );
     this.notify(
       `:key: ${p.username} asks for ${input.role} on ${input.cluster}/${input.namespace} for ${minutes(input.durationMs)}: "${input.reason}" (request ${row.id})`,
     );
@@ -256,6 +306,17 @@ export class AccessService {
       if (result.problem.code === 'request_not_pending') return refuse(r, 'not_pending', result.problem);
       return result;
     }
+    const decided = result.value;
+    await this.onTimeline(
+      decided,
+      decision === 'approve' ? 'approved' : 'denied',
+      `${p.username} ${decision === 'approve' ? 'approved' : 'denied'} ${r.requester}'s ${r.role} on ${r.cluster}/${r.namespace}${comment ? `: ${comment}` : ''}`,
+      {
+        by: p.username,
+        ...(comment ? { comment } : {}),
+        ...(decided.expiresAt !== null ? { expiresAt: decided.expiresAt } : {}),
+      },
+    );
     this.notify(
       decision === 'approve'
         ? `:white_check_mark: ${p.username} approved ${r.requester}'s ${r.role} on ${r.cluster}/${r.namespace} for ${minutes(r.durationMs)}${comment ? `: "${comment}"` : ''}`
@@ -298,6 +359,12 @@ export class AccessService {
         outcome: 'expired',
         detail: { ...detailOf(r), bindingId: row.binding_id ?? '', shellsEnded },
       });
+      await this.onTimeline(
+        r,
+        'expired',
+        `${r.requester}'s ${r.role} on ${r.cluster}/${r.namespace} ended${shellsEnded > 0 ? `; ${shellsEnded} shell(s) closed` : ''}`,
+        { shellsEnded },
+      );
       this.notify(
         `:hourglass: ${r.requester}'s ${r.role} on ${r.cluster}/${r.namespace} ended${shellsEnded > 0 ? ` (${shellsEnded} shell(s) closed)` : ''}`,
       );
