@@ -365,7 +365,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('binding_id', 'text')
         .addColumn('expires_at', 'bigint')
         .execute();
-      await db.schema.createIndex('access_requests_by_state').on('access_requests').columns(['state', 'expires_at']).execute();
+      await db.schema
+        .createIndex('access_requests_by_state')
+        .on('access_requests')
+        .columns(['state', 'expires_at'])
+        .execute();
     },
   },
 };
