@@ -21,6 +21,9 @@ groups=(
   "kubernetes|k8s.io/kubernetes|kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler kubectl=k8s.io/kubernetes/cmd/kubectl"
   "kwok|sigs.k8s.io/kwok|kwok=sigs.k8s.io/kwok/cmd/kwok kwokctl=sigs.k8s.io/kwok/cmd/kwokctl"
   "helm|helm.sh/helm/v3|helm=helm.sh/helm/v3/cmd/helm"
+  # Dex (OIDC provider for SSO tests and `wheelhouse demo --sso`). Built without cgo: its sqlite
+  # storage is then unavailable, and the tests use Dex's in-memory storage.
+  "dex|github.com/dexidp/dex|dex=github.com/dexidp/dex/cmd/dex"
 )
 
 bindir_of() { # group module -> cache dir for that group's pinned build

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
 import { clusterCommand, loginCommand, tokenCommand, userCommand } from './commands/admin.js';
+import { accessCommand } from './commands/access.js';
 import { actionCommand } from './commands/action.js';
 import { actionsCommand } from './commands/actions.js';
 import { agentCommand } from './commands/agent.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   program.addCommand(clusterCommand().addCommand(clusterListCommand()));
   program.addCommand(userCommand().addCommand(userListCommand()));
   program.addCommand(tokenCommand().addCommand(tokenListCommand()));
+  program.addCommand(accessCommand());
   program.addCommand(completionCommand());
   program.addCommand(hiddenCompleteCommand(), { hidden: true });
   // Every command reports usage errors the same way: thrown (main.ts prints

@@ -59,6 +59,7 @@ describe('completion generated from the command tree', () => {
     expect(complete('bash', ['wheelhouse', 'audit', '--action', 'auth.'])).toEqual([
       'auth.login',
       'auth.logout',
+      'auth.sso',
       'auth.password_change',
     ]);
     expect(complete('bash', ['wheelhouse', 'completion', ''])).toEqual(['bash', 'zsh']);

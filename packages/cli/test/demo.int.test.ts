@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CookieJar, dexPasswordLogin } from '@wheelhouse/test-cluster/dex';
 import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 
 const CLI = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
@@ -81,6 +82,48 @@ describe('wheelhouse demo', () => {
         `the first start's one-time password is in ${join(dir, 'initial-admin-password')}`,
       );
       expect(await stop(second.proc)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--sso starts Dex with an SRE and a developer, prints how to sign in, and group mapping decides their roles', async () => {
+    const ns = await testNamespace('demo-sso');
+    const dir = mkdtempSync(join(tmpdir(), 'wh-demo-sso-'));
+    try {
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const args = ['--sso', '--listen', `127.0.0.1:${port}`, '--data-dir', dir, '--kubeconfig', kubeconfigFile()];
+      const demo = await startDemo([...args, '--exec-guard-namespaces', ns], process.env);
+      const out = demo.output();
+      expect(out).toMatch(
+        /SSO:\s+Dex at http:\/\/127\.0\.0\.1:\d+\/dex; on the sign-in page choose "Sign in with Dex"/,
+      );
+      expect(out).toContain(`CLI: wheelhouse login --sso --hub http://127.0.0.1:${port}`);
+      const people = [...out.matchAll(/(\S+@demo\.wheelhouse) \/ (\S+)\s+groups: (\S+)/g)].map((m) => ({
+        email: m[1] ?? '',
+        password: m[2] ?? '',
+        group: m[3] ?? '',
+      }));
+      expect(people.map((p) => [p.email, p.group])).toEqual([
+        ['sre@demo.wheelhouse', 'sre'],
+        ['dev@demo.wheelhouse', 'developers'],
+      ]);
+      const url = `http://127.0.0.1:${port}`;
+      const rolesOf = async (person: { email: string; password: string }): Promise<string[]> => {
+        const jar = new CookieJar();
+        const start = await fetch(`${url}/api/v1/auth/oidc/login`, { redirect: 'manual' });
+        jar.store(start);
+        const back = await dexPasswordLogin(start.headers.get('location') ?? '', person);
+        const cb = await fetch(back, { redirect: 'manual', headers: { cookie: jar.header() } });
+        jar.store(cb);
+        const me = (await (await fetch(`${url}/api/v1/me`, { headers: { cookie: jar.header() } })).json()) as {
+          bindings: { role: string }[];
+        };
+        return me.bindings.map((b) => b.role);
+      };
+      expect(await rolesOf(people[0] ?? { email: '', password: '' })).toEqual(['operator']);
+      expect(await rolesOf(people[1] ?? { email: '', password: '' })).toEqual(['viewer']);
+      expect(await stop(demo.proc)).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

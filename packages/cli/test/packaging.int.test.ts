@@ -91,6 +91,7 @@ describe('hub Helm chart', () => {
       '--timeline-max-bytes=0',
       '--recordings-max-age=0',
       '--recordings-max-bytes=0',
+      '--access-max-duration=8h',
     ]);
     // The audit chain's HMAC key: a Secret created once and kept, mounted read-only.
     const key = docs.find((m) => m.kind === 'Secret') as (Manifest & { data: Record<string, string> }) | undefined;
@@ -148,11 +149,12 @@ describe('hub Helm chart', () => {
     expect(none.container.args.filter((a) => a.startsWith('--trusted-proxies'))).toEqual([]);
   });
 
-  it('stores in PostgreSQL with the password from a Secret, and needs no volume', async () => {
+  it('stores in PostgreSQL with the password from a Secret, and needs no persistent volume', async () => {
     const docs = await render({
       store: { url: 'postgres://wheelhouse@pg.db:5432/wheelhouse?sslmode=require', passwordSecret: 'wh-pg' },
     });
-    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'Service']);
+    // The Secret is the audit chain's HMAC key; no PersistentVolumeClaim.
+    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'Secret', 'Service']);
     const { pod, container } = deploymentOf(docs);
     expect(container.args).toContain('--store=postgres://wheelhouse@pg.db:5432/wheelhouse?sslmode=require');
     expect(container.args).toContain('--store-password-file=/etc/wheelhouse/store/password');
@@ -160,7 +162,63 @@ describe('hub Helm chart', () => {
     expect(pod.volumes.find((v) => v.name === 'store-password')).toMatchObject({
       secret: { secretName: 'wh-pg', items: [{ key: 'password', path: 'password' }], defaultMode: 0o400 },
     });
-    expect(pod.volumes.find((v) => v.name === 'data')).toBeUndefined();
+    // Only an emptyDir for the audit anchor file (the webhook is the anchor that outlives the pod).
+    expect(pod.volumes.find((v) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
+  });
+});
+
+describe('hub Helm chart: single sign-on', () => {
+  const SSO = {
+    oidc: {
+      issuer: 'https://dex.example.com',
+      clientId: 'wheelhouse',
+      clientSecret: { existingSecret: 'wh-oidc' },
+      groupMappings: [{ group: 'sre', role: 'operator', cluster: '*', namespace: '*' }],
+    },
+    ingress: { enabled: true, host: 'wh.example.org', tls: { enabled: true } },
+    localAccounts: { mode: 'break-glass', breakGlassUser: 'root' },
+  };
+
+  it('passes the provider, the client secret file, the mapping rules and break-glass to the hub', async () => {
+    const docs = await render(SSO);
+    const { pod, container } = deploymentOf(docs);
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        '--oidc-issuer=https://dex.example.com',
+        '--oidc-client-id=wheelhouse',
+        '--oidc-client-secret-file=/etc/wheelhouse/oidc/client-secret',
+        '--oidc-group-mappings=/etc/wheelhouse/oidc/group-mappings.json',
+        '--public-url=https://wh.example.org',
+        '--local-accounts=break-glass',
+        '--break-glass-user=root',
+      ]),
+    );
+    const cm = docs.find((m) => m.kind === 'ConfigMap') as (Manifest & { data: Record<string, string> }) | undefined;
+    expect(JSON.parse(cm?.data['group-mappings.json'] ?? '[]')).toEqual(SSO.oidc.groupMappings);
+    const oidc = pod.volumes.find((v) => v.name === 'oidc') as { projected?: { sources: unknown[] } } | undefined;
+    expect(oidc?.projected?.sources).toEqual([
+      { secret: { name: 'wh-oidc', items: [{ key: 'client-secret', path: 'client-secret' }] } },
+      {
+        configMap: { name: 'wh-wheelhouse-oidc', items: [{ key: 'group-mappings.json', path: 'group-mappings.json' }] },
+      },
+    ]);
+  });
+
+  it('passes the access grant maximum and the webhook URL from a Secret', async () => {
+    const { container } = deploymentOf(
+      await render({ access: { maxDuration: '2h', webhook: { existingSecret: 'wh-slack' } } }),
+    );
+    expect(container.args).toContain('--access-max-duration=2h');
+    expect(container.env).toEqual([
+      { name: 'WHEELHOUSE_ACCESS_WEBHOOK_URL', valueFrom: { secretKeyRef: { name: 'wh-slack', key: 'url' } } },
+    ]);
+  });
+
+  it('refuses break-glass without SSO, and SSO without a client secret', async () => {
+    await expect(render({ localAccounts: { mode: 'break-glass' } })).rejects.toThrow(/break-glass needs oidc.issuer/);
+    await expect(render({ ...SSO, oidc: { ...SSO.oidc, clientSecret: { existingSecret: '' } } })).rejects.toThrow(
+      /oidc.clientSecret.existingSecret is required/,
+    );
   });
 });
 

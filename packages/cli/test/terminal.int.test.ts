@@ -398,7 +398,7 @@ describe('wheelhouse in a terminal', () => {
       const filtered = await wh(['audit', '--export', onlyPreviews, '--actor', 'oncall', '--action', 'preview:*']);
       expect(filtered.code).toBe(0);
       const csv = readFileSync(onlyPreviews, 'utf8').trimEnd().split('\r\n');
-      expect(csv[0]).toBe('seq,at,actor,action,cluster_id,target,params,reason,outcome,detail,prev_hash,hash');
+      expect(csv[0]).toBe('seq,at,actor,action,cluster_id,target,params,reason,outcome,detail,key_id,prev_hash,hash');
       expect(csv.length).toBeGreaterThan(1);
       for (const row of csv.slice(1)) expect(row).toMatch(/^\d+,\d+,oncall,preview:annotate,/);
       expect(filtered.stderr).toBe(

@@ -7,3 +7,5 @@ export { readPasswordFile, redactUrl, isPostgresUrl } from './store/postgres.js'
 export { copyStore, StoreCopyError, type StoreCopyOptions, type StoreCopyResult } from './store/store-copy.js';
 export { parseByteSize } from './retention/byte-size.js';
 export { Retention, type RetentionPolicy, type RetentionReport } from './retention/retention.js';
+export { parseGroupMappings, type GroupMappingRule } from './oidc/group-mapping.js';
+export type { LocalAccountsPolicy, OidcSettings } from './oidc/oidc-settings.js';

@@ -13,6 +13,8 @@ import {
 } from 'fastify-type-provider-zod';
 import { MAX_FRAME_BYTES, WHEELHOUSE_VERSION, type PodSecurityLevel } from '@wheelhouse/protocol';
 import { webAppBuilt, webAppDir } from '@wheelhouse/web';
+import { AccessService, type AccessOptions } from './access/access-service.js';
+import { accessRoutes } from './access/access-routes.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { FileAnchor } from './audit/anchor.js';
@@ -33,6 +35,10 @@ import { commandsRoutes } from './commands/commands-routes.js';
 import { OverviewService } from './overview/overview-service.js';
 import { overviewRoutes } from './overview/overview-routes.js';
 import { IdentityService } from './identity/identity-service.js';
+import { OidcProvider } from './oidc/oidc-provider.js';
+import { oidcRoutes } from './oidc/oidc-routes.js';
+import { OidcService } from './oidc/oidc-service.js';
+import type { LocalAccountsPolicy, OidcSettings } from './oidc/oidc-settings.js';
 import { identityRoutes } from './identity/identity-routes.js';
 import { InventoryStore } from './inventory/inventory-store.js';
 import { inventoryRoutes } from './inventory/inventory-routes.js';
@@ -119,6 +125,12 @@ export interface HubOptions {
   audit?: AuditOptions;
   /** Pod Security Standards level of newly registered clusters (default baseline); admins change it per cluster. */
   defaultPodSecurity?: PodSecurityLevel;
+  /** Single sign-on with an OpenID Connect provider (docs/sso.md); unset: password accounts only. */
+  oidc?: OidcSettings;
+  /** Whether local password accounts sign in (default: all of them). */
+  localAccounts?: LocalAccountsPolicy;
+  /** Just-in-time access requests: the longest grant, the notification webhook. */
+  access?: AccessOptions;
 }
 
 export interface AuditOptions {
@@ -157,6 +169,7 @@ export interface Hub {
   sockets: SocketRegistry;
   retention: Retention;
   leader: LeaderElection;
+  access: AccessService;
   close(): Promise<void>;
 }
 
@@ -306,15 +319,43 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
         ? opts.login.passwordChecks
         : new PasswordCheckGate(opts.login?.passwordChecks),
     onError: (err, msg) => app.log.error({ err }, msg),
+    ...(opts.localAccounts ? { localAccounts: opts.localAccounts } : {}),
   });
   // One rule for where a route lives: src/<feature>/<feature>-routes.ts, a
   // Fastify plugin whose paths are relative to the API prefix.
   const prefix = API_PREFIX;
+  const oidc = opts.oidc
+    ? new OidcService({
+        db,
+        audit,
+        provider: new OidcProvider(opts.oidc),
+        sessionTtlMs: lifetimes.sessionIdleMs,
+        cliTokenDays: lifetimes.tokenDefaultDays,
+      })
+    : undefined;
   await app.register(identityRoutes, {
     prefix,
     identity,
     secureCookie: opts.secureCookie,
+    ...(oidc ? { ssoView: (userId: string) => oidc.ssoView(userId) } : {}),
   });
+  await app.register(oidcRoutes, {
+    prefix,
+    oidc,
+    identity,
+    localAccounts: opts.localAccounts,
+    ...(opts.secureCookie !== undefined ? { secureCookie: opts.secureCookie } : {}),
+  });
+  const access = new AccessService({
+    db,
+    audit,
+    shell,
+    timeline,
+    live,
+    log: app.log,
+    ...(opts.access ? { options: opts.access } : {}),
+  });
+  await app.register(accessRoutes, { prefix, access });
   await app.register(auditRoutes, { prefix, audit });
   await app.register(clustersRoutes, { prefix, clusters, link, audit });
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
@@ -351,6 +392,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const sweeper = setInterval(() => {
     if (!leader.isLeader()) return;
     commands.expireDue().catch((err: unknown) => app.log.error({ err }, 'expiring commands failed'));
+    access.expireDue().catch((err: unknown) => app.log.error({ err }, 'ending just-in-time grants failed'));
   }, opts.sweepMs ?? 5_000);
   sweeper.unref();
 
@@ -390,6 +432,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     sockets,
     retention,
     leader,
+    access,
     close: async () => {
       clearInterval(sweeper);
       clearInterval(retentionTimer);

@@ -155,12 +155,13 @@ describe('roles and bindings', () => {
           'object:read',
           'action:*',
           'action:apply:secrets',
+          'access:approve',
         ],
       },
       {
         name: 'operator',
         description: expect.any(String) as unknown,
-        permissions: ['view', 'logs:read', 'object:read', 'action:*', 'pod:exec'],
+        permissions: ['view', 'logs:read', 'object:read', 'action:*', 'pod:exec', 'access:approve'],
       },
       { name: 'viewer', description: expect.any(String) as unknown, permissions: ['view', 'logs:read', 'object:read'] },
       {

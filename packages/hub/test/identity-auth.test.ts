@@ -429,7 +429,7 @@ describe('GET /api/v1/me', () => {
           {
             cluster: 'prod-*',
             namespace: 'team-a',
-            permissions: ['view', 'logs:read', 'object:read', 'pod:exec', 'action:*'],
+            permissions: ['view', 'logs:read', 'object:read', 'pod:exec', 'action:*', 'access:approve'],
           },
         ],
       },

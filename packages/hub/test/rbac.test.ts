@@ -206,7 +206,7 @@ describe('effective permission summary', () => {
       {
         cluster: 'prod-*',
         namespace: 'team-a',
-        permissions: ['view', 'logs:read', 'object:read', 'pod:exec', 'action:*'],
+        permissions: ['view', 'logs:read', 'object:read', 'pod:exec', 'action:*', 'access:approve'],
       },
     ]);
   });

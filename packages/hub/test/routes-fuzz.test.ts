@@ -29,6 +29,7 @@ const ONE_TIME_MAY = new Set([
   ...Object.keys(PUBLIC_ROUTES),
   'GET /api/v1/me',
   'POST /api/v1/auth/logout',
+  'POST /api/v1/auth/oidc/logout',
   'POST /api/v1/auth/password',
 ]);
 const SESSION_ID = '0b5f8a52-3c1e-4d7a-9a43-6f0e2d9c1b77';

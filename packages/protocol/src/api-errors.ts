@@ -57,6 +57,11 @@ export const API_ERRORS = {
     'the right one-time password, but after its expiry (24 h by default); an administrator must reset it',
     (a) => `the one-time password of "${a.username}" expired at ${a.expiredAt}; ask an administrator to reset it`,
   ),
+  sso_failed: spec<{ reason: string; message: string }>(
+    401,
+    'single sign-on was refused: `reason` is bad_state, state_expired, idp_error, code_rejected, token_rejected, missing_claim, invalid_username, username_taken, disabled or cli_code_rejected',
+    (a) => `single sign-on failed (${a.reason}): ${a.message}`,
+  ),
   forbidden: spec<{ user: string; permission: string; scope: string }>(
     403,
     'authenticated but lacking a permission; the body names `permission` and `scope`',
@@ -83,6 +88,16 @@ export const API_ERRORS = {
     "a WebSocket upgrade from a page that is not the hub's own (or an allowed origin), or with a session cookie and no Origin",
     asIs,
   ),
+  local_accounts_disabled: spec<{ username: string }>(
+    403,
+    'password sign-in is turned off on this hub except for the break-glass administrator; sign in with SSO',
+    (a) => `password sign-in is turned off for "${a.username}": sign in with single sign-on`,
+  ),
+  self_approval: spec<{ user: string }>(
+    403,
+    'an access request was approved or denied by the person who made it; a peer must decide',
+    (a) => `${a.user} cannot decide their own access request: another person holding access:approve on its scope must`,
+  ),
   wrong_current_password: spec(
     403,
     'a password change named the wrong current password',
@@ -93,10 +108,20 @@ export const API_ERRORS = {
     "Kubernetes refused the agent (its RBAC, or the impersonated user's); `status`, `reason`",
     (a) => `Kubernetes refused to read ${a.what}: ${a.message}`,
   ),
+  sso_not_configured: spec(
+    404,
+    'single sign-on is not configured on this hub (`wheelhouse hub --oidc-issuer …`)',
+    () => 'single sign-on is not configured on this hub',
+  ),
   not_found: spec<{ what: string } | Text>(404, "no such object (or route, or another user's token)", (a) =>
     'what' in a ? `${a.what} not found` : a.message,
   ),
   conflict: spec<Text>(409, 'duplicate, or a change that would leave no administrator', asIs),
+  request_not_pending: spec<{ id: string; state: string }>(
+    409,
+    'the access request was already decided (or its grant ended); `state`',
+    (a) => `access request ${a.id} is ${a.state}, no longer pending`,
+  ),
   tier_disabled: spec<Text>(409, 'the tier is not enabled on that cluster (`tier`, `cluster`)', asIs),
   pod_not_running: spec<{ namespace: string; pod: string; phase: string }>(
     409,
@@ -152,6 +177,11 @@ export const API_ERRORS = {
     () => 'the hub is busy checking other passwords; try again in a second',
   ),
   store_unavailable: spec<Text>(503, "/readyz: the hub's store does not answer", asIs),
+  sso_unavailable: spec<{ message: string }>(
+    502,
+    'the identity provider did not answer (discovery or the token endpoint); the hub log has the cause',
+    (a) => `the identity provider did not answer: ${a.message}`,
+  ),
   agent_timeout: spec<{ cluster: string; seconds: number }>(
     504,
     'the agent did not answer in time (live object reads: 10 s)',

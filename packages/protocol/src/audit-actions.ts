@@ -14,17 +14,55 @@ export type AccessDeniedDetail = {
   route: string;
 };
 
+/** Detail of every just-in-time access record. */
+export type AccessRequestDetail = {
+  requestId: string;
+  requester: string;
+  role: string;
+  cluster: string;
+  namespace: string;
+  durationMs: number;
+  reason?: string;
+  comment?: string;
+  /** denied: why the hub refused the step (self_approval, not_pending, forbidden). */
+  error?: string;
+};
+
 /** The `detail` each action carries (null: none). */
 export interface AuditDetails {
   access: AccessDeniedDetail;
   /** throttled/busy: refusals before any password check, one row per address (busy: per hub) and minute; `repeated` counts the rest. */
   'auth.login': {
     ip: string;
-    reason?: 'unknown_user' | 'wrong_password' | 'disabled' | 'one_time_password_expired' | 'throttled' | 'busy';
+    reason?:
+      | 'unknown_user'
+      | 'wrong_password'
+      | 'disabled'
+      | 'one_time_password_expired'
+      | 'throttled'
+      | 'busy'
+      | 'local_accounts_disabled';
     repeated?: number;
+  };
+  /** succeeded: the groups and the bindings they mapped to; failed: the sso_failed reason. */
+  'auth.sso': {
+    ip: string;
+    issuer: string;
+    reason?: string;
+    message?: string;
+    subject?: string;
+    groups?: string[];
+    bindings?: { role: string; cluster: string; namespace: string }[];
+    created?: boolean;
+    via?: 'browser' | 'cli';
   };
   'auth.logout': { via: 'session' | 'token' };
   'auth.password_change': { reason: 'wrong_password' | 'one_time_password_expired' } | null;
+  /** Just-in-time access: a request, its decision and the end of the grant it made. */
+  'access.request': AccessRequestDetail;
+  'access.approve': AccessRequestDetail & { bindingId?: string; expiresAt?: number };
+  'access.deny': AccessRequestDetail;
+  'access.expire': AccessRequestDetail & { bindingId: string; shellsEnded: number };
   'token.create':
     { tokenId: string; name: string; expiresAt: number | null } | { reason: 'wrong_password'; ip: string };
   'token.revoke': { tokenId: string; name: string };
@@ -89,7 +127,25 @@ export const AUDIT_ACTIONS = {
       'sign-in (failed: with the reason, never the password; throttled/busy refusals aggregated per address and minute with a `repeated` count)',
   },
   'auth.logout': { outcomes: ['succeeded'], meaning: 'sign-out' },
+  'auth.sso': {
+    outcomes: ['succeeded', 'failed'],
+    meaning:
+      'single sign-on: succeeded with the IdP groups and the role bindings they mapped to (replacing the earlier SSO bindings); failed with the reason (bad state, replayed code, wrong audience, expired token, …)',
+  },
   'auth.password_change': { outcomes: ['succeeded', 'failed'], meaning: 'a user changed their own password' },
+  'access.request': {
+    outcomes: ['requested'],
+    meaning: 'someone asked for a role on a scope for a time, with a reason (just-in-time access)',
+  },
+  'access.approve': {
+    outcomes: ['succeeded', 'denied'],
+    meaning: 'a peer approved an access request (a binding that ends by itself), or was refused approving it',
+  },
+  'access.deny': { outcomes: ['succeeded', 'denied'], meaning: 'a peer denied an access request, with a comment' },
+  'access.expire': {
+    outcomes: ['expired'],
+    meaning: 'a just-in-time grant ended: its binding is gone and shells opened under it were closed',
+  },
   'token.create': {
     outcomes: ['succeeded', 'failed'],
     meaning: 'an API token was created (failed: the re-entered password was wrong)',

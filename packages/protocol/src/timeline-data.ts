@@ -110,6 +110,20 @@ export const ShellData = z.discriminatedUnion('phase', [
   z.object({ phase: z.literal('denied'), user: z.string(), reason: z.literal('denied'), message: z.string() }),
 ]);
 
+/** A just-in-time access step (the hub writes these; agents may not). */
+export const AccessData = z.object({
+  phase: z.enum(['requested', 'approved', 'denied', 'expired']),
+  requestId: z.string(),
+  requester: z.string(),
+  role: z.string(),
+  durationMs: z.number(),
+  reason: z.string(),
+  by: z.string().optional(),
+  comment: z.string().optional(),
+  expiresAt: z.number().optional(),
+  shellsEnded: z.number().optional(),
+});
+
 /** The data schema of each timeline event type. */
 export const TIMELINE_DATA = {
   created: CreatedData,
@@ -122,6 +136,7 @@ export const TIMELINE_DATA = {
   action: ActionData,
   'exec-interaction': ExecInteractionData,
   shell: ShellData,
+  access: AccessData,
 } as const;
 
 export type TimelineDataOf<T extends keyof typeof TIMELINE_DATA> = z.infer<(typeof TIMELINE_DATA)[T]>;

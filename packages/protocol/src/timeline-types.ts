@@ -10,6 +10,7 @@ export const TIMELINE_EVENT_TYPES = [
   'action', // a Wheelhouse action and its status changes
   'exec-interaction', // exec guard
   'shell', // a Wheelhouse pod shell session
+  'access', // a just-in-time access request, its decision and its end (hub-owned)
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
 

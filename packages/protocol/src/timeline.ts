@@ -34,6 +34,7 @@ export const TimelineEventInput = z.discriminatedUnion('type', [
   eventOf('action'),
   eventOf('exec-interaction'),
   eventOf('shell'),
+  eventOf('access'),
 ]);
 export type TimelineEventInput = z.infer<typeof TimelineEventInput>;
 

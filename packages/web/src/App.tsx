@@ -4,6 +4,8 @@ import { Redirect, Route, Switch, useLocation } from 'wouter';
 import { Layout } from './Layout.js';
 import { SessionProvider, useSession } from './data/session.js';
 import { lazy, Suspense } from 'react';
+import { AccessPage } from './pages/AccessPage.js';
+import { AccountPage } from './pages/AccountPage.js';
 import { ClustersPage } from './pages/ClustersPage.js';
 import { CommandsPage } from './pages/CommandsPage.js';
 import { LoginPage } from './pages/LoginPage.js';
@@ -49,6 +51,8 @@ function Gate() {
               </Route>
               <Route path="/" component={OverviewPage} />
               <Route path="/clusters" component={ClustersPage} />
+              <Route path="/account" component={AccountPage} />
+              <Route path="/access" component={AccessPage} />
               <Route path="/audit" component={AuditPage} />
               <Route path="/sessions" component={SessionsPage} />
               <Route path="/c/:cluster">{(p) => <Redirect to={`/c/${p.cluster}/workloads`} />}</Route>

@@ -73,9 +73,9 @@ export function Layout({ children }: { children: ReactNode }) {
         {cluster && <GlobalSearch cluster={cluster} />}
         <span className="spacer" />
         <ThemeToggle />
-        <span className="hint" aria-label="Signed in as">
+        <Link href="/account" className="hint" aria-label="Signed in as">
           {me?.user.username}
-        </span>
+        </Link>
         <button type="button" onClick={() => void logout()}>
           Sign out
         </button>
@@ -97,6 +97,7 @@ export function Layout({ children }: { children: ReactNode }) {
           )}
           <div className="section">Hub</div>
           <NavLink href="/sessions">Shell sessions</NavLink>
+          <NavLink href="/access">Access</NavLink>
           {auditor && <NavLink href="/audit">Audit log</NavLink>}
         </nav>
       </aside>

@@ -17,6 +17,8 @@ export interface Binaries {
   kwok: string;
   kwokctl: string;
   helm: string;
+  /** The Dex OIDC provider (SSO tests and `wheelhouse demo --sso`). */
+  dex: string;
 }
 
 function buildScript(): string {
@@ -55,6 +57,7 @@ export async function binaryPaths(): Promise<Binaries> {
     kwok: join(dir('kwok'), 'kwok'),
     kwokctl: join(dir('kwok'), 'kwokctl'),
     helm: join(dir('helm'), 'helm'),
+    dex: join(dir('dex'), 'dex'),
   };
 }
 

@@ -42,6 +42,8 @@ export async function openConsole(
     agent?: Partial<AgentOptions>;
     signIn?: boolean;
     theme?: 'light' | 'dark';
+    /** The hub's port (default: any free one). */
+    port?: number;
   } = {},
 ): Promise<Console> {
   useFastPasswordHashing();
@@ -49,6 +51,7 @@ export async function openConsole(
     capabilities: opts.capabilities ?? ALL_TIERS,
     hub: opts.hub,
     agent: opts.agent,
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
   });
   const user = await addUser(pipeline.hub, { bindings: opts.bindings ?? [{ role: 'account-admin' }] });
   const browser = await launchChromium();

@@ -58,9 +58,19 @@ export function loginCommand(): Command {
   return new Command('login')
     .description('sign in to a hub and save an API token for later commands (~/.config/wheelhouse/config.json)')
     .addOption(hubOption().makeOptionMandatory())
-    .requiredOption('-u, --username <name>', 'user name')
+    .option('-u, --username <name>', 'user name (password sign-in)')
     .option('--password-stdin', 'read the password from standard input')
-    .action(async (o: { hub: string; username: string }) => {
+    .option('--sso', "sign in with the hub's single sign-on in a browser (prints the URL to open)")
+    .action(async (o: { hub: string; username?: string; sso?: boolean }) => {
+      if (o.sso) {
+        if (o.username) throw new Error('--sso and --username exclude each other');
+        const { ssoLogin } = await import('./sso-login.js');
+        const signedIn = await ssoLogin({ hub: o.hub, tokenName: `wheelhouse-cli@${hostname()}` });
+        saveCredentials({ hub: o.hub, token: signedIn.token });
+        process.stdout.write(`Signed in to ${o.hub} as ${signedIn.username}.\n`);
+        return;
+      }
+      if (!o.username) throw new Error('give --username (password sign-in) or --sso');
       const password = await readSecret(`Password for ${o.username}: `);
       const token = await loginToken(o.hub, o.username, password, `wheelhouse-cli@${hostname()}`);
       saveCredentials({ hub: o.hub, token });

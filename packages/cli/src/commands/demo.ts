@@ -1,7 +1,7 @@
 // `wheelhouse demo`: the whole product on one machine — the local control
 // plane (unless a kubeconfig is given), the hub, and an agent with every tier
 // and exec guard registered as the cluster's webhook. Ctrl-C stops it all.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -18,7 +18,18 @@ interface DemoOptions {
   execGuardTtl: string;
   execGuardNamespaces?: string;
   seed: boolean;
+  sso?: boolean;
 }
+
+/** The people `demo --sso` puts in Dex, and what their groups map to. */
+const SSO_PEOPLE = [
+  { email: 'sre@demo.wheelhouse', username: 'sam', groups: ['sre'], what: 'operator everywhere (actions, shells)' },
+  { email: 'dev@demo.wheelhouse', username: 'dana', groups: ['developers'], what: 'viewer everywhere' },
+] as const;
+const SSO_MAPPINGS = [
+  { group: 'sre', role: 'operator', cluster: '*', namespace: '*' },
+  { group: 'developers', role: 'viewer', cluster: '*', namespace: '*' },
+] as const;
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -33,6 +44,12 @@ export function demoCommand(): Command {
     .addOption(new Option('--context <name>', 'kubeconfig context to use'))
     .addOption(new Option('--exec-guard-ttl <duration>', 'how long an exec-ed pod lives').default('10m'))
     .addOption(new Option('--no-seed', 'do not create the demo workloads on the local cluster'))
+    .addOption(
+      new Option(
+        '--sso',
+        'also start Dex (OIDC) with an SRE and a developer; the hub signs them in with single sign-on, admin stays the break-glass account',
+      ),
+    )
     .addOption(
       new Option(
         '--exec-guard-namespaces <list>',
@@ -92,11 +109,53 @@ export function demoCommand(): Command {
         await seedDemo(kc, log);
       }
 
-      const hub = await createHub({ dataDir: join(dataDir, 'hub'), logger: false });
-      const { host, port } = parseListen(o.listen);
+      const { host, port: asked } = parseListen(o.listen);
+      // With SSO the hub's URL is registered at Dex before the hub starts, so the port must be known.
+      const { freePort } = await import('@wheelhouse/test-cluster/processes');
+      const port = o.sso && asked === 0 ? await freePort() : asked;
+      const urlAt = (p: number): string => `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${p}`;
+      let url = urlAt(port);
+      let sso:
+        | { dex: import('@wheelhouse/test-cluster/dex').RunningDex; passwords: string[]; clientSecret: string }
+        | undefined;
+      if (o.sso) {
+        const { startDex } = await import('@wheelhouse/test-cluster/dex');
+        log('starting Dex (OIDC provider) with the demo people');
+        const passwords = SSO_PEOPLE.map(() => randomBytes(9).toString('base64url'));
+        const clientSecret = randomBytes(24).toString('base64url');
+        const dex = await startDex({
+          users: SSO_PEOPLE.map((p, i) => ({ ...p, groups: [...p.groups], password: passwords[i] ?? '' })),
+          clients: [
+            {
+              id: 'wheelhouse',
+              secret: clientSecret,
+              redirectURIs: [`${url}/api/v1/auth/oidc/callback`],
+              postLogoutRedirectURIs: [`${url}/login`],
+            },
+          ],
+        });
+        sso = { dex, passwords, clientSecret };
+      }
+      const hub = await createHub({
+        dataDir: join(dataDir, 'hub'),
+        logger: false,
+        ...(sso
+          ? {
+              oidc: {
+                issuer: sso.dex.issuer,
+                clientId: 'wheelhouse',
+                clientSecret: sso.clientSecret,
+                publicUrl: url,
+                providerName: 'Dex',
+                groupMappings: SSO_MAPPINGS.map((m) => ({ ...m })),
+              },
+              localAccounts: { mode: 'break-glass' as const, breakGlassUser: 'admin' },
+            }
+          : {}),
+      });
       await hub.app.listen({ host, port });
       const addr = hub.app.server.address();
-      const url = `http://${host}:${typeof addr === 'object' && addr ? addr.port : port}`;
+      if (typeof addr === 'object' && addr) url = urlAt(addr.port);
 
       const passwordFile = join(dataDir, 'initial-admin-password');
       const admin = await ensureAdmin(hub.db);
@@ -169,6 +228,14 @@ export function demoCommand(): Command {
             ? `  sign in:  admin / ${admin.password}   (one-time password; you will be asked to change it)\n`
             : `  sign in:  admin — the first start's one-time password is in ${passwordFile}\n`) +
           (kubeconfig ? `  kubectl:  export KUBECONFIG=${kubeconfig}\n` : '') +
+          (sso
+            ? `  SSO:      Dex at ${sso.dex.issuer}; on the sign-in page choose "Sign in with Dex" (admin is the break-glass account)\n` +
+              SSO_PEOPLE.map(
+                (p, i) =>
+                  `            ${p.email} / ${sso.passwords[i] ?? ''}   groups: ${p.groups.join(', ')} → ${p.what}\n`,
+              ).join('') +
+              `            CLI: wheelhouse login --sso --hub ${url}\n`
+            : '') +
           'Press Ctrl-C to stop.\n',
       );
 
@@ -178,6 +245,7 @@ export function demoCommand(): Command {
         await admission.deleteValidatingWebhookConfiguration({ name: WEBHOOK }).catch(() => undefined);
         await agent.stop();
         await hub.close();
+        await sso?.dex.stop();
         if (stopCluster) await stopCluster();
         log('stopped');
       });

@@ -1,7 +1,8 @@
-// `wheelhouse hub`: the hub server with its embedded store.
+// `wheelhouse hub`: the hub server with its store (embedded SQLite, or PostgreSQL).
 import { Command, Option } from 'commander';
 import { parseDuration } from '@wheelhouse/protocol';
 import { parseListen, stopOnSignals } from './util.js';
+import { addIdentityOptions, ssoSettings, type SsoFlags } from './hub-identity-options.js';
 
 function wholeDays(flag: string, v: string): number {
   const n = Number(v);
@@ -22,7 +23,7 @@ const splitList = (v: string): string[] =>
     .filter((x) => x !== '');
 
 export function hubCommand(): Command {
-  return new Command('hub')
+  const cmd = new Command('hub')
     .description('run the hub: API, agent link and UI, with its store in a data directory or PostgreSQL')
     .addOption(
       new Option('--listen <host:port>', 'address to listen on').env('WHEELHOUSE_LISTEN').default('127.0.0.1:8080'),
@@ -176,20 +177,21 @@ export function hubCommand(): Command {
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
         .default('info'),
-    )
-    .action(
-      async (o: {
+    );
+  return addIdentityOptions(cmd).action(
+    async (
+      o: SsoFlags & {
         listen: string;
         dataDir: string;
         store?: string;
         storePasswordFile?: string;
-        commandTtl: string;
-        heartbeat: string;
         retentionInterval: string;
         timelineMaxAge: string;
         timelineMaxBytes: string;
         recordingsMaxAge: string;
         recordingsMaxBytes: string;
+        commandTtl: string;
+        heartbeat: string;
         logLevel: string;
         metricsToken?: string;
         trustedProxies?: string;
@@ -206,70 +208,79 @@ export function hubCommand(): Command {
         auditAnchorInterval: string;
         defaultPodSecurity: 'privileged' | 'baseline' | 'restricted';
         logStreamsPerUser: string;
-      }) => {
-        const { host, port } = parseListen(o.listen);
-        // Loaded on use: every other subcommand starts faster without the hub's dependencies.
-        const { createHub, readPasswordFile, redactUrl, parseByteSize } = await import('@wheelhouse/hub');
-        const { ensureAdmin } = await import('@wheelhouse/hub/auth');
-        if (o.storePasswordFile && !o.store) throw new Error('--store-password-file needs --store postgres://…');
-        const hub = await createHub({
-          dataDir: o.dataDir,
-          ...(o.store ? { store: o.store } : {}),
-          ...(o.storePasswordFile ? { storePassword: readPasswordFile(o.storePasswordFile) } : {}),
-          logger: true,
-          commandTtlMs: parseDuration(o.commandTtl),
-          heartbeatMs: parseDuration(o.heartbeat),
-          defaultPodSecurity: o.defaultPodSecurity,
-          retention: {
-            intervalMs: parseDuration(o.retentionInterval),
-            timelineMaxAgeMs: parseDuration(o.timelineMaxAge),
-            timelineMaxBytes: parseByteSize(o.timelineMaxBytes),
-            recordingsMaxAgeMs: parseDuration(o.recordingsMaxAge),
-            recordingsMaxBytes: parseByteSize(o.recordingsMaxBytes),
-          },
-          ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}),
-          ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
-          ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
-          ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
-          logs: { maxStreamsPerUser: positiveInt('--log-streams-per-user', o.logStreamsPerUser) },
-          lifetimes: {
-            sessionIdleMs: parseDuration(o.sessionIdle),
-            sessionMaxAgeMs: parseDuration(o.sessionMaxAge),
-            tokenDefaultDays: wholeDays('--token-default-days', o.tokenDefaultDays),
-            tokenMaxDays: wholeDays('--token-max-days', o.tokenMaxDays),
-            oneTimePasswordMs: parseDuration(o.oneTimePasswordTtl),
-          },
-          audit: {
-            anchorIntervalMs: parseDuration(o.auditAnchorInterval),
-            ...(o.auditKeyFile ? { keyFile: o.auditKeyFile } : {}),
-            ...(o.auditAnchorFile ? { anchorFile: o.auditAnchorFile } : {}),
-            ...(o.auditAnchorWebhook ? { anchorWebhook: o.auditAnchorWebhook } : {}),
-          },
-        });
-        hub.app.log.level = o.logLevel;
-        const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD, {
-          oneTimePasswordMs: parseDuration(o.oneTimePasswordTtl),
-        });
-        await hub.app.listen({ host, port });
-        const address = hub.app.server.address();
-        const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : o.listen;
-        // First start, or every hub-wide admin's one-time password expired unused: a (new) way in.
-        const what = admin?.renewed
-          ? `Every administrator's one-time password expired unused: gave user "${admin.username}" a new one`
-          : `First start: created user "${admin?.username ?? ''}"`;
-        if (admin && process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD) {
-          process.stdout.write(
-            `\n${what} with the password from WHEELHOUSE_INITIAL_ADMIN_PASSWORD (one-time: change it at first sign-in, within ${o.oneTimePasswordTtl}).\n\n`,
-          );
-        } else if (admin) {
-          process.stdout.write(
-            `\n${what} with one-time password: ${admin.password}\n` +
-              `Sign in and change it within ${o.oneTimePasswordTtl} (POST /api/v1/auth/password). It is not shown again.\n\n`,
-          );
-        }
-        const where = o.store ? `store: ${redactUrl(o.store)}` : `data: ${o.dataDir}`;
-        process.stdout.write(`wheelhouse hub listening on ${url} (${where})\n`);
-        stopOnSignals(() => hub.close());
       },
-    );
+    ) => {
+      const { host, port } = parseListen(o.listen);
+      const sso = await ssoSettings(o, `http://${host}:${port}`);
+      // Loaded on use: every other subcommand starts faster without the hub's dependencies.
+      const { createHub, readPasswordFile, redactUrl, parseByteSize } = await import('@wheelhouse/hub');
+      const { ensureAdmin } = await import('@wheelhouse/hub/auth');
+      if (o.storePasswordFile && !o.store) throw new Error('--store-password-file needs --store postgres://…');
+      const hub = await createHub({
+        dataDir: o.dataDir,
+        ...(o.store ? { store: o.store } : {}),
+        ...(o.storePasswordFile ? { storePassword: readPasswordFile(o.storePasswordFile) } : {}),
+        logger: true,
+        commandTtlMs: parseDuration(o.commandTtl),
+        heartbeatMs: parseDuration(o.heartbeat),
+        defaultPodSecurity: o.defaultPodSecurity,
+        retention: {
+          intervalMs: parseDuration(o.retentionInterval),
+          timelineMaxAgeMs: parseDuration(o.timelineMaxAge),
+          timelineMaxBytes: parseByteSize(o.timelineMaxBytes),
+          recordingsMaxAgeMs: parseDuration(o.recordingsMaxAge),
+          recordingsMaxBytes: parseByteSize(o.recordingsMaxBytes),
+        },
+        ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}),
+        ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
+        ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
+        ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
+        ...sso,
+        logs: { maxStreamsPerUser: positiveInt('--log-streams-per-user', o.logStreamsPerUser) },
+        lifetimes: {
+          sessionIdleMs: parseDuration(o.sessionIdle),
+          sessionMaxAgeMs: parseDuration(o.sessionMaxAge),
+          tokenDefaultDays: wholeDays('--token-default-days', o.tokenDefaultDays),
+          tokenMaxDays: wholeDays('--token-max-days', o.tokenMaxDays),
+          oneTimePasswordMs: parseDuration(o.oneTimePasswordTtl),
+        },
+        audit: {
+          anchorIntervalMs: parseDuration(o.auditAnchorInterval),
+          ...(o.auditKeyFile ? { keyFile: o.auditKeyFile } : {}),
+          ...(o.auditAnchorFile ? { anchorFile: o.auditAnchorFile } : {}),
+          ...(o.auditAnchorWebhook ? { anchorWebhook: o.auditAnchorWebhook } : {}),
+        },
+        access: {
+          maxDurationMs: parseDuration(o.accessMaxDuration),
+          ...(o.accessWebhookUrl ? { webhookUrl: o.accessWebhookUrl } : {}),
+        },
+      });
+      hub.app.log.level = o.logLevel;
+      const admin = await ensureAdmin(hub.db, process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD, {
+        oneTimePasswordMs: parseDuration(o.oneTimePasswordTtl),
+      });
+      await hub.app.listen({ host, port });
+      const address = hub.app.server.address();
+      const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : o.listen;
+      // First start, or every hub-wide admin's one-time password expired unused: a (new) way in.
+      const what = admin?.renewed
+        ? `Every administrator's one-time password expired unused: gave user "${admin.username}" a new one`
+        : `First start: created user "${admin?.username ?? ''}"`;
+      if (admin && process.env.WHEELHOUSE_INITIAL_ADMIN_PASSWORD) {
+        process.stdout.write(
+          `\n${what} with the password from WHEELHOUSE_INITIAL_ADMIN_PASSWORD (one-time: change it at first sign-in, within ${o.oneTimePasswordTtl}).\n\n`,
+        );
+      } else if (admin) {
+        process.stdout.write(
+          `\n${what} with one-time password: ${admin.password}\n` +
+            `Sign in and change it within ${o.oneTimePasswordTtl} (POST /api/v1/auth/password). It is not shown again.\n\n`,
+        );
+      }
+      const where = o.store ? `store: ${redactUrl(o.store)}` : `data: ${o.dataDir}`;
+      process.stdout.write(`wheelhouse hub listening on ${url} (${where})\n`);
+      if (sso.oidc)
+        process.stdout.write(`single sign-on: ${sso.oidc.issuer} (local accounts: ${sso.localAccounts.mode})\n`);
+      stopOnSignals(() => hub.close());
+    },
+  );
 }

@@ -40,6 +40,8 @@ export interface BindingView extends RoleBinding {
   userId: string;
   createdAt: number;
   createdBy: string;
+  /** Just-in-time grants end by themselves at this time; null: until removed. */
+  expiresAt: number | null;
 }
 
 type BindingRow = Database['role_bindings'];
@@ -55,6 +57,7 @@ function toBinding(row: BindingRow): BindingView | null {
     namespacePattern: row.namespace_pattern,
     createdAt: row.created_at,
     createdBy: row.created_by,
+    expiresAt: row.expires_at,
   };
 }
 
@@ -74,6 +77,9 @@ export async function listBindings(db: Exec, userId?: string): Promise<BindingVi
     .orderBy('role')
     .orderBy('id');
   if (userId !== undefined) q = q.where('user_id', '=', userId);
+  // An ended just-in-time grant grants nothing, even before the sweeper removes it.
+  const now = Date.now();
+  q = q.where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
   return (await q.execute()).map(toBinding).filter((b): b is BindingView => b !== null);
 }
 
@@ -108,7 +114,14 @@ export async function createUser(db: Exec, input: NewUser): Promise<{ user: User
 
 export async function createBinding(
   db: Exec,
-  input: { userId: string; role: BuiltinRole; clusterPattern: string; namespacePattern: string; createdBy: string },
+  input: {
+    userId: string;
+    role: BuiltinRole;
+    clusterPattern: string;
+    namespacePattern: string;
+    createdBy: string;
+    expiresAt?: number;
+  },
 ): Promise<BindingView> {
   const row: BindingRow = {
     id: randomUUID(),
@@ -118,6 +131,7 @@ export async function createBinding(
     namespace_pattern: input.namespacePattern,
     created_at: Date.now(),
     created_by: input.createdBy,
+    expires_at: input.expiresAt ?? null,
   };
   await db.insertInto('role_bindings').values(row).execute();
   return {
@@ -128,6 +142,7 @@ export async function createBinding(
     namespacePattern: row.namespace_pattern,
     createdAt: row.created_at,
     createdBy: row.created_by,
+    expiresAt: row.expires_at,
   };
 }
 
@@ -160,6 +175,8 @@ export async function globalAdminIds(db: Exec): Promise<Set<string>> {
     .where('role_bindings.role', '=', 'account-admin')
     .where('role_bindings.cluster_pattern', '=', '*')
     .where('role_bindings.namespace_pattern', '=', '*')
+    // A just-in-time grant ends by itself: it never counts as the administrator that must remain.
+    .where('role_bindings.expires_at', 'is', null)
     .execute();
   return new Set(rows.map((r) => r.user_id));
 }

@@ -18,8 +18,10 @@ export const ROLE_PERMISSIONS: Readonly<Record<BuiltinRole, readonly Permission[
     'object:read',
     'action:*',
     'action:apply:secrets',
+    'access:approve',
   ],
-  operator: ['view', 'logs:read', 'object:read', 'action:*', 'pod:exec'],
+  // Operators approve their peers' just-in-time requests on their own scope (never their own).
+  operator: ['view', 'logs:read', 'object:read', 'action:*', 'pod:exec', 'access:approve'],
   viewer: ['view', 'logs:read', 'object:read'],
   auditor: ['view', 'logs:read', 'object:read', 'audit:read'],
   'inventory-viewer': ['view'],
@@ -29,7 +31,7 @@ export const ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = {
   'account-admin':
     'Everything: users, roles and bindings, audit, every action (applies that reference Secrets too) and pod shells.',
   operator:
-    'View, run every action and open pod shells; an apply may not reference Secrets or a non-default ServiceAccount.',
+    "View, run every action and open pod shells, approve peers' access requests; an apply may not reference Secrets or a non-default ServiceAccount.",
   viewer: 'Read-only: inventory, timelines, container logs and live objects (YAML).',
   auditor: 'View (logs and objects too) and read, verify and export the audit log.',
   'inventory-viewer':
@@ -142,6 +144,7 @@ const PERMISSION_ORDER: readonly Permission[] = [
   'pod:exec',
   'action:*',
   'action:apply:secrets',
+  'access:approve',
 ];
 const sortPermissions = (perms: Iterable<Permission>): Permission[] =>
   [...new Set(perms)].sort((a, b) => PERMISSION_ORDER.indexOf(a) - PERMISSION_ORDER.indexOf(b));

@@ -23,6 +23,7 @@ import {
   bindingOut,
 } from './identity-schemas.js';
 import type { IdentityService } from './identity-service.js';
+import type { SsoView } from '../oidc/oidc-service.js';
 
 export interface IdentityRoutesOptions {
   identity: IdentityService;
@@ -32,6 +33,8 @@ export interface IdentityRoutesOptions {
    * trustedProxies or set this to true).
    */
   secureCookie?: boolean | undefined;
+  /** With SSO: the caller's provider identity, groups and mapped bindings, for /me. */
+  ssoView?: (userId: string) => Promise<SsoView | null>;
 }
 
 // ---- routes --------------------------------------------------------------
@@ -129,13 +132,25 @@ export const identityRoutes: FastifyPluginCallback<IdentityRoutesOptions> = (fas
             bindings: z.array(z.object({ id: z.string(), role: Role, cluster: z.string(), namespace: z.string() })),
             permissions: PermissionsOut,
             csrfToken: z.string().optional(),
+            sso: z
+              .object({
+                issuer: z.string(),
+                subject: z.string(),
+                groups: z.array(z.string()),
+                lastSignInAt: z.number(),
+                bindings: z.array(z.object({ id: z.string(), group: z.string() })),
+              })
+              .optional()
+              .describe('single sign-on users: the groups of the last sign-in and the bindings they mapped to'),
           }),
         },
       },
     },
-    (request) => {
+    async (request) => {
       const p = app.requireUser(request, { allowPasswordChange: true });
+      const sso = opts.ssoView ? await opts.ssoView(p.userId) : null;
       return {
+        ...(sso ? { sso } : {}),
         user: { id: p.userId, username: p.username, mustChangePassword: p.mustChangePassword },
         via: p.via,
         bindings: p.bindings.map((b) => ({

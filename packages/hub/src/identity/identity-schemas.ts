@@ -37,6 +37,10 @@ export const BindingOut = z.object({
   namespace: z.string().describe('namespace pattern'),
   createdAt: z.number(),
   createdBy: z.string(),
+  expiresAt: z
+    .number()
+    .nullable()
+    .describe('just-in-time grants: when the binding ends by itself; null: until removed'),
 });
 export const PermissionsOut = z.object({
   global: z.array(z.string()).describe('permissions held on every cluster and namespace'),
@@ -59,4 +63,5 @@ export const bindingOut = (b: BindingView): z.infer<typeof BindingOut> => ({
   namespace: b.namespacePattern,
   createdAt: b.createdAt,
   createdBy: b.createdBy,
+  expiresAt: b.expiresAt,
 });

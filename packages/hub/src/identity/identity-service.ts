@@ -33,6 +33,7 @@ import { fail, inTransaction, ok, type Result } from '../service-result.js';
 import type { HubDb } from '../store/db.js';
 import { keepAnAdmin } from './keep-an-admin.js';
 import { SocketRegistry } from '../http/socket-registry.js';
+import { localSignInAllowed, type LocalAccountsPolicy } from '../oidc/oidc-settings.js';
 import type { UserRow } from '../store/schema.js';
 
 export interface IdentityServiceDeps {
@@ -42,6 +43,8 @@ export interface IdentityServiceDeps {
   lifetimes?: CredentialLifetimes;
   /** Failed sign-in throttling (default: 5 failures per username and address in 15 min lock it for 1 min, doubling). */
   loginThrottle?: LoginThrottle;
+  /** With SSO, password sign-in may be limited to a break-glass administrator (default: every local account). */
+  localAccounts?: LocalAccountsPolicy;
   /** Open WebSockets by credential: revoking a credential closes what it opened. */
   sockets?: SocketRegistry;
   /** The global cap on concurrent password checks (default 4 running, 16 waiting). */
@@ -92,7 +95,10 @@ export class IdentityService {
   private readonly refusals: DenialDigest<Refusal>;
   private readonly onError: (err: unknown, msg: string) => void;
 
+  private readonly localAccounts: LocalAccountsPolicy | undefined;
+
   constructor(deps: IdentityServiceDeps) {
+    this.localAccounts = deps.localAccounts;
     this.sockets = deps.sockets ?? new SocketRegistry();
     this.passwordChecks = deps.passwordChecks ?? new PasswordCheckGate();
     this.onError = deps.onError ?? (() => undefined);
@@ -121,6 +127,15 @@ export class IdentityService {
   }): Promise<Result<SignedIn>> {
     const username = input.username.toLowerCase();
     const { ip } = input;
+    if (!localSignInAllowed(this.localAccounts, username)) {
+      await this.audit.record({
+        actor: username,
+        action: 'auth.login',
+        outcome: 'failed',
+        detail: { reason: 'local_accounts_disabled', ip },
+      });
+      return fail(problem('local_accounts_disabled', { username }));
+    }
     const refused = this.throttled(username, ip);
     if (refused) return fail(refused);
     const user = await findUserByName(this.db, username);

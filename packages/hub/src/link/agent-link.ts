@@ -347,7 +347,7 @@ export class AgentLink {
     const kept: TimelineEventInput[] = [];
     for (const e of events) {
       const allowed =
-        e.type === 'shell'
+        e.type === 'shell' || e.type === 'access'
           ? false
           : e.type === 'action'
             ? 'step' in e.data && (await this.deps.commands.belongsTo(e.data.commandId, cluster))

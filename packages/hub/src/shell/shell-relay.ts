@@ -477,9 +477,11 @@ export class ShellRelay implements ShellLinkHandler {
             ? `the session's recording reached its ${this.recordingMaxBytes}-byte cap (shell.recordingMaxBytes); the session was ended so that nothing runs unrecorded`
             : reason === 'error'
               ? 'the session ended with an error'
-              : s.exitCode !== null
-                ? `the command exited with code ${s.exitCode}`
-                : 'the session was closed';
+              : reason === 'denied'
+                ? 'the access this shell was opened under has ended'
+                : s.exitCode !== null
+                  ? `the command exited with code ${s.exitCode}`
+                  : 'the session was closed';
     this.toClient(s, { type: 'closed', reason, message });
     if (s.client.readyState === s.client.OPEN) s.client.close(1000, reason);
     if (s.clientPaused) s.client.resume(); // let the close handshake be read
@@ -502,6 +504,20 @@ export class ShellRelay implements ShellLinkHandler {
         ? { recording: { bytes: s.recorder.size, capBytes: this.recordingMaxBytes, full: s.recorder.full } }
         : {}),
     });
+  }
+
+  /**
+   * A grant of `user` ended: closes their open shells on pods `allowed` no
+   * longer lets them exec into. Returns how many were closed.
+   */
+  endWhereDenied(user: string, allowed: (cluster: string, namespace: string) => boolean): number {
+    let n = 0;
+    for (const s of [...this.sessions.values()]) {
+      if (s.req.user !== user || allowed(s.req.cluster, s.req.namespace)) continue;
+      this.end(s, 'denied', { notifyAgent: true });
+      n++;
+    }
+    return n;
   }
 
   /** Hub shutdown: every client is told, every agent session closed. */

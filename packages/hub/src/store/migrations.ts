@@ -332,6 +332,88 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('shell_sessions').addColumn('recording_expired_at', 'bigint').execute();
     },
   },
+  '009_sso': {
+    // Single sign-on: IdP identities, the bindings group mapping made (so the
+    // next sign-in can replace exactly those), authorization requests in
+    // flight, SSO sessions' ID tokens (logout hint) and CLI exchange codes.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('oidc_identities')
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('groups', 'text', (c) => c.notNull())
+        .addColumn('first_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_sign_in_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('oidc_identities_pk', ['issuer', 'subject'])
+        .execute();
+      await db.schema.createIndex('oidc_identities_by_user').on('oidc_identities').column('user_id').execute();
+      await db.schema
+        .createTable('sso_bindings')
+        .addColumn('binding_id', 'text', (c) => c.primaryKey().references('role_bindings.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('group_name', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sso_bindings_by_user').on('sso_bindings').column('user_id').execute();
+      await db.schema
+        .createTable('oidc_login_attempts')
+        .addColumn('state_hash', 'text', (c) => c.primaryKey())
+        .addColumn('browser_hash', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('code_verifier', 'text', (c) => c.notNull())
+        .addColumn('return_to', 'text', (c) => c.notNull())
+        .addColumn('cli_redirect', 'text')
+        .addColumn('cli_state', 'text')
+        .addColumn('cli_challenge', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('oidc_sessions')
+        .addColumn('session_id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('id_token', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('oidc_cli_codes')
+        .addColumn('code_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('cli_challenge', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '010_access_requests': {
+    // Just-in-time access: requests and the time-bound bindings approvals make.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('role_bindings').addColumn('expires_at', 'bigint').execute();
+      await db.schema
+        .createTable('access_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('requester_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('requester', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('cluster_pattern', 'text', (c) => c.notNull())
+        .addColumn('namespace_pattern', 'text', (c) => c.notNull())
+        .addColumn('duration_ms', 'bigint', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('decided_by', 'text')
+        .addColumn('decided_at', 'bigint')
+        .addColumn('comment', 'text')
+        .addColumn('binding_id', 'text')
+        .addColumn('expires_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('access_requests_by_state')
+        .on('access_requests')
+        .columns(['state', 'expires_at'])
+        .execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

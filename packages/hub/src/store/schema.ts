@@ -111,6 +111,26 @@ export interface RoleBindingsTable {
   namespace_pattern: string; // '*' or a glob over namespaces
   created_at: number;
   created_by: string;
+  expires_at: number | null; // just-in-time grants end by themselves; null: until removed
+}
+
+/** Just-in-time access requests (src/access): a role on a scope for a time, decided by a peer. */
+export interface AccessRequestsTable {
+  id: string;
+  requester_id: string;
+  requester: string;
+  role: string;
+  cluster_pattern: string;
+  namespace_pattern: string;
+  duration_ms: number;
+  reason: string;
+  state: string; // pending | approved | denied | expired
+  created_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  comment: string | null;
+  binding_id: string | null;
+  expires_at: number | null; // approved: when the grant ends
 }
 
 export interface AuditLogTable {
@@ -158,6 +178,54 @@ export interface ShellRecordingsTable {
   data: string;
 }
 
+/** Single sign-on (src/oidc): the IdP identity a user signed in with, and the groups of the last sign-in. */
+export interface OidcIdentitiesTable {
+  issuer: string;
+  subject: string; // the ID token's sub
+  user_id: string;
+  groups: string; // JSON string[] of the last sign-in
+  first_seen_at: number;
+  last_sign_in_at: number;
+}
+
+/** Role bindings that group mapping made; replaced at each sign-in (manual bindings are not listed here). */
+export interface SsoBindingsTable {
+  binding_id: string;
+  user_id: string;
+  group_name: string; // the IdP group whose rule made it
+}
+
+/** An authorization request in flight: state, nonce and PKCE verifier, used once. */
+export interface OidcLoginAttemptsTable {
+  state_hash: string; // sha256 of the state parameter
+  browser_hash: string; // sha256 of the wh_oidc cookie the browser got with it
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  cli_redirect: string | null; // loopback URL of `wheelhouse login --sso`
+  cli_state: string | null;
+  cli_challenge: string | null; // the CLI's PKCE S256 challenge
+  created_at: number;
+  expires_at: number;
+}
+
+/** The ID token of an SSO session, for RP-initiated logout (id_token_hint). */
+export interface OidcSessionsTable {
+  session_id_hash: string; // sessions.id_hash
+  user_id: string;
+  id_token: string;
+  created_at: number;
+}
+
+/** A one-time code the CLI exchanges (with its PKCE verifier) for an API token. */
+export interface OidcCliCodesTable {
+  code_hash: string;
+  user_id: string;
+  cli_challenge: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   clusters: ClustersTable;
   resources: ResourcesTable;
@@ -171,6 +239,12 @@ export interface Database {
   audit_log: AuditLogTable;
   shell_sessions: ShellSessionsTable;
   shell_recordings: ShellRecordingsTable;
+  oidc_identities: OidcIdentitiesTable;
+  sso_bindings: SsoBindingsTable;
+  oidc_login_attempts: OidcLoginAttemptsTable;
+  oidc_sessions: OidcSessionsTable;
+  oidc_cli_codes: OidcCliCodesTable;
+  access_requests: AccessRequestsTable;
 }
 
 export type ClusterRow = Selectable<ClustersTable>;

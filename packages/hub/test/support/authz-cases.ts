@@ -57,6 +57,16 @@ function pod(namespace: string, name: string, uid: string) {
   };
 }
 
+/** A pending request of a fresh user for viewer on every cluster (the matrix's identities decide it). */
+async function peerRequest(hub: Hub): Promise<string> {
+  const u = await addUser(hub, { username: fresh() });
+  const r = await hub.access.request(
+    { userId: u.userId, username: u.username, via: 'token', bindings: [], mustChangePassword: false },
+    { role: 'viewer', cluster: '*', namespace: '*', durationMs: 3_600_000, reason: 'matrix' },
+  );
+  return r.id;
+}
+
 // ---- identity, users and audit -------------------------------------------
 
 // Scoped grants never reach global-scope routes (users, bindings, audit).
@@ -75,6 +85,7 @@ export const AUTH_MATRIX: MatrixTable = {
   setup: () => Promise.resolve(),
   cases: [
     { route: 'POST /api/v1/auth/logout', allow: AUTH_SIGNED_IN },
+    { route: 'POST /api/v1/auth/oidc/logout', allow: AUTH_SIGNED_IN },
     { route: 'GET /api/v1/me', allow: AUTH_SIGNED_IN },
     {
       route: 'POST /api/v1/tokens',
@@ -93,6 +104,33 @@ export const AUTH_MATRIX: MatrixTable = {
         const t = await createApiToken(hub.db, { userId: owner.userId, name: 'to-revoke' });
         return { url: `/api/v1/tokens/${t.id}` };
       },
+    },
+    {
+      route: 'POST /api/v1/access-requests',
+      allow: AUTH_ACTIVE,
+      request: () => ({
+        url: '/api/v1/access-requests',
+        payload: { role: 'operator', cluster: 'prod', namespace: 'payments', duration: '1h', reason: 'matrix' },
+      }),
+      success: [201],
+    },
+    { route: 'GET /api/v1/access-requests', allow: AUTH_ACTIVE },
+    // Deciding needs access:approve and the role's permissions on the request's scope (here every cluster).
+    {
+      route: 'POST /api/v1/access-requests/{id}/approve',
+      allow: ['account-admin', 'operator'],
+      request: async ({ hub }) => ({
+        url: `/api/v1/access-requests/${await peerRequest(hub)}/approve`,
+        payload: { comment: 'ok' },
+      }),
+    },
+    {
+      route: 'POST /api/v1/access-requests/{id}/deny',
+      allow: ['account-admin', 'operator'],
+      request: async ({ hub }) => ({
+        url: `/api/v1/access-requests/${await peerRequest(hub)}/deny`,
+        payload: { comment: 'no' },
+      }),
     },
     { route: 'GET /api/v1/users', allow: ADMIN_ONLY },
     {

@@ -93,6 +93,12 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /api/v1/version': 'the hub version, for clients checking compatibility before signing in',
   'GET /api/openapi.json': 'the API description',
   'POST /api/v1/auth/login': 'signing in',
+  'GET /api/v1/auth/methods': 'which sign-in methods the login page offers (passwords, SSO)',
+  'GET /api/v1/auth/oidc/login': 'starting single sign-on: a redirect to the identity provider',
+  'GET /api/v1/auth/oidc/callback':
+    "the identity provider's redirect back; state, this browser's cookie, code and ID token are checked (oidc-sso.int.test.ts)",
+  'POST /api/v1/auth/oidc/token':
+    '`wheelhouse login --sso`: a one-time code plus its PKCE verifier buy an API token (oidc-sso.int.test.ts)',
   'GET /': 'the console page (the console signs in through the API)',
   'GET /*': 'the console page for app paths; unknown /api/ paths answer 404',
 };

@@ -18,17 +18,24 @@ export interface Pipeline {
 
 export const ALL_TIERS: Capabilities = { basic: true, advanced: true, podExec: true };
 
-export async function startHub(opts: HubOptions = {}): Promise<{ hub: Hub; url: string }> {
+/** `port`: listen there (SSO tests register the hub's URL at the provider first); default any free port. */
+export async function startHub(opts: HubOptions = {}, listenPort = 0): Promise<{ hub: Hub; url: string }> {
   const hub = await createHub({ logger: false, ...opts });
-  await hub.app.listen({ host: '127.0.0.1', port: 0 });
+  await hub.app.listen({ host: '127.0.0.1', port: listenPort });
   const { port } = hub.app.server.address() as AddressInfo;
   return { hub, url: `http://127.0.0.1:${port}` };
 }
 
 export async function startPipeline(
-  opts: { capabilities?: Capabilities; hub?: HubOptions; cluster?: string; agent?: Partial<AgentOptions> } = {},
+  opts: {
+    capabilities?: Capabilities;
+    hub?: HubOptions;
+    cluster?: string;
+    agent?: Partial<AgentOptions>;
+    port?: number;
+  } = {},
 ): Promise<Pipeline> {
-  const { hub, url } = await startHub(opts.hub);
+  const { hub, url } = await startHub(opts.hub, opts.port);
   const cluster = opts.cluster ?? `c${Math.random().toString(36).slice(2, 8)}`;
   const created = await hub.clusters.create(cluster, 'test');
   if (!created) throw new Error('cluster exists');

@@ -48,6 +48,37 @@ export interface Me {
   bindings: { id: string; role: string; cluster: string; namespace: string }[];
   permissions: { global: string[]; scopes: { cluster: string; namespace: string; permissions: string[] }[] };
   csrfToken?: string;
+  /** Users who signed in with SSO: the groups of the last sign-in and the bindings group mapping made. */
+  sso?: {
+    issuer: string;
+    subject: string;
+    groups: string[];
+    lastSignInAt: number;
+    bindings: { id: string; group: string }[];
+  };
+}
+
+/** A just-in-time access request (GET /access-requests). */
+export interface AccessRequest {
+  id: string;
+  requester: string;
+  role: string;
+  cluster: string;
+  namespace: string;
+  durationMs: number;
+  reason: string;
+  state: 'pending' | 'approved' | 'denied' | 'expired';
+  createdAt: number;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  comment: string | null;
+  expiresAt: number | null;
+}
+
+/** GET /auth/methods: what the sign-in page offers. */
+export interface AuthMethods {
+  password: 'all' | 'break-glass';
+  sso: { name: string; loginUrl: string } | null;
 }
 
 export interface ClusterAction {

@@ -42,14 +42,20 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [refresh]);
 
   const logout = useCallback(async () => {
+    let endSessionUrl: string | null = null;
     try {
-      await api('/api/v1/auth/logout', { method: 'POST' });
+      // An SSO session also ends at the identity provider (RP-initiated logout).
+      if (me?.sso)
+        endSessionUrl = (await api<{ endSessionUrl: string | null }>('/api/v1/auth/oidc/logout', { method: 'POST' }))
+          .endSessionUrl;
+      else await api('/api/v1/auth/logout', { method: 'POST' });
     } finally {
       closeAllClusterData();
       setCsrfToken(undefined);
       setMe(undefined);
     }
-  }, []);
+    if (endSessionUrl) window.location.assign(endSessionUrl);
+  }, [me]);
 
   return <SessionContext.Provider value={{ me, checked, refresh, logout }}>{children}</SessionContext.Provider>;
 }

@@ -1,7 +1,8 @@
 // Sign-in, and the forced password change after a one-time password.
-import { useState, type SyntheticEvent } from 'react';
+import { useEffect, useState, type SyntheticEvent } from 'react';
 import { useLocation } from 'wouter';
 import { ApiError, api, errorText, setCsrfToken } from '../api/client.js';
+import type { AuthMethods } from '../api/types.js';
 import { useSession } from '../data/session.js';
 
 /** Sign-in refusals whose message the user should read as is (not "wrong password"). */
@@ -10,7 +11,15 @@ const SIGN_IN_REFUSALS = new Set([
   'too_many_failures_from_address',
   'sign_in_busy',
   'one_time_password_expired',
+  'local_accounts_disabled',
 ]);
+
+/** Why the hub sent the browser back from single sign-on (`/login?ssoError=…&message=…`). */
+function ssoErrorFromUrl(): string | undefined {
+  const q = new URLSearchParams(window.location.search);
+  const reason = q.get('ssoError');
+  return reason ? `Single sign-on failed (${reason}): ${q.get('message') ?? ''}` : undefined;
+}
 
 export function LoginPage({ next }: { next: string }) {
   const { me, refresh } = useSession();
@@ -18,9 +27,42 @@ export function LoginPage({ next }: { next: string }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(ssoErrorFromUrl);
   const [busy, setBusy] = useState(false);
+  const [methods, setMethods] = useState<AuthMethods>();
   const mustChange = me?.user.mustChangePassword === true;
+  useEffect(() => {
+    api<AuthMethods>('/api/v1/auth/methods')
+      .then(setMethods)
+      .catch(() => setMethods({ password: 'all', sso: null }));
+  }, []);
+  const ssoHref = methods?.sso
+    ? `${methods.sso.loginUrl}?${new URLSearchParams({ returnTo: next }).toString()}`
+    : undefined;
+  const passwordForm = (
+    <>
+      <label className="field">
+        <span>Username</span>
+        <input
+          autoComplete="username"
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          required
+          autoFocus={!methods?.sso}
+        />
+      </label>
+      <label className="field">
+        <span>Password</span>
+        <input
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+        />
+      </label>
+    </>
+  );
 
   async function signIn(e: SyntheticEvent) {
     e.preventDefault();
@@ -98,34 +140,34 @@ export function LoginPage({ next }: { next: string }) {
       ) : (
         <form onSubmit={(e) => void signIn(e)} aria-label="Sign in">
           <h1>Sign in to Wheelhouse</h1>
-          <label className="field">
-            <span>Username</span>
-            <input
-              autoComplete="username"
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-              required
-              autoFocus
-            />
-          </label>
-          <label className="field">
-            <span>Password</span>
-            <input
-              type="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              required
-            />
-          </label>
+          {ssoHref && methods?.sso && (
+            <p>
+              <a className="button primary sso" href={ssoHref}>
+                Sign in with {methods.sso.name}
+              </a>
+            </p>
+          )}
           {error && (
             <div className="error-box" role="alert">
               {error}
             </div>
           )}
-          <button className="primary" type="submit" disabled={busy}>
-            Sign in
-          </button>
+          {methods?.password === 'break-glass' ? (
+            <details>
+              <summary>Break-glass administrator</summary>
+              {passwordForm}
+              <button type="submit" disabled={busy}>
+                Sign in with a password
+              </button>
+            </details>
+          ) : (
+            <>
+              {passwordForm}
+              <button className={methods?.sso ? undefined : 'primary'} type="submit" disabled={busy}>
+                Sign in
+              </button>
+            </>
+          )}
         </form>
       )}
     </div>

@@ -3,11 +3,13 @@
 // holds action:<id> on the target's scope and the agent has the RBAC — else
 // disabled with the reason.
 import { useEffect, useRef, useState } from 'react';
+import { Link } from 'wouter';
 import type { CatalogAction, ClusterDetail, CommandTarget, Me } from '../api/types.js';
 import { useClusterView } from '../data/hooks.js';
 import { useCatalog } from '../data/catalog.js';
 import { can, describeScope } from '../data/permissions.js';
 import { useMe } from '../data/session.js';
+import { requestAccessHref } from '../data/access.js';
 import { useActionDialog } from './ActionDialogHost.js';
 import type { ParamValues } from './ParamsForm.js';
 
@@ -112,6 +114,20 @@ export function ActionMenu({
               </button>
             );
           })}
+          {(() => {
+            // Where a permission is what is missing, offer to ask a peer for it.
+            const lacking = actions.find((a) => whyDisabled(a.id, view, me, target, cluster)?.startsWith('you lack'));
+            if (!lacking) return null;
+            return (
+              <Link
+                role="menuitem"
+                className="button"
+                href={requestAccessHref(`action:${lacking.id}`, cluster, target.namespace || undefined)}
+              >
+                Request access…
+              </Link>
+            );
+          })()}
         </div>
       )}
     </div>

@@ -6,6 +6,7 @@ import { humanAge } from '../age.js';
 import type { InventoryItemOf } from '../api/types.js';
 import { useClusterView, useNow } from '../data/hooks.js';
 import { can } from '../data/permissions.js';
+import { requestAccessHref } from '../data/access.js';
 import { useMe } from '../data/session.js';
 import { objectHref } from '../links.js';
 import { useShells } from '../shell/ShellProvider.js';
@@ -118,11 +119,29 @@ export function ShellButton({ cluster, pod }: { cluster: string; pod: Pod }) {
   );
 }
 
+/** Next to a Shell button disabled for a missing pod:exec: ask a peer for it. */
+function RequestShellAccess({ cluster, pod }: { cluster: string; pod: Pod }) {
+  const me = useMe();
+  const view = useClusterView(cluster);
+  // Only where a grant would help: the tier is on and the permission is what is missing.
+  if (!view?.capabilities.podExec || can(me, 'pod:exec', { cluster, namespace: pod.namespace })) return null;
+  return (
+    <Link
+      className="button"
+      href={requestAccessHref('pod:exec', cluster, pod.namespace)}
+      title="Ask a peer for pod:exec here"
+    >
+      Request access
+    </Link>
+  );
+}
+
 export function PodButtons({ cluster, pod }: { cluster: string; pod: Pod }) {
   const target = { kind: 'Pod', namespace: pod.namespace, name: pod.name };
   return (
     <span style={{ display: 'inline-flex', gap: 6 }}>
       <ShellButton cluster={cluster} pod={pod} />
+      {pod.summary.phase === 'Running' && <RequestShellAccess cluster={cluster} pod={pod} />}
       <ActionButton cluster={cluster} target={target} actionId="delete-pod" className="danger" />
       <ActionMenu cluster={cluster} target={target} label="More" />
     </span>
