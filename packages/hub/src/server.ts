@@ -34,6 +34,9 @@ import { OverviewService } from './overview/overview-service.js';
 import { overviewRoutes } from './overview/overview-routes.js';
 import { IdentityService } from './identity/identity-service.js';
 import { identityRoutes } from './identity/identity-routes.js';
+import { InsightIngest } from './insights/insight-ingest.js';
+import { InsightStore } from './insights/insight-store.js';
+import { insightsRoutes } from './insights/insights-routes.js';
 import { InventoryStore } from './inventory/inventory-store.js';
 import { inventoryRoutes } from './inventory/inventory-routes.js';
 import { AgentLink, type AgentLinkLimits } from './link/agent-link.js';
@@ -147,6 +150,7 @@ export interface Hub {
   clusters: ClusterStore;
   inventory: InventoryStore;
   timeline: TimelineStore;
+  insights: InsightStore;
   commands: CommandService;
   link: AgentLink;
   live: LiveBus;
@@ -285,6 +289,8 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const logs = new LogRelay({ metrics, audit, log: app.log, options: opts.logs ?? {} });
   logs.attach(link);
   link.setLogsHandler(logs);
+  const insights = new InsightStore(db);
+  link.setInsightHandler(new InsightIngest({ store: insights, live, metrics }));
 
   const lifetimes = resolveLifetimes(opts.lifetimes);
   registerAuth(app, { db, audit, lifetimes });
@@ -319,6 +325,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(clustersRoutes, { prefix, clusters, link, audit });
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
   await app.register(timelineRoutes, { prefix, clusters, timeline });
+  await app.register(insightsRoutes, { prefix, clusters, insights });
   await app.register(commandsRoutes, { prefix, clusters, commands, link, objects, inventory });
   await app.register(overviewRoutes, { prefix, clusters, overview: new OverviewService({ inventory, commands }) });
   await app.register(liveRoutes, { prefix, live, metrics });
@@ -381,6 +388,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     clusters,
     inventory,
     timeline,
+    insights,
     commands,
     link,
     live,

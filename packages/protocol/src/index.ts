@@ -3,6 +3,7 @@ export { JsonValue, JsonObject } from './json.js';
 export * from './inventory.js';
 export * from './summaries.js';
 export * from './timeline.js';
+export * from './insights.js';
 export * from './commands.js';
 export * from './link.js';
 export * from './shell.js';

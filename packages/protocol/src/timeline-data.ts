@@ -110,6 +110,14 @@ export const ShellData = z.discriminatedUnion('phase', [
   z.object({ phase: z.literal('denied'), user: z.string(), reason: z.literal('denied'), message: z.string() }),
 ]);
 
+/** A health insight opening or resolving (protocol/src/insights.ts). */
+export const InsightEventData = z.object({
+  insightId: z.string(),
+  check: z.string(),
+  title: z.string(),
+  fix: z.string().nullable(),
+});
+
 /** The data schema of each timeline event type. */
 export const TIMELINE_DATA = {
   created: CreatedData,
@@ -122,6 +130,8 @@ export const TIMELINE_DATA = {
   action: ActionData,
   'exec-interaction': ExecInteractionData,
   shell: ShellData,
+  'insight-opened': InsightEventData,
+  'insight-resolved': InsightEventData,
 } as const;
 
 export type TimelineDataOf<T extends keyof typeof TIMELINE_DATA> = z.infer<(typeof TIMELINE_DATA)[T]>;

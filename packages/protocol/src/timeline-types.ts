@@ -10,6 +10,8 @@ export const TIMELINE_EVENT_TYPES = [
   'action', // a Wheelhouse action and its status changes
   'exec-interaction', // exec guard
   'shell', // a Wheelhouse pod shell session
+  'insight-opened', // a health insight opened (the hub, from the agent's checks)
+  'insight-resolved', // … and resolved
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
 

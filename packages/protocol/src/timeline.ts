@@ -34,6 +34,8 @@ export const TimelineEventInput = z.discriminatedUnion('type', [
   eventOf('action'),
   eventOf('exec-interaction'),
   eventOf('shell'),
+  eventOf('insight-opened'),
+  eventOf('insight-resolved'),
 ]);
 export type TimelineEventInput = z.infer<typeof TimelineEventInput>;
 

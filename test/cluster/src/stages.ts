@@ -8,7 +8,13 @@
 //                                       wheelhouse.dev/reason, default Error) and are
 //                                       restarted after the kubelet's CrashLoopBackOff
 //                                       back-off: 10 s, 20 s, 40 s … 5 min
+//   wheelhouse.dev/simulate=image-pull-failure   the image cannot be pulled (ErrImagePull /
+//                                       ImagePullBackOff), the pod stays Pending
+//   wheelhouse.dev/simulate=unready     the containers run but never become ready
 //   pod-container-running-failed.stage.kwok.x-k8s.io=true   (kwok's chaos stage) the pod fails
+//   node-not-ready.stage.kwok.x-k8s.io=true (a node label; kwok's chaos stage) the node is NotReady,
+//                                       and under the condition named by annotation
+//                                       node-not-ready.stage.kwok.x-k8s.io/type (e.g. MemoryPressure)
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +30,7 @@ const UPSTREAM_STAGES = [
   'pod/fast/pod-complete.yaml',
   'pod/fast/pod-delete.yaml',
   'pod/chaos/pod-container-running-failed.yaml',
+  'node/chaos/node-not-ready.yaml',
 ];
 
 // The crash loop runs in two stages, like the kubelet's: the container runs for
@@ -195,6 +202,138 @@ ${CRASHLOOP_SELECTOR}
       phase: Running
 `;
 
+/**
+ * wheelhouse.dev/simulate=image-pull-failure: the kubelet cannot pull the image —
+ * ErrImagePull, then ImagePullBackOff (60 s), then ErrImagePull again; the pod stays Pending.
+ */
+const IMAGE_PULL_FAILURE_STAGE = `apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: wheelhouse-image-pull-failure
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.labels["wheelhouse.dev/simulate"]'
+      operator: 'In'
+      values:
+      - 'image-pull-failure'
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Pending'
+  delay:
+    durationMilliseconds: 1000
+    durationFrom:
+      jq:
+        expression: '((.status.containerStatuses // [])[0].state.waiting.reason // "") as $r | if $r == "ImagePullBackOff" then "60s" elif $r == "ErrImagePull" then "10s" else "1s" end'
+  weight: 10000
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      {{ $statuses := or .status.containerStatuses list }}
+      {{ $current := "" }}
+      {{ range $s := $statuses }}{{ $current = dig "state" "waiting" "reason" "" $s }}{{ end }}
+      conditions:
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: PodScheduled
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Initialized
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        reason: ContainersNotReady
+        type: Ready
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        reason: ContainersNotReady
+        type: ContainersReady
+      containerStatuses:
+      {{ range $c := .spec.containers }}
+      - image: {{ $c.image | Quote }}
+        name: {{ $c.name | Quote }}
+        ready: false
+        started: false
+        restartCount: 0
+        state:
+          waiting:
+            {{ if eq $current "ErrImagePull" }}
+            reason: ImagePullBackOff
+            message: {{ printf "Back-off pulling image %q" $c.image | Quote }}
+            {{ else }}
+            reason: ErrImagePull
+            message: {{ printf "failed to pull and unpack image %q: not found" $c.image | Quote }}
+            {{ end }}
+      {{ end }}
+      phase: Pending
+`;
+
+/** wheelhouse.dev/simulate=unready: containers run, but their readiness probe never passes. */
+const UNREADY_STAGE = `apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: wheelhouse-readiness-failing
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.labels["wheelhouse.dev/simulate"]'
+      operator: 'In'
+      values:
+      - 'unready'
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Running'
+    - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
+      operator: 'In'
+      values:
+      - 'True'
+  delay:
+    durationMilliseconds: 300
+  weight: 10000
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      {{ $statuses := or .status.containerStatuses list }}
+      conditions:
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Initialized
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        reason: ContainersNotReady
+        type: Ready
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        reason: ContainersNotReady
+        type: ContainersReady
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: PodScheduled
+      containerStatuses:
+      {{ range $s := $statuses }}
+      - image: {{ $s.image | Quote }}
+        name: {{ $s.name | Quote }}
+        ready: false
+        started: true
+        restartCount: {{ or $s.restartCount 0 }}
+        state:
+          running:
+            startedAt: {{ dig "state" "running" "startedAt" $now $s | Quote }}
+      {{ end }}
+      phase: Running
+`;
+
 /** The directory of the pinned kwok module in the Go module cache (downloaded if missing). */
 async function kwokModuleDir(): Promise<string> {
   const { stdout } = await run('go', ['mod', 'download', '-json', 'sigs.k8s.io/kwok'], {
@@ -210,5 +349,5 @@ async function kwokModuleDir(): Promise<string> {
 export async function stageDocuments(): Promise<string[]> {
   const dir = await kwokModuleDir();
   const upstream = await Promise.all(UPSTREAM_STAGES.map((f) => readFile(join(dir, 'kustomize', 'stage', f), 'utf8')));
-  return [...upstream, CRASH_STAGE, RESTART_STAGE];
+  return [...upstream, CRASH_STAGE, RESTART_STAGE, IMAGE_PULL_FAILURE_STAGE, UNREADY_STAGE];
 }

@@ -332,6 +332,38 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('shell_sessions').addColumn('recording_expired_at', 'bigint').execute();
     },
   },
+  '009_insights': {
+    // Health insights the agents report (hub/src/insights/): open or resolved, one row per problem.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('insights')
+        .addColumn('cluster_id', 'text', (c) => c.notNull().references('clusters.id').onDelete('cascade'))
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('check_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('owner_kind', 'text')
+        .addColumn('owner_name', 'text')
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('fix', 'text', (c) => c.notNull())
+        .addColumn('since', 'bigint', (c) => c.notNull())
+        .addColumn('evidence', 'text', (c) => c.notNull())
+        .addColumn('action', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('opened_at', 'bigint', (c) => c.notNull())
+        .addColumn('resolved_at', 'bigint')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('insights_pk', ['cluster_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('insights_by_state')
+        .on('insights')
+        .columns(['cluster_id', 'state', 'namespace'])
+        .execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

@@ -158,6 +158,28 @@ export interface ShellRecordingsTable {
   data: string;
 }
 
+/** Health insights per cluster (hub/src/insights/): one row per (cluster, insight id), reopened in place. */
+export interface InsightsTable {
+  cluster_id: string;
+  id: string;
+  check_id: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  owner_kind: string | null;
+  owner_name: string | null;
+  severity: string;
+  title: string;
+  fix: string;
+  since: number;
+  evidence: string; // JSON InsightEvidence[]
+  action: string | null; // JSON InsightAction
+  state: string; // 'open' | 'resolved'
+  opened_at: number;
+  resolved_at: number | null;
+  updated_at: number;
+}
+
 export interface Database {
   clusters: ClustersTable;
   resources: ResourcesTable;
@@ -171,6 +193,7 @@ export interface Database {
   audit_log: AuditLogTable;
   shell_sessions: ShellSessionsTable;
   shell_recordings: ShellRecordingsTable;
+  insights: InsightsTable;
 }
 
 export type ClusterRow = Selectable<ClustersTable>;

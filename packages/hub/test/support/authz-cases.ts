@@ -261,6 +261,12 @@ export const CLUSTER_MATRIX: MatrixTable = {
       hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/timeline' }),
     },
+    // Like resources: anyone who views the cluster somewhere gets the insights of the namespaces they may view.
+    {
+      route: 'GET /api/v1/clusters/{cluster}/insights',
+      allow: SEES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/insights' }),
+    },
     // No agent here: an allowed caller gets past authorization to 503 agent_unavailable; everyone else 403.
     {
       route: 'GET /api/v1/clusters/{cluster}/objects',
