@@ -325,7 +325,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(clustersRoutes, { prefix, clusters, link, audit });
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
   await app.register(timelineRoutes, { prefix, clusters, timeline });
-  await app.register(insightsRoutes, { prefix, clusters, insights });
+  await app.register(insightsRoutes, { prefix, clusters, insights, timeline, inventory });
   await app.register(commandsRoutes, { prefix, clusters, commands, link, objects, inventory });
   await app.register(overviewRoutes, { prefix, clusters, overview: new OverviewService({ inventory, commands }) });
   await app.register(liveRoutes, { prefix, live, metrics });

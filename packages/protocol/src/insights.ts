@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { INSIGHT_CHECK_IDS, INSIGHT_STATES } from './insight-checks.js';
 import { JsonObject } from './json.js';
+import type { RootCauseHint } from './root-cause.js';
 import { SEVERITIES } from './timeline-types.js';
 
 export { INSIGHT_CHECKS, INSIGHT_CHECK_IDS, INSIGHT_STATES, isInsightCheckId } from './insight-checks.js';
@@ -62,4 +63,6 @@ export type Insight = InsightInput & {
   state: (typeof INSIGHT_STATES)[number];
   openedAt: number;
   resolvedAt: number | null;
+  /** For an open error or warning on a workload: what changed just before (root-cause.ts). */
+  cause?: RootCauseHint;
 };

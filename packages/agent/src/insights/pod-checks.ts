@@ -185,7 +185,7 @@ const containerChecks = (ctx: CheckContext, pod: UnknownRecord): InsightInput[] 
           ...ownerField,
           idSuffix: c.name,
           severity: 'error',
-          title: `Container ${c.name} of ${m.name} is crash-looping (${exit}), ${c.restartCount} restarts`,
+          title: `Container ${c.name} of ${m.name} is crash-looping (${exit})${c.restartCount > 0 ? `, ${c.restartCount} restarts` : ''}`,
           since: ctx.now,
           evidence: [
             status(`status.containerStatuses[${c.name}].lastState.terminated.exitCode`, last?.exitCode ?? 'unknown'),

@@ -7,11 +7,16 @@ import { INSIGHT_STATES } from '@wheelhouse/protocol';
 import { ClusterParams, clusterVisible, requireCluster, scopeOf } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { requirePrincipal } from '../http/errors.js';
+import type { InventoryStore } from '../inventory/inventory-store.js';
+import type { TimelineStore } from '../timeline/timeline-store.js';
 import type { InsightStore } from './insight-store.js';
+import { withRootCauses } from './root-cause-lookup.js';
 
 export interface InsightsRoutesOptions {
   clusters: ClusterStore;
   insights: InsightStore;
+  timeline: TimelineStore;
+  inventory: InventoryStore;
 }
 
 export const insightsRoutes: FastifyPluginCallback<InsightsRoutesOptions> = (appIn, deps, done) => {
@@ -44,7 +49,7 @@ export const insightsRoutes: FastifyPluginCallback<InsightsRoutesOptions> = (app
       const items = await deps.insights.query(c.name, req.query, (ns) =>
         app.can(principal, 'view', scopeOf(c.name, ns)),
       );
-      return { items };
+      return { items: await withRootCauses(deps, c.name, items) };
     },
   );
   done();

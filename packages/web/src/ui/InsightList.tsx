@@ -61,6 +61,25 @@ export function InsightList({
               · <span className="mono">{i.check}</span>
             </div>
           )}
+          {i.cause && (
+            <div className={`root-cause ${i.cause.kind}`} role="note" aria-label="Root cause">
+              <span className="hint">{i.cause.kind === 'change' ? 'What changed: ' : 'No change: '}</span>
+              {i.cause.text}
+              {i.cause.action && (
+                <>
+                  {' '}
+                  <ActionButton
+                    cluster={cluster}
+                    target={i.cause.action.target}
+                    actionId={i.cause.action.action}
+                    defaults={i.cause.action.params}
+                    label={i.cause.action.label}
+                    className="primary"
+                  />
+                </>
+              )}
+            </div>
+          )}
           <details>
             <summary>Evidence ({i.evidence.length})</summary>
             <dl className="kv">
@@ -79,7 +98,7 @@ export function InsightList({
           <p style={{ margin: '6px 0 0' }}>
             <span className="hint">Fix:</span> {i.fix}
           </p>
-          {i.action && i.state === 'open' && (
+          {i.action && i.state === 'open' && !i.cause?.action && (
             <div style={{ marginTop: 6 }}>
               <ActionButton
                 cluster={cluster}
