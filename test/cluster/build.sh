@@ -21,6 +21,7 @@ groups=(
   "kubernetes|k8s.io/kubernetes|kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler kubectl=k8s.io/kubernetes/cmd/kubectl"
   "kwok|sigs.k8s.io/kwok|kwok=sigs.k8s.io/kwok/cmd/kwok kwokctl=sigs.k8s.io/kwok/cmd/kwokctl"
   "helm|helm.sh/helm/v3|helm=helm.sh/helm/v3/cmd/helm"
+  "metrics-server|sigs.k8s.io/metrics-server|metrics-server=sigs.k8s.io/metrics-server/cmd/metrics-server"
 )
 
 bindir_of() { # group module -> cache dir for that group's pinned build
@@ -36,6 +37,8 @@ version_ldflags() {
   local group=$1 module=$2 v
   v=$(cd "$here/go/$group" && go list -m -f '{{.Version}}' "$module")
   if [[ "$group" == helm ]]; then echo "-X helm.sh/helm/v3/internal/version.version=$v"; return 0; fi
+  # metrics-server's Makefile stamps client-go's version (kwokctl reads it with --version).
+  if [[ "$group" == metrics-server ]]; then echo "-X k8s.io/client-go/pkg/version.gitVersion=$v"; return 0; fi
   [[ "$group" == kubernetes ]] || return 0
   local major=${v#v}; major=${major%%.*}
   local minor=${v#v*.}; minor=${minor%%.*}

@@ -17,6 +17,7 @@ export interface Binaries {
   kwok: string;
   kwokctl: string;
   helm: string;
+  metricsServer: string;
 }
 
 function buildScript(): string {
@@ -55,6 +56,7 @@ export async function binaryPaths(): Promise<Binaries> {
     kwok: join(dir('kwok'), 'kwok'),
     kwokctl: join(dir('kwok'), 'kwokctl'),
     helm: join(dir('helm'), 'helm'),
+    metricsServer: join(dir('metrics-server'), 'metrics-server'),
   };
 }
 
