@@ -14,6 +14,7 @@ import { impersonatingKubeConfig, kubeIdentityFor, type ImpersonationMapping } f
 import { checkActionPermissions } from './permissions.js';
 import { InsightEngine } from './insights/insight-engine.js';
 import { InventoryCache } from './inventory-cache.js';
+import { MetricsReader } from './usage/metrics-reader.js';
 import { describeCluster, loadKubeConfig } from './kube.js';
 import { HubLink } from './link/hub-link.js';
 import { Outbox } from './outbox.js';
@@ -49,6 +50,8 @@ export interface AgentOptions {
   impersonation?: ImpersonationMapping;
   /** Quiet time after a change before the health checks run (default 500 ms). */
   insightsDebounceMs?: number;
+  /** How often resource usage is read from metrics.k8s.io (default 60 s). */
+  usageIntervalMs?: number;
   /** PEM CA bundle that signs the hub's TLS certificate, when it is not a public CA. */
   hubCa?: string | Buffer;
 }
@@ -121,6 +124,17 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       },
     },
     ...(opts.insightsDebounceMs !== undefined ? { debounceMs: opts.insightsDebounceMs } : {}),
+  });
+
+  // Resource usage from metrics.k8s.io, with the watched pod specs' requests and limits.
+  const usage = new MetricsReader({
+    kc,
+    view: insights.view,
+    log: log.child({ component: 'usage' }),
+    send: (m) => {
+      if (link.connected) link.send(m);
+    },
+    ...(opts.usageIntervalMs !== undefined ? { intervalMs: opts.usageIntervalMs } : {}),
   });
 
   let markSynced: () => void = () => undefined;
@@ -287,6 +301,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
 
   for (const w of watchers) w.start();
   insights.start();
+  usage.start();
   outbox.start();
   link.start();
 
@@ -306,6 +321,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       await execGuard?.stop();
       for (const w of watchers) w.stop();
       insights.stop();
+      usage.stop();
       outbox.flush();
       outbox.stop();
       link.stop();

@@ -38,6 +38,8 @@ import { InsightIngest } from './insights/insight-ingest.js';
 import { InsightStore } from './insights/insight-store.js';
 import { insightsRoutes } from './insights/insights-routes.js';
 import { InventoryStore } from './inventory/inventory-store.js';
+import { UsageStore } from './usage/usage-store.js';
+import { usageRoutes } from './usage/usage-routes.js';
 import { inventoryRoutes } from './inventory/inventory-routes.js';
 import { AgentLink, type AgentLinkLimits } from './link/agent-link.js';
 import { LiveBus } from './live/live-bus.js';
@@ -151,6 +153,7 @@ export interface Hub {
   inventory: InventoryStore;
   timeline: TimelineStore;
   insights: InsightStore;
+  usage: UsageStore;
   commands: CommandService;
   link: AgentLink;
   live: LiveBus;
@@ -291,6 +294,8 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   link.setLogsHandler(logs);
   const insights = new InsightStore(db);
   link.setInsightHandler(new InsightIngest({ store: insights, live, metrics }));
+  const usage = new UsageStore(db);
+  link.setUsageHandler((cluster, m) => usage.add(cluster, m));
 
   const lifetimes = resolveLifetimes(opts.lifetimes);
   registerAuth(app, { db, audit, lifetimes });
@@ -326,6 +331,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
   await app.register(timelineRoutes, { prefix, clusters, timeline });
   await app.register(insightsRoutes, { prefix, clusters, insights, timeline, inventory });
+  await app.register(usageRoutes, { prefix, clusters, usage });
   await app.register(commandsRoutes, { prefix, clusters, commands, link, objects, inventory });
   await app.register(overviewRoutes, { prefix, clusters, overview: new OverviewService({ inventory, commands }) });
   await app.register(liveRoutes, { prefix, live, metrics });
@@ -389,6 +395,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     inventory,
     timeline,
     insights,
+    usage,
     commands,
     link,
     live,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CommandEnvelope } from './commands.js';
 import { InsightInput } from './insights.js';
 import { InventoryItem } from './inventory.js';
+import { UsageMessage } from './usage.js';
 import { JsonObject } from './json.js';
 import { RESOURCE_KINDS, type ResourceKind } from './kinds.js';
 import { LogsAgentMessage, LogsHubMessage } from './logs.js';
@@ -105,6 +106,7 @@ export const AgentMessage = z.discriminatedUnion('type', [
   CommandUpdateMessage,
   InsightsSnapshotMessage,
   InsightsChangesMessage,
+  UsageMessage,
   PingMessage,
   PongMessage,
   ...ShellAgentMessage.options,

@@ -16,6 +16,7 @@ import {
   type HubMessage,
   type ShellHubMessage,
   type TimelineEventInput,
+  type UsageMessage,
 } from '@wheelhouse/protocol';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { apiError, sendError } from '../http/errors.js';
@@ -95,6 +96,7 @@ export class AgentLink {
   private queuedBytes = 0;
   private peakQueuedBytes = 0;
   private insights: InsightLinkHandler | null = null;
+  private usage: ((cluster: string, m: UsageMessage) => Promise<void>) | null = null;
 
   constructor(private readonly deps: AgentLinkDeps) {
     this.limits = { ...DEFAULT_AGENT_LINK_LIMITS, ...deps.limits };
@@ -110,6 +112,10 @@ export class AgentLink {
     this.queuedBytes += delta;
     this.peakQueuedBytes = Math.max(this.peakQueuedBytes, this.queuedBytes);
     this.deps.metrics.agentLinkQueuedBytes.set(this.queuedBytes);
+  }
+
+  setUsageHandler(h: (cluster: string, m: UsageMessage) => Promise<void>): void {
+    this.usage = h;
   }
 
   setInsightHandler(h: InsightLinkHandler): void {
@@ -429,6 +435,9 @@ export class AgentLink {
           for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
           return;
         }
+        case 'usage.sample':
+          await this.usage?.(cluster, msg);
+          return;
         case 'insights.snapshot':
           await this.insights?.snapshot(cluster, msg.items);
           return;

@@ -180,6 +180,22 @@ export interface InsightsTable {
   updated_at: number;
 }
 
+/** Resource usage, one point per minute per node and per container (hub/src/usage/), kept a day. */
+export interface UsageSamplesTable {
+  cluster_id: string;
+  kind: string; // 'Node' | 'Pod'
+  namespace: string; // '' for nodes
+  name: string;
+  container: string; // '' for nodes
+  minute: number; // epoch ms, start of the minute
+  cpu: number; // millicores
+  memory: number; // bytes
+  request_cpu: number | null; // a node's allocatable, a container's request
+  request_memory: number | null;
+  limit_cpu: number | null;
+  limit_memory: number | null;
+}
+
 export interface Database {
   clusters: ClustersTable;
   resources: ResourcesTable;
@@ -194,6 +210,7 @@ export interface Database {
   shell_sessions: ShellSessionsTable;
   shell_recordings: ShellRecordingsTable;
   insights: InsightsTable;
+  usage_samples: UsageSamplesTable;
 }
 
 export type ClusterRow = Selectable<ClustersTable>;

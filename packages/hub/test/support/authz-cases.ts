@@ -267,6 +267,11 @@ export const CLUSTER_MATRIX: MatrixTable = {
       allow: SEES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/insights' }),
     },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/usage/{kind}',
+      allow: SEES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/usage/pods' }),
+    },
     // No agent here: an allowed caller gets past authorization to 503 agent_unavailable; everyone else 403.
     {
       route: 'GET /api/v1/clusters/{cluster}/objects',
