@@ -81,7 +81,9 @@ describe('console: insights and root-cause hints', () => {
 
     await hint.getByRole('button', { name: 'Roll back to revision 1?' }).click();
     const dialog = page.getByRole('dialog', { name: `Roll back: Deployment ${ns}/ledger` });
-    expect(await dialog.getByLabel('To revision').inputValue()).toBe('1');
+    // Prefilled: revision 1 is the one chosen in the dialog's revision picker.
+    const previous = dialog.getByRole('table', { name: 'Revisions' }).locator('tr[data-revision="1"]');
+    await expect.poll(() => previous.getByRole('radio').isChecked()).toBe(true);
     await dialog.getByRole('button', { name: 'Run roll back' }).click();
     expect(await terminalState(page)).toBe('succeeded');
     const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'ledger' });
