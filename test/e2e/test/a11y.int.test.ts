@@ -67,6 +67,8 @@ describe('console: accessibility', () => {
     ['workload', `/c/${c.cluster}/w/Deployment/${ns}/web`],
     ['workload timeline', `/c/${c.cluster}/w/Deployment/${ns}/web?tab=timeline`],
     ['workload YAML', `/c/${c.cluster}/w/Deployment/${ns}/web?tab=yaml`],
+    ['workload insights', `/c/${c.cluster}/w/Deployment/${ns}/web?tab=insights`],
+    ['insights', `/c/${c.cluster}/insights?state=all`],
     ['pods', `/c/${c.cluster}/pods`],
     ['pod logs', `/c/${c.cluster}/pods/${ns}/${pod}`],
     ['pod containers', `/c/${c.cluster}/pods/${ns}/${pod}?tab=containers`],
