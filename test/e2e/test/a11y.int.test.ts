@@ -69,6 +69,7 @@ describe('console: accessibility', () => {
     ['workload YAML', `/c/${c.cluster}/w/Deployment/${ns}/web?tab=yaml`],
     ['workload insights', `/c/${c.cluster}/w/Deployment/${ns}/web?tab=insights`],
     ['insights', `/c/${c.cluster}/insights?state=all`],
+    ['resource usage', `/c/${c.cluster}/top`],
     ['pods', `/c/${c.cluster}/pods`],
     ['pod logs', `/c/${c.cluster}/pods/${ns}/${pod}`],
     ['pod containers', `/c/${c.cluster}/pods/${ns}/${pod}?tab=containers`],
