@@ -24,6 +24,7 @@ groups=(
   # Dex (OIDC provider for SSO tests and `wheelhouse demo --sso`). Built without cgo: its sqlite
   # storage is then unavailable, and the tests use Dex's in-memory storage.
   "dex|github.com/dexidp/dex|dex=github.com/dexidp/dex/cmd/dex"
+  "metrics-server|sigs.k8s.io/metrics-server|metrics-server=sigs.k8s.io/metrics-server/cmd/metrics-server"
 )
 
 bindir_of() { # group module -> cache dir for that group's pinned build
@@ -39,6 +40,8 @@ version_ldflags() {
   local group=$1 module=$2 v
   v=$(cd "$here/go/$group" && go list -m -f '{{.Version}}' "$module")
   if [[ "$group" == helm ]]; then echo "-X helm.sh/helm/v3/internal/version.version=$v"; return 0; fi
+  # metrics-server's Makefile stamps client-go's version (kwokctl reads it with --version).
+  if [[ "$group" == metrics-server ]]; then echo "-X k8s.io/client-go/pkg/version.gitVersion=$v"; return 0; fi
   [[ "$group" == kubernetes ]] || return 0
   local major=${v#v}; major=${major%%.*}
   local minor=${v#v*.}; minor=${minor%%.*}

@@ -12,7 +12,9 @@ import { CommandRunner } from './commands/command-runner.js';
 import { forwardExecGuardEvents } from './exec-guard-bridge.js';
 import { impersonatingKubeConfig, kubeIdentityFor, type ImpersonationMapping } from './impersonation.js';
 import { checkActionPermissions } from './permissions.js';
+import { InsightEngine } from './insights/insight-engine.js';
 import { InventoryCache } from './inventory-cache.js';
+import { MetricsReader } from './usage/metrics-reader.js';
 import { describeCluster, loadKubeConfig } from './kube.js';
 import { HubLink } from './link/hub-link.js';
 import { Outbox } from './outbox.js';
@@ -46,6 +48,10 @@ export interface AgentOptions {
    * API server's audit log names them. Off by default.
    */
   impersonation?: ImpersonationMapping;
+  /** Quiet time after a change before the health checks run (default 500 ms). */
+  insightsDebounceMs?: number;
+  /** How often resource usage is read from metrics.k8s.io (default 60 s). */
+  usageIntervalMs?: number;
   /** PEM CA bundle that signs the hub's TLS certificate, when it is not a public CA. */
   hubCa?: string | Buffer;
 }
@@ -63,6 +69,8 @@ export interface Agent {
   readonly shell: AgentShellManager;
   /** Pod log streams relayed through this agent. */
   readonly logs: AgentLogStreams;
+  /** The health checks (insights) over the watched objects. */
+  readonly insights: InsightEngine;
   stop(): Promise<void>;
 }
 
@@ -100,6 +108,35 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     relisted: snapshotOnConnect,
   });
 
+  // Health checks over the same watches; what opens and resolves goes to the hub as it happens.
+  const insights = new InsightEngine({
+    kinds,
+    owner: (kind, ns, name) => {
+      const item = cache.get(kind, ns, name);
+      return item ? cache.owner(item) : undefined;
+    },
+    sink: {
+      snapshot: (items) => {
+        if (link.connected) link.send({ type: 'insights.snapshot', items });
+      },
+      changes: (opened, resolved) => {
+        if (link.connected) link.send({ type: 'insights.changes', opened, resolved });
+      },
+    },
+    ...(opts.insightsDebounceMs !== undefined ? { debounceMs: opts.insightsDebounceMs } : {}),
+  });
+
+  // Resource usage from metrics.k8s.io, with the watched pod specs' requests and limits.
+  const usage = new MetricsReader({
+    kc,
+    view: insights.view,
+    log: log.child({ component: 'usage' }),
+    send: (m) => {
+      if (link.connected) link.send(m);
+    },
+    ...(opts.usageIntervalMs !== undefined ? { intervalMs: opts.usageIntervalMs } : {}),
+  });
+
   let markSynced: () => void = () => undefined;
   const synced = new Promise<void>((r) => (markSynced = r));
   const listed = new Set<ResourceKind>();
@@ -109,14 +146,24 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         kc,
         kind,
         {
-          onListStart: () => cache.beginList(kind),
-          onListPage: (objects) => cache.addListPage(kind, objects),
+          onListStart: () => {
+            cache.beginList(kind);
+            insights.beginList(kind);
+          },
+          onListPage: (objects) => {
+            cache.addListPage(kind, objects);
+            insights.addListPage(kind, objects);
+          },
           onListEnd: () => {
             cache.endList(kind);
+            insights.endList(kind);
             listed.add(kind);
             if (listed.size === kinds.length) markSynced();
           },
-          onChange: (type, o) => cache.onChange(kind, type, o),
+          onChange: (type, o) => {
+            cache.onChange(kind, type, o);
+            insights.onChange(kind, type, o);
+          },
         },
         log,
       ),
@@ -132,6 +179,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         onListEnd: () => undefined,
         onChange: (type, e) => {
           if (type === 'DELETED') return;
+          insights.onEvent(e);
           const ev = eventFromKubernetesEvent(e, cache.owner, cache.ownerRefsOf);
           if (ev) outbox.timeline([ev]);
         },
@@ -195,6 +243,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     });
     for (const kind of cache.listedKinds()) snapshotOnConnect(kind);
     outbox.flush();
+    if (insights.evaluated) link.send({ type: 'insights.snapshot', items: insights.current() });
   });
   link.on('message', (m) => {
     if (m.type === 'command') void commands.run(m.command);
@@ -251,6 +300,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   }
 
   for (const w of watchers) w.start();
+  insights.start();
+  usage.start();
   outbox.start();
   link.start();
 
@@ -262,12 +313,15 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     execGuard,
     shell,
     logs,
+    insights,
     stop: async () => {
       shell.closeAll();
       logs.closeAll();
       unforward();
       await execGuard?.stop();
       for (const w of watchers) w.stop();
+      insights.stop();
+      usage.stop();
       outbox.flush();
       outbox.stop();
       link.stop();

@@ -73,7 +73,7 @@ export async function seedDemo(
       });
     }
   }
-  // One that crash-loops (the local cluster's crash-loop stage), OOMKilled every few seconds.
+  // One that crash-loops (the local cluster's crash-loop stage): OOMKilled, restarted after the kubelet's back-off.
   await apps
     .createNamespacedDeployment({
       namespace: ns,

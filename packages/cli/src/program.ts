@@ -17,6 +17,7 @@ import { clusterListCommand, tokenListCommand, userListCommand } from './command
 import { logsCommand } from './commands/logs.js';
 import { shellCommand } from './commands/shell.js';
 import { storeCommand } from './commands/store.js';
+import { topCommand } from './commands/top.js';
 import { timelineCommand } from './commands/timeline.js';
 
 /** The command whose line was wrong, for the hint after a usage error ("wheelhouse get"). */
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   program.addCommand(userCommand().addCommand(userListCommand()));
   program.addCommand(tokenCommand().addCommand(tokenListCommand()));
   program.addCommand(accessCommand());
+  program.addCommand(topCommand());
   program.addCommand(completionCommand());
   program.addCommand(hiddenCompleteCommand(), { hidden: true });
   // Every command reports usage errors the same way: thrown (main.ts prints

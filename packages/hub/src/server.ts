@@ -40,7 +40,12 @@ import { oidcRoutes } from './oidc/oidc-routes.js';
 import { OidcService } from './oidc/oidc-service.js';
 import type { LocalAccountsPolicy, OidcSettings } from './oidc/oidc-settings.js';
 import { identityRoutes } from './identity/identity-routes.js';
+import { InsightIngest } from './insights/insight-ingest.js';
+import { InsightStore } from './insights/insight-store.js';
+import { insightsRoutes } from './insights/insights-routes.js';
 import { InventoryStore } from './inventory/inventory-store.js';
+import { UsageStore } from './usage/usage-store.js';
+import { usageRoutes } from './usage/usage-routes.js';
 import { inventoryRoutes } from './inventory/inventory-routes.js';
 import { AgentLink, type AgentLinkLimits } from './link/agent-link.js';
 import { LiveBus } from './live/live-bus.js';
@@ -159,6 +164,8 @@ export interface Hub {
   clusters: ClusterStore;
   inventory: InventoryStore;
   timeline: TimelineStore;
+  insights: InsightStore;
+  usage: UsageStore;
   commands: CommandService;
   link: AgentLink;
   live: LiveBus;
@@ -298,6 +305,10 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const logs = new LogRelay({ metrics, audit, log: app.log, options: opts.logs ?? {} });
   logs.attach(link);
   link.setLogsHandler(logs);
+  const insights = new InsightStore(db);
+  link.setInsightHandler(new InsightIngest({ store: insights, live, metrics }));
+  const usage = new UsageStore(db);
+  link.setUsageHandler((cluster, m) => usage.add(cluster, m));
 
   const lifetimes = resolveLifetimes(opts.lifetimes);
   registerAuth(app, { db, audit, lifetimes });
@@ -360,6 +371,8 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(clustersRoutes, { prefix, clusters, link, audit });
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
   await app.register(timelineRoutes, { prefix, clusters, timeline });
+  await app.register(insightsRoutes, { prefix, clusters, insights, timeline, inventory });
+  await app.register(usageRoutes, { prefix, clusters, usage });
   await app.register(commandsRoutes, { prefix, clusters, commands, link, objects, inventory });
   await app.register(overviewRoutes, { prefix, clusters, overview: new OverviewService({ inventory, commands }) });
   await app.register(liveRoutes, { prefix, live, metrics });
@@ -423,6 +436,8 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     clusters,
     inventory,
     timeline,
+    insights,
+    usage,
     commands,
     link,
     live,

@@ -168,16 +168,21 @@ describe.each(storeFactories)('hub ↔ agent ↔ cluster ($name store)', (store)
         spec: { containers: [{ name: 'main', image: 'registry.local/crasher:1' }] },
       },
     });
-    const restarts = await eventually('two restart events', async () => {
-      const r = await p.hub.timeline.query(p.cluster, {
-        namespace: ns,
-        kind: 'Pod',
-        name: 'crasher',
-        types: ['container-restart'],
-        limit: 50,
-      });
-      return r.items.length >= 2 ? r.items : undefined;
-    });
+    const restarts = await eventually(
+      'two restart events',
+      async () => {
+        const r = await p.hub.timeline.query(p.cluster, {
+          namespace: ns,
+          kind: 'Pod',
+          name: 'crasher',
+          types: ['container-restart'],
+          limit: 50,
+        });
+        return r.items.length >= 2 ? r.items : undefined;
+        // The second restart comes after the kubelet's back-offs of 10 s and 20 s (stages.ts).
+      },
+      { timeoutMs: 60_000 },
+    );
     const latest = restarts[0];
     expect(latest?.data).toMatchObject({
       container: 'main',

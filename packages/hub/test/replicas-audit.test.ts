@@ -5,6 +5,10 @@
 import { createDatabase, postgresUrl, queryAs } from '@wheelhouse/test-postgres';
 import { WHEELHOUSE_CLI, freePort, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { newKeyLine } from '../src/audit/audit-keys.js';
 import { createApiToken, createBinding, createUser } from '../src/auth/identity-store.js';
 import { openDatabase } from '../src/store/db.js';
 
@@ -38,9 +42,15 @@ describe('two hub processes on one PostgreSQL store', { timeout: 120_000 }, () =
     viewer = await user('viewer', 'viewer');
     auditor = await user('auditor', 'auditor');
     await db.destroy();
+    // Replicas share one audit key file (a mounted Secret in the chart): the chain is keyed once.
+    const dir = mkdtempSync(join(tmpdir(), 'wh-replicas-'));
+    const keyFile = join(dir, 'audit.key');
+    writeFileSync(keyFile, newKeyLine(), { mode: 0o600 });
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
-      const proc = startProcess([WHEELHOUSE_CLI, 'hub', '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], {
+      const args = ['hub', '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', '--audit-key-file', keyFile];
+      args.push('--audit-anchor-file', join(dir, `anchor-${i}.json`));
+      const proc = startProcess([WHEELHOUSE_CLI, ...args], {
         label: `hub-${i}`,
         env: { ...process.env, WHEELHOUSE_STORE: url },
       });
@@ -84,7 +94,7 @@ describe('two hub processes on one PostgreSQL store', { timeout: 120_000 }, () =
         headers: { authorization: `Bearer ${auditor}` },
       });
       const body = (await res.json()) as { ok: boolean; records: number };
-      expect(body.ok).toBe(true);
+      expect(body, JSON.stringify(body)).toMatchObject({ ok: true });
       expect(body.records).toBeGreaterThanOrEqual(rows.length);
     }
   });

@@ -4,6 +4,9 @@
 export { COMMAND_STATES, TERMINAL_STATES, commandStateOf, isTerminal, type CommandState } from './command-states.js';
 export { TIMELINE_EVENT_TYPES, SEVERITIES, type TimelineEventType, type Severity } from './timeline-types.js';
 export * from './kinds.js';
+export * from './root-cause.js';
+export { INSIGHT_CHECKS, INSIGHT_CHECK_IDS, INSIGHT_STATES, isInsightCheckId } from './insight-checks.js';
+export type { InsightCheckId, InsightState } from './insight-checks.js';
 export { ACTION_TIERS, isActionTier, type ActionTier } from './tiers.js';
 export { parseDuration, formatDuration, DurationError } from './duration.js';
 export * from './owner.js';

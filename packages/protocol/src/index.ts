@@ -3,6 +3,8 @@ export { JsonValue, JsonObject } from './json.js';
 export * from './inventory.js';
 export * from './summaries.js';
 export * from './timeline.js';
+export * from './insights.js';
+export * from './usage.js';
 export * from './commands.js';
 export * from './link.js';
 export * from './shell.js';

@@ -3,7 +3,9 @@
 // Every frame is one JSON message, validated on arrival at both ends.
 import { z } from 'zod';
 import { CommandEnvelope } from './commands.js';
+import { InsightInput } from './insights.js';
 import { InventoryItem } from './inventory.js';
+import { UsageMessage } from './usage.js';
 import { JsonObject } from './json.js';
 import { RESOURCE_KINDS, type ResourceKind } from './kinds.js';
 import { LogsAgentMessage, LogsHubMessage } from './logs.js';
@@ -80,6 +82,19 @@ export const CommandUpdateMessage = z.object({
   result: JsonObject.optional(),
 });
 
+/** Every open insight of the cluster (after each connect): the hub resolves those missing. */
+export const InsightsSnapshotMessage = z.object({
+  type: z.literal('insights.snapshot'),
+  items: z.array(InsightInput).max(20_000),
+});
+
+/** Insights opened or changed (evidence, severity), and ids of those resolved, since the last message. */
+export const InsightsChangesMessage = z.object({
+  type: z.literal('insights.changes'),
+  opened: z.array(InsightInput).max(20_000),
+  resolved: z.array(z.string().max(512)).max(20_000),
+});
+
 const PingMessage = z.object({ type: z.literal('ping'), t: z.number() });
 const PongMessage = z.object({ type: z.literal('pong'), t: z.number() });
 
@@ -89,6 +104,9 @@ export const AgentMessage = z.discriminatedUnion('type', [
   ChangesMessage,
   TimelineMessage,
   CommandUpdateMessage,
+  InsightsSnapshotMessage,
+  InsightsChangesMessage,
+  UsageMessage,
   PingMessage,
   PongMessage,
   ...ShellAgentMessage.options,

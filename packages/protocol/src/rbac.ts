@@ -35,6 +35,10 @@ export function readOnlyPermissions(): Permission[] {
   for (const k of kinds) for (const verb of READ_VERBS) out.push({ apiGroup: k.group, resource: k.plural, verb });
   // Pod logs (GET /api/v1/clusters/{c}/pods/{ns}/{pod}/logs): read-only, so always on.
   out.push({ apiGroup: '', resource: 'pods/log', verb: 'get' });
+  // Resource usage (metrics.k8s.io, served by metrics-server when installed): read once a minute.
+  for (const resource of ['pods', 'nodes']) {
+    for (const verb of ['get', 'list'] as const) out.push({ apiGroup: 'metrics.k8s.io', resource, verb });
+  }
   // Self-checks at start: who am I (SelfSubjectReview) and what may I do (access/rules reviews).
   out.push({ apiGroup: 'authentication.k8s.io', resource: 'selfsubjectreviews', verb: 'create' });
   out.push({ apiGroup: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews', verb: 'create' });

@@ -124,6 +124,14 @@ export const AccessData = z.object({
   shellsEnded: z.number().optional(),
 });
 
+/** A health insight opening or resolving (protocol/src/insights.ts). */
+export const InsightEventData = z.object({
+  insightId: z.string(),
+  check: z.string(),
+  title: z.string(),
+  fix: z.string().nullable(),
+});
+
 /** The data schema of each timeline event type. */
 export const TIMELINE_DATA = {
   created: CreatedData,
@@ -137,6 +145,8 @@ export const TIMELINE_DATA = {
   'exec-interaction': ExecInteractionData,
   shell: ShellData,
   access: AccessData,
+  'insight-opened': InsightEventData,
+  'insight-resolved': InsightEventData,
 } as const;
 
 export type TimelineDataOf<T extends keyof typeof TIMELINE_DATA> = z.infer<(typeof TIMELINE_DATA)[T]>;

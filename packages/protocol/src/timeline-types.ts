@@ -11,6 +11,8 @@ export const TIMELINE_EVENT_TYPES = [
   'exec-interaction', // exec guard
   'shell', // a Wheelhouse pod shell session
   'access', // a just-in-time access request, its decision and its end (hub-owned)
+  'insight-opened', // a health insight opened (the hub, from the agent's checks)
+  'insight-resolved', // … and resolved
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
 

@@ -35,6 +35,8 @@ export const TimelineEventInput = z.discriminatedUnion('type', [
   eventOf('exec-interaction'),
   eventOf('shell'),
   eventOf('access'),
+  eventOf('insight-opened'),
+  eventOf('insight-resolved'),
 ]);
 export type TimelineEventInput = z.infer<typeof TimelineEventInput>;
 

@@ -8,6 +8,8 @@ import { AccessPage } from './pages/AccessPage.js';
 import { AccountPage } from './pages/AccountPage.js';
 import { ClustersPage } from './pages/ClustersPage.js';
 import { CommandsPage } from './pages/CommandsPage.js';
+import { InsightsPage } from './pages/InsightsPage.js';
+import { TopPage } from './pages/TopPage.js';
 import { LoginPage } from './pages/LoginPage.js';
 import { NodePage, NodesPage } from './pages/NodesPage.js';
 import { ObjectPage } from './pages/ObjectPage.js';
@@ -69,6 +71,8 @@ function Gate() {
               <Route path="/c/:cluster/o/:kind/:namespace/:name">
                 {(p) => <ObjectPage cluster={p.cluster} kind={p.kind} namespace={p.namespace} name={p.name} />}
               </Route>
+              <Route path="/c/:cluster/insights">{(p) => <InsightsPage cluster={p.cluster} />}</Route>
+              <Route path="/c/:cluster/top">{(p) => <TopPage cluster={p.cluster} />}</Route>
               <Route path="/c/:cluster/timeline">{(p) => <TimelinePage cluster={p.cluster} />}</Route>
               <Route path="/c/:cluster/edit">{(p) => <EditorPage cluster={p.cluster} />}</Route>
               <Route path="/c/:cluster/actions">{(p) => <CommandsPage cluster={p.cluster} />}</Route>

@@ -90,6 +90,8 @@ export function Layout({ children }: { children: ReactNode }) {
               <NavLink href={`/c/${cluster}/workloads`}>Workloads</NavLink>
               <NavLink href={`/c/${cluster}/pods`}>Pods &amp; logs</NavLink>
               <NavLink href={`/c/${cluster}/nodes`}>Nodes</NavLink>
+              <NavLink href={`/c/${cluster}/insights`}>Insights</NavLink>
+              <NavLink href={`/c/${cluster}/top`}>Resource usage</NavLink>
               <NavLink href={`/c/${cluster}/timeline`}>Timeline</NavLink>
               <NavLink href={`/c/${cluster}/actions`}>Actions</NavLink>
               <NavLink href={`/c/${cluster}/edit`}>Resource editor</NavLink>

@@ -19,6 +19,7 @@ export interface Binaries {
   helm: string;
   /** The Dex OIDC provider (SSO tests and `wheelhouse demo --sso`). */
   dex: string;
+  metricsServer: string;
 }
 
 function buildScript(): string {
@@ -58,6 +59,7 @@ export async function binaryPaths(): Promise<Binaries> {
     kwokctl: join(dir('kwok'), 'kwokctl'),
     helm: join(dir('helm'), 'helm'),
     dex: join(dir('dex'), 'dex'),
+    metricsServer: join(dir('metrics-server'), 'metrics-server'),
   };
 }
 

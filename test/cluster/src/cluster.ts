@@ -11,6 +11,7 @@ import { ensureAdmissionClient } from './admission.js';
 import { binaryPaths, buildBinaries, type Binaries } from './binaries.js';
 import { ensureContainerLogs } from './container-logs.js';
 import { kwokConfigYaml } from './kwok-config.js';
+import { ensureMetricsServerManifest } from './metrics-server.js';
 import { stageDocuments } from './stages.js';
 import {
   clusterDataDir,
@@ -120,7 +121,12 @@ async function ensureNodes(name: string, count: number): Promise<void> {
         kind: 'Node',
         metadata: {
           name: nodeName,
-          annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+          annotations: {
+            'kwok.x-k8s.io/node': 'fake',
+            'node.alpha.kubernetes.io/ttl': '0',
+            // metrics-server scrapes this path of kwok's server for the node's (simulated) usage.
+            'metrics.k8s.io/resource-metrics-path': `/metrics/nodes/${nodeName}/metrics/resource`,
+          },
           labels: {
             'kubernetes.io/hostname': nodeName,
             'kubernetes.io/os': 'linux',
@@ -187,6 +193,8 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
       previousLogsFile: previousContainerLogFile(name),
       stages: await stageDocuments(),
       admissionConfigFile: (await ensureAdmissionClient(name)).admissionConfig,
+      cacheDir: join(kwokWorkdir(), 'cache'),
+      metricsServerManifest: await ensureMetricsServerManifest(join(kwokWorkdir(), 'cache')),
     });
 
   let current = await status({ name });
@@ -233,6 +241,10 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
         bins.kubeScheduler,
         '--kwok-controller-binary',
         bins.kwok,
+        '--enable',
+        'metrics-server',
+        '--metrics-server-binary',
+        bins.metricsServer,
         '--kube-authorization=true',
         '--kube-admission=true',
         '--wait',

@@ -1,6 +1,7 @@
 // The kwok configuration the local cluster starts with: RBAC and admission on,
 // and exec/logs/attach on simulated pods served by running commands locally.
 import { stringify } from 'yaml';
+import { RESOURCE_USAGE } from './metrics-server.js';
 
 export interface KwokConfigInput {
   /** Working directory for `exec` into simulated pods (commands run on this machine). */
@@ -13,6 +14,9 @@ export interface KwokConfigInput {
   stages: string[];
   /** kube-apiserver's --admission-control-config-file (its client certificate for webhooks, see admission.ts). */
   admissionConfigFile: string;
+  /** kwokctl's cache directory, and the metrics-server manifest source placed in it (metrics-server.ts). */
+  cacheDir: string;
+  metricsServerManifest: string;
 }
 
 export function kwokConfigYaml(input: KwokConfigInput): string {
@@ -27,6 +31,8 @@ export function kwokConfigYaml(input: KwokConfigInput): string {
         // The suite creates and deletes many objects quickly; client-side
         // throttling in the controllers would only add latency to the tests.
         disableQPSLimits: true,
+        cacheDir: input.cacheDir,
+        metricsServerManifests: [input.metricsServerManifest],
       },
       componentsPatches: [
         {
@@ -54,6 +60,7 @@ export function kwokConfigYaml(input: KwokConfigInput): string {
       metadata: { name: 'wheelhouse-local-attach' },
       spec: { attaches: [{ logsFile: input.logsFile }] },
     },
+    RESOURCE_USAGE,
   ];
   return [...docs.map((d) => stringify(d)), ...input.stages].join('---\n');
 }

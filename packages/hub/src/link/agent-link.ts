@@ -16,10 +16,12 @@ import {
   type HubMessage,
   type ShellHubMessage,
   type TimelineEventInput,
+  type UsageMessage,
 } from '@wheelhouse/protocol';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { apiError, sendError } from '../http/errors.js';
 import { envelopeOf, type CommandService } from '../commands/command-service.js';
+import type { InsightLinkHandler } from '../insights/insight-ingest.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { LogsLinkHandler } from '../logs/log-relay.js';
@@ -93,6 +95,8 @@ export class AgentLink {
   private readonly limits: AgentLinkLimits;
   private queuedBytes = 0;
   private peakQueuedBytes = 0;
+  private insights: InsightLinkHandler | null = null;
+  private usage: ((cluster: string, m: UsageMessage) => Promise<void>) | null = null;
 
   constructor(private readonly deps: AgentLinkDeps) {
     this.limits = { ...DEFAULT_AGENT_LINK_LIMITS, ...deps.limits };
@@ -108,6 +112,14 @@ export class AgentLink {
     this.queuedBytes += delta;
     this.peakQueuedBytes = Math.max(this.peakQueuedBytes, this.queuedBytes);
     this.deps.metrics.agentLinkQueuedBytes.set(this.queuedBytes);
+  }
+
+  setUsageHandler(h: (cluster: string, m: UsageMessage) => Promise<void>): void {
+    this.usage = h;
+  }
+
+  setInsightHandler(h: InsightLinkHandler): void {
+    this.insights = h;
   }
 
   isConnected(cluster: string): boolean {
@@ -347,7 +359,7 @@ export class AgentLink {
     const kept: TimelineEventInput[] = [];
     for (const e of events) {
       const allowed =
-        e.type === 'shell' || e.type === 'access'
+        e.type === 'shell' || e.type === 'access' || e.type === 'insight-opened' || e.type === 'insight-resolved'
           ? false
           : e.type === 'action'
             ? 'step' in e.data && (await this.deps.commands.belongsTo(e.data.commandId, cluster))
@@ -423,6 +435,15 @@ export class AgentLink {
           for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
           return;
         }
+        case 'usage.sample':
+          await this.usage?.(cluster, msg);
+          return;
+        case 'insights.snapshot':
+          await this.insights?.snapshot(cluster, msg.items);
+          return;
+        case 'insights.changes':
+          await this.insights?.changes(cluster, msg.opened, msg.resolved);
+          return;
         case 'command.update': {
           if (!(await this.deps.commands.belongsTo(msg.id, cluster))) {
             // Another cluster's command (or none): ids alone must not let one agent finish another cluster's work.

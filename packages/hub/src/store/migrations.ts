@@ -414,6 +414,64 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '011_insights': {
+    // Health insights the agents report (hub/src/insights/): open or resolved, one row per problem.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('insights')
+        .addColumn('cluster_id', 'text', (c) => c.notNull().references('clusters.id').onDelete('cascade'))
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('check_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('owner_kind', 'text')
+        .addColumn('owner_name', 'text')
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('fix', 'text', (c) => c.notNull())
+        .addColumn('since', 'bigint', (c) => c.notNull())
+        .addColumn('evidence', 'text', (c) => c.notNull())
+        .addColumn('action', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('opened_at', 'bigint', (c) => c.notNull())
+        .addColumn('resolved_at', 'bigint')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('insights_pk', ['cluster_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('insights_by_state')
+        .on('insights')
+        .columns(['cluster_id', 'state', 'namespace'])
+        .execute();
+    },
+  },
+  '012_usage_samples': {
+    // Resource usage history (hub/src/usage/): a point a minute per node and container, pruned after a day.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('usage_samples')
+        .addColumn('cluster_id', 'text', (c) => c.notNull().references('clusters.id').onDelete('cascade'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('container', 'text', (c) => c.notNull())
+        .addColumn('minute', 'bigint', (c) => c.notNull())
+        .addColumn('cpu', 'double precision', (c) => c.notNull())
+        .addColumn('memory', 'double precision', (c) => c.notNull())
+        .addColumn('request_cpu', 'double precision')
+        .addColumn('request_memory', 'double precision')
+        .addColumn('limit_cpu', 'double precision')
+        .addColumn('limit_memory', 'double precision')
+        .addPrimaryKeyConstraint('usage_samples_pk', ['cluster_id', 'kind', 'namespace', 'name', 'container', 'minute'])
+        .execute();
+      await db.schema
+        .createIndex('usage_samples_by_minute')
+        .on('usage_samples')
+        .columns(['cluster_id', 'minute'])
+        .execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

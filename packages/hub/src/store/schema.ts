@@ -226,6 +226,44 @@ export interface OidcCliCodesTable {
   expires_at: number;
 }
 
+/** Health insights per cluster (hub/src/insights/): one row per (cluster, insight id), reopened in place. */
+export interface InsightsTable {
+  cluster_id: string;
+  id: string;
+  check_id: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  owner_kind: string | null;
+  owner_name: string | null;
+  severity: string;
+  title: string;
+  fix: string;
+  since: number;
+  evidence: string; // JSON InsightEvidence[]
+  action: string | null; // JSON InsightAction
+  state: string; // 'open' | 'resolved'
+  opened_at: number;
+  resolved_at: number | null;
+  updated_at: number;
+}
+
+/** Resource usage, one point per minute per node and per container (hub/src/usage/), kept a day. */
+export interface UsageSamplesTable {
+  cluster_id: string;
+  kind: string; // 'Node' | 'Pod'
+  namespace: string; // '' for nodes
+  name: string;
+  container: string; // '' for nodes
+  minute: number; // epoch ms, start of the minute
+  cpu: number; // millicores
+  memory: number; // bytes
+  request_cpu: number | null; // a node's allocatable, a container's request
+  request_memory: number | null;
+  limit_cpu: number | null;
+  limit_memory: number | null;
+}
+
 export interface Database {
   clusters: ClustersTable;
   resources: ResourcesTable;
@@ -245,6 +283,8 @@ export interface Database {
   oidc_sessions: OidcSessionsTable;
   oidc_cli_codes: OidcCliCodesTable;
   access_requests: AccessRequestsTable;
+  insights: InsightsTable;
+  usage_samples: UsageSamplesTable;
 }
 
 export type ClusterRow = Selectable<ClustersTable>;

@@ -299,6 +299,19 @@ export const CLUSTER_MATRIX: MatrixTable = {
       hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/timeline' }),
     },
+    // Like resources: anyone who views the cluster somewhere gets the insights of the namespaces they may view.
+    {
+      route: 'GET /api/v1/clusters/{cluster}/insights',
+      allow: SEES_PROD,
+      hidden: HIDES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/insights' }),
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/usage/{kind}',
+      allow: SEES_PROD,
+      hidden: HIDES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/usage/pods' }),
+    },
     // No agent here: an allowed caller gets past authorization to 503 agent_unavailable; everyone else 403.
     {
       route: 'GET /api/v1/clusters/{cluster}/objects',

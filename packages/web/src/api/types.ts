@@ -9,6 +9,8 @@ import type {
   CommandView,
   ConditionDetail,
   ContainerSummary,
+  Insight,
+  InsightEvidence,
   InventoryItem,
   InventoryItemOf,
   JsonObject,
@@ -18,6 +20,8 @@ import type {
 } from '@wheelhouse/protocol';
 
 export type {
+  Insight,
+  InsightEvidence,
   ActionPreview,
   ClusterView,
   CommandDetail,

@@ -5,10 +5,12 @@ import { humanAge } from '../age.js';
 import { ofKind } from '@wheelhouse/protocol/core';
 import type { InventoryItem, InventoryItemOf } from '../api/types.js';
 import { useKinds, useNow } from '../data/hooks.js';
+import { useInsights } from '../data/insights.js';
 import { podsOf, restartsOf } from '../data/ownership.js';
 import { TimelineView } from '../timeline/TimelineView.js';
 import { ActionMenu } from '../ui/ActionMenu.js';
 import { EventsList } from '../ui/EventsList.js';
+import { InsightList } from '../ui/InsightList.js';
 import { formatTime } from '../ui/format.js';
 import { Badge, workloadHealth } from '../ui/Health.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
@@ -90,6 +92,11 @@ export function WorkloadPage({
             id: 'overview',
             title: 'Overview',
             render: () => <Overview cluster={cluster} w={w} pods={pods} now={now} />,
+          },
+          {
+            id: 'insights',
+            title: 'Insights',
+            render: () => <WorkloadInsights cluster={cluster} kind={kind} namespace={namespace} name={name} />,
           },
           {
             id: 'timeline',
@@ -222,5 +229,30 @@ function StatefulSetClaims({ cluster, sts }: { cluster: string; sts: InventoryIt
         </tbody>
       </table>
     </>
+  );
+}
+
+/** The workload's insights and its pods', open ones first. */
+function WorkloadInsights({
+  cluster,
+  kind,
+  namespace,
+  name,
+}: {
+  cluster: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}) {
+  const { items, error } = useInsights(cluster, { namespace, kind, name });
+  if (error)
+    return (
+      <div className="error-box" role="alert">
+        {error}
+      </div>
+    );
+  if (!items) return <p className="hint">Loading…</p>;
+  return (
+    <InsightList cluster={cluster} items={items} showObject={true} empty={`Nothing known to be wrong with ${name}.`} />
   );
 }

@@ -5,8 +5,9 @@ import { useMemo } from 'react';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
 import { ofKind } from '@wheelhouse/protocol/core';
-import { WORKLOAD_KINDS, type InventoryItem } from '../api/types.js';
+import { WORKLOAD_KINDS, type Insight, type InventoryItem } from '../api/types.js';
 import { useKinds, useNow } from '../data/hooks.js';
+import { insightsByWorkload, severityLevel, useInsights, worst } from '../data/insights.js';
 import { podsOf, restartsOf } from '../data/ownership.js';
 import { workloadReasons, type Reason } from '../data/why.js';
 import { ActionMenu } from '../ui/ActionMenu.js';
@@ -20,6 +21,8 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
   const support = useKinds(cluster, ['Pod', 'ReplicaSet', 'Job']);
   const now = useNow(10_000);
   const [kind, setKind] = useQueryState('kind', '');
+  const insights = useInsights(cluster, { state: 'open' }).items;
+  const byWorkload = useMemo(() => insightsByWorkload(insights ?? []), [insights]);
   const [namespace, setNamespace] = useQueryState('namespace', '');
   const [text, setText] = useQueryState('q', '');
   const [unhealthyParam, setUnhealthyParam] = useQueryState('unhealthy', '');
@@ -109,6 +112,7 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
               Restarts
             </SortHeader>
             <th>Reason</th>
+            <th>Insights</th>
             <th>Images</th>
             <SortHeader k="age" sort={sort} dir={dir} onSort={sortBy} num>
               Age
@@ -128,11 +132,12 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
               restarts={restarts}
               reason={reason}
               now={now}
+              insights={byWorkload.get(`${w.kind}/${w.namespace}/${w.name}`) ?? []}
             />
           ))}
           {workloads && rows.length === 0 && (
             <tr>
-              <td colSpan={10} className="empty">
+              <td colSpan={11} className="empty">
                 No workloads match.
               </td>
             </tr>
@@ -150,6 +155,7 @@ function WorkloadRow({
   restarts,
   reason,
   now,
+  insights,
 }: {
   cluster: string;
   w: InventoryItem;
@@ -157,7 +163,9 @@ function WorkloadRow({
   restarts: number;
   reason: string | null;
   now: number;
+  insights: Insight[];
 }) {
+  const sev = worst(insights);
   const images = 'images' in w.summary ? w.summary.images : [];
   return (
     <tr data-name={w.name}>
@@ -174,6 +182,18 @@ function WorkloadRow({
         {restarts > 0 ? <span style={{ color: 'var(--warn)' }}>{restarts}</span> : 0}
       </td>
       <td data-col="reason">{reason ?? ''}</td>
+      <td data-col="insights">
+        {sev && (
+          <Link
+            href={`${objectHref(cluster, w.kind, w.namespace, w.name)}?tab=insights`}
+            className={`badge ${severityLevel(sev)}`}
+            title={insights.map((i) => i.title).join('\n')}
+            aria-label={`${insights.length} insights`}
+          >
+            {insights.length} {insights.length === 1 ? 'insight' : 'insights'}
+          </Link>
+        )}
+      </td>
       <td className="mono" style={{ maxWidth: 320, overflowWrap: 'anywhere' }}>
         {images.join(', ')}
       </td>

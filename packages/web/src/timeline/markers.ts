@@ -29,6 +29,8 @@ export function markerLane(e: Pick<TimelineEvent, 'type'>): MarkerLane | undefin
       return 'exec';
     case 'k8s-event':
     case 'node-condition':
+    case 'insight-opened':
+    case 'insight-resolved':
       return 'events';
     default:
       return undefined;

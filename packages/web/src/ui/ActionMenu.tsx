@@ -141,12 +141,15 @@ export function ActionButton({
   actionId,
   defaults,
   className,
+  label,
 }: {
   cluster: string;
   target: CommandTarget;
   actionId: string;
   defaults?: ParamValues;
   className?: string;
+  /** Button text instead of the action's title (a suggestion: "Roll back to revision 6?"). */
+  label?: string;
 }) {
   const catalog = useCatalog();
   const view = useClusterView(cluster);
@@ -163,7 +166,7 @@ export function ActionButton({
         title={why}
         onClick={() => action && showDialog({ cluster, action, target, defaults })}
       >
-        {action?.title ?? actionId}
+        {label ?? action?.title ?? actionId}
       </button>
     </>
   );

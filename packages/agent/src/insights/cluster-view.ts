@@ -1,0 +1,190 @@
+// What the health checks read: the watched objects as Kubernetes sends them,
+// minus the bulk no check needs (managedFields, env, volumes' sources, the
+// last-applied annotation), plus the last Warning Events per object. Kept
+// apart from the inventory projections because checks need fields (probes,
+// resources, condition messages) the hub's inventory never carries.
+import {
+  isRecord,
+  recordOf,
+  recordsOf,
+  stringOrNull,
+  type ResourceKind,
+  type UnknownRecord,
+} from '@wheelhouse/protocol';
+import type { KubeObject } from '../projections.js';
+
+export interface WarningEvent {
+  reason: string;
+  message: string;
+  count: number;
+  time: number;
+}
+
+/** Warning Events kept per involved object: enough for evidence, bounded. */
+const EVENTS_PER_OBJECT = 3;
+
+export class ClusterView {
+  private readonly byKind = new Map<ResourceKind, Map<string, UnknownRecord>>();
+  private readonly events = new Map<string, WarningEvent[]>();
+
+  set(kind: ResourceKind, o: KubeObject): void {
+    const uid = o.metadata?.uid;
+    if (!uid) return;
+    let m = this.byKind.get(kind);
+    if (!m) {
+      m = new Map<string, UnknownRecord>();
+      this.byKind.set(kind, m);
+    }
+    m.set(uid, trim(o));
+  }
+
+  remove(kind: ResourceKind, o: KubeObject): void {
+    const uid = o.metadata?.uid;
+    if (!uid) return;
+    this.byKind.get(kind)?.delete(uid);
+    this.events.delete(uid);
+  }
+
+  replace(kind: ResourceKind, objects: readonly KubeObject[]): void {
+    this.byKind.set(kind, new Map());
+    for (const o of objects) this.set(kind, o);
+  }
+
+  all(kind: ResourceKind): UnknownRecord[] {
+    return [...(this.byKind.get(kind)?.values() ?? [])];
+  }
+
+  byName(kind: ResourceKind, namespace: string, name: string): UnknownRecord | undefined {
+    for (const o of this.byKind.get(kind)?.values() ?? []) {
+      const m = recordOf(o.metadata);
+      if (m.name === name && (m.namespace ?? '') === namespace) return o;
+    }
+    return undefined;
+  }
+
+  byUid(kind: ResourceKind, uid: string): UnknownRecord | undefined {
+    return this.byKind.get(kind)?.get(uid);
+  }
+
+  /** A Kubernetes Event: Warnings are kept per involved object (newest first). */
+  onEvent(e: KubeObject): boolean {
+    const ev = e as UnknownRecord;
+    if (ev.type !== 'Warning') return false;
+    const uid = stringOrNull(recordOf(ev.involvedObject).uid);
+    if (!uid) return false;
+    const reason = stringOrNull(ev.reason) ?? '';
+    const time = Date.parse(stringOrNull(ev.lastTimestamp) ?? stringOrNull(ev.eventTime) ?? '') || Date.now();
+    const list = (this.events.get(uid) ?? []).filter((x) => x.reason !== reason);
+    list.unshift({ reason, message: stringOrNull(ev.message) ?? '', count: Number(ev.count ?? 1) || 1, time });
+    this.events.set(uid, list.slice(0, EVENTS_PER_OBJECT));
+    return true;
+  }
+
+  warnings(uid: string): WarningEvent[] {
+    return this.events.get(uid) ?? [];
+  }
+}
+
+function trim(o: KubeObject): UnknownRecord {
+  const meta = { ...recordOf(o.metadata) };
+  delete meta.managedFields;
+  const annotations = { ...recordOf(meta.annotations) };
+  delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  meta.annotations = annotations;
+  return { ...o, metadata: meta, spec: trimSpec(o.spec) };
+}
+
+/** Drops env values and volume sources at every pod spec level (they can be large and are never evidence). */
+function trimSpec(spec: unknown): unknown {
+  if (!isRecord(spec)) return spec;
+  const out: UnknownRecord = { ...spec };
+  if (Array.isArray(spec.containers)) {
+    out.containers = recordsOf(spec.containers).map((c) => ({ ...c, env: undefined, envFrom: undefined }));
+  }
+  if (Array.isArray(spec.volumes)) {
+    out.volumes = recordsOf(spec.volumes).map((v) => ({
+      name: v.name,
+      persistentVolumeClaim: v.persistentVolumeClaim,
+    }));
+  }
+  if (isRecord(spec.template)) out.template = { ...spec.template, spec: trimSpec(spec.template.spec) };
+  if (isRecord(spec.jobTemplate)) out.jobTemplate = { ...spec.jobTemplate, spec: trimSpec(spec.jobTemplate.spec) };
+  return out;
+}
+
+// ---- small readers shared by the checks
+
+export const metaOf = (o: UnknownRecord) => {
+  const m = recordOf(o.metadata);
+  return {
+    name: stringOrNull(m.name) ?? '',
+    namespace: stringOrNull(m.namespace) ?? '',
+    uid: stringOrNull(m.uid) ?? '',
+    created: Date.parse(stringOrNull(m.creationTimestamp) ?? '') || null,
+    labels: recordOf(m.labels),
+    annotations: recordOf(m.annotations),
+  };
+};
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason: string | null;
+  message: string | null;
+  since: number | null;
+}
+
+export function conditionOf(o: UnknownRecord, type: string): Condition | undefined {
+  const c = recordsOf(recordOf(o.status).conditions).find((x) => x.type === type);
+  if (!c) return undefined;
+  return {
+    type,
+    status: stringOrNull(c.status) ?? 'Unknown',
+    reason: stringOrNull(c.reason),
+    message: stringOrNull(c.message),
+    since: Date.parse(stringOrNull(c.lastTransitionTime) ?? '') || null,
+  };
+}
+
+/** The pod template's spec of a workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job; CronJob's job template). */
+export function podSpecOf(kind: string, o: UnknownRecord): UnknownRecord {
+  const spec = recordOf(o.spec);
+  if (kind === 'Pod') return spec;
+  if (kind === 'CronJob') return recordOf(recordOf(recordOf(recordOf(spec.jobTemplate).spec).template).spec);
+  return recordOf(recordOf(spec.template).spec);
+}
+
+export function templateLabelsOf(o: UnknownRecord): Record<string, unknown> {
+  return recordOf(recordOf(recordOf(recordOf(o.spec).template).metadata).labels);
+}
+
+/** Whether a label selector's matchLabels / matchExpressions (In, NotIn, Exists, DoesNotExist) select these labels. */
+export function selects(selector: unknown, labels: Record<string, unknown>): boolean {
+  const s = recordOf(selector);
+  const matchLabels = recordOf(s.matchLabels);
+  const exprs = recordsOf(s.matchExpressions);
+  if (Object.keys(matchLabels).length === 0 && exprs.length === 0) return false;
+  for (const [k, v] of Object.entries(matchLabels)) if (labels[k] !== v) return false;
+  for (const e of exprs) {
+    const key = stringOrNull(e.key) ?? '';
+    const values = Array.isArray(e.values) ? e.values : [];
+    const has = Object.hasOwn(labels, key);
+    switch (e.operator) {
+      case 'In':
+        if (!has || !values.includes(labels[key])) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,74 @@
+// The engine's rules around the checks: nothing before every kind is listed,
+// the first run is a snapshot, then only differences; `since` never gets younger.
+import { describe, expect, it } from 'vitest';
+import type { InsightInput } from '@wheelhouse/protocol';
+import { InsightEngine } from '../src/insights/insight-engine.js';
+
+const crashing = (restartCount: number, runningFor: number | null, now: number) => ({
+  metadata: { name: 'p', namespace: 'ns', uid: 'u1' },
+  spec: { containers: [{ name: 'app', image: 'app:1' }] },
+  status: {
+    phase: 'Running',
+    containerStatuses: [
+      {
+        name: 'app',
+        ready: false,
+        restartCount,
+        state:
+          runningFor === null
+            ? { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=app' } }
+            : { running: { startedAt: new Date(now - runningFor).toISOString() } },
+        lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: new Date(now - 30_000).toISOString() } },
+      },
+    ],
+  },
+});
+
+function engine(now: { t: number }) {
+  const sent: { snapshot?: InsightInput[]; opened?: InsightInput[]; resolved?: string[] }[] = [];
+  const e = new InsightEngine({
+    kinds: ['Pod'],
+    owner: () => undefined,
+    now: () => now.t,
+    sink: {
+      snapshot: (s) => sent.push({ snapshot: s }),
+      changes: (opened, resolved) => sent.push({ opened, resolved }),
+    },
+  });
+  return { e, sent };
+}
+
+describe('InsightEngine', () => {
+  it('waits for every kind, sends one snapshot, then changes; a crash loop does not flap while the container runs again', () => {
+    const now = { t: Date.parse('2026-11-29T00:00:00Z') };
+    const { e, sent } = engine(now);
+    e.onChange('Pod', 'ADDED', crashing(2, null, now.t));
+    e.evaluate();
+    expect(sent).toEqual([]); // Pods were never listed
+
+    e.onList('Pod', [crashing(2, null, now.t)]);
+    e.evaluate();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.snapshot?.map((i) => i.id)).toEqual(['crash-loop:Pod:ns:p:app']);
+    const since = sent[0]?.snapshot?.[0]?.since;
+
+    // Restarted, running for 2 s: still the same crash loop (no resolve/reopen), with the new count.
+    now.t += 5_000;
+    e.onChange('Pod', 'MODIFIED', crashing(3, 2_000, now.t));
+    e.evaluate();
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.resolved).toEqual([]);
+    expect(sent[1]?.opened?.[0]?.title).toMatch(/3 restarts$/);
+    expect(sent[1]?.opened?.[0]?.since).toBe(since);
+
+    // Running for 10 minutes: the kubelet forgot the back-off, and so does the insight.
+    now.t += 10 * 60_000;
+    e.onChange('Pod', 'MODIFIED', crashing(3, 10 * 60_000, now.t));
+    e.evaluate();
+    expect(sent[2]).toEqual({ opened: [], resolved: ['crash-loop:Pod:ns:p:app'] });
+
+    // Nothing changed: nothing sent.
+    e.evaluate();
+    expect(sent).toHaveLength(3);
+  });
+});
