@@ -10,9 +10,43 @@ import { KindWatcher, apiServerSource, type ListWatchSource } from '../src/watch
 const kc = kubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
 
+/** Whether the API server answers a ConfigMap watch from resourceVersion 1 with 410 Gone (an ERROR event). */
+async function watchFromRevisionOneIsGone(): Promise<boolean> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let abort: (() => void) | undefined;
+    const finish = (gone: boolean): void => {
+      if (settled) return;
+      settled = true;
+      abort?.();
+      resolve(gone);
+    };
+    new k8s.Watch(kc)
+      .watch(
+        '/api/v1/configmaps',
+        { resourceVersion: '1', timeoutSeconds: 2 },
+        (type, obj: { code?: number }) => finish(type === 'ERROR' && obj.code === 410),
+        (err: unknown) => finish(err instanceof Error && /410|Gone|too old/i.test(err.message)),
+      )
+      .then((ctrl) => {
+        abort = () => ctrl.abort();
+        if (settled) ctrl.abort();
+      })
+      .catch(() => finish(false));
+    setTimeout(() => finish(false), 5000);
+  });
+}
+
 describe('kind watcher (real control plane)', () => {
-  it('re-lists after the API server answers 410 Gone, then follows changes', async () => {
+  // Up to two compaction intervals pass before revision 1 is gone on a young cluster.
+  it('re-lists after the API server answers 410 Gone, then follows changes', { timeout: 240_000 }, async () => {
     const ns = await testNamespace('kw-gone');
+    // A young cluster still has revision 1 in etcd: wait for the first compaction (every minute
+    // here, see kwok-config.ts), after which the API server answers a watch from it with 410.
+    await eventually('revision 1 compacted away', () => watchFromRevisionOneIsGone(), {
+      timeoutMs: 200_000,
+      intervalMs: 2000,
+    });
     const real = apiServerSource(kc);
     const watchedFrom: string[] = [];
     const source: ListWatchSource = {

@@ -37,7 +37,14 @@ export function kwokConfigYaml(input: KwokConfigInput): string {
       componentsPatches: [
         {
           name: 'kube-apiserver',
-          extraArgs: [{ key: 'admission-control-config-file', value: input.admissionConfigFile }],
+          extraArgs: [
+            { key: 'admission-control-config-file', value: input.admissionConfigFile },
+            // etcd history is compacted every minute (default 5), and ConfigMap watches are served by
+            // etcd, not the watch cache (which replays a young cluster's whole history): a watch from
+            // an old resourceVersion meets 410 Gone, as on a long-running cluster (kind-watcher.int.test.ts).
+            { key: 'etcd-compaction-interval', value: '1m' },
+            { key: 'watch-cache-sizes', value: 'configmaps#0' },
+          ],
         },
       ],
     },
