@@ -73,7 +73,9 @@ export function Layout({ children }: { children: ReactNode }) {
         {cluster && <GlobalSearch cluster={cluster} />}
         <span className="spacer" />
         <ThemeToggle />
-        <Link href="/account" className="hint" aria-label="Signed in as">
+        {/* The accessible name contains the visible text (WCAG 2.5.3): "Signed in as <name>". */}
+        <Link href="/account" className="hint">
+          <span className="visually-hidden">Signed in as </span>
           {me?.user.username}
         </Link>
         <button type="button" onClick={() => void logout()}>

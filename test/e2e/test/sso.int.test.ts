@@ -108,7 +108,7 @@ describe('console: single sign-on with Dex', () => {
     await signInWithDex(page, SRE, true);
     // Back where the person wanted to go.
     expect(new URL(page.url()).pathname).toBe(`/c/${c.cluster}/workloads`);
-    expect(await page.getByRole('link', { name: 'Signed in as' }).textContent()).toBe('sre@example.com');
+    expect(await page.getByRole('link', { name: 'Signed in as' }).textContent()).toBe('Signed in as sre@example.com');
 
     const scale = await scaleMenuItem(page);
     expect(await scale.isDisabled()).toBe(false);
@@ -144,7 +144,7 @@ describe('console: single sign-on with Dex', () => {
     await page.locator('#password').fill(DEV.password);
     await page.locator('#submit-login').click();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
-    expect(await page.getByRole('link', { name: 'Signed in as' }).textContent()).toBe('dev@example.com');
+    expect(await page.getByRole('link', { name: 'Signed in as' }).textContent()).toBe('Signed in as dev@example.com');
     const scale = await scaleMenuItem(page);
     await expect.poll(() => scale.textContent()).toContain(`you lack action:scale on ${c.cluster}/${ns}`);
     expect(await scale.isDisabled()).toBe(true);
