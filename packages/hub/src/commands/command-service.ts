@@ -22,6 +22,7 @@ import type { LiveBus } from '../live/live-bus.js';
 import type { HubMetrics } from '../metrics.js';
 import { matchesPattern } from '../auth/rbac.js';
 import { mergeNewestFirst, perStreamLimit } from '../store/bounded-merge.js';
+import { distinctNamespaces } from '../store/distinct-namespaces.js';
 import type { HubDb } from '../store/db.js';
 import type { CommandRow, Database } from '../store/schema.js';
 import { insertTimelineEvents } from '../timeline/timeline-store.js';
@@ -377,41 +378,8 @@ export class CommandService {
     return { items: items.map(toCommandView), nextCursor: more && last ? `${last.created_at}:${last.id}` : null };
   }
 
-  /** The namespaces commands of the cluster targeted, by a loose index scan (one seek each). */
-  private async namespacesOf(cluster: string): Promise<string[]> {
-    const rows = await this.deps.db
-      .withRecursive('ns(n)', (db) =>
-        db
-          .selectFrom((inner) =>
-            inner
-              .selectFrom('commands')
-              .select('target_namespace as n')
-              .where('cluster_id', '=', cluster)
-              .orderBy('target_namespace')
-              .limit(1)
-              .as('first'),
-          )
-          .select((eb) => eb.ref('first.n').$castTo<string | null>().as('n'))
-          .unionAll((u) =>
-            u
-              .selectFrom('ns')
-              .select((eb) =>
-                eb
-                  .selectFrom('commands')
-                  .select('commands.target_namespace')
-                  .where('commands.cluster_id', '=', cluster)
-                  .whereRef('commands.target_namespace', '>', 'ns.n')
-                  .orderBy('commands.target_namespace')
-                  .limit(1)
-                  .as('n'),
-              )
-              .where('ns.n', 'is not', null),
-          ),
-      )
-      .selectFrom('ns')
-      .select('ns.n')
-      .where('ns.n', 'is not', null)
-      .execute();
-    return rows.flatMap((r) => (r.n === null ? [] : [r.n]));
+  /** The namespaces commands of the cluster targeted (one index seek each). */
+  private namespacesOf(cluster: string): Promise<string[]> {
+    return distinctNamespaces(this.deps.db, 'commands', cluster);
   }
 }

@@ -3,6 +3,7 @@
 // wholesale, so objects deleted while the agent was away disappear too.
 import { ofKind, type InventoryItem, type InventoryItemOf, type ResourceKind } from '@wheelhouse/protocol';
 import { matchesPattern } from '../auth/rbac.js';
+import { distinctNamespaces } from '../store/distinct-namespaces.js';
 import type { HubDb } from '../store/db.js';
 
 export interface InventoryQuery {
@@ -305,46 +306,8 @@ export class InventoryStore {
     return row?.kind;
   }
 
-  /**
-   * The cluster's distinct namespaces, one index seek each (a loose index
-   * scan in a recursive CTE, which SQLite and PostgreSQL both run), instead
-   * of reading every row to find them.
-   */
-  async namespacesOf(cluster: string): Promise<string[]> {
-    const rows = await this.db
-      .withRecursive('ns(n)', (db) =>
-        db
-          .selectFrom((inner) =>
-            inner
-              .selectFrom('resources')
-              .select('namespace as n')
-              .where('cluster_id', '=', cluster)
-              .orderBy('namespace')
-              .limit(1)
-              .as('first'),
-          )
-          .select((eb) => eb.ref('first.n').$castTo<string | null>().as('n'))
-          .unionAll((u) =>
-            u
-              .selectFrom('ns')
-              .select((eb) =>
-                eb
-                  .selectFrom('resources')
-                  .select('resources.namespace')
-                  .where('resources.cluster_id', '=', cluster)
-                  .whereRef('resources.namespace', '>', 'ns.n')
-                  .orderBy('resources.namespace')
-                  .limit(1)
-                  .as('n'),
-              )
-              .where('ns.n', 'is not', null),
-          ),
-      )
-      .selectFrom('ns')
-      .select('ns.n')
-      .where('ns.n', 'is not', null)
-      .orderBy('ns.n')
-      .execute();
-    return rows.flatMap((r) => (r.n === null ? [] : [r.n]));
+  /** The cluster's distinct namespaces (one index seek each, see store/distinct-namespaces.ts). */
+  namespacesOf(cluster: string): Promise<string[]> {
+    return distinctNamespaces(this.db, 'resources', cluster);
   }
 }
