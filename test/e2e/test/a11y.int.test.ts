@@ -89,9 +89,11 @@ describe('console: accessibility', () => {
     it(`has no serious or critical axe violation on any page (${theme} theme)`, async () => {
       const { page } = c;
       await page.goto(`${c.url}/clusters`);
+      // Wait for the toggle (either way) before asking which one it is: count() does not wait.
+      await page.getByRole('button', { name: /^Switch to (light|dark) theme$/ }).waitFor();
       const toggle = page.getByRole('button', { name: `Switch to ${theme} theme` });
       if (await toggle.count()) await toggle.click();
-      expect(await page.evaluate(() => document.documentElement.dataset.theme ?? 'light')).toBe(theme);
+      await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme ?? 'light')).toBe(theme);
       const found: string[] = [];
       for (const [name, path] of pages()) {
         await page.goto(`${c.url}${path}`);

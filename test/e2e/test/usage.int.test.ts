@@ -40,7 +40,8 @@ describe('console: resource usage', () => {
 
   it('shows a pod’s usage against its requests and limit, and nodes against allocatable', async () => {
     const { page } = c;
-    const row = page.locator(`table[aria-label="Pod usage"] tr[data-name="busy"]`);
+    // Other tests' pods named "busy" share the cluster: the namespace picks ours.
+    const row = page.locator(`table[aria-label="Pod usage"] tr[data-namespace="${ns}"][data-name="busy"]`);
     // metrics-server needs two scrapes (15 s apart) before it serves a pod; reload until the hub has it.
     await expect
       .poll(

@@ -121,7 +121,7 @@ export function TopPage({ cluster }: { cluster: string }) {
           </thead>
           <tbody>
             {(items as PodRow[]).map((p) => (
-              <tr key={`${p.namespace}/${p.name}`} data-name={p.name}>
+              <tr key={`${p.namespace}/${p.name}`} data-namespace={p.namespace} data-name={p.name}>
                 <td>{p.namespace}</td>
                 <td>
                   <Link href={objectHref(cluster, 'Pod', p.namespace, p.name)}>{p.name}</Link>
