@@ -165,6 +165,61 @@ describe('hub Helm chart', () => {
     // Only an emptyDir for the audit anchor file (the webhook is the anchor that outlives the pod).
     expect(pod.volumes.find((v) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
   });
+
+  it('runs 3 replicas on PostgreSQL: rolling, a PodDisruptionBudget, spread over nodes, ready only with the store', async () => {
+    const docs = await render({
+      replicas: 3,
+      store: { url: 'postgres://wheelhouse@pg.db:5432/wheelhouse?sslmode=require', passwordSecret: 'wh-pg' },
+    });
+    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'PodDisruptionBudget', 'Secret', 'Service']);
+    const { d, pod, container } = deploymentOf(docs);
+    expect(d?.spec).toMatchObject({
+      replicas: 3,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+    });
+    const selector = {
+      'app.kubernetes.io/name': 'wheelhouse',
+      'app.kubernetes.io/component': 'hub',
+      'app.kubernetes.io/instance': 'wh',
+    };
+    expect(docs.find((m) => m.kind === 'PodDisruptionBudget')?.spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: selector },
+    });
+    expect((pod as { affinity?: unknown }).affinity).toEqual({
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } },
+          },
+        ],
+      },
+    });
+    expect(container.args).toContain('--store-password-file=/etc/wheelhouse/store/password');
+    // /readyz answers 503 store_unavailable while the store does not (replicas-store-outage.test.ts).
+    expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/readyz' } });
+
+    const hard = deploymentOf(
+      await render({ replicas: 2, podAntiAffinity: 'hard', store: { url: 'postgres://w@pg/w' } }),
+    ).pod as { affinity?: { podAntiAffinity?: Record<string, unknown> } };
+    expect(Object.keys(hard.affinity?.podAntiAffinity ?? {})).toEqual([
+      'requiredDuringSchedulingIgnoredDuringExecution',
+    ]);
+    // A user's own affinity wins.
+    const own = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } };
+    const mine = deploymentOf(await render({ replicas: 2, affinity: own, store: { url: 'postgres://w@pg/w' } }))
+      .pod as { affinity?: unknown };
+    expect(mine.affinity).toEqual(own);
+  });
+
+  it('refuses more than one replica on the embedded SQLite store', async () => {
+    await expect(render({ replicas: 2 })).rejects.toThrow(/replicas > 1 needs store.url/);
+    // One replica on SQLite: no budget (it would block every drain), no anti-affinity.
+    const docs = await render({ replicas: 1 });
+    expect(docs.some((m) => m.kind === 'PodDisruptionBudget')).toBe(false);
+    expect((deploymentOf(docs).pod as { affinity?: unknown }).affinity).toBeUndefined();
+  });
 });
 
 describe('hub Helm chart: single sign-on', () => {

@@ -1,19 +1,22 @@
 // The hash-chained audit log: chain rule, serialized appends, transactions,
-// tamper detection by an attacker with file access, queries and exports.
+// tamper detection by an attacker with write access to the store, queries and
+// exports — on both stores (SQLite file, PostgreSQL).
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, type AuditRecordInput } from '../src/audit/audit-log.js';
 import { parseKeyFile, type AuditKeyring } from '../src/audit/audit-keys.js';
 import { GENESIS_HASH, canonicalJson } from '../src/audit/canonical.js';
 import { verifyExport } from '../src/audit/export.js';
-import { openDatabase, type HubDb } from '../src/store/db.js';
+import type { HubDb } from '../src/store/db.js';
 import { createHub, type Hub } from '../src/server.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
+import { storeFactories } from './support/store-factories.js';
 
 useFastPasswordHashing();
 
@@ -29,11 +32,11 @@ const rec = (i: number, extra: Partial<AuditRecordInput> = {}): AuditRecordInput
   ...extra,
 });
 
-describe('hash chain', () => {
+describe.each(storeFactories)('hash chain ($name store)', (store) => {
   let db: HubDb;
   let audit: AuditLog;
   beforeAll(async () => {
-    db = await openDatabase({ dataDir: ':memory:' });
+    db = await store.open();
     audit = new AuditLog(db);
   });
   afterAll(() => db.destroy());
@@ -97,14 +100,15 @@ describe('hash chain', () => {
   });
 });
 
-describe('tamper detection (attacker with write access to hub.db)', () => {
+describe.each(storeFactories)('tamper detection (attacker with write access to the store, $name)', (store) => {
   const dirs: string[] = [];
   afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  // Each tamper runs on a second, raw SQLite connection to the hub's file with
-  // the append-only triggers dropped — what someone with file access can do.
+  // Each tamper runs on a second, raw connection to the hub's store with the
+  // append-only triggers dropped — what someone with file access (SQLite) or
+  // the database owner's credentials (PostgreSQL) can do.
   const CASES: [label: string, sql: string, seq: number, reason: RegExp][] = [
     ['outcome changed', "UPDATE audit_log SET outcome = 'failed' WHERE seq = 4", 4, /content does not match its hash/],
     ['actor changed', "UPDATE audit_log SET actor = 'someone-else' WHERE seq = 7", 7, /content does not match/],
@@ -127,7 +131,8 @@ describe('tamper detection (attacker with write access to hub.db)', () => {
     ['row deleted', 'DELETE FROM audit_log WHERE seq = 5', 6, /records 5\.\.5 are missing/],
     [
       'rows swapped',
-      'UPDATE audit_log SET seq = CASE seq WHEN 3 THEN 103 WHEN 4 THEN 3 END WHERE seq IN (3, 4); UPDATE audit_log SET seq = 4 WHERE seq = 103',
+      // three steps: PostgreSQL checks the primary key row by row
+      'UPDATE audit_log SET seq = 103 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = 103',
       3,
       /prev_hash|content/,
     ],
@@ -137,15 +142,26 @@ describe('tamper detection (attacker with write access to hub.db)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wh-audit-'));
     dirs.push(dir);
     // The data dir inside the temporary one: the audit key file is created beside it.
-    const hub = await createHub({ logger: false, dataDir: join(dir, 'hub') });
+    const pgStore = store.name === 'postgres' ? await store.options() : undefined;
+    const hub = await createHub({ logger: false, dataDir: join(dir, 'hub'), ...pgStore });
     try {
       for (let i = 0; i < 10; i++) await hub.audit.append(rec(i));
       expect(await hub.audit.verify()).toMatchObject({ ok: true, records: 10 });
 
-      const raw = new BetterSqlite3(join(dir, 'hub', 'hub.db'));
-      raw.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
-      raw.exec(tamper);
-      raw.close();
+      if (pgStore?.store) {
+        const url = new URL(pgStore.store);
+        url.password = encodeURIComponent(pgStore.storePassword ?? '');
+        const raw = new pg.Client({ connectionString: url.toString() });
+        await raw.connect();
+        await raw.query('DROP TRIGGER audit_no_update ON audit_log; DROP TRIGGER audit_no_delete ON audit_log');
+        await raw.query(tamper);
+        await raw.end();
+      } else {
+        const raw = new BetterSqlite3(join(dir, 'hub', 'hub.db'));
+        raw.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
+        raw.exec(tamper);
+        raw.close();
+      }
 
       const result = await hub.audit.verify();
       expect(result.ok).toBe(false);
@@ -164,13 +180,13 @@ describe('tamper detection (attacker with write access to hub.db)', () => {
   });
 
   it('an empty log verifies', async () => {
-    const db = await openDatabase({ dataDir: ':memory:' });
+    const db = await store.open();
     expect(await new AuditLog(db).verify()).toEqual({ ok: true, records: 0, keyed: { fromSeq: null, keyIds: [] } });
     await db.destroy();
   });
 });
 
-describe('audit API: query, verify, export', () => {
+describe.each(storeFactories)('audit API: query, verify, export ($name store)', (store) => {
   let hub: Hub;
   let auditor: TestUser;
   let keys: AuditKeyring;
@@ -179,7 +195,7 @@ describe('audit API: query, verify, export', () => {
   afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
   beforeAll(async () => {
     const keyFile = join(keyDir, 'audit.key');
-    hub = await createHub({ logger: false, audit: { keyFile } });
+    hub = await createHub({ logger: false, audit: { keyFile }, ...(await store.options()) });
     keys = parseKeyFile(readFileSync(keyFile, 'utf8'));
     auditor = await addUser(hub, { bindings: [{ role: 'auditor' }] });
     for (let i = 0; i < 30; i++) await hub.audit.append(rec(i, { outcome: i % 5 === 0 ? 'denied' : 'succeeded' }));
@@ -337,7 +353,7 @@ describe('audit API: query, verify, export', () => {
   });
 
   it('streams exports larger than one read batch', async () => {
-    const h = await createHub({ logger: false });
+    const h = await createHub({ logger: false, ...(await store.options()) });
     try {
       for (let i = 0; i < 1234; i++) await h.audit.append(rec(i));
       const u = await addUser(h, { bindings: [{ role: 'auditor' }] });
@@ -348,5 +364,5 @@ describe('audit API: query, verify, export', () => {
     } finally {
       await h.close();
     }
-  });
+  }, 60_000); // 1,234 commits, each fsynced on PostgreSQL
 });

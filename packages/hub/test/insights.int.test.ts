@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Insight, InsightCheckId } from '@wheelhouse/protocol';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
+import { storeFactories } from './support/store-factories.js';
 import { addUser, bearer, useFastPasswordHashing } from './support/identity.js';
 
 useFastPasswordHashing();
@@ -60,7 +61,7 @@ const wellKept = (
   ...extra,
 });
 
-describe('health insights on the real cluster', () => {
+describe.each(storeFactories)('health insights on the real cluster ($name store)', (store) => {
   let p: Pipeline;
   let ns: string;
   let quotaNs: string;
@@ -242,7 +243,7 @@ describe('health insights on the real cluster', () => {
       },
     });
 
-    p = await startPipeline({ agent: { insightsDebounceMs: 100 } });
+    p = await startPipeline({ hub: await store.options(), agent: { insightsDebounceMs: 100 } });
     await p.agent.synced;
   });
   afterAll(async () => {

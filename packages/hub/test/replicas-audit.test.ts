@@ -1,7 +1,7 @@
-// Two hub processes on one PostgreSQL database: 2 × 200 concurrent audited
-// requests (denials, each audited) leave one chain that verifies — no fork,
-// no gap, none lost — and exactly one process leads the background work,
-// until it is killed with SIGKILL and the other takes over.
+// Three hub processes (replicas) on one PostgreSQL database: 3 × 200
+// concurrent audited requests (denials, each audited) leave one chain that
+// verifies — no fork, no gap, none lost — and exactly one process leads the
+// background work, until it is killed with SIGKILL and another takes over.
 import { createDatabase, postgresUrl, queryAs } from '@wheelhouse/test-postgres';
 import { WHEELHOUSE_CLI, freePort, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,12 +12,15 @@ import { newKeyLine } from '../src/audit/audit-keys.js';
 import { createApiToken, createBinding, createUser } from '../src/auth/identity-store.js';
 import { openDatabase } from '../src/store/db.js';
 
+const REPLICAS = 3;
+const REQUESTS = 200;
+
 const leaderGauge = async (port: number): Promise<number> => {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return Number(/^wheelhouse_leader (\d)/m.exec(text)?.[1] ?? NaN);
 };
 
-describe('two hub processes on one PostgreSQL store', { timeout: 120_000 }, () => {
+describe('three hub processes on one PostgreSQL store', { timeout: 120_000 }, () => {
   const pg = inject('postgres');
   let database = '';
   const hubs: { proc: TestProcess; port: number }[] = [];
@@ -46,7 +49,7 @@ describe('two hub processes on one PostgreSQL store', { timeout: 120_000 }, () =
     const dir = mkdtempSync(join(tmpdir(), 'wh-replicas-'));
     const keyFile = join(dir, 'audit.key');
     writeFileSync(keyFile, newKeyLine(), { mode: 0o600 });
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < REPLICAS; i++) {
       const port = await freePort();
       const args = ['hub', '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', '--audit-key-file', keyFile];
       args.push('--audit-anchor-file', join(dir, `anchor-${i}.json`));
@@ -62,11 +65,11 @@ describe('two hub processes on one PostgreSQL store', { timeout: 120_000 }, () =
     for (const h of hubs) await h.proc.stop();
   });
 
-  it('appends 2 × 200 concurrent audit records into one chain that verifies', async () => {
+  it('appends 3 × 200 concurrent audit records into one chain that verifies: no fork, no gap', async () => {
     const before = await queryAs<{ n: string }>(pg, database, 'SELECT count(*) AS n FROM audit_log');
     const statuses = await Promise.all(
       hubs.flatMap(({ port }) =>
-        Array.from({ length: 200 }, async () => {
+        Array.from({ length: REQUESTS }, async () => {
           const res = await fetch(`http://127.0.0.1:${port}/api/v1/audit?limit=1`, {
             headers: { authorization: `Bearer ${viewer}` },
           });
@@ -75,18 +78,22 @@ describe('two hub processes on one PostgreSQL store', { timeout: 120_000 }, () =
         }),
       ),
     );
-    expect(statuses.filter((s) => s === 403)).toHaveLength(400);
+    const byStatus = statuses.reduce<Record<number, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {});
+    expect(byStatus).toEqual({ 403: REPLICAS * REQUESTS });
 
-    // From the database's side: 400 denial records, seq without gaps, no two records on one predecessor.
-    const rows = await queryAs<{ seq: string; prev_hash: string; actor: string; outcome: string }>(
+    // From the database's side: 600 denial records; no gap: seq runs 1..n; no fork: no two
+    // records name one predecessor, and each names the hash of the record just before it.
+    const rows = await queryAs<{ seq: string; prev_hash: string; hash: string; actor: string; outcome: string }>(
       pg,
       database,
-      'SELECT seq, prev_hash, actor, outcome FROM audit_log ORDER BY seq',
+      'SELECT seq, prev_hash, hash, actor, outcome FROM audit_log ORDER BY seq',
     );
-    expect(rows.length - Number(before[0]?.n)).toBe(400);
-    expect(rows.filter((r) => r.actor === 'viewer' && r.outcome === 'denied')).toHaveLength(400);
+    expect(rows.length - Number(before[0]?.n)).toBe(REPLICAS * REQUESTS);
+    expect(rows.filter((r) => r.actor === 'viewer' && r.outcome === 'denied')).toHaveLength(REPLICAS * REQUESTS);
     expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i + 1));
     expect(new Set(rows.map((r) => r.prev_hash)).size).toBe(rows.length);
+    const unlinked = rows.filter((r, i) => i > 0 && r.prev_hash !== rows[i - 1]?.hash).map((r) => r.seq);
+    expect(unlinked).toEqual([]);
 
     // Each hub recomputes the whole chain.
     for (const { port } of hubs) {
@@ -99,13 +106,15 @@ describe('two hub processes on one PostgreSQL store', { timeout: 120_000 }, () =
     }
   });
 
-  it('one process leads background work; when it is killed the other takes over', async () => {
-    await expect.poll(async () => (await Promise.all(hubs.map((h) => leaderGauge(h.port)))).sort()).toEqual([0, 1]);
-    const gauges = await Promise.all(hubs.map((h) => leaderGauge(h.port)));
+  it('one process leads background work; when it is killed one survivor takes over', async () => {
+    const gaugesOf = async (of: typeof hubs) => Promise.all(of.map((h) => leaderGauge(h.port)));
+    await expect.poll(async () => (await gaugesOf(hubs)).sort()).toEqual([0, 0, 1]);
+    const gauges = await gaugesOf(hubs);
     const leader = hubs[gauges.indexOf(1)];
-    const follower = hubs[gauges.indexOf(0)];
-    if (!leader || !follower) throw new Error('no leader');
+    if (!leader) throw new Error('no leader');
+    const survivors = hubs.filter((h) => h !== leader);
     await leader.proc.kill9();
-    await expect.poll(() => leaderGauge(follower.port), { timeout: 30_000 }).toBe(1);
+    // Exactly one survivor takes over.
+    await expect.poll(async () => (await gaugesOf(survivors)).sort(), { timeout: 30_000 }).toEqual([0, 1]);
   });
 });

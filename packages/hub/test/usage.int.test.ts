@@ -9,6 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
+import { storeFactories } from './support/store-factories.js';
 import { addUser, bearer, useFastPasswordHashing } from './support/identity.js';
 
 useFastPasswordHashing();
@@ -32,7 +33,7 @@ interface PodsAnswer {
   }[];
 }
 
-describe('resource usage', () => {
+describe.each(storeFactories)('resource usage ($name store)', (store) => {
   let p: Pipeline;
   let ns: string;
   let token: string;
@@ -57,7 +58,7 @@ describe('resource usage', () => {
         },
       },
     });
-    p = await startPipeline({ agent: { usageIntervalMs: 3_000 } });
+    p = await startPipeline({ hub: await store.options(), agent: { usageIntervalMs: 3_000 } });
     token = (await addUser(p.hub, { bindings: [{ role: 'viewer' }] })).token;
   });
   afterAll(async () => {

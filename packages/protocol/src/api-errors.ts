@@ -176,7 +176,11 @@ export const API_ERRORS = {
     'every password-check slot is taken (4 running, 16 waiting by default); `Retry-After: 1`',
     () => 'the hub is busy checking other passwords; try again in a second',
   ),
-  store_unavailable: spec<Text>(503, "/readyz: the hub's store does not answer", asIs),
+  store_unavailable: spec<Text>(
+    503,
+    "the hub's store (PostgreSQL) does not answer: on /readyz, and on any request that needs it meanwhile (nothing of the request is written); `Retry-After: 5`",
+    asIs,
+  ),
   sso_unavailable: spec<{ message: string }>(
     502,
     'the identity provider did not answer (discovery or the token endpoint); the hub log has the cause',

@@ -37,6 +37,10 @@ export interface PostgresServer extends PostgresConnection {
   log(): string;
   /** Fast shutdown, then the directory is removed. */
   stop(): Promise<void>;
+  /** Fast shutdown (sessions aborted), data kept: an outage. `pid` is stale until start(). */
+  halt(): Promise<void>;
+  /** Starts the halted server again on the same port with the same data. */
+  start(): Promise<void>;
 }
 
 export const SUPERUSER = 'wheelhouse';
@@ -128,10 +132,16 @@ export async function startPostgres(): Promise<PostgresServer> {
   }
   rmSync(pwfile);
 
-  let lastError = '';
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const logFile = join(dir, 'postgres.log');
+  const logFile = join(dir, 'postgres.log');
+  const log = (): string => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  /** Runs the postmaster on `port`; resolves once it answers, or false if it exited first. */
+  const launch = async (port: number): Promise<Running | null> => {
     const fd = openSync(logFile, 'a', 0o600);
     const child = spawn(
       `${bin}/postgres`,
@@ -154,38 +164,62 @@ export async function startPostgres(): Promise<PostgresServer> {
       { stdio: ['ignore', fd, fd], ...(as ?? {}) },
     );
     closeSync(fd);
-    const conn: PostgresConnection = { host: '127.0.0.1', port, user: SUPERUSER, password };
-    const log = (): string => {
-      try {
-        return readFileSync(logFile, 'utf8');
-      } catch {
-        return '';
-      }
-    };
     const exited = new Promise<number | string>((r) => child.once('exit', (code, sig) => r(code ?? sig ?? 0)));
-    if (await waitReady(conn, child, exited)) {
-      return {
-        ...conn,
-        dir,
-        pid: child.pid ?? 0,
-        log,
-        stop: async () => {
-          if (child.exitCode === null && child.signalCode === null) {
-            child.kill('SIGINT'); // fast shutdown: abort sessions, checkpoint, exit
-            const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-            await exited;
-            clearTimeout(t);
-          }
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    lastError = log();
+    const conn: PostgresConnection = { host: '127.0.0.1', port, user: SUPERUSER, password };
+    if (await waitReady(conn, child, exited)) return { child, exited };
     if (child.exitCode === null) child.kill('SIGKILL');
     await exited;
+    return null;
+  };
+  const shutdown = async ({ child, exited }: Running): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT'); // fast shutdown: abort sessions, checkpoint, exit
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    }
+  };
+
+  let lastError = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    let running = await launch(port);
+    if (running) {
+      const server: PostgresServer = {
+        host: '127.0.0.1',
+        port,
+        user: SUPERUSER,
+        password,
+        dir,
+        pid: running.child.pid ?? 0,
+        log,
+        stop: async () => {
+          if (running) await shutdown(running);
+          running = null;
+          rmSync(dir, { recursive: true, force: true });
+        },
+        halt: async () => {
+          if (running) await shutdown(running);
+          running = null;
+        },
+        start: async () => {
+          if (running) return;
+          running = await launch(port);
+          if (!running) throw new Error(`postgres did not restart on port ${port}:\n${log().slice(-4000)}`);
+          server.pid = running.child.pid ?? 0;
+        },
+      };
+      return server;
+    }
+    lastError = log();
   }
   rmSync(dir, { recursive: true, force: true });
   throw new Error(`postgres did not start:\n${lastError.slice(-4000)}`);
+}
+
+interface Running {
+  child: ChildProcess;
+  exited: Promise<number | string>;
 }
 
 async function waitReady(

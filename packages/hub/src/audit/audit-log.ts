@@ -179,6 +179,20 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
   };
 }
 
+/** Records written in one group-commit transaction at most. */
+const APPEND_BATCH = 200;
+/** Rows per INSERT statement (13 columns: well under SQLite's bound-parameter limit). */
+const INSERT_CHUNK = 50;
+
+interface QueuedAppend {
+  input: AuditRecordInput;
+  /** Set once the row is built (its seq and hash); the caller gets it after commit. */
+  row?: AuditRow;
+  /** Absent on the caller-transaction path: the caller's own promise reports. */
+  resolve?: ((row: AuditRow) => void) | undefined;
+  reject?: ((err: unknown) => void) | undefined;
+}
+
 const jsonText = (value: JsonValue | undefined): string | null =>
   value === undefined || value === null ? null : canonicalJson(value);
 
@@ -208,15 +222,56 @@ export class AuditLog {
    * store — SQLite has one connection and that would wait on itself.
    */
   append(record: AuditRecordInput, trx?: Transaction<Database>): Promise<AuditRow> {
-    if (trx) return this.appendIn(trx, record);
-    return this.db.transaction().execute((t) => this.appendIn(t, record));
+    if (trx) {
+      const one: QueuedAppend = { input: record };
+      return this.appendIn(trx, [one]).then(() => {
+        if (!one.row) throw new Error('audit record was not appended');
+        return one.row;
+      });
+    }
+    return new Promise<AuditRow>((resolve, reject) => {
+      this.queued.push({ input: record, resolve, reject });
+      this.flush();
+    });
+  }
+
+  // Group commit. Appends outside a caller's transaction queue here and go to
+  // the store in batches: one transaction, one chain lock and one commit
+  // (fsync) for every record that arrived while the previous batch was being
+  // written. Each caller still returns only after its record committed. Why:
+  // with one transaction per record, a burst of audited requests (denials are
+  // audited) kept every pooled connection waiting on the chain's lock behind
+  // the other replicas' commits, and requests timed out waiting for a
+  // connection; now a process holds at most one connection for its appends.
+  private readonly queued: QueuedAppend[] = [];
+  private flushing = false;
+
+  private flush(): void {
+    if (this.flushing || this.queued.length === 0) return;
+    this.flushing = true;
+    const batch = this.queued.splice(0, APPEND_BATCH);
+    this.db
+      .transaction()
+      .execute((t) => this.appendIn(t, batch))
+      .then(
+        () => {
+          for (const a of batch) if (a.row) a.resolve?.(a.row);
+        },
+        (err: unknown) => {
+          for (const a of batch) a.reject?.(err);
+        },
+      )
+      .finally(() => {
+        this.flushing = false;
+        this.flush();
+      });
   }
 
   // Reading the last hash and inserting inside one transaction serializes
   // appends: SQLite has one writer connection; on PostgreSQL the transaction
   // first takes the chain's advisory lock (held to commit), so no two
   // appends — from this process or another replica — read the same predecessor.
-  private async appendIn(db: Kysely<Database>, input: AuditRecordInput): Promise<AuditRow> {
+  private async appendIn(db: Kysely<Database>, appends: QueuedAppend[]): Promise<void> {
     await lockChainHead(db);
     const last = await db
       .selectFrom('audit_log')
@@ -224,11 +279,36 @@ export class AuditLog {
       .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();
+    let head = { seq: last?.seq ?? 0, hash: last?.hash ?? GENESIS_HASH };
+    const rows: AuditRow[] = [];
+    for (const a of appends) {
+      try {
+        const row = this.buildRow(a.input, head.seq + 1, head.hash);
+        a.row = row;
+        rows.push(row);
+        head = { seq: row.seq, hash: row.hash };
+      } catch (err) {
+        // A record that cannot be serialized fails alone; the batch's others go on.
+        if (!a.reject) throw err;
+        a.reject(err);
+        a.reject = undefined;
+        a.resolve = undefined;
+      }
+    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await db
+        .insertInto('audit_log')
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .execute();
+    }
+  }
+
+  private buildRow(input: AuditRecordInput, seq: number, prevHash: string): AuditRow {
     const target: JsonValue = input.target
       ? { kind: input.target.kind, namespace: input.target.namespace, name: input.target.name }
       : null;
     const record: ChainRecord = {
-      seq: (last?.seq ?? 0) + 1,
+      seq,
       at: Date.now(),
       actor: input.actor,
       action: input.action,
@@ -241,8 +321,7 @@ export class AuditLog {
       detail: input.detail ?? null,
       key_id: this.opts.keys?.active.id ?? null,
     };
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    const row: AuditRow = {
+    return {
       seq: record.seq,
       at: record.at,
       actor: record.actor,
@@ -257,8 +336,6 @@ export class AuditLog {
       prev_hash: prevHash,
       hash: recordHash(prevHash, record, this.opts.keys?.active),
     };
-    await db.insertInto('audit_log').values(row).execute();
-    return row;
   }
 
   /**

@@ -3,7 +3,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Capabilities, DEFAULT_POD_SECURITY_LEVEL, PodSecurityLevel, type ClusterView } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
-import type { ClusterRow } from '../store/schema.js';
+import type { Transaction } from 'kysely';
+import type { ClusterRow, Database } from '../store/schema.js';
 
 export type { ClusterView } from '@wheelhouse/protocol';
 
@@ -46,7 +47,16 @@ export class ClusterStore {
     private readonly defaultPodSecurity: PodSecurityLevel = DEFAULT_POD_SECURITY_LEVEL,
   ) {}
 
-  async create(name: string, createdBy: string): Promise<{ cluster: ClusterView; token: string } | null> {
+  /**
+   * Registers a cluster. `alsoInTransaction` (its audit record) commits with
+   * the row or not at all: a store that fails between the two must not leave
+   * a cluster nobody audited.
+   */
+  async create(
+    name: string,
+    createdBy: string,
+    alsoInTransaction?: (trx: Transaction<Database>) => Promise<unknown>,
+  ): Promise<{ cluster: ClusterView; token: string } | null> {
     const token = newAgentToken(name);
     const row: ClusterRow = {
       id: name,
@@ -61,13 +71,17 @@ export class ClusterStore {
       connected: 0,
       pod_security_level: this.defaultPodSecurity,
     };
-    const res = await this.db
-      .insertInto('clusters')
-      .values(row)
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) return null;
-    return { cluster: toView(row), token };
+    const inserted = await this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .insertInto('clusters')
+        .values(row)
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+      await alsoInTransaction?.(trx);
+      return true;
+    });
+    return inserted ? { cluster: toView(row), token } : null;
   }
 
   async get(name: string): Promise<ClusterView | null> {

@@ -44,14 +44,14 @@ export const clustersRoutes: FastifyPluginCallback<ClustersRoutesOptions> = (app
     { schema: { tags: ['clusters'], body: z.object({ name: clusterName }).strict() } },
     async (req, reply) => {
       const principal = await app.requirePermission(req, 'admin', {});
-      const created = await deps.clusters.create(req.body.name, principal.username);
+      // The cluster and its audit record commit together (a store failing in between leaves neither).
+      const created = await deps.clusters.create(req.body.name, principal.username, (trx) =>
+        deps.audit.record(
+          { actor: principal.username, action: 'cluster.create', clusterId: req.body.name, outcome: 'succeeded' },
+          trx,
+        ),
+      );
       if (!created) throw conflict(`cluster "${req.body.name}" already exists`);
-      await deps.audit.record({
-        actor: principal.username,
-        action: 'cluster.create',
-        clusterId: req.body.name,
-        outcome: 'succeeded',
-      });
       return reply.status(201).send({
         cluster: created.cluster,
         token: created.token,

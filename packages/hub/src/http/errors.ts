@@ -14,6 +14,7 @@ import {
   type ProblemRest,
 } from '@wheelhouse/protocol';
 import type { Result } from '../service-result.js';
+import { STORE_RETRY_AFTER_S, isStoreUnavailable } from '../store/store-errors.js';
 
 /** A catalog problem thrown by a route; the error handler answers it with the code's status. */
 export class HttpError extends Error {
@@ -69,6 +70,17 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const status =
       typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500 && isStoreUnavailable(err)) {
+      // The database is down or restarting: a clear, retryable answer. Whatever the request had
+      // begun to write was in a transaction the server rolls back with the lost connection.
+      request.log.warn({ err: err.message }, 'store unavailable');
+      const e = apiError(
+        'store_unavailable',
+        { message: "the hub's store does not answer; try again shortly" },
+        { retryAfter: STORE_RETRY_AFTER_S },
+      );
+      return reply.status(e.statusCode).header('retry-after', String(STORE_RETRY_AFTER_S)).send(e.body);
+    }
     if (status === 500) {
       request.log.error({ err }, 'unhandled error');
       const e = apiError('internal');

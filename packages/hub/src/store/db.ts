@@ -40,9 +40,11 @@ export async function openDatabase(opts: OpenStoreOptions): Promise<HubDb> {
 }
 
 /**
- * Applies pending migrations. On PostgreSQL, Kysely's migrator holds an
- * advisory lock and runs each migration in a transaction, so replicas
- * starting together migrate once and a failed migration leaves nothing half-done.
+ * Applies pending migrations. On PostgreSQL, Kysely's migrator first takes a
+ * session advisory lock (pg_advisory_lock on one connection; others wait, up
+ * to an hour) and runs all pending migrations in one transaction: replicas
+ * starting together migrate once (the second finds nothing pending), and a
+ * failed migration leaves nothing half-done. Proved by replicas-migrate.test.ts.
  */
 export async function migrate(db: HubDb): Promise<void> {
   const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();

@@ -1,12 +1,14 @@
 // Every row of every table of the hub's store, to prove that a refused call
-// changed nothing. Tables are read from sqlite_master, so a table added later
-// is compared too without anyone listing it here.
+// changed nothing. Tables are read from the catalog (sqlite_master, or
+// PostgreSQL's information_schema), so a table added later is compared too
+// without anyone listing it here.
 import { sql } from 'kysely';
 import type { HubDb } from '../../src/store/db.js';
+import { isPostgres } from '../../src/store/dialect.js';
 
 export type Row = Record<string, unknown>;
-/** table → rowid → the row as JSON. */
-export type DbSnapshot = Map<string, Map<number, string>>;
+/** table → row identity (SQLite's rowid, PostgreSQL's primary key) → the row as JSON. */
+export type DbSnapshot = Map<string, Map<string, string>>;
 
 export interface RowChange {
   table: string;
@@ -26,14 +28,45 @@ const CREDENTIAL_BOOKKEEPING: Readonly<Record<string, readonly string[]>> = {
 };
 
 export async function snapshotDb(db: HubDb): Promise<DbSnapshot> {
+  return isPostgres(db) ? snapshotPostgres(db) : snapshotSqlite(db);
+}
+
+async function snapshotSqlite(db: HubDb): Promise<DbSnapshot> {
   const tables = await sql<{
     name: string;
   }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db);
   const out: DbSnapshot = new Map();
   for (const { name } of tables.rows) {
     const rows = await sql<Row & { __rowid: number }>`SELECT rowid AS __rowid, * FROM ${sql.table(name)}`.execute(db);
-    const byId = new Map<number, string>();
-    for (const { __rowid, ...row } of rows.rows) byId.set(__rowid, JSON.stringify(row));
+    const byId = new Map<string, string>();
+    for (const { __rowid, ...row } of rows.rows) byId.set(String(__rowid), JSON.stringify(row));
+    out.set(name, byId);
+  }
+  return out;
+}
+
+/** PostgreSQL has no stable rowid (ctid moves on UPDATE): rows are keyed by their primary key. */
+async function snapshotPostgres(db: HubDb): Promise<DbSnapshot> {
+  const tables = await sql<{ name: string }>`
+    SELECT table_name AS name FROM information_schema.tables
+    WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`.execute(db);
+  const keys = await sql<{ table: string; column: string }>`
+    SELECT tc.table_name AS "table", kcu.column_name AS "column"
+    FROM information_schema.table_constraints tc
+    JOIN information_schema.key_column_usage kcu
+      ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema
+    WHERE tc.table_schema = current_schema() AND tc.constraint_type = 'PRIMARY KEY'
+    ORDER BY kcu.ordinal_position`.execute(db);
+  const out: DbSnapshot = new Map();
+  for (const { name } of tables.rows) {
+    const pk = keys.rows.filter((k) => k.table === name).map((k) => k.column);
+    const rows = await sql<Row>`SELECT * FROM ${sql.table(name)}`.execute(db);
+    const byId = new Map<string, string>();
+    for (const row of rows.rows) {
+      const json = JSON.stringify(row);
+      // Without a primary key the whole row is its identity: a change shows as removed + added.
+      byId.set(pk.length > 0 ? JSON.stringify(pk.map((c) => row[c])) : json, json);
+    }
     out.set(name, byId);
   }
   return out;
@@ -50,8 +83,8 @@ function withoutBookkeeping(table: string, json: string): string {
 export function diffSnapshots(before: DbSnapshot, after: DbSnapshot): RowChange[] {
   const changes: RowChange[] = [];
   for (const table of new Set([...before.keys(), ...after.keys()])) {
-    const a = before.get(table) ?? new Map<number, string>();
-    const b = after.get(table) ?? new Map<number, string>();
+    const a = before.get(table) ?? new Map<string, string>();
+    const b = after.get(table) ?? new Map<string, string>();
     for (const [id, row] of a) {
       const now = b.get(id);
       if (now === undefined) changes.push({ table, kind: 'removed', before: JSON.parse(row) as Row });
