@@ -192,6 +192,18 @@ export function consolePodsBenchmark(pods: number): Promise<Benchmark> {
         });
         first.push(m0.first);
         heaps.push(m0.heap);
+        if (first.length === 1) {
+          // Where the first round's time went: each request's start and end in the page's clock.
+          const trace = await page.evaluate(() =>
+            performance
+              .getEntriesByType('resource')
+              .map(
+                (e) =>
+                  `${e.name.replace(/^https?:\/\/[^/]+/, '').slice(0, 70)} ${e.startTime.toFixed(0)}→${(e as PerformanceResourceTiming).responseEnd.toFixed(0)}`,
+              ),
+          );
+          log(`first round, first row at ${m0.first.toFixed(0)} ms; requests (ms):\n  ${trace.join('\n  ')}`);
+        }
         await page.getByLabel('Filter by name').fill(target);
         await page.waitForFunction(() => (window as unknown as { whFiltered?: number }).whFiltered !== undefined);
         filter.push(

@@ -37,6 +37,8 @@ interface Page {
   total?: number;
 }
 
+/** The first page: a screenful and some (a page of pods is ~1.8 KB a row to parse on both ends). */
+const FIRST_PAGE = 50;
 const PAGE = 100;
 /** Pages when far behind (a scrollbar dragged down): fewer round trips. */
 const BIG_PAGE = 1000;
@@ -61,7 +63,7 @@ export function useInventoryList(cluster: string, params: ListParams): Inventory
     done: false,
     loading: false,
     error: undefined as string | undefined,
-    wanted: PAGE,
+    wanted: 0,
     generation: 0,
   });
   const render = useCallback(() => setVersion((v) => v + 1), []);
@@ -89,13 +91,15 @@ export function useInventoryList(cluster: string, params: ListParams): Inventory
   /** Loads pages until the wanted index is covered (one request at a time). */
   const pump = useCallback(async () => {
     const s = state.current;
-    if (s.loading || s.done || s.rows.length > s.wanted) return;
+    // Children's effects run first: nothing is fetched before the list's own key is set.
+    if (s.key !== key || s.loading || s.done || s.rows.length > s.wanted) return;
     const gen = s.generation;
     s.loading = true;
     try {
       while (!s.done && s.rows.length <= s.wanted && gen === s.generation) {
         const behind = s.wanted - s.rows.length;
-        const page = await fetchPage(s.cursor, behind > BIG_PAGE / 2 ? BIG_PAGE : PAGE);
+        const limit = s.cursor === null ? FIRST_PAGE : behind > BIG_PAGE / 2 ? BIG_PAGE : PAGE;
+        const page = await fetchPage(s.cursor, limit);
         if (gen !== s.generation) return;
         const seen = new Set(s.rows.map((r) => r.uid));
         s.rows = [...s.rows, ...page.items.filter((r) => !seen.has(r.uid))];
@@ -113,7 +117,7 @@ export function useInventoryList(cluster: string, params: ListParams): Inventory
     } finally {
       if (gen === s.generation) s.loading = false;
     }
-  }, [fetchPage, render]);
+  }, [fetchPage, render, key]);
 
   /** Starts the list over (new filters, or the feed restarted and rows may be stale). */
   const restart = useCallback(() => {
@@ -124,12 +128,13 @@ export function useInventoryList(cluster: string, params: ListParams): Inventory
     s.cursor = null;
     s.done = false;
     s.loading = false;
-    s.wanted = PAGE;
+    s.wanted = 0;
     render();
     void pump();
   }, [pump, render]);
 
   useEffect(() => {
+    if (state.current.key === key) return;
     state.current.key = key;
     restart();
   }, [key, restart]);
