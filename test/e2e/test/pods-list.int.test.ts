@@ -115,14 +115,14 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
     const { page } = c;
     await page.goto(`${c.url}/c/${SEEDED}/pods`);
     await expect.poll(() => count().textContent()).toBe('1,234 pods');
-    await page.getByRole('button', { name: 'Name' }).click();
+    await page.getByRole('button', { name: 'Name', exact: true }).click();
     await expect.poll(firstName).toBe('api-0000');
-    await page.getByRole('button', { name: /^Name/ }).click();
+    await page.getByRole('button', { name: /^Name [▲▼]$/ }).click();
     await expect.poll(firstName).toBe('api-1233');
     // Oldest first: the pod created longest ago.
     await page.getByRole('button', { name: 'Age' }).click();
     await expect.poll(firstName).toBe('api-1233');
-    await page.getByRole('button', { name: /^Age/ }).click();
+    await page.getByRole('button', { name: /^Age [▲▼]$/ }).click();
     await expect.poll(firstName).toBe('api-0000');
   });
 
