@@ -134,7 +134,7 @@ function VirtualPodTable({
   const before = first ? first.start : 0;
   const after = rows.length > 0 ? virtual.getTotalSize() - (rows.at(-1)?.end ?? 0) : 0;
   return (
-    <div ref={scroller} className="virtual-scroll" tabIndex={0} aria-label="Pods, scrollable">
+    <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Pods, scrollable">
       <table className="data" aria-label="Pods" aria-rowcount={count + 1}>
         <PodTableHead sort={sort} />
         <tbody>
