@@ -54,11 +54,13 @@ export function PodsPage({ cluster }: { cluster: string }) {
     order: order === 'desc' ? 'desc' : 'asc',
   });
   const { items: nsItems } = useKind(cluster, 'Namespace');
+  // Namespace objects are cluster-scoped: a namespace-scoped viewer gets none, so the pods' own namespaces count too.
   const namespaces = useMemo(() => {
     const names = new Set((nsItems ?? []).map((n) => n.name));
+    for (const p of list.rows) names.add(p.namespace);
     if (namespace) names.add(namespace);
     return [...names].sort();
-  }, [nsItems, namespace]);
+  }, [nsItems, list.rows, namespace]);
   const onSort = (key: string): void => {
     if (key === sort) setOrder(order === 'desc' ? 'asc' : 'desc');
     else {
