@@ -2,8 +2,9 @@
 // counts in SQL; the console holds only the rows scrolled through so far and
 // asks for more as the virtual table nears their end. The rows it holds stay
 // live: changed ones are replaced in place, deleted ones dropped; an object
-// new to the list refreshes the count (and the first page while only that is
-// loaded) — a sorted position further down is met when scrolled to.
+// new to the list refreshes the count (and the rows while at most a page is
+// held) at most once a second — a sorted position further down is met when
+// scrolled to.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
@@ -159,9 +160,10 @@ export function useInventoryList(cluster: string, params: ListParams): Inventory
         recount = undefined;
         const s = state.current;
         const gen = s.generation;
-        // Up to a big page held: list those again in one request, so new objects show in their sorted
-        // place without the rows flashing; beyond, only the count (a new row is met when scrolled to).
-        const again = s.rows.length <= BIG_PAGE;
+        // Up to a page held: list it again in one request, so new objects show in their sorted place
+        // without the rows flashing; beyond, only the count (a new row is met when scrolled to). At most
+        // once a second: a big cluster's churn must not turn into a stream of page reads.
+        const again = s.rows.length <= PAGE;
         fetchPage(null, again ? Math.max(PAGE, s.rows.length) : 1, true).then(
           (page) => {
             if (gen !== s.generation) return;
@@ -175,7 +177,7 @@ export function useInventoryList(cluster: string, params: ListParams): Inventory
           },
           () => undefined,
         );
-      }, 300);
+      }, 1000);
     };
     const offInv = data.onInventory((upserts, deletes) => {
       const s = state.current;
