@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// npm run bench [-- <name>... --rounds N --events N --batch N]: runs the named
-// benchmarks (all by default) and prints each side by side with its baseline
-// and the ratio. --events/--batch size the PostgreSQL ingest benchmark.
+// npm run bench [-- <name>... --rounds N --events N --batch N --pods N,N]: runs
+// the named benchmarks (all by default) and prints each side by side with its
+// baseline and the ratio. --events/--batch size the PostgreSQL ingest
+// benchmark; --pods the console-pods sizes (one run per size).
 import { parseArgs } from 'node:util';
 import { formatResult, runBenchmark, type Benchmark } from './harness.js';
 import { agentSyncBenchmark } from './benchmarks/agent-sync.js';
@@ -13,10 +14,15 @@ import { shellEchoBenchmark } from './benchmarks/shell-echo.js';
 import { scaleLatencyBenchmark } from './benchmarks/scale-latency.js';
 import { consoleRenderBenchmark } from './benchmarks/console-render.js';
 import { scopedInventoryBenchmark } from './benchmarks/scoped-inventory.js';
+import { DEFAULT_POD_COUNTS, consolePodsBenchmark } from './benchmarks/console-pods.js';
 
 const sizes: IngestSizes = {};
+let podCounts = DEFAULT_POD_COUNTS;
 
-const registry: Record<string, () => Promise<Benchmark>> = {
+/** A benchmark, or one per size (each built, run and torn down in turn). */
+type Entry = () => Promise<Benchmark> | (() => Promise<Benchmark>)[];
+
+const registry: Record<string, Entry> = {
   'list-pods': listPodsBenchmark,
   'exec-guard-webhook': execGuardWebhookBenchmark,
   'timeline-ingest': timelineIngestBenchmark,
@@ -26,6 +32,7 @@ const registry: Record<string, () => Promise<Benchmark>> = {
   'scale-latency': scaleLatencyBenchmark,
   'console-render': consoleRenderBenchmark,
   'scoped-inventory': scopedInventoryBenchmark,
+  'console-pods': () => podCounts.map((n) => () => consolePodsBenchmark(n)),
 };
 
 async function main(): Promise<void> {
@@ -36,8 +43,14 @@ async function main(): Promise<void> {
       list: { type: 'boolean' },
       events: { type: 'string' },
       batch: { type: 'string' },
+      pods: { type: 'string' },
     },
   });
+  if (values.pods !== undefined) {
+    podCounts = values.pods.split(',').map(Number);
+    if (podCounts.some((n) => !Number.isInteger(n) || n < 1))
+      throw new Error('--pods must be positive integers, comma-separated');
+  }
   for (const key of ['events', 'batch'] as const) {
     const v = values[key];
     if (v === undefined) continue;
@@ -57,11 +70,14 @@ async function main(): Promise<void> {
   if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1))
     throw new Error('--rounds must be a positive integer');
   for (const name of names) {
-    const make = registry[name];
-    if (!make) continue;
-    const bench = await make();
-    console.log(`\n# ${bench.description}`);
-    console.log(formatResult(await runBenchmark(bench, rounds ?? bench.rounds)));
+    const entry = registry[name];
+    if (!entry) continue;
+    const made = entry();
+    for (const make of Array.isArray(made) ? made : [() => made]) {
+      const bench = await make();
+      console.log(`\n# ${bench.description}`);
+      console.log(formatResult(await runBenchmark(bench, rounds ?? bench.rounds)));
+    }
   }
 }
 

@@ -125,7 +125,7 @@ describe.each(storeFactories)('namespace-scoped scans ($name store)', (store) =>
   async function page(
     user: TestUser,
     query: string,
-  ): Promise<{ items: InventoryItem[]; nextCursor: string | null; rows: number; ms: number }> {
+  ): Promise<{ items: InventoryItem[]; nextCursor: string | null; total?: number; rows: number; ms: number }> {
     const before = counter.rows;
     const t0 = performance.now();
     const res = await hub.app.inject({
@@ -135,7 +135,11 @@ describe.each(storeFactories)('namespace-scoped scans ($name store)', (store) =>
     });
     const ms = performance.now() - t0;
     expect(res.statusCode, res.body).toBe(200);
-    return { ...res.json<{ items: InventoryItem[]; nextCursor: string | null }>(), rows: counter.rows - before, ms };
+    return {
+      ...res.json<{ items: InventoryItem[]; nextCursor: string | null; total?: number }>(),
+      rows: counter.rows - before,
+      ms,
+    };
   }
 
   async function all(user: TestUser, query: string, limit: number): Promise<{ names: string[]; maxRows: number }> {
@@ -193,6 +197,22 @@ describe.each(storeFactories)('namespace-scoped scans ($name store)', (store) =>
       expect(p.rows).toBeLessThan(50);
       const filtered = await page(users.late, `namespace=${LATE}&name=late-1`);
       expect(filtered.items.map((i) => i.name)).toEqual(['late-1']);
+    });
+
+    it('sorted, filtered, counted list pages (issue 18) hand Node limit + 1 rows and the count, never the 20k', async () => {
+      for (const q of ['sort=age&order=desc', 'sort=name&prefix=pod-1', 'sort=status&status=Running', 'order=desc']) {
+        const wide = await page(users.all, `kind=Pod&${q}&count=true&limit=50`);
+        expect(wide.items, q).toHaveLength(50);
+        expect(wide.rows, q).toBeLessThan(50 + 40);
+      }
+      const counted = await page(users.all, 'kind=Pod&prefix=pod-1&count=true&limit=5');
+      expect(counted.total).toBe(
+        Array.from({ length: PODS }, (_, i) => pod(i)).filter((p) => p.name.startsWith('pod-1')).length,
+      );
+      const scoped = await page(users.late, 'kind=Pod&sort=name&order=desc&count=true&limit=2');
+      expect(scoped.items.map((i) => i.name)).toEqual(['late-2', 'late-1']);
+      expect(scoped.total).toBe(LATE_PODS);
+      expect(scoped.rows).toBeLessThan(40);
     });
   });
 

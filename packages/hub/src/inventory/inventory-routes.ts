@@ -10,7 +10,7 @@ import { ClusterParams, limit, requireVisibleCluster, scopeOf } from '../cluster
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { badRequest, requirePrincipal, unwrap } from '../http/errors.js';
 import type { ObjectReader } from '../objects/object-reader.js';
-import type { InventoryStore } from './inventory-store.js';
+import { LIST_SORTS, isListQuery, type InventoryStore } from './inventory-store.js';
 
 export interface InventoryRoutesOptions {
   clusters: ClusterStore;
@@ -35,6 +35,21 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             name: z.string().max(253).optional(),
             cursor: z.string().max(2048).optional(),
             limit,
+            // One kind's list as the console pages it (issue 18); these need kind.
+            sort: z.enum(LIST_SORTS).optional(),
+            order: z.enum(['asc', 'desc']).optional(),
+            prefix: z
+              .string()
+              .regex(/^[a-z0-9.-]{1,253}$/, 'a name prefix: 1-253 of a-z, 0-9, "." and "-"')
+              .optional(),
+            status: z
+              .string()
+              .regex(/^[A-Za-z]{1,63}$/, "a pod's phase, e.g. Running")
+              .optional(),
+            count: z
+              .enum(['true', 'false'])
+              .optional()
+              .transform((v) => (v === undefined ? undefined : v === 'true')),
           })
           .strict(),
       },
@@ -43,6 +58,10 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
       const principal = requirePrincipal(req);
       const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
       const { namespace } = req.query;
+      if (isListQuery(req.query) && req.query.kind === undefined) {
+        const message = 'querystring.kind: required with sort, order, prefix, status or count (they list one kind)';
+        throw badRequest(message, { issues: [{ path: 'querystring.kind', message }] });
+      }
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
       return deps.inventory.query(c.name, req.query, namespacePatterns(principal.bindings, 'view', c.name));
     },

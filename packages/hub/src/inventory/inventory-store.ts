@@ -1,10 +1,17 @@
 // The hub's copy of each cluster's inventory, kept by snapshot + changes from
 // the agent. A snapshot (sent after every list, in chunks) replaces the kind
 // wholesale, so objects deleted while the agent was away disappear too.
+import { sql, type RawBuilder } from 'kysely';
 import { ofKind, type InventoryItem, type InventoryItemOf, type ResourceKind } from '@wheelhouse/protocol';
 import { matchesPattern } from '../auth/rbac.js';
 import { distinctNamespaces } from '../store/distinct-namespaces.js';
 import type { HubDb } from '../store/db.js';
+import { isPostgres } from '../store/dialect.js';
+
+/** Sort keys of a kind's list (the console's columns), each served by its own index (migration 013). */
+export const LIST_SORTS = ['namespace', 'name', 'age', 'status'] as const;
+export type ListSort = (typeof LIST_SORTS)[number];
+export type ListOrder = 'asc' | 'desc';
 
 export interface InventoryQuery {
   kind?: string;
@@ -13,11 +20,44 @@ export interface InventoryQuery {
   /** Opaque cursor from a previous page. */
   cursor?: string;
   limit: number;
+  /** With any of the following, the page is one kind's list (kind required), see listPage(). */
+  sort?: ListSort;
+  order?: ListOrder;
+  /** Names starting with this (lower-case DNS characters only, compared bytewise). */
+  prefix?: string;
+  /** A pod's phase. */
+  status?: string;
+  /** Also count every match (the list's total). */
+  count?: boolean;
 }
 
 export interface InventoryPage {
   items: InventoryItem[];
   nextCursor: string | null;
+  /** How many items match the filters (when asked with count). */
+  total?: number;
+}
+
+/** Whether a query asks for a sorted/filtered list of one kind rather than the inventory walk. */
+export const isListQuery = (q: InventoryQuery): boolean =>
+  q.sort !== undefined || q.order !== undefined || q.prefix !== undefined || q.status !== undefined || q.count === true;
+
+/** Above every character a Kubernetes name may hold ([a-z0-9.-]): prefix + '~' ends a prefix's range. */
+const PREFIX_END = '~';
+
+type ListCursor = { s: ListSort; o: ListOrder; k: (string | number)[] };
+const encodeListCursor = (c: ListCursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decodeListCursor(c: string, sort: ListSort, order: ListOrder, width: number): (string | number)[] | null {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString()) as Partial<ListCursor> | null;
+    const k: readonly unknown[] = Array.isArray(v?.k) ? v.k : [];
+    // A cursor from another sort or order starts the list over (as an unreadable one does).
+    if (v?.s !== sort || v.o !== order || k.length !== width) return null;
+    const keys = k.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number');
+    return keys.length === width ? keys : null;
+  } catch {
+    return null;
+  }
 }
 
 /** (kind, namespace, name, uid) of the last item of a page. */
@@ -59,6 +99,8 @@ export class InventoryStore {
           resource_version: it.resourceVersion,
           data: JSON.stringify(it),
           updated_at: now,
+          status: it.kind === 'Pod' ? it.summary.phase : '',
+          created_at: it.createdAt,
         }));
         await trx
           .insertInto('resources')
@@ -71,6 +113,8 @@ export class InventoryStore {
               resource_version: eb.ref('excluded.resource_version'),
               data: eb.ref('excluded.data'),
               updated_at: eb.ref('excluded.updated_at'),
+              status: eb.ref('excluded.status'),
+              created_at: eb.ref('excluded.created_at'),
             })),
           )
           .execute();
@@ -180,6 +224,7 @@ export class InventoryStore {
     q: InventoryQuery,
     namespaces: 'all' | readonly string[] = 'all',
   ): Promise<InventoryPage> {
+    if (isListQuery(q) && q.kind !== undefined) return this.listPage(cluster, { ...q, kind: q.kind }, namespaces);
     const after = q.cursor ? decodeCursor(q.cursor) : null;
     const rows =
       namespaces === 'all'
@@ -196,6 +241,74 @@ export class InventoryStore {
     return {
       items: items.map((r) => JSON.parse(r.data) as InventoryItem),
       nextCursor: rows.length > q.limit && last ? encodeCursor([last.kind, last.namespace, last.name, last.uid]) : null,
+    };
+  }
+
+  /**
+   * One kind's list as the console shows it (issue 18): filtered by namespace,
+   * phase and name prefix, sorted by one key either way, keyset-paged. Each
+   * sort is one ordered seek over its own index (migration 013), so a page
+   * returns at most limit + 1 rows to Node whatever the cluster's size; the
+   * total is a count over the same filters (an index range, never rows'
+   * JSON). A scoped caller's permitted namespaces become `namespace IN (…)`:
+   * still limit + 1 rows to Node, though the database may step over other
+   * namespaces' index entries for a sort other than namespace.
+   */
+  private async listPage(
+    cluster: string,
+    q: InventoryQuery & { kind: string },
+    namespaces: 'all' | readonly string[],
+  ): Promise<InventoryPage> {
+    const sort = q.sort ?? 'namespace';
+    const order = q.order ?? 'asc';
+    let permitted: readonly string[] | null = q.namespace === undefined ? null : [q.namespace];
+    if (namespaces !== 'all') permitted = await this.permittedNamespaces(cluster, namespaces, q.namespace);
+    if (permitted?.length === 0) return { items: [], nextCursor: null, ...(q.count ? { total: 0 } : {}) };
+    // PostgreSQL compares names bytewise only when told (its index: resources_by_name_c).
+    const name: RawBuilder<string> = isPostgres(this.db) ? sql<string>`name COLLATE "C"` : sql<string>`name`;
+    const keys: Record<ListSort, RawBuilder<unknown>[]> = {
+      namespace: [sql`namespace`, sql`name`, sql`uid`],
+      name: [name, sql`namespace`, sql`uid`],
+      age: [sql`created_at`, sql`uid`],
+      status: [sql`status`, sql`namespace`, sql`name`, sql`uid`],
+    };
+    const cols = keys[sort];
+    const filtered = () => {
+      let sel = this.db.selectFrom('resources').where('cluster_id', '=', cluster).where('kind', '=', q.kind);
+      if (permitted) sel = sel.where('namespace', 'in', permitted);
+      if (q.status !== undefined) sel = sel.where('status', '=', q.status);
+      if (q.prefix !== undefined)
+        sel = sel.where(sql<boolean>`${name} >= ${q.prefix} AND ${name} < ${q.prefix + PREFIX_END}`);
+      return sel;
+    };
+    let sel = filtered().select(['kind', 'namespace', 'name', 'uid', 'data', 'status', 'created_at']);
+    const after = q.cursor ? decodeListCursor(q.cursor, sort, order, cols.length) : null;
+    if (after) {
+      const op = sql.raw(order === 'asc' ? '>' : '<');
+      sel = sel.where(sql<boolean>`(${sql.join(cols)}) ${op} (${sql.join(after)})`);
+    }
+    for (const c of cols) sel = sel.orderBy(c, order);
+    const rows = await sel.limit(q.limit + 1).execute();
+    const items = rows.slice(0, q.limit);
+    const last = items.at(-1);
+    const keyOf = (r: (typeof rows)[number]): (string | number)[] =>
+      ({
+        namespace: [r.namespace, r.name, r.uid],
+        name: [r.name, r.namespace, r.uid],
+        age: [r.created_at, r.uid],
+        status: [r.status, r.namespace, r.name, r.uid],
+      })[sort];
+    let total: number | undefined;
+    if (q.count) {
+      const c = await filtered()
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirst();
+      total = Number(c?.n ?? 0);
+    }
+    return {
+      items: items.map((r) => JSON.parse(r.data) as InventoryItem),
+      nextCursor: rows.length > q.limit && last ? encodeListCursor({ s: sort, o: order, k: keyOf(last) }) : null,
+      ...(total !== undefined ? { total } : {}),
     };
   }
 

@@ -472,6 +472,51 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '013_resource_list_keys': {
+    // The console's lists page, sort and filter in SQL (issue 18): a pod's phase
+    // ('' for other kinds) and creation time as columns, backfilled from the
+    // stored JSON, and one index per sort key, each ending in uid so keyset
+    // pages need no sort. Name prefixes are compared bytewise: SQLite's BINARY
+    // collation; on PostgreSQL an index on name COLLATE "C" (the database's own
+    // collation may ignore '-').
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('resources')
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .alterTable('resources')
+        .addColumn('created_at', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      if (dialectOf(db) === 'postgres') {
+        await sql`UPDATE resources SET created_at = COALESCE((data::json->>'createdAt')::bigint, 0),
+          status = CASE WHEN kind = 'Pod' THEN COALESCE(data::json->'summary'->>'phase', '') ELSE '' END`.execute(db);
+        await sql`CREATE INDEX resources_by_name_c ON resources (cluster_id, kind, (name COLLATE "C"), namespace, uid)`.execute(
+          db,
+        );
+      } else {
+        await sql`UPDATE resources SET created_at = COALESCE(json_extract(data, '$.createdAt'), 0),
+          status = CASE WHEN kind = 'Pod' THEN COALESCE(json_extract(data, '$.summary.phase'), '') ELSE '' END`.execute(
+          db,
+        );
+        await db.schema
+          .createIndex('resources_by_name_c')
+          .on('resources')
+          .columns(['cluster_id', 'kind', 'name', 'namespace', 'uid'])
+          .execute();
+      }
+      await db.schema
+        .createIndex('resources_by_age')
+        .on('resources')
+        .columns(['cluster_id', 'kind', 'created_at', 'uid'])
+        .execute();
+      await db.schema
+        .createIndex('resources_by_status')
+        .on('resources')
+        .columns(['cluster_id', 'kind', 'status', 'namespace', 'name', 'uid'])
+        .execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

@@ -26,6 +26,10 @@ export interface ResourcesTable {
   resource_version: string;
   data: string; // JSON InventoryItem
   updated_at: number;
+  /** A pod's phase, '' for other kinds: the lists' status filter and sort (migration 013). */
+  status: Generated<string>;
+  /** The object's creation time (epoch ms): the lists' age sort. */
+  created_at: Generated<number>;
 }
 
 export interface TimelineEventsTable {

@@ -29,6 +29,7 @@ export class ClusterData {
   private listeners = new Set<() => void>();
   private timelineListeners = new Set<(e: TimelineEvent) => void>();
   private commandListeners = new Set<(c: CommandView) => void>();
+  private inventoryListeners = new Set<(upserts: InventoryItem[], deletes: { kind: string; uid: string }[]) => void>();
   private socket: WebSocket | undefined;
   private retry = 0;
   private closed = false;
@@ -52,6 +53,19 @@ export class ClusterData {
     this.timelineListeners.add(fn);
     return () => this.timelineListeners.delete(fn);
   }
+
+  /** Raw inventory changes (the paged lists keep the rows they show current with them). */
+  onInventory(fn: (upserts: InventoryItem[], deletes: { kind: string; uid: string }[]) => void): () => void {
+    this.inventoryListeners.add(fn);
+    return () => this.inventoryListeners.delete(fn);
+  }
+
+  /** Called for every feed (re)start and overflow: what the lists show may be stale. */
+  onResync(fn: () => void): () => void {
+    this.resyncListeners.add(fn);
+    return () => this.resyncListeners.delete(fn);
+  }
+  private resyncListeners = new Set<() => void>();
 
   onCommand(fn: (c: CommandView) => void): () => void {
     this.commandListeners.add(fn);
@@ -169,23 +183,32 @@ export class ClusterData {
         this.retry = 0;
         this.liveState = 'live';
         // Whatever happened while we were away: list again.
-        if (wasReconnect) void this.refetchLoaded();
+        if (wasReconnect) {
+          void this.refetchLoaded();
+          for (const fn of this.resyncListeners) fn();
+        }
         this.refreshView();
         this.emit();
         return;
       }
       case 'overflow':
         void this.refetchLoaded();
+        for (const fn of this.resyncListeners) fn();
         return;
       case 'inventory': {
+        for (const fn of this.inventoryListeners) fn(msg.upserts, msg.deletes);
         for (const it of msg.upserts) {
-          const s = this.state(it.kind);
+          // Only kinds a page listed whole are copied: a 100k-pod cluster's churn
+          // must not grow a map nobody reads (the paged lists keep their own rows).
+          const s = this.kinds.get(it.kind);
+          if (!s || (!s.loaded && !s.loading)) continue;
           s.items.set(it.uid, it);
           s.touched?.add(it.uid);
           s.snapshot = undefined;
         }
         for (const d of msg.deletes) {
-          const s = this.state(d.kind);
+          const s = this.kinds.get(d.kind);
+          if (!s || (!s.loaded && !s.loading)) continue;
           s.items.delete(d.uid);
           s.touched?.add(d.uid);
           s.snapshot = undefined;

@@ -1,9 +1,11 @@
 // Pods of a cluster (filter by namespace, status, text) and one pod: its
 // containers, live logs, events, YAML, timeline; shell and delete.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
 import { useKind, useKinds, useNow } from '../data/hooks.js';
+import { useInventoryList, type InventoryList, type ListSort } from '../data/inventory-list.js';
 import { workloadOf } from '../data/ownership.js';
 import { objectHref } from '../links.js';
 import { TimelineView } from '../timeline/TimelineView.js';
@@ -14,27 +16,60 @@ import { formatTime } from '../ui/format.js';
 import { Badge, podState } from '../ui/Health.js';
 import { LogViewer } from '../ui/LogViewer.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
-import { PodTable, ShellButton } from '../ui/PodTable.js';
+import { PodRow, PodTableHead, ShellButton } from '../ui/PodTable.js';
 import { useQueryState } from '../ui/query-state.js';
-import { NamespaceFilter, namespacesOf } from '../ui/NamespaceFilter.js';
+import { NamespaceFilter } from '../ui/NamespaceFilter.js';
 import { Tabs } from '../ui/Tabs.js';
 import { ConditionsTable, WhyPanel } from '../ui/WhyPanel.js';
 import { podReasons } from '../data/why.js';
 
+const PHASES = ['Running', 'Pending', 'Succeeded', 'Failed', 'Unknown'];
+const SORTS: readonly ListSort[] = ['namespace', 'name', 'age', 'status'];
+/** What a Kubernetes name may hold: anything else cannot be a name's prefix. */
+const NAME_CHARS = /^[a-z0-9.-]*$/;
+const ROW_HEIGHT = 41;
+
+/**
+ * Pods of a cluster, paged, sorted and filtered by the hub (issue 18): the
+ * table is virtual (only the rows in view are in the DOM) and asks the hub for
+ * more rows as the view nears the end of those loaded, so 100k pods cost what
+ * a screenful does until scrolled through. Filters and sort live in the URL.
+ */
 export function PodsPage({ cluster }: { cluster: string }) {
-  const { items } = useKind(cluster, 'Pod');
   const [namespace, setNamespace] = useQueryState('namespace', '');
-  const [text, setText] = useState('');
-  const [problem, setProblem] = useState(false);
-  const namespaces = useMemo(() => namespacesOf(items), [items]);
-  const pods = useMemo(
-    () =>
-      (items ?? [])
-        .filter((p) => !namespace || p.namespace === namespace)
-        .filter((p) => !text || p.name.includes(text.toLowerCase()) || (p.summary.nodeName?.includes(text) ?? false))
-        .filter((p) => !problem || podState(p).level !== 'ok'),
-    [items, namespace, text, problem],
-  );
+  const [text, setText] = useQueryState('q', '');
+  const [status, setStatus] = useQueryState('status', '');
+  const [sortParam, setSort] = useQueryState('sort', 'namespace');
+  const [order, setOrder] = useQueryState('order', 'asc');
+  const sort: ListSort = SORTS.find((k) => k === sortParam) ?? 'namespace';
+  const prefix = text.trim().toLowerCase();
+  const validPrefix = NAME_CHARS.test(prefix);
+  const list = useInventoryList(cluster, {
+    kind: 'Pod',
+    namespace: namespace || undefined,
+    // An impossible prefix matches nothing; asking the hub would only earn a 400.
+    prefix: validPrefix ? prefix || undefined : '~',
+    status: status || undefined,
+    sort,
+    order: order === 'desc' ? 'desc' : 'asc',
+  });
+  const { items: nsItems } = useKind(cluster, 'Namespace');
+  // Namespace objects are cluster-scoped: a namespace-scoped viewer gets none, so the pods' own namespaces count too.
+  const namespaces = useMemo(() => {
+    const names = new Set((nsItems ?? []).map((n) => n.name));
+    for (const p of list.rows) names.add(p.namespace);
+    if (namespace) names.add(namespace);
+    return [...names].sort();
+  }, [nsItems, list.rows, namespace]);
+  const onSort = (key: string): void => {
+    if (key === sort) setOrder(order === 'desc' ? 'asc' : 'desc');
+    else {
+      setSort(key);
+      setOrder('asc');
+    }
+  };
+  const total = list.total;
+  const shown = !validPrefix ? 0 : (total ?? list.rows.length);
   return (
     <>
       <h1>Pods</h1>
@@ -42,19 +77,101 @@ export function PodsPage({ cluster }: { cluster: string }) {
         <NamespaceFilter names={namespaces} value={namespace} onChange={setNamespace} />
         <input
           type="search"
-          aria-label="Filter by name or node"
-          placeholder="Filter by name or node"
+          aria-label="Filter by name"
+          placeholder="Name starts with…"
           value={text}
           onChange={(e) => setText(e.target.value)}
         />
-        <label>
-          <input type="checkbox" checked={problem} onChange={(e) => setProblem(e.target.checked)} /> Only with problems
-        </label>
+        <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">Any status</option>
+          {PHASES.map((p) => (
+            <option key={p}>{p}</option>
+          ))}
+        </select>
         <span className="grow" />
-        <span className="hint">{items ? `${pods.length} of ${items.length}` : 'Loading…'}</span>
+        <span className="hint" role="status" aria-label="Pod count">
+          {!validPrefix
+            ? 'Names hold only a-z, 0-9, "." and "-"'
+            : total === undefined
+              ? 'Loading…'
+              : `${total.toLocaleString('en-US')} ${total === 1 ? 'pod' : 'pods'}`}
+        </span>
       </div>
-      <PodTable cluster={cluster} pods={pods} />
+      {list.error && <p className="error">{list.error}</p>}
+      <VirtualPodTable
+        cluster={cluster}
+        list={list}
+        count={shown}
+        sort={{ key: sort, order: order === 'desc' ? 'desc' : 'asc', onSort }}
+      />
     </>
+  );
+}
+
+function VirtualPodTable({
+  cluster,
+  list,
+  count,
+  sort,
+}: {
+  cluster: string;
+  list: InventoryList;
+  count: number;
+  sort: { key: string; order: 'asc' | 'desc'; onSort: (key: string) => void };
+}) {
+  const now = useNow(5000);
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({
+    count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  const rows = virtual.getVirtualItems();
+  const lastIndex = rows.at(-1)?.index ?? 0;
+  const { want } = list;
+  // Ask for what is in view (and a screenful beyond) before it is needed.
+  useEffect(() => want(lastIndex + 30), [want, lastIndex]);
+  const first = rows[0];
+  const before = first ? first.start : 0;
+  const after = rows.length > 0 ? virtual.getTotalSize() - (rows.at(-1)?.end ?? 0) : 0;
+  return (
+    <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Pods, scrollable">
+      <table className="data" aria-label="Pods" aria-rowcount={count + 1}>
+        <PodTableHead sort={sort} />
+        <tbody>
+          {before > 0 && (
+            <tr aria-hidden="true" style={{ height: before }}>
+              <td colSpan={8} className="spacer" />
+            </tr>
+          )}
+          {rows.map((r) => {
+            const pod = list.rows[r.index];
+            return pod && pod.kind === 'Pod' ? (
+              <PodRow key={pod.uid} cluster={cluster} pod={pod} now={now} index={r.index} />
+            ) : (
+              <tr key={`loading-${r.index}`} style={{ height: ROW_HEIGHT }}>
+                <td colSpan={8} className="hint">
+                  Loading…
+                </td>
+              </tr>
+            );
+          })}
+          {after > 0 && (
+            <tr aria-hidden="true" style={{ height: after }}>
+              <td colSpan={8} className="spacer" />
+            </tr>
+          )}
+          {count === 0 && list.total !== undefined && (
+            <tr>
+              <td colSpan={8} className="empty">
+                No pods.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

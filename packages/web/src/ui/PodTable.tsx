@@ -30,60 +30,11 @@ export function PodTable({
   const now = useNow(5000);
   return (
     <table className="data" aria-label={label}>
-      <thead>
-        <tr>
-          {showNamespace && <th>Namespace</th>}
-          <th>Name</th>
-          <th>Status</th>
-          <th className="num">Ready</th>
-          <th className="num">Restarts</th>
-          <th>Node</th>
-          <th className="num">Age</th>
-          <th>
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <PodTableHead showNamespace={showNamespace} />
       <tbody>
-        {pods.map((p) => {
-          const st = podState(p);
-          const cs = p.summary.containers;
-          const last = cs.map((c) => c.lastTerminated).find((t) => t?.reason);
-          const restarts = p.summary.restarts;
-          return (
-            <tr key={p.uid} data-name={p.name}>
-              {showNamespace && <td>{p.namespace}</td>}
-              <td>
-                <Link href={objectHref(cluster, 'Pod', p.namespace, p.name)}>{p.name}</Link>{' '}
-                <ExecGuardBadge cluster={cluster} pod={p} withExtend={false} />
-              </td>
-              <td>
-                <Badge level={st.level}>{st.text}</Badge>
-              </td>
-              <td className="num">
-                {cs.filter((c) => c.ready).length}/{cs.length}
-              </td>
-              <td
-                className="num"
-                title={last ? `last: ${last.reason ?? ''} (exit ${last.exitCode ?? '?'})` : undefined}
-              >
-                {restarts}
-                {last?.reason && restarts > 0 && <span className="hint"> ({last.reason})</span>}
-              </td>
-              <td>
-                {p.summary.nodeName !== null ? (
-                  <Link href={objectHref(cluster, 'Node', '', p.summary.nodeName)}>{p.summary.nodeName}</Link>
-                ) : (
-                  '—'
-                )}
-              </td>
-              <td className="num">{humanAge(now - p.createdAt)}</td>
-              <td style={{ whiteSpace: 'nowrap' }}>
-                <PodButtons cluster={cluster} pod={p} />
-              </td>
-            </tr>
-          );
-        })}
+        {pods.map((p) => (
+          <PodRow key={p.uid} cluster={cluster} pod={p} now={now} showNamespace={showNamespace} />
+        ))}
         {pods.length === 0 && (
           <tr>
             <td colSpan={8} className="empty">
@@ -93,6 +44,94 @@ export function PodTable({
         )}
       </tbody>
     </table>
+  );
+}
+
+/** Column headers; `sort` makes them buttons that sort the list (the Pods page's server-side sort). */
+export function PodTableHead({
+  showNamespace = true,
+  sort,
+}: {
+  showNamespace?: boolean;
+  sort?: { key: string; order: 'asc' | 'desc'; onSort: (key: string) => void };
+}) {
+  const th = (title: string, key?: string, className?: string) => {
+    if (!sort || !key) return <th className={className}>{title}</th>;
+    const active = sort.key === key;
+    return (
+      <th className={className} aria-sort={active ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+        <button type="button" className="sort" onClick={() => sort.onSort(key)}>
+          {title}
+          {active ? (sort.order === 'asc' ? ' ▲' : ' ▼') : ''}
+        </button>
+      </th>
+    );
+  };
+  return (
+    <thead>
+      <tr>
+        {showNamespace && th('Namespace', 'namespace')}
+        {th('Name', 'name')}
+        {th('Status', 'status')}
+        <th className="num">Ready</th>
+        <th className="num">Restarts</th>
+        <th>Node</th>
+        {th('Age', 'age', 'num')}
+        <th>
+          <span className="visually-hidden">Actions</span>
+        </th>
+      </tr>
+    </thead>
+  );
+}
+
+export function PodRow({
+  cluster,
+  pod: p,
+  now,
+  showNamespace = true,
+  index,
+}: {
+  cluster: string;
+  pod: Pod;
+  now: number;
+  showNamespace?: boolean;
+  /** Position in a virtual table (its row measuring reads it). */
+  index?: number;
+}) {
+  const st = podState(p);
+  const cs = p.summary.containers;
+  const last = cs.map((c) => c.lastTerminated).find((t) => t?.reason);
+  const restarts = p.summary.restarts;
+  return (
+    <tr data-name={p.name} data-index={index}>
+      {showNamespace && <td>{p.namespace}</td>}
+      <td>
+        <Link href={objectHref(cluster, 'Pod', p.namespace, p.name)}>{p.name}</Link>{' '}
+        <ExecGuardBadge cluster={cluster} pod={p} withExtend={false} />
+      </td>
+      <td>
+        <Badge level={st.level}>{st.text}</Badge>
+      </td>
+      <td className="num">
+        {cs.filter((c) => c.ready).length}/{cs.length}
+      </td>
+      <td className="num" title={last ? `last: ${last.reason ?? ''} (exit ${last.exitCode ?? '?'})` : undefined}>
+        {restarts}
+        {last?.reason && restarts > 0 && <span className="hint"> ({last.reason})</span>}
+      </td>
+      <td>
+        {p.summary.nodeName !== null ? (
+          <Link href={objectHref(cluster, 'Node', '', p.summary.nodeName)}>{p.summary.nodeName}</Link>
+        ) : (
+          '—'
+        )}
+      </td>
+      <td className="num">{humanAge(now - p.createdAt)}</td>
+      <td style={{ whiteSpace: 'nowrap' }}>
+        <PodButtons cluster={cluster} pod={p} />
+      </td>
+    </tr>
   );
 }
 
