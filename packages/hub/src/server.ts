@@ -24,6 +24,8 @@ import { registerAuth } from './auth/plugin.js';
 import { resolveLifetimes, type CredentialLifetimes } from './auth/credential-lifetimes.js';
 import { validCredentials } from './auth/identity-store.js';
 import { LoginThrottle, type ThrottleOptions } from './auth/login-throttle.js';
+import { StoreLoginThrottle } from './auth/store-login-throttle.js';
+import { isPostgres } from './store/dialect.js';
 import { PasswordCheckGate, type PasswordCheckGateOptions } from './auth/password-check-gate.js';
 import { apiError, installErrorHandler } from './http/errors.js';
 import { registerWebUi } from './http/web-ui.js';
@@ -324,7 +326,10 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     audit,
     sockets,
     lifetimes,
-    ...(opts.login?.throttle ? { loginThrottle: new LoginThrottle(opts.login.throttle) } : {}),
+    // Replicas on one PostgreSQL store count failed sign-ins together; one SQLite hub counts in memory.
+    loginThrottle: isPostgres(db)
+      ? new StoreLoginThrottle(db, opts.login?.throttle)
+      : new LoginThrottle(opts.login?.throttle),
     passwordChecks:
       opts.login?.passwordChecks instanceof PasswordCheckGate
         ? opts.login.passwordChecks

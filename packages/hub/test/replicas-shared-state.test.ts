@@ -1,7 +1,8 @@
 // Credentials are state in the shared store, not in a hub process: with two
 // hub processes (replicas) on one PostgreSQL database, a session signed in on
 // A works on B, a sign-out on A ends it on B; an API token created on A works
-// on B, and its revocation on A is refused on B at once.
+// on B, and its revocation on A is refused on B at once; failed sign-ins
+// spread over A and B count together towards one lock.
 import { createDatabase, postgresUrl } from '@wheelhouse/test-postgres';
 import { WHEELHOUSE_CLI, freePort, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -100,5 +101,21 @@ describe('credentials across two hub processes on one PostgreSQL store', { timeo
     });
     expect(revoked.status).toBe(204);
     expect(await me(b(), bearer)).toBe(401);
+  });
+
+  it('counts failed sign-ins spread over A and B together: the fifth locks the name on both', async () => {
+    const attempt = async (hub: string, password: string) => {
+      const res = await fetch(`${hub}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'olga', password }),
+      });
+      return { status: res.status, body: (await res.json()) as { error: string } };
+    };
+    // Five wrong passwords, alternating replicas (each replica saw at most three).
+    for (let i = 0; i < 5; i++) expect((await attempt(i % 2 ? b() : a(), `wrong-${i}`)).status).toBe(401);
+    // Locked on both, even with the right password.
+    for (const hub of [a(), b()])
+      expect(await attempt(hub, PASSWORD)).toMatchObject({ status: 429, body: { error: 'too_many_attempts' } });
   });
 });

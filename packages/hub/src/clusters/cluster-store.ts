@@ -6,6 +6,9 @@ import type { HubDb } from '../store/db.js';
 import type { Transaction } from 'kysely';
 import type { ClusterRow, Database } from '../store/schema.js';
 
+/** More writes (an audit record) that commit with a cluster change or not at all. */
+type AlsoInTransaction = (trx: Transaction<Database>) => Promise<unknown>;
+
 export type { ClusterView } from '@wheelhouse/protocol';
 
 const NO_CAPABILITIES: Capabilities = { basic: false, advanced: false, podExec: false };
@@ -55,7 +58,7 @@ export class ClusterStore {
   async create(
     name: string,
     createdBy: string,
-    alsoInTransaction?: (trx: Transaction<Database>) => Promise<unknown>,
+    alsoInTransaction?: AlsoInTransaction,
   ): Promise<{ cluster: ClusterView; token: string } | null> {
     const token = newAgentToken(name);
     const row: ClusterRow = {
@@ -94,13 +97,22 @@ export class ClusterStore {
     return rows.map(toView);
   }
 
-  async delete(name: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('clusters').where('id', '=', name).executeTakeFirst();
-    return Number(res.numDeletedRows) > 0;
+  /** `alsoInTransaction` (the audit record) commits with the change or not at all, as in create. */
+  async delete(name: string, alsoInTransaction?: AlsoInTransaction): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx.deleteFrom('clusters').where('id', '=', name).executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) return false;
+      await alsoInTransaction?.(trx);
+      return true;
+    });
   }
 
   /** Sets the cluster's Pod Security Standards level; the previous one, or null if there is no such cluster. */
-  async setPodSecurity(name: string, level: PodSecurityLevel): Promise<PodSecurityLevel | null> {
+  async setPodSecurity(
+    name: string,
+    level: PodSecurityLevel,
+    alsoInTransaction?: (trx: Transaction<Database>, before: PodSecurityLevel) => Promise<unknown>,
+  ): Promise<PodSecurityLevel | null> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('clusters')
@@ -109,29 +121,39 @@ export class ClusterStore {
         .executeTakeFirst();
       if (!row) return null;
       await trx.updateTable('clusters').set({ pod_security_level: level }).where('id', '=', name).execute();
-      const before = PodSecurityLevel.safeParse(row.pod_security_level);
-      return before.success ? before.data : DEFAULT_POD_SECURITY_LEVEL;
+      const parsed = PodSecurityLevel.safeParse(row.pod_security_level);
+      const before = parsed.success ? parsed.data : DEFAULT_POD_SECURITY_LEVEL;
+      await alsoInTransaction?.(trx, before);
+      return before;
     });
   }
 
-  async revokeToken(name: string): Promise<boolean> {
-    const res = await this.db
-      .updateTable('clusters')
-      .set({ token_revoked_at: Date.now(), connected: 0 })
-      .where('id', '=', name)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+  async revokeToken(name: string, alsoInTransaction?: AlsoInTransaction): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('clusters')
+        .set({ token_revoked_at: Date.now(), connected: 0 })
+        .where('id', '=', name)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return false;
+      await alsoInTransaction?.(trx);
+      return true;
+    });
   }
 
   /** Issues a new token (the old one stops working at once) and returns it once. */
-  async rotateToken(name: string): Promise<string | null> {
+  async rotateToken(name: string, alsoInTransaction?: AlsoInTransaction): Promise<string | null> {
     const token = newAgentToken(name);
-    const res = await this.db
-      .updateTable('clusters')
-      .set({ token_hash: sha256(token), token_revoked_at: null })
-      .where('id', '=', name)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0 ? token : null;
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('clusters')
+        .set({ token_hash: sha256(token), token_revoked_at: null })
+        .where('id', '=', name)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return null;
+      await alsoInTransaction?.(trx);
+      return token;
+    });
   }
 
   /** The cluster a valid, unrevoked agent token belongs to. */

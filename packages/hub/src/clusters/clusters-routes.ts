@@ -75,15 +75,19 @@ export const clustersRoutes: FastifyPluginCallback<ClustersRoutesOptions> = (app
     },
     async (req) => {
       const principal = await app.requirePermission(req, 'admin', {});
-      const before = await deps.clusters.setPodSecurity(req.params.cluster, req.body.level);
+      const before = await deps.clusters.setPodSecurity(req.params.cluster, req.body.level, (trx, from) =>
+        deps.audit.record(
+          {
+            actor: principal.username,
+            action: 'cluster.pod-security',
+            clusterId: req.params.cluster,
+            outcome: 'succeeded',
+            detail: { from, to: req.body.level },
+          },
+          trx,
+        ),
+      );
       if (before === null) throw apiError('not_found', { what: `cluster "${req.params.cluster}"` });
-      await deps.audit.record({
-        actor: principal.username,
-        action: 'cluster.pod-security',
-        clusterId: req.params.cluster,
-        outcome: 'succeeded',
-        detail: { from: before, to: req.body.level },
-      });
       return { cluster: req.params.cluster, podSecurity: req.body.level, previous: before };
     },
   );
@@ -92,13 +96,12 @@ export const clustersRoutes: FastifyPluginCallback<ClustersRoutesOptions> = (app
     const principal = await app.requirePermission(req, 'admin', {});
     await requireCluster(deps.clusters, req.params.cluster);
     deps.link.disconnect(req.params.cluster, 4401, 'cluster deleted');
-    await deps.clusters.delete(req.params.cluster);
-    await deps.audit.record({
-      actor: principal.username,
-      action: 'cluster.delete',
-      clusterId: req.params.cluster,
-      outcome: 'succeeded',
-    });
+    await deps.clusters.delete(req.params.cluster, (trx) =>
+      deps.audit.record(
+        { actor: principal.username, action: 'cluster.delete', clusterId: req.params.cluster, outcome: 'succeeded' },
+        trx,
+      ),
+    );
     return reply.status(204).send();
   });
 
@@ -108,14 +111,18 @@ export const clustersRoutes: FastifyPluginCallback<ClustersRoutesOptions> = (app
     async (req) => {
       const principal = await app.requirePermission(req, 'admin', {});
       await requireCluster(deps.clusters, req.params.cluster);
-      await deps.clusters.revokeToken(req.params.cluster);
+      await deps.clusters.revokeToken(req.params.cluster, (trx) =>
+        deps.audit.record(
+          {
+            actor: principal.username,
+            action: 'cluster.token.revoke',
+            clusterId: req.params.cluster,
+            outcome: 'succeeded',
+          },
+          trx,
+        ),
+      );
       deps.link.disconnect(req.params.cluster);
-      await deps.audit.record({
-        actor: principal.username,
-        action: 'cluster.token.revoke',
-        clusterId: req.params.cluster,
-        outcome: 'succeeded',
-      });
       return { revoked: true };
     },
   );
@@ -126,14 +133,18 @@ export const clustersRoutes: FastifyPluginCallback<ClustersRoutesOptions> = (app
     async (req) => {
       const principal = await app.requirePermission(req, 'admin', {});
       await requireCluster(deps.clusters, req.params.cluster);
-      const token = await deps.clusters.rotateToken(req.params.cluster);
+      const token = await deps.clusters.rotateToken(req.params.cluster, (trx) =>
+        deps.audit.record(
+          {
+            actor: principal.username,
+            action: 'cluster.token.rotate',
+            clusterId: req.params.cluster,
+            outcome: 'succeeded',
+          },
+          trx,
+        ),
+      );
       deps.link.disconnect(req.params.cluster, 4401, 'agent token rotated');
-      await deps.audit.record({
-        actor: principal.username,
-        action: 'cluster.token.rotate',
-        clusterId: req.params.cluster,
-        outcome: 'succeeded',
-      });
       return { token };
     },
   );

@@ -23,7 +23,7 @@ import {
   type UserView,
 } from '../auth/identity-store.js';
 import { resolveLifetimes, type CredentialLifetimes } from '../auth/credential-lifetimes.js';
-import { LoginThrottle, addressKey } from '../auth/login-throttle.js';
+import { LoginThrottle, addressKey, type SignInThrottle } from '../auth/login-throttle.js';
 import { GATE_BUSY, PasswordCheckGate } from '../auth/password-check-gate.js';
 import { DenialDigest } from '../audit/denial-digest.js';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../auth/password.js';
@@ -42,7 +42,7 @@ export interface IdentityServiceDeps {
   /** Session, API token and one-time password lifetimes (../auth/credential-lifetimes.ts). */
   lifetimes?: CredentialLifetimes;
   /** Failed sign-in throttling (default: 5 failures per username and address in 15 min lock it for 1 min, doubling). */
-  loginThrottle?: LoginThrottle;
+  loginThrottle?: SignInThrottle;
   /** With SSO, password sign-in may be limited to a break-glass administrator (default: every local account). */
   localAccounts?: LocalAccountsPolicy;
   /** Open WebSockets by credential: revoking a credential closes what it opened. */
@@ -88,7 +88,7 @@ export class IdentityService {
   private readonly db: HubDb;
   private readonly audit: AuditLog;
   private readonly lifetimes: CredentialLifetimes;
-  private readonly throttle: LoginThrottle;
+  private readonly throttle: SignInThrottle;
   private readonly sockets: SocketRegistry;
   private readonly passwordChecks: PasswordCheckGate;
   /** Throttled and busy sign-ins: one audit row per address (busy: per hub) and minute, with a count. */
@@ -136,7 +136,7 @@ export class IdentityService {
       });
       return fail(problem('local_accounts_disabled', { username }));
     }
-    const refused = this.throttled(username, ip);
+    const refused = await this.throttled(username, ip);
     if (refused) return fail(refused);
     const user = await findUserByName(this.db, username);
     // Unknown users cost the same work (and the same slot) as known ones.
@@ -146,7 +146,7 @@ export class IdentityService {
     if (passwordOk === GATE_BUSY) return fail(this.busy(username, ip));
     const failure = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : user.disabled === 1 ? 'disabled' : null;
     if (failure !== null || !user) {
-      this.throttle.failed(username, ip);
+      await this.throttle.failed(username, ip);
       await this.audit.record({
         actor: username,
         action: 'auth.login',
@@ -155,7 +155,7 @@ export class IdentityService {
       });
       return fail(problem('invalid_credentials'));
     }
-    this.throttle.succeeded(username, ip);
+    await this.throttle.succeeded(username, ip);
     // The right one-time password, but too late: say so precisely (the caller proved they know it).
     if (oneTimePasswordExpired(user)) return fail(await this.oneTimePasswordExpired(user, user.username, ip));
     const rehash = needsRehash(user.password_hash) ? await hashPassword(input.password) : null;
@@ -180,9 +180,9 @@ export class IdentityService {
    * over all usernames, then this username from this address. A refusal is
    * audited once per address and minute (repeats are counted in a summary).
    */
-  private throttled(username: string, ip: string): ApiProblem | null {
-    const byAddress = this.throttle.addressRetryAfterMs(ip);
-    const byUser = byAddress > 0 ? 0 : this.throttle.retryAfterMs(username, ip);
+  private async throttled(username: string, ip: string): Promise<ApiProblem | null> {
+    const byAddress = await this.throttle.addressRetryAfterMs(ip);
+    const byUser = byAddress > 0 ? 0 : await this.throttle.retryAfterMs(username, ip);
     if (byAddress === 0 && byUser === 0) return null;
     const seconds = Math.ceil(Math.max(byAddress, byUser) / 1000);
     this.noteRefusal({ username, ip, reason: 'throttled' }, `throttled\u0000${addressKey(ip)}`);
@@ -197,11 +197,11 @@ export class IdentityService {
    * become a password-guessing oracle. A wrong password counts as a failure.
    */
   private async checkPassword(user: UserRow, password: string, ip: string): Promise<boolean | ApiProblem> {
-    const refused = this.throttled(user.username, ip);
+    const refused = await this.throttled(user.username, ip);
     if (refused) return refused;
     const ok = await this.passwordChecks.run(() => verifyPassword(password, user.password_hash));
     if (ok === GATE_BUSY) return this.busy(user.username, ip);
-    if (!ok) this.throttle.failed(user.username, ip);
+    if (!ok) await this.throttle.failed(user.username, ip);
     return ok;
   }
 

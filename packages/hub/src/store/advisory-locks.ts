@@ -8,6 +8,7 @@ export const LOCK_KEYS = {
   auditChain: 0x5768_0001n, // "Wh" 1
   checkedWrites: 0x5768_0002n,
   leader: 0x5768_0003n, // session-level: held by the process running background work
+  loginThrottle: 0x5768_0004n,
 } as const;
 
 /**
@@ -30,4 +31,14 @@ export async function lockAuditChain(trx: Kysely<any>): Promise<void> {
 export async function lockCheckedWrites(trx: Kysely<any>): Promise<void> {
   if (!isPostgres(trx)) return;
   await sql`SELECT pg_advisory_xact_lock(${LOCK_KEYS.checkedWrites.toString()}::bigint)`.execute(trx);
+}
+
+/**
+ * Serializes sign-in throttle updates across processes (read-modify-write of
+ * a failure count): two replicas counting the same guess must both count.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema: only the connection matters
+export async function lockLoginThrottle(trx: Kysely<any>): Promise<void> {
+  if (!isPostgres(trx)) return;
+  await sql`SELECT pg_advisory_xact_lock(${LOCK_KEYS.loginThrottle.toString()}::bigint)`.execute(trx);
 }

@@ -517,6 +517,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '014_login_throttle': {
+    // Sign-in throttling in the store (auth/store-login-throttle.ts): hub replicas sharing a
+    // PostgreSQL database count failed sign-ins together. Rows expire (updated_at) and are pruned.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('login_throttle')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'text', (c) => c.notNull()) // JSON array of epoch ms within the window
+        .addColumn('locked_until', 'bigint', (c) => c.notNull())
+        .addColumn('locks', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('login_throttle_by_update').on('login_throttle').column('updated_at').execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

@@ -268,6 +268,15 @@ export interface UsageSamplesTable {
   limit_memory: number | null;
 }
 
+/** Failed sign-ins per username/address and per address (auth/store-login-throttle.ts). */
+export interface LoginThrottleTable {
+  key: string; // JSON ['u', username, address] or ['a', address]
+  failures: string; // JSON array of epoch ms
+  locked_until: number;
+  locks: number;
+  updated_at: number;
+}
+
 export interface Database {
   clusters: ClustersTable;
   resources: ResourcesTable;
@@ -289,6 +298,7 @@ export interface Database {
   access_requests: AccessRequestsTable;
   insights: InsightsTable;
   usage_samples: UsageSamplesTable;
+  login_throttle: LoginThrottleTable;
 }
 
 export type ClusterRow = Selectable<ClustersTable>;
