@@ -96,6 +96,17 @@ export interface AuditDetails {
     | { streamId: string; follow: boolean; previous: boolean; tailLines: number | null; sinceSeconds: number | null }
     | { error: string }
     | AccessDeniedDetail;
+  /** allowed: the stream's options; rejected: the API error code; denied: the permission check's detail. */
+  'logs.open_workload':
+    | {
+        streamId: string;
+        follow: boolean;
+        container: string | null;
+        tailLines: number | null;
+        sinceSeconds: number | null;
+      }
+    | { error: string }
+    | AccessDeniedDetail;
   /** A refused WebSocket upgrade; `repeated`: further refusals of the same user and origin in that minute (summary row). */
   'websocket.open': { reason: 'origin'; origin: string | null; route: string; ip: string; repeated?: number };
   /** `action:<id>`, one per catalog action (a command's request and its end). */
@@ -178,6 +189,11 @@ export const AUDIT_ACTIONS = {
     outcomes: ['allowed', 'denied', 'rejected'],
     meaning:
       'a container log stream was opened (who, pod, container), refused (permission) or rejected (agent, pod, container, limit)',
+  },
+  'logs.open_workload': {
+    outcomes: ['allowed', 'denied', 'rejected'],
+    meaning:
+      "a workload's merged log stream (all its pods' containers) was opened, refused (permission) or rejected (agent, workload, limit)",
   },
   'action:*': {
     outcomes: ['requested', 'succeeded', 'failed', 'rejected', 'expired'],

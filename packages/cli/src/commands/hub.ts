@@ -173,6 +173,19 @@ export function hubCommand(): Command {
         .default('10'),
     )
     .addOption(
+      new Option(
+        '--workload-log-streams-per-user <n>',
+        "whole-workload (all pods') log streams one user may have at once (429 above)",
+      )
+        .env('WHEELHOUSE_WORKLOAD_LOG_STREAMS_PER_USER')
+        .default('3'),
+    )
+    .addOption(
+      new Option('--workload-log-max-containers <n>', 'containers one whole-workload log stream follows at once')
+        .env('WHEELHOUSE_WORKLOAD_LOG_MAX_CONTAINERS')
+        .default('20'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -208,6 +221,8 @@ export function hubCommand(): Command {
         auditAnchorInterval: string;
         defaultPodSecurity: 'privileged' | 'baseline' | 'restricted';
         logStreamsPerUser: string;
+        workloadLogStreamsPerUser: string;
+        workloadLogMaxContainers: string;
       },
     ) => {
       const { host, port } = parseListen(o.listen);
@@ -237,6 +252,10 @@ export function hubCommand(): Command {
         ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
         ...sso,
         logs: { maxStreamsPerUser: positiveInt('--log-streams-per-user', o.logStreamsPerUser) },
+        workloadLogs: {
+          maxStreamsPerUser: positiveInt('--workload-log-streams-per-user', o.workloadLogStreamsPerUser),
+          maxContainers: positiveInt('--workload-log-max-containers', o.workloadLogMaxContainers),
+        },
         lifetimes: {
           sessionIdleMs: parseDuration(o.sessionIdle),
           sessionMaxAgeMs: parseDuration(o.sessionMaxAge),

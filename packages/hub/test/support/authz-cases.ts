@@ -18,7 +18,7 @@ import {
   type IdentitySpec,
 } from './authz-matrix.js';
 import { addUser, useFastPasswordHashing } from './identity.js';
-import { runningPodSummary } from './inventory-items.js';
+import { deploymentSummary, runningPodSummary } from './inventory-items.js';
 
 export interface MatrixTable {
   identities: IdentitySpec[];
@@ -442,7 +442,24 @@ export const STREAM_MATRIX: MatrixTable = {
   setup: async (hub) => {
     await connectedCluster(hub, 'prod-east');
     hub.link.isConnected = () => true;
-    await hub.inventory.applyChanges('prod-east', [pod('team-a', 'web-0', 'u1')], []);
+    await hub.inventory.applyChanges(
+      'prod-east',
+      [
+        pod('team-a', 'web-0', 'u1'),
+        {
+          kind: 'Deployment' as const,
+          namespace: 'team-a',
+          name: 'web',
+          uid: 'd1',
+          resourceVersion: '1',
+          createdAt: Date.now(),
+          labels: {},
+          ownerRefs: [],
+          summary: deploymentSummary(),
+        },
+      ],
+      [],
+    );
   },
   cases: [
     // A plain GET that passes the checks answers 426; routes-matrix.test.ts subscribes for real.
@@ -467,6 +484,14 @@ export const STREAM_MATRIX: MatrixTable = {
       allow: ['account-admin', 'operator', 'viewer', 'auditor', 'viewer@*/team-a'],
       hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/logs' }),
+      success: [426],
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/workloads/{namespace}/{kind}/{name}/logs',
+      // The same permission as one pod's log: logs:read on the namespace.
+      allow: ['account-admin', 'operator', 'viewer', 'auditor', 'viewer@*/team-a'],
+      hidden: HIDES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/workloads/team-a/Deployment/web/logs' }),
       success: [426],
     },
     // Only a cluster's agent token opens the agent link; no user credential does.
