@@ -390,6 +390,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(liveRoutes, { prefix, live, metrics });
   await app.register(shellRoutes, {
     prefix,
+    audit,
     clusters,
     inventory,
     records: shellRecords,

@@ -84,6 +84,11 @@ export interface AuditDetails {
   'cluster.pod-security': { from: string; to: string };
   /** allowed: no detail; rejected: the API error code; denied: the permission check's detail. */
   'shell.start': { error: string } | AccessDeniedDetail | null;
+  /** allowed: who joined whose session, how; denied: the permission check; rejected: the API error code. */
+  'shell.join':
+    | { sessionId: string; mode: 'observer' | 'peer'; owner: string }
+    | { error: string; sessionId: string; mode: 'observer' | 'peer' }
+    | AccessDeniedDetail;
   'shell.end': {
     durationMs: number;
     exitCode: number | null;
@@ -178,6 +183,11 @@ export const AUDIT_ACTIONS = {
   'shell.start': {
     outcomes: ['allowed', 'denied', 'rejected'],
     meaning: 'a pod shell was opened, refused (permission) or rejected (tier, agent, pod, limit)',
+  },
+  'shell.join': {
+    outcomes: ['allowed', 'denied', 'rejected'],
+    meaning:
+      'someone joined a live pod shell as observer or peer (who, whose session), was refused (permission) or rejected (no such live session, the participant limit)',
   },
   'shell.end': { outcomes: ['succeeded', 'failed', 'denied'], meaning: 'a pod shell ended' },
   'websocket.open': {

@@ -181,6 +181,12 @@ export function hubCommand(): Command {
         .default('3'),
     )
     .addOption(
+      new Option(
+        '--shell-moderated-namespaces <list>',
+        'comma-separated CLUSTER/NAMESPACE pairs whose shells accept input only while someone observes them',
+      ).env('WHEELHOUSE_SHELL_MODERATED_NAMESPACES'),
+    )
+    .addOption(
       new Option('--workload-log-max-containers <n>', 'containers one whole-workload log stream follows at once')
         .env('WHEELHOUSE_WORKLOAD_LOG_MAX_CONTAINERS')
         .default('20'),
@@ -223,6 +229,7 @@ export function hubCommand(): Command {
         logStreamsPerUser: string;
         workloadLogStreamsPerUser: string;
         workloadLogMaxContainers: string;
+        shellModeratedNamespaces?: string;
       },
     ) => {
       const { host, port } = parseListen(o.listen);
@@ -252,6 +259,9 @@ export function hubCommand(): Command {
         ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
         ...sso,
         logs: { maxStreamsPerUser: positiveInt('--log-streams-per-user', o.logStreamsPerUser) },
+        ...(o.shellModeratedNamespaces
+          ? { shell: { clusters: moderatedShells(splitList(o.shellModeratedNamespaces)) } }
+          : {}),
         workloadLogs: {
           maxStreamsPerUser: positiveInt('--workload-log-streams-per-user', o.workloadLogStreamsPerUser),
           maxContainers: positiveInt('--workload-log-max-containers', o.workloadLogMaxContainers),
@@ -302,4 +312,18 @@ export function hubCommand(): Command {
       stopOnSignals(() => hub.close());
     },
   );
+}
+
+/** `--shell-moderated-namespaces a/b,c/d` as the hub's per-namespace shell policy (requireObserver). */
+export function moderatedShells(
+  pairs: readonly string[],
+): Record<string, { namespaces: Record<string, { requireObserver: true }> }> {
+  const out: Record<string, { namespaces: Record<string, { requireObserver: true }> }> = {};
+  for (const pair of pairs) {
+    const [cluster, namespace, ...rest] = pair.split('/');
+    if (!cluster || !namespace || rest.length > 0)
+      throw new Error(`--shell-moderated-namespaces: "${pair}" is not CLUSTER/NAMESPACE`);
+    (out[cluster] ??= { namespaces: {} }).namespaces[namespace] = { requireObserver: true };
+  }
+  return out;
 }

@@ -367,6 +367,8 @@ const VIEW_TEAM_A = [
 ];
 const AUDIT_READ = ['account-admin', 'auditor'];
 export const SHELL_SESSION = '6a1c6b0e-8f0e-4a57-9f6e-2f3c1d2b4a10';
+/** A live session the matrix pretends the relay holds (someone else's shell on team-a/web-0). */
+export const LIVE_SHELL_SESSION = '7b2d7c1f-9f1f-4b68-8a3f-3a4d2e3c5b21';
 
 export const SHELL_MATRIX: MatrixTable = {
   identities: SHELL_IDENTITIES,
@@ -374,6 +376,20 @@ export const SHELL_MATRIX: MatrixTable = {
     await connectedCluster(hub, 'prod-east');
     // The shell and logs routes check the agent link too; the matrix has no agent, so pretend it is there.
     hub.link.isConnected = () => true;
+    // Likewise a live session to join: opening a real one needs an agent (shell.int.test.ts joins real ones).
+    const live = hub.shell.live.bind(hub.shell);
+    hub.shell.live = (id) =>
+      id === LIVE_SHELL_SESSION
+        ? {
+            id,
+            user: 'someone-else',
+            cluster: 'prod-east',
+            namespace: 'team-a',
+            pod: 'web-0',
+            container: 'app',
+            participants: 0,
+          }
+        : live(id);
     await hub.inventory.applyChanges('prod-east', [pod('team-a', 'web-0', 'u1')], []);
     const now = Date.now();
     await hub.db
@@ -420,6 +436,20 @@ export const SHELL_MATRIX: MatrixTable = {
     },
     // Everyone signed in may list (their own) sessions; naming another user needs audit:read.
     { route: 'GET /api/v1/sessions', allow: names(SHELL_IDENTITIES) },
+    {
+      route: 'GET /api/v1/sessions/{id}/join',
+      // Joining (as observer or peer) needs what opening a shell there needs: pod:exec on the pod's namespace.
+      allow: EXEC_TEAM_A,
+      hidden: HIDES_PROD,
+      request: () => ({ url: `/api/v1/sessions/${LIVE_SHELL_SESSION}/join?mode=observer` }),
+      success: [426],
+    },
+    {
+      route: 'GET /api/v1/sessions/{id}/participants',
+      allow: EXEC_TEAM_A,
+      hidden: HIDES_PROD,
+      request: () => ({ url: `/api/v1/sessions/${LIVE_SHELL_SESSION}/participants` }),
+    },
     {
       route: 'GET /api/v1/sessions/{id}/recording',
       allow: AUDIT_READ,
