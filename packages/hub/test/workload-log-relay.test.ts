@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HubMessage, InventoryItem, WorkloadLogsServerMessage } from '@wheelhouse/protocol';
+import type { HubMessage, InventoryItem, LogsOpenMessage, WorkloadLogsServerMessage } from '@wheelhouse/protocol';
 import { LogRelay } from '../src/logs/log-relay.js';
 import { HubMetrics } from '../src/metrics.js';
 import { WorkloadLogRelay } from '../src/logs/workload-log-relay.js';
@@ -86,12 +86,9 @@ describe('whole-workload log relay', () => {
       timestamps: false,
     });
     await tick(50);
-    const opens = toAgent.filter((m) => m.type === 'logs.open');
-    expect(opens.map((m) => m.type === 'logs.open' && m.pod).sort()).toEqual(['web-1-a', 'web-1-b']);
-    const streamOf = (pod: string): string => {
-      const m = opens.find((o) => o.type === 'logs.open' && o.pod === pod);
-      return m?.type === 'logs.open' ? m.streamId : '';
-    };
+    const opens = toAgent.filter((m): m is LogsOpenMessage => m.type === 'logs.open');
+    expect(opens.map((m) => m.pod).sort()).toEqual(['web-1-a', 'web-1-b']);
+    const streamOf = (pod: string): string => opens.find((o) => o.pod === pod)?.streamId ?? '';
     const data = (pod: string, text: string) => logs.onLogs('c1', { type: 'logs.data', streamId: streamOf(pod), text });
 
     // A partial line waits for its end; lines of two pods never mix.
