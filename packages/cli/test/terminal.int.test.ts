@@ -304,6 +304,27 @@ describe('wheelhouse in a terminal', () => {
       expect(await exited).not.toBe(0);
     });
 
+    it('--all-pods merges every pod of deploy/x, each line prefixed [pod/NAME/CONTAINER]; refuses other kinds', async () => {
+      const pods = (await hub.inventory.query(cluster, { kind: 'Pod', namespace: ns, limit: 10 })).items
+        .map((p) => p.name)
+        .sort();
+      expect(pods).toHaveLength(2);
+      const r = await wh(['logs', 'deploy/web', '-n', ns, '--tail', '2', '--all-pods']);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines).toHaveLength(4);
+      for (const pod of pods) {
+        const own = (await kubectl(['-n', ns, 'logs', pod, '--tail', '2'])).stdout.trimEnd().split('\n');
+        expect(lines.filter((l) => l.startsWith(`[pod/${pod}/web] `))).toEqual(own.map((l) => `[pod/${pod}/web] ${l}`));
+      }
+      // Piped: no colour codes; the joins are said on stderr.
+      expect(r.stdout).not.toContain('\x1b[');
+      expect(r.stderr).toContain(`+ [pod/${pods[0]}/web] following`);
+      const cj = await wh(['logs', 'svc/web', '-n', ns, '--all-pods']);
+      expect(cj.code).toBe(2);
+      expect(cj.stderr).toMatch(/--all-pods: give deploy\/NAME, sts\/NAME, ds\/NAME or job\/NAME/);
+    });
+
     it('--previous as kubectl; not found 3 (pod or container), no permission 4', async () => {
       const noPod = await wh(['logs', 'nothing-here', '-n', ns]);
       expect(noPod.code).toBe(3);

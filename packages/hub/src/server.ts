@@ -54,6 +54,7 @@ import { LiveBus } from './live/live-bus.js';
 import { liveRoutes } from './live/live-routes.js';
 import { LogRelay, type LogRelayOptions } from './logs/log-relay.js';
 import { logsRoutes } from './logs/logs-routes.js';
+import { WorkloadLogRelay, type WorkloadLogOptions } from './logs/workload-log-relay.js';
 import { ObjectReader } from './objects/object-reader.js';
 import { ShellRelay, type ShellOptions } from './shell/shell-relay.js';
 import { shellRoutes } from './shell/shell-routes.js';
@@ -104,6 +105,8 @@ export interface HubOptions {
   shell?: ShellOptions;
   /** Pod logs: how much the hub queues per browser socket before dropping text; open streams per user. */
   logs?: LogRelayOptions;
+  /** Whole-workload log streams: limits (see WorkloadLogOptions). */
+  workloadLogs?: WorkloadLogOptions;
   /** How long GET …/objects waits for the agent (default 10 s, then 504 agent_timeout). */
   objectTimeoutMs?: number;
   /**
@@ -173,6 +176,7 @@ export interface Hub {
   live: LiveBus;
   shell: ShellRelay;
   logs: LogRelay;
+  workloadLogs: WorkloadLogRelay;
   objects: ObjectReader;
   /** Every user's open WebSocket with the credential that opened it (closed on revocation). */
   sockets: SocketRegistry;
@@ -307,6 +311,14 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const logs = new LogRelay({ metrics, audit, log: app.log, options: opts.logs ?? {} });
   logs.attach(link);
   link.setLogsHandler(logs);
+  const workloadLogs = new WorkloadLogRelay({
+    relay: logs,
+    inventory,
+    live,
+    audit,
+    log: app.log,
+    options: opts.workloadLogs ?? {},
+  });
   const insights = new InsightStore(db);
   link.setInsightHandler(new InsightIngest({ store: insights, live, metrics }));
   const usage = new UsageStore(db);
@@ -383,6 +395,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(liveRoutes, { prefix, live, metrics });
   await app.register(shellRoutes, {
     prefix,
+    audit,
     clusters,
     inventory,
     records: shellRecords,
@@ -390,7 +403,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     store: shellStore,
     link,
   });
-  await app.register(logsRoutes, { prefix, audit, clusters, inventory, relay: logs, link });
+  await app.register(logsRoutes, { prefix, audit, clusters, inventory, relay: logs, workloads: workloadLogs, link });
   link.register(app);
   await registerWebUi(
     app,
@@ -448,6 +461,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     live,
     shell,
     logs,
+    workloadLogs,
     objects,
     sockets,
     retention,
@@ -459,6 +473,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       await leader.stop();
       await retention.idle(); // a pass under way finishes before the store closes
       await shell.closeAll();
+      workloadLogs.closeAll();
       logs.closeAll();
       link.closeAll();
       await originDenials.close();

@@ -155,6 +155,16 @@ export const API_ERRORS = {
     'the per-user limit of open log streams is reached',
     (a) => `${a.user} already has ${a.limit} open log streams (the per-user limit); close one first`,
   ),
+  too_many_workload_log_streams: spec<{ user: string; limit: number }>(
+    429,
+    'the per-user limit of open whole-workload log streams is reached (each follows many containers, so it has its own, smaller limit)',
+    (a) => `${a.user} already follows ${a.limit} workloads' logs (the per-user limit); close one first`,
+  ),
+  too_many_shell_participants: spec<{ sessionId: string; limit: number }>(
+    429,
+    'a live shell already has the most people who may join it at once',
+    (a) => `shell session ${a.sessionId} already has ${a.limit} people joined (the limit); try again when one leaves`,
+  ),
   too_many_sessions: spec<{ user: string; limit: number }>(
     429,
     'the per-user limit of open shells is reached',

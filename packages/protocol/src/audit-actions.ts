@@ -84,6 +84,11 @@ export interface AuditDetails {
   'cluster.pod-security': { from: string; to: string };
   /** allowed: no detail; rejected: the API error code; denied: the permission check's detail. */
   'shell.start': { error: string } | AccessDeniedDetail | null;
+  /** allowed: who joined whose session, how; denied: the permission check; rejected: the API error code. */
+  'shell.join':
+    | { sessionId: string; mode: 'observer' | 'peer'; owner: string }
+    | { error: string; sessionId: string; mode: 'observer' | 'peer' }
+    | AccessDeniedDetail;
   'shell.end': {
     durationMs: number;
     exitCode: number | null;
@@ -94,6 +99,17 @@ export interface AuditDetails {
   /** allowed: the stream's options; rejected: the API error code; denied: the permission check's detail. */
   'logs.open':
     | { streamId: string; follow: boolean; previous: boolean; tailLines: number | null; sinceSeconds: number | null }
+    | { error: string }
+    | AccessDeniedDetail;
+  /** allowed: the stream's options; rejected: the API error code; denied: the permission check's detail. */
+  'logs.open_workload':
+    | {
+        streamId: string;
+        follow: boolean;
+        container: string | null;
+        tailLines: number | null;
+        sinceSeconds: number | null;
+      }
     | { error: string }
     | AccessDeniedDetail;
   /** A refused WebSocket upgrade; `repeated`: further refusals of the same user and origin in that minute (summary row). */
@@ -168,6 +184,11 @@ export const AUDIT_ACTIONS = {
     outcomes: ['allowed', 'denied', 'rejected'],
     meaning: 'a pod shell was opened, refused (permission) or rejected (tier, agent, pod, limit)',
   },
+  'shell.join': {
+    outcomes: ['allowed', 'denied', 'rejected'],
+    meaning:
+      'someone joined a live pod shell as observer or peer (who, whose session), was refused (permission) or rejected (no such live session, the participant limit)',
+  },
   'shell.end': { outcomes: ['succeeded', 'failed', 'denied'], meaning: 'a pod shell ended' },
   'websocket.open': {
     outcomes: ['denied'],
@@ -178,6 +199,11 @@ export const AUDIT_ACTIONS = {
     outcomes: ['allowed', 'denied', 'rejected'],
     meaning:
       'a container log stream was opened (who, pod, container), refused (permission) or rejected (agent, pod, container, limit)',
+  },
+  'logs.open_workload': {
+    outcomes: ['allowed', 'denied', 'rejected'],
+    meaning:
+      "a workload's merged log stream (all its pods' containers) was opened, refused (permission) or rejected (agent, workload, limit)",
   },
   'action:*': {
     outcomes: ['requested', 'succeeded', 'failed', 'rejected', 'expired'],

@@ -125,3 +125,33 @@ export function splitUtf8(text: string, maxBytes: number = LOGS_MAX_CHUNK): stri
   out.push(text.slice(start));
   return out;
 }
+
+// ---- whole-workload logs (hub → browser; the agent sees ordinary per-container streams)
+/** Workload kinds whose pods' logs the hub merges into one stream. */
+export const WORKLOAD_LOG_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'] as const;
+export type WorkloadLogKind = (typeof WORKLOAD_LOG_KINDS)[number];
+/** Whole-workload log streams a user may have open at once, unless the hub is configured otherwise. */
+export const DEFAULT_WORKLOAD_LOG_STREAMS_PER_USER = 3;
+/** Containers one workload stream follows at once, unless the hub is configured otherwise. */
+export const DEFAULT_WORKLOAD_LOG_MAX_CONTAINERS = 20;
+
+/**
+ * The workload logs WebSocket's text frames. `data` holds whole lines (each
+ * ending in a newline) of one container, so lines of different pods never
+ * interleave mid-line; `joined`/`left` say when a container's log starts and
+ * stops being followed (pods replaced by a rollout join and leave);
+ * `limited` names a container not followed because the stream already follows
+ * its maximum; `dropped` counts what a slow reader lost.
+ */
+export type WorkloadLogsServerMessage =
+  | { type: 'data'; pod: string; container: string; text: string }
+  | { type: 'joined'; pod: string; container: string }
+  | { type: 'left'; pod: string; container: string; reason: LogsEndReason | 'deleted'; message?: string }
+  | { type: 'limited'; pod: string; container: string; limit: number }
+  | { type: 'dropped'; bytes: number; lines: number }
+  | { type: 'end'; reason: LogsEndReason; message?: string };
+
+/** Path of a workload's merged logs WebSocket. */
+export function workloadLogsPath(cluster: string, namespace: string, kind: WorkloadLogKind, name: string): string {
+  return `/api/v1/clusters/${encodeURIComponent(cluster)}/workloads/${encodeURIComponent(namespace)}/${kind}/${encodeURIComponent(name)}/logs`;
+}

@@ -178,11 +178,51 @@ export const ShellClientControl = z.discriminatedUnion('type', [
 ]);
 export type ShellClientControl = z.infer<typeof ShellClientControl>;
 
+/**
+ * Shared shells: a person with pod:exec on the pod's namespace joins a live
+ * session as an observer (sees the output, cannot type) or a peer (types too,
+ * as the session's owner: the exec is the owner's). Everyone in the session
+ * is told who is in it whenever that changes (`participants`).
+ */
+export const SHELL_JOIN_MODES = ['observer', 'peer'] as const;
+export type ShellJoinMode = (typeof SHELL_JOIN_MODES)[number];
+export type ShellParticipantRole = 'owner' | ShellJoinMode;
+export interface ShellParticipant {
+  user: string;
+  role: ShellParticipantRole;
+  joinedAt: number;
+}
+/** People who may join one session at once, besides its owner. */
+export const SHELL_MAX_PARTICIPANTS = 10;
+
 export type ShellServerControl =
   | { type: 'opened'; sessionId: string; container: string; command: string[] }
   | { type: 'exit'; code: number }
   | { type: 'error'; message: string }
-  | { type: 'closed'; reason: ShellEndReason; message?: string };
+  | { type: 'closed'; reason: ShellEndReason; message?: string }
+  /** Who is in the session now (the owner first); sent to everyone in it when someone joins or leaves. */
+  | { type: 'participants'; participants: ShellParticipant[] }
+  /**
+   * A moderated session (the namespace's shell policy requireObserver): input is accepted only while at least one
+   * observer watches. `held` true: input is being dropped until one joins.
+   */
+  | { type: 'moderation'; held: boolean; message: string }
+  /** To a joiner: the session it joined. */
+  | {
+      type: 'joined';
+      sessionId: string;
+      role: ShellJoinMode;
+      owner: string;
+      cluster: string;
+      namespace: string;
+      pod: string;
+      container: string;
+    };
+
+/** Path of the WebSocket that joins a live session. */
+export function shellJoinPath(sessionId: string, mode: ShellJoinMode): string {
+  return `/api/v1/sessions/${encodeURIComponent(sessionId)}/join?mode=${mode}`;
+}
 
 /** Path of the shell WebSocket. */
 export function shellPath(cluster: string, namespace: string, pod: string): string {

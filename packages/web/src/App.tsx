@@ -25,6 +25,7 @@ import { ActionDialogHost } from './ui/ActionDialogHost.js';
 // playback) or that few people open load on demand.
 const AuditPage = lazy(() => import('./pages/AuditPage.js').then((m) => ({ default: m.AuditPage })));
 const EditorPage = lazy(() => import('./pages/EditorPage.js').then((m) => ({ default: m.EditorPage })));
+const JoinShellPage = lazy(() => import('./pages/JoinShellPage.js').then((m) => ({ default: m.JoinShellPage })));
 const SessionsPage = lazy(() => import('./pages/SessionsPage.js').then((m) => ({ default: m.SessionsPage })));
 
 export function App() {
@@ -57,6 +58,7 @@ function Gate() {
               <Route path="/access" component={AccessPage} />
               <Route path="/audit" component={AuditPage} />
               <Route path="/sessions" component={SessionsPage} />
+              <Route path="/join/:id">{(p) => <JoinShellPage sessionId={p.id} />}</Route>
               <Route path="/c/:cluster">{(p) => <Redirect to={`/c/${p.cluster}/workloads`} />}</Route>
               <Route path="/c/:cluster/workloads">{(p) => <WorkloadsPage cluster={p.cluster} />}</Route>
               <Route path="/c/:cluster/w/:kind/:namespace/:name">

@@ -173,6 +173,25 @@ export function hubCommand(): Command {
         .default('10'),
     )
     .addOption(
+      new Option(
+        '--workload-log-streams-per-user <n>',
+        "whole-workload (all pods') log streams one user may have at once (429 above)",
+      )
+        .env('WHEELHOUSE_WORKLOAD_LOG_STREAMS_PER_USER')
+        .default('3'),
+    )
+    .addOption(
+      new Option(
+        '--shell-moderated-namespaces <list>',
+        'comma-separated CLUSTER/NAMESPACE pairs whose shells accept input only while someone observes them',
+      ).env('WHEELHOUSE_SHELL_MODERATED_NAMESPACES'),
+    )
+    .addOption(
+      new Option('--workload-log-max-containers <n>', 'containers one whole-workload log stream follows at once')
+        .env('WHEELHOUSE_WORKLOAD_LOG_MAX_CONTAINERS')
+        .default('20'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -208,6 +227,9 @@ export function hubCommand(): Command {
         auditAnchorInterval: string;
         defaultPodSecurity: 'privileged' | 'baseline' | 'restricted';
         logStreamsPerUser: string;
+        workloadLogStreamsPerUser: string;
+        workloadLogMaxContainers: string;
+        shellModeratedNamespaces?: string;
       },
     ) => {
       const { host, port } = parseListen(o.listen);
@@ -237,6 +259,13 @@ export function hubCommand(): Command {
         ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
         ...sso,
         logs: { maxStreamsPerUser: positiveInt('--log-streams-per-user', o.logStreamsPerUser) },
+        ...(o.shellModeratedNamespaces
+          ? { shell: { clusters: moderatedShells(splitList(o.shellModeratedNamespaces)) } }
+          : {}),
+        workloadLogs: {
+          maxStreamsPerUser: positiveInt('--workload-log-streams-per-user', o.workloadLogStreamsPerUser),
+          maxContainers: positiveInt('--workload-log-max-containers', o.workloadLogMaxContainers),
+        },
         lifetimes: {
           sessionIdleMs: parseDuration(o.sessionIdle),
           sessionMaxAgeMs: parseDuration(o.sessionMaxAge),
@@ -283,4 +312,18 @@ export function hubCommand(): Command {
       stopOnSignals(() => hub.close());
     },
   );
+}
+
+/** `--shell-moderated-namespaces a/b,c/d` as the hub's per-namespace shell policy (requireObserver). */
+export function moderatedShells(
+  pairs: readonly string[],
+): Record<string, { namespaces: Record<string, { requireObserver: true }> }> {
+  const out: Record<string, { namespaces: Record<string, { requireObserver: true }> }> = {};
+  for (const pair of pairs) {
+    const [cluster, namespace, ...rest] = pair.split('/');
+    if (!cluster || !namespace || rest.length > 0)
+      throw new Error(`--shell-moderated-namespaces: "${pair}" is not CLUSTER/NAMESPACE`);
+    (out[cluster] ??= { namespaces: {} }).namespaces[namespace] = { requireObserver: true };
+  }
+  return out;
 }

@@ -1,16 +1,23 @@
-// `wheelhouse logs <pod | kind/name> [-c C] [-f] [--previous] [--since 5m]`:
+// `wheelhouse logs <pod | kind/name> [-c C] [-f] [--previous] [--since 5m] [--all-pods]`:
 // a container's log through the hub's log stream (authorized there, read by
-// the agent). For a workload it picks one pod as kubectl does, and says which.
+// the agent). For a workload it picks one pod as kubectl does, and says which;
+// with --all-pods (as kubectl's flag) every container of every pod, merged by
+// the hub, each line prefixed [pod/NAME/CONTAINER] (coloured per pod on a
+// terminal), pods joining and leaving as a rollout replaces them.
 import { Command, InvalidArgumentError } from 'commander';
 import WebSocket from 'ws';
 import {
   LOGS_MAX_TAIL_LINES,
+  WORKLOAD_LOG_KINDS,
   logsPath,
+  workloadLogsPath,
   parseDuration,
   type InventoryItem,
   type InventoryItemOf,
   type LogsServerMessage,
   type ResourceKind,
+  type WorkloadLogKind,
+  type WorkloadLogsServerMessage,
 } from '@wheelhouse/protocol';
 import type { HubCredentials } from '../api-client.js';
 import { ApiError, CliError } from '../exit-codes.js';
@@ -29,6 +36,7 @@ interface LogsFlags extends HubFlags {
   since?: string;
   tail?: number;
   timestamps?: boolean;
+  allPods?: boolean;
 }
 
 const readyTime = (p: Pod): number | null =>
@@ -131,11 +139,17 @@ async function choosePod(
   return pod;
 }
 
+type AnyLogMessage = LogsServerMessage | WorkloadLogsServerMessage;
+
 /** Streams the log to stdout; resolves when it ends, rejects with the reason it could not. */
-function stream(creds: HubCredentials, url: URL): Promise<void> {
+function stream(
+  creds: HubCredentials,
+  url: URL,
+  render: (msg: AnyLogMessage) => string | null = (m) => (m.type === 'data' ? m.text : null),
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${creds.token}` }, perMessageDeflate: false });
-    let ended: LogsServerMessage | null = null;
+    let ended: Extract<AnyLogMessage, { type: 'end' }> | null = null;
     const onStdoutError = (err: NodeJS.ErrnoException): void => {
       // `| head` closed the pipe: the reader has what it wanted.
       if (err.code === 'EPIPE') {
@@ -168,31 +182,38 @@ function stream(creds: HubCredentials, url: URL): Promise<void> {
       reject(new CliError('unreachable', `cannot reach the hub at ${creds.hub}: ${err.message}`)),
     );
     ws.on('message', (data) => {
-      let msg: LogsServerMessage;
+      let msg: AnyLogMessage;
       try {
         msg = JSON.parse(
           Buffer.isBuffer(data)
             ? data.toString('utf8')
             : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'),
-        ) as LogsServerMessage;
+        ) as AnyLogMessage;
       } catch {
         return;
       }
-      if (msg.type === 'data') {
+      if (msg.type === 'end') {
+        ended = msg;
+        return;
+      }
+      if (msg.type === 'dropped') {
+        const lines = 'lines' in msg ? `${msg.lines} lines, ` : '';
+        process.stderr.write(`\n[wheelhouse: ${lines}${msg.bytes} bytes of log dropped: read too slowly]\n`);
+        return;
+      }
+      const text = render(msg);
+      if (text) {
         // A slow terminal or pipe holds the socket, and so the hub's and the agent's reads.
-        if (!process.stdout.write(msg.text)) {
+        if (!process.stdout.write(text)) {
           ws.pause();
           process.stdout.once('drain', () => ws.resume());
         }
-      } else if (msg.type === 'dropped')
-        process.stderr.write(`\n[wheelhouse: ${msg.bytes} bytes of log dropped: read too slowly]\n`);
-      else ended = msg;
+      }
     });
     ws.on('close', () => {
       process.stdout.off('error', onStdoutError);
       const end = ended;
-      if (end === null || end.type !== 'end')
-        return reject(new CliError('unreachable', 'the log stream closed without an end'));
+      if (end === null) return reject(new CliError('unreachable', 'the log stream closed without an end'));
       if (end.reason === 'eof') return resolve();
       if (end.reason === 'error')
         return reject(new CliError('failed', end.message ?? 'Kubernetes refused the log read'));
@@ -206,6 +227,45 @@ function stream(creds: HubCredentials, url: URL): Promise<void> {
       );
     });
   });
+}
+
+/** 256-colour codes that read on dark and light terminals, one per pod (as stern does). */
+const POD_COLOURS = [32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96];
+
+/** Renders merged workload frames: lines prefixed [pod/NAME/CONTAINER]; joins and leaves on stderr. */
+export function workloadRenderer(colour: boolean): (m: AnyLogMessage) => string | null {
+  const colours = new Map<string, number>();
+  const paint = (pod: string, s: string): string => {
+    if (!colour) return s;
+    let c = colours.get(pod);
+    if (c === undefined) {
+      c = POD_COLOURS[colours.size % POD_COLOURS.length] ?? 36;
+      colours.set(pod, c);
+    }
+    return `\x1b[${c}m${s}\x1b[0m`;
+  };
+  return (m) => {
+    if (!('pod' in m)) return null;
+    const tag = paint(m.pod, `[pod/${m.pod}/${m.container}]`);
+    switch (m.type) {
+      case 'data':
+        return m.text
+          .slice(0, -1)
+          .split('\n')
+          .map((l) => `${tag} ${l}\n`)
+          .join('');
+      case 'joined':
+        process.stderr.write(`+ ${tag} following\n`);
+        return null;
+      case 'left':
+        process.stderr.write(`- ${tag} ${m.message ?? m.reason}\n`);
+        return null;
+      case 'limited':
+        process.stderr.write(`! ${tag} not followed: this stream follows at most ${m.limit} containers\n`);
+        return null;
+    }
+    return null;
+  };
 }
 
 const parseTail = (v: string): number => {
@@ -229,7 +289,8 @@ export function logsCommand(): Command {
       .option('-p, --previous', "the previous (crashed) container's log")
       .option('--since <duration>', 'only lines newer than this (e.g. 10m)')
       .option('--tail <lines>', 'last lines to show (-1: as many as the hub gives, 100000)', parseTail)
-      .option('--timestamps', 'prefix each line with its RFC 3339 time'),
+      .option('--timestamps', 'prefix each line with its RFC 3339 time')
+      .option('--all-pods', "every pod's containers of a deploy/sts/ds/job, merged and tagged (pods join and leave)"),
   ).action(async (spec: string, o: LogsFlags) => {
     let sinceSeconds: number | undefined;
     if (o.since !== undefined) {
@@ -242,6 +303,21 @@ export function logsCommand(): Command {
     const namespace = namespaceOf(o);
     const { creds, cluster } = await clusterContext(o);
     const say = (s: string): void => void process.stderr.write(s);
+    if (o.allPods) {
+      const { kind, name } = spec.includes('/') ? parseKindName(spec) : { kind: 'Pod' as const, name: spec };
+      if (!(WORKLOAD_LOG_KINDS as readonly string[]).includes(kind))
+        throw new CliError('usage', `--all-pods: give deploy/NAME, sts/NAME, ds/NAME or job/NAME (not ${kind})`);
+      if (o.previous) throw new CliError('usage', '--all-pods: --previous reads one pod; name the pod');
+      const url = new URL(workloadLogsPath(cluster, namespace, kind as WorkloadLogKind, name), creds.hub);
+      url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+      if (o.container) url.searchParams.set('container', o.container);
+      if (o.follow) url.searchParams.set('follow', 'true');
+      if (o.timestamps) url.searchParams.set('timestamps', 'true');
+      if (o.tail !== undefined) url.searchParams.set('tailLines', String(o.tail));
+      if (sinceSeconds !== undefined) url.searchParams.set('sinceSeconds', String(sinceSeconds));
+      await stream(creds, url, workloadRenderer(process.stdout.isTTY && !process.env.NO_COLOR));
+      return;
+    }
     const pod = await choosePod(creds, cluster, namespace, spec, say);
     let container = o.container;
     const names = pod.summary.containers.map((c) => c.name);

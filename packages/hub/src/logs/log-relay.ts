@@ -57,6 +57,16 @@ export interface LogRelayOptions {
 
 export const DEFAULT_LOG_STREAMS_PER_USER = 10;
 
+/**
+ * Where a stream opened on behalf of another part of the hub (a workload's
+ * merged log) delivers: no browser socket, no audit of its own (its owner
+ * audits once), not counted against the user's per-pod limit.
+ */
+export interface LogSink {
+  onData(text: string): void;
+  onEnd(reason: LogsEndReason, message: string | undefined): void;
+}
+
 interface Stream {
   id: string;
   req: LogStreamRequest;
@@ -69,6 +79,7 @@ interface Stream {
 
 export class LogRelay implements LogsLinkHandler {
   private readonly streams = new Map<string, Stream>();
+  private readonly sinks = new Map<string, { cluster: string; sink: LogSink }>();
   private link: LogsLinkPort | null = null;
   private readonly maxBuffered: number;
   readonly maxStreamsPerUser: number;
@@ -109,6 +120,26 @@ export class LogRelay implements LogsLinkHandler {
 
   stats(): { streams: number } {
     return { streams: this.streams.size };
+  }
+
+  /**
+   * Opens a container's log for a sink; returns its stream id, or null when
+   * the agent is not connected. close() ends it (the agent aborts its read).
+   */
+  openSink(req: LogStreamRequest, sink: LogSink): { id: string; close: () => void } | null {
+    const id = randomUUID();
+    this.sinks.set(id, { cluster: req.cluster, sink });
+    const sent = this.link?.sendTo(req.cluster, openMessage(id, req));
+    if (!sent) {
+      this.sinks.delete(id);
+      return null;
+    }
+    return {
+      id,
+      close: () => {
+        if (this.sinks.delete(id)) this.link?.sendTo(req.cluster, { type: 'logs.close', streamId: id });
+      },
+    };
   }
 
   /** Streams the user has open now. */
@@ -158,24 +189,19 @@ export class LogRelay implements LogsLinkHandler {
     }
     if (s.ended) return; // the browser went away meanwhile
     // The browser has nothing to say on this socket; whatever it sends is ignored.
-    const sent = this.link?.sendTo(req.cluster, {
-      type: 'logs.open',
-      streamId: s.id,
-      namespace: req.namespace,
-      pod: req.pod,
-      container: req.container,
-      follow: req.follow,
-      previous: req.previous,
-      timestamps: req.timestamps,
-      ...(req.tailLines !== undefined ? { tailLines: req.tailLines } : {}),
-      ...(req.sinceSeconds !== undefined ? { sinceSeconds: req.sinceSeconds } : {}),
-      user: req.user,
-    });
+    const sent = this.link?.sendTo(req.cluster, openMessage(s.id, req));
     if (!sent)
       this.end(s, 'agent-lost', `the agent of cluster "${req.cluster}" is not connected`, { notifyAgent: false });
   }
 
   onLogs(cluster: string, msg: LogsAgentMessage): void {
+    const sink = this.sinks.get(msg.streamId);
+    if (sink) {
+      if (sink.cluster !== cluster) return this.link?.refuseForeign?.(cluster, 'log_stream', msg.streamId);
+      if (msg.type === 'logs.data') return sink.sink.onData(msg.text);
+      this.sinks.delete(msg.streamId);
+      return sink.sink.onEnd(msg.reason, msg.message);
+    }
     const s = this.streams.get(msg.streamId);
     // An agent only speaks for its own cluster's streams.
     if (!s) return;
@@ -201,6 +227,11 @@ export class LogRelay implements LogsLinkHandler {
   }
 
   onAgentGone(cluster: string, reason: string): void {
+    for (const [id, k] of [...this.sinks]) {
+      if (k.cluster !== cluster) continue;
+      this.sinks.delete(id);
+      k.sink.onEnd('agent-lost', `lost the agent of cluster "${cluster}" (${reason})`);
+    }
     for (const s of [...this.streams.values()]) {
       if (s.req.cluster === cluster)
         this.end(s, 'agent-lost', `lost the agent of cluster "${cluster}" (${reason})`, { notifyAgent: false });
@@ -209,6 +240,11 @@ export class LogRelay implements LogsLinkHandler {
 
   /** Hub shutdown: every browser is told, every agent stream closed. */
   closeAll(): void {
+    for (const [id, k] of [...this.sinks]) {
+      this.sinks.delete(id);
+      this.link?.sendTo(k.cluster, { type: 'logs.close', streamId: id });
+      k.sink.onEnd('closed', 'the hub is shutting down');
+    }
     for (const s of [...this.streams.values()])
       this.end(s, 'closed', 'the hub is shutting down', { notifyAgent: true });
   }
@@ -237,4 +273,20 @@ export class LogRelay implements LogsLinkHandler {
     this.toClient(s, { type: 'end', reason, ...(message ? { message } : {}) });
     if (s.client.readyState === s.client.OPEN) s.client.close(1000, reason);
   }
+}
+
+function openMessage(streamId: string, req: LogStreamRequest): HubMessage {
+  return {
+    type: 'logs.open',
+    streamId,
+    namespace: req.namespace,
+    pod: req.pod,
+    container: req.container,
+    follow: req.follow,
+    previous: req.previous,
+    timestamps: req.timestamps,
+    ...(req.tailLines !== undefined ? { tailLines: req.tailLines } : {}),
+    ...(req.sinceSeconds !== undefined ? { sinceSeconds: req.sinceSeconds } : {}),
+    user: req.user,
+  };
 }

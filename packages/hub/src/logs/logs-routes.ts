@@ -1,7 +1,9 @@
 // Pod logs API (a plugin under /api/v1):
 //   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs   WebSocket (every check before the upgrade)
-// Needs logs:read on (cluster, namespace); each stream that opens is audited (logs.open: who, pod, container),
-// and each user may have maxStreamsPerUser open at once (429 too_many_log_streams).
+//   GET /api/v1/clusters/{cluster}/workloads/{namespace}/{kind}/{name}/logs   every pod's containers, merged
+// Needs logs:read on (cluster, namespace); each stream that opens is audited (logs.open: who, pod, container;
+// logs.open_workload: who, workload), and each user may have maxStreamsPerUser open at once
+// (429 too_many_log_streams; workload streams have their own limit, 429 too_many_workload_log_streams).
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -10,6 +12,7 @@ import {
   KubeName,
   KubeNamespace,
   LOGS_MAX_TAIL_LINES,
+  WORKLOAD_LOG_KINDS,
   type InventoryItemOf,
 } from '@wheelhouse/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -20,12 +23,14 @@ import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.
 import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { LogRelay, LogStreamRequest, LogsLinkPort } from './log-relay.js';
+import type { WorkloadLogRelay, WorkloadLogRequest } from './workload-log-relay.js';
 
 export interface LogsRoutesOptions {
   audit: AuditLog;
   clusters: ClusterStore;
   inventory: InventoryStore;
   relay: LogRelay;
+  workloads: WorkloadLogRelay;
   link: LogsLinkPort;
 }
 
@@ -51,6 +56,28 @@ const LogsQuery = z
       .min(1)
       .max(10 * 365 * 24 * 3600)
       .optional(),
+  })
+  .strict();
+
+const WorkloadParams = z.object({
+  cluster: clusterName,
+  namespace: KubeNamespace,
+  kind: z.enum(WORKLOAD_LOG_KINDS),
+  name: KubeName,
+});
+const WorkloadLogsQuery = z
+  .object({
+    /** Only this container of each pod (a DNS-1123 label). */
+    container: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a container name')
+      .optional(),
+    follow: flag,
+    timestamps: flag,
+    tailLines: LogsQuery.shape.tailLines,
+    sinceSeconds: LogsQuery.shape.sinceSeconds,
   })
   .strict();
 
@@ -126,6 +153,68 @@ export const logsRoutes: FastifyPluginCallback<LogsRoutesOptions> = (appIn, deps
       });
     },
     ...upgradeAfterChecks(prepared, CLIENT_MAX_FRAME_BYTES.logs, (socket, start) => deps.relay.start(socket, start)),
+  });
+
+  const preparedWorkload = new WeakMap<FastifyRequest, WorkloadLogRequest>();
+  app.route({
+    method: 'GET',
+    url: '/clusters/:cluster/workloads/:namespace/:kind/:name/logs',
+    schema: {
+      tags: ['logs'],
+      summary: "Stream every container log of a workload's pods, merged (WebSocket)",
+      description:
+        'JSON text frames: {type:"data",pod,container,text} (whole lines), {type:"joined"|"left",pod,container}, {type:"limited",pod,container,limit}, {type:"dropped",bytes,lines}, {type:"end",reason,message?}. Pods join and leave as they are replaced. A plain GET answers 426 after the same checks.',
+      params: WorkloadParams,
+      querystring: WorkloadLogsQuery,
+    },
+    preHandler: async (req) => {
+      const { cluster, namespace, kind, name } = req.params;
+      const principal = requirePrincipal<Principal>(req);
+      const target = { kind, namespace, name };
+      const params = { container: req.query.container ?? null };
+      await requireVisibleCluster(app, req, deps.clusters, cluster);
+      await app.requirePermission(
+        req,
+        'logs:read',
+        { cluster, namespace },
+        { action: 'logs.open_workload', target, params },
+      );
+      const reject = async (err: HttpError): Promise<never> => {
+        await deps.audit.record({
+          actor: principal.username,
+          action: 'logs.open_workload',
+          clusterId: cluster,
+          target,
+          params,
+          outcome: 'rejected',
+          reason: err.message,
+          detail: { error: err.code },
+        });
+        throw err;
+      };
+      if (!deps.link.isConnected(cluster)) await reject(apiError('agent_unavailable', { cluster }));
+      if (!(await deps.inventory.get(cluster, kind, namespace, name)))
+        await reject(notFound(`${kind} ${namespace}/${name} in cluster "${cluster}"`));
+      const limit = deps.workloads.maxStreamsPerUser;
+      if (deps.workloads.activeFor(principal.username) >= limit)
+        await reject(apiError('too_many_workload_log_streams', { user: principal.username, limit }));
+      const q = req.query;
+      preparedWorkload.set(req, {
+        user: principal.username,
+        cluster,
+        namespace,
+        kind,
+        name,
+        ...(q.container !== undefined ? { container: q.container } : {}),
+        follow: q.follow,
+        timestamps: q.timestamps,
+        ...(q.tailLines !== undefined ? { tailLines: q.tailLines } : {}),
+        ...(q.sinceSeconds !== undefined ? { sinceSeconds: q.sinceSeconds } : {}),
+      });
+    },
+    ...upgradeAfterChecks(preparedWorkload, CLIENT_MAX_FRAME_BYTES.logs, (socket, start) =>
+      deps.workloads.start(socket, start),
+    ),
   });
   done();
 };

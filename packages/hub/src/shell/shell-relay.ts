@@ -8,6 +8,12 @@
 //           out of credit it stops reading the client socket.
 // Sessions end on client close, exit, idle timeout, agent loss or error; each
 // start and end is recorded (row, audit, timeline) by ./shell-records.ts.
+//
+// Shared shells: others join a live session (join()) as observers (output
+// only; their input is refused) or peers (their input goes to the owner's
+// exec). Joiners never hold the exec's flow control: one that falls more than
+// JOINER_MAX_BUFFERED behind is dropped. A moderated session (policy
+// requireObserver) drops input while no observer watches.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -15,12 +21,15 @@ import {
   SHELL_CHANNELS,
   SHELL_DEFAULT_WINDOW,
   SHELL_MAX_CHUNK,
+  SHELL_MAX_PARTICIPANTS,
   ShellClientControl,
   decodeShellFrame,
   encodeShellFrame,
   type ShellAgentMessage,
   type ShellEndReason,
   type ShellHubMessage,
+  type ShellJoinMode,
+  type ShellParticipant,
   type ShellServerControl,
 } from '@wheelhouse/protocol';
 import { SOCKET_CLOSE_REVOKED } from '../http/socket-registry.js';
@@ -36,6 +45,8 @@ export interface ShellPolicy {
   record: boolean;
   /** Record keystrokes too (off by default: they may contain secrets). */
   captureInput: boolean;
+  /** Moderated sessions: input is accepted only while at least one observer has joined (default off). */
+  requireObserver: boolean;
 }
 
 export interface ShellClusterPolicy extends Partial<ShellPolicy> {
@@ -90,6 +101,26 @@ export interface ShellStartRequest {
   owner?: { kind: string; name: string };
 }
 
+/** A joiner that has this much output queued and unsent is dropped (it never slows the exec). */
+export const JOINER_MAX_BUFFERED = 1024 * 1024;
+
+interface Joiner {
+  user: string;
+  role: ShellJoinMode;
+  joinedAt: number;
+}
+
+/** What a join needs to know of a live session (route checks). */
+export interface LiveSessionFacts {
+  id: string;
+  user: string;
+  cluster: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  participants: number;
+}
+
 interface Session {
   id: string;
   req: ShellStartRequest;
@@ -109,6 +140,11 @@ interface Session {
   idle: NodeJS.Timeout | null;
   exitCode: number | null;
   recorder: Recorder | null;
+  joiners: Map<WebSocket, Joiner>;
+  /** Peer sockets paused while the exec had no input credit. */
+  pausedPeers: Set<WebSocket>;
+  /** Moderated and without an observer: whether the people typing have been told. */
+  heldNotified: boolean;
 }
 
 export interface ShellRelayDeps {
@@ -152,6 +188,7 @@ export class ShellRelay implements ShellLinkHandler {
       idleTimeoutMs: ns?.idleTimeoutMs ?? c?.idleTimeoutMs ?? o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       record: ns?.record ?? c?.record ?? o.record ?? true,
       captureInput: ns?.captureInput ?? c?.captureInput ?? o.captureInput ?? false,
+      requireObserver: ns?.requireObserver ?? c?.requireObserver ?? o.requireObserver ?? false,
     };
   }
 
@@ -194,6 +231,9 @@ export class ShellRelay implements ShellLinkHandler {
       idle: null,
       exitCode: null,
       recorder: null,
+      joiners: new Map(),
+      pausedPeers: new Set(),
+      heldNotified: false,
     };
     client.pause();
     this.sessions.set(s.id, s);
@@ -306,17 +346,160 @@ export class ShellRelay implements ShellLinkHandler {
       s.recorder?.resize(Date.now(), parsed.cols, parsed.rows);
       return;
     }
+    if (!this.sendInput(s, buf)) return;
+    if (s.inCredit <= 0 && !s.clientPaused) {
+      s.clientPaused = true;
+      s.client.pause();
+    }
+  }
+
+  /** Input of the owner or a peer: dropped while a moderated session has no observer; false when not sent. */
+  private sendInput(s: Session, buf: Buffer): boolean {
+    if (this.held(s)) {
+      if (!s.heldNotified) {
+        s.heldNotified = true;
+        this.broadcast(s, {
+          type: 'moderation',
+          held: true,
+          message: 'input dropped: this namespace requires an observer in the session before input is accepted',
+        });
+      }
+      return false;
+    }
     this.touch(s);
     s.recorder?.input(Date.now(), buf);
-    if (endedMeanwhile(s)) return; // the recording's cap ended the session: this input is not sent
+    if (endedMeanwhile(s)) return false; // the recording's cap ended the session: this input is not sent
     for (let i = 0; i < buf.length; i += SHELL_MAX_CHUNK) {
       const chunk = buf.subarray(i, i + SHELL_MAX_CHUNK);
       this.link?.sendShell(s.req.cluster, encodeShellFrame(s.id, SHELL_CHANNELS.stdin, chunk));
       s.inCredit -= chunk.length;
     }
-    if (s.inCredit <= 0 && !s.clientPaused) {
-      s.clientPaused = true;
-      s.client.pause();
+    return true;
+  }
+
+  private held(s: Session): boolean {
+    if (!s.policy.requireObserver) return false;
+    for (const j of s.joiners.values()) if (j.role === 'observer') return false;
+    return true;
+  }
+
+  // ---- shared sessions
+
+  /** A live (open) session, for the join route's checks; null when there is none. */
+  live(id: string): LiveSessionFacts | null {
+    const s = this.sessions.get(id);
+    if (!s || s.state !== 'open') return null;
+    const { req } = s;
+    return {
+      id,
+      user: req.user,
+      cluster: req.cluster,
+      namespace: req.namespace,
+      pod: req.pod,
+      container: req.container,
+      participants: s.joiners.size,
+    };
+  }
+
+  get maxParticipants(): number {
+    return SHELL_MAX_PARTICIPANTS;
+  }
+
+  /** Everyone in the session, the owner first. */
+  participants(id: string): ShellParticipant[] {
+    const s = this.sessions.get(id);
+    if (!s) return [];
+    return [
+      { user: s.req.user, role: 'owner', joinedAt: s.startedAt },
+      ...[...s.joiners.values()].map((j) => ({ user: j.user, role: j.role, joinedAt: j.joinedAt })),
+    ];
+  }
+
+  /** Joins an upgraded socket to a live session (the route has checked and audited). */
+  join(client: WebSocket, j: { sessionId: string; user: string; mode: ShellJoinMode }): void {
+    const s = this.sessions.get(j.sessionId);
+    client.on('error', () => undefined);
+    if (!s || s.state !== 'open') {
+      if (client.readyState === client.OPEN) {
+        client.send(JSON.stringify({ type: 'closed', reason: 'closed', message: 'the session has ended' }));
+        client.close(1000, 'closed');
+      }
+      return;
+    }
+    const wasHeld = this.held(s);
+    s.joiners.set(client, { user: j.user, role: j.mode, joinedAt: Date.now() });
+    client.on('message', (data, isBinary) => this.fromJoiner(s, client, data, isBinary));
+    client.on('close', () => this.leave(s, client));
+    const { req } = s;
+    this.send(client, {
+      type: 'joined',
+      sessionId: s.id,
+      role: j.mode,
+      owner: req.user,
+      cluster: req.cluster,
+      namespace: req.namespace,
+      pod: req.pod,
+      container: req.container,
+    });
+    this.broadcast(s, { type: 'participants', participants: this.participants(s.id) });
+    if (wasHeld && !this.held(s)) {
+      s.heldNotified = false;
+      this.broadcast(s, { type: 'moderation', held: false, message: `${j.user} is observing: input is accepted` });
+    }
+  }
+
+  private leave(s: Session, client: WebSocket): void {
+    if (!s.joiners.delete(client)) return;
+    s.pausedPeers.delete(client);
+    if (s.state === 'ended') return;
+    this.broadcast(s, { type: 'participants', participants: this.participants(s.id) });
+    if (this.held(s)) {
+      s.heldNotified = true;
+      this.broadcast(s, {
+        type: 'moderation',
+        held: true,
+        message: 'no observer is left: input is dropped until one joins',
+      });
+    }
+  }
+
+  private fromJoiner(s: Session, client: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+    const j = s.joiners.get(client);
+    if (!j || s.state !== 'open') return;
+    // The owner's terminal decides the size; a joiner's control frames are ignored.
+    if (!isBinary) return;
+    if (j.role === 'observer') {
+      this.send(client, { type: 'error', message: 'you joined as an observer: your input is not sent' });
+      return;
+    }
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (!this.sendInput(s, buf)) return;
+    if (s.inCredit <= 0) {
+      s.pausedPeers.add(client);
+      client.pause();
+    }
+  }
+
+  private send(client: WebSocket, msg: ShellServerControl): void {
+    if (client.readyState === client.OPEN) client.send(JSON.stringify(msg));
+  }
+
+  /** To the owner and every joiner. */
+  private broadcast(s: Session, msg: ShellServerControl): void {
+    this.toClient(s, msg);
+    for (const c of s.joiners.keys()) this.send(c, msg);
+  }
+
+  /** Output to joiners: a copy each; one too far behind is dropped rather than buffered without bound. */
+  private toJoiners(s: Session, payload: Buffer): void {
+    for (const c of [...s.joiners.keys()]) {
+      if (c.readyState !== c.OPEN) continue;
+      if (c.bufferedAmount > JOINER_MAX_BUFFERED) {
+        this.send(c, { type: 'error', message: 'you fell too far behind the session output; rejoin to follow it' });
+        c.close(1013, 'too slow');
+        continue;
+      }
+      c.send(payload, { binary: true });
     }
   }
 
@@ -362,7 +545,9 @@ export class ShellRelay implements ShellLinkHandler {
     }
     this.deps.metrics.shellBufferedBytes.set(this.buffered);
     // Copy: the payload is a view into the link's receive buffer, which ws may reuse.
-    s.client.send(Buffer.from(f.payload), { binary: true }, () => {
+    const copy = Buffer.from(f.payload);
+    if (s.joiners.size > 0) this.toJoiners(s, copy);
+    s.client.send(copy, { binary: true }, () => {
       s.outPending -= n;
       this.buffered -= n;
       this.deps.metrics.shellBufferedBytes.set(this.buffered);
@@ -395,6 +580,14 @@ export class ShellRelay implements ShellLinkHandler {
         s.clientPaused = false;
         s.client.resume();
         this.toClient(s, { type: 'opened', sessionId: s.id, container: s.req.container, command: msg.command });
+        if (this.held(s)) {
+          s.heldNotified = true;
+          this.toClient(s, {
+            type: 'moderation',
+            held: true,
+            message: 'this namespace requires an observer in the session: input is dropped until one joins',
+          });
+        }
         this.deps.store
           .setOpened(s.id, msg.command, msg.kubeUser ?? null)
           .catch((err: unknown) => this.deps.log.error({ err }, 'storing the shell command failed'));
@@ -405,13 +598,17 @@ export class ShellRelay implements ShellLinkHandler {
           s.clientPaused = false;
           s.client.resume();
         }
+        if (s.inCredit > 0) {
+          for (const c of s.pausedPeers) c.resume();
+          s.pausedPeers.clear();
+        }
         return;
       case 'shell.exit':
         s.exitCode = msg.code;
-        this.toClient(s, { type: 'exit', code: msg.code });
+        this.broadcast(s, { type: 'exit', code: msg.code });
         return;
       case 'shell.error':
-        this.toClient(s, { type: 'error', message: msg.message });
+        this.broadcast(s, { type: 'error', message: msg.message });
         return;
       case 'shell.closed':
         this.end(s, msg.reason, { notifyAgent: false });
@@ -482,8 +679,12 @@ export class ShellRelay implements ShellLinkHandler {
                 : s.exitCode !== null
                   ? `the command exited with code ${s.exitCode}`
                   : 'the session was closed';
-    this.toClient(s, { type: 'closed', reason, message });
+    this.broadcast(s, { type: 'closed', reason, message });
     if (s.client.readyState === s.client.OPEN) s.client.close(1000, reason);
+    for (const c of s.joiners.keys()) {
+      if (c.readyState === c.OPEN) c.close(1000, reason);
+      c.resume();
+    }
     if (s.clientPaused) s.client.resume(); // let the close handshake be read
     if (o.persisted === false) return;
     const p = this.recordEnd(s, reason, endedAt).catch((err: unknown) =>

@@ -3,6 +3,8 @@
 //   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/containers containers with their state
 //   GET /api/v1/sessions                                             shell sessions (audit:read, or one's own)
 //   GET /api/v1/sessions/{id}/recording                              asciicast v2 (audit:read, or the session's user)
+//   GET /api/v1/sessions/{id}/join?mode=observer|peer                WebSocket: join a live session (pod:exec there)
+//   GET /api/v1/sessions/{id}/participants                           who is in a live session (pod:exec there)
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -10,11 +12,13 @@ import {
   CLIENT_MAX_FRAME_BYTES,
   KubeName,
   KubeNamespace,
+  SHELL_JOIN_MODES,
   ownerStep,
   resolveWorkload,
   type InventoryItemOf,
   type WorkloadRef,
 } from '@wheelhouse/protocol';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/types.js';
 import { clusterName, requireCluster, requireVisibleCluster } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
@@ -22,10 +26,11 @@ import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.
 import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { ShellRecords } from './shell-records.js';
-import type { ShellLinkPort, ShellRelay, ShellStartRequest } from './shell-relay.js';
+import type { LiveSessionFacts, ShellLinkPort, ShellRelay, ShellStartRequest } from './shell-relay.js';
 import type { ShellStore } from './shell-store.js';
 
 export interface ShellRoutesOptions {
+  audit: AuditLog;
   clusters: ClusterStore;
   inventory: InventoryStore;
   records: ShellRecords;
@@ -173,6 +178,113 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
       if (!item) throw notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`);
       return { cluster, namespace, pod, phase: item.summary.phase, containers: containersOf(item) };
+    },
+  );
+
+  /**
+   * The live session a join names, once the caller may exec into its pod (pod:exec on its cluster and namespace:
+   * a peer types as the owner's exec, an observer sees what a shell there shows). Not live, or a cluster the
+   * caller cannot see: the same 404.
+   */
+  async function joinable(
+    req: FastifyRequest,
+    id: string,
+    mode: (typeof SHELL_JOIN_MODES)[number] | null,
+  ): Promise<LiveSessionFacts> {
+    const principal = requirePrincipal<Principal>(req);
+    const live = deps.relay.live(id);
+    const gone = notFound(`live shell session ${id}`);
+    if (!live) {
+      if (mode)
+        await deps.audit.record({
+          actor: principal.username,
+          action: 'shell.join',
+          target: { kind: 'ShellSession', namespace: '', name: id },
+          outcome: 'rejected',
+          reason: gone.message,
+          detail: { error: gone.code, sessionId: id, mode },
+        });
+      throw gone;
+    }
+    const { cluster, namespace, pod } = live;
+    await requireVisibleCluster(app, req, deps.clusters, cluster);
+    await app.requirePermission(
+      req,
+      'pod:exec',
+      { cluster, namespace },
+      mode
+        ? { action: 'shell.join', target: { kind: 'Pod', namespace, name: pod }, params: { sessionId: id, mode } }
+        : undefined,
+    );
+    return live;
+  }
+
+  const joins = new WeakMap<FastifyRequest, { sessionId: string; user: string; mode: 'observer' | 'peer' }>();
+  app.route({
+    method: 'GET',
+    url: '/sessions/:id/join',
+    schema: {
+      tags: ['shell'],
+      summary: 'Join a live pod shell as observer or peer (WebSocket)',
+      description:
+        'Binary frames: the session output (and, for a peer, input). Text frames from the hub: {type:"joined"}, {type:"participants"}, {type:"moderation"}, {type:"exit"|"error"|"closed"}. An observer\'s input is refused with an error frame. A plain GET answers 426 after the same checks.',
+      params: z.object({ id: z.uuid() }),
+      querystring: z.object({ mode: z.enum(SHELL_JOIN_MODES) }).strict(),
+    },
+    preHandler: async (req) => {
+      const principal = requirePrincipal<Principal>(req);
+      const { id } = req.params;
+      const { mode } = req.query;
+      const live = await joinable(req, id, mode);
+      const target = { kind: 'Pod', namespace: live.namespace, name: live.pod };
+      if (live.participants >= deps.relay.maxParticipants) {
+        const err = apiError('too_many_shell_participants', { sessionId: id, limit: deps.relay.maxParticipants });
+        await deps.audit.record({
+          actor: principal.username,
+          action: 'shell.join',
+          clusterId: live.cluster,
+          target,
+          params: { sessionId: id, mode },
+          outcome: 'rejected',
+          reason: err.message,
+          detail: { error: err.code, sessionId: id, mode },
+        });
+        throw err;
+      }
+      // The join is in the audit log before the joiner sees a byte.
+      await deps.audit.record({
+        actor: principal.username,
+        action: 'shell.join',
+        clusterId: live.cluster,
+        target,
+        params: { sessionId: id, mode },
+        outcome: 'allowed',
+        detail: { sessionId: id, mode, owner: live.user },
+      });
+      joins.set(req, { sessionId: id, user: principal.username, mode });
+    },
+    ...upgradeAfterChecks(joins, CLIENT_MAX_FRAME_BYTES.shell, (socket, j) => deps.relay.join(socket, j)),
+  });
+
+  app.get(
+    '/sessions/:id/participants',
+    {
+      schema: {
+        tags: ['shell'],
+        summary: 'Who is in a live pod shell (owner, peers, observers)',
+        params: z.object({ id: z.uuid() }),
+      },
+    },
+    async (req) => {
+      const live = await joinable(req, req.params.id, null);
+      return {
+        sessionId: live.id,
+        cluster: live.cluster,
+        namespace: live.namespace,
+        pod: live.pod,
+        container: live.container,
+        participants: deps.relay.participants(live.id),
+      };
     },
   );
 

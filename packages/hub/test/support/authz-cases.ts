@@ -18,7 +18,7 @@ import {
   type IdentitySpec,
 } from './authz-matrix.js';
 import { addUser, useFastPasswordHashing } from './identity.js';
-import { runningPodSummary } from './inventory-items.js';
+import { deploymentSummary, runningPodSummary } from './inventory-items.js';
 
 export interface MatrixTable {
   identities: IdentitySpec[];
@@ -367,6 +367,8 @@ const VIEW_TEAM_A = [
 ];
 const AUDIT_READ = ['account-admin', 'auditor'];
 export const SHELL_SESSION = '6a1c6b0e-8f0e-4a57-9f6e-2f3c1d2b4a10';
+/** A live session the matrix pretends the relay holds (someone else's shell on team-a/web-0). */
+export const LIVE_SHELL_SESSION = '7b2d7c1f-9f1f-4b68-8a3f-3a4d2e3c5b21';
 
 export const SHELL_MATRIX: MatrixTable = {
   identities: SHELL_IDENTITIES,
@@ -374,6 +376,20 @@ export const SHELL_MATRIX: MatrixTable = {
     await connectedCluster(hub, 'prod-east');
     // The shell and logs routes check the agent link too; the matrix has no agent, so pretend it is there.
     hub.link.isConnected = () => true;
+    // Likewise a live session to join: opening a real one needs an agent (shell.int.test.ts joins real ones).
+    const live = hub.shell.live.bind(hub.shell);
+    hub.shell.live = (id) =>
+      id === LIVE_SHELL_SESSION
+        ? {
+            id,
+            user: 'someone-else',
+            cluster: 'prod-east',
+            namespace: 'team-a',
+            pod: 'web-0',
+            container: 'app',
+            participants: 0,
+          }
+        : live(id);
     await hub.inventory.applyChanges('prod-east', [pod('team-a', 'web-0', 'u1')], []);
     const now = Date.now();
     await hub.db
@@ -421,6 +437,20 @@ export const SHELL_MATRIX: MatrixTable = {
     // Everyone signed in may list (their own) sessions; naming another user needs audit:read.
     { route: 'GET /api/v1/sessions', allow: names(SHELL_IDENTITIES) },
     {
+      route: 'GET /api/v1/sessions/{id}/join',
+      // Joining (as observer or peer) needs what opening a shell there needs: pod:exec on the pod's namespace.
+      allow: EXEC_TEAM_A,
+      hidden: HIDES_PROD,
+      request: () => ({ url: `/api/v1/sessions/${LIVE_SHELL_SESSION}/join?mode=observer` }),
+      success: [426],
+    },
+    {
+      route: 'GET /api/v1/sessions/{id}/participants',
+      allow: EXEC_TEAM_A,
+      hidden: HIDES_PROD,
+      request: () => ({ url: `/api/v1/sessions/${LIVE_SHELL_SESSION}/participants` }),
+    },
+    {
       route: 'GET /api/v1/sessions/{id}/recording',
       allow: AUDIT_READ,
       request: () => ({ url: `/api/v1/sessions/${SHELL_SESSION}/recording` }),
@@ -442,7 +472,24 @@ export const STREAM_MATRIX: MatrixTable = {
   setup: async (hub) => {
     await connectedCluster(hub, 'prod-east');
     hub.link.isConnected = () => true;
-    await hub.inventory.applyChanges('prod-east', [pod('team-a', 'web-0', 'u1')], []);
+    await hub.inventory.applyChanges(
+      'prod-east',
+      [
+        pod('team-a', 'web-0', 'u1'),
+        {
+          kind: 'Deployment' as const,
+          namespace: 'team-a',
+          name: 'web',
+          uid: 'd1',
+          resourceVersion: '1',
+          createdAt: Date.now(),
+          labels: {},
+          ownerRefs: [],
+          summary: deploymentSummary(),
+        },
+      ],
+      [],
+    );
   },
   cases: [
     // A plain GET that passes the checks answers 426; routes-matrix.test.ts subscribes for real.
@@ -467,6 +514,14 @@ export const STREAM_MATRIX: MatrixTable = {
       allow: ['account-admin', 'operator', 'viewer', 'auditor', 'viewer@*/team-a'],
       hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/logs' }),
+      success: [426],
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/workloads/{namespace}/{kind}/{name}/logs',
+      // The same permission as one pod's log: logs:read on the namespace.
+      allow: ['account-admin', 'operator', 'viewer', 'auditor', 'viewer@*/team-a'],
+      hidden: HIDES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/workloads/team-a/Deployment/web/logs' }),
       success: [426],
     },
     // Only a cluster's agent token opens the agent link; no user credential does.

@@ -1,6 +1,6 @@
 // Inventory summaries for tests that put items in the hub's store directly:
 // complete, as the agent's projections produce them.
-import type { PodSummary } from '@wheelhouse/protocol';
+import type { DeploymentSummary, PodSummary } from '@wheelhouse/protocol';
 
 /** A Running, ready pod whose containers all run. */
 export function runningPodSummary(containers: readonly string[] = ['app']): PodSummary {
@@ -23,5 +23,19 @@ export function runningPodSummary(containers: readonly string[] = ['app']): PodS
       lastTerminated: null,
     })),
     initContainers: [],
+  };
+}
+
+/** A Deployment with all its replicas ready. */
+export function deploymentSummary(replicas = 1): DeploymentSummary {
+  return {
+    replicas,
+    readyReplicas: replicas,
+    availableReplicas: replicas,
+    updatedReplicas: replicas,
+    paused: false,
+    images: ['busybox'],
+    conditions: {},
+    spec: {},
   };
 }

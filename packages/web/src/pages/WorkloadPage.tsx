@@ -16,6 +16,7 @@ import { Badge, workloadHealth } from '../ui/Health.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { PodTable } from '../ui/PodTable.js';
 import { Tabs } from '../ui/Tabs.js';
+import { WORKLOAD_LOG_KINDS, WorkloadLogViewer } from '../ui/WorkloadLogViewer.js';
 import { ConditionsTable, WhyPanel } from '../ui/WhyPanel.js';
 import { workloadReasons } from '../data/why.js';
 import { Link } from 'wouter';
@@ -105,6 +106,15 @@ export function WorkloadPage({
               <TimelineView cluster={cluster} namespace={namespace} kind={kind} name={name} createdAt={w.createdAt} />
             ),
           },
+          ...(WORKLOAD_LOG_KINDS.includes(kind)
+            ? [
+                {
+                  id: 'logs',
+                  title: 'Logs',
+                  render: () => <WorkloadLogViewer cluster={cluster} kind={kind} namespace={namespace} name={name} />,
+                },
+              ]
+            : []),
           {
             id: 'events',
             title: 'Events',

@@ -42,6 +42,8 @@ export type { SessionView } from './sessions.js';
 interface ShellsApi {
   /** Opens a shell; without a container, asks which one when the pod has several. */
   open(target: ShellTarget): void;
+  /** Joins someone's live session (shared shells); resolves with the hub's refusal text, or null. */
+  join(sessionId: string, mode: 'observer' | 'peer'): Promise<string | null>;
   sessions: SessionView[];
   visible: string | null;
   show(key: string): void;
@@ -74,6 +76,7 @@ export function ShellProvider({ children }: { children: ReactNode }) {
       exit: (code) => dispatch({ type: 'exit', key, code }),
       error: (message) => dispatch({ type: 'error', key, message }),
       ended: (kind, notice) => dispatch({ type: 'ended', key, kind, notice }),
+      participants: (participants) => dispatch({ type: 'participants', key, participants }),
     });
     runtimes.current.set(key, rt);
     dispatch({ type: 'add', key, target });
@@ -112,6 +115,28 @@ export function ShellProvider({ children }: { children: ReactNode }) {
     [start],
   );
 
+  const join = useCallback(
+    async (sessionId: string, mode: 'observer' | 'peer'): Promise<string | null> => {
+      try {
+        // The same check as the join itself (pod:exec there), and the pod the session is in.
+        const live = await api<{ cluster: string; namespace: string; pod: string; container: string }>(
+          `/api/v1/sessions/${encodeURIComponent(sessionId)}/participants`,
+        );
+        await start({
+          cluster: live.cluster,
+          namespace: live.namespace,
+          pod: live.pod,
+          container: live.container,
+          join: { sessionId, mode },
+        });
+        return null;
+      } catch (err) {
+        return errorText(err);
+      }
+    },
+    [start],
+  );
+
   const close = useCallback((key: string) => {
     runtimes.current.get(key)?.dispose();
     runtimes.current.delete(key);
@@ -143,6 +168,7 @@ export function ShellProvider({ children }: { children: ReactNode }) {
   const value = useMemo<ShellsApi>(
     () => ({
       open,
+      join,
       sessions,
       visible: state.visible,
       show: (key) => dispatch({ type: 'show', key }),
@@ -151,7 +177,7 @@ export function ShellProvider({ children }: { children: ReactNode }) {
       reconnect,
       runtime: (key) => runtimes.current.get(key),
     }),
-    [open, sessions, state.visible, close, reconnect],
+    [open, join, sessions, state.visible, close, reconnect],
   );
 
   return (
@@ -190,6 +216,7 @@ export function ShellProvider({ children }: { children: ReactNode }) {
 
 const outside: ShellsApi = {
   open: () => console.error('useShells().open() outside <ShellProvider>: no shell opened'),
+  join: () => Promise.resolve('no shell tray here'),
   sessions: [],
   visible: null,
   show: () => undefined,
@@ -386,6 +413,20 @@ function ShellPanel({
           {ended ? 'Close' : 'Close shell'}
         </button>
       </header>
+      {session.participants.length > 1 || t.join ? (
+        <p className="hint shell-people" aria-label={`In shell ${label}`}>
+          {t.join ? `You joined as ${t.join.mode}. ` : ''}In this session:{' '}
+          {session.participants.map((p) => `${p.user} (${p.role})`).join(', ')}
+        </p>
+      ) : null}
+      {session.sessionId && !t.join && !ended ? (
+        <p className="hint shell-people">
+          Others with shell access here can watch or join:{' '}
+          <a href={`/join/${session.sessionId}`} aria-label={`Invite link of shell ${label}`}>
+            /join/{session.sessionId}
+          </a>
+        </p>
+      ) : null}
       <div className="shell-term-host" ref={host} />
     </section>
   );

@@ -44,7 +44,10 @@ export type ServerControl =
   | { type: 'opened'; sessionId: string; container: string; command: string[] | null }
   | { type: 'exit'; code: number }
   | { type: 'error'; message: string }
-  | { type: 'closed'; reason: EndReason; message: string };
+  | { type: 'closed'; reason: EndReason; message: string }
+  | { type: 'joined'; sessionId: string; role: 'observer' | 'peer'; owner: string; container: string }
+  | { type: 'participants'; participants: { user: string; role: 'owner' | 'observer' | 'peer' }[] }
+  | { type: 'moderation'; held: boolean; message: string };
 
 const REASONS: readonly EndReason[] = ['closed', 'idle', 'agent-lost', 'error', 'recording-limit', 'revoked'];
 
@@ -75,6 +78,24 @@ export function parseControl(text: string): ServerControl | undefined {
       if (reason === undefined) return undefined;
       return { type: 'closed', reason, message: optionalString(m.message) ?? defaultEndMessage(reason) };
     }
+    case 'joined':
+      return {
+        type: 'joined',
+        sessionId: optionalString(m.sessionId) ?? '',
+        role: m.role === 'peer' ? 'peer' : 'observer',
+        owner: optionalString(m.owner) ?? '',
+        container: optionalString(m.container) ?? '',
+      };
+    case 'participants':
+      return {
+        type: 'participants',
+        participants: (Array.isArray(m.participants) ? m.participants : []).filter(isRecord).map((p) => ({
+          user: optionalString(p.user) ?? '?',
+          role: p.role === 'owner' || p.role === 'peer' ? p.role : 'observer',
+        })),
+      };
+    case 'moderation':
+      return { type: 'moderation', held: m.held === true, message: optionalString(m.message) ?? '' };
     default:
       return undefined;
   }

@@ -8,6 +8,14 @@ export interface SessionTarget {
   namespace: string;
   pod: string;
   container: string;
+  /** Joining someone else's live session (shared shells) instead of opening one. */
+  join?: { sessionId: string; mode: 'observer' | 'peer' };
+}
+
+/** Who is in a session (the owner first), as the hub says. */
+export interface Participant {
+  user: string;
+  role: 'owner' | 'observer' | 'peer';
 }
 
 export type SessionStatus = 'connecting' | 'open' | 'ended';
@@ -27,6 +35,8 @@ export interface SessionView {
   ended: { kind: EndKind; notice: string } | null;
   /** 1 for the first connection, +1 per reconnect. */
   attempt: number;
+  /** Everyone in the session once the hub said (shared shells); empty before. */
+  participants: Participant[];
 }
 
 export interface ShellsState {
@@ -44,7 +54,8 @@ export type ShellsAction =
   | { type: 'exit'; key: string; code: number }
   | { type: 'error'; key: string; message: string }
   | { type: 'ended'; key: string; kind: EndKind; notice: string }
-  | { type: 'reconnect'; key: string };
+  | { type: 'reconnect'; key: string }
+  | { type: 'participants'; key: string; participants: Participant[] };
 
 export const initialShells: ShellsState = { sessions: [], visible: null };
 
@@ -80,6 +91,7 @@ export function shellsReducer(state: ShellsState, action: ShellsAction): ShellsS
             error: null,
             ended: null,
             attempt: 1,
+            participants: [],
           },
         ],
         visible: action.key,
@@ -109,6 +121,8 @@ export function shellsReducer(state: ShellsState, action: ShellsAction): ShellsS
       );
     case 'exit':
       return patch(state, action.key, (s) => ({ ...s, exitCode: action.code }));
+    case 'participants':
+      return patch(state, action.key, (s) => ({ ...s, participants: action.participants }));
     case 'error':
       return patch(state, action.key, (s) => ({ ...s, error: action.message }));
     case 'ended':

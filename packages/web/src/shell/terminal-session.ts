@@ -7,13 +7,14 @@ import { Terminal, type ITheme } from '@xterm/xterm';
 import { CLIENT_MAX_FRAME_BYTES } from '@wheelhouse/protocol/core';
 import { api, ApiError, errorText, wsUrl } from '../api/client.js';
 import { binaryStringBytes, endNotice, parseControl, resizeMessage, shellPath } from './protocol.js';
-import type { EndKind, SessionTarget } from './sessions.js';
+import type { EndKind, Participant, SessionTarget } from './sessions.js';
 
 export interface SessionEvents {
   opened(sessionId: string, container: string): void;
   exit(code: number): void;
   error(message: string): void;
   ended(kind: EndKind, notice: string): void;
+  participants(list: Participant[]): void;
 }
 
 // Terminals stay dark in both themes (like the log viewer).
@@ -170,7 +171,12 @@ export class TerminalSession {
   private connect(): void {
     this.fit();
     this.term.options.disableStdin = false;
-    const path = shellPath(this.target, { cols: this.term.cols, rows: this.term.rows });
+    const join = this.target.join;
+    // An observer's keys are not sent (the hub would refuse them anyway).
+    this.term.options.disableStdin = join?.mode === 'observer';
+    const path = join
+      ? `/api/v1/sessions/${encodeURIComponent(join.sessionId)}/join?mode=${join.mode}`
+      : shellPath(this.target, { cols: this.term.cols, rows: this.term.rows });
     let ws: WebSocket;
     try {
       ws = new WebSocket(wsUrl(path));
@@ -200,6 +206,16 @@ export class TerminalSession {
       switch (msg.type) {
         case 'opened':
           this.events.opened(msg.sessionId, msg.container);
+          break;
+        case 'joined':
+          this.notice(`[joined ${msg.owner}'s session as ${msg.role}]`, 'dim');
+          this.events.opened(msg.sessionId, msg.container);
+          break;
+        case 'participants':
+          this.events.participants(msg.participants);
+          break;
+        case 'moderation':
+          this.notice(`[${msg.message}]`, msg.held ? 'yellow' : 'dim');
           break;
         case 'exit':
           this.notice(`[process exited with code ${msg.code}]`, msg.code === 0 ? 'dim' : 'yellow');
