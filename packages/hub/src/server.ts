@@ -391,7 +391,11 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(insightsRoutes, { prefix, clusters, insights, timeline, inventory });
   await app.register(usageRoutes, { prefix, clusters, usage });
   await app.register(commandsRoutes, { prefix, clusters, commands, link, objects, inventory });
-  await app.register(overviewRoutes, { prefix, clusters, overview: new OverviewService({ inventory, commands }) });
+  await app.register(overviewRoutes, {
+    prefix,
+    clusters,
+    overview: new OverviewService({ inventory, commands, insights }),
+  });
   await app.register(liveRoutes, { prefix, live, metrics });
   await app.register(shellRoutes, {
     prefix,
