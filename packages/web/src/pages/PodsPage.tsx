@@ -218,6 +218,7 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
         >
           Shell link
         </Link>
+        <ActionButton cluster={cluster} target={target} actionId="debug-container" label="Debug" />
         <ActionButton cluster={cluster} target={target} actionId="delete-pod" className="danger" />
         <ActionMenu cluster={cluster} target={target} />
       </div>
