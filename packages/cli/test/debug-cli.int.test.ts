@@ -93,7 +93,18 @@ describe('wheelhouse debug', () => {
   });
 
   it('adds a debug container targeting a container and runs the command in it, exiting with its code', async () => {
-    const r = await cli(['debug', 'box', '-n', ns, '--target', 'app', '--', 'sh', '-c', 'echo from-debug; exit 4']);
+    const r = await cli([
+      'debug',
+      'box',
+      '-n',
+      ns,
+      '--target',
+      'app',
+      '--',
+      'sh',
+      '-c',
+      'echo from-debug; sleep 0.3; exit 4',
+    ]);
     expect(r.stdout, r.stderr).toContain('from-debug');
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(

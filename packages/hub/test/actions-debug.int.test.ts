@@ -74,7 +74,8 @@ describe('debug containers', () => {
     });
     const u = new URL(shellPath(h.p.cluster, ns, 'distroless'), h.p.url.replace('http', 'ws'));
     u.searchParams.set('container', name);
-    for (const arg of ['sh', '-c', 'echo "debugging-$((6 * 7))"']) u.searchParams.append('command', arg);
+    // The sleep as in shell-owner.int.test.ts: output just before a quick exit can be lost under load.
+    for (const arg of ['sh', '-c', 'echo "debugging-$((6 * 7))"; sleep 1']) u.searchParams.append('command', arg);
     const op = await addUser(h.p.hub, { bindings: [{ role: 'operator' }] });
     const ws = new WebSocket(u, { headers: bearer(op.token) });
     let output = '';
