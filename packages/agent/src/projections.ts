@@ -162,6 +162,21 @@ function resourcesOf(c: UnknownRecord): ContainerResources | undefined {
   return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
 }
 
+/** Ephemeral (debug) containers with their state; nothing when the pod has none (most pods). */
+function ephemeralOf(spec: UnknownRecord, status: UnknownRecord): Pick<PodSummary, 'ephemeralContainers'> {
+  const specs = recordsOf(spec.ephemeralContainers);
+  if (specs.length === 0) return {};
+  const statuses = new Map(recordsOf(status.ephemeralContainerStatuses).map((s) => [stringOrNull(s.name), s]));
+  return {
+    ephemeralContainers: specs.map((c) => ({
+      name: stringOrNull(c.name) ?? '',
+      image: optionalString(c.image),
+      target: stringOrNull(c.targetContainerName),
+      state: Object.keys(recordOf(statuses.get(stringOrNull(c.name))?.state))[0] ?? 'waiting',
+    })),
+  };
+}
+
 function podSummary(o: KubeObject): PodSummary {
   const status = recordOf(o.status);
   const spec = recordOf(o.spec);
@@ -217,6 +232,7 @@ function podSummary(o: KubeObject): PodSummary {
       name: stringOrNull(c.name) ?? '',
       image: optionalString(c.image),
     })),
+    ...ephemeralOf(spec, status),
     conditionDetails: conditionDetails(status.conditions),
   };
 }

@@ -101,6 +101,8 @@ export interface HubOptions {
    * exists); false serves no console.
    */
   webRoot?: string | false;
+  /** Images the debug-container action may use (default DEFAULT_DEBUG_IMAGES: busybox, alpine, netshoot). */
+  debugImages?: readonly string[];
   /** Pod shell: idle timeout, per-user limit, recording (per hub and per cluster). */
   shell?: ShellOptions;
   /** Pod logs: how much the hub queues per browser socket before dropping text; open streams per user. */
@@ -390,8 +392,20 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(timelineRoutes, { prefix, clusters, timeline });
   await app.register(insightsRoutes, { prefix, clusters, insights, timeline, inventory });
   await app.register(usageRoutes, { prefix, clusters, usage });
-  await app.register(commandsRoutes, { prefix, clusters, commands, link, objects, inventory });
-  await app.register(overviewRoutes, { prefix, clusters, overview: new OverviewService({ inventory, commands }) });
+  await app.register(commandsRoutes, {
+    prefix,
+    clusters,
+    commands,
+    link,
+    objects,
+    inventory,
+    ...(opts.debugImages ? { debugImages: opts.debugImages } : {}),
+  });
+  await app.register(overviewRoutes, {
+    prefix,
+    clusters,
+    overview: new OverviewService({ inventory, commands, insights }),
+  });
   await app.register(liveRoutes, { prefix, live, metrics });
   await app.register(shellRoutes, {
     prefix,

@@ -2,7 +2,7 @@
 // namespaces the caller may see, with the reason the workload's conditions
 // give and the recent failed actions (real SQLite store, the real API).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InventoryItem } from '@wheelhouse/protocol';
+import type { InsightInput, InventoryItem } from '@wheelhouse/protocol';
 import { storeFactories } from './support/store-factories.js';
 import { createHub, type Hub } from '../src/server.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
@@ -43,6 +43,26 @@ function deployment(namespace: string, name: string, ready: number, replicas: nu
   };
 }
 
+function insight(
+  id: string,
+  kind: string,
+  namespace: string,
+  name: string,
+  severity: InsightInput['severity'],
+  since: number,
+): InsightInput {
+  return {
+    id,
+    check: 'crash-loop',
+    object: { kind, namespace, name },
+    severity,
+    title: `${name} is not well`,
+    since,
+    evidence: [],
+    fix: 'look at it',
+  };
+}
+
 interface OverviewBody {
   clusters: { name: string; connected: boolean }[];
   unhealthy: {
@@ -52,6 +72,8 @@ interface OverviewBody {
     health: { level: string; text: string };
     reason: string | null;
   }[];
+  openInsights: { cluster: string; id: string; severity: string; object: { namespace: string }; state: string }[];
+  insightsTruncated: boolean;
   failedActions: { id: string; state: string }[];
   truncated: boolean;
 }
@@ -75,6 +97,19 @@ describe.each(storeFactories)('overview: what is broken now ($name store)', (sto
       [],
     );
     await hub.inventory.applyChanges('staging', [deployment('team-a', 'api', 1, 2)], []);
+    await hub.insights.apply(
+      'prod',
+      [
+        insight('prod-a-warn', 'Pod', 'team-a', 'api-1', 'warning', 300),
+        insight('prod-b-err', 'Pod', 'team-b', 'billing-1', 'error', 100),
+        insight('prod-node', 'Node', '', 'node-1', 'error', 50),
+        insight('prod-a-gone', 'Pod', 'team-a', 'api-0', 'error', 10),
+      ],
+      [],
+      true,
+    );
+    await hub.insights.apply('prod', [], ['prod-a-gone'], false); // resolved: not on the overview
+    await hub.insights.apply('staging', [insight('staging-a-err', 'Pod', 'team-a', 'api-2', 'error', 200)], [], true);
     const prod = await hub.clusters.get('prod');
     if (!prod) throw new Error('no cluster');
     const req = {
@@ -108,10 +143,23 @@ describe.each(storeFactories)('overview: what is broken now ($name store)', (sto
     expect(o.truncated).toBe(false);
   });
 
+  it('lists the open insights of every cluster, errors first and newest first, resolved ones left out', async () => {
+    const o = await get(admin);
+    expect(o.openInsights.map((i) => [i.cluster, i.id, i.severity, i.state])).toEqual([
+      ['staging', 'staging-a-err', 'error', 'open'],
+      ['prod', 'prod-b-err', 'error', 'open'],
+      ['prod', 'prod-node', 'error', 'open'],
+      ['prod', 'prod-a-warn', 'warning', 'open'],
+    ]);
+    expect(o.insightsTruncated).toBe(false);
+  });
+
   it("shows a namespace-scoped viewer only their namespace's workloads and actions", async () => {
     const o = await get(teamA);
     expect(o.clusters.map((c) => c.name)).toEqual(['prod']);
     expect(o.unhealthy.map((u) => `${u.cluster}/${u.namespace}/${u.name}`)).toEqual(['prod/team-a/api']);
     expect(o.failedActions).toEqual([]);
+    // Not team-b's, not the node's (cluster-scoped: cluster-wide view only), not staging's.
+    expect(o.openInsights.map((i) => `${i.cluster}/${i.id}`)).toEqual(['prod/prod-a-warn']);
   });
 });

@@ -30,6 +30,7 @@ export {
 } from './actions/pod-security.js';
 export { parseManifest, type ManifestObject } from './actions/manifest.js';
 export { ACTIONS, actionList, isActionId, type ActionId, type ActionParams } from './actions/catalog.js';
+export { DEFAULT_DEBUG_IMAGES } from './actions/debug.js';
 
 /** Wheelhouse's own version, reported by every component. */
 export const WHEELHOUSE_VERSION = '0.1.0';

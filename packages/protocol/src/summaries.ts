@@ -68,6 +68,19 @@ export const PodSummary = z.object({
   restarts: z.number(),
   containers: z.array(ContainerSummary),
   initContainers: z.array(z.object({ name: z.string(), image: z.string().optional() })),
+  /** Ephemeral (debug) containers: kubectl debug, the debug-container action. Absent when there are none. */
+  ephemeralContainers: z
+    .array(
+      z.object({
+        name: z.string(),
+        image: z.string().optional(),
+        /** The container whose process namespace it shares. */
+        target: z.string().nullable(),
+        /** running | waiting | terminated */
+        state: z.string(),
+      }),
+    )
+    .optional(),
   /** PodScheduled, Initialized, ContainersReady, Ready, … with their reason and message. */
   conditionDetails: z.array(ConditionDetail).optional(),
 });

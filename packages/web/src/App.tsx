@@ -1,6 +1,6 @@
 // Routes of the console. Paths are real URLs (the hub answers index.html for
 // any non-API path), so every page can be bookmarked and shared.
-import { Redirect, Route, Switch, useLocation } from 'wouter';
+import { Redirect, Route, Switch, useLocation, useSearch } from 'wouter';
 import { Layout } from './Layout.js';
 import { SessionProvider, useSession } from './data/session.js';
 import { lazy, Suspense } from 'react';
@@ -15,6 +15,7 @@ import { NodePage, NodesPage } from './pages/NodesPage.js';
 import { ObjectPage } from './pages/ObjectPage.js';
 import { OverviewPage } from './pages/OverviewPage.js';
 import { PodPage, PodsPage } from './pages/PodsPage.js';
+import { ShellLinkPage } from './pages/ShellLinkPage.js';
 import { TimelinePage } from './pages/TimelinePage.js';
 import { WorkloadPage } from './pages/WorkloadPage.js';
 import { WorkloadsPage } from './pages/WorkloadsPage.js';
@@ -39,9 +40,11 @@ export function App() {
 function Gate() {
   const { me, checked } = useSession();
   const [location] = useLocation();
+  const search = useSearch();
   if (!checked) return <p className="empty">Loading…</p>;
   if (!me || me.user.mustChangePassword) {
-    return <LoginPage next={location === '/login' ? '/' : location} />;
+    // The query too: a deep link's container and command survive the sign-in.
+    return <LoginPage next={location === '/login' ? '/' : search ? `${location}?${search}` : location} />;
   }
   return (
     <ShellProvider>
@@ -67,6 +70,9 @@ function Gate() {
               <Route path="/c/:cluster/pods">{(p) => <PodsPage cluster={p.cluster} />}</Route>
               <Route path="/c/:cluster/pods/:namespace/:name">
                 {(p) => <PodPage cluster={p.cluster} namespace={p.namespace} name={p.name} />}
+              </Route>
+              <Route path="/c/:cluster/shell/:namespace/:pod">
+                {(p) => <ShellLinkPage cluster={p.cluster} namespace={p.namespace} pod={p.pod} />}
               </Route>
               <Route path="/c/:cluster/nodes">{(p) => <NodesPage cluster={p.cluster} />}</Route>
               <Route path="/c/:cluster/nodes/:name">{(p) => <NodePage cluster={p.cluster} name={p.name} />}</Route>

@@ -12,6 +12,8 @@
 //                                       ImagePullBackOff), the pod stays Pending
 //   wheelhouse.dev/simulate=unready     the containers run but never become ready
 //   pod-container-running-failed.stage.kwok.x-k8s.io=true   (kwok's chaos stage) the pod fails
+//   (every pod) ephemeral containers (kubectl debug, Wheelhouse's debug-container action) run once
+//                                       added, as a kubelet starts them: see EPHEMERAL_STAGE
 //   node-not-ready.stage.kwok.x-k8s.io=true (a node label; kwok's chaos stage) the node is NotReady,
 //                                       and under the condition named by annotation
 //                                       node-not-ready.stage.kwok.x-k8s.io/type (e.g. MemoryPressure)
@@ -334,6 +336,49 @@ spec:
       phase: Running
 `;
 
+/**
+ * Ephemeral containers run: kwok's stages only give status to containers and init
+ * containers, so a container added through pods/ephemeralcontainers would stay
+ * without a status (never "running") and a shell could not enter it. This stage
+ * gives every ephemeral container of a running pod a running status once it has
+ * more of them in spec than in status. (Exec into it then runs like any exec of the
+ * local cluster: ClusterExec runs the command locally.)
+ */
+const EPHEMERAL_STAGE = `apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: wheelhouse-ephemeral-container-running
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Running'
+    - key: '((.spec.ephemeralContainers // []) | length) > ((.status.ephemeralContainerStatuses // []) | length)'
+      operator: 'In'
+      values:
+      - 'true'
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      ephemeralContainerStatuses:
+      {{ range .spec.ephemeralContainers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        restartCount: 0
+        state:
+          running:
+            startedAt: {{ $now | Quote }}
+      {{ end }}
+`;
+
 /** The directory of the pinned kwok module in the Go module cache (downloaded if missing). */
 async function kwokModuleDir(): Promise<string> {
   const { stdout } = await run('go', ['mod', 'download', '-json', 'sigs.k8s.io/kwok'], {
@@ -349,5 +394,5 @@ async function kwokModuleDir(): Promise<string> {
 export async function stageDocuments(): Promise<string[]> {
   const dir = await kwokModuleDir();
   const upstream = await Promise.all(UPSTREAM_STAGES.map((f) => readFile(join(dir, 'kustomize', 'stage', f), 'utf8')));
-  return [...upstream, CRASH_STAGE, RESTART_STAGE, IMAGE_PULL_FAILURE_STAGE, UNREADY_STAGE];
+  return [...upstream, CRASH_STAGE, RESTART_STAGE, IMAGE_PULL_FAILURE_STAGE, UNREADY_STAGE, EPHEMERAL_STAGE];
 }

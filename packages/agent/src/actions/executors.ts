@@ -5,6 +5,7 @@ import type { ActionId } from '@wheelhouse/protocol';
 import { annotate } from './annotate.js';
 import { apply } from './apply.js';
 import type { Executor } from './context.js';
+import { debugContainer } from './debug-container.js';
 import { deleteObject } from './delete.js';
 import { deletePodWith } from './delete-pod.js';
 import { resumeCronjob, suspendCronjob, triggerJob } from './jobs.js';
@@ -35,4 +36,5 @@ export const executors: ExecutorRegistry = {
   apply,
   delete: deleteObject,
   'extend-eviction': extendEviction,
+  'debug-container': debugContainer,
 };

@@ -28,7 +28,7 @@ export interface ActionIo {
   pollMs?: number;
 }
 
-const processIo = (): ActionIo => ({
+export const processIo = (): ActionIo => ({
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   tty: process.stderr.isTTY,
@@ -97,11 +97,11 @@ export function coerceParams(actionId: string, pairs: readonly string[], json?: 
   return params;
 }
 
-interface CommandView {
+export interface CommandView {
   id: string;
   state: CommandState;
   message: string | null;
-  result: { preview?: ActionPreview } | null;
+  result: { preview?: ActionPreview; container?: string } | null;
 }
 
 const show = (v: unknown): string => (v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -124,7 +124,7 @@ export function formatPreview(p: ActionPreview): string {
 }
 
 /** Polls the command until it is terminal, showing state and message as they change. */
-async function follow(creds: HubCredentials, id: string, io: ActionIo, timeoutMs: number): Promise<CommandView> {
+export async function follow(creds: HubCredentials, id: string, io: ActionIo, timeoutMs: number): Promise<CommandView> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {

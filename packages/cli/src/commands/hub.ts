@@ -192,6 +192,12 @@ export function hubCommand(): Command {
         .default('20'),
     )
     .addOption(
+      new Option(
+        '--debug-images <list>',
+        'comma-separated images the debug-container action may use (default busybox:1.37, alpine:3.22, nicolaka/netshoot:v0.14)',
+      ).env('WHEELHOUSE_DEBUG_IMAGES'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -230,6 +236,7 @@ export function hubCommand(): Command {
         workloadLogStreamsPerUser: string;
         workloadLogMaxContainers: string;
         shellModeratedNamespaces?: string;
+        debugImages?: string;
       },
     ) => {
       const { host, port } = parseListen(o.listen);
@@ -257,6 +264,7 @@ export function hubCommand(): Command {
         ...(o.trustedProxies ? { trustedProxies: splitList(o.trustedProxies) } : {}),
         ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
         ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
+        ...(o.debugImages ? { debugImages: splitList(o.debugImages) } : {}),
         ...sso,
         logs: { maxStreamsPerUser: positiveInt('--log-streams-per-user', o.logStreamsPerUser) },
         ...(o.shellModeratedNamespaces

@@ -6,9 +6,11 @@ import { z } from 'zod';
 import {
   ACTIONS,
   ActionRequest,
+  DEFAULT_DEBUG_IMAGES,
   SECRET_REFERENCE_PERMISSION,
   TEMPLATE_ACTIONS,
   isActionId,
+  type ActionDeclaration,
 } from '@wheelhouse/protocol';
 import { namespacePatterns } from '../auth/rbac.js';
 import {
@@ -25,6 +27,7 @@ import type { AgentLink } from '../link/agent-link.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { ObjectReader } from '../objects/object-reader.js';
 import { checkActionRequest } from './action-request-check.js';
+import { checkDebugImage, withDebugImages } from './debug-images.js';
 import { PREVIEW_FILTERS, type CommandService } from './command-service.js';
 import { checkTemplateAtHub } from './template-check.js';
 
@@ -37,10 +40,13 @@ export interface CommandsRoutesOptions {
   inventory: InventoryStore;
   /** How long POST …/actions with dryRun waits for the agent's preview before answering 202. */
   previewTimeoutMs?: number;
+  /** Images debug-container may use (default DEFAULT_DEBUG_IMAGES). */
+  debugImages?: readonly string[];
 }
 
 export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
+  const debugImages = deps.debugImages ?? DEFAULT_DEBUG_IMAGES;
 
   app.post(
     '/clusters/:cluster/actions',
@@ -53,8 +59,12 @@ export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (app
       if (!isActionId(body.action)) unwrap(checkActionRequest(c, body));
       const scope = scopeOf(c.name, body.target.namespace);
       const principal = await app.requirePermission(req, `action:${body.action}`, scope);
+      // What the action also asks of the requester (debug-container: pod:exec, it is a way into the pod).
+      const decl: ActionDeclaration | undefined = isActionId(body.action) ? ACTIONS[body.action] : undefined;
+      for (const p of decl?.userPermissions ?? []) await app.requirePermission(req, p, scope);
       const secretReferences = app.can(principal, SECRET_REFERENCE_PERMISSION, scope);
       const { params, policy } = unwrap(checkActionRequest(c, body, { secretReferences }));
+      if (body.action === 'debug-container') unwrap(checkDebugImage(debugImages, params));
       if ((TEMPLATE_ACTIONS as readonly string[]).includes(body.action))
         unwrap(await checkTemplateAtHub(deps, c.name, body, params, policy, principal.username));
       const command = await deps.commands.create(principal.username, c, body, params, policy);
@@ -133,7 +143,10 @@ export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (app
         description: a.description,
         tier: a.tier,
         targetKinds: a.targetKinds,
-        params: z.toJSONSchema(a.params),
+        params:
+          a.id === 'debug-container'
+            ? withDebugImages(z.toJSONSchema(a.params) as Record<string, unknown>, debugImages)
+            : z.toJSONSchema(a.params),
       })),
     };
   });

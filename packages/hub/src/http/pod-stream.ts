@@ -17,6 +17,8 @@ export function pickContainer(o: {
   requested: string | undefined;
   containers: string[];
   initContainers?: string[];
+  /** Debug containers: accepted when named, never picked by default. */
+  ephemeralContainers?: string[];
 }): { container: string } | { problem: ApiProblem } {
   const { namespace, pod, requested, containers, initContainers } = o;
   const detail = { containers, ...(initContainers ? { initContainers } : {}) };
@@ -24,8 +26,13 @@ export function pickContainer(o: {
     if (containers.length === 1) return { container: containers[0] ?? '' };
     return { problem: problem('container_required', { namespace, pod, containers }, detail) };
   }
-  if (containers.includes(requested) || (initContainers ?? []).includes(requested)) return { container: requested };
-  const all = [...containers, ...(initContainers ?? [])];
+  if (
+    containers.includes(requested) ||
+    (initContainers ?? []).includes(requested) ||
+    (o.ephemeralContainers ?? []).includes(requested)
+  )
+    return { container: requested };
+  const all = [...containers, ...(initContainers ?? []), ...(o.ephemeralContainers ?? [])];
   return {
     problem: problem(
       'not_found',

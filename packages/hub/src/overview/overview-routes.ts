@@ -18,7 +18,7 @@ export const overviewRoutes: FastifyPluginCallback<OverviewRoutesOptions> = (app
     {
       schema: {
         tags: ['overview'],
-        summary: 'Unhealthy workloads and recent failed actions across the clusters the caller may see',
+        summary: 'Unhealthy workloads, open insights and recent failed actions across the clusters the caller may see',
       },
     },
     async (req) => {

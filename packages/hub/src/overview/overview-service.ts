@@ -1,10 +1,12 @@
 // "What is broken now" across every cluster a person can see: unhealthy
-// workloads (with the reason their own conditions give) and recent failed
-// actions — the console's landing page and `GET /api/v1/overview`.
-import { WORKLOAD_KINDS, workloadHealth, type Health, type InventoryItem } from '@wheelhouse/protocol';
+// workloads (with the reason their own conditions give), open insights and
+// recent failed actions — the console's landing page and `GET /api/v1/overview`.
+import { WORKLOAD_KINDS, workloadHealth, type Health, type Insight, type InventoryItem } from '@wheelhouse/protocol';
 import type { CommandView } from '@wheelhouse/protocol';
+import { matchesPattern } from '../auth/rbac.js';
 import type { ClusterView } from '../clusters/cluster-store.js';
 import type { CommandService } from '../commands/command-service.js';
+import type { InsightStore } from '../insights/insight-store.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 
 export interface UnhealthyWorkload {
@@ -21,9 +23,26 @@ export interface UnhealthyWorkload {
 export interface Overview {
   clusters: { name: string; connected: boolean }[];
   unhealthy: UnhealthyWorkload[];
+  /** Open insights of every cluster, errors before warnings before info, newest first within a severity. */
+  openInsights: Insight[];
+  /** True when more open insights exist than OVERVIEW_INSIGHTS_LIMIT (the page links to each cluster's list). */
+  insightsTruncated: boolean;
   failedActions: CommandView[];
   /** True when the scan stopped at its bound: more workloads exist than were read. */
   truncated: boolean;
+}
+
+/** Open insights returned across clusters: the landing page shows what to look at first, not everything. */
+export const OVERVIEW_INSIGHTS_LIMIT = 200;
+const SEVERITY_RANK: Record<Insight['severity'], number> = { error: 0, warning: 1, info: 2 };
+
+/**
+ * Whether a namespace is among those visible ('all', or patterns). A cluster-scoped
+ * object (namespace '') needs 'all', as `can(view, {cluster})` does for the insights route.
+ */
+function namespaceVisible(visible: 'all' | readonly string[], namespace: string): boolean {
+  if (visible === 'all') return true;
+  return namespace !== '' && visible.some((p) => matchesPattern(p, namespace));
 }
 
 /** Workloads read per request, across clusters: the page stays quick on huge clusters. */
@@ -46,6 +65,7 @@ export class OverviewService {
     private readonly deps: {
       inventory: InventoryStore;
       commands: CommandService;
+      insights: InsightStore;
       /** Workloads read per request (default OVERVIEW_SCAN_LIMIT). */
       scanLimit?: number;
     },
@@ -110,6 +130,27 @@ export class OverviewService {
         a.namespace.localeCompare(b.namespace) ||
         a.name.localeCompare(b.name),
     );
+    const openInsights: Insight[] = [];
+    let insightsTruncated = false;
+    for (const c of clusters) {
+      const v = visible(c.name);
+      // One more than the bound per cluster tells whether anything was left out.
+      const items = await this.deps.insights.query(
+        c.name,
+        { state: 'open', limit: OVERVIEW_INSIGHTS_LIMIT + 1 },
+        (ns) => namespaceVisible(v, ns),
+      );
+      if (items.length > OVERVIEW_INSIGHTS_LIMIT) insightsTruncated = true;
+      openInsights.push(...items.slice(0, OVERVIEW_INSIGHTS_LIMIT));
+    }
+    openInsights.sort(
+      (a, b) =>
+        SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+        b.since - a.since ||
+        a.cluster.localeCompare(b.cluster) ||
+        a.id.localeCompare(b.id),
+    );
+    if (openInsights.length > OVERVIEW_INSIGHTS_LIMIT) insightsTruncated = true;
     const failedActions: CommandView[] = [];
     for (const c of clusters) {
       const { items } = await this.deps.commands.list({ cluster: c.name, limit: 50 }, visible);
@@ -119,6 +160,8 @@ export class OverviewService {
     return {
       clusters: clusters.map((c) => ({ name: c.name, connected: c.connected })),
       unhealthy,
+      openInsights: openInsights.slice(0, OVERVIEW_INSIGHTS_LIMIT),
+      insightsTruncated,
       failedActions: failedActions.slice(0, 20),
       truncated,
     };

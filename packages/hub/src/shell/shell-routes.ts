@@ -139,10 +139,18 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
       }
       const containers = containersOf(item);
       const names = containers.map((x) => x.name);
-      const picked = pickContainer({ namespace, pod, requested: req.query.container, containers: names });
+      // A debug container (debug-container action, kubectl debug) is entered by name.
+      const ephemeral = item.summary.ephemeralContainers ?? [];
+      const picked = pickContainer({
+        namespace,
+        pod,
+        requested: req.query.container,
+        containers: names,
+        ephemeralContainers: ephemeral.map((e) => e.name),
+      });
       if ('problem' in picked) await reject(new HttpError(picked.problem));
       const container = 'container' in picked ? picked.container : '';
-      const state = containers.find((x) => x.name === container)?.state;
+      const state = [...containers, ...ephemeral].find((x) => x.name === container)?.state;
       if (state !== undefined && state !== 'running') {
         await reject(apiError('container_not_running', { namespace, pod, container, state }, { state }));
       }

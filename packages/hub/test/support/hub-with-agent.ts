@@ -37,6 +37,30 @@ export async function startPipeline(
 ): Promise<Pipeline> {
   const { hub, url } = await startHub(opts.hub, opts.port);
   const cluster = opts.cluster ?? `c${Math.random().toString(36).slice(2, 8)}`;
+  const { token, agent } = await connectCluster(hub, url, cluster, opts);
+  return {
+    hub,
+    url,
+    cluster,
+    token,
+    agent,
+    stop: async () => {
+      await agent.stop();
+      await hub.close();
+    },
+  };
+}
+
+/**
+ * Registers a cluster at a running hub and connects a real agent for it to the local
+ * control plane (a second cluster of one hub is a second agent on the same control plane).
+ */
+export async function connectCluster(
+  hub: Hub,
+  url: string,
+  cluster: string,
+  opts: { capabilities?: Capabilities; agent?: Partial<AgentOptions> } = {},
+): Promise<{ token: string; agent: Agent }> {
   const created = await hub.clusters.create(cluster, 'test');
   if (!created) throw new Error('cluster exists');
   const agent = await startAgent({
@@ -48,15 +72,5 @@ export async function startPipeline(
     flushMs: 50,
     ...opts.agent,
   });
-  return {
-    hub,
-    url,
-    cluster,
-    token: created.token,
-    agent,
-    stop: async () => {
-      await agent.stop();
-      await hub.close();
-    },
-  };
+  return { token: created.token, agent };
 }

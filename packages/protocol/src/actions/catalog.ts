@@ -2,6 +2,7 @@
 // in the agent (its registry is typed by ActionId, so a missing one fails to compile).
 import type { z } from 'zod';
 import { annotate } from './annotate.js';
+import { debugContainer } from './debug.js';
 import type { ActionDeclaration } from './declaration.js';
 import { apply, deleteObject } from './edit.js';
 import { extendEviction } from './exec-guard.js';
@@ -28,6 +29,7 @@ export const ACTIONS = {
   apply,
   delete: deleteObject,
   'extend-eviction': extendEviction,
+  'debug-container': debugContainer,
 } as const;
 
 export type ActionId = keyof typeof ACTIONS;

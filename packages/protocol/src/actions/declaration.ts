@@ -20,6 +20,11 @@ export interface ActionDeclaration<P extends z.ZodType = z.ZodType> {
   params: P;
   permissions: readonly PermissionRule[];
   /**
+   * What the requester needs at the hub besides `action:<id>` on the target's scope
+   * (e.g. pod:exec for a debug container, which is a way into the pod).
+   */
+  userPermissions?: readonly 'pod:exec'[];
+  /**
    * Checks that need the target as well as the params (the params schema sees
    * only the params), e.g. an apply whose manifest would rename its target.
    * Empty = fine. Paths are like the params schema's ("params.manifest").

@@ -1,12 +1,13 @@
 // The landing page: what is broken now in every cluster the user can see —
-// unhealthy workloads with their reason, disconnected agents, and actions
-// that failed in the last day. Refreshed every 15 s.
+// unhealthy workloads with their reason, open insights, disconnected agents,
+// and actions that failed in the last day. Refreshed every 15 s.
 import { useEffect } from 'react';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
 import { api } from '../api/client.js';
-import type { CommandView } from '../api/types.js';
+import type { CommandView, Insight } from '../api/types.js';
 import { useAsync, useNow } from '../data/hooks.js';
+import { severityLevel } from '../data/insights.js';
 import { objectHref } from '../links.js';
 import { formatTime } from '../ui/format.js';
 import { Badge, type Health } from '../ui/Health.js';
@@ -22,6 +23,8 @@ interface Overview {
     reason: string | null;
     createdAt: number;
   }[];
+  openInsights: Insight[];
+  insightsTruncated: boolean;
   failedActions: CommandView[];
   truncated: boolean;
 }
@@ -114,6 +117,50 @@ export function OverviewPage() {
                 <tr>
                   <td colSpan={6} className="empty">
                     Nothing is unhealthy in what you can see.
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+          <h2>Open insights</h2>
+          {data.insightsTruncated && (
+            <p className="hint">
+              Only the first {data.openInsights.length} are shown; open a cluster's Insights page for the rest.
+            </p>
+          )}
+          <table className="data" aria-label="Open insights">
+            <thead>
+              <tr>
+                <th>Cluster</th>
+                <th>Severity</th>
+                <th>Insight</th>
+                <th>Object</th>
+                <th>Since</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.openInsights.map((i) => (
+                <tr key={`${i.cluster}/${i.id}`} data-cluster={i.cluster} data-check={i.check}>
+                  <td>{i.cluster}</td>
+                  <td>
+                    <Badge level={severityLevel(i.severity)}>{i.severity}</Badge>
+                  </td>
+                  <td>
+                    <Link href={`/c/${encodeURIComponent(i.cluster)}/insights`}>{i.title}</Link>
+                  </td>
+                  <td>
+                    <Link href={objectHref(i.cluster, i.object.kind, i.object.namespace, i.object.name)}>
+                      <span className="hint">{i.object.kind}</span> {i.object.namespace ? `${i.object.namespace}/` : ''}
+                      {i.object.name}
+                    </Link>
+                  </td>
+                  <td title={new Date(i.since).toISOString()}>{humanAge(Math.max(0, now - i.since))}</td>
+                </tr>
+              ))}
+              {data.openInsights.length === 0 && (
+                <tr>
+                  <td colSpan={5} className="empty">
+                    No open insights in what you can see.
                   </td>
                 </tr>
               )}

@@ -8,6 +8,7 @@ import { useKind, useKinds, useNow } from '../data/hooks.js';
 import { useInventoryList, type InventoryList, type ListSort } from '../data/inventory-list.js';
 import { workloadOf } from '../data/ownership.js';
 import { objectHref } from '../links.js';
+import { shellLinkHref } from '../shell/shell-link.js';
 import { TimelineView } from '../timeline/TimelineView.js';
 import { ActionButton, ActionMenu } from '../ui/ActionMenu.js';
 import { EventsList } from '../ui/EventsList.js';
@@ -211,6 +212,13 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
         <Badge level={st.level}>{st.text}</Badge>
         <ExecGuardBadge cluster={cluster} pod={pod} />
         <ShellButton cluster={cluster} pod={pod} />
+        <Link
+          href={shellLinkHref({ cluster, namespace, pod: name })}
+          title="A URL that opens a shell in this pod, for runbooks and alerts (add ?container=…&command=…)"
+        >
+          Shell link
+        </Link>
+        <ActionButton cluster={cluster} target={target} actionId="debug-container" label="Debug" />
         <ActionButton cluster={cluster} target={target} actionId="delete-pod" className="danger" />
         <ActionMenu cluster={cluster} target={target} />
       </div>

@@ -90,6 +90,7 @@ export function ShellProvider({ children }: { children: ReactNode }) {
           namespace: target.namespace,
           pod: target.pod,
           container: target.container,
+          ...(target.command ? { command: target.command } : {}),
         });
         return;
       }

@@ -8,6 +8,8 @@ export interface ShellTarget {
   namespace: string;
   pod: string;
   container?: string;
+  /** Run this instead of the login shell (a deep link's `command`); one element per argument. */
+  command?: readonly string[];
 }
 
 const seg = encodeURIComponent;
@@ -27,7 +29,7 @@ export function shellPath(
 ): string {
   const q = new URLSearchParams();
   if (t.container) q.set('container', t.container);
-  for (const arg of opts.command ?? []) q.append('command', arg);
+  for (const arg of opts.command ?? t.command ?? []) q.append('command', arg);
   const size = (n: number | undefined) =>
     n !== undefined && Number.isFinite(n) ? Math.min(1000, Math.max(1, Math.round(n))) : undefined;
   const cols = size(opts.cols);

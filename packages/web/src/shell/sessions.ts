@@ -2,6 +2,7 @@
 // one is shown as the large panel (at most one; the others are minimized to
 // the tray). Pure, so the rules are unit-tested.
 import type { EndReason } from './protocol.js';
+import { commandText } from './shell-link.js';
 
 export interface SessionTarget {
   cluster: string;
@@ -10,6 +11,8 @@ export interface SessionTarget {
   container: string;
   /** Joining someone else's live session (shared shells) instead of opening one. */
   join?: { sessionId: string; mode: 'observer' | 'peer' };
+  /** The command a deep link asked for (default: the login shell). */
+  command?: readonly string[];
 }
 
 /** Who is in a session (the owner first), as the hub says. */
@@ -164,7 +167,8 @@ export function sessionLabel(sessions: readonly SessionView[], key: string): str
 }
 
 export function sessionTitle(t: SessionTarget): string {
-  return `${t.pod}/${t.container} @ ${t.cluster}/${t.namespace}`;
+  const cmd = t.command?.length ? ` — ${commandText(t.command)}` : '';
+  return `${t.pod}/${t.container} @ ${t.cluster}/${t.namespace}${cmd}`;
 }
 
 /** Colour of the state dot (the `.dot` classes): connecting warn, open ok, ended err (muted for a normal close). */

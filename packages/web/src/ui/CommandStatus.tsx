@@ -3,6 +3,7 @@
 import type { CommandState } from '../api/types.js';
 import { isTerminal } from '@wheelhouse/protocol/core';
 import { useCommand } from '../data/hooks.js';
+import { useShells } from '../shell/ShellProvider.js';
 
 const FLOW: CommandState[] = ['pending', 'dispatched', 'running'];
 
@@ -14,6 +15,15 @@ export function stateClass(s: CommandState): string {
 
 export function CommandStatus({ cluster, id }: { cluster: string; id: string }) {
   const cmd = useCommand(cluster, id);
+  const shells = useShells();
+  // A debug container that runs: the point of adding it was to enter it.
+  const debugContainer =
+    cmd?.action === 'debug-container' &&
+    cmd.state === 'succeeded' &&
+    !cmd.dryRun &&
+    typeof cmd.result?.container === 'string'
+      ? cmd.result.container
+      : undefined;
   if (!cmd)
     return (
       <p className="hint" role="status">
@@ -33,6 +43,17 @@ export function CommandStatus({ cluster, id }: { cluster: string; id: string }) 
       </div>
       {cmd.message && (
         <p className={isTerminal(cmd.state) && cmd.state !== 'succeeded' ? 'error-box' : 'hint'}>{cmd.message}</p>
+      )}
+      {debugContainer && (
+        <button
+          type="button"
+          className="primary"
+          onClick={() =>
+            shells.open({ cluster, namespace: cmd.target.namespace, pod: cmd.target.name, container: debugContainer })
+          }
+        >
+          Open shell in {debugContainer}
+        </button>
       )}
     </div>
   );
