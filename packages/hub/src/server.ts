@@ -424,6 +424,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     if (!leader.isLeader()) return;
     commands.expireDue().catch((err: unknown) => app.log.error({ err }, 'expiring commands failed'));
     access.expireDue().catch((err: unknown) => app.log.error({ err }, 'ending just-in-time grants failed'));
+    access.lapseDue().catch((err: unknown) => app.log.error({ err }, 'lapsing unanswered access requests failed'));
   }, opts.sweepMs ?? 5_000);
   sweeper.unref();
 

@@ -112,7 +112,7 @@ export const ShellData = z.discriminatedUnion('phase', [
 
 /** A just-in-time access step (the hub writes these; agents may not). */
 export const AccessData = z.object({
-  phase: z.enum(['requested', 'approved', 'denied', 'expired']),
+  phase: z.enum(['requested', 'approved', 'denied', 'expired', 'lapsed']),
   requestId: z.string(),
   requester: z.string(),
   role: z.string(),
