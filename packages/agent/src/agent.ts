@@ -10,7 +10,13 @@ import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 import { executors } from './actions/executors.js';
 import { CommandRunner } from './commands/command-runner.js';
 import { forwardExecGuardEvents } from './exec-guard-bridge.js';
-import { impersonatingKubeConfig, kubeIdentityFor, type ImpersonationMapping } from './impersonation.js';
+import {
+  impersonatingKubeConfig,
+  kubeIdentityFor,
+  onBehalfOfIdentity,
+  type ImpersonationMapping,
+} from './impersonation.js';
+import { missingOnBehalfOfPermissions } from './on-behalf-of.js';
 import { checkActionPermissions } from './permissions.js';
 import { InsightEngine } from './insights/insight-engine.js';
 import { InventoryCache } from './inventory-cache.js';
@@ -199,6 +205,18 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     log,
   });
 
+  // Impersonation off: shells still name the person to exec guard when the agent's RBAC allows it.
+  let onBehalfOf = false;
+  if (opts.capabilities.podExec && !opts.impersonation && !opts.shellIdentity && identity.username) {
+    const missing = await missingOnBehalfOfPermissions(kc, identity).catch((err: unknown) => [errorText(err)]);
+    onBehalfOf = missing.length === 0;
+    if (!onBehalfOf)
+      log.warn(
+        { missing },
+        'shells run as the agent without naming the person to exec guard: the agent may not impersonate itself with the wheelhouse.dev/on-behalf-of extra',
+      );
+  }
+
   const shell = new AgentShellManager({
     kc,
     log: log.child({ component: 'shell' }),
@@ -215,7 +233,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
               return { kc: impersonatingKubeConfig(kc, id), kubeUser: id.user };
             },
           }
-        : {}),
+        : onBehalfOf
+          ? {
+              // As the agent itself (its RBAC, its username), saying for whom: exec guard names the person.
+              identityFor: (user: string) => ({ kc: impersonatingKubeConfig(kc, onBehalfOfIdentity(identity, user)) }),
+            }
+          : {}),
   });
   link.on('frame', (f) => shell.onFrame(f));
   link.on('disconnected', () => shell.closeAll());

@@ -46,11 +46,17 @@ export function readOnlyPermissions(): Permission[] {
   return out;
 }
 
-/** The pod shell: exec into pods (the pod must be readable to pick a container). */
+/**
+ * The pod shell: exec into pods (the pod must be readable to pick a container).
+ * The agent's exec is a WebSocket upgrade, a GET: RBAC checks `get` on
+ * pods/exec, and (Kubernetes 1.35, AuthorizePodWebsocketUpgradeCreatePermission)
+ * `create` as well. With `create` alone every shell was refused 403.
+ */
 export function podExecPermissions(): Permission[] {
   return [
     { apiGroup: '', resource: 'pods', verb: 'get' },
     { apiGroup: '', resource: 'pods/exec', verb: 'create' },
+    { apiGroup: '', resource: 'pods/exec', verb: 'get' },
   ];
 }
 
@@ -92,6 +98,23 @@ export function agentRbacRules(
 /** Rules for impersonation mode: the agent may act as users and groups (rendered only when enabled). */
 export function impersonationRbacRules(): PolicyRule[] {
   return [{ apiGroups: [''], resources: ['groups', 'users'], verbs: ['impersonate'] }];
+}
+
+/**
+ * Rules for shells with impersonation off (podExec tier): the agent execs as
+ * itself and names the person in the `wheelhouse.dev/on-behalf-of` user-info
+ * extra, which exec guard shows. The chart adds, in the agent's namespace,
+ * `impersonate` on its own ServiceAccount only (resourceNames: its name).
+ * Nobody else gets this extra: a person cannot claim to come through Wheelhouse.
+ */
+export function onBehalfOfRbacRules(): PolicyRule[] {
+  return [
+    {
+      apiGroups: ['authentication.k8s.io'],
+      resources: ['userextras/wheelhouse.dev/on-behalf-of'],
+      verbs: ['impersonate'],
+    },
+  ];
 }
 
 export function rulesOf(perms: readonly Permission[]): PolicyRule[] {

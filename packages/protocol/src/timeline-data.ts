@@ -63,7 +63,10 @@ export const ActionData = z.union([
 export const ExecInteractionData = z.discriminatedUnion('event', [
   z.object({
     event: z.literal('interaction'),
+    /** The Kubernetes username, or "alice via Wheelhouse (agent …)" for a shell the agent opened for alice. */
     user: z.string(),
+    /** The person behind a Wheelhouse shell (the agent's on-behalf-of extra). */
+    onBehalfOf: z.string().optional(),
     operation: z.string(),
     container: z.string().nullable(),
     command: z.array(z.string()).nullable(),
