@@ -64,6 +64,7 @@ describe('a shell through Wheelhouse with impersonation off names the person to 
   const dir = mkdtempSync(join(tmpdir(), 'wh-obo-'));
   const webhookName = `wheelhouse-obo-${randomBytes(3).toString('hex')}`;
   let ns = '';
+  let impNs = '';
   let agentNs = '';
   let agentUser = '';
   let clusterScoped: { kind: string; name: string }[] = [];
@@ -72,6 +73,7 @@ describe('a shell through Wheelhouse with impersonation off names the person to 
 
   beforeAll(async () => {
     ns = await testNamespace('obo');
+    impNs = await testNamespace('obo-imp');
     agentNs = await testNamespace('obo-agent');
     // The agent chart's ServiceAccount and RBAC (podExec on, impersonation off), applied as rendered.
     const { helm } = await binaryPaths();
@@ -105,7 +107,7 @@ describe('a shell through Wheelhouse with impersonation off names the person to 
       host: '127.0.0.1',
       port: 0,
       ttlSeconds: 20,
-      namespaces: [ns],
+      namespaces: [ns, impNs],
       dataDir: join(dir, 'guard'),
       logLevel: (process.env.WHEELHOUSE_TEST_LOG as 'info' | undefined) ?? 'silent',
       leaderElection: { enabled: false },
@@ -115,7 +117,9 @@ describe('a shell through Wheelhouse with impersonation off names the person to 
         name: webhookName,
         url: guard.url,
         ...(guard.caBundle ? { caBundle: guard.caBundle } : {}),
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+        namespaceSelector: {
+          matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [ns, impNs] }],
+        },
       }),
     });
 
@@ -137,8 +141,8 @@ describe('a shell through Wheelhouse with impersonation off names the person to 
   });
 
   /** Opens a shell as `token`'s user that prints a marker; resolves once the marker came back, then closes it. */
-  async function shellOnce(token: string, pod: string): Promise<void> {
-    const u = new URL(shellPath(p.cluster, ns, pod), p.url.replace('http', 'ws'));
+  async function shellOnce(token: string, pod: string, via: Pipeline = p, namespace = ns): Promise<void> {
+    const u = new URL(shellPath(via.cluster, namespace, pod), via.url.replace('http', 'ws'));
     for (const arg of ['sh', '-c', 'echo obo-ready; sleep 600']) u.searchParams.append('command', arg);
     const ws = new WebSocket(u, { headers: bearer(token) });
     let output = '';
@@ -275,4 +279,64 @@ describe('a shell through Wheelhouse with impersonation off names the person to 
       .catch((e: unknown) => e);
     expect((other as k8s.ApiException<string>).code).toBe(403);
   });
+
+  it('with impersonation on, the exec is made as the person, and exec guard names them', async () => {
+    // bob's mapped Kubernetes user may exec in this namespace (the cluster's own RBAC decides).
+    await rbac.createNamespacedRole({
+      namespace: impNs,
+      body: {
+        metadata: { name: 'shell' },
+        rules: [
+          { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+          { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+        ],
+      },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace: impNs,
+      body: {
+        metadata: { name: 'bob-shell' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'shell' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'wheelhouse:bob' }],
+      },
+    });
+    const imp = await startPipeline({
+      capabilities: { basic: true, advanced: false, podExec: true },
+      agent: { impersonation: { userPrefix: 'wheelhouse:', groups: ['wheelhouse:users'] } },
+    });
+    try {
+      const bob = await addUser(imp.hub, {
+        username: 'bob',
+        bindings: [{ role: 'operator', cluster: imp.cluster, namespace: impNs }],
+      });
+      const pod = 'ledger-0';
+      await core.createNamespacedPod({
+        namespace: impNs,
+        body: { metadata: { name: pod }, spec: { containers: [{ name: 'app', image: 'busybox' }] } },
+      });
+      await eventually(
+        'the pod running in the hub inventory',
+        async () => (await imp.hub.inventory.get(imp.cluster, 'Pod', impNs, pod))?.summary.phase === 'Running',
+        { timeoutMs: 60_000 },
+      );
+      const annotated = await eventually(
+        'exec guard to record the shell',
+        async () => {
+          await shellOnce(bob.token, pod, imp, impNs);
+          const got = await core.readNamespacedPod({ namespace: impNs, name: pod });
+          return got.metadata?.annotations?.[INTERACTOR_ANNOTATION];
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+      expect(annotated).toBe('wheelhouse:bob');
+      const session = await imp.hub.db
+        .selectFrom('shell_sessions')
+        .selectAll()
+        .where('username', '=', 'bob')
+        .executeTakeFirstOrThrow();
+      expect(session.kube_user).toBe('wheelhouse:bob');
+    } finally {
+      await imp.stop();
+    }
+  }, 180_000);
 });
