@@ -228,8 +228,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       : opts.impersonation
         ? {
             // Shells run as the Wheelhouse user's mapped Kubernetes identity too.
-            identityFor: (user: string) => {
-              const id = kubeIdentityFor(user, opts.impersonation);
+            identityFor: (user: string, groups?: readonly string[]) => {
+              const id = kubeIdentityFor(user, opts.impersonation, groups);
               return { kc: impersonatingKubeConfig(kc, id), kubeUser: id.user };
             },
           }
@@ -244,8 +244,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   link.on('disconnected', () => shell.closeAll());
 
   // ---- reads for the hub's object view and log viewer: as the user when impersonating, else as the agent.
-  const readAs = (user: string): k8s.KubeConfig =>
-    opts.impersonation ? impersonatingKubeConfig(kc, kubeIdentityFor(user, opts.impersonation)) : kc;
+  const readAs = (user: string, groups?: readonly string[]): k8s.KubeConfig =>
+    opts.impersonation ? impersonatingKubeConfig(kc, kubeIdentityFor(user, opts.impersonation, groups)) : kc;
   const logs = new AgentLogStreams({
     kc,
     log: log.child({ component: 'logs' }),
@@ -282,7 +282,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     else if (m.type === 'object.get') {
       let as: k8s.KubeConfig;
       try {
-        as = readAs(m.user);
+        as = readAs(m.user, m.groups);
       } catch (err) {
         link.send({
           type: 'object.result',

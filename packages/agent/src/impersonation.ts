@@ -43,17 +43,33 @@ export interface ImpersonationMapping {
   userPrefix: string;
   /** Groups every impersonated request carries (bind your RBAC to these or to the users). */
   groups: string[];
+  /**
+   * The identity-provider groups passed on as they are (Impersonate-Group) when
+   * the person is in them at their last SSO sign-in: bind RBAC to Group "sre".
+   * Only these: the agent's RBAC may impersonate exactly the groups it sends.
+   */
+  idpGroups?: string[];
 }
 
 export const DEFAULT_IMPERSONATION: ImpersonationMapping = { userPrefix: 'wheelhouse:', groups: ['wheelhouse:users'] };
 
-/** The Kubernetes identity a Wheelhouse user acts as: `wheelhouse:<name>` in group `wheelhouse:users` by default. */
-export function kubeIdentityFor(username: string, mapping: ImpersonationMapping = DEFAULT_IMPERSONATION): KubeIdentity {
+/**
+ * The Kubernetes identity a Wheelhouse user acts as: `wheelhouse:<name>` in
+ * group `wheelhouse:users` by default, plus those of the person's IdP groups
+ * (from the hub) that the mapping allows — never a `system:` group.
+ */
+export function kubeIdentityFor(
+  username: string,
+  mapping: ImpersonationMapping = DEFAULT_IMPERSONATION,
+  personGroups: readonly string[] = [],
+): KubeIdentity {
   if (!username || username.startsWith('system:')) {
     // Never impersonate nobody (the agent's own identity would apply) nor a system identity.
     throw new Error(`cannot impersonate Wheelhouse user "${username}"`);
   }
-  return { user: `${mapping.userPrefix}${username}`, groups: [...mapping.groups] };
+  const allowed = new Set(mapping.idpGroups ?? []);
+  const fromIdp = personGroups.filter((g) => allowed.has(g) && !g.startsWith('system:') && !mapping.groups.includes(g));
+  return { user: `${mapping.userPrefix}${username}`, groups: [...mapping.groups, ...fromIdp] };
 }
 
 /**

@@ -147,10 +147,20 @@ describe('helm template values', () => {
       ...required,
       'impersonation.enabled': true,
       'impersonation.userPrefix': 'oidc:',
+      'impersonation.idpGroups': '{sre,oncall}',
     });
     const roles = on.filter((d) => d.kind === 'ClusterRole');
     expect(roles.map((r) => r.metadata.name)).toEqual(['wh-wheelhouse-agent', 'wh-wheelhouse-agent-impersonate']);
-    expect(roles[1]?.rules).toEqual(impersonationRbacRules());
+    // Any user; exactly the configured groups (the fixed ones and the IdP groups passed on).
+    expect(roles[1]?.rules).toEqual([
+      ...impersonationRbacRules(),
+      {
+        apiGroups: [''],
+        resources: ['groups'],
+        resourceNames: ['wheelhouse:users', 'sre', 'oncall'],
+        verbs: ['impersonate'],
+      },
+    ]);
     expect(on.filter((d) => d.kind === 'ClusterRoleBinding').map((b) => b.roleRef?.name)).toEqual([
       'wh-wheelhouse-agent',
       'wh-wheelhouse-agent-impersonate',
@@ -161,6 +171,7 @@ describe('helm template values', () => {
         { name: 'WHEELHOUSE_IMPERSONATE', value: 'true' },
         { name: 'WHEELHOUSE_IMPERSONATE_USER_PREFIX', value: 'oidc:' },
         { name: 'WHEELHOUSE_IMPERSONATE_GROUPS', value: 'wheelhouse:users' },
+        { name: 'WHEELHOUSE_IMPERSONATE_IDP_GROUPS', value: 'sre,oncall' },
       ]),
     );
     // Off (the default): no impersonating users or groups; with shells on, only itself with the on-behalf-of extra.

@@ -95,9 +95,15 @@ export function agentRbacRules(
   return rulesOf(agentPermissions(tiers, actions));
 }
 
-/** Rules for impersonation mode: the agent may act as users and groups (rendered only when enabled). */
+/**
+ * Rules for impersonation mode (rendered only when enabled): the agent may act
+ * as any user (people are not known in advance); the groups it may impersonate
+ * the chart adds as a rule naming exactly `impersonation.groups` and
+ * `impersonation.idpGroups` (resourceNames), so an IdP group named
+ * `system:masters` could never be borrowed.
+ */
 export function impersonationRbacRules(): PolicyRule[] {
-  return [{ apiGroups: [''], resources: ['groups', 'users'], verbs: ['impersonate'] }];
+  return [{ apiGroups: [''], resources: ['users'], verbs: ['impersonate'] }];
 }
 
 /**
