@@ -2,11 +2,13 @@
 // control plane and a real Dex: Kubernetes RBAC is bound to Group "sre" (a
 // Dex group) and nothing else; sam (in sre) and dana (not) both hold operator
 // in Wheelhouse through SSO group mapping. Through Wheelhouse, sam's scale is
-// allowed by Kubernetes; dana's is refused by Kubernetes, naming her.
+// allowed by Kubernetes; dana's is refused by Kubernetes, naming her; the
+// API server's audit log names each person and their IdP group.
+import { readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dexPasswordLogin, startDex, type DexUser, type RunningDex } from '@wheelhouse/test-cluster/dex';
-import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { auditLogFile, eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { useFastPasswordHashing } from './support/identity.js';
 import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
 
@@ -148,12 +150,43 @@ describe('impersonation passes the IdP groups: RBAC bound to Group "sre" decides
     const done = await scale(SAM, 3);
     expect(done.state, done.message ?? '').toBe('succeeded');
     expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).spec?.replicas).toBe(3);
+    // The cluster's own audit log: the agent made the request, as sam, in group sre.
+    const event = await eventually('the scale in the kube-apiserver audit log', async () =>
+      (await auditEvents()).find(
+        (e) => e.objectRef?.namespace === ns && e.verb === 'patch' && e.responseStatus?.code === 200,
+      ),
+    );
+    expect(event.impersonatedUser).toEqual({
+      username: 'oidc:sam@example.com',
+      groups: ['sre', 'system:authenticated'],
+    });
+    expect(event.user.username).toBe('kwok-admin'); // the agent's own identity, which impersonated him
   });
+
+  interface AuditEvent {
+    verb: string;
+    user: { username: string };
+    impersonatedUser?: { username: string; groups?: string[] };
+    objectRef?: { namespace?: string; resource?: string; subresource?: string };
+    responseStatus?: { code?: number };
+  }
+  const auditEvents = async (): Promise<AuditEvent[]> =>
+    (await readFile(auditLogFile(), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AuditEvent);
 
   it('a person outside it is refused by Kubernetes, which names her', async () => {
     const done = await scale(DANA, 5);
     expect(done.state).toBe('failed');
     expect(done.message).toMatch(/User "oidc:dana@example.com" cannot (get|patch|update) resource "deployments"/);
     expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).spec?.replicas).toBe(3);
+    const refused = await eventually('the refusal in the kube-apiserver audit log', async () =>
+      (await auditEvents()).find(
+        (e) => e.objectRef?.namespace === ns && e.impersonatedUser?.username === 'oidc:dana@example.com',
+      ),
+    );
+    expect(refused.impersonatedUser?.groups).toEqual(['developers', 'system:authenticated']);
+    expect(refused.responseStatus?.code).toBe(403);
   });
 });
