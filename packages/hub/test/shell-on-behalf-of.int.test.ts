@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +28,7 @@ import {
 import { shellPath } from '@wheelhouse/protocol';
 import { impersonatingKubeConfig, onBehalfOfIdentity } from '@wheelhouse/agent';
 import { binaryPaths, kubectl } from '@wheelhouse/test-cluster';
-import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { auditLogFile, eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { addUser, bearer, useFastPasswordHashing } from './support/identity.js';
 import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
 
@@ -216,6 +217,23 @@ describe('a shell through Wheelhouse with impersonation off names the person to 
       .where('username', '=', 'alice')
       .executeTakeFirstOrThrow();
     expect(session.kube_user).toBeNull();
+    // The cluster's own audit log: the exec was the agent's, on behalf of alice.
+    const audited = await eventually('the exec in the kube-apiserver audit log', async () => {
+      const lines = (await readFile(auditLogFile(), 'utf8')).split('\n').filter(Boolean);
+      return lines
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              objectRef?: { namespace?: string; subresource?: string };
+              impersonatedUser?: { username: string; extra?: Record<string, string[]> };
+            },
+        )
+        .find((e) => e.objectRef?.namespace === ns && e.objectRef.subresource === 'exec');
+    });
+    expect(audited.impersonatedUser).toMatchObject({
+      username: agentUser,
+      extra: { 'wheelhouse.dev/on-behalf-of': ['alice'] },
+    });
 
     // At the end of the TTL (20 s here) the eviction record names her too.
     const evicted = await eventually(
