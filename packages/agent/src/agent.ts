@@ -10,7 +10,13 @@ import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 import { executors } from './actions/executors.js';
 import { CommandRunner } from './commands/command-runner.js';
 import { forwardExecGuardEvents } from './exec-guard-bridge.js';
-import { impersonatingKubeConfig, kubeIdentityFor, type ImpersonationMapping } from './impersonation.js';
+import {
+  impersonatingKubeConfig,
+  kubeIdentityFor,
+  onBehalfOfIdentity,
+  type ImpersonationMapping,
+} from './impersonation.js';
+import { missingOnBehalfOfPermissions } from './on-behalf-of.js';
 import { checkActionPermissions } from './permissions.js';
 import { InsightEngine } from './insights/insight-engine.js';
 import { InventoryCache } from './inventory-cache.js';
@@ -199,6 +205,18 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     log,
   });
 
+  // Impersonation off: shells still name the person to exec guard when the agent's RBAC allows it.
+  let onBehalfOf = false;
+  if (opts.capabilities.podExec && !opts.impersonation && !opts.shellIdentity && identity.username) {
+    const missing = await missingOnBehalfOfPermissions(kc, identity).catch((err: unknown) => [errorText(err)]);
+    onBehalfOf = missing.length === 0;
+    if (!onBehalfOf)
+      log.warn(
+        { missing },
+        'shells run as the agent without naming the person to exec guard: the agent may not impersonate itself with the wheelhouse.dev/on-behalf-of extra',
+      );
+  }
+
   const shell = new AgentShellManager({
     kc,
     log: log.child({ component: 'shell' }),
@@ -210,19 +228,24 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       : opts.impersonation
         ? {
             // Shells run as the Wheelhouse user's mapped Kubernetes identity too.
-            identityFor: (user: string) => {
-              const id = kubeIdentityFor(user, opts.impersonation);
+            identityFor: (user: string, groups?: readonly string[]) => {
+              const id = kubeIdentityFor(user, opts.impersonation, groups);
               return { kc: impersonatingKubeConfig(kc, id), kubeUser: id.user };
             },
           }
-        : {}),
+        : onBehalfOf
+          ? {
+              // As the agent itself (its RBAC, its username), saying for whom: exec guard names the person.
+              identityFor: (user: string) => ({ kc: impersonatingKubeConfig(kc, onBehalfOfIdentity(identity, user)) }),
+            }
+          : {}),
   });
   link.on('frame', (f) => shell.onFrame(f));
   link.on('disconnected', () => shell.closeAll());
 
   // ---- reads for the hub's object view and log viewer: as the user when impersonating, else as the agent.
-  const readAs = (user: string): k8s.KubeConfig =>
-    opts.impersonation ? impersonatingKubeConfig(kc, kubeIdentityFor(user, opts.impersonation)) : kc;
+  const readAs = (user: string, groups?: readonly string[]): k8s.KubeConfig =>
+    opts.impersonation ? impersonatingKubeConfig(kc, kubeIdentityFor(user, opts.impersonation, groups)) : kc;
   const logs = new AgentLogStreams({
     kc,
     log: log.child({ component: 'logs' }),
@@ -259,7 +282,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     else if (m.type === 'object.get') {
       let as: k8s.KubeConfig;
       try {
-        as = readAs(m.user);
+        as = readAs(m.user, m.groups);
       } catch (err) {
         link.send({
           type: 'object.result',

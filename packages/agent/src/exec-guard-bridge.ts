@@ -26,6 +26,7 @@ export function forwardExecGuardEvents(handle: ExecGuardHandle, sink: Sink, owne
         data: {
           event: 'interaction',
           user: x.user,
+          ...(x.onBehalfOf !== undefined ? { onBehalfOf: x.onBehalfOf } : {}),
           operation: x.operation,
           container: x.container ?? null,
           command: x.command ?? null,

@@ -8,7 +8,34 @@ import * as k8s from '@kubernetes/client-node';
 export interface KubeIdentity {
   user: string;
   groups: string[];
+  /** Impersonate-Extra-<key> values (user-info extras the API server hands to admission webhooks). */
+  extra?: Record<string, string[]>;
 }
+
+/** The user-info extra naming the person an agent request is for (exec guard reads it). */
+export const ON_BEHALF_OF_EXTRA = 'wheelhouse.dev/on-behalf-of';
+
+/**
+ * With impersonation off: the agent still acts as itself, but says for whom.
+ * It impersonates its own identity (a ServiceAccount keeps its groups by
+ * itself; any other user re-sends its groups) with the on-behalf-of extra, so
+ * Kubernetes RBAC is the agent's own and admission webhooks (exec guard) see
+ * the person. Needs `impersonate` on the agent's own ServiceAccount and on
+ * `userextras/wheelhouse.dev/on-behalf-of` (protocol/rbac.ts onBehalfOfRbacRules).
+ */
+export function onBehalfOfIdentity(self: { username: string; groups: string[] }, person: string): KubeIdentity {
+  if (!person) throw new Error('an on-behalf-of request needs the person');
+  const serviceAccount = self.username.startsWith('system:serviceaccount:');
+  return {
+    user: self.username,
+    // system:authenticated is added by the API server to every impersonated identity.
+    groups: serviceAccount ? [] : self.groups.filter((g) => g !== 'system:authenticated'),
+    extra: { [ON_BEHALF_OF_EXTRA]: [person] },
+  };
+}
+
+/** Header name of an extra: its key percent-encoded (a '/' is not allowed in a header name). */
+const extraHeader = (key: string): string => `Impersonate-Extra-${encodeURIComponent(key)}`;
 
 /** How Wheelhouse usernames become Kubernetes identities. */
 export interface ImpersonationMapping {
@@ -16,17 +43,33 @@ export interface ImpersonationMapping {
   userPrefix: string;
   /** Groups every impersonated request carries (bind your RBAC to these or to the users). */
   groups: string[];
+  /**
+   * The identity-provider groups passed on as they are (Impersonate-Group) when
+   * the person is in them at their last SSO sign-in: bind RBAC to Group "sre".
+   * Only these: the agent's RBAC may impersonate exactly the groups it sends.
+   */
+  idpGroups?: string[];
 }
 
 export const DEFAULT_IMPERSONATION: ImpersonationMapping = { userPrefix: 'wheelhouse:', groups: ['wheelhouse:users'] };
 
-/** The Kubernetes identity a Wheelhouse user acts as: `wheelhouse:<name>` in group `wheelhouse:users` by default. */
-export function kubeIdentityFor(username: string, mapping: ImpersonationMapping = DEFAULT_IMPERSONATION): KubeIdentity {
+/**
+ * The Kubernetes identity a Wheelhouse user acts as: `wheelhouse:<name>` in
+ * group `wheelhouse:users` by default, plus those of the person's IdP groups
+ * (from the hub) that the mapping allows — never a `system:` group.
+ */
+export function kubeIdentityFor(
+  username: string,
+  mapping: ImpersonationMapping = DEFAULT_IMPERSONATION,
+  personGroups: readonly string[] = [],
+): KubeIdentity {
   if (!username || username.startsWith('system:')) {
     // Never impersonate nobody (the agent's own identity would apply) nor a system identity.
     throw new Error(`cannot impersonate Wheelhouse user "${username}"`);
   }
-  return { user: `${mapping.userPrefix}${username}`, groups: [...mapping.groups] };
+  const allowed = new Set(mapping.idpGroups ?? []);
+  const fromIdp = personGroups.filter((g) => allowed.has(g) && !g.startsWith('system:') && !mapping.groups.includes(g));
+  return { user: `${mapping.userPrefix}${username}`, groups: [...mapping.groups, ...fromIdp] };
 }
 
 /**
@@ -78,12 +121,16 @@ export class ImpersonatingKubeConfig extends k8s.KubeConfig {
     headers['Impersonate-User'] = this.identity.user;
     // node:https sends an array as repeated header lines, one group each.
     if (this.identity.groups.length) headers['Impersonate-Group'] = [...this.identity.groups];
+    for (const [key, values] of Object.entries(this.identity.extra ?? {})) headers[extraHeader(key)] = [...values];
   }
 
   override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     context.setHeaderParam('Impersonate-User', this.identity.user);
     this.identity.groups.forEach((g, i) => context.setHeaderParam(groupHeaderName(i), g));
+    // One value per extra key is all the agent sends.
+    for (const [key, values] of Object.entries(this.identity.extra ?? {}))
+      if (values[0] !== undefined) context.setHeaderParam(extraHeader(key), values[0]);
   }
 }
 

@@ -2,3 +2,4 @@ export { loadKubeConfig, describeCluster, type ClusterIdentity } from './kube.js
 export { startAgent, type Agent, type AgentOptions } from './agent.js';
 export { project, type KubeObject } from './projections.js';
 export { diff, describeChanges } from './timeline/diff.js';
+export { impersonatingKubeConfig, onBehalfOfIdentity, ON_BEHALF_OF_EXTRA, type KubeIdentity } from './impersonation.js';

@@ -8,6 +8,8 @@ export interface ClusterIdentity {
   gitVersion: string;
   /** The username the API server sees for the agent's credentials. */
   username: string;
+  /** Its groups, as the API server sees them. */
+  groups: string[];
 }
 
 export function loadKubeConfig(kubeconfig?: string, context?: string): k8s.KubeConfig {
@@ -27,5 +29,6 @@ export async function describeCluster(kc: k8s.KubeConfig): Promise<ClusterIdenti
     server: kc.getCurrentCluster()?.server ?? '',
     gitVersion: version.gitVersion,
     username: review.status?.userInfo?.username ?? '',
+    groups: review.status?.userInfo?.groups ?? [],
   };
 }

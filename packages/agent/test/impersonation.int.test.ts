@@ -21,6 +21,16 @@ describe('kubeIdentityFor', () => {
     expect(DEFAULT_IMPERSONATION.userPrefix).toBe('wheelhouse:');
   });
 
+  it("adds the person's IdP groups the mapping allows, never a system: group", () => {
+    const mapping = { userPrefix: 'oidc:', groups: ['wheelhouse:users'], idpGroups: ['sre', 'system:masters'] };
+    expect(kubeIdentityFor('sam', mapping, ['sre', 'developers', 'system:masters', 'wheelhouse:users'])).toEqual({
+      user: 'oidc:sam',
+      groups: ['wheelhouse:users', 'sre'],
+    });
+    // No allow-list: no IdP group is passed on.
+    expect(kubeIdentityFor('sam', DEFAULT_IMPERSONATION, ['sre']).groups).toEqual(['wheelhouse:users']);
+  });
+
   it('refuses an empty or system identity', () => {
     expect(() => kubeIdentityFor('')).toThrow(/cannot impersonate/);
     expect(() => kubeIdentityFor('system:admin', { userPrefix: '', groups: [] })).toThrow(/cannot impersonate/);

@@ -18,6 +18,7 @@ import {
   agentRbacRules,
   describePermission,
   impersonationRbacRules,
+  onBehalfOfRbacRules,
   type TierSwitches,
 } from '@wheelhouse/protocol/rbac';
 import { binaryPaths, kubectl } from '@wheelhouse/test-cluster';
@@ -76,19 +77,45 @@ describe('helm lint and template, every tier combination', () => {
     expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
 
     const docs = await template('wh', 'wheelhouse', values);
-    expect(docs.map((d) => d.kind).sort()).toEqual([
-      'ClusterRole',
-      'ClusterRoleBinding',
-      'Deployment',
-      'ServiceAccount',
-    ]);
-    const role = docs.find((d) => d.kind === 'ClusterRole');
+    // With shells on, the on-behalf-of roles too (exec guard names the person behind a Wheelhouse shell).
+    expect(docs.map((d) => d.kind).sort()).toEqual(
+      t.podExec
+        ? [
+            'ClusterRole',
+            'ClusterRole',
+            'ClusterRoleBinding',
+            'ClusterRoleBinding',
+            'Deployment',
+            'Role',
+            'RoleBinding',
+            'ServiceAccount',
+          ]
+        : ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'ServiceAccount'],
+    );
+    const role = docs.find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'wh-wheelhouse-agent');
     // Exactly the catalog's rules: nothing more, nothing less.
     expect(role?.rules).toEqual(agentRbacRules(t));
     for (const r of role?.rules ?? [])
       expect(r.resources?.some((res) => res === '*' || res.startsWith('secrets'))).toBe(false);
-    const binding = docs.find((d) => d.kind === 'ClusterRoleBinding');
+    const binding = docs.find((d) => d.kind === 'ClusterRoleBinding' && d.metadata.name === 'wh-wheelhouse-agent');
     expect(binding?.roleRef?.name).toBe(role?.metadata.name);
+    if (t.podExec) {
+      expect(docs.find((d) => d.metadata.name === 'wh-wheelhouse-agent-on-behalf-of')?.rules).toEqual(
+        onBehalfOfRbacRules(),
+      );
+      // Impersonating itself only: its own ServiceAccount, by name, in its namespace.
+      expect(docs.find((d) => d.kind === 'Role')).toMatchObject({
+        metadata: { name: 'wh-wheelhouse-agent-self', namespace: 'wheelhouse' },
+        rules: [
+          {
+            apiGroups: [''],
+            resources: ['serviceaccounts'],
+            resourceNames: ['wh-wheelhouse-agent'],
+            verbs: ['impersonate'],
+          },
+        ],
+      });
+    }
     expect(binding?.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'wh-wheelhouse-agent', namespace: 'wheelhouse' },
     ]);
@@ -120,10 +147,20 @@ describe('helm template values', () => {
       ...required,
       'impersonation.enabled': true,
       'impersonation.userPrefix': 'oidc:',
+      'impersonation.idpGroups': '{sre,oncall}',
     });
     const roles = on.filter((d) => d.kind === 'ClusterRole');
     expect(roles.map((r) => r.metadata.name)).toEqual(['wh-wheelhouse-agent', 'wh-wheelhouse-agent-impersonate']);
-    expect(roles[1]?.rules).toEqual(impersonationRbacRules());
+    // Any user; exactly the configured groups (the fixed ones and the IdP groups passed on).
+    expect(roles[1]?.rules).toEqual([
+      ...impersonationRbacRules(),
+      {
+        apiGroups: [''],
+        resources: ['groups'],
+        resourceNames: ['wheelhouse:users', 'sre', 'oncall'],
+        verbs: ['impersonate'],
+      },
+    ]);
     expect(on.filter((d) => d.kind === 'ClusterRoleBinding').map((b) => b.roleRef?.name)).toEqual([
       'wh-wheelhouse-agent',
       'wh-wheelhouse-agent-impersonate',
@@ -134,16 +171,26 @@ describe('helm template values', () => {
         { name: 'WHEELHOUSE_IMPERSONATE', value: 'true' },
         { name: 'WHEELHOUSE_IMPERSONATE_USER_PREFIX', value: 'oidc:' },
         { name: 'WHEELHOUSE_IMPERSONATE_GROUPS', value: 'wheelhouse:users' },
+        { name: 'WHEELHOUSE_IMPERSONATE_IDP_GROUPS', value: 'sre,oncall' },
       ]),
     );
-    // Off (the default): no impersonate verb anywhere.
+    // Off (the default): no impersonating users or groups; with shells on, only itself with the on-behalf-of extra.
     const off = await template('wh', 'wheelhouse', {
       ...required,
       'actions.basic': true,
       'actions.advanced': true,
       'actions.podExec': true,
     });
-    expect(JSON.stringify(off)).not.toContain('impersonate');
+    const impersonating = off
+      .flatMap((d) => d.rules ?? [])
+      .filter((r) => r.verbs.includes('impersonate'))
+      .map((r) => ({ resources: r.resources, resourceNames: r.resourceNames }));
+    expect(impersonating).toEqual([
+      { resources: ['userextras/wheelhouse.dev/on-behalf-of'], resourceNames: undefined },
+      { resources: ['serviceaccounts'], resourceNames: ['wh-wheelhouse-agent'] },
+    ]);
+    // With impersonation on, the on-behalf-of roles are not rendered (the person is the identity).
+    expect(on.some((d) => d.metadata.name.endsWith('-on-behalf-of'))).toBe(false);
   });
 
   it('creates the token Secret from hub.token, and refuses to render without a token or a hub URL', async () => {

@@ -47,6 +47,7 @@ export const API_ERROR_EXIT: Record<ApiErrorCode, ExitCode> = {
   conflict: EXIT.conflict,
   tier_disabled: EXIT.conflict,
   request_not_pending: EXIT.conflict,
+  request_expired: EXIT.conflict,
   pod_not_running: EXIT.conflict,
   container_not_running: EXIT.conflict,
   upgrade_required: EXIT.failure,

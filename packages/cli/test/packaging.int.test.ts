@@ -92,6 +92,7 @@ describe('hub Helm chart', () => {
       '--recordings-max-age=0',
       '--recordings-max-bytes=0',
       '--access-max-duration=8h',
+      '--access-pending-ttl=24h',
     ]);
     // The audit chain's HMAC key: a Secret created once and kept, mounted read-only.
     const key = docs.find((m) => m.kind === 'Secret') as (Manifest & { data: Record<string, string> }) | undefined;

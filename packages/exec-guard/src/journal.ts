@@ -30,7 +30,10 @@ export interface InteractionEntry {
   commandTruncated?: boolean;
   tty?: boolean;
   stdin?: boolean;
+  /** Who interacted: the Kubernetes username, or "alice via Wheelhouse (agent …)" (review.ts attributedUser). */
   user: string;
+  /** The person the Wheelhouse agent made the request for, when it said so (the on-behalf-of extra). */
+  onBehalfOf?: string;
   uid?: string;
   groups: string[];
 }

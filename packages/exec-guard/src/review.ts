@@ -13,7 +13,24 @@ const userInfo = z.object({
   username: z.string().min(1).max(1024),
   uid: z.string().max(1024).optional(),
   groups: z.array(z.string().max(1024)).max(1000).optional(),
+  extra: z.record(z.string().max(1024), z.array(z.string().max(1024)).max(100)).optional(),
 });
+
+/**
+ * The user-info extra the Wheelhouse agent sets (Impersonate-Extra-…) on an
+ * exec it makes for a person while it acts as itself. Only an identity allowed
+ * to `impersonate` `userextras/wheelhouse.dev/on-behalf-of` can set it (the
+ * agent's chart grants that to the agent alone), so a person cannot forge it;
+ * and the Kubernetes identity is always named beside it.
+ */
+export const ON_BEHALF_OF_EXTRA = 'wheelhouse.dev/on-behalf-of';
+
+/** Who interacted, as exec guard names them: "alice via Wheelhouse (agent system:serviceaccount:…)", or the username. */
+export function attributedUser(u: z.infer<typeof userInfo>): { user: string; onBehalfOf?: string } {
+  const person = u.extra?.[ON_BEHALF_OF_EXTRA];
+  if (person?.length !== 1 || !person[0]) return { user: u.username };
+  return { user: `${person[0]} via Wheelhouse (agent ${u.username})`, onBehalfOf: person[0] };
+}
 
 const requestBase = z.object({
   uid: nonEmpty,

@@ -20,6 +20,7 @@ import { RateLimiter } from './rate-limit.js';
 import {
   BadReview,
   addedEphemeralContainers,
+  attributedUser,
   allow,
   boundedCommand,
   connectReviewSchema,
@@ -233,7 +234,7 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
       namespace: r.namespace,
       pod: r.name,
       operation,
-      user: r.userInfo.username,
+      ...attributedUser(r.userInfo),
       groups: r.userInfo.groups ?? [],
     };
     if (r.userInfo.uid !== undefined) entry.uid = r.userInfo.uid;
@@ -330,7 +331,7 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
         pod: r.name,
         operation: 'debug',
         container: c.name,
-        user: r.userInfo.username,
+        ...attributedUser(r.userInfo),
         groups: r.userInfo.groups ?? [],
       };
       if (r.userInfo.uid !== undefined) entry.uid = r.userInfo.uid;

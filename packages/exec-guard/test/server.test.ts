@@ -109,6 +109,27 @@ describe('webhook endpoints', () => {
     expect(pending.map((e) => e.id)).toContain(recorded.at(-1)?.id);
   });
 
+  it('names the person behind a Wheelhouse shell from the on-behalf-of extra, beside the Kubernetes user', async () => {
+    const agent = 'system:serviceaccount:wheelhouse:agent';
+    const r = await post(
+      CONNECT_PATH,
+      connectReview({
+        userInfo: { username: agent, extra: { 'wheelhouse.dev/on-behalf-of': ['alice'], other: ['x'] } },
+      }),
+    );
+    expect(r.body.response?.allowed).toBe(true);
+    expect(recorded.at(-1)).toMatchObject({
+      user: `alice via Wheelhouse (agent ${agent})`,
+      onBehalfOf: 'alice',
+    });
+    // Anything but exactly one person is not a claim: the Kubernetes user alone.
+    for (const extra of [{ 'wheelhouse.dev/on-behalf-of': ['a', 'b'] }, { 'wheelhouse.dev/on-behalf-of': [''] }, {}]) {
+      await post(CONNECT_PATH, connectReview({ userInfo: { username: agent, extra } }));
+      expect(recorded.at(-1)).toMatchObject({ user: agent });
+      expect(recorded.at(-1)).not.toHaveProperty('onBehalfOf');
+    }
+  });
+
   it('records attach; ignores allowlisted namespaces and port-forward unless enabled', async () => {
     const before = recorded.length;
     expect(

@@ -14,6 +14,7 @@ import {
 import { MAX_FRAME_BYTES, WHEELHOUSE_VERSION, type PodSecurityLevel } from '@wheelhouse/protocol';
 import { webAppBuilt, webAppDir } from '@wheelhouse/web';
 import { AccessService, type AccessOptions } from './access/access-service.js';
+import { IdpGroups } from './oidc/idp-groups.js';
 import { accessRoutes } from './access/access-routes.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
@@ -275,7 +276,11 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const timeline = new TimelineStore(db);
   const live = new LiveBus();
   const commands = new CommandService({ db, audit, live, metrics, ttlMs: opts.commandTtlMs ?? 10 * 60_000 });
+  // SSO users' IdP groups for agents that impersonate (sent along with each person's requests).
+  const idpGroups = new IdpGroups();
+  await idpGroups.load(db);
   const link = new AgentLink({
+    idpGroups,
     clusters,
     inventory,
     timeline,
@@ -361,6 +366,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
         provider: new OidcProvider(opts.oidc),
         sessionTtlMs: lifetimes.sessionIdleMs,
         cliTokenDays: lifetimes.tokenDefaultDays,
+        idpGroups,
       })
     : undefined;
   await app.register(identityRoutes, {
@@ -438,6 +444,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     if (!leader.isLeader()) return;
     commands.expireDue().catch((err: unknown) => app.log.error({ err }, 'expiring commands failed'));
     access.expireDue().catch((err: unknown) => app.log.error({ err }, 'ending just-in-time grants failed'));
+    access.lapseDue().catch((err: unknown) => app.log.error({ err }, 'lapsing unanswered access requests failed'));
   }, opts.sweepMs ?? 5_000);
   sweeper.unref();
 

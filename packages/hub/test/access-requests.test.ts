@@ -2,7 +2,8 @@
 // for operator on prod/payments for an hour, a peer approves, the grant gives
 // pod:exec there and ends by itself; self-approval, a decider outside the
 // scope, escalation past the decider's own role and durations over the
-// maximum are refused with precise errors, audited; every step reaches the
+// maximum are refused with precise errors, audited; a request nobody decides
+// within a day lapses and can no longer be approved; every step reaches the
 // notification webhook as a Slack-compatible payload.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,6 +56,8 @@ describe.each(storeFactories)('just-in-time access requests ($name store)', (sto
   interface RequestOut {
     id: string;
     state: string;
+    createdAt: number;
+    pendingUntil: number | null;
     expiresAt: number | null;
     requester: string;
   }
@@ -238,6 +241,61 @@ describe.each(storeFactories)('just-in-time access requests ($name store)', (sto
         expect(body.issues[0]?.message).toMatch(message);
         expect(changes).toEqual([]);
       }
+    });
+
+    it('a request nobody decides within a day lapses: audited, on the timeline, announced, no longer approvable', async () => {
+      const asked = (await ask(dev, { ...ONE_HOUR, reason: 'INC-43 nobody around' })).json<RequestOut>();
+      expect(asked.pendingUntil).toBe(asked.createdAt + 24 * 3_600_000);
+      expect((await list(peer, 'to-approve')).map((x) => x.id)).toContain(asked.id);
+      // A minute before the day is up nothing lapses (other tests' requests are younger still).
+      expect(await hub.access.lapseDue(asked.createdAt + 24 * 3_600_000 - 60_000)).toBe(0);
+
+      expect(await hub.access.lapseDue(asked.createdAt + 24 * 3_600_000)).toBeGreaterThanOrEqual(1);
+      const mine = (await list(dev, 'mine')).find((x) => x.id === asked.id);
+      expect(mine?.state).toBe('lapsed');
+      expect((await list(peer, 'to-approve')).map((x) => x.id)).not.toContain(asked.id);
+      const audit = await hub.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('action', '=', 'access.lapse')
+        .where('detail', 'like', `%${asked.id}%`)
+        .executeTakeFirstOrThrow();
+      expect(audit).toMatchObject({ actor: 'system', outcome: 'expired', cluster_id: 'prod' });
+      await webhookSaid(/dev's request for operator on prod\/payments expired unanswered after 24 h/);
+      const timeline = await hub.app.inject({
+        method: 'GET',
+        url: '/api/v1/clusters/prod/timeline?type=access&namespace=payments',
+        headers: bearer(dev.token),
+      });
+      const phases = timeline
+        .json<{ items: { summary: string; data: { phase: string; requestId: string } }[] }>()
+        .items.filter((e) => e.data.requestId === asked.id);
+      expect(phases.map((e) => [e.data.phase, e.summary])).toEqual([
+        ['lapsed', "dev's request for operator on prod/payments expired unanswered after 24 h"],
+        ['requested', 'dev asks for operator on prod/payments for 1 h: INC-43 nobody around'],
+      ]);
+
+      // Approving it now is refused with when it lapsed; only the refusal is recorded.
+      const { result, changes } = await changesDuring(hub.db, () => decide(peer, asked.id, 'approve'));
+      expect(result.statusCode).toBe(409);
+      expect(result.json()).toMatchObject({ error: 'request_expired', expiredAt: asked.createdAt + 24 * 3_600_000 });
+      expect(result.json<{ message: string }>().message).toMatch(
+        /expired unanswered at .*Z \(requests wait 24 h for a decision\); ask again/,
+      );
+      expect(changes.map((c) => `${c.kind} ${c.table}`)).toEqual(['added audit_log']);
+      expect((await lastAudit('access.approve')).detail).toMatchObject({ error: 'expired', requestId: asked.id });
+      expect(await canExec(dev)).toBe(false);
+    });
+
+    it('a request past its time is refused even before the sweeper marks it', async () => {
+      const id = (await ask(dev, ONE_HOUR)).json<RequestOut>().id;
+      const due = Date.now() - 1;
+      await hub.db.updateTable('access_requests').set({ pending_until: due }).where('id', '=', id).execute();
+      const res = await decide(peer, id, 'approve');
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ error: 'request_expired', expiredAt: due });
+      expect(await canExec(dev)).toBe(false);
+      expect((await list(peer, 'to-approve')).map((x) => x.id)).not.toContain(id);
     });
   });
 });

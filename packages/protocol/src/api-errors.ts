@@ -122,6 +122,12 @@ export const API_ERRORS = {
     'the access request was already decided (or its grant ended); `state`',
     (a) => `access request ${a.id} is ${a.state}, no longer pending`,
   ),
+  request_expired: spec<{ id: string; expiredAt: string; ttl: string }>(
+    409,
+    'the access request expired unanswered (pending requests last `--access-pending-ttl`); `expiredAt`; ask again',
+    (a) =>
+      `access request ${a.id} expired unanswered at ${a.expiredAt} (requests wait ${a.ttl} for a decision); ask again`,
+  ),
   tier_disabled: spec<Text>(409, 'the tier is not enabled on that cluster (`tier`, `cluster`)', asIs),
   pod_not_running: spec<{ namespace: string; pod: string; phase: string }>(
     409,

@@ -24,7 +24,7 @@ export type AccessRequestDetail = {
   durationMs: number;
   reason?: string;
   comment?: string;
-  /** denied: why the hub refused the step (self_approval, not_pending, forbidden). */
+  /** denied: why the hub refused the step (self_approval, not_pending, expired, forbidden). */
   error?: string;
 };
 
@@ -63,6 +63,7 @@ export interface AuditDetails {
   'access.approve': AccessRequestDetail & { bindingId?: string; expiresAt?: number };
   'access.deny': AccessRequestDetail;
   'access.expire': AccessRequestDetail & { bindingId: string; shellsEnded: number };
+  'access.lapse': AccessRequestDetail & { pendingUntil: number };
   'token.create':
     { tokenId: string; name: string; expiresAt: number | null } | { reason: 'wrong_password'; ip: string };
   'token.revoke': { tokenId: string; name: string };
@@ -161,6 +162,10 @@ export const AUDIT_ACTIONS = {
   'access.expire': {
     outcomes: ['expired'],
     meaning: 'a just-in-time grant ended: its binding is gone and shells opened under it were closed',
+  },
+  'access.lapse': {
+    outcomes: ['expired'],
+    meaning: 'a pending access request expired unanswered (nobody decided it in time); it can no longer be approved',
   },
   'token.create': {
     outcomes: ['succeeded', 'failed'],

@@ -49,6 +49,8 @@ export const CommandEnvelope = z.object({
   reason: z.string().nullable(),
   dryRun: z.boolean(),
   requestedBy: z.string(),
+  /** The requester's identity-provider groups at their last SSO sign-in (impersonation passes the allowed ones). */
+  requestedByGroups: z.array(z.string().min(1).max(256)).max(500).optional(),
   /** When the hub accepted the command (epoch ms): objects created later are not its target. */
   requestedAt: z.number().optional(),
   /** The pod security level and Secret-reference permission the hub authorized it under (absent: the strict default). */

@@ -11,6 +11,7 @@ import {
   agentRbacRules,
   describePermission,
   impersonationRbacRules,
+  onBehalfOfRbacRules,
   type TierSwitches,
 } from './rbac.js';
 import { actionList } from './actions/catalog.js';
@@ -49,6 +50,7 @@ export function renderHelmRbac(): string {
     tiers: byTier,
     rules,
     impersonation: impersonationRbacRules(),
+    onBehalfOf: onBehalfOfRbacRules(),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

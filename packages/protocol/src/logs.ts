@@ -56,6 +56,8 @@ export const LogsOpenMessage = z.object({
   sinceSeconds: z.number().int().min(1).optional(),
   /** The Wheelhouse user reading (impersonation, when the agent has it on). */
   user: z.string().min(1),
+  /** The person's identity-provider groups at their last SSO sign-in (impersonation passes the allowed ones). */
+  groups: z.array(z.string().min(1).max(256)).max(500).optional(),
 });
 export type LogsOpenMessage = z.infer<typeof LogsOpenMessage>;
 

@@ -45,6 +45,8 @@ export const ObjectGetMessage = z.object({
   name: KubeName,
   /** The Wheelhouse user asking (impersonation, when the agent has it on). */
   user: z.string().min(1),
+  /** The person's identity-provider groups at their last SSO sign-in (impersonation passes the allowed ones). */
+  groups: z.array(z.string().min(1).max(256)).max(500).optional(),
 });
 export type ObjectGetMessage = z.infer<typeof ObjectGetMessage>;
 

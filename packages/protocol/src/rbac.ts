@@ -46,11 +46,17 @@ export function readOnlyPermissions(): Permission[] {
   return out;
 }
 
-/** The pod shell: exec into pods (the pod must be readable to pick a container). */
+/**
+ * The pod shell: exec into pods (the pod must be readable to pick a container).
+ * The agent's exec is a WebSocket upgrade, a GET: RBAC checks `get` on
+ * pods/exec, and (Kubernetes 1.35, AuthorizePodWebsocketUpgradeCreatePermission)
+ * `create` as well. With `create` alone every shell was refused 403.
+ */
 export function podExecPermissions(): Permission[] {
   return [
     { apiGroup: '', resource: 'pods', verb: 'get' },
     { apiGroup: '', resource: 'pods/exec', verb: 'create' },
+    { apiGroup: '', resource: 'pods/exec', verb: 'get' },
   ];
 }
 
@@ -89,9 +95,32 @@ export function agentRbacRules(
   return rulesOf(agentPermissions(tiers, actions));
 }
 
-/** Rules for impersonation mode: the agent may act as users and groups (rendered only when enabled). */
+/**
+ * Rules for impersonation mode (rendered only when enabled): the agent may act
+ * as any user (people are not known in advance); the groups it may impersonate
+ * the chart adds as a rule naming exactly `impersonation.groups` and
+ * `impersonation.idpGroups` (resourceNames), so an IdP group named
+ * `system:masters` could never be borrowed.
+ */
 export function impersonationRbacRules(): PolicyRule[] {
-  return [{ apiGroups: [''], resources: ['groups', 'users'], verbs: ['impersonate'] }];
+  return [{ apiGroups: [''], resources: ['users'], verbs: ['impersonate'] }];
+}
+
+/**
+ * Rules for shells with impersonation off (podExec tier): the agent execs as
+ * itself and names the person in the `wheelhouse.dev/on-behalf-of` user-info
+ * extra, which exec guard shows. The chart adds, in the agent's namespace,
+ * `impersonate` on its own ServiceAccount only (resourceNames: its name).
+ * Nobody else gets this extra: a person cannot claim to come through Wheelhouse.
+ */
+export function onBehalfOfRbacRules(): PolicyRule[] {
+  return [
+    {
+      apiGroups: ['authentication.k8s.io'],
+      resources: ['userextras/wheelhouse.dev/on-behalf-of'],
+      verbs: ['impersonate'],
+    },
+  ];
 }
 
 export function rulesOf(perms: readonly Permission[]): PolicyRule[] {

@@ -89,6 +89,8 @@ export const ShellOpenMessage = z.object({
   rows: Dimension,
   /** The Wheelhouse user the session belongs to (attribution; impersonation when enabled). */
   user: z.string().min(1),
+  /** The person's identity-provider groups at their last SSO sign-in (impersonation passes the allowed ones). */
+  groups: z.array(z.string().min(1).max(256)).max(500).optional(),
   idleTimeoutMs: z.number().int().min(0),
   /** Output credit the agent starts with. */
   window: z.number().int().min(1024),

@@ -63,7 +63,10 @@ export const ActionData = z.union([
 export const ExecInteractionData = z.discriminatedUnion('event', [
   z.object({
     event: z.literal('interaction'),
+    /** The Kubernetes username, or "alice via Wheelhouse (agent …)" for a shell the agent opened for alice. */
     user: z.string(),
+    /** The person behind a Wheelhouse shell (the agent's on-behalf-of extra). */
+    onBehalfOf: z.string().optional(),
     operation: z.string(),
     container: z.string().nullable(),
     command: z.array(z.string()).nullable(),
@@ -112,7 +115,7 @@ export const ShellData = z.discriminatedUnion('phase', [
 
 /** A just-in-time access step (the hub writes these; agents may not). */
 export const AccessData = z.object({
-  phase: z.enum(['requested', 'approved', 'denied', 'expired']),
+  phase: z.enum(['requested', 'approved', 'denied', 'expired', 'lapsed']),
   requestId: z.string(),
   requester: z.string(),
   role: z.string(),

@@ -132,7 +132,7 @@ describe('agentRbacRules', () => {
             .flatMap(actionPermissions),
         ].map(key),
       );
-      if (t.podExec) expected.add('create pods/exec');
+      if (t.podExec) for (const k of ['create pods/exec', 'get pods/exec']) expected.add(k);
       expect(permissionsOf(agentRbacRules(t)).map(key)).toEqual(
         [...expected].sort((a, b) => a.localeCompare(b)).sort(byPermissionOrder(agentPermissions(t))),
       );
@@ -173,14 +173,17 @@ describe('agentRbacRules', () => {
     ]);
   });
 
-  it('podExec adds pods/exec create (and pods get) only', () => {
+  it('podExec adds pods/exec create and get (the exec is a WebSocket GET) and pods get only', () => {
     const without = new Set(agentPermissions({ basic: true, advanced: true, podExec: false }).map(key));
     const withExec = agentPermissions({ basic: true, advanced: true, podExec: true }).map(key);
     const podExecActions = actionList()
       .filter((a) => a.tier === 'podExec')
       .flatMap(actionPermissions)
       .map(key);
-    expect(withExec.filter((p) => !without.has(p) && !podExecActions.includes(p))).toEqual(['create pods/exec']);
+    expect(withExec.filter((p) => !without.has(p) && !podExecActions.includes(p))).toEqual([
+      'create pods/exec',
+      'get pods/exec',
+    ]);
     expect(withExec).toContain('get pods');
   });
 

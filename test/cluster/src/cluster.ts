@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { ensureAdmissionClient } from './admission.js';
+import { ensureAuditPolicy } from './audit.js';
 import { binaryPaths, buildBinaries, type Binaries } from './binaries.js';
 import { ensureContainerLogs } from './container-logs.js';
 import { kwokConfigYaml } from './kwok-config.js';
@@ -21,6 +22,7 @@ import {
   kwokWorkdir,
   previousContainerLogFile,
   DEFAULT_CLUSTER_NAME,
+  auditLogFile,
 } from './paths.js';
 
 const run = promisify(execFile);
@@ -193,6 +195,8 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
       previousLogsFile: previousContainerLogFile(name),
       stages: await stageDocuments(),
       admissionConfigFile: (await ensureAdmissionClient(name)).admissionConfig,
+      auditPolicyFile: await ensureAuditPolicy(name),
+      auditLogFile: auditLogFile(name),
       cacheDir: join(kwokWorkdir(), 'cache'),
       metricsServerManifest: await ensureMetricsServerManifest(join(kwokWorkdir(), 'cache')),
     });

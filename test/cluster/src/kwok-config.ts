@@ -14,6 +14,9 @@ export interface KwokConfigInput {
   stages: string[];
   /** kube-apiserver's --admission-control-config-file (its client certificate for webhooks, see admission.ts). */
   admissionConfigFile: string;
+  /** kube-apiserver's audit policy and log (audit.ts). */
+  auditPolicyFile: string;
+  auditLogFile: string;
   /** kwokctl's cache directory, and the metrics-server manifest source placed in it (metrics-server.ts). */
   cacheDir: string;
   metricsServerManifest: string;
@@ -44,6 +47,11 @@ export function kwokConfigYaml(input: KwokConfigInput): string {
             // an old resourceVersion meets 410 Gone, as on a long-running cluster (kind-watcher.int.test.ts).
             { key: 'etcd-compaction-interval', value: '1m' },
             { key: 'watch-cache-sizes', value: 'configmaps#0' },
+            // The audit log names the person behind an impersonated request (impersonation-idp-groups.int.test.ts).
+            { key: 'audit-policy-file', value: input.auditPolicyFile },
+            { key: 'audit-log-path', value: input.auditLogFile },
+            { key: 'audit-log-maxsize', value: '50' },
+            { key: 'audit-log-maxbackup', value: '1' },
           ],
         },
       ],

@@ -33,6 +33,11 @@ export function containerLogFile(name: string): string {
   return join(clusterDataDir(name), 'container.log');
 }
 
+/** kube-apiserver's audit log (JSON lines; policy in audit.ts): who did what, impersonated users included. */
+export function auditLogFile(name: string): string {
+  return join(clusterDataDir(name), 'audit.log');
+}
+
 /** The CRI-format log file kwok serves for `logs --previous`. */
 export function previousContainerLogFile(name: string): string {
   return join(clusterDataDir(name), 'container-previous.log');

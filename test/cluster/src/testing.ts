@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { basename, dirname, join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, inject } from 'vitest';
 
@@ -21,6 +22,16 @@ export function kubeconfigFile(): string {
 /** PEM file of the CA that signed the API server's admission client certificate (see admission.ts). */
 export function admissionClientCaFile(): string {
   return inject('admissionClientCa');
+}
+
+/**
+ * The local API server's audit log (JSON lines, policy in audit.ts): beside
+ * the cluster's other files, found from its kubeconfig
+ * (<kwok>/clusters/<name>/kubeconfig.yaml → <kwok>/data/<name>/audit.log).
+ */
+export function auditLogFile(): string {
+  const clusterDir = dirname(kubeconfigFile());
+  return join(dirname(dirname(clusterDir)), 'data', basename(clusterDir), 'audit.log');
 }
 
 export function kubeConfig(): k8s.KubeConfig {

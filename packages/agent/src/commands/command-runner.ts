@@ -82,7 +82,10 @@ export class CommandRunner {
     let actingKc: k8s.KubeConfig = this.o.kc;
     if (this.o.impersonation) {
       try {
-        actingKc = impersonatingKubeConfig(this.o.kc, kubeIdentityFor(cmd.requestedBy, this.o.impersonation));
+        actingKc = impersonatingKubeConfig(
+          this.o.kc,
+          kubeIdentityFor(cmd.requestedBy, this.o.impersonation, cmd.requestedByGroups),
+        );
       } catch (err) {
         return finish('rejected', `cannot act as ${cmd.requestedBy}: ${errorText(err)}`);
       }

@@ -33,7 +33,7 @@ export interface LogStreamsOptions {
   /** Bytes queued on the hub link (backpressure). */
   linkBuffered: () => number;
   /** The KubeConfig to read as, per Wheelhouse user (impersonation); the agent's own when absent. */
-  kcFor?: (user: string) => k8s.KubeConfig;
+  kcFor?: (user: string, groups?: readonly string[]) => k8s.KubeConfig;
   /** Pause reads above this many queued link bytes (default LOGS_LINK_HIGH_WATER). */
   highWater?: number;
 }
@@ -94,7 +94,7 @@ export class AgentLogStreams {
     let opts: RequestOptions;
     let url: URL;
     try {
-      kc = this.opts.kcFor ? this.opts.kcFor(m.user) : this.opts.kc;
+      kc = this.opts.kcFor ? this.opts.kcFor(m.user, m.groups) : this.opts.kc;
       const cluster = kc.getCurrentCluster();
       if (!cluster) throw new Error('kubeconfig has no current cluster');
       url = new URL(

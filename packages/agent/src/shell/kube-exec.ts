@@ -106,8 +106,10 @@ export class KubeExec extends EventEmitter<KubeExecEvents> {
     await kc.applyToHTTPSOptions(opts);
     const ws = new WebSocket(url, EXEC_PROTOCOLS, opts);
     return new Promise((resolve, reject) => {
+      let refused = false;
       ws.once('open', () => resolve(new KubeExec(ws)));
       ws.once('unexpected-response', (_req, res) => {
+        refused = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -119,10 +121,13 @@ export class KubeExec extends EventEmitter<KubeExecEvents> {
             // not a Status: keep the text
           }
           reject(new Error(`exec refused by the API server (HTTP ${res.statusCode ?? '?'}): ${message}`));
+          // Terminating emits 'error' ("closed before the connection was established"): not the answer.
+          ws.terminate();
         });
-        ws.terminate();
       });
-      ws.once('error', (err) => reject(new Error(`exec failed: ${err.message}`)));
+      ws.on('error', (err) => {
+        if (!refused) reject(new Error(`exec failed: ${err.message}`));
+      });
     });
   }
 

@@ -41,7 +41,7 @@ export interface AgentShellOptions {
    * (packages/agent/src/impersonation.ts) plugs in here; without it the exec
    * runs as the agent's ServiceAccount and the hub's session record names the user.
    */
-  identityFor?: (user: string) => ShellIdentity;
+  identityFor?: (user: string, groups?: readonly string[]) => ShellIdentity;
   /** Input credit granted to the hub per session (default SHELL_DEFAULT_WINDOW). */
   window?: number;
 }
@@ -167,7 +167,7 @@ export class AgentShellManager {
     this.sessions.set(s.id, s);
     let identity: ShellIdentity;
     try {
-      identity = this.opts.identityFor ? this.opts.identityFor(msg.user) : { kc: this.opts.kc };
+      identity = this.opts.identityFor ? this.opts.identityFor(msg.user, msg.groups) : { kc: this.opts.kc };
     } catch (err) {
       this.sessions.delete(s.id);
       return fail(`cannot exec as ${msg.user}: ${errorText(err)}`);

@@ -80,6 +80,14 @@ export function agentCommand(): Command {
         .default('wheelhouse:users'),
     )
     .addOption(
+      new Option(
+        '--impersonate-idp-groups <list>',
+        'identity-provider groups passed on (Impersonate-Group) when the person is in them, comma separated',
+      )
+        .env('WHEELHOUSE_IMPERSONATE_IDP_GROUPS')
+        .default(''),
+    )
+    .addOption(
       new Option('--hub-ca <file>', "PEM CA bundle for the hub's TLS certificate (https hubs with a private CA)").env(
         'WHEELHOUSE_HUB_CA',
       ),
@@ -100,6 +108,7 @@ export function agentCommand(): Command {
         impersonate?: boolean | string;
         impersonateUserPrefix: string;
         impersonateGroups: string;
+        impersonateIdpGroups: string;
         healthListen: string;
         hubCa?: string;
       }) => {
@@ -113,6 +122,10 @@ export function agentCommand(): Command {
           ? {
               userPrefix: o.impersonateUserPrefix,
               groups: o.impersonateGroups
+                .split(',')
+                .map((g) => g.trim())
+                .filter(Boolean),
+              idpGroups: o.impersonateIdpGroups
                 .split(',')
                 .map((g) => g.trim())
                 .filter(Boolean),

@@ -17,6 +17,7 @@ export interface SsoFlags {
   localAccounts: 'all' | 'break-glass';
   breakGlassUser: string;
   accessMaxDuration: string;
+  accessPendingTtl: string;
   accessWebhookUrl?: string;
 }
 
@@ -81,6 +82,11 @@ export function addIdentityOptions(cmd: Command): Command {
       new Option('--access-max-duration <duration>', 'the longest just-in-time grant anyone may ask for')
         .env('WHEELHOUSE_ACCESS_MAX_DURATION')
         .default('8h'),
+    )
+    .addOption(
+      new Option('--access-pending-ttl <duration>', 'how long an access request waits for a decision before it lapses')
+        .env('WHEELHOUSE_ACCESS_PENDING_TTL')
+        .default('24h'),
     )
     .addOption(
       new Option(

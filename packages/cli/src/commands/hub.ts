@@ -289,6 +289,7 @@ export function hubCommand(): Command {
         },
         access: {
           maxDurationMs: parseDuration(o.accessMaxDuration),
+          pendingTtlMs: parseDuration(o.accessPendingTtl),
           ...(o.accessWebhookUrl ? { webhookUrl: o.accessWebhookUrl } : {}),
         },
       });

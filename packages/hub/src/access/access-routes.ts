@@ -21,8 +21,11 @@ const AccessRequestOut = z.object({
   namespace: z.string(),
   durationMs: z.number(),
   reason: z.string(),
-  state: z.enum(['pending', 'approved', 'denied', 'expired']),
+  state: z
+    .enum(['pending', 'approved', 'denied', 'expired', 'lapsed'])
+    .describe('expired: an approved grant ended; lapsed: nobody decided the request in time'),
   createdAt: z.number(),
+  pendingUntil: z.number().nullable().describe('pending: when the request lapses unanswered'),
   decidedBy: z.string().nullable(),
   decidedAt: z.number().nullable(),
   comment: z.string().nullable(),

@@ -3,7 +3,8 @@
 // for a role whose permissions the peer holds there too) approves or denies
 // with a comment; an approval is a role binding with an end time. The sweeper
 // ends grants when their time is up: the binding goes, shells opened under it
-// close. Every step is audited and sent to the notification webhook.
+// close. A request nobody decides in time (24 h by default) lapses and can no
+// longer be approved. Every step is audited and sent to the notification webhook.
 import { randomUUID } from 'node:crypto';
 import { problem, type AccessRequestDetail } from '@wheelhouse/protocol';
 import type { FastifyBaseLogger } from 'fastify';
@@ -22,13 +23,17 @@ import { notifyWebhook } from './access-webhook.js';
 export interface AccessOptions {
   /** The longest grant anyone may ask for (default 8 h). */
   maxDurationMs?: number;
+  /** How long a request waits for a decision before it lapses (default 24 h). */
+  pendingTtlMs?: number;
   /** Slack-compatible incoming webhook: each step is POSTed as {text}. */
   webhookUrl?: string;
 }
 
 export const DEFAULT_MAX_ACCESS_MS = 8 * 60 * 60_000;
+export const DEFAULT_ACCESS_PENDING_TTL_MS = 24 * 60 * 60_000;
 
-export type AccessRequestState = 'pending' | 'approved' | 'denied' | 'expired';
+/** expired: an approved grant that ended; lapsed: a pending request nobody decided in time. */
+export type AccessRequestState = 'pending' | 'approved' | 'denied' | 'expired' | 'lapsed';
 
 export interface AccessRequestView {
   id: string;
@@ -40,6 +45,8 @@ export interface AccessRequestView {
   reason: string;
   state: AccessRequestState;
   createdAt: number;
+  /** When a request still pending lapses (null for requests made before requests lapsed). */
+  pendingUntil: number | null;
   decidedBy: string | null;
   decidedAt: number | null;
   comment: string | null;
@@ -58,6 +65,7 @@ const view = (r: Row): AccessRequestView => ({
   reason: r.reason,
   state: r.state as AccessRequestState,
   createdAt: r.created_at,
+  pendingUntil: r.pending_until,
   decidedBy: r.decided_by,
   decidedAt: r.decided_at,
   comment: r.comment,
@@ -83,6 +91,10 @@ const detailOf = (r: AccessRequestView): AccessRequestDetail => ({
 const minutes = (ms: number): string =>
   ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${Math.round(ms / 60_000)} min`;
 
+/** A pending request whose time to be decided is up (the sweeper may not have marked it lapsed yet). */
+const pastDecision = (r: { state: string; pending_until: number | null }, now: number): boolean =>
+  r.state === 'lapsed' || (r.state === 'pending' && r.pending_until !== null && r.pending_until <= now);
+
 export interface AccessServiceDeps {
   db: HubDb;
   audit: AuditLog;
@@ -95,9 +107,11 @@ export interface AccessServiceDeps {
 
 export class AccessService {
   readonly maxDurationMs: number;
+  readonly pendingTtlMs: number;
 
   constructor(private readonly deps: AccessServiceDeps) {
     this.maxDurationMs = deps.options?.maxDurationMs ?? DEFAULT_MAX_ACCESS_MS;
+    this.pendingTtlMs = deps.options?.pendingTtlMs ?? DEFAULT_ACCESS_PENDING_TTL_MS;
   }
 
   /**
@@ -107,7 +121,7 @@ export class AccessService {
    */
   private async onTimeline(
     r: AccessRequestView,
-    phase: 'requested' | 'approved' | 'denied' | 'expired',
+    phase: 'requested' | 'approved' | 'denied' | 'expired' | 'lapsed',
     summary: string,
     extra: { by?: string; comment?: string; expiresAt?: number; shellsEnded?: number } = {},
   ): Promise<void> {
@@ -150,6 +164,7 @@ export class AccessService {
     p: Principal,
     input: { role: BuiltinRole; cluster: string; namespace: string; durationMs: number; reason: string },
   ): Promise<AccessRequestView> {
+    const now = Date.now();
     const row: Row = {
       id: randomUUID(),
       requester_id: p.userId,
@@ -160,7 +175,8 @@ export class AccessService {
       duration_ms: input.durationMs,
       reason: input.reason,
       state: 'pending',
-      created_at: Date.now(),
+      created_at: now,
+      pending_until: now + this.pendingTtlMs,
       decided_by: null,
       decided_at: null,
       comment: null,
@@ -196,7 +212,11 @@ export class AccessService {
   async list(p: Principal, which: 'mine' | 'to-approve' | 'active'): Promise<AccessRequestView[]> {
     let q = this.deps.db.selectFrom('access_requests').selectAll().orderBy('created_at', 'desc').limit(500);
     if (which === 'mine') q = q.where('requester_id', '=', p.userId);
-    if (which === 'to-approve') q = q.where('state', '=', 'pending').where('requester_id', '!=', p.userId);
+    if (which === 'to-approve')
+      q = q
+        .where('state', '=', 'pending')
+        .where('requester_id', '!=', p.userId)
+        .where((eb) => eb.or([eb('pending_until', 'is', null), eb('pending_until', '>', Date.now())]));
     if (which === 'active') q = q.where('state', '=', 'approved');
     const rows = (await q.execute()).map(view);
     if (which === 'mine') return rows;
@@ -254,7 +274,22 @@ export class AccessService {
     const now = Date.now();
     const result = await inTransaction(this.deps.db, async (trx, abort) => {
       // Guarded: two peers deciding at once decide once.
-      const fresh = await trx.selectFrom('access_requests').select('state').where('id', '=', id).executeTakeFirst();
+      const fresh = await trx
+        .selectFrom('access_requests')
+        .select(['state', 'pending_until'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (fresh && pastDecision(fresh, now)) {
+        // Lapsed (or due to, before the sweeper got to it): a stale request is never approved.
+        const expiredAt = fresh.pending_until ?? now;
+        abort(
+          problem(
+            'request_expired',
+            { id, expiredAt: new Date(expiredAt).toISOString(), ttl: minutes(this.pendingTtlMs) },
+            { expiredAt },
+          ),
+        );
+      }
       if (fresh?.state !== 'pending') {
         const state = fresh?.state ?? 'gone';
         abort(problem('request_not_pending', { id, state }, { state }));
@@ -304,6 +339,7 @@ export class AccessService {
     });
     if (!result.ok) {
       if (result.problem.code === 'request_not_pending') return refuse(r, 'not_pending', result.problem);
+      if (result.problem.code === 'request_expired') return refuse(r, 'expired', result.problem);
       return result;
     }
     const decided = result.value;
@@ -323,6 +359,52 @@ export class AccessService {
         : `:no_entry: ${p.username} denied ${r.requester}'s ${r.role} on ${r.cluster}/${r.namespace}${comment ? `: "${comment}"` : ''}`,
     );
     return ok(result.value);
+  }
+
+  /** Lapses the pending requests nobody decided in time. Returns how many lapsed. */
+  async lapseDue(now = Date.now()): Promise<number> {
+    const due = await this.deps.db
+      .selectFrom('access_requests')
+      .selectAll()
+      .where('state', '=', 'pending')
+      .where('pending_until', '<=', now)
+      .execute();
+    let lapsed = 0;
+    for (const row of due) {
+      const r = view(row);
+      const mine = await this.deps.db.transaction().execute(async (trx) => {
+        const res = await trx
+          .updateTable('access_requests')
+          .set({ state: 'lapsed' })
+          .where('id', '=', row.id)
+          .where('state', '=', 'pending')
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 0) return false; // decided meanwhile, or another replica's sweeper
+        await this.deps.audit.record(
+          {
+            actor: 'system',
+            action: 'access.lapse',
+            clusterId: r.cluster === '*' ? null : r.cluster,
+            outcome: 'expired',
+            detail: { ...detailOf(r), pendingUntil: row.pending_until ?? now },
+          },
+          trx,
+        );
+        return true;
+      });
+      if (!mine) continue;
+      lapsed++;
+      const waited = minutes((row.pending_until ?? now) - row.created_at);
+      await this.onTimeline(
+        { ...r, state: 'lapsed' },
+        'lapsed',
+        `${r.requester}'s request for ${r.role} on ${r.cluster}/${r.namespace} expired unanswered after ${waited}`,
+      );
+      this.notify(
+        `:hourglass: ${r.requester}'s request for ${r.role} on ${r.cluster}/${r.namespace} expired unanswered after ${waited} (request ${r.id})`,
+      );
+    }
+    return lapsed;
   }
 
   /** Ends the grants whose time is up: binding removed, shells that lost pod:exec closed. Returns how many ended. */

@@ -28,6 +28,7 @@ import type { LogsLinkHandler } from '../logs/log-relay.js';
 import type { ObjectLinkHandler } from '../objects/object-reader.js';
 import type { ShellLinkHandler } from '../shell/shell-relay.js';
 import type { HubMetrics } from '../metrics.js';
+import type { IdpGroups } from '../oidc/idp-groups.js';
 import { snapshotDeletions } from '../timeline/snapshot-deletions.js';
 import type { TimelineStore } from '../timeline/timeline-store.js';
 
@@ -40,6 +41,8 @@ export interface AgentLinkDeps {
   metrics: HubMetrics;
   heartbeatMs: number;
   limits?: Partial<AgentLinkLimits>;
+  /** SSO users' IdP groups, added to what is sent for a person (impersonation passes them to Kubernetes). */
+  idpGroups?: IdpGroups;
 }
 
 /**
@@ -154,8 +157,14 @@ export class AgentLink {
     const c = this.connections.get(cluster);
     if (!c || c.socket.readyState !== c.socket.OPEN) return false;
     if (Buffer.isBuffer(msg)) c.socket.send(msg, { binary: true });
-    else c.socket.send(JSON.stringify(msg));
+    else c.socket.send(JSON.stringify(msg.type === 'shell.open' ? this.withGroups(msg) : msg));
     return true;
+  }
+
+  /** A message made for a person, with that person's IdP groups (SSO users only). */
+  private withGroups<M extends { user: string }>(msg: M): M {
+    const groups = this.deps.idpGroups?.get(msg.user);
+    return groups ? { ...msg, groups } : msg;
   }
 
   /** Routes object.result answers to the object reader. */
@@ -181,7 +190,13 @@ export class AgentLink {
 
   private send(c: Connection, msg: HubMessage): boolean {
     if (c.socket.readyState !== c.socket.OPEN) return false;
-    c.socket.send(JSON.stringify(msg));
+    let out: HubMessage = msg;
+    if (msg.type === 'object.get' || msg.type === 'logs.open') out = this.withGroups(msg);
+    else if (msg.type === 'command') {
+      const groups = this.deps.idpGroups?.get(msg.command.requestedBy);
+      if (groups) out = { ...msg, command: { ...msg.command, requestedByGroups: groups } };
+    }
+    c.socket.send(JSON.stringify(out));
     return true;
   }
 

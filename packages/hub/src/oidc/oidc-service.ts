@@ -4,6 +4,7 @@
 // token through a one-time code bound to its PKCE challenge, and ends SSO
 // sessions with the provider's end-session URL. Every refusal is audited
 // (auth.sso, failed, with the reason) and changes nothing else.
+import type { IdpGroups } from './idp-groups.js';
 import { createHash } from 'node:crypto';
 import { problem } from '@wheelhouse/protocol';
 import * as client from 'openid-client';
@@ -71,11 +72,14 @@ export interface OidcServiceDeps {
   sessionTtlMs?: number;
   /** Lifetime of the API token `wheelhouse login --sso` gets (the hub's default token lifetime). */
   cliTokenDays?: number;
+  /** Told each signed-in user's IdP groups (the agent link passes them on for impersonation). */
+  idpGroups?: IdpGroups;
 }
 
 const s256 = (verifier: string): string => createHash('sha256').update(verifier).digest('base64url');
 
 export class OidcService {
+  private readonly idpGroups: IdpGroups | undefined;
   private readonly db: HubDb;
   private readonly audit: AuditLog;
   readonly provider: OidcProvider;
@@ -88,6 +92,7 @@ export class OidcService {
     this.audit = deps.audit;
     this.provider = deps.provider;
     this.ttl = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+    this.idpGroups = deps.idpGroups;
   }
 
   private get issuer(): string {
@@ -319,6 +324,7 @@ export class OidcService {
         ip,
         { subject, via },
       );
+    this.idpGroups?.set(username, groups);
     if (outcome.cliCode !== undefined && attempt.cli_redirect !== null) {
       const back = new URL(attempt.cli_redirect);
       back.searchParams.set('code', outcome.cliCode);

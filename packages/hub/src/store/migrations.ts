@@ -532,6 +532,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('login_throttle_by_update').on('login_throttle').column('updated_at').execute();
     },
   },
+  '015_access_pending_expiry': {
+    // Pending access requests lapse unanswered (hub/src/access/): when, per request, fixed when asked.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('access_requests').addColumn('pending_until', 'bigint').execute();
+      // Requests already waiting get the default day from when they were made.
+      await sql`UPDATE access_requests SET pending_until = created_at + 86400000 WHERE state = 'pending'`.execute(db);
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

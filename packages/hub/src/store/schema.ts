@@ -128,8 +128,9 @@ export interface AccessRequestsTable {
   namespace_pattern: string;
   duration_ms: number;
   reason: string;
-  state: string; // pending | approved | denied | expired
+  state: string; // pending | approved | denied | expired (grant ended) | lapsed (unanswered in time)
   created_at: number;
+  pending_until: number | null; // pending: when it lapses unanswered
   decided_by: string | null;
   decided_at: number | null;
   comment: string | null;

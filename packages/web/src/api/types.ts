@@ -71,8 +71,11 @@ export interface AccessRequest {
   namespace: string;
   durationMs: number;
   reason: string;
-  state: 'pending' | 'approved' | 'denied' | 'expired';
+  /** expired: an approved grant ended; lapsed: nobody decided the request in time. */
+  state: 'pending' | 'approved' | 'denied' | 'expired' | 'lapsed';
   createdAt: number;
+  /** pending: when the request lapses unanswered. */
+  pendingUntil: number | null;
   decidedBy: string | null;
   decidedAt: number | null;
   comment: string | null;

@@ -47,9 +47,11 @@ function RequestTable({
             </td>
             <td>{Math.round(r.durationMs / 60_000)} min</td>
             <td>{r.reason}</td>
-            <td>{r.state}</td>
+            <td>{r.state === 'lapsed' ? 'expired unanswered' : r.state}</td>
             <td>{r.decidedBy ? `${r.decidedBy}${r.comment ? `: “${r.comment}”` : ''}` : ''}</td>
-            <td>{when(r.expiresAt)}</td>
+            <td>
+              {r.state === 'pending' && r.pendingUntil !== null ? `lapses ${when(r.pendingUntil)}` : when(r.expiresAt)}
+            </td>
             {actions && <td>{actions(r)}</td>}
           </tr>
         ))}
