@@ -192,6 +192,20 @@ export function hubCommand(): Command {
         .default('20'),
     )
     .addOption(
+      new Option(
+        '--peer-url <url>',
+        "this replica's own URL as its sibling replicas reach it (replicas on one PostgreSQL store; default: none)",
+      ).env('WHEELHOUSE_PEER_URL'),
+    )
+    .addOption(
+      new Option(
+        '--replica-heartbeat <duration>',
+        'replicas on one PostgreSQL store: how often each writes its heartbeat; 5 missed = dead, its agent links are marked disconnected',
+      )
+        .env('WHEELHOUSE_REPLICA_HEARTBEAT')
+        .default('2s'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -230,6 +244,8 @@ export function hubCommand(): Command {
         workloadLogStreamsPerUser: string;
         workloadLogMaxContainers: string;
         shellModeratedNamespaces?: string;
+        peerUrl?: string;
+        replicaHeartbeat: string;
       },
     ) => {
       const { host, port } = parseListen(o.listen);
@@ -258,6 +274,10 @@ export function hubCommand(): Command {
         ...(o.secureCookie !== 'auto' ? { secureCookie: o.secureCookie === 'true' } : {}),
         ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
         ...sso,
+        replica: {
+          heartbeatMs: parseDuration(o.replicaHeartbeat),
+          ...(o.peerUrl ? { peerUrl: o.peerUrl } : {}),
+        },
         logs: { maxStreamsPerUser: positiveInt('--log-streams-per-user', o.logStreamsPerUser) },
         ...(o.shellModeratedNamespaces
           ? { shell: { clusters: moderatedShells(splitList(o.shellModeratedNamespaces)) } }

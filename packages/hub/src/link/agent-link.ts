@@ -28,6 +28,7 @@ import type { LogsLinkHandler } from '../logs/log-relay.js';
 import type { ObjectLinkHandler } from '../objects/object-reader.js';
 import type { ShellLinkHandler } from '../shell/shell-relay.js';
 import type { HubMetrics } from '../metrics.js';
+import type { ReplicaRegistry } from '../peering/replica-registry.js';
 import { snapshotDeletions } from '../timeline/snapshot-deletions.js';
 import type { TimelineStore } from '../timeline/timeline-store.js';
 
@@ -40,6 +41,16 @@ export interface AgentLinkDeps {
   metrics: HubMetrics;
   heartbeatMs: number;
   limits?: Partial<AgentLinkLimits>;
+  /** Where this replica records the links it holds (every hub has one; shared on PostgreSQL). */
+  replicas: ReplicaRegistry;
+}
+
+/** How a replica reaches the others (peering/replica-peering.ts); unset: a single process. */
+export interface LinkPeers {
+  /** Tell the replica holding the cluster's link that it has new commands. */
+  wake(cluster: string): void;
+  /** Tell the replica holding the cluster's link to close it (token revoked, cluster deleted). */
+  disconnect(cluster: string, code: number, reason: string): void;
 }
 
 /**
@@ -97,6 +108,9 @@ export class AgentLink {
   private peakQueuedBytes = 0;
   private insights: InsightLinkHandler | null = null;
   private usage: ((cluster: string, m: UsageMessage) => Promise<void>) | null = null;
+  private peers: LinkPeers | null = null;
+  /** Per cluster: the pending-command dispatch under way, and whether another was asked for meanwhile. */
+  private readonly dispatching = new Map<string, { again: boolean }>();
 
   constructor(private readonly deps: AgentLinkDeps) {
     this.limits = { ...DEFAULT_AGENT_LINK_LIMITS, ...deps.limits };
@@ -122,8 +136,18 @@ export class AgentLink {
     this.insights = h;
   }
 
+  setPeers(peers: LinkPeers): void {
+    this.peers = peers;
+  }
+
+  /** The cluster's agent link is on this replica. */
   isConnected(cluster: string): boolean {
     return this.connections.has(cluster);
+  }
+
+  /** The cluster's agent link is on this replica or on a live sibling. */
+  async isLinked(cluster: string): Promise<boolean> {
+    return this.connections.has(cluster) || (await this.deps.replicas.holderOf(cluster)) !== null;
   }
 
   missingPermissions(cluster: string): Record<string, string[]> {
@@ -132,6 +156,12 @@ export class AgentLink {
 
   /** Closes a cluster's agent connection (token revoked, cluster deleted). */
   disconnect(cluster: string, code: number = CLOSE_CODES.revoked, reason = 'agent token revoked'): void {
+    this.peers?.disconnect(cluster, code, reason);
+    this.disconnectHere(cluster, code, reason);
+  }
+
+  /** Closes the link if this replica holds it (a sibling asked, or disconnect above). */
+  disconnectHere(cluster: string, code: number, reason: string): void {
     const c = this.connections.get(cluster);
     if (!c) return;
     this.connections.delete(cluster);
@@ -183,6 +213,53 @@ export class AgentLink {
     if (c.socket.readyState !== c.socket.OPEN) return false;
     c.socket.send(JSON.stringify(msg));
     return true;
+  }
+
+  /**
+   * New commands were queued for the cluster (on any replica): the holder of
+   * the link sends the pending ones. Here when the link is here, and a
+   * wake-up to the siblings otherwise (the holder may be another replica).
+   */
+  wake(cluster: string): Promise<void> {
+    if (!this.connections.has(cluster)) {
+      this.peers?.wake(cluster);
+      return Promise.resolve();
+    }
+    return this.dispatchPending(cluster);
+  }
+
+  /**
+   * Sends the cluster's pending commands, once each: one pass at a time per
+   * cluster, and a wake-up during a pass runs one more pass after it (200
+   * commands queued at once cost a few passes, not 200 re-sends of everything).
+   */
+  async dispatchPending(cluster: string): Promise<void> {
+    const running = this.dispatching.get(cluster);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: true };
+    this.dispatching.set(cluster, state);
+    try {
+      while (state.again) {
+        state.again = false;
+        const c = this.connections.get(cluster);
+        if (!c) return;
+        for (const row of await this.deps.commands.outstanding(cluster)) {
+          if (row.state !== 'pending') continue;
+          if (!this.send(c, { type: 'command', command: envelopeOf(row) })) return;
+          await this.deps.commands.noteDispatched(row.id);
+        }
+      }
+    } finally {
+      this.dispatching.delete(cluster);
+    }
+  }
+
+  /** dispatchPending for every link this replica holds (the sweeper's safety net for lost wake-ups). */
+  async dispatchAllPending(): Promise<void> {
+    for (const cluster of [...this.connections.keys()]) await this.dispatchPending(cluster);
   }
 
   /** Sends every outstanding command of the cluster (at-least-once: re-sent after each reconnect). */
@@ -333,8 +410,11 @@ export class AgentLink {
       if (this.connections.get(cluster) === conn) {
         this.connections.delete(cluster);
         this.deps.metrics.agentsConnected.set(this.connections.size);
+        // Only if the link is still this replica's: an agent that already reconnected to a sibling stays connected.
         void conn.queue
-          .then(() => this.deps.clusters.markDisconnected(cluster))
+          .then(async () => {
+            if (await this.deps.replicas.releaseLink(cluster)) await this.deps.clusters.markDisconnected(cluster);
+          })
           .then(() => this.publishCluster(cluster))
           .catch((err: unknown) => log.error({ err }, 'marking disconnected failed'));
       }
@@ -393,6 +473,9 @@ export class AgentLink {
       switch (msg.type) {
         case 'hello': {
           conn.missingPermissions = msg.missingPermissions;
+          if (this.connections.get(cluster) !== conn) return; // replaced meanwhile
+          // Ownership first: the leader's agent-gone sweep never sees connected=1 without a holder.
+          await this.deps.replicas.claimLink(cluster);
           await this.deps.clusters.markConnected(cluster, msg);
           this.send(conn, { type: 'welcome', cluster, heartbeatMs: this.deps.heartbeatMs });
           await this.publishCluster(cluster);
