@@ -69,6 +69,7 @@ import { postgresClient } from './store/postgres.js';
 import { NotifyChannel } from './peering/notify-channel.js';
 import { connectReplicas } from './peering/replica-peering.js';
 import { ReplicaRegistry } from './peering/replica-registry.js';
+import { PeerTunnels } from './peering/peer-tunnels.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { trustProxyOption } from './http/transport-security.js';
 import { registerWebSocketOriginCheck } from './http/websocket-origin.js';
@@ -105,8 +106,11 @@ export interface HubOptions {
    * this replica's URL for its siblings (peerUrl), how often it writes its
    * heartbeat (default 2 s) and after how long without one a replica is dead
    * (default 5 heartbeats: its agent links are then marked disconnected).
+   * peerSecret (shared by the replicas, e.g. a mounted Secret) signs the
+   * tunnels that carry shells, log streams and object reads to the replica
+   * holding a cluster's agent link; unset, streams work only on that replica.
    */
-  replica?: { peerUrl?: string; heartbeatMs?: number; staleMs?: number };
+  replica?: { peerUrl?: string; peerSecret?: string; heartbeatMs?: number; staleMs?: number };
   /**
    * Directory of the built web console (default: packages/web's build when it
    * exists); false serves no console.
@@ -326,6 +330,8 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     connectReplicas({ channel, link, live, log: app.log });
     await channel.start();
   }
+  const tunnels = new PeerTunnels({ secret: opts.replica?.peerSecret, replicas, audit, log: app.log });
+  link.setTunnels(tunnels);
   const shellRecords = new ShellRecords({
     db,
     store: shellStore,
@@ -445,6 +451,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   });
   await app.register(logsRoutes, { prefix, audit, clusters, inventory, relay: logs, workloads: workloadLogs, link });
   link.register(app);
+  tunnels.register(app);
   await registerWebUi(
     app,
     opts.webRoot === false ? undefined : (opts.webRoot ?? (webAppBuilt() ? webAppDir() : undefined)),
@@ -529,6 +536,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       workloadLogs.closeAll();
       logs.closeAll();
       link.closeAll();
+      await tunnels.closeAll();
       await channel?.stop();
       await replicas.stop().catch((err: unknown) => app.log.warn({ err }, 'leaving the replica table failed'));
       await originDenials.close();

@@ -199,6 +199,12 @@ export function hubCommand(): Command {
     )
     .addOption(
       new Option(
+        '--peer-secret-file <file>',
+        "file holding the replicas' shared peer secret (a mounted Secret): shells, logs and object reads reach the replica holding the agent link",
+      ).env('WHEELHOUSE_PEER_SECRET_FILE'),
+    )
+    .addOption(
+      new Option(
         '--replica-heartbeat <duration>',
         'replicas on one PostgreSQL store: how often each writes its heartbeat; 5 missed = dead, its agent links are marked disconnected',
       )
@@ -245,6 +251,7 @@ export function hubCommand(): Command {
         workloadLogMaxContainers: string;
         shellModeratedNamespaces?: string;
         peerUrl?: string;
+        peerSecretFile?: string;
         replicaHeartbeat: string;
       },
     ) => {
@@ -277,6 +284,7 @@ export function hubCommand(): Command {
         replica: {
           heartbeatMs: parseDuration(o.replicaHeartbeat),
           ...(o.peerUrl ? { peerUrl: o.peerUrl } : {}),
+          ...(o.peerSecretFile ? { peerSecret: readPasswordFile(o.peerSecretFile) } : {}),
         },
         logs: { maxStreamsPerUser: positiveInt('--log-streams-per-user', o.logStreamsPerUser) },
         ...(o.shellModeratedNamespaces

@@ -29,6 +29,7 @@ import type { ObjectLinkHandler } from '../objects/object-reader.js';
 import type { ShellLinkHandler } from '../shell/shell-relay.js';
 import type { HubMetrics } from '../metrics.js';
 import type { ReplicaRegistry } from '../peering/replica-registry.js';
+import type { PeerLinkPort, PeerTunnels } from '../peering/peer-tunnels.js';
 import { snapshotDeletions } from '../timeline/snapshot-deletions.js';
 import type { TimelineStore } from '../timeline/timeline-store.js';
 
@@ -98,7 +99,7 @@ function bearer(req: FastifyRequest): string | null {
   return h?.startsWith('Bearer ') ? h.slice('Bearer '.length).trim() : null;
 }
 
-export class AgentLink {
+export class AgentLink implements PeerLinkPort {
   private readonly connections = new Map<string, Connection>();
   private shell: ShellLinkHandler | null = null;
   private objects: ObjectLinkHandler | null = null;
@@ -109,6 +110,7 @@ export class AgentLink {
   private insights: InsightLinkHandler | null = null;
   private usage: ((cluster: string, m: UsageMessage) => Promise<void>) | null = null;
   private peers: LinkPeers | null = null;
+  private tunnels: PeerTunnels | null = null;
   /** Per cluster: the pending-command dispatch under way, and whether another was asked for meanwhile. */
   private readonly dispatching = new Map<string, { again: boolean }>();
 
@@ -138,6 +140,77 @@ export class AgentLink {
 
   setPeers(peers: LinkPeers): void {
     this.peers = peers;
+  }
+
+  /** Streams for clusters whose link is on a sibling go through tunnels (peering/peer-tunnels.ts). */
+  setTunnels(tunnels: PeerTunnels): void {
+    this.tunnels = tunnels;
+    tunnels.attach(this);
+  }
+
+  /**
+   * The cluster's agent can be reached from this replica for a stream: its
+   * link is here, or a tunnel to the sibling holding it is open (opened now).
+   */
+  async reach(cluster: string): Promise<boolean> {
+    if (this.isConnected(cluster)) return true;
+    return (await this.tunnels?.reach(cluster)) ?? false;
+  }
+
+  sendRaw(cluster: string, data: string | Buffer, binary: boolean): boolean {
+    const c = this.connections.get(cluster);
+    if (!c || c.socket.readyState !== c.socket.OPEN) return false;
+    c.socket.send(data, { binary });
+    return true;
+  }
+
+  fromTunnel(cluster: string, raw: Buffer, binary: boolean): void {
+    if (!this.routeStream(cluster, raw, binary)) {
+      this.deps.metrics.agentRefused.inc({ reason: 'peer_not_stream' });
+    }
+  }
+
+  tunnelGone(cluster: string, reason: string): void {
+    if (this.connections.has(cluster)) return; // the agent is on this replica now: its own close ends what it carried
+    this.shell?.onAgentGone(cluster, reason);
+    this.objects?.onAgentGone(cluster, reason);
+    this.logs?.onAgentGone(cluster, reason);
+  }
+
+  /**
+   * Routes a shell frame, shell control, object answer or log text of the
+   * cluster to its relay; false when the message is none of these (or invalid).
+   */
+  private routeStream(cluster: string, raw: Buffer, isBinary: boolean): boolean {
+    if (isBinary) {
+      if (!this.shell) return false;
+      this.shell.onFrame(cluster, raw);
+      return true;
+    }
+    const text = raw.toString('utf8');
+    if (this.shell && isShellControlText(text)) {
+      let parsed: ReturnType<typeof ShellAgentMessage.safeParse> | null = null;
+      try {
+        parsed = ShellAgentMessage.safeParse(JSON.parse(text));
+      } catch {
+        return false;
+      }
+      if (!parsed.success) return false;
+      this.shell.onControl(cluster, parsed.data);
+      return true;
+    }
+    if (isFastAgentText(text)) {
+      let parsed: ReturnType<typeof FastAgentMessage.safeParse> | null = null;
+      try {
+        parsed = FastAgentMessage.safeParse(JSON.parse(text));
+      } catch {
+        return false;
+      }
+      if (!parsed.success) return false;
+      this.routeFast(cluster, parsed.data);
+      return true;
+    }
+    return false;
   }
 
   /** The cluster's agent link is on this replica. */
@@ -182,7 +255,12 @@ export class AgentLink {
   /** Sends a shell control message or binary frame to a cluster's agent. */
   sendShell(cluster: string, msg: ShellHubMessage | Buffer): boolean {
     const c = this.connections.get(cluster);
-    if (!c || c.socket.readyState !== c.socket.OPEN) return false;
+    if (!c) {
+      // The link is on a sibling: through the tunnel reach() opened.
+      const binary = Buffer.isBuffer(msg);
+      return this.tunnels?.send(cluster, binary ? msg : JSON.stringify(msg), binary) ?? false;
+    }
+    if (c.socket.readyState !== c.socket.OPEN) return false;
     if (Buffer.isBuffer(msg)) c.socket.send(msg, { binary: true });
     else c.socket.send(JSON.stringify(msg));
     return true;
@@ -201,7 +279,9 @@ export class AgentLink {
   /** Sends a message to a cluster's agent; false when it is not connected. */
   sendTo(cluster: string, msg: HubMessage): boolean {
     const c = this.connections.get(cluster);
-    return c ? this.send(c, msg) : false;
+    if (c) return this.send(c, msg);
+    // Stream messages (logs, object reads) for a link on a sibling go through the tunnel; commands never do.
+    return msg.type !== 'command' && (this.tunnels?.send(cluster, JSON.stringify(msg), false) ?? false);
   }
 
   private routeFast(cluster: string, msg: FastAgentMessage): void {
@@ -337,9 +417,12 @@ export class AgentLink {
       if (isBinary) {
         if (this.shell) this.shell.onFrame(cluster, raw);
         else socket.close(CLOSE_CODES.protocolError, 'binary frames are not expected on the agent link');
+        this.tunnels?.toSiblings(cluster, raw, true);
         return;
       }
       const text = raw.toString('utf8');
+      // Stream messages also go up the tunnels of siblings relaying this cluster's streams (they ignore unknown ids).
+      if (isShellControlText(text) || isFastAgentText(text)) this.tunnels?.toSiblings(cluster, raw, false);
       // Shell control skips the queue, so it stays in order with the binary frames (which do too).
       if (this.shell && isShellControlText(text)) {
         let parsed: ReturnType<typeof ShellAgentMessage.safeParse> | null = null;
@@ -404,6 +487,7 @@ export class AgentLink {
       clearInterval(heartbeat);
       if (conn.paused) socket.resume(); // let queued handling finish; nothing more arrives
       const why = reasonBuf.toString() || `link closed with code ${code}`;
+      this.tunnels?.agentGone(cluster, why);
       this.shell?.onAgentGone(cluster, why);
       this.objects?.onAgentGone(cluster, why);
       this.logs?.onAgentGone(cluster, why);

@@ -2,8 +2,8 @@
 // the store (tables hub_replicas, agent_links). Every replica writes its own
 // heartbeat; a replica whose heartbeat is older than staleMs is dead (kill -9,
 // lost network), and the leader clears what it held (sweepDead). On SQLite
-// there is one process: the same rows, and start-up treats every earlier row
-// as dead.
+// there is one process: the same rows (no heartbeat, no sweep), and start-up
+// treats every earlier row as dead.
 import { randomUUID } from 'node:crypto';
 import type { HubDb } from '../store/db.js';
 import { isPostgres } from '../store/dialect.js';
@@ -53,6 +53,8 @@ export class ReplicaRegistry {
       .insertInto('hub_replicas')
       .values({ id: this.id, peer_url: this.opts.peerUrl ?? null, started_at: now, heartbeat_at: now })
       .execute();
+    // On SQLite this one process is the only replica: no heartbeat to write (liveIds always counts itself).
+    if (!this.shared) return;
     this.timer = setInterval(() => {
       this.beat().catch((err: unknown) => this.opts.onError?.(err));
     }, this.heartbeatMs);
@@ -83,12 +85,17 @@ export class ReplicaRegistry {
     await this.db.deleteFrom('hub_replicas').where('id', '=', this.id).execute();
   }
 
-  /** Replica ids whose heartbeat is fresh (this one included). */
+  /** Replica ids whose heartbeat is fresh, and this one's whatever its row says. */
   private liveIds() {
-    return this.db
+    return this.liveIdsIn(this.db);
+  }
+
+  private liveIdsIn(db: HubDb) {
+    const cutoff = Date.now() - this.staleMs;
+    return db
       .selectFrom('hub_replicas')
       .select('id')
-      .where('heartbeat_at', '>=', Date.now() - this.staleMs);
+      .where((eb) => eb.or([eb('heartbeat_at', '>=', cutoff), eb('id', '=', this.id)]));
   }
 
   /** Records that this replica holds the cluster's agent link (replacing any other holder). */
@@ -122,7 +129,7 @@ export class ReplicaRegistry {
       .innerJoin('hub_replicas', 'hub_replicas.id', 'agent_links.replica_id')
       .select(['hub_replicas.id', 'hub_replicas.peer_url'])
       .where('agent_links.cluster_id', '=', cluster)
-      .where('hub_replicas.heartbeat_at', '>=', Date.now() - this.staleMs)
+      .where('hub_replicas.id', 'in', this.liveIds())
       .executeTakeFirst();
     return row ? { replicaId: row.id, peerUrl: row.peer_url } : null;
   }
@@ -139,12 +146,11 @@ export class ReplicaRegistry {
    * disconnected. Dead replicas' rows go too. Returns the clusters marked.
    */
   async sweepDead(): Promise<string[]> {
+    // One process on SQLite: its own link closes mark disconnected, start-up resets the rest.
+    if (!this.shared) return [];
     const cutoff = Date.now() - this.staleMs;
     return this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('agent_links')
-        .where('replica_id', 'not in', trx.selectFrom('hub_replicas').select('id').where('heartbeat_at', '>=', cutoff))
-        .execute();
+      await trx.deleteFrom('agent_links').where('replica_id', 'not in', this.liveIdsIn(trx)).execute();
       const gone = await trx
         .updateTable('clusters')
         .set({ connected: 0 })
@@ -156,6 +162,7 @@ export class ReplicaRegistry {
       await trx
         .deleteFrom('hub_replicas')
         .where('heartbeat_at', '<', cutoff - 10 * this.staleMs)
+        .where('id', '!=', this.id)
         .execute();
       return gone.map((g) => g.id);
     });

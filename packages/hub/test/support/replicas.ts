@@ -1,9 +1,10 @@
 // N hub processes (the built `wheelhouse hub`, so kill -9 kills what
 // production runs) on one throw-away PostgreSQL database: the harness of the
-// replica tests. They share one audit key file, as
+// replica tests. They share one audit key file and one peer secret file, as
 // replicas of one install share mounted Secrets.
 import { createDatabase, postgresUrl, type PostgresConnection } from '@wheelhouse/test-postgres';
 import { WHEELHOUSE_CLI, freePort, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,8 @@ export async function startReplicas(opts: ReplicasOptions = {}): Promise<Replica
   const dir = mkdtempSync(join(tmpdir(), 'wh-replicas-'));
   const keyFile = join(dir, 'audit.key');
   writeFileSync(keyFile, newKeyLine(), { mode: 0o600 });
+  const peerSecretFile = join(dir, 'peer.secret');
+  writeFileSync(peerSecretFile, randomBytes(32).toString('hex'), { mode: 0o600 });
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
   const procs: TestProcess[] = [];
@@ -74,6 +77,8 @@ export async function startReplicas(opts: ReplicasOptions = {}): Promise<Replica
       keyFile,
       '--audit-anchor-file',
       join(dir, `anchor-${i}.json`),
+      '--peer-secret-file',
+      peerSecretFile,
       '--peer-url',
       urls[i] ?? '',
       ...(opts.args ?? []),
