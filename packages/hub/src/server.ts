@@ -308,6 +308,15 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     ...(opts.agentLink ? { limits: opts.agentLink } : {}),
     replicas,
   });
+  replicas.setLocalLinks({
+    clusters: () => link.localClusters(),
+    reclaimed: async (cluster) => {
+      app.log.warn({ cluster }, 'the store had lost this replica’s agent link (outage?): recorded again');
+      await db.updateTable('clusters').set({ connected: 1 }).where('id', '=', cluster).execute();
+      const view = await clusters.get(cluster);
+      if (view) live.publish({ type: 'cluster', cluster, view });
+    },
+  });
   // Start-up cleanup touches only what no live replica holds: on SQLite that is everything (one process);
   // on PostgreSQL a sibling's links and shells go on, and the leader's sweep clears a dead replica's.
   if (!replicas.shared) await clusters.resetConnections();

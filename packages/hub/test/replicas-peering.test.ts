@@ -31,7 +31,7 @@ const until = async <T>(what: string, f: () => Promise<T | undefined> | T | unde
   }
 };
 
-describe('replicas: streams and commands asked of the replica without the agent link', () => {
+describe('replicas: streams and commands asked of the replica without the agent link', { timeout: 30_000 }, () => {
   let a: Hub;
   let b: Hub;
   let urlA = '';
@@ -125,6 +125,15 @@ describe('replicas: streams and commands asked of the replica without the agent 
     });
     await answered;
     expect(result).toMatchObject({ ok: true, value: { yaml: expect.stringContaining('name: settings') as unknown } });
+  });
+
+  it('a link the store lost (a sweep after an outage) is recorded again by its holder, connected again', async () => {
+    await a.db.deleteFrom('agent_links').where('cluster_id', '=', 'peered').execute();
+    await a.db.updateTable('clusters').set({ connected: 0 }).where('id', '=', 'peered').execute();
+    await until('the link recorded again', async () => {
+      const row = await b.db.selectFrom('agent_links').selectAll().executeTakeFirst();
+      return row?.replica_id === a.replicas.id && (await b.clusters.get('peered'))?.connected ? true : undefined;
+    });
   });
 
   it('the agent leaving replica a ends what b relays through it (agent-lost), and b no longer reaches it', async () => {

@@ -31,7 +31,7 @@ describe('chunkText', () => {
   });
 });
 
-describe('replicas on one PostgreSQL store (in process)', () => {
+describe('replicas on one PostgreSQL store (in process)', { timeout: 30_000 }, () => {
   const hubs: Hub[] = [];
   afterAll(async () => {
     for (const h of hubs) await h.close().catch(() => undefined);

@@ -219,5 +219,5 @@ describe('streams asked of a replica without the agent link', () => {
       [CLUSTER, ns],
     );
     expect(Number(pods[0]?.n)).toBe((await core.listNamespacedPod({ namespace: ns })).items.length);
-  });
+  }, 300_000);
 });

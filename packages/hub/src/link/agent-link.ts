@@ -213,6 +213,11 @@ export class AgentLink implements PeerLinkPort {
     return false;
   }
 
+  /** Clusters whose agent link is on this replica (and has said hello). */
+  localClusters(): string[] {
+    return [...this.connections.keys()];
+  }
+
   /** The cluster's agent link is on this replica. */
   isConnected(cluster: string): boolean {
     return this.connections.has(cluster);

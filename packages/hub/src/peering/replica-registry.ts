@@ -18,6 +18,12 @@ export interface ReplicaRegistryOptions {
   onError?: (err: unknown) => void;
 }
 
+/** The links this replica holds now, and what to do when one had to be recorded again. */
+export interface LocalLinks {
+  clusters(): string[];
+  reclaimed(cluster: string): Promise<void>;
+}
+
 export interface LinkHolder {
   replicaId: string;
   peerUrl: string | null;
@@ -26,6 +32,7 @@ export interface LinkHolder {
 export class ReplicaRegistry {
   readonly id = randomUUID();
   private timer: NodeJS.Timeout | null = null;
+  private local: LocalLinks | null = null;
   readonly heartbeatMs: number;
   readonly staleMs: number;
 
@@ -61,6 +68,11 @@ export class ReplicaRegistry {
     this.timer.unref();
   }
 
+  /** Lets each heartbeat re-record links the store lost (see beat). */
+  setLocalLinks(local: LocalLinks): void {
+    this.local = local;
+  }
+
   private async beat(): Promise<void> {
     const r = await this.db
       .updateTable('hub_replicas')
@@ -74,6 +86,17 @@ export class ReplicaRegistry {
         .insertInto('hub_replicas')
         .values({ id: this.id, peer_url: this.opts.peerUrl ?? null, started_at: now, heartbeat_at: now })
         .execute();
+    }
+    // After a store outage every heartbeat was stale, and the leader's first sweep may have cleared links this
+    // replica still holds: record them again (never over another replica's row: that agent moved on).
+    for (const cluster of this.local?.clusters() ?? []) {
+      const added = await this.db
+        .insertInto('agent_links')
+        .values({ cluster_id: cluster, replica_id: this.id, connected_at: Date.now() })
+        .onConflict((oc) => oc.column('cluster_id').doNothing())
+        .returning('cluster_id')
+        .execute();
+      if (added.length > 0) await this.local?.reclaimed(cluster);
     }
   }
 
