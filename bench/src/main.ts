@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// npm run bench [-- <name>... --rounds N --events N --batch N --pods N,N]: runs
-// the named benchmarks (all by default) and prints each side by side with its
-// baseline and the ratio. --events/--batch size the PostgreSQL ingest
-// benchmark; --pods the console-pods sizes (one run per size).
+// npm run bench [-- <name>... --rounds N --events N --batch N --pods N,N --commands N]:
+// runs the named benchmarks (all by default) and prints each side by side with
+// its baseline and the ratio. --events/--batch size the PostgreSQL ingest
+// benchmark; --pods the console-pods sizes (one run per size); --commands the
+// replicas-commands one.
 import { parseArgs } from 'node:util';
 import { formatResult, runBenchmark, type Benchmark } from './harness.js';
 import { agentSyncBenchmark } from './benchmarks/agent-sync.js';
@@ -14,10 +15,12 @@ import { shellEchoBenchmark } from './benchmarks/shell-echo.js';
 import { scaleLatencyBenchmark } from './benchmarks/scale-latency.js';
 import { consoleRenderBenchmark } from './benchmarks/console-render.js';
 import { scopedInventoryBenchmark } from './benchmarks/scoped-inventory.js';
+import { replicasCommandsBenchmark, replicasLiveBenchmark, type ReplicaSizes } from './benchmarks/replicas.js';
 import { DEFAULT_POD_COUNTS, consolePodsBenchmark } from './benchmarks/console-pods.js';
 
 const sizes: IngestSizes = {};
 let podCounts = DEFAULT_POD_COUNTS;
+const replicaSizes: ReplicaSizes = {};
 
 /** A benchmark, or one per size (each built, run and torn down in turn). */
 type Entry = () => Promise<Benchmark> | (() => Promise<Benchmark>)[];
@@ -33,6 +36,8 @@ const registry: Record<string, Entry> = {
   'console-render': consoleRenderBenchmark,
   'scoped-inventory': scopedInventoryBenchmark,
   'console-pods': () => podCounts.map((n) => () => consolePodsBenchmark(n)),
+  'replicas-commands': () => replicasCommandsBenchmark(replicaSizes),
+  'replicas-live': replicasLiveBenchmark,
 };
 
 async function main(): Promise<void> {
@@ -44,12 +49,18 @@ async function main(): Promise<void> {
       events: { type: 'string' },
       batch: { type: 'string' },
       pods: { type: 'string' },
+      commands: { type: 'string' },
     },
   });
   if (values.pods !== undefined) {
     podCounts = values.pods.split(',').map(Number);
     if (podCounts.some((n) => !Number.isInteger(n) || n < 1))
       throw new Error('--pods must be positive integers, comma-separated');
+  }
+  if (values.commands !== undefined) {
+    const num = Number(values.commands);
+    if (!Number.isInteger(num) || num < 1) throw new Error('--commands must be a positive integer');
+    replicaSizes.commands = num;
   }
   for (const key of ['events', 'batch'] as const) {
     const v = values[key];

@@ -66,6 +66,11 @@ import { timelineRoutes } from './timeline/timeline-routes.js';
 import { openDatabase, type HubDb } from './store/db.js';
 import { Retention, retentionEnabled, type RetentionPolicy } from './retention/retention.js';
 import { LeaderElection } from './store/leader-election.js';
+import { postgresClient } from './store/postgres.js';
+import { NotifyChannel } from './peering/notify-channel.js';
+import { connectReplicas } from './peering/replica-peering.js';
+import { ReplicaRegistry } from './peering/replica-registry.js';
+import { PeerTunnels } from './peering/peer-tunnels.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { trustProxyOption } from './http/transport-security.js';
 import { registerWebSocketOriginCheck } from './http/websocket-origin.js';
@@ -97,6 +102,16 @@ export interface HubOptions {
   retention?: RetentionPolicy & { intervalMs?: number; batchSize?: number };
   /** Hubs sharing a PostgreSQL store: how often leadership of background work is checked (default 2 s). */
   leaderCheckMs?: number;
+  /**
+   * Replicas sharing a PostgreSQL store (docs/architecture.md, "Replicas"):
+   * this replica's URL for its siblings (peerUrl), how often it writes its
+   * heartbeat (default 2 s) and after how long without one a replica is dead
+   * (default 5 heartbeats: its agent links are then marked disconnected).
+   * peerSecret (shared by the replicas, e.g. a mounted Secret) signs the
+   * tunnels that carry shells, log streams and object reads to the replica
+   * holding a cluster's agent link; unset, streams work only on that replica.
+   */
+  replica?: { peerUrl?: string; peerSecret?: string; heartbeatMs?: number; staleMs?: number };
   /**
    * Directory of the built web console (default: packages/web's build when it
    * exists); false serves no console.
@@ -185,6 +200,8 @@ export interface Hub {
   sockets: SocketRegistry;
   retention: Retention;
   leader: LeaderElection;
+  /** This replica's id and the store's record of live replicas and link holders. */
+  replicas: ReplicaRegistry;
   access: AccessService;
   close(): Promise<void>;
 }
@@ -275,6 +292,13 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const inventory = new InventoryStore(db);
   const timeline = new TimelineStore(db);
   const live = new LiveBus();
+  const replicas = new ReplicaRegistry(db, {
+    peerUrl: opts.replica?.peerUrl ?? null,
+    ...(opts.replica?.heartbeatMs !== undefined ? { heartbeatMs: opts.replica.heartbeatMs } : {}),
+    ...(opts.replica?.staleMs !== undefined ? { staleMs: opts.replica.staleMs } : {}),
+    onError: (err) => app.log.warn({ err }, 'replica heartbeat failed'),
+  });
+  await replicas.start();
   const commands = new CommandService({ db, audit, live, metrics, ttlMs: opts.commandTtlMs ?? 10 * 60_000 });
   // SSO users' IdP groups for agents that impersonate (sent along with each person's requests).
   const idpGroups = new IdpGroups();
@@ -289,10 +313,41 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     metrics,
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     ...(opts.agentLink ? { limits: opts.agentLink } : {}),
+    replicas,
   });
-  await clusters.resetConnections();
-  const shellStore = new ShellStore(db);
-  await shellStore.closeOrphans(Date.now());
+  replicas.setLocalLinks({
+    clusters: () => link.localClusters(),
+    reclaimed: async (cluster) => {
+      app.log.warn({ cluster }, 'the store had lost this replica’s agent link (outage?): recorded again');
+      await db.updateTable('clusters').set({ connected: 1 }).where('id', '=', cluster).execute();
+      const view = await clusters.get(cluster);
+      if (view) live.publish({ type: 'cluster', cluster, view });
+    },
+  });
+  // Start-up cleanup touches only what no live replica holds: on SQLite that is everything (one process);
+  // on PostgreSQL a sibling's links and shells go on, and the leader's sweep clears a dead replica's.
+  if (!replicas.shared) await clusters.resetConnections();
+  const shellStore = new ShellStore(db, replicas.id);
+  await shellStore.closeOrphans(Date.now(), await replicas.liveReplicaIds());
+  // Replicas on one PostgreSQL store tell each other over LISTEN/NOTIFY (live feed, command wake-ups, link closes).
+  const channel =
+    isPostgres(db) && opts.store !== undefined
+      ? new NotifyChannel({
+          connect: () =>
+            postgresClient({
+              url: opts.store ?? '',
+              ...(opts.storePassword !== undefined ? { password: opts.storePassword } : {}),
+            }),
+          origin: replicas.id,
+          onError: (err) => app.log.warn({ err }, 'replica notify connection failed'),
+        })
+      : null;
+  if (channel) {
+    connectReplicas({ channel, link, live, log: app.log });
+    await channel.start();
+  }
+  const tunnels = new PeerTunnels({ secret: opts.replica?.peerSecret, replicas, audit, log: app.log });
+  link.setTunnels(tunnels);
   const shellRecords = new ShellRecords({
     db,
     store: shellStore,
@@ -425,6 +480,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   });
   await app.register(logsRoutes, { prefix, audit, clusters, inventory, relay: logs, workloads: workloadLogs, link });
   link.register(app);
+  tunnels.register(app);
   await registerWebUi(
     app,
     opts.webRoot === false ? undefined : (opts.webRoot ?? (webAppBuilt() ? webAppDir() : undefined)),
@@ -441,12 +497,24 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   });
   leader.start();
   const sweeper = setInterval(() => {
+    // Every replica: pending commands of the links it holds (a wake-up lost while the store was away).
+    link.dispatchAllPending().catch((err: unknown) => app.log.error({ err }, 'dispatching commands failed'));
     if (!leader.isLeader()) return;
     commands.expireDue().catch((err: unknown) => app.log.error({ err }, 'expiring commands failed'));
+    sweepDeadReplicas().catch((err: unknown) => app.log.error({ err }, 'agent-gone detection failed'));
     access.expireDue().catch((err: unknown) => app.log.error({ err }, 'ending just-in-time grants failed'));
     access.lapseDue().catch((err: unknown) => app.log.error({ err }, 'lapsing unanswered access requests failed'));
   }, opts.sweepMs ?? 5_000);
   sweeper.unref();
+  /** Agent-gone detection: links and shells of replicas whose heartbeat stopped (leader only). */
+  async function sweepDeadReplicas(): Promise<void> {
+    for (const cluster of await replicas.sweepDead()) {
+      app.log.warn({ cluster }, 'agent link lost with its replica: marked disconnected');
+      const view = await clusters.get(cluster);
+      if (view) live.publish({ type: 'cluster', cluster, view });
+    }
+    await shellStore.closeOrphans(Date.now(), await replicas.liveReplicaIds());
+  }
 
   const retention = new Retention(db, opts.retention ?? {});
   const retentionTimer =
@@ -487,6 +555,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     sockets,
     retention,
     leader,
+    replicas,
     access,
     close: async () => {
       clearInterval(sweeper);
@@ -497,6 +566,9 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       workloadLogs.closeAll();
       logs.closeAll();
       link.closeAll();
+      await tunnels.closeAll();
+      await channel?.stop();
+      await replicas.stop().catch((err: unknown) => app.log.warn({ err }, 'leaving the replica table failed'));
       await originDenials.close();
       await identity.close();
       await app.close();

@@ -115,6 +115,13 @@ export interface AuditDetails {
     | AccessDeniedDetail;
   /** A refused WebSocket upgrade; `repeated`: further refusals of the same user and origin in that minute (summary row). */
   'websocket.open': { reason: 'origin'; origin: string | null; route: string; ip: string; repeated?: number };
+  /** A refused connection to the replicas' internal peer route; `repeated`: more from that address and reason that minute. */
+  'peer.connect': {
+    reason: 'missing' | 'invalid' | 'expired' | 'unknown_replica' | 'not_configured';
+    route: string;
+    ip: string;
+    repeated?: number;
+  };
   /** `action:<id>`, one per catalog action (a command's request and its end). */
   'action:*': CommandAuditDetail;
   /** `preview:<id>`: a dry run of a catalog action; nothing was applied. */
@@ -199,6 +206,11 @@ export const AUDIT_ACTIONS = {
     outcomes: ['denied'],
     meaning:
       'a WebSocket upgrade refused for its Origin (foreign, or missing on a cookie session); repeats within a minute are counted in one summary row (`repeated`)',
+  },
+  'peer.connect': {
+    outcomes: ['denied'],
+    meaning:
+      "a connection to the replicas' internal peer route refused: no or a wrong peer signature, too old, from no live replica, or no peer secret configured; repeats within a minute are counted in one summary row (`repeated`)",
   },
   'logs.open': {
     outcomes: ['allowed', 'denied', 'rejected'],

@@ -7,6 +7,11 @@ import type { Logger } from 'pino';
 import { AGENT_CONNECT_PATH, CLOSE_CODES, HubMessage, MAX_FRAME_BYTES, type AgentMessage } from '@wheelhouse/protocol';
 
 export interface HubLinkOptions {
+  /**
+   * The hub's URL, or several comma-separated (replicas without a load
+   * balancer in front): each connection attempt after a failed or lost one
+   * goes to the next URL in turn.
+   */
   hubUrl: string;
   token: string;
   log: Logger;
@@ -32,15 +37,27 @@ export function agentConnectUrl(hubUrl: string): string {
   return u.toString();
 }
 
+/** The URLs of `--hub a,b,c` (one URL: a list of one). */
+export function hubUrls(hubUrl: string): string[] {
+  const urls = hubUrl
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  return urls.length > 0 ? urls : [hubUrl];
+}
+
 export class HubLink extends EventEmitter<HubLinkEvents> {
   private ws: WebSocket | null = null;
   private stopped = false;
   private attempt = 0;
   private timer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  private readonly urls: string[];
+  private nextUrl = 0;
 
   constructor(private readonly opts: HubLinkOptions) {
     super();
+    this.urls = hubUrls(opts.hubUrl);
   }
 
   get connected(): boolean {
@@ -91,7 +108,7 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
 
   private connect(): void {
     if (this.stopped) return;
-    const url = agentConnectUrl(this.opts.hubUrl);
+    const url = agentConnectUrl(this.urls[this.nextUrl % this.urls.length] ?? this.opts.hubUrl);
     const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${this.opts.token}` },
       maxPayload: MAX_FRAME_BYTES,
@@ -156,6 +173,7 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
       if (this.heartbeat) clearInterval(this.heartbeat);
       const reason = reasonBuf.toString() || `code ${code}`;
       if (this.ws === ws) this.ws = null;
+      this.nextUrl++; // the next attempt tries the next hub replica
       this.emit('disconnected', reason);
       if (code === CLOSE_CODES.revoked) {
         this.stopped = true;

@@ -37,7 +37,10 @@ export function agentCommand(): Command {
   return new Command('agent')
     .description('run the cluster agent: watch the cluster, report to the hub, run permitted actions')
     .addOption(
-      new Option('--hub <url>', 'hub URL, e.g. https://wheelhouse.example.com')
+      new Option(
+        '--hub <url>',
+        'hub URL, e.g. https://wheelhouse.example.com; several comma-separated (hub replicas without a load balancer): tried in turn after each lost connection',
+      )
         .env('WHEELHOUSE_HUB_URL')
         .makeOptionMandatory(),
     )

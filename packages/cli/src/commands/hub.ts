@@ -198,6 +198,26 @@ export function hubCommand(): Command {
       ).env('WHEELHOUSE_DEBUG_IMAGES'),
     )
     .addOption(
+      new Option(
+        '--peer-url <url>',
+        "this replica's own URL as its sibling replicas reach it (replicas on one PostgreSQL store; default: none)",
+      ).env('WHEELHOUSE_PEER_URL'),
+    )
+    .addOption(
+      new Option(
+        '--peer-secret-file <file>',
+        "file holding the replicas' shared peer secret (a mounted Secret): shells, logs and object reads reach the replica holding the agent link",
+      ).env('WHEELHOUSE_PEER_SECRET_FILE'),
+    )
+    .addOption(
+      new Option(
+        '--replica-heartbeat <duration>',
+        'replicas on one PostgreSQL store: how often each writes its heartbeat; 5 missed = dead, its agent links are marked disconnected',
+      )
+        .env('WHEELHOUSE_REPLICA_HEARTBEAT')
+        .default('2s'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .env('WHEELHOUSE_LOG_LEVEL')
@@ -237,6 +257,9 @@ export function hubCommand(): Command {
         workloadLogMaxContainers: string;
         shellModeratedNamespaces?: string;
         debugImages?: string;
+        peerUrl?: string;
+        peerSecretFile?: string;
+        replicaHeartbeat: string;
       },
     ) => {
       const { host, port } = parseListen(o.listen);
@@ -266,6 +289,11 @@ export function hubCommand(): Command {
         ...(o.allowedOrigins ? { allowedOrigins: splitList(o.allowedOrigins) } : {}),
         ...(o.debugImages ? { debugImages: splitList(o.debugImages) } : {}),
         ...sso,
+        replica: {
+          heartbeatMs: parseDuration(o.replicaHeartbeat),
+          ...(o.peerUrl ? { peerUrl: o.peerUrl } : {}),
+          ...(o.peerSecretFile ? { peerSecret: readPasswordFile(o.peerSecretFile) } : {}),
+        },
         logs: { maxStreamsPerUser: positiveInt('--log-streams-per-user', o.logStreamsPerUser) },
         ...(o.shellModeratedNamespaces
           ? { shell: { clusters: moderatedShells(splitList(o.shellModeratedNamespaces)) } }

@@ -68,8 +68,8 @@ export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (app
       if ((TEMPLATE_ACTIONS as readonly string[]).includes(body.action))
         unwrap(await checkTemplateAtHub(deps, c.name, body, params, policy, principal.username));
       const command = await deps.commands.create(principal.username, c, body, params, policy);
-      await deps.link.dispatchOutstanding(c.name);
-      if (body.dryRun && deps.link.isConnected(c.name)) {
+      await deps.link.wake(c.name);
+      if (body.dryRun && (await deps.link.isLinked(c.name))) {
         // A preview is only useful now: wait for the agent's answer (bounded), else hand back the id.
         const done = await deps.commands.waitForTerminal(command.id, deps.previewTimeoutMs ?? 30_000);
         if (done) {

@@ -29,6 +29,8 @@ import type { ObjectLinkHandler } from '../objects/object-reader.js';
 import type { ShellLinkHandler } from '../shell/shell-relay.js';
 import type { HubMetrics } from '../metrics.js';
 import type { IdpGroups } from '../oidc/idp-groups.js';
+import type { ReplicaRegistry } from '../peering/replica-registry.js';
+import type { PeerLinkPort, PeerTunnels } from '../peering/peer-tunnels.js';
 import { snapshotDeletions } from '../timeline/snapshot-deletions.js';
 import type { TimelineStore } from '../timeline/timeline-store.js';
 
@@ -43,6 +45,16 @@ export interface AgentLinkDeps {
   limits?: Partial<AgentLinkLimits>;
   /** SSO users' IdP groups, added to what is sent for a person (impersonation passes them to Kubernetes). */
   idpGroups?: IdpGroups;
+  /** Where this replica records the links it holds (every hub has one; shared on PostgreSQL). */
+  replicas: ReplicaRegistry;
+}
+
+/** How a replica reaches the others (peering/replica-peering.ts); unset: a single process. */
+export interface LinkPeers {
+  /** Tell the replica holding the cluster's link that it has new commands. */
+  wake(cluster: string): void;
+  /** Tell the replica holding the cluster's link to close it (token revoked, cluster deleted). */
+  disconnect(cluster: string, code: number, reason: string): void;
 }
 
 /**
@@ -90,7 +102,7 @@ function bearer(req: FastifyRequest): string | null {
   return h?.startsWith('Bearer ') ? h.slice('Bearer '.length).trim() : null;
 }
 
-export class AgentLink {
+export class AgentLink implements PeerLinkPort {
   private readonly connections = new Map<string, Connection>();
   private shell: ShellLinkHandler | null = null;
   private objects: ObjectLinkHandler | null = null;
@@ -100,6 +112,10 @@ export class AgentLink {
   private peakQueuedBytes = 0;
   private insights: InsightLinkHandler | null = null;
   private usage: ((cluster: string, m: UsageMessage) => Promise<void>) | null = null;
+  private peers: LinkPeers | null = null;
+  private tunnels: PeerTunnels | null = null;
+  /** Per cluster: the pending-command dispatch under way, and whether another was asked for meanwhile. */
+  private readonly dispatching = new Map<string, { again: boolean }>();
 
   constructor(private readonly deps: AgentLinkDeps) {
     this.limits = { ...DEFAULT_AGENT_LINK_LIMITS, ...deps.limits };
@@ -125,8 +141,94 @@ export class AgentLink {
     this.insights = h;
   }
 
+  setPeers(peers: LinkPeers): void {
+    this.peers = peers;
+  }
+
+  /** Streams for clusters whose link is on a sibling go through tunnels (peering/peer-tunnels.ts). */
+  setTunnels(tunnels: PeerTunnels): void {
+    this.tunnels = tunnels;
+    tunnels.attach(this);
+  }
+
+  /**
+   * The cluster's agent can be reached from this replica for a stream: its
+   * link is here, or a tunnel to the sibling holding it is open (opened now).
+   */
+  async reach(cluster: string): Promise<boolean> {
+    if (this.isConnected(cluster)) return true;
+    return (await this.tunnels?.reach(cluster)) ?? false;
+  }
+
+  sendRaw(cluster: string, data: string | Buffer, binary: boolean): boolean {
+    const c = this.connections.get(cluster);
+    if (!c || c.socket.readyState !== c.socket.OPEN) return false;
+    c.socket.send(data, { binary });
+    return true;
+  }
+
+  fromTunnel(cluster: string, raw: Buffer, binary: boolean): void {
+    if (!this.routeStream(cluster, raw, binary)) {
+      this.deps.metrics.agentRefused.inc({ reason: 'peer_not_stream' });
+    }
+  }
+
+  tunnelGone(cluster: string, reason: string): void {
+    if (this.connections.has(cluster)) return; // the agent is on this replica now: its own close ends what it carried
+    this.shell?.onAgentGone(cluster, reason);
+    this.objects?.onAgentGone(cluster, reason);
+    this.logs?.onAgentGone(cluster, reason);
+  }
+
+  /**
+   * Routes a shell frame, shell control, object answer or log text of the
+   * cluster to its relay; false when the message is none of these (or invalid).
+   */
+  private routeStream(cluster: string, raw: Buffer, isBinary: boolean): boolean {
+    if (isBinary) {
+      if (!this.shell) return false;
+      this.shell.onFrame(cluster, raw);
+      return true;
+    }
+    const text = raw.toString('utf8');
+    if (this.shell && isShellControlText(text)) {
+      let parsed: ReturnType<typeof ShellAgentMessage.safeParse> | null = null;
+      try {
+        parsed = ShellAgentMessage.safeParse(JSON.parse(text));
+      } catch {
+        return false;
+      }
+      if (!parsed.success) return false;
+      this.shell.onControl(cluster, parsed.data);
+      return true;
+    }
+    if (isFastAgentText(text)) {
+      let parsed: ReturnType<typeof FastAgentMessage.safeParse> | null = null;
+      try {
+        parsed = FastAgentMessage.safeParse(JSON.parse(text));
+      } catch {
+        return false;
+      }
+      if (!parsed.success) return false;
+      this.routeFast(cluster, parsed.data);
+      return true;
+    }
+    return false;
+  }
+
+  /** Clusters whose agent link is on this replica (and has said hello). */
+  localClusters(): string[] {
+    return [...this.connections.keys()];
+  }
+
+  /** The cluster's agent link is on this replica. */
   isConnected(cluster: string): boolean {
     return this.connections.has(cluster);
+  }
+
+  /** The cluster's agent link is on this replica or on a live sibling. */
+  async isLinked(cluster: string): Promise<boolean> {
+    return this.connections.has(cluster) || (await this.deps.replicas.holderOf(cluster)) !== null;
   }
 
   missingPermissions(cluster: string): Record<string, string[]> {
@@ -135,6 +237,12 @@ export class AgentLink {
 
   /** Closes a cluster's agent connection (token revoked, cluster deleted). */
   disconnect(cluster: string, code: number = CLOSE_CODES.revoked, reason = 'agent token revoked'): void {
+    this.peers?.disconnect(cluster, code, reason);
+    this.disconnectHere(cluster, code, reason);
+  }
+
+  /** Closes the link if this replica holds it (a sibling asked, or disconnect above). */
+  disconnectHere(cluster: string, code: number, reason: string): void {
     const c = this.connections.get(cluster);
     if (!c) return;
     this.connections.delete(cluster);
@@ -155,9 +263,15 @@ export class AgentLink {
   /** Sends a shell control message or binary frame to a cluster's agent. */
   sendShell(cluster: string, msg: ShellHubMessage | Buffer): boolean {
     const c = this.connections.get(cluster);
-    if (!c || c.socket.readyState !== c.socket.OPEN) return false;
-    if (Buffer.isBuffer(msg)) c.socket.send(msg, { binary: true });
-    else c.socket.send(JSON.stringify(msg.type === 'shell.open' ? this.withGroups(msg) : msg));
+    const out = Buffer.isBuffer(msg) || msg.type !== 'shell.open' ? msg : this.withGroups(msg);
+    if (!c) {
+      // The link is on a sibling: through the tunnel reach() opened (groups added here, where the person signed in).
+      const binary = Buffer.isBuffer(out);
+      return this.tunnels?.send(cluster, binary ? out : JSON.stringify(out), binary) ?? false;
+    }
+    if (c.socket.readyState !== c.socket.OPEN) return false;
+    if (Buffer.isBuffer(out)) c.socket.send(out, { binary: true });
+    else c.socket.send(JSON.stringify(out));
     return true;
   }
 
@@ -180,7 +294,11 @@ export class AgentLink {
   /** Sends a message to a cluster's agent; false when it is not connected. */
   sendTo(cluster: string, msg: HubMessage): boolean {
     const c = this.connections.get(cluster);
-    return c ? this.send(c, msg) : false;
+    if (c) return this.send(c, msg);
+    // Stream messages (logs, object reads) for a link on a sibling go through the tunnel; commands never do.
+    if (msg.type === 'command') return false;
+    const out = msg.type === 'object.get' || msg.type === 'logs.open' ? this.withGroups(msg) : msg;
+    return this.tunnels?.send(cluster, JSON.stringify(out), false) ?? false;
   }
 
   private routeFast(cluster: string, msg: FastAgentMessage): void {
@@ -198,6 +316,53 @@ export class AgentLink {
     }
     c.socket.send(JSON.stringify(out));
     return true;
+  }
+
+  /**
+   * New commands were queued for the cluster (on any replica): the holder of
+   * the link sends the pending ones. Here when the link is here, and a
+   * wake-up to the siblings otherwise (the holder may be another replica).
+   */
+  wake(cluster: string): Promise<void> {
+    if (!this.connections.has(cluster)) {
+      this.peers?.wake(cluster);
+      return Promise.resolve();
+    }
+    return this.dispatchPending(cluster);
+  }
+
+  /**
+   * Sends the cluster's pending commands, once each: one pass at a time per
+   * cluster, and a wake-up during a pass runs one more pass after it (200
+   * commands queued at once cost a few passes, not 200 re-sends of everything).
+   */
+  async dispatchPending(cluster: string): Promise<void> {
+    const running = this.dispatching.get(cluster);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: true };
+    this.dispatching.set(cluster, state);
+    try {
+      while (state.again) {
+        state.again = false;
+        const c = this.connections.get(cluster);
+        if (!c) return;
+        for (const row of await this.deps.commands.outstanding(cluster)) {
+          if (row.state !== 'pending') continue;
+          if (!this.send(c, { type: 'command', command: envelopeOf(row) })) return;
+          await this.deps.commands.noteDispatched(row.id);
+        }
+      }
+    } finally {
+      this.dispatching.delete(cluster);
+    }
+  }
+
+  /** dispatchPending for every link this replica holds (the sweeper's safety net for lost wake-ups). */
+  async dispatchAllPending(): Promise<void> {
+    for (const cluster of [...this.connections.keys()]) await this.dispatchPending(cluster);
   }
 
   /** Sends every outstanding command of the cluster (at-least-once: re-sent after each reconnect). */
@@ -275,9 +440,12 @@ export class AgentLink {
       if (isBinary) {
         if (this.shell) this.shell.onFrame(cluster, raw);
         else socket.close(CLOSE_CODES.protocolError, 'binary frames are not expected on the agent link');
+        this.tunnels?.toSiblings(cluster, raw, true);
         return;
       }
       const text = raw.toString('utf8');
+      // Stream messages also go up the tunnels of siblings relaying this cluster's streams (they ignore unknown ids).
+      if (isShellControlText(text) || isFastAgentText(text)) this.tunnels?.toSiblings(cluster, raw, false);
       // Shell control skips the queue, so it stays in order with the binary frames (which do too).
       if (this.shell && isShellControlText(text)) {
         let parsed: ReturnType<typeof ShellAgentMessage.safeParse> | null = null;
@@ -342,14 +510,18 @@ export class AgentLink {
       clearInterval(heartbeat);
       if (conn.paused) socket.resume(); // let queued handling finish; nothing more arrives
       const why = reasonBuf.toString() || `link closed with code ${code}`;
+      this.tunnels?.agentGone(cluster, why);
       this.shell?.onAgentGone(cluster, why);
       this.objects?.onAgentGone(cluster, why);
       this.logs?.onAgentGone(cluster, why);
       if (this.connections.get(cluster) === conn) {
         this.connections.delete(cluster);
         this.deps.metrics.agentsConnected.set(this.connections.size);
+        // Only if the link is still this replica's: an agent that already reconnected to a sibling stays connected.
         void conn.queue
-          .then(() => this.deps.clusters.markDisconnected(cluster))
+          .then(async () => {
+            if (await this.deps.replicas.releaseLink(cluster)) await this.deps.clusters.markDisconnected(cluster);
+          })
           .then(() => this.publishCluster(cluster))
           .catch((err: unknown) => log.error({ err }, 'marking disconnected failed'));
       }
@@ -408,6 +580,9 @@ export class AgentLink {
       switch (msg.type) {
         case 'hello': {
           conn.missingPermissions = msg.missingPermissions;
+          if (this.connections.get(cluster) !== conn) return; // replaced meanwhile
+          // Ownership first: the leader's agent-gone sweep never sees connected=1 without a holder.
+          await this.deps.replicas.claimLink(cluster);
           await this.deps.clusters.markConnected(cluster, msg);
           this.send(conn, { type: 'welcome', cluster, heartbeatMs: this.deps.heartbeatMs });
           await this.publishCluster(cluster);

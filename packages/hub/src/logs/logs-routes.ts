@@ -31,7 +31,10 @@ export interface LogsRoutesOptions {
   inventory: InventoryStore;
   relay: LogRelay;
   workloads: WorkloadLogRelay;
-  link: LogsLinkPort;
+  link: LogsLinkPort & {
+    /** The agent is reachable from this replica (its link here, or a tunnel to the replica holding it). */
+    reach(cluster: string): Promise<boolean>;
+  };
 }
 
 const PodParams = z.object({
@@ -126,7 +129,7 @@ export const logsRoutes: FastifyPluginCallback<LogsRoutesOptions> = (appIn, deps
         });
         throw err;
       };
-      if (!deps.link.isConnected(cluster)) await reject(apiError('agent_unavailable', { cluster }));
+      if (!(await deps.link.reach(cluster))) await reject(apiError('agent_unavailable', { cluster }));
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);
       if (!item) return reject(notFound(`pod ${namespace}/${pod} in cluster "${cluster}"`));
       const containers = namesOf(item, 'containers');
@@ -192,7 +195,7 @@ export const logsRoutes: FastifyPluginCallback<LogsRoutesOptions> = (appIn, deps
         });
         throw err;
       };
-      if (!deps.link.isConnected(cluster)) await reject(apiError('agent_unavailable', { cluster }));
+      if (!(await deps.link.reach(cluster))) await reject(apiError('agent_unavailable', { cluster }));
       if (!(await deps.inventory.get(cluster, kind, namespace, name)))
         await reject(notFound(`${kind} ${namespace}/${name} in cluster "${cluster}"`));
       const limit = deps.workloads.maxStreamsPerUser;

@@ -18,6 +18,8 @@ import type { ForeignTarget } from '../link/agent-link.js';
 export interface ObjectLinkPort {
   sendTo(cluster: string, msg: HubMessage): boolean;
   isConnected(cluster: string): boolean;
+  /** The agent is reachable from this replica (its link here, or a tunnel to the replica holding it). */
+  reach(cluster: string): Promise<boolean>;
   /** Reports a message that named another cluster's request (logged and counted by the link). */
   refuseForeign?(cluster: string, what: ForeignTarget, id: string): void;
 }
@@ -72,9 +74,9 @@ export class ObjectReader implements ObjectLinkHandler {
     return this.pending.size;
   }
 
-  get(req: ObjectGetRequest): Promise<ObjectReadResult> {
+  async get(req: ObjectGetRequest): Promise<ObjectReadResult> {
     const { cluster } = req;
-    if (!this.link?.isConnected(cluster)) return Promise.resolve(unavailable(cluster));
+    if (!(await this.link?.reach(cluster))) return unavailable(cluster);
     const requestId = randomUUID();
     return new Promise<ObjectReadResult>((resolve) => {
       const timer = setTimeout(() => {

@@ -36,7 +36,10 @@ export interface ShellRoutesOptions {
   records: ShellRecords;
   relay: ShellRelay;
   store: ShellStore;
-  link: ShellLinkPort;
+  link: ShellLinkPort & {
+    /** The agent is reachable from this replica (its link here, or a tunnel to the replica holding it). */
+    reach(cluster: string): Promise<boolean>;
+  };
 }
 
 // Names are validated before anything is looked up or recorded under them.
@@ -128,7 +131,7 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
           ),
         );
       }
-      if (!deps.link.isConnected(cluster)) {
+      if (!(await deps.link.reach(cluster))) {
         await reject(apiError('agent_unavailable', { cluster }));
       }
       const item = await deps.inventory.get(cluster, 'Pod', namespace, pod);

@@ -61,7 +61,11 @@ export interface ShellSessionStart {
 }
 
 export class ShellStore {
-  constructor(private readonly db: HubDb) {}
+  /** replicaId: the hub replica whose relay carries the sessions this store starts (start-up cleanup's scope). */
+  constructor(
+    private readonly db: HubDb,
+    private readonly replicaId: string | null = null,
+  ) {}
 
   /** The session's row; inside the caller's transaction so its start and its audit record commit together. */
   async insertStarted(trx: Kysely<Database>, s: ShellSessionStart): Promise<void> {
@@ -85,6 +89,7 @@ export class ShellStore {
         input_captured: s.inputCaptured ? 1 : 0,
         recording_bytes: 0,
         recording_truncated: 0,
+        replica_id: this.replicaId,
       })
       .execute();
   }
@@ -151,13 +156,20 @@ export class ShellStore {
     });
   }
 
-  /** Sessions a hub restart left open can never end normally: close them as agent-lost. */
-  async closeOrphans(now: number): Promise<number> {
-    const r = await this.db
+  /**
+   * Sessions whose relay died (a hub restart, a replica killed) can never end
+   * normally: close them as agent-lost. With liveReplicas, only sessions of
+   * other replicas (or of none recorded) are touched: a live sibling's sessions go on.
+   */
+  async closeOrphans(now: number, liveReplicas?: readonly string[]): Promise<number> {
+    let q = this.db
       .updateTable('shell_sessions')
       .set({ ended_at: now, end_reason: sql<string>`'agent-lost'` })
-      .where('ended_at', 'is', null)
-      .executeTakeFirst();
+      .where('ended_at', 'is', null);
+    if (liveReplicas && liveReplicas.length > 0) {
+      q = q.where((eb) => eb.or([eb('replica_id', 'is', null), eb('replica_id', 'not in', liveReplicas)]));
+    }
+    const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 }

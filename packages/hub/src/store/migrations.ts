@@ -540,6 +540,26 @@ const migrations: Record<string, Migration> = {
       await sql`UPDATE access_requests SET pending_until = created_at + 86400000 WHERE state = 'pending'`.execute(db);
     },
   },
+  '016_replicas': {
+    // Hubs sharing a PostgreSQL store (docs/architecture.md, "Replicas"): who runs, and which one holds each agent link.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('hub_replicas')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('peer_url', 'text') // where siblings reach its internal peer route; null: none (SQLite, tests)
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('agent_links')
+        .addColumn('cluster_id', 'text', (c) => c.primaryKey().references('clusters.id').onDelete('cascade'))
+        .addColumn('replica_id', 'text', (c) => c.notNull())
+        .addColumn('connected_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // The replica relaying a shell: start-up cleanup closes only its own (or a dead replica's) sessions.
+      await db.schema.alterTable('shell_sessions').addColumn('replica_id', 'text').execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

@@ -68,6 +68,18 @@ export function postgresPool(opts: PostgresStoreOptions): pg.Pool {
   return pool;
 }
 
+/**
+ * One connection outside the pool, for LISTEN (a pooled connection goes back
+ * to the pool between queries; a listener must keep its session).
+ */
+export function postgresClient(opts: PostgresStoreOptions): pg.Client {
+  return new pg.Client({
+    connectionString: withPassword(opts.url, opts.password),
+    types,
+    connectionTimeoutMillis: 10_000,
+  });
+}
+
 export function postgresDialect(opts: PostgresStoreOptions): PostgresDialect {
   return new PostgresDialect({ pool: postgresPool(opts) });
 }

@@ -174,6 +174,7 @@ export interface ShellSessionsTable {
   recording_bytes: number;
   recording_truncated: number; // 0 | 1
   recording_expired_at: Generated<number | null>; // when retention removed the recording (the record stays)
+  replica_id: Generated<string | null>; // the hub replica relaying it (null: before 015_replicas)
 }
 
 /** asciicast v2 text of a session, in chunks appended as the session runs. */
@@ -278,7 +279,24 @@ export interface LoginThrottleTable {
   updated_at: number;
 }
 
+/** A running hub process (replica) and its heartbeat: a stale heartbeat means it died. */
+export interface HubReplicasTable {
+  id: string;
+  peer_url: string | null;
+  started_at: number;
+  heartbeat_at: number;
+}
+
+/** Which replica holds a cluster's agent link now (one row per connected cluster). */
+export interface AgentLinksTable {
+  cluster_id: string;
+  replica_id: string;
+  connected_at: number;
+}
+
 export interface Database {
+  hub_replicas: HubReplicasTable;
+  agent_links: AgentLinksTable;
   clusters: ClustersTable;
   resources: ResourcesTable;
   timeline_events: TimelineEventsTable;

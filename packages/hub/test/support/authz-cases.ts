@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { AGENT_CONNECT_PATH } from '@wheelhouse/protocol';
 import { createApiToken, createBinding } from '../../src/auth/identity-store.js';
+import { PEER_PATH } from '../../src/peering/peer-tunnels.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHub, type Hub } from '../../src/server.js';
 import {
@@ -526,6 +527,13 @@ export const STREAM_MATRIX: MatrixTable = {
     },
     // Only a cluster's agent token opens the agent link; no user credential does.
     { route: `GET ${AGENT_CONNECT_PATH}`, allow: [], refused: { status: 401, error: 'unauthenticated' } },
+    // Replicas' internal peer route: only a signature with the replicas' peer secret opens it; no user credential does.
+    {
+      route: `GET ${PEER_PATH}`,
+      allow: [],
+      refused: { status: 401, error: 'unauthenticated' },
+      refusalAudit: 'peer.connect',
+    },
   ],
 };
 

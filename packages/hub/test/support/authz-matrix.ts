@@ -80,6 +80,12 @@ export interface AuthzCase {
   hidden?: readonly string[];
   /** The pod shell records a refusal on the pod's timeline too. */
   refusalOnTimeline?: boolean;
+  /**
+   * A refusal whatever its status may leave one 'denied' audit record of this
+   * action (the replicas' peer route audits unauthenticated callers, one
+   * record per address and reason a minute, so later refusals leave none).
+   */
+  refusalAudit?: string;
 }
 
 /**
@@ -151,12 +157,16 @@ function parse(body: string): unknown {
  */
 export function refusalSideEffects(
   changes: readonly RowChange[],
-  o: { status: number; actor: string | null; refusalOnTimeline?: boolean },
+  o: { status: number; actor: string | null; refusalOnTimeline?: boolean; refusalAudit?: string },
 ): string[] {
   const rest: string[] = [];
   let denials = 0;
   for (const c of changes) {
     const audit = auditRow(c);
+    if (o.refusalAudit && audit && audit.action === o.refusalAudit && audit.outcome === 'denied' && denials === 0) {
+      denials++;
+      continue;
+    }
     if (o.status === 403 && audit && audit.outcome === 'denied' && audit.actor === o.actor && denials === 0) {
       denials++;
       continue;
@@ -228,6 +238,7 @@ export async function checkAuthzCase(
         status: audited ? 403 : out.status,
         actor: identity?.username ?? null,
         refusalOnTimeline: c.refusalOnTimeline,
+        refusalAudit: c.refusalAudit,
       });
       const where = `${m} ${path} as ${label}`;
       for (const l of left) violations.push(`${where}: the refused call changed the store: ${l}`);
