@@ -174,7 +174,7 @@ export interface ShellSessionsTable {
   recording_bytes: number;
   recording_truncated: number; // 0 | 1
   recording_expired_at: Generated<number | null>; // when retention removed the recording (the record stays)
-  replica_id: Generated<string | null>; // the hub replica relaying it (null: before 015_replicas)
+  replica_id: Generated<string | null>; // the hub replica relaying it (null: before 016_replicas)
 }
 
 /** asciicast v2 text of a session, in chunks appended as the session runs. */
