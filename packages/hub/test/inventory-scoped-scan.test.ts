@@ -48,7 +48,7 @@ const pod = (i: number): InventoryItem => ({
   createdAt: 0,
   labels: { app: 'x' },
   ownerRefs: [],
-  summary: runningPodSummary(),
+  summary: { ...runningPodSummary(), nodeName: `node-${String(i % 50).padStart(2, '0')}` },
 });
 
 const COMMANDS = 5000;
@@ -213,6 +213,28 @@ describe.each(storeFactories)('namespace-scoped scans ($name store)', (store) =>
       expect(scoped.items.map((i) => i.name)).toEqual(['late-2', 'late-1']);
       expect(scoped.total).toBe(LATE_PODS);
       expect(scoped.rows).toBeLessThan(40);
+    });
+  });
+
+  describe('pods by node (issue 18, the Nodes page; 20k pods on 50 nodes, real store)', () => {
+    async function byNode(user: TestUser): Promise<{ items: { node: string; pods: number }[]; rows: number }> {
+      const before = counter.rows;
+      const res = await hub.app.inject({
+        method: 'GET',
+        url: '/api/v1/clusters/c1/pods-by-node',
+        headers: bearer(user.token),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return { ...res.json<{ items: { node: string; pods: number }[] }>(), rows: counter.rows - before };
+    }
+    it("hands Node one row per node (never the pods), and a scoped viewer only their namespace's counts", async () => {
+      const wide = await byNode(users.all);
+      expect(wide.items).toHaveLength(50);
+      expect(wide.items.reduce((n, c) => n + c.pods, 0)).toBe(PODS + LATE_PODS); // namespace "*": every team-* pod and the late ones
+      expect(wide.rows).toBeLessThan(50 + 40);
+      const late = await byNode(users.late);
+      expect(late.items.reduce((n, c) => n + c.pods, 0)).toBe(LATE_PODS);
+      expect(late.rows).toBeLessThan(40);
     });
   });
 

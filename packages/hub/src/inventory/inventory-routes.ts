@@ -67,6 +67,26 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
     },
   );
 
+  // The Nodes page's pod counts (issue 18): one row per node from SQL, so the
+  // page never lists a cluster's pods. Scoped like resources: a viewer of some
+  // namespaces counts the pods there.
+  app.get(
+    '/clusters/:cluster/pods-by-node',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'How many pods each node runs (of the namespaces the caller may view)',
+        params: ClusterParams,
+        querystring: z.object({}).strict(),
+      },
+    },
+    async (req) => {
+      const principal = requirePrincipal(req);
+      const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
+      return { items: await deps.inventory.podsByNode(c.name, namespacePatterns(principal.bindings, 'view', c.name)) };
+    },
+  );
+
   app.get(
     '/clusters/:cluster/objects',
     {

@@ -31,6 +31,12 @@ export interface InventoryQuery {
   count?: boolean;
 }
 
+/** One node's pod count (GET …/pods-by-node). */
+export interface NodePodCount {
+  node: string;
+  pods: number;
+}
+
 export interface InventoryPage {
   items: InventoryItem[];
   nextCursor: string | null;
@@ -101,6 +107,7 @@ export class InventoryStore {
           updated_at: now,
           status: it.kind === 'Pod' ? it.summary.phase : '',
           created_at: it.createdAt,
+          node: it.kind === 'Pod' ? (it.summary.nodeName ?? '') : '',
         }));
         await trx
           .insertInto('resources')
@@ -115,6 +122,7 @@ export class InventoryStore {
               updated_at: eb.ref('excluded.updated_at'),
               status: eb.ref('excluded.status'),
               created_at: eb.ref('excluded.created_at'),
+              node: eb.ref('excluded.node'),
             })),
           )
           .execute();
@@ -310,6 +318,30 @@ export class InventoryStore {
       nextCursor: rows.length > q.limit && last ? encodeListCursor({ s: sort, o: order, k: keyOf(last) }) : null,
       ...(total !== undefined ? { total } : {}),
     };
+  }
+
+  /**
+   * How many pods each node runs (issue 18, the Nodes page): one GROUP BY
+   * over the (cluster, kind, node, namespace) index (migration 017), so Node
+   * gets one row per node, never a pod. A scoped caller counts the pods of the
+   * namespaces they may view only. Unscheduled pods are left out.
+   */
+  async podsByNode(cluster: string, namespaces: 'all' | readonly string[] = 'all'): Promise<NodePodCount[]> {
+    let permitted: readonly string[] | null = null;
+    if (namespaces !== 'all') permitted = await this.permittedNamespaces(cluster, namespaces, undefined);
+    if (permitted?.length === 0) return [];
+    let sel = this.db
+      .selectFrom('resources')
+      .where('cluster_id', '=', cluster)
+      .where('kind', '=', 'Pod')
+      .where('node', '!=', '');
+    if (permitted) sel = sel.where('namespace', 'in', permitted);
+    const rows = await sel
+      .select((eb) => ['node', eb.fn.countAll<number | string>().as('n')])
+      .groupBy('node')
+      .orderBy('node')
+      .execute();
+    return rows.map((r) => ({ node: r.node, pods: Number(r.n) }));
   }
 
   /**

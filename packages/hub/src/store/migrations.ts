@@ -560,6 +560,31 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('shell_sessions').addColumn('replica_id', 'text').execute();
     },
   },
+  '017_pod_node': {
+    // Per-node pod counts in SQL (issue 18, the Nodes page): a pod's node
+    // ('' for other kinds and unscheduled pods) as a column, backfilled from
+    // the stored JSON, with an index so counting a cluster's pods by node is
+    // an index scan (never the rows' JSON) — see InventoryStore.podsByNode.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('resources')
+        .addColumn('node', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      if (dialectOf(db) === 'postgres')
+        await sql`UPDATE resources SET node = COALESCE(data::json->'summary'->>'nodeName', '') WHERE kind = 'Pod'`.execute(
+          db,
+        );
+      else
+        await sql`UPDATE resources SET node = COALESCE(json_extract(data, '$.summary.nodeName'), '') WHERE kind = 'Pod'`.execute(
+          db,
+        );
+      await db.schema
+        .createIndex('resources_by_node')
+        .on('resources')
+        .columns(['cluster_id', 'kind', 'node', 'namespace'])
+        .execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

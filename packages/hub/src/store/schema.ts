@@ -30,6 +30,8 @@ export interface ResourcesTable {
   status: Generated<string>;
   /** The object's creation time (epoch ms): the lists' age sort. */
   created_at: Generated<number>;
+  /** A pod's node, '' for other kinds and unscheduled pods: the Nodes page's counts (migration 017). */
+  node: Generated<string>;
 }
 
 export interface TimelineEventsTable {

@@ -5,6 +5,7 @@ import { Link } from 'wouter';
 import { humanAge } from '../age.js';
 import type { InventoryItemOf } from '../api/types.js';
 import { useKind, useNow } from '../data/hooks.js';
+import { usePodsByNode } from '../data/pods-by-node.js';
 import { objectHref } from '../links.js';
 import { TimelineView } from '../timeline/TimelineView.js';
 import { ActionButton } from '../ui/ActionMenu.js';
@@ -45,14 +46,9 @@ function NodeButtons({ cluster, node }: { cluster: string; node: Node }) {
 
 export function NodesPage({ cluster }: { cluster: string }) {
   const { items } = useKind(cluster, 'Node');
-  const pods = useKind(cluster, 'Pod').items;
+  // Counted by the hub (issue 18): listing every pod here took 26.8 s and 434 MiB at 100k pods.
+  const podCount = usePodsByNode(cluster);
   const now = useNow(10_000);
-  const podCount = useMemo(() => {
-    const m = new Map<string, number>();
-    for (const p of pods ?? [])
-      if (p.summary.nodeName !== null) m.set(p.summary.nodeName, (m.get(p.summary.nodeName) ?? 0) + 1);
-    return m;
-  }, [pods]);
   return (
     <>
       <h1>Nodes</h1>
@@ -83,8 +79,8 @@ export function NodesPage({ cluster }: { cluster: string }) {
                 <td>
                   <Badge level={st.level}>{st.text}</Badge>
                 </td>
-                <td className="num">
-                  {podCount.get(n.name) ?? 0}
+                <td className="num" data-col="pods">
+                  {podCount ? (podCount.get(n.name) ?? 0) : '…'}
                   {cap.pods ? ` / ${cap.pods}` : ''}
                 </td>
                 <td className="num">{cap.cpu ?? '—'}</td>

@@ -1,0 +1,95 @@
+// Issue 18, the Nodes page: how many pods each node runs, counted by the hub
+// in SQL (GET …/pods-by-node) in both store dialects. The counts must equal a
+// plain count of the same pods, follow changes (a pod scheduled, moved,
+// deleted), leave unscheduled pods and other kinds out, and count only the
+// namespaces a scoped viewer may view.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InventoryItem } from '@wheelhouse/protocol';
+import { createHub, type Hub } from '../src/server.js';
+import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
+import { runningPodSummary } from './support/inventory-items.js';
+import { storeFactories } from './support/store-factories.js';
+
+useFastPasswordHashing();
+
+const NAMESPACES = ['ns-a', 'ns-b', 'ns-c'];
+const pod = (i: number, nodeName: string | null): InventoryItem => ({
+  kind: 'Pod',
+  namespace: NAMESPACES[i % 3] ?? '',
+  name: `pod-${i}`,
+  uid: `uid-${i}`,
+  resourceVersion: '1',
+  createdAt: 1_700_000_000_000,
+  labels: {},
+  ownerRefs: [],
+  summary: { ...runningPodSummary(), nodeName },
+});
+// 100 pods over 7 nodes (uneven), every 10th unscheduled.
+const PODS = Array.from({ length: 100 }, (_, i) => pod(i, i % 10 === 0 ? null : `node-${i % 7}`));
+
+function reference(pods: readonly InventoryItem[], namespace?: string): { node: string; pods: number }[] {
+  const m = new Map<string, number>();
+  for (const p of pods)
+    if (p.kind === 'Pod' && p.summary.nodeName !== null && (!namespace || p.namespace === namespace))
+      m.set(p.summary.nodeName, (m.get(p.summary.nodeName) ?? 0) + 1);
+  return [...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([node, pods]) => ({ node, pods }));
+}
+
+describe.each(storeFactories)('pods by node ($name store)', (store) => {
+  let hub: Hub;
+  let admin: TestUser;
+  let scoped: TestUser;
+  beforeAll(async () => {
+    hub = await createHub({ ...(await store.options()), logger: false, webRoot: false });
+    await hub.clusters.create('c1', 'test');
+    await hub.inventory.applySnapshotChunk('c1', 'Pod', 's1', PODS, true);
+    // Another kind that names a node must not count.
+    const node = { ...pod(0, null), kind: 'Node', namespace: '', name: 'node-1', uid: 'n1', summary: {} };
+    await hub.inventory.applySnapshotChunk('c1', 'Node', 's1', [node as unknown as InventoryItem], true);
+    admin = await addUser(hub, { bindings: [{ role: 'viewer' }] });
+    scoped = await addUser(hub, { bindings: [{ role: 'viewer', cluster: 'c1', namespace: 'ns-b' }] });
+  });
+  afterAll(() => hub.close());
+
+  const get = async (user: TestUser, query = ''): Promise<{ status: number; body: string }> => {
+    const res = await hub.app.inject({
+      method: 'GET',
+      url: `/api/v1/clusters/c1/pods-by-node${query}`,
+      headers: bearer(user.token),
+    });
+    return { status: res.statusCode, body: res.body };
+  };
+  const counts = async (user: TestUser): Promise<unknown> => {
+    const res = await get(user);
+    expect(res.status, res.body).toBe(200);
+    return (JSON.parse(res.body) as { items: unknown }).items;
+  };
+
+  it('counts every scheduled pod per node, as a plain count of the pods does', async () => {
+    const expected = reference(PODS);
+    expect(expected).toHaveLength(7);
+    expect(await counts(admin)).toEqual(expected);
+  });
+
+  it('follows changes: a pod scheduled, one moved to another node, one deleted', async () => {
+    const now = [...PODS];
+    now[0] = pod(0, 'node-9'); // was unscheduled
+    now[1] = pod(1, 'node-0'); // was on node-1
+    await hub.inventory.applyChanges('c1', [now[0], now[1]], [{ uid: 'uid-2' }]);
+    now.splice(2, 1);
+    expect(await counts(admin)).toEqual(reference(now));
+  });
+
+  it('a namespace-scoped viewer counts only the pods of their namespace', async () => {
+    const all = await hub.inventory.query('c1', { kind: 'Pod', limit: 1000 });
+    const mine = reference(all.items, 'ns-b');
+    expect(mine.length).toBeGreaterThan(0);
+    expect(await counts(scoped)).toEqual(mine);
+  });
+
+  it('rejects parameters it does not take, naming the field', async () => {
+    const res = await get(admin, '?namespace=ns-a');
+    expect(res.status).toBe(400);
+    expect(res.body).toContain('namespace');
+  });
+});

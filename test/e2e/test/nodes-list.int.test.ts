@@ -1,0 +1,119 @@
+// Issue 18: the Nodes page counts each node's pods on the hub (GET
+// …/pods-by-node) instead of listing every pod into the browser. A second
+// cluster in the same hub is seeded with 1,234 pods over three nodes (some
+// unscheduled): each row shows its node's count, and the page never asks for
+// the pods. On the real cluster, a pod placed on a node and deleted moves that
+// node's count, live.
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InventoryItem } from '@wheelhouse/protocol';
+import { kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+
+const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+const SEEDED = 'seeded-nodes';
+const PODS = 1234;
+const NODES = ['node-a', 'node-b', 'node-c'];
+// Uneven on purpose: node-a gets half, node-b a third, node-c the rest; every 7th pod is unscheduled.
+const nodeOf = (i: number): string | null =>
+  i % 7 === 0 ? null : i % 6 < 3 ? 'node-a' : i % 6 < 5 ? 'node-b' : 'node-c';
+
+function pod(i: number): InventoryItem {
+  return {
+    kind: 'Pod',
+    namespace: `shop-${i % 3}`,
+    name: `api-${String(i).padStart(4, '0')}`,
+    uid: `uid-${i}`,
+    resourceVersion: '1',
+    createdAt: Date.now() - i * 60_000,
+    labels: {},
+    ownerRefs: [],
+    summary: {
+      phase: 'Running',
+      ready: true,
+      nodeName: nodeOf(i),
+      podIP: null,
+      qosClass: null,
+      startTime: null,
+      reason: null,
+      restarts: 0,
+      containers: [],
+      initContainers: [],
+    },
+  };
+}
+const node = (name: string): InventoryItem => ({
+  kind: 'Node',
+  namespace: '',
+  name,
+  uid: `uid-${name}`,
+  resourceVersion: '1',
+  createdAt: Date.now() - 86_400_000,
+  labels: {},
+  ownerRefs: [],
+  summary: {
+    unschedulable: false,
+    conditions: { Ready: 'True' },
+    capacity: { pods: '1000', cpu: '8', memory: '32Gi' },
+    taints: [],
+    addresses: [],
+    spec: {},
+  },
+});
+
+describe('console: the Nodes page counts pods on the hub', () => {
+  let c: Console;
+  screenshotOnFailure(() => c);
+
+  beforeAll(async () => {
+    c = await openConsole({ bindings: [{ role: 'viewer' }] });
+    await c.pipeline.hub.clusters.create(SEEDED, 'test');
+    const pods = Array.from({ length: PODS }, (_, i) => pod(i));
+    await c.pipeline.hub.inventory.applySnapshotChunk(SEEDED, 'Pod', 's1', pods, true);
+    await c.pipeline.hub.inventory.applySnapshotChunk(SEEDED, 'Node', 's1', NODES.map(node), true);
+  });
+  afterAll(async () => c.close());
+
+  const podsCell = (name: string) =>
+    c.page.locator(`table[aria-label="Nodes"] tr[data-name="${name}"] td[data-col="pods"]`);
+
+  it("shows each node's pod count, without asking for the pods", async () => {
+    const { page } = c;
+    const podRequests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('kind=Pod')) podRequests.push(r.url());
+    });
+    await page.goto(`${c.url}/c/${SEEDED}/nodes`);
+    for (const n of NODES) {
+      const expected = Array.from({ length: PODS }, (_, i) => nodeOf(i)).filter((x) => x === n).length;
+      await expect.poll(() => podsCell(n).textContent()).toBe(`${expected} / 1000`);
+    }
+    expect(podRequests).toEqual([]);
+  });
+
+  it("moves a real node's count, live, when a pod is placed on it and deleted", async () => {
+    const { page } = c;
+    const nodeName = (await core.listNode()).items[0]?.metadata?.name ?? '';
+    expect(nodeName).not.toBe('');
+    const ns = await testNamespace('e2e-nodeslist');
+    await page.goto(`${c.url}/c/${c.cluster}/nodes`);
+    const cell = podsCell(nodeName);
+    const countOf = async (): Promise<number> => Number(/^\d+/.exec((await cell.textContent()) ?? '')?.[0] ?? NaN);
+    await expect.poll(countOf).not.toBeNaN();
+    const before = await countOf();
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: 'placed-here' },
+        spec: {
+          nodeName,
+          containers: [{ name: 'app', image: 'shop/live:1' }],
+          tolerations: [{ operator: 'Exists' }],
+        },
+      },
+    });
+    await expect.poll(countOf, { timeout: 30_000 }).toBe(before + 1);
+    await core.deleteNamespacedPod({ namespace: ns, name: 'placed-here', gracePeriodSeconds: 0 });
+    await expect.poll(countOf, { timeout: 30_000 }).toBe(before);
+  });
+});
