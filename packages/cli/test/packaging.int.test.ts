@@ -154,8 +154,8 @@ describe('hub Helm chart', () => {
     const docs = await render({
       store: { url: 'postgres://wheelhouse@pg.db:5432/wheelhouse?sslmode=require', passwordSecret: 'wh-pg' },
     });
-    // The Secret is the audit chain's HMAC key; no PersistentVolumeClaim.
-    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'Secret', 'Service']);
+    // The Secrets are the audit chain's HMAC key and the replicas' peer secret; no PersistentVolumeClaim.
+    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'Secret', 'Secret', 'Service']);
     const { pod, container } = deploymentOf(docs);
     expect(container.args).toContain('--store=postgres://wheelhouse@pg.db:5432/wheelhouse?sslmode=require');
     expect(container.args).toContain('--store-password-file=/etc/wheelhouse/store/password');
@@ -172,8 +172,26 @@ describe('hub Helm chart', () => {
       replicas: 3,
       store: { url: 'postgres://wheelhouse@pg.db:5432/wheelhouse?sslmode=require', passwordSecret: 'wh-pg' },
     });
-    expect(docs.map((m) => m.kind).sort()).toEqual(['Deployment', 'PodDisruptionBudget', 'Secret', 'Service']);
+    expect(docs.map((m) => m.kind).sort()).toEqual([
+      'Deployment',
+      'PodDisruptionBudget',
+      'Secret',
+      'Secret',
+      'Service',
+    ]);
     const { d, pod, container } = deploymentOf(docs);
+    // Siblings reach each replica at its pod address, authenticated by a shared secret the chart made.
+    expect(container.args).toContain('--peer-url=http://$(POD_IP):8080');
+    expect(container.args).toContain('--peer-secret-file=/etc/wheelhouse/peer/peer-secret');
+    expect(container.env).toContainEqual({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+    const peer: (Manifest & { data?: Record<string, string> }) | undefined = docs.find(
+      (m) => m.kind === 'Secret' && m.metadata.name === 'wh-wheelhouse-peer',
+    );
+    expect(Buffer.from(peer?.data?.['peer-secret'] ?? '', 'base64').toString()).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(peer?.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    expect(pod.volumes.find((v) => v.name === 'peer-secret')).toMatchObject({
+      secret: { secretName: 'wh-wheelhouse-peer' },
+    });
     expect(d?.spec).toMatchObject({
       replicas: 3,
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
@@ -219,6 +237,9 @@ describe('hub Helm chart', () => {
     // One replica on SQLite: no budget (it would block every drain), no anti-affinity.
     const docs = await render({ replicas: 1 });
     expect(docs.some((m) => m.kind === 'PodDisruptionBudget')).toBe(false);
+    // No siblings on SQLite: no peer secret, no peer URL.
+    expect(docs.some((m) => m.metadata.name === 'wh-wheelhouse-peer')).toBe(false);
+    expect(deploymentOf(docs).container.args.some((a) => a.startsWith('--peer'))).toBe(false);
     expect((deploymentOf(docs).pod as { affinity?: unknown }).affinity).toBeUndefined();
   });
 });
