@@ -72,7 +72,7 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
   }
 
   /** The open insight of this check on this object (or whose owner is it). */
-  async function opened(check: InsightCheckId, name: string, namespace = ns): Promise<Insight> {
+  async function opened(check: InsightCheckId, name: string, namespace = ns, timeout = TIMEOUT): Promise<Insight> {
     return eventually(
       `${check} open on ${name}`,
       async () =>
@@ -83,15 +83,15 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
             i.object.namespace === (i.object.kind === 'Node' ? '' : namespace) &&
             (i.object.name === name || i.owner?.name === name),
         ),
-      TIMEOUT,
+      timeout,
     );
   }
 
-  async function resolved(i: Insight): Promise<Insight> {
+  async function resolved(i: Insight, timeout = TIMEOUT): Promise<Insight> {
     return eventually(
       `${i.check} on ${i.object.name} resolved`,
       async () => (await insights()).find((x) => x.id === i.id && x.state === 'resolved'),
-      TIMEOUT,
+      timeout,
     );
   }
 
@@ -195,6 +195,29 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
           jobTemplate: {
             spec: {
               template: { spec: { restartPolicy: 'Never', containers: [{ name: 'n', image: 'registry.local/n:1' }] } },
+            },
+          },
+        },
+      },
+    });
+    // A CronJob every minute whose Job hangs (its pod fits no node) under concurrencyPolicy Forbid: the
+    // controller skips every later run ("JobAlreadyActive").
+    await batch.createNamespacedCronJob({
+      namespace: ns,
+      body: {
+        metadata: { name: 'backup' },
+        spec: {
+          schedule: '* * * * *',
+          concurrencyPolicy: 'Forbid',
+          jobTemplate: {
+            spec: {
+              template: {
+                spec: {
+                  restartPolicy: 'Never',
+                  nodeSelector: { [`wheelhouse.dev/never-${node}`]: 'yes' },
+                  containers: [{ name: 'backup', image: 'registry.local/backup:1' }],
+                },
+              },
             },
           },
         },
@@ -430,6 +453,42 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
     );
     await resolved(i);
   });
+
+  it('a CronJob whose Job hangs under Forbid misses its runs, naming the Job to delete; a Job that can finish resolves it', async () => {
+    // The first run starts at the next full minute, the next one is skipped, then the grace: up to ~2.5 min.
+    const slow = { timeoutMs: 210_000, intervalMs: 1_000 };
+    const i = await opened('cronjob-missed-schedule', 'backup', ns, slow);
+    expect(i.severity).toBe('warning');
+    expect(i.title).toMatch(
+      /^CronJob backup missed \d+ runs?: Job backup-\d+ still runs and concurrencyPolicy is Forbid$/,
+    );
+    // The Job it names is the one the controller keeps active (Kubernetes' side).
+    const cj = await batch.readNamespacedCronJob({ namespace: ns, name: 'backup' });
+    const stuck = cj.status?.active?.map((a) => a.name) ?? [];
+    expect(stuck).toHaveLength(1);
+    expect(i.action).toEqual({
+      action: 'delete',
+      target: { kind: 'Job', namespace: ns, name: stuck[0] },
+      params: { propagationPolicy: 'Background' },
+      label: `Delete the stuck Job ${stuck[0]}`,
+    });
+    expect(i.evidence).toContainEqual({ source: 'spec', label: 'spec.concurrencyPolicy', value: 'Forbid' });
+    expect(i.evidence.find((e) => e.label === 'status.active')?.value).toMatch(new RegExp(`^${stuck[0]} \\(started `));
+    const lastBefore = Date.parse(String(cj.status?.lastScheduleTime));
+    // The fix: a job template whose pods can run, and the hung Job deleted.
+    await batch.patchNamespacedCronJob(
+      {
+        namespace: ns,
+        name: 'backup',
+        body: { spec: { jobTemplate: { spec: { template: { spec: { nodeSelector: null } } } } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await batch.deleteNamespacedJob({ namespace: ns, name: stuck[0] ?? '', propagationPolicy: 'Background' });
+    await resolved(i, { timeoutMs: 120_000, intervalMs: 1_000 });
+    const after = await batch.readNamespacedCronJob({ namespace: ns, name: 'backup' });
+    expect(Date.parse(String(after.status?.lastScheduleTime))).toBeGreaterThan(lastBefore);
+  }, 400_000);
 
   it('a NotReady node under memory pressure; healthy conditions resolve both', async () => {
     const notReady = await opened('node-not-ready', node);
