@@ -163,7 +163,13 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
     await create(
       deployment('memhog', wellKept('app'), {
         labels: { 'wheelhouse.dev/simulate': 'crashloop' },
-        annotations: { 'wheelhouse.dev/exit-code': '137', 'wheelhouse.dev/reason': 'OOMKilled' },
+        // Runs 20 s before each kill, long enough for metrics-server to measure kwok's simulated 60Mi.
+        annotations: {
+          'wheelhouse.dev/exit-code': '137',
+          'wheelhouse.dev/reason': 'OOMKilled',
+          'wheelhouse.dev/run-seconds': '20',
+          'kwok.x-k8s.io/usage-memory': '60Mi',
+        },
       }),
     );
     await create(deployment('sleepy', wellKept('app'), { labels: { 'wheelhouse.dev/simulate': 'unready' } }));
@@ -266,7 +272,10 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
       },
     });
 
-    p = await startPipeline({ hub: await store.options(), agent: { insightsDebounceMs: 100 } });
+    p = await startPipeline({
+      hub: await store.options(),
+      agent: { insightsDebounceMs: 100, usageIntervalMs: 3_000 },
+    });
     await p.agent.synced;
   });
   afterAll(async () => {
@@ -363,9 +372,45 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
     await resolved(i);
   });
 
-  it('OOMKilled next to the memory limit; a higher limit (and no more kills) resolves it', async () => {
-    const i = await opened('oom-killed', 'memhog');
-    expect(i.title).toMatch(/^Container app of memhog-\S+ was OOMKilled \(memory limit 64Mi\)$/);
+  it('OOMKilled next to the memory limit and the usage metrics-server measured before the kill; a higher limit (and no more kills) resolves it', async () => {
+    const first = await opened('oom-killed', 'memhog');
+    expect(first.title).toMatch(
+      /^Container app of memhog-\S+ was OOMKilled \(memory limit 64Mi(, 60Mi used before)?\)$/,
+    );
+    // Usage joins once a sample from before a kill was read (the first kill may come before metrics-server's first scrape).
+    const i = await eventually(
+      'oom-killed with the usage before the kill',
+      async () =>
+        (await insights()).find(
+          (x) =>
+            x.id === first.id &&
+            x.state === 'open' &&
+            x.evidence.some((e) => e.source === 'usage' && /^60Mi at /.test(e.value)),
+        ),
+      { timeoutMs: 150_000, intervalMs: 1_000 },
+    );
+    expect(i.title).toMatch(/^Container app of memhog-\S+ was OOMKilled \(memory limit 64Mi, 60Mi used before\)$/);
+    const usage = i.evidence.find((e) => e.source === 'usage');
+    expect(usage?.label).toBe('memory usage before the kill');
+    expect(usage?.value).toMatch(/^60Mi at \S+Z, \d+ (s|min) before the kill \(94 % of the 64Mi limit\)$/);
+    // The number is metrics-server's (metrics.k8s.io, Kubernetes' side).
+    const metrics = kc.makeApiClient(k8s.CustomObjectsApi);
+    await eventually(
+      'metrics.k8s.io measures 60Mi for the pod',
+      async () => {
+        const m: unknown = await metrics
+          .getNamespacedCustomObject({
+            group: 'metrics.k8s.io',
+            version: 'v1beta1',
+            namespace: ns,
+            plural: 'pods',
+            name: i.object.name,
+          })
+          .catch(() => undefined);
+        return /"memory":"(61440Ki|60Mi|62914560)"/.test(JSON.stringify(m ?? null)) || undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000 },
+    );
     expect(i.evidence).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -384,7 +429,7 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
       },
     });
     await resolved(i);
-  });
+  }, 300_000);
 
   it('readiness failing past the grace period; a version that gets ready resolves it', async () => {
     const i = await opened('readiness-failing', 'sleepy');
