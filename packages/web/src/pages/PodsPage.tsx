@@ -1,5 +1,6 @@
 // Pods of a cluster (filter by namespace, status, text) and one pod: its
 // containers, live logs, events, YAML, timeline; shell and delete.
+import { DiagnosticsSnapshot } from '../ui/DiagnosticsSnapshot.js';
 import { podReferences, UsageCharts } from '../ui/UsageCharts.js';
 import { useEffect, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -309,6 +310,18 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
                   ))}
                 </tbody>
               </table>
+            ),
+          },
+          {
+            id: 'diagnostics',
+            title: 'Diagnostics',
+            render: () => (
+              <DiagnosticsSnapshot
+                cluster={cluster}
+                namespace={namespace}
+                pod={name}
+                containers={containers.map((c) => c.name)}
+              />
             ),
           },
           {
