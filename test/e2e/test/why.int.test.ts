@@ -72,7 +72,8 @@ describe('console: headers say why', () => {
         },
       },
     });
-    // report-worker: runs 40 s, then is killed for memory; metrics-server measures 200Mi while it runs.
+    // report-worker: runs 60 s, then is killed for memory; metrics-server measures 200Mi while it runs
+    // (it serves a container after two scrapes, so a busy machine may still miss the first run: then the next).
     await apps.createNamespacedDeployment({
       namespace: ns,
       body: {
@@ -86,7 +87,7 @@ describe('console: headers say why', () => {
               annotations: {
                 'wheelhouse.dev/exit-code': '137',
                 'wheelhouse.dev/reason': 'OOMKilled',
-                'wheelhouse.dev/run-seconds': '40',
+                'wheelhouse.dev/run-seconds': '60',
                 'kwok.x-k8s.io/usage-memory': '200Mi',
               },
             },
@@ -195,16 +196,16 @@ describe('console: headers say why', () => {
     });
     await page.goto(`${c.url}/c/${c.cluster}/pods/${ns}/${pod}`);
     const why = page.getByRole('region', { name: 'Why' });
-    // The first kill comes after 40 s of running; the evidence after the agent's next sample.
+    // The first kill comes after 60 s of running; the evidence after the agent's next sample.
     await expect
       .poll(() => why.textContent(), { timeout: 120_000 })
       .toMatch(/report: last terminated OOMKilled \(exit 137\)/);
     expect(await why.textContent()).toContain('Memory request 128Mi, limit 256Mi');
     await expect
-      .poll(() => why.getByLabel('Memory usage before the kill').textContent(), { timeout: 60_000 })
+      .poll(() => why.getByLabel('Memory usage before the kill').textContent(), { timeout: 150_000 })
       .toMatch(/^Usage before the kill: 200Mi at \S+Z, \d+ (s|min) before the kill \(78 % of the 256Mi limit\)\. $/);
     await c.screenshot('why-oom-usage');
-  }, 240_000);
+  }, 360_000);
 
   it('has pages for claims, services and config maps, found by kubectl short names, with what uses them', async () => {
     const { page } = c;
