@@ -51,7 +51,13 @@ describe('diagnostics snapshot', () => {
 
   it('returns top processes, memory available and disks by use, parsed from what ran in the container; audited', async () => {
     const operator = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
-    const res = await run(operator.token);
+    const before = await core.readNamespacedPod({ namespace: ns, name: 'api' });
+    const res = await p.hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/clusters/${p.cluster}/actions`,
+      headers: bearer(operator.token),
+      payload: { action: 'diagnostics-snapshot', target: { kind: 'Pod', namespace: ns, name: 'api' }, params: {} },
+    });
     expect(res.statusCode).toBe(202);
     const id = res.json<{ id: string }>().id;
     const done = await eventually('the snapshot', async () => {
@@ -59,6 +65,9 @@ describe('diagnostics snapshot', () => {
       return c && ['succeeded', 'failed', 'rejected', 'expired'].includes(c.state) ? c : undefined;
     });
     expect(done.state, done.message ?? '').toBe('succeeded');
+    // Read-only: the pod is as it was (Kubernetes' side).
+    const after = await core.readNamespacedPod({ namespace: ns, name: 'api' });
+    expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
     const s = done.result as unknown as Snapshot;
     expect(s.container).toBe('app');
     expect(s.missing).toEqual([]);
