@@ -72,7 +72,7 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
   }
 
   /** The open insight of this check on this object (or whose owner is it). */
-  async function opened(check: InsightCheckId, name: string, namespace = ns): Promise<Insight> {
+  async function opened(check: InsightCheckId, name: string, namespace = ns, timeout = TIMEOUT): Promise<Insight> {
     return eventually(
       `${check} open on ${name}`,
       async () =>
@@ -83,15 +83,15 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
             i.object.namespace === (i.object.kind === 'Node' ? '' : namespace) &&
             (i.object.name === name || i.owner?.name === name),
         ),
-      TIMEOUT,
+      timeout,
     );
   }
 
-  async function resolved(i: Insight): Promise<Insight> {
+  async function resolved(i: Insight, timeout = TIMEOUT): Promise<Insight> {
     return eventually(
       `${i.check} on ${i.object.name} resolved`,
       async () => (await insights()).find((x) => x.id === i.id && x.state === 'resolved'),
-      TIMEOUT,
+      timeout,
     );
   }
 
@@ -163,7 +163,13 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
     await create(
       deployment('memhog', wellKept('app'), {
         labels: { 'wheelhouse.dev/simulate': 'crashloop' },
-        annotations: { 'wheelhouse.dev/exit-code': '137', 'wheelhouse.dev/reason': 'OOMKilled' },
+        // Runs 20 s before each kill, long enough for metrics-server to measure kwok's simulated 60Mi.
+        annotations: {
+          'wheelhouse.dev/exit-code': '137',
+          'wheelhouse.dev/reason': 'OOMKilled',
+          'wheelhouse.dev/run-seconds': '20',
+          'kwok.x-k8s.io/usage-memory': '60Mi',
+        },
       }),
     );
     await create(deployment('sleepy', wellKept('app'), { labels: { 'wheelhouse.dev/simulate': 'unready' } }));
@@ -195,6 +201,29 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
           jobTemplate: {
             spec: {
               template: { spec: { restartPolicy: 'Never', containers: [{ name: 'n', image: 'registry.local/n:1' }] } },
+            },
+          },
+        },
+      },
+    });
+    // A CronJob every minute whose Job hangs (its pod fits no node) under concurrencyPolicy Forbid: the
+    // controller skips every later run ("JobAlreadyActive").
+    await batch.createNamespacedCronJob({
+      namespace: ns,
+      body: {
+        metadata: { name: 'backup' },
+        spec: {
+          schedule: '* * * * *',
+          concurrencyPolicy: 'Forbid',
+          jobTemplate: {
+            spec: {
+              template: {
+                spec: {
+                  restartPolicy: 'Never',
+                  nodeSelector: { [`wheelhouse.dev/never-${node}`]: 'yes' },
+                  containers: [{ name: 'backup', image: 'registry.local/backup:1' }],
+                },
+              },
             },
           },
         },
@@ -243,7 +272,10 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
       },
     });
 
-    p = await startPipeline({ hub: await store.options(), agent: { insightsDebounceMs: 100 } });
+    p = await startPipeline({
+      hub: await store.options(),
+      agent: { insightsDebounceMs: 100, usageIntervalMs: 3_000 },
+    });
     await p.agent.synced;
   });
   afterAll(async () => {
@@ -340,9 +372,45 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
     await resolved(i);
   });
 
-  it('OOMKilled next to the memory limit; a higher limit (and no more kills) resolves it', async () => {
-    const i = await opened('oom-killed', 'memhog');
-    expect(i.title).toMatch(/^Container app of memhog-\S+ was OOMKilled \(memory limit 64Mi\)$/);
+  it('OOMKilled next to the memory limit and the usage metrics-server measured before the kill; a higher limit (and no more kills) resolves it', async () => {
+    const first = await opened('oom-killed', 'memhog');
+    expect(first.title).toMatch(
+      /^Container app of memhog-\S+ was OOMKilled \(memory limit 64Mi(, 60Mi used before)?\)$/,
+    );
+    // Usage joins once a sample from before a kill was read (the first kill may come before metrics-server's first scrape).
+    const i = await eventually(
+      'oom-killed with the usage before the kill',
+      async () =>
+        (await insights()).find(
+          (x) =>
+            x.id === first.id &&
+            x.state === 'open' &&
+            x.evidence.some((e) => e.source === 'usage' && /^60Mi at /.test(e.value)),
+        ),
+      { timeoutMs: 150_000, intervalMs: 1_000 },
+    );
+    expect(i.title).toMatch(/^Container app of memhog-\S+ was OOMKilled \(memory limit 64Mi, 60Mi used before\)$/);
+    const usage = i.evidence.find((e) => e.source === 'usage');
+    expect(usage?.label).toBe('memory usage before the kill');
+    expect(usage?.value).toMatch(/^60Mi at \S+Z, \d+ (s|min) before the kill \(94 % of the 64Mi limit\)$/);
+    // The number is metrics-server's (metrics.k8s.io, Kubernetes' side).
+    const metrics = kc.makeApiClient(k8s.CustomObjectsApi);
+    await eventually(
+      'metrics.k8s.io measures 60Mi for the pod',
+      async () => {
+        const m: unknown = await metrics
+          .getNamespacedCustomObject({
+            group: 'metrics.k8s.io',
+            version: 'v1beta1',
+            namespace: ns,
+            plural: 'pods',
+            name: i.object.name,
+          })
+          .catch(() => undefined);
+        return /"memory":"(61440Ki|60Mi|62914560)"/.test(JSON.stringify(m ?? null)) || undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000 },
+    );
     expect(i.evidence).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -361,7 +429,7 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
       },
     });
     await resolved(i);
-  });
+  }, 300_000);
 
   it('readiness failing past the grace period; a version that gets ready resolves it', async () => {
     const i = await opened('readiness-failing', 'sleepy');
@@ -430,6 +498,42 @@ describe.each(storeFactories)('health insights on the real cluster ($name store)
     );
     await resolved(i);
   });
+
+  it('a CronJob whose Job hangs under Forbid misses its runs, naming the Job to delete; a Job that can finish resolves it', async () => {
+    // The first run starts at the next full minute, the next one is skipped, then the grace: up to ~2.5 min.
+    const slow = { timeoutMs: 210_000, intervalMs: 1_000 };
+    const i = await opened('cronjob-missed-schedule', 'backup', ns, slow);
+    expect(i.severity).toBe('warning');
+    expect(i.title).toMatch(
+      /^CronJob backup missed \d+ runs?: Job backup-\d+ still runs and concurrencyPolicy is Forbid$/,
+    );
+    // The Job it names is the one the controller keeps active (Kubernetes' side).
+    const cj = await batch.readNamespacedCronJob({ namespace: ns, name: 'backup' });
+    const stuck = cj.status?.active?.map((a) => a.name) ?? [];
+    expect(stuck).toHaveLength(1);
+    expect(i.action).toEqual({
+      action: 'delete',
+      target: { kind: 'Job', namespace: ns, name: stuck[0] },
+      params: { propagationPolicy: 'Background' },
+      label: `Delete the stuck Job ${stuck[0]}`,
+    });
+    expect(i.evidence).toContainEqual({ source: 'spec', label: 'spec.concurrencyPolicy', value: 'Forbid' });
+    expect(i.evidence.find((e) => e.label === 'status.active')?.value).toMatch(new RegExp(`^${stuck[0]} \\(started `));
+    const lastBefore = Date.parse(String(cj.status?.lastScheduleTime));
+    // The fix: a job template whose pods can run, and the hung Job deleted.
+    await batch.patchNamespacedCronJob(
+      {
+        namespace: ns,
+        name: 'backup',
+        body: { spec: { jobTemplate: { spec: { template: { spec: { nodeSelector: null } } } } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await batch.deleteNamespacedJob({ namespace: ns, name: stuck[0] ?? '', propagationPolicy: 'Background' });
+    await resolved(i, { timeoutMs: 120_000, intervalMs: 1_000 });
+    const after = await batch.readNamespacedCronJob({ namespace: ns, name: 'backup' });
+    expect(Date.parse(String(after.status?.lastScheduleTime))).toBeGreaterThan(lastBefore);
+  }, 400_000);
 
   it('a NotReady node under memory pressure; healthy conditions resolve both', async () => {
     const notReady = await opened('node-not-ready', node);

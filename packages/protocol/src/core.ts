@@ -17,3 +17,4 @@ export * from './api-errors.js';
 export * from './audit-actions.js';
 export * from './health.js';
 export * from './frame-limits.js';
+export { formatMemory, parseCpu, parseMemory } from './quantities.js';

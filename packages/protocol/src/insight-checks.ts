@@ -11,6 +11,7 @@ export const INSIGHT_CHECKS = {
   'rollout-stuck': 'Rollout stuck (ProgressDeadlineExceeded)',
   'job-failed': 'Job failed (backoffLimit exceeded)',
   'cronjob-suspended': 'CronJob is suspended',
+  'cronjob-missed-schedule': 'CronJob missed scheduled runs',
   'node-not-ready': 'Node is not Ready',
   'node-pressure': 'Node under pressure',
   'no-probes': 'No readiness or liveness probe',

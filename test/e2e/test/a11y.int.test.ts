@@ -73,6 +73,7 @@ describe('console: accessibility', () => {
     ['pods', `/c/${c.cluster}/pods`],
     ['pod logs', `/c/${c.cluster}/pods/${ns}/${pod}`],
     ['pod containers', `/c/${c.cluster}/pods/${ns}/${pod}?tab=containers`],
+    ['pod diagnostics', `/c/${c.cluster}/pods/${ns}/${pod}?tab=diagnostics`],
     ['nodes', `/c/${c.cluster}/nodes`],
     ['node', `/c/${c.cluster}/nodes/kwok-node-0`],
     ['timeline', `/c/${c.cluster}/timeline`],

@@ -1,7 +1,8 @@
 // Headers say why (issue 20, item 1): a Pending pod's scheduler message, a
 // crash loop's last termination, an OOM kill next to the container's memory
 // request and limit with "Edit resources" (a prefilled dry run that, applied,
-// changes the limit in Kubernetes), and conditions with reason and message.
+// changes the limit in Kubernetes) and the memory metrics-server measured
+// before the kill, and conditions with reason and message.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
@@ -71,6 +72,39 @@ describe('console: headers say why', () => {
         },
       },
     });
+    // report-worker: runs 60 s, then is killed for memory; metrics-server measures 200Mi while it runs
+    // (it serves a container after two scrapes, so a busy machine may still miss the first run: then the next).
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'report-worker' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'report-worker' } },
+          template: {
+            metadata: {
+              labels: { app: 'report-worker', 'wheelhouse.dev/simulate': 'crashloop' },
+              annotations: {
+                'wheelhouse.dev/exit-code': '137',
+                'wheelhouse.dev/reason': 'OOMKilled',
+                'wheelhouse.dev/run-seconds': '60',
+                'kwok.x-k8s.io/usage-memory': '200Mi',
+              },
+            },
+            spec: {
+              terminationGracePeriodSeconds: 1,
+              containers: [
+                {
+                  name: 'report',
+                  image: 'shop/reports:1.0',
+                  resources: { requests: { memory: '128Mi' }, limits: { memory: '256Mi' } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
     await core.createNamespacedConfigMap({
       namespace: ns,
       body: { metadata: { name: 'payments-config' }, data: { MODE: 'card-network-7', RETRIES: '3' } },
@@ -108,7 +142,7 @@ describe('console: headers say why', () => {
         },
       },
     });
-    c = await openConsole();
+    c = await openConsole({ agent: { usageIntervalMs: 3_000 } });
   });
   afterAll(() => c.close());
 
@@ -153,6 +187,25 @@ describe('console: headers say why', () => {
       return d.spec?.template.spec?.containers[0]?.resources?.limits?.memory === '512Mi';
     });
   });
+
+  it("shows on the pod's header the memory it used before its OOM kill, as metrics-server measured it, next to the limit", async () => {
+    const { page } = c;
+    const pod = await eventually('report-worker has a pod', async () => {
+      const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=report-worker' });
+      return pods.items[0]?.metadata?.name;
+    });
+    await page.goto(`${c.url}/c/${c.cluster}/pods/${ns}/${pod}`);
+    const why = page.getByRole('region', { name: 'Why' });
+    // The first kill comes after 60 s of running; the evidence after the agent's next sample.
+    await expect
+      .poll(() => why.textContent(), { timeout: 120_000 })
+      .toMatch(/report: last terminated OOMKilled \(exit 137\)/);
+    expect(await why.textContent()).toContain('Memory request 128Mi, limit 256Mi');
+    await expect
+      .poll(() => why.getByLabel('Memory usage before the kill').textContent(), { timeout: 150_000 })
+      .toMatch(/^Usage before the kill: 200Mi at \S+Z, \d+ (s|min) before the kill \(78 % of the 256Mi limit\)\. $/);
+    await c.screenshot('why-oom-usage');
+  }, 360_000);
 
   it('has pages for claims, services and config maps, found by kubectl short names, with what uses them', async () => {
     const { page } = c;

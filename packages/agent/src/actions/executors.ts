@@ -14,6 +14,7 @@ import { restart } from './restart.js';
 import { rollback } from './rollback.js';
 import { scale } from './scale.js';
 import { extendEviction } from './extend-eviction.js';
+import { diagnosticsSnapshot } from './diagnostics-snapshot.js';
 
 export type { ExecutionContext, ExecutionResult, Executor } from './context.js';
 
@@ -37,4 +38,5 @@ export const executors: ExecutorRegistry = {
   delete: deleteObject,
   'extend-eviction': extendEviction,
   'debug-container': debugContainer,
+  'diagnostics-snapshot': diagnosticsSnapshot,
 };

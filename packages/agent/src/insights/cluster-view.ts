@@ -10,6 +10,7 @@ import {
   stringOrNull,
   type ResourceKind,
   type UnknownRecord,
+  type UsageMessage,
 } from '@wheelhouse/protocol';
 import type { KubeObject } from '../projections.js';
 
@@ -23,9 +24,21 @@ export interface WarningEvent {
 /** Warning Events kept per involved object: enough for evidence, bounded. */
 const EVENTS_PER_OBJECT = 3;
 
+/** Memory samples kept per container (one a minute): the OOM check's "usage before the kill". */
+const MEMORY_SAMPLES = 15;
+
+export interface MemorySample {
+  time: number;
+  bytes: number;
+}
+
 export class ClusterView {
   private readonly byKind = new Map<ResourceKind, Map<string, UnknownRecord>>();
   private readonly events = new Map<string, WarningEvent[]>();
+  /** Recent memory use per "namespace/pod/container", oldest first. */
+  private readonly memory = new Map<string, MemorySample[]>();
+  /** Whether metrics.k8s.io answered last time, or why not (null: not read yet). */
+  usageState: { available: true } | { available: false; reason: string } | null = null;
 
   set(kind: ResourceKind, o: KubeObject): void {
     const uid = o.metadata?.uid;
@@ -43,6 +56,34 @@ export class ClusterView {
     if (!uid) return;
     this.byKind.get(kind)?.delete(uid);
     this.events.delete(uid);
+    if (kind === 'Pod') {
+      const prefix = `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}/`;
+      for (const key of this.memory.keys()) if (key.startsWith(prefix)) this.memory.delete(key);
+    }
+  }
+
+  /** A usage sample from metrics.k8s.io: keeps each container's memory for the OOM evidence. */
+  noteUsage(sample: UsageMessage): void {
+    this.usageState = sample.available
+      ? { available: true }
+      : { available: false, reason: sample.reason ?? 'metrics.k8s.io not available' };
+    for (const p of sample.pods) {
+      for (const c of p.containers) {
+        const key = `${p.namespace}/${p.name}/${c.name}`;
+        const list = this.memory.get(key) ?? [];
+        if (list.at(-1)?.time === p.time) continue; // metrics-server had nothing newer
+        list.push({ time: p.time, bytes: c.memory });
+        this.memory.set(key, list.slice(-MEMORY_SAMPLES));
+      }
+    }
+  }
+
+  /** The container's last memory sample at or before `time` (e.g. an OOM kill), if one was seen. */
+  memoryBefore(namespace: string, pod: string, container: string, time: number): MemorySample | undefined {
+    return this.memory
+      .get(`${namespace}/${pod}/${container}`)
+      ?.filter((s) => s.time <= time)
+      .at(-1);
   }
 
   replace(kind: ResourceKind, objects: readonly KubeObject[]): void {

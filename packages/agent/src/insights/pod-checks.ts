@@ -1,9 +1,13 @@
 // Checks on pods as they run: scheduling, image pulls, crash loops, OOM kills, readiness.
 import {
+  formatGap,
+  formatMemory,
+  parseMemory,
   recordOf,
   recordsOf,
   stringOrNull,
   numberOrNull,
+  type InsightEvidence,
   type InsightInput,
   type UnknownRecord,
 } from '@wheelhouse/protocol';
@@ -203,18 +207,19 @@ const containerChecks = (ctx: CheckContext, pod: UnknownRecord): InsightInput[] 
     }
     if (c.last?.reason === 'OOMKilled' && ctx.now - (c.last.finishedAt ?? ctx.now) < OOM_WINDOW_MS) {
       const limit = stringOrNull(recordOf(recordOf(cspec.resources).limits).memory);
+      const seen = lastUsageBeforeKill(ctx, m, c.name, c.last.finishedAt);
       out.push(
         insight('oom-killed', object, {
           ...ownerField,
           idSuffix: c.name,
           severity: 'error',
-          title: `Container ${c.name} of ${m.name} was OOMKilled (memory limit ${limit ?? 'none'})`,
+          title: `Container ${c.name} of ${m.name} was OOMKilled (memory limit ${limit ?? 'none'}${seen ? `, ${formatMemory(seen.bytes)} used before` : ''})`,
           since: c.last.finishedAt ?? ctx.now,
           evidence: [
             status(`status.containerStatuses[${c.name}].lastState.terminated.reason`, 'OOMKilled'),
             status(`status.containerStatuses[${c.name}].lastState.terminated.exitCode`, c.last.exitCode ?? 'unknown'),
             spec(`spec.containers[${c.name}].resources.limits.memory`, limit ?? 'not set (the node ran out of memory)'),
-            { source: 'usage', label: 'memory usage', value: 'not measured (metrics.k8s.io not read yet)' },
+            usageBeforeKill(ctx, m, c.name, c.last.finishedAt, limit),
           ],
           fix: limit
             ? `Raise the memory limit above ${limit} (and the request with it), or find what makes the process grow.`
@@ -252,3 +257,51 @@ export const podChecks: Check = (ctx) =>
     .all('Pod')
     .filter((p) => !recordOf(p.metadata).deletionTimestamp)
     .flatMap((p) => [...unschedulable(ctx, p), ...containerChecks(ctx, p)]);
+
+/** A sample older than this before the kill says little about what the process used when it died. */
+export const USAGE_BEFORE_KILL_MAX_AGE_MS = 10 * 60_000;
+
+/** The container's last memory sample before the kill (within USAGE_BEFORE_KILL_MAX_AGE_MS). */
+function lastUsageBeforeKill(
+  ctx: CheckContext,
+  m: { namespace: string; name: string },
+  container: string,
+  killedAt: number | null,
+) {
+  if (killedAt === null) return undefined;
+  const s = ctx.view.memoryBefore(m.namespace, m.name, container, killedAt);
+  return s && killedAt - s.time <= USAGE_BEFORE_KILL_MAX_AGE_MS ? s : undefined;
+}
+
+/** The OOM kill's usage evidence: the last memory use seen before it, next to the limit, or why there is none. */
+function usageBeforeKill(
+  ctx: CheckContext,
+  m: { namespace: string; name: string },
+  container: string,
+  killedAt: number | null,
+  limit: string | null,
+): InsightEvidence {
+  const label = 'memory usage before the kill';
+  const s = lastUsageBeforeKill(ctx, m, container, killedAt);
+  if (s) {
+    const limitBytes = limit ? parseMemory(limit) : null;
+    const share = limitBytes ? ` (${Math.round((s.bytes / limitBytes) * 100)} % of the ${limit} limit)` : '';
+    const before = killedAt !== null ? `, ${formatGap(killedAt - s.time)} before the kill` : '';
+    return {
+      source: 'usage',
+      label,
+      value: `${formatMemory(s.bytes)} at ${new Date(s.time).toISOString()}${before}${share}`,
+    };
+  }
+  const state = ctx.view.usageState;
+  return {
+    source: 'usage',
+    label,
+    value:
+      state === null
+        ? 'not measured yet (metrics.k8s.io is read once a minute)'
+        : state.available
+          ? `not measured in the ${formatGap(USAGE_BEFORE_KILL_MAX_AGE_MS)} before the kill (metrics-server measures a container once it ran for two scrapes; one that dies within seconds of starting is rarely seen)`
+          : `not measured: ${state.reason}`,
+  };
+}

@@ -8,6 +8,7 @@ import {
   type UnknownRecord,
 } from '@wheelhouse/protocol';
 import { conditionOf, metaOf, podSpecOf, selects, templateLabelsOf } from './cluster-view.js';
+import { MAX_COUNTED_RUNS, runsDue } from './cron-schedule.js';
 import { eventEvidence, insight, ref, spec, status, type Check, type CheckContext } from './check-context.js';
 
 /** A scalar field as text (numbers and strings as they are, anything else as JSON). */
@@ -140,6 +141,88 @@ const cronJobSuspended: Check = (ctx) =>
       }),
     ];
   });
+
+/**
+ * How late a run may start before it counts as missed: the controller starts
+ * runs within a second or two of their time; a busy controller-manager later.
+ */
+export const MISSED_RUN_GRACE_MS = 30_000;
+
+/**
+ * A CronJob that is not suspended but did not start a run its schedule called
+ * for: status.lastScheduleTime (or, before the first run, its creation) is older
+ * than the last run due. The usual causes: concurrencyPolicy Forbid while a Job
+ * hangs (the controller skips with "JobAlreadyActive"), startingDeadlineSeconds
+ * passed while the controller was down or behind ("MissSchedule"), or Job
+ * creation refused (quota, admission: "FailedCreate"). It resolves when a run
+ * starts again (lastScheduleTime catches up).
+ */
+const cronJobMissedSchedule: Check = (ctx) =>
+  ctx.view.all('CronJob').flatMap((cj) => {
+    const s = recordOf(cj.spec);
+    const m = metaOf(cj);
+    const schedule = stringOrNull(s.schedule);
+    if (s.suspend === true || !schedule || recordOf(cj.metadata).deletionTimestamp) return [];
+    const last = stringOrNull(recordOf(cj.status).lastScheduleTime);
+    const reference = Date.parse(last ?? '') || m.created;
+    if (!reference) return [];
+    const timeZone = stringOrNull(s.timeZone);
+    const due = runsDue(schedule, timeZone, reference, ctx.now - MISSED_RUN_GRACE_MS);
+    if (!due) return [];
+    const policy = stringOrNull(s.concurrencyPolicy) ?? 'Allow';
+    const active = recordsOf(recordOf(cj.status).active)
+      .map((a) => ctx.view.byName('Job', m.namespace, stringOrNull(a.name) ?? ''))
+      .filter((j): j is UnknownRecord => j !== undefined)
+      .sort((a, b) => jobStart(a) - jobStart(b));
+    const stuck = policy === 'Forbid' ? active[0] : undefined;
+    const stuckName = stuck ? metaOf(stuck).name : '';
+    const runs =
+      due.count >= MAX_COUNTED_RUNS ? `${MAX_COUNTED_RUNS}+ runs` : `${due.count} run${due.count > 1 ? 's' : ''}`;
+    const deadline = numberOrNull(s.startingDeadlineSeconds);
+    return [
+      insight('cronjob-missed-schedule', ref('CronJob', cj), {
+        severity: 'warning',
+        title: stuck
+          ? `CronJob ${m.name} missed ${runs}: Job ${stuckName} still runs and concurrencyPolicy is Forbid`
+          : `CronJob ${m.name} missed ${runs} of schedule "${schedule}"`,
+        since: due.first,
+        evidence: [
+          spec('spec.schedule', `${schedule}${timeZone ? ` (${timeZone})` : ' (UTC)'}`),
+          status('status.lastScheduleTime', last ?? `never (created ${new Date(reference).toISOString()})`),
+          status(
+            'missed runs',
+            `${runs}, first due ${new Date(due.first).toISOString()}, last due ${new Date(due.last).toISOString()}`,
+          ),
+          spec('spec.concurrencyPolicy', policy),
+          ...(deadline !== null ? [spec('spec.startingDeadlineSeconds', deadline)] : []),
+          status(
+            'status.active',
+            active.length
+              ? active
+                  .map((j) => `${metaOf(j).name} (started ${stringOrNull(recordOf(j.status).startTime) ?? 'not yet'})`)
+                  .join(', ')
+              : 'none',
+          ),
+          ...eventEvidence(ctx, cj, ['MissSchedule', 'TooManyMissedTimes', 'FailedCreate', 'FailedNeedsStart']),
+        ],
+        fix: stuck
+          ? `Find out why Job ${stuckName} does not finish (its pods' insights and logs), then delete it; set activeDeadlineSeconds in the job template so a hung run cannot block the schedule again.`
+          : "The controller did not start the runs: look at the CronJob's Events (a startingDeadlineSeconds too short for a busy or restarted controller-manager, Job creation refused by a quota or admission), then run it now.",
+        action: stuck
+          ? {
+              action: 'delete',
+              target: { kind: 'Job', namespace: m.namespace, name: stuckName },
+              params: { propagationPolicy: 'Background' },
+              label: `Delete the stuck Job ${stuckName}`,
+            }
+          : { action: 'trigger-job', target: ref('CronJob', cj), params: {}, label: `Run ${m.name} now` },
+      }),
+    ];
+  });
+
+/** When a Job started (for ordering the active ones; not started sorts last). */
+const jobStart = (j: UnknownRecord): number =>
+  Date.parse(stringOrNull(recordOf(j.status).startTime) ?? '') || Number.MAX_SAFE_INTEGER;
 
 const PRESSURE = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
 
@@ -362,6 +445,7 @@ export const workloadChecks: Check[] = [
   quotaExceeded,
   jobFailed,
   cronJobSuspended,
+  cronJobMissedSchedule,
   nodes,
   noProbes,
   noResources,

@@ -38,7 +38,10 @@ export class MetricsReader {
   start(): void {
     const tick = () => {
       void this.readOnce().then(
-        (m) => this.opts.send(m),
+        (m) => {
+          this.opts.view.noteUsage(m);
+          this.opts.send(m);
+        },
         (err: unknown) => this.opts.log.warn({ err }, 'reading metrics.k8s.io failed'),
       );
     };

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { annotate } from './annotate.js';
 import { debugContainer } from './debug.js';
 import type { ActionDeclaration } from './declaration.js';
+import { diagnosticsSnapshot } from './diagnostics.js';
 import { apply, deleteObject } from './edit.js';
 import { extendEviction } from './exec-guard.js';
 import { resumeCronjob, suspendCronjob, triggerJob } from './jobs.js';
@@ -30,6 +31,7 @@ export const ACTIONS = {
   delete: deleteObject,
   'extend-eviction': extendEviction,
   'debug-container': debugContainer,
+  'diagnostics-snapshot': diagnosticsSnapshot,
 } as const;
 
 export type ActionId = keyof typeof ACTIONS;

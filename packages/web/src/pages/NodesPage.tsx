@@ -1,5 +1,7 @@
 // Nodes: conditions, capacity, schedulability and their pods; cordon,
 // uncordon and drain (with the drain's progress, live).
+import { parseCpu, parseMemory } from '@wheelhouse/protocol/core';
+import { UsageCharts } from '../ui/UsageCharts.js';
 import { useMemo } from 'react';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
@@ -156,6 +158,12 @@ export function NodePage({ cluster, name }: { cluster: string; name: string }) {
           </dl>
         </div>
       </div>
+      <UsageCharts
+        cluster={cluster}
+        source={{ kind: 'nodes', name }}
+        cpuRefs={[{ label: 'allocatable', value: alloc.cpu !== undefined ? parseCpu(alloc.cpu) : null }]}
+        memoryRefs={[{ label: 'allocatable', value: alloc.memory !== undefined ? parseMemory(alloc.memory) : null }]}
+      />
       <Tabs
         label="Node"
         tabs={[

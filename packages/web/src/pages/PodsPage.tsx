@@ -1,5 +1,7 @@
 // Pods of a cluster (filter by namespace, status, text) and one pod: its
 // containers, live logs, events, YAML, timeline; shell and delete.
+import { DiagnosticsSnapshot } from '../ui/DiagnosticsSnapshot.js';
+import { podReferences, UsageCharts } from '../ui/UsageCharts.js';
 import { useEffect, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link } from 'wouter';
@@ -250,6 +252,12 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
       </div>
       <WhyPanel cluster={cluster} object={target} reasons={podReasons(pod, now)} editTarget={editTarget} now={now} />
       <ConditionsTable conditions={pod.summary.conditionDetails ?? []} now={now} />
+      <UsageCharts
+        cluster={cluster}
+        source={{ kind: 'pods', namespace, names: [name] }}
+        cpuRefs={podReferences([pod]).cpu}
+        memoryRefs={podReferences([pod]).memory}
+      />
       <Tabs
         label="Pod"
         tabs={[
@@ -302,6 +310,18 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
                   ))}
                 </tbody>
               </table>
+            ),
+          },
+          {
+            id: 'diagnostics',
+            title: 'Diagnostics',
+            render: () => (
+              <DiagnosticsSnapshot
+                cluster={cluster}
+                namespace={namespace}
+                pod={name}
+                containers={containers.map((c) => c.name)}
+              />
             ),
           },
           {

@@ -1,5 +1,6 @@
 // One workload: health, its pods, events, YAML and its service timeline, with
 // the actions that apply to it.
+import { MAX_CHART_PODS, podReferences, UsageCharts } from '../ui/UsageCharts.js';
 import { useMemo } from 'react';
 import { humanAge } from '../age.js';
 import { ofKind } from '@wheelhouse/protocol/core';
@@ -86,6 +87,14 @@ export function WorkloadPage({
         editTarget={target}
         now={now}
       />
+      {pods.length > 0 && (
+        <UsageCharts
+          cluster={cluster}
+          source={{ kind: 'pods', namespace, names: pods.map((p) => p.name).sort() }}
+          cpuRefs={podReferences(pods.slice(0, MAX_CHART_PODS)).cpu}
+          memoryRefs={podReferences(pods.slice(0, MAX_CHART_PODS)).memory}
+        />
+      )}
       <Tabs
         label="Workload"
         tabs={[

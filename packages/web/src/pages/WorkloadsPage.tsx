@@ -188,7 +188,7 @@ function WorkloadRow({
             href={`${objectHref(cluster, w.kind, w.namespace, w.name)}?tab=insights`}
             className={`badge ${severityLevel(sev)}`}
             title={insights.map((i) => i.title).join('\n')}
-            aria-label={`${insights.length} insights`}
+            aria-label={`${insights.length} ${insights.length === 1 ? 'insight' : 'insights'}`}
           >
             {insights.length} {insights.length === 1 ? 'insight' : 'insights'}
           </Link>

@@ -1,12 +1,13 @@
 // The header's answer to "why": the reasons Kubernetes gives (see
 // data/why.ts), the newest Warning event, and for an out-of-memory kill the
 // container's memory request and limit with "Edit resources" (a prefilled
-// dry run in the editor).
+// dry run in the editor) and the memory it was last seen using before the kill.
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api/client.js';
 import type { ConditionDetail, Page, TimelineEvent } from '../api/types.js';
 import { useAsync, useTimelineFeed } from '../data/hooks.js';
+import { useInsights } from '../data/insights.js';
 import type { Reason } from '../data/why.js';
 import { humanAge } from '../age.js';
 import { objectHref } from '../links.js';
@@ -43,6 +44,29 @@ function useNewestWarning(cluster: string, kind: string, namespace: string, name
     if (e.name === name || (e.owner !== undefined && e.owner.kind === kind && e.owner.name === name)) setLive(e);
   });
   return live ?? events.data?.items.find((e) => e.severity !== 'info');
+}
+
+/**
+ * The memory the container was last seen using before its OOM kill: the
+ * oom-killed insight's usage evidence (the agent matches metrics.k8s.io's
+ * samples to the kill's time, per container).
+ */
+function UsageBeforeKill({
+  cluster,
+  namespace,
+  pod,
+  container,
+}: {
+  cluster: string;
+  namespace: string;
+  pod: string;
+  container: string;
+}) {
+  const { items } = useInsights(cluster, { state: 'open', namespace, kind: 'Pod', name: pod });
+  const oom = items?.find((i) => i.check === 'oom-killed' && i.id.endsWith(`:${container}`));
+  const usage = oom?.evidence.find((e) => e.source === 'usage');
+  if (!usage) return null;
+  return <span aria-label="Memory usage before the kill">Usage before the kill: {usage.value}. </span>;
 }
 
 export function WhyPanel({
@@ -85,6 +109,14 @@ export function WhyPanel({
               {r.oom && (
                 <div className="why-detail">
                   Memory request {r.oom.request ?? 'not set'}, limit {r.oom.limit ?? 'not set'}.{' '}
+                  {(r.pod ?? (object.kind === 'Pod' ? object.name : undefined)) && (
+                    <UsageBeforeKill
+                      cluster={cluster}
+                      namespace={object.namespace}
+                      pod={r.pod ?? object.name}
+                      container={r.oom.container}
+                    />
+                  )}
                   {editTarget && (
                     <Link className="button" href={editResourcesHref(cluster, editTarget, r.oom.container)}>
                       Edit resources
