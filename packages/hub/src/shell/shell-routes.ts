@@ -20,7 +20,7 @@ import {
 } from '@wheelhouse/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/types.js';
-import { clusterName, requireCluster, requireVisibleCluster } from '../clusters/cluster-access.js';
+import { clusterName, clusterVisible, requireCluster, requireVisibleCluster } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { HttpError, apiError, notFound, requirePrincipal } from '../http/errors.js';
 import { pickContainer, upgradeAfterChecks } from '../http/pod-stream.js';
@@ -205,7 +205,8 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
     const principal = requirePrincipal<Principal>(req);
     const live = deps.relay.live(id);
     const gone = notFound(`live shell session ${id}`);
-    if (!live) {
+    // A session on a cluster the caller cannot see answers exactly as one that does not exist.
+    if (!live || !clusterVisible(principal, live.cluster)) {
       if (mode)
         await deps.audit.record({
           actor: principal.username,
