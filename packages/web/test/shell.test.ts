@@ -77,6 +77,14 @@ describe('control messages from the hub', () => {
     });
   });
 
+  it('parses reattached (a session taken back after a reload) and the detached end', () => {
+    expect(
+      parseControl('{"type":"reattached","sessionId":"abc","container":"app","command":["sh"],"scrollbackBytes":12}'),
+    ).toEqual({ type: 'reattached', sessionId: 'abc', container: 'app', scrollbackBytes: 12 });
+    expect(parseControl('{"type":"closed","reason":"detached"}')).toMatchObject({ type: 'closed', reason: 'detached' });
+    expect(new URL(shellPath(target, { session: 'abc' }), 'http://hub').searchParams.get('session')).toBe('abc');
+  });
+
   it('fills a missing closed message from the reason', () => {
     expect(parseControl('{"type":"closed","reason":"agent-lost"}')).toEqual({
       type: 'closed',
@@ -261,6 +269,13 @@ describe('shell sessions', () => {
     );
     expect(s.sessions[0]).toMatchObject({ status: 'connecting', attempt: 2, ended: null, exitCode: null, error: null });
     expect(statusText(first(s))).toBe('reconnecting');
+  });
+
+  it('a shell restored after a reload carries its hub id and may come back minimized', () => {
+    const one = shellsReducer(initialShells, { type: 'add', key: 's1', target });
+    const two = shellsReducer(one, { type: 'add', key: 's2', target, sessionId: 'abc', show: false });
+    expect(two.visible).toBe('s1');
+    expect(two.sessions[1]).toMatchObject({ key: 's2', status: 'connecting', sessionId: 'abc' });
   });
 
   it('adding an existing key or removing an unknown one changes nothing', () => {

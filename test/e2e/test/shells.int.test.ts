@@ -180,6 +180,46 @@ describe('console: pod shells and exec guard', () => {
       .toBeGreaterThan(leftBefore + 40);
     await c.screenshot('exec-guard');
   });
+
+  it('keeps a shell across a reload and a deep link: the same process, its earlier output on screen', async () => {
+    const { page } = c;
+    const shown = () => page.locator('section.shell-panel:not([hidden])');
+    const screen = () => shown().locator('.xterm-rows');
+    await page.goto(`${c.url}/c/${c.cluster}/pods?namespace=${ns}`);
+    await page.getByRole('button', { name: `Shell into ${apiPod}` }).click();
+    await expect.poll(() => shown().locator('.hint').first().textContent()).toContain('connected');
+    const head = (await shown().locator('.hint').first().textContent()) ?? '';
+    await shown().locator('.shell-term').click();
+    await page.keyboard.type('KEPT="kept-$((40 + 2))"; echo "before-$KEPT"\n');
+    await expect.poll(() => screen().textContent(), { timeout: 20_000 }).toContain('before-kept-42');
+
+    await page.reload();
+    // The panel is back, on the same hub session, with what was on screen.
+    await expect.poll(() => screen().textContent(), { timeout: 20_000 }).toContain('before-kept-42');
+    await expect.poll(() => shown().locator('.hint').first().textContent()).toBe(head);
+    await shown().locator('.shell-term').click();
+    await page.keyboard.type('echo "after-$KEPT"\n');
+    await expect.poll(() => screen().textContent(), { timeout: 20_000 }).toContain('after-kept-42');
+
+    // A deep link opened in this tab is a new page too.
+    await page.goto(`${c.url}/c/${c.cluster}/nodes`);
+    await page.getByRole('heading', { name: 'Nodes' }).waitFor();
+    await expect.poll(() => screen().textContent(), { timeout: 20_000 }).toContain('after-kept-42');
+    await shown().locator('.shell-term').click();
+    await page.keyboard.type('echo "deep-$KEPT"\n');
+    await expect.poll(() => screen().textContent(), { timeout: 20_000 }).toContain('deep-kept-42');
+
+    // The hub's record says the session was taken back twice, and that it is still the one session.
+    const sessionId = /session ([0-9a-f]{8})/.exec(head)?.[1] ?? '';
+    const sessions = await c.pipeline.hub.app.inject({
+      url: '/api/v1/sessions',
+      headers: { authorization: `Bearer ${c.user.token}` },
+    });
+    const mine = sessions
+      .json<{ items: { id: string; reattaches: number; endedAt: number | null }[] }>()
+      .items.find((s) => s.id.startsWith(sessionId));
+    expect(mine).toMatchObject({ reattaches: 2, endedAt: null });
+  });
 });
 
 /** "Evicted by exec guard in 54m12s" → 54.2; "1h02m" → 62. */

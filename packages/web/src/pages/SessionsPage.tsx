@@ -54,6 +54,9 @@ export function SessionsPage() {
               <td>
                 {s.reason ?? ''}
                 {s.exitCode !== null ? ` (exit ${s.exitCode})` : ''}
+                {s.reattaches > 0 && (
+                  <span className="hint"> · reattached {s.reattaches === 1 ? 'once' : `${s.reattaches}×`}</span>
+                )}
               </td>
               <td>
                 {s.recording.available ? (

@@ -1,7 +1,8 @@
 // Pod shells in the console: several can be open; one at a time is the large
 // panel docked above the tray, the others are minimized to tabs in the tray
 // while the user keeps browsing. Sessions live in this provider (around the
-// whole signed-in app), so navigation keeps them and their scrollback.
+// whole signed-in app), so navigation keeps them and their scrollback; a page
+// reload reattaches to them (./persisted.ts).
 import '@xterm/xterm/css/xterm.css';
 import './shell.css';
 import {
@@ -34,7 +35,12 @@ import {
   type SessionTarget,
   type SessionView,
 } from './sessions.js';
+import { loadShells, saveShells } from './persisted.js';
 import type { TerminalSession } from './terminal-session.js';
+
+/** Set when the page goes away: sessions ending then (their sockets closing) stay in storage for the next page. */
+let unloading = false;
+if (typeof window !== 'undefined') window.addEventListener('pagehide', () => (unloading = true));
 
 export type { ShellTarget } from './protocol.js';
 export type { SessionView } from './sessions.js';
@@ -66,21 +72,47 @@ export function ShellProvider({ children }: { children: ReactNode }) {
   const runtimes = useRef(new Map<string, TerminalSession>());
   const counter = useRef(0);
 
-  const start = useCallback(async (target: SessionTarget) => {
+  const start = useCallback(async (target: SessionTarget, restore?: { sessionId: string; show: boolean }) => {
     // xterm.js is loaded with the first shell: pages that never open one do not pay for it.
     const { TerminalSession } = await import('./terminal-session.js');
     counter.current += 1;
     const key = `s${counter.current}`;
-    const rt = new TerminalSession(key, target, {
-      opened: (sessionId, container) => dispatch({ type: 'opened', key, sessionId, container }),
-      exit: (code) => dispatch({ type: 'exit', key, code }),
-      error: (message) => dispatch({ type: 'error', key, message }),
-      ended: (kind, notice) => dispatch({ type: 'ended', key, kind, notice }),
-      participants: (participants) => dispatch({ type: 'participants', key, participants }),
-    });
+    const rt = new TerminalSession(
+      key,
+      target,
+      {
+        opened: (sessionId, container) => dispatch({ type: 'opened', key, sessionId, container }),
+        exit: (code) => dispatch({ type: 'exit', key, code }),
+        error: (message) => dispatch({ type: 'error', key, message }),
+        ended: (kind, notice) => dispatch({ type: 'ended', key, kind, notice }),
+        participants: (participants) => dispatch({ type: 'participants', key, participants }),
+      },
+      restore?.sessionId,
+    );
     runtimes.current.set(key, rt);
-    dispatch({ type: 'add', key, target });
+    dispatch({ type: 'add', key, target, ...(restore ? { sessionId: restore.sessionId, show: restore.show } : {}) });
   }, []);
+
+  // After a reload (or a deep link opened in this tab): take back the shells the previous page had open.
+  const restoring = useRef(true);
+  const restored = useRef(false);
+  useEffect(() => {
+    if (restored.current) return; // once (StrictMode runs effects twice in development)
+    restored.current = true;
+    const saved = loadShells();
+    void (async () => {
+      for (const s of saved) await start(s.target, { sessionId: s.sessionId, show: s.visible });
+      restoring.current = false;
+    })();
+  }, [start]);
+  useEffect(() => {
+    if (restoring.current || unloading) return;
+    saveShells(
+      state.sessions
+        .filter((s) => s.sessionId !== null && s.status !== 'ended')
+        .map((s) => ({ target: s.target, sessionId: s.sessionId ?? '', visible: state.visible === s.key })),
+    );
+  }, [state]);
 
   const open = useCallback(
     (target: ShellTarget) => {
@@ -163,6 +195,7 @@ export function ShellProvider({ children }: { children: ReactNode }) {
     return () => {
       for (const rt of map.values()) rt.dispose();
       map.clear();
+      if (!unloading) saveShells([]);
     };
   }, []);
 
