@@ -7,6 +7,7 @@ import {
   parseControl,
   resizeMessage,
   shellPath,
+  whyNoShell,
   type ContainerInfo,
 } from '../src/shell/protocol.js';
 import {
@@ -169,6 +170,22 @@ function run(...actions: ShellsAction[]): ShellsState {
   return actions.reduce(shellsReducer, initialShells);
 }
 const add = (key: string, t = target): ShellsAction => ({ type: 'add', key, target: t });
+
+describe('why a Shell button is disabled', () => {
+  const running = { name: 'app', state: 'running', reason: null };
+  const waiting = { name: 'side', state: 'waiting', reason: 'CrashLoopBackOff' };
+  it('names the container state for a container, the phase for a pod', () => {
+    expect(whyNoShell({ phase: 'Running', containers: [running, waiting] }, 'side')).toBe(
+      'container side is waiting: CrashLoopBackOff, not running',
+    );
+    expect(whyNoShell({ phase: 'Running', containers: [running, waiting] }, 'app')).toBeUndefined();
+    expect(whyNoShell({ phase: 'Running', containers: [running, waiting] })).toBeUndefined();
+    expect(whyNoShell({ phase: 'Pending', containers: [] })).toBe('the pod is Pending, not Running');
+    expect(whyNoShell({ phase: 'Running', containers: [waiting] })).toBe(
+      'no container is running (side: waiting: CrashLoopBackOff)',
+    );
+  });
+});
 
 describe('shell sessions', () => {
   it('a new shell is shown and connecting; the one shown before is minimized', () => {

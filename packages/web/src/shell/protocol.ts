@@ -206,7 +206,22 @@ export function chooseContainer(p: PodContainers): ContainerChoice {
   return { kind: 'pick', containers: p.containers, preselect: running[0]?.name };
 }
 
-export function containerStateText(c: ContainerInfo): string {
+/** Why a pod (or one of its containers) cannot take a shell now, or undefined when it can. */
+export function whyNoShell(
+  pod: { phase: string; containers: readonly Pick<ContainerInfo, 'name' | 'state' | 'reason'>[] },
+  container?: string,
+): string | undefined {
+  const c = container === undefined ? undefined : pod.containers.find((x) => x.name === container);
+  // The container's own state says more than the pod's phase ("waiting: ImagePullBackOff" vs "Pending").
+  if (c && c.state !== 'running') return `container ${c.name} is ${containerStateText(c)}, not running`;
+  if (pod.phase !== 'Running') return `the pod is ${pod.phase}, not Running`;
+  if (container !== undefined) return c ? undefined : `the pod has no container ${container}`;
+  if (pod.containers.length > 0 && !pod.containers.some((c) => c.state === 'running'))
+    return `no container is running (${pod.containers.map((c) => `${c.name}: ${containerStateText(c)}`).join(', ')})`;
+  return undefined;
+}
+
+export function containerStateText(c: Pick<ContainerInfo, 'state' | 'reason'>): string {
   return c.reason ? `${c.state}: ${c.reason}` : c.state;
 }
 

@@ -1,0 +1,132 @@
+// Console polish a person notices (issue 20, item 10): Shell disabled with the
+// reason on a container that is not running; danger actions styled as such,
+// one way, everywhere; a loading state that is not "No events.".
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+
+const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+
+describe('console: polish', () => {
+  let c: Console;
+  let ns: string;
+  screenshotOnFailure(() => c);
+
+  beforeAll(async () => {
+    ns = await testNamespace('e2e-ux');
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: 'up' },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'shop/app:1' }] },
+      },
+    });
+    // The local cluster's simulation: the image cannot be pulled, so the container waits.
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: 'stuck', labels: { 'wheelhouse.dev/simulate': 'image-pull-failure' } },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'shop/missing:0' }] },
+      },
+    });
+    c = await openConsole();
+    await eventually('pods in the hub inventory', async () => {
+      const up = await c.pipeline.hub.inventory.get(c.cluster, 'Pod', ns, 'up');
+      const stuck = await c.pipeline.hub.inventory.get(c.cluster, 'Pod', ns, 'stuck');
+      return up?.summary.phase === 'Running' && stuck?.summary.containers[0]?.state === 'waiting';
+    });
+  });
+  afterAll(() => c.close());
+
+  const podPage = (name: string) => `${c.url}/c/${c.cluster}/pods/${ns}/${name}`;
+  /** A control's accessible description (aria-describedby), as a screen reader reads it. */
+  const description = async (el: ReturnType<Console['page']['getByRole']>) => {
+    const id = await el.getAttribute('aria-describedby');
+    return id ? ((await c.page.locator(`[id="${id}"]`).textContent()) ?? '') : '';
+  };
+
+  it('disables Shell on a container that is not running, saying why to the mouse and to a screen reader', async () => {
+    const { page } = c;
+    await page.goto(podPage('stuck'));
+    await page.getByRole('tab', { name: 'Containers' }).click();
+    const shell = page.getByRole('button', { name: 'Shell into stuck container app' });
+    expect(await shell.isDisabled()).toBe(true);
+    expect(await shell.getAttribute('title')).toMatch(
+      /^No shell: container app is waiting: (ErrImagePull|ImagePullBackOff), not running$/,
+    );
+    expect(await description(shell)).toMatch(/container app is waiting: (ErrImagePull|ImagePullBackOff), not running/);
+    // The pod's own Shell button says the same.
+    const podShell = page.getByRole('button', { name: 'Shell into stuck', exact: true });
+    expect(await podShell.isDisabled()).toBe(true);
+    expect(await description(podShell)).toContain('not Running');
+
+    await page.goto(podPage('up'));
+    await page.getByRole('tab', { name: 'Containers' }).click();
+    const ok = page.getByRole('button', { name: 'Shell into up container app' });
+    expect(await ok.isDisabled()).toBe(false);
+    expect(await ok.getAttribute('aria-describedby')).toBeNull();
+  });
+
+  it('styles danger actions one way: button, menu item and the dialog Run button', async () => {
+    const { page } = c;
+    await page.goto(podPage('up'));
+    const del = page.getByRole('button', { name: 'Delete pod', exact: true });
+    await del.waitFor();
+    const red = await page.evaluate(() => {
+      // --err resolved by the browser, as a computed colour.
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--err)';
+      document.body.appendChild(probe);
+      const colour = getComputedStyle(probe).color;
+      probe.remove();
+      return colour;
+    });
+    const colour = (l: ReturnType<Console['page']['getByRole']>, prop: 'color' | 'backgroundColor') =>
+      l.evaluate((el, p) => getComputedStyle(el)[p], prop);
+    expect(await colour(del, 'color')).toBe(red);
+
+    await page.getByRole('button', { name: `Actions for Pod up` }).click();
+    expect(await colour(page.getByRole('menuitem', { name: /^Force delete pod/ }), 'color')).toBe(red);
+    expect(await colour(page.getByRole('menuitem', { name: /^Annotate/ }), 'color')).not.toBe(red);
+    await page.keyboard.press('Escape');
+
+    await del.click();
+    const dialog = page.getByRole('dialog', { name: `Delete pod: Pod ${ns}/up` });
+    const run = dialog.getByRole('button', { name: 'Run delete pod' });
+    expect(await colour(run, 'backgroundColor')).toBe(red);
+    await c.screenshot('danger-action');
+    await dialog.getByRole('button', { name: 'Cancel' }).first().click();
+
+    // A safe action's dialog keeps the accent colour.
+    await page.getByRole('button', { name: `Actions for Pod up` }).click();
+    await page.getByRole('menuitem', { name: /^Annotate/ }).click();
+    const annotate = page.getByRole('dialog', { name: `Annotate: Pod ${ns}/up` });
+    expect(await colour(annotate.getByRole('button', { name: 'Run annotate' }), 'backgroundColor')).not.toBe(red);
+    await annotate.getByRole('button', { name: 'Cancel' }).first().click();
+
+    const node = (await core.listNode()).items[0]?.metadata?.name ?? '';
+    await page.goto(`${c.url}/c/${c.cluster}/nodes/${node}`);
+    const drain = page.getByRole('button', { name: 'Drain node', exact: true });
+    await drain.waitFor();
+    expect(await colour(drain, 'color')).toBe(red);
+  });
+
+  it('says "Loading events…" while the events are on their way, not "No events."', async () => {
+    const { page } = c;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/api/v1/clusters/*/timeline?*type=k8s-event*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(podPage('up'));
+    await page.getByRole('tab', { name: 'Events' }).click();
+    const events = page.getByRole('table', { name: 'Events' });
+    await expect.poll(() => events.getByRole('status').textContent()).toBe('Loading events…');
+    expect(await events.textContent()).not.toContain('No events.');
+    release();
+    await expect.poll(() => events.getByRole('status').count()).toBe(0);
+    await page.unroute('**/api/v1/clusters/*/timeline?*type=k8s-event*');
+  });
+});
