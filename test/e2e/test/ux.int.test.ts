@@ -1,10 +1,11 @@
-// Console polish a person notices (issue 20, item 10): Shell disabled with the
-// reason on a container that is not running; danger actions styled as such,
-// one way, everywhere; a loading state that is not "No events.".
+// Console polish a person notices (issue 20, items 7 and 10): the editor asks
+// before unsaved edits are thrown away and links to what it created; Shell
+// disabled with the reason on a container that is not running; danger actions
+// styled as such, one way, everywhere; a loading state that is not "No events.".
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
-import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+import { openConsole, screenshotOnFailure, terminalState, type Console } from '../src/console.js';
 
 const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
 
@@ -45,6 +46,62 @@ describe('console: polish', () => {
     const id = await el.getAttribute('aria-describedby');
     return id ? ((await c.page.locator(`[id="${id}"]`).textContent()) ?? '') : '';
   };
+
+  it('asks before unsaved edits are discarded (links, reload) and links to what a create made', async () => {
+    const { page } = c;
+    const asked: string[] = [];
+    let answer = false;
+    const onDialog = (d: import('playwright-core').Dialog) => {
+      asked.push(`${d.type()}: ${d.message()}`);
+      void (answer || d.type() === 'beforeunload' ? d.accept() : d.dismiss());
+    };
+    page.on('dialog', onDialog);
+    try {
+      await page.goto(`${c.url}/c/${c.cluster}/pods?namespace=${ns}`);
+      await page.getByRole('link', { name: 'Resource editor' }).click();
+      await page.getByRole('heading', { name: 'Create resources' }).waitFor();
+      const editor = page.getByRole('textbox', { name: 'Manifest' });
+      // Untouched, leaving asks nothing.
+      await page.getByRole('link', { name: 'Nodes' }).click();
+      await page.getByRole('heading', { name: 'Nodes' }).waitFor();
+      expect(asked).toEqual([]);
+      await page.getByRole('link', { name: 'Resource editor' }).click();
+      await editor.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.insertText(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: draft\n  namespace: ${ns}\ndata:\n  k: v\n`,
+      );
+
+      // A link inside the console: asked, and "no" keeps the page and the draft.
+      await page.getByRole('link', { name: 'Nodes' }).click();
+      await expect.poll(() => asked).toEqual(['confirm: Discard your unsaved changes?']);
+      expect(page.url()).toContain('/edit');
+      expect(await page.getByRole('heading', { name: 'Create resources' }).isVisible()).toBe(true);
+      expect(await editor.textContent()).toContain('name: draft');
+      // A reload or a closed tab: the browser's own question.
+      await page.reload();
+      expect(asked[1]).toMatch(/^beforeunload/);
+
+      // Created: no question on the way out, and a link to the new object.
+      await page.getByRole('heading', { name: 'Create resources' }).waitFor();
+      await editor.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.insertText(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: draft\n  namespace: ${ns}\ndata:\n  k: v\n`,
+      );
+      await page.getByRole('button', { name: 'Preview changes' }).click();
+      await expect.poll(() => page.locator('section[aria-label="Preview"]').textContent()).toMatch(/created/);
+      await page.getByRole('button', { name: 'Apply' }).click();
+      expect(await terminalState(page)).toBe('succeeded');
+      expect((await core.readNamespacedConfigMap({ namespace: ns, name: 'draft' })).data).toEqual({ k: 'v' });
+      await page.getByRole('link', { name: `Open ConfigMap ${ns}/draft` }).click();
+      await page.waitForURL(new RegExp(`/o/ConfigMap/${ns}/draft$`));
+      expect(asked).toHaveLength(2);
+      answer = true;
+    } finally {
+      page.off('dialog', onDialog);
+    }
+  });
 
   it('disables Shell on a container that is not running, saying why to the mouse and to a screen reader', async () => {
     const { page } = c;
