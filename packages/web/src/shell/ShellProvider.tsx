@@ -35,6 +35,7 @@ import {
   type SessionTarget,
   type SessionView,
 } from './sessions.js';
+import { panelBounds, panelHeightAfterKey, usePanelHeight } from './panel-height.js';
 import { loadShells, saveShells } from './persisted.js';
 import type { TerminalSession } from './terminal-session.js';
 
@@ -325,6 +326,7 @@ function ContainerPicker({
 export function ShellTray() {
   const shells = useShells();
   const { sessions, visible } = shells;
+  const [height, setHeight] = usePanelHeight();
   if (sessions.length === 0) return null;
   const focusTab = (key: string) => requestAnimationFrame(() => document.getElementById(`shell-tab-${key}`)?.focus());
   return (
@@ -335,6 +337,8 @@ export function ShellTray() {
           session={s}
           label={sessionLabel(sessions, s.key)}
           visible={visible === s.key}
+          height={height}
+          onResize={setHeight}
           onMinimize={() => {
             shells.minimize(s.key);
             focusTab(s.key);
@@ -387,11 +391,15 @@ function ShellPanel({
   session,
   label,
   visible,
+  height,
+  onResize,
   onMinimize,
 }: {
   session: SessionView;
   label: string;
   visible: boolean;
+  height: number;
+  onResize: (h: number) => void;
   onMinimize: () => void;
 }) {
   const shells = useShells();
@@ -423,6 +431,7 @@ function ShellPanel({
   };
   return (
     <section className="shell-panel" aria-label={`Shell ${label}`} hidden={!visible}>
+      <ResizeHandle height={height} onResize={onResize} />
       <header className="shell-head">
         <span className={`dot ${statusDot(session)}`} aria-hidden="true" />
         <span className="shell-title" title={sessionTitle(t)}>
@@ -463,5 +472,46 @@ function ShellPanel({
       ) : null}
       <div className="shell-term-host" ref={host} />
     </section>
+  );
+}
+
+/** The panel's top edge: drag it, or focus it and use the arrows, Page Up/Down, Home and End (a window splitter). */
+function ResizeHandle({ height, onResize }: { height: number; onResize: (h: number) => void }) {
+  const { min, max } = panelBounds(window.innerHeight);
+  return (
+    <div
+      className="shell-resize"
+      role="separator"
+      aria-orientation="horizontal"
+      aria-label="Resize shell panel"
+      aria-valuemin={min}
+      aria-valuemax={max}
+      aria-valuenow={height}
+      aria-valuetext={`${height} pixels high`}
+      tabIndex={0}
+      onKeyDown={(e) => {
+        const next = panelHeightAfterKey(e.key, height, window.innerHeight);
+        if (next === undefined) return;
+        e.preventDefault();
+        onResize(next);
+      }}
+      onPointerDown={(e) => {
+        if (e.button !== 0) return;
+        e.preventDefault();
+        const el = e.currentTarget;
+        el.setPointerCapture(e.pointerId);
+        // The panel's bottom stays put (above the tray): its height follows the pointer.
+        const bottom = el.parentElement?.getBoundingClientRect().bottom ?? window.innerHeight;
+        const move = (ev: PointerEvent) => onResize(bottom - ev.clientY);
+        const up = () => {
+          el.removeEventListener('pointermove', move);
+          el.removeEventListener('pointerup', up);
+          el.removeEventListener('pointercancel', up);
+        };
+        el.addEventListener('pointermove', move);
+        el.addEventListener('pointerup', up);
+        el.addEventListener('pointercancel', up);
+      }}
+    />
   );
 }
