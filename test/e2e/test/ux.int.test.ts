@@ -1,9 +1,12 @@
 // Console polish a person notices (issue 20, items 7 and 10): the editor asks
 // before unsaved edits are thrown away and links to what it created; Shell
 // disabled with the reason on a container that is not running; danger actions
-// styled as such, one way, everywhere; a loading state that is not "No events.".
+// styled as such, one way, everywhere; a loading state that is not "No events.";
+// logs with readable timestamps, a match count, wrap, download and copy.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { appendContainerLog } from '@wheelhouse/test-cluster';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { openConsole, screenshotOnFailure, terminalState, type Console } from '../src/console.js';
 
@@ -101,6 +104,48 @@ describe('console: polish', () => {
     } finally {
       page.off('dialog', onDialog);
     }
+  });
+
+  it('logs: readable timestamps, a match count, wrap, download and copy', async () => {
+    const { page } = c;
+    await c.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: c.url });
+    await page.goto(`${podPage('up')}?tab=logs`);
+    const options = page.getByRole('group', { name: 'Log options' });
+    const log = page.getByRole('log', { name: 'Logs of up/app' });
+    await expect.poll(() => options.getByRole('status').last().textContent()).toMatch(/following/);
+    const marker = `ux-${Date.now()}`;
+    await appendContainerLog([`first ${marker}`, `second ${marker} and ${marker.toUpperCase()}`]);
+    await expect.poll(() => log.textContent(), { timeout: 20_000 }).toContain(`second ${marker}`);
+
+    await page.getByLabel('Search logs').fill(marker);
+    await expect
+      .poll(() => options.getByRole('status', { name: 'Matches' }).textContent())
+      .toBe('3 matches in 2 lines');
+
+    await options.getByLabel('Timestamps').check();
+    const line = log.locator('div', { hasText: `first ${marker}` });
+    await expect.poll(() => line.locator('time').textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC $/);
+    expect(await line.locator('time').getAttribute('dateTime')).toMatch(/^\d{4}-\d\d-\d\dT\S+Z$/);
+
+    expect(await log.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre-wrap');
+    await options.getByLabel('Wrap lines').uncheck();
+    expect(await log.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre');
+
+    await options.getByLabel('Only matching').check();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      options.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^up_app_.*\.log$/);
+    const file = await readFile(await download.path(), 'utf8');
+    // What is shown (only the matching lines), as the container wrote it (with the kubelet's timestamps).
+    expect(file.trimEnd().split('\n')).toHaveLength(2);
+    expect(file).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ first ${marker}$`, 'm'));
+
+    await options.getByRole('button', { name: 'Copy' }).click();
+    await expect.poll(() => options.getByRole('status').last().textContent()).toContain('copied 2 lines');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(`second ${marker}`);
+    await c.screenshot('logs-tools');
   });
 
   it('disables Shell on a container that is not running, saying why to the mouse and to a screen reader', async () => {
