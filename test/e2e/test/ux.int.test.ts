@@ -2,7 +2,8 @@
 // before unsaved edits are thrown away and links to what it created; Shell
 // disabled with the reason on a container that is not running; danger actions
 // styled as such, one way, everywhere; a loading state that is not "No events.";
-// logs with readable timestamps, a match count, wrap, download and copy.
+// logs with readable timestamps, a match count, wrap, download and copy; the
+// drain preview on a cordoned node with a pod a PodDisruptionBudget holds.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
@@ -11,6 +12,8 @@ import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/
 import { openConsole, screenshotOnFailure, terminalState, type Console } from '../src/console.js';
 
 const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+const apps = kubeConfig().makeApiClient(k8s.AppsV1Api);
+const policy = kubeConfig().makeApiClient(k8s.PolicyV1Api);
 
 describe('console: polish', () => {
   let c: Console;
@@ -212,6 +215,50 @@ describe('console: polish', () => {
     const drain = page.getByRole('button', { name: 'Drain node', exact: true });
     await drain.waitFor();
     expect(await colour(drain, 'color')).toBe(red);
+  });
+
+  it('previews a drain of a cordoned node as such, and labels a pod a budget holds as blocked', async () => {
+    const { page } = c;
+    const node = (await core.listNode()).items.map((n) => n.metadata?.name ?? '').sort()[0] ?? '';
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'guarded' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'guarded' } },
+          template: {
+            metadata: { labels: { app: 'guarded' } },
+            spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'g:1' }] },
+          },
+        },
+      },
+    });
+    await policy.createNamespacedPodDisruptionBudget({
+      namespace: ns,
+      body: { metadata: { name: 'guarded' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } } },
+    });
+    await eventually('the budget to allow no disruption', async () => {
+      const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'guarded' });
+      return pdb.status?.currentHealthy === 1 && pdb.status.disruptionsAllowed === 0;
+    });
+    const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+    await core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, merge);
+    try {
+      await page.goto(`${c.url}/c/${c.cluster}/nodes/${node}`);
+      await page.getByRole('button', { name: 'Drain node', exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: `Drain node: Node ${node}` });
+      const preview = dialog.locator('section[aria-label="Preview"]');
+      await expect.poll(() => preview.textContent()).toContain(`node ${node} is already cordoned`);
+      expect(await preview.textContent()).not.toContain('spec.unschedulable');
+      const guarded = preview.getByRole('listitem').filter({ hasText: new RegExp(`^Pod ${ns}/guarded-`) });
+      expect(await guarded.textContent()).toMatch(new RegExp(`— blocked by PodDisruptionBudget ${ns}/guarded$`));
+      await c.screenshot('drain-preview-blocked');
+      await dialog.getByRole('button', { name: 'Cancel' }).first().click();
+    } finally {
+      await core.patchNode({ name: node, body: { spec: { unschedulable: false } } }, merge);
+      await apps.deleteNamespacedDeployment({ namespace: ns, name: 'guarded' });
+    }
   });
 
   it('says "Loading events…" while the events are on their way, not "No events."', async () => {
