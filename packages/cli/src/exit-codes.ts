@@ -43,6 +43,7 @@ export const API_ERROR_EXIT: Record<ApiErrorCode, ExitCode> = {
   wrong_current_password: EXIT.forbidden,
   kubernetes_forbidden: EXIT.forbidden,
   not_found: EXIT.notFound,
+  shell_session_gone: EXIT.notFound,
   sso_not_configured: EXIT.notFound,
   conflict: EXIT.conflict,
   tier_disabled: EXIT.conflict,

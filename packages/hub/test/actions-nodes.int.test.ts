@@ -139,10 +139,20 @@ describe('node actions', () => {
     const preview = await h.preview({ action: 'drain', target: { kind: 'Node', name: node }, params });
     expect(
       preview.preview.affected.map((a) => `${a.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, '')}:${a.effect}`).sort(),
-    ).toEqual(['loner:evicted', 'pinned:evicted']);
+    ).toEqual(['loner:evicted', `pinned:blocked by PodDisruptionBudget ${ns}/pinned`]);
+    expect(preview.preview.summary).toBe(`cordon node ${node} and evict 2 pods`);
+    expect(preview.preview.diff).toEqual([{ path: 'spec.unschedulable', from: false, to: true }]);
     expect(preview.preview.warnings.join('\n')).toContain(`PodDisruptionBudget ${ns}/pinned allows no disruption now`);
     expect(preview.preview.warnings.join('\n')).toMatch(/skipping .*agent-\w+: DaemonSet pod/);
     expect((await core.readNode({ name: node })).spec?.unschedulable).toBeFalsy();
+    // On a node someone already cordoned, the preview says so and shows no change to make.
+    await core.patchNode(
+      { name: node, body: { spec: { unschedulable: true } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    const again = await h.preview({ action: 'drain', target: { kind: 'Node', name: node }, params });
+    expect(again.preview.summary).toBe(`node ${node} is already cordoned; evict 2 pods`);
+    expect(again.preview.diff).toEqual([]);
 
     const posted = await h.post({
       action: 'drain',

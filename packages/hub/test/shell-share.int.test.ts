@@ -100,7 +100,12 @@ describe('shared shells', () => {
     const cluster = `share-${Math.random().toString(36).slice(2, 8)}`;
     p = await startPipeline({
       cluster,
-      hub: { shell: { clusters: { [cluster]: { namespaces: { [moderatedNs]: { requireObserver: true } } } } } },
+      // The moderated namespace also has a short reattach grace period (the detach test below).
+      hub: {
+        shell: {
+          clusters: { [cluster]: { namespaces: { [moderatedNs]: { requireObserver: true, detachGraceMs: 1500 } } } },
+        },
+      },
     });
     const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
     for (const namespace of [ns, moderatedNs])
@@ -195,6 +200,75 @@ describe('shared shells', () => {
         detail: { sessionId, mode, owner: owner.username },
       });
     }
+  }, 60_000);
+
+  // A page reload closes the owner's socket with 1001, a lost network with 1006 (terminate() here).
+  it("the owner's reload detaches the session: joiners stay and follow it, the reattach replays the scrollback to the owner only", async () => {
+    const { client: a, sessionId } = await openShell(owner);
+    const b = await joinOk(watcher, sessionId, 'observer');
+    const c = await joinOk(peer, sessionId, 'peer');
+    a.type('X=kept-$((6 * 7)); echo "set-$X"\r');
+    for (const x of [a, b, c]) await x.waitFor('set-kept-42');
+    a.ws.terminate();
+    await a.closed;
+
+    // The owner is away: the peer still types into the same shell and the observer still sees it.
+    c.type('echo "meanwhile-$X-$((8 + 1))"\r');
+    await b.waitFor('meanwhile-kept-42-9');
+    await c.waitFor('meanwhile-kept-42-9');
+    expect(b.all('closed')).toEqual([]);
+    expect(c.all('closed')).toEqual([]);
+
+    const u = new URL(shellPath(p.cluster, ns, 'one'), p.url.replace('http', 'ws'));
+    u.searchParams.set('session', sessionId);
+    const r = await connect(u, owner.token);
+    if (!('client' in r)) throw new Error(`reattach refused: ${r.status} ${JSON.stringify(r.body)}`);
+    const back = r.client;
+    expect(await back.waitControl('reattached')).toMatchObject({ sessionId });
+    // The scrollback holds what ran while the owner was away.
+    await back.waitFor('meanwhile-kept-42-9');
+    const observerBefore = b.output;
+    back.type('echo "back-$X-$((9 + 1))"\r');
+    for (const x of [back, b, c]) await x.waitFor('back-kept-42-10');
+    // The replay went to the owner only: the observer saw each line once, live.
+    expect(b.output.split('set-kept-42').length - 1).toBe(observerBefore.split('set-kept-42').length - 1);
+    expect(b.output.split('meanwhile-kept-42-9').length - 1).toBe(
+      observerBefore.split('meanwhile-kept-42-9').length - 1,
+    );
+    expect(b.all('reattached')).toEqual([]);
+
+    back.type('exit\r');
+    for (const x of [b, c]) expect(await x.waitControl('closed')).toMatchObject({ reason: 'closed' });
+    await Promise.all([back.closed, b.closed, c.closed]);
+  }, 60_000);
+
+  // The moderated namespace's grace period is 1.5 s (see startPipeline above).
+  it('an observer leaving never detaches; when a detached owner does not come back, every joiner ends with "detached"', async () => {
+    const { client: a, sessionId } = await openShell(owner, moderatedNs);
+    const b = await joinOk(watcher, sessionId, 'observer');
+    const c = await joinOk(watcher, sessionId, 'observer');
+    c.ws.terminate(); // a joiner's lost network: it just leaves
+    await c.closed;
+    await a.waitControl('participants', (x) => roles(x).length === 2);
+    a.type('echo "still-$((4 + 4))"\r');
+    await a.waitFor('still-8');
+    expect(a.all('closed')).toEqual([]);
+
+    a.ws.terminate();
+    const t0 = Date.now();
+    await a.closed;
+    expect(await b.waitControl('closed')).toMatchObject({ reason: 'detached' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1500 - 100);
+    expect(await b.closed).toBe(1000);
+    const row = await eventually('the session end to be stored', async () =>
+      p.hub.db
+        .selectFrom('shell_sessions')
+        .select(['end_reason'])
+        .where('id', '=', sessionId)
+        .where('end_reason', 'is not', null)
+        .executeTakeFirst(),
+    );
+    expect(row).toEqual({ end_reason: 'detached' });
   }, 60_000);
 
   it('refuses a join without pod:exec there (403, audited), a session that is not live (404), a bad mode (400)', async () => {

@@ -111,6 +111,7 @@ describe('pod shell relay', () => {
   let p: Pipeline;
   let ns: string;
   let idleNs: string;
+  let detachNs: string;
   let operator: TestUser;
   let viewer: TestUser;
   const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
@@ -118,6 +119,7 @@ describe('pod shell relay', () => {
   beforeAll(async () => {
     ns = await testNamespace('shell');
     idleNs = await testNamespace('shell-idle');
+    detachNs = await testNamespace('shell-detach');
     const cluster = `shell-${Math.random().toString(36).slice(2, 8)}`;
     p = await startPipeline({
       cluster,
@@ -127,7 +129,9 @@ describe('pod shell relay', () => {
           idleTimeoutMs: 60_000,
           maxSessionsPerUser: 60,
           clusters: {
-            [cluster]: { namespaces: { [idleNs]: { idleTimeoutMs: 1500 } } },
+            [cluster]: {
+              namespaces: { [idleNs]: { idleTimeoutMs: 1500 }, [detachNs]: { detachGraceMs: 1500 } },
+            },
             // The 50 MB relay measures flow control and memory; a recorded session would end at the 5 MiB cap.
             [`${cluster}-proc`]: { record: false },
           },
@@ -148,6 +152,7 @@ describe('pod shell relay', () => {
     await pod('two', ['app', 'sidecar']);
     await pod('stuck', ['app'], { nodeSelector: { 'wheelhouse.dev/nowhere': 'true' } });
     await pod('idle', ['app'], {}, idleNs);
+    await pod('detach', ['app'], {}, detachNs);
     await eventually(
       'pods in the hub inventory',
       async () => {
@@ -158,13 +163,14 @@ describe('pod shell relay', () => {
               [ns, 'two'],
               [ns, 'stuck'],
               [idleNs, 'idle'],
+              [detachNs, 'detach'],
             ] as const
           ).map(async ([n, name]) => {
             const phase = (await p.hub.inventory.get(p.cluster, 'Pod', n, name))?.summary.phase;
             return typeof phase === 'string' ? phase : '?';
           }),
         );
-        return phases.join(',') === 'Running,Running,Pending,Running';
+        return phases.join(',') === 'Running,Running,Pending,Running,Running';
       },
       { timeoutMs: 60_000 },
     );
@@ -327,6 +333,95 @@ describe('pod shell relay', () => {
     expect(await c.waitControl('closed', 10_000)).toMatchObject({ reason: 'idle' });
     expect(Date.now() - t0).toBeLessThan(1500 + 1000);
     await c.closed;
+  }, 30_000);
+
+  // A page reload closes the socket with 1001, a lost network with 1006 (terminate() here): the exec lives on.
+  it('keeps a session whose client went away and gives it back, with its scrollback, to the same user only', async () => {
+    const c = await openOk(p, operator.token, ns, 'one', { command: 'sh' });
+    const sessionId = c.control('opened')?.sessionId as string;
+    c.send('X=kept-$((6 * 7)); echo "set-$X"\r');
+    await c.waitFor('set-kept-42');
+    c.ws.terminate();
+    await c.closed;
+
+    // Someone else with pod:exec cannot take it.
+    const other = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
+    expect(await open(p, other.token, ns, 'one', { session: sessionId })).toMatchObject({
+      status: 404,
+      body: { error: 'shell_session_gone', session: sessionId },
+    });
+
+    const r = await open(p, operator.token, ns, 'one', { session: sessionId, cols: '100', rows: '30' });
+    if (!('client' in r)) throw new Error(`reattach refused: ${JSON.stringify(r)}`);
+    const back = r.client;
+    expect(await back.waitControl('reattached')).toMatchObject({ sessionId, container: 'app', command: ['sh'] });
+    await back.waitFor('set-kept-42'); // the scrollback comes first
+    // The same process: the variable set before is still set, and the new size applies.
+    back.send('echo "again-$X"; stty size\r');
+    await back.waitFor('again-kept-42');
+    await back.waitFor('30 100');
+    // While attached, nobody (not even the same user from another window) takes it.
+    expect(await open(p, operator.token, ns, 'one', { session: sessionId })).toMatchObject({
+      status: 404,
+      body: { error: 'shell_session_gone' },
+    });
+    back.ws.close();
+    await back.closed;
+
+    const row = await eventually('the session end to be stored', async () =>
+      p.hub.db
+        .selectFrom('shell_sessions')
+        .select(['end_reason', 'reattach_count'])
+        .where('id', '=', sessionId)
+        .where('end_reason', 'is not', null)
+        .executeTakeFirst(),
+    );
+    expect(row).toEqual({ end_reason: 'closed', reattach_count: 1 });
+    const list = await p.hub.app.inject({ url: `/api/v1/sessions`, headers: bearer(operator.token) });
+    expect(
+      list.json<{ items: { id: string; reattaches: number }[] }>().items.find((x) => x.id === sessionId),
+    ).toMatchObject({ reattaches: 1 });
+    const audit = await p.hub.audit.query({ action: 'shell.*', limit: 50 });
+    const actions = audit.items
+      .filter((a) => (a.params as { sessionId?: string } | null)?.sessionId === sessionId)
+      .map((a) => `${a.action}:${a.outcome}`);
+    expect(actions.sort()).toEqual(['shell.end:succeeded', 'shell.reattach:succeeded', 'shell.start:allowed']);
+    const refused = await p.hub.audit.query({ actor: other.username, limit: 5 });
+    expect(refused.items[0]).toMatchObject({
+      action: 'shell.start',
+      outcome: 'rejected',
+      detail: { error: 'shell_session_gone' },
+    });
+  }, 60_000);
+
+  // The namespace's grace period is 1.5 s (see startPipeline above).
+  it('ends a detached session after the grace period with reason "detached"', async () => {
+    const c = await openOk(p, operator.token, detachNs, 'detach', { command: 'sh' });
+    const sessionId = c.control('opened')?.sessionId as string;
+    c.ws.terminate();
+    const t0 = Date.now();
+    await c.closed;
+    const row = await eventually(
+      'the session to end',
+      async () =>
+        p.hub.db
+          .selectFrom('shell_sessions')
+          .select(['end_reason', 'reattach_count'])
+          .where('id', '=', sessionId)
+          .where('end_reason', 'is not', null)
+          .executeTakeFirst(),
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1500 - 100);
+    expect(row).toEqual({ end_reason: 'detached', reattach_count: 0 });
+    expect(await open(p, operator.token, detachNs, 'detach', { session: sessionId })).toMatchObject({
+      status: 404,
+      body: { error: 'shell_session_gone' },
+    });
+    const audit = await p.hub.audit.query({ action: 'shell.end', limit: 20 });
+    expect(audit.items.find((a) => (a.params as { sessionId?: string } | null)?.sessionId === sessionId)).toMatchObject(
+      { outcome: 'failed', reason: 'detached' },
+    );
   }, 30_000);
 
   it('runs 50 concurrent sessions, each echoing its own text', async () => {

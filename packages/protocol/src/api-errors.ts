@@ -139,6 +139,12 @@ export const API_ERRORS = {
     'a shell needs a running container (`state`)',
     (a) => `container "${a.container}" of pod ${a.namespace}/${a.pod} is ${a.state}`,
   ),
+  shell_session_gone: spec<{ session: string }>(
+    404,
+    'no detached shell session of yours with this id on this pod (`session`): it ended, its grace period passed, or another window holds it',
+    (a) =>
+      `shell session ${a.session} cannot be reattached: it ended, its grace period passed, or another window holds it`,
+  ),
   payload_too_large: spec<Text>(413, 'the body is larger than the hub accepts (4 MiB)', asIs),
   unsupported_media_type: spec<Text>(415, 'the body is not JSON', asIs),
   upgrade_required: spec(

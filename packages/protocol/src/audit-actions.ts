@@ -97,6 +97,8 @@ export interface AuditDetails {
     /** A recorded session: the recording's size, its cap, and whether the cap ended the session. */
     recording?: { bytes: number; capBytes: number; full: boolean };
   };
+  /** A detached session taken back by its user: how long it was detached, how much scrollback was replayed. */
+  'shell.reattach': { detachedMs: number; scrollbackBytes: number };
   /** allowed: the stream's options; rejected: the API error code; denied: the permission check's detail. */
   'logs.open':
     | { streamId: string; follow: boolean; previous: boolean; tailLines: number | null; sinceSeconds: number | null }
@@ -202,6 +204,10 @@ export const AUDIT_ACTIONS = {
       'someone joined a live pod shell as observer or peer (who, whose session), was refused (permission) or rejected (no such live session, the participant limit)',
   },
   'shell.end': { outcomes: ['succeeded', 'failed', 'denied'], meaning: 'a pod shell ended' },
+  'shell.reattach': {
+    outcomes: ['succeeded'],
+    meaning: 'a detached pod shell (page reload, lost connection) was taken back by its user within the grace period',
+  },
   'websocket.open': {
     outcomes: ['denied'],
     meaning:

@@ -23,6 +23,7 @@ export type ShellChannel = (typeof SHELL_CHANNELS)[keyof typeof SHELL_CHANNELS];
 
 /** recording-limit: the recording reached its size cap and the hub ended the session (nothing runs unrecorded). */
 /** `revoked`: the person's access was taken away (disabled, role removed, signed out, token revoked). */
+/** `detached`: the client went away (reload, lost network) and did not reattach within the grace period. */
 export const SHELL_END_REASONS = [
   'closed',
   'idle',
@@ -31,6 +32,7 @@ export const SHELL_END_REASONS = [
   'denied',
   'recording-limit',
   'revoked',
+  'detached',
 ] as const;
 export type ShellEndReason = (typeof SHELL_END_REASONS)[number];
 
@@ -199,6 +201,8 @@ export const SHELL_MAX_PARTICIPANTS = 10;
 
 export type ShellServerControl =
   | { type: 'opened'; sessionId: string; container: string; command: string[] }
+  /** A detached session taken back (`?session=`): `scrollbackBytes` of recent output follow as binary frames. */
+  | { type: 'reattached'; sessionId: string; container: string; command: string[]; scrollbackBytes: number }
   | { type: 'exit'; code: number }
   | { type: 'error'; message: string }
   | { type: 'closed'; reason: ShellEndReason; message?: string }

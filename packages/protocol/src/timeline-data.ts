@@ -111,6 +111,13 @@ export const ShellData = z.discriminatedUnion('phase', [
     exitCode: z.number().nullable(),
   }),
   z.object({ phase: z.literal('denied'), user: z.string(), reason: z.literal('denied'), message: z.string() }),
+  z.object({
+    phase: z.literal('reattach'),
+    sessionId: z.string(),
+    user: z.string(),
+    container: z.string(),
+    detachedMs: z.number(),
+  }),
 ]);
 
 /** A just-in-time access step (the hub writes these; agents may not). */

@@ -57,4 +57,6 @@ export interface ShellSessionView {
   reason: string | null;
   exitCode: number | null;
   recording: { available: boolean; bytes: number; truncated: boolean; input: boolean };
+  /** Times a client took the session back after a reload or a lost connection. */
+  reattaches: number;
 }

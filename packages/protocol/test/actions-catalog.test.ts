@@ -158,3 +158,13 @@ describe('manifest parsing', () => {
     expect(Object.keys(RESOURCE_KINDS)).toContain('ConfigMap');
   });
 });
+
+describe('danger actions', () => {
+  it('are the ones that remove or replace running things', () => {
+    const danger = Object.values(ACTIONS)
+      .filter((a) => 'danger' in a)
+      .map((a) => a.id)
+      .sort();
+    expect(danger).toEqual(['delete', 'delete-pod', 'drain', 'force-delete-pod', 'rollback']);
+  });
+});

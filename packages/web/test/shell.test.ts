@@ -7,6 +7,7 @@ import {
   parseControl,
   resizeMessage,
   shellPath,
+  whyNoShell,
   type ContainerInfo,
 } from '../src/shell/protocol.js';
 import {
@@ -75,6 +76,14 @@ describe('control messages from the hub', () => {
       reason: 'idle',
       message: 'closed after 300 s without input or output (idle timeout)',
     });
+  });
+
+  it('parses reattached (a session taken back after a reload) and the detached end', () => {
+    expect(
+      parseControl('{"type":"reattached","sessionId":"abc","container":"app","command":["sh"],"scrollbackBytes":12}'),
+    ).toEqual({ type: 'reattached', sessionId: 'abc', container: 'app', scrollbackBytes: 12 });
+    expect(parseControl('{"type":"closed","reason":"detached"}')).toMatchObject({ type: 'closed', reason: 'detached' });
+    expect(new URL(shellPath(target, { session: 'abc' }), 'http://hub').searchParams.get('session')).toBe('abc');
   });
 
   it('fills a missing closed message from the reason', () => {
@@ -161,6 +170,22 @@ function run(...actions: ShellsAction[]): ShellsState {
   return actions.reduce(shellsReducer, initialShells);
 }
 const add = (key: string, t = target): ShellsAction => ({ type: 'add', key, target: t });
+
+describe('why a Shell button is disabled', () => {
+  const running = { name: 'app', state: 'running', reason: null };
+  const waiting = { name: 'side', state: 'waiting', reason: 'CrashLoopBackOff' };
+  it('names the container state for a container, the phase for a pod', () => {
+    expect(whyNoShell({ phase: 'Running', containers: [running, waiting] }, 'side')).toBe(
+      'container side is waiting: CrashLoopBackOff, not running',
+    );
+    expect(whyNoShell({ phase: 'Running', containers: [running, waiting] }, 'app')).toBeUndefined();
+    expect(whyNoShell({ phase: 'Running', containers: [running, waiting] })).toBeUndefined();
+    expect(whyNoShell({ phase: 'Pending', containers: [] })).toBe('the pod is Pending, not Running');
+    expect(whyNoShell({ phase: 'Running', containers: [waiting] })).toBe(
+      'no container is running (side: waiting: CrashLoopBackOff)',
+    );
+  });
+});
 
 describe('shell sessions', () => {
   it('a new shell is shown and connecting; the one shown before is minimized', () => {
@@ -261,6 +286,13 @@ describe('shell sessions', () => {
     );
     expect(s.sessions[0]).toMatchObject({ status: 'connecting', attempt: 2, ended: null, exitCode: null, error: null });
     expect(statusText(first(s))).toBe('reconnecting');
+  });
+
+  it('a shell restored after a reload carries its hub id and may come back minimized', () => {
+    const one = shellsReducer(initialShells, { type: 'add', key: 's1', target });
+    const two = shellsReducer(one, { type: 'add', key: 's2', target, sessionId: 'abc', show: false });
+    expect(two.visible).toBe('s1');
+    expect(two.sessions[1]).toMatchObject({ key: 's2', status: 'connecting', sessionId: 'abc' });
   });
 
   it('adding an existing key or removing an unknown one changes nothing', () => {

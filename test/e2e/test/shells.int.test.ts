@@ -180,6 +180,112 @@ describe('console: pod shells and exec guard', () => {
       .toBeGreaterThan(leftBefore + 40);
     await c.screenshot('exec-guard');
   });
+
+  it('keeps a shell across a reload and a deep link: the same process, its earlier output on screen', async () => {
+    const { page } = c;
+    const shown = () => page.locator('section.shell-panel:not([hidden])');
+    const screen = () => shown().locator('.xterm-rows');
+    await page.goto(`${c.url}/c/${c.cluster}/pods?namespace=${ns}`);
+    await page.getByRole('button', { name: `Shell into ${apiPod}` }).click();
+    await expect.poll(() => shown().locator('.hint').first().textContent()).toContain('connected');
+    const head = (await shown().locator('.hint').first().textContent()) ?? '';
+    await shown().locator('.shell-term').click();
+    await page.keyboard.type('KEPT="kept-$((40 + 2))"; echo "before-$KEPT"\n');
+    await expect.poll(() => screen().textContent(), { timeout: 20_000 }).toContain('before-kept-42');
+
+    await page.reload();
+    // The panel is back, on the same hub session, with what was on screen.
+    await expect.poll(() => screen().textContent(), { timeout: 20_000 }).toContain('before-kept-42');
+    await expect.poll(() => shown().locator('.hint').first().textContent()).toBe(head);
+    await shown().locator('.shell-term').click();
+    await page.keyboard.type('echo "after-$KEPT"\n');
+    await expect.poll(() => screen().textContent(), { timeout: 20_000 }).toContain('after-kept-42');
+
+    // A deep link opened in this tab is a new page too.
+    await page.goto(`${c.url}/c/${c.cluster}/nodes`);
+    await page.getByRole('heading', { name: 'Nodes' }).waitFor();
+    await expect.poll(() => screen().textContent(), { timeout: 20_000 }).toContain('after-kept-42');
+    await shown().locator('.shell-term').click();
+    await page.keyboard.type('echo "deep-$KEPT"\n');
+    await expect.poll(() => screen().textContent(), { timeout: 20_000 }).toContain('deep-kept-42');
+
+    // The hub's record says the session was taken back twice, and that it is still the one session.
+    const sessionId = /session ([0-9a-f]{8})/.exec(head)?.[1] ?? '';
+    const sessions = await c.pipeline.hub.app.inject({
+      url: '/api/v1/sessions',
+      headers: { authorization: `Bearer ${c.user.token}` },
+    });
+    const mine = sessions
+      .json<{ items: { id: string; reattaches: number; endedAt: number | null }[] }>()
+      .items.find((s) => s.id.startsWith(sessionId));
+    expect(mine).toMatchObject({ reattaches: 2, endedAt: null });
+  });
+
+  it('docks a shell usable at 1366×768, resizable with the mouse and the keyboard', async () => {
+    const { page } = c;
+    await page.setViewportSize({ width: 1366, height: 768 });
+    try {
+      await page.goto(`${c.url}/c/${c.cluster}/pods?namespace=${ns}`);
+      await page.getByRole('button', { name: `Shell into ${apiPod}` }).click();
+      const panel = page.locator('section.shell-panel:not([hidden])');
+      await expect.poll(() => panel.locator('.hint').first().textContent()).toContain('connected');
+      // Everything of the panel is on screen: its header's buttons and the terminal.
+      const box = async () => {
+        const b = await panel.boundingBox();
+        if (!b) throw new Error('no panel');
+        return b;
+      };
+      const first = await box();
+      expect(first.y).toBeGreaterThan(0);
+      expect(first.y + first.height).toBeLessThanOrEqual(768);
+      for (const name of [`Minimize shell ${apiPod}/app`, `Close shell ${apiPod}/app`]) {
+        const b = await panel.getByRole('button', { name }).first().boundingBox();
+        expect(b && b.x + b.width <= 1366 && b.y >= 0).toBe(true);
+      }
+      const rows = async () => {
+        await panel.locator('.shell-term').click();
+        await page.keyboard.type('clear; stty size\n');
+        let size = '';
+        await expect
+          .poll(async () => {
+            size = /(\d+) \d+/.exec((await panel.locator('.xterm-rows').textContent()) ?? '')?.[1] ?? '';
+            return size;
+          })
+          .toMatch(/^\d+$/);
+        return Number(size);
+      };
+      const before = await rows();
+
+      // Keyboard: the handle is a focusable separator; Arrow Up grows the panel and the terminal re-fits.
+      const handle = page.getByRole('separator', { name: 'Resize shell panel' }).and(panel.locator('.shell-resize'));
+      await handle.focus();
+      for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowUp');
+      await expect.poll(async () => (await box()).height).toBeCloseTo(first.height + 5 * 24, -1);
+      expect(Number(await handle.getAttribute('aria-valuenow'))).toBe(Math.round(first.height) + 5 * 24);
+      await expect.poll(rows).toBeGreaterThan(before);
+      // Home: as high as the window allows, the header still on screen.
+      await handle.focus();
+      await page.keyboard.press('Home');
+      expect((await box()).y).toBeGreaterThan(0);
+
+      // Mouse: drag the top edge down by 200 px.
+      const h0 = (await box()).height;
+      const hb = await handle.boundingBox();
+      if (!hb) throw new Error('no handle');
+      await page.mouse.move(hb.x + 300, hb.y + hb.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(hb.x + 300, hb.y + hb.height / 2 + 200, { steps: 5 });
+      await page.mouse.up();
+      await expect.poll(async () => (await box()).height).toBeCloseTo(h0 - 200, -1);
+      await c.screenshot('shell-resized-1366');
+      await page
+        .getByRole('button', { name: `Close shell ${apiPod}/app` })
+        .first()
+        .click();
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
 });
 
 /** "Evicted by exec guard in 54m12s" → 54.2; "1h02m" → 62. */

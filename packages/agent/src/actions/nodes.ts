@@ -69,22 +69,31 @@ const labelsMatch = (selector: unknown, labels: Record<string, string> | undefin
   return Object.entries(selector.matchLabels).every(([k, v]) => labels?.[k] === v);
 };
 
-/** PDBs that allow no disruption now and cover one of the pods (matchLabels only: a preview hint). */
-async function blockingBudgets(kc: k8s.KubeConfig, pods: readonly KubeObject[]): Promise<string[]> {
+/**
+ * PDBs that allow no disruption now and cover one of the pods (matchLabels only: a preview hint):
+ * a warning each, and per blocked pod the budget that blocks it.
+ */
+async function blockingBudgets(
+  kc: k8s.KubeConfig,
+  pods: readonly KubeObject[],
+): Promise<{ warnings: string[]; blocked: Map<string, string> }> {
   const out: string[] = [];
+  const blocked = new Map<string, string>();
   for (const ns of new Set(pods.map((p) => p.metadata?.namespace ?? ''))) {
     for (const pdb of await listObjects(kc, 'PodDisruptionBudget', ns)) {
       if ((optionalNumber(pdb.status?.disruptionsAllowed) ?? 0) > 0) continue;
       const covered = pods.filter(
         (p) => p.metadata?.namespace === ns && labelsMatch(pdb.spec?.selector, p.metadata.labels),
       );
-      if (covered.length > 0)
-        out.push(
-          `PodDisruptionBudget ${ns}/${pdb.metadata?.name ?? ''} allows no disruption now: eviction of ${covered.map(podRef).join(', ')} waits until it does`,
-        );
+      if (covered.length === 0) continue;
+      const budget = `${ns}/${pdb.metadata?.name ?? ''}`;
+      out.push(
+        `PodDisruptionBudget ${budget} allows no disruption now: eviction of ${covered.map(podRef).join(', ')} waits until it does`,
+      );
+      for (const p of covered) if (!blocked.has(podRef(p))) blocked.set(podRef(p), budget);
     }
   }
-  return out;
+  return { warnings: out, blocked };
 }
 
 const describeSkipped = (plan: DrainPlan): string[] =>
@@ -114,24 +123,33 @@ function drainEvent(
 export const drain: Executor<'drain'> = async (ctx, params): Promise<ExecutionResult> => {
   const { kc, command } = ctx;
   const node = command.target.name;
-  await getTarget(kc, command.target);
+  const current = await getTarget(kc, command.target);
   const opts = { force: params.force, deleteEmptyDirData: params.deleteEmptyDirData };
   const plan = planDrain(await podsOnNode(kc, node), opts);
   if (command.dryRun) {
+    // An already cordoned node changes nothing by the cordon: say so instead of a diff that is not one.
+    const cordoned = current.spec?.unschedulable === true;
+    const budgets = await blockingBudgets(kc, plan.evict);
     const preview: ActionPreview = {
-      summary: `cordon node ${node} and evict ${plan.evict.length} pods`,
-      diff: [{ path: 'spec.unschedulable', to: true }],
+      summary: cordoned
+        ? `node ${node} is already cordoned; evict ${plan.evict.length} pods`
+        : `cordon node ${node} and evict ${plan.evict.length} pods`,
+      diff: cordoned ? [] : [{ path: 'spec.unschedulable', from: false, to: true }],
       warnings: [
         ...plan.blockers.map((b) => `cannot drain: ${podRef(b.pod)} ${b.reason}`),
-        ...(await blockingBudgets(kc, plan.evict)),
+        ...budgets.warnings,
         ...describeSkipped(plan),
       ],
-      affected: plan.evict.map((p) => ({
-        kind: 'Pod',
-        namespace: p.metadata?.namespace ?? '',
-        name: p.metadata?.name ?? '',
-        effect: 'evicted',
-      })),
+      // A pod a budget holds is not evicted now: the drain waits for it (up to its timeout).
+      affected: plan.evict.map((p) => {
+        const budget = budgets.blocked.get(podRef(p));
+        return {
+          kind: 'Pod',
+          namespace: p.metadata?.namespace ?? '',
+          name: p.metadata?.name ?? '',
+          effect: budget ? `blocked by PodDisruptionBudget ${budget}` : 'evicted',
+        };
+      }),
     };
     return previewResult(preview);
   }

@@ -143,6 +143,7 @@ export const commandsRoutes: FastifyPluginCallback<CommandsRoutesOptions> = (app
         description: a.description,
         tier: a.tier,
         targetKinds: a.targetKinds,
+        danger: 'danger' in a, // declared only as `danger: true`
         params:
           a.id === 'debug-container'
             ? withDebugImages(z.toJSONSchema(a.params) as Record<string, unknown>, debugImages)

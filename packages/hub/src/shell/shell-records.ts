@@ -134,6 +134,44 @@ export class ShellRecords {
     });
   }
 
+  /** A detached session taken back by its user: counted on the row, audited, and on the pod's timeline. */
+  async reattached(
+    s: ShellSessionFacts,
+    r: { at: number; detachedMs: number; scrollbackBytes: number; clientAddress: string },
+  ): Promise<void> {
+    await this.deps.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('shell_sessions')
+        .set((eb) => ({ reattach_count: eb('reattach_count', '+', 1) }))
+        .where('id', '=', s.id)
+        .execute();
+      await this.deps.audit.record(
+        {
+          actor: s.user,
+          action: 'shell.reattach',
+          clusterId: s.cluster,
+          target: podTarget(s),
+          params: { sessionId: s.id, container: s.container, clientAddress: r.clientAddress },
+          outcome: 'succeeded',
+          detail: { detachedMs: r.detachedMs, scrollbackBytes: r.scrollbackBytes },
+        },
+        trx,
+      );
+    });
+    await this.publish(s.cluster, {
+      id: `shell:${s.id}:reattach:${r.at}`,
+      time: r.at,
+      type: 'shell',
+      severity: 'info',
+      kind: 'Pod',
+      namespace: s.namespace,
+      name: s.pod,
+      ...(s.owner ? { owner: s.owner } : {}),
+      summary: `shell of ${s.user} in ${s.container} reattached after ${Math.round(r.detachedMs / 1000)} s detached`,
+      data: { sessionId: s.id, phase: 'reattach', user: s.user, container: s.container, detachedMs: r.detachedMs },
+    });
+  }
+
   /** A start refused after the permission check (tier, agent, pod, container, limit): audited with the API error. */
   async rejected(user: string, p: PodRef, err: HttpError): Promise<void> {
     await this.deps.audit.record({

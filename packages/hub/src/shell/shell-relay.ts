@@ -14,6 +14,15 @@
 // exec). Joiners never hold the exec's flow control: one that falls more than
 // JOINER_MAX_BUFFERED behind is dropped. A moderated session (policy
 // requireObserver) drops input while no observer watches.
+//
+// Reattach: the OWNER's client going away without closing (page reload, lost
+// network: close codes 1001/1006) only detaches (joiners leaving never do):
+// the exec keeps running, joiners stay and keep the output, which also goes to
+// a bounded scrollback (and is credited at once), and the same user may take the
+// session back (`?session=`, scrollback replayed to the owner only) within the
+// grace period; after it the session ends with reason `detached` for everyone.
+// A detached session lives in this process: with replicas, reattach needs the
+// same replica (docs/pod-shell.md).
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -36,6 +45,7 @@ import { SOCKET_CLOSE_REVOKED } from '../http/socket-registry.js';
 import type { ForeignTarget } from '../link/agent-link.js';
 import type { HubMetrics } from '../metrics.js';
 import { DEFAULT_SHELL_COMMAND, commandLine, type ShellRecords, type ShellSessionFacts } from './shell-records.js';
+import { Scrollback } from './scrollback.js';
 import { Recorder, type ShellStore } from './shell-store.js';
 
 export interface ShellPolicy {
@@ -47,6 +57,8 @@ export interface ShellPolicy {
   captureInput: boolean;
   /** Moderated sessions: input is accepted only while at least one observer has joined (default off). */
   requireObserver: boolean;
+  /** A session whose client went away without closing waits this long to be reattached (0: ends at once). */
+  detachGraceMs: number;
 }
 
 export interface ShellClusterPolicy extends Partial<ShellPolicy> {
@@ -67,10 +79,17 @@ export interface ShellOptions extends Partial<ShellPolicy> {
   refusalEventsPerMinute?: number;
   /** Per-cluster overrides (idle timeout, recording). */
   clusters?: Record<string, ShellClusterPolicy>;
+  /** Recent output kept per session for a reattaching client (default 256 KiB). */
+  scrollbackBytes?: number;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 export const DEFAULT_RECORDING_MAX_BYTES = 5 * 1024 * 1024;
+export const DEFAULT_DETACH_GRACE_MS = 60_000;
+export const DEFAULT_SCROLLBACK_BYTES = 256 * 1024;
+
+/** Close codes of a client that went away without ending the session: 1001 going away (reload), 1006 abnormal (network). */
+const WENT_AWAY = new Set([1001, 1006]);
 
 /** What the relay needs from the agent link. */
 export interface ShellLinkPort {
@@ -99,6 +118,8 @@ export interface ShellStartRequest {
   cols: number;
   rows: number;
   owner?: { kind: string; name: string };
+  /** Take back this detached session instead of starting one (checked by canReattach before the upgrade). */
+  reattach?: string;
 }
 
 /** A joiner that has this much output queued and unsent is dropped (it never slows the exec). */
@@ -125,7 +146,8 @@ interface Session {
   id: string;
   req: ShellStartRequest;
   policy: ShellPolicy;
-  client: WebSocket;
+  /** null while detached. */
+  client: WebSocket | null;
   startedAt: number;
   state: 'opening' | 'open' | 'ended';
   /** The command asked for, then the one the agent ran. */
@@ -145,6 +167,9 @@ interface Session {
   pausedPeers: Set<WebSocket>;
   /** Moderated and without an observer: whether the people typing have been told. */
   heldNotified: boolean;
+  scrollback: Scrollback;
+  /** Set while detached, with the timer that ends the session when nobody comes back. */
+  detached: { at: number; timer: NodeJS.Timeout } | null;
 }
 
 export interface ShellRelayDeps {
@@ -189,6 +214,7 @@ export class ShellRelay implements ShellLinkHandler {
       record: ns?.record ?? c?.record ?? o.record ?? true,
       captureInput: ns?.captureInput ?? c?.captureInput ?? o.captureInput ?? false,
       requireObserver: ns?.requireObserver ?? c?.requireObserver ?? o.requireObserver ?? false,
+      detachGraceMs: ns?.detachGraceMs ?? c?.detachGraceMs ?? o.detachGraceMs ?? DEFAULT_DETACH_GRACE_MS,
     };
   }
 
@@ -234,18 +260,113 @@ export class ShellRelay implements ShellLinkHandler {
       joiners: new Map(),
       pausedPeers: new Set(),
       heldNotified: false,
+      scrollback: new Scrollback(this.deps.options.scrollbackBytes ?? DEFAULT_SCROLLBACK_BYTES),
+      detached: null,
     };
     client.pause();
     this.sessions.set(s.id, s);
     this.deps.metrics.shellSessions.set(this.sessions.size);
     if (!this.lastPong.has(req.cluster)) this.lastPong.set(req.cluster, Date.now());
-    client.on('message', (data, isBinary) => this.fromClient(s, data, isBinary));
-    // A close by the socket registry (4401) means the person's access was revoked: say so in the record.
-    client.on('close', (code) =>
-      this.end(s, code === SOCKET_CLOSE_REVOKED ? 'revoked' : 'closed', { notifyAgent: true }),
-    );
-    client.on('error', () => undefined);
+    this.bindClient(s, client);
     void this.begin(s);
+  }
+
+  private bindClient(s: Session, client: WebSocket): void {
+    client.on('message', (data, isBinary) => {
+      if (s.client === client) this.fromClient(s, data, isBinary);
+    });
+    client.on('close', (code) => {
+      if (s.client !== client) return;
+      // A close by the socket registry (4401) means the person's access was revoked: say so in the record.
+      if (code === SOCKET_CLOSE_REVOKED) this.end(s, 'revoked', { notifyAgent: true });
+      else if (WENT_AWAY.has(code) && s.state === 'open' && s.policy.detachGraceMs > 0) this.detach(s);
+      else this.end(s, 'closed', { notifyAgent: true });
+    });
+    client.on('error', () => undefined);
+  }
+
+  private detach(s: Session): void {
+    s.client = null;
+    s.clientPaused = false;
+    const timer = setTimeout(() => this.end(s, 'detached', { notifyAgent: true }), s.policy.detachGraceMs);
+    timer.unref();
+    s.detached = { at: Date.now(), timer };
+    // Output already handed to the old socket and not flushed is lost with it: credit it back.
+    if (s.outAck > 0) this.credit(s, 0);
+  }
+
+  /** Whether `user` may take back session `id` on this pod: theirs, open, detached, same pod (and container). */
+  canReattach(
+    id: string,
+    who: { user: string; cluster: string; namespace: string; pod: string; container: string },
+  ): boolean {
+    const s = this.sessions.get(id);
+    if (!s || s.state !== 'open' || !s.detached) return false;
+    const r = s.req;
+    return (
+      r.user === who.user &&
+      r.cluster === who.cluster &&
+      r.namespace === who.namespace &&
+      r.pod === who.pod &&
+      r.container === who.container
+    );
+  }
+
+  /** Gives a detached session a new client: the recent output first, then live bytes as before. */
+  reattach(client: WebSocket, req: ShellStartRequest): void {
+    const s = req.reattach ? this.sessions.get(req.reattach) : undefined;
+    if (!s || s.state !== 'open' || !s.detached || s.req.user !== req.user) {
+      // It ended (or another window took it) between the check and the upgrade.
+      const msg: ShellServerControl = {
+        type: 'closed',
+        reason: 'detached',
+        message: 'the session ended before it could be reattached',
+      };
+      client.send(JSON.stringify(msg));
+      client.close(1000, 'detached');
+      return;
+    }
+    clearTimeout(s.detached.timer);
+    const detachedMs = Date.now() - s.detached.at;
+    s.detached = null;
+    s.client = client;
+    this.bindClient(s, client);
+    const scrollback = s.scrollback.contents();
+    this.toClient(s, {
+      type: 'reattached',
+      sessionId: s.id,
+      container: s.req.container,
+      command: [...s.command],
+      scrollbackBytes: scrollback.length,
+    });
+    for (let i = 0; i < scrollback.length; i += SHELL_MAX_CHUNK)
+      client.send(scrollback.subarray(i, i + SHELL_MAX_CHUNK), { binary: true });
+    if (s.inCredit <= 0) {
+      s.clientPaused = true;
+      client.pause();
+    }
+    if (s.req.cols !== req.cols || s.req.rows !== req.rows) {
+      this.link?.sendShell(s.req.cluster, { type: 'shell.resize', sessionId: s.id, cols: req.cols, rows: req.rows });
+      s.recorder?.resize(Date.now(), req.cols, req.rows);
+    }
+    this.touch(s);
+    this.deps.records
+      .reattached(this.facts(s), {
+        at: Date.now(),
+        detachedMs,
+        scrollbackBytes: scrollback.length,
+        clientAddress: req.clientAddress,
+      })
+      .catch((err: unknown) => this.deps.log.error({ err, session: s.id }, 'recording the shell reattach failed'));
+  }
+
+  /** Credits `n` more flushed output bytes back to the agent, in batches of a quarter window. */
+  private credit(s: Session, n: number): void {
+    s.outAck += n;
+    if (s.outAck >= this.window / 4 || (n === 0 && s.outAck > 0)) {
+      this.link?.sendShell(s.req.cluster, { type: 'shell.credit', sessionId: s.id, bytes: s.outAck });
+      s.outAck = 0;
+    }
   }
 
   private facts(s: Session): ShellSessionFacts {
@@ -349,7 +470,7 @@ export class ShellRelay implements ShellLinkHandler {
     if (!this.sendInput(s, buf)) return;
     if (s.inCredit <= 0 && !s.clientPaused) {
       s.clientPaused = true;
-      s.client.pause();
+      s.client?.pause();
     }
   }
 
@@ -504,7 +625,8 @@ export class ShellRelay implements ShellLinkHandler {
   }
 
   private toClient(s: Session, msg: ShellServerControl): void {
-    if (s.client.readyState === s.client.OPEN) s.client.send(JSON.stringify(msg));
+    const c = s.client;
+    if (c && c.readyState === c.OPEN) c.send(JSON.stringify(msg));
   }
 
   // ---- agent side
@@ -536,7 +658,18 @@ export class ShellRelay implements ShellLinkHandler {
     this.touch(s);
     s.recorder?.output(Date.now(), f.payload);
     // Output the recording could not hold ended the session: the client is not shown what was not recorded.
-    if (endedMeanwhile(s) || s.client.readyState !== s.client.OPEN) return;
+    if (endedMeanwhile(s)) return;
+    s.scrollback.push(f.payload);
+    // Copy: the payload is a view into the link's receive buffer, which ws may reuse.
+    const copy = Buffer.from(f.payload);
+    // Joiners follow the output whether or not the owner is attached (a detached owner never stalls them).
+    if (s.joiners.size > 0) this.toJoiners(s, copy);
+    const client = s.client;
+    if (!client) {
+      this.credit(s, n); // detached: the scrollback (bounded) is the reader
+      return;
+    }
+    if (client.readyState !== client.OPEN) return;
     s.outPending += n;
     this.buffered += n;
     if (this.buffered > this.maxBuffered) {
@@ -544,19 +677,12 @@ export class ShellRelay implements ShellLinkHandler {
       this.deps.metrics.shellBufferedBytesPeak.set(this.maxBuffered);
     }
     this.deps.metrics.shellBufferedBytes.set(this.buffered);
-    // Copy: the payload is a view into the link's receive buffer, which ws may reuse.
-    const copy = Buffer.from(f.payload);
-    if (s.joiners.size > 0) this.toJoiners(s, copy);
-    s.client.send(copy, { binary: true }, () => {
+    client.send(copy, { binary: true }, () => {
       s.outPending -= n;
       this.buffered -= n;
       this.deps.metrics.shellBufferedBytes.set(this.buffered);
       if (s.state !== 'open') return;
-      s.outAck += n;
-      if (s.outAck >= this.window / 4) {
-        this.link?.sendShell(s.req.cluster, { type: 'shell.credit', sessionId: s.id, bytes: s.outAck });
-        s.outAck = 0;
-      }
+      this.credit(s, n);
     });
   }
 
@@ -578,7 +704,7 @@ export class ShellRelay implements ShellLinkHandler {
         s.command = msg.command;
         s.inCredit = msg.window;
         s.clientPaused = false;
-        s.client.resume();
+        s.client?.resume();
         this.toClient(s, { type: 'opened', sessionId: s.id, container: s.req.container, command: msg.command });
         if (this.held(s)) {
           s.heldNotified = true;
@@ -596,7 +722,7 @@ export class ShellRelay implements ShellLinkHandler {
         s.inCredit += msg.bytes;
         if (s.inCredit > 0 && s.clientPaused && s.state === 'open') {
           s.clientPaused = false;
-          s.client.resume();
+          s.client?.resume();
         }
         if (s.inCredit > 0) {
           for (const c of s.pausedPeers) c.resume();
@@ -660,6 +786,7 @@ export class ShellRelay implements ShellLinkHandler {
     if (s.state === 'ended') return;
     s.state = 'ended';
     if (s.idle) clearTimeout(s.idle);
+    if (s.detached) clearTimeout(s.detached.timer);
     this.sessions.delete(s.id);
     this.deps.metrics.shellSessions.set(this.sessions.size);
     this.deps.metrics.shellSessionsEnded.inc({ reason });
@@ -676,16 +803,20 @@ export class ShellRelay implements ShellLinkHandler {
               ? 'the session ended with an error'
               : reason === 'denied'
                 ? 'the access this shell was opened under has ended'
-                : s.exitCode !== null
-                  ? `the command exited with code ${s.exitCode}`
-                  : 'the session was closed';
+                : reason === 'detached'
+                  ? `the console went away and did not come back within ${Math.round(s.policy.detachGraceMs / 1000)} s (shell.detachGraceMs)`
+                  : s.exitCode !== null
+                    ? `the command exited with code ${s.exitCode}`
+                    : 'the session was closed';
+    // Joiners get the same end as the owner (a detached owner's grace running out included).
     this.broadcast(s, { type: 'closed', reason, message });
-    if (s.client.readyState === s.client.OPEN) s.client.close(1000, reason);
-    for (const c of s.joiners.keys()) {
-      if (c.readyState === c.OPEN) c.close(1000, reason);
-      c.resume();
+    const c = s.client;
+    if (c && c.readyState === c.OPEN) c.close(1000, reason);
+    for (const j of s.joiners.keys()) {
+      if (j.readyState === j.OPEN) j.close(1000, reason);
+      j.resume();
     }
-    if (s.clientPaused) s.client.resume(); // let the close handshake be read
+    if (c && s.clientPaused) c.resume(); // let the close handshake be read
     if (o.persisted === false) return;
     const p = this.recordEnd(s, reason, endedAt).catch((err: unknown) =>
       this.deps.log.error({ err, session: s.id }, 'recording the shell end failed'),

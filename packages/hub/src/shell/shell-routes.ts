@@ -1,5 +1,6 @@
 // Pod shell API (a plugin under /api/v1):
-//   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/shell      WebSocket (every check before the upgrade)
+//   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/shell      WebSocket (every check before the upgrade);
+//                                                                    ?session= takes back a detached session
 //   GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/containers containers with their state
 //   GET /api/v1/sessions                                             shell sessions (audit:read, or one's own)
 //   GET /api/v1/sessions/{id}/recording                              asciicast v2 (audit:read, or the session's user)
@@ -51,6 +52,8 @@ const ShellQuery = z
     command: z.union([z.string().min(1).max(4096), z.array(z.string().max(4096)).min(1).max(64)]).optional(),
     cols: z.coerce.number().int().min(1).max(1000).default(80),
     rows: z.coerce.number().int().min(1).max(1000).default(24),
+    /** Take back this detached session of yours (after a reload) instead of starting one. */
+    session: z.uuid().optional(),
   })
   .strict();
 
@@ -157,6 +160,21 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
       if (state !== undefined && state !== 'running') {
         await reject(apiError('container_not_running', { namespace, pod, container, state }, { state }));
       }
+      const session = req.query.session;
+      if (session !== undefined) {
+        const who = { user: principal.username, cluster, namespace, pod, container };
+        if (!deps.relay.canReattach(session, who))
+          await reject(apiError('shell_session_gone', { session }, { session }));
+        prepared.set(req, {
+          ...who,
+          command: null,
+          clientAddress: req.ip,
+          cols: req.query.cols,
+          rows: req.query.rows,
+          reattach: session,
+        });
+        return;
+      }
       if (deps.relay.activeFor(principal.username) >= deps.relay.maxSessionsPerUser) {
         await reject(apiError('too_many_sessions', { user: principal.username, limit: deps.relay.maxSessionsPerUser }));
       }
@@ -175,7 +193,9 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
         ...(owner ? { owner } : {}),
       });
     },
-    ...upgradeAfterChecks(prepared, CLIENT_MAX_FRAME_BYTES.shell, (socket, start) => deps.relay.start(socket, start)),
+    ...upgradeAfterChecks(prepared, CLIENT_MAX_FRAME_BYTES.shell, (socket, start) =>
+      start.reattach ? deps.relay.reattach(socket, start) : deps.relay.start(socket, start),
+    ),
   });
 
   app.get(

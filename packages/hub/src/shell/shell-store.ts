@@ -32,6 +32,7 @@ export function toSessionView(r: ShellSessionRow): ShellSessionView {
       truncated: r.recording_truncated === 1,
       input: r.input_captured === 1,
     },
+    reattaches: r.reattach_count,
   };
 }
 

@@ -585,6 +585,15 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '018_shell_reattach': {
+    // A shell survives a reload: its row counts how often the client took it back (hub/src/shell/shell-relay.ts).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('shell_sessions')
+        .addColumn('reattach_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

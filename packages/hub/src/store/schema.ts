@@ -169,7 +169,7 @@ export interface ShellSessionsTable {
   client_address: string;
   started_at: number;
   ended_at: number | null;
-  end_reason: string | null; // a ShellEndReason: closed | idle | agent-lost | error | recording-limit | revoked
+  end_reason: string | null; // a ShellEndReason: closed | idle | agent-lost | error | recording-limit | revoked | detached
   exit_code: number | null;
   recorded: number; // 0 | 1
   input_captured: number; // 0 | 1
@@ -177,6 +177,7 @@ export interface ShellSessionsTable {
   recording_truncated: number; // 0 | 1
   recording_expired_at: Generated<number | null>; // when retention removed the recording (the record stays)
   replica_id: Generated<string | null>; // the hub replica relaying it (null: before 016_replicas)
+  reattach_count: Generated<number>; // times the client took the session back after a reload or lost connection
 }
 
 /** asciicast v2 text of a session, in chunks appended as the session runs. */

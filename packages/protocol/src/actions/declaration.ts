@@ -17,6 +17,12 @@ export interface ActionDeclaration<P extends z.ZodType = z.ZodType> {
   tier: ActionTier;
   /** Kinds this action applies to (its targets). */
   targetKinds: readonly string[];
+  /**
+   * Removes or replaces running things (delete, drain, rollback): every client
+   * styles it as a danger action, one way (the console: `danger` on its
+   * button, its menu item and its dialog's Run button).
+   */
+  danger?: true;
   params: P;
   permissions: readonly PermissionRule[];
   /**

@@ -53,6 +53,7 @@ export const apply = {
 
 export const deleteObject = {
   id: 'delete',
+  danger: true,
   title: 'Delete',
   description:
     'Delete an object with a propagation policy: Background (default; dependents are removed afterwards), Foreground (the object goes once its dependents are gone) or Orphan (dependents stay). Succeeds once the object is gone.',

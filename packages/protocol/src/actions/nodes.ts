@@ -26,6 +26,7 @@ export const uncordon = {
 
 export const drain = {
   id: 'drain',
+  danger: true,
   title: 'Drain node',
   description:
     'Cordon the node, then evict its pods through the Eviction API (policy/v1), honouring PodDisruptionBudgets (a refused eviction is retried until timeoutSeconds) and skipping DaemonSet and mirror pods. Succeeds once every evictable pod is gone.',

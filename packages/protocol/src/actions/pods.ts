@@ -7,6 +7,7 @@ import { timeoutSeconds } from './common.js';
 // rejects 0 instead of silently escalating.
 export const deletePod = {
   id: 'delete-pod',
+  danger: true,
   title: 'Delete pod',
   description:
     "Delete a pod (its controller replaces it) with the pod's own grace period or gracePeriodSeconds; succeeds once the pod is gone. A grace period of 0 is force-delete-pod (advanced).",
@@ -31,6 +32,7 @@ export const deletePod = {
 
 export const forceDeletePod = {
   id: 'force-delete-pod',
+  danger: true,
   title: 'Force delete pod',
   description:
     'Delete a pod with grace period 0: the API server forgets it at once, even if its process is still running on the node (like `kubectl delete pod --grace-period=0 --force`).',

@@ -4,6 +4,7 @@ import { timeoutSeconds } from './common.js';
 
 export const rollback = {
   id: 'rollback',
+  danger: true,
   title: 'Roll back',
   description:
     'Restore the pod template of the previous revision, or of toRevision (`kubectl rollout undo [--to-revision]`): ReplicaSets for a Deployment, ControllerRevisions for a StatefulSet or DaemonSet. Creates a new revision.',

@@ -124,6 +124,8 @@ export interface CatalogAction {
   description: string;
   tier: string;
   targetKinds: string[];
+  /** Removes or replaces running things: styled as a danger action (`dangerClass`). */
+  danger: boolean;
   params: ParamSchema;
 }
 

@@ -6,6 +6,7 @@ import type { ClusterView } from '../api/types.js';
 import { useEffect } from 'react';
 import { useAsync, useNow } from '../data/hooks.js';
 import { humanAge } from '../age.js';
+import { LoadingRow } from '../ui/LoadingRow.js';
 
 export function ClustersPage() {
   const clusters = useAsync((signal) => api<{ items: ClusterView[] }>('/api/v1/clusters', { signal }), []);
@@ -72,6 +73,7 @@ export function ClustersPage() {
               <td>{c.lastSeenAt ? `${humanAge(now - c.lastSeenAt)} ago` : 'never'}</td>
             </tr>
           ))}
+          {!clusters.data && !clusters.error && <LoadingRow colSpan={6} what="clusters" />}
           {clusters.data?.items.length === 0 && (
             <tr>
               <td colSpan={6} className="empty">

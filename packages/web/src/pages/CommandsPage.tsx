@@ -9,6 +9,7 @@ import { objectHref } from '../links.js';
 import { stateClass } from '../ui/CommandStatus.js';
 import { formatTime } from '../ui/format.js';
 import { useQueryState } from '../ui/query-state.js';
+import { LoadingRow } from '../ui/LoadingRow.js';
 
 export function CommandsPage({ cluster }: { cluster: string }) {
   const [cursor, setCursor] = useState<string | number | null>(null);
@@ -96,6 +97,7 @@ export function CommandsPage({ cluster }: { cluster: string }) {
               <td>{c.message ?? ''}</td>
             </tr>
           ))}
+          {!page.data && !page.error && <LoadingRow colSpan={7} what="actions" />}
           {page.data && rows.length === 0 && (
             <tr>
               <td colSpan={7} className="empty">

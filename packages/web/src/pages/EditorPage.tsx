@@ -4,10 +4,13 @@
 // the delete action. ?kind=&namespace=&name= opens an object; with
 // &raise=memory&container=<name> the container's memory limit is doubled and
 // previewed at once (the "Edit resources" suggestion after an OOM kill).
+// Unsaved edits are not lost silently: leaving asks first. A create links to
+// what it created once it succeeded.
 import { useEffect, useState } from 'react';
-import { useSearch } from 'wouter';
+import { Link, useSearch } from 'wouter';
 import { errorText } from '../api/client.js';
-import type { ActionPreview } from '../api/types.js';
+import type { ActionPreview, CommandTarget } from '../api/types.js';
+import { useCommand } from '../data/hooks.js';
 import { checkManifest, editableYaml, raiseMemoryLimit, type MemoryRaise } from '../data/manifest.js';
 import { doubleQuantity } from '../data/why.js';
 import { ActionButton } from '../ui/ActionMenu.js';
@@ -15,6 +18,8 @@ import { PreviewView, actionRequests, fieldErrors } from '../ui/ActionDialog.js'
 import { CommandStatus } from '../ui/CommandStatus.js';
 import { LazyYamlEditor } from '../ui/LazyYamlEditor.js';
 import { fetchObject } from '../ui/ObjectYaml.js';
+import { useUnsavedChangesGuard } from '../ui/unsaved-guard.js';
+import { objectHref } from '../links.js';
 
 const NEW_TEMPLATE = `apiVersion: v1
 kind: ConfigMap
@@ -51,6 +56,9 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [commandId, setCommandId] = useState<string>();
+  /** The text the last accepted apply sent: nothing unsaved while the editor still holds it. */
+  const [appliedText, setAppliedText] = useState<string>();
+  const [appliedTarget, setAppliedTarget] = useState<CommandTarget>();
 
   async function load() {
     if (!editing) return;
@@ -82,6 +90,8 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
   const check = checkManifest(text, namespace);
   const target = check.ok ? check.target : undefined;
   const dirty = editing ? original !== undefined && text !== original : true;
+  const baseline = appliedText ?? (editing ? original : NEW_TEMPLATE);
+  useUnsavedChangesGuard(baseline !== undefined && text !== baseline);
 
   async function doPreview() {
     await previewOf(text);
@@ -109,6 +119,8 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
     setError(undefined);
     try {
       setCommandId(await actionRequests(cluster, 'apply', target).run({ manifest: text, force }, reason));
+      setAppliedText(text);
+      setAppliedTarget(target);
     } catch (err) {
       setError(err);
     } finally {
@@ -128,9 +140,7 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
             Reload from cluster
           </button>
         )}
-        {editing && (
-          <ActionButton cluster={cluster} target={{ kind, namespace, name }} actionId="delete" className="danger" />
-        )}
+        {editing && <ActionButton cluster={cluster} target={{ kind, namespace, name }} actionId="delete" />}
       </div>
       {loadError && (
         <div className="error-box" role="alert">
@@ -205,8 +215,21 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
       {commandId && target && (
         <div className="panel">
           <CommandStatus cluster={cluster} id={commandId} />
+          {!editing && appliedTarget && <CreatedLink cluster={cluster} id={commandId} target={appliedTarget} />}
         </div>
       )}
     </>
+  );
+}
+
+/** After a create succeeded: the way to what was created. */
+function CreatedLink({ cluster, id, target }: { cluster: string; id: string; target: CommandTarget }) {
+  const cmd = useCommand(cluster, id);
+  if (cmd?.state !== 'succeeded') return null;
+  const what = `${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`;
+  return (
+    <p>
+      Created: <Link href={objectHref(cluster, target.kind, target.namespace, target.name)}>Open {what}</Link>
+    </p>
   );
 }

@@ -41,7 +41,7 @@ function NodeButtons({ cluster, node }: { cluster: string; node: Node }) {
       ) : (
         <ActionButton cluster={cluster} target={target} actionId="cordon" />
       )}
-      <ActionButton cluster={cluster} target={target} actionId="drain" className="danger" />
+      <ActionButton cluster={cluster} target={target} actionId="drain" />
     </span>
   );
 }

@@ -221,7 +221,7 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
           Shell link
         </Link>
         <ActionButton cluster={cluster} target={target} actionId="debug-container" label="Debug" />
-        <ActionButton cluster={cluster} target={target} actionId="delete-pod" className="danger" />
+        <ActionButton cluster={cluster} target={target} actionId="delete-pod" />
         <ActionMenu cluster={cluster} target={target} />
       </div>
       <div className="panel">
@@ -286,6 +286,9 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
                     <th className="num">Restarts</th>
                     <th>Last termination</th>
                     <th>Memory (request / limit)</th>
+                    <th>
+                      <span className="visually-hidden">Shell</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -305,6 +308,9 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
                       </td>
                       <td>
                         {c.resources?.requests?.memory ?? '—'} / {c.resources?.limits?.memory ?? '—'}
+                      </td>
+                      <td>
+                        <ShellButton cluster={cluster} pod={pod} container={c.name} />
                       </td>
                     </tr>
                   ))}

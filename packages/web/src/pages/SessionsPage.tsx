@@ -6,6 +6,7 @@ import type { Page, ShellSession } from '../api/types.js';
 import { useAsync } from '../data/hooks.js';
 import { Dialog } from '../ui/Dialog.js';
 import { formatTime } from '../ui/format.js';
+import { LoadingRow } from '../ui/LoadingRow.js';
 import { RecordingPlayer } from '../ui/RecordingPlayer.js';
 
 export function SessionsPage() {
@@ -54,6 +55,9 @@ export function SessionsPage() {
               <td>
                 {s.reason ?? ''}
                 {s.exitCode !== null ? ` (exit ${s.exitCode})` : ''}
+                {s.reattaches > 0 && (
+                  <span className="hint"> · reattached {s.reattaches === 1 ? 'once' : `${s.reattaches}×`}</span>
+                )}
               </td>
               <td>
                 {s.recording.available ? (
@@ -70,6 +74,7 @@ export function SessionsPage() {
               </td>
             </tr>
           ))}
+          {!sessions.data && !sessions.error && <LoadingRow colSpan={7} what="shell sessions" />}
           {sessions.data?.items.length === 0 && (
             <tr>
               <td colSpan={7} className="empty">

@@ -1,7 +1,8 @@
 // Pod shells in the console: several can be open; one at a time is the large
 // panel docked above the tray, the others are minimized to tabs in the tray
 // while the user keeps browsing. Sessions live in this provider (around the
-// whole signed-in app), so navigation keeps them and their scrollback.
+// whole signed-in app), so navigation keeps them and their scrollback; a page
+// reload reattaches to them (./persisted.ts).
 import '@xterm/xterm/css/xterm.css';
 import './shell.css';
 import {
@@ -34,7 +35,13 @@ import {
   type SessionTarget,
   type SessionView,
 } from './sessions.js';
+import { panelBounds, panelHeightAfterKey, usePanelHeight } from './panel-height.js';
+import { loadShells, saveShells } from './persisted.js';
 import type { TerminalSession } from './terminal-session.js';
+
+/** Set when the page goes away: sessions ending then (their sockets closing) stay in storage for the next page. */
+let unloading = false;
+if (typeof window !== 'undefined') window.addEventListener('pagehide', () => (unloading = true));
 
 export type { ShellTarget } from './protocol.js';
 export type { SessionView } from './sessions.js';
@@ -66,21 +73,47 @@ export function ShellProvider({ children }: { children: ReactNode }) {
   const runtimes = useRef(new Map<string, TerminalSession>());
   const counter = useRef(0);
 
-  const start = useCallback(async (target: SessionTarget) => {
+  const start = useCallback(async (target: SessionTarget, restore?: { sessionId: string; show: boolean }) => {
     // xterm.js is loaded with the first shell: pages that never open one do not pay for it.
     const { TerminalSession } = await import('./terminal-session.js');
     counter.current += 1;
     const key = `s${counter.current}`;
-    const rt = new TerminalSession(key, target, {
-      opened: (sessionId, container) => dispatch({ type: 'opened', key, sessionId, container }),
-      exit: (code) => dispatch({ type: 'exit', key, code }),
-      error: (message) => dispatch({ type: 'error', key, message }),
-      ended: (kind, notice) => dispatch({ type: 'ended', key, kind, notice }),
-      participants: (participants) => dispatch({ type: 'participants', key, participants }),
-    });
+    const rt = new TerminalSession(
+      key,
+      target,
+      {
+        opened: (sessionId, container) => dispatch({ type: 'opened', key, sessionId, container }),
+        exit: (code) => dispatch({ type: 'exit', key, code }),
+        error: (message) => dispatch({ type: 'error', key, message }),
+        ended: (kind, notice) => dispatch({ type: 'ended', key, kind, notice }),
+        participants: (participants) => dispatch({ type: 'participants', key, participants }),
+      },
+      restore?.sessionId,
+    );
     runtimes.current.set(key, rt);
-    dispatch({ type: 'add', key, target });
+    dispatch({ type: 'add', key, target, ...(restore ? { sessionId: restore.sessionId, show: restore.show } : {}) });
   }, []);
+
+  // After a reload (or a deep link opened in this tab): take back the shells the previous page had open.
+  const restoring = useRef(true);
+  const restored = useRef(false);
+  useEffect(() => {
+    if (restored.current) return; // once (StrictMode runs effects twice in development)
+    restored.current = true;
+    const saved = loadShells();
+    void (async () => {
+      for (const s of saved) await start(s.target, { sessionId: s.sessionId, show: s.visible });
+      restoring.current = false;
+    })();
+  }, [start]);
+  useEffect(() => {
+    if (restoring.current || unloading) return;
+    saveShells(
+      state.sessions
+        .filter((s) => s.sessionId !== null && s.status !== 'ended')
+        .map((s) => ({ target: s.target, sessionId: s.sessionId ?? '', visible: state.visible === s.key })),
+    );
+  }, [state]);
 
   const open = useCallback(
     (target: ShellTarget) => {
@@ -163,6 +196,7 @@ export function ShellProvider({ children }: { children: ReactNode }) {
     return () => {
       for (const rt of map.values()) rt.dispose();
       map.clear();
+      if (!unloading) saveShells([]);
     };
   }, []);
 
@@ -292,6 +326,7 @@ function ContainerPicker({
 export function ShellTray() {
   const shells = useShells();
   const { sessions, visible } = shells;
+  const [height, setHeight] = usePanelHeight();
   if (sessions.length === 0) return null;
   const focusTab = (key: string) => requestAnimationFrame(() => document.getElementById(`shell-tab-${key}`)?.focus());
   return (
@@ -302,6 +337,8 @@ export function ShellTray() {
           session={s}
           label={sessionLabel(sessions, s.key)}
           visible={visible === s.key}
+          height={height}
+          onResize={setHeight}
           onMinimize={() => {
             shells.minimize(s.key);
             focusTab(s.key);
@@ -354,11 +391,15 @@ function ShellPanel({
   session,
   label,
   visible,
+  height,
+  onResize,
   onMinimize,
 }: {
   session: SessionView;
   label: string;
   visible: boolean;
+  height: number;
+  onResize: (h: number) => void;
   onMinimize: () => void;
 }) {
   const shells = useShells();
@@ -390,6 +431,7 @@ function ShellPanel({
   };
   return (
     <section className="shell-panel" aria-label={`Shell ${label}`} hidden={!visible}>
+      <ResizeHandle height={height} onResize={onResize} />
       <header className="shell-head">
         <span className={`dot ${statusDot(session)}`} aria-hidden="true" />
         <span className="shell-title" title={sessionTitle(t)}>
@@ -430,5 +472,46 @@ function ShellPanel({
       ) : null}
       <div className="shell-term-host" ref={host} />
     </section>
+  );
+}
+
+/** The panel's top edge: drag it, or focus it and use the arrows, Page Up/Down, Home and End (a window splitter). */
+function ResizeHandle({ height, onResize }: { height: number; onResize: (h: number) => void }) {
+  const { min, max } = panelBounds(window.innerHeight);
+  return (
+    <div
+      className="shell-resize"
+      role="separator"
+      aria-orientation="horizontal"
+      aria-label="Resize shell panel"
+      aria-valuemin={min}
+      aria-valuemax={max}
+      aria-valuenow={height}
+      aria-valuetext={`${height} pixels high`}
+      tabIndex={0}
+      onKeyDown={(e) => {
+        const next = panelHeightAfterKey(e.key, height, window.innerHeight);
+        if (next === undefined) return;
+        e.preventDefault();
+        onResize(next);
+      }}
+      onPointerDown={(e) => {
+        if (e.button !== 0) return;
+        e.preventDefault();
+        const el = e.currentTarget;
+        el.setPointerCapture(e.pointerId);
+        // The panel's bottom stays put (above the tray): its height follows the pointer.
+        const bottom = el.parentElement?.getBoundingClientRect().bottom ?? window.innerHeight;
+        const move = (ev: PointerEvent) => onResize(bottom - ev.clientY);
+        const up = () => {
+          el.removeEventListener('pointermove', move);
+          el.removeEventListener('pointerup', up);
+          el.removeEventListener('pointercancel', up);
+        };
+        el.addEventListener('pointermove', move);
+        el.addEventListener('pointerup', up);
+        el.addEventListener('pointercancel', up);
+      }}
+    />
   );
 }

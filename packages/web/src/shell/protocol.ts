@@ -25,10 +25,11 @@ export function containersPath(t: ShellTarget): string {
 /** Path and query of the shell WebSocket; `command` repeats for each argument. */
 export function shellPath(
   t: ShellTarget,
-  opts: { cols?: number; rows?: number; command?: readonly string[] } = {},
+  opts: { cols?: number; rows?: number; command?: readonly string[]; session?: string } = {},
 ): string {
   const q = new URLSearchParams();
   if (t.container) q.set('container', t.container);
+  if (opts.session) q.set('session', opts.session);
   for (const arg of opts.command ?? t.command ?? []) q.append('command', arg);
   const size = (n: number | undefined) =>
     n !== undefined && Number.isFinite(n) ? Math.min(1000, Math.max(1, Math.round(n))) : undefined;
@@ -40,10 +41,12 @@ export function shellPath(
   return s ? `${podPath(t)}/shell?${s}` : `${podPath(t)}/shell`;
 }
 
-export type EndReason = 'closed' | 'idle' | 'agent-lost' | 'error' | 'recording-limit' | 'revoked';
+export type EndReason = 'closed' | 'idle' | 'agent-lost' | 'error' | 'recording-limit' | 'revoked' | 'detached';
 
 export type ServerControl =
   | { type: 'opened'; sessionId: string; container: string; command: string[] | null }
+  /** A detached session taken back: `scrollbackBytes` of its recent output follow. */
+  | { type: 'reattached'; sessionId: string; container: string; scrollbackBytes: number }
   | { type: 'exit'; code: number }
   | { type: 'error'; message: string }
   | { type: 'closed'; reason: EndReason; message: string }
@@ -51,7 +54,15 @@ export type ServerControl =
   | { type: 'participants'; participants: { user: string; role: 'owner' | 'observer' | 'peer' }[] }
   | { type: 'moderation'; held: boolean; message: string };
 
-const REASONS: readonly EndReason[] = ['closed', 'idle', 'agent-lost', 'error', 'recording-limit', 'revoked'];
+const REASONS: readonly EndReason[] = [
+  'closed',
+  'idle',
+  'agent-lost',
+  'error',
+  'recording-limit',
+  'revoked',
+  'detached',
+];
 
 /** A text frame from the hub, or undefined when it is not a control message we know. */
 export function parseControl(text: string): ServerControl | undefined {
@@ -70,6 +81,13 @@ export function parseControl(text: string): ServerControl | undefined {
         sessionId: optionalString(m.sessionId) ?? '',
         container: optionalString(m.container) ?? '',
         command: Array.isArray(m.command) ? m.command.map(String) : null,
+      };
+    case 'reattached':
+      return {
+        type: 'reattached',
+        sessionId: optionalString(m.sessionId) ?? '',
+        container: optionalString(m.container) ?? '',
+        scrollbackBytes: typeof m.scrollbackBytes === 'number' ? m.scrollbackBytes : 0,
       };
     case 'exit':
       return typeof m.code === 'number' ? { type: 'exit', code: m.code } : undefined;
@@ -119,6 +137,8 @@ export function defaultEndMessage(reason: EndReason): string {
       return "the session's recording reached its size cap, so the session was ended";
     case 'revoked':
       return 'your access was revoked (disabled, role removed, signed out or token revoked), so the session was ended';
+    case 'detached':
+      return 'the console went away and did not come back within the grace period';
     case 'closed':
       return 'the session was closed';
   }
@@ -138,6 +158,8 @@ export function endNotice(reason: EndReason, message: string): string {
       return `Session ended (recording limit): ${what}`;
     case 'revoked':
       return `Session ended (access revoked): ${what}`;
+    case 'detached':
+      return `Session ended (detached): ${what}`;
     case 'closed':
       return `Session ended: ${what}`;
   }
@@ -184,7 +206,22 @@ export function chooseContainer(p: PodContainers): ContainerChoice {
   return { kind: 'pick', containers: p.containers, preselect: running[0]?.name };
 }
 
-export function containerStateText(c: ContainerInfo): string {
+/** Why a pod (or one of its containers) cannot take a shell now, or undefined when it can. */
+export function whyNoShell(
+  pod: { phase: string; containers: readonly Pick<ContainerInfo, 'name' | 'state' | 'reason'>[] },
+  container?: string,
+): string | undefined {
+  const c = container === undefined ? undefined : pod.containers.find((x) => x.name === container);
+  // The container's own state says more than the pod's phase ("waiting: ImagePullBackOff" vs "Pending").
+  if (c && c.state !== 'running') return `container ${c.name} is ${containerStateText(c)}, not running`;
+  if (pod.phase !== 'Running') return `the pod is ${pod.phase}, not Running`;
+  if (container !== undefined) return c ? undefined : `the pod has no container ${container}`;
+  if (pod.containers.length > 0 && !pod.containers.some((c) => c.state === 'running'))
+    return `no container is running (${pod.containers.map((c) => `${c.name}: ${containerStateText(c)}`).join(', ')})`;
+  return undefined;
+}
+
+export function containerStateText(c: Pick<ContainerInfo, 'state' | 'reason'>): string {
   return c.reason ? `${c.state}: ${c.reason}` : c.state;
 }
 

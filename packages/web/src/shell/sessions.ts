@@ -49,7 +49,8 @@ export interface ShellsState {
 }
 
 export type ShellsAction =
-  | { type: 'add'; key: string; target: SessionTarget }
+  /** `sessionId`: a session being reattached after a reload; `show: false` adds it minimized. */
+  | { type: 'add'; key: string; target: SessionTarget; sessionId?: string; show?: boolean }
   | { type: 'show'; key: string }
   | { type: 'minimize'; key: string }
   | { type: 'remove'; key: string }
@@ -89,7 +90,7 @@ export function shellsReducer(state: ShellsState, action: ShellsAction): ShellsS
             key: action.key,
             target: action.target,
             status: 'connecting',
-            sessionId: null,
+            sessionId: action.sessionId ?? null,
             exitCode: null,
             error: null,
             ended: null,
@@ -97,7 +98,7 @@ export function shellsReducer(state: ShellsState, action: ShellsAction): ShellsS
             participants: [],
           },
         ],
-        visible: action.key,
+        visible: action.show === false ? state.visible : action.key,
       };
     case 'show':
       return state.sessions.some((s) => s.key === action.key) && state.visible !== action.key

@@ -55,12 +55,16 @@ export class TerminalSession {
   private started = false;
   private disposed = false;
   private frame = 0;
+  /** A detached session to take back on the next connect (after a page reload), instead of starting one. */
+  private reattachId: string | undefined;
 
   constructor(
     readonly key: string,
     private target: SessionTarget,
     private readonly events: SessionEvents,
+    reattach?: string,
   ) {
+    this.reattachId = reattach;
     this.element = document.createElement('div');
     this.element.className = 'shell-term';
     this.element.dataset.testid = `terminal-${key}`;
@@ -114,10 +118,11 @@ export class TerminalSession {
     if (this.termOpened) this.term.focus();
   }
 
-  /** A new connection on the same terminal (the scrollback stays). */
+  /** A new connection on the same terminal (the scrollback stays): a new session. */
   reconnect(target?: SessionTarget): void {
     if (this.disposed) return;
     if (target) this.target = target;
+    this.reattachId = undefined;
     this.closeSocket();
     this.term.write('\r\n\x1b[2m── reconnecting ──\x1b[0m\r\n');
     this.connect();
@@ -176,7 +181,13 @@ export class TerminalSession {
     this.term.options.disableStdin = join?.mode === 'observer';
     const path = join
       ? `/api/v1/sessions/${encodeURIComponent(join.sessionId)}/join?mode=${join.mode}`
-      : shellPath(this.target, { cols: this.term.cols, rows: this.term.rows });
+      : shellPath(this.target, {
+          cols: this.term.cols,
+          rows: this.term.rows,
+          ...(this.reattachId ? { session: this.reattachId } : {}),
+        });
+    // Taken back once: a later Reconnect starts a new session.
+    this.reattachId = undefined;
     let ws: WebSocket;
     try {
       ws = new WebSocket(wsUrl(path));
@@ -216,6 +227,11 @@ export class TerminalSession {
           break;
         case 'moderation':
           this.notice(`[${msg.message}]`, msg.held ? 'yellow' : 'dim');
+          break;
+        case 'reattached':
+          // The hub replays the session's recent output next: start from a clean screen.
+          this.term.reset();
+          this.events.opened(msg.sessionId, msg.container);
           break;
         case 'exit':
           this.notice(`[process exited with code ${msg.code}]`, msg.code === 0 ? 'dim' : 'yellow');

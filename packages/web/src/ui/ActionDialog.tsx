@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { ApiError, api, errorText } from '../api/client.js';
 import type { ActionPreview, CatalogAction, CommandTarget } from '../api/types.js';
 import { CommandStatus } from './CommandStatus.js';
+import { dangerClass } from './danger.js';
 import { Dialog } from './Dialog.js';
 import { DiffView } from './DiffView.js';
 import { ParamsForm, cleanParams, initialParams, type ParamValues } from './ParamsForm.js';
@@ -146,7 +147,7 @@ export function ActionDialog({
             <button type="button" onClick={() => void doPreview(values)} disabled={previewing}>
               {previewing ? 'Previewing…' : 'Preview'}
             </button>
-            <button type="button" className="primary" onClick={() => void run()}>
+            <button type="button" className={dangerClass(action, 'primary')} onClick={() => void run()}>
               Run {action.title.toLowerCase()}
             </button>
           </>

@@ -11,6 +11,7 @@ import { can, describeScope } from '../data/permissions.js';
 import { useMe } from '../data/session.js';
 import { requestAccessHref } from '../data/access.js';
 import { useActionDialog } from './ActionDialogHost.js';
+import { dangerClass } from './danger.js';
 import type { ParamValues } from './ParamsForm.js';
 
 export function whyDisabled(
@@ -100,6 +101,7 @@ export function ActionMenu({
                 key={a.id}
                 type="button"
                 role="menuitem"
+                className={dangerClass(a)}
                 disabled={why !== undefined}
                 title={why}
                 onClick={() => {
@@ -161,7 +163,7 @@ export function ActionButton({
     <>
       <button
         type="button"
-        className={className}
+        className={dangerClass(action, className)}
         disabled={!action || why !== undefined}
         title={why}
         onClick={() => action && showDialog({ cluster, action, target, defaults })}

@@ -4,6 +4,7 @@ import { api } from '../api/client.js';
 import type { Page, TimelineEvent } from '../api/types.js';
 import { useAsync, useTimelineFeed } from '../data/hooks.js';
 import { formatTime } from './format.js';
+import { LoadingRow } from './LoadingRow.js';
 
 export function EventsList({
   cluster,
@@ -59,6 +60,14 @@ export function EventsList({
             <td>{e.summary}</td>
           </tr>
         ))}
+        {!events.data && !events.error && items.length === 0 && <LoadingRow colSpan={4} what="events" />}
+        {events.error && (
+          <tr>
+            <td colSpan={4} role="alert" className="error-box">
+              Could not load events: {events.error}
+            </td>
+          </tr>
+        )}
         {events.data && items.length === 0 && (
           <tr>
             <td colSpan={4} className="empty">

@@ -1,10 +1,12 @@
-// Live log tail of a container: follow, previous container, timestamps, tail
-// size, search (highlight or only matching lines). Streams over the hub's logs
+// Live log tail of a container: follow, previous container, timestamps (shown
+// readable), tail size, wrap, search (highlight or only matching lines, with a
+// match count), download and copy of what is shown. Streams over the hub's logs
 // WebSocket; keeps at most MAX_LINES in the page.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, api, wsUrl, withQuery } from '../api/client.js';
 import { can } from '../data/permissions.js';
 import { useMe } from '../data/session.js';
+import { countMatches, logFileName, splitTimestamp } from './log-lines.js';
 import { MissingPermission } from './MissingPermission.js';
 
 export const MAX_LINES = 5000;
@@ -51,6 +53,8 @@ function LogStream({ cluster, namespace, pod, containers }: LogViewerProps) {
   const [tailLines, setTailLines] = useState(500);
   const [search, setSearch] = useState('');
   const [onlyMatches, setOnlyMatches] = useState(false);
+  const [wrap, setWrap] = useState(true);
+  const [copied, setCopied] = useState('');
   const [lines, setLines] = useState<string[]>([]);
   const [status, setStatus] = useState('connecting…');
   const box = useRef<HTMLDivElement>(null);
@@ -132,6 +136,23 @@ function LogStream({ cluster, namespace, pod, containers }: LogViewerProps) {
     () => (onlyMatches && search ? lines.filter((l) => l.toLowerCase().includes(search.toLowerCase())) : lines),
     [lines, onlyMatches, search],
   );
+  const found = useMemo(() => countMatches(lines, search), [lines, search]);
+
+  // Download and copy take the lines as shown (filtered when "Only matching"), as the container wrote them.
+  const download = () => {
+    const url = URL.createObjectURL(new Blob([shown.join('\n') + '\n'], { type: 'text/plain' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = logFileName(pod, container, previous, new Date());
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 0);
+  };
+  const copy = () => {
+    navigator.clipboard.writeText(shown.join('\n')).then(
+      () => setCopied(`copied ${shown.length} lines`),
+      () => setCopied('could not copy (the browser refused the clipboard)'),
+    );
+  };
 
   return (
     <section aria-label="Logs">
@@ -171,17 +192,33 @@ function LogStream({ cluster, namespace, pod, containers }: LogViewerProps) {
           value={search}
           onChange={(e) => setSearch(e.target.value)}
         />
+        {search && (
+          <span className="hint" role="status" aria-label="Matches">
+            {found.matches === 0
+              ? 'no match'
+              : `${found.matches} ${found.matches === 1 ? 'match' : 'matches'} in ${found.lines} ${found.lines === 1 ? 'line' : 'lines'}`}
+          </span>
+        )}
         <label>
           <input type="checkbox" checked={onlyMatches} onChange={(e) => setOnlyMatches(e.target.checked)} /> Only
           matching
         </label>
+        <label>
+          <input type="checkbox" checked={wrap} onChange={(e) => setWrap(e.target.checked)} /> Wrap lines
+        </label>
+        <button type="button" onClick={download} disabled={shown.length === 0}>
+          Download
+        </button>
+        <button type="button" onClick={copy} disabled={shown.length === 0}>
+          Copy
+        </button>
         <span className="grow" />
         <span className="hint" role="status">
-          {status} · {lines.length} lines
+          {status} · {lines.length} lines{copied ? ` · ${copied}` : ''}
         </span>
       </div>
       <div
-        className="logs"
+        className={wrap ? 'logs' : 'logs nowrap'}
         ref={box}
         role="log"
         aria-label={`Logs of ${pod}/${container}`}
@@ -191,9 +228,20 @@ function LogStream({ cluster, namespace, pod, containers }: LogViewerProps) {
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
         }}
       >
-        {shown.map((l, i) => (
-          <div key={i}>{search ? <Highlight text={l} term={search} /> : l || ' '}</div>
-        ))}
+        {shown.map((l, i) => {
+          const ts = timestamps ? splitTimestamp(l) : undefined;
+          const text = ts ? ts.text : l;
+          return (
+            <div key={i}>
+              {ts && (
+                <time className="log-ts" dateTime={ts.iso} title={ts.iso}>
+                  {ts.stamp}{' '}
+                </time>
+              )}
+              {search ? <Highlight text={text} term={search} /> : text || ' '}
+            </div>
+          );
+        })}
       </div>
     </section>
   );

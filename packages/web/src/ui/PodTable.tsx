@@ -1,6 +1,7 @@
 // Pods with what matters on call: status as kubectl shows it, readiness,
 // restarts (with the last reason), node, age, exec guard countdown, and the
 // pod actions (shell, delete, more).
+import { useId } from 'react';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
 import type { InventoryItemOf } from '../api/types.js';
@@ -9,6 +10,7 @@ import { can } from '../data/permissions.js';
 import { requestAccessHref } from '../data/access.js';
 import { useMe } from '../data/session.js';
 import { objectHref } from '../links.js';
+import { whyNoShell } from '../shell/protocol.js';
 import { useShells } from '../shell/ShellProvider.js';
 import { ActionButton, ActionMenu } from './ActionMenu.js';
 import { ExecGuardBadge } from './ExecGuardBadge.js';
@@ -135,26 +137,38 @@ export function PodRow({
   );
 }
 
-export function ShellButton({ cluster, pod }: { cluster: string; pod: Pod }) {
+/** Shell into a pod (or one `container` of it); disabled with the reason as its tooltip and accessible description. */
+export function ShellButton({ cluster, pod, container }: { cluster: string; pod: Pod; container?: string }) {
   const shells = useShells();
   const view = useClusterView(cluster);
   const me = useMe();
+  const reasonId = useId();
   let why: string | undefined;
   if (!view?.capabilities.podExec) why = `pod shells (podExec tier) are not enabled on ${cluster}`;
   else if (!view.connected) why = 'the agent is not connected';
   else if (!can(me, 'pod:exec', { cluster, namespace: pod.namespace }))
     why = `you lack pod:exec on ${cluster}/${pod.namespace}`;
-  else if (pod.summary.phase !== 'Running') why = `the pod is ${pod.summary.phase}, not Running`;
+  else why = whyNoShell(pod.summary, container);
   return (
-    <button
-      type="button"
-      disabled={why !== undefined}
-      title={why ?? 'Open a shell in this pod'}
-      aria-label={`Shell into ${pod.name}`}
-      onClick={() => shells.open({ cluster, namespace: pod.namespace, pod: pod.name })}
-    >
-      Shell
-    </button>
+    <>
+      <button
+        type="button"
+        disabled={why !== undefined}
+        title={why ? `No shell: ${why}` : container ? `Open a shell in ${container}` : 'Open a shell in this pod'}
+        aria-label={container ? `Shell into ${pod.name} container ${container}` : `Shell into ${pod.name}`}
+        aria-describedby={why ? reasonId : undefined}
+        onClick={() =>
+          shells.open({ cluster, namespace: pod.namespace, pod: pod.name, ...(container ? { container } : {}) })
+        }
+      >
+        Shell
+      </button>
+      {why && (
+        <span id={reasonId} className="visually-hidden">
+          No shell: {why}
+        </span>
+      )}
+    </>
   );
 }
 
@@ -181,7 +195,7 @@ export function PodButtons({ cluster, pod }: { cluster: string; pod: Pod }) {
     <span style={{ display: 'inline-flex', gap: 6 }}>
       <ShellButton cluster={cluster} pod={pod} />
       {pod.summary.phase === 'Running' && <RequestShellAccess cluster={cluster} pod={pod} />}
-      <ActionButton cluster={cluster} target={target} actionId="delete-pod" className="danger" />
+      <ActionButton cluster={cluster} target={target} actionId="delete-pod" />
       <ActionMenu cluster={cluster} target={target} label="More" />
     </span>
   );
