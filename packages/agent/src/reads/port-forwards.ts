@@ -192,8 +192,10 @@ export class AgentPortForwards {
 function openSocket(url: URL, opts: WebSocket.ClientOptions): Promise<WebSocket> {
   const ws = new WebSocket(url, PORTFORWARD_PROTOCOLS, opts);
   return new Promise((resolve, reject) => {
+    let refused = false;
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => {
+      refused = true;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -205,9 +207,13 @@ function openSocket(url: URL, opts: WebSocket.ClientOptions): Promise<WebSocket>
           // not a Status: keep the text
         }
         reject(new Error(`port-forward refused by the API server (HTTP ${res.statusCode ?? '?'}): ${message}`));
+        // Terminating emits 'error' ("closed before the connection was established"): not the answer.
+        ws.terminate();
       });
-      ws.terminate();
     });
-    ws.once('error', (err) => reject(new Error(`port-forward failed: ${err.message}`)));
+    // A socket error after the connection opened is the 'close' handler's business (the promise has settled).
+    ws.on('error', (err) => {
+      if (!refused) reject(new Error(`port-forward failed: ${err.message}`));
+    });
   });
 }
