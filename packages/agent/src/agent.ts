@@ -25,6 +25,7 @@ import { describeCluster, loadKubeConfig } from './kube.js';
 import { HubLink } from './link/hub-link.js';
 import { Outbox } from './outbox.js';
 import { AgentLogStreams } from './reads/log-streams.js';
+import { AgentPortForwards } from './reads/port-forwards.js';
 import { getObject } from './reads/object-get.js';
 import { AgentShellManager, type ShellIdentity } from './shell/shell-manager.js';
 import { eventFromKubernetesEvent } from './timeline/events.js';
@@ -75,6 +76,7 @@ export interface Agent {
   readonly shell: AgentShellManager;
   /** Pod log streams relayed through this agent. */
   readonly logs: AgentLogStreams;
+  readonly portForwards: AgentPortForwards;
   /** The health checks (insights) over the watched objects. */
   readonly insights: InsightEngine;
   stop(): Promise<void>;
@@ -254,6 +256,15 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     kcFor: readAs,
   });
   link.on('disconnected', () => logs.closeAll());
+  // Port-forward is a podExec-tier tool (create pods/portforward), forwarded as the user when impersonating.
+  const portForwards = new AgentPortForwards({
+    kc,
+    log: log.child({ component: 'port-forward' }),
+    enabled: opts.capabilities.podExec,
+    send: (m) => link.send(m),
+    kcFor: readAs,
+  });
+  link.on('disconnected', () => portForwards.closeAll());
 
   link.on('connected', () => {
     link.send({
@@ -279,6 +290,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     )
       shell.onControl(m);
     else if (m.type === 'logs.open' || m.type === 'logs.close') logs.onControl(m);
+    else if (
+      m.type === 'portfwd.open' ||
+      m.type === 'portfwd.close' ||
+      m.type === 'portfwd.data' ||
+      m.type === 'portfwd.credit'
+    )
+      portForwards.onControl(m);
     else if (m.type === 'object.get') {
       let as: k8s.KubeConfig;
       try {
@@ -336,10 +354,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     execGuard,
     shell,
     logs,
+    portForwards,
     insights,
     stop: async () => {
       shell.closeAll();
       logs.closeAll();
+      portForwards.closeAll();
       unforward();
       await execGuard?.stop();
       for (const w of watchers) w.stop();

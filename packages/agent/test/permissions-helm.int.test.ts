@@ -3,16 +3,19 @@
 // applied to the real cluster, where the API server's authorizer and the
 // agent's own self-check agree with it.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
+import pino from 'pino';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionList } from '@wheelhouse/protocol';
+import { actionList, type PortForwardAgentMessage } from '@wheelhouse/protocol';
 import {
   agentPermissions,
   agentRbacRules,
@@ -24,6 +27,7 @@ import {
 import { binaryPaths, kubectl } from '@wheelhouse/test-cluster';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { checkActionPermissions } from '../src/permissions.js';
+import { AgentPortForwards } from '../src/reads/port-forwards.js';
 
 const run = promisify(execFile);
 const CHART = fileURLToPath(new URL('../../../deploy/helm/wheelhouse-agent', import.meta.url));
@@ -323,5 +327,87 @@ describe('the rendered RBAC on the real cluster', () => {
     });
     expect(missing).toEqual(expected);
     expect(await checkActionPermissions(kc, { basic: true, advanced: false, podExec: false })).toEqual({});
+  });
+
+  it("with podExec, the chart's ServiceAccount forwards a pod's port (the upgrade needs get and create pods/portforward); without, Kubernetes refuses", async () => {
+    const web = createServer((_req, res) => res.end('hello through the chart RBAC'));
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+    try {
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: { metadata: { name: 'pf' }, spec: { containers: [{ name: 'app', image: 'registry.local/web:1' }] } },
+      });
+      await admin.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({
+        group: 'kwok.x-k8s.io',
+        version: 'v1alpha1',
+        namespace: ns,
+        plural: 'portforwards',
+        body: {
+          apiVersion: 'kwok.x-k8s.io/v1alpha1',
+          kind: 'PortForward',
+          metadata: { name: 'pf', namespace: ns },
+          spec: {
+            forwards: [{ ports: [80], target: { address: '127.0.0.1', port: (web.address() as AddressInfo).port } }],
+          },
+        },
+      });
+      await eventually(
+        'pod pf Running',
+        async () =>
+          (await core.readNamespacedPod({ namespace: ns, name: 'pf' })).status?.phase === 'Running' || undefined,
+      );
+      await applyRbac({ basic: true, advanced: false, podExec: true });
+      await eventually(
+        'portforward RBAC in effect',
+        async () => (await can('create', '', 'pods/portforward')) || undefined,
+      );
+      const tr = await core.createNamespacedServiceAccountToken({
+        namespace: ns,
+        name: sa,
+        body: { spec: { audiences: [], expirationSeconds: 3600 } },
+      });
+      const kc = new k8s.KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ ...admin.getCurrentCluster(), name: 'local' } as k8s.Cluster],
+        users: [{ name: sa, token: tr.status?.token ?? '' }],
+        contexts: [{ name: sa, cluster: 'local', user: sa }],
+        currentContext: sa,
+      });
+      /** One forwarded HTTP request as the agent makes it; the text received, or the end's message. */
+      const forwardOnce = async (): Promise<string> => {
+        const got: PortForwardAgentMessage[] = [];
+        const pf = new AgentPortForwards({
+          kc,
+          log: pino({ level: 'silent' }),
+          enabled: true,
+          send: (m) => got.push(m) > 0,
+        });
+        const connId = randomUUID();
+        pf.onControl({ type: 'portfwd.open', connId, namespace: ns, pod: 'pf', port: 80, user: 'u', window: 65536 });
+        const first = await eventually('opened or ended', () =>
+          Promise.resolve(got.find((m) => m.type === 'portfwd.opened' || m.type === 'portfwd.end')),
+        );
+        if (first.type === 'portfwd.end') return first.message ?? first.reason;
+        const req = Buffer.from('GET / HTTP/1.0\r\n\r\n').toString('base64');
+        pf.onControl({ type: 'portfwd.data', connId, data: req });
+        const text = (): string =>
+          got.map((m) => (m.type === 'portfwd.data' ? Buffer.from(m.data, 'base64').toString() : '')).join('');
+        // The answer arrives; the connection stays open until a side closes it (here: the hub's close).
+        const answer = await eventually('the answer', () =>
+          Promise.resolve(text().includes('hello') ? text() : undefined),
+        );
+        pf.onControl({ type: 'portfwd.close', connId });
+        return answer;
+      };
+      expect(await forwardOnce()).toContain('hello through the chart RBAC');
+      await applyRbac({ basic: true, advanced: false, podExec: false });
+      await eventually(
+        'portforward RBAC revoked',
+        async () => !(await can('get', '', 'pods/portforward')) || undefined,
+      );
+      expect(await forwardOnce()).toMatch(/HTTP 403/);
+    } finally {
+      await new Promise((r) => web.close(r));
+    }
   });
 });

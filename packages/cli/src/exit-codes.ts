@@ -57,6 +57,7 @@ export const API_ERROR_EXIT: Record<ApiErrorCode, ExitCode> = {
   too_many_log_streams: EXIT.unavailable,
   too_many_workload_log_streams: EXIT.unavailable,
   too_many_shell_participants: EXIT.unavailable,
+  too_many_port_forwards: EXIT.unavailable,
   too_many_failures_from_address: EXIT.unavailable,
   sign_in_busy: EXIT.unavailable,
   internal: EXIT.failure,

@@ -15,6 +15,7 @@ import { getCommand } from './commands/get.js';
 import { hubCommand } from './commands/hub.js';
 import { clusterListCommand, tokenListCommand, userListCommand } from './commands/lists.js';
 import { logsCommand } from './commands/logs.js';
+import { portForwardCommand } from './commands/port-forward.js';
 import { shellCommand } from './commands/shell.js';
 import { debugCommand } from './commands/debug.js';
 import { storeCommand } from './commands/store.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   program.addCommand(getCommand());
   program.addCommand(timelineCommand());
   program.addCommand(logsCommand());
+  program.addCommand(portForwardCommand());
   program.addCommand(actionCommand());
   program.addCommand(actionsCommand());
   program.addCommand(auditCommand());

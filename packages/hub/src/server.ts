@@ -56,6 +56,8 @@ import { liveRoutes } from './live/live-routes.js';
 import { LogRelay, type LogRelayOptions } from './logs/log-relay.js';
 import { logsRoutes } from './logs/logs-routes.js';
 import { WorkloadLogRelay, type WorkloadLogOptions } from './logs/workload-log-relay.js';
+import { PortForwardRelay, type PortForwardRelayOptions } from './portforward/port-forward-relay.js';
+import { portForwardRoutes } from './portforward/port-forward-routes.js';
 import { ObjectReader } from './objects/object-reader.js';
 import { ShellRelay, type ShellOptions } from './shell/shell-relay.js';
 import { shellRoutes } from './shell/shell-routes.js';
@@ -125,6 +127,8 @@ export interface HubOptions {
   logs?: LogRelayOptions;
   /** Whole-workload log streams: limits (see WorkloadLogOptions). */
   workloadLogs?: WorkloadLogOptions;
+  /** Port-forward: open connections per user, and the per-connection window. */
+  portForward?: PortForwardRelayOptions;
   /** How long GET …/objects waits for the agent (default 10 s, then 504 agent_timeout). */
   objectTimeoutMs?: number;
   /**
@@ -195,6 +199,7 @@ export interface Hub {
   shell: ShellRelay;
   logs: LogRelay;
   workloadLogs: WorkloadLogRelay;
+  portForwards: PortForwardRelay;
   objects: ObjectReader;
   /** Every user's open WebSocket with the credential that opened it (closed on revocation). */
   sockets: SocketRegistry;
@@ -381,6 +386,9 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     log: app.log,
     options: opts.workloadLogs ?? {},
   });
+  const portForwards = new PortForwardRelay({ metrics, audit, log: app.log, options: opts.portForward ?? {} });
+  portForwards.attach(link);
+  link.setPortForwardHandler(portForwards);
   const insights = new InsightStore(db);
   link.setInsightHandler(new InsightIngest({ store: insights, live, metrics }));
   const usage = new UsageStore(db);
@@ -479,6 +487,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     link,
   });
   await app.register(logsRoutes, { prefix, audit, clusters, inventory, relay: logs, workloads: workloadLogs, link });
+  await app.register(portForwardRoutes, { prefix, audit, clusters, inventory, relay: portForwards, link });
   link.register(app);
   tunnels.register(app);
   await registerWebUi(
@@ -551,6 +560,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     shell,
     logs,
     workloadLogs,
+    portForwards,
     objects,
     sockets,
     retention,
@@ -565,6 +575,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       await shell.closeAll();
       workloadLogs.closeAll();
       logs.closeAll();
+      portForwards.closeAll();
       link.closeAll();
       await tunnels.closeAll();
       await channel?.stop();

@@ -158,6 +158,7 @@ describe.each(storeFactories)('identity admin ($name store)', (store) => {
             'admin',
             'audit:read',
             'pod:exec',
+            'pod:port-forward',
             'view',
             'logs:read',
             'object:read',
@@ -169,7 +170,15 @@ describe.each(storeFactories)('identity admin ($name store)', (store) => {
         {
           name: 'operator',
           description: expect.any(String) as unknown,
-          permissions: ['view', 'logs:read', 'object:read', 'action:*', 'pod:exec', 'access:approve'],
+          permissions: [
+            'view',
+            'logs:read',
+            'object:read',
+            'action:*',
+            'pod:exec',
+            'pod:port-forward',
+            'access:approve',
+          ],
         },
         {
           name: 'viewer',

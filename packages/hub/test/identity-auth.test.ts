@@ -440,7 +440,15 @@ describe.each(storeFactories)('identity and sign-in ($name store)', (store) => {
             {
               cluster: 'prod-*',
               namespace: 'team-a',
-              permissions: ['view', 'logs:read', 'object:read', 'pod:exec', 'action:*', 'access:approve'],
+              permissions: [
+                'view',
+                'logs:read',
+                'object:read',
+                'pod:exec',
+                'pod:port-forward',
+                'action:*',
+                'access:approve',
+              ],
             },
           ],
         },

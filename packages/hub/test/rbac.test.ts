@@ -24,6 +24,7 @@ describe('roles grant permissions', () => {
     'admin',
     'audit:read',
     'pod:exec',
+    'pod:port-forward',
     'view',
     'logs:read',
     'object:read',
@@ -32,7 +33,7 @@ describe('roles grant permissions', () => {
   ];
   const TABLE: Record<BuiltinRole, Permission[]> = {
     'account-admin': PERMS,
-    operator: ['pod:exec', 'view', 'logs:read', 'object:read', 'action:annotate', 'action:scale'],
+    operator: ['pod:exec', 'pod:port-forward', 'view', 'logs:read', 'object:read', 'action:annotate', 'action:scale'],
     viewer: ['view', 'logs:read', 'object:read'],
     auditor: ['audit:read', 'view', 'logs:read', 'object:read'],
     // A viewer without container logs or object contents: how an admin takes those away.
@@ -206,7 +207,7 @@ describe('effective permission summary', () => {
       {
         cluster: 'prod-*',
         namespace: 'team-a',
-        permissions: ['view', 'logs:read', 'object:read', 'pod:exec', 'action:*', 'access:approve'],
+        permissions: ['view', 'logs:read', 'object:read', 'pod:exec', 'pod:port-forward', 'action:*', 'access:approve'],
       },
     ]);
   });

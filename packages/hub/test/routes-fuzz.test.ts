@@ -304,6 +304,7 @@ describe('fuzzing every route as anonymous, viewer and admin', () => {
       'GET /api/v1/live',
       'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/shell',
       'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/logs',
+      'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/portforward',
       'GET /api/v1/clusters/{cluster}/objects',
       'DELETE /api/v1/clusters/{cluster}',
       'POST /api/v1/clusters/{cluster}/token/revoke',

@@ -188,6 +188,11 @@ export const API_ERRORS = {
     'any other Kubernetes failure, with its message (`status`, `reason`)',
     (a) => `reading ${a.what} failed: ${a.message}`,
   ),
+  too_many_port_forwards: spec<{ user: string; limit: number }>(
+    429,
+    'the per-user limit of open port-forward connections is reached',
+    (a) => `${a.user} already has ${a.limit} open port-forward connections (the per-user limit); close one first`,
+  ),
   agent_unavailable: spec<{ cluster: string; why?: string }>(
     503,
     "the request needs the cluster's agent, which is not connected (or went away before answering)",

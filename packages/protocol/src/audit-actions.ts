@@ -115,6 +115,8 @@ export interface AuditDetails {
       }
     | { error: string }
     | AccessDeniedDetail;
+  /** allowed: the connection opened (port, connection id); rejected: the API error code; denied: the permission check's detail. */
+  'portforward.open': { connId: string; port: number } | { error: string } | AccessDeniedDetail;
   /** A refused WebSocket upgrade; `repeated`: further refusals of the same user and origin in that minute (summary row). */
   'websocket.open': { reason: 'origin'; origin: string | null; route: string; ip: string; repeated?: number };
   /** A refused connection to the replicas' internal peer route; `repeated`: more from that address and reason that minute. */
@@ -227,6 +229,11 @@ export const AUDIT_ACTIONS = {
     outcomes: ['allowed', 'denied', 'rejected'],
     meaning:
       "a workload's merged log stream (all its pods' containers) was opened, refused (permission) or rejected (agent, workload, limit)",
+  },
+  'portforward.open': {
+    outcomes: ['allowed', 'denied', 'rejected'],
+    meaning:
+      'a forwarded TCP connection to a pod port was opened (who, pod, port), refused (permission) or rejected (tier, agent, pod, limit)',
   },
   'action:*': {
     outcomes: ['requested', 'succeeded', 'failed', 'rejected', 'expired'],

@@ -7,5 +7,7 @@
 export const CLIENT_MAX_FRAME_BYTES = {
   shell: 64 * 1024,
   logs: 4 * 1024,
+  // A forwarded connection's bytes (the CLI splits at 32 KiB; a console tab sends nothing).
+  portForward: 64 * 1024,
   live: 4 * 1024,
 } as const;

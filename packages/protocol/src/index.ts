@@ -10,6 +10,7 @@ export * from './link.js';
 export * from './shell.js';
 export * from './objects.js';
 export * from './logs.js';
+export * from './port-forward.js';
 export * from './preview.js';
 export type { ActionDeclaration, PermissionRule, TargetIssue } from './actions/declaration.js';
 export {

@@ -10,6 +10,7 @@ import { JsonObject } from './json.js';
 import { RESOURCE_KINDS, type ResourceKind } from './kinds.js';
 import { LogsAgentMessage, LogsHubMessage } from './logs.js';
 import { ObjectGetMessage, ObjectResultMessage } from './objects.js';
+import { PortForwardAgentMessage, PortForwardHubMessage } from './port-forward.js';
 import { ShellAgentMessage, ShellHubMessage } from './shell.js';
 import { TimelineEventInput } from './timeline.js';
 
@@ -112,6 +113,7 @@ export const AgentMessage = z.discriminatedUnion('type', [
   ...ShellAgentMessage.options,
   ObjectResultMessage,
   ...LogsAgentMessage.options,
+  ...PortForwardAgentMessage.options,
 ]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
 
@@ -132,6 +134,7 @@ export const HubMessage = z.discriminatedUnion('type', [
   ...ShellHubMessage.options,
   ObjectGetMessage,
   ...LogsHubMessage.options,
+  ...PortForwardHubMessage.options,
 ]);
 export type HubMessage = z.infer<typeof HubMessage>;
 

@@ -89,7 +89,9 @@ export type LogsAgentMessage = z.infer<typeof LogsAgentMessage>;
  * put `type` first; anything else still arrives through the full parser.
  */
 export function isFastAgentText(text: string): boolean {
-  return text.startsWith('{"type":"logs.') || text.startsWith('{"type":"object.');
+  return (
+    text.startsWith('{"type":"logs.') || text.startsWith('{"type":"object.') || text.startsWith('{"type":"portfwd.')
+  );
 }
 
 // ---- hub → browser (the logs WebSocket's text frames; the browser sends nothing)

@@ -47,7 +47,8 @@ export function readOnlyPermissions(): Permission[] {
 }
 
 /**
- * The pod shell: exec into pods (the pod must be readable to pick a container).
+ * The pod shell (exec into pods; the pod must be readable to pick a container) and
+ * port-forward (pods/portforward, the same WebSocket upgrade, so the same two verbs).
  * The agent's exec is a WebSocket upgrade, a GET: RBAC checks `get` on
  * pods/exec, and (Kubernetes 1.35, AuthorizePodWebsocketUpgradeCreatePermission)
  * `create` as well. With `create` alone every shell was refused 403.
@@ -57,6 +58,8 @@ export function podExecPermissions(): Permission[] {
     { apiGroup: '', resource: 'pods', verb: 'get' },
     { apiGroup: '', resource: 'pods/exec', verb: 'create' },
     { apiGroup: '', resource: 'pods/exec', verb: 'get' },
+    { apiGroup: '', resource: 'pods/portforward', verb: 'get' },
+    { apiGroup: '', resource: 'pods/portforward', verb: 'create' },
   ];
 }
 

@@ -132,7 +132,9 @@ describe('agentRbacRules', () => {
             .flatMap(actionPermissions),
         ].map(key),
       );
-      if (t.podExec) for (const k of ['create pods/exec', 'get pods/exec']) expected.add(k);
+      if (t.podExec)
+        for (const k of ['create pods/exec', 'get pods/exec', 'create pods/portforward', 'get pods/portforward'])
+          expected.add(k);
       expect(permissionsOf(agentRbacRules(t)).map(key)).toEqual(
         [...expected].sort((a, b) => a.localeCompare(b)).sort(byPermissionOrder(agentPermissions(t))),
       );
@@ -173,15 +175,15 @@ describe('agentRbacRules', () => {
     ]);
   });
 
-  it('podExec adds pods/exec create and get (the exec is a WebSocket GET) and pods get only', () => {
+  it('podExec adds pods/exec and pods/portforward create and get (WebSocket GETs) and pods get only', () => {
     const without = new Set(agentPermissions({ basic: true, advanced: true, podExec: false }).map(key));
     const withExec = agentPermissions({ basic: true, advanced: true, podExec: true }).map(key);
     const podExecActions = actionList()
       .filter((a) => a.tier === 'podExec')
       .flatMap(actionPermissions)
       .map(key);
-    // The shell's exec (the WebSocket is a GET), and whatever the podExec actions declare (the diagnostics snapshot: exec too).
-    const shell = ['create pods/exec', 'get pods/exec'];
+    // The shell's exec and port-forward (each WebSocket is a GET), and whatever the podExec actions declare (the diagnostics snapshot: exec too).
+    const shell = ['create pods/exec', 'get pods/exec', 'create pods/portforward', 'get pods/portforward'];
     const added = withExec.filter((p) => !without.has(p));
     expect(added).toEqual(expect.arrayContaining(shell));
     expect(added.filter((p) => !shell.includes(p) && !podExecActions.includes(p))).toEqual([]);
@@ -239,8 +241,14 @@ describe('the catalog against REFERENCE.md', () => {
     expect(widened.map(key)).toEqual([]);
   });
 
-  it('the shell rule comes with podExec', () => {
+  it('the shell and port-forward rules come with podExec', () => {
     expect(agentPermissions({ ...NONE, podExec: true }).map(key)).toContain('create pods/exec');
+    expect(agentPermissions({ ...NONE, podExec: true }).map(key)).toEqual(
+      expect.arrayContaining(['create pods/portforward', 'get pods/portforward']),
+    );
+    expect(agentPermissions({ basic: true, advanced: true, podExec: false }).map(key)).not.toContain(
+      'create pods/portforward',
+    );
     expect(agentPermissions({ basic: true, advanced: true, podExec: false }).map(key)).not.toContain(
       'create pods/exec',
     );

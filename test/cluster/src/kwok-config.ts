@@ -1,5 +1,6 @@
 // The kwok configuration the local cluster starts with: RBAC and admission on,
-// and exec/logs/attach on simulated pods served by running commands locally.
+// exec/logs/attach on simulated pods served by running commands locally, and
+// port-forward to addresses named by PortForward objects (kwok.x-k8s.io/v1alpha1).
 import { stringify } from 'yaml';
 import { RESOURCE_USAGE } from './metrics-server.js';
 
@@ -36,6 +37,9 @@ export function kwokConfigYaml(input: KwokConfigInput): string {
         disableQPSLimits: true,
         cacheDir: input.cacheDir,
         metricsServerManifests: [input.metricsServerManifest],
+        // PortForward objects are read from the API (kwok installs the CRD), so a test can point a
+        // pod's port at a server it started on this machine (port-forward.int.test.ts).
+        enableCRDs: ['PortForward'],
       },
       componentsPatches: [
         {

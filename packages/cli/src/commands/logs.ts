@@ -114,7 +114,7 @@ async function podsOf(
 }
 
 /** The pod to read: the one named, or kubectl's pick among a workload's. */
-async function choosePod(
+export async function choosePod(
   creds: HubCredentials,
   cluster: string,
   namespace: string,

@@ -36,7 +36,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 /** What a denied check records besides permission and scope (routes with a domain action name it). */
 export interface DenialContext {
-  action?: 'shell.start' | 'shell.join' | 'logs.open' | 'logs.open_workload';
+  action?: 'shell.start' | 'shell.join' | 'logs.open' | 'logs.open_workload' | 'portforward.open';
   target?: { kind: string; namespace: string; name: string };
   params?: JsonObject;
   reason?: string;

@@ -13,6 +13,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<BuiltinRole, readonly Permission[
     'admin',
     'audit:read',
     'pod:exec',
+    'pod:port-forward',
     'view',
     'logs:read',
     'object:read',
@@ -21,7 +22,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<BuiltinRole, readonly Permission[
     'access:approve',
   ],
   // Operators approve their peers' just-in-time requests on their own scope (never their own).
-  operator: ['view', 'logs:read', 'object:read', 'action:*', 'pod:exec', 'access:approve'],
+  operator: ['view', 'logs:read', 'object:read', 'action:*', 'pod:exec', 'pod:port-forward', 'access:approve'],
   viewer: ['view', 'logs:read', 'object:read'],
   auditor: ['view', 'logs:read', 'object:read', 'audit:read'],
   'inventory-viewer': ['view'],
@@ -29,9 +30,9 @@ export const ROLE_PERMISSIONS: Readonly<Record<BuiltinRole, readonly Permission[
 
 export const ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = {
   'account-admin':
-    'Everything: users, roles and bindings, audit, every action (applies that reference Secrets too) and pod shells.',
+    'Everything: users, roles and bindings, audit, every action (applies that reference Secrets too), pod shells and port-forward.',
   operator:
-    "View, run every action and open pod shells, approve peers' access requests; an apply may not reference Secrets or a non-default ServiceAccount.",
+    "View, run every action, open pod shells and forward pod ports, approve peers' access requests; an apply may not reference Secrets or a non-default ServiceAccount.",
   viewer: 'Read-only: inventory, timelines, container logs and live objects (YAML).',
   auditor: 'View (logs and objects too) and read, verify and export the audit log.',
   'inventory-viewer':
@@ -142,6 +143,7 @@ const PERMISSION_ORDER: readonly Permission[] = [
   'logs:read',
   'object:read',
   'pod:exec',
+  'pod:port-forward',
   'action:*',
   'action:apply:secrets',
   'access:approve',

@@ -6,13 +6,23 @@ export const BUILTIN_ROLES = ['account-admin', 'operator', 'viewer', 'auditor', 
 export type BuiltinRole = (typeof BUILTIN_ROLES)[number];
 
 /**
- * view | logs:read | object:read | pod:exec | audit:read | admin | access:approve | action:<action id>.
+ * view | logs:read | object:read | pod:exec | pod:port-forward | audit:read | admin | access:approve | action:<action id>.
  * view: inventory and timelines; logs:read: container logs; object:read: a live object's full
  * contents (a ConfigMap's data, for one) through the agent — apart from view, so an admin can
  * grant the inventory without what containers print or objects hold (role inventory-viewer).
+ * pod:port-forward: TCP connections to a pod's ports through the hub (apart from pod:exec: a
+ * forwarded port reaches what the pod serves, not a shell in it).
  */
 export type Permission =
-  'view' | 'logs:read' | 'object:read' | 'pod:exec' | 'audit:read' | 'admin' | 'access:approve' | `action:${string}`;
+  | 'view'
+  | 'logs:read'
+  | 'object:read'
+  | 'pod:exec'
+  | 'pod:port-forward'
+  | 'audit:read'
+  | 'admin'
+  | 'access:approve'
+  | `action:${string}`;
 
 /** What a permission is asked for. Missing fields mean "any"/"not applicable". */
 export interface Scope {

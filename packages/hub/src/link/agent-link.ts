@@ -10,6 +10,7 @@ import {
   CLOSE_CODES,
   LogsAgentMessage,
   ObjectResultMessage,
+  PortForwardAgentMessage,
   ShellAgentMessage,
   isFastAgentText,
   isShellControlText,
@@ -26,6 +27,7 @@ import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { LogsLinkHandler } from '../logs/log-relay.js';
 import type { ObjectLinkHandler } from '../objects/object-reader.js';
+import type { PortForwardLinkHandler } from '../portforward/port-forward-relay.js';
 import type { ShellLinkHandler } from '../shell/shell-relay.js';
 import type { HubMetrics } from '../metrics.js';
 import type { IdpGroups } from '../oidc/idp-groups.js';
@@ -76,7 +78,7 @@ export const DEFAULT_AGENT_LINK_LIMITS: AgentLinkLimits = {
 };
 
 /** What a message of one cluster's agent may name only within its own cluster. */
-export type ForeignTarget = 'shell_session' | 'log_stream' | 'object_request';
+export type ForeignTarget = 'shell_session' | 'log_stream' | 'object_request' | 'port_forward';
 
 interface Connection {
   cluster: string;
@@ -93,8 +95,12 @@ interface Connection {
   missingPermissions: Record<string, string[]>;
 }
 
-/** Agent messages routed at once (object answers, log text), not behind the store writes. */
-const FastAgentMessage = z.discriminatedUnion('type', [ObjectResultMessage, ...LogsAgentMessage.options]);
+/** Agent messages routed at once (object answers, log text, forwarded bytes), not behind the store writes. */
+const FastAgentMessage = z.discriminatedUnion('type', [
+  ObjectResultMessage,
+  ...LogsAgentMessage.options,
+  ...PortForwardAgentMessage.options,
+]);
 type FastAgentMessage = z.infer<typeof FastAgentMessage>;
 
 function bearer(req: FastifyRequest): string | null {
@@ -107,6 +113,7 @@ export class AgentLink implements PeerLinkPort {
   private shell: ShellLinkHandler | null = null;
   private objects: ObjectLinkHandler | null = null;
   private logs: LogsLinkHandler | null = null;
+  private portForwards: PortForwardLinkHandler | null = null;
   private readonly limits: AgentLinkLimits;
   private queuedBytes = 0;
   private peakQueuedBytes = 0;
@@ -291,6 +298,11 @@ export class AgentLink implements PeerLinkPort {
     this.logs = handler;
   }
 
+  /** Routes portfwd.* answers to the port-forward relay. */
+  setPortForwardHandler(handler: PortForwardLinkHandler): void {
+    this.portForwards = handler;
+  }
+
   /** Sends a message to a cluster's agent; false when it is not connected. */
   sendTo(cluster: string, msg: HubMessage): boolean {
     const c = this.connections.get(cluster);
@@ -303,7 +315,8 @@ export class AgentLink implements PeerLinkPort {
 
   private routeFast(cluster: string, msg: FastAgentMessage): void {
     if (msg.type === 'object.result') this.objects?.onObjectResult(cluster, msg);
-    else this.logs?.onLogs(cluster, msg);
+    else if (msg.type === 'logs.data' || msg.type === 'logs.end') this.logs?.onLogs(cluster, msg);
+    else this.portForwards?.onPortForward(cluster, msg);
   }
 
   private send(c: Connection, msg: HubMessage): boolean {
@@ -467,7 +480,7 @@ export class AgentLink implements PeerLinkPort {
           // not JSON: reported below
         }
         if (parsed?.success) this.routeFast(cluster, parsed.data);
-        else socket.close(CLOSE_CODES.protocolError, 'invalid object or logs message');
+        else socket.close(CLOSE_CODES.protocolError, 'invalid object, logs or port-forward message');
         return;
       }
       if (conn.overloaded) return;
@@ -514,6 +527,7 @@ export class AgentLink implements PeerLinkPort {
       this.shell?.onAgentGone(cluster, why);
       this.objects?.onAgentGone(cluster, why);
       this.logs?.onAgentGone(cluster, why);
+      this.portForwards?.onAgentGone(cluster, why);
       if (this.connections.get(cluster) === conn) {
         this.connections.delete(cluster);
         this.deps.metrics.agentsConnected.set(this.connections.size);
@@ -662,6 +676,10 @@ export class AgentLink implements PeerLinkPort {
         case 'object.result':
         case 'logs.data':
         case 'logs.end':
+        case 'portfwd.opened':
+        case 'portfwd.data':
+        case 'portfwd.credit':
+        case 'portfwd.end':
           this.routeFast(cluster, msg);
           return;
       }

@@ -436,6 +436,14 @@ export const SHELL_MATRIX: MatrixTable = {
       refusalOnTimeline: true,
     },
     {
+      // pod:port-forward: operators (and account-admins) of team-a; viewers and auditors are refused.
+      route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/portforward',
+      allow: EXEC_TEAM_A,
+      hidden: HIDES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/pods/team-a/web-0/portforward?port=8080' }),
+      success: [426],
+    },
+    {
       route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/containers',
       allow: VIEW_TEAM_A,
       hidden: HIDES_PROD,
