@@ -9,7 +9,7 @@
 // agent's RBAC the API server refuses it.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import WebSocket from 'ws';
-import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   INTERACTOR_ANNOTATION,
@@ -27,38 +26,18 @@ import {
 } from '@wheelhouse/exec-guard';
 import { shellPath } from '@wheelhouse/protocol';
 import { impersonatingKubeConfig, onBehalfOfIdentity } from '@wheelhouse/agent';
-import { binaryPaths, kubectl } from '@wheelhouse/test-cluster';
 import { auditLogFile, eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { addUser, bearer, useFastPasswordHashing } from './support/identity.js';
 import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
+import { applyAgentChartIdentity, tokenConfig, type AgentChartIdentity } from './support/agent-chart-identity.js';
 
 useFastPasswordHashing();
 const run = promisify(execFile);
-const CHART = fileURLToPath(new URL('../../../deploy/helm/wheelhouse-agent', import.meta.url));
 const PI = fileURLToPath(new URL('../../exec-guard/dist/src/kubectl-pi.js', import.meta.url));
 const admin = kubeConfig();
 const core = admin.makeApiClient(k8s.CoreV1Api);
 const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
 const admission = admin.makeApiClient(k8s.AdmissionregistrationV1Api);
-
-/** A KubeConfig for the same API server with a ServiceAccount's token. */
-async function tokenConfig(namespace: string, name: string): Promise<k8s.KubeConfig> {
-  const t = await core.createNamespacedServiceAccountToken({
-    namespace,
-    name,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const cluster = admin.getCurrentCluster();
-  if (!cluster || !t.status?.token) throw new Error('no cluster or token');
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name, token: t.status.token }],
-    contexts: [{ name, cluster: cluster.name, user: name }],
-    currentContext: name,
-  });
-  return kc;
-}
 
 describe('a shell through Wheelhouse with impersonation off names the person to exec guard', () => {
   const release = `obo-${randomBytes(3).toString('hex')}`;
@@ -68,7 +47,7 @@ describe('a shell through Wheelhouse with impersonation off names the person to 
   let impNs = '';
   let agentNs = '';
   let agentUser = '';
-  let clusterScoped: { kind: string; name: string }[] = [];
+  let chart: AgentChartIdentity;
   let guard: ExecGuardHandle;
   let p: Pipeline;
 
@@ -77,29 +56,9 @@ describe('a shell through Wheelhouse with impersonation off names the person to 
     impNs = await testNamespace('obo-imp');
     agentNs = await testNamespace('obo-agent');
     // The agent chart's ServiceAccount and RBAC (podExec on, impersonation off), applied as rendered.
-    const { helm } = await binaryPaths();
-    const { stdout } = await run(helm, [
-      'template',
-      release,
-      CHART,
-      '--namespace',
-      agentNs,
-      ...['--set', 'hub.url=https://hub.example', '--set', 'hub.token=x'],
-      ...['--set', 'actions.basic=true', '--set', 'actions.podExec=true'],
-    ]);
-    const docs = parseAllDocuments(stdout)
-      .map((d) => d.toJS() as { kind: string; metadata: { name: string } } | null)
-      .filter((d): d is { kind: string; metadata: { name: string } } => d !== null && d.kind !== 'Deployment');
-    expect(docs.map((d) => d.kind)).toEqual(expect.arrayContaining(['Role', 'RoleBinding', 'ServiceAccount']));
-    clusterScoped = docs
-      .filter((d) => d.kind === 'ClusterRole' || d.kind === 'ClusterRoleBinding')
-      .map((d) => ({ kind: d.kind, name: d.metadata.name }));
-    const file = join(dir, 'rbac.json');
-    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs }));
-    await kubectl(['apply', '-n', agentNs, '-f', file]);
-    const sa = `${release}-wheelhouse-agent`;
-    agentUser = `system:serviceaccount:${agentNs}:${sa}`;
-    const agentKc = await tokenConfig(agentNs, sa);
+    chart = await applyAgentChartIdentity(release, agentNs);
+    agentUser = chart.user;
+    const agentKc = chart.kubeConfig;
 
     // Exec guard as its own component (its chart's identity is not under test here: the cluster admin).
     guard = await startExecGuard({
@@ -134,10 +93,7 @@ describe('a shell through Wheelhouse with impersonation off names the person to 
     await admission.deleteValidatingWebhookConfiguration({ name: webhookName }).catch(() => undefined);
     await p.stop();
     await guard.stop();
-    for (const o of clusterScoped) {
-      if (o.kind === 'ClusterRole') await rbac.deleteClusterRole({ name: o.name }).catch(() => undefined);
-      else await rbac.deleteClusterRoleBinding({ name: o.name }).catch(() => undefined);
-    }
+    await chart.remove();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -277,7 +233,7 @@ describe('a shell through Wheelhouse with impersonation off names the person to 
     );
 
     // The agent's RBAC lets it impersonate its own ServiceAccount with the extra, nobody else.
-    const agentKc = await tokenConfig(agentNs, `${release}-wheelhouse-agent`);
+    const agentKc = await tokenConfig(agentNs, chart.serviceAccount);
     const self = await impersonatingKubeConfig(
       agentKc,
       onBehalfOfIdentity({ username: agentUser, groups: [] }, 'alice'),

@@ -38,6 +38,8 @@ export async function openConsole(
   opts: {
     capabilities?: Capabilities;
     bindings?: BindingSpec[];
+    /** The signed-in user's name (default: a generated one). */
+    username?: string;
     hub?: HubOptions;
     agent?: Partial<AgentOptions>;
     signIn?: boolean;
@@ -53,7 +55,10 @@ export async function openConsole(
     agent: opts.agent,
     ...(opts.port !== undefined ? { port: opts.port } : {}),
   });
-  const user = await addUser(pipeline.hub, { bindings: opts.bindings ?? [{ role: 'account-admin' }] });
+  const user = await addUser(pipeline.hub, {
+    bindings: opts.bindings ?? [{ role: 'account-admin' }],
+    ...(opts.username !== undefined ? { username: opts.username } : {}),
+  });
   const browser = await launchChromium();
   const context = await browser.newContext({
     viewport: { width: 1440, height: 900 },
