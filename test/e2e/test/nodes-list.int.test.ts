@@ -4,6 +4,7 @@
 // unscheduled): each row shows its node's count, and the page never asks for
 // the pods. On the real cluster, a pod placed on a node and deleted moves that
 // node's count, live.
+import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
@@ -93,27 +94,44 @@ describe('console: the Nodes page counts pods on the hub', () => {
 
   it("moves a real node's count, live, when a pod is placed on it and deleted", async () => {
     const { page } = c;
-    const nodeName = (await core.listNode()).items[0]?.metadata?.name ?? '';
-    expect(nodeName).not.toBe('');
-    const ns = await testNamespace('e2e-nodeslist');
-    await page.goto(`${c.url}/c/${c.cluster}/nodes`);
-    const cell = podsCell(nodeName);
-    const countOf = async (): Promise<number> => Number(/^\d+/.exec((await cell.textContent()) ?? '')?.[0] ?? NaN);
-    await expect.poll(countOf).not.toBeNaN();
-    const before = await countOf();
-    await core.createNamespacedPod({
-      namespace: ns,
+    // A node of its own, tainted so nothing else lands there: other tests place pods on the shared nodes meanwhile.
+    const nodeName = `e2e-nodeslist-${randomBytes(3).toString('hex')}`;
+    await core.createNode({
       body: {
-        metadata: { name: 'placed-here' },
-        spec: {
-          nodeName,
-          containers: [{ name: 'app', image: 'shop/live:1' }],
-          tolerations: [{ operator: 'Exists' }],
+        metadata: {
+          name: nodeName,
+          annotations: { 'kwok.x-k8s.io/node': 'fake' },
+          labels: { 'kubernetes.io/hostname': nodeName, type: 'kwok' },
+        },
+        spec: { taints: [{ key: 'wheelhouse.dev/e2e', value: nodeName, effect: 'NoSchedule' }] },
+        status: {
+          allocatable: { cpu: '8', memory: '32Gi', pods: '110' },
+          capacity: { cpu: '8', memory: '32Gi', pods: '110' },
         },
       },
     });
-    await expect.poll(countOf, { timeout: 30_000 }).toBe(before + 1);
-    await core.deleteNamespacedPod({ namespace: ns, name: 'placed-here', gracePeriodSeconds: 0 });
-    await expect.poll(countOf, { timeout: 30_000 }).toBe(before);
+    try {
+      const ns = await testNamespace('e2e-nodeslist');
+      await page.goto(`${c.url}/c/${c.cluster}/nodes`);
+      const cell = podsCell(nodeName);
+      const countOf = async (): Promise<number> => Number(/^\d+/.exec((await cell.textContent()) ?? '')?.[0] ?? NaN);
+      await expect.poll(countOf, { timeout: 30_000 }).toBe(0);
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: {
+          metadata: { name: 'placed-here' },
+          spec: {
+            nodeName,
+            containers: [{ name: 'app', image: 'shop/live:1' }],
+            tolerations: [{ operator: 'Exists' }],
+          },
+        },
+      });
+      await expect.poll(countOf, { timeout: 30_000 }).toBe(1);
+      await core.deleteNamespacedPod({ namespace: ns, name: 'placed-here', gracePeriodSeconds: 0 });
+      await expect.poll(countOf, { timeout: 30_000 }).toBe(0);
+    } finally {
+      await core.deleteNode({ name: nodeName }).catch(() => undefined);
+    }
   });
 });
