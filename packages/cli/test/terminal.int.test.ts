@@ -305,10 +305,11 @@ describe('wheelhouse in a terminal', () => {
     });
 
     it('--all-pods merges every pod of deploy/x, each line prefixed [pod/NAME/CONTAINER]; refuses other kinds', async () => {
-      const pods = (await hub.inventory.query(cluster, { kind: 'Pod', namespace: ns, limit: 10 })).items
-        .map((p) => p.name)
-        .sort();
-      expect(pods).toHaveLength(2);
+      // Earlier tests' replaced pods may still be leaving the inventory: wait for the deployment's two.
+      const listed = async () =>
+        (await hub.inventory.query(cluster, { kind: 'Pod', namespace: ns, limit: 10 })).items.map((p) => p.name).sort();
+      await expect.poll(listed, { timeout: 60_000 }).toHaveLength(2);
+      const pods = await listed();
       const r = await wh(['logs', 'deploy/web', '-n', ns, '--tail', '2', '--all-pods']);
       expect(r.code, r.stderr).toBe(0);
       const lines = r.stdout.trimEnd().split('\n');
