@@ -225,8 +225,7 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
     const principal = requirePrincipal<Principal>(req);
     const live = deps.relay.live(id);
     const gone = notFound(`live shell session ${id}`);
-    // A session on a cluster the caller cannot see answers exactly as one that does not exist.
-    if (!live || !clusterVisible(principal, live.cluster)) {
+    if (!live) {
       if (mode)
         await deps.audit.record({
           actor: principal.username,
@@ -239,6 +238,12 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
       throw gone;
     }
     const { cluster, namespace, pod } = live;
+    if (!clusterVisible(principal, cluster)) {
+      // Audited as a denial like any hidden cluster, but answered as a session that does not exist:
+      // a 404 naming the cluster would tell the caller where the session runs.
+      await app.requirePermission(req, 'view', { cluster }).catch(() => undefined);
+      throw gone;
+    }
     await requireVisibleCluster(app, req, deps.clusters, cluster);
     await app.requirePermission(
       req,
