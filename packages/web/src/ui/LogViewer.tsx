@@ -3,11 +3,12 @@
 // match count), download and copy of what is shown. Streams over the hub's logs
 // WebSocket; keeps at most MAX_LINES in the page.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, api, wsUrl, withQuery } from '../api/client.js';
+import { wsUrl, withQuery } from '../api/client.js';
 import { can } from '../data/permissions.js';
 import { useMe } from '../data/session.js';
 import { countMatches, logFileName, splitTimestamp } from './log-lines.js';
 import { MissingPermission } from './MissingPermission.js';
+import { reportLogStreamStatus } from './log-stream-status.js';
 
 export const MAX_LINES = 5000;
 
@@ -106,21 +107,7 @@ function LogStream({ cluster, namespace, pod, containers }: LogViewerProps) {
       }
     };
     // A refused upgrade says nothing to the page; the same URL as a plain GET answers with the hub's reason.
-    ws.onerror = () => {
-      setStatus('could not open the log stream');
-      api(url.replace(/^ws/, 'http')).catch((err: unknown) => {
-        if (err instanceof ApiError && err.status !== 426)
-          setStatus(`could not open the log stream: ${err.describe()}`);
-      });
-    };
-    ws.onclose = (ev) =>
-      setStatus((s) =>
-        s === 'following' || s === 'loading' || s.startsWith('connecting')
-          ? ev.code === 1000
-            ? 'end of log'
-            : 'disconnected'
-          : s,
-      );
+    reportLogStreamStatus(ws, url, setStatus);
     return () => {
       cancelAnimationFrame(raf);
       ws.close();

@@ -6,10 +6,11 @@
 // slow page, is said in the page.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { WorkloadLogsServerMessage } from '@wheelhouse/protocol';
-import { ApiError, api, wsUrl, withQuery } from '../api/client.js';
+import { wsUrl, withQuery } from '../api/client.js';
 import { can } from '../data/permissions.js';
 import { useMe } from '../data/session.js';
 import { MissingPermission } from './MissingPermission.js';
+import { reportLogStreamStatus } from './log-stream-status.js';
 import { MAX_LINES } from './LogViewer.js';
 
 /** Kinds whose pods the hub merges (protocol WORKLOAD_LOG_KINDS; the console does not load the zod module). */
@@ -129,21 +130,7 @@ function WorkloadLogStream({ cluster, kind, namespace, name }: Props) {
       gone += r.evicted;
       raf ||= requestAnimationFrame(flush);
     };
-    ws.onerror = () => {
-      setStatus('could not open the log stream');
-      api(url.replace(/^ws/, 'http')).catch((err: unknown) => {
-        if (err instanceof ApiError && err.status !== 426)
-          setStatus(`could not open the log stream: ${err.describe()}`);
-      });
-    };
-    ws.onclose = (ev) =>
-      setStatus((s) =>
-        s === 'following' || s === 'loading' || s.startsWith('connecting')
-          ? ev.code === 1000
-            ? 'end of log'
-            : 'disconnected'
-          : s,
-      );
+    reportLogStreamStatus(ws, url, setStatus);
     return () => {
       cancelAnimationFrame(raf);
       ws.close();
