@@ -225,8 +225,12 @@ describe('console: pod shells and exec guard', () => {
     const { page } = c;
     await page.setViewportSize({ width: 1366, height: 768 });
     try {
+      // A fresh page with no shell of the earlier tests to take back: one restored while this one
+      // opens would take the dock from it.
+      await page.evaluate(() => sessionStorage.clear());
       await page.goto(`${c.url}/c/${c.cluster}/pods?namespace=${ns}`);
       await page.getByRole('button', { name: `Shell into ${apiPod}` }).click();
+      await expect.poll(() => page.locator('section.shell-panel').count()).toBe(1);
       const panel = page.locator('section.shell-panel:not([hidden])');
       await expect.poll(() => panel.locator('.hint').first().textContent()).toContain('connected');
       // Everything of the panel is on screen: its header's buttons and the terminal.
