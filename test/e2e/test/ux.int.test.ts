@@ -53,7 +53,7 @@ describe('console: polish', () => {
     return id ? ((await c.page.locator(`[id="${id}"]`).textContent()) ?? '') : '';
   };
 
-  it('asks before unsaved edits are discarded (links, reload) and links to what a create made', async () => {
+  it('asks before unsaved edits are discarded (links, Back, reload, a failed apply) and links to what a create made', async () => {
     const { page } = c;
     const asked: string[] = [];
     let answer = false;
@@ -84,9 +84,37 @@ describe('console: polish', () => {
       expect(page.url()).toContain('/edit');
       expect(await page.getByRole('heading', { name: 'Create resources' }).isVisible()).toBe(true);
       expect(await editor.textContent()).toContain('name: draft');
+      // Back to the previous console page: asked too (Chromium cancels the traversal), "no" stays.
+      await page.evaluate(() => history.back());
+      await expect.poll(() => asked).toHaveLength(2);
+      expect(asked[1]).toBe('confirm: Discard your unsaved changes?');
+      expect(page.url()).toContain('/edit');
+      expect(await editor.textContent()).toContain('name: draft');
       // A reload or a closed tab: the browser's own question.
       await page.reload();
-      expect(asked[1]).toMatch(/^beforeunload/);
+      expect(asked[2]).toMatch(/^beforeunload/);
+
+      // An apply that was accepted and then failed saved nothing: leaving still asks. (Another
+      // manager creates the object between the preview and the apply, with a different value.)
+      await page.getByRole('heading', { name: 'Create resources' }).waitFor();
+      await editor.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.insertText(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: taken\n  namespace: ${ns}\ndata:\n  k: mine\n`,
+      );
+      await page.getByRole('button', { name: 'Preview changes' }).click();
+      await expect.poll(() => page.locator('section[aria-label="Preview"]').textContent()).toMatch(/created/);
+      await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'taken' }, data: { k: 'theirs' } },
+      });
+      await page.getByRole('button', { name: 'Apply' }).click();
+      expect(await terminalState(page)).toBe('failed');
+      await page.getByRole('link', { name: 'Nodes' }).click();
+      await expect.poll(() => asked).toHaveLength(4);
+      expect(asked[3]).toBe('confirm: Discard your unsaved changes?');
+      expect(page.url()).toContain('/edit');
+      expect((await core.readNamespacedConfigMap({ namespace: ns, name: 'taken' })).data).toEqual({ k: 'theirs' });
 
       // Created: no question on the way out, and a link to the new object.
       await page.getByRole('heading', { name: 'Create resources' }).waitFor();
@@ -102,7 +130,7 @@ describe('console: polish', () => {
       expect((await core.readNamespacedConfigMap({ namespace: ns, name: 'draft' })).data).toEqual({ k: 'v' });
       await page.getByRole('link', { name: `Open ConfigMap ${ns}/draft` }).click();
       await page.waitForURL(new RegExp(`/o/ConfigMap/${ns}/draft$`));
-      expect(asked).toHaveLength(2);
+      expect(asked).toHaveLength(4);
       answer = true;
     } finally {
       page.off('dialog', onDialog);

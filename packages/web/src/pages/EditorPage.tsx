@@ -56,9 +56,17 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [commandId, setCommandId] = useState<string>();
-  /** The text the last accepted apply sent: nothing unsaved while the editor still holds it. */
-  const [appliedText, setAppliedText] = useState<string>();
+  /** The text the last apply sent, and its target. */
+  const [sentText, setSentText] = useState<string>();
   const [appliedTarget, setAppliedTarget] = useState<CommandTarget>();
+  /** The text of the last apply that succeeded: nothing unsaved while the editor still holds it.
+   * An apply that was accepted but then failed (a conflict, a webhook) saved nothing. */
+  const [savedText, setSavedText] = useState<string>();
+  const applying = useCommand(cluster, commandId);
+  const succeeded = applying?.id === commandId && applying?.state === 'succeeded';
+  useEffect(() => {
+    if (succeeded && sentText !== undefined) setSavedText(sentText);
+  }, [succeeded, sentText]);
 
   async function load() {
     if (!editing) return;
@@ -68,6 +76,7 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
       const y = editableYaml(o.object);
       setOriginal(y);
       setText(y);
+      setSavedText(undefined);
       setPreview(undefined);
       setCommandId(undefined);
       if (raiseFor) {
@@ -90,7 +99,7 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
   const check = checkManifest(text, namespace);
   const target = check.ok ? check.target : undefined;
   const dirty = editing ? original !== undefined && text !== original : true;
-  const baseline = appliedText ?? (editing ? original : NEW_TEMPLATE);
+  const baseline = savedText ?? (editing ? original : NEW_TEMPLATE);
   useUnsavedChangesGuard(baseline !== undefined && text !== baseline);
 
   async function doPreview() {
@@ -119,7 +128,7 @@ function Editor({ cluster, search }: { cluster: string; search: string }) {
     setError(undefined);
     try {
       setCommandId(await actionRequests(cluster, 'apply', target).run({ manifest: text, force }, reason));
-      setAppliedText(text);
+      setSentText(text);
       setAppliedTarget(target);
     } catch (err) {
       setError(err);
