@@ -82,7 +82,11 @@ describe('console: accessibility', () => {
     ['claim', `/c/${c.cluster}/o/PersistentVolumeClaim/${ns}/web-data`],
     ['service', `/c/${c.cluster}/o/Service/${ns}/web`],
     ['config map', `/c/${c.cluster}/o/ConfigMap/${ns}/web-config`],
+    ['shell link', `/c/${c.cluster}/shell/${ns}/${pod}?container=web&command=sh`],
+    ['join a shell', '/join/00000000-0000-4000-8000-000000000000'],
     ['shell sessions', '/sessions'],
+    ['access', '/access'],
+    ['account', '/account'],
     ['audit', '/audit'],
   ];
 
