@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // npm run bench [-- <name>... --rounds N --events N --batch N --pods N,N --commands N]:
 // runs the named benchmarks (all by default) and prints each side by side with
-// its baseline and the ratio. --events/--batch size the PostgreSQL ingest
-// benchmark; --pods the console-pods sizes (one run per size); --commands the
+// its baseline and the ratio. --events/--batch size the ingest benchmarks
+// (SQLite and PostgreSQL); --pods the console-pods sizes (one run per size); --commands the
 // replicas-commands one.
 import { parseArgs } from 'node:util';
 import { formatResult, runBenchmark, type Benchmark } from './harness.js';
@@ -28,7 +28,7 @@ type Entry = () => Promise<Benchmark> | (() => Promise<Benchmark>)[];
 const registry: Record<string, Entry> = {
   'list-pods': listPodsBenchmark,
   'exec-guard-webhook': execGuardWebhookBenchmark,
-  'timeline-ingest': timelineIngestBenchmark,
+  'timeline-ingest': () => timelineIngestBenchmark(sizes),
   'timeline-ingest-postgres': () => timelineIngestPostgresBenchmark(sizes),
   'agent-sync': agentSyncBenchmark,
   'shell-echo': shellEchoBenchmark,

@@ -1,6 +1,8 @@
 // Timeline ingest into the hub's SQLite store: the hub's TimelineStore (dedupe
-// by event id, JSON data, indexes) beside a bare prepared INSERT of the same
-// rows into the same schema — the floor any SQLite-backed path stands on.
+// by event id, JSON data, indexes, the new events returned for the live feed)
+// beside a bare prepared INSERT of the same rows into the same schema, one
+// transaction per batch, same durability (WAL, synchronous=FULL) — the floor
+// any SQLite-backed path stands on. Sizes: --events per run, --batch.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,12 +10,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase, TimelineStore, type HubDb } from '@wheelhouse/hub';
 import type { TimelineEventInput } from '@wheelhouse/protocol';
 import type { Benchmark } from '../harness.js';
+import type { IngestSizes } from './timeline-ingest-postgres.js';
 
-const PER_RUN = 10_000;
-const BATCH = 500; // the agent's batch size
-
-function events(run: number): TimelineEventInput[] {
-  return Array.from({ length: PER_RUN }, (_, i) => ({
+function events(run: number, count: number): TimelineEventInput[] {
+  return Array.from({ length: count }, (_, i) => ({
     id: `bench:${run}:${i}`,
     time: Date.now(),
     type: 'pod-phase' as const,
@@ -27,7 +27,9 @@ function events(run: number): TimelineEventInput[] {
   }));
 }
 
-export function timelineIngestBenchmark(): Promise<Benchmark> {
+export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchmark> {
+  const perRun = sizes.events ?? 10_000;
+  const batch = sizes.batch ?? 500; // the agent's batch size
   const dir = mkdtempSync(join(tmpdir(), 'wh-bench-ingest-'));
   let db: HubDb | undefined;
   let raw: BetterSqlite3.Database | undefined;
@@ -36,10 +38,10 @@ export function timelineIngestBenchmark(): Promise<Benchmark> {
   let n = 0;
   return Promise.resolve({
     name: 'timeline-ingest',
-    description: `timeline ingest into SQLite, ${PER_RUN.toLocaleString('en-US')} events per run in batches of ${BATCH}: hub TimelineStore vs bare prepared INSERT`,
+    description: `timeline ingest into SQLite, ${perRun.toLocaleString('en-US')} events per run in batches of ${batch}: hub TimelineStore vs bare prepared INSERT`,
     rounds: 10,
     warmup: 1,
-    throughput: { units: PER_RUN, unit: 'events' },
+    throughput: { units: perRun, unit: 'events' },
     setup: async () => {
       db = await openDatabase({ dataDir: join(dir, 'hub') });
       await db
@@ -91,14 +93,14 @@ export function timelineIngestBenchmark(): Promise<Benchmark> {
     subject: {
       label: 'hub TimelineStore.insert',
       run: async () => {
-        const evs = events(n++);
-        for (let i = 0; i < evs.length; i += BATCH) await store?.insert('bench', evs.slice(i, i + BATCH));
+        const evs = events(n++, perRun);
+        for (let i = 0; i < evs.length; i += batch) await store?.insert('bench', evs.slice(i, i + batch));
       },
     },
     baseline: {
       label: 'bare better-sqlite3 INSERT',
       run: () => {
-        const evs = events(n++);
+        const evs = events(n++, perRun);
         const tx = raw?.transaction((rows: TimelineEventInput[]) => {
           for (const e of rows) {
             insertRaw?.run(
@@ -117,7 +119,7 @@ export function timelineIngestBenchmark(): Promise<Benchmark> {
             );
           }
         });
-        for (let i = 0; i < evs.length; i += BATCH) tx?.(evs.slice(i, i + BATCH));
+        for (let i = 0; i < evs.length; i += batch) tx?.(evs.slice(i, i + batch));
         return Promise.resolve();
       },
     },

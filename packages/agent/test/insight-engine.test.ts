@@ -1,5 +1,7 @@
 // The engine's rules around the checks: nothing before every kind is listed,
 // the first run is a snapshot, then only differences; `since` never gets younger.
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { InsightInput } from '@wheelhouse/protocol';
 import { InsightEngine } from '../src/insights/insight-engine.js';
@@ -38,7 +40,49 @@ function engine(now: { t: number }) {
   return { e, sent };
 }
 
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
 describe('InsightEngine', () => {
+  it('a paged list keeps each page trimmed, not the raw objects, and checks the same pods as one list', async () => {
+    const now = { t: Date.parse('2026-11-29T00:00:00Z') };
+    const paged = engine(now);
+    const whole = engine(now);
+    const pod = (i: number) => {
+      const p = crashing(2, null, now.t);
+      return {
+        ...p,
+        metadata: {
+          ...p.metadata,
+          name: `p${i}`,
+          uid: `u${i}`,
+          managedFields: [{ manager: 'kwok', fieldsV1: { big: 'x'.repeat(4096) } }],
+        },
+      };
+    };
+    paged.e.beginList('Pod');
+    const held: WeakRef<object>[] = [];
+    const addPage = (page: number): void => {
+      const objects = Array.from({ length: 100 }, (_, i) => pod(page * 100 + i));
+      for (const o of objects) held.push(new WeakRef(o), new WeakRef(o.metadata));
+      paged.e.addListPage('Pod', objects);
+    };
+    for (let page = 0; page < 3; page++) addPage(page);
+    await new Promise((r) => setTimeout(r, 0)); // a WeakRef holds its target until the job that made it ends
+    gc();
+    expect(held.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    paged.e.endList('Pod');
+    expect(paged.e.view.byUid('Pod', 'u7')?.metadata).not.toHaveProperty('managedFields');
+    whole.e.onList(
+      'Pod',
+      Array.from({ length: 300 }, (_, i) => pod(i)),
+    );
+    paged.e.evaluate();
+    whole.e.evaluate();
+    expect(paged.sent[0]?.snapshot).toHaveLength(300);
+    expect(paged.sent).toEqual(whole.sent);
+  });
+
   it('waits for every kind, sends one snapshot, then changes; a crash loop does not flap while the container runs again', () => {
     const now = { t: Date.parse('2026-11-29T00:00:00Z') };
     const { e, sent } = engine(now);

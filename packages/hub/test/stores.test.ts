@@ -75,6 +75,35 @@ describe.each(storeFactories)('stores ($name)', (store) => {
     expect(page2.items.map((e) => [e.id, e.data])).toEqual([['a', { reason: 'Started', message: 'a', count: 1 }]]);
   });
 
+  it('timeline: what an insert returns is what the store reads back, duplicates in and across batches stored once', async () => {
+    await new ClusterStore(db).create('bulk', 'alice');
+    const timeline = new TimelineStore(db);
+    await timeline.insert('bulk', [event('e-10', 10)]);
+    // 600 rows (past the 250-row statements on PostgreSQL), some repeated in the batch, one stored before.
+    const batch = Array.from({ length: 600 }, (_, i) =>
+      event(`e-${i % 7 === 6 ? i - 1 : i}`, 1000 + i, `pod-${i}`, i % 2 ? `app-${i % 5}` : undefined),
+    );
+    const stored = await timeline.insert('bulk', batch);
+    const expected = [...new Set(batch.map((e) => e.id))].filter((id) => id !== 'e-10');
+    expect(stored.map((e) => e.id)).toEqual(expected);
+    const seqs = stored.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    const read = await timeline.query('bulk', { limit: 1000 });
+    expect(read.items.slice(0, stored.length).reverse()).toEqual(stored);
+    expect(read.items).toHaveLength(stored.length + 1);
+    expect(await timeline.insert('bulk', batch)).toEqual([]);
+  });
+
+  it('timeline: a batch that fails part-way stores none of its events', async () => {
+    await new ClusterStore(db).create('atomic', 'alice');
+    const timeline = new TimelineStore(db);
+    const batch = Array.from({ length: 400 }, (_, i) => event(`a-${i}`, i));
+    const broken = { ...batch[300], summary: null } as unknown as TimelineEventInput;
+    await expect(timeline.insert('atomic', [...batch.slice(0, 300), broken, ...batch.slice(301)])).rejects.toThrow();
+    expect((await timeline.query('atomic', { limit: 10 })).items).toEqual([]);
+    expect(await timeline.insert('atomic', batch)).toHaveLength(400);
+  });
+
   it('inventory: upserts, snapshot removes what it lacked, pages in byte order', async () => {
     const inventory = new InventoryStore(db);
     await inventory.applySnapshotChunk('prod', 'ConfigMap', 's1', [item('b', 'u2'), item('B', 'u3')], false);

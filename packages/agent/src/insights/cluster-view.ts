@@ -48,7 +48,7 @@ export class ClusterView {
       m = new Map<string, UnknownRecord>();
       this.byKind.set(kind, m);
     }
-    m.set(uid, trim(o));
+    m.set(uid, trimForChecks(o));
   }
 
   remove(kind: ResourceKind, o: KubeObject): void {
@@ -91,6 +91,11 @@ export class ClusterView {
     for (const o of objects) this.set(kind, o);
   }
 
+  /** Replaces a kind with records already trimmed (trimForChecks), by uid: a paged list's. */
+  replaceTrimmed(kind: ResourceKind, records: Map<string, UnknownRecord>): void {
+    this.byKind.set(kind, records);
+  }
+
   all(kind: ResourceKind): UnknownRecord[] {
     return [...(this.byKind.get(kind)?.values() ?? [])];
   }
@@ -126,7 +131,8 @@ export class ClusterView {
   }
 }
 
-function trim(o: KubeObject): UnknownRecord {
+/** What the view keeps of an object (a copy: the object itself is not retained). */
+export function trimForChecks(o: KubeObject): UnknownRecord {
   const meta = { ...recordOf(o.metadata) };
   delete meta.managedFields;
   const annotations = { ...recordOf(meta.annotations) };

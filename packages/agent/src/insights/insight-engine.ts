@@ -2,10 +2,10 @@
 // changes, and reports what opened, changed and resolved since the last run.
 // `since` keeps the earliest time seen, so an insight opened at 12:00 still
 // says 12:00 after many re-evaluations (and the hub keeps the earliest too).
-import type { InsightInput, ResourceKind } from '@wheelhouse/protocol';
+import type { InsightInput, ResourceKind, UnknownRecord } from '@wheelhouse/protocol';
 import type { KubeObject } from '../projections.js';
 import type { CheckContext } from './check-context.js';
-import { ClusterView } from './cluster-view.js';
+import { ClusterView, trimForChecks } from './cluster-view.js';
 import { podChecks } from './pod-checks.js';
 import { workloadChecks } from './workload-checks.js';
 
@@ -35,7 +35,8 @@ export class InsightEngine {
   private timer: NodeJS.Timeout | null = null;
   private interval: NodeJS.Timeout | null = null;
   private readonly listed = new Set<ResourceKind>();
-  private readonly listing = new Map<ResourceKind, KubeObject[]>();
+  /** Lists in progress: each page trimmed as it arrives (by uid), so raw objects never pile up. */
+  private readonly listing = new Map<ResourceKind, Map<string, UnknownRecord>>();
   /** Whether the checks ran once (so `current()` is the cluster's open set). */
   evaluated = false;
 
@@ -53,16 +54,23 @@ export class InsightEngine {
   }
 
   beginList(kind: ResourceKind): void {
-    this.listing.set(kind, []);
+    this.listing.set(kind, new Map());
   }
 
   addListPage(kind: ResourceKind, objects: readonly KubeObject[]): void {
-    this.listing.get(kind)?.push(...objects);
+    const records = this.listing.get(kind);
+    if (!records) return;
+    for (const o of objects) {
+      const uid = o.metadata?.uid;
+      if (uid) records.set(uid, trimForChecks(o));
+    }
   }
 
   endList(kind: ResourceKind): void {
-    this.onList(kind, this.listing.get(kind) ?? []);
+    this.view.replaceTrimmed(kind, this.listing.get(kind) ?? new Map<string, UnknownRecord>());
     this.listing.delete(kind);
+    this.listed.add(kind);
+    this.schedule();
   }
 
   onList(kind: ResourceKind, objects: readonly KubeObject[]): void {

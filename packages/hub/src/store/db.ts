@@ -4,7 +4,8 @@ import { Kysely, Migrator, type Dialect } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import { isPostgresUrl, postgresDialect } from './postgres.js';
 import type { Database } from './schema.js';
-import { sqliteDialect } from './sqlite.js';
+import { sqliteConnectionOf, sqliteDialect } from './sqlite.js';
+import type BetterSqlite3 from 'better-sqlite3';
 
 export type HubDb = Kysely<Database>;
 
@@ -28,8 +29,25 @@ export function storeDialect(opts: OpenStoreOptions): Dialect {
   return sqliteDialect(opts.dataDir ?? ':memory:');
 }
 
+/** Stores openDatabase opened on SQLite → their better-sqlite3 connection. */
+const sqliteConnections = new WeakMap<HubDb, BetterSqlite3.Database>();
+
+/**
+ * The better-sqlite3 connection under an embedded store that openDatabase
+ * opened, for the one hot path that skips Kysely (timeline ingest: a prepared
+ * statement reused row by row). Use it only inside a Kysely transaction or
+ * connection of that store — Kysely serializes the one connection, so raw
+ * statements then run in that transaction, never interleaved with another.
+ */
+export function sqliteConnection(db: HubDb): BetterSqlite3.Database | undefined {
+  return sqliteConnections.get(db);
+}
+
 export async function openDatabase(opts: OpenStoreOptions): Promise<HubDb> {
-  const db = new Kysely<Database>({ dialect: storeDialect(opts) });
+  const dialect = storeDialect(opts);
+  const db = new Kysely<Database>({ dialect });
+  const sqlite = sqliteConnectionOf(dialect);
+  if (sqlite) sqliteConnections.set(db, sqlite);
   try {
     await migrate(db);
   } catch (err) {

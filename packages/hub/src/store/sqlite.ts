@@ -2,7 +2,15 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { SqliteDialect } from 'kysely';
+import { SqliteDialect, type Dialect } from 'kysely';
+
+/** Each dialect sqliteDialect made → its better-sqlite3 connection (the store's only one). */
+const connections = new WeakMap<Dialect, BetterSqlite3.Database>();
+
+/** The better-sqlite3 connection behind a dialect sqliteDialect made (undefined for any other). */
+export function sqliteConnectionOf(dialect: Dialect): BetterSqlite3.Database | undefined {
+  return connections.get(dialect);
+}
 
 /** dataDir ':memory:' opens an in-memory store (tests). */
 export function sqliteDialect(dataDir: string): SqliteDialect {
@@ -23,5 +31,7 @@ export function sqliteDialect(dataDir: string): SqliteDialect {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new SqliteDialect({ database: sqlite });
+  const dialect = new SqliteDialect({ database: sqlite });
+  connections.set(dialect, sqlite);
+  return dialect;
 }

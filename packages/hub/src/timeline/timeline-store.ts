@@ -1,7 +1,8 @@
 // Timeline events per cluster. Idempotent by (cluster, event id): the agent may
 // re-send after a reconnect and nothing is stored twice.
 import type { TimelineEvent, TimelineEventInput } from '@wheelhouse/protocol';
-import type { HubDb } from '../store/db.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import { sqliteConnection, type HubDb } from '../store/db.js';
 import type { Transaction } from 'kysely';
 import type { Database, TimelineRow } from '../store/schema.js';
 
@@ -18,11 +19,6 @@ export interface TimelineQuery {
   limit: number;
 }
 
-/**
- * A stored row as an event. Events were validated (TimelineEventInput) before
- * they were written, so the row's type, severity and data belong together; the
- * one assertion here is that trust in our own table.
- */
 /**
  * A stored row as an event. Events are validated (TimelineEventInput) before
  * they are written, so type, severity and data belong together: the one
@@ -46,7 +42,25 @@ export function rowToEvent(r: TimelineRow): TimelineEvent {
   } as TimelineEvent;
 }
 
-/** Inserts events within the caller's transaction (ignoring ids already stored); returns the new ones. */
+/** The event as stored with this seq — built from the input, not read back (its data is already JSON). */
+function storedEvent(cluster: string, seq: number, e: TimelineEventInput): TimelineEvent {
+  return {
+    cluster,
+    seq,
+    id: e.id,
+    time: e.time,
+    type: e.type,
+    severity: e.severity,
+    kind: e.kind,
+    namespace: e.namespace,
+    name: e.name,
+    ...(e.owner?.kind && e.owner.name ? { owner: { kind: e.owner.kind, name: e.owner.name } } : {}),
+    summary: e.summary,
+    data: e.data,
+  } as TimelineEvent;
+}
+
+/** Inserts events within the caller's transaction (ignoring ids already stored); returns the new ones, by seq. */
 export async function insertTimelineEvents(
   trx: Transaction<Database>,
   cluster: string,
@@ -55,37 +69,104 @@ export async function insertTimelineEvents(
   const stored: TimelineEvent[] = [];
   // 12 columns × 250 rows stays well inside SQLite's bound-parameter limit.
   for (let i = 0; i < events.length; i += 250) {
-    const rows = events.slice(i, i + 250).map((e) => ({
-      id: e.id,
-      cluster_id: cluster,
-      time: e.time,
-      type: e.type,
-      severity: e.severity,
-      kind: e.kind,
-      namespace: e.namespace,
-      name: e.name,
-      owner_kind: e.owner?.kind ?? null,
-      owner_name: e.owner?.name ?? null,
-      summary: e.summary,
-      data: JSON.stringify(e.data),
-    }));
+    const chunk = events.slice(i, i + 250);
     const inserted = await trx
       .insertInto('timeline_events')
-      .values(rows)
+      .values(
+        chunk.map((e) => ({
+          id: e.id,
+          cluster_id: cluster,
+          time: e.time,
+          type: e.type,
+          severity: e.severity,
+          kind: e.kind,
+          namespace: e.namespace,
+          name: e.name,
+          owner_kind: e.owner?.kind ?? null,
+          owner_name: e.owner?.name ?? null,
+          summary: e.summary,
+          data: JSON.stringify(e.data),
+        })),
+      )
       .onConflict((oc) => oc.columns(['cluster_id', 'id']).doNothing())
-      .returningAll()
+      .returning(['seq', 'id'])
       .execute();
-    stored.push(...inserted.map(rowToEvent));
+    // An id twice in one batch is stored once, as its first occurrence (the second conflicts with it).
+    const byId = new Map<string, TimelineEventInput>();
+    for (const e of chunk) if (!byId.has(e.id)) byId.set(e.id, e);
+    for (const r of inserted) {
+      const e = byId.get(r.id);
+      if (e) stored.push(storedEvent(cluster, r.seq, e));
+    }
+  }
+  return stored.sort((a, b) => a.seq - b.seq);
+}
+
+const SQLITE_INSERT = `INSERT INTO timeline_events
+  (id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cluster_id, id) DO NOTHING`;
+
+/** One prepared INSERT per SQLite connection, reused for every row of every batch. */
+const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+
+/**
+ * The same insert on the embedded store, row by row through one prepared
+ * statement: no SQL built or parsed per batch, no RETURNING rows to read —
+ * `changes` says whether the row was new (0: its id was stored already) and
+ * `lastInsertRowid` is its seq. The caller holds the store's one connection
+ * and has begun the transaction (see sqliteConnection).
+ */
+function insertSqlite(
+  sqlite: BetterSqlite3.Database,
+  cluster: string,
+  events: readonly TimelineEventInput[],
+): TimelineEvent[] {
+  let insert = sqliteInserts.get(sqlite);
+  if (!insert) {
+    insert = sqlite.prepare(SQLITE_INSERT);
+    sqliteInserts.set(sqlite, insert);
+  }
+  const stored: TimelineEvent[] = [];
+  for (const e of events) {
+    const r = insert.run(
+      e.id,
+      cluster,
+      e.time,
+      e.type,
+      e.severity,
+      e.kind,
+      e.namespace,
+      e.name,
+      e.owner?.kind ?? null,
+      e.owner?.name ?? null,
+      e.summary,
+      JSON.stringify(e.data),
+    );
+    if (r.changes === 1) stored.push(storedEvent(cluster, Number(r.lastInsertRowid), e));
   }
   return stored;
 }
 
 export class TimelineStore {
-  constructor(private readonly db: HubDb) {}
+  private readonly sqlite: BetterSqlite3.Database | undefined;
 
-  /** Stores new events and returns those that were not already stored. */
+  constructor(private readonly db: HubDb) {
+    this.sqlite = sqliteConnection(db);
+  }
+
+  /**
+   * Stores new events, one transaction per call (one commit, so one fsync,
+   * per agent batch), and returns those that were not already stored, in seq
+   * order. On SQLite the transaction is better-sqlite3's own, run while
+   * Kysely's hold on the one connection keeps every other query out.
+   */
   async insert(cluster: string, events: readonly TimelineEventInput[]): Promise<TimelineEvent[]> {
     if (events.length === 0) return [];
+    const sqlite = this.sqlite;
+    if (sqlite) {
+      const tx = sqlite.transaction(() => insertSqlite(sqlite, cluster, events));
+      return this.db.connection().execute(() => Promise.resolve(tx()));
+    }
     return this.db.transaction().execute((trx) => insertTimelineEvents(trx, cluster, events));
   }
 
