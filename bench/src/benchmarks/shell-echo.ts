@@ -2,7 +2,10 @@
 // hub → agent link → agent → kube-apiserver exec → kwok) beside a direct exec
 // WebSocket to the API server from the same machine. Both run `stty raw -echo;
 // cat` in a pod, so each byte sent comes straight back. The notes add bulk
-// throughput (20 MB of output) relay vs direct.
+// throughput (20 MB of output) relay vs direct, the bench process's CPU during
+// it (client, hub and agent share this one process and its one thread) and the
+// agent's frame and flow-control counts. BENCH_SHELL_WINDOW=bytes sets the
+// hub's output window (default SHELL_OUTPUT_WINDOW).
 import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import pino from 'pino';
@@ -19,6 +22,7 @@ const POD = 'echo';
 const ECHO = ['sh', '-c', 'stty raw -echo; exec cat'];
 const BULK_BYTES = 20_000_000;
 const BULK = ['sh', '-c', `head -c ${BULK_BYTES} /dev/zero`];
+const BULK_RUNS = 3;
 
 /** A byte stream that answers "wait until N more bytes have arrived". */
 class Stream {
@@ -109,16 +113,21 @@ async function directStream(kc: k8s.KubeConfig, command: string[], done?: () => 
  * the output still in the pty when the process exits (direct exec too), so
  * throughput is bytes received over time, not a fixed size.
  */
-async function bulkRun(open: (done: () => void) => Promise<Stream>): Promise<{ secs: number; bytes: number }> {
+async function bulkRun(
+  open: (done: () => void) => Promise<Stream>,
+): Promise<{ secs: number; bytes: number; cpu: number }> {
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let s: Stream | null = null;
   await new Promise<void>((resolve) => {
     void open(resolve).then((x) => (s = x));
   });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const used = process.cpuUsage(cpu0);
+  const cpu = (used.user + used.system) / 1e6 / secs;
   const bytes = (s as Stream | null)?.total ?? 0;
   if (bytes < BULK_BYTES / 2) throw new Error(`bulk run received only ${bytes} of ${BULK_BYTES} bytes`);
-  return { secs, bytes };
+  return { secs, bytes, cpu };
 }
 
 export async function shellEchoBenchmark(): Promise<Benchmark> {
@@ -138,6 +147,13 @@ export async function shellEchoBenchmark(): Promise<Benchmark> {
     rounds: 300,
     warmup: 20,
     setup: async () => {
+      // A previous run's namespace may still be terminating (its teardown deletes it): wait until it is gone.
+      for (let i = 0; ; i++) {
+        const ns = await core.readNamespace({ name: NS }).catch(() => null);
+        if (ns?.status?.phase !== 'Terminating') break;
+        if (i > 600) throw new Error(`namespace ${NS} never finished terminating`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await core.createNamespace({ body: { metadata: { name: NS } } }).catch(() => undefined);
       await core
         .createNamespacedPod({
@@ -145,7 +161,13 @@ export async function shellEchoBenchmark(): Promise<Benchmark> {
           body: { metadata: { name: POD }, spec: { containers: [{ name: 'app', image: 'busybox' }] } },
         })
         .catch(() => undefined);
-      hub = await createHub({ logger: false, shell: { record: false } });
+      hub = await createHub({
+        logger: false,
+        shell: {
+          record: false,
+          ...(process.env.BENCH_SHELL_WINDOW ? { window: Number(process.env.BENCH_SHELL_WINDOW) } : {}),
+        },
+      });
       await hub.app.listen({ host: '127.0.0.1', port: 0 });
       const url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
       const created = await hub.clusters.create('bench', 'bench');
@@ -180,14 +202,26 @@ export async function shellEchoBenchmark(): Promise<Benchmark> {
         await new Promise((r) => setTimeout(r, 200));
       }
       // Bulk throughput, each way twice, interleaved.
-      const runs = { relay: [] as { secs: number; bytes: number }[], direct: [] as { secs: number; bytes: number }[] };
-      for (let i = 0; i < 2; i++) {
+      type Run = { secs: number; bytes: number; cpu: number };
+      const runs = { relay: [] as Run[], direct: [] as Run[] };
+      for (let i = 0; i < BULK_RUNS; i++) {
         runs.relay.push(await bulkRun((done) => relayStream(url, token, 'bench', BULK, done)));
         runs.direct.push(await bulkRun((done) => directStream(kc, BULK, done)));
       }
-      const mbps = (r: { secs: number; bytes: number }[]): number => Math.max(...r.map((x) => x.bytes / 1e6 / x.secs));
+      const st0 = (agent as Agent | null)?.shell.stats() ?? {
+        outputFrames: 0,
+        outputBytes: 0,
+        outputPauses: 0,
+        maxInFlightBytes: 0,
+      };
+      const rates = (r: Run[]): number[] => r.map((x) => x.bytes / 1e6 / x.secs).sort((a, b) => a - b);
+      const mbps = (r: Run[]): number => rates(r)[Math.floor(r.length / 2)] ?? 0;
+      const best = (r: Run[]): number => Math.max(...rates(r));
+      const cpu = (r: Run[]): string => r.map((x) => `${Math.round(x.cpu * 100)}%`).join(', ');
       notes.push(
-        `bulk ~${BULK_BYTES / 1e6} MB output: relay ${mbps(runs.relay).toFixed(1)} MB/s, direct ${mbps(runs.direct).toFixed(1)} MB/s, ratio relay/direct ${(mbps(runs.relay) / mbps(runs.direct)).toFixed(2)} (best of 2)`,
+        `bulk ~${BULK_BYTES / 1e6} MB output: relay ${mbps(runs.relay).toFixed(1)} MB/s, direct ${mbps(runs.direct).toFixed(1)} MB/s, ratio relay/direct ${(mbps(runs.relay) / mbps(runs.direct)).toFixed(2)} (median of ${BULK_RUNS} each, interleaved; best: relay ${best(runs.relay).toFixed(1)}, direct ${best(runs.direct).toFixed(1)}, ratio ${(best(runs.relay) / best(runs.direct)).toFixed(2)})`,
+        `agent: ${st0.outputFrames} output frames, ${Math.round(st0.outputBytes / Math.max(1, st0.outputFrames))} bytes each on average; output credit ran out ${st0.outputPauses} times; most in flight ${st0.maxInFlightBytes} bytes`,
+        `bench process CPU during the bulk runs (of one core): relay ${cpu(runs.relay)}; direct ${cpu(runs.direct)}`,
       );
       relay = await relayStream(url, token, 'bench', ECHO);
       direct = await directStream(kc, ECHO);

@@ -17,12 +17,12 @@ describe('shell scrollback', () => {
     expect(s.contents().toString()).toBe('line-8\nline-9\n');
   });
 
-  it('copies what it keeps (the link reuses its buffers)', () => {
+  it('keeps the buffer it is given, not a copy (the relay hands it the private copy it also sends)', () => {
     const s = new Scrollback(100);
     const b = Buffer.from('abc');
     s.push(b);
     b.write('xyz');
-    expect(s.contents().toString()).toBe('abc');
+    expect(s.contents().toString()).toBe('xyz');
   });
 
   it('keeps nothing with a cap of 0', () => {

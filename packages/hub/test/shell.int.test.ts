@@ -3,7 +3,7 @@
 import * as k8s from '@kubernetes/client-node';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shellPath } from '@wheelhouse/protocol';
+import { SHELL_MAX_CHUNK, SHELL_OUTPUT_WINDOW, shellPath } from '@wheelhouse/protocol';
 import {
   WHEELHOUSE_CLI,
   peakOf,
@@ -438,6 +438,29 @@ describe('pod shell relay', () => {
     await eventually('agent sessions to end', () => Promise.resolve(p.agent.shell.stats().sessions === 0));
   }, 90_000);
 
+  it('sends bulk output as frames that each gather many pty reads, every line in order', async () => {
+    const before = p.agent.shell.stats();
+    const c = await openOk(p, operator.token, ns, 'one', { command: 'sh' });
+    // ~590 KB of numbered lines (a pty hands them over ~4 KiB a read); the marker is computed, so the
+    // typed command's echo does not match it.
+    c.send('seq 1 100000; echo END-$((6*7))\r');
+    await c.waitFor('END-42', 60_000);
+    const numbers = c.text
+      .split('\r\n')
+      .filter((l) => /^\d+$/.test(l))
+      .map(Number);
+    expect(numbers.length).toBe(100_000);
+    expect(numbers.every((n, i) => n === i + 1)).toBe(true);
+    const after = p.agent.shell.stats();
+    const frames = after.outputFrames - before.outputFrames;
+    const bytes = after.outputBytes - before.outputBytes;
+    expect(bytes).toBeGreaterThan(588_895); // the lines alone
+    // One frame per pty read would average under 4 KiB; gathered, a frame holds what arrived meanwhile.
+    expect(bytes / frames, `${frames} frames for ${bytes} bytes`).toBeGreaterThan(8 * 1024);
+    c.ws.close();
+    await c.closed;
+  }, 90_000);
+
   // The agent runs as its own process (a second cluster on the same hub), so its memory is its own: a
   // relay that buffered the output instead of pacing the exec stream would show 50 MB on one side.
   it('relays 50 MB to a slow reader byte for byte, with hub and agent memory bounded', async () => {
@@ -554,8 +577,8 @@ describe('pod shell relay', () => {
         { timeoutMs: 10_000 },
       );
       if (process.env.WHEELHOUSE_TEST_LOG) console.log({ agentSettled: settled });
-      // And the relay's own accounting agrees: at most one window (256 KiB) plus one frame (64 KiB).
-      const bound = 256 * 1024 + 64 * 1024;
+      // And the relay's own accounting agrees: at most one output window (1 MiB) plus one frame (64 KiB).
+      const bound = SHELL_OUTPUT_WINDOW + SHELL_MAX_CHUNK;
       expect(p.hub.shell.stats().maxBufferedBytes).toBeLessThanOrEqual(bound);
       const metrics = await p.hub.app.inject({ url: '/metrics' });
       expect(Number(/wheelhouse_shell_buffered_bytes_peak (\d+)/.exec(metrics.body)?.[1])).toBeLessThanOrEqual(bound);

@@ -17,6 +17,12 @@ export const SHELL_FRAME_HEADER_BYTES = 18;
 export const SHELL_MAX_CHUNK = 64 * 1024;
 /** Default window: bytes a sender may have in flight per session and direction. */
 export const SHELL_DEFAULT_WINDOW = 256 * 1024;
+/**
+ * The hub's default output window (agent → hub → client). Larger than the input one: with 256 KiB the agent
+ * ran out of credit every ~250 KB of bulk output and waited a credit round trip through hub and client each
+ * time (issue 18, docs/performance.md); 1 MiB per session is still a fixed bound.
+ */
+export const SHELL_OUTPUT_WINDOW = 1024 * 1024;
 
 export const SHELL_CHANNELS = { stdin: 0, stdout: 1, stderr: 2 } as const;
 export type ShellChannel = (typeof SHELL_CHANNELS)[keyof typeof SHELL_CHANNELS];
@@ -53,12 +59,23 @@ export interface ShellFrame {
 
 /** Encodes one binary frame. The session id must be a lowercase UUID. */
 export function encodeShellFrame(sessionId: string, channel: ShellChannel, payload: Uint8Array): Buffer {
+  return encodeShellFrameParts(sessionId, channel, [payload]);
+}
+
+/** Encodes one binary frame whose payload is `parts` one after the other (one copy, no intermediate buffer). */
+export function encodeShellFrameParts(sessionId: string, channel: ShellChannel, parts: readonly Uint8Array[]): Buffer {
   if (!UUID_RE.test(sessionId)) throw new ShellFrameError(`session id must be a lowercase UUID: ${sessionId}`);
-  const out = Buffer.allocUnsafe(SHELL_FRAME_HEADER_BYTES + payload.byteLength);
+  let size = 0;
+  for (const p of parts) size += p.byteLength;
+  const out = Buffer.allocUnsafe(SHELL_FRAME_HEADER_BYTES + size);
   out[0] = SHELL_FRAME_VERSION;
   out[1] = channel;
   out.write(sessionId.replace(/-/g, ''), 2, 16, 'hex');
-  out.set(payload, SHELL_FRAME_HEADER_BYTES);
+  let at = SHELL_FRAME_HEADER_BYTES;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
   return out;
 }
 

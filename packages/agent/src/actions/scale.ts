@@ -13,7 +13,7 @@ import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { previewResult, type ExecutionResult, type Executor } from './context.js';
 import { appliedCommands, applyOnce, getTarget, objectPath } from './target.js';
-import { CHANGE_CAUSE, changeCause, listObjects, waitFor } from './util.js';
+import { CHANGE_CAUSE, changeCause, listObjects, watchUntil } from './util.js';
 
 /** Warnings a scale should show: an HPA will undo it; a StatefulSet scale-down keeps its PVCs. */
 export function scaleWarnings(
@@ -94,16 +94,21 @@ export const scale: Executor<'scale'> = async ({ kc, command }, params): Promise
   await applyOnce(kc, t, command.id, () => ({
     metadata: { annotations: { [CHANGE_CAUSE]: changeCause(command, `scale to ${params.replicas}`) } },
   }));
-  // Succeeded = the controller reports that many replicas.
-  await waitFor(`${t.kind} ${t.name} to report ${params.replicas} replicas`, params.timeoutSeconds * 1000, async () => {
-    const o = await getTarget(kc, t);
-    const spec = optionalNumber(o.spec?.replicas) ?? 1;
-    const status = optionalNumber(o.status?.replicas) ?? 0;
-    const observed = optionalNumber(o.status?.observedGeneration) ?? 0;
-    if (spec === params.replicas && status === params.replicas && observed >= (o.metadata?.generation ?? 0))
-      return { done: true };
-    return { seen: `spec.replicas=${spec}, status.replicas=${status}` };
-  });
+  // Succeeded = the controller reports that many replicas (watched: the status update is seen when it lands).
+  await watchUntil(
+    kc,
+    objectPath(t),
+    `${t.kind} ${t.name} to report ${params.replicas} replicas`,
+    params.timeoutSeconds * 1000,
+    (o) => {
+      const spec = optionalNumber(o.spec?.replicas) ?? 1;
+      const status = optionalNumber(o.status?.replicas) ?? 0;
+      const observed = optionalNumber(o.status?.observedGeneration) ?? 0;
+      if (spec === params.replicas && status === params.replicas && observed >= (o.metadata?.generation ?? 0))
+        return { done: true };
+      return { seen: `spec.replicas=${spec}, status.replicas=${status}` };
+    },
+  );
   return {
     message: `scaled ${t.kind} ${t.name} from ${from} to ${params.replicas}; status shows ${params.replicas} replicas`,
     result: { from, to: params.replicas, alreadyApplied: false },

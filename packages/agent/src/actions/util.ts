@@ -1,6 +1,6 @@
 // Helpers the executors share: change-cause text, waiting for Kubernetes to
 // show an effect, reading related objects.
-import type * as k8s from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 import { RESOURCE_KINDS, isRecord, type CommandEnvelope, type ResourceKind } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
@@ -42,6 +42,81 @@ export async function waitFor<T>(
       throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}; last seen: ${r.seen}`);
     await sleep(wait);
   }
+}
+
+/**
+ * Like waitFor, for one object: `check` sees the object as it is now and then
+ * every change to it, through a watch (`path` is the object's own path), so
+ * the command learns of the controller's status update when it happens rather
+ * than at the next poll. If the watch cannot be had (an identity allowed get
+ * but not watch) or keeps ending, it polls like waitFor for the time left.
+ */
+export async function watchUntil<T>(
+  kc: k8s.KubeConfig,
+  path: string,
+  what: string,
+  timeoutMs: number,
+  check: (o: KubeObject) => { done: T } | { seen: string },
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  const slash = path.lastIndexOf('/');
+  const collection = path.slice(0, slash);
+  const name = decodeURIComponent(path.slice(slash + 1));
+  const read = async (): Promise<KubeObject> => ensureOk(await kubeRequest<KubeObject>(kc, 'GET', path), what);
+  let seen = '';
+  // Two watches at most: one that ends early (an expired resourceVersion, a dropped connection) is retried once.
+  for (let attempt = 0; attempt < 2 && Date.now() < deadline; attempt++) {
+    const now = await read();
+    const r = check(now);
+    if ('done' in r) return r.done;
+    seen = r.seen;
+    const outcome = await new Promise<{ done: T } | 'ended'>((resolve) => {
+      let abort: AbortController | null = null;
+      let settled = false;
+      const settle = (v: { done: T } | 'ended'): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        abort?.abort();
+        resolve(v);
+      };
+      const timer = setTimeout(() => settle('ended'), Math.max(0, deadline - Date.now()));
+      new k8s.Watch(kc)
+        .watch(
+          collection,
+          {
+            fieldSelector: `metadata.name=${name}`,
+            resourceVersion: now.metadata?.resourceVersion ?? '0',
+            timeoutSeconds: Math.max(1, Math.ceil((deadline - Date.now()) / 1000)),
+          },
+          (phase: string, obj: unknown) => {
+            if (phase !== 'ADDED' && phase !== 'MODIFIED') return; // ERROR (410 Gone…), DELETED: read again
+            const c = check(obj as KubeObject);
+            if ('done' in c) settle(c);
+            else seen = c.seen;
+          },
+          () => settle('ended'),
+        )
+        .then(
+          (a) => {
+            abort = a;
+            if (settled) a.abort();
+          },
+          () => settle('ended'),
+        );
+    });
+    if (outcome !== 'ended') return outcome.done;
+  }
+  // No watch to be had: poll for the time left.
+  return waitFor(what, Math.max(0, deadline - Date.now()), async () => {
+    const r = check(await read());
+    if ('seen' in r) seen = r.seen;
+    return r;
+  }).catch((err: unknown) => {
+    throw err instanceof Error && seen && !err.message.includes('last seen')
+      ? new Error(`${err.message}; last seen: ${seen}`)
+      : err;
+  });
 }
 
 /** The object at `path`, or null if it does not exist. */

@@ -11,6 +11,7 @@ import {
   SHELL_MAX_CHUNK,
   decodeShellFrame,
   encodeShellFrame,
+  encodeShellFrameParts,
   type ShellAgentMessage,
   type ShellEndReason,
   type ShellHubMessage,
@@ -54,6 +55,11 @@ export interface AgentShellStats {
   maxInFlightBytes: number;
   /** Stdin bytes handed to exec sockets and not yet flushed. */
   stdinPendingBytes: number;
+  /** Times a session ran out of output credit and its exec stream was paused. */
+  outputPauses: number;
+  /** Output frames sent to the hub, and their payload bytes. */
+  outputFrames: number;
+  outputBytes: number;
 }
 
 interface Session {
@@ -66,11 +72,18 @@ interface Session {
   stdinAck: number;
   idle: NodeJS.Timeout | null;
   ended: boolean;
+  /** Output read from the exec in this turn of the event loop, not yet framed (see queueOutput). */
+  pending: { channel: 1 | 2; payload: Buffer }[];
+  pendingBytes: number;
 }
 
 export class AgentShellManager {
   private readonly sessions = new Map<string, Session>();
   private maxInFlight = 0;
+  private inFlightTotal = 0;
+  private outputPauses = 0;
+  private outputFrames = 0;
+  private outputBytes = 0;
   private readonly window: number;
 
   constructor(private readonly opts: AgentShellOptions) {
@@ -84,7 +97,15 @@ export class AgentShellManager {
       inFlightBytes += s.inFlight;
       stdinPendingBytes += s.stdinPending;
     }
-    return { sessions: this.sessions.size, inFlightBytes, maxInFlightBytes: this.maxInFlight, stdinPendingBytes };
+    return {
+      sessions: this.sessions.size,
+      inFlightBytes,
+      maxInFlightBytes: this.maxInFlight,
+      stdinPendingBytes,
+      outputPauses: this.outputPauses,
+      outputFrames: this.outputFrames,
+      outputBytes: this.outputBytes,
+    };
   }
 
   onControl(msg: ShellHubMessage): void {
@@ -100,7 +121,9 @@ export class AgentShellManager {
         const s = this.sessions.get(msg.sessionId);
         if (!s) return;
         s.outCredit += msg.bytes;
-        s.inFlight = Math.max(0, s.inFlight - msg.bytes);
+        const acked = Math.min(s.inFlight, msg.bytes);
+        s.inFlight -= acked;
+        this.inFlightTotal -= acked;
         if (s.outCredit > 0) s.exec?.resume();
         return;
       }
@@ -163,6 +186,8 @@ export class AgentShellManager {
       stdinAck: 0,
       idle: null,
       ended: false,
+      pending: [],
+      pendingBytes: 0,
     };
     this.sessions.set(s.id, s);
     let identity: ShellIdentity;
@@ -294,21 +319,76 @@ export class AgentShellManager {
     });
   }
 
+  /**
+   * Output from the exec. A TTY exec delivers the pty's reads, ~4 KiB each, and
+   * one read of the API server's socket holds many of them: they are gathered
+   * and sent as one frame (up to SHELL_MAX_CHUNK) once the event loop has
+   * handled the I/O at hand (setImmediate: the check phase right after poll;
+   * not a microtask, which would run after each TLS record), so bulk output
+   * costs one link frame per 64 KiB instead of one per 4 KiB, and a
+   * keystroke's echo waits for no timer.
+   */
   private relay(s: Session, channel: 1 | 2, payload: Buffer): void {
     if (s.ended || !s.exec) return;
-    this.touch(s.id);
-    for (let i = 0; i < payload.length; i += SHELL_MAX_CHUNK) {
-      const chunk = payload.subarray(i, i + SHELL_MAX_CHUNK);
-      this.opts.sendFrame(encodeShellFrame(s.id, channel === 1 ? SHELL_CHANNELS.stdout : SHELL_CHANNELS.stderr, chunk));
-      s.outCredit -= chunk.length;
-      s.inFlight += chunk.length;
+    if (s.pendingBytes === 0) {
+      this.touch(s.id);
+      setImmediate(() => this.flush(s));
     }
-    this.maxInFlight = Math.max(this.maxInFlight, this.stats().inFlightBytes);
-    if (s.outCredit <= 0) s.exec.pause();
+    s.pending.push({ channel, payload });
+    s.pendingBytes += payload.length;
+    s.outCredit -= payload.length;
+    s.inFlight += payload.length;
+    this.inFlightTotal += payload.length;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlightTotal);
+    if (s.outCredit <= 0 && !s.exec.isPaused) {
+      this.outputPauses++;
+      s.exec.pause();
+    }
+  }
+
+  /** Sends the gathered output: consecutive payloads of one channel share a frame. */
+  private flush(s: Session): void {
+    const pending = s.pending;
+    if (pending.length === 0) return;
+    s.pending = [];
+    s.pendingBytes = 0;
+    if (s.ended) return;
+    let i = 0;
+    while (i < pending.length) {
+      const channel = (pending[i] as { channel: 1 | 2 }).channel;
+      let j = i;
+      let size = 0;
+      for (; j < pending.length; j++) {
+        const p = pending[j] as { channel: 1 | 2; payload: Buffer };
+        if (p.channel !== channel || (size > 0 && size + p.payload.length > SHELL_MAX_CHUNK)) break;
+        size += p.payload.length;
+      }
+      const wire = channel === 1 ? SHELL_CHANNELS.stdout : SHELL_CHANNELS.stderr;
+      const first = (pending[i] as { payload: Buffer }).payload;
+      if (j - i === 1 && first.length > SHELL_MAX_CHUNK) {
+        // One payload larger than a frame (never from a pty, possible without a TTY): split.
+        for (let k = 0; k < first.length; k += SHELL_MAX_CHUNK) {
+          this.opts.sendFrame(encodeShellFrame(s.id, wire, first.subarray(k, k + SHELL_MAX_CHUNK)));
+          this.outputFrames++;
+        }
+      } else {
+        this.opts.sendFrame(
+          encodeShellFrameParts(
+            s.id,
+            wire,
+            pending.slice(i, j).map((p) => p.payload),
+          ),
+        );
+        this.outputFrames++;
+      }
+      this.outputBytes += size;
+      i = j;
+    }
   }
 
   private onStatus(s: Session, st: ExecStatus): void {
     if (s.ended) return;
+    this.flush(s); // the output before the exit, in order
     if (st.exitCode !== null) this.opts.send({ type: 'shell.exit', sessionId: s.id, code: st.exitCode });
     else this.opts.send({ type: 'shell.error', sessionId: s.id, message: st.message ?? 'exec failed' });
     this.end(s, st.exitCode !== null ? 'closed' : 'error');
@@ -334,9 +414,13 @@ export class AgentShellManager {
   /** Ends a session; reason null means the hub ended it (nothing to report back). */
   private end(s: Session, reason: ShellEndReason | null): void {
     if (s.ended) return;
+    // Output read before the end goes first, unless the hub ended the session (nobody reads it then).
+    if (reason) this.flush(s);
     s.ended = true;
     if (s.idle) clearTimeout(s.idle);
     this.sessions.delete(s.id);
+    this.inFlightTotal -= s.inFlight;
+    s.inFlight = 0;
     s.exec?.close();
     if (reason) this.opts.send({ type: 'shell.closed', sessionId: s.id, reason });
     this.opts.log.info({ session: s.id, reason: reason ?? 'closed by hub' }, 'shell ended');

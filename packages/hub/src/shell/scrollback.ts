@@ -12,10 +12,10 @@ export class Scrollback {
 
   constructor(private readonly maxBytes: number) {}
 
-  push(payload: Uint8Array): void {
+  /** Keeps `payload`, which the caller must never change afterwards (the relay's own copy of a frame). */
+  push(payload: Buffer): void {
     if (this.maxBytes <= 0 || payload.length === 0) return;
-    // Copy: payloads are views into the link's receive buffer, which ws may reuse.
-    this.chunks.push(Buffer.from(payload));
+    this.chunks.push(payload);
     this.size += payload.length;
     while (this.size > this.maxBytes) {
       const first = this.chunks[0];

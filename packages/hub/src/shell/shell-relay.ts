@@ -28,7 +28,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import {
   SHELL_CHANNELS,
-  SHELL_DEFAULT_WINDOW,
+  SHELL_OUTPUT_WINDOW,
   SHELL_MAX_CHUNK,
   SHELL_MAX_PARTICIPANTS,
   ShellClientControl,
@@ -71,7 +71,7 @@ export interface ShellOptions extends Partial<ShellPolicy> {
   maxSessionsPerUser?: number;
   /** Recording size cap per session in bytes (default 5 MiB); a recorded session is ended when it is reached. */
   recordingMaxBytes?: number;
-  /** Flow-control window per session and direction (default 256 KiB). */
+  /** Output flow-control window per session (default 1 MiB, SHELL_OUTPUT_WINDOW; the agent grants input its own). */
   window?: number;
   /** A cluster with sessions whose agent has not answered a shell ping for this long loses them (default 4 s). */
   agentLostAfterMs?: number;
@@ -195,7 +195,7 @@ export class ShellRelay implements ShellLinkHandler {
   private readonly pinger: NodeJS.Timeout;
 
   constructor(private readonly deps: ShellRelayDeps) {
-    this.window = deps.options.window ?? SHELL_DEFAULT_WINDOW;
+    this.window = deps.options.window ?? SHELL_OUTPUT_WINDOW;
     // A link can go silent without closing; while sessions are open, probe it every second.
     this.pinger = setInterval(() => this.probe(), 1000);
     this.pinger.unref();
@@ -659,9 +659,10 @@ export class ShellRelay implements ShellLinkHandler {
     s.recorder?.output(Date.now(), f.payload);
     // Output the recording could not hold ended the session: the client is not shown what was not recorded.
     if (endedMeanwhile(s)) return;
-    s.scrollback.push(f.payload);
-    // Copy: the payload is a view into the link's receive buffer, which ws may reuse.
+    // Copy: the payload is a view into the link's receive buffer, which ws may reuse. The scrollback, the
+    // joiners and the client share this one copy (nobody writes to it).
     const copy = Buffer.from(f.payload);
+    s.scrollback.push(copy);
     // Joiners follow the output whether or not the owner is attached (a detached owner never stalls them).
     if (s.joiners.size > 0) this.toJoiners(s, copy);
     const client = s.client;
