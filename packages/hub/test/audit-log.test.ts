@@ -184,6 +184,26 @@ describe.each(storeFactories)('tamper detection (attacker with write access to t
     expect(await new AuditLog(db).verify()).toEqual({ ok: true, records: 0, keyed: { fromSeq: null, keyIds: [] } });
     await db.destroy();
   });
+
+  it('lets the hub do other work while it verifies a long chain (a turn between read batches)', async () => {
+    const db = await store.open();
+    const log = new AuditLog(db);
+    await Promise.all(Array.from({ length: 1600 }, (_, i) => log.append(rec(i))));
+    // Work queued on the event loop (as a request's would be) runs during the verification, not after it.
+    let turns = 0;
+    let verifying = true;
+    const turn = (): void => {
+      if (!verifying) return;
+      turns++;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    const result = await log.verify();
+    verifying = false;
+    expect(result).toMatchObject({ ok: true, records: 1600 });
+    expect(turns).toBeGreaterThanOrEqual(3); // 1,600 records are four read batches
+    await db.destroy();
+  });
 });
 
 describe.each(storeFactories)('audit API: query, verify, export ($name store)', (store) => {

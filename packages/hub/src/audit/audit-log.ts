@@ -1,6 +1,7 @@
 // The append-only, hash-chained audit log. Every record links to the previous
 // one by hash (rule in ./canonical.ts); verify() recomputes the chain and names
 // the first record whose content or link is wrong.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Kysely, Transaction } from 'kysely';
 import {
   toJson,
@@ -461,6 +462,10 @@ export class AuditLog {
       const lastRow = batch.at(-1);
       if (batch.length < BATCH || !lastRow) return;
       after = lastRow.seq;
+      // SQLite answers synchronously: without a turn of the event loop here,
+      // verifying 100k records held the hub for seconds (every request, the
+      // agents' links); now it stalls for one batch at most.
+      await nextTurn();
     }
   }
 
