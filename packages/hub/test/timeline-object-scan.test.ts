@@ -94,6 +94,25 @@ describe.each(storeFactories)("a workload's timeline at size ($name)", (store) =
     expect(ids).toEqual(expected(() => true));
   });
 
+  it('counts the events of a range by type, as many as the pages hold', async () => {
+    const from = T0 + 3000 * 1000;
+    const to = T0 + 9000 * 1000;
+    const counts = await timeline.counts('c1', { namespace: 'shop', kind: 'Deployment', name: 'api', from, to });
+    const inRange = expected((e) => e.time >= from && e.time <= to);
+    const byType = (t: string) => expected((e) => e.time >= from && e.time <= to && e.type === t).length;
+    expect(counts).toEqual({
+      total: inRange.length,
+      byType: {
+        'container-restart': byType('container-restart'),
+        'k8s-event': byType('k8s-event'),
+        'pod-phase': byType('pod-phase'),
+      },
+    });
+    // A namespace's view counts every workload's events.
+    const ns = await timeline.counts('c1', { namespace: 'shop' });
+    expect(ns.total).toBe(N);
+  });
+
   it('filters by time range and type in every page', async () => {
     const from = T0 + 3000 * 1000;
     const to = T0 + 9000 * 1000;

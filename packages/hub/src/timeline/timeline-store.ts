@@ -1,6 +1,6 @@
 // Timeline events per cluster. Idempotent by (cluster, event id): the agent may
 // re-send after a reconnect and nothing is stored twice.
-import type { TimelineEvent, TimelineEventInput } from '@wheelhouse/protocol';
+import type { TimelineCounts, TimelineEvent, TimelineEventInput, TimelineEventType } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
 import { sql, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database, TimelineRow } from '../store/schema.js';
@@ -127,6 +127,37 @@ export class TimelineStore {
   }
 
   /**
+   * How many events the view's range holds, by type: counted in the index
+   * (for an object, its two seq indexes end in time and type), no row read.
+   * An object's own events and its pods' are disjoint (nothing owns itself).
+   */
+  async counts(cluster: string, q: Omit<TimelineQuery, 'types' | 'cursor' | 'limit'>): Promise<TimelineCounts> {
+    const { kind, name } = q;
+    const count = (which: (sel: TimelineSelect) => TimelineSelect, timeByIndex: boolean) =>
+      this.filtered(cluster, q, which, { timeByIndex })
+        .clearSelect()
+        .select((eb) => ['type', eb.fn.countAll<number | string>().as('n')])
+        .groupBy('type')
+        .execute();
+    const groups =
+      kind && name
+        ? [
+            ...(await count((sel) => sel.where('kind', '=', kind).where('name', '=', name), false)),
+            ...(await count((sel) => sel.where('owner_kind', '=', kind).where('owner_name', '=', name), false)),
+          ]
+        : await count((sel) => (kind ? sel.where('kind', '=', kind) : name ? sel.where('name', '=', name) : sel), true);
+    const byType: Partial<Record<TimelineEventType, number>> = {};
+    let total = 0;
+    for (const g of groups) {
+      const n = Number(g.n); // PostgreSQL's count is a bigint (text)
+      const type = g.type as TimelineEventType;
+      byType[type] = (byType[type] ?? 0) + n;
+      total += n;
+    }
+    return { total, byType };
+  }
+
+  /**
    * One page's seek: the query's filters, newest first, limit + 1 rows. With
    * timeByIndex false the time bounds are written `+time`, which no index
    * serves: without statistics SQLite preferred the index on time and sorted
@@ -139,15 +170,26 @@ export class TimelineStore {
     which: (sel: TimelineSelect) => TimelineSelect,
     opts: { timeByIndex: boolean } = { timeByIndex: true },
   ): TimelineSelect {
+    let sel = this.filtered(cluster, q, which, opts);
+    if (q.types && q.types.length > 0) sel = sel.where('type', 'in', q.types);
+    if (q.cursor !== undefined) sel = sel.where('seq', '<', q.cursor);
+    return sel.orderBy('seq', 'desc').limit(q.limit + 1);
+  }
+
+  /** The cluster, namespace, object and time range of a view (see select for timeByIndex). */
+  private filtered(
+    cluster: string,
+    q: Pick<TimelineQuery, 'namespace' | 'from' | 'to'>,
+    which: (sel: TimelineSelect) => TimelineSelect,
+    opts: { timeByIndex: boolean },
+  ): TimelineSelect {
     const time = opts.timeByIndex ? sql.ref<number>('time') : sql<number>`+${sql.ref('time')}`;
     let sel = this.db.selectFrom('timeline_events').selectAll().where('cluster_id', '=', cluster);
     if (q.namespace !== undefined) sel = sel.where('namespace', '=', q.namespace);
     sel = which(sel);
-    if (q.types && q.types.length > 0) sel = sel.where('type', 'in', q.types);
     const { from, to } = q;
     if (from !== undefined) sel = sel.where((eb) => eb(time, '>=', from));
     if (to !== undefined) sel = sel.where((eb) => eb(time, '<=', to));
-    if (q.cursor !== undefined) sel = sel.where('seq', '<', q.cursor);
-    return sel.orderBy('seq', 'desc').limit(q.limit + 1);
+    return sel;
   }
 }
