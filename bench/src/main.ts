@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// npm run bench [-- <name>... --rounds N --events N --batch N --pods N,N --commands N]:
+// npm run bench [-- <name>... --rounds N --events N --batch N --pods N,N --commands N --history N,N]:
 // runs the named benchmarks (all by default) and prints each side by side with
 // its baseline and the ratio. --events/--batch size the ingest benchmarks
 // (SQLite and PostgreSQL); --pods the console-pods sizes (one run per size); --commands the
-// replicas-commands one.
+// replicas-commands one; --history the console-timeline and console-audit
+// sizes (events of one workload / audit records, one run per size).
 import { parseArgs } from 'node:util';
 import { formatResult, runBenchmark, type Benchmark } from './harness.js';
 import { agentSyncBenchmark } from './benchmarks/agent-sync.js';
@@ -17,9 +18,15 @@ import { consoleRenderBenchmark } from './benchmarks/console-render.js';
 import { scopedInventoryBenchmark } from './benchmarks/scoped-inventory.js';
 import { replicasCommandsBenchmark, replicasLiveBenchmark, type ReplicaSizes } from './benchmarks/replicas.js';
 import { DEFAULT_POD_COUNTS, consolePodsBenchmark } from './benchmarks/console-pods.js';
+import {
+  DEFAULT_HISTORY_SIZES,
+  consoleAuditBenchmark,
+  consoleTimelineBenchmark,
+} from './benchmarks/console-history.js';
 
 const sizes: IngestSizes = {};
 let podCounts = DEFAULT_POD_COUNTS;
+let historySizes = DEFAULT_HISTORY_SIZES;
 const replicaSizes: ReplicaSizes = {};
 
 /** A benchmark, or one per size (each built, run and torn down in turn). */
@@ -38,6 +45,8 @@ const registry: Record<string, Entry> = {
   'console-pods': () => podCounts.map((n) => () => consolePodsBenchmark(n)),
   'replicas-commands': () => replicasCommandsBenchmark(replicaSizes),
   'replicas-live': replicasLiveBenchmark,
+  'console-timeline': () => historySizes.map((n) => () => consoleTimelineBenchmark(n)),
+  'console-audit': () => historySizes.map((n) => () => consoleAuditBenchmark(n)),
 };
 
 async function main(): Promise<void> {
@@ -50,12 +59,18 @@ async function main(): Promise<void> {
       batch: { type: 'string' },
       pods: { type: 'string' },
       commands: { type: 'string' },
+      history: { type: 'string' },
     },
   });
   if (values.pods !== undefined) {
     podCounts = values.pods.split(',').map(Number);
     if (podCounts.some((n) => !Number.isInteger(n) || n < 1))
       throw new Error('--pods must be positive integers, comma-separated');
+  }
+  if (values.history !== undefined) {
+    historySizes = values.history.split(',').map(Number);
+    if (historySizes.some((n) => !Number.isInteger(n) || n < 100))
+      throw new Error('--history must be integers of at least 100, comma-separated');
   }
   if (values.commands !== undefined) {
     const num = Number(values.commands);

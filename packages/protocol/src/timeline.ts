@@ -45,6 +45,15 @@ export type TimelineEvent = TimelineEventInput & { cluster: string; seq: number 
 
 /** An event of one type, with that type's data. */
 export type TimelineEventOf<T extends TimelineEventType> = Extract<TimelineEvent, { type: T }>;
+
+/**
+ * How many events a timeline view's range holds, by type (GET …/timeline/counts):
+ * the console shows true counts when the range holds more events than it loads.
+ */
+export interface TimelineCounts {
+  total: number;
+  byType: Partial<Record<TimelineEventType, number>>;
+}
 export type TimelineEventInputOf<T extends TimelineEventType> = Extract<TimelineEventInput, { type: T }>;
 
 /** Kinds whose creation and deletion are timeline events (Pods have phase events, and deletion too). */

@@ -1,6 +1,7 @@
 // The append-only, hash-chained audit log. Every record links to the previous
 // one by hash (rule in ./canonical.ts); verify() recomputes the chain and names
 // the first record whose content or link is wrong.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Kysely, Transaction } from 'kysely';
 import {
   toJson,
@@ -338,12 +339,24 @@ export class AuditLog {
     };
   }
 
+  /** The pass over the chain under way, which callers that ask meanwhile share. */
+  private verifying: Promise<VerifyResult> | null = null;
+
   /**
    * Recomputes the whole chain in seq order, in batches (bounded memory):
    * every link and hash (HMACs with the key file's keys), then the chain's
-   * end against the latest anchor.
+   * end against the latest anchor. Callers that ask while a pass is under
+   * way get that pass's result: every Audit page that opens asks, and at
+   * 100k records a pass is seconds of the hub's CPU.
    */
-  async verify(): Promise<VerifyResult> {
+  verify(): Promise<VerifyResult> {
+    this.verifying ??= this.verifyChain().finally(() => {
+      this.verifying = null;
+    });
+    return this.verifying;
+  }
+
+  private async verifyChain(): Promise<VerifyResult> {
     const verifier = new ChainVerifier(this.opts.keys);
     const anchored = this.anchorToCheck();
     let lastSeq = 0;
@@ -461,6 +474,10 @@ export class AuditLog {
       const lastRow = batch.at(-1);
       if (batch.length < BATCH || !lastRow) return;
       after = lastRow.seq;
+      // SQLite answers synchronously: without a turn of the event loop here,
+      // verifying 100k records held the hub for seconds (every request, the
+      // agents' links); now it stalls for one batch at most.
+      await nextTurn();
     }
   }
 

@@ -594,6 +594,28 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '019_timeline_object_seq': {
+    // An object's timeline (a workload and its pods) newest first, in pages
+    // by seq (issue 18: a workload with 100k events): one ordered seek on the
+    // object's own events and one on its pods' (TimelineStore.query merges
+    // them). The indexes they replace ended in time, so every page sorted the
+    // object's whole history, or walked the namespace's; time and type close
+    // the index so range and type filters are checked without reading rows.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('timeline_by_target').execute();
+      await db.schema.dropIndex('timeline_by_owner').execute();
+      await db.schema
+        .createIndex('timeline_by_target_seq')
+        .on('timeline_events')
+        .columns(['cluster_id', 'namespace', 'kind', 'name', 'seq', 'time', 'type'])
+        .execute();
+      await db.schema
+        .createIndex('timeline_by_owner_seq')
+        .on('timeline_events')
+        .columns(['cluster_id', 'namespace', 'owner_kind', 'owner_name', 'seq', 'time', 'type'])
+        .execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

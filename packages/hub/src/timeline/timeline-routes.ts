@@ -1,4 +1,4 @@
-// A cluster's timeline, newest first (under /api/v1).
+// A cluster's timeline, newest first, and its counts by type (under /api/v1).
 import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -46,6 +46,36 @@ export const timelineRoutes: FastifyPluginCallback<TimelineRoutesOptions> = (app
       const { namespace } = req.query;
       await app.requirePermission(req, 'view', scopeOf(c.name, namespace));
       return deps.timeline.query(c.name, { ...req.query, types: req.query.type });
+    },
+  );
+
+  // How many events a view's range holds, by type (the console's true counts when it loads only the newest).
+  app.get(
+    '/clusters/:cluster/timeline/counts',
+    {
+      schema: {
+        tags: ['timeline'],
+        params: ClusterParams,
+        querystring: z
+          .object({
+            namespace: z.string().max(63).optional(),
+            kind: z.string().max(63).optional(),
+            name: z.string().max(253).optional(),
+            from: epochMs.optional(),
+            to: epochMs.optional(),
+          })
+          .strict(),
+        response: {
+          200: z.object({ total: z.number(), byType: z.partialRecord(z.enum(TIMELINE_EVENT_TYPES), z.number()) }),
+        },
+      },
+    },
+    async (req) => {
+      requirePrincipal(req);
+      const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
+      const { namespace } = req.query;
+      await app.requirePermission(req, 'view', scopeOf(c.name, namespace));
+      return deps.timeline.counts(c.name, req.query);
     },
   );
   done();

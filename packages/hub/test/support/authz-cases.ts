@@ -306,6 +306,12 @@ export const CLUSTER_MATRIX: MatrixTable = {
       hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/timeline' }),
     },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/timeline/counts',
+      allow: VIEWS_PROD_CLUSTER_WIDE,
+      hidden: HIDES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/timeline/counts' }),
+    },
     // Like resources: anyone who views the cluster somewhere gets the insights of the namespaces they may view.
     {
       route: 'GET /api/v1/clusters/{cluster}/insights',

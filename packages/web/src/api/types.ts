@@ -15,6 +15,7 @@ import type {
   InventoryItemOf,
   JsonObject,
   ShellSessionView,
+  TimelineCounts,
   TimelineEvent,
   TimelineEventOf,
 } from '@wheelhouse/protocol';
@@ -33,6 +34,7 @@ export type {
   InventoryItem,
   InventoryItemOf,
   JsonObject,
+  TimelineCounts,
   TimelineEvent,
   TimelineEventOf,
 };

@@ -114,11 +114,17 @@ export function TimelineView(props: {
   // Following now, the axis ends at now (or at the newest event if a clock runs ahead).
   const axisTo = zoom ? zoom.to : Math.max(now, windowed[0]?.time ?? now);
 
+  // What the chips and the total count: the events loaded, or — when the range
+  // holds more than are loaded — the hub's counts of the whole range.
+  const serverCounts = data.counts;
   const counts = useMemo(() => {
     const c = new Map<string, number>();
-    for (const e of windowed) c.set(e.type, (c.get(e.type) ?? 0) + 1);
+    if (serverCounts) for (const [t, n] of Object.entries(serverCounts.byType)) c.set(t, n);
+    else for (const e of windowed) c.set(e.type, (c.get(e.type) ?? 0) + 1);
     return c;
-  }, [windowed]);
+  }, [windowed, serverCounts]);
+  const inRange = serverCounts ? serverCounts.total : windowed.length;
+  const shown = serverCounts ? [...types].reduce((sum, t) => sum + (counts.get(t) ?? 0), 0) : undefined;
   const filtered = useMemo(
     () => (types.size === ALL_TYPES.size ? windowed : windowed.filter((e) => types.has(e.type))),
     [windowed, types],
@@ -236,7 +242,9 @@ export function TimelineView(props: {
         )}
         <span className="grow" />
         <span className="hint" aria-live="polite">
-          {data.loading ? 'Loading…' : `${filtered.length} of ${windowed.length} events`}
+          {data.loading
+            ? 'Loading…'
+            : `${(shown ?? filtered.length).toLocaleString()} of ${inRange.toLocaleString()} events`}
         </span>
         <button type="button" onClick={data.reload} disabled={data.loading}>
           Refresh
@@ -277,8 +285,9 @@ export function TimelineView(props: {
       )}
       {data.truncated && (
         <p className="hint">
-          Showing the newest {MAX_EVENTS.toLocaleString()} events of this range; choose a shorter range or drag on the
-          chart to zoom for the rest.
+          The chart and table show the newest {MAX_EVENTS.toLocaleString()} of the{' '}
+          {(serverCounts?.total ?? MAX_EVENTS).toLocaleString()} events in this range; choose a shorter range or drag on
+          the chart to zoom for the rest.
         </p>
       )}
 

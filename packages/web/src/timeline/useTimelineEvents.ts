@@ -2,13 +2,15 @@
 // kept current by the live feed (events matching the view are appended).
 import { useEffect, useRef, useState } from 'react';
 import { api, errorText } from '../api/client.js';
-import type { Page, TimelineEvent } from '../api/types.js';
+import type { Page, TimelineCounts, TimelineEvent } from '../api/types.js';
 import { useTimelineFeed } from '../data/hooks.js';
 import { matchesScope, type TimelineScope } from './filter.js';
 
 /** At most this many events are fetched for a range (newest first). */
 export const MAX_EVENTS = 5000;
 const PAGE_SIZE = 1000;
+/** The first page is small and shown at once: the newest rows appear while the rest of the range loads. */
+const FIRST_PAGE = 100;
 const MAX_LIVE = 20_000;
 
 export interface TimelineData {
@@ -19,6 +21,8 @@ export interface TimelineData {
   error: string | undefined;
   /** More events exist in the range than were fetched. */
   truncated: boolean;
+  /** When truncated: how many events the range holds, by type (counted by the hub as the view loaded). */
+  counts: TimelineCounts | undefined;
   reload: () => void;
 }
 
@@ -29,7 +33,11 @@ export function useTimelineEvents(
   zoom: { from: number; to: number } | null,
 ): TimelineData {
   const { namespace, kind, name } = scope;
-  const [fetched, setFetched] = useState<{ events: readonly TimelineEvent[]; truncated: boolean }>({
+  const [fetched, setFetched] = useState<{
+    events: readonly TimelineEvent[];
+    truncated: boolean;
+    counts?: TimelineCounts | undefined;
+  }>({
     events: [],
     truncated: false,
   });
@@ -61,20 +69,28 @@ export function useTimelineEvents(
               from,
               to: zoomTo,
               cursor,
-              limit: Math.min(PAGE_SIZE, MAX_EVENTS - items.length),
+              limit: cursor === undefined ? FIRST_PAGE : Math.min(PAGE_SIZE, MAX_EVENTS - items.length),
             },
             signal: ctrl.signal,
           });
           items.push(...page.items);
           if (page.nextCursor === null || page.items.length === 0) break;
+          if (cursor === undefined && !ctrl.signal.aborted) setFetched({ events: [...items], truncated: false });
           if (items.length >= MAX_EVENTS) {
             truncated = true;
             break;
           }
           cursor = Number(page.nextCursor);
         }
+        // The range holds more than is loaded: its true counts, by type, from the hub (an index count).
+        const counts = truncated
+          ? await api<TimelineCounts>(`/api/v1/clusters/${encodeURIComponent(cluster)}/timeline/counts`, {
+              query: { namespace, kind, name, from, to: zoomTo },
+              signal: ctrl.signal,
+            })
+          : undefined;
         if (ctrl.signal.aborted) return;
-        setFetched({ events: items, truncated });
+        setFetched({ events: items, truncated, counts });
         setLoading(false);
       } catch (err) {
         if (ctrl.signal.aborted) return;
@@ -119,6 +135,7 @@ export function useTimelineEvents(
     loading,
     error,
     truncated: fetched.truncated,
+    counts: fetched.counts,
     reload: () => setTick((t) => t + 1),
   };
 }

@@ -1,0 +1,126 @@
+// Issue 18: a workload's Timeline tab as a person uses it when the workload
+// has more events than the console loads. A second cluster in the same hub is
+// seeded (store rows as the agent writes them) with a crash-looping
+// Deployment: 6,000 events of its pods in the last 50 minutes, more than the
+// 5,000 the tab loads. The newest rows show, the type chips and the total
+// count every event of the range (the hub counts them), a chip hides its type
+// from the table and the count, and the note says how many are shown.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InventoryItem, TimelineEventInput } from '@wheelhouse/protocol';
+import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+
+const SEEDED = 'seeded-history';
+const EVENTS = 6000;
+const now = Date.now();
+
+/** Event i of api's pods, oldest first: restarts (half), BackOff Events, phase changes. */
+function event(i: number): TimelineEventInput {
+  const pod = `api-7c9f8-${i % 6}`;
+  const base = {
+    id: `seed:${i}`,
+    time: now - 50 * 60_000 + i * 400,
+    kind: 'Pod',
+    namespace: 'shop',
+    name: pod,
+    owner: { kind: 'Deployment', name: 'api' },
+  };
+  if (i % 2 === 0)
+    return {
+      ...base,
+      type: 'container-restart',
+      severity: 'error',
+      summary: `Container api of ${pod} restarted`,
+      data: { container: 'api', restartCount: i, reason: 'Error', exitCode: 137, terminationReason: 'OOMKilled' },
+    };
+  if (i % 3 === 0)
+    return {
+      ...base,
+      type: 'pod-phase',
+      severity: 'warning',
+      summary: `Pod ${pod}: Running/Ready → Running/NotReady (${i})`,
+      data: { from: 'Running/Ready', to: 'Running/NotReady', phase: 'Running', ready: false, nodeName: 'node-1' },
+    };
+  return {
+    ...base,
+    type: 'k8s-event',
+    severity: 'warning',
+    summary: `BackOff ${i}: Back-off restarting failed container api in pod ${pod}`,
+    data: {
+      reason: 'BackOff',
+      message: 'Back-off restarting failed container',
+      count: 1,
+      source: 'kubelet',
+      eventType: 'Warning',
+    },
+  };
+}
+const all = Array.from({ length: EVENTS }, (_, i) => event(i));
+const count = (type: string) => all.filter((e) => e.type === type).length;
+
+const deployment: InventoryItem = {
+  kind: 'Deployment',
+  namespace: 'shop',
+  name: 'api',
+  uid: 'uid-api',
+  resourceVersion: '1',
+  createdAt: now - 50 * 60_000,
+  labels: { app: 'api' },
+  ownerRefs: [],
+  summary: {
+    replicas: 6,
+    readyReplicas: 0,
+    availableReplicas: 0,
+    updatedReplicas: 6,
+    paused: false,
+    selector: { app: 'api' },
+    images: ['shop/api:1'],
+    conditions: { Available: 'False' },
+    spec: {},
+  },
+};
+
+describe("console: a workload's timeline with more events than it loads", () => {
+  let c: Console;
+  screenshotOnFailure(() => c);
+
+  beforeAll(async () => {
+    c = await openConsole({ bindings: [{ role: 'viewer' }] });
+    await c.pipeline.hub.clusters.create(SEEDED, 'test');
+    await c.pipeline.hub.inventory.applySnapshotChunk(SEEDED, 'Deployment', 's1', [deployment], true);
+    for (let i = 0; i < EVENTS; i += 1000) await c.pipeline.hub.timeline.insert(SEEDED, all.slice(i, i + 1000));
+  });
+  afterAll(async () => c.close());
+
+  const table = () => c.page.getByRole('table', { name: 'Timeline events' });
+  const total = () => c.page.locator('.tl-toolbar .hint[aria-live]');
+  const chip = (type: string) => c.page.locator('label.tl-chip', { hasText: type });
+
+  it('shows the newest events, counts every event of the range, and a chip filters table and count', async () => {
+    const { page } = c;
+    await page.goto(`${c.url}/c/${SEEDED}/w/Deployment/shop/api?tab=timeline`);
+    // The newest event first (a BackOff Event: the last seeded, 5,999, is odd and not a multiple of 3).
+    await expect.poll(() => table().locator('tbody tr').first().textContent()).toContain('BackOff 5999');
+    await expect.poll(() => total().textContent()).toBe('6,000 of 6,000 events');
+    await expect
+      .poll(() =>
+        page.getByText('The chart and table show the newest 5,000 of the 6,000 events in this range').isVisible(),
+      )
+      .toBe(true);
+    // The chips count the whole range, not only the loaded 5,000.
+    expect(
+      await chip('container-restart')
+        .getByLabel(/events$/)
+        .textContent(),
+    ).toBe(String(count('container-restart')));
+    expect(
+      await chip('k8s-event')
+        .getByLabel(/events$/)
+        .textContent(),
+    ).toBe(String(count('k8s-event')));
+    await chip('k8s-event').getByRole('checkbox').uncheck();
+    const left = EVENTS - count('k8s-event');
+    await expect.poll(() => total().textContent()).toBe(`${left.toLocaleString('en-US')} of 6,000 events`);
+    await expect.poll(() => table().locator('tbody tr[data-type="k8s-event"]').count()).toBe(0);
+    expect(await table().locator('tbody tr[data-type="pod-phase"]').count()).toBeGreaterThan(0);
+  });
+});
