@@ -187,7 +187,13 @@ function podSummary(o: KubeObject): PodSummary {
     const stateName = Object.keys(state)[0] ?? 'waiting';
     const detail = recordOf(state[stateName]);
     const last = recordOf(recordOf(s.lastState).terminated);
+    const ports = recordsOf(c.ports).flatMap((p) => {
+      const containerPort = numberOrNull(p.containerPort);
+      if (containerPort === null) return [];
+      return [{ containerPort, name: optionalString(p.name), protocol: optionalString(p.protocol) }];
+    });
     return {
+      ...(ports.length > 0 ? { ports } : {}),
       name: stringOrNull(c.name) ?? '',
       image: optionalString(c.image),
       ready: s.ready === true,

@@ -62,6 +62,7 @@ export const API_ERROR_EXIT: Record<ApiErrorCode, ExitCode> = {
   sign_in_busy: EXIT.unavailable,
   internal: EXIT.failure,
   kubernetes_error: EXIT.failure,
+  port_forward_failed: EXIT.failure,
   agent_unavailable: EXIT.unavailable,
   store_unavailable: EXIT.unavailable,
   agent_timeout: EXIT.unavailable,

@@ -58,6 +58,8 @@ import { logsRoutes } from './logs/logs-routes.js';
 import { WorkloadLogRelay, type WorkloadLogOptions } from './logs/workload-log-relay.js';
 import { PortForwardRelay, type PortForwardRelayOptions } from './portforward/port-forward-relay.js';
 import { portForwardRoutes } from './portforward/port-forward-routes.js';
+import { HttpForwards, type HttpForwardOptions } from './portforward/http-forwards.js';
+import { httpForwardRoutes } from './portforward/http-forward-routes.js';
 import { ObjectReader } from './objects/object-reader.js';
 import { ShellRelay, type ShellOptions } from './shell/shell-relay.js';
 import { shellRoutes } from './shell/shell-routes.js';
@@ -129,6 +131,8 @@ export interface HubOptions {
   workloadLogs?: WorkloadLogOptions;
   /** Port-forward: open connections per user, and the per-connection window. */
   portForward?: PortForwardRelayOptions;
+  /** Pod ports opened in browser tabs: idle timeout, maximum age, per-user limit. */
+  httpForward?: HttpForwardOptions;
   /** How long GET …/objects waits for the agent (default 10 s, then 504 agent_timeout). */
   objectTimeoutMs?: number;
   /**
@@ -200,6 +204,7 @@ export interface Hub {
   logs: LogRelay;
   workloadLogs: WorkloadLogRelay;
   portForwards: PortForwardRelay;
+  httpForwards: HttpForwards;
   objects: ObjectReader;
   /** Every user's open WebSocket with the credential that opened it (closed on revocation). */
   sockets: SocketRegistry;
@@ -389,6 +394,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   const portForwards = new PortForwardRelay({ metrics, audit, log: app.log, options: opts.portForward ?? {} });
   portForwards.attach(link);
   link.setPortForwardHandler(portForwards);
+  const httpForwards = new HttpForwards(opts.httpForward ?? {});
   const insights = new InsightStore(db);
   link.setInsightHandler(new InsightIngest({ store: insights, live, metrics }));
   const usage = new UsageStore(db);
@@ -487,7 +493,17 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     link,
   });
   await app.register(logsRoutes, { prefix, audit, clusters, inventory, relay: logs, workloads: workloadLogs, link });
-  await app.register(portForwardRoutes, { prefix, audit, clusters, inventory, relay: portForwards, link });
+  await app.register(portForwardRoutes, {
+    prefix,
+    audit,
+    clusters,
+    inventory,
+    relay: portForwards,
+    link,
+    httpForwards,
+  });
+  // At the root, not under /api/v1: a forwarded tab's content is the pod's, never the API's.
+  await app.register(httpForwardRoutes, { forwards: httpForwards, relay: portForwards });
   link.register(app);
   tunnels.register(app);
   await registerWebUi(
@@ -561,6 +577,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     logs,
     workloadLogs,
     portForwards,
+    httpForwards,
     objects,
     sockets,
     retention,
@@ -576,6 +593,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       workloadLogs.closeAll();
       logs.closeAll();
       portForwards.closeAll();
+      httpForwards.closeAll();
       link.closeAll();
       await tunnels.closeAll();
       await channel?.stop();

@@ -68,6 +68,8 @@ describe('every registered route is in the matrix', () => {
       ['GET', '/api/v1/no-such-route', 404],
       ['GET', '/index.html', 200],
       ['GET', '/assets/app-1a2b3c.js', 200],
+      ['GET', `/pf/${'A'.repeat(43)}/`, 404],
+      ['GET', '/pf/not-a-token', 302],
     ];
     for (const [method, url, status] of calls) {
       const { result, changes } = await changesDuring(hub.db, () => hub.app.inject({ method: 'GET', url }));

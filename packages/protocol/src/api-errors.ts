@@ -188,10 +188,13 @@ export const API_ERRORS = {
     'any other Kubernetes failure, with its message (`status`, `reason`)',
     (a) => `reading ${a.what} failed: ${a.message}`,
   ),
-  too_many_port_forwards: spec<{ user: string; limit: number }>(
+  too_many_port_forwards: spec<{ user: string; limit: number; what?: 'connections' | 'browser tabs' }>(
     429,
-    'the per-user limit of open port-forward connections is reached',
-    (a) => `${a.user} already has ${a.limit} open port-forward connections (the per-user limit); close one first`,
+    'the per-user limit of open port-forward connections (or of ports open in browser tabs) is reached',
+    (a) =>
+      a.what === 'browser tabs'
+        ? `${a.user} already has ${a.limit} pod ports open in browser tabs (the per-user limit); one closes after it has been idle`
+        : `${a.user} already has ${a.limit} open port-forward connections (the per-user limit); close one first`,
   ),
   agent_unavailable: spec<{ cluster: string; why?: string }>(
     503,
@@ -212,6 +215,11 @@ export const API_ERRORS = {
     502,
     'the identity provider did not answer (discovery or the token endpoint); the hub log has the cause',
     (a) => `the identity provider did not answer: ${a.message}`,
+  ),
+  port_forward_failed: spec<{ namespace: string; pod: string; port: number; reason: string }>(
+    502,
+    'a pod port opened in a browser tab did not answer: the port refused or dropped the forwarded connection, or took too long (`port`, the reason in the message)',
+    (a) => `pod ${a.namespace}/${a.pod} port ${a.port} did not answer: ${a.reason}`,
   ),
   agent_timeout: spec<{ cluster: string; seconds: number }>(
     504,

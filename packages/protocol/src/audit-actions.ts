@@ -116,7 +116,11 @@ export interface AuditDetails {
     | { error: string }
     | AccessDeniedDetail;
   /** allowed: the connection opened (port, connection id); rejected: the API error code; denied: the permission check's detail. */
-  'portforward.open': { connId: string; port: number } | { error: string } | AccessDeniedDetail;
+  'portforward.open':
+    | { connId: string; port: number }
+    | { forwardId: string; port: number; via: 'browser' }
+    | { error: string }
+    | AccessDeniedDetail;
   /** A refused WebSocket upgrade; `repeated`: further refusals of the same user and origin in that minute (summary row). */
   'websocket.open': { reason: 'origin'; origin: string | null; route: string; ip: string; repeated?: number };
   /** A refused connection to the replicas' internal peer route; `repeated`: more from that address and reason that minute. */
@@ -233,7 +237,7 @@ export const AUDIT_ACTIONS = {
   'portforward.open': {
     outcomes: ['allowed', 'denied', 'rejected'],
     meaning:
-      'a forwarded TCP connection to a pod port was opened (who, pod, port), refused (permission) or rejected (tier, agent, pod, limit)',
+      'a forwarded TCP connection to a pod port, or a browser tab on one (detail via browser, once per opening), was opened (who, pod, port), refused (permission) or rejected (tier, agent, pod, limit)',
   },
   'action:*': {
     outcomes: ['requested', 'succeeded', 'failed', 'rejected', 'expired'],

@@ -41,6 +41,10 @@ export const ContainerSummary = z.object({
   message: z.string().nullable().optional(),
   exitCode: z.number().nullable(),
   resources: ContainerResources.optional(),
+  /** Declared ports (spec.containers[].ports); absent when none: the console offers them to open in a tab. */
+  ports: z
+    .array(z.object({ containerPort: z.number(), name: z.string().optional(), protocol: z.string().optional() }))
+    .optional(),
   lastTerminated: z
     .object({ reason: z.string().nullable(), exitCode: z.number().nullable(), finishedAt: z.number().nullable() })
     .nullable(),

@@ -4,9 +4,11 @@
 // on every way out, and the remote command's exit code as ours.
 import { Command } from 'commander';
 import WebSocket from 'ws';
-import { CLIENT_MAX_FRAME_BYTES, messageOf, recordOf, shellPath } from '@wheelhouse/protocol';
-import { EXIT, exitCodeOfApiError } from '../exit-codes.js';
+import { CLIENT_MAX_FRAME_BYTES, shellPath } from '@wheelhouse/protocol';
+import { EXIT } from '../exit-codes.js';
 import { callApi, resolveCredentials, type HubCredentials } from '../api-client.js';
+import { shellJoinCommand } from './shell-join.js';
+import { refusalOf } from './ws-refusal.js';
 
 export interface ShellIo {
   stdin: NodeJS.ReadStream;
@@ -89,21 +91,10 @@ export function runShell(req: ShellRequest, io: ShellIo): Promise<number> {
     process.once('exit', restore);
 
     ws.on('unexpected-response', (_r, res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => {
-        let message = body;
-        let code = '';
-        try {
-          const json = recordOf(JSON.parse(body));
-          message = messageOf(json) ?? body;
-          code = typeof json.error === 'string' ? json.error : '';
-        } catch {
-          // not JSON: print as is
-        }
-        io.stderr.write(`error: ${message || `HTTP ${res.statusCode ?? '?'}`}\n`);
+      void refusalOf(res).then(({ message, exitCode }) => {
+        io.stderr.write(`error: ${message}\n`);
         // Refused before connecting: the exit code says why, as for every command (docs/cli.md).
-        finish(exitCodeOfApiError(res.statusCode ?? 0, code));
+        finish(exitCode);
       });
     });
     ws.on('error', (err) => {
@@ -156,6 +147,7 @@ export function runShell(req: ShellRequest, io: ShellIo): Promise<number> {
 
 export function shellCommand(): Command {
   return new Command('shell')
+    .addCommand(shellJoinCommand())
     .description(
       'open a shell in a pod through the hub (authorized, audited and recorded there), like kubectl exec -it',
     )

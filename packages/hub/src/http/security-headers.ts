@@ -12,7 +12,8 @@ export function registerSecurityHeaders(app: FastifyInstance, opts: { secureCook
   app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'same-origin');
+    // A forwarded pod tab sets no-referrer (its URL holds the forward's token).
+    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'same-origin');
     setTransportSecurity(req, reply, opts.secureCookie);
     // index.html sets its own policy (which also forbids framing).
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);

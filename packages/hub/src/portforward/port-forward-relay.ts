@@ -13,6 +13,7 @@
 // the socket closes; a client that closes first makes the hub send
 // portfwd.close, and the agent closes its Kubernetes stream.
 import { randomUUID } from 'node:crypto';
+import { Duplex } from 'node:stream';
 import { Counter, Gauge } from 'prom-client';
 import type { WebSocket } from 'ws';
 import {
@@ -57,10 +58,23 @@ export interface PortForwardRelayOptions {
   window?: number;
 }
 
+/**
+ * The user's side of one connection: a client WebSocket (`wheelhouse port-forward`), or a stream inside the hub
+ * (the console's HTTP forwards, http-forward-proxy.ts).
+ */
+interface ForwardClient {
+  pause(): void;
+  resume(): void;
+  /** Pod bytes for the user; `written` once they are on their way (the agent gets the credit back then). */
+  deliver(bytes: Buffer, written: () => void): void;
+  /** This side ends, saying why. */
+  finish(reason: PortForwardEndReason, message: string | undefined): void;
+}
+
 interface Conn {
   id: string;
   req: PortForwardRequest;
-  client: WebSocket;
+  client: ForwardClient;
   /** Bytes the hub may still send to the agent (0 until portfwd.opened). */
   credit: number;
   clientPaused: boolean;
@@ -124,35 +138,107 @@ export class PortForwardRelay implements PortForwardLinkHandler {
    * The socket is paused until the agent has opened the pod's port; the agent
    * is asked only once the open is in the audit log (who, pod, port).
    */
-  start(client: WebSocket, req: PortForwardRequest): string {
+  start(socket: WebSocket, req: PortForwardRequest): string {
+    const client: ForwardClient = {
+      pause: () => socket.pause(),
+      resume: () => socket.resume(),
+      deliver: (bytes, written) => {
+        if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: true }, written);
+      },
+      finish: (reason, message) => {
+        if (socket.readyState !== socket.OPEN) return;
+        const end: PortForwardServerControl = { type: 'end', reason, ...(message ? { message } : {}) };
+        socket.send(JSON.stringify(end));
+        socket.close(1000, reason);
+      },
+    };
+    const c = this.add(client, req);
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) this.fromClient(c, toBuffer(data));
+    });
+    socket.on('close', () => this.end(c, 'closed', undefined, { notifyAgent: true }));
+    socket.on('error', () => undefined);
+    void this.begin(c, { audit: true });
+    return c.id;
+  }
+
+  /**
+   * One connection as a stream inside the hub (the console's HTTP forwards). Not audited per connection: the
+   * forward was audited once when the user opened it. The stream fails with the reason when the pod's port does.
+   */
+  openStream(req: PortForwardRequest): Duplex {
+    let c: Conn | null = null;
+    let pendingWrite: (() => void) | null = null;
+    const stream = new Duplex({
+      read: () => {
+        const waiting = reads.splice(0);
+        for (const written of waiting) written();
+      },
+      write: (chunk: Buffer, _enc, callback) => {
+        const go = (): void => {
+          if (!c || c.ended) return callback(new Error('the forwarded connection has ended'));
+          this.fromClient(c, chunk);
+          callback();
+        };
+        // Not open yet, or out of credit: the write waits for the agent (resume), and so does the sender.
+        if (c?.clientPaused) pendingWrite = go;
+        else go();
+      },
+      final: (callback) => callback(),
+      destroy: (err, callback) => {
+        if (c) this.end(c, 'closed', undefined, { notifyAgent: true });
+        callback(err);
+      },
+    });
+    const reads: (() => void)[] = [];
+    const client: ForwardClient = {
+      pause: () => undefined,
+      resume: () => {
+        const w = pendingWrite;
+        pendingWrite = null;
+        w?.();
+      },
+      deliver: (bytes, written) => {
+        if (stream.destroyed) return;
+        if (stream.push(bytes)) written();
+        else reads.push(written);
+      },
+      finish: (reason, message) => {
+        if (reason === 'closed') stream.push(null);
+        else stream.destroy(new Error(message ?? reason));
+      },
+    };
+    c = this.add(client, req);
+    void this.begin(c, { audit: false });
+    return stream;
+  }
+
+  private add(client: ForwardClient, req: PortForwardRequest): Conn {
     const c: Conn = { id: randomUUID(), req, client, credit: 0, clientPaused: true, ended: false };
     this.conns.set(c.id, c);
     this.metrics.open.set(this.conns.size);
     client.pause();
-    client.on('message', (data, isBinary) => this.fromClient(c, data, isBinary));
-    client.on('close', () => this.end(c, 'closed', undefined, { notifyAgent: true }));
-    client.on('error', () => undefined);
-    void this.begin(c);
-    return c.id;
+    return c;
   }
 
-  private async begin(c: Conn): Promise<void> {
+  private async begin(c: Conn, o: { audit: boolean }): Promise<void> {
     const { req } = c;
-    try {
-      await this.audit.record({
-        actor: req.user,
-        action: 'portforward.open',
-        clusterId: req.cluster,
-        target: { kind: 'Pod', namespace: req.namespace, name: req.pod },
-        params: { port: req.port },
-        outcome: 'allowed',
-        detail: { connId: c.id, port: req.port },
-      });
-    } catch (err) {
-      this.log?.error({ err }, 'auditing the port-forward failed');
-      this.end(c, 'error', 'the hub could not record the connection; try again', { notifyAgent: false });
-      return;
-    }
+    if (o.audit)
+      try {
+        await this.audit.record({
+          actor: req.user,
+          action: 'portforward.open',
+          clusterId: req.cluster,
+          target: { kind: 'Pod', namespace: req.namespace, name: req.pod },
+          params: { port: req.port },
+          outcome: 'allowed',
+          detail: { connId: c.id, port: req.port },
+        });
+      } catch (err) {
+        this.log?.error({ err }, 'auditing the port-forward failed');
+        this.end(c, 'error', 'the hub could not record the connection; try again', { notifyAgent: false });
+        return;
+      }
     if (c.ended) return; // the client went away meanwhile
     const sent = this.link?.sendTo(req.cluster, {
       type: 'portfwd.open',
@@ -167,9 +253,8 @@ export class PortForwardRelay implements PortForwardLinkHandler {
       this.end(c, 'agent-lost', `the agent of cluster "${req.cluster}" is not connected`, { notifyAgent: false });
   }
 
-  private fromClient(c: Conn, data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void {
-    if (c.ended || !isBinary) return; // text frames carry nothing on this socket
-    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  private fromClient(c: Conn, buf: Buffer): void {
+    if (c.ended) return;
     for (let i = 0; i < buf.length; i += PORTFWD_MAX_CHUNK) {
       const piece = buf.subarray(i, i + PORTFWD_MAX_CHUNK);
       this.link?.sendTo(c.req.cluster, { type: 'portfwd.data', connId: c.id, data: piece.toString('base64') });
@@ -203,11 +288,10 @@ export class PortForwardRelay implements PortForwardLinkHandler {
         this.end(c, msg.reason, msg.message, { notifyAgent: false });
         return;
       case 'portfwd.data': {
-        if (c.client.readyState !== c.client.OPEN) return;
         const bytes = Buffer.from(msg.data, 'base64');
         this.metrics.bytes.inc({ direction: 'from-pod' }, bytes.length);
-        // Credited once the client socket has written it: a slow reader holds the agent back, not the hub.
-        c.client.send(bytes, { binary: true }, () => {
+        // Credited once the client has written it: a slow reader holds the agent back, not the hub.
+        c.client.deliver(bytes, () => {
           if (!c.ended && bytes.length > 0)
             this.link?.sendTo(cluster, { type: 'portfwd.credit', connId: c.id, bytes: bytes.length });
         });
@@ -243,10 +327,10 @@ export class PortForwardRelay implements PortForwardLinkHandler {
     this.metrics.ended.inc({ reason });
     if (o.notifyAgent) this.link?.sendTo(c.req.cluster, { type: 'portfwd.close', connId: c.id });
     if (c.clientPaused) c.client.resume(); // let the close handshake be read
-    if (c.client.readyState === c.client.OPEN) {
-      const end: PortForwardServerControl = { type: 'end', reason, ...(message ? { message } : {}) };
-      c.client.send(JSON.stringify(end));
-      c.client.close(1000, reason);
-    }
+    c.client.finish(reason, message);
   }
+}
+
+function toBuffer(data: Buffer | Buffer[] | ArrayBuffer): Buffer {
+  return Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }

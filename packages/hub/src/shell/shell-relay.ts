@@ -563,7 +563,14 @@ export class ShellRelay implements ShellLinkHandler {
       container: req.container,
     });
     this.broadcast(s, { type: 'participants', participants: this.participants(s.id) });
-    if (wasHeld && !this.held(s)) {
+    if (this.held(s)) {
+      // A peer joining a held session is told at once, not only when it first types (the hold was announced before).
+      this.send(client, {
+        type: 'moderation',
+        held: true,
+        message: 'this namespace requires an observer in the session: input is dropped until one joins',
+      });
+    } else if (wasHeld) {
       s.heldNotified = false;
       this.broadcast(s, { type: 'moderation', held: false, message: `${j.user} is observing: input is accepted` });
     }

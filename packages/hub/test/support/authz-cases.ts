@@ -450,6 +450,18 @@ export const SHELL_MATRIX: MatrixTable = {
       success: [426],
     },
     {
+      // A pod port in a browser tab: the same permission; the answer's URL is the tab's capability.
+      route: 'POST /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/portforward/http',
+      allow: EXEC_TEAM_A,
+      hidden: HIDES_PROD,
+      request: () => ({
+        method: 'POST',
+        url: '/api/v1/clusters/prod-east/pods/team-a/web-0/portforward/http',
+        payload: { port: 8080 },
+      }),
+      success: [201],
+    },
+    {
       route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/containers',
       allow: VIEW_TEAM_A,
       hidden: HIDES_PROD,

@@ -107,6 +107,15 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
     '`wheelhouse login --sso`: a one-time code plus its PKCE verifier buy an API token (oidc-sso.int.test.ts)',
   'GET /': 'the console page (the console signs in through the API)',
   'GET /*': 'the console page for app paths; unknown /api/ paths answer 404',
+  // A pod port opened in a browser tab: the path's 256-bit token is the capability (one user, pod and port, checked
+  // and audited when POST …/portforward/http made it); the tab's requests come from an opaque origin with no session.
+  ...Object.fromEntries(
+    ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m) => [
+      `${m} /pf/{token}/*`,
+      "a forwarded pod port's content (port-forward-http.int.test.ts); unknown or idle tokens answer 404",
+    ]),
+  ),
+  'GET /pf/{token}': 'redirects to /pf/{token}/ (nothing looked up)',
 };
 
 export async function setupIdentities(
@@ -297,7 +306,10 @@ export function registeredRoutes(app: FastifyInstance): string[] {
     const m = /^((?:[│ ] {3})*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
     if (!m) throw new Error(`cannot read printRoutes line: ${JSON.stringify(line)}`);
     const depth = (m[1] ?? '').length / 4;
-    const path = (depth > 0 ? (stack[depth - 1] ?? '') : '') + (m[2] ?? '');
+    const parent = depth > 0 ? (stack[depth - 1] ?? '') : '';
+    // printRoutes drops the slash before a wildcard under a parameter (/pf/:token/* shows as "*" under "pf/:token").
+    const slash = (m[2] ?? '').startsWith('*') && /:[A-Za-z0-9_]+$/.test(parent) ? '/' : '';
+    const path = parent + slash + (m[2] ?? '');
     stack[depth] = path;
     stack.length = depth + 1;
     for (const method of (m[3] ?? '').split(', ').filter(Boolean)) {

@@ -20,6 +20,7 @@ import { Badge, podState } from '../ui/Health.js';
 import { LogViewer } from '../ui/LogViewer.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { PodRow, PodTableHead, ShellButton } from '../ui/PodTable.js';
+import { PortForwardPanel } from '../ui/PortForwardPanel.js';
 import { useQueryState } from '../ui/query-state.js';
 import { NamespaceFilter } from '../ui/NamespaceFilter.js';
 import { Tabs } from '../ui/Tabs.js';
@@ -250,6 +251,7 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
           </dd>
         </dl>
       </div>
+      <PortForwardPanel cluster={cluster} pod={pod} />
       <WhyPanel cluster={cluster} object={target} reasons={podReasons(pod, now)} editTarget={editTarget} now={now} />
       <ConditionsTable conditions={pod.summary.conditionDetails ?? []} now={now} />
       <UsageCharts
