@@ -17,9 +17,13 @@ import type {
   ShellSessionView,
   TimelineEvent,
   TimelineEventOf,
+  WorkloadListRow,
+  WorkloadPods,
 } from '@wheelhouse/protocol';
 
 export type {
+  WorkloadListRow,
+  WorkloadPods,
   Insight,
   InsightEvidence,
   ActionPreview,
