@@ -124,8 +124,9 @@ for (const [n, ns] of NAMESPACES.entries()) {
   add('report-2-a', 'Job', 'report-2', true);
   PODS.push(pod(ns, 'bare', undefined, true, 9));
 }
-// ReplicaSets are workloads of their own on the page too (they list under WORKLOAD_KINDS).
-const LISTED = [...WORKLOADS, ...SUPPORT];
+// Every object a pod may name as its owner; the page lists WORKLOADS (its ReplicaSets count under their Deployment).
+const OWNERS = [...WORKLOADS, ...SUPPORT];
+const LISTED = OWNERS.filter((w) => w.kind !== 'ReplicaSet');
 
 /** The reference: each workload's pods by the protocol's rule over all pods and owners. */
 function reference(
@@ -137,7 +138,7 @@ function reference(
     if (p.kind !== 'Pod' || p.namespace !== w.namespace) continue;
     const step = ownerStep(p);
     const parent =
-      step && LISTED.find((x) => x.kind === step.kind && x.namespace === p.namespace && x.name === step.name);
+      step && OWNERS.find((x) => x.kind === step.kind && x.namespace === p.namespace && x.name === step.name);
     const owner = resolveWorkload(p, parent);
     const direct = p.ownerRefs[0]?.kind === w.kind && p.ownerRefs[0].name === w.name;
     if (!direct && (owner?.kind !== w.kind || owner.name !== w.name)) continue;
@@ -167,7 +168,7 @@ describe.each(storeFactories)('workloads with pod counts ($name store)', (store)
         'c1',
         kind,
         's1',
-        LISTED.filter((i) => i.kind === kind),
+        OWNERS.filter((i) => i.kind === kind),
         true,
       );
     await hub.inventory.applySnapshotChunk('c1', 'Pod', 's1', PODS, true);
@@ -236,6 +237,12 @@ describe.each(storeFactories)('workloads with pod counts ($name store)', (store)
       namespace: (w: InventoryItem) => [w.namespace, w.name, w.uid],
       name: (w: InventoryItem) => [w.name, w.namespace, w.uid],
       age: (w: InventoryItem) => [w.createdAt, w.uid],
+      health: (w: InventoryItem) => [
+        ({ err: 3, warn: 2, ok: 1 } as Record<string, number>)[workloadHealth(w).level] ?? 0,
+        w.namespace,
+        w.name,
+        w.uid,
+      ],
     };
     for (const [sort, key] of Object.entries(keys))
       for (const order of ['asc', 'desc'] as const) {
@@ -258,12 +265,14 @@ describe.each(storeFactories)('workloads with pod counts ($name store)', (store)
     expect(deployments.total).toBe(6);
     expect(new Set(deployments.items.map((r) => r.workload.kind))).toEqual(new Set(['Deployment']));
     const prefixed = await page(admin, 'prefix=web&namespace=ns-b&count=true');
-    expect(prefixed.items.map((r) => `${r.workload.kind}/${r.workload.name}`).sort()).toEqual([
-      'Deployment/web',
-      'ReplicaSet/web-new',
-      'ReplicaSet/web-old',
+    expect(prefixed.items.map((r) => `${r.workload.kind}/${r.workload.name}`).sort()).toEqual(['Deployment/web']);
+    expect(prefixed.total).toBe(1);
+    const jobs = await page(admin, 'kind=Job&namespace=ns-a&count=true');
+    expect(jobs.items.map((r) => [r.workload.name, r.pods.total])).toEqual([
+      ['migrate', 1],
+      ['report-1', 1],
+      ['report-2', 1],
     ]);
-    expect(prefixed.total).toBe(3);
     const unhealthy = await page(admin, 'unhealthy=true&count=true&limit=100');
     const expected = LISTED.filter((w) => ['err', 'warn'].includes(workloadHealth(w).level));
     expect(unhealthy.items.map((r) => r.workload.uid).sort()).toEqual(expected.map((w) => w.uid).sort());
@@ -309,6 +318,7 @@ describe.each(storeFactories)('workloads with pod counts ($name store)', (store)
     for (const [q, field] of [
       ['kind=Pod', 'kind'],
       ['kind=Secret', 'kind'],
+      ['kind=ReplicaSet', 'kind'],
       ['sort=status', 'sort'],
       ['prefix=Web', 'prefix'],
       ['unhealthy=yes', 'unhealthy'],

@@ -15,3 +15,6 @@ export interface WorkloadListRow {
   workload: InventoryItem;
   pods: WorkloadPods;
 }
+
+/** The kinds the Workloads page lists (ReplicaSets and their pods count under their Deployment). */
+export const WORKLOAD_LIST_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;

@@ -8,7 +8,7 @@ import {
   KubeNamespace,
   RESOURCE_KINDS,
   RESOURCE_KIND_NAMES,
-  WORKLOAD_KINDS,
+  WORKLOAD_LIST_KINDS,
   isResourceKind,
 } from '@wheelhouse/protocol';
 import { namespacePatterns } from '../auth/rbac.js';
@@ -105,7 +105,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
         params: ClusterParams,
         querystring: z
           .object({
-            kind: z.enum(WORKLOAD_KINDS).optional(),
+            kind: z.enum(WORKLOAD_LIST_KINDS).optional(),
             namespace: KubeNamespace.optional(),
             prefix: NamePrefix.optional(),
             unhealthy: BoolParam.optional(),

@@ -4,6 +4,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import {
   WORKLOAD_KINDS,
+  WORKLOAD_LIST_KINDS,
   ofKind,
   workloadHealth,
   type InventoryItem,
@@ -69,13 +70,18 @@ export const isListQuery = (q: InventoryQuery): boolean =>
 /** Above every character a Kubernetes name may hold ([a-z0-9.-]): prefix + '~' ends a prefix's range. */
 const PREFIX_END = '~';
 
-/** The Workloads page's sorts: a kind's list's, but status (the health level) reads badly sorted by name; kind instead. */
-export const WORKLOAD_SORTS = ['kind', 'namespace', 'name', 'age'] as const;
+/**
+ * The Workloads page's sorts. health is the level kept in status by severity
+ * (err, warn, ok, other): an expression, so the database sorts the matching
+ * workloads (never pods) rather than seeking an index.
+ */
+export const WORKLOAD_SORTS = ['kind', 'namespace', 'name', 'age', 'health'] as const;
+const SEVERITY: Record<string, number> = { err: 3, warn: 2, ok: 1 };
 export type WorkloadSort = (typeof WORKLOAD_SORTS)[number];
 type SortKey = ListSort | WorkloadSort;
 
 export interface WorkloadQuery {
-  kind?: (typeof WORKLOAD_KINDS)[number];
+  kind?: (typeof WORKLOAD_LIST_KINDS)[number];
   namespace?: string;
   prefix?: string;
   /** Only workloads whose health is err or warn. */
@@ -385,7 +391,7 @@ export class InventoryStore {
     const page = await this.sortedPage(
       cluster,
       {
-        kinds: q.kind === undefined ? WORKLOAD_KINDS : [q.kind],
+        kinds: q.kind === undefined ? WORKLOAD_LIST_KINDS : [q.kind],
         namespace: q.namespace,
         prefix: q.prefix,
         statuses: q.unhealthy ? ['err', 'warn'] : undefined,
@@ -523,6 +529,12 @@ export class InventoryStore {
       age: [sql`created_at`, sql`uid`],
       status: [sql`status`, sql`namespace`, sql`name`, sql`uid`],
       kind: [sql`kind`, sql`namespace`, sql`name`, sql`uid`],
+      health: [
+        sql`(CASE status WHEN 'err' THEN 3 WHEN 'warn' THEN 2 WHEN 'ok' THEN 1 ELSE 0 END)`,
+        sql`namespace`,
+        sql`name`,
+        sql`uid`,
+      ],
     };
     const cols = keys[sort];
     const filtered = () => {
@@ -552,6 +564,7 @@ export class InventoryStore {
         age: [r.created_at, r.uid],
         status: [r.status, r.namespace, r.name, r.uid],
         kind: [r.kind, r.namespace, r.name, r.uid],
+        health: [SEVERITY[r.status] ?? 0, r.namespace, r.name, r.uid],
       })[sort];
     let total: number | undefined;
     if (q.count) {
