@@ -1,11 +1,13 @@
 // Builds the console into dist/app, which the hub serves. `npm run dev -w
 // packages/web` proxies the API (and its WebSockets) to a hub on :8080.
 import react from '@vitejs/plugin-react';
+import { join } from 'node:path';
 import { defineConfig } from 'vite';
+import { precompress } from './precompress.js';
 
 export default defineConfig({
   root: import.meta.dirname,
-  plugins: [react()],
+  plugins: [react(), precompress(join(import.meta.dirname, 'dist/app'))],
   build: {
     outDir: 'dist/app',
     emptyOutDir: true,

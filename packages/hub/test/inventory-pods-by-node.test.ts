@@ -59,6 +59,14 @@ describe.each(storeFactories)('pods by node ($name store)', (store) => {
     });
     return { status: res.statusCode, body: res.body };
   };
+  const resources = async (user: TestUser, query: string): Promise<{ status: number; body: string }> => {
+    const res = await hub.app.inject({
+      method: 'GET',
+      url: `/api/v1/clusters/c1/resources${query}`,
+      headers: bearer(user.token),
+    });
+    return { status: res.statusCode, body: res.body };
+  };
   const counts = async (user: TestUser): Promise<unknown> => {
     const res = await get(user);
     expect(res.status, res.body).toBe(200);
@@ -69,6 +77,37 @@ describe.each(storeFactories)('pods by node ($name store)', (store) => {
     const expected = reference(PODS);
     expect(expected).toHaveLength(7);
     expect(await counts(admin)).toEqual(expected);
+  });
+
+  it("lists one node's pods (the node page: kind=Pod&node=), paged, and nothing else", async () => {
+    const names: string[] = [];
+    let cursor = '';
+    for (let i = 0; i < 20; i++) {
+      const res = await resources(admin, `?kind=Pod&node=node-3&count=true&limit=4${cursor}`);
+      expect(res.status, res.body).toBe(200);
+      const body = JSON.parse(res.body) as { items: InventoryItem[]; nextCursor: string | null; total: number };
+      names.push(...body.items.map((p) => `${p.namespace}/${p.name}`));
+      expect(body.total).toBe(PODS.filter((p) => p.kind === 'Pod' && p.summary.nodeName === 'node-3').length);
+      if (!body.nextCursor) break;
+      cursor = `&cursor=${body.nextCursor}`;
+    }
+    const expected = PODS.filter((p) => p.kind === 'Pod' && p.summary.nodeName === 'node-3')
+      .map((p) => `${p.namespace}/${p.name}`)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(expected.length).toBeGreaterThan(4);
+    expect(names).toEqual(expected);
+    const scopedNames = JSON.parse((await resources(scoped, '?kind=Pod&node=node-3&limit=100')).body) as {
+      items: InventoryItem[];
+    };
+    expect(scopedNames.items.map((p) => p.namespace)).toEqual(
+      expected.filter((n) => n.startsWith('ns-b/')).map(() => 'ns-b'),
+    );
+    const bad = await resources(admin, '?node=node-3');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('querystring.kind');
+    const badName = await resources(admin, '?kind=Pod&node=Node_3');
+    expect(badName.status).toBe(400);
+    expect(badName.body).toContain('node');
   });
 
   it('follows changes: a pod scheduled, one moved to another node, one deleted', async () => {

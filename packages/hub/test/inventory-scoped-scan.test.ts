@@ -14,12 +14,12 @@ import type {
   UnknownRow,
 } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InventoryItem } from '@wheelhouse/protocol';
+import type { InventoryItem, WorkloadListRow } from '@wheelhouse/protocol';
 import { createHub, type Hub } from '../src/server.js';
 import { openDatabase } from '../src/store/db.js';
 import type { NewCommand } from '../src/store/schema.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
-import { runningPodSummary } from './support/inventory-items.js';
+import { deploymentSummary, runningPodSummary } from './support/inventory-items.js';
 import { storeFactories } from './support/store-factories.js';
 
 useFastPasswordHashing();
@@ -50,6 +50,36 @@ const pod = (i: number): InventoryItem => ({
   ownerRefs: [],
   summary: { ...runningPodSummary(), nodeName: `node-${String(i % 50).padStart(2, '0')}` },
 });
+/** Cluster c2 (the Workloads page): one Deployment per namespace (app-N, through its ReplicaSet app-N-rs), 500 pods each. */
+const ownedPod = (i: number): InventoryItem => ({
+  ...pod(i),
+  ownerRefs: [{ kind: 'ReplicaSet', name: `app-${i % NAMESPACES}-rs`, uid: `rs-${i % NAMESPACES}` }],
+});
+const workloads = (): InventoryItem[] =>
+  Array.from({ length: NAMESPACES }, (_, k): InventoryItem[] => [
+    {
+      kind: 'Deployment',
+      namespace: ns(k),
+      name: `app-${k}`,
+      uid: `dep-${k}`,
+      resourceVersion: '1',
+      createdAt: k,
+      labels: {},
+      ownerRefs: [],
+      summary: deploymentSummary(PODS / NAMESPACES),
+    },
+    {
+      kind: 'ReplicaSet',
+      namespace: ns(k),
+      name: `app-${k}-rs`,
+      uid: `rs-${k}`,
+      resourceVersion: '1',
+      createdAt: k,
+      labels: {},
+      ownerRefs: [{ kind: 'Deployment', name: `app-${k}`, uid: `dep-${k}` }],
+      summary: { replicas: 500, readyReplicas: 500, availableReplicas: 500, images: [] },
+    },
+  ]).flat();
 
 const COMMANDS = 5000;
 const command = (i: number, namespace: string, createdAt: number): NewCommand => ({
@@ -235,6 +265,57 @@ describe.each(storeFactories)('namespace-scoped scans ($name store)', (store) =>
       const late = await byNode(users.late);
       expect(late.items.reduce((n, c) => n + c.pods, 0)).toBe(LATE_PODS);
       expect(late.rows).toBeLessThan(40);
+    });
+  });
+
+  describe('workloads with pod counts (issue 18, the Workloads page; 40 Deployments of 500 pods, real store)', () => {
+    async function workloadsPage(
+      user: TestUser,
+      query: string,
+    ): Promise<{ items: WorkloadListRow[]; total?: number; rows: number }> {
+      const before = counter.rows;
+      const res = await hub.app.inject({
+        method: 'GET',
+        url: `/api/v1/clusters/c2/workloads?${query}`,
+        headers: bearer(user.token),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return { ...res.json<{ items: WorkloadListRow[]; total?: number }>(), rows: counter.rows - before };
+    }
+    let wideUser: TestUser;
+    let oneNamespace: TestUser;
+    beforeAll(async () => {
+      await hub.clusters.create('c2', 'test');
+      const owned = Array.from({ length: PODS }, (_, i) => ownedPod(i));
+      await hub.inventory.applySnapshotChunk('c2', 'Pod', 's1', owned, true);
+      const owners = workloads();
+      for (const kind of ['Deployment', 'ReplicaSet'])
+        await hub.inventory.applySnapshotChunk(
+          'c2',
+          kind,
+          's1',
+          owners.filter((w) => w.kind === kind),
+          true,
+        );
+      wideUser = await addUser(hub, { bindings: [{ role: 'viewer', cluster: 'c2', namespace: '*' }] });
+      oneNamespace = await addUser(hub, { bindings: [{ role: 'viewer', cluster: 'c2', namespace: ns(7) }] });
+    }, 120_000);
+    it("hands Node the page's workloads and one row per owner (never the pods), a scoped viewer only theirs", async () => {
+      const wide = await workloadsPage(wideUser, 'kind=Deployment&sort=name&limit=5&count=true');
+      expect(wide.items.map((r) => [r.workload.name, r.pods.total, r.pods.ready])).toEqual(
+        ['app-0', 'app-1', 'app-10', 'app-11', 'app-12'].map((n) => [n, 500, 500]),
+      );
+      expect(wide.total).toBe(NAMESPACES);
+      expect(wide.rows).toBeLessThan(6 + 5 + 5 + 40);
+      const every = await workloadsPage(wideUser, 'limit=100');
+      expect(every.items).toHaveLength(NAMESPACES);
+      expect(every.rows).toBeLessThan(41 + 2 * 40 + 40);
+      const one = await workloadsPage(oneNamespace, 'count=true');
+      expect(one.items.map((r) => [r.workload.kind, r.workload.name, r.pods.total])).toEqual([
+        ['Deployment', 'app-7', 500],
+      ]);
+      expect(one.total).toBe(1);
+      expect(one.rows).toBeLessThan(40);
     });
   });
 

@@ -1,6 +1,7 @@
 export * from './core.js';
 export { JsonValue, JsonObject } from './json.js';
 export * from './inventory.js';
+export * from './workload-list.js';
 export * from './summaries.js';
 export * from './timeline.js';
 export * from './insights.js';

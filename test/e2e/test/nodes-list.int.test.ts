@@ -92,6 +92,28 @@ describe('console: the Nodes page counts pods on the hub', () => {
     expect(podRequests).toEqual([]);
   });
 
+  it("lists one node's pods on its page from the hub's node index, paged, never the cluster's pods", async () => {
+    const { page } = c;
+    const podRequests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('kind=Pod')) podRequests.push(r.url());
+    });
+    await page.goto(`${c.url}/c/${SEEDED}/nodes/node-c`);
+    const onC = Array.from({ length: PODS }, (_, i) => i).filter((i) => nodeOf(i) === 'node-c');
+    await expect.poll(() => page.getByRole('tab', { name: /^Pods/ }).textContent()).toBe(`Pods (${onC.length})`);
+    const table = page.locator('table[aria-label="Pods on node-c"]');
+    // Sorted by namespace, then name (node-c's pods are all in shop-2: i % 6 === 5).
+    const first =
+      onC
+        .map((i) => `${pod(i).namespace}/${pod(i).name}`)
+        .sort()[0]
+        ?.split('/')[1] ?? '';
+    await expect.poll(() => table.locator('tbody tr[data-name]').first().getAttribute('data-name')).toBe(first);
+    expect(await table.locator('tbody tr[data-name]').count()).toBeLessThan(60);
+    expect(podRequests.length).toBeGreaterThan(0);
+    for (const u of podRequests) expect(new URL(u).searchParams.get('node'), u).toBe('node-c');
+  });
+
   it("moves a real node's count, live, when a pod is placed on it and deleted", async () => {
     const { page } = c;
     // A node of its own, tainted so nothing else lands there: other tests place pods on the shared nodes meanwhile.

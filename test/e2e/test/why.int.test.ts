@@ -275,21 +275,27 @@ describe('console: headers say why', () => {
     await worker.getByRole('link').click();
     await page.waitForURL(new RegExp(`/w/Deployment/${ns}/payments-worker`));
 
-    // Workloads: sort by restarts (largest first), only unhealthy, all in the URL; the reason column says why.
+    // Workloads: sort by health (worst first; sorted by the hub), only unhealthy, all in the URL; the reason column says why.
     await page.goto(`${c.url}/c/${c.cluster}/workloads?namespace=${ns}`);
     const table = page.getByRole('table', { name: 'Workloads' });
     await table.locator('tr[data-name="payments-worker"]').waitFor();
-    await table.getByRole('button', { name: 'Restarts' }).click();
+    await table.getByRole('button', { name: 'Health' }).click();
     await page.getByLabel('Only unhealthy').check();
     const url = new URL(page.url());
     expect([url.searchParams.get('sort'), url.searchParams.get('dir'), url.searchParams.get('unhealthy')]).toEqual([
-      'restarts',
+      'health',
       'desc',
       '1',
     ]);
     await page.reload();
-    await expect.poll(() => table.locator('tbody tr').first().getAttribute('data-name')).toBe('payments-worker');
-    expect(await table.getByRole('columnheader', { name: /Restarts/ }).getAttribute('aria-sort')).toBe('descending');
+    const names = () =>
+      table.locator('tbody tr[data-name]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')));
+    await expect.poll(names).toEqual(expect.arrayContaining(['ledger-db', 'payments-worker']));
+    // Worst first: a workload with no pod ready (down) before a degraded one.
+    await expect
+      .poll(() => table.locator('tbody tr[data-name]').first().locator('.badge').first().getAttribute('class'))
+      .toMatch(/\berr\b/);
+    expect(await table.getByRole('columnheader', { name: /Health/ }).getAttribute('aria-sort')).toBe('descending');
     await expect
       .poll(() => table.locator('tr[data-name="payments-worker"] td[data-col="reason"]').textContent())
       .toMatch(/worker: (CrashLoopBackOff|last terminated OOMKilled)/);

@@ -41,6 +41,9 @@ export async function registerWebUi(app: FastifyInstance, root: string | undefin
     prefix: '/',
     wildcard: false,
     index: false,
+    // The build writes .br and .gz copies of the assets (packages/web/precompress.ts): sent as they
+    // are to a browser that accepts them, rather than compressed again on every cold request.
+    preCompressed: true,
     // Our own cache-control below (the plugin's default would say max-age=0 for everything).
     cacheControl: false,
     // Vite names assets by content hash: they never change under a name.

@@ -3,14 +3,21 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { KubeName, KubeNamespace, RESOURCE_KINDS, RESOURCE_KIND_NAMES, isResourceKind } from '@wheelhouse/protocol';
+import {
+  KubeName,
+  KubeNamespace,
+  RESOURCE_KINDS,
+  RESOURCE_KIND_NAMES,
+  WORKLOAD_LIST_KINDS,
+  isResourceKind,
+} from '@wheelhouse/protocol';
 import { namespacePatterns } from '../auth/rbac.js';
 import type { Principal } from '../auth/types.js';
 import { ClusterParams, limit, requireVisibleCluster, scopeOf } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { badRequest, requirePrincipal, unwrap } from '../http/errors.js';
 import type { ObjectReader } from '../objects/object-reader.js';
-import { LIST_SORTS, isListQuery, type InventoryStore } from './inventory-store.js';
+import { LIST_SORTS, WORKLOAD_SORTS, isListQuery, type InventoryStore } from './inventory-store.js';
 
 export interface InventoryRoutesOptions {
   clusters: ClusterStore;
@@ -18,6 +25,9 @@ export interface InventoryRoutesOptions {
   /** Reads live objects through the agent (GET …/objects). */
   objects: ObjectReader;
 }
+
+const NamePrefix = z.string().regex(/^[a-z0-9.-]{1,253}$/, 'a name prefix: 1-253 of a-z, 0-9, "." and "-"');
+const BoolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
@@ -38,18 +48,14 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             // One kind's list as the console pages it (issue 18); these need kind.
             sort: z.enum(LIST_SORTS).optional(),
             order: z.enum(['asc', 'desc']).optional(),
-            prefix: z
-              .string()
-              .regex(/^[a-z0-9.-]{1,253}$/, 'a name prefix: 1-253 of a-z, 0-9, "." and "-"')
-              .optional(),
+            prefix: NamePrefix.optional(),
             status: z
               .string()
               .regex(/^[A-Za-z]{1,63}$/, "a pod's phase, e.g. Running")
               .optional(),
-            count: z
-              .enum(['true', 'false'])
-              .optional()
-              .transform((v) => (v === undefined ? undefined : v === 'true')),
+            // Pods on one node (the node page, over the node index of migration 017).
+            node: KubeName.optional(),
+            count: BoolParam.optional(),
           })
           .strict(),
       },
@@ -59,7 +65,8 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
       const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
       const { namespace } = req.query;
       if (isListQuery(req.query) && req.query.kind === undefined) {
-        const message = 'querystring.kind: required with sort, order, prefix, status or count (they list one kind)';
+        const message =
+          'querystring.kind: required with sort, order, prefix, status, node or count (they list one kind)';
         throw badRequest(message, { issues: [{ path: 'querystring.kind', message }] });
       }
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
@@ -84,6 +91,39 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
       const principal = requirePrincipal(req);
       const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
       return { items: await deps.inventory.podsByNode(c.name, namespacePatterns(principal.bindings, 'view', c.name)) };
+    },
+  );
+
+  // The Workloads page (issue 18): workloads paged, sorted and filtered in SQL, each
+  // with its pods counted by the hub. Scoped like resources.
+  app.get(
+    '/clusters/:cluster/workloads',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'Workloads with their pods counted (ready, total, restarts), paged, sorted and filtered',
+        params: ClusterParams,
+        querystring: z
+          .object({
+            kind: z.enum(WORKLOAD_LIST_KINDS).optional(),
+            namespace: KubeNamespace.optional(),
+            prefix: NamePrefix.optional(),
+            unhealthy: BoolParam.optional(),
+            sort: z.enum(WORKLOAD_SORTS).optional(),
+            order: z.enum(['asc', 'desc']).optional(),
+            cursor: z.string().max(2048).optional(),
+            limit,
+            count: BoolParam.optional(),
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      const principal = requirePrincipal(req);
+      const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
+      const { namespace } = req.query;
+      if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
+      return deps.inventory.workloadPage(c.name, req.query, namespacePatterns(principal.bindings, 'view', c.name));
     },
   );
 

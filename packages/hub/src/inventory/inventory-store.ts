@@ -2,7 +2,17 @@
 // the agent. A snapshot (sent after every list, in chunks) replaces the kind
 // wholesale, so objects deleted while the agent was away disappear too.
 import { sql, type RawBuilder } from 'kysely';
-import { ofKind, type InventoryItem, type InventoryItemOf, type ResourceKind } from '@wheelhouse/protocol';
+import {
+  WORKLOAD_KINDS,
+  WORKLOAD_LIST_KINDS,
+  ofKind,
+  workloadHealth,
+  type InventoryItem,
+  type InventoryItemOf,
+  type ResourceKind,
+  type WorkloadListRow,
+  type WorkloadPods,
+} from '@wheelhouse/protocol';
 import { matchesPattern } from '../auth/rbac.js';
 import { distinctNamespaces } from '../store/distinct-namespaces.js';
 import type { HubDb } from '../store/db.js';
@@ -27,6 +37,8 @@ export interface InventoryQuery {
   prefix?: string;
   /** A pod's phase. */
   status?: string;
+  /** Pods on this node (the node page). */
+  node?: string;
   /** Also count every match (the list's total). */
   count?: boolean;
 }
@@ -44,16 +56,66 @@ export interface InventoryPage {
   total?: number;
 }
 
+const isWorkloadKind = (k: string): boolean => (WORKLOAD_KINDS as readonly string[]).includes(k);
+
 /** Whether a query asks for a sorted/filtered list of one kind rather than the inventory walk. */
 export const isListQuery = (q: InventoryQuery): boolean =>
-  q.sort !== undefined || q.order !== undefined || q.prefix !== undefined || q.status !== undefined || q.count === true;
+  q.sort !== undefined ||
+  q.order !== undefined ||
+  q.prefix !== undefined ||
+  q.status !== undefined ||
+  q.node !== undefined ||
+  q.count === true;
 
 /** Above every character a Kubernetes name may hold ([a-z0-9.-]): prefix + '~' ends a prefix's range. */
 const PREFIX_END = '~';
 
-type ListCursor = { s: ListSort; o: ListOrder; k: (string | number)[] };
+/**
+ * The Workloads page's sorts. health is the level kept in status by severity
+ * (err, warn, ok, other): an expression, so the database sorts the matching
+ * workloads (never pods) rather than seeking an index.
+ */
+export const WORKLOAD_SORTS = ['kind', 'namespace', 'name', 'age', 'health'] as const;
+const SEVERITY: Record<string, number> = { err: 3, warn: 2, ok: 1 };
+export type WorkloadSort = (typeof WORKLOAD_SORTS)[number];
+type SortKey = ListSort | WorkloadSort;
+
+export interface WorkloadQuery {
+  kind?: (typeof WORKLOAD_LIST_KINDS)[number];
+  namespace?: string;
+  prefix?: string;
+  /** Only workloads whose health is err or warn. */
+  unhealthy?: boolean;
+  sort?: WorkloadSort;
+  order?: ListOrder;
+  cursor?: string;
+  limit: number;
+  count?: boolean;
+}
+
+export interface WorkloadPage {
+  items: WorkloadListRow[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+/** What sortedPage lists: some kinds, each filter optional. */
+interface SortedQuery {
+  kinds: readonly string[];
+  namespace?: string;
+  prefix?: string;
+  statuses?: readonly string[];
+  node?: string;
+  sort: SortKey;
+  order: ListOrder;
+  cursor?: string;
+  limit: number;
+  count?: boolean;
+}
+
+type ListCursor = { s: SortKey; o: ListOrder; k: (string | number)[] };
 const encodeListCursor = (c: ListCursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeListCursor(c: string, sort: ListSort, order: ListOrder, width: number): (string | number)[] | null {
+function decodeListCursor(c: string, sort: SortKey, order: ListOrder, width: number): (string | number)[] | null {
   try {
     const v = JSON.parse(Buffer.from(c, 'base64url').toString()) as Partial<ListCursor> | null;
     const k: readonly unknown[] = Array.isArray(v?.k) ? v.k : [];
@@ -84,6 +146,32 @@ function decodeCursor(c: string): Cursor | null {
   }
 }
 
+/**
+ * The columns the lists filter, sort and count by, from an item: a pod's
+ * phase, node, readiness and restarts; a workload's health level (in status:
+ * "only unhealthy" is then a filter in SQL); everyone's first owner.
+ */
+function listColumns(it: InventoryItem): {
+  status: string;
+  node: string;
+  owner: string;
+  ready: number;
+  restarts: number;
+} {
+  const ref = it.ownerRefs[0];
+  const owner = ref ? `${ref.kind}/${ref.name}` : '';
+  if (it.kind === 'Pod')
+    return {
+      status: it.summary.phase,
+      node: it.summary.nodeName ?? '',
+      owner,
+      ready: it.summary.ready ? 1 : 0,
+      restarts: it.summary.restarts,
+    };
+  const status = isWorkloadKind(it.kind) ? workloadHealth(it).level : '';
+  return { status, node: '', owner, ready: 0, restarts: 0 };
+}
+
 export class InventoryStore {
   /** uids seen so far per (cluster, kind, snapshotId) while a chunked snapshot arrives. */
   private readonly pending = new Map<string, { snapshotId: string; uids: Set<string> }>();
@@ -105,9 +193,8 @@ export class InventoryStore {
           resource_version: it.resourceVersion,
           data: JSON.stringify(it),
           updated_at: now,
-          status: it.kind === 'Pod' ? it.summary.phase : '',
           created_at: it.createdAt,
-          node: it.kind === 'Pod' ? (it.summary.nodeName ?? '') : '',
+          ...listColumns(it),
         }));
         await trx
           .insertInto('resources')
@@ -123,6 +210,9 @@ export class InventoryStore {
               status: eb.ref('excluded.status'),
               created_at: eb.ref('excluded.created_at'),
               node: eb.ref('excluded.node'),
+              owner: eb.ref('excluded.owner'),
+              ready: eb.ref('excluded.ready'),
+              restarts: eb.ref('excluded.restarts'),
             })),
           )
           .execute();
@@ -254,7 +344,7 @@ export class InventoryStore {
 
   /**
    * One kind's list as the console shows it (issue 18): filtered by namespace,
-   * phase and name prefix, sorted by one key either way, keyset-paged. Each
+   * phase, node and name prefix, sorted by one key either way, keyset-paged. Each
    * sort is one ordered seek over its own index (migration 013), so a page
    * returns at most limit + 1 rows to Node whatever the cluster's size; the
    * total is a count over the same filters (an index range, never rows'
@@ -262,29 +352,197 @@ export class InventoryStore {
    * still limit + 1 rows to Node, though the database may step over other
    * namespaces' index entries for a sort other than namespace.
    */
-  private async listPage(
+  private listPage(
     cluster: string,
     q: InventoryQuery & { kind: string },
     namespaces: 'all' | readonly string[],
   ): Promise<InventoryPage> {
-    const sort = q.sort ?? 'namespace';
-    const order = q.order ?? 'asc';
+    return this.sortedPage(
+      cluster,
+      {
+        kinds: [q.kind],
+        namespace: q.namespace,
+        prefix: q.prefix,
+        statuses: q.status === undefined ? undefined : [q.status],
+        node: q.node,
+        sort: q.sort ?? 'namespace',
+        order: q.order ?? 'asc',
+        cursor: q.cursor,
+        limit: q.limit,
+        count: q.count,
+      },
+      namespaces,
+    );
+  }
+
+  /**
+   * The Workloads page (issue 18): workloads of every kind (or one) paged,
+   * sorted and filtered like a kind's list — "only unhealthy" is the health
+   * level kept in status — each with its pods counted in SQL (podCounts), so
+   * the console never lists a cluster's pods. Several kinds at once are
+   * `kind IN (…)` over the same indexes: the database merges or sorts the
+   * workloads' index entries (workloads, not pods), Node still gets limit + 1.
+   */
+  async workloadPage(
+    cluster: string,
+    q: WorkloadQuery,
+    namespaces: 'all' | readonly string[] = 'all',
+  ): Promise<WorkloadPage> {
+    const page = await this.sortedPage(
+      cluster,
+      {
+        kinds: q.kind === undefined ? WORKLOAD_LIST_KINDS : [q.kind],
+        namespace: q.namespace,
+        prefix: q.prefix,
+        statuses: q.unhealthy ? ['err', 'warn'] : undefined,
+        sort: q.sort ?? 'namespace',
+        order: q.order ?? 'asc',
+        cursor: q.cursor,
+        limit: q.limit,
+        count: q.count,
+      },
+      namespaces,
+    );
+    const pods = await this.podCounts(cluster, page.items);
+    return {
+      items: page.items.map((workload, i) => ({ workload, pods: pods[i] ?? { total: 0, ready: 0, restarts: 0 } })),
+      nextCursor: page.nextCursor,
+      ...(page.total !== undefined ? { total: page.total } : {}),
+    };
+  }
+
+  /**
+   * Each workload's pods counted: a workload's pods are those whose first
+   * owner is the workload, or one of its ReplicaSets (a Deployment) or Jobs (a
+   * CronJob) — the protocol's resolveWorkload rule. Two statements for the
+   * whole page: the page's ReplicaSets/Jobs by owner, then one GROUP BY over
+   * the covering index (cluster, kind, namespace, owner, ready, restarts), so
+   * the database reads index entries of the page's own pods and Node gets one
+   * row per owner. An unhealthy workload also gets its newest pod that is not
+   * ready (one row each), for the reason column.
+   */
+  private async podCounts(cluster: string, workloads: readonly InventoryItem[]): Promise<WorkloadPods[]> {
+    if (workloads.length === 0) return [];
+    const key = (ns: string, owner: string): string => `${ns}\u0000${owner}`;
+    const namespaces = [...new Set(workloads.map((w) => w.namespace))];
+    // Deployment → ReplicaSets, CronJob → Jobs: the intermediate owners, by their own owner column.
+    const parents = workloads.filter((w) => w.kind === 'Deployment' || w.kind === 'CronJob');
+    const steps = new Map<string, string[]>();
+    if (parents.length > 0) {
+      const rows = await this.db
+        .selectFrom('resources')
+        .select(['kind', 'namespace', 'name', 'owner'])
+        .where('cluster_id', '=', cluster)
+        .where('kind', 'in', ['ReplicaSet', 'Job'])
+        .where('namespace', 'in', [...new Set(parents.map((w) => w.namespace))])
+        .where(
+          'owner',
+          'in',
+          parents.map((w) => `${w.kind}/${w.name}`),
+        )
+        .execute();
+      for (const r of rows) {
+        const k = key(r.namespace, r.owner);
+        steps.set(k, [...(steps.get(k) ?? []), `${r.kind}/${r.name}`]);
+      }
+    }
+    const ownersOf = (w: InventoryItem): string[] => [
+      `${w.kind}/${w.name}`,
+      ...(steps.get(key(w.namespace, `${w.kind}/${w.name}`)) ?? []),
+    ];
+    const owners = [...new Set(workloads.flatMap(ownersOf))];
+    const counts = new Map<string, WorkloadPods>();
+    // Bound the IN list per statement (SQLite's parameter cap); a page is ≤ 1,000 workloads.
+    for (let i = 0; i < owners.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('resources')
+        .where('cluster_id', '=', cluster)
+        .where('kind', '=', 'Pod')
+        .where('namespace', 'in', namespaces)
+        .where('owner', 'in', owners.slice(i, i + 500))
+        .select((eb) => [
+          'namespace',
+          'owner',
+          eb.fn.countAll<number | string>().as('total'),
+          eb.fn.sum<number | string>('ready').as('ready'),
+          eb.fn.sum<number | string>('restarts').as('restarts'),
+        ])
+        .groupBy(['namespace', 'owner'])
+        .execute();
+      for (const r of rows)
+        counts.set(key(r.namespace, r.owner), {
+          total: Number(r.total),
+          ready: Number(r.ready),
+          restarts: Number(r.restarts),
+        });
+    }
+    const out = workloads.map((w) => {
+      const sum: WorkloadPods = { total: 0, ready: 0, restarts: 0 };
+      for (const o of ownersOf(w)) {
+        const c = counts.get(key(w.namespace, o));
+        if (!c) continue;
+        sum.total += c.total;
+        sum.ready += c.ready;
+        sum.restarts += c.restarts;
+      }
+      return sum;
+    });
+    // The reason column: an unhealthy workload's newest pod that is not ready (one indexed row each).
+    await Promise.all(
+      workloads.map(async (w, i) => {
+        const level = workloadHealth(w).level;
+        const sum = out[i];
+        if ((level !== 'err' && level !== 'warn') || !sum || sum.ready >= sum.total) return;
+        const row = await this.db
+          .selectFrom('resources')
+          .select('data')
+          .where('cluster_id', '=', cluster)
+          .where('kind', '=', 'Pod')
+          .where('namespace', '=', w.namespace)
+          .where('owner', 'in', ownersOf(w))
+          .where('ready', '=', 0)
+          .orderBy('created_at', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        const pod = row ? (JSON.parse(row.data) as InventoryItem) : undefined;
+        if (pod?.kind === 'Pod') sum.notReady = pod;
+      }),
+    );
+    return out;
+  }
+
+  /** A list of some kinds, sorted, filtered, keyset-paged and counted in SQL (see listPage, workloadPage). */
+  private async sortedPage(
+    cluster: string,
+    q: SortedQuery,
+    namespaces: 'all' | readonly string[],
+  ): Promise<InventoryPage> {
+    const { sort, order } = q;
     let permitted: readonly string[] | null = q.namespace === undefined ? null : [q.namespace];
     if (namespaces !== 'all') permitted = await this.permittedNamespaces(cluster, namespaces, q.namespace);
     if (permitted?.length === 0) return { items: [], nextCursor: null, ...(q.count ? { total: 0 } : {}) };
     // PostgreSQL compares names bytewise only when told (its index: resources_by_name_c).
     const name: RawBuilder<string> = isPostgres(this.db) ? sql<string>`name COLLATE "C"` : sql<string>`name`;
-    const keys: Record<ListSort, RawBuilder<unknown>[]> = {
+    const keys: Record<SortKey, RawBuilder<unknown>[]> = {
       namespace: [sql`namespace`, sql`name`, sql`uid`],
       name: [name, sql`namespace`, sql`uid`],
       age: [sql`created_at`, sql`uid`],
       status: [sql`status`, sql`namespace`, sql`name`, sql`uid`],
+      kind: [sql`kind`, sql`namespace`, sql`name`, sql`uid`],
+      health: [
+        sql`(CASE status WHEN 'err' THEN 3 WHEN 'warn' THEN 2 WHEN 'ok' THEN 1 ELSE 0 END)`,
+        sql`namespace`,
+        sql`name`,
+        sql`uid`,
+      ],
     };
     const cols = keys[sort];
     const filtered = () => {
-      let sel = this.db.selectFrom('resources').where('cluster_id', '=', cluster).where('kind', '=', q.kind);
+      let sel = this.db.selectFrom('resources').where('cluster_id', '=', cluster);
+      sel = q.kinds.length === 1 ? sel.where('kind', '=', q.kinds[0] ?? '') : sel.where('kind', 'in', q.kinds);
       if (permitted) sel = sel.where('namespace', 'in', permitted);
-      if (q.status !== undefined) sel = sel.where('status', '=', q.status);
+      if (q.statuses !== undefined) sel = sel.where('status', 'in', q.statuses);
+      if (q.node !== undefined) sel = sel.where('node', '=', q.node);
       if (q.prefix !== undefined)
         sel = sel.where(sql<boolean>`${name} >= ${q.prefix} AND ${name} < ${q.prefix + PREFIX_END}`);
       return sel;
@@ -305,6 +563,8 @@ export class InventoryStore {
         name: [r.name, r.namespace, r.uid],
         age: [r.created_at, r.uid],
         status: [r.status, r.namespace, r.name, r.uid],
+        kind: [r.kind, r.namespace, r.name, r.uid],
+        health: [SEVERITY[r.status] ?? 0, r.namespace, r.name, r.uid],
       })[sort];
     let total: number | undefined;
     if (q.count) {

@@ -6,6 +6,7 @@
 // 0/1 for booleans, text for JSON). Where SQL differs (auto-increment ids,
 // triggers), ask dialectOf(db) — the only branches in this file.
 import { sql, type ColumnDataType, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { WORKLOAD_KINDS, workloadHealth, type InventoryItem } from '@wheelhouse/protocol';
 import { dialectOf } from './dialect.js';
 
 /**
@@ -613,6 +614,54 @@ const migrations: Record<string, Migration> = {
         .createIndex('timeline_by_owner_seq')
         .on('timeline_events')
         .columns(['cluster_id', 'namespace', 'owner_kind', 'owner_name', 'seq', 'time', 'type'])
+        .execute();
+    },
+  },
+  '020_workload_pods': {
+    // The Workloads page's pod counts in SQL (issue 18): each object's first
+    // owner reference ("ReplicaSet/web-5d9c"), a pod's readiness and restarts
+    // as columns, and an index that covers counting a workload's pods (an
+    // index-only range per owner, never the rows' JSON). A workload's health
+    // level goes into status, so "only unhealthy" is a filter in SQL. Backfilled
+    // from the stored JSON (health in Node: workloads are few).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('resources')
+        .addColumn('owner', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .alterTable('resources')
+        .addColumn('ready', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('resources')
+        .addColumn('restarts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      if (dialectOf(db) === 'postgres') {
+        await sql`UPDATE resources SET owner = COALESCE((data::json->'ownerRefs'->0->>'kind') || '/' || (data::json->'ownerRefs'->0->>'name'), '')`.execute(
+          db,
+        );
+        await sql`UPDATE resources SET ready = CASE WHEN data::json->'summary'->>'ready' = 'true' THEN 1 ELSE 0 END,
+          restarts = COALESCE((data::json->'summary'->>'restarts')::integer, 0) WHERE kind = 'Pod'`.execute(db);
+      } else {
+        await sql`UPDATE resources SET owner = COALESCE(json_extract(data, '$.ownerRefs[0].kind') || '/' || json_extract(data, '$.ownerRefs[0].name'), '')`.execute(
+          db,
+        );
+        await sql`UPDATE resources SET ready = CASE WHEN json_extract(data, '$.summary.ready') THEN 1 ELSE 0 END,
+          restarts = COALESCE(json_extract(data, '$.summary.restarts'), 0) WHERE kind = 'Pod'`.execute(db);
+      }
+      const workloads = await sql<{ cluster_id: string; uid: string; data: string }>`SELECT cluster_id, uid, data
+        FROM resources WHERE kind IN (${sql.join([...WORKLOAD_KINDS])})`.execute(db);
+      for (const w of workloads.rows) {
+        const status = workloadHealth(JSON.parse(w.data) as InventoryItem).level;
+        await sql`UPDATE resources SET status = ${status} WHERE cluster_id = ${w.cluster_id} AND uid = ${w.uid}`.execute(
+          db,
+        );
+      }
+      await db.schema
+        .createIndex('resources_by_owner')
+        .on('resources')
+        .columns(['cluster_id', 'kind', 'namespace', 'owner', 'ready', 'restarts'])
         .execute();
     },
   },

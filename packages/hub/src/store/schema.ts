@@ -26,12 +26,17 @@ export interface ResourcesTable {
   resource_version: string;
   data: string; // JSON InventoryItem
   updated_at: number;
-  /** A pod's phase, '' for other kinds: the lists' status filter and sort (migration 013). */
+  /** A pod's phase, a workload's health level (migration 019), '' for other kinds: the lists' status filter and sort (migration 013). */
   status: Generated<string>;
   /** The object's creation time (epoch ms): the lists' age sort. */
   created_at: Generated<number>;
   /** A pod's node, '' for other kinds and unscheduled pods: the Nodes page's counts (migration 017). */
   node: Generated<string>;
+  /** The first owner reference as "Kind/name" ('' without one): a workload's pods (migration 019). */
+  owner: Generated<string>;
+  /** A pod's readiness (1/0) and restarts, 0 for other kinds: the Workloads page's counts (migration 019). */
+  ready: Generated<number>;
+  restarts: Generated<number>;
 }
 
 export interface TimelineEventsTable {

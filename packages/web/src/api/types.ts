@@ -18,9 +18,13 @@ import type {
   TimelineCounts,
   TimelineEvent,
   TimelineEventOf,
+  WorkloadListRow,
+  WorkloadPods,
 } from '@wheelhouse/protocol';
 
 export type {
+  WorkloadListRow,
+  WorkloadPods,
   Insight,
   InsightEvidence,
   ActionPreview,

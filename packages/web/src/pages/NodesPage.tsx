@@ -2,18 +2,18 @@
 // uncordon and drain (with the drain's progress, live).
 import { parseCpu, parseMemory } from '@wheelhouse/protocol/core';
 import { UsageCharts } from '../ui/UsageCharts.js';
-import { useMemo } from 'react';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
 import type { InventoryItemOf } from '../api/types.js';
 import { useKind, useNow } from '../data/hooks.js';
+import { useInventoryList } from '../data/inventory-list.js';
 import { usePodsByNode } from '../data/pods-by-node.js';
+import { VirtualPodTable } from './PodsPage.js';
 import { objectHref } from '../links.js';
 import { TimelineView } from '../timeline/TimelineView.js';
 import { ActionButton } from '../ui/ActionMenu.js';
 import { Badge } from '../ui/Health.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
-import { PodTable } from '../ui/PodTable.js';
 import { Tabs } from '../ui/Tabs.js';
 
 type Node = InventoryItemOf<'Node'>;
@@ -104,9 +104,10 @@ export function NodesPage({ cluster }: { cluster: string }) {
 
 export function NodePage({ cluster, name }: { cluster: string; name: string }) {
   const { items } = useKind(cluster, 'Node');
-  const pods = useKind(cluster, 'Pod').items;
+  // The node's pods only, from the hub's node index, paged as scrolled (issue 18): listing every pod of
+  // the cluster here took as long as the old Pods page at 100k.
+  const onNode = useInventoryList(cluster, { kind: 'Pod', node: name, sort: 'namespace', order: 'asc' });
   const node = items?.find((n) => n.name === name);
-  const onNode = useMemo(() => (pods ?? []).filter((p) => p.summary.nodeName === name), [pods, name]);
   if (!items) return <p className="hint">Loading…</p>;
   if (!node) return <p className="empty">Node {name} does not exist (any more).</p>;
   const st = nodeStatus(node);
@@ -169,8 +170,15 @@ export function NodePage({ cluster, name }: { cluster: string; name: string }) {
         tabs={[
           {
             id: 'pods',
-            title: `Pods (${onNode.length})`,
-            render: () => <PodTable cluster={cluster} pods={onNode} label={`Pods on ${name}`} />,
+            title: `Pods (${onNode.total ?? '…'})`,
+            render: () => (
+              <VirtualPodTable
+                cluster={cluster}
+                list={onNode}
+                count={onNode.total ?? onNode.rows.length}
+                label={`Pods on ${name}`}
+              />
+            ),
           },
           {
             id: 'timeline',

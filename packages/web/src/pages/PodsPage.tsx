@@ -112,16 +112,20 @@ export function PodsPage({ cluster }: { cluster: string }) {
   );
 }
 
-function VirtualPodTable({
+/** A paged pod list as a virtual table (the Pods page; a node's pods on its page). */
+export function VirtualPodTable({
   cluster,
   list,
   count,
   sort,
+  label = 'Pods',
 }: {
   cluster: string;
   list: InventoryList;
   count: number;
-  sort: { key: string; order: 'asc' | 'desc'; onSort: (key: string) => void };
+  /** Headers that sort the list; without, plain headers. */
+  sort?: { key: string; order: 'asc' | 'desc'; onSort: (key: string) => void };
+  label?: string;
 }) {
   const now = useNow(5000);
   const scroller = useRef<HTMLDivElement>(null);
@@ -140,8 +144,8 @@ function VirtualPodTable({
   const before = first ? first.start : 0;
   const after = rows.length > 0 ? virtual.getTotalSize() - (rows.at(-1)?.end ?? 0) : 0;
   return (
-    <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Pods, scrollable">
-      <table className="data" aria-label="Pods" aria-rowcount={count + 1}>
+    <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label={`${label}, scrollable`}>
+      <table className="data" aria-label={label} aria-rowcount={count + 1}>
         <PodTableHead sort={sort} />
         <tbody>
           {before > 0 && (

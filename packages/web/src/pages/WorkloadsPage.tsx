@@ -1,25 +1,30 @@
-// Workloads of a cluster with their health: ready/desired, restarts, the
-// reason when unhealthy, images, age; filters by kind, namespace, text and
-// "only unhealthy", and the sort — all kept in the URL.
-import { useMemo } from 'react';
+// Workloads of a cluster with their health: ready/desired, their pods
+// (ready/total, restarts, the reason when unhealthy), images, age; filters by
+// kind, namespace, name and "only unhealthy", and the sort — all kept in the
+// URL. Paged, sorted, filtered and counted by the hub (issue 18): the page
+// never lists a cluster's pods, and the table is virtual.
+import { useEffect, useMemo, useRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
-import { ofKind } from '@wheelhouse/protocol/core';
-import { WORKLOAD_KINDS, type Insight, type InventoryItem } from '../api/types.js';
-import { useKinds, useNow } from '../data/hooks.js';
+import { WORKLOAD_KINDS, type Insight, type InventoryItem, type WorkloadListRow } from '../api/types.js';
+import { useKind, useNow } from '../data/hooks.js';
 import { insightsByWorkload, severityLevel, useInsights, worst } from '../data/insights.js';
-import { podsOf, restartsOf } from '../data/ownership.js';
+import type { PagedList } from '../data/paged-list.js';
+import { useWorkloadList, WORKLOAD_SORTS, type WorkloadSort } from '../data/workload-list.js';
 import { workloadReasons, type Reason } from '../data/why.js';
 import { ActionMenu } from '../ui/ActionMenu.js';
 import { Badge, workloadHealth } from '../ui/Health.js';
 import { objectHref } from '../links.js';
-import { NamespaceFilter, namespacesOf } from '../ui/NamespaceFilter.js';
+import { NamespaceFilter } from '../ui/NamespaceFilter.js';
 import { useQueryState } from '../ui/query-state.js';
 
+/** What a Kubernetes name may hold: anything else cannot be a name's prefix. */
+const NAME_CHARS = /^[a-z0-9.-]*$/;
+const ROW_HEIGHT = 41;
+const COLUMNS = 12;
+
 export function WorkloadsPage({ cluster }: { cluster: string }) {
-  const workloads = useKinds(cluster, WORKLOAD_KINDS);
-  const support = useKinds(cluster, ['Pod', 'ReplicaSet', 'Job']);
-  const now = useNow(10_000);
   const [kind, setKind] = useQueryState('kind', '');
   const insights = useInsights(cluster, { state: 'open' }).items;
   const byWorkload = useMemo(() => insightsByWorkload(insights ?? []), [insights]);
@@ -28,42 +33,38 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
   const [unhealthyParam, setUnhealthyParam] = useQueryState('unhealthy', '');
   const unhealthy = unhealthyParam === '1';
   const [sortParam, setSort] = useQueryState('sort', 'namespace');
-  const sort: SortKey = isSortKey(sortParam) ? sortParam : 'namespace';
+  const sort: WorkloadSort = WORKLOAD_SORTS.find((k) => k === sortParam) ?? 'namespace';
   const [dirParam, setDir] = useQueryState('dir', 'asc');
-  const dir = dirParam === 'desc' ? -1 : 1;
-  const sortBy = (k: SortKey) => {
-    if (k === sort) setDir(dir === 1 ? 'desc' : 'asc');
+  const order = dirParam === 'desc' ? 'desc' : 'asc';
+  const sortBy = (k: WorkloadSort) => {
+    if (k === sort) setDir(order === 'asc' ? 'desc' : 'asc');
     else {
       setSort(k);
-      // Numbers and problems are looked at largest first.
-      setDir(k === 'restarts' || k === 'health' ? 'desc' : 'asc');
+      // Problems are looked at worst first.
+      setDir(k === 'health' ? 'desc' : 'asc');
     }
   };
-
-  const rows = useMemo(() => {
-    const pods = (support ?? []).filter(ofKind('Pod'));
-    const rss = (support ?? []).filter((i) => i.kind === 'ReplicaSet');
-    const jobs = (support ?? []).filter((i) => i.kind === 'Job');
-    return (workloads ?? [])
-      .filter((w) => !kind || w.kind === kind)
-      .filter((w) => !namespace || w.namespace === namespace)
-      .filter((w) => !text || w.name.includes(text.toLowerCase()) || w.namespace.includes(text.toLowerCase()))
-      .map((w) => {
-        const health = workloadHealth(w);
-        const own = podsOf(w, pods, rss, jobs);
-        const bad = health.level === 'err' || health.level === 'warn';
-        return {
-          w,
-          health,
-          restarts: restartsOf(own),
-          reason: bad ? columnReason(workloadReasons(w, own)) : null,
-        };
-      })
-      .filter((r) => !unhealthy || r.health.level === 'err' || r.health.level === 'warn')
-      .sort((a, b) => dir * compare(sort, a, b) || byPlace(a, b));
-  }, [workloads, support, kind, namespace, text, unhealthy, sort, dir]);
-
-  const namespaces = useMemo(() => namespacesOf(workloads), [workloads]);
+  const prefix = text.trim().toLowerCase();
+  const validPrefix = NAME_CHARS.test(prefix);
+  const list = useWorkloadList(cluster, {
+    kind: (WORKLOAD_KINDS as readonly string[]).includes(kind) ? kind : undefined,
+    namespace: namespace || undefined,
+    // An impossible prefix matches nothing; asking the hub would only earn a 400.
+    prefix: validPrefix ? prefix || undefined : '~',
+    unhealthy: unhealthy || undefined,
+    sort,
+    order,
+  });
+  const { items: nsItems } = useKind(cluster, 'Namespace');
+  // Namespace objects are cluster-scoped: a namespace-scoped viewer gets none, so the workloads' own count too.
+  const namespaces = useMemo(() => {
+    const names = new Set((nsItems ?? []).map((n) => n.name));
+    for (const r of list.rows) names.add(r.workload.namespace);
+    if (namespace) names.add(namespace);
+    return [...names].sort();
+  }, [nsItems, list.rows, namespace]);
+  const total = list.total;
+  const shown = !validPrefix ? 0 : (total ?? list.rows.length);
 
   return (
     <>
@@ -79,7 +80,7 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
         <input
           type="search"
           aria-label="Filter by name"
-          placeholder="Filter by name"
+          placeholder="Name starts with…"
           value={text}
           onChange={(e) => setText(e.target.value)}
         />
@@ -88,63 +89,138 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
           Only unhealthy
         </label>
         <span className="grow" />
-        <span className="hint">{workloads ? `${rows.length} of ${workloads.length}` : 'Loading…'}</span>
+        <span className="hint" role="status" aria-label="Workload count">
+          {!validPrefix
+            ? 'Names hold only a-z, 0-9, "." and "-"'
+            : total === undefined
+              ? 'Loading…'
+              : `${total.toLocaleString('en-US')} ${total === 1 ? 'workload' : 'workloads'}`}
+        </span>
       </div>
-      <table className="data" aria-label="Workloads">
-        <thead>
-          <tr>
-            <SortHeader k="kind" sort={sort} dir={dir} onSort={sortBy}>
-              Kind
-            </SortHeader>
-            <SortHeader k="namespace" sort={sort} dir={dir} onSort={sortBy}>
-              Namespace
-            </SortHeader>
-            <SortHeader k="name" sort={sort} dir={dir} onSort={sortBy}>
-              Name
-            </SortHeader>
-            <SortHeader k="health" sort={sort} dir={dir} onSort={sortBy}>
-              Health
-            </SortHeader>
-            <SortHeader k="ready" sort={sort} dir={dir} onSort={sortBy} num>
-              Ready
-            </SortHeader>
-            <SortHeader k="restarts" sort={sort} dir={dir} onSort={sortBy} num>
-              Restarts
-            </SortHeader>
-            <th>Reason</th>
-            <th>Insights</th>
-            <th>Images</th>
-            <SortHeader k="age" sort={sort} dir={dir} onSort={sortBy} num>
-              Age
-            </SortHeader>
-            <th>
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(({ w, health, restarts, reason }) => (
-            <WorkloadRow
-              key={w.uid}
-              cluster={cluster}
-              w={w}
-              health={health}
-              restarts={restarts}
-              reason={reason}
-              now={now}
-              insights={byWorkload.get(`${w.kind}/${w.namespace}/${w.name}`) ?? []}
-            />
-          ))}
-          {workloads && rows.length === 0 && (
+      {list.error && <p className="error">{list.error}</p>}
+      <VirtualWorkloadTable
+        cluster={cluster}
+        list={list}
+        count={shown}
+        header={
+          <thead>
             <tr>
-              <td colSpan={11} className="empty">
+              <SortHeader k="kind" sort={sort} order={order} onSort={sortBy}>
+                Kind
+              </SortHeader>
+              <SortHeader k="namespace" sort={sort} order={order} onSort={sortBy}>
+                Namespace
+              </SortHeader>
+              <SortHeader k="name" sort={sort} order={order} onSort={sortBy}>
+                Name
+              </SortHeader>
+              <SortHeader k="health" sort={sort} order={order} onSort={sortBy}>
+                Health
+              </SortHeader>
+              <th className="num">Ready</th>
+              <th className="num">Restarts</th>
+              <th className="num" title="Pods ready of the workload's pods (the hub counts them)">
+                Pods
+              </th>
+              <th>Reason</th>
+              <th>Insights</th>
+              <th>Images</th>
+              <SortHeader k="age" sort={sort} order={order} onSort={sortBy} num>
+                Age
+              </SortHeader>
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+        }
+        byWorkload={byWorkload}
+      />
+    </>
+  );
+}
+
+function VirtualWorkloadTable({
+  cluster,
+  list,
+  count,
+  header,
+  byWorkload,
+}: {
+  cluster: string;
+  list: PagedList<WorkloadListRow>;
+  count: number;
+  header: React.ReactNode;
+  byWorkload: ReadonlyMap<string, Insight[]>;
+}) {
+  const now = useNow(10_000);
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({
+    count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  const rows = virtual.getVirtualItems();
+  const lastIndex = rows.at(-1)?.index ?? 0;
+  const { want } = list;
+  // Ask for what is in view (and a screenful beyond) before it is needed.
+  useEffect(() => want(lastIndex + 30), [want, lastIndex]);
+  const first = rows[0];
+  const before = first ? first.start : 0;
+  const after = rows.length > 0 ? virtual.getTotalSize() - (rows.at(-1)?.end ?? 0) : 0;
+  return (
+    <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Workloads, scrollable">
+      <table className="data" aria-label="Workloads" aria-rowcount={count + 1}>
+        {header}
+        <tbody>
+          {before > 0 && (
+            <tr aria-hidden="true" style={{ height: before }}>
+              <td colSpan={COLUMNS} className="spacer" />
+            </tr>
+          )}
+          {rows.map((r) => {
+            const row = list.rows[r.index];
+            if (!row)
+              return (
+                <tr key={`loading-${r.index}`} style={{ height: ROW_HEIGHT }}>
+                  <td colSpan={COLUMNS} className="hint">
+                    Loading…
+                  </td>
+                </tr>
+              );
+            const w = row.workload;
+            const health = workloadHealth(w);
+            const bad = health.level === 'err' || health.level === 'warn';
+            const notReady = row.pods.notReady;
+            return (
+              <WorkloadRow
+                key={w.uid}
+                cluster={cluster}
+                w={w}
+                health={health}
+                pods={row.pods}
+                reason={bad ? columnReason(workloadReasons(w, notReady ? [notReady] : [], now)) : null}
+                now={now}
+                insights={byWorkload.get(`${w.kind}/${w.namespace}/${w.name}`) ?? []}
+              />
+            );
+          })}
+          {after > 0 && (
+            <tr aria-hidden="true" style={{ height: after }}>
+              <td colSpan={COLUMNS} className="spacer" />
+            </tr>
+          )}
+          {count === 0 && list.total !== undefined && (
+            <tr>
+              <td colSpan={COLUMNS} className="empty">
                 No workloads match.
               </td>
             </tr>
           )}
         </tbody>
       </table>
-    </>
+    </div>
   );
 }
 
@@ -152,7 +228,7 @@ function WorkloadRow({
   cluster,
   w,
   health,
-  restarts,
+  pods,
   reason,
   now,
   insights,
@@ -160,7 +236,7 @@ function WorkloadRow({
   cluster: string;
   w: InventoryItem;
   health: ReturnType<typeof workloadHealth>;
-  restarts: number;
+  pods: WorkloadListRow['pods'];
   reason: string | null;
   now: number;
   insights: Insight[];
@@ -179,7 +255,10 @@ function WorkloadRow({
       </td>
       <td className="num">{w.kind === 'CronJob' ? `${health.ready} active` : `${health.ready}/${health.desired}`}</td>
       <td className="num" data-col="restarts">
-        {restarts > 0 ? <span style={{ color: 'var(--warn)' }}>{restarts}</span> : 0}
+        {pods.restarts > 0 ? <span style={{ color: 'var(--warn)' }}>{pods.restarts}</span> : 0}
+      </td>
+      <td className="num" data-col="pods">
+        {pods.ready}/{pods.total}
       </td>
       <td data-col="reason">{reason ?? ''}</td>
       <td data-col="insights">
@@ -215,63 +294,31 @@ function columnReason(reasons: readonly Reason[]): string | null {
   return r?.title ?? null;
 }
 
-const SORT_KEYS = ['kind', 'namespace', 'name', 'health', 'ready', 'restarts', 'age'] as const;
-type SortKey = (typeof SORT_KEYS)[number];
-const isSortKey = (s: string): s is SortKey => (SORT_KEYS as readonly string[]).includes(s);
-
-interface Row {
-  w: InventoryItem;
-  health: ReturnType<typeof workloadHealth>;
-  restarts: number;
-}
-
-const SEVERITY = { err: 3, warn: 2, ok: 1, muted: 0 } as const;
-
-function compare(k: SortKey, a: Row, b: Row): number {
-  switch (k) {
-    case 'kind':
-      return a.w.kind.localeCompare(b.w.kind);
-    case 'namespace':
-      return a.w.namespace.localeCompare(b.w.namespace);
-    case 'name':
-      return a.w.name.localeCompare(b.w.name);
-    case 'health':
-      return SEVERITY[a.health.level] - SEVERITY[b.health.level];
-    case 'ready':
-      return a.health.ready - b.health.ready;
-    case 'restarts':
-      return a.restarts - b.restarts;
-    case 'age':
-      // Oldest first when ascending, like kubectl's AGE column read top-down.
-      return b.w.createdAt - a.w.createdAt;
-  }
-}
-
-const byPlace = (a: Row, b: Row): number =>
-  a.w.namespace.localeCompare(b.w.namespace) || a.w.name.localeCompare(b.w.name) || a.w.kind.localeCompare(b.w.kind);
-
 /** A column header that sorts by it; aria-sort says how the table is sorted. */
 function SortHeader({
   k,
   sort,
-  dir,
+  order,
   onSort,
   num,
   children,
 }: {
-  k: SortKey;
-  sort: SortKey;
-  dir: 1 | -1;
-  onSort: (k: SortKey) => void;
+  k: WorkloadSort;
+  sort: WorkloadSort;
+  order: 'asc' | 'desc';
+  onSort: (k: WorkloadSort) => void;
   num?: boolean;
   children: string;
 }) {
   const active = k === sort;
   return (
-    <th className={num ? 'num' : undefined} aria-sort={active ? (dir === 1 ? 'ascending' : 'descending') : 'none'}>
+    <th
+      className={num ? 'num' : undefined}
+      aria-sort={active ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}
+    >
       <button type="button" className="sort" onClick={() => onSort(k)}>
         {children}
-        <span aria-hidden="true">{active ? (dir === 1 ? ' ▲' : ' ▼') : ''}</span>
+        <span aria-hidden="true">{active ? (order === 'asc' ? ' ▲' : ' ▼') : ''}</span>
       </button>
     </th>
   );

@@ -1,0 +1,196 @@
+// A list paged from the hub (issue 18): the hub filters, sorts and counts in
+// SQL; the console holds only the rows scrolled through so far and asks for
+// more as the virtual table nears their end. The rows held stay live through
+// a list-specific `live` function; a change it cannot place (a new row, a
+// changed sort key, a count that moved) asks for a refresh, at most once a
+// second — a big cluster's churn must not turn into a stream of page reads.
+// Up to a page held, a refresh lists them again in one request (new rows show
+// in their sorted place without the rows flashing); beyond, only the count.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { errorText } from '../api/client.js';
+import type { InventoryItem } from '../api/types.js';
+import { clusterData } from './cluster-data.js';
+
+export interface Page<Row> {
+  items: Row[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+export interface PagedList<Row> {
+  rows: Row[];
+  /** Items matching the filters, undefined until the first count is in. */
+  total: number | undefined;
+  loading: boolean;
+  error: string | undefined;
+  /** Asks for rows up to this index (the virtual table's last visible row). */
+  want: (index: number) => void;
+}
+
+/** What a list's live function sees and may change: the rows held and the total. */
+export interface Held<Row> {
+  rows: Row[];
+  total: number | undefined;
+}
+
+export interface PagedListSource<Row> {
+  /** Changes whenever the filters or sort change: the list starts over. */
+  key: string;
+  fetchPage: (cursor: string | null, limit: number, count: boolean) => Promise<Page<Row>>;
+  uid: (row: Row) => string;
+  /**
+   * Applies inventory changes to the rows held (in place); returns whether
+   * anything changed; calls refresh() when the list must be asked again.
+   */
+  live: (
+    held: Held<Row>,
+    upserts: readonly InventoryItem[],
+    deletes: readonly { kind: string; uid: string }[],
+    refresh: () => void,
+  ) => boolean;
+}
+
+/** The first page: a screenful and some (a page of pods is ~1.8 KB a row to parse on both ends). */
+const FIRST_PAGE = 50;
+export const PAGE = 100;
+/** Pages when far behind (a scrollbar dragged down): fewer round trips. */
+const BIG_PAGE = 1000;
+
+export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>): PagedList<Row> {
+  const { key } = source;
+  // The latest functions, without making the effects below start over when a caller re-creates them.
+  const src = useRef(source);
+  src.current = source;
+  const [, setVersion] = useState(0);
+  const state = useRef({
+    key: '',
+    rows: [] as Row[],
+    total: undefined as number | undefined,
+    cursor: null as string | null,
+    done: false,
+    loading: false,
+    error: undefined as string | undefined,
+    wanted: 0,
+    generation: 0,
+  });
+  const render = useCallback(() => setVersion((v) => v + 1), []);
+
+  /** Loads pages until the wanted index is covered (one request at a time). */
+  const pump = useCallback(async () => {
+    const s = state.current;
+    // Children's effects run first: nothing is fetched before the list's own key is set.
+    if (s.key !== key || s.loading || s.done || s.rows.length > s.wanted) return;
+    const gen = s.generation;
+    s.loading = true;
+    try {
+      while (!s.done && s.rows.length <= s.wanted && gen === s.generation) {
+        const behind = s.wanted - s.rows.length;
+        const first = s.cursor === null;
+        // The count is its own request beside the first page: counting 100k index entries takes the
+        // database tens of ms, and the rows need not wait for it.
+        if (first)
+          src.current.fetchPage(null, 1, true).then(
+            (c) => {
+              if (gen !== s.generation) return;
+              s.total = c.total;
+              render();
+            },
+            () => undefined,
+          );
+        const page = await src.current.fetchPage(
+          s.cursor,
+          first ? FIRST_PAGE : behind > BIG_PAGE / 2 ? BIG_PAGE : PAGE,
+          false,
+        );
+        if (gen !== s.generation) return;
+        const uid = src.current.uid;
+        const seen = new Set(s.rows.map(uid));
+        s.rows = [...s.rows, ...page.items.filter((r) => !seen.has(uid(r)))];
+        s.cursor = page.nextCursor;
+        s.done = page.nextCursor === null;
+        s.error = undefined;
+        render();
+      }
+    } catch (err) {
+      if (gen === s.generation) {
+        s.error = errorText(err);
+        render();
+      }
+    } finally {
+      if (gen === s.generation) s.loading = false;
+    }
+  }, [render, key]);
+
+  /** Starts the list over (new filters, or the feed restarted and rows may be stale). */
+  const restart = useCallback(() => {
+    const s = state.current;
+    s.generation++;
+    s.rows = [];
+    s.total = undefined;
+    s.cursor = null;
+    s.done = false;
+    s.loading = false;
+    s.wanted = 0;
+    render();
+    void pump();
+  }, [pump, render]);
+
+  useEffect(() => {
+    if (state.current.key === key) return;
+    state.current.key = key;
+    restart();
+  }, [key, restart]);
+
+  useEffect(() => {
+    const data = clusterData(cluster);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const refresh = (): void => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        const s = state.current;
+        const gen = s.generation;
+        const again = s.rows.length <= PAGE;
+        src.current.fetchPage(null, again ? Math.max(PAGE, s.rows.length) : 1, true).then(
+          (page) => {
+            if (gen !== s.generation) return;
+            s.total = page.total;
+            if (again) {
+              s.rows = page.items;
+              s.cursor = page.nextCursor;
+              s.done = page.nextCursor === null;
+            }
+            render();
+          },
+          () => undefined,
+        );
+      }, 1000);
+    };
+    const offInv = data.onInventory((upserts, deletes) => {
+      const s = state.current;
+      const held: Held<Row> = { rows: [...s.rows], total: s.total };
+      if (src.current.live(held, upserts, deletes, refresh)) {
+        s.rows = held.rows;
+        s.total = held.total;
+        render();
+      }
+    });
+    const offResync = data.onResync(restart);
+    return () => {
+      offInv();
+      offResync();
+      if (timer) clearTimeout(timer);
+    };
+  }, [cluster, key, render, restart]);
+
+  const want = useCallback(
+    (index: number) => {
+      const s = state.current;
+      if (index > s.wanted) s.wanted = index;
+      void pump();
+    },
+    [pump],
+  );
+
+  const s = state.current;
+  return { rows: s.rows, total: s.total, loading: s.loading, error: s.error, want };
+}
