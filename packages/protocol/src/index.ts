@@ -4,6 +4,7 @@ export * from './inventory.js';
 export * from './summaries.js';
 export * from './timeline.js';
 export * from './insights.js';
+export * from './notifications.js';
 export * from './usage.js';
 export * from './commands.js';
 export * from './link.js';
