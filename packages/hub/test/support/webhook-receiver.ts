@@ -14,12 +14,15 @@ export interface WebhookReceiver {
   posts: ReceivedPost[];
   /** The status every POST is answered with from now on (default 200). */
   answer(status: number): void;
+  /** The next n POSTs get `status`, then the answer set before. */
+  failNext(n: number, status: number): void;
   close(): Promise<void>;
 }
 
 export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
   const posts: ReceivedPost[] = [];
   let status = 200;
+  let failing = { n: 0, status: 500 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -32,7 +35,8 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
         // kept as text
       }
       posts.push({ path: req.url ?? '', body, at: Date.now() });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
+      const answer = failing.n-- > 0 ? failing.status : status;
+      res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : 'no');
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -41,6 +45,7 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
     url: `http://127.0.0.1:${bound}`,
     posts,
     answer: (s) => (status = s),
+    failNext: (n, s) => (failing = { n, status: s }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
