@@ -120,8 +120,9 @@ export class NotificationDispatcher {
   private running: Promise<void> | null = null;
   private lastPrune = 0;
   private memCursor: number | null = null;
-  private storedCursor = 0;
-  private lastPersist = 0;
+  private storedCursor: number | null = null;
+  /** From start-up: a pass that sends nothing writes no cursor for the first persist interval either. */
+  private lastPersist = Date.now();
 
   constructor(
     private readonly deps: {
@@ -290,20 +291,30 @@ export class NotificationDispatcher {
    */
   private async cursor(): Promise<number> {
     if (this.memCursor !== null) return this.memCursor;
-    const r = await this.deps.db
-      .selectFrom('notification_cursor')
-      .select('seq')
-      .where('name', '=', CURSOR)
+    const { db } = this.deps;
+    const r = await db.selectFrom('notification_cursor').select('seq').where('name', '=', CURSOR).executeTakeFirst();
+    if (r) {
+      this.memCursor = this.storedCursor = r.seq;
+      return r.seq;
+    }
+    // Never stored: start at the timeline's end (history is not sent); written once something is.
+    const end = await db
+      .selectFrom('timeline_events')
+      .select((eb) => eb.fn.max('seq').as('seq'))
       .executeTakeFirst();
-    this.memCursor = r?.seq ?? 0;
-    this.storedCursor = this.memCursor;
+    this.memCursor = end?.seq ?? 0;
+    this.storedCursor = null;
     return this.memCursor;
   }
 
   private async setCursor(seq: number, sent: boolean, now: number): Promise<void> {
     this.memCursor = seq;
     if (seq === this.storedCursor || (!sent && now - this.lastPersist < PERSIST_EVERY_MS)) return;
-    await this.deps.db.updateTable('notification_cursor').set({ seq }).where('name', '=', CURSOR).execute();
+    await this.deps.db
+      .insertInto('notification_cursor')
+      .values({ name: CURSOR, seq })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ seq }))
+      .execute();
     this.storedCursor = seq;
     this.lastPersist = now;
   }

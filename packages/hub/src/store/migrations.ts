@@ -632,10 +632,6 @@ const migrations: Record<string, Migration> = {
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('seq', 'bigint', (c) => c.notNull())
         .execute();
-      // Notifications start at the timeline's end: history is not re-sent.
-      await sql`INSERT INTO notification_cursor (name, seq) SELECT 'timeline', COALESCE(MAX(seq), 0) FROM timeline_events`.execute(
-        db,
-      );
     },
   },
 };
