@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { WHEELHOUSE_VERSION } from '@wheelhouse/protocol';
 import { clusterCommand, loginCommand, tokenCommand, userCommand } from './commands/admin.js';
 import { accessCommand } from './commands/access.js';
+import { notifyCommand } from './commands/notify.js';
 import { actionCommand } from './commands/action.js';
 import { actionsCommand } from './commands/actions.js';
 import { agentCommand } from './commands/agent.js';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   program.addCommand(userCommand().addCommand(userListCommand()));
   program.addCommand(tokenCommand().addCommand(tokenListCommand()));
   program.addCommand(accessCommand());
+  program.addCommand(notifyCommand());
   program.addCommand(topCommand());
   program.addCommand(completionCommand());
   program.addCommand(hiddenCompleteCommand(), { hidden: true });

@@ -34,6 +34,12 @@ export class HubMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly notifications = new Counter({
+    name: 'wheelhouse_notifications_total',
+    help: 'Webhook notifications by outcome: delivered, failed (after retries), suppressed (rate limit), dropped (queue full)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'wheelhouse_leader',
     help: 'Whether this hub process runs the background work (1) or another one sharing the store does (0)',

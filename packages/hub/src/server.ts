@@ -44,6 +44,10 @@ import { OidcService } from './oidc/oidc-service.js';
 import type { LocalAccountsPolicy, OidcSettings } from './oidc/oidc-settings.js';
 import { identityRoutes } from './identity/identity-routes.js';
 import { InsightIngest } from './insights/insight-ingest.js';
+import { NotificationDispatcher, type NotificationDispatchOptions } from './notifications/notification-dispatch.js';
+import { NotificationRuleStore } from './notifications/notification-rule-store.js';
+import { NotificationSender, type NotificationSenderOptions } from './notifications/notification-sender.js';
+import { notificationsRoutes } from './notifications/notifications-routes.js';
 import { InsightStore } from './insights/insight-store.js';
 import { insightsRoutes } from './insights/insights-routes.js';
 import { InventoryStore } from './inventory/inventory-store.js';
@@ -167,6 +171,12 @@ export interface HubOptions {
   localAccounts?: LocalAccountsPolicy;
   /** Just-in-time access requests: the longest grant, the notification webhook. */
   access?: AccessOptions;
+  /**
+   * Webhook notifications (docs/notifications.md): the sender's timeout,
+   * retries and queue; dedupe and rate limit; how often the leader looks for
+   * new events (default 2 s).
+   */
+  notifications?: NotificationSenderOptions & NotificationDispatchOptions & { intervalMs?: number };
 }
 
 export interface AuditOptions {
@@ -213,6 +223,11 @@ export interface Hub {
   /** This replica's id and the store's record of live replicas and link holders. */
   replicas: ReplicaRegistry;
   access: AccessService;
+  notificationRules: NotificationRuleStore;
+  /** Runs on the leader every notifications.intervalMs; tests call tick() to run a pass now. */
+  notifications: NotificationDispatcher;
+  /** The one webhook sender (notification rules, the access requests' webhook). */
+  webhooks: NotificationSender;
   close(): Promise<void>;
 }
 
@@ -451,6 +466,12 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     localAccounts: opts.localAccounts,
     ...(opts.secureCookie !== undefined ? { secureCookie: opts.secureCookie } : {}),
   });
+  const webhooks = new NotificationSender(opts.notifications);
+  const notificationRules = new NotificationRuleStore(db, audit);
+  const notifications = new NotificationDispatcher(
+    { db, rules: notificationRules, sender: webhooks, metrics, log: app.log },
+    opts.notifications,
+  );
   const access = new AccessService({
     db,
     audit,
@@ -458,9 +479,11 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     timeline,
     live,
     log: app.log,
+    sender: webhooks,
     ...(opts.access ? { options: opts.access } : {}),
   });
   await app.register(accessRoutes, { prefix, access });
+  await app.register(notificationsRoutes, { prefix, rules: notificationRules, dispatcher: notifications });
   await app.register(auditRoutes, { prefix, audit });
   await app.register(clustersRoutes, { prefix, clusters, link, audit });
   await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
@@ -516,6 +539,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     ...(opts.leaderCheckMs !== undefined ? { checkMs: opts.leaderCheckMs } : {}),
     onChange: (isLeader) => {
       metrics.leader.set(isLeader ? 1 : 0);
+      notifications.forgetCursor();
       app.log.info({ leader: isLeader }, isLeader ? 'runs background work (leader)' : 'background work runs elsewhere');
     },
     onError: (err) => app.log.warn({ err }, 'leader election connection failed'),
@@ -540,6 +564,13 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     }
     await shellStore.closeOrphans(Date.now(), await replicas.liveReplicaIds());
   }
+
+  // Notifications: the leader reads the timeline and sends (notification-dispatch.ts says why).
+  const notifier = setInterval(() => {
+    if (!leader.isLeader()) return;
+    notifications.tick().catch((err: unknown) => app.log.error({ err }, 'notification pass failed'));
+  }, opts.notifications?.intervalMs ?? 2_000);
+  notifier.unref();
 
   const retention = new Retention(db, opts.retention ?? {});
   const retentionTimer =
@@ -584,11 +615,17 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     leader,
     replicas,
     access,
+    notificationRules,
+    notifications,
+    webhooks,
     close: async () => {
       clearInterval(sweeper);
+      clearInterval(notifier);
       clearInterval(retentionTimer);
       await leader.stop();
       await retention.idle(); // a pass under way finishes before the store closes
+      await notifications.idle(); // a pass under way finishes first
+      await webhooks.close(); // queued messages are dropped, attempts in flight end
       await shell.closeAll();
       workloadLogs.closeAll();
       logs.closeAll();

@@ -165,6 +165,7 @@ describe.each(storeFactories)('identity admin ($name store)', (store) => {
             'action:*',
             'action:apply:secrets',
             'access:approve',
+            'notifications:manage',
           ],
         },
         {

@@ -83,6 +83,9 @@ export interface AuditDetails {
   'cluster.token.revoke': null;
   'cluster.token.rotate': null;
   'cluster.pod-security': { from: string; to: string };
+  /** A notification rule (docs/notifications.md): never its URL, which holds a token. */
+  'notification.rule.create': { ruleId: string; name: string; cluster: string; namespace: string; format: string };
+  'notification.rule.delete': { ruleId: string; name: string; cluster: string; namespace: string; format: string };
   /** allowed: no detail; rejected: the API error code; denied: the permission check's detail. */
   'shell.start': { error: string } | AccessDeniedDetail | null;
   /** allowed: who joined whose session, how; denied: the permission check; rejected: the API error code. */
@@ -192,6 +195,11 @@ export const AUDIT_ACTIONS = {
   'user.delete': { outcomes: ['succeeded'], meaning: 'a user was deleted' },
   'binding.create': { outcomes: ['succeeded'], meaning: 'a role was granted' },
   'binding.delete': { outcomes: ['succeeded'], meaning: 'a role binding was removed' },
+  'notification.rule.create': {
+    outcomes: ['succeeded'],
+    meaning: 'a notification rule was added (its scope, severity and format; never its URL)',
+  },
+  'notification.rule.delete': { outcomes: ['succeeded'], meaning: 'a notification rule was removed' },
   'cluster.create': { outcomes: ['succeeded'], meaning: 'a cluster was registered' },
   'cluster.delete': { outcomes: ['succeeded'], meaning: 'a cluster was removed' },
   'cluster.token.revoke': { outcomes: ['succeeded'], meaning: "a cluster's agent token was revoked" },

@@ -5,6 +5,7 @@ export * from './workload-list.js';
 export * from './summaries.js';
 export * from './timeline.js';
 export * from './insights.js';
+export * from './notifications.js';
 export * from './usage.js';
 export * from './commands.js';
 export * from './link.js';

@@ -24,6 +24,9 @@ import { ActionDialogHost } from './ui/ActionDialogHost.js';
 
 // Pages that carry heavy libraries (CodeMirror and the YAML parser, xterm.js for
 // playback) or that few people open load on demand.
+const NotificationsPage = lazy(() =>
+  import('./pages/NotificationsPage.js').then((m) => ({ default: m.NotificationsPage })),
+);
 const AuditPage = lazy(() => import('./pages/AuditPage.js').then((m) => ({ default: m.AuditPage })));
 const EditorPage = lazy(() => import('./pages/EditorPage.js').then((m) => ({ default: m.EditorPage })));
 const JoinShellPage = lazy(() => import('./pages/JoinShellPage.js').then((m) => ({ default: m.JoinShellPage })));
@@ -60,6 +63,7 @@ function Gate() {
               <Route path="/account" component={AccountPage} />
               <Route path="/access" component={AccessPage} />
               <Route path="/audit" component={AuditPage} />
+              <Route path="/settings/notifications" component={NotificationsPage} />
               <Route path="/sessions" component={SessionsPage} />
               <Route path="/join/:id">{(p) => <JoinShellPage sessionId={p.id} />}</Route>
               <Route path="/c/:cluster">{(p) => <Redirect to={`/c/${p.cluster}/workloads`} />}</Route>

@@ -30,6 +30,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const known = clusters.data?.items.map((c) => c.name) ?? [];
   const cluster = fromPath ?? (lastCluster && known.includes(lastCluster) ? lastCluster : known[0]);
   const auditor = can(me, 'audit:read', {});
+  const notifier = can(me, 'notifications:manage', {});
   // A cluster in the URL that the hub does not list (none by that name, or not one this user may see).
   const missing = fromPath !== undefined && clusters.data !== undefined && !known.includes(fromPath);
 
@@ -103,6 +104,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <NavLink href="/sessions">Shell sessions</NavLink>
           <NavLink href="/access">Access</NavLink>
           {auditor && <NavLink href="/audit">Audit log</NavLink>}
+          {notifier && <NavLink href="/settings/notifications">Notifications</NavLink>}
         </nav>
       </aside>
       <main id="main" tabIndex={-1}>

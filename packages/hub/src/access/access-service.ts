@@ -18,7 +18,7 @@ import type { Database } from '../store/schema.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { ShellRelay } from '../shell/shell-relay.js';
 import type { TimelineStore } from '../timeline/timeline-store.js';
-import { notifyWebhook } from './access-webhook.js';
+import type { NotificationSender } from '../notifications/notification-sender.js';
 
 export interface AccessOptions {
   /** The longest grant anyone may ask for (default 8 h). */
@@ -102,6 +102,8 @@ export interface AccessServiceDeps {
   timeline: TimelineStore;
   live: LiveBus;
   log: FastifyBaseLogger;
+  /** The shared webhook sender (timeout, retries, bounded queue) that carries webhookUrl's messages. */
+  sender: NotificationSender;
   options?: AccessOptions;
 }
 
@@ -157,7 +159,16 @@ export class AccessService {
 
   private notify(text: string): void {
     const url = this.deps.options?.webhookUrl;
-    if (url) notifyWebhook(url, text, this.deps.log);
+    if (!url) return;
+    // Best effort: a slow or failing webhook never holds up or fails the request that caused it.
+    const queued = this.deps.sender.enqueue({
+      url,
+      body: { text },
+      done: (outcome) => {
+        if (!outcome.ok) this.deps.log.warn({ outcome }, 'access notification webhook failed');
+      },
+    });
+    if (!queued) this.deps.log.warn('access notification dropped: the webhook send queue is full');
   }
 
   async request(

@@ -20,6 +20,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<BuiltinRole, readonly Permission[
     'action:*',
     'action:apply:secrets',
     'access:approve',
+    'notifications:manage',
   ],
   // Operators approve their peers' just-in-time requests on their own scope (never their own).
   operator: ['view', 'logs:read', 'object:read', 'action:*', 'pod:exec', 'pod:port-forward', 'access:approve'],
@@ -30,7 +31,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<BuiltinRole, readonly Permission[
 
 export const ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = {
   'account-admin':
-    'Everything: users, roles and bindings, audit, every action (applies that reference Secrets too), pod shells and port-forward.',
+    'Everything: users, roles and bindings, audit, notification rules, every action (applies that reference Secrets too), pod shells and port-forward.',
   operator:
     "View, run every action, open pod shells and forward pod ports, approve peers' access requests; an apply may not reference Secrets or a non-default ServiceAccount.",
   viewer: 'Read-only: inventory, timelines, container logs and live objects (YAML).',
@@ -147,6 +148,7 @@ const PERMISSION_ORDER: readonly Permission[] = [
   'action:*',
   'action:apply:secrets',
   'access:approve',
+  'notifications:manage',
 ];
 const sortPermissions = (perms: Iterable<Permission>): Permission[] =>
   [...new Set(perms)].sort((a, b) => PERMISSION_ORDER.indexOf(a) - PERMISSION_ORDER.indexOf(b));

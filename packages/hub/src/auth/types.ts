@@ -22,6 +22,7 @@ export type Permission =
   | 'audit:read'
   | 'admin'
   | 'access:approve'
+  | 'notifications:manage'
   | `action:${string}`;
 
 /** What a permission is asked for. Missing fields mean "any"/"not applicable". */

@@ -665,6 +665,46 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '021_notifications': {
+    // Notification rules and their delivery bookkeeping (hub/src/notifications/, docs/notifications.md).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('notification_rules')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('cluster_pattern', 'text', (c) => c.notNull())
+        .addColumn('namespace_pattern', 'text', (c) => c.notNull())
+        .addColumn('min_severity', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_at', 'bigint')
+        .addColumn('last_ok', 'integer')
+        .addColumn('last_status', 'integer')
+        .addColumn('last_error', 'text')
+        .addColumn('last_attempts', 'integer')
+        .addColumn('delivered', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('failed', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('suppressed', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('dropped', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('notification_sent')
+        .addColumn('rule_id', 'text', (c) => c.notNull().references('notification_rules.id').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('sent_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('notification_sent_pk', ['rule_id', 'key'])
+        .execute();
+      await db.schema.createIndex('notification_sent_by_time').on('notification_sent').column('sent_at').execute();
+      await db.schema
+        .createTable('notification_cursor')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

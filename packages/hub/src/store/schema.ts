@@ -302,7 +302,51 @@ export interface AgentLinksTable {
   connected_at: number;
 }
 
+/** A notification rule (hub/src/notifications/): scope, what it sends, where, and its delivery record. */
+export interface NotificationRulesTable {
+  id: string;
+  name: string;
+  cluster_pattern: string;
+  namespace_pattern: string;
+  min_severity: string;
+  events: string; // JSON array of NotificationEvent
+  format: string;
+  url: string; // a secret: never answered in full
+  created_by: string;
+  created_at: number;
+  /** The last delivery (after retries): when, whether it worked, the HTTP status, the error, attempts. */
+  last_at: number | null;
+  last_ok: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempts: number | null;
+  delivered: number;
+  failed: number;
+  suppressed: number;
+  dropped: number;
+}
+
+/**
+ * What each rule already sent, by dedupe key (an insight's id and state, an
+ * event's id) and when: a key sent within the flap window is not sent again.
+ * The row is the claim: whichever leader inserts it sends the message.
+ */
+export interface NotificationSentTable {
+  rule_id: string;
+  key: string;
+  sent_at: number;
+}
+
+/** How far the notification dispatcher has read the timeline (one row, name 'timeline'). */
+export interface NotificationCursorTable {
+  name: string;
+  seq: number;
+}
+
 export interface Database {
+  notification_rules: NotificationRulesTable;
+  notification_sent: NotificationSentTable;
+  notification_cursor: NotificationCursorTable;
   hub_replicas: HubReplicasTable;
   agent_links: AgentLinksTable;
   clusters: ClustersTable;

@@ -68,6 +68,21 @@ async function peerRequest(hub: Hub): Promise<string> {
   return r.id;
 }
 
+/** A rule to delete or test (its webhook refuses connections). */
+async function notificationRule(hub: Hub): Promise<string> {
+  const r = await hub.notificationRules.create('test', {
+    name: fresh(),
+    cluster: '*',
+    namespace: '*',
+    minSeverity: 'warning',
+    events: ['insight-opened'],
+    format: 'json',
+    url: 'http://127.0.0.1:9/hook',
+  });
+  if (!r.ok) throw new Error(r.problem.code);
+  return r.value.id;
+}
+
 // ---- identity, users and audit -------------------------------------------
 
 // Scoped grants never reach global-scope routes (users, bindings, audit).
@@ -185,6 +200,28 @@ export const AUTH_MATRIX: MatrixTable = {
         return { url: `/api/v1/bindings/${b.id}` };
       },
       success: [204],
+    },
+    { route: 'GET /api/v1/notification-rules', allow: ADMIN_ONLY },
+    {
+      route: 'POST /api/v1/notification-rules',
+      allow: ADMIN_ONLY,
+      request: () => ({
+        url: '/api/v1/notification-rules',
+        payload: { name: fresh(), url: 'http://127.0.0.1:9/hook/secret-token' },
+      }),
+      success: [201],
+    },
+    {
+      route: 'DELETE /api/v1/notification-rules/{id}',
+      allow: ADMIN_ONLY,
+      request: async ({ hub }) => ({ url: `/api/v1/notification-rules/${await notificationRule(hub)}` }),
+      success: [204],
+    },
+    {
+      // Port 9 (discard) refuses at once: the test's one attempt fails fast and is answered.
+      route: 'POST /api/v1/notification-rules/{id}/test',
+      allow: ADMIN_ONLY,
+      request: async ({ hub }) => ({ url: `/api/v1/notification-rules/${await notificationRule(hub)}/test` }),
     },
     { route: 'GET /api/v1/audit', allow: AUDITORS },
     { route: 'GET /api/v1/audit/verify', allow: AUDITORS },
