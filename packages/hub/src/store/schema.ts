@@ -224,6 +224,12 @@ export interface OidcSessionsTable {
   user_id: string;
   id_token: string;
   created_at: number;
+  /** The provider's refresh token, encrypted (oidc/refresh-token-box.ts); null: none was given. */
+  refresh_token: string | null;
+  /** When the current ID token expires (ms); null: a session from before 019 (not bounded). */
+  id_token_expires_at: number | null;
+  /** A replica renewing the session holds it until then (ms). */
+  refresh_claimed_until: number | null;
 }
 
 /** A one-time code the CLI exchanges (with its PKCE verifier) for an API token. */
