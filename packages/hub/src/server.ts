@@ -307,9 +307,8 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   });
   await replicas.start();
   const commands = new CommandService({ db, audit, live, metrics, ttlMs: opts.commandTtlMs ?? 10 * 60_000 });
-  // SSO users' IdP groups for agents that impersonate (sent along with each person's requests).
-  const idpGroups = new IdpGroups();
-  await idpGroups.load(db);
+  // SSO users' IdP groups for agents that impersonate (sent along with each person's requests), read from the store.
+  const idpGroups = new IdpGroups(db);
   const link = new AgentLink({
     idpGroups,
     clusters,
@@ -429,7 +428,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
         onError: (err, msg) => app.log.warn({ err }, msg),
       })
     : undefined;
-  registerAuth(app, { db, audit, lifetimes, ...(ssoSessions ? { ssoSessions } : {}) });
+  registerAuth(app, { db, audit, lifetimes, ...(ssoSessions ? { ssoSessions, idpGroups } : {}) });
   const originDenials = registerWebSocketOriginCheck(app, {
     audit,
     allowedOrigins: opts.allowedOrigins ?? [],

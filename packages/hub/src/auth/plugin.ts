@@ -87,6 +87,12 @@ export interface AuthDeps {
    * request goes on (../oidc/sso-sessions.ts): null, or why the session is over.
    */
   ssoSessions?: { ensureFresh(sessionIdHash: string): Promise<string | null> };
+  /**
+   * With SSO: each authenticated person's IdP groups are read from the store,
+   * so what this request makes the agent do impersonates them with the groups
+   * of now, whichever replica saw the sign-in (../oidc/idp-groups.ts).
+   */
+  idpGroups?: { prime(userId: string, username: string): Promise<void> };
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -185,6 +191,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     if (authorization !== undefined) {
       // An Authorization header wins over a cookie, and a bad one is not rescued by the cookie.
       request.principal = await fromToken(authorization, request);
+      if (request.principal) await deps.idpGroups?.prime(request.principal.userId, request.principal.username);
       return;
     }
     const cookie = request.cookies[SESSION_COOKIE];
@@ -195,6 +202,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     }
     const principal = await fromSession(cookie, request);
     request.principal = principal;
+    if (principal) await deps.idpGroups?.prime(principal.userId, principal.username);
     if (principal?.csrfToken === undefined || !UNSAFE_METHODS.has(request.method)) return;
     if (request.routeOptions.config.csrf === false) return;
     const sent = request.headers[CSRF_HEADER];
