@@ -471,6 +471,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     db,
     audit,
     shell,
+    sockets,
     timeline,
     live,
     log: app.log,
