@@ -23,7 +23,8 @@ import { AuditAnchoring } from './audit/anchoring.js';
 import { ephemeralKeyring, loadOrCreateKeyFile } from './audit/audit-keys.js';
 import { registerAuth } from './auth/plugin.js';
 import { resolveLifetimes, type CredentialLifetimes } from './auth/credential-lifetimes.js';
-import { validCredentials } from './auth/identity-store.js';
+import { listBindings, validCredentials } from './auth/identity-store.js';
+import { can } from './auth/rbac.js';
 import { LoginThrottle, type ThrottleOptions } from './auth/login-throttle.js';
 import { StoreLoginThrottle } from './auth/store-login-throttle.js';
 import { isPostgres } from './store/dialect.js';
@@ -41,6 +42,7 @@ import { IdentityService } from './identity/identity-service.js';
 import { OidcProvider } from './oidc/oidc-provider.js';
 import { oidcRoutes } from './oidc/oidc-routes.js';
 import { OidcService } from './oidc/oidc-service.js';
+import { SsoSessions } from './oidc/sso-sessions.js';
 import type { LocalAccountsPolicy, OidcSettings } from './oidc/oidc-settings.js';
 import { identityRoutes } from './identity/identity-routes.js';
 import { InsightIngest } from './insights/insight-ingest.js';
@@ -325,9 +327,8 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   });
   await replicas.start();
   const commands = new CommandService({ db, audit, live, metrics, ttlMs: opts.commandTtlMs ?? 10 * 60_000 });
-  // SSO users' IdP groups for agents that impersonate (sent along with each person's requests).
-  const idpGroups = new IdpGroups();
-  await idpGroups.load(db);
+  // SSO users' IdP groups for agents that impersonate (sent along with each person's requests), read from the store.
+  const idpGroups = new IdpGroups(db);
   const link = new AgentLink({
     idpGroups,
     clusters,
@@ -416,13 +417,44 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   link.setUsageHandler((cluster, m) => usage.add(cluster, m));
 
   const lifetimes = resolveLifetimes(opts.lifetimes);
-  registerAuth(app, { db, audit, lifetimes });
+  const sockets = new SocketRegistry();
+  const oidc = opts.oidc
+    ? new OidcService({
+        db,
+        audit,
+        provider: new OidcProvider(opts.oidc),
+        sessionTtlMs: lifetimes.sessionIdleMs,
+        cliTokenDays: lifetimes.tokenDefaultDays,
+        idpGroups,
+      })
+    : undefined;
+  const ssoSessions = oidc
+    ? new SsoSessions({
+        db,
+        audit,
+        provider: oidc.provider,
+        box: oidc.box,
+        idpGroups,
+        // The same rules as a JIT grant's end and a removed binding: shells the bindings left no longer
+        // allow end, and the person's sockets reconnect under the new bindings.
+        onAccessNarrowed: async (userId, username) => {
+          const bindings = await listBindings(db, userId);
+          const ended = shell.endWhereDenied(username, (cluster, namespace) =>
+            can(bindings, 'pod:exec', { cluster, namespace }),
+          );
+          sockets.closeUser(userId, 'the identity provider no longer puts you in a group that granted access');
+          return ended;
+        },
+        onSessionEnded: (sessionIdHash, reason) => sockets.closeSession(sessionIdHash, reason),
+        onError: (err, msg) => app.log.warn({ err }, msg),
+      })
+    : undefined;
+  registerAuth(app, { db, audit, lifetimes, ...(ssoSessions ? { ssoSessions, idpGroups } : {}) });
   const originDenials = registerWebSocketOriginCheck(app, {
     audit,
     allowedOrigins: opts.allowedOrigins ?? [],
     secureCookie: opts.secureCookie,
   });
-  const sockets = new SocketRegistry();
   registerSocketRegistry(app, sockets, { alive: (s, t) => validCredentials(db, s, t) });
   const identity = new IdentityService({
     db,
@@ -443,16 +475,6 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   // One rule for where a route lives: src/<feature>/<feature>-routes.ts, a
   // Fastify plugin whose paths are relative to the API prefix.
   const prefix = API_PREFIX;
-  const oidc = opts.oidc
-    ? new OidcService({
-        db,
-        audit,
-        provider: new OidcProvider(opts.oidc),
-        sessionTtlMs: lifetimes.sessionIdleMs,
-        cliTokenDays: lifetimes.tokenDefaultDays,
-        idpGroups,
-      })
-    : undefined;
   await app.register(identityRoutes, {
     prefix,
     identity,
@@ -476,6 +498,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     db,
     audit,
     shell,
+    sockets,
     timeline,
     live,
     log: app.log,
@@ -553,6 +576,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     sweepDeadReplicas().catch((err: unknown) => app.log.error({ err }, 'agent-gone detection failed'));
     access.expireDue().catch((err: unknown) => app.log.error({ err }, 'ending just-in-time grants failed'));
     access.lapseDue().catch((err: unknown) => app.log.error({ err }, 'lapsing unanswered access requests failed'));
+    ssoSessions?.renewDue().catch((err: unknown) => app.log.error({ err }, 'renewing SSO sessions failed'));
   }, opts.sweepMs ?? 5_000);
   sweeper.unref();
   /** Agent-gone detection: links and shells of replicas whose heartbeat stopped (leader only). */

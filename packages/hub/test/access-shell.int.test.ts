@@ -5,8 +5,9 @@
 import * as k8s from '@kubernetes/client-node';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shellPath } from '@wheelhouse/protocol';
+import { logsPath, shellPath } from '@wheelhouse/protocol';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { SOCKET_CLOSE_REVOKED } from '../src/http/socket-registry.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
 import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
 
@@ -106,6 +107,51 @@ describe('a shell opened under a just-in-time grant', () => {
     const after = openShell(dev.token);
     const again = await new Promise<number>((resolve) =>
       after.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
+    expect(again).toBe(403);
+  });
+
+  it('a log stream opened under a grant closes when the grant ends', async () => {
+    // Viewer elsewhere: no logs in this namespace until a grant gives them.
+    const reader = await addUser(p.hub, { bindings: [{ role: 'viewer', cluster: p.cluster, namespace: 'elsewhere' }] });
+    const openLogs = () =>
+      new WebSocket(`${p.url.replace('http', 'ws')}${logsPath(p.cluster, ns, 'payments-0')}?follow=true`, {
+        headers: bearer(reader.token),
+      });
+    const refused = await new Promise<number>((resolve) =>
+      openLogs().once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
+    expect(refused).toBe(403);
+    const asked = await p.hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/access-requests',
+      headers: bearer(reader.token),
+      payload: { role: 'viewer', cluster: p.cluster, namespace: ns, duration: '5m', reason: 'INC-8 read the logs' },
+    });
+    expect(asked.statusCode, asked.body).toBe(201);
+    const approved = await p.hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/access-requests/${asked.json<{ id: string }>().id}/approve`,
+      headers: bearer(peer.token),
+      payload: { comment: 'ok' },
+    });
+    expect(approved.statusCode, approved.body).toBe(200);
+    const ws = openLogs();
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
+    });
+
+    expect(await p.hub.access.expireDue(Date.now() + 5 * 60_000 + 1)).toBe(1);
+    expect(await closed).toEqual({
+      code: SOCKET_CLOSE_REVOKED,
+      reason: 'the just-in-time access they were opened under has ended',
+    });
+    const again = await new Promise<number>((resolve) =>
+      openLogs().once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
     );
     expect(again).toBe(403);
   });

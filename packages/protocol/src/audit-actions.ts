@@ -56,6 +56,28 @@ export interface AuditDetails {
     created?: boolean;
     via?: 'browser' | 'cli';
   };
+  /** An SSO session renewed with the refresh token: the groups now, the bindings they map to, those taken away. */
+  'auth.sso_refresh': {
+    issuer: string;
+    subject: string;
+    groups: string[];
+    bindings: { role: string; cluster: string; namespace: string }[];
+    removed: { role: string; cluster: string; namespace: string }[];
+    idTokenExpiresAt: number;
+  };
+  /** An SSO session the provider no longer vouches for (expired: no refresh token; failed: refresh refused). */
+  'auth.sso_session_end': {
+    issuer?: string;
+    subject?: string;
+    reason:
+      | 'id_token_expired'
+      | 'refresh_rejected'
+      | 'token_rejected'
+      | 'subject_changed'
+      | 'refresh_token_unreadable'
+      | 'groups_invalid';
+    message: string;
+  };
   'auth.logout': { via: 'session' | 'token' };
   'auth.password_change': { reason: 'wrong_password' | 'one_time_password_expired' } | null;
   /** Just-in-time access: a request, its decision and the end of the grant it made. */
@@ -166,6 +188,16 @@ export const AUDIT_ACTIONS = {
     outcomes: ['succeeded', 'failed'],
     meaning:
       'single sign-on: succeeded with the IdP groups and the role bindings they mapped to (replacing the earlier SSO bindings); failed with the reason (bad state, replayed code, wrong audience, expired token, …)',
+  },
+  'auth.sso_refresh': {
+    outcomes: ['succeeded'],
+    meaning:
+      "an SSO session's expired ID token was renewed with the provider's refresh token: the groups now, the bindings they map to and the ones taken away (whose shells and sockets were closed)",
+  },
+  'auth.sso_session_end': {
+    outcomes: ['expired', 'failed'],
+    meaning:
+      'an SSO session ended because the provider no longer vouches for it: expired (the ID token expired and there is no refresh token) or failed (the refresh was refused: revoked, user gone), with the reason',
   },
   'auth.password_change': { outcomes: ['succeeded', 'failed'], meaning: 'a user changed their own password' },
   'access.request': {

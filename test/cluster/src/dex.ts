@@ -1,10 +1,11 @@
 // Dex, the real OIDC provider, for SSO tests and `wheelhouse demo --sso`: a
 // config file with the issuer on a loopback port, static clients and static
 // password users with groups (Dex's local password database carries `groups`
-// into the ID token), in-memory storage (Dex is built without cgo, so no
-// sqlite), started as a process and health-waited on its discovery document.
-// Browser sessions are on (DEX_SESSIONS_ENABLED), so Dex advertises an
-// end_session_endpoint and RP-initiated logout can be tested for real.
+// into the ID token), in-memory storage unless a test names a database (Dex
+// is built without cgo, so no sqlite), started as a process and health-waited on its discovery document.
+// Browser sessions are on (DEX_SESSIONS_ENABLED) unless a test turns them
+// off, so Dex advertises an end_session_endpoint and RP-initiated logout can
+// be tested for real.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,17 @@ export interface DexOptions {
   port?: number;
   /** ID token lifetime, a Go duration (default 10m). */
   idTokenTtl?: string;
+  /**
+   * Dex's storage (default: in memory, lost when Dex stops). A test that restarts Dex with changed
+   * users and needs the refresh tokens it issued to survive gives it a database, e.g.
+   * { type: 'postgres', config: { host, port, database, user, password, ssl: { mode: 'disable' } } }.
+   */
+  storage?: { type: string; config?: Record<string, unknown> };
+  /**
+   * Dex's browser sessions (default on). With them on, a refresh reuses the claims of the last
+   * login; off, it asks the connector again, so a person's changed groups show at the next refresh.
+   */
+  sessions?: boolean;
   /** Print Dex's log lines on this process's stderr (the demo); tests keep them for failures. */
   inheritOutput?: boolean;
 }
@@ -64,12 +76,12 @@ export function dexConfig(opts: DexOptions, port: number): Record<string, unknow
   const issuer = `http://127.0.0.1:${port}/dex`;
   return {
     issuer,
-    storage: { type: 'memory' },
+    storage: opts.storage ?? { type: 'memory' },
     web: { http: `127.0.0.1:${port}` },
     logger: { level: 'info', format: 'text' },
     oauth2: { skipApprovalScreen: true, responseTypes: ['code'], passwordConnector: 'local' },
     expiry: { idTokens: opts.idTokenTtl ?? '10m', authRequests: '10m' },
-    sessions: {},
+    ...(opts.sessions === false ? {} : { sessions: {} }),
     enablePasswordDB: true,
     staticClients: opts.clients.map((c) => ({
       id: c.id,
@@ -103,7 +115,7 @@ export async function startDex(opts: DexOptions): Promise<RunningDex> {
 
   const child: ChildProcess = spawn(dex, ['serve', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DEX_SESSIONS_ENABLED: 'true' },
+    env: { ...process.env, DEX_SESSIONS_ENABLED: opts.sessions === false ? 'false' : 'true' },
   });
   let out = '';
   const keep = (c: Buffer): void => {

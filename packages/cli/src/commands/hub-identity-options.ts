@@ -37,9 +37,10 @@ export function addIdentityOptions(cmd: Command): Command {
       ),
     )
     .addOption(
-      new Option('--oidc-scopes <list>', 'comma-separated scopes (default: openid,profile,email,groups)').env(
-        'WHEELHOUSE_OIDC_SCOPES',
-      ),
+      new Option(
+        '--oidc-scopes <list>',
+        'comma-separated scopes, taken as given (default: openid,profile,email,groups, and offline_access when the provider offers it, so SSO sessions renew)',
+      ).env('WHEELHOUSE_OIDC_SCOPES'),
     )
     .addOption(
       new Option('--oidc-username-claim <claim>', 'ID token claim that becomes the username')

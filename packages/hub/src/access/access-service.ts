@@ -99,6 +99,12 @@ export interface AccessServiceDeps {
   db: HubDb;
   audit: AuditLog;
   shell: ShellRelay;
+  /**
+   * The person's other sockets (log streams, the live feed) were authorized
+   * under the grant: they close when it ends and the client reconnects under
+   * what is left — the rule for a removed binding.
+   */
+  sockets?: { closeUser(userId: string, reason: string): number };
   timeline: TimelineStore;
   live: LiveBus;
   log: FastifyBaseLogger;
@@ -445,6 +451,7 @@ export class AccessService {
       const shellsEnded = this.deps.shell.endWhereDenied(row.requester, (cluster, namespace) =>
         can(bindings, 'pod:exec', { cluster, namespace }),
       );
+      this.deps.sockets?.closeUser(row.requester_id, 'the just-in-time access they were opened under has ended');
       await this.deps.audit.record({
         actor: 'system',
         action: 'access.expire',

@@ -82,6 +82,17 @@ export interface AuthDeps {
   audit: AuditLog;
   /** Session idle and absolute lifetimes (./credential-lifetimes.ts). */
   lifetimes?: CredentialLifetimes;
+  /**
+   * SSO sessions whose ID token expired are renewed (or ended) before the
+   * request goes on (../oidc/sso-sessions.ts): null, or why the session is over.
+   */
+  ssoSessions?: { ensureFresh(sessionIdHash: string): Promise<string | null> };
+  /**
+   * With SSO: each authenticated person's IdP groups are read from the store,
+   * so what this request makes the agent do impersonates them with the groups
+   * of now, whichever replica saw the sign-in (../oidc/idp-groups.ts).
+   */
+  idpGroups?: { prime(userId: string, username: string): Promise<void> };
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -133,10 +144,24 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   async function fromSession(cookie: string, request: FastifyRequest): Promise<Principal | null> {
     const now = Date.now();
     const idHash = sha256Hex(cookie);
-    const session = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    const session = await db
+      .selectFrom('sessions')
+      .leftJoin('oidc_sessions', 'oidc_sessions.session_id_hash', 'sessions.id_hash')
+      .selectAll('sessions')
+      .select('oidc_sessions.id_token_expires_at')
+      .where('id_hash', '=', idHash)
+      .executeTakeFirst();
     // Idle expiry (expires_at) and the absolute lifetime since sign-in, whatever expires_at says.
     const live =
       session !== undefined && session.expires_at > now && now - session.created_at < lifetimes.sessionMaxAgeMs;
+    // An SSO session lives as long as the provider vouches for it: renewed (groups applied again) or ended here.
+    if (live && session.id_token_expires_at !== null && session.id_token_expires_at <= now && deps.ssoSessions) {
+      const over = await deps.ssoSessions.ensureFresh(idHash);
+      if (over !== null) {
+        failures.set(request, over);
+        return null;
+      }
+    }
     const loaded = live ? await loadUserWithBindings(db, session.user_id) : null;
     if (!session || !loaded) {
       failures.set(request, 'the session has expired or was ended; sign in again');
@@ -166,6 +191,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     if (authorization !== undefined) {
       // An Authorization header wins over a cookie, and a bad one is not rescued by the cookie.
       request.principal = await fromToken(authorization, request);
+      if (request.principal) await deps.idpGroups?.prime(request.principal.userId, request.principal.username);
       return;
     }
     const cookie = request.cookies[SESSION_COOKIE];
@@ -176,6 +202,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     }
     const principal = await fromSession(cookie, request);
     request.principal = principal;
+    if (principal) await deps.idpGroups?.prime(principal.userId, principal.username);
     if (principal?.csrfToken === undefined || !UNSAFE_METHODS.has(request.method)) return;
     if (request.routeOptions.config.csrf === false) return;
     const sent = request.headers[CSRF_HEADER];

@@ -22,6 +22,7 @@ import {
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { apiError, sendError } from '../http/errors.js';
 import { envelopeOf, type CommandService } from '../commands/command-service.js';
+import type { CommandRow } from '../store/schema.js';
 import type { InsightLinkHandler } from '../insights/insight-ingest.js';
 import type { InventoryStore } from '../inventory/inventory-store.js';
 import type { LiveBus } from '../live/live-bus.js';
@@ -321,14 +322,20 @@ export class AgentLink implements PeerLinkPort {
 
   private send(c: Connection, msg: HubMessage): boolean {
     if (c.socket.readyState !== c.socket.OPEN) return false;
-    let out: HubMessage = msg;
-    if (msg.type === 'object.get' || msg.type === 'logs.open') out = this.withGroups(msg);
-    else if (msg.type === 'command') {
-      const groups = this.deps.idpGroups?.get(msg.command.requestedBy);
-      if (groups) out = { ...msg, command: { ...msg.command, requestedByGroups: groups } };
-    }
+    const out: HubMessage = msg.type === 'object.get' || msg.type === 'logs.open' ? this.withGroups(msg) : msg;
     c.socket.send(JSON.stringify(out));
     return true;
+  }
+
+  /**
+   * A command with its requester's IdP groups read from the store now: the
+   * replica holding the link may not be the one the person signed in or
+   * acted through.
+   */
+  private async commandMessage(row: CommandRow): Promise<HubMessage> {
+    const command = envelopeOf(row);
+    const groups = await this.deps.idpGroups?.of(command.requestedBy);
+    return { type: 'command', command: groups ? { ...command, requestedByGroups: groups } : command };
   }
 
   /**
@@ -364,7 +371,7 @@ export class AgentLink implements PeerLinkPort {
         if (!c) return;
         for (const row of await this.deps.commands.outstanding(cluster)) {
           if (row.state !== 'pending') continue;
-          if (!this.send(c, { type: 'command', command: envelopeOf(row) })) return;
+          if (!this.send(c, await this.commandMessage(row))) return;
           await this.deps.commands.noteDispatched(row.id);
         }
       }
@@ -383,7 +390,7 @@ export class AgentLink implements PeerLinkPort {
     const c = this.connections.get(cluster);
     if (!c) return;
     for (const row of await this.deps.commands.outstanding(cluster)) {
-      if (!this.send(c, { type: 'command', command: envelopeOf(row) })) return;
+      if (!this.send(c, await this.commandMessage(row))) return;
       if (row.state === 'pending') await this.deps.commands.noteDispatched(row.id);
     }
   }

@@ -1,8 +1,9 @@
 // The hub's side of the OpenID Connect protocol, all of it done by
 // openid-client: discovery, the authorization URL (PKCE S256, state, nonce),
 // the code exchange with every ID token check (signature against the
-// provider's JWKS, issuer, audience, expiry, nonce, state), and the
-// end-session URL for RP-initiated logout. This file only classifies the
+// provider's JWKS, issuer, audience, expiry, nonce, state), the refresh grant
+// that renews an SSO session (offline_access is asked for when the provider
+// offers it), and the end-session URL for RP-initiated logout. This file only classifies the
 // library's refusals into the reasons the API reports.
 import * as client from 'openid-client';
 import { DEFAULT_SCOPES, postLogoutUriOf, redirectUriOf, type OidcSettings } from './oidc-settings.js';
@@ -32,6 +33,20 @@ export class SsoError extends Error {
 export interface ExchangedTokens {
   idToken: string;
   claims: Record<string, unknown>;
+  /** When the ID token expires (its `exp`, ms). */
+  expiresAt: number;
+  /** Absent when the provider gave none (no offline_access): the session ends with the ID token. */
+  refreshToken?: string;
+}
+
+/** Why a refresh did not renew a session: refused by the provider (revoked, user gone), a bad token, or unreachable. */
+export class RefreshError extends Error {
+  constructor(
+    readonly reason: 'refresh_rejected' | 'token_rejected' | 'subject_changed' | 'unavailable',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const isLoopback = (url: string): boolean => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -43,6 +58,17 @@ export class OidcProvider {
 
   get scopes(): string[] {
     return this.settings.scopes ?? DEFAULT_SCOPES;
+  }
+
+  /**
+   * The scopes asked for: configured ones as given; by default, the default
+   * scopes and offline_access (a refresh token, so the session can be renewed)
+   * when the provider offers it.
+   */
+  private scopesFor(config: client.Configuration): string[] {
+    if (this.settings.scopes) return this.settings.scopes;
+    const offered = config.serverMetadata().scopes_supported ?? [];
+    return offered.includes('offline_access') ? [...DEFAULT_SCOPES, 'offline_access'] : DEFAULT_SCOPES;
   }
 
   /** Discovery, once; a failure is not cached, so the next sign-in tries again. */
@@ -75,7 +101,7 @@ export class OidcProvider {
     const config = await this.config();
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: redirectUriOf(this.settings),
-      scope: this.scopes.join(' '),
+      scope: this.scopesFor(config).join(' '),
       response_type: 'code',
       code_challenge: await client.calculatePKCECodeChallenge(input.codeVerifier),
       code_challenge_method: 'S256',
@@ -106,9 +132,51 @@ export class OidcProvider {
       });
       const claims = tokens.claims();
       if (!tokens.id_token || !claims) throw new SsoError('token_rejected', 'the provider returned no ID token');
-      return { idToken: tokens.id_token, claims: { ...claims } };
+      return {
+        idToken: tokens.id_token,
+        claims: { ...claims },
+        expiresAt: claims.exp * 1000,
+        ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+      };
     } catch (err) {
       throw classify(err);
+    }
+  }
+
+  /**
+   * The refresh grant: a new ID token (checked like the first: signature,
+   * issuer, audience, expiry) for the same subject, and the refresh token to
+   * use next (the provider may rotate it). Throws RefreshError.
+   */
+  async refresh(refreshToken: string, subject: string): Promise<ExchangedTokens> {
+    let config: client.Configuration;
+    try {
+      config = await this.config();
+    } catch (err) {
+      throw new RefreshError('unavailable', describe(err));
+    }
+    try {
+      const tokens = await client.refreshTokenGrant(config, refreshToken);
+      const claims = tokens.claims();
+      if (!tokens.id_token || !claims)
+        throw new RefreshError('token_rejected', 'the provider renewed the session without an ID token');
+      if (claims.sub !== subject)
+        throw new RefreshError('subject_changed', `the renewed ID token names subject ${claims.sub}, not ${subject}`);
+      return {
+        idToken: tokens.id_token,
+        claims: { ...claims },
+        expiresAt: claims.exp * 1000,
+        refreshToken: tokens.refresh_token ?? refreshToken,
+      };
+    } catch (err) {
+      if (err instanceof RefreshError) throw err;
+      if (err instanceof client.ResponseBodyError)
+        throw new RefreshError(
+          'refresh_rejected',
+          `the provider refused the refresh token: ${err.error}${err.error_description ? `: ${err.error_description}` : ''}`,
+        );
+      const c = classify(err);
+      throw new RefreshError(c.reason === 'unavailable' ? 'unavailable' : 'token_rejected', c.message);
     }
   }
 

@@ -12,7 +12,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import {
   DEFAULT_SESSION_TTL_MS,
   createApiToken,
-  createBinding,
   createSession,
   createUser,
   findUserById,
@@ -26,9 +25,11 @@ import { fail, ok, type Result } from '../service-result.js';
 import type { HubDb } from '../store/db.js';
 import { mappedBindings } from './group-mapping.js';
 import { OidcProvider, SsoError, type SsoFailureReason } from './oidc-provider.js';
+import { RefreshTokenBox } from './refresh-token-box.js';
 import {
-  dropSsoBindings,
   findIdentity,
+  groupsFromClaims,
+  replaceSsoBindings,
   identityOfUser,
   saveAttempt,
   saveCliCode,
@@ -85,8 +86,11 @@ export class OidcService {
   readonly provider: OidcProvider;
   private readonly ttl: number;
   private readonly cliTokenDays: number;
+  /** Seals the provider's refresh tokens in the store. */
+  readonly box: RefreshTokenBox;
 
   constructor(deps: OidcServiceDeps) {
+    this.box = new RefreshTokenBox(deps.provider.settings.clientSecret);
     this.cliTokenDays = deps.cliTokenDays ?? 90;
     this.db = deps.db;
     this.audit = deps.audit;
@@ -202,13 +206,12 @@ export class OidcService {
         via,
       });
     const groupsClaim = settings.groupsClaim ?? 'groups';
-    const rawGroups = claims[groupsClaim] ?? [];
-    if (!Array.isArray(rawGroups) || !rawGroups.every((g): g is string => typeof g === 'string'))
+    const groups = groupsFromClaims(claims, groupsClaim);
+    if (groups === null)
       return this.refuse('missing_claim', `the "${groupsClaim}" claim is not a list of group names`, ip, {
         subject,
         via,
       });
-    const groups = rawGroups.slice(0, 500);
     const bindings = mappedBindings(settings.groupMappings ?? [], groups);
 
     const outcome = await this.db.transaction().execute(async (trx) => {
@@ -258,20 +261,7 @@ export class OidcService {
           .execute();
       }
       // The provider's groups decide SSO access afresh: last sign-in's mapped bindings go, today's come.
-      await dropSsoBindings(trx, userId);
-      for (const b of bindings) {
-        const made = await createBinding(trx, {
-          userId,
-          role: b.role,
-          clusterPattern: b.clusterPattern,
-          namespacePattern: b.namespacePattern,
-          createdBy: `sso:${b.group}`,
-        });
-        await trx
-          .insertInto('sso_bindings')
-          .values({ binding_id: made.id, user_id: userId, group_name: b.group })
-          .execute();
-      }
+      await replaceSsoBindings(trx, userId, bindings);
       let result: { session?: CreatedSession; cliCode?: string };
       if (attempt.cli_redirect !== null && attempt.cli_challenge !== null) {
         const code = randomSecret(32);
@@ -288,11 +278,15 @@ export class OidcService {
         if (input.previousSession)
           await trx.deleteFrom('sessions').where('id_hash', '=', sha256Hex(input.previousSession)).execute();
         const session = await createSession(trx, userId, this.ttl);
+        // The session lasts as the provider says (sso-sessions.ts): renewed with the refresh token, kept sealed.
         await saveSsoSession(trx, {
           session_id_hash: session.idHash,
           user_id: userId,
           id_token: tokens.idToken,
           created_at: now,
+          id_token_expires_at: tokens.expiresAt,
+          refresh_token: tokens.refreshToken ? this.box.seal(tokens.refreshToken, session.idHash) : null,
+          refresh_claimed_until: null,
         });
         result = { session };
       }

@@ -705,6 +705,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '022_sso_session_refresh': {
+    // SSO sessions end with the provider's say (hub/src/oidc/sso-sessions.ts): the ID token's
+    // expiry, the refresh token (encrypted; NULL when the provider gave none) and a short claim
+    // so one replica at a time uses it. Rows from before stay unbounded (NULL expiry).
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('oidc_sessions').addColumn('refresh_token', 'text').execute();
+      await db.schema.alterTable('oidc_sessions').addColumn('id_token_expires_at', 'bigint').execute();
+      await db.schema.alterTable('oidc_sessions').addColumn('refresh_claimed_until', 'bigint').execute();
+      await db.schema
+        .createIndex('oidc_sessions_by_expiry')
+        .on('oidc_sessions')
+        .column('id_token_expires_at')
+        .execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

@@ -26,15 +26,15 @@ export interface ResourcesTable {
   resource_version: string;
   data: string; // JSON InventoryItem
   updated_at: number;
-  /** A pod's phase, a workload's health level (migration 019), '' for other kinds: the lists' status filter and sort (migration 013). */
+  /** A pod's phase, a workload's health level (migration 020), '' for other kinds: the lists' status filter and sort (migration 013). */
   status: Generated<string>;
   /** The object's creation time (epoch ms): the lists' age sort. */
   created_at: Generated<number>;
   /** A pod's node, '' for other kinds and unscheduled pods: the Nodes page's counts (migration 017). */
   node: Generated<string>;
-  /** The first owner reference as "Kind/name" ('' without one): a workload's pods (migration 019). */
+  /** The first owner reference as "Kind/name" ('' without one): a workload's pods (migration 020). */
   owner: Generated<string>;
-  /** A pod's readiness (1/0) and restarts, 0 for other kinds: the Workloads page's counts (migration 019). */
+  /** A pod's readiness (1/0) and restarts, 0 for other kinds: the Workloads page's counts (migration 020). */
   ready: Generated<number>;
   restarts: Generated<number>;
 }
@@ -229,6 +229,12 @@ export interface OidcSessionsTable {
   user_id: string;
   id_token: string;
   created_at: number;
+  /** The provider's refresh token, encrypted (oidc/refresh-token-box.ts); null: none was given. */
+  refresh_token: string | null;
+  /** When the current ID token expires (ms); null: a session from before 019 (not bounded). */
+  id_token_expires_at: number | null;
+  /** A replica renewing the session holds it until then (ms). */
+  refresh_claimed_until: number | null;
 }
 
 /** A one-time code the CLI exchanges (with its PKCE verifier) for an API token. */
