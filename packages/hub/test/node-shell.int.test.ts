@@ -18,6 +18,7 @@ import {
   NODE_SHELL_OWNER_ANNOTATION,
   nodeShellPath,
   nodeShellPodName,
+  shellPath,
 } from '@wheelhouse/protocol';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
@@ -192,6 +193,31 @@ describe('node shells', () => {
     const { client, sessionId } = await open(p.cluster, admin);
     expect((await podsIn(ns)).map((x) => x.metadata?.name)).toEqual([nodeShellPodName(sessionId)]);
     client.ws.close(1000);
+    await eventually('the node-shell pod deleted', async () => (await podsIn(ns)).length === 0, { timeoutMs: 15_000 });
+  });
+
+  it('a reload detaches a node shell; it is taken back through the node route only, the pod kept meanwhile', async () => {
+    const { client, sessionId } = await open(p.cluster, admin);
+    const podName = nodeShellPodName(sessionId);
+    client.type('export MARK=kept-$((6 * 7))\n');
+    client.ws.close(1001); // going away (a reload): the session detaches
+    await client.closed;
+    // The pod route does not hand a node shell over (its check is pod:exec, not node:shell), though the pod is there.
+    await eventually('the node-shell pod in the inventory', async () =>
+      Boolean(await p.hub.inventory.get(p.cluster, 'Pod', ns, podName)),
+    );
+    const viaPod = await connectShell(
+      new URL(`${shellPath(p.cluster, ns, podName)}?container=shell&session=${sessionId}`, p.url.replace('http', 'ws')),
+      admin.token,
+    );
+    expect(viaPod).toMatchObject({ status: 404, body: { error: 'shell_session_gone' } });
+    expect(await podsIn(ns)).toHaveLength(1);
+    const back = await connectShell(url(p.cluster, NODE, `?session=${sessionId}`), admin.token);
+    if (!('client' in back)) throw new Error(`reattach refused: ${back.status} ${JSON.stringify(back.body)}`);
+    expect((await back.client.waitControl('reattached')).sessionId).toBe(sessionId);
+    back.client.type('echo "$MARK"\n');
+    await back.client.waitFor('kept-42');
+    back.client.ws.close(1000);
     await eventually('the node-shell pod deleted', async () => (await podsIn(ns)).length === 0, { timeoutMs: 15_000 });
   });
 
