@@ -859,12 +859,12 @@ export class ShellRelay implements ShellLinkHandler {
 
   /**
    * A grant of `user` ended: closes their open shells on pods `allowed` no
-   * longer lets them exec into. Returns how many were closed.
+   * longer lets them exec into (a node shell: `node` is set, the check is node:shell). Returns how many were closed.
    */
-  endWhereDenied(user: string, allowed: (cluster: string, namespace: string) => boolean): number {
+  endWhereDenied(user: string, allowed: (cluster: string, namespace: string, node?: string) => boolean): number {
     let n = 0;
     for (const s of [...this.sessions.values()]) {
-      if (s.req.user !== user || allowed(s.req.cluster, s.req.namespace)) continue;
+      if (s.req.user !== user || allowed(s.req.cluster, s.req.namespace, s.req.node)) continue;
       this.end(s, 'denied', { notifyAgent: true });
       n++;
     }
