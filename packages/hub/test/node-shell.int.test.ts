@@ -303,4 +303,35 @@ describe('node shells', () => {
     );
     await core.deleteNamespacedPod({ namespace: ns, name: 'not-ours', gracePeriodSeconds: 0 });
   });
+  it('reaps a pod past its expiry even while its session lives, and keeps a live one', async () => {
+    const live = '22222222-2222-4222-8222-222222222222';
+    const expired = '33333333-3333-4333-8333-333333333333';
+    const pods = new NodeShellPods({
+      kc: kubeConfig(),
+      log: pino({ level: 'silent' }),
+      namespace: ns,
+      liveSessions: () => new Set([live, expired]),
+    });
+    for (const [id, expiresAt] of [
+      [live, Date.now() + 3600_000],
+      [expired, Date.now() - 1000],
+    ] as const)
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: {
+          metadata: {
+            name: nodeShellPodName(id),
+            labels: { 'wheelhouse.dev/node-shell': 'true', 'wheelhouse.dev/session': id },
+            annotations: { [NODE_SHELL_EXPIRES_ANNOTATION]: new Date(expiresAt).toISOString() },
+          },
+          spec: { nodeName: NODE, containers: [{ name: 'shell', image: 'busybox:1.37' }] },
+        },
+      });
+    expect(await pods.reap()).toBe(1);
+    await eventually(
+      'only the live pod left',
+      async () => (await podsIn(ns)).map((x) => x.metadata?.name).join() === nodeShellPodName(live),
+    );
+    await core.deleteNamespacedPod({ namespace: ns, name: nodeShellPodName(live), gracePeriodSeconds: 0 });
+  });
 });
