@@ -334,4 +334,26 @@ describe('node shells', () => {
     );
     await core.deleteNamespacedPod({ namespace: ns, name: nodeShellPodName(live), gracePeriodSeconds: 0 });
   });
+  it('ends when the just-in-time grant that allowed it expires, though pod:exec remains', async () => {
+    // An operator everywhere (pod:exec in the node-shell namespace too) with account-admin for a while.
+    const dev = await addUser(p.hub, { bindings: [{ role: 'operator' }] });
+    const asked = await p.hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/access-requests',
+      headers: bearer(dev.token),
+      payload: { role: 'account-admin', cluster: p.cluster, namespace: '*', duration: '5m', reason: 'INC-9 node disk' },
+    });
+    expect(asked.statusCode, asked.body).toBe(201);
+    const approved = await p.hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/access-requests/${asked.json<{ id: string }>().id}/approve`,
+      headers: bearer(admin.token),
+      payload: { comment: 'ok' },
+    });
+    expect(approved.statusCode, approved.body).toBe(200);
+    const { client } = await open(p.cluster, dev);
+    expect(await p.hub.access.expireDue(Date.now() + 5 * 60_000 + 1)).toBe(1);
+    expect(await client.waitControl('closed')).toMatchObject({ reason: 'denied' });
+    await eventually('the node-shell pod deleted', async () => (await podsIn(ns)).length === 0, { timeoutMs: 15_000 });
+  });
 });
