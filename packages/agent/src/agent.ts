@@ -28,6 +28,7 @@ import { AgentLogStreams } from './reads/log-streams.js';
 import { AgentPortForwards } from './reads/port-forwards.js';
 import { getObject } from './reads/object-get.js';
 import { AgentShellManager, type ShellIdentity } from './shell/shell-manager.js';
+import { NodeShellPods, type NodeShellSettings } from './shell/node-shell-pods.js';
 import { eventFromKubernetesEvent } from './timeline/events.js';
 import { KindWatcher } from './watch/kind-watcher.js';
 
@@ -61,6 +62,8 @@ export interface AgentOptions {
   usageIntervalMs?: number;
   /** PEM CA bundle that signs the hub's TLS certificate, when it is not a public CA. */
   hubCa?: string | Buffer;
+  /** Node shells' pods (namespace, image, command, lifetime); used when capabilities.nodeShell is on. */
+  nodeShell?: NodeShellSettings;
 }
 
 export interface Agent {
@@ -74,6 +77,8 @@ export interface Agent {
   readonly execGuard: ExecGuardHandle | null;
   /** Pod shell sessions relayed through this agent. */
   readonly shell: AgentShellManager;
+  /** Node shells' pods (null: node shells are off). */
+  readonly nodeShells: NodeShellPods | null;
   /** Pod log streams relayed through this agent. */
   readonly logs: AgentLogStreams;
   readonly portForwards: AgentPortForwards;
@@ -219,8 +224,19 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       );
   }
 
+  // Node shells: their own opt-in; the reaper starts at once, so a killed agent's pods go when it comes back.
+  let shellRef: AgentShellManager | null = null;
+  const nodeShells = opts.capabilities.nodeShell
+    ? new NodeShellPods({
+        kc,
+        log: log.child({ component: 'node-shell' }),
+        ...opts.nodeShell,
+        liveSessions: () => shellRef?.liveSessionIds() ?? new Set(),
+      })
+    : null;
   const shell = new AgentShellManager({
     kc,
+    ...(nodeShells ? { nodeShells } : {}),
     log: log.child({ component: 'shell' }),
     enabled: opts.capabilities.podExec,
     send: (m) => link.send(m),
@@ -242,6 +258,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
             }
           : {}),
   });
+  shellRef = shell;
+  nodeShells?.start();
   link.on('frame', (f) => shell.onFrame(f));
   link.on('disconnected', () => shell.closeAll());
 
@@ -272,7 +290,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       protocol: 1,
       agentVersion: WHEELHOUSE_VERSION,
       kubernetesVersion: identity.gitVersion,
-      capabilities: opts.capabilities,
+      capabilities: nodeShells
+        ? { ...opts.capabilities, nodeShell: true, nodeShellNamespace: nodeShells.namespace }
+        : { ...opts.capabilities, nodeShell: false },
       missingPermissions,
     });
     for (const kind of cache.listedKinds()) snapshotOnConnect(kind);
@@ -353,11 +373,15 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     executed: commands.executed,
     execGuard,
     shell,
+    nodeShells,
     logs,
     portForwards,
     insights,
     stop: async () => {
       shell.closeAll();
+      // No session is left: one last pass removes their node-shell pods before the process goes.
+      nodeShells?.stop();
+      await nodeShells?.reap();
       logs.closeAll();
       portForwards.closeAll();
       unforward();

@@ -3,3 +3,4 @@ export { startAgent, type Agent, type AgentOptions } from './agent.js';
 export { project, type KubeObject } from './projections.js';
 export { diff, describeChanges } from './timeline/diff.js';
 export { impersonatingKubeConfig, onBehalfOfIdentity, ON_BEHALF_OF_EXTRA, type KubeIdentity } from './impersonation.js';
+export { NodeShellPods, NodeShellStartError, nodeShellPod, type NodeShellSettings } from './shell/node-shell-pods.js';

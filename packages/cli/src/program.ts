@@ -17,7 +17,7 @@ import { hubCommand } from './commands/hub.js';
 import { clusterListCommand, tokenListCommand, userListCommand } from './commands/lists.js';
 import { logsCommand } from './commands/logs.js';
 import { portForwardCommand } from './commands/port-forward.js';
-import { shellCommand } from './commands/shell.js';
+import { nodeShellCommand, shellCommand } from './commands/shell.js';
 import { debugCommand } from './commands/debug.js';
 import { storeCommand } from './commands/store.js';
 import { topCommand } from './commands/top.js';
@@ -51,6 +51,7 @@ export function buildProgram(): Command {
   program.addCommand(backupCommand());
   program.addCommand(storeCommand());
   program.addCommand(shellCommand());
+  program.addCommand(nodeShellCommand());
   program.addCommand(debugCommand());
   program.addCommand(loginCommand());
   program.addCommand(clusterCommand().addCommand(clusterListCommand()));

@@ -69,6 +69,7 @@ import { httpForwardRoutes } from './portforward/http-forward-routes.js';
 import { ObjectReader } from './objects/object-reader.js';
 import { ShellRelay, type ShellOptions } from './shell/shell-relay.js';
 import { shellRoutes } from './shell/shell-routes.js';
+import { nodeShellRoutes } from './shell/node-shell-routes.js';
 import { ShellRecords } from './shell/shell-records.js';
 import { ShellStore } from './shell/shell-store.js';
 import { TimelineStore } from './timeline/timeline-store.js';
@@ -538,6 +539,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     store: shellStore,
     link,
   });
+  await app.register(nodeShellRoutes, { prefix, clusters, inventory, records: shellRecords, relay: shell, link });
   await app.register(logsRoutes, { prefix, audit, clusters, inventory, relay: logs, workloads: workloadLogs, link });
   await app.register(portForwardRoutes, {
     prefix,

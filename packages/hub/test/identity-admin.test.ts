@@ -159,6 +159,7 @@ describe.each(storeFactories)('identity admin ($name store)', (store) => {
             'audit:read',
             'pod:exec',
             'pod:port-forward',
+            'node:shell',
             'view',
             'logs:read',
             'object:read',

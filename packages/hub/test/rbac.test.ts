@@ -25,6 +25,8 @@ describe('roles grant permissions', () => {
     'audit:read',
     'pod:exec',
     'pod:port-forward',
+    // Root on a node: account-admins only; operators of a whole cluster do not get it.
+    'node:shell',
     'view',
     'logs:read',
     'object:read',

@@ -11,6 +11,7 @@ import {
   agentRbacRules,
   describePermission,
   impersonationRbacRules,
+  nodeShellRbacRules,
   onBehalfOfRbacRules,
   type TierSwitches,
 } from './rbac.js';
@@ -51,6 +52,8 @@ export function renderHelmRbac(): string {
     rules,
     impersonation: impersonationRbacRules(),
     onBehalfOf: onBehalfOfRbacRules(),
+    // A Role in the node-shell namespace (actions.nodeShell), not part of the ClusterRole.
+    nodeShell: nodeShellRbacRules(),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -10,6 +10,7 @@ export * from './usage.js';
 export * from './commands.js';
 export * from './link.js';
 export * from './shell.js';
+export * from './node-shell.js';
 export * from './objects.js';
 export * from './logs.js';
 export * from './port-forward.js';

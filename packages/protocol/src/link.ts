@@ -33,6 +33,16 @@ export const Capabilities = z.object({
   basic: z.boolean(),
   advanced: z.boolean(),
   podExec: z.boolean(),
+  /**
+   * Node shells (a privileged pod on a node; agent --tiers …,nodeShell, chart actions.nodeShell): their own
+   * opt-in, apart from podExec. Absent (an older agent) is off.
+   */
+  nodeShell: z.boolean().optional(),
+  /** Where this agent creates node-shell pods (the hub records sessions under it); absent: the default. */
+  nodeShellNamespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/)
+    .optional(),
 });
 export type Capabilities = z.infer<typeof Capabilities>;
 

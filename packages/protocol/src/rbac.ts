@@ -63,6 +63,28 @@ export function podExecPermissions(): Permission[] {
   ];
 }
 
+/**
+ * Node shells (their own opt-in, chart actions.nodeShell): the agent creates, watches for Running, execs into
+ * and deletes its privileged pods — in the node-shell namespace only. The chart renders these as a Role
+ * there (never cluster-wide: the agent cannot make a privileged pod anywhere else), with the namespace,
+ * whose Pod Security level is `privileged`.
+ */
+export function nodeShellPermissions(): Permission[] {
+  return [
+    { apiGroup: '', resource: 'pods', verb: 'create' },
+    { apiGroup: '', resource: 'pods', verb: 'delete' },
+    { apiGroup: '', resource: 'pods', verb: 'get' },
+    { apiGroup: '', resource: 'pods', verb: 'list' },
+    { apiGroup: '', resource: 'pods/exec', verb: 'create' },
+    { apiGroup: '', resource: 'pods/exec', verb: 'get' },
+  ];
+}
+
+/** The node-shell namespace's Role rules. */
+export function nodeShellRbacRules(): PolicyRule[] {
+  return rulesOf(nodeShellPermissions());
+}
+
 /** The permissions one action declares, one per verb. */
 export function actionPermissions(decl: Pick<ActionDeclaration, 'permissions'>): Permission[] {
   return decl.permissions.flatMap((p) => p.verbs.map((verb) => ({ apiGroup: p.apiGroup, resource: p.resource, verb })));

@@ -113,6 +113,12 @@ export const ShellOpenMessage = z.object({
   idleTimeoutMs: z.number().int().min(0),
   /** Output credit the agent starts with. */
   window: z.number().int().min(1024),
+  /**
+   * A node shell (node-shell.ts): the agent first creates the privileged pod `pod` (nodeShellPodName) on
+   * this node in its node-shell namespace, execs `command` (null: its node-shell command) in it, and
+   * deletes the pod when the session ends. `namespace` and `container` are then the agent's own.
+   */
+  node: z.string().min(1).max(253).optional(),
 });
 export const ShellResizeMessage = z.object({
   type: z.literal('shell.resize'),

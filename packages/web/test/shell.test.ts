@@ -42,6 +42,14 @@ describe('shell URLs', () => {
     expect(u.searchParams.get('rows')).toBe('1000');
   });
 
+  it('builds a node shell path: the node route, size and session only (no container, no command)', () => {
+    const node = { cluster: 'prod', namespace: '', pod: '', container: 'shell', node: 'ip-10-0-1-2', command: ['ls'] };
+    const u = new URL(shellPath(node, { cols: 100, rows: 30, session: 'abc' }), 'http://hub');
+    expect(u.pathname).toBe('/api/v1/clusters/prod/nodes/ip-10-0-1-2/shell');
+    expect([...u.searchParams.keys()].sort()).toEqual(['cols', 'rows', 'session']);
+    expect(sessionTitle(node)).toBe('root shell on node ip-10-0-1-2 @ prod');
+  });
+
   it('encodes path segments', () => {
     expect(containersPath({ cluster: 'a b', namespace: 'n/s', pod: 'p?x' })).toBe(
       '/api/v1/clusters/a%20b/pods/n%2Fs/p%3Fx/containers',

@@ -40,6 +40,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if eq (include "wheelhouse-agent.on" .Values.actions.basic) "true" }}{{ $t = append $t "basic" }}{{ end -}}
 {{- if eq (include "wheelhouse-agent.on" .Values.actions.advanced) "true" }}{{ $t = append $t "advanced" }}{{ end -}}
 {{- if eq (include "wheelhouse-agent.on" .Values.actions.podExec) "true" }}{{ $t = append $t "podExec" }}{{ end -}}
+{{- if eq (include "wheelhouse-agent.on" .Values.actions.nodeShell) "true" }}{{ $t = append $t "nodeShell" }}{{ end -}}
 {{- if $t }}{{ join "," $t }}{{ else }}none{{ end -}}
 {{- end -}}
 

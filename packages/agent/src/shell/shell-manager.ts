@@ -18,6 +18,8 @@ import {
   type ShellOpenMessage,
 } from '@wheelhouse/protocol';
 import { KubeExec, isMissingExecutable, type ExecStatus } from './kube-exec.js';
+import { NODE_SHELL_CONTAINER, nodeShellPodName } from '@wheelhouse/protocol';
+import type { NodeShellPods } from './node-shell-pods.js';
 import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 
 /** The default command: bash, then sh. */
@@ -45,6 +47,8 @@ export interface AgentShellOptions {
   identityFor?: (user: string, groups?: readonly string[]) => ShellIdentity;
   /** Input credit granted to the hub per session (default SHELL_DEFAULT_WINDOW). */
   window?: number;
+  /** Node shells (their own opt-in): the pods behind them. Absent: node shells are refused. */
+  nodeShells?: NodeShellPods;
 }
 
 export interface AgentShellStats {
@@ -75,7 +79,12 @@ interface Session {
   /** Output read from the exec in this turn of the event loop, not yet framed (see queueOutput). */
   pending: { channel: 1 | 2; payload: Buffer }[];
   pendingBytes: number;
+  /** A node shell's pod, deleted when the session ends. */
+  nodePod?: string;
 }
+
+/** Whether a session ended during an await (a function, so TypeScript re-reads the field). */
+const endedMeanwhile = (s: Session): boolean => s.ended;
 
 export class AgentShellManager {
   private readonly sessions = new Map<string, Session>();
@@ -164,9 +173,67 @@ export class AgentShellManager {
     });
   }
 
-  /** The hub link dropped: every exec goes (the hub has already told its clients). */
+  /** The hub link dropped: every exec goes (the hub has already told its clients), node-shell pods with them. */
   closeAll(): void {
     for (const s of [...this.sessions.values()]) this.end(s, null);
+  }
+
+  /** Ids of the sessions alive here, opening ones included (the node-shell reaper keeps their pods). */
+  liveSessionIds(): ReadonlySet<string> {
+    return new Set(this.sessions.keys());
+  }
+
+  /**
+   * A node shell: the session is registered first (so a close or a reaper pass meanwhile sees it), then its
+   * pod is created and awaited, then the agent's node-shell command runs in it as the agent (the hub checked
+   * node:shell; the agent's RBAC for this is a Role in the node-shell namespace only).
+   */
+  private async openNode(msg: ShellOpenMessage, node: string): Promise<void> {
+    const fail = (message: string): void => {
+      this.opts.send({ type: 'shell.error', sessionId: msg.sessionId, message });
+      this.opts.send({ type: 'shell.closed', sessionId: msg.sessionId, reason: 'error' });
+    };
+    const pods = this.opts.nodeShells;
+    if (!pods) return fail("node shells are not enabled on this cluster's agent (tiers: nodeShell)");
+    if (
+      msg.namespace !== pods.namespace ||
+      msg.pod !== nodeShellPodName(msg.sessionId) ||
+      msg.container !== NODE_SHELL_CONTAINER
+    )
+      return fail(
+        `a node shell's pod is ${pods.namespace}/${nodeShellPodName(msg.sessionId)} on this agent, not ${msg.namespace}/${msg.pod}`,
+      );
+    if (this.sessions.has(msg.sessionId)) return;
+    const s: Session = {
+      id: msg.sessionId,
+      open: msg,
+      exec: null,
+      outCredit: msg.window,
+      inFlight: 0,
+      stdinPending: 0,
+      stdinAck: 0,
+      idle: null,
+      ended: false,
+      pending: [],
+      pendingBytes: 0,
+      nodePod: msg.pod,
+    };
+    this.sessions.set(s.id, s);
+    try {
+      await pods.create(s.id, node, msg.user);
+    } catch (err) {
+      if (s.ended) return;
+      this.sessions.delete(s.id);
+      s.ended = true;
+      return fail(errorText(err));
+    }
+    // Ended while the pod started (the person closed the shell, the link dropped): end() asked to delete it,
+    // possibly before it existed, so once more now.
+    if (s.ended) return void pods.delete(msg.pod);
+    const r = await this.attempt(s, { kc: this.opts.kc }, [...pods.command], false);
+    if (r === 'running' || endedMeanwhile(s)) return;
+    this.end(s, null);
+    fail(`node shell on "${node}": ${r.message}`);
   }
 
   private async open(msg: ShellOpenMessage): Promise<void> {
@@ -174,6 +241,7 @@ export class AgentShellManager {
       this.opts.send({ type: 'shell.error', sessionId: msg.sessionId, message });
       this.opts.send({ type: 'shell.closed', sessionId: msg.sessionId, reason: 'error' });
     };
+    if (msg.node !== undefined) return this.openNode(msg, msg.node);
     if (!this.opts.enabled) return fail("the podExec tier is not enabled for this cluster's agent (shell=false)");
     if (this.sessions.has(msg.sessionId)) return;
     const s: Session = {
@@ -422,6 +490,7 @@ export class AgentShellManager {
     this.inFlightTotal -= s.inFlight;
     s.inFlight = 0;
     s.exec?.close();
+    if (s.nodePod) void this.opts.nodeShells?.delete(s.nodePod);
     if (reason) this.opts.send({ type: 'shell.closed', sessionId: s.id, reason });
     this.opts.log.info({ session: s.id, reason: reason ?? 'closed by hub' }, 'shell ended');
   }

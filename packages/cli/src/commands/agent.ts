@@ -10,10 +10,30 @@ export function parseTiers(list: string): Capabilities {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const known = ['basic', 'advanced', 'podExec'];
+  const known = ['basic', 'advanced', 'podExec', 'nodeShell'];
   const unknown = tiers.filter((t) => !known.includes(t) && t !== 'none');
-  if (unknown.length) throw new Error(`unknown tier(s) ${unknown.join(', ')}; use basic, advanced, podExec or none`);
-  return { basic: tiers.includes('basic'), advanced: tiers.includes('advanced'), podExec: tiers.includes('podExec') };
+  if (unknown.length)
+    throw new Error(`unknown tier(s) ${unknown.join(', ')}; use basic, advanced, podExec, nodeShell or none`);
+  return {
+    basic: tiers.includes('basic'),
+    advanced: tiers.includes('advanced'),
+    podExec: tiers.includes('podExec'),
+    // Node shells (a privileged pod on a node) are their own opt-in, never implied by podExec.
+    nodeShell: tiers.includes('nodeShell'),
+  };
+}
+
+/** --node-shell-command: a JSON array of strings, at least one. */
+export function parseCommand(json: string): string[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    v = null;
+  }
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string' && x.length > 0))
+    throw new Error(`--node-shell-command must be a JSON array of non-empty strings, e.g. ["sh"]; got ${json}`);
+  return v as string[];
 }
 
 let synced = false;
@@ -56,7 +76,7 @@ export function agentCommand(): Command {
     )
     .addOption(new Option('--context <name>', 'kubeconfig context'))
     .addOption(
-      new Option('--tiers <list>', 'action tiers this cluster allows: basic,advanced,podExec or none')
+      new Option('--tiers <list>', 'action tiers this cluster allows: basic,advanced,podExec,nodeShell or none')
         .env('WHEELHOUSE_TIERS')
         .default('none'),
     )
@@ -100,8 +120,27 @@ export function agentCommand(): Command {
         .env('WHEELHOUSE_HEALTH_LISTEN')
         .default(''),
     )
+    .addOption(
+      new Option('--node-shell-namespace <ns>', 'namespace of node-shell pods (tier nodeShell)')
+        .env('WHEELHOUSE_NODE_SHELL_NAMESPACE')
+        .default('wheelhouse-node-shells'),
+    )
+    .addOption(
+      new Option('--node-shell-image <image>', 'image of node-shell pods: needs nsenter and sh')
+        .env('WHEELHOUSE_NODE_SHELL_IMAGE')
+        .default('busybox:1.37'),
+    )
+    .addOption(
+      new Option(
+        '--node-shell-command <json>',
+        'what a node shell runs in its pod, a JSON array (default ["nsenter","-t","1","-m","-u","-i","-n","-p","--","sh"]; e.g. ["chroot","/host","sh"] with a hostPath image)',
+      ).env('WHEELHOUSE_NODE_SHELL_COMMAND'),
+    )
     .action(
       async (o: {
+        nodeShellCommand?: string;
+        nodeShellNamespace: string;
+        nodeShellImage: string;
         hub: string;
         token: string;
         kubeconfig?: string;
@@ -120,6 +159,7 @@ export function agentCommand(): Command {
         const { startAgent } = await import('@wheelhouse/agent');
         const log = pino({ name: 'wheelhouse-agent', level: o.logLevel });
         const capabilities = parseTiers(o.tiers);
+        const nodeShellCommand = o.nodeShellCommand === undefined ? undefined : parseCommand(o.nodeShellCommand);
         const impersonate = o.impersonate === true || o.impersonate === 'true' || o.impersonate === '1';
         const impersonation = impersonate
           ? {
@@ -142,6 +182,11 @@ export function agentCommand(): Command {
           ...(o.kubeconfig ? { kubeconfig: o.kubeconfig.split(':')[0] } : {}),
           ...(o.context ? { context: o.context } : {}),
           capabilities,
+          nodeShell: {
+            namespace: o.nodeShellNamespace,
+            image: o.nodeShellImage,
+            ...(nodeShellCommand ? { command: nodeShellCommand } : {}),
+          },
           log,
           onRevoked: () => {
             process.exitCode = 3;

@@ -4,7 +4,7 @@
 // on every way out, and the remote command's exit code as ours.
 import { Command } from 'commander';
 import WebSocket from 'ws';
-import { CLIENT_MAX_FRAME_BYTES, shellPath } from '@wheelhouse/protocol';
+import { CLIENT_MAX_FRAME_BYTES, nodeShellPath, shellPath } from '@wheelhouse/protocol';
 import { EXIT } from '../exit-codes.js';
 import { callApi, resolveCredentials, type HubCredentials } from '../api-client.js';
 import { shellJoinCommand } from './shell-join.js';
@@ -23,9 +23,11 @@ export interface ShellRequest {
   pod: string;
   container?: string;
   command: string[];
+  /** A node shell on this node (namespace, pod, container and command unused): `wheelhouse node-shell`. */
+  node?: string;
 }
 
-async function pickCluster(creds: HubCredentials, flag?: string): Promise<string> {
+export async function pickCluster(creds: HubCredentials, flag?: string): Promise<string> {
   const named = flag ?? process.env.WHEELHOUSE_CLUSTER;
   if (named) return named;
   const { items } = await callApi<{ items: { name: string }[] }>(creds, 'GET', '/api/v1/clusters');
@@ -39,7 +41,10 @@ async function pickCluster(creds: HubCredentials, flag?: string): Promise<string
 
 /** Opens the session and relays the terminal; resolves with the exit code to use. */
 export function runShell(req: ShellRequest, io: ShellIo): Promise<number> {
-  const url = new URL(shellPath(req.cluster, req.namespace, req.pod), req.creds.hub);
+  const url = new URL(
+    req.node !== undefined ? nodeShellPath(req.cluster, req.node) : shellPath(req.cluster, req.namespace, req.pod),
+    req.creds.hub,
+  );
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   if (req.container) url.searchParams.set('container', req.container);
   for (const c of req.command) url.searchParams.append('command', c);
@@ -173,4 +178,24 @@ export function shellCommand(): Command {
         process.exitCode = code;
       },
     );
+}
+
+export function nodeShellCommand(): Command {
+  return new Command('node-shell')
+    .description(
+      "open a root shell on a node through the hub: the cluster's agent runs a short-lived privileged pod there and removes it when the shell ends (needs node:shell and the cluster's nodeShell tier)",
+    )
+    .argument('<node>', 'node name')
+    .option('--cluster <name>', 'cluster (default: $WHEELHOUSE_CLUSTER, or the only one you can see)')
+    .option('--hub <url>', 'hub URL (default: $WHEELHOUSE_HUB_URL or `wheelhouse login`)')
+    .option('--api-token <token>', 'API token (default: $WHEELHOUSE_API_TOKEN or `wheelhouse login`)')
+    .action(async (node: string, o: { cluster?: string; hub?: string; apiToken?: string }) => {
+      const creds = resolveCredentials(o);
+      const cluster = await pickCluster(creds, o.cluster);
+      const code = await runShell(
+        { creds, cluster, namespace: '', pod: '', command: [], node },
+        { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+      );
+      process.exitCode = code;
+    });
 }

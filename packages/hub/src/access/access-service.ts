@@ -448,8 +448,11 @@ export class AccessService {
       if (!ended) continue;
       // What the person may still do without the grant decides which of their shells stay open.
       const bindings = await listBindings(this.deps.db, row.requester_id);
-      const shellsEnded = this.deps.shell.endWhereDenied(row.requester, (cluster, namespace) =>
-        can(bindings, 'pod:exec', { cluster, namespace }),
+      const shellsEnded = this.deps.shell.endWhereDenied(row.requester, (cluster, namespace, node) =>
+        // A node shell needs node:shell on the whole cluster, not pod:exec on the node-shell namespace.
+        node !== undefined
+          ? can(bindings, 'node:shell', { cluster })
+          : can(bindings, 'pod:exec', { cluster, namespace }),
       );
       this.deps.sockets?.closeUser(row.requester_id, 'the just-in-time access they were opened under has ended');
       await this.deps.audit.record({

@@ -14,6 +14,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<BuiltinRole, readonly Permission[
     'audit:read',
     'pod:exec',
     'pod:port-forward',
+    'node:shell',
     'view',
     'logs:read',
     'object:read',
@@ -31,7 +32,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<BuiltinRole, readonly Permission[
 
 export const ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = {
   'account-admin':
-    'Everything: users, roles and bindings, audit, notification rules, every action (applies that reference Secrets too), pod shells and port-forward.',
+    'Everything: users, roles and bindings, audit, notification rules, every action (applies that reference Secrets too), pod shells, port-forward and node shells.',
   operator:
     "View, run every action, open pod shells and forward pod ports, approve peers' access requests; an apply may not reference Secrets or a non-default ServiceAccount.",
   viewer: 'Read-only: inventory, timelines, container logs and live objects (YAML).',
@@ -145,6 +146,7 @@ const PERMISSION_ORDER: readonly Permission[] = [
   'object:read',
   'pod:exec',
   'pod:port-forward',
+  'node:shell',
   'action:*',
   'action:apply:secrets',
   'access:approve',

@@ -12,6 +12,8 @@ export type BuiltinRole = (typeof BUILTIN_ROLES)[number];
  * grant the inventory without what containers print or objects hold (role inventory-viewer).
  * pod:port-forward: TCP connections to a pod's ports through the hub (apart from pod:exec: a
  * forwarded port reaches what the pod serves, not a shell in it).
+ * node:shell: a node shell, root on the node (a privileged pod in the host's namespaces): account-admins only
+ * by default, checked on the whole cluster (scope {cluster}: a binding with namespace pattern '*').
  */
 export type Permission =
   | 'view'
@@ -19,6 +21,7 @@ export type Permission =
   | 'object:read'
   | 'pod:exec'
   | 'pod:port-forward'
+  | 'node:shell'
   | 'audit:read'
   | 'admin'
   | 'access:approve'

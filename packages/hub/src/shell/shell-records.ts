@@ -17,7 +17,8 @@ export const DEFAULT_SHELL_COMMAND: readonly string[] = ['bash', 'sh'];
 export const commandLine = (command: readonly string[] | null): string =>
   command ? command.join(' ') : DEFAULT_SHELL_COMMAND.join('|');
 
-export type PodRef = { cluster: string; namespace: string; pod: string };
+/** The pod a shell runs in; `node`: a node shell, whose pod is the agent's and whose subject is the node. */
+export type PodRef = { cluster: string; namespace: string; pod: string; node?: string };
 export type Owner = { kind: string; name: string };
 
 /** A session's facts as they are recorded. */
@@ -56,11 +57,22 @@ export interface ShellRecordsDeps {
 
 export const DEFAULT_REFUSAL_EVENTS_PER_MINUTE = 5;
 
-const podTarget = (p: PodRef): { kind: string; namespace: string; name: string } => ({
-  kind: 'Pod',
-  namespace: p.namespace,
-  name: p.pod,
-});
+// A node shell is recorded against the node (audit target, timeline), its pod named in the params.
+const podTarget = (p: PodRef): { kind: string; namespace: string; name: string } =>
+  p.node !== undefined
+    ? { kind: 'Node', namespace: '', name: p.node }
+    : { kind: 'Pod', namespace: p.namespace, name: p.pod };
+
+/** Where a shell's timeline events go: the pod's timeline, or the node's for a node shell. */
+const timelineSubject = (p: PodRef): { kind: string; namespace: string; name: string } => podTarget(p);
+
+/** Extra audit params of a node shell: the node and the pod (namespace/name) the agent made for it. */
+const nodeParams = (p: PodRef): Record<string, string> =>
+  p.node !== undefined ? { node: p.node, pod: `${p.namespace}/${p.pod}` } : {};
+
+/** How the subject reads in a timeline summary. */
+const where = (s: { node?: string; container: string }): string =>
+  s.node !== undefined ? `on node ${s.node}` : `in ${s.container}`;
 
 export class ShellRecords {
   /** Per user: the start of the current minute and the refusals written in it. */
@@ -70,7 +82,8 @@ export class ShellRecords {
 
   /** Row and audit record in one transaction (durable before the exec opens), then the timeline event. */
   async started(s: ShellSessionFacts): Promise<void> {
-    const command = s.command ?? DEFAULT_SHELL_COMMAND;
+    // A node shell runs the agent's node-shell command, known once opened (the row and shell.end carry it).
+    const command = s.command ?? (s.node !== undefined ? [] : DEFAULT_SHELL_COMMAND);
     await this.deps.db.transaction().execute(async (trx) => {
       await this.deps.store.insertStarted(trx, { ...s, command });
       await this.deps.audit.record(
@@ -79,7 +92,13 @@ export class ShellRecords {
           action: 'shell.start',
           clusterId: s.cluster,
           target: podTarget(s),
-          params: { sessionId: s.id, container: s.container, command: [...command], clientAddress: s.clientAddress },
+          params: {
+            sessionId: s.id,
+            container: s.container,
+            command: [...command],
+            clientAddress: s.clientAddress,
+            ...nodeParams(s),
+          },
           outcome: 'allowed',
         },
         trx,
@@ -90,13 +109,12 @@ export class ShellRecords {
       time: s.startedAt,
       type: 'shell',
       severity: 'info',
-      kind: 'Pod',
-      namespace: s.namespace,
-      name: s.pod,
+      ...timelineSubject(s),
       ...(s.owner ? { owner: s.owner } : {}),
-      summary: `shell opened by ${s.user} in ${s.container}${s.command ? `: ${s.command.join(' ')}` : ''}`,
+      summary: `${s.node !== undefined ? 'node shell' : 'shell'} opened by ${s.user} ${where(s)}${s.command ? `: ${s.command.join(' ')}` : ''}`,
       data: {
         sessionId: s.id,
+        ...nodeParams(s),
         phase: 'start',
         user: s.user,
         container: s.container,
@@ -115,7 +133,7 @@ export class ShellRecords {
       action: 'shell.end',
       clusterId: s.cluster,
       target: podTarget(s),
-      params: { sessionId: s.id, container: s.container, command: [...end.command] },
+      params: { sessionId: s.id, container: s.container, command: [...end.command], ...nodeParams(s) },
       outcome: reason === 'closed' ? 'succeeded' : reason === 'denied' ? 'denied' : 'failed',
       reason,
       detail: { durationMs, exitCode, reason, ...(end.recording ? { recording: end.recording } : {}) },
@@ -125,12 +143,19 @@ export class ShellRecords {
       time: endedAt,
       type: 'shell',
       severity: reason === 'closed' || reason === 'idle' ? 'info' : 'warning',
-      kind: 'Pod',
-      namespace: s.namespace,
-      name: s.pod,
+      ...timelineSubject(s),
       ...(s.owner ? { owner: s.owner } : {}),
-      summary: `shell of ${s.user} in ${s.container} ended (${reason}${exitCode !== null ? `, exit code ${exitCode}` : ''}) after ${Math.round(durationMs / 1000)} s`,
-      data: { sessionId: s.id, phase: 'end', user: s.user, container: s.container, reason, durationMs, exitCode },
+      summary: `${s.node !== undefined ? 'node shell' : 'shell'} of ${s.user} ${where(s)} ended (${reason}${exitCode !== null ? `, exit code ${exitCode}` : ''}) after ${Math.round(durationMs / 1000)} s`,
+      data: {
+        sessionId: s.id,
+        ...nodeParams(s),
+        phase: 'end',
+        user: s.user,
+        container: s.container,
+        reason,
+        durationMs,
+        exitCode,
+      },
     });
   }
 
@@ -163,11 +188,9 @@ export class ShellRecords {
       time: r.at,
       type: 'shell',
       severity: 'info',
-      kind: 'Pod',
-      namespace: s.namespace,
-      name: s.pod,
+      ...timelineSubject(s),
       ...(s.owner ? { owner: s.owner } : {}),
-      summary: `shell of ${s.user} in ${s.container} reattached after ${Math.round(r.detachedMs / 1000)} s detached`,
+      summary: `${s.node !== undefined ? 'node shell' : 'shell'} of ${s.user} ${where(s)} reattached after ${Math.round(r.detachedMs / 1000)} s detached`,
       data: { sessionId: s.id, phase: 'reattach', user: s.user, container: s.container, detachedMs: r.detachedMs },
     });
   }
@@ -179,6 +202,7 @@ export class ShellRecords {
       action: 'shell.start',
       clusterId: p.cluster,
       target: podTarget(p),
+      ...(p.node !== undefined ? { params: { node: p.node } } : {}),
       outcome: 'rejected',
       reason: err.message,
       detail: { error: err.code },

@@ -34,6 +34,7 @@ import {
   ShellClientControl,
   decodeShellFrame,
   encodeShellFrame,
+  nodeShellPodName,
   type ShellAgentMessage,
   type ShellEndReason,
   type ShellHubMessage,
@@ -120,6 +121,11 @@ export interface ShellStartRequest {
   owner?: { kind: string; name: string };
   /** Take back this detached session instead of starting one (checked by canReattach before the upgrade). */
   reattach?: string;
+  /**
+   * A node shell on this node: the agent creates the pod (`pod` is then set here to nodeShellPodName(session id),
+   * `namespace` is the agent's node-shell namespace) and deletes it when the session ends.
+   */
+  node?: string;
 }
 
 /** A joiner that has this much output queued and unsent is dropped (it never slows the exec). */
@@ -140,6 +146,8 @@ export interface LiveSessionFacts {
   pod: string;
   container: string;
   participants: number;
+  /** A node shell's node (joining it needs node:shell). */
+  node?: string;
 }
 
 interface Session {
@@ -241,9 +249,12 @@ export class ShellRelay implements ShellLinkHandler {
    * before anything async, and the socket is paused until the exec is open,
    * so early keystrokes wait rather than vanish.
    */
-  start(client: WebSocket, req: ShellStartRequest): void {
+  start(client: WebSocket, reqIn: ShellStartRequest): void {
+    const id = randomUUID();
+    // A node shell's pod is named after its session, so it is recorded before the agent creates it.
+    const req = reqIn.node !== undefined ? { ...reqIn, pod: nodeShellPodName(id) } : reqIn;
     const s: Session = {
-      id: randomUUID(),
+      id,
       req,
       policy: this.policy(req.cluster, req.namespace),
       client,
@@ -298,7 +309,7 @@ export class ShellRelay implements ShellLinkHandler {
   /** Whether `user` may take back session `id` on this pod: theirs, open, detached, same pod (and container). */
   canReattach(
     id: string,
-    who: { user: string; cluster: string; namespace: string; pod: string; container: string },
+    who: { user: string; cluster: string; namespace: string; pod: string; container: string; node?: string },
   ): boolean {
     const s = this.sessions.get(id);
     if (!s || s.state !== 'open' || !s.detached) return false;
@@ -308,7 +319,9 @@ export class ShellRelay implements ShellLinkHandler {
       r.cluster === who.cluster &&
       r.namespace === who.namespace &&
       r.pod === who.pod &&
-      r.container === who.container
+      r.container === who.container &&
+      // A node shell is taken back through the node route only (its check is node:shell, not pod:exec).
+      r.node === who.node
     );
   }
 
@@ -382,6 +395,7 @@ export class ShellRelay implements ShellLinkHandler {
       clientAddress: req.clientAddress,
       startedAt: s.startedAt,
       ...(req.owner ? { owner: req.owner } : {}),
+      ...(req.node !== undefined ? { node: req.node } : {}),
       recorded: s.policy.record,
       inputCaptured: s.policy.record && s.policy.captureInput,
     };
@@ -407,8 +421,11 @@ export class ShellRelay implements ShellLinkHandler {
           width: req.cols,
           height: req.rows,
           timestamp: Math.floor(s.startedAt / 1000),
-          command: commandLine(req.command),
-          title: `${req.cluster}/${req.namespace}/${req.pod}/${req.container}`,
+          command: req.node !== undefined ? `node shell on ${req.node}` : commandLine(req.command),
+          title:
+            req.node !== undefined
+              ? `${req.cluster}/node/${req.node}`
+              : `${req.cluster}/${req.namespace}/${req.pod}/${req.container}`,
           env: { TERM: 'xterm-256color' },
         },
         this.recordingMaxBytes,
@@ -432,6 +449,7 @@ export class ShellRelay implements ShellLinkHandler {
       user: req.user,
       idleTimeoutMs: s.policy.idleTimeoutMs,
       window: this.window,
+      ...(req.node !== undefined ? { node: req.node } : {}),
     });
     if (!sent) {
       this.toClient(s, { type: 'error', message: `the agent of cluster "${req.cluster}" is not connected` });
@@ -519,6 +537,7 @@ export class ShellRelay implements ShellLinkHandler {
       pod: req.pod,
       container: req.container,
       participants: s.joiners.size,
+      ...(req.node !== undefined ? { node: req.node } : {}),
     };
   }
 
@@ -848,12 +867,12 @@ export class ShellRelay implements ShellLinkHandler {
 
   /**
    * A grant of `user` ended: closes their open shells on pods `allowed` no
-   * longer lets them exec into. Returns how many were closed.
+   * longer lets them exec into (a node shell: `node` is set, the check is node:shell). Returns how many were closed.
    */
-  endWhereDenied(user: string, allowed: (cluster: string, namespace: string) => boolean): number {
+  endWhereDenied(user: string, allowed: (cluster: string, namespace: string, node?: string) => boolean): number {
     let n = 0;
     for (const s of [...this.sessions.values()]) {
-      if (s.req.user !== user || allowed(s.req.cluster, s.req.namespace)) continue;
+      if (s.req.user !== user || allowed(s.req.cluster, s.req.namespace, s.req.node)) continue;
       this.end(s, 'denied', { notifyAgent: true });
       n++;
     }

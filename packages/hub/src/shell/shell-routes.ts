@@ -245,10 +245,11 @@ export const shellRoutes: FastifyPluginCallback<ShellRoutesOptions> = (appIn, de
       throw gone;
     }
     await requireVisibleCluster(app, req, deps.clusters, cluster);
+    // A node shell is root on the node: whoever watches or types in it needs what opening one needs.
     await app.requirePermission(
       req,
-      'pod:exec',
-      { cluster, namespace },
+      live.node !== undefined ? 'node:shell' : 'pod:exec',
+      live.node !== undefined ? { cluster } : { cluster, namespace },
       mode
         ? { action: 'shell.join', target: { kind: 'Pod', namespace, name: pod }, params: { sessionId: id, mode } }
         : undefined,

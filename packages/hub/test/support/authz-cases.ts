@@ -447,6 +447,29 @@ export const SHELL_MATRIX: MatrixTable = {
           }
         : live(id);
     await hub.inventory.applyChanges('prod-east', [pod('team-a', 'web-0', 'u1')], []);
+    // Node shells: the cluster's agent offers them, and the node exists.
+    await hub.clusters.markConnected('prod-east', {
+      agentVersion: 'test',
+      kubernetesVersion: 'v1.35.4',
+      capabilities: { ...ALL_TIERS, nodeShell: true },
+    });
+    await hub.inventory.applyChanges(
+      'prod-east',
+      [
+        {
+          kind: 'Node' as const,
+          namespace: '',
+          name: 'node-1',
+          uid: 'n1',
+          resourceVersion: '1',
+          createdAt: Date.now(),
+          labels: {},
+          ownerRefs: [],
+          summary: { unschedulable: false, conditions: { Ready: 'True' }, taints: [], addresses: [], spec: {} },
+        },
+      ],
+      [],
+    );
     const now = Date.now();
     await hub.db
       .insertInto('shell_sessions')
@@ -503,6 +526,14 @@ export const SHELL_MATRIX: MatrixTable = {
         payload: { port: 8080 },
       }),
       success: [201],
+    },
+    {
+      // node:shell: root on a node, account-admins only (operators of the whole cluster are refused).
+      route: 'GET /api/v1/clusters/{cluster}/nodes/{node}/shell',
+      allow: ADMIN_ONLY,
+      hidden: HIDES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/nodes/node-1/shell' }),
+      success: [426],
     },
     {
       route: 'GET /api/v1/clusters/{cluster}/pods/{namespace}/{pod}/containers',

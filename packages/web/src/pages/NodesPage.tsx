@@ -2,11 +2,15 @@
 // uncordon and drain (with the drain's progress, live).
 import { parseCpu, parseMemory } from '@wheelhouse/protocol/core';
 import { UsageCharts } from '../ui/UsageCharts.js';
+import { useId } from 'react';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
 import type { InventoryItemOf } from '../api/types.js';
-import { useKind, useNow } from '../data/hooks.js';
+import { useClusterView, useKind, useNow } from '../data/hooks.js';
 import { useInventoryList } from '../data/inventory-list.js';
+import { can } from '../data/permissions.js';
+import { useMe } from '../data/session.js';
+import { useShells } from '../shell/ShellProvider.js';
 import { usePodsByNode } from '../data/pods-by-node.js';
 import { VirtualPodTable } from './PodsPage.js';
 import { objectHref } from '../links.js';
@@ -30,6 +34,45 @@ function nodeStatus(n: Node): { level: string; text: string } {
     ...pressure,
   ].join(', ');
   return { level: !ready ? 'err' : n.summary.unschedulable || pressure.length ? 'warn' : 'ok', text };
+}
+
+/**
+ * "Shell into node": a root shell on the node (the agent's short-lived privileged pod), in the shell tray.
+ * Offered only to people with node:shell on the whole cluster (account-admins by default); for them it is
+ * disabled, with the reason, while the cluster's nodeShell tier is off or its agent is away.
+ */
+function NodeShellButton({ cluster, node }: { cluster: string; node: Node }) {
+  const shells = useShells();
+  const view = useClusterView(cluster);
+  const me = useMe();
+  const reasonId = useId();
+  if (!can(me, 'node:shell', { cluster })) return null;
+  let why: string | undefined;
+  if (!view?.capabilities.nodeShell)
+    why = `node shells (the nodeShell tier) are not enabled on ${cluster}: the agent needs --tiers …,nodeShell (chart actions.nodeShell)`;
+  else if (!view.connected) why = 'the agent is not connected';
+  return (
+    <>
+      <button
+        type="button"
+        disabled={why !== undefined}
+        title={
+          why
+            ? `No node shell: ${why}`
+            : `A root shell on ${node.name}, through a privileged pod that is removed when the shell ends (audited and recorded)`
+        }
+        aria-describedby={why ? reasonId : undefined}
+        onClick={() => shells.open({ cluster, namespace: '', pod: '', node: node.name })}
+      >
+        Shell into node
+      </button>
+      {why && (
+        <span id={reasonId} className="visually-hidden">
+          No node shell: {why}
+        </span>
+      )}
+    </>
+  );
 }
 
 function NodeButtons({ cluster, node }: { cluster: string; node: Node }) {
@@ -122,6 +165,7 @@ export function NodePage({ cluster, name }: { cluster: string; name: string }) {
           <span className="hint">Node</span> {name}
         </h1>
         <Badge level={st.level}>{st.text}</Badge>
+        <NodeShellButton cluster={cluster} node={node} />
         <NodeButtons cluster={cluster} node={node} />
       </div>
       <div className="grid2">

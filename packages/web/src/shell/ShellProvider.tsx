@@ -117,6 +117,10 @@ export function ShellProvider({ children }: { children: ReactNode }) {
 
   const open = useCallback(
     (target: ShellTarget) => {
+      if (target.node !== undefined) {
+        void start({ cluster: target.cluster, namespace: '', pod: '', container: '', node: target.node });
+        return;
+      }
       if (target.container) {
         void start({
           cluster: target.cluster,
@@ -358,7 +362,9 @@ export function ShellTray() {
           <option value="">{visible ? 'Minimize all' : `${sessions.length} minimized`}</option>
           {sessions.map((s) => (
             <option key={s.key} value={s.key}>
-              {sessionLabel(sessions, s.key)} @ {s.target.cluster}/{s.target.namespace} — {statusText(s)}
+              {sessionLabel(sessions, s.key)} @{' '}
+              {s.target.node !== undefined ? s.target.cluster : `${s.target.cluster}/${s.target.namespace}`} —{' '}
+              {statusText(s)}
             </option>
           ))}
         </select>

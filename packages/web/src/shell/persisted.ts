@@ -34,6 +34,15 @@ export function loadShells(): PersistedShell[] {
   for (const x of v) {
     if (!isRecord(x) || !isRecord(x.target) || !str(x.sessionId)) continue;
     const t = x.target;
+    if (str(t.cluster) && str(t.node)) {
+      // A node shell: reattached through the node route.
+      out.push({
+        target: { cluster: t.cluster, namespace: '', pod: '', container: '', node: t.node },
+        sessionId: x.sessionId,
+        visible: x.visible === true,
+      });
+      continue;
+    }
     if (!str(t.cluster) || !str(t.namespace) || !str(t.pod) || !str(t.container)) continue;
     out.push({
       target: { cluster: t.cluster, namespace: t.namespace, pod: t.pod, container: t.container },

@@ -10,6 +10,8 @@ export interface ShellTarget {
   container?: string;
   /** Run this instead of the login shell (a deep link's `command`); one element per argument. */
   command?: readonly string[];
+  /** A node shell on this node (namespace, pod, container unused): root there through the agent's privileged pod. */
+  node?: string;
 }
 
 const seg = encodeURIComponent;
@@ -28,9 +30,10 @@ export function shellPath(
   opts: { cols?: number; rows?: number; command?: readonly string[]; session?: string } = {},
 ): string {
   const q = new URLSearchParams();
-  if (t.container) q.set('container', t.container);
+  // A node shell takes no container or command: the agent runs its node-shell command.
+  if (t.container && t.node === undefined) q.set('container', t.container);
   if (opts.session) q.set('session', opts.session);
-  for (const arg of opts.command ?? t.command ?? []) q.append('command', arg);
+  if (t.node === undefined) for (const arg of opts.command ?? t.command ?? []) q.append('command', arg);
   const size = (n: number | undefined) =>
     n !== undefined && Number.isFinite(n) ? Math.min(1000, Math.max(1, Math.round(n))) : undefined;
   const cols = size(opts.cols);
@@ -38,7 +41,9 @@ export function shellPath(
   if (cols !== undefined) q.set('cols', String(cols));
   if (rows !== undefined) q.set('rows', String(rows));
   const s = q.toString();
-  return s ? `${podPath(t)}/shell?${s}` : `${podPath(t)}/shell`;
+  const base =
+    t.node !== undefined ? `/api/v1/clusters/${seg(t.cluster)}/nodes/${seg(t.node)}/shell` : `${podPath(t)}/shell`;
+  return s ? `${base}?${s}` : base;
 }
 
 export type EndReason = 'closed' | 'idle' | 'agent-lost' | 'error' | 'recording-limit' | 'revoked' | 'detached';

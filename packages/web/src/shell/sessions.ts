@@ -13,6 +13,8 @@ export interface SessionTarget {
   join?: { sessionId: string; mode: 'observer' | 'peer' };
   /** The command a deep link asked for (default: the login shell). */
   command?: readonly string[];
+  /** A node shell on this node (pod and namespace are the agent's, unknown to the console). */
+  node?: string;
 }
 
 /** Who is in a session (the owner first), as the hub says. */
@@ -155,10 +157,11 @@ export function shellsReducer(state: ShellsState, action: ShellsAction): ShellsS
 export function sessionLabel(sessions: readonly SessionView[], key: string): string {
   const s = sessions.find((x) => x.key === key);
   if (!s) return key;
-  const base = `${s.target.pod}/${s.target.container}`;
+  const base = s.target.node !== undefined ? `node/${s.target.node}` : `${s.target.pod}/${s.target.container}`;
   const same = sessions.filter(
     (x) =>
       x.target.cluster === s.target.cluster &&
+      x.target.node === s.target.node &&
       x.target.namespace === s.target.namespace &&
       x.target.pod === s.target.pod &&
       x.target.container === s.target.container,
@@ -168,6 +171,7 @@ export function sessionLabel(sessions: readonly SessionView[], key: string): str
 }
 
 export function sessionTitle(t: SessionTarget): string {
+  if (t.node !== undefined) return `root shell on node ${t.node} @ ${t.cluster}`;
   const cmd = t.command?.length ? ` — ${commandText(t.command)}` : '';
   return `${t.pod}/${t.container} @ ${t.cluster}/${t.namespace}${cmd}`;
 }
