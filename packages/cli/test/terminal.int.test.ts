@@ -441,7 +441,8 @@ describe('wheelhouse in a terminal', () => {
       const denied = await wh(['audit'], viewerToken);
       expect(denied.code).toBe(4);
       expect(denied.stderr).toBe("error: elsewhere lacks permission 'audit:read' on every cluster (global scope)\n");
-    });
+      // A dozen CLI processes: on a loaded machine each one's start alone takes seconds.
+    }, 240_000);
   });
 
   it('cluster, user and token lists take -o too', async () => {

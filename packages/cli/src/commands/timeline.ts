@@ -85,7 +85,9 @@ export function timelineCommand(): Command {
         );
     }
     printList({
-      items: format === 'json' || format === 'yaml' ? events : [...events].reverse(),
+      // The hub pages by arrival (seq); a terminal reads by the clock: events that arrived out of
+      // order (a Kubernetes Event stamped before the agent's own) go where their time is.
+      items: format === 'json' || format === 'yaml' ? events : [...events].reverse().sort((a, b) => a.time - b.time),
       columns: timelineColumns(Date.now()),
       format,
       empty: `No events for ${kind}/${name}${where} in the last ${o.since}${o.type ? ` of type ${o.type.join(',')}` : ''}.`,

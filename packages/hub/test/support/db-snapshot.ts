@@ -20,11 +20,14 @@ export interface RowChange {
 /**
  * Columns written on every authenticated request before authorization runs
  * (a token's last use, a session's sliding expiry; at most once a minute):
- * bookkeeping of the credential, not an effect of the call.
+ * bookkeeping of the credential, not an effect of the call. And a replica's
+ * heartbeat, which its timer writes whenever it is due (on a loaded machine,
+ * in the middle of the call).
  */
 const CREDENTIAL_BOOKKEEPING: Readonly<Record<string, readonly string[]>> = {
   api_tokens: ['last_used_at'],
   sessions: ['expires_at'],
+  hub_replicas: ['heartbeat_at'],
 };
 
 export async function snapshotDb(db: HubDb): Promise<DbSnapshot> {
@@ -79,7 +82,7 @@ function withoutBookkeeping(table: string, json: string): string {
   return JSON.stringify(Object.fromEntries(Object.entries(row).filter(([k]) => !cols.includes(k))));
 }
 
-/** What differs between two snapshots, ignoring credential bookkeeping. */
+/** What differs between two snapshots, ignoring credential bookkeeping and heartbeats. */
 export function diffSnapshots(before: DbSnapshot, after: DbSnapshot): RowChange[] {
   const changes: RowChange[] = [];
   for (const table of new Set([...before.keys(), ...after.keys()])) {
