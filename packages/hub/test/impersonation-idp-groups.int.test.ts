@@ -9,6 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dexPasswordLogin, startDex, type DexUser, type RunningDex } from '@wheelhouse/test-cluster/dex';
 import { auditLogFile, eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { sreMayScaleWeb } from './support/group-scaler.js';
 import { useFastPasswordHashing } from './support/identity.js';
 import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
 
@@ -25,7 +26,6 @@ const DANA: DexUser = {
 };
 const admin = kubeConfig();
 const apps = admin.makeApiClient(k8s.AppsV1Api);
-const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
 
 const cookieOf = (setCookie: string | string[] | undefined, name: string): string => {
   for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
@@ -63,42 +63,7 @@ describe('impersonation passes the IdP groups: RBAC bound to Group "sre" decides
       },
       agent: { impersonation: { userPrefix: 'oidc:', groups: [], idpGroups: ['sre', 'developers'] } },
     });
-    await rbac.createNamespacedRole({
-      namespace: ns,
-      body: {
-        metadata: { name: 'scaler' },
-        rules: [
-          {
-            apiGroups: ['apps'],
-            resources: ['deployments', 'replicasets'],
-            verbs: ['get', 'list', 'watch', 'patch', 'update'],
-          },
-          { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch', 'update'] },
-        ],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: ns,
-      body: {
-        metadata: { name: 'sre-scaler' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'scaler' },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'sre' }],
-      },
-    });
-    await apps.createNamespacedDeployment({
-      namespace: ns,
-      body: {
-        metadata: { name: 'web' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { containers: [{ name: 'app', image: 'registry.local/web:1' }] },
-          },
-        },
-      },
-    });
+    await sreMayScaleWeb(admin, ns);
     await eventually('the deployment in the hub inventory', async () =>
       Boolean(await p.hub.inventory.get(p.cluster, 'Deployment', ns, 'web')),
     );

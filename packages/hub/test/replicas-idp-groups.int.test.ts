@@ -16,6 +16,7 @@ import { CookieJar, dexPasswordLogin, startDex, type DexUser, type RunningDex } 
 import { WHEELHOUSE_CLI, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
 import { auditLogFile, eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { ClusterStore } from '../src/clusters/cluster-store.js';
+import { sreMayScaleWeb } from './support/group-scaler.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
 
 const CLUSTER = 'idp-replicas';
@@ -23,7 +24,6 @@ const PUBLIC_URL = 'http://hub.test';
 const SAM: DexUser = { email: 'sam@example.com', username: 'sam', password: 'sam-password', groups: ['sre'] };
 const admin = kubeConfig();
 const apps = admin.makeApiClient(k8s.AppsV1Api);
-const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
 
 interface AuditEvent {
   verb: string;
@@ -84,42 +84,7 @@ describe('IdP groups are read from the store on every replica', () => {
       },
     });
     // Kubernetes lets Group "sre" scale in the namespace, and nobody else.
-    await rbac.createNamespacedRole({
-      namespace: ns,
-      body: {
-        metadata: { name: 'scaler' },
-        rules: [
-          {
-            apiGroups: ['apps'],
-            resources: ['deployments', 'replicasets'],
-            verbs: ['get', 'list', 'watch', 'patch', 'update'],
-          },
-          { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch', 'update'] },
-        ],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: ns,
-      body: {
-        metadata: { name: 'sre-scaler' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'scaler' },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'sre' }],
-      },
-    });
-    await apps.createNamespacedDeployment({
-      namespace: ns,
-      body: {
-        metadata: { name: 'web' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { containers: [{ name: 'app', image: 'registry.local/web:1' }] },
-          },
-        },
-      },
-    });
+    await sreMayScaleWeb(admin, ns);
     // The agent tries B first: its link lands there (not on A, where sam signs in, nor C, where she acts).
     agent = startProcess(
       [

@@ -189,10 +189,7 @@ export class AgentShellManager {
    * node:shell; the agent's RBAC for this is a Role in the node-shell namespace only).
    */
   private async openNode(msg: ShellOpenMessage, node: string): Promise<void> {
-    const fail = (message: string): void => {
-      this.opts.send({ type: 'shell.error', sessionId: msg.sessionId, message });
-      this.opts.send({ type: 'shell.closed', sessionId: msg.sessionId, reason: 'error' });
-    };
+    const fail = (message: string): void => this.failOpen(msg.sessionId, message);
     const pods = this.opts.nodeShells;
     if (!pods) return fail("node shells are not enabled on this cluster's agent (tiers: nodeShell)");
     if (
@@ -204,20 +201,7 @@ export class AgentShellManager {
         `a node shell's pod is ${pods.namespace}/${nodeShellPodName(msg.sessionId)} on this agent, not ${msg.namespace}/${msg.pod}`,
       );
     if (this.sessions.has(msg.sessionId)) return;
-    const s: Session = {
-      id: msg.sessionId,
-      open: msg,
-      exec: null,
-      outCredit: msg.window,
-      inFlight: 0,
-      stdinPending: 0,
-      stdinAck: 0,
-      idle: null,
-      ended: false,
-      pending: [],
-      pendingBytes: 0,
-      nodePod: msg.pod,
-    };
+    const s: Session = { ...newSession(msg), nodePod: msg.pod };
     this.sessions.set(s.id, s);
     try {
       await pods.create(s.id, node, msg.user);
@@ -236,27 +220,18 @@ export class AgentShellManager {
     fail(`node shell on "${node}": ${r.message}`);
   }
 
+  /** An open that cannot go ahead: the hub hears why, then that the session is closed. */
+  private failOpen(sessionId: string, message: string): void {
+    this.opts.send({ type: 'shell.error', sessionId, message });
+    this.opts.send({ type: 'shell.closed', sessionId, reason: 'error' });
+  }
+
   private async open(msg: ShellOpenMessage): Promise<void> {
-    const fail = (message: string): void => {
-      this.opts.send({ type: 'shell.error', sessionId: msg.sessionId, message });
-      this.opts.send({ type: 'shell.closed', sessionId: msg.sessionId, reason: 'error' });
-    };
+    const fail = (message: string): void => this.failOpen(msg.sessionId, message);
     if (msg.node !== undefined) return this.openNode(msg, msg.node);
     if (!this.opts.enabled) return fail("the podExec tier is not enabled for this cluster's agent (shell=false)");
     if (this.sessions.has(msg.sessionId)) return;
-    const s: Session = {
-      id: msg.sessionId,
-      open: msg,
-      exec: null,
-      outCredit: msg.window,
-      inFlight: 0,
-      stdinPending: 0,
-      stdinAck: 0,
-      idle: null,
-      ended: false,
-      pending: [],
-      pendingBytes: 0,
-    };
+    const s = newSession(msg);
     this.sessions.set(s.id, s);
     let identity: ShellIdentity;
     try {
@@ -494,4 +469,21 @@ export class AgentShellManager {
     if (reason) this.opts.send({ type: 'shell.closed', sessionId: s.id, reason });
     this.opts.log.info({ session: s.id, reason: reason ?? 'closed by hub' }, 'shell ended');
   }
+}
+
+/** A session as an open message starts it: no exec yet, the hub's whole output window as credit. */
+function newSession(msg: ShellOpenMessage): Session {
+  return {
+    id: msg.sessionId,
+    open: msg,
+    exec: null,
+    outCredit: msg.window,
+    inFlight: 0,
+    stdinPending: 0,
+    stdinAck: 0,
+    idle: null,
+    ended: false,
+    pending: [],
+    pendingBytes: 0,
+  };
 }

@@ -2,8 +2,7 @@
 // containers, live logs, events, YAML, timeline; shell and delete.
 import { DiagnosticsSnapshot } from '../ui/DiagnosticsSnapshot.js';
 import { podReferences, UsageCharts } from '../ui/UsageCharts.js';
-import { useEffect, useMemo, useRef } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useMemo } from 'react';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
 import { useKind, useKinds, useNow } from '../data/hooks.js';
@@ -22,6 +21,7 @@ import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { PodRow, PodTableHead, ShellButton } from '../ui/PodTable.js';
 import { PortForwardPanel } from '../ui/PortForwardPanel.js';
 import { useQueryState } from '../ui/query-state.js';
+import { ROW_HEIGHT, useVirtualRows } from '../ui/virtual-rows.js';
 import { NamespaceFilter } from '../ui/NamespaceFilter.js';
 import { Tabs } from '../ui/Tabs.js';
 import { ConditionsTable, WhyPanel } from '../ui/WhyPanel.js';
@@ -31,7 +31,6 @@ const PHASES = ['Running', 'Pending', 'Succeeded', 'Failed', 'Unknown'];
 const SORTS: readonly ListSort[] = ['namespace', 'name', 'age', 'status'];
 /** What a Kubernetes name may hold: anything else cannot be a name's prefix. */
 const NAME_CHARS = /^[a-z0-9.-]*$/;
-const ROW_HEIGHT = 41;
 
 /**
  * Pods of a cluster, paged, sorted and filtered by the hub (issue 18): the
@@ -128,21 +127,7 @@ export function VirtualPodTable({
   label?: string;
 }) {
   const now = useNow(5000);
-  const scroller = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({
-    count,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-  });
-  const rows = virtual.getVirtualItems();
-  const lastIndex = rows.at(-1)?.index ?? 0;
-  const { want } = list;
-  // Ask for what is in view (and a screenful beyond) before it is needed.
-  useEffect(() => want(lastIndex + 30), [want, lastIndex]);
-  const first = rows[0];
-  const before = first ? first.start : 0;
-  const after = rows.length > 0 ? virtual.getTotalSize() - (rows.at(-1)?.end ?? 0) : 0;
+  const { scroller, rows, before, after } = useVirtualRows(count, list.want);
   return (
     <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label={`${label}, scrollable`}>
       <table className="data" aria-label={label} aria-rowcount={count + 1}>

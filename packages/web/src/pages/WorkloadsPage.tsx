@@ -3,8 +3,7 @@
 // kind, namespace, name and "only unhealthy", and the sort — all kept in the
 // URL. Paged, sorted, filtered and counted by the hub (issue 18): the page
 // never lists a cluster's pods, and the table is virtual.
-import { useEffect, useMemo, useRef } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useMemo } from 'react';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
 import { WORKLOAD_KINDS, type Insight, type InventoryItem, type WorkloadListRow } from '../api/types.js';
@@ -18,10 +17,10 @@ import { Badge, workloadHealth } from '../ui/Health.js';
 import { objectHref } from '../links.js';
 import { NamespaceFilter } from '../ui/NamespaceFilter.js';
 import { useQueryState } from '../ui/query-state.js';
+import { ROW_HEIGHT, useVirtualRows } from '../ui/virtual-rows.js';
 
 /** What a Kubernetes name may hold: anything else cannot be a name's prefix. */
 const NAME_CHARS = /^[a-z0-9.-]*$/;
-const ROW_HEIGHT = 41;
 const COLUMNS = 12;
 
 export function WorkloadsPage({ cluster }: { cluster: string }) {
@@ -154,21 +153,7 @@ function VirtualWorkloadTable({
   byWorkload: ReadonlyMap<string, Insight[]>;
 }) {
   const now = useNow(10_000);
-  const scroller = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({
-    count,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-  });
-  const rows = virtual.getVirtualItems();
-  const lastIndex = rows.at(-1)?.index ?? 0;
-  const { want } = list;
-  // Ask for what is in view (and a screenful beyond) before it is needed.
-  useEffect(() => want(lastIndex + 30), [want, lastIndex]);
-  const first = rows[0];
-  const before = first ? first.start : 0;
-  const after = rows.length > 0 ? virtual.getTotalSize() - (rows.at(-1)?.end ?? 0) : 0;
+  const { scroller, rows, before, after } = useVirtualRows(count, list.want);
   return (
     <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Workloads, scrollable">
       <table className="data" aria-label="Workloads" aria-rowcount={count + 1}>
