@@ -60,6 +60,8 @@ describe('completion generated from the command tree', () => {
       'auth.login',
       'auth.logout',
       'auth.sso',
+      'auth.sso_refresh',
+      'auth.sso_session_end',
       'auth.password_change',
     ]);
     expect(complete('bash', ['wheelhouse', 'completion', ''])).toEqual(['bash', 'zsh']);

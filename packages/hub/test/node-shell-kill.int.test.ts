@@ -13,8 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeShellPath, nodeShellPodName } from '@wheelhouse/protocol';
 import { WHEELHOUSE_CLI, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
 import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
-import { createApiToken, createBinding, createUser } from '../src/auth/identity-store.js';
-import { ClusterStore } from '../src/clusters/cluster-store.js';
+import { seedAdminAndCluster } from './support/replica-seed.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
 import { connectShell, type ShellClient } from './support/shell-client.js';
 
@@ -93,21 +92,7 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
     r = await startReplicas({
       count: 1,
       seed: async (db) => {
-        const { user } = await createUser(db, {
-          username: 'admin',
-          passwordHash: 'x',
-          mustChangePassword: false,
-          createdBy: 'test',
-        });
-        await createBinding(db, {
-          userId: user.id,
-          role: 'account-admin',
-          clusterPattern: '*',
-          namespacePattern: '*',
-          createdBy: 'test',
-        });
-        token = (await createApiToken(db, { userId: user.id, name: 't' })).token;
-        agentToken = (await new ClusterStore(db).create(CLUSTER, 'test'))?.token ?? '';
+        ({ token, agentToken } = await seedAdminAndCluster(db, 'admin', CLUSTER));
       },
     });
     agent = startAgent();

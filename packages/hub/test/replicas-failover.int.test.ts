@@ -14,8 +14,7 @@ import { queryAs } from '@wheelhouse/test-postgres';
 import { WHEELHOUSE_CLI, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
 import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiToken, createBinding, createUser } from '../src/auth/identity-store.js';
-import { ClusterStore } from '../src/clusters/cluster-store.js';
+import { seedAdminAndCluster } from './support/replica-seed.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
 
 const kc = kubeConfig();
@@ -92,22 +91,7 @@ describe('replica holding the agent link killed with 200 commands queued through
     r = await startReplicas({
       count: 3,
       seed: async (db) => {
-        const { user } = await createUser(db, {
-          username: 'operator',
-          passwordHash: 'x',
-          mustChangePassword: false,
-          createdBy: 'test',
-        });
-        await createBinding(db, {
-          userId: user.id,
-          role: 'account-admin',
-          clusterPattern: '*',
-          namespacePattern: '*',
-          createdBy: 'test',
-        });
-        token = (await createApiToken(db, { userId: user.id, name: 't' })).token;
-        const created = await new ClusterStore(db).create(CLUSTER, 'test');
-        agentToken = created?.token ?? '';
+        ({ token, agentToken } = await seedAdminAndCluster(db, 'operator', CLUSTER));
       },
     });
     agent = startProcess(

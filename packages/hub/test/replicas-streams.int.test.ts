@@ -14,8 +14,7 @@ import { logsPath, shellPath, type LogsServerMessage } from '@wheelhouse/protoco
 import { queryAs } from '@wheelhouse/test-postgres';
 import { WHEELHOUSE_CLI, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
 import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
-import { createApiToken, createBinding, createUser } from '../src/auth/identity-store.js';
-import { ClusterStore } from '../src/clusters/cluster-store.js';
+import { seedAdminAndCluster } from './support/replica-seed.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
 
 const CLUSTER = 'streams';
@@ -75,21 +74,7 @@ describe('streams asked of a replica without the agent link', () => {
     r = await startReplicas({
       count: 3,
       seed: async (db) => {
-        const { user } = await createUser(db, {
-          username: 'oncall',
-          passwordHash: 'x',
-          mustChangePassword: false,
-          createdBy: 'test',
-        });
-        await createBinding(db, {
-          userId: user.id,
-          role: 'account-admin',
-          clusterPattern: '*',
-          namespacePattern: '*',
-          createdBy: 'test',
-        });
-        token = (await createApiToken(db, { userId: user.id, name: 't' })).token;
-        agentToken = (await new ClusterStore(db).create(CLUSTER, 'test'))?.token ?? '';
+        ({ token, agentToken } = await seedAdminAndCluster(db, 'oncall', CLUSTER));
       },
     });
     // The first URL is tried first: the link lands on replica 0.
