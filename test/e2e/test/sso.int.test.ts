@@ -260,3 +260,66 @@ describe('console: single sign-on with Dex', () => {
     return (await context.cookies(c.url)).find((k) => k.name === 'wh_session')?.value;
   }
 });
+
+// The ID token is fetched by the hub (code exchange) after the browser's
+// redirect arrives, so holding the redirect back cannot age it (and a Dex told
+// to sign tokens with a negative lifetime answers a negative expires_in, which
+// is refused before the token's exp is read). Instead this hub's clock runs an
+// hour ahead of Dex's for token checks: Dex's 10-minute ID tokens arrive expired.
+describe('console: single sign-on with an expired ID token', () => {
+  let c: Console;
+  let dex: RunningDex;
+  screenshotOnFailure(() => c);
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    dex = await startDex({
+      users: [SRE],
+      clients: [{ id: 'wheelhouse', secret: 'e2e-secret', redirectURIs: [`${publicUrl}/api/v1/auth/oidc/callback`] }],
+    });
+    c = await openConsole({
+      signIn: false,
+      port,
+      hub: {
+        oidc: {
+          issuer: dex.issuer,
+          clientId: 'wheelhouse',
+          clientSecret: 'e2e-secret',
+          publicUrl,
+          providerName: 'Dex',
+          groupMappings: [{ group: 'sre', role: 'operator', cluster: '*', namespace: '*' }],
+          clockSkewSeconds: 3600,
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await c.close();
+    await dex.stop();
+  });
+
+  it('is refused on the sign-in page with the reason, makes no session, and is audited', async () => {
+    const { page } = c;
+    await page.goto(`${c.url}/login`);
+    await page.getByRole('link', { name: 'Sign in with Dex' }).click();
+    await page.locator('#login').fill(SRE.email);
+    await page.locator('#password').fill(SRE.password);
+    await page.locator('#submit-login').click();
+
+    await page.waitForURL(/\/login\?ssoError=token_rejected/);
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toMatch(/^Single sign-on failed \(token_rejected\): .*"exp"/);
+    expect((await c.context.cookies(c.url)).map((k) => k.name)).not.toContain('wh_session');
+    expect(await c.pipeline.hub.db.selectFrom('sessions').select('id_hash').execute()).toEqual([]);
+    const audit = await c.pipeline.hub.db
+      .selectFrom('audit_log')
+      .select(['actor', 'outcome', 'detail'])
+      .where('action', '=', 'auth.sso')
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.outcome).toBe('failed');
+    expect(JSON.parse(audit[0]?.detail ?? '{}')).toMatchObject({ reason: 'token_rejected', via: 'browser' });
+  });
+});
