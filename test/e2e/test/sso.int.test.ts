@@ -4,8 +4,11 @@
 // scale, the developer sees the action disabled with the reason); a forged
 // redirect lands on the sign-in page with the reason; signing out ends the
 // session at Dex too (RP-initiated logout), so the next sign-in asks again.
+// Refusals a person can meet in the browser: a replayed callback and a code
+// Dex issued to another application land on the sign-in page with the
+// reason, make no session and are audited.
 import * as k8s from '@kubernetes/client-node';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDex, type DexUser, type RunningDex } from '@wheelhouse/test-cluster/dex';
 import { freePort } from '@wheelhouse/test-cluster/processes';
@@ -54,6 +57,8 @@ describe('console: single sign-on with Dex', () => {
           redirectURIs: [`${publicUrl}/api/v1/auth/oidc/callback`],
           postLogoutRedirectURIs: [`${publicUrl}/login`],
         },
+        // Another application at the same Dex that (mis)registered the hub's callback.
+        { id: 'other-app', secret: 'other-secret', redirectURIs: [`${publicUrl}/api/v1/auth/oidc/callback`] },
       ],
     });
     c = await openConsole({
@@ -161,14 +166,160 @@ describe('console: single sign-on with Dex', () => {
     } finally {
       await context.close();
     }
-    const audit = await c.pipeline.hub.db
+    expect((await failedSsoAudits()).map((d) => d.reason)).toContain('bad_state');
+  });
+
+  it('a replayed callback is refused on the sign-in page, makes no session, and is audited', async () => {
+    const context = await c.browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${c.url}/login`);
+      await page.getByRole('link', { name: 'Sign in with Dex' }).click();
+      await page.waitForURL((u) => u.toString().startsWith(dex.issuer));
+      // This browser's sign-in cookie as it was, and the redirect Dex sends the browser back with.
+      const signInCookie = (await context.cookies(`${c.url}/api/v1/auth/oidc/callback`)).filter(
+        (k) => k.name === 'wh_oidc',
+      );
+      expect(signInCookie).toHaveLength(1);
+      await page.locator('#login').fill(SRE.email);
+      await page.locator('#password').fill(SRE.password);
+      const callback = page.waitForRequest((r) => r.url().startsWith(`${c.url}/api/v1/auth/oidc/callback?`));
+      await page.locator('#submit-login').click();
+      await page.getByRole('navigation', { name: 'Main' }).waitFor();
+      const callbackUrl = (await callback).url();
+      expect(await sessionCookie(context)).toBeDefined();
+      // Same browser, same sign-in cookie, but signed out: only the used-up state stands in the way.
+      await context.clearCookies({ name: 'wh_session' });
+      await context.addCookies(signInCookie);
+      const audited = (await failedSsoAudits()).length;
+      const sessions = await sessionCount();
+
+      await page.goto(callbackUrl);
+      await page.waitForURL(/\/login\?ssoError=bad_state/);
+      await expect
+        .poll(() => page.getByRole('alert').textContent())
+        .toBe('Single sign-on failed (bad_state): unknown or already used state');
+      expect(await sessionCookie(context)).toBeUndefined();
+      expect(await sessionCount()).toBe(sessions);
+      const audit = (await failedSsoAudits()).slice(audited);
+      expect(audit).toMatchObject([{ reason: 'bad_state', message: 'unknown or already used state' }]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a code Dex issued to another application is refused on the sign-in page, and is audited', async () => {
+    const context = await c.browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${c.url}/login`);
+      // The hub's own sign-in gives this browser a state (and its cookie) ...
+      const authorize = page.waitForRequest((r) => r.url().startsWith(`${dex.issuer}/auth?`));
+      await page.getByRole('link', { name: 'Sign in with Dex' }).click();
+      const forged = new URL((await authorize).url());
+      expect(forged.searchParams.get('client_id')).toBe('wheelhouse');
+      // ... which goes to Dex's authorize endpoint for the other application.
+      forged.searchParams.set('client_id', 'other-app');
+      await page.goto(forged.toString());
+      await page.locator('#login').fill(SRE.email);
+      await page.locator('#password').fill(SRE.password);
+      const audited = (await failedSsoAudits()).length;
+      const sessions = await sessionCount();
+      await page.locator('#submit-login').click();
+
+      await page.waitForURL(/\/login\?ssoError=code_rejected/);
+      await expect
+        .poll(() => page.getByRole('alert').textContent())
+        .toMatch(/^Single sign-on failed \(code_rejected\): the token endpoint answered invalid_grant/);
+      expect(await sessionCookie(context)).toBeUndefined();
+      expect(await sessionCount()).toBe(sessions);
+      const audit = (await failedSsoAudits()).slice(audited);
+      expect(audit).toMatchObject([{ reason: 'code_rejected', via: 'browser' }]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  /** The details of the hub's failed auth.sso records, oldest first. */
+  async function failedSsoAudits(): Promise<Record<string, unknown>[]> {
+    const rows = await c.pipeline.hub.db
       .selectFrom('audit_log')
-      .selectAll()
+      .select('detail')
       .where('action', '=', 'auth.sso')
       .where('outcome', '=', 'failed')
+      .orderBy('seq')
       .execute();
-    expect(audit.map((a) => JSON.parse(a.detail ?? '{}') as { reason: string }).map((d) => d.reason)).toContain(
-      'bad_state',
-    );
+    return rows.map((r) => JSON.parse(r.detail ?? '{}') as Record<string, unknown>);
+  }
+
+  async function sessionCount(): Promise<number> {
+    return (await c.pipeline.hub.db.selectFrom('sessions').select('id_hash').execute()).length;
+  }
+
+  async function sessionCookie(context: BrowserContext): Promise<string | undefined> {
+    return (await context.cookies(c.url)).find((k) => k.name === 'wh_session')?.value;
+  }
+});
+
+// The ID token is fetched by the hub (code exchange) after the browser's
+// redirect arrives, so holding the redirect back cannot age it (and a Dex told
+// to sign tokens with a negative lifetime answers a negative expires_in, which
+// is refused before the token's exp is read). Instead this hub's clock runs an
+// hour ahead of Dex's for token checks: Dex's 10-minute ID tokens arrive expired.
+describe('console: single sign-on with an expired ID token', () => {
+  let c: Console;
+  let dex: RunningDex;
+  screenshotOnFailure(() => c);
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    dex = await startDex({
+      users: [SRE],
+      clients: [{ id: 'wheelhouse', secret: 'e2e-secret', redirectURIs: [`${publicUrl}/api/v1/auth/oidc/callback`] }],
+    });
+    c = await openConsole({
+      signIn: false,
+      port,
+      hub: {
+        oidc: {
+          issuer: dex.issuer,
+          clientId: 'wheelhouse',
+          clientSecret: 'e2e-secret',
+          publicUrl,
+          providerName: 'Dex',
+          groupMappings: [{ group: 'sre', role: 'operator', cluster: '*', namespace: '*' }],
+          clockSkewSeconds: 3600,
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await c.close();
+    await dex.stop();
+  });
+
+  it('is refused on the sign-in page with the reason, makes no session, and is audited', async () => {
+    const { page } = c;
+    await page.goto(`${c.url}/login`);
+    await page.getByRole('link', { name: 'Sign in with Dex' }).click();
+    await page.locator('#login').fill(SRE.email);
+    await page.locator('#password').fill(SRE.password);
+    await page.locator('#submit-login').click();
+
+    await page.waitForURL(/\/login\?ssoError=token_rejected/);
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toMatch(/^Single sign-on failed \(token_rejected\): .*"exp"/);
+    expect((await c.context.cookies(c.url)).map((k) => k.name)).not.toContain('wh_session');
+    expect(await c.pipeline.hub.db.selectFrom('sessions').select('id_hash').execute()).toEqual([]);
+    const audit = await c.pipeline.hub.db
+      .selectFrom('audit_log')
+      .select(['actor', 'outcome', 'detail'])
+      .where('action', '=', 'auth.sso')
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.outcome).toBe('failed');
+    expect(JSON.parse(audit[0]?.detail ?? '{}')).toMatchObject({ reason: 'token_rejected', via: 'browser' });
   });
 });

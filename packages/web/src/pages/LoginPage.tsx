@@ -18,7 +18,10 @@ const SIGN_IN_REFUSALS = new Set([
 function ssoErrorFromUrl(): string | undefined {
   const q = new URLSearchParams(window.location.search);
   const reason = q.get('ssoError');
-  return reason ? `Single sign-on failed (${reason}): ${q.get('message') ?? ''}` : undefined;
+  if (!reason) return undefined;
+  // The hub's message already reads "single sign-on failed (<reason>): <why>"; say it once.
+  const message = q.get('message');
+  return message ? message.charAt(0).toUpperCase() + message.slice(1) : `Single sign-on failed (${reason})`;
 }
 
 export function LoginPage({ next }: { next: string }) {
