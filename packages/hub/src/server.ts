@@ -356,7 +356,9 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   if (!replicas.shared) await clusters.resetConnections();
   const shellStore = new ShellStore(db, replicas.id);
   await shellStore.closeOrphans(Date.now(), await replicas.liveReplicaIds());
-  // Replicas on one PostgreSQL store tell each other over LISTEN/NOTIFY (live feed, command wake-ups, link closes).
+  const sockets = new SocketRegistry();
+  // Replicas on one PostgreSQL store tell each other over LISTEN/NOTIFY (live feed, command wake-ups, link and
+  // socket closes).
   const channel =
     isPostgres(db) && opts.store !== undefined
       ? new NotifyChannel({
@@ -370,7 +372,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
         })
       : null;
   if (channel) {
-    connectReplicas({ channel, link, live, log: app.log });
+    connectReplicas({ channel, link, live, sockets, log: app.log });
     await channel.start();
   }
   const tunnels = new PeerTunnels({ secret: opts.replica?.peerSecret, replicas, audit, log: app.log });
@@ -418,7 +420,6 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   link.setUsageHandler((cluster, m) => usage.add(cluster, m));
 
   const lifetimes = resolveLifetimes(opts.lifetimes);
-  const sockets = new SocketRegistry();
   const oidc = opts.oidc
     ? new OidcService({
         db,

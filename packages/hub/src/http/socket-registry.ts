@@ -5,6 +5,9 @@
 // sign-out, a password reset or a revoked token. Registration is central (the
 // WebSocket server's 'connection' event, with the principal the auth hook
 // found), so no route can forget it; the identity service calls close*().
+// With replicas, a socket may be open on any of them: close*() applies the
+// decision here and hands it to setPeers()' publisher, and every other
+// replica applies it to its own sockets with apply() (replica-peering.ts).
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
@@ -33,8 +36,20 @@ export type CredentialCheck = (
   tokenIds: string[],
 ) => Promise<{ sessions: Set<string>; tokens: Set<string> }>;
 
+/** A decision to close sockets, as replicas send it to each other. */
+export type SocketCloseDecision =
+  | { op: 'user'; userId: string; reason: string; exceptSessionIdHash?: string }
+  | { op: 'session'; sessionIdHash: string; reason: string }
+  | { op: 'token'; tokenId: string; reason: string };
+
 export class SocketRegistry {
   private readonly entries = new Set<Entry>();
+  private publish: ((decision: SocketCloseDecision) => void) | null = null;
+
+  /** Replicas: every close*() decided here is also handed to `publish`, which tells the other replicas. */
+  setPeers(publish: (decision: SocketCloseDecision) => void): void {
+    this.publish = publish;
+  }
 
   add(socket: WebSocket, principal: Principal, route: string): void {
     const e: Entry = {
@@ -56,20 +71,44 @@ export class SocketRegistry {
 
   /** Closes every socket of a user (disabled, deleted, binding removed, password reset), except one session's. */
   closeUser(userId: string, reason: string, except?: { sessionIdHash?: string | undefined }): number {
-    return this.closeWhere(
-      (e) => e.userId === userId && (except?.sessionIdHash === undefined || e.sessionIdHash !== except.sessionIdHash),
+    return this.decide({
+      op: 'user',
+      userId,
       reason,
-    );
+      ...(except?.sessionIdHash !== undefined ? { exceptSessionIdHash: except.sessionIdHash } : {}),
+    });
   }
 
   /** Closes the sockets a session opened (sign-out, session ended). */
   closeSession(sessionIdHash: string, reason: string): number {
-    return this.closeWhere((e) => e.sessionIdHash === sessionIdHash, reason);
+    return this.decide({ op: 'session', sessionIdHash, reason });
   }
 
   /** Closes the sockets an API token opened (token revoked). */
   closeToken(tokenId: string, reason: string): number {
-    return this.closeWhere((e) => e.tokenId === tokenId, reason);
+    return this.decide({ op: 'token', tokenId, reason });
+  }
+
+  private decide(d: SocketCloseDecision): number {
+    const n = this.apply(d);
+    this.publish?.(d);
+    return n;
+  }
+
+  /** Applies a decision to this replica's sockets only (one another replica made); returns how many closed. */
+  apply(d: SocketCloseDecision): number {
+    switch (d.op) {
+      case 'user':
+        return this.closeWhere(
+          (e) =>
+            e.userId === d.userId && (d.exceptSessionIdHash === undefined || e.sessionIdHash !== d.exceptSessionIdHash),
+          d.reason,
+        );
+      case 'session':
+        return this.closeWhere((e) => e.sessionIdHash === d.sessionIdHash, d.reason);
+      case 'token':
+        return this.closeWhere((e) => e.tokenId === d.tokenId, d.reason);
+    }
   }
 
   /** Closes sockets whose credential has reached its end (a session's absolute lifetime, a token's expiry). */
