@@ -23,7 +23,7 @@ import { AuditAnchoring } from './audit/anchoring.js';
 import { ephemeralKeyring, loadOrCreateKeyFile } from './audit/audit-keys.js';
 import { registerAuth } from './auth/plugin.js';
 import { resolveLifetimes, type CredentialLifetimes } from './auth/credential-lifetimes.js';
-import { listBindings, validCredentials } from './auth/identity-store.js';
+import { grantingBindings, listBindings, validCredentials } from './auth/identity-store.js';
 import { can } from './auth/rbac.js';
 import { LoginThrottle, type ThrottleOptions } from './auth/login-throttle.js';
 import { StoreLoginThrottle } from './auth/store-login-throttle.js';
@@ -457,7 +457,12 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     allowedOrigins: opts.allowedOrigins ?? [],
     secureCookie: opts.secureCookie,
   });
-  registerSocketRegistry(app, sockets, { alive: (s, t) => validCredentials(db, s, t) });
+  registerSocketRegistry(app, sockets, {
+    alive: (s, t) => validCredentials(db, s, t),
+    // Replicas: a socket close published while a replica's LISTEN connection was down is lost; checking
+    // the bindings sockets were opened under closes them within a sweep anyway. One process needs no check.
+    ...(channel ? { bindings: (users: string[]) => grantingBindings(db, users) } : {}),
+  });
   const identity = new IdentityService({
     db,
     audit,

@@ -3,10 +3,13 @@
 // a user's live feeds are open on B and C; an admin removes one of the user's
 // role bindings through A; both sockets close with 4401 and the reason within
 // a few seconds (the periodic sweep does not catch a removed binding), and
-// another user's socket on B stays open.
+// another user's socket on B stays open. A close whose notification is lost
+// (a replica's LISTEN connection was down) is caught by each replica's sweep
+// of its sockets against the bindings in the store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createApiToken, createBinding, createUser } from '../src/auth/identity-store.js';
+import { openDatabase } from '../src/store/db.js';
 import { hashPassword } from '../src/auth/password.js';
 import { SOCKET_CLOSE_REVOKED } from '../src/http/socket-registry.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
@@ -32,6 +35,7 @@ describe('revoking access closes sockets on every replica', { timeout: 120_000 }
   let r: Replicas;
   const tokens: Record<string, string> = {};
   let removable = '';
+  let lost = '';
 
   beforeAll(async () => {
     r = await startReplicas({
@@ -65,6 +69,10 @@ describe('revoking access closes sockets on every replica', { timeout: 120_000 }
           ['viewer', 'prod'],
         ]);
         await add('piet', [['viewer', '*']]);
+        lost = await add('anna', [
+          ['viewer', '*'],
+          ['viewer', 'prod'],
+        ]);
       },
     });
   }, 90_000);
@@ -89,6 +97,29 @@ describe('revoking access closes sockets on every replica', { timeout: 120_000 }
     for (const c of closes) {
       expect(c).toMatchObject({ code: SOCKET_CLOSE_REVOKED, reason: 'a role binding was removed' });
       expect((c?.at ?? Infinity) - t0).toBeLessThan(4_000);
+    }
+    expect(other.ws.readyState).toBe(WebSocket.OPEN);
+    other.ws.close();
+  });
+
+  it('a binding removed with no notification (LISTEN down) still closes the sockets on every replica within a sweep', async () => {
+    const onB = await openSocket(live(1), tokens.anna ?? '');
+    const onC = await openSocket(live(2), tokens.anna ?? '');
+    const other = await openSocket(live(1), tokens.piet ?? '');
+    // Straight in the store: no replica decides the close, no NOTIFY is sent — as when it was lost.
+    const db = await openDatabase({ store: r.storeUrl });
+    try {
+      await db.deleteFrom('role_bindings').where('id', '=', lost).execute();
+    } finally {
+      await db.destroy();
+    }
+    const t0 = performance.now();
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 9_000).unref());
+    const closes = await Promise.all([Promise.race([onB.closed, timeout]), Promise.race([onC.closed, timeout])]);
+    for (const c of closes) {
+      expect(c).toMatchObject({ code: SOCKET_CLOSE_REVOKED, reason: 'a role binding was removed or has ended' });
+      // The sweep runs every 5 s.
+      expect((c?.at ?? Infinity) - t0).toBeLessThan(7_000);
     }
     expect(other.ws.readyState).toBe(WebSocket.OPEN);
     other.ws.close();

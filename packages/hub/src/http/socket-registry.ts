@@ -27,6 +27,8 @@ interface Entry {
   sessionIdHash: string | undefined;
   tokenId: string | undefined;
   endsAt: number | undefined;
+  /** The bindings the socket was authorized under (bindingKey()). */
+  bindings: string[];
   route: string;
 }
 
@@ -41,6 +43,14 @@ export type SocketCloseDecision =
   | { op: 'user'; userId: string; reason: string; exceptSessionIdHash?: string }
   | { op: 'session'; sessionIdHash: string; reason: string }
   | { op: 'token'; tokenId: string; reason: string };
+
+/** These users' bindings that still grant now. */
+export type BindingCheck = (
+  userIds: string[],
+) => Promise<{ userId: string; role: string; clusterPattern: string; namespacePattern: string }[]>;
+
+const bindingKey = (b: { role: string; clusterPattern: string; namespacePattern: string }): string =>
+  `${b.role}\u0000${b.clusterPattern}\u0000${b.namespacePattern}`;
 
 export class SocketRegistry {
   private readonly entries = new Set<Entry>();
@@ -59,6 +69,7 @@ export class SocketRegistry {
       sessionIdHash: principal.sessionIdHash,
       tokenId: principal.tokenId,
       endsAt: principal.credentialEndsAt,
+      bindings: principal.bindings.map(bindingKey),
       route,
     };
     this.entries.add(e);
@@ -145,6 +156,21 @@ export class SocketRegistry {
     );
   }
 
+  /**
+   * Closes sockets opened under a binding that no longer grants (removed, or a
+   * just-in-time grant that ended). With replicas, the replica that removed it
+   * closes them everywhere over NOTIFY at once; this sweep catches a
+   * notification lost while a replica's LISTEN connection was down.
+   */
+  async closeNarrowed(live: BindingCheck): Promise<number> {
+    const snapshot = [...this.entries];
+    const users = [...new Set(snapshot.filter((e) => e.bindings.length > 0).map((e) => e.userId))];
+    if (users.length === 0) return 0;
+    const granting = new Set((await live(users)).map((b) => `${b.userId}\u0000${bindingKey(b)}`));
+    const narrowed = new Set(snapshot.filter((e) => e.bindings.some((k) => !granting.has(`${e.userId}\u0000${k}`))));
+    return this.closeWhere((e) => narrowed.has(e), 'a role binding was removed or has ended');
+  }
+
   private closeWhere(match: (e: Entry) => boolean, reason: string): number {
     let n = 0;
     for (const e of [...this.entries]) {
@@ -171,7 +197,7 @@ export class SocketRegistry {
 export function registerSocketRegistry(
   app: FastifyInstance,
   registry: SocketRegistry,
-  opts: { alive?: CredentialCheck } = {},
+  opts: { alive?: CredentialCheck; bindings?: BindingCheck } = {},
 ): void {
   const opened = new WeakMap<IncomingMessage, { principal: Principal; route: string }>();
   app.addHook('onRequest', (request, _reply, done) => {
@@ -180,14 +206,19 @@ export function registerSocketRegistry(
     done();
   });
   // Credentials that end by themselves (absolute session lifetime, token expiry; with `alive`, idle expiry
-  // and anything else the store no longer honours) close their sockets too.
-  const { alive } = opts;
+  // and anything else the store no longer honours; with `bindings`, bindings removed or ended) close their
+  // sockets too.
+  const { alive, bindings } = opts;
   const sweeper = setInterval(() => {
     registry.closeExpired();
     if (alive)
       registry
         .closeUnhonoured(alive)
         .catch((err: unknown) => app.log.warn({ err }, "checking sockets' credentials failed"));
+    if (bindings)
+      registry
+        .closeNarrowed(bindings)
+        .catch((err: unknown) => app.log.warn({ err }, "checking sockets' bindings failed"));
   }, EXPIRY_SWEEP_MS);
   sweeper.unref();
   app.addHook('onClose', (_app, done) => {
