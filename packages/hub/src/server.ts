@@ -461,7 +461,9 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     alive: (s, t) => validCredentials(db, s, t),
     // Replicas: a socket close published while a replica's LISTEN connection was down is lost; checking
     // the bindings sockets were opened under closes them within a sweep anyway. One process needs no check.
-    ...(channel ? { bindings: (users: string[]) => grantingBindings(db, users) } : {}),
+    // A just-in-time grant that just ended counts 15 s more: its own sweeper (every 5 s) ends it with its
+    // precise reasons (shells `denied`, sockets "the just-in-time access ... has ended") on every replica.
+    ...(channel ? { bindings: (users: string[]) => grantingBindings(db, users, Date.now() - 15_000) } : {}),
   });
   const identity = new IdentityService({
     db,

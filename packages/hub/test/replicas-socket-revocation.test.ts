@@ -124,4 +124,31 @@ describe('revoking access closes sockets on every replica', { timeout: 120_000 }
     expect(other.ws.readyState).toBe(WebSocket.OPEN);
     other.ws.close();
   });
+
+  it('a binding made afresh with the same role and scope (as an SSO renewal does) keeps the sockets open', async () => {
+    const onB = await openSocket(live(1), tokens.piet ?? '');
+    const db = await openDatabase({ store: r.storeUrl });
+    try {
+      await db.transaction().execute(async (trx) => {
+        const old = await trx.selectFrom('role_bindings').selectAll().where('created_by', '=', 't').execute();
+        const viewers = old.filter((b) => b.role === 'viewer' && b.cluster_pattern === '*');
+        for (const b of viewers) {
+          await trx.deleteFrom('role_bindings').where('id', '=', b.id).execute();
+          await createBinding(trx, {
+            userId: b.user_id,
+            role: 'viewer',
+            clusterPattern: '*',
+            namespacePattern: '*',
+            createdBy: 'renewal',
+          });
+        }
+      });
+    } finally {
+      await db.destroy();
+    }
+    // More than one sweep (every 5 s).
+    await new Promise((resolve) => setTimeout(resolve, 6_500));
+    expect(onB.ws.readyState).toBe(WebSocket.OPEN);
+    onB.ws.close();
+  });
 });
