@@ -23,7 +23,7 @@ import { AuditAnchoring } from './audit/anchoring.js';
 import { ephemeralKeyring, loadOrCreateKeyFile } from './audit/audit-keys.js';
 import { registerAuth } from './auth/plugin.js';
 import { resolveLifetimes, type CredentialLifetimes } from './auth/credential-lifetimes.js';
-import { listBindings, validCredentials } from './auth/identity-store.js';
+import { grantingBindings, listBindings, validCredentials } from './auth/identity-store.js';
 import { can } from './auth/rbac.js';
 import { LoginThrottle, type ThrottleOptions } from './auth/login-throttle.js';
 import { StoreLoginThrottle } from './auth/store-login-throttle.js';
@@ -356,7 +356,9 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   if (!replicas.shared) await clusters.resetConnections();
   const shellStore = new ShellStore(db, replicas.id);
   await shellStore.closeOrphans(Date.now(), await replicas.liveReplicaIds());
-  // Replicas on one PostgreSQL store tell each other over LISTEN/NOTIFY (live feed, command wake-ups, link closes).
+  const sockets = new SocketRegistry();
+  // Replicas on one PostgreSQL store tell each other over LISTEN/NOTIFY (live feed, command wake-ups, link and
+  // socket closes).
   const channel =
     isPostgres(db) && opts.store !== undefined
       ? new NotifyChannel({
@@ -370,7 +372,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
         })
       : null;
   if (channel) {
-    connectReplicas({ channel, link, live, log: app.log });
+    connectReplicas({ channel, link, live, sockets, log: app.log });
     await channel.start();
   }
   const tunnels = new PeerTunnels({ secret: opts.replica?.peerSecret, replicas, audit, log: app.log });
@@ -418,7 +420,6 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   link.setUsageHandler((cluster, m) => usage.add(cluster, m));
 
   const lifetimes = resolveLifetimes(opts.lifetimes);
-  const sockets = new SocketRegistry();
   const oidc = opts.oidc
     ? new OidcService({
         db,
@@ -456,7 +457,14 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     allowedOrigins: opts.allowedOrigins ?? [],
     secureCookie: opts.secureCookie,
   });
-  registerSocketRegistry(app, sockets, { alive: (s, t) => validCredentials(db, s, t) });
+  registerSocketRegistry(app, sockets, {
+    alive: (s, t) => validCredentials(db, s, t),
+    // Replicas: a socket close published while a replica's LISTEN connection was down is lost; checking
+    // the bindings sockets were opened under closes them within a sweep anyway. One process needs no check.
+    // A just-in-time grant that just ended counts 15 s more: its own sweeper (every 5 s) ends it with its
+    // precise reasons (shells `denied`, sockets "the just-in-time access ... has ended") on every replica.
+    ...(channel ? { bindings: (users: string[]) => grantingBindings(db, users, Date.now() - 15_000) } : {}),
+  });
   const identity = new IdentityService({
     db,
     audit,

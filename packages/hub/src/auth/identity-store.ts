@@ -270,6 +270,36 @@ export async function loadUserWithBindings(
   return { user, bindings: await listBindings(db, userId) };
 }
 
+/**
+ * These users' bindings that grant now (not removed, not ended), by content:
+ * for closing sockets opened under others. Content, not ids: SSO bindings are
+ * made afresh with new ids at every renewal.
+ */
+export async function grantingBindings(
+  db: Exec,
+  userIds: string[],
+  now = Date.now(),
+): Promise<{ userId: string; role: string; clusterPattern: string; namespacePattern: string }[]> {
+  const out: { userId: string; role: string; clusterPattern: string; namespacePattern: string }[] = [];
+  const CHUNK = 500;
+  for (let i = 0; i < userIds.length; i += CHUNK) {
+    const rows = await db
+      .selectFrom('role_bindings')
+      .select(['user_id', 'role', 'cluster_pattern', 'namespace_pattern'])
+      .where('user_id', 'in', userIds.slice(i, i + CHUNK))
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .execute();
+    for (const r of rows)
+      out.push({
+        userId: r.user_id,
+        role: r.role,
+        clusterPattern: r.cluster_pattern,
+        namespacePattern: r.namespace_pattern,
+      });
+  }
+  return out;
+}
+
 /** Which of these sessions (by id hash) and API tokens are valid now: for closing the sockets of the others. */
 export async function validCredentials(
   db: Exec,

@@ -39,7 +39,7 @@ export interface SsoSessionsDeps {
   idpGroups?: IdpGroups;
   /** A renewal took bindings away: end what they allowed (shells, sockets). Returns shells ended. */
   onAccessNarrowed?: (userId: string, username: string) => Promise<number>;
-  /** The session ended: close its sockets here at once (other replicas' sweeps close theirs). */
+  /** The session ended: close its sockets at once (on every replica: the socket registry tells the others). */
   onSessionEnded?: (sessionIdHash: string, reason: string) => void;
   onError?: (err: unknown, msg: string) => void;
 }
