@@ -142,6 +142,14 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
     expect(ms).toBeLessThan(BOUND_MS);
 
     await r.restart(0);
+    // Once the hub shows the agent connected again. (Known bug, not fixed here: a shell opened in the
+    // moment between the agent's socket being accepted and its hello gets no answer at all.)
+    await eventually('the agent back on the restarted hub', async () => {
+      const res = await fetch(`${r.urls[0] ?? ''}/api/v1/clusters/${CLUSTER}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return res.ok && ((await res.json()) as { connected: boolean }).connected ? true : undefined;
+    });
     const again = await openShell();
     expect(await podNames()).toEqual([again.pod]);
     again.client.type('exit\n');

@@ -68,7 +68,7 @@ describe.each(storeFactories)('hub ↔ agent ↔ cluster ($name store)', (store)
       return c?.connected ? c : undefined;
     });
     expect(view.kubernetesVersion).toMatch(/^v1\.\d+\.\d+$/);
-    expect(view.capabilities).toEqual({ basic: true, advanced: true, podExec: true });
+    expect(view.capabilities).toEqual({ basic: true, advanced: true, podExec: true, nodeShell: false });
   });
 
   it('mirrors every watched kind of the namespace, as the API server has it', async () => {

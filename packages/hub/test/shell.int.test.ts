@@ -455,8 +455,9 @@ describe('pod shell relay', () => {
     const frames = after.outputFrames - before.outputFrames;
     const bytes = after.outputBytes - before.outputBytes;
     expect(bytes).toBeGreaterThan(588_895); // the lines alone
-    // One frame per pty read would average under 4 KiB; gathered, a frame holds what arrived meanwhile.
-    expect(bytes / frames, `${frames} frames for ${bytes} bytes`).toBeGreaterThan(8 * 1024);
+    // One frame per pty read would average under 4 KiB (3.1 KiB measured without gathering); gathered,
+    // a frame holds what arrived meanwhile — how much depends on the machine's load (7–60 KiB seen).
+    expect(bytes / frames, `${frames} frames for ${bytes} bytes`).toBeGreaterThan(6 * 1024);
     c.ws.close();
     await c.closed;
   }, 90_000);
