@@ -329,7 +329,7 @@ describe('fuzzing every route as anonymous, viewer and admin', () => {
       const declared = (wild: boolean, all = false) =>
         fc
           .record(
-            Object.fromEntries(queryKeys.map((k) => [k, fromSchema(k, route.query[k], wild).map(String)] as const)),
+            Object.fromEntries(queryKeys.map((k) => [k, fromSchema(k, route.query[k], wild).map(queryText)] as const)),
             all ? {} : { requiredKeys: [] },
           )
           .map((r) => Object.entries(r));
