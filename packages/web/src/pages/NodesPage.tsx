@@ -12,6 +12,7 @@ import { can } from '../data/permissions.js';
 import { useMe } from '../data/session.js';
 import { useShells } from '../shell/ShellProvider.js';
 import { usePodsByNode } from '../data/pods-by-node.js';
+import { nodePodListParams } from '../start/first-requests.js';
 import { VirtualPodTable } from './PodsPage.js';
 import { objectHref } from '../links.js';
 import { TimelineView } from '../timeline/TimelineView.js';
@@ -149,7 +150,7 @@ export function NodePage({ cluster, name }: { cluster: string; name: string }) {
   const { items } = useKind(cluster, 'Node');
   // The node's pods only, from the hub's node index, paged as scrolled (issue 18): listing every pod of
   // the cluster here took as long as the old Pods page at 100k.
-  const onNode = useInventoryList(cluster, { kind: 'Pod', node: name, sort: 'namespace', order: 'asc' });
+  const onNode = useInventoryList(cluster, nodePodListParams(name));
   const node = items?.find((n) => n.name === name);
   if (!items) return <p className="hint">Loading…</p>;
   if (!node) return <p className="empty">Node {name} does not exist (any more).</p>;
