@@ -92,6 +92,23 @@ describe('console: the Nodes page counts pods on the hub', () => {
     expect(podRequests).toEqual([]);
   });
 
+  it('renders only the nodes in view of 400, and scrolling to the end reaches the last', async () => {
+    const MANY = 'seeded-many-nodes';
+    await c.pipeline.hub.clusters.create(MANY, 'test');
+    const names = Array.from({ length: 400 }, (_, i) => `node-${String(i).padStart(3, '0')}`);
+    await c.pipeline.hub.inventory.applySnapshotChunk(MANY, 'Node', 's1', names.map(node), true);
+    const { page } = c;
+    await page.goto(`${c.url}/c/${MANY}/nodes`);
+    const rows = page.locator('table[aria-label="Nodes"] tbody tr[data-name]');
+    await expect.poll(() => rows.first().getAttribute('data-name')).toBe('node-000');
+    expect(await page.locator('table[aria-label="Nodes"]').getAttribute('aria-rowcount')).toBe('401');
+    expect(await rows.count()).toBeLessThan(100);
+    const scroller = page.getByRole('region', { name: 'Nodes, scrollable' });
+    await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await expect.poll(() => rows.last().getAttribute('data-name')).toBe('node-399');
+    expect(await rows.count()).toBeLessThan(100);
+  });
+
   it("lists one node's pods on its page from the hub's node index, paged, never the cluster's pods", async () => {
     const { page } = c;
     const podRequests: string[] = [];

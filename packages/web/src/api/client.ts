@@ -3,8 +3,11 @@
 // per-field issues so dialogs can point at the field that was wrong.
 import type { ApiErrorBody, ApiIssue } from '@wheelhouse/protocol';
 import { recordOf } from '@wheelhouse/protocol/core';
+import { withQuery, type Query } from './query.js';
+import { takePreloaded } from '../start/preload.js';
 
 export type { ApiIssue } from '@wheelhouse/protocol';
+export { withQuery } from './query.js';
 
 export class ApiError extends Error {
   constructor(
@@ -52,16 +55,6 @@ export function onUnauthenticated(fn: () => void): () => void {
   return () => unauthenticatedListeners.delete(fn);
 }
 
-type Query = Record<string, string | number | boolean | undefined | null>;
-
-export function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
-  const s = q.toString();
-  return s ? `${path}?${s}` : path;
-}
-
 export async function api<T>(
   path: string,
   opts: { method?: string; body?: unknown; query?: Query; signal?: AbortSignal } = {},
@@ -70,13 +63,18 @@ export async function api<T>(
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  const res = await fetch(withQuery(path, opts.query), {
-    method,
-    headers,
-    body: opts.body === undefined ? null : JSON.stringify(opts.body),
-    credentials: 'same-origin',
-    signal: opts.signal ?? null,
-  });
+  const url = withQuery(path, opts.query);
+  // A GET the start-up preload already sent (the first page of the route opened) is not sent again.
+  const preloaded =
+    method === 'GET' && opts.body === undefined && !opts.signal?.aborted ? takePreloaded(url) : undefined;
+  const res = await (preloaded ??
+    fetch(url, {
+      method,
+      headers,
+      body: opts.body === undefined ? null : JSON.stringify(opts.body),
+      credentials: 'same-origin',
+      signal: opts.signal ?? null,
+    }));
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let body: unknown = undefined;

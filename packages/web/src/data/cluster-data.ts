@@ -2,6 +2,7 @@
 // first needs it, then kept current by the live feed), the cluster's state and
 // command updates. Pages read it through hooks (data/hooks.ts); nothing reloads.
 import { api, wsUrl } from '../api/client.js';
+import { kindPageUrl } from '../start/first-requests.js';
 import type { ClusterDetail, ClusterView, CommandView, InventoryItem, Page, TimelineEvent } from '../api/types.js';
 
 type LiveMessage =
@@ -127,9 +128,7 @@ export class ClusterData {
     let cursor: string | number | null = null;
     try {
       do {
-        const page: Page<InventoryItem> = await api(`/api/v1/clusters/${encodeURIComponent(this.cluster)}/resources`, {
-          query: { kind, limit: 1000, cursor },
-        });
+        const page: Page<InventoryItem> = await api(kindPageUrl(this.cluster, kind, cursor));
         fetched.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor !== null);

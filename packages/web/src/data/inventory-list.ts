@@ -4,6 +4,7 @@
 // page is held) — a sorted position further down is met when scrolled to.
 import { useMemo } from 'react';
 import { api } from '../api/client.js';
+import { inventoryPageUrl } from '../start/first-requests.js';
 import type { InventoryItem } from '../api/types.js';
 import { usePagedList, type Held, type Page, type PagedList, type PagedListSource } from './paged-list.js';
 
@@ -77,11 +78,10 @@ export function useInventoryList(cluster: string, params: ListParams): Inventory
     const p = JSON.parse(key) as ListParams;
     const source: PagedListSource<InventoryItem> = {
       key,
+      countKey: JSON.stringify({ ...p, sort: undefined, order: undefined }),
       uid: (r: InventoryItem) => r.uid,
       fetchPage: (cursor: string | null, limit: number, count: boolean) =>
-        api<Page<InventoryItem>>(`/api/v1/clusters/${encodeURIComponent(cluster)}/resources`, {
-          query: { ...p, count: count || undefined, limit, cursor },
-        }),
+        api<Page<InventoryItem>>(inventoryPageUrl(cluster, p, cursor, limit, count)),
       live: (held, upserts, deletes, refresh) => live(p, held, upserts, deletes, refresh),
     };
     return source;

@@ -10,6 +10,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
 import { clusterData } from './cluster-data.js';
+import { FIRST_PAGE } from '../start/first-requests.js';
 
 export interface Page<Row> {
   items: Row[];
@@ -36,6 +37,12 @@ export interface Held<Row> {
 export interface PagedListSource<Row> {
   /** Changes whenever the filters or sort change: the list starts over. */
   key: string;
+  /**
+   * Changes whenever the filters change (not the sort): a new sort of the same
+   * rows keeps the count it has, rather than asking the database to count again
+   * beside the new first page (at 100k pods the count is the slower of the two).
+   */
+  countKey: string;
   fetchPage: (cursor: string | null, limit: number, count: boolean) => Promise<Page<Row>>;
   uid: (row: Row) => string;
   /**
@@ -50,8 +57,6 @@ export interface PagedListSource<Row> {
   ) => boolean;
 }
 
-/** The first page: a screenful and some (a page of pods is ~1.8 KB a row to parse on both ends). */
-const FIRST_PAGE = 50;
 export const PAGE = 100;
 /** Pages when far behind (a scrollbar dragged down): fewer round trips. */
 const BIG_PAGE = 1000;
@@ -64,6 +69,7 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
   const [, setVersion] = useState(0);
   const state = useRef({
     key: '',
+    countKey: '',
     rows: [] as Row[],
     total: undefined as number | undefined,
     cursor: null as string | null,
@@ -87,8 +93,8 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
         const behind = s.wanted - s.rows.length;
         const first = s.cursor === null;
         // The count is its own request beside the first page: counting 100k index entries takes the
-        // database tens of ms, and the rows need not wait for it.
-        if (first)
+        // database tens of ms, and the rows need not wait for it. Not asked again for a new sort.
+        if (first && s.total === undefined)
           src.current.fetchPage(null, 1, true).then(
             (c) => {
               if (gen !== s.generation) return;
@@ -121,25 +127,32 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
     }
   }, [render, key]);
 
-  /** Starts the list over (new filters, or the feed restarted and rows may be stale). */
-  const restart = useCallback(() => {
-    const s = state.current;
-    s.generation++;
-    s.rows = [];
-    s.total = undefined;
-    s.cursor = null;
-    s.done = false;
-    s.loading = false;
-    s.wanted = 0;
-    render();
-    void pump();
-  }, [pump, render]);
+  /** Starts the list over (new filters or sort, or the feed restarted and rows may be stale). */
+  const restart = useCallback(
+    (keepCount = false) => {
+      const s = state.current;
+      s.generation++;
+      s.rows = [];
+      if (!keepCount) s.total = undefined;
+      s.cursor = null;
+      s.done = false;
+      s.loading = false;
+      s.wanted = 0;
+      render();
+      void pump();
+    },
+    [pump, render],
+  );
 
   useEffect(() => {
-    if (state.current.key === key) return;
-    state.current.key = key;
-    restart();
-  }, [key, restart]);
+    const s = state.current;
+    if (s.key === key) return;
+    // Only the sort changed: the same rows in another order, the same count.
+    const sameCount = s.key !== '' && s.countKey === source.countKey;
+    s.key = key;
+    s.countKey = source.countKey;
+    restart(sameCount);
+  }, [key, source.countKey, restart]);
 
   useEffect(() => {
     const data = clusterData(cluster);
@@ -174,7 +187,7 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
         render();
       }
     });
-    const offResync = data.onResync(restart);
+    const offResync = data.onResync(() => restart());
     return () => {
       offInv();
       offResync();

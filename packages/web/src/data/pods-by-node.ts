@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client.js';
 import { clusterData } from './cluster-data.js';
+import { podsByNodeUrl } from '../start/first-requests.js';
 
 /** node name → pods on it, or undefined until the first answer. */
 export function usePodsByNode(cluster: string): ReadonlyMap<string, number> | undefined {
@@ -13,9 +14,7 @@ export function usePodsByNode(cluster: string): ReadonlyMap<string, number> | un
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = (): void => {
-      api<{ items: { node: string; pods: number }[] }>(
-        `/api/v1/clusters/${encodeURIComponent(cluster)}/pods-by-node`,
-      ).then(
+      api<{ items: { node: string; pods: number }[] }>(podsByNodeUrl(cluster)).then(
         (r) => {
           if (live) setCounts(new Map(r.items.map((c) => [c.node, c.pods])));
         },

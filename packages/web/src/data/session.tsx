@@ -4,6 +4,7 @@ import { createContext, useCallback, useContext, useEffect, useState, type React
 import { api, onUnauthenticated, setCsrfToken } from '../api/client.js';
 import type { Me } from '../api/types.js';
 import { closeAllClusterData } from './cluster-data.js';
+import { dropPreloaded } from '../start/preload.js';
 
 interface Session {
   me: Me | undefined;
@@ -26,6 +27,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setMe(m);
       return m;
     } catch {
+      // Not signed in (or the hub unreachable): whatever the start-up preload fetched is never shown.
+      dropPreloaded();
       setMe(undefined);
       return undefined;
     } finally {
@@ -36,6 +39,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     void refresh();
     return onUnauthenticated(() => {
+      dropPreloaded();
       closeAllClusterData();
       setMe(undefined);
     });
@@ -50,6 +54,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           .endSessionUrl;
       else await api('/api/v1/auth/logout', { method: 'POST' });
     } finally {
+      dropPreloaded();
       closeAllClusterData();
       setCsrfToken(undefined);
       setMe(undefined);

@@ -6,12 +6,12 @@
 // most once a second.
 import { useMemo } from 'react';
 import { api } from '../api/client.js';
+import { workloadPageUrl } from '../start/first-requests.js';
 import { WORKLOAD_KINDS, type InventoryItem, type WorkloadListRow } from '../api/types.js';
 import { workloadHealth } from '../ui/Health.js';
 import { usePagedList, type Held, type Page, type PagedList, type PagedListSource } from './paged-list.js';
 
 export type WorkloadSort = 'kind' | 'namespace' | 'name' | 'age' | 'health';
-export const WORKLOAD_SORTS: readonly WorkloadSort[] = ['kind', 'namespace', 'name', 'age', 'health'];
 
 export interface WorkloadListParams {
   kind?: string;
@@ -80,11 +80,10 @@ export function useWorkloadList(cluster: string, params: WorkloadListParams): Pa
     const p = JSON.parse(key) as WorkloadListParams;
     const source: PagedListSource<WorkloadListRow> = {
       key,
+      countKey: JSON.stringify({ ...p, sort: undefined, order: undefined }),
       uid: (r: WorkloadListRow) => r.workload.uid,
       fetchPage: (cursor: string | null, limit: number, count: boolean) =>
-        api<Page<WorkloadListRow>>(`/api/v1/clusters/${encodeURIComponent(cluster)}/workloads`, {
-          query: { ...p, unhealthy: p.unhealthy || undefined, count: count || undefined, limit, cursor },
-        }),
+        api<Page<WorkloadListRow>>(workloadPageUrl(cluster, p, cursor, limit, count)),
       live: (held, upserts, deletes, refresh) => live(p, held, upserts, deletes, refresh),
     };
     return source;

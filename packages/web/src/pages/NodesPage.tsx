@@ -3,6 +3,7 @@
 import { parseCpu, parseMemory } from '@wheelhouse/protocol/core';
 import { UsageCharts } from '../ui/UsageCharts.js';
 import { useId } from 'react';
+import { useVirtualRows } from '../ui/virtual-rows.js';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
 import type { InventoryItemOf } from '../api/types.js';
@@ -12,6 +13,7 @@ import { can } from '../data/permissions.js';
 import { useMe } from '../data/session.js';
 import { useShells } from '../shell/ShellProvider.js';
 import { usePodsByNode } from '../data/pods-by-node.js';
+import { nodePodListParams } from '../start/first-requests.js';
 import { VirtualPodTable } from './PodsPage.js';
 import { objectHref } from '../links.js';
 import { TimelineView } from '../timeline/TimelineView.js';
@@ -89,57 +91,76 @@ function NodeButtons({ cluster, node }: { cluster: string; node: Node }) {
   );
 }
 
+/** The node list is read whole (it is small): nothing more to ask as the table scrolls. */
+const NOTHING_MORE = (): void => undefined;
+
 export function NodesPage({ cluster }: { cluster: string }) {
   const { items } = useKind(cluster, 'Node');
   // Counted by the hub (issue 18): listing every pod here took 26.8 s and 434 MiB at 100k pods.
   const podCount = usePodsByNode(cluster);
   const now = useNow(10_000);
+  // Only the rows in view are rendered (issue 18: 500 nodes, each with its action buttons, held up the first row).
+  const { scroller, rows, before, after } = useVirtualRows(items?.length ?? 0, NOTHING_MORE);
   return (
     <>
       <h1>Nodes</h1>
-      <table className="data" aria-label="Nodes">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Status</th>
-            <th className="num">Pods</th>
-            <th className="num">CPU</th>
-            <th className="num">Memory</th>
-            <th>Kubelet</th>
-            <th className="num">Age</th>
-            <th>
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {(items ?? []).map((n) => {
-            const st = nodeStatus(n);
-            const cap = n.summary.capacity ?? {};
-            return (
-              <tr key={n.uid} data-name={n.name}>
-                <td>
-                  <Link href={objectHref(cluster, 'Node', '', n.name)}>{n.name}</Link>
-                </td>
-                <td>
-                  <Badge level={st.level}>{st.text}</Badge>
-                </td>
-                <td className="num" data-col="pods">
-                  {podCount ? (podCount.get(n.name) ?? 0) : '…'}
-                  {cap.pods ? ` / ${cap.pods}` : ''}
-                </td>
-                <td className="num">{cap.cpu ?? '—'}</td>
-                <td className="num">{cap.memory ?? '—'}</td>
-                <td>{n.summary.kubeletVersion ?? '—'}</td>
-                <td className="num">{humanAge(now - n.createdAt)}</td>
-                <td>
-                  <NodeButtons cluster={cluster} node={n} />
-                </td>
+      <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Nodes, scrollable">
+        <table className="data" aria-label="Nodes" aria-rowcount={(items?.length ?? 0) + 1}>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Status</th>
+              <th className="num">Pods</th>
+              <th className="num">CPU</th>
+              <th className="num">Memory</th>
+              <th>Kubelet</th>
+              <th className="num">Age</th>
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {before > 0 && (
+              <tr aria-hidden="true" style={{ height: before }}>
+                <td colSpan={8} className="spacer" />
               </tr>
-            );
-          })}
-        </tbody>
-      </table>
+            )}
+            {rows.map((r) => {
+              const n = items?.[r.index];
+              if (!n) return null;
+              const st = nodeStatus(n);
+              const cap = n.summary.capacity ?? {};
+              return (
+                <tr key={n.uid} data-name={n.name} aria-rowindex={r.index + 2}>
+                  <td>
+                    <Link href={objectHref(cluster, 'Node', '', n.name)}>{n.name}</Link>
+                  </td>
+                  <td>
+                    <Badge level={st.level}>{st.text}</Badge>
+                  </td>
+                  <td className="num" data-col="pods">
+                    {podCount ? (podCount.get(n.name) ?? 0) : '…'}
+                    {cap.pods ? ` / ${cap.pods}` : ''}
+                  </td>
+                  <td className="num">{cap.cpu ?? '—'}</td>
+                  <td className="num">{cap.memory ?? '—'}</td>
+                  <td>{n.summary.kubeletVersion ?? '—'}</td>
+                  <td className="num">{humanAge(now - n.createdAt)}</td>
+                  <td>
+                    <NodeButtons cluster={cluster} node={n} />
+                  </td>
+                </tr>
+              );
+            })}
+            {after > 0 && (
+              <tr aria-hidden="true" style={{ height: after }}>
+                <td colSpan={8} className="spacer" />
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
       {!items && <p className="hint">Loading…</p>}
     </>
   );
@@ -149,7 +170,7 @@ export function NodePage({ cluster, name }: { cluster: string; name: string }) {
   const { items } = useKind(cluster, 'Node');
   // The node's pods only, from the hub's node index, paged as scrolled (issue 18): listing every pod of
   // the cluster here took as long as the old Pods page at 100k.
-  const onNode = useInventoryList(cluster, { kind: 'Pod', node: name, sort: 'namespace', order: 'asc' });
+  const onNode = useInventoryList(cluster, nodePodListParams(name));
   const node = items?.find((n) => n.name === name);
   if (!items) return <p className="hint">Loading…</p>;
   if (!node) return <p className="empty">Node {name} does not exist (any more).</p>;

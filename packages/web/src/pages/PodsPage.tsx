@@ -3,7 +3,7 @@
 import { DiagnosticsSnapshot } from '../ui/DiagnosticsSnapshot.js';
 import { podReferences, UsageCharts } from '../ui/UsageCharts.js';
 import { useMemo } from 'react';
-import { Link } from 'wouter';
+import { Link, useSearch } from 'wouter';
 import { humanAge } from '../age.js';
 import { useKind, useKinds, useNow } from '../data/hooks.js';
 import { useInventoryList, type InventoryList, type ListSort } from '../data/inventory-list.js';
@@ -21,6 +21,7 @@ import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { PodRow, PodTableHead, ShellButton } from '../ui/PodTable.js';
 import { PortForwardPanel } from '../ui/PortForwardPanel.js';
 import { useQueryState } from '../ui/query-state.js';
+import { NAME_CHARS, POD_SORTS, podListParams, queryValues } from '../start/first-requests.js';
 import { ROW_HEIGHT, useVirtualRows } from '../ui/virtual-rows.js';
 import { NamespaceFilter } from '../ui/NamespaceFilter.js';
 import { Tabs } from '../ui/Tabs.js';
@@ -28,9 +29,6 @@ import { ConditionsTable, WhyPanel } from '../ui/WhyPanel.js';
 import { podReasons } from '../data/why.js';
 
 const PHASES = ['Running', 'Pending', 'Succeeded', 'Failed', 'Unknown'];
-const SORTS: readonly ListSort[] = ['namespace', 'name', 'age', 'status'];
-/** What a Kubernetes name may hold: anything else cannot be a name's prefix. */
-const NAME_CHARS = /^[a-z0-9.-]*$/;
 
 /**
  * Pods of a cluster, paged, sorted and filtered by the hub (issue 18): the
@@ -44,18 +42,11 @@ export function PodsPage({ cluster }: { cluster: string }) {
   const [status, setStatus] = useQueryState('status', '');
   const [sortParam, setSort] = useQueryState('sort', 'namespace');
   const [order, setOrder] = useQueryState('order', 'asc');
-  const sort: ListSort = SORTS.find((k) => k === sortParam) ?? 'namespace';
-  const prefix = text.trim().toLowerCase();
-  const validPrefix = NAME_CHARS.test(prefix);
-  const list = useInventoryList(cluster, {
-    kind: 'Pod',
-    namespace: namespace || undefined,
-    // An impossible prefix matches nothing; asking the hub would only earn a 400.
-    prefix: validPrefix ? prefix || undefined : '~',
-    status: status || undefined,
-    sort,
-    order: order === 'desc' ? 'desc' : 'asc',
-  });
+  const sort: ListSort = POD_SORTS.find((k) => k === sortParam) ?? 'namespace';
+  const validPrefix = NAME_CHARS.test(text.trim().toLowerCase());
+  // The same parameters the start-up preload asked with (start/first-requests.ts).
+  const search = useSearch();
+  const list = useInventoryList(cluster, podListParams(queryValues(search)));
   const { items: nsItems } = useKind(cluster, 'Namespace');
   // Namespace objects are cluster-scoped: a namespace-scoped viewer gets none, so the pods' own namespaces count too.
   const namespaces = useMemo(() => {

@@ -4,13 +4,14 @@
 // URL. Paged, sorted, filtered and counted by the hub (issue 18): the page
 // never lists a cluster's pods, and the table is virtual.
 import { useMemo } from 'react';
-import { Link } from 'wouter';
+import { Link, useSearch } from 'wouter';
 import { humanAge } from '../age.js';
 import { WORKLOAD_KINDS, type Insight, type InventoryItem, type WorkloadListRow } from '../api/types.js';
 import { useKind, useNow } from '../data/hooks.js';
 import { insightsByWorkload, severityLevel, useInsights, worst } from '../data/insights.js';
 import type { PagedList } from '../data/paged-list.js';
-import { useWorkloadList, WORKLOAD_SORTS, type WorkloadSort } from '../data/workload-list.js';
+import { useWorkloadList, type WorkloadSort } from '../data/workload-list.js';
+import { NAME_CHARS, WORKLOAD_SORTS, queryValues, workloadListParams } from '../start/first-requests.js';
 import { workloadReasons, type Reason } from '../data/why.js';
 import { ActionMenu } from '../ui/ActionMenu.js';
 import { Badge, workloadHealth } from '../ui/Health.js';
@@ -20,7 +21,6 @@ import { useQueryState } from '../ui/query-state.js';
 import { ROW_HEIGHT, useVirtualRows } from '../ui/virtual-rows.js';
 
 /** What a Kubernetes name may hold: anything else cannot be a name's prefix. */
-const NAME_CHARS = /^[a-z0-9.-]*$/;
 const COLUMNS = 12;
 
 export function WorkloadsPage({ cluster }: { cluster: string }) {
@@ -43,17 +43,10 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
       setDir(k === 'health' ? 'desc' : 'asc');
     }
   };
-  const prefix = text.trim().toLowerCase();
-  const validPrefix = NAME_CHARS.test(prefix);
-  const list = useWorkloadList(cluster, {
-    kind: (WORKLOAD_KINDS as readonly string[]).includes(kind) ? kind : undefined,
-    namespace: namespace || undefined,
-    // An impossible prefix matches nothing; asking the hub would only earn a 400.
-    prefix: validPrefix ? prefix || undefined : '~',
-    unhealthy: unhealthy || undefined,
-    sort,
-    order,
-  });
+  const validPrefix = NAME_CHARS.test(text.trim().toLowerCase());
+  // The same parameters the start-up preload asked with (start/first-requests.ts).
+  const search = useSearch();
+  const list = useWorkloadList(cluster, workloadListParams(queryValues(search)));
   const { items: nsItems } = useKind(cluster, 'Namespace');
   // Namespace objects are cluster-scoped: a namespace-scoped viewer gets none, so the workloads' own count too.
   const namespaces = useMemo(() => {

@@ -3,7 +3,6 @@
 // while the user keeps browsing. Sessions live in this provider (around the
 // whole signed-in app), so navigation keeps them and their scrollback; a page
 // reload reattaches to them (./persisted.ts).
-import '@xterm/xterm/css/xterm.css';
 import './shell.css';
 import {
   createContext,

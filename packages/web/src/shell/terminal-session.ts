@@ -4,6 +4,8 @@
 // the panel.
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal, type ITheme } from '@xterm/xterm';
+// With the terminal's own chunk, not in the console's first load (issue 18).
+import '@xterm/xterm/css/xterm.css';
 import { CLIENT_MAX_FRAME_BYTES } from '@wheelhouse/protocol/core';
 import { api, ApiError, errorText, wsUrl } from '../api/client.js';
 import { binaryStringBytes, endNotice, parseControl, resizeMessage, shellPath } from './protocol.js';

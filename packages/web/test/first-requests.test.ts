@@ -1,0 +1,47 @@
+// The start-up preload's requests (issue 18): what index.html's early script asks for each address —
+// the same URLs the pages then ask, so they take the preloaded answers (Chromium checks that in
+// test/e2e/test/start-preload.int.test.ts).
+import { describe, expect, it } from 'vitest';
+import { firstRequests } from '../src/start/first-requests.js';
+
+describe('firstRequests', () => {
+  it('asks the Pods page’s count and first page with the filters and sort of the address, and the namespaces', () => {
+    expect(firstRequests('/c/prod/pods', '?status=Failed&q=%20Api-&order=desc&sort=age')).toEqual([
+      '/api/v1/clusters/prod/resources?kind=Pod&prefix=api-&status=Failed&sort=age&order=desc&count=true&limit=1',
+      '/api/v1/clusters/prod/resources?kind=Pod&prefix=api-&status=Failed&sort=age&order=desc&limit=50',
+      '/api/v1/clusters/prod/resources?kind=Namespace&limit=1000',
+    ]);
+  });
+
+  it('reads unknown sorts and impossible name prefixes as the page does', () => {
+    expect(firstRequests('/c/prod/pods', '?sort=bogus&q=UPPER_')[1]).toBe(
+      '/api/v1/clusters/prod/resources?kind=Pod&prefix=%7E&sort=namespace&order=asc&limit=50',
+    );
+  });
+
+  it('asks the Workloads page’s (also at /c/<cluster>) and the Nodes and node pages’ first requests', () => {
+    const workloads = [
+      '/api/v1/clusters/prod/workloads?kind=Deployment&unhealthy=true&sort=health&order=desc&count=true&limit=1',
+      '/api/v1/clusters/prod/workloads?kind=Deployment&unhealthy=true&sort=health&order=desc&limit=50',
+      '/api/v1/clusters/prod/resources?kind=Namespace&limit=1000',
+    ];
+    expect(firstRequests('/c/prod/workloads', '?kind=Deployment&unhealthy=1&sort=health&dir=desc')).toEqual(workloads);
+    expect(firstRequests('/c/prod', '?kind=Deployment&unhealthy=1&sort=health&dir=desc')).toEqual(workloads);
+    expect(firstRequests('/c/prod/nodes', '')).toEqual([
+      '/api/v1/clusters/prod/resources?kind=Node&limit=1000',
+      '/api/v1/clusters/prod/pods-by-node',
+    ]);
+    expect(firstRequests('/c/prod/nodes/node-1', '')).toEqual([
+      '/api/v1/clusters/prod/resources?kind=Node&limit=1000',
+      '/api/v1/clusters/prod/resources?kind=Pod&node=node-1&sort=namespace&order=asc&count=true&limit=1',
+      '/api/v1/clusters/prod/resources?kind=Pod&node=node-1&sort=namespace&order=asc&limit=50',
+    ]);
+  });
+
+  it('preloads nothing for other pages or addresses it cannot read', () => {
+    expect(firstRequests('/', '')).toEqual([]);
+    expect(firstRequests('/c/prod/pods/default/web-1', '')).toEqual([]);
+    expect(firstRequests('/c/prod/timeline', '')).toEqual([]);
+    expect(firstRequests('/c/%E0%A4%A/pods', '')).toEqual([]);
+  });
+});
