@@ -146,7 +146,9 @@ export async function execGuardWebhookBenchmark(): Promise<Benchmark> {
   const ns = `bench-eg-${Math.random().toString(36).slice(2, 8)}`;
   const dir = await mkdtemp(join(tmpdir(), 'bench-eg-'));
   const children: ChildProcess[] = [];
-  const main = createRequire(import.meta.url).resolve('@wheelhouse/exec-guard/main');
+  // BENCH_EXEC_GUARD_MAIN: another build's main.js, to measure two versions alternately in one sitting.
+  const main =
+    process.env.BENCH_EXEC_GUARD_MAIN ?? createRequire(import.meta.url).resolve('@wheelhouse/exec-guard/main');
   const guardPort = await freePort();
   const basePort = await freePort();
   const guardUrl = `https://127.0.0.1:${guardPort}/validate/connect`;
@@ -181,9 +183,15 @@ export async function execGuardWebhookBenchmark(): Promise<Benchmark> {
         'the target pod to run',
         async () => (await core.readNamespacedPod({ namespace: ns, name: 'target' })).status?.phase === 'Running',
       );
+      // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of exec guard when it stops (what limits it).
+      const prof = (name: string): string[] =>
+        process.env.BENCH_CPU_PROF
+          ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', `${name}.cpuprofile`]
+          : [];
       const guard = spawn(
         process.execPath,
         [
+          ...prof('exec-guard'),
           main,
           '--self-signed',
           '--host',

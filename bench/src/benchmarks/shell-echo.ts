@@ -1,21 +1,21 @@
 // Pod shell: keystroke echo round trip through hub + agent (client WebSocket →
 // hub → agent link → agent → kube-apiserver exec → kwok) beside a direct exec
 // WebSocket to the API server from the same machine. Both run `stty raw -echo;
-// cat` in a pod, so each byte sent comes straight back. The notes add bulk
-// throughput (20 MB of output) relay vs direct, the bench process's CPU during
-// it (client, hub and agent share this one process and its one thread) and the
-// agent's frame and flow-control counts. BENCH_SHELL_WINDOW=bytes sets the
-// hub's output window (default SHELL_OUTPUT_WINDOW).
-import type { AddressInfo } from 'node:net';
+// cat` in a pod, so each byte sent comes straight back. The hub and the agent
+// run as their own processes, as deployed (shell-party.ts); this process is
+// the client. The notes add bulk throughput (20 MB of output) relay vs direct,
+// each process's CPU during it and the agent's frame and flow-control counts.
+// BENCH_SHELL_WINDOW=bytes sets the hub's output window (default
+// SHELL_OUTPUT_WINDOW); BENCH_CPU_PROF=<dir> writes a CPU profile of the hub
+// and the agent when they stop.
+import { fork, type ChildProcess } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
-import pino from 'pino';
 import WebSocket from 'ws';
-import { loadKubeConfig, startAgent, type Agent } from '@wheelhouse/agent';
-import { createHub, type Hub } from '@wheelhouse/hub';
-import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
+import { loadKubeConfig } from '@wheelhouse/agent';
 import { shellPath } from '@wheelhouse/protocol';
 import { up } from '@wheelhouse/test-cluster';
 import type { Benchmark } from '../harness.js';
+import type { PartyUsage } from './shell-party.js';
 
 const NS = 'bench-shell';
 const POD = 'echo';
@@ -113,10 +113,63 @@ async function directStream(kc: k8s.KubeConfig, command: string[], done?: () => 
  * the output still in the pty when the process exits (direct exec too), so
  * throughput is bytes received over time, not a fixed size.
  */
-async function bulkRun(
-  open: (done: () => void) => Promise<Stream>,
-): Promise<{ secs: number; bytes: number; cpu: number }> {
+interface Party {
+  child: ChildProcess;
+  /** The next message of this type. */
+  next: <T>(type: string) => Promise<T>;
+  usage: () => Promise<PartyUsage>;
+  stop: () => Promise<void>;
+}
+
+function startParty(args: string[], env: Record<string, string> = {}): Party {
+  const prof = process.env.BENCH_CPU_PROF;
+  const child = fork(new URL('./shell-party.js', import.meta.url), args, {
+    env: { ...process.env, ...env },
+    execArgv: prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `shell-${args[0]}.cpuprofile`] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<string, (m: unknown) => void>();
+  child.on('message', (m: { type: string; message?: string }) => {
+    const w = waiting.get(m.type);
+    waiting.delete(m.type);
+    w?.(m);
+  });
+  const next = <T>(type: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const exited = (code: number | null): void => reject(new Error(`shell ${args[0]} process exited (${code})`));
+      child.once('exit', exited);
+      waiting.set(type, (m) => {
+        child.off('exit', exited);
+        resolve(m as T);
+      });
+    });
+  return {
+    child,
+    next,
+    usage: async () => {
+      const r = next<{ usage: PartyUsage }>('usage');
+      child.send({ type: 'usage' });
+      return (await r).usage;
+    },
+    stop: async () => {
+      if (child.exitCode !== null || !child.connected) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ type: 'stop' });
+      await exited;
+    },
+  };
+}
+
+interface Run {
+  secs: number;
+  bytes: number;
+  /** CPU of one core used during the run: this client, the hub, the agent. */
+  cpu: { client: number; hub: number; agent: number };
+}
+
+async function bulkRun(open: (done: () => void) => Promise<Stream>, hub: Party, agent: Party): Promise<Run> {
   const cpu0 = process.cpuUsage();
+  const [h0, a0] = await Promise.all([hub.usage(), agent.usage()]);
   const t0 = process.hrtime.bigint();
   let s: Stream | null = null;
   await new Promise<void>((resolve) => {
@@ -124,18 +177,26 @@ async function bulkRun(
   });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const used = process.cpuUsage(cpu0);
-  const cpu = (used.user + used.system) / 1e6 / secs;
+  const [h1, a1] = await Promise.all([hub.usage(), agent.usage()]);
   const bytes = (s as Stream | null)?.total ?? 0;
   if (bytes < BULK_BYTES / 2) throw new Error(`bulk run received only ${bytes} of ${BULK_BYTES} bytes`);
-  return { secs, bytes, cpu };
+  return {
+    secs,
+    bytes,
+    cpu: {
+      client: (used.user + used.system) / 1e6 / secs,
+      hub: (h1.cpuMicros - h0.cpuMicros) / 1e6 / secs,
+      agent: (a1.cpuMicros - a0.cpuMicros) / 1e6 / secs,
+    },
+  };
 }
 
 export async function shellEchoBenchmark(): Promise<Benchmark> {
   const cluster = await up();
   const kc = loadKubeConfig(cluster.kubeconfig);
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  let hub: Hub | null = null;
-  let agent: Agent | null = null;
+  let hub: Party | null = null;
+  let agent: Party | null = null;
   let relay: Stream | null = null;
   let direct: Stream | null = null;
   const notes: string[] = [];
@@ -161,54 +222,26 @@ export async function shellEchoBenchmark(): Promise<Benchmark> {
           body: { metadata: { name: POD }, spec: { containers: [{ name: 'app', image: 'busybox' }] } },
         })
         .catch(() => undefined);
-      hub = await createHub({
-        logger: false,
-        shell: {
-          record: false,
-          ...(process.env.BENCH_SHELL_WINDOW ? { window: Number(process.env.BENCH_SHELL_WINDOW) } : {}),
-        },
+      hub = startParty(['hub', NS, POD]);
+      const listening = hub.next<{ url: string; agentToken: string; token: string }>('listening');
+      const { url, agentToken, token } = await listening;
+      const podRunning = hub.next<{ type: string }>('ready');
+      agent = startParty(['agent'], {
+        BENCH_HUB_URL: url,
+        BENCH_AGENT_TOKEN: agentToken,
+        BENCH_KUBECONFIG: cluster.kubeconfig,
       });
-      await hub.app.listen({ host: '127.0.0.1', port: 0 });
-      const url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-      const created = await hub.clusters.create('bench', 'bench');
-      if (!created) throw new Error('cluster exists');
-      const { user } = await createUser(hub.db, {
-        username: 'bench',
-        passwordHash: 'unused',
-        mustChangePassword: false,
-        createdBy: 'bench',
-      });
-      await createBinding(hub.db, {
-        userId: user.id,
-        role: 'operator',
-        clusterPattern: '*',
-        namespacePattern: '*',
-        createdBy: 'bench',
-      });
-      const { token } = await createApiToken(hub.db, { userId: user.id, name: 'bench' });
-      agent = await startAgent({
-        hubUrl: url,
-        token: created.token,
-        kubeConfig: kc,
-        capabilities: { basic: false, advanced: false, podExec: true },
-        log: pino({ level: 'silent' }),
-        flushMs: 50,
-      });
+      await agent.next('ready');
+      await podRunning;
       const h = hub;
-      for (let i = 0; ; i++) {
-        const pod = await h.inventory.get('bench', 'Pod', NS, POD);
-        if (pod?.summary.phase === 'Running') break;
-        if (i > 300) throw new Error('the bench pod never ran');
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const ag = agent;
       // Bulk throughput, each way twice, interleaved.
-      type Run = { secs: number; bytes: number; cpu: number };
       const runs = { relay: [] as Run[], direct: [] as Run[] };
       for (let i = 0; i < BULK_RUNS; i++) {
-        runs.relay.push(await bulkRun((done) => relayStream(url, token, 'bench', BULK, done)));
-        runs.direct.push(await bulkRun((done) => directStream(kc, BULK, done)));
+        runs.relay.push(await bulkRun((done) => relayStream(url, token, 'bench', BULK, done), h, ag));
+        runs.direct.push(await bulkRun((done) => directStream(kc, BULK, done), h, ag));
       }
-      const st0 = (agent as Agent | null)?.shell.stats() ?? {
+      const st0 = (await ag.usage()).shell ?? {
         outputFrames: 0,
         outputBytes: 0,
         outputPauses: 0,
@@ -217,11 +250,13 @@ export async function shellEchoBenchmark(): Promise<Benchmark> {
       const rates = (r: Run[]): number[] => r.map((x) => x.bytes / 1e6 / x.secs).sort((a, b) => a - b);
       const mbps = (r: Run[]): number => rates(r)[Math.floor(r.length / 2)] ?? 0;
       const best = (r: Run[]): number => Math.max(...rates(r));
-      const cpu = (r: Run[]): string => r.map((x) => `${Math.round(x.cpu * 100)}%`).join(', ');
+      const pct = (x: number): string => `${Math.round(x * 100)}%`;
+      const cpu = (r: Run[]): string =>
+        r.map((x) => `client ${pct(x.cpu.client)} hub ${pct(x.cpu.hub)} agent ${pct(x.cpu.agent)}`).join('; ');
       notes.push(
         `bulk ~${BULK_BYTES / 1e6} MB output: relay ${mbps(runs.relay).toFixed(1)} MB/s, direct ${mbps(runs.direct).toFixed(1)} MB/s, ratio relay/direct ${(mbps(runs.relay) / mbps(runs.direct)).toFixed(2)} (median of ${BULK_RUNS} each, interleaved; best: relay ${best(runs.relay).toFixed(1)}, direct ${best(runs.direct).toFixed(1)}, ratio ${(best(runs.relay) / best(runs.direct)).toFixed(2)})`,
         `agent: ${st0.outputFrames} output frames, ${Math.round(st0.outputBytes / Math.max(1, st0.outputFrames))} bytes each on average; output credit ran out ${st0.outputPauses} times; most in flight ${st0.maxInFlightBytes} bytes`,
-        `bench process CPU during the bulk runs (of one core): relay ${cpu(runs.relay)}; direct ${cpu(runs.direct)}`,
+        `CPU during the bulk runs (share of one core, per process): relay: ${cpu(runs.relay)} | direct: ${cpu(runs.direct)}`,
       );
       relay = await relayStream(url, token, 'bench', ECHO);
       direct = await directStream(kc, ECHO);
@@ -232,7 +267,7 @@ export async function shellEchoBenchmark(): Promise<Benchmark> {
       relay?.close();
       direct?.close();
       await agent?.stop();
-      await hub?.close();
+      await hub?.stop();
       await core.deleteNamespace({ name: NS }).catch(() => undefined);
     },
     subject: {

@@ -5,9 +5,14 @@
 //
 // Appends are group-committed: every entry that arrives while a write+sync is
 // in flight goes into the next single write+sync, so throughput scales with
-// load while each caller still waits for its own durability. The file is
-// JSON lines; a torn last line (crash mid-write) is ignored and truncated on
-// open. When most entries are done the file is compacted (rewrite + rename).
+// load while each caller still waits for its own durability. Done markers ride
+// along with the next write and never cost a sync of their own: losing one in
+// a crash only makes its (idempotent) entry apply once more. The entries not
+// yet done are also kept in memory (they are bounded by maxPendingBytes), so
+// compaction and reloading spilled entries never re-read the file while hooks
+// wait. The file is JSON lines; a torn last line (crash mid-write) is ignored
+// and truncated on open. When most entries are done the file is compacted
+// (rewrite + rename).
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -85,6 +90,8 @@ export class JournalFullError extends Error {
 
 interface Waiter {
   line: string;
+  /** An entry (synced before it resolves), or a done marker (written only). */
+  sync: boolean;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -99,8 +106,8 @@ export class Journal {
   private closed = false;
   private readonly compactAfter: number;
   private readonly maxPendingBytes: number;
-  /** Sizes of the entries not yet marked done, so the bound counts only what still waits. */
-  private readonly pendingSizes = new Map<string, number>();
+  /** The entries not yet marked done (their lines, oldest first), so the bound counts only what still waits. */
+  private readonly pendingLines = new Map<string, { line: string; size: number; durable: boolean }>();
   private pendingBytesTotal = 0;
 
   private constructor(
@@ -117,7 +124,7 @@ export class Journal {
     await mkdir(opts.dir, { recursive: true });
     const j = new Journal(opts.dir, opts);
     const { pending, validBytes, totalBytes } = await j.scan();
-    for (const e of pending) j.trackPending(e.id, Buffer.byteLength(JSON.stringify(e)) + 1);
+    for (const e of pending) j.trackPending(e.id, JSON.stringify(e), true);
     j.fh = await open(j.path, 'a+');
     if (validBytes < totalBytes) {
       // A torn tail from a crash mid-append: drop it so the next append starts on a fresh line.
@@ -127,8 +134,9 @@ export class Journal {
     return { journal: j, pending };
   }
 
-  /** Reads the file and returns the entries without a done marker. */
+  /** Reads the file, once every write queued so far is done, and returns the entries without a done marker. */
   async scan(): Promise<{ pending: JournalEntry[]; validBytes: number; totalBytes: number }> {
+    while (this.flushing) await this.flushing;
     let buf: Buffer;
     try {
       buf = await readFile(this.path);
@@ -165,17 +173,35 @@ export class Journal {
     if (this.pendingBytesTotal + size > this.maxPendingBytes)
       return Promise.reject(new JournalFullError(this.maxPendingBytes));
     // Counted before the write completes, so concurrent appends cannot overshoot the bound together.
-    this.trackPending(entry.id, size);
-    return this.write(line).catch((err: unknown) => {
-      this.untrackPending(entry.id);
-      throw err;
-    });
+    this.trackPending(entry.id, line, false);
+    return this.write(line, true).then(
+      () => {
+        const p = this.pendingLines.get(entry.id);
+        if (p) p.durable = true;
+      },
+      (err: unknown) => {
+        this.untrackPending(entry.id);
+        throw err;
+      },
+    );
   }
 
-  /** Marks an entry applied. */
+  /**
+   * Marks an entry applied. It stops counting against the bound at once; the
+   * marker is written with the next write and resolves then (not synced: the
+   * worker need not wait for it, see the header).
+   */
   markDone(id: string): Promise<void> {
     this.doneSinceCompaction++;
-    return this.write(JSON.stringify({ kind: 'done', id })).then(() => this.untrackPending(id));
+    this.untrackPending(id);
+    return this.write(JSON.stringify({ kind: 'done', id }), false);
+  }
+
+  /** The entries on disk and not yet marked done, oldest first, from memory (no file read). */
+  pendingEntries(): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    for (const p of this.pendingLines.values()) if (p.durable) out.push(JSON.parse(p.line) as JournalEntry);
+    return out;
   }
 
   get appended(): number {
@@ -187,23 +213,24 @@ export class Journal {
     return this.pendingBytesTotal;
   }
 
-  private trackPending(id: string, size: number): void {
-    if (this.pendingSizes.has(id)) return;
-    this.pendingSizes.set(id, size);
+  private trackPending(id: string, line: string, durable: boolean): void {
+    if (this.pendingLines.has(id)) return;
+    const size = Buffer.byteLength(line) + 1;
+    this.pendingLines.set(id, { line, size, durable });
     this.pendingBytesTotal += size;
   }
 
   private untrackPending(id: string): void {
-    const size = this.pendingSizes.get(id);
-    if (size === undefined) return;
-    this.pendingSizes.delete(id);
-    this.pendingBytesTotal -= size;
+    const p = this.pendingLines.get(id);
+    if (p === undefined) return;
+    this.pendingLines.delete(id);
+    this.pendingBytesTotal -= p.size;
   }
 
-  private write(line: string): Promise<void> {
+  private write(line: string, sync: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new Error('exec guard journal is closed'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line: `${line}\n`, resolve, reject });
+      this.queue.push({ line: `${line}\n`, sync, resolve, reject });
       this.flushing ??= this.flushLoop();
     });
   }
@@ -217,8 +244,9 @@ export class Journal {
           const fh = this.fh;
           if (!fh) throw new Error('exec guard journal is not open');
           await fh.write(batch.map((w) => w.line).join(''));
-          if (this.opts.noSync !== true) await fh.datasync();
-          this.appendedCount += batch.length;
+          // A batch of done markers only is not synced; the next entry's sync carries them too.
+          if (this.opts.noSync !== true && batch.some((w) => w.sync)) await fh.datasync();
+          this.appendedCount += batch.filter((w) => w.sync).length;
           for (const w of batch) w.resolve();
         } catch (err) {
           for (const w of batch) w.reject(err);
@@ -230,11 +258,14 @@ export class Journal {
     }
   }
 
-  /** Rewrites the file with only the pending entries (write to a temp file, sync, rename, sync the directory). */
+  /**
+   * Rewrites the file with only the pending entries (write to a temp file, sync, rename, sync the directory).
+   * Runs between batches with nothing in flight, so every pending entry is in the file already.
+   */
   private async compact(): Promise<void> {
-    const { pending } = await this.scan();
+    const lines = [...this.pendingLines.values()].map((p) => `${p.line}\n`);
     const tmp = `${this.path}.compact`;
-    await writeFile(tmp, pending.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    await writeFile(tmp, lines.join(''));
     const t = await open(tmp, 'r');
     await t.datasync();
     await t.close();

@@ -1,9 +1,11 @@
 // The durable journal: what was appended survives a crash (the process never
 // closes the file), done entries are not replayed, a torn tail is dropped, and
 // compaction keeps exactly the pending entries.
-import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { appendFile, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Journal, lockDataDir, newEntryId, type InteractionEntry } from '../src/journal.js';
 
@@ -80,6 +82,78 @@ describe('journal', () => {
     expect(journal.appended).toBe(500);
     await journal.close();
     await expect(journal.append(entry('late'))).rejects.toThrow('closed');
+  });
+
+  it('writes done markers without a sync of their own, and they still count on reopening', async () => {
+    const { journal } = await Journal.open({ dir });
+    const entries = Array.from({ length: 20 }, (_, i) => entry(`d${i}`));
+    for (const e of entries) await journal.append(e);
+    // Count fdatasyncs from here on (every FileHandle shares the prototype).
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const datasync = proto.datasync;
+    let syncs = 0;
+    proto.datasync = function (this: unknown) {
+      syncs++;
+      return datasync.call(this);
+    };
+    try {
+      for (const e of entries.slice(0, 15)) await journal.markDone(e.id);
+      expect(syncs).toBe(0);
+      await journal.append(entry('next'));
+      expect(syncs).toBe(1);
+    } finally {
+      proto.datasync = datasync;
+    }
+    expect(journal.pendingEntries().map((e) => e.pod)).toEqual([...entries.slice(15).map((e) => e.pod), 'next']);
+    const { pending, journal: again } = await Journal.open({ dir });
+    expect(pending.map((e) => e.pod)).toEqual([...entries.slice(15).map((e) => e.pod), 'next']);
+    await again.close();
+    await journal.close();
+  });
+
+  it('loses no appended entry when the process is killed while appends and done markers are in flight', async () => {
+    // A child process appends and marks done as fast as it can (group commits of both kinds) and reports each
+    // append once it resolved; it is killed (SIGKILL) mid-stream. Every reported entry not reported done is replayed.
+    const journalJs = fileURLToPath(new URL('../dist/src/journal.js', import.meta.url));
+    const script = `
+      const { Journal, newEntryId } = await import(${JSON.stringify(journalJs)});
+      const { journal } = await Journal.open({ dir: process.argv[1], compactAfter: 300 });
+      let i = 0;
+      const one = async () => {
+        const id = newEntryId();
+        await journal.append({ kind: 'interaction', id, at: Date.now(), namespace: 'shop', pod: 'p' + i++, operation: 'exec', user: 'alice', groups: [] });
+        process.stdout.write('A ' + id + '\\n');
+        if (i % 3 !== 0) { await journal.markDone(id); process.stdout.write('D ' + id + '\\n'); }
+      };
+      for (;;) await Promise.all(Array.from({ length: 8 }, one));
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        // Past a few compactions (every 300 done markers).
+        if (out.split('\n').length > 2000) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 5);
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const lines = out.split('\n').filter((l) => /^[AD] /.test(l));
+    const done = new Set(lines.filter((l) => l.startsWith('D ')).map((l) => l.slice(2)));
+    const mustRemain = lines.filter((l) => l.startsWith('A ') && !done.has(l.slice(2))).map((l) => l.slice(2));
+    expect(mustRemain.length).toBeGreaterThan(100);
+    const { pending, journal } = await Journal.open({ dir });
+    const ids = new Set(pending.map((e) => e.id));
+    expect(mustRemain.filter((id) => !ids.has(id))).toEqual([]);
+    expect([...done].filter((id) => ids.has(id))).toEqual([]);
+    await journal.close();
   });
 
   it("locks the data directory against a second live instance, and takes over a dead one's lock", async () => {

@@ -91,11 +91,13 @@ export const scale: Executor<'scale'> = async ({ kc, command }, params): Promise
     };
   }
   await patchScale(kc, t, params.replicas, false);
-  await applyOnce(kc, t, command.id, () => ({
+  // The record (change cause, command id) is written while the status is awaited, not before it: off the critical
+  // path. A crash before it lands re-runs the scale on re-delivery, which is absolute and so changes nothing.
+  const record = applyOnce(kc, t, command.id, () => ({
     metadata: { annotations: { [CHANGE_CAUSE]: changeCause(command, `scale to ${params.replicas}`) } },
   }));
   // Succeeded = the controller reports that many replicas (watched: the status update is seen when it lands).
-  await watchUntil(
+  const shown = watchUntil(
     kc,
     objectPath(t),
     `${t.kind} ${t.name} to report ${params.replicas} replicas`,
@@ -109,6 +111,10 @@ export const scale: Executor<'scale'> = async ({ kc, command }, params): Promise
       return { seen: `spec.replicas=${spec}, status.replicas=${status}` };
     },
   );
+  // Both must hold; the record's failure is reported even when the status also timed out.
+  const [recorded, counted] = await Promise.allSettled([record, shown]);
+  if (recorded.status === 'rejected') throw recorded.reason;
+  if (counted.status === 'rejected') throw counted.reason;
   return {
     message: `scaled ${t.kind} ${t.name} from ${from} to ${params.replicas}; status shows ${params.replicas} replicas`,
     result: { from, to: params.replicas, alreadyApplied: false },

@@ -1,0 +1,85 @@
+// One party of the shell benchmark in its own process, as deployed: `hub` or
+// `agent` (node shell-party.js hub|agent). Driven over the IPC channel by
+// shell-echo.ts: the hub says where it listens and with which tokens, and when
+// the bench pod is Running in its inventory; each answers "usage" with its CPU
+// time (and the agent its shell counters) and exits on "stop".
+// BENCH_SHELL_WINDOW=bytes sets the hub's output window.
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { loadKubeConfig, startAgent } from '@wheelhouse/agent';
+import { createHub } from '@wheelhouse/hub';
+import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
+
+export interface PartyUsage {
+  cpuMicros: number;
+  shell?: { outputFrames: number; outputBytes: number; outputPauses: number; maxInFlightBytes: number };
+}
+
+type Request = { type: 'usage' } | { type: 'stop' };
+const send = (m: unknown): void => void process.send?.(m);
+
+async function hub(ns: string, pod: string): Promise<{ usage: () => PartyUsage; stop: () => Promise<void> }> {
+  const h = await createHub({
+    logger: false,
+    shell: {
+      record: false,
+      ...(process.env.BENCH_SHELL_WINDOW ? { window: Number(process.env.BENCH_SHELL_WINDOW) } : {}),
+    },
+  });
+  await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+  const created = await h.clusters.create('bench', 'bench');
+  if (!created) throw new Error('cluster exists');
+  const { user } = await createUser(h.db, {
+    username: 'bench',
+    passwordHash: 'unused',
+    mustChangePassword: false,
+    createdBy: 'bench',
+  });
+  await createBinding(h.db, {
+    userId: user.id,
+    role: 'operator',
+    clusterPattern: '*',
+    namespacePattern: '*',
+    createdBy: 'bench',
+  });
+  const { token } = await createApiToken(h.db, { userId: user.id, name: 'bench' });
+  send({ type: 'listening', url, agentToken: created.token, token });
+  void (async () => {
+    for (let i = 0; ; i++) {
+      const p = await h.inventory.get('bench', 'Pod', ns, pod);
+      if (p?.summary.phase === 'Running') return send({ type: 'ready' });
+      if (i > 300) return send({ type: 'error', message: 'the bench pod never ran' });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return { usage: () => ({ cpuMicros: cpu() }), stop: () => h.close() };
+}
+
+async function agent(): Promise<{ usage: () => PartyUsage; stop: () => Promise<void> }> {
+  const a = await startAgent({
+    hubUrl: process.env.BENCH_HUB_URL ?? '',
+    token: process.env.BENCH_AGENT_TOKEN ?? '',
+    kubeConfig: loadKubeConfig(process.env.BENCH_KUBECONFIG ?? ''),
+    capabilities: { basic: false, advanced: false, podExec: true },
+    log: pino({ level: 'silent' }),
+    flushMs: 50,
+  });
+  return { usage: () => ({ cpuMicros: cpu(), shell: a.shell.stats() }), stop: () => a.stop() };
+}
+
+function cpu(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+const role = process.argv[2];
+const party = role === 'hub' ? await hub(process.argv[3] ?? '', process.argv[4] ?? '') : await agent();
+if (role === 'agent') send({ type: 'ready' });
+process.on('message', (m: Request) => {
+  if (m.type === 'usage') send({ type: 'usage', usage: party.usage() });
+  else
+    void party.stop().finally(() => {
+      process.exit(0);
+    });
+});
