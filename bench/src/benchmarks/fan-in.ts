@@ -179,7 +179,8 @@ export function fanInBenchmark(sizes: FanInSizes = {}): Promise<Benchmark> {
     rounds: 1,
     warmup: 0,
     setup: async () => {
-      hub = await startHubProcess(join(dir, 'hub'));
+      const prof = process.env.FANIN_CPU_PROF;
+      hub = await startHubProcess(join(dir, 'hub'), prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []);
       for (let i = 0; i < agents; i++) {
         const name = `fanin-${i}`;
         clusters.push({ name, token: await hub.addCluster(name) });

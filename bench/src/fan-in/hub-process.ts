@@ -34,21 +34,12 @@ export function metric(text: string, name: string): number {
   return Number(m[1]);
 }
 
-export async function startHubProcess(dataDir: string, extraArgs: string[] = []): Promise<HubProcess> {
+/** nodeArgs: Node's own flags for the hub (--cpu-prof …); the fan-in bench passes --cpu-prof when FANIN_CPU_PROF names a directory. */
+export async function startHubProcess(dataDir: string, nodeArgs: string[] = []): Promise<HubProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc: TestProcess = startProcess(
-    [
-      WHEELHOUSE_CLI,
-      'hub',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--data-dir',
-      dataDir,
-      '--log-level',
-      'warn',
-      ...extraArgs,
-    ],
+    [...nodeArgs, WHEELHOUSE_CLI, 'hub', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn'],
     { label: 'hub' },
   );
   try {
