@@ -36,8 +36,12 @@ export interface PhaseReport {
   /** Inventory changes sent per second, as achieved. */
   rate: number;
   latencies: number[];
-  /** Hub CPU, percent of one core, over the load window. */
+  /** Hub CPU, percent of one core, from the first change sent until every browser has the last (a hub that lags works on after the sends). */
   hubCpuPercent: number;
+  /** Hub CPU-seconds spent per 1,000 changes over that window (= % of a core per 1,000 changes/s ÷ 100). */
+  hubCpuPer1k: number;
+  /** Seconds from the first change sent until every browser had the last. */
+  drainedAfter: number;
   idle: HubFigures;
   peak: { rssBytes: number; heapUsedBytes: number };
   /** This (bench) process's CPU over the load window, percent of one core: the clients' own load. */
@@ -88,21 +92,27 @@ export async function runPhase(
     const client0 = process.cpuUsage();
     const t0 = performance.now();
     let sent: number;
+    let t1: number;
+    let t2: number;
+    let end: HubFigures;
+    let after: HubFigures;
+    let client: NodeJS.CpuUsage;
     try {
       sent = await drive(agents, o.rate, o.seconds);
+      t1 = performance.now();
+      end = await hub.figures();
+      client = process.cpuUsage(client0);
+      // Everything sent is handled by the hub (its link queues drained), then every browser has it (or the wait ends).
+      await Promise.all(agents.map((a) => a.settled(600_000)));
+      const deadline = performance.now() + 30_000;
+      while (!browsers.every((b) => b.caughtUp()) && performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      t2 = performance.now();
+      after = await hub.figures();
     } finally {
       clearInterval(sampler);
     }
-    const t1 = performance.now();
-    const end = await hub.figures();
-    const client = process.cpuUsage(client0);
-    // Everything sent is handled by the hub, then every browser has it (or the wait ends).
-    await Promise.all(agents.map((a) => a.settled()));
-    const deadline = performance.now() + 30_000;
-    while (!browsers.every((b) => b.caughtUp()) && performance.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const after = await hub.figures();
     for (const b of browsers) b.finish();
     const seconds = (t1 - t0) / 1000;
     const sum = (f: (b: SimBrowser) => number): number => browsers.reduce((n, b) => n + f(b), 0);
@@ -111,11 +121,13 @@ export async function runPhase(
       browsers: o.browsers,
       rate: sent / seconds,
       latencies: [...latencies],
-      hubCpuPercent: ((end.cpuSeconds - idle.cpuSeconds) / seconds) * 100,
+      hubCpuPercent: ((after.cpuSeconds - idle.cpuSeconds) / ((t2 - t0) / 1000)) * 100,
+      hubCpuPer1k: ((after.cpuSeconds - idle.cpuSeconds) / sent) * 1000,
+      drainedAfter: (t2 - t0) / 1000,
       idle,
       peak: {
-        rssBytes: Math.max(peak.rssBytes, end.rssBytes),
-        heapUsedBytes: Math.max(peak.heapUsedBytes, end.heapUsedBytes),
+        rssBytes: Math.max(peak.rssBytes, end.rssBytes, after.rssBytes),
+        heapUsedBytes: Math.max(peak.heapUsedBytes, end.heapUsedBytes, after.heapUsedBytes),
       },
       clientCpuPercent: ((client.user + client.system) / 1e6 / seconds) * 100,
       expected: sum((b) => b.ledger.unitsBetween(1, b.ledger.lastSeq)),
@@ -138,7 +150,8 @@ export function describePhase(label: string, r: PhaseReport): string[] {
   const per1k = r.rate / 1000;
   return [
     `${label}: ${r.agents} agent${r.agents === 1 ? '' : 's'}, ${r.browsers} browser sockets, ${Math.round(r.rate).toLocaleString('en-US')} changes/s sent`,
-    `  hub CPU ${r.hubCpuPercent.toFixed(0)}% of a core (${(r.hubCpuPercent / per1k).toFixed(0)}% per 1,000 changes/s); ` +
+    `  hub CPU ${r.hubCpuPercent.toFixed(0)}% of a core until the browsers had everything (${r.drainedAfter.toFixed(0)} s), ` +
+      `${(r.hubCpuPer1k * 100).toFixed(0)}% of a core per 1,000 changes/s; ` +
       `RSS ${mb(r.idle.rssBytes)} idle → ${mb(r.peak.rssBytes)} peak (+${mb((r.peak.rssBytes - r.idle.rssBytes) / per1k)} per 1,000 changes/s); ` +
       `heap ${mb(r.idle.heapUsedBytes)} → ${mb(r.peak.heapUsedBytes)} peak`,
     `  browsers: ${r.received.toLocaleString('en-US')} of ${r.expected.toLocaleString('en-US')} changes received; ` +
