@@ -6,6 +6,11 @@ import { summarize, type Summary } from './stats.js';
 export interface Candidate {
   label: string;
   run: () => Promise<void>;
+  /**
+   * When set, a round's samples are what this returns (per-message latencies of
+   * a load phase, say) instead of the round's duration.
+   */
+  samples?: () => Promise<number[]>;
 }
 
 export interface Benchmark {
@@ -55,8 +60,9 @@ export async function runBenchmark(b: Benchmark, rounds = b.rounds): Promise<Ben
       const pair = i % 2 === 0 ? [b.subject, b.baseline] : [b.baseline, b.subject];
       for (const c of pair) {
         order.push(c.label);
-        const ms = await timeOnce(c);
-        (c === b.subject ? subject : baseline).push(ms);
+        const out = c === b.subject ? subject : baseline;
+        if (c.samples) for (const ms of await c.samples()) out.push(ms);
+        else out.push(await timeOnce(c));
       }
     }
     const s = summarize(subject);

@@ -4,7 +4,8 @@
 // its baseline and the ratio. --events/--batch size the ingest benchmarks
 // (SQLite and PostgreSQL); --pods the console-pods sizes (one run per size); --commands the
 // replicas-commands one; --history the console-timeline and console-audit
-// sizes (events of one workload / audit records, one run per size).
+// sizes (events of one workload / audit records, one run per size); --agents, --browsers,
+// --rate (inventory changes/s in total) and --seconds (of load per phase) the fan-in one.
 import { parseArgs } from 'node:util';
 import { formatResult, runBenchmark, type Benchmark } from './harness.js';
 import { agentSyncBenchmark } from './benchmarks/agent-sync.js';
@@ -17,6 +18,7 @@ import { scaleLatencyBenchmark } from './benchmarks/scale-latency.js';
 import { consoleRenderBenchmark } from './benchmarks/console-render.js';
 import { scopedInventoryBenchmark } from './benchmarks/scoped-inventory.js';
 import { replicasCommandsBenchmark, replicasLiveBenchmark, type ReplicaSizes } from './benchmarks/replicas.js';
+import { fanInBenchmark, type FanInSizes } from './benchmarks/fan-in.js';
 import { DEFAULT_POD_COUNTS, consolePodsBenchmark } from './benchmarks/console-pods.js';
 import {
   DEFAULT_HISTORY_SIZES,
@@ -28,6 +30,7 @@ const sizes: IngestSizes = {};
 let podCounts = DEFAULT_POD_COUNTS;
 let historySizes = DEFAULT_HISTORY_SIZES;
 const replicaSizes: ReplicaSizes = {};
+const fanInSizes: FanInSizes = {};
 
 /** A benchmark, or one per size (each built, run and torn down in turn). */
 type Entry = () => Promise<Benchmark> | (() => Promise<Benchmark>)[];
@@ -47,6 +50,7 @@ const registry: Record<string, Entry> = {
   'replicas-live': replicasLiveBenchmark,
   'console-timeline': () => historySizes.map((n) => () => consoleTimelineBenchmark(n)),
   'console-audit': () => historySizes.map((n) => () => consoleAuditBenchmark(n)),
+  'fan-in': () => fanInBenchmark(fanInSizes),
 };
 
 async function main(): Promise<void> {
@@ -60,6 +64,10 @@ async function main(): Promise<void> {
       pods: { type: 'string' },
       commands: { type: 'string' },
       history: { type: 'string' },
+      agents: { type: 'string' },
+      browsers: { type: 'string' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
     },
   });
   if (values.pods !== undefined) {
@@ -76,6 +84,13 @@ async function main(): Promise<void> {
     const num = Number(values.commands);
     if (!Number.isInteger(num) || num < 1) throw new Error('--commands must be a positive integer');
     replicaSizes.commands = num;
+  }
+  for (const key of ['agents', 'browsers', 'rate', 'seconds'] as const) {
+    const v = values[key];
+    if (v === undefined) continue;
+    const num = Number(v);
+    if (!Number.isInteger(num) || num < 1) throw new Error(`--${key} must be a positive integer`);
+    fanInSizes[key] = num;
   }
   for (const key of ['events', 'batch'] as const) {
     const v = values[key];

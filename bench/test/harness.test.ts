@@ -47,4 +47,22 @@ describe('benchmark harness', () => {
     expect(r.ratio).toBeLessThan(0.5);
     expect(formatResult(r)).toMatch(/ratio \(median fast \/ slow\): 0\.\d\dx/);
   });
+
+  it('takes the samples a candidate returns (the latencies of a load phase) instead of timing it', async () => {
+    const r = await runBenchmark(
+      {
+        name: 'phases',
+        description: 'latencies per phase',
+        rounds: 2,
+        warmup: 0,
+        subject: { label: 'many', run: () => Promise.resolve(), samples: () => Promise.resolve([10, 20, 30]) },
+        baseline: { label: 'one', run: () => Promise.resolve(), samples: () => Promise.resolve([5, 5]) },
+      },
+      2,
+    );
+    expect(r.subject.summary.n).toBe(6);
+    expect(r.subject.summary.median).toBe(20);
+    expect(r.baseline.summary.n).toBe(4);
+    expect(r.ratio).toBe(4);
+  });
 });

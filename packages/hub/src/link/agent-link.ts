@@ -104,6 +104,15 @@ const FastAgentMessage = z.discriminatedUnion('type', [
 ]);
 type FastAgentMessage = z.infer<typeof FastAgentMessage>;
 
+/**
+ * Lets timers and socket reads run before the next queued message. SQLite
+ * answers synchronously, so without it a backlog queued over many links
+ * (one poll phase reads up to megabytes from each) was handled as one chain
+ * of microtasks: nothing else ran for seconds, and idle links whose pongs sat
+ * unread were closed for missed heartbeats (seen in the fan-in bench).
+ */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
   return h?.startsWith('Bearer ') ? h.slice('Bearer '.length).trim() : null;
@@ -511,6 +520,7 @@ export class AgentLink implements PeerLinkPort {
         socket.pause(); // TCP backpressure: the agent's socket fills and its outbox holds back
       }
       conn.queue = conn.queue
+        .then(yieldToEventLoop)
         .then(() => this.handle(conn, text, log))
         .catch((err: unknown) => {
           log.error({ err }, 'agent message failed');

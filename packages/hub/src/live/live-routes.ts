@@ -15,6 +15,22 @@ import type { LiveBus, LiveMessage } from './live-bus.js';
 /** Above this many bytes queued on a socket, messages are dropped until it drains. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 
+/**
+ * Each message's JSON, made once for every socket that gets it whole (a
+ * cluster many browsers watch; the fan-in bench's profile had one
+ * JSON.stringify per socket). Keyed by the object, so a copy filtered for a
+ * namespace-scoped viewer gets its own text.
+ */
+const encoded = new WeakMap<LiveMessage, string>();
+function encode(m: LiveMessage): string {
+  let text = encoded.get(m);
+  if (text === undefined) {
+    text = JSON.stringify(m);
+    encoded.set(m, text);
+  }
+  return text;
+}
+
 export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetrics }> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
   app.route({
@@ -47,7 +63,11 @@ export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetr
           case 'inventory': {
             const upserts = m.upserts.filter((i) => visible(i.namespace));
             const deletes = m.deletes.filter((d) => visible(d.namespace));
-            return upserts.length || deletes.length ? { ...m, upserts, deletes } : null;
+            if (!upserts.length && !deletes.length) return null;
+            // All of it visible: the message itself, whose text is shared with every other such socket.
+            return upserts.length === m.upserts.length && deletes.length === m.deletes.length
+              ? m
+              : { ...m, upserts, deletes };
           }
           case 'cluster':
             return m;
@@ -68,7 +88,7 @@ export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetr
             JSON.stringify({ type: 'overflow', message: 'live messages were dropped while you were slow; refetch' }),
           );
         }
-        socket.send(JSON.stringify(out));
+        socket.send(encode(out));
       });
       socket.on('close', () => {
         unsubscribe();

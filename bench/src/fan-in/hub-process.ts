@@ -1,0 +1,104 @@
+// A hub in its own process, as deployed (`wheelhouse hub`, SQLite data dir), so
+// the load generator's clients do not share its thread: signed in as the first
+// admin (the one-time password replaced, as the console makes one do), with
+// an API token for setup calls and the session cookie browsers use.
+import { WHEELHOUSE_CLI, freePort, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
+
+export interface HubFigures {
+  /** process.cpuUsage() of the hub process (user + system), seconds. */
+  cpuSeconds: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** Live messages the hub dropped for slow browser sockets (wheelhouse_live_dropped_total). */
+  liveDropped: number;
+}
+
+export interface HubProcess {
+  url: string;
+  pid: number;
+  /** `name=value` of the admin's session cookie, as a browser sends it. */
+  cookie: string;
+  /** Registers a cluster; its agent token. */
+  addCluster(name: string): Promise<string>;
+  /** CPU, RSS and V8 heap, from the hub's own /metrics (prom-client's process and Node.js collectors). */
+  figures(): Promise<HubFigures>;
+  /** The hub's /metrics text. */
+  metrics(): Promise<string>;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+export function metric(text: string, name: string): number {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+  if (!m?.[1]) throw new Error(`/metrics has no ${name}`);
+  return Number(m[1]);
+}
+
+/** nodeArgs: Node's own flags for the hub (--cpu-prof …); the fan-in bench passes --cpu-prof when FANIN_CPU_PROF names a directory. */
+export async function startHubProcess(dataDir: string, nodeArgs: string[] = []): Promise<HubProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc: TestProcess = startProcess(
+    [...nodeArgs, WHEELHOUSE_CLI, 'hub', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn'],
+    { label: 'hub' },
+  );
+  try {
+    await proc.waitForOutput(/wheelhouse hub listening on/);
+    const password = /one-time password: (\S+)/.exec(proc.output())?.[1];
+    if (!password) throw new Error('the hub printed no one-time admin password');
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    if (login.status !== 200) throw new Error(`login: HTTP ${login.status}`);
+    const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const next = 'fan-in-bench-password-1';
+    const changed = await fetch(`${url}/api/v1/auth/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+      body: JSON.stringify({ current: password, next }),
+    });
+    if (changed.status !== 204) throw new Error(`password change: HTTP ${changed.status}`);
+    const tok = await fetch(`${url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+      body: JSON.stringify({ name: 'fan-in-bench', password: next }),
+    });
+    const { token } = (await tok.json()) as { token: string };
+    if (!token) throw new Error(`API token: HTTP ${tok.status}`);
+    return {
+      url,
+      pid: proc.pid,
+      cookie,
+      output: () => proc.output(),
+      addCluster: async (name) => {
+        const res = await fetch(`${url}/api/v1/clusters`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name }),
+        });
+        const body = (await res.json()) as { token?: string };
+        if (res.status !== 201 || !body.token) throw new Error(`add cluster ${name}: HTTP ${res.status}`);
+        return body.token;
+      },
+      metrics: async () => (await fetch(`${url}/metrics`)).text(),
+      figures: async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return {
+          cpuSeconds:
+            metric(text, 'wheelhouse_hub_process_cpu_user_seconds_total') +
+            metric(text, 'wheelhouse_hub_process_cpu_system_seconds_total'),
+          rssBytes: metric(text, 'wheelhouse_hub_process_resident_memory_bytes'),
+          heapUsedBytes: metric(text, 'wheelhouse_hub_nodejs_heap_size_used_bytes'),
+          liveDropped: metric(text, 'wheelhouse_live_dropped_total'),
+        };
+      },
+      stop: () => proc.stop(),
+    };
+  } catch (err) {
+    await proc.kill9();
+    throw err;
+  }
+}
