@@ -1,5 +1,6 @@
 // The agent Helm chart: lint and template for every tier combination, the
-// rendered ClusterRole equal to the catalog's rules, and the rendered RBAC
+// rendered ClusterRole equal to the catalog's rules (the nodeShell tier: its
+// namespace and Role only when on, nothing cluster-wide), and the rendered RBAC
 // applied to the real cluster, where the API server's authorizer and the
 // agent's own self-check agree with it.
 import { execFile } from 'node:child_process';
@@ -21,6 +22,7 @@ import {
   agentRbacRules,
   describePermission,
   impersonationRbacRules,
+  nodeShellRbacRules,
   onBehalfOfRbacRules,
   type TierSwitches,
 } from '@wheelhouse/protocol/rbac';
@@ -142,6 +144,66 @@ describe('helm lint and template, every tier combination', () => {
     expect(env.WHEELHOUSE_AGENT_TOKEN).toBe('agent-token');
     expect(env.WHEELHOUSE_HUB_URL).toBe('https://wheelhouse.example.com');
     expect(env.WHEELHOUSE_IMPERSONATE).toBeUndefined();
+  });
+});
+
+describe('helm lint and template, the nodeShell tier', () => {
+  // What a user relies on: node shells add a namespace that admits privileged pods and a Role in it only when
+  // asked for, nothing cluster-wide, and the agent is told the tier and the namespace.
+  const cases: { name: string; t: TierSwitches; on: boolean }[] = [
+    { name: 'off', t: { basic: true, advanced: false, podExec: false }, on: false },
+    { name: 'on, alone', t: { basic: false, advanced: false, podExec: false }, on: true },
+    { name: 'on, with basic and podExec', t: { basic: true, advanced: false, podExec: true }, on: true },
+  ];
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const { t } = c;
+    const values = {
+      ...required,
+      ...tierValues(t),
+      ...(c.on ? { 'actions.nodeShell': true } : {}),
+      'nodeShell.namespace': 'ops-node-shells',
+    };
+    const lint = await run(helm, ['lint', CHART, '--strict', ...setArgs(values)]);
+    expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    const docs = await template('wh', 'wheelhouse', values);
+    const inNodeShellNs = docs.filter(
+      (d) =>
+        d.metadata.namespace === 'ops-node-shells' || (d.kind === 'Namespace' && d.metadata.name === 'ops-node-shells'),
+    );
+    const env = Object.fromEntries(
+      (docs.find((d) => d.kind === 'Deployment')?.spec?.template.spec.containers[0]?.env ?? []).map((e) => [
+        e.name,
+        e.value,
+      ]),
+    );
+    // Node shells change nothing cluster-wide: the ClusterRole is the other tiers' rules exactly.
+    expect(docs.find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'wh-wheelhouse-agent')?.rules).toEqual(
+      agentRbacRules(t),
+    );
+    if (!c.on) {
+      expect(inNodeShellNs).toEqual([]);
+      expect(String(env.WHEELHOUSE_TIERS)).not.toContain('nodeShell');
+      expect(env.WHEELHOUSE_NODE_SHELL_NAMESPACE).toBeUndefined();
+      return;
+    }
+    expect(inNodeShellNs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual([
+      'Namespace/ops-node-shells',
+      'Role/wh-wheelhouse-agent-node-shell',
+      'RoleBinding/wh-wheelhouse-agent-node-shell',
+    ]);
+    const ns = inNodeShellNs.find((d) => d.kind === 'Namespace') as unknown as {
+      metadata: { labels: Record<string, string> };
+    };
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(inNodeShellNs.find((d) => d.kind === 'Role')?.rules).toEqual(nodeShellRbacRules());
+    expect(inNodeShellNs.find((d) => d.kind === 'RoleBinding')).toMatchObject({
+      roleRef: { kind: 'Role', name: 'wh-wheelhouse-agent-node-shell' },
+      subjects: [{ kind: 'ServiceAccount', name: 'wh-wheelhouse-agent', namespace: 'wheelhouse' }],
+    });
+    const tiers = [...(['basic', 'advanced', 'podExec'] as const).filter((k) => t[k]), 'nodeShell'];
+    expect(env.WHEELHOUSE_TIERS).toBe(tiers.join(','));
+    expect(env.WHEELHOUSE_NODE_SHELL_NAMESPACE).toBe('ops-node-shells');
+    expect(env.WHEELHOUSE_NODE_SHELL_IMAGE).toBe('busybox:1.37');
   });
 });
 

@@ -7,10 +7,16 @@
 //     agent's reaper deletes it at start (the pod has no live session there);
 //   - hub killed: the agent's link drops, which ends its sessions, and each
 //     session's end deletes its pod — no restart needed; the restarted hub finds
-//     the agent back and a new node shell works.
+//     the agent back and the first node shell opened on it works (opened, output,
+//     exit). That open once got no answer (issue 17): the restarted hub, on the
+//     same address, still read its dead predecessor as the link's holder and
+//     tunnelled the stream to itself. Replica heartbeats of 3 s here (a replica is
+//     dead 15 s after its last one) make the restart land inside that window every
+//     time, as a quick restart does in production. A pod shell after another
+//     restart likewise (pod shells reach the agent the same way).
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeShellPath, nodeShellPodName } from '@wheelhouse/protocol';
+import { nodeShellPath, nodeShellPodName, shellPath } from '@wheelhouse/protocol';
 import { WHEELHOUSE_CLI, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
 import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { seedAdminAndCluster } from './support/replica-seed.js';
@@ -34,6 +40,7 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
   let token = '';
   let agentToken = '';
   let ns = '';
+  let appNs = '';
 
   const startAgent = (): TestProcess =>
     startProcess(
@@ -47,7 +54,7 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
         '--kubeconfig',
         kubeconfigFile(),
         '--tiers',
-        'nodeShell',
+        'podExec,nodeShell',
         '--node-shell-namespace',
         ns,
         // kwok's exec runs here, where nsenter into PID 1 is refused: an interactive sh keeps the session open.
@@ -62,18 +69,25 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
     (await core.listNamespacedPod({ namespace: ns })).items
       .filter((p) => !p.metadata?.deletionTimestamp)
       .map((p) => p.metadata?.name ?? '');
-  /** A node shell with an interactive sh, once the hub and the agent are ready for one. */
-  const openShell = async (): Promise<{ client: ShellClient; pod: string }> => {
+  /** A node shell (or the pod shell at `path`) with an interactive sh, once the hub and the agent are ready for one. */
+  const openShell = async (path = nodeShellPath(CLUSTER, NODE)): Promise<{ client: ShellClient; pod: string }> => {
     const client = await eventually(
-      'a node shell opened',
+      'a shell opened',
       async () => {
-        const url = new URL(nodeShellPath(CLUSTER, NODE), (r.urls[0] ?? '').replace('http', 'ws'));
+        const url = new URL(path, (r.urls[0] ?? '').replace('http', 'ws'));
         const c = await connectShell(url, token).catch(() => null);
         return c && 'client' in c ? c.client : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 500 },
     );
-    const opened = await client.waitControl('opened');
+    // Opened, or an end (an error before it fails here at once rather than after a minute's wait).
+    const first = await eventually(
+      'the shell opened or ended',
+      () => Promise.resolve(client.controls.find((c) => c.type === 'opened' || c.type === 'closed')),
+      { timeoutMs: 60_000 },
+    );
+    expect(first, JSON.stringify(client.controls)).toMatchObject({ type: 'opened' });
+    const opened = first;
     client.type('echo "alive-$((6 * 7))"\n');
     await client.waitFor('alive-42');
     return { client, pod: nodeShellPodName(String(opened.sessionId)) };
@@ -89,8 +103,14 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
 
   beforeAll(async () => {
     ns = await testNamespace('nodesh-kill');
+    appNs = await testNamespace('nodesh-kill-app');
+    await core.createNamespacedPod({
+      namespace: appNs,
+      body: { metadata: { name: 'app' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } },
+    });
     r = await startReplicas({
       count: 1,
+      args: ['--replica-heartbeat', '3s'],
       seed: async (db) => {
         ({ token, agentToken } = await seedAdminAndCluster(db, 'admin', CLUSTER));
       },
@@ -131,7 +151,7 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
     expect(Date.now() - reapedAt).toBeLessThan(5_000);
   });
 
-  it('hub killed with SIGKILL: the agent deletes the pod without waiting for it', async () => {
+  it('hub killed with SIGKILL: the agent deletes the pod without waiting for it; after the restart a node shell works', async () => {
     const { pod } = await openShell();
     expect(await podNames()).toEqual([pod]);
 
@@ -141,8 +161,30 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
     console.log(`[node-shell-kill] hub SIGKILL: pod gone ${ms} ms after the kill`);
     expect(ms).toBeLessThan(BOUND_MS);
 
-    // Known bug, not fixed (issue 17 notes): after the hub restarts, the first node shell opened
-    // sometimes gets no answer at all, even once the hub shows the agent connected. Until it is found,
-    // this test asserts only what the kill must do.
+    // Restarted on the same address while the dead process's heartbeat is still fresh in the store: the
+    // first node shell that gets through (503 until the agent is back) opens and runs, its output once.
+    await r.restart(0);
+    const again = await openShell();
+    expect(again.client.output.split('alive-42').length - 1).toBe(1);
+    expect(await podNames()).toEqual([again.pod]);
+    again.client.type('exit 3\n');
+    expect(await again.client.waitControl('exit')).toMatchObject({ code: 3 });
+    expect(await again.client.waitControl('closed')).toMatchObject({ reason: 'closed' });
+    await goneAfter(Date.now());
+  });
+
+  it('hub killed again: after the restart a pod shell, the first stream asked for, works too', async () => {
+    // Pod shells (and log streams and object reads) reach the agent the same way (AgentLink.reach): the
+    // same window after a restart, the same fix. A pod shell first, so the agent holds its link when killed.
+    const path = shellPath(CLUSTER, appNs, 'app');
+    const before = await openShell(path);
+    await r.kill(0);
+    expect(await before.client.closed).toBe(1006); // the hub is gone: no close frame
+    await r.restart(0);
+    const { client } = await openShell(path);
+    expect(client.output.split('alive-42').length - 1).toBe(1);
+    client.type('exit 4\n');
+    expect(await client.waitControl('exit')).toMatchObject({ code: 4 });
+    expect(await client.waitControl('closed')).toMatchObject({ reason: 'closed' });
   });
 });

@@ -5,6 +5,7 @@
 // shells and links alone and closes a dead replica's. Read from the store's side.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
+import { freePort } from '@wheelhouse/test-cluster/processes';
 import { chunkText } from '../src/peering/notify-channel.js';
 import type { LiveMessage } from '../src/live/live-bus.js';
 import { createHub, type Hub } from '../src/server.js';
@@ -97,6 +98,44 @@ describe('replicas on one PostgreSQL store (in process)', { timeout: 30_000 }, (
       (await a.clusters.get('c2'))?.connected === false ? true : undefined,
     );
     expect(await a.db.selectFrom('agent_links').selectAll().execute()).toEqual([]);
+  });
+
+  it("a replica started at a dead predecessor's address retires it: no holder, no tunnel to itself, disconnected", async () => {
+    // issue 17: a hub killed and restarted on the same address while its heartbeat was still fresh read its
+    // predecessor as the link's holder and tunnelled streams to itself (a node shell then got no answer).
+    const store = await newPostgresStore();
+    const a = await start(store);
+    await a.clusters.create('c4', 'test');
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const now = Date.now();
+    await a.db
+      .insertInto('hub_replicas')
+      .values({ id: 'killed-one', peer_url: url, started_at: now - 60_000, heartbeat_at: now })
+      .execute();
+    await a.db
+      .insertInto('agent_links')
+      .values({ cluster_id: 'c4', replica_id: 'killed-one', connected_at: now })
+      .execute();
+    await a.db.updateTable('clusters').set({ connected: 1 }).where('id', '=', 'c4').execute();
+    // Fresh for a minute by the heartbeat rule: only the shared address says the predecessor is dead.
+    expect(await a.replicas.holderOf('c4')).toEqual({ replicaId: 'killed-one', peerUrl: url });
+
+    const b = await createHub({
+      logger: false,
+      webRoot: false,
+      ...store,
+      sweepMs: 100,
+      leaderCheckMs: 100,
+      replica: { heartbeatMs: 100, staleMs: 60_000, peerUrl: url, peerSecret: 'shared' },
+    });
+    hubs.push(b);
+    await b.app.listen({ host: '127.0.0.1', port });
+    expect(await b.replicas.holderOf('c4')).toBeNull();
+    expect(await b.link.reach('c4')).toBe(false);
+    await until('c4 marked disconnected', async () =>
+      (await b.clusters.get('c4'))?.connected === false ? true : undefined,
+    );
   });
 
   it("start-up cleanup leaves a live sibling's link and shell alone, and a dead replica's shell is closed", async () => {

@@ -91,14 +91,16 @@ export class PeerTunnels {
    */
   async reach(cluster: string): Promise<boolean> {
     if (this.link?.isConnected(cluster)) return true;
-    const existing = this.outgoing.get(cluster);
+    const existing = this.usable(cluster);
     if (existing) return existing.open;
     const secret = this.opts.secret;
     if (!secret) return false;
     const holder = await this.opts.replicas.holderOf(cluster);
-    if (!holder?.peerUrl || holder.replicaId === this.opts.replicas.id) return false;
+    // Never a tunnel to this replica's own address: a row there is a dead predecessor's (issue 17).
+    if (!holder?.peerUrl || holder.replicaId === this.opts.replicas.id || holder.peerUrl === this.opts.replicas.peerUrl)
+      return false;
     if (this.link?.isConnected(cluster)) return true; // the agent came here meanwhile
-    const again = this.outgoing.get(cluster);
+    const again = this.usable(cluster);
     if (again) return again.open;
     const url = new URL(PEER_PATH, holder.peerUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -129,6 +131,12 @@ export class PeerTunnels {
       this.link?.tunnelGone(cluster, why);
     });
     return open;
+  }
+
+  /** The cluster's outgoing tunnel unless it is closing (a stream must not start on one that is going away). */
+  private usable(cluster: string): { ws: WebSocket; open: Promise<boolean> } | undefined {
+    const t = this.outgoing.get(cluster);
+    return t && (t.ws.readyState === WebSocket.CONNECTING || t.ws.readyState === WebSocket.OPEN) ? t : undefined;
   }
 
   /** Sends to the cluster's agent through the open tunnel; false when there is none. */
@@ -173,6 +181,11 @@ export class PeerTunnels {
               reply,
               apiError('unauthenticated', { message: 'internal peer route: replicas only (peer secret)' }),
             );
+          }
+          // Refused before the upgrade, so the sibling's reach() answers false (an upgrade closed at once
+          // read as reachable, and the stream then went into a tunnel that leads nowhere).
+          if (!this.link?.isConnected(cluster)) {
+            return sendError(reply, apiError('agent_unavailable', { cluster }));
           }
           accepted.set(req, cluster);
         },

@@ -60,12 +60,37 @@ export class ReplicaRegistry {
       .insertInto('hub_replicas')
       .values({ id: this.id, peer_url: this.opts.peerUrl ?? null, started_at: now, heartbeat_at: now })
       .execute();
+    await this.retirePredecessors();
     // On SQLite this one process is the only replica: no heartbeat to write (liveIds always counts itself).
     if (!this.shared) return;
     this.timer = setInterval(() => {
       this.beat().catch((err: unknown) => this.opts.onError?.(err));
     }, this.heartbeatMs);
     this.timer.unref();
+  }
+
+  /** This replica's address for its siblings' tunnels (null: none). */
+  get peerUrl(): string | null {
+    return this.opts.peerUrl ?? null;
+  }
+
+  /**
+   * A replica that ran at this replica's peer URL before (the same pod IP and port: a restarted or
+   * killed process) is dead, whatever its last heartbeat says: two processes cannot listen on one
+   * address. Its heartbeat is zeroed, so it holds no link from now on (no sibling tunnels to it, and
+   * this replica never tunnels to itself through its predecessor's row) and the leader's next sweep
+   * clears its links (issue 17: a node shell after a hub restart went into such a tunnel). A live
+   * replica wrongly sharing the URL only looks dead until its next heartbeat.
+   */
+  private async retirePredecessors(): Promise<void> {
+    const peerUrl = this.opts.peerUrl;
+    if (!this.shared || !peerUrl) return;
+    await this.db
+      .updateTable('hub_replicas')
+      .set({ heartbeat_at: 0 })
+      .where('peer_url', '=', peerUrl)
+      .where('id', '!=', this.id)
+      .execute();
   }
 
   /** Lets each heartbeat re-record links the store lost (see beat). */

@@ -7,7 +7,9 @@
 //   input:  the hub may send `window` stdin bytes ahead of the agent's credit;
 //           out of credit it stops reading the client socket.
 // Sessions end on client close, exit, idle timeout, agent loss or error; each
-// start and end is recorded (row, audit, timeline) by ./shell-records.ts.
+// start and end is recorded (row, audit, timeline) by ./shell-records.ts. An open
+// the agent neither opens nor refuses within a bound (openTimeoutMs) ends with an
+// error: a lost open never leaves the person waiting on silence.
 //
 // Shared shells: others join a live session (join()) as observers (output
 // only; their input is refused) or peers (their input goes to the owner's
@@ -82,12 +84,21 @@ export interface ShellOptions extends Partial<ShellPolicy> {
   clusters?: Record<string, ShellClusterPolicy>;
   /** Recent output kept per session for a reattaching client (default 256 KiB). */
   scrollbackBytes?: number;
+  /**
+   * A pod shell whose agent has neither opened nor refused it this long after the request ends with an
+   * error (default 30 s): an open lost on the way must not leave the person waiting on silence.
+   */
+  openTimeoutMs?: number;
+  /** The same for a node shell (default 90 s: the agent waits up to 60 s for the pod to run). */
+  nodeShellOpenTimeoutMs?: number;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 export const DEFAULT_RECORDING_MAX_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_DETACH_GRACE_MS = 60_000;
 export const DEFAULT_SCROLLBACK_BYTES = 256 * 1024;
+export const DEFAULT_OPEN_TIMEOUT_MS = 30_000;
+export const DEFAULT_NODE_SHELL_OPEN_TIMEOUT_MS = 90_000;
 
 /** Close codes of a client that went away without ending the session: 1001 going away (reload), 1006 abnormal (network). */
 const WENT_AWAY = new Set([1001, 1006]);
@@ -178,6 +189,10 @@ interface Session {
   scrollback: Scrollback;
   /** Set while detached, with the timer that ends the session when nobody comes back. */
   detached: { at: number; timer: NodeJS.Timeout } | null;
+  /** Ends the session if the agent has not answered the open in time (cleared once opened or ended). */
+  openDeadline: NodeJS.Timeout | null;
+  /** The start's record being written (the end's record waits for it, so the row and audit stay in order). */
+  startRecord: Promise<void> | null;
 }
 
 export interface ShellRelayDeps {
@@ -273,13 +288,36 @@ export class ShellRelay implements ShellLinkHandler {
       heldNotified: false,
       scrollback: new Scrollback(this.deps.options.scrollbackBytes ?? DEFAULT_SCROLLBACK_BYTES),
       detached: null,
+      openDeadline: null,
+      startRecord: null,
     };
     client.pause();
     this.sessions.set(s.id, s);
     this.deps.metrics.shellSessions.set(this.sessions.size);
     if (!this.lastPong.has(req.cluster)) this.lastPong.set(req.cluster, Date.now());
     this.bindClient(s, client);
+    // Counted from the request, so a start record that never completes ends the session too.
+    const o = this.deps.options;
+    const bound =
+      req.node !== undefined
+        ? (o.nodeShellOpenTimeoutMs ?? DEFAULT_NODE_SHELL_OPEN_TIMEOUT_MS)
+        : (o.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS);
+    s.openDeadline = setTimeout(() => this.noAnswer(s, bound), bound);
+    s.openDeadline.unref();
     void this.begin(s);
+  }
+
+  /** The open got no answer in time (lost on the way, or an agent that never replies): the person is told. */
+  private noAnswer(s: Session, bound: number): void {
+    s.openDeadline = null;
+    if (s.state !== 'opening') return;
+    this.deps.log.warn({ session: s.id, cluster: s.req.cluster, boundMs: bound }, 'shell open got no answer');
+    this.toClient(s, {
+      type: 'error',
+      message: `the agent of cluster "${s.req.cluster}" did not answer the ${s.req.node !== undefined ? 'node shell' : 'pod shell'} open within ${bound / 1000} s; the session was ended, try again`,
+    });
+    // The agent is told too: should the open reach it late, it closes the exec (and deletes a node shell's pod).
+    this.end(s, 'error', { notifyAgent: true });
   }
 
   private bindClient(s: Session, client: WebSocket): void {
@@ -403,8 +441,13 @@ export class ShellRelay implements ShellLinkHandler {
 
   private async begin(s: Session): Promise<void> {
     const { req } = s;
+    const started = this.deps.records.started(this.facts(s));
+    s.startRecord = started.then(
+      () => undefined,
+      () => undefined,
+    );
     try {
-      await this.deps.records.started(this.facts(s));
+      await started;
     } catch (err) {
       this.deps.log.error({ err }, 'recording the shell start failed');
       this.toClient(s, { type: 'error', message: 'the hub could not record the session start; try again' });
@@ -728,6 +771,8 @@ export class ShellRelay implements ShellLinkHandler {
       case 'shell.opened':
         if (s.state !== 'opening') return;
         s.state = 'open';
+        if (s.openDeadline) clearTimeout(s.openDeadline);
+        s.openDeadline = null;
         s.command = msg.command;
         s.inCredit = msg.window;
         s.clientPaused = false;
@@ -813,6 +858,7 @@ export class ShellRelay implements ShellLinkHandler {
     if (s.state === 'ended') return;
     s.state = 'ended';
     if (s.idle) clearTimeout(s.idle);
+    if (s.openDeadline) clearTimeout(s.openDeadline);
     if (s.detached) clearTimeout(s.detached.timer);
     this.sessions.delete(s.id);
     this.deps.metrics.shellSessions.set(this.sessions.size);
@@ -853,6 +899,7 @@ export class ShellRelay implements ShellLinkHandler {
   }
 
   private async recordEnd(s: Session, reason: ShellEndReason, endedAt: number): Promise<void> {
+    await s.startRecord; // an end before the start was written would update no row
     await s.recorder?.finish(endedAt);
     await this.deps.records.ended(this.facts(s), {
       reason,
