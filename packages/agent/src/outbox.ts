@@ -29,6 +29,17 @@ export interface OutboxOptions {
 
 type CommandUpdate = Extract<AgentMessage, { type: 'command.update' }>;
 
+/** A snapshot being sent: the items it carries and how many went out. */
+interface PendingSnapshot {
+  kind: ResourceKind;
+  snapshotId: string;
+  items: InventoryItem[];
+  sent: number;
+}
+
+/** While a snapshot waits for the socket to drain, look again this often. */
+const SNAPSHOT_RETRY_MS = 5;
+
 /**
  * Splits a list into batches of at most maxCount elements and about maxBytes
  * of JSON each (an element larger than maxBytes is a batch of its own), so no
@@ -57,6 +68,8 @@ export class Outbox {
   private deletes = new Map<string, { kind: ResourceKind; uid: string; namespace: string; name: string }>();
   private timelineQueue: TimelineEventInput[] = [];
   private updates: CommandUpdate[] = [];
+  private snapshots: PendingSnapshot[] = [];
+  private retry: NodeJS.Timeout | null = null;
   private timer: NodeJS.Timeout | null = null;
   droppedTimeline = 0;
 
@@ -71,7 +84,8 @@ export class Outbox {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.retry) clearTimeout(this.retry);
+    this.timer = this.retry = null;
   }
 
   get pendingTimeline(): number {
@@ -103,15 +117,47 @@ export class Outbox {
     this.flush();
   }
 
-  /** Sends a full snapshot of a kind (in chunks) ahead of anything queued for it. */
+  /**
+   * Sends a full snapshot of a kind (in chunks) ahead of anything queued for
+   * it. Chunks go out while the socket has less than highWaterBytes queued and
+   * are serialized only then, so a kind of 100,000 pods is never all in the
+   * socket's buffer at once; changes wait until every pending snapshot is out
+   * (they are newer than the snapshot's items). False if the link is down.
+   */
   snapshot(kind: ResourceKind, items: InventoryItem[], snapshotId: string): boolean {
     for (const it of items) this.upserts.delete(it.uid);
     for (const [uid, d] of this.deletes) if (d.kind === kind) this.deletes.delete(uid);
-    const chunks = batchesOf(items, SNAPSHOT_CHUNK);
-    if (chunks.length === 0) chunks.push([]); // an empty kind is one empty last chunk, so the hub clears it
-    for (const [i, chunk] of chunks.entries()) {
-      const last = i === chunks.length - 1;
-      if (!this.sender.send({ type: 'inventory.snapshot', kind, snapshotId, items: chunk, last })) return false;
+    // A newer snapshot of the kind supersedes one not finished (the hub never deletes on an unfinished one).
+    this.snapshots = this.snapshots.filter((p) => p.kind !== kind);
+    this.snapshots.push({ kind, snapshotId, items, sent: 0 });
+    return this.sendSnapshots();
+  }
+
+  /** Whether every snapshot went out; otherwise retries soon (socket full) or drops them (link down). */
+  private sendSnapshots(): boolean {
+    while (this.snapshots.length) {
+      const p = this.snapshots[0];
+      if (!p) break;
+      if (!this.sender.connected()) {
+        this.snapshots = []; // reconnecting sends fresh snapshots of every kind
+        return false;
+      }
+      if (this.sender.bufferedAmount() > this.opts.highWaterBytes) {
+        this.retry ??= setTimeout(() => {
+          this.retry = null;
+          if (this.sendSnapshots()) this.flush();
+        }, SNAPSHOT_RETRY_MS);
+        return false;
+      }
+      const [chunk = []] = batchesOf(p.items.slice(p.sent, p.sent + SNAPSHOT_CHUNK), SNAPSHOT_CHUNK);
+      const last = p.sent + chunk.length >= p.items.length;
+      const msg = { type: 'inventory.snapshot', kind: p.kind, snapshotId: p.snapshotId, items: chunk, last } as const;
+      if (!this.sender.send(msg)) {
+        this.snapshots = [];
+        return false;
+      }
+      p.sent += chunk.length;
+      if (last) this.snapshots.shift();
     }
     return true;
   }
@@ -119,6 +165,7 @@ export class Outbox {
   flush(): void {
     if (!this.sender.connected()) {
       // Snapshots on reconnect carry the current state of every object.
+      this.snapshots = [];
       this.upserts.clear();
       this.deletes.clear();
       return;
@@ -129,6 +176,7 @@ export class Outbox {
       if (!u || !this.sender.send(u)) return;
       this.updates.shift();
     }
+    if (!this.sendSnapshots()) return;
     if (this.upserts.size || this.deletes.size) {
       const upserts = [...this.upserts.values()];
       const deletes = [...this.deletes.values()];

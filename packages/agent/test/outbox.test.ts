@@ -188,6 +188,38 @@ describe('outbox', () => {
     for (const m of changes) expect(JSON.stringify(m).length).toBeLessThan(MAX_FRAME_BYTES / 2);
   });
 
+  it('sends a big snapshot as the socket drains, not into its buffer at once, and the changes after it', () => {
+    const { link, outbox } = setup({ maxBatch: 5000, highWaterBytes: 1000 });
+    // The socket's buffer grows by what is sent, until the test drains it.
+    link.sender.bufferedAmount = () => link.buffered;
+    const send = link.sender.send;
+    link.sender.send = (m) => {
+      link.buffered += JSON.stringify(m).length;
+      return send(m);
+    };
+    const items = Array.from({ length: 3 * SNAPSHOT_CHUNK + 10 }, (_, i) => cm(`cm-${i}`));
+    expect(outbox.snapshot('ConfigMap', items, 'snap-3')).toBe(false);
+    outbox.upsert(cm('cm-0', '8')); // changed after the snapshot was taken: must reach the hub after it
+    const got: AgentMessage[] = link.take();
+    expect(got).toHaveLength(1); // one chunk, then the buffer is over highWaterBytes
+    for (let round = 0; round < 10 && !got.some((m) => m.type === 'inventory.changes'); round++) {
+      link.buffered = 0; // the socket drained
+      outbox.flush();
+      const sent = link.take();
+      expect(sent.filter((m) => m.type === 'inventory.snapshot').length).toBeLessThanOrEqual(1);
+      got.push(...sent);
+    }
+    outbox.stop();
+    expect(got.map((m) => (m.type === 'inventory.snapshot' ? [m.items.length, m.last] : m.type))).toEqual([
+      [SNAPSHOT_CHUNK, false],
+      [SNAPSHOT_CHUNK, false],
+      [SNAPSHOT_CHUNK, false],
+      [10, true],
+      'inventory.changes',
+    ]);
+    expect(got.flatMap((m) => (m.type === 'inventory.snapshot' ? names(m.items) : []))).toEqual(names(items));
+  });
+
   it('sends an empty kind as one empty last chunk, so the hub clears it', () => {
     const { link, outbox } = setup();
     outbox.snapshot('ConfigMap', [], 'snap-2');

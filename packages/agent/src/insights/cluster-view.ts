@@ -1,8 +1,12 @@
-// What the health checks read: the watched objects as Kubernetes sends them,
-// minus the bulk no check needs (managedFields, env, volumes' sources, the
-// last-applied annotation), plus the last Warning Events per object. Kept
-// apart from the inventory projections because checks need fields (probes,
-// resources, condition messages) the hub's inventory never carries.
+// What the health checks read: per watched object, a projection of only the
+// fields the checks (pod-checks.ts, workload-checks.ts) and the usage reader
+// read — Kubernetes-shaped, so the checks read it as they read an object —
+// plus the last Warning Events per object. Kept apart from the inventory
+// projections because checks need fields (probes, resources, condition
+// messages) the hub's inventory never carries. Pods, Nodes and ReplicaSets
+// (the kinds a big cluster has most of) keep only what is read; the other
+// kinds keep the object minus its bulk (managedFields, env, volume sources,
+// the last-applied annotation).
 import {
   isRecord,
   recordOf,
@@ -34,6 +38,8 @@ export interface MemorySample {
 
 export class ClusterView {
   private readonly byKind = new Map<ResourceKind, Map<string, UnknownRecord>>();
+  /** "namespace/name" → uid per kind: byName is called per pod (usage samples), so no scan. */
+  private readonly names = new Map<ResourceKind, Map<string, string>>();
   private readonly events = new Map<string, WarningEvent[]>();
   /** Recent memory use per "namespace/pod/container", oldest first. */
   private readonly memory = new Map<string, MemorySample[]>();
@@ -48,13 +54,25 @@ export class ClusterView {
       m = new Map<string, UnknownRecord>();
       this.byKind.set(kind, m);
     }
-    m.set(uid, trimForChecks(o));
+    m.set(uid, trimForChecks(kind, o));
+    this.namesOf(kind).set(nameKey(o.metadata?.namespace, o.metadata?.name), uid);
+  }
+
+  private namesOf(kind: ResourceKind): Map<string, string> {
+    let n = this.names.get(kind);
+    if (!n) {
+      n = new Map<string, string>();
+      this.names.set(kind, n);
+    }
+    return n;
   }
 
   remove(kind: ResourceKind, o: KubeObject): void {
     const uid = o.metadata?.uid;
     if (!uid) return;
     this.byKind.get(kind)?.delete(uid);
+    const key = nameKey(o.metadata?.namespace, o.metadata?.name);
+    if (this.names.get(kind)?.get(key) === uid) this.names.get(kind)?.delete(key);
     this.events.delete(uid);
     if (kind === 'Pod') {
       const prefix = `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}/`;
@@ -88,12 +106,19 @@ export class ClusterView {
 
   replace(kind: ResourceKind, objects: readonly KubeObject[]): void {
     this.byKind.set(kind, new Map());
+    this.names.set(kind, new Map());
     for (const o of objects) this.set(kind, o);
   }
 
   /** Replaces a kind with records already trimmed (trimForChecks), by uid: a paged list's. */
   replaceTrimmed(kind: ResourceKind, records: Map<string, UnknownRecord>): void {
     this.byKind.set(kind, records);
+    const names = new Map<string, string>();
+    for (const [uid, r] of records) {
+      const m = recordOf(r.metadata);
+      names.set(nameKey(stringOrNull(m.namespace) ?? undefined, stringOrNull(m.name) ?? undefined), uid);
+    }
+    this.names.set(kind, names);
   }
 
   all(kind: ResourceKind): UnknownRecord[] {
@@ -101,11 +126,8 @@ export class ClusterView {
   }
 
   byName(kind: ResourceKind, namespace: string, name: string): UnknownRecord | undefined {
-    for (const o of this.byKind.get(kind)?.values() ?? []) {
-      const m = recordOf(o.metadata);
-      if (m.name === name && (m.namespace ?? '') === namespace) return o;
-    }
-    return undefined;
+    const uid = this.names.get(kind)?.get(nameKey(namespace, name));
+    return uid === undefined ? undefined : this.byKind.get(kind)?.get(uid);
   }
 
   byUid(kind: ResourceKind, uid: string): UnknownRecord | undefined {
@@ -131,8 +153,103 @@ export class ClusterView {
   }
 }
 
+const nameKey = (namespace: string | undefined, name: string | undefined): string => `${namespace ?? ''}/${name ?? ''}`;
+
 /** What the view keeps of an object (a copy: the object itself is not retained). */
-export function trimForChecks(o: KubeObject): UnknownRecord {
+export function trimForChecks(kind: ResourceKind, o: KubeObject): UnknownRecord {
+  switch (kind) {
+    case 'Pod':
+      return podForChecks(o);
+    case 'Node':
+      return nodeForChecks(o);
+    case 'ReplicaSet':
+      return replicaSetForChecks(o);
+    default:
+      return bulkTrimmed(o);
+  }
+}
+
+/** The object's own fields that are set (no keys holding undefined: each costs memory per object). */
+function pick(r: unknown, keys: readonly string[]): UnknownRecord {
+  const src = recordOf(r);
+  const out: UnknownRecord = {};
+  for (const k of keys) if (src[k] !== undefined) out[k] = src[k];
+  return out;
+}
+
+const META_READ = ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp'] as const;
+const CONDITION_READ = ['type', 'status', 'reason', 'message', 'lastTransitionTime'] as const;
+
+/**
+ * A pod as the checks read it: its containers' image, resources and readiness
+ * probe, its claims, phase, the PodScheduled condition, and each container's
+ * waiting reason, running start and last termination. Big clusters are mostly
+ * pods, so this is what the agent's memory per pod depends on (a trimmed whole
+ * pod was ~4× as big).
+ */
+function podForChecks(o: KubeObject): UnknownRecord {
+  const spec = recordOf(o.spec);
+  const status = recordOf(o.status);
+  const claims = recordsOf(spec.volumes)
+    .filter((v) => v.persistentVolumeClaim !== undefined)
+    .map((v) => ({ name: v.name, persistentVolumeClaim: v.persistentVolumeClaim }));
+  const scheduled = recordsOf(status.conditions)
+    .filter((c) => c.type === 'PodScheduled')
+    .map((c) => pick(c, CONDITION_READ));
+  return {
+    metadata: pick(o.metadata, META_READ),
+    spec: {
+      containers: recordsOf(spec.containers).map((c) => pick(c, ['name', 'image', 'resources', 'readinessProbe'])),
+      ...(claims.length ? { volumes: claims } : {}),
+    },
+    status: {
+      ...pick(status, ['phase']),
+      ...(scheduled.length ? { conditions: scheduled } : {}),
+      containerStatuses: recordsOf(status.containerStatuses).map(containerStatusForChecks),
+    },
+  };
+}
+
+function containerStatusForChecks(s: UnknownRecord): UnknownRecord {
+  const state = recordOf(s.state);
+  const terminated = recordOf(s.lastState).terminated;
+  return {
+    ...pick(s, ['name', 'ready', 'restartCount']),
+    state: {
+      ...(state.waiting !== undefined ? { waiting: pick(state.waiting, ['reason', 'message']) } : {}),
+      ...(state.running !== undefined ? { running: pick(state.running, ['startedAt']) } : {}),
+      ...(state.terminated !== undefined ? { terminated: {} } : {}),
+    },
+    ...(terminated !== undefined
+      ? { lastState: { terminated: pick(terminated, ['exitCode', 'reason', 'finishedAt']) } }
+      : {}),
+  };
+}
+
+/** A node as the checks and the usage reader read it: conditions, cordon, allocatable (not its image list). */
+function nodeForChecks(o: KubeObject): UnknownRecord {
+  const status = recordOf(o.status);
+  return {
+    metadata: pick(o.metadata, META_READ),
+    spec: pick(o.spec, ['unschedulable']),
+    status: {
+      ...pick(status, ['allocatable']),
+      conditions: recordsOf(status.conditions).map((c) => pick(c, CONDITION_READ)),
+    },
+  };
+}
+
+/** A ReplicaSet as the quota check reads it (old revisions are many, and carry a whole pod template each). */
+function replicaSetForChecks(o: KubeObject): UnknownRecord {
+  return {
+    metadata: pick(o.metadata, META_READ),
+    spec: pick(o.spec, ['replicas']),
+    status: { conditions: recordsOf(recordOf(o.status).conditions).map((c) => pick(c, CONDITION_READ)) },
+  };
+}
+
+/** The other kinds (few per cluster): the object minus what no check needs. */
+function bulkTrimmed(o: KubeObject): UnknownRecord {
   const meta = { ...recordOf(o.metadata) };
   delete meta.managedFields;
   const annotations = { ...recordOf(meta.annotations) };

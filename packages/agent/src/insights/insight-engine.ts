@@ -62,7 +62,7 @@ export class InsightEngine {
     if (!records) return;
     for (const o of objects) {
       const uid = o.metadata?.uid;
-      if (uid) records.set(uid, trimForChecks(o));
+      if (uid) records.set(uid, trimForChecks(kind, o));
     }
   }
 

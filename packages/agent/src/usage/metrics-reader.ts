@@ -86,9 +86,7 @@ export class MetricsReader {
   private node(n: Record<string, unknown>, now: number): NodeUsage {
     const name = stringOrNull(recordOf(n.metadata).name) ?? '';
     const usage = recordOf(n.usage);
-    const alloc = recordOf(
-      recordOf(this.opts.view.all('Node').find((x) => recordOf(x.metadata).name === name)?.status).allocatable,
-    );
+    const alloc = recordOf(recordOf(this.opts.view.byName('Node', '', name)?.status).allocatable);
     return {
       name,
       time: Date.parse(stringOrNull(n.timestamp) ?? '') || now,
