@@ -197,11 +197,19 @@ export class TimelineStore {
       for (const r of [...own, ...owned]) bySeq.set(r.seq, r);
       rows = [...bySeq.values()].sort((a, b) => b.seq - a.seq).slice(0, q.limit + 1);
     } else {
-      rows = await this.select(cluster, q, (sel) => {
-        if (kind) return sel.where('kind', '=', kind);
-        if (name) return sel.where('name', '=', name);
-        return sel;
-      }).execute();
+      // A namespace's or the cluster's view: an ordered seek on (cluster, namespace, seq) or
+      // (cluster, seq), its time range a filter (+time) as in the object seeks — with time
+      // indexed, SQLite took the index on time and sorted the whole range for every page.
+      rows = await this.select(
+        cluster,
+        q,
+        (sel) => {
+          if (kind) return sel.where('kind', '=', kind);
+          if (name) return sel.where('name', '=', name);
+          return sel;
+        },
+        { timeByIndex: Boolean(kind ?? name) },
+      ).execute();
     }
     const page = rows.slice(0, q.limit).map(rowToEvent);
     return { items: page, nextCursor: rows.length > q.limit ? (page.at(-1)?.seq ?? null) : null };
