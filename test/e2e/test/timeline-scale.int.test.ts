@@ -79,6 +79,41 @@ const deployment: InventoryItem = {
   },
 };
 
+const meta = (kind: string, name: string, owner?: { kind: string; name: string }, namespace = 'shop') => ({
+  kind,
+  namespace,
+  name,
+  uid: `uid-${namespace}-${name}`,
+  resourceVersion: '1',
+  createdAt: now - 10 * 60_000,
+  labels: {},
+  ownerRefs: owner ? [{ ...owner, uid: `uid-${owner.name}` }] : [],
+});
+const podSummary = {
+  phase: 'Running',
+  ready: true,
+  nodeName: 'node-1',
+  podIP: null,
+  qosClass: null,
+  startTime: null,
+  reason: null,
+  restarts: 0,
+  containers: [],
+  initContainers: [],
+};
+const rsSummary = { replicas: 1, readyReplicas: 1, availableReplicas: 1, images: [] };
+/** api's ReplicaSet and a quiet pod of it (no event in the range), and a pod of another workload. */
+const inventory: Record<string, InventoryItem[]> = {
+  ReplicaSet: [
+    { ...meta('ReplicaSet', 'api-7c9f8', { kind: 'Deployment', name: 'api' }), summary: rsSummary },
+    { ...meta('ReplicaSet', 'web-5d9c', { kind: 'Deployment', name: 'web' }), summary: rsSummary },
+  ] as InventoryItem[],
+  Pod: [
+    { ...meta('Pod', 'api-7c9f8-quiet', { kind: 'ReplicaSet', name: 'api-7c9f8' }), summary: podSummary },
+    { ...meta('Pod', 'web-5d9c-quiet', { kind: 'ReplicaSet', name: 'web-5d9c' }), summary: podSummary },
+  ] as InventoryItem[],
+};
+
 describe("console: a workload's timeline with more events than it loads", () => {
   let c: Console;
   screenshotOnFailure(() => c);
@@ -87,6 +122,8 @@ describe("console: a workload's timeline with more events than it loads", () => 
     c = await openConsole({ bindings: [{ role: 'viewer' }] });
     await c.pipeline.hub.clusters.create(SEEDED, 'test');
     await c.pipeline.hub.inventory.applySnapshotChunk(SEEDED, 'Deployment', 's1', [deployment], true);
+    for (const [kind, items] of Object.entries(inventory))
+      await c.pipeline.hub.inventory.applySnapshotChunk(SEEDED, kind, 's1', items, true);
     for (let i = 0; i < EVENTS; i += 1000) await c.pipeline.hub.timeline.insert(SEEDED, all.slice(i, i + 1000));
   });
   afterAll(async () => c.close());
@@ -122,5 +159,27 @@ describe("console: a workload's timeline with more events than it loads", () => 
     await expect.poll(() => total().textContent()).toBe(`${left.toLocaleString('en-US')} of 6,000 events`);
     await expect.poll(() => table().locator('tbody tr[data-type="k8s-event"]').count()).toBe(0);
     expect(await table().locator('tbody tr[data-type="pod-phase"]').count()).toBeGreaterThan(0);
+  });
+
+  it("draws the workload's quiet pods without waiting for the cluster's whole pod list", async () => {
+    const { page } = c;
+    // The cluster's whole lists (what the tab read before: every pod of the cluster) never answer here.
+    const whole = (url: URL) =>
+      ['Pod', 'ReplicaSet', 'Job'].includes(url.searchParams.get('kind') ?? '') &&
+      !url.searchParams.has('owner') &&
+      !url.searchParams.has('name');
+    const asked: string[] = [];
+    await page.route(
+      (url) => url.pathname.endsWith(`/clusters/${SEEDED}/resources`) && whole(url),
+      (route) => {
+        asked.push(route.request().url());
+        // Held: left unanswered until the page goes.
+      },
+    );
+    await page.goto(`${c.url}/c/${SEEDED}/w/Deployment/shop/api?tab=timeline`);
+    const lane = (pod: string) => page.locator('svg text.tl-label.pod title', { hasText: `Pod shop/${pod}` });
+    await expect.poll(() => lane('api-7c9f8-quiet').count()).toBe(1);
+    expect(await lane('web-5d9c-quiet').count()).toBe(0);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
   });
 });

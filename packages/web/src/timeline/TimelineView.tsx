@@ -11,12 +11,10 @@ import {
   type FocusEvent,
   type MouseEvent as ReactMouseEvent,
 } from 'react';
-import { TIMELINE_EVENT_TYPES, ofKind } from '@wheelhouse/protocol/core';
+import { TIMELINE_EVENT_TYPES } from '@wheelhouse/protocol/core';
 import type { TimelineEvent } from '../api/types.js';
-import type { InventoryItem, InventoryItemOf } from '../api/types.js';
-import { useKinds, useNow } from '../data/hooks.js';
-import { podsOf } from '../data/ownership.js';
-import { BAND_LABELS, podKey, podLanes, withLivePods, type LivePod } from './bands.js';
+import { useNow } from '../data/hooks.js';
+import { BAND_LABELS, podKey, podLanes, withLivePods } from './bands.js';
 import { objectLabel, SEVERITY_CLASS } from './details.js';
 import { EventDrawer } from './EventDrawer.js';
 import { latestPerCommand, mergeEvents, type TimelineScope } from './filter.js';
@@ -25,6 +23,7 @@ import { TimelineChart } from './TimelineChart.js';
 import { MAX_EVENTS, useTimelineEvents } from './useTimelineEvents.js';
 import { burstSummary, tableRows } from './bursts.js';
 import { useQueryState } from '../ui/query-state.js';
+import { useScopePods } from './useScopePods.js';
 import './timeline.css';
 
 export const RANGES = [
@@ -131,8 +130,8 @@ export function TimelineView(props: {
   );
   // The live inventory: a lane starts when its pod did, and pods in scope
   // that did not change phase in the range still get their lane.
-  const inventory = useKinds(cluster, ['Pod', 'ReplicaSet', 'Job']);
-  const livePods = useMemo(() => podsInScope(inventory ?? [], scope), [inventory, scope]);
+  const [podsRead, setPodsRead] = useState(0);
+  const livePods = useScopePods(cluster, scope, podsRead);
   const podCreated = useMemo(() => {
     const m = new Map(livePods.map((p) => [podKey(p.namespace, p.name), p.createdAt]));
     return (namespace: string, name: string) => m.get(podKey(namespace, name));
@@ -246,7 +245,14 @@ export function TimelineView(props: {
             ? 'Loading…'
             : `${(shown ?? filtered.length).toLocaleString()} of ${inRange.toLocaleString()} events`}
         </span>
-        <button type="button" onClick={data.reload} disabled={data.loading}>
+        <button
+          type="button"
+          onClick={() => {
+            data.reload();
+            setPodsRead((n) => n + 1);
+          }}
+          disabled={data.loading}
+        >
           Refresh
         </button>
       </div>
@@ -439,27 +445,3 @@ const EventTable = memo(function EventTable(props: {
     </table>
   );
 });
-
-/** The pods that exist now within the timeline's scope (a workload's pods, a namespace's, one pod). */
-function podsInScope(items: readonly InventoryItem[], scope: TimelineScope): LivePod[] {
-  const pods = items.filter(ofKind('Pod'));
-  let inScope: InventoryItemOf<'Pod'>[];
-  if (scope.kind === 'Pod') inScope = pods.filter((p) => p.namespace === scope.namespace && p.name === scope.name);
-  else if (scope.kind && scope.name && scope.namespace) {
-    inScope = podsOf(
-      { kind: scope.kind, namespace: scope.namespace, name: scope.name },
-      pods,
-      items.filter((i) => i.kind === 'ReplicaSet'),
-      items.filter((i) => i.kind === 'Job'),
-    );
-  } else if (scope.kind)
-    inScope = []; // a Node's timeline: its pods are not its own
-  else inScope = scope.namespace ? pods.filter((p) => p.namespace === scope.namespace) : pods;
-  return inScope.map((p) => ({
-    namespace: p.namespace,
-    name: p.name,
-    createdAt: p.createdAt,
-    phase: p.summary.phase,
-    ready: p.summary.ready,
-  }));
-}
