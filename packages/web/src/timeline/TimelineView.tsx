@@ -141,6 +141,16 @@ export function TimelineView(props: {
       types.has('pod-phase') ? withLivePods(podLanes(windowed, from, axisTo, podCreated), livePods, from, axisTo) : [],
     [windowed, from, axisTo, types, podCreated, livePods],
   );
+  // The events not loaded, per bucket, of the chosen types only.
+  const serverBuckets = data.buckets;
+  const buckets = useMemo(() => {
+    if (!serverBuckets || types.size === ALL_TYPES.size) return serverBuckets;
+    const kept = serverBuckets.buckets.map((b) => {
+      const byType = Object.fromEntries(Object.entries(b.byType).filter(([t]) => types.has(t)));
+      return { ...b, byType, total: Object.values(byType).reduce((sum, n) => sum + n, 0) };
+    });
+    return { ...serverBuckets, buckets: kept.filter((b) => b.total > 0) };
+  }, [serverBuckets, types]);
   const bySeq = useMemo(() => new Map(windowed.map((e) => [e.seq, e])), [windowed]);
   const selectedEvent = selected === null ? undefined : bySeq.get(selected);
 
@@ -291,9 +301,9 @@ export function TimelineView(props: {
       )}
       {data.truncated && (
         <p className="hint">
-          The chart and table show the newest {MAX_EVENTS.toLocaleString()} of the{' '}
-          {(serverCounts?.total ?? MAX_EVENTS).toLocaleString()} events in this range; choose a shorter range or drag on
-          the chart to zoom for the rest.
+          The table shows the newest {MAX_EVENTS.toLocaleString()} of the{' '}
+          {(serverCounts?.total ?? MAX_EVENTS).toLocaleString()} events in this range; the chart shows the rest as bars
+          (how many per moment) — click a bar or drag on the chart to zoom for them.
         </p>
       )}
 
@@ -303,6 +313,7 @@ export function TimelineView(props: {
         from={from}
         to={axisTo}
         highlight={highlight}
+        buckets={buckets}
         showNamespace={!namespace}
         onHover={onHoverChart}
         onSelect={open}

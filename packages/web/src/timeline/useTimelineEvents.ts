@@ -2,7 +2,7 @@
 // kept current by the live feed (events matching the view are appended).
 import { useEffect, useRef, useState } from 'react';
 import { api, errorText } from '../api/client.js';
-import type { Page, TimelineCounts, TimelineEvent } from '../api/types.js';
+import type { Page, TimelineBuckets, TimelineCounts, TimelineEvent } from '../api/types.js';
 import { useTimelineFeed } from '../data/hooks.js';
 import { matchesScope, type TimelineScope } from './filter.js';
 
@@ -12,6 +12,8 @@ const PAGE_SIZE = 1000;
 /** The first page is small and shown at once: the newest rows appear while the rest of the range loads. */
 const FIRST_PAGE = 100;
 const MAX_LIVE = 20_000;
+/** The chart's buckets over a range holding more than is loaded (a few pixels each). */
+const BUCKETS = 240;
 
 export interface TimelineData {
   fetched: readonly TimelineEvent[];
@@ -23,6 +25,8 @@ export interface TimelineData {
   truncated: boolean;
   /** When truncated: how many events the range holds, by type (counted by the hub as the view loaded). */
   counts: TimelineCounts | undefined;
+  /** When truncated: the events of the range not loaded, counted per time bucket by the hub (the chart draws them). */
+  buckets: TimelineBuckets | undefined;
   reload: () => void;
 }
 
@@ -37,6 +41,7 @@ export function useTimelineEvents(
     events: readonly TimelineEvent[];
     truncated: boolean;
     counts?: TimelineCounts | undefined;
+    buckets?: TimelineBuckets | undefined;
   }>({
     events: [],
     truncated: false,
@@ -83,14 +88,23 @@ export function useTimelineEvents(
           cursor = Number(page.nextCursor);
         }
         // The range holds more than is loaded: its true counts, by type, from the hub (an index count).
-        const counts = truncated
-          ? await api<TimelineCounts>(`/api/v1/clusters/${encodeURIComponent(cluster)}/timeline/counts`, {
-              query: { namespace, kind, name, from, to: zoomTo },
-              signal: ctrl.signal,
-            })
-          : undefined;
+        // …and the events not loaded (stored before the oldest loaded), per time bucket, for the chart.
+        const base = `/api/v1/clusters/${encodeURIComponent(cluster)}/timeline`;
+        const oldest = items.at(-1)?.seq;
+        const [counts, buckets] = truncated
+          ? await Promise.all([
+              api<TimelineCounts>(`${base}/counts`, {
+                query: { namespace, kind, name, from, to: zoomTo },
+                signal: ctrl.signal,
+              }),
+              api<TimelineBuckets>(`${base}/buckets`, {
+                query: { namespace, kind, name, from, to: zoomTo ?? Date.now(), buckets: BUCKETS, before: oldest },
+                signal: ctrl.signal,
+              }),
+            ])
+          : [undefined, undefined];
         if (ctrl.signal.aborted) return;
-        setFetched({ events: items, truncated, counts });
+        setFetched({ events: items, truncated, counts, buckets });
         setLoading(false);
       } catch (err) {
         if (ctrl.signal.aborted) return;
@@ -136,6 +150,7 @@ export function useTimelineEvents(
     error,
     truncated: fetched.truncated,
     counts: fetched.counts,
+    buckets: fetched.buckets,
     reload: () => setTick((t) => t + 1),
   };
 }
