@@ -136,7 +136,7 @@ describe("console: a workload's timeline with more events than it loads", () => 
     const { page } = c;
     await page.goto(`${c.url}/c/${SEEDED}/w/Deployment/shop/api?tab=timeline`);
     // The newest event first (a BackOff Event: the last seeded, 5,999, is odd and not a multiple of 3).
-    await expect.poll(() => table().locator('tbody tr').first().textContent()).toContain('BackOff 5999');
+    await expect.poll(() => table().locator('tbody tr[data-seq]').first().textContent()).toContain('BackOff 5999');
     await expect.poll(() => total().textContent()).toBe('6,000 of 6,000 events');
     await expect
       .poll(() => page.getByText('The table shows the newest 5,000 of the 6,000 events in this range').isVisible())
@@ -180,7 +180,31 @@ describe("console: a workload's timeline with more events than it loads", () => 
       .toBe(restartsNotLoaded);
     await page.locator('svg rect.tl-density').first().click();
     await expect.poll(() => new URL(page.url()).searchParams.get('zoom')).toMatch(/^\d+-\d+$/);
-    await expect.poll(() => table().locator('tbody tr').count()).toBeGreaterThan(0);
+    await expect.poll(() => table().locator('tbody tr[data-seq]').count()).toBeGreaterThan(0);
+  });
+
+  it('renders the rows in view only, and scrolling to the end loads the older events from the hub', async () => {
+    const { page } = c;
+    await page.goto(`${c.url}/c/${SEEDED}/w/Deployment/shop/api?tab=timeline`);
+    await expect.poll(() => table().locator('tbody tr[data-seq]').first().textContent()).toContain('BackOff 5999');
+    await expect.poll(() => total().textContent()).toBe('6,000 of 6,000 events');
+    // 5,000 events loaded, a few dozen rows in the page.
+    expect(await table().locator('tbody tr[data-seq]').count()).toBeLessThan(100);
+    const scroller = page.locator('.tl-table-wrap');
+    // The oldest k8s-event (1) is beyond the 5,000 loaded: scrolling to the end pages to it.
+    await expect
+      .poll(
+        async () => {
+          await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+          return table().locator('tbody tr', { hasText: 'BackOff 1:' }).count();
+        },
+        { timeout: 30_000, interval: 300 },
+      )
+      .toBe(1);
+    expect(await table().locator('tbody tr[data-seq]').count()).toBeLessThan(100);
+    // All loaded now: no note, no bars for events not loaded.
+    await expect.poll(() => page.getByText('The table shows the newest').count()).toBe(0);
+    expect(await page.locator('svg rect.tl-density').count()).toBe(0);
   });
 
   it("draws the workload's quiet pods without waiting for the cluster's whole pod list", async () => {
