@@ -3,8 +3,10 @@
 // prefix, with the total — in both store dialects, over the real API. Walking
 // every page must give exactly the order and the items a plain sort/filter of
 // the same pods gives; a scoped viewer sees and counts only their namespaces.
+import { CompiledQuery, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
+import { InventoryStore } from '../src/inventory/inventory-store.js';
 import { createHub, type Hub } from '../src/server.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
 import { runningPodSummary } from './support/inventory-items.js';
@@ -185,5 +187,43 @@ describe.each(storeFactories)('inventory lists: sort, filter, page, count ($name
       expect(res.status, query).toBe(400);
       expect(JSON.stringify(res.body), query).toContain(field);
     }
+  });
+});
+
+describe("a workload's pods by owner in SQLite's plan", () => {
+  let hub: Hub;
+  beforeAll(async () => {
+    hub = await createHub({ dataDir: ':memory:', logger: false, webRoot: false });
+    await hub.clusters.create('c1', 'test');
+    await hub.inventory.applySnapshotChunk('c1', 'Pod', 's1', PODS, true);
+  });
+  afterAll(() => hub.close());
+
+  it('seeks the owner index (not every pod of the cluster by age) and sorts only the owners’ pods', async () => {
+    const statements: CompiledQuery[] = [];
+    const db = hub.db;
+    const capture: KyselyPlugin = {
+      transformQuery: (args) => {
+        statements.push(db.getExecutor().compileQuery(args.node, args.queryId));
+        return args.node;
+      },
+      transformResult: (args) => Promise.resolve(args.result),
+    };
+    const store = new InventoryStore(db.withPlugin(capture));
+    const page = await store.query('c1', {
+      kind: 'Pod',
+      namespace: 'ns-a',
+      owner: ['ReplicaSet/rs-0', 'ReplicaSet/rs-1'],
+      sort: 'age',
+      order: 'desc',
+      limit: 100,
+    });
+    expect(page.items.length).toBeGreaterThan(0);
+    const first = statements[0];
+    if (!first) throw new Error('no statement');
+    const plan = await db.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`EXPLAIN QUERY PLAN ${first.sql}`, [...first.parameters]),
+    );
+    expect(plan.rows.map((r) => r.detail).join('; ')).toContain('USING INDEX resources_by_owner');
   });
 });

@@ -541,7 +541,11 @@ export class InventoryStore {
         sql`uid`,
       ],
     };
-    const cols = keys[sort];
+    // A few owners' objects (a workload's pods): SQLite must seek the owner index and sort
+    // those, not walk the kind's whole sort index filtering by owner (every pod of the cluster
+    // for age). `+col` makes the sort key no index's; PostgreSQL's planner has statistics.
+    const byOwner = q.owners !== undefined && !isPostgres(this.db);
+    const cols = byOwner ? keys[sort].map((c) => sql`+${c}`) : keys[sort];
     const filtered = () => {
       let sel = this.db.selectFrom('resources').where('cluster_id', '=', cluster);
       sel = q.kinds.length === 1 ? sel.where('kind', '=', q.kinds[0] ?? '') : sel.where('kind', 'in', q.kinds);
