@@ -96,6 +96,8 @@ export function AuditPage() {
     estimateSize: () => ROW_ESTIMATE,
     getItemKey: (i) => rows[i]?.seq ?? 'more',
     overscan: 8,
+    // Measured rows re-render with the next frame, not synchronously inside the commit that rendered them.
+    useFlushSync: false,
   });
   const inView = virtual.getVirtualItems();
   const lastInView = inView.at(-1)?.index ?? 0;

@@ -383,6 +383,8 @@ const EventTable = memo(function EventTable(props: {
       return r?.kind === 'event' ? r.event.seq : `burst-${r?.events[0]?.seq ?? i}`;
     },
     overscan: 10,
+    // Measured rows re-render with the next frame, not synchronously inside the commit that rendered them.
+    useFlushSync: false,
   });
   const inView = virtual.getVirtualItems();
   const lastInView = inView.at(-1)?.index ?? 0;
