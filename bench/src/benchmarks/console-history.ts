@@ -370,7 +370,7 @@ export function consoleAuditBenchmark(size: number): Promise<Benchmark> {
           const w = window as unknown as Record<string, number | undefined>;
           document.addEventListener('submit', (e) => (w.whSubmit = e.timeStamp), true);
           new MutationObserver(() => {
-            const rows = document.querySelectorAll('table[aria-label="Audit records"] tbody tr');
+            const rows = document.querySelectorAll('table[aria-label="Audit records"] tbody tr[data-seq]');
             const now = performance.now();
             const actor = rows[0]?.querySelectorAll('td')[2]?.textContent;
             if (w.whFirst === undefined && actor) w.whFirst = now;

@@ -3,8 +3,10 @@
 // prefix, with the total — in both store dialects, over the real API. Walking
 // every page must give exactly the order and the items a plain sort/filter of
 // the same pods gives; a scoped viewer sees and counts only their namespaces.
+import { CompiledQuery, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
+import { InventoryStore } from '../src/inventory/inventory-store.js';
 import { createHub, type Hub } from '../src/server.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
 import { runningPodSummary } from './support/inventory-items.js';
@@ -29,7 +31,13 @@ for (let i = 0; i < 90; i++) {
     // Ties on purpose: uid breaks them.
     createdAt: 1_700_000_000_000 + (i % 7) * 1000,
     labels: {},
-    ownerRefs: [],
+    // Some pods belong to one of two ReplicaSets (the owner filter), a few to a Job of the same name.
+    ownerRefs:
+      i % 5 === 0
+        ? [{ kind: 'ReplicaSet', name: `rs-${String(i % 2)}`, uid: `rs${String(i % 2)}` }]
+        : i % 7 === 0
+          ? [{ kind: 'Job', name: 'rs-0', uid: 'job' }]
+          : [],
     summary: { ...runningPodSummary(), phase: PHASES[i % 4] ?? 'Running' },
   });
 }
@@ -129,6 +137,34 @@ describe.each(storeFactories)('inventory lists: sort, filter, page, count ($name
     expect((await get(scoped, 'kind=Pod&namespace=ns-a&count=true')).status).toBe(403);
   });
 
+  it("lists one namespace's pods owned by the given owners (a workload's pods), paged and counted", async () => {
+    const owned = (p: InventoryItem): boolean =>
+      p.namespace === 'ns-a' && p.ownerRefs[0]?.kind === 'ReplicaSet' && p.ownerRefs[0].name.startsWith('rs-');
+    const expected = reference(KEYS.namespace, 'asc', PODS.filter(owned));
+    expect(expected.length).toBeGreaterThan(4);
+    const got = await walk(admin, 'kind=Pod&namespace=ns-a&owner=ReplicaSet/rs-0,ReplicaSet/rs-1&limit=4&count=true');
+    expect(got.uids).toEqual(expected);
+    expect(got.totals[0]).toBe(expected.length);
+    const one = await walk(admin, 'kind=Pod&namespace=ns-a&owner=ReplicaSet/rs-1&limit=7');
+    expect(one.uids).toEqual(
+      reference(
+        KEYS.namespace,
+        'asc',
+        PODS.filter((p) => owned(p) && p.ownerRefs[0]?.name === 'rs-1'),
+      ),
+    );
+    // The same name under another kind is another owner.
+    const job = await walk(admin, 'kind=Pod&namespace=ns-a&owner=Job/rs-0&limit=7');
+    expect(job.uids).toEqual(
+      reference(
+        KEYS.namespace,
+        'asc',
+        PODS.filter((p) => p.namespace === 'ns-a' && p.ownerRefs[0]?.kind === 'Job'),
+      ),
+    );
+    expect((await get(scoped, 'kind=Pod&namespace=ns-a&owner=ReplicaSet/rs-0')).status).toBe(403);
+  });
+
   it('rejects list parameters at the boundary with the field named', async () => {
     const cases: [string, string][] = [
       ['sort=name', '"path":"querystring.kind"'],
@@ -137,11 +173,57 @@ describe.each(storeFactories)('inventory lists: sort, filter, page, count ($name
       ['kind=Pod&prefix=Web', '"path":"querystring.prefix"'],
       ['kind=Pod&status=not%20a%20phase', '"path":"querystring.status"'],
       ['kind=Pod&count=yes', '"path":"querystring.count"'],
+      ['owner=ReplicaSet/rs-0&namespace=ns-a', '"path":"querystring.kind"'],
+      ['kind=Pod&owner=ReplicaSet/rs-0', '"path":"querystring.namespace"'],
+      ['kind=Pod&namespace=ns-a&owner=rs-0', '"path":"querystring.owner'],
+      ['kind=Pod&namespace=ns-a&owner=ReplicaSet/RS', '"path":"querystring.owner'],
+      [
+        `kind=Pod&namespace=ns-a&owner=${Array.from({ length: 51 }, (_, i) => `ReplicaSet/r${i}`).join(',')}`,
+        '"path":"querystring.owner',
+      ],
     ];
     for (const [query, field] of cases) {
       const res = await get(admin, query);
       expect(res.status, query).toBe(400);
       expect(JSON.stringify(res.body), query).toContain(field);
     }
+  });
+});
+
+describe("a workload's pods by owner in SQLite's plan", () => {
+  let hub: Hub;
+  beforeAll(async () => {
+    hub = await createHub({ dataDir: ':memory:', logger: false, webRoot: false });
+    await hub.clusters.create('c1', 'test');
+    await hub.inventory.applySnapshotChunk('c1', 'Pod', 's1', PODS, true);
+  });
+  afterAll(() => hub.close());
+
+  it('seeks the owner index (not every pod of the cluster by age) and sorts only the owners’ pods', async () => {
+    const statements: CompiledQuery[] = [];
+    const db = hub.db;
+    const capture: KyselyPlugin = {
+      transformQuery: (args) => {
+        statements.push(db.getExecutor().compileQuery(args.node, args.queryId));
+        return args.node;
+      },
+      transformResult: (args) => Promise.resolve(args.result),
+    };
+    const store = new InventoryStore(db.withPlugin(capture));
+    const page = await store.query('c1', {
+      kind: 'Pod',
+      namespace: 'ns-a',
+      owner: ['ReplicaSet/rs-0', 'ReplicaSet/rs-1'],
+      sort: 'age',
+      order: 'desc',
+      limit: 100,
+    });
+    expect(page.items.length).toBeGreaterThan(0);
+    const first = statements[0];
+    if (!first) throw new Error('no statement');
+    const plan = await db.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`EXPLAIN QUERY PLAN ${first.sql}`, [...first.parameters]),
+    );
+    expect(plan.rows.map((r) => r.detail).join('; ')).toContain('USING INDEX resources_by_owner');
   });
 });

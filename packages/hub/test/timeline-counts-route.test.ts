@@ -80,4 +80,62 @@ describe.each(storeFactories)('timeline counts route ($name store)', (store) => 
       expect(res.body, query).toContain(field);
     }
   });
+
+  const buckets = (user: TestUser, query: string) =>
+    hub.app.inject({ url: `/api/v1/clusters/c1/timeline/buckets${query}`, headers: bearer(user.token) });
+
+  it("cuts a workload's range into time buckets counted by type, and leaves out the events already loaded", async () => {
+    const q = `?namespace=shop&kind=Deployment&name=api&from=${T0}&to=${T0 + 29_999}`;
+    const res = await buckets(viewer, `${q}&buckets=3`);
+    expect(res.statusCode, res.body).toBe(200);
+    const half = { 'k8s-event': 5, 'container-restart': 5 };
+    expect(res.json()).toEqual({
+      from: T0,
+      to: T0 + 29_999,
+      width: 10_000,
+      buckets: [
+        { start: T0, total: 10, byType: half },
+        { start: T0 + 10_000, total: 10, byType: half },
+        { start: T0 + 20_000, total: 10, byType: half },
+      ],
+    });
+    // The newest 10 loaded: the buckets count the 20 before them.
+    const page = await hub.app.inject({
+      url: `/api/v1/clusters/c1/timeline${q}&limit=10`,
+      headers: bearer(viewer.token),
+    });
+    const cursor = page.json<{ nextCursor: number }>().nextCursor;
+    const rest = (await buckets(viewer, `${q}&buckets=3&before=${cursor}`)).json<{ buckets: { total: number }[] }>();
+    expect(rest.buckets.map((b) => b.total)).toEqual([10, 10]);
+    // A namespace's buckets hold every workload's events of the range; empty buckets are left out.
+    const ns = (await buckets(viewer, `?namespace=shop&from=${T0}&to=${T0 + 199_999}&buckets=20`)).json<{
+      buckets: { start: number; total: number }[];
+    }>();
+    expect(ns.buckets).toEqual([
+      { start: T0, total: 10, byType: half },
+      { start: T0 + 10_000, total: 10, byType: half },
+      { start: T0 + 20_000, total: 10, byType: half },
+      { start: T0 + 100_000, total: 7, byType: { 'container-restart': 4, 'k8s-event': 3 } },
+    ]);
+  });
+
+  it('buckets: a namespace-scoped viewer gets their namespace only; bad parameters name the field', async () => {
+    const range = `from=${T0}&to=${T0 + 1000}`;
+    expect((await buckets(scoped, `?namespace=shop&${range}`)).statusCode).toBe(200);
+    expect((await buckets(scoped, `?${range}`)).statusCode).toBe(403);
+    expect((await buckets(scoped, `?namespace=other&${range}`)).statusCode).toBe(403);
+    for (const [query, field] of [
+      [`?to=${T0}`, 'querystring.from'],
+      [`?from=${T0}`, 'querystring.to'],
+      [`?from=${T0}&to=${T0}`, 'querystring.to'],
+      [`?${range}&buckets=0`, 'querystring.buckets'],
+      [`?${range}&buckets=1001`, 'querystring.buckets'],
+      [`?${range}&before=-1`, 'querystring.before'],
+      [`?${range}&type=k8s-event`, 'type'],
+    ] as const) {
+      const res = await buckets(viewer, query);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.body, query).toContain(field);
+    }
+  });
 });

@@ -123,6 +123,22 @@ describe.each(storeFactories)("a workload's timeline at size ($name)", (store) =
     expect(ids).toEqual(expected((e) => e.time >= from && e.time <= to && e.type !== 'k8s-event'));
     expect(ids.length).toBeGreaterThan(1000);
   });
+
+  it('pages a namespace’s and the cluster’s range newest first, the time bound checked on every row', async () => {
+    const from = T0 + 3000 * 1000;
+    const to = T0 + 9000 * 1000;
+    const inRange = all
+      .filter((e) => e.time >= from && e.time <= to)
+      .map((e) => e.id)
+      .reverse();
+    expect(await walk({ namespace: 'shop', from, to }, 997)).toEqual(inRange);
+    expect(await walk({ from, to, types: ['pod-phase'] }, 500)).toEqual(
+      all
+        .filter((e) => e.time >= from && e.time <= to && e.type === 'pod-phase')
+        .map((e) => e.id)
+        .reverse(),
+    );
+  });
 });
 
 describe("a workload's timeline page in SQLite's plan", () => {
@@ -165,5 +181,58 @@ describe("a workload's timeline page in SQLite's plan", () => {
       expect.stringContaining('USING INDEX timeline_by_owner_seq'),
     ]);
     for (const p of plans) expect(p).not.toContain('TEMP B-TREE');
+  });
+});
+
+describe("a namespace's and the cluster's timeline page in SQLite's plan", () => {
+  let db: HubDb;
+  beforeAll(async () => {
+    db = await seeded(() => openDatabase({ dataDir: ':memory:' }));
+  }, 120_000);
+  afterAll(() => db.destroy());
+
+  /** SQLite's plan of each statement the store runs for one page of q. */
+  async function plansOf(q: TimelineQuery): Promise<{ plans: string[]; ids: string[] }> {
+    const statements: CompiledQuery[] = [];
+    const capture: KyselyPlugin = {
+      transformQuery: (args) => {
+        statements.push(db.getExecutor().compileQuery(args.node, args.queryId));
+        return args.node;
+      },
+      transformResult: (args) => Promise.resolve(args.result),
+    };
+    const page = await new TimelineStore(db.withPlugin(capture)).query('c1', q);
+    const plans: string[] = [];
+    for (const s of statements) {
+      const plan = await db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`EXPLAIN QUERY PLAN ${s.sql}`, [...s.parameters]),
+      );
+      plans.push(plan.rows.map((r) => r.detail).join('; '));
+    }
+    return { plans, ids: page.items.map((e) => e.id) };
+  }
+
+  const inRange = (from: number, to: number): string[] =>
+    all
+      .filter((e) => e.time >= from && e.time <= to)
+      .map((e) => e.id)
+      .reverse();
+
+  it('seeks a namespace’s range by seq, the time bound a filter (no sort)', async () => {
+    const from = T0 + 2000 * 1000;
+    const to = T0 + 8000 * 1000;
+    const { plans, ids } = await plansOf({ namespace: 'shop', from, to, limit: 100 });
+    expect(ids).toEqual(inRange(from, to).slice(0, 100));
+    expect(plans).toEqual([expect.stringContaining('USING INDEX timeline_by_namespace_seq')]);
+    expect(plans[0]).not.toContain('TEMP B-TREE');
+  });
+
+  it('seeks the cluster’s range by seq, the time bound a filter (no sort)', async () => {
+    const from = T0 + 2000 * 1000;
+    const { plans, ids } = await plansOf({ from, limit: 100 });
+    expect(ids).toEqual(inRange(from, Infinity).slice(0, 100));
+    expect(plans).toHaveLength(1);
+    expect(plans[0]).toMatch(/USING (COVERING )?INDEX timeline_by_seq|USING INTEGER PRIMARY KEY/);
+    expect(plans[0]).not.toContain('TEMP B-TREE');
   });
 });

@@ -54,6 +54,18 @@ export interface TimelineCounts {
   total: number;
   byType: Partial<Record<TimelineEventType, number>>;
 }
+/**
+ * A view's range cut into equal time buckets, each with its events counted by
+ * type (GET …/timeline/buckets): the chart's picture of a range holding more
+ * events than the console loads. Buckets with no event are left out.
+ */
+export interface TimelineBuckets {
+  from: number;
+  to: number;
+  /** Each bucket's length (ms); bucket i covers [from + i·width, from + (i+1)·width). */
+  width: number;
+  buckets: { start: number; total: number; byType: Partial<Record<TimelineEventType, number>> }[];
+}
 export type TimelineEventInputOf<T extends TimelineEventType> = Extract<TimelineEventInput, { type: T }>;
 
 /** Kinds whose creation and deletion are timeline events (Pods have phase events, and deletion too). */

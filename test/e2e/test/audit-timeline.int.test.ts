@@ -144,7 +144,7 @@ describe('console: timeline, logs, recordings and audit', () => {
     await expect.poll(() => status.textContent()).toMatch(/Chain verified: \d+ records intact/);
     await page.getByLabel('Action', { exact: true }).fill('action:*');
     await page.getByRole('button', { name: 'Filter' }).click();
-    const rows = page.getByRole('table', { name: 'Audit records' }).locator('tbody tr');
+    const rows = page.getByRole('table', { name: 'Audit records' }).locator('tbody tr[data-seq]');
     await expect.poll(async () => (await rows.allTextContents()).every((t) => t.includes('action:'))).toBe(true);
     await expect
       .poll(() => rows.allTextContents())

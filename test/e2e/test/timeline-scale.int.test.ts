@@ -79,6 +79,41 @@ const deployment: InventoryItem = {
   },
 };
 
+const meta = (kind: string, name: string, owner?: { kind: string; name: string }, namespace = 'shop') => ({
+  kind,
+  namespace,
+  name,
+  uid: `uid-${namespace}-${name}`,
+  resourceVersion: '1',
+  createdAt: now - 10 * 60_000,
+  labels: {},
+  ownerRefs: owner ? [{ ...owner, uid: `uid-${owner.name}` }] : [],
+});
+const podSummary = {
+  phase: 'Running',
+  ready: true,
+  nodeName: 'node-1',
+  podIP: null,
+  qosClass: null,
+  startTime: null,
+  reason: null,
+  restarts: 0,
+  containers: [],
+  initContainers: [],
+};
+const rsSummary = { replicas: 1, readyReplicas: 1, availableReplicas: 1, images: [] };
+/** api's ReplicaSet and a quiet pod of it (no event in the range), and a pod of another workload. */
+const inventory: Record<string, InventoryItem[]> = {
+  ReplicaSet: [
+    { ...meta('ReplicaSet', 'api-7c9f8', { kind: 'Deployment', name: 'api' }), summary: rsSummary },
+    { ...meta('ReplicaSet', 'web-5d9c', { kind: 'Deployment', name: 'web' }), summary: rsSummary },
+  ] as InventoryItem[],
+  Pod: [
+    { ...meta('Pod', 'api-7c9f8-quiet', { kind: 'ReplicaSet', name: 'api-7c9f8' }), summary: podSummary },
+    { ...meta('Pod', 'web-5d9c-quiet', { kind: 'ReplicaSet', name: 'web-5d9c' }), summary: podSummary },
+  ] as InventoryItem[],
+};
+
 describe("console: a workload's timeline with more events than it loads", () => {
   let c: Console;
   screenshotOnFailure(() => c);
@@ -87,6 +122,8 @@ describe("console: a workload's timeline with more events than it loads", () => 
     c = await openConsole({ bindings: [{ role: 'viewer' }] });
     await c.pipeline.hub.clusters.create(SEEDED, 'test');
     await c.pipeline.hub.inventory.applySnapshotChunk(SEEDED, 'Deployment', 's1', [deployment], true);
+    for (const [kind, items] of Object.entries(inventory))
+      await c.pipeline.hub.inventory.applySnapshotChunk(SEEDED, kind, 's1', items, true);
     for (let i = 0; i < EVENTS; i += 1000) await c.pipeline.hub.timeline.insert(SEEDED, all.slice(i, i + 1000));
   });
   afterAll(async () => c.close());
@@ -99,13 +136,22 @@ describe("console: a workload's timeline with more events than it loads", () => 
     const { page } = c;
     await page.goto(`${c.url}/c/${SEEDED}/w/Deployment/shop/api?tab=timeline`);
     // The newest event first (a BackOff Event: the last seeded, 5,999, is odd and not a multiple of 3).
-    await expect.poll(() => table().locator('tbody tr').first().textContent()).toContain('BackOff 5999');
+    await expect.poll(() => table().locator('tbody tr[data-seq]').first().textContent()).toContain('BackOff 5999');
     await expect.poll(() => total().textContent()).toBe('6,000 of 6,000 events');
     await expect
-      .poll(() =>
-        page.getByText('The chart and table show the newest 5,000 of the 6,000 events in this range').isVisible(),
-      )
+      .poll(() => page.getByText('The table shows the newest 5,000 of the 6,000 events in this range').isVisible())
       .toBe(true);
+    // The chart draws the 1,000 events not loaded (the oldest) as bars counted by the hub, in their lanes
+    // (restarts and Kubernetes events; phase changes are pod bands, drawn from loaded events only).
+    const notLoaded = all.slice(0, EVENTS - 5000).filter((e) => e.type !== 'pod-phase').length;
+    await expect
+      .poll(async () => {
+        const ns = await page
+          .locator('svg rect.tl-density')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-n')));
+        return ns.reduce((sum, n) => sum + Number(n), 0);
+      })
+      .toBe(notLoaded);
     // The chips count the whole range, not only the loaded 5,000.
     expect(
       await chip('container-restart')
@@ -122,5 +168,64 @@ describe("console: a workload's timeline with more events than it loads", () => 
     await expect.poll(() => total().textContent()).toBe(`${left.toLocaleString('en-US')} of 6,000 events`);
     await expect.poll(() => table().locator('tbody tr[data-type="k8s-event"]').count()).toBe(0);
     expect(await table().locator('tbody tr[data-type="pod-phase"]').count()).toBeGreaterThan(0);
+    // The bars drop the hidden type too; a click on one zooms to its moment, where its events load.
+    const restartsNotLoaded = all.slice(0, EVENTS - 5000).filter((e) => e.type === 'container-restart').length;
+    await expect
+      .poll(async () => {
+        const ns = await page
+          .locator('svg rect.tl-density')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-n')));
+        return ns.reduce((sum, n) => sum + Number(n), 0);
+      })
+      .toBe(restartsNotLoaded);
+    await page.locator('svg rect.tl-density').first().click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('zoom')).toMatch(/^\d+-\d+$/);
+    await expect.poll(() => table().locator('tbody tr[data-seq]').count()).toBeGreaterThan(0);
+  });
+
+  it('renders the rows in view only, and scrolling to the end loads the older events from the hub', async () => {
+    const { page } = c;
+    await page.goto(`${c.url}/c/${SEEDED}/w/Deployment/shop/api?tab=timeline`);
+    await expect.poll(() => table().locator('tbody tr[data-seq]').first().textContent()).toContain('BackOff 5999');
+    await expect.poll(() => total().textContent()).toBe('6,000 of 6,000 events');
+    // 5,000 events loaded, a few dozen rows in the page.
+    expect(await table().locator('tbody tr[data-seq]').count()).toBeLessThan(100);
+    const scroller = page.locator('.tl-table-wrap');
+    // The oldest k8s-event (1) is beyond the 5,000 loaded: scrolling to the end pages to it.
+    await expect
+      .poll(
+        async () => {
+          await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+          return table().locator('tbody tr', { hasText: 'BackOff 1:' }).count();
+        },
+        { timeout: 30_000, interval: 300 },
+      )
+      .toBe(1);
+    expect(await table().locator('tbody tr[data-seq]').count()).toBeLessThan(100);
+    // All loaded now: no note, no bars for events not loaded.
+    await expect.poll(() => page.getByText('The table shows the newest').count()).toBe(0);
+    expect(await page.locator('svg rect.tl-density').count()).toBe(0);
+  });
+
+  it("draws the workload's quiet pods without waiting for the cluster's whole pod list", async () => {
+    const { page } = c;
+    // The cluster's whole lists (what the tab read before: every pod of the cluster) never answer here.
+    const whole = (url: URL) =>
+      ['Pod', 'ReplicaSet', 'Job'].includes(url.searchParams.get('kind') ?? '') &&
+      !url.searchParams.has('owner') &&
+      !url.searchParams.has('name');
+    const asked: string[] = [];
+    await page.route(
+      (url) => url.pathname.endsWith(`/clusters/${SEEDED}/resources`) && whole(url),
+      (route) => {
+        asked.push(route.request().url());
+        // Held: left unanswered until the page goes.
+      },
+    );
+    await page.goto(`${c.url}/c/${SEEDED}/w/Deployment/shop/api?tab=timeline`);
+    const lane = (pod: string) => page.locator('svg text.tl-label.pod title', { hasText: `Pod shop/${pod}` });
+    await expect.poll(() => lane('api-7c9f8-quiet').count()).toBe(1);
+    expect(await lane('web-5d9c-quiet').count()).toBe(0);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
   });
 });

@@ -27,6 +27,16 @@ export interface InventoryRoutesOptions {
 }
 
 const NamePrefix = z.string().regex(/^[a-z0-9.-]{1,253}$/, 'a name prefix: 1-253 of a-z, 0-9, "." and "-"');
+/** "Kind/name" owners, comma-separated, at most 50 (a Deployment's ReplicaSets kept by its revision history). */
+const OwnerList = z
+  .string()
+  .transform((s) => s.split(','))
+  .pipe(
+    z
+      .array(z.string().regex(/^[A-Za-z]{1,63}\/[a-z0-9.-]{1,253}$/, 'an owner: Kind/name, e.g. ReplicaSet/web-5d9c'))
+      .min(1)
+      .max(50, 'at most 50 owners'),
+  );
 const BoolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (appIn, deps, done) => {
@@ -55,6 +65,8 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
               .optional(),
             // Pods on one node (the node page, over the node index of migration 017).
             node: KubeName.optional(),
+            // Objects owned by these, in one namespace (a workload's ReplicaSets, its pods: the Timeline tab).
+            owner: OwnerList.optional(),
             count: BoolParam.optional(),
           })
           .strict(),
@@ -66,8 +78,12 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
       const { namespace } = req.query;
       if (isListQuery(req.query) && req.query.kind === undefined) {
         const message =
-          'querystring.kind: required with sort, order, prefix, status, node or count (they list one kind)';
+          'querystring.kind: required with sort, order, prefix, status, node, owner or count (they list one kind)';
         throw badRequest(message, { issues: [{ path: 'querystring.kind', message }] });
+      }
+      if (req.query.owner !== undefined && namespace === undefined) {
+        const message = 'querystring.namespace: required with owner (owner references stay in their namespace)';
+        throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
       }
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
       return deps.inventory.query(c.name, req.query, namespacePatterns(principal.bindings, 'view', c.name));

@@ -39,6 +39,8 @@ export interface InventoryQuery {
   status?: string;
   /** Pods on this node (the node page). */
   node?: string;
+  /** Objects whose first owner is one of these ("ReplicaSet/web-5d9c"; a workload's pods, its ReplicaSets). */
+  owner?: readonly string[];
   /** Also count every match (the list's total). */
   count?: boolean;
 }
@@ -65,6 +67,7 @@ export const isListQuery = (q: InventoryQuery): boolean =>
   q.prefix !== undefined ||
   q.status !== undefined ||
   q.node !== undefined ||
+  q.owner !== undefined ||
   q.count === true;
 
 /** Above every character a Kubernetes name may hold ([a-z0-9.-]): prefix + '~' ends a prefix's range. */
@@ -106,6 +109,7 @@ interface SortedQuery {
   prefix?: string;
   statuses?: readonly string[];
   node?: string;
+  owners?: readonly string[];
   sort: SortKey;
   order: ListOrder;
   cursor?: string;
@@ -365,6 +369,7 @@ export class InventoryStore {
         prefix: q.prefix,
         statuses: q.status === undefined ? undefined : [q.status],
         node: q.node,
+        owners: q.owner,
         sort: q.sort ?? 'namespace',
         order: q.order ?? 'asc',
         cursor: q.cursor,
@@ -536,13 +541,19 @@ export class InventoryStore {
         sql`uid`,
       ],
     };
-    const cols = keys[sort];
+    // A few owners' objects (a workload's pods): SQLite must seek the owner index and sort
+    // those, not walk the kind's whole sort index filtering by owner (every pod of the cluster
+    // for age). `+col` makes the sort key no index's; PostgreSQL's planner has statistics.
+    const byOwner = q.owners !== undefined && !isPostgres(this.db);
+    const cols = byOwner ? keys[sort].map((c) => sql`+${c}`) : keys[sort];
     const filtered = () => {
       let sel = this.db.selectFrom('resources').where('cluster_id', '=', cluster);
       sel = q.kinds.length === 1 ? sel.where('kind', '=', q.kinds[0] ?? '') : sel.where('kind', 'in', q.kinds);
       if (permitted) sel = sel.where('namespace', 'in', permitted);
       if (q.statuses !== undefined) sel = sel.where('status', 'in', q.statuses);
       if (q.node !== undefined) sel = sel.where('node', '=', q.node);
+      // The owner index of migration 020 (cluster, kind, namespace, owner, …): a seek per owner.
+      if (q.owners !== undefined) sel = sel.where('owner', 'in', q.owners.length > 0 ? q.owners : ['']);
       if (q.prefix !== undefined)
         sel = sel.where(sql<boolean>`${name} >= ${q.prefix} AND ${name} < ${q.prefix + PREFIX_END}`);
       return sel;

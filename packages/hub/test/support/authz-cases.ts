@@ -355,6 +355,12 @@ export const CLUSTER_MATRIX: MatrixTable = {
       hidden: HIDES_PROD,
       request: () => ({ url: '/api/v1/clusters/prod-east/timeline/counts' }),
     },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/timeline/buckets',
+      allow: VIEWS_PROD_CLUSTER_WIDE,
+      hidden: HIDES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/timeline/buckets?from=0&to=3600000' }),
+    },
     // Like resources: anyone who views the cluster somewhere gets the insights of the namespaces they may view.
     {
       route: 'GET /api/v1/clusters/{cluster}/insights',

@@ -16,6 +16,7 @@ import type {
   JsonObject,
   ShellSessionView,
   TimelineCounts,
+  TimelineBuckets,
   TimelineEvent,
   TimelineEventOf,
   WorkloadListRow,
@@ -39,6 +40,7 @@ export type {
   InventoryItemOf,
   JsonObject,
   TimelineCounts,
+  TimelineBuckets,
   TimelineEvent,
   TimelineEventOf,
 };

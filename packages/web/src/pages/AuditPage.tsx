@@ -2,7 +2,8 @@
 // filterable table (filters in the URL, "my actions"), ISO 8601 times,
 // targets as links, detail as readable fields, and export as JSON lines or
 // CSV of exactly what the filters select.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api } from '../api/client.js';
 import type { AuditRecord, AuditVerify, Page } from '../api/types.js';
@@ -48,6 +49,12 @@ function exportHref(format: 'jsonl' | 'csv', f: Filters): string {
   return `/api/v1/audit/export?${q.toString()}`;
 }
 
+/** The first page is a screenful and some; later pages are bigger (fewer round trips while scrolling). */
+const FIRST_PAGE = 50;
+const PAGE = 200;
+/** A record's row height before it is measured (one line of detail). */
+const ROW_ESTIMATE = 56;
+
 /** ISO 8601 in UTC: unambiguous across teams and time zones, and sortable as text. */
 const isoTime = (ms: number): string => new Date(ms).toISOString();
 
@@ -70,7 +77,7 @@ export function AuditPage() {
   const page = useAsync(
     (signal) =>
       api<Page<AuditRecord>>('/api/v1/audit', {
-        query: { ...apiQuery(filters), cursor, limit: 100 },
+        query: { ...apiQuery(filters), cursor, limit: cursor === null ? FIRST_PAGE : PAGE },
         signal,
       }),
     [search, cursor],
@@ -78,6 +85,27 @@ export function AuditPage() {
   useEffect(() => {
     if (page.data) setRows((r) => (cursor === null ? (page.data?.items ?? []) : [...r, ...(page.data?.items ?? [])]));
   }, [page.data, cursor]);
+  // Virtual rows (issue 18: 100k records): only those in view are in the DOM; rows differ in
+  // height (their detail), so each is measured as it renders. The next page is asked for as
+  // the view nears the end of the rows held (the hub pages by seq, filters in SQL).
+  const next = page.data?.nextCursor ?? null;
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({
+    count: rows.length + (next !== null ? 1 : 0),
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_ESTIMATE,
+    getItemKey: (i) => rows[i]?.seq ?? 'more',
+    overscan: 8,
+    // Measured rows re-render with the next frame, not synchronously inside the commit that rendered them.
+    useFlushSync: false,
+  });
+  const inView = virtual.getVirtualItems();
+  const lastInView = inView.at(-1)?.index ?? 0;
+  useEffect(() => {
+    if (next !== null && !page.loading && lastInView >= rows.length - 30) setCursor(next);
+  }, [next, page.loading, lastInView, rows.length]);
+  const before = inView[0]?.start ?? 0;
+  const after = inView.length > 0 ? virtual.getTotalSize() - (inView.at(-1)?.end ?? 0) : 0;
 
   const v = verify.data;
   return (
@@ -206,68 +234,86 @@ export function AuditPage() {
           {page.error}
         </div>
       )}
-      <table className="data" aria-label="Audit records">
-        <thead>
-          <tr>
-            <th className="num">#</th>
-            <th>Time (UTC)</th>
-            <th>Actor</th>
-            <th>Action</th>
-            <th>Cluster</th>
-            <th>Target</th>
-            <th>Outcome</th>
-            <th>Reason and detail</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.seq}>
-              <td className="num">{r.seq}</td>
-              <td style={{ whiteSpace: 'nowrap' }} className="mono">
-                <time dateTime={isoTime(r.at)} title={formatTime(r.at)}>
-                  {isoTime(r.at)}
-                </time>
-              </td>
-              <td>{r.actor}</td>
-              <td>{r.action}</td>
-              <td>{r.cluster ?? ''}</td>
-              <td>
-                {r.target &&
-                  (r.cluster ? (
-                    <Link href={objectHref(r.cluster, r.target.kind, r.target.namespace, r.target.name)}>
-                      {targetText(r.target)}
-                    </Link>
-                  ) : (
-                    targetText(r.target)
-                  ))}
-              </td>
-              <td>
-                <span
-                  className={`badge ${r.outcome === 'succeeded' || r.outcome === 'allowed' ? 'ok' : r.outcome === 'denied' || r.outcome === 'failed' ? 'err' : 'info'}`}
-                >
-                  {r.outcome}
-                </span>
-              </td>
-              <td style={{ maxWidth: 420, overflowWrap: 'anywhere' }}>
-                {r.reason && <div>{r.reason}</div>}
-                <Fields value={r.detail} />
-              </td>
-            </tr>
-          ))}
-          {page.data && rows.length === 0 && (
+      <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Audit records, scrollable">
+        <table className="data" aria-label="Audit records">
+          <thead>
             <tr>
-              <td colSpan={8} className="empty">
-                No records match.
-              </td>
+              <th className="num">#</th>
+              <th>Time (UTC)</th>
+              <th>Actor</th>
+              <th>Action</th>
+              <th>Cluster</th>
+              <th>Target</th>
+              <th>Outcome</th>
+              <th>Reason and detail</th>
             </tr>
-          )}
-        </tbody>
-      </table>
-      {page.data?.nextCursor != null && (
-        <button type="button" style={{ marginTop: 10 }} onClick={() => setCursor(page.data?.nextCursor ?? null)}>
-          Load more
-        </button>
-      )}
+          </thead>
+          <tbody>
+            {before > 0 && (
+              <tr aria-hidden="true" className="spacer-row" style={{ height: before }}>
+                <td colSpan={8} className="spacer" />
+              </tr>
+            )}
+            {inView.map((item) => {
+              const r = rows[item.index];
+              if (!r)
+                return (
+                  <tr key="more" data-index={item.index} ref={virtual.measureElement}>
+                    <td colSpan={8} className="hint">
+                      Loading…
+                    </td>
+                  </tr>
+                );
+              return (
+                <tr key={r.seq} data-seq={r.seq} data-index={item.index} ref={virtual.measureElement}>
+                  <td className="num">{r.seq}</td>
+                  <td style={{ whiteSpace: 'nowrap' }} className="mono">
+                    <time dateTime={isoTime(r.at)} title={formatTime(r.at)}>
+                      {isoTime(r.at)}
+                    </time>
+                  </td>
+                  <td>{r.actor}</td>
+                  <td>{r.action}</td>
+                  <td>{r.cluster ?? ''}</td>
+                  <td>
+                    {r.target &&
+                      (r.cluster ? (
+                        <Link href={objectHref(r.cluster, r.target.kind, r.target.namespace, r.target.name)}>
+                          {targetText(r.target)}
+                        </Link>
+                      ) : (
+                        targetText(r.target)
+                      ))}
+                  </td>
+                  <td>
+                    <span
+                      className={`badge ${r.outcome === 'succeeded' || r.outcome === 'allowed' ? 'ok' : r.outcome === 'denied' || r.outcome === 'failed' ? 'err' : 'info'}`}
+                    >
+                      {r.outcome}
+                    </span>
+                  </td>
+                  <td style={{ maxWidth: 420, overflowWrap: 'anywhere' }}>
+                    {r.reason && <div>{r.reason}</div>}
+                    <Fields value={r.detail} />
+                  </td>
+                </tr>
+              );
+            })}
+            {after > 0 && (
+              <tr aria-hidden="true" className="spacer-row" style={{ height: after }}>
+                <td colSpan={8} className="spacer" />
+              </tr>
+            )}
+            {page.data && rows.length === 0 && (
+              <tr>
+                <td colSpan={8} className="empty">
+                  No records match.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

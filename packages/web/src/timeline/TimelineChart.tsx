@@ -9,7 +9,7 @@ import {
   type MouseEvent as ReactMouseEvent,
   type ReactNode,
 } from 'react';
-import type { TimelineEvent } from '../api/types.js';
+import type { TimelineBuckets, TimelineEvent } from '../api/types.js';
 import { aggregate, breakdown, type Mark } from './aggregate.js';
 import { BAND_LABELS, type PodLane } from './bands.js';
 import { MARKER_LANES, markerLane, markerStyle, type MarkerLane, type MarkerShape } from './markers.js';
@@ -38,6 +38,12 @@ export interface ChartProps {
   to: number;
   /** seqs to highlight (hovered row or marker). */
   highlight: readonly number[];
+  /**
+   * The range's events not loaded (a range holding more than the console
+   * loads), counted per time bucket by the hub: drawn as density bars in
+   * their lanes, a click zooms to the bucket (where the events load).
+   */
+  buckets?: TimelineBuckets | undefined;
   showNamespace: boolean;
   onHover: (seqs: number[] | null) => void;
   onSelect: (seq: number) => void;
@@ -48,7 +54,8 @@ export interface ChartProps {
 type Target =
   | { kind: 'single'; x: number; y: number; event: TimelineEvent }
   | { kind: 'cluster'; x: number; y: number; x0: number; x1: number; events: TimelineEvent[] }
-  | { kind: 'band'; x: number; y: number; lane: PodLane; index: number };
+  | { kind: 'band'; x: number; y: number; lane: PodLane; index: number }
+  | { kind: 'bucket'; x: number; y: number; start: number; end: number; byType: [string, number][] };
 
 function shape(
   s: MarkerShape,
@@ -72,7 +79,7 @@ function trunc(s: string, n: number): string {
 }
 
 export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
-  const { events, lanes, from, to, highlight, showNamespace, onHover, onSelect, onZoom, timeLabel } = props;
+  const { events, lanes, from, to, highlight, buckets, showNamespace, onHover, onSelect, onZoom, timeLabel } = props;
   const wrap = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(1000);
   const [podsExpanded, setPodsExpanded] = useState(false);
@@ -126,6 +133,26 @@ export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
       if (!pts) byLane.set(lane, (pts = []));
       pts.push({ x: clampX(scale.x(e.time)), item: e });
     }
+    // The events not loaded, per bucket and lane: bars as tall as the bucket is busy (square root, so one event shows).
+    const density = new Map<MarkerLane, { start: number; end: number; n: number; byType: [string, number][] }[]>();
+    let busiest = 0;
+    for (const b of buckets?.buckets ?? []) {
+      const perLane = new Map<MarkerLane, [string, number][]>();
+      for (const [type, n] of Object.entries(b.byType)) {
+        const lane = markerLane({ type } as Pick<TimelineEvent, 'type'>);
+        if (!lane || !n) continue;
+        let l = perLane.get(lane);
+        if (!l) perLane.set(lane, (l = []));
+        l.push([type, n]);
+      }
+      for (const [lane, byType] of perLane) {
+        const n = byType.reduce((sum, [, k]) => sum + k, 0);
+        busiest = Math.max(busiest, n);
+        let l = density.get(lane);
+        if (!l) density.set(lane, (l = []));
+        l.push({ start: b.start, end: b.start + (buckets?.width ?? 0), n, byType });
+      }
+    }
     MARKER_LANES.forEach((lane, li) => {
       const y = AXIS_H + li * LANE_H + LANE_H / 2;
       nodes.push(
@@ -136,6 +163,25 @@ export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
           </text>
         </g>,
       );
+      (density.get(lane.id) ?? []).forEach((d, di) => {
+        const x0 = clampX(scale.x(d.start));
+        const x1 = clampX(scale.x(d.end));
+        const h = 3 + (LANE_H - 9) * Math.sqrt(d.n / Math.max(1, busiest));
+        const key = `d${li}-${di}`;
+        nodes.push(
+          <rect
+            key={key}
+            data-k={key}
+            className="tl-density"
+            data-n={d.n}
+            x={x0}
+            y={y - h / 2}
+            width={Math.max(1.5, x1 - x0 - 0.5)}
+            height={h}
+          />,
+        );
+        targets.set(key, { kind: 'bucket', x: (x0 + x1) / 2, y, start: d.start, end: d.end, byType: d.byType });
+      });
       const marks: Mark<TimelineEvent>[] = aggregate(byLane.get(lane.id) ?? [], {
         radius: RADIUS,
         threshold: THRESHOLD,
@@ -214,7 +260,7 @@ export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
       });
     });
     return { nodes, targets, seqPos };
-  }, [events, shownLanes, scale, from, to, height, width, podTop, showNamespace]);
+  }, [events, buckets, shownLanes, scale, from, to, height, width, podTop, showNamespace]);
 
   const pointX = (ev: { clientX: number }, svg: SVGSVGElement) => ev.clientX - svg.getBoundingClientRect().left;
 
@@ -258,6 +304,7 @@ export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
   const seqsOf = (t: Target): number[] => {
     if (t.kind === 'single') return [t.event.seq];
     if (t.kind === 'cluster') return t.events.map((e) => e.seq);
+    if (t.kind === 'bucket') return [];
     const seq = t.lane.bands[t.index]?.seq;
     return seq === undefined ? [] : [seq];
   };
@@ -293,6 +340,7 @@ export const TimelineChart = memo(function TimelineChart(props: ChartProps) {
     const t = key ? layer.targets.get(key) : undefined;
     if (!t) return;
     if (t.kind === 'single') onSelect(t.event.seq);
+    else if (t.kind === 'bucket') onZoom(t.start, Math.max(t.end, t.start + MIN_ZOOM_MS));
     else if (t.kind === 'band') {
       const seq = t.lane.bands[t.index]?.seq;
       if (seq !== undefined) onSelect(seq);
@@ -388,6 +436,24 @@ function TipContent({ target, timeLabel }: { target: Target; timeLabel: (t: numb
         <div>
           {BAND_LABELS[b.state]}: {timeLabel(b.start)} – {timeLabel(b.end)}
         </div>
+      </>
+    );
+  }
+  if (target.kind === 'bucket') {
+    const total = target.byType.reduce((sum, [, n]) => sum + n, 0);
+    return (
+      <>
+        <div className="tl-tip-head">
+          {total.toLocaleString()} events not loaded · {timeLabel(target.start)} – {timeLabel(target.end)}
+        </div>
+        <ul className="tl-breakdown">
+          {target.byType.map(([type, n]) => (
+            <li key={type}>
+              <span>{type}</span> <strong>{n}</strong>
+            </li>
+          ))}
+        </ul>
+        <div className="hint">Click to zoom in</div>
       </>
     );
   }

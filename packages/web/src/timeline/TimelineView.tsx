@@ -11,12 +11,10 @@ import {
   type FocusEvent,
   type MouseEvent as ReactMouseEvent,
 } from 'react';
-import { TIMELINE_EVENT_TYPES, ofKind } from '@wheelhouse/protocol/core';
+import { TIMELINE_EVENT_TYPES } from '@wheelhouse/protocol/core';
 import type { TimelineEvent } from '../api/types.js';
-import type { InventoryItem, InventoryItemOf } from '../api/types.js';
-import { useKinds, useNow } from '../data/hooks.js';
-import { podsOf } from '../data/ownership.js';
-import { BAND_LABELS, podKey, podLanes, withLivePods, type LivePod } from './bands.js';
+import { useNow } from '../data/hooks.js';
+import { BAND_LABELS, podKey, podLanes, withLivePods } from './bands.js';
 import { objectLabel, SEVERITY_CLASS } from './details.js';
 import { EventDrawer } from './EventDrawer.js';
 import { latestPerCommand, mergeEvents, type TimelineScope } from './filter.js';
@@ -25,6 +23,8 @@ import { TimelineChart } from './TimelineChart.js';
 import { MAX_EVENTS, useTimelineEvents } from './useTimelineEvents.js';
 import { burstSummary, tableRows } from './bursts.js';
 import { useQueryState } from '../ui/query-state.js';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useScopePods } from './useScopePods.js';
 import './timeline.css';
 
 export const RANGES = [
@@ -36,7 +36,8 @@ export const RANGES = [
 ] as const;
 type RangeKey = (typeof RANGES)[number]['key'];
 
-const ROWS_STEP = 300;
+/** A table row's height before it is measured (a burst's row holds two lines). */
+const ROW_ESTIMATE = 37;
 const ALL_TYPES: ReadonlySet<string> = new Set(TIMELINE_EVENT_TYPES);
 
 const dayFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: '2-digit' });
@@ -95,7 +96,6 @@ export function TimelineView(props: {
   };
   const [hover, setHover] = useState<{ seqs: number[]; source: 'chart' | 'table' } | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
-  const [rows, setRows] = useState(ROWS_STEP);
   const tableWrap = useRef<HTMLDivElement>(null);
   const returnFocus = useRef<Element | null>(null);
 
@@ -131,8 +131,8 @@ export function TimelineView(props: {
   );
   // The live inventory: a lane starts when its pod did, and pods in scope
   // that did not change phase in the range still get their lane.
-  const inventory = useKinds(cluster, ['Pod', 'ReplicaSet', 'Job']);
-  const livePods = useMemo(() => podsInScope(inventory ?? [], scope), [inventory, scope]);
+  const [podsRead, setPodsRead] = useState(0);
+  const livePods = useScopePods(cluster, scope, podsRead);
   const podCreated = useMemo(() => {
     const m = new Map(livePods.map((p) => [podKey(p.namespace, p.name), p.createdAt]));
     return (namespace: string, name: string) => m.get(podKey(namespace, name));
@@ -142,6 +142,16 @@ export function TimelineView(props: {
       types.has('pod-phase') ? withLivePods(podLanes(windowed, from, axisTo, podCreated), livePods, from, axisTo) : [],
     [windowed, from, axisTo, types, podCreated, livePods],
   );
+  // The events not loaded, per bucket, of the chosen types only.
+  const serverBuckets = data.buckets;
+  const buckets = useMemo(() => {
+    if (!serverBuckets || types.size === ALL_TYPES.size) return serverBuckets;
+    const kept = serverBuckets.buckets.map((b) => {
+      const byType = Object.fromEntries(Object.entries(b.byType).filter(([t]) => types.has(t)));
+      return { ...b, byType, total: Object.values(byType).reduce((sum, n) => sum + n, 0) };
+    });
+    return { ...serverBuckets, buckets: kept.filter((b) => b.total > 0) };
+  }, [serverBuckets, types]);
   const bySeq = useMemo(() => new Map(windowed.map((e) => [e.seq, e])), [windowed]);
   const selectedEvent = selected === null ? undefined : bySeq.get(selected);
 
@@ -173,21 +183,6 @@ export function TimelineView(props: {
     },
     [setZoom],
   );
-
-  // A hovered marker brings its row into view (scrolling the table only).
-  useEffect(() => {
-    if (hover?.source !== 'chart') return;
-    const wrap = tableWrap.current;
-    const seq = hover.seqs[0];
-    if (!wrap || seq === undefined) return;
-    const row = wrap.querySelector<HTMLElement>(`tr[data-seq="${seq}"]`);
-    if (!row) return;
-    const top = row.offsetTop;
-    const head = wrap.querySelector('thead')?.offsetHeight ?? 0;
-    if (top < wrap.scrollTop + head || top + row.offsetHeight > wrap.scrollTop + wrap.clientHeight) {
-      wrap.scrollTop = Math.max(0, top - head - wrap.clientHeight / 3);
-    }
-  }, [hover]);
 
   const toggleType = (t: string) =>
     setTypes((prev) => {
@@ -246,7 +241,14 @@ export function TimelineView(props: {
             ? 'Loading…'
             : `${(shown ?? filtered.length).toLocaleString()} of ${inRange.toLocaleString()} events`}
         </span>
-        <button type="button" onClick={data.reload} disabled={data.loading}>
+        <button
+          type="button"
+          onClick={() => {
+            data.reload();
+            setPodsRead((n) => n + 1);
+          }}
+          disabled={data.loading}
+        >
           Refresh
         </button>
       </div>
@@ -285,9 +287,9 @@ export function TimelineView(props: {
       )}
       {data.truncated && (
         <p className="hint">
-          The chart and table show the newest {MAX_EVENTS.toLocaleString()} of the{' '}
-          {(serverCounts?.total ?? MAX_EVENTS).toLocaleString()} events in this range; choose a shorter range or drag on
-          the chart to zoom for the rest.
+          The table shows the newest {MAX_EVENTS.toLocaleString()} of the{' '}
+          {(serverCounts?.total ?? MAX_EVENTS).toLocaleString()} events in this range; the chart shows the rest as bars
+          (how many per moment) — click a bar or drag on the chart to zoom for them.
         </p>
       )}
 
@@ -297,6 +299,7 @@ export function TimelineView(props: {
         from={from}
         to={axisTo}
         highlight={highlight}
+        buckets={buckets}
         showNamespace={!namespace}
         onHover={onHoverChart}
         onSelect={open}
@@ -309,20 +312,15 @@ export function TimelineView(props: {
       {filtered.length === 0 ? (
         <p className="empty">{data.loading ? 'Loading events…' : 'No events in this range.'}</p>
       ) : (
-        <div className="tl-table tl-table-wrap" ref={tableWrap}>
-          <EventTable
-            events={filtered}
-            rows={rows}
-            hideNamespace={Boolean(namespace)}
-            onOpen={open}
-            onHover={onHoverTable}
-          />
-        </div>
-      )}
-      {filtered.length > rows && (
-        <button type="button" className="tl-more" onClick={() => setRows((r) => r + ROWS_STEP * 2)}>
-          Show more ({filtered.length - rows} not shown)
-        </button>
+        <EventTable
+          events={filtered}
+          scroller={tableWrap}
+          reveal={hover?.source === 'chart' ? hover.seqs[0] : undefined}
+          onNearEnd={data.more}
+          hideNamespace={Boolean(namespace)}
+          onOpen={open}
+          onHover={onHoverTable}
+        />
       )}
 
       {selectedEvent && <EventDrawer event={selectedEvent} cluster={cluster} onClose={close} />}
@@ -350,116 +348,151 @@ const rowSeq = (target: EventTarget | null): number | null => {
   return v ? Number(v) : null;
 };
 
+/**
+ * The events as a virtual table (issue 18): only the rows in view are in the
+ * DOM (each measured as it renders: a burst's row is taller); nearing the end
+ * of the events loaded asks for the next page of older ones; a marker hovered
+ * on the chart scrolls its row into view.
+ */
 const EventTable = memo(function EventTable(props: {
   events: readonly TimelineEvent[];
-  rows: number;
+  scroller: React.RefObject<HTMLDivElement | null>;
+  /** A seq whose row to bring into view. */
+  reveal: number | undefined;
+  onNearEnd: () => void;
   hideNamespace: boolean;
   onOpen: (seq: number) => void;
   onHover: (seq: number | null) => void;
 }) {
-  const { events, rows, hideNamespace, onOpen, onHover } = props;
-  const body = useMemo(
-    () =>
-      tableRows(events)
-        .slice(0, rows)
-        .map((r) => {
-          if (r.kind === 'event') {
-            const e = r.event;
-            return (
-              <tr key={e.seq} data-seq={e.seq} data-type={e.type}>
-                <td className="tl-time">{timeLabel(e.time)}</td>
-                <td>{e.type}</td>
-                <td>
-                  <span className={`badge ${SEVERITY_CLASS[e.severity] ?? 'muted'}`}>{e.severity}</span>
-                </td>
-                <td className="tl-object">{objectLabel(e, hideNamespace)}</td>
-                <td>
-                  <button type="button" className="link tl-open">
-                    {e.summary}
-                  </button>
-                </td>
-              </tr>
-            );
-          }
-          const newest = r.events[0];
-          const oldest = r.events[r.events.length - 1];
-          if (!newest || !oldest) return null;
-          // The burst opens its newest restart; its rows' seqs let the chart highlight it.
-          return (
-            <tr
-              key={`burst-${newest.seq}`}
-              data-seq={newest.seq}
-              data-type="container-restart"
-              data-burst={r.events.length}
-            >
-              <td className="tl-time">
-                {timeLabel(newest.time)}
-                <div className="hint">from {timeLabel(oldest.time)}</div>
-              </td>
-              <td>container-restart</td>
-              <td>
-                <span className={`badge ${SEVERITY_CLASS[newest.severity] ?? 'muted'}`}>{newest.severity}</span>
-              </td>
-              <td className="tl-object">{objectLabel(newest, hideNamespace)}</td>
-              <td>
-                <button type="button" className="link tl-open">
-                  {burstSummary(r.events)}
-                </button>
-              </td>
-            </tr>
-          );
-        }),
-    [events, rows, hideNamespace],
-  );
+  const { events, scroller, reveal, onNearEnd, hideNamespace, onOpen, onHover } = props;
+  const all = useMemo(() => tableRows(events), [events]);
+  const rowOf = useMemo(() => {
+    const m = new Map<number, number>();
+    all.forEach((r, i) => {
+      if (r.kind === 'event') m.set(r.event.seq, i);
+      else for (const e of r.events) m.set(e.seq, i);
+    });
+    return m;
+  }, [all]);
+  const virtual = useVirtualizer({
+    count: all.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_ESTIMATE,
+    getItemKey: (i) => {
+      const r = all[i];
+      return r?.kind === 'event' ? r.event.seq : `burst-${r?.events[0]?.seq ?? i}`;
+    },
+    overscan: 10,
+    // Measured rows re-render with the next frame, not synchronously inside the commit that rendered them.
+    useFlushSync: false,
+  });
+  const inView = virtual.getVirtualItems();
+  const lastInView = inView.at(-1)?.index ?? 0;
+  useEffect(() => {
+    if (lastInView >= all.length - 50) onNearEnd();
+  }, [lastInView, all.length, onNearEnd]);
+  useEffect(() => {
+    const i = reveal === undefined ? undefined : rowOf.get(reveal);
+    if (i === undefined) return;
+    const first = inView[0]?.index ?? 0;
+    const last = inView.at(-1)?.index ?? 0;
+    if (i <= first + 1 || i >= last - 1) virtual.scrollToIndex(i, { align: 'center' });
+    // Only a new hovered marker scrolls; the rows in view moving must not.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [reveal, rowOf]);
+  const before = inView[0]?.start ?? 0;
+  const after = inView.length > 0 ? virtual.getTotalSize() - (inView.at(-1)?.end ?? 0) : 0;
+  // Only the rows in view (a few dozen) render: no memo needed.
+  const body = inView
+    .map((v) => ({ v, r: all[v.index] }))
+    .map(({ v, r }) => {
+      if (!r) return null;
+      if (r.kind === 'event') {
+        const e = r.event;
+        return (
+          <tr key={e.seq} data-seq={e.seq} data-type={e.type} data-index={v.index} ref={virtual.measureElement}>
+            <td className="tl-time">{timeLabel(e.time)}</td>
+            <td>{e.type}</td>
+            <td>
+              <span className={`badge ${SEVERITY_CLASS[e.severity] ?? 'muted'}`}>{e.severity}</span>
+            </td>
+            <td className="tl-object">{objectLabel(e, hideNamespace)}</td>
+            <td>
+              <button type="button" className="link tl-open">
+                {e.summary}
+              </button>
+            </td>
+          </tr>
+        );
+      }
+      const newest = r.events[0];
+      const oldest = r.events[r.events.length - 1];
+      if (!newest || !oldest) return null;
+      // The burst opens its newest restart; its rows' seqs let the chart highlight it.
+      return (
+        <tr
+          key={`burst-${newest.seq}`}
+          data-seq={newest.seq}
+          data-type="container-restart"
+          data-burst={r.events.length}
+          data-index={v.index}
+          ref={virtual.measureElement}
+        >
+          <td className="tl-time">
+            {timeLabel(newest.time)}
+            <div className="hint">from {timeLabel(oldest.time)}</div>
+          </td>
+          <td>container-restart</td>
+          <td>
+            <span className={`badge ${SEVERITY_CLASS[newest.severity] ?? 'muted'}`}>{newest.severity}</span>
+          </td>
+          <td className="tl-object">{objectLabel(newest, hideNamespace)}</td>
+          <td>
+            <button type="button" className="link tl-open">
+              {burstSummary(r.events)}
+            </button>
+          </td>
+        </tr>
+      );
+    });
   const onClick = (ev: ReactMouseEvent) => {
     const seq = rowSeq(ev.target);
     if (seq !== null) onOpen(seq);
   };
   const onOver = (ev: ReactMouseEvent | FocusEvent) => onHover(rowSeq(ev.target));
+  // The scroller is rendered here, so its ref is set before the virtualizer first measures it.
   return (
-    <table className="data" aria-label="Timeline events">
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Type</th>
-          <th scope="col">Severity</th>
-          <th scope="col">Object</th>
-          <th scope="col">Summary</th>
-        </tr>
-      </thead>
-      <tbody
-        onClick={onClick}
-        onMouseOver={onOver}
-        onMouseLeave={() => onHover(null)}
-        onFocus={onOver}
-        onBlur={() => onHover(null)}
-      >
-        {body}
-      </tbody>
-    </table>
+    <div className="tl-table tl-table-wrap" ref={scroller}>
+      <table className="data" aria-label="Timeline events">
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Type</th>
+            <th scope="col">Severity</th>
+            <th scope="col">Object</th>
+            <th scope="col">Summary</th>
+          </tr>
+        </thead>
+        <tbody
+          onClick={onClick}
+          onMouseOver={onOver}
+          onMouseLeave={() => onHover(null)}
+          onFocus={onOver}
+          onBlur={() => onHover(null)}
+        >
+          {before > 0 && (
+            <tr aria-hidden="true" style={{ height: before }}>
+              <td colSpan={5} className="spacer" />
+            </tr>
+          )}
+          {body}
+          {after > 0 && (
+            <tr aria-hidden="true" style={{ height: after }}>
+              <td colSpan={5} className="spacer" />
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </div>
   );
 });
-
-/** The pods that exist now within the timeline's scope (a workload's pods, a namespace's, one pod). */
-function podsInScope(items: readonly InventoryItem[], scope: TimelineScope): LivePod[] {
-  const pods = items.filter(ofKind('Pod'));
-  let inScope: InventoryItemOf<'Pod'>[];
-  if (scope.kind === 'Pod') inScope = pods.filter((p) => p.namespace === scope.namespace && p.name === scope.name);
-  else if (scope.kind && scope.name && scope.namespace) {
-    inScope = podsOf(
-      { kind: scope.kind, namespace: scope.namespace, name: scope.name },
-      pods,
-      items.filter((i) => i.kind === 'ReplicaSet'),
-      items.filter((i) => i.kind === 'Job'),
-    );
-  } else if (scope.kind)
-    inScope = []; // a Node's timeline: its pods are not its own
-  else inScope = scope.namespace ? pods.filter((p) => p.namespace === scope.namespace) : pods;
-  return inScope.map((p) => ({
-    namespace: p.namespace,
-    name: p.name,
-    createdAt: p.createdAt,
-    phase: p.summary.phase,
-    ready: p.summary.ready,
-  }));
-}
