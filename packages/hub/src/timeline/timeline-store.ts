@@ -271,7 +271,7 @@ export class TimelineStore {
     const { kind, name, from, to } = q;
     const width = Math.max(1, Math.ceil((to - from + 1) / q.buckets));
     // Integers the route validated, written as literals: integer division on both dialects.
-    const bucket = sql<number>`(${sql.ref('time')} - ${sql.lit(from)}) / ${sql.lit(width)}`;
+    const bucket = sql<number | string>`(${sql.ref('time')} - ${sql.lit(from)}) / ${sql.lit(width)}`; // bigint arithmetic on PostgreSQL comes back as text
     const group = (which: (sel: TimelineSelect) => TimelineSelect, timeByIndex: boolean) => {
       let sel = this.filtered(cluster, q, which, { timeByIndex });
       if (q.before !== undefined) sel = sel.where('seq', '<', q.before);
