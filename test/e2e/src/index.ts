@@ -1,2 +1,3 @@
 export * from './console.js';
 export * from './chromium.js';
+export * from './seeded-items.js';

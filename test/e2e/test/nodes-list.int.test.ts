@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+import { seededPod } from '../src/seeded-items.js';
 
 const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
 const SEEDED = 'seeded-nodes';
@@ -20,28 +21,13 @@ const nodeOf = (i: number): string | null =>
   i % 7 === 0 ? null : i % 6 < 3 ? 'node-a' : i % 6 < 5 ? 'node-b' : 'node-c';
 
 function pod(i: number): InventoryItem {
-  return {
-    kind: 'Pod',
+  return seededPod({
     namespace: `shop-${i % 3}`,
     name: `api-${String(i).padStart(4, '0')}`,
     uid: `uid-${i}`,
-    resourceVersion: '1',
     createdAt: Date.now() - i * 60_000,
-    labels: {},
-    ownerRefs: [],
-    summary: {
-      phase: 'Running',
-      ready: true,
-      nodeName: nodeOf(i),
-      podIP: null,
-      qosClass: null,
-      startTime: null,
-      reason: null,
-      restarts: 0,
-      containers: [],
-      initContainers: [],
-    },
-  };
+    summary: { nodeName: nodeOf(i) },
+  });
 }
 const node = (name: string): InventoryItem => ({
   kind: 'Node',

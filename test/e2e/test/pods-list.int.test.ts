@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+import { seededPod } from '../src/seeded-items.js';
 
 const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
 const SEEDED = 'seeded';
@@ -19,24 +20,13 @@ const NAMESPACES = ['shop-a', 'shop-b', 'shop-c'];
 
 function pod(i: number): InventoryItem {
   const phase = PHASES[i % PHASES.length] ?? 'Running';
-  return {
-    kind: 'Pod',
+  return seededPod({
     namespace: NAMESPACES[i % NAMESPACES.length] ?? 'shop-a',
     name: `api-${String(i).padStart(4, '0')}`,
     uid: `uid-${i}`,
-    resourceVersion: '1',
     createdAt: Date.now() - i * 60_000,
-    labels: {},
-    ownerRefs: [],
     summary: {
       phase,
-      ready: phase === 'Running',
-      nodeName: 'node-1',
-      podIP: null,
-      qosClass: null,
-      startTime: null,
-      reason: null,
-      restarts: 0,
       containers: [
         {
           name: 'app',
@@ -48,9 +38,8 @@ function pod(i: number): InventoryItem {
           lastTerminated: null,
         },
       ],
-      initContainers: [],
     },
-  };
+  });
 }
 const all = Array.from({ length: PODS }, (_, i) => pod(i));
 const byNamespaceThenName = [...all].sort((a, b) =>

@@ -6,34 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+import { seededPod } from '../src/seeded-items.js';
 
 const SEEDED = 'seeded-start';
 const PODS = 300;
 
 function pod(i: number): InventoryItem {
-  const phase = i % 3 === 0 ? 'Failed' : 'Running';
-  return {
-    kind: 'Pod',
+  return seededPod({
     namespace: `shop-${i % 2}`,
     name: `api-${String(i).padStart(3, '0')}`,
     uid: `uid-${i}`,
-    resourceVersion: '1',
     createdAt: Date.now() - i * 60_000,
-    labels: {},
-    ownerRefs: [],
-    summary: {
-      phase,
-      ready: phase === 'Running',
-      nodeName: 'node-1',
-      podIP: null,
-      qosClass: null,
-      startTime: null,
-      reason: null,
-      restarts: 0,
-      containers: [],
-      initContainers: [],
-    },
-  };
+    summary: { phase: i % 3 === 0 ? 'Failed' : 'Running' },
+  });
 }
 
 /** The page's requests and responses to the API, in the order the browser saw them. */
