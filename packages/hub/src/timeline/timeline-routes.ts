@@ -13,6 +13,13 @@ export interface TimelineRoutesOptions {
   timeline: TimelineStore;
 }
 
+/** Whose events: a namespace, and an object in it (by kind and name) — the same on every timeline route. */
+const TimelineScope = {
+  namespace: z.string().max(63).optional(),
+  kind: z.string().max(63).optional(),
+  name: z.string().max(253).optional(),
+};
+
 export const timelineRoutes: FastifyPluginCallback<TimelineRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
 
@@ -24,9 +31,7 @@ export const timelineRoutes: FastifyPluginCallback<TimelineRoutesOptions> = (app
         params: ClusterParams,
         querystring: z
           .object({
-            namespace: z.string().max(63).optional(),
-            kind: z.string().max(63).optional(),
-            name: z.string().max(253).optional(),
+            ...TimelineScope,
             type: z
               .string()
               .optional()
@@ -58,9 +63,7 @@ export const timelineRoutes: FastifyPluginCallback<TimelineRoutesOptions> = (app
         params: ClusterParams,
         querystring: z
           .object({
-            namespace: z.string().max(63).optional(),
-            kind: z.string().max(63).optional(),
-            name: z.string().max(253).optional(),
+            ...TimelineScope,
             from: epochMs.optional(),
             to: epochMs.optional(),
           })
@@ -87,9 +90,7 @@ export const timelineRoutes: FastifyPluginCallback<TimelineRoutesOptions> = (app
         params: ClusterParams,
         querystring: z
           .object({
-            namespace: z.string().max(63).optional(),
-            kind: z.string().max(63).optional(),
-            name: z.string().max(253).optional(),
+            ...TimelineScope,
             from: epochMs,
             to: epochMs,
             buckets: z.coerce.number().int().min(1).max(1000).default(200),
