@@ -9,8 +9,8 @@ import { createHub, type Hub } from '../src/server.js';
 import { configMapItem, rawAgent, type RawAgent } from './support/raw-agent.js';
 
 const FLOODERS = 8;
-const MESSAGES = 600;
-/** Messages per link sent before the test yields: 8 × 300 take seconds to store, several heartbeat intervals. */
+const MESSAGES = 3000;
+/** Messages per link sent before the test yields. 8 × 3,000 take more than 2 s to store even on an idle machine (8 × 600 took 0.6 s in CI): several heartbeat intervals. */
 const SLICE = 300;
 
 describe('agent link backlog', () => {
