@@ -274,8 +274,8 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
     const data = (): Extract<WorkloadLogsServerMessage, { type: 'data' }>[] =>
       messages.filter((m): m is Extract<WorkloadLogsServerMessage, { type: 'data' }> => m.type === 'data');
     await eventually('the tail line', () => Promise.resolve(data().length > 0), { timeoutMs: 30_000 }).catch(
-      (err: Error) => {
-        throw new Error(`${err.message}; the stream said ${JSON.stringify(messages)}`);
+      (err: unknown) => {
+        throw new Error(`${String(err)}; the stream said ${JSON.stringify(messages)}`);
       },
     );
     const marker = `after-restart-${randomUUID()}`;
