@@ -2,7 +2,8 @@
 // rendered ClusterRole equal to the catalog's rules (the nodeShell tier: its
 // namespace and Role only when on, nothing cluster-wide), and the rendered RBAC
 // applied to the real cluster, where the API server's authorizer and the
-// agent's own self-check agree with it.
+// agent's own self-check agree with it (the nodeShell tier's Role too: pods and
+// pods/exec in its namespace, nothing in another nor cluster-wide).
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -295,8 +296,8 @@ describe('the rendered RBAC on the real cluster', () => {
   const core = admin.makeApiClient(k8s.CoreV1Api);
   const sa = `${release}-wheelhouse-agent`;
 
-  const applyRbac = async (t: TierSwitches): Promise<void> => {
-    const docs = await template(release, ns, { ...required, ...tierValues(t) });
+  const applyRbac = async (t: TierSwitches, extra: Record<string, string | boolean> = {}): Promise<void> => {
+    const docs = await template(release, ns, { ...required, ...tierValues(t), ...extra });
     const file = join(dir, 'rbac.json');
     writeFileSync(
       file,
@@ -304,14 +305,14 @@ describe('the rendered RBAC on the real cluster', () => {
     );
     await kubectl(['apply', '-f', file]);
   };
-  const can = async (verb: string, group: string, resourcePath: string): Promise<boolean> => {
+  const can = async (verb: string, group: string, resourcePath: string, namespace = 'default'): Promise<boolean> => {
     const [resource = '', subresource = ''] = resourcePath.split('/');
     const r = await authz.createSubjectAccessReview({
       body: {
         spec: {
           user: `system:serviceaccount:${ns}:${sa}`,
           groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
-          resourceAttributes: { verb, group, resource, ...(subresource ? { subresource } : {}), namespace: 'default' },
+          resourceAttributes: { verb, group, resource, ...(subresource ? { subresource } : {}), namespace },
         },
       },
     });
@@ -347,6 +348,52 @@ describe('the rendered RBAC on the real cluster', () => {
     await applyRbac({ basic: true, advanced: false, podExec: false });
     await eventually('advanced RBAC revoked', async () => !(await can('patch', '', 'nodes')) || undefined);
     expect(await can('patch', 'apps', 'deployments/scale')).toBe(true);
+  });
+
+  it("nodeShell: the chart's ServiceAccount makes, execs into and deletes pods in the node-shell namespace only, and gains nothing cluster-wide", async () => {
+    // The namespace the chart creates (privileged pods admitted there only); removed after, as testNamespace's are.
+    const shellNs = `${release}-node-shells`;
+    // The tier alone: the other tiers grant pod deletion (basic) and exec (podExec) cluster-wide, which would hide
+    // a node-shell grant leaking out of its namespace.
+    const t: TierSwitches = { basic: false, advanced: false, podExec: false };
+    const inShellNs = (verb: string, resourcePath: string): Promise<boolean> => can(verb, '', resourcePath, shellNs);
+    try {
+      await applyRbac(t, { 'actions.nodeShell': true, 'nodeShell.namespace': shellNs });
+      await eventually('the node-shell Role in effect', async () => (await inShellNs('create', 'pods')) || undefined);
+      const labels = (await core.readNamespace({ name: shellNs })).metadata?.labels ?? {};
+      expect(labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+      for (const [verb, resource] of [
+        ['create', 'pods'],
+        ['delete', 'pods'],
+        ['get', 'pods'],
+        ['list', 'pods'],
+        ['create', 'pods/exec'],
+      ] as const)
+        expect(await inShellNs(verb, resource), `${verb} ${resource} in ${shellNs}`).toBe(true);
+      // Nothing else there: not other pod subresources, not other resources.
+      expect(await inShellNs('create', 'pods/portforward')).toBe(false);
+      expect(await inShellNs('patch', 'pods')).toBe(false);
+      expect(await inShellNs('get', 'secrets')).toBe(false);
+      expect(await inShellNs('create', 'pods/ephemeralcontainers')).toBe(false);
+      // Not in another namespace (neither the agent's own nor an application's).
+      for (const other of ['default', ns])
+        for (const [verb, resource] of [
+          ['create', 'pods'],
+          ['delete', 'pods'],
+          ['create', 'pods/exec'],
+        ] as const)
+          expect(await can(verb, '', resource, other), `${verb} ${resource} in ${other}`).toBe(false);
+      // Nothing cluster-wide beyond the other tiers: the ClusterRole in the cluster is theirs exactly, and the one
+      // binding naming the node-shell Role is in the node-shell namespace.
+      expect((await rbac.readClusterRole({ name: sa })).rules).toEqual(agentRbacRules(t));
+      const bindings = (await rbac.listRoleBindingForAllNamespaces()).items.filter(
+        (b) => b.roleRef.name === `${sa}-node-shell`,
+      );
+      expect(bindings.map((b) => b.metadata?.namespace)).toEqual([shellNs]);
+      expect(bindings[0]?.subjects).toEqual([{ kind: 'ServiceAccount', name: sa, namespace: ns }]);
+    } finally {
+      await core.deleteNamespace({ name: shellNs }).catch(() => undefined);
+    }
   });
 
   it("the agent's self-check, run as the chart's ServiceAccount, finds the tiers it was not given", async () => {

@@ -14,9 +14,25 @@
 //     dead 15 s after its last one) make the restart land inside that window every
 //     time, as a quick restart does in production. A pod shell after another
 //     restart likewise (pod shells reach the agent the same way).
+//   - the other streams after a restart, each the first asked of the new process:
+//     a whole-workload log stream delivers a line appended to the pods' logs, and a
+//     port-forward (the CLI's WebSocket, and the console's /pf/<token>/ tab) carries
+//     bytes both ways to a real HTTP server behind kwok's PortForward.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeShellPath, nodeShellPodName, shellPath } from '@wheelhouse/protocol';
+import {
+  nodeShellPath,
+  nodeShellPodName,
+  portForwardPath,
+  shellPath,
+  workloadLogsPath,
+  type WorkloadLogsServerMessage,
+} from '@wheelhouse/protocol';
+import { appendContainerLog } from '@wheelhouse/test-cluster';
 import { WHEELHOUSE_CLI, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
 import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { seedAdminAndCluster } from './support/replica-seed.js';
@@ -24,6 +40,8 @@ import { startReplicas, type Replicas } from './support/replicas.js';
 import { connectShell, type ShellClient } from './support/shell-client.js';
 
 const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+const apps = kubeConfig().makeApiClient(k8s.AppsV1Api);
+const custom = kubeConfig().makeApiClient(k8s.CustomObjectsApi);
 const CLUSTER = 'node-shell-kill';
 const NODE = 'kwok-node-1';
 /** How long a pod may outlive a killed hub (the agent's link drops at once), from the kill. */
@@ -41,6 +59,9 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
   let agentToken = '';
   let ns = '';
   let appNs = '';
+  let web: Server | undefined;
+  /** What reached the HTTP server behind the pod's port 8080 (kwok's PortForward dials it). */
+  const reachedWeb: string[] = [];
 
   const startAgent = (): TestProcess =>
     startProcess(
@@ -108,6 +129,39 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
       namespace: appNs,
       body: { metadata: { name: 'app' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } },
     });
+    await apps.createNamespacedDeployment({
+      namespace: appNs,
+      body: {
+        metadata: { name: 'logger' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'logger' } },
+          template: {
+            metadata: { labels: { app: 'logger' } },
+            spec: { containers: [{ name: 'c', image: 'busybox' }] },
+          },
+        },
+      },
+    });
+    web = createServer((req, res) => {
+      reachedWeb.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`pod answered ${req.url}`);
+    });
+    await new Promise<void>((done) => web?.listen(0, '127.0.0.1', done));
+    await custom.createNamespacedCustomObject({
+      group: 'kwok.x-k8s.io',
+      version: 'v1alpha1',
+      namespace: appNs,
+      plural: 'portforwards',
+      body: {
+        apiVersion: 'kwok.x-k8s.io/v1alpha1',
+        kind: 'PortForward',
+        metadata: { name: 'app', namespace: appNs },
+        spec: {
+          forwards: [{ ports: [8080], target: { address: '127.0.0.1', port: (web.address() as AddressInfo).port } }],
+        },
+      },
+    });
     r = await startReplicas({
       count: 1,
       args: ['--replica-heartbeat', '3s'],
@@ -121,6 +175,7 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
   afterAll(async () => {
     await agent?.kill9();
     await r.stop();
+    await new Promise((done) => web?.close(done));
   });
 
   it('agent killed with SIGKILL: the pod outlives it, and the restarted agent deletes it at once', async () => {
@@ -186,5 +241,117 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
     client.type('exit 4\n');
     expect(await client.waitControl('exit')).toMatchObject({ code: 4 });
     expect(await client.waitControl('closed')).toMatchObject({ reason: 'closed' });
+  });
+
+  /** A WebSocket upgrade refused: its status and body, as the error `eventually` names when it times out. */
+  const refusal = (res: IncomingMessage, reject: (err: Error) => void): void => {
+    let body = '';
+    res.on('data', (c: Buffer) => (body += c.toString()));
+    res.on('end', () => reject(new Error(`${res.statusCode} ${body}`)));
+  };
+  /** The logger Deployment's merged logs (follow), once the restarted hub takes the stream. */
+  const openWorkloadLogs = (): Promise<{ ws: WebSocket; messages: WorkloadLogsServerMessage[] }> =>
+    eventually(
+      'a workload log stream opened',
+      () =>
+        new Promise<{ ws: WebSocket; messages: WorkloadLogsServerMessage[] }>((resolve, reject) => {
+          const url = new URL(workloadLogsPath(CLUSTER, appNs, 'Deployment', 'logger'), wsBase());
+          url.searchParams.set('follow', 'true');
+          url.searchParams.set('tailLines', '1');
+          const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+          const messages: WorkloadLogsServerMessage[] = [];
+          ws.on('message', (d: Buffer) => messages.push(JSON.parse(d.toString('utf8')) as WorkloadLogsServerMessage));
+          ws.once('open', () => resolve({ ws, messages }));
+          // 503 until the agent is back on the new process (the refusal is named if it lasts).
+          ws.once('unexpected-response', (_req, res) => refusal(res, reject));
+          ws.once('error', reject);
+        }),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+  const wsBase = (): string => (r.urls[0] ?? '').replace('http', 'ws');
+  /** A line appended to the pods' logs now, seen on the stream (the last line first: the stream is open). */
+  const lineArrives = async (messages: WorkloadLogsServerMessage[]): Promise<string> => {
+    const data = (): Extract<WorkloadLogsServerMessage, { type: 'data' }>[] =>
+      messages.filter((m): m is Extract<WorkloadLogsServerMessage, { type: 'data' }> => m.type === 'data');
+    // The tail line, or an end (which fails here at once, naming why, rather than after the wait).
+    await eventually('the tail line', () => Promise.resolve(data().length > 0 || messages.length > 0), {
+      timeoutMs: 30_000,
+    });
+    expect(data().length, JSON.stringify(messages)).toBeGreaterThan(0);
+    const marker = `after-restart-${randomUUID()}`;
+    await appendContainerLog([marker]);
+    await eventually(`"${marker}" on the stream`, () => Promise.resolve(data().some((m) => m.text.includes(marker))), {
+      timeoutMs: 30_000,
+    });
+    expect(messages.some((m) => m.type === 'end')).toBe(false);
+    return data().find((m) => m.text.includes(marker))?.pod ?? '';
+  };
+
+  it('hub killed again: after the restart a whole-workload log stream, the first stream asked for, delivers lines', async () => {
+    const before = await openWorkloadLogs();
+    const pod = await lineArrives(before.messages);
+    expect(pod).toMatch(/^logger-/);
+    const closed = new Promise((done) => before.ws.once('close', done));
+    await r.kill(0);
+    await closed;
+    await r.restart(0);
+    const { ws, messages } = await openWorkloadLogs();
+    expect(await lineArrives(messages)).toBe(pod);
+    ws.close();
+  });
+
+  /**
+   * One TCP connection to the pod's port 8080 through hub and agent, as `wheelhouse port-forward` makes it: an HTTP
+   * request in, the whole answer back, then the client closes (the Kubernetes port-forward stream does not say that
+   * the pod's side closed, so neither can the hub).
+   */
+  const forwardOnce = (path: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(new URL(portForwardPath(CLUSTER, appNs, 'app', 8080), wsBase()), {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      let bytes = '';
+      const answer = `pod answered ${path}`;
+      // An answer that never comes fails here, named, rather than as the test's timeout.
+      const silent = setTimeout(() => {
+        ws.terminate();
+        reject(new Error(`no answer within 15 s (bytes ${JSON.stringify(bytes)})`));
+      }, 15_000);
+      ws.once('open', () => ws.send(Buffer.from(`GET ${path} HTTP/1.0\r\nHost: pod\r\n\r\n`), { binary: true }));
+      ws.on('message', (d: Buffer, binary) => {
+        if (!binary) return reject(new Error(`ended: ${d.toString('utf8')} (bytes ${JSON.stringify(bytes)})`));
+        bytes += d.toString('utf8');
+        if (!bytes.endsWith(answer)) return;
+        clearTimeout(silent);
+        ws.close();
+        resolve(bytes);
+      });
+      ws.once('unexpected-response', (_req, res) => refusal(res, reject)); // 503 until the agent is back
+      ws.once('error', reject);
+    });
+
+  it('hub killed again: after the restart a port-forward, the first stream asked for, carries bytes to the pod and back', async () => {
+    const before = await eventually('a forwarded connection', () => forwardOnce('/before'), { timeoutMs: 60_000 });
+    expect(before).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    await r.kill(0);
+    await r.restart(0);
+    // The CLI's WebSocket: the HTTP server behind kwok's PortForward answers through the new hub process.
+    const after = await eventually('a forwarded connection after the restart', () => forwardOnce('/after-restart'), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
+    expect(after).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    // The console's tab: POST …/portforward/http, then /pf/<token>/ through the same process.
+    const opened = await fetch(`${r.urls[0]}/api/v1/clusters/${CLUSTER}/pods/${appNs}/app/portforward/http`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ port: 8080 }),
+    });
+    expect(opened.status, await opened.clone().text()).toBe(201);
+    const { url } = (await opened.json()) as { url: string };
+    const page = await fetch(`${r.urls[0]}${url}tab`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe('pod answered /tab');
+    expect(reachedWeb).toEqual(['GET /before', 'GET /after-restart', 'GET /tab']);
   });
 });
