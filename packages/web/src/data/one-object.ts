@@ -18,23 +18,35 @@ export function useOneObject(cluster: string, kind: string, namespace: string, n
   useEffect(() => {
     let ctrl = new AbortController();
     let uid: string | undefined;
+    /** What the feed said about the object while a read was out (newer than its answer); undefined: nothing. */
+    let seen: InventoryItem | null | undefined;
+    let reading = false;
+    /** Deleted while a read was out: the answer may still hold them. */
+    let gone = new Set<string>();
     setState({ item: undefined, error: undefined });
     const read = (): void => {
       ctrl.abort();
       ctrl = new AbortController();
       const signal = ctrl.signal;
+      reading = true;
+      seen = undefined;
+      gone = new Set();
       api<Page<InventoryItem>>(`/api/v1/clusters/${encodeURIComponent(cluster)}/resources`, {
         query: { kind, namespace, name, limit: 1 },
         signal,
       }).then(
         (page) => {
           if (signal.aborted) return;
-          const it = page.items.find((i) => i.kind === kind && i.namespace === namespace && i.name === name);
+          reading = false;
+          const found = page.items.find((i) => i.kind === kind && i.namespace === namespace && i.name === name);
+          const it = seen !== undefined ? seen : found && !gone.has(found.uid) ? found : null;
           uid = it?.uid;
-          setState({ item: it ?? null, error: undefined });
+          setState({ item: it, error: undefined });
         },
         (err: unknown) => {
-          if (!signal.aborted) setState({ item: null, error: errorText(err) });
+          if (signal.aborted) return;
+          reading = false;
+          setState({ item: null, error: errorText(err) });
         },
       );
     };
@@ -43,13 +55,18 @@ export function useOneObject(cluster: string, kind: string, namespace: string, n
       for (const it of upserts)
         if (it.kind === kind && it.namespace === namespace && it.name === name) {
           uid = it.uid;
-          setState({ item: it, error: undefined });
+          if (reading) seen = it;
+          else setState({ item: it, error: undefined });
         }
-      for (const d of deletes)
-        if (d.kind === kind && uid !== undefined && d.uid === uid) {
+      for (const d of deletes) {
+        if (d.kind !== kind) continue;
+        if (reading) gone.add(d.uid);
+        if (d.uid === uid || d.uid === seen?.uid) {
           uid = undefined;
-          setState({ item: null, error: undefined });
+          if (reading) seen = null;
+          else setState({ item: null, error: undefined });
         }
+      }
     });
     const offResync = data.onResync(read);
     read();

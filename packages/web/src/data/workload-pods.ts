@@ -95,20 +95,45 @@ export function useWorkloadPods(cluster: string, w: WorkloadKey): WorkloadPods {
   const [state, setState] = useState<WorkloadPods>({ pods: undefined, capped: false, error: undefined });
   useEffect(() => {
     let ctrl = new AbortController();
+    /** undefined while a read is out: the changes meanwhile wait in pending, applied over its answer. */
     let owners: Set<string> | undefined;
+    let pending: [readonly InventoryItem[], readonly { kind: string; uid: string }[]][] = [];
     let pods: Pod[] = [];
     const self = `${kind}/${name}`;
     const step = stepOf(kind);
+    const apply = (
+      known: Set<string>,
+      upserts: readonly InventoryItem[],
+      deletes: readonly { kind: string; uid: string }[],
+    ): void => {
+      for (const it of upserts)
+        if (it.namespace === namespace && it.kind === step && firstOwner(it) === self) known.add(`${step}/${it.name}`);
+      for (const it of upserts) {
+        if (!isPod(it) || it.namespace !== namespace) continue;
+        const at = pods.findIndex((p) => p.uid === it.uid);
+        const mine = known.has(firstOwner(it) ?? '');
+        if (at >= 0) pods = mine ? pods.with(at, it) : pods.filter((p) => p.uid !== it.uid);
+        else if (mine) pods = [it, ...pods];
+      }
+      for (const d of deletes)
+        if (d.kind === 'Pod' && pods.some((p) => p.uid === d.uid)) pods = pods.filter((p) => p.uid !== d.uid);
+    };
     const read = (): void => {
       ctrl.abort();
       ctrl = new AbortController();
       const signal = ctrl.signal;
+      owners = undefined;
+      pending = [];
       readWorkloadPods(cluster, { kind, namespace, name }, MAX_WORKLOAD_PODS, signal).then(
         (r) => {
           if (signal.aborted) return;
-          owners = new Set(r.owners);
+          const known = new Set(r.owners);
           pods = r.pods;
-          setState({ pods, capped: pods.length >= MAX_WORKLOAD_PODS, error: undefined });
+          // What the feed said while the read was out is at least as new as its answer.
+          for (const [upserts, deletes] of pending) apply(known, upserts, deletes);
+          owners = known;
+          pending = [];
+          setState({ pods, capped: r.pods.length >= MAX_WORKLOAD_PODS, error: undefined });
         },
         (err: unknown) => {
           if (!signal.aborted) setState((s) => ({ ...s, error: errorText(err) }));
@@ -117,25 +142,13 @@ export function useWorkloadPods(cluster: string, w: WorkloadKey): WorkloadPods {
     };
     const data = clusterData(cluster);
     const offInv = data.onInventory((upserts, deletes) => {
-      if (!owners) return; // the read in flight answers with what is current
-      let next = pods;
-      for (const it of upserts) {
-        if (it.namespace !== namespace) continue;
-        if (it.kind === step && firstOwner(it) === self) owners.add(`${step}/${it.name}`);
+      if (!owners) {
+        pending.push([upserts, deletes]);
+        return;
       }
-      for (const it of upserts) {
-        if (!isPod(it) || it.namespace !== namespace) continue;
-        const at = next.findIndex((p) => p.uid === it.uid);
-        const mine = owners.has(firstOwner(it) ?? '');
-        if (at >= 0) next = mine ? next.with(at, it) : next.filter((p) => p.uid !== it.uid);
-        else if (mine) next = [it, ...next];
-      }
-      for (const d of deletes)
-        if (d.kind === 'Pod' && next.some((p) => p.uid === d.uid)) next = next.filter((p) => p.uid !== d.uid);
-      if (next !== pods) {
-        pods = next;
-        setState((s) => ({ ...s, pods }));
-      }
+      const before = pods;
+      apply(owners, upserts, deletes);
+      if (pods !== before) setState((s) => ({ ...s, pods }));
     });
     const offResync = data.onResync(read);
     read();
