@@ -1,29 +1,11 @@
-// Which pods belong to a workload: Deployment → ReplicaSet → Pod, CronJob →
+// Which workload a pod belongs to: Deployment → ReplicaSet → Pod, CronJob →
 // Job → Pod, StatefulSet/DaemonSet/Job → Pod, by owner references. The rule is
-// the protocol's resolveWorkload, the one the agent and the hub use too.
+// the protocol's resolveWorkload, the one the agent and the hub use too. (A
+// workload's own pods are asked of the hub by owner: data/workload-pods.ts.)
 import { ownerStep, resolveWorkload, type WorkloadRef } from '@wheelhouse/protocol/core';
 import type { InventoryItem, InventoryItemOf } from '../api/types.js';
 
 type Pod = InventoryItemOf<'Pod'>;
-
-export function ownedBy(item: InventoryItem, kind: string, name: string): boolean {
-  return item.ownerRefs.some((r) => r.kind === kind && r.name === name);
-}
-
-export function podsOf(
-  workload: { kind: string; namespace: string; name: string },
-  pods: readonly Pod[],
-  replicaSets: readonly InventoryItem[],
-  jobs: readonly InventoryItem[],
-): Pod[] {
-  return pods.filter((p) => {
-    if (p.namespace !== workload.namespace) return false;
-    // A pod listed under its ReplicaSet or Job directly, or under the workload that owns those.
-    if (ownedBy(p, workload.kind, workload.name)) return true;
-    const w = workloadOf(p, replicaSets, jobs);
-    return w?.kind === workload.kind && w.name === workload.name;
-  });
-}
 
 /** The workload a pod belongs to, following ReplicaSet → Deployment and Job → CronJob. */
 export function workloadOf(

@@ -1,13 +1,14 @@
 // One workload: health, its pods, events, YAML and its service timeline, with
 // the actions that apply to it.
 import { MAX_CHART_PODS, podReferences, UsageCharts } from '../ui/UsageCharts.js';
-import { useMemo } from 'react';
 import { humanAge } from '../age.js';
 import { ofKind } from '@wheelhouse/protocol/core';
 import type { InventoryItem, InventoryItemOf } from '../api/types.js';
 import { useKinds, useNow } from '../data/hooks.js';
+import { useOneObject } from '../data/one-object.js';
+import { MAX_WORKLOAD_PODS, useWorkloadPods } from '../data/workload-pods.js';
 import { useInsights } from '../data/insights.js';
-import { podsOf, restartsOf } from '../data/ownership.js';
+import { restartsOf } from '../data/ownership.js';
 import { TimelineView } from '../timeline/TimelineView.js';
 import { ActionMenu } from '../ui/ActionMenu.js';
 import { EventsList } from '../ui/EventsList.js';
@@ -24,6 +25,8 @@ import { Link } from 'wouter';
 import { claimsOf } from '../data/used-by.js';
 import { objectHref } from '../links.js';
 
+const NO_PODS: InventoryItemOf<'Pod'>[] = [];
+
 export function WorkloadPage({
   cluster,
   kind,
@@ -35,22 +38,20 @@ export function WorkloadPage({
   namespace: string;
   name: string;
 }) {
-  // The route's kind is any string: the items of it, whatever kind they are, come typed by their own kind.
-  const items = useKinds(cluster, [kind]);
-  const support = useKinds(cluster, ['Pod', 'ReplicaSet', 'Job']);
+  // The workload alone and its pods by owner, each kept live — never the
+  // cluster's whole lists of its kind, Pods, ReplicaSets or Jobs (issue 18).
+  const { item: w, error } = useOneObject(cluster, kind, namespace, name);
+  const { pods: read, capped, error: podsError } = useWorkloadPods(cluster, { kind, namespace, name });
+  const pods = read ?? NO_PODS;
   const now = useNow(5000);
-  const w = items?.find((i) => i.namespace === namespace && i.name === name);
-  const pods = useMemo(() => {
-    const all = support ?? [];
-    return podsOf(
-      { kind, namespace, name },
-      all.filter(ofKind('Pod')),
-      all.filter((i) => i.kind === 'ReplicaSet'),
-      all.filter((i) => i.kind === 'Job'),
-    );
-  }, [support, kind, namespace, name]);
 
-  if (!items) return <p className="hint">Loading…</p>;
+  if (w === undefined) return <p className="hint">Loading…</p>;
+  if (error)
+    return (
+      <div className="error-box" role="alert">
+        {error}
+      </div>
+    );
   if (!w)
     return (
       <>
@@ -101,7 +102,7 @@ export function WorkloadPage({
           {
             id: 'overview',
             title: 'Overview',
-            render: () => <Overview cluster={cluster} w={w} pods={pods} now={now} />,
+            render: () => <Overview cluster={cluster} w={w} pods={read} capped={capped} error={podsError} now={now} />,
           },
           {
             id: 'insights',
@@ -144,11 +145,16 @@ function Overview({
   cluster,
   w,
   pods,
+  capped,
+  error,
   now,
 }: {
   cluster: string;
   w: InventoryItem;
-  pods: InventoryItemOf<'Pod'>[];
+  /** undefined while the first read is out. */
+  pods: InventoryItemOf<'Pod'>[] | undefined;
+  capped: boolean;
+  error: string | undefined;
   now: number;
 }) {
   const s = w.summary;
@@ -164,7 +170,7 @@ function Overview({
   if ('schedule' in s && s.schedule !== undefined) facts.push(['Schedule', s.schedule]);
   if ('lastScheduleTime' in s && s.lastScheduleTime) facts.push(['Last schedule', formatTime(s.lastScheduleTime)]);
   if ('paused' in s && s.paused) facts.push(['Paused', 'yes']);
-  facts.push(['Restarts (pods)', String(restartsOf(pods))]);
+  facts.push(['Restarts (pods)', pods ? String(restartsOf(pods)) : '…']);
   return (
     <>
       <div className="grid2">
@@ -201,7 +207,13 @@ function Overview({
         </div>
       </div>
       <h2>Pods</h2>
-      <PodTable cluster={cluster} pods={pods} showNamespace={false} />
+      {error && (
+        <div className="error-box" role="alert">
+          {error}
+        </div>
+      )}
+      {pods ? <PodTable cluster={cluster} pods={pods} showNamespace={false} /> : <p className="hint">Loading pods…</p>}
+      {capped && <p className="hint">The newest {MAX_WORKLOAD_PODS.toLocaleString('en')} pods are shown.</p>}
       {w.kind === 'StatefulSet' && <StatefulSetClaims cluster={cluster} sts={w} />}
     </>
   );

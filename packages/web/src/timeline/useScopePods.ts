@@ -1,50 +1,18 @@
 // The pods that exist now within a timeline view's scope (their lanes start
 // when they did, and a pod with no phase change in the range still gets one),
-// asked of the hub for that scope only: a workload's pods by owner (its
-// ReplicaSets or Jobs first), one pod by name, a namespace's or the cluster's
+// asked of the hub for that scope only: a workload's pods by owner
+// (data/workload-pods.ts, as the Workload page), one pod by name, a namespace's or the cluster's
 // newest pods up to a bound — never a cluster's whole pod list (issue 18: at
 // 100k pods that list alone took the tab down).
 import { useEffect, useState } from 'react';
 import { api } from '../api/client.js';
+import { listAll, MAX_WORKLOAD_PODS, readWorkloadPods } from '../data/workload-pods.js';
 import type { InventoryItem, InventoryItemOf, Page } from '../api/types.js';
 import type { LivePod } from './bands.js';
 import type { TimelineScope } from './filter.js';
 
 /** At most this many live pods get a lane of their own (newest first); the rest show through their events. */
-export const MAX_SCOPE_PODS = 2000;
-/** The hub takes at most 50 owners a request: a Deployment's newest 50 ReplicaSets (its revision history). */
-const MAX_OWNERS = 50;
-const PAGE = 1000;
-
-type Query = Record<string, string | number | undefined>;
-
-/** Every item of a list, newest first, up to max. */
-async function listAll(cluster: string, query: Query, max: number, signal: AbortSignal): Promise<InventoryItem[]> {
-  const items: InventoryItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await api<Page<InventoryItem>>(`/api/v1/clusters/${encodeURIComponent(cluster)}/resources`, {
-      query: { ...query, sort: 'age', order: 'desc', cursor, limit: Math.min(PAGE, max - items.length) },
-      signal,
-    });
-    items.push(...page.items);
-    cursor = page.nextCursor === null ? undefined : String(page.nextCursor);
-  } while (cursor !== undefined && items.length < max);
-  return items;
-}
-
-/** The owners whose pods are a workload's: the workload itself, and its ReplicaSets (Deployment) or Jobs (CronJob). */
-async function ownersOf(
-  cluster: string,
-  w: { kind: string; namespace: string; name: string },
-  signal: AbortSignal,
-): Promise<string[]> {
-  const self = `${w.kind}/${w.name}`;
-  const step = w.kind === 'Deployment' ? 'ReplicaSet' : w.kind === 'CronJob' ? 'Job' : undefined;
-  if (!step) return [self];
-  const steps = await listAll(cluster, { kind: step, namespace: w.namespace, owner: self }, MAX_OWNERS - 1, signal);
-  return [self, ...steps.map((s) => `${step}/${s.name}`)];
-}
+export const MAX_SCOPE_PODS = MAX_WORKLOAD_PODS;
 
 async function podsInScope(cluster: string, scope: TimelineScope, signal: AbortSignal): Promise<InventoryItem[]> {
   const { namespace, kind, name } = scope;
@@ -56,8 +24,7 @@ async function podsInScope(cluster: string, scope: TimelineScope, signal: AbortS
     return one.items;
   }
   if (kind && name && namespace) {
-    const owners = await ownersOf(cluster, { kind, namespace, name }, signal);
-    return listAll(cluster, { kind: 'Pod', namespace, owner: owners.join(',') }, MAX_SCOPE_PODS, signal);
+    return (await readWorkloadPods(cluster, { kind, namespace, name }, MAX_SCOPE_PODS, signal)).pods;
   }
   if (kind) return []; // a Node's timeline: its pods are not its own
   return listAll(cluster, { kind: 'Pod', namespace }, MAX_SCOPE_PODS, signal);
