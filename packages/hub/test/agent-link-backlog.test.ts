@@ -9,9 +9,14 @@ import { createHub, type Hub } from '../src/server.js';
 import { configMapItem, rawAgent, type RawAgent } from './support/raw-agent.js';
 
 const FLOODERS = 8;
-const MESSAGES = 3000;
-/** Messages per link sent before the test yields. 8 × 3,000 take more than 2 s to store even on an idle machine (8 × 600 took 0.6 s in CI): several heartbeat intervals. */
-const SLICE = 300;
+const MESSAGES = 6000;
+/**
+ * Messages per link sent before the test yields. Each slice arrives in about one socket read per link, and
+ * without the yield one read's messages are handled as one chain: 8 × 1,500 stalled the loop 2.6 s (1,000 ms
+ * is the bound below; 8 × 300 stalled it only 0.5 s on an idle machine, so the test passed without the fix).
+ * 8 × 6,000 in all take about 4.5 s to store idle: several heartbeat intervals.
+ */
+const SLICE = 1500;
 
 describe('agent link backlog', () => {
   let hub: Hub | undefined;
