@@ -33,8 +33,9 @@ import {
   type WorkloadLogsServerMessage,
 } from '@wheelhouse/protocol';
 import { appendContainerLog } from '@wheelhouse/test-cluster';
-import { WHEELHOUSE_CLI, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
-import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import type { TestProcess } from '@wheelhouse/test-cluster/processes';
+import { startAgentProcess } from './support/agent-process.js';
+import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { seedAdminAndCluster } from './support/replica-seed.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
 import { connectShell, type ShellClient } from './support/shell-client.js';
@@ -64,28 +65,18 @@ describe('node shell: a process killed mid-session leaves no privileged pod', ()
   const reachedWeb: string[] = [];
 
   const startAgent = (): TestProcess =>
-    startProcess(
-      [
-        WHEELHOUSE_CLI,
-        'agent',
-        '--hub',
-        r.urls[0] ?? '',
-        '--token',
-        agentToken,
-        '--kubeconfig',
-        kubeconfigFile(),
-        '--tiers',
-        'podExec,nodeShell',
+    startAgentProcess({
+      hubs: [r.urls[0] ?? ''],
+      token: agentToken,
+      tiers: 'podExec,nodeShell',
+      args: [
         '--node-shell-namespace',
         ns,
         // kwok's exec runs here, where nsenter into PID 1 is refused: an interactive sh keeps the session open.
         '--node-shell-command',
         '["sh"]',
-        '--log-level',
-        'warn',
       ],
-      { label: 'agent' },
-    );
+    });
   const podNames = async (): Promise<string[]> =>
     (await core.listNamespacedPod({ namespace: ns })).items
       .filter((p) => !p.metadata?.deletionTimestamp)

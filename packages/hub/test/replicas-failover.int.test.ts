@@ -11,8 +11,9 @@ import * as k8s from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { queryAs } from '@wheelhouse/test-postgres';
-import { WHEELHOUSE_CLI, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
-import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { WHEELHOUSE_CLI, type TestProcess } from '@wheelhouse/test-cluster/processes';
+import { startAgentProcess } from './support/agent-process.js';
+import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAdminAndCluster } from './support/replica-seed.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
@@ -94,23 +95,7 @@ describe('replica holding the agent link killed with 200 commands queued through
         ({ token, agentToken } = await seedAdminAndCluster(db, 'operator', CLUSTER));
       },
     });
-    agent = startProcess(
-      [
-        WHEELHOUSE_CLI,
-        'agent',
-        '--hub',
-        r.urls.join(','),
-        '--token',
-        agentToken,
-        '--kubeconfig',
-        kubeconfigFile(),
-        '--tiers',
-        'basic,advanced',
-        '--log-level',
-        'warn',
-      ],
-      { label: 'agent' },
-    );
+    agent = startAgentProcess({ hubs: r.urls, token: agentToken, tiers: 'basic,advanced' });
     // Every replica sees the cluster connected (its link is on one of them).
     for (const url of r.urls)
       await eventually(

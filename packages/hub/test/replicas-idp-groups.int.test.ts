@@ -13,8 +13,9 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryAs } from '@wheelhouse/test-postgres';
 import { CookieJar, dexPasswordLogin, startDex, type DexUser, type RunningDex } from '@wheelhouse/test-cluster/dex';
-import { WHEELHOUSE_CLI, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
-import { auditLogFile, eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import type { TestProcess } from '@wheelhouse/test-cluster/processes';
+import { startAgentProcess } from './support/agent-process.js';
+import { auditLogFile, eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { ClusterStore } from '../src/clusters/cluster-store.js';
 import { sreMayScaleWeb } from './support/group-scaler.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
@@ -86,18 +87,11 @@ describe('IdP groups are read from the store on every replica', () => {
     // Kubernetes lets Group "sre" scale in the namespace, and nobody else.
     await sreMayScaleWeb(admin, ns);
     // The agent tries B first: its link lands there (not on A, where sam signs in, nor C, where she acts).
-    agent = startProcess(
-      [
-        WHEELHOUSE_CLI,
-        'agent',
-        '--hub',
-        [url(B), url(A), url(C)].join(','),
-        '--token',
-        agentToken,
-        '--kubeconfig',
-        kubeconfigFile(),
-        '--tiers',
-        'basic',
+    agent = startAgentProcess({
+      hubs: [url(B), url(A), url(C)],
+      token: agentToken,
+      tiers: 'basic',
+      args: [
         '--impersonate',
         '--impersonate-user-prefix',
         'oidc:',
@@ -105,11 +99,8 @@ describe('IdP groups are read from the store on every replica', () => {
         '',
         '--impersonate-idp-groups',
         'sre',
-        '--log-level',
-        'warn',
       ],
-      { label: 'agent' },
-    );
+    });
     await eventually('the link on replica B', async () => ((await holder()) === B ? true : undefined), {
       timeoutMs: 60_000,
     });

@@ -9,8 +9,9 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shellPath } from '@wheelhouse/protocol';
 import { queryAs } from '@wheelhouse/test-postgres';
-import { WHEELHOUSE_CLI, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
-import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import type { TestProcess } from '@wheelhouse/test-cluster/processes';
+import { startAgentProcess } from './support/agent-process.js';
+import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { createApiToken, createBinding, createUser } from '../src/auth/identity-store.js';
 import { ClusterStore } from '../src/clusters/cluster-store.js';
 import { SOCKET_CLOSE_REVOKED } from '../src/http/socket-registry.js';
@@ -68,23 +69,7 @@ describe('a shell on another replica ends when access is removed', () => {
       },
     });
     // The first URL is tried first: the link lands on replica 0.
-    agent = startProcess(
-      [
-        WHEELHOUSE_CLI,
-        'agent',
-        '--hub',
-        r.urls.join(','),
-        '--token',
-        agentToken,
-        '--kubeconfig',
-        kubeconfigFile(),
-        '--tiers',
-        'basic,podExec',
-        '--log-level',
-        'warn',
-      ],
-      { label: 'agent' },
-    );
+    agent = startAgentProcess({ hubs: r.urls, token: agentToken, tiers: 'basic,podExec' });
     await eventually('the link on replica 0', async () => ((await holder()) === 0 ? true : undefined), {
       timeoutMs: 60_000,
     });

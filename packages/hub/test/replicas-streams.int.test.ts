@@ -12,8 +12,9 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logsPath, shellPath, type LogsServerMessage } from '@wheelhouse/protocol';
 import { queryAs } from '@wheelhouse/test-postgres';
-import { WHEELHOUSE_CLI, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
-import { eventually, kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
+import type { TestProcess } from '@wheelhouse/test-cluster/processes';
+import { startAgentProcess } from './support/agent-process.js';
+import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { seedAdminAndCluster } from './support/replica-seed.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
 
@@ -78,23 +79,7 @@ describe('streams asked of a replica without the agent link', () => {
       },
     });
     // The first URL is tried first: the link lands on replica 0.
-    agent = startProcess(
-      [
-        WHEELHOUSE_CLI,
-        'agent',
-        '--hub',
-        r.urls.join(','),
-        '--token',
-        agentToken,
-        '--kubeconfig',
-        kubeconfigFile(),
-        '--tiers',
-        'basic,podExec',
-        '--log-level',
-        'warn',
-      ],
-      { label: 'agent' },
-    );
+    agent = startAgentProcess({ hubs: r.urls, token: agentToken, tiers: 'basic,podExec' });
     await eventually('the link on replica 0', async () => ((await holder()) === 0 ? true : undefined), {
       timeoutMs: 60_000,
     });
