@@ -20,7 +20,7 @@ import { createHub, type Hub } from '../src/server.js';
 import { PUBLIC_ROUTES, registeredRoutes } from './support/authz-matrix.js';
 import { changesDuring, isShellDenialEvent, refusalLeftovers } from './support/db-snapshot.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
-import { runningPodSummary } from './support/inventory-items.js';
+import { podItem } from './support/inventory-items.js';
 
 useFastPasswordHashing();
 
@@ -144,23 +144,7 @@ describe('fuzzing every route as anonymous, viewer and admin', () => {
         kubernetesVersion: 'v1.35.4',
         capabilities: { basic: true, advanced: true, podExec: true },
       });
-      await hub.inventory.applyChanges(
-        'prod',
-        [
-          {
-            kind: 'Pod',
-            namespace: 'team-a',
-            name: 'web-0',
-            uid: 'u-web-0',
-            resourceVersion: '1',
-            createdAt: Date.now(),
-            labels: {},
-            ownerRefs: [],
-            summary: runningPodSummary(),
-          },
-        ],
-        [],
-      );
+      await hub.inventory.applyChanges('prod', [podItem('team-a', 'web-0', Date.now())], []);
       const prod = await hub.clusters.get('prod');
       if (!prod) throw new Error('no cluster');
       const req = {

@@ -12,7 +12,7 @@ import { nodeShellPath, shellPath, type HubMessage } from '@wheelhouse/protocol'
 import { eventually } from '@wheelhouse/test-cluster/testing';
 import { createHub, type Hub } from '../src/server.js';
 import { addUser, useFastPasswordHashing, type TestUser } from './support/identity.js';
-import { runningPodSummary } from './support/inventory-items.js';
+import { podItem } from './support/inventory-items.js';
 import { rawAgent, type RawAgent } from './support/raw-agent.js';
 import { connectShell, type ShellClient } from './support/shell-client.js';
 
@@ -58,17 +58,7 @@ describe('a shell open that gets no answer from the agent', () => {
     await hub.inventory.applyChanges(
       'silent',
       [
-        {
-          kind: 'Pod',
-          namespace: 'team-a',
-          name: 'web-0',
-          uid: 'u-web-0',
-          resourceVersion: '1',
-          createdAt: 1,
-          labels: {},
-          ownerRefs: [],
-          summary: runningPodSummary(),
-        },
+        podItem('team-a', 'web-0'),
         {
           kind: 'Node',
           namespace: '',

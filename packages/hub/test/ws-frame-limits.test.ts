@@ -17,7 +17,7 @@ import {
 import { eventually } from '@wheelhouse/test-cluster/testing';
 import { createHub, type Hub } from '../src/server.js';
 import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
-import { runningPodSummary } from './support/inventory-items.js';
+import { podItem } from './support/inventory-items.js';
 import { rawAgent, type RawAgent } from './support/raw-agent.js';
 
 useFastPasswordHashing();
@@ -47,23 +47,7 @@ describe('frame limits on browser WebSockets', () => {
         agent.send({ type: 'shell.opened', sessionId: msg.sessionId, command: ['sh'], window: 1024 * 1024 });
     });
     await eventually('the raw agent connected', async () => (await hub.clusters.get('frames'))?.connected);
-    await hub.inventory.applyChanges(
-      'frames',
-      [
-        {
-          kind: 'Pod',
-          namespace: 'team-a',
-          name: 'web-0',
-          uid: 'u-web-0',
-          resourceVersion: '1',
-          createdAt: 1,
-          labels: {},
-          ownerRefs: [],
-          summary: runningPodSummary(),
-        },
-      ],
-      [],
-    );
+    await hub.inventory.applyChanges('frames', [podItem('team-a', 'web-0')], []);
     admin = await addUser(hub, { bindings: [{ role: 'account-admin' }] });
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 // Inventory summaries for tests that put items in the hub's store directly:
 // complete, as the agent's projections produce them.
-import type { DeploymentSummary, PodSummary } from '@wheelhouse/protocol';
+import type { DeploymentSummary, InventoryItem, PodSummary } from '@wheelhouse/protocol';
 
 /** A Running, ready pod whose containers all run. */
 export function runningPodSummary(containers: readonly string[] = ['app']): PodSummary {
@@ -37,5 +37,20 @@ export function deploymentSummary(replicas = 1): DeploymentSummary {
     images: ['busybox'],
     conditions: {},
     spec: {},
+  };
+}
+
+/** A running pod as the inventory holds it (`uid` u-<name>), for tests that seed a hub's store directly. */
+export function podItem(namespace: string, name: string, createdAt = 1): InventoryItem {
+  return {
+    kind: 'Pod',
+    namespace,
+    name,
+    uid: `u-${name}`,
+    resourceVersion: '1',
+    createdAt,
+    labels: {},
+    ownerRefs: [],
+    summary: runningPodSummary(),
   };
 }
