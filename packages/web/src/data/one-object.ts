@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { api, errorText } from '../api/client.js';
 import type { InventoryItem, Page } from '../api/types.js';
 import { clusterData } from './cluster-data.js';
+import { oneObjectUrl } from '../start/first-requests.js';
 
 export interface OneObject {
   /** undefined while the first read is out, null when there is no such object. */
@@ -31,10 +32,7 @@ export function useOneObject(cluster: string, kind: string, namespace: string, n
       reading = true;
       seen = undefined;
       gone = new Set();
-      api<Page<InventoryItem>>(`/api/v1/clusters/${encodeURIComponent(cluster)}/resources`, {
-        query: { kind, namespace, name, limit: 1 },
-        signal,
-      }).then(
+      api<Page<InventoryItem>>(oneObjectUrl(cluster, kind, namespace, name), { signal }).then(
         (page) => {
           if (signal.aborted) return;
           reading = false;
