@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// npm run bench [-- <name>... --rounds N --events N --batch N --pods N,N --commands N --history N,N]:
+// npm run bench [-- <name>... --rounds N --events N --batch N --pods N,N --nodes N --commands N --history N,N]:
 // runs the named benchmarks (all by default) and prints each side by side with
 // its baseline and the ratio. --events/--batch size the ingest benchmarks
-// (SQLite and PostgreSQL); --pods the console-pods sizes (one run per size); --commands the
+// (SQLite and PostgreSQL); --pods the console-pods sizes (one run per size), --nodes its node count; --commands the
 // replicas-commands one; --history the console-timeline and console-audit
 // sizes (events of one workload / audit records, one run per size); --agents, --browsers,
 // --rate (inventory changes/s in total) and --seconds (of load per phase) the fan-in one.
@@ -19,7 +19,7 @@ import { consoleRenderBenchmark } from './benchmarks/console-render.js';
 import { scopedInventoryBenchmark } from './benchmarks/scoped-inventory.js';
 import { replicasCommandsBenchmark, replicasLiveBenchmark, type ReplicaSizes } from './benchmarks/replicas.js';
 import { fanInBenchmark, type FanInSizes } from './benchmarks/fan-in.js';
-import { DEFAULT_POD_COUNTS, consolePodsBenchmark } from './benchmarks/console-pods.js';
+import { DEFAULT_NODE_COUNT, DEFAULT_POD_COUNTS, consolePodsBenchmark } from './benchmarks/console-pods.js';
 import {
   DEFAULT_HISTORY_SIZES,
   consoleAuditBenchmark,
@@ -28,6 +28,7 @@ import {
 
 const sizes: IngestSizes = {};
 let podCounts = DEFAULT_POD_COUNTS;
+let nodeCount = DEFAULT_NODE_COUNT;
 let historySizes = DEFAULT_HISTORY_SIZES;
 const replicaSizes: ReplicaSizes = {};
 const fanInSizes: FanInSizes = {};
@@ -45,7 +46,7 @@ const registry: Record<string, Entry> = {
   'scale-latency': scaleLatencyBenchmark,
   'console-render': consoleRenderBenchmark,
   'scoped-inventory': scopedInventoryBenchmark,
-  'console-pods': () => podCounts.map((n) => () => consolePodsBenchmark(n)),
+  'console-pods': () => podCounts.map((n) => () => consolePodsBenchmark(n, nodeCount)),
   'replicas-commands': () => replicasCommandsBenchmark(replicaSizes),
   'replicas-live': replicasLiveBenchmark,
   'console-timeline': () => historySizes.map((n) => () => consoleTimelineBenchmark(n)),
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
       events: { type: 'string' },
       batch: { type: 'string' },
       pods: { type: 'string' },
+      nodes: { type: 'string' },
       commands: { type: 'string' },
       history: { type: 'string' },
       agents: { type: 'string' },
@@ -74,6 +76,11 @@ async function main(): Promise<void> {
     podCounts = values.pods.split(',').map(Number);
     if (podCounts.some((n) => !Number.isInteger(n) || n < 1))
       throw new Error('--pods must be positive integers, comma-separated');
+  }
+  if (values.nodes !== undefined) {
+    nodeCount = Number(values.nodes);
+    if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 9999)
+      throw new Error('--nodes must be an integer from 1 to 9,999');
   }
   if (values.history !== undefined) {
     historySizes = values.history.split(',').map(Number);

@@ -67,3 +67,15 @@ export function podState(it: InventoryItemOf<'Pod'>): PodState {
   if (phase === 'Failed') return { level: 'err', text: s.reason ?? 'Failed' };
   return { level: 'warn', text: phase };
 }
+
+/** A node's status as the Nodes page filters and sorts by it (kept in the hub's status column). */
+export const NODE_STATUSES = ['NotReady', 'SchedulingDisabled', 'Ready'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+/** The one word that matters most first: not ready, else cordoned, else ready. */
+export function nodeListStatus(node: InventoryItemOf<'Node'>): NodeStatus {
+  // Read defensively: the hub keeps this at ingest for whatever summary an agent (of any version) sent.
+  const conditions = node.summary.conditions as Partial<Record<string, string>> | undefined;
+  if (conditions?.Ready !== 'True') return 'NotReady';
+  return node.summary.unschedulable ? 'SchedulingDisabled' : 'Ready';
+}

@@ -2,8 +2,10 @@
 // …/pods-by-node) instead of listing every pod into the browser. A second
 // cluster in the same hub is seeded with 1,234 pods over three nodes (some
 // unscheduled): each row shows its node's count, and the page never asks for
-// the pods. On the real cluster, a pod placed on a node and deleted moves that
-// node's count, live.
+// the pods. A third holds 2,000 nodes: the page asks the hub for them a page
+// at a time (never the whole list), and its sort and filters are the hub's.
+// On the real cluster, a pod placed on a node and deleted moves that node's
+// count, live, and a node added and cordoned shows up and changes, live.
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,18 +31,18 @@ function pod(i: number): InventoryItem {
     summary: { nodeName: nodeOf(i) },
   });
 }
-const node = (name: string): InventoryItem => ({
+const node = (name: string, o: { ready?: boolean; cordoned?: boolean; createdAt?: number } = {}): InventoryItem => ({
   kind: 'Node',
   namespace: '',
   name,
   uid: `uid-${name}`,
   resourceVersion: '1',
-  createdAt: Date.now() - 86_400_000,
+  createdAt: o.createdAt ?? Date.now() - 86_400_000,
   labels: {},
   ownerRefs: [],
   summary: {
-    unschedulable: false,
-    conditions: { Ready: 'True' },
+    unschedulable: o.cordoned ?? false,
+    conditions: { Ready: o.ready === false ? 'False' : 'True' },
     capacity: { pods: '1000', cpu: '8', memory: '32Gi' },
     taints: [],
     addresses: [],
@@ -57,7 +59,13 @@ describe('console: the Nodes page counts pods on the hub', () => {
     await c.pipeline.hub.clusters.create(SEEDED, 'test');
     const pods = Array.from({ length: PODS }, (_, i) => pod(i));
     await c.pipeline.hub.inventory.applySnapshotChunk(SEEDED, 'Pod', 's1', pods, true);
-    await c.pipeline.hub.inventory.applySnapshotChunk(SEEDED, 'Node', 's1', NODES.map(node), true);
+    await c.pipeline.hub.inventory.applySnapshotChunk(
+      SEEDED,
+      'Node',
+      's1',
+      NODES.map((n) => node(n)),
+      true,
+    );
   });
   afterAll(async () => c.close());
 
@@ -78,21 +86,84 @@ describe('console: the Nodes page counts pods on the hub', () => {
     expect(podRequests).toEqual([]);
   });
 
-  it('renders only the nodes in view of 400, and scrolling to the end reaches the last', async () => {
+  describe('2,000 nodes', () => {
     const MANY = 'seeded-many-nodes';
-    await c.pipeline.hub.clusters.create(MANY, 'test');
-    const names = Array.from({ length: 400 }, (_, i) => `node-${String(i).padStart(3, '0')}`);
-    await c.pipeline.hub.inventory.applySnapshotChunk(MANY, 'Node', 's1', names.map(node), true);
-    const { page } = c;
-    await page.goto(`${c.url}/c/${MANY}/nodes`);
-    const rows = page.locator('table[aria-label="Nodes"] tbody tr[data-name]');
-    await expect.poll(() => rows.first().getAttribute('data-name')).toBe('node-000');
-    expect(await page.locator('table[aria-label="Nodes"]').getAttribute('aria-rowcount')).toBe('401');
-    expect(await rows.count()).toBeLessThan(100);
-    const scroller = page.getByRole('region', { name: 'Nodes, scrollable' });
-    await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
-    await expect.poll(() => rows.last().getAttribute('data-name')).toBe('node-399');
-    expect(await rows.count()).toBeLessThan(100);
+    const COUNT = 2000;
+    const names = Array.from({ length: COUNT }, (_, i) => `node-${String(i).padStart(4, '0')}`);
+    // Every 97th not ready, every 13th cordoned; the oldest is node-1234.
+    const notReady = (i: number): boolean => i % 97 === 5;
+    const cordoned = (i: number): boolean => i % 13 === 7;
+    const ageRank = (i: number): number => (i === 1234 ? -1 : (i * 7919) % COUNT);
+    let nodeRequests: string[] = [];
+    const rows = () => c.page.locator('table[aria-label="Nodes"] tbody tr[data-name]');
+    const nodeCount = () => c.page.getByRole('status', { name: 'Node count' }).textContent();
+
+    beforeAll(async () => {
+      await c.pipeline.hub.clusters.create(MANY, 'test');
+      const items = names.map((n, i) =>
+        node(n, { ready: !notReady(i), cordoned: cordoned(i), createdAt: Date.now() - 86_400_000 + ageRank(i) * 1000 }),
+      );
+      await c.pipeline.hub.inventory.applySnapshotChunk(MANY, 'Node', 's1', items, true);
+      c.page.on('request', (r) => {
+        const u = new URL(r.url());
+        if (u.pathname.endsWith('/resources') && u.searchParams.get('kind') === 'Node') nodeRequests.push(r.url());
+      });
+    });
+
+    /** Every Node request of the page: one kind's list as the hub pages it, never more than a page. */
+    const expectOnlyPages = (): void => {
+      expect(nodeRequests.length).toBeGreaterThan(0);
+      for (const u of nodeRequests) {
+        const q = new URL(u).searchParams;
+        expect(q.get('sort'), u).not.toBeNull();
+        expect(Number(q.get('limit')), u).toBeLessThanOrEqual(1000);
+      }
+    };
+
+    it('shows the first rows from the first page alone, renders only those in view, and pages to the end', async () => {
+      const { page } = c;
+      nodeRequests = [];
+      await page.goto(`${c.url}/c/${MANY}/nodes`);
+      await expect.poll(() => rows().first().getAttribute('data-name')).toBe('node-0000');
+      await expect.poll(nodeCount).toBe('2,000 nodes');
+      expect(await page.locator('table[aria-label="Nodes"]').getAttribute('aria-rowcount')).toBe('2001');
+      expect(await rows().count()).toBeLessThan(100);
+      // The first rows came from the count and a first page of 50 (and pages of 100 for the rows in view), not the 2,000.
+      const limits = nodeRequests.map((u) => Number(new URL(u).searchParams.get('limit')));
+      expect(limits.slice(0, 2).sort()).toEqual([1, 50]);
+      expect(Math.max(...limits)).toBeLessThanOrEqual(100);
+      const scroller = page.getByRole('region', { name: 'Nodes, scrollable' });
+      await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await expect.poll(() => rows().last().getAttribute('data-name')).toBe('node-1999');
+      expect(await rows().count()).toBeLessThan(100);
+      expectOnlyPages();
+    });
+
+    it('sorts and filters on the hub: status, age, a name prefix, cordoned only', async () => {
+      const { page } = c;
+      nodeRequests = [];
+      await page.goto(`${c.url}/c/${MANY}/nodes`);
+      await expect.poll(() => rows().first().getAttribute('data-name')).toBe('node-0000');
+      // Status: not ready first (node-0005 is the first of them by name).
+      await page.getByRole('button', { name: 'Status' }).click();
+      await expect.poll(() => rows().first().getAttribute('data-name')).toBe('node-0005');
+      await expect.poll(() => rows().first().locator('td').nth(1).textContent()).toMatch(/^NotReady/);
+      expect(nodeRequests.some((u) => new URL(u).searchParams.get('sort') === 'status')).toBe(true);
+      // Age, oldest first, from the hub: node-1234 was made the oldest.
+      await page.getByRole('button', { name: 'Age' }).click();
+      await expect.poll(() => rows().first().getAttribute('data-name')).toBe('node-1234');
+      // A name prefix and only cordoned ones: counted by the hub.
+      await page.getByLabel('Filter by name').fill('node-01');
+      await page.getByLabel('Status').selectOption('SchedulingDisabled');
+      const expected = names.filter((n, i) => n.startsWith('node-01') && cordoned(i) && !notReady(i));
+      await expect.poll(nodeCount).toBe(`${expected.length} nodes`);
+      await expect
+        .poll(async () => (await rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-name')))).sort())
+        .toEqual(expected);
+      const last = new URL(nodeRequests.at(-1) ?? '').searchParams;
+      expect([last.get('prefix'), last.get('status')]).toEqual(['node-01', 'SchedulingDisabled']);
+      expectOnlyPages();
+    });
   });
 
   it("lists one node's pods on its page from the hub's node index, paged, never the cluster's pods", async () => {
@@ -117,7 +188,7 @@ describe('console: the Nodes page counts pods on the hub', () => {
     for (const u of podRequests) expect(new URL(u).searchParams.get('node'), u).toBe('node-c');
   });
 
-  it("moves a real node's count, live, when a pod is placed on it and deleted", async () => {
+  it('shows a real node added, moves its count, live, when a pod is placed on it and deleted, and shows it cordoned', async () => {
     const { page } = c;
     // A node of its own, tainted so nothing else lands there: other tests place pods on the shared nodes meanwhile.
     const nodeName = `e2e-nodeslist-${randomBytes(3).toString('hex')}`;
@@ -155,6 +226,21 @@ describe('console: the Nodes page counts pods on the hub', () => {
       await expect.poll(countOf, { timeout: 30_000 }).toBe(1);
       await core.deleteNamespacedPod({ namespace: ns, name: 'placed-here', gracePeriodSeconds: 0 });
       await expect.poll(countOf, { timeout: 30_000 }).toBe(0);
+      // Cordoned (kubectl cordon's patch): its row changes in place, and the cordoned-only list gains it.
+      const statusCell = c.page.locator(`table[aria-label="Nodes"] tr[data-name="${nodeName}"] td`).nth(1);
+      await core.patchNode(
+        { name: nodeName, body: { spec: { unschedulable: true } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+      );
+      await expect.poll(() => statusCell.textContent(), { timeout: 30_000 }).toContain('SchedulingDisabled');
+      await page.goto(`${c.url}/c/${c.cluster}/nodes?status=SchedulingDisabled`);
+      await expect.poll(() => statusCell.textContent(), { timeout: 30_000 }).toContain('SchedulingDisabled');
+      await core.patchNode(
+        { name: nodeName, body: { spec: { unschedulable: false } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+      );
+      // Uncordoned, it leaves the cordoned-only list, live.
+      await expect.poll(() => statusCell.count(), { timeout: 30_000 }).toBe(0);
     } finally {
       await core.deleteNode({ name: nodeName }).catch(() => undefined);
     }

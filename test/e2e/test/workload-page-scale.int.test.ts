@@ -5,7 +5,10 @@
 // rows as the agent writes them) with a Deployment of 4 pods over two
 // ReplicaSets among 5,000 pods of others; then a real Deployment on the kwok
 // cluster gains and loses a pod while its page is open. The viewer may see
-// only those two namespaces.
+// only those two namespaces. A StatefulSet's page asks for its claims by their
+// names' prefix (`<template>-<statefulset>-`), never the cluster's PVC list:
+// among 3,000 other claims (and some whose names the prefix also starts) it
+// shows exactly its own; a real StatefulSet's claims appear as it scales, live.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
@@ -64,9 +67,31 @@ const deployment = (name: string, replicas: number, ready: number) =>
     },
   }) as InventoryItem;
 
+const pvc = (name: string, namespace = 'shop') =>
+  ({
+    ...meta('PersistentVolumeClaim', name, undefined, namespace),
+    summary: { phase: 'Bound', storageClass: 'fast', volumeName: `pv-${name}`, capacity: '1Gi' },
+  }) as InventoryItem;
+const statefulSet = (name: string, templates: string[]) =>
+  ({
+    ...meta('StatefulSet', name),
+    summary: { replicas: 3, readyReplicas: 3, images: ['shop/db:1'], spec: { volumeClaimTemplates: templates } },
+  }) as InventoryItem;
+/** db's claims (data and wal; wal-db-1 is gone) among others': db-canary's and dbx's share a prefix. */
+const DB_CLAIMS = ['data-db-0', 'data-db-1', 'data-db-2', 'data-db-10', 'wal-db-0', 'wal-db-2'];
+
 /** api: 3 pods of its current ReplicaSet (one Pending), 1 of its previous; web: the 5,000 others, most in shop. */
 const inventory: Record<string, InventoryItem[]> = {
   Deployment: [deployment('api', 3, 2), deployment('web', OTHERS, OTHERS)],
+  StatefulSet: [statefulSet('db', ['data', 'wal']), statefulSet('db-canary', ['data'])],
+  PersistentVolumeClaim: [
+    ...DB_CLAIMS.map((n) => pvc(n)),
+    pvc('data-db-canary-0'),
+    pvc('data-dbx-0'),
+    pvc('data-db-0', 'elsewhere'),
+    pvc('data-db-x'),
+    ...Array.from({ length: 3000 }, (_, i) => pvc(`data-cache-${i}`)),
+  ],
   ReplicaSet: [rs('api-2', 'api'), rs('api-1', 'api'), rs('web-1', 'web')],
   Pod: [
     pod('api-2-a', 'api-2', 'Running', true, 2),
@@ -194,5 +219,78 @@ describe("console: a workload's page among many pods asks for its own only", () 
     // Live from the feed: the pods were asked once, when the page opened.
     expect(whole()).toEqual([]);
     expect(asked.filter((u) => new URL(u).searchParams.get('kind') === 'Pod')).toHaveLength(1);
+  });
+
+  it("lists exactly a StatefulSet's claims, asked by name prefix, never the cluster's claims", async () => {
+    const { page } = c;
+    asked.length = 0;
+    await page.goto(`${c.url}/c/${SEEDED}/w/StatefulSet/shop/db`);
+    const claims = page.getByRole('table', { name: 'Claims' });
+    const names = () =>
+      claims.locator('tbody tr[data-name]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')));
+    await expect.poll(names, { timeout: 15_000 }).toEqual(DB_CLAIMS);
+    expect(await claims.locator('tr[data-name="data-db-10"]').textContent()).toContain('pv-data-db-10');
+    const pvcAsks = asked.map((u) => new URL(u).searchParams).filter((q) => q.get('kind') === 'PersistentVolumeClaim');
+    expect(pvcAsks.map((q) => [q.get('namespace'), q.get('prefix')])).toEqual([
+      ['shop', 'data-db-'],
+      ['shop', 'wal-db-'],
+    ]);
+  });
+
+  it("shows a real StatefulSet's claims as it scales, live, and not a claim named like another's", async () => {
+    const { page } = c;
+    const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+    const claim = (name: string) => ({
+      metadata: { name },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', resources: { requests: { storage: '1Gi' } } },
+    });
+    // The prefix "data-vault-" also starts another StatefulSet's claim name.
+    await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: claim('data-vault-b-0') });
+    await apps.createNamespacedStatefulSet({
+      namespace: ns,
+      body: {
+        metadata: { name: 'vault' },
+        spec: {
+          replicas: 1,
+          serviceName: 'vault',
+          podManagementPolicy: 'Parallel',
+          selector: { matchLabels: { app: 'vault' } },
+          template: {
+            metadata: { labels: { app: 'vault' } },
+            spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'vault', image: 'vault:1' }] },
+          },
+          volumeClaimTemplates: [claim('data')],
+        },
+      },
+    });
+    await page.goto(`${c.url}/c/${c.cluster}/w/StatefulSet/${ns}/vault`);
+    const claims = page.getByRole('table', { name: 'Claims' });
+    const names = () =>
+      claims.locator('tbody tr[data-name]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')));
+    await expect.poll(names, { timeout: 30_000 }).toEqual(['data-vault-0']);
+    await apps.patchNamespacedStatefulSet({
+      namespace: ns,
+      name: 'vault',
+      body: [{ op: 'replace', path: '/spec/replicas', value: 2 }],
+    });
+    // Parallel: the controller makes vault-1 (and its claim) though vault-0 stays Pending (nothing binds its claim).
+    await eventually('the controller to make data-vault-1', async () =>
+      (await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.some(
+        (i) => i.metadata?.name === 'data-vault-1',
+      ),
+    );
+    const made = ['data-vault-0', 'data-vault-1'];
+    await expect.poll(names, { timeout: 30_000 }).toEqual(made);
+    // A claim made by hand with an ordinal's name is the StatefulSet's (as Kubernetes would reuse it): shown, live.
+    await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: claim('data-vault-7') });
+    await expect.poll(names, { timeout: 30_000 }).toEqual([...made, 'data-vault-7']);
+    await core.deleteNamespacedPersistentVolumeClaim({ namespace: ns, name: 'data-vault-7' });
+    await expect.poll(names, { timeout: 30_000 }).toEqual(made);
+    expect(
+      asked.filter(
+        (u) =>
+          new URL(u).searchParams.get('kind') === 'PersistentVolumeClaim' && !new URL(u).searchParams.has('prefix'),
+      ),
+    ).toEqual([]);
   });
 });

@@ -61,7 +61,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             prefix: NamePrefix.optional(),
             status: z
               .string()
-              .regex(/^[A-Za-z]{1,63}$/, "a pod's phase, e.g. Running")
+              .regex(/^[A-Za-z]{1,63}$/, "a pod's phase (e.g. Running) or a node's status (e.g. NotReady)")
               .optional(),
             // Pods on one node (the node page, over the node index of migration 017).
             node: KubeName.optional(),

@@ -5,6 +5,7 @@ import { sql, type RawBuilder } from 'kysely';
 import {
   WORKLOAD_KINDS,
   WORKLOAD_LIST_KINDS,
+  nodeListStatus,
   ofKind,
   workloadHealth,
   type InventoryItem,
@@ -35,7 +36,7 @@ export interface InventoryQuery {
   order?: ListOrder;
   /** Names starting with this (lower-case DNS characters only, compared bytewise). */
   prefix?: string;
-  /** A pod's phase. */
+  /** A pod's phase; a node's NotReady, SchedulingDisabled or Ready. */
   status?: string;
   /** Pods on this node (the node page). */
   node?: string;
@@ -153,7 +154,9 @@ function decodeCursor(c: string): Cursor | null {
 /**
  * The columns the lists filter, sort and count by, from an item: a pod's
  * phase, node, readiness and restarts; a workload's health level (in status:
- * "only unhealthy" is then a filter in SQL); everyone's first owner.
+ * "only unhealthy" is then a filter in SQL); a node's NotReady /
+ * SchedulingDisabled / Ready (the Nodes page's status filter and sort);
+ * everyone's first owner.
  */
 function listColumns(it: InventoryItem): {
   status: string;
@@ -172,7 +175,7 @@ function listColumns(it: InventoryItem): {
       ready: it.summary.ready ? 1 : 0,
       restarts: it.summary.restarts,
     };
-  const status = isWorkloadKind(it.kind) ? workloadHealth(it).level : '';
+  const status = isWorkloadKind(it.kind) ? workloadHealth(it).level : it.kind === 'Node' ? nodeListStatus(it) : '';
   return { status, node: '', owner, ready: 0, restarts: 0 };
 }
 
@@ -541,11 +544,12 @@ export class InventoryStore {
         sql`uid`,
       ],
     };
-    // A few owners' objects (a workload's pods): SQLite must seek the owner index and sort
-    // those, not walk the kind's whole sort index filtering by owner (every pod of the cluster
-    // for age). `+col` makes the sort key no index's; PostgreSQL's planner has statistics.
-    const byOwner = q.owners !== undefined && !isPostgres(this.db);
-    const cols = byOwner ? keys[sort].map((c) => sql`+${c}`) : keys[sort];
+    // A few owners' objects (a workload's pods) or one node's pods (at most its pod capacity):
+    // SQLite must seek the owner or node index and sort those, not walk the kind's whole sort
+    // index filtering by owner or node (every pod of the cluster: 3.3 s for one node's 50 pods
+    // of 100k on 2,000 nodes). `+col` makes the sort key no index's; PostgreSQL's planner has statistics.
+    const bySeek = (q.owners !== undefined || q.node !== undefined) && !isPostgres(this.db);
+    const cols = bySeek ? keys[sort].map((c) => sql`+${c}`) : keys[sort];
     const filtered = () => {
       let sel = this.db.selectFrom('resources').where('cluster_id', '=', cluster);
       sel = q.kinds.length === 1 ? sel.where('kind', '=', q.kinds[0] ?? '') : sel.where('kind', 'in', q.kinds);

@@ -3,6 +3,7 @@
 // an object new to the list refreshes the count (and the rows while at most a
 // page is held) — a sorted position further down is met when scrolled to.
 import { useMemo } from 'react';
+import { nodeListStatus } from '@wheelhouse/protocol/core';
 import { api } from '../api/client.js';
 import { inventoryPageUrl } from '../start/first-requests.js';
 import type { InventoryItem } from '../api/types.js';
@@ -15,6 +16,7 @@ export interface ListParams {
   namespace?: string;
   /** Name prefix (the hub compares it bytewise; lower-case DNS characters). */
   prefix?: string;
+  /** A pod's phase; a node's NotReady, SchedulingDisabled or Ready. */
   status?: string;
   /** Pods on this node. */
   node?: string;
@@ -24,12 +26,17 @@ export interface ListParams {
 
 export type InventoryList = PagedList<InventoryItem>;
 
+/** What the hub's status filter and sort compare: a pod's phase, a node's status (as the hub keeps them). */
+function statusOf(it: InventoryItem): string | undefined {
+  return it.kind === 'Pod' ? it.summary.phase : it.kind === 'Node' ? nodeListStatus(it) : undefined;
+}
+
 /** Does an item (new or changed) belong to the list under these filters? */
 function matches(it: InventoryItem, p: ListParams): boolean {
   if (it.kind !== p.kind) return false;
   if (p.namespace && it.namespace !== p.namespace) return false;
   if (p.prefix && !it.name.startsWith(p.prefix)) return false;
-  if (p.status && !(it.kind === 'Pod' && it.summary.phase === p.status)) return false;
+  if (p.status && statusOf(it) !== p.status) return false;
   if (p.node && !(it.kind === 'Pod' && it.summary.nodeName === p.node)) return false;
   return true;
 }
@@ -50,10 +57,11 @@ function live(
     if (i === undefined) {
       if (matches(it, p)) refresh();
     } else {
+      // The sort key changed (a new phase, a node cordoned): its place may be elsewhere now.
+      const was = held.rows[i];
+      if (p.sort === 'status' && was && statusOf(was) !== statusOf(it)) refresh();
       held.rows[i] = it;
       changed = true;
-      // A sort key may have changed (a new phase): its place may be elsewhere now.
-      if (p.sort === 'status') refresh();
     }
   }
   for (const d of deletes) {

@@ -9,7 +9,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
-import { clusterData } from './cluster-data.js';
+import { followFeed, onceASecond } from './read-and-follow.js';
 import { FIRST_PAGE } from '../start/first-requests.js';
 
 export interface Page<Row> {
@@ -155,43 +155,40 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
   }, [key, source.countKey, restart]);
 
   useEffect(() => {
-    const data = clusterData(cluster);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const refresh = (): void => {
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        const s = state.current;
-        const gen = s.generation;
-        const again = s.rows.length <= PAGE;
-        src.current.fetchPage(null, again ? Math.max(PAGE, s.rows.length) : 1, true).then(
-          (page) => {
-            if (gen !== s.generation) return;
-            s.total = page.total;
-            if (again) {
-              s.rows = page.items;
-              s.cursor = page.nextCursor;
-              s.done = page.nextCursor === null;
-            }
-            render();
-          },
-          () => undefined,
-        );
-      }, 1000);
-    };
-    const offInv = data.onInventory((upserts, deletes) => {
+    // Up to a page held, a refresh lists them again; beyond, only the count (see the top).
+    const refresh = onceASecond(() => {
       const s = state.current;
-      const held: Held<Row> = { rows: [...s.rows], total: s.total };
-      if (src.current.live(held, upserts, deletes, refresh)) {
-        s.rows = held.rows;
-        s.total = held.total;
-        render();
-      }
+      const gen = s.generation;
+      const again = s.rows.length <= PAGE;
+      src.current.fetchPage(null, again ? Math.max(PAGE, s.rows.length) : 1, true).then(
+        (page) => {
+          if (gen !== s.generation) return;
+          s.total = page.total;
+          if (again) {
+            s.rows = page.items;
+            s.cursor = page.nextCursor;
+            s.done = page.nextCursor === null;
+          }
+          render();
+        },
+        () => undefined,
+      );
     });
-    const offResync = data.onResync(() => restart());
+    const stopFeed = followFeed(cluster, {
+      change: (upserts, deletes) => {
+        const s = state.current;
+        const held: Held<Row> = { rows: [...s.rows], total: s.total };
+        if (src.current.live(held, upserts, deletes, refresh.ask)) {
+          s.rows = held.rows;
+          s.total = held.total;
+          render();
+        }
+      },
+      resync: () => restart(),
+    });
     return () => {
-      offInv();
-      offResync();
-      if (timer) clearTimeout(timer);
+      stopFeed();
+      refresh.cancel();
     };
   }, [cluster, key, render, restart]);
 

@@ -78,9 +78,18 @@ export function claimOwner(claim: string, statefulSets: readonly InventoryItemOf
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function claimTemplatesOf(s: InventoryItemOf<'StatefulSet'>): string[] {
+/** The names of a StatefulSet's volumeClaimTemplates (the agent keeps them in summary.spec). */
+export function claimTemplatesOf(s: InventoryItemOf<'StatefulSet'>): string[] {
   const v = recordOf(s.summary.spec).volumeClaimTemplates;
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** Whether a claim is one a StatefulSet's volumeClaimTemplates made: `<template>-<statefulset>-<ordinal>`. */
+export function isClaimOf(s: InventoryItemOf<'StatefulSet'>, c: InventoryItemOf<'PersistentVolumeClaim'>): boolean {
+  return (
+    c.namespace === s.namespace &&
+    claimTemplatesOf(s).some((t) => new RegExp(`^${escape(t)}-${escape(s.name)}-\\d+$`).test(c.name))
+  );
 }
 
 /** A StatefulSet's claims: the PVCs its volumeClaimTemplates made, by ordinal. */
@@ -88,13 +97,8 @@ export function claimsOf(
   s: InventoryItemOf<'StatefulSet'>,
   claims: readonly InventoryItemOf<'PersistentVolumeClaim'>[],
 ): InventoryItemOf<'PersistentVolumeClaim'>[] {
-  const templates = claimTemplatesOf(s);
   return claims
-    .filter(
-      (c) =>
-        c.namespace === s.namespace &&
-        templates.some((t) => new RegExp(`^${escape(t)}-${escape(s.name)}-\\d+$`).test(c.name)),
-    )
+    .filter((c) => isClaimOf(s, c))
     .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }
 

@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'react';
 import { api, errorText } from '../api/client.js';
 import type { InventoryItem, InventoryItemOf, Page } from '../api/types.js';
-import { clusterData } from './cluster-data.js';
+import { readAndFollow } from './read-and-follow.js';
 
 type Pod = InventoryItemOf<'Pod'>;
 
@@ -94,69 +94,33 @@ export function useWorkloadPods(cluster: string, w: WorkloadKey): WorkloadPods {
   const { kind, namespace, name } = w;
   const [state, setState] = useState<WorkloadPods>({ pods: undefined, capped: false, error: undefined });
   useEffect(() => {
-    let ctrl = new AbortController();
-    /** undefined while a read is out: the changes meanwhile wait in pending, applied over its answer. */
-    let owners: Set<string> | undefined;
-    let pending: [readonly InventoryItem[], readonly { kind: string; uid: string }[]][] = [];
-    let pods: Pod[] = [];
     const self = `${kind}/${name}`;
     const step = stepOf(kind);
-    const apply = (
-      known: Set<string>,
-      upserts: readonly InventoryItem[],
-      deletes: readonly { kind: string; uid: string }[],
-    ): void => {
-      for (const it of upserts)
-        if (it.namespace === namespace && it.kind === step && firstOwner(it) === self) known.add(`${step}/${it.name}`);
-      for (const it of upserts) {
-        if (!isPod(it) || it.namespace !== namespace) continue;
-        const at = pods.findIndex((p) => p.uid === it.uid);
-        const mine = known.has(firstOwner(it) ?? '');
-        if (at >= 0) pods = mine ? pods.with(at, it) : pods.filter((p) => p.uid !== it.uid);
-        else if (mine) pods = [it, ...pods];
-      }
-      for (const d of deletes)
-        if (d.kind === 'Pod' && pods.some((p) => p.uid === d.uid)) pods = pods.filter((p) => p.uid !== d.uid);
-    };
-    const read = (): void => {
-      ctrl.abort();
-      ctrl = new AbortController();
-      const signal = ctrl.signal;
-      owners = undefined;
-      pending = [];
-      readWorkloadPods(cluster, { kind, namespace, name }, MAX_WORKLOAD_PODS, signal).then(
-        (r) => {
-          if (signal.aborted) return;
-          const known = new Set(r.owners);
-          pods = r.pods;
-          // What the feed said while the read was out is at least as new as its answer.
-          for (const [upserts, deletes] of pending) apply(known, upserts, deletes);
-          owners = known;
-          pending = [];
-          setState({ pods, capped: r.pods.length >= MAX_WORKLOAD_PODS, error: undefined });
-        },
-        (err: unknown) => {
-          if (!signal.aborted) setState((s) => ({ ...s, error: errorText(err) }));
-        },
-      );
-    };
-    const data = clusterData(cluster);
-    const offInv = data.onInventory((upserts, deletes) => {
-      if (!owners) {
-        pending.push([upserts, deletes]);
-        return;
-      }
-      const before = pods;
-      apply(owners, upserts, deletes);
-      if (pods !== before) setState((s) => ({ ...s, pods }));
+    return readAndFollow<{ owners: Set<string>; pods: Pod[]; capped: boolean }>(cluster, {
+      read: async (signal) => {
+        const r = await readWorkloadPods(cluster, { kind, namespace, name }, MAX_WORKLOAD_PODS, signal);
+        return { owners: new Set(r.owners), pods: r.pods, capped: r.pods.length >= MAX_WORKLOAD_PODS };
+      },
+      apply: (held, upserts, deletes) => {
+        // A new ReplicaSet/Job of the workload joins the owners (in place: nothing shown changes).
+        for (const it of upserts)
+          if (it.namespace === namespace && it.kind === step && firstOwner(it) === self)
+            held.owners.add(`${step}/${it.name}`);
+        let pods = held.pods;
+        for (const it of upserts) {
+          if (!isPod(it) || it.namespace !== namespace) continue;
+          const at = pods.findIndex((p) => p.uid === it.uid);
+          const mine = held.owners.has(firstOwner(it) ?? '');
+          if (at >= 0) pods = mine ? pods.with(at, it) : pods.filter((p) => p.uid !== it.uid);
+          else if (mine) pods = [it, ...pods];
+        }
+        for (const d of deletes)
+          if (d.kind === 'Pod' && pods.some((p) => p.uid === d.uid)) pods = pods.filter((p) => p.uid !== d.uid);
+        return pods === held.pods ? held : { ...held, pods };
+      },
+      show: ({ pods, capped }) => setState({ pods, capped, error: undefined }),
+      fail: (err) => setState((s) => ({ ...s, error: errorText(err) })),
     });
-    const offResync = data.onResync(read);
-    read();
-    return () => {
-      ctrl.abort();
-      offInv();
-      offResync();
-    };
   }, [cluster, kind, namespace, name]);
   return state;
 }

@@ -3,17 +3,26 @@
 import { parseCpu, parseMemory } from '@wheelhouse/protocol/core';
 import { UsageCharts } from '../ui/UsageCharts.js';
 import { useId } from 'react';
-import { useVirtualRows } from '../ui/virtual-rows.js';
-import { Link } from 'wouter';
+import { ROW_HEIGHT, useVirtualRows } from '../ui/virtual-rows.js';
+import { Link, useSearch } from 'wouter';
 import { humanAge } from '../age.js';
 import type { InventoryItemOf } from '../api/types.js';
-import { useClusterView, useKind, useNow } from '../data/hooks.js';
-import { useInventoryList } from '../data/inventory-list.js';
+import { useClusterView, useNow } from '../data/hooks.js';
+import { useInventoryList, type ListSort } from '../data/inventory-list.js';
+import { useOneObject } from '../data/one-object.js';
 import { can } from '../data/permissions.js';
 import { useMe } from '../data/session.js';
 import { useShells } from '../shell/ShellProvider.js';
 import { usePodsByNode } from '../data/pods-by-node.js';
-import { nodePodListParams } from '../start/first-requests.js';
+import {
+  NAME_CHARS,
+  NODE_SORTS,
+  NODE_STATUS_FILTERS,
+  nodeListParams,
+  nodePodListParams,
+  queryValues,
+} from '../start/first-requests.js';
+import { useQueryState } from '../ui/query-state.js';
 import { VirtualPodTable } from './PodsPage.js';
 import { objectHref } from '../links.js';
 import { TimelineView } from '../timeline/TimelineView.js';
@@ -91,30 +100,95 @@ function NodeButtons({ cluster, node }: { cluster: string; node: Node }) {
   );
 }
 
-/** The node list is read whole (it is small): nothing more to ask as the table scrolls. */
-const NOTHING_MORE = (): void => undefined;
+const COLUMNS = 8;
+const STATUS_LABELS: Record<(typeof NODE_STATUS_FILTERS)[number], string> = {
+  NotReady: 'Not ready',
+  SchedulingDisabled: 'Cordoned',
+  Ready: 'Ready',
+};
 
+/**
+ * Nodes of a cluster, paged, sorted and filtered by the hub (issue 18) like the
+ * Pods page: 2,000 nodes cost a screenful until scrolled through, the rows held
+ * stay live (a node cordoned changes in place, a new one is asked for), and each
+ * node's pods are counted by the hub. Filters and sort live in the URL.
+ */
 export function NodesPage({ cluster }: { cluster: string }) {
-  const { items } = useKind(cluster, 'Node');
+  const [text, setText] = useQueryState('q', '');
+  const [status, setStatus] = useQueryState('status', '');
+  const [sortParam, setSort] = useQueryState('sort', 'name');
+  const [order, setOrder] = useQueryState('order', 'asc');
+  const sort: ListSort = NODE_SORTS.find((k) => k === sortParam) ?? 'name';
+  const validPrefix = NAME_CHARS.test(text.trim().toLowerCase());
+  // The same parameters the start-up preload asked with (start/first-requests.ts).
+  const search = useSearch();
+  const list = useInventoryList(cluster, nodeListParams(queryValues(search)));
   // Counted by the hub (issue 18): listing every pod here took 26.8 s and 434 MiB at 100k pods.
   const podCount = usePodsByNode(cluster);
   const now = useNow(10_000);
-  // Only the rows in view are rendered (issue 18: 500 nodes, each with its action buttons, held up the first row).
-  const { scroller, rows, before, after } = useVirtualRows(items?.length ?? 0, NOTHING_MORE);
+  const total = list.total;
+  const count = !validPrefix ? 0 : (total ?? list.rows.length);
+  // Only the rows in view are rendered; more are asked of the hub as the view nears the end of those held.
+  const { scroller, rows, before, after } = useVirtualRows(count, list.want);
+  const onSort = (key: ListSort): void => {
+    if (key === sort) setOrder(order === 'desc' ? 'asc' : 'desc');
+    else {
+      setSort(key);
+      setOrder('asc');
+    }
+  };
+  const th = (title: string, key: ListSort, className?: string) => {
+    const active = sort === key;
+    const dir = order === 'desc' ? 'desc' : 'asc';
+    return (
+      <th className={className} aria-sort={active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+        <button type="button" className="sort" onClick={() => onSort(key)}>
+          {title}
+          <span aria-hidden="true">{active ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+        </button>
+      </th>
+    );
+  };
   return (
     <>
       <h1>Nodes</h1>
+      <div className="toolbar" role="group" aria-label="Filters">
+        <input
+          type="search"
+          aria-label="Filter by name"
+          placeholder="Name starts with…"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">Any status</option>
+          {NODE_STATUS_FILTERS.map((s) => (
+            <option key={s} value={s}>
+              {STATUS_LABELS[s]}
+            </option>
+          ))}
+        </select>
+        <span className="grow" />
+        <span className="hint" role="status" aria-label="Node count">
+          {!validPrefix
+            ? 'Names hold only a-z, 0-9, "." and "-"'
+            : total === undefined
+              ? 'Loading…'
+              : `${total.toLocaleString('en-US')} ${total === 1 ? 'node' : 'nodes'}`}
+        </span>
+      </div>
+      {list.error && <p className="error">{list.error}</p>}
       <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Nodes, scrollable">
-        <table className="data" aria-label="Nodes" aria-rowcount={(items?.length ?? 0) + 1}>
+        <table className="data" aria-label="Nodes" aria-rowcount={count + 1}>
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Status</th>
+              {th('Name', 'name')}
+              {th('Status', 'status')}
               <th className="num">Pods</th>
               <th className="num">CPU</th>
               <th className="num">Memory</th>
               <th>Kubelet</th>
-              <th className="num">Age</th>
+              {th('Age', 'age', 'num')}
               <th>
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -123,12 +197,19 @@ export function NodesPage({ cluster }: { cluster: string }) {
           <tbody>
             {before > 0 && (
               <tr aria-hidden="true" style={{ height: before }}>
-                <td colSpan={8} className="spacer" />
+                <td colSpan={COLUMNS} className="spacer" />
               </tr>
             )}
             {rows.map((r) => {
-              const n = items?.[r.index];
-              if (!n) return null;
+              const n = list.rows[r.index];
+              if (n?.kind !== 'Node')
+                return (
+                  <tr key={`loading-${r.index}`} style={{ height: ROW_HEIGHT }}>
+                    <td colSpan={COLUMNS} className="hint">
+                      Loading…
+                    </td>
+                  </tr>
+                );
               const st = nodeStatus(n);
               const cap = n.summary.capacity ?? {};
               return (
@@ -155,24 +236,31 @@ export function NodesPage({ cluster }: { cluster: string }) {
             })}
             {after > 0 && (
               <tr aria-hidden="true" style={{ height: after }}>
-                <td colSpan={8} className="spacer" />
+                <td colSpan={COLUMNS} className="spacer" />
+              </tr>
+            )}
+            {count === 0 && total !== undefined && (
+              <tr>
+                <td colSpan={COLUMNS} className="empty">
+                  No nodes.
+                </td>
               </tr>
             )}
           </tbody>
         </table>
       </div>
-      {!items && <p className="hint">Loading…</p>}
     </>
   );
 }
 
 export function NodePage({ cluster, name }: { cluster: string; name: string }) {
-  const { items } = useKind(cluster, 'Node');
+  // This node alone, not the cluster's node list (issue 18), kept current by the feed.
+  const { item } = useOneObject(cluster, 'Node', '', name);
   // The node's pods only, from the hub's node index, paged as scrolled (issue 18): listing every pod of
   // the cluster here took as long as the old Pods page at 100k.
   const onNode = useInventoryList(cluster, nodePodListParams(name));
-  const node = items?.find((n) => n.name === name);
-  if (!items) return <p className="hint">Loading…</p>;
+  const node = item?.kind === 'Node' ? item : undefined;
+  if (item === undefined) return <p className="hint">Loading…</p>;
   if (!node) return <p className="empty">Node {name} does not exist (any more).</p>;
   const st = nodeStatus(node);
   const conds = node.summary.conditions;

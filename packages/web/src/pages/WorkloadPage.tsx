@@ -2,9 +2,8 @@
 // the actions that apply to it.
 import { MAX_CHART_PODS, podReferences, UsageCharts } from '../ui/UsageCharts.js';
 import { humanAge } from '../age.js';
-import { ofKind } from '@wheelhouse/protocol/core';
 import type { InventoryItem, InventoryItemOf } from '../api/types.js';
-import { useKinds, useNow } from '../data/hooks.js';
+import { useNow } from '../data/hooks.js';
 import { useOneObject } from '../data/one-object.js';
 import { MAX_WORKLOAD_PODS, useWorkloadPods } from '../data/workload-pods.js';
 import { useInsights } from '../data/insights.js';
@@ -22,7 +21,7 @@ import { WORKLOAD_LOG_KINDS, WorkloadLogViewer } from '../ui/WorkloadLogViewer.j
 import { ConditionsTable, WhyPanel } from '../ui/WhyPanel.js';
 import { workloadReasons } from '../data/why.js';
 import { Link } from 'wouter';
-import { claimsOf } from '../data/used-by.js';
+import { useStatefulSetClaims } from '../data/statefulset-claims.js';
 import { objectHref } from '../links.js';
 
 const NO_PODS: InventoryItemOf<'Pod'>[] = [];
@@ -219,13 +218,17 @@ function Overview({
   );
 }
 
-/** The PersistentVolumeClaims a StatefulSet's volumeClaimTemplates made, one per ordinal. */
+/**
+ * The PersistentVolumeClaims a StatefulSet's volumeClaimTemplates made, one per ordinal: asked of the
+ * hub by their names' prefix (issue 18), not the cluster's whole PVC list.
+ */
 function StatefulSetClaims({ cluster, sts }: { cluster: string; sts: InventoryItemOf<'StatefulSet'> }) {
-  const pvcs = useKinds(cluster, ['PersistentVolumeClaim']);
-  const claims = claimsOf(sts, (pvcs ?? []).filter(ofKind('PersistentVolumeClaim')));
+  const { claims: found, error } = useStatefulSetClaims(cluster, sts);
+  const claims = found ?? [];
   return (
     <>
       <h2>Claims</h2>
+      {error && <p className="error">{error}</p>}
       <table className="data" aria-label="Claims">
         <thead>
           <tr>
@@ -253,7 +256,7 @@ function StatefulSetClaims({ cluster, sts }: { cluster: string; sts: InventoryIt
           {claims.length === 0 && (
             <tr>
               <td colSpan={5} className="empty">
-                {pvcs ? 'No claims (no volumeClaimTemplates, or none made yet).' : 'Loading…'}
+                {found ? 'No claims (no volumeClaimTemplates, or none made yet).' : 'Loading…'}
               </td>
             </tr>
           )}

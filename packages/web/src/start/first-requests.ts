@@ -24,6 +24,9 @@ export const FIRST_PAGE = 50;
 export const NAME_CHARS = /^[a-z0-9.-]*$/;
 export const POD_SORTS: readonly ListSort[] = ['namespace', 'name', 'age', 'status'];
 export const WORKLOAD_SORTS: readonly WorkloadSort[] = ['kind', 'namespace', 'name', 'age', 'health'];
+export const NODE_SORTS: readonly ListSort[] = ['name', 'status', 'age'];
+/** The Nodes page's status filter: the hub's status column for nodes (protocol nodeListStatus). */
+export const NODE_STATUS_FILTERS = ['NotReady', 'SchedulingDisabled', 'Ready'] as const;
 
 /** An impossible prefix matches nothing; asking the hub would only earn a 400. */
 function prefixOf(text: string): string | undefined {
@@ -40,6 +43,19 @@ export function podListParams(q: QueryValue): ListParams {
     prefix: prefixOf(q('q', '')),
     status: q('status', '') || undefined,
     sort: POD_SORTS.find((k) => k === sort) ?? 'namespace',
+    order: q('order', 'asc') === 'desc' ? 'desc' : 'asc',
+  };
+}
+
+/** The Nodes page's list, from its query string (q, status, sort, order): paged by the hub like the pods. */
+export function nodeListParams(q: QueryValue): ListParams {
+  const sort = q('sort', 'name');
+  const status = q('status', '');
+  return {
+    kind: 'Node',
+    prefix: prefixOf(q('q', '')),
+    status: (NODE_STATUS_FILTERS as readonly string[]).includes(status) ? status : undefined,
+    sort: NODE_SORTS.find((k) => k === sort) ?? 'name',
     order: q('order', 'asc') === 'desc' ? 'desc' : 'asc',
   };
 }
@@ -96,6 +112,10 @@ export const workloadPageUrl = (
 export const kindPageUrl = (cluster: string, kind: string, cursor: string | number | null): string =>
   withQuery(`${clusterPath(cluster)}/resources`, { kind, limit: 1000, cursor });
 
+/** One object by kind, namespace and name (one-object.ts): the hub's one seek, not the kind's list. */
+export const oneObjectUrl = (cluster: string, kind: string, namespace: string, name: string): string =>
+  withQuery(`${clusterPath(cluster)}/resources`, { kind, namespace, name, limit: 1 });
+
 export const podsByNodeUrl = (cluster: string): string => `${clusterPath(cluster)}/pods-by-node`;
 
 /** A paged list's first two requests (paged-list.ts): the count beside the first page. */
@@ -136,9 +156,13 @@ export function firstRequests(pathname: string, search: string): string[] {
         kindPageUrl(cluster, 'Namespace', null),
       ];
     case 'nodes':
-      if (name === undefined) return [kindPageUrl(cluster, 'Node', null), podsByNodeUrl(cluster)];
+      if (name === undefined)
+        return [
+          ...firstOfList((limit, count) => inventoryPageUrl(cluster, nodeListParams(q), null, limit, count)),
+          podsByNodeUrl(cluster),
+        ];
       return [
-        kindPageUrl(cluster, 'Node', null),
+        oneObjectUrl(cluster, 'Node', '', name),
         ...firstOfList((limit, count) => inventoryPageUrl(cluster, nodePodListParams(name), null, limit, count)),
       ];
     default:

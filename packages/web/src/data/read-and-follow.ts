@@ -1,0 +1,130 @@
+// What the console's narrow reads share (issue 18: one object, a workload's
+// pods, a StatefulSet's claims, the pods per node, the paged lists): ask the
+// hub for just that, then keep it current from the cluster's live feed
+// instead of asking again. Changes that arrive while a read is out are held
+// and applied over its answer (they are at least as new as it); a feed restart
+// or overflow reads again; a change that cannot be applied in place may ask
+// for a read "later" — at most once a second, so a big cluster's churn does
+// not become a stream of requests.
+import type { InventoryItem } from '../api/types.js';
+import { clusterData } from './cluster-data.js';
+
+export type Upserts = readonly InventoryItem[];
+export type Deletes = readonly { kind: string; uid: string }[];
+
+/** A function run at most once a second however often it is asked for (the first ask waits the second). */
+export interface Throttled {
+  ask: () => void;
+  cancel: () => void;
+}
+
+export function onceASecond(fn: () => void): Throttled {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    ask: () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        fn();
+      }, 1000);
+    },
+    cancel: () => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
+/** What is followed: a cluster's live feed (cluster-data.ts) — its changes and its restarts. */
+export interface Feed {
+  onInventory: (fn: (upserts: InventoryItem[], deletes: { kind: string; uid: string }[]) => void) => () => void;
+  onResync: (fn: () => void) => () => void;
+}
+
+/** Follows a cluster's feed until the returned function is called: its changes, and its restarts. */
+export function followFeed(
+  cluster: string | Feed,
+  on: { change: (upserts: Upserts, deletes: Deletes) => void; resync: () => void },
+): () => void {
+  const data = typeof cluster === 'string' ? clusterData(cluster) : cluster;
+  const offInv = data.onInventory(on.change);
+  const offResync = data.onResync(on.resync);
+  return () => {
+    offInv();
+    offResync();
+  };
+}
+
+export interface ReadAndFollow<T> {
+  /** Asks the hub (aborted when read again or stopped). */
+  read: (signal: AbortSignal) => Promise<T>;
+  /**
+   * Applies feed changes to the value held: returns the new value, or the
+   * same one when nothing it shows changed; may call later() to read again.
+   */
+  apply: (value: T, upserts: Upserts, deletes: Deletes, later: () => void) => T;
+  /** A read's answer (with the changes meanwhile), or a change applied. */
+  show: (value: T) => void;
+  /** A read failed: a value held from an earlier answer stays, followed; a feed restart reads again. */
+  fail?: (err: unknown) => void;
+}
+
+/** Reads, then follows the feed, until the returned function is called (an effect's cleanup). */
+export function readAndFollow<T>(cluster: string | Feed, spec: ReadAndFollow<T>): () => void {
+  let ctrl = new AbortController();
+  /** The value followed; undefined until a read has answered. */
+  let held: { value: T } | undefined;
+  /** Changes seen while a read is out; undefined when none is. */
+  let pending: [Upserts, Deletes][] | undefined;
+  const read = (): void => {
+    ctrl.abort();
+    ctrl = new AbortController();
+    const signal = ctrl.signal;
+    pending = [];
+    spec.read(signal).then(
+      (answer) => {
+        if (signal.aborted) return;
+        let value = answer;
+        for (const [upserts, deletes] of pending ?? []) value = spec.apply(value, upserts, deletes, later.ask);
+        pending = undefined;
+        held = { value };
+        spec.show(value);
+      },
+      (err: unknown) => {
+        if (signal.aborted) return;
+        // The value held from an earlier answer takes the changes meanwhile, as it would have.
+        const changes = pending ?? [];
+        pending = undefined;
+        if (held) {
+          let value = held.value;
+          for (const [upserts, deletes] of changes) value = spec.apply(value, upserts, deletes, later.ask);
+          if (value !== held.value) {
+            held = { value };
+            spec.show(value);
+          }
+        }
+        spec.fail?.(err);
+      },
+    );
+  };
+  const later = onceASecond(read);
+  const stopFeed = followFeed(cluster, {
+    change: (upserts, deletes) => {
+      if (pending) {
+        pending.push([upserts, deletes]);
+        return;
+      }
+      if (!held) return;
+      const value = spec.apply(held.value, upserts, deletes, later.ask);
+      if (value === held.value) return;
+      held = { value };
+      spec.show(value);
+    },
+    resync: read,
+  });
+  read();
+  return () => {
+    ctrl.abort();
+    later.cancel();
+    stopFeed();
+  };
+}
