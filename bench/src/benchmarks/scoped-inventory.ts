@@ -7,34 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHub, type Hub } from '@wheelhouse/hub';
 import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
+import { seededPod } from '@wheelhouse/e2e/seeded-items';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import type { Benchmark } from '../harness.js';
 
 const PODS = 20_000;
 
 function pod(i: number, namespace = `team-${String(i % 40).padStart(2, '0')}`): InventoryItem {
-  return {
-    kind: 'Pod',
-    namespace,
-    name: `pod-${String(i).padStart(5, '0')}`,
-    uid: `uid-${namespace}-${i}`,
-    resourceVersion: '1',
-    createdAt: 0,
-    labels: { app: 'bench' },
-    ownerRefs: [],
-    summary: {
-      phase: 'Running',
-      ready: true,
-      nodeName: 'node-1',
-      podIP: null,
-      qosClass: null,
-      startTime: null,
-      reason: null,
-      restarts: 0,
-      containers: [],
-      initContainers: [],
-    },
-  };
+  const name = `pod-${String(i).padStart(5, '0')}`;
+  return seededPod({ namespace, name, uid: `uid-${namespace}-${i}`, createdAt: 0, labels: { app: 'bench' } });
 }
 
 async function viewerToken(hub: Hub, username: string, namespacePattern: string): Promise<string> {

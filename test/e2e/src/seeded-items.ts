@@ -10,6 +10,8 @@ export interface SeededPod {
   /** Default now. */
   createdAt?: number;
   ownerRefs?: InventoryItem['ownerRefs'];
+  /** Default none. */
+  labels?: Record<string, string>;
   /** Overrides of a quiet Running, ready pod on node-1 with no containers. */
   summary?: Partial<PodSummary>;
 }
@@ -23,7 +25,7 @@ export function seededPod(p: SeededPod): InventoryItem {
     uid: p.uid ?? `uid-${p.name}`,
     resourceVersion: '1',
     createdAt: p.createdAt ?? Date.now(),
-    labels: {},
+    labels: p.labels ?? {},
     ownerRefs: p.ownerRefs ?? [],
     summary: {
       phase,

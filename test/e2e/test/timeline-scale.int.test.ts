@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem, TimelineEventInput } from '@wheelhouse/protocol';
 import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+import { seededPod } from '../src/seeded-items.js';
 
 const SEEDED = 'seeded-history';
 const EVENTS = 6000;
@@ -89,18 +90,6 @@ const meta = (kind: string, name: string, owner?: { kind: string; name: string }
   labels: {},
   ownerRefs: owner ? [{ ...owner, uid: `uid-${owner.name}` }] : [],
 });
-const podSummary = {
-  phase: 'Running',
-  ready: true,
-  nodeName: 'node-1',
-  podIP: null,
-  qosClass: null,
-  startTime: null,
-  reason: null,
-  restarts: 0,
-  containers: [],
-  initContainers: [],
-};
 const rsSummary = { replicas: 1, readyReplicas: 1, availableReplicas: 1, images: [] };
 /** api's ReplicaSet and a quiet pod of it (no event in the range), and a pod of another workload. */
 const inventory: Record<string, InventoryItem[]> = {
@@ -109,8 +98,8 @@ const inventory: Record<string, InventoryItem[]> = {
     { ...meta('ReplicaSet', 'web-5d9c', { kind: 'Deployment', name: 'web' }), summary: rsSummary },
   ] as InventoryItem[],
   Pod: [
-    { ...meta('Pod', 'api-7c9f8-quiet', { kind: 'ReplicaSet', name: 'api-7c9f8' }), summary: podSummary },
-    { ...meta('Pod', 'web-5d9c-quiet', { kind: 'ReplicaSet', name: 'web-5d9c' }), summary: podSummary },
+    seededPod({ ...meta('Pod', 'api-7c9f8-quiet', { kind: 'ReplicaSet', name: 'api-7c9f8' }) }),
+    seededPod({ ...meta('Pod', 'web-5d9c-quiet', { kind: 'ReplicaSet', name: 'web-5d9c' }) }),
   ] as InventoryItem[],
 };
 
