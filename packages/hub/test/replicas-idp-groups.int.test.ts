@@ -16,7 +16,7 @@ import { CookieJar, dexPasswordLogin, startDex, type DexUser, type RunningDex } 
 import type { TestProcess } from '@wheelhouse/test-cluster/processes';
 import { startAgentProcess } from './support/agent-process.js';
 import { auditLogFile, eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
-import { ClusterStore } from '../src/clusters/cluster-store.js';
+import { seedCluster } from './support/replica-seed.js';
 import { sreMayScaleWeb } from './support/group-scaler.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
 
@@ -81,7 +81,7 @@ describe('IdP groups are read from the store on every replica', () => {
         PUBLIC_URL,
       ],
       seed: async (db) => {
-        agentToken = (await new ClusterStore(db).create(CLUSTER, 'test'))?.token ?? '';
+        agentToken = await seedCluster(db, CLUSTER);
       },
     });
     // Kubernetes lets Group "sre" scale in the namespace, and nobody else.

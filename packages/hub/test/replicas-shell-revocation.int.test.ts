@@ -12,9 +12,8 @@ import { queryAs } from '@wheelhouse/test-postgres';
 import type { TestProcess } from '@wheelhouse/test-cluster/processes';
 import { startAgentProcess } from './support/agent-process.js';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
-import { createApiToken, createBinding, createUser } from '../src/auth/identity-store.js';
-import { ClusterStore } from '../src/clusters/cluster-store.js';
 import { SOCKET_CLOSE_REVOKED } from '../src/http/socket-registry.js';
+import { seedCluster, seedUser } from './support/replica-seed.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
 
 const CLUSTER = 'revoke';
@@ -54,18 +53,11 @@ describe('a shell on another replica ends when access is removed', () => {
     r = await startReplicas({
       count: 3,
       seed: async (db) => {
-        const user = async (username: string): Promise<string> =>
-          (await createUser(db, { username, passwordHash: 'x', mustChangePassword: false, createdBy: 'test' })).user.id;
-        const bind = async (userId: string, role: 'account-admin' | 'operator' | 'viewer'): Promise<string> =>
-          (await createBinding(db, { userId, role, clusterPattern: '*', namespacePattern: '*', createdBy: 'test' })).id;
-        const admin = await user('root');
-        await bind(admin, 'account-admin');
-        adminToken = (await createApiToken(db, { userId: admin, name: 't' })).token;
-        const oncall = await user('oncall');
-        await bind(oncall, 'viewer');
-        operatorBinding = await bind(oncall, 'operator');
-        userToken = (await createApiToken(db, { userId: oncall, name: 't' })).token;
-        agentToken = (await new ClusterStore(db).create(CLUSTER, 'test'))?.token ?? '';
+        adminToken = (await seedUser(db, 'root', ['account-admin'])).token;
+        const oncall = await seedUser(db, 'oncall', ['viewer', 'operator']);
+        userToken = oncall.token;
+        operatorBinding = oncall.bindings.operator ?? '';
+        agentToken = await seedCluster(db, CLUSTER);
       },
     });
     // The first URL is tried first: the link lands on replica 0.
