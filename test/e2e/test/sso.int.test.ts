@@ -19,6 +19,14 @@ const apps = kubeConfig().makeApiClient(k8s.AppsV1Api);
 const SRE: DexUser = { email: 'sre@example.com', username: 'sam', password: 'sre-password', groups: ['sre'] };
 const DEV: DexUser = { email: 'dev@example.com', username: 'dana', password: 'dev-password', groups: ['developers'] };
 
+/** Fills Dex's own login page and submits it. */
+async function submitDexLogin(page: Page, user: DexUser, rememberMe = false): Promise<void> {
+  await page.locator('#login').fill(user.email);
+  await page.locator('#password').fill(user.password);
+  if (rememberMe) await page.locator('input[name="remember_me"]').check();
+  await page.locator('#submit-login').click();
+}
+
 describe('console: single sign-on with Dex', () => {
   let c: Console;
   let dex: RunningDex;
@@ -89,10 +97,7 @@ describe('console: single sign-on with Dex', () => {
   async function signInWithDex(page: Page, user: DexUser, rememberMe = false): Promise<void> {
     await page.getByRole('link', { name: 'Sign in with Dex' }).click();
     await page.waitForURL((u) => u.toString().startsWith(dex.issuer));
-    await page.locator('#login').fill(user.email);
-    await page.locator('#password').fill(user.password);
-    if (rememberMe) await page.locator('input[name="remember_me"]').check();
-    await page.locator('#submit-login').click();
+    await submitDexLogin(page, user, rememberMe);
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
   }
 
@@ -145,9 +150,7 @@ describe('console: single sign-on with Dex', () => {
 
   it('the developer, mapped to viewer, sees scaling disabled with the missing permission', async () => {
     const { page } = c;
-    await page.locator('#login').fill(DEV.email);
-    await page.locator('#password').fill(DEV.password);
-    await page.locator('#submit-login').click();
+    await submitDexLogin(page, DEV);
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     expect(await page.getByRole('link', { name: 'Signed in as' }).textContent()).toBe('Signed in as dev@example.com');
     const scale = await scaleMenuItem(page);
@@ -181,10 +184,8 @@ describe('console: single sign-on with Dex', () => {
         (k) => k.name === 'wh_oidc',
       );
       expect(signInCookie).toHaveLength(1);
-      await page.locator('#login').fill(SRE.email);
-      await page.locator('#password').fill(SRE.password);
       const callback = page.waitForRequest((r) => r.url().startsWith(`${c.url}/api/v1/auth/oidc/callback?`));
-      await page.locator('#submit-login').click();
+      await submitDexLogin(page, SRE);
       await page.getByRole('navigation', { name: 'Main' }).waitFor();
       const callbackUrl = (await callback).url();
       expect(await sessionCookie(context)).toBeDefined();
@@ -221,11 +222,9 @@ describe('console: single sign-on with Dex', () => {
       // ... which goes to Dex's authorize endpoint for the other application.
       forged.searchParams.set('client_id', 'other-app');
       await page.goto(forged.toString());
-      await page.locator('#login').fill(SRE.email);
-      await page.locator('#password').fill(SRE.password);
       const audited = (await failedSsoAudits()).length;
       const sessions = await sessionCount();
-      await page.locator('#submit-login').click();
+      await submitDexLogin(page, SRE);
 
       await page.waitForURL(/\/login\?ssoError=code_rejected/);
       await expect
@@ -303,9 +302,7 @@ describe('console: single sign-on with an expired ID token', () => {
     const { page } = c;
     await page.goto(`${c.url}/login`);
     await page.getByRole('link', { name: 'Sign in with Dex' }).click();
-    await page.locator('#login').fill(SRE.email);
-    await page.locator('#password').fill(SRE.password);
-    await page.locator('#submit-login').click();
+    await submitDexLogin(page, SRE);
 
     await page.waitForURL(/\/login\?ssoError=token_rejected/);
     await expect
