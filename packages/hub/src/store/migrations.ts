@@ -720,6 +720,26 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '023_timeline_dedupe_by_object': {
+    // Timeline events are deduplicated per (cluster, object, id), no longer per
+    // (cluster, id) (issue 18: ingest). Event ids begin with the object's uid
+    // (`pod-phase:<uid>:…`), so the old key put every new event on a random
+    // leaf of a B-tree as large as the table: one more page written to the WAL
+    // per event at each commit, about 40 % of an agent batch's pages. Keyed
+    // like the object's own timeline index, an event lands beside its
+    // object's earlier ones. Every id the agent and the hub make names one
+    // object (its uid, command, shell or request), so a re-sent event still
+    // conflicts; rows stored under the old key are unique under this one.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createIndex('timeline_dedupe_by_object')
+        .unique()
+        .on('timeline_events')
+        .columns(['cluster_id', 'namespace', 'kind', 'name', 'id'])
+        .execute();
+      await db.schema.dropIndex('timeline_dedupe').execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

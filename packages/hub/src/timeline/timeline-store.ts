@@ -1,5 +1,7 @@
-// Timeline events per cluster. Idempotent by (cluster, event id): the agent may
-// re-send after a reconnect and nothing is stored twice.
+// Timeline events per cluster. Idempotent by (cluster, object, event id): the
+// agent may re-send after a reconnect and nothing is stored twice (every id
+// names one object — migration 023_timeline_dedupe_by_object says why the
+// object is in the key).
 import type {
   TimelineBuckets,
   TimelineCounts,
@@ -68,7 +70,14 @@ function storedEvent(cluster: string, seq: number, e: TimelineEventInput): Timel
   } as TimelineEvent;
 }
 
-/** Inserts events within the caller's transaction (ignoring ids already stored); returns the new ones, by seq. */
+/** The columns a stored event is unique by (the index timeline_dedupe_by_object). */
+const DEDUPE_KEY = ['cluster_id', 'namespace', 'kind', 'name', 'id'] as const;
+
+/** An event's dedupe key within one cluster. */
+const dedupeKey = (e: { namespace: string; kind: string; name: string; id: string }): string =>
+  JSON.stringify([e.namespace, e.kind, e.name, e.id]);
+
+/** Inserts events within the caller's transaction (ignoring those already stored); returns the new ones, by seq. */
 export async function insertTimelineEvents(
   trx: Transaction<Database>,
   cluster: string,
@@ -96,14 +105,14 @@ export async function insertTimelineEvents(
           data: JSON.stringify(e.data),
         })),
       )
-      .onConflict((oc) => oc.columns(['cluster_id', 'id']).doNothing())
-      .returning(['seq', 'id'])
+      .onConflict((oc) => oc.columns(DEDUPE_KEY).doNothing())
+      .returning(['seq', 'namespace', 'kind', 'name', 'id'])
       .execute();
-    // An id twice in one batch is stored once, as its first occurrence (the second conflicts with it).
-    const byId = new Map<string, TimelineEventInput>();
-    for (const e of chunk) if (!byId.has(e.id)) byId.set(e.id, e);
+    // An event twice in one batch is stored once, as its first occurrence (the second conflicts with it).
+    const byKey = new Map<string, TimelineEventInput>();
+    for (const e of chunk) if (!byKey.has(dedupeKey(e))) byKey.set(dedupeKey(e), e);
     for (const r of inserted) {
-      const e = byId.get(r.id);
+      const e = byKey.get(dedupeKey(r));
       if (e) stored.push(storedEvent(cluster, r.seq, e));
     }
   }
@@ -112,7 +121,7 @@ export async function insertTimelineEvents(
 
 const SQLITE_INSERT = `INSERT INTO timeline_events
   (id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cluster_id, id) DO NOTHING`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (${DEDUPE_KEY.join(', ')}) DO NOTHING`;
 
 /** One prepared INSERT per SQLite connection, reused for every row of every batch. */
 const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
@@ -120,7 +129,7 @@ const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statemen
 /**
  * The same insert on the embedded store, row by row through one prepared
  * statement: no SQL built or parsed per batch, no RETURNING rows to read —
- * `changes` says whether the row was new (0: its id was stored already) and
+ * `changes` says whether the row was new (0: it was stored already) and
  * `lastInsertRowid` is its seq. The caller holds the store's one connection
  * and has begun the transaction (see sqliteConnection).
  */
