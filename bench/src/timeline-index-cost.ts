@@ -2,8 +2,9 @@
 // node bench/dist/src/timeline-index-cost.js [--events N] [--batch N] [--rounds N]:
 // what each timeline_events index costs an ingest — the bare batched INSERT of
 // the timeline-ingest benchmark (same rows, hub schema, WAL, synchronous=FULL)
-// into a scratch store with every index, with none, and with all but one, in
-// turn. Per variant: WAL frames (pages) written per commit, CPU µs and wall
+// into a scratch store with every index, with none, with all but one, in
+// turn, and with the dedupe key of before migration 023, (cluster_id, id).
+// Per variant: WAL frames (pages) written per commit, CPU µs and wall
 // time per event. Counted with automatic checkpoints off and a checkpoint
 // between rounds (not timed), so a frame is counted once; the hub checkpoints
 // every 1,000 pages, which adds to every variant.
@@ -53,13 +54,14 @@ interface Cost {
   eventsPerSecond: number;
 }
 
-/** Ingests rounds × perRound events (after one warm-up round) with only `keep` of the indexes. */
-function measure(file: string, all: string[], keep: string[]): Cost {
+/** Ingests rounds × perRound events (after one warm-up round) with only `keep` of the indexes, plus `extra` DDL. */
+function measure(file: string, all: string[], keep: string[], extra: string[] = []): Cost {
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
   raw.pragma('wal_autocheckpoint = 0');
   for (const ix of all) if (!keep.includes(ix)) raw.exec(`DROP INDEX ${ix}`);
+  for (const ddl of extra) raw.exec(ddl);
   const insert = raw.prepare(
     'INSERT OR IGNORE INTO timeline_events (id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
   );
@@ -118,8 +120,13 @@ try {
       .all() as { name: string }[]
   ).map((r) => r.name);
   probe.close();
-  const variants: [string, string[]][] = [
+  const variants: [string, string[], string[]?][] = [
     ['every index', indexes],
+    [
+      'every index, dedupe (cluster_id, id)',
+      indexes.filter((x) => x !== 'timeline_dedupe_by_object'),
+      ['CREATE UNIQUE INDEX timeline_dedupe ON timeline_events (cluster_id, id)'],
+    ],
     ['no index', []],
     ...indexes.map((ix): [string, string[]] => [`all but ${ix}`, indexes.filter((x) => x !== ix)]),
   ];
@@ -127,8 +134,8 @@ try {
     `# timeline_events indexes, bare INSERT of ${perRound.toLocaleString('en-US')} events × ${rounds} rounds in batches of ${batch} (WAL, synchronous=FULL)`,
   );
   console.log('variant'.padEnd(40), 'WAL pages/commit', ' CPU µs/event', ' events/s');
-  for (const [i, [label, keep]] of variants.entries()) {
-    const cost = measure(await scratchStore(join(root, `v${i}`)), indexes, keep);
+  for (const [i, [label, keep, extra]] of variants.entries()) {
+    const cost = measure(await scratchStore(join(root, `v${i}`)), indexes, keep, extra);
     console.log(
       label.padEnd(40),
       cost.framesPerCommit.toFixed(0).padStart(16),
