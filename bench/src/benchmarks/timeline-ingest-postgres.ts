@@ -106,7 +106,7 @@ export function timelineIngestPostgresBenchmark(sizes: IngestSizes = {}): Promis
           });
           await client.query('BEGIN');
           await client.query(
-            `INSERT INTO timeline_events (${COLUMNS.join(',')}) VALUES ${tuples.join(',')} ON CONFLICT (cluster_id, namespace, kind, name, id) DO NOTHING`,
+            `INSERT INTO timeline_events (${COLUMNS.join(',')}) VALUES ${tuples.join(',')} ON CONFLICT DO NOTHING`,
             values,
           );
           await client.query('COMMIT');

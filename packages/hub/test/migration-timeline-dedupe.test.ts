@@ -1,10 +1,11 @@
 // Migration 023_timeline_dedupe_by_object on a store that already holds
 // timeline events (issue 18: ingest): the events stay, and an agent that
-// re-sends them after the upgrade stores nothing twice — the new key
-// (cluster, namespace, kind, name, id) holds what the old (cluster, id) held.
-// Both dialects.
+// re-sends them after the upgrade stores nothing twice — on SQLite under the
+// new key (cluster, namespace, kind, name, id), on PostgreSQL under the old
+// (cluster, id), which the previous version's replicas still insert with
+// during a rolling upgrade.
 import type { TimelineEventInput } from '@wheelhouse/protocol';
-import { Kysely, Migrator } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeDialect, type HubDb } from '../src/store/db.js';
 import { migrationProvider } from '../src/store/migrations.js';
@@ -79,4 +80,16 @@ describe.each(storeFactories)('migration 023_timeline_dedupe_by_object ($name st
       ['pod-0', 1000],
     ]);
   });
+
+  // A PostgreSQL store is shared by replicas, old and new side by side while they roll (docs/operations.md).
+  if (store.name === 'postgres') {
+    it("keeps the previous version's insert working (ON CONFLICT (cluster_id, id)) during a rolling upgrade", async () => {
+      const insert = (id: string) => sql`INSERT INTO timeline_events
+        (id, cluster_id, time, type, severity, kind, namespace, name, summary, data)
+        VALUES (${id}, 'c1', 1, 'k8s-event', 'info', 'Pod', 'ns-0', 'pod-9', 's', '{}')
+        ON CONFLICT (cluster_id, id) DO NOTHING RETURNING seq`;
+      expect((await insert('old-replica').execute(db)).rows).toHaveLength(1);
+      expect((await insert('old-replica').execute(db)).rows).toHaveLength(0);
+    });
+  }
 });

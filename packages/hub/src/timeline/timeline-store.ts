@@ -1,7 +1,8 @@
-// Timeline events per cluster. Idempotent by (cluster, object, event id): the
-// agent may re-send after a reconnect and nothing is stored twice (every id
-// names one object — migration 023_timeline_dedupe_by_object says why the
-// object is in the key).
+// Timeline events per cluster. Idempotent: the agent may re-send after a
+// reconnect and nothing is stored twice. On SQLite an event is unique per
+// (cluster, object, event id), on PostgreSQL still per (cluster, event id)
+// — migration 023_timeline_dedupe_by_object says why and until when; every
+// id names one object, so both keys see the same re-sends.
 import type {
   TimelineBuckets,
   TimelineCounts,
@@ -70,10 +71,7 @@ function storedEvent(cluster: string, seq: number, e: TimelineEventInput): Timel
   } as TimelineEvent;
 }
 
-/** The columns a stored event is unique by (the index timeline_dedupe_by_object). */
-const DEDUPE_KEY = ['cluster_id', 'namespace', 'kind', 'name', 'id'] as const;
-
-/** An event's dedupe key within one cluster. */
+/** An event's dedupe key within one cluster (the widest of the two dialects' keys). */
 const dedupeKey = (e: { namespace: string; kind: string; name: string; id: string }): string =>
   JSON.stringify([e.namespace, e.kind, e.name, e.id]);
 
@@ -105,7 +103,8 @@ export async function insertTimelineEvents(
           data: JSON.stringify(e.data),
         })),
       )
-      .onConflict((oc) => oc.columns(DEDUPE_KEY).doNothing())
+      // No conflict target: whichever unique index the store has (see migration 023) decides.
+      .onConflict((oc) => oc.doNothing())
       .returning(['seq', 'namespace', 'kind', 'name', 'id'])
       .execute();
     // An event twice in one batch is stored once, as its first occurrence (the second conflicts with it).
@@ -121,7 +120,7 @@ export async function insertTimelineEvents(
 
 const SQLITE_INSERT = `INSERT INTO timeline_events
   (id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (${DEDUPE_KEY.join(', ')}) DO NOTHING`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 
 /** One prepared INSERT per SQLite connection, reused for every row of every batch. */
 const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
