@@ -1,8 +1,10 @@
 // Timeline ingest into the hub's SQLite store: the hub's TimelineStore (dedupe
-// by event id, JSON data, indexes, the new events returned for the live feed)
-// beside a bare prepared INSERT of the same rows into the same schema, one
-// transaction per batch, same durability (WAL, synchronous=FULL) — the floor
-// any SQLite-backed path stands on. Sizes: --events per run, --batch.
+// by object and event id, JSON data, indexes, the new events returned for the
+// live feed) beside a bare prepared INSERT of the same rows into the same
+// schema, one transaction per batch, same durability (WAL, synchronous=FULL) —
+// the floor any SQLite-backed path stands on. Events with ids of the agent's
+// form (timeline-ingest-events.ts). Sizes: --events per run, --batch. What
+// each index costs: bench/src/timeline-index-cost.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
