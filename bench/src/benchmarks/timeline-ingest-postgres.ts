@@ -5,17 +5,10 @@
 // batch — the floor any PostgreSQL-backed path stands on. Both write the same
 // migrated schema (indexes included) on a throw-away server with fsync on.
 import { openDatabase, TimelineStore, type HubDb } from '@wheelhouse/hub';
-import type { TimelineEventInput } from '@wheelhouse/protocol';
 import { createDatabase, postgresUrl, startPostgres, type PostgresServer } from '@wheelhouse/test-postgres';
 import pg from 'pg';
 import type { Benchmark } from '../harness.js';
-
-export interface IngestSizes {
-  /** Events per run (default 10,000). */
-  events?: number;
-  /** Events per agent batch (default 500, the agent's). */
-  batch?: number;
-}
+import { ingestEvents, type IngestSizes } from './timeline-ingest-events.js';
 
 const COLUMNS = [
   'id',
@@ -31,21 +24,6 @@ const COLUMNS = [
   'summary',
   'data',
 ] as const;
-
-function events(run: number, count: number): TimelineEventInput[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `bench:${run}:${i}`,
-    time: Date.now(),
-    type: 'pod-phase' as const,
-    severity: 'info' as const,
-    kind: 'Pod',
-    namespace: `ns-${i % 50}`,
-    name: `pod-${run}-${i}`,
-    owner: { kind: 'Deployment', name: `app-${i % 200}` },
-    summary: `Pod pod-${run}-${i}: Pending → Running/Ready`,
-    data: { from: 'Pending', to: 'Running/Ready', phase: 'Running', ready: true, nodeName: `node-${i % 100}` },
-  }));
-}
 
 const CLUSTER = {
   id: 'bench',
@@ -96,7 +74,7 @@ export function timelineIngestPostgresBenchmark(sizes: IngestSizes = {}): Promis
     subject: {
       label: 'hub TimelineStore.insert (PostgreSQL)',
       run: async () => {
-        const evs = events(n++, perRun);
+        const evs = ingestEvents(n++, perRun);
         for (let i = 0; i < evs.length; i += batch) await store?.insert('bench', evs.slice(i, i + batch));
       },
     },
@@ -105,7 +83,7 @@ export function timelineIngestPostgresBenchmark(sizes: IngestSizes = {}): Promis
       run: async () => {
         const client = raw;
         if (!client) return;
-        const evs = events(n++, perRun);
+        const evs = ingestEvents(n++, perRun);
         for (let i = 0; i < evs.length; i += batch) {
           const rows = evs.slice(i, i + batch);
           const values: unknown[] = [];
@@ -128,7 +106,7 @@ export function timelineIngestPostgresBenchmark(sizes: IngestSizes = {}): Promis
           });
           await client.query('BEGIN');
           await client.query(
-            `INSERT INTO timeline_events (${COLUMNS.join(',')}) VALUES ${tuples.join(',')} ON CONFLICT (cluster_id, id) DO NOTHING`,
+            `INSERT INTO timeline_events (${COLUMNS.join(',')}) VALUES ${tuples.join(',')} ON CONFLICT DO NOTHING`,
             values,
           );
           await client.query('COMMIT');

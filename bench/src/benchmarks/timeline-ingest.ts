@@ -1,8 +1,10 @@
 // Timeline ingest into the hub's SQLite store: the hub's TimelineStore (dedupe
-// by event id, JSON data, indexes, the new events returned for the live feed)
-// beside a bare prepared INSERT of the same rows into the same schema, one
-// transaction per batch, same durability (WAL, synchronous=FULL) — the floor
-// any SQLite-backed path stands on. Sizes: --events per run, --batch.
+// by object and event id, JSON data, indexes, the new events returned for the
+// live feed) beside a bare prepared INSERT of the same rows into the same
+// schema, one transaction per batch, same durability (WAL, synchronous=FULL) —
+// the floor any SQLite-backed path stands on. Events with ids of the agent's
+// form (timeline-ingest-events.ts). Sizes: --events per run, --batch. What
+// each index costs: bench/src/timeline-index-cost.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,22 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase, TimelineStore, type HubDb } from '@wheelhouse/hub';
 import type { TimelineEventInput } from '@wheelhouse/protocol';
 import type { Benchmark } from '../harness.js';
-import type { IngestSizes } from './timeline-ingest-postgres.js';
-
-function events(run: number, count: number): TimelineEventInput[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `bench:${run}:${i}`,
-    time: Date.now(),
-    type: 'pod-phase' as const,
-    severity: 'info' as const,
-    kind: 'Pod',
-    namespace: `ns-${i % 50}`,
-    name: `pod-${run}-${i}`,
-    owner: { kind: 'Deployment', name: `app-${i % 200}` },
-    summary: `Pod pod-${run}-${i}: Pending → Running/Ready`,
-    data: { from: 'Pending', to: 'Running/Ready', phase: 'Running', ready: true, nodeName: `node-${i % 100}` },
-  }));
-}
+import { ingestEvents, type IngestSizes } from './timeline-ingest-events.js';
 
 export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchmark> {
   const perRun = sizes.events ?? 10_000;
@@ -93,14 +80,14 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
     subject: {
       label: 'hub TimelineStore.insert',
       run: async () => {
-        const evs = events(n++, perRun);
+        const evs = ingestEvents(n++, perRun);
         for (let i = 0; i < evs.length; i += batch) await store?.insert('bench', evs.slice(i, i + batch));
       },
     },
     baseline: {
       label: 'bare better-sqlite3 INSERT',
       run: () => {
-        const evs = events(n++, perRun);
+        const evs = ingestEvents(n++, perRun);
         const tx = raw?.transaction((rows: TimelineEventInput[]) => {
           for (const e of rows) {
             insertRaw?.run(

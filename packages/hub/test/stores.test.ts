@@ -78,11 +78,13 @@ describe.each(storeFactories)('stores ($name)', (store) => {
   it('timeline: what an insert returns is what the store reads back, duplicates in and across batches stored once', async () => {
     await new ClusterStore(db).create('bulk', 'alice');
     const timeline = new TimelineStore(db);
-    await timeline.insert('bulk', [event('e-10', 10)]);
+    // Stored before, as a re-send brings it again: the same id on the same object (its time may differ).
+    await timeline.insert('bulk', [event('e-10', 10, 'pod-10')]);
     // 600 rows (past the 250-row statements on PostgreSQL), some repeated in the batch, one stored before.
-    const batch = Array.from({ length: 600 }, (_, i) =>
-      event(`e-${i % 7 === 6 ? i - 1 : i}`, 1000 + i, `pod-${i}`, i % 2 ? `app-${i % 5}` : undefined),
-    );
+    const batch = Array.from({ length: 600 }, (_, i) => {
+      const j = i % 7 === 6 ? i - 1 : i;
+      return event(`e-${j}`, 1000 + i, `pod-${j}`, j % 2 ? `app-${j % 5}` : undefined);
+    });
     const stored = await timeline.insert('bulk', batch);
     const expected = [...new Set(batch.map((e) => e.id))].filter((id) => id !== 'e-10');
     expect(stored.map((e) => e.id)).toEqual(expected);
@@ -92,6 +94,21 @@ describe.each(storeFactories)('stores ($name)', (store) => {
     expect(read.items.slice(0, stored.length).reverse()).toEqual(stored);
     expect(read.items).toHaveLength(stored.length + 1);
     expect(await timeline.insert('bulk', batch)).toEqual([]);
+  });
+
+  it('timeline: a re-send with new times is stored once; one id on two objects is two events on SQLite, one on PostgreSQL', async () => {
+    await new ClusterStore(db).create('keyed', 'alice');
+    const timeline = new TimelineStore(db);
+    // SQLite's dedupe key is (cluster, object, id); PostgreSQL's stays (cluster, id) until its index is swapped (migration 023).
+    const both = store.name === 'sqlite';
+    const first = await timeline.insert('keyed', [event('shared', 5, 'pod-a'), event('shared', 6, 'pod-b')]);
+    expect(first.map((e) => [e.id, e.name, e.time])).toEqual([
+      ['shared', 'pod-a', 5],
+      ...(both ? [['shared', 'pod-b', 6]] : []),
+    ]);
+    expect(await timeline.insert('keyed', [event('shared', 7, 'pod-b'), event('shared', 8, 'pod-a')])).toEqual([]);
+    const read = await timeline.query('keyed', { limit: 10 });
+    expect(read.items.map((e) => [e.name, e.time])).toEqual([...(both ? [['pod-b', 6]] : []), ['pod-a', 5]]);
   });
 
   it('timeline: a batch that fails part-way stores none of its events', async () => {

@@ -184,6 +184,44 @@ describe("a workload's timeline page in SQLite's plan", () => {
   });
 });
 
+describe("a workload's timeline counts and chart in SQLite's plan", () => {
+  let db: HubDb;
+  beforeAll(async () => {
+    db = await seeded(() => openDatabase({ dataDir: ':memory:' }));
+  }, 120_000);
+  afterAll(() => db.destroy());
+
+  it('counts its own and its pods’ events in the two covering indexes (no row read)', async () => {
+    const statements: CompiledQuery[] = [];
+    const capture: KyselyPlugin = {
+      transformQuery: (args) => {
+        statements.push(db.getExecutor().compileQuery(args.node, args.queryId));
+        return args.node;
+      },
+      transformResult: (args) => Promise.resolve(args.result),
+    };
+    const observed = new TimelineStore(db.withPlugin(capture));
+    const range = { namespace: 'shop', kind: 'Deployment', name: 'api', from: T0, to: T0 + 6000 * 1000 };
+    expect((await observed.counts('c1', range)).total).toBeGreaterThan(0);
+    expect((await observed.buckets('c1', { ...range, buckets: 50 })).buckets.length).toBeGreaterThan(0);
+    expect(statements).toHaveLength(4);
+    const plans: string[] = [];
+    for (const s of statements) {
+      const plan = await db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`EXPLAIN QUERY PLAN ${s.sql}`, [...s.parameters]),
+      );
+      plans.push(plan.rows.map((r) => r.detail).join('; '));
+    }
+    // Not the dedupe index (cluster, namespace, kind, name, id), whose prefix is the same but which holds no time or type.
+    expect(plans).toEqual([
+      expect.stringContaining('USING COVERING INDEX timeline_by_target_seq'),
+      expect.stringContaining('USING COVERING INDEX timeline_by_owner_seq'),
+      expect.stringContaining('USING COVERING INDEX timeline_by_target_seq'),
+      expect.stringContaining('USING COVERING INDEX timeline_by_owner_seq'),
+    ]);
+  });
+});
+
 describe("a namespace's and the cluster's timeline page in SQLite's plan", () => {
   let db: HubDb;
   beforeAll(async () => {

@@ -720,6 +720,33 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '023_timeline_dedupe_by_object': {
+    // SQLite: timeline events are deduplicated per (cluster, object, id), no
+    // longer per (cluster, id) (issue 18: ingest). Event ids begin with the
+    // object's uid (`pod-phase:<uid>:…`), so the old key put every new event
+    // on a random leaf of a B-tree as large as the table: one more page
+    // written to the WAL per event at each commit, about 40 % of an agent
+    // batch's pages. Keyed like the object's own timeline index, an event
+    // lands beside its object's earlier ones. Every id the agent and the hub
+    // make names one object (its uid, command, shell or request), so a
+    // re-sent event still conflicts; rows unique under the old key are
+    // unique under this one.
+    // PostgreSQL keeps timeline_dedupe for now: during a rolling upgrade the
+    // previous version's replicas insert with ON CONFLICT (cluster_id, id),
+    // which needs that index. This version's inserts name no conflict target
+    // (any unique index decides), so a later migration may swap the index on
+    // PostgreSQL too once no replica runs a version older than this one.
+    async up(db: Kysely<unknown>): Promise<void> {
+      if (dialectOf(db) === 'postgres') return;
+      await db.schema
+        .createIndex('timeline_dedupe_by_object')
+        .unique()
+        .on('timeline_events')
+        .columns(['cluster_id', 'namespace', 'kind', 'name', 'id'])
+        .execute();
+      await db.schema.dropIndex('timeline_dedupe').execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

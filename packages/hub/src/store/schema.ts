@@ -41,7 +41,7 @@ export interface ResourcesTable {
 
 export interface TimelineEventsTable {
   seq: Generated<number>;
-  id: string; // cluster-scoped dedupe key: re-sent events are ignored
+  id: string; // dedupe key per (cluster, namespace, kind, name) on SQLite, per cluster on PostgreSQL (migration 023): re-sent events are ignored
   cluster_id: string;
   time: number;
   type: string;

@@ -1,5 +1,8 @@
-// Timeline events per cluster. Idempotent by (cluster, event id): the agent may
-// re-send after a reconnect and nothing is stored twice.
+// Timeline events per cluster. Idempotent: the agent may re-send after a
+// reconnect and nothing is stored twice. On SQLite an event is unique per
+// (cluster, object, event id), on PostgreSQL still per (cluster, event id)
+// — migration 023_timeline_dedupe_by_object says why and until when; every
+// id names one object, so both keys see the same re-sends.
 import type {
   TimelineBuckets,
   TimelineCounts,
@@ -68,7 +71,11 @@ function storedEvent(cluster: string, seq: number, e: TimelineEventInput): Timel
   } as TimelineEvent;
 }
 
-/** Inserts events within the caller's transaction (ignoring ids already stored); returns the new ones, by seq. */
+/** An event's dedupe key within one cluster (the widest of the two dialects' keys). */
+const dedupeKey = (e: { namespace: string; kind: string; name: string; id: string }): string =>
+  JSON.stringify([e.namespace, e.kind, e.name, e.id]);
+
+/** Inserts events within the caller's transaction (ignoring those already stored); returns the new ones, by seq. */
 export async function insertTimelineEvents(
   trx: Transaction<Database>,
   cluster: string,
@@ -96,14 +103,15 @@ export async function insertTimelineEvents(
           data: JSON.stringify(e.data),
         })),
       )
-      .onConflict((oc) => oc.columns(['cluster_id', 'id']).doNothing())
-      .returning(['seq', 'id'])
+      // No conflict target: whichever unique index the store has (see migration 023) decides.
+      .onConflict((oc) => oc.doNothing())
+      .returning(['seq', 'namespace', 'kind', 'name', 'id'])
       .execute();
-    // An id twice in one batch is stored once, as its first occurrence (the second conflicts with it).
-    const byId = new Map<string, TimelineEventInput>();
-    for (const e of chunk) if (!byId.has(e.id)) byId.set(e.id, e);
+    // An event twice in one batch is stored once, as its first occurrence (the second conflicts with it).
+    const byKey = new Map<string, TimelineEventInput>();
+    for (const e of chunk) if (!byKey.has(dedupeKey(e))) byKey.set(dedupeKey(e), e);
     for (const r of inserted) {
-      const e = byId.get(r.id);
+      const e = byKey.get(dedupeKey(r));
       if (e) stored.push(storedEvent(cluster, r.seq, e));
     }
   }
@@ -112,7 +120,7 @@ export async function insertTimelineEvents(
 
 const SQLITE_INSERT = `INSERT INTO timeline_events
   (id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cluster_id, id) DO NOTHING`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 
 /** One prepared INSERT per SQLite connection, reused for every row of every batch. */
 const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
@@ -120,7 +128,7 @@ const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statemen
 /**
  * The same insert on the embedded store, row by row through one prepared
  * statement: no SQL built or parsed per batch, no RETURNING rows to read —
- * `changes` says whether the row was new (0: its id was stored already) and
+ * `changes` says whether the row was new (0: it was stored already) and
  * `lastInsertRowid` is its seq. The caller holds the store's one connection
  * and has begun the transaction (see sqliteConnection).
  */
