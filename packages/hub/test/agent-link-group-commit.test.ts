@@ -14,9 +14,12 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createDatabase, postgresUrl } from '@wheelhouse/test-postgres';
 import { CLOSE_CODES } from '@wheelhouse/protocol';
 import type { LiveMessage } from '../src/live/live-bus.js';
+import { ClusterStore } from '../src/clusters/cluster-store.js';
+import { InventoryStore } from '../src/inventory/inventory-store.js';
 import { createHub, type Hub } from '../src/server.js';
 import { openDatabase, sqliteConnection, type HubDb, type OpenStoreOptions } from '../src/store/db.js';
 import type { IngestBatchLimits } from '../src/link/ingest-batcher.js';
+import { podItem } from './support/inventory-items.js';
 import { configMapItem, rawAgent, type RawAgent } from './support/raw-agent.js';
 
 const LINKS = 20;
@@ -227,6 +230,75 @@ describe.each([
     const metrics = await l.hub.metrics.registry.getSingleMetricAsString('wheelhouse_ingest_batch_split_total');
     expect(metrics, name).toMatch(/wheelhouse_ingest_batch_split_total [1-9]/);
   }, 60_000);
+  it('stores a snapshot over the link in its commit: what it lacks is deleted and put on the timeline, then published', async () => {
+    const store = await makeStore();
+    cleanup.push(() => store.dispose());
+    const l = await linkedHub(store.options, undefined, 3);
+    cleanup.push(() => closeLinked(l));
+    const [a, b, c] = l.agents as [RawAgent, RawAgent, RawAgent];
+    const events: string[] = [];
+    cleanup.push(
+      l.hub.live.subscribe((msg: LiveMessage) => {
+        if (msg.type === 'inventory' && msg.cluster === 'c0')
+          events.push(`inventory +${msg.upserts.length} -${msg.deletes.map((d) => d.uid).join(',')}`);
+        if (msg.type === 'timeline' && msg.cluster === 'c0')
+          events.push(`timeline ${msg.event.type} ${msg.event.name}`);
+      }),
+    );
+    const snapshot = (id: string, names: string[], last: boolean): unknown => ({
+      type: 'inventory.snapshot',
+      kind: 'Pod',
+      snapshotId: id,
+      items: names.map((n) => podItem('ns', n)),
+      last,
+    });
+    a.send(snapshot('s1', ['p1', 'p2'], false));
+    a.send(snapshot('s1', ['p3'], true));
+    await until('the first snapshot', () => events.length === 2);
+    // The second snapshot lacks p2 (deleted while the agent was away); other links write meanwhile.
+    flood({ ...l, agents: [b, c] });
+    a.send(snapshot('s2', ['p1'], false));
+    a.send(snapshot('s2', ['p3'], true));
+    await until('the second snapshot', () => events.length === 5);
+    expect(events.slice(2)).toEqual(['inventory +1 -', 'inventory +1 -u-p2', 'timeline deleted p2']);
+    const pods = await l.db.selectFrom('resources').select('name').where('cluster_id', '=', 'c0').execute();
+    expect(pods.map((r) => r.name).sort()).toEqual(['p1', 'p3']);
+    const timeline = await l.hub.timeline.query('c0', { limit: 10 });
+    expect(timeline.items.map((e) => `${e.type} ${e.name}`)).toEqual(['deleted p2']);
+    await until('the other links stored', async () => (await rowCount(l.db)) === 2 + 2 * MESSAGES);
+  }, 60_000);
+  it('a snapshot’s last chunk rolled back with its batch applies again alone: it still deletes only what it lacks', async () => {
+    const store = await makeStore();
+    cleanup.push(() => store.dispose());
+    const db = await openDatabase(store.options);
+    cleanup.push(() => db.destroy());
+    await new ClusterStore(db).create('c0', 'test');
+    const inventory = new InventoryStore(db);
+    await inventory.applySnapshotChunk(
+      'c0',
+      'Pod',
+      's0',
+      ['p1', 'p2', 'p3', 'p4'].map((n) => podItem('ns', n)),
+      true,
+    );
+    await inventory.applySnapshotChunk('c0', 'Pod', 's1', [podItem('ns', 'p1')], false);
+    const last = [podItem('ns', 'p2')];
+    // The batch holding the last chunk fails (another link's message) and is rolled back whole…
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await inventory.applySnapshotChunkIn(trx, 'c0', 'Pod', 's1', last, true);
+        throw new Error('another message of the batch failed');
+      }),
+    ).rejects.toThrow('another message');
+    // …then the chunk is stored in a transaction of its own: the first chunk's p1 is still known to be present.
+    const gone = await db
+      .transaction()
+      .execute((trx) => inventory.applySnapshotChunkIn(trx, 'c0', 'Pod', 's1', last, true));
+    inventory.snapshotStored('c0', 'Pod', 's1');
+    expect(gone.map((i) => i.name).sort()).toEqual(['p3', 'p4']);
+    const rows = await db.selectFrom('resources').select('name').where('cluster_id', '=', 'c0').execute();
+    expect(rows.map((r) => r.name).sort()).toEqual(['p1', 'p2']);
+  });
 });
 
 describe('agent link group commit (postgres)', () => {
