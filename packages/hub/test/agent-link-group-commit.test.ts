@@ -164,6 +164,31 @@ describe('agent link group commit (sqlite file, synchronous=FULL)', () => {
     expect(grouped, `${grouped} commits for ${LINKS * MESSAGES} messages`).toBeLessThan((LINKS * MESSAGES) / 4);
   }, 60_000);
 
+  it('bounds a transaction by rows and bytes: messages that together pass the bound are committed apart', async () => {
+    const message = {
+      type: 'inventory.changes',
+      upserts: Array.from({ length: 300 }, (_, i) => configMapItem('ns', `cm-${i}`)),
+      deletes: [],
+    };
+    const bytes = Buffer.byteLength(JSON.stringify(message));
+    /** Commits for 10 links sending one 300-row message each at once. */
+    const commitsFor = async (limits?: Partial<IngestBatchLimits>): Promise<number> => {
+      const store = sqliteStore();
+      cleanup.push(() => store.dispose());
+      const l = await linkedHub(store.options, limits, 10);
+      cleanup.push(() => closeLinked(l));
+      store.watch(l.db);
+      const before = await store.commits();
+      for (const a of l.agents) a.send(message);
+      await until('every message stored', async () => (await rowCount(l.db)) === 10 * 300);
+      return (await store.commits()) - before;
+    };
+    // 3,000 rows: within the default bound they share a commit or two; bounded below two messages, one each.
+    expect(await commitsFor()).toBeLessThanOrEqual(3);
+    expect(await commitsFor({ maxRows: 500 })).toBeGreaterThanOrEqual(10);
+    expect(await commitsFor({ maxBytes: bytes + 1 })).toBeGreaterThanOrEqual(10);
+  }, 60_000);
+
   it('publishes live events only after their commit, in each link’s order', async () => {
     const store = sqliteStore();
     cleanup.push(() => store.dispose());
