@@ -623,8 +623,9 @@ export class AgentLink implements PeerLinkPort {
           await this.dispatchOutstanding(cluster);
           return;
         }
-        // The high-rate writes go through the group commit (ingest-batcher.ts): stored in one transaction with what
-        // the other links sent meanwhile; this link's next message waits until the commit, live events follow it.
+        // The high-rate writes (and insights) go through the group commit (ingest-batcher.ts): stored in one
+        // transaction with what the other links sent meanwhile; this link's next message waits until the commit,
+        // live events follow it.
         case 'inventory.snapshot': {
           const { kind, snapshotId, items, last } = msg;
           const { inventory, timeline, live, metrics } = this.deps;
@@ -686,12 +687,26 @@ export class AgentLink implements PeerLinkPort {
         case 'usage.sample':
           await this.usage?.(cluster, msg);
           return;
-        case 'insights.snapshot':
-          await this.insights?.snapshot(cluster, msg.items);
+        case 'insights.snapshot': {
+          const { insights } = this;
+          if (!insights) return;
+          await this.deps.ingest.submit({
+            rows: msg.items.length,
+            bytes,
+            write: (trx) => insights.snapshot(trx, cluster, msg.items),
+          });
           return;
-        case 'insights.changes':
-          await this.insights?.changes(cluster, msg.opened, msg.resolved);
+        }
+        case 'insights.changes': {
+          const { insights } = this;
+          if (!insights) return;
+          await this.deps.ingest.submit({
+            rows: msg.opened.length + msg.resolved.length,
+            bytes,
+            write: (trx) => insights.changes(trx, cluster, msg.opened, msg.resolved),
+          });
           return;
+        }
         case 'command.update': {
           if (!(await this.deps.commands.belongsTo(msg.id, cluster))) {
             // Another cluster's command (or none): ids alone must not let one agent finish another cluster's work.
