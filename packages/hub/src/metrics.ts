@@ -84,6 +84,17 @@ export class HubMetrics {
     buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2],
     registers: [this.registry],
   });
+  readonly ingestBatchMessages = new Histogram({
+    name: 'wheelhouse_ingest_batch_messages',
+    help: 'Agent messages stored per transaction (group commit over the agent links)',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250],
+    registers: [this.registry],
+  });
+  readonly ingestBatchSplit = new Counter({
+    name: 'wheelhouse_ingest_batch_split_total',
+    help: 'Group-commit transactions that failed and were stored one message per transaction',
+    registers: [this.registry],
+  });
 
   readonly shellSessions = new Gauge({
     name: 'wheelhouse_shell_sessions',

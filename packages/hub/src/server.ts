@@ -45,6 +45,7 @@ import { OidcService } from './oidc/oidc-service.js';
 import { SsoSessions } from './oidc/sso-sessions.js';
 import type { LocalAccountsPolicy, OidcSettings } from './oidc/oidc-settings.js';
 import { identityRoutes } from './identity/identity-routes.js';
+import { IngestBatcher, type IngestBatchLimits } from './link/ingest-batcher.js';
 import { InsightIngest } from './insights/insight-ingest.js';
 import { NotificationDispatcher, type NotificationDispatchOptions } from './notifications/notification-dispatch.js';
 import { NotificationRuleStore } from './notifications/notification-rule-store.js';
@@ -107,6 +108,8 @@ export interface HubOptions {
   heartbeatMs?: number;
   /** Per agent link: stop reading above pauseAboveBytes queued (default 8 MiB), close above maxQueuedBytes (64 MiB). */
   agentLink?: Partial<AgentLinkLimits>;
+  /** Bounds of one group commit over the agent links (link/ingest-batcher.ts). */
+  ingestBatch?: Partial<IngestBatchLimits>;
   /** How often expired commands are swept (default 5 s). */
   sweepMs?: number;
   /** Retention of timeline events and recordings (off unless a limit is set); runs every intervalMs (default 60 s). */
@@ -341,6 +344,10 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     ...(opts.agentLink ? { limits: opts.agentLink } : {}),
     replicas,
+    ingest: new IngestBatcher(db, opts.ingestBatch, (b) => {
+      metrics.ingestBatchMessages.observe(b.messages);
+      if (b.split) metrics.ingestBatchSplit.inc();
+    }),
   });
   replicas.setLocalLinks({
     clusters: () => link.localClusters(),

@@ -188,8 +188,9 @@ export class ClusterStore {
       .execute();
   }
 
-  async markSeen(name: string): Promise<void> {
-    await this.db.updateTable('clusters').set({ last_seen_at: Date.now() }).where('id', '=', name).execute();
+  /** The agent was heard from now; `db` a transaction to write within it (the agent links' group commit). */
+  async markSeen(name: string, db: HubDb = this.db): Promise<void> {
+    await db.updateTable('clusters').set({ last_seen_at: Date.now() }).where('id', '=', name).execute();
   }
 
   async markDisconnected(name: string): Promise<void> {

@@ -72,73 +72,83 @@ export class InsightStore {
     complete: boolean,
     now = Date.now(),
   ): Promise<TimelineEvent[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const events: TimelineEventInput[] = [];
-      const current = new Map(
-        (
-          await trx
-            .selectFrom('insights')
-            .selectAll()
-            .where('cluster_id', '=', cluster)
-            .where('state', '=', 'open')
-            .execute()
-        ).map((r) => [r.id, r]),
-      );
-      for (const i of opened) {
-        const before = current.get(i.id) ?? (await this.row(trx, cluster, i.id));
-        const stillOpen = before?.state === 'open';
-        const values = {
-          check_id: i.check,
-          kind: i.object.kind,
-          namespace: i.object.namespace,
-          name: i.object.name,
-          owner_kind: i.owner?.kind ?? null,
-          owner_name: i.owner?.name ?? null,
-          severity: i.severity,
-          title: i.title,
-          fix: i.fix,
-          // The earliest start wins: a re-evaluation or an agent restart does not make it younger.
-          since: stillOpen ? Math.min(before.since, i.since) : i.since,
-          evidence: JSON.stringify(i.evidence),
-          action: i.action ? JSON.stringify(i.action) : null,
-          state: 'open',
-          opened_at: stillOpen ? before.opened_at : now,
-          resolved_at: null,
-          updated_at: now,
-        };
-        if (before) {
-          await trx
-            .updateTable('insights')
-            .set(values)
-            .where('cluster_id', '=', cluster)
-            .where('id', '=', i.id)
-            .execute();
-        } else {
-          await trx
-            .insertInto('insights')
-            .values({ cluster_id: cluster, id: i.id, ...values })
-            .execute();
-        }
-        if (!stillOpen) events.push(timelineEvent(i, 'opened', now));
-      }
-      const keep = new Set(opened.map((i) => i.id));
-      const toResolve = complete
-        ? [...current.keys()].filter((id) => !keep.has(id))
-        : resolved.filter((id) => !keep.has(id));
-      for (const id of toResolve) {
-        const r = current.get(id);
-        if (!r) continue;
+    return this.db.transaction().execute((trx) => this.applyIn(trx, cluster, opened, resolved, complete, now));
+  }
+
+  /** apply within the caller's transaction (the agent links' group commit). */
+  async applyIn(
+    trx: Transaction<Database>,
+    cluster: string,
+    opened: readonly InsightInput[],
+    resolved: readonly string[],
+    complete: boolean,
+    now = Date.now(),
+  ): Promise<TimelineEvent[]> {
+    const events: TimelineEventInput[] = [];
+    const current = new Map(
+      (
+        await trx
+          .selectFrom('insights')
+          .selectAll()
+          .where('cluster_id', '=', cluster)
+          .where('state', '=', 'open')
+          .execute()
+      ).map((r) => [r.id, r]),
+    );
+    for (const i of opened) {
+      const before = current.get(i.id) ?? (await this.row(trx, cluster, i.id));
+      const stillOpen = before?.state === 'open';
+      const values = {
+        check_id: i.check,
+        kind: i.object.kind,
+        namespace: i.object.namespace,
+        name: i.object.name,
+        owner_kind: i.owner?.kind ?? null,
+        owner_name: i.owner?.name ?? null,
+        severity: i.severity,
+        title: i.title,
+        fix: i.fix,
+        // The earliest start wins: a re-evaluation or an agent restart does not make it younger.
+        since: stillOpen ? Math.min(before.since, i.since) : i.since,
+        evidence: JSON.stringify(i.evidence),
+        action: i.action ? JSON.stringify(i.action) : null,
+        state: 'open',
+        opened_at: stillOpen ? before.opened_at : now,
+        resolved_at: null,
+        updated_at: now,
+      };
+      if (before) {
         await trx
           .updateTable('insights')
-          .set({ state: 'resolved', resolved_at: now, updated_at: now })
+          .set(values)
           .where('cluster_id', '=', cluster)
-          .where('id', '=', id)
+          .where('id', '=', i.id)
           .execute();
-        const i = rowToInsight(r);
-        events.push(timelineEvent(i, 'resolved', now));
+      } else {
+        await trx
+          .insertInto('insights')
+          .values({ cluster_id: cluster, id: i.id, ...values })
+          .execute();
       }
-      return insertTimelineEvents(trx, cluster, events);
-    });
+      if (!stillOpen) events.push(timelineEvent(i, 'opened', now));
+    }
+    const keep = new Set(opened.map((i) => i.id));
+    const toResolve = complete
+      ? [...current.keys()].filter((id) => !keep.has(id))
+      : resolved.filter((id) => !keep.has(id));
+    for (const id of toResolve) {
+      const r = current.get(id);
+      if (!r) continue;
+      await trx
+        .updateTable('insights')
+        .set({ state: 'resolved', resolved_at: now, updated_at: now })
+        .where('cluster_id', '=', cluster)
+        .where('id', '=', id)
+        .execute();
+      const i = rowToInsight(r);
+      events.push(timelineEvent(i, 'resolved', now));
+    }
+    return insertTimelineEvents(trx, cluster, events);
   }
 
   private async row(trx: Transaction<Database>, cluster: string, id: string): Promise<InsightRow | undefined> {

@@ -1,7 +1,7 @@
 // The hub's copy of each cluster's inventory, kept by snapshot + changes from
 // the agent. A snapshot (sent after every list, in chunks) replaces the kind
 // wholesale, so objects deleted while the agent was away disappear too.
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import {
   WORKLOAD_KINDS,
   WORKLOAD_LIST_KINDS,
@@ -18,6 +18,7 @@ import { matchesPattern } from '../auth/rbac.js';
 import { distinctNamespaces } from '../store/distinct-namespaces.js';
 import type { HubDb } from '../store/db.js';
 import { isPostgres } from '../store/dialect.js';
+import type { Database } from '../store/schema.js';
 
 /** Sort keys of a kind's list (the console's columns), each served by its own index (migration 013). */
 export const LIST_SORTS = ['namespace', 'name', 'age', 'status'] as const;
@@ -185,50 +186,78 @@ export class InventoryStore {
 
   constructor(private readonly db: HubDb) {}
 
-  private async upsert(cluster: string, items: readonly InventoryItem[]): Promise<void> {
-    if (items.length === 0) return;
+  /** Inserts or replaces items, within the caller's transaction. */
+  private async upsertIn(trx: Transaction<Database>, cluster: string, items: readonly InventoryItem[]): Promise<void> {
     const now = Date.now();
-    await this.db.transaction().execute(async (trx) => {
-      // SQLite caps bound parameters per statement; 8 columns × 100 rows stays well inside.
-      for (let i = 0; i < items.length; i += 100) {
-        const rows = items.slice(i, i + 100).map((it) => ({
-          cluster_id: cluster,
-          uid: it.uid,
-          kind: it.kind,
-          namespace: it.namespace,
-          name: it.name,
-          resource_version: it.resourceVersion,
-          data: JSON.stringify(it),
-          updated_at: now,
-          created_at: it.createdAt,
-          ...listColumns(it),
-        }));
-        await trx
-          .insertInto('resources')
-          .values(rows)
-          .onConflict((oc) =>
-            oc.columns(['cluster_id', 'uid']).doUpdateSet((eb) => ({
-              kind: eb.ref('excluded.kind'),
-              namespace: eb.ref('excluded.namespace'),
-              name: eb.ref('excluded.name'),
-              resource_version: eb.ref('excluded.resource_version'),
-              data: eb.ref('excluded.data'),
-              updated_at: eb.ref('excluded.updated_at'),
-              status: eb.ref('excluded.status'),
-              created_at: eb.ref('excluded.created_at'),
-              node: eb.ref('excluded.node'),
-              owner: eb.ref('excluded.owner'),
-              ready: eb.ref('excluded.ready'),
-              restarts: eb.ref('excluded.restarts'),
-            })),
-          )
-          .execute();
-      }
-    });
+    // SQLite caps bound parameters per statement; 8 columns × 100 rows stays well inside.
+    for (let i = 0; i < items.length; i += 100) {
+      const rows = items.slice(i, i + 100).map((it) => ({
+        cluster_id: cluster,
+        uid: it.uid,
+        kind: it.kind,
+        namespace: it.namespace,
+        name: it.name,
+        resource_version: it.resourceVersion,
+        data: JSON.stringify(it),
+        updated_at: now,
+        created_at: it.createdAt,
+        ...listColumns(it),
+      }));
+      await trx
+        .insertInto('resources')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.columns(['cluster_id', 'uid']).doUpdateSet((eb) => ({
+            kind: eb.ref('excluded.kind'),
+            namespace: eb.ref('excluded.namespace'),
+            name: eb.ref('excluded.name'),
+            resource_version: eb.ref('excluded.resource_version'),
+            data: eb.ref('excluded.data'),
+            updated_at: eb.ref('excluded.updated_at'),
+            status: eb.ref('excluded.status'),
+            created_at: eb.ref('excluded.created_at'),
+            node: eb.ref('excluded.node'),
+            owner: eb.ref('excluded.owner'),
+            ready: eb.ref('excluded.ready'),
+            restarts: eb.ref('excluded.restarts'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  private async deleteIn(trx: Transaction<Database>, cluster: string, uids: readonly string[]): Promise<void> {
+    for (let i = 0; i < uids.length; i += 500) {
+      await trx
+        .deleteFrom('resources')
+        .where('cluster_id', '=', cluster)
+        .where('uid', 'in', uids.slice(i, i + 500))
+        .execute();
+    }
   }
 
   /** Applies one chunk of a snapshot; on the last chunk removes what the snapshot did not contain. Returns the items removed. */
   async applySnapshotChunk(
+    cluster: string,
+    kind: string,
+    snapshotId: string,
+    items: readonly InventoryItem[],
+    last: boolean,
+  ): Promise<InventoryItem[]> {
+    const gone = await this.db
+      .transaction()
+      .execute((trx) => this.applySnapshotChunkIn(trx, cluster, kind, snapshotId, items, last));
+    if (last) this.snapshotStored(cluster, kind, snapshotId);
+    return gone;
+  }
+
+  /**
+   * applySnapshotChunk within the caller's transaction. The chunks seen so far
+   * are remembered here until the caller says the last one committed
+   * (snapshotStored): a rolled-back last chunk can be applied again.
+   */
+  async applySnapshotChunkIn(
+    trx: Transaction<Database>,
     cluster: string,
     kind: string,
     snapshotId: string,
@@ -242,32 +271,33 @@ export class InventoryStore {
       this.pending.set(key, state);
     }
     for (const it of items) state.uids.add(it.uid);
-    await this.upsert(cluster, items);
+    await this.upsertIn(trx, cluster, items);
     if (!last) return [];
-    this.pending.delete(key);
-    const existing = await this.db
+    const existing = await trx
       .selectFrom('resources')
       .select(['uid', 'data'])
       .where('cluster_id', '=', cluster)
       .where('kind', '=', kind)
       .execute();
-    const gone = existing.filter((r) => !state.uids.has(r.uid));
-    for (let i = 0; i < gone.length; i += 500) {
-      await this.db
-        .deleteFrom('resources')
-        .where('cluster_id', '=', cluster)
-        .where(
-          'uid',
-          'in',
-          gone.slice(i, i + 500).map((r) => r.uid),
-        )
-        .execute();
-    }
+    const seen = state.uids;
+    const gone = existing.filter((r) => !seen.has(r.uid));
+    await this.deleteIn(
+      trx,
+      cluster,
+      gone.map((r) => r.uid),
+    );
     return gone.map((r) => JSON.parse(r.data) as InventoryItem);
   }
 
-  async getByUid(cluster: string, uid: string): Promise<InventoryItem | null> {
-    const row = await this.db
+  /** The last chunk of the snapshot committed: what its chunks were is no longer needed. */
+  snapshotStored(cluster: string, kind: string, snapshotId: string): void {
+    const key = `${cluster}\u0000${kind}`;
+    if (this.pending.get(key)?.snapshotId === snapshotId) this.pending.delete(key);
+  }
+
+  /** An item by uid; `db` a transaction to see its writes. */
+  async getByUid(cluster: string, uid: string, db: HubDb = this.db): Promise<InventoryItem | null> {
+    const row = await db
       .selectFrom('resources')
       .select('data')
       .where('cluster_id', '=', cluster)
@@ -276,20 +306,28 @@ export class InventoryStore {
     return row ? (JSON.parse(row.data) as InventoryItem) : null;
   }
 
+  /** Applies an agent's changes in one transaction. */
   async applyChanges(
     cluster: string,
     upserts: readonly InventoryItem[],
     deletes: readonly { uid: string }[],
   ): Promise<void> {
-    await this.upsert(cluster, upserts);
-    const uids = deletes.map((d) => d.uid);
-    for (let i = 0; i < uids.length; i += 500) {
-      await this.db
-        .deleteFrom('resources')
-        .where('cluster_id', '=', cluster)
-        .where('uid', 'in', uids.slice(i, i + 500))
-        .execute();
-    }
+    await this.db.transaction().execute((trx) => this.applyChangesIn(trx, cluster, upserts, deletes));
+  }
+
+  /** applyChanges within the caller's transaction. */
+  async applyChangesIn(
+    trx: Transaction<Database>,
+    cluster: string,
+    upserts: readonly InventoryItem[],
+    deletes: readonly { uid: string }[],
+  ): Promise<void> {
+    await this.upsertIn(trx, cluster, upserts);
+    await this.deleteIn(
+      trx,
+      cluster,
+      deletes.map((d) => d.uid),
+    );
   }
 
   /** One item, typed by its kind (the row's kind column and the item's own kind agree). */

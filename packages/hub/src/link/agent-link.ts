@@ -36,6 +36,7 @@ import type { ReplicaRegistry } from '../peering/replica-registry.js';
 import type { PeerLinkPort, PeerTunnels } from '../peering/peer-tunnels.js';
 import { snapshotDeletions } from '../timeline/snapshot-deletions.js';
 import type { TimelineStore } from '../timeline/timeline-store.js';
+import type { IngestBatcher } from './ingest-batcher.js';
 
 export interface AgentLinkDeps {
   clusters: ClusterStore;
@@ -50,6 +51,8 @@ export interface AgentLinkDeps {
   idpGroups?: IdpGroups;
   /** Where this replica records the links it holds (every hub has one; shared on PostgreSQL). */
   replicas: ReplicaRegistry;
+  /** Stores the links' high-rate messages, those queued on all links at once in one transaction. */
+  ingest: IngestBatcher;
 }
 
 /** How a replica reaches the others (peering/replica-peering.ts); unset: a single process. */
@@ -521,7 +524,7 @@ export class AgentLink implements PeerLinkPort {
       }
       conn.queue = conn.queue
         .then(yieldToEventLoop)
-        .then(() => this.handle(conn, text, log))
+        .then(() => this.handle(conn, text, size, log))
         .catch((err: unknown) => {
           log.error({ err }, 'agent message failed');
           socket.close(CLOSE_CODES.protocolError, err instanceof Error ? err.message.slice(0, 120) : 'bad message');
@@ -591,7 +594,7 @@ export class AgentLink implements PeerLinkPort {
     return kept;
   }
 
-  private async handle(conn: Connection, text: string, log: FastifyBaseLogger): Promise<void> {
+  private async handle(conn: Connection, text: string, bytes: number, log: FastifyBaseLogger): Promise<void> {
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -620,51 +623,90 @@ export class AgentLink implements PeerLinkPort {
           await this.dispatchOutstanding(cluster);
           return;
         }
+        // The high-rate writes (and insights) go through the group commit (ingest-batcher.ts): stored in one
+        // transaction with what the other links sent meanwhile; this link's next message waits until the commit,
+        // live events follow it.
         case 'inventory.snapshot': {
-          const gone = await this.deps.inventory.applySnapshotChunk(
-            cluster,
-            msg.kind,
-            msg.snapshotId,
-            msg.items,
-            msg.last,
-          );
-          if (msg.items.length > 0 || gone.length > 0) {
-            this.deps.live.publish({
-              type: 'inventory',
-              cluster,
-              upserts: msg.items,
-              deletes: gone.map((i) => ({ kind: msg.kind, uid: i.uid, namespace: i.namespace, name: i.name })),
-            });
-          }
-          // What disappeared while the agent was away never came as a watch event: record its deletion here.
-          const deletions = await snapshotDeletions(gone, Date.now(), (uid) =>
-            this.deps.inventory.getByUid(cluster, uid),
-          );
-          const stored = await this.deps.timeline.insert(cluster, deletions);
-          this.deps.metrics.timelineEvents.inc(stored.length);
-          for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
+          const { kind, snapshotId, items, last } = msg;
+          const { inventory, timeline, live, metrics } = this.deps;
+          await this.deps.ingest.submit({
+            rows: items.length,
+            bytes,
+            write: async (trx) => {
+              const gone = await inventory.applySnapshotChunkIn(trx, cluster, kind, snapshotId, items, last);
+              // What disappeared while the agent was away never came as a watch event: record its deletion here.
+              const deletions = await snapshotDeletions(gone, Date.now(), (uid) =>
+                inventory.getByUid(cluster, uid, trx),
+              );
+              const stored = await timeline.insertIn(trx, cluster, deletions);
+              return () => {
+                if (last) inventory.snapshotStored(cluster, kind, snapshotId);
+                if (items.length > 0 || gone.length > 0) {
+                  live.publish({
+                    type: 'inventory',
+                    cluster,
+                    upserts: items,
+                    deletes: gone.map((i) => ({ kind, uid: i.uid, namespace: i.namespace, name: i.name })),
+                  });
+                }
+                metrics.timelineEvents.inc(stored.length);
+                for (const event of stored) live.publish({ type: 'timeline', cluster, event });
+              };
+            },
+          });
           return;
         }
-        case 'inventory.changes':
-          await this.deps.inventory.applyChanges(cluster, msg.upserts, msg.deletes);
-          this.deps.live.publish({ type: 'inventory', cluster, upserts: msg.upserts, deletes: msg.deletes });
+        case 'inventory.changes': {
+          const { upserts, deletes } = msg;
+          await this.deps.ingest.submit({
+            rows: upserts.length + deletes.length,
+            bytes,
+            write: async (trx) => {
+              await this.deps.inventory.applyChangesIn(trx, cluster, upserts, deletes);
+              return () => this.deps.live.publish({ type: 'inventory', cluster, upserts, deletes });
+            },
+          });
           return;
+        }
         case 'timeline': {
           const events = await this.agentOwnedEvents(cluster, msg.events, log);
-          const stored = await this.deps.timeline.insert(cluster, events);
-          this.deps.metrics.timelineEvents.inc(stored.length);
-          for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
+          if (events.length === 0) return;
+          await this.deps.ingest.submit({
+            rows: events.length,
+            bytes,
+            write: async (trx) => {
+              const stored = await this.deps.timeline.insertIn(trx, cluster, events);
+              return () => {
+                this.deps.metrics.timelineEvents.inc(stored.length);
+                for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
+              };
+            },
+          });
           return;
         }
         case 'usage.sample':
           await this.usage?.(cluster, msg);
           return;
-        case 'insights.snapshot':
-          await this.insights?.snapshot(cluster, msg.items);
+        case 'insights.snapshot': {
+          const { insights } = this;
+          if (!insights) return;
+          await this.deps.ingest.submit({
+            rows: msg.items.length,
+            bytes,
+            write: (trx) => insights.snapshot(trx, cluster, msg.items),
+          });
           return;
-        case 'insights.changes':
-          await this.insights?.changes(cluster, msg.opened, msg.resolved);
+        }
+        case 'insights.changes': {
+          const { insights } = this;
+          if (!insights) return;
+          await this.deps.ingest.submit({
+            rows: msg.opened.length + msg.resolved.length,
+            bytes,
+            write: (trx) => insights.changes(trx, cluster, msg.opened, msg.resolved),
+          });
           return;
+        }
         case 'command.update': {
           if (!(await this.deps.commands.belongsTo(msg.id, cluster))) {
             // Another cluster's command (or none): ids alone must not let one agent finish another cluster's work.
@@ -678,7 +720,14 @@ export class AgentLink implements PeerLinkPort {
         }
         case 'ping':
           this.send(conn, { type: 'pong', t: msg.t });
-          await this.deps.clusters.markSeen(cluster);
+          await this.deps.ingest.submit({
+            rows: 1,
+            bytes,
+            write: async (trx) => {
+              await this.deps.clusters.markSeen(cluster, trx);
+              return () => undefined;
+            },
+          });
           return;
         case 'pong':
           return;

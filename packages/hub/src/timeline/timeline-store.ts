@@ -172,18 +172,25 @@ export class TimelineStore {
 
   /**
    * Stores new events, one transaction per call (one commit, so one fsync,
-   * per agent batch), and returns those that were not already stored, in seq
-   * order. On SQLite the transaction is better-sqlite3's own, run while
-   * Kysely's hold on the one connection keeps every other query out.
+   * per call), and returns those that were not already stored, in seq order.
    */
   async insert(cluster: string, events: readonly TimelineEventInput[]): Promise<TimelineEvent[]> {
     if (events.length === 0) return [];
-    const sqlite = this.sqlite;
-    if (sqlite) {
-      const tx = sqlite.transaction(() => insertSqlite(sqlite, cluster, events));
-      return this.db.connection().execute(() => Promise.resolve(tx()));
-    }
-    return this.db.transaction().execute((trx) => insertTimelineEvents(trx, cluster, events));
+    return this.db.transaction().execute((trx) => this.insertIn(trx, cluster, events));
+  }
+
+  /**
+   * insert within the caller's transaction (the agent links' group commit).
+   * On SQLite through the prepared statement, on the one connection the
+   * transaction holds — so within it.
+   */
+  async insertIn(
+    trx: Transaction<Database>,
+    cluster: string,
+    events: readonly TimelineEventInput[],
+  ): Promise<TimelineEvent[]> {
+    if (events.length === 0) return [];
+    return this.sqlite ? insertSqlite(this.sqlite, cluster, events) : insertTimelineEvents(trx, cluster, events);
   }
 
   /**

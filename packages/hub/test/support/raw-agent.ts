@@ -16,7 +16,12 @@ export interface RawAgent {
 
 export async function rawAgent(hub: Hub, token: string, o: { hello?: boolean } = {}): Promise<RawAgent> {
   const { port } = hub.app.server.address() as AddressInfo;
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${AGENT_CONNECT_PATH}`, {
+  return rawAgentAt(`http://127.0.0.1:${port}`, token, o);
+}
+
+/** rawAgent to a hub by its URL (a hub process). */
+export async function rawAgentAt(hubUrl: string, token: string, o: { hello?: boolean } = {}): Promise<RawAgent> {
+  const ws = new WebSocket(`${hubUrl.replace(/^http/, 'ws')}${AGENT_CONNECT_PATH}`, {
     headers: { authorization: `Bearer ${token}` },
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
