@@ -2,7 +2,7 @@
 // timeline current over its one outbound link, and runs the commands the hub
 // sends — within the tiers this cluster enabled.
 import { randomUUID } from 'node:crypto';
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from './kube-config.js';
 import pino, { type Logger } from 'pino';
 import { RESOURCE_KIND_NAMES, WHEELHOUSE_VERSION, type Capabilities, type ResourceKind } from '@wheelhouse/protocol';
 import type { ExecGuardHandle, ExecGuardOptions } from '@wheelhouse/exec-guard';
@@ -22,6 +22,7 @@ import { InsightEngine } from './insights/insight-engine.js';
 import { InventoryCache } from './inventory-cache.js';
 import { MetricsReader } from './usage/metrics-reader.js';
 import { describeCluster, loadKubeConfig } from './kube.js';
+import { fullKubeConfig } from './kube-config.js';
 import { HubLink } from './link/hub-link.js';
 import { Outbox } from './outbox.js';
 import { AgentLogStreams } from './reads/log-streams.js';
@@ -37,8 +38,8 @@ export interface AgentOptions {
   token: string;
   kubeconfig?: string;
   context?: string;
-  /** Or a ready KubeConfig (tests, in-process embedding). */
-  kubeConfig?: k8s.KubeConfig;
+  /** Or a ready config: client-node's KubeConfig or the agent's own (tests, in-process embedding). */
+  kubeConfig?: KubeClientConfig;
   capabilities: Capabilities;
   log?: Logger;
   kinds?: ResourceKind[];
@@ -89,7 +90,7 @@ export interface Agent {
 
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const log = opts.log ?? pino({ name: 'wheelhouse-agent' });
-  const kc = opts.kubeConfig ?? loadKubeConfig(opts.kubeconfig, opts.context);
+  const kc: KubeClientConfig = opts.kubeConfig ?? loadKubeConfig(opts.kubeconfig, opts.context);
   const identity = await describeCluster(kc);
   log.info({ server: identity.server, version: identity.gitVersion, as: identity.username }, 'connected to Kubernetes');
 
@@ -264,7 +265,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   link.on('disconnected', () => shell.closeAll());
 
   // ---- reads for the hub's object view and log viewer: as the user when impersonating, else as the agent.
-  const readAs = (user: string, groups?: readonly string[]): k8s.KubeConfig =>
+  const readAs = (user: string, groups?: readonly string[]): KubeClientConfig =>
     opts.impersonation ? impersonatingKubeConfig(kc, kubeIdentityFor(user, opts.impersonation, groups)) : kc;
   const logs = new AgentLogStreams({
     kc,
@@ -318,7 +319,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     )
       portForwards.onControl(m);
     else if (m.type === 'object.get') {
-      let as: k8s.KubeConfig;
+      let as: KubeClientConfig;
       try {
         as = readAs(m.user, m.groups);
       } catch (err) {
@@ -347,7 +348,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     execGuard = await startExecGuard({
       logger: log.child({ component: 'exec-guard' }),
       ...opts.execGuard,
-      kubeConfig: kc,
+      // Exec guard uses the typed clients: it loads the client library.
+      kubeConfig: await fullKubeConfig(kc),
     });
     unforward = forwardExecGuardEvents(
       execGuard,

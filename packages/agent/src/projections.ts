@@ -7,7 +7,7 @@ import {
   EXTENSION_REQUESTER_ANNOTATION,
   INTERACTOR_ANNOTATION,
   TERMINATION_TIME_ANNOTATION,
-} from '@wheelhouse/exec-guard';
+} from '@wheelhouse/exec-guard/labels';
 import {
   numberOrNull,
   optionalNumber,

@@ -2,10 +2,10 @@
 // last resourceVersion seen (bookmarks keep it fresh), a re-list on 410 Gone,
 // and backoff on errors. The caller gets the full list after every (re)list
 // and each change after that.
-import * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import type { Logger } from 'pino';
 import { RESOURCE_KINDS, type ResourceKind } from '@wheelhouse/protocol';
-import { ensureOk, kubeRequest, type KubeResponse } from '../kube-http.js';
+import { ensureOk, kubeRequest, kubeWatch, type KubeResponse } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 
@@ -46,7 +46,7 @@ export type WatchParams = { resourceVersion: string; allowWatchBookmarks: boolea
  */
 export interface ListWatchSource {
   list(path: string, query: URLSearchParams): Promise<KubeResponse<ListBody>>;
-  /** Like @kubernetes/client-node's Watch.watch: events until `done`; resolves with the abort handle. */
+  /** Like kubeWatch: events until `done`; resolves with the abort handle. */
   watch(
     path: string,
     params: WatchParams,
@@ -55,10 +55,10 @@ export interface ListWatchSource {
   ): Promise<AbortController>;
 }
 
-export function apiServerSource(kc: k8s.KubeConfig): ListWatchSource {
+export function apiServerSource(kc: KubeClientConfig): ListWatchSource {
   return {
     list: (path, query) => kubeRequest<ListBody>(kc, 'GET', `${path}?${query.toString()}`),
-    watch: (path, params, onEvent, done) => new k8s.Watch(kc).watch(path, params, onEvent, done),
+    watch: (path, params, onEvent, done) => kubeWatch(kc, path, params, onEvent, done),
   };
 }
 
@@ -71,7 +71,7 @@ export class KindWatcher {
   lists = 0;
 
   constructor(
-    kc: k8s.KubeConfig,
+    kc: KubeClientConfig,
     readonly kind: ResourceKind | 'Event',
     private readonly handlers: KindWatcherHandlers,
     private readonly log: Logger,
