@@ -107,19 +107,43 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     ...(opts.hubCa ? { ca: opts.hubCa } : {}),
   });
+  // Counted before any other 'connected' listener runs: a snapshot streamed across a reconnect is sent again whole.
+  let linkGeneration = 0;
+  link.on('connected', () => linkGeneration++);
   const outbox = new Outbox(
-    { connected: () => link.connected, bufferedAmount: () => link.bufferedAmount, send: (m) => link.send(m) },
+    {
+      connected: () => link.connected,
+      generation: () => linkGeneration,
+      bufferedAmount: () => link.bufferedAmount,
+      send: (m) => link.send(m),
+    },
     { flushMs: opts.flushMs ?? 200, maxBatch: 500, maxTimelineBuffer: 10_000, highWaterBytes: 8 * 1024 * 1024 },
   );
   const kinds = opts.kinds ?? RESOURCE_KIND_NAMES;
   const snapshotOnConnect = (kind: ResourceKind): void => {
     if (link.connected) outbox.snapshot(kind, cache.items(kind), randomUUID());
   };
+  // A kind's snapshot is streamed to the hub page by page while it is listed (the hub stores the first
+  // pods while the last are read); if the stream was cut (link down, reconnect) the whole kind goes at the end.
+  const streaming = new Map<ResourceKind, string>();
   const cache = new InventoryCache({
     upsert: (i) => outbox.upsert(i),
     remove: (i) => outbox.remove(i),
     timeline: (e) => outbox.timeline(e),
-    relisted: snapshotOnConnect,
+    listStart: (kind) => {
+      const id = randomUUID();
+      if (outbox.openSnapshot(kind, id)) streaming.set(kind, id);
+      else streaming.delete(kind);
+    },
+    listPage: (kind, items) => {
+      const id = streaming.get(kind);
+      if (id && !outbox.snapshotPage(kind, id, items)) streaming.delete(kind);
+    },
+    relisted: (kind) => {
+      const id = streaming.get(kind);
+      streaming.delete(kind);
+      if (!id || !outbox.closeSnapshot(kind, id)) snapshotOnConnect(kind);
+    },
   });
 
   // Health checks over the same watches; what opens and resolves goes to the hub as it happens.
