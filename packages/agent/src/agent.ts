@@ -31,7 +31,7 @@ import { getObject } from './reads/object-get.js';
 import { AgentShellManager, type ShellIdentity } from './shell/shell-manager.js';
 import { NodeShellPods, type NodeShellSettings } from './shell/node-shell-pods.js';
 import { eventFromKubernetesEvent } from './timeline/events.js';
-import { KindWatcher } from './watch/kind-watcher.js';
+import { KindWatcher, listModeFor } from './watch/kind-watcher.js';
 
 export interface AgentOptions {
   hubUrl: string;
@@ -178,6 +178,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   let markSynced: () => void = () => undefined;
   const synced = new Promise<void>((r) => (markSynced = r));
   const listed = new Set<ResourceKind>();
+  // Streaming lists where the API server has them (Kubernetes 1.32+), paged LISTs elsewhere.
+  const listMode = listModeFor(identity.gitVersion);
   const watchers: KindWatcher[] = kinds.map(
     (kind) =>
       new KindWatcher(
@@ -204,6 +206,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
           },
         },
         log,
+        undefined,
+        undefined,
+        listMode,
       ),
   );
   // Kubernetes Events feed the timeline only.
@@ -223,6 +228,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         },
       },
       log,
+      undefined,
+      undefined,
+      listMode,
     ),
   );
 
