@@ -51,6 +51,13 @@ describe('an agent that syncs, acts and opens a shell without the Kubernetes cli
   let token = '';
   let ns = '';
   let agent: TestProcess | undefined;
+  let rssSynced = 0;
+  const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
+  /** The agent's RSS in its next memory sample (taken after a full GC). */
+  const settledRss = async (): Promise<number> => {
+    const seen = agent?.samples.length ?? 0;
+    return eventually('a memory sample', () => Promise.resolve(agent?.samples[seen]?.rss), { timeoutMs: 10_000 });
+  };
 
   const loadedFiles = (): string[] =>
     existsSync(loaded) ? readFileSync(loaded, 'utf8').split('\n').filter(Boolean) : [];
@@ -105,7 +112,7 @@ describe('an agent that syncs, acts and opens a shell without the Kubernetes cli
         '--log-level',
         'warn',
       ],
-      { label: 'agent' },
+      { label: 'agent', sampleMemory: true },
     );
     // A pod created while the agent starts and lists.
     await pod('during');
@@ -129,6 +136,7 @@ describe('an agent that syncs, acts and opens a shell without the Kubernetes cli
       { timeoutMs: 30_000 },
     );
     expect(loadedFiles(), agent?.output()).toEqual([]);
+    rssSynced = await settledRss();
   });
 
   it('scales a Deployment, reads an object live and relays a shell, still without the library', async () => {
@@ -190,5 +198,13 @@ describe('an agent that syncs, acts and opens a shell without the Kubernetes cli
     ws.close();
 
     expect(loadedFiles(), agent?.output()).toEqual([]);
+    // What a user sees in `kubectl top`: the agent's memory after a GC, synced and after an action and a shell.
+    const rssActed = await settledRss();
+    process.stderr.write(
+      `[agent-lean-sync] agent RSS after GC: synced ${mb(rssSynced)}, after an action and a shell ${mb(rssActed)}\n`,
+    );
+    // With @kubernetes/client-node loaded the agent sat at ~155 MB before it listed anything.
+    expect(rssSynced).toBeLessThan(130e6);
+    expect(rssActed).toBeLessThan(130e6);
   });
 });
