@@ -212,9 +212,10 @@ export class Outbox {
         i = 0;
         continue;
       }
-      if (p.open && p.sent >= p.items.length) {
-        // Everything so far is out: the cache holds these items, the outbox need not.
-        p.items = [];
+      // An open snapshot sends whole chunks only (pages can be a few objects): one hub transaction per chunk.
+      if (p.open && p.items.length - p.sent < SNAPSHOT_CHUNK) {
+        // What went out is dropped from the queue (the cache holds every item).
+        if (p.sent > 0) p.items = p.items.slice(p.sent);
         p.sent = 0;
         i++;
         continue;

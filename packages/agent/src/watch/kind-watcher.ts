@@ -162,6 +162,11 @@ export class KindWatcher {
         settled = true;
         resolve(streamList && !listing && r === 'ended' ? 'listed' : r);
       };
+      const flushPage = (): void => {
+        if (!listing || page.length === 0) return;
+        this.handlers.onListPage(page);
+        page = [];
+      };
       if (streamList) this.handlers.onListStart();
       const params: WatchParams = streamList
         ? {
@@ -195,11 +200,12 @@ export class KindWatcher {
                 this.lists++;
                 this.handlers.onListEnd();
               } else if (phase === 'ADDED') {
+                // Handed over once the network chunk that carried them is parsed (a microtask), not
+                // after 500: objects kept across chunks outlived young-generation GCs and were
+                // promoted, and old space grew with garbage.
+                if (page.length === 0) queueMicrotask(flushPage);
                 page.push(o);
-                if (page.length >= PAGE) {
-                  this.handlers.onListPage(page);
-                  page = [];
-                }
+                if (page.length >= PAGE) flushPage();
               }
               return;
             }
