@@ -189,10 +189,15 @@ export async function agentSyncBenchmark(): Promise<Benchmark> {
         if (!created) throw new Error('cluster exists');
         // BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot of the agent once the hub holds every pod.
         const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT;
+        // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the agent from start until the hub holds every pod.
+        const profDir = process.env.BENCH_CPU_PROF;
         const child = spawn(
           process.execPath,
           [
             ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : []),
+            ...(profDir
+              ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `agent-${name}.cpuprofile`]
+              : []),
             // BENCH_AGENT_NODE_ARGS: V8 flags for the agent only (e.g. heap limits), not the bench's hub.
             ...(process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean),
             CLI,
@@ -223,6 +228,12 @@ export async function agentSyncBenchmark(): Promise<Benchmark> {
           if (child.pid) rss.push(peakRssMb(child.pid));
           if (snapshotDir && child.pid) await heapSnapshot(child.pid, snapshotDir, log);
         } finally {
+          if (profDir && child.exitCode === null) {
+            // The profile is written when the process exits: stop it gently (the CLI exits on SIGTERM).
+            const exited = new Promise((r) => child.once('exit', r));
+            child.kill('SIGTERM');
+            await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+          }
           child.kill('SIGKILL');
           await h.clusters.delete(name);
         }

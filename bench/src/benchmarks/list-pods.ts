@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { loadKubeConfig } from '@wheelhouse/agent';
+import { fullKubeConfig, loadKubeConfig } from '@wheelhouse/agent';
 import { binaryPaths, up } from '@wheelhouse/test-cluster';
 import type { Benchmark } from '../harness.js';
 
@@ -12,7 +12,7 @@ const run = promisify(execFile);
 export async function listPodsBenchmark(): Promise<Benchmark> {
   const cluster = await up();
   const bins = await binaryPaths();
-  const core = loadKubeConfig(cluster.kubeconfig).makeApiClient(k8s.CoreV1Api);
+  const core = (await fullKubeConfig(loadKubeConfig(cluster.kubeconfig))).makeApiClient(k8s.CoreV1Api);
   return {
     name: 'list-pods',
     description: 'list all pods: agent kube client vs kubectl get pods -A -o json',

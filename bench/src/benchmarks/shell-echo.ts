@@ -11,7 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import WebSocket from 'ws';
-import { loadKubeConfig } from '@wheelhouse/agent';
+import { fullKubeConfig, loadKubeConfig } from '@wheelhouse/agent';
 import { shellPath } from '@wheelhouse/protocol';
 import { up } from '@wheelhouse/test-cluster';
 import type { Benchmark } from '../harness.js';
@@ -193,7 +193,7 @@ async function bulkRun(open: (done: () => void) => Promise<Stream>, hub: Party, 
 
 export async function shellEchoBenchmark(): Promise<Benchmark> {
   const cluster = await up();
-  const kc = loadKubeConfig(cluster.kubeconfig);
+  const kc = await fullKubeConfig(loadKubeConfig(cluster.kubeconfig));
   const core = kc.makeApiClient(k8s.CoreV1Api);
   let hub: Party | null = null;
   let agent: Party | null = null;

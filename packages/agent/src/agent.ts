@@ -2,7 +2,7 @@
 // timeline current over its one outbound link, and runs the commands the hub
 // sends — within the tiers this cluster enabled.
 import { randomUUID } from 'node:crypto';
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from './kube-config.js';
 import pino, { type Logger } from 'pino';
 import { RESOURCE_KIND_NAMES, WHEELHOUSE_VERSION, type Capabilities, type ResourceKind } from '@wheelhouse/protocol';
 import type { ExecGuardHandle, ExecGuardOptions } from '@wheelhouse/exec-guard';
@@ -22,6 +22,7 @@ import { InsightEngine } from './insights/insight-engine.js';
 import { InventoryCache } from './inventory-cache.js';
 import { MetricsReader } from './usage/metrics-reader.js';
 import { describeCluster, loadKubeConfig } from './kube.js';
+import { fullKubeConfig } from './kube-config.js';
 import { HubLink } from './link/hub-link.js';
 import { Outbox } from './outbox.js';
 import { AgentLogStreams } from './reads/log-streams.js';
@@ -30,15 +31,15 @@ import { getObject } from './reads/object-get.js';
 import { AgentShellManager, type ShellIdentity } from './shell/shell-manager.js';
 import { NodeShellPods, type NodeShellSettings } from './shell/node-shell-pods.js';
 import { eventFromKubernetesEvent } from './timeline/events.js';
-import { KindWatcher } from './watch/kind-watcher.js';
+import { KindWatcher, listModeFor } from './watch/kind-watcher.js';
 
 export interface AgentOptions {
   hubUrl: string;
   token: string;
   kubeconfig?: string;
   context?: string;
-  /** Or a ready KubeConfig (tests, in-process embedding). */
-  kubeConfig?: k8s.KubeConfig;
+  /** Or a ready config: client-node's KubeConfig or the agent's own (tests, in-process embedding). */
+  kubeConfig?: KubeClientConfig;
   capabilities: Capabilities;
   log?: Logger;
   kinds?: ResourceKind[];
@@ -89,7 +90,7 @@ export interface Agent {
 
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const log = opts.log ?? pino({ name: 'wheelhouse-agent' });
-  const kc = opts.kubeConfig ?? loadKubeConfig(opts.kubeconfig, opts.context);
+  const kc: KubeClientConfig = opts.kubeConfig ?? loadKubeConfig(opts.kubeconfig, opts.context);
   const identity = await describeCluster(kc);
   log.info({ server: identity.server, version: identity.gitVersion, as: identity.username }, 'connected to Kubernetes');
 
@@ -106,19 +107,43 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     ...(opts.hubCa ? { ca: opts.hubCa } : {}),
   });
+  // Counted before any other 'connected' listener runs: a snapshot streamed across a reconnect is sent again whole.
+  let linkGeneration = 0;
+  link.on('connected', () => linkGeneration++);
   const outbox = new Outbox(
-    { connected: () => link.connected, bufferedAmount: () => link.bufferedAmount, send: (m) => link.send(m) },
+    {
+      connected: () => link.connected,
+      generation: () => linkGeneration,
+      bufferedAmount: () => link.bufferedAmount,
+      send: (m) => link.send(m),
+    },
     { flushMs: opts.flushMs ?? 200, maxBatch: 500, maxTimelineBuffer: 10_000, highWaterBytes: 8 * 1024 * 1024 },
   );
   const kinds = opts.kinds ?? RESOURCE_KIND_NAMES;
   const snapshotOnConnect = (kind: ResourceKind): void => {
     if (link.connected) outbox.snapshot(kind, cache.items(kind), randomUUID());
   };
+  // A kind's snapshot is streamed to the hub page by page while it is listed (the hub stores the first
+  // pods while the last are read); if the stream was cut (link down, reconnect) the whole kind goes at the end.
+  const streaming = new Map<ResourceKind, string>();
   const cache = new InventoryCache({
     upsert: (i) => outbox.upsert(i),
     remove: (i) => outbox.remove(i),
     timeline: (e) => outbox.timeline(e),
-    relisted: snapshotOnConnect,
+    listStart: (kind) => {
+      const id = randomUUID();
+      if (outbox.openSnapshot(kind, id)) streaming.set(kind, id);
+      else streaming.delete(kind);
+    },
+    listPage: (kind, items) => {
+      const id = streaming.get(kind);
+      if (id && !outbox.snapshotPage(kind, id, items)) streaming.delete(kind);
+    },
+    relisted: (kind) => {
+      const id = streaming.get(kind);
+      streaming.delete(kind);
+      if (!id || !outbox.closeSnapshot(kind, id)) snapshotOnConnect(kind);
+    },
   });
 
   // Health checks over the same watches; what opens and resolves goes to the hub as it happens.
@@ -153,6 +178,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   let markSynced: () => void = () => undefined;
   const synced = new Promise<void>((r) => (markSynced = r));
   const listed = new Set<ResourceKind>();
+  // Streaming lists where the API server has them (Kubernetes 1.32+), paged LISTs elsewhere.
+  const listMode = listModeFor(identity.gitVersion);
   const watchers: KindWatcher[] = kinds.map(
     (kind) =>
       new KindWatcher(
@@ -179,6 +206,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
           },
         },
         log,
+        undefined,
+        undefined,
+        listMode,
       ),
   );
   // Kubernetes Events feed the timeline only.
@@ -198,6 +228,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         },
       },
       log,
+      undefined,
+      undefined,
+      listMode,
     ),
   );
 
@@ -264,7 +297,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   link.on('disconnected', () => shell.closeAll());
 
   // ---- reads for the hub's object view and log viewer: as the user when impersonating, else as the agent.
-  const readAs = (user: string, groups?: readonly string[]): k8s.KubeConfig =>
+  const readAs = (user: string, groups?: readonly string[]): KubeClientConfig =>
     opts.impersonation ? impersonatingKubeConfig(kc, kubeIdentityFor(user, opts.impersonation, groups)) : kc;
   const logs = new AgentLogStreams({
     kc,
@@ -318,7 +351,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     )
       portForwards.onControl(m);
     else if (m.type === 'object.get') {
-      let as: k8s.KubeConfig;
+      let as: KubeClientConfig;
       try {
         as = readAs(m.user, m.groups);
       } catch (err) {
@@ -347,7 +380,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     execGuard = await startExecGuard({
       logger: log.child({ component: 'exec-guard' }),
       ...opts.execGuard,
-      kubeConfig: kc,
+      // Exec guard uses the typed clients: it loads the client library.
+      kubeConfig: await fullKubeConfig(kc),
     });
     unforward = forwardExecGuardEvents(
       execGuard,

@@ -2,7 +2,9 @@
 // evictions become timeline events on the pod (and, through the pod's owner,
 // on its workload's timeline at the hub).
 import type { TimelineEventInput } from '@wheelhouse/protocol';
-import { interactionSummary, type ExecGuardHandle } from '@wheelhouse/exec-guard';
+// Subpaths, not the package root: that would load exec guard's server and the client library into every agent.
+import type { ExecGuardHandle } from '@wheelhouse/exec-guard';
+import { interactionSummary } from '@wheelhouse/exec-guard/messages';
 import type { OwnerResolver } from './timeline/events.js';
 
 type Sink = (events: TimelineEventInput[]) => void;

@@ -3,7 +3,7 @@
 // server's audit log names the real user (the agent's ServiceAccount needs
 // `impersonate` on users and groups; the chart grants it with impersonation.enabled).
 import type { RequestOptions } from 'node:https';
-import * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from './kube-config.js';
 
 export interface KubeIdentity {
   user: string;
@@ -73,67 +73,32 @@ export function kubeIdentityFor(
 }
 
 /**
- * Header names for the n-th Impersonate-Group value. The typed clients send a
- * plain header record through node-fetch, which merges keys case-insensitively
- * into one multi-value header; distinct spellings are the only way to send the
- * header several times (one comma-joined value would be one group named "a,b").
+ * A config with the same cluster and credentials as `base` whose every request
+ * carries Impersonate-User/-Group/-Extra: kubeRequest, watches (kubeWatch),
+ * exec/attach and port-forward websockets, log streams — everything the agent
+ * sends as a person goes through applyToHTTPSOptions.
  */
-function groupHeaderName(n: number): string {
-  const base = 'Impersonate-Group';
-  if (n === 0) return base;
-  let out = '';
-  let bits = n;
-  for (const ch of base.toLowerCase()) {
-    if (/[a-z]/.test(ch)) {
-      out += bits & 1 ? ch.toUpperCase() : ch;
-      bits >>= 1;
-    } else out += ch;
-  }
-  return out === base ? base.toUpperCase() : out;
-}
-
-/**
- * A KubeConfig with the same cluster and credentials as `base` whose every
- * request carries Impersonate-User/Impersonate-Group: typed API clients
- * (applySecurityAuthentication), watches and logs (applyToFetchOptions, which
- * calls applyToHTTPSOptions), exec/attach websockets and kubeRequest
- * (applyToHTTPSOptions).
- */
-export class ImpersonatingKubeConfig extends k8s.KubeConfig {
+export class ImpersonatingKubeConfig implements KubeClientConfig {
   constructor(
-    base: k8s.KubeConfig,
+    readonly base: KubeClientConfig,
     readonly identity: KubeIdentity,
-  ) {
-    super();
-    // Share the base's objects (in-cluster token files, exec plugins keep working).
-    this.loadFromOptions({
-      clusters: base.clusters,
-      users: base.users,
-      contexts: base.contexts,
-      currentContext: base.currentContext,
-    });
+  ) {}
+
+  getCurrentCluster(): { server: string } | null {
+    return this.base.getCurrentCluster();
   }
 
-  override async applyToHTTPSOptions(opts: RequestOptions): Promise<void> {
-    await super.applyToHTTPSOptions(opts);
-    const headers = (opts.headers ??= {}) as Record<string, string | string[] | number>;
+  async applyToHTTPSOptions(opts: RequestOptions | import('ws').ClientOptions): Promise<void> {
+    await this.base.applyToHTTPSOptions(opts);
+    const headers = ((opts as RequestOptions).headers ??= {}) as Record<string, string | string[] | number>;
     for (const k of Object.keys(headers)) if (/^impersonate-/i.test(k)) Reflect.deleteProperty(headers, k);
     headers['Impersonate-User'] = this.identity.user;
     // node:https sends an array as repeated header lines, one group each.
     if (this.identity.groups.length) headers['Impersonate-Group'] = [...this.identity.groups];
     for (const [key, values] of Object.entries(this.identity.extra ?? {})) headers[extraHeader(key)] = [...values];
   }
-
-  override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    context.setHeaderParam('Impersonate-User', this.identity.user);
-    this.identity.groups.forEach((g, i) => context.setHeaderParam(groupHeaderName(i), g));
-    // One value per extra key is all the agent sends.
-    for (const [key, values] of Object.entries(this.identity.extra ?? {}))
-      if (values[0] !== undefined) context.setHeaderParam(extraHeader(key), values[0]);
-  }
 }
 
-export function impersonatingKubeConfig(base: k8s.KubeConfig, identity: KubeIdentity): ImpersonatingKubeConfig {
+export function impersonatingKubeConfig(base: KubeClientConfig, identity: KubeIdentity): ImpersonatingKubeConfig {
   return new ImpersonatingKubeConfig(base, identity);
 }

@@ -18,6 +18,10 @@ export interface CacheSink {
   timeline(events: TimelineEventInput[]): void;
   /** A (re)list replaced a kind: the hub should get a fresh snapshot of it. */
   relisted(kind: ResourceKind): void;
+  /** A paged (re)list of a kind starts over: its pages follow as listPage, then relisted. */
+  listStart?(kind: ResourceKind): void;
+  /** One page's projections, as they are listed (the hub can store them before the list ends). */
+  listPage?(kind: ResourceKind, items: readonly InventoryItem[]): void;
 }
 
 export class InventoryCache {
@@ -88,13 +92,16 @@ export class InventoryCache {
 
   beginList(kind: ResourceKind): void {
     this.listing.set(kind, []);
+    this.sink.listStart?.(kind);
   }
 
   /** Projects a page of a list at once, so only compact items are kept while the list goes on. */
   addListPage(kind: ResourceKind, objects: KubeObject[]): void {
     const items = this.listing.get(kind);
     if (!items) throw new Error(`addListPage(${kind}) without beginList`);
-    for (const o of objects) items.push(project(kind, o));
+    const page = objects.map((o) => project(kind, o));
+    for (const item of page) items.push(item);
+    this.sink.listPage?.(kind, page);
   }
 
   endList(kind: ResourceKind, now = Date.now()): void {

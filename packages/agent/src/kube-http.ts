@@ -1,10 +1,10 @@
-// Plain JSON requests to the API server with the client's credentials
-// (@kubernetes/client-node applies TLS and auth). Used where the typed API is
-// awkward: paginated lists of any kind as raw JSON, and patches with an
-// explicit patch type and preconditions.
-import { Agent as HttpsAgent, request } from 'node:https';
+// Plain JSON requests and watches to the API server with the agent's
+// credentials (kube-config.ts applies TLS and auth). The agent's whole sync
+// path (lists, watches, reviews) goes through here, not through the typed
+// @kubernetes/client-node API, so an agent that only syncs never loads it.
+import { Agent as HttpsAgent, request, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from './kube-config.js';
 import { KubeApiError, statusFields } from '@wheelhouse/exec-guard/kube-errors';
 
 export interface KubeResponse<T = unknown> {
@@ -55,24 +55,17 @@ function reusedAgent(server: string, created: unknown): HttpsAgent | undefined {
   return agent;
 }
 
-export async function kubeRequest<T = unknown>(
-  kc: k8s.KubeConfig,
+/** Request options for path with the config's TLS material, credentials and a keep-alive agent. */
+async function requestOptions(
+  kc: KubeClientConfig,
   method: string,
   path: string,
-  body?: unknown,
-  contentType = 'application/json',
-  extraHeaders: Record<string, string> = {},
-): Promise<KubeResponse<T>> {
+  headers: Record<string, string | number>,
+): Promise<{ url: URL; opts: RequestOptions }> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(path, cluster.server);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string | number> = { accept: 'application/json', ...extraHeaders };
-  if (payload !== undefined) {
-    headers['content-type'] = contentType;
-    headers['content-length'] = Buffer.byteLength(payload);
-  }
-  const opts: import('node:https').RequestOptions = {
+  const opts: RequestOptions = {
     method,
     hostname: url.hostname,
     port: url.port,
@@ -86,6 +79,24 @@ export async function kubeRequest<T = unknown>(
     (opts.agent as HttpsAgent).destroy();
     opts.agent = agent;
   }
+  return { url, opts };
+}
+
+export async function kubeRequest<T = unknown>(
+  kc: KubeClientConfig,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+  extraHeaders: Record<string, string> = {},
+): Promise<KubeResponse<T>> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string | number> = { accept: 'application/json', ...extraHeaders };
+  if (payload !== undefined) {
+    headers['content-type'] = contentType;
+    headers['content-length'] = Buffer.byteLength(payload);
+  }
+  const { url, opts } = await requestOptions(kc, method, path, headers);
   const send = url.protocol === 'http:' ? httpRequest : request;
   return new Promise((resolve, reject) => {
     const req = send(opts, (res) => {
@@ -114,4 +125,81 @@ export function ensureOk<T>(res: KubeResponse<T>, what: string): T {
   if (res.status >= 200 && res.status < 300) return res.body;
   const { reason, message } = statusFields(res.body);
   throw new KubeApiError(res.status, reason, `${what}: ${message ?? `HTTP ${res.status}`}`);
+}
+
+/** An error a watch ends with when the API server refused it: its HTTP status, like the client library's. */
+export class WatchRefused extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WatchRefused';
+  }
+}
+
+/**
+ * A watch on a collection: each event (ADDED, MODIFIED, DELETED, BOOKMARK,
+ * ERROR) to onEvent as it arrives, then `done` once (null when the server
+ * ended it, the error otherwise — a WatchRefused with the status when the
+ * server refused it). Same contract as @kubernetes/client-node's Watch.watch.
+ */
+export async function kubeWatch(
+  kc: KubeClientConfig,
+  path: string,
+  params: Record<string, string | number | boolean | undefined>,
+  onEvent: (phase: string, obj: unknown) => void,
+  done: (err: unknown) => void,
+): Promise<AbortController> {
+  const q = new URLSearchParams({ watch: 'true' });
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const ac = new AbortController();
+  let finished = false;
+  const finish = (err: unknown): void => {
+    if (finished) return;
+    finished = true;
+    done(err);
+  };
+  const { url, opts } = await requestOptions(kc, 'GET', `${path}?${q.toString()}`, { accept: 'application/json' });
+  opts.signal = ac.signal;
+  const send = url.protocol === 'http:' ? httpRequest : request;
+  const req = send(opts, (res) => {
+    const status = res.statusCode ?? 0;
+    if (status !== 200) {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const { message } = statusFields(Buffer.concat(chunks).toString('utf8'));
+        finish(new WatchRefused(status, message ?? `HTTP ${status}`));
+      });
+      res.on('error', finish);
+      return;
+    }
+    res.setEncoding('utf8');
+    let rest = '';
+    res.on('data', (text: string) => {
+      rest += text;
+      let nl: number;
+      while ((nl = rest.indexOf('\n')) >= 0) {
+        const line = rest.slice(0, nl);
+        rest = rest.slice(nl + 1);
+        if (!line.trim()) continue;
+        let ev: { type?: string; object?: unknown };
+        try {
+          ev = JSON.parse(line) as { type?: string; object?: unknown };
+        } catch (err) {
+          ac.abort();
+          finish(err);
+          return;
+        }
+        if (ev.type) onEvent(ev.type, ev.object);
+      }
+    });
+    res.on('end', () => finish(null));
+    res.on('error', finish);
+    res.on('close', () => finish(null));
+  });
+  req.on('error', finish);
+  req.end();
+  return ac;
 }

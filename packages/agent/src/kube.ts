@@ -1,7 +1,9 @@
 // The agent's view of its cluster: which API server, which version, and who it
 // is there. Loaded from an explicit kubeconfig, KUBECONFIG/~/.kube/config, or
-// the in-cluster ServiceAccount, the same order kubectl uses.
-import * as k8s from '@kubernetes/client-node';
+// the in-cluster ServiceAccount, the same order kubectl uses — without the
+// client library (kube-config.ts).
+import { LeanKubeConfig, type KubeClientConfig } from './kube-config.js';
+import { ensureOk, kubeRequest } from './kube-http.js';
 
 export interface ClusterIdentity {
   server: string;
@@ -12,23 +14,48 @@ export interface ClusterIdentity {
   groups: string[];
 }
 
-export function loadKubeConfig(kubeconfig?: string, context?: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromDefault();
-  if (context) kc.setCurrentContext(context);
-  return kc;
+export function loadKubeConfig(kubeconfig?: string, context?: string): LeanKubeConfig {
+  return LeanKubeConfig.load(kubeconfig, context);
 }
 
-export async function describeCluster(kc: k8s.KubeConfig): Promise<ClusterIdentity> {
-  const version = await kc.makeApiClient(k8s.VersionApi).getCode();
-  const review = await kc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-  });
+export async function describeCluster(kc: KubeClientConfig): Promise<ClusterIdentity> {
+  const version = ensureOk(await kubeRequest<{ gitVersion?: string }>(kc, 'GET', '/version'), 'read the version');
+  const review = ensureOk(
+    await kubeRequest<{ status?: { userInfo?: { username?: string; groups?: string[] } } }>(
+      kc,
+      'POST',
+      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    ),
+    'review who the agent is',
+  );
   return {
     server: kc.getCurrentCluster()?.server ?? '',
-    gitVersion: version.gitVersion,
+    gitVersion: version.gitVersion ?? '',
     username: review.status?.userInfo?.username ?? '',
     groups: review.status?.userInfo?.groups ?? [],
   };
+}
+
+/** One SelfSubjectAccessReview: may the config's identity do this? */
+export async function canI(kc: KubeClientConfig, resourceAttributes: ResourceAttributes): Promise<boolean> {
+  const review = ensureOk(
+    await kubeRequest<{ status?: { allowed?: boolean } }>(
+      kc,
+      'POST',
+      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } },
+    ),
+    'review a permission',
+  );
+  return review.status?.allowed === true;
+}
+
+export interface ResourceAttributes {
+  verb: string;
+  group?: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
 }

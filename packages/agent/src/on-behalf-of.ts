@@ -4,10 +4,11 @@
 // "alice via Wheelhouse (agent …)" instead of only the agent. This checks, at
 // start, that the agent's RBAC allows it; without it shells run as the agent
 // alone (as before) and the agent says what is missing.
-import * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from './kube-config.js';
+import { canI, type ResourceAttributes } from './kube.js';
 import { ON_BEHALF_OF_EXTRA, onBehalfOfIdentity } from './impersonation.js';
 
-type Attributes = k8s.V1ResourceAttributes;
+type Attributes = ResourceAttributes;
 
 /** The SelfSubjectAccessReviews that impersonating `self` with the on-behalf-of extra needs. */
 function neededFor(self: { username: string; groups: string[] }): { label: string; attrs: Attributes }[] {
@@ -42,20 +43,12 @@ function neededFor(self: { username: string; groups: string[] }): { label: strin
 
 /** The permissions the agent lacks to exec on behalf of people (empty: it has them all). */
 export async function missingOnBehalfOfPermissions(
-  kc: k8s.KubeConfig,
+  kc: KubeClientConfig,
   self: { username: string; groups: string[] },
 ): Promise<string[]> {
-  const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
   const missing: string[] = [];
   for (const { label, attrs } of neededFor(self)) {
-    const review = await authz.createSelfSubjectAccessReview({
-      body: {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SelfSubjectAccessReview',
-        spec: { resourceAttributes: attrs },
-      },
-    });
-    if (review.status?.allowed !== true) missing.push(label);
+    if (!(await canI(kc, attrs))) missing.push(label);
   }
   return missing;
 }

@@ -15,6 +15,8 @@ import {
 
 export interface OutboxSender {
   connected(): boolean;
+  /** Counts the link's connections: a snapshot streamed across a reconnect is incomplete at the hub. */
+  generation?(): number;
   bufferedAmount(): number;
   send(msg: AgentMessage): boolean;
 }
@@ -35,6 +37,10 @@ interface PendingSnapshot {
   snapshotId: string;
   items: InventoryItem[];
   sent: number;
+  /** Streamed while the list goes on: more pages may come, the last chunk waits for closeSnapshot. */
+  open: boolean;
+  /** The link's connection it started on. */
+  generation: number;
 }
 
 /** While a snapshot waits for the socket to drain, look again this often. */
@@ -125,22 +131,94 @@ export class Outbox {
    * (they are newer than the snapshot's items). False if the link is down.
    */
   snapshot(kind: ResourceKind, items: InventoryItem[], snapshotId: string): boolean {
-    for (const it of items) this.upserts.delete(it.uid);
-    for (const [uid, d] of this.deletes) if (d.kind === kind) this.deletes.delete(uid);
-    // A newer snapshot of the kind supersedes one not finished (the hub never deletes on an unfinished one).
-    this.snapshots = this.snapshots.filter((p) => p.kind !== kind);
-    this.snapshots.push({ kind, snapshotId, items, sent: 0 });
+    this.supersede(kind, items);
+    this.snapshots.push({ kind, snapshotId, items, sent: 0, open: false, generation: this.generation() });
     return this.sendSnapshots();
   }
 
-  /** Whether every snapshot went out; otherwise retries soon (socket full) or drops them (link down). */
+  /**
+   * Starts a snapshot of a kind that is still being listed: its pages follow
+   * (snapshotPage) and are sent as they come, so the hub stores the first pods
+   * while the agent still reads the last ones; closeSnapshot sends the last
+   * chunk. False if the link is down (then send a whole snapshot at the end).
+   */
+  openSnapshot(kind: ResourceKind, snapshotId: string): boolean {
+    if (!this.sender.connected()) return false;
+    // Changes of the kind queued before are older than the list that starts now.
+    for (const [uid, it] of this.upserts) if (it.kind === kind) this.upserts.delete(uid);
+    this.supersede(kind, []);
+    this.snapshots.push({ kind, snapshotId, items: [], sent: 0, open: true, generation: this.generation() });
+    return true;
+  }
+
+  /** A page of an open snapshot. False if that snapshot was dropped (the link went down or reconnected). */
+  snapshotPage(kind: ResourceKind, snapshotId: string, items: readonly InventoryItem[]): boolean {
+    const p = this.openOne(kind, snapshotId);
+    if (!p) return false;
+    for (const it of items) {
+      this.upserts.delete(it.uid);
+      p.items.push(it);
+    }
+    this.sendSnapshots();
+    return this.openOne(kind, snapshotId) !== undefined;
+  }
+
+  /**
+   * Ends an open snapshot: its last chunk goes out after its pages. False if
+   * the snapshot was dropped on the way — the hub did not get every page, so
+   * the caller sends the whole kind again with snapshot().
+   */
+  closeSnapshot(kind: ResourceKind, snapshotId: string): boolean {
+    const p = this.openOne(kind, snapshotId);
+    if (!p) return false;
+    p.open = false;
+    this.sendSnapshots();
+    return true;
+  }
+
+  private openOne(kind: ResourceKind, snapshotId: string): PendingSnapshot | undefined {
+    return this.snapshots.find((p) => p.open && p.kind === kind && p.snapshotId === snapshotId);
+  }
+
+  private generation(): number {
+    return this.sender.generation?.() ?? 0;
+  }
+
+  /** A newer snapshot of the kind supersedes one not finished (the hub never deletes on an unfinished one). */
+  private supersede(kind: ResourceKind, items: readonly InventoryItem[]): void {
+    for (const it of items) this.upserts.delete(it.uid);
+    for (const [uid, d] of this.deletes) if (d.kind === kind) this.deletes.delete(uid);
+    this.snapshots = this.snapshots.filter((p) => p.kind !== kind);
+  }
+
+  /**
+   * Whether every snapshot went out (an open one: every page it has so far);
+   * otherwise retries soon (socket full) or drops them (link down). Snapshots
+   * go in order; an open one waiting for pages does not hold back the others.
+   */
   private sendSnapshots(): boolean {
-    while (this.snapshots.length) {
-      const p = this.snapshots[0];
+    let i = 0;
+    while (i < this.snapshots.length) {
+      const p = this.snapshots[i];
       if (!p) break;
       if (!this.sender.connected()) {
         this.snapshots = []; // reconnecting sends fresh snapshots of every kind
         return false;
+      }
+      if (p.generation !== this.generation()) {
+        // Begun on an earlier connection: the hub may have missed chunks. A stream cut so is sent whole at its end.
+        const now = this.generation();
+        this.snapshots = this.snapshots.filter((q) => q.generation === now);
+        i = 0;
+        continue;
+      }
+      // An open snapshot sends whole chunks only (pages can be a few objects): one hub transaction per chunk.
+      if (p.open && p.items.length - p.sent < SNAPSHOT_CHUNK) {
+        // What went out is dropped from the queue (the cache holds every item).
+        if (p.sent > 0) p.items = p.items.slice(p.sent);
+        p.sent = 0;
+        i++;
+        continue;
       }
       if (this.sender.bufferedAmount() > this.opts.highWaterBytes) {
         this.retry ??= setTimeout(() => {
@@ -150,14 +228,14 @@ export class Outbox {
         return false;
       }
       const [chunk = []] = batchesOf(p.items.slice(p.sent, p.sent + SNAPSHOT_CHUNK), SNAPSHOT_CHUNK);
-      const last = p.sent + chunk.length >= p.items.length;
+      const last = !p.open && p.sent + chunk.length >= p.items.length;
       const msg = { type: 'inventory.snapshot', kind: p.kind, snapshotId: p.snapshotId, items: chunk, last } as const;
       if (!this.sender.send(msg)) {
         this.snapshots = [];
         return false;
       }
       p.sent += chunk.length;
-      if (last) this.snapshots.shift();
+      if (last) this.snapshots.splice(i, 1);
     }
     return true;
   }

@@ -3,7 +3,8 @@
 // each permission its declaration needs is granted, and report what is missing
 // per action — so the hub can show "needs patch apps/deployments/scale" instead
 // of an action failing later with a 403.
-import * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from './kube-config.js';
+import { canI } from './kube.js';
 import { actionList, type ActionDeclaration, type Capabilities } from '@wheelhouse/protocol';
 
 interface Check {
@@ -37,7 +38,7 @@ function checksOf(decl: Pick<ActionDeclaration, 'permissions'>): Check[] {
  * everything granted are absent, so a fully permitted agent returns {}.
  */
 export async function checkActionPermissions(
-  kc: k8s.KubeConfig,
+  kc: KubeClientConfig,
   capabilities: Capabilities,
   actions: readonly ActionDeclaration[] = actionList(),
 ): Promise<Record<string, string[]>> {
@@ -47,26 +48,17 @@ export async function checkActionPermissions(
   const unique = new Map<string, Check>();
   for (const checks of perAction.values()) for (const c of checks) unique.set(c.label, c);
 
-  const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
   const allowed = new Map<string, boolean>();
   const queue = [...unique.values()];
   const worker = async (): Promise<void> => {
     for (let c = queue.shift(); c; c = queue.shift()) {
-      const review = await authz.createSelfSubjectAccessReview({
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SelfSubjectAccessReview',
-          spec: {
-            resourceAttributes: {
-              group: c.group,
-              resource: c.resource,
-              verb: c.verb,
-              ...(c.subresource ? { subresource: c.subresource } : {}),
-            },
-          },
-        },
+      const ok = await canI(kc, {
+        group: c.group,
+        resource: c.resource,
+        verb: c.verb,
+        ...(c.subresource ? { subresource: c.subresource } : {}),
       });
-      allowed.set(c.label, review.status?.allowed === true);
+      allowed.set(c.label, ok);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));

@@ -7,7 +7,7 @@ import {
   EXTENSION_REQUESTER_ANNOTATION,
   INTERACTOR_ANNOTATION,
   TERMINATION_TIME_ANNOTATION,
-} from '@wheelhouse/exec-guard';
+} from '@wheelhouse/exec-guard/labels';
 import {
   numberOrNull,
   optionalNumber,
@@ -490,5 +490,27 @@ export function project(kind: ResourceKind, o: KubeObject): InventoryItem {
     ownerRefs: (m.ownerReferences ?? []).map((r) => ({ kind: r.kind, name: r.name, uid: r.uid })),
     ...(m.deletionTimestamp ? { deletingSince: Date.parse(m.deletionTimestamp) } : {}),
   };
-  return itemOf(kind, base, o);
+  return withFixedShape(itemOf(kind, base, o));
+}
+
+/**
+ * The item as one plain literal. Built with object spread ({ ...base, kind,
+ * summary }), nearly every item got a hidden class of its own (V8's clone
+ * path): at 30,000 pods, ~30,000 maps, ~16 MB of the agent's heap. A literal
+ * with the same keys in the same order shares one.
+ */
+function withFixedShape(it: InventoryItem): InventoryItem {
+  const out = {
+    namespace: it.namespace,
+    name: it.name,
+    uid: it.uid,
+    resourceVersion: it.resourceVersion,
+    createdAt: it.createdAt,
+    labels: it.labels,
+    ownerRefs: it.ownerRefs,
+    kind: it.kind,
+    summary: it.summary,
+  } as InventoryItem;
+  if (it.deletingSince !== undefined) out.deletingSince = it.deletingSince;
+  return out;
 }

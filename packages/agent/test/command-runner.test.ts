@@ -9,6 +9,7 @@ import type { Capabilities, CommandEnvelope } from '@wheelhouse/protocol';
 import { KubeApiError } from '@wheelhouse/exec-guard/kube-errors';
 import { executors, type ExecutorRegistry } from '../src/actions/executors.js';
 import { ImpersonatingKubeConfig } from '../src/impersonation.js';
+import type { KubeClientConfig } from '../src/kube-config.js';
 import { CommandRunner, type CommandUpdate } from '../src/commands/command-runner.js';
 
 const ALL: Capabilities = { basic: true, advanced: true, podExec: true };
@@ -34,7 +35,7 @@ const command = (over: Partial<CommandEnvelope> = {}): CommandEnvelope => ({
 
 function runner(over: Partial<ExecutorRegistry> = {}, capabilities = ALL, extra: { impersonate?: boolean } = {}) {
   const updates: CommandUpdate[] = [];
-  const calls: { kc: k8s.KubeConfig; params: unknown }[] = [];
+  const calls: { kc: KubeClientConfig; params: unknown }[] = [];
   const r = new CommandRunner({
     kc,
     capabilities,

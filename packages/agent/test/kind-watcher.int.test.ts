@@ -1,11 +1,19 @@
-// The kind watcher against the real API server's 410 Gone: its first watch is
-// sent from resourceVersion 1, long compacted away, so the API server answers
-// "too old resource version"; the watcher must re-list and then see changes.
+// The kind watcher against the real API server: a streaming list (WatchList)
+// lists and then follows changes on the same watch; and its 410 Gone: a watch
+// sent from resourceVersion 1, long compacted away, is answered "too old
+// resource version"; the watcher must re-list (paged LIST, and streaming) and
+// then see changes.
 import * as k8s from '@kubernetes/client-node';
 import pino from 'pino';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { describe, expect, it } from 'vitest';
-import { KindWatcher, apiServerSource, type ListWatchSource } from '../src/watch/kind-watcher.js';
+import {
+  KindWatcher,
+  apiServerSource,
+  type ListMode,
+  type ListWatchSource,
+  type WatchParams,
+} from '../src/watch/kind-watcher.js';
 
 const kc = kubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -37,7 +45,76 @@ async function watchFromRevisionOneIsGone(): Promise<boolean> {
   });
 }
 
+/** A source over the real API server that records the requests and can send one watch from resourceVersion 1. */
+function recordingSource(fromOne: (watchIndex: number) => boolean) {
+  const real = apiServerSource(kc);
+  const lists: string[] = [];
+  const watches: WatchParams[] = [];
+  const source: ListWatchSource = {
+    list: (path, q) => {
+      lists.push(q.toString());
+      return real.list(path, q);
+    },
+    watch: (path, params, onEvent, done) => {
+      const p = fromOne(watches.length) ? { ...params, resourceVersion: '1' } : params;
+      watches.push(p);
+      return real.watch(path, p, onEvent, done);
+    },
+  };
+  return { source, lists, watches };
+}
+
+function configMapWatcher(ns: string, source: ListWatchSource, mode: ListMode, timeoutSeconds = 60) {
+  const listed: string[] = [];
+  const changes: string[] = [];
+  let listEnds = 0;
+  const w = new KindWatcher(
+    kc,
+    'ConfigMap',
+    {
+      onListStart: () => (listed.length = 0),
+      onListPage: (objects) => {
+        for (const o of objects) if (o.metadata?.namespace === ns) listed.push(o.metadata.name ?? '');
+      },
+      onListEnd: () => listEnds++,
+      onChange: (type, o) => {
+        if (o.metadata?.namespace === ns) changes.push(`${type} ${o.metadata.name ?? ''}`);
+      },
+    },
+    pino({ level: 'silent' }),
+    timeoutSeconds,
+    source,
+    mode,
+  );
+  return { w, listed, changes, listEnds: () => listEnds };
+}
+
 describe('kind watcher (real control plane)', () => {
+  it('streams a list (WatchList) from the API server, then follows changes on the same watch', async () => {
+    const ns = await testNamespace('kw-stream');
+    for (const name of ['one', 'two', 'three'])
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name } } });
+    const { source, lists, watches } = recordingSource(() => false);
+    const { w, listed, changes, listEnds } = configMapWatcher(ns, source, 'watch-list');
+    w.start();
+    try {
+      await eventually('the streamed list', () => Promise.resolve(listEnds() === 1));
+      expect(listed.sort()).toEqual(['kube-root-ca.crt', 'one', 'three', 'two']);
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'four' } } });
+      await core.deleteNamespacedConfigMap({ namespace: ns, name: 'one' });
+      await eventually('the changes seen', () =>
+        Promise.resolve(changes.includes('ADDED four') && changes.includes('DELETED one')),
+      );
+      // One request did it all: no LIST, no second watch.
+      expect(lists).toEqual([]);
+      expect(watches).toHaveLength(1);
+      expect(watches[0]).toMatchObject({ sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' });
+      expect(w.listMode).toBe('watch-list');
+    } finally {
+      w.stop();
+    }
+  });
+
   // Up to two compaction intervals pass before revision 1 is gone on a young cluster.
   it('re-lists after the API server answers 410 Gone, then follows changes', { timeout: 240_000 }, async () => {
     const ns = await testNamespace('kw-gone');
@@ -54,7 +131,7 @@ describe('kind watcher (real control plane)', () => {
       watch: (path, params, onEvent, done) => {
         // The first watch asks for a version the API server has compacted.
         const p = watchedFrom.length === 0 ? { ...params, resourceVersion: '1' } : params;
-        watchedFrom.push(p.resourceVersion);
+        watchedFrom.push(p.resourceVersion ?? '');
         return real.watch(path, p, onEvent, done);
       },
     };
@@ -74,6 +151,7 @@ describe('kind watcher (real control plane)', () => {
       pino({ level: 'silent' }),
       60,
       source,
+      'paged',
     );
     w.start();
     try {
@@ -82,6 +160,29 @@ describe('kind watcher (real control plane)', () => {
       expect(watchedFrom[1]).not.toBe('1');
       expect(listEnds).toBe(w.lists);
       await eventually('the second watch', () => Promise.resolve(watchedFrom.length >= 2));
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after-gone' } } });
+      await eventually('the change seen', () => Promise.resolve(changes.includes('ADDED after-gone')));
+    } finally {
+      w.stop();
+    }
+  });
+
+  it('streams the list again after a resumed watch is answered 410 Gone', { timeout: 240_000 }, async () => {
+    const ns = await testNamespace('kw-stream-gone');
+    await eventually('revision 1 compacted away', () => watchFromRevisionOneIsGone(), {
+      timeoutMs: 200_000,
+      intervalMs: 2000,
+    });
+    // The streaming list times out after 1 s; the watch that resumes it asks for revision 1.
+    const { source, lists, watches } = recordingSource((i) => i === 1);
+    const { w, changes, listEnds } = configMapWatcher(ns, source, 'watch-list', 1);
+    w.start();
+    try {
+      await eventually('a second streamed list after 410', () => Promise.resolve(w.lists >= 2));
+      expect(watches[1]?.resourceVersion).toBe('1');
+      expect(watches[2]).toMatchObject({ sendInitialEvents: true });
+      expect(listEnds()).toBe(w.lists);
+      expect(lists).toEqual([]);
       await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after-gone' } } });
       await eventually('the change seen', () => Promise.resolve(changes.includes('ADDED after-gone')));
     } finally {

@@ -8,7 +8,15 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeResponse } from '../src/kube-http.js';
 import type { KubeObject } from '../src/projections.js';
-import { KindWatcher, type ListBody, type ListWatchSource, type WatchParams } from '../src/watch/kind-watcher.js';
+import {
+  KindWatcher,
+  listModeFor,
+  type ListBody,
+  type ListMode,
+  type ListWatchSource,
+  type WatchParams,
+} from '../src/watch/kind-watcher.js';
+import { WatchRefused } from '../src/kube-http.js';
 
 const pod = (name: string, rv: string): KubeObject => ({
   apiVersion: 'v1',
@@ -67,7 +75,7 @@ async function until(what: string, cond: () => boolean, ms = 3000): Promise<void
   }
 }
 
-function watcherOn(source: ScriptedSource) {
+function watcherOn(source: ScriptedSource, mode: ListMode = 'paged') {
   const calls: string[] = [];
   const w = new KindWatcher(
     new k8s.KubeConfig(),
@@ -81,6 +89,7 @@ function watcherOn(source: ScriptedSource) {
     pino({ level: 'silent' }),
     300,
     source,
+    mode,
   );
   return { w, calls };
 }
@@ -153,5 +162,61 @@ describe('kind watcher', () => {
     ]);
     expect(calls).toEqual(['list-start', 'page a', 'list-start', 'page a', 'page b', 'list-end']);
     expect(source.watches[0]?.resourceVersion).toBe('11');
+  });
+
+  it('streams a list (WatchList): pages from the initial events, the list ends at the bookmark, changes follow on the same watch', async () => {
+    const source = new ScriptedSource([]);
+    const { w, calls } = watcherOn(source, 'watch-list');
+    stop = () => w.stop();
+    w.start();
+    await until('the streaming list', () => source.watches.length === 1);
+    expect(source.watches[0]).toMatchObject({ sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' });
+    expect(source.watches[0]?.resourceVersion).toBeUndefined();
+    for (let i = 0; i < 501; i++) source.event('ADDED', pod(`p${i}`, String(100 + i)));
+    source.event('BOOKMARK', {
+      kind: 'Pod',
+      metadata: { resourceVersion: '700', annotations: { 'k8s.io/initial-events-end': 'true' } },
+    });
+    source.event('MODIFIED', pod('p1', '701'));
+    source.end(null); // the watch times out: resumed from the last version seen, no list again
+    await until('the resumed watch', () => source.watches.length === 2);
+    expect(source.watches[1]).toMatchObject({ resourceVersion: '701' });
+    expect(source.watches[1]?.sendInitialEvents).toBeUndefined();
+    expect(source.lists).toEqual([]);
+    expect(w.lists).toBe(1);
+    expect(calls.map((c) => (c.startsWith('page') ? `page of ${c.split(',').length}` : c))).toEqual([
+      'list-start',
+      'page of 500',
+      'page of 1',
+      'list-end',
+      'MODIFIED p1',
+    ]);
+  });
+
+  it('lists in pages when the API server refuses a streaming list, and when one ends before its bookmark', async () => {
+    for (const refuse of [new WatchRefused(422, 'sendInitialEvents is forbidden'), null]) {
+      const source = new ScriptedSource([page([pod('a', '5')], '10')]);
+      const { w, calls } = watcherOn(source, 'watch-list');
+      stop = () => w.stop();
+      w.start();
+      await until('the streaming list', () => source.watches.length === 1);
+      source.event('ADDED', pod('a', '5'));
+      source.end(refuse);
+      await until('the paged list and its watch', () => source.watches.length === 2);
+      expect(source.lists).toEqual(['limit=500']);
+      expect(source.watches[1]).toMatchObject({ resourceVersion: '10' });
+      expect(w.listMode).toBe('paged');
+      expect(calls.filter((c) => c === 'list-end')).toHaveLength(1);
+      expect(calls.slice(-3)).toEqual(['list-start', 'page a', 'list-end']);
+      w.stop();
+    }
+  });
+
+  it('streams lists from Kubernetes 1.32 on, pages them before', () => {
+    expect(listModeFor('v1.35.4')).toBe('watch-list');
+    expect(listModeFor('v1.32.0-gke.1')).toBe('watch-list');
+    expect(listModeFor('v1.31.9')).toBe('paged');
+    expect(listModeFor('v1.26.0')).toBe('paged');
+    expect(listModeFor('')).toBe('paged');
   });
 });

@@ -228,3 +228,58 @@ describe('outbox', () => {
     ]);
   });
 });
+
+describe('outbox: a snapshot streamed while its kind is listed', () => {
+  const many = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => cm(`${prefix}${i}`));
+  const snapshotChunks = (ms: AgentMessage[]) =>
+    ms.flatMap((m) => (m.type === 'inventory.snapshot' ? [[m.snapshotId, m.items.length, m.last]] : []));
+
+  it('sends whole chunks as pages come, the rest and the last mark only at close, and changes of other kinds meanwhile', () => {
+    const { link, outbox } = setup();
+    expect(outbox.openSnapshot('ConfigMap', 's1')).toBe(true);
+    expect(outbox.snapshotPage('ConfigMap', 's1', many('a', SNAPSHOT_CHUNK - 1))).toBe(true);
+    expect(snapshotChunks(link.take())).toEqual([]); // not a whole chunk yet: one hub transaction per chunk
+    expect(outbox.snapshotPage('ConfigMap', 's1', many('b', 2))).toBe(true);
+    expect(snapshotChunks(link.take())).toEqual([['s1', SNAPSHOT_CHUNK, false]]);
+    // Another kind's change is not held back by the open snapshot.
+    outbox.upsert(node('n1'));
+    outbox.flush();
+    expect(link.take().map((m) => m.type)).toEqual(['inventory.changes']);
+    expect(outbox.closeSnapshot('ConfigMap', 's1')).toBe(true);
+    expect(snapshotChunks(link.take())).toEqual([['s1', 1, true]]);
+  });
+
+  it('a reconnect in the middle drops the stream: its pages are refused and close says to send the kind whole', () => {
+    const { link, outbox } = setup();
+    let generation = 1;
+    Object.assign(link.sender, { generation: () => generation });
+    outbox.openSnapshot('ConfigMap', 's1');
+    outbox.snapshotPage('ConfigMap', 's1', many('a', SNAPSHOT_CHUNK));
+    expect(snapshotChunks(link.take())).toEqual([['s1', SNAPSHOT_CHUNK, false]]);
+    generation = 2; // the link reconnected: the hub may not have that chunk
+    expect(outbox.snapshotPage('ConfigMap', 's1', many('b', 1))).toBe(false);
+    expect(outbox.closeSnapshot('ConfigMap', 's1')).toBe(false);
+    // Nothing of s1 after the reconnect, above all no last chunk (the hub would delete what it missed).
+    expect(snapshotChunks(link.take())).toEqual([]);
+    // What the agent then sends: the whole kind.
+    outbox.snapshot('ConfigMap', [cm('a'), cm('b')], 's2');
+    expect(snapshotChunks(link.take())).toEqual([['s2', 2, true]]);
+  });
+
+  it('cannot start while the link is down, and a list that starts over supersedes the open stream', () => {
+    const { link, outbox } = setup();
+    link.connected = false;
+    expect(outbox.openSnapshot('ConfigMap', 's0')).toBe(false);
+    link.connected = true;
+    outbox.openSnapshot('ConfigMap', 's1');
+    outbox.snapshotPage('ConfigMap', 's1', many('a', SNAPSHOT_CHUNK));
+    outbox.openSnapshot('ConfigMap', 's2'); // the list's continue token expired: it starts over
+    expect(outbox.snapshotPage('ConfigMap', 's1', [cm('b')])).toBe(false);
+    outbox.snapshotPage('ConfigMap', 's2', [cm('a')]);
+    expect(outbox.closeSnapshot('ConfigMap', 's2')).toBe(true);
+    expect(snapshotChunks(link.take())).toEqual([
+      ['s1', SNAPSHOT_CHUNK, false],
+      ['s2', 1, true],
+    ]);
+  });
+});

@@ -3,12 +3,13 @@
 // the agent's plain JSON requests (agent/src/kube-http.ts); both become a
 // KubeApiError carrying the API server's own status, reason and message.
 //
-// It lives here, not in @wheelhouse/protocol, because recognising ApiException
-// needs @kubernetes/client-node, which protocol (imported by the browser
-// console) must not pull in; the agent already depends on exec guard, so this
-// adds no cycle. The agent imports the subpath '@wheelhouse/exec-guard/kube-errors'
-// so it does not load exec guard's server unless it runs it.
-import * as k8s from '@kubernetes/client-node';
+// It lives here, not in @wheelhouse/protocol, because it speaks of
+// @kubernetes/client-node's ApiException; the agent already depends on exec
+// guard, so this adds no cycle. The agent imports the subpath
+// '@wheelhouse/exec-guard/kube-errors' so it does not load exec guard's server
+// unless it runs it. ApiException is recognised by its shape, not instanceof:
+// importing the library here would load it (~70 MB) into every agent.
+import type * as k8s from '@kubernetes/client-node';
 
 export class KubeApiError extends Error {
   constructor(
@@ -38,11 +39,22 @@ export function statusFields(body: unknown): { reason: string; message: string |
   return { reason, message };
 }
 
+/** client-node's ApiException: an Error with a numeric HTTP `code`, the response `body` and `headers`. */
+function isApiException(err: unknown): err is k8s.ApiException<unknown> {
+  return (
+    err instanceof Error &&
+    err.constructor.name === 'ApiException' &&
+    typeof (err as { code?: unknown }).code === 'number' &&
+    'body' in err &&
+    'headers' in err
+  );
+}
+
 /** The error as a KubeApiError when it is an answer of the API server; undefined for anything else (network, bugs). */
 export function kubeApiError(err: unknown): KubeApiError | undefined {
   if (err instanceof KubeApiError) return err;
-  if (err instanceof k8s.ApiException) {
-    const e = err as k8s.ApiException<unknown>;
+  if (isApiException(err)) {
+    const e = err;
     const { reason, message } = statusFields(e.body);
     return new KubeApiError(e.code, reason, message ?? `HTTP ${e.code}${reason ? ` ${reason}` : ''}`);
   }

@@ -1,7 +1,7 @@
 // Server-side apply (field manager "wheelhouse") of one or several documents:
 // every document is dry-run first, so one the API server refuses stops the
 // apply before anything changed.
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import { parseAllDocuments } from 'yaml';
 import {
   messageOf,
@@ -71,7 +71,7 @@ function comparable(o: KubeObject | null): JsonValue | undefined {
   return toJson({ ...rest, metadata: meta });
 }
 
-async function ssa(kc: k8s.KubeConfig, doc: Doc, force: boolean, dryRun: boolean): Promise<KubeObject> {
+async function ssa(kc: KubeClientConfig, doc: Doc, force: boolean, dryRun: boolean): Promise<KubeObject> {
   const q = `fieldManager=${FIELD_MANAGER}${force ? '&force=true' : ''}${dryRun ? '&dryRun=All' : ''}`;
   const res = await kubeRequest<KubeObject>(kc, 'PATCH', `${doc.path}?${q}`, doc.body, 'application/apply-patch+yaml');
   if (res.status === 409) {

@@ -1,5 +1,5 @@
 // What an executor gets to carry out one command.
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import {
   DEFAULT_WORKLOAD_POLICY,
   checkTemplatePolicy,
@@ -13,7 +13,7 @@ import {
 } from '@wheelhouse/protocol';
 
 export interface ExecutionContext {
-  kc: k8s.KubeConfig;
+  kc: KubeClientConfig;
   command: CommandEnvelope;
   /** Progress of long work (drain: "evicted 3/10 pods"), shown live on the command. */
   progress(message: string): void;

@@ -1,5 +1,5 @@
 // A DELETE with a DeleteOptions body takes its options from the body only: a dry run says so there, not in the query.
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import { optionalNumber, type ActionPreview, type CommandTarget } from '@wheelhouse/protocol';
 import { KubeApiError } from '@wheelhouse/exec-guard/kube-errors';
 import { ensureOk, kubeRequest } from '../kube-http.js';
@@ -13,7 +13,7 @@ import { getOrNull, waitFor } from './util.js';
  * waits until that object is gone. Returns the seconds it took.
  */
 export async function deleteAndWait(
-  kc: k8s.KubeConfig,
+  kc: KubeClientConfig,
   target: CommandTarget,
   uid: string | undefined,
   options: { gracePeriodSeconds?: number; propagationPolicy?: string },

@@ -1,4 +1,4 @@
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import type { ActionPreview, AffectedObject } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
@@ -12,7 +12,7 @@ const DEPENDENT_KINDS = ['ReplicaSet', 'Pod', 'Job', 'ControllerRevision'] as co
 
 /** Everything the garbage collector would remove after `root`, by ownerReferences, transitively. */
 async function dependentsOf(
-  kc: k8s.KubeConfig,
+  kc: KubeClientConfig,
   root: KubeObject,
   namespace: string,
 ): Promise<{ kind: string; o: KubeObject }[]> {

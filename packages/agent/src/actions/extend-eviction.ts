@@ -6,7 +6,7 @@ import {
   EXTENSION_REQUEST_ANNOTATION,
   INTERACTION_TIMESTAMP_LABEL,
   TERMINATION_TIME_ANNOTATION,
-} from '@wheelhouse/exec-guard';
+} from '@wheelhouse/exec-guard/labels';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import { previewResult, type ExecutionResult, type Executor } from './context.js';
 import { getTarget, objectPath } from './target.js';

@@ -1,4 +1,4 @@
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import {
   isRecord,
   optionalNumber,
@@ -60,7 +60,7 @@ function nodeToggle(unschedulable: boolean): Executor<'cordon' | 'uncordon'> {
 export const cordon: Executor<'cordon'> = nodeToggle(true);
 export const uncordon: Executor<'uncordon'> = nodeToggle(false);
 
-async function podsOnNode(kc: k8s.KubeConfig, node: string): Promise<KubeObject[]> {
+async function podsOnNode(kc: KubeClientConfig, node: string): Promise<KubeObject[]> {
   return listObjects(kc, 'Pod', '', `fieldSelector=${encodeURIComponent(`spec.nodeName=${node}`)}`);
 }
 
@@ -74,7 +74,7 @@ const labelsMatch = (selector: unknown, labels: Record<string, string> | undefin
  * a warning each, and per blocked pod the budget that blocks it.
  */
 async function blockingBudgets(
-  kc: k8s.KubeConfig,
+  kc: KubeClientConfig,
   pods: readonly KubeObject[],
 ): Promise<{ warnings: string[]; blocked: Map<string, string> }> {
   const out: string[] = [];

@@ -2,7 +2,7 @@
 // template of the ReplicaSet with the wanted deployment.kubernetes.io/revision;
 // a StatefulSet or DaemonSet re-applies a ControllerRevision's data (a
 // strategic merge patch of its template). Either creates a new revision.
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import { recordOf, recordsOf, toJson, isRecord, type ActionPreview, type CommandEnvelope } from '@wheelhouse/protocol';
 import { ensureOk, kubeRequest } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
@@ -60,7 +60,7 @@ export function chooseRevision(
 }
 
 async function revisionsOf(
-  kc: k8s.KubeConfig,
+  kc: KubeClientConfig,
   kind: string,
   o: KubeObject,
   namespace: string,

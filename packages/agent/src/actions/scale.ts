@@ -1,4 +1,4 @@
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import {
   optionalString,
   recordOf,
@@ -59,7 +59,12 @@ function affectedPods(target: CommandTarget, from: number, to: number): Affected
   return out;
 }
 
-async function patchScale(kc: k8s.KubeConfig, target: CommandTarget, replicas: number, dryRun: boolean): Promise<void> {
+async function patchScale(
+  kc: KubeClientConfig,
+  target: CommandTarget,
+  replicas: number,
+  dryRun: boolean,
+): Promise<void> {
   const path = `${objectPath(target)}/scale${dryRun ? '?dryRun=All' : ''}`;
   ensureOk(
     await kubeRequest(kc, 'PATCH', path, { spec: { replicas } }, 'application/merge-patch+json'),

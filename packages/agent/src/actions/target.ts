@@ -2,7 +2,7 @@
 // a re-delivered command is recognised on the object itself (its id is in the
 // wheelhouse.dev/commands annotation), and writes carry the resourceVersion
 // they were computed from, so a concurrent change (409) means refetch and retry.
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import { recordOf, RESOURCE_KINDS, isResourceKind, type CommandTarget } from '@wheelhouse/protocol';
 import { KubeApiError } from '@wheelhouse/exec-guard/kube-errors';
 import { ensureOk, kubeRequest } from '../kube-http.js';
@@ -20,7 +20,7 @@ export function objectPath(target: CommandTarget): string {
   return `${prefix}${ns}/${k.plural}/${encodeURIComponent(target.name)}`;
 }
 
-export async function getTarget(kc: k8s.KubeConfig, target: CommandTarget): Promise<KubeObject> {
+export async function getTarget(kc: KubeClientConfig, target: CommandTarget): Promise<KubeObject> {
   const res = await kubeRequest<KubeObject>(kc, 'GET', objectPath(target));
   if (res.status === 404) {
     throw new KubeApiError(
@@ -75,7 +75,7 @@ const CONFLICT_BUDGET_MS = 60_000;
  * other writers (controllers writing status) are retried for a time budget.
  */
 export function applyOnce(
-  kc: k8s.KubeConfig,
+  kc: KubeClientConfig,
   target: CommandTarget,
   commandId: string,
   patchFor: (current: KubeObject) => Record<string, unknown>,
@@ -88,7 +88,7 @@ export function applyOnce(
 }
 
 async function applyOnceNow(
-  kc: k8s.KubeConfig,
+  kc: KubeClientConfig,
   target: CommandTarget,
   commandId: string,
   patchFor: (current: KubeObject) => Record<string, unknown>,

@@ -1,8 +1,8 @@
 // Helpers the executors share: change-cause text, waiting for Kubernetes to
 // show an effect, reading related objects.
-import * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import { RESOURCE_KINDS, isRecord, type CommandEnvelope, type ResourceKind } from '@wheelhouse/protocol';
-import { ensureOk, kubeRequest } from '../kube-http.js';
+import { ensureOk, kubeRequest, kubeWatch } from '../kube-http.js';
 import type { KubeObject } from '../projections.js';
 
 export const CHANGE_CAUSE = 'kubernetes.io/change-cause';
@@ -52,7 +52,7 @@ export async function waitFor<T>(
  * but not watch) or keeps ending, it polls like waitFor for the time left.
  */
 export async function watchUntil<T>(
-  kc: k8s.KubeConfig,
+  kc: KubeClientConfig,
   path: string,
   what: string,
   timeoutMs: number,
@@ -81,29 +81,28 @@ export async function watchUntil<T>(
         resolve(v);
       };
       const timer = setTimeout(() => settle('ended'), Math.max(0, deadline - Date.now()));
-      new k8s.Watch(kc)
-        .watch(
-          collection,
-          {
-            fieldSelector: `metadata.name=${name}`,
-            resourceVersion: now.metadata?.resourceVersion ?? '0',
-            timeoutSeconds: Math.max(1, Math.ceil((deadline - Date.now()) / 1000)),
-          },
-          (phase: string, obj: unknown) => {
-            if (phase !== 'ADDED' && phase !== 'MODIFIED') return; // ERROR (410 Gone…), DELETED: read again
-            const c = check(obj as KubeObject);
-            if ('done' in c) settle(c);
-            else seen = c.seen;
-          },
-          () => settle('ended'),
-        )
-        .then(
-          (a) => {
-            abort = a;
-            if (settled) a.abort();
-          },
-          () => settle('ended'),
-        );
+      kubeWatch(
+        kc,
+        collection,
+        {
+          fieldSelector: `metadata.name=${name}`,
+          resourceVersion: now.metadata?.resourceVersion ?? '0',
+          timeoutSeconds: Math.max(1, Math.ceil((deadline - Date.now()) / 1000)),
+        },
+        (phase: string, obj: unknown) => {
+          if (phase !== 'ADDED' && phase !== 'MODIFIED') return; // ERROR (410 Gone…), DELETED: read again
+          const c = check(obj as KubeObject);
+          if ('done' in c) settle(c);
+          else seen = c.seen;
+        },
+        () => settle('ended'),
+      ).then(
+        (a) => {
+          abort = a;
+          if (settled) a.abort();
+        },
+        () => settle('ended'),
+      );
     });
     if (outcome !== 'ended') return outcome.done;
   }
@@ -120,14 +119,14 @@ export async function watchUntil<T>(
 }
 
 /** The object at `path`, or null if it does not exist. */
-export async function getOrNull(kc: k8s.KubeConfig, path: string, what: string): Promise<KubeObject | null> {
+export async function getOrNull(kc: KubeClientConfig, path: string, what: string): Promise<KubeObject | null> {
   const res = await kubeRequest<KubeObject>(kc, 'GET', path);
   if (res.status === 404) return null;
   return ensureOk(res, what);
 }
 
 export async function listObjects(
-  kc: k8s.KubeConfig,
+  kc: KubeClientConfig,
   kind: ResourceKind | 'ControllerRevision',
   namespace: string,
   query = '',

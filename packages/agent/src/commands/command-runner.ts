@@ -5,7 +5,7 @@
 // a command already running is not started twice and a recently finished one is
 // answered from memory; older re-deliveries reach the executor, which
 // recognises its command id on the target (see Executor).
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import type { Logger } from 'pino';
 import {
   ACTIONS,
@@ -27,7 +27,7 @@ export type CommandUpdate = Extract<AgentMessage, { type: 'command.update' }>;
 type FinalState = 'succeeded' | 'failed' | 'rejected';
 
 export interface CommandRunnerOptions {
-  kc: k8s.KubeConfig;
+  kc: KubeClientConfig;
   capabilities: Capabilities;
   /** One executor per action id (tests swap some for their own). */
   executors: ExecutorRegistry;
@@ -79,7 +79,7 @@ export class CommandRunner {
       const refused = workloadPolicyRefusal(cmd, (params.data as { manifest: string }).manifest);
       if (refused) return finish('rejected', refused);
     }
-    let actingKc: k8s.KubeConfig = this.o.kc;
+    let actingKc: KubeClientConfig = this.o.kc;
     if (this.o.impersonation) {
       try {
         actingKc = impersonatingKubeConfig(

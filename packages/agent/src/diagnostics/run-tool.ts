@@ -1,7 +1,7 @@
 // Runs one command in a container through exec (no TTY) and collects its
 // output, bounded in time and size: the diagnostics snapshot's tools are
 // short-lived and print little.
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import { isMissingExecutable, KubeExec, type ExecStatus } from '../shell/kube-exec.js';
 
 export interface ToolRun {
@@ -15,7 +15,7 @@ export interface ToolRun {
 const MAX_OUTPUT = 512 * 1024;
 
 export async function runTool(
-  kc: k8s.KubeConfig,
+  kc: KubeClientConfig,
   where: { namespace: string; pod: string; container: string },
   command: string[],
   timeoutMs = 15_000,

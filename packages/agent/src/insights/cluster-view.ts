@@ -196,34 +196,29 @@ function podForChecks(o: KubeObject): UnknownRecord {
   const scheduled = recordsOf(status.conditions)
     .filter((c) => c.type === 'PodScheduled')
     .map((c) => pick(c, CONDITION_READ));
-  return {
-    metadata: pick(o.metadata, META_READ),
-    spec: {
-      containers: recordsOf(spec.containers).map((c) => pick(c, ['name', 'image', 'resources', 'readinessProbe'])),
-      ...(claims.length ? { volumes: claims } : {}),
-    },
-    status: {
-      ...pick(status, ['phase']),
-      ...(scheduled.length ? { conditions: scheduled } : {}),
-      containerStatuses: recordsOf(status.containerStatuses).map(containerStatusForChecks),
-    },
+  // Built property by property, not by object spread: spread gave nearly every pod's records a hidden
+  // class of its own (V8's clone path), ~30,000 maps at 30,000 pods; the same keys in the same order share one.
+  const specOut: UnknownRecord = {
+    containers: recordsOf(spec.containers).map((c) => pick(c, ['name', 'image', 'resources', 'readinessProbe'])),
   };
+  if (claims.length) specOut.volumes = claims;
+  const statusOut = pick(status, ['phase']);
+  if (scheduled.length) statusOut.conditions = scheduled;
+  statusOut.containerStatuses = recordsOf(status.containerStatuses).map(containerStatusForChecks);
+  return { metadata: pick(o.metadata, META_READ), spec: specOut, status: statusOut };
 }
 
 function containerStatusForChecks(s: UnknownRecord): UnknownRecord {
   const state = recordOf(s.state);
   const terminated = recordOf(s.lastState).terminated;
-  return {
-    ...pick(s, ['name', 'ready', 'restartCount']),
-    state: {
-      ...(state.waiting !== undefined ? { waiting: pick(state.waiting, ['reason', 'message']) } : {}),
-      ...(state.running !== undefined ? { running: pick(state.running, ['startedAt']) } : {}),
-      ...(state.terminated !== undefined ? { terminated: {} } : {}),
-    },
-    ...(terminated !== undefined
-      ? { lastState: { terminated: pick(terminated, ['exitCode', 'reason', 'finishedAt']) } }
-      : {}),
-  };
+  const out = pick(s, ['name', 'ready', 'restartCount']);
+  const stateOut: UnknownRecord = {};
+  if (state.waiting !== undefined) stateOut.waiting = pick(state.waiting, ['reason', 'message']);
+  if (state.running !== undefined) stateOut.running = pick(state.running, ['startedAt']);
+  if (state.terminated !== undefined) stateOut.terminated = {};
+  out.state = stateOut;
+  if (terminated !== undefined) out.lastState = { terminated: pick(terminated, ['exitCode', 'reason', 'finishedAt']) };
+  return out;
 }
 
 /** A node as the checks and the usage reader read it: conditions, cordon, allocatable (not its image list). */

@@ -11,7 +11,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import type { Logger } from 'pino';
 import {
   messageOf,
@@ -27,13 +27,13 @@ import {
 import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 
 export interface LogStreamsOptions {
-  kc: k8s.KubeConfig;
+  kc: KubeClientConfig;
   log: Logger;
   send: (msg: LogsAgentMessage) => boolean;
   /** Bytes queued on the hub link (backpressure). */
   linkBuffered: () => number;
   /** The KubeConfig to read as, per Wheelhouse user (impersonation); the agent's own when absent. */
-  kcFor?: (user: string, groups?: readonly string[]) => k8s.KubeConfig;
+  kcFor?: (user: string, groups?: readonly string[]) => KubeClientConfig;
   /** Pause reads above this many queued link bytes (default LOGS_LINK_HIGH_WATER). */
   highWater?: number;
 }
@@ -90,7 +90,7 @@ export class AgentLogStreams {
     const s: Stream = { id: m.streamId, req: null, res: null, ended: false, paused: false };
     this.streams.set(s.id, s);
     this.opened++;
-    let kc: k8s.KubeConfig;
+    let kc: KubeClientConfig;
     let opts: RequestOptions;
     let url: URL;
     try {

@@ -1,7 +1,7 @@
 // object.get: read one live object for the hub's object view. Only the kinds of
 // the inventory table (never Secrets, the link schema refuses any other kind),
 // with metadata.managedFields stripped, as JSON and as YAML.
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import { stringify } from 'yaml';
 import {
   isRecord,
@@ -22,7 +22,7 @@ export function objectApiPath(kind: ObjectGetMessage['kind'], namespace: string,
 }
 
 /** Reads the object and answers with it, or with the API server's error. Never throws. */
-export async function getObject(kc: k8s.KubeConfig, msg: ObjectGetMessage): Promise<ObjectResultMessage> {
+export async function getObject(kc: KubeClientConfig, msg: ObjectGetMessage): Promise<ObjectResultMessage> {
   const { requestId } = msg;
   const k = RESOURCE_KINDS[msg.kind];
   if (k.namespaced !== (msg.namespace !== '')) {

@@ -12,7 +12,7 @@
 // have `window` bytes uncredited; out of credit it pauses the Kubernetes
 // socket (TCP backpressure reaches the API server). From the hub, each chunk
 // is credited back once the socket has written it.
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import {
@@ -29,13 +29,13 @@ import { errorText } from '@wheelhouse/exec-guard/kube-errors';
 export const PORTFORWARD_PROTOCOLS = ['v4.channel.k8s.io'];
 
 export interface PortForwardsOptions {
-  kc: k8s.KubeConfig;
+  kc: KubeClientConfig;
   log: Logger;
   /** false: the podExec tier is off; every open ends with an error. */
   enabled: boolean;
   send: (msg: PortForwardAgentMessage) => boolean;
   /** The KubeConfig to forward as, per Wheelhouse user (impersonation); the agent's own when absent. */
-  kcFor?: (user: string) => k8s.KubeConfig;
+  kcFor?: (user: string) => KubeClientConfig;
   /** Bytes the hub may send before a credit (default PORTFWD_WINDOW). */
   window?: number;
 }

@@ -5,7 +5,7 @@
 // Channels: 0 stdin, 1 stdout, 2 stderr, 3 status (a V1Status as JSON), 4 resize; 255 close (v5).
 import { messageOf } from '@wheelhouse/protocol';
 import { EventEmitter } from 'node:events';
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import WebSocket from 'ws';
 
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -87,7 +87,7 @@ export class KubeExec extends EventEmitter<KubeExecEvents> {
   }
 
   /** Opens the exec; rejects with the API server's message when the upgrade is refused (403, 404, …). */
-  static async open(kc: k8s.KubeConfig, o: KubeExecOptions): Promise<KubeExec> {
+  static async open(kc: KubeClientConfig, o: KubeExecOptions): Promise<KubeExec> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const url = new URL(

@@ -9,7 +9,8 @@
 //      when no agent runs at all.
 // The pods live in one namespace (the agent's RBAC to create and delete pods is a
 // Role there, nothing cluster-wide), and the reaper only looks there.
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { fullKubeConfig, type KubeClientConfig } from '../kube-config.js';
 import type { Logger } from 'pino';
 import {
   NODE_SHELL_CONTAINER,
@@ -41,7 +42,7 @@ export interface NodeShellSettings {
 }
 
 export interface NodeShellPodsOptions extends NodeShellSettings {
-  kc: k8s.KubeConfig;
+  kc: KubeClientConfig;
   log: Logger;
   /** The sessions alive in this agent (the reaper keeps their pods). */
   liveSessions: () => ReadonlySet<string>;
@@ -105,7 +106,7 @@ export class NodeShellPods {
   readonly image: string;
   readonly command: readonly string[];
   readonly maxLifetimeSeconds: number;
-  private readonly core: k8s.CoreV1Api;
+  private coreApi: Promise<k8s.CoreV1Api> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private reaping: Promise<number> | null = null;
 
@@ -114,7 +115,15 @@ export class NodeShellPods {
     this.image = opts.image ?? NODE_SHELL_DEFAULT_IMAGE;
     this.command = opts.command ?? NODE_SHELL_DEFAULT_COMMAND;
     this.maxLifetimeSeconds = opts.maxLifetimeSeconds ?? NODE_SHELL_DEFAULT_MAX_LIFETIME_SECONDS;
-    this.core = opts.kc.makeApiClient(k8s.CoreV1Api);
+  }
+
+  /** The typed client, and with it the client library, loaded when node shells first need it. */
+  private core(): Promise<k8s.CoreV1Api> {
+    this.coreApi ??= (async () => {
+      const { CoreV1Api } = await import('@kubernetes/client-node');
+      return (await fullKubeConfig(this.opts.kc)).makeApiClient(CoreV1Api);
+    })();
+    return this.coreApi;
   }
 
   /** Reaps once now (a previous agent's pods), then every reapIntervalMs. */
@@ -141,7 +150,7 @@ export class NodeShellPods {
     });
     const name = body.metadata?.name ?? '';
     try {
-      await this.core.createNamespacedPod({ namespace: this.namespace, body });
+      await (await this.core()).createNamespacedPod({ namespace: this.namespace, body });
     } catch (err) {
       throw new NodeShellStartError(`could not create the node-shell pod ${this.namespace}/${name}: ${errorText(err)}`);
     }
@@ -160,7 +169,7 @@ export class NodeShellPods {
     const deadline = Date.now() + timeoutMs;
     let last = 'Pending';
     for (;;) {
-      const pod = await this.core.readNamespacedPod({ namespace: this.namespace, name }).catch(() => null);
+      const pod = await (await this.core()).readNamespacedPod({ namespace: this.namespace, name }).catch(() => null);
       if (pod) {
         const phase = pod.status?.phase ?? 'Pending';
         const running = pod.status?.containerStatuses?.find((c) => c.name === NODE_SHELL_CONTAINER)?.state?.running;
@@ -184,7 +193,7 @@ export class NodeShellPods {
   /** Deletes a pod at once (grace 0); a pod already gone is fine. */
   async delete(name: string): Promise<void> {
     try {
-      await this.core.deleteNamespacedPod({ namespace: this.namespace, name, gracePeriodSeconds: 0 });
+      await (await this.core()).deleteNamespacedPod({ namespace: this.namespace, name, gracePeriodSeconds: 0 });
       this.opts.log.info({ pod: name }, 'node-shell pod deleted');
     } catch (err) {
       if ((err as { code?: number }).code === 404) return;
@@ -205,7 +214,9 @@ export class NodeShellPods {
     let pods: k8s.V1Pod[];
     try {
       pods = (
-        await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${NODE_SHELL_LABEL}=true` })
+        await (
+          await this.core()
+        ).listNamespacedPod({ namespace: this.namespace, labelSelector: `${NODE_SHELL_LABEL}=true` })
       ).items;
     } catch (err) {
       this.opts.log.warn({ err: errorText(err) }, 'listing node-shell pods failed');

@@ -3,7 +3,7 @@
 // both ways as binary link frames. Per session and direction the sender holds
 // a credit window (see protocol/shell.ts): out of output credit, the exec
 // socket is paused, so a slow browser costs at most one window here.
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import type { Logger } from 'pino';
 import {
   SHELL_CHANNELS,
@@ -27,13 +27,13 @@ export const DEFAULT_SHELLS: readonly string[][] = [['bash'], ['sh']];
 
 export interface ShellIdentity {
   /** The KubeConfig to exec with. */
-  kc: k8s.KubeConfig;
+  kc: KubeClientConfig;
   /** The Kubernetes user the exec runs as, when it is not the agent's own (impersonation). */
   kubeUser?: string;
 }
 
 export interface AgentShellOptions {
-  kc: k8s.KubeConfig;
+  kc: KubeClientConfig;
   log: Logger;
   /** Whether the podExec tier is enabled on this agent. */
   enabled: boolean;

@@ -3,7 +3,7 @@
 // next to their requests and limits (from the watched pod specs). When the API
 // is not there (no metrics-server), forbidden or failing, it says so instead,
 // once per state, and keeps trying.
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeClientConfig } from '../kube-config.js';
 import type { Logger } from 'pino';
 import {
   parseCpu,
@@ -19,7 +19,7 @@ import { kubeRequest } from '../kube-http.js';
 import type { ClusterView } from '../insights/cluster-view.js';
 
 export interface MetricsReaderOptions {
-  kc: k8s.KubeConfig;
+  kc: KubeClientConfig;
   view: ClusterView;
   send: (m: UsageMessage) => void;
   log: Logger;
