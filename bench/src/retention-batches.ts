@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { openDatabase, Retention, TimelineStore, type HubDb } from '@wheelhouse/hub';
 import type { TimelineEventInput } from '@wheelhouse/protocol';
 import { createDatabase, postgresUrl, startPostgres } from '@wheelhouse/test-postgres';
+import { addBenchCluster } from './bench-cluster.js';
 
 const N = Number(process.argv[2] ?? 20_000);
 if (!Number.isInteger(N) || N < 500) throw new Error('events must be an integer ≥ 500');
@@ -28,21 +29,7 @@ const events = (prefix: string, from: number, time: number): TimelineEventInput[
   }));
 
 async function measure(kind: string, db: HubDb): Promise<void> {
-  await db
-    .insertInto('clusters')
-    .values({
-      id: 'c',
-      created_at: 0,
-      created_by: 'bench',
-      token_hash: '',
-      token_revoked_at: null,
-      agent_version: null,
-      kubernetes_version: null,
-      capabilities: '{}',
-      last_seen_at: null,
-      connected: 0,
-    })
-    .execute();
+  await addBenchCluster(db, 'c');
   const timeline = new TimelineStore(db);
   const old = Date.now() - 100 * 86_400_000;
   for (let i = 0; i < N; i += 500) await timeline.insert('c', events('old', i, old));

@@ -16,6 +16,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from '@wheelhouse/hub';
 import type { TimelineEventInput } from '@wheelhouse/protocol';
 import { ingestEvents } from './benchmarks/timeline-ingest-events.js';
+import { addBenchCluster } from './bench-cluster.js';
 
 const { values } = parseArgs({
   options: { events: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' } },
@@ -29,21 +30,7 @@ for (const [name, n] of Object.entries({ events: perRound, batch, rounds }))
 /** A scratch store migrated like the hub's, with one cluster; its file. */
 async function scratchStore(dir: string): Promise<string> {
   const db = await openDatabase({ dataDir: dir });
-  await db
-    .insertInto('clusters')
-    .values({
-      id: 'bench',
-      created_at: 0,
-      created_by: 'bench',
-      token_hash: '',
-      token_revoked_at: null,
-      agent_version: null,
-      kubernetes_version: null,
-      capabilities: '{}',
-      last_seen_at: null,
-      connected: 0,
-    })
-    .execute();
+  await addBenchCluster(db);
   await db.destroy();
   return join(dir, 'hub.db');
 }

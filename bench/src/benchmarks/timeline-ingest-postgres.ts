@@ -9,6 +9,7 @@ import { createDatabase, postgresUrl, startPostgres, type PostgresServer } from 
 import pg from 'pg';
 import type { Benchmark } from '../harness.js';
 import { ingestEvents, type IngestSizes } from './timeline-ingest-events.js';
+import { addBenchCluster } from '../bench-cluster.js';
 
 const COLUMNS = [
   'id',
@@ -24,19 +25,6 @@ const COLUMNS = [
   'summary',
   'data',
 ] as const;
-
-const CLUSTER = {
-  id: 'bench',
-  created_at: 0,
-  created_by: 'bench',
-  token_hash: '',
-  token_revoked_at: null,
-  agent_version: null,
-  kubernetes_version: null,
-  capabilities: '{}',
-  last_seen_at: null,
-  connected: 0,
-};
 
 export function timelineIngestPostgresBenchmark(sizes: IngestSizes = {}): Promise<Benchmark> {
   const perRun = sizes.events ?? 10_000;
@@ -57,11 +45,11 @@ export function timelineIngestPostgresBenchmark(sizes: IngestSizes = {}): Promis
       const hubUrl = postgresUrl(server, await createDatabase(server, 'bench_hub'));
       const rawDb = await createDatabase(server, 'bench_raw');
       db = await openDatabase({ store: hubUrl, storePassword: server.password });
-      await db.insertInto('clusters').values(CLUSTER).execute();
+      await addBenchCluster(db);
       store = new TimelineStore(db);
       // The baseline's database gets the same migrated schema and indexes.
       const base = await openDatabase({ store: postgresUrl(server, rawDb), storePassword: server.password });
-      await base.insertInto('clusters').values(CLUSTER).execute();
+      await addBenchCluster(base);
       await base.destroy();
       raw = new pg.Client({ ...server, database: rawDb });
       await raw.connect();

@@ -13,6 +13,7 @@ import { openDatabase, TimelineStore, type HubDb } from '@wheelhouse/hub';
 import type { TimelineEventInput } from '@wheelhouse/protocol';
 import type { Benchmark } from '../harness.js';
 import { ingestEvents, type IngestSizes } from './timeline-ingest-events.js';
+import { addBenchCluster } from '../bench-cluster.js';
 
 export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchmark> {
   const perRun = sizes.events ?? 10_000;
@@ -31,39 +32,11 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
     throughput: { units: perRun, unit: 'events' },
     setup: async () => {
       db = await openDatabase({ dataDir: join(dir, 'hub') });
-      await db
-        .insertInto('clusters')
-        .values({
-          id: 'bench',
-          created_at: 0,
-          created_by: 'bench',
-          token_hash: '',
-          token_revoked_at: null,
-          agent_version: null,
-          kubernetes_version: null,
-          capabilities: '{}',
-          last_seen_at: null,
-          connected: 0,
-        })
-        .execute();
+      await addBenchCluster(db);
       store = new TimelineStore(db);
       // The baseline writes the same schema, in its own copy, with the same durability settings.
       const base = await openDatabase({ dataDir: join(dir, 'raw') });
-      await base
-        .insertInto('clusters')
-        .values({
-          id: 'bench',
-          created_at: 0,
-          created_by: 'bench',
-          token_hash: '',
-          token_revoked_at: null,
-          agent_version: null,
-          kubernetes_version: null,
-          capabilities: '{}',
-          last_seen_at: null,
-          connected: 0,
-        })
-        .execute();
+      await addBenchCluster(base);
       await base.destroy();
       raw = new BetterSqlite3(join(dir, 'raw', 'hub.db'));
       raw.pragma('journal_mode = WAL');
