@@ -30,6 +30,7 @@ import { ActionButton } from '../ui/ActionMenu.js';
 import { Badge } from '../ui/Health.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { Tabs } from '../ui/Tabs.js';
+import { ListCount } from '../ui/ListCount.js';
 
 type Node = InventoryItemOf<'Node'>;
 
@@ -169,13 +170,7 @@ export function NodesPage({ cluster }: { cluster: string }) {
           ))}
         </select>
         <span className="grow" />
-        <span className="hint" role="status" aria-label="Node count">
-          {!validPrefix
-            ? 'Names hold only a-z, 0-9, "." and "-"'
-            : total === undefined
-              ? 'Loading…'
-              : `${total.toLocaleString('en-US')} ${total === 1 ? 'node' : 'nodes'}`}
-        </span>
+        <ListCount label="Node count" total={total} validPrefix={validPrefix} noun="node" />
       </div>
       {list.error && <p className="error">{list.error}</p>}
       <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Nodes, scrollable">

@@ -27,6 +27,7 @@ import { NamespaceFilter } from '../ui/NamespaceFilter.js';
 import { Tabs } from '../ui/Tabs.js';
 import { ConditionsTable, WhyPanel } from '../ui/WhyPanel.js';
 import { podReasons } from '../data/why.js';
+import { ListCount } from '../ui/ListCount.js';
 
 const PHASES = ['Running', 'Pending', 'Succeeded', 'Failed', 'Unknown'];
 
@@ -83,13 +84,7 @@ export function PodsPage({ cluster }: { cluster: string }) {
           ))}
         </select>
         <span className="grow" />
-        <span className="hint" role="status" aria-label="Pod count">
-          {!validPrefix
-            ? 'Names hold only a-z, 0-9, "." and "-"'
-            : total === undefined
-              ? 'Loading…'
-              : `${total.toLocaleString('en-US')} ${total === 1 ? 'pod' : 'pods'}`}
-        </span>
+        <ListCount label="Pod count" total={total} validPrefix={validPrefix} noun="pod" />
       </div>
       {list.error && <p className="error">{list.error}</p>}
       <VirtualPodTable

@@ -19,6 +19,7 @@ import { objectHref } from '../links.js';
 import { NamespaceFilter } from '../ui/NamespaceFilter.js';
 import { useQueryState } from '../ui/query-state.js';
 import { ROW_HEIGHT, useVirtualRows } from '../ui/virtual-rows.js';
+import { ListCount } from '../ui/ListCount.js';
 
 /** What a Kubernetes name may hold: anything else cannot be a name's prefix. */
 const COLUMNS = 12;
@@ -81,13 +82,7 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
           Only unhealthy
         </label>
         <span className="grow" />
-        <span className="hint" role="status" aria-label="Workload count">
-          {!validPrefix
-            ? 'Names hold only a-z, 0-9, "." and "-"'
-            : total === undefined
-              ? 'Loading…'
-              : `${total.toLocaleString('en-US')} ${total === 1 ? 'workload' : 'workloads'}`}
-        </span>
+        <ListCount label="Workload count" total={total} validPrefix={validPrefix} noun="workload" />
       </div>
       {list.error && <p className="error">{list.error}</p>}
       <VirtualWorkloadTable

@@ -1,0 +1,25 @@
+// The count beside a paged list's filters: what the hub counted, or why it
+// was not asked (a name prefix the hub would refuse).
+export function ListCount({
+  label,
+  total,
+  validPrefix,
+  noun,
+}: {
+  /** The status region's accessible name ("Pod count"). */
+  label: string;
+  total: number | undefined;
+  validPrefix: boolean;
+  /** Singular; the plural adds "s". */
+  noun: string;
+}) {
+  return (
+    <span className="hint" role="status" aria-label={label}>
+      {!validPrefix
+        ? 'Names hold only a-z, 0-9, "." and "-"'
+        : total === undefined
+          ? 'Loading…'
+          : `${total.toLocaleString('en-US')} ${total === 1 ? noun : `${noun}s`}`}
+    </span>
+  );
+}
