@@ -14,8 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from '@wheelhouse/hub';
-import type { TimelineEventInput } from '@wheelhouse/protocol';
-import { ingestEvents } from './benchmarks/timeline-ingest-events.js';
+import { bareSqliteInsert, ingestEvents } from './benchmarks/timeline-ingest-events.js';
 import { addBenchCluster } from './bench-cluster.js';
 
 const { values } = parseArgs({
@@ -49,27 +48,7 @@ function measure(file: string, all: string[], keep: string[], extra: string[] = 
   raw.pragma('wal_autocheckpoint = 0');
   for (const ix of all) if (!keep.includes(ix)) raw.exec(`DROP INDEX ${ix}`);
   for (const ddl of extra) raw.exec(ddl);
-  const insert = raw.prepare(
-    'INSERT OR IGNORE INTO timeline_events (id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
-  );
-  const tx = raw.transaction((rows: TimelineEventInput[]) => {
-    for (const e of rows) {
-      insert.run(
-        e.id,
-        'bench',
-        e.time,
-        e.type,
-        e.severity,
-        e.kind,
-        e.namespace,
-        e.name,
-        e.owner?.kind ?? null,
-        e.owner?.name ?? null,
-        e.summary,
-        JSON.stringify(e.data),
-      );
-    }
-  });
+  const tx = bareSqliteInsert(raw);
   let frames = 0;
   let cpuUs = 0;
   let ms = 0;

@@ -4,6 +4,7 @@
 // random uids are why real ids arrive in no order, which sequential ids
 // ("bench:1:2") would hide from any index keyed by id.
 import { randomUUID } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { TimelineEventInput } from '@wheelhouse/protocol';
 
 export interface IngestSizes {
@@ -27,4 +28,33 @@ export function ingestEvents(run: number, count: number): TimelineEventInput[] {
     summary: `Pod pod-${run}-${i}: Pending → Running/Ready`,
     data: { from: 'Pending', to: 'Running/Ready', phase: 'Running', ready: true, nodeName: `node-${i % 100}` },
   }));
+}
+
+/**
+ * The bare baseline: one prepared INSERT of the events' rows, a transaction
+ * per call. Written here, not taken from the hub's TimelineStore, so the
+ * floor never moves with the code it measures.
+ */
+export function bareSqliteInsert(raw: BetterSqlite3.Database, cluster = 'bench'): (rows: TimelineEventInput[]) => void {
+  const insert = raw.prepare(
+    'INSERT OR IGNORE INTO timeline_events (id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
+  );
+  return raw.transaction((rows: TimelineEventInput[]) => {
+    for (const e of rows) {
+      insert.run(
+        e.id,
+        cluster,
+        e.time,
+        e.type,
+        e.severity,
+        e.kind,
+        e.namespace,
+        e.name,
+        e.owner?.kind ?? null,
+        e.owner?.name ?? null,
+        e.summary,
+        JSON.stringify(e.data),
+      );
+    }
+  });
 }

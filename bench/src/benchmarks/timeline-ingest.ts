@@ -12,7 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase, TimelineStore, type HubDb } from '@wheelhouse/hub';
 import type { TimelineEventInput } from '@wheelhouse/protocol';
 import type { Benchmark } from '../harness.js';
-import { ingestEvents, type IngestSizes } from './timeline-ingest-events.js';
+import { bareSqliteInsert, ingestEvents, type IngestSizes } from './timeline-ingest-events.js';
 import { addBenchCluster } from '../bench-cluster.js';
 
 export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchmark> {
@@ -22,7 +22,7 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
   let db: HubDb | undefined;
   let raw: BetterSqlite3.Database | undefined;
   let store: TimelineStore | undefined;
-  let insertRaw: BetterSqlite3.Statement | undefined;
+  let insertRaw: ((rows: TimelineEventInput[]) => void) | undefined;
   let n = 0;
   return Promise.resolve({
     name: 'timeline-ingest',
@@ -41,9 +41,7 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
       raw = new BetterSqlite3(join(dir, 'raw', 'hub.db'));
       raw.pragma('journal_mode = WAL');
       raw.pragma('synchronous = FULL');
-      insertRaw = raw.prepare(
-        'INSERT OR IGNORE INTO timeline_events (id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
-      );
+      insertRaw = bareSqliteInsert(raw);
     },
     teardown: async () => {
       await db?.destroy();
@@ -61,25 +59,7 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
       label: 'bare better-sqlite3 INSERT',
       run: () => {
         const evs = ingestEvents(n++, perRun);
-        const tx = raw?.transaction((rows: TimelineEventInput[]) => {
-          for (const e of rows) {
-            insertRaw?.run(
-              e.id,
-              'bench',
-              e.time,
-              e.type,
-              e.severity,
-              e.kind,
-              e.namespace,
-              e.name,
-              e.owner?.kind ?? null,
-              e.owner?.name ?? null,
-              e.summary,
-              JSON.stringify(e.data),
-            );
-          }
-        });
-        for (let i = 0; i < evs.length; i += batch) tx?.(evs.slice(i, i + batch));
+        for (let i = 0; i < evs.length; i += batch) insertRaw?.(evs.slice(i, i + batch));
         return Promise.resolve();
       },
     },
