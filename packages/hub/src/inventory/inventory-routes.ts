@@ -6,6 +6,9 @@ import { z } from 'zod';
 import {
   KubeName,
   KubeNamespace,
+  MAX_COUNTED_NODES,
+  NODE_LIST_SORTS,
+  NODE_STATUSES,
   RESOURCE_KINDS,
   RESOURCE_KIND_NAMES,
   WORKLOAD_LIST_KINDS,
@@ -90,23 +93,61 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
     },
   );
 
-  // The Nodes page's pod counts (issue 18): one row per node from SQL, so the
-  // page never lists a cluster's pods. Scoped like resources: a viewer of some
-  // namespaces counts the pods there.
+  // The Nodes page (issue 18): nodes paged, sorted and filtered in SQL, each with
+  // its pods counted over the page's nodes only. Scoped like resources (a
+  // namespace-scoped viewer lists no nodes; pods are counted in their namespaces).
   app.get(
-    '/clusters/:cluster/pods-by-node',
+    '/clusters/:cluster/nodes',
     {
       schema: {
         tags: ['inventory'],
-        summary: 'How many pods each node runs (of the namespaces the caller may view)',
+        summary: 'Nodes with their pods counted, paged, sorted and filtered',
         params: ClusterParams,
-        querystring: z.object({}).strict(),
+        querystring: z
+          .object({
+            prefix: NamePrefix.optional(),
+            status: z.enum(NODE_STATUSES).optional(),
+            sort: z.enum(NODE_LIST_SORTS).optional(),
+            order: z.enum(['asc', 'desc']).optional(),
+            cursor: z.string().max(2048).optional(),
+            limit,
+            count: BoolParam.optional(),
+          })
+          .strict(),
       },
     },
     async (req) => {
       const principal = requirePrincipal(req);
       const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
-      return { items: await deps.inventory.podsByNode(c.name, namespacePatterns(principal.bindings, 'view', c.name)) };
+      return deps.inventory.nodePage(c.name, req.query, namespacePatterns(principal.bindings, 'view', c.name));
+    },
+  );
+
+  // The Nodes page's counts kept live (issue 18): the nodes in view counted again
+  // as pods come and go — a few index ranges, never the whole cluster's nodes.
+  // Scoped like resources: a viewer of some namespaces counts the pods there.
+  app.get(
+    '/clusters/:cluster/pods-by-node',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'How many pods each of the named nodes runs (of the namespaces the caller may view)',
+        params: ClusterParams,
+        querystring: z
+          .object({
+            nodes: z
+              .string()
+              .transform((s) => s.split(','))
+              .pipe(z.array(KubeName).min(1).max(MAX_COUNTED_NODES, `at most ${MAX_COUNTED_NODES} nodes`)),
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      const principal = requirePrincipal(req);
+      const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
+      const patterns = namespacePatterns(principal.bindings, 'view', c.name);
+      return { items: await deps.inventory.podsOnNodes(c.name, req.query.nodes, patterns) };
     },
   );
 
