@@ -6,8 +6,9 @@
 // the namespaces a scoped viewer may view.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
-import { createHub, type Hub } from '../src/server.js';
-import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
+import type { Hub } from '../src/server.js';
+import { bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
+import { inventoryHub } from './support/inventory-hub.js';
 import { runningPodSummary } from './support/inventory-items.js';
 import { storeFactories } from './support/store-factories.js';
 
@@ -44,14 +45,9 @@ describe.each(storeFactories)('pods by node ($name store)', (store) => {
   let admin: TestUser;
   let scoped: TestUser;
   beforeAll(async () => {
-    hub = await createHub({ ...(await store.options()), logger: false, webRoot: false });
-    await hub.clusters.create('c1', 'test');
-    await hub.inventory.applySnapshotChunk('c1', 'Pod', 's1', PODS, true);
     // Another kind that names a node must not count.
     const node = { ...pod(0, null), kind: 'Node', namespace: '', name: 'node-1', uid: 'n1', summary: {} };
-    await hub.inventory.applySnapshotChunk('c1', 'Node', 's1', [node as unknown as InventoryItem], true);
-    admin = await addUser(hub, { bindings: [{ role: 'viewer' }] });
-    scoped = await addUser(hub, { bindings: [{ role: 'viewer', cluster: 'c1', namespace: 'ns-b' }] });
+    ({ hub, admin, scoped } = await inventoryHub(store, [...PODS, node as unknown as InventoryItem]));
   });
   afterAll(() => hub.close());
 

@@ -41,6 +41,13 @@ const OwnerList = z
       .max(50, 'at most 50 owners'),
   );
 const BoolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** A sorted list's direction, keyset paging and total, as every list route takes them. */
+const Paging = {
+  order: z.enum(['asc', 'desc']).optional(),
+  cursor: z.string().max(2048).optional(),
+  limit,
+  count: BoolParam.optional(),
+};
 
 export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
@@ -56,11 +63,9 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             kind: z.string().max(63).optional(),
             namespace: z.string().max(63).optional(),
             name: z.string().max(253).optional(),
-            cursor: z.string().max(2048).optional(),
-            limit,
-            // One kind's list as the console pages it (issue 18); these need kind.
+            ...Paging,
+            // One kind's list as the console pages it (issue 18); these (and order, count) need kind.
             sort: z.enum(LIST_SORTS).optional(),
-            order: z.enum(['asc', 'desc']).optional(),
             prefix: NamePrefix.optional(),
             status: z
               .string()
@@ -70,7 +75,6 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             node: KubeName.optional(),
             // Objects owned by these, in one namespace (a workload's ReplicaSets, its pods: the Timeline tab).
             owner: OwnerList.optional(),
-            count: BoolParam.optional(),
           })
           .strict(),
       },
@@ -108,10 +112,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             prefix: NamePrefix.optional(),
             status: z.enum(NODE_STATUSES).optional(),
             sort: z.enum(NODE_LIST_SORTS).optional(),
-            order: z.enum(['asc', 'desc']).optional(),
-            cursor: z.string().max(2048).optional(),
-            limit,
-            count: BoolParam.optional(),
+            ...Paging,
           })
           .strict(),
       },
@@ -167,10 +168,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             prefix: NamePrefix.optional(),
             unhealthy: BoolParam.optional(),
             sort: z.enum(WORKLOAD_SORTS).optional(),
-            order: z.enum(['asc', 'desc']).optional(),
-            cursor: z.string().max(2048).optional(),
-            limit,
-            count: BoolParam.optional(),
+            ...Paging,
           })
           .strict(),
       },

@@ -119,6 +119,14 @@ export interface WorkloadPage {
   total?: number;
 }
 
+/** A list query's sort (or the list's default), direction and keyset paging, as sortedPage takes them. */
+function pagingOf<S extends SortKey>(
+  q: { sort?: S; order?: ListOrder; cursor?: string; limit: number; count?: boolean },
+  sort: S,
+): { sort: S; order: ListOrder; cursor?: string; limit: number; count?: boolean } {
+  return { sort: q.sort ?? sort, order: q.order ?? 'asc', cursor: q.cursor, limit: q.limit, count: q.count };
+}
+
 /** What sortedPage lists: some kinds, each filter optional. */
 interface SortedQuery {
   kinds: readonly string[];
@@ -426,11 +434,7 @@ export class InventoryStore {
         statuses: q.status === undefined ? undefined : [q.status],
         node: q.node,
         owners: q.owner,
-        sort: q.sort ?? 'namespace',
-        order: q.order ?? 'asc',
-        cursor: q.cursor,
-        limit: q.limit,
-        count: q.count,
+        ...pagingOf(q, 'namespace'),
       },
       namespaces,
     );
@@ -456,11 +460,7 @@ export class InventoryStore {
         namespace: q.namespace,
         prefix: q.prefix,
         statuses: q.unhealthy ? ['err', 'warn'] : undefined,
-        sort: q.sort ?? 'namespace',
-        order: q.order ?? 'asc',
-        cursor: q.cursor,
-        limit: q.limit,
-        count: q.count,
+        ...pagingOf(q, 'namespace'),
       },
       namespaces,
     );
@@ -661,11 +661,7 @@ export class InventoryStore {
         kinds: ['Node'],
         prefix: q.prefix,
         statuses: q.status === undefined ? undefined : [q.status],
-        sort: q.sort ?? 'name',
-        order: q.order ?? 'asc',
-        cursor: q.cursor,
-        limit: q.limit,
-        count: q.count,
+        ...pagingOf(q, 'name'),
       },
       namespaces,
     );
