@@ -323,7 +323,8 @@ describe.each(storeFactories)('inventory lists: sort, filter, page, count ($name
   });
 
   // 2,000 nodes at 100k pods (issue 18): the page's counts are a seek per node of the page on the node
-  // index, not a GROUP BY over every pod of the cluster (25–40 ms a call, asked again as pods change).
+  // index, not a GROUP BY over every pod of the cluster (16–27 ms a call at 30k–100k pods, asked again
+  // as pods changed).
   it("counts a page's nodes only, each a seek on resources_by_node", async () => {
     const { store, statements } = capturingStore(hub.db);
     const page = await store.nodePage('c1', { sort: 'name', order: 'asc', limit: 3 });
