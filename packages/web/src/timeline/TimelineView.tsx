@@ -314,7 +314,9 @@ export function TimelineView(props: {
       ) : (
         <EventTable
           events={filtered}
-          notLoadedFrom={data.truncated ? data.fetched.at(-1)?.time : undefined}
+          // The oldest event loaded is a page boundary while the range's pages load (the first 100 show at
+          // once) or when the range holds more than is loaded: a burst reaching it may go on past it.
+          notLoadedFrom={data.truncated || data.loading ? data.fetched.at(-1)?.time : undefined}
           scroller={tableWrap}
           reveal={hover?.source === 'chart' ? hover.seqs[0] : undefined}
           onNearEnd={data.more}
