@@ -1,12 +1,14 @@
-// Issue 18, the Nodes page: how many pods each node runs, counted by the hub
-// in SQL (GET …/pods-by-node) in both store dialects. The counts must equal a
-// plain count of the same pods, follow changes (a pod scheduled, moved,
-// deleted), leave unscheduled pods and other kinds out, and count only the
-// namespaces a scoped viewer may view.
+// Issue 18, the Nodes page: how many pods the named nodes run (the nodes in
+// view, counted again as pods change), counted by the hub in SQL (GET
+// …/pods-by-node?nodes=) in both store dialects. The counts must equal a plain
+// count of the same pods, follow changes (a pod scheduled, moved, deleted),
+// leave unscheduled pods, other kinds and nodes not named out, and count only
+// the namespaces a scoped viewer may view.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
-import { createHub, type Hub } from '../src/server.js';
-import { addUser, bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
+import type { Hub } from '../src/server.js';
+import { bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
+import { inventoryHub } from './support/inventory-hub.js';
 import { runningPodSummary } from './support/inventory-items.js';
 import { storeFactories } from './support/store-factories.js';
 
@@ -27,12 +29,15 @@ const pod = (i: number, nodeName: string | null): InventoryItem => ({
 // 100 pods over 7 nodes (uneven), every 10th unscheduled.
 const PODS = Array.from({ length: 100 }, (_, i) => pod(i, i % 10 === 0 ? null : `node-${i % 7}`));
 
+/** The nodes asked about: all seven, one that runs nothing, node-9 (unscheduled pods get it below). */
+const ASKED = ['node-0', 'node-1', 'node-2', 'node-3', 'node-4', 'node-5', 'node-6', 'node-8', 'node-9'];
+
 function reference(pods: readonly InventoryItem[], namespace?: string): { node: string; pods: number }[] {
   const m = new Map<string, number>();
   for (const p of pods)
     if (p.kind === 'Pod' && p.summary.nodeName !== null && (!namespace || p.namespace === namespace))
       m.set(p.summary.nodeName, (m.get(p.summary.nodeName) ?? 0) + 1);
-  return [...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([node, pods]) => ({ node, pods }));
+  return ASKED.map((node) => ({ node, pods: m.get(node) ?? 0 }));
 }
 
 describe.each(storeFactories)('pods by node ($name store)', (store) => {
@@ -40,14 +45,9 @@ describe.each(storeFactories)('pods by node ($name store)', (store) => {
   let admin: TestUser;
   let scoped: TestUser;
   beforeAll(async () => {
-    hub = await createHub({ ...(await store.options()), logger: false, webRoot: false });
-    await hub.clusters.create('c1', 'test');
-    await hub.inventory.applySnapshotChunk('c1', 'Pod', 's1', PODS, true);
     // Another kind that names a node must not count.
     const node = { ...pod(0, null), kind: 'Node', namespace: '', name: 'node-1', uid: 'n1', summary: {} };
-    await hub.inventory.applySnapshotChunk('c1', 'Node', 's1', [node as unknown as InventoryItem], true);
-    admin = await addUser(hub, { bindings: [{ role: 'viewer' }] });
-    scoped = await addUser(hub, { bindings: [{ role: 'viewer', cluster: 'c1', namespace: 'ns-b' }] });
+    ({ hub, admin, scoped } = await inventoryHub(store, [...PODS, node as unknown as InventoryItem]));
   });
   afterAll(() => hub.close());
 
@@ -67,16 +67,21 @@ describe.each(storeFactories)('pods by node ($name store)', (store) => {
     });
     return { status: res.statusCode, body: res.body };
   };
-  const counts = async (user: TestUser): Promise<unknown> => {
-    const res = await get(user);
+  const counts = async (user: TestUser, nodes: readonly string[] = ASKED): Promise<unknown> => {
+    const res = await get(user, `?nodes=${nodes.join(',')}`);
     expect(res.status, res.body).toBe(200);
     return (JSON.parse(res.body) as { items: unknown }).items;
   };
 
-  it('counts every scheduled pod per node, as a plain count of the pods does', async () => {
+  it('counts every scheduled pod of the nodes named, as a plain count of the pods does', async () => {
     const expected = reference(PODS);
-    expect(expected).toHaveLength(7);
+    expect(expected.filter((c) => c.pods > 0)).toHaveLength(7);
     expect(await counts(admin)).toEqual(expected);
+    // Only the nodes named, in the order named.
+    expect(await counts(admin, ['node-5', 'node-2'])).toEqual([
+      { node: 'node-5', pods: reference(PODS).find((c) => c.node === 'node-5')?.pods },
+      { node: 'node-2', pods: reference(PODS).find((c) => c.node === 'node-2')?.pods },
+    ]);
   });
 
   it("lists one node's pods (the node page: kind=Pod&node=), paged, and nothing else", async () => {
@@ -126,9 +131,18 @@ describe.each(storeFactories)('pods by node ($name store)', (store) => {
     expect(await counts(scoped)).toEqual(mine);
   });
 
-  it('rejects parameters it does not take, naming the field', async () => {
-    const res = await get(admin, '?namespace=ns-a');
-    expect(res.status).toBe(400);
-    expect(res.body).toContain('namespace');
+  it('rejects parameters it does not take, naming the field: nodes are required, names, at most 200', async () => {
+    const cases: [string, string][] = [
+      ['?nodes=node-1&namespace=ns-a', 'namespace'],
+      ['', '"path":"querystring.nodes"'],
+      ['?nodes=', '"path":"querystring.nodes'],
+      ['?nodes=node-1,Node_2', '"path":"querystring.nodes.1"'],
+      [`?nodes=${Array.from({ length: 201 }, (_, i) => `n${i}`).join(',')}`, 'at most 200 nodes'],
+    ];
+    for (const [query, field] of cases) {
+      const res = await get(admin, query);
+      expect(res.status, query).toBe(400);
+      expect(res.body, query).toContain(field);
+    }
   });
 });

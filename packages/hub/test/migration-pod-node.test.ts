@@ -48,9 +48,10 @@ describe.each(storeFactories)('migration 017_pod_node backfills ($name store)', 
   afterAll(() => db.destroy());
 
   it('fills the node column from the stored pods', async () => {
-    expect(await new InventoryStore(db).podsByNode('c1')).toEqual([
+    expect(await new InventoryStore(db).podsOnNodes('c1', ['node-a', 'node-b', 'node-c'])).toEqual([
       { node: 'node-a', pods: 2 },
       { node: 'node-b', pods: 1 },
+      { node: 'node-c', pods: 0 },
     ]);
   });
 });

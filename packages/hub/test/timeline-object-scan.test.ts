@@ -4,11 +4,12 @@
 // repeat — on both dialects; and on SQLite every statement of a page is an
 // ordered seek on the object's index, never a sort of its whole history
 // (that sort took seconds a page at 100k events).
-import { CompiledQuery, type KyselyPlugin } from 'kysely';
 import type { TimelineEventInput, TimelineEventType } from '@wheelhouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterStore } from '../src/clusters/cluster-store.js';
 import { openDatabase, type HubDb } from '../src/store/db.js';
 import { TimelineStore, type TimelineQuery } from '../src/timeline/timeline-store.js';
+import { plansOf } from './support/query-plans.js';
 import { storeFactories } from './support/store-factories.js';
 
 const N = 12_000;
@@ -36,24 +37,10 @@ function event(i: number): TimelineEventInput {
 
 const all = Array.from({ length: N }, (_, i) => event(i));
 
-/** A store holding cluster c1's N events. */
+/** A store holding cluster c1's N events (the cluster registered as the hub registers one). */
 async function seeded(open: () => Promise<HubDb>): Promise<HubDb> {
   const db = await open();
-  await db
-    .insertInto('clusters')
-    .values({
-      id: 'c1',
-      created_at: 0,
-      created_by: 't',
-      token_hash: '',
-      token_revoked_at: null,
-      agent_version: null,
-      kubernetes_version: null,
-      capabilities: '{}',
-      last_seen_at: null,
-      connected: 0,
-    })
-    .execute();
+  await new ClusterStore(db).create('c1', 't');
   const timeline = new TimelineStore(db);
   for (let i = 0; i < N; i += 2000) await timeline.insert('c1', all.slice(i, i + 2000));
   return db;
@@ -141,77 +128,45 @@ describe.each(storeFactories)("a workload's timeline at size ($name)", (store) =
   });
 });
 
-describe("a workload's timeline page in SQLite's plan", () => {
+// One store for every plan below: seeding 12,000 events is most of these tests' time.
+describe("a workload's, a namespace's and the cluster's timeline in SQLite's plan", () => {
   let db: HubDb;
   beforeAll(async () => {
     db = await seeded(() => openDatabase({ dataDir: ':memory:' }));
   }, 120_000);
   afterAll(() => db.destroy());
 
-  it('reads a page by ordered seeks on the object’s indexes (no sort)', async () => {
-    // Every statement the store runs for a page, explained by SQLite itself.
-    const statements: CompiledQuery[] = [];
-    const capture: KyselyPlugin = {
-      transformQuery: (args) => {
-        statements.push(db.getExecutor().compileQuery(args.node, args.queryId));
-        return args.node;
-      },
-      transformResult: (args) => Promise.resolve(args.result),
-    };
-    const observed = new TimelineStore(db.withPlugin(capture));
-    const page = await observed.query('c1', {
-      namespace: 'shop',
-      kind: 'Deployment',
-      name: 'api',
-      from: T0,
-      types: ['k8s-event'],
-      limit: 100,
-    });
+  /** The store's answer for run, and SQLite's plan of each statement it ran. */
+  const timelinePlans = <T>(run: (store: TimelineStore) => Promise<T>) =>
+    plansOf(db, (recorded) => run(new TimelineStore(recorded)));
+
+  it('reads a workload’s page by ordered seeks on the object’s indexes (no sort)', async () => {
+    const { result: page, plans } = await timelinePlans((store) =>
+      store.query('c1', {
+        namespace: 'shop',
+        kind: 'Deployment',
+        name: 'api',
+        from: T0,
+        types: ['k8s-event'],
+        limit: 100,
+      }),
+    );
     expect(page.items).toHaveLength(100);
-    expect(statements).toHaveLength(2);
-    const plans: string[] = [];
-    for (const s of statements) {
-      const plan = await db.executeQuery<{ detail: string }>(
-        CompiledQuery.raw(`EXPLAIN QUERY PLAN ${s.sql}`, [...s.parameters]),
-      );
-      plans.push(plan.rows.map((r) => r.detail).join('; '));
-    }
     expect(plans).toEqual([
       expect.stringContaining('USING INDEX timeline_by_target_seq'),
       expect.stringContaining('USING INDEX timeline_by_owner_seq'),
     ]);
     for (const p of plans) expect(p).not.toContain('TEMP B-TREE');
   });
-});
 
-describe("a workload's timeline counts and chart in SQLite's plan", () => {
-  let db: HubDb;
-  beforeAll(async () => {
-    db = await seeded(() => openDatabase({ dataDir: ':memory:' }));
-  }, 120_000);
-  afterAll(() => db.destroy());
-
-  it('counts its own and its pods’ events in the two covering indexes (no row read)', async () => {
-    const statements: CompiledQuery[] = [];
-    const capture: KyselyPlugin = {
-      transformQuery: (args) => {
-        statements.push(db.getExecutor().compileQuery(args.node, args.queryId));
-        return args.node;
-      },
-      transformResult: (args) => Promise.resolve(args.result),
-    };
-    const observed = new TimelineStore(db.withPlugin(capture));
+  it('counts a workload’s own and its pods’ events in the two covering indexes (no row read)', async () => {
     const range = { namespace: 'shop', kind: 'Deployment', name: 'api', from: T0, to: T0 + 6000 * 1000 };
-    expect((await observed.counts('c1', range)).total).toBeGreaterThan(0);
-    expect((await observed.buckets('c1', { ...range, buckets: 50 })).buckets.length).toBeGreaterThan(0);
-    expect(statements).toHaveLength(4);
-    const plans: string[] = [];
-    for (const s of statements) {
-      const plan = await db.executeQuery<{ detail: string }>(
-        CompiledQuery.raw(`EXPLAIN QUERY PLAN ${s.sql}`, [...s.parameters]),
-      );
-      plans.push(plan.rows.map((r) => r.detail).join('; '));
-    }
+    const { result, plans } = await timelinePlans(async (store) => ({
+      counts: await store.counts('c1', range),
+      buckets: await store.buckets('c1', { ...range, buckets: 50 }),
+    }));
+    expect(result.counts.total).toBeGreaterThan(0);
+    expect(result.buckets.buckets.length).toBeGreaterThan(0);
     // Not the dedupe index (cluster, namespace, kind, name, id), whose prefix is the same but which holds no time or type.
     expect(plans).toEqual([
       expect.stringContaining('USING COVERING INDEX timeline_by_target_seq'),
@@ -220,35 +175,6 @@ describe("a workload's timeline counts and chart in SQLite's plan", () => {
       expect.stringContaining('USING COVERING INDEX timeline_by_owner_seq'),
     ]);
   });
-});
-
-describe("a namespace's and the cluster's timeline page in SQLite's plan", () => {
-  let db: HubDb;
-  beforeAll(async () => {
-    db = await seeded(() => openDatabase({ dataDir: ':memory:' }));
-  }, 120_000);
-  afterAll(() => db.destroy());
-
-  /** SQLite's plan of each statement the store runs for one page of q. */
-  async function plansOf(q: TimelineQuery): Promise<{ plans: string[]; ids: string[] }> {
-    const statements: CompiledQuery[] = [];
-    const capture: KyselyPlugin = {
-      transformQuery: (args) => {
-        statements.push(db.getExecutor().compileQuery(args.node, args.queryId));
-        return args.node;
-      },
-      transformResult: (args) => Promise.resolve(args.result),
-    };
-    const page = await new TimelineStore(db.withPlugin(capture)).query('c1', q);
-    const plans: string[] = [];
-    for (const s of statements) {
-      const plan = await db.executeQuery<{ detail: string }>(
-        CompiledQuery.raw(`EXPLAIN QUERY PLAN ${s.sql}`, [...s.parameters]),
-      );
-      plans.push(plan.rows.map((r) => r.detail).join('; '));
-    }
-    return { plans, ids: page.items.map((e) => e.id) };
-  }
 
   const inRange = (from: number, to: number): string[] =>
     all
@@ -259,16 +185,18 @@ describe("a namespace's and the cluster's timeline page in SQLite's plan", () =>
   it('seeks a namespace’s range by seq, the time bound a filter (no sort)', async () => {
     const from = T0 + 2000 * 1000;
     const to = T0 + 8000 * 1000;
-    const { plans, ids } = await plansOf({ namespace: 'shop', from, to, limit: 100 });
-    expect(ids).toEqual(inRange(from, to).slice(0, 100));
+    const { result, plans } = await timelinePlans((store) =>
+      store.query('c1', { namespace: 'shop', from, to, limit: 100 }),
+    );
+    expect(result.items.map((e) => e.id)).toEqual(inRange(from, to).slice(0, 100));
     expect(plans).toEqual([expect.stringContaining('USING INDEX timeline_by_namespace_seq')]);
     expect(plans[0]).not.toContain('TEMP B-TREE');
   });
 
   it('seeks the cluster’s range by seq, the time bound a filter (no sort)', async () => {
     const from = T0 + 2000 * 1000;
-    const { plans, ids } = await plansOf({ from, limit: 100 });
-    expect(ids).toEqual(inRange(from, Infinity).slice(0, 100));
+    const { result, plans } = await timelinePlans((store) => store.query('c1', { from, limit: 100 }));
+    expect(result.items.map((e) => e.id)).toEqual(inRange(from, Infinity).slice(0, 100));
     expect(plans).toHaveLength(1);
     expect(plans[0]).toMatch(/USING (COVERING )?INDEX timeline_by_seq|USING INTEGER PRIMARY KEY/);
     expect(plans[0]).not.toContain('TEMP B-TREE');

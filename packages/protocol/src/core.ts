@@ -16,5 +16,6 @@ export type { ClusterView, CommandView, CommandDetail, ShellSessionView } from '
 export * from './api-errors.js';
 export * from './audit-actions.js';
 export * from './health.js';
+export * from './node-list.js';
 export * from './frame-limits.js';
 export { formatMemory, parseCpu, parseMemory } from './quantities.js';

@@ -61,4 +61,45 @@ describe('timeline table rows', () => {
       /^Container worker of pay-1 restarted 3×, OOMKilled 2×, Error 1× \(exit 137\)/,
     );
   });
+
+  // Issue 18: at 100k events the tab loads the newest 5,000 (up to 50,000 as scrolled). A crash loop
+  // longer than that was shown as "restarted 5,000×" — only the part loaded, as if that were all of it.
+  it('marks a burst cut by the page boundary open ("or more"), and closes it once the rest is loaded', () => {
+    const t = 50_000_000;
+    // A restart a minute for 300 minutes, newest first, then a spec change an hour before it began.
+    const loop = Array.from({ length: 300 }, (_, i) => restart(t - i * 60_000));
+    const all = [...loop, other(t - 360 * 60_000)];
+    const loaded = all.slice(0, 100);
+    const boundary = loaded.at(-1)?.time;
+    const cut = tableRows(loaded, boundary);
+    expect(cut).toHaveLength(1);
+    const row = cut[0];
+    if (row?.kind !== 'burst') throw new Error('expected a burst');
+    expect(row.open).toBe(true);
+    expect(burstSummary(row.events, row.open)).toMatch(
+      /^Container worker of pay-1 restarted 100× or more \(older events not loaded\), OOMKilled/,
+    );
+    // Everything loaded: one closed burst of 300, the spec change after it.
+    const whole = tableRows(all);
+    expect(
+      whole.map((r) => (r.kind === 'burst' ? `burst×${r.events.length}${r.open ? ' open' : ''}` : r.event.type)),
+    ).toEqual(['burst×300', 'spec-change']);
+    const closed = whole[0];
+    if (closed?.kind !== 'burst') throw new Error('expected a burst');
+    expect(burstSummary(closed.events, closed.open)).toMatch(/restarted 300×, OOMKilled/);
+  });
+
+  it('leaves a burst closed when the events not loaded are further back than a burst’s gap', () => {
+    const t = 50_000_000;
+    const burst = [restart(t), restart(t - 60_000)];
+    // The oldest event loaded is long after the burst ended: anything older cannot belong to it.
+    const loaded = [...burst, other(t - BURST_GAP_MS - 120_000)];
+    const openness = (events: TimelineEvent[]): string[] =>
+      tableRows(events, events.at(-1)?.time).map((r) =>
+        r.kind === 'burst' ? `burst×${r.events.length}${r.open ? ' open' : ''}` : r.event.type,
+      );
+    expect(openness(loaded)).toEqual(['burst×2', 'spec-change']);
+    // Within the gap of the boundary, it may go on.
+    expect(openness([...burst, other(t - 120_000)])).toEqual(['burst×2 open', 'spec-change']);
+  });
 });

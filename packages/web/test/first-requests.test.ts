@@ -28,16 +28,15 @@ describe('firstRequests', () => {
     expect(firstRequests('/c/prod/workloads', '?kind=Deployment&unhealthy=1&sort=health&dir=desc')).toEqual(workloads);
     expect(firstRequests('/c/prod', '?kind=Deployment&unhealthy=1&sort=health&dir=desc')).toEqual(workloads);
     expect(firstRequests('/c/prod/nodes', '')).toEqual([
-      '/api/v1/clusters/prod/resources?kind=Node&sort=name&order=asc&count=true&limit=1',
-      '/api/v1/clusters/prod/resources?kind=Node&sort=name&order=asc&limit=50',
-      '/api/v1/clusters/prod/pods-by-node',
+      '/api/v1/clusters/prod/nodes?sort=name&order=asc&count=true&limit=1',
+      '/api/v1/clusters/prod/nodes?sort=name&order=asc&limit=50',
     ]);
     // The page's filters and sort; a status the page does not offer is left out, as the page leaves it.
     expect(firstRequests('/c/prod/nodes', '?q=Kwok-&status=SchedulingDisabled&sort=age&order=desc')[1]).toBe(
-      '/api/v1/clusters/prod/resources?kind=Node&prefix=kwok-&status=SchedulingDisabled&sort=age&order=desc&limit=50',
+      '/api/v1/clusters/prod/nodes?prefix=kwok-&status=SchedulingDisabled&sort=age&order=desc&limit=50',
     );
     expect(firstRequests('/c/prod/nodes', '?status=Running&sort=namespace')[1]).toBe(
-      '/api/v1/clusters/prod/resources?kind=Node&sort=name&order=asc&limit=50',
+      '/api/v1/clusters/prod/nodes?sort=name&order=asc&limit=50',
     );
     expect(firstRequests('/c/prod/nodes/node-1', '')).toEqual([
       '/api/v1/clusters/prod/resources?kind=Node&name=node-1&limit=1',

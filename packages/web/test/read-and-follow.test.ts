@@ -57,19 +57,23 @@ const flush = async () => {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 };
 
+/** readAndFollow over a test feed and test reads, what it shows kept in order; apply() unless told. */
+function follow(
+  applyFn: (held: string[], u: Upserts, d: Deletes, later: () => void) => string[] = (h, u, d) => apply(h, u, d),
+) {
+  const fd = feed();
+  const r = reads();
+  const shown: string[][] = [];
+  const stop = readAndFollow<string[]>(fd.f, { read: r.read, apply: applyFn, show: (v) => shown.push(v) });
+  return { fd, r, shown, stop };
+}
+
 describe('readAndFollow', () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }));
   afterEach(() => vi.useRealTimers());
 
   it('applies the changes seen while the read was out over its answer, then follows', async () => {
-    const fd = feed();
-    const r = reads();
-    const shown: string[][] = [];
-    const stop = readAndFollow<string[]>(fd.f, {
-      read: r.read,
-      apply: (h, u, d) => apply(h, u, d),
-      show: (v) => shown.push(v),
-    });
+    const { fd, r, shown, stop } = follow();
     // While the read is out: b changes (newer than the answer's), c is deleted.
     fd.change([cm('b', '2')], [{ kind: 'ConfigMap', uid: 'uid-c' }]);
     expect(shown).toEqual([]);
@@ -83,14 +87,7 @@ describe('readAndFollow', () => {
   });
 
   it('a feed restart reads again; the earlier read, still out, is aborted and its answer not shown', async () => {
-    const fd = feed();
-    const r = reads();
-    const shown: string[][] = [];
-    const stop = readAndFollow<string[]>(fd.f, {
-      read: r.read,
-      apply: (h, u, d) => apply(h, u, d),
-      show: (v) => shown.push(v),
-    });
+    const { fd, r, shown, stop } = follow();
     fd.resync();
     expect(r.out).toHaveLength(2);
     expect(r.out[0]?.signal.aborted).toBe(true);
@@ -102,16 +99,9 @@ describe('readAndFollow', () => {
   });
 
   it('later() reads again once, a second after it was first asked, however often it is asked', async () => {
-    const fd = feed();
-    const r = reads();
-    const shown: string[][] = [];
-    const stop = readAndFollow<string[]>(fd.f, {
-      read: r.read,
-      apply: (h, _u, _d, later) => {
-        later();
-        return h;
-      },
-      show: (v) => shown.push(v),
+    const { fd, r, stop } = follow((h, _u, _d, later) => {
+      later();
+      return h;
     });
     r.out[0]?.resolve(['a@1']);
     await flush();

@@ -1,11 +1,13 @@
-// Issue 18: the Nodes page counts each node's pods on the hub (GET
-// …/pods-by-node) instead of listing every pod into the browser. A second
-// cluster in the same hub is seeded with 1,234 pods over three nodes (some
+// Issue 18: the Nodes page's pod counts come with each page of nodes the hub
+// serves (GET …/nodes, counted over that page's nodes) instead of listing
+// every pod into the browser, or counting every node's pods. A second cluster
+// in the same hub is seeded with 1,234 pods over three nodes (some
 // unscheduled): each row shows its node's count, and the page never asks for
-// the pods. A third holds 2,000 nodes: the page asks the hub for them a page
-// at a time (never the whole list), and its sort and filters are the hub's.
-// On the real cluster, a pod placed on a node and deleted moves that node's
-// count, live, and a node added and cordoned shows up and changes, live.
+// the pods nor a whole-cluster count. A third holds 2,000 nodes: the page asks
+// the hub for them a page at a time (never the whole list), each page counted,
+// and its sort and filters are the hub's. On the real cluster, a pod placed on
+// a node and deleted moves that node's count, live (the nodes in view counted
+// again, by name), and a node added and cordoned shows up and changes, live.
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,11 +74,13 @@ describe('console: the Nodes page counts pods on the hub', () => {
   const podsCell = (name: string) =>
     c.page.locator(`table[aria-label="Nodes"] tr[data-name="${name}"] td[data-col="pods"]`);
 
-  it("shows each node's pod count, without asking for the pods", async () => {
+  it("shows each node's pod count with its page, without asking for the pods or a whole-cluster count", async () => {
     const { page } = c;
     const podRequests: string[] = [];
+    const countRequests: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('kind=Pod')) podRequests.push(r.url());
+      if (r.url().includes('/pods-by-node')) countRequests.push(r.url());
     });
     await page.goto(`${c.url}/c/${SEEDED}/nodes`);
     for (const n of NODES) {
@@ -84,6 +88,8 @@ describe('console: the Nodes page counts pods on the hub', () => {
       await expect.poll(() => podsCell(n).textContent()).toBe(`${expected} / 1000`);
     }
     expect(podRequests).toEqual([]);
+    // The counts came with the page: no pod changed here, so nothing was counted again.
+    expect(countRequests).toEqual([]);
   });
 
   describe('2,000 nodes', () => {
@@ -96,6 +102,8 @@ describe('console: the Nodes page counts pods on the hub', () => {
     const ageRank = (i: number): number => (i === 1234 ? -1 : (i * 7919) % COUNT);
     let nodeRequests: string[] = [];
     const rows = () => c.page.locator('table[aria-label="Nodes"] tbody tr[data-name]');
+    // Pods on the first node and the last ones: the last are counted in a page asked for when scrolled to.
+    const podsOnMany = (n: number): number => (n === 0 ? 4 : n >= COUNT - 3 ? COUNT - n : 0);
     const nodeCount = () => c.page.getByRole('status', { name: 'Node count' }).textContent();
 
     beforeAll(async () => {
@@ -104,19 +112,28 @@ describe('console: the Nodes page counts pods on the hub', () => {
         node(n, { ready: !notReady(i), cordoned: cordoned(i), createdAt: Date.now() - 86_400_000 + ageRank(i) * 1000 }),
       );
       await c.pipeline.hub.inventory.applySnapshotChunk(MANY, 'Node', 's1', items, true);
+      const pods = names.flatMap((n, i) =>
+        Array.from({ length: podsOnMany(i) }, (_, k) =>
+          seededPod({ namespace: 'big', name: `${n}-p${k}`, uid: `many-${n}-${k}`, summary: { nodeName: n } }),
+        ),
+      );
+      await c.pipeline.hub.inventory.applySnapshotChunk(MANY, 'Pod', 's1', pods, true);
       c.page.on('request', (r) => {
         const u = new URL(r.url());
+        if (!u.pathname.includes(`/clusters/${MANY}/`)) return;
         if (u.pathname.endsWith('/resources') && u.searchParams.get('kind') === 'Node') nodeRequests.push(r.url());
+        if (u.pathname.endsWith('/nodes') || u.pathname.endsWith('/pods-by-node')) nodeRequests.push(r.url());
       });
     });
 
-    /** Every Node request of the page: one kind's list as the hub pages it, never more than a page. */
+    /** Every Node request of the page: a page of the Nodes list with its counts, never more than a page. */
     const expectOnlyPages = (): void => {
       expect(nodeRequests.length).toBeGreaterThan(0);
       for (const u of nodeRequests) {
-        const q = new URL(u).searchParams;
-        expect(q.get('sort'), u).not.toBeNull();
-        expect(Number(q.get('limit')), u).toBeLessThanOrEqual(1000);
+        const url = new URL(u);
+        expect(url.pathname, u).toMatch(/\/nodes$/);
+        expect(url.searchParams.get('sort'), u).not.toBeNull();
+        expect(Number(url.searchParams.get('limit')), u).toBeLessThanOrEqual(1000);
       }
     };
 
@@ -125,6 +142,7 @@ describe('console: the Nodes page counts pods on the hub', () => {
       nodeRequests = [];
       await page.goto(`${c.url}/c/${MANY}/nodes`);
       await expect.poll(() => rows().first().getAttribute('data-name')).toBe('node-0000');
+      await expect.poll(() => podsCell('node-0000').textContent()).toBe(`${podsOnMany(0)} / 1000`);
       await expect.poll(nodeCount).toBe('2,000 nodes');
       expect(await page.locator('table[aria-label="Nodes"]').getAttribute('aria-rowcount')).toBe('2001');
       expect(await rows().count()).toBeLessThan(100);
@@ -135,6 +153,8 @@ describe('console: the Nodes page counts pods on the hub', () => {
       const scroller = page.getByRole('region', { name: 'Nodes, scrollable' });
       await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
       await expect.poll(() => rows().last().getAttribute('data-name')).toBe('node-1999');
+      for (const i of [COUNT - 4, COUNT - 3, COUNT - 1])
+        await expect.poll(() => podsCell(names[i] ?? '').textContent()).toBe(`${podsOnMany(i)} / 1000`);
       expect(await rows().count()).toBeLessThan(100);
       expectOnlyPages();
     });
@@ -206,6 +226,10 @@ describe('console: the Nodes page counts pods on the hub', () => {
         },
       },
     });
+    const countRequests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/pods-by-node')) countRequests.push(r.url());
+    });
     try {
       const ns = await testNamespace('e2e-nodeslist');
       await page.goto(`${c.url}/c/${c.cluster}/nodes`);
@@ -224,6 +248,10 @@ describe('console: the Nodes page counts pods on the hub', () => {
         },
       });
       await expect.poll(countOf, { timeout: 30_000 }).toBe(1);
+      // Counted again by name: the nodes in view (this one among them), never every node of the cluster.
+      const named = countRequests.map((u) => new URL(u).searchParams.get('nodes')?.split(',') ?? []);
+      expect(named.some((n) => n.includes(nodeName))).toBe(true);
+      for (const n of named) expect(n.length).toBeGreaterThan(0);
       await core.deleteNamespacedPod({ namespace: ns, name: 'placed-here', gracePeriodSeconds: 0 });
       await expect.poll(countOf, { timeout: 30_000 }).toBe(0);
       // Cordoned (kubectl cordon's patch): its row changes in place, and the cordoned-only list gains it.

@@ -4,7 +4,8 @@
 // Deployment: 6,000 events of its pods in the last 50 minutes, more than the
 // 5,000 the tab loads. The newest rows show, the type chips and the total
 // count every event of the range (the hub counts them), a chip hides its type
-// from the table and the count, and the note says how many are shown.
+// from the table and the count, and the note says how many are shown; a crash
+// loop cut by the events loaded says "or more" until scrolling loads the rest.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem, TimelineEventInput } from '@wheelhouse/protocol';
 import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
@@ -179,6 +180,12 @@ describe("console: a workload's timeline with more events than it loads", () => 
     await expect.poll(() => total().textContent()).toBe('6,000 of 6,000 events');
     // 5,000 events loaded, a few dozen rows in the page.
     expect(await table().locator('tbody tr[data-seq]').count()).toBeLessThan(100);
+    // Each pod's crash loop (1,000 restarts, one every 2.4 s) goes on past the events loaded: its row
+    // says so rather than counting only the loaded part as all of it.
+    const burst = table().locator('tbody tr[data-burst]').first();
+    await expect.poll(() => burst.getAttribute('data-burst-open')).toBe('true');
+    expect(Number(await burst.getAttribute('data-burst'))).toBeLessThan(1000);
+    expect(await burst.textContent()).toMatch(/restarted \d+× or more \(older events not loaded\)/);
     const scroller = page.locator('.tl-table-wrap');
     // The oldest k8s-event (1) is beyond the 5,000 loaded: scrolling to the end pages to it.
     await expect
@@ -194,6 +201,11 @@ describe("console: a workload's timeline with more events than it loads", () => 
     // All loaded now: no note, no bars for events not loaded.
     await expect.poll(() => page.getByText('The table shows the newest').count()).toBe(0);
     expect(await page.locator('svg rect.tl-density').count()).toBe(0);
+    // And each crash loop is one closed burst of its 1,000 restarts.
+    await scroller.evaluate((el) => el.scrollTo(0, 0));
+    await expect.poll(() => burst.getAttribute('data-burst')).toBe('1000');
+    expect(await burst.getAttribute('data-burst-open')).toBeNull();
+    expect(await burst.textContent()).toMatch(/restarted 1000×, OOMKilled/);
   });
 
   it("draws the workload's quiet pods without waiting for the cluster's whole pod list", async () => {

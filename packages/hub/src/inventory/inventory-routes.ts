@@ -6,6 +6,9 @@ import { z } from 'zod';
 import {
   KubeName,
   KubeNamespace,
+  MAX_COUNTED_NODES,
+  NODE_LIST_SORTS,
+  NODE_STATUSES,
   RESOURCE_KINDS,
   RESOURCE_KIND_NAMES,
   WORKLOAD_LIST_KINDS,
@@ -38,6 +41,13 @@ const OwnerList = z
       .max(50, 'at most 50 owners'),
   );
 const BoolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** A sorted list's direction, keyset paging and total, as every list route takes them. */
+const Paging = {
+  order: z.enum(['asc', 'desc']).optional(),
+  cursor: z.string().max(2048).optional(),
+  limit,
+  count: BoolParam.optional(),
+};
 
 export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
@@ -53,11 +63,9 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             kind: z.string().max(63).optional(),
             namespace: z.string().max(63).optional(),
             name: z.string().max(253).optional(),
-            cursor: z.string().max(2048).optional(),
-            limit,
-            // One kind's list as the console pages it (issue 18); these need kind.
+            ...Paging,
+            // One kind's list as the console pages it (issue 18); these (and order, count) need kind.
             sort: z.enum(LIST_SORTS).optional(),
-            order: z.enum(['asc', 'desc']).optional(),
             prefix: NamePrefix.optional(),
             status: z
               .string()
@@ -67,7 +75,6 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             node: KubeName.optional(),
             // Objects owned by these, in one namespace (a workload's ReplicaSets, its pods: the Timeline tab).
             owner: OwnerList.optional(),
-            count: BoolParam.optional(),
           })
           .strict(),
       },
@@ -90,23 +97,58 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
     },
   );
 
-  // The Nodes page's pod counts (issue 18): one row per node from SQL, so the
-  // page never lists a cluster's pods. Scoped like resources: a viewer of some
-  // namespaces counts the pods there.
+  // The Nodes page (issue 18): nodes paged, sorted and filtered in SQL, each with
+  // its pods counted over the page's nodes only. Scoped like resources (a
+  // namespace-scoped viewer lists no nodes; pods are counted in their namespaces).
   app.get(
-    '/clusters/:cluster/pods-by-node',
+    '/clusters/:cluster/nodes',
     {
       schema: {
         tags: ['inventory'],
-        summary: 'How many pods each node runs (of the namespaces the caller may view)',
+        summary: 'Nodes with their pods counted, paged, sorted and filtered',
         params: ClusterParams,
-        querystring: z.object({}).strict(),
+        querystring: z
+          .object({
+            prefix: NamePrefix.optional(),
+            status: z.enum(NODE_STATUSES).optional(),
+            sort: z.enum(NODE_LIST_SORTS).optional(),
+            ...Paging,
+          })
+          .strict(),
       },
     },
     async (req) => {
       const principal = requirePrincipal(req);
       const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
-      return { items: await deps.inventory.podsByNode(c.name, namespacePatterns(principal.bindings, 'view', c.name)) };
+      return deps.inventory.nodePage(c.name, req.query, namespacePatterns(principal.bindings, 'view', c.name));
+    },
+  );
+
+  // The Nodes page's counts kept live (issue 18): the nodes in view counted again
+  // as pods come and go — a few index ranges, never the whole cluster's nodes.
+  // Scoped like resources: a viewer of some namespaces counts the pods there.
+  app.get(
+    '/clusters/:cluster/pods-by-node',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'How many pods each of the named nodes runs (of the namespaces the caller may view)',
+        params: ClusterParams,
+        querystring: z
+          .object({
+            nodes: z
+              .string()
+              .transform((s) => s.split(','))
+              .pipe(z.array(KubeName).min(1).max(MAX_COUNTED_NODES, `at most ${MAX_COUNTED_NODES} nodes`)),
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      const principal = requirePrincipal(req);
+      const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
+      const patterns = namespacePatterns(principal.bindings, 'view', c.name);
+      return { items: await deps.inventory.podsOnNodes(c.name, req.query.nodes, patterns) };
     },
   );
 
@@ -126,10 +168,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             prefix: NamePrefix.optional(),
             unhealthy: BoolParam.optional(),
             sort: z.enum(WORKLOAD_SORTS).optional(),
-            order: z.enum(['asc', 'desc']).optional(),
-            cursor: z.string().max(2048).optional(),
-            limit,
-            count: BoolParam.optional(),
+            ...Paging,
           })
           .strict(),
       },

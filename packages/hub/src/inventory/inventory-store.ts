@@ -3,6 +3,7 @@
 // wholesale, so objects deleted while the agent was away disappear too.
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import {
+  NODE_LIST_SORTS,
   WORKLOAD_KINDS,
   WORKLOAD_LIST_KINDS,
   nodeListStatus,
@@ -10,6 +11,9 @@ import {
   workloadHealth,
   type InventoryItem,
   type InventoryItemOf,
+  type NodeListRow,
+  type NodePodCount,
+  type NodeStatus,
   type ResourceKind,
   type WorkloadListRow,
   type WorkloadPods,
@@ -45,12 +49,6 @@ export interface InventoryQuery {
   owner?: readonly string[];
   /** Also count every match (the list's total). */
   count?: boolean;
-}
-
-/** One node's pod count (GET …/pods-by-node). */
-export interface NodePodCount {
-  node: string;
-  pods: number;
 }
 
 export interface InventoryPage {
@@ -98,10 +96,35 @@ export interface WorkloadQuery {
   count?: boolean;
 }
 
+/** The Nodes page's list (GET …/nodes): a Node list's filters, sort and paging. */
+export interface NodeQuery {
+  prefix?: string;
+  status?: NodeStatus;
+  sort?: (typeof NODE_LIST_SORTS)[number];
+  order?: ListOrder;
+  cursor?: string;
+  limit: number;
+  count?: boolean;
+}
+
+export interface NodePage {
+  items: NodeListRow[];
+  nextCursor: string | null;
+  total?: number;
+}
+
 export interface WorkloadPage {
   items: WorkloadListRow[];
   nextCursor: string | null;
   total?: number;
+}
+
+/** A list query's sort (or the list's default), direction and keyset paging, as sortedPage takes them. */
+function pagingOf<S extends SortKey>(
+  q: { sort?: S; order?: ListOrder; cursor?: string; limit: number; count?: boolean },
+  sort: S,
+): { sort: S; order: ListOrder; cursor?: string; limit: number; count?: boolean } {
+  return { sort: q.sort ?? sort, order: q.order ?? 'asc', cursor: q.cursor, limit: q.limit, count: q.count };
 }
 
 /** What sortedPage lists: some kinds, each filter optional. */
@@ -411,11 +434,7 @@ export class InventoryStore {
         statuses: q.status === undefined ? undefined : [q.status],
         node: q.node,
         owners: q.owner,
-        sort: q.sort ?? 'namespace',
-        order: q.order ?? 'asc',
-        cursor: q.cursor,
-        limit: q.limit,
-        count: q.count,
+        ...pagingOf(q, 'namespace'),
       },
       namespaces,
     );
@@ -441,11 +460,7 @@ export class InventoryStore {
         namespace: q.namespace,
         prefix: q.prefix,
         statuses: q.unhealthy ? ['err', 'warn'] : undefined,
-        sort: q.sort ?? 'namespace',
-        order: q.order ?? 'asc',
-        cursor: q.cursor,
-        limit: q.limit,
-        count: q.count,
+        ...pagingOf(q, 'namespace'),
       },
       namespaces,
     );
@@ -634,27 +649,71 @@ export class InventoryStore {
   }
 
   /**
-   * How many pods each node runs (issue 18, the Nodes page): one GROUP BY
-   * over the (cluster, kind, node, namespace) index (migration 017), so Node
-   * gets one row per node, never a pod. A scoped caller counts the pods of the
-   * namespaces they may view only. Unscheduled pods are left out.
+   * The Nodes page (issue 18): nodes paged, sorted and filtered like a kind's
+   * list, each with its pods counted over the page's nodes only (podsOnNodes) —
+   * never the cluster's 2,000 nodes for a screenful of 50. Scoped like the
+   * Node list: a namespace-scoped viewer lists no nodes (they are cluster-scoped).
    */
-  async podsByNode(cluster: string, namespaces: 'all' | readonly string[] = 'all'): Promise<NodePodCount[]> {
+  async nodePage(cluster: string, q: NodeQuery, namespaces: 'all' | readonly string[] = 'all'): Promise<NodePage> {
+    const page = await this.sortedPage(
+      cluster,
+      {
+        kinds: ['Node'],
+        prefix: q.prefix,
+        statuses: q.status === undefined ? undefined : [q.status],
+        ...pagingOf(q, 'name'),
+      },
+      namespaces,
+    );
+    const nodes = page.items.filter(ofKind('Node'));
+    const pods = new Map(
+      (
+        await this.podsOnNodes(
+          cluster,
+          nodes.map((n) => n.name),
+          namespaces,
+        )
+      ).map((c) => [c.node, c.pods]),
+    );
+    return {
+      items: nodes.map((node) => ({ node, pods: pods.get(node.name) ?? 0 })),
+      nextCursor: page.nextCursor,
+      ...(page.total !== undefined ? { total: page.total } : {}),
+    };
+  }
+
+  /**
+   * How many pods each of these nodes runs (issue 18, the Nodes page: a page's
+   * nodes, or the ones in view counted again as pods change): one grouped
+   * count over `node IN (…)` on the (cluster, kind, node, namespace) index of
+   * migration 017 — a range of index entries per node, never a pod's row, and
+   * never the other nodes'. Every node asked is answered (0 when none), in the
+   * order asked. A scoped caller counts the pods of the namespaces they may view only.
+   */
+  async podsOnNodes(
+    cluster: string,
+    nodes: readonly string[],
+    namespaces: 'all' | readonly string[] = 'all',
+  ): Promise<NodePodCount[]> {
+    const counts = new Map<string, number>();
     let permitted: readonly string[] | null = null;
     if (namespaces !== 'all') permitted = await this.permittedNamespaces(cluster, namespaces, undefined);
-    if (permitted?.length === 0) return [];
-    let sel = this.db
-      .selectFrom('resources')
-      .where('cluster_id', '=', cluster)
-      .where('kind', '=', 'Pod')
-      .where('node', '!=', '');
-    if (permitted) sel = sel.where('namespace', 'in', permitted);
-    const rows = await sel
-      .select((eb) => ['node', eb.fn.countAll<number | string>().as('n')])
-      .groupBy('node')
-      .orderBy('node')
-      .execute();
-    return rows.map((r) => ({ node: r.node, pods: Number(r.n) }));
+    const names = [...new Set(nodes)].filter((n) => n !== '');
+    // Bound the IN lists per statement (SQLite's parameter cap); a page is at most 1,000 nodes.
+    for (let i = 0; i < names.length && permitted?.length !== 0; i += 500) {
+      let sel = this.db
+        .selectFrom('resources')
+        .where('cluster_id', '=', cluster)
+        .where('kind', '=', 'Pod')
+        .where('node', 'in', names.slice(i, i + 500));
+      if (permitted) sel = sel.where('namespace', 'in', permitted);
+      const rows = await sel
+        .select((eb) => ['node', eb.fn.countAll<number | string>().as('n')])
+        .groupBy('node')
+        .execute();
+      for (const r of rows) counts.set(r.node, Number(r.n));
+    }
+    return nodes.map((node) => ({ node, pods: counts.get(node) ?? 0 }));
   }
 
   /**

@@ -335,7 +335,13 @@ export const CLUSTER_MATRIX: MatrixTable = {
       route: 'GET /api/v1/clusters/{cluster}/pods-by-node',
       allow: SEES_PROD,
       hidden: HIDES_PROD,
-      request: () => ({ url: '/api/v1/clusters/prod-east/pods-by-node' }),
+      request: () => ({ url: '/api/v1/clusters/prod-east/pods-by-node?nodes=node-1' }),
+    },
+    {
+      route: 'GET /api/v1/clusters/{cluster}/nodes',
+      allow: SEES_PROD,
+      hidden: HIDES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/nodes' }),
     },
     {
       route: 'GET /api/v1/clusters/{cluster}/workloads',

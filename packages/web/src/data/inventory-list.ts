@@ -41,37 +41,47 @@ function matches(it: InventoryItem, p: ListParams): boolean {
   return true;
 }
 
+/** How a list's rows hold their object: the item itself, or a row around it (a node and its pod count). */
+export interface RowItem<Row> {
+  item: (row: Row) => InventoryItem;
+  withItem: (row: Row, it: InventoryItem) => Row;
+}
+
+const itself: RowItem<InventoryItem> = { item: (r) => r, withItem: (_, it) => it };
+
 /** Keeps the rows held current: replaced in place, dropped when deleted or no longer matching. */
-function live(
+export function liveRows<Row>(
   p: ListParams,
-  held: Held<InventoryItem>,
+  rowItem: RowItem<Row>,
+  held: Held<Row>,
   upserts: readonly InventoryItem[],
   deletes: readonly { kind: string; uid: string }[],
   refresh: () => void,
 ): boolean {
+  const { item } = rowItem;
   let changed = false;
-  const at = new Map(held.rows.map((r, i) => [r.uid, i]));
+  const at = new Map(held.rows.map((r, i) => [item(r).uid, i]));
   for (const it of upserts) {
     if (it.kind !== p.kind) continue;
     const i = at.get(it.uid);
-    if (i === undefined) {
+    const was = i === undefined ? undefined : held.rows[i];
+    if (i === undefined || was === undefined) {
       if (matches(it, p)) refresh();
     } else {
       // The sort key changed (a new phase, a node cordoned): its place may be elsewhere now.
-      const was = held.rows[i];
-      if (p.sort === 'status' && was && statusOf(was) !== statusOf(it)) refresh();
-      held.rows[i] = it;
+      if (p.sort === 'status' && statusOf(item(was)) !== statusOf(it)) refresh();
+      held.rows[i] = rowItem.withItem(was, it);
       changed = true;
     }
   }
   for (const d of deletes) {
     if (d.kind !== p.kind || !at.has(d.uid)) continue;
-    held.rows = held.rows.filter((r) => r.uid !== d.uid);
+    held.rows = held.rows.filter((r) => item(r).uid !== d.uid);
     if (held.total !== undefined) held.total = Math.max(0, held.total - 1);
     changed = true;
   }
   // A changed object that no longer matches the filters leaves the list.
-  const kept = held.rows.filter((r) => matches(r, p));
+  const kept = held.rows.filter((r) => matches(item(r), p));
   if (kept.length !== held.rows.length) {
     if (held.total !== undefined) held.total = Math.max(0, held.total - (held.rows.length - kept.length));
     held.rows = kept;
@@ -90,7 +100,7 @@ export function useInventoryList(cluster: string, params: ListParams): Inventory
       uid: (r: InventoryItem) => r.uid,
       fetchPage: (cursor: string | null, limit: number, count: boolean) =>
         api<Page<InventoryItem>>(inventoryPageUrl(cluster, p, cursor, limit, count)),
-      live: (held, upserts, deletes, refresh) => live(p, held, upserts, deletes, refresh),
+      live: (held, upserts, deletes, refresh) => liveRows(p, itself, held, upserts, deletes, refresh),
     };
     return source;
   }, [cluster, key]);

@@ -8,6 +8,7 @@
 import { withQuery } from '../api/query.js';
 import { WORKLOAD_KINDS } from '../api/types.js';
 import type { ListParams, ListSort } from '../data/inventory-list.js';
+import type { NodeListParams } from '../data/node-list.js';
 import type { WorkloadListParams, WorkloadSort } from '../data/workload-list.js';
 
 /** A query-string value, as the page's `useQueryState(key, fallback)` reads it. */
@@ -48,11 +49,10 @@ export function podListParams(q: QueryValue): ListParams {
 }
 
 /** The Nodes page's list, from its query string (q, status, sort, order): paged by the hub like the pods. */
-export function nodeListParams(q: QueryValue): ListParams {
+export function nodeListParams(q: QueryValue): NodeListParams {
   const sort = q('sort', 'name');
   const status = q('status', '');
   return {
-    kind: 'Node',
     prefix: prefixOf(q('q', '')),
     status: (NODE_STATUS_FILTERS as readonly string[]).includes(status) ? status : undefined,
     sort: NODE_SORTS.find((k) => k === sort) ?? 'name',
@@ -93,6 +93,15 @@ export const inventoryPageUrl = (
   count: boolean,
 ): string => withQuery(`${clusterPath(cluster)}/resources`, { ...p, count: count || undefined, limit, cursor });
 
+/** A page of the Nodes page's list, each node with its pods counted (`count`: the total instead). */
+export const nodePageUrl = (
+  cluster: string,
+  p: NodeListParams,
+  cursor: string | null,
+  limit: number,
+  count: boolean,
+): string => withQuery(`${clusterPath(cluster)}/nodes`, { ...p, count: count || undefined, limit, cursor });
+
 export const workloadPageUrl = (
   cluster: string,
   p: WorkloadListParams,
@@ -116,7 +125,9 @@ export const kindPageUrl = (cluster: string, kind: string, cursor: string | numb
 export const oneObjectUrl = (cluster: string, kind: string, namespace: string, name: string): string =>
   withQuery(`${clusterPath(cluster)}/resources`, { kind, namespace, name, limit: 1 });
 
-export const podsByNodeUrl = (cluster: string): string => `${clusterPath(cluster)}/pods-by-node`;
+/** The pods on these nodes counted again (the Nodes page's rows in view, as pods change). */
+export const podsOnNodesUrl = (cluster: string, nodes: readonly string[]): string =>
+  withQuery(`${clusterPath(cluster)}/pods-by-node`, { nodes: nodes.join(',') });
 
 /** A paged list's first two requests (paged-list.ts): the count beside the first page. */
 const firstOfList = (url: (limit: number, count: boolean) => string): string[] => [
@@ -157,10 +168,7 @@ export function firstRequests(pathname: string, search: string): string[] {
       ];
     case 'nodes':
       if (name === undefined)
-        return [
-          ...firstOfList((limit, count) => inventoryPageUrl(cluster, nodeListParams(q), null, limit, count)),
-          podsByNodeUrl(cluster),
-        ];
+        return firstOfList((limit, count) => nodePageUrl(cluster, nodeListParams(q), null, limit, count));
       return [
         oneObjectUrl(cluster, 'Node', '', name),
         ...firstOfList((limit, count) => inventoryPageUrl(cluster, nodePodListParams(name), null, limit, count)),

@@ -314,6 +314,9 @@ export function TimelineView(props: {
       ) : (
         <EventTable
           events={filtered}
+          // The oldest event loaded is a page boundary while the range's pages load (the first 100 show at
+          // once) or when the range holds more than is loaded: a burst reaching it may go on past it.
+          notLoadedFrom={data.truncated || data.loading ? data.fetched.at(-1)?.time : undefined}
           scroller={tableWrap}
           reveal={hover?.source === 'chart' ? hover.seqs[0] : undefined}
           onNearEnd={data.more}
@@ -356,6 +359,8 @@ const rowSeq = (target: EventTarget | null): number | null => {
  */
 const EventTable = memo(function EventTable(props: {
   events: readonly TimelineEvent[];
+  /** Older events of the range are not loaded: the time of the oldest loaded (see tableRows). */
+  notLoadedFrom: number | undefined;
   scroller: React.RefObject<HTMLDivElement | null>;
   /** A seq whose row to bring into view. */
   reveal: number | undefined;
@@ -364,8 +369,8 @@ const EventTable = memo(function EventTable(props: {
   onOpen: (seq: number) => void;
   onHover: (seq: number | null) => void;
 }) {
-  const { events, scroller, reveal, onNearEnd, hideNamespace, onOpen, onHover } = props;
-  const all = useMemo(() => tableRows(events), [events]);
+  const { events, notLoadedFrom, scroller, reveal, onNearEnd, hideNamespace, onOpen, onHover } = props;
+  const all = useMemo(() => tableRows(events, notLoadedFrom), [events, notLoadedFrom]);
   const rowOf = useMemo(() => {
     const m = new Map<number, number>();
     all.forEach((r, i) => {
@@ -435,12 +440,16 @@ const EventTable = memo(function EventTable(props: {
           data-seq={newest.seq}
           data-type="container-restart"
           data-burst={r.events.length}
+          data-burst-open={r.open ? 'true' : undefined}
           data-index={v.index}
           ref={virtual.measureElement}
         >
           <td className="tl-time">
             {timeLabel(newest.time)}
-            <div className="hint">from {timeLabel(oldest.time)}</div>
+            <div className="hint">
+              from {r.open ? 'before ' : ''}
+              {timeLabel(oldest.time)}
+            </div>
           </td>
           <td>container-restart</td>
           <td>
@@ -449,7 +458,7 @@ const EventTable = memo(function EventTable(props: {
           <td className="tl-object">{objectLabel(newest, hideNamespace)}</td>
           <td>
             <button type="button" className="link tl-open">
-              {burstSummary(r.events)}
+              {burstSummary(r.events, r.open)}
             </button>
           </td>
         </tr>

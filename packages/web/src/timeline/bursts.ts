@@ -1,6 +1,11 @@
 // The timeline table's rows: a crash loop's restarts are one row per burst
 // ("restarted 112×, OOMKilled, exit 137"), like the chart's cluster marker,
-// instead of a hundred rows that push everything else out of view.
+// instead of a hundred rows that push everything else out of view. Bursts are
+// grouped over the events loaded (issue 18: the newest 5,000, up to 50,000 as
+// scrolled, of a range that may hold 100k): a page loaded regroups them, but a
+// burst reaching the oldest event loaded may go on among the events not
+// loaded — it is marked open and says "or more" rather than a count that is
+// only the loaded part of it.
 import type { TimelineEvent, TimelineEventOf } from '../api/types.js';
 
 /** Restarts of one container further apart than this start a new burst. */
@@ -12,12 +17,19 @@ export type TableRow =
       kind: 'burst';
       /** Newest first; the row stands at the newest one's place. */
       events: TimelineEventOf<'container-restart'>[];
+      /** It may go on among older events not loaded: its count is a lower bound. */
+      open?: true;
     };
 
 const isRestart = (e: TimelineEvent): e is TimelineEventOf<'container-restart'> => e.type === 'container-restart';
 
-/** Rows for events sorted newest first. */
-export function tableRows(events: readonly TimelineEvent[]): TableRow[] {
+/**
+ * Rows for events sorted newest first. `notLoadedFrom`: when the range holds
+ * older events that are not loaded, the time of the oldest event loaded (the
+ * page boundary) — a burst whose oldest restart is within a burst's gap of it
+ * is open.
+ */
+export function tableRows(events: readonly TimelineEvent[], notLoadedFrom?: number): TableRow[] {
   const rows: TableRow[] = [];
   const open = new Map<string, Extract<TableRow, { kind: 'burst' }>>();
   for (const e of events) {
@@ -37,13 +49,22 @@ export function tableRows(events: readonly TimelineEvent[]): TableRow[] {
     rows.push(row);
   }
   // A burst of one is just its event.
-  return rows.map((r) =>
-    r.kind === 'burst' && r.events.length === 1 && r.events[0] ? { kind: 'event', event: r.events[0] } : r,
-  );
+  return rows.map((r): TableRow => {
+    if (r.kind !== 'burst') return r;
+    const [first] = r.events;
+    if (r.events.length === 1 && first) return { kind: 'event', event: first };
+    const oldest = r.events[r.events.length - 1];
+    return notLoadedFrom !== undefined && oldest && oldest.time - notLoadedFrom <= BURST_GAP_MS
+      ? { ...r, open: true }
+      : r;
+  });
 }
 
-/** "restarted 112×, OOMKilled (exit 137)": the count, and the reasons by how often. */
-export function burstSummary(events: readonly TimelineEventOf<'container-restart'>[]): string {
+/**
+ * "restarted 112×, OOMKilled (exit 137)": the count, and the reasons by how
+ * often; an open burst's count is "112× or more" (older restarts not loaded).
+ */
+export function burstSummary(events: readonly TimelineEventOf<'container-restart'>[], open = false): string {
   const newest = events[0];
   if (!newest) return '';
   const reasons = new Map<string, number>();
@@ -53,5 +74,5 @@ export function burstSummary(events: readonly TimelineEventOf<'container-restart
   }
   const byCount = [...reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => (reasons.size > 1 ? `${r} ${n}×` : r));
   const exit = newest.data.exitCode !== null ? ` (exit ${newest.data.exitCode})` : '';
-  return `Container ${newest.data.container} of ${newest.name} restarted ${events.length}×, ${byCount.join(', ')}${exit}; ${newest.data.restartCount} restarts in all`;
+  return `Container ${newest.data.container} of ${newest.name} restarted ${events.length}×${open ? ' or more (older events not loaded)' : ''}, ${byCount.join(', ')}${exit}; ${newest.data.restartCount} restarts in all`;
 }
