@@ -5,6 +5,7 @@
 // time (and the agent its shell counters) and exits on "stop".
 // BENCH_SHELL_WINDOW=bytes sets the hub's output window.
 import type { AddressInfo } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import pino from 'pino';
 import { loadKubeConfig, startAgent } from '@wheelhouse/agent';
 import { createHub } from '@wheelhouse/hub';
@@ -12,7 +13,15 @@ import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/ident
 
 export interface PartyUsage {
   cpuMicros: number;
-  shell?: { outputFrames: number; outputBytes: number; outputPauses: number; maxInFlightBytes: number };
+  /** Garbage collections so far, their pause in all, and the longest since the previous usage report. */
+  gc: { count: number; ms: number; maxMs: number };
+  shell?: {
+    outputFrames: number;
+    outputBytes: number;
+    outputPauses: number;
+    outputPausedMs: number;
+    maxInFlightBytes: number;
+  };
 }
 
 type Request = { type: 'usage' } | { type: 'stop' };
@@ -53,7 +62,7 @@ async function hub(ns: string, pod: string): Promise<{ usage: () => PartyUsage; 
       await new Promise((r) => setTimeout(r, 200));
     }
   })();
-  return { usage: () => ({ cpuMicros: cpu() }), stop: () => h.close() };
+  return { usage: () => ({ cpuMicros: cpu(), gc: gcSinceLast() }), stop: () => h.close() };
 }
 
 async function agent(): Promise<{ usage: () => PartyUsage; stop: () => Promise<void> }> {
@@ -65,7 +74,23 @@ async function agent(): Promise<{ usage: () => PartyUsage; stop: () => Promise<v
     log: pino({ level: 'silent' }),
     flushMs: 50,
   });
-  return { usage: () => ({ cpuMicros: cpu(), shell: a.shell.stats() }), stop: () => a.stop() };
+  return { usage: () => ({ cpuMicros: cpu(), gc: gcSinceLast(), shell: a.shell.stats() }), stop: () => a.stop() };
+}
+
+// GC pauses stop this party's event loop: counted so the echo figures can be told apart from them.
+const gc = { count: 0, ms: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.count++;
+    gc.ms += e.duration;
+    gc.maxMs = Math.max(gc.maxMs, e.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
+
+function gcSinceLast(): PartyUsage['gc'] {
+  const r = { ...gc };
+  gc.maxMs = 0;
+  return r;
 }
 
 function cpu(): number {
