@@ -184,6 +184,10 @@ interface Run {
    * (kube-apiserver, kwok, etcd …) and everything else on the machine (other work sharing it).
    */
   cpu: { client: number; hub: number; agent: number; cluster: number; others: number };
+  /** Seconds from the request to the end (the CPU shares above are over this). */
+  wall: number;
+  /** The kernel's part of the relay's CPU (hub + agent + client): socket copies and loopback TCP. */
+  relaySys: number;
 }
 
 const TICK = 100; // USER_HZ: /proc reports CPU time in 1/100 s
@@ -259,11 +263,14 @@ async function bulkRun(
   const hubCpu = (h1.cpuMicros - h0.cpuMicros) / 1e6;
   const agentCpu = (a1.cpuMicros - a0.cpuMicros) / 1e6;
   const cluster = c1 - c0;
+  const sys = (used.system + h1.sysMicros - h0.sysMicros + a1.sysMicros - a0.sysMicros) / 1e6;
   const others = m0 === null || m1 === null ? NaN : Math.max(0, m1 - m0 - client - hubCpu - agentCpu - cluster);
   return {
     secs: (st.lastAt - st.firstAt) / 1000,
     bytes,
     openMs: st.firstAt - t0,
+    wall,
+    relaySys: sys / Math.max(1e-9, client + hubCpu + agentCpu),
     cpu: {
       client: client / wall,
       hub: hubCpu / wall,
@@ -362,10 +369,15 @@ export async function shellEchoBenchmark(): Promise<Benchmark> {
           )
           .join('; ');
       const each = (r: Run[]): string => r.map((x) => rate(x).toFixed(1)).join(', ');
+      // CPU seconds per MB: what each side costs the machine, whatever share of it the run got.
+      const perMb = (r: Run[], part: (x: Run) => number): string =>
+        ((r.reduce((t, x) => t + part(x) * x.wall, 0) / r.reduce((t, x) => t + x.bytes / 1e6, 0)) * 1000).toFixed(1);
+      const ours = (x: Run): number => x.cpu.client + x.cpu.hub + x.cpu.agent;
       notes.push(
         `bulk ~${BULK_BYTES / 1e6} MB output: relay ${mbps(runs.relay).toFixed(1)} MB/s, direct ${mbps(runs.direct).toFixed(1)} MB/s, ratio relay/direct ${(mbps(runs.relay) / mbps(runs.direct)).toFixed(2)} (median of ${BULK_RUNS} each after one warm-up each, interleaved, first output byte to last; best: relay ${best(runs.relay).toFixed(1)}, direct ${best(runs.direct).toFixed(1)}, ratio ${(best(runs.relay) / best(runs.direct)).toFixed(2)})`,
         `bulk runs, MB/s in order: relay ${each(runs.relay)} | direct ${each(runs.direct)}; warm-up (not counted): relay ${rate(warm.relay).toFixed(1)}, direct ${rate(warm.direct).toFixed(1)}; to the first byte, median: relay ${median(runs.relay.map((x) => x.openMs).sort((a, b) => a - b)).toFixed(0)} ms, direct ${median(runs.direct.map((x) => x.openMs).sort((a, b) => a - b)).toFixed(0)} ms`,
         `agent: ${frames} output frames, ${Math.round((st.outputBytes - stWarm.outputBytes) / Math.max(1, frames))} bytes each on average; output credit ran out ${st.outputPauses - stWarm.outputPauses} times, paused ${st.outputPausedMs - stWarm.outputPausedMs} ms in all (of ${Math.round(runs.relay.reduce((t, x) => t + x.secs, 0) * 1000)} ms of relay output); most in flight ${st.maxInFlightBytes} bytes`,
+        `CPU ms per MB: relay: client + hub + agent ${perMb(runs.relay, ours)} (kernel ${pct(median(runs.relay.map((x) => x.relaySys).sort((a, b) => a - b)))} of it), cluster ${perMb(runs.relay, (x) => x.cpu.cluster)} | direct: client ${perMb(runs.direct, ours)}, cluster ${perMb(runs.direct, (x) => x.cpu.cluster)}`,
         `CPU during the bulk runs (cores; "cluster" is the local control plane and kwok, "others" the rest of the machine): relay: ${cpu(runs.relay)} | direct: ${cpu(runs.direct)}`,
       );
       relay = await relayStream(url, token, 'bench', ECHO);

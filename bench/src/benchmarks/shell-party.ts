@@ -13,6 +13,8 @@ import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/ident
 
 export interface PartyUsage {
   cpuMicros: number;
+  /** The part of cpuMicros spent in the kernel (socket copies, TCP on loopback). */
+  sysMicros: number;
   /** Garbage collections so far, their pause in all, and the longest since the previous usage report. */
   gc: { count: number; ms: number; maxMs: number };
   shell?: {
@@ -62,7 +64,7 @@ async function hub(ns: string, pod: string): Promise<{ usage: () => PartyUsage; 
       await new Promise((r) => setTimeout(r, 200));
     }
   })();
-  return { usage: () => ({ cpuMicros: cpu(), gc: gcSinceLast() }), stop: () => h.close() };
+  return { usage: () => ({ ...cpu(), gc: gcSinceLast() }), stop: () => h.close() };
 }
 
 async function agent(): Promise<{ usage: () => PartyUsage; stop: () => Promise<void> }> {
@@ -74,7 +76,7 @@ async function agent(): Promise<{ usage: () => PartyUsage; stop: () => Promise<v
     log: pino({ level: 'silent' }),
     flushMs: 50,
   });
-  return { usage: () => ({ cpuMicros: cpu(), gc: gcSinceLast(), shell: a.shell.stats() }), stop: () => a.stop() };
+  return { usage: () => ({ ...cpu(), gc: gcSinceLast(), shell: a.shell.stats() }), stop: () => a.stop() };
 }
 
 // GC pauses stop this party's event loop: counted so the echo figures can be told apart from them.
@@ -93,9 +95,9 @@ function gcSinceLast(): PartyUsage['gc'] {
   return r;
 }
 
-function cpu(): number {
+function cpu(): { cpuMicros: number; sysMicros: number } {
   const u = process.cpuUsage();
-  return u.user + u.system;
+  return { cpuMicros: u.user + u.system, sysMicros: u.system };
 }
 
 const role = process.argv[2];
