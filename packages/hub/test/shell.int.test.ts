@@ -474,7 +474,7 @@ describe('pod shell relay', () => {
 
   // The output window is how far the agent may run ahead of the hub's credit: it must cover the bulk rate
   // times the longest the hub goes without running (tens of ms on a loaded machine), or bulk output stops
-  // for credit (1 MiB: 25-48 % of the time in the shell-echo benchmark). A reader that stops reading gets
+  // for credit (1 MiB: 13-48 % of the time in the shell-echo benchmark). A reader that stops reading gets
   // exactly one window (4 MiB) held for it, and everything once it reads again.
   it('runs one 4 MiB output window ahead of a reader that stopped, no further, and loses nothing', async () => {
     const WINDOW = 4 * 1024 * 1024;

@@ -20,7 +20,7 @@ export const SHELL_DEFAULT_WINDOW = 256 * 1024;
 /**
  * The hub's default output window (agent → hub → client). Larger than the input one: the agent may run this
  * far ahead of the hub's credit, so it must cover the bulk rate times the longest the hub goes without
- * running. With 256 KiB, then 1 MiB, the agent waited for credit every ~1 MB of bulk output, 25–48 % of the
+ * running. With 256 KiB, then 1 MiB, the agent waited for credit every ~1 MB of bulk output, 13–48 % of the
  * time on a loaded 2-core machine (a hub descheduled for tens of ms); 4 MiB covers ~70 ms at 60 MB/s
  * (issue 18, docs/performance.md). Still a fixed bound per session: one window plus one frame.
  */
