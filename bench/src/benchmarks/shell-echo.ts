@@ -26,6 +26,10 @@ import type { PartyUsage } from './shell-party.js';
 
 const NS = 'bench-shell';
 const POD = 'echo';
+/** BENCH_SHELL_RECORD=1: the relay's echo rounds run in a recorded session (a default hub records every shell). */
+const RECORD = process.env.BENCH_SHELL_RECORD === '1';
+/** The namespace of the relay's echo session: recorded by the hub's policy there when RECORD. */
+const ECHO_NS = RECORD ? 'bench-shell-rec' : NS;
 const ECHO = ['sh', '-c', 'stty raw -echo; exec cat'];
 const BULK_BYTES = 20_000_000;
 const BULK = ['sh', '-c', `head -c ${BULK_BYTES} /dev/zero`];
@@ -69,8 +73,9 @@ async function relayStream(
   cluster: string,
   command: string[],
   done?: () => void,
+  ns = NS,
 ): Promise<Stream> {
-  const u = new URL(shellPath(cluster, NS, POD), url.replace('http', 'ws'));
+  const u = new URL(shellPath(cluster, ns, POD), url.replace('http', 'ws'));
   for (const c of command) u.searchParams.append('command', c);
   const ws = new WebSocket(u, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
   const s = new Stream(
@@ -299,21 +304,23 @@ export async function shellEchoBenchmark(): Promise<Benchmark> {
     rounds: 300,
     warmup: 20,
     setup: async () => {
-      // A previous run's namespace may still be terminating (its teardown deletes it): wait until it is gone.
-      for (let i = 0; ; i++) {
-        const ns = await core.readNamespace({ name: NS }).catch(() => null);
-        if (ns?.status?.phase !== 'Terminating') break;
-        if (i > 600) throw new Error(`namespace ${NS} never finished terminating`);
-        await new Promise((r) => setTimeout(r, 100));
+      for (const name of new Set([NS, ECHO_NS])) {
+        // A previous run's namespace may still be terminating (its teardown deletes it): wait until it is gone.
+        for (let i = 0; ; i++) {
+          const ns = await core.readNamespace({ name }).catch(() => null);
+          if (ns?.status?.phase !== 'Terminating') break;
+          if (i > 600) throw new Error(`namespace ${name} never finished terminating`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        await core.createNamespace({ body: { metadata: { name } } }).catch(() => undefined);
+        await core
+          .createNamespacedPod({
+            namespace: name,
+            body: { metadata: { name: POD }, spec: { containers: [{ name: 'app', image: 'busybox' }] } },
+          })
+          .catch(() => undefined);
       }
-      await core.createNamespace({ body: { metadata: { name: NS } } }).catch(() => undefined);
-      await core
-        .createNamespacedPod({
-          namespace: NS,
-          body: { metadata: { name: POD }, spec: { containers: [{ name: 'app', image: 'busybox' }] } },
-        })
-        .catch(() => undefined);
-      hub = startParty(['hub', NS, POD]);
+      hub = startParty(['hub', NS, POD, ...(RECORD ? [ECHO_NS] : [])]);
       const listening = hub.next<{ url: string; agentToken: string; token: string }>('listening');
       const { url, agentToken, token } = await listening;
       const podRunning = hub.next<{ type: string }>('ready');
@@ -380,7 +387,8 @@ export async function shellEchoBenchmark(): Promise<Benchmark> {
         `CPU ms per MB: relay: client + hub + agent ${perMb(runs.relay, ours)} (kernel ${pct(median(runs.relay.map((x) => x.relaySys).sort((a, b) => a - b)))} of it), cluster ${perMb(runs.relay, (x) => x.cpu.cluster)} | direct: client ${perMb(runs.direct, ours)}, cluster ${perMb(runs.direct, (x) => x.cpu.cluster)}`,
         `CPU during the bulk runs (cores; "cluster" is the local control plane and kwok, "others" the rest of the machine): relay: ${cpu(runs.relay)} | direct: ${cpu(runs.direct)}`,
       );
-      relay = await relayStream(url, token, 'bench', ECHO);
+      relay = await relayStream(url, token, 'bench', ECHO, undefined, ECHO_NS);
+      if (RECORD) notes.push(`echo rounds: the relay's session is recorded (BENCH_SHELL_RECORD=1, store on disk)`);
       direct = await directStream(kc, ECHO);
       // Let `stty raw -echo` take effect before measuring.
       await new Promise((r) => setTimeout(r, 500));
@@ -398,7 +406,7 @@ export async function shellEchoBenchmark(): Promise<Benchmark> {
       direct?.close();
       await agent?.stop();
       await hub?.stop();
-      await core.deleteNamespace({ name: NS }).catch(() => undefined);
+      for (const name of new Set([NS, ECHO_NS])) await core.deleteNamespace({ name }).catch(() => undefined);
     },
     subject: {
       label: 'hub + agent relay',

@@ -5,6 +5,9 @@
 // time (and the agent its shell counters) and exits on "stop".
 // BENCH_SHELL_WINDOW=bytes sets the hub's output window.
 import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import pino from 'pino';
 import { loadKubeConfig, startAgent } from '@wheelhouse/agent';
@@ -29,11 +32,20 @@ export interface PartyUsage {
 type Request = { type: 'usage' } | { type: 'stop' };
 const send = (m: unknown): void => void process.send?.(m);
 
-async function hub(ns: string, pod: string): Promise<{ usage: () => PartyUsage; stop: () => Promise<void> }> {
+async function hub(
+  ns: string,
+  pod: string,
+  recordedNs?: string,
+): Promise<{ usage: () => PartyUsage; stop: () => Promise<void> }> {
+  // Bulk output is not recorded (20 MB would pass the recording cap); with recordedNs the echo rounds run in
+  // a recorded session, as a default hub records every shell, with the store on disk as deployed.
+  const dataDir = recordedNs ? join(await mkdtemp(join(tmpdir(), 'wh-bench-shell-')), 'hub.db') : undefined;
   const h = await createHub({
     logger: false,
+    ...(dataDir ? { dataDir } : {}),
     shell: {
       record: false,
+      ...(recordedNs ? { clusters: { bench: { namespaces: { [recordedNs]: { record: true } } } } } : {}),
       ...(process.env.BENCH_SHELL_WINDOW ? { window: Number(process.env.BENCH_SHELL_WINDOW) } : {}),
     },
   });
@@ -58,13 +70,23 @@ async function hub(ns: string, pod: string): Promise<{ usage: () => PartyUsage; 
   send({ type: 'listening', url, agentToken: created.token, token });
   void (async () => {
     for (let i = 0; ; i++) {
-      const p = await h.inventory.get('bench', 'Pod', ns, pod);
-      if (p?.summary.phase === 'Running') return send({ type: 'ready' });
+      const phases = await Promise.all(
+        [ns, ...(recordedNs ? [recordedNs] : [])].map(
+          async (n) => (await h.inventory.get('bench', 'Pod', n, pod))?.summary.phase,
+        ),
+      );
+      if (phases.every((x) => x === 'Running')) return send({ type: 'ready' });
       if (i > 300) return send({ type: 'error', message: 'the bench pod never ran' });
       await new Promise((r) => setTimeout(r, 200));
     }
   })();
-  return { usage: () => ({ ...cpu(), gc: gcSinceLast() }), stop: () => h.close() };
+  return {
+    usage: () => ({ ...cpu(), gc: gcSinceLast() }),
+    stop: async () => {
+      await h.close();
+      if (dataDir) await rm(dirname(dataDir), { recursive: true, force: true });
+    },
+  };
 }
 
 async function agent(): Promise<{ usage: () => PartyUsage; stop: () => Promise<void> }> {
@@ -101,7 +123,7 @@ function cpu(): { cpuMicros: number; sysMicros: number } {
 }
 
 const role = process.argv[2];
-const party = role === 'hub' ? await hub(process.argv[3] ?? '', process.argv[4] ?? '') : await agent();
+const party = role === 'hub' ? await hub(process.argv[3] ?? '', process.argv[4] ?? '', process.argv[5]) : await agent();
 if (role === 'agent') send({ type: 'ready' });
 process.on('message', (m: Request) => {
   if (m.type === 'usage') send({ type: 'usage', usage: party.usage() });
