@@ -112,6 +112,7 @@ describe('pod shell relay', () => {
   let ns: string;
   let idleNs: string;
   let detachNs: string;
+  let bulkNs: string;
   let operator: TestUser;
   let viewer: TestUser;
   const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
@@ -120,6 +121,7 @@ describe('pod shell relay', () => {
     ns = await testNamespace('shell');
     idleNs = await testNamespace('shell-idle');
     detachNs = await testNamespace('shell-detach');
+    bulkNs = await testNamespace('shell-bulk');
     const cluster = `shell-${Math.random().toString(36).slice(2, 8)}`;
     p = await startPipeline({
       cluster,
@@ -130,7 +132,12 @@ describe('pod shell relay', () => {
           maxSessionsPerUser: 60,
           clusters: {
             [cluster]: {
-              namespaces: { [idleNs]: { idleTimeoutMs: 1500 }, [detachNs]: { detachGraceMs: 1500 } },
+              namespaces: {
+                [idleNs]: { idleTimeoutMs: 1500 },
+                [detachNs]: { detachGraceMs: 1500 },
+                // The output window test sends more than the 5 MiB recording cap.
+                [bulkNs]: { record: false },
+              },
             },
             // The 50 MB relay measures flow control and memory; a recorded session would end at the 5 MiB cap.
             [`${cluster}-proc`]: { record: false },
@@ -153,6 +160,7 @@ describe('pod shell relay', () => {
     await pod('stuck', ['app'], { nodeSelector: { 'wheelhouse.dev/nowhere': 'true' } });
     await pod('idle', ['app'], {}, idleNs);
     await pod('detach', ['app'], {}, detachNs);
+    await pod('bulk', ['app'], {}, bulkNs);
     await eventually(
       'pods in the hub inventory',
       async () => {
@@ -164,13 +172,14 @@ describe('pod shell relay', () => {
               [ns, 'stuck'],
               [idleNs, 'idle'],
               [detachNs, 'detach'],
+              [bulkNs, 'bulk'],
             ] as const
           ).map(async ([n, name]) => {
             const phase = (await p.hub.inventory.get(p.cluster, 'Pod', n, name))?.summary.phase;
             return typeof phase === 'string' ? phase : '?';
           }),
         );
-        return phases.join(',') === 'Running,Running,Pending,Running,Running';
+        return phases.join(',') === 'Running,Running,Pending,Running,Running,Running';
       },
       { timeoutMs: 60_000 },
     );
@@ -463,6 +472,52 @@ describe('pod shell relay', () => {
     await c.closed;
   }, 90_000);
 
+  // The output window is how far the agent may run ahead of the hub's credit: it must cover the bulk rate
+  // times the longest the hub goes without running (tens of ms on a loaded machine), or bulk output stops
+  // for credit (1 MiB: 13-48 % of the time in the shell-echo benchmark). A reader that stops reading gets
+  // exactly one window (4 MiB) held for it, and everything once it reads again.
+  it('runs one 4 MiB output window ahead of a reader that stopped, no further, and loses nothing', async () => {
+    const WINDOW = 4 * 1024 * 1024;
+    // More than the window plus what the sockets' kernel buffers take before the hub's writes stall.
+    const SIZE = 24_000_000;
+    const TAIL = 'WINDOW-DONE';
+    const before = p.agent.shell.stats();
+    const c = await openOk(p, operator.token, bulkNs, 'bulk', {
+      command: ['sh', '-c', `stty -echo; head -c ${SIZE} /dev/zero | tr '\\0' x; printf ${TAIL}; read line`],
+    });
+    c.ws.pause();
+    try {
+      // The agent sends until its credit runs out, then stops reading the exec stream.
+      const held = await eventually(
+        'the agent to run out of output credit',
+        () => {
+          const st = p.agent.shell.stats();
+          return Promise.resolve(st.outputPauses > before.outputPauses && st.inFlightBytes >= WINDOW ? st : undefined);
+        },
+        { timeoutMs: 30_000, intervalMs: 25 },
+      ).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}: agent ${JSON.stringify(p.agent.shell.stats())}`);
+      });
+      // Once paused it stays put: at most one window plus one frame ahead, and the hub holds no more.
+      await new Promise((r) => setTimeout(r, 500));
+      const st = p.agent.shell.stats();
+      expect(st.inFlightBytes).toBe(held.inFlightBytes);
+      expect(st.inFlightBytes).toBeLessThanOrEqual(WINDOW + SHELL_MAX_CHUNK);
+      expect(p.hub.shell.stats().bufferedBytes).toBeLessThanOrEqual(WINDOW + SHELL_MAX_CHUNK);
+    } finally {
+      c.ws.resume();
+    }
+    let tail = '';
+    c.ws.on('message', (data, isBinary) => {
+      if (isBinary) tail = (tail + (data as Buffer).toString('latin1')).slice(-64);
+    });
+    await eventually('the whole output read', () => Promise.resolve(tail.endsWith(TAIL)), { timeoutMs: 60_000 });
+    c.send('\r');
+    expect(await c.waitControl('exit', 15_000)).toEqual({ type: 'exit', code: 0 });
+    await c.closed;
+    expect(c.bytesRead).toBe(SIZE + TAIL.length);
+  }, 120_000);
+
   // The agent runs as its own process (a second cluster on the same hub), so its memory is its own: a
   // relay that buffered the output instead of pacing the exec stream would show 50 MB on one side.
   it('relays 50 MB to a slow reader byte for byte, with hub and agent memory bounded', async () => {
@@ -579,7 +634,7 @@ describe('pod shell relay', () => {
         { timeoutMs: 10_000 },
       );
       if (process.env.WHEELHOUSE_TEST_LOG) console.log({ agentSettled: settled });
-      // And the relay's own accounting agrees: at most one output window (1 MiB) plus one frame (64 KiB).
+      // And the relay's own accounting agrees: at most one output window (4 MiB) plus one frame (64 KiB).
       const bound = SHELL_OUTPUT_WINDOW + SHELL_MAX_CHUNK;
       expect(p.hub.shell.stats().maxBufferedBytes).toBeLessThanOrEqual(bound);
       const metrics = await p.hub.app.inject({ url: '/metrics' });

@@ -18,11 +18,13 @@ export const SHELL_MAX_CHUNK = 64 * 1024;
 /** Default window: bytes a sender may have in flight per session and direction. */
 export const SHELL_DEFAULT_WINDOW = 256 * 1024;
 /**
- * The hub's default output window (agent → hub → client). Larger than the input one: with 256 KiB the agent
- * ran out of credit every ~250 KB of bulk output and waited a credit round trip through hub and client each
- * time (issue 18, docs/performance.md); 1 MiB per session is still a fixed bound.
+ * The hub's default output window (agent → hub → client). Larger than the input one: the agent may run this
+ * far ahead of the hub's credit, so it must cover the bulk rate times the longest the hub goes without
+ * running. With 256 KiB, then 1 MiB, the agent waited for credit every ~1 MB of bulk output, 13–48 % of the
+ * time on a loaded 2-core machine (a hub descheduled for tens of ms); 4 MiB covers ~70 ms at 60 MB/s
+ * (issue 18, docs/performance.md). Still a fixed bound per session: one window plus one frame.
  */
-export const SHELL_OUTPUT_WINDOW = 1024 * 1024;
+export const SHELL_OUTPUT_WINDOW = 4 * 1024 * 1024;
 
 export const SHELL_CHANNELS = { stdin: 0, stdout: 1, stderr: 2 } as const;
 export type ShellChannel = (typeof SHELL_CHANNELS)[keyof typeof SHELL_CHANNELS];

@@ -61,6 +61,8 @@ export interface AgentShellStats {
   stdinPendingBytes: number;
   /** Times a session ran out of output credit and its exec stream was paused. */
   outputPauses: number;
+  /** Milliseconds sessions spent paused for output credit, summed (how much flow control held the output back). */
+  outputPausedMs: number;
   /** Output frames sent to the hub, and their payload bytes. */
   outputFrames: number;
   outputBytes: number;
@@ -76,6 +78,8 @@ interface Session {
   stdinAck: number;
   idle: NodeJS.Timeout | null;
   ended: boolean;
+  /** performance.now() when the exec was paused for output credit (0: not paused). */
+  pausedAt: number;
   /** Output read from the exec in this turn of the event loop, not yet framed (see queueOutput). */
   pending: { channel: 1 | 2; payload: Buffer }[];
   pendingBytes: number;
@@ -91,6 +95,7 @@ export class AgentShellManager {
   private maxInFlight = 0;
   private inFlightTotal = 0;
   private outputPauses = 0;
+  private outputPausedMs = 0;
   private outputFrames = 0;
   private outputBytes = 0;
   private readonly window: number;
@@ -112,6 +117,7 @@ export class AgentShellManager {
       maxInFlightBytes: this.maxInFlight,
       stdinPendingBytes,
       outputPauses: this.outputPauses,
+      outputPausedMs: Math.round(this.outputPausedMs),
       outputFrames: this.outputFrames,
       outputBytes: this.outputBytes,
     };
@@ -133,7 +139,11 @@ export class AgentShellManager {
         const acked = Math.min(s.inFlight, msg.bytes);
         s.inFlight -= acked;
         this.inFlightTotal -= acked;
-        if (s.outCredit > 0) s.exec?.resume();
+        if (s.outCredit > 0 && s.exec?.isPaused) {
+          s.exec.resume();
+          this.outputPausedMs += performance.now() - s.pausedAt;
+          s.pausedAt = 0;
+        }
         return;
       }
       case 'shell.close': {
@@ -385,6 +395,7 @@ export class AgentShellManager {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlightTotal);
     if (s.outCredit <= 0 && !s.exec.isPaused) {
       this.outputPauses++;
+      s.pausedAt = performance.now();
       s.exec.pause();
     }
   }
@@ -485,5 +496,6 @@ function newSession(msg: ShellOpenMessage): Session {
     ended: false,
     pending: [],
     pendingBytes: 0,
+    pausedAt: 0,
   };
 }

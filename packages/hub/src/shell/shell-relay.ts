@@ -74,7 +74,7 @@ export interface ShellOptions extends Partial<ShellPolicy> {
   maxSessionsPerUser?: number;
   /** Recording size cap per session in bytes (default 5 MiB); a recorded session is ended when it is reached. */
   recordingMaxBytes?: number;
-  /** Output flow-control window per session (default 1 MiB, SHELL_OUTPUT_WINDOW; the agent grants input its own). */
+  /** Output flow-control window per session (default 4 MiB, SHELL_OUTPUT_WINDOW; the agent grants input its own). */
   window?: number;
   /** A cluster with sessions whose agent has not answered a shell ping for this long loses them (default 4 s). */
   agentLostAfterMs?: number;
