@@ -146,7 +146,9 @@ export class SqliteWalCheckpointer extends EventEmitter<CheckpointerEvents> {
     if (this.walBytes() <= this.resetLimitBytes || this.sqlite.inTransaction || !this.sqlite.open) return;
     const started = process.hrtime.bigint();
     try {
-      this.sqlite.pragma('wal_checkpoint(PASSIVE)');
+      const [r] = this.sqlite.pragma('wal_checkpoint(PASSIVE)') as { busy: number }[];
+      // busy: the worker is checkpointing right now; the next tick looks again.
+      if (r?.busy) return;
       this.stats.loopCheckpoints++;
       this.emit('checkpoint', 'hub', Number(process.hrtime.bigint() - started) / 1e9);
     } catch (err) {
