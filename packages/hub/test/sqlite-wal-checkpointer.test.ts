@@ -84,10 +84,12 @@ describe('SQLite WAL checkpoints off the event loop', () => {
     // One commit of ~2,000 pages: SQLite's own autocheckpoint (1,000 pages) would copy them inside this COMMIT.
     s.write(2000, 3000);
     const before = s.dbBytes();
-    // The hub's thread does nothing at all now (no SQLite call, no event loop).
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
-    const after = s.dbBytes();
-    expect(after - before).toBeGreaterThan(1500 * PAGE);
+    // The hub's thread now makes no SQLite call and runs no event loop: it sleeps and looks at the file.
+    const sleeper = new Int32Array(new SharedArrayBuffer(4));
+    for (let waited = 0; waited < 15_000 && s.dbBytes() - before <= 1500 * PAGE; waited += 50) {
+      Atomics.wait(sleeper, 0, 0, 50);
+    }
+    expect(s.dbBytes() - before).toBeGreaterThan(1500 * PAGE);
     expect(s.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
   });
 

@@ -16,6 +16,8 @@ export interface CheckpointWorkerData {
   thresholdPages: number;
   /** How often to look at the wal-index header. */
   pollMs: number;
+  /** A WAL this long (frames) after a checkpoint: checkpoint again at once, while the hub's commits left a tail. */
+  chasePages: number;
 }
 
 /** What the worker tells the hub. */
@@ -85,7 +87,13 @@ export function checkpointWorkerMain(data: CheckpointWorkerData, deps: WorkerDep
     unreadable = 0;
     const started = process.hrtime.bigint();
     try {
-      const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+      type Result = { busy: number; log: number; checkpointed: number };
+      let [r] = db.pragma('wal_checkpoint(PASSIVE)') as Result[];
+      // A long WAL rewinds only if a write starts when every frame is copied: chase the tail
+      // the hub committed meanwhile (short: a few pages) a few times, so the hub need not.
+      for (let chase = 0; chase < 3 && r && r.log >= data.chasePages && r.checkpointed < r.log; chase++) {
+        [r] = db.pragma('wal_checkpoint(PASSIVE)') as Result[];
+      }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       parentPort.postMessage({
         type: 'checkpoint',

@@ -16,12 +16,15 @@
 // WAL size stays bounded:
 // - the worker copies frames as soon as `thresholdPages` are pending;
 // - SQLite rewinds the WAL only when a write starts after a checkpoint that
-//   copied everything. With the hub committing while the worker copies, that
-//   moment may not come for a while, so when the -wal file passes
-//   `resetLimitPages` the hub runs one PASSIVE checkpoint itself, between
-//   transactions: it copies only the tail the worker has not (the worker has
-//   done the bulk), and the hub's next write rewinds the WAL;
-//   journal_size_limit then cuts the file back;
+//   copied everything, and the hub keeps committing while the worker copies.
+//   So past half of `resetLimitPages` the worker chases the tail the hub
+//   committed meanwhile (up to 3 more short PASSIVE runs); past the limit
+//   the hub runs one PASSIVE checkpoint on its own connection right after the
+//   worker's next one, between transactions (only that tail is left to
+//   copy), so its next write rewinds the WAL; journal_size_limit then cuts
+//   the file back. (RESTART/TRUNCATE from the worker would block the hub's
+//   writers inside their synchronous commit: a worse stall.) A worker alive
+//   but stuck: the hub does the same at twice the limit, from a timer;
 // - if the worker dies or cannot open the database, the hub's connection
 //   goes back to SQLite's own automatic checkpoint (logged once);
 // - only a reader that keeps one snapshot open pins the WAL — as with SQLite's
@@ -83,6 +86,8 @@ export class SqliteWalCheckpointer extends EventEmitter<CheckpointerEvents> {
   private readonly thresholdPages: number;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  /** The worker just checkpointed and the -wal file was past the limit: rewind at the next chance. */
+  private rewindWanted = false;
   private exited: Promise<void>;
 
   constructor(
@@ -105,6 +110,7 @@ export class SqliteWalCheckpointer extends EventEmitter<CheckpointerEvents> {
       sqliteModule: dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')),
       thresholdPages: o.thresholdPages,
       pollMs: o.pollMs,
+      chasePages: Math.floor(o.resetLimitPages / 2),
     };
     this.worker = new Worker(checkpointWorkerSource(), { eval: true, workerData: data });
     // Never what keeps the hub's process alive.
@@ -115,7 +121,8 @@ export class SqliteWalCheckpointer extends EventEmitter<CheckpointerEvents> {
     this.worker.once('exit', (code) => {
       if (!this.closed) this.fallBack(`worker exited (code ${code})`);
     });
-    this.timer = setInterval(() => this.rewindIfLong(), o.pollMs);
+    // Backstop for a worker that is alive but stuck: rewind at twice the limit without its word.
+    this.timer = setInterval(() => this.rewindIfLong(this.rewindWanted ? 1 : 2), o.pollMs);
     this.timer.unref();
   }
 
@@ -123,6 +130,9 @@ export class SqliteWalCheckpointer extends EventEmitter<CheckpointerEvents> {
     if (m.type === 'checkpoint') {
       this.stats.workerCheckpoints++;
       this.emit('checkpoint', 'worker', m.seconds);
+      // Right after the worker's checkpoint the tail left to copy is shortest: the commits made while it ran.
+      this.rewindWanted = true;
+      this.rewindIfLong(1);
     } else if (m.type === 'failed') {
       this.stats.failures++;
       this.emit('failure', m.message);
@@ -140,10 +150,15 @@ export class SqliteWalCheckpointer extends EventEmitter<CheckpointerEvents> {
   }
 
   /** The -wal file is longer than the limit: it has not rewound; copy the tail here so the next write rewinds it. */
-  private rewindIfLong(): void {
+  private rewindIfLong(limits: number): void {
     if (this.closed) return;
+    if (this.walBytes() <= this.resetLimitBytes * limits) {
+      this.rewindWanted = false;
+      return;
+    }
     // Not inside a transaction (a checkpoint there fails with SQLITE_LOCKED); the next tick tries again.
-    if (this.walBytes() <= this.resetLimitBytes || this.sqlite.inTransaction || !this.sqlite.open) return;
+    if (this.sqlite.inTransaction || !this.sqlite.open) return;
+    this.rewindWanted = false;
     const started = process.hrtime.bigint();
     try {
       const [r] = this.sqlite.pragma('wal_checkpoint(PASSIVE)') as { busy: number }[];
