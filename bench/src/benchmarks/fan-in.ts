@@ -43,7 +43,9 @@ export interface PhaseReport {
   /** Seconds from the first change sent until every browser had the last. */
   drainedAfter: number;
   idle: HubFigures;
-  peak: { rssBytes: number; heapUsedBytes: number };
+  peak: { rssBytes: number; heapUsedBytes: number; walBytes: number };
+  /** SQLite WAL checkpoints over the window: by the hub's worker thread, and on its event loop (rewinds). */
+  walCheckpoints: { worker: number; hub: number };
   /** This (bench) process's CPU over the load window, percent of one core: the clients' own load. */
   clientCpuPercent: number;
   expected: number;
@@ -79,12 +81,13 @@ export async function runPhase(
     await inBatches(agents, 20, (a) => a.connect());
     latencies.length = 0;
     const idle = await hub.figures();
-    const peak = { rssBytes: idle.rssBytes, heapUsedBytes: idle.heapUsedBytes };
+    const peak = { rssBytes: idle.rssBytes, heapUsedBytes: idle.heapUsedBytes, walBytes: idle.walBytes };
     const sampler = setInterval(() => {
       hub.figures().then(
         (f) => {
           peak.rssBytes = Math.max(peak.rssBytes, f.rssBytes);
           peak.heapUsedBytes = Math.max(peak.heapUsedBytes, f.heapUsedBytes);
+          peak.walBytes = Math.max(peak.walBytes, f.walBytes);
         },
         () => undefined,
       );
@@ -128,6 +131,11 @@ export async function runPhase(
       peak: {
         rssBytes: Math.max(peak.rssBytes, end.rssBytes, after.rssBytes),
         heapUsedBytes: Math.max(peak.heapUsedBytes, end.heapUsedBytes, after.heapUsedBytes),
+        walBytes: Math.max(peak.walBytes, end.walBytes, after.walBytes),
+      },
+      walCheckpoints: {
+        worker: after.walCheckpoints.worker - idle.walCheckpoints.worker,
+        hub: after.walCheckpoints.hub - idle.walCheckpoints.hub,
       },
       clientCpuPercent: ((client.user + client.system) / 1e6 / seconds) * 100,
       expected: sum((b) => b.ledger.unitsBetween(1, b.ledger.lastSeq)),
@@ -154,6 +162,8 @@ export function describePhase(label: string, r: PhaseReport): string[] {
       `${(r.hubCpuPer1k * 100).toFixed(0)}% of a core per 1,000 changes/s; ` +
       `RSS ${mb(r.idle.rssBytes)} idle → ${mb(r.peak.rssBytes)} peak (+${mb((r.peak.rssBytes - r.idle.rssBytes) / per1k)} per 1,000 changes/s); ` +
       `heap ${mb(r.idle.heapUsedBytes)} → ${mb(r.peak.heapUsedBytes)} peak`,
+    `  SQLite WAL: ${r.walCheckpoints.worker} checkpoints by the worker thread, ${r.walCheckpoints.hub} on the event loop (rewinds); ` +
+      `-wal file ≤ ${mb(r.peak.walBytes)} (sampled every 2 s; 0/0 = a hub that checkpoints inside commits)`,
     `  browsers: ${r.received.toLocaleString('en-US')} of ${r.expected.toLocaleString('en-US')} changes received; ` +
       `${r.covered} missed behind ${r.overflows} overflow notices; ${r.uncovered} missed WITHOUT a notice ` +
       `(hub counted ${r.hubDropped} live messages dropped)`,

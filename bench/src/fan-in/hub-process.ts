@@ -11,6 +11,10 @@ export interface HubFigures {
   heapUsedBytes: number;
   /** Live messages the hub dropped for slow browser sockets (wheelhouse_live_dropped_total). */
   liveDropped: number;
+  /** SQLite WAL checkpoints so far, by the worker thread and on the hub's event loop (0 for a hub without the worker). */
+  walCheckpoints: { worker: number; hub: number };
+  /** Length of the hub's -wal file now (0 when the hub does not report it). */
+  walBytes: number;
 }
 
 export interface HubProcess {
@@ -32,6 +36,13 @@ export function metric(text: string, name: string): number {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
   if (!m?.[1]) throw new Error(`/metrics has no ${name}`);
   return Number(m[1]);
+}
+
+/** A metric with these labels, or 0 when the hub does not have it (an older build). */
+export function metricOr0(text: string, name: string, labels = ''): number {
+  const escaped = labels.replace(/[{}]/g, (c) => `\\${c}`);
+  const m = new RegExp(`^${name}${escaped} ([0-9.e+-]+)$`, 'm').exec(text);
+  return m?.[1] ? Number(m[1]) : 0;
 }
 
 /** nodeArgs: Node's own flags for the hub (--cpu-prof …); the fan-in bench passes --cpu-prof when FANIN_CPU_PROF names a directory. */
@@ -93,6 +104,11 @@ export async function startHubProcess(dataDir: string, nodeArgs: string[] = []):
           rssBytes: metric(text, 'wheelhouse_hub_process_resident_memory_bytes'),
           heapUsedBytes: metric(text, 'wheelhouse_hub_nodejs_heap_size_used_bytes'),
           liveDropped: metric(text, 'wheelhouse_live_dropped_total'),
+          walCheckpoints: {
+            worker: metricOr0(text, 'wheelhouse_store_wal_checkpoints_total', '{by="worker"}'),
+            hub: metricOr0(text, 'wheelhouse_store_wal_checkpoints_total', '{by="hub"}'),
+          },
+          walBytes: metricOr0(text, 'wheelhouse_store_wal_bytes'),
         };
       },
       stop: () => proc.stop(),

@@ -96,6 +96,40 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  readonly walCheckpoints = new Counter({
+    name: 'wheelhouse_store_wal_checkpoints_total',
+    help: 'SQLite WAL checkpoints, by who ran them: worker (off the event loop) or hub (on the event loop, to rewind a WAL that had not rewound)',
+    labelNames: ['by'] as const,
+    registers: [this.registry],
+  });
+  readonly walCheckpointSeconds = new Histogram({
+    name: 'wheelhouse_store_wal_checkpoint_seconds',
+    help: 'Duration of one SQLite WAL checkpoint, by who ran it',
+    labelNames: ['by'] as const,
+    buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2],
+    registers: [this.registry],
+  });
+  readonly walCheckpointFailures = new Counter({
+    name: 'wheelhouse_store_wal_checkpoint_failures_total',
+    help: 'SQLite WAL checkpoints that failed (the next one retries)',
+    registers: [this.registry],
+  });
+  readonly walCheckpointFallback = new Gauge({
+    name: 'wheelhouse_store_wal_checkpoint_fallback',
+    help: '1 when the checkpoint worker is gone and SQLite checkpoints inside commits again (on the event loop)',
+    registers: [this.registry],
+  });
+  /** Set by the hub when the store is SQLite on a file. */
+  walBytes: (() => number) | undefined;
+  readonly walSize = new Gauge({
+    name: 'wheelhouse_store_wal_bytes',
+    help: 'Length of the SQLite -wal file (embedded store on a file)',
+    registers: [this.registry],
+    collect: () => {
+      if (this.walBytes) this.walSize.set(this.walBytes());
+    },
+  });
+
   readonly shellSessions = new Gauge({
     name: 'wheelhouse_shell_sessions',
     help: 'Pod shell sessions open now',

@@ -4,7 +4,7 @@ import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -75,7 +75,7 @@ import { ShellRecords } from './shell/shell-records.js';
 import { ShellStore } from './shell/shell-store.js';
 import { TimelineStore } from './timeline/timeline-store.js';
 import { timelineRoutes } from './timeline/timeline-routes.js';
-import { openDatabase, type HubDb } from './store/db.js';
+import { openDatabase, walCheckpointer, type HubDb } from './store/db.js';
 import { Retention, retentionEnabled, type RetentionPolicy } from './retention/retention.js';
 import { LeaderElection } from './store/leader-election.js';
 import { postgresClient } from './store/postgres.js';
@@ -275,6 +275,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   });
 
   const metrics = new HubMetrics();
+  watchWalCheckpoints(db, metrics, app.log);
   const onDisk = opts.dataDir !== undefined && opts.dataDir !== ':memory:' ? opts.dataDir : undefined;
   const keyFile = opts.audit?.keyFile ?? (onDisk ? `${onDisk}.audit.key` : undefined);
   const keys = keyFile ? loadOrCreateKeyFile(keyFile) : undefined;
@@ -683,4 +684,22 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       if (!opts.db) await db.destroy();
     },
   };
+}
+
+/** The embedded store's WAL checkpointer → metrics, and one log line if it falls back to in-commit checkpoints. */
+function watchWalCheckpoints(db: HubDb, metrics: HubMetrics, log: FastifyBaseLogger): void {
+  const ckpt = walCheckpointer(db);
+  if (!ckpt) return;
+  metrics.walBytes = () => ckpt.walBytes();
+  ckpt.on('checkpoint', (by, seconds) => {
+    metrics.walCheckpoints.inc({ by });
+    metrics.walCheckpointSeconds.observe({ by }, seconds);
+  });
+  ckpt.on('failure', () => metrics.walCheckpointFailures.inc());
+  const fellBack = (reason: string) => {
+    metrics.walCheckpointFallback.set(1);
+    log.error({ reason }, 'WAL checkpoint worker gone: SQLite checkpoints inside commits again (durability unchanged)');
+  };
+  if (ckpt.stats.fallback !== undefined) fellBack(ckpt.stats.fallback);
+  else ckpt.once('fallback', fellBack);
 }

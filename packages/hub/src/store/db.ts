@@ -4,7 +4,8 @@ import { Kysely, Migrator, type Dialect } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import { isPostgresUrl, postgresDialect } from './postgres.js';
 import type { Database } from './schema.js';
-import { sqliteConnectionOf, sqliteDialect } from './sqlite.js';
+import { sqliteConnectionOf, sqliteDialect, walCheckpointerOf } from './sqlite.js';
+import type { SqliteWalCheckpointer, WalCheckpointOptions } from './sqlite-checkpointer.js';
 import type BetterSqlite3 from 'better-sqlite3';
 
 export type HubDb = Kysely<Database>;
@@ -16,6 +17,8 @@ export interface OpenStoreOptions {
   store?: string;
   /** The PostgreSQL password (from --store-password-file); overrides one in the URL. */
   storePassword?: string;
+  /** Embedded store on a file: tune the WAL checkpoint worker, or false to leave checkpoints to SQLite (in commits). */
+  walCheckpoint?: WalCheckpointOptions | false;
 }
 
 export function storeDialect(opts: OpenStoreOptions): Dialect {
@@ -26,7 +29,7 @@ export function storeDialect(opts: OpenStoreOptions): Dialect {
       ...(opts.storePassword !== undefined ? { password: opts.storePassword } : {}),
     });
   }
-  return sqliteDialect(opts.dataDir ?? ':memory:');
+  return sqliteDialect(opts.dataDir ?? ':memory:', opts.walCheckpoint);
 }
 
 /** Stores openDatabase opened on SQLite → their better-sqlite3 connection. */
@@ -43,11 +46,21 @@ export function sqliteConnection(db: HubDb): BetterSqlite3.Database | undefined 
   return sqliteConnections.get(db);
 }
 
+/** Stores openDatabase opened on an SQLite file → the worker checkpointing their WAL. */
+const walCheckpointers = new WeakMap<HubDb, SqliteWalCheckpointer>();
+
+/** The WAL checkpointer of an embedded store on a file (metrics read its stats; tests stop its worker). */
+export function walCheckpointer(db: HubDb): SqliteWalCheckpointer | undefined {
+  return walCheckpointers.get(db);
+}
+
 export async function openDatabase(opts: OpenStoreOptions): Promise<HubDb> {
   const dialect = storeDialect(opts);
   const db = new Kysely<Database>({ dialect });
   const sqlite = sqliteConnectionOf(dialect);
   if (sqlite) sqliteConnections.set(db, sqlite);
+  const checkpointer = walCheckpointerOf(dialect);
+  if (checkpointer) walCheckpointers.set(db, checkpointer);
   try {
     await migrate(db);
   } catch (err) {
