@@ -116,6 +116,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       generation: () => linkGeneration,
       bufferedAmount: () => link.bufferedAmount,
       send: (m) => link.send(m),
+      sendText: (t) => link.sendText(t),
     },
     { flushMs: opts.flushMs ?? 200, maxBatch: 500, maxTimelineBuffer: 10_000, highWaterBytes: 8 * 1024 * 1024 },
   );
