@@ -64,16 +64,27 @@ export function jsonBatchesOf(
   maxBytes: number = LINK_BATCH_BYTES,
 ): string[][] {
   const out: string[][] = [];
-  let from = 0;
-  while (from < list.length) {
-    const batch = jsonBatch(list, from, maxCount, maxBytes);
-    out.push(batch);
-    from += batch.length;
+  let batch: string[] = [];
+  let bytes = 0;
+  for (const x of list) {
+    const json = JSON.stringify(x);
+    if (batch.length > 0 && (batch.length >= maxCount || bytes + json.length + 1 > maxBytes)) {
+      out.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(json);
+    bytes += json.length + 1;
   }
+  if (batch.length > 0) out.push(batch);
   return out;
 }
 
-/** The JSON texts of the batch of list starting at from (at least one element when there is one). */
+/**
+ * The JSON texts of the batch of list starting at from (at least one element
+ * when there is one). An element that does not fit is serialized again for
+ * the next batch: once per batch cut by size, rare (chunks are cut by count).
+ */
 function jsonBatch(list: readonly unknown[], from: number, maxCount: number, maxBytes: number): string[] {
   const batch: string[] = [];
   let bytes = 0;
