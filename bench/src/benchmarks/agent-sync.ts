@@ -138,6 +138,13 @@ async function heapSnapshot(pid: number, dir: string, log: (s: string) => void):
   }
 }
 
+/** CPU seconds (user + system) the process used so far: less at the mercy of a shared machine than the wall time. */
+function cpuSeconds(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses; in clock ticks (100 a second).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m?.[1] ? Number(m[1]) / 1024 : NaN;
@@ -161,6 +168,7 @@ export async function agentSyncBenchmark(): Promise<Benchmark> {
   let hub: Hub | undefined;
   let url = '';
   const rss: number[] = [];
+  const cpu: number[] = [];
   let seq = 0;
   return {
     name: 'agent-sync',
@@ -178,7 +186,10 @@ export async function agentSyncBenchmark(): Promise<Benchmark> {
       await hub?.close();
       rmSync(dir, { recursive: true, force: true });
     },
-    notes: () => [`agent peak RSS (VmHWM) per run: ${rss.map((r) => `${r.toFixed(0)} MB`).join(', ')}`],
+    notes: () => [
+      `agent peak RSS (VmHWM) per run: ${rss.map((r) => `${r.toFixed(0)} MB`).join(', ')}`,
+      `agent CPU (user + system) until the hub held every pod, per run: ${cpu.map((c) => `${c.toFixed(1)} s`).join(', ')}`,
+    ],
     subject: {
       label: 'wheelhouse agent → hub',
       run: async () => {
@@ -225,7 +236,10 @@ export async function agentSyncBenchmark(): Promise<Benchmark> {
             if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}`);
             await new Promise((r) => setTimeout(r, 50));
           }
-          if (child.pid) rss.push(peakRssMb(child.pid));
+          if (child.pid) {
+            rss.push(peakRssMb(child.pid));
+            cpu.push(cpuSeconds(child.pid));
+          }
           if (snapshotDir && child.pid) await heapSnapshot(child.pid, snapshotDir, log);
         } finally {
           if (profDir && child.exitCode === null) {

@@ -1,7 +1,6 @@
 // The in-cluster agent: watches the cluster, keeps the hub's inventory and
 // timeline current over its one outbound link, and runs the commands the hub
 // sends — within the tiers this cluster enabled.
-import { randomUUID } from 'node:crypto';
 import type { KubeClientConfig } from './kube-config.js';
 import pino, { type Logger } from 'pino';
 import { RESOURCE_KIND_NAMES, WHEELHOUSE_VERSION, type Capabilities, type ResourceKind } from '@wheelhouse/protocol';
@@ -25,6 +24,7 @@ import { describeCluster, loadKubeConfig } from './kube.js';
 import { fullKubeConfig } from './kube-config.js';
 import { HubLink } from './link/hub-link.js';
 import { Outbox } from './outbox.js';
+import { SnapshotStreams } from './snapshot-streams.js';
 import { AgentLogStreams } from './reads/log-streams.js';
 import { AgentPortForwards } from './reads/port-forwards.js';
 import { getObject } from './reads/object-get.js';
@@ -116,34 +116,20 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       generation: () => linkGeneration,
       bufferedAmount: () => link.bufferedAmount,
       send: (m) => link.send(m),
+      sendText: (t) => link.sendText(t),
     },
     { flushMs: opts.flushMs ?? 200, maxBatch: 500, maxTimelineBuffer: 10_000, highWaterBytes: 8 * 1024 * 1024 },
   );
   const kinds = opts.kinds ?? RESOURCE_KIND_NAMES;
-  const snapshotOnConnect = (kind: ResourceKind): void => {
-    if (link.connected) outbox.snapshot(kind, cache.items(kind), randomUUID());
-  };
-  // A kind's snapshot is streamed to the hub page by page while it is listed (the hub stores the first
-  // pods while the last are read); if the stream was cut (link down, reconnect) the whole kind goes at the end.
-  const streaming = new Map<ResourceKind, string>();
+  // Snapshots streamed while their kind is listed, also a list that began before the link was up.
+  const streams = new SnapshotStreams(outbox, () => link.connected);
   const cache = new InventoryCache({
     upsert: (i) => outbox.upsert(i),
     remove: (i) => outbox.remove(i),
     timeline: (e) => outbox.timeline(e),
-    listStart: (kind) => {
-      const id = randomUUID();
-      if (outbox.openSnapshot(kind, id)) streaming.set(kind, id);
-      else streaming.delete(kind);
-    },
-    listPage: (kind, items) => {
-      const id = streaming.get(kind);
-      if (id && !outbox.snapshotPage(kind, id, items)) streaming.delete(kind);
-    },
-    relisted: (kind) => {
-      const id = streaming.get(kind);
-      streaming.delete(kind);
-      if (!id || !outbox.closeSnapshot(kind, id)) snapshotOnConnect(kind);
-    },
+    listStart: (kind) => streams.listStart(kind),
+    listPage: (kind, items) => streams.listPage(kind, items),
+    relisted: (kind) => streams.listEnd(kind, () => cache.items(kind)),
   });
 
   // Health checks over the same watches; what opens and resolves goes to the hub as it happens.
@@ -328,7 +314,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         : { ...opts.capabilities, nodeShell: false },
       missingPermissions,
     });
-    for (const kind of cache.listedKinds()) snapshotOnConnect(kind);
+    streams.onConnected(cache);
     outbox.flush();
     if (insights.evaluated) link.send({ type: 'insights.snapshot', items: insights.current() });
   });

@@ -90,6 +90,11 @@ export class InventoryCache {
   /** Lists in progress: the projections gathered so far, per kind. */
   private readonly listing = new Map<ResourceKind, InventoryItem[]>();
 
+  /** The kinds being listed, each with the items listed so far. */
+  listsInProgress(): ReadonlyMap<ResourceKind, readonly InventoryItem[]> {
+    return this.listing;
+  }
+
   beginList(kind: ResourceKind): void {
     this.listing.set(kind, []);
     this.sink.listStart?.(kind);

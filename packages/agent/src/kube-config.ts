@@ -7,9 +7,8 @@
 // plugins, auth providers, proxies, several KUBECONFIG files) are handed to the
 // library, loaded on first use; so is everything that needs its typed clients
 // (fullKubeConfig).
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent, type RequestOptions } from 'node:https';
-import { existsSync, readFileSync } from 'node:fs';
+import type { RequestOptions } from 'node:https';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { isIPv6 } from 'node:net';
@@ -19,7 +18,11 @@ import { parse as parseYaml } from 'yaml';
 /** What the agent's HTTP, watch, exec and port-forward code needs of a kube config; k8s.KubeConfig has it too. */
 export interface KubeClientConfig {
   getCurrentCluster(): { server: string } | null;
-  /** Adds TLS material, credentials and an agent to request (or WebSocket) options. */
+  /**
+   * Adds TLS material and credentials to request (or WebSocket) options. The
+   * lean config sets no agent: kube-http keeps one keep-alive agent per TLS
+   * identity (the client library's config adds a new agent of its own).
+   */
   applyToHTTPSOptions(opts: RequestOptions | import('ws').ClientOptions): Promise<void>;
 }
 
@@ -58,6 +61,9 @@ const absolute = (dir: string, file: string | undefined): string | undefined =>
 
 export class LeanKubeConfig implements KubeClientConfig {
   private fullConfig: Promise<k8s.KubeConfig> | null = null;
+  private readonly ca: () => Buffer | undefined;
+  private readonly cert: () => Buffer | undefined;
+  private readonly key: () => Buffer | undefined;
 
   private constructor(
     private readonly source: Source,
@@ -65,7 +71,11 @@ export class LeanKubeConfig implements KubeClientConfig {
     private readonly user: User,
     /** Why the client library must apply the credentials ('' when this class does). */
     readonly delegateReason: string,
-  ) {}
+  ) {
+    this.ca = material(cluster.caFile, cluster.caData);
+    this.cert = material(user.certFile, user.certData);
+    this.key = material(user.keyFile, user.keyData);
+  }
 
   /** The explicit file, else KUBECONFIG / ~/.kube/config, else the in-cluster ServiceAccount — kubectl's order. */
   static load(kubeconfig?: string, context?: string): LeanKubeConfig {
@@ -148,29 +158,19 @@ export class LeanKubeConfig implements KubeClientConfig {
     const { cluster, user } = this;
     if (cluster.skipTLSVerify) o.rejectUnauthorized = false;
     if (cluster.tlsServerName) o.servername = cluster.tlsServerName;
-    const ca = material(cluster.caFile, cluster.caData);
+    const ca = this.ca();
     if (ca) o.ca = ca;
-    const cert = material(user.certFile, user.certData);
+    const cert = this.cert();
     if (cert) o.cert = cert;
-    const key = material(user.keyFile, user.keyData);
+    const key = this.key();
     if (key) o.key = key;
     const headers = (o.headers ??= {}) as Record<string, string | string[] | number>;
     if (user.impersonate) headers['Impersonate-User'] = user.impersonate;
     const token = user.token ?? (user.tokenFile ? readFileSync(user.tokenFile, 'utf8').trim() : undefined);
     if (token) headers.Authorization = `Bearer ${token}`;
     if (user.username) o.auth = `${user.username}:${user.password ?? ''}`;
-    const tls = {
-      ...(o.ca ? { ca: o.ca } : {}),
-      ...(o.cert ? { cert: o.cert } : {}),
-      ...(o.key ? { key: o.key } : {}),
-      ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}),
-      ...(o.servername ? { servername: o.servername } : {}),
-    };
-    if (cluster.server.startsWith('http:')) {
-      if (!cluster.skipTLSVerify)
-        throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
-      o.agent = new HttpAgent();
-    } else o.agent = new HttpsAgent(tls);
+    if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify)
+      throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
   }
 
   /** The client library's KubeConfig for the same source, loaded (with the library) on first call. */
@@ -193,10 +193,29 @@ function opt<K extends string>(key: K, value: string | undefined): { [k in K]?: 
   return (value === undefined ? {} : { [key]: value }) as { [k in K]?: string };
 }
 
-/** Read per request, like the library: a rotated certificate or CA file is picked up. */
-function material(file: string | undefined, data: string | undefined): Buffer | undefined {
-  if (file) return readFileSync(file);
-  return data ? Buffer.from(data, 'base64') : undefined;
+/**
+ * TLS material from a file or inline data. Inline data is decoded once; a file
+ * is read once and again only when it changed (inode, size or times: a rotated
+ * certificate or CA, also a kubelet-projected file swapped by symlink), so a
+ * request costs a stat, not a read, and the same Buffer keeps kube-http's
+ * keep-alive agent for it.
+ */
+function material(file: string | undefined, data: string | undefined): () => Buffer | undefined {
+  if (file) {
+    let stamp = '';
+    let content: Buffer | undefined;
+    return () => {
+      const s = statSync(file);
+      const now = `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+      if (now !== stamp || !content) {
+        content = readFileSync(file);
+        stamp = now;
+      }
+      return content;
+    };
+  }
+  const decoded = data ? Buffer.from(data, 'base64') : undefined;
+  return () => decoded;
 }
 
 /**

@@ -22,29 +22,40 @@ export interface KubeResponse<T = unknown> {
  */
 const keepAlive = new Map<string, HttpsAgent>();
 const KEEP_ALIVE_AGENTS = 8;
+/** Base64 of TLS material already seen: the lean config hands over the same Buffers until a file changes. */
+const encoded = new WeakMap<Buffer, string>();
 
-function reusedAgent(server: string, created: unknown): HttpsAgent | undefined {
-  // Only a plain HTTPS agent (not a proxy agent) is replaced; it carries the TLS options it was made with.
-  if (!(created instanceof HttpsAgent) || created.constructor !== HttpsAgent) return undefined;
-  const o = created.options;
+/** The TLS options of a request (or of the agent the client library made for it). */
+type TlsOptions = Pick<
+  RequestOptions,
+  'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'
+>;
+
+function tlsKey(server: string, o: TlsOptions): string {
   // TLS material is strings or Buffers (or arrays of them); other values are flags.
-  const str = (v: unknown): string =>
-    Array.isArray(v)
-      ? v.map(str).join(',')
-      : Buffer.isBuffer(v)
-        ? v.toString('base64')
-        : v === undefined
-          ? ''
-          : JSON.stringify(v);
-  const key = [server, o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername]
-    .map(str)
-    .join('\u0000');
+  const str = (v: unknown): string => {
+    if (Array.isArray(v)) return v.map(str).join(',');
+    if (Buffer.isBuffer(v)) {
+      let b64 = encoded.get(v);
+      if (b64 === undefined) encoded.set(v, (b64 = v.toString('base64')));
+      return b64;
+    }
+    return v === undefined ? '' : JSON.stringify(v);
+  };
+  return [server, o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map(str).join('\u0000');
+}
+
+function keepAliveAgent(server: string, o: TlsOptions): HttpsAgent {
+  const key = tlsKey(server, o);
   let agent = keepAlive.get(key);
   if (agent) {
     keepAlive.delete(key); // re-inserted below: most recently used last
   } else {
+    const { ca, cert, key: pem, pfx, passphrase, rejectUnauthorized, servername } = o;
+    const tls = { ca, cert, key: pem, pfx, passphrase, rejectUnauthorized, servername };
+    for (const k of Object.keys(tls) as (keyof typeof tls)[]) if (tls[k] === undefined) Reflect.deleteProperty(tls, k);
     // Idle sockets close after 30 s, before a server or load balancer might drop them under a new request.
-    agent = new HttpsAgent({ ...o, keepAlive: true, timeout: 30_000 });
+    agent = new HttpsAgent({ ...tls, keepAlive: true, timeout: 30_000 });
   }
   keepAlive.set(key, agent);
   for (const [k, old] of keepAlive) {
@@ -53,6 +64,24 @@ function reusedAgent(server: string, created: unknown): HttpsAgent | undefined {
     old.destroy();
   }
   return agent;
+}
+
+/**
+ * Puts the shared keep-alive agent for the request's API server and TLS
+ * identity into opts (after applyToHTTPSOptions). The lean config sets no
+ * agent; the client library's config sets a plain HttpsAgent per request,
+ * which is replaced and destroyed. Anything else (a proxy agent) is kept, and
+ * plain HTTP uses Node's global agent.
+ */
+export function useKeepAliveAgent(url: URL, opts: RequestOptions): void {
+  if (url.protocol !== 'https:') return;
+  const created = opts.agent;
+  if (created === undefined) {
+    opts.agent = keepAliveAgent(url.origin, opts);
+  } else if (created instanceof HttpsAgent && created.constructor === HttpsAgent) {
+    opts.agent = keepAliveAgent(url.origin, created.options);
+    created.destroy();
+  }
 }
 
 /** Request options for path with the config's TLS material, credentials and a keep-alive agent. */
@@ -74,11 +103,7 @@ async function requestOptions(
   };
   // Adds TLS material and the Authorization header from the kubeconfig.
   await kc.applyToHTTPSOptions(opts);
-  const agent = reusedAgent(url.origin, opts.agent);
-  if (agent) {
-    (opts.agent as HttpsAgent).destroy();
-    opts.agent = agent;
-  }
+  useKeepAliveAgent(url, opts);
   return { url, opts };
 }
 

@@ -19,6 +19,12 @@ export interface OutboxSender {
   generation?(): number;
   bufferedAmount(): number;
   send(msg: AgentMessage): boolean;
+  /**
+   * Sends a message already serialized (the JSON text of an AgentMessage, as
+   * send would write it): the outbox sizes its batches from the items' JSON,
+   * so it builds the frame from those strings instead of serializing twice.
+   */
+  sendText(json: string): boolean;
 }
 
 export interface OutboxOptions {
@@ -49,24 +55,57 @@ const SNAPSHOT_RETRY_MS = 5;
 /**
  * Splits a list into batches of at most maxCount elements and about maxBytes
  * of JSON each (an element larger than maxBytes is a batch of its own), so no
- * message comes near the link's frame limit (MAX_FRAME_BYTES).
+ * message comes near the link's frame limit (MAX_FRAME_BYTES). Each batch is
+ * the elements' JSON texts: sizing a batch is serializing it, done once.
  */
-export function batchesOf<T>(list: readonly T[], maxCount: number, maxBytes: number = LINK_BATCH_BYTES): T[][] {
-  const out: T[][] = [];
-  let batch: T[] = [];
+export function jsonBatchesOf(
+  list: readonly unknown[],
+  maxCount: number,
+  maxBytes: number = LINK_BATCH_BYTES,
+): string[][] {
+  const out: string[][] = [];
+  let batch: string[] = [];
   let bytes = 0;
   for (const x of list) {
-    const size = JSON.stringify(x).length + 1;
-    if (batch.length > 0 && (batch.length >= maxCount || bytes + size > maxBytes)) {
+    const json = JSON.stringify(x);
+    if (batch.length > 0 && (batch.length >= maxCount || bytes + json.length + 1 > maxBytes)) {
       out.push(batch);
       batch = [];
       bytes = 0;
     }
-    batch.push(x);
-    bytes += size;
+    batch.push(json);
+    bytes += json.length + 1;
   }
   if (batch.length > 0) out.push(batch);
   return out;
+}
+
+/**
+ * The JSON texts of the batch of list starting at from (at least one element
+ * when there is one). An element that does not fit is serialized again for
+ * the next batch: once per batch cut by size, rare (chunks are cut by count).
+ */
+function jsonBatch(list: readonly unknown[], from: number, maxCount: number, maxBytes: number): string[] {
+  const batch: string[] = [];
+  let bytes = 0;
+  for (let i = from; i < list.length && batch.length < maxCount; i++) {
+    const json = JSON.stringify(list[i]);
+    if (batch.length > 0 && bytes + json.length + 1 > maxBytes) break;
+    batch.push(json);
+    bytes += json.length + 1;
+  }
+  return batch;
+}
+
+/**
+ * The JSON text of a message whose array fields are made of pre-serialized
+ * elements: byte for byte what JSON.stringify gives for the same message (the
+ * head's keys first, then the arrays in order, then the tail's keys).
+ */
+export function jsonMessage(head: object, arrays: Record<string, readonly string[]>, tail?: object): string {
+  let text = JSON.stringify(head).slice(0, -1);
+  for (const [field, elements] of Object.entries(arrays)) text += `,${JSON.stringify(field)}:[${elements.join(',')}]`;
+  return tail === undefined ? `${text}}` : `${text},${JSON.stringify(tail).slice(1)}`;
 }
 
 export class Outbox {
@@ -227,10 +266,11 @@ export class Outbox {
         }, SNAPSHOT_RETRY_MS);
         return false;
       }
-      const [chunk = []] = batchesOf(p.items.slice(p.sent, p.sent + SNAPSHOT_CHUNK), SNAPSHOT_CHUNK);
+      // The chunk's items are serialized once: their JSON sizes the chunk and makes the frame.
+      const chunk = jsonBatch(p.items, p.sent, SNAPSHOT_CHUNK, LINK_BATCH_BYTES);
       const last = !p.open && p.sent + chunk.length >= p.items.length;
-      const msg = { type: 'inventory.snapshot', kind: p.kind, snapshotId: p.snapshotId, items: chunk, last } as const;
-      if (!this.sender.send(msg)) {
+      const head = { type: 'inventory.snapshot', kind: p.kind, snapshotId: p.snapshotId };
+      if (!this.sender.sendText(jsonMessage(head, { items: chunk }, { last }))) {
         this.snapshots = [];
         return false;
       }
@@ -260,15 +300,16 @@ export class Outbox {
       const deletes = [...this.deletes.values()];
       this.upserts.clear();
       this.deletes.clear();
-      const up = batchesOf(upserts, this.opts.maxBatch);
-      const down = batchesOf(deletes, this.opts.maxBatch);
+      const up = jsonBatchesOf(upserts, this.opts.maxBatch);
+      const down = jsonBatchesOf(deletes, this.opts.maxBatch);
       for (let i = 0; i < Math.max(up.length, down.length); i++) {
-        this.sender.send({ type: 'inventory.changes', upserts: up[i] ?? [], deletes: down[i] ?? [] });
+        const arrays = { upserts: up[i] ?? [], deletes: down[i] ?? [] };
+        this.sender.sendText(jsonMessage({ type: 'inventory.changes' }, arrays));
       }
     }
     while (this.timelineQueue.length) {
-      const [batch = []] = batchesOf(this.timelineQueue.slice(0, this.opts.maxBatch), this.opts.maxBatch);
-      if (!this.sender.send({ type: 'timeline', events: batch })) return;
+      const batch = jsonBatch(this.timelineQueue, 0, this.opts.maxBatch, LINK_BATCH_BYTES);
+      if (!this.sender.sendText(jsonMessage({ type: 'timeline' }, { events: batch }))) return;
       this.timelineQueue.splice(0, batch.length);
     }
   }

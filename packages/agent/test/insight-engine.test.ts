@@ -115,4 +115,33 @@ describe('InsightEngine', () => {
     e.evaluate();
     expect(sent).toHaveLength(3);
   });
+  it('looks up the owner only of the pods it reports on: at 30,000 pods a lookup for each was most of a run', () => {
+    const now = { t: Date.parse('2026-11-29T12:00:00Z') };
+    const asked: string[] = [];
+    const e = new InsightEngine({
+      kinds: ['Pod'],
+      owner: (_kind, _ns, name) => {
+        asked.push(name);
+        return { kind: 'Deployment', name: 'shop' };
+      },
+      now: () => now.t,
+      sink: { snapshot: () => undefined, changes: () => undefined },
+    });
+    const healthy = (i: number) => ({
+      metadata: { name: `ok-${i}`, namespace: 'ns', uid: `ok-${i}` },
+      spec: { containers: [{ name: 'app', image: 'app:1' }] },
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          { name: 'app', ready: true, restartCount: 0, state: { running: { startedAt: '2026-11-29T11:00:00Z' } } },
+        ],
+      },
+    });
+    e.onList('Pod', [...Array.from({ length: 100 }, (_, i) => healthy(i)), crashing(3, null, now.t)]);
+    e.evaluate();
+    expect(asked).toEqual(['p']);
+    expect(e.current().map((i) => [i.check, i.object.name, i.owner])).toEqual([
+      ['crash-loop', 'p', { kind: 'Deployment', name: 'shop' }],
+    ]);
+  });
 });

@@ -1,12 +1,15 @@
 // The agent's own kubeconfig loader (kube-config.ts) against the real API
 // server: client certificates (files relative to the kubeconfig, and inline
 // data), bearer tokens, the in-cluster ServiceAccount layout (its token file
-// re-read, so a rotated token is used), an exec credential plugin (handed to
-// the client library), and a wrong CA refused.
+// re-read, so a rotated token is used), certificate files read once and again
+// when rotated, an exec credential plugin (handed to the client library), and a
+// wrong CA refused.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { RequestOptions } from 'node:https';
 import * as k8s from '@kubernetes/client-node';
+import { generate } from 'selfsigned';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
@@ -93,6 +96,40 @@ describe('LeanKubeConfig on the real control plane', () => {
     expect(await seen).toBe('watched');
     const list = await kubeRequest<{ items: unknown[] }>(kc, 'GET', `/api/v1/namespaces/${ns}/configmaps`);
     expect(list.status).toBe(200);
+  });
+
+  it('reads certificate files once, again only when they change: a rotated client certificate is a new identity', async () => {
+    const file = writeKubeconfig(
+      'rotate',
+      { server, 'certificate-authority': 'ca.crt' },
+      { 'client-certificate': 'admin.crt', 'client-key': 'admin.key' },
+    );
+    const sub = dirname(file);
+    for (const f of ['ca.crt', 'admin.crt', 'admin.key']) copyFileSync(join(pki, f), join(sub, f));
+    const kc = LeanKubeConfig.load(file);
+    const first: RequestOptions = {};
+    const second: RequestOptions = {};
+    await kc.applyToHTTPSOptions(first);
+    await kc.applyToHTTPSOptions(second);
+    // The same Buffers (not read again), and no agent of its own: kube-http keeps one per TLS identity.
+    expect(second.ca).toBe(first.ca);
+    expect(second.cert).toBe(first.cert);
+    expect(second.key).toBe(first.key);
+    expect(first.agent).toBeUndefined();
+    expect((await describeCluster(kc)).username).toBe('kwok-admin');
+    // A new client certificate from the cluster's CA, written over the old files (as cert-manager would).
+    const rotated = await generate([{ name: 'commonName', value: 'wh-rotated-user' }], {
+      keySize: 2048,
+      algorithm: 'sha256',
+      ca: { key: readFileSync(join(pki, 'ca.key'), 'utf8'), cert: readFileSync(join(pki, 'ca.crt'), 'utf8') },
+      extensions: [{ name: 'extKeyUsage', clientAuth: true }],
+    });
+    writeFileSync(join(sub, 'admin.crt'), rotated.cert);
+    writeFileSync(join(sub, 'admin.key'), rotated.private);
+    expect((await describeCluster(kc)).username).toBe('wh-rotated-user');
+    const third: RequestOptions = {};
+    await kc.applyToHTTPSOptions(third);
+    expect(third.cert?.toString()).toBe(rotated.cert);
   });
 
   it('a bearer token: the API server sees the ServiceAccount', async () => {

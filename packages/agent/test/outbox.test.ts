@@ -5,7 +5,7 @@ import {
   LINK_BATCH_BYTES,
   MAX_FRAME_BYTES,
   SNAPSHOT_CHUNK,
-  type AgentMessage,
+  AgentMessage,
   type InventoryItem,
   type TimelineEventInput,
 } from '@wheelhouse/protocol';
@@ -26,12 +26,17 @@ class Link {
   buffered = 0;
   accept = true;
   readonly sent: AgentMessage[] = [];
+  /** The frames' text, as the hub receives it. */
+  readonly frames: string[] = [];
   readonly sender = {
     connected: () => this.connected,
     bufferedAmount: () => this.buffered,
-    send: (m: AgentMessage) => {
+    // Serializes like HubLink.send: what reaches the hub is the JSON text.
+    send: (m: AgentMessage) => this.sender.sendText(JSON.stringify(m)),
+    sendText: (json: string) => {
       if (!this.accept) return false;
-      this.sent.push(m);
+      this.frames.push(json);
+      this.sent.push(AgentMessage.parse(JSON.parse(json)));
       return true;
     },
   };
@@ -192,10 +197,10 @@ describe('outbox', () => {
     const { link, outbox } = setup({ maxBatch: 5000, highWaterBytes: 1000 });
     // The socket's buffer grows by what is sent, until the test drains it.
     link.sender.bufferedAmount = () => link.buffered;
-    const send = link.sender.send;
-    link.sender.send = (m) => {
-      link.buffered += JSON.stringify(m).length;
-      return send(m);
+    const sendText = link.sender.sendText;
+    link.sender.sendText = (json) => {
+      link.buffered += json.length;
+      return sendText(json);
     };
     const items = Array.from({ length: 3 * SNAPSHOT_CHUNK + 10 }, (_, i) => cm(`cm-${i}`));
     expect(outbox.snapshot('ConfigMap', items, 'snap-3')).toBe(false);
@@ -218,6 +223,44 @@ describe('outbox', () => {
       'inventory.changes',
     ]);
     expect(got.flatMap((m) => (m.type === 'inventory.snapshot' ? names(m.items) : []))).toEqual(names(items));
+  });
+
+  it('serializes each item once on its way to the hub: the JSON that sizes a batch is the frame', () => {
+    const { link, outbox } = setup({ maxBatch: 2 });
+    let serialized = 0;
+    // Labels that count how often they are turned into JSON (the link's own JSON.stringify included).
+    const counted = (it: InventoryItem): InventoryItem =>
+      ({ ...it, labels: { toJSON: () => (serialized++, { app: 'shop' }) } }) as unknown as InventoryItem;
+    const items = ['a', 'b', 'c'].map((n) => counted(cm(n)));
+    expect(outbox.snapshot('ConfigMap', items, 'snap-once')).toBe(true);
+    outbox.upsert(counted(cm('d', '2')));
+    outbox.flush();
+    expect(serialized).toBe(4);
+    // What the hub reads is the same message, labels and all.
+    const sent = link.take();
+    expect(sent.flatMap((m) => (m.type === 'inventory.snapshot' ? names(m.items) : []))).toEqual(['a', 'b', 'c']);
+    expect(sent.flatMap((m) => (m.type === 'inventory.changes' ? m.upserts.map((i) => i.labels) : []))).toEqual([
+      { app: 'shop' },
+    ]);
+  });
+
+  it('builds frames byte for byte as JSON.stringify of the message: the wire is unchanged', () => {
+    const { link, outbox } = setup({ maxBatch: 2 });
+    const items = [cm('a'), cm('b'), cm('c')];
+    outbox.snapshot('ConfigMap', items, 'snap-wire');
+    outbox.upsert(cm('d', '2'));
+    outbox.remove(cm('e'));
+    outbox.remove(cm('f'));
+    outbox.remove(cm('g'));
+    outbox.timeline(events('x'));
+    outbox.flush();
+    const del = (n: string) => ({ kind: 'ConfigMap', uid: `uid-shop-${n}`, namespace: 'shop', name: n });
+    expect(link.frames).toEqual([
+      JSON.stringify({ type: 'inventory.snapshot', kind: 'ConfigMap', snapshotId: 'snap-wire', items, last: true }),
+      JSON.stringify({ type: 'inventory.changes', upserts: [cm('d', '2')], deletes: [del('e'), del('f')] }),
+      JSON.stringify({ type: 'inventory.changes', upserts: [], deletes: [del('g')] }),
+      JSON.stringify({ type: 'timeline', events: events('x') }),
+    ]);
   });
 
   it('sends an empty kind as one empty last chunk, so the hub clears it', () => {

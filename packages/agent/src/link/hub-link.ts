@@ -88,6 +88,13 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     return true;
   }
 
+  /** Sends a message already serialized (the outbox builds its frames from its items' JSON). */
+  sendText(json: string): boolean {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(json);
+    return true;
+  }
+
   /** Sends a binary frame (pod shell bytes). */
   sendFrame(data: Buffer): boolean {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;

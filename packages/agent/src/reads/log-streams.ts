@@ -12,6 +12,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import type { KubeClientConfig } from '../kube-config.js';
+import { useKeepAliveAgent } from '../kube-http.js';
 import type { Logger } from 'pino';
 import {
   messageOf,
@@ -109,6 +110,7 @@ export class AgentLogStreams {
         headers: { accept: '*/*' },
       };
       await kc.applyToHTTPSOptions(opts);
+      useKeepAliveAgent(url, opts); // the API server connection the agent's requests and watches share
     } catch (err) {
       this.finish(s, 'error', errorText(err));
       return;
