@@ -15,6 +15,7 @@ import * as k8s from '@kubernetes/client-node';
 import { createHub, type Hub } from '@wheelhouse/hub';
 import { binaryPaths, kubeconfigPath, up } from '@wheelhouse/test-cluster';
 import type { Benchmark } from '../harness.js';
+import { agentNodeArgs } from '../agent-node-args.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../../../packages/cli/dist/src/main.js', import.meta.url));
@@ -209,8 +210,8 @@ export async function agentSyncBenchmark(): Promise<Benchmark> {
             ...(profDir
               ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `agent-${name}.cpuprofile`]
               : []),
-            // BENCH_AGENT_NODE_ARGS: V8 flags for the agent only (e.g. heap limits), not the bench's hub.
-            ...(process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean),
+            // The chart's nodeOptions, or BENCH_AGENT_NODE_ARGS: for the agent only, not the bench's hub.
+            ...agentNodeArgs(),
             CLI,
             'agent',
             '--hub',

@@ -260,6 +260,14 @@ describe('helm template values', () => {
     expect(on.some((d) => d.metadata.name.endsWith('-on-behalf-of'))).toBe(false);
   });
 
+  it("runs the agent with the chart's nodeOptions (an 8 MB young generation), or none when emptied", async () => {
+    const envOf = async (set: Record<string, string | boolean>) =>
+      (await template('wh', 'wheelhouse', { ...required, ...set })).find((d) => d.kind === 'Deployment')?.spec?.template
+        .spec.containers[0]?.env ?? [];
+    expect(await envOf({})).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=8' });
+    expect((await envOf({ nodeOptions: '' })).map((e) => e.name)).not.toContain('NODE_OPTIONS');
+  });
+
   it('creates the token Secret from hub.token, and refuses to render without a token or a hub URL', async () => {
     const docs = await template('wh', 'wheelhouse', { 'hub.url': 'https://h', 'hub.token': 's3cret' });
     const secret = docs.find((d) => d.kind === 'Secret');
