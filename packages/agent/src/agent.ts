@@ -18,13 +18,13 @@ import {
 import { missingOnBehalfOfPermissions } from './on-behalf-of.js';
 import { checkActionPermissions } from './permissions.js';
 import { InsightEngine } from './insights/insight-engine.js';
-import { InventoryCache } from './inventory-cache.js';
+import type { InventoryCache } from './inventory-cache.js';
 import { MetricsReader } from './usage/metrics-reader.js';
 import { describeCluster, loadKubeConfig } from './kube.js';
 import { fullKubeConfig } from './kube-config.js';
 import { HubLink } from './link/hub-link.js';
 import { Outbox } from './outbox.js';
-import { SnapshotStreams } from './snapshot-streams.js';
+import { streamedInventory } from './snapshot-streams.js';
 import { AgentLogStreams } from './reads/log-streams.js';
 import { AgentPortForwards } from './reads/port-forwards.js';
 import { getObject } from './reads/object-get.js';
@@ -122,15 +122,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   );
   const kinds = opts.kinds ?? RESOURCE_KIND_NAMES;
   // Snapshots streamed while their kind is listed, also a list that began before the link was up.
-  const streams = new SnapshotStreams(outbox, () => link.connected);
-  const cache = new InventoryCache({
-    upsert: (i) => outbox.upsert(i),
-    remove: (i) => outbox.remove(i),
-    timeline: (e) => outbox.timeline(e),
-    listStart: (kind) => streams.listStart(kind),
-    listPage: (kind, items) => streams.listPage(kind, items),
-    relisted: (kind) => streams.listEnd(kind, () => cache.items(kind)),
-  });
+  const { cache, onConnected: streamSnapshots } = streamedInventory(outbox, () => link.connected);
 
   // Health checks over the same watches; what opens and resolves goes to the hub as it happens.
   const insights = new InsightEngine({
@@ -314,7 +306,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         : { ...opts.capabilities, nodeShell: false },
       missingPermissions,
     });
-    streams.onConnected(cache);
+    streamSnapshots();
     outbox.flush();
     if (insights.evaluated) link.send({ type: 'insights.snapshot', items: insights.current() });
   });

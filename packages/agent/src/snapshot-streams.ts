@@ -7,6 +7,7 @@
 // first, then the rest as they come.
 import { randomUUID } from 'node:crypto';
 import type { InventoryItem, ResourceKind } from '@wheelhouse/protocol';
+import { InventoryCache } from './inventory-cache.js';
 import type { Outbox } from './outbox.js';
 
 /** What the streams need of the inventory cache: the kinds being listed and their items so far. */
@@ -61,4 +62,28 @@ export class SnapshotStreams {
   private whole(kind: ResourceKind, items: InventoryItem[]): void {
     if (this.connected()) this.outbox.snapshot(kind, items, this.newId());
   }
+}
+
+/**
+ * The agent's inventory cache wired to the outbox: changes and timeline
+ * events go out as they happen, each kind's snapshot streamed while it is
+ * listed. `onConnected` is for the link's 'connected' event.
+ */
+export function streamedInventory(
+  outbox: Pick<
+    Outbox,
+    'upsert' | 'remove' | 'timeline' | 'openSnapshot' | 'snapshotPage' | 'closeSnapshot' | 'snapshot'
+  >,
+  connected: () => boolean,
+): { cache: InventoryCache; onConnected: () => void } {
+  const streams = new SnapshotStreams(outbox, connected);
+  const cache: InventoryCache = new InventoryCache({
+    upsert: (i) => outbox.upsert(i),
+    remove: (i) => outbox.remove(i),
+    timeline: (e) => outbox.timeline(e),
+    listStart: (kind) => streams.listStart(kind),
+    listPage: (kind, items) => streams.listPage(kind, items),
+    relisted: (kind) => streams.listEnd(kind, () => cache.items(kind)),
+  });
+  return { cache, onConnected: () => streams.onConnected(cache) };
 }

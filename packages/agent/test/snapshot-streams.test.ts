@@ -1,12 +1,11 @@
 // Snapshots streamed while a kind is listed (snapshot-streams.ts), wired as the
-// agent wires them: the real inventory cache and outbox, a link that records
+// agent wires them (streamedInventory): the real inventory cache and outbox, a link that records
 // what the hub would receive. The first sync's lists start before the link is
 // up; they must still reach the hub while they are listed, not only at the end.
 import { describe, expect, it } from 'vitest';
 import { AgentMessage, SNAPSHOT_CHUNK, type InventoryItem } from '@wheelhouse/protocol';
-import { InventoryCache } from '../src/inventory-cache.js';
 import { Outbox } from '../src/outbox.js';
-import { SnapshotStreams } from '../src/snapshot-streams.js';
+import { streamedInventory } from '../src/snapshot-streams.js';
 import type { KubeObject } from '../src/projections.js';
 
 const cm = (i: number): KubeObject => ({
@@ -26,20 +25,12 @@ function setup() {
     },
     { flushMs: 1000, maxBatch: 500, maxTimelineBuffer: 100, highWaterBytes: 1 << 20 },
   );
-  const streams = new SnapshotStreams(outbox, () => link.connected);
-  const cache: InventoryCache = new InventoryCache({
-    upsert: (i) => outbox.upsert(i),
-    remove: (i) => outbox.remove(i),
-    timeline: (e) => outbox.timeline(e),
-    listStart: (kind) => streams.listStart(kind),
-    listPage: (kind, items) => streams.listPage(kind, items),
-    relisted: (kind) => streams.listEnd(kind, () => cache.items(kind)),
-  });
+  const { cache, onConnected } = streamedInventory(outbox, () => link.connected);
   /** The link (re)connects, as HubLink's 'connected' does in the agent. */
   const connect = (): void => {
     link.connected = true;
     link.generation++;
-    streams.onConnected(cache);
+    onConnected();
   };
   const snapshots = () => link.sent.splice(0).flatMap((m) => (m.type === 'inventory.snapshot' ? [m] : []));
   return { link, cache, connect, snapshots };
