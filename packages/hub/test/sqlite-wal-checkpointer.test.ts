@@ -3,7 +3,7 @@
 // database's side: the size of hub.db (pages copied in by a checkpoint) and of
 // hub.db-wal on the file system, rows read back, SQLite's integrity check.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -170,6 +170,32 @@ describe('SQLite WAL checkpoints off the event loop', () => {
       await hub.close();
     }
   });
+
+  it('finishes store destroy in a process with nothing else to do (built hub store): the code after it runs', async () => {
+    // A stopping hub awaits destroy and then logs and exits; the worker is unref()ed, so
+    // without being held while it stops, Node ended the process inside destroy (exit 0)
+    // in about half the runs: ten runs, each must print after destroy.
+    const dbModule = fileURLToPath(new URL('../dist/src/store/db.js', import.meta.url));
+    for (let run = 0; run < 10; run++) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'wh-ckpt-close-'));
+      dirs.push(dataDir);
+      const script = `
+        const { openDatabase, sqliteConnection } = await import(${JSON.stringify(dbModule)});
+        const db = await openDatabase({ dataDir: ${JSON.stringify(dataDir)} });
+        sqliteConnection(db).exec('create table pad (id integer primary key)');
+        await db.destroy();
+        process.stdout.write('destroyed');`;
+      // A script file, not -e: an -e script's process stayed alive through destroy either way.
+      const scriptFile = join(dataDir, 'close.mjs');
+      writeFileSync(scriptFile, script);
+      const child = spawn(process.execPath, [scriptFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise((r) => child.once('exit', r));
+      expect({ run, code, out }).toEqual({ run, code: 0, out: 'destroyed' });
+      expect(existsSync(join(dataDir, 'hub.db-wal'))).toBe(false);
+    }
+  }, 60_000);
 
   it('keeps every committed row when the process is SIGKILLed while the worker checkpoints (built hub store)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wh-ckpt-kill-'));

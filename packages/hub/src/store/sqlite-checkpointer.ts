@@ -186,6 +186,9 @@ export class SqliteWalCheckpointer extends EventEmitter<CheckpointerEvents> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    // Held while it stops: with the worker unref()ed and nothing else pending,
+    // Node would end the process here, before the hub's connection closes.
+    this.worker.ref();
     this.worker.postMessage('stop');
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, 5000, 'timeout').unref());
     if ((await Promise.race([this.exited, timeout])) === 'timeout') await this.worker.terminate();
