@@ -46,5 +46,6 @@ export async function runTool(
         missing: isMissingExecutable(s),
       });
     });
+    exec.start();
   });
 }

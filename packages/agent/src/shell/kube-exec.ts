@@ -68,6 +68,14 @@ export interface KubeExecEvents {
 
 export class KubeExec extends EventEmitter<KubeExecEvents> {
   private paused = false;
+  /**
+   * Events before start(). A short command's output, status and close can come
+   * with the upgrade's answer and be read before the caller of open() has
+   * resumed and put its listeners on: emitted then, they would be lost (a
+   * shell's recording without its output, a tool run waiting for a close that
+   * already went).
+   */
+  private held: (() => void)[] | null = [];
 
   private constructor(private readonly ws: WebSocket) {
     super();
@@ -77,13 +85,27 @@ export class KubeExec extends EventEmitter<KubeExecEvents> {
       const channel = buf[0];
       const payload = buf.subarray(1);
       if (channel === 1 || channel === 2) {
-        if (payload.length > 0) this.emit('data', channel, payload);
+        if (payload.length > 0) this.deliver(() => this.emit('data', channel, payload));
       } else if (channel === 3) {
-        this.emit('status', parseExecStatus(payload.toString('utf8')));
+        const status = parseExecStatus(payload.toString('utf8'));
+        this.deliver(() => this.emit('status', status));
       }
     });
-    ws.on('close', () => this.emit('close'));
+    ws.on('close', () => this.deliver(() => this.emit('close')));
     ws.on('error', () => undefined); // 'close' follows and ends the session
+  }
+
+  private deliver(event: () => void): void {
+    if (this.held) this.held.push(event);
+    else event();
+  }
+
+  /** Delivers the exec's events from now on, first those that came before, in order. Call once the listeners are on. */
+  start(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    for (const event of held) event();
   }
 
   /** Opens the exec; rejects with the API server's message when the upgrade is refused (403, 404, …). */

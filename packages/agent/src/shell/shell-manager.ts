@@ -319,6 +319,7 @@ export class AgentShellManager {
           clearTimeout(t);
           resolve({ exitCode: null, message: 'the exec stream closed at once' });
         });
+        exec.start();
       });
       exec.off('data', collect);
       if (status && early.length === 0 && isMissingExecutable(status)) {
@@ -370,6 +371,7 @@ export class AgentShellManager {
     exec.on('close', () => {
       if (!s.ended) this.end(s, 'closed');
     });
+    exec.start();
   }
 
   /**
