@@ -616,7 +616,10 @@ describe('pod shell relay', () => {
       // memory lazily, so tens of MB of already-dropped frames can still count while bytes stream
       // (measured on 2 cores: agent 16 MB, hub 5-15 MB; it grows sublinearly with the size sent).
       expect(growth.agent.heap + growth.agent.buffers, 'agent heap + buffers growth (MB)').toBeLessThan(40);
-      expect(growth.agent.rss, 'agent RSS growth (MB)').toBeLessThan(48);
+      // RSS also counts pages V8 and the allocator have not returned yet; with the 4 MiB output window
+      // (3 MiB more in flight than when this limit was 48) it reached 49 once in CI. The bound below
+      // the volume sent is heap + buffers above.
+      expect(growth.agent.rss, 'agent RSS growth (MB)').toBeLessThan(56);
       expect(growth.hub.heap + growth.hub.buffers, 'hub heap + buffers growth (MB)').toBeLessThan(40);
       // The test process's RSS also carries the client side and vitest; it only catches a gross leak.
       expect(growth.hub.rss, 'hub RSS growth (MB)').toBeLessThan(96);
