@@ -8,7 +8,7 @@
 // library, loaded on first use; so is everything that needs its typed clients
 // (fullKubeConfig).
 import type { RequestOptions } from 'node:https';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { isIPv6 } from 'node:net';
@@ -61,9 +61,7 @@ const absolute = (dir: string, file: string | undefined): string | undefined =>
 
 export class LeanKubeConfig implements KubeClientConfig {
   private fullConfig: Promise<k8s.KubeConfig> | null = null;
-  private readonly ca: () => Buffer | undefined;
-  private readonly cert: () => Buffer | undefined;
-  private readonly key: () => Buffer | undefined;
+  private readonly tls: TlsMaterial;
 
   private constructor(
     private readonly source: Source,
@@ -71,32 +69,39 @@ export class LeanKubeConfig implements KubeClientConfig {
     private readonly user: User,
     /** Why the client library must apply the credentials ('' when this class does). */
     readonly delegateReason: string,
+    rotation: RotationCheck = {},
   ) {
-    this.ca = material(cluster.caFile, cluster.caData);
-    this.cert = material(user.certFile, user.certData);
-    this.key = material(user.keyFile, user.keyData);
+    this.tls = new TlsMaterial(
+      {
+        ca: { file: cluster.caFile, data: cluster.caData },
+        cert: { file: user.certFile, data: user.certData },
+        key: { file: user.keyFile, data: user.keyData },
+      },
+      rotation,
+    );
   }
 
   /** The explicit file, else KUBECONFIG / ~/.kube/config, else the in-cluster ServiceAccount — kubectl's order. */
-  static load(kubeconfig?: string, context?: string): LeanKubeConfig {
-    if (kubeconfig) return LeanKubeConfig.fromFile(kubeconfig, { file: kubeconfig, ...(context ? { context } : {}) });
+  static load(kubeconfig?: string, context?: string, rotation?: RotationCheck): LeanKubeConfig {
+    const ctx = context ? { context } : {};
+    if (kubeconfig) return LeanKubeConfig.fromFile(kubeconfig, { file: kubeconfig, ...ctx }, rotation);
     const env = process.env.KUBECONFIG;
-    const dflt: Source = { default: true, ...(context ? { context } : {}) };
+    const dflt: Source = { default: true, ...ctx };
     if (env) {
       const files = env.split(delimiter).filter(Boolean);
-      if (files.length === 1 && files[0]) return LeanKubeConfig.fromFile(files[0], dflt);
+      if (files.length === 1 && files[0]) return LeanKubeConfig.fromFile(files[0], dflt, rotation);
       // Several files are merged by the library's rules.
       if (files.length > 1)
         return new LeanKubeConfig(dflt, { server: '', skipTLSVerify: false }, {}, 'KUBECONFIG lists several files');
     }
     const home = join(process.env.HOME ?? homedir(), '.kube', 'config');
-    if (existsSync(home)) return LeanKubeConfig.fromFile(home, dflt);
-    if (existsSync(join(SA_DIR, 'token'))) return LeanKubeConfig.inCluster();
+    if (existsSync(home)) return LeanKubeConfig.fromFile(home, dflt, rotation);
+    if (existsSync(join(SA_DIR, 'token'))) return LeanKubeConfig.inCluster(SA_DIR, rotation);
     throw new Error('no kubeconfig: pass --kubeconfig, set KUBECONFIG, or run in a cluster');
   }
 
   /** The ServiceAccount's token and CA as the kubelet mounts them (dir: elsewhere, for tests). */
-  static inCluster(dir = SA_DIR): LeanKubeConfig {
+  static inCluster(dir = SA_DIR, rotation?: RotationCheck): LeanKubeConfig {
     const host = process.env.KUBERNETES_SERVICE_HOST ?? '';
     const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
     const h = isIPv6(host) ? `[${host}]` : host;
@@ -106,10 +111,11 @@ export class LeanKubeConfig implements KubeClientConfig {
       { server: `https://${h}:${port}`, caFile: join(dir, 'ca.crt'), skipTLSVerify: false },
       { tokenFile: join(dir, 'token') },
       '',
+      rotation,
     );
   }
 
-  static fromFile(file: string, source: Source): LeanKubeConfig {
+  static fromFile(file: string, source: Source, rotation?: RotationCheck): LeanKubeConfig {
     const doc = rec(parseYaml(readFileSync(file, 'utf8')));
     const dir = dirname(file);
     const contextName = ('context' in source ? source.context : undefined) ?? str(doc['current-context']);
@@ -145,7 +151,7 @@ export class LeanKubeConfig implements KubeClientConfig {
         : c['proxy-url']
           ? 'a proxy'
           : '';
-    return new LeanKubeConfig(source, cluster, user, delegate);
+    return new LeanKubeConfig(source, cluster, user, delegate, rotation);
   }
 
   getCurrentCluster(): { server: string } | null {
@@ -158,11 +164,9 @@ export class LeanKubeConfig implements KubeClientConfig {
     const { cluster, user } = this;
     if (cluster.skipTLSVerify) o.rejectUnauthorized = false;
     if (cluster.tlsServerName) o.servername = cluster.tlsServerName;
-    const ca = this.ca();
+    const { ca, cert, key } = this.tls.current();
     if (ca) o.ca = ca;
-    const cert = this.cert();
     if (cert) o.cert = cert;
-    const key = this.key();
     if (key) o.key = key;
     const headers = (o.headers ??= {}) as Record<string, string | string[] | number>;
     if (user.impersonate) headers['Impersonate-User'] = user.impersonate;
@@ -193,29 +197,78 @@ function opt<K extends string>(key: K, value: string | undefined): { [k in K]?: 
   return (value === undefined ? {} : { [key]: value }) as { [k in K]?: string };
 }
 
+/** How often certificate and CA files are checked for a rotation; the clock and stat are injectable for tests. */
+export interface RotationCheck {
+  /** At most one check of the files per this many milliseconds (default ROTATION_CHECK_MS). */
+  intervalMs?: number;
+  /** A monotonic clock in milliseconds (default performance.now: wall-clock jumps do not matter). */
+  now?: () => number;
+  /** Stats a file, following symlinks (default fs.statSync). */
+  stat?: (file: string) => Pick<Stats, 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
+}
+
+/** A rotated certificate, key or CA file is used from the first request at most this long after it changed. */
+export const ROTATION_CHECK_MS = 5_000;
+
+type TlsPart = 'ca' | 'cert' | 'key';
+
+interface Material {
+  file?: string | undefined;
+  data?: string | undefined;
+  stamp?: string;
+  content?: Buffer | undefined;
+}
+
 /**
- * TLS material from a file or inline data. Inline data is decoded once; a file
- * is read once and again only when it changed (inode, size or times: a rotated
- * certificate or CA, also a kubelet-projected file swapped by symlink), so a
- * request costs a stat, not a read, and the same Buffer keeps kube-http's
- * keep-alive agent for it.
+ * A config's CA, client certificate and key, from files or inline data. Inline
+ * data is decoded once. Files are read once and again only when they changed
+ * (inode, size or times: a certificate written over, or a Kubernetes-mounted
+ * Secret whose ..data symlink was swapped — fs.watch on the file misses that,
+ * a stat does not). The files are stat'ed at most once per interval, not per
+ * request: between checks a request costs nothing and gets the same Buffers,
+ * so kube-http keeps the same keep-alive agent. A check that found a change is
+ * followed by another on the next request, so a certificate and key replaced
+ * one after the other are never kept half-rotated for a whole interval.
  */
-function material(file: string | undefined, data: string | undefined): () => Buffer | undefined {
-  if (file) {
-    let stamp = '';
-    let content: Buffer | undefined;
-    return () => {
-      const s = statSync(file);
-      const now = `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
-      if (now !== stamp || !content) {
-        content = readFileSync(file);
-        stamp = now;
-      }
-      return content;
-    };
+class TlsMaterial {
+  private readonly parts: Record<TlsPart, Material>;
+  private readonly files: TlsPart[];
+  private readonly intervalMs: number;
+  private readonly now: () => number;
+  private readonly stat: NonNullable<RotationCheck['stat']>;
+  private nextCheck = -Infinity;
+
+  constructor(parts: Record<TlsPart, Material>, rotation: RotationCheck) {
+    this.parts = parts;
+    this.files = (Object.keys(parts) as TlsPart[]).filter((p) => parts[p].file);
+    for (const p of Object.values(parts)) if (!p.file && p.data) p.content = Buffer.from(p.data, 'base64');
+    this.intervalMs = rotation.intervalMs ?? ROTATION_CHECK_MS;
+    this.now = rotation.now ?? (() => performance.now());
+    this.stat = rotation.stat ?? statSync;
   }
-  const decoded = data ? Buffer.from(data, 'base64') : undefined;
-  return () => decoded;
+
+  current(): Record<TlsPart, Buffer | undefined> {
+    if (this.files.length > 0 && this.now() >= this.nextCheck) this.check();
+    const { ca, cert, key } = this.parts;
+    return { ca: ca.content, cert: cert.content, key: key.content };
+  }
+
+  private check(): void {
+    let rotated = false;
+    for (const name of this.files) {
+      const part = this.parts[name];
+      const file = part.file as string;
+      // A missing file throws (the request fails) and is checked again on the next request.
+      const s = this.stat(file);
+      const stamp = `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+      if (stamp !== part.stamp) {
+        if (part.stamp !== undefined) rotated = true;
+        part.content = readFileSync(file);
+        part.stamp = stamp;
+      }
+    }
+    this.nextCheck = rotated ? this.now() : this.now() + this.intervalMs;
+  }
 }
 
 /**

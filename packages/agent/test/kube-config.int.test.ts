@@ -2,8 +2,8 @@
 // server: client certificates (files relative to the kubeconfig, and inline
 // data), bearer tokens, the in-cluster ServiceAccount layout (its token file
 // re-read, so a rotated token is used), certificate files read once and again
-// when rotated, an exec credential plugin (handed to the client library), and a
-// wrong CA refused.
+// when rotated (checked once per interval: kube-config.test.ts), an exec
+// credential plugin (handed to the client library), and a wrong CA refused.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,7 +13,7 @@ import { generate } from 'selfsigned';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kubeConfig, kubeconfigFile, testNamespace } from '@wheelhouse/test-cluster/testing';
-import { LeanKubeConfig } from '../src/kube-config.js';
+import { LeanKubeConfig, ROTATION_CHECK_MS } from '../src/kube-config.js';
 import { kubeRequest, kubeWatch } from '../src/kube-http.js';
 import { describeCluster } from '../src/kube.js';
 
@@ -106,7 +106,9 @@ describe('LeanKubeConfig on the real control plane', () => {
     );
     const sub = dirname(file);
     for (const f of ['ca.crt', 'admin.crt', 'admin.key']) copyFileSync(join(pki, f), join(sub, f));
-    const kc = LeanKubeConfig.load(file);
+    // The files are checked at most once per ROTATION_CHECK_MS; this clock moves only when the test says.
+    let clock = 0;
+    const kc = LeanKubeConfig.load(file, undefined, { now: () => clock });
     const first: RequestOptions = {};
     const second: RequestOptions = {};
     await kc.applyToHTTPSOptions(first);
@@ -126,6 +128,9 @@ describe('LeanKubeConfig on the real control plane', () => {
     });
     writeFileSync(join(sub, 'admin.crt'), rotated.cert);
     writeFileSync(join(sub, 'admin.key'), rotated.private);
+    // Within the interval the old identity is still used; from the first request after it, the new one.
+    expect((await describeCluster(kc)).username).toBe('kwok-admin');
+    clock += ROTATION_CHECK_MS;
     expect((await describeCluster(kc)).username).toBe('wh-rotated-user');
     const third: RequestOptions = {};
     await kc.applyToHTTPSOptions(third);

@@ -15,7 +15,6 @@ import { useMe } from '../data/session.js';
 import { useShells } from '../shell/ShellProvider.js';
 import { useNodeList } from '../data/node-list.js';
 import {
-  NAME_CHARS,
   NODE_SORTS,
   NODE_STATUS_FILTERS,
   nodeListParams,
@@ -31,6 +30,7 @@ import { Badge } from '../ui/Health.js';
 import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { Tabs } from '../ui/Tabs.js';
 import { ListCount } from '../ui/ListCount.js';
+import { NamePrefixFilter, useNamePrefix } from '../ui/NamePrefixFilter.js';
 
 type Node = InventoryItemOf<'Node'>;
 
@@ -115,12 +115,11 @@ const STATUS_LABELS: Record<(typeof NODE_STATUS_FILTERS)[number], string> = {
  * node's pods are counted by the hub. Filters and sort live in the URL.
  */
 export function NodesPage({ cluster }: { cluster: string }) {
-  const [text, setText] = useQueryState('q', '');
+  const name = useNamePrefix();
   const [status, setStatus] = useQueryState('status', '');
   const [sortParam, setSort] = useQueryState('sort', 'name');
   const [order, setOrder] = useQueryState('order', 'asc');
   const sort: ListSort = NODE_SORTS.find((k) => k === sortParam) ?? 'name';
-  const validPrefix = NAME_CHARS.test(text.trim().toLowerCase());
   // The same parameters the start-up preload asked with (start/first-requests.ts).
   const search = useSearch();
   // Each page carries its nodes' pod counts, counted by the hub (issue 18): listing every pod here took
@@ -128,7 +127,7 @@ export function NodesPage({ cluster }: { cluster: string }) {
   const list = useNodeList(cluster, nodeListParams(queryValues(search)));
   const now = useNow(10_000);
   const total = list.total;
-  const count = !validPrefix ? 0 : (total ?? list.rows.length);
+  const count = !name.valid ? 0 : (total ?? list.rows.length);
   // Only the rows in view are rendered; more are asked of the hub as the view nears the end of those held.
   const { scroller, rows, before, after } = useVirtualRows(count, list.want);
   // The rows in view have their counts kept live as pods come and go.
@@ -160,13 +159,7 @@ export function NodesPage({ cluster }: { cluster: string }) {
     <>
       <h1>Nodes</h1>
       <div className="toolbar" role="group" aria-label="Filters">
-        <input
-          type="search"
-          aria-label="Filter by name"
-          placeholder="Name starts with…"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-        />
+        <NamePrefixFilter prefix={name} />
         <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">Any status</option>
           {NODE_STATUS_FILTERS.map((s) => (
@@ -176,7 +169,7 @@ export function NodesPage({ cluster }: { cluster: string }) {
           ))}
         </select>
         <span className="grow" />
-        <ListCount label="Node count" total={total} validPrefix={validPrefix} noun="node" />
+        <ListCount label="Node count" total={total} validPrefix={name.valid} noun="node" />
       </div>
       {list.error && <p className="error">{list.error}</p>}
       <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Nodes, scrollable">

@@ -21,13 +21,14 @@ import { ObjectYaml } from '../ui/ObjectYaml.js';
 import { PodRow, PodTableHead, ShellButton } from '../ui/PodTable.js';
 import { PortForwardPanel } from '../ui/PortForwardPanel.js';
 import { useQueryState } from '../ui/query-state.js';
-import { NAME_CHARS, POD_SORTS, podListParams, queryValues } from '../start/first-requests.js';
+import { POD_SORTS, podListParams, queryValues } from '../start/first-requests.js';
 import { ROW_HEIGHT, useVirtualRows } from '../ui/virtual-rows.js';
 import { NamespaceFilter } from '../ui/NamespaceFilter.js';
 import { Tabs } from '../ui/Tabs.js';
 import { ConditionsTable, WhyPanel } from '../ui/WhyPanel.js';
 import { podReasons } from '../data/why.js';
 import { ListCount } from '../ui/ListCount.js';
+import { NamePrefixFilter, useNamePrefix } from '../ui/NamePrefixFilter.js';
 
 const PHASES = ['Running', 'Pending', 'Succeeded', 'Failed', 'Unknown'];
 
@@ -39,12 +40,11 @@ const PHASES = ['Running', 'Pending', 'Succeeded', 'Failed', 'Unknown'];
  */
 export function PodsPage({ cluster }: { cluster: string }) {
   const [namespace, setNamespace] = useQueryState('namespace', '');
-  const [text, setText] = useQueryState('q', '');
+  const name = useNamePrefix();
   const [status, setStatus] = useQueryState('status', '');
   const [sortParam, setSort] = useQueryState('sort', 'namespace');
   const [order, setOrder] = useQueryState('order', 'asc');
   const sort: ListSort = POD_SORTS.find((k) => k === sortParam) ?? 'namespace';
-  const validPrefix = NAME_CHARS.test(text.trim().toLowerCase());
   // The same parameters the start-up preload asked with (start/first-requests.ts).
   const search = useSearch();
   const list = useInventoryList(cluster, podListParams(queryValues(search)));
@@ -64,19 +64,13 @@ export function PodsPage({ cluster }: { cluster: string }) {
     }
   };
   const total = list.total;
-  const shown = !validPrefix ? 0 : (total ?? list.rows.length);
+  const shown = !name.valid ? 0 : (total ?? list.rows.length);
   return (
     <>
       <h1>Pods</h1>
       <div className="toolbar" role="group" aria-label="Filters">
         <NamespaceFilter names={namespaces} value={namespace} onChange={setNamespace} />
-        <input
-          type="search"
-          aria-label="Filter by name"
-          placeholder="Name starts with…"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-        />
+        <NamePrefixFilter prefix={name} />
         <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">Any status</option>
           {PHASES.map((p) => (
@@ -84,7 +78,7 @@ export function PodsPage({ cluster }: { cluster: string }) {
           ))}
         </select>
         <span className="grow" />
-        <ListCount label="Pod count" total={total} validPrefix={validPrefix} noun="pod" />
+        <ListCount label="Pod count" total={total} validPrefix={name.valid} noun="pod" />
       </div>
       {list.error && <p className="error">{list.error}</p>}
       <VirtualPodTable

@@ -11,7 +11,7 @@ import { useKind, useNow } from '../data/hooks.js';
 import { insightsByWorkload, severityLevel, useInsights, worst } from '../data/insights.js';
 import type { PagedList } from '../data/paged-list.js';
 import { useWorkloadList, type WorkloadSort } from '../data/workload-list.js';
-import { NAME_CHARS, WORKLOAD_SORTS, queryValues, workloadListParams } from '../start/first-requests.js';
+import { WORKLOAD_SORTS, queryValues, workloadListParams } from '../start/first-requests.js';
 import { workloadReasons, type Reason } from '../data/why.js';
 import { ActionMenu } from '../ui/ActionMenu.js';
 import { Badge, workloadHealth } from '../ui/Health.js';
@@ -20,8 +20,8 @@ import { NamespaceFilter } from '../ui/NamespaceFilter.js';
 import { useQueryState } from '../ui/query-state.js';
 import { ROW_HEIGHT, useVirtualRows } from '../ui/virtual-rows.js';
 import { ListCount } from '../ui/ListCount.js';
+import { NamePrefixFilter, useNamePrefix } from '../ui/NamePrefixFilter.js';
 
-/** What a Kubernetes name may hold: anything else cannot be a name's prefix. */
 const COLUMNS = 12;
 
 export function WorkloadsPage({ cluster }: { cluster: string }) {
@@ -29,7 +29,7 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
   const insights = useInsights(cluster, { state: 'open' }).items;
   const byWorkload = useMemo(() => insightsByWorkload(insights ?? []), [insights]);
   const [namespace, setNamespace] = useQueryState('namespace', '');
-  const [text, setText] = useQueryState('q', '');
+  const name = useNamePrefix();
   const [unhealthyParam, setUnhealthyParam] = useQueryState('unhealthy', '');
   const unhealthy = unhealthyParam === '1';
   const [sortParam, setSort] = useQueryState('sort', 'namespace');
@@ -44,7 +44,6 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
       setDir(k === 'health' ? 'desc' : 'asc');
     }
   };
-  const validPrefix = NAME_CHARS.test(text.trim().toLowerCase());
   // The same parameters the start-up preload asked with (start/first-requests.ts).
   const search = useSearch();
   const list = useWorkloadList(cluster, workloadListParams(queryValues(search)));
@@ -57,7 +56,7 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
     return [...names].sort();
   }, [nsItems, list.rows, namespace]);
   const total = list.total;
-  const shown = !validPrefix ? 0 : (total ?? list.rows.length);
+  const shown = !name.valid ? 0 : (total ?? list.rows.length);
 
   return (
     <>
@@ -70,19 +69,13 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
           ))}
         </select>
         <NamespaceFilter names={namespaces} value={namespace} onChange={setNamespace} />
-        <input
-          type="search"
-          aria-label="Filter by name"
-          placeholder="Name starts with…"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-        />
+        <NamePrefixFilter prefix={name} />
         <label>
           <input type="checkbox" checked={unhealthy} onChange={(e) => setUnhealthyParam(e.target.checked ? '1' : '')} />{' '}
           Only unhealthy
         </label>
         <span className="grow" />
-        <ListCount label="Workload count" total={total} validPrefix={validPrefix} noun="workload" />
+        <ListCount label="Workload count" total={total} validPrefix={name.valid} noun="workload" />
       </div>
       {list.error && <p className="error">{list.error}</p>}
       <VirtualWorkloadTable

@@ -29,10 +29,14 @@ export const NODE_SORTS: readonly ListSort[] = ['name', 'status', 'age'];
 /** The Nodes page's status filter: the hub's status column for nodes (protocol nodeListStatus). */
 export const NODE_STATUS_FILTERS = ['NotReady', 'SchedulingDisabled', 'Ready'] as const;
 
+/** Whether typed text is a name prefix the hub filters by (trimmed, any case). */
+export function isNamePrefix(text: string): boolean {
+  return NAME_CHARS.test(text.trim().toLowerCase());
+}
+
 /** An impossible prefix matches nothing; asking the hub would only earn a 400. */
 function prefixOf(text: string): string | undefined {
-  const prefix = text.trim().toLowerCase();
-  return NAME_CHARS.test(prefix) ? prefix || undefined : '~';
+  return isNamePrefix(text) ? text.trim().toLowerCase() || undefined : '~';
 }
 
 /** The Pods page's list, from its query string (namespace, q, status, sort, order). */
