@@ -35,10 +35,11 @@ patches_of() { # group -> its patch files, sorted (none: nothing)
 }
 
 bindir_of() { # group module -> cache dir for that group's pinned build
-  local group=$1 module=$2 version sum p
+  local group=$1 module=$2 version sum patches
   version=$(cd "$here/go/$group" && go list -m -f '{{.Version}}' "$module")
+  mapfile -t patches < <(patches_of "$group")
   # Without patches this is the hash of go.sum alone, as it always was.
-  sum=$({ cat "$here/go/$group/go.sum"; for p in $(patches_of "$group"); do cat "$p"; done; } | sha256sum | cut -c1-12)
+  sum=$(cat "$here/go/$group/go.sum" "${patches[@]}" | sha256sum | cut -c1-12)
   echo "$cache/bin/$group-$version-$sum"
 }
 
@@ -46,15 +47,16 @@ bindir_of() { # group module -> cache dir for that group's pinned build
 # replaces the module by that copy (the pinned go.mod and go.sum stay as they are).
 patched_modfile=""
 prepare_patched() { # group module -> sets patched_modfile ("" when the group has no patches)
-  local group=$1 module=$2 dir work p
+  local group=$1 module=$2 dir work p patches
   patched_modfile=""
-  [[ -n "$(patches_of "$group")" ]] || return 0
+  mapfile -t patches < <(patches_of "$group")
+  [[ ${#patches[@]} -gt 0 ]] || return 0
   dir=$(cd "$here/go/$group" && go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
   [[ -n "$dir" ]] || { echo "[cluster build] cannot locate $module in the module cache" >&2; return 1; }
   work=$(mktemp -d "${TMPDIR:-/tmp}/wheelhouse-$group-XXXXXX")
   cp -r "$dir" "$work/src"
   chmod -R u+w "$work/src"
-  for p in $(patches_of "$group"); do
+  for p in "${patches[@]}"; do
     echo "[cluster build] $group: applying $(basename "$p")" >&2
     # Outside any repository, git apply works as patch(1) does (GIT_CEILING_DIRECTORIES: no repo found above).
     (cd "$work/src" && GIT_CEILING_DIRECTORIES="$work" git apply -p1 "$p")
