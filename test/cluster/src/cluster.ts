@@ -211,6 +211,14 @@ export async function up(opts: ClusterOptions = {}): Promise<ClusterStatus> {
         `[cluster] note: ${name} runs an older kwok configuration; stop it (npm run cluster:down) and start again to apply the current one`,
       );
     }
+    // kwokctl names the binaries it runs in the cluster's kwok.yaml; a rebuilt one (a new pin or patch) is another path.
+    const running = await readFile(join(clusterDir(name), 'kwok.yaml'), 'utf8').catch(() => '');
+    const older = [bins.kwok, bins.kubeApiserver, bins.etcd].filter((b) => running !== '' && !running.includes(b));
+    if (older.length > 0) {
+      log(
+        `[cluster] note: ${name} runs binaries of an older build (not ${older.join(', ')}); stop it (npm run cluster:down) and start again to use the current ones`,
+      );
+    }
   } else {
     if (existsSync(clusterDir(name))) {
       // Left over from a stopped or crashed run: start from scratch so every run sees the same cluster.
