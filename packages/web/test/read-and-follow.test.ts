@@ -1,8 +1,8 @@
 // readAndFollow (data/read-and-follow.ts), the tail the console's narrow reads
 // share: changes that arrive while a read is out are applied over its answer,
-// a read asked again aborts the one out (its late answer is not shown), a feed
-// restart reads again, later() reads at most once a second, and stopping
-// leaves the feed. The feed here is the Feed interface the cluster's live copy
+// one read at a time (a read asked for while one is out follows its answer, so
+// a restarting feed cannot starve a page), a feed restart reads again, later()
+// reads at most once a second, and stopping aborts the read and leaves the feed. The feed here is the Feed interface the cluster's live copy
 // implements (cluster-data.ts), driven by the test; the Chromium tests run it
 // against a hub and a cluster.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -86,15 +86,64 @@ describe('readAndFollow', () => {
     expect(r.out[0]?.signal.aborted).toBe(true);
   });
 
-  it('a feed restart reads again; the earlier read, still out, is aborted and its answer not shown', async () => {
+  it('a feed restart reads again, after the read that is out: its answer is shown first, never aborted', async () => {
     const { fd, r, shown, stop } = follow();
     fd.resync();
-    expect(r.out).toHaveLength(2);
-    expect(r.out[0]?.signal.aborted).toBe(true);
-    r.out[1]?.resolve(['new@1']);
-    r.out[0]?.resolve(['stale@1']);
+    fd.resync();
+    // One read at a time: the restarts wait for the read out, and ask for one read between them.
+    expect(r.out).toHaveLength(1);
+    expect(r.out[0]?.signal.aborted).toBe(false);
+    fd.change([cm('b', '2')]);
+    r.out[0]?.resolve(['a@1']);
     await flush();
-    expect(shown).toEqual([['new@1']]);
+    expect(shown).toEqual([['a@1', 'b@2']]);
+    expect(r.out).toHaveLength(2);
+    fd.change([cm('c', '1')]);
+    r.out[1]?.resolve(['a@2', 'b@2']);
+    await flush();
+    expect(shown.at(-1)).toEqual(['a@2', 'b@2', 'c@1']);
+    expect(r.out).toHaveLength(2);
+    stop();
+    expect(r.out[1]?.signal.aborted).toBe(true);
+  });
+
+  it('a feed that restarts faster than a read answers still gets every answer shown (no page left at "Loading…")', async () => {
+    const { fd, r, shown, stop } = follow();
+    for (let i = 0; i < 5; i++) {
+      // Restarts keep coming while each read is out.
+      fd.resync();
+      fd.resync();
+      r.out[i]?.resolve([`v@${i}`]);
+      await flush();
+      expect(shown.at(-1)).toEqual([`v@${i}`]);
+    }
+    expect(r.out.every((o) => !o.signal.aborted)).toBe(true);
+    stop();
+  });
+
+  it('a failed read asked again by a restart reads again after it failed; what was held stays', async () => {
+    const fd = feed();
+    const answers: ((v: string[] | Error) => void)[] = [];
+    const failures: unknown[] = [];
+    const shown: string[][] = [];
+    const stop = readAndFollow<string[]>(fd.f, {
+      read: () => new Promise<string[]>((res, rej) => answers.push((v) => (v instanceof Error ? rej(v) : res(v)))),
+      apply,
+      show: (v) => shown.push(v),
+      fail: (e) => failures.push(e),
+    });
+    answers[0]?.(['a@1']);
+    await flush();
+    fd.resync();
+    fd.resync();
+    answers[1]?.(new Error('503'));
+    await flush();
+    expect(failures).toHaveLength(1);
+    expect(shown).toEqual([['a@1']]);
+    expect(answers).toHaveLength(3);
+    answers[2]?.(['a@2']);
+    await flush();
+    expect(shown.at(-1)).toEqual(['a@2']);
     stop();
   });
 

@@ -5,7 +5,9 @@
 // and applied over its answer (they are at least as new as it); a feed restart
 // or overflow reads again; a change that cannot be applied in place may ask
 // for a read "later" — at most once a second, so a big cluster's churn does
-// not become a stream of requests.
+// not become a stream of requests. One read at a time: a read asked for while
+// one is out follows it once it answered — never aborts it, so a busy feed
+// that restarts every few seconds cannot keep a page at "Loading…" for ever.
 import type { InventoryItem } from '../api/types.js';
 import { clusterData } from './cluster-data.js';
 
@@ -70,30 +72,39 @@ export interface ReadAndFollow<T> {
 
 /** Reads, then follows the feed, until the returned function is called (an effect's cleanup). */
 export function readAndFollow<T>(cluster: string | Feed, spec: ReadAndFollow<T>): () => void {
-  let ctrl = new AbortController();
+  const ctrl = new AbortController();
   /** The value followed; undefined until a read has answered. */
   let held: { value: T } | undefined;
   /** Changes seen while a read is out; undefined when none is. */
   let pending: [Upserts, Deletes][] | undefined;
+  /** A read was asked for while one was out: it follows that one's answer. */
+  let again = false;
   const read = (): void => {
-    ctrl.abort();
-    ctrl = new AbortController();
-    const signal = ctrl.signal;
+    if (ctrl.signal.aborted) return;
+    if (pending) {
+      again = true;
+      return;
+    }
     pending = [];
-    spec.read(signal).then(
+    const settle = (): void => {
+      pending = undefined;
+      if (!again) return;
+      again = false;
+      read();
+    };
+    spec.read(ctrl.signal).then(
       (answer) => {
-        if (signal.aborted) return;
+        if (ctrl.signal.aborted) return;
         let value = answer;
         for (const [upserts, deletes] of pending ?? []) value = spec.apply(value, upserts, deletes, later.ask);
-        pending = undefined;
         held = { value };
         spec.show(value);
+        settle();
       },
       (err: unknown) => {
-        if (signal.aborted) return;
+        if (ctrl.signal.aborted) return;
         // The value held from an earlier answer takes the changes meanwhile, as it would have.
         const changes = pending ?? [];
-        pending = undefined;
         if (held) {
           let value = held.value;
           for (const [upserts, deletes] of changes) value = spec.apply(value, upserts, deletes, later.ask);
@@ -103,6 +114,7 @@ export function readAndFollow<T>(cluster: string | Feed, spec: ReadAndFollow<T>)
           }
         }
         spec.fail?.(err);
+        settle();
       },
     );
   };
