@@ -7,7 +7,8 @@
 // agent writes them) with one Deployment's pod, ConfigMap and Service among
 // 3,000 pods of another Deployment that uses a ConfigMap of the same name in
 // another namespace; then real objects on the kwok cluster: a pod's owner, a
-// ConfigMap's users as they come and go, a Deployment's revisions.
+// ConfigMap's users as they come and go, a Deployment's revisions; a pod's
+// page says so when the pod is deleted.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
@@ -240,6 +241,11 @@ describe("console: a pod's page, an object's page and the revision picker ask fo
     const owner = page.getByRole('link', { name: 'Deployment cart' });
     await owner.waitFor({ timeout: 30_000 });
     expect(await owner.getAttribute('href')).toBe(`/c/${c.cluster}/w/Deployment/${ns}/cart`);
+    // Live from the feed: the pod deleted (its Deployment makes another), its page says it is gone.
+    await core.deleteNamespacedPod({ namespace: ns, name: podName ?? '', gracePeriodSeconds: 0 });
+    await expect
+      .poll(() => page.locator('main').textContent(), { timeout: 30_000 })
+      .toContain('This pod does not exist (any more).');
 
     // The ConfigMap's users, live: a Deployment that mounts it appears, and leaves when deleted.
     await page.goto(`${c.url}/c/${c.cluster}/o/ConfigMap/${ns}/cart-config`);

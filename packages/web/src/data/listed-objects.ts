@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'react';
 import { errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
-import { readAndFollow } from './read-and-follow.js';
+import { readAndFollow, type Deletes, type Upserts } from './read-and-follow.js';
 import { listAll } from './workload-pods.js';
 
 export interface ListedKey {
@@ -30,6 +30,28 @@ const matches = (it: InventoryItem, keys: readonly ListedKey[]): boolean =>
   keys.some(
     (k) => it.kind === k.kind && it.namespace === k.namespace && (k.owner === undefined || firstOwner(it) === k.owner),
   );
+
+/**
+ * The feed's changes over the objects held: one of the keys changed in place
+ * or new (first); one no longer of them (its owner changed) or deleted, gone.
+ * The same array when nothing held changed.
+ */
+export function applyListed(
+  held: InventoryItem[],
+  keys: readonly ListedKey[],
+  upserts: Upserts,
+  deletes: Deletes,
+): InventoryItem[] {
+  let next = held;
+  for (const it of upserts) {
+    const at = next.findIndex((x) => x.uid === it.uid);
+    if (matches(it, keys)) next = at >= 0 ? next.with(at, it) : [it, ...next];
+    else if (at >= 0) next = next.filter((x) => x.uid !== it.uid);
+  }
+  for (const d of deletes)
+    if (next.some((x) => x.kind === d.kind && x.uid === d.uid)) next = next.filter((x) => x.uid !== d.uid);
+  return next;
+}
 
 /** Every object of the keys, each list read to its end. */
 async function readListed(cluster: string, keys: readonly ListedKey[], signal: AbortSignal): Promise<InventoryItem[]> {
@@ -55,18 +77,7 @@ export function useListedObjects(cluster: string, keys: readonly ListedKey[]): L
     }
     return readAndFollow<InventoryItem[]>(cluster, {
       read: (signal) => readListed(cluster, wanted, signal),
-      apply: (held, upserts, deletes) => {
-        let next = held;
-        for (const it of upserts) {
-          const at = next.findIndex((x) => x.uid === it.uid);
-          // Changed in place; new (first); or no longer one of them (its owner changed): gone.
-          if (matches(it, wanted)) next = at >= 0 ? next.with(at, it) : [it, ...next];
-          else if (at >= 0) next = next.filter((x) => x.uid !== it.uid);
-        }
-        for (const d of deletes)
-          if (next.some((x) => x.kind === d.kind && x.uid === d.uid)) next = next.filter((x) => x.uid !== d.uid);
-        return next;
-      },
+      apply: (held, upserts, deletes) => applyListed(held, wanted, upserts, deletes),
       show: (items) => setState({ items, error: undefined }),
       fail: (err) => setState((s) => ({ items: s.items ?? [], error: errorText(err) })),
     });
