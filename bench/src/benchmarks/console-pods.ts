@@ -1,5 +1,5 @@
 // The console's Pods page (and the Nodes page, M nodes from --nodes, default 2,000 as in the agent bench; the
-// Workloads page, 600 Deployments; one node's page; one Deployment's page) at N pods (issue 18; N from --pods,
+// Workloads page, 600 Deployments; one node's page; one Deployment's page; one pod's page) at N pods (issue 18; N from --pods,
 // default 30,000 and 100,000), in Chromium, against the targets: first rows visible ≤ 1 s,
 // filter/sort result ≤ 150 ms, JS heap ≤ 150 MiB.
 //
@@ -322,6 +322,11 @@ export function consolePodsBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): 
   let workloadWholeRequests = 0;
   // One Deployment's page: its pods asked by owner (WorkloadPage.tsx).
   const workload = { namespace: `team-${String(123 % NAMESPACES).padStart(2, '0')}`, name: deploymentName(123) };
+  const podFirst: number[] = [];
+  const podHeap: number[] = [];
+  let podWholeRequests = 0;
+  // One pod's page (PodsPage.tsx PodPage): a pod of that Deployment in the middle, its owner link the first content.
+  const onePod = syntheticPod(123 + DEPLOYMENTS * Math.floor(pods / DEPLOYMENTS / 2), nodes);
   // The filter finds one pod deep in the default order; the Age sort puts the last one first.
   const target = syntheticPod(Math.floor(pods * 0.77), nodes).name;
   const oldest = syntheticPod(pods - 1, nodes).name;
@@ -536,6 +541,19 @@ export function consolePodsBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): 
         workloadHeap.push(d.heap);
         workloadWholeRequests = Math.max(workloadWholeRequests, d.podRequests);
         await dp.context().close();
+        // One pod's page: the pod by name, then its ReplicaSet by name for the Deployment it links.
+        const pp = await fresh();
+        const o = await firstCellPage(
+          pp,
+          `${url}/c/bench/pods/${onePod.namespace}/${onePod.name}`,
+          'dl.kv a[href*="/w/Deployment/"]',
+          '.',
+        );
+        if (podFirst.length === 0) log(`Pod page, first round (ms):\n  ${o.trace.join('\n  ')}`);
+        podFirst.push(o.first);
+        podHeap.push(o.heap);
+        podWholeRequests = Math.max(podWholeRequests, o.podRequests);
+        await pp.context().close();
       },
     },
     baseline: {
@@ -563,6 +581,8 @@ export function consolePodsBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): 
       const ndh = summarize(nodeHeap).max / 1048576;
       const wlf = summarize(workloadFirst);
       const wlh = summarize(workloadHeap).max / 1048576;
+      const pf = summarize(podFirst);
+      const ph = summarize(podHeap).max / 1048576;
       const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
       return [
         `first rows visible (navigation start → first pod row, page clock): median ${f.median.toFixed(0)} ms, p99 ${f.p99.toFixed(0)} ms — target ≤ ${TARGETS.firstRows} ms: ${verdict(f.median <= TARGETS.firstRows)}`,
@@ -574,6 +594,7 @@ export function consolePodsBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): 
         `Workloads page (${DEPLOYMENTS} Deployments; pods counted by the hub, ${workloadsPodRequests} pod list requests), fresh context each round: first row with its pod count median ${wf.median.toFixed(0)} ms, p99 ${wf.p99.toFixed(0)} ms — target ≤ ${TARGETS.firstRows} ms: ${verdict(wf.median <= TARGETS.firstRows)}; JS heap (largest, network idle) ${wh.toFixed(1)} MiB — target ≤ ${TARGETS.heapMiB} MiB: ${verdict(wh <= TARGETS.heapMiB)}`,
         `Node page (${oneNode}, ${Math.ceil(pods / nodes)} pods on it; ${nodePodRequests} whole-cluster pod list requests), fresh context each round: first pod row median ${ndf.median.toFixed(0)} ms, p99 ${ndf.p99.toFixed(0)} ms — target ≤ ${TARGETS.firstRows} ms: ${verdict(ndf.median <= TARGETS.firstRows)}; JS heap (largest, network idle) ${ndh.toFixed(1)} MiB — target ≤ ${TARGETS.heapMiB} MiB: ${verdict(ndh <= TARGETS.heapMiB)}`,
         `Workload page (Deployment ${workload.namespace}/${workload.name}, ${Math.ceil(pods / DEPLOYMENTS)} pods; ${workloadWholeRequests} whole Pod/ReplicaSet/Job list requests), fresh context each round: first pod row median ${wlf.median.toFixed(0)} ms, p99 ${wlf.p99.toFixed(0)} ms — target ≤ ${TARGETS.firstRows} ms: ${verdict(wlf.median <= TARGETS.firstRows)}; JS heap (largest, network idle) ${wlh.toFixed(1)} MiB — target ≤ ${TARGETS.heapMiB} MiB: ${verdict(wlh <= TARGETS.heapMiB)}`,
+        `Pod page (${onePod.namespace}/${onePod.name}; ${podWholeRequests} whole Pod/ReplicaSet/Job list requests), fresh context each round: first content (its Deployment's link) median ${pf.median.toFixed(0)} ms, p99 ${pf.p99.toFixed(0)} ms — target ≤ ${TARGETS.firstRows} ms: ${verdict(pf.median <= TARGETS.firstRows)}; JS heap (largest, network idle) ${ph.toFixed(1)} MiB — target ≤ ${TARGETS.heapMiB} MiB: ${verdict(ph <= TARGETS.heapMiB)}`,
       ];
     },
   });

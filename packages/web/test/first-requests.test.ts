@@ -45,9 +45,19 @@ describe('firstRequests', () => {
     ]);
   });
 
+  it("preloads a pod's page's pod by name (its ReplicaSet waits for the pod's owner reference)", () => {
+    expect(firstRequests('/c/prod/pods/default/web-1', '?tab=logs')).toEqual([
+      '/api/v1/clusters/prod/resources?kind=Pod&namespace=default&name=web-1&limit=1',
+    ]);
+    expect(firstRequests('/c/prod/pods/default/web-1/', '')).toHaveLength(1);
+  });
+
   it('preloads nothing for other pages or addresses it cannot read', () => {
     expect(firstRequests('/', '')).toEqual([]);
-    expect(firstRequests('/c/prod/pods/default/web-1', '')).toEqual([]);
+    expect(firstRequests('/c/prod/pods/default', '')).toEqual([]);
+    expect(firstRequests('/c/prod/nodes/node-1/x', '')).toEqual([]);
+    expect(firstRequests('/c/prod/w/Deployment/default', '')).toEqual([]);
+    expect(firstRequests('/c/prod/pods/default/%E0%A4%A', '')).toEqual([]);
     expect(firstRequests('/c/prod/timeline', '')).toEqual([]);
     expect(firstRequests('/c/%E0%A4%A/pods', '')).toEqual([]);
   });

@@ -15,9 +15,14 @@ export interface OneObject {
   error: string | undefined;
 }
 
-export function useOneObject(cluster: string, kind: string, namespace: string, name: string): OneObject {
+/** name undefined: no object is wanted (nothing asked; item null). */
+export function useOneObject(cluster: string, kind: string, namespace: string, name: string | undefined): OneObject {
   const [state, setState] = useState<OneObject>({ item: undefined, error: undefined });
   useEffect(() => {
+    if (name === undefined) {
+      setState({ item: null, error: undefined });
+      return undefined;
+    }
     setState({ item: undefined, error: undefined });
     return readAndFollow<InventoryItem | null>(cluster, {
       read: async (signal) => {

@@ -2,11 +2,13 @@
 // workloads: PersistentVolumeClaims, Services, ConfigMaps (and Ingresses,
 // HPAs, PDBs) — status, what uses them, why they are unhealthy, events,
 // timeline and the live YAML (status included).
-import type { ReactNode } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { Link } from 'wouter';
 import { humanAge } from '../age.js';
 import type { InventoryItem, InventoryItemOf } from '../api/types.js';
-import { useKinds, useNow } from '../data/hooks.js';
+import { useNow } from '../data/hooks.js';
+import { useListedObjects, type ListedKey } from '../data/listed-objects.js';
+import { useOneObject } from '../data/one-object.js';
 import { claimOwner, serviceBackends, workloadsUsing, type Ref } from '../data/used-by.js';
 import type { Reason } from '../data/why.js';
 import { objectHref } from '../links.js';
@@ -19,7 +21,21 @@ import { editHref, ObjectYaml } from '../ui/ObjectYaml.js';
 import { Tabs } from '../ui/Tabs.js';
 import { WhyPanel } from '../ui/WhyPanel.js';
 
-const SUPPORT = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+/**
+ * What "Used by" reads for a kind: the kinds that can use it, in the object's
+ * own namespace only — a Service, ConfigMap or claim is used only from there
+ * (issue 18: the cost is that namespace's workloads (and pods, for a
+ * Service), never the cluster's whole lists). Other kinds read nothing.
+ */
+const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+const USERS: Readonly<Record<string, readonly string[]>> = {
+  ConfigMap: WORKLOADS,
+  PersistentVolumeClaim: WORKLOADS,
+  // A Service's backends: the pods its selector matches and the workloads whose template it matches (no Jobs).
+  Service: ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'],
+};
+const usersOf = (kind: string, namespace: string): ListedKey[] =>
+  (USERS[kind] ?? []).map((k) => ({ kind: k, namespace }));
 
 type Fact = [string, ReactNode];
 
@@ -187,11 +203,18 @@ export function ObjectPage({
   namespace: string;
   name: string;
 }) {
-  const items = useKinds(cluster, [kind]);
-  const support = useKinds(cluster, SUPPORT);
+  // The object alone by name and its users from its namespace, each kept live (issue 18).
+  const { item: it, error } = useOneObject(cluster, kind, namespace, name);
+  const users = useMemo(() => usersOf(kind, namespace), [kind, namespace]);
+  const { items: support, error: supportError } = useListedObjects(cluster, users);
   const now = useNow(5000);
-  const it = items?.find((i) => i.namespace === namespace && i.name === name);
-  if (!items) return <p className="hint">Loading…</p>;
+  if (it === undefined) return <p className="hint">Loading…</p>;
+  if (error && !it)
+    return (
+      <div className="error-box" role="alert">
+        {error}
+      </div>
+    );
   if (!it)
     return (
       <>
@@ -232,6 +255,7 @@ export function ObjectPage({
         </div>
         <section className="panel" aria-label="Used by">
           <h3 style={{ marginTop: 0 }}>{kind === 'Service' ? 'Sends traffic to' : 'Used by'}</h3>
+          {supportError && <p className="error">{supportError}</p>}
           {used.refs.length === 0 && !used.pods?.length ? (
             <p className="hint">{support ? 'Nothing in the inventory refers to it.' : 'Loading…'}</p>
           ) : (

@@ -5,9 +5,10 @@ import { podReferences, UsageCharts } from '../ui/UsageCharts.js';
 import { useMemo } from 'react';
 import { Link, useSearch } from 'wouter';
 import { humanAge } from '../age.js';
-import { useKind, useKinds, useNow } from '../data/hooks.js';
+import { useKind, useNow } from '../data/hooks.js';
+import { useOneObject } from '../data/one-object.js';
 import { useInventoryList, type InventoryList, type ListSort } from '../data/inventory-list.js';
-import { workloadOf } from '../data/ownership.js';
+import { usePodWorkload } from '../data/ownership.js';
 import { objectHref } from '../links.js';
 import { shellLinkHref } from '../shell/shell-link.js';
 import { TimelineView } from '../timeline/TimelineView.js';
@@ -149,11 +150,19 @@ export function VirtualPodTable({
 }
 
 export function PodPage({ cluster, namespace, name }: { cluster: string; namespace: string; name: string }) {
-  const { items } = useKind(cluster, 'Pod');
-  const support = useKinds(cluster, ['ReplicaSet', 'Job']);
+  // The pod alone and its ReplicaSet or Job by name, each kept live — never
+  // the cluster's whole Pod, ReplicaSet or Job lists (issue 18).
+  const { item, error } = useOneObject(cluster, 'Pod', namespace, name);
+  const pod = item?.kind === 'Pod' ? item : item === undefined ? undefined : null;
+  const { owner, loading: ownerLoading } = usePodWorkload(cluster, pod);
   const now = useNow(5000);
-  const pod = items?.find((p) => p.namespace === namespace && p.name === name);
-  if (!items) return <p className="hint">Loading…</p>;
+  if (pod === undefined) return <p className="hint">Loading…</p>;
+  if (error && !pod)
+    return (
+      <div className="error-box" role="alert">
+        {error}
+      </div>
+    );
   if (!pod)
     return (
       <>
@@ -167,14 +176,9 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
     );
   const st = podState(pod);
   const containers = pod.summary.containers;
-  const owner = workloadOf(
-    pod,
-    (support ?? []).filter((i) => i.kind === 'ReplicaSet'),
-    (support ?? []).filter((i) => i.kind === 'Job'),
-  );
   const target = { kind: 'Pod', namespace, name };
   // A pod's resources are set by its workload's template (a bare pod's cannot change).
-  const editTarget = owner ? { kind: owner.kind, namespace, name: owner.name } : null;
+  const editTarget = owner && !ownerLoading ? { kind: owner.kind, namespace, name: owner.name } : null;
   return (
     <>
       <div className="toolbar">
@@ -198,7 +202,9 @@ export function PodPage({ cluster, namespace, name }: { cluster: string; namespa
         <dl className="kv">
           <dt>Owner</dt>
           <dd>
-            {owner ? (
+            {ownerLoading ? (
+              <span className="hint">Loading…</span>
+            ) : owner ? (
               <Link href={objectHref(cluster, owner.kind, namespace, owner.name)}>{`${owner.kind} ${owner.name}`}</Link>
             ) : (
               'none'

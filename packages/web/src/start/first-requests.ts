@@ -141,21 +141,26 @@ const firstOfList = (url: (limit: number, count: boolean) => string): string[] =
 
 /**
  * What the page at this address asks first, beside the session check: the
- * list pages' first rows and counts and the kinds they read whole. Only
- * these pages; any other address preloads nothing but the session.
+ * list pages' first rows and counts and the kinds they read whole, a node's
+ * and a pod's page their object. Only these pages; any other address
+ * preloads nothing but the session.
  */
 export function firstRequests(pathname: string, search: string): string[] {
-  const m = /^\/c\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?\/?$/.exec(pathname);
+  const m = /^\/c\/([^/]+)(?:\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?)?\/?$/.exec(pathname);
   if (!m?.[1]) return [];
   let cluster: string;
   let name: string | undefined;
+  let podName: string | undefined;
   try {
     cluster = decodeURIComponent(m[1]);
     name = m[3] === undefined ? undefined : decodeURIComponent(m[3]);
+    podName = m[4] === undefined ? undefined : decodeURIComponent(m[4]);
   } catch {
     return [];
   }
   const q = queryValues(search);
+  // Only a pod's page (/c/<cluster>/pods/<namespace>/<name>) has a fourth part.
+  if (podName !== undefined) return m[2] === 'pods' && name ? [oneObjectUrl(cluster, 'Pod', name, podName)] : [];
   switch (m[2]) {
     case 'pods':
       if (name !== undefined) return [];

@@ -4,7 +4,10 @@
 // the full template diff to the current revision.
 import { humanAge } from '../age.js';
 import type { InventoryItemOf } from '../api/types.js';
-import { useKinds, useNow } from '../data/hooks.js';
+import { useMemo } from 'react';
+import { useNow } from '../data/hooks.js';
+import { useListedObjects } from '../data/listed-objects.js';
+import { useOneObject } from '../data/one-object.js';
 
 export interface Revision {
   revision: number;
@@ -60,16 +63,19 @@ export function RevisionPicker({
   value: number | undefined;
   onPick: (revision: number) => void;
 }) {
-  const items = useKinds(cluster, ['Deployment', 'ReplicaSet']);
+  // The Deployment by name and its ReplicaSets by owner, kept live — not the
+  // cluster's whole Deployment and ReplicaSet lists (issue 18).
+  const { item } = useOneObject(cluster, 'Deployment', namespace, name);
+  const owned = useMemo(() => [{ kind: 'ReplicaSet', namespace, owner: `Deployment/${name}` }], [namespace, name]);
+  const { items: replicaSets, error } = useListedObjects(cluster, owned);
   const now = useNow(10_000);
-  if (!items) return <p className="hint">Loading revisions…</p>;
-  const deployment = items.find(
-    (i): i is InventoryItemOf<'Deployment'> => i.kind === 'Deployment' && i.namespace === namespace && i.name === name,
-  );
+  if (item === undefined || replicaSets === undefined) return <p className="hint">Loading revisions…</p>;
+  const deployment = item?.kind === 'Deployment' ? item : undefined;
   if (!deployment) return <p className="hint">This Deployment is not in the inventory (any more).</p>;
+  if (error) return <p className="error">{error}</p>;
   const revs = deploymentRevisions(
     deployment,
-    items.filter((i): i is InventoryItemOf<'ReplicaSet'> => i.kind === 'ReplicaSet'),
+    replicaSets.filter((i): i is InventoryItemOf<'ReplicaSet'> => i.kind === 'ReplicaSet'),
   );
   const current = revs.find((r) => r.current);
   const chosen = value ?? previousRevision(revs);
