@@ -269,7 +269,6 @@ describe("console: a pod's page, an object's page and the revision picker ask fo
       'shop/cart:1 (current: shop/cart:2)',
     );
     expect(await revisions.locator('tr[data-revision="1"]').getByRole('radio').isChecked()).toBe(true);
-    await c.screenshot('pod-page-reads-revisions');
 
     expect(whole()).toEqual([]);
     const replicaSets = params().filter((q) => q.get('kind') === 'ReplicaSet');
