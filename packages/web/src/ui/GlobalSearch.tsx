@@ -44,7 +44,7 @@ export function GlobalSearch({ cluster }: { cluster: string }) {
               setEnterPending(true);
               return;
             }
-            const el = document.querySelector<HTMLElement>(`#search-results [data-index="${active}"]`);
+            const el = document.querySelector<HTMLElement>('#search-results [aria-selected="true"]');
             el?.click();
           }
         }}
