@@ -60,10 +60,15 @@ try {
   await time('after: a kind alias and a prefix ("po cache")', search('po cache'));
   await time('after: a node ("node-1234")', search('node-1234'));
   await time(
-    `after: a word only inside names ("${somePod.name.slice(-6)}": the bounded contains pass)`,
+    `after: a word only inside names ("${somePod.name.slice(-6)}": the contains pass)`,
     search(somePod.name.slice(-6)),
   );
   await time('after: a word matching nothing ("zzzz": every range read)', search('zzzz'));
+  await time(
+    'after: 8 one-letter words ("a b c d e f g h": the most ranges a query reads)',
+    search('a b c d e f g h'),
+    10,
+  );
 } finally {
   await hub.close();
   rmSync(dir, { recursive: true, force: true });

@@ -3,23 +3,24 @@
 // console used to list every object of 14 kinds into the browser for this.
 //
 // Every statement is one kind's index range, read in index order and cut after
-// SCAN entries (the inner LIMIT), filtered by the query's other words on the
-// index entries (name, namespace: no row's JSON) and cut again at PICK rows to
-// Node. The ranges, per searched kind:
+// SEARCH_SCAN entries (the inner LIMIT), filtered by the query's other words on
+// the index entries (name, namespace: no row's JSON) and cut again at PICK rows
+// to Node. The ranges, per searched kind:
 //   - each word as a name prefix: (cluster, kind, name) of resources_by_name_c;
 //   - each word that is a permitted namespace: (cluster, kind, namespace) of resources_by_kind;
 //   - the kinds a word names (pvc, svc, deploy…): the kind's names from the first;
 // and only while these found fewer than `limit` matches, the "contains" pass:
-// each kind's first SCAN names, for a word inside a name. So a name that only
-// contains a word is found in kinds of at most SCAN objects (or with a kind or
-// namespace word beside it); among 100k pods it may be missed. That is the bound.
+// each kind's first SEARCH_SCAN names, for a word inside a name. So a name that
+// only contains a word is found in kinds of up to SEARCH_SCAN objects — 100k
+// pods' names read from the covering index cost ~20 ms (docs/performance.md) —
+// and beyond that only beside a kind or namespace word. That is the bound.
 import { sql, type RawBuilder } from 'kysely';
 import { SEARCHED_KINDS, kindsOfWord, rankSearch, type ObjectSearchHit, type SearchedKind } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
 import { isPostgres } from '../store/dialect.js';
 
-/** Index entries one range reads at most. */
-export const SEARCH_SCAN = 2000;
+/** Index entries one range reads at most: a kind of 100k objects is read whole (~20 ms on SQLite). */
+export const SEARCH_SCAN = 100_000;
 /** Matching rows one range returns at most. */
 const PICK = 200;
 /** Above every character a Kubernetes name may hold ([a-z0-9.-]): prefix + '~' ends a prefix's range. */
