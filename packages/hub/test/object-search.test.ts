@@ -190,6 +190,28 @@ describe.each(storeFactories)('object search ($name store)', (factory) => {
     expect(plan).toMatch(isPostgres(hub.db) ? /Index Cond: .*name.*>=/ : /resources_by_name_c \(.*name>\? AND name<\?/);
   });
 
+  it("seeks a namespace word's range and the contains pass from the name index's entries", async () => {
+    const rec = recording(hub.db);
+    // "shop" starts no name: the contains pass runs; "ns-c" is a namespace.
+    await new InventoryStore(rec.db).search('c1', 'shop ns-c', ['shop', 'ns-c'], 20);
+    const ranges = rec.statements.filter((st) => st.sql.includes(' as "c"') && st.parameters.includes('Pod'));
+    const byNamespace = ranges.find(
+      (st) => !st.parameters.includes('shop~') && /"namespace" = \$?\d*\??\s*order/i.test(st.sql),
+    );
+    const contains = ranges.filter(
+      (st) => !st.parameters.includes('shop~') && !st.parameters.includes('ns-c~') && st !== byNamespace,
+    );
+    expect(byNamespace, ranges.map((st) => st.sql).join('\n')).toBeDefined();
+    const nsPlan = await planOf(hub.db, byNamespace);
+    // A seek on namespace and kind (resources_by_namespace or resources_by_kind, as the planner likes).
+    expect(nsPlan).toMatch(/resources_by_(namespace|kind)/);
+    expect(nsPlan).toMatch(isPostgres(hub.db) ? /Index Cond: .*namespace = 'ns-c'/ : /namespace=\?/);
+    expect(contains.length).toBeGreaterThan(0);
+    const plan = await planOf(hub.db, contains[0]);
+    // Never the table's rows: SQLite reads the covering index, PostgreSQL the name index in order.
+    expect(plan).toMatch(isPostgres(hub.db) ? /resources_by_name_c/ : /COVERING INDEX resources_by_name_c/);
+  });
+
   it('runs the "contains" pass only when the prefix ranges found fewer than limit', async () => {
     const statementsOf = async (q: string, limit: number): Promise<number> => {
       const rec = recording(hub.db);

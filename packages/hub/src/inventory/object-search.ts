@@ -7,7 +7,7 @@
 // the index entries (name, namespace: no row's JSON) and cut again at PICK rows
 // to Node. The ranges, per searched kind:
 //   - each word as a name prefix: (cluster, kind, name) of resources_by_name_c;
-//   - each word that is a permitted namespace: (cluster, kind, namespace) of resources_by_kind;
+//   - each word that is a permitted namespace: (cluster, namespace, kind) of resources_by_namespace (or resources_by_kind);
 //   - the kinds a word names (pvc, svc, deploy…): the kind's names from the first;
 // and only while these found fewer than `limit` matches, the "contains" pass:
 // each kind's first SEARCH_SCAN names, for a word inside a name. So a name that
