@@ -2,24 +2,24 @@
 // indexed SQL, ranked by the protocol's rule (object-search.ts there). The
 // console used to list every object of 14 kinds into the browser for this.
 //
-// Every statement is one kind's index range, read in index order and cut after
+// Every statement is one kind's index range, read from an index and cut after
 // SEARCH_SCAN entries (the inner LIMIT), filtered by the query's other words on
 // the index entries (name, namespace: no row's JSON) and cut again at PICK rows
 // to Node. The ranges, per searched kind:
 //   - each word as a name prefix: (cluster, kind, name) of resources_by_name_c;
 //   - each word that is a permitted namespace: (cluster, namespace, kind) of resources_by_namespace (or resources_by_kind);
-//   - the kinds a word names (pvc, svc, deploy…): the kind's names from the first;
+//   - the kinds a word names (pvc, svc, deploy…): the kind's names, in no order;
 // and only while these found fewer than `limit` matches, the "contains" pass:
-// each kind's first SEARCH_SCAN names, for a word inside a name. So a name that
+// each kind's names (up to SEARCH_SCAN), for a word inside a name. So a name that
 // only contains a word is found in kinds of up to SEARCH_SCAN objects — 100k
-// pods' names read from the covering index cost ~20 ms (docs/performance.md) —
-// and beyond that only beside a kind or namespace word. That is the bound.
+// pods' names cost 16–55 ms (docs/performance.md) — and beyond that only in a
+// namespace named among the words. That is the bound.
 import { sql, type RawBuilder } from 'kysely';
 import { SEARCHED_KINDS, kindsOfWord, rankSearch, type ObjectSearchHit, type SearchedKind } from '@wheelhouse/protocol';
 import type { HubDb } from '../store/db.js';
 import { isPostgres } from '../store/dialect.js';
 
-/** Index entries one range reads at most: a kind of 100k objects is read whole (~20 ms on SQLite). */
+/** Index entries one range reads at most: a kind of 100k objects is read whole (tens of ms). */
 export const SEARCH_SCAN = 100_000;
 /** Matching rows one range returns at most. */
 const PICK = 200;
@@ -27,7 +27,7 @@ const PICK = 200;
 const PREFIX_END = '~';
 const CLUSTER_SCOPED: readonly string[] = ['Node', 'Namespace'];
 
-/** One kind's index range: a name prefix, one namespace, or the kind's names from the first. */
+/** One kind's index range: a name prefix, one namespace, or the kind's names. */
 type Range = { kind: SearchedKind; prefix?: string; namespace?: string };
 
 /**
@@ -102,13 +102,13 @@ async function readRange(
     .where('cluster_id', '=', cluster)
     .where('kind', '=', r.kind);
   if (permitted !== null) inner = inner.where('namespace', 'in', permitted);
-  if (r.namespace !== undefined) {
+  if (r.namespace !== undefined)
     inner = inner.where('namespace', '=', r.namespace).orderBy('namespace').orderBy('name');
-  } else {
-    if (r.prefix !== undefined)
-      inner = inner.where(sql<boolean>`${name} >= ${r.prefix} AND ${name} < ${r.prefix + PREFIX_END}`);
-    inner = inner.orderBy(name);
-  }
+  if (r.prefix !== undefined)
+    inner = inner.where(sql<boolean>`${name} >= ${r.prefix} AND ${name} < ${r.prefix + PREFIX_END}`).orderBy(name);
+  // A kind's names (a kind word, the contains pass) in no order: the database streams them from
+  // whichever index it likes and stops at PICK matches. An ORDER BY over up to SEARCH_SCAN rows made
+  // PostgreSQL sort the kind's 100k names before the first match (~270 ms at 100k pods).
   let outer = db.selectFrom(inner.limit(SEARCH_SCAN).as('c')).select(['kind', 'namespace', 'name', 'uid']);
   for (const w of words) {
     if (kindsOfWord(w).includes(r.kind)) continue;
