@@ -17,5 +17,6 @@ export * from './api-errors.js';
 export * from './audit-actions.js';
 export * from './health.js';
 export * from './node-list.js';
+export * from './object-search.js';
 export * from './frame-limits.js';
 export { formatMemory, parseCpu, parseMemory } from './quantities.js';

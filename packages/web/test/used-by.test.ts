@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InventoryItem, InventoryItemOf } from '../src/api/types.js';
+import { rankSearch } from '@wheelhouse/protocol/core';
 import { claimOwner, claimsOf, serviceBackends, workloadsUsing } from '../src/data/used-by.js';
-import { searchInventory } from '../src/ui/GlobalSearch.js';
 
 const meta = (name: string, labels: Record<string, string> = {}) => ({
   namespace: 'shop',
@@ -111,13 +111,13 @@ describe('used by', () => {
   });
 });
 
-describe('search understands kubectl short names', () => {
+describe('search (the protocol ranking the hub answers with) understands kubectl short names', () => {
   it('lists claims for "pvc", and narrows with a name', () => {
     const all = [pvc('ledger-data'), pvc('cache'), deployment('pvc-cleaner', {})];
-    expect(searchInventory(all, 'pvc').map((i) => `${i.kind}/${i.name}`)).toEqual(
+    expect(rankSearch(all, 'pvc').map((i) => `${i.kind}/${i.name}`)).toEqual(
       expect.arrayContaining(['PersistentVolumeClaim/cache', 'PersistentVolumeClaim/ledger-data']),
     );
-    expect(searchInventory(all, 'pvc ledger').map((i) => i.name)).toEqual(['ledger-data']);
-    expect(searchInventory(all, 'deploy pvc').map((i) => i.name)).toEqual(['pvc-cleaner']);
+    expect(rankSearch(all, 'pvc ledger').map((i) => i.name)).toEqual(['ledger-data']);
+    expect(rankSearch(all, 'deploy pvc').map((i) => i.name)).toEqual(['pvc-cleaner']);
   });
 });

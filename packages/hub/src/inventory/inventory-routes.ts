@@ -11,8 +11,13 @@ import {
   NODE_STATUSES,
   RESOURCE_KINDS,
   RESOURCE_KIND_NAMES,
+  SEARCH_LIMIT_DEFAULT,
+  SEARCH_LIMIT_MAX,
+  SEARCH_QUERY_MAX,
+  SEARCH_WORDS_MAX,
   WORKLOAD_LIST_KINDS,
   isResourceKind,
+  searchWords,
 } from '@wheelhouse/protocol';
 import { namespacePatterns } from '../auth/rbac.js';
 import type { Principal } from '../auth/types.js';
@@ -179,6 +184,40 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
       const { namespace } = req.query;
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
       return deps.inventory.workloadPage(c.name, req.query, namespacePatterns(principal.bindings, 'view', c.name));
+    },
+  );
+
+  // The top bar's search (issue 18): the best matches of a few words over the
+  // searched kinds, from index ranges (object-search.ts) — the console no
+  // longer lists 14 kinds whole for it. Scoped like resources.
+  app.get(
+    '/clusters/:cluster/search',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'Objects whose kind, namespace or name match every word of q, best first',
+        params: ClusterParams,
+        querystring: z
+          .object({
+            q: z
+              .string()
+              .max(SEARCH_QUERY_MAX, `at most ${SEARCH_QUERY_MAX} characters`)
+              .refine((q) => searchWords(q).length > 0, 'at least one word (a name, kind or namespace)')
+              .refine(
+                (q) => searchWords(q).length <= SEARCH_WORDS_MAX,
+                `at most ${SEARCH_WORDS_MAX} words (split at spaces and "/")`,
+              ),
+            limit: z.coerce.number().int().min(1).max(SEARCH_LIMIT_MAX).default(SEARCH_LIMIT_DEFAULT),
+          })
+          .strict(),
+      },
+    },
+    async (req) => {
+      const principal = requirePrincipal(req);
+      const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
+      const { q, limit: max } = req.query;
+      const patterns = namespacePatterns(principal.bindings, 'view', c.name);
+      return { items: await deps.inventory.search(c.name, q, searchWords(q), max, patterns) };
     },
   );
 

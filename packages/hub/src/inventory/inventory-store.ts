@@ -14,6 +14,7 @@ import {
   type NodeListRow,
   type NodePodCount,
   type NodeStatus,
+  type ObjectSearchHit,
   type ResourceKind,
   type WorkloadListRow,
   type WorkloadPods,
@@ -23,6 +24,7 @@ import { distinctNamespaces } from '../store/distinct-namespaces.js';
 import type { HubDb } from '../store/db.js';
 import { isPostgres } from '../store/dialect.js';
 import type { Database } from '../store/schema.js';
+import { searchObjects } from './object-search.js';
 
 /** Sort keys of a kind's list (the console's columns), each served by its own index (migration 013). */
 export const LIST_SORTS = ['namespace', 'name', 'age', 'status'] as const;
@@ -714,6 +716,22 @@ export class InventoryStore {
       for (const r of rows) counts.set(r.node, Number(r.n));
     }
     return nodes.map((node) => ({ node, pods: counts.get(node) ?? 0 }));
+  }
+
+  /**
+   * The global search (GET …/search): the best `limit` objects of the searched
+   * kinds matching every word, of the namespaces the caller may view (see
+   * object-search.ts for the index ranges it reads and their bound).
+   */
+  async search(
+    cluster: string,
+    query: string,
+    words: readonly string[],
+    limit: number,
+    namespaces: 'all' | readonly string[] = 'all',
+  ): Promise<ObjectSearchHit[]> {
+    const permitted = namespaces === 'all' ? null : await this.permittedNamespaces(cluster, namespaces, undefined);
+    return searchObjects(this.db, cluster, query, words, limit, permitted);
   }
 
   /**

@@ -350,6 +350,12 @@ export const CLUSTER_MATRIX: MatrixTable = {
       request: () => ({ url: '/api/v1/clusters/prod-east/workloads' }),
     },
     {
+      route: 'GET /api/v1/clusters/{cluster}/search',
+      allow: SEES_PROD,
+      hidden: HIDES_PROD,
+      request: () => ({ url: '/api/v1/clusters/prod-east/search?q=web' }),
+    },
+    {
       route: 'GET /api/v1/clusters/{cluster}/timeline',
       allow: VIEWS_PROD_CLUSTER_WIDE,
       hidden: HIDES_PROD,

@@ -1,68 +1,18 @@
 // Jump anywhere: type part of a name (optionally "kind/" or a namespace) and
-// pick with the arrow keys. Searches the live inventory the console holds.
-import { useMemo, useState } from 'react';
+// pick with the arrow keys. The hub searches its inventory (GET …/search):
+// "deploy/web", "web prod", "pod checkout", "pvc", "svc api" — every word must
+// match the kind (its name or a kubectl short name), the namespace or the name.
+import { useEffect, useState } from 'react';
 import { useLocation } from 'wouter';
-import type { InventoryItem } from '../api/types.js';
-import { useKinds } from '../data/hooks.js';
-import { kindFromAlias } from '@wheelhouse/protocol/core';
+import { useObjectSearch } from '../data/object-search.js';
 import { objectHref } from '../links.js';
-
-const SEARCHED = [
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'Job',
-  'CronJob',
-  'Pod',
-  'Node',
-  'Service',
-  'ConfigMap',
-  'Ingress',
-  'PersistentVolumeClaim',
-  'HorizontalPodAutoscaler',
-  'PodDisruptionBudget',
-  'Namespace',
-] as const;
-
-/**
- * "deploy/web", "web prod", "pod checkout", "pvc", "svc api": every word must match the kind (its
- * name or a kubectl short name: pvc, svc, cm, deploy, sts…), the namespace or the name.
- */
-export function searchInventory(items: readonly InventoryItem[], query: string, limit = 20): InventoryItem[] {
-  const words = query
-    .toLowerCase()
-    .split(/[\s/]+/)
-    .filter(Boolean);
-  if (words.length === 0) return [];
-  const aliases = new Map(words.map((w) => [w, kindFromAlias(w)]));
-  const scored: { it: InventoryItem; score: number }[] = [];
-  for (const it of items) {
-    const kind = it.kind.toLowerCase();
-    const name = it.name.toLowerCase();
-    const ns = it.namespace.toLowerCase();
-    let score = 0;
-    let all = true;
-    for (const w of words) {
-      if (aliases.get(w) === it.kind) score += 1;
-      else if (name === w) score += 4;
-      else if (name.startsWith(w)) score += 3;
-      else if (name.includes(w)) score += 2;
-      else if (kind.startsWith(w) || ns === w) score += 1;
-      else {
-        all = false;
-        break;
-      }
-    }
-    if (all) scored.push({ it, score });
-  }
-  scored.sort((a, b) => b.score - a.score || a.it.name.length - b.it.name.length || a.it.name.localeCompare(b.it.name));
-  return scored.slice(0, limit).map((s) => s.it);
-}
 
 export function GlobalSearch({ cluster }: { cluster: string }) {
   const [query, setQuery] = useState('');
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
+  // Enter pressed while the hub's answer is out: pick when it arrives (not the previous query's match).
+  const [enterPending, setEnterPending] = useState(false);
   const [, navigate] = useLocation();
   return (
     <div className="search" role="search">
@@ -80,13 +30,21 @@ export function GlobalSearch({ cluster }: { cluster: string }) {
           setQuery(e.target.value);
           setActive(0);
           setOpen(true);
+          setEnterPending(false);
         }}
         onKeyDown={(e) => {
-          if (e.key === 'Escape') setOpen(false);
+          if (e.key === 'Escape') {
+            setOpen(false);
+            setEnterPending(false);
+          }
           if (e.key === 'ArrowDown') setActive((a) => a + 1);
           if (e.key === 'ArrowUp') setActive((a) => Math.max(0, a - 1));
           if (e.key === 'Enter') {
-            const el = document.querySelector<HTMLElement>(`#search-results [data-index="${active}"]`);
+            if (document.querySelector('#search-results[aria-busy="true"]')) {
+              setEnterPending(true);
+              return;
+            }
+            const el = document.querySelector<HTMLElement>('#search-results [aria-selected="true"]');
             el?.click();
           }
         }}
@@ -96,7 +54,9 @@ export function GlobalSearch({ cluster }: { cluster: string }) {
           cluster={cluster}
           query={query}
           active={active}
+          enterPending={enterPending}
           onPick={(href) => {
+            setEnterPending(false);
             setOpen(false);
             setQuery('');
             navigate(href);
@@ -111,18 +71,22 @@ function Results({
   cluster,
   query,
   active,
+  enterPending,
   onPick,
 }: {
   cluster: string;
   query: string;
   active: number;
+  enterPending: boolean;
   onPick: (href: string) => void;
 }) {
-  const all = useKinds(cluster, SEARCHED);
-  const found = useMemo(() => searchInventory(all ?? [], query), [all, query]);
-  const loading = all === undefined;
+  const { items: found, searching, error } = useObjectSearch(cluster, query);
+  const picked = found[Math.min(active, found.length - 1)];
+  useEffect(() => {
+    if (enterPending && !searching && picked) onPick(objectHref(cluster, picked.kind, picked.namespace, picked.name));
+  }, [enterPending, searching, picked, cluster, onPick]);
   return (
-    <ul id="search-results" role="listbox" aria-label="Search results">
+    <ul id="search-results" role="listbox" aria-label="Search results" aria-busy={searching}>
       {found.map((it, i) => {
         const href = objectHref(cluster, it.kind, it.namespace, it.name);
         return (
@@ -142,7 +106,13 @@ function Results({
           </li>
         );
       })}
-      {found.length === 0 && <li className="hint">{loading ? 'Loading…' : 'Nothing matches'}</li>}
+      {error !== null && (
+        <li className="error" role="alert">
+          Search failed: {error}
+        </li>
+      )}
+      {searching && <li className="hint">Searching…</li>}
+      {!searching && error === null && found.length === 0 && <li className="hint">Nothing matches</li>}
     </ul>
   );
 }
