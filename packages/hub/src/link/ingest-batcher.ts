@@ -68,6 +68,11 @@ export class IngestBatcher {
     private readonly db: HubDb,
     limits: Partial<IngestBatchLimits> = {},
     private readonly observe: (b: IngestBatchReport) => void = () => undefined,
+    /**
+     * Runs a commit's after-commit functions (which publish its live events): the hub passes
+     * LiveBus.batch, so one commit's live messages to a socket leave in one write.
+     */
+    private readonly afterCommit: (runAll: () => void) => void = (runAll) => runAll(),
   ) {
     this.limits = { ...DEFAULT_INGEST_BATCH_LIMITS, ...limits };
   }
@@ -128,14 +133,16 @@ export class IngestBatcher {
       return;
     }
     if (mayRetry) this.observe({ messages: batch.length, rows: rowsOf(batch), split: false });
-    batch.forEach((p, i) => {
-      try {
-        after[i]?.();
-        p.resolve();
-      } catch (err) {
-        p.reject(err);
-      }
-    });
+    this.afterCommit(() =>
+      batch.forEach((p, i) => {
+        try {
+          after[i]?.();
+          p.resolve();
+        } catch (err) {
+          p.reject(err);
+        }
+      }),
+    );
   }
 }
 
