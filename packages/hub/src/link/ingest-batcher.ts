@@ -5,10 +5,13 @@
 // (issue 18, fan-in). Here the writes queued on all links at that moment go
 // into ONE transaction: one commit, one fsync, for all of them.
 //
-// What does not change: a message is acknowledged (its link moves on, its
-// live events go out) only after the commit that stored it; each link still
-// hands in its next message only after its previous one was stored, so a
-// link's order is kept; a message's writes are all stored or none are.
+// What does not change: a message's live events go out (and a ping is
+// answered) only after the commit that stored it; work is written, committed
+// and published in the order submitted, so a link's order is kept (a link may
+// hand in its next inventory changes, timeline or insight changes before the
+// previous one committed — agent-link.ts PIPELINED —, every other message
+// waits until the link's earlier ones are stored); a message's writes are all
+// stored or none are.
 import type { Transaction } from 'kysely';
 import type { HubDb } from '../store/db.js';
 import type { Database } from '../store/schema.js';
