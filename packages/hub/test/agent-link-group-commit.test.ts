@@ -260,6 +260,34 @@ describe('agent link group commit (sqlite file, synchronous=FULL)', () => {
     expect(names).toEqual(Array.from({ length: MESSAGES }, (_, m) => `cm-${m}`));
   }, 60_000);
 
+  it('holds about 1 MiB of one link’s messages in flight: big ones are not all handed in at once', async () => {
+    const store = sqliteStore();
+    cleanup.push(() => store.dispose());
+    const l = await linkedHub(store.options, undefined, 1);
+    cleanup.push(() => closeLinked(l));
+    // Messages per commit, counted on the connection: one INSERT into resources per message here.
+    const sqlite = sqliteConnection(l.db);
+    if (!sqlite) throw new Error('not an SQLite store');
+    const prepare = sqlite.prepare.bind(sqlite);
+    let inserts = 0;
+    const perCommit: number[] = [];
+    sqlite.prepare = (source: string) => {
+      if (/^\s*insert into "resources"/i.test(source)) inserts++;
+      if (/^\s*commit\b/i.test(source)) {
+        if (inserts > 0) perCommit.push(inserts);
+        inserts = 0;
+      }
+      return prepare(source);
+    };
+    const agent = l.agents[0] as RawAgent;
+    // 10 messages of ~300 KB (3 MB, within one batch's 4 MiB), sent at once: at most 4 in flight (≥ 1 MiB).
+    for (let m = 0; m < 10; m++)
+      agent.send({ type: 'inventory.changes', upserts: [configMapItem('ns', `big-${m}`, 300, 1000)], deletes: [] });
+    await until('every message stored', async () => (await rowCount(l.db)) === 10);
+    expect(perCommit.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(Math.max(...perCommit), `messages per commit: ${perCommit.join(', ')}`).toBeLessThanOrEqual(4);
+  }, 60_000);
+
   it('answers a ping only once everything the link sent before it is stored', async () => {
     const store = sqliteStore();
     cleanup.push(() => store.dispose());

@@ -95,6 +95,8 @@ interface Connection {
    * commit and after-commit work are done (never rejects). At most MAX_PIPELINED at once.
    */
   storing: Set<Promise<void>>;
+  /** Their size on the wire: at most about MAX_PIPELINED_BYTES (one bigger message goes alone). */
+  storingBytes: number;
   /** Bytes of messages received and not yet handled and stored. */
   queuedBytes: number;
   /** The socket is paused because queuedBytes passed pauseAboveBytes. */
@@ -116,6 +118,11 @@ interface Connection {
 const PIPELINED: ReadonlySet<string> = new Set(['inventory.changes', 'timeline', 'insights.changes']);
 /** Messages of one link handed in and not yet stored, at most: bounds the parsed messages held per link. */
 export const MAX_PIPELINED = 8;
+/**
+ * Their bytes on the wire, at most (a bigger message is alone in flight): so the parsed messages a
+ * link holds stay about what they were when it handled one message at a time.
+ */
+export const MAX_PIPELINED_BYTES = 1024 * 1024;
 
 /** Agent messages routed at once (object answers, log text, forwarded bytes), not behind the store writes. */
 const FastAgentMessage = z.discriminatedUnion('type', [
@@ -486,6 +493,7 @@ export class AgentLink implements PeerLinkPort {
       socket,
       queue: Promise.resolve(),
       storing: new Set(),
+      storingBytes: 0,
       queuedBytes: 0,
       paused: false,
       overloaded: false,
@@ -590,9 +598,17 @@ export class AgentLink implements PeerLinkPort {
                 () => settle(false),
                 (err: unknown) => settle(true, err),
               )
-              .finally(() => conn.storing.delete(tracked));
+              .finally(() => {
+                conn.storing.delete(tracked);
+                conn.storingBytes -= size;
+              });
             conn.storing.add(tracked);
-            while (conn.storing.size >= MAX_PIPELINED) await Promise.race(conn.storing);
+            conn.storingBytes += size;
+            while (
+              conn.storing.size > 0 &&
+              (conn.storing.size >= MAX_PIPELINED || conn.storingBytes >= MAX_PIPELINED_BYTES)
+            )
+              await Promise.race(conn.storing);
           },
           (err: unknown) => settle(true, err),
         );
