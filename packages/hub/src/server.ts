@@ -345,10 +345,15 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     ...(opts.agentLink ? { limits: opts.agentLink } : {}),
     replicas,
-    ingest: new IngestBatcher(db, opts.ingestBatch, (b) => {
-      metrics.ingestBatchMessages.observe(b.messages);
-      if (b.split) metrics.ingestBatchSplit.inc();
-    }),
+    ingest: new IngestBatcher(
+      db,
+      opts.ingestBatch,
+      (b) => {
+        metrics.ingestBatchMessages.observe(b.messages);
+        if (b.split) metrics.ingestBatchSplit.inc();
+      },
+      (runAll) => live.batch(runAll),
+    ),
   });
   replicas.setLocalLinks({
     clusters: () => link.localClusters(),

@@ -22,6 +22,19 @@ import type { IngestBatchLimits } from '../src/link/ingest-batcher.js';
 import { podItem } from './support/inventory-items.js';
 import { configMapItem, rawAgent, type RawAgent } from './support/raw-agent.js';
 
+/** A timeline event as an agent sends it. */
+const timelineEvent = (id: string) => ({
+  id,
+  time: Date.now(),
+  type: 'created',
+  severity: 'info',
+  kind: 'ConfigMap',
+  namespace: 'ns',
+  name: id,
+  summary: `ConfigMap ${id} created`,
+  data: { images: null },
+});
+
 const LINKS = 20;
 const MESSAGES = 30;
 
@@ -216,6 +229,88 @@ describe('agent link group commit (sqlite file, synchronous=FULL)', () => {
     expect(unreadable, 'events published before their rows were committed').toEqual([]);
     const inOrder = Array.from({ length: MESSAGES }, (_, m) => `cm-${m}`);
     for (const n of l.names) expect(seen.get(n)).toEqual(inOrder);
+  }, 60_000);
+
+  it('stores a burst from one link in a few commits, not one per message, and publishes it in order', async () => {
+    const store = sqliteStore();
+    cleanup.push(() => store.dispose());
+    const l = await linkedHub(store.options, undefined, 1);
+    cleanup.push(() => closeLinked(l));
+    store.watch(l.db);
+    const names: string[] = [];
+    cleanup.push(
+      l.hub.live.subscribe((msg: LiveMessage) => {
+        if (msg.type === 'inventory') names.push(...msg.upserts.map((u) => u.name));
+      }),
+    );
+    const before = await store.commits();
+    const agent = l.agents[0] as RawAgent;
+    // What an agent sends together: changes and timeline events between them, all arriving at once.
+    for (let m = 0; m < MESSAGES; m++) {
+      agent.send({ type: 'inventory.changes', upserts: [configMapItem('ns', `cm-${m}`)], deletes: [] });
+      if (m % 3 === 0) agent.send({ type: 'timeline', events: [timelineEvent(`ev-${m}`)] });
+    }
+    await until('every message stored', async () => (await rowCount(l.db)) === MESSAGES);
+    await until('every live event', () => names.length === MESSAGES);
+    const commits = (await store.commits()) - before;
+    // Before, each message of a link waited for the previous one's commit: 40 commits for these 40 messages.
+    expect(commits, `${commits} commits for ${MESSAGES + MESSAGES / 3} messages of one link`).toBeLessThan(
+      MESSAGES / 3,
+    );
+    expect(names).toEqual(Array.from({ length: MESSAGES }, (_, m) => `cm-${m}`));
+  }, 60_000);
+
+  it('holds about 1 MiB of one link’s messages in flight: big ones are not all handed in at once', async () => {
+    const store = sqliteStore();
+    cleanup.push(() => store.dispose());
+    const l = await linkedHub(store.options, undefined, 1);
+    cleanup.push(() => closeLinked(l));
+    // Messages per commit, counted on the connection: one INSERT into resources per message here.
+    const sqlite = sqliteConnection(l.db);
+    if (!sqlite) throw new Error('not an SQLite store');
+    const prepare = sqlite.prepare.bind(sqlite);
+    let inserts = 0;
+    const perCommit: number[] = [];
+    sqlite.prepare = (source: string) => {
+      if (/^\s*insert into "resources"/i.test(source)) inserts++;
+      if (/^\s*commit\b/i.test(source)) {
+        if (inserts > 0) perCommit.push(inserts);
+        inserts = 0;
+      }
+      return prepare(source);
+    };
+    const agent = l.agents[0] as RawAgent;
+    // 10 messages of ~300 KB (3 MB, within one batch's 4 MiB), sent at once: at most 4 in flight (≥ 1 MiB).
+    for (let m = 0; m < 10; m++)
+      agent.send({ type: 'inventory.changes', upserts: [configMapItem('ns', `big-${m}`, 300, 1000)], deletes: [] });
+    await until('every message stored', async () => (await rowCount(l.db)) === 10);
+    expect(perCommit.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(Math.max(...perCommit), `messages per commit: ${perCommit.join(', ')}`).toBeLessThanOrEqual(4);
+  }, 60_000);
+
+  it('answers a ping only once everything the link sent before it is stored', async () => {
+    const store = sqliteStore();
+    cleanup.push(() => store.dispose());
+    const l = await linkedHub(store.options, undefined, 1);
+    cleanup.push(() => closeLinked(l));
+    // Another connection sees only what is committed.
+    const reader = new BetterSqlite3(store.file, { readonly: true });
+    cleanup.push(() => {
+      reader.close();
+    });
+    const agent = l.agents[0] as RawAgent;
+    const pong = new Promise<number>((resolve) =>
+      agent.ws.on('message', (d: Buffer) => {
+        const m = JSON.parse(d.toString('utf8')) as { type: string };
+        if (m.type === 'pong') {
+          resolve((reader.prepare('SELECT count(*) AS n FROM resources').get() as { n: number }).n);
+        }
+      }),
+    );
+    for (let m = 0; m < MESSAGES; m++)
+      agent.send({ type: 'inventory.changes', upserts: [configMapItem('ns', `cm-${m}`)], deletes: [] });
+    agent.send({ type: 'ping', t: 1 });
+    expect(await pong, 'rows stored when the pong came').toBe(MESSAGES);
   }, 60_000);
 });
 

@@ -90,7 +90,14 @@ interface Connection {
   socket: WebSocket;
   /** Messages are handled strictly in arrival order. */
   queue: Promise<void>;
-  /** Bytes of messages received and waiting in `queue`. */
+  /**
+   * Messages handed to the group commit and not yet stored (see PIPELINED): each settles once its
+   * commit and after-commit work are done (never rejects). At most MAX_PIPELINED at once.
+   */
+  storing: Set<Promise<void>>;
+  /** Their size on the wire: at most about MAX_PIPELINED_BYTES (one bigger message goes alone). */
+  storingBytes: number;
+  /** Bytes of messages received and not yet handled and stored. */
   queuedBytes: number;
   /** The socket is paused because queuedBytes passed pauseAboveBytes. */
   paused: boolean;
@@ -98,6 +105,24 @@ interface Connection {
   overloaded: boolean;
   missingPermissions: Record<string, string[]>;
 }
+
+/**
+ * Messages a link hands to the group commit without waiting for their commit before it handles its
+ * next message, so a link's burst (a timeline message and the inventory changes right behind it)
+ * shares one commit instead of taking a commit cycle (two event-loop turns) each (issue 18: in the
+ * fan-in bench the wait in the link's queue was the largest stage of the live-update latency). Order is still kept: the batcher writes, commits and publishes in the order
+ * submitted. Only these, because their writes depend on nothing outside their transaction; every
+ * other message (hello, snapshot chunks — whose chunk set is kept in memory —, commands, ping) first
+ * waits until everything the link handed in before is stored, as before.
+ */
+const PIPELINED: ReadonlySet<string> = new Set(['inventory.changes', 'timeline', 'insights.changes']);
+/** Messages of one link handed in and not yet stored, at most: bounds the parsed messages held per link. */
+export const MAX_PIPELINED = 8;
+/**
+ * Their bytes on the wire, at most (a bigger message is alone in flight): so the parsed messages a
+ * link holds stay about what they were when it handled one message at a time.
+ */
+export const MAX_PIPELINED_BYTES = 1024 * 1024;
 
 /** Agent messages routed at once (object answers, log text, forwarded bytes), not behind the store writes. */
 const FastAgentMessage = z.discriminatedUnion('type', [
@@ -115,6 +140,30 @@ type FastAgentMessage = z.infer<typeof FastAgentMessage>;
  * unread were closed for missed heartbeats (seen in the fan-in bench).
  */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// (Used through yieldWhenBusy: a yield per message made a burst of one link take a turn per message.)
+
+/** When the links last yielded as a whole: the start of this turn's budget, until the next check phase resets it. */
+let turnStartedAt = 0;
+let turnMarked = false;
+/** Links share this much of each event-loop turn before the next queued message waits for a new turn. */
+const TURN_BUDGET_MS = 5;
+
+/**
+ * yieldToEventLoop, but only once this turn has spent TURN_BUDGET_MS on the links' queued messages: a
+ * link's burst (a timeline message and the changes right behind it) is handled in one turn and joins one
+ * commit, while a backlog over many links still lets timers and reads run every few milliseconds.
+ */
+function yieldWhenBusy(): Promise<void> | undefined {
+  const now = performance.now();
+  if (!turnMarked) {
+    turnMarked = true;
+    turnStartedAt = now;
+    setImmediate(() => {
+      turnMarked = false;
+    });
+  }
+  return now - turnStartedAt < TURN_BUDGET_MS ? undefined : yieldToEventLoop();
+}
 
 function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
@@ -443,6 +492,8 @@ export class AgentLink implements PeerLinkPort {
       log,
       socket,
       queue: Promise.resolve(),
+      storing: new Set(),
+      storingBytes: 0,
       queuedBytes: 0,
       paused: false,
       overloaded: false,
@@ -522,21 +573,45 @@ export class AgentLink implements PeerLinkPort {
         conn.paused = true;
         socket.pause(); // TCP backpressure: the agent's socket fills and its outbox holds back
       }
-      conn.queue = conn.queue
-        .then(yieldToEventLoop)
-        .then(() => this.handle(conn, text, size, log))
-        .catch((err: unknown) => {
+      /** The message is handled and stored (or failed): the link closes on a failure, its bytes are released. */
+      const settle = (failed: boolean, err?: unknown): void => {
+        if (failed) {
           log.error({ err }, 'agent message failed');
           socket.close(CLOSE_CODES.protocolError, err instanceof Error ? err.message.slice(0, 120) : 'bad message');
-        })
-        .finally(() => {
-          this.queued(conn, -size);
-          alive = true; // a link the hub is busy draining is not dead
-          if (conn.paused && conn.queuedBytes <= this.limits.pauseAboveBytes / 2) {
-            conn.paused = false;
-            socket.resume();
-          }
-        });
+        }
+        this.queued(conn, -size);
+        alive = true; // a link the hub is busy draining is not dead
+        if (conn.paused && conn.queuedBytes <= this.limits.pauseAboveBytes / 2) {
+          conn.paused = false;
+          socket.resume();
+        }
+      };
+      conn.queue = conn.queue
+        .then(yieldWhenBusy)
+        .then(() => this.handle(conn, text, size, log))
+        .then(
+          async (handed) => {
+            if (!handed) return settle(false);
+            // Handed to the group commit: the link goes on to its next message; this one settles when stored.
+            const tracked: Promise<void> = handed.stored
+              .then(
+                () => settle(false),
+                (err: unknown) => settle(true, err),
+              )
+              .finally(() => {
+                conn.storing.delete(tracked);
+                conn.storingBytes -= size;
+              });
+            conn.storing.add(tracked);
+            conn.storingBytes += size;
+            while (
+              conn.storing.size > 0 &&
+              (conn.storing.size >= MAX_PIPELINED || conn.storingBytes >= MAX_PIPELINED_BYTES)
+            )
+              await Promise.race(conn.storing);
+          },
+          (err: unknown) => settle(true, err),
+        );
     });
 
     socket.on('close', (code, reasonBuf) => {
@@ -553,6 +628,7 @@ export class AgentLink implements PeerLinkPort {
         this.deps.metrics.agentsConnected.set(this.connections.size);
         // Only if the link is still this replica's: an agent that already reconnected to a sibling stays connected.
         void conn.queue
+          .then(() => this.stored(conn))
           .then(async () => {
             if (await this.deps.replicas.releaseLink(cluster)) await this.deps.clusters.markDisconnected(cluster);
           })
@@ -594,7 +670,21 @@ export class AgentLink implements PeerLinkPort {
     return kept;
   }
 
-  private async handle(conn: Connection, text: string, bytes: number, log: FastifyBaseLogger): Promise<void> {
+  /** Everything the link handed to the group commit so far is stored (or failed). */
+  private async stored(conn: Connection): Promise<void> {
+    while (conn.storing.size > 0) await Promise.all(conn.storing);
+  }
+
+  /**
+   * Handles one message. For a PIPELINED type it returns once the message is handed to the group commit,
+   * with `stored` settling after its commit; every other message is done when this resolves.
+   */
+  private async handle(
+    conn: Connection,
+    text: string,
+    bytes: number,
+    log: FastifyBaseLogger,
+  ): Promise<{ stored: Promise<void> } | undefined> {
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -608,8 +698,15 @@ export class AgentLink implements PeerLinkPort {
     }
     const msg = parsed.data;
     const { cluster } = conn;
+    if (!PIPELINED.has(msg.type)) await this.stored(conn);
     this.deps.metrics.agentMessages.inc({ type: msg.type });
-    const end = this.deps.metrics.ingestSeconds.startTimer({ type: msg.type });
+    const timer: { end: (() => void) | null } = { end: this.deps.metrics.ingestSeconds.startTimer({ type: msg.type }) };
+    /** A PIPELINED message handed to the group commit: timed until it is stored. */
+    const handOff = (stored: Promise<void>): { stored: Promise<void> } => {
+      const { end } = timer;
+      timer.end = null;
+      return { stored: end ? stored.finally(end) : stored };
+    };
     try {
       switch (msg.type) {
         case 'hello': {
@@ -658,31 +755,33 @@ export class AgentLink implements PeerLinkPort {
         }
         case 'inventory.changes': {
           const { upserts, deletes } = msg;
-          await this.deps.ingest.submit({
-            rows: upserts.length + deletes.length,
-            bytes,
-            write: async (trx) => {
-              await this.deps.inventory.applyChangesIn(trx, cluster, upserts, deletes);
-              return () => this.deps.live.publish({ type: 'inventory', cluster, upserts, deletes });
-            },
-          });
-          return;
+          return handOff(
+            this.deps.ingest.submit({
+              rows: upserts.length + deletes.length,
+              bytes,
+              write: async (trx) => {
+                await this.deps.inventory.applyChangesIn(trx, cluster, upserts, deletes);
+                return () => this.deps.live.publish({ type: 'inventory', cluster, upserts, deletes });
+              },
+            }),
+          );
         }
         case 'timeline': {
           const events = await this.agentOwnedEvents(cluster, msg.events, log);
           if (events.length === 0) return;
-          await this.deps.ingest.submit({
-            rows: events.length,
-            bytes,
-            write: async (trx) => {
-              const stored = await this.deps.timeline.insertIn(trx, cluster, events);
-              return () => {
-                this.deps.metrics.timelineEvents.inc(stored.length);
-                for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
-              };
-            },
-          });
-          return;
+          return handOff(
+            this.deps.ingest.submit({
+              rows: events.length,
+              bytes,
+              write: async (trx) => {
+                const stored = await this.deps.timeline.insertIn(trx, cluster, events);
+                return () => {
+                  this.deps.metrics.timelineEvents.inc(stored.length);
+                  for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
+                };
+              },
+            }),
+          );
         }
         case 'usage.sample':
           await this.usage?.(cluster, msg);
@@ -700,12 +799,13 @@ export class AgentLink implements PeerLinkPort {
         case 'insights.changes': {
           const { insights } = this;
           if (!insights) return;
-          await this.deps.ingest.submit({
-            rows: msg.opened.length + msg.resolved.length,
-            bytes,
-            write: (trx) => insights.changes(trx, cluster, msg.opened, msg.resolved),
-          });
-          return;
+          return handOff(
+            this.deps.ingest.submit({
+              rows: msg.opened.length + msg.resolved.length,
+              bytes,
+              write: (trx) => insights.changes(trx, cluster, msg.opened, msg.resolved),
+            }),
+          );
         }
         case 'command.update': {
           if (!(await this.deps.commands.belongsTo(msg.id, cluster))) {
@@ -750,7 +850,7 @@ export class AgentLink implements PeerLinkPort {
           return;
       }
     } finally {
-      end();
+      timer.end?.();
     }
   }
 

@@ -5,10 +5,13 @@
 // (issue 18, fan-in). Here the writes queued on all links at that moment go
 // into ONE transaction: one commit, one fsync, for all of them.
 //
-// What does not change: a message is acknowledged (its link moves on, its
-// live events go out) only after the commit that stored it; each link still
-// hands in its next message only after its previous one was stored, so a
-// link's order is kept; a message's writes are all stored or none are.
+// What does not change: a message's live events go out (and a ping is
+// answered) only after the commit that stored it; work is written, committed
+// and published in the order submitted, so a link's order is kept (a link may
+// hand in its next inventory changes, timeline or insight changes before the
+// previous one committed — agent-link.ts PIPELINED —, every other message
+// waits until the link's earlier ones are stored); a message's writes are all
+// stored or none are.
 import type { Transaction } from 'kysely';
 import type { HubDb } from '../store/db.js';
 import type { Database } from '../store/schema.js';
@@ -68,6 +71,11 @@ export class IngestBatcher {
     private readonly db: HubDb,
     limits: Partial<IngestBatchLimits> = {},
     private readonly observe: (b: IngestBatchReport) => void = () => undefined,
+    /**
+     * Runs a commit's after-commit functions (which publish its live events): the hub passes
+     * LiveBus.batch, so one commit's live messages to a socket leave in one write.
+     */
+    private readonly afterCommit: (runAll: () => void) => void = (runAll) => runAll(),
   ) {
     this.limits = { ...DEFAULT_INGEST_BATCH_LIMITS, ...limits };
   }
@@ -128,14 +136,16 @@ export class IngestBatcher {
       return;
     }
     if (mayRetry) this.observe({ messages: batch.length, rows: rowsOf(batch), split: false });
-    batch.forEach((p, i) => {
-      try {
-        after[i]?.();
-        p.resolve();
-      } catch (err) {
-        p.reject(err);
-      }
-    });
+    this.afterCommit(() =>
+      batch.forEach((p, i) => {
+        try {
+          after[i]?.();
+          p.resolve();
+        } catch (err) {
+          p.reject(err);
+        }
+      }),
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 // GET /api/v1/live?cluster=NAME (WebSocket): what changes in a cluster, as it
 // happens, filtered to what the caller may view. A slow reader gets an
 // {type:"overflow"} notice and should refetch, rather than unbounded buffering.
+import type { Socket } from 'node:net';
 import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -51,6 +52,22 @@ export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetr
       const principal = requirePrincipal(req);
       const { cluster } = req.query;
       let overflowed = false;
+      // The TCP socket under the WebSocket: corked while a batch publishes (LiveBus.batch), so that batch's
+      // frames to this browser go out in one write.
+      // (None under fastify's injectWS, whose request has no socket: nothing to cork.)
+      const tcp = req.socket as Socket | undefined;
+      let corked = false;
+      const send = (text: string): void => {
+        if (!corked && tcp && deps.live.inBatch) {
+          corked = true;
+          tcp.cork();
+          deps.live.afterBatch(() => {
+            corked = false;
+            tcp.uncork();
+          });
+        }
+        socket.send(text);
+      };
       const visible = (ns: string): boolean =>
         app.can(principal, 'view', ns ? { cluster, namespace: ns } : { cluster });
       const filter = (m: LiveMessage): LiveMessage | null => {
@@ -84,11 +101,11 @@ export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetr
         }
         if (overflowed) {
           overflowed = false;
-          socket.send(
+          send(
             JSON.stringify({ type: 'overflow', message: 'live messages were dropped while you were slow; refetch' }),
           );
         }
-        socket.send(encode(out));
+        send(encode(out));
       });
       socket.on('close', () => {
         unsubscribe();
