@@ -1,5 +1,6 @@
 // Inventory rows as the agent's projection stores them, for the tests that seed a
 // hub's store directly (thousands of pods a kwok cluster here cannot run).
+import type { Hub } from '@wheelhouse/hub';
 import type { InventoryItem, PodSummary } from '@wheelhouse/protocol';
 
 export interface SeededPod {
@@ -41,4 +42,19 @@ export function seededPod(p: SeededPod): InventoryItem {
       ...p.summary,
     },
   };
+}
+
+/**
+ * Adds a cluster with no agent to the hub and stores these rows as its
+ * inventory, each kind as an agent's snapshot in chunks of 1,000.
+ */
+export async function seedCluster(
+  hub: Pick<Hub, 'clusters' | 'inventory'>,
+  cluster: string,
+  inventory: Partial<Record<string, readonly InventoryItem[]>>,
+): Promise<void> {
+  await hub.clusters.create(cluster, 'test');
+  for (const [kind, items = []] of Object.entries(inventory))
+    for (let i = 0; i < items.length || i === 0; i += 1000)
+      await hub.inventory.applySnapshotChunk(cluster, kind, 's1', items.slice(i, i + 1000), i + 1000 >= items.length);
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+import { seedCluster, seededPod } from '../src/seeded-items.js';
 
 const SEEDED = 'seeded-pod-page';
 const OTHERS = 3000;
@@ -37,22 +38,10 @@ const meta = (
   labels,
   ownerRefs: owner ? [{ ...owner, uid: `uid-${owner.name}` }] : [],
 });
-const pod = (namespace: string, name: string, rs: string, app: string) =>
-  ({
-    ...meta('Pod', namespace, name, { kind: 'ReplicaSet', name: rs }, { app }),
-    summary: {
-      phase: 'Running',
-      ready: true,
-      nodeName: 'node-1',
-      podIP: null,
-      qosClass: null,
-      startTime: null,
-      reason: null,
-      restarts: 0,
-      containers: [],
-      initContainers: [],
-    },
-  }) as InventoryItem;
+const pod = (namespace: string, name: string, rs: string, app: string) => {
+  const m = meta('Pod', namespace, name, { kind: 'ReplicaSet', name: rs }, { app });
+  return seededPod({ ...m, ownerRefs: m.ownerRefs });
+};
 const rs = (namespace: string, name: string, deployment: string, revision: string, image: string) =>
   ({
     ...meta('ReplicaSet', namespace, name, { kind: 'Deployment', name: deployment }),
@@ -120,16 +109,7 @@ describe("console: a pod's page, an object's page and the revision picker ask fo
         { role: 'operator', namespace: ns },
       ],
     });
-    await c.pipeline.hub.clusters.create(SEEDED, 'test');
-    for (const [kind, items] of Object.entries(inventory))
-      for (let i = 0; i < items.length; i += 1000)
-        await c.pipeline.hub.inventory.applySnapshotChunk(
-          SEEDED,
-          kind,
-          's1',
-          items.slice(i, i + 1000),
-          i + 1000 >= items.length,
-        );
+    await seedCluster(c.pipeline.hub, SEEDED, inventory);
     c.page.on('request', (r) => {
       if (new URL(r.url()).pathname.endsWith('/resources')) asked.push(r.url());
     });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
-import { seededPod } from '../src/seeded-items.js';
+import { seedCluster, seededPod } from '../src/seeded-items.js';
 
 const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
 const SEEDED = 'seeded';
@@ -52,8 +52,7 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
 
   beforeAll(async () => {
     c = await openConsole({ bindings: [{ role: 'viewer' }] });
-    await c.pipeline.hub.clusters.create(SEEDED, 'test');
-    await c.pipeline.hub.inventory.applySnapshotChunk(SEEDED, 'Pod', 's1', all, true);
+    await seedCluster(c.pipeline.hub, SEEDED, { Pod: all });
   });
   afterAll(async () => c.close());
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
-import { seededPod } from '../src/seeded-items.js';
+import { seedCluster, seededPod } from '../src/seeded-items.js';
 
 const SEEDED = 'seeded-start';
 const PODS = 300;
@@ -40,14 +40,7 @@ describe('console: the start-up preload', () => {
 
   beforeAll(async () => {
     c = await openConsole({ bindings: [{ role: 'viewer' }] });
-    await c.pipeline.hub.clusters.create(SEEDED, 'test');
-    await c.pipeline.hub.inventory.applySnapshotChunk(
-      SEEDED,
-      'Pod',
-      's1',
-      Array.from({ length: PODS }, (_, i) => pod(i)),
-      true,
-    );
+    await seedCluster(c.pipeline.hub, SEEDED, { Pod: Array.from({ length: PODS }, (_, i) => pod(i)) });
   });
   afterAll(async () => c.close());
 

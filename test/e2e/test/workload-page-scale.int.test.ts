@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+import { seedCluster } from '../src/seeded-items.js';
 
 const SEEDED = 'seeded-workload-page';
 const OTHERS = 5000;
@@ -118,16 +119,7 @@ describe("console: a workload's page among many pods asks for its own only", () 
         { role: 'viewer', namespace: ns },
       ],
     });
-    await c.pipeline.hub.clusters.create(SEEDED, 'test');
-    for (const [kind, items] of Object.entries(inventory))
-      for (let i = 0; i < items.length; i += 1000)
-        await c.pipeline.hub.inventory.applySnapshotChunk(
-          SEEDED,
-          kind,
-          's1',
-          items.slice(i, i + 1000),
-          i + 1000 >= items.length,
-        );
+    await seedCluster(c.pipeline.hub, SEEDED, inventory);
     c.page.on('request', (r) => {
       if (new URL(r.url()).pathname.endsWith('/resources')) asked.push(r.url());
     });

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { openConsole, screenshotOnFailure, type Console } from '../src/console.js';
+import { seedCluster } from '../src/seeded-items.js';
 
 const SEEDED = 'seeded-workloads';
 const DEPLOYMENTS = 130;
@@ -99,9 +100,7 @@ describe('console: the Workloads page counts pods on the hub', () => {
 
   beforeAll(async () => {
     c = await openConsole({ bindings: [{ role: 'viewer' }] });
-    await c.pipeline.hub.clusters.create(SEEDED, 'test');
-    for (const [kind, items] of Object.entries(seed()))
-      await c.pipeline.hub.inventory.applySnapshotChunk(SEEDED, kind, 's1', items, true);
+    await seedCluster(c.pipeline.hub, SEEDED, seed());
     c.page.on('request', (r) => {
       if (r.url().includes('kind=Pod')) podRequests.push(r.url());
     });
