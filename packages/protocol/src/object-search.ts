@@ -78,7 +78,18 @@ export function searchScore(
   return score;
 }
 
-/** The best `limit` matches of a query among objects: higher score, then shorter name, then name, then uid. */
+/** A kind's place in SEARCHED_KINDS (workloads first), for ties. */
+const kindRank = (kind: string): number => {
+  const i = (SEARCHED_KINDS as readonly string[]).indexOf(kind);
+  return i < 0 ? SEARCHED_KINDS.length : i;
+};
+
+/**
+ * The best `limit` matches of a query among objects: higher score, then
+ * shorter name, then name, then kind (workloads first), then namespace — so
+ * equal matches come in an order a person can predict (and Enter opens the
+ * same one every time) — then uid.
+ */
 export function rankSearch<T extends ObjectSearchHit>(
   items: Iterable<T>,
   query: string,
@@ -96,6 +107,8 @@ export function rankSearch<T extends ObjectSearchHit>(
       b.score - a.score ||
       a.it.name.length - b.it.name.length ||
       a.it.name.localeCompare(b.it.name) ||
+      kindRank(a.it.kind) - kindRank(b.it.kind) ||
+      a.it.namespace.localeCompare(b.it.namespace) ||
       (a.it.uid < b.it.uid ? -1 : a.it.uid > b.it.uid ? 1 : 0),
   );
   return scored.slice(0, limit).map((s) => s.it);

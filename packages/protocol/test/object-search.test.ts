@@ -43,4 +43,15 @@ describe('object search', () => {
     expect(rankSearch(items, 'web', 2)).toHaveLength(2);
     expect(rankSearch(items, '  ')).toEqual([]);
   });
+
+  it('orders equal matches by kind (workloads first), then namespace, whatever their uids: Enter opens the same one', () => {
+    const same = [
+      { ...o('Service', 'a-shop', 'payments'), uid: '1' },
+      { ...o('Deployment', 'z-shop', 'payments'), uid: '2' },
+      { ...o('Deployment', 'b-shop', 'payments'), uid: '3' },
+    ];
+    const order = (items: typeof same) => rankSearch(items, 'payments').map((i) => `${i.kind} ${i.namespace}`);
+    expect(order(same)).toEqual(['Deployment b-shop', 'Deployment z-shop', 'Service a-shop']);
+    expect(order(same.map((it, i) => ({ ...it, uid: String(9 - i) })).reverse())).toEqual(order(same));
+  });
 });

@@ -212,7 +212,8 @@ describe('console: headers say why', () => {
     await page.goto(`${c.url}/c/${c.cluster}/workloads`);
     const search = page.getByRole('combobox', { name: 'Search objects' });
     // "pvc" finds claims; the claim's page says why it is Pending and who needs it.
-    await search.fill('pvc ledger-data');
+    // The namespace word keeps other tests' objects of the same names (the shared cluster) out.
+    await search.fill(`pvc ledger-data ${ns}`);
     const results = page.getByRole('listbox', { name: 'Search results' });
     await expect.poll(() => results.textContent()).toContain('ledger-data');
     await search.press('Enter');
@@ -228,7 +229,7 @@ describe('console: headers say why', () => {
     await claims.getByRole('link', { name: 'data-ledger-0' }).click();
     await expect.poll(() => usedBy.textContent()).toContain('StatefulSet ledger (volumeClaimTemplate data)');
     // "svc": a Service's page shows the pods it sends traffic to and the workload that makes them.
-    await search.fill('svc payments');
+    await search.fill(`svc payments ${ns}`);
     await expect.poll(() => results.textContent()).toContain('payments');
     await search.press('Enter');
     await page.waitForURL(/\/o\/Service\//);
@@ -236,7 +237,7 @@ describe('console: headers say why', () => {
       .poll(() => usedBy.textContent())
       .toMatch(/Deployment payments-worker \(selector app=payments-worker\).*1 pod/s);
     // "cm": a ConfigMap's page lists its keys (never values) and who reads it.
-    await search.fill('cm payments-config');
+    await search.fill(`cm payments-config ${ns}`);
     await expect.poll(() => results.textContent()).toContain('payments-config');
     await search.press('Enter');
     await page.waitForURL(/\/o\/ConfigMap\//);
