@@ -128,5 +128,24 @@ describe('console: accessibility', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
     await expect.poll(() => menu.evaluate((el) => el === document.activeElement)).toBe(true);
+    // Focus put elsewhere as the dialog goes (before its focus return runs) stays there: the
+    // dialog is closed and, the moment it leaves the page, the search box is focused.
+    await menu.click();
+    await page.getByRole('menuitem', { name: /^Scale/ }).click();
+    await page.getByRole('dialog').waitFor();
+    const kept = await page.evaluate(
+      () =>
+        new Promise<string | null>((resolve) => {
+          const search = document.querySelector<HTMLElement>('[aria-label="Search objects"]');
+          new MutationObserver((_, observer) => {
+            if (document.querySelector('dialog')) return;
+            observer.disconnect();
+            search?.focus();
+            setTimeout(() => resolve(document.activeElement?.getAttribute('aria-label') ?? null), 100);
+          }).observe(document.body, { childList: true, subtree: true });
+          document.querySelector('dialog')?.dispatchEvent(new Event('cancel', { cancelable: true }));
+        }),
+    );
+    expect(kept).toBe('Search objects');
   });
 });

@@ -1,6 +1,6 @@
 // A modal on the native <dialog>: focus is trapped and Escape closes it, as
 // browsers do for showModal(); when it closes, focus goes back to what had it
-// before (the button that opened it).
+// before (the button that opened it) unless it was put somewhere else meanwhile.
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 export function Dialog({
@@ -23,9 +23,11 @@ export function Dialog({
     const d = ref.current;
     if (d && !d.open) d.showModal();
     return () => {
-      // After React removes the dialog; a trigger that left the page (a deleted row) keeps nothing.
+      // After React removes the dialog; a trigger that left the page (a deleted row) keeps nothing,
+      // and focus the person already put elsewhere meanwhile (the search box) stays there.
       setTimeout(() => {
-        if (trigger?.isConnected) trigger.focus();
+        const now = document.activeElement;
+        if (trigger?.isConnected && (now === null || now === document.body)) trigger.focus();
       }, 0);
     };
   }, []);
