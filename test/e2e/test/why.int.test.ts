@@ -265,7 +265,8 @@ describe('console: headers say why', () => {
     await page.getByRole('heading', { name: 'What is broken now' }).waitFor();
     const broken = page.getByRole('table', { name: 'Unhealthy workloads' });
     await expect.poll(() => broken.textContent(), { timeout: 30_000 }).toContain(`${ns}/ledger-db`);
-    const worker = broken.locator('tr[data-name="payments-worker"]');
+    // This namespace's: the shared cluster may hold another test's payments-worker (the demo's).
+    const worker = broken.locator('tr[data-name="payments-worker"]').filter({ hasText: `${ns}/payments-worker` });
     expect(await worker.textContent()).toMatch(/down.*0\/1.*MinimumReplicasUnavailable/s);
     const failedActions = page.getByRole('table', { name: 'Failed actions' });
     await expect
