@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHub } from '@wheelhouse/hub';
-import { syntheticNode, syntheticNodeName, syntheticPod } from './benchmarks/console-pods.js';
+import { seedSyntheticCluster, syntheticNodeName } from './benchmarks/console-pods.js';
 import { summarize } from './stats.js';
 
 const pods = Number(process.argv[2] ?? 100_000);
@@ -16,13 +16,7 @@ const nodes = Number(process.argv[3] ?? 2000);
 const dir = mkdtempSync(join(tmpdir(), 'wh-node-counts-'));
 const hub = await createHub({ dataDir: dir, logger: false, webRoot: false });
 try {
-  await hub.clusters.create('bench', 'bench');
-  for (let i = 0; i < pods; i += 5000) {
-    const items = Array.from({ length: Math.min(5000, pods - i) }, (_, j) => syntheticPod(i + j, nodes));
-    await hub.inventory.applySnapshotChunk('bench', 'Pod', 'seed', items, i + 5000 >= pods);
-  }
-  const nodeItems = Array.from({ length: nodes }, (_, i) => syntheticNode(i));
-  await hub.inventory.applySnapshotChunk('bench', 'Node', 'seed', nodeItems, true);
+  await seedSyntheticCluster(hub, pods, nodes, 5000);
   const page = Array.from({ length: 50 }, (_, i) => syntheticNodeName((Math.floor(nodes / 2) + i) % nodes));
   const time = async (label: string, fn: () => Promise<unknown>, n = 30): Promise<void> => {
     const ms: number[] = [];

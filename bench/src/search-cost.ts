@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SEARCHED_KINDS, searchWords } from '@wheelhouse/protocol';
 import { createHub, type HubOptions } from '@wheelhouse/hub';
 import { createDatabase, postgresUrl, startPostgres } from '@wheelhouse/test-postgres';
-import { syntheticNode, syntheticPod } from './benchmarks/console-pods.js';
+import { seedSyntheticCluster, syntheticPod } from './benchmarks/console-pods.js';
 import { summarize } from './stats.js';
 
 const pods = Number(process.argv[2] ?? 100_000);
@@ -18,13 +18,7 @@ const nodes = Number(process.argv[3] ?? 2000);
 async function measure(dialect: string, store: Partial<HubOptions>): Promise<void> {
   const hub = await createHub({ ...store, logger: false, webRoot: false });
   try {
-    await hub.clusters.create('bench', 'bench');
-    for (let i = 0; i < pods; i += 5000) {
-      const items = Array.from({ length: Math.min(5000, pods - i) }, (_, j) => syntheticPod(i + j, nodes));
-      await hub.inventory.applySnapshotChunk('bench', 'Pod', 'seed', items, i + 5000 >= pods);
-    }
-    const nodeItems = Array.from({ length: nodes }, (_, i) => syntheticNode(i));
-    await hub.inventory.applySnapshotChunk('bench', 'Node', 'seed', nodeItems, true);
+    await seedSyntheticCluster(hub, pods, nodes, 5000);
     const somePod = syntheticPod(Math.floor(pods / 2), nodes);
     const time = async (label: string, fn: () => Promise<unknown>, n = 30): Promise<void> => {
       const ms: number[] = [];

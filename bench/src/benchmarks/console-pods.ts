@@ -172,6 +172,26 @@ export function syntheticNode(i: number): InventoryItem {
 }
 
 /**
+ * Adds the cluster "bench" to the hub with `pods` synthetic pods on `nodes`
+ * synthetic nodes, stored as an agent's snapshots in chunks (the console
+ * benches' store and the in-process cost scripts').
+ */
+export async function seedSyntheticCluster(
+  hub: Pick<Hub, 'clusters' | 'inventory'>,
+  pods: number,
+  nodes = DEFAULT_NODE_COUNT,
+  chunk = 2000,
+): Promise<void> {
+  await hub.clusters.create('bench', 'bench');
+  for (let i = 0; i < pods; i += chunk) {
+    const items = Array.from({ length: Math.min(chunk, pods - i) }, (_, j) => syntheticPod(i + j, nodes));
+    await hub.inventory.applySnapshotChunk('bench', 'Pod', 'seed', items, i + chunk >= pods);
+  }
+  const nodeItems = Array.from({ length: nodes }, (_, i) => syntheticNode(i));
+  await hub.inventory.applySnapshotChunk('bench', 'Node', 'seed', nodeItems, true);
+}
+
+/**
  * The Nodes page (issue 18: paged by the hub, pod counts from the hub):
  * navigation → the first node row with its pod count (page clock, see the
  * init script); a click on Status → the first node that is not ready first;
@@ -344,20 +364,8 @@ export function consolePodsBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): 
       await hub.app.listen({ host: '127.0.0.1', port: 0 });
       const addr = hub.app.server.address();
       url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-      await hub.clusters.create('bench', 'bench');
       const t0 = Date.now();
-      const CHUNK = 2000;
-      for (let i = 0; i < pods; i += CHUNK) {
-        const items = Array.from({ length: Math.min(CHUNK, pods - i) }, (_, j) => syntheticPod(i + j, nodes));
-        await hub.inventory.applySnapshotChunk('bench', 'Pod', 'seed', items, i + CHUNK >= pods);
-      }
-      await hub.inventory.applySnapshotChunk(
-        'bench',
-        'Node',
-        'seed',
-        Array.from({ length: nodes }, (_, i) => syntheticNode(i)),
-        true,
-      );
+      await seedSyntheticCluster(hub, pods, nodes);
       const owners = Array.from({ length: DEPLOYMENTS }, (_, d) => syntheticDeployment(d, pods)).flat();
       for (const kind of ['Deployment', 'ReplicaSet'])
         await hub.inventory.applySnapshotChunk(
