@@ -8,10 +8,12 @@
 import { Socket, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createApiToken, createBinding, createUser } from '../src/auth/identity-store.js';
 import { LiveBus, type LiveMessage } from '../src/live/live-bus.js';
 import { createHub, type Hub } from '../src/server.js';
+import { addUser, useFastPasswordHashing } from './support/identity.js';
 import { rawAgent, type RawAgent } from './support/raw-agent.js';
+
+useFastPasswordHashing();
 
 const EVENTS = 20;
 
@@ -67,20 +69,7 @@ describe('live socket writes per group commit', () => {
     await hub.app.listen({ host: '127.0.0.1', port: 0 });
     base = `ws://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
     const created = await hub.clusters.create('c1', 'test');
-    const { user } = await createUser(hub.db, {
-      username: 'viewer',
-      passwordHash: 'x',
-      mustChangePassword: false,
-      createdBy: 'test',
-    });
-    await createBinding(hub.db, {
-      userId: user.id,
-      role: 'viewer',
-      clusterPattern: 'c1',
-      namespacePattern: '*',
-      createdBy: 'test',
-    });
-    token = (await createApiToken(hub.db, { userId: user.id, name: 'live' })).token;
+    token = (await addUser(hub, { username: 'viewer', bindings: [{ role: 'viewer', cluster: 'c1' }] })).token;
     agent = await rawAgent(hub, created?.token ?? '');
     await until('the link said hello', () => hub.link.isConnected('c1'));
   });
