@@ -20,8 +20,8 @@ export type LiveMessage =
 export type LiveListener = (msg: LiveMessage) => void;
 
 /**
- * The feed's position in a cluster, as `<bus id>:<count>`: how many messages of
- * that cluster this hub process's bus had delivered. Read answers carry the
+ * The feed's position in a cluster, as `<bus id>:<count>`: how many inventory
+ * messages of that cluster this hub process's bus had delivered. Read answers carry the
  * position taken before their database read (the `x-wheelhouse-live` header),
  * the live socket's `subscribed` message the position at subscription, so a
  * browser can tell whether a change may have reached neither (docs/console.md).
@@ -34,7 +34,7 @@ export class LiveBus {
    * compared: a browser whose read and socket were answered by different ones asks again.
    */
   readonly id = randomBytes(6).toString('hex');
-  /** Messages delivered per cluster (local and other replicas'): the positions. */
+  /** Inventory messages delivered per cluster (local and other replicas'): the positions. */
   private readonly delivered = new Map<string, number>();
   private readonly listeners = new Set<LiveListener>();
   private remote: ((msg: LiveMessage) => void) | null = null;
@@ -98,8 +98,9 @@ export class LiveBus {
 
   /** To this replica's subscribers only (a message another replica published). */
   deliver(msg: LiveMessage): void {
-    // Counted as delivered, before any listener runs: a position taken from now on is past it.
-    this.delivered.set(msg.cluster, (this.delivered.get(msg.cluster) ?? 0) + 1);
+    // Counted before any listener runs: a position taken from now on is past it. Inventory messages
+    // only: the reads that carry positions are inventory reads, which nothing else changes.
+    if (msg.type === 'inventory') this.delivered.set(msg.cluster, (this.delivered.get(msg.cluster) ?? 0) + 1);
     for (const l of this.listeners) l(msg);
   }
 
