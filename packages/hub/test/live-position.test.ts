@@ -9,6 +9,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { LiveBus, type LiveMessage } from '../src/live/live-bus.js';
 import { createHub, type Hub } from '../src/server.js';
 import { addUser, useFastPasswordHashing } from './support/identity.js';
 import { configMapItem, rawAgent, type RawAgent } from './support/raw-agent.js';
@@ -131,5 +132,25 @@ describe('the live feed position on reads and on the subscription', () => {
     } finally {
       hub.inventory.query = original;
     }
+  });
+});
+
+describe('LiveBus positions', () => {
+  const inv = (cluster: string): LiveMessage => ({ type: 'inventory', cluster, upserts: [], deletes: [] });
+
+  it("counts the inventory messages it delivers per cluster, another replica's too, under an id of its own", () => {
+    const bus = new LiveBus();
+    const other = new LiveBus();
+    expect(bus.id).not.toBe(other.id);
+    expect(bus.position('c1')).toBe(`${bus.id}:0`);
+    bus.publish(inv('c1'));
+    // A message another replica published (peering delivers it here only).
+    bus.deliver(inv('c1'));
+    bus.deliver(inv('c2'));
+    // Timeline, command and cluster messages change no inventory read: no position.
+    bus.publish({ type: 'command', cluster: 'c1', command: {} as never });
+    expect(bus.position('c1')).toBe(`${bus.id}:2`);
+    expect(bus.position('c2')).toBe(`${bus.id}:1`);
+    expect(other.position('c1')).toBe(`${other.id}:0`);
   });
 });
