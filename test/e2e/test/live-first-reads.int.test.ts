@@ -115,6 +115,23 @@ describe('console: a change between a page’s first read and its live subscript
     await page.close();
   });
 
+  it('offers a namespace created after the Pods page listed the namespaces and before the live socket subscribed', async () => {
+    const page = await c.context.newPage();
+    const live = await holdLiveSockets(page);
+    await page.goto(`${c.url}/c/${c.cluster}/pods`);
+    const options = () => page.getByRole('combobox', { name: 'Namespace' }).locator('option').allTextContents();
+    await expect.poll(options).toContain(ns);
+    const later = await testNamespace('e2e-livepos-later');
+    await eventually(
+      'the namespace in the hub',
+      async () => (await c.pipeline.hub.inventory.get(c.cluster, 'Namespace', '', later)) !== null,
+    );
+    expect(await options()).not.toContain(later);
+    await live.release();
+    await expect.poll(options, { timeout: 15_000 }).toContain(later);
+    await page.close();
+  });
+
   it('asks the read once when nothing was published between it and the subscription', async () => {
     const page = await c.context.newPage();
     const reads = podReads(page, 'quiet-1');
