@@ -2,7 +2,10 @@
 // share: changes that arrive while a read is out are applied over its answer,
 // one read at a time (a read asked for while one is out follows its answer, so
 // a restarting feed cannot starve a page), a feed restart reads again, later()
-// reads at most once a second, and stopping aborts the read and leaves the feed. The feed here is the Feed interface the cluster's live copy
+// reads at most once a second, and stopping aborts the read and leaves the feed; a read that went out
+// before the feed was subscribed is asked again only when its answer's live position (the hub's
+// x-wheelhouse-live header, noted by api()) is older than the subscription's or from another hub
+// process (data/live-position.ts). The feed here is the Feed interface the cluster's live copy
 // implements (cluster-data.ts), driven by the test; the Chromium tests run it
 // against a hub and a cluster.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
