@@ -531,7 +531,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
   await app.register(notificationsRoutes, { prefix, rules: notificationRules, dispatcher: notifications });
   await app.register(auditRoutes, { prefix, audit });
   await app.register(clustersRoutes, { prefix, clusters, link, audit });
-  await app.register(inventoryRoutes, { prefix, clusters, inventory, objects });
+  await app.register(inventoryRoutes, { prefix, clusters, inventory, objects, live });
   await app.register(timelineRoutes, { prefix, clusters, timeline });
   await app.register(insightsRoutes, { prefix, clusters, insights, timeline, inventory });
   await app.register(usageRoutes, { prefix, clusters, usage });

@@ -2,25 +2,47 @@
 // share: changes that arrive while a read is out are applied over its answer,
 // one read at a time (a read asked for while one is out follows its answer, so
 // a restarting feed cannot starve a page), a feed restart reads again, later()
-// reads at most once a second, and stopping aborts the read and leaves the feed. The feed here is the Feed interface the cluster's live copy
+// reads at most once a second, and stopping aborts the read and leaves the feed; a read that went out
+// before the feed was subscribed is asked again only when its answer's live position (the hub's
+// x-wheelhouse-live header, noted by api()) is older than the subscription's or from another hub
+// process (data/live-position.ts). The feed here is the Feed interface the cluster's live copy
 // implements (cluster-data.ts), driven by the test; the Chromium tests run it
 // against a hub and a cluster.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { recordPosition } from '../src/api/client.js';
 import type { InventoryItem } from '../src/api/types.js';
-import { readAndFollow, type Deletes, type Feed, type Upserts } from '../src/data/read-and-follow.js';
+import { parsePosition } from '../src/data/live-position.js';
+import {
+  readAndFollow,
+  type Deletes,
+  type Feed,
+  type Subscription,
+  type Upserts,
+} from '../src/data/read-and-follow.js';
 
-function feed() {
+/** A test feed; subscribed from the start (at `bus1:0`) unless `subscribedAt` is null: then subscribe() does. */
+function feed(subscribedAt: string | null = 'bus1:0') {
   const changes = new Set<(u: InventoryItem[], d: { kind: string; uid: string }[]) => void>();
   const resyncs = new Set<() => void>();
+  const subscribeds = new Set<(s: Subscription) => void>();
+  let sub: Subscription | undefined = subscribedAt ? { position: parsePosition(subscribedAt) } : undefined;
   const f: Feed = {
     onInventory: (fn) => (changes.add(fn), () => changes.delete(fn)),
     onResync: (fn) => (resyncs.add(fn), () => resyncs.delete(fn)),
+    onSubscribed: (fn) => (subscribeds.add(fn), () => subscribeds.delete(fn)),
+    subscription: () => sub,
   };
   return {
     f,
     change: (u: InventoryItem[], d: { kind: string; uid: string }[] = []) => changes.forEach((fn) => fn(u, d)),
     resync: () => resyncs.forEach((fn) => fn()),
-    listeners: () => changes.size + resyncs.size,
+    /** The socket says `subscribed` at this position (as cluster-data.ts tells it). */
+    subscribe: (position: string) => {
+      const s: Subscription = { position: parsePosition(position) };
+      sub = s;
+      subscribeds.forEach((fn) => fn(s));
+    },
+    listeners: () => changes.size + resyncs.size + subscribeds.size,
   };
 }
 const cm = (name: string, rv: string): InventoryItem =>
@@ -36,12 +58,19 @@ const cm = (name: string, rv: string): InventoryItem =>
     summary: {},
   }) as unknown as InventoryItem;
 
-/** A read whose answer the test gives, one per call. */
+/** A read whose answer the test gives, one per call, with the live position the hub's header would carry. */
 function reads() {
-  const out: { resolve: (v: string[]) => void; signal: AbortSignal }[] = [];
+  const out: { resolve: (v: string[], position?: string) => void; signal: AbortSignal }[] = [];
   const read = (signal: AbortSignal) =>
     new Promise<string[]>((resolve) => {
-      out.push({ resolve, signal });
+      out.push({
+        resolve: (v, position) => {
+          // What api() notes of each answer (its x-wheelhouse-live header; none: null).
+          recordPosition(signal, position ?? null);
+          resolve(v);
+        },
+        signal,
+      });
     });
   return { read, out };
 }
@@ -60,8 +89,9 @@ const flush = async () => {
 /** readAndFollow over a test feed and test reads, what it shows kept in order; apply() unless told. */
 function follow(
   applyFn: (held: string[], u: Upserts, d: Deletes, later: () => void) => string[] = (h, u, d) => apply(h, u, d),
+  subscribedAt: string | null = 'bus1:0',
 ) {
-  const fd = feed();
+  const fd = feed(subscribedAt);
   const r = reads();
   const shown: string[][] = [];
   const stop = readAndFollow<string[]>(fd.f, { read: r.read, apply: applyFn, show: (v) => shown.push(v) });
@@ -145,6 +175,89 @@ describe('readAndFollow', () => {
     await flush();
     expect(shown.at(-1)).toEqual(['a@2']);
     stop();
+  });
+
+  describe('a first read that went out before the feed was subscribed (a change in between would reach neither)', () => {
+    const notYet = null;
+
+    it('is asked again once when its answer is older than the subscription: the change made in between shows', async () => {
+      const { fd, r, shown, stop } = follow(undefined, notYet);
+      // The hub answered at position 3: the pod did not exist yet. It was created (position 4) before
+      // the socket subscribed, so the socket will never send it.
+      r.out[0]?.resolve([], 'bus1:3');
+      await flush();
+      expect(shown).toEqual([[]]);
+      expect(r.out).toHaveLength(1);
+      fd.subscribe('bus1:4');
+      expect(r.out).toHaveLength(2);
+      r.out[1]?.resolve(['pod@1'], 'bus1:4');
+      await flush();
+      expect(shown.at(-1)).toEqual(['pod@1']);
+      // That read went out subscribed: nothing more, whatever its position.
+      expect(r.out).toHaveLength(2);
+      stop();
+    });
+
+    it('is asked again when the subscription was known before the older answer came', async () => {
+      const { fd, r, shown, stop } = follow(undefined, notYet);
+      fd.subscribe('bus1:7');
+      expect(r.out).toHaveLength(1);
+      r.out[0]?.resolve(['a@1'], 'bus1:6');
+      await flush();
+      expect(r.out).toHaveLength(2);
+      r.out[1]?.resolve(['a@2'], 'bus1:7');
+      await flush();
+      expect(shown).toEqual([['a@1'], ['a@2']]);
+      expect(r.out).toHaveLength(2);
+      stop();
+    });
+
+    it('is not asked again when its answer is as new as the subscription or newer (a quiet cluster: one request)', async () => {
+      for (const [answered, subscribed] of [
+        ['bus1:4', 'bus1:4'],
+        ['bus1:9', 'bus1:4'],
+      ] as const) {
+        const { fd, r, shown, stop } = follow(undefined, notYet);
+        r.out[0]?.resolve(['a@1'], answered);
+        await flush();
+        fd.subscribe(subscribed);
+        await flush();
+        expect(r.out, `${answered} against ${subscribed}`).toHaveLength(1);
+        expect(shown).toEqual([['a@1']]);
+        stop();
+      }
+    });
+
+    it('is asked again once when the answer came from another hub process than the socket (replicas)', async () => {
+      const { fd, r, stop } = follow(undefined, notYet);
+      r.out[0]?.resolve(['a@1'], 'bus2:90');
+      await flush();
+      fd.subscribe('bus1:4');
+      expect(r.out).toHaveLength(2);
+      // Asked after the subscription: a change after its snapshot reaches the socket, whichever process answered.
+      r.out[1]?.resolve(['a@1'], 'bus2:91');
+      await flush();
+      expect(r.out).toHaveLength(2);
+      stop();
+    });
+
+    it('is asked again when its answer carried no position (a hub without them)', async () => {
+      const { fd, r, stop } = follow(undefined, notYet);
+      r.out[0]?.resolve(['a@1']);
+      await flush();
+      fd.subscribe('bus1:0');
+      expect(r.out).toHaveLength(2);
+      stop();
+    });
+
+    it('a read that went out subscribed is never compared, and a later reconnect does not ask it again', async () => {
+      const { fd, r, stop } = follow(undefined, 'bus1:5');
+      r.out[0]?.resolve(['a@1'], 'bus1:2');
+      await flush();
+      fd.subscribe('bus1:8');
+      expect(r.out).toHaveLength(1);
+      stop();
+    });
   });
 
   it('later() reads again once, a second after it was first asked, however often it is asked', async () => {

@@ -1,6 +1,6 @@
 // A cluster's inventory as the agent reports it, and one live object read
 // through the agent (under /api/v1).
-import type { FastifyPluginCallback } from 'fastify';
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -24,6 +24,7 @@ import type { Principal } from '../auth/types.js';
 import { ClusterParams, limit, requireVisibleCluster, scopeOf } from '../clusters/cluster-access.js';
 import type { ClusterStore } from '../clusters/cluster-store.js';
 import { badRequest, requirePrincipal, unwrap } from '../http/errors.js';
+import { LIVE_POSITION_HEADER, type LiveBus } from '../live/live-bus.js';
 import type { ObjectReader } from '../objects/object-reader.js';
 import { LIST_SORTS, WORKLOAD_SORTS, isListQuery, type InventoryStore } from './inventory-store.js';
 
@@ -32,6 +33,8 @@ export interface InventoryRoutesOptions {
   inventory: InventoryStore;
   /** Reads live objects through the agent (GET …/objects). */
   objects: ObjectReader;
+  /** The live feed, whose position each read the console follows carries (LIVE_POSITION_HEADER). */
+  live: LiveBus;
 }
 
 const NamePrefix = z.string().regex(/^[a-z0-9.-]{1,253}$/, 'a name prefix: 1-253 of a-z, 0-9, "." and "-"');
@@ -56,10 +59,20 @@ const Paging = {
 
 export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
+  /**
+   * The reads the console keeps current from the live feed answer with the feed's position taken
+   * here, before the handler reads the store: the console compares it with its socket's subscription
+   * and asks again only when something may have been published in between (live-bus.ts).
+   */
+  const livePosition = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const { cluster } = req.params as { cluster: string };
+    void reply.header(LIVE_POSITION_HEADER, deps.live.position(cluster));
+  };
 
   app.get(
     '/clusters/:cluster/resources',
     {
+      preHandler: livePosition,
       schema: {
         tags: ['inventory'],
         params: ClusterParams,
@@ -108,6 +121,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
   app.get(
     '/clusters/:cluster/nodes',
     {
+      preHandler: livePosition,
       schema: {
         tags: ['inventory'],
         summary: 'Nodes with their pods counted, paged, sorted and filtered',
@@ -135,6 +149,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
   app.get(
     '/clusters/:cluster/pods-by-node',
     {
+      preHandler: livePosition,
       schema: {
         tags: ['inventory'],
         summary: 'How many pods each of the named nodes runs (of the namespaces the caller may view)',
@@ -162,6 +177,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
   app.get(
     '/clusters/:cluster/workloads',
     {
+      preHandler: livePosition,
       schema: {
         tags: ['inventory'],
         summary: 'Workloads with their pods counted (ready, total, restarts), paged, sorted and filtered',

@@ -91,6 +91,9 @@ export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetr
         }
       };
       deps.metrics.liveSubscribers.inc();
+      // The position at subscription (taken in the same turn as subscribe): every message past it reaches
+      // this socket. A read whose answer carries an older position may miss what came in between.
+      const position = deps.live.position(cluster);
       const unsubscribe = deps.live.subscribe((m) => {
         const out = filter(m);
         if (!out || socket.readyState !== socket.OPEN) return;
@@ -111,7 +114,7 @@ export const liveRoutes: FastifyPluginCallback<{ live: LiveBus; metrics: HubMetr
         unsubscribe();
         deps.metrics.liveSubscribers.dec();
       });
-      socket.send(JSON.stringify({ type: 'subscribed', cluster }));
+      socket.send(JSON.stringify({ type: 'subscribed', cluster, position }));
     },
   });
   done();

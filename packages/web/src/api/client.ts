@@ -55,6 +55,24 @@ export function onUnauthenticated(fn: () => void): () => void {
   return () => unauthenticatedListeners.delete(fn);
 }
 
+/**
+ * The live positions (`x-wheelhouse-live`, docs/api.md) of the answers read under a signal, for the
+ * signals a caller asked to note (read-and-follow.ts compares them with its feed's subscription).
+ */
+const positionsRead = new WeakMap<AbortSignal, (string | null)[]>();
+
+/** From now on, notes the live position of every answer read under `signal` (null: it had none). */
+export function notePositions(signal: AbortSignal): () => readonly (string | null)[] {
+  const noted: (string | null)[] = [];
+  positionsRead.set(signal, noted);
+  return () => noted;
+}
+
+/** Notes an answer's live position under its signal, if a caller asked (api() does it for every answer). */
+export function recordPosition(signal: AbortSignal, position: string | null): void {
+  positionsRead.get(signal)?.push(position);
+}
+
 export async function api<T>(
   path: string,
   opts: { method?: string; body?: unknown; query?: Query; signal?: AbortSignal } = {},
@@ -75,6 +93,7 @@ export async function api<T>(
       credentials: 'same-origin',
       signal: opts.signal ?? null,
     }));
+  if (opts.signal) recordPosition(opts.signal, res.headers.get('x-wheelhouse-live'));
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let body: unknown = undefined;

@@ -4,9 +4,11 @@
 import { api, wsUrl } from '../api/client.js';
 import { kindPageUrl } from '../start/first-requests.js';
 import type { ClusterDetail, ClusterView, CommandView, InventoryItem, Page, TimelineEvent } from '../api/types.js';
+import { mayMissChanges, parsePosition, readNoting, type LivePosition } from './live-position.js';
+import type { Subscription } from './read-and-follow.js';
 
 type LiveMessage =
-  | { type: 'subscribed' }
+  | { type: 'subscribed'; position?: string }
   | { type: 'overflow' }
   | { type: 'inventory'; upserts: InventoryItem[]; deletes: { kind: string; uid: string }[] }
   | { type: 'timeline'; event: TimelineEvent }
@@ -23,6 +25,8 @@ interface KindState {
   touched?: Set<string>;
   snapshot?: InventoryItem[];
   error?: string;
+  /** Listed before the feed was subscribed, as of this live position: listed again if it may lack a change. */
+  before?: { position: LivePosition | undefined };
 }
 
 export class ClusterData {
@@ -68,6 +72,19 @@ export class ClusterData {
   }
   private resyncListeners = new Set<() => void>();
 
+  /** Called each time the feed is subscribed (the first time too), after the restart's onResync. */
+  onSubscribed(fn: (s: Subscription) => void): () => void {
+    this.subscribedListeners.add(fn);
+    return () => this.subscribedListeners.delete(fn);
+  }
+  private subscribedListeners = new Set<(s: Subscription) => void>();
+  private subscribed: Subscription | undefined;
+
+  /** The subscription changes now arrive by; undefined until subscribed and while reconnecting. */
+  subscription(): Subscription | undefined {
+    return this.subscribed;
+  }
+
   onCommand(fn: (c: CommandView) => void): () => void {
     this.commandListeners.add(fn);
     return () => this.commandListeners.delete(fn);
@@ -94,6 +111,8 @@ export class ClusterData {
     s.loading = this.load(kind, s).finally(() => {
       s.loading = undefined;
       s.touched = undefined;
+      // Listed before the feed was subscribed, answered after: checked now (else when it subscribes).
+      if (s.before && this.subscribed) void this.refetchLoaded(false);
       this.emit();
     });
   }
@@ -125,13 +144,16 @@ export class ClusterData {
 
   private async load(kind: string, s: KindState): Promise<void> {
     const fetched: InventoryItem[] = [];
-    let cursor: string | number | null = null;
     try {
-      do {
-        const page: Page<InventoryItem> = await api(kindPageUrl(this.cluster, kind, cursor));
-        fetched.push(...page.items);
-        cursor = page.nextCursor;
-      } while (cursor !== null);
+      const noted = await readNoting(this.subscribed !== undefined, async (signal) => {
+        let cursor: string | number | null = null;
+        do {
+          const page: Page<InventoryItem> = await api(kindPageUrl(this.cluster, kind, cursor), { signal });
+          fetched.push(...page.items);
+          cursor = page.nextCursor;
+        } while (cursor !== null);
+      });
+      s.before = noted.before;
     } catch (err) {
       s.error = err instanceof Error ? err.message : String(err);
       s.loaded = true;
@@ -148,9 +170,19 @@ export class ClusterData {
     s.snapshot = undefined;
   }
 
-  private async refetchLoaded(): Promise<void> {
+  /**
+   * Lists again the kinds listed before the feed was subscribed whose answer may lack a change made
+   * before the subscription (live-position.ts); `all`: every kind listed (the feed restarted).
+   */
+  private async refetchLoaded(all = true): Promise<void> {
+    const sub = this.subscribed;
     for (const [kind, s] of this.kinds) {
       if (!s.loaded) continue;
+      if (!all) {
+        const before = s.before;
+        s.before = undefined;
+        if (!before || !mayMissChanges(before.position, sub?.position)) continue;
+      }
       s.touched = new Set();
       await this.load(kind, s);
       s.touched = undefined;
@@ -167,6 +199,7 @@ export class ClusterData {
       this.handle(JSON.parse(ev.data) as LiveMessage);
     };
     ws.onclose = () => {
+      this.subscribed = undefined;
       if (this.closed) return;
       this.liveState = 'reconnecting';
       this.emit();
@@ -181,11 +214,13 @@ export class ClusterData {
         const wasReconnect = this.retry > 0;
         this.retry = 0;
         this.liveState = 'live';
-        // Whatever happened while we were away: list again.
-        if (wasReconnect) {
-          void this.refetchLoaded();
-          for (const fn of this.resyncListeners) fn();
-        }
+        const sub: Subscription = { position: parsePosition(msg.position) };
+        this.subscribed = sub;
+        // Whatever happened while we were away: list again. The first time, only what was listed
+        // before the subscription and may lack a change made in between.
+        void this.refetchLoaded(wasReconnect);
+        if (wasReconnect) for (const fn of this.resyncListeners) fn();
+        for (const fn of this.subscribedListeners) fn(sub);
         this.refreshView();
         this.emit();
         return;

@@ -98,8 +98,8 @@ export function useInventoryList(cluster: string, params: ListParams): Inventory
       key,
       countKey: JSON.stringify({ ...p, sort: undefined, order: undefined }),
       uid: (r: InventoryItem) => r.uid,
-      fetchPage: (cursor: string | null, limit: number, count: boolean) =>
-        api<Page<InventoryItem>>(inventoryPageUrl(cluster, p, cursor, limit, count)),
+      fetchPage: (cursor: string | null, limit: number, count: boolean, signal?: AbortSignal) =>
+        api<Page<InventoryItem>>(inventoryPageUrl(cluster, p, cursor, limit, count), { signal }),
       live: (held, upserts, deletes, refresh) => liveRows(p, itself, held, upserts, deletes, refresh),
     };
     return source;

@@ -75,9 +75,9 @@ export function useNodeList(cluster: string, params: NodeListParams): NodeList {
       key,
       countKey: JSON.stringify({ ...p, sort: undefined, order: undefined }),
       uid: (r: NodeRow) => r.node.uid,
-      fetchPage: async (cursor: string | null, limit: number, count: boolean) => {
+      fetchPage: async (cursor: string | null, limit: number, count: boolean, signal?: AbortSignal) => {
         const countedAt = live.counts.now();
-        const page = await api<Page<NodeListRow>>(nodePageUrl(cluster, p, cursor, limit, count));
+        const page = await api<Page<NodeListRow>>(nodePageUrl(cluster, p, cursor, limit, count), { signal });
         return { ...page, items: page.items.map((r) => ({ ...r, countedAt })) };
       },
       live: (held, upserts, deletes, refresh) => {

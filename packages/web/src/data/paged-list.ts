@@ -6,10 +6,13 @@
 // second — a big cluster's churn must not turn into a stream of page reads.
 // Up to a page held, a refresh lists them again in one request (new rows show
 // in their sorted place without the rows flashing); beyond, only the count.
+// Pages and counts that went out before the feed was subscribed are checked
+// against it (live-position.ts): one older than the subscription lists again.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
-import { followFeed, onceASecond } from './read-and-follow.js';
+import { BeforeSubscription, readNoting, type Noted } from './live-position.js';
+import { feedOf, followFeed, onceASecond } from './read-and-follow.js';
 import { FIRST_PAGE } from '../start/first-requests.js';
 
 export interface Page<Row> {
@@ -43,7 +46,8 @@ export interface PagedListSource<Row> {
    * beside the new first page (at 100k pods the count is the slower of the two).
    */
   countKey: string;
-  fetchPage: (cursor: string | null, limit: number, count: boolean) => Promise<Page<Row>>;
+  /** `signal`: api()'s, so the answer's live position is noted (live-position.ts). */
+  fetchPage: (cursor: string | null, limit: number, count: boolean, signal?: AbortSignal) => Promise<Page<Row>>;
   uid: (row: Row) => string;
   /**
    * Applies inventory changes to the rows held (in place); returns whether
@@ -78,8 +82,25 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
     error: undefined as string | undefined,
     wanted: 0,
     generation: 0,
+    /** This generation's answers that went out before the feed was subscribed. */
+    before: new BeforeSubscription(),
   });
   const render = useCallback(() => setVersion((v) => v + 1), []);
+  /** Lists the rows held again (set by the effect that follows the feed). */
+  const relist = useRef<() => void>(() => undefined);
+  /** A page or count of this generation answered; if it went out before the subscription, checked. */
+  const noted = useCallback(
+    <T>(gen: number, answer: Noted<T>): T => {
+      const s = state.current;
+      if (answer.before && gen === s.generation) {
+        s.before.note(answer.before.position);
+        const sub = feedOf(cluster).subscription();
+        if (sub && s.before.check(sub.position)) relist.current();
+      }
+      return answer.value;
+    },
+    [cluster],
+  );
 
   /** Loads pages until the wanted index is covered (one request at a time). */
   const pump = useCallback(async () => {
@@ -94,28 +115,29 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
         const first = s.cursor === null;
         // The count is its own request beside the first page: counting 100k index entries takes the
         // database tens of ms, and the rows need not wait for it. Not asked again for a new sort.
+        const subscribed = feedOf(cluster).subscription() !== undefined;
         if (first && s.total === undefined)
-          src.current.fetchPage(null, 1, true).then(
-            (c) => {
+          readNoting(subscribed, (signal) => src.current.fetchPage(null, 1, true, signal)).then(
+            (answer) => {
+              const c = noted(gen, answer);
               if (gen !== s.generation) return;
               s.total = c.total;
               render();
             },
             () => undefined,
           );
-        const page = await src.current.fetchPage(
-          s.cursor,
-          first ? FIRST_PAGE : behind > BIG_PAGE / 2 ? BIG_PAGE : PAGE,
-          false,
-        );
+        const limit = first ? FIRST_PAGE : behind > BIG_PAGE / 2 ? BIG_PAGE : PAGE;
+        const answer = await readNoting(subscribed, (signal) => src.current.fetchPage(s.cursor, limit, false, signal));
         if (gen !== s.generation) return;
         const uid = src.current.uid;
         const seen = new Set(s.rows.map(uid));
+        const page = answer.value;
         s.rows = [...s.rows, ...page.items.filter((r) => !seen.has(uid(r)))];
         s.cursor = page.nextCursor;
         s.done = page.nextCursor === null;
         s.error = undefined;
         render();
+        noted(gen, answer);
       }
     } catch (err) {
       if (gen === s.generation) {
@@ -125,7 +147,7 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
     } finally {
       if (gen === s.generation) s.loading = false;
     }
-  }, [render, key]);
+  }, [render, key, cluster, noted]);
 
   /** Starts the list over (new filters or sort, or the feed restarted and rows may be stale). */
   const restart = useCallback(
@@ -138,6 +160,7 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
       s.done = false;
       s.loading = false;
       s.wanted = 0;
+      s.before.clear();
       render();
       void pump();
     },
@@ -156,7 +179,7 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
 
   useEffect(() => {
     // Up to a page held, a refresh lists them again; beyond, only the count (see the top).
-    const refresh = onceASecond(() => {
+    relist.current = () => {
       const s = state.current;
       const gen = s.generation;
       const again = s.rows.length <= PAGE;
@@ -173,7 +196,8 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
         },
         () => undefined,
       );
-    });
+    };
+    const refresh = onceASecond(() => relist.current());
     const stopFeed = followFeed(cluster, {
       change: (upserts, deletes) => {
         const s = state.current;
@@ -185,6 +209,10 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
         }
       },
       resync: () => restart(),
+      // Answers that went out before the subscription: list again if one may lack a change.
+      subscribed: (sub) => {
+        if (state.current.before.check(sub.position)) relist.current();
+      },
     });
     return () => {
       stopFeed();

@@ -8,8 +8,13 @@
 // not become a stream of requests. One read at a time: a read asked for while
 // one is out follows it once it answered — never aborts it, so a busy feed
 // that restarts every few seconds cannot keep a page at "Loading…" for ever.
+// A read that went out before the feed was subscribed (a page's first reads,
+// the start-up preload's) is asked again once it is, only if its answer's live
+// position is older than the subscription's (live-position.ts): a quiet
+// cluster's page asks each of its reads once.
 import type { InventoryItem } from '../api/types.js';
 import { clusterData } from './cluster-data.js';
+import { BeforeSubscription, readNoting, type LivePosition } from './live-position.js';
 
 export type Upserts = readonly InventoryItem[];
 export type Deletes = readonly { kind: string; uid: string }[];
@@ -36,23 +41,43 @@ export function onceASecond(fn: () => void): Throttled {
   };
 }
 
-/** What is followed: a cluster's live feed (cluster-data.ts) — its changes and its restarts. */
+/** The feed's subscription: its live position (undefined when the hub gave none: every earlier read is asked again). */
+export interface Subscription {
+  position: LivePosition | undefined;
+}
+
+/** What is followed: a cluster's live feed (cluster-data.ts) — its changes, its restarts, its subscriptions. */
 export interface Feed {
   onInventory: (fn: (upserts: InventoryItem[], deletes: { kind: string; uid: string }[]) => void) => () => void;
   onResync: (fn: () => void) => () => void;
+  /** Each time the feed is subscribed (the first time too). */
+  onSubscribed: (fn: (s: Subscription) => void) => () => void;
+  /** The subscription changes now arrive by; undefined until it is subscribed and while it reconnects. */
+  subscription: () => Subscription | undefined;
 }
 
-/** Follows a cluster's feed until the returned function is called: its changes, and its restarts. */
-export function followFeed(
-  cluster: string | Feed,
-  on: { change: (upserts: Upserts, deletes: Deletes) => void; resync: () => void },
-): () => void {
-  const data = typeof cluster === 'string' ? clusterData(cluster) : cluster;
+export interface FeedHandlers {
+  change: (upserts: Upserts, deletes: Deletes) => void;
+  resync: () => void;
+  /** The feed was subscribed (the first time too). */
+  subscribed?: (s: Subscription) => void;
+}
+
+/** The feed of a cluster (its live copy), or the one given (tests). */
+export function feedOf(cluster: string | Feed): Feed {
+  return typeof cluster === 'string' ? clusterData(cluster) : cluster;
+}
+
+/** Follows a cluster's feed until the returned function is called: its changes, restarts and subscriptions. */
+export function followFeed(cluster: string | Feed, on: FeedHandlers): () => void {
+  const data = feedOf(cluster);
   const offInv = data.onInventory(on.change);
   const offResync = data.onResync(on.resync);
+  const offSubscribed = on.subscribed ? data.onSubscribed(on.subscribed) : () => undefined;
   return () => {
     offInv();
     offResync();
+    offSubscribed();
   };
 }
 
@@ -79,6 +104,14 @@ export function readAndFollow<T>(cluster: string | Feed, spec: ReadAndFollow<T>)
   let pending: [Upserts, Deletes][] | undefined;
   /** A read was asked for while one was out: it follows that one's answer. */
   let again = false;
+  const feed = feedOf(cluster);
+  /** An answer whose read went out before the feed was subscribed: read again if it may lack a change. */
+  const before = new BeforeSubscription();
+  const checkBefore = (s: Subscription): void => {
+    // A read out now went out subscribed, or is itself checked when it answers.
+    if (pending) return before.clear();
+    if (before.check(s.position)) read();
+  };
   const read = (): void => {
     if (ctrl.signal.aborted) return;
     if (pending) {
@@ -92,14 +125,18 @@ export function readAndFollow<T>(cluster: string | Feed, spec: ReadAndFollow<T>)
       again = false;
       read();
     };
-    spec.read(ctrl.signal).then(
+    readNoting(feed.subscription() !== undefined, spec.read, ctrl.signal).then(
       (answer) => {
         if (ctrl.signal.aborted) return;
-        let value = answer;
+        let value = answer.value;
         for (const [upserts, deletes] of pending ?? []) value = spec.apply(value, upserts, deletes, later.ask);
         held = { value };
         spec.show(value);
+        // A read asked for meanwhile follows anyway; this answer needs no check then.
+        if (answer.before && !again) before.note(answer.before.position);
         settle();
+        const s = feed.subscription();
+        if (s && !before.empty) checkBefore(s);
       },
       (err: unknown) => {
         if (ctrl.signal.aborted) return;
@@ -119,7 +156,7 @@ export function readAndFollow<T>(cluster: string | Feed, spec: ReadAndFollow<T>)
     );
   };
   const later = onceASecond(read);
-  const stopFeed = followFeed(cluster, {
+  const stopFeed = followFeed(feed, {
     change: (upserts, deletes) => {
       if (pending) {
         pending.push([upserts, deletes]);
@@ -132,6 +169,7 @@ export function readAndFollow<T>(cluster: string | Feed, spec: ReadAndFollow<T>)
       spec.show(value);
     },
     resync: read,
+    subscribed: checkBefore,
   });
   read();
   return () => {

@@ -82,8 +82,8 @@ export function useWorkloadList(cluster: string, params: WorkloadListParams): Pa
       key,
       countKey: JSON.stringify({ ...p, sort: undefined, order: undefined }),
       uid: (r: WorkloadListRow) => r.workload.uid,
-      fetchPage: (cursor: string | null, limit: number, count: boolean) =>
-        api<Page<WorkloadListRow>>(workloadPageUrl(cluster, p, cursor, limit, count)),
+      fetchPage: (cursor: string | null, limit: number, count: boolean, signal?: AbortSignal) =>
+        api<Page<WorkloadListRow>>(workloadPageUrl(cluster, p, cursor, limit, count), { signal }),
       live: (held, upserts, deletes, refresh) => live(p, held, upserts, deletes, refresh),
     };
     return source;
