@@ -165,8 +165,19 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       const inView = await page
         .locator('table[aria-label="Pods"] tbody tr[data-name]')
         .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-name') ?? ''));
-      const [first, second] = [inView[10], inView[12]].map((name) => all.find((p) => p.name === name));
-      if (!first || !second) throw new Error('no rows in view');
+      const [first, second, third] = [inView[10], inView[12], inView[8]].map((name) =>
+        all.find((p) => p.name === name),
+      );
+      if (!first || !second || !third) throw new Error('no rows in view');
+      // A person's text selection in a row that does not change, and that row's element marked.
+      await page.evaluate((name) => {
+        const tr = document.querySelector(`tr[data-name="${name}"]`);
+        if (!tr) throw new Error('no row');
+        (tr as unknown as { marked: boolean }).marked = true;
+        getSelection()?.selectAllChildren(tr);
+      }, third.name);
+      const selected = await page.evaluate(() => getSelection()?.toString() ?? '');
+      expect(selected).toContain(third.name);
       // Every change of the table from here on: how often it held no pod row, whether it said it was busy.
       await page.evaluate(() => {
         const table = document.querySelector('table[aria-label="Pods"]');
@@ -214,6 +225,14 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       expect(s.busy).toBeGreaterThan(0);
       expect(await scroller.evaluate((el) => el.scrollTop)).toBe(scrollTop);
       expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Pods, scrollable');
+      // The same row element (never re-created), the selection in it kept.
+      expect(
+        await page.evaluate(
+          (name) => (document.querySelector(`tr[data-name="${name}"]`) as unknown as { marked?: boolean }).marked,
+          third.name,
+        ),
+      ).toBe(true);
+      expect(await page.evaluate(() => getSelection()?.toString() ?? '')).toBe(selected);
       expect(await loadingRows.count()).toBe(0);
     } finally {
       await page.close();
