@@ -22,6 +22,18 @@ const PHASES = ['Running', 'Pending', 'Failed', 'Succeeded'];
 const NAMESPACES = ['ns-a', 'ns-b', 'ns-c'];
 // Names where '-' matters: a collation that ignores it would put web-1x between web1 and web2.
 const NAMES = ['web-1', 'web1', 'web-10', 'web2', 'api', 'api-0', 'db-main', 'db', 'zz', 'a'];
+/**
+ * The selector's pods: app=web on 2 of every 5, tier=front on every 2nd; the others
+ * carry "web" under another key (role=web) — the same value must not match app=web;
+ * a prefixed key with "." and "/" on every 4th.
+ */
+function labelsOf(i: number): Record<string, string> {
+  return {
+    ...(i % 5 < 2 ? { app: 'web' } : { app: 'api', role: 'web' }),
+    tier: i % 2 === 0 ? 'front' : 'back',
+    ...(i % 4 === 0 ? { 'app.kubernetes.io/name': 'shop' } : {}),
+  };
+}
 const PODS: InventoryItem[] = [];
 for (let i = 0; i < 90; i++) {
   const namespace = NAMESPACES[i % 3] ?? '';
@@ -34,7 +46,7 @@ for (let i = 0; i < 90; i++) {
     resourceVersion: '1',
     // Ties on purpose: uid breaks them.
     createdAt: 1_700_000_000_000 + (i % 7) * 1000,
-    labels: {},
+    labels: labelsOf(i),
     // Some pods belong to one of two ReplicaSets (the owner filter), a few to a Job of the same name.
     ownerRefs:
       i % 5 === 0
@@ -298,6 +310,44 @@ describe.each(storeFactories)('inventory lists: sort, filter, page, count ($name
     expect((await get(scoped, 'kind=Pod&namespace=ns-a&owner=ReplicaSet/rs-0')).status).toBe(403);
   });
 
+  it("lists one namespace's pods whose labels hold a selector (a Service's pods), paged and counted", async () => {
+    const holds = (sel: Record<string, string>) => (p: InventoryItem) =>
+      Object.entries(sel).every(([k, v]) => p.labels[k] === v);
+    const inA = PODS.filter((p) => p.namespace === 'ns-a');
+    const expected = reference(KEYS.namespace, 'asc', inA.filter(holds({ app: 'web', tier: 'front' })));
+    expect(expected.length).toBeGreaterThan(3);
+    const got = await walk(admin, 'kind=Pod&namespace=ns-a&selector=app=web,tier=front&limit=3&count=true');
+    expect(got.uids).toEqual(expected);
+    expect(got.totals[0]).toBe(expected.length);
+    // As the console asks (newest first); "==" is "=".
+    const byAge = await walk(admin, 'kind=Pod&namespace=ns-a&selector=tier==front,app=web&sort=age&order=desc&limit=7');
+    expect(byAge.uids).toEqual(reference(KEYS.age, 'desc', inA.filter(holds({ app: 'web', tier: 'front' }))));
+    // "web" under another key (role=web) is not app=web: those pods exist in ns-a and are not listed.
+    const roleWeb = inA.filter((p) => p.labels.role === 'web').map((p) => p.uid);
+    expect(roleWeb.length).toBeGreaterThan(0);
+    const appWeb = await walk(admin, 'kind=Pod&namespace=ns-a&selector=app=web&limit=7&count=true');
+    expect(appWeb.uids).toEqual(reference(KEYS.namespace, 'asc', inA.filter(holds({ app: 'web' }))));
+    expect(appWeb.uids.filter((u) => roleWeb.includes(u))).toEqual([]);
+    // A key with a prefix ("." and "/"), and a selector nothing matches.
+    const prefixed = await walk(admin, 'kind=Pod&namespace=ns-a&selector=app.kubernetes.io/name=shop&limit=7');
+    expect(prefixed.uids).toEqual(
+      reference(KEYS.namespace, 'asc', inA.filter(holds({ 'app.kubernetes.io/name': 'shop' }))),
+    );
+    const none = await walk(admin, 'kind=Pod&namespace=ns-a&selector=app=web,tier=middle&limit=7&count=true');
+    expect(none).toEqual({ uids: [], totals: [0] });
+    // Another namespace's pods with the same labels stay out; its own are listed.
+    const inB = PODS.filter((p) => p.namespace === 'ns-b');
+    const b = await walk(admin, 'kind=Pod&namespace=ns-b&selector=app=web&limit=7');
+    expect(b.uids).toEqual(reference(KEYS.namespace, 'asc', inB.filter(holds({ app: 'web' }))));
+    expect(b.uids.some((u) => expected.includes(u))).toBe(false);
+    // A namespace-scoped viewer: their namespace's matches; another namespace refused.
+    const mine = await walk(scoped, 'kind=Pod&namespace=ns-b&selector=app=web&limit=7&count=true');
+    expect(mine.uids).toEqual(b.uids);
+    expect(mine.totals[0]).toBe(b.uids.length);
+    const refused = await get(scoped, 'kind=Pod&namespace=ns-a&selector=app=web');
+    expect(refused.status).toBe(403);
+  });
+
   it('rejects list parameters at the boundary with the field named', async () => {
     const cases: [string, string][] = [
       ['sort=name', '"path":"querystring.kind"'],
@@ -314,6 +364,24 @@ describe.each(storeFactories)('inventory lists: sort, filter, page, count ($name
         `kind=Pod&namespace=ns-a&owner=${Array.from({ length: 51 }, (_, i) => `ReplicaSet/r${i}`).join(',')}`,
         '"path":"querystring.owner',
       ],
+      ['selector=app=web&namespace=ns-a', '"path":"querystring.kind"'],
+      ['kind=Pod&selector=app=web', '"path":"querystring.namespace"'],
+      ...[
+        '',
+        'app!=web',
+        'app%20in%20(web,api)',
+        'app%20notin%20(web)',
+        '!app',
+        'app',
+        '=web',
+        'app=-web',
+        'app=web,app=api',
+        'a%22b=c',
+        `app=${'x'.repeat(64)}`,
+        `${'k'.repeat(64)}=x`,
+        'Example.com/app=web',
+        Array.from({ length: 21 }, (_, i) => `k${i}=v`).join(','),
+      ].map((sel): [string, string] => [`kind=Pod&namespace=ns-a&selector=${sel}`, '"path":"querystring.selector"']),
     ];
     for (const [query, field] of cases) {
       const res = await get(admin, query);
@@ -357,6 +425,25 @@ describe.each(storeFactories)('inventory lists: sort, filter, page, count ($name
       });
       expect(page.items.length).toBeGreaterThan(0);
       expect(await planOf(hub.db, statements[0])).toContain('USING INDEX resources_by_owner');
+    });
+
+    // A Service's pods among a namespace's 5,000 (issue 18): the namespace's index range with the labels
+    // compared, not the kind's age index walked over every pod of the cluster.
+    it("seeks the namespace's index range for a selector (not every pod of the cluster by age)", async () => {
+      const { store, statements } = capturingStore(hub.db);
+      const page = await store.query('c1', {
+        kind: 'Pod',
+        namespace: 'ns-a',
+        selector: { app: 'web' },
+        sort: 'age',
+        order: 'desc',
+        limit: 100,
+      });
+      expect(page.items.length).toBeGreaterThan(0);
+      const plan = await planOf(hub.db, statements[0]);
+      // Any index on (cluster, kind, namespace, …): that namespace's pods only.
+      expect(plan).toMatch(/USING (COVERING )?INDEX resources_by_\w+ \(cluster_id=\? AND kind=\? AND namespace=\?/);
+      expect(plan).not.toContain('resources_by_age');
     });
 
     // 2,000 nodes at 100k pods (issue 18): walking the namespace index for one node's 50 pods read every

@@ -10,6 +10,7 @@ export type { InsightCheckId, InsightState } from './insight-checks.js';
 export { ACTION_TIERS, isActionTier, type ActionTier } from './tiers.js';
 export { parseDuration, formatDuration, DurationError } from './duration.js';
 export * from './owner.js';
+export * from './label-selector.js';
 export * from './values.js';
 export { ofKind } from './inventory-guards.js';
 export type { ClusterView, CommandView, CommandDetail, ShellSessionView } from './views.js';

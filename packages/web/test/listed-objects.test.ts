@@ -53,4 +53,21 @@ describe('applyListed', () => {
     const orphaned = item('ReplicaSet', 'shop', 'api-1', undefined, '2');
     expect(applyListed(held, replicaSets, [orphaned], [])).toEqual([]);
   });
+
+  it("keeps a Service's pods by its selector: a pod labelled to match joins, one relabelled away leaves", () => {
+    const servicePods: ListedKey[] = [{ kind: 'Pod', namespace: 'shop', labels: { app: 'web', tier: 'front' } }];
+    const pod = (name: string, labels: Record<string, string>, rv = '1'): InventoryItem => ({
+      ...item('Pod', 'shop', name, undefined, rv),
+      labels,
+    });
+    const a = pod('a', { app: 'web', tier: 'front', extra: 'x' });
+    const held = [a];
+    const b = pod('b', { app: 'web', tier: 'front' });
+    expect(applyListed(held, servicePods, [b], [])).toEqual([b, a]);
+    // Only some of the terms, or the value under another key: not the Service's.
+    expect(
+      applyListed(held, servicePods, [pod('c', { app: 'web' }), pod('d', { role: 'web', tier: 'front' })], []),
+    ).toBe(held);
+    expect(applyListed(held, servicePods, [pod('a', { app: 'api', tier: 'front' }, '2')], [])).toEqual([]);
+  });
 });

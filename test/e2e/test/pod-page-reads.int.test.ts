@@ -168,6 +168,8 @@ describe("console: a pod's page, an object's page and the revision picker ask fo
     expect(whole()).toEqual([]);
     const pods = params().filter((q) => q.get('kind') === 'Pod');
     expect(pods.map((q) => q.get('namespace'))).toEqual(['shop']);
+    // Only the pods the selector matches, compared by the hub: not the namespace's every pod.
+    expect(pods.map((q) => q.get('selector'))).toEqual(['app=api']);
   });
 
   it("follows a real pod to its Deployment, a ConfigMap's users live, and a Deployment's revisions by owner", async () => {

@@ -4,8 +4,11 @@
 // the count is right, only a screenful of rows is in the DOM, scrolling to the
 // end reaches the last pod, the filter shows the match, the status filter
 // counts right, a header sorts either way. On the real cluster, a pod created
-// and deleted shows up in and leaves the list live.
+// and deleted shows up in and leaves the list live. A live-feed overflow or
+// restart reads the rows on screen again without emptying the table or moving
+// its scroll position.
 import * as k8s from '@kubernetes/client-node';
+import type { WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
@@ -137,5 +140,102 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
     await core.deleteNamespacedPod({ namespace: ns, name: 'arrives-live', gracePeriodSeconds: 0 });
     await expect.poll(() => page.locator('tr[data-name="arrives-live"]').count(), { timeout: 30_000 }).toBe(0);
     await expect.poll(() => count().textContent()).toBe('0 pods');
+  });
+  it('a live-feed overflow or restart reads the rows again in place: never an empty table, the scroll position kept', async () => {
+    // Its own page whose live socket goes through the test (to the real hub), so the test can deliver the
+    // hub's overflow notice — what a socket whose browser fell 4 MiB behind gets — or drop the socket.
+    const page = await c.context.newPage();
+    let live: WebSocketRoute | undefined;
+    await page.routeWebSocket(/\/api\/v1\/live/, (ws) => {
+      ws.connectToServer();
+      live = ws;
+    });
+    try {
+      await page.goto(`${c.url}/c/${SEEDED}/pods`);
+      await expect.poll(() => page.getByRole('status', { name: 'Pod count' }).textContent()).toBe('1,234 pods');
+      await expect.poll(() => live !== undefined).toBe(true);
+      const scroller = page.getByLabel('Pods, scrollable');
+      // Scrolled down past the first pages, the rows there loaded, the table focused.
+      await scroller.evaluate((el) => el.scrollTo(0, 8000));
+      const loadingRows = page.locator('table[aria-label="Pods"] tbody td.hint');
+      await expect.poll(() => loadingRows.count()).toBe(0);
+      await scroller.focus();
+      const scrollTop = await scroller.evaluate((el) => el.scrollTop);
+      expect(scrollTop).toBeGreaterThan(7000);
+      const inView = await page
+        .locator('table[aria-label="Pods"] tbody tr[data-name]')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-name') ?? ''));
+      const [first, second, third] = [inView[10], inView[12], inView[8]].map((name) =>
+        all.find((p) => p.name === name),
+      );
+      if (!first || !second || !third) throw new Error('no rows in view');
+      // A person's text selection in a row that does not change, and that row's element marked.
+      await page.evaluate((name) => {
+        const tr = document.querySelector(`tr[data-name="${name}"]`);
+        if (!tr) throw new Error('no row');
+        (tr as unknown as { marked: boolean }).marked = true;
+        getSelection()?.selectAllChildren(tr);
+      }, third.name);
+      const selected = await page.evaluate(() => getSelection()?.toString() ?? '');
+      expect(selected).toContain(third.name);
+      // Every change of the table from here on: how often it held no pod row, whether it said it was busy.
+      await page.evaluate(() => {
+        const table = document.querySelector('table[aria-label="Pods"]');
+        const seen = { empty: 0, busy: 0, mutations: 0 };
+        (window as unknown as { seen: typeof seen }).seen = seen;
+        if (!table) throw new Error('no table');
+        new MutationObserver(() => {
+          seen.mutations++;
+          if (table.querySelectorAll('tbody tr[data-name]').length === 0) seen.empty++;
+          if (table.getAttribute('aria-busy') === 'true') seen.busy++;
+        }).observe(table, { subtree: true, childList: true, attributes: true });
+      });
+      const seen = () =>
+        page.evaluate(() => (window as unknown as { seen: { empty: number; busy: number; mutations: number } }).seen);
+      const row = (name: string) => page.locator(`tr[data-name="${name}"]`);
+      // The hub's copy changes without a live message (as when messages were dropped), then the overflow notice.
+      await c.pipeline.hub.inventory.applyChanges(
+        SEEDED,
+        [{ ...first, resourceVersion: '2', summary: { ...first.summary, phase: 'Succeeded' } } as InventoryItem],
+        [],
+      );
+      const table = page.locator('table[aria-label="Pods"]');
+      const reread = page.waitForResponse((r) => r.url().includes('/resources?') && !r.url().includes('count=true'));
+      live?.send(
+        JSON.stringify({ type: 'overflow', message: 'live messages were dropped while you were slow; refetch' }),
+      );
+      await reread;
+      await expect.poll(() => table.getAttribute('aria-busy')).not.toBe('true');
+      // The rows stayed while they were read again, in the same place.
+      expect((await seen()).empty).toBe(0);
+      expect(await scroller.evaluate((el) => el.scrollTop)).toBe(scrollTop);
+      await expect.poll(() => row(first.name).textContent()).toContain('Completed');
+      // The socket dropped: the console reconnects and reads again.
+      await c.pipeline.hub.inventory.applyChanges(
+        SEEDED,
+        [{ ...second, resourceVersion: '2', summary: { ...second.summary, phase: 'Succeeded' } } as InventoryItem],
+        [],
+      );
+      await live?.close();
+      await expect.poll(() => row(second.name).textContent()).toContain('Completed');
+      const s = await seen();
+      expect(s.mutations).toBeGreaterThan(0);
+      expect(s.empty).toBe(0);
+      // A discreet busy state while it read.
+      expect(s.busy).toBeGreaterThan(0);
+      expect(await scroller.evaluate((el) => el.scrollTop)).toBe(scrollTop);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Pods, scrollable');
+      // The same row element (never re-created), the selection in it kept.
+      expect(
+        await page.evaluate(
+          (name) => (document.querySelector(`tr[data-name="${name}"]`) as unknown as { marked?: boolean }).marked,
+          third.name,
+        ),
+      ).toBe(true);
+      expect(await page.evaluate(() => getSelection()?.toString() ?? '')).toBe(selected);
+      expect(await loadingRows.count()).toBe(0);
+    } finally {
+      await page.close();
+    }
   });
 });

@@ -17,6 +17,7 @@ import {
   SEARCH_WORDS_MAX,
   WORKLOAD_LIST_KINDS,
   isResourceKind,
+  parseLabelSelector,
   searchWords,
 } from '@wheelhouse/protocol';
 import { namespacePatterns } from '../auth/rbac.js';
@@ -48,6 +49,16 @@ const OwnerList = z
       .min(1)
       .max(50, 'at most 50 owners'),
   );
+/** `key=value[,key=value…]`, equality terms only (protocol/label-selector.ts), as the labels they require. */
+const LabelSelector = z
+  .string()
+  .max(2048)
+  .transform((s, ctx) => {
+    const r = parseLabelSelector(s);
+    if ('labels' in r) return r.labels;
+    ctx.addIssue({ code: 'custom', message: `a label selector, key=value[,key=value…]: ${r.error}` });
+    return z.NEVER;
+  });
 const BoolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** A sorted list's direction, keyset paging and total, as every list route takes them. */
 const Paging = {
@@ -93,6 +104,8 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             node: KubeName.optional(),
             // Objects owned by these, in one namespace (a workload's ReplicaSets, its pods: the Timeline tab).
             owner: OwnerList.optional(),
+            // Objects whose labels hold every key=value (a Service's pods), in one namespace, compared in SQL.
+            selector: LabelSelector.optional(),
           })
           .strict(),
       },
@@ -103,11 +116,16 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
       const { namespace } = req.query;
       if (isListQuery(req.query) && req.query.kind === undefined) {
         const message =
-          'querystring.kind: required with sort, order, prefix, status, node, owner or count (they list one kind)';
+          'querystring.kind: required with sort, order, prefix, status, node, owner, selector or count (they list one kind)';
         throw badRequest(message, { issues: [{ path: 'querystring.kind', message }] });
       }
       if (req.query.owner !== undefined && namespace === undefined) {
         const message = 'querystring.namespace: required with owner (owner references stay in their namespace)';
+        throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
+      }
+      if (req.query.selector !== undefined && namespace === undefined) {
+        // Labels are compared in each row's JSON: bounded by one namespace's index range, never the cluster's.
+        const message = "querystring.namespace: required with selector (it is matched within one namespace's objects)";
         throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
       }
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });

@@ -3,8 +3,11 @@
 // what an object's page needs around it — a Deployment's ReplicaSets for its
 // revisions, a ConfigMap's, claim's or Service's users in its namespace —
 // instead of the cluster's whole lists of those kinds. A read costs that
-// namespace's objects of those kinds (paged to the end), not the cluster's.
+// namespace's objects of those kinds (paged to the end), not the cluster's —
+// or, for a Service's pods, only those its selector matches (the hub compares
+// the labels in SQL: 3 pods of a namespace's 5,000 travel, not 5,000).
 import { useEffect, useState } from 'react';
+import { formatLabelSelector, selectorMatches } from '@wheelhouse/protocol/core';
 import { errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
 import { readAndFollow, type Deletes, type Upserts } from './read-and-follow.js';
@@ -15,6 +18,8 @@ export interface ListedKey {
   namespace: string;
   /** "Kind/name": only objects whose first owner reference is this one (the hub's owner filter). */
   owner?: string;
+  /** Only objects whose labels hold all of these (the hub's selector filter): a Service's pods. */
+  labels?: Record<string, string>;
 }
 
 export interface ListedObjects {
@@ -28,12 +33,16 @@ const firstOwner = (it: InventoryItem): string =>
 
 const matches = (it: InventoryItem, keys: readonly ListedKey[]): boolean =>
   keys.some(
-    (k) => it.kind === k.kind && it.namespace === k.namespace && (k.owner === undefined || firstOwner(it) === k.owner),
+    (k) =>
+      it.kind === k.kind &&
+      it.namespace === k.namespace &&
+      (k.owner === undefined || firstOwner(it) === k.owner) &&
+      (k.labels === undefined || selectorMatches(k.labels, it.labels)),
   );
 
 /**
  * The feed's changes over the objects held: one of the keys changed in place
- * or new (first); one no longer of them (its owner changed) or deleted, gone.
+ * or new (first); one no longer of them (its owner or labels changed) or deleted, gone.
  * The same array when nothing held changed.
  */
 export function applyListed(
@@ -57,7 +66,17 @@ export function applyListed(
 async function readListed(cluster: string, keys: readonly ListedKey[], signal: AbortSignal): Promise<InventoryItem[]> {
   const lists = await Promise.all(
     keys.map((k) =>
-      listAll(cluster, { kind: k.kind, namespace: k.namespace, owner: k.owner }, Number.POSITIVE_INFINITY, signal),
+      listAll(
+        cluster,
+        {
+          kind: k.kind,
+          namespace: k.namespace,
+          owner: k.owner,
+          selector: k.labels === undefined ? undefined : formatLabelSelector(k.labels),
+        },
+        Number.POSITIVE_INFINITY,
+        signal,
+      ),
     ),
   );
   return lists.flat();

@@ -8,11 +8,22 @@
 // in their sorted place without the rows flashing); beyond, only the count.
 // Pages and counts that went out before the feed was subscribed are checked
 // against it (live-position.ts): one older than the subscription lists again.
+// A feed restart or overflow (frequent under a big cluster's churn) reads the
+// rows held again while they stay on screen, and swaps the answer in: a list
+// that emptied on every restart would flicker and lose its scroll position.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
 import { BeforeSubscription, readNoting, type Noted } from './live-position.js';
-import { feedOf, followFeed, onceASecond } from './read-and-follow.js';
+import {
+  feedOf,
+  followFeed,
+  onceASecond,
+  type Deletes,
+  type Feed,
+  type Throttled,
+  type Upserts,
+} from './read-and-follow.js';
 import { FIRST_PAGE } from '../start/first-requests.js';
 
 export interface Page<Row> {
@@ -26,6 +37,9 @@ export interface PagedList<Row> {
   /** Items matching the filters, undefined until the first count is in. */
   total: number | undefined;
   loading: boolean;
+  /** The rows shown are being read again after a feed restart; they stay until the answer replaces them. */
+  refreshing: boolean;
+  /** The last read failed (the rows held, if any, stay). */
   error: string | undefined;
   /** Asks for rows up to this index (the virtual table's last visible row). */
   want: (index: number) => void;
@@ -65,170 +79,272 @@ export const PAGE = 100;
 /** Pages when far behind (a scrollbar dragged down): fewer round trips. */
 const BIG_PAGE = 1000;
 
-export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>): PagedList<Row> {
-  const { key } = source;
-  // The latest functions, without making the effects below start over when a caller re-creates them.
-  const src = useRef(source);
-  src.current = source;
-  const [, setVersion] = useState(0);
-  const state = useRef({
-    key: '',
-    countKey: '',
-    rows: [] as Row[],
-    total: undefined as number | undefined,
-    cursor: null as string | null,
-    done: false,
-    loading: false,
-    error: undefined as string | undefined,
-    wanted: 0,
-    generation: 0,
-    /** This generation's answers that went out before the feed was subscribed. */
-    before: new BeforeSubscription(),
-  });
-  const render = useCallback(() => setVersion((v) => v + 1), []);
-  /** Lists the rows held again (set by the effect that follows the feed). */
-  const relist = useRef<() => void>(() => undefined);
-  /** A page or count of this generation answered; if it went out before the subscription, checked. */
-  const noted = useCallback(
-    <T>(gen: number, answer: Noted<T>): T => {
-      const s = state.current;
-      if (answer.before && gen === s.generation) {
-        s.before.note(answer.before.position);
-        const sub = feedOf(cluster).subscription();
-        if (sub && s.before.check(sub.position)) relist.current();
-      }
-      return answer.value;
-    },
-    [cluster],
-  );
+/**
+ * The list's state and its reads, apart from React (the hook below renders it;
+ * the unit tests drive it over a test feed). `render` is called whenever what
+ * it shows changed.
+ */
+export class PagedListCore<Row> {
+  /** The caller's latest functions (a hook re-creates them every render). */
+  source: PagedListSource<Row>;
+  /** The cluster's live feed (its changes, restarts and subscription). */
+  feed: Feed;
+  key = '';
+  countKey = '';
+  rows: Row[] = [];
+  total: number | undefined = undefined;
+  error: string | undefined = undefined;
+  private cursor: string | null = null;
+  private done = false;
+  private loading = false;
+  private wanted = 0;
+  /** Bumped whenever what is out may no longer be applied (new filters, a feed restart's read). */
+  private generation = 0;
+  /** A feed restart's read of the rows held, while it is out: the changes meanwhile, and whether another restart followed. */
+  private reread: { pending: [Upserts, Deletes][]; again: boolean } | undefined;
+  /** This generation's answers that went out before the feed was subscribed. */
+  private readonly before = new BeforeSubscription();
+  private readonly small: Throttled;
 
-  /** Loads pages until the wanted index is covered (one request at a time). */
-  const pump = useCallback(async () => {
-    const s = state.current;
+  constructor(
+    feed: string | Feed,
+    source: PagedListSource<Row>,
+    private readonly render: () => void,
+  ) {
+    this.feed = feedOf(feed);
+    this.source = source;
+    this.small = onceASecond(() => this.refreshSmall());
+  }
+
+  get view(): Omit<PagedList<Row>, 'want'> {
+    return {
+      rows: this.rows,
+      total: this.total,
+      loading: this.loading,
+      refreshing: this.reread !== undefined,
+      error: this.error,
+    };
+  }
+
+  /** The source's key changed (or is first set): the list starts over; only the sort changed keeps the count. */
+  select(): void {
+    const { key, countKey } = this.source;
+    if (this.key === key) return;
+    const sameCount = this.key !== '' && this.countKey === countKey;
+    this.key = key;
+    this.countKey = countKey;
+    this.restart(sameCount);
+  }
+
+  /** Asks for rows up to this index. */
+  want(index: number): void {
+    if (index > this.wanted) this.wanted = index;
+    void this.pump();
+  }
+
+  /** Follows the feed until the returned function is called: changes in place, a restart re-reads. */
+  follow(): () => void {
+    const stop = followFeed(this.feed, {
+      change: (u, d) => this.change(u, d),
+      resync: () => this.resync(),
+      // Answers that went out before the subscription: list again if one may lack a change.
+      subscribed: (sub) => {
+        if (this.before.check(sub.position)) this.refreshSmall();
+      },
+    });
+    return () => {
+      stop();
+      this.small.cancel();
+    };
+  }
+
+  /** Starts the list over: new filters or sort show other rows. */
+  private restart(keepCount: boolean): void {
+    this.generation++;
+    this.rows = [];
+    if (!keepCount) this.total = undefined;
+    this.cursor = null;
+    this.done = false;
+    this.loading = false;
+    this.wanted = 0;
+    this.reread = undefined;
+    this.before.clear();
+    this.render();
+    void this.pump();
+  }
+
+  /** Loads pages until the wanted index is covered (one request at a time; none while a re-read is out). */
+  private async pump(): Promise<void> {
     // Children's effects run first: nothing is fetched before the list's own key is set.
-    if (s.key !== key || s.loading || s.done || s.rows.length > s.wanted) return;
-    const gen = s.generation;
-    s.loading = true;
+    if (this.key !== this.source.key || this.reread || this.loading || this.done || this.rows.length > this.wanted)
+      return;
+    const gen = this.generation;
+    this.loading = true;
     try {
-      while (!s.done && s.rows.length <= s.wanted && gen === s.generation) {
-        const behind = s.wanted - s.rows.length;
-        const first = s.cursor === null;
+      while (!this.done && this.rows.length <= this.wanted && gen === this.generation) {
+        const behind = this.wanted - this.rows.length;
+        const first = this.cursor === null;
         // The count is its own request beside the first page: counting 100k index entries takes the
         // database tens of ms, and the rows need not wait for it. Not asked again for a new sort.
-        const subscribed = feedOf(cluster).subscription() !== undefined;
-        if (first && s.total === undefined)
-          readNoting(subscribed, (signal) => src.current.fetchPage(null, 1, true, signal)).then(
+        const subscribed = this.feed.subscription() !== undefined;
+        if (first && this.total === undefined)
+          readNoting(subscribed, (signal) => this.source.fetchPage(null, 1, true, signal)).then(
             (answer) => {
-              const c = noted(gen, answer);
-              if (gen !== s.generation) return;
-              s.total = c.total;
-              render();
+              const c = this.noted(gen, answer);
+              if (gen !== this.generation) return;
+              this.total = c.total;
+              this.render();
             },
             () => undefined,
           );
         const limit = first ? FIRST_PAGE : behind > BIG_PAGE / 2 ? BIG_PAGE : PAGE;
-        const answer = await readNoting(subscribed, (signal) => src.current.fetchPage(s.cursor, limit, false, signal));
-        if (gen !== s.generation) return;
-        const uid = src.current.uid;
-        const seen = new Set(s.rows.map(uid));
+        const cursor = this.cursor;
+        const answer = await readNoting(subscribed, (signal) => this.source.fetchPage(cursor, limit, false, signal));
+        if (gen !== this.generation) return;
         const page = answer.value;
-        s.rows = [...s.rows, ...page.items.filter((r) => !seen.has(uid(r)))];
-        s.cursor = page.nextCursor;
-        s.done = page.nextCursor === null;
-        s.error = undefined;
-        render();
-        noted(gen, answer);
+        this.rows = appendNew(this.rows, page.items, this.source.uid);
+        this.cursor = page.nextCursor;
+        this.done = page.nextCursor === null;
+        this.error = undefined;
+        this.render();
+        this.noted(gen, answer);
       }
     } catch (err) {
-      if (gen === s.generation) {
-        s.error = errorText(err);
-        render();
+      if (gen === this.generation) {
+        this.error = errorText(err);
+        this.render();
       }
     } finally {
-      if (gen === s.generation) s.loading = false;
+      if (gen === this.generation) this.loading = false;
     }
-  }, [render, key, cluster, noted]);
+  }
 
-  /** Starts the list over (new filters or sort, or the feed restarted and rows may be stale). */
-  const restart = useCallback(
-    (keepCount = false) => {
-      const s = state.current;
-      s.generation++;
-      s.rows = [];
-      if (!keepCount) s.total = undefined;
-      s.cursor = null;
-      s.done = false;
-      s.loading = false;
-      s.wanted = 0;
-      s.before.clear();
-      render();
-      void pump();
-    },
-    [pump, render],
-  );
+  /** A page or count of this generation answered; if it went out before the subscription, checked. */
+  private noted<T>(gen: number, answer: Noted<T>): T {
+    if (answer.before && gen === this.generation) {
+      this.before.note(answer.before.position);
+      const sub = this.feed.subscription();
+      if (sub && this.before.check(sub.position)) this.refreshSmall();
+    }
+    return answer.value;
+  }
 
-  useEffect(() => {
-    const s = state.current;
-    if (s.key === key) return;
-    // Only the sort changed: the same rows in another order, the same count.
-    const sameCount = s.key !== '' && s.countKey === source.countKey;
-    s.key = key;
-    s.countKey = source.countKey;
-    restart(sameCount);
-  }, [key, source.countKey, restart]);
+  private change(upserts: Upserts, deletes: Deletes): void {
+    // What a re-read is fetching may predate this change: it is applied over the answer too.
+    this.reread?.pending.push([upserts, deletes]);
+    const held: Held<Row> = { rows: [...this.rows], total: this.total };
+    if (this.source.live(held, upserts, deletes, this.small.ask)) {
+      this.rows = held.rows;
+      this.total = held.total;
+      this.render();
+    }
+  }
 
-  useEffect(() => {
-    // Up to a page held, a refresh lists them again; beyond, only the count (see the top).
-    relist.current = () => {
-      const s = state.current;
-      const gen = s.generation;
-      const again = s.rows.length <= PAGE;
-      src.current.fetchPage(null, again ? Math.max(PAGE, s.rows.length) : 1, true).then(
-        (page) => {
-          if (gen !== s.generation) return;
-          s.total = page.total;
-          if (again) {
-            s.rows = page.items;
-            s.cursor = page.nextCursor;
-            s.done = page.nextCursor === null;
-          }
-          render();
-        },
-        () => undefined,
-      );
-    };
-    const refresh = onceASecond(() => relist.current());
-    const stopFeed = followFeed(cluster, {
-      change: (upserts, deletes) => {
-        const s = state.current;
-        const held: Held<Row> = { rows: [...s.rows], total: s.total };
-        if (src.current.live(held, upserts, deletes, refresh.ask)) {
-          s.rows = held.rows;
-          s.total = held.total;
-          render();
+  /**
+   * The feed restarted or overflowed: the rows held may be stale. They stay on
+   * screen (and with them the scroll position, selection and focus) while as
+   * many are read again, then the answer replaces them in one render. One
+   * re-read at a time: a restart while one is out reads again after its answer,
+   * so a feed that restarts every few seconds cannot starve the list.
+   */
+  private resync(): void {
+    if (this.reread) {
+      this.reread.again = true;
+      return;
+    }
+    // What pump or a small refresh has out is older than this read.
+    const gen = ++this.generation;
+    this.loading = false;
+    const reread = { pending: [] as [Upserts, Deletes][], again: false };
+    this.reread = reread;
+    this.render();
+    void this.readHeld(gen, reread);
+  }
+
+  private async readHeld(gen: number, reread: NonNullable<typeof this.reread>): Promise<void> {
+    const { fetchPage, uid } = this.source;
+    const target = Math.max(FIRST_PAGE, this.rows.length);
+    const subscribed = this.feed.subscription() !== undefined;
+    const answers: Noted<unknown>[] = [];
+    const counted = readNoting(subscribed, (signal) => fetchPage(null, 1, true, signal)).then(
+      (answer) => (answers.push(answer), answer.value.total),
+      () => undefined,
+    );
+    let rows: Row[] = [];
+    let cursor: string | null = null;
+    let done = false;
+    try {
+      while (!done && rows.length < target) {
+        const from: string | null = cursor;
+        const limit = Math.min(BIG_PAGE, target - rows.length);
+        const answer: Noted<Page<Row>> = await readNoting(subscribed, (signal) =>
+          fetchPage(from, limit, false, signal),
+        );
+        if (gen !== this.generation) return;
+        answers.push(answer);
+        rows = appendNew(rows, answer.value.items, uid);
+        cursor = answer.value.nextCursor;
+        done = cursor === null;
+      }
+      const total = await counted;
+      if (gen !== this.generation) return;
+      const held: Held<Row> = { rows, total: total ?? this.total };
+      for (const [u, d] of reread.pending) this.source.live(held, u, d, this.small.ask);
+      this.rows = held.rows;
+      this.total = held.total;
+      this.cursor = cursor;
+      this.done = done;
+      this.error = undefined;
+    } catch (err) {
+      if (gen !== this.generation) return;
+      // The rows held stay, with the changes since applied; the next restart reads again.
+      this.error = errorText(err);
+    }
+    this.reread = undefined;
+    this.render();
+    for (const answer of answers) this.noted(gen, answer);
+    if (reread.again) this.resync();
+    else void this.pump();
+  }
+
+  /** Up to a page held, the rows are listed again (new ones show in their sorted place); beyond, only the count. */
+  private refreshSmall(): void {
+    // A re-read out answers for this too.
+    if (this.reread) return;
+    const gen = this.generation;
+    const again = this.rows.length <= PAGE;
+    this.source.fetchPage(null, again ? Math.max(PAGE, this.rows.length) : 1, true).then(
+      (page) => {
+        if (gen !== this.generation) return;
+        this.total = page.total;
+        if (again) {
+          this.rows = page.items;
+          this.cursor = page.nextCursor;
+          this.done = page.nextCursor === null;
         }
+        this.render();
       },
-      resync: () => restart(),
-      // Answers that went out before the subscription: list again if one may lack a change.
-      subscribed: (sub) => {
-        if (state.current.before.check(sub.position)) relist.current();
-      },
-    });
-    return () => {
-      stopFeed();
-      refresh.cancel();
-    };
-  }, [cluster, key, render, restart]);
+      () => undefined,
+    );
+  }
+}
 
-  const want = useCallback(
-    (index: number) => {
-      const s = state.current;
-      if (index > s.wanted) s.wanted = index;
-      void pump();
-    },
-    [pump],
-  );
+function appendNew<Row>(rows: Row[], items: Row[], uid: (row: Row) => string): Row[] {
+  const seen = new Set(rows.map(uid));
+  return [...rows, ...items.filter((r) => !seen.has(uid(r)))];
+}
 
-  const s = state.current;
-  return { rows: s.rows, total: s.total, loading: s.loading, error: s.error, want };
+export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>): PagedList<Row> {
+  const [, setVersion] = useState(0);
+  const core = useRef<PagedListCore<Row>>(null);
+  core.current ??= new PagedListCore(cluster, source, () => setVersion((v) => v + 1));
+  const list = core.current;
+  // The latest functions, without making the effects below start over when a caller re-creates them.
+  list.source = source;
+  list.feed = feedOf(cluster);
+  const { key, countKey } = source;
+  useEffect(() => list.select(), [list, key, countKey]);
+  useEffect(() => list.follow(), [list, cluster, key]);
+  const want = useCallback((index: number) => list.want(index), [list]);
+  return { ...list.view, want };
 }

@@ -169,11 +169,11 @@ export function NodesPage({ cluster }: { cluster: string }) {
           ))}
         </select>
         <span className="grow" />
-        <ListCount label="Node count" total={total} validPrefix={name.valid} noun="node" />
+        <ListCount label="Node count" total={total} validPrefix={name.valid} noun="node" refreshing={list.refreshing} />
       </div>
       {list.error && <p className="error">{list.error}</p>}
       <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Nodes, scrollable">
-        <table className="data" aria-label="Nodes" aria-rowcount={count + 1}>
+        <table className="data" aria-label="Nodes" aria-rowcount={count + 1} aria-busy={list.refreshing}>
           <thead>
             <tr>
               {th('Name', 'name')}

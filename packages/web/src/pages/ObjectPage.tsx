@@ -4,6 +4,7 @@
 // timeline and the live YAML (status included).
 import { useMemo, type ReactNode } from 'react';
 import { Link } from 'wouter';
+import { formatLabelSelector, parseLabelSelector } from '@wheelhouse/protocol/core';
 import { humanAge } from '../age.js';
 import type { InventoryItem, InventoryItemOf } from '../api/types.js';
 import { useNow } from '../data/hooks.js';
@@ -31,11 +32,23 @@ const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] a
 const USERS: Readonly<Record<string, readonly string[]>> = {
   ConfigMap: WORKLOADS,
   PersistentVolumeClaim: WORKLOADS,
-  // A Service's backends: the pods its selector matches and the workloads whose template it matches (no Jobs).
-  Service: ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'],
+  // A Service's backends: the workloads whose template its selector matches (no Jobs) and, asked apart by
+  // the selector itself (servicePods), its pods.
+  Service: ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'],
 };
 const usersOf = (kind: string, namespace: string): ListedKey[] =>
   (USERS[kind] ?? []).map((k) => ({ kind: k, namespace }));
+/**
+ * A Service's pods, once its selector is known: the hub matches the selector
+ * in SQL, so only the pods it sends traffic to are read, not every pod of its
+ * namespace. None without a selector; a selector the hub's grammar would
+ * refuse (none Kubernetes stores) reads the namespace's pods, matched here.
+ */
+function servicePods(namespace: string, selector: string | undefined): ListedKey[] {
+  if (selector === undefined || selector === '') return [];
+  const parsed = parseLabelSelector(selector);
+  return [{ kind: 'Pod', namespace, ...('labels' in parsed ? { labels: parsed.labels } : {}) }];
+}
 
 type Fact = [string, ReactNode];
 
@@ -206,7 +219,13 @@ export function ObjectPage({
   // The object alone by name and its users from its namespace, each kept live (issue 18).
   const { item: it, error } = useOneObject(cluster, kind, namespace, name);
   const users = useMemo(() => usersOf(kind, namespace), [kind, namespace]);
-  const { items: support, error: supportError } = useListedObjects(cluster, users);
+  const workloads = useListedObjects(cluster, users);
+  // A Service's pods by its selector (as text: asked again when the selector changes, not the Service).
+  const selector = it?.kind === 'Service' ? formatLabelSelector(it.summary.selector ?? {}) : undefined;
+  const podKeys = useMemo(() => servicePods(namespace, selector), [namespace, selector]);
+  const pods = useListedObjects(cluster, podKeys);
+  const support = workloads.items && pods.items && [...pods.items, ...workloads.items];
+  const supportError = workloads.error ?? pods.error;
   const now = useNow(5000);
   if (it === undefined) return <p className="hint">Loading…</p>;
   if (error && !it)

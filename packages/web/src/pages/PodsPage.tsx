@@ -79,7 +79,7 @@ export function PodsPage({ cluster }: { cluster: string }) {
           ))}
         </select>
         <span className="grow" />
-        <ListCount label="Pod count" total={total} validPrefix={name.valid} noun="pod" />
+        <ListCount label="Pod count" total={total} validPrefix={name.valid} noun="pod" refreshing={list.refreshing} />
       </div>
       {list.error && <p className="error">{list.error}</p>}
       <VirtualPodTable
@@ -111,7 +111,7 @@ export function VirtualPodTable({
   const { scroller, rows, before, after } = useVirtualRows(count, list.want);
   return (
     <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label={`${label}, scrollable`}>
-      <table className="data" aria-label={label} aria-rowcount={count + 1}>
+      <table className="data" aria-label={label} aria-rowcount={count + 1} aria-busy={list.refreshing}>
         <PodTableHead sort={sort} />
         <tbody>
           {before > 0 && (

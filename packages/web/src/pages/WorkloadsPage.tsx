@@ -75,7 +75,13 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
           Only unhealthy
         </label>
         <span className="grow" />
-        <ListCount label="Workload count" total={total} validPrefix={name.valid} noun="workload" />
+        <ListCount
+          label="Workload count"
+          total={total}
+          validPrefix={name.valid}
+          noun="workload"
+          refreshing={list.refreshing}
+        />
       </div>
       {list.error && <p className="error">{list.error}</p>}
       <VirtualWorkloadTable
@@ -137,7 +143,7 @@ function VirtualWorkloadTable({
   const { scroller, rows, before, after } = useVirtualRows(count, list.want);
   return (
     <div ref={scroller} className="virtual-scroll" tabIndex={0} role="region" aria-label="Workloads, scrollable">
-      <table className="data" aria-label="Workloads" aria-rowcount={count + 1}>
+      <table className="data" aria-label="Workloads" aria-rowcount={count + 1} aria-busy={list.refreshing}>
         {header}
         <tbody>
           {before > 0 && (
