@@ -46,7 +46,7 @@ export function parseLabelSelector(text: string): LabelSelectorResult {
       return {
         error: `"${term}": a value is at most 63 of letters, digits, "-", "_" and ".", starting and ending with a letter or digit`,
       };
-    if (key in labels) return { error: `"${key}": each key at most once` };
+    if (Object.hasOwn(labels, key)) return { error: `"${key}": each key at most once` };
     labels[key] = value;
   }
   return { labels };

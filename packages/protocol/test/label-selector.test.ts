@@ -30,6 +30,11 @@ describe('label selector', () => {
     }
   });
 
+  it("takes keys named like an object's own properties as plain keys", () => {
+    expect(parseLabelSelector('constructor=x,toString=y')).toEqual({ labels: { constructor: 'x', toString: 'y' } });
+    expect(selectorMatches({ constructor: 'x' }, {})).toBe(false);
+  });
+
   it("formats labels sorted by key, which parse back; a match needs every term's key and value", () => {
     const labels = { tier: 'front', app: 'web' };
     expect(formatLabelSelector(labels)).toBe('app=web,tier=front');
