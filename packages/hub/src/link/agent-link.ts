@@ -750,7 +750,7 @@ export class AgentLink implements PeerLinkPort {
                 for (const event of stored) live.publish({ type: 'timeline', cluster, event });
               };
             },
-          });
+          }, conn);
           return;
         }
         case 'inventory.changes': {
@@ -763,24 +763,26 @@ export class AgentLink implements PeerLinkPort {
                 await this.deps.inventory.applyChangesIn(trx, cluster, upserts, deletes);
                 return () => this.deps.live.publish({ type: 'inventory', cluster, upserts, deletes });
               },
-            }),
+            }, conn),
           );
         }
         case 'timeline': {
           const events = await this.agentOwnedEvents(cluster, msg.events, log);
           if (events.length === 0) return;
+          // Timeline rows only: on a file store the writer thread stores them, in bigger commits, off the event loop.
           return handOff(
-            this.deps.ingest.submit({
-              rows: events.length,
-              bytes,
-              write: async (trx) => {
-                const stored = await this.deps.timeline.insertIn(trx, cluster, events);
-                return () => {
+            this.deps.ingest.submitTimeline(
+              {
+                cluster,
+                events,
+                bytes,
+                after: (stored) => {
                   this.deps.metrics.timelineEvents.inc(stored.length);
                   for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
-                };
+                },
               },
-            }),
+              conn,
+            ),
           );
         }
         case 'usage.sample':
@@ -793,7 +795,7 @@ export class AgentLink implements PeerLinkPort {
             rows: msg.items.length,
             bytes,
             write: (trx) => insights.snapshot(trx, cluster, msg.items),
-          });
+          }, conn);
           return;
         }
         case 'insights.changes': {
@@ -804,7 +806,7 @@ export class AgentLink implements PeerLinkPort {
               rows: msg.opened.length + msg.resolved.length,
               bytes,
               write: (trx) => insights.changes(trx, cluster, msg.opened, msg.resolved),
-            }),
+            }, conn),
           );
         }
         case 'command.update': {
@@ -827,7 +829,7 @@ export class AgentLink implements PeerLinkPort {
               await this.deps.clusters.markSeen(cluster, trx);
               return () => undefined;
             },
-          });
+          }, conn);
           return;
         case 'pong':
           return;
