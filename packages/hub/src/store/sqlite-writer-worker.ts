@@ -140,17 +140,18 @@ export function writerWorkerMain(data: WriterWorkerData, deps: WorkerDeps): void
         for (const job of batch) parentPort.postMessage({ type: 'failed', id: job.id, message: (err as Error).message });
         return;
       }
-      for (const job of batch) commit([job], false);
+      // Told before the jobs' answers, so the hub's stats are current when they settle.
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       parentPort.postMessage({ type: 'commit', jobs: batch.length, rows, seconds, split: true });
+      for (const job of batch) commit([job], false);
       return;
     }
     releaseTurn();
-    batch.forEach((job, i) => parentPort.postMessage({ type: 'stored', id: job.id, seqs: results[i] ?? [] }));
     if (mayRetry) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       parentPort.postMessage({ type: 'commit', jobs: batch.length, rows, seconds, split: false });
     }
+    batch.forEach((job, i) => parentPort.postMessage({ type: 'stored', id: job.id, seqs: results[i] ?? [] }));
   };
 
   const flush = (): void => {
