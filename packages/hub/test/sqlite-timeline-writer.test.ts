@@ -104,9 +104,13 @@ describe('timeline writer thread', () => {
     // Every row once; the "dup" ids 0–3 once per cluster (m%2 picks the cluster, m%4 the id: c2 has 0 and 2, c1 1 and 3).
     expect(count()).toBe(20 * 50 + 4);
     const bySeq = new Map(
-      (reader.prepare('select seq, id, cluster_id from timeline_events').all() as { seq: number; id: string; cluster_id: string }[]).map(
-        (r) => [r.seq, r],
-      ),
+      (
+        reader.prepare('select seq, id, cluster_id from timeline_events').all() as {
+          seq: number;
+          id: string;
+          cluster_id: string;
+        }[]
+      ).map((r) => [r.seq, r]),
     );
     const returned = results.flat();
     expect(returned).toHaveLength(20 * 50 + 4);
@@ -155,9 +159,9 @@ describe('timeline writer thread', () => {
     let hubWrites = 0;
     let sawWorkerHolding = false;
     const clusters = new ClusterStore(db);
-    let done = false;
-    void big.finally(() => (done = true));
-    while (!done) {
+    const state = { done: false };
+    void big.finally(() => (state.done = true));
+    while (!state.done) {
       sawWorkerHolding ||= w.turn.holder() === 'worker';
       await clusters.markSeen('c2');
       await db.transaction().execute((trx) => clusters.markSeen('c2', trx));

@@ -181,9 +181,11 @@ export class IngestBatcher {
         });
         return this.inOrder(prev, () => this.afterCommit(() => work.after(stored)));
       },
-      (err: unknown) =>
+      (err: unknown) => {
         // The worker died before answering: nothing of it is stored; store it here, in the link's order.
-        err instanceof WriterGoneError ? this.inOrder(prev, () => here(undefined)) : Promise.reject(err),
+        if (err instanceof WriterGoneError) return this.inOrder(prev, () => here(undefined));
+        throw err;
+      },
     );
     return published.finally(() => slot?.settle());
   }

@@ -30,7 +30,7 @@ const waitAsync = (
       timeoutMs: number,
     ): { async: false; value: string } | { async: true; value: Promise<string> };
   }
-).waitAsync;
+).waitAsync.bind(Atomics);
 
 export class SqliteWriteTurn {
   readonly buffer = new SharedArrayBuffer(8);

@@ -83,10 +83,7 @@ export function writerWorkerMain(data: WriterWorkerData, deps: WorkerDeps): void
   const takeTurn = (): void => {
     for (;;) {
       // The hub waiting goes first: its writes are short and the event loop's clients wait on them.
-      if (
-        Atomics.load(turn, HUB_WAITING) === 0 &&
-        Atomics.compareExchange(turn, HOLDER, FREE, WORKER) === FREE
-      ) {
+      if (Atomics.load(turn, HUB_WAITING) === 0 && Atomics.compareExchange(turn, HOLDER, FREE, WORKER) === FREE) {
         return;
       }
       Atomics.wait(turn, HOLDER, Atomics.load(turn, HOLDER), 2);
@@ -137,7 +134,8 @@ export function writerWorkerMain(data: WriterWorkerData, deps: WorkerDeps): void
         releaseTurn();
       }
       if (!mayRetry || batch.length === 1) {
-        for (const job of batch) parentPort.postMessage({ type: 'failed', id: job.id, message: (err as Error).message });
+        for (const job of batch)
+          parentPort.postMessage({ type: 'failed', id: job.id, message: (err as Error).message });
         return;
       }
       // Told before the jobs' answers, so the hub's stats are current when they settle.

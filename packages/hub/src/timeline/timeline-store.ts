@@ -119,7 +119,6 @@ export async function insertTimelineEvents(
   return stored.sort((a, b) => a.seq - b.seq);
 }
 
-
 /** One prepared INSERT per SQLite connection, reused for every row of every batch. */
 const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
