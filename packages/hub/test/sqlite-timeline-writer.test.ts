@@ -238,4 +238,23 @@ describe('timeline writer thread', () => {
     await Promise.all([t, inv, other]);
     expect(log).toEqual(['other link', 'timeline', 'changes']);
   });
+
+  it('closing the store stores the messages already handed in first', async () => {
+    const { db, batcher, reader } = await open();
+    dbs.splice(dbs.indexOf(db), 1);
+    const jobs = [0, 1, 2, 3].map((j) => submit(batcher, 'c1', events(`close${j}`, 3_000)));
+    await db.destroy();
+    expect((await Promise.all(jobs)).flat()).toHaveLength(12_000);
+    expect((reader.prepare('select count(*) as n from timeline_events').get() as { n: number }).n).toBe(12_000);
+  });
+
+  it("an in-memory store and timelineWriter: false have no writer: events go through the hub's connection", async () => {
+    const mem = await openDatabase({ dataDir: ':memory:' });
+    dbs.push(mem);
+    expect(timelineWriter(mem)).toBeUndefined();
+    const { writer, batcher, count } = await open({ timelineWriter: false });
+    expect(writer).toBeUndefined();
+    expect(await submit(batcher, 'c1', events('x', 100))).toHaveLength(100);
+    expect(count()).toBe(100);
+  });
 });
