@@ -12,6 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { TimelineEvent, TimelineEventInput } from '@wheelhouse/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterStore } from '../src/clusters/cluster-store.js';
+import { createHub } from '../src/server.js';
 import { IngestBatcher } from '../src/link/ingest-batcher.js';
 import { openDatabase, timelineWriter, type HubDb, type OpenStoreOptions } from '../src/store/db.js';
 import type { SqliteTimelineWriter } from '../src/store/sqlite-writer.js';
@@ -256,5 +257,25 @@ describe('timeline writer thread', () => {
     expect(writer).toBeUndefined();
     expect(await submit(batcher, 'c1', events('x', 100))).toHaveLength(100);
     expect(count()).toBe(100);
+  });
+
+  it("reports the writer's transactions and a fallback in the hub's /metrics", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wh-writer-hub-'));
+    dirs.push(dataDir);
+    const hub = await createHub({ dataDir, logger: false, webRoot: false });
+    try {
+      await hub.clusters.create('c1', 'c1');
+      const w = timelineWriter(hub.db) as SqliteTimelineWriter;
+      expect(await w.submit('c1', events('m', 300))).toHaveLength(300);
+      const scrape = async () => (await hub.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const body = await scrape();
+      expect(body).toContain('wheelhouse_timeline_writer_commit_rows_count 1');
+      expect(body).toContain('wheelhouse_timeline_writer_commit_rows_sum 300');
+      expect(body).toContain('wheelhouse_timeline_writer_fallback 0');
+      await w.thread?.terminate();
+      await expect.poll(scrape).toContain('wheelhouse_timeline_writer_fallback 1');
+    } finally {
+      await hub.close();
+    }
   });
 });
