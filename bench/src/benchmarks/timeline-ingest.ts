@@ -16,7 +16,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { IngestBatcher, MAX_PIPELINED, openDatabase, TimelineStore, timelineWriter, type HubDb } from '@wheelhouse/hub';
+import {
+  IngestBatcher,
+  MAX_PIPELINED,
+  openDatabase,
+  TimelineStore,
+  timelineWriter,
+  walCheckpointer,
+  type HubDb,
+} from '@wheelhouse/hub';
 import type { TimelineEventInput } from '@wheelhouse/protocol';
 import type { Benchmark } from '../harness.js';
 import { bareSqliteInsert, ingestEvents, type IngestSizes } from './timeline-ingest-events.js';
@@ -33,6 +41,8 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
   let insertRaw: ((rows: TimelineEventInput[]) => void) | undefined;
   let n = 0;
   let published = 0;
+  /** WAL checkpoints the hub's thread ran (to rewind the WAL), and the longest (ms). */
+  const loopCheckpoints = { n: 0, maxMs: 0 };
   // Per hub run, its event-loop delay p99 and max (ms): a monitor re-enabled would count the pause between runs.
   const delays: { p99: number; max: number }[] = [];
   return Promise.resolve({
@@ -47,6 +57,11 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
         ...(sizes.writerRows ? { timelineWriter: { maxRows: sizes.writerRows } } : {}),
       });
       for (let l = 0; l < links; l++) await addBenchCluster(db, `bench-${l}`);
+      walCheckpointer(db)?.on('checkpoint', (by, seconds) => {
+        if (by !== 'hub') return;
+        loopCheckpoints.n++;
+        loopCheckpoints.maxMs = Math.max(loopCheckpoints.maxMs, seconds * 1000);
+      });
       batcher = new IngestBatcher(db, {}, undefined, undefined, {
         store: new TimelineStore(db),
         writer: timelineWriter(db),
@@ -121,6 +136,7 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
         stats
           ? `writer thread: ${stats.commits} transactions, ${Math.round(stats.rows / Math.max(1, stats.commits))} rows each on average${stats.fallback ? `; FELL BACK: ${stats.fallback}` : ''}`
           : 'no writer thread',
+        `WAL checkpoints on the hub's thread (to rewind the WAL): ${loopCheckpoints.n}, longest ${loopCheckpoints.maxMs.toFixed(1)} ms`,
         `events published after their commit: ${published.toLocaleString('en-US')}`,
       ];
     },

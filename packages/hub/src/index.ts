@@ -11,4 +11,4 @@ export { parseGroupMappings, type GroupMappingRule } from './oidc/group-mapping.
 export type { LocalAccountsPolicy, OidcSettings } from './oidc/oidc-settings.js';
 export { IngestBatcher } from './link/ingest-batcher.js';
 export { MAX_PIPELINED } from './link/agent-link.js';
-export { timelineWriter } from './store/db.js';
+export { timelineWriter, walCheckpointer } from './store/db.js';

@@ -44,7 +44,8 @@ const event = (id: string, i = 0): TimelineEventInput =>
 const events = (prefix: string, n: number): TimelineEventInput[] =>
   Array.from({ length: n }, (_, i) => event(`${prefix}-${i}`, i));
 
-async function open(opts: Partial<OpenStoreOptions> = {}) {
+/** writerMinRows 1: every message to the writer (the default sends small ones through the group commit). */
+async function open(opts: Partial<OpenStoreOptions> = {}, writerMinRows = 1) {
   const dataDir = mkdtempSync(join(tmpdir(), 'wh-writer-'));
   dirs.push(dataDir);
   const db = await openDatabase({ dataDir, ...opts });
@@ -53,7 +54,7 @@ async function open(opts: Partial<OpenStoreOptions> = {}) {
   await new ClusterStore(db).create('c2', 'c2');
   const timeline = new TimelineStore(db);
   const writer = timelineWriter(db);
-  const batcher = new IngestBatcher(db, {}, undefined, undefined, { store: timeline, writer });
+  const batcher = new IngestBatcher(db, {}, undefined, undefined, { store: timeline, writer, writerMinRows });
   // Another connection: what is durable in the file, as another process sees it.
   const reader = new BetterSqlite3(join(dataDir, 'hub.db'), { readonly: true });
   readers.push(reader);
@@ -277,5 +278,23 @@ describe('timeline writer thread', () => {
     } finally {
       await hub.close();
     }
+  });
+
+  it("small messages ride in the group commit; a link's messages follow its one at the writer", async () => {
+    const { batcher, writer, count } = await open({}, 100);
+    const w = writer as SqliteTimelineWriter;
+    const link = {};
+    // A few events alone: the group commit takes them (no writer transaction).
+    expect(await submit(batcher, 'c1', events('small', 10), link)).toHaveLength(10);
+    expect(w.stats.commits).toBe(0);
+    // A full message goes to the writer, and the small ones its link sends meanwhile follow it there, in order.
+    const big = submit(batcher, 'c1', events('big', 3_000), link);
+    const after = [1, 2, 3].map((j) => submit(batcher, 'c1', events(`tail${j}`, 5), link));
+    const stored = await Promise.all([big, ...after]);
+    expect(w.stats.rows).toBe(3_015);
+    // Their seqs follow the link's order.
+    const seqs = stored.flat().map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(count()).toBe(3_025);
   });
 });

@@ -56,7 +56,15 @@ export interface TimelineWork {
 export interface TimelineIngest {
   store: TimelineStore;
   writer?: SqliteTimelineWriter | undefined;
+  /**
+   * A message of fewer events goes into these transactions unless its link has one at the writer
+   * (default 100): a few events ride along in the commit the link's inventory changes take anyway,
+   * where the writer would add a second commit (and fsync) for them; a backlog comes in full messages (500).
+   */
+  writerMinRows?: number;
 }
+
+export const DEFAULT_WRITER_MIN_ROWS = 100;
 
 export interface IngestBatchLimits {
   /**
@@ -171,6 +179,14 @@ export class IngestBatcher {
       );
     const writer = ingest.writer;
     if (!writer?.available) return here(key);
+    // A link's timeline messages are committed in its order (their seqs follow it): one path at a time per link.
+    const route = key ? this.routes.get(key) : undefined;
+    const toWriter = route?.writer
+      ? true
+      : route?.here
+        ? false
+        : events.length >= (ingest.writerMinRows ?? DEFAULT_WRITER_MIN_ROWS);
+    if (!toWriter) return this.routed(key, 'here', here(key));
     const { prev, slot } = this.order(key);
     const published: Promise<void> = writer.submit(cluster, events).then(
       (seqs) => {
@@ -187,7 +203,23 @@ export class IngestBatcher {
         throw err;
       },
     );
-    return published.finally(() => slot?.settle());
+    return this.routed(
+      key,
+      'writer',
+      published.finally(() => slot?.settle()),
+    );
+  }
+
+  /** Per link: its timeline messages in flight on each path. */
+  private readonly routes = new WeakMap<object, { writer: number; here: number }>();
+
+  private routed(key: object | undefined, path: 'writer' | 'here', done: Promise<void>): Promise<void> {
+    if (!key) return done;
+    let route = this.routes.get(key);
+    if (!route) this.routes.set(key, (route = { writer: 0, here: 0 }));
+    const r = route;
+    r[path]++;
+    return done.finally(() => r[path]--);
   }
 
   /** Runs `f` once the link's previous submission's after-commit ran (at once if it did). */

@@ -23,6 +23,12 @@ export interface WriterWorkerData {
   insertSql: string;
   /** false when the checkpoint worker checkpoints the WAL (as on the hub's connection). */
   autocheckpoint: boolean;
+  /**
+   * The hub connection's journal_size_limit (bytes; -1: none). Whichever connection writes first after a
+   * checkpoint rewinds the WAL and cuts the file back to this: without it here, a rewind by this connection
+   * left the -wal file long, and the checkpointer kept checkpointing on the event loop to shorten it.
+   */
+  journalSizeLimit: number;
 }
 
 /** One 'timeline' message's events, for one cluster. */
@@ -75,6 +81,7 @@ export function writerWorkerMain(data: WriterWorkerData, deps: WorkerDeps): void
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     if (!data.autocheckpoint) db.pragma('wal_autocheckpoint = 0');
+    db.pragma(`journal_size_limit = ${data.journalSizeLimit}`);
     insert = db.prepare(data.insertSql);
   } catch (err) {
     parentPort.postMessage({ type: 'fatal', message: `open: ${(err as Error).message}` });

@@ -38,6 +38,8 @@ export interface TimelineWriterOptions {
   maxRows?: number;
   /** false when the WAL checkpoint worker is on (the writer's connection then does not checkpoint in commits). */
   autocheckpoint?: boolean;
+  /** The hub connection's journal_size_limit (set by sqlite.ts). */
+  journalSizeLimit?: number;
 }
 
 export const DEFAULT_TIMELINE_WRITER_MAX_ROWS = 10_000;
@@ -89,6 +91,7 @@ export class SqliteTimelineWriter extends EventEmitter<WriterEvents> {
       maxRows: opts.maxRows ?? DEFAULT_TIMELINE_WRITER_MAX_ROWS,
       insertSql: TIMELINE_INSERT_SQL,
       autocheckpoint: opts.autocheckpoint ?? false,
+      journalSizeLimit: opts.journalSizeLimit ?? -1,
     };
   }
 

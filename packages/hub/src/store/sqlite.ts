@@ -197,7 +197,14 @@ export function sqliteDialect(
     return dialect;
   }
   const checkpointer = walCheckpoint === false ? undefined : new SqliteWalCheckpointer(sqlite, file, walCheckpoint);
-  const writer = timelineWriter === false ? undefined : new SqliteTimelineWriter(file, timelineWriter);
+  const writer =
+    timelineWriter === false
+      ? undefined
+      : new SqliteTimelineWriter(file, {
+          // As the hub's connection (the checkpointer set it): the writer's commits rewind the WAL too.
+          journalSizeLimit: sqlite.pragma('journal_size_limit', { simple: true }) as number,
+          ...timelineWriter,
+        });
   const dialect = new FileSqliteDialect(sqlite, checkpointer, writer);
   connections.set(dialect, sqlite);
   if (checkpointer) checkpointers.set(dialect, checkpointer);
