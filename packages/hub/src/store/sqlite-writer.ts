@@ -40,6 +40,8 @@ export interface TimelineWriterOptions {
   autocheckpoint?: boolean;
   /** The hub connection's journal_size_limit (set by sqlite.ts). */
   journalSizeLimit?: number;
+  /** WAL frames past which this thread checkpoints the tail before its next transaction (see the worker). */
+  rewindFrames?: number;
 }
 
 export const DEFAULT_TIMELINE_WRITER_MAX_ROWS = 10_000;
@@ -92,6 +94,7 @@ export class SqliteTimelineWriter extends EventEmitter<WriterEvents> {
       insertSql: TIMELINE_INSERT_SQL,
       autocheckpoint: opts.autocheckpoint ?? false,
       journalSizeLimit: opts.journalSizeLimit ?? -1,
+      rewindFrames: opts.rewindFrames ?? 2000,
     };
   }
 
