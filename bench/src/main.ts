@@ -3,7 +3,7 @@
 // runs the named benchmarks (all by default) and prints each side by side with
 // its baseline and the ratio. --events/--batch size the ingest benchmarks
 // (SQLite and PostgreSQL), --links/--writer-rows timeline-ingest's agent links and its writer thread's rows per
-// transaction; --pods the console-pods sizes (one run per size), --nodes its node count; --commands the
+// transaction (--no-writer: without the writer thread, the path before it); --pods the console-pods sizes (one run per size), --nodes its node count; --commands the
 // replicas-commands one; --history the console-timeline and console-audit
 // sizes (events of one workload / audit records, one run per size); --agents, --browsers,
 // --rate (inventory changes/s in total) and --seconds (of load per phase) the fan-in one.
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       batch: { type: 'string' },
       links: { type: 'string' },
       'writer-rows': { type: 'string' },
+      'no-writer': { type: 'boolean' },
       pods: { type: 'string' },
       nodes: { type: 'string' },
       commands: { type: 'string' },
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
     if (!Number.isInteger(num) || num < 1) throw new Error(`--${flag} must be a positive integer`);
     sizes[key] = num;
   }
+  if (values['no-writer']) sizes.noWriter = true;
   if (values.list) {
     for (const name of Object.keys(registry)) console.log(name);
     return;

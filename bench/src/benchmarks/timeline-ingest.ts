@@ -45,6 +45,43 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
   const loopCheckpoints = { n: 0, maxMs: 0 };
   // Per hub run, its event-loop delay p99 and max (ms): a monitor re-enabled would count the pause between runs.
   const delays: { p99: number; max: number }[] = [];
+  /** One run through the hub's path: link l sends messages l, l + links, …; at most MAX_PIPELINED in flight each. */
+  const ingestRun = async (evs: TimelineEventInput[]): Promise<void> => {
+    const ingest = batcher;
+    if (!ingest) return;
+    const messages = Math.ceil(evs.length / batch);
+    const monitor = monitorEventLoopDelay({ resolution: 1 });
+    monitor.enable();
+    await Promise.all(
+      Array.from({ length: links }, async (_, l) => {
+        const key = {};
+        const cluster = `bench-${l}`;
+        const inFlight = new Set<Promise<void>>();
+        for (let m = l; m < messages; m += links) {
+          const events = evs.slice(m * batch, (m + 1) * batch);
+          const p: Promise<void> = ingest
+            .submitTimeline(
+              {
+                cluster,
+                events,
+                bytes: 400 * events.length,
+                after: (stored) => {
+                  published += stored.length;
+                },
+              },
+              key,
+            )
+            .finally(() => inFlight.delete(p));
+          inFlight.add(p);
+          // As agent-link.ts: the link reads its next message only once fewer than MAX_PIPELINED are out.
+          while (inFlight.size >= MAX_PIPELINED) await Promise.race(inFlight);
+        }
+        await Promise.all(inFlight);
+      }),
+    );
+    monitor.disable();
+    delays.push({ p99: monitor.percentile(99) / 1e6, max: monitor.max / 1e6 });
+  };
   return Promise.resolve({
     name: 'timeline-ingest',
     description: `timeline ingest into SQLite, ${perRun.toLocaleString('en-US')} events per run: 'timeline' messages of ${batch} from ${links} links (≤ ${MAX_PIPELINED} in flight each) through the hub's group commit and writer thread vs a bare INSERT of the run in one transaction`,
@@ -54,7 +91,11 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
     setup: async () => {
       db = await openDatabase({
         dataDir: join(dir, 'hub'),
-        ...(sizes.writerRows ? { timelineWriter: { maxRows: sizes.writerRows } } : {}),
+        ...(sizes.noWriter
+          ? { timelineWriter: false as const }
+          : sizes.writerRows
+            ? { timelineWriter: { maxRows: sizes.writerRows } }
+            : {}),
       });
       for (let l = 0; l < links; l++) await addBenchCluster(db, `bench-${l}`);
       walCheckpointer(db)?.on('checkpoint', (by, seconds) => {
@@ -80,45 +121,18 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
       raw?.close();
       rmSync(dir, { recursive: true, force: true });
     },
+    // Each run's events are made first and only the ingest is timed (samples): making 40,000 events takes
+    // ~150 ms of the one thread, during which the writer thread would sit idle.
     subject: {
-      label: 'hub: links → group commit → writer thread',
+      label: sizes.noWriter ? 'hub: links → group commit (no writer)' : 'hub: links → group commit → writer thread',
       run: async () => {
-        const ingest = batcher;
-        if (!ingest) return;
+        await ingestRun(ingestEvents(n++, perRun));
+      },
+      samples: async () => {
         const evs = ingestEvents(n++, perRun);
-        // Link l sends messages l, l + links, l + 2·links, … in order; at most MAX_PIPELINED in flight.
-        const messages = Math.ceil(evs.length / batch);
-        const monitor = monitorEventLoopDelay({ resolution: 1 });
-        monitor.enable();
-        await Promise.all(
-          Array.from({ length: links }, async (_, l) => {
-            const key = {};
-            const cluster = `bench-${l}`;
-            const inFlight = new Set<Promise<void>>();
-            for (let m = l; m < messages; m += links) {
-              const events = evs.slice(m * batch, (m + 1) * batch);
-              const p: Promise<void> = ingest
-                .submitTimeline(
-                  {
-                    cluster,
-                    events,
-                    bytes: 400 * events.length,
-                    after: (stored) => {
-                      published += stored.length;
-                    },
-                  },
-                  key,
-                )
-                .finally(() => inFlight.delete(p));
-              inFlight.add(p);
-              // As agent-link.ts: the link reads its next message only once fewer than MAX_PIPELINED are out.
-              while (inFlight.size >= MAX_PIPELINED) await Promise.race(inFlight);
-            }
-            await Promise.all(inFlight);
-          }),
-        );
-        monitor.disable();
-        delays.push({ p99: monitor.percentile(99) / 1e6, max: monitor.max / 1e6 });
+        const t0 = performance.now();
+        await ingestRun(evs);
+        return [performance.now() - t0];
       },
     },
     baseline: {
@@ -126,6 +140,12 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
       run: () => {
         insertRaw?.(ingestEvents(n++, perRun));
         return Promise.resolve();
+      },
+      samples: () => {
+        const evs = ingestEvents(n++, perRun);
+        const t0 = performance.now();
+        insertRaw?.(evs);
+        return Promise.resolve([performance.now() - t0]);
       },
     },
     notes: () => {
