@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterStore } from '../src/clusters/cluster-store.js';
 import { createHub } from '../src/server.js';
 import { IngestBatcher } from '../src/link/ingest-batcher.js';
-import { openDatabase, timelineWriter, type HubDb, type OpenStoreOptions } from '../src/store/db.js';
+import { openDatabase, timelineWriter, walCheckpointer, type HubDb, type OpenStoreOptions } from '../src/store/db.js';
 import type { SqliteTimelineWriter } from '../src/store/sqlite-writer.js';
 import { TimelineStore } from '../src/timeline/timeline-store.js';
 
@@ -296,5 +296,25 @@ describe('timeline writer thread', () => {
     const seqs = stored.flat().map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(count()).toBe(3_025);
+  });
+
+  it("keeps the WAL rewinding under heavy ingest without checkpoints on the hub's thread", async () => {
+    const { db, batcher, count } = await open();
+    const ckpt = walCheckpointer(db);
+    expect(ckpt).toBeDefined();
+    // 120,000 events in messages of 500 from 8 links, 8 in flight each (as the links hand them in).
+    const link = Array.from({ length: 8 }, () => ({}));
+    for (let round = 0; round < 4; round++) {
+      await Promise.all(
+        Array.from({ length: 60 }, (_, m) =>
+          submit(batcher, m % 2 ? 'c1' : 'c2', events(`r${round}-m${m}`, 500), link[m % 8]),
+        ),
+      );
+    }
+    expect(count()).toBe(120_000);
+    // Each writer commit is ~2,000 WAL pages: without the writer rewinding the WAL itself the -wal file
+    // outgrew the limit and the hub's thread checkpointed to rewind it (dozens of times, tens of ms each).
+    expect(ckpt?.stats.loopCheckpoints ?? 0).toBeLessThanOrEqual(2);
+    expect(ckpt?.walBytes() ?? 0).toBeLessThan(4000 * (4096 + 24) * 1.5);
   });
 });

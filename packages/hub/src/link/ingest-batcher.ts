@@ -13,10 +13,12 @@
 // waits until the link's earlier ones are stored); a message's writes are all
 // stored or none are.
 //
-// On an embedded store on a file, 'timeline' messages (timeline rows only)
-// go to the writer thread instead (store/sqlite-writer.ts): its transactions
-// hold up to 10,000 rows and the event loop runs meanwhile, while everything
-// else stays in these transactions of at most 2,000 rows. A link's
+// On an embedded store on a file, 'timeline' messages (timeline rows only) of
+// 100 events or more go to the writer thread instead (store/sqlite-writer.ts):
+// its transactions hold up to 10,000 rows and the event loop runs meanwhile,
+// while everything else — and a few events, which ride along in the commit
+// their link's inventory changes take anyway — stays in these transactions
+// of at most 2,000 rows (one path at a time per link, see submitTimeline). A link's
 // after-commit functions still run in the order it submitted them (a link's
 // inventory changes handed in behind its timeline message publish after
 // that message's events), and a link's `stored()` waits for both.
