@@ -15,7 +15,7 @@ import { ClusterStore } from '../src/clusters/cluster-store.js';
 import { createHub } from '../src/server.js';
 import { IngestBatcher } from '../src/link/ingest-batcher.js';
 import { openDatabase, timelineWriter, walCheckpointer, type HubDb, type OpenStoreOptions } from '../src/store/db.js';
-import type { SqliteTimelineWriter } from '../src/store/sqlite-writer.js';
+import { SqliteTimelineWriter, WriterGoneError } from '../src/store/sqlite-writer.js';
 import { TimelineStore } from '../src/timeline/timeline-store.js';
 
 const dirs: string[] = [];
@@ -155,16 +155,19 @@ describe('timeline writer thread', () => {
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
+    // Timers fire while the worker holds the turn (and the hub's writes wait for it, asynchronously).
+    let ticksWhileWorkerHeld = 0;
+    const timer = setInterval(() => {
+      ticks++;
+      if (w.turn.holder() === 'worker') ticksWhileWorkerHeld++;
+    }, 5);
     const big = submit(batcher, 'c1', events('big', 20_000));
     // Meanwhile the hub writes on its own connection (outside and inside transactions), as logins and commands do.
     let hubWrites = 0;
-    let sawWorkerHolding = false;
     const clusters = new ClusterStore(db);
     const state = { done: false };
     void big.finally(() => (state.done = true));
     while (!state.done) {
-      sawWorkerHolding ||= w.turn.holder() === 'worker';
       await clusters.markSeen('c2');
       await db.transaction().execute((trx) => clusters.markSeen('c2', trx));
       hubWrites += 2;
@@ -175,13 +178,13 @@ describe('timeline writer thread', () => {
     delay.disable();
     expect(stored).toHaveLength(20_000);
     expect(count("id like 'big-%'")).toBe(20_000);
-    expect(sawWorkerHolding).toBe(true);
+    expect(ticksWhileWorkerHeld).toBeGreaterThan(2);
     expect(hubWrites).toBeGreaterThan(2);
     // The worker's commit took long; the event loop never stopped for anything close to it.
     const commitMs = (commits[0] ?? 0) * 1000;
     const maxDelayMs = delay.max / 1e6;
     expect(commitMs).toBeGreaterThan(60);
-    expect(maxDelayMs).toBeLessThan(Math.min(50, commitMs / 2));
+    expect(maxDelayMs).toBeLessThan(Math.min(80, commitMs / 2));
     expect(ticks).toBeGreaterThan(commitMs / 5 / 4);
   });
 
@@ -316,5 +319,19 @@ describe('timeline writer thread', () => {
     // outgrew the limit and the hub's thread checkpointed to rewind it (dozens of times, tens of ms each).
     expect(ckpt?.stats.loopCheckpoints ?? 0).toBeLessThanOrEqual(2);
     expect(ckpt?.walBytes() ?? 0).toBeLessThan(4000 * (4096 + 24) * 1.5);
+  });
+
+  it('a writer that cannot open the database falls back at once: the job is refused as WriterGone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wh-writer-none-'));
+    dirs.push(dir);
+    const w = new SqliteTimelineWriter(join(dir, 'missing.db'));
+    const fallbacks: string[] = [];
+    w.on('fallback', (reason) => fallbacks.push(reason));
+    await expect(w.submit('c1', events('x', 1))).rejects.toBeInstanceOf(WriterGoneError);
+    expect(fallbacks).toHaveLength(1);
+    expect(fallbacks[0]).toMatch(/open/);
+    expect(w.available).toBe(false);
+    expect(w.turn.holder()).toBe('free');
+    await w.close();
   });
 });
