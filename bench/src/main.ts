@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// npm run bench [-- <name>... --rounds N --events N --batch N --pods N,N --nodes N --commands N --history N,N]:
+// npm run bench [-- <name>... --rounds N --events N --batch N --links N --writer-rows N --pods N,N --nodes N --commands N --history N,N]:
 // runs the named benchmarks (all by default) and prints each side by side with
 // its baseline and the ratio. --events/--batch size the ingest benchmarks
-// (SQLite and PostgreSQL); --pods the console-pods sizes (one run per size), --nodes its node count; --commands the
+// (SQLite and PostgreSQL), --links/--writer-rows timeline-ingest's agent links and its writer thread's rows per
+// transaction (--no-writer: without the writer thread, the path before it); --pods the console-pods sizes (one run per size), --nodes its node count; --commands the
 // replicas-commands one; --history the console-timeline and console-audit
 // sizes (events of one workload / audit records, one run per size); --agents, --browsers,
 // --rate (inventory changes/s in total) and --seconds (of load per phase) the fan-in one.
@@ -63,6 +64,9 @@ async function main(): Promise<void> {
       list: { type: 'boolean' },
       events: { type: 'string' },
       batch: { type: 'string' },
+      links: { type: 'string' },
+      'writer-rows': { type: 'string' },
+      'no-writer': { type: 'boolean' },
       pods: { type: 'string' },
       nodes: { type: 'string' },
       commands: { type: 'string' },
@@ -100,13 +104,19 @@ async function main(): Promise<void> {
     if (!Number.isInteger(num) || num < 1) throw new Error(`--${key} must be a positive integer`);
     fanInSizes[key] = num;
   }
-  for (const key of ['events', 'batch'] as const) {
-    const v = values[key];
+  for (const [flag, key] of [
+    ['events', 'events'],
+    ['batch', 'batch'],
+    ['links', 'links'],
+    ['writer-rows', 'writerRows'],
+  ] as const) {
+    const v = values[flag];
     if (v === undefined) continue;
     const num = Number(v);
-    if (!Number.isInteger(num) || num < 1) throw new Error(`--${key} must be a positive integer`);
+    if (!Number.isInteger(num) || num < 1) throw new Error(`--${flag} must be a positive integer`);
     sizes[key] = num;
   }
+  if (values['no-writer']) sizes.noWriter = true;
   if (values.list) {
     for (const name of Object.keys(registry)) console.log(name);
     return;

@@ -12,6 +12,12 @@ export interface IngestSizes {
   events?: number;
   /** Events per agent batch (default 500, the agent's). */
   batch?: number;
+  /** Agent links sending at once (timeline-ingest: default 8). */
+  links?: number;
+  /** Rows per transaction of the hub's timeline writer thread (timeline-ingest: default the hub's). */
+  writerRows?: number;
+  /** timeline-ingest: no writer thread, every message in the group commit on the hub's connection (the path before it). */
+  noWriter?: boolean;
 }
 
 /** Run `run`'s `count` events: pods spread over 50 namespaces and 200 Deployments. */

@@ -9,3 +9,6 @@ export { parseByteSize } from './retention/byte-size.js';
 export { Retention, type RetentionPolicy, type RetentionReport } from './retention/retention.js';
 export { parseGroupMappings, type GroupMappingRule } from './oidc/group-mapping.js';
 export type { LocalAccountsPolicy, OidcSettings } from './oidc/oidc-settings.js';
+export { IngestBatcher } from './link/ingest-batcher.js';
+export { MAX_PIPELINED } from './link/agent-link.js';
+export { timelineWriter, walCheckpointer } from './store/db.js';

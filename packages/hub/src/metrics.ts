@@ -119,6 +119,23 @@ export class HubMetrics {
     help: '1 when the checkpoint worker is gone and SQLite checkpoints inside commits again (on the event loop)',
     registers: [this.registry],
   });
+  readonly timelineWriterCommitRows = new Histogram({
+    name: 'wheelhouse_timeline_writer_commit_rows',
+    help: 'Timeline events per transaction of the timeline writer thread (embedded store on a file)',
+    buckets: [10, 100, 1000, 5000, 10000, 20000],
+    registers: [this.registry],
+  });
+  readonly timelineWriterCommitSeconds = new Histogram({
+    name: 'wheelhouse_timeline_writer_commit_seconds',
+    help: 'Duration of one transaction of the timeline writer thread (write turn, inserts, commit)',
+    buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly timelineWriterFallback = new Gauge({
+    name: 'wheelhouse_timeline_writer_fallback',
+    help: "1 when the timeline writer thread is gone and timeline events are stored on the hub's connection (on the event loop)",
+    registers: [this.registry],
+  });
   /** Set by the hub when the store is SQLite on a file. */
   walBytes: (() => number) | undefined;
   readonly walSize = new Gauge({

@@ -75,7 +75,7 @@ import { ShellRecords } from './shell/shell-records.js';
 import { ShellStore } from './shell/shell-store.js';
 import { TimelineStore } from './timeline/timeline-store.js';
 import { timelineRoutes } from './timeline/timeline-routes.js';
-import { openDatabase, walCheckpointer, type HubDb } from './store/db.js';
+import { openDatabase, timelineWriter, walCheckpointer, type HubDb } from './store/db.js';
 import { Retention, retentionEnabled, type RetentionPolicy } from './retention/retention.js';
 import { LeaderElection } from './store/leader-election.js';
 import { postgresClient } from './store/postgres.js';
@@ -276,6 +276,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
 
   const metrics = new HubMetrics();
   watchWalCheckpoints(db, metrics, app.log);
+  watchTimelineWriter(db, metrics, app.log);
   const onDisk = opts.dataDir !== undefined && opts.dataDir !== ':memory:' ? opts.dataDir : undefined;
   const keyFile = opts.audit?.keyFile ?? (onDisk ? `${onDisk}.audit.key` : undefined);
   const keys = keyFile ? loadOrCreateKeyFile(keyFile) : undefined;
@@ -353,6 +354,7 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
         if (b.split) metrics.ingestBatchSplit.inc();
       },
       (runAll) => live.batch(runAll),
+      { store: timeline, writer: timelineWriter(db) },
     ),
   });
   replicas.setLocalLinks({
@@ -689,6 +691,22 @@ export async function createHub(opts: HubOptions = {}): Promise<Hub> {
       if (!opts.db) await db.destroy();
     },
   };
+}
+
+/** The embedded store's timeline writer → metrics, and one log line if it falls back to the hub's connection. */
+function watchTimelineWriter(db: HubDb, metrics: HubMetrics, log: FastifyBaseLogger): void {
+  const writer = timelineWriter(db);
+  if (!writer) return;
+  writer.on('commit', (_jobs, rows, seconds) => {
+    metrics.timelineWriterCommitRows.observe(rows);
+    metrics.timelineWriterCommitSeconds.observe(seconds);
+  });
+  const fellBack = (reason: string) => {
+    metrics.timelineWriterFallback.set(1);
+    log.error({ reason }, "timeline writer thread gone: timeline events are stored on the hub's connection again");
+  };
+  if (writer.stats.fallback !== undefined) fellBack(writer.stats.fallback);
+  else writer.once('fallback', fellBack);
 }
 
 /** The embedded store's WAL checkpointer → metrics, and one log line if it falls back to in-commit checkpoints. */

@@ -17,7 +17,7 @@ import type { LiveMessage } from '../src/live/live-bus.js';
 import { ClusterStore } from '../src/clusters/cluster-store.js';
 import { InventoryStore } from '../src/inventory/inventory-store.js';
 import { createHub, type Hub } from '../src/server.js';
-import { openDatabase, sqliteConnection, type HubDb, type OpenStoreOptions } from '../src/store/db.js';
+import { openDatabase, sqliteConnection, timelineWriter, type HubDb, type OpenStoreOptions } from '../src/store/db.js';
 import type { IngestBatchLimits } from '../src/link/ingest-batcher.js';
 import { podItem } from './support/inventory-items.js';
 import { configMapItem, rawAgent, type RawAgent } from './support/raw-agent.js';
@@ -311,6 +311,52 @@ describe('agent link group commit (sqlite file, synchronous=FULL)', () => {
       agent.send({ type: 'inventory.changes', upserts: [configMapItem('ns', `cm-${m}`)], deletes: [] });
     agent.send({ type: 'ping', t: 1 });
     expect(await pong, 'rows stored when the pong came').toBe(MESSAGES);
+  }, 60_000);
+  it('stores timeline messages through the writer thread and still publishes and answers pings in the link’s order', async () => {
+    const store = sqliteStore();
+    cleanup.push(() => store.dispose());
+    const l = await linkedHub(store.options, undefined, 2);
+    cleanup.push(() => closeLinked(l));
+    const writer = timelineWriter(l.db);
+    expect(writer).toBeDefined();
+    const reader = new BetterSqlite3(store.file, { readonly: true });
+    cleanup.push(() => {
+      reader.close();
+    });
+    const timelineRows = reader.prepare('SELECT count(*) AS n FROM timeline_events WHERE cluster_id = ?');
+    const seen = new Map<string, string[]>();
+    cleanup.push(
+      l.hub.live.subscribe((msg: LiveMessage) => {
+        const add = (what: string) => seen.set(msg.cluster, [...(seen.get(msg.cluster) ?? []), what]);
+        if (msg.type === 'inventory') for (const u of msg.upserts) add(u.name);
+        // A message's events: its first event names it.
+        else if (msg.type === 'timeline' && msg.event.id.endsWith('-0')) add(msg.event.id.slice(0, -2));
+      }),
+    );
+    const pongs = new Map<string, number>();
+    const sent: string[] = [];
+    // Big timeline messages (the writer takes a while over them), each followed by inventory changes.
+    for (let m = 0; m < 6; m++) {
+      sent.push(`tl-${m}`, `cm-${m}`);
+      l.agents.forEach((a) => {
+        a.send({ type: 'timeline', events: Array.from({ length: 1500 }, (_, i) => timelineEvent(`tl-${m}-${i}`)) });
+        a.send({ type: 'inventory.changes', upserts: [configMapItem('ns', `cm-${m}`)], deletes: [] });
+      });
+    }
+    l.agents.forEach((a, i) => {
+      const cluster = l.names[i] as string;
+      a.ws.on('message', (d: Buffer) => {
+        if ((JSON.parse(d.toString('utf8')) as { type: string }).type === 'pong')
+          pongs.set(cluster, (timelineRows.get(cluster) as { n: number }).n);
+      });
+      a.send({ type: 'ping', t: 1 });
+    });
+    await until('every pong', () => pongs.size === 2);
+    // A pong means everything the link sent before the ping is stored: the writer's rows too.
+    for (const n of l.names) expect(pongs.get(n), n).toBe(6 * 1500);
+    await until('every live event', () => l.names.every((n) => seen.get(n)?.length === sent.length));
+    for (const n of l.names) expect(seen.get(n), n).toEqual(sent);
+    expect(writer?.stats.rows).toBe(2 * 6 * 1500);
   }, 60_000);
 });
 

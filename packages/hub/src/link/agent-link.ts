@@ -726,61 +726,69 @@ export class AgentLink implements PeerLinkPort {
         case 'inventory.snapshot': {
           const { kind, snapshotId, items, last } = msg;
           const { inventory, timeline, live, metrics } = this.deps;
-          await this.deps.ingest.submit({
-            rows: items.length,
-            bytes,
-            write: async (trx) => {
-              const gone = await inventory.applySnapshotChunkIn(trx, cluster, kind, snapshotId, items, last);
-              // What disappeared while the agent was away never came as a watch event: record its deletion here.
-              const deletions = await snapshotDeletions(gone, Date.now(), (uid) =>
-                inventory.getByUid(cluster, uid, trx),
-              );
-              const stored = await timeline.insertIn(trx, cluster, deletions);
-              return () => {
-                if (last) inventory.snapshotStored(cluster, kind, snapshotId);
-                if (items.length > 0 || gone.length > 0) {
-                  live.publish({
-                    type: 'inventory',
-                    cluster,
-                    upserts: items,
-                    deletes: gone.map((i) => ({ kind, uid: i.uid, namespace: i.namespace, name: i.name })),
-                  });
-                }
-                metrics.timelineEvents.inc(stored.length);
-                for (const event of stored) live.publish({ type: 'timeline', cluster, event });
-              };
+          await this.deps.ingest.submit(
+            {
+              rows: items.length,
+              bytes,
+              write: async (trx) => {
+                const gone = await inventory.applySnapshotChunkIn(trx, cluster, kind, snapshotId, items, last);
+                // What disappeared while the agent was away never came as a watch event: record its deletion here.
+                const deletions = await snapshotDeletions(gone, Date.now(), (uid) =>
+                  inventory.getByUid(cluster, uid, trx),
+                );
+                const stored = await timeline.insertIn(trx, cluster, deletions);
+                return () => {
+                  if (last) inventory.snapshotStored(cluster, kind, snapshotId);
+                  if (items.length > 0 || gone.length > 0) {
+                    live.publish({
+                      type: 'inventory',
+                      cluster,
+                      upserts: items,
+                      deletes: gone.map((i) => ({ kind, uid: i.uid, namespace: i.namespace, name: i.name })),
+                    });
+                  }
+                  metrics.timelineEvents.inc(stored.length);
+                  for (const event of stored) live.publish({ type: 'timeline', cluster, event });
+                };
+              },
             },
-          });
+            conn,
+          );
           return;
         }
         case 'inventory.changes': {
           const { upserts, deletes } = msg;
           return handOff(
-            this.deps.ingest.submit({
-              rows: upserts.length + deletes.length,
-              bytes,
-              write: async (trx) => {
-                await this.deps.inventory.applyChangesIn(trx, cluster, upserts, deletes);
-                return () => this.deps.live.publish({ type: 'inventory', cluster, upserts, deletes });
+            this.deps.ingest.submit(
+              {
+                rows: upserts.length + deletes.length,
+                bytes,
+                write: async (trx) => {
+                  await this.deps.inventory.applyChangesIn(trx, cluster, upserts, deletes);
+                  return () => this.deps.live.publish({ type: 'inventory', cluster, upserts, deletes });
+                },
               },
-            }),
+              conn,
+            ),
           );
         }
         case 'timeline': {
           const events = await this.agentOwnedEvents(cluster, msg.events, log);
           if (events.length === 0) return;
+          // Timeline rows only: on a file store the writer thread stores them, in bigger commits, off the event loop.
           return handOff(
-            this.deps.ingest.submit({
-              rows: events.length,
-              bytes,
-              write: async (trx) => {
-                const stored = await this.deps.timeline.insertIn(trx, cluster, events);
-                return () => {
+            this.deps.ingest.submitTimeline(
+              {
+                cluster,
+                events,
+                bytes,
+                after: (stored) => {
                   this.deps.metrics.timelineEvents.inc(stored.length);
                   for (const event of stored) this.deps.live.publish({ type: 'timeline', cluster, event });
-                };
+                },
               },
-            }),
+              conn,
+            ),
           );
         }
         case 'usage.sample':
@@ -789,22 +797,28 @@ export class AgentLink implements PeerLinkPort {
         case 'insights.snapshot': {
           const { insights } = this;
           if (!insights) return;
-          await this.deps.ingest.submit({
-            rows: msg.items.length,
-            bytes,
-            write: (trx) => insights.snapshot(trx, cluster, msg.items),
-          });
+          await this.deps.ingest.submit(
+            {
+              rows: msg.items.length,
+              bytes,
+              write: (trx) => insights.snapshot(trx, cluster, msg.items),
+            },
+            conn,
+          );
           return;
         }
         case 'insights.changes': {
           const { insights } = this;
           if (!insights) return;
           return handOff(
-            this.deps.ingest.submit({
-              rows: msg.opened.length + msg.resolved.length,
-              bytes,
-              write: (trx) => insights.changes(trx, cluster, msg.opened, msg.resolved),
-            }),
+            this.deps.ingest.submit(
+              {
+                rows: msg.opened.length + msg.resolved.length,
+                bytes,
+                write: (trx) => insights.changes(trx, cluster, msg.opened, msg.resolved),
+              },
+              conn,
+            ),
           );
         }
         case 'command.update': {
@@ -820,14 +834,17 @@ export class AgentLink implements PeerLinkPort {
         }
         case 'ping':
           this.send(conn, { type: 'pong', t: msg.t });
-          await this.deps.ingest.submit({
-            rows: 1,
-            bytes,
-            write: async (trx) => {
-              await this.deps.clusters.markSeen(cluster, trx);
-              return () => undefined;
+          await this.deps.ingest.submit(
+            {
+              rows: 1,
+              bytes,
+              write: async (trx) => {
+                await this.deps.clusters.markSeen(cluster, trx);
+                return () => undefined;
+              },
             },
-          });
+            conn,
+          );
           return;
         case 'pong':
           return;

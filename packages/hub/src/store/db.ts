@@ -4,7 +4,8 @@ import { Kysely, Migrator, type Dialect } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import { isPostgresUrl, postgresDialect } from './postgres.js';
 import type { Database } from './schema.js';
-import { sqliteConnectionOf, sqliteDialect, walCheckpointerOf } from './sqlite.js';
+import { sqliteConnectionOf, sqliteDialect, timelineWriterOf, walCheckpointerOf } from './sqlite.js';
+import type { SqliteTimelineWriter, TimelineWriterOptions } from './sqlite-writer.js';
 import type { SqliteWalCheckpointer, WalCheckpointOptions } from './sqlite-checkpointer.js';
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -19,6 +20,8 @@ export interface OpenStoreOptions {
   storePassword?: string;
   /** Embedded store on a file: tune the WAL checkpoint worker, or false to leave checkpoints to SQLite (in commits). */
   walCheckpoint?: WalCheckpointOptions | false;
+  /** Embedded store on a file: tune the timeline writer thread, or false to store timeline events on the hub's connection. */
+  timelineWriter?: TimelineWriterOptions | false;
 }
 
 export function storeDialect(opts: OpenStoreOptions): Dialect {
@@ -29,7 +32,9 @@ export function storeDialect(opts: OpenStoreOptions): Dialect {
       ...(opts.storePassword !== undefined ? { password: opts.storePassword } : {}),
     });
   }
-  return sqliteDialect(opts.dataDir ?? ':memory:', opts.walCheckpoint);
+  const writer: TimelineWriterOptions | false =
+    opts.timelineWriter === false ? false : { autocheckpoint: opts.walCheckpoint === false, ...opts.timelineWriter };
+  return sqliteDialect(opts.dataDir ?? ':memory:', opts.walCheckpoint, writer);
 }
 
 /** Stores openDatabase opened on SQLite → their better-sqlite3 connection. */
@@ -54,6 +59,14 @@ export function walCheckpointer(db: HubDb): SqliteWalCheckpointer | undefined {
   return walCheckpointers.get(db);
 }
 
+/** Stores openDatabase opened on an SQLite file → their timeline writer thread. */
+const timelineWriters = new WeakMap<HubDb, SqliteTimelineWriter>();
+
+/** The timeline writer of an embedded store on a file (the agent links' ingest; metrics; tests stop its worker). */
+export function timelineWriter(db: HubDb): SqliteTimelineWriter | undefined {
+  return timelineWriters.get(db);
+}
+
 export async function openDatabase(opts: OpenStoreOptions): Promise<HubDb> {
   const dialect = storeDialect(opts);
   const db = new Kysely<Database>({ dialect });
@@ -61,6 +74,8 @@ export async function openDatabase(opts: OpenStoreOptions): Promise<HubDb> {
   if (sqlite) sqliteConnections.set(db, sqlite);
   const checkpointer = walCheckpointerOf(dialect);
   if (checkpointer) walCheckpointers.set(db, checkpointer);
+  const writer = timelineWriterOf(dialect);
+  if (writer) timelineWriters.set(db, writer);
   try {
     await migrate(db);
   } catch (err) {

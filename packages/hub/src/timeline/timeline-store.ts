@@ -12,6 +12,7 @@ import type {
 } from '@wheelhouse/protocol';
 import type BetterSqlite3 from 'better-sqlite3';
 import { sqliteConnection, type HubDb } from '../store/db.js';
+import { TIMELINE_INSERT_SQL } from '../store/sqlite-writer-worker.js';
 import { sql, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database, TimelineRow } from '../store/schema.js';
 
@@ -54,7 +55,7 @@ export function rowToEvent(r: TimelineRow): TimelineEvent {
 }
 
 /** The event as stored with this seq — built from the input, not read back (its data is already JSON). */
-function storedEvent(cluster: string, seq: number, e: TimelineEventInput): TimelineEvent {
+export function storedEvent(cluster: string, seq: number, e: TimelineEventInput): TimelineEvent {
   return {
     cluster,
     seq,
@@ -118,10 +119,6 @@ export async function insertTimelineEvents(
   return stored.sort((a, b) => a.seq - b.seq);
 }
 
-const SQLITE_INSERT = `INSERT INTO timeline_events
-  (id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
-
 /** One prepared INSERT per SQLite connection, reused for every row of every batch. */
 const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
@@ -139,7 +136,7 @@ function insertSqlite(
 ): TimelineEvent[] {
   let insert = sqliteInserts.get(sqlite);
   if (!insert) {
-    insert = sqlite.prepare(SQLITE_INSERT);
+    insert = sqlite.prepare(TIMELINE_INSERT_SQL);
     sqliteInserts.set(sqlite, insert);
   }
   const stored: TimelineEvent[] = [];
