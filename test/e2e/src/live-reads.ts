@@ -43,7 +43,10 @@ export interface ReadsSplit {
 }
 
 export interface LiveReads {
-  /** Forgets what was seen: call before the page opens the page under test. */
+  /**
+   * Forgets what was seen: call before page.goto() opens the page under test (a new document opens
+   * new live sockets; a subscription seen before the reset is not counted, so split() would wait).
+   */
   reset(): void;
   /**
    * The requests to the API matching `filter` (path and query) split into the page's first read
