@@ -11,6 +11,28 @@ export const TIMELINE_INSERT_SQL = `INSERT INTO timeline_events
   (id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 
+/**
+ * One event's values for TIMELINE_INSERT_SQL, in its column order: the hub's
+ * connection (timeline-store.ts) and the writer thread bind rows with this one
+ * function. Self-contained (no outer names): the worker gets its source.
+ */
+export function timelineRowValues(cluster: string, e: TimelineEventInput): (string | number | null)[] {
+  return [
+    e.id,
+    cluster,
+    e.time,
+    e.type,
+    e.severity,
+    e.kind,
+    e.namespace,
+    e.name,
+    e.owner?.kind ?? null,
+    e.owner?.name ?? null,
+    e.summary,
+    JSON.stringify(e.data),
+  ];
+}
+
 export interface WriterWorkerData {
   /** The database file (hub.db). */
   file: string;
@@ -64,6 +86,7 @@ interface WorkerDeps {
     on(e: 'message', f: (m: WriterJob | 'stop') => void): void;
   };
   Database: typeof BetterSqlite3;
+  rowValues: typeof timelineRowValues;
 }
 
 /**
@@ -75,7 +98,7 @@ interface WorkerDeps {
  * bad job fails alone.
  */
 export function writerWorkerMain(data: WriterWorkerData, deps: WorkerDeps): void {
-  const { parentPort, Database } = deps;
+  const { parentPort, Database, rowValues } = deps;
   const HOLDER = 0;
   const HUB_WAITING = 1;
   const FREE = 0;
@@ -135,20 +158,7 @@ export function writerWorkerMain(data: WriterWorkerData, deps: WorkerDeps): void
       for (const job of batch) {
         const seqs: number[] = [];
         for (const e of job.events) {
-          const r = insert.run(
-            e.id,
-            job.cluster,
-            e.time,
-            e.type,
-            e.severity,
-            e.kind,
-            e.namespace,
-            e.name,
-            e.owner?.kind ?? null,
-            e.owner?.name ?? null,
-            e.summary,
-            JSON.stringify(e.data),
-          );
+          const r = insert.run(rowValues(job.cluster, e));
           seqs.push(r.changes === 1 ? Number(r.lastInsertRowid) : 0);
         }
         rows += seqs.length;
@@ -218,5 +228,6 @@ export function writerWorkerSource(): string {
   return `(${writerWorkerMain.toString()})(require('node:worker_threads').workerData, {
     parentPort: require('node:worker_threads').parentPort,
     Database: require(require('node:worker_threads').workerData.sqliteModule),
+    rowValues: ${timelineRowValues.toString()},
   });`;
 }

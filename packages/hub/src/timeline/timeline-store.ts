@@ -12,7 +12,7 @@ import type {
 } from '@wheelhouse/protocol';
 import type BetterSqlite3 from 'better-sqlite3';
 import { sqliteConnection, type HubDb } from '../store/db.js';
-import { TIMELINE_INSERT_SQL } from '../store/sqlite-writer-worker.js';
+import { TIMELINE_INSERT_SQL, timelineRowValues } from '../store/sqlite-writer-worker.js';
 import { sql, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database, TimelineRow } from '../store/schema.js';
 
@@ -141,20 +141,7 @@ function insertSqlite(
   }
   const stored: TimelineEvent[] = [];
   for (const e of events) {
-    const r = insert.run(
-      e.id,
-      cluster,
-      e.time,
-      e.type,
-      e.severity,
-      e.kind,
-      e.namespace,
-      e.name,
-      e.owner?.kind ?? null,
-      e.owner?.name ?? null,
-      e.summary,
-      JSON.stringify(e.data),
-    );
+    const r = insert.run(timelineRowValues(cluster, e));
     if (r.changes === 1) stored.push(storedEvent(cluster, Number(r.lastInsertRowid), e));
   }
   return stored;
