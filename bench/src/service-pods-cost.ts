@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { createHub, type HubOptions } from '@wheelhouse/hub';
-import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
+import { benchToken } from './bench-token.js';
 import { createDatabase, postgresUrl, startPostgres } from '@wheelhouse/test-postgres';
 import { seedSyntheticCluster, syntheticPod } from './benchmarks/console-pods.js';
 import { summarize } from './stats.js';
@@ -38,20 +38,7 @@ async function measure(dialect: string, store: Partial<HubOptions>): Promise<voi
     await seedSyntheticCluster(hub, others, 2000, 5000);
     const pods = namespacePods();
     for (let i = 0; i < pods.length; i += 1000) await hub.inventory.applyChanges('bench', pods.slice(i, i + 1000), []);
-    const { user } = await createUser(hub.db, {
-      username: 'bench',
-      passwordHash: '!',
-      mustChangePassword: false,
-      createdBy: 'bench',
-    });
-    await createBinding(hub.db, {
-      userId: user.id,
-      role: 'viewer',
-      clusterPattern: '*',
-      namespacePattern: '*',
-      createdBy: 'bench',
-    });
-    const token = (await createApiToken(hub.db, { userId: user.id, name: 'bench' })).token;
+    const token = await benchToken(hub.db, { role: 'viewer' });
     /** Every page of a list, as the console's listAll reads it: the pods and the bytes. */
     const list = async (query: string): Promise<{ pods: number; bytes: number; requests: number }> => {
       let cursor: string | null = null;

@@ -11,7 +11,7 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import { createHub, type Hub } from '@wheelhouse/hub';
-import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
+import { benchToken } from '../bench-token.js';
 import { AGENT_CONNECT_PATH } from '@wheelhouse/protocol';
 import { createDatabase, postgresUrl, startPostgres, type PostgresServer } from '@wheelhouse/test-postgres';
 import type { Benchmark } from '../harness.js';
@@ -50,20 +50,7 @@ async function startGroup(server: PostgresServer, count: number): Promise<Group>
   }
   const first = hubs[0];
   if (!first) throw new Error('no hub');
-  const { user } = await createUser(first.db, {
-    username: 'bench',
-    passwordHash: 'x',
-    mustChangePassword: false,
-    createdBy: 'bench',
-  });
-  await createBinding(first.db, {
-    userId: user.id,
-    role: 'operator',
-    clusterPattern: '*',
-    namespacePattern: '*',
-    createdBy: 'bench',
-  });
-  const token = (await createApiToken(first.db, { userId: user.id, name: 'bench' })).token;
+  const token = await benchToken(first.db, { role: 'operator' });
   const created = await first.clusters.create(CLUSTER, 'bench');
   const agent = new WebSocket(`${urls[0]?.replace('http', 'ws') ?? ''}${AGENT_CONNECT_PATH}`, {
     headers: { authorization: `Bearer ${created?.token ?? ''}` },

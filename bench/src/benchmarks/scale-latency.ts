@@ -18,7 +18,7 @@ import * as k8s from '@kubernetes/client-node';
 import pino from 'pino';
 import { startAgent, type Agent } from '@wheelhouse/agent';
 import { createHub, type Hub } from '@wheelhouse/hub';
-import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
+import { benchToken } from '../bench-token.js';
 import { binaryPaths, up } from '@wheelhouse/test-cluster';
 import type { Benchmark } from '../harness.js';
 import { summarize } from '../stats.js';
@@ -99,20 +99,7 @@ export async function scaleLatencyBenchmark(): Promise<Benchmark> {
       url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
       const created = await hub.clusters.create('bench', 'bench');
       if (!created) throw new Error('cluster exists');
-      const { user } = await createUser(hub.db, {
-        username: 'bench',
-        passwordHash: '!',
-        mustChangePassword: false,
-        createdBy: 'bench',
-      });
-      await createBinding(hub.db, {
-        userId: user.id,
-        role: 'operator',
-        clusterPattern: '*',
-        namespacePattern: '*',
-        createdBy: 'bench',
-      });
-      token = (await createApiToken(hub.db, { userId: user.id, name: 'bench' })).token;
+      token = await benchToken(hub.db, { role: 'operator' });
       agent = await startAgent({
         hubUrl: url,
         token: created.token,

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHub, type Hub } from '@wheelhouse/hub';
-import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
+import { benchToken } from '../bench-token.js';
 import { seededPod } from '@wheelhouse/e2e/seeded-items';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import type { Benchmark } from '../harness.js';
@@ -18,22 +18,8 @@ function pod(i: number, namespace = `team-${String(i % 40).padStart(2, '0')}`): 
   return seededPod({ namespace, name, uid: `uid-${namespace}-${i}`, createdAt: 0, labels: { app: 'bench' } });
 }
 
-async function viewerToken(hub: Hub, username: string, namespacePattern: string): Promise<string> {
-  const { user } = await createUser(hub.db, {
-    username,
-    passwordHash: 'x',
-    mustChangePassword: false,
-    createdBy: 'bench',
-  });
-  await createBinding(hub.db, {
-    userId: user.id,
-    role: 'viewer',
-    clusterPattern: 'c1',
-    namespacePattern,
-    createdBy: 'bench',
-  });
-  return (await createApiToken(hub.db, { userId: user.id, name: 'bench' })).token;
-}
+const viewerToken = (hub: Hub, username: string, namespacePattern: string): Promise<string> =>
+  benchToken(hub.db, { role: 'viewer', username, clusterPattern: 'c1', namespacePattern });
 
 export async function scopedInventoryBenchmark(): Promise<Benchmark> {
   const dir = mkdtempSync(join(tmpdir(), 'wh-bench-scoped-'));

@@ -12,7 +12,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import pino from 'pino';
 import { loadKubeConfig, startAgent } from '@wheelhouse/agent';
 import { createHub } from '@wheelhouse/hub';
-import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
+import { benchToken } from '../bench-token.js';
 
 export interface PartyUsage {
   cpuMicros: number;
@@ -53,20 +53,7 @@ async function hub(
   const url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
   const created = await h.clusters.create('bench', 'bench');
   if (!created) throw new Error('cluster exists');
-  const { user } = await createUser(h.db, {
-    username: 'bench',
-    passwordHash: 'unused',
-    mustChangePassword: false,
-    createdBy: 'bench',
-  });
-  await createBinding(h.db, {
-    userId: user.id,
-    role: 'operator',
-    clusterPattern: '*',
-    namespacePattern: '*',
-    createdBy: 'bench',
-  });
-  const { token } = await createApiToken(h.db, { userId: user.id, name: 'bench' });
+  const token = await benchToken(h.db, { role: 'operator' });
   send({ type: 'listening', url, agentToken: created.token, token });
   void (async () => {
     for (let i = 0; ; i++) {
