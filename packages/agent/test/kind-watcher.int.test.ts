@@ -94,6 +94,12 @@ describe('kind watcher (real control plane)', () => {
     const ns = await testNamespace('kw-stream');
     for (const name of ['one', 'two', 'three'])
       await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name } } });
+    // The controller manager adds kube-root-ca.crt to a new namespace in its own time (late under CI load).
+    await eventually('the namespace has its root CA config map', async () =>
+      (await core.listNamespacedConfigMap({ namespace: ns })).items.some(
+        (c) => c.metadata?.name === 'kube-root-ca.crt',
+      ),
+    );
     const { source, lists, watches } = recordingSource(() => false);
     const { w, listed, changes, listEnds } = configMapWatcher(ns, source, 'watch-list');
     w.start();
