@@ -4,7 +4,7 @@ import type { HubDb } from '@wheelhouse/hub';
 import { createApiToken, createBinding, createUser } from '@wheelhouse/hub/identity';
 
 export interface BenchTokenOptions {
-  role: 'viewer' | 'operator' | 'admin';
+  role: Parameters<typeof createBinding>[1]['role'];
   username?: string;
   clusterPattern?: string;
   namespacePattern?: string;
