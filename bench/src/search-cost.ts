@@ -4,12 +4,9 @@
 // first (every object of the 14 searched kinds, in pages of 1,000).
 // SQLite, then PostgreSQL (a server started for the run).
 //   node bench/dist/src/search-cost.js [pods, default 100000] [nodes, default 2000]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SEARCHED_KINDS, searchWords } from '@wheelhouse/protocol';
 import { createHub, type HubOptions } from '@wheelhouse/hub';
-import { createDatabase, postgresUrl, startPostgres } from '@wheelhouse/test-postgres';
+import { onBothStores } from './both-stores.js';
 import { seedSyntheticCluster, syntheticPod } from './benchmarks/console-pods.js';
 import { summarize } from './stats.js';
 
@@ -72,13 +69,4 @@ async function measure(dialect: string, store: Partial<HubOptions>): Promise<voi
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'wh-search-cost-'));
-const server = await startPostgres();
-try {
-  await measure('SQLite', { dataDir: dir });
-  const url = postgresUrl(server, await createDatabase(server, 'bench_search'));
-  await measure('PostgreSQL', { store: url, storePassword: server.password });
-} finally {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-}
+await onBothStores('search-cost', measure);

@@ -8,13 +8,10 @@
 // token (fastify's inject: the route, its JSON, no socket), bytes as sent.
 // SQLite, then PostgreSQL (a server started for the run).
 //   node bench/dist/src/service-pods-cost.js [namespace pods, default 5000] [other pods, default 30000]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { createHub, type HubOptions } from '@wheelhouse/hub';
 import { benchToken } from './bench-token.js';
-import { createDatabase, postgresUrl, startPostgres } from '@wheelhouse/test-postgres';
+import { onBothStores } from './both-stores.js';
 import { seedSyntheticCluster, syntheticPod } from './benchmarks/console-pods.js';
 import { summarize } from './stats.js';
 
@@ -86,13 +83,4 @@ async function measure(dialect: string, store: Partial<HubOptions>): Promise<voi
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'wh-service-pods-'));
-const server = await startPostgres();
-try {
-  await measure('SQLite', { dataDir: dir });
-  const url = postgresUrl(server, await createDatabase(server, 'bench_service_pods'));
-  await measure('PostgreSQL', { store: url, storePassword: server.password });
-} finally {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-}
+await onBothStores('service-pods', measure);
