@@ -73,19 +73,10 @@ export function heapProbeArgs(dir = process.env.FANIN_HEAP_DIR): string[] {
 export async function startHubProcess(dataDir: string, nodeArgs: string[] = []): Promise<HubProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const node = [...nodeArgs, ...heapProbeArgs()];
+  const cli = process.env.FANIN_HUB_CLI ?? WHEELHOUSE_CLI;
   const proc: TestProcess = startProcess(
-    [
-      ...nodeArgs,
-      ...heapProbeArgs(),
-      process.env.FANIN_HUB_CLI ?? WHEELHOUSE_CLI,
-      'hub',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--data-dir',
-      dataDir,
-      '--log-level',
-      'warn',
-    ],
+    [...node, cli, 'hub', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn'],
     { label: 'hub' },
   );
   const heapDir = process.env.FANIN_HEAP_DIR;
