@@ -214,9 +214,10 @@ function listColumns(it: InventoryItem): {
  * the database (the labels live in the row's JSON, `data.labels`).
  * PostgreSQL: jsonb containment of the labels alone, written exactly as the
  * GIN index of migration 025 (resources_by_labels) is built — any other
- * spelling and the planner cannot use it: the index finds the matching rows,
- * ANDed with the namespace's B-tree range, and only those rows' JSON is read
- * again (jsonb_path_ops is lossy: a recheck). SQLite: json_extract of each key
+ * spelling and the planner cannot use it: the index finds the matching rows
+ * (alone, or ANDed with the namespace's B-tree range when they are many), and
+ * only those rows' JSON is read again (jsonb_path_ops is lossy: a recheck);
+ * the other filters keep the answer to the namespace. SQLite: json_extract of each key
  * (quoted in the path: keys hold "." and "/"; the route's grammar admits no
  * '"') over the rows of the namespace's index range.
  */
