@@ -3,7 +3,8 @@
 // what each timeline_events index costs an ingest — the bare batched INSERT of
 // the timeline-ingest benchmark (same rows, hub schema, WAL, synchronous=FULL)
 // into a scratch store with every index, with none, with all but one, in
-// turn, and with the dedupe key of before migration 023, (cluster_id, id).
+// turn, with the dedupe key of before migration 023, (cluster_id, id), and
+// with the index on time alone that migration 024 dropped.
 // Per variant: WAL frames (pages) written per commit, CPU µs and wall
 // time per event. Counted with automatic checkpoints off and a checkpoint
 // between rounds (not timed), so a frame is counted once; the hub checkpoints
@@ -100,6 +101,11 @@ try {
       'every index, dedupe (cluster_id, id)',
       indexes.filter((x) => x !== 'timeline_dedupe_by_object'),
       ['CREATE UNIQUE INDEX timeline_dedupe ON timeline_events (cluster_id, id)'],
+    ],
+    [
+      'every index, and (time) (before 024)',
+      indexes,
+      ['CREATE INDEX timeline_by_event_time ON timeline_events (time)'],
     ],
     ['no index', []],
     ...indexes.map((ix): [string, string[]] => [`all but ${ix}`, indexes.filter((x) => x !== ix)]),
