@@ -70,16 +70,19 @@ class FileSqliteDialect extends SqliteDialect {
  * connection, so the turn is never taken twice by the hub.
  */
 class TurnTakingDriver implements Driver {
+  private readonly statements: ReadonlyStatements;
   constructor(
     private readonly inner: Driver,
     private readonly sqlite: BetterSqlite3.Database,
     private readonly turn: SqliteWriteTurn,
-  ) {}
+  ) {
+    this.statements = new ReadonlyStatements(sqlite);
+  }
   init(): Promise<void> {
     return this.inner.init();
   }
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new TurnTakingConnection(await this.inner.acquireConnection(), this.sqlite, this.turn);
+    return new TurnTakingConnection(await this.inner.acquireConnection(), this.sqlite, this.turn, this.statements);
   }
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await this.turn.acquire();
@@ -133,14 +136,37 @@ class TurnTakingDriver implements Driver {
   }
 }
 
+/** Past this many distinct statements the cache starts over (SQL with inlined values would grow it). */
+const READONLY_CACHE_MAX = 1000;
+
+/**
+ * Whether a statement only reads, by its SQL, asked of SQLite once: preparing it again (beside
+ * Kysely's driver) for every write outside a transaction costs CPU and a native statement freed
+ * only at GC — the hub's hot statements are few and repeat.
+ */
+class ReadonlyStatements {
+  private readonly bySql = new Map<string, boolean>();
+  constructor(private readonly sqlite: BetterSqlite3.Database) {}
+  readsOnly(sql: string): boolean {
+    let known = this.bySql.get(sql);
+    if (known === undefined) {
+      known = this.sqlite.prepare(sql).readonly;
+      if (this.bySql.size >= READONLY_CACHE_MAX) this.bySql.clear();
+      this.bySql.set(sql, known);
+    }
+    return known;
+  }
+}
+
 class TurnTakingConnection implements DatabaseConnection {
   constructor(
     readonly inner: DatabaseConnection,
     private readonly sqlite: BetterSqlite3.Database,
     private readonly turn: SqliteWriteTurn,
+    private readonly statements: ReadonlyStatements,
   ) {}
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.sqlite.inTransaction || SelectQueryNode.is(query.query) || this.sqlite.prepare(query.sql).readonly) {
+    if (this.sqlite.inTransaction || SelectQueryNode.is(query.query) || this.statements.readsOnly(query.sql)) {
       return this.inner.executeQuery<R>(query);
     }
     // A write on its own (its own implicit transaction): the turn for that statement.
