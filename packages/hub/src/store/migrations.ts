@@ -747,6 +747,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('timeline_dedupe').execute();
     },
   },
+  '024_timeline_without_event_time_index': {
+    // SQLite: every timeline row is one B-tree insert fewer (issue 18: ingest).
+    // The index on time alone (008) served only retention's delete by age,
+    // which now seeks per cluster on timeline_by_time (cluster_id, time), as
+    // every time range of the Timeline views does; no other statement the
+    // hub runs on the timeline takes it (timeline-query-plans.test.ts).
+    // PostgreSQL keeps it (its indexes were not measured in this change).
+    async up(db: Kysely<unknown>): Promise<void> {
+      if (dialectOf(db) === 'postgres') return;
+      await db.schema.dropIndex('timeline_by_event_time').execute();
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

@@ -12,6 +12,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import { SqliteWalCheckpointer, type WalCheckpointOptions } from './sqlite-checkpointer.js';
+import { SQLITE_CONNECTION_PRAGMAS } from './sqlite-pragmas.js';
 import type { SqliteWriteTurn } from './sqlite-write-turn.js';
 import { SqliteTimelineWriter, type TimelineWriterOptions } from './sqlite-writer.js';
 
@@ -187,10 +188,8 @@ export function sqliteDialect(
   sqlite.pragma('journal_mode = WAL');
   // Files an older hub created world-readable are tightened too.
   if (file !== ':memory:') for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
-  // Durable before acknowledged: a commit is on disk before the API answers.
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  // synchronous = FULL (durable before acknowledged) and the rest, as the writer thread's connection takes them.
+  for (const p of SQLITE_CONNECTION_PRAGMAS) sqlite.pragma(p);
   if (file === ':memory:' || (walCheckpoint === false && timelineWriter === false)) {
     const dialect = new SqliteDialect({ database: sqlite });
     connections.set(dialect, sqlite);
