@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { createHub } from '@wheelhouse/hub';
+import { NotificationRuleInput } from '@wheelhouse/protocol';
 import { bareSqliteInsert, ingestEvents } from './benchmarks/timeline-ingest-events.js';
 import { addBenchCluster } from './bench-cluster.js';
 
@@ -51,15 +52,10 @@ try {
       const n = Math.min(10_000, total - run * 10_000);
       insert(ingestEvents(run, n).map((e, i) => ({ ...e, time: dayAgo + run * 10_000 + i })));
     }
-    const made = await hub.notificationRules.create('bench', {
-      name: 'bench',
-      cluster: '*',
-      namespace: '*',
-      minSeverity: 'warning',
-      events: ['insight-opened'],
-      format: 'json',
-      url: 'http://127.0.0.1:9/hook',
-    });
+    const made = await hub.notificationRules.create(
+      'bench',
+      NotificationRuleInput.parse({ name: 'bench', events: ['insight-opened'], url: 'http://127.0.0.1:9/hook' }),
+    );
     if (!made.ok) throw new Error('the rule was refused');
     await hub.notifications.tick(); // the cursor: the timeline's end, stored
     const newest = (): number =>
