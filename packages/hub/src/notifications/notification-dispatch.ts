@@ -342,9 +342,10 @@ export class NotificationDispatcher {
 
   /**
    * Where the last pass stopped. Kept in memory and written to the store only
-   * with a pass that sent something, or every persistEveryMs: a pass that
-   * finds nothing to send writes nothing, and a new leader that starts from
-   * an older cursor re-reads events whose claims stop a second message.
+   * when first found missing, with a pass that sent something, or every
+   * persistEveryMs: a pass that finds nothing to send writes nothing, and a
+   * new leader that starts from an older cursor re-reads events whose claims
+   * stop a second message.
    */
   private async cursor(now: number): Promise<number> {
     if (this.memCursor !== null) return this.memCursor;
