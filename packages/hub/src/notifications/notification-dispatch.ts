@@ -8,8 +8,14 @@
 // holds the agent link or answered the request), but only the leader reads
 // them, so a message goes out once; the cursor and the claims live in the
 // store, so a new leader continues where the old one stopped. PostgreSQL may
-// commit a lower seq after a higher one was read: each pass also re-reads the
-// last `lookbackMs` of events, and the claims make that re-read send nothing twice.
+// commit a lower seq after a higher one was read: each pass there also re-reads
+// the last `lookbackMs` of events at or below the cursor, and the claims make
+// that re-read send nothing twice. SQLite needs no re-read (see readEvents).
+//
+// Each pass reads by index seeks only (issue 18: a read that scanned the
+// table from its oldest row held the hub's event loop for 400 ms at 300,000
+// events, every pass): new events by seq (the primary key), up to the newest
+// seq at the pass's start; the re-read by the index on time.
 import {
   SEVERITIES,
   severityRank,
@@ -22,6 +28,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { matchesPattern } from '../auth/rbac.js';
 import type { HubMetrics } from '../metrics.js';
 import type { HubDb } from '../store/db.js';
+import { isPostgres } from '../store/dialect.js';
+import type { TimelineRow } from '../store/schema.js';
 import { rowToEvent } from '../timeline/timeline-store.js';
 import { bodyOf, messageOf, notificationEventOf, suppressedMessage } from './notification-format.js';
 import type { NotificationRule, NotificationRuleStore } from './notification-rule-store.js';
@@ -164,23 +172,19 @@ export class NotificationDispatcher {
   private async pass(now: number): Promise<void> {
     const { db } = this.deps;
     const rules = await this.deps.rules.rules();
-    // No rules, no writes: an idle hub's store stays as it is. The cursor may
-    // then lag; a rule sends only what happened after it was made, so the
-    // backlog a new rule finds is skipped, not sent.
-    if (rules.length === 0 && !this.rate.pending()) return;
-    const cursor = await this.cursor();
-    const rows = await db
-      .selectFrom('timeline_events')
-      .selectAll()
-      .where('type', 'in', TYPES)
-      .where((eb) => eb.or([eb('seq', '>', cursor), eb('time', '>', now - this.o.lookbackMs)]))
-      .orderBy('seq')
-      .limit(this.o.batch)
-      .execute();
-    let seq = cursor;
+    // No rules, no writes: an idle hub's store stays as it is. The stored
+    // cursor may then lag; a rule sends only what happened after it was made,
+    // so the backlog a new rule finds is skipped, not sent: the cursor in
+    // memory keeps up with the timeline's end (one seek), and the first pass
+    // after a rule is made starts where the last one without stopped.
+    if (rules.length === 0 && !this.rate.pending()) {
+      this.memCursor = Math.max(this.memCursor ?? 0, (await this.newestSeq()) ?? 0);
+      return;
+    }
+    const cursor = await this.cursor(now);
+    const { rows, seq } = await this.readEvents(cursor, now);
     let sent = false;
     for (const row of rows) {
-      seq = Math.max(seq, row.seq);
       const e = rowToEvent(row);
       const event = notificationEventOf(e);
       if (!event) continue;
@@ -211,6 +215,59 @@ export class NotificationDispatcher {
         .where('sent_at', '<', now - CLAIM_TTL_MS)
         .execute();
     }
+  }
+
+  /**
+   * The events this pass considers, in seq order, and the cursor once they are
+   * handled. New events: seq above the cursor, up to `end`, the newest seq
+   * when the pass starts (read first: on SQLite every seq up to it is then
+   * committed). A short batch moves the cursor to `end`, so events of other
+   * types (most of the timeline) are walked past once, never again.
+   *
+   * The re-read of late commits, PostgreSQL only: there seqs are taken when a
+   * transaction inserts but become visible when it commits, so a lower one may
+   * appear after the cursor passed it. SQLite has one writer at a time (its
+   * write lock; the hub's connection and the timeline writer thread also take
+   * the write turn, store/sqlite-write-turn.ts) and seq is AUTOINCREMENT
+   * (never reused, even after a rollback or a delete): a seq committed later
+   * is always above every seq a read already saw.
+   */
+  private async readEvents(cursor: number, now: number): Promise<{ rows: TimelineRow[]; seq: number }> {
+    const { db } = this.deps;
+    const end = (await this.newestSeq()) ?? cursor;
+    const fresh = await db
+      .selectFrom('timeline_events')
+      .selectAll()
+      .where('seq', '>', cursor)
+      .where('seq', '<=', end)
+      .where('type', 'in', TYPES)
+      .orderBy('seq')
+      .limit(this.o.batch)
+      .execute();
+    const last = fresh.at(-1)?.seq ?? cursor;
+    const seq = Math.max(cursor, fresh.length < this.o.batch ? end : last);
+    if (!isPostgres(db)) return { rows: fresh, seq };
+    // By the index on time (timeline_by_event_time); no LIMIT, which would let
+    // the planner walk the primary key instead. Only the notified types of
+    // the last lookbackMs come back.
+    const late = await db
+      .selectFrom('timeline_events')
+      .selectAll()
+      .where('time', '>', now - this.o.lookbackMs)
+      .where('seq', '<=', cursor)
+      .where('type', 'in', TYPES)
+      .orderBy('seq')
+      .execute();
+    return { rows: [...late, ...fresh], seq };
+  }
+
+  /** The timeline's newest seq (an index seek at the end of the primary key); undefined when empty. */
+  private async newestSeq(): Promise<number | undefined> {
+    const r = await this.deps.db
+      .selectFrom('timeline_events')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
+    return r?.seq ?? undefined;
   }
 
   /** Queues one message for a rule; its outcome lands on the rule's row. */
@@ -285,11 +342,12 @@ export class NotificationDispatcher {
 
   /**
    * Where the last pass stopped. Kept in memory and written to the store only
-   * with a pass that sent something, or every persistEveryMs: a pass that
-   * finds nothing to send writes nothing, and a new leader that starts from
-   * an older cursor re-reads events whose claims stop a second message.
+   * when first found missing, with a pass that sent something, or every
+   * persistEveryMs: a pass that finds nothing to send writes nothing, and a
+   * new leader that starts from an older cursor re-reads events whose claims
+   * stop a second message.
    */
-  private async cursor(): Promise<number> {
+  private async cursor(now: number): Promise<number> {
     if (this.memCursor !== null) return this.memCursor;
     const { db } = this.deps;
     const r = await db.selectFrom('notification_cursor').select('seq').where('name', '=', CURSOR).executeTakeFirst();
@@ -297,14 +355,13 @@ export class NotificationDispatcher {
       this.memCursor = this.storedCursor = r.seq;
       return r.seq;
     }
-    // Never stored: start at the timeline's end (history is not sent); written once something is.
-    const end = await db
-      .selectFrom('timeline_events')
-      .select((eb) => eb.fn.max('seq').as('seq'))
-      .executeTakeFirst();
-    this.memCursor = end?.seq ?? 0;
+    // Never stored: start at the timeline's end (history is not sent), and
+    // store it now (once: a rule exists), so a restart or a new leader
+    // continues from here rather than from the end it then finds.
     this.storedCursor = null;
-    return this.memCursor;
+    const end = (await this.newestSeq()) ?? 0;
+    await this.setCursor(end, true, now);
+    return end;
   }
 
   private async setCursor(seq: number, sent: boolean, now: number): Promise<void> {
