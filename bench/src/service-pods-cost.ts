@@ -6,10 +6,17 @@
 // with `&selector=…` and the hub compares the labels in SQL over the
 // namespace's index range. Each through GET …/resources as a viewer's bearer
 // token (fastify's inject: the route, its JSON, no socket), bytes as sent.
-// SQLite, then PostgreSQL (a server started for the run).
-//   node bench/dist/src/service-pods-cost.js [namespace pods, default 5000] [other pods, default 30000]
+// A broad selector too (tier=frontend: half the namespace, 3 pages).
+// SQLite, then PostgreSQL (a server started for the run). On PostgreSQL also
+// what its labels index (migration 025, helper brief "pglabels") costs and
+// saves: its size, its build (what the migration takes on an existing store),
+// and, in rounds alternating with the index and without it (dropped), the two
+// selectors' reads and the writes an agent makes — the namespace's 5,000 pods
+// changed in batches of 1,000 (a resync's chunks) and 200 one-pod changes.
+//   node bench/dist/src/service-pods-cost.js [namespace pods, default 5000] [other pods, default 30000] [rounds, default 3]
+import pg from 'pg';
 import type { InventoryItem } from '@wheelhouse/protocol';
-import { createHub, type HubOptions } from '@wheelhouse/hub';
+import { createHub, type Hub, type HubOptions } from '@wheelhouse/hub';
 import { benchToken } from './bench-token.js';
 import { onBothStores } from './both-stores.js';
 import { seedSyntheticCluster, syntheticPod } from './benchmarks/console-pods.js';
@@ -17,8 +24,11 @@ import { summarize } from './stats.js';
 
 const inNamespace = Number(process.argv[2] ?? 5000);
 const others = Number(process.argv[3] ?? 30_000);
+const rounds = Number(process.argv[4] ?? 3);
 const MATCHING = 3;
 const NAMESPACE = 'checkout';
+const SELECTIVE = `kind=Pod&namespace=${NAMESPACE}&selector=app=checkout-api,tier=frontend`;
+const BROAD = `kind=Pod&namespace=${NAMESPACE}&selector=tier=frontend`;
 
 /** The namespace's pods: 3 labelled app=checkout-api, tier=frontend; the rest other apps, half of them tier=frontend. */
 function namespacePods(): InventoryItem[] {
@@ -29,55 +39,151 @@ function namespacePods(): InventoryItem[] {
   });
 }
 
+/** Reads of GET …/resources through the hub's routes as one viewer. */
+class Reader {
+  private constructor(
+    private readonly hub: Hub,
+    private readonly token: string,
+  ) {}
+
+  static async of(hub: Hub): Promise<Reader> {
+    return new Reader(hub, await benchToken(hub.db, { role: 'viewer' }));
+  }
+
+  /** Every page of a list, as the console's listAll reads it: the pods and the bytes. */
+  async list(query: string): Promise<{ pods: number; bytes: number; requests: number }> {
+    let cursor: string | null = null;
+    let pods = 0;
+    let bytes = 0;
+    let requests = 0;
+    do {
+      const res: { statusCode: number; body: string; rawPayload: Buffer } = await this.hub.app.inject({
+        method: 'GET',
+        url: `/api/v1/clusters/bench/resources?${query}&sort=age&order=desc&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: { authorization: `Bearer ${this.token}` },
+      });
+      if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${res.body}`);
+      const page = JSON.parse(res.body) as { items: unknown[]; nextCursor: string | null };
+      bytes += res.rawPayload.length;
+      pods += page.items.length;
+      requests++;
+      cursor = page.nextCursor;
+    } while (cursor);
+    return { pods, bytes, requests };
+  }
+
+  /** `n` reads of a list, printed: median and max, and what the last read got. */
+  async time(label: string, query: string, n: number): Promise<void> {
+    const ms: number[] = [];
+    let last = { pods: 0, bytes: 0, requests: 0 };
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      last = await this.list(query);
+      ms.push(performance.now() - t);
+    }
+    console.log(
+      `${label}: ${stat(ms)} (${n} reads); ` +
+        `${last.requests} request(s), ${last.pods} pods, ${(last.bytes / 1024).toFixed(1)} KiB`,
+    );
+  }
+}
+
+const stat = (ms: readonly number[]): string => {
+  const s = summarize(ms);
+  return `median ${s.median.toFixed(1)} ms, max ${s.max.toFixed(1)} ms`;
+};
+
+/**
+ * PostgreSQL's labels index: its size, then rounds alternating with it and
+ * without it (dropped, then built again from its own definition: the build is
+ * what migration 025 costs an existing store of this size).
+ */
+/** A client of the hub's PostgreSQL store (the URL names no password: onBothStores passes it apart, and pg's connectionString would override one given beside it). */
+async function storeClient(store: Partial<HubOptions>): Promise<pg.Client> {
+  const url = new URL(store.store ?? '');
+  const client = new pg.Client({
+    host: url.hostname,
+    port: Number(url.port),
+    user: decodeURIComponent(url.username),
+    database: url.pathname.slice(1),
+    password: store.storePassword,
+  });
+  await client.connect();
+  return client;
+}
+
+async function labelIndexCost(hub: Hub, reader: Reader, client: pg.Client, pods: InventoryItem[]): Promise<void> {
+  const one = async (q: string): Promise<Record<string, string>> =>
+    (await client.query<Record<string, string>>(q)).rows[0] ?? {};
+  const { indexdef } = await one(`SELECT indexdef FROM pg_indexes WHERE indexname = 'resources_by_labels'`);
+  if (!indexdef) throw new Error('no resources_by_labels index (migration 025)');
+  const sizes = await one(`SELECT pg_size_pretty(pg_relation_size('resources_by_labels')) AS labels,
+      pg_size_pretty(pg_relation_size('resources')) AS heap, pg_size_pretty(pg_indexes_size('resources')) AS indexes,
+      (SELECT count(*) FROM resources) AS n`);
+  console.log(
+    `label index: ${sizes.labels} for ${sizes.n} rows (the table ${sizes.heap ?? ''}, all its indexes ${sizes.indexes ?? ''}); ${indexdef}`,
+  );
+  let version = 0;
+  /** The namespace's pods changed (a new resourceVersion each), in batches of 1,000; then 200 one-pod changes. */
+  const writes = async (label: string): Promise<void> => {
+    version++;
+    const changed = pods.map((p) => ({ ...p, resourceVersion: `${p.resourceVersion}.${version}` }));
+    let t = performance.now();
+    for (let i = 0; i < changed.length; i += 1000)
+      await hub.inventory.applyChanges('bench', changed.slice(i, i + 1000), []);
+    const batches = performance.now() - t;
+    const singles: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const p = changed[(i * 23) % changed.length];
+      if (!p) continue;
+      t = performance.now();
+      await hub.inventory.applyChanges('bench', [{ ...p, resourceVersion: `${p.resourceVersion}.one` }], []);
+      singles.push(performance.now() - t);
+    }
+    console.log(
+      `  ${label} writes: ${changed.length} pods changed in batches of 1,000 ${batches.toFixed(0)} ms; one-pod change ${stat(singles)} (200)`,
+    );
+  };
+  let indexed = true;
+  // Which side goes first alternates by round (the order a round's writes and the checkpoints after a build fall in).
+  for (let r = 0; r < rounds; r++)
+    for (const withIndex of r % 2 === 0 ? [true, false] : [false, true]) {
+      const label = withIndex ? 'with the label index' : 'without it';
+      if (withIndex && !indexed) {
+        let t = performance.now();
+        await client.query(indexdef);
+        const build = performance.now() - t;
+        t = performance.now();
+        await client.query('ANALYZE resources');
+        console.log(
+          `round ${r + 1}: index built in ${build.toFixed(0)} ms (then ANALYZE ${(performance.now() - t).toFixed(0)} ms)`,
+        );
+      } else console.log(`round ${r + 1}`);
+      if (!withIndex && indexed) await client.query('DROP INDEX resources_by_labels');
+      indexed = withIndex;
+      await reader.time(`  ${label}: selector=app=checkout-api,tier=frontend`, SELECTIVE, 30);
+      await reader.time(`  ${label}: selector=tier=frontend`, BROAD, 10);
+      await writes(label);
+    }
+  if (!indexed) await client.query(indexdef);
+}
+
 async function measure(dialect: string, store: Partial<HubOptions>): Promise<void> {
   const hub = await createHub({ ...store, logger: false, webRoot: false });
   try {
     await seedSyntheticCluster(hub, others, 2000, 5000);
     const pods = namespacePods();
     for (let i = 0; i < pods.length; i += 1000) await hub.inventory.applyChanges('bench', pods.slice(i, i + 1000), []);
-    const token = await benchToken(hub.db, { role: 'viewer' });
-    /** Every page of a list, as the console's listAll reads it: the pods and the bytes. */
-    const list = async (query: string): Promise<{ pods: number; bytes: number; requests: number }> => {
-      let cursor: string | null = null;
-      let pods = 0;
-      let bytes = 0;
-      let requests = 0;
-      do {
-        const res: { statusCode: number; body: string; rawPayload: Buffer } = await hub.app.inject({
-          method: 'GET',
-          url: `/api/v1/clusters/bench/resources?${query}&sort=age&order=desc&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
-          headers: { authorization: `Bearer ${token}` },
-        });
-        if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${res.body}`);
-        const page = JSON.parse(res.body) as { items: unknown[]; nextCursor: string | null };
-        bytes += res.rawPayload.length;
-        pods += page.items.length;
-        requests++;
-        cursor = page.nextCursor;
-      } while (cursor);
-      return { pods, bytes, requests };
-    };
-    const time = async (label: string, query: string, n: number): Promise<void> => {
-      const ms: number[] = [];
-      let last = { pods: 0, bytes: 0, requests: 0 };
-      for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        last = await list(query);
-        ms.push(performance.now() - t);
-      }
-      const s = summarize(ms);
-      console.log(
-        `${label}: median ${s.median.toFixed(1)} ms, max ${s.max.toFixed(1)} ms (${n} reads); ` +
-          `${last.requests} request(s), ${last.pods} pods, ${(last.bytes / 1024).toFixed(1)} KiB`,
-      );
-    };
+    const reader = await Reader.of(hub);
+    // PostgreSQL: the planner's statistics as autovacuum takes them within a minute of a load this size
+    // (without any, it guesses one row per index range and ignores the labels index).
+    const client = dialect === 'PostgreSQL' ? await storeClient(store) : null;
+    await client?.query('ANALYZE resources');
     console.log(`${inNamespace} pods in ${NAMESPACE} (${MATCHING} match), ${others} in other namespaces (${dialect})`);
-    await time('before: the namespace’s every pod', `kind=Pod&namespace=${NAMESPACE}`, 10);
-    await time(
-      'after: the selector’s pods (selector=app=checkout-api,tier=frontend)',
-      `kind=Pod&namespace=${NAMESPACE}&selector=app=checkout-api,tier=frontend`,
-      30,
-    );
+    await reader.time('before: the namespace’s every pod', `kind=Pod&namespace=${NAMESPACE}`, 10);
+    await reader.time('after: the selector’s pods (selector=app=checkout-api,tier=frontend)', SELECTIVE, 30);
+    await reader.time('a broad selector (selector=tier=frontend)', BROAD, 10);
+    if (client) await labelIndexCost(hub, reader, client, pods).finally(() => client.end());
   } finally {
     await hub.close();
   }

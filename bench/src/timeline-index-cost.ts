@@ -1,24 +1,32 @@
 #!/usr/bin/env node
-// node bench/dist/src/timeline-index-cost.js [--events N] [--batch N] [--rounds N]:
+// node bench/dist/src/timeline-index-cost.js [--events N] [--batch N] [--rounds N] [--tuned]:
 // what each timeline_events index costs an ingest — the bare batched INSERT of
 // the timeline-ingest benchmark (same rows, hub schema, WAL, synchronous=FULL)
 // into a scratch store with every index, with none, with all but one, in
-// turn, and with the dedupe key of before migration 023, (cluster_id, id).
+// turn, with the dedupe key of before migration 023, (cluster_id, id), and
+// with the index on time alone that migration 024 dropped.
 // Per variant: WAL frames (pages) written per commit, CPU µs and wall
 // time per event. Counted with automatic checkpoints off and a checkpoint
 // between rounds (not timed), so a frame is counted once; the hub checkpoints
-// every 1,000 pages, which adds to every variant.
+// every 1,000 pages, which adds to every variant. --tuned: the bare connection
+// also takes the settings the hub's connections apply (SQLITE_CONNECTION_PRAGMAS:
+// page cache, mmap), for the baseline with and without them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
-import { openDatabase } from '@wheelhouse/hub';
+import { openDatabase, SQLITE_CONNECTION_PRAGMAS } from '@wheelhouse/hub';
 import { bareSqliteInsert, ingestEvents } from './benchmarks/timeline-ingest-events.js';
 import { addBenchCluster } from './bench-cluster.js';
 
 const { values } = parseArgs({
-  options: { events: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' } },
+  options: {
+    events: { type: 'string' },
+    batch: { type: 'string' },
+    rounds: { type: 'string' },
+    tuned: { type: 'boolean' },
+  },
 });
 const perRound = Number(values.events ?? 10_000);
 const batch = Number(values.batch ?? 500);
@@ -45,6 +53,7 @@ function measure(file: string, all: string[], keep: string[], extra: string[] = 
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
+  if (values.tuned) for (const p of SQLITE_CONNECTION_PRAGMAS) raw.pragma(p);
   raw.pragma('wal_autocheckpoint = 0');
   for (const ix of all) if (!keep.includes(ix)) raw.exec(`DROP INDEX ${ix}`);
   for (const ddl of extra) raw.exec(ddl);
@@ -93,11 +102,16 @@ try {
       indexes.filter((x) => x !== 'timeline_dedupe_by_object'),
       ['CREATE UNIQUE INDEX timeline_dedupe ON timeline_events (cluster_id, id)'],
     ],
+    [
+      'every index, and (time) (before 024)',
+      indexes,
+      ['CREATE INDEX timeline_by_event_time ON timeline_events (time)'],
+    ],
     ['no index', []],
     ...indexes.map((ix): [string, string[]] => [`all but ${ix}`, indexes.filter((x) => x !== ix)]),
   ];
   console.log(
-    `# timeline_events indexes, bare INSERT of ${perRound.toLocaleString('en-US')} events × ${rounds} rounds in batches of ${batch} (WAL, synchronous=FULL)`,
+    `# timeline_events indexes, bare INSERT of ${perRound.toLocaleString('en-US')} events × ${rounds} rounds in batches of ${batch} (WAL, ${values.tuned ? SQLITE_CONNECTION_PRAGMAS.join(', ') : 'synchronous=FULL'})`,
   );
   console.log('variant'.padEnd(40), 'WAL pages/commit', ' CPU µs/event', ' events/s');
   for (const [i, [label, keep, extra]] of variants.entries()) {

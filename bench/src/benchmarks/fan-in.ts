@@ -12,7 +12,7 @@
 // Baseline: the same hub with 1 agent at the same total rate and the same
 // browsers per cluster (M/N), so both send the same changes to browsers the
 // same number of times: what differs is the number of links and clusters.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark } from '../harness.js';
@@ -58,6 +58,12 @@ export interface PhaseReport {
   load: number[];
 }
 
+/** With FANIN_HEAP_DIR: when each stage of a phase began (epoch ms, marks.txt there), for fan-in/gc-summary.js. */
+function mark(what: string): void {
+  const dir = process.env.FANIN_HEAP_DIR;
+  if (dir) appendFileSync(join(dir, 'marks.txt'), `${Date.now()} ${what}\n`);
+}
+
 async function inBatches<T>(items: T[], size: number, fn: (t: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
@@ -77,9 +83,11 @@ export async function runPhase(
     (_, j) => new SimBrowser(hub.url, hub.cookie, (agents[j % agents.length] as SimAgent).ledger, latencies),
   );
   try {
+    mark(`${o.agents} agents: connecting`);
     await inBatches(browsers, 50, (b) => b.connect());
     await inBatches(agents, 20, (a) => a.connect());
     latencies.length = 0;
+    mark(`${o.agents} agents: connected`);
     const idle = await hub.figures();
     const peak = { rssBytes: idle.rssBytes, heapUsedBytes: idle.heapUsedBytes, walBytes: idle.walBytes };
     const sampler = setInterval(() => {
@@ -103,6 +111,9 @@ export async function runPhase(
     try {
       sent = await drive(agents, o.rate, o.seconds);
       t1 = performance.now();
+      mark(`${o.agents} agents: sends done`);
+      // FANIN_HEAP_SNAPSHOT=1 (with FANIN_HEAP_DIR): the hub's live objects while its queues are fullest (the snapshot stalls the hub for seconds).
+      hub.heapSnapshot();
       end = await hub.figures();
       client = process.cpuUsage(client0);
       // Everything sent is handled by the hub (its link queues drained), then every browser has it (or the wait ends).
@@ -112,6 +123,7 @@ export async function runPhase(
         await new Promise((r) => setTimeout(r, 100));
       }
       t2 = performance.now();
+      mark(`${o.agents} agents: drained`);
       after = await hub.figures();
     } finally {
       clearInterval(sampler);

@@ -2,6 +2,8 @@
 // the load generator's clients do not share its thread: signed in as the first
 // admin (the one-time password replaced, as the console makes one do), with
 // an API token for setup calls and the session cookie browsers use.
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { WHEELHOUSE_CLI, freePort, startProcess, type TestProcess } from '@wheelhouse/test-cluster/processes';
 
 export interface HubFigures {
@@ -30,6 +32,8 @@ export interface HubProcess {
   metrics(): Promise<string>;
   stop(): Promise<void>;
   output(): string;
+  /** With FANIN_HEAP_DIR and FANIN_HEAP_SNAPSHOT=1: asks the hub for a heap snapshot (live objects, after a full GC) into that directory. */
+  heapSnapshot(): void;
 }
 
 export function metric(text: string, name: string): number {
@@ -45,14 +49,42 @@ export function metricOr0(text: string, name: string, labels = ''): number {
   return m?.[1] ? Number(m[1]) : 0;
 }
 
-/** nodeArgs: Node's own flags for the hub (--cpu-prof …); the fan-in bench passes --cpu-prof when FANIN_CPU_PROF names a directory. */
+/**
+ * Node flags for the hub's heap when FANIN_HEAP_DIR names a directory: heap-probe.ts preloaded (the
+ * main thread's heap every 100 ms, its peak by space, written there at exit) and a heap snapshot
+ * there on SIGUSR2 (HubProcess.heapSnapshot).
+ */
+export function heapProbeArgs(dir = process.env.FANIN_HEAP_DIR): string[] {
+  if (!dir) return [];
+  return [
+    // More V8 flags for the hub (--trace-gc-nvp, --predictable-gc-schedule …), its output kept in the directory.
+    ...(process.env.FANIN_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    '--import',
+    new URL('./heap-probe.js', import.meta.url).href,
+    '--heapsnapshot-signal=SIGUSR2',
+    `--diagnostic-dir=${dir}`,
+  ];
+}
+
+/**
+ * nodeArgs: Node's own flags for the hub (--cpu-prof …); the fan-in bench passes --cpu-prof when FANIN_CPU_PROF names a directory.
+ * FANIN_HUB_CLI: another build's CLI (its packages/cli/dist/src/main.js) to run as the hub, driven by this bench.
+ */
 export async function startHubProcess(dataDir: string, nodeArgs: string[] = []): Promise<HubProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const node = [...nodeArgs, ...heapProbeArgs()];
+  const cli = process.env.FANIN_HUB_CLI ?? WHEELHOUSE_CLI;
   const proc: TestProcess = startProcess(
-    [...nodeArgs, WHEELHOUSE_CLI, 'hub', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn'],
+    [...node, cli, 'hub', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn'],
     { label: 'hub' },
   );
+  const heapDir = process.env.FANIN_HEAP_DIR;
+  if (heapDir) {
+    // All of it (proc.output() keeps a bounded head and tail): V8's GC trace lines when FANIN_HUB_NODE_ARGS asks for them.
+    const file = createWriteStream(join(heapDir, `hub-output-${proc.pid}.txt`));
+    proc.child.stdout?.pipe(file);
+  }
   try {
     await proc.waitForOutput(/wheelhouse hub listening on/);
     const password = /one-time password: (\S+)/.exec(proc.output())?.[1];
@@ -112,6 +144,9 @@ export async function startHubProcess(dataDir: string, nodeArgs: string[] = []):
         };
       },
       stop: () => proc.stop(),
+      heapSnapshot: () => {
+        if (process.env.FANIN_HEAP_DIR && process.env.FANIN_HEAP_SNAPSHOT === '1') process.kill(proc.pid, 'SIGUSR2');
+      },
     };
   } catch (err) {
     await proc.kill9();

@@ -12,3 +12,4 @@ export type { LocalAccountsPolicy, OidcSettings } from './oidc/oidc-settings.js'
 export { IngestBatcher } from './link/ingest-batcher.js';
 export { MAX_PIPELINED } from './link/agent-link.js';
 export { timelineWriter, walCheckpointer } from './store/db.js';
+export { SQLITE_CONNECTION_PRAGMAS } from './store/sqlite-pragmas.js';

@@ -103,6 +103,30 @@ describe.each(storeFactories)('retention ($name)', (store) => {
     expect(left.every((r) => r.time >= NOW - 30 * DAY)).toBe(true);
   });
 
+  it('deletes the old timeline events of every cluster', async () => {
+    await new ClusterStore(db).create('staging', 'alice');
+    for (const cluster of ['prod', 'staging']) {
+      await timeline.insert(
+        cluster,
+        events(0, 250, (i) => NOW - (i % 2 ? 40 : 1) * DAY),
+      );
+    }
+    const report = await new Retention(db, { timelineMaxAgeMs: 30 * DAY, batchSize: 50, now: () => NOW }).run();
+    expect(report.timelineDeleted).toBe(2 * 125);
+    const left = await db
+      .selectFrom('timeline_events')
+      .select(['cluster_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('time', '>=', NOW - 30 * DAY)
+      .groupBy('cluster_id')
+      .orderBy('cluster_id')
+      .execute();
+    expect(left.map((r) => [r.cluster_id, Number(r.n)])).toEqual([
+      ['prod', 125],
+      ['staging', 125],
+    ]);
+    expect(await ids()).toHaveLength(250);
+  });
+
   it('keeps the newest timeline events within the max total size, deleting the oldest', async () => {
     await timeline.insert(
       'prod',

@@ -211,12 +211,15 @@ function listColumns(it: InventoryItem): {
 
 /**
  * Rows whose item's labels hold every key=value of the selector, compared in
- * the database (the labels live in the row's JSON, `data.labels`): PostgreSQL's
- * jsonb containment of the labels alone (the row read as json — checked, not
- * converted whole: 15 % less than `data::jsonb` over 5,000 pods); SQLite's
- * json_extract of each key (quoted in the path:
- * keys hold "." and "/"; the route's grammar admits no '"'). Only the rows of
- * the index range the other filters seek are parsed.
+ * the database (the labels live in the row's JSON, `data.labels`).
+ * PostgreSQL: jsonb containment of the labels alone, written exactly as the
+ * GIN index of migration 025 (resources_by_labels) is built — any other
+ * spelling and the planner cannot use it: the index finds the matching rows
+ * (alone, or ANDed with the namespace's B-tree range when they are many), and
+ * only those rows' JSON is read again (jsonb_path_ops is lossy: a recheck);
+ * the other filters keep the answer to the namespace. SQLite: json_extract of each key
+ * (quoted in the path: keys hold "." and "/"; the route's grammar admits no
+ * '"') over the rows of the namespace's index range.
  */
 function labelsHold(db: HubDb, labels: Readonly<Record<string, string>>): RawBuilder<boolean> {
   const entries = Object.entries(labels);

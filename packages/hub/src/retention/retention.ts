@@ -2,7 +2,9 @@
 // size, oldest first, on both stores. Work is done in small batches with the
 // event loop (and, on SQLite, the one connection) free between them, so a
 // large purge never holds up requests; the longest batch is measured.
+import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { HubDb } from '../store/db.js';
+import type { Database } from '../store/schema.js';
 
 export interface RetentionPolicy {
   /** Delete timeline events whose time is older than this (ms; 0/undefined: keep). */
@@ -92,24 +94,40 @@ export class Retention {
     return this.opts.batchSize ?? 500;
   }
 
-  /** Events older than cutoff (event time), oldest first, a batch at a time. */
+  /**
+   * Events older than cutoff (event time), each cluster's oldest first, a
+   * batch at a time: a seek on (cluster_id, time) — SQLite has no index on
+   * time alone since migration 024 (one B-tree insert fewer per event).
+   * Every event's cluster is registered (the foreign key deletes a cluster's
+   * events with it).
+   */
   private async deleteTimelineBefore(cutoff: number, timed: Timed): Promise<number> {
+    let deleted = 0;
+    const clusters = await this.db.selectFrom('clusters').select('id').execute();
+    for (const { id } of clusters) {
+      deleted += await this.deleteTimelineBatches(
+        (eb) =>
+          eb
+            .selectFrom('timeline_events')
+            .select('seq')
+            .where('cluster_id', '=', id)
+            .where('time', '<', cutoff)
+            .orderBy('time')
+            .limit(this.batch),
+        timed,
+      );
+    }
+    return deleted;
+  }
+
+  /** Deletes the events `seqs` picks, a batch at a time, until a batch comes back short. */
+  private async deleteTimelineBatches(seqs: TimelineSeqs, timed: Timed): Promise<number> {
     let deleted = 0;
     for (;;) {
       const n = await timed(
         'timeline',
         async () => {
-          const r = await this.db
-            .deleteFrom('timeline_events')
-            .where('seq', 'in', (eb) =>
-              eb
-                .selectFrom('timeline_events')
-                .select('seq')
-                .where('time', '<', cutoff)
-                .orderBy('time')
-                .limit(this.batch),
-            )
-            .executeTakeFirst();
+          const r = await this.db.deleteFrom('timeline_events').where('seq', 'in', seqs).executeTakeFirst();
           return Number(r.numDeletedRows);
         },
         (x) => x,
@@ -165,24 +183,10 @@ export class Retention {
     }
     if (cut === null) return 0;
     const upTo = cut;
-    let deleted = 0;
-    for (;;) {
-      const n = await timed(
-        'timeline',
-        async () => {
-          const r = await this.db
-            .deleteFrom('timeline_events')
-            .where('seq', 'in', (eb) =>
-              eb.selectFrom('timeline_events').select('seq').where('seq', '<=', upTo).orderBy('seq').limit(this.batch),
-            )
-            .executeTakeFirst();
-          return Number(r.numDeletedRows);
-        },
-        (x) => x,
-      );
-      deleted += n;
-      if (n < this.batch) return deleted;
-    }
+    return this.deleteTimelineBatches(
+      (eb) => eb.selectFrom('timeline_events').select('seq').where('seq', '<=', upTo).orderBy('seq').limit(this.batch),
+      timed,
+    );
   }
 
   /**
@@ -272,5 +276,10 @@ export class Retention {
     return this.expireRecordings(Infinity, timed, over);
   }
 }
+
+/** A batch of timeline seqs to delete, as a subquery. */
+type TimelineSeqs = (
+  eb: ExpressionBuilder<Database, 'timeline_events'>,
+) => SelectQueryBuilder<Database, 'timeline_events', { seq: number }>;
 
 type Timed = <T>(what: 'timeline' | 'recordings', fn: () => Promise<T>, rows: (t: T) => number) => Promise<T>;

@@ -747,6 +747,41 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('timeline_dedupe').execute();
     },
   },
+  '024_timeline_without_event_time_index': {
+    // SQLite: every timeline row is one B-tree insert fewer (issue 18: ingest).
+    // The index on time alone (008) served only retention's delete by age,
+    // which now seeks per cluster on timeline_by_time (cluster_id, time), as
+    // every time range of the Timeline views does; no other statement the
+    // hub runs on the timeline takes it (timeline-query-plans.test.ts).
+    // PostgreSQL keeps it (its indexes were not measured in this change).
+    async up(db: Kysely<unknown>): Promise<void> {
+      if (dialectOf(db) === 'postgres') return;
+      await db.schema.dropIndex('timeline_by_event_time').execute();
+    },
+  },
+  '025_resource_labels_gin': {
+    // PostgreSQL: a Service's pods by label selector (issue 18) are read from
+    // an index, not by parsing the JSON of every row of the namespace (5,000
+    // rows for 3 matches: 54 ms, 320 ms under load). A GIN index on exactly
+    // the expression InventoryStore's labelsHold compares, jsonb_path_ops (a
+    // hash per key=value; by PostgreSQL's documentation smaller and faster
+    // for `@>` than jsonb_ops, whose key-exists operators we never use). The
+    // query keeps its cluster, kind and namespace conditions: the planner
+    // checks them on the index's matches, or ANDs the index with that B-tree
+    // range when the selector matches many. The build fills it from the rows
+    // already stored. An expression index rather than a stored generated
+    // labels column: no table rewrite under an exclusive lock at upgrade, no
+    // PostgreSQL-only column for SQLite and store copy to know of, cheaper
+    // bulk upserts (measured: docs/performance.md, "PostgreSQL: the selector
+    // from a GIN index"). SQLite keeps json_extract over the namespace's
+    // index range (13.9 ms for 5,000 rows): it has no inverted index, and an
+    // index per label key cannot serve arbitrary keys.
+    async up(db: Kysely<unknown>): Promise<void> {
+      if (dialectOf(db) !== 'postgres') return;
+      await sql`CREATE INDEX resources_by_labels ON resources
+        USING gin (((data::json -> 'labels')::jsonb) jsonb_path_ops)`.execute(db);
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */

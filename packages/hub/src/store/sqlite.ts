@@ -12,6 +12,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import { SqliteWalCheckpointer, type WalCheckpointOptions } from './sqlite-checkpointer.js';
+import { SQLITE_CONNECTION_PRAGMAS } from './sqlite-pragmas.js';
 import type { SqliteWriteTurn } from './sqlite-write-turn.js';
 import { SqliteTimelineWriter, type TimelineWriterOptions } from './sqlite-writer.js';
 
@@ -69,16 +70,19 @@ class FileSqliteDialect extends SqliteDialect {
  * connection, so the turn is never taken twice by the hub.
  */
 class TurnTakingDriver implements Driver {
+  private readonly statements: ReadonlyStatements;
   constructor(
     private readonly inner: Driver,
     private readonly sqlite: BetterSqlite3.Database,
     private readonly turn: SqliteWriteTurn,
-  ) {}
+  ) {
+    this.statements = new ReadonlyStatements(sqlite);
+  }
   init(): Promise<void> {
     return this.inner.init();
   }
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new TurnTakingConnection(await this.inner.acquireConnection(), this.sqlite, this.turn);
+    return new TurnTakingConnection(await this.inner.acquireConnection(), this.sqlite, this.turn, this.statements);
   }
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await this.turn.acquire();
@@ -132,14 +136,37 @@ class TurnTakingDriver implements Driver {
   }
 }
 
+/** Past this many distinct statements the cache starts over (SQL with inlined values would grow it). */
+const READONLY_CACHE_MAX = 1000;
+
+/**
+ * Whether a statement only reads, by its SQL, asked of SQLite once: preparing it again (beside
+ * Kysely's driver) for every write outside a transaction costs CPU and a native statement freed
+ * only at GC — the hub's hot statements are few and repeat.
+ */
+class ReadonlyStatements {
+  private readonly bySql = new Map<string, boolean>();
+  constructor(private readonly sqlite: BetterSqlite3.Database) {}
+  readsOnly(sql: string): boolean {
+    let known = this.bySql.get(sql);
+    if (known === undefined) {
+      known = this.sqlite.prepare(sql).readonly;
+      if (this.bySql.size >= READONLY_CACHE_MAX) this.bySql.clear();
+      this.bySql.set(sql, known);
+    }
+    return known;
+  }
+}
+
 class TurnTakingConnection implements DatabaseConnection {
   constructor(
     readonly inner: DatabaseConnection,
     private readonly sqlite: BetterSqlite3.Database,
     private readonly turn: SqliteWriteTurn,
+    private readonly statements: ReadonlyStatements,
   ) {}
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.sqlite.inTransaction || SelectQueryNode.is(query.query) || this.sqlite.prepare(query.sql).readonly) {
+    if (this.sqlite.inTransaction || SelectQueryNode.is(query.query) || this.statements.readsOnly(query.sql)) {
       return this.inner.executeQuery<R>(query);
     }
     // A write on its own (its own implicit transaction): the turn for that statement.
@@ -187,10 +214,8 @@ export function sqliteDialect(
   sqlite.pragma('journal_mode = WAL');
   // Files an older hub created world-readable are tightened too.
   if (file !== ':memory:') for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
-  // Durable before acknowledged: a commit is on disk before the API answers.
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  // synchronous = FULL (durable before acknowledged) and the rest, as the writer thread's connection takes them.
+  for (const p of SQLITE_CONNECTION_PRAGMAS) sqlite.pragma(p);
   if (file === ':memory:' || (walCheckpoint === false && timelineWriter === false)) {
     const dialect = new SqliteDialect({ database: sqlite });
     connections.set(dialect, sqlite);
