@@ -45,6 +45,8 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
   const loopCheckpoints = { n: 0, maxMs: 0 };
   // Per hub run, its event-loop delay p99 and max (ms): a monitor re-enabled would count the pause between runs.
   const delays: { p99: number; max: number }[] = [];
+  /** The longest the -wal file was during the hub's runs (bytes; sampled every 5 ms). */
+  let walPeak = 0;
   /** One run through the hub's path: link l sends messages l, l + links, …; at most MAX_PIPELINED in flight each. */
   const ingestRun = async (evs: TimelineEventInput[]): Promise<void> => {
     const ingest = batcher;
@@ -52,6 +54,8 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
     const messages = Math.ceil(evs.length / batch);
     const monitor = monitorEventLoopDelay({ resolution: 1 });
     monitor.enable();
+    const ckpt = db && walCheckpointer(db);
+    const walWatch = setInterval(() => (walPeak = Math.max(walPeak, ckpt?.walBytes() ?? 0)), 5);
     await Promise.all(
       Array.from({ length: links }, async (_, l) => {
         const key = {};
@@ -79,6 +83,7 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
         await Promise.all(inFlight);
       }),
     );
+    clearInterval(walWatch);
     monitor.disable();
     delays.push({ p99: monitor.percentile(99) / 1e6, max: monitor.max / 1e6 });
   };
@@ -156,7 +161,7 @@ export function timelineIngestBenchmark(sizes: IngestSizes = {}): Promise<Benchm
         stats
           ? `writer thread: ${stats.commits} transactions, ${Math.round(stats.rows / Math.max(1, stats.commits))} rows each on average${stats.fallback ? `; FELL BACK: ${stats.fallback}` : ''}`
           : 'no writer thread',
-        `WAL checkpoints on the hub's thread (to rewind the WAL): ${loopCheckpoints.n}, longest ${loopCheckpoints.maxMs.toFixed(1)} ms`,
+        `WAL checkpoints on the hub's thread (to rewind the WAL): ${loopCheckpoints.n}, longest ${loopCheckpoints.maxMs.toFixed(1)} ms; longest -wal file during the hub runs ${(walPeak / 2 ** 20).toFixed(1)} MiB`,
         `events published after their commit: ${published.toLocaleString('en-US')}`,
       ];
     },

@@ -16,6 +16,7 @@ import { createHub } from '../src/server.js';
 import { IngestBatcher } from '../src/link/ingest-batcher.js';
 import { openDatabase, timelineWriter, walCheckpointer, type HubDb, type OpenStoreOptions } from '../src/store/db.js';
 import { SqliteTimelineWriter, WriterGoneError } from '../src/store/sqlite-writer.js';
+import { TIMELINE_COLUMNS } from '../src/store/sqlite-writer-worker.js';
 import { TimelineStore } from '../src/timeline/timeline-store.js';
 
 const dirs: string[] = [];
@@ -319,6 +320,41 @@ describe('timeline writer thread', () => {
     // outgrew the limit and the hub's thread checkpointed to rewind it (dozens of times, tens of ms each).
     expect(ckpt?.stats.loopCheckpoints ?? 0).toBeLessThanOrEqual(2);
     expect(ckpt?.walBytes() ?? 0).toBeLessThan(4000 * (4096 + 24) * 1.5);
+    // 120,000 rows take ~2 s on a quiet machine, 6–8 s at a load of 10 (the default 5 s timed out there).
+  }, 60_000);
+
+  it("hands the worker each message's rows bound on the hub's thread: one flat array of column values", async () => {
+    const { writer, batcher, reader } = await open();
+    const w = writer as SqliteTimelineWriter;
+    await submit(batcher, 'c1', events('warm', 1)); // the thread started
+    const posted: unknown[] = [];
+    const thread = w.thread;
+    if (!thread) throw new Error('no writer thread');
+    const post = thread.postMessage.bind(thread);
+    thread.postMessage = (m: unknown) => {
+      posted.push(m);
+      post(m);
+    };
+    const evs = [
+      event('flat-0', 0),
+      { ...event('flat-1', 1), owner: { kind: 'Deployment', name: 'web' } } as TimelineEventInput,
+    ];
+    expect(await submit(batcher, 'c2', evs)).toHaveLength(2);
+    // Strings, numbers and nulls only — no event objects for the worker to clone and stringify.
+    expect(posted).toHaveLength(1);
+    const job = posted[0] as { rows: number; values: unknown[] };
+    expect(job.rows).toBe(2);
+    expect(job.values).toHaveLength(2 * TIMELINE_COLUMNS);
+    for (const v of job.values) expect(v === null || ['string', 'number'].includes(typeof v)).toBe(true);
+    // …and what they bind is what a reader finds in the table.
+    const rows = reader
+      .prepare(
+        "select id, cluster_id, time, type, severity, kind, namespace, name, owner_kind, owner_name, summary, data from timeline_events where id like 'flat-%' order by id",
+      )
+      .raw()
+      .all();
+    expect(rows.flat()).toEqual(job.values);
+    expect(JSON.parse(String(job.values[11]))).toEqual({ images: null, i: 0 });
   });
 
   it('a writer that cannot open the database falls back at once: the job is refused as WriterGone', async () => {

@@ -26,8 +26,11 @@ import { Worker } from 'node:worker_threads';
 import type { TimelineEventInput } from '@wheelhouse/protocol';
 import { SqliteWriteTurn } from './sqlite-write-turn.js';
 import {
+  TIMELINE_COLUMNS,
   TIMELINE_INSERT_SQL,
+  timelineRowValues,
   writerWorkerSource,
+  type TimelineColumnValue,
   type WriterJob,
   type WriterWorkerData,
   type WriterWorkerMessage,
@@ -92,6 +95,7 @@ export class SqliteTimelineWriter extends EventEmitter<WriterEvents> {
       turn: this.turn.buffer,
       maxRows: opts.maxRows ?? DEFAULT_TIMELINE_WRITER_MAX_ROWS,
       insertSql: TIMELINE_INSERT_SQL,
+      columns: TIMELINE_COLUMNS,
       autocheckpoint: opts.autocheckpoint ?? false,
       journalSizeLimit: opts.journalSizeLimit ?? -1,
       rewindFrames: opts.rewindFrames ?? 2000,
@@ -117,7 +121,10 @@ export class SqliteTimelineWriter extends EventEmitter<WriterEvents> {
     if (!this.available) return Promise.reject(new WriterGoneError(this.stats.fallback ?? 'closed'));
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
-    const job: WriterJob = { id, cluster, events };
+    // Bound here, not in the worker: see WriterJob.
+    const values: TimelineColumnValue[] = [];
+    for (const e of events) for (const v of timelineRowValues(cluster, e)) values.push(v);
+    const job: WriterJob = { id, rows: events.length, values };
     return new Promise((resolve, reject) => {
       // Held while jobs are out: the process must not end before they are answered.
       if (this.pending.size === 0) worker.ref();
