@@ -49,6 +49,8 @@ export interface WriterWorkerData {
   /** Rows per transaction at most (one job is never split). */
   maxRows: number;
   insertSql: string;
+  /** SQLITE_CONNECTION_PRAGMAS (sqlite-pragmas.ts): the settings the hub's connection takes, this one too. */
+  pragmas: readonly string[];
   /** Values per row in a job (TIMELINE_COLUMNS). */
   columns: number;
   /** false when the checkpoint worker checkpoints the WAL (as on the hub's connection). */
@@ -122,9 +124,7 @@ export function writerWorkerMain(data: WriterWorkerData, deps: WorkerDeps): void
   let insert: BetterSqlite3.Statement;
   try {
     db = new Database(data.file, { fileMustExist: true });
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    for (const p of data.pragmas) db.pragma(p);
     if (!data.autocheckpoint) db.pragma('wal_autocheckpoint = 0');
     db.pragma(`journal_size_limit = ${data.journalSizeLimit}`);
     insert = db.prepare(data.insertSql);

@@ -24,6 +24,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TimelineEventInput } from '@wheelhouse/protocol';
+import { SQLITE_CONNECTION_PRAGMAS } from './sqlite-pragmas.js';
 import { SqliteWriteTurn } from './sqlite-write-turn.js';
 import {
   TIMELINE_COLUMNS,
@@ -95,6 +96,7 @@ export class SqliteTimelineWriter extends EventEmitter<WriterEvents> {
       turn: this.turn.buffer,
       maxRows: opts.maxRows ?? DEFAULT_TIMELINE_WRITER_MAX_ROWS,
       insertSql: TIMELINE_INSERT_SQL,
+      pragmas: SQLITE_CONNECTION_PRAGMAS,
       columns: TIMELINE_COLUMNS,
       autocheckpoint: opts.autocheckpoint ?? false,
       journalSizeLimit: opts.journalSizeLimit ?? -1,
