@@ -450,26 +450,30 @@ describe('pod shell relay', () => {
   it('sends bulk output gathered into frames, every line once and in order', async () => {
     const before = p.agent.shell.stats();
     const c = await openOk(p, operator.token, ns, 'one', { command: 'sh' });
-    // ~590 KB of numbered lines (a pty hands them over ~4 KiB a read); the marker is computed, so the
-    // typed command's echo does not match it.
-    c.send('seq 1 100000; echo END-$((6*7))\r');
-    await c.waitFor('END-42', 60_000);
-    const numbers = c.text
-      .split('\r\n')
-      .filter((l) => /^\d+$/.test(l))
-      .map(Number);
-    expect(numbers.length).toBe(100_000);
-    expect(numbers.every((n, i) => n === i + 1)).toBe(true);
-    const after = p.agent.shell.stats();
-    const frames = after.outputFrames - before.outputFrames;
-    const bytes = after.outputBytes - before.outputBytes;
-    expect(bytes).toBeGreaterThan(588_895); // the lines alone
-    // How many pty reads a frame gathers depends on how fast they arrive against how fast the agent's
-    // event loop turns (one a frame on an idle machine, 7–60 KiB a frame under load): the shell-echo
-    // benchmark reports it; here only that frames were counted and none was lost or reordered.
-    expect(frames).toBeGreaterThan(0);
-    c.ws.close();
-    await c.closed;
+    try {
+      // ~590 KB of numbered lines (a pty hands them over ~4 KiB a read) between two computed markers, so
+      // the typed command's echo matches neither. The numbers are read after the start marker's line: a
+      // command typed before the shell printed its prompt has the prompt land after its echo ("# 1").
+      c.send('echo START-$((6*7)); seq 1 100000; echo END-$((6*7))\r');
+      await c.waitFor('END-42', 60_000);
+      const body = c.text.slice(c.text.indexOf('START-42\r\n') + 'START-42\r\n'.length, c.text.lastIndexOf('END-42'));
+      const lines = body.split('\r\n').filter((l) => l !== '');
+      expect(lines.length).toBe(100_000);
+      const wrong = lines.findIndex((l, i) => l !== String(i + 1));
+      expect(wrong, `line ${String(wrong + 1)}: ${JSON.stringify(lines[wrong])}`).toBe(-1);
+      const after = p.agent.shell.stats();
+      const frames = after.outputFrames - before.outputFrames;
+      const bytes = after.outputBytes - before.outputBytes;
+      expect(bytes).toBeGreaterThan(588_895); // the lines alone
+      // How many pty reads a frame gathers depends on how fast they arrive against how fast the agent's
+      // event loop turns (one a frame on an idle machine, 7–60 KiB a frame under load): the shell-echo
+      // benchmark reports it; here only that frames were counted and none was lost or reordered.
+      expect(frames).toBeGreaterThan(0);
+    } finally {
+      // Closed on failure too: a session left open would count its output in the next test's agent stats.
+      c.ws.close();
+      await c.closed;
+    }
   }, 90_000);
 
   // The output window is how far the agent may run ahead of the hub's credit: it must cover the bulk rate
@@ -481,20 +485,28 @@ describe('pod shell relay', () => {
     // More than the window plus what the sockets' kernel buffers take before the hub's writes stall.
     const SIZE = 24_000_000;
     const TAIL = 'WINDOW-DONE';
+    // The agent's stats are summed over its sessions: earlier tests' must be gone.
+    await eventually('earlier sessions to end', () => Promise.resolve(p.agent.shell.stats().sessions === 0));
     const before = p.agent.shell.stats();
     const c = await openOk(p, operator.token, bulkNs, 'bulk', {
       command: ['sh', '-c', `stty -echo; head -c ${SIZE} /dev/zero | tr '\\0' x; printf ${TAIL}; read line`],
     });
     c.ws.pause();
     try {
-      // The agent sends until its credit runs out, then stops reading the exec stream.
+      // The agent sends until its credit runs out, then stops reading the exec stream. While the sockets'
+      // kernel buffers still take the hub's writes, credit comes back and it runs on: it is held once its
+      // bytes in flight stay the same from one look to the next, 300 ms apart, a window or more of them.
+      let last = -1;
       const held = await eventually(
         'the agent to run out of output credit',
         () => {
           const st = p.agent.shell.stats();
-          return Promise.resolve(st.outputPauses > before.outputPauses && st.inFlightBytes >= WINDOW ? st : undefined);
+          const settled =
+            st.outputPauses > before.outputPauses && st.inFlightBytes >= WINDOW && st.inFlightBytes === last;
+          last = st.inFlightBytes;
+          return Promise.resolve(settled ? st : undefined);
         },
-        { timeoutMs: 30_000, intervalMs: 25 },
+        { timeoutMs: 30_000, intervalMs: 300 },
       ).catch((err: unknown) => {
         throw new Error(`${(err as Error).message}: agent ${JSON.stringify(p.agent.shell.stats())}`);
       });
