@@ -203,9 +203,12 @@ describe.each(storeFactories)('object search ($name store)', (factory) => {
     );
     expect(byNamespace, ranges.map((st) => st.sql).join('\n')).toBeDefined();
     const nsPlan = await planOf(hub.db, byNamespace);
-    // A seek on namespace and kind (resources_by_namespace or resources_by_kind, as the planner likes).
-    expect(nsPlan).toMatch(/resources_by_(namespace|kind)/);
-    expect(nsPlan).toMatch(isPostgres(hub.db) ? /Index Cond: .*namespace = 'ns-c'/ : /namespace=\?/);
+    // A seek on namespace and kind, by whichever index holds both that the planner likes (on PostgreSQL the
+    // statistics of the moment choose among resources_by_namespace, _kind and _owner).
+    if (isPostgres(hub.db)) {
+      expect(nsPlan).toMatch(/Index Cond: .*namespace = 'ns-c'/);
+      expect(nsPlan).toMatch(/Index Cond: .*kind = 'Pod'/);
+    } else expect(nsPlan).toMatch(/resources_by_(namespace|kind) \(.*namespace=\?/);
     expect(contains.length).toBeGreaterThan(0);
     const plan = await planOf(hub.db, contains[0]);
     // Streamed, never sorted whole before the first match; on SQLite from a covering index (no row's JSON).
