@@ -82,6 +82,19 @@ function useDispatchHub(options: () => Promise<OpenStoreOptions>) {
   };
 }
 
+/** A dispatcher like the hub's, over a store that records the statements it is sent. */
+function recordingDispatcher(hub: Hub): { rec: ReturnType<typeof recording>; dispatcher: NotificationDispatcher } {
+  const rec = recording(hub.db);
+  const dispatcher = new NotificationDispatcher({
+    db: rec.db,
+    rules: new NotificationRuleStore(hub.db, new AuditLog(hub.db)),
+    sender: hub.webhooks,
+    metrics: new HubMetrics(),
+    log: hub.app.log,
+  });
+  return { rec, dispatcher };
+}
+
 describe.each(storeFactories)('the notification dispatcher ($name store)', (factory) => {
   const d = useDispatchHub(() => factory.options());
 
@@ -120,20 +133,38 @@ describe('the notification dispatcher on PostgreSQL', () => {
     expect(d.opened()).toEqual(['pod-early', 'pod-late']);
   });
 
+  it('claims an event once per leader: the re-read of the last 30 s skips what this leader handled', async () => {
+    const { rec, dispatcher } = recordingDispatcher(d.hub);
+    const inserts = (): number => rec.statements.filter((s) => /insert into "notification_sent"/.test(s.sql)).length;
+    // Its cursor: the timeline's end; its re-read claims the earlier tests' events (refused: sent before).
+    await dispatcher.tick();
+    const earlier = inserts();
+    const claims = (): number => inserts() - earlier;
+    const before = d.opened().length;
+    for (const name of ['pod-storm-1', 'pod-storm-2', 'pod-storm-3']) await d.insert(d.hub.db, name);
+    await dispatcher.tick();
+    await d.hub.webhooks.idle();
+    // Sent at once, so they may arrive in any order.
+    expect(d.opened().slice(before).sort()).toEqual(['pod-storm-1', 'pod-storm-2', 'pod-storm-3']);
+    expect(claims()).toBe(3);
+    // The next passes re-read the three (committed within the last 30 s) and claim none of them again.
+    await dispatcher.tick();
+    await dispatcher.tick();
+    expect(claims()).toBe(3);
+    // A new leader knows nothing of them: its re-read claims them (and the earlier ones), the store refusing each.
+    dispatcher.forgetCursor();
+    await dispatcher.tick();
+    await d.hub.webhooks.idle();
+    expect(claims()).toBe(3 + 3 + earlier);
+    expect(d.opened().slice(before).sort()).toEqual(['pod-storm-1', 'pod-storm-2', 'pod-storm-3']);
+  });
+
   it('reads new events by a seq range on the primary key and late ones by the index on time', async () => {
     for (let i = 0; i < 200; i++) await d.insert(d.hub.db, `other-${i}`);
     await d.hub.db.updateTable('timeline_events').set({ type: 'pod-phase' }).where('name', 'like', 'other-%').execute();
     await d.hub.db.updateTable('notification_cursor').set({ seq: 0 }).execute();
     d.hub.notifications.forgetCursor();
-    const rec = recording(d.hub.db);
-    // A dispatcher like the hub's, over the recording store.
-    const dispatcher = new NotificationDispatcher({
-      db: rec.db,
-      rules: new NotificationRuleStore(d.hub.db, new AuditLog(d.hub.db)),
-      sender: d.hub.webhooks,
-      metrics: new HubMetrics(),
-      log: d.hub.app.log,
-    });
+    const { rec, dispatcher } = recordingDispatcher(d.hub);
     await dispatcher.tick();
     const reads = rec.statements.filter((s) => /from "timeline_events"/.test(s.sql));
     const plans = await Promise.all(reads.map((s) => planOf(d.hub.db, s)));

@@ -9,8 +9,9 @@
 // them, so a message goes out once; the cursor and the claims live in the
 // store, so a new leader continues where the old one stopped. PostgreSQL may
 // commit a lower seq after a higher one was read: each pass there also re-reads
-// the last `lookbackMs` of events at or below the cursor, and the claims make
-// that re-read send nothing twice. SQLite needs no re-read (see readEvents).
+// the last `lookbackMs` of events at or below the cursor (less those this
+// leader handled), and the claims make that re-read send nothing twice.
+// SQLite needs no re-read (see readEvents).
 //
 // Each pass reads by index seeks only (issue 18: a read that scanned the
 // table from its oldest row held the hub's event loop for 400 ms at 300,000
@@ -129,6 +130,14 @@ export class NotificationDispatcher {
   private lastPrune = 0;
   private memCursor: number | null = null;
   private storedCursor: number | null = null;
+  /**
+   * PostgreSQL: the seqs this leader handled, with their event time, while the
+   * re-read of late commits still returns them (time within lookbackMs). The
+   * re-read skips them: their claims are in the store, so claiming again (an
+   * INSERT per rule per event, every pass, for every notified event of the
+   * last 30 s — hundreds in an incident) could only be refused.
+   */
+  private readonly handled = new Map<number, number>();
   /** From start-up: a pass that sends nothing writes no cursor for the first persist interval either. */
   private lastPersist = Date.now();
 
@@ -156,6 +165,7 @@ export class NotificationDispatcher {
   /** Leadership changed: the next pass starts from the stored cursor. */
   forgetCursor(): void {
     this.memCursor = null;
+    this.handled.clear();
   }
 
   /** Resolves once no pass is under way. */
@@ -183,6 +193,7 @@ export class NotificationDispatcher {
     }
     const cursor = await this.cursor(now);
     const { rows, seq } = await this.readEvents(cursor, now);
+    const postgres = isPostgres(db);
     let sent = false;
     for (const row of rows) {
       const e = rowToEvent(row);
@@ -201,6 +212,7 @@ export class NotificationDispatcher {
         }
         this.send(rule, bodyOf(rule.format, messageOf(e, event, severity, rule)));
       }
+      if (postgres) this.handled.set(row.seq, row.time);
     }
     if (seq > cursor) await this.setCursor(seq, sent, now);
     const byId = new Map(rules.map((r) => [r.id, r]));
@@ -250,15 +262,17 @@ export class NotificationDispatcher {
     // By the index on time (timeline_by_event_time); no LIMIT, which would let
     // the planner walk the primary key instead. Only the notified types of
     // the last lookbackMs come back.
+    const since = now - this.o.lookbackMs;
     const late = await db
       .selectFrom('timeline_events')
       .selectAll()
-      .where('time', '>', now - this.o.lookbackMs)
+      .where('time', '>', since)
       .where('seq', '<=', cursor)
       .where('type', 'in', TYPES)
       .orderBy('seq')
       .execute();
-    return { rows: [...late, ...fresh], seq };
+    for (const [s, time] of this.handled) if (time <= since) this.handled.delete(s);
+    return { rows: [...late.filter((r) => !this.handled.has(r.seq)), ...fresh], seq };
   }
 
   /** The timeline's newest seq (an index seek at the end of the primary key); undefined when empty. */
