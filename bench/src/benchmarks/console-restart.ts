@@ -34,6 +34,8 @@ interface Served {
   /** Page clock: busy → the last of its /resources answers in; that → swapped in (the console's own work). */
   network?: number;
   console?: number;
+  /** Page clock: busy → swapped in. */
+  total?: number;
 }
 
 /** One page of the console, scrolled deep, whose live socket the bench can send the hub's notices on. */
@@ -135,6 +137,7 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
     );
     served.network = answered - busy;
     served.console = done - answered;
+    served.total = done - busy;
     deep.served.push(served);
     // Still where the person left it: the bench measures a re-read in place, not a jump.
     const after = await page.getByLabel('Pods, scrollable').evaluate((el) => el.scrollTop);
@@ -148,7 +151,7 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
     const req = summarize(s.map((x) => x.requests));
     const ms = (xs: number[]) => summarize(xs.length > 0 ? xs : [0]).median.toFixed(0);
     const split = `; page clock busy → answers in median ${ms(s.map((x) => x.network ?? 0))} ms, answers in → swapped in median ${ms(s.map((x) => x.console ?? 0))} ms; the hub's store per query median ${ms(s.flatMap((x) => x.hubMs))} ms (largest per restart median ${ms(s.map((x) => Math.max(0, ...x.hubMs)))} ms)`;
-    return `rows served per restart median ${rows.median.toFixed(0)} (min ${rows.min.toFixed(0)}, max ${rows.max.toFixed(0)}) in median ${req.median.toFixed(0)} requests (count included); ${d?.held ?? 0} rows held when scrolled there; every run's rows: ${s.map((x) => x.rows).join(', ')}${split}`;
+    return `rows served per restart median ${rows.median.toFixed(0)} (min ${rows.min.toFixed(0)}, max ${rows.max.toFixed(0)}) in median ${req.median.toFixed(0)} requests (count included); ${d?.held ?? 0} rows held when scrolled there; every run's rows: ${s.map((x) => x.rows).join(', ')}${split}; every restart busy → swapped in (ms, warm-up first): ${s.map((x) => (x.total ?? 0).toFixed(0)).join(', ')}`;
   };
 
   return Promise.resolve({
