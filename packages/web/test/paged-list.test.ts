@@ -365,6 +365,19 @@ describe('paged list: a feed restart deep in a long list reads what is in view, 
     stop();
   });
 
+  it('a row changed since it was read is not where a re-read starts: its new sort value may place it elsewhere', async () => {
+    const { h, fd, core, stop } = await deep();
+    // The row just above the window changed (under a status sort, its phase: a new place in the list, not yet moved).
+    fd.change([cm(pn(14_899), 5)]);
+    h.asked.length = 0;
+    fd.resync();
+    await flush();
+    // Read from the row above it, whose values are the hub's as read; the changed row is read again too.
+    expect(h.asked.filter((a) => !a.count).map((a) => a.cursor)).toEqual([pn(14_898)]);
+    expect(core.rows[14_899]).toEqual({ name: pn(14_899), v: 1 });
+    stop();
+  });
+
   it("the bench's baseline (fullReread) reads every row held again, from the top", async () => {
     const { h, fd, core, stop } = await deep();
     core.fullReread = true;

@@ -119,6 +119,13 @@ export class PagedListCore<Row> {
   private view1 = 0;
   /** The hub's cursor after each page's last row (by uid): where a re-read can start without cursorAfter. */
   private readonly marks = new Map<string, string>();
+  /**
+   * Rows as the hub answered them (not since replaced by a change): a cursor
+   * built from one is where the row sits in the list. One a change replaced may
+   * have a new sort value (a pod's phase under the status sort) while it still
+   * sits where it was read: a read from it would land elsewhere.
+   */
+  private readonly asRead = new WeakSet<object>();
   /** Rows above this index were held before the last feed restart and not read since: stale until read again. */
   private staleUntil = 0;
   /**
@@ -235,7 +242,7 @@ export class PagedListCore<Row> {
         const answer = await readNoting(subscribed, (signal) => this.source.fetchPage(cursor, limit, false, signal));
         if (gen !== this.generation) return;
         const page = answer.value;
-        this.rows = appendNew(this.rows, page.items, this.source.uid);
+        this.rows = appendNew(this.rows, this.asAnswered(page.items), this.source.uid);
         this.mark(page);
         this.cursor = page.nextCursor;
         this.done = page.nextCursor === null;
@@ -308,7 +315,8 @@ export class PagedListCore<Row> {
     if (this.fullReread) return { index: 0, cursor: null };
     for (let i = Math.min(Math.max(0, this.view0 - PAGE), this.rows.length); i > 0; i--) {
       const above = this.rows[i - 1] as Row;
-      const cursor = cursorAfter?.(above) ?? this.marks.get(uid(above));
+      const cursor =
+        (cursorAfter && this.isAsRead(above) ? cursorAfter(above) : undefined) ?? this.marks.get(uid(above));
       if (cursor !== undefined) return { index: i, cursor };
     }
     return { index: 0, cursor: null };
@@ -348,7 +356,7 @@ export class PagedListCore<Row> {
         if (gen !== this.generation) return;
         answers.push(answer);
         pages.push(answer.value);
-        rows = appendNew(rows, answer.value.items, uid);
+        rows = appendNew(rows, this.asAnswered(answer.value.items), uid);
         cursor = answer.value.nextCursor;
         done = cursor === null;
       }
@@ -382,6 +390,16 @@ export class PagedListCore<Row> {
     else void this.pump();
   }
 
+  /** Notes these rows as the hub answered them (see asRead). */
+  private asAnswered(items: Row[]): Row[] {
+    for (const r of items) if (typeof r === 'object' && r !== null) this.asRead.add(r);
+    return items;
+  }
+
+  private isAsRead(row: Row): boolean {
+    return typeof row === 'object' && row !== null && this.asRead.has(row);
+  }
+
   /** Notes where the page after this one starts (the cursor after its last row). */
   private mark(page: Page<Row>): void {
     const last = page.items.at(-1);
@@ -399,7 +417,7 @@ export class PagedListCore<Row> {
         if (gen !== this.generation) return;
         this.total = page.total;
         if (again) {
-          this.rows = page.items;
+          this.rows = this.asAnswered(page.items);
           this.marks.clear();
           this.mark(page);
           this.staleUntil = 0;
