@@ -3,7 +3,7 @@
 // runs the named benchmarks (all by default) and prints each side by side with
 // its baseline and the ratio. --events/--batch size the ingest benchmarks
 // (SQLite and PostgreSQL), --links/--writer-rows timeline-ingest's agent links and its writer thread's rows per
-// transaction (--no-writer: without the writer thread, the path before it); --pods the console-pods sizes (one run per size), --nodes its node count; --commands the
+// transaction (--no-writer: without the writer thread, the path before it); --pods the console-pods and console-pods-restart sizes (one run per size), --nodes its node count; --commands the
 // replicas-commands one; --history the console-timeline and console-audit
 // sizes (events of one workload / audit records, one run per size); --agents, --browsers,
 // --rate (inventory changes/s in total) and --seconds (of load per phase) the fan-in one.
@@ -22,6 +22,7 @@ import { scopedInventoryBenchmark } from './benchmarks/scoped-inventory.js';
 import { replicasCommandsBenchmark, replicasLiveBenchmark, type ReplicaSizes } from './benchmarks/replicas.js';
 import { fanInBenchmark, type FanInSizes } from './benchmarks/fan-in.js';
 import { DEFAULT_NODE_COUNT, DEFAULT_POD_COUNTS, consolePodsBenchmark } from './benchmarks/console-pods.js';
+import { consoleRestartBenchmark } from './benchmarks/console-restart.js';
 import {
   DEFAULT_HISTORY_SIZES,
   consoleAuditBenchmark,
@@ -49,6 +50,7 @@ const registry: Record<string, Entry> = {
   'console-render': consoleRenderBenchmark,
   'scoped-inventory': scopedInventoryBenchmark,
   'console-pods': () => podCounts.map((n) => () => consolePodsBenchmark(n, nodeCount)),
+  'console-pods-restart': () => podCounts.map((n) => () => consoleRestartBenchmark(n, nodeCount)),
   'replicas-commands': () => replicasCommandsBenchmark(replicaSizes),
   'replicas-live': replicasLiveBenchmark,
   'console-timeline': () => historySizes.map((n) => () => consoleTimelineBenchmark(n)),

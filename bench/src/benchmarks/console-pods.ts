@@ -302,6 +302,31 @@ async function firstCellPage(
   });
 }
 
+/** A viewer of every cluster ("bench"), signed in over HTTP: its session cookie's value. */
+export async function signInViewer(hub: Hub, url: string): Promise<string> {
+  const { user } = await createUser(hub.db, {
+    username: 'bench',
+    passwordHash: await hashPassword('bench-password-1'),
+    mustChangePassword: false,
+    createdBy: 'bench',
+  });
+  await createBinding(hub.db, {
+    userId: user.id,
+    role: 'viewer',
+    clusterPattern: '*',
+    namespacePattern: '*',
+    createdBy: 'bench',
+  });
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }),
+  });
+  const cookie = /wh_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1] ?? '';
+  if (!cookie) throw new Error(`bench sign-in failed: ${login.status}`);
+  return cookie;
+}
+
 const TARGETS = { firstRows: 1000, filter: 150, sort: 150, heapMiB: 150 };
 
 export function consolePodsBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): Promise<Benchmark> {
@@ -376,26 +401,7 @@ export function consolePodsBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): 
           true,
         );
       log(`seeded ${pods} pods in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      const { user } = await createUser(hub.db, {
-        username: 'bench',
-        passwordHash: await hashPassword('bench-password-1'),
-        mustChangePassword: false,
-        createdBy: 'bench',
-      });
-      await createBinding(hub.db, {
-        userId: user.id,
-        role: 'viewer',
-        clusterPattern: '*',
-        namespacePattern: '*',
-        createdBy: 'bench',
-      });
-      const login = await fetch(`${url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }),
-      });
-      cookie = /wh_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1] ?? '';
-      if (!cookie) throw new Error(`bench sign-in failed: ${login.status}`);
+      cookie = await signInViewer(hub, url);
       browser = await launchChromium();
     },
     teardown: async () => {

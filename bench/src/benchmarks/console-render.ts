@@ -16,12 +16,11 @@ import type { Browser } from 'playwright-core';
 import { startAgent, type Agent } from '@wheelhouse/agent';
 import { launchChromium } from '@wheelhouse/e2e/chromium';
 import { createHub, type Hub } from '@wheelhouse/hub';
-import { createBinding, createUser } from '@wheelhouse/hub/identity';
-import { hashPassword } from '@wheelhouse/hub/password';
 import { binaryPaths, up } from '@wheelhouse/test-cluster';
 import { webAppDir } from '@wheelhouse/web';
 import type { Benchmark } from '../harness.js';
 import { summarize } from '../stats.js';
+import { signInViewer } from './console-pods.js';
 
 const run = promisify(execFile);
 const NS = 'bench-console';
@@ -105,26 +104,7 @@ export async function consoleRenderBenchmark(): Promise<Benchmark> {
         log: pino({ level: 'silent' }),
       });
       await agent.synced;
-      const { user } = await createUser(hub.db, {
-        username: 'bench',
-        passwordHash: await hashPassword('bench-password-1'),
-        mustChangePassword: false,
-        createdBy: 'bench',
-      });
-      await createBinding(hub.db, {
-        userId: user.id,
-        role: 'viewer',
-        clusterPattern: '*',
-        namespacePattern: '*',
-        createdBy: 'bench',
-      });
-      const login = await fetch(`${url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }),
-      });
-      cookie = /wh_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1] ?? '';
-      if (!cookie) throw new Error(`bench sign-in failed: ${login.status}`);
+      cookie = await signInViewer(hub, url);
       browser = await launchChromium();
     },
     teardown: async () => {

@@ -6,7 +6,9 @@
 // counts right, a header sorts either way. On the real cluster, a pod created
 // and deleted shows up in and leaves the list live. A live-feed overflow or
 // restart reads the rows on screen again without emptying the table or moving
-// its scroll position.
+// its scroll position — deep in the list, only about a screenful of them,
+// counted where the hub serves them; rows above that were not read again are
+// read when scrolled back to.
 import * as k8s from '@kubernetes/client-node';
 import type { WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -235,6 +237,98 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       expect(await page.evaluate(() => getSelection()?.toString() ?? '')).toBe(selected);
       expect(await loadingRows.count()).toBe(0);
     } finally {
+      await page.close();
+    }
+  });
+  it('a restart deep in the list re-reads about a screenful (counted at the hub), the rows in place; rows above when scrolled to', async () => {
+    const page = await c.context.newPage();
+    let live: WebSocketRoute | undefined;
+    await page.routeWebSocket(/\/api\/v1\/live/, (ws) => {
+      ws.connectToServer();
+      live = ws;
+    });
+    // What the hub's store served this cluster's Pods list: every page, as the hub answered it.
+    const { inventory } = c.pipeline.hub;
+    const query = inventory.query.bind(inventory);
+    const served: { rows: number; count: boolean; cursor: boolean }[] = [];
+    inventory.query = async (...args: Parameters<typeof query>) => {
+      const answer = await query(...args);
+      const [cluster, q] = args;
+      if (cluster === SEEDED && q.kind === 'Pod')
+        served.push({ rows: answer.items.length, count: q.count === true, cursor: q.cursor !== undefined });
+      return answer;
+    };
+    try {
+      await page.goto(`${c.url}/c/${SEEDED}/pods`);
+      await expect.poll(() => page.getByRole('status', { name: 'Pod count' }).textContent()).toBe('1,234 pods');
+      await expect.poll(() => live !== undefined).toBe(true);
+      const scroller = page.getByLabel('Pods, scrollable');
+      const table = page.locator('table[aria-label="Pods"]');
+      const loadingRows = page.locator('table[aria-label="Pods"] tbody td.hint');
+      const inView = () =>
+        page
+          .locator('table[aria-label="Pods"] tbody tr[data-name]')
+          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-name') ?? ''));
+      // A pod near the top, read when the page opened, changes on the hub without a live message.
+      const above = byNamespaceThenName[20];
+      if (!above) throw new Error('no pod');
+      await expect.poll(() => page.locator(`tr[data-name="${above.name}"]`).textContent()).not.toContain('Completed');
+      // Deep: row 1,000 of 1,234, every row above it loaded on the way.
+      await scroller.evaluate((el) => el.scrollTo(0, 41 * 1000));
+      await expect.poll(() => loadingRows.count()).toBe(0);
+      const held = served.filter((s) => !s.count).reduce((n, s) => n + s.rows, 0);
+      expect(held).toBeGreaterThan(1000);
+      const scrollTop = await scroller.evaluate((el) => el.scrollTop);
+      const before = await inView();
+      expect(before).toEqual(
+        byNamespaceThenName
+          .slice(byNamespaceThenName.findIndex((p) => p.name === before[0]))
+          .slice(0, before.length)
+          .map((p) => p.name),
+      );
+      const changed = all.find((p) => p.name === before[15]);
+      if (!changed) throw new Error('no rows in view');
+      for (const p of [above, changed])
+        await c.pipeline.hub.inventory.applyChanges(
+          SEEDED,
+          [{ ...p, resourceVersion: '3', summary: { ...p.summary, phase: 'Succeeded' } } as InventoryItem],
+          [],
+        );
+      await page.evaluate(() => {
+        const seen = { empty: 0 };
+        (window as unknown as { seen: typeof seen }).seen = seen;
+        const table = document.querySelector('table[aria-label="Pods"]');
+        if (!table) throw new Error('no table');
+        new MutationObserver(() => {
+          if (table.querySelectorAll('tbody tr[data-name]').length === 0) seen.empty++;
+        }).observe(table, { subtree: true, childList: true });
+      });
+      served.length = 0;
+      live?.send(
+        JSON.stringify({ type: 'overflow', message: 'live messages were dropped while you were slow; refetch' }),
+      );
+      await expect.poll(() => page.locator(`tr[data-name="${changed.name}"]`).textContent()).toContain('Completed');
+      await expect.poll(() => table.getAttribute('aria-busy')).not.toBe('true');
+      // The hub served the count and about a screenful (the rows in view, a page each side) — not the 1,000 held.
+      const rows = served.filter((s) => !s.count);
+      expect(served.filter((s) => s.count)).toHaveLength(1);
+      expect(
+        rows.every((s) => s.cursor),
+        JSON.stringify(served),
+      ).toBe(true);
+      expect(rows.reduce((n, s) => n + s.rows, 0)).toBeLessThan(400);
+      // In place: the same rows in view, the scroll position kept, never an empty table.
+      expect(await inView()).toEqual(before);
+      expect(await scroller.evaluate((el) => el.scrollTop)).toBe(scrollTop);
+      expect((await page.evaluate(() => (window as unknown as { seen: { empty: number } }).seen)).empty).toBe(0);
+      // The pod near the top was not read again yet; scrolled back there, it is: a screenful read from the hub.
+      served.length = 0;
+      await scroller.evaluate((el) => el.scrollTo(0, 0));
+      await expect.poll(() => page.locator(`tr[data-name="${above.name}"]`).textContent()).toContain('Completed');
+      expect(served.filter((s) => !s.count).reduce((n, s) => n + s.rows, 0)).toBeLessThan(400);
+      expect(await loadingRows.count()).toBe(0);
+    } finally {
+      inventory.query = query;
       await page.close();
     }
   });

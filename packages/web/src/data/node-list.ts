@@ -11,6 +11,7 @@ import { api } from '../api/client.js';
 import { nodePageUrl, podsOnNodesUrl } from '../start/first-requests.js';
 import { liveRows, type ListSort, type RowItem } from './inventory-list.js';
 import { NodeCounts, type NodeRow } from './node-counts.js';
+import { cursorAfter } from './list-cursor.js';
 import { usePagedList, type Page, type PagedList, type PagedListSource } from './paged-list.js';
 import { onceASecond, type Deletes, type Upserts } from './read-and-follow.js';
 
@@ -87,6 +88,7 @@ export function useNodeList(cluster: string, params: NodeListParams): NodeList {
         }
         return liveRows({ ...p, kind: 'Node' }, nodeItem, held, upserts, deletes, refresh);
       },
+      cursorAfter: (r: NodeRow) => cursorAfter(p.sort, p.order, r.node),
     };
     return source;
   }, [cluster, key, live]);

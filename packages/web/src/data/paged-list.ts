@@ -9,8 +9,14 @@
 // Pages and counts that went out before the feed was subscribed are checked
 // against it (live-position.ts): one older than the subscription lists again.
 // A feed restart or overflow (frequent under a big cluster's churn) reads the
-// rows held again while they stay on screen, and swaps the answer in: a list
-// that emptied on every restart would flicker and lose its scroll position.
+// rows in view again (a page's margin each side) while they stay on screen, and
+// swaps the answer in: a list that emptied on every restart would flicker and
+// lose its scroll position, and one that read every row held again would read
+// 90,000 rows per restart scrolled deep into 100k pods. The read starts just
+// above the view with a keyset cursor built from the row there (cursorAfter) or
+// the nearest page boundary held; rows below the answer are dropped (they load
+// again as scrolled to), rows above it are kept but stale, and read again
+// (the same way) as soon as one of them comes into view.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
@@ -41,8 +47,12 @@ export interface PagedList<Row> {
   refreshing: boolean;
   /** The last read failed (the rows held, if any, stay). */
   error: string | undefined;
-  /** Asks for rows up to this index (the virtual table's last visible row). */
-  want: (index: number) => void;
+  /**
+   * The rows in view: the virtual table's first and last rendered rows (the
+   * last with what it reads ahead). Rows are read down to `last`; a feed
+   * restart re-reads around them; stale rows among them are read again.
+   */
+  want: (first: number, last: number) => void;
 }
 
 /** What a list's live function sees and may change: the rows held and the total. */
@@ -73,6 +83,12 @@ export interface PagedListSource<Row> {
     deletes: readonly { kind: string; uid: string }[],
     refresh: () => void,
   ) => boolean;
+  /**
+   * The hub's cursor that lists from just after this row (its sort values),
+   * so a re-read can start right above the view. Without it, a re-read starts
+   * at the nearest page boundary held above (up to a BIG_PAGE of rows more).
+   */
+  cursorAfter?: (row: Row) => string;
 }
 
 export const PAGE = 100;
@@ -98,10 +114,29 @@ export class PagedListCore<Row> {
   private done = false;
   private loading = false;
   private wanted = 0;
+  /** The rows in view (want's first and last). */
+  private view0 = 0;
+  private view1 = 0;
+  /** The hub's cursor after each page's last row (by uid): where a re-read can start without cursorAfter. */
+  private readonly marks = new Map<string, string>();
+  /**
+   * Rows as the hub answered them (not since replaced by a change): a cursor
+   * built from one is where the row sits in the list. One a change replaced may
+   * have a new sort value (a pod's phase under the status sort) while it still
+   * sits where it was read: a read from it would land elsewhere.
+   */
+  private readonly asRead = new WeakSet<object>();
+  /** Rows above this index were held before the last feed restart and not read since: stale until read again. */
+  private staleUntil = 0;
+  /**
+   * The bench's baseline only (bench/src/benchmarks/console-restart.ts): a
+   * feed restart reads every row held again, from the top, as before windows.
+   */
+  fullReread = (globalThis as { whFullReread?: boolean }).whFullReread === true;
   /** Bumped whenever what is out may no longer be applied (new filters, a feed restart's read). */
   private generation = 0;
-  /** A feed restart's read of the rows held, while it is out: the changes meanwhile, and whether another restart followed. */
-  private reread: { pending: [Upserts, Deletes][]; again: boolean } | undefined;
+  /** A read of the rows in view (after a feed restart, or of stale rows), while it is out. */
+  private reread: Reread | undefined;
   /** This generation's answers that went out before the feed was subscribed. */
   private readonly before = new BeforeSubscription();
   private readonly small: Throttled;
@@ -136,10 +171,13 @@ export class PagedListCore<Row> {
     this.restart(sameCount);
   }
 
-  /** Asks for rows up to this index. */
-  want(index: number): void {
-    if (index > this.wanted) this.wanted = index;
-    void this.pump();
+  /** The rows in view: read down to `last`; stale ones among them are read again. */
+  want(first: number, last: number): void {
+    this.view0 = Math.max(0, first);
+    this.view1 = Math.max(this.view0, last);
+    if (last > this.wanted) this.wanted = last;
+    if (this.view0 < this.staleUntil && !this.reread && this.key === this.source.key) this.read(false);
+    else void this.pump();
   }
 
   /** Follows the feed until the returned function is called: changes in place, a restart re-reads. */
@@ -168,6 +206,8 @@ export class PagedListCore<Row> {
     this.loading = false;
     this.wanted = 0;
     this.reread = undefined;
+    this.marks.clear();
+    this.staleUntil = 0;
     this.before.clear();
     this.render();
     void this.pump();
@@ -202,7 +242,8 @@ export class PagedListCore<Row> {
         const answer = await readNoting(subscribed, (signal) => this.source.fetchPage(cursor, limit, false, signal));
         if (gen !== this.generation) return;
         const page = answer.value;
-        this.rows = appendNew(this.rows, page.items, this.source.uid);
+        this.rows = appendNew(this.rows, this.asAnswered(page.items), this.source.uid);
+        this.mark(page);
         this.cursor = page.nextCursor;
         this.done = page.nextCursor === null;
         this.error = undefined;
@@ -233,7 +274,9 @@ export class PagedListCore<Row> {
     // What a re-read is fetching may predate this change: it is applied over the answer too.
     this.reread?.pending.push([upserts, deletes]);
     const held: Held<Row> = { rows: [...this.rows], total: this.total };
+    const firstFresh = this.rows[this.staleUntil];
     if (this.source.live(held, upserts, deletes, this.small.ask)) {
+      this.staleUntil = freshFrom(held.rows, this.staleUntil, firstFresh, this.source.uid);
       this.rows = held.rows;
       this.total = held.total;
       this.render();
@@ -241,59 +284,98 @@ export class PagedListCore<Row> {
   }
 
   /**
-   * The feed restarted or overflowed: the rows held may be stale. They stay on
-   * screen (and with them the scroll position, selection and focus) while as
-   * many are read again, then the answer replaces them in one render. One
-   * re-read at a time: a restart while one is out reads again after its answer,
-   * so a feed that restarts every few seconds cannot starve the list.
+   * The feed restarted or overflowed: the rows held may be stale. Those in
+   * view stay on screen (and with them the scroll position, selection and
+   * focus) while they are read again, with a page's margin each side; then the
+   * answer replaces them in one render. One read at a time: a restart while
+   * one is out reads again after its answer, so a feed that restarts every few
+   * seconds cannot starve the list.
    */
   private resync(): void {
-    if (this.reread) {
-      this.reread.again = true;
-      return;
-    }
-    // What pump or a small refresh has out is older than this read.
-    const gen = ++this.generation;
-    this.loading = false;
-    const reread = { pending: [] as [Upserts, Deletes][], again: false };
-    this.reread = reread;
-    this.render();
-    void this.readHeld(gen, reread);
+    if (this.reread) this.reread.again = true;
+    else this.read(true);
   }
 
-  private async readHeld(gen: number, reread: NonNullable<typeof this.reread>): Promise<void> {
+  /** Starts a read of the rows in view (with the count after a restart); what pump or a small refresh has out is older. */
+  private read(count: boolean): void {
+    const gen = ++this.generation;
+    this.loading = false;
+    const reread: Reread = { pending: [], again: false };
+    this.reread = reread;
+    this.render();
+    void this.readWindow(gen, reread, count);
+  }
+
+  /**
+   * Where a read of the rows in view starts: a page above the first (or the
+   * top), at a row whose cursor is known — built from the row, or a page's end.
+   */
+  private windowStart(): { index: number; cursor: string | null } {
+    const { cursorAfter, uid } = this.source;
+    if (this.fullReread) return { index: 0, cursor: null };
+    for (let i = Math.min(Math.max(0, this.view0 - PAGE), this.rows.length); i > 0; i--) {
+      const above = this.rows[i - 1] as Row;
+      const cursor =
+        (cursorAfter && this.isAsRead(above) ? cursorAfter(above) : undefined) ?? this.marks.get(uid(above));
+      if (cursor !== undefined) return { index: i, cursor };
+    }
+    return { index: 0, cursor: null };
+  }
+
+  /**
+   * Reads the rows in view again (from windowStart to a page below the last,
+   * no further than the rows held) and swaps them in: the rows above stay,
+   * stale; those below are dropped and load again as scrolled to.
+   */
+  private async readWindow(gen: number, reread: Reread, count: boolean): Promise<void> {
     const { fetchPage, uid } = this.source;
-    const target = Math.max(FIRST_PAGE, this.rows.length);
+    const start = this.windowStart();
+    const end = this.fullReread
+      ? Math.max(FIRST_PAGE, this.rows.length)
+      : Math.max(start.index === 0 ? FIRST_PAGE : start.index + 1, Math.min(this.rows.length, this.view1 + PAGE));
+    const above = this.rows.slice(0, start.index);
     const subscribed = this.feed.subscription() !== undefined;
     const answers: Noted<unknown>[] = [];
-    const counted = readNoting(subscribed, (signal) => fetchPage(null, 1, true, signal)).then(
-      (answer) => (answers.push(answer), answer.value.total),
-      () => undefined,
-    );
+    const counted = count
+      ? readNoting(subscribed, (signal) => fetchPage(null, 1, true, signal)).then(
+          (answer) => (answers.push(answer), answer.value.total),
+          () => undefined,
+        )
+      : Promise.resolve(undefined);
     let rows: Row[] = [];
-    let cursor: string | null = null;
+    const pages: Page<Row>[] = [];
+    let cursor = start.cursor;
     let done = false;
     try {
-      while (!done && rows.length < target) {
+      while (!done && rows.length < end - start.index) {
         const from: string | null = cursor;
-        const limit = Math.min(BIG_PAGE, target - rows.length);
+        const limit = Math.min(BIG_PAGE, end - start.index - rows.length);
         const answer: Noted<Page<Row>> = await readNoting(subscribed, (signal) =>
           fetchPage(from, limit, false, signal),
         );
         if (gen !== this.generation) return;
         answers.push(answer);
-        rows = appendNew(rows, answer.value.items, uid);
+        pages.push(answer.value);
+        rows = appendNew(rows, this.asAnswered(answer.value.items), uid);
         cursor = answer.value.nextCursor;
         done = cursor === null;
       }
       const total = await counted;
       if (gen !== this.generation) return;
-      const held: Held<Row> = { rows, total: total ?? this.total };
+      // A row read again leaves the stale part (its sort key may have moved it).
+      const fresh = new Set(rows.map(uid));
+      const kept = above.filter((r) => !fresh.has(uid(r)));
+      const held: Held<Row> = { rows: [...kept, ...rows], total: total ?? this.total };
       for (const [u, d] of reread.pending) this.source.live(held, u, d, this.small.ask);
+      for (const r of this.rows.slice(start.index)) this.marks.delete(uid(r));
+      for (const r of rows) this.marks.delete(uid(r));
+      for (const page of pages) this.mark(page);
+      this.staleUntil = freshFrom(held.rows, kept.length, rows[0], uid);
       this.rows = held.rows;
       this.total = held.total;
       this.cursor = cursor;
       this.done = done;
+      this.wanted = this.view1;
       this.error = undefined;
     } catch (err) {
       if (gen !== this.generation) return;
@@ -304,7 +386,24 @@ export class PagedListCore<Row> {
     this.render();
     for (const answer of answers) this.noted(gen, answer);
     if (reread.again) this.resync();
+    else if (this.view0 < this.staleUntil && this.error === undefined) this.read(false);
     else void this.pump();
+  }
+
+  /** Notes these rows as the hub answered them (see asRead). */
+  private asAnswered(items: Row[]): Row[] {
+    for (const r of items) if (typeof r === 'object' && r !== null) this.asRead.add(r);
+    return items;
+  }
+
+  private isAsRead(row: Row): boolean {
+    return typeof row === 'object' && row !== null && this.asRead.has(row);
+  }
+
+  /** Notes where the page after this one starts (the cursor after its last row). */
+  private mark(page: Page<Row>): void {
+    const last = page.items.at(-1);
+    if (last !== undefined && page.nextCursor !== null) this.marks.set(this.source.uid(last), page.nextCursor);
   }
 
   /** Up to a page held, the rows are listed again (new ones show in their sorted place); beyond, only the count. */
@@ -318,7 +417,10 @@ export class PagedListCore<Row> {
         if (gen !== this.generation) return;
         this.total = page.total;
         if (again) {
-          this.rows = page.items;
+          this.rows = this.asAnswered(page.items);
+          this.marks.clear();
+          this.mark(page);
+          this.staleUntil = 0;
           this.cursor = page.nextCursor;
           this.done = page.nextCursor === null;
         }
@@ -327,6 +429,27 @@ export class PagedListCore<Row> {
       () => undefined,
     );
   }
+}
+
+/** A read's state while it is out: the changes meanwhile (applied over its answer), and whether a restart followed. */
+interface Reread {
+  pending: [Upserts, Deletes][];
+  again: boolean;
+}
+
+/**
+ * Where the fresh rows start now that changes dropped some rows: the row that
+ * was first fresh (at `was`, or just above if rows above it left). Not found
+ * (it left too): `was`, which can only count a few fresh rows as stale.
+ */
+function freshFrom<Row>(rows: readonly Row[], was: number, first: Row | undefined, uid: (row: Row) => string): number {
+  if (was === 0 || first === undefined) return Math.min(was, rows.length);
+  const id = uid(first);
+  for (let i = Math.min(was, rows.length - 1); i >= 0 && was - i <= BIG_PAGE; i--) {
+    const r = rows[i];
+    if (r !== undefined && uid(r) === id) return i;
+  }
+  return Math.min(was, rows.length);
 }
 
 function appendNew<Row>(rows: Row[], items: Row[], uid: (row: Row) => string): Row[] {
@@ -345,6 +468,6 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
   const { key, countKey } = source;
   useEffect(() => list.select(), [list, key, countKey]);
   useEffect(() => list.follow(), [list, cluster, key]);
-  const want = useCallback((index: number) => list.want(index), [list]);
+  const want = useCallback((first: number, last: number) => list.want(first, last), [list]);
   return { ...list.view, want };
 }

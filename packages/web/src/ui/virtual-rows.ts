@@ -16,7 +16,7 @@ export interface VirtualRows {
   after: number;
 }
 
-export function useVirtualRows(count: number, want: (upTo: number) => void): VirtualRows {
+export function useVirtualRows(count: number, want: (first: number, last: number) => void): VirtualRows {
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({
     count,
@@ -26,7 +26,9 @@ export function useVirtualRows(count: number, want: (upTo: number) => void): Vir
   });
   const rows = virtual.getVirtualItems();
   const lastIndex = rows.at(-1)?.index ?? 0;
-  useEffect(() => want(lastIndex + 30), [want, lastIndex]);
+  const firstIndex = rows[0]?.index ?? 0;
+  // The rows in view, and a screenful beyond the last read ahead.
+  useEffect(() => want(firstIndex, lastIndex + 30), [want, firstIndex, lastIndex]);
   const before = rows[0]?.start ?? 0;
   const after = rows.length > 0 ? virtual.getTotalSize() - (rows.at(-1)?.end ?? 0) : 0;
   return { scroller, rows, before, after };

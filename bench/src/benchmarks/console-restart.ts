@@ -1,0 +1,215 @@
+// The Pods page's feed restart deep in the list (issue 18, helper brief
+// "deepreread"): N pods (--pods, default 30,000 and 100,000) seeded in the
+// hub's SQLite store as console-pods seeds them, the page scrolled to ~90 % of
+// the list (every row above loaded on the way, as a dragged scrollbar loads
+// them), then the hub's overflow notice delivered on the page's live socket —
+// what a socket that fell 4 MiB behind gets, and what a restart does too.
+//
+// Subject: the console as built (re-reads the rows in view, a page each side,
+// from a cursor built from the row above them). Baseline, in the same run and
+// browser: the same console with `whFullReread` set before it starts (the
+// re-read of every row held, as before; paged-list.ts keeps it for this only).
+// Each has its own page, scrolled once; each round is one restart. Measured:
+// the page's own clock from the table turning busy to the answer swapped in
+// (aria-busy back to false), and — at the hub, wrapping its store's query, not
+// the console's claims — the rows and requests served for that restart.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
+import { launchChromium } from '@wheelhouse/e2e/chromium';
+import { createHub, type Hub } from '@wheelhouse/hub';
+import type { Benchmark } from '../harness.js';
+import { summarize } from '../stats.js';
+import { DEFAULT_NODE_COUNT, seedSyntheticCluster, signInViewer } from './console-pods.js';
+
+/** How deep the page is scrolled before each restart: ~90 % of the list. */
+const DEPTH = 0.9;
+
+interface Served {
+  requests: number;
+  rows: number;
+  /** Each of the restart's queries in the hub's store, ms (count and rows go out together). */
+  hubMs: number[];
+  /** Page clock: busy → the last of its /resources answers in; that → swapped in (the console's own work). */
+  network?: number;
+  console?: number;
+  /** Page clock: busy → swapped in. */
+  total?: number;
+}
+
+/** One page of the console, scrolled deep, whose live socket the bench can send the hub's notices on. */
+interface Deep {
+  page: Page;
+  live: () => WebSocketRoute | undefined;
+  /** What the hub served this page's Pods list per restart. */
+  served: Served[];
+  /** Rows loaded on the way down (held when the first restart comes). */
+  held: number;
+}
+
+export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): Promise<Benchmark> {
+  const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'wh-bench-restart-'));
+  let hub: Hub | undefined;
+  let browser: Browser | undefined;
+  let url = '';
+  let cookie = '';
+  /** The restart being counted at the hub (the wrapped store adds to it). */
+  let counting: Served | undefined;
+  const pages: { subject?: Deep; baseline?: Deep } = {};
+
+  /** A fresh context on the Pods page, scrolled to DEPTH with every row above loaded. */
+  async function openDeep(fullReread: boolean): Promise<Deep> {
+    if (!browser) throw new Error('no browser');
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
+    const page = await context.newPage();
+    page.setDefaultTimeout(600_000);
+    if (fullReread)
+      await page.addInitScript(() => ((window as unknown as { whFullReread: boolean }).whFullReread = true));
+    let socket: WebSocketRoute | undefined;
+    await page.routeWebSocket(/\/api\/v1\/live/, (ws) => {
+      ws.connectToServer();
+      socket = ws;
+    });
+    const loadCount: Served = { requests: 0, rows: 0, hubMs: [] };
+    counting = loadCount;
+    await page.goto(`${url}/c/bench/pods`);
+    await page.getByText(`${pods.toLocaleString('en-US')} pods`).waitFor();
+    const t0 = Date.now();
+    await page.getByLabel('Pods, scrollable').evaluate((el, depth) => el.scrollTo(0, el.scrollHeight * depth), DEPTH);
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('table[aria-label="Pods"] tbody tr');
+      return rows.length > 0 && document.querySelectorAll('table[aria-label="Pods"] tbody td.hint').length === 0;
+    });
+    await page.waitForFunction(() => document.querySelector('table[aria-label="Pods"] tbody tr[data-name]') !== null);
+    counting = undefined;
+    const first = await page.locator('table[aria-label="Pods"] tbody tr[data-name]').first().getAttribute('data-name');
+    log(
+      `${fullReread ? 'baseline' : 'subject'} page: scrolled to ${first ?? '?'} in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${loadCount.rows} rows in ${loadCount.requests} requests loaded`,
+    );
+    return { page, live: () => socket, served: [], held: loadCount.rows };
+  }
+
+  /** One restart: the overflow notice sent, timed in the page from busy to the answer swapped in. */
+  async function restart(deep: Deep): Promise<number[]> {
+    const { page } = deep;
+    const socket = deep.live();
+    if (!socket) throw new Error('no live socket');
+    // The page's resource timings hold 250 entries: this restart's requests must find room.
+    await page.evaluate(() => performance.clearResourceTimings());
+    const before = await page.getByLabel('Pods, scrollable').evaluate((el) => el.scrollTop);
+    const timed = page.evaluate(
+      () =>
+        new Promise<{ busy: number; done: number }>((resolve) => {
+          const table = document.querySelector('table[aria-label="Pods"]');
+          if (!table) throw new Error('no table');
+          let busy: number | undefined;
+          const seen = new MutationObserver(() => {
+            const now = performance.now();
+            const b = table.getAttribute('aria-busy') === 'true';
+            if (b && busy === undefined) busy = now;
+            if (!b && busy !== undefined) {
+              seen.disconnect();
+              resolve({ busy, done: now });
+            }
+          });
+          seen.observe(table, { attributes: true, attributeFilter: ['aria-busy'] });
+        }),
+    );
+    const served: Served = { requests: 0, rows: 0, hubMs: [] };
+    counting = served;
+    socket.send(
+      JSON.stringify({ type: 'overflow', message: 'live messages were dropped while you were slow; refetch' }),
+    );
+    const { busy, done } = await timed;
+    counting = undefined;
+    const answered = await page.evaluate(
+      (from) =>
+        Math.max(
+          from,
+          ...(performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+            .filter((e) => e.name.includes('/resources?') && e.startTime >= from - 50)
+            .map((e) => e.responseEnd),
+        ),
+      busy,
+    );
+    served.network = answered - busy;
+    served.console = done - answered;
+    served.total = done - busy;
+    deep.served.push(served);
+    // Still where the person left it: the bench measures a re-read in place, not a jump.
+    const after = await page.getByLabel('Pods, scrollable').evaluate((el) => el.scrollTop);
+    if (after !== before) throw new Error(`the list moved: scrollTop ${before} → ${after}`);
+    return [done - busy];
+  }
+
+  const describeServed = (d: Deep | undefined): string => {
+    const s = d?.served ?? [];
+    const rows = summarize(s.map((x) => x.rows));
+    const req = summarize(s.map((x) => x.requests));
+    const ms = (xs: number[]) => summarize(xs.length > 0 ? xs : [0]).median.toFixed(0);
+    const split = `; page clock busy → answers in median ${ms(s.map((x) => x.network ?? 0))} ms, answers in → swapped in median ${ms(s.map((x) => x.console ?? 0))} ms; the hub's store per query median ${ms(s.flatMap((x) => x.hubMs))} ms (largest per restart median ${ms(s.map((x) => Math.max(0, ...x.hubMs)))} ms)`;
+    return `rows served per restart median ${rows.median.toFixed(0)} (min ${rows.min.toFixed(0)}, max ${rows.max.toFixed(0)}) in median ${req.median.toFixed(0)} requests (count included); ${d?.held ?? 0} rows held when scrolled there; every run's rows: ${s.map((x) => x.rows).join(', ')}${split}; every restart busy → swapped in (ms, warm-up first): ${s.map((x) => (x.total ?? 0).toFixed(0)).join(', ')}`;
+  };
+
+  return Promise.resolve({
+    name: `console-pods-restart-${pods}`,
+    description: `console Pods page, ${pods.toLocaleString('en-US')} pods seeded in the hub's SQLite store, scrolled to ${DEPTH * 100} %, a live-feed overflow: the rows in view re-read (subject) vs every row held re-read (baseline, whFullReread), Chromium, page clock busy → swapped in`,
+    rounds: 6,
+    warmup: 1,
+    setup: async () => {
+      hub = await createHub({ dataDir: dir, logger: false });
+      await hub.app.listen({ host: '127.0.0.1', port: 0 });
+      const addr = hub.app.server.address();
+      url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+      const t0 = Date.now();
+      await seedSyntheticCluster(hub, pods, nodes);
+      log(`seeded ${pods} pods in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      // The hub's side of each restart: every page of the bench cluster's Pods list its store answers.
+      const { inventory } = hub;
+      const query = inventory.query.bind(inventory);
+      inventory.query = async (...args: Parameters<typeof query>) => {
+        const t0 = performance.now();
+        const answer = await query(...args);
+        const [cluster, q] = args;
+        if (counting && cluster === 'bench' && q.kind === 'Pod') {
+          counting.requests++;
+          counting.rows += q.count === true ? 0 : answer.items.length;
+          counting.hubMs.push(performance.now() - t0);
+        }
+        return answer;
+      };
+      cookie = await signInViewer(hub, url);
+      browser = await launchChromium();
+      pages.subject = await openDeep(false);
+      pages.baseline = await openDeep(true);
+      // The warm-up round's restarts are not counted in the figures below.
+    },
+    teardown: async () => {
+      await browser?.close();
+      await hub?.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    subject: {
+      label: 'restart: rows in view re-read',
+      run: async () => {
+        if (pages.subject) await restart(pages.subject);
+      },
+      samples: () => (pages.subject ? restart(pages.subject) : Promise.resolve([])),
+    },
+    baseline: {
+      label: 'restart: every row held re-read',
+      run: async () => {
+        if (pages.baseline) await restart(pages.baseline);
+      },
+      samples: () => (pages.baseline ? restart(pages.baseline) : Promise.resolve([])),
+    },
+    notes: () => [
+      `subject (rows in view): ${describeServed(pages.subject)}`,
+      `baseline (every row held): ${describeServed(pages.baseline)}`,
+      `times are the page's clock from the table turning busy to the answer swapped in, one restart a round; the first restart of each page (warm-up) is in the rows list above too`,
+    ],
+  });
+}
