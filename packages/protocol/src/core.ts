@@ -21,3 +21,4 @@ export * from './node-list.js';
 export * from './object-search.js';
 export * from './frame-limits.js';
 export { formatMemory, parseCpu, parseMemory } from './quantities.js';
+export * from './list-cursor.js';

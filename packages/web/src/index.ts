@@ -5,8 +5,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export { humanAge } from './age.js';
-// The hub's list cursor built from a row (bench/test/list-cursor.test.ts checks it against the hub).
-export { cursorAfter, type CursorSort } from './data/list-cursor.js';
 
 /** Directory of the production build (`vite build` → packages/web/dist/app). */
 export function webAppDir(): string {

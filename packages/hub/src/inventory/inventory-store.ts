@@ -3,12 +3,16 @@
 // wholesale, so objects deleted while the agent was away disappear too.
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import {
+  HEALTH_RANK,
   NODE_LIST_SORTS,
-  WORKLOAD_KINDS,
   WORKLOAD_LIST_KINDS,
-  nodeListStatus,
+  decodeListCursor,
+  encodeListCursor,
+  listCursorKey,
+  listStatusOf,
   ofKind,
   workloadHealth,
+  type ListOrder,
   type InventoryItem,
   type InventoryItemOf,
   type NodeListRow,
@@ -29,7 +33,7 @@ import { searchObjects } from './object-search.js';
 /** Sort keys of a kind's list (the console's columns), each served by its own index (migration 013). */
 export const LIST_SORTS = ['namespace', 'name', 'age', 'status'] as const;
 export type ListSort = (typeof LIST_SORTS)[number];
-export type ListOrder = 'asc' | 'desc';
+export type { ListOrder };
 
 export interface InventoryQuery {
   kind?: string;
@@ -62,8 +66,6 @@ export interface InventoryPage {
   total?: number;
 }
 
-const isWorkloadKind = (k: string): boolean => (WORKLOAD_KINDS as readonly string[]).includes(k);
-
 /** Whether a query asks for a sorted/filtered list of one kind rather than the inventory walk. */
 export const isListQuery = (q: InventoryQuery): boolean =>
   q.sort !== undefined ||
@@ -84,7 +86,6 @@ const PREFIX_END = '~';
  * workloads (never pods) rather than seeking an index.
  */
 export const WORKLOAD_SORTS = ['kind', 'namespace', 'name', 'age', 'health'] as const;
-const SEVERITY: Record<string, number> = { err: 3, warn: 2, ok: 1 };
 export type WorkloadSort = (typeof WORKLOAD_SORTS)[number];
 type SortKey = ListSort | WorkloadSort;
 
@@ -148,21 +149,6 @@ interface SortedQuery {
   count?: boolean;
 }
 
-type ListCursor = { s: SortKey; o: ListOrder; k: (string | number)[] };
-const encodeListCursor = (c: ListCursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeListCursor(c: string, sort: SortKey, order: ListOrder, width: number): (string | number)[] | null {
-  try {
-    const v = JSON.parse(Buffer.from(c, 'base64url').toString()) as Partial<ListCursor> | null;
-    const k: readonly unknown[] = Array.isArray(v?.k) ? v.k : [];
-    // A cursor from another sort or order starts the list over (as an unreadable one does).
-    if (v?.s !== sort || v.o !== order || k.length !== width) return null;
-    const keys = k.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number');
-    return keys.length === width ? keys : null;
-  } catch {
-    return null;
-  }
-}
-
 /** (kind, namespace, name, uid) of the last item of a page. */
 type Cursor = [string, string, string, string];
 type Row = { kind: string; namespace: string; name: string; uid: string; data: string };
@@ -205,8 +191,7 @@ function listColumns(it: InventoryItem): {
       ready: it.summary.ready ? 1 : 0,
       restarts: it.summary.restarts,
     };
-  const status = isWorkloadKind(it.kind) ? workloadHealth(it).level : it.kind === 'Node' ? nodeListStatus(it) : '';
-  return { status, node: '', owner, ready: 0, restarts: 0 };
+  return { status: listStatusOf(it), node: '', owner, ready: 0, restarts: 0 };
 }
 
 /**
@@ -620,7 +605,10 @@ export class InventoryStore {
       status: [sql`status`, sql`namespace`, sql`name`, sql`uid`],
       kind: [sql`kind`, sql`namespace`, sql`name`, sql`uid`],
       health: [
-        sql`(CASE status WHEN 'err' THEN 3 WHEN 'warn' THEN 2 WHEN 'ok' THEN 1 ELSE 0 END)`,
+        sql`(CASE status ${sql.join(
+          Object.entries(HEALTH_RANK).map(([level, rank]) => sql`WHEN ${sql.lit(level)} THEN ${sql.lit(rank)}`),
+          sql` `,
+        )} ELSE 0 END)`,
         sql`namespace`,
         sql`name`,
         sql`uid`,
@@ -658,14 +646,7 @@ export class InventoryStore {
     const items = rows.slice(0, q.limit);
     const last = items.at(-1);
     const keyOf = (r: (typeof rows)[number]): (string | number)[] =>
-      ({
-        namespace: [r.namespace, r.name, r.uid],
-        name: [r.name, r.namespace, r.uid],
-        age: [r.created_at, r.uid],
-        status: [r.status, r.namespace, r.name, r.uid],
-        kind: [r.kind, r.namespace, r.name, r.uid],
-        health: [SEVERITY[r.status] ?? 0, r.namespace, r.name, r.uid],
-      })[sort];
+      listCursorKey(sort, { ...r, createdAt: r.created_at });
     let total: number | undefined;
     if (q.count) {
       const c = await filtered()

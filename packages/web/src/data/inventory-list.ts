@@ -3,11 +3,10 @@
 // an object new to the list refreshes the count (and the rows while at most a
 // page is held) — a sorted position further down is met when scrolled to.
 import { useMemo } from 'react';
-import { nodeListStatus } from '@wheelhouse/protocol/core';
+import { listCursorAfter, nodeListStatus } from '@wheelhouse/protocol/core';
 import { api } from '../api/client.js';
 import { inventoryPageUrl } from '../start/first-requests.js';
 import type { InventoryItem } from '../api/types.js';
-import { cursorAfter } from './list-cursor.js';
 import { usePagedList, type Held, type Page, type PagedList, type PagedListSource } from './paged-list.js';
 
 export type ListSort = 'namespace' | 'name' | 'age' | 'status';
@@ -102,7 +101,7 @@ export function useInventoryList(cluster: string, params: ListParams): Inventory
       fetchPage: (cursor: string | null, limit: number, count: boolean, signal?: AbortSignal) =>
         api<Page<InventoryItem>>(inventoryPageUrl(cluster, p, cursor, limit, count), { signal }),
       live: (held, upserts, deletes, refresh) => liveRows(p, itself, held, upserts, deletes, refresh),
-      cursorAfter: (r: InventoryItem) => cursorAfter(p.sort, p.order, r),
+      cursorAfter: (r: InventoryItem) => listCursorAfter(p.sort, p.order, r),
     };
     return source;
   }, [cluster, key]);

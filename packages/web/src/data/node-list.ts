@@ -6,12 +6,11 @@
 // again (GET …/pods-by-node?nodes=, at most once a second), and so is a node
 // scrolled into view whose count predates the last pod change (node-counts.ts).
 import { useEffect, useMemo, useState } from 'react';
-import { MAX_COUNTED_NODES, type NodeListRow, type NodePodCount } from '@wheelhouse/protocol/core';
+import { MAX_COUNTED_NODES, listCursorAfter, type NodeListRow, type NodePodCount } from '@wheelhouse/protocol/core';
 import { api } from '../api/client.js';
 import { nodePageUrl, podsOnNodesUrl } from '../start/first-requests.js';
 import { liveRows, type ListSort, type RowItem } from './inventory-list.js';
 import { NodeCounts, type NodeRow } from './node-counts.js';
-import { cursorAfter } from './list-cursor.js';
 import { usePagedList, type Page, type PagedList, type PagedListSource } from './paged-list.js';
 import { onceASecond, type Deletes, type Upserts } from './read-and-follow.js';
 
@@ -88,7 +87,7 @@ export function useNodeList(cluster: string, params: NodeListParams): NodeList {
         }
         return liveRows({ ...p, kind: 'Node' }, nodeItem, held, upserts, deletes, refresh);
       },
-      cursorAfter: (r: NodeRow) => cursorAfter(p.sort, p.order, r.node),
+      cursorAfter: (r: NodeRow) => listCursorAfter(p.sort, p.order, r.node),
     };
     return source;
   }, [cluster, key, live]);

@@ -8,8 +8,8 @@ import { useMemo } from 'react';
 import { api } from '../api/client.js';
 import { workloadPageUrl } from '../start/first-requests.js';
 import { WORKLOAD_KINDS, type InventoryItem, type WorkloadListRow } from '../api/types.js';
+import { listCursorAfter } from '@wheelhouse/protocol/core';
 import { workloadHealth } from '../ui/Health.js';
-import { cursorAfter } from './list-cursor.js';
 import { usePagedList, type Held, type Page, type PagedList, type PagedListSource } from './paged-list.js';
 
 export type WorkloadSort = 'kind' | 'namespace' | 'name' | 'age' | 'health';
@@ -86,7 +86,7 @@ export function useWorkloadList(cluster: string, params: WorkloadListParams): Pa
       fetchPage: (cursor: string | null, limit: number, count: boolean, signal?: AbortSignal) =>
         api<Page<WorkloadListRow>>(workloadPageUrl(cluster, p, cursor, limit, count), { signal }),
       live: (held, upserts, deletes, refresh) => live(p, held, upserts, deletes, refresh),
-      cursorAfter: (r: WorkloadListRow) => cursorAfter(p.sort, p.order, r.workload),
+      cursorAfter: (r: WorkloadListRow) => listCursorAfter(p.sort, p.order, r.workload),
     };
     return source;
   }, [cluster, key]);

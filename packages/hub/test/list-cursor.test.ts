@@ -1,19 +1,18 @@
-// The console builds the hub's keyset cursor from a row it holds
-// (packages/web/src/data/list-cursor.ts; here, beside the bench that measures
-// what it saves, because this project builds both the hub and the console), so a feed restart deep in a long list re-reads from
-// just above the view (issue 18). A cursor the hub cannot read lists from the
-// top, silently: here the store's format and the console's are checked
-// together, against the real hub (both store dialects) — for every sort and
-// order of the Pods, Nodes and Workloads lists, a read from a cursor built
-// from row i answers exactly the rows after row i of the hub's own paging.
+// The console builds the hub's keyset cursor from an item it holds
+// (listCursorAfter, protocol/list-cursor.ts), so a feed restart deep in a long
+// list re-reads from just above the view (issue 18). A cursor the hub reads
+// wrong lists from the wrong place, silently: here what the console builds
+// from an item (its status column, its creation time) is checked against the
+// real hub's paging (both store dialects) — for every sort and order of the
+// Pods, Nodes and Workloads lists, a read from a cursor built from row i
+// answers exactly the rows after row i.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InventoryItem } from '@wheelhouse/protocol';
-import type { Hub } from '@wheelhouse/hub';
-import { cursorAfter, type CursorSort } from '@wheelhouse/web';
-import { bearer, useFastPasswordHashing, type TestUser } from '../../packages/hub/test/support/identity.js';
-import { inventoryHub } from '../../packages/hub/test/support/inventory-hub.js';
-import { deploymentSummary, runningPodSummary } from '../../packages/hub/test/support/inventory-items.js';
-import { storeFactories } from '../../packages/hub/test/support/store-factories.js';
+import { listCursorAfter, type InventoryItem, type ListCursorSort } from '@wheelhouse/protocol';
+import type { Hub } from '../src/server.js';
+import { bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
+import { inventoryHub } from './support/inventory-hub.js';
+import { deploymentSummary, runningPodSummary } from './support/inventory-items.js';
+import { storeFactories } from './support/store-factories.js';
 
 useFastPasswordHashing();
 
@@ -58,7 +57,7 @@ interface Page {
   items: unknown[];
   nextCursor: string | null;
 }
-const LISTS: { route: string; query: string; sorts: CursorSort[]; item: (row: unknown) => InventoryItem }[] = [
+const LISTS: { route: string; query: string; sorts: ListCursorSort[]; item: (row: unknown) => InventoryItem }[] = [
   {
     route: 'resources',
     query: 'kind=Pod',
@@ -106,7 +105,7 @@ describe.each(storeFactories)("a cursor built from a held row is the hub's own p
           expect(all.length).toBe(20 + (list.route === 'resources' ? 10 : 0));
           for (let i = 0; i < all.length - 1; i++) {
             const row = all[i] as InventoryItem;
-            const cursor = cursorAfter(sort, order, row);
+            const cursor = listCursorAfter(sort, order, row);
             const page = await get(list.route, `${q}&limit=3&cursor=${cursor}`);
             expect(page.items.map((r) => list.item(r).uid)).toEqual(all.slice(i + 1, i + 4).map((r) => r.uid));
           }
