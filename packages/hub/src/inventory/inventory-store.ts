@@ -4,6 +4,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import {
   NODE_LIST_SORTS,
+  TEMPLATE_LABELS_PATH,
   WORKLOAD_KINDS,
   WORKLOAD_LIST_KINDS,
   nodeListStatus,
@@ -51,6 +52,11 @@ export interface InventoryQuery {
   owner?: readonly string[];
   /** Objects whose labels hold every one of these (a Service's selector; equality terms, one namespace). */
   selector?: Readonly<Record<string, string>>;
+  /**
+   * Workloads whose pod template's labels hold every one of these (a Service's
+   * workloads: the selector matched against `summary.spec.template.labels`; one namespace).
+   */
+  templateSelector?: Readonly<Record<string, string>>;
   /** Also count every match (the list's total). */
   count?: boolean;
 }
@@ -73,6 +79,7 @@ export const isListQuery = (q: InventoryQuery): boolean =>
   q.node !== undefined ||
   q.owner !== undefined ||
   q.selector !== undefined ||
+  q.templateSelector !== undefined ||
   q.count === true;
 
 /** Above every character a Kubernetes name may hold ([a-z0-9.-]): prefix + '~' ends a prefix's range. */
@@ -141,6 +148,8 @@ interface SortedQuery {
   node?: string;
   owners?: readonly string[];
   labels?: Readonly<Record<string, string>>;
+  /** Pod template labels (TEMPLATE_LABELS_PATH) that must hold these. */
+  templateLabels?: Readonly<Record<string, string>>;
   sort: SortKey;
   order: ListOrder;
   cursor?: string;
@@ -227,6 +236,25 @@ function labelsHold(db: HubDb, labels: Readonly<Record<string, string>>): RawBui
   if (isPostgres(db)) return sql<boolean>`(data::json -> 'labels')::jsonb @> ${JSON.stringify(labels)}::jsonb`;
   return sql<boolean>`(${sql.join(
     entries.map(([k, v]) => sql`json_extract(data, ${`$.labels."${k}"`}) = ${v}`),
+    sql` AND `,
+  )})`;
+}
+
+/**
+ * Rows whose item's pod template labels (TEMPLATE_LABELS_PATH, the path the
+ * console's templateLabelsOf reads: one rule for both) hold every key=value —
+ * a Service's workloads. Compared as labelsHold does, at the deeper path; no
+ * index on PostgreSQL: the route requires one namespace and the kind, whose
+ * rows are the namespace's workloads of that kind (docs/performance.md).
+ */
+function templateLabelsHold(db: HubDb, labels: Readonly<Record<string, string>>): RawBuilder<boolean> {
+  const entries = Object.entries(labels);
+  if (entries.length === 0) return sql<boolean>`1 = 1`;
+  if (isPostgres(db))
+    return sql<boolean>`(data::json #> ${[...TEMPLATE_LABELS_PATH]}::text[])::jsonb @> ${JSON.stringify(labels)}::jsonb`;
+  const path = `$.${TEMPLATE_LABELS_PATH.join('.')}`;
+  return sql<boolean>`(${sql.join(
+    entries.map(([k, v]) => sql`json_extract(data, ${`${path}."${k}"`}) = ${v}`),
     sql` AND `,
   )})`;
 }
@@ -463,6 +491,7 @@ export class InventoryStore {
         node: q.node,
         owners: q.owner,
         labels: q.selector,
+        templateLabels: q.templateSelector,
         ...pagingOf(q, 'namespace'),
       },
       namespaces,
@@ -632,7 +661,9 @@ export class InventoryStore {
     // of 100k on 2,000 nodes). `+col` makes the sort key no index's; PostgreSQL's planner has statistics.
     // A label selector (one namespace, the route requires it) likewise: the namespace's index range, its
     // rows' labels compared in SQL, the few matches sorted — not the kind's age index walked cluster-wide.
-    const bySeek = (q.owners !== undefined || q.node !== undefined || q.labels !== undefined) && !isPostgres(this.db);
+    const bySeek =
+      (q.owners !== undefined || q.node !== undefined || q.labels !== undefined || q.templateLabels !== undefined) &&
+      !isPostgres(this.db);
     const cols = bySeek ? keys[sort].map((c) => sql`+${c}`) : keys[sort];
     const filtered = () => {
       let sel = this.db.selectFrom('resources').where('cluster_id', '=', cluster);
@@ -643,6 +674,7 @@ export class InventoryStore {
       // The owner index of migration 020 (cluster, kind, namespace, owner, …): a seek per owner.
       if (q.owners !== undefined) sel = sel.where('owner', 'in', q.owners.length > 0 ? q.owners : ['']);
       if (q.labels !== undefined) sel = sel.where(labelsHold(this.db, q.labels));
+      if (q.templateLabels !== undefined) sel = sel.where(templateLabelsHold(this.db, q.templateLabels));
       if (q.prefix !== undefined)
         sel = sel.where(sql<boolean>`${name} >= ${q.prefix} AND ${name} < ${q.prefix + PREFIX_END}`);
       return sel;
