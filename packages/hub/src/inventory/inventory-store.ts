@@ -251,7 +251,8 @@ function templateLabelsHold(db: HubDb, labels: Readonly<Record<string, string>>)
   const entries = Object.entries(labels);
   if (entries.length === 0) return sql<boolean>`1 = 1`;
   if (isPostgres(db))
-    return sql<boolean>`(data::json #> ${[...TEMPLATE_LABELS_PATH]}::text[])::jsonb @> ${JSON.stringify(labels)}::jsonb`;
+    // The path a literal (our constant, not input): an expression index on it would match only a constant.
+    return sql<boolean>`(data::json #> ${sql.lit(`{${TEMPLATE_LABELS_PATH.join(',')}}`)})::jsonb @> ${JSON.stringify(labels)}::jsonb`;
   const path = `$.${TEMPLATE_LABELS_PATH.join('.')}`;
   return sql<boolean>`(${sql.join(
     entries.map(([k, v]) => sql`json_extract(data, ${`${path}."${k}"`}) = ${v}`),

@@ -1,0 +1,259 @@
+// What a Service's workloads cost the hub (issue 18, helper brief
+// "svcworkloads"): a namespace of N Deployments (and a few StatefulSets,
+// DaemonSets and CronJobs), of which 3 Deployments' pod templates carry the
+// Service's selector `app=checkout-api,tier=frontend`. Before: the console read
+// the namespace's every Deployment, StatefulSet, DaemonSet and CronJob
+// (`?kind=…&namespace=…&sort=age&order=desc`, pages of 1,000 to the end) and
+// matched the selector against each template itself. After: it asks each kind
+// with `&templateSelector=…` and the hub compares the template labels in SQL
+// over the namespace's index range. Both reads in the same rounds, their order
+// alternating; each through GET …/resources as a viewer's bearer token
+// (fastify's inject: the route, its JSON, no socket), bytes as sent, the four
+// kinds asked at once as the console asks them. The workloads are the agent's
+// own projection of realistic Deployments (containers with env, probes,
+// resources, volumes). SQLite, then PostgreSQL (a server started for the run);
+// on PostgreSQL also rounds with a candidate GIN index on the template labels
+// (built by the bench, not by a migration) against none, to decide whether one
+// is needed.
+//   node bench/dist/src/service-workloads-cost.js [namespace sizes, default 2000,10000] [other Deployments, default 10000] [rounds, default 3]
+import type pg from 'pg';
+import { project, type KubeObject } from '@wheelhouse/agent';
+import { createHub, type Hub, type HubOptions } from '@wheelhouse/hub';
+import type { InventoryItem, ResourceKind } from '@wheelhouse/protocol';
+import { benchToken } from './bench-token.js';
+import { onBothStores } from './both-stores.js';
+import { seedSyntheticCluster } from './benchmarks/console-pods.js';
+import { summarize } from './stats.js';
+import { storeClient } from './store-client.js';
+
+const sizes = (process.argv[2] ?? '2000,10000').split(',').map(Number);
+const others = Number(process.argv[3] ?? 10_000);
+const rounds = Number(process.argv[4] ?? 3);
+const MATCHING = 3;
+const SELECTOR = 'app=checkout-api,tier=frontend';
+const KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
+/** StatefulSets, DaemonSets and CronJobs per namespace (a team's few beside its many Deployments). */
+const FEW = 20;
+const APPS = ['cart', 'checkout', 'payments', 'search', 'catalog', 'ledger', 'mailer', 'auth'];
+const BASE_TIME = Date.parse('2026-11-01T00:00:00Z');
+
+/** Workload i of a namespace as Kubernetes has it: a pod template like a real service's. */
+function kubeWorkload(kind: ResourceKind, namespace: string, i: number, labels: Record<string, string>): KubeObject {
+  const app = labels.app ?? 'app';
+  const template = {
+    metadata: { labels, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9090' } },
+    spec: {
+      serviceAccountName: app,
+      containers: [
+        {
+          name: app,
+          image: `registry.example.com/${namespace}/${app}:1.${i % 40}.${i % 7}`,
+          ports: [
+            { name: 'http', containerPort: 8080 },
+            { name: 'metrics', containerPort: 9090 },
+          ],
+          env: Array.from({ length: 8 }, (_, e) => ({ name: `SETTING_${e}`, value: `value-${e}-${i}` })).concat([
+            { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: `${app}-db`, key: 'password' } } } as never,
+          ]),
+          envFrom: [{ configMapRef: { name: `${app}-config` } }],
+          resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+          readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 5 },
+          livenessProbe: { httpGet: { path: '/live', port: 8080 }, periodSeconds: 10 },
+          volumeMounts: [{ name: 'config', mountPath: '/etc/app' }],
+        },
+      ],
+      volumes: [{ name: 'config', configMap: { name: `${app}-config` } }],
+    },
+  };
+  const spec: Record<string, unknown> =
+    kind === 'CronJob'
+      ? { schedule: '*/15 * * * *', jobTemplate: { spec: { template } } }
+      : { replicas: 2, selector: { matchLabels: labels }, template };
+  return {
+    metadata: {
+      namespace,
+      name: `${app}-${String(i).padStart(5, '0')}`,
+      uid: `${namespace}-${kind}-${i}`,
+      resourceVersion: String(10_000 + i),
+      generation: 1,
+      creationTimestamp: new Date(BASE_TIME + i * 1000).toISOString(),
+      labels: { app, team: namespace },
+    },
+    spec,
+    status: { replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2, observedGeneration: 1 },
+  };
+}
+
+/** A namespace of n Deployments (the first 3 the Service's) and FEW of each other backend kind. */
+function namespaceWorkloads(namespace: string, n: number): InventoryItem[] {
+  const labelsOf = (i: number): Record<string, string> =>
+    i < MATCHING
+      ? { app: 'checkout-api', tier: 'frontend', version: `v${i}` }
+      : { app: APPS[i % APPS.length] ?? 'app', tier: i % 2 === 0 ? 'frontend' : 'backend', version: 'v1' };
+  return [
+    ...Array.from({ length: n }, (_, i) =>
+      project('Deployment', kubeWorkload('Deployment', namespace, i, labelsOf(i))),
+    ),
+    ...(['StatefulSet', 'DaemonSet', 'CronJob'] as const).flatMap((kind) =>
+      Array.from({ length: FEW }, (_, i) =>
+        project(kind, kubeWorkload(kind, namespace, n + i, labelsOf(MATCHING + i))),
+      ),
+    ),
+  ];
+}
+
+interface Read {
+  items: number;
+  bytes: number;
+  requests: number;
+}
+
+/** Reads of GET …/resources through the hub's routes as one viewer. */
+class Reader {
+  private constructor(
+    private readonly hub: Hub,
+    private readonly token: string,
+  ) {}
+
+  static async of(hub: Hub): Promise<Reader> {
+    return new Reader(hub, await benchToken(hub.db, { role: 'viewer' }));
+  }
+
+  /** Every page of a list, as the console's listAll reads it. */
+  private async list(query: string): Promise<Read> {
+    let cursor: string | null = null;
+    const out: Read = { items: 0, bytes: 0, requests: 0 };
+    do {
+      const res: { statusCode: number; body: string; rawPayload: Buffer } = await this.hub.app.inject({
+        method: 'GET',
+        url: `/api/v1/clusters/bench/resources?${query}&sort=age&order=desc&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: { authorization: `Bearer ${this.token}` },
+      });
+      if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${res.body}`);
+      const page = JSON.parse(res.body) as { items: unknown[]; nextCursor: string | null };
+      out.bytes += res.rawPayload.length;
+      out.items += page.items.length;
+      out.requests++;
+      cursor = page.nextCursor;
+    } while (cursor);
+    return out;
+  }
+
+  /** The four backend kinds of a namespace at once (as useListedObjects asks them), with `extra` on each. */
+  async backends(namespace: string, extra: string): Promise<Read> {
+    const reads = await Promise.all(KINDS.map((k) => this.list(`kind=${k}&namespace=${namespace}${extra}`)));
+    return reads.reduce((a, r) => ({
+      items: a.items + r.items,
+      bytes: a.bytes + r.bytes,
+      requests: a.requests + r.requests,
+    }));
+  }
+
+  /** `n` reads, printed: median and max, and what the last read got. */
+  async time(label: string, namespace: string, extra: string, n: number): Promise<number> {
+    const ms: number[] = [];
+    let last: Read = { items: 0, bytes: 0, requests: 0 };
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      last = await this.backends(namespace, extra);
+      ms.push(performance.now() - t);
+    }
+    const s = summarize(ms);
+    console.log(
+      `  ${label}: median ${s.median.toFixed(1)} ms, max ${s.max.toFixed(1)} ms (${n} reads); ` +
+        `${last.requests} requests, ${last.items} workloads, ${(last.bytes / 1024).toFixed(1)} KiB`,
+    );
+    return s.median;
+  }
+}
+
+const OLD = '';
+const NEW = `&templateSelector=${SELECTOR}`;
+const nsOf = (n: number): string => `team-${n}`;
+
+/** Rounds of the old read and the new one, which goes first alternating by round. */
+async function oldBesideNew(reader: Reader, n: number): Promise<void> {
+  // Fewer reads of the old one at 10,000 (each ~10 pages per kind of several MB).
+  const oldReads = n > 5000 ? 3 : 5;
+  for (let r = 0; r < rounds; r++) {
+    console.log(`round ${r + 1}`);
+    for (const side of r % 2 === 0 ? ['old', 'new'] : ['new', 'old'])
+      if (side === 'old') await reader.time("before: the namespace's every backend workload", nsOf(n), OLD, oldReads);
+      else await reader.time(`after: templateSelector=${SELECTOR}`, nsOf(n), NEW, 20);
+  }
+}
+
+/** PostgreSQL: a candidate GIN index on the template labels, with it and without it in alternating rounds. */
+async function candidateIndex(client: pg.Client, reader: Reader, n: number): Promise<void> {
+  const def =
+    "CREATE INDEX resources_by_template_labels ON resources USING gin (((data::json #> '{summary,spec,template,labels}')::jsonb) jsonb_path_ops)";
+  const plan = async (): Promise<string> =>
+    (
+      await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT data FROM resources WHERE cluster_id = 'bench' AND kind = 'Deployment' AND namespace = '${nsOf(n)}'
+         AND (data::json #> '{summary,spec,template,labels}')::jsonb @> '{"app":"checkout-api","tier":"frontend"}'::jsonb`,
+      )
+    ).rows
+      .map((r) => r['QUERY PLAN'].trim())
+      .filter((l) => /Scan|Index Cond/.test(l))
+      .join(' | ');
+  for (let r = 0; r < rounds; r++)
+    for (const withIndex of r % 2 === 0 ? [true, false] : [false, true]) {
+      if (withIndex) {
+        const t = performance.now();
+        await client.query(def);
+        await client.query('ANALYZE resources');
+        const size = await client.query<{ s: string }>(
+          "SELECT pg_size_pretty(pg_relation_size('resources_by_template_labels')) AS s",
+        );
+        console.log(
+          `round ${r + 1}: candidate index built and analyzed in ${(performance.now() - t).toFixed(0)} ms, ${size.rows[0]?.s ?? '?'}; plan: ${await plan()}`,
+        );
+      } else console.log(`round ${r + 1}: no template index; plan: ${await plan()}`);
+      await reader.time(`${withIndex ? 'with' : 'without'} a template labels index`, nsOf(n), NEW, 20);
+      if (withIndex) await client.query('DROP INDEX resources_by_template_labels');
+    }
+}
+
+async function measure(dialect: string, store: Partial<HubOptions>): Promise<void> {
+  const hub = await createHub({ ...store, logger: false, webRoot: false });
+  try {
+    // A cluster around the namespaces: 30,000 pods, and `others` Deployments in 40 other namespaces.
+    await seedSyntheticCluster(hub, 30_000, 2000, 5000);
+    const items = [
+      ...sizes.flatMap((n) => namespaceWorkloads(nsOf(n), n)),
+      ...Array.from({ length: 40 }, (_, t) => namespaceWorkloads(`other-${t}`, Math.floor(others / 40))).flat(),
+    ];
+    for (const kind of KINDS) {
+      const ofKind = items.filter((i) => i.kind === kind);
+      for (let i = 0; i < ofKind.length; i += 1000)
+        await hub.inventory.applySnapshotChunk(
+          'bench',
+          kind,
+          'seed',
+          ofKind.slice(i, i + 1000),
+          i + 1000 >= ofKind.length,
+        );
+    }
+    const reader = await Reader.of(hub);
+    const client = dialect === 'PostgreSQL' ? await storeClient(store) : null;
+    // PostgreSQL: the planner's statistics as autovacuum takes them within a minute of a load this size.
+    await client?.query('ANALYZE resources');
+    try {
+      for (const n of sizes) {
+        console.log(
+          `${dialect}: ${n} Deployments + ${FEW} each of StatefulSet, DaemonSet, CronJob in ${nsOf(n)} ` +
+            `(${MATCHING} match ${SELECTOR}); ${others} Deployments elsewhere, 30000 pods`,
+        );
+        await oldBesideNew(reader, n);
+        if (client) await candidateIndex(client, reader, n);
+      }
+    } finally {
+      await client?.end();
+    }
+  } finally {
+    await hub.close();
+  }
+}
+
+await onBothStores('service-workloads', measure);
