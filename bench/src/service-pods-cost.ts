@@ -20,6 +20,7 @@ import { createHub, type Hub, type HubOptions } from '@wheelhouse/hub';
 import { benchToken } from './bench-token.js';
 import { onBothStores } from './both-stores.js';
 import { seedSyntheticCluster, syntheticPod } from './benchmarks/console-pods.js';
+import { readPages } from './resource-pages.js';
 import { storeClient } from './store-client.js';
 import { summarize } from './stats.js';
 
@@ -53,24 +54,8 @@ class Reader {
 
   /** Every page of a list, as the console's listAll reads it: the pods and the bytes. */
   async list(query: string): Promise<{ pods: number; bytes: number; requests: number }> {
-    let cursor: string | null = null;
-    let pods = 0;
-    let bytes = 0;
-    let requests = 0;
-    do {
-      const res: { statusCode: number; body: string; rawPayload: Buffer } = await this.hub.app.inject({
-        method: 'GET',
-        url: `/api/v1/clusters/bench/resources?${query}&sort=age&order=desc&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
-        headers: { authorization: `Bearer ${this.token}` },
-      });
-      if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${res.body}`);
-      const page = JSON.parse(res.body) as { items: unknown[]; nextCursor: string | null };
-      bytes += res.rawPayload.length;
-      pods += page.items.length;
-      requests++;
-      cursor = page.nextCursor;
-    } while (cursor);
-    return { pods, bytes, requests };
+    const r = await readPages(this.hub, this.token, query);
+    return { pods: r.items, bytes: r.bytes, requests: r.requests };
   }
 
   /** `n` reads of a list, printed: median and max, and what the last read got. */

@@ -23,6 +23,7 @@ import type { InventoryItem, ResourceKind } from '@wheelhouse/protocol';
 import { benchToken } from './bench-token.js';
 import { onBothStores } from './both-stores.js';
 import { seedSyntheticCluster } from './benchmarks/console-pods.js';
+import { readPages, type PagesRead } from './resource-pages.js';
 import { summarize } from './stats.js';
 import { storeClient } from './store-client.js';
 
@@ -102,11 +103,7 @@ function namespaceWorkloads(namespace: string, n: number): InventoryItem[] {
   ];
 }
 
-interface Read {
-  items: number;
-  bytes: number;
-  requests: number;
-}
+type Read = PagesRead;
 
 /** Reads of GET …/resources through the hub's routes as one viewer. */
 class Reader {
@@ -119,29 +116,11 @@ class Reader {
     return new Reader(hub, await benchToken(hub.db, { role: 'viewer' }));
   }
 
-  /** Every page of a list, as the console's listAll reads it. */
-  private async list(query: string): Promise<Read> {
-    let cursor: string | null = null;
-    const out: Read = { items: 0, bytes: 0, requests: 0 };
-    do {
-      const res: { statusCode: number; body: string; rawPayload: Buffer } = await this.hub.app.inject({
-        method: 'GET',
-        url: `/api/v1/clusters/bench/resources?${query}&sort=age&order=desc&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
-        headers: { authorization: `Bearer ${this.token}` },
-      });
-      if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${res.body}`);
-      const page = JSON.parse(res.body) as { items: unknown[]; nextCursor: string | null };
-      out.bytes += res.rawPayload.length;
-      out.items += page.items.length;
-      out.requests++;
-      cursor = page.nextCursor;
-    } while (cursor);
-    return out;
-  }
-
   /** The four backend kinds of a namespace at once (as useListedObjects asks them), with `extra` on each. */
   async backends(namespace: string, extra: string): Promise<Read> {
-    const reads = await Promise.all(KINDS.map((k) => this.list(`kind=${k}&namespace=${namespace}${extra}`)));
+    const reads = await Promise.all(
+      KINDS.map((k) => readPages(this.hub, this.token, `kind=${k}&namespace=${namespace}${extra}`)),
+    );
     return reads.reduce((a, r) => ({
       items: a.items + r.items,
       bytes: a.bytes + r.bytes,

@@ -17,8 +17,8 @@ import {
 } from '@wheelhouse/protocol';
 import { InventoryStore } from '../src/inventory/inventory-store.js';
 import type { Hub } from '../src/server.js';
-import { bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
-import { inventoryHub } from './support/inventory-hub.js';
+import { useFastPasswordHashing, type TestUser } from './support/identity.js';
+import { getAs, inventoryHub } from './support/inventory-hub.js';
 import { planOf, recording } from './support/query-plans.js';
 import { storeFactories } from './support/store-factories.js';
 
@@ -98,14 +98,7 @@ describe.each(storeFactories)("a Service's workloads by its selector ($name stor
   });
   afterAll(() => hub.close());
 
-  const get = async (user: TestUser, query: string): Promise<{ status: number; body: unknown }> => {
-    const res = await hub.app.inject({
-      method: 'GET',
-      url: `/api/v1/clusters/c1/resources?${query}`,
-      headers: bearer(user.token),
-    });
-    return { status: res.statusCode, body: res.json() };
-  };
+  const get = (user: TestUser, query: string) => getAs(hub, user, 'resources', query);
   /** The names of every page's items (pages of 1: the cursor must follow the filter). */
   const names = async (user: TestUser, query: string): Promise<string[]> => {
     const out: string[] = [];
