@@ -782,6 +782,25 @@ const migrations: Record<string, Migration> = {
         USING gin (((data::json -> 'labels')::jsonb) jsonb_path_ops)`.execute(db);
     },
   },
+  '026_workload_template_labels_gin': {
+    // PostgreSQL: a Service's workloads by its selector over their pod
+    // template's labels (issue 18, `templateSelector`), read from an index
+    // rather than by parsing every workload of the namespace and kind (10,000
+    // Deployments of a team's namespace: docs/performance.md, "A Service's
+    // workloads by their pod template"). Like 025: GIN, jsonb_path_ops, on
+    // exactly the expression InventoryStore's templateLabelsHold compares
+    // (TEMPLATE_LABELS_PATH, written as a literal there too). Partial: only
+    // the kinds that carry a template, so a pod's write (the bulk of an
+    // agent's) neither parses its JSON for it nor adds an entry; the query's
+    // kind (one of them: the route admits no other) implies the predicate.
+    // SQLite keeps json_extract over the namespace's index range.
+    async up(db: Kysely<unknown>): Promise<void> {
+      if (dialectOf(db) !== 'postgres') return;
+      await sql`CREATE INDEX resources_by_template_labels ON resources
+        USING gin (((data::json #> '{summary,spec,template,labels}')::jsonb) jsonb_path_ops)
+        WHERE kind IN ('Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob')`.execute(db);
+    },
+  },
 };
 
 /** Every migration's name, in the order applied. */
