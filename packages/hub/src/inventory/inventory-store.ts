@@ -231,31 +231,37 @@ function listColumns(it: InventoryItem): {
  * '"') over the rows of the namespace's index range.
  */
 function labelsHold(db: HubDb, labels: Readonly<Record<string, string>>): RawBuilder<boolean> {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return sql<boolean>`1 = 1`;
-  if (isPostgres(db)) return sql<boolean>`(data::json -> 'labels')::jsonb @> ${JSON.stringify(labels)}::jsonb`;
-  return sql<boolean>`(${sql.join(
-    entries.map(([k, v]) => sql`json_extract(data, ${`$.labels."${k}"`}) = ${v}`),
-    sql` AND `,
-  )})`;
+  return holdAt(db, labels, { postgres: sql`data::json -> 'labels'`, sqlite: '$.labels' });
 }
 
 /**
  * Rows whose item's pod template labels (TEMPLATE_LABELS_PATH, the path the
  * console's templateLabelsOf reads: one rule for both) hold every key=value —
- * a Service's workloads. Compared as labelsHold does, at the deeper path; no
- * index on PostgreSQL: the route requires one namespace and the kind, whose
- * rows are the namespace's workloads of that kind (docs/performance.md).
+ * a Service's workloads. Compared as labelsHold does, at the deeper path, over
+ * one namespace's workloads of one kind (the route requires both). PostgreSQL:
+ * written exactly as migration 026's partial GIN index
+ * (resources_by_template_labels) is built, so a namespace of 10,000
+ * Deployments is not parsed row by row (docs/performance.md). The path is a
+ * literal (our constant, never input): an expression index matches only a constant.
  */
 function templateLabelsHold(db: HubDb, labels: Readonly<Record<string, string>>): RawBuilder<boolean> {
+  return holdAt(db, labels, {
+    postgres: sql`data::json #> ${sql.lit(`{${TEMPLATE_LABELS_PATH.join(',')}}`)}`,
+    sqlite: `$.${TEMPLATE_LABELS_PATH.join('.')}`,
+  });
+}
+
+/** Labels at a place in the row's JSON hold every key=value: jsonb containment there, or json_extract per key. */
+function holdAt(
+  db: HubDb,
+  labels: Readonly<Record<string, string>>,
+  at: { postgres: RawBuilder<unknown>; sqlite: string },
+): RawBuilder<boolean> {
   const entries = Object.entries(labels);
   if (entries.length === 0) return sql<boolean>`1 = 1`;
-  if (isPostgres(db))
-    // The path a literal (our constant, not input): an expression index on it would match only a constant.
-    return sql<boolean>`(data::json #> ${sql.lit(`{${TEMPLATE_LABELS_PATH.join(',')}}`)})::jsonb @> ${JSON.stringify(labels)}::jsonb`;
-  const path = `$.${TEMPLATE_LABELS_PATH.join('.')}`;
+  if (isPostgres(db)) return sql<boolean>`(${at.postgres})::jsonb @> ${JSON.stringify(labels)}::jsonb`;
   return sql<boolean>`(${sql.join(
-    entries.map(([k, v]) => sql`json_extract(data, ${`${path}."${k}"`}) = ${v}`),
+    entries.map(([k, v]) => sql`json_extract(data, ${`${at.sqlite}."${k}"`}) = ${v}`),
     sql` AND `,
   )})`;
 }
