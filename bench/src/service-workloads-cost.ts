@@ -229,6 +229,50 @@ async function templateIndexCost(
   if (!indexed) await client.query(indexdef);
 }
 
+/**
+ * SQLite: the route's statement with its byte sieve (instr of each term's text, before json_extract) and
+ * without it, the same Deployments' rows of the namespace, alternating read by read.
+ */
+async function sieveCost(hub: Hub, n: number): Promise<void> {
+  const terms = Object.entries({ app: 'checkout-api', tier: 'frontend' });
+  const read = (sieve: boolean) =>
+    hub.db
+      .selectFrom('resources')
+      .select('data')
+      .where('cluster_id', '=', 'bench')
+      .where('kind', '=', 'Deployment')
+      .where('namespace', '=', nsOf(n))
+      .where((eb) =>
+        eb.and([
+          ...(sieve
+            ? terms.map(([k, v]) =>
+                eb(eb.fn('instr', [eb.ref('data'), eb.val(`${JSON.stringify(k)}:${JSON.stringify(v)}`)]), '>', 0),
+              )
+            : []),
+          ...terms.map(([k, v]) =>
+            eb(eb.fn('json_extract', [eb.ref('data'), eb.val(`$.summary.spec.template.labels."${k}"`)]), '=', v),
+          ),
+        ]),
+      )
+      .execute();
+  const ms = new Map<boolean, number[]>([
+    [false, []],
+    [true, []],
+  ]);
+  for (let i = 0; i < 40; i++)
+    for (const sieve of i % 2 === 0 ? [false, true] : [true, false]) {
+      const t = performance.now();
+      const rows = await read(sieve);
+      ms.get(sieve)?.push(performance.now() - t);
+      if (rows.length !== MATCHING) throw new Error(`sieve ${String(sieve)}: ${rows.length} rows`);
+    }
+  for (const [sieve, xs] of ms) {
+    const st = summarize(xs);
+    const label = sieve ? 'instr sieve, then json_extract' : 'json_extract only';
+    console.log(`  the statement, ${label}: median ${st.median.toFixed(1)} ms, max ${st.max.toFixed(1)} ms (40)`);
+  }
+}
+
 async function measure(dialect: string, store: Partial<HubOptions>): Promise<void> {
   const hub = await createHub({ ...store, logger: false, webRoot: false });
   try {
@@ -262,6 +306,7 @@ async function measure(dialect: string, store: Partial<HubOptions>): Promise<voi
         );
         await oldBesideNew(reader, n);
         if (client) await templateIndexCost(client, hub, reader, n, pods);
+        else await sieveCost(hub, n);
       }
     } finally {
       await client?.end();

@@ -248,20 +248,32 @@ function templateLabelsHold(db: HubDb, labels: Readonly<Record<string, string>>)
   return holdAt(db, labels, {
     postgres: sql`data::json #> ${sql.lit(`{${TEMPLATE_LABELS_PATH.join(',')}}`)}`,
     sqlite: `$.${TEMPLATE_LABELS_PATH.join('.')}`,
+    sqliteText: true,
   });
 }
 
-/** Labels at a place in the row's JSON hold every key=value: jsonb containment there, or json_extract per key. */
+/**
+ * Labels at a place in the row's JSON hold every key=value: jsonb containment
+ * there, or json_extract per key. SQLite, `sqliteText`: each term's text as
+ * JSON.stringify wrote the row (`"key":"value"`: the route's grammar admits no
+ * character it escapes) must first occur in the row — a byte search that
+ * keeps json_extract, a parse of the whole row, to the few rows that may match
+ * (a namespace of 10,000 Deployments: docs/performance.md). Only a first sieve:
+ * the text may sit elsewhere in the row; json_extract decides.
+ */
 function holdAt(
   db: HubDb,
   labels: Readonly<Record<string, string>>,
-  at: { postgres: RawBuilder<unknown>; sqlite: string },
+  at: { postgres: RawBuilder<unknown>; sqlite: string; sqliteText?: boolean },
 ): RawBuilder<boolean> {
   const entries = Object.entries(labels);
   if (entries.length === 0) return sql<boolean>`1 = 1`;
   if (isPostgres(db)) return sql<boolean>`(${at.postgres})::jsonb @> ${JSON.stringify(labels)}::jsonb`;
+  const sieve = at.sqliteText
+    ? entries.map(([k, v]) => sql`instr(data, ${`${JSON.stringify(k)}:${JSON.stringify(v)}`}) > 0`)
+    : [];
   return sql<boolean>`(${sql.join(
-    entries.map(([k, v]) => sql`json_extract(data, ${`${at.sqlite}."${k}"`}) = ${v}`),
+    [...sieve, ...entries.map(([k, v]) => sql`json_extract(data, ${`${at.sqlite}."${k}"`}) = ${v}`)],
     sql` AND `,
   )})`;
 }
