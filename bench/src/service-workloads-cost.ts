@@ -104,47 +104,37 @@ function namespaceWorkloads(namespace: string, n: number): InventoryItem[] {
   ];
 }
 
-type Read = PagesRead;
+/** The four backend kinds of a namespace read at once (as useListedObjects asks them), `extra` on each. */
+async function backends(hub: Hub, token: string, namespace: string, extra: string): Promise<PagesRead> {
+  const reads = await Promise.all(KINDS.map((k) => readPages(hub, token, `kind=${k}&namespace=${namespace}${extra}`)));
+  return reads.reduce((a, r) => ({
+    items: a.items + r.items,
+    bytes: a.bytes + r.bytes,
+    requests: a.requests + r.requests,
+  }));
+}
 
-/** Reads of GET …/resources through the hub's routes as one viewer. */
-class Reader {
-  private constructor(
-    private readonly hub: Hub,
-    private readonly token: string,
-  ) {}
+/** Times reads of a namespace's backends through GET …/resources as one viewer: `n` reads, printed. */
+type Reader = { time(label: string, namespace: string, extra: string, n: number): Promise<void> };
 
-  static async of(hub: Hub): Promise<Reader> {
-    return new Reader(hub, await benchToken(hub.db, { role: 'viewer' }));
-  }
-
-  /** The four backend kinds of a namespace at once (as useListedObjects asks them), with `extra` on each. */
-  async backends(namespace: string, extra: string): Promise<Read> {
-    const reads = await Promise.all(
-      KINDS.map((k) => readPages(this.hub, this.token, `kind=${k}&namespace=${namespace}${extra}`)),
-    );
-    return reads.reduce((a, r) => ({
-      items: a.items + r.items,
-      bytes: a.bytes + r.bytes,
-      requests: a.requests + r.requests,
-    }));
-  }
-
-  /** `n` reads, printed: median and max, and what the last read got. */
-  async time(label: string, namespace: string, extra: string, n: number): Promise<number> {
-    const ms: number[] = [];
-    let last: Read = { items: 0, bytes: 0, requests: 0 };
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      last = await this.backends(namespace, extra);
-      ms.push(performance.now() - t);
-    }
-    const s = summarize(ms);
-    console.log(
-      `  ${label}: median ${s.median.toFixed(1)} ms, max ${s.max.toFixed(1)} ms (${n} reads); ` +
-        `${last.requests} requests, ${last.items} workloads, ${(last.bytes / 1024).toFixed(1)} KiB`,
-    );
-    return s.median;
-  }
+async function readerOf(hub: Hub): Promise<Reader> {
+  const token = await benchToken(hub.db, { role: 'viewer' });
+  return {
+    async time(label, namespace, extra, n) {
+      const ms: number[] = [];
+      let last: PagesRead = { items: 0, bytes: 0, requests: 0 };
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        last = await backends(hub, token, namespace, extra);
+        ms.push(performance.now() - t);
+      }
+      const s = summarize(ms);
+      console.log(
+        `  ${label}: median ${s.median.toFixed(1)} ms, max ${s.max.toFixed(1)} ms (${n} reads); ` +
+          `${last.requests} requests, ${last.items} workloads, ${(last.bytes / 1024).toFixed(1)} KiB`,
+      );
+    },
+  };
 }
 
 const OLD = '';
@@ -293,7 +283,7 @@ async function measure(dialect: string, store: Partial<HubOptions>): Promise<voi
           i + 1000 >= ofKind.length,
         );
     }
-    const reader = await Reader.of(hub);
+    const reader = await readerOf(hub);
     const pods = (await hub.inventory.query('bench', { kind: 'Pod', limit: 5000 })).items;
     const client = dialect === 'PostgreSQL' ? await storeClient(store) : null;
     // PostgreSQL: the planner's statistics as autovacuum takes them within a minute of a load this size.

@@ -5,16 +5,14 @@
 // included and the ones the agent sends after — within the namespace and kind
 // asked; pods (not of the index's kinds) are not in it. Without the index the
 // plan reads every Deployment of the namespace, parsing each one's JSON.
-import { Kysely, Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { InventoryStore } from '../src/inventory/inventory-store.js';
-import { storeDialect, type HubDb } from '../src/store/db.js';
-import { migrationProvider } from '../src/store/migrations.js';
-import type { Database } from '../src/store/schema.js';
+import type { HubDb } from '../src/store/db.js';
 import { deploymentSummary, podItem } from './support/inventory-items.js';
+import { postgresStoreAt } from './support/migrated-store.js';
 import { planOf, recording } from './support/query-plans.js';
-import { newPostgresStore } from './support/store-factories.js';
 
 const SVC = { app: 'checkout-api', tier: 'frontend' };
 
@@ -41,13 +39,8 @@ function deployments(namespace: string, count: number, from = 0, template?: Reco
 describe('migration 026_workload_template_labels_gin: a template selector from its index (postgres store)', () => {
   let db: HubDb;
   beforeAll(async () => {
-    db = new Kysely<Database>({ dialect: storeDialect(await newPostgresStore()) });
-    const migrator = new Migrator({ db, provider: migrationProvider });
-    expect((await migrator.migrateTo('025_resource_labels_gin')).error).toBeUndefined();
-    await db
-      .insertInto('clusters')
-      .values({ id: 'c1', created_at: 0, created_by: 't', token_hash: 'x', capabilities: '{}', connected: 0 })
-      .execute();
+    const at = await postgresStoreAt('025_resource_labels_gin');
+    db = at.db;
     // Stored before the upgrade: 3,000 Deployments in checkout, the same templates in another namespace, and
     // pods labelled as the Service selects.
     const store = new InventoryStore(db);
@@ -58,7 +51,7 @@ describe('migration 026_workload_template_labels_gin: a template selector from i
     ];
     for (let i = 0; i < before.length; i += 500) await store.applyChanges('c1', before.slice(i, i + 500), []);
     await sql`ANALYZE resources`.execute(db);
-    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect((await at.migrator.migrateToLatest()).error).toBeUndefined();
   });
   afterAll(() => db.destroy());
 
@@ -110,12 +103,7 @@ describe('migration 026_workload_template_labels_gin: a template selector from i
 describe('migration 026 on a new store filled after it (postgres store)', () => {
   let db: HubDb;
   beforeAll(async () => {
-    db = new Kysely<Database>({ dialect: storeDialect(await newPostgresStore()) });
-    expect((await new Migrator({ db, provider: migrationProvider }).migrateToLatest()).error).toBeUndefined();
-    await db
-      .insertInto('clusters')
-      .values({ id: 'c1', created_at: 0, created_by: 't', token_hash: 'x', capabilities: '{}', connected: 0 })
-      .execute();
+    ({ db } = await postgresStoreAt('latest'));
     const store = new InventoryStore(db);
     const items = [...deployments('checkout', 2000), ...deployments('other', 2000)];
     for (let i = 0; i < items.length; i += 500) await store.applyChanges('c1', items.slice(i, i + 500), []);
