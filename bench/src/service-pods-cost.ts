@@ -14,12 +14,14 @@
 // selectors' reads and the writes an agent makes — the namespace's 5,000 pods
 // changed in batches of 1,000 (a resync's chunks) and 200 one-pod changes.
 //   node bench/dist/src/service-pods-cost.js [namespace pods, default 5000] [other pods, default 30000] [rounds, default 3]
-import pg from 'pg';
+import type pg from 'pg';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { createHub, type Hub, type HubOptions } from '@wheelhouse/hub';
 import { benchToken } from './bench-token.js';
 import { onBothStores } from './both-stores.js';
 import { seedSyntheticCluster, syntheticPod } from './benchmarks/console-pods.js';
+import { readPages } from './resource-pages.js';
+import { storeClient } from './store-client.js';
 import { summarize } from './stats.js';
 
 const inNamespace = Number(process.argv[2] ?? 5000);
@@ -52,24 +54,8 @@ class Reader {
 
   /** Every page of a list, as the console's listAll reads it: the pods and the bytes. */
   async list(query: string): Promise<{ pods: number; bytes: number; requests: number }> {
-    let cursor: string | null = null;
-    let pods = 0;
-    let bytes = 0;
-    let requests = 0;
-    do {
-      const res: { statusCode: number; body: string; rawPayload: Buffer } = await this.hub.app.inject({
-        method: 'GET',
-        url: `/api/v1/clusters/bench/resources?${query}&sort=age&order=desc&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
-        headers: { authorization: `Bearer ${this.token}` },
-      });
-      if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${res.body}`);
-      const page = JSON.parse(res.body) as { items: unknown[]; nextCursor: string | null };
-      bytes += res.rawPayload.length;
-      pods += page.items.length;
-      requests++;
-      cursor = page.nextCursor;
-    } while (cursor);
-    return { pods, bytes, requests };
+    const r = await readPages(this.hub, this.token, query);
+    return { pods: r.items, bytes: r.bytes, requests: r.requests };
   }
 
   /** `n` reads of a list, printed: median and max, and what the last read got. */
@@ -98,20 +84,6 @@ const stat = (ms: readonly number[]): string => {
  * without it (dropped, then built again from its own definition: the build is
  * what migration 025 costs an existing store of this size).
  */
-/** A client of the hub's PostgreSQL store (the URL names no password: onBothStores passes it apart, and pg's connectionString would override one given beside it). */
-async function storeClient(store: Partial<HubOptions>): Promise<pg.Client> {
-  const url = new URL(store.store ?? '');
-  const client = new pg.Client({
-    host: url.hostname,
-    port: Number(url.port),
-    user: decodeURIComponent(url.username),
-    database: url.pathname.slice(1),
-    password: store.storePassword,
-  });
-  await client.connect();
-  return client;
-}
-
 async function labelIndexCost(hub: Hub, reader: Reader, client: pg.Client, pods: InventoryItem[]): Promise<void> {
   const one = async (q: string): Promise<Record<string, string>> =>
     (await client.query<Record<string, string>>(q)).rows[0] ?? {};

@@ -147,6 +147,8 @@ describe('fuzzing cluster routes', () => {
       'limit',
       'cluster',
       'status',
+      'selector',
+      'templateSelector',
       'zzz',
     );
     await fc.assert(

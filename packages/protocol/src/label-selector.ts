@@ -4,6 +4,7 @@
 // set-based forms (`!=`, `in`, `notin`, `key`, `!key`) are refused by name
 // rather than half-understood: no well-kept JavaScript parser of Kubernetes'
 // selector grammar exists, and nothing in the console needs them.
+import { isRecord, stringRecordOf } from './values.js';
 
 /** At most this many terms (a Service's selector holds a few). */
 export const MAX_SELECTOR_TERMS = 20;
@@ -66,4 +67,23 @@ export function selectorMatches(
   labels: Readonly<Record<string, string>>,
 ): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * Kinds whose inventory item carries a pod template (`summary.spec.template`):
+ * what a Service's selector is matched against besides pods. A CronJob's
+ * template is the Kubernetes object's `spec.jobTemplate.spec.template`; the
+ * agent's projection keeps it at the same place as a Deployment's, so one path
+ * serves every kind (ReplicaSets carry no template in their summary).
+ */
+export const TEMPLATE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+
+/** Where an item's pod template labels are in its JSON: the hub compares them in SQL at this path. */
+export const TEMPLATE_LABELS_PATH = ['summary', 'spec', 'template', 'labels'] as const;
+
+/** An item's pod template labels (string values only, as SQL's comparison sees them); none without a template. */
+export function templateLabelsOf(item: { summary: unknown }): Record<string, string> {
+  let v: unknown = item;
+  for (const k of TEMPLATE_LABELS_PATH) v = isRecord(v) ? v[k] : undefined;
+  return stringRecordOf(v) ?? {};
 }

@@ -70,4 +70,38 @@ describe('applyListed', () => {
     ).toBe(held);
     expect(applyListed(held, servicePods, [pod('a', { app: 'api', tier: 'front' }, '2')], [])).toEqual([]);
   });
+
+  it("keeps a Service's workloads by their pod template: one changed to match joins, one changed away leaves", () => {
+    const sel = { app: 'web', tier: 'front' };
+    const keys: ListedKey[] = [
+      { kind: 'Deployment', namespace: 'shop', templateLabels: sel },
+      { kind: 'CronJob', namespace: 'shop', templateLabels: sel },
+    ];
+    // As the agent projects them: the pod template (a CronJob's job template's too) in summary.spec.template.
+    const workload = (
+      kind: string,
+      name: string,
+      template: Record<string, string>,
+      rv = '1',
+      labels: Record<string, string> = {},
+    ): InventoryItem =>
+      ({
+        ...item(kind, 'shop', name, undefined, rv),
+        labels,
+        summary: { spec: { template: { labels: template } } },
+      }) as unknown as InventoryItem;
+    const web = workload('Deployment', 'web', { ...sel, version: 'v2' });
+    const held = [web];
+    const nightly = workload('CronJob', 'nightly', sel);
+    expect(applyListed(held, keys, [nightly], [])).toEqual([nightly, web]);
+    // The object's own labels are not its template's; half the selector; another kind with the template.
+    const labelled = workload('Deployment', 'labelled', { app: 'other' }, '1', sel);
+    const half = workload('Deployment', 'half', { app: 'web' });
+    const job = workload('Job', 'migrate', sel);
+    expect(applyListed(held, keys, [labelled, half, job], [])).toBe(held);
+    // A template changed to match joins; the held one changed away leaves.
+    const halfNow = workload('Deployment', 'half', sel, '2');
+    expect(applyListed(held, keys, [halfNow], [])).toEqual([halfNow, web]);
+    expect(applyListed(held, keys, [workload('Deployment', 'web', { app: 'web' }, '2')], [])).toEqual([]);
+  });
 });

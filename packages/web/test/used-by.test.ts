@@ -109,6 +109,34 @@ describe('used by', () => {
     expect(b.pods.map((p) => p.name)).toEqual(['api-1']);
     expect(b.workloads.map((w) => [w.name, w.how])).toEqual([['api', 'selector app=api']]);
   });
+
+  it("matches a CronJob by its job template's pod template, and never by a workload's own labels", () => {
+    const svc = {
+      ...meta('web'),
+      kind: 'Service',
+      summary: { selector: { app: 'web' }, ports: [] },
+    } as InventoryItemOf<'Service'>;
+    const cron = (name: string, template: Record<string, string>, labels: Record<string, string> = {}) =>
+      ({
+        ...meta(name, labels),
+        kind: 'CronJob',
+        summary: {
+          suspend: false,
+          lastScheduleTime: null,
+          lastSuccessfulTime: null,
+          active: 0,
+          images: [],
+          spec: { template: { labels: template } },
+        },
+      }) as InventoryItem;
+    const labelledOnly = { ...deployment('labelled', { labels: { app: 'other' } }), labels: { app: 'web' } };
+    const b = serviceBackends(svc, [
+      cron('nightly', { app: 'web' }),
+      cron('weekly', { app: 'x' }, { app: 'web' }),
+      labelledOnly,
+    ]);
+    expect(b.workloads.map((w) => `${w.kind}/${w.name}`)).toEqual(['CronJob/nightly']);
+  });
 });
 
 describe('search (the protocol ranking the hub answers with) understands kubectl short names', () => {

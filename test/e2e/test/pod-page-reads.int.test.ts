@@ -6,10 +6,13 @@
 // workload lists. A second cluster in the same hub is seeded (store rows as the
 // agent writes them) with one Deployment's pod, ConfigMap and Service among
 // 3,000 pods of another Deployment that uses a ConfigMap of the same name in
-// another namespace; then real objects on the kwok cluster: a pod's owner, a
-// ConfigMap's users as they come and go, a Deployment's revisions; a pod's
-// page says so when the pod is deleted.
+// another namespace, and a Deployment whose pod template a Service's selector
+// does not match (the hub must not send it); then real objects on the kwok
+// cluster: a pod's owner, a ConfigMap's users as they come and go, a
+// Deployment's revisions, a Service's workloads as templates are relabelled; a
+// pod's page says so when the pod is deleted.
 import * as k8s from '@kubernetes/client-node';
+import type { Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
@@ -48,9 +51,9 @@ const rs = (namespace: string, name: string, deployment: string, revision: strin
     summary: { replicas: 1, readyReplicas: 1, availableReplicas: 1, images: [image], revision },
   }) as InventoryItem;
 /** A Deployment whose pods (app=<name>) mount the ConfigMap `config` and read it as env. */
-const deployment = (namespace: string, name: string, config: string) =>
+const deployment = (namespace: string, name: string, config: string, objectLabels: Record<string, string> = {}) =>
   ({
-    ...meta('Deployment', namespace, name),
+    ...meta('Deployment', namespace, name, undefined, objectLabels),
     summary: {
       replicas: 1,
       readyReplicas: 1,
@@ -78,9 +81,16 @@ const service = (namespace: string, name: string, app: string) =>
     summary: { type: 'ClusterIP', clusterIP: '10.0.0.7', ports: [], selector: { app } },
   }) as InventoryItem;
 
-/** shop: api (one pod, its ConfigMap and Service); elsewhere: web with 3,000 pods, its own "api-config". */
+/**
+ * shop: api (one pod, its ConfigMap and Service) and worker (its pod template app=worker, though the
+ * Deployment itself is labelled app=api: not the Service's); elsewhere: web with 3,000 pods, its own "api-config".
+ */
 const inventory: Record<string, InventoryItem[]> = {
-  Deployment: [deployment('shop', 'api', 'api-config'), deployment('elsewhere', 'web', 'api-config')],
+  Deployment: [
+    deployment('shop', 'api', 'api-config'),
+    deployment('shop', 'worker', 'worker-config', { app: 'api' }),
+    deployment('elsewhere', 'web', 'api-config'),
+  ],
   ReplicaSet: [
     rs('shop', 'api-2', 'api', '2', 'shop/api:2'),
     rs('shop', 'api-1', 'api', '1', 'shop/api:1'),
@@ -157,19 +167,43 @@ describe("console: a pod's page, an object's page and the revision picker ask fo
     );
   });
 
-  it("shows the pods and workloads a Service sends traffic to, from its namespace's pods only", async () => {
+  it('shows the pods and workloads a Service sends traffic to, only those the hub matched by its selector', async () => {
     const { page } = c;
     asked.length = 0;
-    await page.goto(`${c.url}/c/${SEEDED}/o/Service/shop/api`);
-    const region = page.getByRole('region', { name: 'Used by' });
-    await expect
-      .poll(() => region.textContent(), { timeout: 15_000 })
-      .toMatch(/Deployment api \(selector app=api\).*1 pod \(1 ready\): api-2-a$/s);
+    // What the hub served the page (each list's response as it arrived), not what the console shows.
+    const served: Promise<InventoryItem[]>[] = [];
+    const onResponse = (r: Response): void => {
+      if (new URL(r.url()).pathname.endsWith('/resources') && r.ok())
+        served.push(r.json().then((b: { items: InventoryItem[] }) => b.items));
+    };
+    page.on('response', onResponse);
+    try {
+      await page.goto(`${c.url}/c/${SEEDED}/o/Service/shop/api`);
+      const region = page.getByRole('region', { name: 'Used by' });
+      await expect
+        .poll(() => region.textContent(), { timeout: 15_000 })
+        .toMatch(/Deployment api \(selector app=api\).*1 pod \(1 ready\): api-2-a$/s);
+      expect(await region.textContent()).not.toContain('worker');
+    } finally {
+      page.off('response', onResponse);
+    }
     expect(whole()).toEqual([]);
     const pods = params().filter((q) => q.get('kind') === 'Pod');
     expect(pods.map((q) => q.get('namespace'))).toEqual(['shop']);
     // Only the pods the selector matches, compared by the hub: not the namespace's every pod.
     expect(pods.map((q) => q.get('selector'))).toEqual(['app=api']);
+    // The backend workload kinds of shop, each asked by its pod template's labels: never the namespace's every one.
+    const workloads = params().filter((q) => q.get('kind') !== 'Pod' && !q.has('name'));
+    expect(workloads.map((q) => [q.get('kind'), q.get('namespace'), q.get('templateSelector')]).sort()).toEqual(
+      ['CronJob', 'DaemonSet', 'Deployment', 'StatefulSet'].map((k) => [k, 'shop', 'app=api']),
+    );
+    // The hub sent the matching Deployment and the Service itself; worker (labelled app=api, its pods not) never.
+    const items = (await Promise.all(served)).flat();
+    expect(items.map((i) => `${i.kind}/${i.namespace}/${i.name}`).sort()).toEqual([
+      'Deployment/shop/api',
+      'Pod/shop/api-2-a',
+      'Service/shop/api',
+    ]);
   });
 
   it("follows a real pod to its Deployment, a ConfigMap's users live, and a Deployment's revisions by owner", async () => {
@@ -256,5 +290,44 @@ describe("console: a pod's page, an object's page and the revision picker ask fo
     const replicaSets = params().filter((q) => q.get('kind') === 'ReplicaSet');
     expect(replicaSets.every((q) => q.has('name') || q.get('owner') === 'Deployment/cart')).toBe(true);
     expect(replicaSets.some((q) => q.get('owner') === 'Deployment/cart')).toBe(true);
+  });
+
+  it("follows a Service's workloads live: a template relabelled to its selector shows, relabelled away goes", async () => {
+    const { page } = c;
+    await core.createNamespacedService({
+      namespace: ns,
+      body: { metadata: { name: 'storefront' }, spec: { selector: { app: 'storefront' }, ports: [{ port: 80 }] } },
+    });
+    const front = (app: string): k8s.V1Deployment => ({
+      metadata: { name: 'front', labels: { app: 'storefront' } },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { role: 'front' } },
+        template: {
+          metadata: { labels: { role: 'front', app } },
+          spec: { containers: [{ name: 'front', image: 'shop/front:1' }] },
+        },
+      },
+    });
+    // Labelled app=storefront itself, its pods app=other: not the Service's.
+    await apps.createNamespacedDeployment({ namespace: ns, body: front('other') });
+    asked.length = 0;
+    await page.goto(`${c.url}/c/${c.cluster}/o/Service/${ns}/storefront`);
+    await expect.poll(() => usedBy().textContent(), { timeout: 30_000 }).toContain('Nothing');
+    const relabel = (app: string) =>
+      apps.patchNamespacedDeployment({
+        namespace: ns,
+        name: 'front',
+        body: [{ op: 'replace', path: '/spec/template/metadata/labels/app', value: app }],
+      });
+    await relabel('storefront');
+    await expect
+      .poll(() => usedBy().textContent(), { timeout: 30_000 })
+      .toContain('Deployment front (selector app=storefront)');
+    await relabel('other');
+    await expect.poll(() => usedBy().textContent(), { timeout: 30_000 }).not.toContain('Deployment front');
+    const deployments = params().filter((q) => q.get('kind') === 'Deployment' && !q.has('name'));
+    expect(deployments.length).toBeGreaterThan(0);
+    expect(deployments.every((q) => q.get('templateSelector') === 'app=storefront')).toBe(true);
   });
 });

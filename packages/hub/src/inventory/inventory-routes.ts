@@ -15,6 +15,7 @@ import {
   SEARCH_LIMIT_MAX,
   SEARCH_QUERY_MAX,
   SEARCH_WORDS_MAX,
+  TEMPLATE_KINDS,
   WORKLOAD_LIST_KINDS,
   isResourceKind,
   parseLabelSelector,
@@ -106,6 +107,8 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
             owner: OwnerList.optional(),
             // Objects whose labels hold every key=value (a Service's pods), in one namespace, compared in SQL.
             selector: LabelSelector.optional(),
+            // Workloads whose pod template's labels hold every key=value (a Service's workloads), likewise.
+            templateSelector: LabelSelector.optional(),
           })
           .strict(),
       },
@@ -116,7 +119,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
       const { namespace } = req.query;
       if (isListQuery(req.query) && req.query.kind === undefined) {
         const message =
-          'querystring.kind: required with sort, order, prefix, status, node, owner, selector or count (they list one kind)';
+          'querystring.kind: required with sort, order, prefix, status, node, owner, selector, templateSelector or count (they list one kind)';
         throw badRequest(message, { issues: [{ path: 'querystring.kind', message }] });
       }
       if (req.query.owner !== undefined && namespace === undefined) {
@@ -127,6 +130,17 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
         // Labels are compared in each row's JSON: bounded by one namespace's index range, never the cluster's.
         const message = "querystring.namespace: required with selector (it is matched within one namespace's objects)";
         throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
+      }
+      if (req.query.templateSelector !== undefined) {
+        if (namespace === undefined) {
+          const message =
+            "querystring.namespace: required with templateSelector (it is matched within one namespace's workloads)";
+          throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
+        }
+        if (!(TEMPLATE_KINDS as readonly (string | undefined)[]).includes(req.query.kind)) {
+          const message = `querystring.kind: templateSelector matches a pod template: kind must be one of ${TEMPLATE_KINDS.join(', ')}`;
+          throw badRequest(message, { issues: [{ path: 'querystring.kind', message }] });
+        }
       }
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
       return deps.inventory.query(c.name, req.query, namespacePatterns(principal.bindings, 'view', c.name));

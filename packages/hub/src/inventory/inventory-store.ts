@@ -5,6 +5,7 @@ import { sql, type RawBuilder, type Transaction } from 'kysely';
 import {
   HEALTH_RANK,
   NODE_LIST_SORTS,
+  TEMPLATE_LABELS_PATH,
   WORKLOAD_LIST_KINDS,
   decodeListCursor,
   encodeListCursor,
@@ -55,6 +56,11 @@ export interface InventoryQuery {
   owner?: readonly string[];
   /** Objects whose labels hold every one of these (a Service's selector; equality terms, one namespace). */
   selector?: Readonly<Record<string, string>>;
+  /**
+   * Workloads whose pod template's labels hold every one of these (a Service's
+   * workloads: the selector matched against `summary.spec.template.labels`; one namespace).
+   */
+  templateSelector?: Readonly<Record<string, string>>;
   /** Also count every match (the list's total). */
   count?: boolean;
 }
@@ -75,6 +81,7 @@ export const isListQuery = (q: InventoryQuery): boolean =>
   q.node !== undefined ||
   q.owner !== undefined ||
   q.selector !== undefined ||
+  q.templateSelector !== undefined ||
   q.count === true;
 
 /** Above every character a Kubernetes name may hold ([a-z0-9.-]): prefix + '~' ends a prefix's range. */
@@ -142,6 +149,8 @@ interface SortedQuery {
   node?: string;
   owners?: readonly string[];
   labels?: Readonly<Record<string, string>>;
+  /** Pod template labels (TEMPLATE_LABELS_PATH) that must hold these. */
+  templateLabels?: Readonly<Record<string, string>>;
   sort: SortKey;
   order: ListOrder;
   cursor?: string;
@@ -207,11 +216,49 @@ function listColumns(it: InventoryItem): {
  * '"') over the rows of the namespace's index range.
  */
 function labelsHold(db: HubDb, labels: Readonly<Record<string, string>>): RawBuilder<boolean> {
+  return holdAt(db, labels, { postgres: sql`data::json -> 'labels'`, sqlite: '$.labels' });
+}
+
+/**
+ * Rows whose item's pod template labels (TEMPLATE_LABELS_PATH, the path the
+ * console's templateLabelsOf reads: one rule for both) hold every key=value —
+ * a Service's workloads. Compared as labelsHold does, at the deeper path, over
+ * one namespace's workloads of one kind (the route requires both). PostgreSQL:
+ * written exactly as migration 026's partial GIN index
+ * (resources_by_template_labels) is built, so a namespace of 10,000
+ * Deployments is not parsed row by row (docs/performance.md). The path is a
+ * literal (our constant, never input): an expression index matches only a constant.
+ */
+function templateLabelsHold(db: HubDb, labels: Readonly<Record<string, string>>): RawBuilder<boolean> {
+  return holdAt(db, labels, {
+    postgres: sql`data::json #> ${sql.lit(`{${TEMPLATE_LABELS_PATH.join(',')}}`)}`,
+    sqlite: `$.${TEMPLATE_LABELS_PATH.join('.')}`,
+    sqliteText: true,
+  });
+}
+
+/**
+ * Labels at a place in the row's JSON hold every key=value: jsonb containment
+ * there, or json_extract per key. SQLite, `sqliteText`: each term's text as
+ * JSON.stringify wrote the row (`"key":"value"`: the route's grammar admits no
+ * character it escapes) must first occur in the row — a byte search that
+ * keeps json_extract, a parse of the whole row, to the few rows that may match
+ * (a namespace of 10,000 Deployments: docs/performance.md). Only a first sieve:
+ * the text may sit elsewhere in the row; json_extract decides.
+ */
+function holdAt(
+  db: HubDb,
+  labels: Readonly<Record<string, string>>,
+  at: { postgres: RawBuilder<unknown>; sqlite: string; sqliteText?: boolean },
+): RawBuilder<boolean> {
   const entries = Object.entries(labels);
   if (entries.length === 0) return sql<boolean>`1 = 1`;
-  if (isPostgres(db)) return sql<boolean>`(data::json -> 'labels')::jsonb @> ${JSON.stringify(labels)}::jsonb`;
+  if (isPostgres(db)) return sql<boolean>`(${at.postgres})::jsonb @> ${JSON.stringify(labels)}::jsonb`;
+  const sieve = at.sqliteText
+    ? entries.map(([k, v]) => sql`instr(data, ${`${JSON.stringify(k)}:${JSON.stringify(v)}`}) > 0`)
+    : [];
   return sql<boolean>`(${sql.join(
-    entries.map(([k, v]) => sql`json_extract(data, ${`$.labels."${k}"`}) = ${v}`),
+    [...sieve, ...entries.map(([k, v]) => sql`json_extract(data, ${`${at.sqlite}."${k}"`}) = ${v}`)],
     sql` AND `,
   )})`;
 }
@@ -448,6 +495,7 @@ export class InventoryStore {
         node: q.node,
         owners: q.owner,
         labels: q.selector,
+        templateLabels: q.templateSelector,
         ...pagingOf(q, 'namespace'),
       },
       namespaces,
@@ -620,7 +668,9 @@ export class InventoryStore {
     // of 100k on 2,000 nodes). `+col` makes the sort key no index's; PostgreSQL's planner has statistics.
     // A label selector (one namespace, the route requires it) likewise: the namespace's index range, its
     // rows' labels compared in SQL, the few matches sorted — not the kind's age index walked cluster-wide.
-    const bySeek = (q.owners !== undefined || q.node !== undefined || q.labels !== undefined) && !isPostgres(this.db);
+    const bySeek =
+      (q.owners !== undefined || q.node !== undefined || q.labels !== undefined || q.templateLabels !== undefined) &&
+      !isPostgres(this.db);
     const cols = bySeek ? keys[sort].map((c) => sql`+${c}`) : keys[sort];
     const filtered = () => {
       let sel = this.db.selectFrom('resources').where('cluster_id', '=', cluster);
@@ -631,6 +681,7 @@ export class InventoryStore {
       // The owner index of migration 020 (cluster, kind, namespace, owner, …): a seek per owner.
       if (q.owners !== undefined) sel = sel.where('owner', 'in', q.owners.length > 0 ? q.owners : ['']);
       if (q.labels !== undefined) sel = sel.where(labelsHold(this.db, q.labels));
+      if (q.templateLabels !== undefined) sel = sel.where(templateLabelsHold(this.db, q.templateLabels));
       if (q.prefix !== undefined)
         sel = sel.where(sql<boolean>`${name} >= ${q.prefix} AND ${name} < ${q.prefix + PREFIX_END}`);
       return sel;

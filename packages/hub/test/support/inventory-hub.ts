@@ -4,7 +4,7 @@
 // inventory list tests start from.
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { createHub, type Hub } from '../../src/server.js';
-import { addUser, type TestUser } from './identity.js';
+import { addUser, bearer, type TestUser } from './identity.js';
 import type { StoreFactory } from './store-factories.js';
 
 export interface InventoryHub {
@@ -31,4 +31,19 @@ export async function inventoryHub(
   const admin = await addUser(hub, { bindings: [{ role: 'viewer' }] });
   const scoped = await addUser(hub, { bindings: [{ role: 'viewer', cluster: 'c1', namespace: scopedNamespace }] });
   return { hub, admin, scoped };
+}
+
+/** GET /api/v1/clusters/c1/<route>?<query> as a user: the status and the parsed body. */
+export async function getAs(
+  hub: Hub,
+  user: TestUser,
+  route: string,
+  query: string,
+): Promise<{ status: number; body: unknown }> {
+  const res = await hub.app.inject({
+    method: 'GET',
+    url: `/api/v1/clusters/c1/${route}?${query}`,
+    headers: bearer(user.token),
+  });
+  return { status: res.statusCode, body: res.json() };
 }

@@ -4,10 +4,11 @@
 // revisions, a ConfigMap's, claim's or Service's users in its namespace —
 // instead of the cluster's whole lists of those kinds. A read costs that
 // namespace's objects of those kinds (paged to the end), not the cluster's —
-// or, for a Service's pods, only those its selector matches (the hub compares
-// the labels in SQL: 3 pods of a namespace's 5,000 travel, not 5,000).
+// or, for a Service's pods and workloads, only those its selector matches (the
+// hub compares the pods' labels, the workloads' pod template labels, in SQL:
+// 3 of a namespace's 5,000 travel, not 5,000).
 import { useEffect, useState } from 'react';
-import { formatLabelSelector, selectorMatches } from '@wheelhouse/protocol/core';
+import { formatLabelSelector, selectorMatches, templateLabelsOf } from '@wheelhouse/protocol/core';
 import { errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
 import { readAndFollow, type Deletes, type Upserts } from './read-and-follow.js';
@@ -20,6 +21,11 @@ export interface ListedKey {
   owner?: string;
   /** Only objects whose labels hold all of these (the hub's selector filter): a Service's pods. */
   labels?: Record<string, string>;
+  /**
+   * Only workloads whose pod template's labels hold all of these (the hub's
+   * templateSelector filter, over the same path templateLabelsOf reads): a Service's workloads.
+   */
+  templateLabels?: Record<string, string>;
 }
 
 export interface ListedObjects {
@@ -37,12 +43,13 @@ const matches = (it: InventoryItem, keys: readonly ListedKey[]): boolean =>
       it.kind === k.kind &&
       it.namespace === k.namespace &&
       (k.owner === undefined || firstOwner(it) === k.owner) &&
-      (k.labels === undefined || selectorMatches(k.labels, it.labels)),
+      (k.labels === undefined || selectorMatches(k.labels, it.labels)) &&
+      (k.templateLabels === undefined || selectorMatches(k.templateLabels, templateLabelsOf(it))),
   );
 
 /**
  * The feed's changes over the objects held: one of the keys changed in place
- * or new (first); one no longer of them (its owner or labels changed) or deleted, gone.
+ * or new (first); one no longer of them (its owner, labels or template labels changed) or deleted, gone.
  * The same array when nothing held changed.
  */
 export function applyListed(
@@ -73,6 +80,7 @@ async function readListed(cluster: string, keys: readonly ListedKey[], signal: A
           namespace: k.namespace,
           owner: k.owner,
           selector: k.labels === undefined ? undefined : formatLabelSelector(k.labels),
+          templateSelector: k.templateLabels === undefined ? undefined : formatLabelSelector(k.templateLabels),
         },
         Number.POSITIVE_INFINITY,
         signal,

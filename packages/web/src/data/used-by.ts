@@ -1,7 +1,15 @@
 // "Used by": which workloads and pods depend on a Service, ConfigMap or
 // PersistentVolumeClaim, read from the workloads' pod templates (volumes,
 // env, envFrom) and the pods' labels — and which claims a StatefulSet made.
-import { isRecord, recordOf, recordsOf, stringOrNull, stringRecordOf, WORKLOAD_KINDS } from '@wheelhouse/protocol/core';
+import {
+  isRecord,
+  recordOf,
+  recordsOf,
+  selectorMatches,
+  stringOrNull,
+  templateLabelsOf,
+  WORKLOAD_KINDS,
+} from '@wheelhouse/protocol/core';
 import type { InventoryItem, InventoryItemOf } from '../api/types.js';
 
 export interface Ref {
@@ -102,9 +110,6 @@ export function claimsOf(
     .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }
 
-const matches = (selector: Record<string, string>, labels: Record<string, string>): boolean =>
-  Object.entries(selector).every(([k, v]) => labels[k] === v);
-
 /** What a Service sends traffic to: the pods its selector matches, and the workloads that make them. */
 export function serviceBackends(
   svc: InventoryItemOf<'Service'>,
@@ -114,7 +119,7 @@ export function serviceBackends(
   if (Object.keys(selector).length === 0) return { pods: [], workloads: [] };
   const pods = items.filter(
     (i): i is InventoryItemOf<'Pod'> =>
-      i.kind === 'Pod' && i.namespace === svc.namespace && matches(selector, i.labels),
+      i.kind === 'Pod' && i.namespace === svc.namespace && selectorMatches(selector, i.labels),
   );
   const how = `selector ${Object.entries(selector)
     .map(([k, v]) => `${k}=${v}`)
@@ -126,7 +131,8 @@ export function serviceBackends(
         isWorkload(i) &&
         i.kind !== 'ReplicaSet' &&
         i.kind !== 'Job' &&
-        matches(selector, stringRecordOf(templateOf(i).labels) ?? {}),
+        // The hub's templateSelector rule (a CronJob's template is its job template's).
+        selectorMatches(selector, templateLabelsOf(i)),
     )
     .map((i) => ({ kind: i.kind, namespace: i.namespace, name: i.name, how }));
   return { pods, workloads };

@@ -24,30 +24,36 @@ import { WhyPanel } from '../ui/WhyPanel.js';
 
 /**
  * What "Used by" reads for a kind: the kinds that can use it, in the object's
- * own namespace only — a Service, ConfigMap or claim is used only from there
- * (issue 18: the cost is that namespace's workloads (and pods, for a
- * Service), never the cluster's whole lists). Other kinds read nothing.
+ * own namespace only — a ConfigMap or claim is used only from there (issue
+ * 18: the cost is that namespace's workloads, never the cluster's whole
+ * lists; each workload's volumes and env are read here). A Service's are
+ * asked by its selector (serviceBackendKeys). Other kinds read nothing.
  */
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
 const USERS: Readonly<Record<string, readonly string[]>> = {
   ConfigMap: WORKLOADS,
   PersistentVolumeClaim: WORKLOADS,
-  // A Service's backends: the workloads whose template its selector matches (no Jobs) and, asked apart by
-  // the selector itself (servicePods), its pods.
-  Service: ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'],
 };
 const usersOf = (kind: string, namespace: string): ListedKey[] =>
   (USERS[kind] ?? []).map((k) => ({ kind: k, namespace }));
+/** A Service's backend workloads: those whose pod template its selector matches (no Jobs: a CronJob's are its). */
+const BACKEND_WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
 /**
- * A Service's pods, once its selector is known: the hub matches the selector
- * in SQL, so only the pods it sends traffic to are read, not every pod of its
- * namespace. None without a selector; a selector the hub's grammar would
- * refuse (none Kubernetes stores) reads the namespace's pods, matched here.
+ * A Service's backends, once its selector is known: its pods (by their
+ * labels) and the workloads whose pod template it matches, each matched by
+ * the hub in SQL — only what it sends traffic to is read, not every pod and
+ * workload of its namespace. None without a selector; a selector the hub's
+ * grammar would refuse (none Kubernetes stores) reads the namespace's pods
+ * and workloads, matched here.
  */
-function servicePods(namespace: string, selector: string | undefined): ListedKey[] {
+function serviceBackendKeys(namespace: string, selector: string | undefined): ListedKey[] {
   if (selector === undefined || selector === '') return [];
   const parsed = parseLabelSelector(selector);
-  return [{ kind: 'Pod', namespace, ...('labels' in parsed ? { labels: parsed.labels } : {}) }];
+  const labels = 'labels' in parsed ? parsed.labels : undefined;
+  return [
+    { kind: 'Pod', namespace, ...(labels ? { labels } : {}) },
+    ...BACKEND_WORKLOADS.map((kind) => ({ kind, namespace, ...(labels ? { templateLabels: labels } : {}) })),
+  ];
 }
 
 type Fact = [string, ReactNode];
@@ -220,12 +226,12 @@ export function ObjectPage({
   const { item: it, error } = useOneObject(cluster, kind, namespace, name);
   const users = useMemo(() => usersOf(kind, namespace), [kind, namespace]);
   const workloads = useListedObjects(cluster, users);
-  // A Service's pods by its selector (as text: asked again when the selector changes, not the Service).
+  // A Service's pods and workloads by its selector (as text: asked again when the selector changes, not the Service).
   const selector = it?.kind === 'Service' ? formatLabelSelector(it.summary.selector ?? {}) : undefined;
-  const podKeys = useMemo(() => servicePods(namespace, selector), [namespace, selector]);
-  const pods = useListedObjects(cluster, podKeys);
-  const support = workloads.items && pods.items && [...pods.items, ...workloads.items];
-  const supportError = workloads.error ?? pods.error;
+  const backendKeys = useMemo(() => serviceBackendKeys(namespace, selector), [namespace, selector]);
+  const backends = useListedObjects(cluster, backendKeys);
+  const support = workloads.items && backends.items && [...backends.items, ...workloads.items];
+  const supportError = workloads.error ?? backends.error;
   const now = useNow(5000);
   if (it === undefined) return <p className="hint">Loading…</p>;
   if (error && !it)
