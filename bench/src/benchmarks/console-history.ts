@@ -28,11 +28,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '@wheelhouse/e2e/chromium';
 import { createHub, type Hub } from '@wheelhouse/hub';
-import { createBinding, createUser } from '@wheelhouse/hub/identity';
-import { hashPassword } from '@wheelhouse/hub/password';
 import type { InventoryItem, TimelineEventInput } from '@wheelhouse/protocol';
 import type { Benchmark } from '../harness.js';
 import { summarize } from '../stats.js';
+import { signInViewer } from './console-pods.js';
 
 export const DEFAULT_HISTORY_SIZES = [100_000];
 const TARGETS = { firstRows: 1000, filter: 150, heapMiB: 150 };
@@ -188,26 +187,7 @@ async function start(size: number, log: (s: string) => void): Promise<Shared> {
     await Promise.all(Array.from({ length: Math.min(2000, size - i) }, (_, j) => hub.audit.append(auditRecord(i + j))));
   }
   log(`seeded ${size} audit records in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const { user } = await createUser(hub.db, {
-    username: 'bench',
-    passwordHash: await hashPassword('bench-password-1'),
-    mustChangePassword: false,
-    createdBy: 'bench',
-  });
-  await createBinding(hub.db, {
-    userId: user.id,
-    role: 'auditor',
-    clusterPattern: '*',
-    namespacePattern: '*',
-    createdBy: 'bench',
-  });
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }),
-  });
-  const cookie = /wh_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1] ?? '';
-  if (!cookie) throw new Error(`bench sign-in failed: ${login.status}`);
+  const cookie = await signInViewer(hub, url, 'auditor');
   return { hub, browser: await launchChromium(), url, cookie, dir };
 }
 

@@ -302,8 +302,8 @@ async function firstCellPage(
   });
 }
 
-/** A viewer of every cluster ("bench"), signed in over HTTP: its session cookie's value. */
-export async function signInViewer(hub: Hub, url: string): Promise<string> {
+/** A viewer (or auditor) of every cluster ("bench"), signed in over HTTP: its session cookie's value. */
+export async function signInViewer(hub: Hub, url: string, role: 'viewer' | 'auditor' = 'viewer'): Promise<string> {
   const { user } = await createUser(hub.db, {
     username: 'bench',
     passwordHash: await hashPassword('bench-password-1'),
@@ -312,7 +312,7 @@ export async function signInViewer(hub: Hub, url: string): Promise<string> {
   });
   await createBinding(hub.db, {
     userId: user.id,
-    role: 'viewer',
+    role,
     clusterPattern: '*',
     namespacePattern: '*',
     createdBy: 'bench',
