@@ -275,9 +275,9 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       await expect.poll(() => page.locator(`tr[data-name="${above.name}"]`).textContent()).not.toContain('Completed');
       // Deep: row 1,000 of 1,234, every row above it loaded on the way.
       await scroller.evaluate((el) => el.scrollTo(0, 41 * 1000));
+      // Served first, then shown: "no loading rows" alone can hold before the scroll has been handled at all.
+      await expect.poll(() => served.filter((s) => !s.count).reduce((n, s) => n + s.rows, 0)).toBeGreaterThan(1000);
       await expect.poll(() => loadingRows.count()).toBe(0);
-      const held = served.filter((s) => !s.count).reduce((n, s) => n + s.rows, 0);
-      expect(held).toBeGreaterThan(1000);
       const scrollTop = await scroller.evaluate((el) => el.scrollTop);
       const before = await inView();
       expect(before).toEqual(
