@@ -12,7 +12,7 @@ import type { HubDb } from '../src/store/db.js';
 import { isPostgres } from '../src/store/dialect.js';
 import { bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
 import { inventoryHub } from './support/inventory-hub.js';
-import { runningPodSummary } from './support/inventory-items.js';
+import { nodeSummaryOf, runningPodSummary } from './support/inventory-items.js';
 import { planOf, recording } from './support/query-plans.js';
 import { storeFactories } from './support/store-factories.js';
 
@@ -92,14 +92,7 @@ const NODES: InventoryItem[] = Array.from({ length: 40 }, (_, i) => ({
   createdAt: 1_700_000_000_000 + (i % 9) * 1000,
   labels: {},
   ownerRefs: [],
-  summary: {
-    unschedulable: i % 3 === 0,
-    conditions: { Ready: i % 5 === 0 ? 'False' : 'True' },
-    capacity: { pods: '110' },
-    taints: [],
-    addresses: [],
-    spec: {},
-  },
+  summary: nodeSummaryOf(i),
 }));
 const nodeStatusOf = (n: InventoryItem): string =>
   n.kind !== 'Node'

@@ -11,7 +11,7 @@ import { listCursorAfter, type InventoryItem, type ListCursorSort } from '@wheel
 import type { Hub } from '../src/server.js';
 import { bearer, useFastPasswordHashing, type TestUser } from './support/identity.js';
 import { inventoryHub } from './support/inventory-hub.js';
-import { deploymentSummary, runningPodSummary } from './support/inventory-items.js';
+import { deploymentSummary, nodeSummaryOf, runningPodSummary } from './support/inventory-items.js';
 import { storeFactories } from './support/store-factories.js';
 
 useFastPasswordHashing();
@@ -34,16 +34,7 @@ const item = (kind: string, i: number, summary: unknown): InventoryItem =>
 const PODS = Array.from({ length: 30 }, (_, i) =>
   item('Pod', i, { ...runningPodSummary(), phase: PHASES[i % 4] ?? 'Running' }),
 );
-const NODES = Array.from({ length: 20 }, (_, i) =>
-  item('Node', i, {
-    unschedulable: i % 3 === 0,
-    conditions: { Ready: i % 5 === 0 ? 'False' : 'True' },
-    capacity: { pods: '110' },
-    taints: [],
-    addresses: [],
-    spec: {},
-  }),
-);
+const NODES = Array.from({ length: 20 }, (_, i) => item('Node', i, nodeSummaryOf(i)));
 // Healthy, short of ready pods, none ready: the health sort's three levels.
 const DEPLOYMENTS = Array.from({ length: 20 }, (_, i) =>
   item('Deployment', i, {

@@ -1,6 +1,6 @@
 // Inventory summaries for tests that put items in the hub's store directly:
 // complete, as the agent's projections produce them.
-import type { DeploymentSummary, InventoryItem, PodSummary } from '@wheelhouse/protocol';
+import type { DeploymentSummary, InventoryItem, InventoryItemOf, PodSummary } from '@wheelhouse/protocol';
 
 /** A Running, ready pod whose containers all run. */
 export function runningPodSummary(containers: readonly string[] = ['app']): PodSummary {
@@ -36,6 +36,18 @@ export function deploymentSummary(replicas = 1): DeploymentSummary {
     paused: false,
     images: ['busybox'],
     conditions: {},
+    spec: {},
+  };
+}
+
+/** A node's summary: every 5th not ready, every 3rd cordoned (the lists' status filter and sort see all three). */
+export function nodeSummaryOf(i: number): InventoryItemOf<'Node'>['summary'] {
+  return {
+    unschedulable: i % 3 === 0,
+    conditions: { Ready: i % 5 === 0 ? 'False' : 'True' },
+    capacity: { pods: '110' },
+    taints: [],
+    addresses: [],
     spec: {},
   };
 }
