@@ -2,7 +2,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE_KINDS, type InventoryItem, type ResourceKind } from '@wheelhouse/protocol';
-import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { eventually, kubeConfig, rolledOut, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { startPipeline, type Pipeline } from './support/hub-with-agent.js';
 import { storeFactories } from './support/store-factories.js';
 
@@ -110,20 +110,24 @@ describe.each(storeFactories)('hub ↔ agent ↔ cluster ($name store)', (store)
       return r.items.length > 0 ? r.items : undefined;
     });
     // Let the rollout finish (new ReplicaSet, pods replaced, status updates): still one spec change.
-    await eventually('rollout to finish', async () => {
-      const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'web' });
-      return d.status?.updatedReplicas === 2 && d.status.readyReplicas === 2 && d.status.replicas === 2;
-    });
+    await eventually('rollout to finish', async () =>
+      rolledOut(await apps.readNamespacedDeployment({ namespace: ns, name: 'web' }), 2),
+    );
     // No fixed quiet window: wait out the pipeline itself. The agent sends a flush's inventory changes before
     // its timeline events, and the hub handles one agent's messages in order. So once the hub holds the
-    // Deployment at its final resourceVersion, and a ConfigMap created afterwards has its "created" event
-    // stored, every event the agent derived from the rollout has been stored too.
-    const finalVersion = (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).metadata
-      ?.resourceVersion;
-    await eventually(
-      'the hub to hold the final Deployment',
-      async () => (await p.hub.inventory.get(p.cluster, 'Deployment', ns, 'web'))?.resourceVersion === finalVersion,
-    );
+    // Deployment at the API server's current resourceVersion, and a ConfigMap created afterwards has its
+    // "created" event stored, every event the agent derived from the rollout has been stored too. The
+    // version is read again on each look: the deployment controller may still write a condition after the
+    // counts above (a CI run read the version before that write and waited for it forever).
+    let versions = '';
+    await eventually('the hub to hold the Deployment as the API server has it', async () => {
+      const api = (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).metadata?.resourceVersion;
+      const hub = (await p.hub.inventory.get(p.cluster, 'Deployment', ns, 'web'))?.resourceVersion;
+      versions = `resourceVersion: API server ${api ?? '-'}, hub ${hub ?? '-'}`;
+      return api !== undefined && hub === api;
+    }).catch((err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)} (${versions})`);
+    });
     const barrier = await core.createNamespacedConfigMap({
       namespace: ns,
       body: { metadata: { name: 'barrier-after-rollout' } },

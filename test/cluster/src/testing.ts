@@ -62,6 +62,21 @@ export async function testNamespace(prefix = 'test'): Promise<string> {
   return name;
 }
 
+/**
+ * A Deployment's rollout is done at `replicas`: the controller has seen the latest spec (right after a
+ * patch the status still shows the previous rollout's counts) and reports the new ReplicaSet available.
+ */
+export function rolledOut(d: k8s.V1Deployment, replicas: number): boolean {
+  const s = d.status;
+  return (
+    s?.observedGeneration === d.metadata?.generation &&
+    s?.updatedReplicas === replicas &&
+    s.readyReplicas === replicas &&
+    s.replicas === replicas &&
+    (s.conditions ?? []).some((c) => c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable')
+  );
+}
+
 /** Polls until check returns a value that is not undefined/false, or fails with what it waited for. */
 export async function eventually<T>(
   what: string,

@@ -9,7 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendContainerLog } from '@wheelhouse/test-cluster';
-import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { eventually, kubeConfig, rolledOut, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { openConsole, screenshotOnFailure, terminalState, type Console } from '../src/console.js';
 
 const kc = kubeConfig();
@@ -46,10 +46,9 @@ describe('console: timeline, logs, recordings and audit', () => {
       name: 'checkout',
       body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'shop/checkout:7.1' }],
     });
-    await eventually('checkout 7.1 rolled out', async () => {
-      const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'checkout' });
-      return d.status?.updatedReplicas === 1 && d.status.readyReplicas === 1 && d.status.replicas === 1;
-    });
+    await eventually('checkout 7.1 rolled out', async () =>
+      rolledOut(await apps.readNamespacedDeployment({ namespace: ns, name: 'checkout' }), 1),
+    );
   });
   afterAll(async () => {
     await c.close();

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
+import { eventually, kubeConfig, rolledOut, testNamespace } from '@wheelhouse/test-cluster/testing';
 import { openConsole, screenshotOnFailure, terminalState, type Console } from '../src/console.js';
 
 const kc = kubeConfig();
@@ -59,10 +59,9 @@ describe('console: workloads and actions', () => {
       name: 'storefront',
       body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'shop/storefront:1.1' }],
     });
-    await eventually('storefront revision 2 rolled out', async () => {
-      const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' });
-      return d.status?.updatedReplicas === 2 && d.status.readyReplicas === 2 && d.status.replicas === 2;
-    });
+    await eventually('storefront revision 2 rolled out', async () =>
+      rolledOut(await apps.readNamespacedDeployment({ namespace: ns, name: 'storefront' }), 2),
+    );
     await core.createNode({
       body: {
         metadata: {
