@@ -66,6 +66,20 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
   const rows = () => c.page.locator('table[aria-label="Pods"] tbody tr[data-name]');
   const count = () => c.page.getByRole('status', { name: 'Pod count' });
   const firstName = () => rows().first().getAttribute('data-name');
+  /** What the hub's store serves the seeded cluster's Pods list from now (every page, as answered) until restore(). */
+  const countServed = () => {
+    const { inventory } = c.pipeline.hub;
+    const query = inventory.query.bind(inventory);
+    const served: { rows: number; count: boolean; cursor: boolean }[] = [];
+    inventory.query = async (...args: Parameters<typeof query>) => {
+      const answer = await query(...args);
+      const [cluster, q] = args;
+      if (cluster === SEEDED && q.kind === 'Pod')
+        served.push({ rows: answer.items.length, count: q.count === true, cursor: q.cursor !== undefined });
+      return answer;
+    };
+    return { served, restore: () => void (inventory.query = query) };
+  };
 
   it('counts every pod, keeps only a screenful in the DOM, and scrolling to the end reaches the last pod', async () => {
     const { page } = c;
@@ -249,17 +263,7 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       ws.connectToServer();
       live = ws;
     });
-    // What the hub's store served this cluster's Pods list: every page, as the hub answered it.
-    const { inventory } = c.pipeline.hub;
-    const query = inventory.query.bind(inventory);
-    const served: { rows: number; count: boolean; cursor: boolean }[] = [];
-    inventory.query = async (...args: Parameters<typeof query>) => {
-      const answer = await query(...args);
-      const [cluster, q] = args;
-      if (cluster === SEEDED && q.kind === 'Pod')
-        served.push({ rows: answer.items.length, count: q.count === true, cursor: q.cursor !== undefined });
-      return answer;
-    };
+    const { served, restore } = countServed();
     try {
       await page.goto(`${c.url}/c/${SEEDED}/pods`);
       await expect.poll(() => page.getByRole('status', { name: 'Pod count' }).textContent()).toBe('1,234 pods');
@@ -330,24 +334,15 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       expect(served.filter((s) => !s.count).reduce((n, s) => n + s.rows, 0)).toBeLessThan(400);
       expect(await loadingRows.count()).toBe(0);
     } finally {
-      inventory.query = query;
+      restore();
       await page.close();
     }
   });
   it('scrolled to the bottom and back to the top, only the rows around the view are held; released ones are read again from a cursor', async () => {
     const page = await c.context.newPage();
-    // Test hooks (paged-list.ts): a margin of 200 rows each side of the view, and the count of rows held.
+    // Test hooks (paged-list.ts): a margin of 200 rows above the view, and the count of rows held.
     await page.addInitScript(() => Object.assign(window, { whHeldMargin: 200, whHeld: { rows: 0, peak: 0 } }));
-    const { inventory } = c.pipeline.hub;
-    const query = inventory.query.bind(inventory);
-    const served: { rows: number; count: boolean; cursor: boolean }[] = [];
-    inventory.query = async (...args: Parameters<typeof query>) => {
-      const answer = await query(...args);
-      const [cluster, q] = args;
-      if (cluster === SEEDED && q.kind === 'Pod')
-        served.push({ rows: answer.items.length, count: q.count === true, cursor: q.cursor !== undefined });
-      return answer;
-    };
+    const { served, restore } = countServed();
     const held = () => page.evaluate(() => (window as unknown as { whHeld: { rows: number; peak: number } }).whHeld);
     const rowsServed = () => served.filter((s) => !s.count).reduce((n, s) => n + s.rows, 0);
     try {
@@ -410,7 +405,7 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       expect(end.rows).toBeLessThan(500);
       expect(end.peak).toBeLessThan(PODS);
     } finally {
-      inventory.query = query;
+      restore();
       await page.close();
     }
   });
