@@ -522,4 +522,34 @@ describe('paged list: deep in a long list only the rows around the view are held
     expect(peak.held).toBeLessThanOrEqual(BOUND);
     stop();
   });
+  it('without a cursor built from a row, released rows are read from the page ends noted: not from the top', async () => {
+    const { h, core, peak, stop } = await list(N, false);
+    core.want(N - 40, N + 30);
+    await settle();
+    expect(peak.held).toBeLessThanOrEqual(BOUND);
+    h.asked.length = 0;
+    core.want(10_000, 10_060);
+    await settle();
+    expect(shown(core, 10_000, 10_060)).toEqual(hubNames(h, 10_000, 10_060));
+    expect(h.asked.filter((a) => !a.count && a.cursor === null)).toEqual([]);
+    // Pages of 1,000 on the way down: at most one of them more than the window.
+    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(1_300);
+    stop();
+  });
+  it('a row held deleted moves the released rows below it up by one: read again, each is in its place', async () => {
+    const { h, fd, core, stop } = await bottom();
+    core.want(10_000, 10_060);
+    await settle();
+    // Deleted at the hub and on the feed, among the rows held; the rows released below come one place up.
+    h.state.names = h.state.names.filter((n) => n !== pn(10_010));
+    fd.change([], [{ kind: 'Pod', uid: pn(10_010) }]);
+    expect(core.total).toBe(N - 1);
+    h.asked.length = 0;
+    core.want(N - 41, N + 29);
+    await settle();
+    expect(h.asked.filter((a) => !a.count && a.cursor === null)).toEqual([]);
+    expect(shown(core, N - 41, N - 1)).toEqual(hubNames(h, N - 41, N - 1));
+    expect(core.row(N - 1)).toBeUndefined();
+    stop();
+  });
 });
