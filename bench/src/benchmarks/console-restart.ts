@@ -7,8 +7,14 @@
 //
 // Subject: the console as built (re-reads the rows in view, a page each side,
 // from a cursor built from the row above them). Baseline, in the same run and
-// browser: the same console with `whFullReread` set before it starts (the
-// re-read of every row held, as before; paged-list.ts keeps it for this only).
+// browser: the same console with `whFullReread` and `whHoldAll` set before it
+// starts (every row scrolled through held, and all of them read again, as
+// before; paged-list.ts keeps both for this only).
+//
+// Memory (helper brief "deepheap"): before the restarts, each side's Pods page
+// in a context of its own, its JS heap after a forced GC at the top, at
+// DEPTH, at the very bottom and back at the top — subject: rows released away
+// from the view (HELD_MARGIN); baseline: `whHoldAll`, every row held.
 // Each has its own page, scrolled once; each round is one restart. Measured:
 // the page's own clock from the table turning busy to the answer swapped in
 // (aria-busy back to false), and — at the hub, wrapping its store's query, not
@@ -31,6 +37,8 @@ interface Served {
   rows: number;
   /** Each of the restart's queries in the hub's store, ms (count and rows go out together). */
   hubMs: number[];
+  /** The rows each page request asked for (its limit). */
+  limits: number[];
   /** Page clock: busy → the last of its /resources answers in; that → swapped in (the console's own work). */
   network?: number;
   console?: number;
@@ -44,8 +52,33 @@ interface Deep {
   live: () => WebSocketRoute | undefined;
   /** What the hub served this page's Pods list per restart. */
   served: Served[];
-  /** Rows loaded on the way down (held when the first restart comes). */
+  /** Rows read on the way down (the baseline holds them all; the subject those within HELD_MARGIN of the view). */
   held: number;
+}
+
+/** The page's JS heap (bytes, after a forced GC) at the top, at DEPTH, at the bottom and back at the top. */
+interface HeapAt {
+  top: number;
+  deep: number;
+  bottom: number;
+  back: number;
+  /** From the scroll back to the top to its rows shown (no loading rows), ms (the bench's clock). */
+  backMs: number;
+}
+
+const describeHeap = (h: HeapAt | undefined): string => {
+  const mib = (n: number | undefined) => ((n ?? 0) / 1048576).toFixed(1);
+  return `top ${mib(h?.top)}, ${DEPTH * 100} % ${mib(h?.deep)}, bottom ${mib(h?.bottom)}, back at the top ${mib(h?.back)} (its rows shown in ${(h?.backMs ?? 0).toFixed(0)} ms)`;
+};
+
+/** Waits until the Pods table shows the row at list index `index` and none of its loading rows (scrolled there, read). */
+async function settled(page: Page, index: number): Promise<void> {
+  await page.waitForFunction(
+    (index) =>
+      document.querySelector(`table[aria-label="Pods"] tbody tr[data-index="${index}"]`) !== null &&
+      document.querySelectorAll('table[aria-label="Pods"] tbody td.hint').length === 0,
+    index,
+  );
 }
 
 export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): Promise<Benchmark> {
@@ -58,6 +91,52 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
   /** The restart being counted at the hub (the wrapped store adds to it). */
   let counting: Served | undefined;
   const pages: { subject?: Deep; baseline?: Deep } = {};
+  /** The page's JS heap at each depth, per side (see heapDeep). */
+  const heaps: { subject?: HeapAt; baseline?: HeapAt } = {};
+
+  /**
+   * The Pods page's JS heap (after a forced GC, through the DevTools protocol:
+   * performance.memory is coarse and lags) at the top, scrolled to DEPTH, at the
+   * very bottom (every row loaded on the way), and back at the top — in a
+   * context of its own, closed after.
+   */
+  async function heapDeep(holdAll: boolean): Promise<HeapAt> {
+    if (!browser) throw new Error('no browser');
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
+      const page = await context.newPage();
+      page.setDefaultTimeout(600_000);
+      if (holdAll) await page.addInitScript(() => ((window as unknown as { whHoldAll: boolean }).whHoldAll = true));
+      const cdp = await context.newCDPSession(page);
+      const heap = async (): Promise<number> => {
+        await cdp.send('HeapProfiler.collectGarbage');
+        const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+        return usedSize;
+      };
+      await page.goto(`${url}/c/bench/pods`);
+      await page.getByText(`${pods.toLocaleString('en-US')} pods`).waitFor();
+      await settled(page, 0);
+      const top = await heap();
+      const scrollTo = async (depth: number): Promise<void> => {
+        await page
+          .getByLabel('Pods, scrollable')
+          .evaluate((el, d) => el.scrollTo(0, d === 1 ? el.scrollHeight : el.scrollHeight * d), depth);
+        await settled(page, depth === 1 ? pods - 1 : Math.floor(pods * depth));
+      };
+      await scrollTo(DEPTH);
+      const deep = await heap();
+      await scrollTo(1);
+      const bottom = await heap();
+      const t0 = performance.now();
+      await scrollTo(0);
+      const backMs = performance.now() - t0;
+      const back = await heap();
+      return { top, deep, bottom, back, backMs };
+    } finally {
+      await context.close();
+    }
+  }
 
   /** A fresh context on the Pods page, scrolled to DEPTH with every row above loaded. */
   async function openDeep(fullReread: boolean): Promise<Deep> {
@@ -66,24 +145,20 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
     await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
     const page = await context.newPage();
     page.setDefaultTimeout(600_000);
-    if (fullReread)
-      await page.addInitScript(() => ((window as unknown as { whFullReread: boolean }).whFullReread = true));
+    // The baseline as before windows: every row held (whHoldAll), and every one read again.
+    if (fullReread) await page.addInitScript(() => Object.assign(window, { whFullReread: true, whHoldAll: true }));
     let socket: WebSocketRoute | undefined;
     await page.routeWebSocket(/\/api\/v1\/live/, (ws) => {
       ws.connectToServer();
       socket = ws;
     });
-    const loadCount: Served = { requests: 0, rows: 0, hubMs: [] };
+    const loadCount: Served = { requests: 0, rows: 0, hubMs: [], limits: [] };
     counting = loadCount;
     await page.goto(`${url}/c/bench/pods`);
     await page.getByText(`${pods.toLocaleString('en-US')} pods`).waitFor();
     const t0 = Date.now();
     await page.getByLabel('Pods, scrollable').evaluate((el, depth) => el.scrollTo(0, el.scrollHeight * depth), DEPTH);
-    await page.waitForFunction(() => {
-      const rows = document.querySelectorAll('table[aria-label="Pods"] tbody tr');
-      return rows.length > 0 && document.querySelectorAll('table[aria-label="Pods"] tbody td.hint').length === 0;
-    });
-    await page.waitForFunction(() => document.querySelector('table[aria-label="Pods"] tbody tr[data-name]') !== null);
+    await settled(page, Math.floor(pods * DEPTH));
     counting = undefined;
     const first = await page.locator('table[aria-label="Pods"] tbody tr[data-name]').first().getAttribute('data-name');
     log(
@@ -118,7 +193,7 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
           seen.observe(table, { attributes: true, attributeFilter: ['aria-busy'] });
         }),
     );
-    const served: Served = { requests: 0, rows: 0, hubMs: [] };
+    const served: Served = { requests: 0, rows: 0, hubMs: [], limits: [] };
     counting = served;
     socket.send(
       JSON.stringify({ type: 'overflow', message: 'live messages were dropped while you were slow; refetch' }),
@@ -151,7 +226,7 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
     const req = summarize(s.map((x) => x.requests));
     const ms = (xs: number[]) => summarize(xs.length > 0 ? xs : [0]).median.toFixed(0);
     const split = `; page clock busy → answers in median ${ms(s.map((x) => x.network ?? 0))} ms, answers in → swapped in median ${ms(s.map((x) => x.console ?? 0))} ms; the hub's store per query median ${ms(s.flatMap((x) => x.hubMs))} ms (largest per restart median ${ms(s.map((x) => Math.max(0, ...x.hubMs)))} ms)`;
-    return `rows served per restart median ${rows.median.toFixed(0)} (min ${rows.min.toFixed(0)}, max ${rows.max.toFixed(0)}) in median ${req.median.toFixed(0)} requests (count included); ${d?.held ?? 0} rows held when scrolled there; every run's rows: ${s.map((x) => x.rows).join(', ')}${split}; every restart busy → swapped in (ms, warm-up first): ${s.map((x) => (x.total ?? 0).toFixed(0)).join(', ')}`;
+    return `rows served per restart median ${rows.median.toFixed(0)} (min ${rows.min.toFixed(0)}, max ${rows.max.toFixed(0)}) in median ${req.median.toFixed(0)} requests (count included); ${d?.held ?? 0} rows read on the way there; every run's rows: ${s.map((x) => x.rows).join(', ')} (page requests' limits: ${s.map((x) => (x.limits.length > 6 ? `${x.limits.length} pages` : x.limits.join('+'))).join(', ')})${split}; every restart busy → swapped in (ms, warm-up first): ${s.map((x) => (x.total ?? 0).toFixed(0)).join(', ')}`;
   };
 
   return Promise.resolve({
@@ -177,12 +252,16 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
         if (counting && cluster === 'bench' && q.kind === 'Pod') {
           counting.requests++;
           counting.rows += q.count === true ? 0 : answer.items.length;
+          if (q.count !== true) counting.limits.push(q.limit);
           counting.hubMs.push(performance.now() - t0);
         }
         return answer;
       };
       cookie = await signInViewer(hub, url);
       browser = await launchChromium();
+      heaps.subject = await heapDeep(false);
+      heaps.baseline = await heapDeep(true);
+      log(`heap: subject ${describeHeap(heaps.subject)}; baseline ${describeHeap(heaps.baseline)}`);
       pages.subject = await openDeep(false);
       pages.baseline = await openDeep(true);
       // The warm-up round's restarts are not counted in the figures below.
@@ -207,6 +286,7 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
       samples: () => (pages.baseline ? restart(pages.baseline) : Promise.resolve([])),
     },
     notes: () => [
+      `JS heap after a forced GC (MiB), the rows released away from the view (subject) vs every row held (baseline, whHoldAll): subject ${describeHeap(heaps.subject)}; baseline ${describeHeap(heaps.baseline)}`,
       `subject (rows in view): ${describeServed(pages.subject)}`,
       `baseline (every row held): ${describeServed(pages.baseline)}`,
       `times are the page's clock from the table turning busy to the answer swapped in, one restart a round; the first restart of each page (warm-up) is in the rows list above too`,

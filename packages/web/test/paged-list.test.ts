@@ -8,7 +8,7 @@
 // against a hub.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { InventoryItem } from '../src/api/types.js';
-import { PagedListCore, type Held, type Page, type PagedListSource } from '../src/data/paged-list.js';
+import { HELD_MARGIN, PagedListCore, type Held, type Page, type PagedListSource } from '../src/data/paged-list.js';
 import type { Deletes, Feed, Upserts } from '../src/data/read-and-follow.js';
 
 function feed() {
@@ -122,13 +122,16 @@ async function list(n = 1000, cursors = true) {
     ...(cursors ? { cursorAfter: (r: Row) => r.name } : {}),
   };
   const renders: { rows: number; refreshing: boolean; error: string | undefined }[] = [];
-  const core: PagedListCore<Row> = new PagedListCore(fd.f, source, () =>
-    renders.push({ rows: core.rows.length, refreshing: core.view.refreshing, error: core.error }),
-  );
+  /** The most rows held at any render. */
+  const peak = { held: 0 };
+  const core: PagedListCore<Row> = new PagedListCore(fd.f, source, () => {
+    peak.held = Math.max(peak.held, core.rows.length);
+    renders.push({ rows: core.offset + core.rows.length, refreshing: core.view.refreshing, error: core.error });
+  });
   core.select();
   const stop = core.follow();
   await flush();
-  return { h, fd, core, renders, stop };
+  return { h, fd, core, renders, peak, stop };
 }
 
 describe('paged list: a feed restart keeps the rows shown until the answer replaces them', () => {
@@ -240,6 +243,12 @@ describe('paged list: a feed restart keeps the rows shown until the answer repla
   });
 });
 
+/** The list's rows from index `from` to `to` (exclusive; as slice, no further than those held): undefined where released. */
+const span = (core: PagedListCore<Row>, from: number, to: number): (Row | undefined)[] =>
+  Array.from({ length: Math.max(0, Math.min(to, core.offset + core.rows.length) - from) }, (_, i) =>
+    core.row(from + i),
+  );
+
 /** The rows the hub was asked for (pages, not counts) since the log was last cleared. */
 const rowsAsked = (asked: readonly { limit: number; count: boolean }[]): number =>
   asked.filter((a) => !a.count).reduce((n, a) => n + a.limit, 0);
@@ -253,7 +262,7 @@ describe('paged list: a feed restart deep in a long list reads what is in view, 
     const l = await list(20_000, cursors);
     l.core.want(15_000, 15_060);
     await settle();
-    expect(l.core.rows.length).toBeGreaterThan(15_060);
+    expect(l.core.offset + l.core.rows.length).toBeGreaterThan(15_060);
     return l;
   }
   /** Until reads of many pages are in (each page a few ticks). */
@@ -261,11 +270,11 @@ describe('paged list: a feed restart deep in a long list reads what is in view, 
     for (let i = 0; i < 50; i++) await flush();
   };
   const pn = (i: number): string => podName(i, 20_000);
-  const names = (rows: readonly Row[], from: number, to: number) => rows.slice(from, to).map((r) => r.name);
+  const names = (core: PagedListCore<Row>, from: number, to: number) => span(core, from, to).map((r) => r?.name);
 
   it('asks the hub for about a screenful around the view, shows it in place, and reads the count again', async () => {
     const { h, fd, core, renders, stop } = await deep();
-    const inView = names(core.rows, 15_000, 15_060);
+    const inView = names(core, 15_000, 15_060);
     h.state.v = 2;
     h.state.auto = false;
     h.asked.length = 0;
@@ -280,8 +289,8 @@ describe('paged list: a feed restart deep in a long list reads what is in view, 
     expect(core.view.refreshing).toBe(false);
     expect(rowsAsked(h.asked)).toBeLessThanOrEqual(300);
     // The rows in view are the hub's answer, each in its place; nothing shown between had fewer rows above them.
-    expect(names(core.rows, 15_000, 15_060)).toEqual(inView);
-    expect(core.rows.slice(14_900, 15_160).every((r) => r.v === 2)).toBe(true);
+    expect(names(core, 15_000, 15_060)).toEqual(inView);
+    expect(span(core, 14_900, 15_160).every((r) => r !== undefined && r.v === 2)).toBe(true);
     expect(renders.filter((r) => r.rows < 15_060)).toEqual([]);
     expect(core.total).toBe(20_000);
     stop();
@@ -292,41 +301,41 @@ describe('paged list: a feed restart deep in a long list reads what is in view, 
     h.state.v = 2;
     fd.resync();
     await flush();
-    // Stale above the window: what the hub said before the restart.
-    expect(core.rows[5_000]?.v).toBe(1);
+    // Stale above the window (still held: within HELD_MARGIN of the view): what the hub said before the restart.
+    expect(core.row(13_500)?.v).toBe(1);
     h.state.v = 3;
     h.asked.length = 0;
-    // Scrolled up to rows 5,000–5,060: read from a page above them, not from the top, nor the 10,000 rows between.
-    core.want(5_000, 5_060);
+    // Scrolled up to rows 13,500–13,560: read from a page above them, not from the top, nor the rows between.
+    core.want(13_500, 13_560);
     await flush();
-    expect(h.asked.filter((a) => !a.count).map((a) => a.cursor)).toEqual([pn(4_899)]);
+    expect(h.asked.filter((a) => !a.count).map((a) => a.cursor)).toEqual([pn(13_399)]);
     expect(rowsAsked(h.asked)).toBeLessThanOrEqual(300);
-    expect(names(core.rows, 5_000, 5_060)).toEqual(Array.from({ length: 60 }, (_, i) => pn(5_000 + i)));
-    expect(core.rows.slice(4_900, 5_160).every((r) => r.v === 3)).toBe(true);
+    expect(names(core, 13_500, 13_560)).toEqual(Array.from({ length: 60 }, (_, i) => pn(13_500 + i)));
+    expect(span(core, 13_400, 13_660).every((r) => r !== undefined && r.v === 3)).toBe(true);
     // Scrolled back down: the rows there load again (fresh), in their place.
     h.asked.length = 0;
     core.want(15_000, 15_060);
     await settle();
     expect(h.asked.filter((a) => a.cursor === null)).toEqual([]);
-    expect(names(core.rows, 15_000, 15_060)).toEqual(Array.from({ length: 60 }, (_, i) => pn(15_000 + i)));
-    expect(core.rows.slice(15_000, 15_060).every((r) => r.v === 3)).toBe(true);
+    expect(names(core, 15_000, 15_060)).toEqual(Array.from({ length: 60 }, (_, i) => pn(15_000 + i)));
+    expect(span(core, 15_000, 15_060).every((r) => r !== undefined && r.v === 3)).toBe(true);
     stop();
   });
 
   it('pods deleted during the feed gap leave the view at the restart, and the part above when it comes into view', async () => {
     const { h, fd, core, stop } = await deep();
-    // Deleted while the feed was down (no change message): one in view, one far above.
-    h.state.names = h.state.names.filter((n) => n !== pn(15_010) && n !== pn(3_000));
+    // Deleted while the feed was down (no change message): one in view, one above.
+    h.state.names = h.state.names.filter((n) => n !== pn(15_010) && n !== pn(13_500));
     fd.resync();
     await flush();
     expect(core.rows.some((r) => r.name === pn(15_010))).toBe(false);
     expect(core.total).toBe(19_998);
     // Still held above (stale), until scrolled to — then gone, its neighbours in place.
-    expect(core.rows[3_000]?.name).toBe(pn(3_000));
-    core.want(2_990, 3_050);
+    expect(core.row(13_500)?.name).toBe(pn(13_500));
+    core.want(13_490, 13_550);
     await flush();
-    expect(core.rows.some((r) => r.name === pn(3_000))).toBe(false);
-    expect(names(core.rows, 2_999, 3_001)).toEqual([pn(2_999), pn(3_001)]);
+    expect(core.rows.some((r) => r.name === pn(13_500))).toBe(false);
+    expect(names(core, 13_499, 13_501)).toEqual([pn(13_499), pn(13_501)]);
     stop();
   });
 
@@ -339,7 +348,7 @@ describe('paged list: a feed restart deep in a long list reads what is in view, 
     expect(h.asked.filter((a) => !a.count && a.cursor === null)).toEqual([]);
     // Scrolled there with pages of 1,000: at most one of them more than the window.
     expect(rowsAsked(h.asked)).toBeLessThanOrEqual(1_300);
-    expect(core.rows.slice(15_000, 15_060).every((r) => r.v === 2)).toBe(true);
+    expect(span(core, 15_000, 15_060).every((r) => r !== undefined && r.v === 2)).toBe(true);
     stop();
   });
 
@@ -353,7 +362,7 @@ describe('paged list: a feed restart deep in a long list reads what is in view, 
     await h.answer();
     expect(core.rows.find((r) => r.name === pn(15_020))).toEqual({ name: pn(15_020), v: 9 });
     expect(core.rows.some((r) => r.name === pn(15_030))).toBe(false);
-    expect(core.rows[15_030]?.name).toBe(pn(15_031));
+    expect(core.row(15_030)?.name).toBe(pn(15_031));
     // Two restarts while a read is out: one more read after its answer, not one each.
     h.asked.length = 0;
     fd.resync();
@@ -374,19 +383,173 @@ describe('paged list: a feed restart deep in a long list reads what is in view, 
     await flush();
     // Read from the row above it, whose values are the hub's as read; the changed row is read again too.
     expect(h.asked.filter((a) => !a.count).map((a) => a.cursor)).toEqual([pn(14_898)]);
-    expect(core.rows[14_899]).toEqual({ name: pn(14_899), v: 1 });
+    expect(core.row(14_899)).toEqual({ name: pn(14_899), v: 1 });
     stop();
   });
 
   it("the bench's baseline (fullReread) reads every row held again, from the top", async () => {
     const { h, fd, core, stop } = await deep();
     core.fullReread = true;
-    const held = core.rows.length;
+    const held = core.offset + core.rows.length;
     h.asked.length = 0;
     fd.resync();
     await settle();
     expect(h.asked.filter((a) => !a.count)[0]?.cursor).toBeNull();
     expect(rowsAsked(h.asked)).toBe(held);
+    stop();
+  });
+});
+
+describe('paged list: deep in a long list only the rows around the view are held', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }));
+  afterEach(() => vi.useRealTimers());
+
+  const N = 20_000;
+  const pn = (i: number): string => podName(i, N);
+  /** Until reads of many pages are in (each page a few ticks). */
+  const settle = async () => {
+    for (let i = 0; i < 80; i++) await flush();
+  };
+  /** What the hub lists at these indexes now (its names, in order). */
+  const hubNames = (h: ReturnType<typeof hub>, from: number, to: number) => h.state.names.slice(from, to);
+  const shown = (core: PagedListCore<Row>, from: number, to: number) => span(core, from, to).map((r) => r?.name);
+  /** A bound on the rows held: the margin above the view, the view and what is read ahead (a page of 1,000). */
+  const BOUND = HELD_MARGIN + 1_300;
+
+  /** Dragged to the bottom of 20,000 pods (as the virtual table asks: the last 40 in view, read ahead). */
+  async function bottom() {
+    const l = await list(N);
+    l.core.want(N - 40, N + 30);
+    await settle();
+    expect(shown(l.core, N - 40, N)).toEqual(hubNames(l.h, N - 40, N));
+    return l;
+  }
+
+  it('scrolled to the bottom, the rows held stay bounded all the way down; the top ones are released', async () => {
+    const { core, peak, stop } = await bottom();
+    expect(peak.held).toBeLessThanOrEqual(BOUND);
+    expect(core.rows.length).toBeLessThanOrEqual(BOUND);
+    expect(core.offset).toBeGreaterThan(N - BOUND);
+    expect(core.row(0)).toBeUndefined();
+    expect(core.row(10_000)).toBeUndefined();
+    stop();
+  });
+
+  it('scrolled back up, released rows show as loading, then are read from a cursor near them: the right ones, in place', async () => {
+    const { h, core, peak, renders, stop } = await bottom();
+    h.state.v = 2;
+    h.state.auto = false;
+    h.asked.length = 0;
+    renders.length = 0;
+    // The middle of the list: released, so nothing to show there until read (the table's loading rows).
+    core.want(10_000, 10_060);
+    await flush();
+    expect(core.row(10_000)).toBeUndefined();
+    expect(core.view.refreshing).toBe(true);
+    // One read, from a point at most a page above the view's first row less a page — not from the top.
+    const reads = h.asked.filter((a) => !a.count);
+    expect(reads).toHaveLength(1);
+    const from = reads[0]?.cursor ?? '';
+    expect(from >= pn(9_799) && from <= pn(9_899)).toBe(true);
+    await h.answer();
+    expect(shown(core, 10_000, 10_060)).toEqual(hubNames(h, 10_000, 10_060));
+    expect(span(core, 10_000, 10_060).every((r) => r?.v === 2)).toBe(true);
+    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(400);
+    // The list's length did not change: the scrollbar (the count) stays where it was.
+    expect(core.total).toBe(N);
+    // Back to the top: read from the top, the first rows the hub's first rows.
+    h.asked.length = 0;
+    core.want(0, 60);
+    await h.answer();
+    await flush();
+    expect(shown(core, 0, 60)).toEqual(hubNames(h, 0, 60));
+    // And down to the bottom again: from a point near it, not every page between.
+    h.asked.length = 0;
+    core.want(N - 40, N + 30);
+    await h.answer();
+    await settle();
+    await h.answer();
+    expect(shown(core, N - 40, N)).toEqual(hubNames(h, N - 40, N));
+    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(400);
+    expect(peak.held).toBeLessThanOrEqual(BOUND);
+    stop();
+  });
+
+  it('live changes to released rows change nothing held; read again, they show as the hub has them', async () => {
+    const { h, fd, core, stop } = await bottom();
+    const held = core.rows.map((r) => ({ ...r }));
+    // A pod far above changed, another deleted (at the hub too).
+    h.state.v = 5;
+    h.state.names = h.state.names.filter((n) => n !== pn(3_020));
+    fd.change([cm(pn(3_010), 5)], [{ kind: 'Pod', uid: pn(3_020) }]);
+    await flush();
+    expect(core.rows).toEqual(held);
+    expect(core.row(3_010)).toBeUndefined();
+    core.want(3_000, 3_060);
+    await settle();
+    expect(shown(core, 3_000, 3_060)).toEqual(hubNames(h, 3_000, 3_060));
+    expect(core.row(3_010)).toEqual({ name: pn(3_010), v: 5 });
+    expect(core.rows.some((r) => r.name === pn(3_020))).toBe(false);
+    // A row held now changes in place, as before.
+    fd.change([cm(pn(3_030), 9)]);
+    expect(core.rows.find((r) => r.name === pn(3_030))).toEqual({ name: pn(3_030), v: 9 });
+    stop();
+  });
+
+  it('a restart scrolled to the bottom reads the view there; released rows are read again (fresh) when scrolled to', async () => {
+    const { h, fd, core, peak, stop } = await bottom();
+    h.state.v = 2;
+    h.asked.length = 0;
+    fd.resync();
+    await settle();
+    // The count and the rows in view, from a cursor just above them.
+    expect(h.asked.filter((a) => !a.count).map((a) => a.cursor)).toEqual([pn(N - 141)]);
+    expect(shown(core, N - 40, N)).toEqual(hubNames(h, N - 40, N));
+    expect(span(core, N - 40, N).every((r) => r?.v === 2)).toBe(true);
+    // Scrolled up while a second restart's read is out: the restart's read answers, then the view's.
+    h.state.v = 3;
+    h.state.auto = false;
+    fd.resync();
+    await flush();
+    core.want(5_000, 5_060);
+    await h.answer();
+    await settle();
+    await h.answer();
+    await settle();
+    expect(shown(core, 5_000, 5_060)).toEqual(hubNames(h, 5_000, 5_060));
+    expect(span(core, 5_000, 5_060).every((r) => r?.v === 3)).toBe(true);
+    expect(core.view.refreshing).toBe(false);
+    expect(peak.held).toBeLessThanOrEqual(BOUND);
+    stop();
+  });
+  it('without a cursor built from a row, released rows are read from the page ends noted: not from the top', async () => {
+    const { h, core, peak, stop } = await list(N, false);
+    core.want(N - 40, N + 30);
+    await settle();
+    expect(peak.held).toBeLessThanOrEqual(BOUND);
+    h.asked.length = 0;
+    core.want(10_000, 10_060);
+    await settle();
+    expect(shown(core, 10_000, 10_060)).toEqual(hubNames(h, 10_000, 10_060));
+    expect(h.asked.filter((a) => !a.count && a.cursor === null)).toEqual([]);
+    // Pages of 1,000 on the way down: at most one of them more than the window.
+    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(1_300);
+    stop();
+  });
+  it('a row held deleted moves the released rows below it up by one: read again, each is in its place', async () => {
+    const { h, fd, core, stop } = await bottom();
+    core.want(10_000, 10_060);
+    await settle();
+    // Deleted at the hub and on the feed, among the rows held; the rows released below come one place up.
+    h.state.names = h.state.names.filter((n) => n !== pn(10_010));
+    fd.change([], [{ kind: 'Pod', uid: pn(10_010) }]);
+    expect(core.total).toBe(N - 1);
+    h.asked.length = 0;
+    core.want(N - 41, N + 29);
+    await settle();
+    expect(h.asked.filter((a) => !a.count && a.cursor === null)).toEqual([]);
+    expect(shown(core, N - 41, N - 1)).toEqual(hubNames(h, N - 41, N - 1));
+    expect(core.row(N - 1)).toBeUndefined();
     stop();
   });
 });

@@ -8,7 +8,9 @@
 // restart reads the rows on screen again without emptying the table or moving
 // its scroll position — deep in the list, only about a screenful of them,
 // counted where the hub serves them; rows above that were not read again are
-// read when scrolled back to.
+// read when scrolled back to. Scrolled to the bottom, only the rows around the
+// view are held (a test hook makes the margin small enough for 1,234 pods);
+// scrolled back up, the rows released are read again from a cursor near them.
 import * as k8s from '@kubernetes/client-node';
 import type { WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +66,20 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
   const rows = () => c.page.locator('table[aria-label="Pods"] tbody tr[data-name]');
   const count = () => c.page.getByRole('status', { name: 'Pod count' });
   const firstName = () => rows().first().getAttribute('data-name');
+  /** What the hub's store serves the seeded cluster's Pods list from now (every page, as answered) until restore(). */
+  const countServed = () => {
+    const { inventory } = c.pipeline.hub;
+    const query = inventory.query.bind(inventory);
+    const served: { rows: number; count: boolean; cursor: boolean }[] = [];
+    inventory.query = async (...args: Parameters<typeof query>) => {
+      const answer = await query(...args);
+      const [cluster, q] = args;
+      if (cluster === SEEDED && q.kind === 'Pod')
+        served.push({ rows: answer.items.length, count: q.count === true, cursor: q.cursor !== undefined });
+      return answer;
+    };
+    return { served, restore: () => void (inventory.query = query) };
+  };
 
   it('counts every pod, keeps only a screenful in the DOM, and scrolling to the end reaches the last pod', async () => {
     const { page } = c;
@@ -247,17 +263,7 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       ws.connectToServer();
       live = ws;
     });
-    // What the hub's store served this cluster's Pods list: every page, as the hub answered it.
-    const { inventory } = c.pipeline.hub;
-    const query = inventory.query.bind(inventory);
-    const served: { rows: number; count: boolean; cursor: boolean }[] = [];
-    inventory.query = async (...args: Parameters<typeof query>) => {
-      const answer = await query(...args);
-      const [cluster, q] = args;
-      if (cluster === SEEDED && q.kind === 'Pod')
-        served.push({ rows: answer.items.length, count: q.count === true, cursor: q.cursor !== undefined });
-      return answer;
-    };
+    const { served, restore } = countServed();
     try {
       await page.goto(`${c.url}/c/${SEEDED}/pods`);
       await expect.poll(() => page.getByRole('status', { name: 'Pod count' }).textContent()).toBe('1,234 pods');
@@ -328,7 +334,78 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       expect(served.filter((s) => !s.count).reduce((n, s) => n + s.rows, 0)).toBeLessThan(400);
       expect(await loadingRows.count()).toBe(0);
     } finally {
-      inventory.query = query;
+      restore();
+      await page.close();
+    }
+  });
+  it('scrolled to the bottom and back to the top, only the rows around the view are held; released ones are read again from a cursor', async () => {
+    const page = await c.context.newPage();
+    // Test hooks (paged-list.ts): a margin of 200 rows above the view, and the count of rows held.
+    await page.addInitScript(() => Object.assign(window, { whHeldMargin: 200, whHeld: { rows: 0, peak: 0 } }));
+    const { served, restore } = countServed();
+    const held = () => page.evaluate(() => (window as unknown as { whHeld: { rows: number; peak: number } }).whHeld);
+    const rowsServed = () => served.filter((s) => !s.count).reduce((n, s) => n + s.rows, 0);
+    try {
+      await page.goto(`${c.url}/c/${SEEDED}/pods`);
+      await expect.poll(() => page.getByRole('status', { name: 'Pod count' }).textContent()).toBe('1,234 pods');
+      const scroller = page.getByLabel('Pods, scrollable');
+      const loadingRows = page.locator('table[aria-label="Pods"] tbody td.hint');
+      const inView = () =>
+        page
+          .locator('table[aria-label="Pods"] tbody tr[data-name]')
+          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-name') ?? ''));
+      /** The rows shown are the hub's, in order, from the first shown. */
+      const inOrder = (names: string[]) =>
+        byNamespaceThenName
+          .slice(byNamespaceThenName.findIndex((p) => p.name === names[0]))
+          .slice(0, names.length)
+          .map((p) => p.name);
+      const last = byNamespaceThenName.at(-1)?.name ?? '';
+      // To the bottom: every row on the way read once, only those near the view kept.
+      await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await expect.poll(async () => (await inView()).at(-1)).toBe(last);
+      await expect.poll(() => loadingRows.count()).toBe(0);
+      const bottom = await inView();
+      expect(bottom).toEqual(inOrder(bottom));
+      const atBottom = await held();
+      expect(atBottom.rows).toBeGreaterThan(0);
+      expect(atBottom.rows).toBeLessThan(500);
+      expect(atBottom.peak).toBeLessThan(PODS);
+      // To the middle: released rows, read again from a cursor near them (not from the top), in place.
+      served.length = 0;
+      await scroller.evaluate((el) => el.scrollTo(0, 41 * 600));
+      await expect.poll(() => rowsServed()).toBeGreaterThan(0);
+      await expect.poll(() => loadingRows.count()).toBe(0);
+      const middle = await inView();
+      expect(middle.length).toBeGreaterThan(5);
+      expect(middle).toEqual(inOrder(middle));
+      expect(byNamespaceThenName.findIndex((p) => p.name === middle[0])).toBeGreaterThan(550);
+      expect(byNamespaceThenName.findIndex((p) => p.name === middle[0])).toBeLessThan(620);
+      expect(await scroller.evaluate((el) => el.scrollTop)).toBe(41 * 600);
+      const reads = served.filter((s) => !s.count);
+      expect(
+        reads.every((s) => s.cursor),
+        JSON.stringify(served),
+      ).toBe(true);
+      expect(rowsServed()).toBeLessThan(400);
+      // To the top: the first pods again, as the hub lists them.
+      await scroller.evaluate((el) => el.scrollTo(0, 0));
+      await expect.poll(async () => (await inView())[0]).toBe(byNamespaceThenName[0]?.name);
+      await expect.poll(() => loadingRows.count()).toBe(0);
+      const top = await inView();
+      expect(top).toEqual(byNamespaceThenName.slice(0, top.length).map((p) => p.name));
+      // And back to the bottom: from a cursor near it, not every row between read again.
+      served.length = 0;
+      await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await expect.poll(async () => (await inView()).at(-1)).toBe(last);
+      await expect.poll(() => loadingRows.count()).toBe(0);
+      expect(served.filter((s) => !s.count).every((s) => s.cursor)).toBe(true);
+      expect(rowsServed()).toBeLessThan(600);
+      const end = await held();
+      expect(end.rows).toBeLessThan(500);
+      expect(end.peak).toBeLessThan(PODS);
+    } finally {
+      restore();
       await page.close();
     }
   });

@@ -17,6 +17,13 @@
 // the nearest page boundary held; rows below the answer are dropped (they load
 // again as scrolled to), rows above it are kept but stale, and read again
 // (the same way) as soon as one of them comes into view.
+// Only the rows around the view are held (HELD_MARGIN above it): scrolled to
+// the bottom of 100,000 pods, a list holding every row above held 137 MiB of
+// JS heap (bench console-pods-restart). Rows further away are released; where they were, the list
+// keeps a keyset cursor every page (points), so scrolled back to, they are read
+// again from the nearest point — a window read like a restart's — and show as
+// the table's loading rows meanwhile. Their positions are as last known (a
+// delete in the released part moves them by a row until read again).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
@@ -39,7 +46,12 @@ export interface Page<Row> {
 }
 
 export interface PagedList<Row> {
+  /** The rows held: those around the view, the first at index `offset` of the list. */
   rows: Row[];
+  /** The list index of rows[0]: the rows above it are released (read again when scrolled to). */
+  offset: number;
+  /** The row at this index of the list, if held. */
+  row: (index: number) => Row | undefined;
   /** Items matching the filters, undefined until the first count is in. */
   total: number | undefined;
   loading: boolean;
@@ -94,6 +106,21 @@ export interface PagedListSource<Row> {
 export const PAGE = 100;
 /** Pages when far behind (a scrollbar dragged down): fewer round trips. */
 const BIG_PAGE = 1000;
+/**
+ * Rows held above the view (a few screenfuls of fast scrolling, ~3 MiB of
+ * pods); rows further up are released once a PAGE more has gathered. Below the
+ * view there are never more than read ahead: a read above the rows held
+ * releases those below it.
+ */
+export const HELD_MARGIN = 2000;
+
+/** Switches the bench and the Chromium test set on the page before it starts; nothing a user sets. */
+const hooks = globalThis as {
+  whFullReread?: boolean;
+  whHoldAll?: boolean;
+  whHeldMargin?: number;
+  whHeld?: { rows: number; peak: number };
+};
 
 /**
  * The list's state and its reads, apart from React (the hook below renders it;
@@ -107,18 +134,28 @@ export class PagedListCore<Row> {
   feed: Feed;
   key = '';
   countKey = '';
+  /** The rows held: list indexes offset … offset + rows.length - 1. */
   rows: Row[] = [];
+  /** The list index of rows[0]; the rows above are released. */
+  offset = 0;
   total: number | undefined = undefined;
   error: string | undefined = undefined;
+  /** Where the rows held end: the hub's cursor after the last, and whether it is the list's last. */
   private cursor: string | null = null;
   private done = false;
   private loading = false;
+  /** The list index rows are read down to. */
   private wanted = 0;
-  /** The rows in view (want's first and last). */
+  /** The rows in view (want's first and last, list indexes). */
   private view0 = 0;
   private view1 = 0;
   /** The hub's cursor after each page's last row (by uid): where a re-read can start without cursorAfter. */
   private readonly marks = new Map<string, string>();
+  /**
+   * Released rows: list index → the hub's cursor that lists from that index
+   * on (the cursor after the row above it), about one a page.
+   */
+  private readonly points = new Map<number, string>();
   /**
    * Rows as the hub answered them (not since replaced by a change): a cursor
    * built from one is where the row sits in the list. One a change replaced may
@@ -126,13 +163,19 @@ export class PagedListCore<Row> {
    * sits where it was read: a read from it would land elsewhere.
    */
   private readonly asRead = new WeakSet<object>();
-  /** Rows above this index were held before the last feed restart and not read since: stale until read again. */
+  /** The first rows held (this many) were held before the last feed restart and not read since: stale until read again. */
   private staleUntil = 0;
   /**
    * The bench's baseline only (bench/src/benchmarks/console-restart.ts): a
    * feed restart reads every row held again, from the top, as before windows.
    */
-  fullReread = (globalThis as { whFullReread?: boolean }).whFullReread === true;
+  fullReread = hooks.whFullReread === true;
+  /**
+   * Rows held above the view (HELD_MARGIN); the bench's baseline
+   * (console-restart.ts, `whHoldAll`) holds every row read, as before; the
+   * Chromium test (pods-list.int.test.ts) sets a smaller one (`whHeldMargin`).
+   */
+  margin = hooks.whHoldAll === true ? Infinity : (hooks.whHeldMargin ?? HELD_MARGIN);
   /** Bumped whenever what is out may no longer be applied (new filters, a feed restart's read). */
   private generation = 0;
   /** A read of the rows in view (after a feed restart, or of stale rows), while it is out. */
@@ -144,21 +187,43 @@ export class PagedListCore<Row> {
   constructor(
     feed: string | Feed,
     source: PagedListSource<Row>,
-    private readonly render: () => void,
+    private readonly draw: () => void,
   ) {
     this.feed = feedOf(feed);
     this.source = source;
     this.small = onceASecond(() => this.refreshSmall());
   }
 
-  get view(): Omit<PagedList<Row>, 'want'> {
+  /** What it shows changed. */
+  private render(): void {
+    // The Chromium test's count of the rows held (set by its init script only).
+    const probe = hooks.whHeld;
+    if (probe) {
+      probe.rows = this.rows.length;
+      probe.peak = Math.max(probe.peak, this.rows.length);
+    }
+    this.draw();
+  }
+
+  get view(): Omit<PagedList<Row>, 'want' | 'row'> {
     return {
       rows: this.rows,
+      offset: this.offset,
       total: this.total,
       loading: this.loading,
       refreshing: this.reread !== undefined,
       error: this.error,
     };
+  }
+
+  /** The row at this list index, if held. */
+  row(index: number): Row | undefined {
+    return index < this.offset ? undefined : this.rows[index - this.offset];
+  }
+
+  /** Where the rows held end (a list index). */
+  private get end(): number {
+    return this.offset + this.rows.length;
   }
 
   /** The source's key changed (or is first set): the list starts over; only the sort changed keeps the count. */
@@ -171,13 +236,25 @@ export class PagedListCore<Row> {
     this.restart(sameCount);
   }
 
-  /** The rows in view: read down to `last`; stale ones among them are read again. */
+  /** The rows in view: read down to `last`; stale or released ones among them are read again. */
   want(first: number, last: number): void {
     this.view0 = Math.max(0, first);
     this.view1 = Math.max(this.view0, last);
     if (last > this.wanted) this.wanted = last;
-    if (this.view0 < this.staleUntil && !this.reread && this.key === this.source.key) this.read(false);
+    if (!this.reread && this.key === this.source.key && this.mustRead()) this.read(false);
     else void this.pump();
+  }
+
+  /**
+   * The view needs a window read: it starts among stale or released rows above
+   * those held fresh, or below the rows held with a point nearer than their end
+   * (scrolled back down after the rows there were released).
+   */
+  private mustRead(): boolean {
+    if (this.view0 < this.offset + this.staleUntil) return true;
+    if (this.done || this.view0 <= this.end) return false;
+    for (const index of this.points.keys()) if (index > this.end && index <= this.view0) return true;
+    return false;
   }
 
   /** Follows the feed until the returned function is called: changes in place, a restart re-reads. */
@@ -200,6 +277,7 @@ export class PagedListCore<Row> {
   private restart(keepCount: boolean): void {
     this.generation++;
     this.rows = [];
+    this.offset = 0;
     if (!keepCount) this.total = undefined;
     this.cursor = null;
     this.done = false;
@@ -207,6 +285,7 @@ export class PagedListCore<Row> {
     this.wanted = 0;
     this.reread = undefined;
     this.marks.clear();
+    this.points.clear();
     this.staleUntil = 0;
     this.before.clear();
     this.render();
@@ -216,13 +295,12 @@ export class PagedListCore<Row> {
   /** Loads pages until the wanted index is covered (one request at a time; none while a re-read is out). */
   private async pump(): Promise<void> {
     // Children's effects run first: nothing is fetched before the list's own key is set.
-    if (this.key !== this.source.key || this.reread || this.loading || this.done || this.rows.length > this.wanted)
-      return;
+    if (this.key !== this.source.key || this.reread || this.loading || this.done || this.end > this.wanted) return;
     const gen = this.generation;
     this.loading = true;
     try {
-      while (!this.done && this.rows.length <= this.wanted && gen === this.generation) {
-        const behind = this.wanted - this.rows.length;
+      while (!this.done && this.end <= this.wanted && gen === this.generation) {
+        const behind = this.wanted - this.end;
         const first = this.cursor === null;
         // The count is its own request beside the first page: counting 100k index entries takes the
         // database tens of ms, and the rows need not wait for it. Not asked again for a new sort.
@@ -247,6 +325,8 @@ export class PagedListCore<Row> {
         this.cursor = page.nextCursor;
         this.done = page.nextCursor === null;
         this.error = undefined;
+        // A scrollbar dragged to the bottom reads every page on the way: only those near the view stay.
+        this.releaseAbove();
         this.render();
         this.noted(gen, answer);
       }
@@ -273,12 +353,16 @@ export class PagedListCore<Row> {
   private change(upserts: Upserts, deletes: Deletes): void {
     // What a re-read is fetching may predate this change: it is applied over the answer too.
     this.reread?.pending.push([upserts, deletes]);
+    // Only the rows held are live: a released row is read again, as it is then, when scrolled to.
     const held: Held<Row> = { rows: [...this.rows], total: this.total };
     const firstFresh = this.rows[this.staleUntil];
+    const end = this.end;
     if (this.source.live(held, upserts, deletes, this.small.ask)) {
       this.staleUntil = freshFrom(held.rows, this.staleUntil, firstFresh, this.source.uid);
       this.rows = held.rows;
       this.total = held.total;
+      // Rows deleted from those held move the released rows below them up.
+      this.shiftPoints(end, this.end - end);
       this.render();
     }
   }
@@ -308,32 +392,43 @@ export class PagedListCore<Row> {
 
   /**
    * Where a read of the rows in view starts: a page above the first (or the
-   * top), at a row whose cursor is known — built from the row, or a page's end.
+   * top), at a list index whose cursor is known — built from the row above,
+   * a page's end held, or a point where rows were released — whichever is
+   * nearest above.
    */
   private windowStart(): { index: number; cursor: string | null } {
     const { cursorAfter, uid } = this.source;
     if (this.fullReread) return { index: 0, cursor: null };
-    for (let i = Math.min(Math.max(0, this.view0 - PAGE), this.rows.length); i > 0; i--) {
-      const above = this.rows[i - 1] as Row;
+    const target = Math.max(0, this.view0 - PAGE);
+    let best: { index: number; cursor: string | null } = { index: 0, cursor: null };
+    // Points among the rows held are not used: those rows' own cursors place a read exactly.
+    for (const [index, cursor] of this.points)
+      if (index <= target && index > best.index && (index <= this.offset || index >= this.end))
+        best = { index, cursor };
+    for (let i = Math.min(target, this.end); i > Math.max(this.offset, best.index); i--) {
+      const above = this.rows[i - 1 - this.offset] as Row;
       const cursor =
         (cursorAfter && this.isAsRead(above) ? cursorAfter(above) : undefined) ?? this.marks.get(uid(above));
       if (cursor !== undefined) return { index: i, cursor };
     }
-    return { index: 0, cursor: null };
+    return best;
   }
 
   /**
-   * Reads the rows in view again (from windowStart to a page below the last,
-   * no further than the rows held) and swaps them in: the rows above stay,
-   * stale; those below are dropped and load again as scrolled to.
+   * Reads the rows in view again (from windowStart to a page below the last;
+   * no further than the rows held when those cover the view) and swaps them
+   * in: the rows held above stay, stale; those below are released and load
+   * again as scrolled to. A read that starts outside the rows held (released
+   * ones scrolled to) releases every row held.
    */
   private async readWindow(gen: number, reread: Reread, count: boolean): Promise<void> {
     const { fetchPage, uid } = this.source;
     const start = this.windowStart();
+    const reach = this.end > this.view1 ? Math.min(this.end, this.view1 + PAGE) : this.view1 + PAGE;
     const end = this.fullReread
-      ? Math.max(FIRST_PAGE, this.rows.length)
-      : Math.max(start.index === 0 ? FIRST_PAGE : start.index + 1, Math.min(this.rows.length, this.view1 + PAGE));
-    const above = this.rows.slice(0, start.index);
+      ? Math.max(FIRST_PAGE, this.end)
+      : Math.max(start.index === 0 ? FIRST_PAGE : start.index + 1, reach);
+    const joins = start.index >= this.offset && start.index <= this.end;
     const subscribed = this.feed.subscription() !== undefined;
     const answers: Noted<unknown>[] = [];
     const counted = count
@@ -362,21 +457,29 @@ export class PagedListCore<Row> {
       }
       const total = await counted;
       if (gen !== this.generation) return;
+      // The rows held above the answer stay (stale) if it joins them; every other row held is released.
+      const cut = joins ? start.index - this.offset : 0;
+      const above = this.rows.slice(0, cut);
+      this.pointAt(cut, this.rows.length);
+      for (const r of this.rows.slice(cut)) this.marks.delete(uid(r));
       // A row read again leaves the stale part (its sort key may have moved it).
       const fresh = new Set(rows.map(uid));
       const kept = above.filter((r) => !fresh.has(uid(r)));
       const held: Held<Row> = { rows: [...kept, ...rows], total: total ?? this.total };
       for (const [u, d] of reread.pending) this.source.live(held, u, d, this.small.ask);
-      for (const r of this.rows.slice(start.index)) this.marks.delete(uid(r));
       for (const r of rows) this.marks.delete(uid(r));
       for (const page of pages) this.mark(page);
       this.staleUntil = freshFrom(held.rows, kept.length, rows[0], uid);
+      this.offset = joins ? this.offset : start.index;
       this.rows = held.rows;
       this.total = held.total;
       this.cursor = cursor;
       this.done = done;
+      // The list ends here: points below (read before it shrank) lead nowhere.
+      if (done) for (const index of [...this.points.keys()]) if (index >= this.end) this.points.delete(index);
       this.wanted = this.view1;
       this.error = undefined;
+      this.releaseAbove();
     } catch (err) {
       if (gen !== this.generation) return;
       // The rows held stay, with the changes since applied; the next restart reads again.
@@ -386,8 +489,50 @@ export class PagedListCore<Row> {
     this.render();
     for (const answer of answers) this.noted(gen, answer);
     if (reread.again) this.resync();
-    else if (this.view0 < this.staleUntil && this.error === undefined) this.read(false);
+    else if (this.error === undefined && this.mustRead()) this.read(false);
     else void this.pump();
+  }
+
+  /** Releases the rows held more than the margin above the view (once a page more has gathered). */
+  private releaseAbove(): void {
+    const cut = this.view0 - this.margin - this.offset;
+    if (cut < PAGE) return;
+    const n = Math.min(cut, this.rows.length);
+    this.pointAt(0, n);
+    for (const r of this.rows.slice(0, n)) this.marks.delete(this.source.uid(r));
+    this.rows = this.rows.slice(n);
+    this.offset += n;
+    this.staleUntil = Math.max(0, this.staleUntil - n);
+  }
+
+  /**
+   * Notes points for the rows held about to be released, rows[from] …
+   * rows[to - 1] (and the row after them, rows[to], when it stays): at about
+   * every page, the cursor that lists from there — a page end held, or built
+   * from the row above (as the hub read it).
+   */
+  private pointAt(from: number, to: number): void {
+    const { cursorAfter, uid } = this.source;
+    let last = -Infinity;
+    for (const index of this.points.keys()) if (index < this.offset + from && index > last) last = index;
+    for (let i = Math.max(from, 1); i <= Math.min(to, this.rows.length); i++) {
+      const index = this.offset + i;
+      const above = this.rows[i - 1] as Row;
+      const mark = this.marks.get(uid(above));
+      if (mark === undefined && index - last < PAGE && i !== to) continue;
+      const cursor = mark ?? (cursorAfter && this.isAsRead(above) ? cursorAfter(above) : undefined);
+      if (cursor === undefined) continue;
+      this.points.set(index, cursor);
+      last = index;
+    }
+  }
+
+  /** Moves the points at or below `from` by `by` rows (rows held were deleted or added above them). */
+  private shiftPoints(from: number, by: number): void {
+    if (by === 0) return;
+    const moved = [...this.points].filter(([index]) => index >= from);
+    for (const [index] of moved) this.points.delete(index);
+    for (const [index, cursor] of moved) this.points.set(index + by, cursor);
   }
 
   /** Notes these rows as the hub answered them (see asRead). */
@@ -406,12 +551,12 @@ export class PagedListCore<Row> {
     if (last !== undefined && page.nextCursor !== null) this.marks.set(this.source.uid(last), page.nextCursor);
   }
 
-  /** Up to a page held, the rows are listed again (new ones show in their sorted place); beyond, only the count. */
+  /** Up to a page held from the top, the rows are listed again (new ones show in their sorted place); beyond, only the count. */
   private refreshSmall(): void {
     // A re-read out answers for this too.
     if (this.reread) return;
     const gen = this.generation;
-    const again = this.rows.length <= PAGE;
+    const again = this.offset === 0 && this.rows.length <= PAGE;
     this.source.fetchPage(null, again ? Math.max(PAGE, this.rows.length) : 1, true).then(
       (page) => {
         if (gen !== this.generation) return;
@@ -419,6 +564,7 @@ export class PagedListCore<Row> {
         if (again) {
           this.rows = this.asAnswered(page.items);
           this.marks.clear();
+          this.points.clear();
           this.mark(page);
           this.staleUntil = 0;
           this.cursor = page.nextCursor;
@@ -469,5 +615,6 @@ export function usePagedList<Row>(cluster: string, source: PagedListSource<Row>)
   useEffect(() => list.select(), [list, key, countKey]);
   useEffect(() => list.follow(), [list, cluster, key]);
   const want = useCallback((first: number, last: number) => list.want(first, last), [list]);
-  return { ...list.view, want };
+  const row = useCallback((index: number) => list.row(index), [list]);
+  return { ...list.view, want, row };
 }

@@ -127,11 +127,11 @@ export function NodesPage({ cluster }: { cluster: string }) {
   const list = useNodeList(cluster, nodeListParams(queryValues(search)));
   const now = useNow(10_000);
   const total = list.total;
-  const count = !name.valid ? 0 : (total ?? list.rows.length);
+  const count = !name.valid ? 0 : (total ?? list.offset + list.rows.length);
   // Only the rows in view are rendered; more are asked of the hub as the view nears the end of those held.
   const { scroller, rows, before, after } = useVirtualRows(count, list.want);
   // The rows in view have their counts kept live as pods come and go.
-  const shown = rows.flatMap((r) => list.rows[r.index] ?? []);
+  const shown = rows.flatMap((r) => list.row(r.index) ?? []);
   const shownKey = shown.map((r) => `${r.node.name}@${r.countedAt}`).join(',');
   const { inView } = list;
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the rows in view, by name and when counted
@@ -195,7 +195,7 @@ export function NodesPage({ cluster }: { cluster: string }) {
               </tr>
             )}
             {rows.map((r) => {
-              const row = list.rows[r.index];
+              const row = list.row(r.index);
               if (!row)
                 return (
                   <tr key={`loading-${r.index}`} style={{ height: ROW_HEIGHT }}>
@@ -323,7 +323,7 @@ export function NodePage({ cluster, name }: { cluster: string; name: string }) {
               <VirtualPodTable
                 cluster={cluster}
                 list={onNode}
-                count={onNode.total ?? onNode.rows.length}
+                count={onNode.total ?? onNode.offset + onNode.rows.length}
                 label={`Pods on ${name}`}
               />
             ),

@@ -65,7 +65,7 @@ export function PodsPage({ cluster }: { cluster: string }) {
     }
   };
   const total = list.total;
-  const shown = !name.valid ? 0 : (total ?? list.rows.length);
+  const shown = !name.valid ? 0 : (total ?? list.offset + list.rows.length);
   return (
     <>
       <h1>Pods</h1>
@@ -120,7 +120,7 @@ export function VirtualPodTable({
             </tr>
           )}
           {rows.map((r) => {
-            const pod = list.rows[r.index];
+            const pod = list.row(r.index);
             return pod && pod.kind === 'Pod' ? (
               <PodRow key={pod.uid} cluster={cluster} pod={pod} now={now} index={r.index} />
             ) : (

@@ -56,7 +56,7 @@ export function WorkloadsPage({ cluster }: { cluster: string }) {
     return [...names].sort();
   }, [nsItems, list.rows, namespace]);
   const total = list.total;
-  const shown = !name.valid ? 0 : (total ?? list.rows.length);
+  const shown = !name.valid ? 0 : (total ?? list.offset + list.rows.length);
 
   return (
     <>
@@ -152,7 +152,7 @@ function VirtualWorkloadTable({
             </tr>
           )}
           {rows.map((r) => {
-            const row = list.rows[r.index];
+            const row = list.row(r.index);
             if (!row)
               return (
                 <tr key={`loading-${r.index}`} style={{ height: ROW_HEIGHT }}>
