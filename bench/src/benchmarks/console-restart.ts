@@ -72,7 +72,7 @@ const describeHeap = (h: HeapAt | undefined): string => {
 };
 
 /** Waits until the Pods table shows the row at list index `index` and none of its loading rows (scrolled there, read). */
-async function settled(page: Page, index: number): Promise<void> {
+export async function settled(page: Page, index: number): Promise<void> {
   await page.waitForFunction(
     (index) =>
       document.querySelector(`table[aria-label="Pods"] tbody tr[data-index="${index}"]`) !== null &&
@@ -107,7 +107,8 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
       await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
       const page = await context.newPage();
       page.setDefaultTimeout(600_000);
-      if (holdAll) await page.addInitScript(() => ((window as unknown as { whHoldAll: boolean }).whHoldAll = true));
+      // The baseline as before: every row held, every page on the way read (whWalk: no read at a position).
+      if (holdAll) await page.addInitScript(() => Object.assign(window, { whHoldAll: true, whWalk: true }));
       const cdp = await context.newCDPSession(page);
       const heap = async (): Promise<number> => {
         await cdp.send('HeapProfiler.collectGarbage');
@@ -145,8 +146,9 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
     await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
     const page = await context.newPage();
     page.setDefaultTimeout(600_000);
-    // The baseline as before windows: every row held (whHoldAll), and every one read again.
-    if (fullReread) await page.addInitScript(() => Object.assign(window, { whFullReread: true, whHoldAll: true }));
+    // The baseline as before windows: every row held (whHoldAll), and every one read again; every page on the way read.
+    if (fullReread)
+      await page.addInitScript(() => Object.assign(window, { whFullReread: true, whHoldAll: true, whWalk: true }));
     let socket: WebSocketRoute | undefined;
     await page.routeWebSocket(/\/api\/v1\/live/, (ws) => {
       ws.connectToServer();
