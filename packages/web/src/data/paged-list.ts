@@ -134,6 +134,7 @@ const hooks = globalThis as {
   whFullReread?: boolean;
   whHoldAll?: boolean;
   whWalk?: boolean;
+  whJump?: number;
   whHeldMargin?: number;
   whHeld?: { rows: number; peak: number };
 };
@@ -194,10 +195,11 @@ export class PagedListCore<Row> {
   margin = hooks.whHoldAll === true ? Infinity : (hooks.whHeldMargin ?? HELD_MARGIN);
   /**
    * How far from a known cursor a read starts at the view's position instead
-   * (JUMP); the bench's baseline (console-restart.ts, `whWalk`) never does: it
-   * reads every page on the way, as before.
+   * (JUMP); the bench's baseline (console-jump.ts, `whWalk`) never does: it
+   * reads every page on the way, as before; the Chromium test
+   * (pods-list.int.test.ts) sets a smaller one (`whJump`) for its 1,234 pods.
    */
-  jump = hooks.whWalk === true ? Infinity : JUMP;
+  jump = hooks.whWalk === true ? Infinity : (hooks.whJump ?? JUMP);
   /** Bumped whenever what is out may no longer be applied (new filters, a feed restart's read). */
   private generation = 0;
   /** A read of the rows in view (after a feed restart, or of stale rows), while it is out. */
