@@ -96,7 +96,7 @@ export function consoleJumpBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): 
 
   const describe = (xs: Drag[]): string => {
     const med = (ns: number[]) => summarize(ns.length > 0 ? ns : [0]).median.toFixed(0);
-    return `median ${med(xs.map((x) => x.ms))} ms, ${med(xs.map((x) => x.rows))} rows in ${med(xs.map((x) => x.requests))} requests (count included; each run: ${xs.map((x) => `${x.ms.toFixed(0)} ms ${x.rows}/${x.requests}`).join(', ')})`;
+    return `median ${med(xs.map((x) => x.ms))} ms, ${med(xs.map((x) => x.rows))} rows in ${med(xs.map((x) => x.requests))} requests (the count was read with the page, before the drag; each run: ${xs.map((x) => `${x.ms.toFixed(0)} ms ${x.rows}/${x.requests}`).join(', ')})`;
   };
 
   return Promise.resolve({
