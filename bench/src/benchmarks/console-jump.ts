@@ -11,16 +11,16 @@
 // alternating: the same console with `whWalk` set before it starts (every
 // page on the way down read first, as before; paged-list.ts keeps it for this
 // only). Rows and requests: counted at the hub, around its store's `query`.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '@wheelhouse/e2e/chromium';
-import { createHub, type Hub } from '@wheelhouse/hub';
+import type { Hub } from '@wheelhouse/hub';
 import type { Benchmark } from '../harness.js';
 import { summarize } from '../stats.js';
-import { DEFAULT_NODE_COUNT, seedSyntheticCluster, signInViewer } from './console-pods.js';
-import { settled } from './console-restart.js';
+import { DEFAULT_NODE_COUNT, signInViewer } from './console-pods.js';
+import { closeBench, seededHub, settled, watchPodQueries } from './console-restart.js';
 
 /** One drag: how long until its rows showed, and what the hub served for it. */
 interface Drag {
@@ -105,33 +105,17 @@ export function consoleJumpBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): 
     rounds: 4,
     warmup: 1,
     setup: async () => {
-      hub = await createHub({ dataDir: dir, logger: false });
-      await hub.app.listen({ host: '127.0.0.1', port: 0 });
-      const addr = hub.app.server.address();
-      url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-      const t0 = Date.now();
-      await seedSyntheticCluster(hub, pods, nodes);
-      log(`seeded ${pods} pods in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      ({ hub, url } = await seededHub(dir, pods, nodes, log));
       // The hub's side of each drag: every page (and count) of the bench cluster's Pods list its store answers.
-      const { inventory } = hub;
-      const query = inventory.query.bind(inventory);
-      inventory.query = async (...args: Parameters<typeof query>) => {
-        const answer = await query(...args);
-        const [cluster, q] = args;
-        if (counting && cluster === 'bench' && q.kind === 'Pod') {
-          counting.requests++;
-          counting.rows += q.count === true ? 0 : answer.items.length;
-        }
-        return answer;
-      };
+      watchPodQueries(hub, (q, rows) => {
+        if (!counting) return;
+        counting.requests++;
+        counting.rows += q.count === true ? 0 : rows;
+      });
       cookie = await signInViewer(hub, url);
       browser = await launchChromium();
     },
-    teardown: async () => {
-      await browser?.close();
-      await hub?.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    teardown: () => closeBench(browser, hub, dir),
     subject: {
       label: 'dragged to 90 %: read at the position',
       run: async () => {
