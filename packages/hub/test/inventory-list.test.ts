@@ -417,6 +417,24 @@ describe.each(storeFactories)('inventory lists: sort, filter, page, count ($name
       expect(plan, sort).toMatch(isPostgres(hub.db) ? /Index Only Scan/ : /USING COVERING INDEX/);
       expect(plan, sort).not.toMatch(/TEMP B-TREE|Sort/);
     }
+    // One node's pods (the node page; SQLite sorts them apart from any index): a position among them too.
+    const onNode = await hub.inventory.query('c1', {
+      kind: 'Pod',
+      node: 'node-01',
+      sort: 'age',
+      order: 'asc',
+      limit: 100,
+    });
+    expect(onNode.items.length).toBeGreaterThan(3);
+    const at = await hub.inventory.query('c1', {
+      kind: 'Pod',
+      node: 'node-01',
+      sort: 'age',
+      order: 'asc',
+      at: 2,
+      limit: 2,
+    });
+    expect(at.items.map((p) => p.uid)).toEqual(onNode.items.slice(2, 4).map((p) => p.uid));
   });
 
   // SQLite's own plans: the `+col` sort keys below are SQLite's (PostgreSQL's planner has statistics).
