@@ -472,14 +472,17 @@ export class PagedListCore<Row> {
       : Promise.resolve(undefined);
     let rows: Row[] = [];
     const pages: Page<Row>[] = [];
+    // The first page from the start (a cursor or a position), the rest after the hub's cursor.
     let from = start.from;
     let cursor: string | null = null;
     let done = false;
     try {
       while (!done && rows.length < end - start.index) {
-        const at = from;
+        const page = from;
         const limit = Math.min(BIG_PAGE, end - start.index - rows.length);
-        const answer: Noted<Page<Row>> = await readNoting(subscribed, (signal) => fetchPage(at, limit, false, signal));
+        const answer: Noted<Page<Row>> = await readNoting(subscribed, (signal) =>
+          fetchPage(page, limit, false, signal),
+        );
         if (gen !== this.generation) return;
         answers.push(answer);
         pages.push(answer.value);
