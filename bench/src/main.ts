@@ -3,7 +3,7 @@
 // runs the named benchmarks (all by default) and prints each side by side with
 // its baseline and the ratio. --events/--batch size the ingest benchmarks
 // (SQLite and PostgreSQL), --links/--writer-rows timeline-ingest's agent links and its writer thread's rows per
-// transaction (--no-writer: without the writer thread, the path before it); --pods the console-pods and console-pods-restart sizes (one run per size), --nodes its node count; --commands the
+// transaction (--no-writer: without the writer thread, the path before it); --pods the console-pods, console-pods-restart, console-pods-jump and list-at sizes (one run per size), --nodes its node count; --commands the
 // replicas-commands one; --history the console-timeline and console-audit
 // sizes (events of one workload / audit records, one run per size); --agents, --browsers,
 // --rate (inventory changes/s in total) and --seconds (of load per phase) the fan-in one.
@@ -23,6 +23,8 @@ import { replicasCommandsBenchmark, replicasLiveBenchmark, type ReplicaSizes } f
 import { fanInBenchmark, type FanInSizes } from './benchmarks/fan-in.js';
 import { DEFAULT_NODE_COUNT, DEFAULT_POD_COUNTS, consolePodsBenchmark } from './benchmarks/console-pods.js';
 import { consoleRestartBenchmark } from './benchmarks/console-restart.js';
+import { consoleJumpBenchmark } from './benchmarks/console-jump.js';
+import { listAtBenchmark } from './benchmarks/list-at.js';
 import {
   DEFAULT_HISTORY_SIZES,
   consoleAuditBenchmark,
@@ -51,6 +53,9 @@ const registry: Record<string, Entry> = {
   'scoped-inventory': scopedInventoryBenchmark,
   'console-pods': () => podCounts.map((n) => () => consolePodsBenchmark(n, nodeCount)),
   'console-pods-restart': () => podCounts.map((n) => () => consoleRestartBenchmark(n, nodeCount)),
+  'console-pods-jump': () => podCounts.map((n) => () => consoleJumpBenchmark(n, nodeCount)),
+  'list-at': () =>
+    podCounts.flatMap((n) => (['sqlite', 'postgres'] as const).map((s) => () => listAtBenchmark(n, s, nodeCount))),
   'replicas-commands': () => replicasCommandsBenchmark(replicaSizes),
   'replicas-live': replicasLiveBenchmark,
   'console-timeline': () => historySizes.map((n) => () => consoleTimelineBenchmark(n)),

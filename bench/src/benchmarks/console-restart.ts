@@ -72,13 +72,53 @@ const describeHeap = (h: HeapAt | undefined): string => {
 };
 
 /** Waits until the Pods table shows the row at list index `index` and none of its loading rows (scrolled there, read). */
-async function settled(page: Page, index: number): Promise<void> {
+export async function settled(page: Page, index: number): Promise<void> {
   await page.waitForFunction(
     (index) =>
       document.querySelector(`table[aria-label="Pods"] tbody tr[data-index="${index}"]`) !== null &&
       document.querySelectorAll('table[aria-label="Pods"] tbody td.hint').length === 0,
     index,
   );
+}
+
+/** A hub on a new SQLite store in `dir`, listening, with `pods` pods seeded as console-pods seeds them. */
+export async function seededHub(
+  dir: string,
+  pods: number,
+  nodes: number,
+  log: (s: string) => void,
+): Promise<{ hub: Hub; url: string }> {
+  const hub = await createHub({ dataDir: dir, logger: false });
+  await hub.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = hub.app.server.address();
+  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const t0 = Date.now();
+  await seedSyntheticCluster(hub, pods, nodes);
+  log(`seeded ${pods} pods in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { hub, url };
+}
+
+/** Calls `seen` with every query of the bench cluster's Pods list the hub's store answers (at the hub, not the console's claims). */
+export function watchPodQueries(
+  hub: Hub,
+  seen: (q: { count?: boolean; limit: number }, rows: number, ms: number) => void,
+): void {
+  const { inventory } = hub;
+  const query = inventory.query.bind(inventory);
+  inventory.query = async (...args: Parameters<typeof query>) => {
+    const t0 = performance.now();
+    const answer = await query(...args);
+    const [cluster, q] = args;
+    if (cluster === 'bench' && q.kind === 'Pod') seen(q, answer.items.length, performance.now() - t0);
+    return answer;
+  };
+}
+
+/** Closes what a console bench opened. */
+export async function closeBench(browser: Browser | undefined, hub: Hub | undefined, dir: string): Promise<void> {
+  await browser?.close();
+  await hub?.close();
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): Promise<Benchmark> {
@@ -107,7 +147,8 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
       await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
       const page = await context.newPage();
       page.setDefaultTimeout(600_000);
-      if (holdAll) await page.addInitScript(() => ((window as unknown as { whHoldAll: boolean }).whHoldAll = true));
+      // The baseline as before: every row held, every page on the way read (whWalk: no read at a position).
+      if (holdAll) await page.addInitScript(() => Object.assign(window, { whHoldAll: true, whWalk: true }));
       const cdp = await context.newCDPSession(page);
       const heap = async (): Promise<number> => {
         await cdp.send('HeapProfiler.collectGarbage');
@@ -145,8 +186,9 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
     await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
     const page = await context.newPage();
     page.setDefaultTimeout(600_000);
-    // The baseline as before windows: every row held (whHoldAll), and every one read again.
-    if (fullReread) await page.addInitScript(() => Object.assign(window, { whFullReread: true, whHoldAll: true }));
+    // The baseline as before windows: every row held (whHoldAll), and every one read again; every page on the way read.
+    if (fullReread)
+      await page.addInitScript(() => Object.assign(window, { whFullReread: true, whHoldAll: true, whWalk: true }));
     let socket: WebSocketRoute | undefined;
     await page.routeWebSocket(/\/api\/v1\/live/, (ws) => {
       ws.connectToServer();
@@ -235,28 +277,15 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
     rounds: 6,
     warmup: 1,
     setup: async () => {
-      hub = await createHub({ dataDir: dir, logger: false });
-      await hub.app.listen({ host: '127.0.0.1', port: 0 });
-      const addr = hub.app.server.address();
-      url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-      const t0 = Date.now();
-      await seedSyntheticCluster(hub, pods, nodes);
-      log(`seeded ${pods} pods in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      ({ hub, url } = await seededHub(dir, pods, nodes, log));
       // The hub's side of each restart: every page of the bench cluster's Pods list its store answers.
-      const { inventory } = hub;
-      const query = inventory.query.bind(inventory);
-      inventory.query = async (...args: Parameters<typeof query>) => {
-        const t0 = performance.now();
-        const answer = await query(...args);
-        const [cluster, q] = args;
-        if (counting && cluster === 'bench' && q.kind === 'Pod') {
-          counting.requests++;
-          counting.rows += q.count === true ? 0 : answer.items.length;
-          if (q.count !== true) counting.limits.push(q.limit);
-          counting.hubMs.push(performance.now() - t0);
-        }
-        return answer;
-      };
+      watchPodQueries(hub, (q, rows, ms) => {
+        if (!counting) return;
+        counting.requests++;
+        counting.rows += q.count === true ? 0 : rows;
+        if (q.count !== true) counting.limits.push(q.limit);
+        counting.hubMs.push(ms);
+      });
       cookie = await signInViewer(hub, url);
       browser = await launchChromium();
       heaps.subject = await heapDeep(false);
@@ -266,11 +295,7 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
       pages.baseline = await openDeep(true);
       // The warm-up round's restarts are not counted in the figures below.
     },
-    teardown: async () => {
-      await browser?.close();
-      await hub?.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    teardown: () => closeBench(browser, hub, dir),
     subject: {
       label: 'restart: rows in view re-read',
       run: async () => {

@@ -149,12 +149,16 @@ describe('fuzzing cluster routes', () => {
       'status',
       'selector',
       'templateSelector',
+      'at',
+      'sort',
       'zzz',
     );
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(
           '/api/v1/clusters/prod/resources',
+          '/api/v1/clusters/prod/workloads',
+          '/api/v1/clusters/prod/nodes',
           '/api/v1/clusters/prod/timeline',
           '/api/v1/actions',
           '/api/v1/clusters/%s',

@@ -42,12 +42,13 @@ const podName = (i: number, n = 1000): string => `pod-${String(i).padStart(Math.
 /**
  * The hub: `names` in order (pod-0000 …) at version `v`, keyset-paged as the
  * hub pages (a cursor is the name a page ended with: the next starts after
- * it); each request waits until the test answers it (or answers at once when
- * `auto`). `asked` logs every request, as the hub saw it.
+ * it; a number is a position: the page starts at that index); each request
+ * waits until the test answers it (or answers at once when `auto`). `asked`
+ * logs every request, as the hub saw it.
  */
 function hub(n: number) {
   const state = { v: 1, auto: true, fail: false, names: Array.from({ length: n }, (_, i) => podName(i, n)) };
-  const asked: { cursor: string | null; limit: number; count: boolean }[] = [];
+  const asked: { cursor: string | number | null; limit: number; count: boolean }[] = [];
   const waiting: (() => void)[] = [];
   /** The first index after a cursor's name (binary search: the names are sorted). */
   const after = (cursor: string): number => {
@@ -60,12 +61,12 @@ function hub(n: number) {
     }
     return lo;
   };
-  const fetchPage = async (cursor: string | null, limit: number, count: boolean): Promise<Page<Row>> => {
+  const fetchPage = async (cursor: string | number | null, limit: number, count: boolean): Promise<Page<Row>> => {
     asked.push({ cursor, limit, count });
     if (!state.auto) await new Promise<void>((resolve) => waiting.push(resolve));
     if (state.fail) throw new Error('hub unreachable');
     const all = state.names;
-    const from = cursor === null ? 0 : after(cursor);
+    const from = typeof cursor === 'number' ? cursor : cursor === null ? 0 : after(cursor);
     const items = all.slice(from, from + limit).map((name) => ({ name, v: state.v }));
     const next = from + limit < all.length ? (items.at(-1)?.name ?? null) : null;
     return count ? { items, nextCursor: next, total: all.length } : { items, nextCursor: next };
@@ -132,6 +133,20 @@ async function list(n = 1000, cursors = true) {
   const stop = core.follow();
   await flush();
   return { h, fd, core, renders, peak, stop };
+}
+
+/**
+ * Scrolled down to rows first…last a screenful of pages at a time (a wheel or
+ * the keyboard: every row on the way read, as the virtual table asks, 70 rows
+ * a view). A scrollbar dragged there is the jump tests' (further below).
+ */
+async function scrollDown(core: PagedListCore<Row>, first: number, last: number, settle: () => Promise<void>) {
+  for (let at = 0; at < first; at += 1_000) {
+    core.want(at, at + 70);
+    await settle();
+  }
+  core.want(first, last);
+  await settle();
 }
 
 describe('paged list: a feed restart keeps the rows shown until the answer replaces them', () => {
@@ -260,8 +275,7 @@ describe('paged list: a feed restart deep in a long list reads what is in view, 
   /** 20,000 pods, scrolled to rows 15,000–15,060 (as the virtual table asks: in view, and read ahead). */
   async function deep(cursors = true) {
     const l = await list(20_000, cursors);
-    l.core.want(15_000, 15_060);
-    await settle();
+    await scrollDown(l.core, 15_000, 15_060, settle);
     expect(l.core.offset + l.core.rows.length).toBeGreaterThan(15_060);
     return l;
   }
@@ -416,15 +430,17 @@ describe('paged list: deep in a long list only the rows around the view are held
   /** A bound on the rows held: the margin above the view, the view and what is read ahead (a page of 1,000). */
   const BOUND = HELD_MARGIN + 1_300;
 
-  /** Dragged to the bottom of 20,000 pods (as the virtual table asks: the last 40 in view, read ahead). */
-  async function bottom() {
-    const l = await list(N);
-    l.core.want(N - 40, N + 30);
-    await settle();
+  /**
+   * Scrolled down to the bottom of 20,000 pods a screenful of pages at a time
+   * (a wheel or the keyboard, every row on the way read; as the virtual table
+   * asks: 40 in view, read ahead). A scrollbar dragged there is `jump` below.
+   */
+  async function bottom(cursors = true) {
+    const l = await list(N, cursors);
+    await scrollDown(l.core, N - 40, N + 30, settle);
     expect(shown(l.core, N - 40, N)).toEqual(hubNames(l.h, N - 40, N));
     return l;
   }
-
   it('scrolled to the bottom, the rows held stay bounded all the way down; the top ones are released', async () => {
     const { core, peak, stop } = await bottom();
     expect(peak.held).toBeLessThanOrEqual(BOUND);
@@ -523,9 +539,7 @@ describe('paged list: deep in a long list only the rows around the view are held
     stop();
   });
   it('without a cursor built from a row, released rows are read from the page ends noted: not from the top', async () => {
-    const { h, core, peak, stop } = await list(N, false);
-    core.want(N - 40, N + 30);
-    await settle();
+    const { h, core, peak, stop } = await bottom(false);
     expect(peak.held).toBeLessThanOrEqual(BOUND);
     h.asked.length = 0;
     core.want(10_000, 10_060);
@@ -551,5 +565,123 @@ describe('paged list: deep in a long list only the rows around the view are held
     expect(shown(core, N - 41, N - 1)).toEqual(hubNames(h, N - 41, N - 1));
     expect(core.row(N - 1)).toBeUndefined();
     stop();
+  });
+});
+
+describe('paged list: a scrollbar dragged into rows never read reads them at their position, not every page above', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }));
+  afterEach(() => vi.useRealTimers());
+
+  const N = 100_000;
+  const settle = async () => {
+    for (let i = 0; i < 80; i++) await flush();
+  };
+  const hubNames = (h: ReturnType<typeof hub>, from: number, to: number) => h.state.names.slice(from, to);
+  const shown = (core: PagedListCore<Row>, from: number, to: number) => span(core, from, to).map((r) => r?.name);
+  const reads = (h: ReturnType<typeof hub>) => h.asked.filter((a) => !a.count);
+
+  /** The first page and the count in; then the scrollbar dragged so rows first… are in view (70 a view, read ahead). */
+  async function dragged(first: number) {
+    const l = await list(N);
+    await settle();
+    expect(l.core.total).toBe(N);
+    l.h.asked.length = 0;
+    l.core.want(first, first + 70);
+    await settle();
+    return l;
+  }
+
+  it('dragged to the bottom of 100,000: one read at the position, exactly the hub’s last rows', async () => {
+    const { h, core, stop } = await dragged(N - 40);
+    expect(shown(core, N - 40, N)).toEqual(hubNames(h, N - 40, N));
+    // One request: from a page above the view, by position; a few hundred rows, not 99,900.
+    expect(reads(h).map((a) => a.cursor)).toEqual([N - 140]);
+    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(400);
+    expect(core.view.loading || core.view.refreshing).toBe(false);
+    // Nothing above was read: the rows skipped are released (loading rows until scrolled to).
+    expect(core.row(50_000)).toBeUndefined();
+    expect(core.total).toBe(N);
+    stop();
+  });
+
+  it('dragged to the middle: read at the position; scrolled on down by the keyset, up by reads of the rows above', async () => {
+    const { h, core, peak, stop } = await dragged(50_000);
+    expect(shown(core, 50_000, 50_070)).toEqual(hubNames(h, 50_000, 50_070));
+    expect(reads(h).map((a) => a.cursor)).toEqual([49_900]);
+    // Down a few screens: pages after the rows held, from the hub's cursor (no position).
+    h.asked.length = 0;
+    for (const first of [50_100, 50_300, 50_600]) {
+      core.want(first, first + 70);
+      await settle();
+      expect(shown(core, first, first + 70)).toEqual(hubNames(h, first, first + 70));
+    }
+    expect(reads(h).every((a) => typeof a.cursor === 'string')).toBe(true);
+    // Up a little, into rows never read just above: read (the view and a page above it), in place.
+    h.asked.length = 0;
+    core.want(49_850, 49_920);
+    await settle();
+    expect(shown(core, 49_850, 49_920)).toEqual(hubNames(h, 49_850, 49_920));
+    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(400);
+    // Up a long way: the same, at that position.
+    h.asked.length = 0;
+    core.want(20_000, 20_070);
+    await settle();
+    expect(shown(core, 20_000, 20_070)).toEqual(hubNames(h, 20_000, 20_070));
+    expect(reads(h)).toHaveLength(1);
+    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(400);
+    // And to the top: the top's rows.
+    core.want(0, 70);
+    await settle();
+    expect(shown(core, 0, 70)).toEqual(hubNames(h, 0, 70));
+    expect(peak.held).toBeLessThanOrEqual(HELD_MARGIN + 1_300);
+    stop();
+  });
+
+  it('after a jump, live changes apply to the rows held; a restart re-reads the view there, the hub’s rows', async () => {
+    const { h, fd, core, stop } = await dragged(N - 40);
+    fd.change([cm(podName(N - 10, N), 7), cm(podName(30_000, N), 7)]);
+    expect(core.row(N - 10)).toEqual({ name: podName(N - 10, N), v: 7 });
+    expect(core.row(30_000)).toBeUndefined();
+    // Pods deleted during a feed gap (at the hub): the restart shows the hub's rows at the bottom.
+    h.state.v = 2;
+    h.state.names = h.state.names.filter((n) => n !== podName(N - 20, N) && n !== podName(10, N));
+    h.asked.length = 0;
+    fd.resync();
+    await settle();
+    expect(core.total).toBe(N - 2);
+    core.want(N - 42, N - 2 + 30);
+    await settle();
+    expect(shown(core, N - 42, N - 2)).toEqual(hubNames(h, N - 42, N - 2));
+    expect(span(core, N - 42, N - 2).every((r) => r?.v === 2)).toBe(true);
+    // The view's rows only (from its position or a row held above it), not every page above.
+    expect(reads(h).length).toBeLessThanOrEqual(2);
+    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(400);
+    stop();
+  });
+
+  it('a position past the end (the list shrank since counted) reads the count again', async () => {
+    const l = await list(N);
+    await settle();
+    l.h.state.names = l.h.state.names.slice(0, 60_000);
+    l.h.asked.length = 0;
+    l.core.want(N - 40, N + 30);
+    await settle();
+    await vi.advanceTimersByTimeAsync(1_500);
+    await settle();
+    expect(l.h.asked.some((a) => a.count)).toBe(true);
+    expect(l.core.total).toBe(60_000);
+    l.stop();
+  });
+
+  it("the bench's baseline (whWalk) reads every page on the way down", async () => {
+    const l = await list(N);
+    await settle();
+    l.core.jump = Infinity;
+    l.h.asked.length = 0;
+    l.core.want(N - 40, N + 30);
+    for (let i = 0; i < 40; i++) await settle();
+    expect(shown(l.core, N - 40, N)).toEqual(hubNames(l.h, N - 40, N));
+    expect(reads(l.h).length).toBeGreaterThan(90);
+    l.stop();
   });
 });

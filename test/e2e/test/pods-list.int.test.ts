@@ -11,8 +11,11 @@
 // read when scrolled back to. Scrolled to the bottom, only the rows around the
 // view are held (a test hook makes the margin small enough for 1,234 pods);
 // scrolled back up, the rows released are read again from a cursor near them.
+// The scrollbar dragged straight to the bottom (a test hook makes the distance
+// that counts as far small enough for 1,234 pods) reads the rows there at their
+// position, in a request or two, not every page on the way.
 import * as k8s from '@kubernetes/client-node';
-import type { WebSocketRoute } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryItem } from '@wheelhouse/protocol';
 import { kubeConfig, testNamespace } from '@wheelhouse/test-cluster/testing';
@@ -70,16 +73,36 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
   const countServed = () => {
     const { inventory } = c.pipeline.hub;
     const query = inventory.query.bind(inventory);
-    const served: { rows: number; count: boolean; cursor: boolean }[] = [];
+    const served: { rows: number; count: boolean; cursor: boolean; at?: number }[] = [];
     inventory.query = async (...args: Parameters<typeof query>) => {
       const answer = await query(...args);
       const [cluster, q] = args;
       if (cluster === SEEDED && q.kind === 'Pod')
-        served.push({ rows: answer.items.length, count: q.count === true, cursor: q.cursor !== undefined });
+        served.push({ rows: answer.items.length, count: q.count === true, cursor: q.cursor !== undefined, at: q.at });
       return answer;
     };
     return { served, restore: () => void (inventory.query = query) };
   };
+  /** The seeded Pods page opened in `page` (the count in): its scroller, its loading rows, the names in view. */
+  const openPods = async (page: Page) => {
+    await page.goto(`${c.url}/c/${SEEDED}/pods`);
+    await expect.poll(() => page.getByRole('status', { name: 'Pod count' }).textContent()).toBe('1,234 pods');
+    return {
+      scroller: page.getByLabel('Pods, scrollable'),
+      loadingRows: page.locator('table[aria-label="Pods"] tbody td.hint'),
+      inView: () =>
+        page
+          .locator('table[aria-label="Pods"] tbody tr[data-name]')
+          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-name') ?? '')),
+    };
+  };
+  const indexOf = (name: string | undefined) => byNamespaceThenName.findIndex((p) => p.name === name);
+  /** The rows the hub lists from the first of these names on, as many (what the rows shown must be). */
+  const inOrder = (names: string[]) =>
+    byNamespaceThenName
+      .slice(indexOf(names[0]))
+      .slice(0, names.length)
+      .map((p) => p.name);
 
   it('counts every pod, keeps only a screenful in the DOM, and scrolling to the end reaches the last pod', async () => {
     const { page } = c;
@@ -346,20 +369,7 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
     const held = () => page.evaluate(() => (window as unknown as { whHeld: { rows: number; peak: number } }).whHeld);
     const rowsServed = () => served.filter((s) => !s.count).reduce((n, s) => n + s.rows, 0);
     try {
-      await page.goto(`${c.url}/c/${SEEDED}/pods`);
-      await expect.poll(() => page.getByRole('status', { name: 'Pod count' }).textContent()).toBe('1,234 pods');
-      const scroller = page.getByLabel('Pods, scrollable');
-      const loadingRows = page.locator('table[aria-label="Pods"] tbody td.hint');
-      const inView = () =>
-        page
-          .locator('table[aria-label="Pods"] tbody tr[data-name]')
-          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-name') ?? ''));
-      /** The rows shown are the hub's, in order, from the first shown. */
-      const inOrder = (names: string[]) =>
-        byNamespaceThenName
-          .slice(byNamespaceThenName.findIndex((p) => p.name === names[0]))
-          .slice(0, names.length)
-          .map((p) => p.name);
+      const { scroller, loadingRows, inView } = await openPods(page);
       const last = byNamespaceThenName.at(-1)?.name ?? '';
       // To the bottom: every row on the way read once, only those near the view kept.
       await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
@@ -404,6 +414,53 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       const end = await held();
       expect(end.rows).toBeLessThan(500);
       expect(end.peak).toBeLessThan(PODS);
+    } finally {
+      restore();
+      await page.close();
+    }
+  });
+
+  it('the scrollbar dragged to the bottom reads the rows there at their position: a request or two, the hub’s rows in order', async () => {
+    const page = await c.context.newPage();
+    // Test hook (paged-list.ts): further than 300 rows below every known cursor counts as far (2,000 by default).
+    await page.addInitScript(() => Object.assign(window, { whJump: 300 }));
+    const { served, restore } = countServed();
+    const reads = () => served.filter((s) => !s.count);
+    const rowsServed = () => reads().reduce((n, s) => n + s.rows, 0);
+    try {
+      const { scroller, loadingRows, inView } = await openPods(page);
+      await expect.poll(() => loadingRows.count()).toBe(0);
+      const last = byNamespaceThenName.at(-1)?.name ?? '';
+      served.length = 0;
+      await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await expect.poll(async () => (await inView()).at(-1)).toBe(last);
+      await expect.poll(() => loadingRows.count()).toBe(0);
+      const bottom = await inView();
+      expect(bottom.length).toBeGreaterThan(5);
+      expect(bottom).toEqual(inOrder(bottom));
+      // A read at the position near the bottom (one or two requests), not the ~1,100 rows above in pages.
+      expect(reads().length, JSON.stringify(served)).toBeLessThanOrEqual(2);
+      expect(reads()[0]?.at, JSON.stringify(served)).toBeGreaterThan(1000);
+      expect(rowsServed()).toBeLessThan(400);
+      /** Scrolled to row `row` (41 px a row): the hub served some rows, none loading; the first row in view's index, the rows the hub's in order. */
+      const scrolledTo = async (row: number): Promise<number> => {
+        served.length = 0;
+        await scroller.evaluate((el, top) => el.scrollTo(0, top), 41 * row);
+        await expect.poll(() => rowsServed()).toBeGreaterThan(0);
+        await expect.poll(() => loadingRows.count()).toBe(0);
+        const names = await inView();
+        expect(names).toEqual(inOrder(names));
+        return indexOf(names[0]);
+      };
+      // Up to the middle, never read: the same, at its position.
+      const middle = await scrolledTo(600);
+      expect(middle).toBeGreaterThan(550);
+      expect(middle).toBeLessThan(620);
+      expect(rowsServed()).toBeLessThan(400);
+      // A little further up (rows just above, never read): read too, in place.
+      const above = await scrolledTo(450);
+      expect(above).toBeGreaterThan(400);
+      expect(above).toBeLessThan(470);
     } finally {
       restore();
       await page.close();

@@ -62,12 +62,30 @@ const LabelSelector = z
   });
 const BoolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** A sorted list's direction, keyset paging and total, as every list route takes them. */
+/**
+ * A list position to read a page from (issue 18: a scrollbar dragged deep into a long list), the
+ * first row 0. Bounded well above any cluster's objects: the hub steps over the sort's index up to it.
+ */
+export const AT_MAX = 10_000_000;
 const Paging = {
   order: z.enum(['asc', 'desc']).optional(),
   cursor: z.string().max(2048).optional(),
+  at: z
+    .string()
+    .regex(/^\d{1,8}$/, `a list position: a whole number from 0 to ${String(AT_MAX)}`)
+    .transform(Number)
+    .pipe(z.number().max(AT_MAX, `a list position: a whole number from 0 to ${String(AT_MAX)}`))
+    .optional(),
   limit,
   count: BoolParam.optional(),
 };
+
+/** A page starts at a position or after a cursor, not both: 400 naming `at`. */
+function atOrCursor(q: { at?: number; cursor?: string }): void {
+  if (q.at === undefined || q.cursor === undefined) return;
+  const message = 'querystring.at: not with cursor (a page starts at a position or after a cursor)';
+  throw badRequest(message, { issues: [{ path: 'querystring.at', message }] });
+}
 
 export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (appIn, deps, done) => {
   const app = appIn.withTypeProvider<ZodTypeProvider>();
@@ -119,9 +137,10 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
       const { namespace } = req.query;
       if (isListQuery(req.query) && req.query.kind === undefined) {
         const message =
-          'querystring.kind: required with sort, order, prefix, status, node, owner, selector, templateSelector or count (they list one kind)';
+          'querystring.kind: required with sort, order, prefix, status, node, owner, selector, templateSelector, at or count (they list one kind)';
         throw badRequest(message, { issues: [{ path: 'querystring.kind', message }] });
       }
+      atOrCursor(req.query);
       if (req.query.owner !== undefined && namespace === undefined) {
         const message = 'querystring.namespace: required with owner (owner references stay in their namespace)';
         throw badRequest(message, { issues: [{ path: 'querystring.namespace', message }] });
@@ -171,6 +190,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
     async (req) => {
       const principal = requirePrincipal(req);
       const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
+      atOrCursor(req.query);
       return deps.inventory.nodePage(c.name, req.query, namespacePatterns(principal.bindings, 'view', c.name));
     },
   );
@@ -230,6 +250,7 @@ export const inventoryRoutes: FastifyPluginCallback<InventoryRoutesOptions> = (a
       const principal = requirePrincipal(req);
       const c = await requireVisibleCluster(app, req, deps.clusters, req.params.cluster);
       const { namespace } = req.query;
+      atOrCursor(req.query);
       if (namespace) await app.requirePermission(req, 'view', { cluster: c.name, namespace });
       return deps.inventory.workloadPage(c.name, req.query, namespacePatterns(principal.bindings, 'view', c.name));
     },

@@ -43,6 +43,8 @@ export interface InventoryQuery {
   /** Opaque cursor from a previous page. */
   cursor?: string;
   limit: number;
+  /** A list's page from this position (0 is the first row) rather than a cursor: see sortedPage. */
+  at?: number;
   /** With any of the following, the page is one kind's list (kind required), see listPage(). */
   sort?: ListSort;
   order?: ListOrder;
@@ -82,6 +84,7 @@ export const isListQuery = (q: InventoryQuery): boolean =>
   q.owner !== undefined ||
   q.selector !== undefined ||
   q.templateSelector !== undefined ||
+  q.at !== undefined ||
   q.count === true;
 
 /** Above every character a Kubernetes name may hold ([a-z0-9.-]): prefix + '~' ends a prefix's range. */
@@ -105,6 +108,7 @@ export interface WorkloadQuery {
   sort?: WorkloadSort;
   order?: ListOrder;
   cursor?: string;
+  at?: number;
   limit: number;
   count?: boolean;
 }
@@ -116,6 +120,7 @@ export interface NodeQuery {
   sort?: (typeof NODE_LIST_SORTS)[number];
   order?: ListOrder;
   cursor?: string;
+  at?: number;
   limit: number;
   count?: boolean;
 }
@@ -133,11 +138,9 @@ export interface WorkloadPage {
 }
 
 /** A list query's sort (or the list's default), direction and keyset paging, as sortedPage takes them. */
-function pagingOf<S extends SortKey>(
-  q: { sort?: S; order?: ListOrder; cursor?: string; limit: number; count?: boolean },
-  sort: S,
-): { sort: S; order: ListOrder; cursor?: string; limit: number; count?: boolean } {
-  return { sort: q.sort ?? sort, order: q.order ?? 'asc', cursor: q.cursor, limit: q.limit, count: q.count };
+type Paging<S> = { sort?: S; order?: ListOrder; cursor?: string; at?: number; limit: number; count?: boolean };
+function pagingOf<S extends SortKey>(q: Paging<S>, sort: S): Paging<S> & { sort: S; order: ListOrder } {
+  return { sort: q.sort ?? sort, order: q.order ?? 'asc', cursor: q.cursor, at: q.at, limit: q.limit, count: q.count };
 }
 
 /** What sortedPage lists: some kinds, each filter optional. */
@@ -154,6 +157,8 @@ interface SortedQuery {
   sort: SortKey;
   order: ListOrder;
   cursor?: string;
+  /** From this position (rows before it skipped), not a cursor. */
+  at?: number;
   limit: number;
   count?: boolean;
 }
@@ -687,13 +692,27 @@ export class InventoryStore {
       return sel;
     };
     let sel = filtered().select(['kind', 'namespace', 'name', 'uid', 'data', 'status', 'created_at']);
-    const after = q.cursor ? decodeListCursor(q.cursor, sort, order, cols.length) : null;
+    let after = q.cursor ? decodeListCursor(q.cursor, sort, order, cols.length) : null;
+    // A page from a position (a scrollbar dragged deep into 100k pods): the sort key of the row
+    // just above it, read over the sort's index alone (no row's JSON stepped over), then the
+    // keyset read from there — so the page, and paging on, is the cursor's as ever.
+    let past = false;
+    if (q.at !== undefined && q.at > 0) {
+      let seek = filtered().select(cols.map((c, i) => sql<string | number>`${c}`.as(`k${String(i)}`)));
+      for (const c of cols) seek = seek.orderBy(c, order);
+      const above = await seek
+        .limit(1)
+        .offset(q.at - 1)
+        .executeTakeFirst();
+      if (above) after = cols.map((_, i) => above[`k${String(i)}`] ?? '');
+      else past = true;
+    }
     if (after) {
       const op = sql.raw(order === 'asc' ? '>' : '<');
       sel = sel.where(sql<boolean>`(${sql.join(cols)}) ${op} (${sql.join(after)})`);
     }
     for (const c of cols) sel = sel.orderBy(c, order);
-    const rows = await sel.limit(q.limit + 1).execute();
+    const rows = past ? [] : await sel.limit(q.limit + 1).execute();
     const items = rows.slice(0, q.limit);
     const last = items.at(-1);
     const keyOf = (r: (typeof rows)[number]): (string | number)[] =>

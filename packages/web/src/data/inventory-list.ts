@@ -5,7 +5,7 @@
 import { useMemo } from 'react';
 import { listCursorAfter, nodeListStatus } from '@wheelhouse/protocol/core';
 import { api } from '../api/client.js';
-import { inventoryPageUrl } from '../start/first-requests.js';
+import { inventoryPageUrl, type PageFrom } from '../start/first-requests.js';
 import type { InventoryItem } from '../api/types.js';
 import { usePagedList, type Held, type Page, type PagedList, type PagedListSource } from './paged-list.js';
 
@@ -98,8 +98,8 @@ export function useInventoryList(cluster: string, params: ListParams): Inventory
       key,
       countKey: JSON.stringify({ ...p, sort: undefined, order: undefined }),
       uid: (r: InventoryItem) => r.uid,
-      fetchPage: (cursor: string | null, limit: number, count: boolean, signal?: AbortSignal) =>
-        api<Page<InventoryItem>>(inventoryPageUrl(cluster, p, cursor, limit, count), { signal }),
+      fetchPage: (from: PageFrom, limit: number, count: boolean, signal?: AbortSignal) =>
+        api<Page<InventoryItem>>(inventoryPageUrl(cluster, p, from, limit, count), { signal }),
       live: (held, upserts, deletes, refresh) => liveRows(p, itself, held, upserts, deletes, refresh),
       cursorAfter: (r: InventoryItem) => listCursorAfter(p.sort, p.order, r),
     };

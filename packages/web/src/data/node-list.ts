@@ -8,7 +8,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { MAX_COUNTED_NODES, listCursorAfter, type NodeListRow, type NodePodCount } from '@wheelhouse/protocol/core';
 import { api } from '../api/client.js';
-import { nodePageUrl, podsOnNodesUrl } from '../start/first-requests.js';
+import { nodePageUrl, podsOnNodesUrl, type PageFrom } from '../start/first-requests.js';
 import { liveRows, type ListSort, type RowItem } from './inventory-list.js';
 import { NodeCounts, type NodeRow } from './node-counts.js';
 import { usePagedList, type Page, type PagedList, type PagedListSource } from './paged-list.js';
@@ -75,9 +75,9 @@ export function useNodeList(cluster: string, params: NodeListParams): NodeList {
       key,
       countKey: JSON.stringify({ ...p, sort: undefined, order: undefined }),
       uid: (r: NodeRow) => r.node.uid,
-      fetchPage: async (cursor: string | null, limit: number, count: boolean, signal?: AbortSignal) => {
+      fetchPage: async (from: PageFrom, limit: number, count: boolean, signal?: AbortSignal) => {
         const countedAt = live.counts.now();
-        const page = await api<Page<NodeListRow>>(nodePageUrl(cluster, p, cursor, limit, count), { signal });
+        const page = await api<Page<NodeListRow>>(nodePageUrl(cluster, p, from, limit, count), { signal });
         return { ...page, items: page.items.map((r) => ({ ...r, countedAt })) };
       },
       live: (held, upserts, deletes, refresh) => {

@@ -24,6 +24,11 @@
 // again from the nearest point — a window read like a restart's — and show as
 // the table's loading rows meanwhile. Their positions are as last known (a
 // delete in the released part moves them by a row until read again).
+// A view that lands far from every row held and every point (a scrollbar
+// dragged to the bottom of 100,000 pods: ~90 pages on the way) is read from
+// its position in the list (the hub's `at`), not by walking the pages above:
+// the rows skipped are released rows with no point, read (the same way) when
+// scrolled to.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
@@ -37,7 +42,7 @@ import {
   type Throttled,
   type Upserts,
 } from './read-and-follow.js';
-import { FIRST_PAGE } from '../start/first-requests.js';
+import { FIRST_PAGE, type PageFrom } from '../start/first-requests.js';
 
 export interface Page<Row> {
   items: Row[];
@@ -82,8 +87,12 @@ export interface PagedListSource<Row> {
    * beside the new first page (at 100k pods the count is the slower of the two).
    */
   countKey: string;
-  /** `signal`: api()'s, so the answer's live position is noted (live-position.ts). */
-  fetchPage: (cursor: string | null, limit: number, count: boolean, signal?: AbortSignal) => Promise<Page<Row>>;
+  /**
+   * A page after the hub's cursor, from a list position (a number: the hub's
+   * `at`), or from the top. `signal`: api()'s, so the answer's live position is
+   * noted (live-position.ts).
+   */
+  fetchPage: (from: PageFrom, limit: number, count: boolean, signal?: AbortSignal) => Promise<Page<Row>>;
   uid: (row: Row) => string;
   /**
    * Applies inventory changes to the rows held (in place); returns whether
@@ -113,11 +122,19 @@ const BIG_PAGE = 1000;
  * releases those below it.
  */
 export const HELD_MARGIN = 2000;
+/**
+ * Further than this below the nearest row or point whose cursor is known, the
+ * view is read from its position (one request) rather than from that cursor
+ * down (pages of BIG_PAGE one after another).
+ */
+export const JUMP = 2 * BIG_PAGE;
 
 /** Switches the bench and the Chromium test set on the page before it starts; nothing a user sets. */
 const hooks = globalThis as {
   whFullReread?: boolean;
   whHoldAll?: boolean;
+  whWalk?: boolean;
+  whJump?: number;
   whHeldMargin?: number;
   whHeld?: { rows: number; peak: number };
 };
@@ -176,6 +193,13 @@ export class PagedListCore<Row> {
    * Chromium test (pods-list.int.test.ts) sets a smaller one (`whHeldMargin`).
    */
   margin = hooks.whHoldAll === true ? Infinity : (hooks.whHeldMargin ?? HELD_MARGIN);
+  /**
+   * How far from a known cursor a read starts at the view's position instead
+   * (JUMP); the bench's baseline (console-jump.ts, `whWalk`) never does: it
+   * reads every page on the way, as before; the Chromium test
+   * (pods-list.int.test.ts) sets a smaller one (`whJump`) for its 1,234 pods.
+   */
+  jump = hooks.whWalk === true ? Infinity : (hooks.whJump ?? JUMP);
   /** Bumped whenever what is out may no longer be applied (new filters, a feed restart's read). */
   private generation = 0;
   /** A read of the rows in view (after a feed restart, or of stale rows), while it is out. */
@@ -253,6 +277,8 @@ export class PagedListCore<Row> {
   private mustRead(): boolean {
     if (this.view0 < this.offset + this.staleUntil) return true;
     if (this.done || this.view0 <= this.end) return false;
+    // Dragged far below the rows held: read at the view (windowStart jumps there) rather than walk down.
+    if (this.view0 - PAGE - this.end > this.jump) return true;
     for (const index of this.points.keys()) if (index > this.end && index <= this.view0) return true;
     return false;
   }
@@ -394,22 +420,29 @@ export class PagedListCore<Row> {
    * Where a read of the rows in view starts: a page above the first (or the
    * top), at a list index whose cursor is known — built from the row above,
    * a page's end held, or a point where rows were released — whichever is
-   * nearest above.
+   * nearest above; if that is more than `jump` rows above, at that index itself
+   * (its position in the list: the hub seeks it).
    */
-  private windowStart(): { index: number; cursor: string | null } {
-    const { cursorAfter, uid } = this.source;
-    if (this.fullReread) return { index: 0, cursor: null };
+  private windowStart(): { index: number; from: PageFrom } {
+    if (this.fullReread) return { index: 0, from: null };
     const target = Math.max(0, this.view0 - PAGE);
-    let best: { index: number; cursor: string | null } = { index: 0, cursor: null };
+    const known = this.knownAbove(target);
+    return target - known.index > this.jump ? { index: target, from: target } : known;
+  }
+
+  /** The nearest list index at or above `target` whose cursor is known (or the top). */
+  private knownAbove(target: number): { index: number; from: string | null } {
+    const { cursorAfter, uid } = this.source;
+    let best: { index: number; from: string | null } = { index: 0, from: null };
     // Points among the rows held are not used: those rows' own cursors place a read exactly.
     for (const [index, cursor] of this.points)
       if (index <= target && index > best.index && (index <= this.offset || index >= this.end))
-        best = { index, cursor };
+        best = { index, from: cursor };
     for (let i = Math.min(target, this.end); i > Math.max(this.offset, best.index); i--) {
       const above = this.rows[i - 1 - this.offset] as Row;
       const cursor =
         (cursorAfter && this.isAsRead(above) ? cursorAfter(above) : undefined) ?? this.marks.get(uid(above));
-      if (cursor !== undefined) return { index: i, cursor };
+      if (cursor !== undefined) return { index: i, from: cursor };
     }
     return best;
   }
@@ -439,20 +472,23 @@ export class PagedListCore<Row> {
       : Promise.resolve(undefined);
     let rows: Row[] = [];
     const pages: Page<Row>[] = [];
-    let cursor = start.cursor;
+    // The first page from the start (a cursor or a position), the rest after the hub's cursor.
+    let from = start.from;
+    let cursor: string | null = null;
     let done = false;
     try {
       while (!done && rows.length < end - start.index) {
-        const from: string | null = cursor;
+        const page = from;
         const limit = Math.min(BIG_PAGE, end - start.index - rows.length);
         const answer: Noted<Page<Row>> = await readNoting(subscribed, (signal) =>
-          fetchPage(from, limit, false, signal),
+          fetchPage(page, limit, false, signal),
         );
         if (gen !== this.generation) return;
         answers.push(answer);
         pages.push(answer.value);
         rows = appendNew(rows, this.asAnswered(answer.value.items), uid);
         cursor = answer.value.nextCursor;
+        from = cursor;
         done = cursor === null;
       }
       const total = await counted;
@@ -475,6 +511,8 @@ export class PagedListCore<Row> {
       this.total = held.total;
       this.cursor = cursor;
       this.done = done;
+      // A position past the list's end (it shrank since counted): the count is read again.
+      if (typeof start.from === 'number' && rows.length === 0) this.small.ask();
       // The list ends here: points below (read before it shrank) lead nowhere.
       if (done) for (const index of [...this.points.keys()]) if (index >= this.end) this.points.delete(index);
       this.wanted = this.view1;

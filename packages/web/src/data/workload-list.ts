@@ -6,7 +6,7 @@
 // most once a second.
 import { useMemo } from 'react';
 import { api } from '../api/client.js';
-import { workloadPageUrl } from '../start/first-requests.js';
+import { workloadPageUrl, type PageFrom } from '../start/first-requests.js';
 import { WORKLOAD_KINDS, type InventoryItem, type WorkloadListRow } from '../api/types.js';
 import { listCursorAfter } from '@wheelhouse/protocol/core';
 import { workloadHealth } from '../ui/Health.js';
@@ -83,8 +83,8 @@ export function useWorkloadList(cluster: string, params: WorkloadListParams): Pa
       key,
       countKey: JSON.stringify({ ...p, sort: undefined, order: undefined }),
       uid: (r: WorkloadListRow) => r.workload.uid,
-      fetchPage: (cursor: string | null, limit: number, count: boolean, signal?: AbortSignal) =>
-        api<Page<WorkloadListRow>>(workloadPageUrl(cluster, p, cursor, limit, count), { signal }),
+      fetchPage: (from: PageFrom, limit: number, count: boolean, signal?: AbortSignal) =>
+        api<Page<WorkloadListRow>>(workloadPageUrl(cluster, p, from, limit, count), { signal }),
       live: (held, upserts, deletes, refresh) => live(p, held, upserts, deletes, refresh),
       cursorAfter: (r: WorkloadListRow) => listCursorAfter(p.sort, p.order, r.workload),
     };

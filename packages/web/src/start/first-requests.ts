@@ -88,28 +88,37 @@ export function workloadListParams(q: QueryValue): WorkloadListParams {
 
 const clusterPath = (cluster: string): string => `/api/v1/clusters/${encodeURIComponent(cluster)}`;
 
+/**
+ * Where a list's page starts: after the hub's cursor, at a list position (a
+ * number: a scrollbar dragged into rows never read, paged-list.ts), or the top.
+ */
+export type PageFrom = string | number | null;
+const pageFrom = (from: PageFrom): { cursor: string | null } | { at: number } =>
+  typeof from === 'number' ? { at: from } : { cursor: from };
+
 /** A page of one kind's list (`count`: the total instead of rows worth reading). */
 export const inventoryPageUrl = (
   cluster: string,
   p: ListParams,
-  cursor: string | null,
+  from: PageFrom,
   limit: number,
   count: boolean,
-): string => withQuery(`${clusterPath(cluster)}/resources`, { ...p, count: count || undefined, limit, cursor });
+): string =>
+  withQuery(`${clusterPath(cluster)}/resources`, { ...p, count: count || undefined, limit, ...pageFrom(from) });
 
 /** A page of the Nodes page's list, each node with its pods counted (`count`: the total instead). */
 export const nodePageUrl = (
   cluster: string,
   p: NodeListParams,
-  cursor: string | null,
+  from: PageFrom,
   limit: number,
   count: boolean,
-): string => withQuery(`${clusterPath(cluster)}/nodes`, { ...p, count: count || undefined, limit, cursor });
+): string => withQuery(`${clusterPath(cluster)}/nodes`, { ...p, count: count || undefined, limit, ...pageFrom(from) });
 
 export const workloadPageUrl = (
   cluster: string,
   p: WorkloadListParams,
-  cursor: string | null,
+  from: PageFrom,
   limit: number,
   count: boolean,
 ): string =>
@@ -118,7 +127,7 @@ export const workloadPageUrl = (
     unhealthy: p.unhealthy || undefined,
     count: count || undefined,
     limit,
-    cursor,
+    ...pageFrom(from),
   });
 
 /** A kind listed whole into the cluster's live copy (cluster-data.ts), 1,000 a page. */

@@ -1,0 +1,139 @@
+// The Pods page's scrollbar dragged deep into N pods (issue 18, helper brief
+// "jumpto"): N pods (--pods, default 30,000 and 100,000) seeded in the hub's
+// SQLite store as console-pods seeds them; a fresh page at the top of the
+// list, then its scroll position set to the very bottom (one page) and to
+// 90 % (another), as a dragged scrollbar sets it. Timed on the bench's clock
+// from the scroll to the row scrolled to shown with no loading rows in view
+// (its polling: ~60 ms is its floor).
+//
+// Subject: the console as built (a view far below every known cursor is read
+// at its position: the hub's `?at=`). Baseline, in the same run and browser,
+// alternating: the same console with `whWalk` set before it starts (every
+// page on the way down read first, as before; paged-list.ts keeps it for this
+// only). Rows and requests: counted at the hub, around its store's `query`.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '@wheelhouse/e2e/chromium';
+import type { Hub } from '@wheelhouse/hub';
+import type { Benchmark } from '../harness.js';
+import { summarize } from '../stats.js';
+import { DEFAULT_NODE_COUNT, signInViewer } from './console-pods.js';
+import { closeBench, seededHub, settled, watchPodQueries } from './console-restart.js';
+
+/** One drag: how long until its rows showed, and what the hub served for it. */
+interface Drag {
+  ms: number;
+  requests: number;
+  rows: number;
+}
+
+export function consoleJumpBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): Promise<Benchmark> {
+  const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'wh-bench-jump-'));
+  let hub: Hub | undefined;
+  let browser: Browser | undefined;
+  let url = '';
+  let cookie = '';
+  /** The drag being counted at the hub (the wrapped store adds to it). */
+  let counting: Drag | undefined;
+  const drags = {
+    subject: { bottom: [] as Drag[], deep: [] as Drag[] },
+    baseline: { bottom: [] as Drag[], deep: [] as Drag[] },
+  };
+
+  /** A fresh page at the top of the Pods list, its scrollbar dragged to `depth` (1: the bottom). */
+  async function drag(walk: boolean, depth: number): Promise<Drag> {
+    if (!browser) throw new Error('no browser');
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
+      const page = await context.newPage();
+      page.setDefaultTimeout(600_000);
+      if (walk) await page.addInitScript(() => Object.assign(window, { whWalk: true }));
+      await page.goto(`${url}/c/bench/pods`);
+      await page.getByText(`${pods.toLocaleString('en-US')} pods`).waitFor();
+      await settled(page, 0);
+      const d: Drag = { ms: 0, requests: 0, rows: 0 };
+      counting = d;
+      const t0 = performance.now();
+      await page
+        .getByLabel('Pods, scrollable')
+        .evaluate((el, d) => el.scrollTo(0, d === 1 ? el.scrollHeight : el.scrollHeight * d), depth);
+      const index = depth === 1 ? pods - 1 : Math.floor(pods * depth);
+      await settled(page, index);
+      d.ms = performance.now() - t0;
+      counting = undefined;
+      // The row shown there is the hub's row at that position (the page's default sort: namespace, ascending).
+      const shown = await page
+        .locator(`table[aria-label="Pods"] tbody tr[data-index="${index}"]`)
+        .getAttribute('data-name');
+      const at = await hub?.inventory.query('bench', {
+        kind: 'Pod',
+        sort: 'namespace',
+        order: 'asc',
+        at: index,
+        limit: 1,
+      });
+      if (shown !== at?.items[0]?.name)
+        throw new Error(`row ${index}: ${shown ?? '?'}, the hub's ${at?.items[0]?.name ?? '?'}`);
+      return d;
+    } finally {
+      counting = undefined;
+      await context.close();
+    }
+  }
+
+  async function round(side: 'subject' | 'baseline'): Promise<number[]> {
+    const walk = side === 'baseline';
+    const bottom = await drag(walk, 1);
+    const deep = await drag(walk, 0.9);
+    drags[side].bottom.push(bottom);
+    drags[side].deep.push(deep);
+    return [deep.ms];
+  }
+
+  const describe = (xs: Drag[]): string => {
+    const med = (ns: number[]) => summarize(ns.length > 0 ? ns : [0]).median.toFixed(0);
+    return `median ${med(xs.map((x) => x.ms))} ms, ${med(xs.map((x) => x.rows))} rows in ${med(xs.map((x) => x.requests))} requests (the count was read with the page, before the drag; each run: ${xs.map((x) => `${x.ms.toFixed(0)} ms ${x.rows}/${x.requests}`).join(', ')})`;
+  };
+
+  return Promise.resolve({
+    name: `console-pods-jump-${pods}`,
+    description: `console Pods page, ${pods.toLocaleString('en-US')} pods seeded in the hub's SQLite store, a fresh page's scrollbar dragged from the top to 90 % (the figure; to the bottom in the notes): read at the position (subject) vs every page on the way (baseline, whWalk), Chromium, the bench's clock scroll → rows shown`,
+    rounds: 4,
+    warmup: 1,
+    setup: async () => {
+      ({ hub, url } = await seededHub(dir, pods, nodes, log));
+      // The hub's side of each drag: every page (and count) of the bench cluster's Pods list its store answers.
+      watchPodQueries(hub, (q, rows) => {
+        if (!counting) return;
+        counting.requests++;
+        counting.rows += q.count === true ? 0 : rows;
+      });
+      cookie = await signInViewer(hub, url);
+      browser = await launchChromium();
+    },
+    teardown: () => closeBench(browser, hub, dir),
+    subject: {
+      label: 'dragged to 90 %: read at the position',
+      run: async () => {
+        await round('subject');
+      },
+      samples: () => round('subject'),
+    },
+    baseline: {
+      label: 'dragged to 90 %: every page on the way',
+      run: async () => {
+        await round('baseline');
+      },
+      samples: () => round('baseline'),
+    },
+    notes: () => [
+      `dragged to the bottom (a fresh page each): subject ${describe(drags.subject.bottom)}; baseline ${describe(drags.baseline.bottom)}`,
+      `dragged to 90 % (a fresh page each): subject ${describe(drags.subject.deep)}; baseline ${describe(drags.baseline.deep)}`,
+      `each side's lists include its warm-up round (first); the figures above exclude it`,
+    ],
+  });
+}
