@@ -8,7 +8,14 @@
 // against a hub.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { InventoryItem } from '../src/api/types.js';
-import { HELD_MARGIN, PagedListCore, type Held, type Page, type PagedListSource } from '../src/data/paged-list.js';
+import {
+  ABOVE,
+  HELD_MARGIN,
+  PagedListCore,
+  type Held,
+  type Page,
+  type PagedListSource,
+} from '../src/data/paged-list.js';
 import type { Deletes, Feed, Upserts } from '../src/data/read-and-follow.js';
 
 function feed() {
@@ -616,12 +623,12 @@ describe('paged list: a scrollbar dragged into rows never read reads them at the
       expect(shown(core, first, first + 70)).toEqual(hubNames(h, first, first + 70));
     }
     expect(reads(h).every((a) => typeof a.cursor === 'string')).toBe(true);
-    // Up a little, into rows never read just above: read (the view and a page above it), in place.
+    // Up a little, into rows never read just above: read ahead (ABOVE rows, joined to those held), in place.
     h.asked.length = 0;
     core.want(49_850, 49_920);
     await settle();
     expect(shown(core, 49_850, 49_920)).toEqual(hubNames(h, 49_850, 49_920));
-    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(400);
+    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(ABOVE + 1);
     // Up a long way: the same, at that position.
     h.asked.length = 0;
     core.want(20_000, 20_070);
@@ -653,9 +660,10 @@ describe('paged list: a scrollbar dragged into rows never read reads them at the
     await settle();
     expect(shown(core, N - 42, N - 2)).toEqual(hubNames(h, N - 42, N - 2));
     expect(span(core, N - 42, N - 2).every((r) => r?.v === 2)).toBe(true);
-    // The view's rows only (from its position or a row held above it), not every page above.
-    expect(reads(h).length).toBeLessThanOrEqual(2);
-    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(400);
+    // The view's rows (from its position or a row held above it) and the rows above it read ahead
+    // (the view is within a page of the top of those held), not every page above.
+    expect(reads(h).length).toBeLessThanOrEqual(3);
+    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(400 + ABOVE + 1);
     stop();
   });
 
@@ -671,6 +679,74 @@ describe('paged list: a scrollbar dragged into rows never read reads them at the
     expect(l.h.asked.some((a) => a.count)).toBe(true);
     expect(l.core.total).toBe(60_000);
     l.stop();
+  });
+
+  /**
+   * Scrolled up a few rows at a time (a wheel: 30 rows a step, 70 in view),
+   * each step's reads answered before the next: after every step, whether the
+   * rows in view were all there, the list said it was refreshing, and they were the hub's.
+   */
+  async function wheelUp(l: Awaited<ReturnType<typeof dragged>>, from: number, to: number) {
+    const steps = { missing: 0, refreshing: 0, wrong: 0 };
+    for (let first = from; first >= to; first -= 30) {
+      l.core.want(first, first + 70);
+      if (l.core.view.refreshing) steps.refreshing++;
+      await settle();
+      const names = shown(l.core, first, first + 70);
+      if (names.some((n) => n === undefined)) steps.missing++;
+      else if (JSON.stringify(names) !== JSON.stringify(hubNames(l.h, first, first + 70))) steps.wrong++;
+    }
+    return steps;
+  }
+
+  it('scrolled up from the bottom by a wheel: the rows above are read ahead and joined — rows in view at every step, never a re-read of the view', async () => {
+    const l = await dragged(N - 70);
+    const { h, core, peak, stop } = l;
+    h.asked.length = 0;
+    peak.held = 0;
+    // 6,000 rows up, 200 steps.
+    const steps = await wheelUp(l, N - 100, N - 6_100);
+    expect(steps).toEqual({ missing: 0, refreshing: 0, wrong: 0 });
+    // About one read per ABOVE rows scrolled, each at most ABOVE + 1 rows: not a window read every page.
+    expect(reads(h).length).toBeLessThanOrEqual(6_000 / ABOVE + 2);
+    expect(rowsAsked(h.asked)).toBeLessThanOrEqual(6_000 + 2 * ABOVE);
+    // The rows far below were released as the view went up: as bounded as scrolling down.
+    expect(peak.held).toBeLessThanOrEqual(HELD_MARGIN + 1_300);
+    expect(core.row(N - 10)).toBeUndefined();
+    // And back down to the bottom: the hub's rows there (read again from the point where they were released).
+    core.want(N - 70, N);
+    await settle();
+    core.want(N - 70, N);
+    await settle();
+    expect(shown(core, N - 70, N)).toEqual(hubNames(h, N - 70, N));
+    stop();
+  });
+
+  it('dragged to 3,000 and scrolled up by a wheel to the very top: the rows above read ahead from the top at the last', async () => {
+    const l = await dragged(3_000);
+    l.h.asked.length = 0;
+    const steps = await wheelUp(l, 2_970, 0);
+    expect(steps).toEqual({ missing: 0, refreshing: 0, wrong: 0 });
+    expect(l.core.offset).toBe(0);
+    expect(reads(l.h).length).toBeLessThanOrEqual(3_000 / ABOVE + 2);
+    l.stop();
+  });
+
+  it('pods added and deleted above the rows held since the jump: the rows read ahead join at the first row held, where the hub has it now', async () => {
+    const l = await dragged(N - 70);
+    const { h, core, stop } = l;
+    // Three pods created (names sorting among the rows above the view), one deleted, while they were not held.
+    const names = [...h.state.names, `${podName(N - 300, N)}a`, `${podName(N - 250, N)}a`, `${podName(N - 200, N)}a`];
+    h.state.names = names.filter((n) => n !== podName(N - 400, N)).sort();
+    // From the first step that reads ahead (the rows held until then are where the jump read them: the
+    // list learns of the moves above when it reads there).
+    const steps = await wheelUp(l, N - 130, N - 1_000);
+    expect(steps).toEqual({ missing: 0, refreshing: 0, wrong: 0 });
+    // The rows held moved two down with the hub's list: the bottom's rows are where the hub has them now.
+    core.want(N - 68, N + 2);
+    await settle();
+    expect(shown(core, N - 68, N + 2)).toEqual(hubNames(h, N - 68, N + 2));
+    stop();
   });
 
   it("the bench's baseline (whWalk) reads every page on the way down", async () => {

@@ -466,4 +466,58 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       await page.close();
     }
   });
+
+  it('scrolled up by a wheel after the scrollbar was dragged to the bottom: the rows above are read ahead, never a busy table or a loading row in view', async () => {
+    const page = await c.context.newPage();
+    // Test hooks (paged-list.ts): a jump beyond 300 rows (2,000 by default), a margin of 200 held rows (2,000).
+    await page.addInitScript(() =>
+      Object.assign(window, { whJump: 300, whHeldMargin: 200, whHeld: { rows: 0, peak: 0 } }),
+    );
+    const { served, restore } = countServed();
+    const reads = () => served.filter((s) => !s.count);
+    try {
+      const { scroller, loadingRows, inView } = await openPods(page);
+      await expect.poll(() => loadingRows.count()).toBe(0);
+      const last = byNamespaceThenName.at(-1)?.name ?? '';
+      await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await expect.poll(async () => (await inView()).at(-1)).toBe(last);
+      await expect.poll(() => loadingRows.count()).toBe(0);
+      served.length = 0;
+      // From here on: whether the table ever said it was busy (a re-read of what is shown).
+      await page.evaluate(() => {
+        const table = document.querySelector('table[aria-label="Pods"]');
+        if (!table) throw new Error('no table');
+        const seen = { busy: 0 };
+        (window as unknown as { seen: typeof seen }).seen = seen;
+        new MutationObserver(() => {
+          if (table.getAttribute('aria-busy') === 'true') seen.busy++;
+        }).observe(table, { attributes: true });
+      });
+      // Up 1,000 rows, 20 rows (41 px each) a step, each step's rows in before the next: a loading row in
+      // view at a step is a read the list did not make ahead.
+      let missing = 0;
+      const top = await scroller.evaluate((el) => el.scrollTop);
+      for (let y = top - 20 * 41; y > top - 1_000 * 41; y -= 20 * 41) {
+        await scroller.evaluate((el, to) => el.scrollTo(0, to), y);
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        if ((await loadingRows.count()) > 0) missing++;
+        await expect.poll(() => loadingRows.count()).toBe(0);
+        const names = await inView();
+        expect(names).toEqual(inOrder(names));
+      }
+      expect(
+        await page.evaluate(() => (window as unknown as { seen: { busy: number } }).seen.busy),
+        JSON.stringify(served),
+      ).toBe(0);
+      // A step may land before the read ahead it set off is in; not most of them.
+      expect(missing).toBeLessThanOrEqual(5);
+      // A few reads of up to 500 rows (ABOVE) ahead, not one per screenful.
+      expect(reads().length, JSON.stringify(served)).toBeLessThanOrEqual(5);
+      const held = await page.evaluate(() => (window as unknown as { whHeld: { rows: number } }).whHeld.rows);
+      expect(held).toBeLessThan(1_000);
+    } finally {
+      restore();
+      await page.close();
+    }
+  });
 });

@@ -29,6 +29,10 @@
 // its position in the list (the hub's `at`), not by walking the pages above:
 // the rows skipped are released rows with no point, read (the same way) when
 // scrolled to.
+// Scrolling up onto released rows (after a jump, or more than the margin up),
+// the rows above are read ahead before they come into view (ABOVE of them),
+// joined to those held at the first held row, and rows far below the view are
+// released in turn: a wheel scrolling up shows rows, not a re-read every page.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText } from '../api/client.js';
 import type { InventoryItem } from '../api/types.js';
@@ -128,6 +132,8 @@ export const HELD_MARGIN = 2000;
  * down (pages of BIG_PAGE one after another).
  */
 export const JUMP = 2 * BIG_PAGE;
+/** Rows read ahead above those held once the view nears their top (scrolling up onto released rows). */
+export const ABOVE = 5 * PAGE;
 
 /** Switches the bench and the Chromium test set on the page before it starts; nothing a user sets. */
 const hooks = globalThis as {
@@ -235,7 +241,7 @@ export class PagedListCore<Row> {
       offset: this.offset,
       total: this.total,
       loading: this.loading,
-      refreshing: this.reread !== undefined,
+      refreshing: this.reread !== undefined && this.reread.ahead !== true,
       error: this.error,
     };
   }
@@ -265,8 +271,34 @@ export class PagedListCore<Row> {
     this.view0 = Math.max(0, first);
     this.view1 = Math.max(this.view0, last);
     if (last > this.wanted) this.wanted = last;
-    if (!this.reread && this.key === this.source.key && this.mustRead()) this.read(false);
+    // Scrolling up: rows far below go (not while a page is out: it is appended at the end held).
+    if (!this.reread && !this.loading && this.releaseBelow()) this.render();
+    this.next();
+  }
+
+  /** What the view needs next: the rows above read ahead, a window read, or pages below. */
+  private next(): void {
+    if (this.reread || this.key !== this.source.key) return void this.pump();
+    if (this.nearTop()) this.readAbove();
+    else if (this.mustRead()) this.read(false);
     else void this.pump();
+  }
+
+  /**
+   * The view is within half a page of the top of the rows held (a window read
+   * holds a page above the view: a few rows of scroll do not set this off), with released rows
+   * above and the view still on rows held (scrolled up, not dragged away): the
+   * rows above are read ahead and joined. Not over stale rows: those are read
+   * again by a window read first.
+   */
+  private nearTop(): boolean {
+    return (
+      this.offset > 0 &&
+      this.staleUntil === 0 &&
+      !this.fullReread &&
+      this.view0 < this.offset + PAGE / 2 &&
+      this.view1 >= this.offset
+    );
   }
 
   /**
@@ -527,8 +559,117 @@ export class PagedListCore<Row> {
     this.render();
     for (const answer of answers) this.noted(gen, answer);
     if (reread.again) this.resync();
-    else if (this.error === undefined && this.mustRead()) this.read(false);
+    else if (this.error === undefined) this.next();
     else void this.pump();
+  }
+
+  /**
+   * Reads the ABOVE rows above those held (from the nearest point, or their
+   * position) down to the first row held, and joins them: found by uid, so
+   * rows added or deleted above since they were released move the rows held to
+   * where the hub has them now. Not found (it moved or left): a window read.
+   * Rows far below the view are released (releaseBelow), so scrolling up from
+   * the bottom holds no more than scrolling down does.
+   */
+  private readAbove(): void {
+    const gen = ++this.generation;
+    this.loading = false;
+    const reread: Reread = { pending: [], again: false, ahead: true };
+    this.reread = reread;
+    void this.readAboveOut(gen, reread);
+  }
+
+  private async readAboveOut(gen: number, reread: Reread): Promise<void> {
+    const { fetchPage, uid } = this.source;
+    const target = Math.max(0, this.offset - ABOVE);
+    const known = this.knownAbove(target);
+    // From a point or the top when near; else the hub seeks the position (one request, not pages on the way).
+    const start: { index: number; from: PageFrom } =
+      target - known.index > BIG_PAGE / 2 ? { index: target, from: target } : known;
+    const first = this.rows[0];
+    const firstUid = first === undefined ? undefined : uid(first);
+    const subscribed = this.feed.subscription() !== undefined;
+    const answers: Noted<unknown>[] = [];
+    const pages: Page<Row>[] = [];
+    let rows: Row[] = [];
+    let from: PageFrom = start.from;
+    let joinAt = -1;
+    try {
+      // The rows down to the first held, and as many more (rows added above since push it down).
+      const reach = 2 * (this.offset - start.index) + 1;
+      // `from` null is the top at first, the list's end after a page.
+      for (let first = true; (first || from !== null) && joinAt < 0 && rows.length < reach; first = false) {
+        const page = from;
+        const answer: Noted<Page<Row>> = await readNoting(subscribed, (signal) =>
+          fetchPage(
+            page,
+            Math.min(BIG_PAGE, Math.max(PAGE, this.offset - start.index + 1 - rows.length)),
+            false,
+            signal,
+          ),
+        );
+        if (gen !== this.generation) return;
+        answers.push(answer);
+        pages.push(answer.value);
+        rows = appendNew(rows, this.asAnswered(answer.value.items), uid);
+        joinAt = rows.findIndex((r) => uid(r) === firstUid);
+        from = answer.value.nextCursor;
+      }
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.error = errorText(err);
+      this.reread = undefined;
+      this.render();
+      return;
+    }
+    this.reread = undefined;
+    for (const answer of answers) this.noted(gen, answer);
+    if (reread.again) return this.resync();
+    const now = this.rows[0];
+    if (joinAt < 0 || this.offset === 0 || now === undefined || uid(now) !== firstUid) {
+      // The first row held is not where it was: read the view's window (it replaces what is held).
+      this.read(false);
+      return;
+    }
+    const above: Held<Row> = { rows: rows.slice(0, joinAt), total: this.total };
+    for (const [u, d] of reread.pending) this.source.live(above, u, d, this.small.ask);
+    const held = new Set(this.rows.map(uid));
+    const added = above.rows.filter((r) => !held.has(uid(r)));
+    // The rows read start at start.index: the first row held is now just below them (the hub's place for
+    // it, if rows were added or deleted above since), and the points below the rows held move with it.
+    const moved = start.index + added.length - this.offset;
+    const end = this.end;
+    for (const index of [...this.points.keys()]) if (index >= start.index && index < end) this.points.delete(index);
+    this.shiftPoints(end, moved);
+    for (const page of pages) this.mark(page);
+    this.rows = [...added, ...this.rows];
+    this.offset = start.index;
+    this.total = above.total;
+    this.releaseBelow();
+    this.render();
+    this.next();
+  }
+
+  /**
+   * Releases the rows held more than the margin below the view (scrolling
+   * up), noting a point where they start; the pages below are then read from
+   * it. Only where a cursor after the last row kept is known.
+   */
+  private releaseBelow(): boolean {
+    const { cursorAfter, uid } = this.source;
+    const keep = this.view1 + this.margin - this.offset;
+    const last = this.rows[keep - 1];
+    if (this.rows.length - keep < PAGE || last === undefined) return false;
+    const cursor = this.marks.get(uid(last)) ?? (cursorAfter && this.isAsRead(last) ? cursorAfter(last) : undefined);
+    if (cursor === undefined) return false;
+    this.pointAt(keep, this.rows.length);
+    for (const r of this.rows.slice(keep)) this.marks.delete(uid(r));
+    this.staleUntil = Math.min(this.staleUntil, keep);
+    this.rows = this.rows.slice(0, keep);
+    this.cursor = cursor;
+    this.done = false;
+    this.wanted = Math.min(this.wanted, this.view1);
+    return true;
   }
 
   /** Releases the rows held more than the margin above the view (once a page more has gathered). */
@@ -619,6 +760,8 @@ export class PagedListCore<Row> {
 interface Reread {
   pending: [Upserts, Deletes][];
   again: boolean;
+  /** A read ahead above the rows held (readAbove): not a refresh of what is shown. */
+  ahead?: boolean;
 }
 
 /**
