@@ -440,7 +440,8 @@ describe('console: the Pods page at scale (server-side paging, virtual rows)', (
       expect(bottom).toEqual(inOrder(bottom));
       // A read at the position near the bottom (one or two requests), not the ~1,100 rows above in pages.
       expect(reads().length, JSON.stringify(served)).toBeLessThanOrEqual(2);
-      expect(reads()[0]?.at, JSON.stringify(served)).toBeGreaterThan(1000);
+      // (A page the list had out before the drag may be counted first: served is noted as answers come.)
+      expect(reads().find((r) => r.at !== undefined)?.at, JSON.stringify(served)).toBeGreaterThan(1000);
       expect(rowsServed()).toBeLessThan(400);
       /** Scrolled to row `row` (41 px a row): the hub served some rows, none loading; the first row in view's index, the rows the hub's in order. */
       const scrolledTo = async (row: number): Promise<number> => {
