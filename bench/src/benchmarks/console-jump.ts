@@ -14,13 +14,20 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { launchChromium } from '@wheelhouse/e2e/chromium';
 import type { Hub } from '@wheelhouse/hub';
 import type { Benchmark } from '../harness.js';
 import { summarize } from '../stats.js';
 import { DEFAULT_NODE_COUNT, signInViewer } from './console-pods.js';
-import { closeBench, seededHub, settled, watchPodQueries } from './console-restart.js';
+import {
+  closeBench,
+  openPodsPage,
+  scrollPods,
+  seededHub,
+  settled,
+  watchPodQueries,
+  type BenchBrowser,
+} from './console-restart.js';
 
 /** One drag: how long until its rows showed, and what the hub served for it. */
 interface Drag {
@@ -33,9 +40,7 @@ export function consoleJumpBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): 
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   const dir = mkdtempSync(join(tmpdir(), 'wh-bench-jump-'));
   let hub: Hub | undefined;
-  let browser: Browser | undefined;
-  let url = '';
-  let cookie = '';
+  let b: BenchBrowser | undefined;
   /** The drag being counted at the hub (the wrapped store adds to it). */
   let counting: Drag | undefined;
   const drags = {
@@ -45,24 +50,13 @@ export function consoleJumpBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): 
 
   /** A fresh page at the top of the Pods list, its scrollbar dragged to `depth` (1: the bottom). */
   async function drag(walk: boolean, depth: number): Promise<Drag> {
-    if (!browser) throw new Error('no browser');
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { context, page } = await openPodsPage(b, pods, walk ? { whWalk: true } : {});
     try {
-      await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
-      const page = await context.newPage();
-      page.setDefaultTimeout(600_000);
-      if (walk) await page.addInitScript(() => Object.assign(window, { whWalk: true }));
-      await page.goto(`${url}/c/bench/pods`);
-      await page.getByText(`${pods.toLocaleString('en-US')} pods`).waitFor();
       await settled(page, 0);
       const d: Drag = { ms: 0, requests: 0, rows: 0 };
       counting = d;
       const t0 = performance.now();
-      await page
-        .getByLabel('Pods, scrollable')
-        .evaluate((el, d) => el.scrollTo(0, d === 1 ? el.scrollHeight : el.scrollHeight * d), depth);
-      const index = depth === 1 ? pods - 1 : Math.floor(pods * depth);
-      await settled(page, index);
+      const index = await scrollPods(page, pods, depth);
       d.ms = performance.now() - t0;
       counting = undefined;
       // The row shown there is the hub's row at that position (the page's default sort: namespace, ascending).
@@ -105,17 +99,17 @@ export function consoleJumpBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT): 
     rounds: 4,
     warmup: 1,
     setup: async () => {
-      ({ hub, url } = await seededHub(dir, pods, nodes, log));
+      const seeded = await seededHub(dir, pods, nodes, log);
+      hub = seeded.hub;
       // The hub's side of each drag: every page (and count) of the bench cluster's Pods list its store answers.
       watchPodQueries(hub, (q, rows) => {
         if (!counting) return;
         counting.requests++;
         counting.rows += q.count === true ? 0 : rows;
       });
-      cookie = await signInViewer(hub, url);
-      browser = await launchChromium();
+      b = { url: seeded.url, cookie: await signInViewer(hub, seeded.url), browser: await launchChromium() };
     },
-    teardown: () => closeBench(browser, hub, dir),
+    teardown: () => closeBench(b?.browser, hub, dir),
     subject: {
       label: 'dragged to 90 %: read at the position',
       run: async () => {

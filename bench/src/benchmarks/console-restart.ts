@@ -22,7 +22,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page, WebSocketRoute } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { launchChromium } from '@wheelhouse/e2e/chromium';
 import { createHub, type Hub } from '@wheelhouse/hub';
 import type { Benchmark } from '../harness.js';
@@ -115,6 +115,46 @@ export function watchPodQueries(
 }
 
 /** Closes what a console bench opened. */
+/** A console bench's browser, signed in to its hub as a viewer. */
+export interface BenchBrowser {
+  browser: Browser;
+  url: string;
+  cookie: string;
+}
+
+/**
+ * A fresh 1440×900 context, signed in, on the bench cluster's Pods page, once
+ * it shows the count: `hooks` (paged-list.ts's bench switches) set before the
+ * console starts; `beforeLoad` (routes, counters) just before it loads.
+ */
+export async function openPodsPage(
+  b: BenchBrowser | undefined,
+  pods: number,
+  hooks: Record<string, boolean>,
+  beforeLoad?: (page: Page) => Promise<void>,
+): Promise<{ context: BrowserContext; page: Page }> {
+  if (!b) throw new Error('no browser');
+  const context = await b.browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await context.addCookies([{ name: 'wh_session', value: b.cookie, url: b.url }]);
+  const page = await context.newPage();
+  page.setDefaultTimeout(600_000);
+  if (Object.keys(hooks).length > 0) await page.addInitScript((h) => Object.assign(window, h), hooks);
+  await beforeLoad?.(page);
+  await page.goto(`${b.url}/c/bench/pods`);
+  await page.getByText(`${pods.toLocaleString('en-US')} pods`).waitFor();
+  return { context, page };
+}
+
+/** The Pods table's scrollbar set to `depth` of its height (1: the very bottom), as dragged; the row there shown. Its index. */
+export async function scrollPods(page: Page, pods: number, depth: number): Promise<number> {
+  await page
+    .getByLabel('Pods, scrollable')
+    .evaluate((el, d) => el.scrollTo(0, d === 1 ? el.scrollHeight : el.scrollHeight * d), depth);
+  const index = depth === 1 ? pods - 1 : Math.floor(pods * depth);
+  await settled(page, index);
+  return index;
+}
+
 export async function closeBench(browser: Browser | undefined, hub: Hub | undefined, dir: string): Promise<void> {
   await browser?.close();
   await hub?.close();
@@ -125,9 +165,7 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   const dir = mkdtempSync(join(tmpdir(), 'wh-bench-restart-'));
   let hub: Hub | undefined;
-  let browser: Browser | undefined;
-  let url = '';
-  let cookie = '';
+  let b: BenchBrowser | undefined;
   /** The restart being counted at the hub (the wrapped store adds to it). */
   let counting: Served | undefined;
   const pages: { subject?: Deep; baseline?: Deep } = {};
@@ -141,36 +179,23 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
    * context of its own, closed after.
    */
   async function heapDeep(holdAll: boolean): Promise<HeapAt> {
-    if (!browser) throw new Error('no browser');
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // The baseline as before: every row held, every page on the way read (whWalk: no read at a position).
+    const { context, page } = await openPodsPage(b, pods, holdAll ? { whHoldAll: true, whWalk: true } : {});
     try {
-      await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
-      const page = await context.newPage();
-      page.setDefaultTimeout(600_000);
-      // The baseline as before: every row held, every page on the way read (whWalk: no read at a position).
-      if (holdAll) await page.addInitScript(() => Object.assign(window, { whHoldAll: true, whWalk: true }));
       const cdp = await context.newCDPSession(page);
       const heap = async (): Promise<number> => {
         await cdp.send('HeapProfiler.collectGarbage');
         const { usedSize } = await cdp.send('Runtime.getHeapUsage');
         return usedSize;
       };
-      await page.goto(`${url}/c/bench/pods`);
-      await page.getByText(`${pods.toLocaleString('en-US')} pods`).waitFor();
       await settled(page, 0);
       const top = await heap();
-      const scrollTo = async (depth: number): Promise<void> => {
-        await page
-          .getByLabel('Pods, scrollable')
-          .evaluate((el, d) => el.scrollTo(0, d === 1 ? el.scrollHeight : el.scrollHeight * d), depth);
-        await settled(page, depth === 1 ? pods - 1 : Math.floor(pods * depth));
-      };
-      await scrollTo(DEPTH);
+      await scrollPods(page, pods, DEPTH);
       const deep = await heap();
-      await scrollTo(1);
+      await scrollPods(page, pods, 1);
       const bottom = await heap();
       const t0 = performance.now();
-      await scrollTo(0);
+      await scrollPods(page, pods, 0);
       const backMs = performance.now() - t0;
       const back = await heap();
       return { top, deep, bottom, back, backMs };
@@ -181,26 +206,23 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
 
   /** A fresh context on the Pods page, scrolled to DEPTH with every row above loaded. */
   async function openDeep(fullReread: boolean): Promise<Deep> {
-    if (!browser) throw new Error('no browser');
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    await context.addCookies([{ name: 'wh_session', value: cookie, url }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(600_000);
-    // The baseline as before windows: every row held (whHoldAll), and every one read again; every page on the way read.
-    if (fullReread)
-      await page.addInitScript(() => Object.assign(window, { whFullReread: true, whHoldAll: true, whWalk: true }));
     let socket: WebSocketRoute | undefined;
-    await page.routeWebSocket(/\/api\/v1\/live/, (ws) => {
-      ws.connectToServer();
-      socket = ws;
-    });
     const loadCount: Served = { requests: 0, rows: 0, hubMs: [], limits: [] };
-    counting = loadCount;
-    await page.goto(`${url}/c/bench/pods`);
-    await page.getByText(`${pods.toLocaleString('en-US')} pods`).waitFor();
+    // The baseline as before windows: every row held (whHoldAll), and every one read again; every page on the way read.
+    const { page } = await openPodsPage(
+      b,
+      pods,
+      fullReread ? { whFullReread: true, whHoldAll: true, whWalk: true } : {},
+      async (page) => {
+        await page.routeWebSocket(/\/api\/v1\/live/, (ws) => {
+          ws.connectToServer();
+          socket = ws;
+        });
+        counting = loadCount;
+      },
+    );
     const t0 = Date.now();
-    await page.getByLabel('Pods, scrollable').evaluate((el, depth) => el.scrollTo(0, el.scrollHeight * depth), DEPTH);
-    await settled(page, Math.floor(pods * DEPTH));
+    await scrollPods(page, pods, DEPTH);
     counting = undefined;
     const first = await page.locator('table[aria-label="Pods"] tbody tr[data-name]').first().getAttribute('data-name');
     log(
@@ -277,7 +299,8 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
     rounds: 6,
     warmup: 1,
     setup: async () => {
-      ({ hub, url } = await seededHub(dir, pods, nodes, log));
+      const seeded = await seededHub(dir, pods, nodes, log);
+      hub = seeded.hub;
       // The hub's side of each restart: every page of the bench cluster's Pods list its store answers.
       watchPodQueries(hub, (q, rows, ms) => {
         if (!counting) return;
@@ -286,8 +309,7 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
         if (q.count !== true) counting.limits.push(q.limit);
         counting.hubMs.push(ms);
       });
-      cookie = await signInViewer(hub, url);
-      browser = await launchChromium();
+      b = { url: seeded.url, cookie: await signInViewer(hub, seeded.url), browser: await launchChromium() };
       heaps.subject = await heapDeep(false);
       heaps.baseline = await heapDeep(true);
       log(`heap: subject ${describeHeap(heaps.subject)}; baseline ${describeHeap(heaps.baseline)}`);
@@ -295,7 +317,7 @@ export function consoleRestartBenchmark(pods: number, nodes = DEFAULT_NODE_COUNT
       pages.baseline = await openDeep(true);
       // The warm-up round's restarts are not counted in the figures below.
     },
-    teardown: () => closeBench(browser, hub, dir),
+    teardown: () => closeBench(b?.browser, hub, dir),
     subject: {
       label: 'restart: rows in view re-read',
       run: async () => {
